@@ -1,0 +1,46 @@
+"""Every DEFAULT_* value and fixed path of the harness, in one place."""
+from __future__ import annotations
+
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+IMAGES_DIR = REPO_ROOT / "images"
+KERNEL_IMAGE = IMAGES_DIR / "kernel.elf"
+USER_IMAGES_DIR = IMAGES_DIR / "user"
+DEFAULT_INIT = USER_IMAGES_DIR / "init"
+
+QEMU_BINARY = "qemu-system-x86_64"
+DEFAULT_MACHINE = "pc"
+DEFAULT_CPU = "qemu64"
+DEFAULT_MEMORY = "128M"
+
+# isa-debug-exit: the kernel writes V to this port, QEMU exits with (V << 1) | 1.
+DEBUG_EXIT_IOBASE = 0xF4
+DEBUG_EXIT_IOSIZE = 0x04
+
+# Prefix of every line the kernel prints (CONTRACT.md, console contract).
+KERNEL_LINE_PREFIX = "ringlab: "
+
+# Timeouts, all in seconds. A timeout never decides success: it only bounds a wait.
+DEFAULT_BOOT_TIMEOUT_S = 30.0       # boot to halt (or panic) of a whole run
+DEFAULT_SHUTDOWN_TIMEOUT_S = 5.0    # after the halt/panic line, until QEMU has exited
+DEFAULT_STOP_TIMEOUT_S = 3.0        # polite SIGTERM, before SIGKILL
+DEFAULT_KILL_TIMEOUT_S = 5.0        # after SIGKILL, until the process is reaped
+DEFAULT_BUILD_TIMEOUT_S = 600.0     # one make invocation
+
+# Evidence kept for error messages and reports.
+DEFAULT_HISTORY_LINES = 40          # console lines kept in the ring buffer
+DEFAULT_LOG_TAIL_LINES = 20         # lines of QEMU's -D log quoted as evidence
+
+# Exit statuses of `invoke boot` for outcomes that are not a program's own status
+# (a program's status is 0..255, or 128+signal when it was killed). See README.md.
+EXIT_SETUP_ERROR = 2        # stopped before QEMU started: bad --init, missing tool, no image
+EXIT_PANIC = 250            # the kernel panicked (its own port write would give 255)
+EXIT_TRIPLE_FAULT = 251     # the CPU reset (triple fault); QEMU itself exits 0 then
+EXIT_TIMEOUT = 252          # no halt within --timeout
+EXIT_QEMU_FAILURE = 253     # QEMU failed, or its exit status contradicts the kernel's halt line
+EXIT_INTERRUPTED = 130      # Ctrl-C
+
+# Environment variable every QEMU the harness starts inherits; tests use it to find
+# leftover QEMU processes that belong to them (never anybody else's).
+OWNER_ENV = "RINGLAB_OWNER"

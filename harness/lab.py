@@ -1,0 +1,223 @@
+"""Lab-level objects: run a machine to completion and say what happened.
+
+``run(config)`` boots, reads the console until QEMU exits (bounded by ``timeout_s``), and
+returns a ``Run``: the events, the user program's output, the raw console, QEMU's rc and
+logs, and the verdict. ``Session`` is the same with the machine in the caller's hands
+in between (issue 3's shell, issue 4's gdb)::
+
+    with Session(QemuConfig(init=path)) as s:
+        s.console.expect(r"\\$ ", timeout_s=10)
+        ...
+        result = s.finish(timeout_s=30)
+"""
+from __future__ import annotations
+
+import logging
+import shlex
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import List, Optional, TextIO, Type, Union
+
+from harness import constants as C
+from harness.console import Console
+from harness.errors import GuestFailure, GuestTimeout, QemuStartError, RinglabError
+from harness.events import Event, parse_console
+from harness.qemu import QemuConfig, QemuMachine
+from harness.verdict import Outcome, Verdict, judge
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Run:
+    """Everything one boot produced.
+
+    Attributes:
+        config: what was booted.
+        command: the exact QEMU argv.
+        verdict: outcome, machine status and a one-line detail.
+        events: kernel events in console order.
+        user_lines: console lines that are not kernel lines (the programs' output).
+        console: the whole console, line ends normalised to LF.
+        raw_console: the console exactly as received.
+        rc: QEMU's exit status (None if the harness had to stop it).
+        qemu_signal: the signal that ended QEMU, if any.
+        log: QEMU's ``-D`` log (cpu_reset; int when asked).
+        stderr: QEMU's stderr.
+        duration_s: wall time from spawn to reap.
+        parse_errors: kernel lines that broke the console contract.
+        history: the last console lines (evidence).
+    """
+
+    config: QemuConfig
+    command: List[str]
+    verdict: Verdict
+    events: List[Event]
+    user_lines: List[str]
+    console: str
+    raw_console: str
+    rc: Optional[int]
+    qemu_signal: Optional[int]
+    log: str
+    stderr: str
+    duration_s: float
+    parse_errors: List[str] = field(default_factory=list)
+    history: List[str] = field(default_factory=list)
+
+    # -- convenience --------------------------------------------------------------------------
+    @property
+    def outcome(self) -> Outcome:
+        return self.verdict.outcome
+
+    @property
+    def status(self) -> Optional[int]:
+        return self.verdict.status
+
+    @property
+    def exit_status(self) -> int:
+        return self.verdict.exit_status
+
+    @property
+    def user_output(self) -> str:
+        return "".join(l + "\n" for l in self.user_lines)
+
+    def of(self, kind: Union[str, Type[Event]]) -> List[Event]:
+        """Every event of ``kind`` (a kind string or an event class)."""
+        k = kind if isinstance(kind, str) else kind.KIND
+        return [e for e in self.events if e.kind == k]
+
+    def first(self, kind: Union[str, Type[Event]]) -> Event:
+        """The first event of ``kind``; AssertionError with the evidence if there is none."""
+        found = self.of(kind)
+        if not found:
+            k = kind if isinstance(kind, str) else kind.KIND
+            raise AssertionError(f"no {k} event\n{self.report()}")
+        return found[0]
+
+    def report(self, console_lines: int = C.DEFAULT_HISTORY_LINES) -> str:
+        """Multi-line evidence: command, outcome, rc, console tail, log tail, parse errors."""
+        out = [f"outcome: {self.outcome.value}: {self.verdict.detail}",
+               f"qemu rc={self.rc} signal={self.qemu_signal} ({self.duration_s:.2f} s)",
+               "command: " + shlex.join(self.command)]
+        lines = self.console.splitlines()[-console_lines:]
+        out.append("console (last %d lines):" % len(lines))
+        out += ["  | " + l for l in lines]
+        tail = [l for l in (self.stderr.splitlines() + self.log.splitlines()) if l.strip()]
+        tail = tail[-C.DEFAULT_LOG_TAIL_LINES:]
+        if tail:
+            out.append("qemu stderr/log (tail):")
+            out += ["  | " + l for l in tail]
+        if self.parse_errors:
+            out.append("console contract violations:")
+            out += ["  ! " + e for e in self.parse_errors]
+        return "\n".join(out)
+
+    def error(self) -> Optional[RinglabError]:
+        """The typed error for a failed machine (None when the kernel halted cleanly)."""
+        if self.outcome.machine_ok:
+            return None
+        evidence = dict(command=self.command, console_tail=self.history,
+                        log_tail=[l for l in (self.stderr + self.log).splitlines() if l.strip()]
+                        [-C.DEFAULT_LOG_TAIL_LINES:])
+        if self.outcome is Outcome.TIMEOUT:
+            return GuestTimeout(self.verdict.detail, **evidence)
+        if self.outcome is Outcome.QEMU_FAILURE and not self.console.strip():
+            return QemuStartError(f"QEMU exited at start: {self.verdict.detail}", **evidence)
+        return GuestFailure(f"{self.outcome.value}: {self.verdict.detail}", **evidence)
+
+    def check(self, status: Optional[int] = None) -> "Run":
+        """Raise the typed error unless the kernel halted cleanly (with ``status`` if given)."""
+        err = self.error()
+        if err is not None:
+            raise err
+        if status is not None and self.status != status:
+            raise GuestFailure(f"machine status {self.status}, expected {status}: "
+                               f"{self.verdict.detail}", command=self.command,
+                               console_tail=self.history)
+        return self
+
+
+class Session:
+    """A started machine and its console, for callers that interact before the end.
+
+    Args:
+        config: what to boot.
+        stream: also write the console there as it arrives (``invoke boot``: sys.stdout).
+    """
+
+    def __init__(self, config: Optional[QemuConfig] = None, *,
+                 stream: Optional[TextIO] = None) -> None:
+        self.config = config or QemuConfig()
+        self.stream = stream
+        self.machine = QemuMachine(self.config)
+        self.console: Optional[Console] = None
+        self._t0 = 0.0
+        self.result: Optional[Run] = None
+
+    def start(self) -> "Session":
+        """Start QEMU (ToolMissing / BadImage / BadConfig before anything runs)."""
+        self._t0 = time.monotonic()
+        process = self.machine.start()
+        self.console = Console(process, stream=self.stream, command=self.machine.command)
+        return self
+
+    def finish(self, timeout_s: float = C.DEFAULT_BOOT_TIMEOUT_S) -> Run:
+        """Read the console until QEMU exits (at most ``timeout_s``), stop, judge.
+
+        A guest that is still running at the deadline is stopped; the Run says ``timeout``.
+        """
+        if self.result is not None:
+            return self.result
+        m, console = self.machine, self.console
+        try:
+            timed_out = not console.read_to_eof(timeout_s)
+            if not timed_out:
+                # EOF: QEMU closed the pty, so it is exiting; reaping is bounded anyway.
+                m.reap(C.DEFAULT_KILL_TIMEOUT_S)
+        finally:
+            m.stop()
+        duration = time.monotonic() - self._t0
+        parsed = parse_console(console.text)
+        log_text, stderr = m.log_text(), m.stderr_text()
+        rc = m.exit_code if not m.stopped_by_harness else None
+        verdict = judge(parsed.events, rc, qemu_signal=m.term_signal, timed_out=timed_out,
+                        timeout_s=timeout_s, reset_log=log_text, stderr=stderr)
+        self.result = Run(config=self.config, command=m.command, verdict=verdict,
+                          events=parsed.events, user_lines=parsed.user_lines,
+                          console=console.text, raw_console=console.raw, rc=rc,
+                          qemu_signal=m.term_signal, log=log_text, stderr=stderr,
+                          duration_s=duration, parse_errors=parsed.errors,
+                          history=console.history())
+        log.info("run finished: %s (%.2f s)", verdict.detail, duration)
+        return self.result
+
+    def __enter__(self) -> "Session":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.machine.stop()
+
+
+def run(config: Optional[QemuConfig] = None, *, timeout_s: float = C.DEFAULT_BOOT_TIMEOUT_S,
+        stream: Optional[TextIO] = None) -> Run:
+    """Boot ``config`` and read its console until QEMU exits; never raises for guest outcomes.
+
+    Args:
+        config: what to boot (default: images/kernel.elf with images/user/init).
+        timeout_s: the most the whole run may take; past it QEMU is stopped (outcome timeout).
+        stream: also write the console there as it arrives.
+
+    Returns:
+        the Run (see ``Run.outcome``, ``Run.status``, ``Run.check()``).
+
+    Raises:
+        ToolMissing, BadImage, BadConfig: before QEMU starts.
+    """
+    with Session(config, stream=stream) as s:
+        return s.finish(timeout_s)
+
+
+def program(name: str) -> Path:
+    """Path of a userland program built by ``make -C userland``."""
+    return C.USER_IMAGES_DIR / name
