@@ -276,3 +276,28 @@ def test_parse_file_replaces_bad_bytes(tmp_path: Path) -> None:
     path.write_bytes(b"\xff\xfe\n" + GP_LINE.encode() + b"\n")
     parsed = qemulog.parse_file(path)
     assert len(parsed.interrupts) == 1 and len(parsed.unknown) == 1
+
+
+# --- ringlab's own kernel: the issue 2 `hlt` probe, two witnesses ------------------------
+
+def _kernel_fault_event(console: str) -> dict:
+    """The first ``ringlab: fault`` line of a console transcript as a dict of ints."""
+    for line in console.splitlines():
+        if line.startswith("ringlab: fault "):
+            pairs = (tok.split("=", 1) for tok in line.split()[2:] if "=" in tok)
+            return {k: (v if k == "name" else int(v, 0)) for k, v in pairs}
+    raise AssertionError("no fault event in the console transcript")
+
+
+def test_ringlab_hlt_probe_matches_kernel_event() -> None:
+    parsed = qemulog.parse(_text("ring3_hlt_ringlab.log"))
+    event = _kernel_fault_event(_text("ring3_hlt_ringlab.console"))
+    (rec,) = parsed.exceptions(cpl=3)
+    assert (rec.vector, rec.error, rec.cpl, rec.cs, rec.rip, rec.ss, rec.rsp) == (
+        event["vector"], event["error"], event["cpl"], event["cs"], event["rip"],
+        event["ss"], event["rsp"])
+    assert rec.mnemonic == event["name"] == "#GP"
+    assert rec.rflags == event["rflags"]            # from the dump after the line
+    assert rec.rip == 0x40104A                      # fault_insn in that build of hlt
+    assert rec.info.shell_status == 139
+    assert parsed.resets == 2 and not parsed.triple_fault and parsed.unknown == []
