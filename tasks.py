@@ -29,13 +29,14 @@ def build(c):
         "file": "extra host file for the kernel's file system (repeatable; issue 3)",
         "cpu": f"QEMU CPU model (default {C.DEFAULT_CPU}; 'max' for SMEP/SMAP/UMIP)",
         "int-log": "also write QEMU's -d int log (to images/qemu.log with --dry-run)",
+        "kernel": "multiboot kernel to boot instead of images/kernel.elf",
     },
 )
 def boot(c, init=None, append="", timeout=C.DEFAULT_BOOT_TIMEOUT_S, dry_run=False, file=None,
-         cpu=None, int_log=False):
+         cpu=None, int_log=False, kernel=None):
     """Boot the kernel with an init, stream the console; exit with the machine status."""
     _exit(cli.boot(init=init, append=append, timeout_s=float(timeout), dry_run=dry_run,
-                   files=file or (), cpu=cpu, int_log=int_log))
+                   files=file or (), cpu=cpu, int_log=int_log, kernel=kernel))
 
 
 @task(help={"k": "only tests matching this expression (pytest -k)"})

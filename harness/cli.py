@@ -42,11 +42,14 @@ def build() -> int:
 
 
 def make_config(init: Optional[str] = None, append: str = "", files: Sequence[str] = (),
-                cpu: Optional[str] = None, int_log: bool = False) -> QemuConfig:
+                cpu: Optional[str] = None, int_log: bool = False,
+                kernel: Optional[str] = None) -> QemuConfig:
     """The QemuConfig for ``invoke boot``'s options."""
     cfg = QemuConfig(append=append, files=[Path(f) for f in files], int_log=int_log)
     if init:
         cfg = cfg.replace(init=Path(init))
+    if kernel:
+        cfg = cfg.replace(kernel=Path(kernel))
     if cpu:
         cfg = cfg.replace(cpu=cpu)
     return cfg
@@ -54,12 +57,12 @@ def make_config(init: Optional[str] = None, append: str = "", files: Sequence[st
 
 def boot(init: Optional[str] = None, append: str = "", timeout_s: float = C.DEFAULT_BOOT_TIMEOUT_S,
          dry_run: bool = False, files: Sequence[str] = (), cpu: Optional[str] = None,
-         int_log: bool = False) -> int:
+         int_log: bool = False, kernel: Optional[str] = None) -> int:
     """``invoke boot``: stream the console to stdout, exit with the machine status.
 
     The last line (stderr) names the outcome, e.g. ``ringlab-boot: init exited (status 0)``.
     """
-    cfg = make_config(init, append, files, cpu, int_log)
+    cfg = make_config(init, append, files, cpu, int_log, kernel)
     try:
         if dry_run:
             cfg.validate()

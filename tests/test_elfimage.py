@@ -1,0 +1,75 @@
+"""Unit tests for the static-ELF check (no QEMU): hand-made ELF headers for each reason."""
+import struct
+
+import pytest
+
+from harness.elfimage import check_elf64, check_static_x86_64
+from harness.errors import BadImage
+
+pytestmark = pytest.mark.unit
+
+ET_EXEC, ET_DYN = 2, 3
+EM_386, EM_X86_64, EM_AARCH64 = 3, 62, 183
+PT_LOAD, PT_DYNAMIC, PT_INTERP = 1, 2, 3
+
+
+def make_elf64(path, *, etype=ET_EXEC, machine=EM_X86_64, phdrs=(PT_LOAD,)):
+    """A minimal, well-formed ELF64 header with the given program header types."""
+    ehsize, phentsize = 64, 56
+    ident = b"\x7fELF" + bytes([2, 1, 1, 0]) + bytes(8)
+    hdr = ident + struct.pack("<HHIQQQIHHHHHH", etype, machine, 1, 0x401000, ehsize, 0, 0,
+                              ehsize, phentsize, len(phdrs), 64, 0, 0)
+    body = b"".join(struct.pack("<IIQQQQQQ", t, 5, 0, 0x400000, 0x400000, 0x100, 0x100, 0x1000)
+                    for t in phdrs)
+    path.write_bytes(hdr + body + bytes(0x100))
+    return path
+
+
+def make_elf32(path):
+    ident = b"\x7fELF" + bytes([1, 1, 1, 0]) + bytes(8)
+    hdr = ident + struct.pack("<HHIIIIIHHHHHH", ET_EXEC, EM_386, 1, 0x8048000, 52, 0, 0, 52,
+                              32, 0, 40, 0, 0)
+    path.write_bytes(hdr + bytes(64))
+    return path
+
+
+def test_static_x86_64_accepted(tmp_path):
+    check_static_x86_64(make_elf64(tmp_path / "ok"))
+
+
+@pytest.mark.parametrize("kwargs,reason", [
+    ({"machine": EM_AARCH64}, "not x86-64"),
+    ({"etype": ET_DYN}, "position-independent"),
+    ({"phdrs": (PT_LOAD, PT_INTERP)}, "dynamically linked"),
+    ({"phdrs": (PT_LOAD, PT_DYNAMIC)}, "PT_DYNAMIC"),
+])
+def test_rejected_elf64(tmp_path, kwargs, reason):
+    with pytest.raises(BadImage, match=reason) as info:
+        check_static_x86_64(make_elf64(tmp_path / "bad", **kwargs))
+    assert "\n" not in str(info.value)
+
+
+def test_rejected_elf32(tmp_path):
+    path = make_elf32(tmp_path / "i386")
+    with pytest.raises(BadImage, match="not a 64-bit ELF"):
+        check_static_x86_64(path)
+    with pytest.raises(BadImage, match="not an x86-64 ELF64"):
+        check_elf64(path)
+
+
+def test_text_file_rejected():
+    with pytest.raises(BadImage, match=r"^/etc/hostname: not an ELF file"):
+        check_static_x86_64("/etc/hostname")
+
+
+def test_missing_and_directory(tmp_path):
+    with pytest.raises(BadImage, match="no such file"):
+        check_static_x86_64(tmp_path / "nope")
+    with pytest.raises(BadImage, match="not a regular file"):
+        check_static_x86_64(tmp_path)
+
+
+def test_host_dynamic_binary_rejected():
+    # Debian's /bin/true is a dynamically linked PIE.
+    with pytest.raises(BadImage):
+        check_static_x86_64("/bin/true")

@@ -1,0 +1,68 @@
+"""Unit tests for the verdict: events and QEMU's exit status together (no QEMU)."""
+import pytest
+
+from harness import constants as C
+from harness.events import parse_console
+from harness.verdict import Outcome, expected_rc, judge
+
+pytestmark = pytest.mark.unit
+
+EXIT0 = "ringlab: exit pid=1 status=0\nringlab: halt status=0\n"
+KILL11 = ("ringlab: fault pid=1 vector=13 name=#GP error=0x0 cpl=3 rip=0x401000\n"
+          "ringlab: kill pid=1 signal=11 name=SIGSEGV\nringlab: halt status=139\n")
+PANIC = "ringlab: panic reason=page-fault vector=14\nringlab: panic-regs rax=0x0\n"
+TRIPLE_LOG = "CPU Reset (CPU 0)\ncheck_exception old: 0x8 new 0xd\nTriple fault\n"
+
+# (name, console, rc, kwargs, outcome, status, exit_status)
+CASES = [
+    ("exit 0", EXIT0, 1, {}, Outcome.EXITED, 0, 0),
+    ("exit 42", "ringlab: exit pid=1 status=42\nringlab: halt status=42\n", 85, {},
+     Outcome.EXITED, 42, 42),
+    ("killed", KILL11, expected_rc(139), {}, Outcome.KILLED, 139, 139),
+    ("halt but rc contradicts", EXIT0, 3, {}, Outcome.QEMU_FAILURE, None, C.EXIT_QEMU_FAILURE),
+    ("halt but rc 0", EXIT0, 0, {}, Outcome.QEMU_FAILURE, None, C.EXIT_QEMU_FAILURE),
+    ("panic", PANIC, 255, {}, Outcome.PANIC, None, C.EXIT_PANIC),
+    ("triple: rc 0 no halt", "ringlab: boot cmdline=\"k\"\n", 0, {}, Outcome.TRIPLE_FAULT, None,
+     C.EXIT_TRIPLE_FAULT),
+    ("triple: from the log", "", 0, {"reset_log": TRIPLE_LOG}, Outcome.TRIPLE_FAULT, None,
+     C.EXIT_TRIPLE_FAULT),
+    ("triple in log beats a halt line", EXIT0, 1, {"reset_log": TRIPLE_LOG},
+     Outcome.TRIPLE_FAULT, None, C.EXIT_TRIPLE_FAULT),
+    ("timeout", "ringlab: boot cmdline=\"k\"\n", None, {"timed_out": True, "timeout_s": 3},
+     Outcome.TIMEOUT, None, C.EXIT_TIMEOUT),
+    ("halt printed, QEMU hung", EXIT0, None, {"timed_out": True}, Outcome.TIMEOUT, None,
+     C.EXIT_TIMEOUT),
+    ("qemu start error", "", 1, {"stderr": "qemu-system-x86_64: -bogus: invalid option\n"},
+     Outcome.QEMU_FAILURE, None, C.EXIT_QEMU_FAILURE),
+    ("qemu killed", "", None, {"qemu_signal": 9}, Outcome.QEMU_FAILURE, None,
+     C.EXIT_QEMU_FAILURE),
+]
+
+
+@pytest.mark.parametrize("name,console,rc,kw,outcome,status,exit_status", CASES,
+                         ids=[c[0] for c in CASES])
+def test_judge(name, console, rc, kw, outcome, status, exit_status):
+    v = judge(parse_console(console).events, rc, **kw)
+    assert v.outcome is outcome, v.detail
+    assert v.status == status
+    assert v.exit_status == exit_status
+    assert v.detail and "\n" not in v.detail
+
+
+def test_only_exit_and_kill_are_machine_success():
+    assert {o for o in Outcome if o.machine_ok} == {Outcome.EXITED, Outcome.KILLED}
+
+
+def test_killed_names_signal():
+    v = judge(parse_console(KILL11).events, expected_rc(139))
+    assert v.signal == 11 and "SIGSEGV" in v.detail
+
+
+def test_start_error_detail_quotes_stderr():
+    v = judge([], 1, stderr="qemu-system-x86_64: -bogus: invalid option\n")
+    assert "invalid option" in v.detail
+
+
+@pytest.mark.parametrize("status,rc", [(0, 1), (13, 27), (14, 29), (42, 85), (139, 23), (255, 255)])
+def test_expected_rc(status, rc):
+    assert expected_rc(status) == rc
