@@ -1,0 +1,74 @@
+/*
+ * The final GDT and the 64-bit TSS (layout picture in include/gdt.h).
+ * Descriptor formats: SDM Vol. 3A 3.4.5 (segment descriptors) and 8.2.3
+ * (64-bit TSS descriptor, 16 bytes); TSS fields: Vol. 3A 8.7, Figure 8-11.
+ */
+#include "kernel.h"
+#include "gdt.h"
+#include "mmu.h"
+
+struct tss {
+    uint32_t reserved0;
+    uint64_t rsp[3];           /* RSP0 is loaded on a privilege change to ring 0 */
+    uint64_t reserved1;
+    uint64_t ist[7];           /* IST1..IST7: stacks chosen by the IDT gate's IST field */
+    uint64_t reserved2;
+    uint16_t reserved3;
+    uint16_t iomap_base;       /* >= limit: no I/O bitmap, so in/out at CPL 3 > IOPL is #GP */
+} __attribute__((packed));
+_Static_assert(sizeof(struct tss) == 104, "64-bit TSS is 104 bytes");
+
+/* Access byte and flag bits of a code/data descriptor. */
+#define SEG_P      (1UL << 47)   /* present */
+#define SEG_DPL3   (3UL << 45)   /* descriptor privilege level 3 */
+#define SEG_S      (1UL << 44)   /* code/data (not system) */
+#define SEG_CODE   (1UL << 43)   /* executable */
+#define SEG_RW     (1UL << 41)   /* readable code / writable data */
+#define SEG_L      (1UL << 53)   /* 64-bit code */
+#define SEG_DB     (1UL << 54)   /* 32-bit default size (data: big) */
+#define SEG_G      (1UL << 55)   /* 4 KiB granularity */
+#define SEG_LIMIT  0x000f00000000ffffUL /* limit 0xfffff */
+#define TSS_AVAIL  (0x9UL << 40) /* type: available 64-bit TSS */
+
+static struct tss tss;
+static uint8_t df_stack[2 * PAGE_SIZE] __attribute__((aligned(16)));
+static uint64_t gdt[GDT_NENTRIES];
+
+void gdt_init(void)
+{
+    gdt[KERNEL_CS >> 3] = SEG_P | SEG_S | SEG_CODE | SEG_RW | SEG_L | SEG_G | SEG_LIMIT;
+    gdt[KERNEL_SS >> 3] = SEG_P | SEG_S | SEG_RW | SEG_DB | SEG_G | SEG_LIMIT;
+    gdt[USER_SS >> 3] = SEG_P | SEG_DPL3 | SEG_S | SEG_RW | SEG_DB | SEG_G | SEG_LIMIT;
+    gdt[USER_CS >> 3] = SEG_P | SEG_DPL3 | SEG_S | SEG_CODE | SEG_RW | SEG_L | SEG_G | SEG_LIMIT;
+
+    uint64_t base = (uint64_t)&tss, limit = sizeof tss - 1;
+    gdt[TSS_SEL >> 3] = SEG_P | TSS_AVAIL | (limit & 0xffff) | ((base & 0xffffff) << 16) |
+                        ((base >> 24 & 0xff) << 56);
+    gdt[(TSS_SEL >> 3) + 1] = base >> 32;
+
+    tss.ist[IST_DF - 1] = (uint64_t)df_stack + sizeof df_stack;
+    tss.iomap_base = sizeof tss;
+
+    struct { uint16_t limit; uint64_t base; } __attribute__((packed)) gdtr = { sizeof gdt - 1, (uint64_t)gdt };
+    __asm__ volatile(
+        "lgdt %0\n\t"
+        "mov %1, %%ds\n\t"
+        "mov %1, %%es\n\t"
+        "mov %1, %%ss\n\t"
+        "pushq %2\n\t"               /* reload CS with a far return */
+        "leaq 1f(%%rip), %%rax\n\t"
+        "pushq %%rax\n\t"
+        "lretq\n"
+        "1:\n\t"
+        "ltr %w3"
+        :: "m"(gdtr), "r"((uint64_t)KERNEL_SS), "i"(KERNEL_CS), "r"((uint64_t)TSS_SEL)
+        : "rax", "memory");
+}
+
+/* Stack the CPU switches to on an interrupt or exception from ring 3. */
+void tss_set_rsp0(uint64_t rsp0)
+{
+    tss.rsp[0] = rsp0;
+}
+
+uint64_t tss_rsp0(void) { return tss.rsp[0]; }

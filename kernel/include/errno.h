@@ -1,0 +1,29 @@
+/* Linux errno values (include/uapi/asm-generic/errno-base.h, errno.h). */
+#pragma once
+
+#define EPERM    1   /* operation not permitted */
+#define ENOENT   2   /* no such file or directory */
+#define ESRCH    3   /* no such process */
+#define EINTR    4   /* interrupted system call */
+#define EIO      5   /* I/O error */
+#define E2BIG    7   /* argument list too long */
+#define ENOEXEC  8   /* exec format error */
+#define EBADF    9   /* bad file descriptor */
+#define ECHILD  10   /* no child processes */
+#define EAGAIN  11   /* try again */
+#define ENOMEM  12   /* out of memory */
+#define EACCES  13   /* permission denied */
+#define EFAULT  14   /* bad address */
+#define EEXIST  17   /* file exists */
+#define ENOTDIR 20   /* not a directory */
+#define EISDIR  21   /* is a directory */
+#define EINVAL  22   /* invalid argument */
+#define ENFILE  23   /* file table overflow */
+#define EMFILE  24   /* too many open files */
+#define ENOTTY  25   /* not a typewriter */
+#define ESPIPE  29   /* illegal seek */
+#define EROFS   30   /* read-only file system */
+#define ERANGE  34   /* result out of range */
+#define ENAMETOOLONG 36 /* file name too long */
+#define ENOSYS  38   /* function not implemented */
+#define ENODEV  19   /* no such device */

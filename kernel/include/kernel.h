@@ -1,0 +1,58 @@
+/* Declarations shared across the kernel's C files. */
+#pragma once
+#include "types.h"
+#include <stdarg.h>
+
+/* string.c */
+void *memset(void *d, int c, size_t n);
+void *memcpy(void *d, const void *s, size_t n);
+void *memmove(void *d, const void *s, size_t n);
+int memcmp(const void *a, const void *b, size_t n);
+size_t strlen(const char *s);
+size_t strnlen(const char *s, size_t max);
+int strcmp(const char *a, const char *b);
+int strncmp(const char *a, const char *b, size_t n);
+char *strchr(const char *s, int c);
+
+/* serial.c: COM1 16550 console */
+void serial_init(void);
+void serial_putc(char c);
+void serial_write(const char *s, size_t n);
+void serial_start_line(void);
+void serial_intr(void);
+int serial_rx_enable(void);
+
+/* kprintf.c: `ringlab: ` event lines go through kevent() */
+int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
+int snprintf(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void kevent(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+noreturn void panic(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+noreturn void machine_exit(int status);
+
+/* cmdline.c: kernel arguments key=value */
+void cmdline_init(const char *s);
+const char *cmdline_get(const char *key);
+bool cmdline_has(const char *key, const char *value);
+extern bool trace_syscalls;
+
+/* kalloc.c: physical page allocator */
+void kalloc_init(uint64_t start_phys, uint64_t end_phys);
+void *kalloc(void);                  /* one zeroed page (kernel virtual), or NULL */
+void kfree(void *page);
+uint64_t kalloc_free_pages(void);
+
+/* gdt.c */
+void gdt_init(void);
+void tss_set_rsp0(uint64_t rsp0);
+
+/* cpu.c */
+void cpu_init(void);
+extern bool cpu_has_smap;
+
+/* trap.c */
+void idt_init(void);
+void syscall_init(void);
+
+/* symbols from linker.ld */
+extern char __kernel_start[], __text_start[], __text_end[], __rodata_start[], __rodata_end[];
+extern char __data_start[], __bss_start[], __kernel_end[];

@@ -1,0 +1,87 @@
+/* Processes: one kernel stack, one address space (PML4) and one trap frame each. */
+#pragma once
+#include "types.h"
+#include "trap.h"
+
+#define NPROC     64             /* process table size */
+#define NOFILE    16             /* open files per process */
+#define MAXARG    32             /* argv/envp entries accepted by execve */
+#define ARGBUF    4096           /* total bytes of argv + envp strings */
+
+/* Linux signal numbers (x86-64, arch/x86/include/uapi/asm/signal.h) */
+#define SIGHUP    1
+#define SIGINT    2
+#define SIGQUIT   3
+#define SIGILL    4
+#define SIGTRAP   5
+#define SIGABRT   6
+#define SIGBUS    7
+#define SIGFPE    8
+#define SIGKILL   9
+#define SIGUSR1   10
+#define SIGSEGV   11
+#define SIGUSR2   12
+#define SIGPIPE   13
+#define SIGALRM   14
+#define SIGTERM   15
+#define SIGCHLD   17
+#define SIGCONT   18
+#define SIGSTOP   19
+#define SIGURG    23
+#define SIGWINCH  28
+#define NSIG      65
+
+enum procstate { P_UNUSED, P_EMBRYO, P_SLEEPING, P_RUNNABLE, P_RUNNING, P_ZOMBIE };
+
+/* Callee-saved registers swtch() saves on the kernel stack (trapentry.S order). */
+struct context {
+    uint64_t r15, r14, r13, r12, rbx, rbp;
+    uint64_t rip;              /* swtch's return address */
+};
+
+struct file;
+
+struct proc {
+    int pid;
+    enum procstate state;
+    struct proc *parent;
+    uint64_t *pml4;            /* this process's page tables (kernel virtual address) */
+    uint64_t kstack_top;       /* TSS.RSP0 and syscall stack while this process runs */
+    struct context *context;   /* saved by swtch() when switched out */
+    struct trapframe *tf;      /* user registers, at the top of the kernel stack */
+    uint64_t brk_start, brk;   /* heap: [brk_start, brk) mapped */
+    uint64_t mmap_next;        /* next free address in the mmap region */
+    uint64_t fs_base;          /* arch_prctl(ARCH_SET_FS) */
+    uint64_t clear_child_tid;  /* set_tid_address */
+    int wstatus;               /* wait4 status encoding: exit code << 8, or signal */
+    int killed;                /* pending fatal signal, 0 if none */
+    void *chan;                /* what a sleeping process waits for */
+    struct file *ofile[NOFILE];
+    char name[32];
+    uint8_t fxstate[512] __attribute__((aligned(16)));   /* user x87/SSE state (fxsave) */
+};
+
+struct proc *myproc(void);
+void proc_init(void);
+noreturn void scheduler(void);
+void yield(void);
+void sleep(void *chan);
+void wakeup(void *chan);
+struct proc *proc_spawn_init(const char *name, const uint8_t *image, size_t size, const char *const *argv);
+noreturn void proc_exit(int wstatus);
+noreturn void proc_kill_self(int sig);
+int proc_fork(void);
+int proc_wait4(int pid, uint64_t ustatus, int options);
+int proc_kill(int pid, int sig);
+int proc_exec(const char *path, char *const *argv, int argc, char *const *envp, int envc);
+void proc_check_killed(void);
+const char *signal_name(int sig);
+void backtrace(uint64_t rbp);
+
+/* timer.c / pic.c */
+void pic_init(void);
+void pic_eoi(uint64_t vector);
+void pic_unmask(int irq);
+void timer_init(void);
+void timer_intr(void);
+extern volatile uint64_t ticks;

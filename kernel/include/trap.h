@@ -1,0 +1,38 @@
+/*
+ * The trap frame: what trapentry.S and syscall_entry push on the kernel stack.
+ * Offsets are bytes from the frame's start (the stack pointer passed to trap()).
+ * The last five words are the frame the CPU itself pushes on an interrupt or
+ * exception (SDM Vol. 3A 6.14.1, Figure 6-9); syscall_entry builds the same
+ * words by hand so both paths share one layout.
+ */
+#pragma once
+#include "types.h"
+
+struct trapframe {
+    /*   0 */ uint64_t r15;
+    /*   8 */ uint64_t r14;
+    /*  16 */ uint64_t r13;
+    /*  24 */ uint64_t r12;
+    /*  32 */ uint64_t r11;
+    /*  40 */ uint64_t r10;
+    /*  48 */ uint64_t r9;
+    /*  56 */ uint64_t r8;
+    /*  64 */ uint64_t rbp;
+    /*  72 */ uint64_t rdi;
+    /*  80 */ uint64_t rsi;
+    /*  88 */ uint64_t rdx;
+    /*  96 */ uint64_t rcx;
+    /* 104 */ uint64_t rbx;
+    /* 112 */ uint64_t rax;
+    /* 120 */ uint64_t vector;  /* pushed by the stub (T_SYSCALL for syscall) */
+    /* 128 */ uint64_t error;   /* CPU error code, or 0 pushed by the stub */
+    /* 136 */ uint64_t rip;     /* CPU-pushed from here on */
+    /* 144 */ uint64_t cs;
+    /* 152 */ uint64_t rflags;
+    /* 160 */ uint64_t rsp;
+    /* 168 */ uint64_t ss;
+};
+_Static_assert(sizeof(struct trapframe) == 176, "trapentry.S assumes a 176-byte trap frame");
+
+void trap(struct trapframe *tf);
+void syscall_dispatch(struct trapframe *tf);

@@ -1,0 +1,102 @@
+/*
+ * kmain: from boot.S, in 64-bit mode on the boot stack, running in the
+ * higher half with the boot page tables. Sets up the machine, makes the first
+ * multiboot module pid 1, and hands the CPU to the scheduler.
+ */
+#include "kernel.h"
+#include "file.h"
+#include "mmu.h"
+#include "multiboot.h"
+#include "proc.h"
+#include "trap.h"
+#include "vm.h"
+
+#define MAX_MODULES 32
+#define MAX_INIT_ARGS 16
+
+static uint64_t max_u64(uint64_t a, uint64_t b) { return a > b ? a : b; }
+
+/* A module's file name: the text after the last space of its string, else the basename of the path. */
+static const char *module_name(const char *s)
+{
+    const char *name = s;
+    for (const char *p = s; *p; p++)
+        if (*p == ' ' && p[1])
+            name = p + 1;
+    if (name == s)
+        for (const char *p = s; *p; p++)
+            if (*p == '/' && p[1])
+                name = p + 1;
+    return name;
+}
+
+noreturn void kmain(uint32_t magic, uint32_t mbi_phys)
+{
+    serial_init();
+    if (magic != MB_BOOT_MAGIC)
+        panic("not-multiboot eax=0x%x", magic);
+    struct mb_info *mbi = P2V(mbi_phys);
+    const char *cmd = (mbi->flags & MBI_CMDLINE) ? P2V(mbi->cmdline) : "";
+    cmdline_init(cmd);
+    uint64_t mem_end = 0x100000 + (uint64_t)mbi->mem_upper * 1024;
+    if (mem_end > KERNEL_MAP_SIZE)
+        mem_end = KERNEL_MAP_SIZE;
+    kevent("boot cmdline=\"%s\" mem_kib=%lu", cmd, mem_end / 1024);
+
+    cpu_init();
+    gdt_init();
+    idt_init();
+    syscall_init();
+
+    /* Everything the loader put above the kernel (modules, their strings) stays reserved. */
+    uint64_t reserved_end = V2P(__kernel_end);
+    reserved_end = max_u64(reserved_end, mbi_phys + sizeof *mbi);
+    reserved_end = max_u64(reserved_end, mbi->cmdline + strlen(cmd) + 1);
+    struct mb_module *mods = P2V(mbi->mods_addr);
+    uint32_t nmods = (mbi->flags & MBI_MODS) ? mbi->mods_count : 0;
+    if (nmods > MAX_MODULES)
+        nmods = MAX_MODULES;
+    reserved_end = max_u64(reserved_end, mbi->mods_addr + nmods * sizeof *mods);
+    for (uint32_t i = 0; i < nmods; i++) {
+        reserved_end = max_u64(reserved_end, mods[i].end);
+        reserved_end = max_u64(reserved_end, mods[i].string + strlen(P2V(mods[i].string)) + 1);
+    }
+    vm_init(mem_end);
+    kalloc_init(reserved_end, mem_end);
+
+    for (uint32_t i = 0; i < nmods; i++)
+        fs_add(module_name(P2V(mods[i].string)), P2V(mods[i].start), mods[i].end - mods[i].start);
+    if (nmods == 0)
+        panic("no-init-module");
+
+    proc_init();
+    pic_init();
+    timer_init();
+    console_init();
+    kevent("mem free_pages=%lu", kalloc_free_pages());
+
+    /* init's argv: its name, then `init.args=a,b,c` from the kernel command line */
+    static char argbuf[256];
+    const char *argv[MAX_INIT_ARGS + 2];
+    int argc = 0;
+    struct fsfile *initfile = fs_at(0);
+    argv[argc++] = initfile->name;
+    const char *a = cmdline_get("init.args");
+    if (a) {
+        size_t n = 0;
+        while (a[n] && a[n] != ' ' && n < sizeof argbuf - 1)
+            n++;
+        memcpy(argbuf, a, n);
+        argbuf[n] = 0;
+        for (char *s = argbuf; *s && argc < MAX_INIT_ARGS;) {
+            argv[argc++] = s;
+            while (*s && *s != ',')
+                s++;
+            if (*s)
+                *s++ = 0;
+        }
+    }
+    argv[argc] = NULL;
+    proc_spawn_init(initfile->name, initfile->data, initfile->size, argv);
+    scheduler();
+}

@@ -1,0 +1,671 @@
+/*
+ * System calls, Linux x86-64 convention: number in RAX; arguments in RDI,
+ * RSI, RDX, R10, R8, R9; result or -errno in RAX. Reached from syscall_entry
+ * (the syscall instruction) and from the int 0x80 gate, both with a trap
+ * frame. Every user pointer goes through copyin/copyout (vm.c), which check
+ * the range against the user half (overflow included) and the page tables.
+ */
+#include "kernel.h"
+#include "errno.h"
+#include "file.h"
+#include "mmu.h"
+#include "msr.h"
+#include "proc.h"
+#include "sysnr.h"
+#include "trap.h"
+#include "vm.h"
+#include "x86.h"
+
+#define O_ACCMODE   03
+#define O_WRONLY    01
+#define O_RDWR      02
+#define O_CREAT     0100
+#define O_TRUNC     01000
+#define O_DIRECTORY 0200000
+#define AT_FDCWD    (-100)
+#define AT_EMPTY_PATH 0x1000
+#define S_IFDIR     0040000
+#define S_IFREG     0100000
+#define S_IFCHR     0020000
+#define TCGETS      0x5401
+#define TIOCGWINSZ  0x5413
+#define SEEK_SET    0
+#define SEEK_CUR    1
+#define SEEK_END    2
+#define PROT_WRITE  0x2
+#define PROT_EXEC   0x4
+#define MAP_FIXED   0x10
+#define MAP_ANONYMOUS 0x20
+#define DT_DIR      4
+#define DT_REG      8
+#define PATH_MAX    256
+
+typedef int64_t (*syscall_fn)(struct trapframe *tf);
+
+/* Linux struct stat for x86-64 (arch/x86/include/uapi/asm/stat.h). */
+struct linux_stat {
+    uint64_t st_dev, st_ino, st_nlink;
+    uint32_t st_mode, st_uid, st_gid, pad0;
+    uint64_t st_rdev;
+    int64_t st_size, st_blksize, st_blocks;
+    uint64_t st_atime, st_atime_ns, st_mtime, st_mtime_ns, st_ctime, st_ctime_ns;
+    int64_t unused[3];
+};
+_Static_assert(sizeof(struct linux_stat) == 144, "Linux x86-64 struct stat is 144 bytes");
+
+static struct file *fd_file(int fd)
+{
+    struct proc *p = myproc();
+    if (fd < 0 || fd >= NOFILE)
+        return NULL;
+    return p->ofile[fd];
+}
+
+static int fd_alloc(struct file *f)
+{
+    struct proc *p = myproc();
+    for (int fd = 0; fd < NOFILE; fd++) {
+        if (!p->ofile[fd]) {
+            p->ofile[fd] = f;
+            return fd;
+        }
+    }
+    return -EMFILE;
+}
+
+static int64_t sys_read(struct trapframe *tf)
+{
+    struct file *f = fd_file((int)tf->rdi);
+    uint64_t buf = tf->rsi, n = tf->rdx;
+    if (!f || (f->flags & O_ACCMODE) == O_WRONLY)
+        return -EBADF;
+    if (!user_range_ok(buf, n))
+        return -EFAULT;
+    switch (f->type) {
+    case F_CONSOLE:
+        return console_read(myproc()->pml4, buf, n);
+    case F_DIR:
+        return -EISDIR;
+    case F_FS: {
+        if (f->off >= f->fs->size)
+            return 0;
+        uint64_t left = f->fs->size - f->off;
+        n = n < left ? n : left;
+        int r = copyout(myproc()->pml4, buf, f->fs->data + f->off, n);
+        if (r)
+            return r;
+        f->off += n;
+        return (int64_t)n;
+    }
+    default:
+        return -EBADF;
+    }
+}
+
+static int64_t do_write(int fd, uint64_t buf, uint64_t n)
+{
+    struct file *f = fd_file(fd);
+    if (!f || (f->flags & O_ACCMODE) == 0)
+        return -EBADF;
+    if (!user_range_ok(buf, n))
+        return -EFAULT;
+    if (f->type != F_CONSOLE)
+        return -EBADF;
+    return console_write(myproc()->pml4, buf, n);
+}
+
+static int64_t sys_write(struct trapframe *tf)
+{
+    return do_write((int)tf->rdi, tf->rsi, tf->rdx);
+}
+
+struct iovec { uint64_t base, len; };
+
+static int64_t sys_writev(struct trapframe *tf)
+{
+    int iovcnt = (int)tf->rdx;
+    if (iovcnt < 0 || iovcnt > 1024)
+        return -EINVAL;
+    int64_t total = 0;
+    for (int i = 0; i < iovcnt; i++) {
+        struct iovec iov;
+        int r = copyin(myproc()->pml4, &iov, tf->rsi + i * sizeof iov, sizeof iov);
+        if (r)
+            return r;
+        int64_t w = do_write((int)tf->rdi, iov.base, iov.len);
+        if (w < 0)
+            return total ? total : w;
+        total += w;
+    }
+    return total;
+}
+
+static int64_t sys_readv(struct trapframe *tf)
+{
+    int iovcnt = (int)tf->rdx;
+    if (iovcnt < 0 || iovcnt > 1024)
+        return -EINVAL;
+    int64_t total = 0;
+    for (int i = 0; i < iovcnt; i++) {
+        struct iovec iov;
+        int r = copyin(myproc()->pml4, &iov, tf->rsi + i * sizeof iov, sizeof iov);
+        if (r)
+            return r;
+        if (!iov.len)
+            continue;
+        struct trapframe t = { .rdi = tf->rdi, .rsi = iov.base, .rdx = iov.len };
+        int64_t n = sys_read(&t);
+        if (n < 0)
+            return total ? total : n;
+        total += n;
+        if ((uint64_t)n < iov.len)
+            break;
+    }
+    return total;
+}
+
+static int64_t open_path(uint64_t upath, int flags)
+{
+    char path[PATH_MAX];
+    int r = copyinstr(myproc()->pml4, path, upath, sizeof path);
+    if (r < 0)
+        return r;
+    struct file *f;
+    if (fs_is_root(path)) {
+        if ((flags & O_ACCMODE) != 0)
+            return -EISDIR;
+        f = file_alloc(F_DIR);
+    } else {
+        struct fsfile *ff = fs_lookup(path);
+        if (!ff)
+            return (flags & O_CREAT) ? -EROFS : -ENOENT;
+        if ((flags & O_ACCMODE) != 0 || (flags & O_TRUNC))
+            return -EROFS;
+        if (flags & O_DIRECTORY)
+            return -ENOTDIR;
+        f = file_alloc(F_FS);
+        if (f)
+            f->fs = ff;
+    }
+    if (!f)
+        return -ENFILE;
+    f->flags = flags;
+    int fd = fd_alloc(f);
+    if (fd < 0)
+        file_close(f);
+    return fd;
+}
+
+static int64_t sys_open(struct trapframe *tf)
+{
+    return open_path(tf->rdi, (int)tf->rsi);
+}
+
+static int64_t sys_openat(struct trapframe *tf)
+{
+    /* one directory: dirfd only matters for relative paths, which all resolve in "/" */
+    return open_path(tf->rsi, (int)tf->rdx);
+}
+
+static int64_t sys_close(struct trapframe *tf)
+{
+    struct proc *p = myproc();
+    int fd = (int)tf->rdi;
+    if (!fd_file(fd))
+        return -EBADF;
+    file_close(p->ofile[fd]);
+    p->ofile[fd] = NULL;
+    return 0;
+}
+
+static int64_t sys_lseek(struct trapframe *tf)
+{
+    struct file *f = fd_file((int)tf->rdi);
+    int64_t off = (int64_t)tf->rsi, base;
+    if (!f)
+        return -EBADF;
+    if (f->type != F_FS)
+        return -ESPIPE;
+    switch (tf->rdx) {
+    case SEEK_SET: base = 0; break;
+    case SEEK_CUR: base = (int64_t)f->off; break;
+    case SEEK_END: base = (int64_t)f->fs->size; break;
+    default: return -EINVAL;
+    }
+    if (base + off < 0)
+        return -EINVAL;
+    f->off = (uint64_t)(base + off);
+    return (int64_t)f->off;
+}
+
+static int stat_fill(struct linux_stat *st, enum filetype type, struct fsfile *ff)
+{
+    memset(st, 0, sizeof *st);
+    st->st_dev = 1;
+    st->st_nlink = 1;
+    st->st_blksize = PAGE_SIZE;
+    if (type == F_CONSOLE) {
+        st->st_mode = S_IFCHR | 0620;
+        st->st_rdev = (5UL << 8) | 1;      /* like /dev/console */
+        st->st_ino = 1000;
+    } else if (type == F_DIR) {
+        st->st_mode = S_IFDIR | 0555;
+        st->st_ino = 1;
+        st->st_nlink = 2;
+    } else {
+        st->st_mode = S_IFREG | 0555;
+        st->st_ino = ff->ino;
+        st->st_size = (int64_t)ff->size;
+        st->st_blocks = (int64_t)ALIGN_UP(ff->size, 512) / 512;
+    }
+    return 0;
+}
+
+static int64_t sys_fstat(struct trapframe *tf)
+{
+    struct file *f = fd_file((int)tf->rdi);
+    struct linux_stat st;
+    if (!f)
+        return -EBADF;
+    stat_fill(&st, f->type, f->fs);
+    return copyout(myproc()->pml4, tf->rsi, &st, sizeof st);
+}
+
+static int64_t stat_path(uint64_t upath, uint64_t ust)
+{
+    char path[PATH_MAX];
+    struct linux_stat st;
+    int r = copyinstr(myproc()->pml4, path, upath, sizeof path);
+    if (r < 0)
+        return r;
+    if (fs_is_root(path)) {
+        stat_fill(&st, F_DIR, NULL);
+    } else {
+        struct fsfile *ff = fs_lookup(path);
+        if (!ff)
+            return -ENOENT;
+        stat_fill(&st, F_FS, ff);
+    }
+    return copyout(myproc()->pml4, ust, &st, sizeof st);
+}
+
+static int64_t sys_stat(struct trapframe *tf)
+{
+    return stat_path(tf->rdi, tf->rsi);
+}
+
+static int64_t sys_newfstatat(struct trapframe *tf)
+{
+    char c;
+    if ((tf->r10 & AT_EMPTY_PATH) && copyin(myproc()->pml4, &c, tf->rsi, 1) == 0 && c == 0) {
+        struct trapframe t = { .rdi = tf->rdi, .rsi = tf->rdx };
+        return sys_fstat(&t);
+    }
+    return stat_path(tf->rsi, tf->rdx);
+}
+
+/* struct linux_dirent64 (include/linux/dirent.h): ino, off, reclen, type, name. */
+static int64_t sys_getdents64(struct trapframe *tf)
+{
+    struct file *f = fd_file((int)tf->rdi);
+    uint64_t buf = tf->rsi, size = tf->rdx, used = 0;
+    if (!f)
+        return -EBADF;
+    if (f->type != F_DIR)
+        return -ENOTDIR;
+    for (;; f->off++) {
+        const char *name;
+        uint64_t ino;
+        uint8_t type;
+        if (f->off == 0)
+            name = ".", ino = 1, type = DT_DIR;
+        else if (f->off == 1)
+            name = "..", ino = 1, type = DT_DIR;
+        else if (fs_at(f->off - 2))
+            name = fs_at(f->off - 2)->name, ino = fs_at(f->off - 2)->ino, type = DT_REG;
+        else
+            break;
+        uint8_t rec[19 + FS_NAME_MAX + 8];
+        uint64_t namelen = strlen(name), reclen = ALIGN_UP(19 + namelen + 1, 8);
+        if (used + reclen > size)
+            return used ? (int64_t)used : -EINVAL;
+        memset(rec, 0, sizeof rec);
+        int64_t next = (int64_t)f->off + 1;
+        memcpy(rec, &ino, 8);
+        memcpy(rec + 8, &next, 8);
+        uint16_t rl = (uint16_t)reclen;
+        memcpy(rec + 16, &rl, 2);
+        rec[18] = type;
+        memcpy(rec + 19, name, namelen);
+        int r = copyout(myproc()->pml4, buf + used, rec, reclen);
+        if (r)
+            return r;
+        used += reclen;
+    }
+    return (int64_t)used;
+}
+
+static int64_t sys_ioctl(struct trapframe *tf)
+{
+    struct file *f = fd_file((int)tf->rdi);
+    if (!f)
+        return -EBADF;
+    return -ENOTTY;     /* the console is a plain serial line: no termios, no window size */
+}
+
+static int64_t sys_dup(struct trapframe *tf)
+{
+    struct file *f = fd_file((int)tf->rdi);
+    if (!f)
+        return -EBADF;
+    int fd = fd_alloc(f);
+    if (fd >= 0)
+        file_dup(f);
+    return fd;
+}
+
+static int64_t sys_dup2(struct trapframe *tf)
+{
+    struct proc *p = myproc();
+    struct file *f = fd_file((int)tf->rdi);
+    int nfd = (int)tf->rsi;
+    if (!f || nfd < 0 || nfd >= NOFILE)
+        return -EBADF;
+    if (nfd == (int)tf->rdi)
+        return nfd;
+    if (p->ofile[nfd])
+        file_close(p->ofile[nfd]);
+    p->ofile[nfd] = file_dup(f);
+    return nfd;
+}
+
+static int64_t sys_fcntl(struct trapframe *tf)
+{
+    return fd_file((int)tf->rdi) ? 0 : -EBADF;    /* F_GETFD/F_SETFD: no close-on-exec state kept */
+}
+
+/* ---- memory ------------------------------------------------------------ */
+
+static int64_t sys_brk(struct trapframe *tf)
+{
+    struct proc *p = myproc();
+    uint64_t want = tf->rdi;
+    if (want < p->brk_start || want >= MMAP_BASE)
+        return (int64_t)p->brk;
+    uint64_t old_end = ALIGN_UP(p->brk, PAGE_SIZE), new_end = ALIGN_UP(want, PAGE_SIZE);
+    if (new_end > old_end) {
+        if (uvm_map_zeroed(p->pml4, old_end, new_end - old_end, PTE_W | PTE_NX)) {
+            uvm_unmap(p->pml4, old_end, new_end - old_end);
+            return (int64_t)p->brk;
+        }
+    } else if (new_end < old_end) {
+        uvm_unmap(p->pml4, new_end, old_end - new_end);
+    }
+    p->brk = want;
+    return (int64_t)want;
+}
+
+static uint64_t prot_flags(uint64_t prot)
+{
+    return (prot & PROT_WRITE ? PTE_W : 0) | (prot & PROT_EXEC ? 0 : PTE_NX);
+}
+
+static int64_t sys_mmap(struct trapframe *tf)
+{
+    struct proc *p = myproc();
+    uint64_t addr = tf->rdi, len = tf->rsi, prot = tf->rdx, flags = tf->r10;
+    if (!(flags & MAP_ANONYMOUS))
+        return -ENODEV;                      /* only anonymous memory */
+    if (len == 0 || len > USER_TOP)
+        return -EINVAL;
+    len = ALIGN_UP(len, PAGE_SIZE);
+    if (flags & MAP_FIXED) {
+        if (addr % PAGE_SIZE || !user_range_ok(addr, len) || addr < PAGE_SIZE)
+            return -EINVAL;
+        uvm_unmap(p->pml4, addr, len);
+    } else {
+        addr = p->mmap_next;
+        if (!user_range_ok(addr, len) || addr + len > USER_STACK_TOP - USER_STACK_PAGES * PAGE_SIZE - PAGE_SIZE)
+            return -ENOMEM;
+        p->mmap_next = addr + len + PAGE_SIZE;   /* leave an unmapped page between mappings */
+    }
+    if (uvm_map_zeroed(p->pml4, addr, len, PTE_W | PTE_NX)) {
+        uvm_unmap(p->pml4, addr, len);
+        return -ENOMEM;
+    }
+    uvm_protect(p->pml4, addr, len, prot_flags(prot));
+    /* PROT_NONE must not be readable from ring 3: drop U/S too */
+    if (!(prot & 0x7))
+        for (uint64_t a = addr; a < addr + len; a += PAGE_SIZE)
+            *walk(p->pml4, a, false) &= ~PTE_U;
+    return (int64_t)addr;
+}
+
+static int64_t sys_munmap(struct trapframe *tf)
+{
+    uint64_t addr = tf->rdi, len = tf->rsi;
+    if (addr % PAGE_SIZE || len == 0 || !user_range_ok(addr, len))
+        return -EINVAL;
+    uvm_unmap(myproc()->pml4, addr, len);
+    return 0;
+}
+
+static int64_t sys_mprotect(struct trapframe *tf)
+{
+    uint64_t addr = tf->rdi, len = tf->rsi, prot = tf->rdx;
+    if (addr % PAGE_SIZE)
+        return -EINVAL;
+    if (len == 0)
+        return 0;
+    int r = uvm_protect(myproc()->pml4, addr, len, prot_flags(prot));
+    if (!r && !(prot & 0x7))
+        for (uint64_t a = addr; a < addr + ALIGN_UP(len, PAGE_SIZE); a += PAGE_SIZE)
+            *walk(myproc()->pml4, a, false) &= ~PTE_U;
+    return r;
+}
+
+static int64_t sys_madvise(struct trapframe *tf)
+{
+    (void)tf;
+    return 0;                                    /* advice may be ignored */
+}
+
+/* ---- processes --------------------------------------------------------- */
+
+static int64_t sys_getpid(struct trapframe *tf) { (void)tf; return myproc()->pid; }
+static int64_t sys_getppid(struct trapframe *tf)
+{
+    (void)tf;
+    struct proc *p = myproc();
+    return p->parent ? p->parent->pid : 0;
+}
+static int64_t sys_getuid(struct trapframe *tf) { (void)tf; return 0; }
+
+static int64_t sys_exit(struct trapframe *tf)
+{
+    proc_exit(((int)tf->rdi & 0xff) << 8);
+}
+
+static int64_t sys_fork(struct trapframe *tf)
+{
+    (void)tf;
+    return proc_fork();
+}
+
+static int64_t sys_execve(struct trapframe *tf)
+{
+    struct proc *p = myproc();
+    char path[PATH_MAX];
+    int r = copyinstr(p->pml4, path, tf->rdi, sizeof path);
+    if (r < 0)
+        return r;
+    char *buf = kalloc();                        /* argv and envp strings */
+    if (!buf)
+        return -ENOMEM;
+    char *vec[2][MAXARG];
+    int count[2] = { 0, 0 };
+    uint64_t used = 0;
+    uint64_t uvec[2] = { tf->rsi, tf->rdx };
+    for (int k = 0; k < 2 && r >= 0; k++) {
+        for (int i = 0; uvec[k]; i++) {
+            uint64_t uptr;
+            if ((r = copyin(p->pml4, &uptr, uvec[k] + 8 * i, 8)) < 0)
+                break;
+            if (!uptr)
+                break;
+            if (i == MAXARG) {
+                r = -E2BIG;
+                break;
+            }
+            if ((r = copyinstr(p->pml4, buf + used, uptr, PAGE_SIZE - used)) < 0) {
+                if (r == -ENAMETOOLONG)
+                    r = -E2BIG;
+                break;
+            }
+            vec[k][i] = buf + used;
+            used += r + 1;
+            count[k] = i + 1;
+        }
+    }
+    if (r >= 0)
+        r = proc_exec(path, vec[0], count[0], vec[1], count[1]);
+    kfree(buf);
+    return r;
+}
+
+static int64_t sys_wait4(struct trapframe *tf)
+{
+    return proc_wait4((int)tf->rdi, tf->rsi, (int)tf->rdx);
+}
+
+static int64_t sys_kill(struct trapframe *tf)
+{
+    return proc_kill((int)tf->rdi, (int)tf->rsi);
+}
+
+static int64_t sys_sched_yield(struct trapframe *tf)
+{
+    (void)tf;
+    yield();
+    return 0;
+}
+
+static int64_t sys_arch_prctl(struct trapframe *tf)
+{
+    struct proc *p = myproc();
+    switch (tf->rdi) {
+    case ARCH_SET_FS:
+        if (tf->rsi >= USER_TOP)
+            return -EPERM;                       /* Linux refuses a base outside the user half */
+        p->fs_base = tf->rsi;
+        wrmsr(MSR_FS_BASE, p->fs_base);
+        return 0;
+    case ARCH_GET_FS:
+        return copyout(p->pml4, tf->rsi, &p->fs_base, 8);
+    default:
+        return -EINVAL;
+    }
+}
+
+static int64_t sys_set_tid_address(struct trapframe *tf)
+{
+    struct proc *p = myproc();
+    p->clear_child_tid = tf->rdi;
+    return p->pid;
+}
+
+static int64_t sys_rt_sigaction(struct trapframe *tf) { (void)tf; return 0; }     /* accepted, never delivered */
+static int64_t sys_rt_sigprocmask(struct trapframe *tf) { (void)tf; return 0; }
+
+struct utsname { char f[6][65]; };
+
+static int64_t sys_uname(struct trapframe *tf)
+{
+    struct utsname u;
+    memset(&u, 0, sizeof u);
+    const char *v[6] = { "ringlab", "ringlab", "0.1", "ringlab", "x86_64", "" };
+    for (int i = 0; i < 6; i++)
+        snprintf(u.f[i], 65, "%s", v[i]);
+    return copyout(myproc()->pml4, tf->rdi, &u, sizeof u);
+}
+
+static int64_t sys_getcwd(struct trapframe *tf)
+{
+    if (tf->rsi < 2)
+        return -ERANGE;
+    int r = copyout(myproc()->pml4, tf->rdi, "/", 2);
+    return r ? r : 2;
+}
+
+static int64_t sys_clock_gettime(struct trapframe *tf)
+{
+    uint64_t ts[2] = { ticks / 100, (ticks % 100) * 10000000UL };
+    return copyout(myproc()->pml4, tf->rsi, ts, sizeof ts);
+}
+
+static const struct {
+    const char *name;
+    syscall_fn fn;
+} syscalls[] = {
+    [SYS_read] = { "read", sys_read },
+    [SYS_write] = { "write", sys_write },
+    [SYS_open] = { "open", sys_open },
+    [SYS_close] = { "close", sys_close },
+    [SYS_stat] = { "stat", sys_stat },
+    [SYS_fstat] = { "fstat", sys_fstat },
+    [SYS_lstat] = { "lstat", sys_stat },
+    [SYS_lseek] = { "lseek", sys_lseek },
+    [SYS_mmap] = { "mmap", sys_mmap },
+    [SYS_mprotect] = { "mprotect", sys_mprotect },
+    [SYS_munmap] = { "munmap", sys_munmap },
+    [SYS_brk] = { "brk", sys_brk },
+    [SYS_rt_sigaction] = { "rt_sigaction", sys_rt_sigaction },
+    [SYS_rt_sigprocmask] = { "rt_sigprocmask", sys_rt_sigprocmask },
+    [SYS_ioctl] = { "ioctl", sys_ioctl },
+    [SYS_readv] = { "readv", sys_readv },
+    [SYS_writev] = { "writev", sys_writev },
+    [SYS_sched_yield] = { "sched_yield", sys_sched_yield },
+    [SYS_madvise] = { "madvise", sys_madvise },
+    [SYS_dup] = { "dup", sys_dup },
+    [SYS_dup2] = { "dup2", sys_dup2 },
+    [SYS_getpid] = { "getpid", sys_getpid },
+    [SYS_fork] = { "fork", sys_fork },
+    [SYS_vfork] = { "vfork", sys_fork },
+    [SYS_execve] = { "execve", sys_execve },
+    [SYS_exit] = { "exit", sys_exit },
+    [SYS_wait4] = { "wait4", sys_wait4 },
+    [SYS_kill] = { "kill", sys_kill },
+    [SYS_uname] = { "uname", sys_uname },
+    [SYS_fcntl] = { "fcntl", sys_fcntl },
+    [SYS_getcwd] = { "getcwd", sys_getcwd },
+    [SYS_getuid] = { "getuid", sys_getuid },
+    [SYS_getgid] = { "getgid", sys_getuid },
+    [SYS_geteuid] = { "geteuid", sys_getuid },
+    [SYS_getegid] = { "getegid", sys_getuid },
+    [SYS_getppid] = { "getppid", sys_getppid },
+    [SYS_arch_prctl] = { "arch_prctl", sys_arch_prctl },
+    [SYS_gettid] = { "gettid", sys_getpid },
+    [SYS_getdents64] = { "getdents64", sys_getdents64 },
+    [SYS_set_tid_address] = { "set_tid_address", sys_set_tid_address },
+    [SYS_clock_gettime] = { "clock_gettime", sys_clock_gettime },
+    [SYS_exit_group] = { "exit_group", sys_exit },
+    [SYS_openat] = { "openat", sys_openat },
+    [SYS_newfstatat] = { "newfstatat", sys_newfstatat },
+};
+
+void syscall_dispatch(struct trapframe *tf)
+{
+    struct proc *p = myproc();
+    uint64_t nr = tf->rax;
+    const char *name = nr < ARRAY_SIZE(syscalls) && syscalls[nr].fn ? syscalls[nr].name : NULL;
+    int64_t ret;
+
+    if (trace_syscalls && (nr == SYS_exit || nr == SYS_exit_group))
+        kevent("syscall pid=%d nr=%lu name=%s arg0=%ld", p->pid, nr, name, (int64_t)tf->rdi);
+    ret = name ? syscalls[nr].fn(tf) : -ENOSYS;
+    tf->rax = (uint64_t)ret;
+    if (trace_syscalls)
+        kevent("syscall pid=%d nr=%lu name=%s args=0x%lx,0x%lx,0x%lx ret=%ld", myproc()->pid, nr,
+               name ? name : "unknown", tf->rdi, tf->rsi, tf->rdx, ret);
+    proc_check_killed();
+}

@@ -1,0 +1,163 @@
+/*
+ * The IDT and trap(): every interrupt and exception arrives here through
+ * alltraps with a struct trapframe. Gate format: SDM Vol. 3A 6.14.1,
+ * Figure 6-8 (64-bit IDT gate descriptor).
+ */
+#include "kernel.h"
+#include "gdt.h"
+#include "mmu.h"
+#include "msr.h"
+#include "proc.h"
+#include "trap.h"
+#include "traps.h"
+#include "x86.h"
+
+struct gate {
+    uint16_t off_lo;
+    uint16_t sel;
+    uint8_t ist;               /* bits 0-2: IST slot, 0 = no stack switch unless CPL changes */
+    uint8_t type_attr;         /* P | DPL | type */
+    uint16_t off_mid;
+    uint32_t off_hi;
+    uint32_t reserved;
+} __attribute__((packed));
+_Static_assert(sizeof(struct gate) == 16, "64-bit gate is 16 bytes");
+
+#define GATE_P       0x80      /* present */
+#define GATE_DPL3    0x60      /* `int n` allowed from ring 3 */
+#define GATE_INTR    0x0e      /* interrupt gate: clears IF on entry */
+
+static struct gate idt[NVECTORS];
+extern uint64_t vectors[NVECTORS];   /* generated stubs (vectors.py) */
+
+static void set_gate(int v, uint64_t handler, int dpl3, int ist)
+{
+    idt[v] = (struct gate){
+        .off_lo = handler & 0xffff,
+        .sel = KERNEL_CS,
+        .ist = ist,
+        .type_attr = GATE_P | GATE_INTR | (dpl3 ? GATE_DPL3 : 0),
+        .off_mid = (handler >> 16) & 0xffff,
+        .off_hi = handler >> 32,
+    };
+}
+
+/*
+ * All 256 vectors get an interrupt gate with DPL 0, so `int n` from ring 3
+ * is a #GP with error code (n << 3) | 2 (SDM Vol. 3A 6.12.1.1), except
+ * int 0x80, the second system-call gate (DPL 3). #DF runs on its own IST
+ * stack so a kernel stack overflow can still be reported.
+ */
+void idt_init(void)
+{
+    for (int v = 0; v < NVECTORS; v++)
+        set_gate(v, vectors[v], v == T_INT80, v == T_DF ? IST_DF : 0);
+    struct { uint16_t limit; uint64_t base; } __attribute__((packed)) idtr = { sizeof idt - 1, (uint64_t)idt };
+    __asm__ volatile("lidt %0" ::"m"(idtr));
+}
+
+/* Destroy the IDT (crash=triple): the next exception can't be delivered. */
+void idt_destroy(void)
+{
+    struct { uint16_t limit; uint64_t base; } __attribute__((packed)) idtr = { 0, 0 };
+    __asm__ volatile("lidt %0" ::"m"(idtr));
+}
+
+extern void syscall_entry(void);
+
+/* SDM Vol. 3A 5.8.8: STAR holds the selector bases, LSTAR the entry point, FMASK the RFLAGS mask. */
+void syscall_init(void)
+{
+    wrmsr(MSR_STAR, ((uint64_t)SYSRET_BASE << 48) | ((uint64_t)KERNEL_CS << 32));
+    wrmsr(MSR_LSTAR, (uint64_t)syscall_entry);
+    wrmsr(MSR_FMASK, SYSCALL_FMASK);
+    wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SCE);
+}
+
+static const char *const exception_names[32] = {
+    "#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM", "#DF", "#CSO", "#TS", "#NP", "#SS", "#GP", "#PF", "#15",
+    "#MF", "#AC", "#MC", "#XM", "#VE", "#CP", "#22", "#23", "#24", "#25", "#26", "#27", "#HV", "#VC", "#SX", "#31",
+};
+
+const char *vector_name(uint64_t v)
+{
+    if (v < 32)
+        return exception_names[v];
+    if (v == T_INT80)
+        return "int0x80";
+    if (v == T_TIMER)
+        return "timer";
+    if (v == T_COM1)
+        return "com1";
+    return "irq";
+}
+
+/* The Linux signal for an exception taken in ring 3 (arch/x86/kernel/traps.c). */
+static int exception_signal(uint64_t v)
+{
+    switch (v) {
+    case T_DE: case T_MF: case T_XM: return SIGFPE;
+    case T_DB: case T_BP:            return SIGTRAP;
+    case T_UD:                       return SIGILL;
+    case T_AC:                       return SIGBUS;
+    default:                         return SIGSEGV;   /* #GP #PF #SS #NP #TS #OF #BR ... */
+    }
+}
+
+static void report_fault(struct trapframe *tf, int pid)
+{
+    char cr2[40] = "";
+    if (tf->vector == T_PF)
+        snprintf(cr2, sizeof cr2, " cr2=0x%lx", rcr2());
+    kevent("fault pid=%d vector=%lu name=%s error=0x%lx cpl=%lu rip=0x%lx cs=0x%lx rsp=0x%lx ss=0x%lx rflags=0x%lx%s",
+           pid, tf->vector, vector_name(tf->vector), tf->error, tf->cs & SEL_RPL_MASK, tf->rip, tf->cs,
+           tf->rsp, tf->ss, tf->rflags, cr2);
+}
+
+/* A fault in ring 0 is a kernel bug: report everything and stop. */
+noreturn void kernel_fault(struct trapframe *tf)
+{
+    struct proc *p = myproc();
+    report_fault(tf, p ? p->pid : 0);
+    kevent("panic-regs rax=0x%lx rbx=0x%lx rcx=0x%lx rdx=0x%lx rsi=0x%lx rdi=0x%lx rbp=0x%lx", tf->rax, tf->rbx,
+           tf->rcx, tf->rdx, tf->rsi, tf->rdi, tf->rbp);
+    kevent("panic-regs r8=0x%lx r9=0x%lx r10=0x%lx r11=0x%lx r12=0x%lx r13=0x%lx r14=0x%lx r15=0x%lx", tf->r8,
+           tf->r9, tf->r10, tf->r11, tf->r12, tf->r13, tf->r14, tf->r15);
+    kevent("panic-regs cr0=0x%lx cr2=0x%lx cr3=0x%lx cr4=0x%lx", rcr0(), rcr2(), rcr3(), rcr4());
+    backtrace(tf->rbp);
+    panic("kernel-%s vector=%lu error=0x%lx rip=0x%lx", tf->vector == T_DF ? "double-fault" : "fault", tf->vector,
+          tf->error, tf->rip);
+}
+
+void trap(struct trapframe *tf)
+{
+    bool from_user = (tf->cs & SEL_RPL_MASK) == 3;
+
+    switch (tf->vector) {
+    case T_TIMER:
+        timer_intr();
+        if (from_user)
+            yield();
+        return;
+    case T_COM1:
+        pic_eoi(tf->vector);
+        serial_intr();
+        return;
+    case T_SPURIOUS:
+        return;
+    case T_INT80:
+        syscall_dispatch(tf);
+        return;
+    }
+    if (tf->vector >= T_IRQ0) {
+        pic_eoi(tf->vector);
+        return;
+    }
+    if (!from_user)
+        kernel_fault(tf);
+
+    /* An exception in ring 3: report it and kill the process (never returns here for it). */
+    struct proc *p = myproc();
+    report_fault(tf, p->pid);
+    proc_kill_self(exception_signal(tf->vector));
+}
