@@ -126,14 +126,15 @@ class EnterUser(Event):
         return self.cs & 3
 
 
-@_event("syscall", "pid", "nr", "ret")
+@_event("syscall", "pid", "nr")
 class Syscall(Event):
-    """One system call (``trace=syscall``); ``ret`` is signed (-14 is -EFAULT)."""
+    """One system call (``trace=syscall``); ``ret`` is signed (-14 is -EFAULT), None for a
+    call that does not return (exit, exit_group)."""
 
     pid: int = 0
     nr: int = 0
     name: Optional[str] = None
-    ret: int = 0
+    ret: Optional[int] = None
 
 
 @_event("fault", "pid", "vector", "cpl", "rip")

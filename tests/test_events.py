@@ -41,6 +41,11 @@ def test_syscall_negative_ret():
     assert (ev.nr, ev.name, ev.ret) == (1, "write", -14)
 
 
+def test_syscall_that_does_not_return():
+    ev = parse_line("ringlab: syscall pid=1 nr=231 name=exit_group arg0=0")
+    assert isinstance(ev, Syscall) and ev.ret is None and ev.fields["arg0"] == 0
+
+
 @pytest.mark.parametrize("line,cls,attrs", [
     ("ringlab: kill pid=1 signal=11 name=SIGSEGV", Kill, {"pid": 1, "signal": 11, "name": "SIGSEGV"}),
     ("ringlab: exit pid=1 status=0", Exit, {"pid": 1, "status": 0}),

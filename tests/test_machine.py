@@ -1,0 +1,143 @@
+"""The harness itself on real QEMU, with tiny purpose-built kernels (harness.tinykernel):
+outcomes are named from QEMU's own evidence, every wait is bounded, no QEMU survives."""
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pexpect
+import pytest
+
+from harness import constants as C
+from harness import lab
+from harness.console import Console
+from harness.errors import GuestTimeout, QemuStartError
+from harness.qemu import QemuConfig, QemuMachine, _wait_pid_exit
+from harness.verdict import Outcome
+
+pytestmark = pytest.mark.boot
+
+
+@pytest.fixture(scope="module")
+def init_elf(images):
+    """Any static ELF: the tiny kernels ignore their modules."""
+    return images.program("ret42")
+
+
+def cfg(kernel, init, **kw) -> QemuConfig:
+    return QemuConfig(kernel=kernel, init=init, **kw)
+
+
+def test_tiny_exit_kernel_status_from_halt_and_rc(tiny, init_elf):
+    run = lab.run(cfg(tiny["exit"], init_elf), timeout_s=30)
+    assert run.outcome is Outcome.EXITED and run.status == 5 and run.rc == 11, run.report()
+
+
+def test_triple_fault_is_named_never_success(tiny, init_elf):
+    run = lab.run(cfg(tiny["triple"], init_elf), timeout_s=30)
+    assert run.rc == 0, run.report()                      # what QEMU says...
+    assert run.outcome is Outcome.TRIPLE_FAULT, run.report()  # ...and what it means
+    assert "Triple fault" in run.log
+    assert run.exit_status == C.EXIT_TRIPLE_FAULT
+    assert not run.outcome.machine_ok
+
+
+def test_triple_fault_without_reset_log_still_not_success(tiny, init_elf):
+    run = lab.run(cfg(tiny["triple"], init_elf, reset_log=False), timeout_s=30)
+    assert run.outcome is Outcome.TRIPLE_FAULT and "without a halt line" in run.verdict.detail
+
+
+def test_hung_guest_times_out_with_last_lines_and_qemu_is_reaped(tiny, init_elf):
+    t0 = time.monotonic()
+    run = lab.run(cfg(tiny["hang"], init_elf), timeout_s=1.0)
+    assert time.monotonic() - t0 < 1.0 + C.DEFAULT_STOP_TIMEOUT_S + 2
+    assert run.outcome is Outcome.TIMEOUT, run.report()
+    err = run.error()
+    assert isinstance(err, GuestTimeout)
+    assert "within 1 s" in str(err)
+    assert err.console_tail == ["ringlab: tiny kernel hanging now"]
+    assert "qemu-system-x86_64" in err.report()
+
+
+def test_qemu_start_error_fails_fast_with_command_and_stderr(tiny, init_elf):
+    t0 = time.monotonic()
+    run = lab.run(cfg(tiny["exit"], init_elf, extra_args=["-no-such-option"]), timeout_s=30)
+    assert time.monotonic() - t0 < 10
+    assert run.outcome is Outcome.QEMU_FAILURE
+    err = run.error()
+    assert isinstance(err, QemuStartError)
+    assert "-no-such-option" in str(err)
+    assert err.command and err.command[0] == "qemu-system-x86_64"
+
+
+def test_machine_context_stops_qemu_and_removes_tmpdir(tiny, init_elf):
+    with QemuMachine(cfg(tiny["hang"], init_elf)) as m:
+        con = Console(m.process)
+        con.expect(r"hanging now", timeout_s=30)
+        pid, tmpdir = m.pid, m.tmpdir
+        assert tmpdir.is_dir()
+    assert m.stopped_by_harness
+    assert _wait_pid_exit(pid, 0)
+    assert not tmpdir.exists()
+
+
+def test_keyboard_interrupt_inside_a_session_stops_qemu(tiny, init_elf):
+    with pytest.raises(KeyboardInterrupt):
+        with lab.Session(cfg(tiny["hang"], init_elf)) as s:
+            s.console.expect(r"hanging now", timeout_s=30)
+            pid = s.machine.pid
+            raise KeyboardInterrupt
+    assert _wait_pid_exit(pid, 0)
+
+
+def test_qemu_dies_with_a_sigkilled_harness(tiny, init_elf):
+    code = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from harness.qemu import QemuConfig, QemuMachine\n"
+        "from harness.console import Console\n"
+        f"m = QemuMachine(QemuConfig(kernel=Path({str(tiny['hang'])!r}), init=Path({str(init_elf)!r})))\n"
+        "m.start()\n"
+        "Console(m.process).expect(r'hanging now', timeout_s=30)\n"
+        "print(m.pid, flush=True)\n"
+        "sys.stdin.read()\n"
+    )
+    harness = subprocess.Popen([sys.executable, "-c", code], cwd=C.REPO_ROOT, text=True,
+                               stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    try:
+        qemu_pid = int(harness.stdout.readline())
+        harness.kill()
+        harness.wait(timeout=10)
+        assert _wait_pid_exit(qemu_pid, 10), "QEMU outlived its SIGKILLed harness"
+    finally:
+        harness.kill()
+        harness.wait(timeout=10)
+
+
+def test_ctrl_c_on_invoke_boot_stops_qemu(tiny, init_elf):
+    child = pexpect.spawn(sys.executable, ["-m", "invoke", "boot", "--kernel", str(tiny["hang"]),
+                                           "--init", str(init_elf)],
+                          cwd=str(C.REPO_ROOT), encoding="utf-8", timeout=30)
+    try:
+        child.expect("hanging now")
+        child.sendintr()                       # Ctrl-C from the terminal
+        child.expect("interrupted")
+        child.expect(pexpect.EOF)
+        child.close()
+        assert child.exitstatus == C.EXIT_INTERRUPTED
+    finally:
+        child.close(force=True)
+
+
+def test_invoke_boot_timeout_exit_status(tiny, init_elf, invoke_cli):
+    res = invoke_cli(["boot", "--kernel", str(tiny["hang"]), "--init", str(init_elf),
+                      "--timeout", "1"])
+    assert res.returncode == C.EXIT_TIMEOUT, res.stderr
+    assert "ringlab-boot: timeout" in res.stderr and "hanging now" in res.stderr
+
+
+def test_invoke_boot_triple_fault_exit_status(tiny, init_elf, invoke_cli):
+    res = invoke_cli(["boot", "--kernel", str(tiny["triple"]), "--init", str(init_elf)])
+    assert res.returncode == C.EXIT_TRIPLE_FAULT, res.stderr
+    assert "ringlab-boot: triple-fault" in res.stderr
