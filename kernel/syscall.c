@@ -28,6 +28,7 @@
 #define S_IFREG     0100000
 #define S_IFCHR     0020000
 #define TCGETS      0x5401
+#define TCSETS      0x5402
 #define TIOCGWINSZ  0x5413
 #define SEEK_SET    0
 #define SEEK_CUR    1
@@ -41,6 +42,7 @@
 #define PATH_MAX    256
 
 typedef int64_t (*syscall_fn)(struct trapframe *tf);
+void crash_maybe(struct trapframe *tf);
 
 /* Linux struct stat for x86-64 (arch/x86/include/uapi/asm/stat.h). */
 struct linux_stat {
@@ -345,12 +347,44 @@ static int64_t sys_getdents64(struct trapframe *tf)
     return (int64_t)used;
 }
 
+/* struct termios as Linux's TCGETS returns it (include/uapi/asm-generic/termbits.h). */
+struct linux_termios {
+    uint32_t c_iflag, c_oflag, c_cflag, c_lflag;
+    uint8_t c_line, c_cc[19];
+};
+
+/*
+ * The console is a terminal: TCGETS and TIOCGWINSZ answer, so isatty() is
+ * true and musl's stdout is line-buffered, as on a Linux serial console.
+ * Files are not terminals (-ENOTTY).
+ */
 static int64_t sys_ioctl(struct trapframe *tf)
 {
     struct file *f = fd_file((int)tf->rdi);
     if (!f)
         return -EBADF;
-    return -ENOTTY;     /* the console is a plain serial line: no termios, no window size */
+    if (f->type != F_CONSOLE)
+        return -ENOTTY;
+    switch (tf->rsi) {
+    case TCGETS: {
+        struct linux_termios t = {
+            .c_iflag = 0x500,            /* ICRNL | IXON */
+            .c_oflag = 0x5,              /* OPOST | ONLCR */
+            .c_cflag = 0xbf,             /* B38400 | CS8 | CREAD */
+            .c_lflag = 0x8a3b,           /* ISIG | ICANON | ECHO | ECHOE | ECHOK | ECHOCTL | ECHOKE | IEXTEN */
+            .c_cc = { 3, 28, 127, 21, 4, 0, 1 },
+        };
+        return copyout(myproc()->pml4, tf->rdx, &t, sizeof t);
+    }
+    case TIOCGWINSZ: {
+        uint16_t ws[4] = { 24, 80, 0, 0 };   /* rows, columns */
+        return copyout(myproc()->pml4, tf->rdx, ws, sizeof ws);
+    }
+    case TCSETS: case TCSETS + 1: case TCSETS + 2:
+        return 0;                        /* settings are fixed; accepted as no-ops */
+    default:
+        return -ENOTTY;
+    }
 }
 
 static int64_t sys_dup(struct trapframe *tf)
@@ -660,6 +694,7 @@ void syscall_dispatch(struct trapframe *tf)
     const char *name = nr < ARRAY_SIZE(syscalls) && syscalls[nr].fn ? syscalls[nr].name : NULL;
     int64_t ret;
 
+    crash_maybe(tf);
     if (trace_syscalls && (nr == SYS_exit || nr == SYS_exit_group))
         kevent("syscall pid=%d nr=%lu name=%s arg0=%ld", p->pid, nr, name, (int64_t)tf->rdi);
     ret = name ? syscalls[nr].fn(tf) : -ENOSYS;

@@ -117,6 +117,13 @@ static void report_fault(struct trapframe *tf, int pid)
 /* A fault in ring 0 is a kernel bug: report everything and stop. */
 noreturn void kernel_fault(struct trapframe *tf)
 {
+    static bool in_fault;
+    if (in_fault) {
+        /* faulted while reporting a fault (say, a bad frame pointer): stop now */
+        kevent("panic reason=kernel-fault-in-fault-report vector=%lu rip=0x%lx", tf->vector, tf->rip);
+        machine_exit(255);
+    }
+    in_fault = true;
     struct proc *p = myproc();
     report_fault(tf, p ? p->pid : 0);
     kevent("panic-regs rax=0x%lx rbx=0x%lx rcx=0x%lx rdx=0x%lx rsi=0x%lx rdi=0x%lx rbp=0x%lx", tf->rax, tf->rbx,
@@ -136,12 +143,16 @@ void trap(struct trapframe *tf)
     switch (tf->vector) {
     case T_TIMER:
         timer_intr();
-        if (from_user)
+        if (from_user) {
             yield();
+            proc_check_killed();     /* kill(2) of a process spinning in ring 3 lands here */
+        }
         return;
     case T_COM1:
         pic_eoi(tf->vector);
         serial_intr();
+        if (from_user)
+            proc_check_killed();
         return;
     case T_SPURIOUS:
         return;

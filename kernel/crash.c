@@ -1,0 +1,58 @@
+/*
+ * Kernel faults on purpose, for the lab and the tests: the kernel argument
+ * crash=KIND makes the kernel fail at init's first system call (so a user
+ * address space is live):
+ *   null    ring-0 read of address 0: #PF (error 0x0: supervisor read, not present)
+ *   stack   unbounded recursion on the kernel stack into its guard page: the
+ *           #PF can't push its frame, so the CPU raises #DF, taken on IST1
+ *           (SDM Vol. 3A 6.15 "Interrupt 8 - Double Fault Exception")
+ *   smep    ring 0 executes a user page: #PF with I/D set (needs SMEP, -cpu max)
+ *   smap    ring 0 reads a user page without stac: #PF (needs SMAP, -cpu max)
+ *   triple  load an empty IDT, then fault: no handler can be found for the
+ *           fault, nor for the #DF: the CPU shuts down (triple fault)
+ */
+#include "kernel.h"
+#include "proc.h"
+
+void idt_destroy(void);
+
+static volatile uint64_t sink;
+
+__attribute__((noinline)) static uint64_t recurse(uint64_t depth)
+{
+    volatile uint8_t frame[512];
+    frame[0] = (uint8_t)depth;
+    if (depth == ~0UL)          /* never: the guard page stops us long before */
+        return 0;
+    return recurse(depth + 1) + frame[0];
+}
+
+void crash_maybe(struct trapframe *tf)
+{
+    static bool done;
+    const char *kind = cmdline_get("crash");
+    if (done || !kind)
+        return;
+    done = true;
+    if (!strncmp(kind, "null", 4)) {
+        kevent("crash kind=null");
+        sink = *(volatile uint64_t *)0;
+    } else if (!strncmp(kind, "stack", 5)) {
+        kevent("crash kind=stack");
+        sink = recurse(0);
+    } else if (!strncmp(kind, "smep", 4)) {
+        kevent("crash kind=smep target=0x%lx", tf->rip);
+        ((void (*)(void))tf->rip)();
+    } else if (!strncmp(kind, "smap", 4)) {
+        kevent("crash kind=smap target=0x%lx", tf->rsp);
+        sink = *(volatile uint64_t *)tf->rsp;
+    } else if (!strncmp(kind, "triple", 6)) {
+        kevent("crash kind=triple");
+        idt_destroy();
+        sink = *(volatile uint64_t *)0;
+    } else {
+        kevent("crash kind=unknown");
+        return;
+    }
+    panic("crash-survived kind=%s", kind);   /* e.g. smep/smap on a CPU without them */
+}
