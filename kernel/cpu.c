@@ -18,7 +18,7 @@ bool cpu_has_smap;
 void cpu_init(void)
 {
     uint32_t a, b, c, d;
-    lcr0((rcr0() & ~(uint64_t)CR0_EM) | CR0_MP);
+    lcr0((rcr0() & ~(uint64_t)CR0_EM) | CR0_MP | CR0_AM);   /* AM: RFLAGS.AC alignment checks at CPL 3 */
     uint64_t cr4 = rcr4() | CR4_OSFXSR | CR4_OSXMMEXCPT;
 
     cpuid(0, 0, &a, &b, &c, &d);
