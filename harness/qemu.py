@@ -318,8 +318,11 @@ class QemuMachine:
         except BaseException:
             self._remove_tmpdir()
             raise
-        child.delayafterclose = 0
-        child.delayafterterminate = 0
+        # pexpect/ptyprocess sleep 0.1 s after close "to let the kernel update the status";
+        # we reap through a pidfd instead, so those sleeps are pure cost.
+        for obj in (child, child.ptyproc):
+            obj.delayafterclose = 0
+            obj.delayafterterminate = 0
         self.process = child
         _started_pids.append(child.pid)
         with _live_lock:

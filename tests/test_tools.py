@@ -50,3 +50,12 @@ def test_invoke_boot_init_dynamic_binary(invoke_cli):
     res = invoke_cli(["boot", "--init", "/bin/true"])
     assert res.returncode == C.EXIT_SETUP_ERROR
     assert res.stderr.count("\n") == 1 and "/bin/true" in res.stderr
+
+
+def test_invoke_build_without_toolchain_is_one_line(invoke_cli, tmp_path):
+    env = dict(os.environ, PATH=str(tmp_path))
+    res = invoke_cli(["build"], env=env)
+    assert res.returncode == C.EXIT_SETUP_ERROR, res.stderr
+    assert res.stderr.strip().splitlines() == [
+        "ringlab: error: make not found: install the Debian package make "
+        "(sudo apt-get install make)"]
