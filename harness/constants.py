@@ -44,3 +44,17 @@ EXIT_INTERRUPTED = 130      # Ctrl-C
 # Environment variable every QEMU the harness starts inherits; tests use it to find
 # leftover QEMU processes that belong to them (never anybody else's).
 OWNER_ENV = "RINGLAB_OWNER"
+
+# GDB (issue 4; harness/gdb.py). gdb's own process inherits OWNER_ENV too.
+GDB_BINARY = "gdb"
+DEFAULT_GDB_COMMAND_TIMEOUT_S = 10.0    # one MI command (not a continue)
+DEFAULT_GDB_CONNECT_TIMEOUT_S = 10.0    # QEMU's gdbstub socket appears and answers
+DEFAULT_GDB_CONTINUE_TIMEOUT_S = 30.0   # continue until a breakpoint
+DEFAULT_GDB_BOOT_TIMEOUT_S = 24 * 3600.0  # `invoke boot --gdb`: a person is debugging
+DEFAULT_STEP_LIMIT = 100_000            # stepi budget of step_until_ring_change()
+GDB_READ_WINDOW_S = 0.0005              # pygdbmi's extra wait after output (FACTS: not 0.2)
+GDB_TARGET_FILE = IMAGES_DIR / "gdb-target"  # `invoke boot --gdb` tells `invoke gdb` the socket
+
+# Canonical halves of the 48-bit virtual address space (user: lower, kernel: upper).
+USER_HALF_END = 0x0000_8000_0000_0000   # first address above the user half
+KERNEL_HALF_START = 0xFFFF_8000_0000_0000  # first address of the kernel half
