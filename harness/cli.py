@@ -69,7 +69,12 @@ def boot(init: Optional[str] = None, append: str = "", timeout_s: float = C.DEFA
             print(dry_run_command(cfg), flush=True)
             return 0
         result = lab.run(cfg, timeout_s=timeout_s, stream=sys.stdout)
-    except (ToolMissing, BadImage, BadConfig) as err:
+    except BadImage as err:
+        hint = ""
+        if err.reason == "no such file" and Path(err.path).resolve().is_relative_to(C.IMAGES_DIR):
+            hint = " (build it first: invoke build)"
+        return _error(str(err) + hint)
+    except (ToolMissing, BadConfig) as err:
         return _error(str(err))
     except KeyboardInterrupt:
         print("\n" + OUTCOME_PREFIX + "interrupted (QEMU stopped)", file=sys.stderr, flush=True)
