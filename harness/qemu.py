@@ -215,6 +215,27 @@ def _install_safety() -> None:
                 signal.signal(sig, _terminate_handler)
 
 
+TMPDIR_PREFIX = "ringlab-"
+
+
+def _sweep_stale_tmpdirs() -> None:
+    """Remove temp dirs left by harness processes that no longer exist (SIGKILLed ones).
+
+    Machine temp dirs are named ``ringlab-<harness pid>-XXXX``; a dir whose pid is gone
+    cannot be in use.
+    """
+    for d in Path(tempfile.gettempdir()).glob(TMPDIR_PREFIX + "*-*"):
+        pid = d.name[len(TMPDIR_PREFIX):].split("-", 1)[0]
+        if not pid.isdigit() or int(pid) == os.getpid():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            shutil.rmtree(d, ignore_errors=True)
+        except PermissionError:  # alive, another user's
+            pass
+
+
 def _wait_pid_exit(pid: int, timeout_s: float) -> bool:
     """Block until process ``pid`` (our child) has exited, at most ``timeout_s``.
 
@@ -298,7 +319,8 @@ class QemuMachine:
         qemu = tools.find_tool(C.QEMU_BINARY)
         self.config.validate()
         _install_safety()
-        self.tmpdir = Path(tempfile.mkdtemp(prefix="ringlab-"))
+        _sweep_stale_tmpdirs()
+        self.tmpdir = Path(tempfile.mkdtemp(prefix=f"{TMPDIR_PREFIX}{os.getpid()}-"))
         self.command = self.config.command(log_file=self.log_path, gdb_socket=self.gdb_socket)
         stderr_path = str(self.stderr_path)
         env = dict(os.environ)

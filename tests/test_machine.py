@@ -91,7 +91,7 @@ def test_keyboard_interrupt_inside_a_session_stops_qemu(tiny, init_elf):
     assert _wait_pid_exit(pid, 0)
 
 
-def test_qemu_dies_with_a_sigkilled_harness(tiny, init_elf):
+def test_qemu_dies_with_a_sigkilled_harness(tiny, init_elf, tmp_path):
     code = (
         "import sys\n"
         "from pathlib import Path\n"
@@ -103,13 +103,26 @@ def test_qemu_dies_with_a_sigkilled_harness(tiny, init_elf):
         "print(m.pid, flush=True)\n"
         "sys.stdin.read()\n"
     )
+    # The killed harness cannot remove its machine's temp dir: keep it under tmp_path.
+    env = dict(os.environ, TMPDIR=str(tmp_path))
     harness = subprocess.Popen([sys.executable, "-c", code], cwd=C.REPO_ROOT, text=True,
-                               stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
     try:
         qemu_pid = int(harness.stdout.readline())
         harness.kill()
         harness.wait(timeout=10)
         assert _wait_pid_exit(qemu_pid, 10), "QEMU outlived its SIGKILLed harness"
+        stale = list(tmp_path.glob("ringlab-*"))
+        assert len(stale) == 1
+        # The next machine started removes the dead harness's temp dir.
+        from harness import qemu as qemu_mod
+        old = qemu_mod.tempfile.tempdir
+        qemu_mod.tempfile.tempdir = str(tmp_path)
+        try:
+            qemu_mod._sweep_stale_tmpdirs()
+        finally:
+            qemu_mod.tempfile.tempdir = old
+        assert not stale[0].exists()
     finally:
         harness.kill()
         harness.wait(timeout=10)
