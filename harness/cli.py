@@ -1,7 +1,7 @@
 """What the ``invoke`` tasks do and print. tasks.py only maps options onto these functions.
 
 Every function returns the process exit status; errors before QEMU starts are one line on
-stderr (``ringlab: error: ...``) and exit status ``EXIT_SETUP_ERROR``.
+stderr (``ringlab-boot: error: ...``) and exit status ``EXIT_SETUP_ERROR``.
 """
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from harness.qemu import QemuConfig, dry_run_command
 
 log = logging.getLogger(__name__)
 
-ERROR_PREFIX = "ringlab: error: "
+ERROR_PREFIX = "ringlab-boot: error: "
 OUTCOME_PREFIX = "ringlab-boot: "
 
 

@@ -40,7 +40,7 @@ def test_invoke_boot_init_etc_hostname_fails_at_once(invoke_cli):
     res = invoke_cli(["boot", "--init", "/etc/hostname"])
     elapsed = time.monotonic() - t0
     assert res.returncode == C.EXIT_SETUP_ERROR, res.stderr
-    assert res.stderr.strip() == ("ringlab: error: /etc/hostname: not an ELF file (want a static "
+    assert res.stderr.strip() == ("ringlab-boot: error: /etc/hostname: not an ELF file (want a static "
                                   "x86-64 ELF executable, e.g. built with musl-gcc -static)")
     assert res.stdout == ""
     assert elapsed < 10, f"took {elapsed:.1f} s"
@@ -57,5 +57,5 @@ def test_invoke_build_without_toolchain_is_one_line(invoke_cli, tmp_path):
     res = invoke_cli(["build"], env=env)
     assert res.returncode == C.EXIT_SETUP_ERROR, res.stderr
     assert res.stderr.strip().splitlines() == [
-        "ringlab: error: make not found: install the Debian package make "
+        "ringlab-boot: error: make not found: install the Debian package make "
         "(sudo apt-get install make)"]
