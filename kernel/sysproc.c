@@ -1,0 +1,148 @@
+/* Process and miscellaneous system calls. */
+#include "kernel.h"
+#include "errno.h"
+#include "file.h"
+#include "mmu.h"
+#include "msr.h"
+#include "proc.h"
+#include "syscall.h"
+#include "sysnr.h"
+#include "trap.h"
+#include "vm.h"
+#include "x86.h"
+
+#define PATH_MAX 256
+
+/* ---- processes --------------------------------------------------------- */
+
+int64_t sys_getpid(struct trapframe *tf) { (void)tf; return myproc()->pid; }
+int64_t sys_getppid(struct trapframe *tf)
+{
+    (void)tf;
+    struct proc *p = myproc();
+    return p->parent ? p->parent->pid : 0;
+}
+int64_t sys_getuid(struct trapframe *tf) { (void)tf; return 0; }
+
+int64_t sys_exit(struct trapframe *tf)
+{
+    proc_exit(((int)tf->rdi & 0xff) << 8);
+}
+
+int64_t sys_fork(struct trapframe *tf)
+{
+    (void)tf;
+    return proc_fork();
+}
+
+int64_t sys_execve(struct trapframe *tf)
+{
+    struct proc *p = myproc();
+    char path[PATH_MAX];
+    int r = copyinstr(p->pml4, path, tf->rdi, sizeof path);
+    if (r < 0)
+        return r;
+    char *buf = kalloc();                        /* argv and envp strings */
+    if (!buf)
+        return -ENOMEM;
+    char *vec[2][MAXARG];
+    int count[2] = { 0, 0 };
+    uint64_t used = 0;
+    uint64_t uvec[2] = { tf->rsi, tf->rdx };
+    for (int k = 0; k < 2 && r >= 0; k++) {
+        for (int i = 0; uvec[k]; i++) {
+            uint64_t uptr;
+            if ((r = copyin(p->pml4, &uptr, uvec[k] + 8 * i, 8)) < 0)
+                break;
+            if (!uptr)
+                break;
+            if (i == MAXARG) {
+                r = -E2BIG;
+                break;
+            }
+            if ((r = copyinstr(p->pml4, buf + used, uptr, PAGE_SIZE - used)) < 0) {
+                if (r == -ENAMETOOLONG)
+                    r = -E2BIG;
+                break;
+            }
+            vec[k][i] = buf + used;
+            used += r + 1;
+            count[k] = i + 1;
+        }
+    }
+    if (r >= 0)
+        r = proc_exec(path, vec[0], count[0], vec[1], count[1]);
+    kfree(buf);
+    return r;
+}
+
+int64_t sys_wait4(struct trapframe *tf)
+{
+    return proc_wait4((int)tf->rdi, tf->rsi, (int)tf->rdx);
+}
+
+int64_t sys_kill(struct trapframe *tf)
+{
+    return proc_kill((int)tf->rdi, (int)tf->rsi);
+}
+
+int64_t sys_sched_yield(struct trapframe *tf)
+{
+    (void)tf;
+    yield();
+    return 0;
+}
+
+int64_t sys_arch_prctl(struct trapframe *tf)
+{
+    struct proc *p = myproc();
+    switch (tf->rdi) {
+    case ARCH_SET_FS:
+        if (tf->rsi >= USER_TOP)
+            return -EPERM;                       /* Linux refuses a base outside the user half */
+        p->fs_base = tf->rsi;
+        wrmsr(MSR_FS_BASE, p->fs_base);
+        return 0;
+    case ARCH_GET_FS:
+        return copyout(p->pml4, tf->rsi, &p->fs_base, 8);
+    default:
+        return -EINVAL;
+    }
+}
+
+int64_t sys_set_tid_address(struct trapframe *tf)
+{
+    struct proc *p = myproc();
+    p->clear_child_tid = tf->rdi;
+    return p->pid;
+}
+
+int64_t sys_rt_sigaction(struct trapframe *tf) { (void)tf; return 0; }     /* accepted, never delivered */
+int64_t sys_rt_sigprocmask(struct trapframe *tf) { (void)tf; return 0; }
+
+struct utsname { char f[6][65]; };
+
+int64_t sys_uname(struct trapframe *tf)
+{
+    struct utsname u;
+    memset(&u, 0, sizeof u);
+    const char *v[6] = { "ringlab", "ringlab", "0.1", "ringlab", "x86_64", "" };
+    for (int i = 0; i < 6; i++)
+        snprintf(u.f[i], 65, "%s", v[i]);
+    return copyout(myproc()->pml4, tf->rdi, &u, sizeof u);
+}
+
+int64_t sys_getcwd(struct trapframe *tf)
+{
+    if (tf->rsi < 2)
+        return -ERANGE;
+    int r = copyout(myproc()->pml4, tf->rdi, "/", 2);
+    return r ? r : 2;
+}
+
+int64_t sys_clock_gettime(struct trapframe *tf)
+{
+    uint64_t ts[2] = { ticks / 100, (ticks % 100) * 10000000UL };
+    return copyout(myproc()->pml4, tf->rsi, ts, sizeof ts);
+}
+
