@@ -1,0 +1,21 @@
+/*
+ * f_kread: read the kernel's first code byte (0xffffffff80100000, KERNBASE + 1 MiB, where
+ * linker.ld puts .text) at CPL 3. The page is present but supervisor-only (U/S=0 in the
+ * kernel half), so #PF with error code 0x5: P=1 (the page is present), W/R=0 (read), U/S=1 (user);
+ * CR2 = the address (SDM Vol. 3A 4.6 "Access Rights", 4.7). Linux: SIGSEGV, status 139.
+ * The faulting instruction is at the global symbol fault_insn (fault_next follows it).
+ */
+#include <stdio.h>
+
+#define KERNEL_TEXT 0xffffffff80100000UL
+
+int main(void)
+{
+    puts("f_kread: about to fault");
+    unsigned long v = 0;
+    __asm__ volatile(".globl fault_insn\n.globl fault_next\n"
+                     "fault_insn: movq (%[p]), %[v]\nfault_next:"
+                     : [v] "=r"(v) : [p] "r"(KERNEL_TEXT) : "memory");
+    printf("f_kread: survived (wrong) %#lx\\n", v);
+    return 1;
+}
