@@ -39,6 +39,7 @@ EXIT_PANIC = 250            # the kernel panicked (its own port write would give
 EXIT_TRIPLE_FAULT = 251     # the CPU reset (triple fault); QEMU itself exits 0 then
 EXIT_TIMEOUT = 252          # no halt within --timeout
 EXIT_QEMU_FAILURE = 253     # QEMU failed, or its exit status contradicts the kernel's halt line
+EXIT_DOUBLE_FAULT = 254     # the kernel took a #DF (reported on its IST stack) and stopped
 EXIT_INTERRUPTED = 130      # Ctrl-C
 
 # Environment variable every QEMU the harness starts inherits; tests use it to find

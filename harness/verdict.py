@@ -6,7 +6,8 @@ Rules (CONTRACT.md "Exit status"; FACTS.md on triple faults):
   the outcome is then ``killed`` if init was killed by a signal, else ``exited``;
 - ``Triple fault`` in QEMU's cpu_reset log, or rc 0 without a halt line: ``triple-fault``
   (QEMU exits 0 then; never success);
-- a ``panic`` event: ``panic``;
+- a ``panic`` event: ``double-fault`` if the kernel took a #DF (``panic
+  reason=kernel-double-fault``, or a ``fault vector=8`` event), else ``panic``;
 - no halt before the deadline: ``timeout`` (a timeout only ever makes a run fail);
 - anything else (QEMU start-up error, a halt line contradicted by rc, QEMU killed): ``qemu-failure``.
 """
@@ -19,9 +20,10 @@ from dataclasses import dataclass
 from typing import List, Optional, Sequence
 
 from harness import constants as C
-from harness.events import Event, Exit, Halt, Kill, Panic
+from harness.events import Event, Exit, Fault, Halt, Kill, Panic
 
 TRIPLE_FAULT_RE = re.compile(r"Triple fault", re.IGNORECASE)
+DOUBLE_FAULT_VECTOR = 8  # #DF (SDM Vol. 3A 6.15)
 
 
 class Outcome(enum.Enum):
@@ -30,6 +32,7 @@ class Outcome(enum.Enum):
     EXITED = "exited"              # init exited; status = its exit status
     KILLED = "killed"              # init killed by a signal; status = 128 + signal
     PANIC = "panic"                # kernel panic
+    DOUBLE_FAULT = "double-fault"  # kernel panic after a #DF (e.g. kernel stack overflow)
     TRIPLE_FAULT = "triple-fault"  # CPU reset
     TIMEOUT = "timeout"            # no halt in time
     QEMU_FAILURE = "qemu-failure"  # QEMU failed, or its rc contradicts the halt line
@@ -43,6 +46,7 @@ class Outcome(enum.Enum):
 #: ``invoke boot`` exit status for outcomes that have no program status (README.md).
 OUTCOME_EXIT_STATUS = {
     Outcome.PANIC: C.EXIT_PANIC,
+    Outcome.DOUBLE_FAULT: C.EXIT_DOUBLE_FAULT,
     Outcome.TRIPLE_FAULT: C.EXIT_TRIPLE_FAULT,
     Outcome.TIMEOUT: C.EXIT_TIMEOUT,
     Outcome.QEMU_FAILURE: C.EXIT_QEMU_FAILURE,
@@ -110,6 +114,11 @@ def judge(events: Sequence[Event], rc: Optional[int], *, qemu_signal: Optional[i
         p = panics[0]
         why = p.reason or " ".join(p.words) or "?"
         extra = f", QEMU rc={rc}" if rc is not None else ""
+        double = "double-fault" in why or any(
+            isinstance(e, Fault) and e.vector == DOUBLE_FAULT_VECTOR for e in events)
+        if double:
+            return Verdict(Outcome.DOUBLE_FAULT, None, None,
+                           f"double fault: kernel panic after #DF: reason={why}{extra}")
         return Verdict(Outcome.PANIC, None, None, f"kernel panic: reason={why}{extra}")
     if halts:
         v = halts[-1].status
