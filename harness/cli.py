@@ -9,6 +9,7 @@ import logging
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import List, Optional, Sequence
 
@@ -43,11 +44,14 @@ def build() -> int:
 
 def make_config(init: Optional[str] = None, append: str = "", files: Sequence[str] = (),
                 cpu: Optional[str] = None, int_log: bool = False,
-                kernel: Optional[str] = None) -> QemuConfig:
-    """The QemuConfig for ``invoke boot``'s options."""
-    cfg = QemuConfig(append=append, files=[Path(f) for f in files], int_log=int_log)
-    if init:
-        cfg = cfg.replace(init=Path(init))
+                kernel: Optional[str] = None, shell: bool = False) -> QemuConfig:
+    """The QemuConfig for ``invoke boot``'s options.
+
+    Without ``init`` "/" holds every program of images/user besides ``files``
+    (``lab.boot_config``); ``shell`` adds ``init.args=--shell``.
+    """
+    cfg = lab.boot_config(Path(init) if init else None, [Path(f) for f in files], shell=shell,
+                          append=append, int_log=int_log)
     if kernel:
         cfg = cfg.replace(kernel=Path(kernel))
     if cpu:
@@ -55,20 +59,27 @@ def make_config(init: Optional[str] = None, append: str = "", files: Sequence[st
     return cfg
 
 
-def boot(init: Optional[str] = None, append: str = "", timeout_s: float = C.DEFAULT_BOOT_TIMEOUT_S,
+def boot(init: Optional[str] = None, append: str = "", timeout_s: Optional[float] = None,
          dry_run: bool = False, files: Sequence[str] = (), cpu: Optional[str] = None,
-         int_log: bool = False, kernel: Optional[str] = None) -> int:
+         int_log: bool = False, kernel: Optional[str] = None, shell: bool = False) -> int:
     """``invoke boot``: stream the console to stdout, exit with the machine status.
 
     The last line (stderr) names the outcome, e.g. ``ringlab-boot: init exited (status 0)``.
+    With ``shell`` the console is also handed to stdin (a terminal or a pipe) and the
+    default timeout is a day instead of DEFAULT_BOOT_TIMEOUT_S.
     """
-    cfg = make_config(init, append, files, cpu, int_log, kernel)
+    if timeout_s is None:
+        timeout_s = C.DEFAULT_SHELL_BOOT_TIMEOUT_S if shell else C.DEFAULT_BOOT_TIMEOUT_S
+    cfg = make_config(init, append, files, cpu, int_log, kernel, shell)
     try:
         if dry_run:
             cfg.validate()
             print(dry_run_command(cfg), flush=True)
             return 0
-        result = lab.run(cfg, timeout_s=timeout_s, stream=sys.stdout)
+        if shell:
+            result = _interactive(cfg, timeout_s)
+        else:
+            result = lab.run(cfg, timeout_s=timeout_s, stream=sys.stdout)
     except BadImage as err:
         hint = ""
         if err.reason == "no such file" and Path(err.path).resolve().is_relative_to(C.IMAGES_DIR):
@@ -86,6 +97,19 @@ def boot(init: Optional[str] = None, append: str = "", timeout_s: float = C.DEFA
     if err is not None:
         print(err.report(), file=sys.stderr, flush=True)
     return result.exit_status
+
+
+def _interactive(cfg: QemuConfig, timeout_s: float) -> "lab.Run":
+    """Boot with the console handed to stdin/stdout (``invoke boot --shell``)."""
+    if os.isatty(sys.stdin.fileno()):
+        print(OUTCOME_PREFIX + "the console is yours; the shell's `exit` ends the machine, "
+              "Ctrl-] detaches", file=sys.stderr, flush=True)
+    t0 = time.monotonic()
+    with lab.Session(cfg, stream=sys.stdout) as s:
+        how = s.console.interact(sys.stdin.fileno(), timeout_s)
+        if how == "escape":
+            raise KeyboardInterrupt
+        return s.finish(max(0.0, timeout_s - (time.monotonic() - t0)))
 
 
 def pytest(args: Sequence[str]) -> int:

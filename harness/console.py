@@ -10,7 +10,12 @@ from __future__ import annotations
 
 import collections
 import logging
+import os
 import re
+import select
+import termios
+import time
+import tty
 from dataclasses import dataclass
 from typing import Any, List, Optional, Sequence, TextIO, Union
 
@@ -23,6 +28,8 @@ log = logging.getLogger(__name__)
 
 Pattern = Union[str, "re.Pattern[str]", type]
 
+INTERACT_ESCAPE = b"\x1d"   # Ctrl-], as telnet and pexpect's interact()
+
 
 class _Tap:
     """pexpect ``logfile_read``: sees every character read, whatever the caller expects."""
@@ -34,9 +41,13 @@ class _Tap:
         self.partial = ""
         self.pending_cr = ""
         self.stream = stream
+        self.raw_stream = False   # stream exactly as received (a raw terminal needs the CRs)
 
     def write(self, data: str) -> None:
         self.raw.append(data)
+        if self.stream is not None and self.raw_stream:
+            self.stream.write(data)
+            self.stream.flush()
         # The kernel sends CRLF and the pty may add a CR: "\r\r\n". Turn any run of CRs
         # before LF into LF, holding CRs at a chunk's end until the next chunk decides.
         data = self.pending_cr + data
@@ -49,7 +60,7 @@ class _Tap:
         pieces = (self.partial + norm).split("\n")
         self.partial = pieces.pop()
         self.history.extend(pieces)
-        if self.stream is not None:
+        if self.stream is not None and not self.raw_stream:
             self.stream.write(norm)
             self.stream.flush()
 
@@ -162,6 +173,61 @@ class Console:
 
     def sendline(self, text: str = "") -> None:
         self.process.send(text + "\n")
+
+    def interact(self, stdin_fd: int = 0, timeout_s: float = C.DEFAULT_SHELL_BOOT_TIMEOUT_S,
+                 escape: Optional[bytes] = INTERACT_ESCAPE) -> str:
+        """Hand the console to the caller's terminal, or pipe, until QEMU exits.
+
+        Everything read still goes through the transcript (and the stream, if any). When
+        ``stdin_fd`` is a terminal it is put in raw mode (restored afterwards), so keystrokes
+        reach the guest's line discipline as typed (backspace, Ctrl-U, Ctrl-D), the stream gets
+        the console exactly as sent, and ``escape`` (Ctrl-]) detaches. Otherwise (a pipe, a
+        file) its bytes are forwarded as they come; after its end the console is still read.
+
+        Args:
+            stdin_fd: where the keystrokes come from.
+            timeout_s: the most this call waits.
+            escape: the byte that detaches from a terminal (None: never).
+
+        Returns:
+            ``"eof"`` (QEMU exited), ``"escape"`` or ``"timeout"``.
+        """
+        is_tty = os.isatty(stdin_fd)
+        saved = termios.tcgetattr(stdin_fd) if is_tty else None
+        old_raw, self._tap.raw_stream = self._tap.raw_stream, is_tty
+        deadline = time.monotonic() + timeout_s
+        child_fd = self.process.child_fd
+        reading_stdin = True
+        try:
+            if is_tty:
+                tty.setraw(stdin_fd)
+            while not self.eof:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return "timeout"
+                fds = [child_fd] + ([stdin_fd] if reading_stdin else [])
+                ready, _, _ = select.select(fds, [], [], remaining)
+                if child_fd in ready:
+                    try:
+                        self.process.read_nonblocking(4096, timeout=0)  # logged by the tap
+                    except pexpect.EOF:
+                        self.eof = True
+                    except pexpect.TIMEOUT:
+                        pass
+                if stdin_fd in ready:
+                    data = os.read(stdin_fd, 1024)
+                    if not data:
+                        reading_stdin = False
+                        continue
+                    if is_tty and escape and escape in data:
+                        os.write(child_fd, data[:data.index(escape)])
+                        return "escape"
+                    os.write(child_fd, data)
+            return "eof"
+        finally:
+            if saved is not None:
+                termios.tcsetattr(stdin_fd, termios.TCSADRAIN, saved)
+            self._tap.raw_stream = old_raw
 
     # -- evidence -----------------------------------------------------------------------------
     def history(self) -> List[str]:

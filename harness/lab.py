@@ -17,7 +17,7 @@ import shlex
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import List, Optional, TextIO, Type, Union
+from typing import List, Optional, Sequence, TextIO, Type, Union
 
 from harness import constants as C
 from harness.console import Console
@@ -221,3 +221,59 @@ def run(config: Optional[QemuConfig] = None, *, timeout_s: float = C.DEFAULT_BOO
 def program(name: str) -> Path:
     """Path of a userland program built by ``make -C userland``."""
     return C.USER_IMAGES_DIR / name
+
+
+def user_programs(directory: Path = C.USER_IMAGES_DIR,
+                  exclude_prefixes: Sequence[str] = C.DEFAULT_FS_EXCLUDE_PREFIXES) -> List[Path]:
+    """Every program ``make -C userland`` built (ELF files, sorted by name), for "/".
+
+    Leaves out the dependency files and the probes named by ``exclude_prefixes`` (booted as
+    init by their own tests).
+    """
+    found = []
+    for p in sorted(Path(directory).iterdir()):
+        if not p.is_file() or p.name.startswith(tuple(exclude_prefixes)):
+            continue
+        with open(p, "rb") as fh:
+            if fh.read(4) == b"\x7fELF":
+                found.append(p)
+    return found
+
+
+def with_init_args(append: str, *args: str) -> str:
+    """``append`` with ``args`` added to the kernel's ``init.args=`` (comma list) token."""
+    tokens = append.split()
+    for i, tok in enumerate(tokens):
+        if tok.startswith("init.args="):
+            tokens[i] = ",".join([tok] + list(args)) if tok != "init.args=" else tok + ",".join(args)
+            return " ".join(tokens)
+    return " ".join(tokens + ["init.args=" + ",".join(args)])
+
+
+def boot_config(init: Optional[Path] = None, files: Sequence[Path] = (), *, shell: bool = False,
+                append: str = "", **config) -> QemuConfig:
+    """The machine ``invoke boot`` starts.
+
+    Args:
+        init: pid 1 (default images/user/init). With the default init, "/" also holds every
+            program of ``user_programs()`` (the demonstration and the shell run them); with
+            another init it holds only ``files``.
+        files: further host files for "/" (``--file``), named by their base names.
+        shell: add ``init.args=--shell`` (init execs /sh after its demonstration).
+        append: kernel arguments.
+        config: further QemuConfig fields (kernel, cpu, int_log, ...).
+    """
+    extra: List[Path] = []
+    if init is None:
+        init = C.DEFAULT_INIT
+        names = {Path(f).name for f in files}
+        extra = [p for p in user_programs() if p.name != init.name and p.name not in names]
+    if shell:
+        append = with_init_args(append, C.SHELL_INIT_ARG)
+    return QemuConfig(init=Path(init), files=extra + [Path(f) for f in files], append=append,
+                      **config)
+
+
+def shell_config(files: Sequence[Path] = (), append: str = "", **config) -> QemuConfig:
+    """The default init with every program in "/" and ``--shell``: a shell on the console."""
+    return boot_config(None, files, shell=True, append=append, **config)
