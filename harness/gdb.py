@@ -42,7 +42,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Deque, Dict, Iterable, List, Optional, Sequence, Set, TextIO, Union
+from typing import Callable, Deque, Dict, Iterable, List, Optional, Sequence, Set, TextIO, Tuple, Union
 
 from pygdbmi.IoManager import IoManager
 
@@ -654,6 +654,27 @@ class GdbSession:
                                   **self._evidence())
         return normalize_insn(insns[0]["inst"])
 
+    def find_instruction(self, symbol: str, mnemonic: str, window: int = 256) -> Tuple[int, str]:
+        """Address and ``symbol+offset`` of the first ``mnemonic`` in ``window`` bytes from
+        ``symbol``, e.g. the ``sysretq`` of ``sysret_path``.
+
+        Read from the symbol file's read-only text, so it works before paging is on.
+
+        Raises:
+            SymbolNotFound: no such symbol. GdbError: no such instruction there.
+        """
+        start = self.address_of(symbol)
+        self.mi("-gdb-set trust-readonly-sections on")
+        try:
+            res = self.mi(f"-data-disassemble -s {start:#x} -e {start + window:#x} -- 0")
+        finally:
+            self.mi("-gdb-set trust-readonly-sections off")
+        for insn in res.payload.get("asm_insns") or []:
+            if insn["inst"].split()[0] == mnemonic:
+                addr = _int(insn["address"])
+                return addr, f"{symbol}+{addr - start}"
+        raise GdbError(f"no {mnemonic} within {window} bytes of {symbol}", **self._evidence())
+
     # -- ring changes ------------------------------------------------------------------------------
     def step_until_ring_change(self, max_steps: int = C.DEFAULT_STEP_LIMIT) -> Transition:
         """``stepi`` until the CPL changes; return the transition.
@@ -829,3 +850,113 @@ class DebugMachine:
 
     def __exit__(self, *exc) -> None:
         self.stop()
+
+
+# -----------------------------------------------------------------------------------------
+# For people at a terminal: `invoke boot --gdb` and `invoke gdb`.
+
+def interactive_command(socket: PathLike, *, init: Optional[PathLike] = None,
+                        kernel: PathLike = C.KERNEL_IMAGE, ex: Sequence[str] = (),
+                        batch: bool = False) -> List[str]:
+    """The gdb command line ``invoke gdb`` runs: kernel and init symbols, the ring extension,
+    attached to ``socket``; then each of ``ex``."""
+    cmd = [C.GDB_BINARY, "--nx", "--quiet"] + (["--batch"] if batch else [])
+    setup = ["set confirm off",                        # add-symbol-file would ask (y or n)
+             "set architecture i386:x86-64",          # FACTS.md: before target remote
+             f"file {Path(kernel).resolve()}"]
+    if init is not None:
+        setup.append(f"add-symbol-file {Path(init).resolve()}")
+    setup += [f"source {EXTENSION}", "set confirm on", f"target remote {socket}"]
+    for c in setup + list(ex):
+        cmd += ["-ex", c]
+    return cmd
+
+
+def _write_target_file(socket: Path, cfg) -> None:
+    import json
+    C.GDB_TARGET_FILE.parent.mkdir(parents=True, exist_ok=True)
+    tmp = C.GDB_TARGET_FILE.with_suffix(".tmp")
+    tmp.write_text(json.dumps({"socket": str(socket), "init": str(Path(cfg.init).resolve()),
+                               "kernel": str(Path(cfg.kernel).resolve()),
+                               "pid": os.getpid()}) + "\n")
+    os.replace(tmp, C.GDB_TARGET_FILE)
+
+
+def _remove_target_file(socket: Path) -> None:
+    import json
+    try:
+        if json.loads(C.GDB_TARGET_FILE.read_text()).get("socket") == str(socket):
+            C.GDB_TARGET_FILE.unlink()
+    except (OSError, ValueError):
+        pass
+
+
+def boot_cli(init: Optional[str] = None, append: str = "", timeout_s: Optional[float] = None,
+             files: Sequence[str] = (), cpu: Optional[str] = None, int_log: bool = False,
+             kernel: Optional[str] = None) -> int:
+    """``invoke boot --gdb``: start the machine halted at its first instruction with a
+    gdbstub, say how to attach, stream the console; exit with the machine status."""
+    from harness import cli, lab
+    from harness.errors import BadConfig, BadImage, ToolMissing
+    if timeout_s is None:
+        timeout_s = C.DEFAULT_GDB_BOOT_TIMEOUT_S
+    cfg = cli.make_config(init=init, append=append, files=files, cpu=cpu, int_log=int_log,
+                          kernel=kernel).replace(gdb=True)
+    session = lab.Session(cfg, stream=sys.stdout)
+    socket: Optional[Path] = None
+    try:
+        session.start()
+        socket = session.machine.gdb_socket
+        wait_for_socket(socket, session.machine.pid, C.DEFAULT_GDB_CONNECT_TIMEOUT_S)
+        _write_target_file(socket, cfg)
+        import shlex
+        hand = shlex.join(interactive_command(socket, init=cfg.init, kernel=cfg.kernel))
+        print(f"{cli.OUTCOME_PREFIX}machine halted at its first instruction; gdbstub on {socket}\n"
+              f"{cli.OUTCOME_PREFIX}attach from another terminal:  invoke gdb\n"
+              f"{cli.OUTCOME_PREFIX}(or by hand: {hand})", file=sys.stderr, flush=True)
+        result = session.finish(timeout_s)
+    except (ToolMissing, BadImage, BadConfig) as err:
+        return cli._error(str(err))
+    except StubNotAnswering as err:
+        session.machine.stop()
+        return cli._error(err.report())
+    except KeyboardInterrupt:
+        session.machine.stop()
+        print("\n" + cli.OUTCOME_PREFIX + "interrupted (QEMU stopped)", file=sys.stderr, flush=True)
+        return C.EXIT_INTERRUPTED
+    finally:
+        session.machine.stop()
+        if socket is not None:
+            _remove_target_file(socket)
+    print(cli.OUTCOME_PREFIX + f"{result.outcome.value}: {result.verdict.detail} "
+          f"[{result.duration_s:.2f} s]", file=sys.stderr, flush=True)
+    return result.exit_status
+
+
+def attach_cli(target: Optional[str] = None, init: Optional[str] = None,
+               ex: Sequence[str] = (), batch: bool = False) -> int:
+    """``invoke gdb``: replace this process with an interactive gdb attached to the machine
+    ``invoke boot --gdb`` started (or to ``target``, a gdbstub socket or host:port)."""
+    import json
+    from harness import cli
+    kernel: PathLike = C.KERNEL_IMAGE
+    if target is None:
+        try:
+            info = json.loads(C.GDB_TARGET_FILE.read_text())
+        except (OSError, ValueError):
+            return cli._error("no machine is waiting for gdb: start one with `invoke boot --gdb` "
+                              "in another terminal (or give --target SOCKET)")
+        target, kernel = info["socket"], info.get("kernel", kernel)
+        init = init or info.get("init")
+        if not Path(target).exists():
+            return cli._error(f"the machine that `invoke boot --gdb` started is gone ({target} "
+                              "no longer exists): start a new one")
+    try:
+        gdb = tools.find_tool(C.GDB_BINARY)
+    except RinglabError as err:
+        return cli._error(str(err))
+    cmd = interactive_command(target, init=init, kernel=kernel, ex=ex, batch=batch)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execv(gdb, [gdb] + cmd[1:])
+    return 0  # not reached

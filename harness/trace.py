@@ -190,24 +190,6 @@ class Symbolizer:
 
 # -----------------------------------------------------------------------------------------
 
-def _exit_instruction(gdb, symbol: str, mnemonic: str) -> Tuple[int, str]:
-    """Address and ``symbol+offset`` of the first ``mnemonic`` at or after ``symbol``.
-
-    Read from kernel.elf's text (the machine may not have paging on yet).
-    """
-    start = gdb.address_of(symbol)
-    gdb.mi("-gdb-set trust-readonly-sections on")
-    try:
-        res = gdb.mi(f"-data-disassemble -s {start:#x} -e {start + 256:#x} -- 0")
-    finally:
-        gdb.mi("-gdb-set trust-readonly-sections off")
-    for insn in res.payload.get("asm_insns") or []:
-        if insn["inst"].split()[0] == mnemonic:
-            addr = int(insn["address"], 16)
-            return addr, f"{symbol}+{addr - start}"
-    raise GdbError(f"no {mnemonic} within 256 bytes of {symbol} in the kernel")
-
-
 def cause_of_vector(vector: int, error: int, syscall: str = "") -> Tuple[str, str]:
     """(kind, cause text) for an IDT entry from ring 3."""
     if vector == INT80_VECTOR:
@@ -259,8 +241,8 @@ def trace(config: QemuConfig, *, timeout_s: float = DEFAULT_TRACE_TIMEOUT_S,
         g = dm.gdb
         entry_syscall = g.address_of("syscall_entry")
         entry_trap = g.address_of("alltraps")
-        sysretq, sysretq_sym = _exit_instruction(g, "sysret_path", "sysretq")
-        iretq, iretq_sym = _exit_instruction(g, "trapret", "iretq")
+        sysretq, sysretq_sym = g.find_instruction("sysret_path", "sysretq")
+        iretq, iretq_sym = g.find_instruction("trapret", "iretq")
         for addr in (entry_syscall, entry_trap, sysretq, iretq):
             g.break_at(addr)
         deadline = t0 + timeout_s
