@@ -248,6 +248,7 @@ class GdbSession:
         self._log: Deque[str] = collections.deque(maxlen=C.DEFAULT_LOG_TAIL_LINES)
         self._regnums: Dict[str, int] = {}
         self.symbol_files: List[Path] = []
+        self._unresponsive = False   # a command timed out: gdb will not read -gdb-exit
         self.connected = False
         self.disconnected = False    # gdb lost the remote (the machine exited)
         self.stops_seen = 0
@@ -302,12 +303,14 @@ class GdbSession:
             return
         try:
             if proc.poll() is None:
-                try:
-                    proc.stdin.write(b"-gdb-exit\n")
-                    proc.stdin.flush()
-                except OSError:
-                    pass
-                for sig in (None, signal.SIGTERM, signal.SIGKILL):
+                polite = not self._unresponsive
+                if polite:
+                    try:
+                        proc.stdin.write(b"-gdb-exit\n")
+                        proc.stdin.flush()
+                    except OSError:
+                        polite = False
+                for sig in ((None,) if polite else ()) + (signal.SIGTERM, signal.SIGKILL):
                     if sig is not None:
                         try:
                             proc.send_signal(sig)
@@ -400,6 +403,7 @@ class GdbSession:
         while token not in self._results:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
+                self._unresponsive = True
                 raise GdbTimeout(f"gdb did not answer {command!r} within {timeout_s:g} s",
                                  **self._evidence())
             self._pump(remaining)
