@@ -1,4 +1,5 @@
-"""invoke tasks: ``invoke build``, ``invoke boot``, ``invoke test``, ``invoke test-quick``.
+"""invoke tasks: ``invoke build``, ``invoke boot``, ``invoke gdb``, ``invoke trace``,
+``invoke test``, ``invoke test-quick``.
 
 Thin on purpose: every task maps its options onto harness.cli, where the logic lives.
 """
@@ -32,14 +33,54 @@ def build(c):
         "int-log": "also write QEMU's -d int log (to images/qemu.log with --dry-run)",
         "kernel": "multiboot kernel to boot instead of images/kernel.elf",
         "shell": "init runs its demonstration, then the shell on this terminal (or stdin)",
+        "gdb": "start halted at the first instruction with a gdbstub; attach with `invoke gdb`",
     },
 )
 def boot(c, init=None, append="", timeout=None, dry_run=False, file=None,
-         cpu=None, int_log=False, kernel=None, shell=False):
+         cpu=None, int_log=False, kernel=None, shell=False, gdb=False):
     """Boot the kernel with an init, stream the console; exit with the machine status."""
+    if gdb and not dry_run:
+        from harness import gdb as gdb_mod
+        _exit(gdb_mod.boot_cli(init=init, append=append,
+                               timeout_s=float(timeout) if timeout is not None else None,
+                               files=file or (), cpu=cpu, int_log=int_log, kernel=kernel))
+        return
     _exit(cli.boot(init=init, append=append,
                    timeout_s=float(timeout) if timeout is not None else None, dry_run=dry_run,
                    files=file or (), cpu=cpu, int_log=int_log, kernel=kernel, shell=shell))
+
+
+@task(
+    iterable=["ex"],
+    help={
+        "target": "gdbstub to attach to (default: the machine `invoke boot --gdb` started)",
+        "init": "user program whose symbols to load (default: that machine's init)",
+        "ex": "gdb command to run after attaching (repeatable), e.g. --ex ring",
+        "batch": "run the --ex commands and exit (gdb --batch)",
+    },
+)
+def gdb(c, target=None, init=None, ex=None, batch=False):
+    """Attach gdb (kernel + init symbols, `ring` and `step-ring` loaded) to a halted machine."""
+    from harness import gdb as gdb_mod
+    _exit(gdb_mod.attach_cli(target=target, init=init, ex=ex or (), batch=batch))
+
+
+@task(
+    help={
+        "init": "static x86-64 ELF to run as pid 1 (default images/user/init)",
+        "append": "kernel arguments",
+        "timeout": "seconds for the whole traced run (default 120)",
+        "json": "one JSON object per transition instead of the table",
+        "no-check-log": "skip the comparison with QEMU's -d int log",
+        "console": "also show the serial console (on stderr)",
+    },
+)
+def trace(c, init=None, append="", timeout=120.0, json=False, no_check_log=False,
+          console=False):
+    """Timeline of every ring transition of a run, witnessed by gdb breakpoints."""
+    from harness import trace as trace_mod
+    _exit(trace_mod.main(init=init, append=append, timeout_s=float(timeout), as_json=json,
+                         check_log=not no_check_log, show_console=console))
 
 
 @task(help={"k": "only tests matching this expression (pytest -k)"})
