@@ -507,6 +507,16 @@ class GdbSession:
                                  log_tail=err.log_tail) from None
         return _int(res.payload["value"])
 
+    def evaluate(self, expression: str) -> int:
+        """The value of a C expression over the loaded symbols as an integer, e.g.
+        ``'proc.c'::current->pid``.
+
+        Raises:
+            GdbCommandError: gdb cannot evaluate it (SymbolNotFound for a missing symbol).
+        """
+        res = self.mi(f"-data-evaluate-expression {_mi_quote(f'(long)({expression})')}")
+        return _int(res.payload["value"])
+
     def _location(self, where: Union[str, int]) -> int:
         return where if isinstance(where, int) else self.address_of(where)
 

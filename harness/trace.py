@@ -69,7 +69,9 @@ class Transition:
         frame_rip: the RIP saved by the CPU (return address) for IDT entries.
         user_rsp: the user stack pointer.
         cr3: the address space.
-        first_entry: an iretq into an address space not seen in ring 3 before.
+        pid: the kernel's current process (``current->pid`` in kernel/proc.c), if readable.
+        first_entry: an iretq into a (pid, address space) not seen in ring 3 before: a
+            process's first entry, or the first after an execve.
     """
 
     number: int
@@ -86,14 +88,17 @@ class Transition:
     frame_rip: Optional[int] = None
     user_rsp: Optional[int] = None
     cr3: Optional[int] = None
+    pid: Optional[int] = None
     first_entry: bool = False
 
     def row(self) -> str:
         where = f"{self.user_rip:#x}" + (f" <{self.user_symbol}>" if self.user_symbol else "")
-        return f"{self.number:4d}  {self.direction}  {self.cause:<34} {where:<36} {self.kernel_symbol}"
+        pid = "" if self.pid is None else str(self.pid)
+        return (f"{self.number:4d}  {pid:>3}  {self.direction}  {self.cause:<32} {where:<36} "
+                f"{self.kernel_symbol}")
 
 
-HEADER = f"{'#':>4}  ring  {'cause':<34} {'user rip':<36} kernel"
+HEADER = f"{'#':>4}  {'pid':>3}  ring  {'cause':<32} {'user rip':<36} kernel"
 
 
 @dataclass
@@ -223,10 +228,22 @@ def trace(config: QemuConfig, *, timeout_s: float = DEFAULT_TRACE_TIMEOUT_S,
     names = kernel_syscall_names(Path(config.kernel))
     user_sym = Symbolizer(Path(config.init))
     transitions: List[Transition] = []
-    seen_cr3 = set()
+    seen_spaces = set()
+
+    current_pid = "'proc.c'::current->pid"
+
+    def pid() -> Optional[int]:
+        nonlocal current_pid
+        if current_pid is None:
+            return None
+        try:
+            return dm.gdb.evaluate(current_pid)
+        except GdbError:                 # a kernel without that variable: no pid column
+            current_pid = None
+            return None
 
     def add(**kw) -> None:
-        t = Transition(number=len(transitions) + 1, **kw)
+        t = Transition(number=len(transitions) + 1, pid=pid(), **kw)
         t.user_symbol = user_sym(t.user_rip)
         transitions.append(t)
         if on_transition:
@@ -275,7 +292,7 @@ def trace(config: QemuConfig, *, timeout_s: float = DEFAULT_TRACE_TIMEOUT_S,
                     frame_rip=rip, user_rsp=rsp, cr3=r["cr3"])
             elif stop.rip == sysretq:
                 r = g.registers(["rcx", "cr3"])
-                seen_cr3.add(r["cr3"])
+                seen_spaces.add((pid(), r["cr3"]))
                 add(direction="0->3", kind="sysretq", cause="sysretq", user_rip=r["rcx"],
                     kernel_symbol=sysretq_sym, cr3=r["cr3"])
             elif stop.rip == iretq:
@@ -283,8 +300,9 @@ def trace(config: QemuConfig, *, timeout_s: float = DEFAULT_TRACE_TIMEOUT_S,
                 rip, cs, _rflags, rsp, _ss = g.read_u64s(r["rsp"], 5)
                 if cpl_of(cs) != 3:
                     continue
-                first = r["cr3"] not in seen_cr3
-                seen_cr3.add(r["cr3"])
+                space = (pid(), r["cr3"])       # a new process, or a new image (execve)
+                first = space not in seen_spaces
+                seen_spaces.add(space)
                 add(direction="0->3", kind="iretq",
                     cause="iretq (first entry)" if first else "iretq", user_rip=rip,
                     kernel_symbol=iretq_sym, user_rsp=rsp, cr3=r["cr3"], first_entry=first)
