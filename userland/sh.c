@@ -76,6 +76,9 @@ int main(void)
 {
     char line[512];
     for (;;) {
+        /* As pid 1 (init execs the shell) it inherits orphans: reap the ones that ended. */
+        while (waitpid(-1, NULL, WNOHANG) > 0)
+            ;
         fputs("$ ", stdout);
         fflush(stdout);
         if (!fgets(line, sizeof line, stdin)) {
