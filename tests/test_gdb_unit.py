@@ -1,0 +1,129 @@
+"""Unit tests of the gdb layer's parsers and formats (no QEMU, no gdb process)."""
+from __future__ import annotations
+
+import pytest
+
+from harness import constants as C
+from harness import gdb as G
+from harness.gdbext import ringfmt
+from harness.gdbext.ringfmt import RingState, Transition, cpl_of, half, normalize_insn
+from harness.trace import (Symbolizer, Trace, Transition as TraceEntry, cause_of_vector,
+                           compare_with_qemu_log, kernel_syscall_names)
+
+pytestmark = pytest.mark.unit
+
+
+def test_halves_and_cpl():
+    assert half(0x401000) == "user"
+    assert half(0x00007FFFFFFFFFFF) == "user"
+    assert half(0x0000800000000000) == "non-canonical"
+    assert half(0xFFFF7FFFFFFFFFFF) == "non-canonical"
+    assert half(0xFFFF800000000000) == "kernel"
+    assert half(0xFFFFFFFF80106409) == "kernel"
+    assert (cpl_of(0x2B), cpl_of(0x08), cpl_of(0x23)) == (3, 0, 3)
+    assert ringfmt.USER_HALF_END == C.USER_HALF_END
+    assert ringfmt.KERNEL_HALF_START == C.KERNEL_HALF_START
+
+
+def test_ring_line_round_trip():
+    s = RingState(cpl=3, cs=0x2B, ss=0x23, rsp=0x7FFFFFFFEE68, cr3=0x137000, rip=0x401030)
+    line = s.line()
+    assert line == ("ring: cpl=3 cs=0x2b ss=0x23 rsp=0x7fffffffee68 cr3=0x137000 "
+                    "rip=0x401030 half=user")
+    assert RingState.parse("noise\n" + line + "\nmore noise\n") == s
+    with pytest.raises(ValueError):
+        RingState.parse("nothing here")
+
+
+def test_step_ring_line_round_trip():
+    t = Transition(from_cpl=0, to_cpl=3, steps=738, insn_addr=0xFFFFFFFF8010646D,
+                   insn="sysretq", rip_before=0xFFFFFFFF8010646D, rsp_before=0x7FFFFFFFEE68,
+                   rip_after=0x401044, rsp_after=0x7FFFFFFFEE68, cs_after=0x2B, ss_after=0x23)
+    line = t.line()
+    assert line.startswith("step-ring: 0->3 steps=738 at=0xffffffff8010646d insn=\"sysretq\"")
+    # gdb prints each step's source line around it: the parser finds the step-ring line
+    assert Transition.parse("15\t    if (ret != 4)\n" + line + "\n") == t
+    assert t.direction == "0->3" and t.mnemonic == "sysretq"
+    t2 = Transition(3, 0, 1, 0x401042, "int $0x80", 0x401042, 1, 2, 3, 8, 0)
+    assert Transition.parse(t2.line()) == t2 and t2.mnemonic == "int"
+
+
+def test_normalize_insn():
+    assert normalize_insn("mov    %rsp,0x25bf8(%rip)        # 0xffffffff8012c008") == \
+        "mov %rsp,0x25bf8(%rip)"
+    assert normalize_insn("int    $0x80") == "int $0x80"
+
+
+def test_mi_numbers_and_quoting():
+    assert G._int("0xffffffff80106409") == 0xFFFFFFFF80106409
+    assert G._int("-1") == 0xFFFFFFFFFFFFFFFF           # signed registers wrap to unsigned
+    assert G._int("18446744071563142153") == 0xFFFFFFFF80106409
+    assert G._int("0x401030 <main>") == 0x401030
+    assert G._mi_quote('source "a\\b"') == '"source \\"a\\\\b\\""'
+
+
+def test_stop_record():
+    payload = {"reason": "breakpoint-hit", "disp": "keep", "bkptno": "1",
+               "frame": {"addr": "0x0000000000401030", "func": "main", "args": []},
+               "thread-id": "1", "stopped-threads": "all"}
+    s = G.Stop.of(payload)
+    assert (s.reason, s.rip, s.breakpoint, s.func) == ("breakpoint-hit", 0x401030, 1, "main")
+    s = G.Stop.of({"reason": "end-stepping-range", "frame": {"addr": "0xffffffff80106409"}})
+    assert s.breakpoint is None and s.rip == 0xFFFFFFFF80106409
+
+
+def test_interactive_command_order():
+    cmd = G.interactive_command("/tmp/x/gdb.sock", init="/tmp/prog", kernel="/k.elf",
+                                ex=["ring"], batch=True)
+    assert cmd[:4] == [C.GDB_BINARY, "--nx", "--quiet", "--batch"]
+    ex = [cmd[i + 1] for i, a in enumerate(cmd) if a == "-ex"]
+    # FACTS.md: the architecture before `target remote`; symbols loaded before attaching
+    assert ex.index("set architecture i386:x86-64") < ex.index("target remote /tmp/x/gdb.sock")
+    assert ex.index("add-symbol-file /tmp/prog") < ex.index("target remote /tmp/x/gdb.sock")
+    assert ex[-1] == "ring"
+    assert any(e.startswith("source ") and e.endswith("gdbext/ringlab.py") for e in ex)
+
+
+def test_cause_of_vector():
+    assert cause_of_vector(0x80, 0, "1 write") == ("int80", "int 0x80 1 write")
+    assert cause_of_vector(13, 0xE2) == ("exception", "exception 13 #GP error=0xe2")
+    assert cause_of_vector(6, 0) == ("exception", "exception 6 #UD")
+    assert cause_of_vector(32, 0) == ("interrupt", "interrupt 32 timer")
+
+
+def _entry(n, vector, error, rip):
+    return TraceEntry(number=n, direction="3->0", kind="x", cause="", user_rip=rip,
+                      vector=vector, error=error)
+
+
+LOG = """\
+     0: v=20 e=0000 i=0 cpl=0 IP=0008:ffffffff80101234 pc=ffffffff80101234 SP=0010:ffffffff80200000 env->regs[R_EAX]=0000000000000000
+     1: v=80 e=0000 i=1 cpl=3 IP=002b:0000000000401042 pc=0000000000401042 SP=0023:00007fffffffee68 env->regs[R_EAX]=0000000000000001
+     2: v=0e e=0000 i=1 cpl=3 IP=002b:0000000000401030 pc=0000000000401030 SP=0023:00007fffffffee68 CR2=0000000000000000
+check_exception old: 0xffffffff new 0xd
+     3: v=0d e=00e2 i=0 cpl=3 IP=002b:0000000000401030 pc=0000000000401030 SP=0023:00007fffffffee68 env->regs[R_EAX]=0000000000000000
+"""
+
+
+def test_compare_with_qemu_log():
+    ours = [_entry(1, 0x80, 0, 0x401042), _entry(2, 13, 0xE2, 0x401030)]
+    tr = Trace(transitions=ours, run=None)
+    # the ring-0 timer line is not a ring change; the rejected `int $0x0e` attempt is not an entry
+    assert compare_with_qemu_log(tr, LOG) == []
+    bad = Trace(transitions=[_entry(1, 0x80, 0, 0x401044), _entry(2, 13, 0xE2, 0x401030)],
+                run=None)
+    problems = compare_with_qemu_log(bad, LOG)
+    assert len(problems) == 1 and "rip=0x401044" in problems[0]
+    short = Trace(transitions=ours[:1], run=None)
+    assert "1 IDT entries" in compare_with_qemu_log(short, LOG)[0]
+
+
+def test_kernel_syscall_names_and_symbols(images):
+    names = kernel_syscall_names(images.kernel)
+    assert names[1] == "write" and names[39] == "getpid" and names[231] == "exit_group"
+    sym = Symbolizer(images.program("gdb_write"))
+    from harness import elfimage
+    insn = elfimage.symbol_address(images.program("gdb_write"), "write1_insn")
+    assert sym(insn) == "write1_insn"
+    assert sym(insn + 2) == "write1_insn+2"
+    assert sym(0x10) == ""
