@@ -22,6 +22,8 @@ from typing import Dict, List, Optional, Sequence, Tuple, Union
 from elftools.elf.elffile import ELFFile
 from elftools.elf.sections import SymbolTableSection
 
+SHF_EXECINSTR = 0x4  # ELF section flag: holds executable code
+
 from harness.errors import BadImage
 
 log = logging.getLogger(__name__)
@@ -37,6 +39,7 @@ class Symbol:
     address: int
     size: int
     kind: str  # "func", "object" or "label"
+    section_end: int = 0  # end of the section holding it: a label covers nothing beyond
 
 
 class Symbolizer:
@@ -70,7 +73,13 @@ class Symbolizer:
                 if (kind is None or not s.name or s["st_shndx"] == "SHN_UNDEF"
                         or s["st_shndx"] == "SHN_ABS"):
                     continue
-                syms.append(Symbol(s.name, int(s["st_value"]), int(s["st_size"]), kind))
+                sec = elf.get_section(s["st_shndx"])
+                lo, size = int(sec["sh_addr"]), int(sec["sh_size"])
+                if kind == "label" and not (int(sec["sh_flags"]) & SHF_EXECINSTR
+                                            and lo <= int(s["st_value"]) < lo + size):
+                    kind = "object"   # a linker-script marker (__bss_end_phys...), not code
+                syms.append(Symbol(s.name, int(s["st_value"]), int(s["st_size"]), kind,
+                                   section_end=lo + size))
         # Functions first at equal addresses, so a lookup names the function, not a label in it.
         syms.sort(key=lambda s: (s.address, s.kind != "func", s.name))
         self.symbols: List[Symbol] = syms
@@ -106,8 +115,8 @@ class Symbolizer:
         if i >= 0 and address < self._funcs[i].address + self._funcs[i].size:
             return self._funcs[i]
         j = bisect.bisect_right(self._code_addrs, address) - 1
-        if j < 0 or self._code[j].size:
-            return None   # before every symbol, or past the end of a sized function
+        if j < 0 or self._code[j].size or address >= self._code[j].section_end:
+            return None   # before every symbol, past a sized function, or past its section
         return self._code[j]
 
     def lookup(self, address: int, *, return_address: bool = False) -> Optional[Tuple[str, int]]:
