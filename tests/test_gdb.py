@@ -381,3 +381,48 @@ def test_gdb_and_qemu_are_reaped_on_failure(images):
             dm.gdb.cont(timeout_s=0.5, what="vector13")
     for pid in pids:
         assert not Path(f"/proc/{pid}").exists(), f"pid {pid} still exists"
+
+
+# -- for people at a terminal ------------------------------------------------------------------
+
+def test_invoke_boot_gdb_then_invoke_gdb(images, invoke_cli):
+    """`invoke boot --gdb` waits halted and says where to attach; `invoke gdb` attaches with
+    kernel and init symbols and the extension; when gdb detaches the machine runs to its end."""
+    boot = subprocess.Popen([sys.executable, "-m", "invoke", "boot", "--gdb", "--init",
+                             str(images.program("gdb_write"))], cwd=C.REPO_ROOT,
+                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        sock, seen = None, []
+        deadline = time.monotonic() + 30
+        while sock is None and time.monotonic() < deadline:
+            ready, _, _ = select.select([boot.stderr], [], [], deadline - time.monotonic())
+            if not ready:
+                break
+            line = boot.stderr.readline()
+            if not line:
+                break
+            seen.append(line)
+            m = re.search(r"gdbstub on (\S+)", line)
+            sock = m.group(1) if m else None
+        assert sock, "no attach instructions from invoke boot --gdb:\n" + "".join(seen)
+        res = invoke_cli(["gdb", "--target", sock, "--init", str(images.program("gdb_write")),
+                          "--batch", "--ex", "break *write1_insn", "--ex", "continue",
+                          "--ex", "ring", "--ex", "step-ring", "--ex", "step-ring",
+                          "--ex", "ring"])
+        assert res.returncode == 0, res.stdout + res.stderr
+        rings = [RingState.parse(l) for l in res.stdout.splitlines() if l.startswith("ring:")]
+        steps = [Transition.parse(l) for l in res.stdout.splitlines()
+                 if l.startswith("step-ring:")]
+        insn = sym("gdb_write", "write1_insn")
+        assert rings[0].cpl == 3 and rings[0].rip == insn and rings[0].half == "user"
+        assert [(t.direction, t.insn) for t in steps] == [("3->0", "syscall"),
+                                                          ("0->3", "sysretq")]
+        assert rings[1].rip == insn + 2 and rings[1].cpl == 3
+        out, err = boot.communicate(timeout=30)
+        assert boot.returncode == 7, out + err          # gdb detached: init ran to its end
+        assert "one\ntwo\n" in out
+    finally:
+        if boot.poll() is None:
+            boot.terminate()
+            boot.communicate(timeout=10)

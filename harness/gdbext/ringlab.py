@@ -63,9 +63,16 @@ changed the ring, RIP and RSP before and after it, and CS and SS after it."""
 
     def invoke(self, arg, from_tty):
         max_steps = int(arg.strip(), 0) if arg.strip() else DEFAULT_MAX_STEPS
-        cs = _reg("cs")
-        start = ringfmt.cpl_of(cs)
+        start = ringfmt.cpl_of(_reg("cs"))
         rip, rsp = _reg("rip"), _reg("rsp")
+        # Each stepi would print a frame line: say nothing until the ring changes.
+        gdb.execute("set suppress-cli-notifications on", to_string=True)
+        try:
+            self._step(start, rip, rsp, max_steps)
+        finally:
+            gdb.execute("set suppress-cli-notifications off", to_string=True)
+
+    def _step(self, start, rip, rsp, max_steps):
         for step in range(1, max_steps + 1):
             gdb.execute("stepi", to_string=True)
             cs = _reg("cs")
