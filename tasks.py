@@ -83,6 +83,14 @@ def trace(c, init=None, append="", timeout=120.0, json=False, no_check_log=False
                          check_log=not no_check_log, show_console=console))
 
 
+@task(help={"cpu": "one CPU model (qemu64 or max); default: both",
+            "no-gdb": "leave gdb out (two witnesses: kernel event and QEMU log)",
+            "verbose": "show the side-by-side table of every failing row"})
+def faults(c, cpu=None, no_gdb=False, verbose=False):
+    """Run the ring-3 fault catalogue, one boot per CPU model; show what each witness saw."""
+    _exit(cli.faults(cpu=cpu, gdb=not no_gdb, verbose=verbose))
+
+
 @task(help={"k": "only tests matching this expression (pytest -k)"})
 def test(c, k=None):
     """Run the whole test suite (unit tests and real-QEMU boot tests)."""

@@ -106,10 +106,30 @@ def _interactive(cfg: QemuConfig, timeout_s: float) -> "lab.Run":
               "Ctrl-] detaches", file=sys.stderr, flush=True)
     t0 = time.monotonic()
     with lab.Session(cfg, stream=sys.stdout) as s:
-        how = s.console.interact(sys.stdin.fileno(), timeout_s)
+        how = s.console.interact(sys.stdin.fileno(), timeout_s,
+                                 input_ready=C.CONSOLE_INPUT_READY_RE)
         if how == "escape":
             raise KeyboardInterrupt
         return s.finish(max(0.0, timeout_s - (time.monotonic() - t0)))
+
+
+def faults(cpu: Optional[str] = None, gdb: bool = True, verbose: bool = False) -> int:
+    """``invoke faults``: run every ring-3 fault catalogue row (harness/faults.py) in one boot
+    per CPU model and print, per row, what the three witnesses (kernel event, QEMU's -d int
+    log, gdb's view of the pushed frame) saw. Exit 0 if every row holds, else 1."""
+    from harness import faults as catalogue
+    cpus = catalogue.CPUS if not cpu else (cpu,)
+    failed = 0
+    try:
+        for c in cpus:
+            lines, n = catalogue.summarize(catalogue.boot_catalogue(c, gdb=gdb), verbose=verbose)
+            print("\n".join(lines), flush=True)
+            failed += n
+    except (ToolMissing, BadImage, BadConfig) as err:
+        return _error(str(err))
+    print(OUTCOME_PREFIX + (f"{failed} catalogue row(s) failed" if failed else
+                            "every catalogue row holds"), file=sys.stderr, flush=True)
+    return 1 if failed else 0
 
 
 def pytest(args: Sequence[str]) -> int:

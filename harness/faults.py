@@ -492,6 +492,43 @@ def check_case(case: Case) -> None:
                              + "\n\n" + case.context)
 
 
+def summarize(cr: CatalogueRun, *, verbose: bool = False) -> Tuple[List[str], int]:
+    """Each row of a catalogue boot as one line (``invoke faults``), and how many failed.
+
+    A row with a known ``kernel_issue`` that fails is ``KNOWN``; one that passes says so,
+    since the row's marker should then go. ``verbose`` adds every failing row's side-by-side
+    table.
+    """
+    lines = [f"-cpu {cr.cpu}: {cr.run.outcome.value} ({cr.run.verdict.detail}), "
+             f"witnesses: {', '.join(cr.witnesses)}, {cr.run.duration_s:.2f} s"]
+    failed = 0
+    details = []
+    for row in rows_for(cr.cpu):
+        case = cr.case(row)
+        try:
+            check_case(case)
+            mark = "ok" if not row.kernel_issue else "FIXED (drop kernel_issue)"
+            err = None
+        except AssertionError as e:
+            err = str(e)
+            mark = "KNOWN" if row.kernel_issue else "FAIL"
+            failed += 0 if row.kernel_issue else 1
+        k = case.evidence.kernel
+        seen = "no fault" if k is None else (
+            f"{decode.mnemonic(k.vector)}"
+            + ("" if k.error is None else f"({k.error:#x})")
+            + f" at {case.symbols.describe(k.rip)}"
+            + ("" if k.cr2 is None else f" cr2={k.cr2:#x}"))
+        lines.append(f"  {mark:5} {row.id:14} {seen:42} status={case.status}")
+        if row.tcg_deviation:
+            lines.append(f"        {'':14} TCG: {row.tcg_deviation}")
+        if row.kernel_issue:
+            lines.append(f"        {'':14} kernel: {row.kernel_issue}")
+        if err and (verbose or not row.kernel_issue):
+            details.append(err.split("\n\n" + case.context)[0])
+    return lines + details, failed
+
+
 # ---------------------------------------------------------------------------------------------
 # Kernel mode: crash=KIND
 

@@ -137,6 +137,15 @@ def test_invoke_boot_exit_status_is_linux_status(images, invoke_cli):
     assert "killed" in res.stderr and "SIGFPE" in res.stderr, res.stderr
 
 
+@pytest.mark.boot
+def test_invoke_faults_prints_every_row(images, invoke_cli):
+    res = invoke_cli(["faults", "--cpu", "max", "--no-gdb"])
+    assert res.returncode == 0, res.stdout + res.stderr
+    for row in faults.rows_for("max"):
+        assert f" {row.id} " in res.stdout, res.stdout
+    assert "every catalogue row holds" in res.stderr
+
+
 # ---------------------------------------------------------------------------------------------
 # Unit tests: no QEMU
 
