@@ -175,7 +175,8 @@ class Console:
         self.process.send(text + "\n")
 
     def interact(self, stdin_fd: int = 0, timeout_s: float = C.DEFAULT_SHELL_BOOT_TIMEOUT_S,
-                 escape: Optional[bytes] = INTERACT_ESCAPE) -> str:
+                 escape: Optional[bytes] = INTERACT_ESCAPE,
+                 input_ready: Optional[str] = None) -> str:
         """Hand the console to the caller's terminal, or pipe, until QEMU exits.
 
         Everything read still goes through the transcript (and the stream, if any). When
@@ -188,6 +189,8 @@ class Console:
             stdin_fd: where the keystrokes come from.
             timeout_s: the most this call waits.
             escape: the byte that detaches from a terminal (None: never).
+            input_ready: a regex; stdin is not read until the console shows it (earlier
+                keystrokes wait in the terminal or pipe).
 
         Returns:
             ``"eof"`` (QEMU exited), ``"escape"`` or ``"timeout"``.
@@ -198,6 +201,7 @@ class Console:
         deadline = time.monotonic() + timeout_s
         child_fd = self.process.child_fd
         reading_stdin = True
+        gate = re.compile(input_ready) if input_ready else None
         try:
             if is_tty:
                 tty.setraw(stdin_fd)
@@ -205,7 +209,9 @@ class Console:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     return "timeout"
-                fds = [child_fd] + ([stdin_fd] if reading_stdin else [])
+                if gate is not None and gate.search(self.text):
+                    gate = None
+                fds = [child_fd] + ([stdin_fd] if reading_stdin and gate is None else [])
                 ready, _, _ = select.select(fds, [], [], remaining)
                 if child_fd in ready:
                     try:
