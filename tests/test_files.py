@@ -1,0 +1,105 @@
+"""Issue 3: the in-memory file system built from multiboot modules, through `invoke boot`.
+
+The seed example through the real command line (exact output and status), what "/" holds
+with and without --init, the read-only file system's errno, and the harness's checks on
+the file list.
+"""
+import pytest
+
+from harness import constants as C
+from harness import lab
+from harness.errors import BadConfig
+from harness.qemu import QemuConfig
+
+SEED_ENOENT = "Error opening file: No such file or directory\n"
+
+
+def user_output(stdout: str) -> str:
+    """`invoke boot`'s stdout without the kernel's lines."""
+    return "".join(l + "\n" for l in stdout.splitlines() if not l.startswith("ringlab: "))
+
+
+@pytest.mark.boot
+def test_seed_example_without_example_txt_fails_like_linux(images, invoke_cli):
+    res = invoke_cli(["boot", "--init", str(images.program("seed_open"))])
+    assert res.returncode == 1, res.stdout + res.stderr
+    assert user_output(res.stdout) == SEED_ENOENT, res.stdout
+    assert "ringlab: exit pid=1 status=1\n" in res.stdout
+
+
+@pytest.mark.boot
+def test_seed_example_with_file_example_txt_exits_0(images, invoke_cli, tmp_path):
+    example = tmp_path / "example.txt"
+    example.write_text("anything\n")
+    res = invoke_cli(["boot", "--init", str(images.program("seed_open")), "--file", str(example)])
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert user_output(res.stdout) == "", res.stdout
+
+
+@pytest.mark.boot
+def test_seed_read_prints_example_txt(images, invoke_cli, tmp_path):
+    content = "line one\nline two\n\nlast line\n"
+    example = tmp_path / "example.txt"
+    example.write_text(content)
+    res = invoke_cli(["boot", "--init", str(images.program("seed_read")), "--file", str(example)])
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert user_output(res.stdout) == content
+
+
+@pytest.mark.boot
+def test_with_init_the_root_holds_init_and_the_files_only(images, invoke_cli, tmp_path):
+    extra = tmp_path / "notes.txt"
+    extra.write_text("12345")
+    res = invoke_cli(["boot", "--init", str(images.program("ls")), "--file", str(extra)])
+    assert res.returncode == 0, res.stdout + res.stderr
+    size = images.program("ls").stat().st_size
+    assert user_output(res.stdout).split("\n") == [f"{size:8d} ls", "       5 notes.txt", ""]
+
+
+@pytest.mark.boot
+def test_default_boot_puts_every_program_in_the_root(images):
+    cfg = lab.boot_config()
+    names = [m.name for m in cfg.modules()]
+    assert names[0] == "init" and len(names) == len(set(names))
+    for want in ("sh", "ls", "cat", "hello", "crashme", "seed_open", "seed_read", "isolation",
+                 "peek", "preempt", "faultloop", "readline", "forkwait"):
+        assert want in names
+    assert not [n for n in names if n.startswith(C.DEFAULT_FS_EXCLUDE_PREFIXES)]
+    assert not [n for n in names if n.endswith(".d")]
+
+
+@pytest.mark.boot
+def test_the_file_system_is_read_only(images, tmp_path):
+    (tmp_path / "example.txt").write_text("x\n")
+    run = lab.run(QemuConfig(kernel=images.kernel, init=images.program("fsprobe"),
+                             files=[tmp_path / "example.txt"]))
+    assert run.status == 0, run.report()
+    assert "fsprobe: ro: open for writing: EROFS" in run.user_lines, run.report()
+
+
+@pytest.mark.boot
+@pytest.mark.xfail(strict=True, reason="kernel: open(\"FILE/x\") gives ENOENT where Linux gives "
+                                       "ENOTDIR (reported to the lead; kernel/sysfile.c)")
+def test_a_file_used_as_a_directory_is_enotdir(images, tmp_path):
+    (tmp_path / "example.txt").write_text("x\n")
+    run = lab.run(QemuConfig(kernel=images.kernel, init=images.program("fsprobe"),
+                             files=[tmp_path / "example.txt"]))
+    assert "fsprobe: open example.txt/x: ENOTDIR" in run.user_lines, run.report()
+
+
+def test_more_modules_than_the_kernel_keeps_is_refused(tmp_path, images):
+    files = []
+    for i in range(C.KERNEL_MAX_MODULES):         # + init = one too many
+        f = tmp_path / f"f{i}"
+        f.write_text(str(i))
+        files.append(f)
+    with pytest.raises(BadConfig, match="only the first 32"):
+        QemuConfig(kernel=images.kernel, files=files).validate()
+    QemuConfig(kernel=images.kernel, files=files[1:]).validate()
+
+
+def test_init_args_token_gets_shell_added():
+    assert lab.with_init_args("", "--shell") == "init.args=--shell"
+    assert lab.with_init_args("trace=mem init.args=a,b", "--shell") == \
+        "trace=mem init.args=a,b,--shell"
+    assert lab.with_init_args("init.args=", "--shell") == "init.args=--shell"
