@@ -35,9 +35,8 @@ from harness.qemu import QemuConfig
 from harness.symbols import Symbolizer, symbolizer
 from harness.verdict import Outcome
 from harness.witness import (ANY, GDB, KERNEL, QEMU_LOG, Alignment, Evidence, Expected,
-                             GdbFrame, Rule, Sighting, align, bits_set, check, expect_fault,
-                             from_kernel, from_qemu, in_range, qemu_fault_records,
-                             record_frames, same_as)
+                             GdbFrame, align, bits_set, expect_fault, from_kernel, from_qemu,
+                             in_range, qemu_fault_records, record_frames, same_as)
 
 log = logging.getLogger(__name__)
 

@@ -9,12 +9,12 @@ machine-level outcomes with their documented exit statuses.
 import pytest
 
 from harness import constants as C
-from harness import decode, faults, lab, qemulog, witness
+from harness import decode, faults, qemulog, witness
 from harness.events import Fault, Halt, Panic, parse_console
 from harness.faults import CRASHES, Crash, PanicReport
 from harness.symbols import Symbolizer, symbolizer
 from harness.verdict import OUTCOME_EXIT_STATUS, Outcome, judge
-from harness.witness import ANY, Evidence, expect_fault
+from harness.witness import Evidence, expect_fault
 
 
 class CrashRun:

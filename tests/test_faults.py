@@ -12,10 +12,10 @@ import pytest
 
 from harness import constants as C
 from harness import decode, faults, lab, qemulog, witness
-from harness.events import Fault, Halt, Kill, Panic
+from harness.events import Panic
 from harness.shell import Shell
 from harness.verdict import Outcome, expected_rc
-from harness.witness import ANY, Evidence, Sighting, expect_fault
+from harness.witness import Evidence, Sighting, expect_fault
 
 DATA = Path(__file__).parent / "data" / "qemulog"
 USERLAND = C.REPO_ROOT / "userland"
