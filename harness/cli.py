@@ -103,12 +103,12 @@ def _interactive(cfg: QemuConfig, timeout_s: float) -> "lab.Run":
     """Boot with the console handed to stdin/stdout (``invoke boot --shell``)."""
     if os.isatty(sys.stdin.fileno()):
         print(OUTCOME_PREFIX + "the console is yours; the shell's `exit` ends the machine, "
-              "Ctrl-] detaches", file=sys.stderr, flush=True)
+              "Ctrl-] or Ctrl-C stops it", file=sys.stderr, flush=True)
     t0 = time.monotonic()
     with lab.Session(cfg, stream=sys.stdout) as s:
         how = s.console.interact(sys.stdin.fileno(), timeout_s,
                                  input_ready=C.CONSOLE_INPUT_READY_RE)
-        if how == "escape":
+        if how in ("escape", "interrupt"):
             raise KeyboardInterrupt
         return s.finish(max(0.0, timeout_s - (time.monotonic() - t0)))
 

@@ -28,7 +28,8 @@ log = logging.getLogger(__name__)
 
 Pattern = Union[str, "re.Pattern[str]", type]
 
-INTERACT_ESCAPE = b"\x1d"   # Ctrl-], as telnet and pexpect's interact()
+INTERACT_ESCAPE = b"\x1d"     # Ctrl-], as telnet and pexpect's interact()
+INTERACT_INTERRUPT = b"\x03"  # Ctrl-C: the harness's, not the guest's (QEMU would exit 0 on it)
 
 
 class _Tap:
@@ -176,7 +177,8 @@ class Console:
 
     def interact(self, stdin_fd: int = 0, timeout_s: float = C.DEFAULT_SHELL_BOOT_TIMEOUT_S,
                  escape: Optional[bytes] = INTERACT_ESCAPE,
-                 input_ready: Optional[str] = None) -> str:
+                 input_ready: Optional[str] = None,
+                 interrupt: Optional[bytes] = INTERACT_INTERRUPT) -> str:
         """Hand the console to the caller's terminal, or pipe, until QEMU exits.
 
         Everything read still goes through the transcript (and the stream, if any). When
@@ -189,11 +191,13 @@ class Console:
             stdin_fd: where the keystrokes come from.
             timeout_s: the most this call waits.
             escape: the byte that detaches from a terminal (None: never).
+            interrupt: the byte that stands for Ctrl-C on a terminal in raw mode (None:
+                forwarded like any other).
             input_ready: a regex; stdin is not read until the console shows it (earlier
                 keystrokes wait in the terminal or pipe).
 
         Returns:
-            ``"eof"`` (QEMU exited), ``"escape"`` or ``"timeout"``.
+            ``"eof"`` (QEMU exited), ``"escape"``, ``"interrupt"`` or ``"timeout"``.
         """
         is_tty = os.isatty(stdin_fd)
         saved = termios.tcgetattr(stdin_fd) if is_tty else None
@@ -225,9 +229,10 @@ class Console:
                     if not data:
                         reading_stdin = False
                         continue
-                    if is_tty and escape and escape in data:
-                        os.write(child_fd, data[:data.index(escape)])
-                        return "escape"
+                    for key, how in ((escape, "escape"), (interrupt, "interrupt")):
+                        if is_tty and key and key in data:
+                            os.write(child_fd, data[:data.index(key)])
+                            return how
                     os.write(child_fd, data)
             return "eof"
         finally:

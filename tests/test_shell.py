@@ -199,12 +199,13 @@ def test_invoke_boot_shell_without_a_terminal(images, invoke_cli):
 
 
 @boot
-def test_ctrl_close_bracket_detaches_and_stops_qemu(images):
+@pytest.mark.parametrize("key", ["\x1d", "\x03"], ids=["ctrl-]", "ctrl-c"])
+def test_ctrl_close_bracket_or_ctrl_c_stops_qemu(images, key):
     child = pexpect.spawn(sys.executable, ["-m", "invoke", "boot", "--shell"], cwd=C.REPO_ROOT,
                           encoding="utf-8", timeout=30, env=dict(os.environ))
     try:
         child.expect(r"\n\$ ")
-        child.send("\x1d")
+        child.send(key)
         child.expect(r"ringlab-boot: interrupted \(QEMU stopped\)")
         child.expect(pexpect.EOF)
     finally:
