@@ -65,6 +65,9 @@ _GDB_NAMES = {"rflags": "eflags"}
 
 PathLike = Union[str, os.PathLike]
 
+# QEMU single-steps with interrupts masked: a `hlt` (or an `sti; hlt` idle loop) never ends.
+_STEPI_END = "the end of a stepi (a hlt while stepping never ends: QEMU masks interrupts)"
+
 
 # -----------------------------------------------------------------------------------------
 # Errors: one type per failure kind, each with its evidence.
@@ -632,7 +635,7 @@ class GdbSession:
             token, = self.send(["-exec-step-instruction"])
             self.wait_result(token, "-exec-step-instruction", timeout_s)
             stop = self._wait_stop(self.command_timeout_s if timeout_s is None else timeout_s,
-                                   "the end of a stepi")
+                                   _STEPI_END)
         return stop
 
     # -- registers and memory ---------------------------------------------------------------------
@@ -746,8 +749,8 @@ class GdbSession:
             self._stops.clear()
             t_step, t_regs = self.send(["-exec-step-instruction", read])
             self.wait_result(t_step, "-exec-step-instruction")
+            self._wait_stop(self.command_timeout_s, _STEPI_END)
             res = self.wait_result(t_regs, read)
-            self._wait_stop(self.command_timeout_s, "the end of a stepi")
             regs = self._decode_registers(names, nums, res.payload)
             if cpl_of(regs["cs"]) != start:
                 return Transition(from_cpl=start, to_cpl=cpl_of(regs["cs"]), steps=step,

@@ -426,3 +426,12 @@ def test_invoke_boot_gdb_then_invoke_gdb(images, invoke_cli):
         if boot.poll() is None:
             boot.terminate()
             boot.communicate(timeout=10)
+
+
+def test_hardware_breakpoint_on_the_gate(debug):
+    dm = debug("gdb_int80")
+    bp = dm.gdb.break_at("vector128", hardware=True)
+    assert bp.hardware and bp.address == dm.gdb.address_of("vector128")
+    stop = dm.gdb.cont(timeout_s=30, what="vector128", read=["rip", "cs"])
+    assert stop.breakpoint == bp.number
+    assert stop.registers == {"rip": bp.address, "cs": KERNEL_CS}
