@@ -187,7 +187,7 @@ def test_invoke_boot_shell_on_a_terminal(images):
 
 
 @boot
-def test_invoke_boot_shell_without_a_terminal(images, invoke_cli):
+def test_invoke_boot_shell_without_a_terminal(images):
     """stdin a pipe: the lines are forwarded as they come (the kernel buffers type-ahead)."""
     res = subprocess.run([sys.executable, "-m", "invoke", "boot", "--shell"], cwd=C.REPO_ROOT,
                          input="hello\ncrashme\nexit 7\n", capture_output=True, text=True,
