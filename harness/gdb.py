@@ -49,7 +49,7 @@ from pygdbmi import gdbmiparser
 from harness import constants as C
 from harness import tools
 from harness.errors import RinglabError
-from harness.gdbext.ringfmt import RingState, Transition, cpl_of, half, normalize_insn
+from harness.gdbext.ringfmt import RingState, Transition, cpl_of, normalize_insn
 
 log = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from harness import elfimage, lab
+from harness import elfimage
 from harness.qemu import QemuConfig
 from harness.trace import compare_with_qemu_log, trace
 from tests.test_gdb import no_gdb_left_behind  # noqa: F401  (autouse fixture)
