@@ -449,4 +449,31 @@ def record_frames(gdb, vectors: Iterable[int], *, max_stops: int = 10_000,
         regs = gdb.registers(["rsp", "cr2"])
         words = tuple(gdb.read_u64s(regs["rsp"], frame_words(vector)))
         frames.append(GdbFrame(vector, regs["rsp"], words, regs["cr2"]))
+        _step_off(gdb, stop.rip)
     raise AssertionError(f"more than {max_stops} exception stops: a fault loop?")
+
+
+STEP_OFF_ATTEMPTS = 20
+
+
+def _step_off(gdb, address: int) -> None:
+    """``stepi`` until RIP has left the breakpoint at ``address``.
+
+    Measured here (QEMU 7.2 TCG, gdb 13.1, a loaded 2-core host): continuing from a
+    breakpoint sometimes reports a second ``breakpoint-hit`` at the SAME address with the
+    same frame, CR3 and registers: gdb's step over the breakpoint came back from QEMU's
+    stub without executing an instruction, and the re-inserted breakpoint "hit" again. Such a
+    phantom stop would look like a second fault. Stepping off explicitly (retrying a step
+    that made no progress) before continuing means every stop is a real delivery.
+    """
+    from harness.gdb import TargetExited
+
+    for _ in range(STEP_OFF_ATTEMPTS):
+        try:
+            stop = gdb.stepi()
+        except TargetExited:
+            return
+        if stop.rip != address:
+            return
+    raise AssertionError(f"stepi made no progress from {address:#x} "
+                         f"in {STEP_OFF_ATTEMPTS} attempts")
