@@ -239,10 +239,7 @@ def _catalogue() -> Tuple[Row, ...]:
                           f"{int0e_qemu:#x} in 64-bit mode (QEMU issue 1382, fixed in 8.0)"),
         Row("int3", "f_int3", decode.VECTOR_BP, None, Sym("fault_next"), Signal.SIGTRAP, 133,
             what="int3 (#BP is a trap: the frame holds the next instruction)",
-            log_rip=Sym("fault_insn"),
-            kernel_issue="the kernel's #BP gate (vector 3) has DPL 0, so int3 at CPL 3 is "
-                         "#GP(0x32 under QEMU 7.2) and SIGSEGV; Linux gives the #BP and #OF gates "
-                         "DPL 3 (arch/x86/kernel/idt.c SYSG) so int3 is #BP, SIGTRAP, 133"),
+            log_rip=Sym("fault_insn")),
         # Exceptions of ordinary instructions.
         Row("ud2", "f_ud2", decode.VECTOR_UD, None, Sym("fault_insn"), Signal.SIGILL, 132,
             what="ud2"),

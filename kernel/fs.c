@@ -3,6 +3,7 @@
  * "/", named by its module string. There are no subdirectories.
  */
 #include "kernel.h"
+#include "errno.h"
 #include "file.h"
 
 static struct fsfile files[NFSFILE];
@@ -28,18 +29,32 @@ bool fs_is_root(const char *path)
     return !*path || !strcmp(path, ".") || !strcmp(path, "./");
 }
 
-/* Look up "/name", "name" or "./name"; NULL if absent. */
-struct fsfile *fs_lookup(const char *path)
+/*
+ * Look up "/name", "name" or "./name". Returns the file, or NULL with
+ * *err = -ENOENT (absent) or -ENOTDIR ("file/more": a file used as a directory).
+ */
+struct fsfile *fs_lookup(const char *path, int *err)
 {
     while (*path == '/')
         path++;
     if (path[0] == '.' && path[1] == '/')
         path += 2;
-    for (uint64_t i = 0; i < nfiles; i++)
-        if (!strcmp(files[i].name, path))
+    size_t n = 0;
+    while (path[n] && path[n] != '/')
+        n++;
+    for (uint64_t i = 0; i < nfiles; i++) {
+        if (strlen(files[i].name) == n && !strncmp(files[i].name, path, n)) {
+            if (path[n]) {
+                *err = -ENOTDIR;
+                return NULL;
+            }
             return &files[i];
+        }
+    }
+    *err = -ENOENT;
     return NULL;
 }
+
 
 struct fsfile *fs_at(uint64_t index)
 {

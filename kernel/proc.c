@@ -286,9 +286,10 @@ int proc_exec(const char *path, char *const *argv, int argc, char *const *envp, 
 {
     if (fs_is_root(path))
         return -EACCES;
-    struct fsfile *f = fs_lookup(path);
+    int err;
+    struct fsfile *f = fs_lookup(path, &err);
     if (!f)
-        return -ENOENT;
+        return err;
     return load_image(current, path, f->data, f->size, argv, argc, envp, envc);
 }
 

@@ -171,9 +171,10 @@ static int64_t open_path(uint64_t upath, int flags)
             return -EISDIR;
         f = file_alloc(F_DIR);
     } else {
-        struct fsfile *ff = fs_lookup(path);
+        int err;
+        struct fsfile *ff = fs_lookup(path, &err);
         if (!ff)
-            return (flags & O_CREAT) ? -EROFS : -ENOENT;
+            return (err == -ENOENT && (flags & O_CREAT)) ? -EROFS : err;
         if ((flags & O_ACCMODE) != 0 || (flags & O_TRUNC))
             return -EROFS;
         if (flags & O_DIRECTORY)
@@ -276,9 +277,10 @@ static int64_t stat_path(uint64_t upath, uint64_t ust)
     if (fs_is_root(path)) {
         stat_fill(&st, F_DIR, NULL);
     } else {
-        struct fsfile *ff = fs_lookup(path);
+        int err;
+        struct fsfile *ff = fs_lookup(path, &err);
         if (!ff)
-            return -ENOENT;
+            return err;
         stat_fill(&st, F_FS, ff);
     }
     return copyout(myproc()->pml4, ust, &st, sizeof st);

@@ -43,15 +43,22 @@ static void set_gate(int v, uint64_t handler, int dpl3, int ist)
 }
 
 /*
- * All 256 vectors get an interrupt gate with DPL 0, so `int n` from ring 3
- * is a #GP with error code (n << 3) | 2 (SDM Vol. 3A 6.12.1.1), except
- * int 0x80, the second system-call gate (DPL 3). #DF runs on its own IST
- * stack so a kernel stack overflow can still be reported.
+ * All 256 vectors get an interrupt gate. The gate's DPL decides whether
+ * `int n` may name it from ring 3 (SDM Vol. 3A 6.12.1.1): DPL 3 only for
+ * int3 (#BP) and into (#OF), as Linux does (arch/x86/kernel/idt.c), and for
+ * int 0x80, the second system-call gate. Every other `int n` from ring 3 is
+ * a #GP with error code (n << 3) | 2. #DF runs on its own IST stack so a
+ * kernel stack overflow can still be reported.
  */
+static bool user_gate(int v)
+{
+    return v == T_BP || v == T_OF || v == T_INT80;
+}
+
 void idt_init(void)
 {
     for (int v = 0; v < NVECTORS; v++)
-        set_gate(v, vectors[v], v == T_INT80, v == T_DF ? IST_DF : 0);
+        set_gate(v, vectors[v], user_gate(v), v == T_DF ? IST_DF : 0);
     struct { uint16_t limit; uint64_t base; } __attribute__((packed)) idtr = { sizeof idt - 1, (uint64_t)idt };
     __asm__ volatile("lidt %0" ::"m"(idtr));
 }

@@ -78,8 +78,6 @@ def test_the_file_system_is_read_only(images, tmp_path):
 
 
 @pytest.mark.boot
-@pytest.mark.xfail(strict=True, reason="kernel: open(\"FILE/x\") gives ENOENT where Linux gives "
-                                       "ENOTDIR (reported to the lead; kernel/sysfile.c)")
 def test_a_file_used_as_a_directory_is_enotdir(images, tmp_path):
     (tmp_path / "example.txt").write_text("x\n")
     run = lab.run(QemuConfig(kernel=images.kernel, init=images.program("fsprobe"),

@@ -25,7 +25,7 @@ struct file {
 
 /* fs.c */
 void fs_add(const char *name, const uint8_t *data, uint64_t size);
-struct fsfile *fs_lookup(const char *path);
+struct fsfile *fs_lookup(const char *path, int *err);
 struct fsfile *fs_at(uint64_t index);
 uint64_t fs_count(void);
 bool fs_is_root(const char *path);
