@@ -442,6 +442,8 @@ def record_frames(gdb, vectors: Iterable[int], *, max_stops: int = 10_000,
             stop = gdb.cont(timeout_s=timeout_s, what="an exception stub breakpoint")
         except TargetExited:
             return frames
+        if stop.reason.startswith("exited"):   # gdb saw the target go (QEMU exited)
+            return frames
         vector = by_addr.get(stop.rip)
         if vector is None:
             raise AssertionError(f"gdb stopped at {stop.rip:#x} ({stop.reason}), "
@@ -473,7 +475,7 @@ def _step_off(gdb, address: int) -> None:
             stop = gdb.stepi()
         except TargetExited:
             return
-        if stop.rip != address:
+        if stop.reason.startswith("exited") or stop.rip != address:
             return
     raise AssertionError(f"stepi made no progress from {address:#x} "
                          f"in {STEP_OFF_ATTEMPTS} attempts")

@@ -6,8 +6,6 @@
  *     stress_faults: children=1000 expected=1000 unexpected=0 seed=1 hlt=.. cli=.. ...
  * Exit status 0 only if every child died as expected. Booted with trace=mem, the kernel
  * prints `mem free_pages=N` after every reap: the harness checks nothing leaks.
- * int3 is left out: this kernel's #BP gate has DPL 0, so int3 from ring 3 is a #GP, not
- * Linux's SIGTRAP; the catalogue's f_int3 row reports that.
  */
 #include <signal.h>
 #include <stdio.h>
@@ -21,6 +19,7 @@ static void f_hlt(void)      { __asm__ volatile("hlt"); }
 static void f_cli(void)      { __asm__ volatile("cli"); }
 static void f_out(void)      { __asm__ volatile("outb %%al, %%dx" :: "a"(0), "d"(0xf4)); }
 static void f_int0e(void)    { __asm__ volatile("int $0x0e"); }
+static void f_int3(void)     { __asm__ volatile("int3"); }
 static void f_ud2(void)      { __asm__ volatile("ud2"); }
 static void f_div0(void)     { __asm__ volatile("divl %0" :: "r"(0), "a"(1), "d"(0)); }
 static void f_popf_tf(void)  { __asm__ volatile("pushfq; orq $0x100, (%%rsp); popfq; nop; nop" ::: "memory", "cc"); }
@@ -43,7 +42,7 @@ static const struct row {
 } rows[] = {
     { "hlt", f_hlt, SIGSEGV },         { "cli", f_cli, SIGSEGV },
     { "out", f_out, SIGSEGV },         { "int0e", f_int0e, SIGSEGV },
-    { "ud2", f_ud2, SIGILL },
+    { "int3", f_int3, SIGTRAP },       { "ud2", f_ud2, SIGILL },
     { "div0", f_div0, SIGFPE },        { "popf_tf", f_popf_tf, SIGTRAP },
     { "null", f_null, SIGSEGV },       { "kwrite", f_kwrite, SIGSEGV },
     { "wcode", f_wcode, SIGSEGV },     { "kjump", f_kjump, SIGSEGV },
