@@ -815,26 +815,50 @@ class DebugMachine:
         stream: also write the serial console there as it arrives.
         extension: source harness/gdbext/ringlab.py (``ring``, ``step-ring``, ``$cpl()``).
         command_timeout_s: bound for each gdb command.
+        snapshot: boot and load symbols from private copies of the kernel, init and
+            ``symbols`` (made at start), so that QEMU and gdb see the same bytes even if
+            ``make`` rewrites images/ meanwhile (a kernel rebuilt between QEMU's start and
+            gdb's ``file`` would put every breakpoint at the wrong address).
 
     Attributes:
-        session: the lab.Session (QEMU and its console).
-        gdb: the GdbSession.
+        config: the config booted (after start: the snapshot's paths).
+        session: the lab.Session (QEMU and its console), from start on.
+        gdb: the GdbSession, from start on.
     """
 
     def __init__(self, config, *, symbols: Sequence[PathLike] = (),
                  stream: Optional[TextIO] = None, extension: bool = True,
-                 command_timeout_s: float = C.DEFAULT_GDB_COMMAND_TIMEOUT_S) -> None:
-        from harness import lab  # lab-level object: imported here to keep layers one-way
+                 command_timeout_s: float = C.DEFAULT_GDB_COMMAND_TIMEOUT_S,
+                 snapshot: bool = True) -> None:
         self.config = config.replace(gdb=True)
+        self.user_config = self.config         # the caller's paths, whatever the snapshot
         self.symbols = [Path(p) for p in symbols]
+        self.stream = stream
         self.extension = extension
-        self.session = lab.Session(self.config, stream=stream)
+        self.snapshot = snapshot
+        self.session = None
         self.gdb: Optional[GdbSession] = None
         self.command_timeout_s = command_timeout_s
+        self._snapdir: Optional[Path] = None
 
     @property
     def machine(self):
-        return self.session.machine
+        return self.session.machine if self.session is not None else None
+
+    def _take_snapshot(self) -> None:
+        import shutil
+        import tempfile
+        self._snapdir = Path(tempfile.mkdtemp(prefix="ringlab-gdb-images-"))
+
+        def copy(path: PathLike, sub: str) -> Path:
+            dest = self._snapdir / sub / Path(path).name
+            dest.parent.mkdir(exist_ok=True)
+            shutil.copy2(path, dest)
+            return dest
+
+        self.config = self.config.replace(kernel=copy(self.config.kernel, "kernel"),
+                                          init=copy(self.config.init, "init"))
+        self.symbols = [copy(p, f"sym{i}") for i, p in enumerate(self.symbols)]
 
     @property
     def socket(self) -> Optional[Path]:
@@ -858,8 +882,13 @@ class DebugMachine:
             ToolMissing: qemu or gdb missing (before anything runs).
             StubNotAnswering: the gdbstub did not come up.
         """
+        from harness import lab  # lab-level object: imported here to keep layers one-way
         tools.find_tool(C.GDB_BINARY)  # fail before QEMU starts
         try:
+            if self.snapshot:
+                self.config.validate()   # the errors name the user's paths, not the copies
+                self._take_snapshot()
+            self.session = lab.Session(self.config, stream=self.stream)
             self.session.start()
             console = self.session.console
             self.gdb = GdbSession(command_timeout_s=self.command_timeout_s,
@@ -889,15 +918,31 @@ class DebugMachine:
                 log.info("detach: %s", err)
         if self.gdb is not None:
             self.gdb.close()
-        return self.session.finish(timeout_s)
+        try:
+            run = self.session.finish(timeout_s)
+            run.config = self.user_config      # not the snapshot's paths (removed now)
+            return run
+        finally:
+            self._remove_snapshot()
 
     def stop(self) -> None:
-        """Stop QEMU, then gdb (it sees the connection close), reaping both. Idempotent."""
+        """Stop QEMU, then gdb (it sees the connection close), reaping both, and remove the
+        snapshot. Idempotent."""
         try:
-            self.machine.stop()
+            if self.machine is not None:
+                self.machine.stop()
         finally:
-            if self.gdb is not None:
-                self.gdb.close()
+            try:
+                if self.gdb is not None:
+                    self.gdb.close()
+            finally:
+                self._remove_snapshot()
+
+    def _remove_snapshot(self) -> None:
+        if self._snapdir is not None:
+            import shutil
+            shutil.rmtree(self._snapdir, ignore_errors=True)
+            self._snapdir = None
 
     def __enter__(self) -> "DebugMachine":
         return self.start()

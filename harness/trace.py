@@ -225,8 +225,6 @@ def trace(config: QemuConfig, *, timeout_s: float = DEFAULT_TRACE_TIMEOUT_S,
         BreakpointNotHit: the run did not end within ``timeout_s``.
     """
     t0 = time.monotonic()
-    names = kernel_syscall_names(Path(config.kernel))
-    user_sym = Symbolizer(Path(config.init))
     transitions: List[Transition] = []
     seen_spaces = set()
 
@@ -256,6 +254,9 @@ def trace(config: QemuConfig, *, timeout_s: float = DEFAULT_TRACE_TIMEOUT_S,
     stops = 0
     with dm:
         g = dm.gdb
+        # the very files QEMU booted and gdb loaded (DebugMachine's snapshot)
+        names = kernel_syscall_names(Path(dm.config.kernel))
+        user_sym = Symbolizer(Path(dm.config.init))
         entry_syscall = g.address_of("syscall_entry")
         entry_trap = g.address_of("alltraps")
         sysretq, sysretq_sym = g.find_instruction("sysret_path", "sysretq")
