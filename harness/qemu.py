@@ -109,8 +109,8 @@ class QemuConfig:
         elfimage.check_elf64(self.kernel)
         elfimage.check_static_x86_64(self.init)
         if len(self.modules()) > C.KERNEL_MAX_MODULES:
-            raise BadConfig(f"{len(self.modules())} files (init included) but the kernel keeps "
-                            f"only the first {C.KERNEL_MAX_MODULES} multiboot modules")
+            raise BadConfig(f"{len(self.modules())} files (init included) but the kernel takes "
+                            f"at most {C.KERNEL_MAX_MODULES} multiboot modules (more panic it)")
         for mod in self.modules():
             full = str(mod.path.resolve())
             for bad, what in ((",", "a comma"), (" ", "a space")):

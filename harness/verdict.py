@@ -5,7 +5,8 @@ Rules (CONTRACT.md "Exit status"; FACTS.md on triple faults):
 - success needs the ``halt status=V`` event AND QEMU's rc == ((V << 1) | 1) & 0xff;
   the outcome is then ``killed`` if init was killed by a signal, else ``exited``;
 - ``Triple fault`` in QEMU's cpu_reset log, or rc 0 without a halt line: ``triple-fault``
-  (QEMU exits 0 then; never success);
+  (QEMU exits 0 then; never success), unless QEMU's stderr says a signal stopped it
+  (``terminating on signal N``: it exits 0 then too): ``qemu-failure``;
 - a ``panic`` event: ``double-fault`` if the kernel took a #DF (``panic
   reason=kernel-double-fault``, or a ``fault vector=8`` event), else ``panic``;
 - no halt before the deadline: ``timeout`` (a timeout only ever makes a run fail);
@@ -23,6 +24,8 @@ from harness import constants as C
 from harness.events import Event, Exit, Fault, Halt, Kill, Panic
 
 TRIPLE_FAULT_RE = re.compile(r"Triple fault", re.IGNORECASE)
+# QEMU's own line when a signal (say, Ctrl-C passed through) ends it; it then exits 0.
+QEMU_SIGNALLED_RE = re.compile(r"terminating on signal (\d+)")
 DOUBLE_FAULT_VECTOR = 8  # #DF (SDM Vol. 3A 6.15)
 
 
@@ -138,6 +141,11 @@ def judge(events: Sequence[Event], rc: Optional[int], *, qemu_signal: Optional[i
     if timed_out:
         within = f" within {timeout_s:g} s" if timeout_s is not None else ""
         return Verdict(Outcome.TIMEOUT, None, None, f"timeout: no halt line{within}")
+    stopped = QEMU_SIGNALLED_RE.search(stderr)
+    if stopped and qemu_signal is None:
+        return Verdict(Outcome.QEMU_FAILURE, None, None,
+                       f"QEMU stopped by {signal_name(int(stopped.group(1)))} without a halt line "
+                       f"(stderr: {stopped.group(0)})")
     if rc == 0 and qemu_signal is None:
         return Verdict(Outcome.TRIPLE_FAULT, None, None,
                        "QEMU exited 0 without a halt line (with -no-reboot: a triple fault)")

@@ -22,6 +22,7 @@ void console_init(void)
 {
     serial_rx_enable();
     pic_unmask(4);
+    serial_intr();          /* bytes typed before the kernel was ready */
 }
 
 void console_rx(char c)

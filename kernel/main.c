@@ -11,7 +11,6 @@
 #include "trap.h"
 #include "vm.h"
 
-#define MAX_MODULES 32
 #define MAX_INIT_ARGS 16
 
 static uint64_t max_u64(uint64_t a, uint64_t b) { return a > b ? a : b; }
@@ -54,8 +53,8 @@ noreturn void kmain(uint32_t magic, uint32_t mbi_phys)
     reserved_end = max_u64(reserved_end, mbi->cmdline + strlen(cmd) + 1);
     struct mb_module *mods = P2V(mbi->mods_addr);
     uint32_t nmods = (mbi->flags & MBI_MODS) ? mbi->mods_count : 0;
-    if (nmods > MAX_MODULES)
-        nmods = MAX_MODULES;
+    if (nmods > NFSFILE)
+        panic("too-many-modules count=%u max=%d", nmods, NFSFILE);
     reserved_end = max_u64(reserved_end, mbi->mods_addr + nmods * sizeof *mods);
     for (uint32_t i = 0; i < nmods; i++) {
         reserved_end = max_u64(reserved_end, mods[i].end);

@@ -331,9 +331,10 @@ noreturn void proc_exit(int wstatus)
     struct proc *p = current;
     int sig = wstatus & 0x7f, code = (wstatus >> 8) & 0xff;
     if (sig)
-        kevent("kill pid=%d signal=%d name=%s", p->pid, sig, signal_name(sig));
+        kevent("kill pid=%d ppid=%d signal=%d name=%s", p->pid, p->parent ? p->parent->pid : 0, sig,
+               signal_name(sig));
     else
-        kevent("exit pid=%d status=%d", p->pid, code);
+        kevent("exit pid=%d ppid=%d status=%d", p->pid, p->parent ? p->parent->pid : 0, code);
     if (p == initproc) {
         int status = sig ? 128 + sig : code;
         kevent("halt status=%d", status);

@@ -27,7 +27,7 @@ void serial_init(void)
     outb(COM1 + UART_DATA, 1);            /* divisor 1: 115200 baud */
     outb(COM1 + UART_IER, 0);
     outb(COM1 + UART_LCR, LCR_8N1);
-    outb(COM1 + UART_FCR, 0x07);          /* enable and clear FIFOs */
+    outb(COM1 + UART_FCR, 0x05);          /* enable FIFOs, clear transmit: keep type-ahead */
     outb(COM1 + UART_MCR, MCR_DTR_RTS_OUT2);
 }
 

@@ -24,7 +24,7 @@ def test_seed_example_without_example_txt_fails_like_linux(images, invoke_cli):
     res = invoke_cli(["boot", "--init", str(images.program("seed_open"))])
     assert res.returncode == 1, res.stdout + res.stderr
     assert user_output(res.stdout) == SEED_ENOENT, res.stdout
-    assert "ringlab: exit pid=1 status=1\n" in res.stdout
+    assert "ringlab: exit pid=1 ppid=0 status=1\n" in res.stdout
 
 
 @pytest.mark.boot
@@ -91,7 +91,7 @@ def test_more_modules_than_the_kernel_keeps_is_refused(tmp_path, images):
         f = tmp_path / f"f{i}"
         f.write_text(str(i))
         files.append(f)
-    with pytest.raises(BadConfig, match="only the first 32"):
+    with pytest.raises(BadConfig, match=f"at most {C.KERNEL_MAX_MODULES}"):
         QemuConfig(kernel=images.kernel, files=files).validate()
     QemuConfig(kernel=images.kernel, files=files[1:]).validate()
 

@@ -89,7 +89,7 @@ def test_invoke_boot_shows_the_demonstration(images, invoke_cli):
     for line in ("hello from ring 3: cs=0x2b cpl=3",
                  "hello from pid 2 (parent 1), cpl=3, argv[0]=hello, 2 args",
                  "init: child 2 (/hello) exited with status 0",
-                 "ringlab: kill pid=3 signal=11 name=SIGSEGV",
+                 "ringlab: kill pid=3 ppid=1 signal=11 name=SIGSEGV",
                  "init: child 3 (NULL dereference) was killed by signal 11 (SIGSEGV)",
                  "ringlab: halt status=0"):
         assert line + "\n" in res.stdout, res.stdout

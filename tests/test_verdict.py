@@ -36,6 +36,9 @@ CASES = [
      Outcome.QEMU_FAILURE, None, C.EXIT_QEMU_FAILURE),
     ("qemu killed", "", None, {"qemu_signal": 9}, Outcome.QEMU_FAILURE, None,
      C.EXIT_QEMU_FAILURE),
+    ("qemu stopped by a signal exits 0: not a triple fault", "ringlab: boot cmdline=\"k\"\n", 0,
+     {"stderr": "qemu-system-x86_64: terminating on signal 2\n"}, Outcome.QEMU_FAILURE, None,
+     C.EXIT_QEMU_FAILURE),
 ]
 
 
