@@ -74,10 +74,11 @@ void syscall_dispatch(struct trapframe *tf)
     crash_maybe(tf);
     if (trace_syscalls && (nr == SYS_exit || nr == SYS_exit_group))
         kevent("syscall pid=%d nr=%lu name=%s arg0=%ld", p->pid, nr, name, (int64_t)tf->rdi);
+    uint64_t a0 = tf->rdi, a1 = tf->rsi, a2 = tf->rdx;   /* execve replaces the frame */
     ret = name ? syscalls[nr].fn(tf) : -ENOSYS;
     tf->rax = (uint64_t)ret;
     if (trace_syscalls)
         kevent("syscall pid=%d nr=%lu name=%s args=0x%lx,0x%lx,0x%lx ret=%ld", myproc()->pid, nr,
-               name ? name : "unknown", tf->rdi, tf->rsi, tf->rdx, ret);
+               name ? name : "unknown", a0, a1, a2, ret);
     proc_check_killed();
 }

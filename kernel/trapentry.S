@@ -60,6 +60,8 @@ alltraps:
 trapret:
     POP_GPRS
     add $16, %rsp                       /* drop vector and error code */
+    .globl iret_insn
+iret_insn:                              /* ring 3 again if the frame's CS has RPL 3 */
     iretq
 
 /*
@@ -93,6 +95,8 @@ sysret_path:
     add $8, %rsp                        /* tf->cs (sysretq loads USER_CS) */
     popq %r11                           /* tf->rflags -> R11 -> RFLAGS */
     popq %rsp                           /* tf->rsp: user stack; tf->ss implied */
+    .globl sysret_insn
+sysret_insn:                            /* the instruction that returns to ring 3 */
     sysretq
 
 /* Context switch: swtch(struct context **save, struct context *load) */
