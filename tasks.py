@@ -47,7 +47,8 @@ def boot(c, init=None, append="", timeout=None, dry_run=False, file=None,
         return
     _exit(cli.boot(init=init, append=append,
                    timeout_s=float(timeout) if timeout is not None else None, dry_run=dry_run,
-                   files=file or (), cpu=cpu, int_log=int_log, kernel=kernel, shell=shell))
+                   files=file or (), cpu=cpu, int_log=int_log, kernel=kernel, shell=shell,
+                   gdb=gdb))
 
 
 @task(

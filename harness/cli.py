@@ -61,7 +61,8 @@ def make_config(init: Optional[str] = None, append: str = "", files: Sequence[st
 
 def boot(init: Optional[str] = None, append: str = "", timeout_s: Optional[float] = None,
          dry_run: bool = False, files: Sequence[str] = (), cpu: Optional[str] = None,
-         int_log: bool = False, kernel: Optional[str] = None, shell: bool = False) -> int:
+         int_log: bool = False, kernel: Optional[str] = None, shell: bool = False,
+         gdb: bool = False) -> int:
     """``invoke boot``: stream the console to stdout, exit with the machine status.
 
     The last line (stderr) names the outcome, e.g. ``ringlab-boot: init exited (status 0)``.
@@ -73,6 +74,8 @@ def boot(init: Optional[str] = None, append: str = "", timeout_s: Optional[float
     cfg = make_config(init, append, files, cpu, int_log, kernel, shell)
     try:
         if dry_run:
+            if gdb:
+                cfg = cfg.replace(gdb=True)
             cfg.validate()
             print(dry_run_command(cfg), flush=True)
             return 0

@@ -166,10 +166,12 @@ def dry_run_command(config: QemuConfig) -> str:
     """The one-line, shell-quoted command ``invoke boot --dry-run`` prints.
 
     It boots the same machine when run by hand: it names no temp file (the ``-d`` log is
-    left out unless the interrupt log was asked for, which then goes to images/qemu.log).
+    left out unless the interrupt log was asked for, which then goes to images/qemu.log; with
+    ``gdb`` the gdbstub socket is images/gdb.sock and the machine starts halted).
     """
     log_file = C.IMAGES_DIR / "qemu.log" if config.int_log else None
-    return shlex.join(config.command(log_file=log_file))
+    gdb_socket = C.IMAGES_DIR / "gdb.sock" if config.gdb else None
+    return shlex.join(config.command(log_file=log_file, gdb_socket=gdb_socket))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -75,3 +75,10 @@ def test_dry_run_int_log_goes_to_images(elfs):
     kernel, prog = elfs
     argv = shlex.split(dry_run_command(QemuConfig(kernel=kernel, init=prog, int_log=True)))
     assert argv[argv.index("-D") + 1] == str(C.IMAGES_DIR / "qemu.log")
+
+
+def test_dry_run_gdb_halts_with_a_stub_in_images(elfs):
+    kernel, prog = elfs
+    argv = shlex.split(dry_run_command(QemuConfig(kernel=kernel, init=prog, gdb=True)))
+    assert argv[argv.index("-gdb") + 1] == f"unix:{C.IMAGES_DIR / 'gdb.sock'},server,nowait"
+    assert argv[-1] == "-S"
