@@ -9,6 +9,10 @@ Wall time, median of N runs, of:
   4. the same QEMU command booting a trivial kernel that only prints a line and exits
      (built on the fly from a few lines of assembly: harness.tinykernel).
 The goal: (3) within 1.5x of (4).
+
+With ``--suite`` it also runs the test suites once each and prints their wall time and
+counts: the quick subset (``invoke test-quick``) and the whole suite (``invoke test``,
+which CI runs; CI allows 90 minutes).
 """
 from __future__ import annotations
 
@@ -55,6 +59,8 @@ def _fmt(name: str, times: List[float]) -> str:
 def main(argv: List[str] = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=10, help="runs per figure (default 10)")
+    ap.add_argument("--suite", action="store_true",
+                    help="also time the quick subset and the whole test suite (once each)")
     args = ap.parse_args(argv)
     n = args.runs
 
@@ -95,7 +101,20 @@ def main(argv: List[str] = None) -> int:
     print(f"harness overhead over bare QEMU: in-process "
           f"{(statistics.median(t_lab) - statistics.median(t_qemu)) * 1000:+.1f} ms, "
           f"invoke CLI {(statistics.median(t_invoke) - statistics.median(t_qemu)) * 1000:+.1f} ms")
+    if args.suite:
+        for task in ("test-quick", "test"):
+            print(_suite(task), flush=True)
     return 0
+
+
+def _suite(task: str) -> str:
+    """Run ``invoke TASK`` once; its wall time and pytest's closing line."""
+    t0 = time.perf_counter()
+    res = subprocess.run([sys.executable, "-m", "invoke", task], cwd=C.REPO_ROOT,
+                         stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=5400)
+    wall = time.perf_counter() - t0
+    closing = next((l.strip("= ") for l in reversed(res.stdout.splitlines()) if " in " in l), "?")
+    return (f"invoke {task:<10} wall {wall:7.1f} s   rc {res.returncode}   pytest: {closing}")
 
 
 if __name__ == "__main__":

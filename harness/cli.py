@@ -11,11 +11,11 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import List, Optional, Sequence
+from typing import Optional, Sequence
 
 from harness import build as _build
 from harness import constants as C
-from harness import lab, tools
+from harness import lab
 from harness.errors import BadConfig, BadImage, BuildError, RinglabError, ToolMissing
 from harness.qemu import QemuConfig, dry_run_command
 

@@ -27,7 +27,6 @@ closes, at interpreter exit, or - if the harness dies - by the kernel (PR_SET_PD
 """
 from __future__ import annotations
 
-import atexit
 import collections
 import ctypes
 import ctypes.util
@@ -39,16 +38,15 @@ import select
 import signal
 import subprocess
 import sys
-import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Deque, Dict, Iterable, List, Optional, Sequence, Set, TextIO, Tuple, Union
+from typing import Callable, Deque, Dict, Iterable, List, Optional, Sequence, TextIO, Tuple, Union
 
 from pygdbmi import gdbmiparser
 
 from harness import constants as C
-from harness import tools
+from harness import procs, tools
 from harness.errors import RinglabError
 from harness.gdbext.ringfmt import RingState, Transition, cpl_of, normalize_insn
 
@@ -165,41 +163,18 @@ class Result:
 # -----------------------------------------------------------------------------------------
 # Process bookkeeping: no gdb outlives the harness.
 
-_live: Set["GdbSession"] = set()
-_live_lock = threading.Lock()
-_started_pids: List[int] = []
-_atexit_installed = False
-_libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-_PR_SET_PDEATHSIG = 1
+_sessions: "procs.Registry[GdbSession]" = procs.Registry("close")
+_wait_pid = procs.wait_pid_exit
 
 
 def started_pids() -> List[int]:
     """PIDs of every gdb this interpreter started (tests check none survives)."""
-    return list(_started_pids)
+    return _sessions.started_pids()
 
 
 def close_all() -> None:
     """Close every live gdb session (atexit)."""
-    with _live_lock:
-        sessions = list(_live)
-    for s in sessions:
-        try:
-            s.close()
-        except Exception:  # keep closing the others
-            log.exception("closing %s", s)
-
-
-def _wait_pid(pid: int, timeout_s: float) -> bool:
-    """Block until child ``pid`` has exited (pidfd, no polling), at most ``timeout_s``."""
-    try:
-        fd = os.pidfd_open(pid)
-    except ProcessLookupError:
-        return True
-    try:
-        ready, _, _ = select.select([fd], [], [], max(0.0, timeout_s))
-        return bool(ready)
-    finally:
-        os.close(fd)
+    _sessions.close_all()
 
 
 def _int(text: Union[str, int]) -> int:
@@ -280,7 +255,6 @@ class GdbSession:
     # -- life cycle ----------------------------------------------------------------------------
     def start(self) -> "GdbSession":
         """Spawn ``gdb --nx --quiet --interpreter=mi3`` and set it up for an x86-64 kernel."""
-        global _atexit_installed
         if self.process is not None:
             raise RuntimeError("gdb session already started")
         gdb = tools.find_tool(self.gdb_binary)
@@ -288,21 +262,13 @@ class GdbSession:
         env = dict(os.environ)
         env.setdefault(C.OWNER_ENV, f"pid-{os.getpid()}")
 
-        def preexec() -> None:
-            _libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-
-        if not _atexit_installed:
-            atexit.register(close_all)
-            _atexit_installed = True
         # A session of its own: Ctrl-C at the terminal goes to the harness, which then
         # closes gdb itself; gdb never sees a stray SIGINT.
         self.process = subprocess.Popen(self.command, stdin=subprocess.PIPE,
                                         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                        bufsize=0, env=env, preexec_fn=preexec,
+                                        bufsize=0, env=env, preexec_fn=procs.die_with_parent,
                                         start_new_session=True)
-        _started_pids.append(self.process.pid)
-        with _live_lock:
-            _live.add(self)
+        _sessions.add(self, self.process.pid)
         for f in (self.process.stdout, self.process.stderr):
             os.set_blocking(f.fileno(), False)
         log.info("gdb pid %d: %s", self.process.pid, " ".join(self.command))
@@ -343,8 +309,7 @@ class GdbSession:
                     f.close()
                 except OSError:
                     pass
-            with _live_lock:
-                _live.discard(self)
+            _sessions.discard(self)
 
     def __enter__(self) -> "GdbSession":
         return self.start()
@@ -781,6 +746,7 @@ class GdbSession:
 
 _IN_CREATE = 0x100
 _IN_MOVED_TO = 0x80
+_libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
 _IN_NONBLOCK = os.O_NONBLOCK
 _IN_CLOEXEC = os.O_CLOEXEC
 

@@ -14,27 +14,22 @@ session leader of its own pty (SIGHUP when the harness's end closes) with PR_SET
 """
 from __future__ import annotations
 
-import atexit
-import ctypes
-import ctypes.util
 import dataclasses
 import logging
 import os
-import select
 import shlex
 import shutil
 import signal
 import tempfile
 import threading
-import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import List, Optional, Sequence, Set, Union
+from typing import List, Optional, Sequence, Union
 
 import pexpect
 
 from harness import constants as C
-from harness import elfimage, tools
+from harness import elfimage, procs, tools
 from harness.errors import BadConfig, QemuStopError
 
 log = logging.getLogger(__name__)
@@ -177,29 +172,18 @@ def dry_run_command(config: QemuConfig) -> str:
 # ---------------------------------------------------------------------------------------------
 # Process bookkeeping: every live machine, so none outlives the harness.
 
-_live: Set["QemuMachine"] = set()
-_live_lock = threading.Lock()
-_started_pids: List[int] = []
+_machines: "procs.Registry[QemuMachine]" = procs.Registry("stop")
 _safety_installed = False
-
-_libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-_PR_SET_PDEATHSIG = 1
 
 
 def started_pids() -> List[int]:
     """PIDs of every QEMU this interpreter started (tests check none survives)."""
-    return list(_started_pids)
+    return _machines.started_pids()
 
 
 def stop_all() -> None:
     """Stop every live machine (atexit and signal handlers call this)."""
-    with _live_lock:
-        machines = list(_live)
-    for m in machines:
-        try:
-            m.stop()
-        except Exception:  # keep stopping the others
-            log.exception("stopping %s", m)
+    _machines.close_all()
 
 
 def _terminate_handler(signum, frame):
@@ -208,12 +192,12 @@ def _terminate_handler(signum, frame):
 
 
 def _install_safety() -> None:
-    """atexit + SIGTERM/SIGHUP handlers (only where nobody installed one already)."""
+    """SIGTERM/SIGHUP handlers (only where nobody installed one already); the registry
+    stops every machine at exit."""
     global _safety_installed
     if _safety_installed:
         return
     _safety_installed = True
-    atexit.register(stop_all)
     if threading.current_thread() is threading.main_thread():
         for sig in (signal.SIGTERM, signal.SIGHUP):
             if signal.getsignal(sig) in (signal.SIG_DFL, None):
@@ -241,30 +225,7 @@ def _sweep_stale_tmpdirs() -> None:
             pass
 
 
-def _wait_pid_exit(pid: int, timeout_s: float) -> bool:
-    """Block until process ``pid`` (our child) has exited, at most ``timeout_s``.
-
-    Uses a pidfd, so there is no polling and no sleep. Returns True if it exited.
-    """
-    try:
-        fd = os.pidfd_open(pid)
-    except ProcessLookupError:
-        return True
-    except (AttributeError, OSError):  # very old kernel: bounded poll
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            try:
-                if os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None:
-                    return True
-            except ChildProcessError:
-                return True
-            time.sleep(0.005)
-        return False
-    try:
-        ready, _, _ = select.select([fd], [], [], max(0.0, timeout_s))
-        return bool(ready)
-    finally:
-        os.close(fd)
+_wait_pid_exit = procs.wait_pid_exit
 
 
 class QemuMachine:
@@ -335,7 +296,7 @@ class QemuMachine:
             fd = os.open(stderr_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
             os.dup2(fd, 2)
             os.close(fd)
-            _libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+            procs.die_with_parent()
 
         log.info("starting: %s", shlex.join(self.command))
         try:
@@ -351,9 +312,7 @@ class QemuMachine:
             obj.delayafterclose = 0
             obj.delayafterterminate = 0
         self.process = child
-        _started_pids.append(child.pid)
-        with _live_lock:
-            _live.add(self)
+        _machines.add(self, child.pid)
         return child
 
     def has_exited(self, timeout_s: float = 0.0) -> bool:
@@ -403,8 +362,7 @@ class QemuMachine:
             child.close(force=False)
         self._collect_logs()
         self._remove_tmpdir()
-        with _live_lock:
-            _live.discard(self)
+        _machines.discard(self)
 
     def _signal(self, sig: int) -> None:
         try:

@@ -18,7 +18,7 @@ import enum
 import re
 import signal as _signal
 from dataclasses import dataclass
-from typing import List, Optional, Sequence
+from typing import Optional, Sequence
 
 from harness import constants as C
 from harness.events import Event, Exit, Fault, Halt, Kill, Panic

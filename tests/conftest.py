@@ -33,8 +33,8 @@ os.environ[C.OWNER_ENV] = OWNER
 INVOKE_TIMEOUT_S = 120.0
 
 
-def our_qemus() -> List[int]:
-    """PIDs of live qemu-system processes started on behalf of this test session."""
+def ours(program: str) -> List[int]:
+    """PIDs of live processes named ``program*`` started on behalf of this test session."""
     found = []
     needle = f"{C.OWNER_ENV}={OWNER}".encode()
     for entry in os.listdir("/proc"):
@@ -43,7 +43,7 @@ def our_qemus() -> List[int]:
         try:
             with open(f"/proc/{entry}/cmdline", "rb") as fh:
                 argv0 = fh.read().split(b"\0", 1)[0]
-            if not os.path.basename(argv0).startswith(b"qemu-system"):
+            if not os.path.basename(argv0).startswith(program.encode()):
                 continue
             with open(f"/proc/{entry}/environ", "rb") as fh:
                 if needle in fh.read().split(b"\0"):
@@ -61,15 +61,16 @@ def pytest_collection_modifyitems(config, items):
 
 
 @pytest.fixture(autouse=True)
-def no_qemu_left_behind():
+def nothing_left_behind():
+    """After each test no QEMU and no gdb of this session may still run (survivors are killed)."""
     yield
-    left = our_qemus()
-    for pid in left:
+    left = {name: ours(name) for name in ("qemu-system", "gdb")}
+    for pid in left["qemu-system"] + left["gdb"]:
         try:
             os.kill(pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
-    assert not left, f"QEMU processes left running by this test (now killed): {left}"
+    assert not any(left.values()), f"processes left running by this test (now killed): {left}"
 
 
 @dataclass(frozen=True)

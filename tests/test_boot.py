@@ -6,7 +6,6 @@ evidence (outcome, command line, console tail, QEMU log tail) when they fail.
 import re
 import shlex
 import subprocess
-import sys
 
 import pytest
 

@@ -235,7 +235,6 @@ def test_symbolizer_on_the_kernel(images):
         a = kernel.address(name)
         assert kernel.describe(a) == name
     # A return address right after a call that ends a function belongs to the caller.
-    entry = kernel.address("syscall_entry")
     sysret = kernel.address("sysret_path")
     assert kernel.describe(sysret, return_address=True).startswith("syscall_entry+")
     assert kernel.describe(sysret) == "sysret_path"

@@ -21,24 +21,18 @@ DATA = Path(__file__).parent / "data" / "qemulog"
 USERLAND = C.REPO_ROOT / "userland"
 
 
-def _gdb_available() -> bool:
-    try:
-        import harness.gdb  # noqa: F401  (issue 4's GDB/MI layer)
-    except ImportError:
-        return False
-    return True
 
 
 @pytest.fixture(scope="module")
 def qemu64(images):
     """Every catalogue row for -cpu qemu64 in one boot, with all three witnesses."""
-    return faults.boot_catalogue("qemu64", gdb=_gdb_available())
+    return faults.boot_catalogue("qemu64", gdb=True)
 
 
 @pytest.fixture(scope="module")
 def cpu_max(images):
     """Every catalogue row for -cpu max (SMEP, SMAP, UMIP) in one boot, three witnesses."""
-    return faults.boot_catalogue("max", gdb=_gdb_available())
+    return faults.boot_catalogue("max", gdb=True)
 
 
 def _row_param(row: faults.Row):

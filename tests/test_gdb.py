@@ -9,10 +9,8 @@ Selectors (kernel/include/gdt.h): KERNEL_CS 0x08, KERNEL_SS 0x10, USER_SS 0x23, 
 from __future__ import annotations
 
 import dataclasses
-import os
 import re
 import select
-import signal
 import socket
 import subprocess
 import sys
@@ -35,38 +33,6 @@ KERNEL_CS, KERNEL_SS, USER_SS, USER_CS = 0x08, 0x10, 0x23, 0x2B
 FRAME = 5 * 8              # RIP, CS, RFLAGS, RSP, SS pushed by the CPU (SDM Vol. 3A 6.14.2)
 FRAME_WITH_ERROR = 6 * 8   # ... with an error code below them
 TSS_RSP0_OFFSET = 4        # 64-bit TSS: reserved dword, then RSP0 (SDM Vol. 3A Figure 8-11)
-
-
-def our_gdbs():
-    """Live gdb processes that belong to this test session (RINGLAB_OWNER in their env)."""
-    needle = f"{C.OWNER_ENV}={os.environ.get(C.OWNER_ENV, '')}".encode()
-    found = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/cmdline", "rb") as fh:
-                argv0 = fh.read().split(b"\0", 1)[0]
-            if os.path.basename(argv0) != b"gdb":
-                continue
-            with open(f"/proc/{entry}/environ", "rb") as fh:
-                if needle in fh.read().split(b"\0"):
-                    found.append(int(entry))
-        except OSError:
-            continue
-    return found
-
-
-@pytest.fixture(autouse=True)
-def no_gdb_left_behind():
-    yield
-    left = our_gdbs()
-    for pid in left:
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-    assert not left, f"gdb processes left running by this test (now killed): {left}"
 
 
 @pytest.fixture

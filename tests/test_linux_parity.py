@@ -7,7 +7,6 @@ buffers the same way) and the same keystrokes, then compares the terminal transc
 programs' output and the terminal's echo, kernel lines removed) and the exit status.
 """
 import io
-import os
 import resource
 import shutil
 import sys

@@ -1,7 +1,6 @@
 """The harness itself on real QEMU, with tiny purpose-built kernels (harness.tinykernel):
 outcomes are named from QEMU's own evidence, every wait is bounded, no QEMU survives."""
 import os
-import signal
 import subprocess
 import sys
 import time

@@ -14,7 +14,7 @@ import pytest
 
 from harness import constants as C
 from harness import elfimage, lab
-from harness.events import Exit, Fault, Kill, Panic
+from harness.events import Exit, Fault, Panic
 from harness.shell import Shell, command_result
 from harness.verdict import expected_rc
 

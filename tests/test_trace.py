@@ -11,7 +11,6 @@ import pytest
 from harness import elfimage
 from harness.qemu import QemuConfig
 from harness.trace import compare_with_qemu_log, trace
-from tests.test_gdb import no_gdb_left_behind  # noqa: F401  (autouse fixture)
 
 pytestmark = [pytest.mark.boot, pytest.mark.gdb]
 

@@ -1,0 +1,99 @@
+"""The child processes the harness starts (QEMU, gdb): none may outlive it.
+
+A ``Registry`` per kind keeps the live objects and every PID ever started (tests check
+that none survives); on the first ``add`` it registers ``close_all`` with atexit. A child
+made with ``die_with_parent`` as (part of) its preexec function gets SIGKILL when the
+harness dies, even by SIGKILL (Linux prctl(2) PR_SET_PDEATHSIG). ``wait_pid_exit`` waits
+for a child's exit on a pidfd: no polling, no sleep.
+"""
+from __future__ import annotations
+
+import atexit
+import ctypes
+import ctypes.util
+import logging
+import os
+import select
+import signal
+import threading
+import time
+from typing import Generic, List, Set, TypeVar
+
+log = logging.getLogger(__name__)
+
+_libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+_PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+T = TypeVar("T")
+
+
+def die_with_parent() -> None:
+    """In a child before exec: be SIGKILLed when the parent (the harness) dies."""
+    _libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+
+
+def wait_pid_exit(pid: int, timeout_s: float) -> bool:
+    """Block until process ``pid`` (our child) has exited, at most ``timeout_s`` seconds.
+
+    Returns True if it exited (or is already gone). Does not reap it.
+    """
+    try:
+        fd = os.pidfd_open(pid)
+    except ProcessLookupError:
+        return True
+    except (AttributeError, OSError):  # very old kernel: bounded poll
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            try:
+                if os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None:
+                    return True
+            except ChildProcessError:
+                return True
+            time.sleep(0.005)
+        return False
+    try:
+        ready, _, _ = select.select([fd], [], [], max(0.0, timeout_s))
+        return bool(ready)
+    finally:
+        os.close(fd)
+
+
+class Registry(Generic[T]):
+    """Live objects of one kind, and the PIDs of every process of that kind ever started.
+
+    Args:
+        closer: the name of the method that ends one object (``stop``, ``close``).
+    """
+
+    def __init__(self, closer: str) -> None:
+        self._closer = closer
+        self._live: Set[T] = set()
+        self._lock = threading.Lock()
+        self._pids: List[int] = []
+        self._atexit = False
+
+    def add(self, obj: T, pid: int) -> None:
+        with self._lock:
+            self._live.add(obj)
+            self._pids.append(pid)
+            if not self._atexit:
+                atexit.register(self.close_all)
+                self._atexit = True
+
+    def discard(self, obj: T) -> None:
+        with self._lock:
+            self._live.discard(obj)
+
+    def started_pids(self) -> List[int]:
+        """PIDs of every process of this kind this interpreter started."""
+        return list(self._pids)
+
+    def close_all(self) -> None:
+        """End every live object (atexit and signal handlers call this)."""
+        with self._lock:
+            live = list(self._live)
+        for obj in live:
+            try:
+                getattr(obj, self._closer)()
+            except Exception:  # keep ending the others
+                log.exception("%s of %s", self._closer, obj)
