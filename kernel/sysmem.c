@@ -55,8 +55,10 @@ int64_t sys_mmap(struct trapframe *tf)
         return -EINVAL;
     len = ALIGN_UP(len, PAGE_SIZE);
     if (flags & MAP_FIXED) {
-        if (addr % PAGE_SIZE || !user_range_ok(addr, len) || addr < PAGE_SIZE)
+        if (addr % PAGE_SIZE)
             return -EINVAL;
+        if (!user_range_ok(addr, len) || addr < PAGE_SIZE)
+            return -ENOMEM;                  /* outside user memory, as Linux answers */
         uvm_unmap(p->pml4, addr, len);
     } else {
         addr = p->mmap_next;

@@ -119,9 +119,15 @@ uint64_t *walk(uint64_t *pml4, uint64_t va, bool alloc)
     return &table[PT_INDEX(va)];
 }
 
+/*
+ * Is [va, va+len) inside user memory, without wrapping? User memory stops one
+ * page short of the canonical boundary, as on Linux: a `syscall` in the last
+ * page would leave RCX = 0x800000000000, and sysretq to a non-canonical RIP
+ * raises #GP in ring 0 with the user's RSP on Intel CPUs (SDM Vol. 2B SYSRET).
+ */
 bool user_range_ok(uint64_t va, uint64_t len)
 {
-    return va + len >= va && va + len <= USER_TOP;
+    return va + len >= va && va + len <= USER_LIMIT;
 }
 
 /*

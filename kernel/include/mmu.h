@@ -9,7 +9,8 @@
  *                     | non-canonical hole: any access is #GP  |
  *  0x0000800000000000 +---------------------------------------+  USER_TOP
  *                     | user stack (USER_STACK_PAGES), grows v |  U/S=1, NX
- *  0x00007ffffffff000 +---------------------------------------+  USER_STACK_TOP
+ *  0x00007ffffffff000 +---------------------------------------+  USER_STACK_TOP = USER_LIMIT
+ *                     (the last user page is never mapped)
  *                     | guard gap (unmapped)                   |
  *                     | anonymous mmap region, grows ^         |  U/S=1, NX
  *  0x0000700000000000 +---------------------------------------+  MMAP_BASE
@@ -32,6 +33,7 @@
 #define KERNEL_PHYS      0x100000              /* load address of the kernel image */
 #define KERNEL_MAP_SIZE  0x40000000            /* direct map covers the first 1 GiB */
 #define USER_TOP         0x0000800000000000    /* first address above the user half */
+#define USER_LIMIT       (USER_TOP - PAGE_SIZE) /* user memory ends here: see user_range_ok() */
 #define USER_STACK_TOP   0x00007ffffffff000    /* initial user RSP region ends here */
 #define USER_STACK_PAGES 32                    /* 128 KiB user stack, fixed */
 #define MMAP_BASE        0x0000700000000000    /* anonymous mmap region start */
