@@ -14,6 +14,8 @@ void cmdline_init(const char *s)
 {
     size_t n = s ? strnlen(s, CMDLINE_MAX - 1) : 0;
     memcpy(cmdline, s, n);
+    while (n && cmdline[n - 1] == ' ')     /* QEMU adds "FILE " before an empty -append */
+        n--;
     cmdline[n] = 0;
     trace_syscalls = cmdline_has("trace", "syscall");
 }

@@ -40,7 +40,7 @@ noreturn void kmain(uint32_t magic, uint32_t mbi_phys)
     uint64_t mem_end = 0x100000 + (uint64_t)mbi->mem_upper * 1024;
     if (mem_end > KERNEL_MAP_SIZE)
         mem_end = KERNEL_MAP_SIZE;
-    kevent("boot cmdline=\"%s\" mem_kib=%lu", cmd, mem_end / 1024);
+    kevent("boot cmdline=\"%s\" mem_kib=%lu", cmdline_text(), mem_end / 1024);
 
     cpu_init();
     gdt_init();

@@ -33,6 +33,7 @@ noreturn void machine_exit(int status);
 void cmdline_init(const char *s);
 const char *cmdline_get(const char *key);
 bool cmdline_has(const char *key, const char *value);
+const char *cmdline_text(void);
 extern bool trace_syscalls;
 
 /* kalloc.c: physical page allocator */
