@@ -23,7 +23,7 @@ from harness import constants as C
 from harness.console import Console
 from harness.errors import GuestFailure, GuestTimeout, QemuStartError, RinglabError
 from harness.events import Event, parse_console
-from harness.qemu import QemuConfig, QemuMachine
+from harness.qemu import Module, QemuConfig, QemuMachine
 from harness.verdict import Outcome, Verdict, judge
 
 log = logging.getLogger(__name__)
@@ -95,11 +95,38 @@ class Run:
             raise AssertionError(f"no {k} event\n{self.report()}")
         return found[0]
 
+    def invoke_args(self) -> List[str]:
+        """The ``invoke boot`` options that boot this machine again (``--init``, ``--file``...).
+
+        Programs the default init gets in "/" by itself are not repeated.
+        """
+        cfg, args = self.config, []
+        default_init = Path(cfg.init).resolve() == C.DEFAULT_INIT.resolve()
+        if not default_init:
+            args += ["--init", str(cfg.init)]
+        implied = {p.resolve() for p in user_programs()} if default_init else set()
+        for f in cfg.files:
+            path = Module.of(f).path
+            if path.resolve() not in implied:
+                args += ["--file", str(path)]
+        if cfg.append:
+            args += ["--append", cfg.append]
+        if cfg.cpu != C.DEFAULT_CPU:
+            args += ["--cpu", cfg.cpu]
+        if Path(cfg.kernel).resolve() != C.KERNEL_IMAGE.resolve():
+            args += ["--kernel", str(cfg.kernel)]
+        return args
+
     def report(self, console_lines: int = C.DEFAULT_HISTORY_LINES) -> str:
-        """Multi-line evidence: command, outcome, rc, console tail, log tail, parse errors."""
+        """Multi-line evidence: outcome, rc, command, how to reproduce and step into it,
+        console tail, log tail, parse errors."""
+        again = shlex.join(["invoke", "boot"] + self.invoke_args())
+        stepin = shlex.join(["invoke", "boot", "--gdb"] + self.invoke_args())
         out = [f"outcome: {self.outcome.value}: {self.verdict.detail}",
                f"qemu rc={self.rc} signal={self.qemu_signal} ({self.duration_s:.2f} s)",
-               "command: " + shlex.join(self.command)]
+               "command: " + shlex.join(self.command),
+               f"reproduce: {again}",
+               f"step into it: {stepin}  (then `invoke gdb` in another terminal)"]
         lines = self.console.splitlines()[-console_lines:]
         out.append("console (last %d lines):" % len(lines))
         out += ["  | " + l for l in lines]

@@ -69,3 +69,18 @@ def test_start_error_detail_quotes_stderr():
 @pytest.mark.parametrize("status,rc", [(0, 1), (13, 27), (14, 29), (42, 85), (139, 23), (255, 255)])
 def test_expected_rc(status, rc):
     assert expected_rc(status) == rc
+
+
+def test_report_says_how_to_reproduce_and_step_in(tmp_path):
+    from harness import lab
+    from harness.qemu import QemuConfig
+    from tests.test_elfimage import make_elf64
+    prog, extra = make_elf64(tmp_path / "prog"), tmp_path / "data.txt"
+    extra.write_text("x")
+    cfg = QemuConfig(init=prog, files=[extra], append="trace=syscall", cpu="max")
+    run = lab.Run(config=cfg, command=["qemu-system-x86_64"],
+                  verdict=judge([], 0), events=[], user_lines=[], console="", raw_console="",
+                  rc=0, qemu_signal=None, log="", stderr="", duration_s=0.1)
+    args = f"--init {prog} --file {extra} --append trace=syscall --cpu max"
+    assert f"reproduce: invoke boot {args}\n" in run.report()
+    assert f"step into it: invoke boot --gdb {args}  (then `invoke gdb`" in run.report()
