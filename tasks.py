@@ -34,11 +34,21 @@ def build(c):
         "kernel": "multiboot kernel to boot instead of images/kernel.elf",
         "shell": "init runs its demonstration, then the shell on this terminal (or stdin)",
         "gdb": "start halted at the first instruction with a gdbstub; attach with `invoke gdb`",
+        "record": "record the run into directory DIR (QEMU record/replay); then "
+                  "`invoke gdb --replay DIR` steps backwards through it",
     },
 )
 def boot(c, init=None, append="", timeout=None, dry_run=False, file=None,
-         cpu=None, int_log=False, kernel=None, shell=False, gdb=False):
+         cpu=None, int_log=False, kernel=None, shell=False, gdb=False, record=None):
     """Boot the kernel with an init, stream the console; exit with the machine status."""
+    if record:
+        from harness import replay as replay_mod
+        _exit(replay_mod.record_cli(record, init=init, append=append,
+                                    timeout_s=float(timeout) if timeout is not None else None,
+                                    files=file or (), cpu=cpu, kernel=kernel, int_log=int_log,
+                                    also=[o for o, on in (("--gdb", gdb), ("--dry-run", dry_run),
+                                                          ("--shell", shell)) if on]))
+        return
     if gdb and not dry_run:
         from harness import gdb as gdb_mod
         _exit(gdb_mod.boot_cli(init=init, append=append,
@@ -58,10 +68,16 @@ def boot(c, init=None, append="", timeout=None, dry_run=False, file=None,
         "init": "user program whose symbols to load (default: that machine's init)",
         "ex": "gdb command to run after attaching (repeatable), e.g. --ex ring",
         "batch": "run the --ex commands and exit (gdb --batch)",
+        "replay": "replay the recording in DIR (`invoke boot --record DIR`) halted, and attach: "
+                  "reverse-stepi and reverse-continue work",
     },
 )
-def gdb(c, target=None, init=None, ex=None, batch=False):
+def gdb(c, target=None, init=None, ex=None, batch=False, replay=None):
     """Attach gdb (kernel + init symbols, `ring` and `step-ring` loaded) to a halted machine."""
+    if replay:
+        from harness import replay as replay_mod
+        _exit(replay_mod.replay_cli(replay, ex=ex or (), batch=batch))
+        return
     from harness import gdb as gdb_mod
     _exit(gdb_mod.attach_cli(target=target, init=init, ex=ex or (), batch=batch))
 

@@ -549,7 +549,8 @@ class GdbSession:
         self.mi(f"-break-delete {bp.number if isinstance(bp, Breakpoint) else bp}")
 
     def cont(self, timeout_s: float = C.DEFAULT_GDB_CONTINUE_TIMEOUT_S,
-             what: str = "a breakpoint", read: Sequence[str] = ()) -> Stop:
+             what: str = "a breakpoint", read: Sequence[str] = (),
+             reverse: bool = False) -> Stop:
         """Continue until the CPU stops (breakpoint, watchpoint...), at most ``timeout_s``.
 
         Args:
@@ -557,6 +558,9 @@ class GdbSession:
             read: registers to read at the stop (``Stop.registers``). The read is sent right
                 behind the continue; gdb answers it once the CPU has stopped, which saves a
                 round trip per stop.
+            reverse: ``reverse-continue`` (a replayed machine only, harness/replay.py); with
+                no breakpoint before, it stops at the start of the recording (reason
+                ``no-history``).
 
         Raises:
             BreakpointNotHit: nothing stopped the machine in time (it is interrupted first,
@@ -564,12 +568,12 @@ class GdbSession:
             TargetExited: the machine exited instead.
         """
         self._stops.clear()
-        commands = ["-exec-continue"]
+        commands = ["-exec-continue" + (" --reverse" if reverse else "")]
         if read:
             nums = self._register_numbers(read)
             commands.append("-data-list-register-values x " + " ".join(map(str, nums)))
         tokens = self.send(commands)
-        self.wait_result(tokens[0], "-exec-continue")
+        self.wait_result(tokens[0], commands[0])
         stop = self._wait_stop(timeout_s, what)
         if read:
             res = self.wait_result(tokens[1], commands[1])
@@ -606,13 +610,16 @@ class GdbSession:
             self._pump(deadline - time.monotonic())
         return self._stops.popleft() if self._stops else None
 
-    def stepi(self, count: int = 1, timeout_s: Optional[float] = None) -> Stop:
-        """Execute ``count`` instructions (``stepi``; QEMU masks interrupts while stepping)."""
+    def stepi(self, count: int = 1, timeout_s: Optional[float] = None,
+              reverse: bool = False) -> Stop:
+        """Execute ``count`` instructions (``stepi``; QEMU masks interrupts while stepping);
+        with ``reverse``, undo them (``reverse-stepi``, a replayed machine only)."""
         stop = None
+        command = "-exec-step-instruction" + (" --reverse" if reverse else "")
         for _ in range(count):
             self._stops.clear()
-            token, = self.send(["-exec-step-instruction"])
-            self.wait_result(token, "-exec-step-instruction", timeout_s)
+            token, = self.send([command])
+            self.wait_result(token, command, timeout_s)
             stop = self._wait_stop(self.command_timeout_s if timeout_s is None else timeout_s,
                                    _STEPI_END)
         return stop

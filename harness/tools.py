@@ -12,6 +12,7 @@ log = logging.getLogger(__name__)
 #: tool -> Debian package that provides it.
 PACKAGES: Dict[str, str] = {
     "qemu-system-x86_64": "qemu-system-x86",
+    "qemu-img": "qemu-utils",
     "clang": "clang",
     "ld.lld": "lld",
     "musl-gcc": "musl-tools",
