@@ -68,10 +68,9 @@ static int fd_alloc(struct file *f)
     return -EMFILE;
 }
 
-int64_t sys_read(struct trapframe *tf)
+static int64_t do_read(int fd, uint64_t buf, uint64_t n)
 {
-    struct file *f = fd_file((int)tf->rdi);
-    uint64_t buf = tf->rsi, n = tf->rdx;
+    struct file *f = fd_file(fd);
     if (!f || (f->flags & O_ACCMODE) == O_WRONLY)
         return -EBADF;
     if (!user_range_ok(buf, n))
@@ -109,47 +108,34 @@ static int64_t do_write(int fd, uint64_t buf, uint64_t n)
     return console_write(myproc()->pml4, buf, n);
 }
 
+int64_t sys_read(struct trapframe *tf)
+{
+    return do_read((int)tf->rdi, tf->rsi, tf->rdx);
+}
+
 int64_t sys_write(struct trapframe *tf)
 {
     return do_write((int)tf->rdi, tf->rsi, tf->rdx);
 }
 
-struct iovec { uint64_t base, len; };
+struct iovec { uint64_t base, len; };   /* include/uapi/linux/uio.h */
+#define IOV_MAX 1024
 
-int64_t sys_writev(struct trapframe *tf)
+/* readv/writev: one transfer per iovec, stopping at the first short one, as Linux does. */
+static int64_t vector_io(struct trapframe *tf, int64_t (*io)(int fd, uint64_t buf, uint64_t n))
 {
     int iovcnt = (int)tf->rdx;
-    if (iovcnt < 0 || iovcnt > 1024)
+    if (iovcnt < 0 || iovcnt > IOV_MAX)
         return -EINVAL;
     int64_t total = 0;
     for (int i = 0; i < iovcnt; i++) {
         struct iovec iov;
         int r = copyin(myproc()->pml4, &iov, tf->rsi + i * sizeof iov, sizeof iov);
         if (r)
-            return r;
-        int64_t w = do_write((int)tf->rdi, iov.base, iov.len);
-        if (w < 0)
-            return total ? total : w;
-        total += w;
-    }
-    return total;
-}
-
-int64_t sys_readv(struct trapframe *tf)
-{
-    int iovcnt = (int)tf->rdx;
-    if (iovcnt < 0 || iovcnt > 1024)
-        return -EINVAL;
-    int64_t total = 0;
-    for (int i = 0; i < iovcnt; i++) {
-        struct iovec iov;
-        int r = copyin(myproc()->pml4, &iov, tf->rsi + i * sizeof iov, sizeof iov);
-        if (r)
-            return r;
+            return total ? total : r;
         if (!iov.len)
             continue;
-        struct trapframe t = { .rdi = tf->rdi, .rsi = iov.base, .rdx = iov.len };
-        int64_t n = sys_read(&t);
+        int64_t n = io((int)tf->rdi, iov.base, iov.len);
         if (n < 0)
             return total ? total : n;
         total += n;
@@ -157,6 +143,16 @@ int64_t sys_readv(struct trapframe *tf)
             break;
     }
     return total;
+}
+
+int64_t sys_readv(struct trapframe *tf)
+{
+    return vector_io(tf, do_read);
+}
+
+int64_t sys_writev(struct trapframe *tf)
+{
+    return vector_io(tf, do_write);
 }
 
 static int64_t open_path(uint64_t upath, int flags)
