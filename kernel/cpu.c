@@ -13,8 +13,6 @@
 #define CPUID7_EBX_SMAP (1 << 20)
 #define CPUID7_ECX_UMIP (1 << 2)
 
-bool cpu_has_smap;
-
 void cpu_init(void)
 {
     uint32_t a, b, c, d;
@@ -29,7 +27,7 @@ void cpu_init(void)
     if (b & CPUID7_EBX_SMEP)
         cr4 |= CR4_SMEP;
     if (b & CPUID7_EBX_SMAP)
-        cr4 |= CR4_SMAP, cpu_has_smap = true;
+        cr4 |= CR4_SMAP;
     if (c & CPUID7_ECX_UMIP)
         cr4 |= CR4_UMIP;
     lcr4(cr4);

@@ -14,8 +14,6 @@
 #include "kernel.h"
 #include "proc.h"
 
-void idt_destroy(void);
-
 static volatile uint64_t sink;
 
 __attribute__((noinline)) static uint64_t recurse(uint64_t depth)

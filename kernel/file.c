@@ -4,7 +4,7 @@
 
 static struct file ftable[NFILE];
 
-/* The console never closes: fds 0, 1 and 2 of init refer to it. */
+/* The console: its own permanent reference (ref 1) means it is never freed. */
 struct file console_file = { .type = F_CONSOLE, .ref = 1, .flags = 2 /* O_RDWR */ };
 
 struct file *file_alloc(enum filetype type)
@@ -24,10 +24,9 @@ struct file *file_dup(struct file *f)
     return f;
 }
 
+/* Drop one reference; the last one frees the table slot. */
 void file_close(struct file *f)
 {
-    if (--f->ref == 0 && f != &console_file)
+    if (--f->ref == 0)
         f->type = F_NONE;
-    if (f == &console_file && f->ref == 0)
-        f->ref = 1;
 }

@@ -60,8 +60,3 @@ struct fsfile *fs_at(uint64_t index)
 {
     return index < nfiles ? &files[index] : NULL;
 }
-
-uint64_t fs_count(void)
-{
-    return nfiles;
-}

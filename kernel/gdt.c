@@ -70,5 +70,3 @@ void tss_set_rsp0(uint64_t rsp0)
 {
     tss.rsp[0] = rsp0;
 }
-
-uint64_t tss_rsp0(void) { return tss.rsp[0]; }

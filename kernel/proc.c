@@ -28,7 +28,7 @@ static int next_pid = 1;
 extern void trapret(void);
 extern uint64_t syscall_kstack_top;      /* trapentry.S */
 void swtch(struct context **save, struct context *load);
-bool trace_mem;
+static bool trace_mem;
 
 struct proc *myproc(void)
 {

@@ -59,11 +59,10 @@ void serial_start_line(void)
         serial_write("\n", 1);
 }
 
-/* Enable the receive interrupt; returns 0. */
-int serial_rx_enable(void)
+/* Enable the receive interrupt. */
+void serial_rx_enable(void)
 {
     outb(COM1 + UART_IER, IER_RX);
-    return 0;
 }
 
 void console_rx(char c);  /* console.c */

@@ -12,8 +12,6 @@
 #include "sysnr.h"
 #include "trap.h"
 
-void crash_maybe(struct trapframe *tf);
-
 static const struct {
     const char *name;
     syscall_fn fn;

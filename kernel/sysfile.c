@@ -21,7 +21,6 @@
 #define O_CREAT     0100
 #define O_TRUNC     01000
 #define O_DIRECTORY 0200000
-#define AT_FDCWD    (-100)
 #define AT_EMPTY_PATH 0x1000
 #define S_IFDIR     0040000
 #define S_IFREG     0100000

@@ -86,7 +86,7 @@ static const char *const exception_names[32] = {
     "#MF", "#AC", "#MC", "#XM", "#VE", "#CP", "#22", "#23", "#24", "#25", "#26", "#27", "#HV", "#VC", "#SX", "#31",
 };
 
-const char *vector_name(uint64_t v)
+static const char *vector_name(uint64_t v)
 {
     if (v < 32)
         return exception_names[v];
@@ -122,7 +122,7 @@ static void report_fault(struct trapframe *tf, int pid)
 }
 
 /* A fault in ring 0 is a kernel bug: report everything and stop. */
-noreturn void kernel_fault(struct trapframe *tf)
+static noreturn void kernel_fault(struct trapframe *tf)
 {
     static bool in_fault;
     if (in_fault) {

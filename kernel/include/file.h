@@ -27,7 +27,6 @@ struct file {
 void fs_add(const char *name, const uint8_t *data, uint64_t size);
 struct fsfile *fs_lookup(const char *path, int *err);
 struct fsfile *fs_at(uint64_t index);
-uint64_t fs_count(void);
 bool fs_is_root(const char *path);
 
 /* file.c */

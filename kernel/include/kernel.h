@@ -20,7 +20,7 @@ void serial_putc(char c);
 void serial_write(const char *s, size_t n);
 void serial_start_line(void);
 void serial_intr(void);
-int serial_rx_enable(void);
+void serial_rx_enable(void);
 
 /* kprintf.c: `ringlab: ` event lines go through kevent() */
 int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
@@ -48,7 +48,6 @@ void tss_set_rsp0(uint64_t rsp0);
 
 /* cpu.c */
 void cpu_init(void);
-extern bool cpu_has_smap;
 
 /* trap.c */
 void idt_init(void);

@@ -36,3 +36,5 @@ _Static_assert(sizeof(struct trapframe) == 176, "trapentry.S assumes a 176-byte 
 
 void trap(struct trapframe *tf);
 void syscall_dispatch(struct trapframe *tf);
+void idt_destroy(void);              /* trap.c: empty IDT (crash=triple) */
+void crash_maybe(struct trapframe *tf); /* crash.c: crash=KIND at init's first system call */
