@@ -11,9 +11,9 @@ from typing import Union
 
 from elftools.common.exceptions import ELFError
 from elftools.elf.elffile import ELFFile
-from elftools.elf.sections import SymbolTableSection
 
 from harness.errors import BadImage
+from harness.symbols import symbolizer
 
 PathLike = Union[str, os.PathLike]
 
@@ -91,15 +91,7 @@ def symbol_address(path: PathLike, name: str) -> int:
         BadImage: not an ELF file, or it has no symbol table.
         KeyError: the symbol is not defined in it.
     """
-    fh, elf = _open_elf(path)
-    with fh:
-        symtab = elf.get_section_by_name(".symtab")
-        if not isinstance(symtab, SymbolTableSection):
-            raise BadImage(str(path), "has no symbol table (stripped?)")
-        for sym in symtab.get_symbol_by_name(name) or ():
-            if sym["st_shndx"] != "SHN_UNDEF":
-                return int(sym["st_value"])
-    raise KeyError(f"{name} not defined in {path}")
+    return symbolizer(path).address(name)   # harness.symbols: the one symbol-table reader
 
 
 def entry_point(path: PathLike) -> int:

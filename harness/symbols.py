@@ -119,6 +119,18 @@ class Symbolizer:
             return None   # before every symbol, past a sized function, or past its section
         return self._code[j]
 
+    def nearest(self, address: int) -> Optional[Tuple[str, int]]:
+        """``(symbol, offset)`` of the nearest code symbol at or below ``address``, labels
+        included (``write1_insn`` rather than ``main+18``); None before every symbol, past a
+        sized function's end, or past its section."""
+        j = bisect.bisect_right(self._code_addrs, address) - 1
+        if j < 0:
+            return None
+        s = self._code[j]
+        if address >= s.section_end or (s.size and address >= s.address + s.size):
+            return None
+        return s.name, address - s.address
+
     def lookup(self, address: int, *, return_address: bool = False) -> Optional[Tuple[str, int]]:
         """``(function, offset)`` for ``address``, or None if no function holds it.
 

@@ -20,24 +20,24 @@ line by line (``compare_with_qemu_log``).
 """
 from __future__ import annotations
 
-import bisect
 import json
 import logging
 import sys
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Dict, List, Optional, TextIO, Tuple
+from typing import Callable, Dict, List, Optional, TextIO, Tuple
 
 from elftools.elf.elffile import ELFFile
 from elftools.elf.sections import SymbolTableSection
 
 from harness import constants as C
 from harness import decode
-from harness.errors import RinglabError
+from harness.errors import BadImage, RinglabError
 from harness.gdb import DebugMachine, GdbError, TargetExited
 from harness.gdbext.ringfmt import cpl_of
 from harness.qemu import QemuConfig
+from harness.symbols import symbolizer
 
 log = logging.getLogger(__name__)
 
@@ -162,37 +162,21 @@ def kernel_syscall_names(kernel: Path) -> Dict[int, str]:
     return names
 
 
-class Symbolizer:
-    """``address -> symbol+offset`` from an ELF symbol table (functions and labels)."""
+def user_symbolizer(path: Optional[Path]) -> Callable[[int], str]:
+    """``address -> "symbol+offset"`` (decimal offset, nearest label or function) in the init
+    program; "" where none holds it or the program has no symbol table (harness.symbols)."""
+    try:
+        table = symbolizer(path) if path is not None else None
+    except BadImage:
+        table = None
 
-    def __init__(self, path: Optional[Path]) -> None:
-        self.addrs: List[int] = []
-        self.names: List[Tuple[str, int]] = []
-        if path is None:
-            return
-        rows = []
-        with open(path, "rb") as fh:
-            elf = ELFFile(fh)
-            symtab = elf.get_section_by_name(".symtab")
-            if isinstance(symtab, SymbolTableSection):
-                for s in symtab.iter_symbols():
-                    if s.name and s["st_info"]["type"] in ("STT_FUNC", "STT_NOTYPE") \
-                            and s["st_shndx"] != "SHN_UNDEF" and s["st_value"]:
-                        rows.append((int(s["st_value"]), s.name, int(s["st_size"])))
-        rows.sort()
-        for addr, name, size in rows:
-            self.addrs.append(addr)
-            self.names.append((name, size))
-
-    def __call__(self, addr: int) -> str:
-        i = bisect.bisect_right(self.addrs, addr) - 1
-        if i < 0:
+    def describe(addr: int) -> str:
+        found = table.nearest(addr) if table is not None else None
+        if not found:
             return ""
-        name, size = self.names[i]
-        off = addr - self.addrs[i]
-        if size and off >= size and off > 0x1000:
-            return ""
+        name, off = found
         return f"{name}+{off}" if off else name
+    return describe
 
 
 # -----------------------------------------------------------------------------------------
@@ -258,7 +242,7 @@ def trace(config: QemuConfig, *, timeout_s: float = DEFAULT_TRACE_TIMEOUT_S,
         g = dm.gdb
         # the very files QEMU booted and gdb loaded (DebugMachine's snapshot)
         names = kernel_syscall_names(Path(dm.config.kernel))
-        user_sym = Symbolizer(Path(dm.config.init))
+        user_sym = user_symbolizer(Path(dm.config.init))
         entry_syscall = g.address_of("syscall_entry")
         entry_trap = g.address_of("alltraps")
         sysretq, sysretq_sym = g.find_instruction("sysret_path", "sysretq")

@@ -7,8 +7,9 @@ from harness import constants as C
 from harness import gdb as G
 from harness.gdbext import ringfmt
 from harness.gdbext.ringfmt import RingState, Transition, cpl_of, half, normalize_insn
-from harness.trace import (Symbolizer, Trace, Transition as TraceEntry, cause_of_vector,
-                           compare_with_qemu_log, kernel_syscall_names)
+from harness.trace import (Trace, Transition as TraceEntry, cause_of_vector,
+                           compare_with_qemu_log, kernel_syscall_names,
+                           user_symbolizer)
 
 pytestmark = pytest.mark.unit
 
@@ -121,7 +122,7 @@ def test_compare_with_qemu_log():
 def test_kernel_syscall_names_and_symbols(images):
     names = kernel_syscall_names(images.kernel)
     assert names[1] == "write" and names[39] == "getpid" and names[231] == "exit_group"
-    sym = Symbolizer(images.program("gdb_write"))
+    sym = user_symbolizer(images.program("gdb_write"))
     from harness import elfimage
     insn = elfimage.symbol_address(images.program("gdb_write"), "write1_insn")
     assert sym(insn) == "write1_insn"
