@@ -231,6 +231,11 @@ def _catalogue() -> Tuple[Row, ...]:
         _gp0("invlpg", "invlpg"),
         _gp0("in", "inb from COM1 with IOPL 0 and no I/O bitmap"),
         _gp0("out", "outb to isa-debug-exit with IOPL 0 and no I/O bitmap"),
+        # Descriptor tables: the kernel loads a null LDTR, so no ring-3 LDT call gate exists.
+        Row("ldt_gate", "f_ldt_gate", decode.VECTOR_GP, 0x1004, Sym("fault_insn"),
+            Signal.SIGSEGV, 139,
+            what="lcall through LDT selector 0x1007 to a call gate the program wrote at 0x1000: "
+                 "#GP(0x1004), the LDTR is null (never CPL 0)"),
         # Software interrupts.
         Row("int0e", "f_int0e", decode.VECTOR_GP, int0e_qemu, Sym("fault_insn"), Signal.SIGSEGV,
             139, what="int $0x0e through the DPL-0 #PF gate",

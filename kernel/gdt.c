@@ -49,6 +49,12 @@ void gdt_init(void)
     tss.ist[IST_DF - 1] = (uint64_t)df_stack + sizeof df_stack;
     tss.iomap_base = sizeof tss;
 
+    /*
+     * LDTR: after reset (and the multiboot loader) it still describes a present LDT at base 0,
+     * limit 0xffff (SDM Vol. 3A 10.1.3), which is user memory once a process maps it: a ring-3
+     * program could write its own call gate there and far-call into ring 0. A null selector
+     * makes every TI=1 selector reference fault with #GP (SDM Vol. 3A 3.5.1, "LLDT").
+     */
     struct { uint16_t limit; uint64_t base; } __attribute__((packed)) gdtr = { sizeof gdt - 1, (uint64_t)gdt };
     __asm__ volatile(
         "lgdt %0\n\t"
@@ -60,8 +66,10 @@ void gdt_init(void)
         "pushq %%rax\n\t"
         "lretq\n"
         "1:\n\t"
-        "ltr %w3"
-        :: "m"(gdtr), "r"((uint64_t)KERNEL_SS), "i"(KERNEL_CS), "r"((uint64_t)TSS_SEL)
+        "ltr %w3\n\t"
+        "lldt %w4"
+        :: "m"(gdtr), "r"((uint64_t)KERNEL_SS), "i"(KERNEL_CS), "r"((uint64_t)TSS_SEL),
+           "r"((uint64_t)LDT_NULL_SEL)
         : "rax", "memory");
 }
 

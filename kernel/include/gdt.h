@@ -24,6 +24,7 @@
 #define USER_SS       0x23       /* user data selector 0x20 with RPL 3 */
 #define USER_CS       0x2b       /* user 64-bit code selector 0x28 with RPL 3 */
 #define TSS_SEL       0x30       /* TSS selector */
+#define LDT_NULL_SEL  0x00       /* lldt operand: no LDT, every TI=1 selector is #GP */
 
 #define SEL_RPL_MASK  0x3        /* requested privilege level bits of a selector */
 
