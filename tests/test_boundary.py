@@ -5,7 +5,7 @@ QEMU's own ``-d int`` log, never from the exit status alone.
 """
 import pytest
 
-from harness.machine import elfimage
+from harness.machine import symbols
 from harness import lab
 from harness.observe.events import Fault, Kill
 from harness.machine.qemu import QemuConfig
@@ -28,7 +28,7 @@ def test_ldt_call_gate_never_reaches_cpl0(images, cpu):
     assert run.outcome is Outcome.KILLED and run.status == 139, run.report()
     assert not any("reached CPL" in line for line in run.user_lines), run.report()
     fault = run.first(Fault)
-    lcall = elfimage.symbol_address(prog, "fault_insn")
+    lcall = symbols.symbol_address(prog, "fault_insn")
     assert (fault.vector, fault.error, fault.cpl, fault.rip) == (13, 0x1004, 3, lcall), run.report()
     assert run.first(Kill).signal == SIGSEGV
 

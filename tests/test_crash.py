@@ -1,4 +1,4 @@
-"""Issue 5, ring 0: every ``crash=KIND`` (kernel/crash.c) named by its outcome, never success.
+"""Ring 0: every ``crash=KIND`` (kernel/crash.c) named by its outcome, never success.
 
 Each kind boots once with QEMU's ``-d int`` log and gdb breaking at every exception stub: the
 kernel's ring-0 fault event, QEMU's line and the CPU-pushed frame must agree (vector, error,

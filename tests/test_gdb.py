@@ -21,7 +21,7 @@ import pytest
 
 from harness.core import constants as C
 from harness.observe import decode
-from harness.machine import elfimage
+from harness.machine import elfimage, symbols
 from harness import lab
 from harness.core.errors import ToolMissing
 from harness.core.errors import BreakpointNotHit, StubNotAnswering, SymbolNotFound
@@ -55,7 +55,7 @@ def debug(images):
 
 
 def sym(program: str, name: str) -> int:
-    return elfimage.symbol_address(lab.program(program), name)
+    return symbols.symbol_address(lab.program(program), name)
 
 
 def tss_rsp0(g) -> int:
@@ -179,7 +179,7 @@ def test_int80_frame_on_tss_rsp0(debug):
     assert rsp == user["rsp"] and half(rsp) == "user"
     assert rflags == user["rflags"]
     assert r["rsp"] == tss_rsp0(g) - FRAME       # the CPU switched to TSS.RSP0 and pushed
-    assert r["ss"] == 0                          # 64-bit mode loads a null SS (FACTS.md)
+    assert r["ss"] == 0                          # 64-bit mode loads a null SS
     assert r["rax"] == 1 and r["rdi"] == 1 and r["rdx"] == 6   # write(1, buf, 6)
 
 

@@ -14,7 +14,7 @@ import shutil
 import pytest
 
 from harness.core import constants as C
-from harness.machine import elfimage
+from harness.machine import symbols
 from harness import lab
 from harness.observe import qemulog
 from harness.debug import replay
@@ -38,7 +38,7 @@ def recording(images, tmp_path_factory):
 
 
 def fault_insn() -> int:
-    return elfimage.symbol_address(lab.program("hlt"), "fault_insn")
+    return symbols.symbol_address(lab.program("hlt"), "fault_insn")
 
 
 def test_record_keeps_the_run(recording):

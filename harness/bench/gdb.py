@@ -12,7 +12,7 @@ measures gdb, the MI plumbing and QEMU's gdbstub, not the guest.
   before and after the N stops, so its start-up and symbol loading are not counted (the
   harness figure leaves them out too).
 
-Targets (issue 4): the harness reaches at least 100 stops/s and takes at most 1.5x the
+Targets: the harness reaches at least 100 stops/s and takes at most 1.5x the
 time plain gdb takes. Usage::
 
     python -m harness.bench.gdb [--stops N] [--repeat R]
