@@ -9,10 +9,10 @@ import subprocess
 
 import pytest
 
-from harness.machine import elfimage, symbols
 from harness import lab
-from harness.observe.events import EnterUser, Exit, Fault, Halt, Kill, Panic, Syscall
+from harness.machine import elfimage, symbols
 from harness.machine.qemu import QemuConfig
+from harness.observe.events import EnterUser, Exit, Fault, Halt, Kill, Panic, Syscall
 from harness.observe.qemulog import parse_int_log
 from harness.observe.verdict import Outcome, expected_rc
 

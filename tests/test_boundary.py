@@ -5,10 +5,10 @@ QEMU's own ``-d int`` log, never from the exit status alone.
 """
 import pytest
 
-from harness.machine import symbols
 from harness import lab
-from harness.observe.events import Fault, Kill
+from harness.machine import symbols
 from harness.machine.qemu import QemuConfig
+from harness.observe.events import Fault, Kill
 from harness.observe.qemulog import parse_int_log
 from harness.observe.verdict import Outcome
 

@@ -1,17 +1,11 @@
-"""Unit tests for harness.decode, checked bit by bit against the Intel SDM's tables."""
+"""Unit tests for harness.observe.decode, checked bit by bit against the Intel SDM's tables."""
 from __future__ import annotations
 
 import pytest
 
 from harness.observe import decode
-from harness.observe.decode import (
-    Escalation,
-    ExceptionClass,
-    PageFaultError,
-    Selector,
-    SelectorError,
-    Signal,
-)
+from harness.observe.decode import (Escalation, ExceptionClass, PageFaultError, Selector,
+                                    SelectorError, Signal)
 
 pytestmark = pytest.mark.unit
 

@@ -13,14 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from harness.core import constants as C
-from harness.observe import decode
-from harness.catalogue import faults, runner
 from harness import lab
-from harness.observe import qemulog
-from harness.observe import witness
-from harness.observe.events import Panic
+from harness.catalogue import faults, runner
+from harness.core import constants as C
 from harness.lab.shell import Shell
+from harness.observe import decode, qemulog, witness
+from harness.observe.events import Panic
 from harness.observe.verdict import Outcome, expected_rc
 from harness.observe.witness import Evidence, Sighting, expect_fault
 

@@ -6,8 +6,8 @@ the file list.
 """
 import pytest
 
-from harness.core import constants as C
 from harness import lab
+from harness.core import constants as C
 from harness.core import kabi
 from harness.core.errors import BadConfig
 from harness.machine.qemu import QemuConfig

@@ -6,14 +6,13 @@ its demonstration) and judges by the kernel's events and the programs' own words
 import re
 
 import pytest
-
 from elftools.elf.elffile import ELFFile
 
 from harness import lab
-from harness.observe.events import Exit, Fault, Kill, Mem, Panic
-from harness.machine.qemu import QemuConfig
-from harness.observe.qemulog import parse_int_log
 from harness.lab.shell import Shell
+from harness.machine.qemu import QemuConfig
+from harness.observe.events import Exit, Fault, Kill, Mem, Panic
+from harness.observe.qemulog import parse_int_log
 from harness.observe.verdict import Outcome, expected_rc
 
 pytestmark = pytest.mark.boot

@@ -6,8 +6,7 @@ from typing import List, Optional, Tuple
 
 import pytest
 
-from harness.observe import decode
-from harness.observe import qemulog
+from harness.observe import decode, qemulog
 from harness.observe.qemulog import IntRecord, QemuLog
 
 pytestmark = pytest.mark.unit

@@ -13,14 +13,14 @@ import shutil
 
 import pytest
 
-from harness.core import constants as C
-from harness.machine import symbols
 from harness import lab
-from harness.observe import qemulog
-from harness.debug import replay
+from harness.core import constants as C
 from harness.core.errors import BadRecording
-from harness.observe.events import Fault
+from harness.debug import replay
+from harness.machine import symbols
 from harness.machine.qemu import QemuConfig
+from harness.observe import qemulog
+from harness.observe.events import Fault
 from harness.observe.verdict import Outcome
 
 pytestmark = [pytest.mark.boot, pytest.mark.gdb]

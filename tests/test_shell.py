@@ -12,11 +12,11 @@ import sys
 import pexpect
 import pytest
 
-from harness.core import constants as C
-from harness.machine import symbols
 from harness import lab
-from harness.observe.events import Exit, Fault, Panic
+from harness.core import constants as C
 from harness.lab.shell import Shell, command_result
+from harness.machine import symbols
+from harness.observe.events import Exit, Fault, Panic
 from harness.observe.verdict import expected_rc
 
 SIGSEGV = 11

@@ -11,12 +11,10 @@ from collections import Counter
 
 import pytest
 
-from harness.observe import decode
 from harness import lab
-from harness.observe import qemulog
-from harness.observe import witness
-from harness.observe.events import Fault, Kill, Mem, Panic
 from harness.machine.qemu import QemuConfig
+from harness.observe import decode, qemulog, witness
+from harness.observe.events import Fault, Kill, Mem, Panic
 from harness.observe.verdict import Outcome
 
 pytestmark = pytest.mark.boot

@@ -8,9 +8,9 @@ import re
 
 import pytest
 
+from harness.debug.trace import compare_with_qemu_log, trace
 from harness.machine import elfimage, symbols
 from harness.machine.qemu import QemuConfig
-from harness.debug.trace import compare_with_qemu_log, trace
 
 pytestmark = [pytest.mark.boot, pytest.mark.gdb]
 
@@ -67,7 +67,7 @@ def test_int80_gate(images):
 
 @pytest.mark.parametrize("program, vector, error_codes", [
     ("hlt", 13, {0x0}),
-    # SDM: 0x72; QEMU 7.2 TCG: 0xe2 (harness/decode.py idt_error_code)
+    # SDM: 0x72; QEMU 7.2 TCG: 0xe2 (harness/observe/decode.py idt_error_code)
     ("gdb_int0e", 13, {0x72, 0xE2}),
 ])
 def test_exception_from_ring3(images, program, vector, error_codes):

@@ -30,9 +30,9 @@ import time
 from pathlib import Path
 from typing import Callable, Dict, List, Optional
 
-from ..machine import build
-from ..core import constants as C
 from .. import lab
+from ..core import constants as C
+from ..machine import build
 from ..machine.qemu import QemuConfig
 from ..machine.tinykernel import build_tiny_kernel
 

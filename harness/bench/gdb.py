@@ -31,12 +31,12 @@ import time
 from pathlib import Path
 from typing import List
 
-from ..core import constants as C
 from .. import lab
+from ..core import constants as C
 from ..core import tools
 from ..debug.machine import DebugMachine
-from ..machine.sockets import wait_for_socket
 from ..machine.qemu import QemuConfig, QemuMachine
+from ..machine.sockets import wait_for_socket
 
 TARGET_STOPS_PER_S = 100.0
 TARGET_RATIO = 1.5

@@ -32,6 +32,7 @@ def main(init: Optional[str] = None, append: str = "",
 
     def body(ep: Epilogue) -> int:
         cfg = lab.boot_config(init, append=append, int_log=check_log)
+        cfg.validate()                  # a missing image: one error line, no table header
         if not as_json:
             print(f"ring transitions of {cfg.init} (gdb breakpoints on syscall_entry, "
                   "alltraps, sysretq, iretq)")

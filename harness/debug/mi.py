@@ -33,8 +33,8 @@ from pygdbmi import gdbmiparser
 
 from ..core import constants as C
 from ..core import procs, tools
-from ..core.errors import (BreakpointNotHit, GdbCommandError, GdbError, GdbTimeout,
-                           MemoryReadError, StubNotAnswering, SymbolNotFound, TargetExited)
+from ..core.errors import (BreakpointNotHit, GdbCommandError, GdbError, GdbTimeout, MemoryReadError,
+                           StubNotAnswering, SymbolNotFound, TargetExited)
 from .gdbext.ringfmt import RingState, Transition, cpl_of, normalize_insn
 
 log = logging.getLogger(__name__)

@@ -290,7 +290,6 @@ class QemuMachine:
         qemu = tools.find_tool(C.QEMU_BINARY)
         self.config.validate()
         _install_safety()
-        _sweep_stale_tmpdirs()
         self.tmpdir = Path(tempfile.mkdtemp(prefix=f"{TMPDIR_PREFIX}{os.getpid()}-"))
         self.command = self.config.command(log_file=self.log_path, gdb_socket=self.gdb_socket)
         stderr_path = str(self.stderr_path)
@@ -318,6 +317,7 @@ class QemuMachine:
             obj.delayafterterminate = 0
         self.process = child
         _machines.add(self, child.pid)
+        _sweep_stale_tmpdirs()      # housekeeping that can wait until QEMU runs
         return child
 
     def has_exited(self, timeout_s: float = 0.0) -> bool:
