@@ -225,6 +225,8 @@ class GdbSession:
         log.info("gdb pid %d: %s", self.process.pid, " ".join(self.command))
         for setting in ("pagination off", "confirm off", "height 0", "width 0",
                         "print pretty off", "breakpoint pending off",
+                        # a stop's frame without arguments: gdb reads none from the stack
+                        "print frame-arguments none",
                         # QEMU sends the 64-bit register set: say so before connecting.
                         "architecture i386:x86-64"):
             self.mi(f"-gdb-set {setting}")
