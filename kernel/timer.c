@@ -15,7 +15,6 @@
 #define PIT_CH0    0x40
 #define PIT_CMD    0x43
 #define PIT_HZ     1193182      /* PIT input clock */
-#define TIMER_HZ   100          /* preemption ticks per second */
 
 volatile uint64_t ticks;
 static uint16_t irq_mask = 0xffff & ~(1 << 2);   /* all masked but the cascade line */

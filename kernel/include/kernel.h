@@ -41,6 +41,7 @@ void kalloc_init(uint64_t start_phys, uint64_t end_phys);
 void *kalloc(void);                  /* one zeroed page (kernel virtual), or NULL */
 void kfree(void *page);
 uint64_t kalloc_free_pages(void);
+uint64_t kalloc_total_pages(void);   /* pages the allocator manages */
 
 /* gdt.c */
 void gdt_init(void);

@@ -77,6 +77,7 @@ int proc_exec(const char *path, char *const *argv, int argc, char *const *envp, 
 void proc_check_killed(void);
 const char *signal_name(int sig);
 void backtrace(uint64_t rbp);
+int proc_count(void);
 
 /* timer.c / pic.c */
 void pic_init(void);
@@ -84,4 +85,5 @@ void pic_eoi(uint64_t vector);
 void pic_unmask(int irq);
 void timer_init(void);
 void timer_intr(void);
-extern volatile uint64_t ticks;
+extern volatile uint64_t ticks;     /* timer interrupts since boot */
+#define TIMER_HZ 100                   /* timer interrupts per second */
