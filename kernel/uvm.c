@@ -151,8 +151,8 @@ static bool table_empty(const uint64_t *table)
     return true;
 }
 
-/* Unmap [va, end) under `table` (at `level`); frees lower tables left empty. */
-static void unmap_in(uint64_t *table, int level, uint64_t va, uint64_t end, uint64_t *work, bool *freed_table)
+/* Unmap [va, end) under `table` (at `level`); frees lower tables left empty. No TLB work. */
+static void unmap_in(uint64_t *table, int level, uint64_t va, uint64_t end, uint64_t *work)
 {
     while (va < end) {
         uint64_t base = ALIGN_DOWN(va, PX_SPAN(level)), next = base + PX_SPAN(level);
@@ -162,14 +162,12 @@ static void unmap_in(uint64_t *table, int level, uint64_t va, uint64_t end, uint
             void *page = P2V(*e & PTE_ADDR_MASK);
             if (level == 0) {
                 *e = 0;
-                invlpg(va);
                 kfree(page);
             } else {
-                unmap_in(page, level - 1, va, stop, work, freed_table);
+                unmap_in(page, level - 1, va, stop, work);
                 if ((va == base && stop == next) || table_empty(page)) {
                     *e = 0;              /* the whole span went, or nothing is left in it */
                     kfree(page);
-                    *freed_table = true;
                 }
             }
             uvm_charge(work);
@@ -178,17 +176,21 @@ static void unmap_in(uint64_t *table, int level, uint64_t va, uint64_t end, uint
     }
 }
 
-/* Unmap [va, va+len) (clipped to the user half), freeing the pages and the emptied tables. */
+/*
+ * Unmap [va, va+len) (clipped to the user half), freeing the pages and the
+ * emptied tables. The TLB and the paging-structure caches are flushed once, by
+ * reloading CR3 (SDM Vol. 3A 4.10.4.1), instead of one INVLPG per page: until
+ * then only this kernel code runs in this address space, and it reaches user
+ * memory only through the direct map; a yield at a preemption point reloads
+ * CR3 anyway before anyone else can be given a freed page.
+ */
 void uvm_unmap(uint64_t *pml4, uint64_t va, uint64_t len)
 {
     uint64_t start = ALIGN_DOWN(va, PAGE_SIZE), end = ALIGN_UP(va + len, PAGE_SIZE), work = 0;
-    bool freed_table = false;
     if (end < start || end > USER_TOP)
         end = USER_TOP;
-    unmap_in(pml4, PT_LEVELS - 1, start, end, &work, &freed_table);
-    /* INVLPG above dropped the leaves; a freed table may still sit in the
-       paging-structure caches: a CR3 reload flushes them (SDM Vol. 3A 4.10.4.1). */
-    if (freed_table && rcr3() == V2P(pml4))
+    unmap_in(pml4, PT_LEVELS - 1, start, end, &work);
+    if (work && rcr3() == V2P(pml4))
         lcr3(V2P(pml4));
 }
 
