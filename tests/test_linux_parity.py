@@ -65,6 +65,7 @@ CASES = {
     "brkmap-brk-and-mmap-never-overlap": Case(
         # Below 64 KiB differs by design: root on the host may map there (test_memory).
         "brkmap", ignore=["brkmap: below 64 KiB:"]),
+    "pathcross-path-names-at-page-boundaries": Case("pathcross"),
     "readline-stdin-with-line-editing": Case(
         "readline",
         keys=[("first line\n", r'got "first line"'), ("xy\x7fz\n", r'got "xz"'),
