@@ -124,16 +124,17 @@ uint64_t uvm_next_mapped(uint64_t *pml4, uint64_t va, uint64_t end)
 }
 
 /*
- * The lowest address in [lo, hi) where `len` bytes and one guard page above
- * them are unmapped, with a guard page below too unless the range starts at
- * lo; 0 if there is none. Costs one walk per mapped page passed over.
+ * The lowest address in [lo, hi) where `len` bytes are unmapped, with an
+ * unmapped guard page above them and, once the search has passed a mapping,
+ * one below; 0 if there is none. Costs one walk per mapped page passed over.
  */
 uint64_t uvm_find_free(uint64_t *pml4, uint64_t lo, uint64_t hi, uint64_t len)
 {
     uint64_t a = lo, work = 0;
     while (a < hi && hi - a >= len + PAGE_SIZE) {
-        uint64_t m = uvm_next_mapped(pml4, a, a + len + PAGE_SIZE);
-        if (m == a + len + PAGE_SIZE)
+        uint64_t from = a == lo ? a : a - PAGE_SIZE, to = a + len + PAGE_SIZE;
+        uint64_t m = uvm_next_mapped(pml4, from, to);
+        if (m == to)
             return a;
         a = m + 2 * PAGE_SIZE;       /* past the mapped page and a guard page */
         uvm_charge(&work);

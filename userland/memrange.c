@@ -135,9 +135,21 @@ int main(int argc, char **argv)
     sys6(SYS_getpid, 0, 0, 0, 0, 0, 0, use_int80);          /* the end marker */
     printf("memrange: long mmap of %lu MiB returned %s after %.1f ms\n", len >> 20,
            big > 0 ? "a mapping" : "an error", ms);
-    if (big > 0)
+    if (big > 0) {
         for (unsigned long off = 0; off < len; off += PAGE)
             ((volatile char *)big)[off] = 1;
+        c0 = rdtsc();
+        long r = sys6(SYS_munmap, big, (long)len, 0, 0, 0, 0, 0);
+        printf("memrange: munmap of the %lu MiB returned %ld after %.1f ms\n", len >> 20, r,
+               (double)(rdtsc() - c0) / tsc_per_ms);
+    }
+
+    /* A few pages far apart, so that the largest munmap below has subtrees to walk and free. */
+    static const unsigned long scattered[] = { MMAP_BASE + (1UL << 30), MMAP_BASE + (3UL << 39), STACK_BOTTOM - (1UL << 21) };
+    for (unsigned i = 0; i < sizeof scattered / sizeof scattered[0]; i++)
+        if (mmap((void *)scattered[i], 2 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0)
+            == MAP_FAILED)
+            printf("memrange: MAP_FIXED at 0x%lx failed: %s\n", scattered[i], strerror(errno));
 
     /* The largest ranges: each must answer within 50 ms of guest time. */
     timed("mmap(NULL, USER_LIMIT)", SYS_mmap, 0, (long)USER_LIMIT, PROT_READ | PROT_WRITE,
@@ -150,7 +162,7 @@ int main(int argc, char **argv)
     unsigned long lo = (heap + 2 * PAGE - 1) & ~(PAGE - 1);
     timed("munmap(heap end..stack)", SYS_munmap, (long)lo, (long)(STACK_BOTTOM - lo), 0, 0, 0, 0);
     unsigned long free_after = free_ram();
-    printf("memrange: free memory %s where it was before the long mmap (%+ld pages)\n",
+    printf("memrange: free memory %s where it was before the mappings (%+ld pages)\n",
            free_after == free_before ? "back" : "NOT back", ((long)free_after - (long)free_before) / (long)PAGE);
 
     /* The whole user half, from a child: it loses its own code and dies on the way back. */
