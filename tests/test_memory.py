@@ -19,10 +19,10 @@ import pytest
 from elftools.elf.elffile import ELFFile
 
 from harness import lab
-from harness.events import Fault, Kill, Mem, Panic
-from harness.qemu import QemuConfig
-from harness.qemulog import parse_int_log
-from harness.verdict import Outcome, expected_rc
+from harness.machine.qemu import QemuConfig
+from harness.observe.events import Fault, Kill, Mem, Panic
+from harness.observe.qemulog import parse_int_log
+from harness.observe.verdict import Outcome, expected_rc
 
 KERNEL = Path(__file__).resolve().parent.parent / "kernel"
 PIT_VECTOR = 0x20                  # IRQ0, the 100 Hz timer
