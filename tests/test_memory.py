@@ -158,3 +158,21 @@ def test_page_table_indices_come_from_mmu_h(source):
     code = re.sub(r"/\*.*?\*/", "", (KERNEL / source).read_text(), flags=re.S)
     assert not re.search(r"\b(511|510|256)\b", code), source
     assert not re.search(r">>\s*(39|30|21|12)\b|0x1ff\b", code), source
+
+
+@pytest.mark.boot
+@pytest.mark.parametrize("cpu", ["qemu64", "max"])
+def test_random_hostile_memory_calls_keep_no_page(images, cpu):
+    """40 children x 2,000 seeded calls (memstress): no panic, every reap the same free pages."""
+    cfg = QemuConfig(kernel=images.kernel, init=images.program("memstress"), cpu=cpu,
+                     append="trace=mem init.args=40,2000")
+    run = lab.run(cfg, timeout_s=180)
+    assert_halted(run, 0)
+    summary = [l for l in run.user_lines if l.startswith("memstress:")]
+    m = re.fullmatch(r"memstress: 40 children, 2000 calls each: (\d+) exited, (\d+) killed by a signal",
+                     summary[-1] if summary else "")
+    assert m and int(m[1]) + int(m[2]) == 40, run.report()
+    assert int(m[1]) >= 10, "too few children lived through their calls to prove much"
+    reaps = [e.free_pages for e in run.of(Mem)][1:]          # the first one is the boot's
+    assert len(reaps) == 40 and len(set(reaps)) == 1, f"free pages after each reap: {reaps}"
+    assert {k.signal for k in run.of(Kill)} <= {SIGSEGV}, run.report()
