@@ -15,17 +15,18 @@
 #include "trap.h"
 #include "vm.h"
 
-#define PROT_READ     0x1
-#define PROT_WRITE    0x2
-#define PROT_EXEC     0x4
-#define PROT_SEM      0x8          /* accepted and ignored, as on x86 Linux */
-#define MAP_SHARED    0x01
-#define MAP_PRIVATE   0x02
-#define MAP_SHARED_VALIDATE 0x03
+/* Linux's values (include/uapi/asm-generic/mman-common.h, mman.h) */
+#define PROT_READ     0x1          /* readable */
+#define PROT_WRITE    0x2          /* writable */
+#define PROT_EXEC     0x4          /* executable */
+#define PROT_SEM      0x8          /* atomic ops allowed: accepted and ignored, as on x86 Linux */
+#define MAP_SHARED    0x01         /* shared with other mappings of it (forked children) */
+#define MAP_PRIVATE   0x02         /* copied on fork */
+#define MAP_SHARED_VALIDATE 0x03   /* MAP_SHARED, unknown flags refused */
 #define MAP_TYPE      0x0f         /* the bits that hold one of the three above */
-#define MAP_FIXED     0x10
-#define MAP_ANONYMOUS 0x20
-#define MAP_FIXED_NOREPLACE 0x100000
+#define MAP_FIXED     0x10         /* exactly at addr, replacing what is there */
+#define MAP_ANONYMOUS 0x20         /* zeroed memory, no file */
+#define MAP_FIXED_NOREPLACE 0x100000 /* exactly at addr, EEXIST if anything is there */
 
 /* Leaf bits for PROT_* rights: W from PROT_WRITE, NX unless PROT_EXEC; PROT_NONE drops U/S. */
 static uint64_t prot_flags(uint64_t prot)
