@@ -20,7 +20,7 @@
 #define PROT_WRITE    0x2          /* writable */
 #define PROT_EXEC     0x4          /* executable */
 #define PROT_SEM      0x8          /* atomic ops allowed: accepted and ignored, as on x86 Linux */
-#define MAP_SHARED    0x01         /* shared with forked children on Linux; copied here (left open) */
+#define MAP_SHARED    0x01         /* shared with forked children (not copied by fork) */
 #define MAP_PRIVATE   0x02         /* copied on fork */
 #define MAP_SHARED_VALIDATE 0x03   /* MAP_SHARED, unknown flags refused */
 #define MAP_TYPE      0x0f         /* the bits that hold one of the three above */
@@ -108,7 +108,8 @@ int64_t sys_mmap(struct trapframe *tf)
     uint64_t type = flags & MAP_TYPE;
     if (type != MAP_SHARED && type != MAP_PRIVATE && type != MAP_SHARED_VALIDATE)
         return -EINVAL;
-    int r = uvm_replace(p->pml4, addr, len, prot_flags(prot));
+    uint64_t shared = type == MAP_PRIVATE ? 0 : PTE_SHARED;
+    int r = uvm_replace(p->pml4, addr, len, prot_flags(prot) | shared);
     if (r)
         return r;
     if (!fixed)

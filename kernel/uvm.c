@@ -163,7 +163,7 @@ static void unmap_in(uint64_t *table, int level, uint64_t va, uint64_t end, uint
             void *page = P2V(*e & PTE_ADDR_MASK);
             if (level == 0) {
                 *e = 0;
-                kfree(page);
+                kput(page);
             } else {
                 unmap_in(page, level - 1, va, stop, work);
                 if ((va == base && stop == next) || table_empty(page)) {
@@ -263,7 +263,7 @@ int uvm_protect(uint64_t *pml4, uint64_t va, uint64_t len, uint64_t flags)
         uint64_t *pte = walk(pml4, a, false);
         if (!pte || !(*pte & PTE_P))
             return -ENOMEM;
-        *pte = (*pte & PTE_ADDR_MASK) | flags | PTE_P;
+        *pte = (*pte & (PTE_ADDR_MASK | PTE_SHARED)) | flags | PTE_P;
         invlpg(a);
         uvm_charge(&work);
     }

@@ -149,7 +149,7 @@ static void free_table(uint64_t *table, int level)
         if (level > 0)
             free_table(next, level - 1);
         else
-            kfree(next);
+            kput(next);
     }
     kfree(table);
 }
@@ -169,12 +169,20 @@ static void page_copy(void *dst, const void *src)
     __asm__ volatile("cld; rep movsq" : "+D"(dst), "+S"(src), "+c"(n) : : "memory");
 }
 
-/* Copy every user page of src into dst (fork): `level` is the level of both tables. */
+/*
+ * Copy every user page of src into dst (fork): `level` is the level of both
+ * tables. A MAP_SHARED page is not copied: dst maps the same page.
+ */
 static int copy_table(uint64_t *src, uint64_t *dst, int level, uint64_t nentries, uint64_t *work)
 {
     for (uint64_t i = 0; i < nentries; i++) {
         if (!(src[i] & PTE_P))
             continue;
+        if (level == 0 && (src[i] & PTE_SHARED)) {
+            kshare(P2V(src[i] & PTE_ADDR_MASK));
+            dst[i] = src[i];
+            continue;
+        }
         void *copy = kalloc();
         if (!copy)
             return -ENOMEM;

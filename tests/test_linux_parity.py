@@ -66,6 +66,7 @@ CASES = {
         # Below 64 KiB differs by design: root on the host may map there (test_memory).
         "brkmap", ignore=["brkmap: below 64 KiB:"]),
     "pathcross-path-names-at-page-boundaries": Case("pathcross"),
+    "shmfork-map-shared-is-shared-with-children": Case("shmfork"),
     "readline-stdin-with-line-editing": Case(
         "readline",
         keys=[("first line\n", r'got "first line"'), ("xy\x7fz\n", r'got "xz"'),

@@ -48,6 +48,17 @@ def function_range(path, name):
         return sym["st_value"], sym["st_size"] + sym["st_value"]
 
 
+def free_pages_after_init_reaps(run: lab.Run):
+    """trace=mem: the free page count reported when init reaped each of its children (the
+    first mem line after the child's exit or kill line; grandchildren are skipped)."""
+    lines, found = run.console.splitlines(), []
+    for i, line in enumerate(lines):
+        if re.fullmatch(r"ringlab: (exit|kill) pid=\d+ ppid=1 .*", line):
+            mem = next(l for l in lines[i + 1:] if l.startswith("ringlab: mem free_pages="))
+            found.append(int(mem.rsplit("=", 1)[1]))
+    return found
+
+
 def assert_halted(run: lab.Run, status: int) -> None:
     ev = run.report()
     assert run.status == status and run.rc == expected_rc(status), ev
@@ -151,6 +162,18 @@ def test_brk_never_takes_a_mapping_and_mmap_below_64_kib_is_refused(images):
         assert line in out, run.report()
 
 
+@pytest.mark.boot
+def test_shared_pages_are_freed_with_their_last_mapping(images):
+    """shmfork's children map the parent's MAP_SHARED pages; each reap of one gives back the
+    same count (a shared page is freed only with its last mapping, never twice)."""
+    run = lab.run(QemuConfig(kernel=images.kernel, init=images.program("shmfork"), append="trace=mem"),
+                  timeout_s=60)
+    assert_halted(run, 0)
+    assert "shmfork: shared page 0 after the child: child wrote page 0" in run.user_lines, run.report()
+    reaps = free_pages_after_init_reaps(run)
+    assert len(reaps) == 3 and len(set(reaps)) == 1, run.report()
+
+
 @pytest.mark.unit
 @pytest.mark.parametrize("source", ["vm.c", "uvm.c", "sysmem.c", "usercopy.c"])
 def test_page_table_indices_come_from_mmu_h(source):
@@ -163,7 +186,8 @@ def test_page_table_indices_come_from_mmu_h(source):
 @pytest.mark.boot
 @pytest.mark.parametrize("cpu", ["qemu64", "max"])
 def test_random_hostile_memory_calls_keep_no_page(images, cpu):
-    """40 children x 2,000 seeded calls (memstress): no panic, every reap the same free pages."""
+    """40 children x 2,000 seeded calls (memstress; some fork a grandchild that shares their
+    MAP_SHARED pages): no panic, every reap by init the same free pages."""
     cfg = QemuConfig(kernel=images.kernel, init=images.program("memstress"), cpu=cpu,
                      append="trace=mem init.args=40,2000")
     run = lab.run(cfg, timeout_s=180)
@@ -173,6 +197,6 @@ def test_random_hostile_memory_calls_keep_no_page(images, cpu):
                      summary[-1] if summary else "")
     assert m and int(m[1]) + int(m[2]) == 40, run.report()
     assert int(m[1]) >= 10, "too few children lived through their calls to prove much"
-    reaps = [e.free_pages for e in run.of(Mem)][1:]          # the first one is the boot's
+    reaps = free_pages_after_init_reaps(run)
     assert len(reaps) == 40 and len(set(reaps)) == 1, f"free pages after each reap: {reaps}"
     assert {k.signal for k in run.of(Kill)} <= {SIGSEGV}, run.report()

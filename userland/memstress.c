@@ -82,14 +82,24 @@ static void child(unsigned seed, unsigned calls)
         case 0: r = syscall(SYS_brk, rnd() % 2 ? heap + (rnd() % 128) * PG + rnd() % PG : a); break;
         case 1:
             prot = rnd() % 8;
-            r = syscall(SYS_mmap, a, len, prot, rnd() % 3 ? 0x22 : 0x32 | (rnd() % 2) << 20, -1,
-                        rnd() % 8 ? 0 : rnd());
+            /* MAP_SHARED/PRIVATE/SHARED_VALIDATE or an invalid type, ANONYMOUS, maybe FIXED(_NOREPLACE) */
+            r = syscall(SYS_mmap, a, len, prot, (rnd() % 5) | 0x20 | (rnd() % 3 ? 0 : 0x10 | (rnd() % 2) << 20),
+                        -1, rnd() % 8 ? 0 : rnd());
             if (r > 0 && (unsigned long)r < 0x800000000000UL && (prot & 2))
                 *(volatile char *)r = 1;     /* a fresh writable mapping takes a write */
             break;
         case 2: r = syscall(SYS_munmap, a, len); break;
         case 3: r = syscall(SYS_mprotect, a, len, rnd() % 16); break;
-        default: r = syscall(SYS_madvise, a, len, 0); break;
+        default:
+            if (rnd() % 64 == 0) {            /* a grandchild shares our MAP_SHARED pages, then dies */
+                pid_t g = fork();
+                if (g == 0)
+                    _exit(0);
+                if (g > 0)
+                    waitpid(g, NULL, 0);
+            }
+            r = syscall(SYS_madvise, a, len, 0);
+            break;
         }
     }
     _exit(0);

@@ -72,6 +72,7 @@
 #define PTE_D     (1UL << 6)     /* dirty */
 #define PTE_PS    (1UL << 7)     /* page size: 2 MiB in a PD entry */
 #define PTE_G     (1UL << 8)     /* global */
+#define PTE_SHARED (1UL << 9)    /* software (ignored by the CPU): MAP_SHARED, kept by fork */
 #define PTE_NX    (1UL << 63)    /* no-execute (needs EFER.NXE) */
 #define PTE_ADDR_MASK 0x000ffffffffff000UL /* physical frame bits of an entry */
 
