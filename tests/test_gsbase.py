@@ -82,8 +82,8 @@ def test_nested_kernel_faults_keep_the_kernels_base(images, kind, vector):
     kernel = [r for r in parse_int_log(run.log) if r.cpl == 0 and r.vector == vector]
     assert kernel, run.log[-2000:]
     assert all(r.dump.segments["gs"].base == cpu0(images) for r in kernel)
-    fault = next(e for e in run.of(Fault) if e.cpl == 0)
-    assert fault.pid == 1                         # myproc() through %gs worked
+    faults = [e for e in run.of(Fault) if e.cpl == 0]
+    assert faults and faults[0].pid == 1, run.report()   # myproc() through %gs worked
 
 
 @pytest.mark.gdb
@@ -107,3 +107,36 @@ def test_gdb_kernel_runs_with_cpu0_and_keeps_the_users_base_aside(images):
             assert r["gs_base"] == base, where
             assert r["k_gs_base"] == parent_area, where
             g.delete(bp)
+
+
+@pytest.mark.gdb
+def test_a_faulting_iretq_to_ring3_swaps_back(images):
+    """An iretq to ring 3 that faults does so in ring 0, after its swapgs: a data selector as
+    the frame's CS is #GP(selector) (SDM Vol. 2A IRET, "IA-32e mode" exceptions). The new
+    frame's CS has RPL 0, so alltraps recognises ``iret_insn`` as the faulting RIP and swaps
+    back; the kernel then reports the fault with the current pid, which it reads through
+    %gs (on the user's base 0 that read would itself fault)."""
+    user_ss = 0x23                                 # user data selector, RPL 3
+    cfg = QemuConfig(kernel=images.kernel, init=images.program("gdb_spin"), append="init.args=0")
+    with DebugMachine(cfg) as dm:
+        g = dm.gdb
+        iret = g.address_of("iret_insn")
+        g.break_at(iret)
+        for _ in range(50):                        # iretqs back to ring 0 (interrupts) first
+            g.cont(timeout_s=TIMEOUT_S, what="iret_insn")
+            rsp = g.register("rsp")
+            rip, cs = g.read_u64s(rsp, 2)
+            if cs & 3 == 3:
+                break
+        else:
+            raise AssertionError("no iretq to ring 3")
+        r = g.registers(["gs_base", "k_gs_base"])
+        assert r["gs_base"] == 0 and r["k_gs_base"] == g.address_of("cpu0")   # swapped already
+        g.console(f"set var *(unsigned long *){rsp + 8:#x} = {user_ss:#x}")
+        run = dm.finish(TIMEOUT_S)
+    assert run.outcome is Outcome.PANIC, run.report()
+    faults = [e for e in run.of(Fault) if e.cpl == 0]
+    assert faults, run.report()
+    fault = faults[0]
+    assert (fault.vector, fault.error, fault.rip, fault.pid) == (13, user_ss & ~3, iret, 1)
+    assert "kernel-fault-in-fault-report" not in run.console
