@@ -60,7 +60,11 @@
  * GS base: the user's if the pushed CS has RPL 3, else already the kernel's,
  * with one exception: an iretq to ring 3 that faults does so in ring 0 after
  * its swapgs (a bad frame: SDM Vol. 2A IRET, "Protected mode exceptions"), so
- * an entry that interrupted iret_insn swaps back too (Linux: error_entry).
+ * an entry that interrupted iret_insn swaps back too (Linux: error_entry). A
+ * fault of an iretq back to ring 0 would be a corrupt kernel frame, a panic
+ * either way. No NMI or #MC can arrive between syscall and its swapgs (their
+ * RPL test would be wrong there, hence Linux's "paranoid" entry): nothing
+ * here raises an NMI, and QEMU's TCG raises no machine checks.
  */
     .text
     .globl alltraps
