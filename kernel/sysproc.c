@@ -108,8 +108,8 @@ int64_t sys_arch_prctl(struct trapframe *tf)
     switch (tf->rdi) {
     case ARCH_SET_FS:
     case ARCH_SET_GS:
-        if (tf->rsi >= USER_TOP)
-            return -EPERM;                       /* Linux refuses a base outside the user half */
+        if (tf->rsi >= USER_LIMIT)
+            return -EPERM;                       /* Linux: a base at or above TASK_SIZE_MAX */
         if (tf->rdi == ARCH_SET_FS) {
             p->fs_base = tf->rsi;
             wrmsr(MSR_FS_BASE, p->fs_base);

@@ -24,6 +24,7 @@
 #define GS_MAGIC    0x5e11ab1e600dca75UL
 #define CHILD_MAGIC 0xc41dc41dc41dc41dUL
 #define KERNEL_HALF 0xffffffff80000000UL
+#define LAST_USER_PAGE 0x7ffffffff000UL   /* Linux's TASK_SIZE_MAX: bases from here are EPERM */
 #define MSR_KERNEL_GS_BASE 0xc0000102
 
 /* What %gs points at: word 0 its own address (as a TLS block would), word 1 a magic. */
@@ -153,6 +154,10 @@ int main(int argc, char **argv)
     printf("gsbase: ARCH_GET_GS at start: %ld, base %#lx\n", r, base);
     r = syscall(SYS_arch_prctl, ARCH_SET_GS, KERNEL_HALF);
     printf("gsbase: ARCH_SET_GS to a kernel address: %ld (%s)\n", r, strerror(errno));
+    r = syscall(SYS_arch_prctl, ARCH_SET_GS, LAST_USER_PAGE);
+    printf("gsbase: ARCH_SET_GS to the last user page: %ld (%s)\n", r, strerror(errno));
+    r = syscall(SYS_arch_prctl, ARCH_SET_GS, LAST_USER_PAGE - 1);
+    printf("gsbase: ARCH_SET_GS just below it: %ld\n", r);
     r = syscall(SYS_arch_prctl, ARCH_GET_GS, (void *)8);
     printf("gsbase: ARCH_GET_GS to a bad pointer: %ld (%s)\n", r, strerror(errno));
 
