@@ -31,6 +31,7 @@ from harness.verdict import Outcome
 pytestmark = pytest.mark.boot
 
 PROGRAM = "gsbase"
+SPIN_MS = "150"          # 15 ticks of the 100 Hz timer in ring 3 (the child spins 10 more)
 TIMER_VECTOR = 0x20
 TIMEOUT_S = 30.0
 
@@ -46,10 +47,10 @@ def cpu0(images) -> int:
 
 def test_same_output_and_status_as_on_linux(images, tmp_path):
     shutil.copy(images.program(PROGRAM), tmp_path / PROGRAM)
-    host = subprocess.run([f"./{PROGRAM}"], cwd=tmp_path, capture_output=True, text=True,
+    host = subprocess.run([PROGRAM, SPIN_MS], cwd=tmp_path, capture_output=True, text=True,
                           timeout=TIMEOUT_S, executable=str(tmp_path / PROGRAM))
-    run = lab.run(QemuConfig(kernel=images.kernel, init=images.program(PROGRAM)),
-                  timeout_s=TIMEOUT_S)
+    run = lab.run(QemuConfig(kernel=images.kernel, init=images.program(PROGRAM),
+                             append=f"init.args={SPIN_MS}"), timeout_s=TIMEOUT_S)
     assert run.outcome is Outcome.EXITED and run.status == 0, run.report()
     assert host.returncode == 0, host.stdout + host.stderr
     assert run.user_lines == host.stdout.splitlines()
@@ -57,8 +58,8 @@ def test_same_output_and_status_as_on_linux(images, tmp_path):
 
 
 def test_ticks_from_ring3_see_the_users_base_and_ring0_the_kernels(images):
-    run = lab.run(QemuConfig(kernel=images.kernel, init=images.program(PROGRAM), int_log=True),
-                  timeout_s=TIMEOUT_S)
+    run = lab.run(QemuConfig(kernel=images.kernel, init=images.program(PROGRAM), int_log=True,
+                             append=f"init.args={SPIN_MS}"), timeout_s=TIMEOUT_S)
     assert run.outcome is Outcome.EXITED and run.status == 0, run.report()
     records = [r for r in parse_int_log(run.log) if "gs" in r.dump.segments]
     user_ticks = [r for r in records if r.vector == TIMER_VECTOR and r.cpl == 3]
