@@ -20,13 +20,14 @@ import subprocess
 
 import pytest
 
-from harness import elfimage, lab
-from harness.events import Fault
-from harness.gdb import DebugMachine
-from harness.qemu import QemuConfig
-from harness.qemulog import parse_int_log
-from harness.symbols import symbolizer
-from harness.verdict import Outcome
+from harness import lab
+from harness.machine import elfimage
+from harness.observe.events import Fault
+from harness.debug.machine import DebugMachine
+from harness.machine.qemu import QemuConfig
+from harness.observe.qemulog import parse_int_log
+from harness.machine.symbols import symbolizer
+from harness.observe.verdict import Outcome
 
 pytestmark = pytest.mark.boot
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 import pytest
 
 from harness import lab
-from harness.events import BadArg, Panic, parse_console
-from harness.qemu import QemuConfig
-from harness.verdict import Outcome, judge
+from harness.observe.events import BadArg, Panic, parse_console
+from harness.machine.qemu import QemuConfig
+from harness.observe.verdict import Outcome, judge
 
 pytestmark = pytest.mark.boot
 
