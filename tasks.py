@@ -29,7 +29,8 @@ def build(c):
                    "a day with --shell)",
         "dry-run": "print the QEMU command line (one line, shell-quoted) and exit",
         "file": "extra host file for the kernel's file system (repeatable; issue 3)",
-        "cpu": f"QEMU CPU model (default {C.DEFAULT_CPU}; 'max' for SMEP/SMAP/UMIP)",
+        "cpu": f"QEMU CPU model (default {C.DEFAULT_CPU}: SMEP/SMAP/UMIP; "
+               f"{C.LEGACY_CPU}: none of them)",
         "int-log": "also write QEMU's -d int log (to images/qemu.log with --dry-run)",
         "kernel": "multiboot kernel to boot instead of images/kernel.elf",
         "shell": "init runs its demonstration, then the shell on this terminal (or stdin)",

@@ -6,6 +6,8 @@
 #include "kernel.h"
 #include "gdt.h"
 #include "mmu.h"
+#include "msr.h"
+#include "x86.h"
 
 struct tss {
     uint32_t reserved0;
@@ -14,7 +16,8 @@ struct tss {
     uint64_t ist[7];           /* IST1..IST7: stacks chosen by the IDT gate's IST field */
     uint64_t reserved2;
     uint16_t reserved3;
-    uint16_t iomap_base;       /* >= limit: no I/O bitmap, so in/out at CPL 3 > IOPL is #GP */
+    uint16_t iomap_base;       /* > limit: no I/O bitmap, so in/out at CPL 3 > IOPL is #GP
+                                  (SDM Vol. 3A 20.5.2); no process gets ioperm */
 } __attribute__((packed));
 _Static_assert(sizeof(struct tss) == 104, "64-bit TSS is 104 bytes");
 
@@ -56,10 +59,19 @@ void gdt_init(void)
      * makes every TI=1 selector reference fault with #GP (SDM Vol. 3A 3.5.1, "LLDT").
      */
     struct { uint16_t limit; uint64_t base; } __attribute__((packed)) gdtr = { sizeof gdt - 1, (uint64_t)gdt };
+    /*
+     * Segment registers: CS and SS get the kernel's selectors; DS, ES, FS and GS get the null
+     * selector, as Linux's user processes see them (64-bit mode ignores DS/ES bases and limits,
+     * SDM Vol. 3A 3.4.4; a null selector in them is never checked). sysretq leaves them as
+     * they are, so ring 3 starts with all four null. FS and GS bases come from MSRs and are
+     * written after the selector loads, which may change them (SDM Vol. 3A 3.4.4.1).
+     */
     __asm__ volatile(
         "lgdt %0\n\t"
-        "mov %1, %%ds\n\t"
-        "mov %1, %%es\n\t"
+        "mov %5, %%ds\n\t"
+        "mov %5, %%es\n\t"
+        "mov %5, %%fs\n\t"
+        "mov %5, %%gs\n\t"
         "mov %1, %%ss\n\t"
         "pushq %2\n\t"               /* reload CS with a far return */
         "leaq 1f(%%rip), %%rax\n\t"
@@ -69,8 +81,11 @@ void gdt_init(void)
         "ltr %w3\n\t"
         "lldt %w4"
         :: "m"(gdtr), "r"((uint64_t)KERNEL_SS), "i"(KERNEL_CS), "r"((uint64_t)TSS_SEL),
-           "r"((uint64_t)LDT_NULL_SEL)
+           "r"((uint64_t)LDT_NULL_SEL), "r"((uint64_t)NULL_SEL)
         : "rax", "memory");
+    wrmsr(MSR_FS_BASE, 0);          /* per process from here on: the scheduler loads it */
+    wrmsr(MSR_GS_BASE, 0);          /* 0 in every process: ring 3 cannot change it */
+    wrmsr(MSR_KERNEL_GS_BASE, 0);
 }
 
 /* Stack the CPU switches to on an interrupt or exception from ring 3. */

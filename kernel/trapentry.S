@@ -5,6 +5,7 @@
  * made there.
  */
 #include "gdt.h"
+#include "msr.h"
 #include "traps.h"
 
 /* push/pop the 15 general registers in struct trapframe order (rax highest) */
@@ -52,7 +53,11 @@
     .text
     .globl alltraps
 alltraps:
-    cld
+    /* Kernel RFLAGS from a known value: the gate cleared TF, NT and IF but not AC or DF
+       (SDM Vol. 3A 6.12.1.3), and ring 3 may set AC: with SMAP on, AC=1 would let the
+       kernel touch user pages (SDM Vol. 3A 4.6.1). popfq works with or without SMAP. */
+    pushq $RFLAGS_RSV1
+    popfq
     PUSH_GPRS
     mov %rsp, %rdi                      /* trap(struct trapframe *) */
     call trap
