@@ -5,8 +5,10 @@ QEMU's own ``-d int`` log, never from the exit status alone.
 """
 import pytest
 
+from harness import constants as C
 from harness import elfimage, lab
 from harness.events import Fault, Kill
+from harness.gdb import DebugMachine
 from harness.qemu import QemuConfig
 from harness.qemulog import parse_int_log
 from harness.verdict import Outcome
@@ -14,6 +16,10 @@ from harness.verdict import Outcome
 pytestmark = pytest.mark.boot
 
 SIGSEGV = 11
+RFLAGS_AC = 1 << 18
+# TF, IF, DF, IOPL, NT, AC: what the kernel must never run with after an entry from ring 3
+KERNEL_FLAGS_CLEAR = (1 << 8) | (1 << 9) | (1 << 10) | (3 << 12) | (1 << 14) | RFLAGS_AC
+TF_RFLAGS_OFFSET = 152      # kernel/include/trap.h: struct trapframe.rflags
 
 
 @pytest.mark.parametrize("cpu", ["qemu64", "max"])
@@ -36,3 +42,27 @@ def test_ldt_call_gate_never_reaches_cpl0(images, cpu):
     ldt = gp[0].dump.segments["ldt"]
     assert (ldt.selector, ldt.base, ldt.limit) == (0, 0, 0), \
         f"LDTR is not null at the ring-3 #GP: {ldt}\n" + run.report()
+
+
+@pytest.mark.gdb
+@pytest.mark.parametrize("cpu", [C.DEFAULT_CPU, C.LEGACY_CPU])
+def test_kernel_runs_with_ac_clear_after_int80_from_ac_user(images, cpu):
+    """Ring 3 sets RFLAGS.AC and enters through the int 0x80 interrupt gate, which does not
+    clear AC (SDM Vol. 3A 6.12.1.3). With AC=1 at CPL 0 SMAP would not apply (SDM Vol. 3A
+    4.6.1), so alltraps loads a fixed RFLAGS: in trap() AC, DF, NT, TF, IF and IOPL are clear,
+    while the frame the CPU pushed still holds the user's AC."""
+    prog = images.program("gdb_ac")
+    with DebugMachine(QemuConfig(init=prog, cpu=cpu), extension=False) as dm:
+        g = dm.gdb
+        g.break_at(elfimage.symbol_address(prog, "ac_int80_insn"))
+        g.cont(timeout_s=30, what="ac_int80_insn")
+        assert g.registers(["eflags"])["eflags"] & RFLAGS_AC
+        g.break_at("trap")
+        g.cont(timeout_s=30, what="trap")
+        kernel_flags = g.registers(["eflags"])["eflags"]
+        tf = g.registers(["rdi"])["rdi"]           # trap(struct trapframe *tf)
+        user_flags = g.read_u64s(tf + TF_RFLAGS_OFFSET, 1)[0]
+        assert user_flags & RFLAGS_AC, hex(user_flags)
+        assert kernel_flags & KERNEL_FLAGS_CLEAR == 0, hex(kernel_flags)
+        run = dm.finish(30)
+    assert run.outcome is Outcome.EXITED and run.status == 0, run.report()
