@@ -64,6 +64,8 @@ GDB_TARGET_FILE = IMAGES_DIR / "gdb-target"  # `invoke boot --gdb` tells `invoke
 # Canonical halves of the 48-bit virtual address space (user: lower, kernel: upper).
 USER_HALF_END = 0x0000_8000_0000_0000   # first address above the user half
 KERNEL_HALF_START = 0xFFFF_8000_0000_0000  # first address of the kernel half
+USER_MEMORY_END = USER_HALF_END - 0x1000   # kernel/include/mmu.h USER_LIMIT: the last user
+                                           # page is never mapped (as on Linux)
 
 # Processes, shell and files (issue 3).
 KERNEL_MAX_MODULES = 64                 # kernel/include/file.h NFSFILE: more modules panic the kernel
