@@ -128,7 +128,7 @@ def _no_core() -> None:
 
 
 def parse(lines):
-    doors, ints, sels, segs = {}, {}, {}, None
+    doors, ints, sels, segs, readonly = {}, {}, {}, None, None
     for line in lines:
         words = line.split()
         if len(words) < 2 or words[0] != "doors:":
@@ -142,7 +142,9 @@ def parse(lines):
             sels[int(kv["sel"], 16)] = kv
         elif words[1] == "segs":
             segs = kv
-    return doors, ints, sels, segs
+        elif words[1] == "readonly":
+            readonly = kv
+    return doors, ints, sels, segs, readonly
 
 
 @pytest.fixture(scope="module", params=CPUS)
@@ -168,7 +170,7 @@ def _faults_by_pid(run):
 
 
 def test_every_door_ends_in_the_linux_signal_never_cpl0(doors_run):
-    cpu, run, (doors, _, _, _) = doors_run
+    cpu, run, (doors, _, _, _, _) = doors_run
     ev = run.report()
     assert run.outcome is Outcome.EXITED and run.status == 0, ev
     assert not run.of(Panic), ev
@@ -194,7 +196,7 @@ def test_int_n_every_vector(doors_run):
     """Only int3 (#BP), int 4 (#OF) and int 0x80 have DPL-3 gates; every other ``int n`` is
     #GP naming the gate. The SDM's error code is (n << 3) | 2; QEMU 7.2 TCG pushes n*16+2
     in 64-bit mode (harness.decode.idt_error_code)."""
-    cpu, run, (_, ints, _, _) = doors_run
+    cpu, run, (_, ints, _, _, _) = doors_run
     faults = _faults_by_pid(run)
     assert sorted(ints) == list(range(256)), run.report()
     wrong = []
@@ -216,7 +218,7 @@ def test_int_n_every_vector(doors_run):
 
 def test_qemu_log_no_exception_at_cpl0(doors_run):
     """QEMU's own log: every exception of the run came from CPL 3, none from the kernel."""
-    cpu, run, (doors, ints, _, _) = doors_run
+    cpu, run, (doors, ints, _, _, _) = doors_run
     log = qemulog.parse(run.log)
     assert not log.truncated
     assert not log.exceptions(cpl=0), [r.describe() for r in log.exceptions(cpl=0)][:5]
@@ -226,7 +228,7 @@ def test_qemu_log_no_exception_at_cpl0(doors_run):
 def test_lar_lsl_verr_verw_see_only_user_segments(doors_run):
     """Only the user code and data descriptors are visible at CPL 3; the kernel's, the TSS,
     the zero slot, LDT selectors and selectors past the limit all clear ZF."""
-    cpu, run, (_, _, sels, segs) = doors_run
+    cpu, run, (_, _, sels, _, _) = doors_run
     assert len(sels) == 18, run.report()
     for sel, kv in sels.items():
         if sel in VISIBLE:
@@ -241,11 +243,33 @@ def test_lar_lsl_verr_verw_see_only_user_segments(doors_run):
 def test_same_statuses_as_linux(doors_run, host_run):
     """The same binary on the host's Linux: every door that means the same there ends the
     same way; every ``int n`` too; and both start with null DS, ES, FS, GS."""
-    cpu, run, (doors, ints, _, segs) = doors_run
-    host_doors, host_ints, _, host_segs = host_run
+    cpu, run, (doors, ints, _, segs, readonly) = doors_run
+    host_doors, host_ints, _, host_segs, host_readonly = host_run
     for name, door in DOORS.items():
         if door.host is not None:
             assert host_doors[name][1] == door.host, (name, host_doors[name])
             assert doors[name][1] == door.host or door.on_max, (name, doors[name])
     assert {n: s for n, (_, s) in ints.items()} == {n: s for n, (_, s) in host_ints.items()}
     assert segs == host_segs == {"ds": "0", "es": "0", "fs": "0", "gs": "0"}
+    assert readonly == host_readonly, (readonly, host_readonly)
+
+
+def test_kernel_never_writes_read_only_user_memory(doors_run):
+    """uname, clock_gettime and getcwd into a PROT_READ mapping or the program's own code:
+    -EFAULT each (copyout honours the user page's rights; CR0.WP covers ring 0), and the
+    read-only page is still all zeros."""
+    cpu, run, (_, _, _, _, readonly) = doors_run
+    assert readonly == {"uname": "-14", "clock_gettime": "-14", "getcwd": "-14",
+                        "uname_text": "-14", "untouched": "1"}, run.report()
+
+
+def test_invoke_boot_default_model_has_smep_smap_umip(images, invoke_cli):
+    """Plain ``invoke boot`` (no --cpu): the kernel reports SMEP, SMAP and UMIP on, and ring-3
+    sgdt, sidt, smsw and str are #GP: SIGSEGV, 139 each."""
+    umip = ["sgdt", "sidt", "smsw", "str"]
+    res = invoke_cli(["boot", "--init", str(images.program("doors")),
+                      "--append", "init.args=" + ",".join(umip)])
+    assert res.returncode == 0, res.stderr
+    assert "ringlab: cpu smep=1 smap=1 umip=1 nx=1" in res.stdout, res.stdout
+    doors = parse(res.stdout.splitlines())[0]
+    assert {n: s for n, (_, s) in doors.items()} == {n: SEGV for n in umip}, res.stdout

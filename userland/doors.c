@@ -8,7 +8,8 @@
  * A door that does not fault exits with a code of its own (77: "the instruction returned").
  * Then, without faulting: `doors: segs ds=.. es=.. fs=.. gs=..` (the data segment registers
  * a process starts with) and one `doors: sel=0x.. lar=.. lsl=.. verr=.. verw=..` line per
- * selector tried with lar/lsl/verr/verw (-1: ZF clear, the CPU refused to say).
+ * selector tried with lar/lsl/verr/verw (-1: ZF clear, the CPU refused to say), and
+ * `doors: readonly ...`: system calls that store into read-only memory (-14, -EFAULT).
  * `doors int` tries `int n` for n = 0..255 instead: `doors: int=N pid=P status=S`;
  * `doors all` does both.
  *
@@ -71,6 +72,7 @@ static void after_iret_cli(void)
     _exit(RETURNED);
 }
 static void back_here(void) { _exit(RETURNED); }
+static void main_text_probe(void) { __asm__ volatile("nop; nop; nop; nop"); }
 
 static void d_mov_ds_kcs(void) { load_ds(KSEL_CS | 3); }
 static void d_mov_es_kss(void) { load_es(KSEL_SS); }
@@ -226,6 +228,30 @@ static void probe(uint16_t sel)
            ok_ar ? ar : 1UL, ok_lim ? "" : "-", ok_lim ? lim : 1UL, r, w);
 }
 
+static long raw2(long nr, long a, long b)
+{
+    long ret;
+    __asm__ volatile("syscall" : "=a"(ret) : "a"(nr), "D"(a), "S"(b) : "rcx", "r11", "memory");
+    return ret;
+}
+
+/*
+ * The kernel writes user memory only with the user page's own rights (CR0.WP and copyout's
+ * check): system calls that store into a read-only mapping or into the program's code get
+ * -EFAULT (-14), as on Linux, and the bytes stay as they were.
+ */
+static void readonly_copyout(void)
+{
+    char *ro = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    long uname_ro = raw2(63 /* uname */, (long)ro, 0);
+    long clock_ro = raw2(228 /* clock_gettime */, 1 /* CLOCK_MONOTONIC */, (long)ro);
+    long getcwd_ro = raw2(79 /* getcwd */, (long)ro, 64);
+    long uname_text = raw2(63, (long)main_text_probe, 0);
+    int untouched = ro[0] == 0 && ro[4095] == 0;
+    printf("doors: readonly uname=%ld clock_gettime=%ld getcwd=%ld uname_text=%ld untouched=%d\n",
+           uname_ro, clock_ro, getcwd_ro, uname_text, untouched);
+}
+
 int main(int argc, char **argv)
 {
     __asm__ volatile("mov %%cs, %0\n\tmov %%ss, %1" : "=r"(own_cs), "=r"(own_ss));
@@ -254,6 +280,7 @@ int main(int argc, char **argv)
     __asm__ volatile("mov %%ds, %0\n\tmov %%es, %1\n\tmov %%fs, %2\n\tmov %%gs, %3"
                      : "=r"(ds), "=r"(es), "=r"(fs), "=r"(gs));
     printf("doors: segs ds=%#x es=%#x fs=%#x gs=%#x\n", ds, es, fs, gs);
+    readonly_copyout();
     for (uint16_t sel = 0; sel < 0x80; sel += 8)
         probe(sel | 3);
     probe(LDT_SEL);
