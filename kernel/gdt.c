@@ -88,6 +88,25 @@ void gdt_init(void)
     wrmsr(MSR_KERNEL_GS_BASE, 0);
 }
 
+/*
+ * A process's DS, ES and FS selectors. Ring 3 may load its own user data selector (or null)
+ * into them; like its registers they belong to the process: saved when it is switched out,
+ * loaded when it runs, null after execve (as on Linux). Loading FS sets FS's base from the
+ * descriptor (SDM Vol. 3A 3.4.4.1), so the caller writes MSR_FS_BASE afterwards. GS is left
+ * to the per-CPU GS base handling (swapgs).
+ */
+void segs_load(const uint16_t seg[3])
+{
+    __asm__ volatile("mov %0, %%ds\n\tmov %1, %%es\n\tmov %2, %%fs"
+                     ::"r"(seg[0]), "r"(seg[1]), "r"(seg[2]) : "memory");
+}
+
+void segs_save(uint16_t seg[3])
+{
+    __asm__ volatile("mov %%ds, %0\n\tmov %%es, %1\n\tmov %%fs, %2"
+                     : "=r"(seg[0]), "=r"(seg[1]), "=r"(seg[2]));
+}
+
 /* Stack the CPU switches to on an interrupt or exception from ring 3. */
 void tss_set_rsp0(uint64_t rsp0)
 {

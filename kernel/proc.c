@@ -101,11 +101,14 @@ noreturn void scheduler(void)
             p->state = P_RUNNING;
             tss_set_rsp0(p->kstack_top);
             syscall_kstack_top = p->kstack_top;
+            segs_load(p->seg);
             wrmsr(MSR_FS_BASE, p->fs_base);
             vm_switch(p->pml4);
             __asm__ volatile("fxrstor %0" ::"m"(p->fxstate));
             swtch(&sched_context, p->context);
             __asm__ volatile("fxsave %0" : "=m"(p->fxstate));
+            segs_save(p->seg);                     /* ring 3 may have loaded them */
+            p->fs_base = rdmsr(MSR_FS_BASE);       /* and an FS load changes the base */
             vm_switch_kernel();
             current = NULL;
             ran = true;
@@ -242,8 +245,11 @@ static int load_image(struct proc *p, const char *name, const uint8_t *data, siz
     p->brk_start = p->brk = img.end;
     p->mmap_next = MMAP_BASE;
     p->fs_base = 0;
-    if (p == current)
+    memset(p->seg, 0, sizeof p->seg);
+    if (p == current) {
+        segs_load(p->seg);
         wrmsr(MSR_FS_BASE, 0);
+    }
     const char *base = name;
     for (const char *s = name; *s; s++)
         if (*s == '/' && s[1])
@@ -311,7 +317,8 @@ int proc_fork(void)
     np->brk_start = p->brk_start;
     np->brk = p->brk;
     np->mmap_next = p->mmap_next;
-    np->fs_base = p->fs_base;
+    segs_save(np->seg);                            /* the parent's live selectors and FS base */
+    np->fs_base = rdmsr(MSR_FS_BASE);
     for (int i = 0; i < NOFILE; i++)
         if (p->ofile[i])
             np->ofile[i] = file_dup(p->ofile[i]);

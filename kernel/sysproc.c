@@ -104,6 +104,7 @@ int64_t sys_arch_prctl(struct trapframe *tf)
         wrmsr(MSR_FS_BASE, p->fs_base);
         return 0;
     case ARCH_GET_FS:
+        p->fs_base = rdmsr(MSR_FS_BASE);         /* a ring-3 FS load may have changed it */
         return copyout(p->pml4, tf->rsi, &p->fs_base, 8);
     default:
         return -EINVAL;

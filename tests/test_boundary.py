@@ -3,6 +3,8 @@
 Each test boots a real machine (QEMU, TCG) and reads the verdict from the kernel's events and
 QEMU's own ``-d int`` log, never from the exit status alone.
 """
+import subprocess
+
 import pytest
 
 from harness import constants as C
@@ -66,3 +68,53 @@ def test_kernel_runs_with_ac_clear_after_int80_from_ac_user(images, cpu):
         assert kernel_flags & KERNEL_FLAGS_CLEAR == 0, hex(kernel_flags)
         run = dm.finish(30)
     assert run.outcome is Outcome.EXITED and run.status == 0, run.report()
+
+
+@pytest.mark.parametrize("cpu", [C.DEFAULT_CPU, C.LEGACY_CPU])
+def test_data_selectors_are_per_process_as_on_linux(images, cpu):
+    """DS/ES a process loads stay its own across context switches, never show up in another
+    process, are inherited by fork and are null after execve: segkeep prints the same
+    transcript on the host's Linux and in ringlab."""
+    prog = images.program("segkeep")
+    host = subprocess.run([str(prog)], capture_output=True, text=True, timeout=30,
+                          stdin=subprocess.DEVNULL)
+    run = lab.run(QemuConfig(init=prog, cpu=cpu))
+    want = ["segkeep: sibling stayed null=1", "segkeep: parent kept=1",
+            "segkeep: child inherited=1", "segkeep: after execve null=1"]
+    assert host.returncode == 0 and host.stdout.splitlines() == want, host.stdout
+    assert run.outcome is Outcome.EXITED and run.status == 0, run.report()
+    assert run.user_lines == want, run.report()
+
+
+# The CPU state kernel/cpu.c and gdt.c set at boot, as QEMU's register dump shows it at a
+# ring-3 #GP (SDM Vol. 3A 2.5 for CR0/CR4, 2.2.1 for EFER, 18.2 for DR6/DR7).
+CR0_AUDITED = 0x80050033   # PG AM WP NE ET MP PE
+CR4_BASE = 0x620           # OSXMMEXCPT OSFXSR PAE
+CR4_PROTECTIONS = {C.DEFAULT_CPU: 0x300800, C.LEGACY_CPU: 0}   # SMAP SMEP UMIP / none
+EFER_AUDITED = 0xD01       # NXE LMA LME SCE
+GDT_LIMIT = 8 * 8 - 1      # kernel/include/gdt.h GDT_NENTRIES
+TSS_SEL, TSS_LIMIT = 0x30, 103
+
+
+@pytest.mark.parametrize("cpu", [C.DEFAULT_CPU, C.LEGACY_CPU])
+def test_inherited_cpu_state_is_the_audited_one(images, cpu):
+    """At a ring-3 fault (hlt: #GP) QEMU's own dump shows exactly the state the kernel set:
+    CR0, CR4, EFER, DR6/DR7, RFLAGS without IOPL/NT/AC, null DS/ES/FS/GS and LDTR, TR = the
+    TSS (limit 103: the I/O bitmap base 104 lies beyond it), the 8-entry GDT."""
+    run = lab.run(QemuConfig(init=images.program("hlt"), cpu=cpu, int_log=True))
+    gp = [r for r in parse_int_log(run.log) if r.vector == 13 and r.cpl == 3]
+    assert len(gp) == 1, run.report()
+    d = gp[0].dump
+    assert d["cr0"] == CR0_AUDITED, hex(d["cr0"])
+    assert d["cr4"] == CR4_BASE | CR4_PROTECTIONS[cpu], hex(d["cr4"])
+    assert d["efer"] == EFER_AUDITED, hex(d["efer"])
+    assert (d["dr7"], d["dr6"]) == (0x400, 0xFFFF0FF0)
+    assert all(d[f"dr{i}"] == 0 for i in range(4))
+    assert d["rflags"] & ((3 << 12) | (1 << 14) | (1 << 18)) == 0, hex(d["rflags"])
+    for seg in ("ds", "es", "gs"):
+        assert d.segments[seg].selector == 0, (seg, d.segments[seg])
+    assert d.segments["fs"].selector == 0        # musl set the FS *base* with arch_prctl
+    assert d.segments["ldt"].selector == 0
+    tr = d.segments["tr"]
+    assert (tr.selector, tr.limit) == (TSS_SEL, TSS_LIMIT) and tr.base >= C.KERNEL_HALF_START
+    assert d.tables["gdt"][1] == GDT_LIMIT

@@ -34,3 +34,9 @@
 #define SEL_RPL_MASK  0x3        /* requested privilege level bits of a selector */
 
 #define IST_DF        1          /* IST slot used by the #DF gate */
+
+#ifndef __ASSEMBLER__
+#include "types.h"
+void segs_load(const uint16_t seg[3]);   /* DS, ES, FS; then write FS_BASE (it changes) */
+void segs_save(uint16_t seg[3]);
+#endif

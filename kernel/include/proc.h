@@ -52,6 +52,7 @@ struct proc {
     uint64_t brk_start, brk;   /* heap: [brk_start, brk) mapped */
     uint64_t mmap_next;        /* next free address in the mmap region */
     uint64_t fs_base;          /* arch_prctl(ARCH_SET_FS) */
+    uint16_t seg[3];           /* DS, ES, FS selectors ring 3 loaded: 0 at exec, kept per process */
     uint64_t clear_child_tid;  /* set_tid_address */
     int wstatus;               /* wait4 status encoding: exit code << 8, or signal */
     int killed;                /* pending fatal signal, 0 if none */
