@@ -21,6 +21,7 @@ SIGSEGV = 11
 RFLAGS_AC = 1 << 18
 # TF, IF, DF, IOPL, NT, AC: what the kernel must never run with after an entry from ring 3
 KERNEL_FLAGS_CLEAR = (1 << 8) | (1 << 9) | (1 << 10) | (3 << 12) | (1 << 14) | RFLAGS_AC
+USER_SET = RFLAGS_AC | (1 << 14) | (1 << 10)   # AC, NT, DF: what gdb_ac sets before syscall
 TF_RFLAGS_OFFSET = 152      # kernel/include/trap.h: struct trapframe.rflags
 
 
@@ -48,11 +49,13 @@ def test_ldt_call_gate_never_reaches_cpl0(images, cpu):
 
 @pytest.mark.gdb
 @pytest.mark.parametrize("cpu", [C.DEFAULT_CPU, C.LEGACY_CPU])
-def test_kernel_runs_with_ac_clear_after_int80_from_ac_user(images, cpu):
+def test_kernel_runs_with_ac_clear_after_entry_from_ac_user(images, cpu):
     """Ring 3 sets RFLAGS.AC and enters through the int 0x80 interrupt gate, which does not
     clear AC (SDM Vol. 3A 6.12.1.3). With AC=1 at CPL 0 SMAP would not apply (SDM Vol. 3A
     4.6.1), so alltraps loads a fixed RFLAGS: in trap() AC, DF, NT, TF, IF and IOPL are clear,
-    while the frame the CPU pushed still holds the user's AC."""
+    while the frame the CPU pushed still holds the user's AC. Then with AC, NT and DF set,
+    `syscall` lands at LSTAR (syscall_entry) with CS from STAR and FMASK's bits clear, and
+    R11 holds the user's flags."""
     prog = images.program("gdb_ac")
     with DebugMachine(QemuConfig(init=prog, cpu=cpu), extension=False) as dm:
         g = dm.gdb
@@ -66,6 +69,17 @@ def test_kernel_runs_with_ac_clear_after_int80_from_ac_user(images, cpu):
         user_flags = g.read_u64s(tf + TF_RFLAGS_OFFSET, 1)[0]
         assert user_flags & RFLAGS_AC, hex(user_flags)
         assert kernel_flags & KERNEL_FLAGS_CLEAR == 0, hex(kernel_flags)
+
+        # syscall: FMASK (SDM Vol. 2B SYSCALL) clears TF IF DF IOPL NT AC; R11 keeps the user's
+        g.break_at("syscall_entry")
+        g.break_at(elfimage.symbol_address(prog, "ac_syscall_insn"))
+        g.cont(timeout_s=30, what="ac_syscall_insn")
+        assert g.registers(["eflags"])["eflags"] & USER_SET == USER_SET
+        g.cont(timeout_s=30, what="syscall_entry")
+        r = g.registers(["eflags", "r11", "cs", "rip"])
+        assert r["rip"] == g.address_of("syscall_entry") and r["cs"] == 0x08   # LSTAR, STAR
+        assert r["eflags"] & KERNEL_FLAGS_CLEAR == 0, hex(r["eflags"])
+        assert r["r11"] & USER_SET == USER_SET, hex(r["r11"])
         run = dm.finish(30)
     assert run.outcome is Outcome.EXITED and run.status == 0, run.report()
 
