@@ -7,13 +7,14 @@ import subprocess
 
 import pytest
 
-from harness import constants as C
-from harness import elfimage, lab
-from harness.events import Fault, Kill
-from harness.gdb import DebugMachine
-from harness.qemu import QemuConfig
-from harness.qemulog import parse_int_log
-from harness.verdict import Outcome
+from harness.core import constants as C
+from harness.machine import elfimage
+from harness import lab
+from harness.debug.machine import DebugMachine
+from harness.observe.events import Fault, Kill
+from harness.machine.qemu import QemuConfig
+from harness.observe.qemulog import parse_int_log
+from harness.observe.verdict import Outcome
 
 pytestmark = pytest.mark.boot
 

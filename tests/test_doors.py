@@ -16,11 +16,12 @@ from typing import Dict, Optional, Tuple
 
 import pytest
 
-from harness import constants as C
-from harness import decode, lab, qemulog
-from harness.events import Fault, Panic
-from harness.qemu import QemuConfig
-from harness.verdict import Outcome
+from harness.core import constants as C
+from harness import lab
+from harness.observe import decode, qemulog
+from harness.observe.events import Fault, Panic
+from harness.machine.qemu import QemuConfig
+from harness.observe.verdict import Outcome
 
 pytestmark = pytest.mark.boot
 

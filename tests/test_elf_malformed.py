@@ -12,11 +12,12 @@ from typing import Dict, Optional, Sequence
 
 import pytest
 
-from harness import elfimage, lab
-from harness.errors import BadImage
-from harness.events import Panic
-from harness.qemu import QemuConfig
-from harness.verdict import Outcome
+from harness import lab
+from harness.core.errors import BadImage
+from harness.machine import elfimage
+from harness.observe.events import Panic
+from harness.machine.qemu import QemuConfig
+from harness.observe.verdict import Outcome
 
 EHSIZE, PHENTSIZE = 64, 56
 PT_LOAD, PT_NOTE = 1, 4
