@@ -110,7 +110,9 @@ int exec_image(struct proc *p, const char *name, const uint8_t *data, size_t siz
     p->brk_start = p->brk = img.end;
     p->mmap_next = MMAP_BASE;
     p->fs_base = p->gs_base = 0;                 /* Linux: a new image starts with both bases 0 */
+    memset(p->seg, 0, sizeof p->seg);            /* and null DS, ES, FS selectors */
     if (running) {
+        segs_load(p->seg);                       /* before the FS base: a load rewrites it */
         wrmsr(MSR_FS_BASE, 0);
         wrmsr(MSR_KERNEL_GS_BASE, 0);            /* the user's GS base while in ring 0 */
     }

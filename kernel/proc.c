@@ -9,6 +9,7 @@
 #include "kernel.h"
 #include "errno.h"
 #include "file.h"
+#include "gdt.h"
 #include "kargs.h"
 #include "msr.h"
 #include "percpu.h"
@@ -93,12 +94,14 @@ noreturn void scheduler(void)
             p->state = P_RUNNING;
             c->kstack_top = p->kstack_top;
             c->tss.rsp[0] = p->kstack_top;
+            segs_load(p->seg);
             wrmsr(MSR_FS_BASE, p->fs_base);
             wrmsr(MSR_KERNEL_GS_BASE, p->gs_base);
             vm_switch(p->pml4);
             __asm__ volatile("fxrstor %0" ::"m"(p->fxstate));
             swtch(&c->scheduler, p->context);
             __asm__ volatile("fxsave %0" : "=m"(p->fxstate));
+            segs_save(p->seg);                     /* ring 3 may have loaded them */
             p->fs_base = rdmsr(MSR_FS_BASE);
             p->gs_base = rdmsr(MSR_KERNEL_GS_BASE);
             vm_switch_kernel();
@@ -182,6 +185,7 @@ int proc_fork(void)
     np->brk_start = p->brk_start;
     np->brk = p->brk;
     np->mmap_next = p->mmap_next;
+    segs_save(np->seg);                            /* the parent's live selectors */
     np->fs_base = rdmsr(MSR_FS_BASE);             /* the parent's live bases */
     np->gs_base = rdmsr(MSR_KERNEL_GS_BASE);
     for (int i = 0; i < NOFILE; i++)

@@ -34,6 +34,7 @@ struct proc {
     uint64_t mmap_next;        /* next free address in the mmap region */
     uint64_t fs_base;          /* user FS base (arch_prctl ARCH_SET_FS), saved when switched out */
     uint64_t gs_base;          /* user GS base (arch_prctl ARCH_SET_GS), saved when switched out */
+    uint16_t seg[3];           /* DS, ES, FS selectors ring 3 loaded: 0 at exec, kept per process */
     uint64_t clear_child_tid;  /* set_tid_address */
     int wstatus;               /* wait4 status encoding: exit code << 8, or signal */
     int killed;                /* pending fatal signal, 0 if none */
