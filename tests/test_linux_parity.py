@@ -67,6 +67,7 @@ CASES = {
         "brkmap", ignore=["brkmap: below 64 KiB:"]),
     "pathcross-path-names-at-page-boundaries": Case("pathcross"),
     "shmfork-map-shared-is-shared-with-children": Case("shmfork"),
+    "mmapgs-gs-base-kept-across-a-preempted-mmap": Case("mmapgs"),
     "readline-stdin-with-line-editing": Case(
         "readline",
         keys=[("first line\n", r'got "first line"'), ("xy\x7fz\n", r'got "xz"'),
