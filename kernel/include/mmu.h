@@ -34,7 +34,7 @@
  * have U/S set at every level; the kernel half is the single PML4 entry
  * KERNEL_PML4_INDEX, shared by every process. The kernel is linked at
  * KERNBASE + 1 MiB and loaded at physical 1 MiB, so every physical address
- * p < KERNEL_MAP_SIZE is visible at P2V(p).
+ * p below the end of RAM (at most KERNEL_MAP_SIZE) is visible at P2V(p).
  */
 #pragma once
 
