@@ -22,6 +22,7 @@ from collections import defaultdict
 from typing import Dict, List, Optional, Tuple
 
 from .. import lab
+from ..core import constants as C
 from ..machine.qemu import QemuConfig
 
 PROGRAM = "memrange"
@@ -52,7 +53,7 @@ def one_run(cpu: str) -> Dict[str, Tuple[bool, float]]:
 def main(argv: Optional[List[str]] = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeat", type=int, default=5, help="boots of memrange (default 5)")
-    ap.add_argument("--cpu", default="qemu64", help="QEMU CPU model (default qemu64)")
+    ap.add_argument("--cpu", default=C.DEFAULT_CPU, help=f"QEMU CPU model (default {C.DEFAULT_CPU})")
     args = ap.parse_args(argv)
     times: Dict[str, List[float]] = defaultdict(list)
     largest: Dict[str, bool] = {}
