@@ -10,8 +10,8 @@
  *
  *   - a constant or field renamed in a header fails to compile here;
  *   - a symbol the harness breaks on that is renamed or removed fails kabi.py;
- *   - a gdb expression (for state a header does not declare, e.g. a static in proc.c) is
- *     checked by tests/test_kabi.py with gdb against kernel.elf.
+ *   - a gdb expression (what gdb evaluates over kernel.elf's symbols, e.g. the running
+ *     process's pid) is checked by tests/test_kabi.py with gdb against kernel.elf.
  *
  * Entries hold no pointers (names are char arrays), so .kabi needs no relocation.
  */
@@ -19,15 +19,11 @@
 #include "file.h"
 #include "gdt.h"
 #include "mmu.h"
+#include "percpu.h"
 #include "proc.h"
 #include "sysnr.h"
 #include "trap.h"
 #include "traps.h"
-
-#ifndef KSTACK_BASE
-/* The kernel-stack region is still private to vm.c: take its defines from there. */
-#include "vm.c"
-#endif
 
 #define KABI_KIND_MAX 16
 #define KABI_NAME_MAX 48
@@ -56,6 +52,7 @@ static const struct kabi_entry kabi[] = {
     KABI_CONST(KERNBASE),
     KABI_CONST(KERNEL_PHYS),
     KABI_CONST(USER_TOP),
+    KABI_CONST(USER_LIMIT),          /* user memory ends here (ELF checks) */
     KABI_CONST(USER_STACK_TOP),
     KABI_CONST(USER_STACK_PAGES),
     KABI_CONST(MMAP_BASE),
@@ -90,6 +87,11 @@ static const struct kabi_entry kabi[] = {
     KABI_OFFSET(trapframe, rsp),
     KABI_OFFSET(trapframe, ss),
 
+    /* Per-CPU state (percpu.h) */
+    KABI_OFFSET(cpu, current),
+    KABI_OFFSET(cpu, tss),
+    KABI_OFFSET(tss, rsp),           /* RSP0 (SDM Vol. 3A Figure 8-11: offset 4) */
+
     /* Where the harness breaks (invoke trace, the fault catalogue, the tests) */
     KABI_SYMBOL(syscall_entry),      /* MSR_LSTAR: 3->0 by syscall */
     KABI_SYMBOL(alltraps),           /* every vectorN stub jumps here */
@@ -101,10 +103,11 @@ static const struct kabi_entry kabi[] = {
     KABI_SYMBOL(syscall_dispatch),   /* crash= rows: in the panic backtrace */
     KABI_SYMBOL(crash_maybe),        /* crash= rows: where the ring-0 fault is */
     KABI_SYMBOL(recurse),            /* crash=stack: the overflowing function */
+    KABI_SYMBOL(cpu0),               /* the per-CPU struct (IA32_GS_BASE in ring 0) */
 
     /* State no header declares, as gdb evaluates it against kernel.elf */
-    KABI_GDB(current_pid, "'proc.c'::current->pid"),   /* the running process's pid */
-    KABI_GDB(tss_rsp0, "tss.rsp[0]"),                    /* the TSS's RSP0 */
+    KABI_GDB(current_pid, "cpu0.current->pid"),   /* the running process's pid */
+    KABI_GDB(tss_rsp0, "cpu0.tss.rsp[0]"),         /* the TSS's RSP0 */
 
 #ifndef KABI_MACROS_ONLY
 #include "gen/kabi_syscalls.h"       /* KABI_SYSCALL(name) for every SYS_name: Makefile */

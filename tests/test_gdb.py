@@ -21,6 +21,7 @@ import pytest
 
 from harness import lab
 from harness.core import constants as C
+from harness.core import kabi
 from harness.core.errors import BreakpointNotHit, StubNotAnswering, SymbolNotFound, ToolMissing
 from harness.debug.gdbext.ringfmt import RingState, Transition, half
 from harness.debug.machine import DebugMachine
@@ -34,7 +35,6 @@ pytestmark = [pytest.mark.boot, pytest.mark.gdb]
 KERNEL_CS, KERNEL_SS, USER_SS, USER_CS = 0x08, 0x10, 0x23, 0x2B
 FRAME = 5 * 8              # RIP, CS, RFLAGS, RSP, SS pushed by the CPU (SDM Vol. 3A 6.14.2)
 FRAME_WITH_ERROR = 6 * 8   # ... with an error code below them
-TSS_RSP0_OFFSET = 4        # 64-bit TSS: reserved dword, then RSP0 (SDM Vol. 3A Figure 8-11)
 
 
 @pytest.fixture
@@ -58,8 +58,8 @@ def sym(program: str, name: str) -> int:
 
 
 def tss_rsp0(g) -> int:
-    """TSS.RSP0, read from the kernel's TSS in guest memory."""
-    return g.read_u64s(g.address_of("tss") + TSS_RSP0_OFFSET, 1)[0]
+    """TSS.RSP0, read from the kernel's TSS in guest memory (the kernel ABI's expression)."""
+    return g.evaluate(kabi.load().gdb("tss_rsp0"))
 
 
 def stop_in_frame_from_ring3(g, where: str, max_stops: int = 50):
@@ -122,8 +122,8 @@ def test_syscall_entry_and_sysretq(debug):
     assert r["r11"] == user["rflags"]           # the user's RFLAGS
     assert r["rsp"] == user["rsp"]              # syscall does not switch stacks...
     assert half(r["rsp"]) == "user"
-    kstack_top = g.read_u64s(g.address_of("syscall_kstack_top"), 1)[0]
-    g.stepi(2)                                   # ...the kernel does: save it, load its own
+    kstack_top = g.read_u64s(g.address_of("cpu0.kstack_top"), 1)[0]
+    g.stepi(3)                                   # ...the kernel does: swapgs, save it, load its own
     r2 = g.registers(["rsp", "rip"])
     assert half(r2["rsp"]) == "kernel"
     assert r2["rsp"] == kstack_top == tss_rsp0(g)
@@ -185,6 +185,10 @@ def test_int80_frame_on_tss_rsp0(debug):
 def test_timer_interrupt_in_ring3(debug):
     dm = debug("gdb_spin", append="init.args=0")      # spin forever
     g = dm.gdb
+    # Reach the spin loop first: a tick may also land in musl's start-up code before main.
+    first = g.break_at(sym("gdb_spin", "spin_step"))
+    g.cont(timeout_s=30, what="spin_step")
+    g.delete(first)
     g.break_at("vector32")
     regs, (rip, cs, rflags, rsp, ss) = stop_in_frame_from_ring3(g, "vector32")
     assert cs == USER_CS and ss == USER_SS

@@ -51,6 +51,15 @@ def test_every_value_matches_the_headers(images, tmp_path):
     assert res.returncode == 0, f"kabi.json disagrees with the kernel headers:\n{res.stderr}"
 
 
+def test_the_hardware_layouts_it_states(images):
+    k = kabi.load()
+    assert k.offset("tss", "rsp") == 4           # SDM Vol. 3A 8.7, Figure 8-11: RSP0
+    assert k.size("trapframe") == k.offset("trapframe", "ss") + 8
+    # the CPU's frame, in the order SDM Vol. 3A 6.14.2 (Figure 6-9) has it pushed
+    cpu = [k.offset("trapframe", f) for f in ("rip", "cs", "rflags", "rsp", "ss")]
+    assert cpu == list(range(cpu[0], cpu[0] + 40, 8))
+
+
 def test_every_syscall_macro_is_in_the_table(images):
     """The syscall table holds every SYS_name the kernel compiles with (none left out)."""
     res = subprocess.run(kernel_cc() + ["-dM", "-E", "-DKABI_MACROS_ONLY", "kabi.c"],

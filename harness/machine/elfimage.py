@@ -1,18 +1,24 @@
 """Checks that a file is what the kernel can run, before QEMU starts.
 
 The kernel loads init as a *static* x86-64 ELF executable: ELFCLASS64, EM_X86_64, ET_EXEC,
-no program interpreter (PT_INTERP) and no dynamic section (PT_DYNAMIC). These checks read
-only the ELF header and the program headers (System V gABI, "ELF Header" and "Program
-Header"), with ``struct``: every ``invoke boot`` runs them, and pyelftools, which the
-symbol reader (harness.machine.symbols) uses, costs more to import than the whole check.
+no program interpreter (PT_INTERP) and no dynamic section (PT_DYNAMIC). The file's headers
+are checked the way the kernel's loader (kernel/elf.c) checks them, so a malformed file is
+one ``BadImage`` line (which the kernel would answer with -ENOEXEC), never a traceback.
+Section headers are not needed to run a program (Linux and ringlab ignore them) and are not
+checked.
+
+Only the ELF header and the program headers are read (System V gABI, "ELF Header" and
+"Program Header"), with ``struct``: every ``invoke boot`` runs these checks, and pyelftools,
+which the symbol reader (harness.machine.symbols) uses, costs more to import than all of them.
 """
 from __future__ import annotations
 
 import os
 import struct
 from pathlib import Path
-from typing import BinaryIO, List, Tuple, Union
+from typing import List, Tuple, Union
 
+from ..core import kabi
 from ..core.errors import BadImage
 
 PathLike = Union[str, os.PathLike]
@@ -22,65 +28,92 @@ ELFCLASS32, ELFCLASS64 = 1, 2       # e_ident[EI_CLASS]
 ELFDATA2LSB = 1                     # e_ident[EI_DATA]: little-endian
 ET_EXEC, ET_DYN = 2, 3              # e_type
 EM_X86_64 = 62                      # e_machine
-PT_DYNAMIC, PT_INTERP = 2, 3        # p_type
+PT_LOAD, PT_DYNAMIC, PT_INTERP = 1, 2, 3    # p_type
 
-# ELF64 header after e_ident: e_type, e_machine, e_version, e_entry, e_phoff, e_shoff,
-# e_flags, e_ehsize, e_phentsize, e_phnum
-_EHDR64 = struct.Struct("<HHIQQQIHHH")
-_EHDR_COMMON = struct.Struct("<HH")     # e_type, e_machine (ELF32 and ELF64 alike)
-_PHDR64_TYPE = struct.Struct("<I")      # p_type, the first field of an Elf64_Phdr
+# ELF-64 Object File Format: the little-endian layouts the kernel's struct elf64_ehdr /
+# elf64_phdr (kernel/include/elf.h) also use.
+EHDR = struct.Struct("<16sHHIQQQIHHHHHH")   # e_ident .. e_shstrndx, 64 bytes
+PHDR = struct.Struct("<IIQQQQQQ")           # p_type p_flags p_offset p_vaddr p_paddr
+                                            # p_filesz p_memsz p_align, 56 bytes
+_IDENT_TYPE_MACHINE = struct.Struct("<16sHH")   # the same in ELF32 and ELF64
 _ETYPE_NAMES = {0: "ET_NONE", 1: "ET_REL", 2: "ET_EXEC", 3: "ET_DYN", 4: "ET_CORE"}
 _MACHINE_NAMES = {3: "EM_386", 40: "EM_ARM", 183: "EM_AARCH64", 243: "EM_RISCV"}
 
 
-class _Header:
-    """The fields of an ELF header the checks need."""
-
-    def __init__(self, path: PathLike, data: bytes) -> None:
-        self.path = str(path)
-        if len(data) < 20:
-            raise BadImage(self.path, "malformed ELF: truncated header")
-        self.elfclass = data[4]
-        self.little = data[5] == ELFDATA2LSB
-        self.etype, self.machine = _EHDR_COMMON.unpack_from(data, 16)
-        self.entry = self.phoff = self.phentsize = self.phnum = 0
-        if self.elfclass == ELFCLASS64 and self.little:
-            if len(data) < 16 + _EHDR64.size:
-                raise BadImage(self.path, "malformed ELF: truncated header")
-            (_, _, _, self.entry, self.phoff, _, _, _, self.phentsize,
-             self.phnum) = _EHDR64.unpack_from(data, 16)
-
-
-def _read_header(path: PathLike) -> Tuple[BinaryIO, _Header]:
+def _read(path: PathLike, limit: int = -1) -> bytes:
+    """The file's bytes (the first ``limit`` only, if given), after checking it exists, is a
+    regular file and starts ELF."""
     p = Path(path)
     if not p.exists():
         raise BadImage(str(path), "no such file")
     if not p.is_file():
         raise BadImage(str(path), "not a regular file")
     try:
-        fh = open(p, "rb")
+        with open(p, "rb") as fh:
+            data = fh.read(limit)
     except OSError as err:
         raise BadImage(str(path), f"cannot read: {err.strerror}") from err
-    data = fh.read(64)
     if data[:4] != ELF_MAGIC:
-        fh.close()
         raise BadImage(str(path), "not an ELF file (want a static x86-64 ELF executable, "
                                   "e.g. built with musl-gcc -static)")
-    try:
-        return fh, _Header(path, data)
-    except BadImage:
-        fh.close()
-        raise
+    return data
 
 
-def _segment_types(fh: BinaryIO, h: _Header) -> List[int]:
-    if h.phnum and h.phentsize < _PHDR64_TYPE.size:
-        raise BadImage(h.path, f"malformed ELF: program header entries of {h.phentsize} bytes")
-    fh.seek(h.phoff)
-    table = fh.read(h.phnum * h.phentsize)
-    if len(table) != h.phnum * h.phentsize:
-        raise BadImage(h.path, "malformed ELF: program headers past the end of the file")
-    return [_PHDR64_TYPE.unpack_from(table, i * h.phentsize)[0] for i in range(h.phnum)]
+def _class_and_machine(path: PathLike, data: bytes) -> Tuple[int, bool, int, int]:
+    """(EI_CLASS, little-endian, e_type, e_machine)."""
+    if len(data) < _IDENT_TYPE_MACHINE.size:
+        raise BadImage(str(path), f"malformed ELF: {len(data)} bytes, shorter than the "
+                                  f"{EHDR.size}-byte ELF64 header")
+    ident, etype, machine = _IDENT_TYPE_MACHINE.unpack_from(data)
+    return ident[4], ident[5] == ELFDATA2LSB, etype, machine
+
+
+def _load_check(path: PathLike, data: bytes) -> List[int]:
+    """The checks kernel/elf.c makes before it maps anything (-ENOEXEC there), as one line;
+    returns every program header's type.
+
+    User memory is [PAGE_SIZE, USER_LIMIT) as the kernel's ABI file states it.
+
+    Raises:
+        BadImage: truncated header, wrong e_phentsize, program headers beyond the file,
+            a PT_LOAD whose bytes lie beyond the file, p_filesz > p_memsz, a segment or the
+            entry point outside user memory (page 0 included), no PT_LOAD segment; and
+            images/kabi.json missing (build first).
+    """
+    def bad(reason: str) -> BadImage:
+        return BadImage(str(path), f"malformed ELF: {reason}")
+
+    size = len(data)
+    if size < EHDR.size:
+        raise bad(f"{size} bytes, shorter than the {EHDR.size}-byte ELF64 header")
+    (_, _, _, _, entry, phoff, _, _, _, phentsize, phnum, _, _, _) = EHDR.unpack_from(data)
+    if phentsize != PHDR.size:
+        raise bad(f"e_phentsize {phentsize}, not {PHDR.size} (ELF64 program header)")
+    if phoff > size or phnum * PHDR.size > size - phoff:
+        raise bad(f"{phnum} program headers at offset {phoff:#x} end beyond the file "
+                  f"({size} bytes)")
+    k = kabi.load()
+    page, user_end = k.const("PAGE_SIZE"), k.const("USER_LIMIT")
+    types, loads = [], 0
+    for i in range(phnum):
+        ptype, _, off, vaddr, _, filesz, memsz, _ = PHDR.unpack_from(data, phoff + i * PHDR.size)
+        types.append(ptype)
+        if ptype != PT_LOAD or memsz == 0:
+            continue
+        if filesz > memsz:
+            raise bad(f"segment {i}: p_filesz {filesz:#x} > p_memsz {memsz:#x}")
+        if off > size or filesz > size - off:
+            raise bad(f"segment {i}: bytes {off:#x}+{filesz:#x} end beyond the file "
+                      f"({size} bytes)")
+        if vaddr < page or vaddr + memsz > user_end:
+            raise bad(f"segment {i}: {vaddr:#x}+{memsz:#x} is not inside user memory "
+                      f"[{page:#x}, {user_end:#x})")
+        loads += 1
+    if not loads:
+        raise bad("no PT_LOAD segment")
+    if not page <= entry < user_end:
+        raise bad(f"entry point {entry:#x} is not inside user memory")
+    return types
 
 
 def check_static_x86_64(path: PathLike) -> None:
@@ -88,30 +121,30 @@ def check_static_x86_64(path: PathLike) -> None:
 
     Raises:
         BadImage: with a one-line reason (missing, not ELF, 32-bit, other machine, PIE,
-            dynamically linked, malformed).
+            dynamically linked, malformed headers: see ``_load_check``).
     """
-    fh, h = _read_header(path)
-    with fh:
-        if h.elfclass != ELFCLASS64:
-            bits = {ELFCLASS32: "ELF32"}.get(h.elfclass, f"ELF class {h.elfclass}")
-            raise BadImage(h.path, f"{bits}, not a 64-bit ELF")
-        if not h.little:
-            raise BadImage(h.path, "big-endian ELF, not x86-64")
-        if h.machine != EM_X86_64:
-            name = _MACHINE_NAMES.get(h.machine, str(h.machine))
-            raise BadImage(h.path, f"machine {name}, not x86-64 (EM_X86_64)")
-        if h.etype != ET_EXEC:
-            what = ("a position-independent executable or shared object" if h.etype == ET_DYN
-                    else _ETYPE_NAMES.get(h.etype, f"ELF type {h.etype}"))
-            raise BadImage(h.path, f"{what}, not a static non-PIE executable "
-                                   "(build with musl-gcc -static -no-pie)")
-        for ptype in _segment_types(fh, h):
-            if ptype == PT_INTERP:
-                raise BadImage(h.path, "dynamically linked (has PT_INTERP); build with "
-                                       "musl-gcc -static")
-            if ptype == PT_DYNAMIC:
-                raise BadImage(h.path, "has a dynamic section (PT_DYNAMIC); build with "
-                                       "musl-gcc -static")
+    data = _read(path)
+    elfclass, little, etype, machine = _class_and_machine(path, data)
+    if elfclass != ELFCLASS64:
+        bits = {ELFCLASS32: "ELF32"}.get(elfclass, f"ELF class {elfclass}")
+        raise BadImage(str(path), f"{bits}, not a 64-bit ELF")
+    if not little:
+        raise BadImage(str(path), "big-endian ELF, not x86-64")
+    if machine != EM_X86_64:
+        name = _MACHINE_NAMES.get(machine, str(machine))
+        raise BadImage(str(path), f"machine {name}, not x86-64 (EM_X86_64)")
+    if etype != ET_EXEC:
+        what = ("a position-independent executable or shared object" if etype == ET_DYN
+                else _ETYPE_NAMES.get(etype, f"ELF type {etype}"))
+        raise BadImage(str(path), f"{what}, not a static non-PIE executable "
+                                  "(build with musl-gcc -static -no-pie)")
+    for ptype in _load_check(path, data):
+        if ptype == PT_INTERP:
+            raise BadImage(str(path), "dynamically linked (has PT_INTERP); build with "
+                                      "musl-gcc -static")
+        if ptype == PT_DYNAMIC:
+            raise BadImage(str(path), "has a dynamic section (PT_DYNAMIC); build with "
+                                      "musl-gcc -static")
 
 
 def check_elf64(path: PathLike) -> None:
@@ -120,10 +153,10 @@ def check_elf64(path: PathLike) -> None:
     Raises:
         BadImage: missing or not an x86-64 ELF64.
     """
-    fh, h = _read_header(path)
-    with fh:
-        if h.elfclass != ELFCLASS64 or not h.little or h.machine != EM_X86_64:
-            raise BadImage(h.path, "not an x86-64 ELF64 file")
+    data = _read(path, EHDR.size)
+    elfclass, little, _, machine = _class_and_machine(path, data)
+    if elfclass != ELFCLASS64 or not little or machine != EM_X86_64 or len(data) < EHDR.size:
+        raise BadImage(str(path), "not an x86-64 ELF64 file")
 
 
 def entry_point(path: PathLike) -> int:
@@ -133,6 +166,4 @@ def entry_point(path: PathLike) -> int:
         BadImage: missing or not an x86-64 ELF64.
     """
     check_elf64(path)
-    fh, h = _read_header(path)
-    with fh:
-        return h.entry
+    return EHDR.unpack_from(_read(path, EHDR.size))[4]

@@ -37,6 +37,7 @@
 #define SYS_fcntl           72
 #define SYS_getcwd          79
 #define SYS_chdir           80
+#define SYS_sysinfo         99
 #define SYS_getuid          102
 #define SYS_getgid          104
 #define SYS_geteuid         107
@@ -53,7 +54,3 @@
 #define SYS_prlimit64       302
 #define SYS_getrandom       318
 
-#define ARCH_SET_GS         0x1001 /* arch_prctl codes */
-#define ARCH_SET_FS         0x1002
-#define ARCH_GET_FS         0x1003
-#define ARCH_GET_GS         0x1004
