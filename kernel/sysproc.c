@@ -132,17 +132,3 @@ int64_t sys_uname(struct trapframe *tf)
     return copyout(myproc()->pml4, tf->rdi, &u, sizeof u);
 }
 
-int64_t sys_getcwd(struct trapframe *tf)
-{
-    if (tf->rsi < 2)
-        return -ERANGE;
-    int r = copyout(myproc()->pml4, tf->rdi, "/", 2);
-    return r ? r : 2;
-}
-
-int64_t sys_clock_gettime(struct trapframe *tf)
-{
-    uint64_t ts[2] = { ticks / 100, (ticks % 100) * 10000000UL };
-    return copyout(myproc()->pml4, tf->rsi, ts, sizeof ts);
-}
-

@@ -4,7 +4,7 @@
 #include "trap.h"
 
 #define NPROC     64             /* process table size */
-#define NOFILE    16             /* open files per process */
+#define NOFILE    64             /* open files per process (RLIMIT_NOFILE) */
 #define MAXARG    32             /* argv/envp entries accepted by execve */
 #define ARGBUF    4096           /* total bytes of argv + envp strings */
 
@@ -40,6 +40,7 @@ struct context {
 };
 
 struct file;
+struct inode;
 
 struct proc {
     int pid;
@@ -57,6 +58,9 @@ struct proc {
     int killed;                /* pending fatal signal, 0 if none */
     void *chan;                /* what a sleeping process waits for */
     struct file *ofile[NOFILE];
+    uint64_t cloexec;          /* bit fd: close ofile[fd] on execve (FD_CLOEXEC) */
+    struct inode *cwd;         /* working directory (holds a reference) */
+    uint32_t umask;            /* file mode creation mask */
     char name[32];
     uint8_t fxstate[512] __attribute__((aligned(16)));   /* user x87/SSE state (fxsave) */
 };

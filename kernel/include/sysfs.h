@@ -1,0 +1,32 @@
+/* Helpers the file system calls share (sysfile.c: descriptors, syspath.c: paths). */
+#pragma once
+#include "file.h"
+#include "types.h"
+
+#define TCGETS      0x5401
+#define TCSETS      0x5402
+#define TCSETSW     0x5403
+#define TCSETSF     0x5404
+#define TIOCGWINSZ  0x5413
+#define AT_FDCWD    (-100)
+#define AT_SYMLINK_NOFOLLOW 0x100
+#define AT_REMOVEDIR        0x200
+#define AT_SYMLINK_FOLLOW   0x400
+#define AT_EACCESS          0x200
+#define AT_EMPTY_PATH       0x1000
+
+/* Linux struct stat for x86-64 (arch/x86/include/uapi/asm/stat.h). */
+struct linux_stat {
+    /*   0 */ uint64_t st_dev, st_ino, st_nlink;
+    /*  24 */ uint32_t st_mode, st_uid, st_gid, pad0;
+    /*  40 */ uint64_t st_rdev;
+    /*  48 */ int64_t st_size, st_blksize, st_blocks;
+    /*  72 */ uint64_t st_atime, st_atime_ns, st_mtime, st_mtime_ns, st_ctime, st_ctime_ns;
+    /* 120 */ int64_t unused[3];
+};
+_Static_assert(sizeof(struct linux_stat) == 144, "Linux x86-64 struct stat is 144 bytes");
+
+struct file *fd_file(int fd);
+int fd_alloc(struct file *f, int min, bool cloexec);
+int stat_copyout(struct inode *ip, struct pipe *pipe, uint64_t ust);
+
