@@ -33,13 +33,15 @@ def build(c):
         "int-log": "also write QEMU's -d int log (to images/qemu.log with --dry-run)",
         "kernel": "multiboot kernel to boot instead of images/kernel.elf",
         "shell": "init runs its demonstration, then the shell on this terminal (or stdin)",
+        "args": "init's arguments, shell-quoted, e.g. --init /bin/busybox --args sh "
+                "(the console is then on this terminal or stdin)",
         "gdb": "start halted at the first instruction with a gdbstub; attach with `invoke gdb`",
         "record": "record the run into directory DIR (QEMU record/replay); then "
                   "`invoke gdb --replay DIR` steps backwards through it",
     },
 )
 def boot(c, init=None, append="", timeout=None, dry_run=False, file=None,
-         cpu=None, int_log=False, kernel=None, shell=False, gdb=False, record=None):
+         cpu=None, int_log=False, kernel=None, shell=False, gdb=False, record=None, args=None):
     """Boot the kernel with an init, stream the console; exit with the machine status."""
     if record:
         from harness import replay as replay_mod
@@ -58,7 +60,7 @@ def boot(c, init=None, append="", timeout=None, dry_run=False, file=None,
     _exit(cli.boot(init=init, append=append,
                    timeout_s=float(timeout) if timeout is not None else None, dry_run=dry_run,
                    files=file or (), cpu=cpu, int_log=int_log, kernel=kernel, shell=shell,
-                   gdb=gdb))
+                   gdb=gdb, args=args))
 
 
 @task(

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shlex
 import subprocess
 import sys
 import time
@@ -59,18 +60,43 @@ def make_config(init: Optional[str] = None, append: str = "", files: Sequence[st
     return cfg
 
 
+def init_args_append(append: str, args: str) -> str:
+    """``append`` with the words of ``args`` (shell-quoted) added to init's argv.
+
+    Raises:
+        BadConfig: a word is empty or holds a comma or white space (the kernel's
+            ``init.args=`` token is a comma list inside a space-separated command line).
+    """
+    try:
+        words = shlex.split(args)
+    except ValueError as err:
+        raise BadConfig(f"--args {args!r}: {err}") from None
+    for w in words:
+        if not w or "," in w or any(ch.isspace() for ch in w):
+            raise BadConfig(f"--args: {w!r}: init's arguments cannot be empty or hold commas or "
+                            "white space")
+    return lab.with_init_args(append, *words) if words else append
+
+
 def boot(init: Optional[str] = None, append: str = "", timeout_s: Optional[float] = None,
          dry_run: bool = False, files: Sequence[str] = (), cpu: Optional[str] = None,
          int_log: bool = False, kernel: Optional[str] = None, shell: bool = False,
-         gdb: bool = False) -> int:
+         gdb: bool = False, args: Optional[str] = None) -> int:
     """``invoke boot``: stream the console to stdout, exit with the machine status.
 
     The last line (stderr) names the outcome, e.g. ``ringlab-boot: init exited (status 0)``.
-    With ``shell`` the console is also handed to stdin (a terminal or a pipe) and the
-    default timeout is a day instead of DEFAULT_BOOT_TIMEOUT_S.
+    With ``shell`` or ``args`` (init's argv[1:], e.g. ``"sh"`` for busybox) the console is
+    also handed to stdin (a terminal or a pipe); on a terminal the default timeout is then a
+    day instead of DEFAULT_BOOT_TIMEOUT_S.
     """
+    interactive = shell or args is not None
     if timeout_s is None:
-        timeout_s = C.DEFAULT_SHELL_BOOT_TIMEOUT_S if shell else C.DEFAULT_BOOT_TIMEOUT_S
+        long_wait = shell or (interactive and os.isatty(sys.stdin.fileno()))
+        timeout_s = C.DEFAULT_SHELL_BOOT_TIMEOUT_S if long_wait else C.DEFAULT_BOOT_TIMEOUT_S
+    try:
+        append = init_args_append(append, args or "")
+    except BadConfig as err:
+        return _error(str(err))
     cfg = make_config(init, append, files, cpu, int_log, kernel, shell)
     try:
         if dry_run:
@@ -79,7 +105,7 @@ def boot(init: Optional[str] = None, append: str = "", timeout_s: Optional[float
             cfg.validate()
             print(dry_run_command(cfg), flush=True)
             return 0
-        if shell:
+        if interactive:
             result = _interactive(cfg, timeout_s)
         else:
             result = lab.run(cfg, timeout_s=timeout_s, stream=sys.stdout)

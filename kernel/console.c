@@ -55,6 +55,11 @@ void console_rx(char c)
     }
 }
 
+bool console_readable(void)
+{
+    return in.r != in.w;
+}
+
 /* read(2) on the console: up to one line; 0 at Ctrl-D on an empty line. */
 int64_t console_read(uint64_t *pml4, uint64_t dst, uint64_t n)
 {

@@ -304,6 +304,14 @@ int proc_exec(const char *path, char *const *argv, int argc, char *const *envp, 
 
 /* ---- process lifetime -------------------------------------------------- */
 
+struct proc *proc_find(int pid)
+{
+    for (int i = 0; i < NPROC; i++)
+        if (procs[i].state != P_UNUSED && procs[i].pid == pid)
+            return &procs[i];
+    return NULL;
+}
+
 int proc_fork(void)
 {
     struct proc *p = current, *np = proc_alloc();

@@ -224,3 +224,56 @@ int64_t sys_getrandom(struct trapframe *tf)
     }
     return (int64_t)done;
 }
+
+#define TIMER_ABSTIME 1
+
+/* Sleep until the monotonic or real-time clock reaches `until_ns`, tick by tick. -EINTR if killed first. */
+static int64_t sleep_until(uint64_t clk, uint64_t until_ns, uint64_t urem)
+{
+    uint64_t now;
+    while (clock_ns(clk, &now) == 0 && now < until_ns) {
+        if (myproc()->killed) {
+            uint64_t left = until_ns - now, rem[2] = { left / NS_PER_SEC, left % NS_PER_SEC };
+            if (urem)
+                copyout(myproc()->pml4, urem, rem, sizeof rem);
+            return -EINTR;
+        }
+        sleep((void *)&ticks);
+    }
+    return 0;
+}
+
+static int timespec_in(uint64_t uts, uint64_t *ns)
+{
+    int64_t ts[2];
+    int r = copyin(myproc()->pml4, ts, uts, sizeof ts);
+    if (r)
+        return r;
+    if (ts[0] < 0 || ts[1] < 0 || ts[1] >= (int64_t)NS_PER_SEC)
+        return -EINVAL;
+    *ns = (uint64_t)ts[0] * NS_PER_SEC + (uint64_t)ts[1];
+    return 0;
+}
+
+int64_t sys_nanosleep(struct trapframe *tf)
+{
+    uint64_t ns;
+    int r = timespec_in(tf->rdi, &ns);
+    if (r)
+        return r;
+    return sleep_until(CLOCK_MONOTONIC, time_monotonic_ns() + ns, tf->rsi);
+}
+
+int64_t sys_clock_nanosleep(struct trapframe *tf)
+{
+    uint64_t ns, now;
+    if (tf->rsi & ~(uint64_t)TIMER_ABSTIME)
+        return -EINVAL;
+    int r = clock_ns(tf->rdi, &now);
+    if (!r)
+        r = timespec_in(tf->rdx, &ns);
+    if (r)
+        return r;
+    return sleep_until(tf->rdi, (tf->rsi & TIMER_ABSTIME) ? ns : now + ns,
+                       (tf->rsi & TIMER_ABSTIME) ? 0 : tf->r10);
+}

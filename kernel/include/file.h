@@ -144,3 +144,4 @@ int random_fill(void *buf, uint64_t n);
 int64_t console_read(uint64_t *pml4, uint64_t dst, uint64_t n);
 int64_t console_write(uint64_t *pml4, uint64_t src, uint64_t n);
 void console_init(void);
+bool console_readable(void);

@@ -75,6 +75,7 @@ struct proc *proc_spawn_init(const char *name, const uint8_t *image, size_t size
 noreturn void proc_exit(int wstatus);
 noreturn void proc_kill_self(int sig);
 int proc_fork(void);
+struct proc *proc_find(int pid);
 int proc_wait4(int pid, uint64_t ustatus, int options);
 int proc_kill(int pid, int sig);
 int proc_exec(const char *path, char *const *argv, int argc, char *const *envp, int envc);

@@ -28,6 +28,7 @@
 #define SYS_dup2                33
 #define SYS_nanosleep           35
 #define SYS_getpid              39
+#define SYS_clone               56
 #define SYS_fork                57
 #define SYS_vfork               58
 #define SYS_execve              59
@@ -66,6 +67,7 @@
 #define SYS_set_tid_address     218
 #define SYS_clock_gettime       228
 #define SYS_clock_getres        229
+#define SYS_clock_nanosleep     230
 #define SYS_exit_group          231
 #define SYS_openat              257
 #define SYS_mkdirat             258
@@ -75,6 +77,7 @@
 #define SYS_linkat              265
 #define SYS_readlinkat          267
 #define SYS_faccessat           269
+#define SYS_ppoll               271
 #define SYS_utimensat           280
 #define SYS_dup3                292
 #define SYS_pipe2               293
