@@ -95,6 +95,8 @@ static const struct {
     [SYS_clone] = { "clone", sys_clone },
     [SYS_ppoll] = { "ppoll", sys_ppoll },
     [SYS_clock_nanosleep] = { "clock_nanosleep", sys_clock_nanosleep },
+    [SYS_pread64] = { "pread64", sys_pread64 },
+    [SYS_pwrite64] = { "pwrite64", sys_pwrite64 },
     [SYS_access] = { "access", sys_access },
     [SYS_chdir] = { "chdir", sys_chdir },
     [SYS_prlimit64] = { "prlimit64", sys_prlimit64 },

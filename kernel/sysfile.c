@@ -91,6 +91,41 @@ int64_t sys_write(struct trapframe *tf)
     return do_write((int)tf->rdi, tf->rsi, tf->rdx);
 }
 
+/* pread64/pwrite64: at an offset, leaving the file offset alone; not on pipes or the terminal. */
+static int64_t positioned_io(struct trapframe *tf, bool write)
+{
+    struct file *f = fd_file((int)tf->rdi);
+    int64_t off = (int64_t)tf->r10;
+    int acc = write ? O_RDONLY : O_WRONLY;
+    if (!f || (f->flags & O_ACCMODE) == acc)
+        return -EBADF;
+    if (f->type == F_PIPE || f->ip->dev == DEV_CONSOLE)
+        return -ESPIPE;
+    if (off < 0)
+        return -EINVAL;
+    if (!user_range_ok(tf->rsi, tf->rdx))
+        return -EFAULT;
+    switch (f->ip->mode & S_IFMT) {
+    case S_IFDIR:
+        return -EISDIR;
+    case S_IFCHR:
+        return write ? dev_write(f->ip, tf->rsi, tf->rdx) : dev_read(f->ip, tf->rsi, tf->rdx);
+    default:
+        return write ? fsdata_write(f->ip, myproc()->pml4, tf->rsi, (uint64_t)off, tf->rdx)
+                     : fsdata_read(f->ip, myproc()->pml4, tf->rsi, (uint64_t)off, tf->rdx);
+    }
+}
+
+int64_t sys_pread64(struct trapframe *tf)
+{
+    return positioned_io(tf, false);
+}
+
+int64_t sys_pwrite64(struct trapframe *tf)
+{
+    return positioned_io(tf, true);
+}
+
 struct iovec { uint64_t base, len; };   /* include/uapi/linux/uio.h */
 #define IOV_MAX 1024
 

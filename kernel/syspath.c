@@ -266,8 +266,11 @@ static int64_t link_at(int olddirfd, uint64_t uold, int newdirfd, uint64_t unew,
         return -EINVAL;
     if ((err = path_in(olddirfd, uold, opath, &obase)) || (err = path_in(newdirfd, unew, npath, &nbase)))
         return err;
+    /* Linux's order: the old path must exist, then the new name must not, then no directories */
     if (!(ip = namei(obase, opath, &err)) || !(ndir = namei_parent(nbase, npath, nname, &err)))
         return err;
+    if (dir_lookup(ndir, nname))
+        return -EEXIST;
     if ((ip->mode & S_IFMT) == S_IFDIR)
         return -EPERM;
     return dir_link(ndir, nname, ip);

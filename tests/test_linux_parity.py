@@ -60,6 +60,9 @@ CASES = {
                                          files={"example.txt": EXAMPLE}),
     "forkwait-fork-exec-wait": Case("forkwait"),
     "fsprobe-open-read-lseek-stat-errno": Case("fsprobe", files={"example.txt": EXAMPLE}),
+    "pipefcntl-pipes-dup-fcntl-cloexec": Case("pipefcntl"),
+    **{f"fsfuzz-random-file-operations-seed-{seed}": Case("fsfuzz", args=[str(seed), "400"])
+       for seed in (1, 2, 3, 4)},
     "readline-stdin-with-line-editing": Case(
         "readline",
         keys=[("first line\n", r'got "first line"'), ("xy\x7fz\n", r'got "xz"'),

@@ -81,3 +81,5 @@ int64_t sys_nanosleep(struct trapframe *tf);
 int64_t sys_clone(struct trapframe *tf);
 int64_t sys_ppoll(struct trapframe *tf);
 int64_t sys_clock_nanosleep(struct trapframe *tf);
+int64_t sys_pread64(struct trapframe *tf);
+int64_t sys_pwrite64(struct trapframe *tf);
