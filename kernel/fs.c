@@ -25,8 +25,8 @@ struct inode *inode_new(uint32_t mode)
 {
     for (int i = 0; i < NINODE; i++) {
         struct inode *ip = &inodes[i];
-        if (ip->nlink || ip->ref || ip == root)
-            continue;
+        if (ip->mode)
+            continue;                         /* in use: mode 0 marks a free slot */
         uint64_t now = time_realtime_ns();
         *ip = (struct inode){ .mode = mode, .ino = next_ino++, .mtime_ns = now, .ctime_ns = now,
                               .atime_ns = now };
@@ -42,7 +42,7 @@ struct inode *inode_get(struct inode *ip)
 }
 
 /* Free an inode with neither names nor users: its pages go back to the allocator. */
-static void inode_maybe_free(struct inode *ip)
+void inode_maybe_free(struct inode *ip)
 {
     if (ip->nlink == 0 && ip->ref == 0 && ip != root) {
         fsdata_free(ip);

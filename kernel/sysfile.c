@@ -364,45 +364,30 @@ int64_t sys_pipe2(struct trapframe *tf)
     return do_pipe2(tf->rdi, (int)tf->rsi);
 }
 
-/* struct termios as Linux's TCGETS returns it (include/uapi/asm-generic/termbits.h). */
-struct linux_termios {
-    uint32_t c_iflag, c_oflag, c_cflag, c_lflag;
-    uint8_t c_line, c_cc[19];
-};
-
 /*
- * The console is a terminal: TCGETS and TIOCGWINSZ answer, so isatty() is
- * true and musl's stdout is line-buffered, as on a Linux serial console.
- * Its settings are fixed: TCSETS* succeeds only when asked for exactly them.
- * Nothing else is a terminal (-ENOTTY).
+ * The console is a terminal: TCGETS/TCSETS* (console.c's settings) and
+ * TIOCGWINSZ answer, so isatty() is true and musl's stdout is line-buffered,
+ * as on a Linux serial console. Nothing else is a terminal (-ENOTTY).
  */
 int64_t sys_ioctl(struct trapframe *tf)
 {
     struct file *f = fd_file((int)tf->rdi);
-    static const struct linux_termios console_termios = {
-        .c_iflag = 0x500,            /* ICRNL | IXON */
-        .c_oflag = 0x5,              /* OPOST | ONLCR */
-        .c_cflag = 0xbf,             /* B38400 | CS8 | CREAD */
-        .c_lflag = 0x8a3b,           /* ISIG | ICANON | ECHO | ECHOE | ECHOK | ECHOCTL | ECHOKE | IEXTEN */
-        .c_cc = { 3, 28, 127, 21, 4, 0, 1 },
-    };
+    struct linux_termios t;
     if (!f)
         return -EBADF;
     if (f->type != F_INODE || f->ip->dev != DEV_CONSOLE)
         return -ENOTTY;
     switch (tf->rsi) {
     case TCGETS:
-        return copyout(myproc()->pml4, tf->rdx, &console_termios, sizeof console_termios);
+        console_tcgets(&t);
+        return copyout(myproc()->pml4, tf->rdx, &t, sizeof t);
     case TIOCGWINSZ: {
         uint16_t ws[4] = { 24, 80, 0, 0 };   /* rows, columns */
         return copyout(myproc()->pml4, tf->rdx, ws, sizeof ws);
     }
     case TCSETS: case TCSETSW: case TCSETSF: {
-        struct linux_termios t;
         int r = copyin(myproc()->pml4, &t, tf->rdx, sizeof t);
-        if (r)
-            return r;
-        return memcmp(&t, &console_termios, sizeof t) ? -EINVAL : 0;
+        return r ? r : console_tcsets(&t);
     }
     default:
         return -ENOTTY;

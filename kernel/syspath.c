@@ -53,8 +53,10 @@ static int64_t open_at(int dirfd, uint64_t upath, int flags, uint32_t mode)
         if (!ip) {
             if (!(ip = inode_new(S_IFREG | (mode & 07777 & ~myproc()->umask))))
                 return -ENOSPC;
-            if ((err = dir_link(dir, name, ip)))
-                return err;                  /* the unnamed inode is reused later */
+            if ((err = dir_link(dir, name, ip))) {
+                inode_maybe_free(ip);
+                return err;
+            }
         } else if ((ip->mode & S_IFMT) == S_IFDIR) {
             return -EISDIR;
         }
@@ -165,7 +167,9 @@ static int64_t mkdir_at(int dirfd, uint64_t upath, uint32_t mode)
     if (!(ip = inode_new(S_IFDIR | (mode & 07777 & ~myproc()->umask))))
         return -ENOSPC;
     ip->parent = dir;
-    return dir_link(dir, name, ip);
+    if ((err = dir_link(dir, name, ip)))
+        inode_maybe_free(ip);
+    return err;
 }
 
 int64_t sys_mkdir(struct trapframe *tf) { return mkdir_at(AT_FDCWD, tf->rdi, (uint32_t)tf->rsi); }

@@ -103,7 +103,8 @@ def test_shell_builtins_missing_program_and_exit_status(images, shell):
     s, sh = shell
     helped = sh.run("help")
     assert helped.status is None and helped.lines == [
-        "type a program name from / (try: ls), or exit"], helped.describe()
+        "type a program name from / (try: ls), pipes and < > >> 2>&1 work; or exit"], \
+        helped.describe()
     assert sh.run("cd /").status is None
     missing = sh.run("nosuch arg")
     assert missing.exit_code == 127, missing.describe()

@@ -54,9 +54,9 @@
 enum devkind { DEV_NONE, DEV_NULL, DEV_ZERO, DEV_CONSOLE, DEV_URANDOM };
 
 struct inode {
-    int nlink;                   /* names (directory entries) pointing here; 0 = free slot if ref is 0 too */
+    int nlink;                   /* names (directory entries) pointing here */
     int ref;                     /* open files, working directories and exec'ing processes */
-    uint32_t mode;               /* S_IF* type | permission bits */
+    uint32_t mode;               /* S_IF* type | permission bits; 0: a free slot */
     enum devkind dev;            /* for S_IFCHR */
     uint64_t ino;
     uint64_t size;               /* bytes (files) */
@@ -106,6 +106,7 @@ bool dir_is_ancestor(struct inode *a, struct inode *d);
 struct inode *inode_new(uint32_t mode);
 struct inode *inode_get(struct inode *ip);
 void inode_put(struct inode *ip);
+void inode_maybe_free(struct inode *ip);
 int fs_exec_image(struct inode *cwd, const char *path, const uint8_t **data, uint64_t *size);
 
 /* fsdata.c: file contents */

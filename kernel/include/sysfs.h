@@ -26,7 +26,16 @@ struct linux_stat {
 };
 _Static_assert(sizeof(struct linux_stat) == 144, "Linux x86-64 struct stat is 144 bytes");
 
+/* struct termios as Linux's TCGETS returns it (include/uapi/asm-generic/termbits.h). */
+struct linux_termios {
+    /*  0 */ uint32_t c_iflag, c_oflag, c_cflag, c_lflag;
+    /* 16 */ uint8_t c_line, c_cc[19];
+};
+_Static_assert(sizeof(struct linux_termios) == 36, "Linux struct termios is 36 bytes");
+
 struct file *fd_file(int fd);
 int fd_alloc(struct file *f, int min, bool cloexec);
 int stat_copyout(struct inode *ip, struct pipe *pipe, uint64_t ust);
+void console_tcgets(struct linux_termios *t);      /* console.c */
+int console_tcsets(const struct linux_termios *t);
 
