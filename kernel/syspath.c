@@ -41,6 +41,8 @@ static int64_t open_at(int dirfd, uint64_t upath, int flags, uint32_t mode)
 {
     char path[FS_PATH_MAX], name[FS_NAME_MAX + 1];
     struct inode *base, *ip, *dir;
+    if (flags & (O_PATH | O_TMPFILE_))
+        return -EINVAL;                      /* not supported: O_PATH handles, unnamed files */
     int err = path_in(dirfd, upath, path, &base);
     if (err)
         return err;

@@ -43,6 +43,8 @@
 #define O_NOFOLLOW  0400000
 #define O_CLOEXEC   02000000
 #define O_LARGEFILE 0100000
+#define O_PATH      010000000
+#define O_TMPFILE_  020000000    /* __O_TMPFILE: O_TMPFILE without its O_DIRECTORY bit */
 
 /* st_mode file types (include/uapi/linux/stat.h) */
 #define S_IFMT      0170000
