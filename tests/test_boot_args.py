@@ -1,20 +1,20 @@
 """`invoke boot --args`: init's argv from a shell-quoted string (issue 11)."""
 import pytest
 
-from harness import cli
-from harness.errors import BadConfig
+from harness import lab
+from harness.core.errors import BadConfig
 
 
 def test_args_become_init_args_words():
-    assert cli.init_args_append("", "sh /setup.sh") == "init.args=sh,/setup.sh"
-    assert cli.init_args_append("trace=mem", "'sh'") == "trace=mem init.args=sh"
-    assert cli.init_args_append("trace=mem", "") == "trace=mem"
+    assert lab.with_init_argv("", "sh /setup.sh") == "init.args=sh,/setup.sh"
+    assert lab.with_init_argv("trace=mem", "'sh'") == "trace=mem init.args=sh"
+    assert lab.with_init_argv("trace=mem", "") == "trace=mem"
 
 
 @pytest.mark.parametrize("bad", ["a,b", "'a b'", "''", "'unterminated"])
 def test_args_the_kernel_command_line_cannot_carry_are_refused(bad):
     with pytest.raises(BadConfig, match="--args"):
-        cli.init_args_append("", bad)
+        lab.with_init_argv("", bad)
 
 
 @pytest.mark.boot

@@ -5,8 +5,8 @@ each round's child is reaped is the same every round (userland/fslimits.c)."""
 import pytest
 
 from harness import lab
-from harness.events import Mem, Panic
-from harness.qemu import QemuConfig
+from harness.observe.events import Mem, Panic
+from harness.machine.qemu import QemuConfig
 
 pytestmark = pytest.mark.boot
 

@@ -19,13 +19,16 @@ from pathlib import Path
 
 import pytest
 
-from harness import constants as C
-from harness import decode, elfimage, lab
-from harness.errors import ToolMissing
-from harness.gdb import (BreakpointNotHit, DebugMachine, GdbSession, StubNotAnswering,
-                         SymbolNotFound, started_pids)
-from harness.gdbext.ringfmt import RingState, Transition, half
-from harness.qemu import QemuConfig
+from harness.core import constants as C
+from harness.observe import decode
+from harness.machine import elfimage
+from harness import lab
+from harness.core.errors import ToolMissing
+from harness.core.errors import BreakpointNotHit, StubNotAnswering, SymbolNotFound
+from harness.debug.machine import DebugMachine
+from harness.debug.mi import GdbSession, started_pids
+from harness.debug.gdbext.ringfmt import RingState, Transition, half
+from harness.machine.qemu import QemuConfig
 
 pytestmark = [pytest.mark.boot, pytest.mark.gdb]
 

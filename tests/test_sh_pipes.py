@@ -3,7 +3,7 @@ kernel's pipes, dup2, O_APPEND and the writable /tmp."""
 import pytest
 
 from harness import lab
-from harness.shell import Shell
+from harness.lab.shell import Shell
 
 pytestmark = pytest.mark.boot
 
