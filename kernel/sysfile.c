@@ -64,8 +64,8 @@ static void fd_close(int fd)
 static int64_t do_read(int fd, uint64_t buf, uint64_t n)
 {
     struct file *f = fd_file(fd);
-    if (!f || (f->flags & O_ACCMODE) == O_WRONLY)
-        return -EBADF;
+    if (!f || ((f->flags & O_ACCMODE) != O_RDONLY && (f->flags & O_ACCMODE) != O_RDWR))
+        return -EBADF;                      /* O_WRONLY, or Linux's "3": ioctl only */
     if (!user_range_ok(buf, n))
         return -EFAULT;
     return file_read(f, buf, n);
@@ -74,7 +74,7 @@ static int64_t do_read(int fd, uint64_t buf, uint64_t n)
 static int64_t do_write(int fd, uint64_t buf, uint64_t n)
 {
     struct file *f = fd_file(fd);
-    if (!f || (f->flags & O_ACCMODE) == O_RDONLY)
+    if (!f || ((f->flags & O_ACCMODE) != O_WRONLY && (f->flags & O_ACCMODE) != O_RDWR))
         return -EBADF;
     if (!user_range_ok(buf, n))
         return -EFAULT;
@@ -96,8 +96,8 @@ static int64_t positioned_io(struct trapframe *tf, bool write)
 {
     struct file *f = fd_file((int)tf->rdi);
     int64_t off = (int64_t)tf->r10;
-    int acc = write ? O_RDONLY : O_WRONLY;
-    if (!f || (f->flags & O_ACCMODE) == acc)
+    int acc = f ? f->flags & O_ACCMODE : 0;
+    if (!f || (acc != O_RDWR && acc != (write ? O_WRONLY : O_RDONLY)))
         return -EBADF;
     if (f->type == F_PIPE || f->ip->dev == DEV_CONSOLE)
         return -ESPIPE;
@@ -181,10 +181,14 @@ int64_t sys_lseek(struct trapframe *tf)
     if (f->type == F_PIPE || (f->ip->mode & S_IFMT) == S_IFCHR)
         return f->type != F_PIPE && f->ip->dev != DEV_CONSOLE ? 0 : -ESPIPE;   /* null, zero, urandom: 0 */
     if ((f->ip->mode & S_IFMT) == S_IFDIR) {
-        if (tf->rdx != SEEK_SET || off != 0)
-            return -EINVAL;                 /* only rewinddir()'s lseek(fd, 0, SEEK_SET) */
-        f->off = 0;
-        return 0;
+        /* a directory offset is getdents64's cookie (d_off), as on tmpfs: no SEEK_END */
+        if (tf->rdx == SEEK_END || tf->rdx > SEEK_END)
+            return -EINVAL;
+        base = tf->rdx == SEEK_CUR ? (int64_t)f->off : 0;
+        if (base + off < 0)
+            return -EINVAL;
+        f->off = (uint64_t)(base + off);
+        return (int64_t)f->off;
     }
     switch (tf->rdx) {
     case SEEK_SET: base = 0; break;

@@ -69,9 +69,7 @@ static int64_t open_at(int dirfd, uint64_t upath, int flags, uint32_t mode)
     if ((flags & O_DIRECTORY) && type != S_IFDIR)
         return -ENOTDIR;
     if (type == S_IFDIR && ((flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC)))
-        return -EISDIR;
-    if ((flags & O_ACCMODE) == O_ACCMODE)
-        return -EINVAL;
+        return -EISDIR;                      /* also Linux's ioctl-only mode 3 */
     if ((flags & O_TRUNC) && (flags & O_ACCMODE) != O_RDONLY && type == S_IFREG && ip->size &&
         (err = fsdata_truncate(ip, 0)))
         return err;

@@ -61,6 +61,7 @@ CASES = {
     "forkwait-fork-exec-wait": Case("forkwait"),
     "fsprobe-open-read-lseek-stat-errno": Case("fsprobe", files={"example.txt": EXAMPLE}),
     "pipefcntl-pipes-dup-fcntl-cloexec": Case("pipefcntl"),
+    "fsattack-bad-pointers-paths-flags-fds": Case("fsattack"),
     **{f"fsfuzz-random-file-operations-seed-{seed}": Case("fsfuzz", args=[str(seed), "400"])
        for seed in (1, 2, 3, 4)},
     "readline-stdin-with-line-editing": Case(
