@@ -45,8 +45,12 @@ struct inode *inode_get(struct inode *ip)
 void inode_maybe_free(struct inode *ip)
 {
     if (ip->nlink == 0 && ip->ref == 0 && ip != root) {
+        struct inode *parent = (ip->mode & S_IFMT) == S_IFDIR ? ip->parent : NULL;
         fsdata_free(ip);
         ip->mode = 0;
+        ip->parent = NULL;
+        if (parent)
+            inode_put(parent);               /* a directory holds its parent (for "..") */
     }
 }
 
@@ -62,7 +66,8 @@ static void fs_init(void)
     root = inode_new(S_IFDIR | 0755);
     root->parent = root;
     struct inode *tmp = inode_new(S_IFDIR | 01777), *dev = inode_new(S_IFDIR | 0755);
-    tmp->parent = dev->parent = root;
+    tmp->parent = inode_get(root);
+    dev->parent = inode_get(root);
     dir_link(root, "tmp", tmp);
     dir_link(root, "dev", dev);
     dev_init(dev);
@@ -114,11 +119,13 @@ struct inode *dir_lookup(struct inode *dir, const char *name)
     return d ? d->ip : NULL;
 }
 
-/* Add name -> ip in dir. -EEXIST, -ENOSPC (entry table full), -ENAMETOOLONG. */
+/* Add name -> ip in dir. -EEXIST, -ENOSPC (entry table full), -ENAMETOOLONG, -ENOENT (dir removed). */
 int dir_link(struct inode *dir, const char *name, struct inode *ip)
 {
     if (strlen(name) > FS_NAME_MAX)
         return -ENAMETOOLONG;
+    if (dir->nlink == 0 && dir != root)
+        return -ENOENT;                      /* a removed directory (someone's cwd) stays empty */
     if (dir_lookup(dir, name))
         return -EEXIST;
     for (int i = 0; i < NDIRENT; i++) {

@@ -166,7 +166,7 @@ static int64_t mkdir_at(int dirfd, uint64_t upath, uint32_t mode)
         return -EEXIST;
     if (!(ip = inode_new(S_IFDIR | (mode & 07777 & ~myproc()->umask))))
         return -ENOSPC;
-    ip->parent = dir;
+    ip->parent = inode_get(dir);
     if ((err = dir_link(dir, name, ip)))
         inode_maybe_free(ip);
     return err;
@@ -243,13 +243,18 @@ static int64_t rename_at(int olddirfd, uint64_t uold, int newdirfd, uint64_t une
         if (t_dir && !dir_empty(target))
             return -ENOTEMPTY;
     }
+    if (ndir->nlink == 0 && ndir != fs_root())
+        return -ENOENT;                  /* into a removed directory */
     ip->ref++;                           /* keep it while it has no name */
     dir_unlink(odir, oname);
     if (target)
         dir_unlink(ndir, nname);
     err = dir_link(ndir, nname, ip);     /* cannot fail: a slot was just freed */
-    if (is_dir)
-        ip->parent = ndir;
+    if (is_dir) {
+        struct inode *old = ip->parent;
+        ip->parent = inode_get(ndir);
+        inode_put(old);
+    }
     inode_put(ip);
     return err;
 }

@@ -104,6 +104,15 @@ int main(void)
     show("sched_getaffinity pid 99999", syscall(SYS_sched_getaffinity, 99999, 8, buf));
     show("umask 077", umask(077));
     show("umask back", umask(022));
+    mkdir("gone", 0755);
+    chdir("gone");
+    show("rmdir the working directory", rmdir("../gone"));
+    show("create in a removed directory", open("x", O_CREAT | O_RDWR, 0644));
+    show("mkdir in a removed directory", mkdir("y", 0755));
+    show("getcwd in a removed directory", syscall(SYS_getcwd, buf, sizeof buf));
+    show("stat . in a removed directory", stat(".", (struct stat *)longname) == 0 ? 0 : -1);
+    show("chdir .. from a removed directory", chdir(".."));
+    show("and the parent is where we were", access("f", F_OK));
     unlink("f");
     rmdir("d");
     return 0;

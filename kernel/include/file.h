@@ -64,7 +64,7 @@ struct inode {
     uint64_t size;               /* bytes (files) */
     const uint8_t *rodata;       /* module bytes until the first write, else NULL */
     uint8_t **pages;             /* index page: pages[i] holds bytes [i*4096, (i+1)*4096) */
-    struct inode *parent;        /* directories: ".." */
+    struct inode *parent;        /* directories: ".." (holds a reference) */
     uint64_t mtime_ns, ctime_ns, atime_ns;   /* CLOCK_REALTIME, ns */
 };
 
