@@ -79,6 +79,9 @@ def test_invoke_boot_busybox_sh_is_an_interactive_shell(images, busybox):
         child.expect(r"/ # ")
         child.sendline("echo $((6 * 7)) | /busybox tr 4 X")
         child.expect(r"X2\r+\n")
+        # busybox's line editor switches the console to non-canonical mode and echoes
+        # itself: each typed line shows once, not twice
+        assert child.before.count("echo $((6 * 7))") == 1, child.before
         child.expect(r"/ # ")
         child.sendline("/busybox mkdir /tmp/d && cd /tmp/d && /busybox pwd")
         child.expect(r"\n/tmp/d\r+\n")
