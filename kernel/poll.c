@@ -22,7 +22,7 @@
 #define POLLNVAL   0x020
 #define POLLRDNORM 0x040
 #define POLLWRNORM 0x100
-#define NS_PER_TICK 10000000UL
+#define NS_PER_TICK (1000000000UL / TIMER_HZ)   /* the PIT tick (timer.c) */
 
 struct pollfd {
     /* 0 */ int32_t fd;

@@ -11,22 +11,9 @@
 #include "syscall.h"
 #include "sysfs.h"
 #include "trap.h"
+#include "uapi.h"
 #include "vm.h"
 
-#define SEEK_SET    0
-#define SEEK_CUR    1
-#define SEEK_END    2
-#define F_DUPFD     0
-#define F_GETFD     1
-#define F_SETFD     2
-#define F_GETFL     3
-#define F_SETFL     4
-#define F_GETLK     5
-#define F_SETLK     6
-#define F_SETLKW    7
-#define F_DUPFD_CLOEXEC 1030
-#define F_GETPIPE_SZ    1032
-#define FD_CLOEXEC  1
 #define F_SETFL_MASK (O_APPEND | O_NONBLOCK)   /* what F_SETFL may change here */
 
 struct file *fd_file(int fd)

@@ -24,7 +24,7 @@
 #define RTC_STATUS_A   0x0a         /* bit 7: update in progress */
 #define RTC_STATUS_B   0x0b         /* bit 2: binary (else BCD); bit 1: 24-hour */
 #define RTC_CENTURY    0x32         /* PC/AT century register (QEMU fills it) */
-#define NS_PER_TICK    10000000UL   /* the PIT runs at 100 Hz (timer.c) */
+#define NS_PER_TICK    (1000000000UL / TIMER_HZ)   /* the PIT tick (timer.c) */
 #define NS_PER_SEC     1000000000UL
 #define CLOCK_REALTIME           0
 #define CLOCK_MONOTONIC          1

@@ -16,6 +16,7 @@
  */
 #pragma once
 #include "types.h"
+#include "uapi.h"
 
 #define NFILE       256          /* system-wide open file table */
 #define NFSFILE     64           /* multiboot modules (files in "/") */
@@ -27,31 +28,6 @@
 #define FS_MAX_PAGES 4096        /* pages for all written files: 16 MiB, then -ENOSPC */
 #define PIPE_BUF    4096         /* writes up to this size are atomic (POSIX) */
 #define PIPE_PAGES  16           /* pipe capacity: 64 KiB, Linux's default */
-
-/* Linux open(2) flags (include/uapi/asm-generic/fcntl.h) */
-#define O_ACCMODE   03
-#define O_RDONLY    00
-#define O_WRONLY    01
-#define O_RDWR      02
-#define O_CREAT     0100
-#define O_EXCL      0200
-#define O_NOCTTY    0400
-#define O_TRUNC     01000
-#define O_APPEND    02000
-#define O_NONBLOCK  04000
-#define O_DIRECTORY 0200000
-#define O_NOFOLLOW  0400000
-#define O_CLOEXEC   02000000
-#define O_LARGEFILE 0100000
-#define O_PATH      010000000
-#define O_TMPFILE_  020000000    /* __O_TMPFILE: O_TMPFILE without its O_DIRECTORY bit */
-
-/* st_mode file types (include/uapi/linux/stat.h) */
-#define S_IFMT      0170000
-#define S_IFDIR     0040000
-#define S_IFREG     0100000
-#define S_IFCHR     0020000
-#define S_IFIFO     0010000
 
 enum devkind { DEV_NONE, DEV_NULL, DEV_ZERO, DEV_CONSOLE, DEV_URANDOM };
 

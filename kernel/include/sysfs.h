@@ -3,18 +3,6 @@
 #include "file.h"
 #include "types.h"
 
-#define TCGETS      0x5401
-#define TCSETS      0x5402
-#define TCSETSW     0x5403
-#define TCSETSF     0x5404
-#define TIOCGWINSZ  0x5413
-#define AT_FDCWD    (-100)
-#define AT_SYMLINK_NOFOLLOW 0x100
-#define AT_REMOVEDIR        0x200
-#define AT_SYMLINK_FOLLOW   0x400
-#define AT_EACCESS          0x200
-#define AT_EMPTY_PATH       0x1000
-
 /* Linux struct stat for x86-64 (arch/x86/include/uapi/asm/stat.h). */
 struct linux_stat {
     /*   0 */ uint64_t st_dev, st_ino, st_nlink;
