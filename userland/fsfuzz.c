@@ -107,6 +107,8 @@ static void tree(const char *dir, int rm)
     }
 }
 
+static int held = -1;                 /* a descriptor kept across operations */
+
 static void op(int i)
 {
     const char *p = pick(), *q = pick();
@@ -114,7 +116,24 @@ static void op(int i)
     long r;
     int fd;
     struct stat st;
-    switch (rnd(12)) {
+    switch (rnd(14)) {
+    case 12:                          /* open a file and keep it: it outlives unlink and rename */
+        if (held >= 0) {
+            printf("fsfuzz: %d close held: %s\n", i, res(close(held)));
+            held = -1;
+        } else {
+            held = open(p, O_RDWR | O_CREAT | (rnd(2) ? O_APPEND : 0), 0600);
+            printf("fsfuzz: %d hold %s: %s\n", i, p, res(held < 0 ? -1 : 0));
+        }
+        break;
+    case 13:
+        if (held < 0)
+            break;
+        r = write(held, "held", 4);
+        printf("fsfuzz: %d write held: %s", i, res(r));
+        r = fstat(held, &st);
+        printf(" fstat: %s size=%ld nlink=%lu\n", res(r), (long)st.st_size, (unsigned long)st.st_nlink);
+        break;
     case 0: case 1: {
         static const int modes[] = { O_WRONLY | O_CREAT, O_WRONLY | O_CREAT | O_EXCL, O_RDWR | O_TRUNC,
                                      O_WRONLY | O_APPEND, O_RDWR | O_CREAT | O_APPEND, O_RDONLY };
@@ -202,6 +221,8 @@ int main(int argc, char **argv)
     }
     for (int i = 0; i < ops; i++)
         op(i);
+    if (held >= 0)
+        close(held);
     tree(".", 1);
     chdir("..");
     printf("fsfuzz: rmdir fz: %s\n", res(rmdir("fz")));
