@@ -45,6 +45,8 @@ int64_t file_read(struct file *f, uint64_t dst, uint64_t n)
     case S_IFDIR:
         return -EISDIR;
     case S_IFCHR:
+        if (ip->dev == DEV_CONSOLE && (f->flags & O_NONBLOCK) && !console_readable())
+            return -EAGAIN;                 /* a terminal with nothing typed yet */
         return dev_read(ip, dst, n);
     default: {
         int64_t r = fsdata_read(ip, myproc()->pml4, dst, f->off, n);

@@ -155,6 +155,10 @@ static void nonblocking(void)
     struct stat st;
     fstat(p[0], &st);
     printf("pipefcntl: fstat fifo=%d\n", S_ISFIFO(st.st_mode));
+    int fl = fcntl(0, F_GETFL);       /* the terminal, nothing typed: EAGAIN, not a wait */
+    fcntl(0, F_SETFL, fl | O_NONBLOCK);
+    printf("pipefcntl: nonblocking read of the terminal: %s\n", e(read(0, buf, 1)));
+    fcntl(0, F_SETFL, fl);
     close(p[0]);
     close(p[1]);
 }
