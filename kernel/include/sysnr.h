@@ -43,6 +43,8 @@
 #define SYS_getegid         108
 #define SYS_getppid         110
 #define SYS_arch_prctl      158
+#define SYS_iopl            172
+#define SYS_ioperm          173
 #define SYS_gettid          186
 #define SYS_getdents64      217
 #define SYS_set_tid_address 218
