@@ -17,14 +17,18 @@ used when it has ioperm (CONFIG_X86_IOPL_IOPERM); this machine's kernel is built
 from __future__ import annotations
 
 import errno
+import functools
+import gzip
+import os
 import re
 import shutil
 import subprocess
-from typing import Dict, List
+from typing import Dict, List, Sequence
 
 import pytest
 
 from harness import lab
+from harness.core import constants as C
 from harness.catalogue.faults import kernel_define
 from harness.debug.machine import DebugMachine
 from harness.machine import elfimage
@@ -211,6 +215,58 @@ def test_same_transcript_on_the_hosts_linux(images, tmp_path):
     run = run_program(images, "ioprobe", append="init.args=" + ",".join(HOST_CASES))
     assert host.returncode == 0 and run.status == 0
     assert run.user_lines == host.stdout.splitlines() == expected_transcript(HOST_CASES)
+
+
+# A real Linux kernel in QEMU as the reference (the host's has no ioperm): set
+# RINGLAB_LINUX_KERNEL to a bzImage built with CONFIG_X86_IOPL_IOPERM=y, e.g. Debian 12's:
+#   apt-get download linux-image-6.1.0-57-amd64 && dpkg-deb -x linux-image-*.deb linux
+#   RINGLAB_LINUX_KERNEL=linux/boot/vmlinuz-6.1.0-57-amd64 .venv/bin/pytest tests/test_ioperm.py
+LINUX_KERNEL_ENV = "RINGLAB_LINUX_KERNEL"
+LINUX_TIMEOUT_S = 120.0          # a Debian kernel boots in ~15 s under TCG
+LINUX_DONE_RC = (0x10 << 1) | 1  # linuxinit's isa-debug-exit write: it ran to the end
+
+
+def newc_cpio(files: Dict[str, bytes], dirs: Sequence[str] = ()) -> bytes:
+    """An initramfs archive in the "newc" cpio format (Linux's
+    Documentation/driver-api/early-userspace/buffer-format.rst): executables and directories."""
+    out = bytearray()
+    entries = [(d, 0o040755, b"") for d in dirs] + [(n, 0o100755, d) for n, d in files.items()]
+    for ino, (name, mode, data) in enumerate(entries + [("TRAILER!!!", 0, b"")], start=1):
+        nb = name.encode() + b"\0"
+        fields = (ino, mode, 0, 0, 1, 0, len(data), 0, 0, 0, 0, len(nb), 0)
+        out += b"070701" + "".join(f"{x:08x}" for x in fields).encode() + nb
+        out += b"\0" * (-len(out) % 4) + data
+        out += b"\0" * (-len(out) % 4)
+    return bytes(out)
+
+
+def test_same_transcripts_as_linux_in_qemu(images, tmp_path, probe_run):
+    kernel = os.environ.get(LINUX_KERNEL_ENV)
+    if not kernel:
+        pytest.skip(f"{LINUX_KERNEL_ENV} unset: no Linux kernel with ioperm to compare with "
+                    "(see the comment above this test)")
+    progs = {n: images.program(n).read_bytes() for n in ("ioprobe", "uart")}
+    initrd = tmp_path / "initrd.gz"
+    initrd.write_bytes(gzip.compress(newc_cpio(
+        {"init": images.program("linuxinit").read_bytes(), **progs}, dirs=["dev"])))
+    cmd = [C.QEMU_BINARY, "-machine", "pc", "-cpu", "max", "-m", "256M", "-nodefaults",
+           "-display", "none", "-no-reboot", "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
+           "-serial", "stdio", "-monitor", "none", "-kernel", kernel, "-initrd", str(initrd),
+           "-append", "console=ttyS0 panic=-1 loglevel=3"]
+    res = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True,
+                         timeout=LINUX_TIMEOUT_S)
+    out = res.stdout.decode(errors="replace").replace("\r", "").split("\n")
+    assert res.returncode == LINUX_DONE_RC, "\n".join(out[-30:]) + res.stderr.decode()
+    assert "linuxinit: ioprobe status=0" in out and "linuxinit: uart status=0" in out
+
+    linux_probe = [l for l in out if l.startswith("ioprobe: ")]
+    assert linux_probe == expected_transcript(PROBE) == probe_run.user_lines
+
+    pid = functools.partial(re.sub, r"pid=\d+", "pid=N")
+    uart = run_program(images, "uart")
+    assert uart.outcome is Outcome.EXITED and uart.status == 0, uart.report()
+    linux_uart = [pid(l) for l in out if l.startswith("uart")]
+    assert linux_uart == [pid(l) for l in uart.user_lines]
 
 
 # ---------------------------------------------------------------------------------------------

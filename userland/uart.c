@@ -21,6 +21,7 @@
 #include <string.h>
 #include <sys/io.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <unistd.h>
 
 #define COM1      0x3f8          /* first port of the UART */
@@ -48,9 +49,15 @@ static void uart_putc(char c)
     port_out(COM1 + UART_THR, (unsigned char)c);
 }
 
-/* The driver's own output: "\n" becomes "\r\n", as a terminal expects. */
+/*
+ * The driver's own output: "\n" becomes "\r\n", as a terminal expects. The console's stdio
+ * lines go out first: fflush, then tcdrain (Linux's serial driver may still be sending them
+ * from its buffer; ringlab's console writes synchronously, so there it has nothing to wait for).
+ */
 static void uart_puts(const char *s)
 {
+    fflush(stdout);
+    tcdrain(STDOUT_FILENO);
     for (; *s; s++) {
         if (*s == '\n')
             uart_putc('\r');
