@@ -76,6 +76,7 @@ _Static_assert(__builtin_offsetof(struct cpu, iomap) - CPU_TSS == IOMAP_OFF_PROC
 _Static_assert(__builtin_offsetof(struct cpu, iomap_all) - CPU_TSS == IOMAP_OFF_ALL, "IOMAP_OFF_ALL");
 _Static_assert(__builtin_offsetof(struct cpu, iomap_all) + sizeof((struct cpu *)0)->iomap_all - CPU_TSS == TSS_LIMIT + 1,
                "TSS_LIMIT: the TSS ends with iomap_all's closing byte");
+_Static_assert(__builtin_offsetof(struct cpu, iomap) % 8 == 0, "iomap: copied 8 bytes at a time");
 _Static_assert(IOMAP_OFF_NONE > TSS_LIMIT && IOMAP_OFF_NONE <= 0xffff, "IOMAP_OFF_NONE past the limit");
 
 extern struct cpu cpu0;
