@@ -161,7 +161,7 @@ int ioperm_fork(int child)
     if (bitmap_alloc(c))
         return -ENOMEM;
     for (int i = 0; i < IOPERM_PAGES; i++)
-        memcpy(c->page[i], p->page[i], PAGE_SIZE);
+        quads_copy(c->page[i], p->page[i], PAGE_SIZE);
     c->max = p->max;
     c->seq = p->seq;                 /* same bytes: switching between the two copies nothing */
     return 0;
@@ -183,7 +183,7 @@ int64_t sys_ioperm(struct trapframe *tf)
         if (bitmap_alloc(st))
             return -ENOMEM;
         for (int i = 0; i < IOPERM_PAGES; i++)
-            memset(st->page[i], 0xff, PAGE_SIZE);
+            quads_fill_ones(st->page[i], PAGE_SIZE);
     }
     for (uint64_t port = from; port < from + num; port++) {
         uint8_t *b = bm_byte(st, (uint32_t)(port / 8)), bit = (uint8_t)(1u << (port % 8));
