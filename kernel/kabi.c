@@ -91,6 +91,9 @@ static const struct kabi_entry kabi[] = {
     KABI_OFFSET(cpu, current),
     KABI_OFFSET(cpu, tss),
     KABI_OFFSET(tss, rsp),           /* RSP0 (SDM Vol. 3A Figure 8-11: offset 4) */
+    KABI_CONST(TSS_LIMIT),           /* TR's limit: the TSS and the I/O bitmaps */
+    KABI_CONST(IOMAP_OFF_PROC),      /* TSS I/O map base: the process's own bitmap */
+    KABI_CONST(IOMAP_OFF_NONE),      /* TSS I/O map base past the limit: every port denied */
 
     /* Where the harness breaks (invoke trace, the fault catalogue, the tests) */
     KABI_SYMBOL(syscall_entry),      /* MSR_LSTAR: 3->0 by syscall */
