@@ -143,3 +143,31 @@ def test(c, k=None):
 def test_quick(c):
     """Unit tests plus one real boot: seconds."""
     _exit(_cli("test").main(["-m", "unit or quick"]))
+
+
+@task(
+    iterable=["file", "break_", "ex"], auto_shortflags=False,
+    help={
+        "init": "static x86-64 ELF to run as pid 1 (default images/user/init)",
+        "append": "kernel arguments",
+        "file": "extra host file for the kernel's file system (repeatable)",
+        "cpu": "QEMU CPU model (as invoke boot)",
+        "at-fault": "stop at the first exception's stub and show the faulting instruction, "
+                    "its source line, the decoded error code and the CPL (ring-fault)",
+        "break": "stop at this symbol, user or kernel (repeatable), e.g. --break write",
+        "at-syscall": "stop at syscall_entry when this system call is made, e.g. write",
+        "ex": "gdb command to run after the stop (repeatable), e.g. --ex step-ring",
+        "batch": "run the commands and exit (gdb --batch)",
+        "from": "a failed test's artifacts folder: boot what its reproduce.txt says, "
+                "stop at the first fault",
+        "timeout": "seconds before the machine is stopped (default: a day)",
+    },
+)
+def debug(c, init=None, append="", file=None, cpu=None, at_fault=False, break_=None,
+          at_syscall=None, ex=None, batch=False, from_=None, timeout=None):
+    """Boot halted and open gdb on this terminal, stopped where asked (--at-fault, --break,
+    --at-syscall)."""
+    mod = _cli("debug")
+    _exit(mod.main(init=init, append=append, files=file or (), cpu=cpu, at_fault=at_fault,
+                   breaks=break_ or (), at_syscall=at_syscall, ex=ex or (), batch=batch,
+                   from_dir=from_, timeout=timeout))

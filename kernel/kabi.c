@@ -100,6 +100,8 @@ static const struct kabi_entry kabi[] = {
     KABI_SYMBOL(alltraps),           /* every vectorN stub jumps here */
     KABI_SYMBOL(sysret_path),        /* ends in the sysretq back to ring 3 */
     KABI_SYMBOL(trapret),            /* ends in the iretq back to ring 3 */
+    KABI_SYMBOL(iret_insn),          /* the iretq itself (gdb's unwinder: end of trapret) */
+    KABI_SYMBOL(sysret_insn),        /* the sysretq itself (end of sysret_path) */
     KABI_SYMBOLS("vector", NVECTORS),/* the IDT stubs vector0 .. vector255 */
     KABI_SYMBOL(kmain),
     KABI_SYMBOL(trap),
@@ -111,6 +113,8 @@ static const struct kabi_entry kabi[] = {
     /* State no header declares, as gdb evaluates it against kernel.elf */
     KABI_GDB(current_pid, "cpu0.current->pid"),   /* the running process's pid */
     KABI_GDB(tss_rsp0, "cpu0.tss.rsp[0]"),         /* the TSS's RSP0 */
+    KABI_GDB(current_name, "cpu0.current->name"),  /* its program's base name (execve sets it) */
+    KABI_GDB(user_rsp, "cpu0.user_rsp"),           /* the user RSP syscall_entry parks */
 
 #ifndef KABI_MACROS_ONLY
 #include "gen/kabi_syscalls.h"       /* KABI_SYSCALL(name) for every SYS_name: Makefile */

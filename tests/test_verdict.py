@@ -82,5 +82,6 @@ def test_report_says_how_to_reproduce_and_step_in(tmp_path):
                   verdict=judge([], 0), events=[], user_lines=[], console="", raw_console="",
                   rc=0, qemu_signal=None, log="", stderr="", duration_s=0.1)
     args = f"--init {prog} --file {extra} --append trace=syscall --cpu qemu64"
-    assert f"reproduce: invoke boot {args}\n" in run.report()
-    assert f"step into it: invoke boot --gdb {args}  (then `invoke gdb`" in run.report()
+    here = f"cd {C.REPO_ROOT} && .venv/bin/invoke"
+    assert f"reproduce: {here} boot {args}\n" in run.report()
+    assert f"step into it: {here} debug {args} --at-fault\n" in run.report()

@@ -78,7 +78,7 @@ def replay(directory: str, *, ex: Sequence[str] = (), batch: bool = False,
                 # its own.
                 signal.signal(signal.SIGINT, signal.SIG_IGN)
                 proc = subprocess.Popen([gdb] + cmd[1:], preexec_fn=procs.die_with_parent)
-                _serve_console(session, proc, deadline)
+                serve_console(session, proc, deadline)
             finally:
                 if proc is not None and proc.poll() is None:
                     proc.terminate()
@@ -91,7 +91,7 @@ def replay(directory: str, *, ex: Sequence[str] = (), batch: bool = False,
     return Epilogue("gdb").run(body)
 
 
-def _serve_console(session: lab.Session, proc: subprocess.Popen, deadline: float) -> None:
+def serve_console(session: lab.Session, proc: subprocess.Popen, deadline: float) -> None:
     """Keep reading the replay's console (so QEMU never blocks on it) until gdb exits or the
     deadline passes."""
     pidfd = os.pidfd_open(proc.pid)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import shlex
 import shutil
 import tempfile
 from pathlib import Path
@@ -180,16 +181,22 @@ class DebugMachine:
 
 def interactive_command(socket: PathLike, *, init: Optional[PathLike] = None,
                         kernel: PathLike = C.KERNEL_IMAGE, ex: Sequence[str] = (),
-                        batch: bool = False) -> List[str]:
-    """The gdb command line ``invoke gdb`` runs: kernel and init symbols, the ring extension,
-    attached to ``socket``; then each of ``ex``."""
+                        batch: bool = False, programs: Sequence[PathLike] = ()) -> List[str]:
+    """The gdb command line ``invoke gdb`` and ``invoke debug`` run: kernel and init symbols,
+    the ring extension (told the machine's ``programs`` besides init, for per-process
+    symbols), attached to ``socket``; then each of ``ex``."""
     cmd = [C.GDB_BINARY, "--nx", "--quiet"] + (["--batch"] if batch else [])
     setup = ["set confirm off",                        # add-symbol-file would ask (y or n)
              "set architecture i386:x86-64",          # before target remote
              f"file {Path(kernel).resolve()}"]
     if init is not None:
         setup.append(f"add-symbol-file {Path(init).resolve()}")
-    setup += [f"source {EXTENSION}", "set confirm on", f"target remote {socket}"]
+    setup.append(f"source {EXTENSION}")
+    if init is not None:
+        named = [Path(init).resolve()] + [Path(p).resolve() for p in programs
+                                          if Path(p).resolve() != Path(init).resolve()]
+        setup.append("ring-programs --loaded " + " ".join(shlex.quote(str(p)) for p in named))
+    setup += ["set breakpoint pending off", "set confirm on", f"target remote {socket}"]
     for c in setup + list(ex):
         cmd += ["-ex", c]
     return cmd

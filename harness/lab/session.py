@@ -99,37 +99,19 @@ class Run:
         return found[0]
 
     def invoke_args(self) -> List[str]:
-        """The ``invoke boot`` options that boot this machine again (``--init``, ``--file``...).
-
-        Programs the default init gets in "/" by itself are not repeated.
-        """
-        cfg, args = self.config, []
-        default_init = Path(cfg.init).resolve() == C.DEFAULT_INIT.resolve()
-        if not default_init:
-            args += ["--init", str(cfg.init)]
-        implied = {p.resolve() for p in user_programs()} if default_init else set()
-        for f in cfg.files:
-            path = Module.of(f).path
-            if path.resolve() not in implied:
-                args += ["--file", str(path)]
-        if cfg.append:
-            args += ["--append", cfg.append]
-        if cfg.cpu != C.DEFAULT_CPU:
-            args += ["--cpu", cfg.cpu]
-        if Path(cfg.kernel).resolve() != C.KERNEL_IMAGE.resolve():
-            args += ["--kernel", str(cfg.kernel)]
-        return args
+        """The ``invoke boot`` options that boot this machine again (``invoke_args``)."""
+        return invoke_args(self.config)
 
     def report(self, console_lines: int = C.DEFAULT_HISTORY_LINES) -> str:
         """Multi-line evidence: outcome, rc, command, how to reproduce and step into it,
         console tail, log tail, parse errors."""
-        again = shlex.join(["invoke", "boot"] + self.invoke_args())
-        stepin = shlex.join(["invoke", "boot", "--gdb"] + self.invoke_args())
+        again = invoke_line(self.config)
+        stepin = invoke_line(self.config, task="debug", extra=["--at-fault"])
         out = [f"outcome: {self.outcome.value}: {self.verdict.detail}",
                f"qemu rc={self.rc} signal={self.qemu_signal} ({self.duration_s:.2f} s)",
                "command: " + shlex.join(self.command),
                f"reproduce: {again}",
-               f"step into it: {stepin}  (then `invoke gdb` in another terminal)"]
+               f"step into it: {stepin}"]
         lines = self.console.splitlines()[-console_lines:]
         out.append("console (last %d lines):" % len(lines))
         out += ["  | " + l for l in lines]
@@ -300,6 +282,36 @@ def with_init_argv(append: str, args: str) -> str:
             raise BadConfig(f"--args: {w!r}: init's arguments cannot be empty or hold commas or "
                             "white space")
     return with_init_args(append, *words) if words else append
+
+
+def invoke_args(cfg: QemuConfig) -> List[str]:
+    """The ``invoke boot`` options that boot ``cfg`` again (``--init``, ``--file``...), with
+    absolute paths. Programs the default init gets in "/" by itself are not repeated."""
+    args: List[str] = []
+    default_init = Path(cfg.init).resolve() == C.DEFAULT_INIT.resolve()
+    if not default_init:
+        args += ["--init", str(Path(cfg.init).resolve())]
+    implied = {p.resolve() for p in user_programs()} if default_init else set()
+    for f in cfg.files:
+        path = Module.of(f).path
+        if path.resolve() not in implied:
+            args += ["--file", str(path.resolve())]
+    if cfg.append:
+        args += ["--append", cfg.append]
+    if cfg.cpu != C.DEFAULT_CPU:
+        args += ["--cpu", cfg.cpu]
+    if Path(cfg.kernel).resolve() != C.KERNEL_IMAGE.resolve():
+        args += ["--kernel", str(Path(cfg.kernel).resolve())]
+    if cfg.int_log:
+        args += ["--int-log"]
+    return args
+
+
+def invoke_line(cfg: QemuConfig, *, task: str = "boot", extra: Sequence[str] = ()) -> str:
+    """The shell line that runs ``invoke TASK`` on ``cfg`` again from any directory, e.g.
+    ``cd /repo && .venv/bin/invoke boot --init /repo/images/user/hlt``."""
+    return (f"cd {shlex.quote(str(C.REPO_ROOT))} && "
+            + shlex.join([".venv/bin/invoke", task] + invoke_args(cfg) + list(extra)))
 
 
 def boot_config(init: Optional[PathLike] = None, files: Sequence[PathLike] = (), *,

@@ -6,7 +6,10 @@ and the two print and parse the very same lines:
 
     ring: cpl=3 cs=0x2b ss=0x23 rsp=0x7fffffffee68 cr3=0x137000 rip=0x401030 half=user
     step-ring: 3->0 steps=7 at=0x401046 insn="syscall" rip=0x401046->0xffffffff80106409 \
-rsp=0x7fffffffee68->0x7fffffffee68 cs=0x8 ss=0x10
+rsp=0x7fffffffee68->0x7fffffffee68 cs=0x8 ss=0x10 from=<write+22> to=<syscall_entry>
+
+``from``/``to`` name both sides of the transition (gdb's symbols: the running process's
+program and the kernel's); they are left out when nothing names the address.
 
 The CPL is the RPL field of CS (bits 0-1): for the code segment it always equals the
 current privilege level (SDM Vol. 3A 5.5).
@@ -80,6 +83,7 @@ class Transition:
         rip_after, rsp_after: RIP and RSP right after.
         cs_after, ss_after: the selectors after (SS may be 0 in ring 0: 64-bit mode loads a
             null SS on an interrupt from ring 3, docs/qemu-facts.md).
+        sym_before, sym_after: ``rip_before``/``rip_after`` as ``<symbol+offset>``, or "".
     """
 
     from_cpl: int
@@ -93,6 +97,8 @@ class Transition:
     rsp_after: int
     cs_after: int
     ss_after: int
+    sym_before: str = ""
+    sym_after: str = ""
 
     @property
     def direction(self) -> str:
@@ -107,7 +113,9 @@ class Transition:
         return (f"step-ring: {self.direction} steps={self.steps} at={self.insn_addr:#x} "
                 f"insn=\"{self.insn}\" rip={self.rip_before:#x}->{self.rip_after:#x} "
                 f"rsp={self.rsp_before:#x}->{self.rsp_after:#x} "
-                f"cs={self.cs_after:#x} ss={self.ss_after:#x}")
+                f"cs={self.cs_after:#x} ss={self.ss_after:#x}"
+                + (f" from={self.sym_before}" if self.sym_before else "")
+                + (f" to={self.sym_after}" if self.sym_after else ""))
 
     def as_dict(self) -> Dict[str, object]:
         return asdict(self)
@@ -125,7 +133,13 @@ class Transition:
                    insn_addr=int(f["at"], 16), insn=f["insn"],
                    rip_before=int(rip_b, 16), rsp_before=int(rsp_b, 16),
                    rip_after=int(rip_a, 16), rsp_after=int(rsp_a, 16),
-                   cs_after=int(f["cs"], 16), ss_after=int(f["ss"], 16))
+                   cs_after=int(f["cs"], 16), ss_after=int(f["ss"], 16),
+                   sym_before=f.get("from", ""), sym_after=f.get("to", ""))
+
+
+def symbol_text(name: str, offset: int) -> str:
+    """``<name+offset>`` (``<name>`` at offset 0), as gdb prints a code address."""
+    return f"<{name}+{offset}>" if offset else f"<{name}>"
 
 
 def normalize_insn(text: str) -> str:

@@ -1,4 +1,6 @@
-"""ringlab's gdb extension: the ``ring`` and ``step-ring`` commands and ``$cpl()``.
+"""ringlab's gdb extension: ``ring``, ``step-ring``, ``ring-fault``, ``ring-programs`` and
+``$cpl()``, names for every address (the running process's program and the kernel), and an
+unwinder that ends ``bt`` at the entry stub (ringunwind.py).
 
 Load it into any gdb attached to a ringlab machine::
 
@@ -8,18 +10,48 @@ Load it into any gdb attached to a ringlab machine::
     (gdb) step-ring
     step-ring: 3->0 steps=7 at=0x401046 insn="syscall" rip=0x401046->0xffffffff80106409 ...
 
-``invoke gdb`` loads it for you. It runs inside gdb's own Python (no virtual environment):
-it imports only the standard library and ringfmt.py, which sits next to it.
+``invoke gdb`` and ``invoke debug`` load it for you. It runs inside gdb's own Python (no
+virtual environment): it imports only the standard library, the files next to it, and the
+harness's pure decoder (harness/observe/decode.py, loaded by path: no harness package).
+
+Per-process symbols: ``ring-programs FILE...`` names the programs the machine holds; at every
+stop the extension reads the running process's program name from the kernel (the kernel
+ABI file's ``current_name`` expression, which execve updates) and, when it changed, swaps
+the user symbol file, so ``bt``, ``break`` and the names printed are the running program's.
 """
+import importlib.util
+import json
 import os
+import re
 import sys
 
 import gdb  # provided by gdb itself
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
 import ringfmt  # noqa: E402  (needs the path above)
+import ringunwind  # noqa: E402
 
 DEFAULT_MAX_STEPS = 100000
+KABI_FILE = os.path.join(HERE, "..", "..", "..", "images", "kabi.json")
+DECODE_FILE = os.path.join(HERE, "..", "..", "observe", "decode.py")
+PATH_NAMES_MAX = 12             # step-ring's kernel path: longer ones keep both ends
+#: words in a kernel function name that say which path ran (step-ring's summary)
+PATH_KINDS = (("vector32", "timer"), ("timer", "timer"), ("sleep", "sleep"),
+              ("sched", "schedule"), ("swtch", "schedule"), ("yield", "schedule"))
+
+
+def _load_decode():
+    spec = importlib.util.spec_from_file_location("ringlab_decode", DECODE_FILE)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module           # dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
+
+
+decode = _load_decode()
+with open(KABI_FILE) as _fh:
+    KABI = json.load(_fh)
 
 
 def _reg(name):
@@ -32,6 +64,77 @@ def _insn(addr):
     return ringfmt.normalize_insn(arch.disassemble(addr)[0]["asm"])
 
 
+def symbolize(addr):
+    """``<symbol+offset>`` for ``addr`` from gdb's symbols (kernel and the loaded program),
+    or "" when nothing names it."""
+    try:
+        text = gdb.execute(f"info symbol {addr:#x}", to_string=True)
+    except gdb.error:
+        return ""
+    m = re.match(r"(\S+)(?: \+ (\d+))? in section", text)
+    return ringfmt.symbol_text(m.group(1), int(m.group(2) or 0)) if m else ""
+
+
+def _kexpr(name):
+    return gdb.parse_and_eval(KABI["gdb"][name])
+
+
+def current_process():
+    """(pid, program name) of the process the kernel runs, or (None, "") before the first."""
+    try:
+        return int(_kexpr("current_pid")), _kexpr("current_name").string()
+    except gdb.error:
+        return None, ""
+
+
+class Programs:
+    """The machine's programs (base name -> path) and which one's symbols gdb has loaded."""
+
+    def __init__(self):
+        self.paths = {}
+        self.loaded = None          # path of the user symbol file gdb holds
+        self.cr3 = None             # the address space seen at the last sync
+
+    def add(self, path, loaded=False):
+        path = os.path.abspath(path)
+        self.paths[os.path.basename(path)] = path
+        if loaded:
+            self.loaded = path
+
+    def sync(self, force=False):
+        """Load the running program's symbols if they are not the ones loaded."""
+        cr3 = _reg("cr3")
+        if cr3 == self.cr3 and not force:
+            return
+        self.cr3 = cr3
+        pid, name = current_process()
+        path = self.paths.get(name)
+        if path is None or path == self.loaded:
+            return
+        confirm = gdb.parameter("confirm")
+        gdb.execute("set confirm off", to_string=True)     # add-symbol-file would ask
+        try:
+            if self.loaded is not None:
+                gdb.execute(f"remove-symbol-file {self.loaded}", to_string=True)
+            gdb.execute(f"add-symbol-file {path}", to_string=True)
+        finally:
+            gdb.execute(f"set confirm {'on' if confirm else 'off'}", to_string=True)
+        self.loaded = path
+        gdb.write(f"ringlab: pid {pid} runs {name}: its symbols are loaded ({path})\n")
+
+
+PROGRAMS = Programs()
+_quiet = [False]                # True while step-ring single-steps: no per-step work
+
+
+def _on_stop(event):
+    if not _quiet[0]:
+        try:
+            PROGRAMS.sync()
+        except gdb.error as err:
+            gdb.write(f"ringlab: cannot switch symbols: {err}\n")
+
+
 def ring_state():
     return ringfmt.RingState(cpl=ringfmt.cpl_of(_reg("cs")), cs=_reg("cs"), ss=_reg("ss"),
                              rsp=_reg("rsp"), cr3=_reg("cr3"), rip=_reg("rip"))
@@ -41,14 +144,17 @@ class RingCommand(gdb.Command):
     """Print the CPU's privilege state: CPL, CS, SS, RSP, CR3 and which half RIP is in.
 
 Usage: ring
-CPL is CS's RPL field (SDM Vol. 3A 5.5). half=user means RIP is in the lower canonical
+Also names RIP (<symbol+offset>) and the running process (pid, program). CPL is CS's RPL field (SDM Vol. 3A 5.5). half=user means RIP is in the lower canonical
 half (below 0x0000800000000000), half=kernel the upper half."""
 
     def __init__(self):
         super().__init__("ring", gdb.COMMAND_STATUS)
 
     def invoke(self, arg, from_tty):
-        gdb.write(ring_state().line() + "\n")
+        pid, name = current_process()
+        sym = symbolize(_reg("rip"))
+        extra = (f" at={sym}" if sym else "") + (f" pid={pid} prog={name}" if pid else "")
+        gdb.write(ring_state().line() + extra + "\n")
 
 
 class StepRingCommand(gdb.Command):
@@ -65,26 +171,74 @@ changed the ring, RIP and RSP before and after it, and CS and SS after it."""
         max_steps = int(arg.strip(), 0) if arg.strip() else DEFAULT_MAX_STEPS
         start = ringfmt.cpl_of(_reg("cs"))
         rip, rsp = _reg("rip"), _reg("rsp")
+        before = (_reg("cr3"),) + current_process()
         # Each stepi would print a frame line: say nothing until the ring changes.
         gdb.execute("set suppress-cli-notifications on", to_string=True)
+        _quiet[0] = True
         try:
-            self._step(start, rip, rsp, max_steps)
+            t, path = self._step(start, rip, rsp, max_steps)
         finally:
+            _quiet[0] = False
             gdb.execute("set suppress-cli-notifications off", to_string=True)
+        after = (_reg("cr3"),) + current_process()
+        PROGRAMS.sync(force=after != before)
+        t = ringfmt.Transition(**dict(t.as_dict(), sym_before=symbolize(t.rip_before),
+                                      sym_after=symbolize(t.rip_after)))
+        gdb.write(t.line() + "\n")
+        if path:
+            gdb.write(path_line(path) + "\n")
+        if after[0] != before[0] or after[1] != before[1]:
+            gdb.write(f"step-ring: process changed: pid {before[1]} ({before[2]}) "
+                      f"cr3={before[0]:#x} -> pid {after[1]} ({after[2]}) "
+                      f"cr3={after[0]:#x}\n")
 
     def _step(self, start, rip, rsp, max_steps):
+        """Step until the CPL changes; returns the Transition (unnamed) and the kernel
+        functions run on the way, in order."""
+        path, span = [], (0, 0)
         for step in range(1, max_steps + 1):
             gdb.execute("stepi", to_string=True)
             cs = _reg("cs")
+            pc = _reg("rip")
             if ringfmt.cpl_of(cs) != start:
                 t = ringfmt.Transition(
                     from_cpl=start, to_cpl=ringfmt.cpl_of(cs), steps=step, insn_addr=rip,
-                    insn=_insn(rip), rip_before=rip, rsp_before=rsp, rip_after=_reg("rip"),
+                    insn=_insn(rip), rip_before=rip, rsp_before=rsp, rip_after=pc,
                     rsp_after=_reg("rsp"), cs_after=cs, ss_after=_reg("ss"))
-                gdb.write(t.line() + "\n")
-                return
-            rip, rsp = _reg("rip"), _reg("rsp")
+                return t, path
+            if ringfmt.half(pc) == "kernel" and not span[0] <= pc < span[1]:
+                name, span = _function_at(pc)
+                if name and (not path or path[-1] != name):
+                    path.append(name)
+            rip, rsp = pc, _reg("rsp")
         raise gdb.GdbError(f"step-ring: CPL stayed {start} for {max_steps} instructions")
+
+
+def _function_at(pc):
+    """(name, (low, high)) of the function holding ``pc``: its DWARF block's range, or for
+    assembly (no block) the symbol and just this address."""
+    try:
+        block = gdb.block_for_pc(pc)
+    except RuntimeError:
+        block = None
+    while block is not None and block.function is None:
+        block = block.superblock
+    if block is not None:
+        return block.function.name, (block.start, block.end)
+    sym = symbolize(pc)
+    return re.sub(r"^<([^+>]*).*", r"\1", sym), (pc, pc + 1)
+
+
+def path_line(path):
+    """``step-ring: kernel path (timer, schedule): a > b > ...``: what ran in ring 0."""
+    kinds = []
+    for word, kind in PATH_KINDS:
+        if kind not in kinds and any(word in name for name in path):
+            kinds.append(kind)
+    shown = path if len(path) <= PATH_NAMES_MAX else (
+        path[:PATH_NAMES_MAX // 2] + ["..."] + path[-PATH_NAMES_MAX // 2:])
+    return (f"step-ring: kernel path" + (f" ({', '.join(kinds)})" if kinds else "")
+            + ": " + " > ".join(shown))
 
 
 class CplFunction(gdb.Function):
@@ -97,6 +251,114 @@ class CplFunction(gdb.Function):
         return ringfmt.cpl_of(_reg("cs"))
 
 
+class RingFaultCommand(gdb.Command):
+    """Show the fault the CPU is delivering: vector, decoded error code, CPL, the faulting
+instruction with its symbol and source line.
+
+Usage: ring-fault   (stopped in an exception stub, e.g. after `break *vector13`)
+Reads the frame the CPU pushed (SDM Vol. 3A 6.14.2: RIP, CS, RFLAGS, RSP, SS, under the
+error code for the vectors that push one, 6.13) with the same stack model as the unwinder."""
+
+    def __init__(self):
+        super().__init__("ring-fault", gdb.COMMAND_STATUS)
+
+    def invoke(self, arg, from_tty):
+        if STUBS is None:
+            raise gdb.GdbError("ring-fault: no kernel symbols loaded")
+        pc = _reg("rip")
+        found = STUBS.places_at(pc, gdb.selected_frame().architecture())
+        if found is None:
+            raise gdb.GdbError(f"ring-fault: not in an exception stub (rip={pc:#x} "
+                               f"{symbolize(pc)}): break on *vectorN first")
+        _, vector, places = found
+        v = ringunwind.read_places(places, _reg("rsp"), lambda r: _reg(r), STUBS)
+        vector = v.get("vector", vector)
+        for line in fault_lines(vector, v):
+            gdb.write(line + "\n")
+
+
+def fault_lines(vector, v):
+    """The lines ``ring-fault`` prints for exception ``vector`` with frame values ``v``."""
+    info = decode.vector_info(vector)
+    error = v.get("error")
+    cpl = ringfmt.cpl_of(v["cs"])
+    head = f"fault: {info.label} (vector {vector}, {info.name})"
+    if info.error_code and error is not None:
+        head += f" error={error:#x}: {decode.describe_error(vector, error)}"
+    pid, name = current_process()
+    lines = [head + f"; from CPL {cpl}" + (f", pid {pid} ({name})" if pid else ""),
+             f"fault: rip={v['rip']:#x} {symbolize(v['rip'])} insn=\"{_insn(v['rip'])}\" "
+             f"cs={v['cs']:#x} rsp={v.get('rsp', 0):#x} rflags={v.get('rflags', 0):#x}"]
+    if vector == decode.VECTOR_PF:
+        lines.append(f"fault: cr2={_reg('cr2'):#x} (the address that faulted)")
+    sal = gdb.find_pc_line(v["rip"])
+    if sal.symtab is not None and sal.line:
+        source = _source_line(sal.symtab.fullname(), sal.line)
+        lines.append(f"fault: {sal.symtab.filename}:{sal.line}: {source}")
+    return lines
+
+
+def _source_line(path, line):
+    try:
+        with open(path, errors="replace") as fh:
+            for number, text in enumerate(fh, 1):
+                if number == line:
+                    return text.strip()
+    except OSError:
+        pass
+    return "(source not found)"
+
+
+class RingRunToFaultCommand(gdb.Command):
+    """Continue until the CPU enters the stub of an exception (vectors 0-31), then ring-fault.
+
+Usage: ring-run-to-fault
+Interrupts (the timer, vector 32 and up) do not stop it. If the machine ends first, says so."""
+
+    def __init__(self):
+        super().__init__("ring-run-to-fault", gdb.COMMAND_RUNNING)
+
+    def invoke(self, arg, from_tty):
+        if STUBS is None:
+            raise gdb.GdbError("ring-run-to-fault: no kernel symbols loaded")
+        bps = [gdb.Breakpoint(f"*{addr:#x}", internal=True)
+               for addr, v in STUBS.vectors if v < decode.FIRST_USER_VECTOR]
+        try:
+            gdb.execute("continue")
+        except gdb.error as err:
+            raise gdb.GdbError(f"ring-run-to-fault: the machine ended without an exception "
+                               f"({err})")
+        finally:
+            for bp in bps:
+                if bp.is_valid():
+                    bp.delete()
+        if gdb.selected_inferior().pid == 0:
+            raise gdb.GdbError("ring-run-to-fault: the machine ended without an exception")
+        gdb.execute("ring-fault")
+
+
+class RingProgramsCommand(gdb.Command):
+    """Name the user programs the machine holds, for per-process symbols.
+
+Usage: ring-programs [--loaded] FILE...
+At every stop the running process's program (its name, as execve set it) picks the symbol
+file gdb uses for user addresses. --loaded: the first FILE's symbols are already loaded."""
+
+    def __init__(self):
+        super().__init__("ring-programs", gdb.COMMAND_FILES)
+
+    def invoke(self, arg, from_tty):
+        words = gdb.string_to_argv(arg)
+        loaded = bool(words) and words[0] == "--loaded"
+        for i, path in enumerate(words[1:] if loaded else words):
+            PROGRAMS.add(path, loaded=loaded and i == 0)
+
+
 RingCommand()
 StepRingCommand()
+RingFaultCommand()
+RingRunToFaultCommand()
+RingProgramsCommand()
 CplFunction()
+STUBS = ringunwind.install(KABI, decode.has_error_code)
+gdb.events.stop.connect(_on_stop)

@@ -1,0 +1,125 @@
+"""``invoke debug``: one command, one terminal: boot a program halted, attach gdb with the
+kernel's and every loaded program's symbols and the ring extension, and stop where asked:
+
+- ``--at-fault``: at the stub of the first exception (vectors 0-31), then ``ring-fault``
+  shows the faulting instruction, its source line, the decoded error code and the CPL;
+- ``--break SYMBOL``: at a user or kernel symbol (``write``, ``sys_write``, ``*0x401042``);
+- ``--at-syscall NAME``: at ``syscall_entry`` when RAX holds that system call's number;
+- ``--from DIR``: a failed test's artifacts folder: the same boot, ``--at-fault``.
+
+The console shares the terminal with gdb; QEMU is stopped when gdb exits. The exit status
+is gdb's.
+"""
+from __future__ import annotations
+
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import List, Optional, Sequence
+
+from .. import lab
+from ..core import constants as C
+from ..core import kabi, procs, tools
+from ..core.errors import BadConfig
+from ..debug import artifacts
+from ..debug import machine as debug_machine
+from ..machine.qemu import QemuConfig
+from ..machine.sockets import wait_for_socket
+from ..machine.symbols import symbolizer
+from .epilogue import Epilogue
+from .gdb import serve_console
+from . import options
+
+_PLAIN_SYMBOL_RE = re.compile(r"^[A-Za-z_.$][\w.$]*$")
+
+
+def stop_commands(cfg: QemuConfig, *, at_fault: bool = False, breaks: Sequence[str] = (),
+                  at_syscall: Optional[str] = None) -> List[str]:
+    """The gdb commands that take the halted machine where the options ask.
+
+    Raises:
+        BadConfig: an unknown system call or symbol, or no stop asked for twice.
+    """
+    k = kabi.load()
+    cmds: List[str] = []
+    for where in breaks:
+        if _PLAIN_SYMBOL_RE.match(where) and not _known_symbol(where, cfg):
+            raise BadConfig(f"--break {where}: no such symbol in {cfg.kernel} or in the "
+                            "machine's programs")
+        cmds.append(f"break {where}")
+    if at_syscall is not None:
+        numbers = {name: nr for nr, name in k.syscalls.items()}
+        if at_syscall not in numbers:
+            raise BadConfig(f"--at-syscall {at_syscall}: not a system call the kernel "
+                            f"knows (e.g. {', '.join(sorted(numbers)[:6])}...)")
+        cmds.append(f"break *{k.symbol('syscall_entry')} if $rax == {numbers[at_syscall]}")
+    if at_fault:
+        if cmds:
+            raise BadConfig("--at-fault stops at the first exception: give it alone")
+        return ["ring-run-to-fault"]
+    return cmds + ["continue", "ring"] if cmds else []
+
+
+def _known_symbol(name: str, cfg: QemuConfig) -> bool:
+    files = [Path(cfg.kernel)] + [m.path for m in cfg.modules()]
+    return any(name in symbolizer(f) for f in files)
+
+
+def main(init: Optional[str] = None, append: str = "", files: Sequence[str] = (),
+         cpu: Optional[str] = None, at_fault: bool = False, breaks: Sequence[str] = (),
+         at_syscall: Optional[str] = None, ex: Sequence[str] = (), batch: bool = False,
+         from_dir: Optional[str] = None, timeout: Optional[str] = None) -> int:
+    """Boot halted, run gdb on this terminal with the stop commands, then ``ex``.
+
+    Returns gdb's exit status (2 for a bad option or file, before QEMU starts).
+    """
+    def body(ep: Epilogue) -> int:
+        nonlocal at_fault
+        timeout_s = options.seconds(timeout, C.DEFAULT_GDB_BOOT_TIMEOUT_S)
+        if from_dir is not None:
+            if init is not None or append or files or cpu is not None:
+                return ep.error("--from DIR boots what the artifacts say: give no --init, "
+                                "--append, --file or --cpu with it")
+            cfg = artifacts.boot_config_from(from_dir)
+            at_fault = at_fault or not (breaks or at_syscall)
+        else:
+            cfg = lab.boot_config(init, files, append=append, cpu=cpu)
+        cfg = cfg.replace(gdb=True)
+        cfg.validate()
+        stops = stop_commands(cfg, at_fault=at_fault, breaks=breaks, at_syscall=at_syscall)
+        gdb = tools.find_tool(C.GDB_BINARY)
+        return _run(ep, gdb, cfg, list(stops) + list(ex), batch, timeout_s)
+
+    return Epilogue("debug", interrupted="QEMU and gdb stopped").run(body)
+
+
+def _run(ep: Epilogue, gdb: str, cfg: QemuConfig, commands: List[str], batch: bool,
+         timeout_s: float) -> int:
+    deadline = time.monotonic() + timeout_s
+    proc: Optional[subprocess.Popen] = None
+    old_sigint = signal.getsignal(signal.SIGINT)
+    with lab.Session(cfg, stream=sys.stdout) as session:
+        try:
+            socket = session.machine.gdb_socket
+            wait_for_socket(socket, session.machine.pid, C.DEFAULT_GDB_CONNECT_TIMEOUT_S)
+            ep.say(f"machine halted at its first instruction: {lab.invoke_line(cfg)}",
+                   "gdb: " + ("; ".join(commands) if commands else "(no stop asked: "
+                              "`continue`, or break first)"))
+            cmd = debug_machine.interactive_command(
+                socket, init=cfg.init, kernel=cfg.kernel, ex=commands, batch=batch,
+                programs=[m.path for m in cfg.modules()])
+            # Ctrl-C belongs to gdb (it interrupts the target); QEMU has a session of its own.
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+            proc = subprocess.Popen([gdb] + cmd[1:], preexec_fn=procs.die_with_parent)
+            serve_console(session, proc, deadline)
+        finally:
+            if proc is not None and proc.poll() is None:
+                proc.terminate()
+                if not procs.wait_pid_exit(proc.pid, C.DEFAULT_STOP_TIMEOUT_S):
+                    proc.kill()
+                proc.wait(timeout=C.DEFAULT_KILL_TIMEOUT_S)
+            signal.signal(signal.SIGINT, old_sigint)
+    return proc.returncode if proc is not None else 1
