@@ -17,6 +17,7 @@ from importlib import import_module
 from invoke import Exit, task
 
 from harness import cli
+from harness.cli import options     # light: no machine, no gdb
 
 _status = None      # the status of the task that returned last; None while one runs
 
@@ -44,8 +45,19 @@ def _exit(code: int) -> None:
         raise Exit(code=code)
 
 
-def _seconds(timeout):
-    return float(timeout) if timeout is not None else None
+def _seconds(timeout, tool):
+    """``--timeout`` as seconds (None: the task's default); a bad value is one line, exit 2."""
+    try:
+        return options.optional_seconds(timeout)
+    except options.BadConfig as err:
+        _status_line(tool, str(err))
+
+
+def _status_line(tool, message):
+    global _status
+    print(f"ringlab-{tool}: error: {message}", file=sys.stderr, flush=True)
+    _status = 2
+    raise Exit(code=2)
 
 
 @task
@@ -78,7 +90,7 @@ def build(c):
 def boot(c, init=None, append="", timeout=None, dry_run=False, file=None,
          cpu=None, int_log=False, kernel=None, shell=False, gdb=False, record=None, args=None):
     """Boot the kernel with an init, stream the console; exit with the machine status."""
-    common = dict(init=init, append=append, timeout_s=_seconds(timeout), files=file or (),
+    common = dict(init=init, append=append, timeout_s=_seconds(timeout, "boot"), files=file or (),
                   cpu=cpu, int_log=int_log, kernel=kernel)
     if record:
         also = [o for o, on in (("--gdb", gdb), ("--dry-run", dry_run), ("--shell", shell)) if on]
@@ -118,10 +130,13 @@ def gdb(c, target=None, init=None, ex=None, batch=False, replay=None):
         "console": "also show the serial console (on stderr)",
     },
 )
-def trace(c, init=None, append="", timeout=120.0, json=False, no_check_log=False,
+def trace(c, init=None, append="", timeout=None, json=False, no_check_log=False,
           console=False):
-    """Timeline of every ring transition of a run, witnessed by gdb breakpoints."""
-    _exit(_cli("trace").main(init=init, append=append, timeout_s=float(timeout), as_json=json,
+    """Timeline of every ring transition of a run, witnessed by gdb breakpoints; exits with
+    the machine status, as invoke boot does."""
+    timeout_s = _seconds(timeout, "trace")
+    _exit(_cli("trace").main(init=init, append=append,
+                             timeout_s=120.0 if timeout_s is None else timeout_s, as_json=json,
                              check_log=not no_check_log, show_console=console))
 
 
@@ -141,7 +156,8 @@ def test(c, k=None):
 
 @task(name="test-quick")
 def test_quick(c):
-    """Unit tests plus one real boot: seconds."""
+    """Seconds: pytest -m "unit or quick": every unit test (parsers, decoders, tables; no
+    QEMU) plus the few real boots marked quick (the default init, processes, the shell)."""
     _exit(_cli("test").main(["-m", "unit or quick"]))
 
 

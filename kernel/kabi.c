@@ -18,6 +18,7 @@
 #include "types.h"
 #include "file.h"
 #include "gdt.h"
+#include "kargs.h"
 #include "mmu.h"
 #include "percpu.h"
 #include "proc.h"
@@ -44,6 +45,7 @@ _Static_assert(sizeof(struct kabi_entry) == 152, "kabi.py reads 152-byte entries
 #define KABI_SYMBOL(n)         { "symbol", #n, "", 0 }
 #define KABI_SYMBOLS(p, count) { "symbols", p, "", (count) }   /* p0 .. p(count-1) */
 #define KABI_GDB(n, expr)      { "gdb", #n, expr, 0 }
+#define KABI_KARG(key)         { "karg", key, "", 0 }
 
 __attribute__((section(".kabi"), used))
 static const struct kabi_entry kabi[] = {
@@ -109,6 +111,11 @@ static const struct kabi_entry kabi[] = {
     KABI_SYMBOL(crash_maybe),        /* crash= rows: where the ring-0 fault is */
     KABI_SYMBOL(recurse),            /* crash=stack: the overflowing function */
     KABI_SYMBOL(cpu0),               /* the per-CPU struct (IA32_GS_BASE in ring 0) */
+
+    /* Kernel arguments it accepts (kargs.h): the harness refuses any other key */
+    KABI_KARG(KARG_TRACE),
+    KABI_KARG(KARG_CRASH),
+    KABI_KARG(KARG_INIT_ARGS),
 
     /* State no header declares, as gdb evaluates it against kernel.elf */
     KABI_GDB(current_pid, "cpu0.current->pid"),   /* the running process's pid */

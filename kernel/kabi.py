@@ -26,7 +26,7 @@ from elftools.elf.sections import SymbolTableSection
 FORMAT = 1
 ENTRY = struct.Struct("<16s48s80sQ")      # struct kabi_entry: kind, name, text, value
 SECTIONS = {"const": "constants", "offset": "offsets", "size": "sizes", "syscall": "syscalls",
-            "symbol": "symbols", "gdb": "gdb"}
+            "symbol": "symbols", "gdb": "gdb", "karg": "kargs"}
 
 
 def cstr(raw: bytes) -> str:
@@ -80,7 +80,7 @@ def main(obj_path: str, elf_path: str, out_path: str) -> None:
                 table[key] = syms[n]
             elif kind == "syscall":
                 table[key] = n
-            elif kind == "gdb":
+            elif kind in ("gdb", "karg"):
                 table[key] = text
             else:
                 table[key] = value

@@ -81,9 +81,9 @@ static const struct {
     const char *key;
     void (*parse)(const char *key, const char *value);
 } keys[] = {
-    { "trace", parse_trace },
-    { "crash", parse_crash },
-    { "init.args", parse_init_args },
+    { KARG_TRACE, parse_trace },
+    { KARG_CRASH, parse_crash },
+    { KARG_INIT_ARGS, parse_init_args },
 };
 
 void kargs_init(const char *s)

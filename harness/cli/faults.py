@@ -13,6 +13,8 @@ def main(cpu: Optional[str] = None, gdb: bool = True, verbose: bool = False) -> 
     ep = Epilogue("faults", interrupted="QEMU and gdb stopped")
 
     def body(ep: Epilogue) -> int:
+        if cpu is not None and cpu not in faults.CPUS:
+            return ep.error(f"--cpu {cpu}: the catalogue runs on {' or '.join(faults.CPUS)}")
         failed = 0
         for c in (cpu,) if cpu else faults.CPUS:
             lines, n = runner.summarize(runner.boot_catalogue(c, gdb=gdb), verbose=verbose)

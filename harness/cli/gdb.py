@@ -27,20 +27,27 @@ def attach(target: Optional[str] = None, init: Optional[str] = None,
     --gdb`` started (or to ``target``, a gdbstub socket or host:port)."""
     def body(ep: Epilogue) -> int:
         nonlocal target, init
-        kernel = C.KERNEL_IMAGE
+        waiting = debug_machine.read_target_files()
         if target is None:
-            info = debug_machine.read_target_file()
-            if info is None:
+            if not waiting:
                 return ep.error("no machine is waiting for gdb: start one with `invoke boot "
                                 "--gdb` in another terminal (or give --target SOCKET)")
-            target, kernel = info["socket"], info.get("kernel", kernel)
-            init = init or info.get("init")
-            if not Path(target).exists():
-                return ep.error(f"the machine that `invoke boot --gdb` started is gone "
-                                f"({target} no longer exists): start a new one")
+            if len(waiting) > 1:
+                return ep.error(f"{len(waiting)} machines wait for gdb; pick one: " + "; ".join(
+                    f"invoke gdb --target {w['socket']} ({Path(w['init']).name})"
+                    for w in waiting))
+            info = waiting[0]
+        else:
+            info = next((w for w in waiting if w["socket"] == str(target)), {})
+            if not info and "/" in str(target) and not Path(target).exists():
+                return ep.error(f"--target {target}: no such socket")
+        target = info.get("socket", target)
+        kernel = info.get("kernel", C.KERNEL_IMAGE)
+        init = init or info.get("init")
+        programs = info.get("programs", ())
         gdb = tools.find_tool(C.GDB_BINARY)
         cmd = debug_machine.interactive_command(target, init=init, kernel=kernel, ex=ex,
-                                                batch=batch)
+                                                batch=batch, programs=programs)
         sys.stdout.flush()
         sys.stderr.flush()
         os.execv(gdb, [gdb] + cmd[1:])

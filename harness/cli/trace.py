@@ -15,7 +15,8 @@ from .epilogue import Epilogue
 def main(init: Optional[str] = None, append: str = "",
          timeout_s: float = tracer.DEFAULT_TRACE_TIMEOUT_S, as_json: bool = False,
          check_log: bool = True, show_console: bool = False) -> int:
-    """Print the timeline; exit 0 if the run was traced to its end (and the log agrees).
+    """Print the timeline; returns the machine status as ``invoke boot`` does (init's exit
+    status, 128 + signal, or the outcome's status), or 1 if QEMU's log disagrees with gdb.
 
     Args:
         init: program to run as pid 1 (default images/user/init).
@@ -51,6 +52,8 @@ def main(init: Optional[str] = None, append: str = "",
                         "; QEMU -d int DISAGREES:\n  " + "\n  ".join(problems))
         ep.say(summary, stream=sys.stderr if as_json else sys.stdout)
         ep.evidence(run)
-        return 0 if run.outcome.machine_ok and not problems else 1
+        if problems and run.exit_status == 0:
+            return 1
+        return run.exit_status
 
     return Epilogue("trace", interrupted="QEMU and gdb stopped").run(body)

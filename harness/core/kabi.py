@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 from typing import Dict, Mapping, Optional, Tuple, Union
@@ -42,6 +42,7 @@ class Kabi:
         syscalls: system-call number -> name (every ``SYS_name`` the kernel compiles with).
         symbols: symbol name -> address in kernel.elf.
         gdb_expressions: name -> a C expression gdb evaluates over kernel.elf's symbols.
+        kargs: the kernel argument keys the kernel accepts (key -> "").
     """
 
     path: Path
@@ -51,6 +52,7 @@ class Kabi:
     syscalls: Mapping[int, str]
     symbols: Mapping[str, int]
     gdb_expressions: Mapping[str, str]
+    kargs: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
 
     def _get(self, table: Mapping, key, what: str):
         try:
@@ -104,7 +106,8 @@ def parse(text: str, path: PathLike = "kabi.json") -> Kabi:
         return Kabi(Path(path), ro(dict(raw["constants"])), ro(dict(raw["offsets"])),
                     ro(dict(raw["sizes"])),
                     ro({int(nr): name for nr, name in raw["syscalls"].items()}),
-                    ro(dict(raw["symbols"])), ro(dict(raw["gdb"])))
+                    ro(dict(raw["symbols"])), ro(dict(raw["gdb"])),
+                    ro(dict(raw.get("kargs", {}))))
     except (ValueError, KeyError, AttributeError, TypeError) as err:
         raise KabiError(f"{path}: not a kernel ABI file ({err!r}); rebuild: invoke build") \
             from None

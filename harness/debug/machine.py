@@ -203,28 +203,38 @@ def interactive_command(socket: PathLike, *, init: Optional[PathLike] = None,
 
 
 def write_target_file(socket: Path, cfg: QemuConfig) -> None:
-    """Tell ``invoke gdb`` which machine ``invoke boot --gdb`` started (images/gdb-target)."""
-    C.GDB_TARGET_FILE.parent.mkdir(parents=True, exist_ok=True)
-    tmp = C.GDB_TARGET_FILE.with_suffix(".tmp")
+    """Tell ``invoke gdb`` about a machine ``invoke boot --gdb`` started: one file per
+    machine in images/gdb-targets (so several in one checkout are each reachable)."""
+    C.GDB_TARGETS_DIR.mkdir(parents=True, exist_ok=True)
+    path = C.GDB_TARGETS_DIR / f"{os.getpid()}.json"
+    tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps({"socket": str(socket), "init": str(Path(cfg.init).resolve()),
                                "kernel": str(Path(cfg.kernel).resolve()),
+                               "programs": [str(m.path.resolve()) for m in cfg.modules()],
                                "pid": os.getpid()}) + "\n")
-    os.replace(tmp, C.GDB_TARGET_FILE)
+    os.replace(tmp, path)
 
 
-def read_target_file() -> Optional[Dict[str, str]]:
-    """What ``write_target_file`` wrote (socket, init, kernel, pid), or None if nothing is
-    waiting for gdb."""
-    try:
-        return json.loads(C.GDB_TARGET_FILE.read_text())
-    except (OSError, ValueError):
-        return None
+def read_target_files() -> List[Dict]:
+    """The machines waiting for gdb (socket, init, kernel, programs, pid), by pid;
+    files of machines that are gone (their harness process or socket) are skipped."""
+    found = []
+    for path in sorted(C.GDB_TARGETS_DIR.glob("*.json"), key=lambda p: p.name):
+        try:
+            info = json.loads(path.read_text())
+            os.kill(int(info["pid"]), 0)
+        except (OSError, ValueError, KeyError):
+            continue
+        if Path(info["socket"]).exists():
+            found.append(info)
+    return found
 
 
 def remove_target_file(socket: Path) -> None:
-    """Remove images/gdb-target if it still names ``socket``."""
+    """Remove this process's file in images/gdb-targets if it still names ``socket``."""
+    path = C.GDB_TARGETS_DIR / f"{os.getpid()}.json"
     try:
-        if json.loads(C.GDB_TARGET_FILE.read_text()).get("socket") == str(socket):
-            C.GDB_TARGET_FILE.unlink()
+        if json.loads(path.read_text()).get("socket") == str(socket):
+            path.unlink()
     except (OSError, ValueError):
         pass

@@ -17,9 +17,11 @@ from __future__ import annotations
 import dataclasses
 import logging
 import os
+import re
 import shlex
 import shutil
 import signal
+import subprocess
 import tempfile
 import threading
 from dataclasses import dataclass
@@ -107,7 +109,9 @@ class QemuConfig:
         elfimage.check_elf64(self.kernel)
         elfimage.check_static_x86_64(self.init)
         if Path(self.kernel).resolve() == C.KERNEL_IMAGE.resolve():
-            limit = kabi.load().const("NFSFILE")    # our kernel's file system: one per module
+            k = kabi.load()
+            check_append(self.append, k.kargs)
+            limit = k.const("NFSFILE")    # our kernel's file system: one per module
             if len(self.modules()) > limit:
                 raise BadConfig(f"{len(self.modules())} files (init included) but the kernel "
                                 f"takes at most {limit} multiboot modules (more panic it)")
@@ -119,8 +123,12 @@ class QemuConfig:
                                     "list cannot carry; copy or link the file elsewhere")
                 if bad in mod.name:
                     raise BadConfig(f"module name {mod.name!r} contains {what}")
+            if mod.path.is_dir():
+                raise BadConfig(f"{mod.path}: a directory (--file takes files; give each "
+                                "file of it)")
             if not mod.path.is_file():
                 raise BadConfig(f"{mod.path}: no such file")
+        check_cpu(self.cpu)
 
     def initrd_arg(self) -> str:
         return ",".join(m.initrd_entry() for m in self.modules())
@@ -160,6 +168,46 @@ class QemuConfig:
             cmd += ["-gdb", f"unix:{gdb_socket},server,nowait", "-S"]
         cmd += list(self.extra_args)
         return cmd
+
+
+def check_append(append: str, keys) -> None:
+    """Refuse a kernel argument whose key the kernel does not accept (it would panic).
+
+    Raises:
+        BadConfig: naming the key and the accepted ones.
+    """
+    for word in append.split():
+        key = word.split("=", 1)[0]
+        if key not in keys:
+            raise BadConfig(f"--append {word}: the kernel accepts no key {key!r} "
+                            f"(it takes {', '.join(sorted(keys))})")
+
+
+_cpu_models: List[str] = []
+
+
+def cpu_models() -> List[str]:
+    """QEMU's CPU model names (``qemu-system-x86_64 -cpu help``), read once per process."""
+    if not _cpu_models:
+        out = subprocess.run([C.QEMU_BINARY, "-cpu", "help"], capture_output=True, text=True,
+                             stdin=subprocess.DEVNULL).stdout
+        _cpu_models.extend(m.group(1) for m in re.finditer(r"^x86 (\S+)", out, re.M))
+    return _cpu_models
+
+
+def check_cpu(cpu: str) -> None:
+    """Refuse a CPU model QEMU does not know (before QEMU starts).
+
+    Raises:
+        BadConfig: naming a few models it knows.
+    """
+    if cpu in (C.DEFAULT_CPU, C.LEGACY_CPU):
+        return
+    models = cpu_models()
+    if models and cpu not in models:
+        raise BadConfig(f"--cpu {cpu}: not a CPU model this QEMU knows "
+                        f"(e.g. {C.DEFAULT_CPU}, {C.LEGACY_CPU}, host; "
+                        f"qemu-system-x86_64 -cpu help lists {len(models)})")
 
 
 def dry_run_command(config: QemuConfig) -> str:

@@ -95,6 +95,10 @@ def signal_name(signo: int) -> str:
         return f"signal {signo}"
 
 
+#: what QEMU 7.2's gdbstub prints on stderr before exit(0) when gdb sends `k` (gdb's kill)
+GDB_KILL_RE = re.compile(r"QEMU: Terminated via GDBstub")
+
+
 def judge(events: Sequence[Event], rc: Optional[int], *, qemu_signal: Optional[int] = None,
           timed_out: bool = False, timeout_s: Optional[float] = None, reset_log: str = "",
           stderr: str = "") -> Verdict:
@@ -154,6 +158,9 @@ def judge(events: Sequence[Event], rc: Optional[int], *, qemu_signal: Optional[i
         return Verdict(Outcome.QEMU_FAILURE, None, None,
                        f"QEMU stopped by {signal_name(int(stopped.group(1)))} without a halt line "
                        f"(stderr: {stopped.group(0)})")
+    if GDB_KILL_RE.search(stderr):
+        return Verdict(Outcome.QEMU_FAILURE, None, None,
+                       "killed from gdb (`kill`): QEMU said 'Terminated via GDBstub'")
     if rc == 0 and qemu_signal is None:
         return Verdict(Outcome.TRIPLE_FAULT, None, None,
                        "QEMU exited 0 without a halt line (with -no-reboot: a triple fault)")

@@ -20,6 +20,12 @@
 #define KARGS_MAX_INIT_ARGS  16      /* init.args entries */
 #define KARGS_INIT_ARGS_MAX  256     /* bytes of init.args */
 
+/* The keys the kernel accepts (any other key panics the boot; the harness refuses it first,
+   reading them from the kernel ABI file) */
+#define KARG_TRACE           "trace"      /* trace=syscall,mem */
+#define KARG_CRASH           "crash"      /* crash=null|stack|smep|smap|triple */
+#define KARG_INIT_ARGS       "init.args"  /* init's argv[1:], comma separated */
+
 enum crash_kind { CRASH_NONE, CRASH_NULL, CRASH_STACK, CRASH_SMEP, CRASH_SMAP, CRASH_TRIPLE };
 
 struct kargs {
