@@ -1,0 +1,139 @@
+"""``invoke debug`` and the gdb extension's names, on real QEMU and real gdb; every bad input
+of the command line as one line and exit 2 (a table); the pieces without QEMU as unit tests.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+
+import pytest
+
+from harness.core import constants as C
+from harness.debug import artifacts
+from harness.debug import machine as debug_machine
+from harness.core.errors import BadConfig
+from harness.observe.verdict import Outcome, judge
+
+# (invoke arguments, what the one error line says): each stops before QEMU starts
+BAD_INPUTS = [
+    (["boot", "--timeout", "abc"], "ringlab-boot: error: --timeout abc: not a number"),
+    (["boot", "--timeout", "-1"], "ringlab-boot: error: --timeout -1: want seconds > 0"),
+    (["boot", "--timeout", "nan"], "ringlab-boot: error: --timeout nan: want seconds > 0"),
+    (["trace", "--timeout", "0"], "ringlab-trace: error: --timeout 0: want seconds > 0"),
+    (["boot", "--cpu", "bogus"], "ringlab-boot: error: --cpu bogus: not a CPU model"),
+    (["faults", "--cpu", "bogus"], "ringlab-faults: error: --cpu bogus: the catalogue runs"),
+    (["boot", "--append", "foo=bar"], "ringlab-boot: error: --append foo=bar: the kernel "
+                                      "accepts no key 'foo'"),
+    (["boot", "--file", "/tmp"], "ringlab-boot: error: /tmp: a directory"),
+    (["boot", "--file", "/nonexistent/x"], "ringlab-boot: error: /nonexistent/x: no such file"),
+    (["boot", "--init", "/etc/hostname"], "ringlab-boot: error: /etc/hostname: not an ELF"),
+    (["debug", "--at-syscall", "bogus"], "ringlab-debug: error: --at-syscall bogus: not a "
+                                         "system call"),
+    (["debug", "--break", "no_such_symbol"], "ringlab-debug: error: --break no_such_symbol: "
+                                             "no such symbol"),
+    (["debug", "--from", "/nonexistent"], "ringlab-debug: error: --from /nonexistent: no such "
+                                          "directory"),
+    (["debug", "--timeout", "x"], "ringlab-debug: error: --timeout x: not a number"),
+]
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize("args,line", BAD_INPUTS, ids=[" ".join(a) for a, _ in BAD_INPUTS])
+def test_bad_input_is_one_line_exit_2(invoke_cli, images, args, line):
+    res = invoke_cli(args)
+    assert res.returncode == C.EXIT_SETUP_ERROR, res.stdout + res.stderr
+    assert res.stdout == ""
+    assert res.stderr.count("\n") == 1 and res.stderr.startswith(line), res.stderr
+
+
+@pytest.mark.unit
+def test_malformed_elf_is_one_line(invoke_cli, images, tmp_path):
+    bad = tmp_path / "trunc"
+    bad.write_bytes(b"\x7fELF\x02\x01\x01" + b"\0" * 9)      # an ELF64 ident, no header
+    res = invoke_cli(["boot", "--init", str(bad)])
+    assert res.returncode == C.EXIT_SETUP_ERROR and res.stderr.count("\n") == 1, res.stderr
+
+
+@pytest.mark.unit
+def test_gdb_kill_is_named_not_a_triple_fault():
+    v = judge([], 0, stderr="QEMU: Terminated via GDBstub\n")
+    assert v.outcome is Outcome.QEMU_FAILURE and "killed from gdb" in v.detail
+
+
+@pytest.mark.unit
+def test_artifacts_reproduce_line(tmp_path):
+    prog = C.USER_IMAGES_DIR / "hlt"
+    (tmp_path / "reproduce.txt").write_text(
+        f"cd {C.REPO_ROOT} && .venv/bin/invoke boot --init {prog} --append trace=syscall\n")
+    cfg = artifacts.boot_config_from(tmp_path)
+    assert cfg.init == prog and cfg.append == "trace=syscall"
+    (tmp_path / "reproduce.txt").write_text("invoke boot --bogus\n")
+    with pytest.raises(BadConfig, match="unrecognized arguments: --bogus"):
+        artifacts.boot_config_from(tmp_path)
+
+
+@pytest.mark.unit
+def test_every_waiting_machine_is_listed(tmp_path, monkeypatch):
+    monkeypatch.setattr(C, "GDB_TARGETS_DIR", tmp_path)
+    sock = tmp_path / "gdb.sock"
+    sock.write_text("")
+    for pid in (os.getpid(), os.getppid(), 999_999_999):     # the last is gone
+        (tmp_path / f"{pid}.json").write_text(json.dumps(
+            {"socket": str(sock), "init": "/x/hlt", "kernel": "/k", "pid": pid}))
+    assert [w["pid"] for w in debug_machine.read_target_files()] == sorted(
+        [os.getpid(), os.getppid()], key=str)
+
+
+def debug(invoke_cli, *args):
+    res = invoke_cli(["debug", "--batch", "--timeout", "120", *args])
+    return res, res.stdout + res.stderr
+
+
+@pytest.mark.gdb
+def test_at_fault_shows_the_hlt_its_source_gp_and_cpl3(invoke_cli, images):
+    res, out = debug(invoke_cli, "--init", "images/user/hlt", "--at-fault")
+    assert "fault: #GP (vector 13, General Protection) error=0x0" in out, out
+    assert "from CPL 3, pid 1 (hlt)" in out, out
+    assert re.search(r'fault: rip=0x[0-9a-f]+ <main\+\d+> insn="hlt" cs=0x2b', out), out
+    assert 'hlt.c:12: __asm__ volatile(".globl fault_insn\\nfault_insn: hlt");' in out, out
+
+
+@pytest.mark.gdb
+def test_break_write_then_step_ring_twice_names_both_sides(invoke_cli, images):
+    res, out = debug(invoke_cli, "--init", "images/user/clockprobe", "--break", "write",
+                     "--ex", "step-ring", "--ex", "step-ring")
+    assert re.search(r"^ring: cpl=3 .* at=<write> pid=1 prog=clockprobe$", out, re.M), out
+    assert re.search(r'^step-ring: 3->0 .*insn="syscall".* from=<\w+\+\d+> '
+                     r'to=<syscall_entry>$', out, re.M), out
+    assert re.search(r'^step-ring: 0->3 .*insn="sysretq".* from=<sysret_insn> '
+                     r'to=<\w+\+\d+>$', out, re.M), out
+    assert re.search(r"^step-ring: kernel path: syscall_entry > syscall_dispatch > sys_write",
+                     out, re.M), out
+
+
+@pytest.mark.gdb
+def test_bt_from_the_kernel_ends_at_the_stub_with_the_user_frame(invoke_cli, images):
+    res, out = debug(invoke_cli, "--init", "images/user/hlt", "--at-fault",
+                     "--ex", "bt", "--ex", "break trap", "--ex", "continue", "--ex", "bt")
+    assert re.search(r"^#0  vector13 \(\).*\n#1  0x[0-9a-f]+ in main \(\) at hlt.c:\d+$",
+                     out, re.M), out
+    assert re.search(r"^#0  trap \(tf=.*\n#1  0x[0-9a-f]+ in alltraps \(\).*\n"
+                     r"#2  0x[0-9a-f]+ in main \(\) at hlt.c:\d+$", out, re.M), out
+    assert "Cannot access memory" not in out, out
+
+
+@pytest.mark.gdb
+def test_step_ring_says_when_the_process_changed(invoke_cli, images):
+    # hello (pid 2) exits: the kernel schedules init, which returns to ring 3 from wait4
+    res, out = debug(invoke_cli, "--at-syscall", "exit_group", "--ex", "step-ring 2000000")
+    m = re.search(r"^step-ring: process changed: pid 2 \(hello\) cr3=0x[0-9a-f]+ -> "
+                  r"pid 1 \(init\) cr3=0x[0-9a-f]+$", out, re.M)
+    assert m, out
+    assert re.search(r"^step-ring: kernel path \(.*schedule.*\):", out, re.M), out
+
+
+@pytest.mark.boot
+def test_trace_exits_with_the_machine_status(invoke_cli, images):
+    res = invoke_cli(["trace", "--init", "images/user/ret42", "--no-check-log"])
+    assert res.returncode == 42, res.stdout + res.stderr
