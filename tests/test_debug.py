@@ -9,9 +9,12 @@ import re
 
 import pytest
 
+from harness import lab
 from harness.core import constants as C
 from harness.debug import artifacts
 from harness.debug import machine as debug_machine
+from harness.debug import trace as tracer
+from harness.machine import symbols
 from harness.core.errors import BadConfig
 from harness.observe.verdict import Outcome, judge
 
@@ -137,3 +140,17 @@ def test_step_ring_says_when_the_process_changed(invoke_cli, images):
 def test_trace_exits_with_the_machine_status(invoke_cli, images):
     res = invoke_cli(["trace", "--init", "images/user/ret42", "--no-check-log"])
     assert res.returncode == 42, res.stdout + res.stderr
+
+
+@pytest.mark.gdb
+def test_trace_names_each_process_own_symbols_after_exec(images):
+    # init forks; the child execs /hello: from the execve on, pid 2's rows use hello's table
+    tr = tracer.trace(lab.boot_config(), timeout_s=120)
+    rows = tr.transitions
+    i = next(n for n, t in enumerate(rows) if t.pid == 2 and t.syscall_name == "execve")
+    back = next(t for t in rows[i + 1:] if t.pid == 2)
+    assert back.direction == "0->3" and back.user_symbol == "_start", back.row()
+    assert back.user_rip == symbols.symbol_address(images.program("hello"), "_start")
+    assert back.user_rip != symbols.symbol_address(images.program("init"), "_start")
+    before = [t for t in rows[:i] if t.pid == 2 and t.user_symbol]
+    assert before and all(t.user_symbol for t in before)        # init's code, init's names

@@ -475,6 +475,17 @@ class GdbSession:
         res = self.mi(f"-data-evaluate-expression {_mi_quote(f'(long)({expression})')}")
         return _int(res.payload["value"])
 
+    def evaluate_string(self, expression: str) -> str:
+        """The C string (a char array or pointer) ``expression`` names, e.g.
+        ``cpu0.current->name``.
+
+        Raises:
+            GdbCommandError: gdb cannot evaluate it (MemoryReadError: unreadable memory).
+        """
+        res = self.mi(f"-data-evaluate-expression {_mi_quote(expression)}")
+        m = re.search(r'"((?:[^"\\]|\\.)*)"', res.payload["value"])
+        return m.group(1) if m else ""
+
     def _location(self, where: Union[str, int]) -> int:
         return where if isinstance(where, int) else self.address_of(where)
 

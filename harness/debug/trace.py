@@ -59,6 +59,7 @@ class KernelFacts:
         stub_frame: trap-frame field -> word index from the ``vector`` field (alltraps).
         cpu_frame: field -> word index of the frame ``iretq`` pops.
         pid_expression: the gdb expression for the running process's pid.
+        name_expression: the gdb expression for its program's base name.
     """
 
     syscalls: Dict[int, str]
@@ -67,6 +68,7 @@ class KernelFacts:
     stub_frame: Dict[str, int]
     cpu_frame: Dict[str, int]
     pid_expression: str
+    name_expression: str
 
     @classmethod
     def of(cls, k: kabi.Kabi) -> "KernelFacts":
@@ -78,7 +80,8 @@ class KernelFacts:
                    irqs={k.const("T_TIMER"): "timer", k.const("T_COM1"): "com1",
                          k.const("T_SPURIOUS"): "spurious"},
                    stub_frame=words(_STUB_FRAME), cpu_frame=words(_CPU_FRAME),
-                   pid_expression=k.gdb("current_pid"))
+                   pid_expression=k.gdb("current_pid"),
+                   name_expression=k.gdb("current_name"))
 
     def sysname(self, nr: int) -> str:
         return self.syscalls.get(nr, f"nr{nr}")
@@ -94,7 +97,8 @@ class Transition:
         kind: ``syscall``, ``int80``, ``exception``, ``interrupt``, ``sysretq`` or ``iretq``.
         cause: human text, e.g. ``syscall 1 write``, ``exception 13 #GP error=0x0``.
         user_rip: the user instruction involved (see the module docstring).
-        user_symbol: ``user_rip`` as ``symbol+offset`` in the init program, or "".
+        user_symbol: ``user_rip`` as ``symbol+offset`` in the running process's program
+            (its name as the kernel holds it, set by execve), or "".
         kernel_symbol: where the kernel was entered (``syscall_entry``, ``vector32``) or the
             instruction that left it (``sysret_path+51``).
         vector: the IDT vector for int80/exception/interrupt.
@@ -214,6 +218,7 @@ def trace(config: QemuConfig, *, timeout_s: float = DEFAULT_TRACE_TIMEOUT_S,
     facts = KernelFacts.of(k)
     transitions: List[Transition] = []
     seen_spaces = set()
+    programs: Dict[int, str] = {}        # pid -> program name, read again after an execve
 
     def pid() -> Optional[int]:
         try:
@@ -226,9 +231,19 @@ def trace(config: QemuConfig, *, timeout_s: float = DEFAULT_TRACE_TIMEOUT_S,
                             command=err.command, console_tail=err.console_tail,
                             log_tail=err.log_tail) from None
 
+    def program(p: Optional[int]) -> str:
+        last = next((t for t in reversed(transitions) if t.pid == p), None)
+        if p not in programs or (last is not None and last.syscall_name == "execve"):
+            try:
+                programs[p] = dm.gdb.evaluate_string(facts.name_expression)
+            except MemoryReadError:
+                programs[p] = ""
+        return programs[p]
+
     def add(**kw) -> None:
         t = Transition(number=len(transitions) + 1, pid=pid(), **kw)
-        t.user_symbol = user_sym(t.user_rip)
+        name = program(t.pid) if t.pid is not None else ""
+        t.user_symbol = symbols_of.get(name, user_sym)(t.user_rip)
         transitions.append(t)
         if on_transition:
             on_transition(t)
@@ -239,6 +254,8 @@ def trace(config: QemuConfig, *, timeout_s: float = DEFAULT_TRACE_TIMEOUT_S,
         g = dm.gdb
         # the very files QEMU booted and gdb loaded (DebugMachine's snapshot)
         user_sym = user_symbolizer(Path(dm.config.init))
+        symbols_of = {m.name: user_symbolizer(m.path) for m in config.modules()}
+        symbols_of[Path(config.init).name] = user_sym
         entry_syscall = g.address_of(k.symbol("syscall_entry"))
         entry_trap = g.address_of(k.symbol("alltraps"))
         sysretq, sysretq_sym = g.find_instruction(k.symbol("sysret_path"), "sysretq")
