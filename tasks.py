@@ -77,7 +77,7 @@ def build(c):
         "file": "extra host file for the kernel's file system (repeatable)",
         "cpu": f"QEMU CPU model (default {cli.DEFAULT_CPU}: SMEP/SMAP/UMIP; "
                f"{cli.LEGACY_CPU}: none of them)",
-        "int-log": "also write QEMU's -d int log (to images/qemu.log with --dry-run)",
+        "int-log": "also write QEMU's -d int log; kept in images/qemu.log (the path is printed)",
         "kernel": "multiboot kernel to boot instead of images/kernel.elf",
         "shell": "init runs its demonstration, then the shell on this terminal (or stdin)",
         "args": "init's arguments, shell-quoted, e.g. --init /bin/busybox --args sh "

@@ -96,6 +96,8 @@ static const struct kabi_entry kabi[] = {
     /* Per-CPU state (percpu.h) */
     KABI_OFFSET(cpu, current),
     KABI_OFFSET(cpu, tss),
+    KABI_OFFSET(proc, pid),          /* a timeout report reads the running process */
+    KABI_OFFSET(proc, name),
     KABI_OFFSET(tss, rsp),           /* RSP0 (SDM Vol. 3A Figure 8-11: offset 4) */
     KABI_CONST(TSS_LIMIT),           /* TR's limit: the TSS and the I/O bitmaps */
     KABI_CONST(IOMAP_OFF_PROC),      /* TSS I/O map base: the process's own bitmap */

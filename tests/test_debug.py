@@ -154,3 +154,25 @@ def test_trace_names_each_process_own_symbols_after_exec(images):
     assert back.user_rip != symbols.symbol_address(images.program("init"), "_start")
     before = [t for t in rows[:i] if t.pid == 2 and t.user_symbol]
     assert before and all(t.user_symbol for t in before)        # init's code, init's names
+
+
+@pytest.mark.boot
+def test_timeout_report_says_where_the_guest_was(images):
+    # spin loops in main at CPL 3 forever: the harness pauses it over QMP before stopping it
+    run = lab.run(lab.boot_config(images.program("spin")), timeout_s=2)
+    assert run.outcome is Outcome.TIMEOUT, run.report()
+    assert re.search(r"the guest was at 0x[0-9a-f]+ <main(\+\d+)?> \(CPL 3, pid 1 spin\); "
+                     r"last kernel event: ringlab: enter-user pid=1", run.verdict.detail), \
+        run.verdict.detail
+    report = run.report()
+    assert "CPU Reset" not in report and "RAX=" not in report, report
+    assert f"--init {images.program('spin').resolve()} --timeout 2" in report, report
+
+
+@pytest.mark.boot
+def test_int_log_is_kept_and_its_path_printed(invoke_cli, images):
+    res = invoke_cli(["boot", "--init", "images/user/hlt", "--int-log"])
+    m = re.search(r"^ringlab-boot: QEMU's -d int log \((\d+) lines\): (\S+)$", res.stderr, re.M)
+    assert m, res.stderr
+    log_text = open(m.group(2)).read()
+    assert "v=0d e=0000 i=0 cpl=3" in log_text       # hlt's #GP, as QEMU saw it

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import sys
 import time
-from typing import Optional, Sequence
+from typing import List, Optional, Sequence
 
 from .. import lab
 from ..core import constants as C
@@ -44,11 +44,18 @@ def main(init: Optional[str] = None, append: str = "", timeout_s: Optional[float
             cfg.validate()
             print(dry_run_command(cfg), flush=True)
             return 0
-        if interactive:
-            return ep.outcome(_interactive(ep, cfg, timeout_s))
-        return ep.outcome(lab.run(cfg, timeout_s=timeout_s, stream=sys.stdout))
+        run = (_interactive(ep, cfg, timeout_s) if interactive
+               else lab.run(cfg, timeout_s=timeout_s, stream=sys.stdout))
+        return ep.outcome(run, then=_kept_int_log(run) if int_log else ())
 
     return ep.run(body)
+
+
+def _kept_int_log(run: lab.Run) -> List[str]:
+    """Keep QEMU's -d int log (the machine's temp dir is gone) and say where it is."""
+    C.INT_LOG_FILE.parent.mkdir(parents=True, exist_ok=True)
+    C.INT_LOG_FILE.write_text(run.log)
+    return [f"QEMU's -d int log ({len(run.log.splitlines())} lines): {C.INT_LOG_FILE}"]
 
 
 def _interactive(ep: Epilogue, cfg: QemuConfig, timeout_s: float) -> lab.Run:

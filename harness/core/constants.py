@@ -59,6 +59,7 @@ DEFAULT_GDB_CONNECT_TIMEOUT_S = 10.0    # QEMU's gdbstub socket appears and answ
 DEFAULT_GDB_CONTINUE_TIMEOUT_S = 30.0   # continue until a breakpoint
 DEFAULT_GDB_BOOT_TIMEOUT_S = 24 * 3600.0  # `invoke boot --gdb`: a person is debugging
 DEFAULT_STEP_LIMIT = 100_000            # stepi budget of step_until_ring_change()
+INT_LOG_FILE = IMAGES_DIR / "qemu.log"   # --int-log: QEMU's -d int log, kept after the run
 GDB_TARGETS_DIR = IMAGES_DIR / "gdb-targets"  # one file per `invoke boot --gdb` machine waiting
 
 # Canonical halves of the 48-bit virtual address space (user: lower, kernel: upper).

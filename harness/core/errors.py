@@ -18,11 +18,14 @@ class RinglabError(Exception):
         command: the command line involved, if any.
         console_tail: the last serial console lines, if a machine ran.
         log_tail: the last lines of QEMU's log (or stderr, or make's output).
+        reproduce: shell lines that run it again (``invoke boot ...``), one per line.
     """
 
     def __init__(self, message: str, *, command: Optional[Sequence[str]] = None,
-                 console_tail: Sequence[str] = (), log_tail: Sequence[str] = ()) -> None:
+                 console_tail: Sequence[str] = (), log_tail: Sequence[str] = (),
+                 reproduce: Sequence[str] = ()) -> None:
         super().__init__(message)
+        self.reproduce = list(reproduce)
         self.message = message
         self.command = list(command) if command is not None else None
         self.console_tail = list(console_tail)
@@ -36,6 +39,7 @@ class RinglabError(Exception):
         parts = [self.message]
         if self.command:
             parts.append("command: " + shlex.join(self.command))
+        parts += self.reproduce
         if self.console_tail:
             parts.append("last console lines:\n" + "\n".join("  | " + l for l in self.console_tail))
         if self.log_tail:

@@ -23,7 +23,10 @@ from typing import List, Optional, Sequence, TextIO, Type, Union
 from ..core import constants as C
 from ..core.errors import BadConfig, GuestFailure, GuestTimeout, QemuStartError, RinglabError
 from ..machine.console import Console
+from ..core.errors import BadImage
+from ..machine import qmp
 from ..machine.qemu import Module, QemuConfig, QemuMachine
+from ..machine.symbols import symbolizer
 from ..observe.events import Event, parse_console
 from ..observe.verdict import Outcome, Verdict, judge
 
@@ -51,6 +54,8 @@ class Run:
         duration_s: wall time from spawn to reap.
         parse_errors: kernel lines that broke the console contract.
         history: the last console lines (evidence).
+        where: for a timeout, where the guest was when the harness paused it (QMP), if read.
+        timeout_s: the deadline the run had (repeated in the reproduce line).
     """
 
     config: QemuConfig
@@ -67,6 +72,8 @@ class Run:
     duration_s: float
     parse_errors: List[str] = field(default_factory=list)
     history: List[str] = field(default_factory=list)
+    where: str = ""
+    timeout_s: Optional[float] = None
 
     # -- convenience --------------------------------------------------------------------------
     @property
@@ -100,12 +107,12 @@ class Run:
 
     def invoke_args(self) -> List[str]:
         """The ``invoke boot`` options that boot this machine again (``invoke_args``)."""
-        return invoke_args(self.config)
+        return invoke_args(self.config, timeout_s=self.timeout_s)
 
     def report(self, console_lines: int = C.DEFAULT_HISTORY_LINES) -> str:
         """Multi-line evidence: outcome, rc, command, how to reproduce and step into it,
         console tail, log tail, parse errors."""
-        again = invoke_line(self.config)
+        again = invoke_line(self.config, timeout_s=self.timeout_s)
         stepin = invoke_line(self.config, task="debug", extra=["--at-fault"])
         out = [f"outcome: {self.outcome.value}: {self.verdict.detail}",
                f"qemu rc={self.rc} signal={self.qemu_signal} ({self.duration_s:.2f} s)",
@@ -115,7 +122,7 @@ class Run:
         lines = self.console.splitlines()[-console_lines:]
         out.append("console (last %d lines):" % len(lines))
         out += ["  | " + l for l in lines]
-        tail = [l for l in (self.stderr.splitlines() + self.log.splitlines()) if l.strip()]
+        tail = [l for l in (self.stderr.splitlines() + self._log_evidence()) if l.strip()]
         tail = tail[-C.DEFAULT_LOG_TAIL_LINES:]
         if tail:
             out.append("qemu stderr/log (tail):")
@@ -125,12 +132,21 @@ class Run:
             out += ["  ! " + e for e in self.parse_errors]
         return "\n".join(out)
 
+    def _log_evidence(self) -> List[str]:
+        """QEMU's log lines worth showing: none for a timeout, whose log holds only the
+        boot's CPU reset dumps (where the guest was is in the detail, read over QMP)."""
+        return [] if self.outcome is Outcome.TIMEOUT else self.log.splitlines()
+
     def error(self) -> Optional[RinglabError]:
         """The typed error for a failed machine (None when the kernel halted cleanly)."""
         if self.outcome.machine_ok:
             return None
         evidence = dict(command=self.command, console_tail=self.history,
-                        log_tail=[l for l in (self.stderr + self.log).splitlines() if l.strip()]
+                        reproduce=[f"reproduce: {invoke_line(self.config, timeout_s=self.timeout_s)}",
+                                   "step into it: " + invoke_line(self.config, task="debug",
+                                                                  extra=["--at-fault"])],
+                        log_tail=[l for l in self.stderr.splitlines() + self._log_evidence()
+                                  if l.strip()]
                         [-C.DEFAULT_LOG_TAIL_LINES:])
         if self.outcome is Outcome.TIMEOUT:
             return GuestTimeout(self.verdict.detail, **evidence)
@@ -182,8 +198,11 @@ class Session:
         if self.result is not None:
             return self.result
         m, console = self.machine, self.console
+        place = None
         try:
             timed_out = not console.read_to_eof(timeout_s)
+            if timed_out and m.qmp_socket is not None:
+                place = qmp.where(m.qmp_socket)
             if not timed_out:
                 # EOF: QEMU closed the pty, so it is exiting; reaping is bounded anyway.
                 m.reap(C.DEFAULT_KILL_TIMEOUT_S)
@@ -195,12 +214,15 @@ class Session:
         rc = m.exit_code if not m.stopped_by_harness else None
         verdict = judge(parsed.events, rc, qemu_signal=m.term_signal, timed_out=timed_out,
                         timeout_s=timeout_s, reset_log=log_text, stderr=stderr)
+        where = describe_place(place, self.config, parsed.events) if place else ""
+        if where:
+            verdict.detail += f"; {where}"
         self.result = Run(config=self.config, command=m.command, verdict=verdict,
                           events=parsed.events, user_lines=parsed.user_lines,
                           console=console.text, raw_console=console.raw, rc=rc,
                           qemu_signal=m.term_signal, log=log_text, stderr=stderr,
                           duration_s=duration, parse_errors=parsed.errors,
-                          history=console.history())
+                          history=console.history(), where=where, timeout_s=timeout_s)
         log.info("run finished: %s (%.2f s)", verdict.detail, duration)
         return self.result
 
@@ -209,6 +231,24 @@ class Session:
 
     def __exit__(self, *exc) -> None:
         self.machine.stop()
+
+
+def describe_place(place: "qmp.GuestPlace", config: QemuConfig, events: Sequence[Event]) -> str:
+    """``the guest was at 0x... <sym+off> (CPL 3, pid 2 hello); last kernel event: ...``:
+    RIP named from the kernel's symbols or the running program's (by the name the kernel
+    holds for it; init's when unknown)."""
+    by_name = {m.name: m.path for m in config.modules()}
+    path = (Path(config.kernel) if place.rip >= 1 << 63
+            else by_name.get(place.program, Path(config.init)))
+    try:
+        found = symbolizer(path).lookup(place.rip)
+    except BadImage:
+        found = None
+    name = (f"{found[0]}+{found[1]}" if found[1] else found[0]) if found else ""
+    who = f", pid {place.pid} {place.program}" if place.pid else ""
+    last = next((e.line for e in reversed(events) if e.line), "")
+    return (f"the guest was at {place.rip:#x}{' <' + name + '>' if name else ''} "
+            f"(CPL {place.cpl}{who})" + (f"; last kernel event: {last}" if last else ""))
 
 
 def run(config: Optional[QemuConfig] = None, *, timeout_s: float = C.DEFAULT_BOOT_TIMEOUT_S,
@@ -284,9 +324,10 @@ def with_init_argv(append: str, args: str) -> str:
     return with_init_args(append, *words) if words else append
 
 
-def invoke_args(cfg: QemuConfig) -> List[str]:
+def invoke_args(cfg: QemuConfig, *, timeout_s: Optional[float] = None) -> List[str]:
     """The ``invoke boot`` options that boot ``cfg`` again (``--init``, ``--file``...), with
-    absolute paths. Programs the default init gets in "/" by itself are not repeated."""
+    absolute paths, and ``--timeout`` when ``timeout_s`` is not the default. Programs the
+    default init gets in "/" by itself are not repeated."""
     args: List[str] = []
     default_init = Path(cfg.init).resolve() == C.DEFAULT_INIT.resolve()
     if not default_init:
@@ -304,14 +345,18 @@ def invoke_args(cfg: QemuConfig) -> List[str]:
         args += ["--kernel", str(Path(cfg.kernel).resolve())]
     if cfg.int_log:
         args += ["--int-log"]
+    if timeout_s is not None and timeout_s != C.DEFAULT_BOOT_TIMEOUT_S:
+        args += ["--timeout", f"{timeout_s:g}"]
     return args
 
 
-def invoke_line(cfg: QemuConfig, *, task: str = "boot", extra: Sequence[str] = ()) -> str:
+def invoke_line(cfg: QemuConfig, *, task: str = "boot", extra: Sequence[str] = (),
+                timeout_s: Optional[float] = None) -> str:
     """The shell line that runs ``invoke TASK`` on ``cfg`` again from any directory, e.g.
     ``cd /repo && .venv/bin/invoke boot --init /repo/images/user/hlt``."""
     return (f"cd {shlex.quote(str(C.REPO_ROOT))} && "
-            + shlex.join([".venv/bin/invoke", task] + invoke_args(cfg) + list(extra)))
+            + shlex.join([".venv/bin/invoke", task] + invoke_args(cfg, timeout_s=timeout_s)
+                         + list(extra)))
 
 
 def boot_config(init: Optional[PathLike] = None, files: Sequence[PathLike] = (), *,

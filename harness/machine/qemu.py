@@ -142,12 +142,14 @@ class QemuConfig:
         return flags
 
     def command(self, *, log_file: Optional[Path] = None,
-                gdb_socket: Optional[Path] = None) -> List[str]:
+                gdb_socket: Optional[Path] = None,
+                qmp_socket: Optional[Path] = None) -> List[str]:
         """The QEMU argv (README, The QEMU command line).
 
         Args:
             log_file: where ``-d`` writes (``-D``); without it no ``-d`` option is given.
             gdb_socket: unix socket for the gdbstub; only used when ``self.gdb``.
+            qmp_socket: unix socket for QMP (the harness reads where a timed-out guest is).
         """
         cmd = [C.QEMU_BINARY,
                "-machine", C.DEFAULT_MACHINE, "-cpu", self.cpu, "-m", self.memory,
@@ -166,6 +168,8 @@ class QemuConfig:
             cmd += ["-d", ",".join(flags), "-D", str(log_file)]
         if self.gdb and gdb_socket is not None:
             cmd += ["-gdb", f"unix:{gdb_socket},server,nowait", "-S"]
+        if qmp_socket is not None:
+            cmd += ["-qmp", f"unix:{qmp_socket},server=on,wait=off"]
         cmd += list(self.extra_args)
         return cmd
 
@@ -217,7 +221,7 @@ def dry_run_command(config: QemuConfig) -> str:
     left out unless the interrupt log was asked for, which then goes to images/qemu.log; with
     ``gdb`` the gdbstub socket is images/gdb.sock and the machine starts halted).
     """
-    log_file = C.IMAGES_DIR / "qemu.log" if config.int_log else None
+    log_file = C.INT_LOG_FILE if config.int_log else None
     gdb_socket = C.IMAGES_DIR / "gdb.sock" if config.gdb else None
     return shlex.join(config.command(log_file=log_file, gdb_socket=gdb_socket))
 
@@ -316,6 +320,10 @@ class QemuMachine:
         return self.tmpdir / "qemu.stderr" if self.tmpdir else None
 
     @property
+    def qmp_socket(self) -> Optional[Path]:
+        return self.tmpdir / "qmp.sock" if self.tmpdir else None
+
+    @property
     def gdb_socket(self) -> Optional[Path]:
         return self.tmpdir / "gdb.sock" if (self.tmpdir and self.config.gdb) else None
 
@@ -339,7 +347,8 @@ class QemuMachine:
         self.config.validate()
         _install_safety()
         self.tmpdir = Path(tempfile.mkdtemp(prefix=f"{TMPDIR_PREFIX}{os.getpid()}-"))
-        self.command = self.config.command(log_file=self.log_path, gdb_socket=self.gdb_socket)
+        self.command = self.config.command(log_file=self.log_path, gdb_socket=self.gdb_socket,
+                                           qmp_socket=self.qmp_socket)
         stderr_path = str(self.stderr_path)
         env = dict(os.environ)
         env.setdefault(C.OWNER_ENV, f"pid-{os.getpid()}")
