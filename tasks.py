@@ -1,5 +1,5 @@
-"""invoke tasks: ``invoke build``, ``boot``, ``gdb``, ``trace``, ``faults``, ``test``,
-``test-quick``.
+"""invoke tasks: ``invoke build``, ``boot``, ``gdb``, ``debug``, ``trace``, ``faults``,
+``iso``, ``test``, ``test-quick``.
 
 Each task is one call into its module of harness.cli, imported when the task runs (so a
 plain ``invoke boot`` never loads gdb's or the test runner's libraries).
@@ -83,12 +83,15 @@ def build(c):
         "args": "init's arguments, shell-quoted, e.g. --init /bin/busybox --args sh "
                 "(the console is then on this terminal or stdin)",
         "gdb": "start halted at the first instruction with a gdbstub; attach with `invoke gdb`",
+        "accel": "tcg (default) or kvm: kvm only after a probe boot shows it runs ring 3 "
+                 "right (else refused with the reason)",
         "record": "record the run into directory DIR (QEMU record/replay); then "
                   "`invoke gdb --replay DIR` steps backwards through it",
     },
 )
 def boot(c, init=None, append="", timeout=None, dry_run=False, file=None,
-         cpu=None, int_log=False, kernel=None, shell=False, gdb=False, record=None, args=None):
+         cpu=None, int_log=False, kernel=None, shell=False, gdb=False, record=None, args=None,
+         accel=None):
     """Boot the kernel with an init, stream the console; exit with the machine status."""
     common = dict(init=init, append=append, timeout_s=_seconds(timeout, "boot"), files=file or (),
                   cpu=cpu, int_log=int_log, kernel=kernel)
@@ -98,7 +101,8 @@ def boot(c, init=None, append="", timeout=None, dry_run=False, file=None,
     elif gdb and not dry_run:
         _exit(_cli("boot_debug").gdb(**common))
     else:
-        _exit(_cli("boot").main(dry_run=dry_run, shell=shell, gdb=gdb, args=args, **common))
+        _exit(_cli("boot").main(dry_run=dry_run, shell=shell, gdb=gdb, args=args, accel=accel,
+                                **common))
 
 
 @task(
@@ -187,3 +191,14 @@ def debug(c, init=None, append="", file=None, cpu=None, at_fault=False, break_=N
     _exit(mod.main(init=init, append=append, files=file or (), cpu=cpu, at_fault=at_fault,
                    breaks=break_ or (), at_syscall=at_syscall, ex=ex or (), batch=batch,
                    from_dir=from_, timeout=timeout))
+
+
+@task(iterable=["file"], help={
+    "init": "static x86-64 ELF to run as pid 1 (default images/user/init)",
+    "append": "kernel arguments",
+    "file": "extra host file for the kernel's file system (repeatable)",
+    "output": "where to write the ISO (default images/ringlab.iso)",
+})
+def iso(c, init=None, append="", file=None, output=None):
+    """Build a GRUB rescue ISO of the same kernel and programs (boot it with -cdrom)."""
+    _exit(_cli("iso").main(init=init, append=append, files=file or (), output=output))

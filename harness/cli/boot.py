@@ -12,6 +12,7 @@ import time
 from typing import List, Optional, Sequence
 
 from .. import lab
+from ..lab.accel import check_accel as accel_check
 from ..core import constants as C
 from ..machine.qemu import QemuConfig, dry_run_command
 from .epilogue import Epilogue, timeout_or
@@ -20,7 +21,7 @@ from .epilogue import Epilogue, timeout_or
 def main(init: Optional[str] = None, append: str = "", timeout_s: Optional[float] = None,
          dry_run: bool = False, files: Sequence[str] = (), cpu: Optional[str] = None,
          int_log: bool = False, kernel: Optional[str] = None, shell: bool = False,
-         gdb: bool = False, args: Optional[str] = None) -> int:
+         gdb: bool = False, args: Optional[str] = None, accel: Optional[str] = None) -> int:
     """Boot and stream the console to stdout; returns the machine's exit status.
 
     The last line (stderr) names the outcome, e.g. ``ringlab-boot: exited: init exited
@@ -38,6 +39,8 @@ def main(init: Optional[str] = None, append: str = "", timeout_s: Optional[float
     def body(ep: Epilogue) -> int:
         cfg = lab.boot_config(init, files, shell=shell, int_log=int_log, kernel=kernel, cpu=cpu,
                               append=lab.with_init_argv(append, args or ""))
+        cfg.validate()
+        cfg = cfg.replace(accel=accel_check(accel, cpu))
         if dry_run:
             if gdb:
                 cfg = cfg.replace(gdb=True)

@@ -18,6 +18,9 @@ PACKAGES: Dict[str, str] = {
     "musl-gcc": "musl-tools",
     "gdb": "gdb",
     "make": "make",
+    "grub-mkrescue": "grub-pc-bin",
+    "xorriso": "xorriso",
+    "mformat": "mtools",
 }
 
 BUILD_TOOLS = ("make", "clang", "ld.lld", "musl-gcc")

@@ -74,6 +74,8 @@ class QemuConfig:
         reset_log: log CPU resets (``-d cpu_reset``), cheap, names a triple fault.
         gdb: open a gdbstub on a unix socket in the machine's temp dir and start halted (``-S``).
         accel: ``-accel`` value (None: QEMU's default, TCG; docs/qemu-facts.md, KVM here).
+        cdrom: boot this ISO (``invoke iso``: GRUB with the same kernel and files) instead of
+            ``-kernel``/``-initrd``/``-append``.
         extra_args: appended verbatim.
     """
 
@@ -87,6 +89,7 @@ class QemuConfig:
     reset_log: bool = True
     gdb: bool = False
     accel: Optional[str] = None
+    cdrom: Optional[Path] = None
     extra_args: Sequence[str] = ()
 
     def replace(self, **changes) -> "QemuConfig":
@@ -159,10 +162,13 @@ class QemuConfig:
                "-serial", "stdio", "-monitor", "none"]
         if self.accel:
             cmd += ["-accel", self.accel]
-        cmd += ["-kernel", str(Path(self.kernel).resolve()),
-                "-initrd", self.initrd_arg()]
-        if self.append:
-            cmd += ["-append", self.append]
+        if self.cdrom is not None:
+            cmd += ["-cdrom", str(Path(self.cdrom).resolve()), "-boot", "d"]
+        else:
+            cmd += ["-kernel", str(Path(self.kernel).resolve()),
+                    "-initrd", self.initrd_arg()]
+            if self.append:
+                cmd += ["-append", self.append]
         flags = self.debug_flags()
         if flags and log_file is not None:
             cmd += ["-d", ",".join(flags), "-D", str(log_file)]

@@ -1,0 +1,53 @@
+"""Images people boot elsewhere: ``invoke iso`` (GRUB rescue ISO) boots with ``-cdrom`` to the
+same events as ``-kernel``; ``--accel kvm`` only after a probe boot, refused with the reason.
+"""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from harness import lab
+from harness.core import constants as C
+from harness.machine import iso
+
+pytestmark = pytest.mark.boot
+
+#: event fields that depend on the loader: GRUB passes no file name in the command line and
+#: places the modules elsewhere (one page more or less is free)
+LOADER_KINDS = {"boot", "mem"}
+
+
+def events(run):
+    return [(e.kind, e.fields) for e in run.events if e.kind not in LOADER_KINDS]
+
+
+@pytest.mark.parametrize("name,append", [("hlt", ""), ("hello", "trace=syscall")])
+def test_iso_boots_with_cdrom_to_the_same_events(images, tmp_path, name, append):
+    cfg = lab.boot_config(images.program(name), append=append)
+    direct = lab.run(cfg, timeout_s=60)
+    image = iso.build_iso(cfg, tmp_path / "r.iso")
+    via_grub = lab.run(cfg.replace(cdrom=image), timeout_s=60)
+    assert via_grub.outcome is direct.outcome and via_grub.status == direct.status, \
+        via_grub.report()
+    assert events(via_grub) == events(direct), via_grub.report()
+    assert via_grub.first("boot").get("cmdline") == append     # GRUB: the arguments only
+
+
+def test_invoke_iso_says_how_to_boot_it(invoke_cli, images, tmp_path):
+    out = tmp_path / "hlt.iso"
+    res = invoke_cli(["iso", "--init", "images/user/hlt", "--output", str(out)])
+    assert res.returncode == 0, res.stderr
+    assert f"ringlab-iso: wrote {out}" in res.stderr and out.stat().st_size > 0
+    assert re.search(rf"boot it:  qemu-system-x86_64 .* -cdrom {re.escape(str(out))} -boot d",
+                     res.stderr), res.stderr
+
+
+@pytest.mark.parametrize("cpu", ["qemu64", C.DEFAULT_CPU])
+def test_accel_kvm_needs_a_probe_that_runs_ring3_right(invoke_cli, images, cpu):
+    res = invoke_cli(["boot", "--accel", "kvm", "--cpu", cpu, "--init", "images/user/ret42"])
+    if res.returncode == C.EXIT_SETUP_ERROR:          # this machine's nested KVM (FACTS)
+        assert res.stderr.count("\n") == 1, res.stderr
+        assert res.stderr.startswith("ringlab-boot: error: --accel kvm refused: "), res.stderr
+    else:                                             # a machine whose KVM runs ring 3 right
+        assert res.returncode == 42, res.stdout + res.stderr
