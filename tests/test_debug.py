@@ -111,7 +111,7 @@ def test_break_write_then_step_ring_twice_names_both_sides(invoke_cli, images):
                      r'to=<syscall_entry>$', out, re.M), out
     assert re.search(r'^step-ring: 0->3 .*insn="sysretq".* from=<sysret_insn> '
                      r'to=<\w+\+\d+>$', out, re.M), out
-    assert re.search(r"^step-ring: kernel path: syscall_entry > syscall_dispatch > sys_write",
+    assert re.search(r"^step-ring path: syscall_entry > syscall_dispatch > sys_write",
                      out, re.M), out
 
 
@@ -130,10 +130,10 @@ def test_bt_from_the_kernel_ends_at_the_stub_with_the_user_frame(invoke_cli, ima
 def test_step_ring_says_when_the_process_changed(invoke_cli, images):
     # hello (pid 2) exits: the kernel schedules init, which returns to ring 3 from wait4
     res, out = debug(invoke_cli, "--at-syscall", "exit_group", "--ex", "step-ring 2000000")
-    m = re.search(r"^step-ring: process changed: pid 2 \(hello\) cr3=0x[0-9a-f]+ -> "
+    m = re.search(r"^step-ring process changed: pid 2 \(hello\) cr3=0x[0-9a-f]+ -> "
                   r"pid 1 \(init\) cr3=0x[0-9a-f]+$", out, re.M)
     assert m, out
-    assert re.search(r"^step-ring: kernel path \(.*schedule.*\):", out, re.M), out
+    assert re.search(r"^step-ring path \(.*schedule.*\):", out, re.M), out
 
 
 @pytest.mark.boot

@@ -15,7 +15,7 @@ from typing import Optional
 
 from ..core import constants as C
 from ..core.errors import BadConfig
-from ..machine.symbols import symbol_address
+from ..machine.elfimage import symbols
 from ..observe.events import Fault
 from ..observe.verdict import Outcome
 from .session import boot_config, program, run
@@ -42,7 +42,7 @@ def kvm_refusal(cpu: str = C.DEFAULT_CPU) -> Optional[str]:
         return f"{what} ended {r.outcome.value}: {r.verdict.detail}" + (
             f" ({first})" if first else "")
     fault = next(iter(r.of(Fault)), None)
-    want = symbol_address(prog, "fault_insn")
+    want = dict((n, v) for v, n in symbols(prog)).get("fault_insn")
     if fault is None or fault.vector != GP_VECTOR or fault.cpl != 3 or fault.rip != want:
         got = (f"vector {fault.vector} at CPL {fault.cpl}, rip {fault.rip:#x}" if fault
                else "no fault")

@@ -21,12 +21,12 @@ from pathlib import Path
 from typing import List, Optional, Sequence, TextIO, Type, Union
 
 from ..core import constants as C
+from ..core import kabi
 from ..core.errors import BadConfig, GuestFailure, GuestTimeout, QemuStartError, RinglabError
 from ..machine.console import Console
-from ..core.errors import BadImage
 from ..machine import qmp
-from ..machine.qemu import Module, QemuConfig, QemuMachine
-from ..machine.symbols import symbolizer
+from ..machine.elfimage import nearest_symbol
+from ..machine.qemu import Module, QemuConfig, QemuMachine, check_append
 from ..observe.events import Event, parse_console
 from ..observe.verdict import Outcome, Verdict, judge
 
@@ -240,10 +240,7 @@ def describe_place(place: "qmp.GuestPlace", config: QemuConfig, events: Sequence
     by_name = {m.name: m.path for m in config.modules()}
     path = (Path(config.kernel) if place.rip >= 1 << 63
             else by_name.get(place.program, Path(config.init)))
-    try:
-        found = symbolizer(path).lookup(place.rip)
-    except BadImage:
-        found = None
+    found = nearest_symbol(path, place.rip)
     name = (f"{found[0]}+{found[1]}" if found[1] else found[0]) if found else ""
     who = f", pid {place.pid} {place.program}" if place.pid else ""
     last = next((e.line for e in reversed(events) if e.line), "")
@@ -374,6 +371,10 @@ def boot_config(init: Optional[PathLike] = None, files: Sequence[PathLike] = (),
         kernel: the multiboot kernel (None: images/kernel.elf).
         cpu: QEMU's CPU model (None: DEFAULT_CPU).
         config: further QemuConfig fields (int_log, ...).
+
+    Raises:
+        BadConfig: an ``append`` key the kernel does not accept (its ABI file's kargs).
+        BadImage: images/kabi.json missing (for images/kernel.elf).
     """
     extra: List[Path] = []
     if init is None:
@@ -386,8 +387,11 @@ def boot_config(init: Optional[PathLike] = None, files: Sequence[PathLike] = (),
         config["kernel"] = Path(kernel)
     if cpu:
         config["cpu"] = cpu
-    return QemuConfig(init=Path(init), files=extra + [Path(f) for f in files], append=append,
-                      **config)
+    cfg = QemuConfig(init=Path(init), files=extra + [Path(f) for f in files], append=append,
+                     **config)
+    if Path(cfg.kernel).resolve() == C.KERNEL_IMAGE.resolve():
+        check_append(append, kabi.load().kargs)   # the kernel would panic: say it first
+    return cfg
 
 
 def shell_config(files: Sequence[Path] = (), append: str = "", **config) -> QemuConfig:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 import struct
 from pathlib import Path
-from typing import List, Tuple, Union
+from typing import List, Optional, Tuple, Union
 
 from ..core import kabi
 from ..core.errors import BadImage
@@ -167,3 +167,50 @@ def entry_point(path: PathLike) -> int:
     """
     check_elf64(path)
     return EHDR.unpack_from(_read(path, EHDR.size))[4]
+
+
+# Section headers and symbols (ELF-64 Object File Format, "Sections" and "Symbol Table"),
+# read with struct so that a plain boot's timeout report names RIP without pyelftools.
+SHDR = struct.Struct("<IIQQQQIIQQ")   # sh_name sh_type sh_flags sh_addr sh_offset sh_size
+                                      # sh_link sh_info sh_addralign sh_entsize
+SYM = struct.Struct("<IBBHQQ")        # st_name st_info st_other st_shndx st_value st_size
+SHT_SYMTAB = 2                        # section type: the full symbol table
+STT_NAMED = (0, 1, 2)                 # NOTYPE (assembly labels), OBJECT, FUNC
+
+
+def symbols(path: PathLike) -> List[Tuple[int, str]]:
+    """(value, name) of every named NOTYPE/OBJECT/FUNC symbol in ``path``'s .symtab, sorted;
+    empty when it has none.
+
+    Raises:
+        BadImage: unreadable, or not an ELF64 file.
+    """
+    data = _read(path)
+    if data[:4] != b"\x7fELF" or len(data) < EHDR.size or data[4] != 2:
+        raise BadImage(str(path), "not an ELF64 file")
+    shoff, shentsize, shnum = (EHDR.unpack_from(data)[i] for i in (6, 11, 12))
+    found: List[Tuple[int, str]] = []
+    for i in range(shnum):
+        off = shoff + i * shentsize
+        if off + SHDR.size > len(data):
+            break
+        _, typ, _, _, sym_off, sym_size, link, _, _, entsize = SHDR.unpack_from(data, off)
+        if typ != SHT_SYMTAB or entsize < SYM.size:
+            continue
+        str_off = SHDR.unpack_from(data, shoff + link * shentsize)[4]
+        for s in range(sym_off, min(sym_off + sym_size, len(data)) - SYM.size + 1, entsize):
+            name_off, info, _, shndx, value, _ = SYM.unpack_from(data, s)
+            if name_off and shndx and (info & 0xF) in STT_NAMED:
+                end = data.find(b"\0", str_off + name_off)
+                found.append((value, data[str_off + name_off:end].decode("ascii", "replace")))
+    return sorted(found)
+
+
+def nearest_symbol(path: PathLike, address: int) -> Optional[Tuple[str, int]]:
+    """(name, offset) of the last symbol at or below ``address`` in ``path``, or None."""
+    try:
+        table = symbols(path)
+    except BadImage:
+        return None
+    below = [(v, n) for v, n in table if v <= address]
+    return (below[-1][1], address - below[-1][0]) if below else None

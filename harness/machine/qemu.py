@@ -112,9 +112,7 @@ class QemuConfig:
         elfimage.check_elf64(self.kernel)
         elfimage.check_static_x86_64(self.init)
         if Path(self.kernel).resolve() == C.KERNEL_IMAGE.resolve():
-            k = kabi.load()
-            check_append(self.append, k.kargs)
-            limit = k.const("NFSFILE")    # our kernel's file system: one per module
+            limit = kabi.load().const("NFSFILE")    # our kernel's file system: one per module
             if len(self.modules()) > limit:
                 raise BadConfig(f"{len(self.modules())} files (init included) but the kernel "
                                 f"takes at most {limit} multiboot modules (more panic it)")

@@ -17,7 +17,7 @@ current privilege level (SDM Vol. 3A 5.5).
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Dict
 
 USER_HALF_END = 0x0000_8000_0000_0000       # first address above the lower canonical half
@@ -97,8 +97,8 @@ class Transition:
     rsp_after: int
     cs_after: int
     ss_after: int
-    sym_before: str = ""
-    sym_after: str = ""
+    sym_before: str = field(default="", compare=False)    # names: presentation only
+    sym_after: str = field(default="", compare=False)
 
     @property
     def direction(self) -> str:

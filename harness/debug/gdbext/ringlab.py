@@ -188,7 +188,7 @@ changed the ring, RIP and RSP before and after it, and CS and SS after it."""
         if path:
             gdb.write(path_line(path) + "\n")
         if after[0] != before[0] or after[1] != before[1]:
-            gdb.write(f"step-ring: process changed: pid {before[1]} ({before[2]}) "
+            gdb.write(f"step-ring process changed: pid {before[1]} ({before[2]}) "
                       f"cr3={before[0]:#x} -> pid {after[1]} ({after[2]}) "
                       f"cr3={after[0]:#x}\n")
 
@@ -230,14 +230,14 @@ def _function_at(pc):
 
 
 def path_line(path):
-    """``step-ring: kernel path (timer, schedule): a > b > ...``: what ran in ring 0."""
+    """``step-ring path (timer, schedule): a > b > ...``: what ran in ring 0."""
     kinds = []
     for word, kind in PATH_KINDS:
         if kind not in kinds and any(word in name for name in path):
             kinds.append(kind)
     shown = path if len(path) <= PATH_NAMES_MAX else (
         path[:PATH_NAMES_MAX // 2] + ["..."] + path[-PATH_NAMES_MAX // 2:])
-    return (f"step-ring: kernel path" + (f" ({', '.join(kinds)})" if kinds else "")
+    return (f"step-ring path" + (f" ({', '.join(kinds)})" if kinds else "")
             + ": " + " > ".join(shown))
 
 
