@@ -30,6 +30,7 @@ import gdb  # provided by gdb itself
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import ringfmt  # noqa: E402  (needs the path above)
+import ringreverse  # noqa: E402,F401  (reverse-to, reverse-to-ring)
 import ringunwind  # noqa: E402
 
 DEFAULT_MAX_STEPS = 100000

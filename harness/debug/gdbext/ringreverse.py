@@ -1,0 +1,128 @@
+"""Going backwards without ``reverse-continue``: ``reverse-to LOCATION`` and
+``reverse-to-ring``, for gdb attached to a QEMU replay (``invoke gdb --replay DIR``).
+
+QEMU 7.2's ``reverse-continue`` now and then never stops on a loaded host. These commands
+use only what stays reliable there: forward execution of the replay (deterministic: the same
+instructions every time), QEMU's monitor commands ``info replay`` (the instruction count),
+``replay_seek N`` (reload the start snapshot and replay to instruction N) and ``replay_break
+N`` (stop at instruction N), and ``reverse-stepi``.
+
+``reverse-to LOCATION``: note where we are (N), seek to the start, replay forward with a
+breakpoint on LOCATION and a replay break at N, remember the last hit before N, seek there.
+Every ``continue`` ends by N at the latest; a wall-clock deadline is checked between them.
+"""
+import re
+import time
+
+import gdb  # provided by gdb itself
+
+DEFAULT_TIMEOUT_S = 60.0
+DEFAULT_MAX_HITS = 100000
+DEFAULT_MAX_STEPS = 10000
+
+
+def icount():
+    """The replay's instruction count (``monitor info replay``)."""
+    text = gdb.execute("monitor info replay", to_string=True)
+    m = re.search(r"instruction count = (\d+)", text)
+    if not m:
+        raise gdb.GdbError("reverse-to: not a replay (`monitor info replay` says: "
+                           f"{text.strip()}); record with invoke boot --record DIR, then "
+                           "invoke gdb --replay DIR")
+    return int(m.group(1))
+
+
+def seek(n):
+    """Stop at instruction ``n``: reload the start snapshot (instruction 0, at once), then
+    replay forward to ``n`` under gdb's control with a replay break. (``replay_seek n`` alone
+    would run the CPU to ``n`` behind gdb's back.) Breakpoints on the way are stepped over."""
+    gdb.execute("monitor replay_seek 0", to_string=True)
+    gdb.execute("maintenance flush register-cache", to_string=True)   # gdb's copy is stale
+    if n == 0:
+        return
+    gdb.execute(f"monitor replay_break {n}", to_string=True)
+    try:
+        while icount() < n:
+            gdb.execute("continue", to_string=True)
+    finally:
+        gdb.execute("monitor replay_delete_break", to_string=True)
+
+
+class ReverseToCommand(gdb.Command):
+    """Go back to the last time the CPU was at LOCATION before this point (a replay only).
+
+Usage: reverse-to LOCATION [TIMEOUT-SECONDS]   e.g. reverse-to *syscall_entry
+Replays forward from the start with a breakpoint on LOCATION up to the current instruction,
+then seeks to its last hit. Bounded: gives up after TIMEOUT-SECONDS (default 60) with a
+message, and returns to where it started."""
+
+    def __init__(self):
+        super().__init__("reverse-to", gdb.COMMAND_RUNNING)
+
+    def invoke(self, arg, from_tty):
+        words = gdb.string_to_argv(arg)
+        if not words or len(words) > 2:
+            raise gdb.GdbError("usage: reverse-to LOCATION [TIMEOUT-SECONDS]")
+        timeout_s = float(words[1]) if len(words) > 1 else DEFAULT_TIMEOUT_S
+        here = icount()
+        deadline = time.monotonic() + timeout_s
+        bp = gdb.Breakpoint(words[0], internal=True)
+        last = None
+        gdb.execute("set suppress-cli-notifications on", to_string=True)
+        try:
+            seek(0)
+            gdb.execute(f"monitor replay_break {here}", to_string=True)
+            for _ in range(DEFAULT_MAX_HITS):
+                if time.monotonic() > deadline:
+                    seek(here)
+                    raise gdb.GdbError(f"reverse-to: gave up after {timeout_s:g} s "
+                                       f"(back at instruction {here})")
+                gdb.execute("continue", to_string=True)
+                now = icount()
+                if now >= here:
+                    break
+                last = now
+            gdb.execute("monitor replay_delete_break", to_string=True)
+            bp.delete()
+            if last is None:
+                seek(here)
+                raise gdb.GdbError(f"reverse-to: {words[0]} was not reached before "
+                                   f"instruction {here} (still there)")
+            seek(last)
+        finally:
+            if bp.is_valid():
+                bp.delete()
+            gdb.execute("set suppress-cli-notifications off", to_string=True)
+        gdb.execute("frame", to_string=False)
+        gdb.write(f"reverse-to: at {words[0]}, instruction {last} "
+                  f"({here - last} instructions back)\n")
+
+
+class ReverseToRingCommand(gdb.Command):
+    """reverse-stepi until the CPL changes: back to the other ring (a replay only).
+
+Usage: reverse-to-ring [MAX-STEPS]   (default 10000)
+From a kernel entry stub this is the user instruction that entered the kernel."""
+
+    def __init__(self):
+        super().__init__("reverse-to-ring", gdb.COMMAND_RUNNING)
+
+    def invoke(self, arg, from_tty):
+        max_steps = int(arg.strip(), 0) if arg.strip() else DEFAULT_MAX_STEPS
+
+        def cpl():
+            return int(gdb.parse_and_eval("(unsigned long)$cs")) & 3
+        start = cpl()
+        for step in range(1, max_steps + 1):
+            gdb.execute("reverse-stepi", to_string=True)
+            if cpl() != start:
+                gdb.execute("frame", to_string=False)
+                gdb.write(f"reverse-to-ring: {start}->{cpl()} going back, "
+                          f"{step} instruction(s)\n")
+                return
+        raise gdb.GdbError(f"reverse-to-ring: CPL stayed {start} for {max_steps} "
+                           "instructions back")
+
+
+ReverseToCommand()
+ReverseToRingCommand()
