@@ -66,7 +66,7 @@ def record(directory: str, *, init: Optional[str] = None, append: str = "",
                                  timeout_s=timeout_or(timeout_s, C.DEFAULT_BOOT_TIMEOUT_S))
         return ep.outcome(run, then=[
             f"recorded in {rec.directory}",
-            f"replay it under gdb (reverse-stepi, reverse-continue):  "
+            f"replay it under gdb (reverse-stepi, reverse-to-ring, reverse-to):  "
             f"invoke gdb --replay {directory}"])
 
     return Epilogue("boot").run(body)

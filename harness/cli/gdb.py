@@ -76,8 +76,8 @@ def replay(directory: str, *, ex: Sequence[str] = (), batch: bool = False,
                 wait_for_socket(socket, session.machine.pid, C.DEFAULT_GDB_CONNECT_TIMEOUT_S)
                 ep.say(f"replaying {rec.directory} ({rec.detail}), halted at its first "
                        "instruction",
-                       "gdb can go backwards: reverse-stepi, reverse-continue; the console "
-                       f"goes to {console_path}")
+                       "gdb can go backwards: reverse-stepi, reverse-to-ring, reverse-to "
+                       f"LOCATION; the console goes to {console_path}")
                 cmd = debug_machine.interactive_command(socket, init=rec.init,
                                                         kernel=rec.config.kernel, ex=ex,
                                                         batch=batch)
