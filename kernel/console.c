@@ -2,14 +2,20 @@
  * The console line discipline: characters from COM1 are echoed and collected
  * into a line (backspace and DEL erase, Ctrl-U kills the line, Ctrl-D ends
  * input); read(0) sleeps until a whole line (or Ctrl-D) is there, like a
- * cooked terminal.
+ * cooked terminal. Ctrl-C and Ctrl-\ are the terminal's signal keys (ISIG):
+ * echoed as ^C / ^\, the input is flushed and SIGINT / SIGQUIT go to the
+ * processes on the console, as Linux's n_tty does for the foreground group.
  */
 #include "kernel.h"
 #include "file.h"
+#include "errno.h"
 #include "proc.h"
+#include "signal.h"
 #include "vm.h"
 
 #define INPUT_BUF 512
+#define CTRL_C    0x03           /* VINTR: SIGINT */
+#define CTRL_BSL  0x1c           /* VQUIT (Ctrl-\): SIGQUIT */
 
 static struct {
     char buf[INPUT_BUF];
@@ -28,6 +34,12 @@ void console_init(void)
 void console_rx(char c)
 {
     switch (c) {
+    case CTRL_C:
+    case CTRL_BSL:
+        serial_write(c == CTRL_C ? "^C" : "^\\", 2);
+        in.e = in.w = in.r;                   /* flush typed-ahead input, as n_tty does */
+        signal_console(c == CTRL_C ? SIGINT : SIGQUIT);
+        return;
     case '\b':
     case 0x7f:
         if (in.e != in.w) {
@@ -61,8 +73,8 @@ int64_t console_read(uint64_t *pml4, uint64_t dst, uint64_t n)
     uint64_t got = 0;
     while (in.r == in.w) {
         struct proc *p = myproc();
-        if (p->killed)
-            return -4;                        /* -EINTR: the process is being killed */
+        if (signal_pending(p))
+            return -ERESTARTSYS;              /* -EINTR, or restarted under SA_RESTART */
         sleep(&in);
     }
     while (got < n && in.r != in.w) {

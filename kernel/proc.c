@@ -35,18 +35,22 @@ struct proc *myproc(void)
     return current;
 }
 
-static const char *const signal_names[] = {
-    [SIGHUP] = "SIGHUP", [SIGINT] = "SIGINT", [SIGQUIT] = "SIGQUIT", [SIGILL] = "SIGILL",
-    [SIGTRAP] = "SIGTRAP", [SIGABRT] = "SIGABRT", [SIGBUS] = "SIGBUS", [SIGFPE] = "SIGFPE",
-    [SIGKILL] = "SIGKILL", [SIGUSR1] = "SIGUSR1", [SIGSEGV] = "SIGSEGV", [SIGUSR2] = "SIGUSR2",
-    [SIGPIPE] = "SIGPIPE", [SIGALRM] = "SIGALRM", [SIGTERM] = "SIGTERM",
-};
-
-const char *signal_name(int sig)
+struct proc *proc_slot(int i)
 {
-    if (sig > 0 && sig < (int)ARRAY_SIZE(signal_names) && signal_names[sig])
-        return signal_names[sig];
-    return "SIG?";
+    return i >= 0 && i < NPROC && procs[i].state != P_UNUSED ? &procs[i] : NULL;
+}
+
+struct proc *proc_find(int pid)
+{
+    for (int i = 0; i < NPROC; i++)
+        if (procs[i].state != P_UNUSED && procs[i].state != P_EMBRYO && procs[i].pid == pid)
+            return &procs[i];
+    return NULL;
+}
+
+bool proc_is_init(struct proc *p)
+{
+    return p == initproc;
 }
 
 void proc_init(void)
@@ -244,6 +248,7 @@ static int load_image(struct proc *p, const char *name, const uint8_t *data, siz
     p->fs_base = 0;
     if (p == current)
         wrmsr(MSR_FS_BASE, 0);
+    signal_exec(p);
     const char *base = name;
     for (const char *s = name; *s; s++)
         if (*s == '/' && s[1])
@@ -312,6 +317,7 @@ int proc_fork(void)
     np->brk = p->brk;
     np->mmap_next = p->mmap_next;
     np->fs_base = p->fs_base;
+    signal_fork(np, p);
     for (int i = 0; i < NOFILE; i++)
         if (p->ofile[i])
             np->ofile[i] = file_dup(p->ofile[i]);
@@ -351,26 +357,18 @@ noreturn void proc_exit(int wstatus)
     for (int i = 0; i < NPROC; i++) {
         if (procs[i].parent == p) {
             procs[i].parent = initproc;
+            procs[i].autoreap = false;
             if (procs[i].state == P_ZOMBIE)
                 wakeup(initproc);
         }
     }
     p->wstatus = wstatus;
+    p->autoreap = signal_autoreap(p->parent);    /* parent ignores SIGCHLD: nobody waits for it */
     p->state = P_ZOMBIE;
+    signal_child_exit(p, wstatus);
     wakeup(p->parent);
     sched();
     panic("zombie-ran pid=%d", p->pid);
-}
-
-noreturn void proc_kill_self(int sig)
-{
-    proc_exit(sig & 0x7f);
-}
-
-void proc_check_killed(void)
-{
-    if (current && current->killed)
-        proc_exit(current->killed & 0x7f);
 }
 
 int proc_wait4(int pid, uint64_t ustatus, int options)
@@ -382,6 +380,10 @@ int proc_wait4(int pid, uint64_t ustatus, int options)
             struct proc *q = &procs[i];
             if (q->parent != p || q->state == P_UNUSED || (pid > 0 && q->pid != pid))
                 continue;
+            if (q->state == P_ZOMBIE && q->autoreap) {
+                proc_free(q);                 /* SIGCHLD ignored: reaped, never reported */
+                continue;
+            }
             have = true;
             if (q->state != P_ZOMBIE)
                 continue;
@@ -395,35 +397,10 @@ int proc_wait4(int pid, uint64_t ustatus, int options)
             return -ECHILD;
         if (options & WNOHANG)
             return 0;
-        if (p->killed)
-            return -EINTR;
+        if (signal_pending(p))
+            return -ERESTARTSYS;              /* -EINTR, or restarted under SA_RESTART */
         sleep(p);
     }
-}
-
-int proc_kill(int pid, int sig)
-{
-    if (sig < 0 || sig >= NSIG)
-        return -EINVAL;
-    for (int i = 0; i < NPROC; i++) {
-        struct proc *q = &procs[i];
-        if (q->state == P_UNUSED || q->state == P_EMBRYO || q->pid != pid)
-            continue;
-        if (q->state == P_ZOMBIE || sig == 0)
-            return 0;
-        /* no handlers exist: default actions only; these default to "ignore" */
-        if (sig == SIGCHLD || sig == SIGCONT || sig == SIGURG || sig == SIGWINCH)
-            return 0;
-        if (q == initproc && q != current)
-            return 0;                             /* Linux: init ignores signals it has no handler for */
-        if (q == current)
-            proc_exit(sig);
-        q->killed = sig;
-        if (q->state == P_SLEEPING)
-            q->state = P_RUNNABLE;
-        return 0;
-    }
-    return -ESRCH;
 }
 
 /* Frame-pointer backtrace of the kernel stack, printed raw; the harness symbolizes it. */

@@ -8,6 +8,7 @@
 #include "kernel.h"
 #include "errno.h"
 #include "proc.h"
+#include "signal.h"
 #include "syscall.h"
 #include "sysnr.h"
 #include "trap.h"
@@ -30,6 +31,18 @@ static const struct {
     [SYS_brk] = { "brk", sys_brk },
     [SYS_rt_sigaction] = { "rt_sigaction", sys_rt_sigaction },
     [SYS_rt_sigprocmask] = { "rt_sigprocmask", sys_rt_sigprocmask },
+    [SYS_rt_sigreturn] = { "rt_sigreturn", sys_rt_sigreturn },
+    [SYS_rt_sigpending] = { "rt_sigpending", sys_rt_sigpending },
+    [SYS_rt_sigsuspend] = { "rt_sigsuspend", sys_rt_sigsuspend },
+    [SYS_sigaltstack] = { "sigaltstack", sys_sigaltstack },
+    [SYS_pause] = { "pause", sys_pause },
+    [SYS_nanosleep] = { "nanosleep", sys_nanosleep },
+    [SYS_clock_nanosleep] = { "clock_nanosleep", sys_clock_nanosleep },
+    [SYS_getitimer] = { "getitimer", sys_getitimer },
+    [SYS_alarm] = { "alarm", sys_alarm },
+    [SYS_setitimer] = { "setitimer", sys_setitimer },
+    [SYS_tkill] = { "tkill", sys_tkill },
+    [SYS_tgkill] = { "tgkill", sys_tgkill },
     [SYS_ioctl] = { "ioctl", sys_ioctl },
     [SYS_readv] = { "readv", sys_readv },
     [SYS_writev] = { "writev", sys_writev },
@@ -62,7 +75,12 @@ static const struct {
     [SYS_newfstatat] = { "newfstatat", sys_newfstatat },
 };
 
-void syscall_dispatch(struct trapframe *tf)
+/*
+ * Returns what signal_return() says: 1 if the frame was rewritten by
+ * rt_sigreturn and must go back with iretq (every register restored), 0 if
+ * sysretq may return it (RCX and R11 are the syscall's to clobber).
+ */
+int syscall_dispatch(struct trapframe *tf)
 {
     struct proc *p = myproc();
     uint64_t nr = tf->rax;
@@ -78,5 +96,5 @@ void syscall_dispatch(struct trapframe *tf)
     if (trace_syscalls)
         kevent("syscall pid=%d nr=%lu name=%s args=0x%lx,0x%lx,0x%lx ret=%ld", myproc()->pid, nr,
                name ? name : "unknown", a0, a1, a2, ret);
-    proc_check_killed();
+    return signal_return(tf, (int64_t)nr);
 }

@@ -85,6 +85,10 @@ syscall_entry:
     PUSH_GPRS
     mov %rsp, %rdi
     call syscall_dispatch
+    /* After rt_sigreturn every register comes from the signal frame, RCX and
+       R11 included, which sysretq would overwrite: leave through iretq. */
+    test %eax, %eax
+    jnz trapret
     .globl sysret_path
 sysret_path:
     POP_GPRS

@@ -2,7 +2,9 @@
  * A small shell for the console: prompt "$ ", a line `NAME ARGS...` forks and
  * execs /NAME with those arguments and waits for it. A child killed by a
  * signal is reported as "NAME: killed by SIGSEGV". Built-ins: exit [N],
- * cd (there is only "/"), and help.
+ * cd (there is only "/"), and help. Like an interactive shell without job
+ * control, it ignores SIGINT and SIGQUIT (Ctrl-C and Ctrl-\ on the console
+ * reach every process) and gives each command the default actions back.
  */
 #include <errno.h>
 #include <signal.h>
@@ -56,6 +58,8 @@ static int run(char *line)
         return 1;
     }
     if (pid == 0) {
+        signal(SIGINT, SIG_DFL);
+        signal(SIGQUIT, SIG_DFL);
         execve(path, argv, environ);
         fprintf(stderr, "sh: %s: %s\n", argv[0], strerror(errno));
         _exit(127);
@@ -66,6 +70,8 @@ static int run(char *line)
         return 1;
     }
     if (WIFSIGNALED(st)) {
+        if (WTERMSIG(st) == SIGINT || WTERMSIG(st) == SIGQUIT)
+            putchar('\n');    /* after the terminal's ^C echo */
         printf("%s: killed by %s\n", argv[0], signame(WTERMSIG(st)));
         return 128 + WTERMSIG(st);
     }
@@ -75,6 +81,8 @@ static int run(char *line)
 int main(void)
 {
     char line[512];
+    signal(SIGINT, SIG_IGN);
+    signal(SIGQUIT, SIG_IGN);
     for (;;) {
         /* As pid 1 (init execs the shell) it inherits orphans: reap the ones that ended. */
         while (waitpid(-1, NULL, WNOHANG) > 0)

@@ -2,34 +2,13 @@
 #pragma once
 #include "types.h"
 #include "trap.h"
+#include "signal.h"
 
 #define NPROC     64             /* process table size */
 #define NOFILE    16             /* open files per process */
 #define MAXARG    32             /* argv/envp entries accepted by execve */
 #define ARGBUF    4096           /* total bytes of argv + envp strings */
 
-/* Linux signal numbers (x86-64, arch/x86/include/uapi/asm/signal.h) */
-#define SIGHUP    1
-#define SIGINT    2
-#define SIGQUIT   3
-#define SIGILL    4
-#define SIGTRAP   5
-#define SIGABRT   6
-#define SIGBUS    7
-#define SIGFPE    8
-#define SIGKILL   9
-#define SIGUSR1   10
-#define SIGSEGV   11
-#define SIGUSR2   12
-#define SIGPIPE   13
-#define SIGALRM   14
-#define SIGTERM   15
-#define SIGCHLD   17
-#define SIGCONT   18
-#define SIGSTOP   19
-#define SIGURG    23
-#define SIGWINCH  28
-#define NSIG      65
 
 enum procstate { P_UNUSED, P_EMBRYO, P_SLEEPING, P_RUNNABLE, P_RUNNING, P_ZOMBIE };
 
@@ -54,10 +33,11 @@ struct proc {
     uint64_t fs_base;          /* arch_prctl(ARCH_SET_FS) */
     uint64_t clear_child_tid;  /* set_tid_address */
     int wstatus;               /* wait4 status encoding: exit code << 8, or signal */
-    int killed;                /* pending fatal signal, 0 if none */
+    bool autoreap;             /* zombie whose parent ignores SIGCHLD: freed, never reported */
     void *chan;                /* what a sleeping process waits for */
     struct file *ofile[NOFILE];
     char name[32];
+    struct sigstate sig;       /* handlers, blocked/pending sets, alternate stack, ITIMER_REAL */
     uint8_t fxstate[512] __attribute__((aligned(16)));   /* user x87/SSE state (fxsave) */
 };
 
@@ -69,13 +49,12 @@ void sleep(void *chan);
 void wakeup(void *chan);
 struct proc *proc_spawn_init(const char *name, const uint8_t *image, size_t size, const char *const *argv);
 noreturn void proc_exit(int wstatus);
-noreturn void proc_kill_self(int sig);
 int proc_fork(void);
 int proc_wait4(int pid, uint64_t ustatus, int options);
-int proc_kill(int pid, int sig);
+struct proc *proc_find(int pid);
+struct proc *proc_slot(int i);
+bool proc_is_init(struct proc *p);
 int proc_exec(const char *path, char *const *argv, int argc, char *const *envp, int envc);
-void proc_check_killed(void);
-const char *signal_name(int sig);
 void backtrace(uint64_t rbp);
 
 /* timer.c / pic.c */

@@ -16,6 +16,7 @@
 #define SYS_brk             12
 #define SYS_rt_sigaction    13
 #define SYS_rt_sigprocmask  14
+#define SYS_rt_sigreturn    15
 #define SYS_ioctl           16
 #define SYS_readv           19
 #define SYS_writev          20
@@ -25,7 +26,11 @@
 #define SYS_madvise         28
 #define SYS_dup             32
 #define SYS_dup2            33
+#define SYS_pause           34
 #define SYS_nanosleep       35
+#define SYS_getitimer       36
+#define SYS_alarm           37
+#define SYS_setitimer       38
 #define SYS_getpid          39
 #define SYS_fork            57
 #define SYS_vfork           58
@@ -43,11 +48,17 @@
 #define SYS_getegid         108
 #define SYS_getppid         110
 #define SYS_arch_prctl      158
+#define SYS_rt_sigpending   127
+#define SYS_rt_sigsuspend   130
+#define SYS_sigaltstack     131
 #define SYS_gettid          186
+#define SYS_tkill           200
 #define SYS_getdents64      217
 #define SYS_set_tid_address 218
 #define SYS_clock_gettime   228
+#define SYS_clock_nanosleep 230
 #define SYS_exit_group      231
+#define SYS_tgkill          234
 #define SYS_openat          257
 #define SYS_newfstatat      262
 #define SYS_prlimit64       302

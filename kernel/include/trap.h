@@ -35,6 +35,6 @@ struct trapframe {
 _Static_assert(sizeof(struct trapframe) == 176, "trapentry.S assumes a 176-byte trap frame");
 
 void trap(struct trapframe *tf);
-void syscall_dispatch(struct trapframe *tf);
+int syscall_dispatch(struct trapframe *tf);   /* 1: return with iretq */
 void idt_destroy(void);              /* trap.c: empty IDT (crash=triple) */
 void crash_maybe(struct trapframe *tf); /* crash.c: crash=KIND at init's first system call */
