@@ -6,6 +6,7 @@
  * the range against the user half (overflow included) and the page tables.
  */
 #include "kernel.h"
+#include "msr.h"
 #include "errno.h"
 #include "proc.h"
 #include "signal.h"
@@ -76,9 +77,13 @@ static const struct {
 };
 
 /*
- * Returns what signal_return() says: 1 if the frame was rewritten by
- * rt_sigreturn and must go back with iretq (every register restored), 0 if
- * sysretq may return it (RCX and R11 are the syscall's to clobber).
+ * Returns 1 if the frame must go back with iretq, 0 if sysretq may return it
+ * (RCX and R11 are the syscall's to clobber). iretq when rt_sigreturn
+ * rewrote the frame (every register restored), and when the user's RFLAGS
+ * has TF: sysretq restoring TF traps at once, before the next user
+ * instruction, where iretq traps after it - Linux takes iretq for the same
+ * reason (arch/x86/entry/entry_64.S), so a program single-stepping over a
+ * syscall sees one step per instruction.
  */
 int syscall_dispatch(struct trapframe *tf)
 {
@@ -96,5 +101,6 @@ int syscall_dispatch(struct trapframe *tf)
     if (trace_syscalls)
         kevent("syscall pid=%d nr=%lu name=%s args=0x%lx,0x%lx,0x%lx ret=%ld", myproc()->pid, nr,
                name ? name : "unknown", a0, a1, a2, ret);
-    return signal_return(tf, (int64_t)nr);
+    int full = signal_return(tf, (int64_t)nr);
+    return full || (tf->rflags & RFLAGS_TF) != 0;
 }

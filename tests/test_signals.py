@@ -20,6 +20,12 @@ CASES = {
     # and returns the line typed once the eighth SIGALRM has been handled.
     "alarm-itimer-nanosleep-eintr-restart": Case(
         "sig_timers", keys=[("", r"SIGALRM \(14\) #8"), ("hello\n", r"read with SA_RESTART")]),
+    "sigaltstack-overflow-caught-on-the-alternate-stack": Case("sig_altstack"),
+    "stack-overflow-without-an-alternate-stack": Case("sig_altstack", args=["nostack"]),
+    "single-step-a-loop-and-a-syscall-int3": Case("sig_step"),
+    **{f"hostile-sigreturn-{mode}": Case("sig_hostile", args=[mode])
+       for mode in ("flags", "cs", "ss", "rip", "rip-caught", "kernel-rip", "mxcsr", "badframe",
+                    "forged")},
 }
 
 
