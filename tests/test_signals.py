@@ -8,7 +8,9 @@ exit status is compared too (128 + N for a program a signal ended).
 """
 import pytest
 
-from harness.events import Panic, parse_console
+from harness import lab
+from harness.events import Kill, Panic
+from harness.shell import Shell
 from tests.test_linux_parity import Case, run_on_linux, run_on_ringlab
 
 pytestmark = pytest.mark.boot
@@ -39,3 +41,35 @@ def test_same_as_linux(images, tmp_path, name):
     assert ring_lines == linux_lines, (
         f"transcripts differ\nLinux:   {linux_lines}\nringlab: {ring_lines}\n{run.report()}")
     assert ring_status == linux_status, f"status: Linux {linux_status}, ringlab {ring_status}"
+
+
+# -- the console's signal keys, through the shell ---------------------------------------------
+
+@pytest.fixture
+def shell(images):
+    """A machine booted with `--shell` and every program in "/"; yields (Session, Shell)."""
+    with lab.Session(lab.shell_config()) as s:
+        yield s, Shell(s.console)
+
+
+@pytest.mark.parametrize("key,sig,name,mode", [
+    ("\x03", 2, "SIGINT", "spin"),      # Ctrl-C while the program runs in ring 3
+    ("\x03", 2, "SIGINT", "read"),      # ... while it sleeps in read(0)
+    ("\x1c", 3, "SIGQUIT", "pause"),    # Ctrl-\ while it sleeps in pause()
+])
+def test_console_key_kills_the_running_program_only(images, shell, key, sig, name, mode):
+    s, sh = shell
+    sh.start(f"sigready {mode}")
+    sh.expect(rf"sigready: ready \({mode}\)")
+    sh.send(key)
+    done = sh.wait()
+    assert (done.signal, done.status) == (sig, 128 + sig), done.describe()
+    assert f"sigready: killed by {name}" in done.lines, done.describe()
+    assert [e.pid for e in done.of(Kill)] == [done.pid], done.describe()   # the shell lives on
+    s.console.send("\x03")              # at the prompt: echoed, and the shell ignores it
+    s.console.expect(r"\^C", 20.0)
+    again = sh.run("hello")
+    assert again.status == 0, again.describe()
+    sh.exit()
+    run = s.finish()
+    assert run.status == 0 and not run.of(Panic), run.report()
