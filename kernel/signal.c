@@ -198,6 +198,17 @@ int signal_altstack_flags(struct proc *p, uint64_t sp)
     return on_altstack(p, sp) ? SS_ONSTACK : 0;
 }
 
+/*
+ * The delivery event. A function of its own, never inlined, so a debugger
+ * can break on its first instruction and read the delivery from the
+ * arguments (RDI = pid, RSI = signal, RDX = handler: `invoke trace`).
+ */
+__attribute__((noinline)) void signal_delivered(int pid, int sig, uint64_t handler, int code, uint64_t addr)
+{
+    kevent("signal pid=%d signal=%d name=%s handler=0x%lx code=%d addr=0x%lx", pid, sig, signal_name(sig),
+           handler, code, addr);
+}
+
 /* A handler starts with the x87/SSE state of a fresh process (Linux fpu__clear_user_states). */
 void signal_fpu_reset(void)
 {
@@ -262,8 +273,7 @@ static int setup_frame(struct proc *p, struct trapframe *tf, int sig, struct k_s
     if (p->sig.altstack_flags & SS_AUTODISARM)
         signal_set_altstack(p, &(struct k_stack){ .flags = SS_DISABLE }, 0);
 
-    kevent("signal pid=%d signal=%d name=%s handler=0x%lx code=%d addr=0x%lx", p->pid, sig, signal_name(sig),
-           ka->handler, ki->code, sig == SIGCHLD || ki->code <= 0 ? 0 : ki->addr);
+    signal_delivered(p->pid, sig, ka->handler, ki->code, sig == SIGCHLD || ki->code <= 0 ? 0 : ki->addr);
     tf->rdi = (uint64_t)sig;
     tf->rsi = sp + __builtin_offsetof(struct rt_sigframe, info);
     tf->rdx = sp + __builtin_offsetof(struct rt_sigframe, uc);

@@ -25,6 +25,7 @@ CASES = {
     "sigaltstack-overflow-caught-on-the-alternate-stack": Case("sig_altstack"),
     "stack-overflow-without-an-alternate-stack": Case("sig_altstack", args=["nostack"]),
     "single-step-a-loop-and-a-syscall-int3": Case("sig_step"),
+    "sigalrm-while-spinning-in-ring-3": Case("sigalrm_spin"),
     **{f"hostile-sigreturn-{mode}": Case("sig_hostile", args=[mode])
        for mode in ("flags", "cs", "ss", "rip", "rip-caught", "kernel-rip", "mxcsr", "badframe",
                     "forged")},

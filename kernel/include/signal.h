@@ -216,6 +216,7 @@ void signal_tick(void);
 void signal_console(int sig);
 const char *signal_name(int sig);
 void signal_force_sigsegv(struct proc *p);
+void signal_delivered(int pid, int sig, uint64_t handler, int code, uint64_t addr);
 void signal_fpu_reset(void);
 int signal_altstack_flags(struct proc *p, uint64_t sp);
 int signal_set_altstack(struct proc *p, const struct k_stack *ss, uint64_t sp);

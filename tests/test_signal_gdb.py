@@ -1,0 +1,74 @@
+"""Signals under gdb (issue 10): one delivery and its return, seen from the CPU's registers.
+
+The kernel's only call out to ring 3: gdb stops on the `sysretq` that leaves the `kill`
+system call and steps it - ring 3 resumes in the handler, not after the `syscall`, with the
+signal frame at RSP (return address = musl's restorer) - then stops on the `iretq` that
+leaves the restorer's `rt_sigreturn` and steps it back to the instruction after the `kill`.
+Real QEMU, real gdb.
+"""
+import pytest
+
+from harness import elfimage, lab
+from harness.gdb import DebugMachine
+from harness.qemu import QemuConfig
+
+pytestmark = [pytest.mark.boot, pytest.mark.gdb]
+
+USER_CS, USER_SS = 0x2B, 0x23
+SIGUSR1 = 10
+UC_OFFSET = 8                  # struct rt_sigframe: pretcode, then the ucontext
+MCONTEXT_OFFSET = 40           # ucontext: uc_flags, uc_link, uc_stack (24), then uc_mcontext
+MC_RSP, MC_RIP = 120, 128      # sigcontext: r8..r15, rdi, rsi, rbp, rbx, rdx, rax, rcx, rsp, rip
+SIGINFO_OFFSET = 312           # siginfo follows the 304-byte ucontext
+TF_RAX = 112                   # struct trapframe (kernel/include/trap.h)
+
+
+def sym(name: str) -> int:
+    return elfimage.symbol_address(lab.program("gdb_signal"), name)
+
+
+def test_step_through_one_delivery_and_its_rt_sigreturn(images):
+    with DebugMachine(QemuConfig(init=images.program("gdb_signal"))) as dm:
+        g = dm.gdb
+        g.break_at(sym("kill_insn"))
+        g.cont(timeout_s=30, what="kill_insn")
+        user_rsp = g.registers(["rsp"])["rsp"]
+
+        # Leaving the kill system call: sysretq to the handler, not to kill_next.
+        g.break_at("sysret_insn")
+        g.cont(timeout_s=30, what="sysretq")
+        assert g.registers(["rcx"])["rcx"] == sym("on_usr1")
+        g.stepi()
+        r = g.registers()
+        assert g.cpl() == 3 and (r["cs"], r["ss"]) == (USER_CS, USER_SS)
+        assert r["rip"] == sym("on_usr1")
+        frame = r["rsp"]
+        assert frame % 16 == 8                      # as if `call`ed: RSP + 8 16-byte aligned
+        assert frame < user_rsp - 128               # below the red zone
+        assert r["rdi"] == SIGUSR1
+        assert r["rdx"] == frame + UC_OFFSET and r["rsi"] == frame + SIGINFO_OFFSET
+        pretcode, = g.read_u64s(frame, 1)
+        assert pretcode == sym("__restore_rt")
+        saved_rsp, saved_rip = g.read_u64s(frame + UC_OFFSET + MCONTEXT_OFFSET + MC_RSP, 2)
+        assert (saved_rsp, saved_rip) == (user_rsp, sym("kill_next"))
+        signo, = g.read_u64s(frame + SIGINFO_OFFSET, 1)
+        assert signo & 0xffffffff == SIGUSR1
+
+        # The handler returns into the restorer; its rt_sigreturn leaves through iretq.
+        g.break_at("sys_rt_sigreturn")
+        g.cont(timeout_s=30, what="sys_rt_sigreturn")
+        tf = g.registers(["rdi"])["rdi"]             # sys_rt_sigreturn(struct trapframe *tf)
+        assert g.read_u64s(tf + TF_RAX, 1) == [15]   # the system call the restorer made
+        g.break_at("iret_insn")
+        for _ in range(20):                          # timer interrupts leave through it too
+            g.cont(timeout_s=30, what="iretq")
+            rip, cs = g.read_u64s(g.registers(["rsp"])["rsp"], 2)
+            if cs == USER_CS and rip == sym("kill_next"):
+                break
+        else:
+            raise AssertionError("no iretq back to kill_next")
+        g.stepi()
+        r = g.registers()
+        assert g.cpl() == 3 and r["rip"] == sym("kill_next") and r["rsp"] == user_rsp
+        run = dm.finish()
+    assert run.status == 0, run.report()
