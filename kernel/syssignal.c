@@ -17,7 +17,7 @@
 #include "vm.h"
 #include "x86.h"
 
-#define TICK_HZ       100         /* timer.c's TIMER_HZ */
+
 #define NSEC_PER_TICK 10000000UL
 #define USEC_PER_TICK 10000UL
 #define ITIMER_REAL   0
@@ -276,12 +276,12 @@ int64_t sys_tgkill(struct trapframe *tf)
 
 static uint64_t tv_to_ticks(const struct timeval64 *tv)
 {
-    return (uint64_t)tv->sec * TICK_HZ + (tv->usec + USEC_PER_TICK - 1) / USEC_PER_TICK;
+    return (uint64_t)tv->sec * TIMER_HZ + (tv->usec + USEC_PER_TICK - 1) / USEC_PER_TICK;
 }
 
 static struct timeval64 ticks_to_tv(uint64_t t)
 {
-    return (struct timeval64){ (int64_t)(t / TICK_HZ), (int64_t)(t % TICK_HZ * USEC_PER_TICK) };
+    return (struct timeval64){ (int64_t)(t / TIMER_HZ), (int64_t)(t % TIMER_HZ * USEC_PER_TICK) };
 }
 
 static struct itimerval64 itimer_get(struct proc *p)
@@ -330,7 +330,7 @@ int64_t sys_alarm(struct trapframe *tf)
 {
     struct proc *p = myproc();
     struct itimerval64 old = itimer_get(p);
-    itimer_set(p, (uint32_t)tf->rdi * TICK_HZ, 0);
+    itimer_set(p, (uint32_t)tf->rdi * TIMER_HZ, 0);
     return old.value.sec + (old.value.usec ? 1 : 0);   /* seconds left, rounded up as Linux */
 }
 
@@ -341,7 +341,7 @@ static int64_t sleep_until(uint64_t deadline, uint64_t urem)
     while (ticks < deadline) {
         if (signal_pending(p)) {
             uint64_t left = deadline - ticks;
-            struct timespec64 rem = { (int64_t)(left / TICK_HZ), (int64_t)(left % TICK_HZ * NSEC_PER_TICK) };
+            struct timespec64 rem = { (int64_t)(left / TIMER_HZ), (int64_t)(left % TIMER_HZ * NSEC_PER_TICK) };
             if (urem && copyout(p->pml4, urem, &rem, sizeof rem))
                 return -EFAULT;
             return -EINTR;
@@ -358,7 +358,7 @@ static int64_t timespec_ticks(uint64_t uts, uint64_t *out)
         return -EFAULT;
     if (ts.sec < 0 || ts.nsec < 0 || ts.nsec >= 1000000000)
         return -EINVAL;
-    *out = (uint64_t)ts.sec * TICK_HZ + ((uint64_t)ts.nsec + NSEC_PER_TICK - 1) / NSEC_PER_TICK;
+    *out = (uint64_t)ts.sec * TIMER_HZ + ((uint64_t)ts.nsec + NSEC_PER_TICK - 1) / NSEC_PER_TICK;
     return 0;
 }
 

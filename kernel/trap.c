@@ -117,7 +117,7 @@ static noreturn void kernel_fault(struct trapframe *tf)
     if (in_fault) {
         /* faulted while reporting a fault (say, a bad frame pointer): stop now */
         kevent("panic reason=kernel-fault-in-fault-report vector=%lu rip=0x%lx", tf->vector, tf->rip);
-        machine_exit(255);
+        machine_exit(PANIC_STATUS);
     }
     in_fault = true;
     struct proc *p = myproc();

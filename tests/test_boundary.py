@@ -5,11 +5,12 @@ QEMU's own ``-d int`` log, never from the exit status alone.
 """
 import pytest
 
-from harness import elfimage, lab
-from harness.events import Fault, Kill
-from harness.qemu import QemuConfig
-from harness.qemulog import parse_int_log
-from harness.verdict import Outcome
+from harness.machine import elfimage
+from harness import lab
+from harness.observe.events import Fault, Kill
+from harness.machine.qemu import QemuConfig
+from harness.observe.qemulog import parse_int_log
+from harness.observe.verdict import Outcome
 
 pytestmark = pytest.mark.boot
 

@@ -4,9 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from harness import constants as C
-from harness.errors import BadConfig
-from harness.qemu import Module, QemuConfig, dry_run_command
+from harness.core import constants as C
+from harness.core.errors import BadConfig
+from harness.machine.qemu import Module, QemuConfig, dry_run_command
 from tests.test_elfimage import make_elf64
 
 pytestmark = pytest.mark.unit

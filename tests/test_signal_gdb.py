@@ -8,9 +8,10 @@ Real QEMU, real gdb.
 """
 import pytest
 
-from harness import elfimage, lab
-from harness.gdb import DebugMachine
-from harness.qemu import QemuConfig
+from harness import lab
+from harness.debug.machine import DebugMachine
+from harness.machine import elfimage
+from harness.machine.qemu import QemuConfig
 
 pytestmark = [pytest.mark.boot, pytest.mark.gdb]
 

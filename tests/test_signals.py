@@ -9,8 +9,8 @@ exit status is compared too (128 + N for a program a signal ended).
 import pytest
 
 from harness import lab
-from harness.events import Kill, Panic
-from harness.shell import Shell
+from harness.observe.events import Kill, Panic
+from harness.lab.shell import Shell
 from tests.test_linux_parity import Case, run_on_linux, run_on_ringlab
 
 pytestmark = pytest.mark.boot

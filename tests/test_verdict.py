@@ -1,9 +1,9 @@
 """Unit tests for the verdict: events and QEMU's exit status together (no QEMU)."""
 import pytest
 
-from harness import constants as C
-from harness.events import parse_console
-from harness.verdict import Outcome, expected_rc, judge
+from harness.core import constants as C
+from harness.observe.events import parse_console
+from harness.observe.verdict import Outcome, expected_rc, judge
 
 pytestmark = pytest.mark.unit
 
@@ -73,7 +73,7 @@ def test_expected_rc(status, rc):
 
 def test_report_says_how_to_reproduce_and_step_in(tmp_path):
     from harness import lab
-    from harness.qemu import QemuConfig
+    from harness.machine.qemu import QemuConfig
     from tests.test_elfimage import make_elf64
     prog, extra = make_elf64(tmp_path / "prog"), tmp_path / "data.txt"
     extra.write_text("x")

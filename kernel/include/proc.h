@@ -1,14 +1,17 @@
 /* Processes: one kernel stack, one address space (PML4) and one trap frame each. */
 #pragma once
 #include "types.h"
+#include "percpu.h"
 #include "trap.h"
+#include "uapi.h"
 #include "signal.h"
 
 #define NPROC     64             /* process table size */
 #define NOFILE    16             /* open files per process */
 #define MAXARG    32             /* argv/envp entries accepted by execve */
 #define ARGBUF    4096           /* total bytes of argv + envp strings */
-
+#define KPATH_MAX 256            /* path buffer of open/stat/execve: longer is -ENAMETOOLONG */
+#define TIMER_HZ  100            /* timer ticks per second */
 
 enum procstate { P_UNUSED, P_EMBRYO, P_SLEEPING, P_RUNNABLE, P_RUNNING, P_ZOMBIE };
 
@@ -30,7 +33,8 @@ struct proc {
     struct trapframe *tf;      /* user registers, at the top of the kernel stack */
     uint64_t brk_start, brk;   /* heap: [brk_start, brk) mapped */
     uint64_t mmap_next;        /* next free address in the mmap region */
-    uint64_t fs_base;          /* arch_prctl(ARCH_SET_FS) */
+    uint64_t fs_base;          /* user FS base (arch_prctl ARCH_SET_FS), saved when switched out */
+    uint64_t gs_base;          /* user GS base (arch_prctl ARCH_SET_GS), saved when switched out */
     uint64_t clear_child_tid;  /* set_tid_address */
     int wstatus;               /* wait4 status encoding: exit code << 8, or signal */
     bool autoreap;             /* zombie whose parent ignores SIGCHLD: freed, never reported */
@@ -41,8 +45,6 @@ struct proc {
     uint8_t fxstate[512] __attribute__((aligned(16)));   /* user x87/SSE state (fxsave) */
 };
 
-struct proc *myproc(void);
-void proc_init(void);
 noreturn void scheduler(void);
 void yield(void);
 void sleep(void *chan);
@@ -54,8 +56,11 @@ int proc_wait4(int pid, uint64_t ustatus, int options);
 struct proc *proc_find(int pid);
 struct proc *proc_slot(int i);
 bool proc_is_init(struct proc *p);
+
+/* exec.c */
+int exec_image(struct proc *p, const char *name, const uint8_t *data, size_t size, char *const *argv, int argc,
+               char *const *envp, int envc);
 int proc_exec(const char *path, char *const *argv, int argc, char *const *envp, int envc);
-void backtrace(uint64_t rbp);
 
 /* timer.c / pic.c */
 void pic_init(void);

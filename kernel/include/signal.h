@@ -23,39 +23,8 @@
 struct proc;
 struct trapframe;
 
-/* Linux signal numbers (x86-64, arch/x86/include/uapi/asm/signal.h) */
-#define SIGHUP    1
-#define SIGINT    2
-#define SIGQUIT   3
-#define SIGILL    4
-#define SIGTRAP   5
-#define SIGABRT   6
-#define SIGBUS    7
-#define SIGFPE    8
-#define SIGKILL   9
-#define SIGUSR1   10
-#define SIGSEGV   11
-#define SIGUSR2   12
-#define SIGPIPE   13
-#define SIGALRM   14
-#define SIGTERM   15
-#define SIGSTKFLT 16
-#define SIGCHLD   17
-#define SIGCONT   18
-#define SIGSTOP   19
-#define SIGTSTP   20
-#define SIGTTIN   21
-#define SIGTTOU   22
-#define SIGURG    23
-#define SIGXCPU   24
-#define SIGXFSZ   25
-#define SIGVTALRM 26
-#define SIGPROF   27
-#define SIGWINCH  28
-#define SIGIO     29
-#define SIGPWR    30
-#define SIGSYS    31
-#define NSIG      65             /* signals are 1..64 */
+#include "uapi.h"             /* the signal numbers */
+
 #define SIGSET_BYTES 8           /* sizeof(sigset_t) in the kernel ABI: rt_* sigsetsize */
 
 #define SIGBIT(sig) (1UL << ((sig) - 1))
