@@ -1,4 +1,5 @@
-"""Signals under gdb (issue 10): one delivery and its return, seen from the CPU's registers.
+"""Signals under gdb (issue 10): one delivery and its return, seen from the CPU's registers,
+and `invoke trace` naming both.
 
 The kernel's only call out to ring 3: gdb stops on the `sysretq` that leaves the `kill`
 system call and steps it - ring 3 resumes in the handler, not after the `syscall`, with the
@@ -10,6 +11,7 @@ import pytest
 
 from harness import lab
 from harness.debug.machine import DebugMachine
+from harness.debug.trace import compare_with_qemu_log, trace
 from harness.machine import elfimage
 from harness.machine.qemu import QemuConfig
 
@@ -73,3 +75,31 @@ def test_step_through_one_delivery_and_its_rt_sigreturn(images):
         assert g.cpl() == 3 and r["rip"] == sym("kill_next") and r["rsp"] == user_rsp
         run = dm.finish()
     assert run.status == 0, run.report()
+
+
+def test_trace_names_the_delivery_and_the_rt_sigreturn(images):
+    """Acceptance 4: a SIGALRM taken while spinning in ring 3, in order - the timer IRQ, the
+    delivery into the handler, the handler's system call, rt_sigreturn back into the loop -
+    and QEMU's -d int log agrees with every IDT entry."""
+    tr = trace(QemuConfig(init=images.program("sigalrm_spin"), int_log=True), timeout_s=60)
+    assert tr.run.status == 0, tr.run.report()
+    assert compare_with_qemu_log(tr, tr.qemu_log) == []
+    rows = tr.transitions
+    d = next(i for i, t in enumerate(rows) if t.kind == "delivery")
+    irq, delivery, write, write_ret, sigret, back = rows[d - 1:d + 5]
+    assert (irq.kind, irq.vector) == ("interrupt", 32) and irq.direction == "3->0"
+    assert delivery.cause == "signal SIGALRM -> handler" and delivery.direction == "0->3"
+    assert delivery.user_rip == sym_of("sigalrm_spin", "on_alarm")
+    assert delivery.kernel_symbol.startswith("trapret")         # the IRQ's own iretq
+    assert (write.kind, write.syscall_name) == ("syscall", "write")
+    assert write_ret.kind == "sysretq"
+    assert (sigret.kind, sigret.syscall_name) == ("syscall", "rt_sigreturn")
+    assert sigret.user_symbol.startswith("__restore_rt")
+    assert back.kind == "sigreturn" and back.direction == "0->3"
+    assert back.user_rip == irq.user_rip                         # where the IRQ interrupted
+    assert back.kernel_symbol.startswith("trapret")             # iretq: every register back
+    assert [t.kind for t in rows].count("delivery") == 1
+
+
+def sym_of(program: str, name: str) -> int:
+    return elfimage.symbol_address(lab.program(program), name)
