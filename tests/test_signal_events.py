@@ -1,6 +1,7 @@
 """The signal events of the console contract, parsed without QEMU (issue 10)."""
 import pytest
 
+from harness.debug.gdbext.ringfmt import Transition
 from harness.observe.events import Sigreturn, SignalDelivery, Stop, parse_line
 from harness.observe.witness import (HANDLER, KERNEL, Evidence, expect_fault, from_handler,
                                      from_kernel)
@@ -60,3 +61,12 @@ def test_a_handler_that_disagrees_is_named():
         expect_fault(ev, vector=14, cpl=3, rip=0x4010F5, error=5)
     expect_fault(Evidence(k, handler=from_handler(HANDLER_LINE).sighting,
                           collected=(KERNEL, HANDLER)), vector=14, cpl=3, rip=0x4010F5, error=5)
+
+
+def test_step_ring_line_with_a_delivery_round_trips():
+    t = Transition(0, 3, 5938, 0xFFFFFFFF8010646D, "sysretq", 0xFFFFFFFF8010646D, 0x7FF0,
+                   0x4011A0, 0x7E48, 0x2B, 0x23, event="delivery", signal=10)
+    assert t.line().endswith(" event=delivery signal=10")
+    assert Transition.parse(t.line()) == t
+    back = Transition(0, 3, 4072, 1, "iretq", 1, 2, 0x401077, 4, 0x2B, 0x23, event="rt_sigreturn")
+    assert Transition.parse(back.line()) == back and "signal=" not in back.line()

@@ -6,9 +6,14 @@ comparison (tests/test_linux_parity.py's runner: same argv, environment, termina
 keystrokes) checks delivery, the frame, rt_sigreturn and the default actions at once. The
 exit status is compared too (128 + N for a program a signal ended).
 """
+import os
+import sys
+
+import pexpect
 import pytest
 
 from harness import lab
+from harness.core import constants as C
 from harness.observe.events import Kill, Panic
 from harness.lab.shell import Shell
 from tests.test_linux_parity import Case, run_on_linux, run_on_ringlab
@@ -74,3 +79,24 @@ def test_console_key_kills_the_running_program_only(images, shell, key, sig, nam
     sh.exit()
     run = s.finish()
     assert run.status == 0 and not run.of(Panic), run.report()
+
+
+def test_invoke_boot_shell_ctrl_c_is_the_guests_and_ctrl_close_bracket_stops(images):
+    """On `invoke boot --shell` Ctrl-C reaches the guest: the running program dies of SIGINT,
+    the shell and QEMU go on; Ctrl-] (the harness's own key) still stops QEMU."""
+    child = pexpect.spawn(sys.executable, ["-m", "invoke", "boot", "--shell"], cwd=C.REPO_ROOT,
+                          encoding="utf-8", timeout=30, env=dict(os.environ))
+    try:
+        child.expect(r"\n\$ ")
+        child.send("sigready\r")
+        child.expect(r"sigready: ready \(spin\)")
+        child.send("\x03")
+        child.expect(r"ringlab: kill pid=\d+ ppid=1 signal=2 name=SIGINT")
+        child.expect(r"sigready: killed by SIGINT")
+        child.expect(r"\n\$ ")
+        child.send("\x1d")
+        child.expect(r"ringlab-boot: interrupted \(QEMU stopped\)")
+        child.expect(pexpect.EOF)
+    finally:
+        child.close(force=True)
+    assert child.exitstatus == C.EXIT_INTERRUPTED, child.before
