@@ -106,6 +106,7 @@ int signal_send(struct proc *p, int sig, int code, int sender)
     if (s->pending & SIGBIT(sig))
         return 0;                          /* already pending: standard signals don't queue */
     s->pending |= SIGBIT(sig);
+    s->work = true;
     s->info[sig] = (struct ksiginfo){ .code = code, .pid = sender };
     if ((!(s->blocked & SIGBIT(sig)) || sig == SIGKILL) && p->state == P_SLEEPING)
         p->state = P_RUNNABLE;             /* its sleep loop sees signal_pending() */
@@ -125,6 +126,7 @@ static void force_signal(struct proc *p, int sig, const struct ksiginfo *info)
         p->sig.blocked &= ~SIGBIT(sig);
     }
     p->sig.pending |= SIGBIT(sig);
+    p->sig.work = true;
     p->sig.info[sig] = *info;
 }
 
@@ -317,7 +319,12 @@ static void stop(struct proc *p, int sig)
  * or a handler frame - and settle an interrupted system call (`syscall_nr`,
  * -1 if none): -EINTR, or a restart (RAX = the number again, RIP back over
  * the 2-byte `syscall`). Returns 1 if the frame must be restored with
- * iretq (after rt_sigreturn), 0 if sysretq may return it.
+ * iretq, 0 if sysretq may return it: iretq after rt_sigreturn (every
+ * register comes from the frame, RCX and R11 included), and when the
+ * user's RFLAGS has TF - sysretq restoring TF traps at once, before the
+ * next user instruction, where iretq traps after it; Linux takes iretq for
+ * the same reason (arch/x86/entry/entry_64.S), so a program single-stepping
+ * over a syscall sees one step per instruction.
  */
 int signal_return(struct trapframe *tf, int64_t syscall_nr)
 {
@@ -381,7 +388,20 @@ int signal_return(struct trapframe *tf, int64_t syscall_nr)
         p->sig.blocked = p->sig.saved_mask;
         p->sig.restore_mask = false;
     }
-    return full;
+    p->sig.work = (p->sig.pending & ~p->sig.blocked) != 0;
+    return full || (tf->rflags & RFLAGS_TF) != 0;
+}
+
+/*
+ * The end of a system call when the process has signal work or TF set
+ * (syscall_dispatch's slow path): signals, an interrupted call settled with
+ * the number the entry saved in tf->error, and iretq when sysretq can't
+ * return the frame.
+ */
+void signal_syscall_exit(struct trapframe *tf)
+{
+    if (signal_return(tf, (int64_t)tf->error))
+        iret_to_user(tf);
 }
 
 /* ---- process lifetime -------------------------------------------------- */

@@ -15,10 +15,17 @@
 #include "sysnr.h"
 #include "trap.h"
 
+#define SYS_MAX SYS_newfstatat     /* the highest number with a handler */
+
 static const struct {
     const char *name;
     syscall_fn fn;
 } syscalls[] = {
+    /* Linux's way: numbers it does not implement reach sys_ni_syscall (-ENOSYS), so the
+       dispatcher needs no NULL check; a named entry below overrides its slot. */
+#pragma clang diagnostic push
+#pragma clang diagnostic ignored "-Winitializer-overrides"
+    [0 ... SYS_MAX] = { NULL, sys_ni_syscall },
     [SYS_read] = { "read", sys_read },
     [SYS_write] = { "write", sys_write },
     [SYS_open] = { "open", sys_open },
@@ -75,7 +82,14 @@ static const struct {
     [SYS_exit_group] = { "exit_group", sys_exit },
     [SYS_openat] = { "openat", sys_openat },
     [SYS_newfstatat] = { "newfstatat", sys_newfstatat },
+#pragma clang diagnostic pop
 };
+
+int64_t sys_ni_syscall(struct trapframe *tf)
+{
+    (void)tf;
+    return -ENOSYS;
+}
 
 /*
  * The slow path, taken only with crash= or trace=syscall: crash= fires at
@@ -85,7 +99,7 @@ static const struct {
 __attribute__((noinline)) static void syscall_hooked(struct trapframe *tf)
 {
     uint64_t nr = tf->rax;
-    const char *name = nr < ARRAY_SIZE(syscalls) && syscalls[nr].fn ? syscalls[nr].name : NULL;
+    const char *name = nr < ARRAY_SIZE(syscalls) ? syscalls[nr].name : NULL;
     bool trace = kargs.trace_syscall;
 
     if (kargs.crash != CRASH_NONE)
@@ -103,18 +117,11 @@ __attribute__((noinline)) static void syscall_hooked(struct trapframe *tf)
 /*
  * From syscall_entry and the int 0x80 gate, always from ring 3 (so there is
  * a current process). The common case is one table call: the test and trace
- * hooks cost one predictable branch when absent. Pending signals are taken
- * on the way out (signal_return).
- *
- * Returns 1 if the frame must go back with iretq, 0 if sysretq may return it
- * (RCX and R11 are the syscall's to clobber). iretq when rt_sigreturn
- * rewrote the frame (every register restored), and when the user's RFLAGS
- * has TF: sysretq restoring TF traps at once, before the next user
- * instruction, where iretq traps after it - Linux takes iretq for the same
- * reason (arch/x86/entry/entry_64.S), so a program single-stepping over a
- * syscall sees one step per instruction.
+ * hooks cost one predictable branch when absent; signal work and a user TF
+ * two more. Those take signal_syscall_exit(), which delivers signals and may
+ * leave through iretq instead of returning to sysretq.
  */
-int syscall_dispatch(struct trapframe *tf)
+void syscall_dispatch(struct trapframe *tf)
 {
     uint64_t nr = tf->rax;
     int64_t ret = -ENOSYS;
@@ -122,10 +129,12 @@ int syscall_dispatch(struct trapframe *tf)
     if (__builtin_expect(kargs.syscall_hooks, 0)) {
         syscall_hooked(tf);
     } else {
-        if (nr < ARRAY_SIZE(syscalls) && syscalls[nr].fn)
-            ret = syscalls[nr].fn(tf);
+        if (nr < ARRAY_SIZE(syscalls))
+            ret = syscalls[nr].fn(tf);       /* every slot has one: sys_ni_syscall in the gaps */
         tf->rax = (uint64_t)ret;
     }
-    int full = signal_return(tf, (int64_t)nr);
-    return full || (tf->rflags & RFLAGS_TF) != 0;
+    /* Two predictable branches when there is nothing to do. A call returns
+       -ERESTART* only when it saw a deliverable signal, which set `work`. */
+    if (__builtin_expect(myproc()->sig.work, 0) || __builtin_expect(tf->rflags & RFLAGS_TF, 0))
+        signal_syscall_exit(tf);
 }

@@ -86,6 +86,7 @@ int64_t sys_rt_sigprocmask(struct trapframe *tf)
         case SIG_SETMASK: p->sig.blocked = set; break;
         default:          return -EINVAL;
         }
+        p->sig.work = true;              /* maybe unblocked a pending signal */
     }
     if (tf->rdx && copyout(p->pml4, tf->rdx, &old, sizeof old))
         return -EFAULT;
@@ -118,6 +119,7 @@ int64_t sys_rt_sigsuspend(struct trapframe *tf)
         return -EFAULT;
     p->sig.saved_mask = p->sig.blocked;
     p->sig.restore_mask = true;          /* the handler's frame records the old mask */
+    p->sig.work = true;
     p->sig.blocked = mask & ~SIG_UNBLOCKABLE;
     wait_for_signal(p);
     return -ERESTARTNOHAND;              /* -EINTR once a handler has run */
@@ -207,7 +209,7 @@ int64_t sys_rt_sigreturn(struct trapframe *tf)
         __asm__ volatile("fxrstor %0" ::"m"(fx));
     else
         signal_fpu_reset();
-    p->sig.restored = true;
+    p->sig.restored = p->sig.work = true;
     if (((sc->cs | 3) != USER_CS) || ((sc->ss | 3) != USER_SS))
         signal_force_sigsegv(p);       /* iretq to that selector would #GP: Linux sends SIGSEGV */
     return (int64_t)tf->rax;

@@ -155,6 +155,7 @@ void trap(struct trapframe *tf)
     case T_SPURIOUS:
         break;
     case T_INT80:
+        tf->error = tf->rax;         /* the number, as syscall_entry saves it (orig_rax) */
         syscall_dispatch(tf);        /* delivers signals itself, then returns with iretq */
         return;
     default:

@@ -33,7 +33,7 @@ CASES = {
     "sigalrm-while-spinning-in-ring-3": Case("sigalrm_spin"),
     **{f"hostile-sigreturn-{mode}": Case("sig_hostile", args=[mode])
        for mode in ("flags", "cs", "ss", "rip", "rip-caught", "kernel-rip", "mxcsr", "badframe",
-                    "forged")},
+                    "forged", "bad-handler", "kernel-altstack")},
 }
 
 

@@ -12,6 +12,9 @@
  *   badframe    rt_sigreturn with RSP at an unmapped page: SIGSEGV (139)
  *   forged      rt_sigreturn from a frame built from scratch with the user selectors: it
  *               lands where the frame says, with IOPL still 0
+ *   bad-handler a non-canonical handler address: SIGSEGV in ring 3 (139)
+ *   kernel-altstack  an alternate stack in the kernel half: the frame can't be written,
+ *               SIGSEGV (139)
  */
 #define _GNU_SOURCE
 #include <signal.h>
@@ -117,6 +120,16 @@ int main(int argc, char **argv)
     if (!strcmp(mode, "rip-caught") || !strcmp(mode, "kernel-rip")) {
         sa.sa_sigaction = on_segv;
         sigaction(SIGSEGV, &sa, NULL);
+    }
+    if (!strcmp(mode, "bad-handler")) {
+        sa.sa_sigaction = (void (*)(int, siginfo_t *, void *))0x8000000000000000UL;
+        sigaction(SIGUSR1, &sa, NULL);
+    }
+    if (!strcmp(mode, "kernel-altstack")) {
+        stack_t ss = { .ss_sp = (void *)0xffffffff80000000UL, .ss_size = 65536 };
+        say("sigaltstack in the kernel half: %d\n", sigaltstack(&ss, NULL));
+        sa.sa_flags |= SA_ONSTACK;
+        sigaction(SIGUSR1, &sa, NULL);
     }
     report_flags("before");
     if (!strcmp(mode, "badframe")) {

@@ -165,6 +165,7 @@ struct sigstate {
     uint64_t saved_mask;              /* rt_sigsuspend: the mask to restore after delivery */
     bool restore_mask;
     bool restored;                    /* rt_sigreturn rewrote the frame: return with iretq */
+    bool work;                        /* signal_return() has something to do (see syscall.c) */
     bool stopped;                     /* stopped by SIGSTOP/SIGTSTP... until SIGCONT */
     uint64_t altstack_sp, altstack_size;
     uint32_t altstack_flags;          /* SS_AUTODISARM as given to sigaltstack */
@@ -178,6 +179,7 @@ int signal_send(struct proc *p, int sig, int code, int sender);
 void signal_fault(struct trapframe *tf);
 bool signal_pending(struct proc *p);
 int signal_return(struct trapframe *tf, int64_t syscall_nr);
+void signal_syscall_exit(struct trapframe *tf);
 void signal_fork(struct proc *child, struct proc *parent);
 void signal_exec(struct proc *p);
 void signal_child_exit(struct proc *child, int wstatus);

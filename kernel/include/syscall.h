@@ -5,6 +5,7 @@
 
 typedef int64_t (*syscall_fn)(struct trapframe *tf);
 
+int64_t sys_ni_syscall(struct trapframe *tf);   /* -ENOSYS */
 int64_t sys_read(struct trapframe *tf);
 int64_t sys_write(struct trapframe *tf);
 int64_t sys_writev(struct trapframe *tf);
