@@ -7,6 +7,8 @@
 #include "gdt.h"
 #include "mmu.h"
 #include "percpu.h"
+#include "msr.h"
+#include "x86.h"
 
 /* Access byte and flag bits of a code/data descriptor. */
 #define SEG_P      (1UL << 47)   /* present */
@@ -46,10 +48,20 @@ void gdt_init(void)
      * makes every TI=1 selector reference fault with #GP (SDM Vol. 3A 3.5.1, "LLDT").
      */
     struct { uint16_t limit; uint64_t base; } __attribute__((packed)) gdtr = { sizeof gdt - 1, (uint64_t)gdt };
+    /*
+     * Segment registers: CS and SS get the kernel's selectors; DS, ES, FS and GS get the null
+     * selector (GS: boot.S loaded it, and it is never reloaded: in 64-bit mode a selector load
+     * would rewrite the GS base, which holds struct cpu from percpu_init() on), as Linux's user
+     * processes see them (64-bit mode ignores DS/ES bases and limits,
+     * SDM Vol. 3A 3.4.4; a null selector in them is never checked). sysretq leaves them as
+     * they are, so ring 3 starts with all four null. FS and GS bases come from MSRs and are
+     * written after the selector loads, which may change them (SDM Vol. 3A 3.4.4.1).
+     */
     __asm__ volatile(
         "lgdt %0\n\t"
-        "mov %1, %%ds\n\t"
-        "mov %1, %%es\n\t"
+        "mov %5, %%ds\n\t"
+        "mov %5, %%es\n\t"
+        "mov %5, %%fs\n\t"
         "mov %1, %%ss\n\t"
         "pushq %2\n\t"               /* reload CS with a far return */
         "leaq 1f(%%rip), %%rax\n\t"
@@ -59,6 +71,26 @@ void gdt_init(void)
         "ltr %w3\n\t"
         "lldt %w4"
         :: "m"(gdtr), "r"((uint64_t)KERNEL_SS), "i"(KERNEL_CS), "r"((uint64_t)TSS_SEL),
-           "r"((uint64_t)LDT_NULL_SEL)
+           "r"((uint64_t)LDT_NULL_SEL), "r"((uint64_t)NULL_SEL)
         : "rax", "memory");
+    wrmsr(MSR_FS_BASE, 0);          /* per process from here on: the scheduler loads it */
+}
+
+/*
+ * A process's DS, ES and FS selectors. Ring 3 may load its own user data selector (or null)
+ * into them; like its registers they belong to the process: saved when it is switched out,
+ * loaded when it runs, null after execve (as on Linux). Loading FS sets FS's base from the
+ * descriptor (SDM Vol. 3A 3.4.4.1), so the caller writes MSR_FS_BASE afterwards. GS is left
+ * to the per-CPU GS base handling (swapgs).
+ */
+void segs_load(const uint16_t seg[3])
+{
+    __asm__ volatile("mov %0, %%ds\n\tmov %1, %%es\n\tmov %2, %%fs"
+                     ::"r"(seg[0]), "r"(seg[1]), "r"(seg[2]) : "memory");
+}
+
+void segs_save(uint16_t seg[3])
+{
+    __asm__ volatile("mov %%ds, %0\n\tmov %%es, %1\n\tmov %%fs, %2"
+                     : "=r"(seg[0]), "=r"(seg[1]), "=r"(seg[2]));
 }

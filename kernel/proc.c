@@ -9,6 +9,7 @@
 #include "kernel.h"
 #include "errno.h"
 #include "file.h"
+#include "gdt.h"
 #include "kargs.h"
 #include "msr.h"
 #include "percpu.h"
@@ -26,14 +27,6 @@ void swtch(struct context **save, struct context *load);   /* swtch.S */
 struct proc *proc_slot(int i)
 {
     return i >= 0 && i < NPROC && procs[i].state != P_UNUSED ? &procs[i] : NULL;
-}
-
-struct proc *proc_find(int pid)
-{
-    for (int i = 0; i < NPROC; i++)
-        if (procs[i].state != P_UNUSED && procs[i].state != P_EMBRYO && procs[i].pid == pid)
-            return &procs[i];
-    return NULL;
 }
 
 bool proc_is_init(struct proc *p)
@@ -97,12 +90,14 @@ noreturn void scheduler(void)
             p->state = P_RUNNING;
             c->kstack_top = p->kstack_top;
             c->tss.rsp[0] = p->kstack_top;
+            segs_load(p->seg);
             wrmsr(MSR_FS_BASE, p->fs_base);
             wrmsr(MSR_KERNEL_GS_BASE, p->gs_base);
             vm_switch(p->pml4);
             __asm__ volatile("fxrstor %0" ::"m"(p->fxstate));
             swtch(&c->scheduler, p->context);
             __asm__ volatile("fxsave %0" : "=m"(p->fxstate));
+            segs_save(p->seg);                     /* ring 3 may have loaded them */
             p->fs_base = rdmsr(MSR_FS_BASE);
             p->gs_base = rdmsr(MSR_KERNEL_GS_BASE);
             vm_switch_kernel();
@@ -154,13 +149,15 @@ struct proc *proc_spawn_init(const char *name, const uint8_t *image, size_t size
     int argc = 0;
     while (argv[argc])
         argc++;
-    char *envp[] = { "HOME=/", "PATH=/", "TERM=vt100" };
+    char *envp[] = { "HOME=/", "PATH=/bin:/sbin:/usr/bin:/usr/sbin:/", "TERM=vt100" };
     int r = exec_image(p, name, image, size, (char *const *)argv, argc, envp, ARRAY_SIZE(envp));
     if (r)
         panic("init-not-loadable name=%s error=%d", name, r);
     p->ofile[0] = file_dup(&console_file);
     p->ofile[1] = file_dup(&console_file);
     p->ofile[2] = file_dup(&console_file);
+    p->cwd = inode_get(fs_root());
+    p->umask = 022;
     p->state = P_RUNNABLE;
     initproc = p;
     kevent("enter-user pid=%d rip=0x%lx rsp=0x%lx cs=0x%lx ss=0x%lx", p->pid, p->tf->rip, p->tf->rsp, p->tf->cs,
@@ -169,6 +166,14 @@ struct proc *proc_spawn_init(const char *name, const uint8_t *image, size_t size
 }
 
 /* ---- process lifetime -------------------------------------------------- */
+
+struct proc *proc_find(int pid)
+{
+    for (int i = 0; i < NPROC; i++)
+        if (procs[i].state != P_UNUSED && procs[i].pid == pid)
+            return &procs[i];
+    return NULL;
+}
 
 int proc_fork(void)
 {
@@ -186,12 +191,16 @@ int proc_fork(void)
     np->brk_start = p->brk_start;
     np->brk = p->brk;
     np->mmap_next = p->mmap_next;
+    segs_save(np->seg);                            /* the parent's live selectors */
     np->fs_base = rdmsr(MSR_FS_BASE);             /* the parent's live bases */
     np->gs_base = rdmsr(MSR_KERNEL_GS_BASE);
     signal_fork(np, p);
     for (int i = 0; i < NOFILE; i++)
         if (p->ofile[i])
             np->ofile[i] = file_dup(p->ofile[i]);
+    np->cloexec = p->cloexec;
+    np->cwd = inode_get(p->cwd);
+    np->umask = p->umask;
     memcpy(np->name, p->name, sizeof np->name);
     np->parent = p;
     np->state = P_RUNNABLE;
@@ -222,6 +231,8 @@ noreturn void proc_exit(int wstatus)
             file_close(p->ofile[i]);
         p->ofile[i] = NULL;
     }
+    inode_put(p->cwd);
+    p->cwd = NULL;
     vm_switch_kernel();
     uvm_free(p->pml4);
     p->pml4 = NULL;
@@ -274,3 +285,11 @@ int proc_wait4(int pid, uint64_t ustatus, int options)
     }
 }
 
+/* Processes in the table, zombies included (sysinfo's procs). */
+int proc_count(void)
+{
+    int n = 0;
+    for (int i = 0; i < NPROC; i++)
+        n += procs[i].state != P_UNUSED;
+    return n;
+}

@@ -15,7 +15,7 @@
 #include "sysnr.h"
 #include "trap.h"
 
-#define SYS_MAX SYS_newfstatat     /* the highest number with a handler */
+#define SYS_MAX SYS_faccessat2     /* the highest number with a handler */
 
 static const struct {
     const char *name;
@@ -45,8 +45,6 @@ static const struct {
     [SYS_rt_sigsuspend] = { "rt_sigsuspend", sys_rt_sigsuspend },
     [SYS_sigaltstack] = { "sigaltstack", sys_sigaltstack },
     [SYS_pause] = { "pause", sys_pause },
-    [SYS_nanosleep] = { "nanosleep", sys_nanosleep },
-    [SYS_clock_nanosleep] = { "clock_nanosleep", sys_clock_nanosleep },
     [SYS_getitimer] = { "getitimer", sys_getitimer },
     [SYS_alarm] = { "alarm", sys_alarm },
     [SYS_setitimer] = { "setitimer", sys_setitimer },
@@ -69,6 +67,7 @@ static const struct {
     [SYS_uname] = { "uname", sys_uname },
     [SYS_fcntl] = { "fcntl", sys_fcntl },
     [SYS_getcwd] = { "getcwd", sys_getcwd },
+    [SYS_sysinfo] = { "sysinfo", sys_sysinfo },
     [SYS_getuid] = { "getuid", sys_getuid },
     [SYS_getgid] = { "getgid", sys_getuid },
     [SYS_geteuid] = { "geteuid", sys_getuid },
@@ -82,6 +81,47 @@ static const struct {
     [SYS_exit_group] = { "exit_group", sys_exit },
     [SYS_openat] = { "openat", sys_openat },
     [SYS_newfstatat] = { "newfstatat", sys_newfstatat },
+    [SYS_pipe] = { "pipe", sys_pipe },
+    [SYS_creat] = { "creat", sys_creat },
+    [SYS_link] = { "link", sys_link },
+    [SYS_unlink] = { "unlink", sys_unlink },
+    [SYS_readlink] = { "readlink", sys_readlink },
+    [SYS_umask] = { "umask", sys_umask },
+    [SYS_gettimeofday] = { "gettimeofday", sys_gettimeofday },
+    [SYS_getrlimit] = { "getrlimit", sys_getrlimit },
+    [SYS_setrlimit] = { "setrlimit", sys_setrlimit },
+    [SYS_mkdir] = { "mkdir", sys_mkdir },
+    [SYS_rmdir] = { "rmdir", sys_rmdir },
+    [SYS_rename] = { "rename", sys_rename },
+    [SYS_truncate] = { "truncate", sys_truncate },
+    [SYS_ftruncate] = { "ftruncate", sys_ftruncate },
+    [SYS_fchdir] = { "fchdir", sys_fchdir },
+    [SYS_time] = { "time", sys_time },
+    [SYS_sched_setaffinity] = { "sched_setaffinity", sys_sched_setaffinity },
+    [SYS_sched_getaffinity] = { "sched_getaffinity", sys_sched_getaffinity },
+    [SYS_clock_getres] = { "clock_getres", sys_clock_getres },
+    [SYS_mkdirat] = { "mkdirat", sys_mkdirat },
+    [SYS_unlinkat] = { "unlinkat", sys_unlinkat },
+    [SYS_renameat] = { "renameat", sys_renameat },
+    [SYS_linkat] = { "linkat", sys_linkat },
+    [SYS_readlinkat] = { "readlinkat", sys_readlinkat },
+    [SYS_faccessat] = { "faccessat", sys_faccessat },
+    [SYS_utimensat] = { "utimensat", sys_utimensat },
+    [SYS_dup3] = { "dup3", sys_dup3 },
+    [SYS_pipe2] = { "pipe2", sys_pipe2 },
+    [SYS_renameat2] = { "renameat2", sys_renameat2 },
+    [SYS_faccessat2] = { "faccessat2", sys_faccessat2 },
+    [SYS_poll] = { "poll", sys_poll },
+    [SYS_nanosleep] = { "nanosleep", sys_nanosleep },
+    [SYS_clone] = { "clone", sys_clone },
+    [SYS_ppoll] = { "ppoll", sys_ppoll },
+    [SYS_clock_nanosleep] = { "clock_nanosleep", sys_clock_nanosleep },
+    [SYS_pread64] = { "pread64", sys_pread64 },
+    [SYS_pwrite64] = { "pwrite64", sys_pwrite64 },
+    [SYS_access] = { "access", sys_access },
+    [SYS_chdir] = { "chdir", sys_chdir },
+    [SYS_prlimit64] = { "prlimit64", sys_prlimit64 },
+    [SYS_getrandom] = { "getrandom", sys_getrandom },
 #pragma clang diagnostic pop
 };
 

@@ -3,8 +3,8 @@
  * (kernel/signal.c, kernel/time/itimer.c, kernel/time/hrtimer.c):
  * rt_sigaction, rt_sigprocmask, rt_sigpending, rt_sigsuspend, pause,
  * sigaltstack, rt_sigreturn, kill, tkill, tgkill, alarm, getitimer,
- * setitimer, nanosleep, clock_nanosleep. Time runs on the timer tick
- * (TIMER_HZ = 100: 10 ms resolution).
+ * setitimer (ITIMER_REAL, on the timer tick: TIMER_HZ = 100, 10 ms
+ * resolution). nanosleep and clock_nanosleep are in time.c.
  */
 #include "kernel.h"
 #include "errno.h"
@@ -18,14 +18,9 @@
 #include "x86.h"
 
 
-#define NSEC_PER_TICK 10000000UL
 #define USEC_PER_TICK 10000UL
 #define ITIMER_REAL   0
 #define ITIMER_PROF   2
-#define CLOCK_REALTIME  0
-#define CLOCK_MONOTONIC 1
-#define CLOCK_BOOTTIME  7
-#define TIMER_ABSTIME 1
 #define SS_FLAG_BITS  SS_AUTODISARM
 /* sa_flags bits Linux keeps; others are dropped so a program can probe support */
 #define SA_KNOWN (SA_NOCLDSTOP | SA_NOCLDWAIT | SA_SIGINFO | SA_ONSTACK | SA_RESTART | SA_NODEFER | \
@@ -34,7 +29,6 @@
 #define SIGRETURN_FLAGS (RFLAGS_AC | (1 << 11) /* OF */ | RFLAGS_DF | RFLAGS_TF | (1 << 7) /* SF */ | \
                          (1 << 6) /* ZF */ | (1 << 4) /* AF */ | (1 << 2) /* PF */ | RFLAGS_CF | RFLAGS_RF)
 
-struct timespec64 { int64_t sec, nsec; };
 struct timeval64 { int64_t sec, usec; };
 struct itimerval64 { struct timeval64 interval, value; };
 
@@ -234,7 +228,7 @@ int64_t sys_kill(struct trapframe *tf)
         return -EINVAL;
     if (pid > 0) {
         struct proc *q = proc_find((int)pid);
-        return q ? kill_one(q, sig, SI_USER) : -ESRCH;
+        return q && q->state != P_EMBRYO ? kill_one(q, sig, SI_USER) : -ESRCH;
     }
     /* One session, one process group (pgid 1): 0 and -1 reach every process (-1 skips pid 1 and the caller). */
     if (pid < -1 && -pid != 1)
@@ -257,7 +251,7 @@ static int64_t thread_kill(int64_t tgid, int64_t tid, int64_t sig)
     if (sig < 0 || sig >= NSIG)
         return -EINVAL;
     struct proc *q = proc_find((int)tid);
-    if (!q || (tgid > 0 && q->pid != tgid))
+    if (!q || q->state == P_EMBRYO || (tgid > 0 && q->pid != tgid))
         return -ESRCH;                   /* every process is one thread: tid == pid == tgid */
     return kill_one(q, sig, SI_TKILL);
 }
@@ -334,52 +328,4 @@ int64_t sys_alarm(struct trapframe *tf)
     struct itimerval64 old = itimer_get(p);
     itimer_set(p, (uint32_t)tf->rdi * TIMER_HZ, 0);
     return old.value.sec + (old.value.usec ? 1 : 0);   /* seconds left, rounded up as Linux */
-}
-
-/* Sleep until tick `deadline`; -EINTR with the time left in *urem (if given) when a signal comes. */
-static int64_t sleep_until(uint64_t deadline, uint64_t urem)
-{
-    struct proc *p = myproc();
-    while (ticks < deadline) {
-        if (signal_pending(p)) {
-            uint64_t left = deadline - ticks;
-            struct timespec64 rem = { (int64_t)(left / TIMER_HZ), (int64_t)(left % TIMER_HZ * NSEC_PER_TICK) };
-            if (urem && copyout(p->pml4, urem, &rem, sizeof rem))
-                return -EFAULT;
-            return -EINTR;
-        }
-        sleep((void *)&ticks);
-    }
-    return 0;
-}
-
-static int64_t timespec_ticks(uint64_t uts, uint64_t *out)
-{
-    struct timespec64 ts;
-    if (copyin(myproc()->pml4, &ts, uts, sizeof ts))
-        return -EFAULT;
-    if (ts.sec < 0 || ts.nsec < 0 || ts.nsec >= 1000000000)
-        return -EINVAL;
-    *out = (uint64_t)ts.sec * TIMER_HZ + ((uint64_t)ts.nsec + NSEC_PER_TICK - 1) / NSEC_PER_TICK;
-    return 0;
-}
-
-int64_t sys_nanosleep(struct trapframe *tf)
-{
-    uint64_t t;
-    int64_t r = timespec_ticks(tf->rdi, &t);
-    return r ? r : sleep_until(ticks + t + (t ? 1 : 0), tf->rsi);   /* +1: never short of the request */
-}
-
-int64_t sys_clock_nanosleep(struct trapframe *tf)
-{
-    uint64_t t;
-    if (tf->rdi != CLOCK_REALTIME && tf->rdi != CLOCK_MONOTONIC && tf->rdi != CLOCK_BOOTTIME)
-        return -EINVAL;
-    int64_t r = timespec_ticks(tf->rdx, &t);
-    if (r)
-        return r;
-    if (tf->rsi & TIMER_ABSTIME)
-        return sleep_until(t, 0);        /* clock_gettime counts ticks since boot for every clock */
-    return sleep_until(ticks + t + (t ? 1 : 0), tf->r10);
 }

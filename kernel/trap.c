@@ -78,8 +78,7 @@ void syscall_init(void)
 {
     wrmsr(MSR_STAR, ((uint64_t)SYSRET_BASE << 48) | ((uint64_t)KERNEL_CS << 32));
     wrmsr(MSR_LSTAR, (uint64_t)syscall_entry);
-    wrmsr(MSR_FMASK, SYSCALL_FMASK);
-    wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SCE);
+    wrmsr(MSR_FMASK, SYSCALL_FMASK);    /* TF IF DF IOPL NT AC, as Linux; EFER.SCE: cpu_init */
 }
 
 static const char *const exception_names[32] = {

@@ -14,6 +14,7 @@
 #include "gdt.h"
 #include "percpu.h"
 #include "trap.h"
+#include "msr.h"
 #include "traps.h"
 
 /* push/pop the 15 general registers in struct trapframe order (rax highest) */
@@ -75,7 +76,12 @@ alltraps:
     cmpq $iret_insn, (TF_RIP - TF_VECTOR)(%rsp)
     jne 2f                              /* from ring 0 with the kernel's GS base */
 1:  swapgs                              /* GS base: user's -> struct cpu */
-2:  PUSH_GPRS
+2:  /* Kernel RFLAGS from a known value: the gate cleared TF, NT and IF but not AC or DF
+       (SDM Vol. 3A 6.12.1.3), and ring 3 may set AC: with SMAP on, AC=1 would let the
+       kernel touch user pages (SDM Vol. 3A 4.6.1). popfq works with or without SMAP. */
+    pushq $RFLAGS_RSV1
+    popfq
+    PUSH_GPRS
     mov %rsp, %rdi                      /* trap(struct trapframe *) */
     call trap
     .globl trapret

@@ -7,7 +7,7 @@
 #include "signal.h"
 
 #define NPROC     64             /* process table size */
-#define NOFILE    16             /* open files per process */
+#define NOFILE    64             /* open files per process (RLIMIT_NOFILE) */
 #define MAXARG    32             /* argv/envp entries accepted by execve */
 #define ARGBUF    4096           /* total bytes of argv + envp strings */
 #define KPATH_MAX 256            /* path buffer of open/stat/execve: longer is -ENAMETOOLONG */
@@ -22,6 +22,7 @@ struct context {
 };
 
 struct file;
+struct inode;
 
 struct proc {
     int pid;
@@ -35,11 +36,15 @@ struct proc {
     uint64_t mmap_next;        /* next free address in the mmap region */
     uint64_t fs_base;          /* user FS base (arch_prctl ARCH_SET_FS), saved when switched out */
     uint64_t gs_base;          /* user GS base (arch_prctl ARCH_SET_GS), saved when switched out */
+    uint16_t seg[3];           /* DS, ES, FS selectors ring 3 loaded: 0 at exec, kept per process */
     uint64_t clear_child_tid;  /* set_tid_address */
     int wstatus;               /* wait4 status encoding: exit code << 8, or signal */
     bool autoreap;             /* zombie whose parent ignores SIGCHLD: freed, never reported */
     void *chan;                /* what a sleeping process waits for */
     struct file *ofile[NOFILE];
+    uint64_t cloexec;          /* bit fd: close ofile[fd] on execve (FD_CLOEXEC) */
+    struct inode *cwd;         /* working directory (holds a reference) */
+    uint32_t umask;            /* file mode creation mask */
     char name[32];
     struct sigstate sig;       /* handlers, blocked/pending sets, alternate stack, ITIMER_REAL */
     uint8_t fxstate[512] __attribute__((aligned(16)));   /* user x87/SSE state (fxsave) */
@@ -52,10 +57,11 @@ void wakeup(void *chan);
 struct proc *proc_spawn_init(const char *name, const uint8_t *image, size_t size, const char *const *argv);
 noreturn void proc_exit(int wstatus);
 int proc_fork(void);
-int proc_wait4(int pid, uint64_t ustatus, int options);
 struct proc *proc_find(int pid);
+int proc_wait4(int pid, uint64_t ustatus, int options);
 struct proc *proc_slot(int i);
 bool proc_is_init(struct proc *p);
+int proc_count(void);
 
 /* exec.c */
 int exec_image(struct proc *p, const char *name, const uint8_t *data, size_t size, char *const *argv, int argc,
