@@ -97,7 +97,23 @@ int64_t sys_ppoll(struct trapframe *tf)
             return -EINVAL;
         t = ((uint64_t)ts[0] * 1000000000 + (uint64_t)ts[1] + NS_PER_TICK - 1) / NS_PER_TICK;
     }
-    if (tf->r10 && tf->r8 != 8)
+    if (tf->r10 && tf->r8 != SIGSET_BYTES)
         return -EINVAL;
-    return do_poll(tf->rdi, tf->rsi, t);
+    if (!tf->r10)
+        return do_poll(tf->rdi, tf->rsi, t);
+    /* The mask for the duration of the wait, as rt_sigsuspend: a handler that interrupts it
+       runs with it and returns to the caller's mask; otherwise the caller's is back at once. */
+    struct proc *p = myproc();
+    uint64_t mask;
+    if (copyin(p->pml4, &mask, tf->r10, sizeof mask))
+        return -EFAULT;
+    p->sig.saved_mask = p->sig.blocked;
+    p->sig.blocked = mask & ~SIG_UNBLOCKABLE;
+    int64_t r = do_poll(tf->rdi, tf->rsi, t);
+    if (r == -ERESTARTNOHAND) {
+        p->sig.restore_mask = p->sig.work = true;
+    } else {
+        p->sig.blocked = p->sig.saved_mask;
+    }
+    return r;
 }

@@ -26,7 +26,7 @@ static void say(const char *fmt, ...)
     write(1, buf, n);
 }
 
-extern char loop_end[], sys_insn[], sys_end[], bp_next[];
+extern char loop_end[], sys_insn[], sys_end[], bp_next[], tf_sys_end[];
 static volatile int steps, traced_in_handler, after_syscall;
 static unsigned long stop_at;
 
@@ -77,6 +77,18 @@ int main(void)
                      ".globl sys_end\nsys_end: nop"
                      ::"i"(SYS_getppid) : "rax", "rcx", "r11", "memory", "cc");
     say("over a syscall: %d steps, first trap after it at step %d\n", steps, after_syscall);
+
+    /* TF set by the very instruction before the syscall: the syscall is the stepped one, and
+       the trap comes after the instruction that follows it, as after every other. */
+    steps = 0;
+    stop_at = (unsigned long)tf_sys_end;
+    __asm__ volatile("mov %0, %%eax\n"
+                     "pushfq\n orq $0x100, (%%rsp)\n popfq\n"
+                     "syscall\n"
+                     "nop\n"
+                     ".globl tf_sys_end\ntf_sys_end: nop"
+                     ::"i"(SYS_getppid) : "rax", "rcx", "r11", "memory", "cc");
+    say("popf then syscall: %d steps\n", steps);
 
     __asm__ volatile("int3\n.globl bp_next\nbp_next: nop" ::: "memory");
     return 0;

@@ -2,13 +2,14 @@
  * sig_timers: time and interruption. alarm() + pause(); setitimer(ITIMER_REAL) firing
  * SIGALRM at a process spinning in ring 3 (the timer interrupt becomes a handler call);
  * getitimer; nanosleep cut short by a signal (EINTR, time left written back); wait4 in a
- * parent interrupted by SIGALRM (EINTR); sigsuspend with a temporary mask; then a read
+ * parent interrupted by SIGALRM (EINTR); sigsuspend and ppoll with a temporary mask; then a read
  * from the terminal interrupted twice: without SA_RESTART it fails with EINTR, with
  * SA_RESTART it goes on and returns the line typed afterwards ("ready for a line" is the
  * cue to type it). Same output and status on Linux and in ringlab.
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -110,6 +111,16 @@ int main(void)
     say(" SIGUSR1 pending while blocked\n");
     sigemptyset(&none);
     TRY(" sigsuspend", sigsuspend(&none));
+    sigprocmask(SIG_BLOCK, NULL, &now);
+    say(" mask restored, SIGUSR1 blocked: %d\n", sigismember(&now, SIGUSR1));
+
+    say("ppoll with a signal mask\n");
+    raise(SIGUSR1);                      /* pending, blocked */
+    struct timespec tmo = { 0, 50000000 };
+    sigset_t all;
+    sigfillset(&all);
+    TRY(" ppoll 50 ms, everything blocked", ppoll(NULL, 0, &tmo, &all));
+    TRY(" ppoll 50 ms, SIGUSR1 unblocked", ppoll(NULL, 0, &tmo, &none));
     sigprocmask(SIG_BLOCK, NULL, &now);
     say(" mask restored, SIGUSR1 blocked: %d\n", sigismember(&now, SIGUSR1));
     sigprocmask(SIG_UNBLOCK, &block, NULL);
