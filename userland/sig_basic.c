@@ -5,7 +5,8 @@
  * si_pid, SA_RESETHAND, SA_NODEFER, blocked and pending sets (a blocked signal is delivered
  * when unblocked; two at once run last-first as Linux stacks their frames), SIG_IGN
  * discarding a pending signal, SIGCHLD with si_status, a handler that returns vs one that
- * siglongjmps out, and last abort(): a SIGABRT handler that returns cannot stop it (134).
+ * siglongjmps out, SIGSTOP then SIGCONT to a child (its SIGCONT handler runs), and last
+ * abort(): a SIGABRT handler that returns cannot stop it (134).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -71,6 +72,14 @@ static void on_chld(int sig, siginfo_t *si, void *ctx)
 {
     (void)ctx;
     say("  on_chld: sig=%d code=%d status=%d\n", sig, si->si_code, si->si_status);
+}
+
+static int cont_fd = -1;
+
+static void on_cont(int sig)
+{
+    (void)sig;
+    write(cont_fd, "c", 1);
 }
 
 static void on_abrt(int sig)
@@ -204,6 +213,28 @@ int main(void)
         _exit(1);
     got = waitpid(pid, &st, 0);
     TRY(" SIGCHLD ignored, waitpid", got);
+
+    say("SIGSTOP and SIGCONT\n");
+    signal(SIGCHLD, SIG_DFL);
+    int fds[2];
+    pipe(fds);
+    pid = fork();
+    if (pid == 0) {
+        signal(SIGCONT, on_cont);
+        cont_fd = fds[1];
+        write(fds[1], "r", 1);               /* ready */
+        for (;;)
+            pause();
+    }
+    char c;
+    read(fds[0], &c, 1);
+    TRY(" kill SIGSTOP", kill(pid, SIGSTOP));
+    TRY(" kill SIGCONT", kill(pid, SIGCONT));
+    TRY(" the child's SIGCONT handler wrote", read(fds[0], &c, 1));
+    kill(pid, SIGTERM);
+    got = waitpid(pid, &st, 0);
+    say(" child ended: same=%d by signal %d\n", got == pid, WTERMSIG(st));
+    TRY(" handler for SIGSTOP", sigaction(SIGSTOP, &(struct sigaction){ .sa_handler = on_abrt }, NULL));
 
     say("abort with a handler that returns\n");
     signal(SIGABRT, on_abrt);
