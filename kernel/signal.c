@@ -80,10 +80,12 @@ bool signal_pending(struct proc *p)
 }
 
 /*
- * Make `sig` pending in `p` with si_code `code` (and si_pid `sender`).
- * Returns 0; a signal discarded by the rules above is still a success, as on
- * Linux. pid 1 never receives a default-action signal from another process
- * (Linux's SIGNAL_UNKILLABLE); one it sends itself acts as for anyone.
+ * Make `sig` pending in `p` with si_code `code`, from pid `sender` (0: the
+ * kernel - a timer, the console). Returns 0; a signal discarded by the rules
+ * above is still a success, as on Linux. pid 1 never receives a
+ * default-action signal from anyone else (Linux's SIGNAL_UNKILLABLE); one it
+ * sends itself (raise, SIGPIPE) acts as for any process, so a program run
+ * as init behaves as it does elsewhere.
  */
 int signal_send(struct proc *p, int sig, int code, int sender)
 {
@@ -99,7 +101,7 @@ int signal_send(struct proc *p, int sig, int code, int sender)
     } else if (SIGBIT(sig) & STOP_MASK) {
         s->pending &= ~SIGBIT(SIGCONT);
     }
-    if (proc_is_init(p) && p != myproc() && s->action[sig].handler == SIG_DFL)
+    if (proc_is_init(p) && sender != p->pid && s->action[sig].handler == SIG_DFL)
         return 0;
     if (!(s->blocked & SIGBIT(sig)) && ignored(p, sig))
         return 0;
@@ -453,7 +455,7 @@ void signal_child_exit(struct proc *child, int wstatus)
     }
 }
 
-/* The timer tick: ITIMER_REAL expiries become SIGALRM; sleepers in nanosleep wake to look at the time. */
+/* The timer tick: ITIMER_REAL expiries become SIGALRM (timer.c wakes the sleepers). */
 void signal_tick(void)
 {
     for (int i = 0; i < NPROC; i++) {
@@ -461,9 +463,8 @@ void signal_tick(void)
         if (!p || !p->sig.alarm_tick || p->sig.alarm_tick > ticks)
             continue;
         p->sig.alarm_tick = p->sig.alarm_interval ? ticks + p->sig.alarm_interval : 0;
-        signal_send(p, SIGALRM, SI_KERNEL, 0);
+        signal_send(p, SIGALRM, SI_KERNEL, p->pid);   /* its own timer: as if sent to itself */
     }
-    wakeup((void *)&ticks);
 }
 
 /*

@@ -143,7 +143,7 @@ void trap(struct trapframe *tf)
     switch (tf->vector) {
     case T_TIMER:
         timer_intr();
-        signal_tick();               /* ITIMER_REAL expiries, nanosleep wake-ups */
+        signal_tick();               /* ITIMER_REAL expiries: SIGALRM */
         if (from_user)
             yield();
         break;

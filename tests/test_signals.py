@@ -31,6 +31,8 @@ CASES = {
     "stack-overflow-without-an-alternate-stack": Case("sig_altstack", args=["nostack"]),
     "single-step-a-loop-and-a-syscall-int3": Case("sig_step"),
     "sigalrm-while-spinning-in-ring-3": Case("sigalrm_spin"),
+    **{f"default-action-{mode}": Case("sig_default", args=[mode])
+       for mode in ("alarm", "pipe", "usr1", "quit", "ignore")},
     **{f"hostile-sigreturn-{mode}": Case("sig_hostile", args=[mode])
        for mode in ("flags", "cs", "ss", "rip", "rip-caught", "kernel-rip", "mxcsr", "badframe",
                     "forged", "bad-handler", "kernel-altstack")},
