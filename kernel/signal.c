@@ -261,16 +261,7 @@ static int setup_frame(struct proc *p, struct trapframe *tf, int sig, struct k_s
         .fpstate = fpstate,
     };
     f.uc.uc_sigmask = oldmask;
-    f.info.si_signo = sig;
-    f.info.si_code = ki->code;
-    if (sig == SIGCHLD && ki->code >= CLD_EXITED) {
-        f.info.u.kill.pid = ki->pid;
-        f.info.u.kill.status = ki->status;
-    } else if (ki->code <= 0) {                        /* SI_USER, SI_TKILL: who sent it */
-        f.info.u.kill.pid = ki->pid;
-    } else {
-        f.info.u.fault.addr = ki->addr;
-    }
+    signal_siginfo(sig, ki, &f.info);
     __asm__ volatile("fxsave %0" : "=m"(fx));
     if (copyout(p->pml4, fpstate, fx, sizeof fx) || copyout(p->pml4, sp, &f, sizeof f))
         return -EFAULT;
@@ -292,13 +283,44 @@ static int setup_frame(struct proc *p, struct trapframe *tf, int sig, struct k_s
     return 0;
 }
 
-/* The next signal to take: the synchronous (fault) ones first, then the lowest number. */
-static int next_signal(struct proc *p)
+/* The siginfo_t a handler (or rt_sigtimedwait) sees for `sig` sent as `ki`. */
+void signal_siginfo(int sig, const struct ksiginfo *ki, struct siginfo *out)
 {
-    uint64_t ready = p->sig.pending & ~p->sig.blocked;
+    memset(out, 0, sizeof *out);
+    out->si_signo = sig;
+    out->si_code = ki->code;
+    if (sig == SIGCHLD && ki->code >= CLD_EXITED) {
+        out->u.kill.pid = ki->pid;
+        out->u.kill.status = ki->status;
+    } else if (ki->code <= 0) {                        /* SI_USER, SI_TKILL: who sent it */
+        out->u.kill.pid = ki->pid;
+    } else {
+        out->u.fault.addr = ki->addr;
+    }
+}
+
+/* The next of the signals in `ready`: the synchronous (fault) ones first, then the lowest number. */
+static int pick(uint64_t ready)
+{
     if (ready & SYNCHRONOUS_MASK)
         ready &= SYNCHRONOUS_MASK;
     return ready ? __builtin_ctzl(ready) + 1 : 0;
+}
+
+static int next_signal(struct proc *p)
+{
+    return pick(p->sig.pending & ~p->sig.blocked);
+}
+
+/* Take a pending signal of `set` (blocked or not) out of `p`: its number and info, or 0. */
+int signal_dequeue(struct proc *p, uint64_t set, struct ksiginfo *info)
+{
+    int sig = pick(p->sig.pending & set);
+    if (sig) {
+        p->sig.pending &= ~SIGBIT(sig);
+        *info = p->sig.info[sig];
+    }
+    return sig;
 }
 
 static bool is_restart(int64_t ret)

@@ -43,6 +43,7 @@ static const struct {
     [SYS_rt_sigreturn] = { "rt_sigreturn", sys_rt_sigreturn },
     [SYS_rt_sigpending] = { "rt_sigpending", sys_rt_sigpending },
     [SYS_rt_sigsuspend] = { "rt_sigsuspend", sys_rt_sigsuspend },
+    [SYS_rt_sigtimedwait] = { "rt_sigtimedwait", sys_rt_sigtimedwait },
     [SYS_sigaltstack] = { "sigaltstack", sys_sigaltstack },
     [SYS_pause] = { "pause", sys_pause },
     [SYS_getitimer] = { "getitimer", sys_getitimer },

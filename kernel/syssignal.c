@@ -1,7 +1,7 @@
 /*
  * Signal and timer system calls, with Linux's arguments, checks and errors
  * (kernel/signal.c, kernel/time/itimer.c, kernel/time/hrtimer.c):
- * rt_sigaction, rt_sigprocmask, rt_sigpending, rt_sigsuspend, pause,
+ * rt_sigaction, rt_sigprocmask, rt_sigpending, rt_sigsuspend, rt_sigtimedwait, pause,
  * sigaltstack, rt_sigreturn, kill, tkill, tgkill, alarm, getitimer,
  * setitimer (ITIMER_REAL, on the timer tick: TIMER_HZ = 100, 10 ms
  * resolution). nanosleep and clock_nanosleep are in time.c.
@@ -19,6 +19,7 @@
 
 
 #define USEC_PER_TICK 10000UL
+#define NSEC_PER_TICK 10000000UL
 #define ITIMER_REAL   0
 #define ITIMER_PROF   2
 #define SS_FLAG_BITS  SS_AUTODISARM
@@ -117,6 +118,52 @@ int64_t sys_rt_sigsuspend(struct trapframe *tf)
     p->sig.blocked = mask & ~SIG_UNBLOCKABLE;
     wait_for_signal(p);
     return -ERESTARTNOHAND;              /* -EINTR once a handler has run */
+}
+
+/*
+ * rt_sigtimedwait(set, info, timeout, sigsetsize): take a signal of `set`
+ * without a handler - it may be blocked (sigwait's usual case). Waits up to
+ * `timeout` (NULL: for ever; zero: a poll); the signals of `set` are
+ * unblocked while waiting, so their arrival wakes it. -EAGAIN when the time
+ * is up, -EINTR when another signal (with a handler) came first.
+ */
+int64_t sys_rt_sigtimedwait(struct trapframe *tf)
+{
+    struct proc *p = myproc();
+    uint64_t set, deadline = ~0UL;
+    struct ksiginfo ki;
+    if (tf->r10 != SIGSET_BYTES)
+        return -EINVAL;
+    if (copyin(p->pml4, &set, tf->rdi, sizeof set))
+        return -EFAULT;
+    set &= ~SIG_UNBLOCKABLE;
+    if (tf->rdx) {
+        int64_t ts[2];
+        if (copyin(p->pml4, ts, tf->rdx, sizeof ts))
+            return -EFAULT;
+        if (ts[0] < 0 || ts[1] < 0 || ts[1] >= 1000000000)
+            return -EINVAL;
+        deadline = ticks + (uint64_t)ts[0] * TIMER_HZ + ((uint64_t)ts[1] + NSEC_PER_TICK - 1) / NSEC_PER_TICK;
+    }
+    int sig = signal_dequeue(p, set, &ki);
+    if (!sig && deadline != ticks) {
+        uint64_t blocked = p->sig.blocked;
+        p->sig.blocked &= ~set;
+        while (!signal_pending(p) && ticks < deadline)
+            sleep(deadline == ~0UL ? (void *)&p->sig : (void *)&ticks);
+        p->sig.blocked = blocked;
+        p->sig.work = true;
+        sig = signal_dequeue(p, set, &ki);
+    }
+    if (!sig)
+        return ticks >= deadline ? -EAGAIN : -EINTR;
+    if (tf->rsi) {
+        struct siginfo info;
+        signal_siginfo(sig, &ki, &info);
+        if (copyout(p->pml4, tf->rsi, &info, sizeof info))
+            return -EFAULT;
+    }
+    return sig;
 }
 
 int64_t sys_pause(struct trapframe *tf)

@@ -24,9 +24,9 @@ CASES = {
     "faults-caught-by-a-handler": Case("sig_faults"),
     "sigaction-kill-tkill-masks-sigchld-abort": Case("sig_basic"),
     # The first read is cut short by SIGALRM (EINTR); the second is restarted (SA_RESTART)
-    # and returns the line typed once the eighth SIGALRM has been handled.
+    # and returns the line typed once the ninth SIGALRM has been handled.
     "alarm-itimer-nanosleep-eintr-restart": Case(
-        "sig_timers", keys=[("", r"SIGALRM \(14\) #8"), ("hello\n", r"read with SA_RESTART")]),
+        "sig_timers", keys=[("", r"SIGALRM \(14\) #9"), ("hello\n", r"read with SA_RESTART")]),
     "sigaltstack-overflow-caught-on-the-alternate-stack": Case("sig_altstack"),
     "stack-overflow-without-an-alternate-stack": Case("sig_altstack", args=["nostack"]),
     "single-step-a-loop-and-a-syscall-int3": Case("sig_step"),

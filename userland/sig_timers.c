@@ -2,7 +2,8 @@
  * sig_timers: time and interruption. alarm() + pause(); setitimer(ITIMER_REAL) firing
  * SIGALRM at a process spinning in ring 3 (the timer interrupt becomes a handler call);
  * getitimer; nanosleep cut short by a signal (EINTR, time left written back); wait4 in a
- * parent interrupted by SIGALRM (EINTR); sigsuspend and ppoll with a temporary mask; then a read
+ * parent interrupted by SIGALRM (EINTR); sigsuspend and ppoll with a temporary mask;
+ * sigwaitinfo/sigtimedwait (a blocked signal taken, EAGAIN, EINTR); then a read
  * from the terminal interrupted twice: without SA_RESTART it fails with EINTR, with
  * SA_RESTART it goes on and returns the line typed afterwards ("ready for a line" is the
  * cue to type it). Same output and status on Linux and in ringlab.
@@ -14,6 +15,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -123,6 +125,18 @@ int main(void)
     TRY(" ppoll 50 ms, SIGUSR1 unblocked", ppoll(NULL, 0, &tmo, &none));
     sigprocmask(SIG_BLOCK, NULL, &now);
     say(" mask restored, SIGUSR1 blocked: %d\n", sigismember(&now, SIGUSR1));
+
+    say("sigwaitinfo and sigtimedwait\n");
+    siginfo_t si;
+    raise(SIGUSR1);                      /* pending, blocked: taken without a handler */
+    TRY(" sigwaitinfo", sigwaitinfo(&block, &si));
+    say(" si_signo=%d si_code=%d from self=%d\n", si.si_signo, si.si_code, si.si_pid == getpid());
+    struct timespec zero = { 0, 0 }, fifty = { 0, 50000000 }, five = { 5, 0 };
+    TRY(" sigtimedwait 0 s", sigtimedwait(&block, &si, &zero));
+    TRY(" sigtimedwait 50 ms", sigtimedwait(&block, &si, &fifty));
+    alarm(1);                            /* SIGALRM has a handler and is not waited for */
+    /* the system call itself: musl's sigtimedwait() calls it again after EINTR */
+    TRY(" rt_sigtimedwait 5 s, SIGALRM comes", syscall(SYS_rt_sigtimedwait, &block, &si, &five, 8));
     sigprocmask(SIG_UNBLOCK, &block, NULL);
 
     say("read interrupted\n");

@@ -180,6 +180,8 @@ void signal_fault(struct trapframe *tf);
 bool signal_pending(struct proc *p);
 int signal_return(struct trapframe *tf, int64_t syscall_nr);
 void signal_syscall_exit(struct trapframe *tf);
+void signal_siginfo(int sig, const struct ksiginfo *ki, struct siginfo *out);
+int signal_dequeue(struct proc *p, uint64_t set, struct ksiginfo *info);
 void signal_fork(struct proc *child, struct proc *parent);
 void signal_exec(struct proc *p);
 void signal_child_exit(struct proc *child, int wstatus);

@@ -66,6 +66,7 @@
 #define SYS_getegid             108
 #define SYS_getppid             110
 #define SYS_rt_sigpending       127
+#define SYS_rt_sigtimedwait     128
 #define SYS_rt_sigsuspend       130
 #define SYS_sigaltstack         131
 #define SYS_arch_prctl          158
