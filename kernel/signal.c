@@ -89,6 +89,12 @@ bool signal_pending(struct proc *p)
  */
 int signal_send(struct proc *p, int sig, int code, int sender)
 {
+    return signal_queue(p, sig, &(struct ksiginfo){ .code = code, .pid = sender }, sender);
+}
+
+/* signal_send with a whole siginfo (rt_sigqueueinfo); -EAGAIN when the real-time queue is full. */
+int signal_queue(struct proc *p, int sig, const struct ksiginfo *info, int sender)
+{
     struct sigstate *s = &p->sig;
     if (p->state == P_ZOMBIE || p->state == P_UNUSED)
         return 0;
@@ -105,14 +111,51 @@ int signal_send(struct proc *p, int sig, int code, int sender)
         return 0;
     if (!(s->blocked & SIGBIT(sig)) && ignored(p, sig))
         return 0;
-    if (s->pending & SIGBIT(sig))
+    if (sig >= SIGRTMIN_K) {
+        if (s->rtq_len == RTQ_MAX)
+            return -EAGAIN;
+        s->rtq[s->rtq_len].sig = sig;
+        s->rtq[s->rtq_len++].info = *info;
+    } else if (s->pending & SIGBIT(sig)) {
         return 0;                          /* already pending: standard signals don't queue */
+    } else {
+        s->info[sig] = *info;
+    }
     s->pending |= SIGBIT(sig);
     s->work = true;
-    s->info[sig] = (struct ksiginfo){ .code = code, .pid = sender };
     if ((!(s->blocked & SIGBIT(sig)) || sig == SIGKILL) && p->state == P_SLEEPING)
         p->state = P_RUNNABLE;             /* its sleep loop sees signal_pending() */
     return 0;
+}
+
+/* Take one instance of pending `sig` out of `p`, with its info (real-time: the oldest). */
+static void take(struct proc *p, int sig, struct ksiginfo *info)
+{
+    struct sigstate *s = &p->sig;
+    if (sig < SIGRTMIN_K) {
+        *info = s->info[sig];
+        s->pending &= ~SIGBIT(sig);
+        return;
+    }
+    bool more = false;
+    int i = 0;
+    while (i < s->rtq_len && s->rtq[i].sig != sig)
+        i++;
+    *info = s->rtq[i].info;
+    memmove(&s->rtq[i], &s->rtq[i + 1], (s->rtq_len - i - 1) * sizeof s->rtq[0]);
+    s->rtq_len--;
+    for (int j = 0; j < s->rtq_len; j++)
+        more |= s->rtq[j].sig == sig;
+    if (!more)
+        s->pending &= ~SIGBIT(sig);
+}
+
+/* Forget every pending instance of `sig` (it became ignored). */
+void signal_flush(struct proc *p, int sig)
+{
+    struct ksiginfo dropped;
+    while (p->sig.pending & SIGBIT(sig))
+        take(p, sig, &dropped);
 }
 
 /*
@@ -292,8 +335,9 @@ void signal_siginfo(int sig, const struct ksiginfo *ki, struct siginfo *out)
     if (sig == SIGCHLD && ki->code >= CLD_EXITED) {
         out->u.kill.pid = ki->pid;
         out->u.kill.status = ki->status;
-    } else if (ki->code <= 0) {                        /* SI_USER, SI_TKILL: who sent it */
-        out->u.kill.pid = ki->pid;
+    } else if (ki->code <= 0) {                        /* SI_USER, SI_TKILL, SI_QUEUE: who sent it */
+        out->u.rt.pid = ki->pid;
+        out->u.rt.value = ki->value;
     } else {
         out->u.fault.addr = ki->addr;
     }
@@ -316,10 +360,8 @@ static int next_signal(struct proc *p)
 int signal_dequeue(struct proc *p, uint64_t set, struct ksiginfo *info)
 {
     int sig = pick(p->sig.pending & set);
-    if (sig) {
-        p->sig.pending &= ~SIGBIT(sig);
-        *info = p->sig.info[sig];
-    }
+    if (sig)
+        take(p, sig, info);
     return sig;
 }
 
@@ -363,8 +405,8 @@ int signal_return(struct trapframe *tf, int64_t syscall_nr)
         int sig = next_signal(p);
         if (!sig)
             break;
-        p->sig.pending &= ~SIGBIT(sig);
-        struct ksiginfo info = p->sig.info[sig];
+        struct ksiginfo info;
+        take(p, sig, &info);
         struct k_sigaction *ka = &p->sig.action[sig];
         if (ka->handler == SIG_IGN)
             continue;

@@ -58,7 +58,7 @@ int64_t sys_rt_sigaction(struct trapframe *tf)
         uint64_t h = act.handler;
         if (h == SIG_IGN || (h == SIG_DFL && (SIGBIT(sig) & (SIGBIT(SIGCHLD) | SIGBIT(SIGCONT) |
                                                            SIGBIT(SIGURG) | SIGBIT(SIGWINCH)))))
-            p->sig.pending &= ~SIGBIT(sig);  /* now ignored: a pending instance is discarded */
+            signal_flush(p, (int)sig);       /* now ignored: pending instances are discarded */
     }
     if (uold && copyout(p->pml4, uold, &old, sizeof old))
         return -EFAULT;
@@ -289,6 +289,31 @@ int64_t sys_kill(struct trapframe *tf)
         kill_one(q, sig, SI_USER);
     }
     return found ? 0 : -ESRCH;
+}
+
+/*
+ * rt_sigqueueinfo(tgid, sig, info): sigqueue() - the signal with the sender's
+ * siginfo (si_code SI_QUEUE, si_value). Another process may not be sent a
+ * si_code the kernel itself uses (>= 0, or SI_TKILL): -EPERM, as Linux.
+ */
+int64_t sys_rt_sigqueueinfo(struct trapframe *tf)
+{
+    struct proc *p = myproc();
+    struct siginfo u;
+    int64_t pid = (int32_t)tf->rdi, sig = (int32_t)tf->rsi;
+    if (copyin(p->pml4, &u, tf->rdx, sizeof u))
+        return -EFAULT;
+    struct proc *q = proc_find((int)pid);
+    if ((u.si_code >= 0 || u.si_code == SI_TKILL) && q != p)
+        return -EPERM;
+    if (sig < 0 || sig >= NSIG)
+        return -EINVAL;
+    if (!q || q->state == P_EMBRYO)
+        return -ESRCH;
+    if (sig == 0)
+        return 0;
+    struct ksiginfo ki = { .code = u.si_code, .pid = u.u.rt.pid, .value = u.u.rt.value };
+    return signal_queue(q, (int)sig, &ki, p->pid);
 }
 
 static int64_t thread_kill(int64_t tgid, int64_t tid, int64_t sig)

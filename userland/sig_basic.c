@@ -5,7 +5,8 @@
  * si_pid, SA_RESETHAND, SA_NODEFER, blocked and pending sets (a blocked signal is delivered
  * when unblocked; two at once run last-first as Linux stacks their frames), SIG_IGN
  * discarding a pending signal, SIGCHLD with si_status, a handler that returns vs one that
- * siglongjmps out, SIGSTOP then SIGCONT to a child (its SIGCONT handler runs), and last
+ * siglongjmps out, real-time signals queued (sigqueue's si_value, one delivery per send),
+ * SIGSTOP then SIGCONT to a child (its SIGCONT handler runs), and last
  * abort(): a SIGABRT handler that returns cannot stop it (134).
  */
 #define _GNU_SOURCE
@@ -72,6 +73,12 @@ static void on_chld(int sig, siginfo_t *si, void *ctx)
 {
     (void)ctx;
     say("  on_chld: sig=%d code=%d status=%d\n", sig, si->si_code, si->si_status);
+}
+
+static void on_rt(int sig, siginfo_t *si, void *ctx)
+{
+    (void)ctx;
+    say("  on_rt: SIGRTMIN+%d code=%d value=%d\n", sig - SIGRTMIN, si->si_code, si->si_value.sival_int);
 }
 
 static int cont_fd = -1;
@@ -213,6 +220,30 @@ int main(void)
         _exit(1);
     got = waitpid(pid, &st, 0);
     TRY(" SIGCHLD ignored, waitpid", got);
+
+    say("real-time signals queue\n");
+    install(SIGRTMIN, on_rt, 0);
+    install(SIGRTMIN + 1, on_rt, 0);
+    sigemptyset(&set);
+    sigaddset(&set, SIGRTMIN);
+    sigaddset(&set, SIGRTMIN + 1);
+    sigprocmask(SIG_BLOCK, &set, NULL);
+    for (int v = 1; v <= 3; v++)
+        TRY(" sigqueue SIGRTMIN", sigqueue(getpid(), SIGRTMIN, (union sigval){ .sival_int = v }));
+    TRY(" kill SIGRTMIN+1", kill(getpid(), SIGRTMIN + 1));
+    TRY(" sigqueue SIGRTMIN+1", sigqueue(getpid(), SIGRTMIN + 1, (union sigval){ .sival_int = 9 }));
+    say(" unblocking\n");
+    sigprocmask(SIG_UNBLOCK, &set, NULL);
+    siginfo_t forged = { .si_code = SI_USER };
+    pid_t other = fork();
+    if (other == 0) {
+        for (;;)
+            pause();
+    }
+    TRY(" rt_sigqueueinfo forging SI_USER to another process",
+        syscall(SYS_rt_sigqueueinfo, other, SIGRTMIN, &forged));
+    kill(other, SIGKILL);
+    waitpid(other, NULL, 0);
 
     say("SIGSTOP and SIGCONT\n");
     signal(SIGCHLD, SIG_DFL);

@@ -27,6 +27,8 @@ struct trapframe;
 
 #define SIGSET_BYTES 8           /* sizeof(sigset_t) in the kernel ABI: rt_* sigsetsize */
 
+#define SIGRTMIN_K   32          /* the first real-time signal: these queue, one entry per send */
+#define RTQ_MAX      32          /* queued real-time signals per process (then -EAGAIN) */
 #define SIGBIT(sig) (1UL << ((sig) - 1))
 #define SIG_UNBLOCKABLE (SIGBIT(SIGKILL) | SIGBIT(SIGSTOP))
 
@@ -58,6 +60,7 @@ struct trapframe;
 #define SI_USER      0           /* kill() */
 #define SI_KERNEL    0x80        /* sent by the kernel (#GP, int3, itimer) */
 #define SI_TKILL     (-6)        /* tkill() / tgkill() */
+#define SI_QUEUE     (-1)        /* sigqueue() (rt_sigqueueinfo) */
 #define ILL_ILLOPN   2           /* illegal operand (#UD) */
 #define FPE_INTDIV   1           /* integer divide by zero (#DE) */
 #define FPE_FLTINV   7           /* invalid floating-point operation (#XM, #MF) */
@@ -131,6 +134,7 @@ struct siginfo {
     union {
         struct { int32_t pid; uint32_t uid; int32_t status; int32_t pad; int64_t utime, stime; } kill;
         struct { uint64_t addr; } fault;
+        struct { int32_t pid; uint32_t uid; uint64_t value; } rt;   /* SI_QUEUE: si_value */
         uint8_t bytes[112];
     } u;                             /* 16: si_pid/si_uid/si_status, or si_addr */
 };
@@ -154,6 +158,7 @@ struct ksiginfo {
     int32_t pid;
     int32_t status;
     uint64_t addr;
+    uint64_t value;                   /* si_value of sigqueue() */
 };
 
 /* Per-process signal state, inside struct proc. */
@@ -161,7 +166,9 @@ struct sigstate {
     struct k_sigaction action[NSIG];  /* index = signal number */
     uint64_t blocked;                 /* mask: bit sig-1 */
     uint64_t pending;
-    struct ksiginfo info[NSIG];       /* for each pending signal */
+    struct ksiginfo info[NSIG];       /* for each pending standard signal */
+    struct { int sig; struct ksiginfo info; } rtq[RTQ_MAX];   /* real-time ones, in order sent */
+    int rtq_len;
     uint64_t saved_mask;              /* rt_sigsuspend: the mask to restore after delivery */
     bool restore_mask;
     bool restored;                    /* rt_sigreturn rewrote the frame: return with iretq */
@@ -176,6 +183,8 @@ struct sigstate {
 
 /* signal.c */
 int signal_send(struct proc *p, int sig, int code, int sender);
+int signal_queue(struct proc *p, int sig, const struct ksiginfo *info, int sender);
+void signal_flush(struct proc *p, int sig);
 void signal_fault(struct trapframe *tf);
 bool signal_pending(struct proc *p);
 int signal_return(struct trapframe *tf, int64_t syscall_nr);

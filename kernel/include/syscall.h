@@ -45,6 +45,7 @@ int64_t sys_rt_sigreturn(struct trapframe *tf);
 int64_t sys_rt_sigpending(struct trapframe *tf);
 int64_t sys_rt_sigsuspend(struct trapframe *tf);
 int64_t sys_rt_sigtimedwait(struct trapframe *tf);
+int64_t sys_rt_sigqueueinfo(struct trapframe *tf);
 int64_t sys_sigaltstack(struct trapframe *tf);
 int64_t sys_pause(struct trapframe *tf);
 int64_t sys_getitimer(struct trapframe *tf);

@@ -67,6 +67,7 @@
 #define SYS_getppid             110
 #define SYS_rt_sigpending       127
 #define SYS_rt_sigtimedwait     128
+#define SYS_rt_sigqueueinfo     129
 #define SYS_rt_sigsuspend       130
 #define SYS_sigaltstack         131
 #define SYS_arch_prctl          158
