@@ -259,6 +259,8 @@ noreturn void proc_exit(int wstatus)
 int proc_wait4(int pid, uint64_t ustatus, int options)
 {
     struct proc *p = myproc();
+    if (options & ~WAIT_KNOWN)
+        return -EINVAL;
     for (;;) {
         bool have = false;
         for (int i = 0; i < NPROC; i++) {
@@ -270,6 +272,18 @@ int proc_wait4(int pid, uint64_t ustatus, int options)
                 continue;
             }
             have = true;
+            int report = 0;                   /* a stop or continue, if the caller asked */
+            if ((options & WUNTRACED) && q->sig.stop_report)
+                report = (q->sig.stop_report << 8) | 0x7f;
+            else if ((options & WCONTINUED) && q->sig.cont_report)
+                report = 0xffff;
+            if (report) {
+                if (ustatus && copyout(p->pml4, ustatus, &report, sizeof report))
+                    return -EFAULT;
+                q->sig.stop_report = 0;
+                q->sig.cont_report = false;
+                return q->pid;
+            }
             if (q->state != P_ZOMBIE)
                 continue;
             int st = q->wstatus, cpid = q->pid;

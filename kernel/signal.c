@@ -87,6 +87,8 @@ bool signal_pending(struct proc *p)
  * sends itself (raise, SIGPIPE) acts as for any process, so a program run
  * as init behaves as it does elsewhere.
  */
+static void notify_parent(struct proc *child, int code, int status);
+
 int signal_send(struct proc *p, int sig, int code, int sender)
 {
     return signal_queue(p, sig, &(struct ksiginfo){ .code = code, .pid = sender }, sender);
@@ -103,6 +105,11 @@ int signal_queue(struct proc *p, int sig, const struct ksiginfo *info, int sende
         if (s->stopped) {
             s->stopped = false;
             wakeup(s);
+            if (sig == SIGCONT) {
+                s->stop_report = 0;
+                s->cont_report = true;
+                notify_parent(p, CLD_CONTINUED, SIGCONT);
+            }
         }
     } else if (SIGBIT(sig) & STOP_MASK) {
         s->pending &= ~SIGBIT(SIGCONT);
@@ -370,11 +377,14 @@ static bool is_restart(int64_t ret)
     return ret == -ERESTARTSYS || ret == -ERESTARTNOINTR || ret == -ERESTARTNOHAND;
 }
 
-/* Stopped: sleep until SIGCONT (or SIGKILL) clears it. */
+/* Stopped: tell the parent, sleep until SIGCONT (or SIGKILL) clears it. */
 static void stop(struct proc *p, int sig)
 {
     kevent("stop pid=%d signal=%d name=%s", p->pid, sig, signal_name(sig));
     p->sig.stopped = true;
+    p->sig.stop_report = sig;
+    p->sig.cont_report = false;
+    notify_parent(p, CLD_STOPPED, sig);
     while (p->sig.stopped && !(p->sig.pending & SIGBIT(SIGKILL)))
         sleep(&p->sig);
 }
@@ -506,17 +516,22 @@ bool signal_autoreap(struct proc *parent)
 /* SIGCHLD to the parent of a child that ended with `wstatus` (exit code << 8, or the signal). */
 void signal_child_exit(struct proc *child, int wstatus)
 {
-    struct proc *parent = child->parent;
     int sig = wstatus & 0x7f;
+    notify_parent(child, sig ? (default_action(sig) == ACT_CORE ? CLD_DUMPED : CLD_KILLED) : CLD_EXITED,
+                  sig ? sig : (wstatus >> 8) & 0xff);
+}
+
+/* SIGCHLD to `child`'s parent (si_code `code`, si_status `status`), and wake its wait4. */
+static void notify_parent(struct proc *child, int code, int status)
+{
+    struct proc *parent = child->parent;
     if (!parent)
         return;
-    struct sigstate *s = &parent->sig;
-    signal_send(parent, SIGCHLD, sig ? (default_action(sig) == ACT_CORE ? CLD_DUMPED : CLD_KILLED) : CLD_EXITED,
-                child->pid);
-    if (s->pending & SIGBIT(SIGCHLD)) {
-        s->info[SIGCHLD].pid = child->pid;
-        s->info[SIGCHLD].status = sig ? sig : (wstatus >> 8) & 0xff;
-    }
+    if ((code == CLD_STOPPED || code == CLD_CONTINUED) && (parent->sig.action[SIGCHLD].flags & SA_NOCLDSTOP))
+        return;
+    signal_queue(parent, SIGCHLD, &(struct ksiginfo){ .code = code, .pid = child->pid, .status = status },
+                 child->pid);
+    wakeup(parent);                        /* wait4 sleeps on the parent */
 }
 
 /* The timer tick: ITIMER_REAL expiries become SIGALRM (timer.c wakes the sleepers). */

@@ -6,7 +6,7 @@
  * when unblocked; two at once run last-first as Linux stacks their frames), SIG_IGN
  * discarding a pending signal, SIGCHLD with si_status, a handler that returns vs one that
  * siglongjmps out, real-time signals queued (sigqueue's si_value, one delivery per send),
- * SIGSTOP then SIGCONT to a child (its SIGCONT handler runs), and last
+ * SIGSTOP then SIGCONT to a child (WUNTRACED/WCONTINUED; its SIGCONT handler runs), and last
  * abort(): a SIGABRT handler that returns cannot stop it (134).
  */
 #define _GNU_SOURCE
@@ -260,8 +260,13 @@ int main(void)
     char c;
     read(fds[0], &c, 1);
     TRY(" kill SIGSTOP", kill(pid, SIGSTOP));
+    got = waitpid(pid, &st, WUNTRACED);
+    say(" waitpid WUNTRACED: same=%d stopped=%d by %d\n", got == pid, WIFSTOPPED(st), WSTOPSIG(st));
     TRY(" kill SIGCONT", kill(pid, SIGCONT));
     TRY(" the child's SIGCONT handler wrote", read(fds[0], &c, 1));
+    got = waitpid(pid, &st, WCONTINUED);
+    say(" waitpid WCONTINUED: same=%d continued=%d\n", got == pid, WIFCONTINUED(st));
+    TRY(" waitpid with option 0x100", waitpid(pid, &st, 0x100));
     kill(pid, SIGTERM);
     got = waitpid(pid, &st, 0);
     say(" child ended: same=%d by signal %d\n", got == pid, WTERMSIG(st));

@@ -72,6 +72,8 @@ struct trapframe;
 #define CLD_EXITED   1           /* SIGCHLD: child called exit */
 #define CLD_KILLED   2           /* SIGCHLD: child killed by a signal */
 #define CLD_DUMPED   3           /* SIGCHLD: child killed, would have dumped core */
+#define CLD_STOPPED  5           /* SIGCHLD: child stopped */
+#define CLD_CONTINUED 6          /* SIGCHLD: stopped child continued */
 
 /* Internal system-call results that never reach ring 3 (include/linux/errno.h). */
 #define ERESTARTSYS     512      /* restart if the handler has SA_RESTART, else -EINTR */
@@ -174,6 +176,8 @@ struct sigstate {
     bool restored;                    /* rt_sigreturn rewrote the frame: return with iretq */
     bool work;                        /* signal_return() has something to do (see syscall.c) */
     bool stopped;                     /* stopped by SIGSTOP/SIGTSTP... until SIGCONT */
+    int stop_report;                  /* a stop (its signal) wait4(WUNTRACED) has not reported */
+    bool cont_report;                 /* a continue wait4(WCONTINUED) has not reported */
     uint64_t altstack_sp, altstack_size;
     uint32_t altstack_flags;          /* SS_AUTODISARM as given to sigaltstack */
     uint64_t trapno, err, cr2;        /* the last fault that became a signal (uc_mcontext) */

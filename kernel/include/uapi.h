@@ -74,6 +74,10 @@
 
 /* wait4 options (linux/wait.h) */
 #define WNOHANG       1          /* do not block if no child has changed state */
+#define WUNTRACED     2          /* also report a stopped child */
+#define WCONTINUED    8          /* also report a continued child */
+#define WAIT_KNOWN    (WNOHANG | WUNTRACED | WCONTINUED | 0x20000000 | 0x40000000 | 0x80000000)
+                                 /* ... and __WNOTHREAD, __WALL, __WCLONE: others are -EINVAL */
 
 /* arch_prctl codes (asm/prctl.h) */
 #define ARCH_SET_GS   0x1001     /* set the GS base */
