@@ -1,4 +1,4 @@
-"""The signal events of the console contract, parsed without QEMU (issue 10)."""
+"""The signal events of the console contract, parsed without QEMU."""
 import pytest
 
 from harness.debug.gdbext.ringfmt import Transition

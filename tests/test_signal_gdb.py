@@ -1,4 +1,4 @@
-"""Signals under gdb (issue 10): one delivery and its return, seen from the CPU's registers,
+"""Signals under gdb: one delivery and its return, seen from the CPU's registers,
 and `invoke trace` naming both.
 
 The kernel's only call out to ring 3: gdb stops on the `sysretq` that leaves the `kill`
@@ -79,7 +79,7 @@ def test_step_through_one_delivery_and_its_rt_sigreturn(images):
 
 
 def test_trace_names_the_delivery_and_the_rt_sigreturn(images):
-    """Acceptance 4: a SIGALRM taken while spinning in ring 3, in order - the timer IRQ, the
+    """`invoke trace` of a SIGALRM taken while spinning in ring 3, in order - the timer IRQ, the
     delivery into the handler, the handler's system call, rt_sigreturn back into the loop -
     and QEMU's -d int log agrees with every IDT entry."""
     tr = trace(QemuConfig(init=images.program("sigalrm_spin"), int_log=True), timeout_s=60)
@@ -139,66 +139,4 @@ def test_step_ring_names_the_delivery_and_the_rt_sigreturn(images):
         g.cont(timeout_s=30, what="sys_rt_sigreturn")
         back = Transition.parse(g.console("step-ring", timeout_s=120))
         assert (back.direction, back.event, back.insn) == ("0->3", "rt_sigreturn", "iretq"), back
-        assert back.rip_after == sym("kill_next")
-
-
-def test_trace_names_the_delivery_and_the_rt_sigreturn(images):
-    """Acceptance 4: a SIGALRM taken while spinning in ring 3, in order - the timer IRQ, the
-    delivery into the handler, the handler's system call, rt_sigreturn back into the loop -
-    and QEMU's -d int log agrees with every IDT entry."""
-    tr = trace(QemuConfig(init=images.program("sigalrm_spin"), int_log=True), timeout_s=60)
-    assert tr.run.status == 0, tr.run.report()
-    assert compare_with_qemu_log(tr, tr.qemu_log) == []
-    rows = without_preemption(tr.transitions)
-    d = next(i for i, t in enumerate(rows) if t.kind == "delivery")
-    irq, delivery, write, write_ret, sigret, back = rows[d - 1:d + 5]
-    assert (irq.kind, irq.vector) == ("interrupt", 32) and irq.direction == "3->0"
-    assert delivery.cause == "signal SIGALRM -> handler" and delivery.direction == "0->3"
-    assert delivery.user_rip == sym_of("sigalrm_spin", "on_alarm")
-    assert delivery.kernel_symbol.startswith("trapret")         # the IRQ's own iretq
-    assert (write.kind, write.syscall_name) == ("syscall", "write")
-    assert write_ret.kind == "sysretq"
-    assert (sigret.kind, sigret.syscall_name) == ("syscall", "rt_sigreturn")
-    assert sigret.user_symbol.startswith("__restore_rt")
-    assert back.kind == "sigreturn" and back.direction == "0->3"
-    assert back.user_rip == irq.user_rip                         # where the IRQ interrupted
-    assert back.kernel_symbol.startswith("trapret")             # iretq: every register back
-    assert [t.kind for t in rows].count("delivery") == 1
-
-
-def without_preemption(rows):
-    """The timeline without timer ticks that changed nothing: an interrupt whose next
-    transition is a plain iretq back to the same instruction (ticks land anywhere)."""
-    out, i = [], 0
-    while i < len(rows):
-        t = rows[i]
-        nxt = rows[i + 1] if i + 1 < len(rows) else None
-        if (t.kind == "interrupt" and nxt is not None and nxt.kind == "iretq"
-                and nxt.user_rip == t.user_rip):
-            i += 2
-            continue
-        out.append(t)
-        i += 1
-    return out
-
-
-def sym_of(program: str, name: str) -> int:
-    return elfimage.symbol_address(lab.program(program), name)
-
-
-def test_step_ring_names_the_delivery_and_the_rt_sigreturn(images):
-    """`step-ring` (the gdb extension) and the harness's MI stepping agree, and both name the
-    return into the handler (signal 10) and the one out of rt_sigreturn."""
-    with DebugMachine(QemuConfig(init=images.program("gdb_signal"))) as dm:
-        g = dm.gdb
-        g.break_at(sym("kill_insn"))
-        g.cont(timeout_s=30, what="kill_insn")
-        assert g.step_until_ring_change().insn == "syscall"
-        into = Transition.parse(g.console("step-ring", timeout_s=240))
-        assert (into.direction, into.event, into.signal) == ("0->3", "delivery", SIGUSR1), into
-        assert into.rip_after == sym("on_usr1")
-        out = g.step_until_ring_change()                 # the restorer's syscall
-        assert (out.insn, out.event) == ("syscall", "")
-        back = g.step_until_ring_change()
-        assert (back.direction, back.event, back.insn) == ("0->3", "rt_sigreturn", "iretq")
         assert back.rip_after == sym("kill_next")

@@ -1,4 +1,4 @@
-"""Signals (issue 10): the same static musl programs on the host's Linux and in ringlab.
+"""Signals: the same static musl programs on the host's Linux and in ringlab.
 
 Each program prints what its handlers saw - si_signo, si_code, si_addr, REG_TRAPNO, REG_ERR,
 REG_CR2, the masks, the results and errnos of the signal system calls - so one transcript

@@ -1,6 +1,6 @@
 """Four independent witnesses of one fault, and an assertion that reads like the claim.
 
-A fault is *seen* four ways (issues 5 and 10):
+A fault is *seen* four ways:
 
 - **kernel**: the ``ringlab: fault ...`` event the kernel prints from its trapframe;
 - **qemu-log**: QEMU's own ``-d int`` line for the delivery (harness.observe.qemulog), written by the
