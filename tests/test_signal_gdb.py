@@ -13,7 +13,7 @@ from harness import lab
 from harness.debug.machine import DebugMachine
 from harness.debug.gdbext.ringfmt import Transition
 from harness.debug.trace import compare_with_qemu_log, trace
-from harness.machine import elfimage
+from harness.machine import symbols
 from harness.machine.qemu import QemuConfig
 
 pytestmark = [pytest.mark.boot, pytest.mark.gdb]
@@ -28,7 +28,7 @@ TF_RAX = 112                   # struct trapframe (kernel/include/trap.h)
 
 
 def sym(name: str) -> int:
-    return elfimage.symbol_address(lab.program("gdb_signal"), name)
+    return symbols.symbol_address(lab.program("gdb_signal"), name)
 
 
 def test_step_through_one_delivery_and_its_rt_sigreturn(images):
@@ -119,7 +119,7 @@ def without_preemption(rows):
 
 
 def sym_of(program: str, name: str) -> int:
-    return elfimage.symbol_address(lab.program(program), name)
+    return symbols.symbol_address(lab.program(program), name)
 
 
 def test_step_ring_names_the_delivery_and_the_rt_sigreturn(images):

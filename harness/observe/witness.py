@@ -40,7 +40,7 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 
 from . import decode
@@ -446,11 +446,6 @@ def expect_fault(evidence: Evidence, *, vector: int, cpl: int, rip: Expected,
         msg += [f"{w}: {s.source}" for w, s in evidence.sightings().items() if s is not None]
         msg += evidence.notes
         raise AssertionError("\n".join(msg))
-
-
-def with_witnesses(evidence: Evidence, *witnesses: str) -> Evidence:
-    """A copy that only asks ``witnesses`` (e.g. a test that runs without gdb)."""
-    return replace(evidence, collected=tuple(w for w in WITNESSES if w in witnesses))
 
 
 # ---------------------------------------------------------------------------------------------
