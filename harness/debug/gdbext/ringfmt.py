@@ -84,6 +84,10 @@ class Transition:
         cs_after, ss_after: the selectors after (SS may be 0 in ring 0: 64-bit mode loads a
             null SS on an interrupt from ring 3, docs/qemu-facts.md).
         sym_before, sym_after: ``rip_before``/``rip_after`` as ``<symbol+offset>``, or "".
+        event: what the kernel did on the way, for a 0->3 change: ``delivery`` (it pushed a
+            signal frame: ring 3 resumes in the handler) or ``rt_sigreturn`` (it restored
+            one); "" otherwise.
+        signal: the signal delivered, for ``delivery``.
     """
 
     from_cpl: int
@@ -97,6 +101,8 @@ class Transition:
     rsp_after: int
     cs_after: int
     ss_after: int
+    event: str = ""
+    signal: int = 0
     sym_before: str = field(default="", compare=False)    # names: presentation only
     sym_after: str = field(default="", compare=False)
 
@@ -114,6 +120,8 @@ class Transition:
                 f"insn=\"{self.insn}\" rip={self.rip_before:#x}->{self.rip_after:#x} "
                 f"rsp={self.rsp_before:#x}->{self.rsp_after:#x} "
                 f"cs={self.cs_after:#x} ss={self.ss_after:#x}"
+                + (f" event={self.event}" if self.event else "")
+                + (f" signal={self.signal}" if self.signal else "")
                 + (f" from={self.sym_before}" if self.sym_before else "")
                 + (f" to={self.sym_after}" if self.sym_after else ""))
 
@@ -134,6 +142,7 @@ class Transition:
                    rip_before=int(rip_b, 16), rsp_before=int(rsp_b, 16),
                    rip_after=int(rip_a, 16), rsp_after=int(rsp_a, 16),
                    cs_after=int(f["cs"], 16), ss_after=int(f["ss"], 16),
+                   event=f.get("event", ""), signal=int(f.get("signal", "0")),
                    sym_before=f.get("from", ""), sym_after=f.get("to", ""))
 
 
