@@ -35,6 +35,8 @@ BAD_INPUTS = [
                                          "system call"),
     (["debug", "--break", "no_such_symbol"], "ringlab-debug: error: --break no_such_symbol: "
                                              "no such symbol"),
+    (["debug", "--break", "write"], "ringlab-debug: error: --break write: init (init) has no "
+                                     "write; "),
     (["debug", "--from", "/nonexistent"], "ringlab-debug: error: --from /nonexistent: no such "
                                           "directory"),
     (["debug", "--timeout", "x"], "ringlab-debug: error: --timeout x: not a number"),

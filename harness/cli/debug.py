@@ -46,9 +46,8 @@ def stop_commands(cfg: QemuConfig, *, at_fault: bool = False, breaks: Sequence[s
     k = kabi.load()
     cmds: List[str] = []
     for where in breaks:
-        if _PLAIN_SYMBOL_RE.match(where) and not _known_symbol(where, cfg):
-            raise BadConfig(f"--break {where}: no such symbol in {cfg.kernel} or in the "
-                            "machine's programs")
+        if _PLAIN_SYMBOL_RE.match(where):
+            _check_symbol(where, cfg)
         cmds.append(f"break {where}")
     if at_syscall is not None:
         numbers = {name: nr for nr, name in k.syscalls.items()}
@@ -63,9 +62,19 @@ def stop_commands(cfg: QemuConfig, *, at_fault: bool = False, breaks: Sequence[s
     return cmds + ["continue", "ring"] if cmds else []
 
 
-def _known_symbol(name: str, cfg: QemuConfig) -> bool:
-    files = [Path(cfg.kernel)] + [m.path for m in cfg.modules()]
-    return any(name in symbolizer(f) for f in files)
+def _check_symbol(name: str, cfg: QemuConfig) -> None:
+    """A --break name must be the kernel's or init's (gdb holds those symbols at the start).
+
+    Raises:
+        BadConfig: naming the programs that have it, if any.
+    """
+    if name in symbolizer(cfg.kernel) or name in symbolizer(cfg.init):
+        return
+    others = [m.name for m in cfg.modules()[1:] if name in symbolizer(m.path)]
+    if others:
+        raise BadConfig(f"--break {name}: {Path(cfg.init).name} (init) has no {name}; "
+                        f"{', '.join(others[:8])} do: --init one of them")
+    raise BadConfig(f"--break {name}: no such symbol in {cfg.kernel} or {cfg.init}")
 
 
 def main(init: Optional[str] = None, append: str = "", files: Sequence[str] = (),
