@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import os
 import re
+import subprocess
+import sys
 
 import pytest
 
@@ -13,9 +15,10 @@ from harness import lab
 from harness.core import constants as C
 from harness.debug import artifacts
 from harness.debug import machine as debug_machine
+from harness.debug.machine import DebugMachine
 from harness.debug import trace as tracer
 from harness.machine import symbols
-from harness.core.errors import BadConfig
+from harness.core.errors import BadConfig, TargetExited
 from harness.observe.verdict import Outcome, judge
 
 # (invoke arguments, what the one error line says): each stops before QEMU starts
@@ -178,3 +181,41 @@ def test_int_log_is_kept_and_its_path_printed(invoke_cli, images):
     assert m, res.stderr
     log_text = open(m.group(2)).read()
     assert "v=0d e=0000 i=0 cpl=3" in log_text       # hlt's #GP, as QEMU saw it
+
+
+@pytest.mark.gdb
+def test_kill_from_gdb_is_named_as_such(images):
+    with DebugMachine(lab.boot_config(images.program("hlt"))) as dm:
+        dm.gdb.break_at("main")
+        dm.gdb.cont(timeout_s=60)
+        try:
+            dm.gdb.console("kill")
+        except TargetExited:
+            pass
+        run = dm.finish(timeout_s=60)
+    assert run.outcome is Outcome.QEMU_FAILURE, run.report()
+    assert run.verdict.detail.startswith("killed from gdb (`kill`)"), run.report()
+
+
+@pytest.mark.gdb
+def test_several_gdb_machines_each_reachable(invoke_cli, images):
+    cmd = [sys.executable, "-m", "invoke", "boot", "--gdb", "--timeout", "120", "--init"]
+    boots = [subprocess.Popen(cmd + [f"images/user/{p}"], cwd=C.REPO_ROOT, text=True,
+                              stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.PIPE) for p in ("hlt", "ret42")]
+    try:
+        # each says where its gdbstub is once its target file is written
+        socks = [re.search(r"gdbstub on (\S+)", b.stderr.readline()).group(1) for b in boots]
+        res = invoke_cli(["gdb"])
+        assert res.returncode == C.EXIT_SETUP_ERROR, res.stderr
+        assert res.stderr.startswith("ringlab-gdb: error: 2 machines wait for gdb; pick one:")
+        assert all(f"invoke gdb --target {s}" in res.stderr for s in socks), res.stderr
+        res = invoke_cli(["gdb", "--target", socks[0], "--batch",
+                          "--ex", "info symbol fault_insn"])
+        assert re.search(r"^main \+ \d+ in section \.text of \S+/hlt$", res.stdout, re.M), \
+            res.stdout + res.stderr
+    finally:
+        for b in boots:
+            b.terminate()
+            b.wait(timeout=30)
+            b.stderr.close()
