@@ -8,11 +8,11 @@ from importlib import import_module
 
 from invoke import Exit, task
 
-from harness import cli
+from ringlab import cli
 
 
 def _cli(module: str):
-    return import_module(f"harness.cli.{module}")
+    return import_module(f"ringlab.cli.{module}")
 
 
 def _exit(code: int) -> None:

@@ -5,12 +5,12 @@ QEMU's own ``-d int`` log, never from the exit status alone.
 """
 import pytest
 
-from harness.machine import elfimage
-from harness import lab
-from harness.observe.events import Fault, Kill
-from harness.machine.qemu import QemuConfig
-from harness.observe.qemulog import parse_int_log
-from harness.observe.verdict import Outcome
+from ringlab.machine import elfimage
+from ringlab import lab
+from ringlab.observe.events import Fault, Kill
+from ringlab.machine.qemu import QemuConfig
+from ringlab.observe.qemulog import parse_int_log
+from ringlab.observe.verdict import Outcome
 
 pytestmark = pytest.mark.boot
 

@@ -8,18 +8,18 @@ machine-level outcomes with their documented exit statuses.
 """
 import pytest
 
-from harness.core import constants as C
-from harness.observe import decode
-from harness.catalogue import crashes
-from harness.observe import qemulog
-from harness.observe import witness
-from harness.observe.events import Fault, Halt, Panic, parse_console
-from harness.catalogue.crashes import CRASHES, Crash, PanicReport
-from harness.machine.symbols import Symbolizer, symbolizer
-from harness.observe.verdict import OUTCOME_EXIT_STATUS, Outcome, judge
-from harness.observe.witness import Evidence, expect_fault
-from harness.debug.frames import record_frames
-from harness.debug.machine import DebugMachine
+from ringlab.core import constants as C
+from ringlab.observe import decode
+from ringlab.catalogue import crashes
+from ringlab.observe import qemulog
+from ringlab.observe import witness
+from ringlab.observe.events import Fault, Halt, Panic, parse_console
+from ringlab.catalogue.crashes import CRASHES, Crash, PanicReport
+from ringlab.machine.symbols import Symbolizer, symbolizer
+from ringlab.observe.verdict import OUTCOME_EXIT_STATUS, Outcome, judge
+from ringlab.observe.witness import Evidence, expect_fault
+from ringlab.debug.frames import record_frames
+from ringlab.debug.machine import DebugMachine
 
 
 class CrashRun:

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from harness.observe import decode
-from harness.observe.decode import (
+from ringlab.observe import decode
+from ringlab.observe.decode import (
     Escalation,
     ExceptionClass,
     PageFaultError,

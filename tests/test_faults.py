@@ -13,16 +13,16 @@ from pathlib import Path
 
 import pytest
 
-from harness.core import constants as C
-from harness.observe import decode
-from harness.catalogue import faults, runner
-from harness import lab
-from harness.observe import qemulog
-from harness.observe import witness
-from harness.observe.events import Panic
-from harness.lab.shell import Shell
-from harness.observe.verdict import Outcome, expected_rc
-from harness.observe.witness import Evidence, Sighting, expect_fault
+from ringlab.core import constants as C
+from ringlab.observe import decode
+from ringlab.catalogue import faults, runner
+from ringlab import lab
+from ringlab.observe import qemulog
+from ringlab.observe import witness
+from ringlab.observe.events import Panic
+from ringlab.lab.shell import Shell
+from ringlab.observe.verdict import Outcome, expected_rc
+from ringlab.observe.witness import Evidence, Sighting, expect_fault
 
 DATA = Path(__file__).parent / "data" / "qemulog"
 USERLAND = C.REPO_ROOT / "userland"

@@ -19,16 +19,16 @@ from pathlib import Path
 
 import pytest
 
-from harness.core import constants as C
-from harness.observe import decode
-from harness.machine import elfimage
-from harness import lab
-from harness.core.errors import ToolMissing
-from harness.core.errors import BreakpointNotHit, StubNotAnswering, SymbolNotFound
-from harness.debug.machine import DebugMachine
-from harness.debug.mi import GdbSession, started_pids
-from harness.debug.gdbext.ringfmt import RingState, Transition, half
-from harness.machine.qemu import QemuConfig
+from ringlab.core import constants as C
+from ringlab.observe import decode
+from ringlab.machine import elfimage
+from ringlab import lab
+from ringlab.core.errors import ToolMissing
+from ringlab.core.errors import BreakpointNotHit, StubNotAnswering, SymbolNotFound
+from ringlab.debug.machine import DebugMachine
+from ringlab.debug.mi import GdbSession, started_pids
+from ringlab.debug.gdbext.ringfmt import RingState, Transition, half
+from ringlab.machine.qemu import QemuConfig
 
 pytestmark = [pytest.mark.boot, pytest.mark.gdb]
 

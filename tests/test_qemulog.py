@@ -6,9 +6,9 @@ from typing import List, Optional, Tuple
 
 import pytest
 
-from harness.observe import decode
-from harness.observe import qemulog
-from harness.observe.qemulog import IntRecord, QemuLog
+from ringlab.observe import decode
+from ringlab.observe import qemulog
+from ringlab.observe.qemulog import IntRecord, QemuLog
 
 pytestmark = pytest.mark.unit
 

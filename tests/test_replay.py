@@ -13,15 +13,15 @@ import shutil
 
 import pytest
 
-from harness.core import constants as C
-from harness.machine import elfimage
-from harness import lab
-from harness.observe import qemulog
-from harness.debug import replay
-from harness.core.errors import BadRecording
-from harness.observe.events import Fault
-from harness.machine.qemu import QemuConfig
-from harness.observe.verdict import Outcome
+from ringlab.core import constants as C
+from ringlab.machine import elfimage
+from ringlab import lab
+from ringlab.observe import qemulog
+from ringlab.debug import replay
+from ringlab.core.errors import BadRecording
+from ringlab.observe.events import Fault
+from ringlab.machine.qemu import QemuConfig
+from ringlab.observe.verdict import Outcome
 
 pytestmark = [pytest.mark.boot, pytest.mark.gdb]
 

@@ -12,12 +12,12 @@ import sys
 import pexpect
 import pytest
 
-from harness.core import constants as C
-from harness.machine import elfimage
-from harness import lab
-from harness.observe.events import Exit, Fault, Panic
-from harness.lab.shell import Shell, command_result
-from harness.observe.verdict import expected_rc
+from ringlab.core import constants as C
+from ringlab.machine import elfimage
+from ringlab import lab
+from ringlab.observe.events import Exit, Fault, Panic
+from ringlab.lab.shell import Shell, command_result
+from ringlab.observe.verdict import expected_rc
 
 SIGSEGV = 11
 boot = pytest.mark.boot

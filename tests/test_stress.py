@@ -11,13 +11,13 @@ from collections import Counter
 
 import pytest
 
-from harness.observe import decode
-from harness import lab
-from harness.observe import qemulog
-from harness.observe import witness
-from harness.observe.events import Fault, Kill, Mem, Panic
-from harness.machine.qemu import QemuConfig
-from harness.observe.verdict import Outcome
+from ringlab.observe import decode
+from ringlab import lab
+from ringlab.observe import qemulog
+from ringlab.observe import witness
+from ringlab.observe.events import Fault, Kill, Mem, Panic
+from ringlab.machine.qemu import QemuConfig
+from ringlab.observe.verdict import Outcome
 
 pytestmark = pytest.mark.boot
 
