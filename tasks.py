@@ -1,9 +1,10 @@
 """invoke tasks: ``invoke build``, ``boot``, ``gdb``, ``trace``, ``faults``, ``test``,
-``test-quick``.
+``test-quick``, ``grade``.
 
-Each task is one call into its module of harness.cli, imported when the task runs (so a
+Each task is one call into its module of ringlab.cli (the harness/cli folder), imported when the task runs (so a
 plain ``invoke boot`` never loads gdb's or the test runner's libraries).
 """
+import shlex
 from importlib import import_module
 
 from invoke import Exit, task
@@ -108,11 +109,19 @@ def faults(c, cpu=None, no_gdb=False, verbose=False):
 
 @task(help={"k": "only tests matching this expression (pytest -k)"})
 def test(c, k=None):
-    """Run the whole test suite (unit tests and real-QEMU boot tests)."""
-    _exit(_cli("test").main(["-k", k] if k else []))
+    """Run the whole test suite; pytest options after `--` (invoke test -- -n auto --junitxml=F)."""
+    _exit(_cli("test").main((["-k", k] if k else []) + shlex.split(c.remainder)))
 
 
 @task(name="test-quick")
 def test_quick(c):
-    """Unit tests plus one real boot: seconds."""
-    _exit(_cli("test").main(["-m", "unit or quick"]))
+    """Unit tests plus one real boot: seconds (pytest options after `--`)."""
+    _exit(_cli("test").main(["-m", "unit or quick"] + shlex.split(c.remainder)))
+
+
+@task(help={"tests": "the lab's tests (default examples/lab)",
+            "json": "where the scores go (default grade.json)"})
+def grade(c, tests=None, json="grade.json"):
+    """Run the points-marked tests, print the score table, write JSON (pytest options after `--`)."""
+    _exit(_cli("grade").main(**({"tests": tests} if tests else {}), json_path=json,
+                             args=shlex.split(c.remainder)))

@@ -325,7 +325,7 @@ def _attach(rep, folder: Path, text: str, summary: Optional[str]) -> None:
         longrepr.addsection("ringlab report", text)
         crash = getattr(longrepr, "reprcrash", None)
         if crash is not None:
-            crash.message = f"{crash.message} [{note}]"
+            crash.message = f"{note}\n{crash.message}"
 
 
 class GradeReporter:

@@ -45,28 +45,33 @@ def folder_name(nodeid: str) -> str:
     return name
 
 
-def invoke_line(run_or_config) -> str:
-    """The ``invoke boot`` command (from any directory) that boots this machine again."""
-    if isinstance(run_or_config, Run):
-        args = run_or_config.invoke_args()
-    else:
-        args = Run.invoke_args(_ConfigOnly(run_or_config))
+def invoke_line(config) -> str:
+    """The ``invoke boot`` command (from any directory) that boots ``config`` again."""
     return shlex.join([sys.executable, "-m", "invoke", "--search-root", str(C.REPO_ROOT),
-                       "boot", *args])
+                       "boot", *Run.invoke_args(_ConfigOnly(config))])
 
 
 class _ConfigOnly:
-    """Enough of a Run for ``Run.invoke_args`` (a machine that never finished)."""
+    """Enough of a Run for ``Run.invoke_args``."""
 
     def __init__(self, config) -> None:
         self.config = config
 
 
+def copy_names(config) -> List[str]:
+    """File names of the module copies under files/: the guest's names when they are
+    distinct (then a copy boots under its own name), else numbered."""
+    names = [m.name for m in config.modules()]
+    if len(set(names)) == len(names) and "kernel.elf" not in names:
+        return names
+    return [f"{i:02d}-{n}" for i, n in enumerate(names)]
+
+
 def command_script(config, log_name: str = "command-qemu.log") -> str:
     """command.sh: QEMU's argv for ``config`` with ``-d int,cpu_reset``, the kernel and the
     modules read from ``files/`` beside the script, wherever the folder is."""
-    files = config.modules()
-    initrd = ",".join(f"$here/files/{i:02d}-{m.name} {m.name}" for i, m in enumerate(files))
+    initrd = ",".join(f"$here/files/{c} {m.name}"
+                      for c, m in zip(copy_names(config), config.modules()))
     argv = config.replace(int_log=True, gdb=False).command(log_file=Path("LOG"))
     out: List[str] = []
     skip = False
@@ -96,12 +101,20 @@ def command_script(config, log_name: str = "command-qemu.log") -> str:
         ""])
 
 
-def _copy_images(config, dest: Path) -> None:
+def _copy_images(config, dest: Path):
+    """Copy the kernel and the modules into dest/files; returns the config that boots the
+    copies when the init is not the default one (whose programs come from images/user), for
+    reproduce.txt; else ``config``."""
     files = dest / "files"
     files.mkdir(parents=True, exist_ok=True)
     shutil.copy2(config.kernel, files / "kernel.elf")
-    for i, m in enumerate(config.modules()):
-        shutil.copy2(m.path, files / f"{i:02d}-{m.name}")
+    copies = [files / c for c in copy_names(config)]
+    for copy, m in zip(copies, config.modules()):
+        shutil.copy2(m.path, copy)
+    default_init = Path(config.init).resolve() == C.DEFAULT_INIT.resolve()
+    if default_init or any(c.name != m.name for c, m in zip(copies, config.modules())):
+        return config
+    return config.replace(init=copies[0], files=copies[1:])
 
 
 def _events_jsonl(run: Run) -> str:
@@ -132,18 +145,18 @@ def write_machine(dest: Path, session: Session) -> str:
     """Write one machine's files into ``dest``; returns its section of report.txt."""
     dest.mkdir(parents=True, exist_ok=True)
     run = session.result
-    config = session.config
+    config = run.config if run else session.config
     console = session.console
     (dest / "console.txt").write_text(run.raw_console if run else
                                       (console.raw if console else ""))
     (dest / "events.jsonl").write_text(_events_jsonl(run) if run else "")
     log_text, log_note = _int_log(session)
     (dest / "qemu.log").write_text(log_text)
-    _copy_images(config, dest)
+    portable = _copy_images(config, dest)
     script = dest / "command.sh"
     script.write_text(command_script(config))
     script.chmod(0o755)
-    (dest / "reproduce.txt").write_text(invoke_line(run or config) + "\n")
+    (dest / "reproduce.txt").write_text(invoke_line(portable) + "\n")
     if run is not None:
         body = run.report()
     else:
