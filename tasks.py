@@ -40,7 +40,8 @@ def build(c):
                    f"(default {cli.DEFAULT_BOOT_TIMEOUT_S:g}; a day with --shell or --gdb)",
         "dry-run": "print the QEMU command line (one line, shell-quoted) and exit",
         "file": "extra host file for the kernel's file system (repeatable)",
-        "cpu": f"QEMU CPU model (default {cli.DEFAULT_CPU}; 'max' for SMEP/SMAP/UMIP)",
+        "cpu": f"QEMU CPU model (default {cli.DEFAULT_CPU}: SMEP/SMAP/UMIP; "
+               f"{cli.LEGACY_CPU}: none of them)",
         "int-log": "also write QEMU's -d int log (to images/qemu.log with --dry-run)",
         "kernel": "multiboot kernel to boot instead of images/kernel.elf",
         "shell": "init runs its demonstration, then the shell on this terminal (or stdin)",

@@ -23,7 +23,7 @@ def test_contract_flags(elfs):
         log_file=Path("/tmp/x/qemu.log"))
     line = shlex.join(cmd)
     assert cmd[0] == "qemu-system-x86_64"
-    for part in ["-machine pc", "-cpu qemu64", "-m 128M", "-nodefaults", "-display none",
+    for part in ["-machine pc", "-cpu max", "-m 128M", "-nodefaults", "-display none",
                  "-no-reboot", "-device isa-debug-exit,iobase=0xf4,iosize=0x04",
                  "-serial stdio", "-monitor none", f"-kernel {kernel}",
                  "-append trace=syscall", "-d cpu_reset -D /tmp/x/qemu.log"]:

@@ -60,7 +60,7 @@ def sym(program: str, name: str) -> int:
 
 def tss_rsp0(g) -> int:
     """TSS.RSP0, read from the kernel's TSS in guest memory."""
-    return g.read_u64s(g.address_of("tss") + TSS_RSP0_OFFSET, 1)[0]
+    return g.read_u64s(g.address_of("cpu0.tss") + TSS_RSP0_OFFSET, 1)[0]
 
 
 def stop_in_frame_from_ring3(g, where: str, max_stops: int = 50):
@@ -123,8 +123,8 @@ def test_syscall_entry_and_sysretq(debug):
     assert r["r11"] == user["rflags"]           # the user's RFLAGS
     assert r["rsp"] == user["rsp"]              # syscall does not switch stacks...
     assert half(r["rsp"]) == "user"
-    kstack_top = g.read_u64s(g.address_of("syscall_kstack_top"), 1)[0]
-    g.stepi(2)                                   # ...the kernel does: save it, load its own
+    kstack_top = g.read_u64s(g.address_of("cpu0.kstack_top"), 1)[0]
+    g.stepi(3)                                   # ...the kernel does: swapgs, save it, load its own
     r2 = g.registers(["rsp", "rip"])
     assert half(r2["rsp"]) == "kernel"
     assert r2["rsp"] == kstack_top == tss_rsp0(g)

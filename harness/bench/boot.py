@@ -1,6 +1,6 @@
 """Boot benchmark (issue 2, acceptance 6): prints figures; not a test.
 
-    python -m harness.bench.boot [--runs N]
+    python -m ringlab.bench.boot [--runs N]
 
 Wall time, median of N runs, of:
   1. ``invoke boot`` with the default init (Python start-up, harness, QEMU, kernel, init);
@@ -9,6 +9,10 @@ Wall time, median of N runs, of:
   4. the same QEMU command booting a trivial kernel that only prints a line and exits
      (built on the fly from a few lines of assembly: harness.tinykernel).
 The goal: (3) within 1.5x of (4).
+
+With ``--cpu A --cpu B ...`` it times the bare QEMU command once per CPU model instead, interleaved
+(the comparison behind the default model, README "CPU models"), with each model's ``ringlab:
+cpu`` line and the number of warnings QEMU printed.
 
 With ``--suite`` it also runs the test suites once each and prints their wall time and
 counts: the quick subset (``invoke test-quick``) and the whole suite (``invoke test``,
@@ -61,6 +65,8 @@ def _fmt(name: str, times: List[float]) -> str:
 def main(argv: List[str] = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=10, help="runs per figure (default 10)")
+    ap.add_argument("--cpu", action="append", dest="cpus", metavar="MODEL",
+                    help="a CPU model to compare (repeat; times the bare QEMU command)")
     ap.add_argument("--suite", action="store_true",
                     help="also time the quick subset and the whole test suite (once each)")
     args = ap.parse_args(argv)
@@ -72,6 +78,8 @@ def main(argv: List[str] = None) -> int:
     if dry.returncode != 0:
         raise SystemExit(f"bench: invoke boot --dry-run failed: {dry.stderr}")
     qemu_argv = shlex.split(dry.stdout)
+    if args.cpus:
+        return _compare_cpus(qemu_argv, args.cpus, n)
 
     with tempfile.TemporaryDirectory(prefix="ringlab-bench-") as tmp:
         tiny = build_tiny_kernel("exit", Path(tmp), status=0)
@@ -106,6 +114,28 @@ def main(argv: List[str] = None) -> int:
     if args.suite:
         for task in ("test-quick", "test"):
             print(_suite(task), flush=True)
+    return 0
+
+
+def _compare_cpus(qemu_argv: List[str], cpus: List[str], runs: int) -> int:
+    """Boot the same machine with each ``-cpu`` model, ``runs`` rounds interleaved; print the
+    median wall time, what the kernel enabled and how many lines QEMU wrote to stderr."""
+    times = {cpu: [] for cpu in cpus}
+    seen = {}
+    i = qemu_argv.index("-cpu") + 1
+    for _ in range(runs):
+        for cpu in cpus:
+            argv = qemu_argv[:i] + [cpu] + qemu_argv[i + 1:]
+            t0 = time.perf_counter()
+            res = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                                 timeout=120, cwd=C.REPO_ROOT)
+            times[cpu].append(time.perf_counter() - t0)
+            line = next((l.strip() for l in res.stdout.splitlines() if "ringlab: cpu " in l), "?")
+            seen[cpu] = (res.returncode, line, len(res.stderr.splitlines()))
+    print(f"ringlab CPU models: {runs} interleaved runs each, bare QEMU command, median")
+    for cpu in cpus:
+        rc, line, warnings = seen[cpu]
+        print(_fmt(f"-cpu {cpu}", times[cpu]) + f"   rc {rc}  stderr lines {warnings}  {line}")
     return 0
 
 

@@ -461,7 +461,7 @@ class GdbSession:
 
     def evaluate(self, expression: str) -> int:
         """The value of a C expression over the loaded symbols as an integer, e.g.
-        ``'proc.c'::current->pid``.
+        ``cpu0.current->pid``.
 
         Raises:
             GdbCommandError: gdb cannot evaluate it (SymbolNotFound for a missing symbol).

@@ -68,7 +68,7 @@ class Transition:
         frame_rip: the RIP saved by the CPU (return address) for IDT entries.
         user_rsp: the user stack pointer.
         cr3: the address space.
-        pid: the kernel's current process (``current->pid`` in kernel/proc.c), if readable.
+        pid: the kernel's current process (``cpu0.current->pid``, kernel/include/percpu.h), if readable.
         first_entry: an iretq into a (pid, address space) not seen in ring 3 before: a
             process's first entry, or the first after an execve.
     """
@@ -211,7 +211,7 @@ def trace(config: QemuConfig, *, timeout_s: float = DEFAULT_TRACE_TIMEOUT_S,
     transitions: List[Transition] = []
     seen_spaces = set()
 
-    current_pid = "'proc.c'::current->pid"
+    current_pid = "cpu0.current->pid"
 
     def pid() -> Optional[int]:
         nonlocal current_pid

@@ -67,7 +67,7 @@ class QemuConfig:
         init: the static ELF the kernel runs as pid 1 (the first multiboot module).
         files: further modules (issue 3's ``--file``): paths or ``Module(path, name)``.
         append: kernel arguments (``-append``), e.g. ``"trace=syscall"``.
-        cpu: QEMU CPU model (``qemu64``; ``max`` for SMEP/SMAP/UMIP).
+        cpu: QEMU CPU model (default ``max``: SMEP, SMAP, UMIP, NX; ``qemu64``: NX only).
         memory: guest RAM (``-m``).
         int_log: also log every interrupt/exception (``-d int``) into the machine's log.
         reset_log: log CPU resets (``-d cpu_reset``), cheap, names a triple fault.

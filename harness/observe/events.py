@@ -175,6 +175,15 @@ class Mem(Event):
     free_pages: int = 0
 
 
+@_event("bad-arg", "key", "reason")
+class BadArg(Event):
+    """A kernel argument refused at boot (a panic follows): ``key=K value=V reason=R``."""
+
+    key: str = ""
+    value: Any = ""
+    reason: str = ""
+
+
 @_event("panic")
 class Panic(Event):
     """Kernel panic (more ``panic-...`` lines may follow)."""

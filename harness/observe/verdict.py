@@ -7,6 +7,8 @@ Rules (CONTRACT.md "Exit status"; FACTS.md on triple faults):
 - ``Triple fault`` in QEMU's cpu_reset log, or rc 0 without a halt line: ``triple-fault``
   (QEMU exits 0 then; never success), unless QEMU's stderr says a signal stopped it
   (``terminating on signal N``: it exits 0 then too): ``qemu-failure``;
+- a ``bad-arg`` event (the kernel refused its arguments, then panicked): ``panic``, with the
+  argument and the reason as the detail;
 - a ``panic`` event: ``double-fault`` if the kernel took a #DF (``panic
   reason=kernel-double-fault``, or a ``fault vector=8`` event), else ``panic``;
 - no halt before the deadline: ``timeout`` (a timeout only ever makes a run fail);
@@ -21,7 +23,7 @@ from dataclasses import dataclass
 from typing import Optional, Sequence
 
 from ..core import constants as C
-from .events import Event, Exit, Fault, Halt, Kill, Panic
+from .events import BadArg, Event, Exit, Fault, Halt, Kill, Panic
 
 TRIPLE_FAULT_RE = re.compile(r"Triple fault", re.IGNORECASE)
 # QEMU's own line when a signal (say, Ctrl-C passed through) ends it; it then exits 0.
@@ -113,6 +115,11 @@ def judge(events: Sequence[Event], rc: Optional[int], *, qemu_signal: Optional[i
     if TRIPLE_FAULT_RE.search(reset_log):
         return Verdict(Outcome.TRIPLE_FAULT, None, None,
                        "triple fault: QEMU's cpu_reset log shows 'Triple fault' (CPU reset)")
+    bad_args = [e for e in events if isinstance(e, BadArg)]
+    if bad_args:
+        b = bad_args[0]
+        return Verdict(Outcome.PANIC, None, None,
+                       f"bad kernel argument {b.key}={b.value}: {b.reason} (kernel refused to boot)")
     if panics:
         p = panics[0]
         why = p.reason or " ".join(p.words) or "?"
