@@ -176,7 +176,8 @@ def write(folder: Path, sessions: Sequence[Session], failure: str) -> str:
         failure: the test's failure text (pytest's report), "" when it passed.
 
     Returns:
-        the text of the top-level report.txt.
+        report.txt without the failure (which pytest shows anyway): the folder and each
+        machine's report.
     """
     if folder.exists():
         shutil.rmtree(folder)
@@ -187,10 +188,10 @@ def write(folder: Path, sessions: Sequence[Session], failure: str) -> str:
         dest = folder if len(sessions) == 1 else folder / f"machine-{i}"
         sections.append(f"== machine {i} of {len(sessions)} ({dest.name}) ==\n"
                         + write_machine(dest, s))
-    text = "\n\n".join([f"ringlab artifacts: {folder}",
-                        failure.rstrip() or "(the test passed)"] + sections) + "\n"
-    (folder / "report.txt").write_text(text)
-    return text
+    head = f"ringlab artifacts: {folder}"
+    (folder / "report.txt").write_text("\n\n".join(
+        [head, failure.rstrip() or "(the test passed)"] + sections) + "\n")
+    return "\n\n".join([head] + (sections or ["(the test booted no machine)"])) + "\n"
 
 
 def clear(root: Path) -> None:
