@@ -71,6 +71,9 @@ COMMANDS: Dict[str, Union[Run, str]] = {
     ".venv/bin/invoke boot --init images/user/seed_open --file example.txt":
         "tests/test_files.py::test_seed_example_with_file_example_txt_exits_0",
     ".venv/bin/invoke boot --init images/user/seed_open": Run(1),
+    ".venv/bin/invoke boot --init /bin/busybox --args sh":
+        "tests/test_busybox.py::test_invoke_boot_busybox_sh_is_an_interactive_shell (a terminal)",
+    ".venv/bin/invoke boot --init images/user/memrange --append trace=mem": Run(0),
     ".venv/bin/invoke faults": Run(0),
     ".venv/bin/python -m ringlab.catalogue.faults": Run(0),
     "python3 -m venv .venv": ".ci/example (a fresh venv; needs the package index)",
