@@ -52,11 +52,23 @@ def pytest_cmd(*args: str, artifacts: Path) -> List[str]:
 
 
 def collected(*args: str, artifacts: Path) -> Set[str]:
-    res = subprocess.run(pytest_cmd("--collect-only", "-q", *args, artifacts=artifacts),
-                         cwd=C.REPO_ROOT, capture_output=True, text=True,
-                         stdin=subprocess.DEVNULL, timeout=SHARD_RUN_TIMEOUT_S)
-    assert res.returncode == 0, res.stdout + res.stderr
-    return {line for line in res.stdout.splitlines() if "::" in line}
+    return collect_all([list(args)], artifacts=artifacts)[0]
+
+
+def collect_all(arg_lists: List[List[str]], artifacts: Path) -> List[Set[str]]:
+    """The test ids ``pytest --collect-only ARGS`` selects, for each ARGS (run side by side)."""
+    procs = [subprocess.Popen(pytest_cmd("--collect-only", "-q", *args, artifacts=artifacts),
+                              cwd=C.REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True, stdin=subprocess.DEVNULL) for args in arg_lists]
+    out = []
+    for p in procs:
+        try:
+            stdout, stderr = p.communicate(timeout=SHARD_RUN_TIMEOUT_S)
+        finally:
+            p.kill()
+        assert p.returncode == 0, stdout + stderr
+        out.append({line for line in stdout.splitlines() if "::" in line})
+    return out
 
 
 # -- the workflow and the shards -----------------------------------------------------------------
@@ -77,10 +89,10 @@ def test_workflow_is_yaml_with_a_shard_matrix_and_uploads():
 
 
 def test_the_shards_are_exactly_the_whole_suite(tmp_path):
-    whole = collected(artifacts=tmp_path)
-    shards: Dict[int, Set[str]] = {g: collected("--splits", str(splits()), "--group", str(g),
-                                                artifacts=tmp_path)
-                                   for g in range(1, splits() + 1)}
+    groups = range(1, splits() + 1)
+    whole, *parts = collect_all([[]] + [["--splits", str(splits()), "--group", str(g)]
+                                         for g in groups], artifacts=tmp_path)
+    shards: Dict[int, Set[str]] = dict(zip(groups, parts))
     assert len(whole) > 100
     for g, ids in shards.items():
         assert ids, f"shard {g} is empty"
@@ -194,3 +206,24 @@ def test_invoke_grade_prints_the_score_table_and_writes_json(images, invoke_cli,
     assert re.search(r"test_fails_on_purpose_nullptr_exits_0\s+0/2\s+skipped", res.stdout)
     scores = json.loads(grade_json.read_text())
     assert (scores["score"], scores["max_score"], len(scores["tests"])) == (8, 10, 3)
+
+
+@pytest.mark.boot
+def test_keep_all_keeps_a_passing_test_and_keep_none_nothing(images, outside):
+    res = lab_pytest(outside, "-k", "greet", "--ringlab-keep=all")
+    assert res.returncode == 0, res.stdout[-3000:] + res.stderr
+    kept = outside["lab"] / "ringlab-artifacts" / \
+        "tests_test_lab.py__test_greet_prints_its_argument_and_exits_0"
+    assert "(the test passed)" in (kept / "report.txt").read_text()
+    assert "hello, ring3 (pid 1)" in (kept / "console.txt").read_text()
+    res = lab_pytest(outside, "-k", "fails_on_purpose", "--ringlab-keep=none", fail=True)
+    assert res.returncode == 1 and "ringlab artifacts:" not in res.stdout
+    assert not (outside["lab"] / "ringlab-artifacts").exists() or \
+        not any((outside["lab"] / "ringlab-artifacts").iterdir())
+
+
+def test_a_bad_keep_value_is_a_one_line_usage_error(outside):
+    res = lab_pytest(outside, "--ringlab-keep=sometimes")
+    assert res.returncode == 4
+    assert "--ringlab-keep: 'sometimes' is not one of failed, all, none" in res.stderr
+    assert "Traceback" not in res.stderr

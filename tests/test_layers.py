@@ -116,8 +116,9 @@ def test_nothing_imports_the_command_line_layer():
     for path in harness_files() + sorted((C.REPO_ROOT / "tests").glob("*.py")):
         if module_name(path).startswith((f"{PACKAGE}.cli", f"{PACKAGE}.plugin")):
             continue
-        if any(m.startswith((f"{PACKAGE}.cli", f"{PACKAGE}.plugin"))
-               for m in imported_modules(path, parse(path))):
+        top = (f"{PACKAGE}.cli",) if path.name.startswith("test_plugin") else \
+            (f"{PACKAGE}.cli", f"{PACKAGE}.plugin")   # the plugin's own unit tests may
+        if any(m.startswith(top) for m in imported_modules(path, parse(path))):
             users.append(str(path.relative_to(C.REPO_ROOT)))
     assert not users, "modules importing ringlab.cli or ringlab.plugin: " + ", ".join(users)
 
