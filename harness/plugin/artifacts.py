@@ -127,12 +127,12 @@ def _int_log(session: Session) -> Tuple[str, str]:
     run = session.result
     if run is not None and run.config.int_log:
         return run.log, "qemu.log: the test's own boot, with -d int,cpu_reset"
-    if session.interactive:
-        return (run.log if run else ""), (
-            "qemu.log: the test's own boot logged cpu_reset only, and it was interactive "
-            "(console input), so it was not booted again with -d int")
-    timeout_s = max(RERUN_MIN_TIMEOUT_S, 2 * run.duration_s + 5) if run else \
-        C.DEFAULT_BOOT_TIMEOUT_S
+    if session.interactive or run is None:
+        return (run.log if run else session.machine.log_text()), (
+            "qemu.log: the test's own boot (cpu_reset only, unless it asked for int); it was "
+            "interactive or still running, so it was not booted again with -d int")
+    # bounded like the test's own boot: a hung guest is stopped again, not waited for longer
+    timeout_s = min(C.DEFAULT_BOOT_TIMEOUT_S, max(RERUN_MIN_TIMEOUT_S, 2 * run.duration_s + 5))
     again = lab.run(session.config.replace(int_log=True), timeout_s=timeout_s)
     same = "the same" if (again.outcome, again.status) == (run.outcome, run.status) else \
         f"NOT the same as the test's ({run.outcome.value}, status {run.status})"
