@@ -227,3 +227,10 @@ def test_a_bad_keep_value_is_a_one_line_usage_error(outside):
     assert res.returncode == 4
     assert "--ringlab-keep: 'sometimes' is not one of failed, all, none" in res.stderr
     assert "Traceback" not in res.stderr
+
+
+def test_invoke_grade_without_the_tests_is_a_one_line_error(invoke_cli, tmp_path):
+    res = invoke_cli(["grade", "--tests", str(tmp_path / "nope")])
+    assert res.returncode == C.EXIT_SETUP_ERROR
+    assert res.stderr.strip() == f"ringlab-grade: error: {tmp_path / 'nope'}: no such file or " \
+                                 "directory (the lab's tests)"

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Sequence
 
 from ..core import constants as C
+from .epilogue import Epilogue
 
 DEFAULT_TESTS = C.REPO_ROOT / "examples" / "lab"
 DEFAULT_JSON = "grade.json"
@@ -24,9 +25,12 @@ def main(tests: str = str(DEFAULT_TESTS), json_path: str = DEFAULT_JSON,
     """Run ``pytest TESTS --ringlab-grade JSON ARGS``.
 
     Returns:
-        0 when the grading ran (failing tests only cost points), else pytest's status
-        (2 interrupted, 3 internal error, 4 usage error, 5 no tests).
+        0 when the grading ran (failing tests only cost points); EXIT_SETUP_ERROR (one line)
+        when TESTS does not exist; else pytest's status (2 interrupted, 3 internal error,
+        4 usage error, 5 no tests).
     """
+    if not Path(tests).exists():
+        return Epilogue("grade").error(f"{tests}: no such file or directory (the lab's tests)")
     json_file = Path(json_path).resolve()
     cmd = [sys.executable, "-m", "pytest", "-p", "no:ringlab", "-p", "ringlab.plugin",
            f"--ringlab-grade={json_file}", *args, tests]
