@@ -9,6 +9,7 @@ Selectors (kernel/include/gdt.h): KERNEL_CS 0x08, KERNEL_SS 0x10, USER_SS 0x23, 
 from __future__ import annotations
 
 import dataclasses
+import os
 import re
 import select
 import socket
@@ -358,11 +359,12 @@ def test_gdb_and_qemu_are_reaped_on_failure(images):
 
 # -- for people at a terminal ------------------------------------------------------------------
 
-def test_invoke_boot_gdb_then_invoke_gdb(images, invoke_cli):
+def test_invoke_boot_gdb_then_invoke_gdb(images, invoke_cli, tmp_path):
     """`invoke boot --gdb` waits halted and says where to attach; `invoke gdb` attaches with
     kernel and init symbols and the extension; when gdb detaches the machine runs to its end."""
     boot = subprocess.Popen([sys.executable, "-m", "invoke", "boot", "--gdb", "--init",
                              str(images.program("gdb_write"))], cwd=C.REPO_ROOT,
+                            env=dict(os.environ, **{C.RUNTIME_ENV: str(tmp_path)}),
                             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
     try:
