@@ -16,6 +16,10 @@ Options (and ini keys ``ringlab_cpu`` ...): ``--ringlab-cpu MODEL``, ``--ringlab
 {failed,all,none}`` (default failed), ``--ringlab-grade JSON`` (score table and JSON of the
 ``points``-marked tests).
 
+Evidence: every machine a test starts (``lab.Session``, also through ``lab.run``, the shell
+and DebugMachine) is kept; a failed test that started one gets ``<artifacts>/<test id>/``
+(see ``artifacts``), named in its failure message, its report in the JUnit failure element.
+
 Markers: ``unit``, ``boot``, ``quick``, ``gdb``, ``points(N)``.
 
 After every test no QEMU or gdb started on its behalf (in this process, by an ``invoke``
@@ -298,10 +302,10 @@ def pytest_runtest_makereport(item, call):
     st = item.config.stash[STATE]
     wanted = (rep.failed and not item.stash.get(WRITTEN, False)) or \
         (st.keep == "all" and rep.when == "teardown" and not item.stash.get(WRITTEN, False))
-    if st.keep == "none" or not wanted:
+    sessions = list(item.stash.get(SESSIONS, []))
+    if st.keep == "none" or not wanted or not sessions:     # no machine: nothing to keep
         return
     folder = st.artifacts / artifacts.folder_name(item.nodeid)
-    sessions = list(item.stash.get(SESSIONS, []))
     st.recording = False                    # the int-log boot of the evidence is not the test's
     try:
         text = artifacts.write(folder, sessions, rep.longreprtext if rep.failed else "")
