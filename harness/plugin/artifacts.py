@@ -152,7 +152,11 @@ def write_machine(dest: Path, session: Session) -> str:
     (dest / "events.jsonl").write_text(_events_jsonl(run) if run else "")
     log_text, log_note = _int_log(session)
     (dest / "qemu.log").write_text(log_text)
-    portable = _copy_images(config, dest)
+    try:
+        portable = _copy_images(config, dest)
+    except OSError as err:      # e.g. a DebugMachine's private copies, removed when it stopped
+        portable = config
+        log_note += f"\nfiles/: not all images could be copied ({err}); command.sh needs them"
     script = dest / "command.sh"
     script.write_text(command_script(config))
     script.chmod(0o755)
