@@ -1,4 +1,4 @@
-"""Issue 5, ring 0: every ``crash=KIND`` (kernel/crash.c) named by its outcome, never success.
+"""Ring 0: every ``crash=KIND`` (kernel/crash.c) named by its outcome, never success.
 
 Each kind boots once with QEMU's ``-d int`` log and gdb breaking at every exception stub: the
 kernel's ring-0 fault event, QEMU's line and the CPU-pushed frame must agree (vector, error,
@@ -8,18 +8,16 @@ machine-level outcomes with their documented exit statuses.
 """
 import pytest
 
-from ringlab.core import constants as C
-from ringlab.observe import decode
 from ringlab.catalogue import crashes
-from ringlab.observe import qemulog
-from ringlab.observe import witness
-from ringlab.observe.events import Fault, Halt, Panic, parse_console
 from ringlab.catalogue.crashes import CRASHES, Crash, PanicReport
-from ringlab.machine.symbols import Symbolizer, symbolizer
-from ringlab.observe.verdict import OUTCOME_EXIT_STATUS, Outcome, judge
-from ringlab.observe.witness import Evidence, expect_fault
+from ringlab.core import constants as C
 from ringlab.debug.frames import record_frames
 from ringlab.debug.machine import DebugMachine
+from ringlab.machine.symbols import Symbolizer, symbolizer
+from ringlab.observe import decode, qemulog, witness
+from ringlab.observe.events import Fault, Halt, Panic, parse_console
+from ringlab.observe.verdict import OUTCOME_EXIT_STATUS, Outcome, judge
+from ringlab.observe.witness import Evidence, expect_fault
 
 
 class CrashRun:

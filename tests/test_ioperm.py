@@ -29,9 +29,9 @@ import pytest
 
 from ringlab import lab
 from ringlab.core import constants as C
-from ringlab.catalogue.faults import kernel_define
+from ringlab.core import kabi
 from ringlab.debug.machine import DebugMachine
-from ringlab.machine import elfimage
+from ringlab.machine import symbols
 from ringlab.machine.qemu import QemuConfig
 from ringlab.observe.events import Fault, Kill
 from ringlab.observe.qemulog import parse_int_log
@@ -47,11 +47,12 @@ ISA_EXIT = 0xF4
 
 
 def percpu(name: str) -> int:
-    return kernel_define(name, "include/percpu.h")
+    """A percpu.h constant, from the kernel's ABI file."""
+    return kabi.load().const(name)
 
 
 def sym(program: str, name: str) -> int:
-    return elfimage.symbol_address(lab.program(program), name)
+    return symbols.symbol_address(lab.program(program), name)
 
 
 def run_program(images, program: str, append: str = "", **config):
@@ -60,7 +61,7 @@ def run_program(images, program: str, append: str = "", **config):
 
 
 # ---------------------------------------------------------------------------------------------
-# The UART driver (issue acceptance: writes to the UART only after ioperm; QEMU's log shows the
+# The UART driver (writes to the UART only after ioperm; QEMU's log shows the
 # #GP before it)
 
 def test_uart_driver_writes_com1_itself_only_after_ioperm(images):

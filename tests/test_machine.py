@@ -1,4 +1,4 @@
-"""The harness itself on real QEMU, with tiny purpose-built kernels (harness.tinykernel):
+"""The harness itself on real QEMU, with tiny purpose-built kernels (harness.machine.tinykernel):
 outcomes are named from QEMU's own evidence, every wait is bounded, no QEMU survives."""
 import os
 import subprocess
@@ -8,10 +8,10 @@ import time
 import pexpect
 import pytest
 
-from ringlab.core import constants as C
 from ringlab import lab
-from ringlab.machine.console import Console
+from ringlab.core import constants as C
 from ringlab.core.errors import GuestTimeout, QemuStartError
+from ringlab.machine.console import Console
 from ringlab.machine.qemu import QemuConfig, QemuMachine, _wait_pid_exit
 from ringlab.observe.verdict import Outcome
 

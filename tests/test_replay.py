@@ -13,14 +13,14 @@ import shutil
 
 import pytest
 
-from ringlab.core import constants as C
-from ringlab.machine import elfimage
 from ringlab import lab
-from ringlab.observe import qemulog
-from ringlab.debug import replay
+from ringlab.core import constants as C
 from ringlab.core.errors import BadRecording
-from ringlab.observe.events import Fault
+from ringlab.debug import replay
+from ringlab.machine import symbols
 from ringlab.machine.qemu import QemuConfig
+from ringlab.observe import qemulog
+from ringlab.observe.events import Fault
 from ringlab.observe.verdict import Outcome
 
 pytestmark = [pytest.mark.boot, pytest.mark.gdb]
@@ -38,7 +38,7 @@ def recording(images, tmp_path_factory):
 
 
 def fault_insn() -> int:
-    return elfimage.symbol_address(lab.program("hlt"), "fault_insn")
+    return symbols.symbol_address(lab.program("hlt"), "fault_insn")
 
 
 def test_record_keeps_the_run(recording):

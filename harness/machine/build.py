@@ -1,6 +1,7 @@
 """Build the images: what ``invoke build`` runs, and what the test fixtures run once.
 
-``make -C kernel`` -> images/kernel.elf; ``make -C userland`` -> images/user/NAME.
+``make -C kernel`` -> images/kernel.elf and images/kabi.json (harness.core.kabi);
+``make -C userland`` -> images/user/NAME.
 Incremental through make's own dependency tracking. One build at a time per checkout: parallel
 test workers (pytest -n) and a concurrent ``invoke build`` wait for each other on a lock file
 (images/.build.lock) instead of running make over the same files at once.
@@ -12,6 +13,7 @@ import fcntl
 import logging
 import os
 import subprocess
+import sys
 from typing import List, Optional, Sequence
 
 from ..core import constants as C
@@ -37,7 +39,9 @@ def _exclusive(lock_file: os.PathLike = LOCK_FILE):
 
 
 def make_command(subdir: str, jobs: Optional[int] = None) -> List[str]:
-    cmd = ["make", "-C", str(C.REPO_ROOT / subdir)]
+    """``make -C SUBDIR``; the kernel's ABI file generator runs on this interpreter (it needs
+    pyelftools)."""
+    cmd = ["make", "-C", str(C.REPO_ROOT / subdir), f"PYTHON={sys.executable}"]
     if jobs:
         cmd.append(f"-j{jobs}")
     return cmd
@@ -88,8 +92,10 @@ def _make(subdirs: Sequence[str], capture: bool, timeout_s: float) -> str:
             tail = (proc.stdout or "").splitlines()[-C.DEFAULT_LOG_TAIL_LINES:]
             raise BuildError(f"{' '.join(cmd)} failed (exit {proc.returncode})",
                              command=cmd, log_tail=tail)
-    if "kernel" in subdirs and not C.KERNEL_IMAGE.exists():
-        raise BuildError(f"make -C kernel did not produce {C.KERNEL_IMAGE}")
+    if "kernel" in subdirs:
+        for image in (C.KERNEL_IMAGE, C.KABI_FILE):
+            if not image.exists():
+                raise BuildError(f"make -C kernel did not produce {image}")
     return "".join(out)
 
 
