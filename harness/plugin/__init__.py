@@ -226,7 +226,10 @@ class Lab:
         """Stop every machine still open (QEMU and gdb reaped)."""
         while self._open:
             m = self._open.pop()
-            m.stop() if isinstance(m, DebugMachine) else m.machine.stop()
+            if isinstance(m, DebugMachine):
+                m.stop()                    # QEMU, then gdb, both reaped
+            else:
+                m.machine.stop()            # a shell's Session
 
 
 @pytest.fixture
