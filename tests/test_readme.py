@@ -57,8 +57,7 @@ COMMANDS: Dict[str, Union[Run, str]] = {
     ".venv/bin/invoke test": "this suite itself",
     ".venv/bin/invoke test-quick": "a subset of this suite (`-m 'unit or quick'`)",
     ".venv/bin/pytest -m unit": "a subset of this suite",
-    ".venv/bin/invoke test -- -n auto --junitxml=ringlab-junit.xml":
-        ".ci/run; tests/test_ci.py::test_ci_run_runs_exactly_the_readme_ci_command",
+    ".venv/bin/invoke test -- -n 0": "this suite itself, serially (CI runs it on every core)",
     ".venv/bin/pytest -m boot -k hlt": Run(0),
     ".venv/bin/invoke boot": Run(0),
     ".venv/bin/invoke boot --init images/user/hlt": Run(139),
