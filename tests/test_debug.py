@@ -11,15 +11,15 @@ import sys
 
 import pytest
 
-from harness import lab
-from harness.core import constants as C
-from harness.debug import artifacts
-from harness.debug import machine as debug_machine
-from harness.debug.machine import DebugMachine
-from harness.debug import trace as tracer
-from harness.machine import symbols
-from harness.core.errors import BadConfig, TargetExited
-from harness.observe.verdict import Outcome, judge
+from ringlab import lab
+from ringlab.core import constants as C
+from ringlab.debug import artifacts
+from ringlab.debug import machine as debug_machine
+from ringlab.debug.machine import DebugMachine
+from ringlab.debug import trace as tracer
+from ringlab.machine import symbols
+from ringlab.core.errors import BadConfig, TargetExited
+from ringlab.observe.verdict import Outcome, judge
 
 # (invoke arguments, what the one error line says): each stops before QEMU starts
 BAD_INPUTS = [

@@ -7,9 +7,9 @@ import re
 
 import pytest
 
-from harness import lab
-from harness.core import constants as C
-from harness.machine import iso
+from ringlab import lab
+from ringlab.core import constants as C
+from ringlab.machine import iso
 
 pytestmark = pytest.mark.boot
 

@@ -9,9 +9,9 @@ import re
 
 import pytest
 
-from harness import lab
-from harness.debug import replay
-from harness.machine.symbols import symbol_address
+from ringlab import lab
+from ringlab.debug import replay
+from ringlab.machine.symbols import symbol_address
 
 pytestmark = pytest.mark.gdb
 

@@ -1,10 +1,12 @@
 """What ``invoke debug --from DIR`` reads from a failed test's artifacts folder: the one place
 that knows the folder's layout.
 
-The folder (written for each failed test) holds ``console.txt``, ``events.jsonl``,
-``qemu.log``, ``command.sh``, ``report.txt`` and ``reproduce.txt``; only ``reproduce.txt`` is
-read here: its line is the ``invoke boot`` command that boots the test's machine again, as
-``harness.lab.invoke_line`` writes it (``cd /repo && .venv/bin/invoke boot --init ...``).
+The folder (written for each failed test by the pytest plugin, ringlab.plugin.artifacts)
+holds ``console.txt``, ``events.jsonl``, ``qemu.log``, ``command.sh``, ``report.txt`` and
+``reproduce.txt`` (in ``machine-N/`` subfolders when the test booted several machines: the
+first is taken); only ``reproduce.txt`` is read here: its line is the ``invoke boot`` command
+that boots the test's machine again (``python -m invoke --search-root /repo boot --init ...``,
+or ``cd /repo && .venv/bin/invoke boot ...`` as ``lab.invoke_line`` writes it).
 """
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ from ..lab.session import boot_config
 from ..machine.qemu import QemuConfig
 
 REPRODUCE_FILE = "reproduce.txt"
+FIRST_MACHINE = "machine-1"         # the folder of a test's first machine, when it had several
 
 
 class _Parser(argparse.ArgumentParser):
@@ -46,9 +49,9 @@ def boot_words(line: str) -> List[str]:
         BadConfig: the line runs no ``invoke boot``.
     """
     words = shlex.split(line.split("&&")[-1])
-    for i, w in enumerate(words[:-1]):
-        if os.path.basename(w) == "invoke" and words[i + 1] == "boot":
-            return words[i + 2:]
+    starts = [i for i, w in enumerate(words) if os.path.basename(w) == "invoke"]
+    if starts and "boot" in words[starts[0]:]:
+        return words[words.index("boot", starts[0]) + 1:]
     raise BadConfig(f"not an `invoke boot` line: {line.strip()!r}")
 
 
@@ -58,9 +61,12 @@ def boot_config_from(directory: Union[str, os.PathLike]) -> QemuConfig:
     Raises:
         BadConfig: no such folder or file, or a line with an option ``invoke boot`` lacks.
     """
-    path = Path(directory) / REPRODUCE_FILE
     if not Path(directory).is_dir():
         raise BadConfig(f"--from {directory}: no such directory")
+    first = Path(directory) / FIRST_MACHINE
+    path = Path(directory) / REPRODUCE_FILE
+    if not path.exists() and first.is_dir():
+        path = first / REPRODUCE_FILE
     try:
         line = next((l for l in path.read_text().splitlines() if l.strip()), "")
     except OSError as err:

@@ -31,7 +31,7 @@ from ..core.errors import GdbError
 from ..lab.session import Session
 from ..machine.qemu import QemuConfig
 from ..machine.sockets import wait_for_socket
-from .mi import EXTENSION, GdbSession
+from .mi import EXTENSION, KABI_SETTING, GdbSession
 
 log = logging.getLogger(__name__)
 
@@ -191,7 +191,7 @@ def interactive_command(socket: PathLike, *, init: Optional[PathLike] = None,
              f"file {Path(kernel).resolve()}"]
     if init is not None:
         setup.append(f"add-symbol-file {Path(init).resolve()}")
-    setup.append(f"source {EXTENSION}")
+    setup += [KABI_SETTING.format(path=C.KABI_FILE.resolve()), f"source {EXTENSION}"]
     if init is not None:
         named = [Path(init).resolve()] + [Path(p).resolve() for p in programs
                                           if Path(p).resolve() != Path(init).resolve()]

@@ -126,6 +126,10 @@ def close_all() -> None:
     _sessions.close_all()
 
 
+#: how the extension learns where images/kabi.json is (a gdb convenience variable)
+KABI_SETTING = 'set $ringlab_kabi = "{path}"'
+
+
 def _int(text: Union[str, int]) -> int:
     """gdb prints numbers as ``0x..`` or decimal (negative for signed registers)."""
     if isinstance(text, int):
@@ -418,7 +422,9 @@ class GdbSession:
         self.symbol_files.append(Path(path))
 
     def source_extension(self, path: PathLike = EXTENSION) -> None:
-        """Load the ``ring`` / ``step-ring`` extension into this gdb."""
+        """Load the ``ring`` / ``step-ring`` extension into this gdb (told where the kernel
+        ABI file is: ``$ringlab_kabi``)."""
+        self.console(KABI_SETTING.format(path=C.KABI_FILE.resolve()))
         self.console(f"source {Path(path).resolve()}")
 
     def connect(self, target: str, timeout_s: float = C.DEFAULT_GDB_CONNECT_TIMEOUT_S) -> None:

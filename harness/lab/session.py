@@ -18,7 +18,7 @@ import shlex
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import List, Optional, Sequence, TextIO, Type, Union
+from typing import Callable, List, Optional, Sequence, TextIO, Type, Union
 
 from ..core import constants as C
 from ..core import kabi
@@ -166,12 +166,32 @@ class Run:
         return self
 
 
+# Callables told about every Session that starts (the pytest plugin keeps each test's
+# machines as evidence for its artifacts); ``observe`` adds one.
+_observers: List[Callable[["Session"], None]] = []
+
+
+def observe(callback: Callable[["Session"], None]) -> Callable[[], None]:
+    """Call ``callback(session)`` for every Session started from now on (in this process).
+
+    Returns:
+        the function that stops it.
+    """
+    _observers.append(callback)
+    return lambda: _observers.remove(callback) if callback in _observers else None
+
+
 class Session:
     """A started machine and its console, for callers that interact before the end.
 
     Args:
         config: what to boot.
         stream: also write the console there as it arrives (``invoke boot``: sys.stdout).
+
+    Attributes:
+        interactive: someone may type on the console (``run()`` sets it False: booting the
+            same config again gives the same run).
+        result: the Run, once ``finish`` judged it.
     """
 
     def __init__(self, config: Optional[QemuConfig] = None, *,
@@ -180,6 +200,7 @@ class Session:
         self.stream = stream
         self.machine = QemuMachine(self.config)
         self.console: Optional[Console] = None
+        self.interactive = True
         self._t0 = 0.0
         self.result: Optional[Run] = None
 
@@ -188,6 +209,8 @@ class Session:
         self._t0 = time.monotonic()
         process = self.machine.start()
         self.console = Console(process, stream=self.stream, command=self.machine.command)
+        for callback in list(_observers):
+            callback(self)
         return self
 
     def finish(self, timeout_s: float = C.DEFAULT_BOOT_TIMEOUT_S) -> Run:
@@ -263,7 +286,9 @@ def run(config: Optional[QemuConfig] = None, *, timeout_s: float = C.DEFAULT_BOO
     Raises:
         ToolMissing, BadImage, BadConfig: before QEMU starts.
     """
-    with Session(config, stream=stream) as s:
+    session = Session(config, stream=stream)
+    session.interactive = False
+    with session as s:
         return s.finish(timeout_s)
 
 

@@ -34,7 +34,8 @@ import ringreverse  # noqa: E402,F401  (reverse-to, reverse-to-ring)
 import ringunwind  # noqa: E402
 
 DEFAULT_MAX_STEPS = 100000
-KABI_FILE = os.path.join(HERE, "..", "..", "..", "images", "kabi.json")
+#: the kernel ABI file: ``$ringlab_kabi`` (the harness sets it), else this checkout's
+KABI_DEFAULT = os.path.join(HERE, "..", "..", "..", "images", "kabi.json")
 DECODE_FILE = os.path.join(HERE, "..", "..", "observe", "decode.py")
 PATH_NAMES_MAX = 12             # step-ring's kernel path: longer ones keep both ends
 #: words in a kernel function name that say which path ran (step-ring's summary)
@@ -51,7 +52,8 @@ def _load_decode():
 
 
 decode = _load_decode()
-with open(KABI_FILE) as _fh:
+_kabi_var = gdb.convenience_variable("ringlab_kabi")
+with open(_kabi_var.string() if _kabi_var is not None else KABI_DEFAULT) as _fh:
     KABI = json.load(_fh)
 
 
