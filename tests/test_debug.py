@@ -198,9 +198,11 @@ def test_kill_from_gdb_is_named_as_such(images):
 
 
 @pytest.mark.gdb
-def test_several_gdb_machines_each_reachable(invoke_cli, images):
+def test_several_gdb_machines_each_reachable(invoke_cli, images, tmp_path):
+    # the machines and `invoke gdb` share the runtime folder invoke_cli gives this test
+    env = dict(os.environ, **{C.RUNTIME_ENV: str(tmp_path / "runtime")})
     cmd = [sys.executable, "-m", "invoke", "boot", "--gdb", "--timeout", "120", "--init"]
-    boots = [subprocess.Popen(cmd + [f"images/user/{p}"], cwd=C.REPO_ROOT, text=True,
+    boots = [subprocess.Popen(cmd + [f"images/user/{p}"], cwd=C.REPO_ROOT, text=True, env=env,
                               stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                               stderr=subprocess.PIPE) for p in ("hlt", "ret42")]
     try:

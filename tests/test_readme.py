@@ -55,6 +55,11 @@ COMMANDS: Dict[str, Union[Run, str]] = {
         ".ci/run (CI: installs Debian packages, so not from a test); "
         "tests/test_boot.py::test_invoke_boot_default_init_exits_0",
     ".venv/bin/invoke test": "this suite itself",
+    ".venv/bin/invoke boot --init images/user/seed_read --file example.txt": Run(0),
+    ".venv/bin/invoke iso --init images/user/hlt":
+        "tests/test_iso.py::test_invoke_iso_says_how_to_boot_it",
+    ".venv/bin/invoke boot --accel kvm":
+        "tests/test_iso.py::test_accel_kvm_needs_a_probe_that_runs_ring3_right",
     ".venv/bin/invoke test-quick": "a subset of this suite (`-m 'unit or quick'`)",
     ".venv/bin/pytest -m unit": "a subset of this suite",
     ".venv/bin/invoke test -- -n 0": "this suite itself, serially (CI runs it on every core)",
