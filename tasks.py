@@ -114,13 +114,17 @@ def boot(c, init=None, append="", timeout=None, dry_run=False, file=None,
         "ex": "gdb command to run after attaching (repeatable), e.g. --ex ring",
         "batch": "run the --ex commands and exit (gdb --batch)",
         "replay": "replay the recording in DIR (`invoke boot --record DIR`) halted, and attach: "
-                  "reverse-stepi and reverse-continue work",
+                  "reverse-stepi, reverse-to-ring and reverse-to work",
+        "timeout": "with --replay: seconds before gdb and the replay are stopped (default: a "
+                   "day)",
     },
 )
-def gdb(c, target=None, init=None, ex=None, batch=False, replay=None):
+def gdb(c, target=None, init=None, ex=None, batch=False, replay=None, timeout=None):
     """Attach gdb (kernel + init symbols, `ring` and `step-ring` loaded) to a halted machine."""
     if replay:
-        _exit(_cli("gdb").replay(replay, ex=ex or (), batch=batch))
+        timeout_s = _seconds(timeout, "gdb")
+        _exit(_cli("gdb").replay(replay, ex=ex or (), batch=batch,
+                                 **({"timeout_s": timeout_s} if timeout_s else {})))
     else:
         _exit(_cli("gdb").attach(target=target, init=init, ex=ex or (), batch=batch))
 

@@ -33,7 +33,7 @@ def test_reverse_walkthrough(invoke_cli, images, recording, attempt):
     args = ["gdb", "--replay", str(recording), "--batch"]
     for cmd in WALKTHROUGH:
         args += ["--ex", cmd]
-    res = invoke_cli(args, timeout_s=240)
+    res = invoke_cli(args + ["--timeout", "180"], timeout_s=240)
     out = res.stdout + res.stderr
     hlt = symbol_address(images.program("hlt"), "fault_insn")
     assert re.search(r"^reverse-to-ring: 0->3 going back, 1 instruction\(s\)$", out, re.M), out

@@ -69,6 +69,7 @@ def replay(directory: str, *, ex: Sequence[str] = (), batch: bool = False,
         deadline = time.monotonic() + timeout_s
         proc: Optional[subprocess.Popen] = None
         old_sigint = signal.getsignal(signal.SIGINT)
+        timed_out = False
         with open(console_path, "w") as console_file, \
                 lab.Session(rec.replay_config(gdb=True), stream=console_file) as session:
             try:
@@ -86,6 +87,10 @@ def replay(directory: str, *, ex: Sequence[str] = (), batch: bool = False,
                 signal.signal(signal.SIGINT, signal.SIG_IGN)
                 proc = subprocess.Popen([gdb] + cmd[1:], preexec_fn=procs.die_with_parent)
                 serve_console(session, proc, deadline)
+                if proc.poll() is None:
+                    ep.error(f"gdb on the replay still ran after {timeout_s:g} s (--timeout): "
+                             "gdb and QEMU stopped")
+                    timed_out = True
             finally:
                 if proc is not None and proc.poll() is None:
                     proc.terminate()
@@ -93,6 +98,8 @@ def replay(directory: str, *, ex: Sequence[str] = (), batch: bool = False,
                         proc.kill()
                     proc.wait(timeout=C.DEFAULT_KILL_TIMEOUT_S)
                 signal.signal(signal.SIGINT, old_sigint)
+        if timed_out:
+            return C.EXIT_TIMEOUT
         return proc.returncode if proc is not None else 1
 
     return Epilogue("gdb").run(body)

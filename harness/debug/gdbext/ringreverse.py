@@ -9,9 +9,13 @@ N`` (stop at instruction N), and ``reverse-stepi``.
 
 ``reverse-to LOCATION``: note where we are (N), seek to the start, replay forward with a
 breakpoint on LOCATION and a replay break at N, remember the last hit before N, seek there.
-Every ``continue`` ends by N at the latest; a wall-clock deadline is checked between them.
+Every ``continue`` ends by N at the latest; past a wall-clock deadline a watchdog interrupts
+gdb (SIGINT to itself, as Ctrl-C) and the command ends with a message.
 """
+import os
 import re
+import signal
+import threading
 import time
 
 import gdb  # provided by gdb itself
@@ -30,6 +34,48 @@ def icount():
                            f"{text.strip()}); record with invoke boot --record DIR, then "
                            "invoke gdb --replay DIR")
     return int(m.group(1))
+
+
+class Watchdog:
+    """Interrupt the target if it runs past ``deadline`` (time.monotonic()): SIGINT to gdb
+    itself, as Ctrl-C, but only while ``run`` has the target running (a SIGINT at any other
+    moment would abort gdb's command half way). ``fired`` says the deadline passed."""
+
+    def __init__(self, deadline):
+        self.fired = False
+        self._running = False
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(max(0.0, deadline - time.monotonic()), self._fire)
+        self._timer.daemon = True
+
+    def _fire(self):
+        with self._lock:
+            self.fired = True
+            if self._running:
+                os.kill(os.getpid(), signal.SIGINT)
+
+    def run(self, command):
+        """gdb.execute(command) unless the deadline passed; a Quit from the watchdog's
+        SIGINT landing just before the target resumed counts as the deadline."""
+        with self._lock:
+            if self.fired:
+                return
+            self._running = True
+        try:
+            gdb.execute(command, to_string=True)
+        except (KeyboardInterrupt, gdb.error):
+            if not self.fired:
+                raise
+        finally:
+            with self._lock:
+                self._running = False
+
+    def __enter__(self):
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._timer.cancel()
 
 
 def seek(n):
@@ -73,11 +119,13 @@ message, and returns to where it started."""
             seek(0)
             gdb.execute(f"monitor replay_break {here}", to_string=True)
             for _ in range(DEFAULT_MAX_HITS):
-                if time.monotonic() > deadline:
-                    seek(here)
-                    raise gdb.GdbError(f"reverse-to: gave up after {timeout_s:g} s "
-                                       f"(back at instruction {here})")
-                gdb.execute("continue", to_string=True)
+                with Watchdog(deadline) as dog:
+                    dog.run("continue")
+                if dog.fired or time.monotonic() > deadline:
+                    gdb.execute("monitor replay_delete_break", to_string=True)
+                    raise gdb.GdbError(f"reverse-to: gave up after {timeout_s:g} s, at "
+                                       f"instruction {icount()} of {here} (seek back with "
+                                       f"`monitor replay_seek`, or start the replay again)")
                 now = icount()
                 if now >= here:
                     break
@@ -102,19 +150,25 @@ class ReverseToRingCommand(gdb.Command):
     """reverse-stepi until the CPL changes: back to the other ring (a replay only).
 
 Usage: reverse-to-ring [MAX-STEPS]   (default 10000)
-From a kernel entry stub this is the user instruction that entered the kernel."""
+From a kernel entry stub this is the user instruction that entered the kernel. Gives up with
+a message after 60 s."""
 
     def __init__(self):
         super().__init__("reverse-to-ring", gdb.COMMAND_RUNNING)
 
     def invoke(self, arg, from_tty):
         max_steps = int(arg.strip(), 0) if arg.strip() else DEFAULT_MAX_STEPS
+        deadline = time.monotonic() + DEFAULT_TIMEOUT_S
 
         def cpl():
             return int(gdb.parse_and_eval("(unsigned long)$cs")) & 3
         start = cpl()
         for step in range(1, max_steps + 1):
-            gdb.execute("reverse-stepi", to_string=True)
+            with Watchdog(deadline) as dog:
+                dog.run("reverse-stepi")
+            if dog.fired:
+                raise gdb.GdbError(f"reverse-to-ring: gave up after {DEFAULT_TIMEOUT_S:g} s "
+                                   f"({step} instructions back)")
             if cpl() != start:
                 gdb.execute("frame", to_string=False)
                 gdb.write(f"reverse-to-ring: {start}->{cpl()} going back, "
