@@ -50,7 +50,9 @@ static struct proc *proc_alloc(void)
             return NULL;
         memset(p, 0, sizeof *p);
         p->state = P_EMBRYO;
-        p->pid = next_pid++;
+        p->pid = p->tgid = next_pid++;
+        p->leader = p;
+        p->nthreads = 1;
         p->kstack_top = top;
         p->tf = (struct trapframe *)(top - sizeof(struct trapframe));
         p->context = (struct context *)((uint64_t)p->tf - sizeof(struct context));
@@ -62,11 +64,15 @@ static struct proc *proc_alloc(void)
     return NULL;
 }
 
-/* Give back the kernel stack and the slot of a dead (or never started) process. */
+/* Give back the kernel stack and the slot of a dead (or never started) thread, and what it still holds. */
 static void proc_free(struct proc *p)
 {
-    if (p->pml4)
-        uvm_free(p->pml4);
+    if (p->mm)
+        mm_put(p->mm);
+    if (p->files)
+        files_put(p->files);
+    if (p->fs)
+        fsinfo_put(p->fs);
     kstack_unmap((int)(p - procs));
     memset(p, 0, sizeof *p);
     if (kargs.trace_mem)
@@ -106,6 +112,8 @@ noreturn void scheduler(void)
             p->gs_base = rdmsr(MSR_KERNEL_GS_BASE);
             vm_switch_kernel();
             c->current = NULL;
+            if (p->state == P_DEAD)
+                proc_free(p);                      /* an ended thread: its stack is free now */
             ran = true;
         }
         if (!ran) {
@@ -137,6 +145,13 @@ void sleep(void *chan)
     p->chan = NULL;
 }
 
+/* Make one sleeping thread runnable (a futex wake, a kill): it looks at why it slept again. */
+void proc_wake(struct proc *p)
+{
+    if (p->state == P_SLEEPING)
+        p->state = P_RUNNABLE;
+}
+
 void wakeup(void *chan)
 {
     for (int i = 0; i < NPROC; i++)
@@ -157,11 +172,10 @@ struct proc *proc_spawn_init(const char *name, const uint8_t *image, size_t size
     int r = exec_image(p, name, image, size, (char *const *)argv, argc, envp, ARRAY_SIZE(envp));
     if (r)
         panic("init-not-loadable name=%s error=%d", name, r);
-    p->ofile[0] = file_dup(&console_file);
-    p->ofile[1] = file_dup(&console_file);
-    p->ofile[2] = file_dup(&console_file);
-    p->cwd = inode_get(fs_root());
-    p->umask = 022;
+    p->files = files_new();
+    for (int fd = 0; fd < 3; fd++)
+        p->files->ofile[fd] = file_dup(&console_file);
+    p->fs = fsinfo_new(fs_root(), 022);
     p->state = P_RUNNABLE;
     initproc = p;
     kevent("enter-user pid=%d rip=0x%lx rsp=0x%lx cs=0x%lx ss=0x%lx", p->pid, p->tf->rip, p->tf->rsp, p->tf->cs,
@@ -169,88 +183,181 @@ struct proc *proc_spawn_init(const char *name, const uint8_t *image, size_t size
     return p;
 }
 
-/* ---- process lifetime -------------------------------------------------- */
+/* ---- process and thread lifetime ---------------------------------------- */
 
+static bool alive(const struct proc *q)
+{
+    return q->state == P_EMBRYO || q->state == P_SLEEPING || q->state == P_RUNNABLE || q->state == P_RUNNING;
+}
+
+/* A thread by id: any slot but a free or ended one (a zombie leader counts). */
 struct proc *proc_find(int pid)
 {
     for (int i = 0; i < NPROC; i++)
-        if (procs[i].state != P_UNUSED && procs[i].pid == pid)
+        if (procs[i].state != P_UNUSED && procs[i].state != P_DEAD && procs[i].pid == pid)
             return &procs[i];
     return NULL;
 }
 
-int proc_fork(void)
+/*
+ * A new thread or process from the caller (Linux copy_process): CLONE_VM,
+ * CLONE_FILES and CLONE_FS share the caller's address space, descriptor
+ * table and fs info, else the child gets copies; CLONE_THREAD puts it in
+ * the caller's thread group, else it is a child of the caller's process.
+ * It starts as a copy of the caller's registers (FS/GS bases, selectors,
+ * SSE state) returning 0, on `stack` if given, with FS base `tls` if
+ * CLONE_SETTLS. Returns the new thread's id, -EAGAIN or -ENOMEM.
+ */
+int proc_clone(uint64_t flags, uint64_t stack, uint64_t tls)
 {
     struct proc *p = myproc(), *np = proc_alloc();
     if (!np)
         return -EAGAIN;
-    np->pml4 = uvm_create();
-    if (!np->pml4 || uvm_copy(p->pml4, np->pml4)) {
-        proc_free(np);
-        return -ENOMEM;
+    if (flags & CLONE_VM) {
+        np->mm = mm_get(p->mm);
+    } else {
+        uint64_t *pml4 = uvm_create();
+        if (!pml4) {
+            proc_free(np);
+            return -ENOMEM;
+        }
+        np->mm = mm_new(pml4);
+        mm_lock(p->mm);                            /* uvm_copy yields: siblings keep off the tables */
+        int r = uvm_copy(p->pml4, pml4);
+        np->mm->brk_start = p->mm->brk_start;
+        np->mm->brk = p->mm->brk;
+        np->mm->mmap_next = p->mm->mmap_next;
+        mm_unlock(p->mm);
+        if (r) {
+            proc_free(np);
+            return -ENOMEM;
+        }
     }
+    np->pml4 = np->mm->pml4;
+    np->files = (flags & CLONE_FILES) ? files_get(p->files) : files_copy(p->files);
+    np->fs = (flags & CLONE_FS) ? fsinfo_get(p->fs) : fsinfo_new(p->fs->cwd, p->fs->umask);
     *np->tf = *p->tf;
-    __asm__ volatile("fxsave %0" : "=m"(np->fxstate));   /* the parent's live SSE state */
-    np->tf->rax = 0;                               /* the child sees fork() == 0 */
-    np->brk_start = p->brk_start;
-    np->brk = p->brk;
-    np->mmap_next = p->mmap_next;
-    segs_save(np->seg);                            /* the parent's live selectors */
-    np->fs_base = rdmsr(MSR_FS_BASE);             /* the parent's live bases */
+    __asm__ volatile("fxsave %0" : "=m"(np->fxstate));   /* the caller's live SSE state */
+    np->tf->rax = 0;                               /* the child sees 0 */
+    if (stack)
+        np->tf->rsp = stack;
+    segs_save(np->seg);                            /* the caller's live selectors */
+    np->fs_base = (flags & CLONE_SETTLS) ? tls : rdmsr(MSR_FS_BASE);
     np->gs_base = rdmsr(MSR_KERNEL_GS_BASE);
-    for (int i = 0; i < NOFILE; i++)
-        if (p->ofile[i])
-            np->ofile[i] = file_dup(p->ofile[i]);
-    np->cloexec = p->cloexec;
-    np->cwd = inode_get(p->cwd);
-    np->umask = p->umask;
     memcpy(np->name, p->name, sizeof np->name);
-    np->parent = p;
+    if (flags & CLONE_THREAD) {
+        np->tgid = p->tgid;
+        np->leader = p->leader;
+        np->nthreads = 0;
+        p->leader->nthreads++;
+    } else {
+        np->parent = p->leader;                    /* wait4 in any thread of the group reaps it */
+    }
     np->state = P_RUNNABLE;
     return np->pid;
 }
 
-/*
- * End the current process with a wait4 status (exit code << 8, or the
- * signal number). Its user memory and files go now; the kernel stack and
- * slot go when the parent reaps it. When init ends, the machine stops.
- */
-noreturn void proc_exit(int wstatus)
+int proc_fork(void)
 {
-    struct proc *p = myproc();
-    int sig = wstatus & 0x7f, code = (wstatus >> 8) & 0xff;
+    return proc_clone(0, 0, 0);
+}
+
+/* Every other live thread of the group gets `killed` and is woken to act on it. */
+static void kill_siblings(struct proc *leader, int killed)
+{
+    for (int i = 0; i < NPROC; i++) {
+        struct proc *q = &procs[i];
+        if (q->leader == leader && q != myproc() && alive(q)) {
+            q->killed = killed;
+            proc_wake(q);
+        }
+    }
+}
+
+/* exit_group or a fatal signal: the first status given is the group's, every thread ends. */
+static void group_kill(struct proc *leader, int wstatus)
+{
+    if (!leader->group_exiting) {
+        leader->group_exiting = true;
+        leader->group_wstatus = wstatus;
+    }
+    kill_siblings(leader, SIGKILL);
+}
+
+/* The group's last thread ended: say so (stop the machine for init) and hand its children to init. */
+static void group_ended(struct proc *leader, int wstatus)
+{
+    int sig = wstatus & 0x7f, code = (wstatus >> 8) & 0xff, ppid = leader->parent ? leader->parent->pid : 0;
     if (sig)
-        kevent("kill pid=%d ppid=%d signal=%d name=%s", p->pid, p->parent ? p->parent->pid : 0, sig,
-               signal_name(sig));
+        kevent("kill pid=%d ppid=%d signal=%d name=%s", leader->pid, ppid, sig, signal_name(sig));
     else
-        kevent("exit pid=%d ppid=%d status=%d", p->pid, p->parent ? p->parent->pid : 0, code);
-    if (p == initproc) {
+        kevent("exit pid=%d ppid=%d status=%d", leader->pid, ppid, code);
+    if (leader == initproc) {
         int status = sig ? 128 + sig : code;
         kevent("halt status=%d", status);
         machine_exit(status);
     }
-    for (int i = 0; i < NOFILE; i++) {
-        if (p->ofile[i])
-            file_close(p->ofile[i]);
-        p->ofile[i] = NULL;
-    }
-    inode_put(p->cwd);
-    p->cwd = NULL;
-    vm_switch_kernel();
-    uvm_free(p->pml4);
-    p->pml4 = NULL;
     for (int i = 0; i < NPROC; i++) {
-        if (procs[i].parent == p) {
+        if (procs[i].parent == leader) {
             procs[i].parent = initproc;
             if (procs[i].state == P_ZOMBIE)
                 wakeup(initproc);
         }
     }
-    p->wstatus = wstatus;
-    p->state = P_ZOMBIE;
-    wakeup(p->parent);
+}
+
+/*
+ * End the calling thread (exit): its robust futexes are released, its
+ * CLONE_CHILD_CLEARTID word is zeroed and a waiter woken (Linux mm_release:
+ * only while another user of the address space remains; a bad address is
+ * skipped silently), its shares of memory, descriptors and fs info are
+ * dropped. A non-leader's slot goes at once (the scheduler frees it); the
+ * leader stays a zombie until wait4. The group's status is the last
+ * thread's exit status, or the exit_group / fatal signal status if there was
+ * one; the `exit`/`kill` event is said once, for the group, by its last thread.
+ */
+noreturn void thread_exit(int wstatus)
+{
+    struct proc *p = myproc(), *leader = p->leader;
+    if (leader->group_exiting)
+        wstatus = leader->group_wstatus;
+    bool last = leader->nthreads == 1;
+    if (last)
+        group_ended(leader, wstatus);
+    robust_list_exit(p);
+    if (p->clear_child_tid && p->mm->refs > 1) {
+        uint32_t zero = 0;
+        if (copyout(p->pml4, p->clear_child_tid, &zero, sizeof zero) == 0)
+            futex_wake(p, p->clear_child_tid, false, 1, FUTEX_BITSET_ANY);
+    }
+    files_put(p->files);
+    p->files = NULL;
+    fsinfo_put(p->fs);
+    p->fs = NULL;
+    vm_switch_kernel();                            /* before the last reference frees the tables */
+    mm_put(p->mm);
+    p->mm = NULL;
+    p->pml4 = NULL;
+    leader->nthreads--;
+    if (p != leader)
+        p->state = P_DEAD;
+    if (last) {
+        leader->wstatus = wstatus;
+        leader->state = P_ZOMBIE;
+        if (leader->parent)
+            wakeup(leader->parent);
+    } else if (p == leader) {
+        p->state = P_ZOMBIE;                       /* reported once the other threads have ended */
+    }
     sched();
-    panic("zombie-ran pid=%d", p->pid);
+    panic("ended-thread-ran pid=%d", p->pid);
+}
+
+/* exit_group (and every process-wide end): all threads of the group end with wstatus. */
+noreturn void proc_exit(int wstatus)
+{
+    group_kill(myproc()->leader, wstatus);
+    thread_exit(wstatus);
 }
 
 noreturn void proc_kill_self(int sig)
@@ -258,22 +365,27 @@ noreturn void proc_kill_self(int sig)
     proc_exit(sig & 0x7f);
 }
 
+/* A pending kill: the group is ending, or a sibling's execve ends this thread only. */
 void proc_exit_killed(void)
 {
-    proc_exit(myproc()->killed & 0x7f);
+    struct proc *p = myproc();
+    if (p->killed == KILL_THREAD || p->leader->group_exiting)
+        thread_exit(p->leader->group_exiting ? p->leader->group_wstatus : 0);
+    proc_exit(p->killed & 0x7f);
 }
 
+/* wait4: a child process is reported when its leader is a zombie and none of its threads runs. */
 int proc_wait4(int pid, uint64_t ustatus, int options)
 {
-    struct proc *p = myproc();
+    struct proc *p = myproc(), *me = p->leader;
     for (;;) {
         bool have = false;
         for (int i = 0; i < NPROC; i++) {
             struct proc *q = &procs[i];
-            if (q->parent != p || q->state == P_UNUSED || (pid > 0 && q->pid != pid))
+            if (q->parent != me || q->leader != q || q->state == P_UNUSED || (pid > 0 && q->pid != pid))
                 continue;
             have = true;
-            if (q->state != P_ZOMBIE)
+            if (q->state != P_ZOMBIE || q->nthreads)
                 continue;
             int st = q->wstatus, cpid = q->pid;
             if (ustatus && copyout(p->pml4, ustatus, &st, sizeof st))
@@ -287,40 +399,86 @@ int proc_wait4(int pid, uint64_t ustatus, int options)
             return 0;
         if (p->killed)
             return -EINTR;
-        sleep(p);
+        sleep(me);
     }
 }
 
+/*
+ * The default action of `sig` sent to thread q's group (no handlers exist
+ * yet): a signal whose default is to be ignored changes nothing; any other
+ * ends the whole group (Linux: a fatal signal kills every thread), except
+ * init, which ignores signals it has no handler for.
+ */
+static int signal_group(struct proc *q, int sig)
+{
+    struct proc *leader = q->leader;
+    if (sig == 0 || (leader->state == P_ZOMBIE && leader->nthreads == 0))
+        return 0;
+    if (sig == SIGCHLD || sig == SIGCONT || sig == SIGURG || sig == SIGWINCH)
+        return 0;
+    if (leader == initproc && leader != myproc()->leader)
+        return 0;
+    if (leader == myproc()->leader)
+        proc_exit(sig);
+    group_kill(leader, sig);
+    return 0;
+}
+
+/* kill(pid, sig): pid names a process, or any of its threads (as on Linux). */
 int proc_kill(int pid, int sig)
 {
     if (sig < 0 || sig >= NSIG)
         return -EINVAL;
-    for (int i = 0; i < NPROC; i++) {
-        struct proc *q = &procs[i];
-        if (q->state == P_UNUSED || q->state == P_EMBRYO || q->pid != pid)
-            continue;
-        if (q->state == P_ZOMBIE || sig == 0)
-            return 0;
-        /* no handlers exist: default actions only; these default to "ignore" */
-        if (sig == SIGCHLD || sig == SIGCONT || sig == SIGURG || sig == SIGWINCH)
-            return 0;
-        if (q == initproc && q != myproc())
-            return 0;                             /* Linux: init ignores signals it has no handler for */
-        if (q == myproc())
-            proc_exit(sig);
-        q->killed = sig;
-        if (q->state == P_SLEEPING)
-            q->state = P_RUNNABLE;
-        return 0;
-    }
-    return -ESRCH;
+    struct proc *q = pid > 0 ? proc_find(pid) : NULL;
+    return q ? signal_group(q, sig) : -ESRCH;
 }
 
-/* Processes in the table, zombies included (sysinfo's procs). */
+/* tgkill(tgid, tid, sig), and tkill (tgid -1): one thread; without handlers the default acts on its group. */
+int proc_tgkill(int tgid, int tid, int sig)
+{
+    if (tid <= 0 || tgid == 0 || tgid < -1 || sig < 0 || sig >= NSIG)
+        return -EINVAL;
+    struct proc *q = proc_find(tid);
+    if (!q || (tgid > 0 && q->tgid != tgid))
+        return -ESRCH;
+    return signal_group(q, sig);
+}
+
+/*
+ * execve from a thread (Linux de_thread): every other thread of the group
+ * ends (KILL_THREAD), the caller waits until they have, and if it is not the
+ * leader it takes over the leader's pid, parent and children. -EINTR if the
+ * caller is killed meanwhile (another thread's exit_group).
+ */
+int proc_dethread(void)
+{
+    struct proc *p = myproc(), *leader = p->leader;
+    if (leader->nthreads == 1 && p == leader)
+        return 0;
+    kill_siblings(leader, KILL_THREAD);
+    while (leader->nthreads > 1) {
+        if (p->killed)
+            return -EINTR;
+        yield();
+    }
+    if (p == leader)
+        return 0;
+    for (int i = 0; i < NPROC; i++)
+        if (procs[i].parent == leader)
+            procs[i].parent = p;
+    p->pid = leader->pid;
+    p->parent = leader->parent;
+    p->leader = p;
+    p->nthreads = 1;
+    proc_free(leader);                             /* a zombie: only its slot and stack are left */
+    return 0;
+}
+
+/* Threads in the table, zombies included (sysinfo's procs, Linux's nr_threads). */
 int proc_count(void)
 {
     int n = 0;
     for (int i = 0; i < NPROC; i++)
-        n += procs[i].state != P_UNUSED;
+        n += procs[i].state != P_UNUSED && procs[i].state != P_DEAD;
     return n;
 }

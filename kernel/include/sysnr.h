@@ -63,7 +63,9 @@
 #define SYS_arch_prctl          158
 #define SYS_setrlimit           160
 #define SYS_gettid              186
+#define SYS_tkill               200
 #define SYS_time                201
+#define SYS_futex               202
 #define SYS_sched_setaffinity   203
 #define SYS_sched_getaffinity   204
 #define SYS_getdents64          217
@@ -72,6 +74,7 @@
 #define SYS_clock_getres        229
 #define SYS_clock_nanosleep     230
 #define SYS_exit_group          231
+#define SYS_tgkill              234
 #define SYS_openat              257
 #define SYS_mkdirat             258
 #define SYS_newfstatat          262
@@ -81,6 +84,7 @@
 #define SYS_readlinkat          267
 #define SYS_faccessat           269
 #define SYS_ppoll               271
+#define SYS_set_robust_list     273
 #define SYS_utimensat           280
 #define SYS_dup3                292
 #define SYS_pipe2               293
