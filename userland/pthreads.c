@@ -155,7 +155,7 @@ int main(void)
     int r = shared_fd >= 0 ? fstat(shared_fd, &st) : -1;
     printf("pthreads: the thread's fd %d is ours: fstat %s, size %ld\n", shared_fd, r ? strerror(errno) : "ok",
            r ? -1L : (long)st.st_size);
-    char cwd[64];
+    char cwd[4096];
     printf("pthreads: cwd after the thread's chdir: %s\n", getcwd(cwd, sizeof cwd) ? strrchr(cwd, '/') : "?");
     mode_t old = umask(022);
     printf("pthreads: umask after the thread's umask(077): %03o\n", (unsigned)old);
