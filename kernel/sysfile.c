@@ -55,7 +55,10 @@ static int64_t do_read(int fd, uint64_t buf, uint64_t n)
         return -EBADF;                      /* O_WRONLY, or Linux's "3": ioctl only */
     if (!user_range_ok(buf, n))
         return -EFAULT;
-    return file_read(f, buf, n);
+    f = file_dup(f);                        /* a thread sharing the table may close fd meanwhile */
+    int64_t r = file_read(f, buf, n);
+    file_close(f);
+    return r;
 }
 
 static int64_t do_write(int fd, uint64_t buf, uint64_t n)
@@ -65,7 +68,10 @@ static int64_t do_write(int fd, uint64_t buf, uint64_t n)
         return -EBADF;
     if (!user_range_ok(buf, n))
         return -EFAULT;
-    return file_write(f, buf, n);
+    f = file_dup(f);                        /* as in do_read: the file outlives a close by another thread */
+    int64_t r = file_write(f, buf, n);
+    file_close(f);
+    return r;
 }
 
 int64_t sys_read(struct trapframe *tf)

@@ -26,8 +26,8 @@ static int path_in(int dirfd, uint64_t upath, char *path, struct inode **base)
     if (r < 0)
         return r;
     *base = myproc()->fs->cwd;
-    if (path[0] == '/' || dirfd == AT_FDCWD)
-        return 0;
+    if (path[0] == '/' || !path[0] || dirfd == AT_FDCWD)
+        return 0;                            /* "": -ENOENT, or AT_EMPTY_PATH's fd itself (any file) */
     struct file *f = fd_file(dirfd);
     if (!f)
         return -EBADF;

@@ -71,6 +71,7 @@ CASES = {
     "shmfork-map-shared-is-shared-with-children": Case("shmfork"),
     "mmapgs-gs-base-kept-across-a-preempted-mmap": Case("mmapgs"),
     "pthreads-mutex-condvar-tls-join-detach": Case("pthreads"),
+    "pthreads-glibc-static-the-same-program-on-glibc": Case("pthreads-glibc"),
     "threadattack-hostile-clone-futex-tgkill-exec": Case("threadattack"),
     "memadvise-madvise-and-mremap": Case("memadvise"),
     "readline-stdin-with-line-editing": Case(
