@@ -21,7 +21,7 @@ static struct proc procs[NPROC];
 static struct proc *initproc;
 static int next_pid = 1;
 
-extern void trapret(void);
+extern void forkret(void);   /* trapentry.S: proc_first_run, then trapret */
 void swtch(struct context **save, struct context *load);   /* swtch.S */
 
 static const char *const signal_names[] = {
@@ -38,7 +38,7 @@ const char *signal_name(int sig)
     return "SIG?";
 }
 
-/* A process slot with a mapped kernel stack, a zeroed trap frame on top and a context that "returns" to trapret. */
+/* A process slot with a mapped kernel stack, a zeroed trap frame on top and a context that "returns" to forkret. */
 static struct proc *proc_alloc(void)
 {
     for (int i = 0; i < NPROC; i++) {
@@ -56,12 +56,18 @@ static struct proc *proc_alloc(void)
         p->kstack_top = top;
         p->tf = (struct trapframe *)(top - sizeof(struct trapframe));
         p->context = (struct context *)((uint64_t)p->tf - sizeof(struct context));
-        p->context->rip = (uint64_t)trapret;
+        p->context->rip = (uint64_t)forkret;
         *(uint16_t *)&p->fxstate[0] = 0x037f;            /* FCW after fninit */
         *(uint32_t *)&p->fxstate[24] = 0x1f80;           /* MXCSR at reset: all exceptions masked */
         return p;
     }
     return NULL;
+}
+
+/* forkret's C half: a thread killed before its first run never reaches ring 3. */
+void proc_first_run(void)
+{
+    proc_check_killed();
 }
 
 /* Give back the kernel stack and the slot of a dead (or never started) thread, and what it still holds. */

@@ -189,7 +189,7 @@ static bool madv_hint(uint64_t advice)
  * MADV_REMOVE zeroes shared pages for every sharer and is -EINVAL on private
  * ones; MADV_FREE is -EINVAL on shared ones and otherwise a hint (Linux may
  * keep the data until memory runs short: here it always does).
- * MADV_POPULATE_WRITE needs writable pages (-EFAULT), as on Linux.
+ * MADV_POPULATE_WRITE needs writable pages (-EINVAL), as on Linux 6.
  */
 static int64_t do_madvise(struct trapframe *tf)
 {
@@ -220,7 +220,7 @@ static int64_t do_madvise(struct trapframe *tf)
         if ((advice == MADV_REMOVE && !shared) || (advice == MADV_FREE && shared))
             return -EINVAL;
         if (advice == MADV_POPULATE_WRITE && !(*pte & PTE_W))
-            return -EFAULT;
+            return -EINVAL;                      /* what Linux 6.x answers for a read-only mapping */
         if ((discard && !shared) || advice == MADV_REMOVE)
             memset(P2V(*pte & PTE_ADDR_MASK), 0, PAGE_SIZE);
         uvm_charge(&work);

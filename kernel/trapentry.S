@@ -96,6 +96,17 @@ iret_insn:                              /* ring 3 again if the frame's CS has RP
     iretq
 
 /*
+ * A new process's or thread's first run: proc_alloc points its context here,
+ * so swtch's ret arrives with RSP = its trap frame. A kill that came before
+ * it ever ran (exit_group, a fatal signal to the group) ends it here, before
+ * ring 3 (Linux does the same exit work on the way out of ret_from_fork).
+ */
+    .globl forkret
+forkret:
+    call proc_first_run                 /* returns only if not killed */
+    jmp trapret
+
+/*
  * Registers on entry (SDM Vol. 2B SYSCALL): RCX = user RIP, R11 = user
  * RFLAGS, RSP = user RSP (unchanged!), GS base = the user's, CS/SS from
  * STAR[47:32], RFLAGS masked by FMASK (IF clear, so nothing can interrupt us

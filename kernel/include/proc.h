@@ -80,6 +80,7 @@ struct proc *proc_find(int pid);
 int proc_wait4(int pid, uint64_t ustatus, int options);
 int proc_kill(int pid, int sig);
 noreturn void proc_exit_killed(void);
+void proc_first_run(void);
 const char *signal_name(int sig);
 int proc_count(void);
 
