@@ -212,12 +212,15 @@ struct proc *proc_find(int pid)
  * the caller's thread group, else it is a child of the caller's process.
  * It starts as a copy of the caller's registers (FS/GS bases, selectors,
  * SSE state) returning 0, on `stack` if given, with FS base `tls` if
- * CLONE_SETTLS. Returns the new thread's id, -EAGAIN or -ENOMEM.
+ * CLONE_SETTLS. Returns the new thread's id, -EAGAIN, -ENOMEM, or -EINTR
+ * when the caller is being killed (Linux: a fatal signal pending aborts it).
  */
 int proc_clone(uint64_t flags, uint64_t stack, uint64_t tls)
 {
-    struct proc *p = myproc(), *np = proc_alloc();
-    if (!np)
+    struct proc *p = myproc(), *np;
+    if (p->killed)
+        return -EINTR;                             /* a thread born now would outlive the kill */
+    if (!(np = proc_alloc()))
         return -EAGAIN;
     if (flags & CLONE_VM) {
         np->mm = mm_get(p->mm);
@@ -234,9 +237,9 @@ int proc_clone(uint64_t flags, uint64_t stack, uint64_t tls)
         np->mm->brk = p->mm->brk;
         np->mm->mmap_next = p->mm->mmap_next;
         mm_unlock(p->mm);
-        if (r) {
+        if (r || p->killed) {                      /* killed while the copy yielded: no child */
             proc_free(np);
-            return -ENOMEM;
+            return r ? -ENOMEM : -EINTR;
         }
     }
     np->pml4 = np->mm->pml4;

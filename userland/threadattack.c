@@ -187,6 +187,46 @@ static void group_exit(void)
     printf("tkill SIGTERM to the main thread: status %d\n", wait_child(pid));
 }
 
+/* The leader ends with exit (not exit_group): the process lives on in its other thread. */
+static pid_t leader_pid;
+static void *survivor(void *a)
+{
+    (void)a;
+    for (int i = 0; i < 20; i++)
+        sched_yield();
+    printf("a thread after the leader's exit: getpid the same %s\n", getpid() == leader_pid ? "yes" : "no");
+    syscall(SYS_exit, 6);                      /* the last thread: its status is the process's */
+    return 0;
+}
+
+static pid_t forked;
+static void *forker(void *a)
+{
+    (void)a;
+    forked = fork();
+    if (forked == 0)
+        _exit(4);
+    return 0;
+}
+
+static void leader_exit(void)
+{
+    pid_t pid = fork();
+    if (pid == 0) {
+        pthread_t t;
+        leader_pid = getpid();
+        pthread_create(&t, 0, survivor, 0);
+        syscall(SYS_exit, 0);
+    }
+    printf("leader exits first, last thread exit(6): status %d\n", wait_child(pid));
+
+    /* A child forked by a thread is the process's child: the main thread reaps it. */
+    pthread_t t;
+    pthread_create(&t, 0, forker, 0);
+    pthread_join(t, 0);
+    printf("child forked by a thread, reaped by the main thread: status %d\n", wait_child(forked));
+}
+
 static const char *self_name;
 static char pidbuf[16];
 static void *execer(void *a)
@@ -225,6 +265,7 @@ int main(int argc, char **argv)
     clone_args();
     futex_args();
     group_exit();
+    leader_exit();
     thread_exec();
     return 0;
 }
