@@ -10,6 +10,7 @@
 #include "errno.h"
 #include "file.h"
 #include "gdt.h"
+#include "ioperm.h"
 #include "kargs.h"
 #include "msr.h"
 #include "percpu.h"
@@ -80,6 +81,7 @@ static void proc_free(struct proc *p)
     if (p->fs)
         fsinfo_put(p->fs);
     kstack_unmap((int)(p - procs));
+    ioperm_release((int)(p - procs));
     memset(p, 0, sizeof *p);
     if (kargs.trace_mem)
         kevent("mem free_pages=%lu", kalloc_free_pages());
@@ -89,7 +91,7 @@ static void proc_free(struct proc *p)
  * Run each runnable process in turn. Switching to p loads its kernel stack
  * (TSS.RSP0 and struct cpu's copy for syscall_entry), its FS base, its user
  * GS base (into IA32_KERNEL_GS_BASE: swapgs on the way to ring 3 makes it
- * live), its page tables and SSE state. When p gives up the CPU its FS and
+ * live), its page tables, SSE state and I/O permission bitmap (ioperm.c). When p gives up the CPU its FS and
  * GS bases are read back, so a base the program changed itself (a segment
  * load, wrfsbase) survives the switch as on Linux.
  */
@@ -110,6 +112,7 @@ noreturn void scheduler(void)
             wrmsr(MSR_FS_BASE, p->fs_base);
             wrmsr(MSR_KERNEL_GS_BASE, p->gs_base);
             vm_switch(p->pml4);
+            ioperm_switch(i);
             __asm__ volatile("fxrstor %0" ::"m"(p->fxstate));
             swtch(&c->scheduler, p->context);
             __asm__ volatile("fxsave %0" : "=m"(p->fxstate));
@@ -241,6 +244,10 @@ int proc_clone(uint64_t flags, uint64_t stack, uint64_t tls)
             proc_free(np);
             return r ? -ENOMEM : -EINTR;
         }
+    }
+    if (ioperm_fork((int)(np - procs))) {         /* the port bitmap is per thread, inherited (Linux) */
+        proc_free(np);
+        return -ENOMEM;
     }
     np->pml4 = np->mm->pml4;
     np->files = (flags & CLONE_FILES) ? files_get(p->files) : files_copy(p->files);

@@ -56,6 +56,8 @@ static const struct {
     [SYS_getegid] = { "getegid", sys_getuid },
     [SYS_getppid] = { "getppid", sys_getppid },
     [SYS_arch_prctl] = { "arch_prctl", sys_arch_prctl },
+    [SYS_iopl] = { "iopl", sys_iopl },
+    [SYS_ioperm] = { "ioperm", sys_ioperm },
     [SYS_gettid] = { "gettid", sys_gettid },
     [SYS_tkill] = { "tkill", sys_tkill },
     [SYS_futex] = { "futex", sys_futex },

@@ -7,6 +7,7 @@ import subprocess
 
 import pytest
 
+from harness.catalogue.faults import kernel_define
 from harness.core import constants as C
 from harness.machine import elfimage
 from harness import lab
@@ -111,14 +112,17 @@ CR4_BASE = 0x620           # OSXMMEXCPT OSFXSR PAE
 CR4_PROTECTIONS = {C.DEFAULT_CPU: 0x300800, C.LEGACY_CPU: 0}   # SMAP SMEP UMIP / none
 EFER_AUDITED = 0xD01       # NXE LMA LME SCE
 GDT_LIMIT = 8 * 8 - 1      # kernel/include/gdt.h GDT_NENTRIES
-TSS_SEL, TSS_LIMIT = 0x30, 103
+TSS_SEL = 0x30
+# The TSS and the two I/O permission bitmaps after it (kernel/include/percpu.h, ioperm.c); a
+# process that never called ioperm/iopl runs with the bitmap base past this limit.
+TSS_LIMIT = kernel_define("TSS_LIMIT", "include/percpu.h")
 
 
 @pytest.mark.parametrize("cpu", [C.DEFAULT_CPU, C.LEGACY_CPU])
 def test_inherited_cpu_state_is_the_audited_one(images, cpu):
     """At a ring-3 fault (hlt: #GP) QEMU's own dump shows exactly the state the kernel set:
     CR0, CR4, EFER, DR6/DR7, RFLAGS without IOPL/NT/AC, null DS/ES/FS/GS and LDTR, TR = the
-    TSS (limit 103: the I/O bitmap base 104 lies beyond it), the 8-entry GDT."""
+    TSS (its limit covers the TSS and the I/O bitmaps), the 8-entry GDT."""
     run = lab.run(QemuConfig(init=images.program("hlt"), cpu=cpu, int_log=True))
     gp = [r for r in parse_int_log(run.log) if r.vector == 13 and r.cpl == 3]
     assert len(gp) == 1, run.report()

@@ -215,6 +215,8 @@ def _catalogue() -> Tuple[Row, ...]:
         _gp0("invlpg", "invlpg"),
         _gp0("in", "inb from COM1 with IOPL 0 and no I/O bitmap"),
         _gp0("out", "outb to isa-debug-exit with IOPL 0 and no I/O bitmap"),
+        _gp0("ioperm", "ioperm(0x3f8, 8, 1), then outb to isa-debug-exit 0xf4: the bitmap opens "
+                       "the 8 UART ports only, 0xf4's bit is still 1"),
         # Descriptor tables: the kernel loads a null LDTR, so no ring-3 LDT call gate exists.
         Row("ldt_gate", "f_ldt_gate", decode.VECTOR_GP, 0x1004, Sym("fault_insn"),
             Signal.SIGSEGV, 139,
