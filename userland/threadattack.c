@@ -155,6 +155,28 @@ static void futex_args(void)
     printf("tkill tid -1: %s\n", res(sys(SYS_tkill, -1, 0, 0, 0, 0, 0)));
 }
 
+/*
+ * A futex word in a MAP_SHARED page: a forked child waits on it (shared), the parent wakes
+ * it. Private wakes tried meanwhile never reach it: a private key is the address space's.
+ */
+static void shared_futex(void)
+{
+    uint32_t *word = mmap(0, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    pid_t pid = fork();
+    if (pid == 0)
+        _exit(syscall(SYS_futex, word, FUTEX_WAIT, 0, 0, 0, 0) == 0 ? 0 : 1);
+    long private_woken = 0, woken = 0;
+    while (!woken) {
+        private_woken += syscall(SYS_futex, word, FUTEX_WAKE_PRIVATE, 1, 0, 0, 0);
+        woken = syscall(SYS_futex, word, FUTEX_WAKE, 1, 0, 0, 0);
+        if (!woken)
+            sched_yield();
+    }
+    printf("shared futex across fork: woken %ld, by private wakes %ld, child status %d\n", woken,
+           private_woken, wait_child(pid));
+    munmap(word, 4096);
+}
+
 /* exit_group from one thread while one waits in futex and one in read: all end, status 5. */
 static int pipefd[2];
 static uint32_t never;
@@ -264,6 +286,7 @@ int main(int argc, char **argv)
     setvbuf(stdout, NULL, _IONBF, 0);
     clone_args();
     futex_args();
+    shared_futex();
     group_exit();
     leader_exit();
     thread_exec();
