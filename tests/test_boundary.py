@@ -7,13 +7,13 @@ import subprocess
 
 import pytest
 
-from harness.catalogue.faults import kernel_define
-from harness.core import constants as C
-from harness.machine import elfimage
 from harness import lab
+from harness.core import constants as C
+from harness.core import kabi
 from harness.debug.machine import DebugMachine
-from harness.observe.events import Fault, Kill
+from harness.machine import symbols
 from harness.machine.qemu import QemuConfig
+from harness.observe.events import Fault, Kill
 from harness.observe.qemulog import parse_int_log
 from harness.observe.verdict import Outcome
 
@@ -38,7 +38,7 @@ def test_ldt_call_gate_never_reaches_cpl0(images, cpu):
     assert run.outcome is Outcome.KILLED and run.status == 139, run.report()
     assert not any("reached CPL" in line for line in run.user_lines), run.report()
     fault = run.first(Fault)
-    lcall = elfimage.symbol_address(prog, "fault_insn")
+    lcall = symbols.symbol_address(prog, "fault_insn")
     assert (fault.vector, fault.error, fault.cpl, fault.rip) == (13, 0x1004, 3, lcall), run.report()
     assert run.first(Kill).signal == SIGSEGV
 
@@ -61,7 +61,7 @@ def test_kernel_runs_with_ac_clear_after_entry_from_ac_user(images, cpu):
     prog = images.program("gdb_ac")
     with DebugMachine(QemuConfig(init=prog, cpu=cpu), extension=False) as dm:
         g = dm.gdb
-        g.break_at(elfimage.symbol_address(prog, "ac_int80_insn"))
+        g.break_at(symbols.symbol_address(prog, "ac_int80_insn"))
         g.cont(timeout_s=30, what="ac_int80_insn")
         assert g.registers(["eflags"])["eflags"] & RFLAGS_AC
         trap_bp = g.break_at("trap")
@@ -77,7 +77,7 @@ def test_kernel_runs_with_ac_clear_after_entry_from_ac_user(images, cpu):
 
         # syscall: FMASK (SDM Vol. 2B SYSCALL) clears TF IF DF IOPL NT AC; R11 keeps the user's
         g.break_at("syscall_entry")
-        g.break_at(elfimage.symbol_address(prog, "ac_syscall_insn"))
+        g.break_at(symbols.symbol_address(prog, "ac_syscall_insn"))
         g.cont(timeout_s=30, what="ac_syscall_insn")
         assert g.registers(["eflags"])["eflags"] & USER_SET == USER_SET
         g.cont(timeout_s=30, what="syscall_entry")
@@ -113,9 +113,9 @@ CR4_PROTECTIONS = {C.DEFAULT_CPU: 0x300800, C.LEGACY_CPU: 0}   # SMAP SMEP UMIP 
 EFER_AUDITED = 0xD01       # NXE LMA LME SCE
 GDT_LIMIT = 8 * 8 - 1      # kernel/include/gdt.h GDT_NENTRIES
 TSS_SEL = 0x30
-# The TSS and the two I/O permission bitmaps after it (kernel/include/percpu.h, ioperm.c); a
-# process that never called ioperm/iopl runs with the bitmap base past this limit.
-TSS_LIMIT = kernel_define("TSS_LIMIT", "include/percpu.h")
+# The TSS's limit covers the TSS and the two I/O permission bitmaps after it (percpu.h's
+# TSS_LIMIT, from the kernel's ABI file); a process that never called ioperm/iopl runs with
+# the bitmap base past this limit.
 
 
 @pytest.mark.parametrize("cpu", [C.DEFAULT_CPU, C.LEGACY_CPU])
@@ -138,5 +138,6 @@ def test_inherited_cpu_state_is_the_audited_one(images, cpu):
     assert d.segments["fs"].selector == 0        # musl set the FS *base* with arch_prctl
     assert d.segments["ldt"].selector == 0
     tr = d.segments["tr"]
-    assert (tr.selector, tr.limit) == (TSS_SEL, TSS_LIMIT) and tr.base >= C.KERNEL_HALF_START
+    tss_limit = kabi.load().const("TSS_LIMIT")
+    assert (tr.selector, tr.limit) == (TSS_SEL, tss_limit) and tr.base >= C.KERNEL_HALF_START
     assert d.tables["gdt"][1] == GDT_LIMIT

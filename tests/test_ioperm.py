@@ -29,9 +29,9 @@ import pytest
 
 from harness import lab
 from harness.core import constants as C
-from harness.catalogue.faults import kernel_define
+from harness.core import kabi
 from harness.debug.machine import DebugMachine
-from harness.machine import elfimage
+from harness.machine import symbols
 from harness.machine.qemu import QemuConfig
 from harness.observe.events import Fault, Kill
 from harness.observe.qemulog import parse_int_log
@@ -47,11 +47,12 @@ ISA_EXIT = 0xF4
 
 
 def percpu(name: str) -> int:
-    return kernel_define(name, "include/percpu.h")
+    """A percpu.h constant, from the kernel's ABI file."""
+    return kabi.load().const(name)
 
 
 def sym(program: str, name: str) -> int:
-    return elfimage.symbol_address(lab.program(program), name)
+    return symbols.symbol_address(lab.program(program), name)
 
 
 def run_program(images, program: str, append: str = "", **config):
@@ -60,7 +61,7 @@ def run_program(images, program: str, append: str = "", **config):
 
 
 # ---------------------------------------------------------------------------------------------
-# The UART driver (issue acceptance: writes to the UART only after ioperm; QEMU's log shows the
+# The UART driver (writes to the UART only after ioperm; QEMU's log shows the
 # #GP before it)
 
 def test_uart_driver_writes_com1_itself_only_after_ioperm(images):
