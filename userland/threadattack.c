@@ -11,6 +11,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -156,6 +157,42 @@ static void futex_args(void)
 }
 
 /*
+ * Robust futexes: a thread registers a list of two held words and one held by somebody
+ * else, then exits holding them. The kernel marks its own words FUTEX_OWNER_DIED (keeping
+ * FUTEX_WAITERS) and leaves the other alone, before it clears CLONE_CHILD_CLEARTID.
+ */
+struct robust_entry { struct robust_entry *next; uint32_t word; };
+static struct { struct robust_entry *next; long offset; struct robust_entry *pending; } robust_head;
+static struct robust_entry robust[3];
+static int robust_tid;
+
+static void hold_and_exit(void)
+{
+    int tid = syscall(SYS_gettid);
+    robust[0].word = tid;
+    robust[1].word = tid | 0x80000000u;                     /* FUTEX_WAITERS */
+    robust[2].word = 12345;                                 /* another owner */
+    robust[0].next = &robust[1];
+    robust[1].next = &robust[2];
+    robust[2].next = (void *)&robust_head;
+    robust_head.next = &robust[0];
+    robust_head.offset = (long)offsetof(struct robust_entry, word);
+    syscall(SYS_set_robust_list, &robust_head, sizeof robust_head);
+}
+
+static void robust_exit(void)
+{
+    static char stack[8192] __attribute__((aligned(16)));
+    raw_clone(THREAD_FLAGS | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID, stack + sizeof stack, &robust_tid,
+              &robust_tid, 0, hold_and_exit);
+    int t;
+    while ((t = robust_tid) != 0)
+        syscall(SYS_futex, &robust_tid, FUTEX_WAIT, t, 0, 0, 0);   /* CHILD_CLEARTID wakes us */
+    printf("robust words after their owner's exit: 0x%x 0x%x %u\n", robust[0].word, robust[1].word,
+           robust[2].word);
+}
+
+/*
  * A futex word in a MAP_SHARED page: a forked child waits on it (shared), the parent wakes
  * it. Private wakes tried meanwhile never reach it: a private key is the address space's.
  */
@@ -287,6 +324,7 @@ int main(int argc, char **argv)
     clone_args();
     futex_args();
     shared_futex();
+    robust_exit();
     group_exit();
     leader_exit();
     thread_exec();
