@@ -16,6 +16,7 @@
  * Entries hold no pointers (names are char arrays), so .kabi needs no relocation.
  */
 #include "types.h"
+#include "kernel.h"
 #include "file.h"
 #include "gdt.h"
 #include "mmu.h"
@@ -59,6 +60,9 @@ static const struct kabi_entry kabi[] = {
     KABI_CONST(KSTACK_PAGES),
     KABI_CONST(KSTACK_BASE),
     KABI_CONST(KSTACK_SLOT_PAGES),
+
+    /* The machine: the isa-debug-exit port the kernel writes its status to */
+    KABI_CONST(DEBUG_EXIT_PORT),
 
     /* Limits */
     KABI_CONST(NPROC),

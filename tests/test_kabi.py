@@ -136,3 +136,9 @@ def test_reader_refuses_what_it_cannot_trust(tmp_path):
     old.write_text(json.dumps(dict(SAMPLE, format=0)))
     with pytest.raises(KabiError, match="format 0"):
         kabi.load(old)
+
+
+def test_debug_exit_port_is_where_qemu_puts_the_device(images):
+    """The kernel writes its status to DEBUG_EXIT_PORT; the harness puts QEMU's isa-debug-exit
+    device at C.DEBUG_EXIT_IOBASE. They must be the same port, or every run ends without it."""
+    assert kabi.load().const("DEBUG_EXIT_PORT") == C.DEBUG_EXIT_IOBASE
