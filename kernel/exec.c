@@ -154,6 +154,8 @@ int proc_exec(const char *path, char *const *argv, int argc, char *const *envp, 
     }
     if (!r)
         r = exec_image(p, path, data, size, argv, argc, envp, envc);
+    if (!r)
+        proc_vfork_release(p);                   /* the memory it borrowed is no longer in use */
     for (int fd = 0; !r && fd < NOFILE; fd++) {
         if ((p->files->cloexec >> fd & 1) && p->files->ofile[fd]) {
             file_close(p->files->ofile[fd]);

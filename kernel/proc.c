@@ -215,7 +215,8 @@ struct proc *proc_find(int pid)
  * the caller's thread group, else it is a child of the caller's process.
  * It starts as a copy of the caller's registers (FS/GS bases, selectors,
  * SSE state) returning 0, on `stack` if given, with FS base `tls` if
- * CLONE_SETTLS. Returns the new thread's id, -EAGAIN, -ENOMEM, or -EINTR
+ * CLONE_SETTLS. With CLONE_VFORK the caller sleeps until the child execs or
+ * ends (or the caller is killed). Returns the new thread's id, -EAGAIN, -ENOMEM, or -EINTR
  * when the caller is being killed (Linux: a fatal signal pending aborts it).
  */
 int proc_clone(uint64_t flags, uint64_t stack, uint64_t tls)
@@ -261,6 +262,8 @@ int proc_clone(uint64_t flags, uint64_t stack, uint64_t tls)
     np->fs_base = (flags & CLONE_SETTLS) ? tls : rdmsr(MSR_FS_BASE);
     np->gs_base = rdmsr(MSR_KERNEL_GS_BASE);
     memcpy(np->name, p->name, sizeof np->name);
+    if (flags & CLONE_VFORK)
+        np->vfork_parent = p;
     if (flags & CLONE_THREAD) {
         np->tgid = p->tgid;
         np->leader = p->leader;
@@ -270,7 +273,19 @@ int proc_clone(uint64_t flags, uint64_t stack, uint64_t tls)
         np->parent = p->leader;                    /* wait4 in any thread of the group reaps it */
     }
     np->state = P_RUNNABLE;
-    return np->pid;
+    int tid = np->pid;
+    while ((flags & CLONE_VFORK) && np->vfork_parent == p && !p->killed)
+        sleep(&np->vfork_parent);                  /* the child borrows our memory until exec or exit */
+    return tid;
+}
+
+/* CLONE_VFORK: the child has exec'd or ended; its parent runs again (Linux complete_vfork_done). */
+void proc_vfork_release(struct proc *p)
+{
+    if (p->vfork_parent) {
+        p->vfork_parent = NULL;
+        wakeup(&p->vfork_parent);
+    }
 }
 
 int proc_fork(void)
@@ -341,6 +356,7 @@ noreturn void thread_exit(int wstatus)
     if (last)
         group_ended(leader, wstatus);
     robust_list_exit(p);
+    proc_vfork_release(p);
     if (p->clear_child_tid && p->mm->refs > 1) {
         uint32_t zero = 0;
         if (copyout(p->pml4, p->clear_child_tid, &zero, sizeof zero) == 0)

@@ -49,18 +49,18 @@ int64_t sys_fork(struct trapframe *tf)
     return proc_fork();
 }
 
-#define CLONE_SUPPORTED (CSIGNAL | CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD | \
+#define CLONE_SUPPORTED (CSIGNAL | CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD | CLONE_VFORK | \
                          CLONE_SYSVSEM | CLONE_SETTLS | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID | \
                          CLONE_DETACHED | CLONE_UNTRACED | CLONE_CHILD_SETTID)
 
 /*
  * clone(flags, stack, parent_tid, child_tid, tls), with Linux's argument
  * checks (kernel/fork.c copy_process, x86 set_new_tls): what glibc's and
- * musl's fork and pthread_create ask for. CLONE_SYSVSEM shares nothing as
+ * musl's fork, posix_spawn (CLONE_VM|CLONE_VFORK: the caller sleeps until the
+ * child execs or exits) and pthread_create ask for. CLONE_SYSVSEM shares nothing as
  * there are no SysV semaphores; CLONE_DETACHED and CLONE_UNTRACED are
  * ignored, as by Linux. A stack pointer is taken as given: a bad one faults
- * in the child, in ring 3. Not supported (-ENOSYS): namespaces, CLONE_VFORK,
- * CLONE_PARENT, CLONE_PTRACE, CLONE_PIDFD, and a process whose exit signal is
+ * in the child, in ring 3. Not supported (-ENOSYS): namespaces, CLONE_PARENT, CLONE_PTRACE, CLONE_PIDFD, and a process whose exit signal is
  * not SIGCHLD. A tid stored to a bad address is skipped silently, as by Linux.
  */
 int64_t sys_clone(struct trapframe *tf)

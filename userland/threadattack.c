@@ -4,12 +4,14 @@
  * whose stack pointer is in the kernel half, CLONE_CHILD_CLEARTID aimed at the
  * kernel; futex on kernel, unaligned and unmapped addresses, bad timeouts and
  * operations; tgkill/tkill arguments; exit_group from a thread while others are
- * blocked in futex and read; execve from a thread that is not the leader.
+ * blocked in futex and read; execve from a thread that is not the leader; posix_spawn
+ * (CLONE_VM|CLONE_VFORK).
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
+#include <spawn.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -296,6 +298,18 @@ static void *execer(void *a)
     return 0;
 }
 
+/* posix_spawn (musl: clone with CLONE_VM|CLONE_VFORK): the parent sleeps until the exec. */
+static void spawn(void)
+{
+    pid_t pid;
+    char *argv[] = { (char *)self_name, "spawned", NULL };
+    int r = posix_spawn(&pid, self_name, NULL, NULL, argv, NULL);
+    printf("posix_spawn: %s, status %d\n", r ? strerror(r) : "ok", r ? -1 : wait_child(pid));
+    char *missing[] = { "no-such-program", NULL };
+    r = posix_spawn(&pid, "no-such-program", NULL, NULL, missing, NULL);
+    printf("posix_spawn of a missing program: %s\n", r ? strerror(r) : "ok");
+}
+
 /* execve from a thread that is not the leader: the others end, the process keeps its pid. */
 static void thread_exec(void)
 {
@@ -313,6 +327,10 @@ static void thread_exec(void)
 
 int main(int argc, char **argv)
 {
+    if (argc == 2 && !strcmp(argv[1], "spawned")) {
+        printf("spawned child: running\n");
+        return 3;
+    }
     if (argc == 3 && !strcmp(argv[1], "exec-child")) {
         printf("exec'd image: same pid %s, tid == pid %s\n", atoi(argv[2]) == getpid() ? "yes" : "no",
                syscall(SYS_gettid) == getpid() ? "yes" : "no");
@@ -327,6 +345,7 @@ int main(int argc, char **argv)
     robust_exit();
     group_exit();
     leader_exit();
+    spawn();
     thread_exec();
     return 0;
 }

@@ -61,6 +61,7 @@ struct proc {
     struct files *files;       /* descriptor table (shared by CLONE_FILES) */
     struct fsinfo *fs;         /* working directory and umask (shared by CLONE_FS) */
     uint64_t robust_list;      /* set_robust_list head (user address), 0 if none */
+    struct proc *vfork_parent; /* CLONE_VFORK: sleeps until this thread execs or ends */
 };
 
 noreturn void scheduler(void);
@@ -74,6 +75,7 @@ void proc_wake(struct proc *p);
 int proc_clone(uint64_t flags, uint64_t stack, uint64_t tls);
 int proc_tgkill(int tgid, int tid, int sig);
 int proc_dethread(void);
+void proc_vfork_release(struct proc *p);
 noreturn void proc_kill_self(int sig);
 int proc_fork(void);
 struct proc *proc_find(int pid);
