@@ -4,7 +4,9 @@
  * process gives up the CPU are sleep(), yield() and exit: no locks needed.
  * Scheduling is round-robin over the process table; the timer interrupt
  * taken in ring 3 calls yield(), so a process spinning in user mode cannot
- * starve the others.
+ * starve the others. Each slot is a thread; a process is the thread group
+ * of its leader (struct proc in proc.h), and the second half of this file
+ * is the life of threads and groups: clone, exit, exit_group, wait4, kill.
  */
 #include "kernel.h"
 #include "errno.h"

@@ -1,4 +1,4 @@
-/* Processes: one kernel stack, one address space (PML4) and one trap frame each. */
+/* Threads (struct proc): one kernel stack and trap frame each; address space, files and fs info as thread.h shares them. */
 #pragma once
 #include "types.h"
 #include "percpu.h"
