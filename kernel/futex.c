@@ -180,7 +180,7 @@ static int futex_requeue(struct proc *p, uint64_t u1, uint64_t u2, bool private,
 /*
  * futex(uaddr, op, val, timeout | val2, uaddr2, val3), Linux's checks in
  * Linux's order: the timeout first (-EFAULT, -EINVAL), then the clock flag
- * (-ENOSYS but for the waits), then the operation. FUTEX_WAIT's timeout is
+ * (-ENOSYS but for FUTEX_WAIT_BITSET), then the operation. FUTEX_WAIT's timeout is
  * relative; FUTEX_WAIT_BITSET's absolute on CLOCK_MONOTONIC, or
  * CLOCK_REALTIME with FUTEX_CLOCK_REALTIME. WAKE_OP and the PI operations are
  * not supported: -ENOSYS, as for an unknown operation.
@@ -202,15 +202,13 @@ int64_t sys_futex(struct trapframe *tf)
         if (ts[0] < 0 || ts[1] < 0 || ts[1] >= (int64_t)NS_PER_SEC)
             return -EINVAL;
         deadline = (uint64_t)ts[0] * NS_PER_SEC + (uint64_t)ts[1];
-        if (cmd == FUTEX_WAIT) {
-            realtime = false;
+        if (cmd == FUTEX_WAIT)
             deadline += time_monotonic_ns();
-        }
         if (!deadline)
             deadline = 1;                    /* an absolute 0: already past */
     }
-    if ((op & FUTEX_CLOCK_REALTIME) && cmd != FUTEX_WAIT && cmd != FUTEX_WAIT_BITSET)
-        return -ENOSYS;
+    if ((op & FUTEX_CLOCK_REALTIME) && cmd != FUTEX_WAIT_BITSET)
+        return -ENOSYS;                      /* Linux 6: FUTEX_WAIT too (measured on the host) */
     switch (cmd) {
     case FUTEX_WAIT:
         return futex_wait(p, uaddr, private, val, FUTEX_BITSET_ANY, realtime, deadline);

@@ -144,6 +144,14 @@ static void futex_args(void)
     printf("futex wake nobody: %s\n", res(sys(SYS_futex, (long)&word, FUTEX_WAKE_PRIVATE, 10, 0, 0, 0)));
     printf("futex wake clock_realtime: %s\n",
            res(sys(SYS_futex, (long)&word, FUTEX_WAKE | FUTEX_CLOCK_REALTIME, 1, 0, 0, 0)));
+    printf("futex wait clock_realtime: %s\n",
+           res(sys(SYS_futex, (long)&word, FUTEX_WAIT_PRIVATE | FUTEX_CLOCK_REALTIME, 0, (long)&ts, 0, 0)));
+    struct timespec rt_past = { 1, 0 };
+    printf("futex wait_bitset clock_realtime, absolute past: %s\n",
+           res(sys(SYS_futex, (long)&word, FUTEX_WAIT_BITSET_PRIVATE | FUTEX_CLOCK_REALTIME, 0, (long)&rt_past, 0, -1)));
+    struct timespec negative = { -1, 0 };
+    printf("futex wait negative timeout: %s\n",
+           res(sys(SYS_futex, (long)&word, FUTEX_WAIT_PRIVATE, 0, (long)&negative, 0, 0)));
     printf("futex requeue negative: %s\n",
            res(sys(SYS_futex, (long)&word, FUTEX_REQUEUE_PRIVATE, -1, 1, (long)&word, 0)));
     printf("futex cmp_requeue wrong value: %s\n",
