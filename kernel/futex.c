@@ -118,7 +118,8 @@ int futex_wake(struct proc *p, uint64_t uaddr, bool private, int n, uint32_t bit
 
 /*
  * Sleep while *uaddr == val, until a wake with a matching bitset (0), the
- * deadline (-ETIMEDOUT; 0: none), or the thread is killed (-EINTR). The
+ * deadline (-ETIMEDOUT; 0: none), or a signal (-ERESTARTSYS: -EINTR, or
+ * restarted under SA_RESTART; with a deadline always -EINTR). The
  * value is read after the waiter is queued, with no yield in between (one
  * CPU): a wake cannot slip between the check and the sleep.
  */
@@ -144,9 +145,11 @@ static int futex_wait(struct proc *p, uint64_t uaddr, bool private, uint32_t val
         if (w.woken)
             return 0;
         uint64_t now = realtime ? time_realtime_ns() : time_monotonic_ns();
-        if (p->killed || (deadline_ns && now >= deadline_ns)) {
+        if (signal_pending(p) || (deadline_ns && now >= deadline_ns)) {
             unlink_waiter(&w);
-            return p->killed ? -EINTR : -ETIMEDOUT;
+            if (!signal_pending(p))
+                return -ETIMEDOUT;
+            return deadline_ns ? -EINTR : -ERESTARTSYS;   /* Linux: a timed wait is not restarted here */
         }
         sleep(deadline_ns ? (void *)&ticks : (void *)&w);
     }

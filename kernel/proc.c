@@ -27,18 +27,21 @@ static int next_pid = 1;
 extern void forkret(void);   /* trapentry.S: proc_first_run, then trapret */
 void swtch(struct context **save, struct context *load);   /* swtch.S */
 
-static const char *const signal_names[] = {
-    [SIGHUP] = "SIGHUP", [SIGINT] = "SIGINT", [SIGQUIT] = "SIGQUIT", [SIGILL] = "SIGILL",
-    [SIGTRAP] = "SIGTRAP", [SIGABRT] = "SIGABRT", [SIGBUS] = "SIGBUS", [SIGFPE] = "SIGFPE",
-    [SIGKILL] = "SIGKILL", [SIGUSR1] = "SIGUSR1", [SIGSEGV] = "SIGSEGV", [SIGUSR2] = "SIGUSR2",
-    [SIGPIPE] = "SIGPIPE", [SIGALRM] = "SIGALRM", [SIGTERM] = "SIGTERM",
-};
-
-const char *signal_name(int sig)
+struct proc *proc_slot(int i)
 {
-    if (sig > 0 && sig < (int)ARRAY_SIZE(signal_names) && signal_names[sig])
-        return signal_names[sig];
-    return "SIG?";
+    return i >= 0 && i < NPROC && procs[i].state != P_UNUSED ? &procs[i] : NULL;
+}
+
+/* Is p a thread of pid 1's group? */
+bool proc_is_init(struct proc *p)
+{
+    return p->leader == initproc;
+}
+
+/* A SIGKILL is pending: the thread is about to end (exit_group, a fatal signal, a sibling's execve). */
+bool fatal_pending(struct proc *p)
+{
+    return p->sig.pending & SIGBIT(SIGKILL);
 }
 
 /* A process slot with a mapped kernel stack, a zeroed trap frame on top and a context that "returns" to forkret. */
@@ -70,7 +73,8 @@ static struct proc *proc_alloc(void)
 /* forkret's C half: a thread killed before its first run never reaches ring 3. */
 void proc_first_run(void)
 {
-    proc_check_killed();
+    if (fatal_pending(myproc()))
+        proc_exit(SIGKILL);
 }
 
 /* Give back the kernel stack and the slot of a dead (or never started) thread, and what it still holds. */
@@ -224,7 +228,7 @@ struct proc *proc_find(int pid)
 int proc_clone(uint64_t flags, uint64_t stack, uint64_t tls)
 {
     struct proc *p = myproc(), *np;
-    if (p->killed)
+    if (fatal_pending(p))
         return -EINTR;                             /* a thread born now would outlive the kill */
     if (!(np = proc_alloc()))
         return -EAGAIN;
@@ -243,7 +247,7 @@ int proc_clone(uint64_t flags, uint64_t stack, uint64_t tls)
         np->mm->brk = p->mm->brk;
         np->mm->mmap_next = p->mm->mmap_next;
         mm_unlock(p->mm);
-        if (r || p->killed) {                      /* killed while the copy yielded: no child */
+        if (r || fatal_pending(p)) {                      /* killed while the copy yielded: no child */
             proc_free(np);
             return r ? -ENOMEM : -EINTR;
         }
@@ -263,6 +267,7 @@ int proc_clone(uint64_t flags, uint64_t stack, uint64_t tls)
     segs_save(np->seg);                            /* the caller's live selectors */
     np->fs_base = (flags & CLONE_SETTLS) ? tls : rdmsr(MSR_FS_BASE);
     np->gs_base = rdmsr(MSR_KERNEL_GS_BASE);
+    signal_fork(np, p, flags);
     memcpy(np->name, p->name, sizeof np->name);
     if (flags & CLONE_VFORK)
         np->vfork_parent = p;
@@ -276,7 +281,7 @@ int proc_clone(uint64_t flags, uint64_t stack, uint64_t tls)
     }
     np->state = P_RUNNABLE;
     int tid = np->pid;
-    while ((flags & CLONE_VFORK) && np->vfork_parent == p && !p->killed)
+    while ((flags & CLONE_VFORK) && np->vfork_parent == p && !fatal_pending(p))
         sleep(&np->vfork_parent);                  /* the child borrows our memory until exec or exit */
     return tid;
 }
@@ -295,13 +300,20 @@ int proc_fork(void)
     return proc_clone(0, 0, 0);
 }
 
-/* Every other live thread of the group gets `killed` and is woken to act on it. */
-static void kill_siblings(struct proc *leader, int killed)
+/*
+ * Every other live thread of the group gets SIGKILL (straight into its
+ * pending set: nothing may discard it, not even pid 1's protection) and is
+ * woken to act on it; `dethreaded` makes that end the thread only.
+ */
+static void kill_siblings(struct proc *leader, bool dethreaded)
 {
     for (int i = 0; i < NPROC; i++) {
         struct proc *q = &procs[i];
         if (q->leader == leader && q != myproc() && alive(q)) {
-            q->killed = killed;
+            q->dethreaded = dethreaded;
+            q->sig.pending |= SIGBIT(SIGKILL);
+            q->sig.work = true;
+            q->sig.stopped = false;
             proc_wake(q);
         }
     }
@@ -314,7 +326,7 @@ static void group_kill(struct proc *leader, int wstatus)
         leader->group_exiting = true;
         leader->group_wstatus = wstatus;
     }
-    kill_siblings(leader, SIGKILL);
+    kill_siblings(leader, false);
 }
 
 /* The group's last thread ended: say so (stop the machine for init) and hand its children to init. */
@@ -333,6 +345,7 @@ static void group_ended(struct proc *leader, int wstatus)
     for (int i = 0; i < NPROC; i++) {
         if (procs[i].parent == leader) {
             procs[i].parent = initproc;
+            procs[i].autoreap = false;
             if (procs[i].state == P_ZOMBIE)
                 wakeup(initproc);
         }
@@ -377,9 +390,9 @@ noreturn void thread_exit(int wstatus)
         p->state = P_DEAD;
     if (last) {
         leader->wstatus = wstatus;
+        leader->autoreap = signal_autoreap(leader->parent);   /* parent ignores SIGCHLD: nobody waits */
         leader->state = P_ZOMBIE;
-        if (leader->parent)
-            wakeup(leader->parent);
+        signal_child_exit(leader, wstatus);        /* SIGCHLD, and wakes the parent's wait4 */
     } else if (p == leader) {
         p->state = P_ZOMBIE;                       /* reported once the other threads have ended */
     }
@@ -387,38 +400,49 @@ noreturn void thread_exit(int wstatus)
     panic("ended-thread-ran pid=%d", p->pid);
 }
 
-/* exit_group (and every process-wide end): all threads of the group end with wstatus. */
+/*
+ * exit_group, and every process-wide end (a fatal signal's default action):
+ * all threads of the group end with wstatus. A thread a sibling's execve
+ * killed ends alone.
+ */
 noreturn void proc_exit(int wstatus)
 {
-    group_kill(myproc()->leader, wstatus);
-    thread_exit(wstatus);
-}
-
-noreturn void proc_kill_self(int sig)
-{
-    proc_exit(sig & 0x7f);
-}
-
-/* A pending kill: the group is ending, or a sibling's execve ends this thread only. */
-void proc_exit_killed(void)
-{
     struct proc *p = myproc();
-    if (p->killed == KILL_THREAD || p->leader->group_exiting)
-        thread_exit(p->leader->group_exiting ? p->leader->group_wstatus : 0);
-    proc_exit(p->killed & 0x7f);
+    if (p->dethreaded)
+        thread_exit(0);
+    group_kill(p->leader, wstatus);
+    thread_exit(wstatus);
 }
 
 /* wait4: a child process is reported when its leader is a zombie and none of its threads runs. */
 int proc_wait4(int pid, uint64_t ustatus, int options)
 {
     struct proc *p = myproc(), *me = p->leader;
+    if (options & ~WAIT_KNOWN)
+        return -EINVAL;
     for (;;) {
         bool have = false;
         for (int i = 0; i < NPROC; i++) {
             struct proc *q = &procs[i];
             if (q->parent != me || q->leader != q || q->state == P_UNUSED || (pid > 0 && q->pid != pid))
                 continue;
+            if (q->state == P_ZOMBIE && q->autoreap) {
+                proc_free(q);                 /* SIGCHLD ignored: reaped, never reported */
+                continue;
+            }
             have = true;
+            int report = 0;                   /* a stop or continue, if the caller asked */
+            if ((options & WUNTRACED) && q->sig.stop_report)
+                report = (q->sig.stop_report << 8) | 0x7f;
+            else if ((options & WCONTINUED) && q->sig.cont_report)
+                report = 0xffff;
+            if (report) {
+                if (ustatus && copyout(p->pml4, ustatus, &report, sizeof report))
+                    return -EFAULT;
+                q->sig.stop_report = 0;
+                q->sig.cont_report = false;
+                return q->pid;
+            }
             if (q->state != P_ZOMBIE || q->nthreads)
                 continue;
             int st = q->wstatus, cpid = q->pid;
@@ -431,56 +455,40 @@ int proc_wait4(int pid, uint64_t ustatus, int options)
             return -ECHILD;
         if (options & WNOHANG)
             return 0;
-        if (p->killed)
-            return -EINTR;
+        if (signal_pending(p))
+            return -ERESTARTSYS;              /* -EINTR, or restarted under SA_RESTART */
         sleep(me);
     }
 }
 
 /*
- * The default action of `sig` sent to thread q's group (no handlers exist
- * yet): a signal whose default is to be ignored changes nothing; any other
- * ends the whole group (Linux: a fatal signal kills every thread), except
- * init, which ignores signals it has no handler for.
+ * The thread of q's group that a process-directed signal (kill, SIGCHLD,
+ * SIGALRM, the console) goes to, Linux's choice simplified
+ * (kernel/signal.c complete_signal): the leader if it runs and does not
+ * block sig, else the first running thread that does not block it, else
+ * the leader if it runs, else the first running thread; q itself if none
+ * runs (a zombie group: the signal is dropped).
  */
-static int signal_group(struct proc *q, int sig)
+struct proc *proc_signal_target(struct proc *q, int sig)
 {
-    struct proc *leader = q->leader;
-    if (sig == 0 || (leader->state == P_ZOMBIE && leader->nthreads == 0))
-        return 0;
-    if (sig == SIGCHLD || sig == SIGCONT || sig == SIGURG || sig == SIGWINCH)
-        return 0;
-    if (leader == initproc && leader != myproc()->leader)
-        return 0;
-    if (leader == myproc()->leader)
-        proc_exit(sig);
-    group_kill(leader, sig);
-    return 0;
-}
-
-/* kill(pid, sig): pid names a process, or any of its threads (as on Linux). */
-int proc_kill(int pid, int sig)
-{
-    if (sig < 0 || sig >= NSIG)
-        return -EINVAL;
-    struct proc *q = pid > 0 ? proc_find(pid) : NULL;
-    return q ? signal_group(q, sig) : -ESRCH;
-}
-
-/* tgkill(tgid, tid, sig), and tkill (tgid -1): one thread; without handlers the default acts on its group. */
-int proc_tgkill(int tgid, int tid, int sig)
-{
-    if (tid <= 0 || tgid == 0 || tgid < -1 || sig < 0 || sig >= NSIG)
-        return -EINVAL;
-    struct proc *q = proc_find(tid);
-    if (!q || (tgid > 0 && q->tgid != tgid))
-        return -ESRCH;
-    return signal_group(q, sig);
+    struct proc *leader = q->leader, *any = NULL;
+    if (alive(leader) && !(leader->sig.blocked & SIGBIT(sig)))
+        return leader;
+    for (int i = 0; i < NPROC; i++) {
+        struct proc *t = &procs[i];
+        if (t->leader != leader || !alive(t))
+            continue;
+        if (!(t->sig.blocked & SIGBIT(sig)))
+            return t;
+        if (!any)
+            any = t;
+    }
+    return alive(leader) ? leader : any ? any : q;
 }
 
 /*
  * execve from a thread (Linux de_thread): every other thread of the group
- * ends (KILL_THREAD), the caller waits until they have, and if it is not the
+ * ends (SIGKILL, marked `dethreaded`), the caller waits until they have, and if it is not the
  * leader it takes over the leader's pid, parent and children. -EINTR if the
  * caller is killed meanwhile (another thread's exit_group).
  */
@@ -489,9 +497,9 @@ int proc_dethread(void)
     struct proc *p = myproc(), *leader = p->leader;
     if (leader->nthreads == 1 && p == leader)
         return 0;
-    kill_siblings(leader, KILL_THREAD);
+    kill_siblings(leader, true);
     while (leader->nthreads > 1) {
-        if (p->killed)
+        if (fatal_pending(p))
             return -EINTR;
         yield();
     }
@@ -504,6 +512,9 @@ int proc_dethread(void)
     p->parent = leader->parent;
     p->leader = p;
     p->nthreads = 1;
+    memcpy(p->sig.action, leader->sig.action, sizeof p->sig.action);   /* the group's handlers */
+    p->sig.alarm_tick = leader->sig.alarm_tick;
+    p->sig.alarm_interval = leader->sig.alarm_interval;
     proc_free(leader);                             /* a zombie: only its slot and stack are left */
     return 0;
 }

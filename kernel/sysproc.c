@@ -138,23 +138,6 @@ int64_t sys_wait4(struct trapframe *tf)
     return proc_wait4((int)tf->rdi, tf->rsi, (int)tf->rdx);
 }
 
-int64_t sys_kill(struct trapframe *tf)
-{
-    return proc_kill((int)tf->rdi, (int)tf->rsi);
-}
-
-int64_t sys_tkill(struct trapframe *tf)
-{
-    return proc_tgkill(-1, (int)tf->rdi, (int)tf->rsi);
-}
-
-int64_t sys_tgkill(struct trapframe *tf)
-{
-    if ((int)tf->rdi <= 0)
-        return -EINVAL;
-    return proc_tgkill((int)tf->rdi, (int)tf->rsi, (int)tf->rdx);
-}
-
 int64_t sys_sched_yield(struct trapframe *tf)
 {
     (void)tf;
@@ -201,9 +184,6 @@ int64_t sys_set_tid_address(struct trapframe *tf)
     p->clear_child_tid = tf->rdi;              /* zeroed and woken at thread exit (thread_exit) */
     return p->pid;
 }
-
-int64_t sys_rt_sigaction(struct trapframe *tf) { (void)tf; return 0; }     /* accepted, never delivered */
-int64_t sys_rt_sigprocmask(struct trapframe *tf) { (void)tf; return 0; }
 
 struct utsname { char f[6][65]; };
 

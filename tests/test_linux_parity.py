@@ -73,6 +73,7 @@ CASES = {
     "pthreads-mutex-condvar-tls-join-detach": Case("pthreads"),
     "pthreads-glibc-static-the-same-program-on-glibc": Case("pthreads-glibc"),
     "threadattack-hostile-clone-futex-tgkill-exec": Case("threadattack"),
+    "threadsig-signals-in-a-thread-group": Case("threadsig"),
     "memadvise-madvise-and-mremap": Case("memadvise"),
     "readline-stdin-with-line-editing": Case(
         "readline",

@@ -4,6 +4,7 @@
 #include "percpu.h"
 #include "trap.h"
 #include "uapi.h"
+#include "signal.h"
 #include "thread.h"
 
 #define NPROC     64             /* process table size */
@@ -13,8 +14,6 @@
 #define TIMER_HZ  100            /* timer ticks per second */
 
 /* P_ZOMBIE: a group leader waiting for wait4; P_DEAD: an ended thread whose slot the scheduler frees. */
-#define KILL_THREAD (-1)       /* proc.killed: end this thread only (a sibling's execve) */
-
 enum procstate { P_UNUSED, P_EMBRYO, P_SLEEPING, P_RUNNABLE, P_RUNNING, P_ZOMBIE, P_DEAD };
 
 /* Callee-saved registers swtch() saves on the kernel stack (trapentry.S order). */
@@ -48,9 +47,11 @@ struct proc {
     uint16_t seg[3];           /* DS, ES, FS selectors ring 3 loaded: 0 at exec, kept per process */
     uint64_t clear_child_tid;  /* set_tid_address */
     int wstatus;               /* wait4 status encoding: exit code << 8, or signal */
-    int killed;                /* pending fatal signal, KILL_THREAD, 0 if none */
+    bool autoreap;             /* zombie whose parent ignores SIGCHLD: freed, never reported */
+    bool dethreaded;           /* SIGKILLed by a sibling's execve: ends this thread only */
     void *chan;                /* what a sleeping process waits for */
     char name[32];
+    struct sigstate sig;       /* handlers, blocked/pending sets, alternate stack, ITIMER_REAL */
     uint8_t fxstate[512] __attribute__((aligned(16)));   /* user x87/SSE state (fxsave) */
     int tgid;                  /* thread group (getpid) */
     struct proc *leader;       /* the group's leader (itself for a single-threaded process) */
@@ -73,26 +74,17 @@ noreturn void proc_exit(int wstatus);         /* exit_group: every thread of the
 noreturn void thread_exit(int wstatus);       /* exit: this thread only */
 void proc_wake(struct proc *p);
 int proc_clone(uint64_t flags, uint64_t stack, uint64_t tls);
-int proc_tgkill(int tgid, int tid, int sig);
 int proc_dethread(void);
 void proc_vfork_release(struct proc *p);
-noreturn void proc_kill_self(int sig);
 int proc_fork(void);
 struct proc *proc_find(int pid);
 int proc_wait4(int pid, uint64_t ustatus, int options);
-int proc_kill(int pid, int sig);
-noreturn void proc_exit_killed(void);
+struct proc *proc_slot(int i);
+bool proc_is_init(struct proc *p);
+bool fatal_pending(struct proc *p);
+struct proc *proc_signal_target(struct proc *q, int sig);
 void proc_first_run(void);
-const char *signal_name(int sig);
 int proc_count(void);
-
-/* A pending fatal signal ends the current process on its way back to ring 3. */
-static inline void proc_check_killed(void)
-{
-    struct proc *p = myproc();
-    if (__builtin_expect(p && p->killed, 0))
-        proc_exit_killed();
-}
 
 /* exec.c */
 int exec_image(struct proc *p, const char *name, const uint8_t *data, size_t size, char *const *argv, int argc,
