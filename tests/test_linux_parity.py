@@ -17,10 +17,10 @@ from typing import Dict, List, Sequence, Tuple
 import pexpect
 import pytest
 
-from harness import lab
-from harness.core import constants as C
-from harness.machine.qemu import QemuConfig
-from harness.observe.events import Panic, parse_console
+from ringlab import lab
+from ringlab.core import constants as C
+from ringlab.machine.qemu import QemuConfig
+from ringlab.observe.events import Panic, parse_console
 
 pytestmark = pytest.mark.boot
 

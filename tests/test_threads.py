@@ -13,9 +13,9 @@ import re
 
 import pytest
 
-from harness import lab
-from harness.observe.events import Panic
-from harness.machine.qemu import QemuConfig
+from ringlab import lab
+from ringlab.observe.events import Panic
+from ringlab.machine.qemu import QemuConfig
 
 pytestmark = pytest.mark.boot
 

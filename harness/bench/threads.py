@@ -5,7 +5,7 @@ condition-variable round trips between two threads, 4 threads x 200,000 mutex-pr
 increments), timed inside each system with CLOCK_MONOTONIC (ringlab's ticks are 10 ms, so
 each figure spans many ticks). The same static binary runs on the host. Usage::
 
-    python -m harness.bench.threads [--cpu MODEL]
+    python -m ringlab.bench.threads [--cpu MODEL]
 
 Prints one line per figure: name, ringlab, host.
 """
