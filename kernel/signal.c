@@ -68,25 +68,55 @@ const char *signal_name(int sig)
     return sig >= 32 && sig < NSIG ? "SIGRT" : "SIG?";
 }
 
+static struct sighand sighands[NPROC];
+
+/* ---- handler tables (CLONE_SIGHAND shares one) ---------------------------- */
+
+struct sighand *sighand_new(void)
+{
+    for (int i = 0; i < NPROC; i++) {
+        if (sighands[i].refs == 0) {
+            memset(&sighands[i], 0, sizeof sighands[i]);
+            sighands[i].refs = 1;
+            return &sighands[i];
+        }
+    }
+    panic("sighand-table-full");      /* one per process slot: cannot happen */
+}
+
+struct sighand *sighand_copy(const struct sighand *from)
+{
+    struct sighand *sh = sighand_new();
+    memcpy(sh->action, from->action, sizeof sh->action);
+    return sh;
+}
+
+struct sighand *sighand_get(struct sighand *sh)
+{
+    sh->refs++;
+    return sh;
+}
+
+void sighand_put(struct sighand *sh)
+{
+    if (--sh->refs == 0)
+        memset(sh, 0, sizeof *sh);
+}
+
+/* ---- generation ----------------------------------------------------------- */
+
 static bool ignored(struct proc *p, int sig)
 {
-    uint64_t h = p->leader->sig.action[sig].handler;   /* handlers are the thread group's */
+    uint64_t h = p->sighand->action[sig].handler;
     return h == SIG_IGN || (h == SIG_DFL && default_action(sig) == ACT_IGN);
 }
 
+/* A signal is deliverable to p: its own or its group's, not blocked; or its group is stopping. */
 bool signal_pending(struct proc *p)
 {
-    return (p->sig.pending & ~p->sig.blocked) != 0;
+    return ((p->sig.pending.set | p->leader->sig.shared.set) & ~p->sig.blocked) != 0 || p->sig.stop_pending;
 }
 
-/*
- * Make `sig` pending in `p` with si_code `code`, from pid `sender` (0: the
- * kernel - a timer, the console). Returns 0; a signal discarded by the rules
- * above is still a success, as on Linux. pid 1 never receives a
- * default-action signal from anyone else (Linux's SIGNAL_UNKILLABLE); one it
- * sends itself (raise, SIGPIPE) acts as for any process, so a program run
- * as init behaves as it does elsewhere.
- */
 static void notify_parent(struct proc *child, int code, int status);
 
 /* Was pid `sender` (a thread id, 0 for the kernel) a thread of p's group? */
@@ -96,80 +126,195 @@ static bool from_group(struct proc *p, int sender)
     return s && s->leader == p->leader;
 }
 
+/* Take one instance of pending `sig` out of `q`, with its info (real-time: the oldest). */
+static void take(struct sigqueue *q, int sig, struct ksiginfo *info)
+{
+    if (sig < SIGRTMIN_K) {
+        *info = q->info[sig];
+        q->set &= ~SIGBIT(sig);
+        return;
+    }
+    bool more = false;
+    int i = 0;
+    while (i < q->rtq_len && q->rtq[i].sig != sig)
+        i++;
+    *info = q->rtq[i].info;
+    memmove(&q->rtq[i], &q->rtq[i + 1], (q->rtq_len - i - 1) * sizeof q->rtq[0]);
+    q->rtq_len--;
+    for (int j = 0; j < q->rtq_len; j++)
+        more |= q->rtq[j].sig == sig;
+    if (!more)
+        q->set &= ~SIGBIT(sig);
+}
+
+/* Forget every pending instance of the signals in `mask` queued in `q`. */
+static void discard(struct sigqueue *q, uint64_t mask)
+{
+    struct ksiginfo dropped;
+    for (int sig = 1; sig < NSIG; sig++)
+        while (q->set & mask & SIGBIT(sig))
+            take(q, sig, &dropped);
+}
+
+/* Forget every pending instance of `sig` in p and in its group's set (it became ignored). */
+void signal_flush(struct proc *p, int sig)
+{
+    discard(&p->sig.pending, SIGBIT(sig));
+    discard(&p->leader->sig.shared, SIGBIT(sig));
+}
+
+/* Queue `sig` in `q`: 1 if it is new there, 0 if a standard one was already pending, -EAGAIN if full. */
+static int enqueue(struct sigqueue *q, int sig, const struct ksiginfo *info)
+{
+    if (sig >= SIGRTMIN_K) {
+        if (q->rtq_len == RTQ_MAX)
+            return -EAGAIN;
+        q->rtq[q->rtq_len].sig = sig;
+        q->rtq[q->rtq_len++].info = *info;
+    } else if (q->set & SIGBIT(sig)) {
+        return 0;                          /* standard signals don't queue */
+    } else {
+        q->info[sig] = *info;
+    }
+    q->set |= SIGBIT(sig);
+    return 1;
+}
+
+/* Tell thread t it has signal work; a sleeping one wakes and its sleep loop sees signal_pending(). */
+static void wake(struct proc *t)
+{
+    t->sig.work = true;
+    proc_wake(t);
+}
+
+/*
+ * What sending `sig` does at once to the whole group, whoever it is for
+ * (Linux prepare_signal): SIGCONT and SIGKILL end a group stop and discard
+ * pending stop signals - SIGCONT of a stopped group tells the parent
+ * (CLD_CONTINUED, once) - and a stop signal discards a pending SIGCONT.
+ */
+static void prepare(struct proc *leader, int sig)
+{
+    uint64_t drop = (sig == SIGKILL || sig == SIGCONT) ? STOP_MASK : (SIGBIT(sig) & STOP_MASK) ? SIGBIT(SIGCONT) : 0;
+    if (!drop)
+        return;
+    discard(&leader->sig.shared, drop);
+    for (struct proc *t = proc_next_thread(leader, NULL); t; t = proc_next_thread(leader, t))
+        discard(&t->sig.pending, drop);
+    if (drop != STOP_MASK)
+        return;
+    for (struct proc *t = proc_next_thread(leader, NULL); t; t = proc_next_thread(leader, t)) {
+        t->sig.stop_pending = false;
+        if (t->sig.stopped) {
+            t->sig.stopped = false;
+            proc_wake(t);
+        }
+    }
+    leader->sig.group_stop_count = 0;
+    if (leader->sig.group_stopped) {
+        leader->sig.group_stopped = false;
+        if (sig == SIGCONT) {
+            leader->sig.stop_report = 0;
+            leader->sig.cont_report = true;
+            notify_parent(leader, CLD_CONTINUED, SIGCONT);
+        }
+    }
+}
+
+/*
+ * Would `sig` to thread t be discarded when sent? A group that has ended or
+ * is ending takes nothing; a signal that is ignored and not blocked goes
+ * (Linux sig_ignored); pid 1 never receives a default-action signal from
+ * anyone else (Linux's SIGNAL_UNKILLABLE) - one it sends itself (raise,
+ * SIGPIPE) acts as for any process, so a program run as init behaves as it
+ * does elsewhere.
+ */
+static bool dropped(struct proc *t, int sig, int sender)
+{
+    struct proc *leader = t->leader;
+    if (t->state == P_UNUSED || t->state == P_DEAD || leader->nthreads == 0 ||
+        (leader->group_exiting && sig != SIGKILL))
+        return true;
+    if (proc_is_init(t) && !from_group(t, sender) && t->sighand->action[sig].handler == SIG_DFL)
+        return true;
+    return !(t->sig.blocked & SIGBIT(sig)) && ignored(t, sig);
+}
+
 int signal_send(struct proc *p, int sig, int code, int sender)
 {
     return signal_queue(p, sig, &(struct ksiginfo){ .code = code, .pid = sender }, sender);
 }
 
-/* signal_send with a whole siginfo (rt_sigqueueinfo); -EAGAIN when the real-time queue is full. */
+/*
+ * Make `sig` pending in thread p (thread-directed: tkill, tgkill, SIGPIPE),
+ * with `info`, from pid `sender` (0: the kernel). Returns 0 - a discarded
+ * signal is still a success, as on Linux - or -EAGAIN when the real-time
+ * queue is full.
+ */
 int signal_queue(struct proc *p, int sig, const struct ksiginfo *info, int sender)
 {
-    struct sigstate *s = &p->sig;
-    if (p->state == P_ZOMBIE || p->state == P_UNUSED)
+    if (p->state == P_ZOMBIE || p->state == P_UNUSED || p->state == P_DEAD)
         return 0;
-    if (sig == SIGKILL || sig == SIGCONT) {
-        s->pending &= ~STOP_MASK;
-        if (s->stopped) {
-            s->stopped = false;
-            wakeup(s);
-            if (sig == SIGCONT) {
-                s->stop_report = 0;
-                s->cont_report = true;
-                notify_parent(p, CLD_CONTINUED, SIGCONT);
-            }
+    prepare(p->leader, sig);
+    if (dropped(p, sig, sender))
+        return 0;
+    int r = enqueue(&p->sig.pending, sig, info);
+    if (r > 0 && (!(p->sig.blocked & SIGBIT(sig)) || sig == SIGKILL))
+        wake(p);
+    return r < 0 ? r : 0;
+}
+
+int signal_send_group(struct proc *q, int sig, int code, int sender)
+{
+    return signal_queue_group(q, sig, &(struct ksiginfo){ .code = code, .pid = sender }, sender);
+}
+
+/* Can thread t take `sig` now (Linux wants_signal)? */
+static bool wants(struct proc *t, int sig)
+{
+    if (t->state == P_EMBRYO || t->state == P_ZOMBIE || fatal_pending(t))
+        return false;
+    return sig == SIGKILL || (!(t->sig.blocked & SIGBIT(sig)) && !t->sig.stopped);
+}
+
+/*
+ * A process-directed signal (kill, rt_sigqueueinfo, SIGCHLD, SIGALRM, the
+ * console) to q's thread group, Linux __send_signal + complete_signal: it
+ * waits in the group's shared set until some thread takes it - one that
+ * does not block it, or that unblocks it later, or waits for it with
+ * sigwait or sigsuspend - and one thread that can take it now is woken: the
+ * leader if it can (its blocked mask decides what is ignored, as for Linux's
+ * target task), else the first such thread. SIGKILL goes straight to every
+ * thread. Returns 0 or -EAGAIN (real-time queue full).
+ */
+int signal_queue_group(struct proc *q, int sig, const struct ksiginfo *info, int sender)
+{
+    struct proc *leader = q->leader, *t;
+    prepare(leader, sig);
+    if (dropped(leader, sig, sender))
+        return 0;
+    if (sig == SIGKILL) {
+        for (t = proc_next_thread(leader, NULL); t; t = proc_next_thread(leader, t)) {
+            t->sig.pending.set |= SIGBIT(SIGKILL);
+            t->sig.pending.info[SIGKILL] = *info;
+            wake(t);
         }
-    } else if (SIGBIT(sig) & STOP_MASK) {
-        s->pending &= ~SIGBIT(SIGCONT);
-    }
-    if (proc_is_init(p) && !from_group(p, sender) && p->leader->sig.action[sig].handler == SIG_DFL)
         return 0;
-    if (!(s->blocked & SIGBIT(sig)) && ignored(p, sig))
-        return 0;
-    if (sig >= SIGRTMIN_K) {
-        if (s->rtq_len == RTQ_MAX)
-            return -EAGAIN;
-        s->rtq[s->rtq_len].sig = sig;
-        s->rtq[s->rtq_len++].info = *info;
-    } else if (s->pending & SIGBIT(sig)) {
-        return 0;                          /* already pending: standard signals don't queue */
-    } else {
-        s->info[sig] = *info;
     }
-    s->pending |= SIGBIT(sig);
-    s->work = true;
-    if ((!(s->blocked & SIGBIT(sig)) || sig == SIGKILL) && p->state == P_SLEEPING)
-        p->state = P_RUNNABLE;             /* its sleep loop sees signal_pending() */
+    int r = enqueue(&leader->sig.shared, sig, info);
+    if (r <= 0)
+        return r;
+    if (wants(leader, sig)) {
+        wake(leader);
+        return 0;
+    }
+    for (t = proc_next_thread(leader, NULL); t; t = proc_next_thread(leader, t)) {
+        if (wants(t, sig)) {
+            wake(t);
+            break;
+        }
+    }
     return 0;
-}
-
-/* Take one instance of pending `sig` out of `p`, with its info (real-time: the oldest). */
-static void take(struct proc *p, int sig, struct ksiginfo *info)
-{
-    struct sigstate *s = &p->sig;
-    if (sig < SIGRTMIN_K) {
-        *info = s->info[sig];
-        s->pending &= ~SIGBIT(sig);
-        return;
-    }
-    bool more = false;
-    int i = 0;
-    while (i < s->rtq_len && s->rtq[i].sig != sig)
-        i++;
-    *info = s->rtq[i].info;
-    memmove(&s->rtq[i], &s->rtq[i + 1], (s->rtq_len - i - 1) * sizeof s->rtq[0]);
-    s->rtq_len--;
-    for (int j = 0; j < s->rtq_len; j++)
-        more |= s->rtq[j].sig == sig;
-    if (!more)
-        s->pending &= ~SIGBIT(sig);
-}
-
-/* Forget every pending instance of `sig` (it became ignored). */
-void signal_flush(struct proc *p, int sig)
-{
-    struct ksiginfo dropped;
-    while (p->sig.pending & SIGBIT(sig))
-        take(p, sig, &dropped);
 }
 
 /*
@@ -179,14 +324,14 @@ void signal_flush(struct proc *p, int sig)
  */
 static void force_signal(struct proc *p, int sig, const struct ksiginfo *info)
 {
-    struct k_sigaction *ka = &p->leader->sig.action[sig];
+    struct k_sigaction *ka = &p->sighand->action[sig];
     if ((p->sig.blocked & SIGBIT(sig)) || ka->handler == SIG_IGN) {
         ka->handler = SIG_DFL;
         p->sig.blocked &= ~SIGBIT(sig);
     }
-    p->sig.pending |= SIGBIT(sig);
+    p->sig.pending.set |= SIGBIT(sig);
     p->sig.work = true;
-    p->sig.info[sig] = *info;
+    p->sig.pending.info[sig] = *info;
 }
 
 /* #GP-style SIGSEGV (SI_KERNEL, address 0): an impossible return to ring 3. */
@@ -365,17 +510,20 @@ static int pick(uint64_t ready)
     return ready ? __builtin_ctzl(ready) + 1 : 0;
 }
 
-static int next_signal(struct proc *p)
-{
-    return pick(p->sig.pending & ~p->sig.blocked);
-}
-
-/* Take a pending signal of `set` (blocked or not) out of `p`: its number and info, or 0. */
+/*
+ * Take a pending signal of `set` (blocked or not): p's own first, then its
+ * group's (Linux dequeue_signal). Returns its number and info, or 0.
+ */
 int signal_dequeue(struct proc *p, uint64_t set, struct ksiginfo *info)
 {
-    int sig = pick(p->sig.pending & set);
+    int sig = pick(p->sig.pending.set & set);
+    if (sig) {
+        take(&p->sig.pending, sig, info);
+        return sig;
+    }
+    sig = pick(p->leader->sig.shared.set & set);
     if (sig)
-        take(p, sig, info);
+        take(&p->leader->sig.shared, sig, info);
     return sig;
 }
 
@@ -384,16 +532,61 @@ static bool is_restart(int64_t ret)
     return ret == -ERESTARTSYS || ret == -ERESTARTNOINTR || ret == -ERESTARTNOHAND;
 }
 
-/* Stopped: tell the parent, sleep until SIGCONT (or SIGKILL) clears it. */
-static void stop(struct proc *p, int sig)
+/*
+ * This thread's part of a group stop (Linux do_signal_stop): it stops; the
+ * last thread of the group to stop tells the parent (CLD_STOPPED, and one
+ * wait4 WUNTRACED report); it sleeps until SIGCONT (or SIGKILL) clears it.
+ */
+static void stop_self(struct proc *p)
 {
-    kevent("stop pid=%d signal=%d name=%s", p->pid, sig, signal_name(sig));
+    struct proc *leader = p->leader;
+    p->sig.stop_pending = false;
     p->sig.stopped = true;
-    p->sig.stop_report = sig;
-    p->sig.cont_report = false;
-    notify_parent(p, CLD_STOPPED, sig);
-    while (p->sig.stopped && !(p->sig.pending & SIGBIT(SIGKILL)))
+    if (--leader->sig.group_stop_count <= 0) {
+        int sig = leader->sig.group_stop_sig;
+        leader->sig.group_stop_count = 0;
+        leader->sig.group_stopped = true;
+        leader->sig.stop_report = sig;
+        leader->sig.cont_report = false;
+        kevent("stop pid=%d signal=%d name=%s", leader->pid, sig, signal_name(sig));
+        notify_parent(leader, CLD_STOPPED, sig);
+    }
+    while (p->sig.stopped && !fatal_pending(p))
         sleep(&p->sig);
+    p->sig.stopped = false;
+}
+
+/* A stop signal's default action: every thread of the group stops, this one first. */
+static void group_stop(struct proc *p, int sig)
+{
+    struct proc *leader = p->leader;
+    if (!p->sig.stop_pending) {                    /* not already part of a stop: start one */
+        leader->sig.group_stop_sig = sig;
+        leader->sig.group_stop_count = 1;
+        p->sig.stop_pending = true;
+        for (struct proc *t = proc_next_thread(leader, NULL); t; t = proc_next_thread(leader, t)) {
+            if (t == p || t->state == P_ZOMBIE || t->sig.stopped || fatal_pending(t))
+                continue;
+            t->sig.stop_pending = true;
+            leader->sig.group_stop_count++;
+            wake(t);                               /* an interrupted call restarts after SIGCONT */
+        }
+    }
+    stop_self(p);
+}
+
+/* A thread ends: it no longer holds up a group stop (Linux exit_signals). */
+void signal_thread_exit(struct proc *p)
+{
+    struct proc *leader = p->leader;
+    if (!p->sig.stop_pending)
+        return;
+    p->sig.stop_pending = false;
+    if (--leader->sig.group_stop_count == 0 && !leader->group_exiting) {
+        leader->sig.group_stopped = true;
+        leader->sig.stop_report = leader->sig.group_stop_sig;
+        notify_parent(leader, CLD_STOPPED, leader->sig.group_stop_sig);
+    }
 }
 
 /*
@@ -419,12 +612,15 @@ int signal_return(struct trapframe *tf, int64_t syscall_nr)
     for (;;) {
         if (!canonical(tf->rip))
             signal_force_sigsegv(p);                 /* iretq/sysretq would #GP in ring 0, not ring 3 */
-        int sig = next_signal(p);
+        if (p->sig.stop_pending) {
+            stop_self(p);                          /* a sibling started a group stop */
+            continue;
+        }
+        struct ksiginfo info;
+        int sig = signal_dequeue(p, ~p->sig.blocked, &info);
         if (!sig)
             break;
-        struct ksiginfo info;
-        take(p, sig, &info);
-        struct k_sigaction *ka = &p->leader->sig.action[sig];
+        struct k_sigaction *ka = &p->sighand->action[sig];
         if (ka->handler == SIG_IGN)
             continue;
         if (ka->handler == SIG_DFL) {
@@ -432,7 +628,7 @@ int signal_return(struct trapframe *tf, int64_t syscall_nr)
             case ACT_IGN:
                 continue;
             case ACT_STOP:
-                stop(p, sig);
+                group_stop(p, sig);
                 continue;
             default:
                 if (restart)
@@ -471,7 +667,7 @@ int signal_return(struct trapframe *tf, int64_t syscall_nr)
         p->sig.blocked = p->sig.saved_mask;
         p->sig.restore_mask = false;
     }
-    p->sig.work = (p->sig.pending & ~p->sig.blocked) != 0;
+    p->sig.work = signal_pending(p);
     return full || (tf->rflags & RFLAGS_TF) != 0;
 }
 
@@ -490,14 +686,15 @@ void signal_syscall_exit(struct trapframe *tf)
 /* ---- process lifetime -------------------------------------------------- */
 
 /*
- * fork and clone: handlers (a new process's own copy; a thread uses its
- * group's), mask and alternate stack are inherited; pending signals and
- * timers are not. A thread sharing the address space without CLONE_VFORK
- * starts without an alternate stack (Linux copy_process: it would share it).
+ * fork and clone: the handlers are shared with CLONE_SIGHAND (so by every
+ * thread), else copied; mask and alternate stack are inherited; pending
+ * signals and timers are not. A thread sharing the address space without
+ * CLONE_VFORK starts without an alternate stack (Linux copy_process: it
+ * would share it).
  */
 void signal_fork(struct proc *child, struct proc *parent, uint64_t flags)
 {
-    memcpy(child->sig.action, parent->leader->sig.action, sizeof child->sig.action);
+    child->sighand = (flags & CLONE_SIGHAND) ? sighand_get(parent->sighand) : sighand_copy(parent->sighand);
     child->sig.blocked = parent->sig.blocked;
     if ((flags & (CLONE_VM | CLONE_VFORK)) == CLONE_VM)
         return;
@@ -506,11 +703,22 @@ void signal_fork(struct proc *child, struct proc *parent, uint64_t flags)
     child->sig.altstack_flags = parent->sig.altstack_flags;
 }
 
-/* execve: handlers go back to SIG_DFL (ignored stay ignored); mask and pending survive. */
+/*
+ * execve: handlers go back to SIG_DFL (ignored stay ignored) in a table of
+ * the program's own - a CLONE_SIGHAND sharer keeps its handlers (Linux
+ * unshare_sighand); mask and pending survive.
+ */
 void signal_exec(struct proc *p)
 {
+    if (!p->sighand) {
+        p->sighand = sighand_new();                /* the first program (pid 1) */
+    } else if (p->sighand->refs > 1) {
+        struct sighand *own = sighand_copy(p->sighand);
+        sighand_put(p->sighand);
+        p->sighand = own;
+    }
     for (int sig = 1; sig < NSIG; sig++) {
-        struct k_sigaction *ka = &p->sig.action[sig];
+        struct k_sigaction *ka = &p->sighand->action[sig];
         uint64_t h = ka->handler;
         memset(ka, 0, sizeof *ka);
         if (h == SIG_IGN)
@@ -523,7 +731,7 @@ void signal_exec(struct proc *p)
 /* Does `parent` reap its children itself (SIGCHLD ignored or SA_NOCLDWAIT)? */
 bool signal_autoreap(struct proc *parent)
 {
-    struct k_sigaction *ka = &parent->leader->sig.action[SIGCHLD];
+    struct k_sigaction *ka = &parent->sighand->action[SIGCHLD];
     return ka->handler == SIG_IGN || (ka->flags & SA_NOCLDWAIT);
 }
 
@@ -541,9 +749,9 @@ static void notify_parent(struct proc *child, int code, int status)
     struct proc *parent = child->parent;
     if (!parent)
         return;
-    if ((code == CLD_STOPPED || code == CLD_CONTINUED) && (parent->leader->sig.action[SIGCHLD].flags & SA_NOCLDSTOP))
+    if ((code == CLD_STOPPED || code == CLD_CONTINUED) && (parent->sighand->action[SIGCHLD].flags & SA_NOCLDSTOP))
         return;
-    signal_queue(proc_signal_target(parent, SIGCHLD), SIGCHLD, &(struct ksiginfo){ .code = code, .pid = child->pid, .status = status },
+    signal_queue_group(parent, SIGCHLD, &(struct ksiginfo){ .code = code, .pid = child->pid, .status = status },
                  child->pid);
     wakeup(parent);                        /* wait4 sleeps on the parent */
 }
@@ -556,7 +764,7 @@ void signal_tick(void)
         if (!p || p->leader != p || !p->sig.alarm_tick || p->sig.alarm_tick > ticks)
             continue;
         p->sig.alarm_tick = p->sig.alarm_interval ? ticks + p->sig.alarm_interval : 0;
-        signal_send(proc_signal_target(p, SIGALRM), SIGALRM, SI_KERNEL, p->pid);   /* as if sent to itself */
+        signal_send_group(p, SIGALRM, SI_KERNEL, p->pid);   /* as if sent to itself */
     }
 }
 
@@ -571,6 +779,6 @@ void signal_console(int sig)
     for (int i = 0; i < NPROC; i++) {
         struct proc *p = proc_slot(i);
         if (p && p->leader == p && p->state != P_EMBRYO)
-            signal_send(proc_signal_target(p, sig), sig, SI_KERNEL, 0);   /* once per process */
+            signal_send_group(p, sig, SI_KERNEL, 0);   /* once per process */
     }
 }
