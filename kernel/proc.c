@@ -224,14 +224,18 @@ struct proc *proc_find(int pid)
  * It starts as a copy of the caller's registers (FS/GS bases, selectors,
  * SSE state) returning 0, on `stack` if given, with FS base `tls` if
  * CLONE_SETTLS. With CLONE_VFORK the caller sleeps until the child execs or
- * ends (or the caller is killed). Returns the new thread's id, -EAGAIN, -ENOMEM, or -EINTR
- * when the caller is being killed (Linux: a fatal signal pending aborts it).
+ * ends (or the caller is killed). Returns the new thread's id, -EAGAIN, -ENOMEM, -EINTR
+ * when the caller is being killed (Linux: a fatal signal pending aborts it), or
+ * -ERESTARTNOINTR when a signal is deliverable: it is taken (a group stop too, so no thread
+ * escapes one) and the call made again, as Linux's copy_process does.
  */
 int proc_clone(uint64_t flags, uint64_t stack, uint64_t tls)
 {
     struct proc *p = myproc(), *np;
     if (fatal_pending(p))
         return -EINTR;                             /* a thread born now would outlive the kill */
+    if (signal_pending(p))
+        return -ERESTARTNOINTR;                    /* the signal (or group stop) first, then clone again (Linux) */
     if (!(np = proc_alloc()))
         return -EAGAIN;
     if (flags & CLONE_VM) {

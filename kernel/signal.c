@@ -111,10 +111,18 @@ static bool ignored(struct proc *p, int sig)
     return h == SIG_IGN || (h == SIG_DFL && default_action(sig) == ACT_IGN);
 }
 
-/* A signal is deliverable to p: its own or its group's, not blocked; or its group is stopping. */
+/*
+ * A signal is deliverable to p: its own or its group's, not blocked; or its
+ * group is stopping. A group signal may have woken a sibling instead: `work`
+ * is set here so p's way out to ring 3 takes it (and settles the -ERESTART*
+ * the caller returns).
+ */
 bool signal_pending(struct proc *p)
 {
-    return ((p->sig.pending.set | p->leader->sig.shared.set) & ~p->sig.blocked) != 0 || p->sig.stop_pending;
+    if (!((p->sig.pending.set | p->leader->sig.shared.set) & ~p->sig.blocked) && !p->sig.stop_pending)
+        return false;
+    p->sig.work = true;
+    return true;
 }
 
 static void notify_parent(struct proc *child, int code, int status);
@@ -210,14 +218,14 @@ static void prepare(struct proc *leader, int sig)
             proc_wake(t);
         }
     }
+    bool stopped = leader->sig.group_stopped, stopping = leader->sig.group_stop_count > 0;
     leader->sig.group_stop_count = 0;
-    if (leader->sig.group_stopped) {
-        leader->sig.group_stopped = false;
-        if (sig == SIGCONT) {
-            leader->sig.stop_report = 0;
-            leader->sig.cont_report = true;
-            notify_parent(leader, CLD_CONTINUED, SIGCONT);
-        }
+    leader->sig.group_stopped = false;
+    if (sig == SIGCONT && (stopped || stopping)) {
+        leader->sig.stop_report = 0;
+        leader->sig.cont_report = true;
+        /* a stop SIGCONT cut short is told as CLD_STOPPED with status 0, as Linux does */
+        notify_parent(leader, stopped ? CLD_CONTINUED : CLD_STOPPED, stopped ? SIGCONT : 0);
     }
 }
 
@@ -225,9 +233,10 @@ static void prepare(struct proc *leader, int sig)
  * Would `sig` to thread t be discarded when sent? A group that has ended or
  * is ending takes nothing; a signal that is ignored and not blocked goes
  * (Linux sig_ignored); pid 1 never receives a default-action signal from
- * anyone else (Linux's SIGNAL_UNKILLABLE) - one it sends itself (raise,
- * SIGPIPE) acts as for any process, so a program run as init behaves as it
- * does elsewhere.
+ * anyone else (Linux's SIGNAL_UNKILLABLE; one it blocks waits, and is
+ * discarded when delivered with the default action) - one it sends itself
+ * (raise, SIGPIPE, a fault) acts as for any process, so a program run as
+ * init behaves as it does elsewhere.
  */
 static bool dropped(struct proc *t, int sig, int sender)
 {
@@ -235,9 +244,11 @@ static bool dropped(struct proc *t, int sig, int sender)
     if (t->state == P_UNUSED || t->state == P_DEAD || leader->nthreads == 0 ||
         (leader->group_exiting && sig != SIGKILL))
         return true;
+    if (t->sig.blocked & SIGBIT(sig))
+        return false;                      /* the handler may change before it is unblocked */
     if (proc_is_init(t) && !from_group(t, sender) && t->sighand->action[sig].handler == SIG_DFL)
         return true;
-    return !(t->sig.blocked & SIGBIT(sig)) && ignored(t, sig);
+    return ignored(t, sig);
 }
 
 int signal_send(struct proc *p, int sig, int code, int sender)
@@ -332,6 +343,7 @@ static void force_signal(struct proc *p, int sig, const struct ksiginfo *info)
     p->sig.pending.set |= SIGBIT(sig);
     p->sig.work = true;
     p->sig.pending.info[sig] = *info;
+    p->sig.pending.info[sig].pid = p->pid;    /* from itself: pid 1 is not spared its own faults */
 }
 
 /* #GP-style SIGSEGV (SI_KERNEL, address 0): an impossible return to ring 3. */
@@ -624,6 +636,8 @@ int signal_return(struct trapframe *tf, int64_t syscall_nr)
         if (ka->handler == SIG_IGN)
             continue;
         if (ka->handler == SIG_DFL) {
+            if (sig != SIGKILL && proc_is_init(p) && !from_group(p, info.pid))
+                continue;                          /* sent to pid 1 blocked, from outside: discarded */
             switch (default_action(sig)) {
             case ACT_IGN:
                 continue;

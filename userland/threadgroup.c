@@ -6,6 +6,10 @@
  *  unblock  a thread that unblocks a process-pending signal runs the handler itself.
  *  suspend  sigsuspend in a new thread takes a signal the process got before the thread existed.
  *  timed    sigtimedwait in one thread for a signal sent to the process while it waits.
+ *  both     a thread's own (tgkill) and the process's (kill) instance of one signal are two:
+ *           another thread's sigwait takes the process's, the thread itself keeps its own.
+ *  queue    real-time signals queued to the process keep their order and values.
+ *  kernel   SIGCHLD and SIGALRM (setitimer) are the process's: a thread's sigwait takes them.
  *  stop     SIGSTOP stops every thread of a child (threads blocked in read, the main thread in
  *           pthread_join): one WUNTRACED report; SIGCONT continues them all: one WCONTINUED
  *           report; the interrupted reads restart and the child exits normally.
@@ -23,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -180,6 +185,108 @@ static void test_timed(void)
     close(ready[0]);
     close(ready[1]);
     block(SIGWINCH, SIG_UNBLOCK);
+}
+
+/* ---- both: a thread's own instance and the process's are two ---- */
+
+static int take_one(int sig)
+{
+    sigset_t s;
+    siginfo_t si;
+    sigemptyset(&s);
+    sigaddset(&s, sig);
+    return sigwaitinfo(&s, &si) == sig ? si.si_code : 99;
+}
+
+static void *both_worker(void *arg)
+{
+    (void)arg;
+    printf("both: worker takes si_code %d (SI_USER is 0)\n", take_one(SIGUSR1));
+    printf("both: worker sees SIGUSR1 pending: %d\n", is_pending(SIGUSR1));
+    return NULL;
+}
+
+static void test_both(void)
+{
+    pthread_t t;
+    block(SIGUSR1, SIG_BLOCK);
+    syscall(SYS_tgkill, getpid(), gettid_(), SIGUSR1);
+    kill(getpid(), SIGUSR1);
+    pthread_create(&t, NULL, both_worker, NULL);
+    pthread_join(t, NULL);
+    printf("both: main sees SIGUSR1 pending: %d\n", is_pending(SIGUSR1));
+    printf("both: main takes si_code %d (SI_TKILL is -6)\n", take_one(SIGUSR1));
+    printf("both: main sees SIGUSR1 pending after: %d\n", is_pending(SIGUSR1));
+    block(SIGUSR1, SIG_UNBLOCK);
+}
+
+/* ---- queue: real-time signals to the process ---- */
+
+static void *queue_worker(void *arg)
+{
+    (void)arg;
+    sigset_t s;
+    siginfo_t si;
+    sigemptyset(&s);
+    sigaddset(&s, SIGRTMIN + 1);
+    sigaddset(&s, SIGRTMIN + 2);
+    for (int i = 0; i < 4; i++) {
+        int sig = sigwaitinfo(&s, &si);
+        printf("queue: SIGRTMIN+%d value %d\n", sig - SIGRTMIN, si.si_value.sival_int);
+    }
+    return NULL;
+}
+
+static void test_queue(void)
+{
+    pthread_t t;
+    block(SIGRTMIN + 1, SIG_BLOCK);
+    block(SIGRTMIN + 2, SIG_BLOCK);
+    sigqueue(getpid(), SIGRTMIN + 2, (union sigval){ .sival_int = 1 });
+    sigqueue(getpid(), SIGRTMIN + 1, (union sigval){ .sival_int = 2 });
+    sigqueue(getpid(), SIGRTMIN + 2, (union sigval){ .sival_int = 3 });
+    sigqueue(getpid(), SIGRTMIN + 1, (union sigval){ .sival_int = 4 });
+    pthread_create(&t, NULL, queue_worker, NULL);
+    pthread_join(t, NULL);
+    block(SIGRTMIN + 1, SIG_UNBLOCK);
+    block(SIGRTMIN + 2, SIG_UNBLOCK);
+}
+
+/* ---- kernel: SIGCHLD and SIGALRM go to the process ---- */
+
+static void *kernel_worker(void *arg)
+{
+    (void)arg;
+    sigset_t s;
+    siginfo_t si;
+    sigemptyset(&s);
+    sigaddset(&s, SIGCHLD);
+    int sig = sigwaitinfo(&s, &si);
+    printf("kernel: worker took %d, si_code %d (CLD_EXITED is 1), si_status %d\n", sig, si.si_code, si.si_status);
+    sigemptyset(&s);
+    sigaddset(&s, SIGALRM);
+    struct itimerval it = { { 0, 0 }, { 0, 20000 } };
+    setitimer(ITIMER_REAL, &it, NULL);
+    sig = sigwaitinfo(&s, &si);
+    printf("kernel: worker took %d, si_code %d (SI_KERNEL is 128)\n", sig, si.si_code);
+    return NULL;
+}
+
+static void test_kernel(void)
+{
+    pthread_t t;
+    int st;
+    block(SIGCHLD, SIG_BLOCK);
+    block(SIGALRM, SIG_BLOCK);
+    pid_t pid = fork();
+    if (pid == 0)
+        _exit(5);
+    pthread_create(&t, NULL, kernel_worker, NULL);
+    pthread_join(t, NULL);
+    waitpid(pid, &st, 0);
+    printf("kernel: main sees SIGCHLD pending: %d, SIGALRM pending: %d\n", is_pending(SIGCHLD), is_pending(SIGALRM));
+    block(SIGCHLD, SIG_UNBLOCK);
+    block(SIGALRM, SIG_UNBLOCK);
 }
 
 /* ---- stop: group stop and continue ---- */
@@ -374,6 +481,9 @@ int main(void)
     test_unblock();
     test_suspend();
     test_timed();
+    test_both();
+    test_queue();
+    test_kernel();
     test_stop();
     test_sighand();
     test_fatal();
