@@ -10,9 +10,9 @@
  *           another thread's sigwait takes the process's, the thread itself keeps its own.
  *  queue    real-time signals queued to the process keep their order and values.
  *  kernel   SIGCHLD and SIGALRM (setitimer) are the process's: a thread's sigwait takes them.
- *  stop     SIGSTOP stops every thread of a child (threads blocked in read, the main thread in
+ *  stop     SIGSTOP stops every thread of a child (a thread blocked in read, the main thread in
  *           pthread_join): one WUNTRACED report; SIGCONT continues them all: one WCONTINUED
- *           report; the interrupted reads restart and the child exits normally.
+ *           report; the reader runs its SIGCONT handler, then its interrupted read restarts.
  *  sighand  a CLONE_SIGHAND child's sigaction is the parent's; a fork child's is its own.
  *  fatal    a NULL dereference in a non-leader thread without a handler kills the whole child
  *           (SIGSEGV); kill(SIGTERM) to a child whose main thread blocks SIGTERM kills it too.
@@ -292,14 +292,27 @@ static void test_kernel(void)
 /* ---- stop: group stop and continue ---- */
 
 static int up[2], down[2];
+static volatile int continued;           /* set by the SIGCONT handler, which runs in the reader */
 
+static void on_cont(int sig)
+{
+    (void)sig;
+    continued = 1;
+}
+
+/*
+ * The reader is the only thread not blocking SIGCONT. The parent writes its byte after the
+ * group-stop report and before SIGCONT: a stopped reader reads it only after the continue,
+ * when its SIGCONT handler has run (7); a reader the stop missed reads it at once (8).
+ */
 static void *stop_reader(void *arg)
 {
     (void)arg;
     char c;
+    block(SIGCONT, SIG_UNBLOCK);
     (void)!write(up[1], "t", 1);
-    ssize_t n = read(down[0], &c, 1);    /* interrupted by the stop, restarted after SIGCONT */
-    return (void *)(long)n;
+    ssize_t n = read(down[0], &c, 1);    /* interrupted by the stop, restarted (SA_RESTART) */
+    return (void *)(long)(n != 1 ? 9 : continued ? 7 : 8);
 }
 
 static void test_stop(void)
@@ -310,15 +323,18 @@ static void test_stop(void)
     xpipe(down);
     pid_t pid = fork();
     if (pid == 0) {
-        pthread_t t[2];
-        void *r0, *r1;
-        pthread_create(&t[0], NULL, stop_reader, NULL);
-        pthread_create(&t[1], NULL, stop_reader, NULL);
-        pthread_join(t[0], &r0);
-        pthread_join(t[1], &r1);
-        _exit((long)r0 == 1 && (long)r1 == 1 ? 7 : 8);
+        struct sigaction sa;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = on_cont;
+        sa.sa_flags = SA_RESTART;
+        sigaction(SIGCONT, &sa, NULL);
+        block(SIGCONT, SIG_BLOCK);
+        pthread_t t;
+        void *r;
+        pthread_create(&t, NULL, stop_reader, NULL);
+        pthread_join(t, &r);             /* the main thread waits in a futex */
+        _exit((int)(long)r);
     }
-    (void)!read(up[0], &c, 1);
     (void)!read(up[0], &c, 1);
     kill(pid, SIGSTOP);
     pid_t w = waitpid(pid, &st, WUNTRACED);
@@ -326,14 +342,15 @@ static void test_stop(void)
            WSTOPSIG(st));
     w = waitpid(pid, &st, WUNTRACED | WNOHANG);
     printf("stop: again WNOHANG -> %d (reported once)\n", (int)w);
+    (void)!write(down[1], "x", 1);       /* for the reader, which must be stopped too */
     kill(pid, SIGCONT);
     w = waitpid(pid, &st, WCONTINUED);
     printf("stop: waitpid WCONTINUED -> child: %d, continued: %d\n", w == pid, WIFCONTINUED(st));
     w = waitpid(pid, &st, WCONTINUED | WNOHANG);
     printf("stop: again WNOHANG -> %d (reported once)\n", (int)w);
-    (void)!write(down[1], "ab", 2);
     w = waitpid(pid, &st, 0);
-    printf("stop: child exited: %d, status %d\n", WIFEXITED(st), WEXITSTATUS(st));
+    printf("stop: child exited: %d, status %d (7: the reader was stopped with the group)\n",
+           WIFEXITED(st), WEXITSTATUS(st));
     close(up[0]); close(up[1]); close(down[0]); close(down[1]);
 }
 
@@ -474,20 +491,20 @@ static void test_fatal_unblocked(void)
     close(up[1]);
 }
 
-int main(void)
+static const struct { const char *name; void (*run)(void); } cases[] = {
+    { "shared", test_shared }, { "unblock", test_unblock }, { "suspend", test_suspend },
+    { "timed", test_timed }, { "both", test_both }, { "queue", test_queue }, { "kernel", test_kernel },
+    { "stop", test_stop }, { "sighand", test_sighand }, { "fatal", test_fatal },
+    { "fatal", test_fatal_unblocked },
+};
+
+/* threadgroup [CASE]: every case in order, or only those named CASE. */
+int main(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IONBF, 0);
-    test_shared();
-    test_unblock();
-    test_suspend();
-    test_timed();
-    test_both();
-    test_queue();
-    test_kernel();
-    test_stop();
-    test_sighand();
-    test_fatal();
-    test_fatal_unblocked();
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        if (argc < 2 || strcmp(argv[1], cases[i].name) == 0)
+            cases[i].run();
     printf("threadgroup: done\n");
     return 0;
 }
