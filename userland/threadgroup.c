@@ -312,7 +312,9 @@ static void *stop_reader(void *arg)
     block(SIGCONT, SIG_UNBLOCK);
     (void)!write(up[1], "t", 1);
     ssize_t n = read(down[0], &c, 1);    /* interrupted by the stop, restarted (SA_RESTART) */
-    return (void *)(long)(n != 1 ? 9 : continued ? 7 : 8);
+    int result = n != 1 ? 9 : continued ? 7 : 8;
+    (void)!read(down[0], &c, 1);         /* alive until the parent has seen the continue */
+    return (void *)(long)result;
 }
 
 static void test_stop(void)
@@ -348,6 +350,7 @@ static void test_stop(void)
     printf("stop: waitpid WCONTINUED -> child: %d, continued: %d\n", w == pid, WIFCONTINUED(st));
     w = waitpid(pid, &st, WCONTINUED | WNOHANG);
     printf("stop: again WNOHANG -> %d (reported once)\n", (int)w);
+    (void)!write(down[1], "g", 1);       /* the child may end now */
     w = waitpid(pid, &st, 0);
     printf("stop: child exited: %d, status %d (7: the reader was stopped with the group)\n",
            WIFEXITED(st), WEXITSTATUS(st));
