@@ -13,7 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#define SAY_MAX 256                     /* longest line say() prints (bytes); longer is cut */
+#define SAY_MAX 256                     /* say()'s buffer (bytes, with the NUL): longer lines are cut */
 
 __attribute__((format(printf, 1, 2))) static inline void say(const char *fmt, ...)
 {
