@@ -4,6 +4,7 @@
   ``invoke build`` runs (harness.machine.build), and returns their paths.
 - ``tiny``: tiny multiboot kernels (harness.machine.tinykernel) for testing the harness itself.
 - ``invoke_cli``: runs the real ``invoke`` command line in a subprocess.
+- ``shell``: a machine booted with the guest shell, as (Session, harness.lab.shell.Shell).
 - Leak check: every QEMU started during the session - by the harness in this process, by an
   ``invoke`` subprocess, or by hand from a dry-run command - inherits RINGLAB_OWNER set to a
   value unique to this session. After each test no live qemu-system process may carry it
@@ -23,8 +24,10 @@ from typing import Dict, List, Sequence
 
 import pytest
 
+from harness import lab
 from harness.core import constants as C
 from harness.core.errors import RinglabError
+from harness.lab.shell import Shell
 from harness.machine import build
 from harness.machine.tinykernel import build_tiny_kernel
 
@@ -116,3 +119,10 @@ def run_invoke(args: Sequence[str], *, env: Dict[str, str] = None,
 @pytest.fixture
 def invoke_cli():
     return run_invoke
+
+
+@pytest.fixture
+def shell(images):
+    """A machine booted with `--shell` and every program in "/"; yields (Session, Shell)."""
+    with lab.Session(lab.shell_config()) as s:
+        yield s, Shell(s.console)

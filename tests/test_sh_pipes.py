@@ -2,16 +2,7 @@
 kernel's pipes, dup2, O_APPEND and the writable /tmp."""
 import pytest
 
-from harness import lab
-from harness.lab.shell import Shell
-
 pytestmark = pytest.mark.boot
-
-
-@pytest.fixture
-def shell(images):
-    with lab.Session(lab.shell_config()) as s:
-        yield s, Shell(s.console)
 
 
 def test_pipes_and_redirections(shell):

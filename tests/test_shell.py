@@ -4,7 +4,6 @@ The boot tests run the real machine: init's demonstration, then `exec /sh` (pid 
 commands typed on the serial line. Statuses come from the kernel's exit/kill events.
 The first tests check the result parser alone (no QEMU).
 """
-import os
 import re
 import subprocess
 import sys
@@ -18,6 +17,7 @@ from harness.lab.shell import Shell, command_result
 from harness.machine import symbols
 from harness.observe.events import Exit, Fault, Panic
 from harness.observe.verdict import expected_rc
+from tests.helpers import invoke_on_a_terminal
 
 SIGSEGV = 11
 boot = pytest.mark.boot
@@ -56,14 +56,7 @@ def test_output_glued_to_a_kernel_line_is_split():
     assert r.lines == ["no newline at end"] and r.exit_code == 0
 
 
-# -- the shell on real QEMU ----------------------------------------------------------------------
-
-@pytest.fixture
-def shell(images):
-    """A machine booted with `--shell` and every program in "/"; yields (Session, Shell)."""
-    with lab.Session(lab.shell_config()) as s:
-        yield s, Shell(s.console)
-
+# -- the shell on real QEMU (the ``shell`` fixture: conftest.py) ----------------------------------
 
 def assert_machine_status(run: lab.Run, status: int) -> None:
     ev = run.report()
@@ -170,9 +163,7 @@ def test_ls_lists_every_file_with_its_size(images, tmp_path):
 @boot
 def test_invoke_boot_shell_on_a_terminal(images):
     """pexpect gives invoke a pty: the console is handed over (raw mode), then given back."""
-    child = pexpect.spawn(sys.executable, ["-m", "invoke", "boot", "--shell"], cwd=C.REPO_ROOT,
-                          encoding="utf-8", timeout=30, env=dict(os.environ))
-    try:
+    with invoke_on_a_terminal("boot", "--shell") as child:
         child.expect(r"\n\$ ")
         child.sendline("hello")
         child.expect(r"hello from pid \d+ \(parent 1\)")
@@ -183,8 +174,6 @@ def test_invoke_boot_shell_on_a_terminal(images):
         child.sendline("exit")
         child.expect(r"ringlab: halt status=0")
         child.expect(pexpect.EOF)
-    finally:
-        child.close(force=True)
     assert child.exitstatus == 0, child.before
 
 
@@ -203,13 +192,9 @@ def test_invoke_boot_shell_without_a_terminal(images):
 @boot
 def test_ctrl_close_bracket_stops_qemu(images):
     """Ctrl-] is the harness's stop key (Ctrl-C is the guest's: tests/test_signals.py)."""
-    child = pexpect.spawn(sys.executable, ["-m", "invoke", "boot", "--shell"], cwd=C.REPO_ROOT,
-                          encoding="utf-8", timeout=30, env=dict(os.environ))
-    try:
+    with invoke_on_a_terminal("boot", "--shell") as child:
         child.expect(r"\n\$ ")
         child.send("\x1d")
         child.expect(r"ringlab-boot: interrupted \(QEMU stopped\)")
         child.expect(pexpect.EOF)
-    finally:
-        child.close(force=True)
     assert child.exitstatus == C.EXIT_INTERRUPTED, child.before
