@@ -6,7 +6,7 @@ from typing import Iterator
 
 import pexpect
 
-from harness.core import constants as C
+from ringlab.core import constants as C
 
 TERMINAL_TIMEOUT_S = 30.0
 

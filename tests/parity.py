@@ -18,10 +18,10 @@ from typing import Dict, List, Sequence, Tuple
 
 import pexpect
 
-from harness import lab
-from harness.core import constants as C
-from harness.machine.qemu import QemuConfig
-from harness.observe.events import Panic, parse_console
+from ringlab import lab
+from ringlab.core import constants as C
+from ringlab.machine.qemu import QemuConfig
+from ringlab.observe.events import Panic, parse_console
 
 ENV = {"HOME": "/", "TERM": "vt100", "PATH": "/bin:/sbin:/usr/bin:/usr/sbin:/"}   # what ringlab gives init
 STEP_TIMEOUT_S = 20.0

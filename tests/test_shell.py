@@ -11,12 +11,12 @@ import sys
 import pexpect
 import pytest
 
-from harness import lab
-from harness.core import constants as C
-from harness.lab.shell import Shell, command_result
-from harness.machine import symbols
-from harness.observe.events import Exit, Fault, Panic
-from harness.observe.verdict import expected_rc
+from ringlab import lab
+from ringlab.core import constants as C
+from ringlab.lab.shell import Shell, command_result
+from ringlab.machine import symbols
+from ringlab.observe.events import Exit, Fault, Panic
+from ringlab.observe.verdict import expected_rc
 from tests.helpers import invoke_on_a_terminal
 
 SIGSEGV = 11
@@ -56,7 +56,7 @@ def test_output_glued_to_a_kernel_line_is_split():
     assert r.lines == ["no newline at end"] and r.exit_code == 0
 
 
-# -- the shell on real QEMU (the ``shell`` fixture: conftest.py) ----------------------------------
+# -- the shell on real QEMU (the plugin's ``ringlab.shell()``: at its first prompt) ---------------
 
 def assert_machine_status(run: lab.Run, status: int) -> None:
     ev = run.report()
@@ -68,8 +68,8 @@ def assert_machine_status(run: lab.Run, status: int) -> None:
 
 @boot
 @pytest.mark.quick
-def test_shell_runs_two_programs_one_crashing_then_exit(images, shell):
-    s, sh = shell
+def test_shell_runs_two_programs_one_crashing_then_exit(ringlab):
+    sh = ringlab.shell()
     hello = sh.run("hello one two")
     assert hello.status == 0, hello.describe()
     assert re.fullmatch(r"hello from pid (\d+) \(parent 1\), cpl=3, argv\[0\]=hello, 2 args",
@@ -83,18 +83,18 @@ def test_shell_runs_two_programs_one_crashing_then_exit(images, shell):
         crash.describe()
     fault = crash.of(Fault)[0]
     assert (fault.pid, fault.cpl, fault.vector, fault.cr2) == (crash.pid, 3, 14, 0)
-    assert fault.rip == symbols.symbol_address(images.program("crashme"), "fault_insn")
+    assert fault.rip == symbols.symbol_address(ringlab.program("crashme"), "fault_insn")
 
     again = sh.run("hello")                      # the shell (pid 1) went on
     assert again.status == 0 and again.pid > crash.pid, again.describe()
 
     sh.exit()
-    assert_machine_status(s.finish(), 0)
+    assert_machine_status(sh.session.finish(), 0)
 
 
 @boot
-def test_shell_builtins_missing_program_and_exit_status(images, shell):
-    s, sh = shell
+def test_shell_builtins_missing_program_and_exit_status(ringlab):
+    sh = ringlab.shell()
     helped = sh.run("help")
     assert helped.status is None and helped.lines == [
         "type a program name from / (try: ls), pipes and < > >> 2>&1 work; or exit"], \
@@ -105,12 +105,12 @@ def test_shell_builtins_missing_program_and_exit_status(images, shell):
     assert missing.lines == ["sh: nosuch: No such file or directory"]
     assert sh.run("").status is None              # an empty line: just the next prompt
     sh.exit(5)
-    assert_machine_status(s.finish(), 5)
+    assert_machine_status(sh.session.finish(), 5)
 
 
 @boot
-def test_stdin_read_blocks_for_a_line_with_echo_and_editing(images, shell):
-    s, sh = shell
+def test_stdin_read_blocks_for_a_line_with_echo_and_editing(ringlab):
+    sh = ringlab.shell()
     sh.start("readline")
     sh.sendline("abc")
     assert sh.expect(r'readline: got "(.*)" \((\d+) bytes\)\r*\n').match.groups() == ("abc", "3")
@@ -124,17 +124,16 @@ def test_stdin_read_blocks_for_a_line_with_echo_and_editing(images, shell):
     done = sh.wait()
     assert done.status == 0, done.describe()
     # The kernel echoed what was typed, erasing with "\b \b".
-    assert "xy\b \bz" in s.console.text
+    assert "xy\b \bz" in sh.console.text
     sh.exit()
-    assert_machine_status(s.finish(), 0)
+    assert_machine_status(sh.session.finish(), 0)
 
 
 @boot
-def test_ctrl_d_at_the_prompt_ends_the_shell_with_status_0(images, shell):
-    s, sh = shell
-    sh.wait_prompt()
+def test_ctrl_d_at_the_prompt_ends_the_shell_with_status_0(ringlab):
+    sh = ringlab.shell()                          # at its first prompt
     sh.send("\x04")
-    assert_machine_status(s.finish(timeout_s=20), 0)
+    assert_machine_status(sh.session.finish(timeout_s=20), 0)
 
 
 @boot

@@ -9,8 +9,8 @@ compared too (128 + N for a program a signal ended).
 import pexpect
 import pytest
 
-from harness.core import constants as C
-from harness.observe.events import Kill, Panic
+from ringlab.core import constants as C
+from ringlab.observe.events import Kill, Panic
 from tests.helpers import invoke_on_a_terminal
 from tests.parity import Case, assert_same_as_linux
 
@@ -47,8 +47,8 @@ def test_same_as_linux(images, tmp_path, name):
     ("\x03", 2, "SIGINT", "read"),      # ... while it sleeps in read(0)
     ("\x1c", 3, "SIGQUIT", "pause"),    # Ctrl-\ while it sleeps in pause()
 ])
-def test_console_key_kills_the_running_program_only(images, shell, key, sig, name, mode):
-    s, sh = shell
+def test_console_key_kills_the_running_program_only(ringlab, key, sig, name, mode):
+    sh = ringlab.shell()
     sh.start(f"sigready {mode}")
     sh.expect(rf"sigready: ready \({mode}\)")
     sh.send(key)
@@ -56,12 +56,12 @@ def test_console_key_kills_the_running_program_only(images, shell, key, sig, nam
     assert (done.signal, done.status) == (sig, 128 + sig), done.describe()
     assert f"sigready: killed by {name}" in done.lines, done.describe()
     assert [e.pid for e in done.of(Kill)] == [done.pid], done.describe()   # the shell lives on
-    s.console.send("\x03")              # at the prompt: echoed, and the shell ignores it
-    s.console.expect(r"\^C", 20.0)
+    sh.console.send("\x03")             # at the prompt: echoed, and the shell ignores it
+    sh.console.expect(r"\^C", 20.0)
     again = sh.run("hello")
     assert again.status == 0, again.describe()
     sh.exit()
-    run = s.finish()
+    run = sh.session.finish()
     assert run.status == 0 and not run.of(Panic), run.report()
 
 

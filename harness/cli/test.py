@@ -9,7 +9,8 @@ from ..core import constants as C
 
 
 def main(args: Sequence[str] = ()) -> int:
-    """Run ``python -m pytest ARGS`` in the repository; returns pytest's exit status."""
+    """Run ``python -m pytest ARGS`` in the repository; returns pytest's exit status
+    (5, no test collected, is a failure like any other non-zero status)."""
     cmd = [sys.executable, "-m", "pytest", *args]
     print("+ " + " ".join(cmd), flush=True)
     return subprocess.run(cmd, cwd=C.REPO_ROOT, stdin=subprocess.DEVNULL).returncode
