@@ -136,8 +136,9 @@ def faults(c, cpu=None, no_gdb=False, verbose=False):
 
 @task(help={"k": "only tests matching this expression (pytest -k)"})
 def test(c, k=None):
-    """Run the whole test suite; pytest options after `--` (invoke test -- -n auto --junitxml=F)."""
-    _exit(_cli("test").main((["-k", k] if k else []) + shlex.split(c.remainder)))
+    """Run the whole test suite on every core, JUnit in ringlab-junit.xml; pytest options after `--`."""
+    tests = _cli("test")
+    _exit(tests.main([*tests.WHOLE_SUITE_ARGS, *(["-k", k] if k else []), *shlex.split(c.remainder)]))
 
 
 @task(name="test-quick")

@@ -57,8 +57,7 @@ COMMANDS: Dict[str, Union[Run, str]] = {
     ".venv/bin/invoke test": "this suite itself",
     ".venv/bin/invoke test-quick": "a subset of this suite (`-m 'unit or quick'`)",
     ".venv/bin/pytest -m unit": "a subset of this suite",
-    ".venv/bin/invoke test -- -n auto --junitxml=ringlab-junit.xml":
-        ".ci/run; tests/test_ci.py::test_ci_run_runs_exactly_the_readme_ci_command",
+    ".venv/bin/invoke test -- -n 0": "this suite itself, serially (CI runs it on every core)",
     ".venv/bin/pytest -m boot -k hlt": Run(0),
     ".venv/bin/invoke boot": Run(0),
     ".venv/bin/invoke boot --init images/user/hlt": Run(139),
@@ -74,6 +73,8 @@ COMMANDS: Dict[str, Union[Run, str]] = {
     ".venv/bin/invoke boot --init /bin/busybox --args sh":
         "tests/test_busybox.py::test_invoke_boot_busybox_sh_is_an_interactive_shell (a terminal)",
     ".venv/bin/invoke boot --init images/user/memrange --append trace=mem": Run(0),
+    ".venv/bin/invoke boot --init images/user/pthreads": Run(3),
+    '.venv/bin/invoke boot --init images/user/threadmem --append "trace=mem init.args=4"': Run(0),
     ".venv/bin/invoke faults": Run(0),
     ".venv/bin/python -m ringlab.catalogue.faults": Run(0),
     "python3 -m venv .venv": ".ci/example (a fresh venv; needs the package index)",

@@ -88,6 +88,7 @@ DEFAULT_GDB_CONNECT_TIMEOUT_S = 10.0    # QEMU's gdbstub socket appears and answ
 DEFAULT_GDB_CONTINUE_TIMEOUT_S = 30.0   # continue until a breakpoint
 DEFAULT_GDB_BOOT_TIMEOUT_S = 24 * 3600.0  # `invoke boot --gdb`: a person is debugging
 DEFAULT_STEP_LIMIT = 100_000            # stepi budget of step_until_ring_change()
+JUNIT_FILE = "ringlab-junit.xml"               # `invoke test` writes JUnit here (repository root)
 GDB_TARGET_FILE = RUNTIME_DIR / "gdb-target"  # `invoke boot --gdb` tells `invoke gdb` the socket
 
 # Canonical halves of the 48-bit virtual address space (user: lower, kernel: upper).
