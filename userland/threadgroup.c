@@ -12,7 +12,8 @@
  *  kernel   SIGCHLD and SIGALRM (setitimer) are the process's: a thread's sigwait takes them.
  *  stop     SIGSTOP stops every thread of a child (a thread blocked in read, the main thread in
  *           pthread_join): one WUNTRACED report; SIGCONT continues them all: one WCONTINUED
- *           report; the reader runs its SIGCONT handler, then its interrupted read restarts.
+ *           report; the reader runs its SIGCONT handler, then its interrupted read restarts. A
+ *           stopped three-thread child is ended by SIGKILL.
  *  sighand  a CLONE_SIGHAND child's sigaction is the parent's; a fork child's is its own.
  *  fatal    a NULL dereference in a non-leader thread without a handler kills the whole child
  *           (SIGSEGV); kill(SIGTERM) to a child whose main thread blocks SIGTERM kills it too.
@@ -357,6 +358,43 @@ static void test_stop(void)
     close(up[0]); close(up[1]); close(down[0]); close(down[1]);
 }
 
+/* A stopped group killed: SIGKILL ends the stop of every thread, and the process. */
+static void *stop_kill_reader(void *arg)
+{
+    (void)arg;
+    char c;
+    (void)!write(up[1], "t", 1);
+    (void)!read(down[0], &c, 1);
+    return NULL;
+}
+
+static void test_stop_kill(void)
+{
+    int st;
+    char c;
+    xpipe(up);
+    xpipe(down);
+    pid_t pid = fork();
+    if (pid == 0) {
+        pthread_t t[2];
+        pthread_create(&t[0], NULL, stop_kill_reader, NULL);
+        pthread_create(&t[1], NULL, stop_kill_reader, NULL);
+        pthread_join(t[0], NULL);
+        pthread_join(t[1], NULL);
+        _exit(0);
+    }
+    (void)!read(up[0], &c, 1);
+    (void)!read(up[0], &c, 1);
+    kill(pid, SIGSTOP);
+    kill(pid, SIGSTOP);                  /* a second one: still one report */
+    pid_t w = waitpid(pid, &st, WUNTRACED);
+    printf("stopkill: stopped: %d\n", w == pid && WIFSTOPPED(st));
+    kill(pid, SIGKILL);
+    w = waitpid(pid, &st, WUNTRACED);
+    printf("stopkill: then killed by signal %d\n", w == pid && WIFSIGNALED(st) ? WTERMSIG(st) : -1);
+    close(up[0]); close(up[1]); close(down[0]); close(down[1]);
+}
+
 /* ---- sighand: CLONE_SIGHAND shares the handlers, fork copies them ---- */
 
 static void other_handler(int sig)
@@ -497,7 +535,7 @@ static void test_fatal_unblocked(void)
 static const struct { const char *name; void (*run)(void); } cases[] = {
     { "shared", test_shared }, { "unblock", test_unblock }, { "suspend", test_suspend },
     { "timed", test_timed }, { "both", test_both }, { "queue", test_queue }, { "kernel", test_kernel },
-    { "stop", test_stop }, { "sighand", test_sighand }, { "fatal", test_fatal },
+    { "stop", test_stop }, { "stop", test_stop_kill }, { "sighand", test_sighand }, { "fatal", test_fatal },
     { "fatal", test_fatal_unblocked },
 };
 
