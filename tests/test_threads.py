@@ -59,12 +59,13 @@ def test_a_group_stop_and_a_fatal_signal_are_reported_once_for_the_process(image
     """threadgroup's children: the two-thread child stops once (one ``stop`` line, for its
     pid) and exits 7; the three-thread one stops once (two SIGSTOPs) and SIGKILL ends it; a
     fault in a non-leader thread, a SIGKILL and a SIGTERM that only a non-leader thread takes
-    each end their child with one ``kill`` line for the child's pid."""
+    each end their child with one ``kill`` line for the child's pid; the CLONE_SIGHAND children
+    exit 3 and 43."""
     run = lab.run(QemuConfig(kernel=images.kernel, init=images.program("threadgroup")), timeout_s=60)
     assert run.status == 0 and not run.of(Panic), run.report()
     ends = re.findall(r"ringlab: (?:exit|kill) pid=(\d+) ppid=1 (\S+)", run.console)
     assert [status for _, status in ends] == ["status=5", "status=7", "signal=9", "status=0", "status=3",
-                                              "signal=11", "signal=9", "signal=15"], run.report()
+                                              "status=43", "signal=11", "signal=9", "signal=15"], run.report()
     assert len({pid for pid, _ in ends}) == len(ends), ends
     stops = re.findall(r"ringlab: stop pid=(\d+) signal=19 ", run.console)
     assert stops == [ends[1][0], ends[2][0]], run.report()

@@ -14,7 +14,8 @@
  *           pthread_join): one WUNTRACED report; SIGCONT continues them all: one WCONTINUED
  *           report; the reader runs its SIGCONT handler, then its interrupted read restarts. A
  *           stopped three-thread child is ended by SIGKILL.
- *  sighand  a CLONE_SIGHAND child's sigaction is the parent's; a fork child's is its own.
+ *  sighand  a CLONE_SIGHAND child's sigaction is the parent's; a fork child's is its own; a
+ *           CLONE_SIGHAND child's execve gives it a table of its own (the parent's is untouched).
  *  fatal    a NULL dereference in a non-leader thread without a handler kills the whole child
  *           (SIGSEGV); kill(SIGTERM) to a child whose main thread blocks SIGTERM kills it too.
  * Threads are synchronised with pipes, joins and mutexes, never with sleeps.
@@ -418,6 +419,30 @@ static const char *what(int sig)
            : old.sa_handler == SIG_DFL ? "SIG_DFL" : "another handler";
 }
 
+static const char *self;                 /* argv[0]: the sighand case execs it */
+
+/* CLONE_VM|CLONE_SIGHAND|CLONE_VFORK child: execve gives the new image a table of its own. */
+static int sighand_exec_child(void *arg)
+{
+    (void)arg;
+    char *argv[] = { (char *)self, "sighand-exec", NULL };
+    execve(self, argv, NULL);
+    return 127;
+}
+
+/* The exec'd image: caught signals are SIG_DFL again, ignored stay ignored; its sigaction is its own. */
+static int sighand_exec_main(void)
+{
+    struct sigaction old;
+    int st = 0;
+    sigaction(SIGUSR1, NULL, &old);
+    st |= old.sa_handler == SIG_DFL ? 1 : 0;
+    sigaction(SIGUSR2, NULL, &old);
+    st |= old.sa_handler == SIG_IGN ? 2 : 0;
+    on(SIGUSR2, other_handler);          /* must not reach the parent that shared the old table */
+    return 40 + st;
+}
+
 static void test_sighand(void)
 {
     static char stack[65536] __attribute__((aligned(16)));
@@ -439,6 +464,10 @@ static void test_sighand(void)
     pid_t w = waitpid(pid, &st, 0);
     printf("sighand: CLONE_SIGHAND child %d exited %d: SIGUSR1 %s, SIGUSR2 %s\n", w == pid,
            WEXITSTATUS(st), what(SIGUSR1), what(SIGUSR2));
+    pid = clone(sighand_exec_child, stack + sizeof stack, CLONE_VM | CLONE_SIGHAND | CLONE_VFORK | SIGCHLD, NULL);
+    w = waitpid(pid, &st, 0);
+    printf("sighand: a sharer's execve: it exited %d (43: SIGUSR1 default, SIGUSR2 ignored); "
+           "ours: SIGUSR1 %s, SIGUSR2 %s\n", w == pid ? WEXITSTATUS(st) : -1, what(SIGUSR1), what(SIGUSR2));
     on(SIGUSR1, SIG_DFL);
     on(SIGUSR2, SIG_DFL);
 }
@@ -543,6 +572,9 @@ static const struct { const char *name; void (*run)(void); } cases[] = {
 int main(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IONBF, 0);
+    self = argv[0];
+    if (argc == 2 && strcmp(argv[1], "sighand-exec") == 0)
+        return sighand_exec_main();
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
         if (argc < 2 || strcmp(argv[1], cases[i].name) == 0)
             cases[i].run();

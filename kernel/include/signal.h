@@ -208,7 +208,10 @@ struct sigstate {
     uint64_t alarm_interval;          /* its reload value in ticks, 0 = one shot */
 };
 
-/* signal.c */
+/* Default actions (signal(7)): what signal_default_action() returns */
+enum sigact { SIGACT_TERM, SIGACT_CORE, SIGACT_IGN, SIGACT_STOP };
+
+/* sigsend.c: pending sets, sending, group stop, handler tables */
 int signal_send(struct proc *p, int sig, int code, int sender);
 int signal_queue(struct proc *p, int sig, const struct ksiginfo *info, int sender);
 int signal_send_group(struct proc *q, int sig, int code, int sender);
@@ -219,17 +222,23 @@ struct sighand *sighand_copy(const struct sighand *from);
 struct sighand *sighand_get(struct sighand *sh);
 void sighand_put(struct sighand *sh);
 void signal_flush(struct proc *p, int sig);
-void signal_fault(struct trapframe *tf);
 bool signal_pending(struct proc *p);
+int signal_dequeue(struct proc *p, uint64_t set, struct ksiginfo *info);
+bool signal_from_group(struct proc *p, int sender);
+void signal_group_stop(struct proc *p, int sig);
+void signal_notify_parent(struct proc *child, int code, int status);
+void signal_tick(void);
+void signal_console(int sig);
+
+/* signal.c: faults, delivery, fork/exec */
+int signal_default_action(int sig);
+void signal_fault(struct trapframe *tf);
 int signal_return(struct trapframe *tf, int64_t syscall_nr);
 void signal_syscall_exit(struct trapframe *tf);
 void signal_siginfo(int sig, const struct ksiginfo *ki, struct siginfo *out);
-int signal_dequeue(struct proc *p, uint64_t set, struct ksiginfo *info);
 void signal_fork(struct proc *child, struct proc *parent, uint64_t flags);
 void signal_exec(struct proc *p);
 void signal_child_exit(struct proc *child, int wstatus);
-void signal_tick(void);
-void signal_console(int sig);
 const char *signal_name(int sig);
 void signal_force_sigsegv(struct proc *p);
 void signal_delivered(int pid, int sig, uint64_t handler, int code, uint64_t addr);
