@@ -25,9 +25,9 @@ static int path_in(int dirfd, uint64_t upath, char *path, struct inode **base)
     int r = copyinstr(myproc()->pml4, path, upath, FS_PATH_MAX);
     if (r < 0)
         return r;
-    *base = myproc()->cwd;
-    if (path[0] == '/' || dirfd == AT_FDCWD)
-        return 0;
+    *base = myproc()->fs->cwd;
+    if (path[0] == '/' || !path[0] || dirfd == AT_FDCWD)
+        return 0;                            /* "": -ENOENT, or AT_EMPTY_PATH's fd itself (any file) */
     struct file *f = fd_file(dirfd);
     if (!f)
         return -EBADF;
@@ -37,23 +37,33 @@ static int path_in(int dirfd, uint64_t upath, char *path, struct inode **base)
     return 0;
 }
 
+/* Resolve a user path from dirfd's directory or the cwd: the inode it names or, when name is
+ * not NULL, its parent directory (the last component copied to name). NULL with *err set when
+ * the path can't be copied in or isn't there. */
+static struct inode *lookup_at(int dirfd, uint64_t upath, char *name, int *err)
+{
+    char path[FS_PATH_MAX];
+    struct inode *base;
+    if ((*err = path_in(dirfd, upath, path, &base)))
+        return NULL;
+    return name ? namei_parent(base, path, name, err) : namei(base, path, err);
+}
+
 static int64_t open_at(int dirfd, uint64_t upath, int flags, uint32_t mode)
 {
-    char path[FS_PATH_MAX], name[FS_NAME_MAX + 1];
-    struct inode *base, *ip, *dir;
+    char name[FS_NAME_MAX + 1];
+    struct inode *ip, *dir;
+    int err;
     if (flags & (O_PATH | O_TMPFILE_))
         return -EINVAL;                      /* not supported: O_PATH handles, unnamed files */
-    int err = path_in(dirfd, upath, path, &base);
-    if (err)
-        return err;
     if (flags & O_CREAT) {
-        if (!(dir = namei_parent(base, path, name, &err)))
+        if (!(dir = lookup_at(dirfd, upath, name, &err)))
             return err;
         ip = dir_lookup(dir, name);
         if (ip && (flags & O_EXCL))
             return -EEXIST;
         if (!ip) {
-            if (!(ip = inode_new(S_IFREG | (mode & 07777 & ~myproc()->umask))))
+            if (!(ip = inode_new(S_IFREG | (mode & 07777 & ~myproc()->fs->umask))))
                 return -ENOSPC;
             if ((err = dir_link(dir, name, ip))) {
                 inode_maybe_free(ip);
@@ -62,7 +72,7 @@ static int64_t open_at(int dirfd, uint64_t upath, int flags, uint32_t mode)
         } else if ((ip->mode & S_IFMT) == S_IFDIR) {
             return -EISDIR;
         }
-    } else if (!(ip = namei(base, path, &err))) {
+    } else if (!(ip = lookup_at(dirfd, upath, NULL, &err))) {
         return err;
     }
     uint32_t type = ip->mode & S_IFMT;
@@ -139,7 +149,7 @@ static int64_t stat_at(int dirfd, uint64_t upath, uint64_t ust, int flags)
         return err;
     if (!path[0] && (flags & AT_EMPTY_PATH)) {
         if (dirfd == AT_FDCWD)
-            return stat_copyout(myproc()->cwd, NULL, ust);
+            return stat_copyout(myproc()->fs->cwd, NULL, ust);
         struct file *f = fd_file(dirfd);
         if (!f)
             return -EBADF;
@@ -155,16 +165,14 @@ int64_t sys_newfstatat(struct trapframe *tf) { return stat_at((int)tf->rdi, tf->
 
 static int64_t mkdir_at(int dirfd, uint64_t upath, uint32_t mode)
 {
-    char path[FS_PATH_MAX], name[FS_NAME_MAX + 1];
-    struct inode *base, *dir, *ip;
-    int err = path_in(dirfd, upath, path, &base);
-    if (err)
-        return err;
-    if (!(dir = namei_parent(base, path, name, &err)))
+    char name[FS_NAME_MAX + 1];
+    struct inode *dir, *ip;
+    int err;
+    if (!(dir = lookup_at(dirfd, upath, name, &err)))
         return err;
     if (dir_lookup(dir, name))
         return -EEXIST;
-    if (!(ip = inode_new(S_IFDIR | (mode & 07777 & ~myproc()->umask))))
+    if (!(ip = inode_new(S_IFDIR | (mode & 07777 & ~myproc()->fs->umask))))
         return -ENOSPC;
     ip->parent = inode_get(dir);
     if ((err = dir_link(dir, name, ip)))
@@ -178,12 +186,10 @@ int64_t sys_mkdirat(struct trapframe *tf) { return mkdir_at((int)tf->rdi, tf->rs
 /* Is the directory anyone's working directory or open? Linux allows removing it anyway; so do we. */
 static int64_t remove_at(int dirfd, uint64_t upath, bool want_dir)
 {
-    char path[FS_PATH_MAX], name[FS_NAME_MAX + 1];
-    struct inode *base, *dir, *ip;
-    int err = path_in(dirfd, upath, path, &base);
-    if (err)
-        return err;
-    if (!(dir = namei_parent(base, path, name, &err)))
+    char name[FS_NAME_MAX + 1];
+    struct inode *dir, *ip;
+    int err;
+    if (!(dir = lookup_at(dirfd, upath, name, &err)))
         return err;
     if (want_dir && !strcmp(name, "."))
         return -EINVAL;
@@ -293,19 +299,16 @@ static int64_t set_cwd(struct inode *ip)
     if ((ip->mode & S_IFMT) != S_IFDIR)
         return -ENOTDIR;
     struct proc *p = myproc();
-    inode_put(p->cwd);
-    p->cwd = inode_get(ip);
+    inode_put(p->fs->cwd);
+    p->fs->cwd = inode_get(ip);
     return 0;
 }
 
 int64_t sys_chdir(struct trapframe *tf)
 {
-    char path[FS_PATH_MAX];
-    struct inode *base, *ip;
-    int err = path_in(AT_FDCWD, tf->rdi, path, &base);
-    if (err)
-        return err;
-    if (!(ip = namei(base, path, &err)))
+    int err;
+    struct inode *ip = lookup_at(AT_FDCWD, tf->rdi, NULL, &err);
+    if (!ip)
         return err;
     return set_cwd(ip);
 }
@@ -322,7 +325,7 @@ int64_t sys_fchdir(struct trapframe *tf)
 int64_t sys_getcwd(struct trapframe *tf)
 {
     char path[FS_PATH_MAX];
-    int n = dir_path(myproc()->cwd, path, tf->rsi < sizeof path ? tf->rsi : sizeof path);
+    int n = dir_path(myproc()->fs->cwd, path, tf->rsi < sizeof path ? tf->rsi : sizeof path);
     if (n < 0)
         return n;
     int r = copyout(myproc()->pml4, tf->rdi, path, (uint64_t)n);
@@ -342,12 +345,9 @@ static int64_t truncate_inode(struct inode *ip, int64_t len)
 
 int64_t sys_truncate(struct trapframe *tf)
 {
-    char path[FS_PATH_MAX];
-    struct inode *base, *ip;
-    int err = path_in(AT_FDCWD, tf->rdi, path, &base);
-    if (err)
-        return err;
-    if (!(ip = namei(base, path, &err)))
+    int err;
+    struct inode *ip = lookup_at(AT_FDCWD, tf->rdi, NULL, &err);
+    if (!ip)
         return err;
     return truncate_inode(ip, (int64_t)tf->rsi);
 }
@@ -365,16 +365,13 @@ int64_t sys_ftruncate(struct trapframe *tf)
 /* access: the caller is root (uid 0), so only existence and, for X_OK, an x bit matter. */
 static int64_t access_at(int dirfd, uint64_t upath, int mode, int flags)
 {
-    char path[FS_PATH_MAX];
-    struct inode *base, *ip;
+    struct inode *ip;
+    int err;
     if (mode & ~7)
         return -EINVAL;
     if (flags & ~(AT_EACCESS | AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
         return -EINVAL;
-    int err = path_in(dirfd, upath, path, &base);
-    if (err)
-        return err;
-    if (!(ip = namei(base, path, &err)))
+    if (!(ip = lookup_at(dirfd, upath, NULL, &err)))
         return err;
     if ((mode & 1) && (ip->mode & S_IFMT) != S_IFDIR && !(ip->mode & 0111))
         return -EACCES;
@@ -391,14 +388,10 @@ int64_t sys_faccessat2(struct trapframe *tf)
 /* No symbolic links: an existing path is not one (-EINVAL); /proc is not mounted, so /proc/self/exe is -ENOENT. */
 static int64_t readlink_at(int dirfd, uint64_t upath, int64_t bufsiz)
 {
-    char path[FS_PATH_MAX];
-    struct inode *base;
+    int err;
     if (bufsiz <= 0)
         return -EINVAL;
-    int err = path_in(dirfd, upath, path, &base);
-    if (err)
-        return err;
-    return namei(base, path, &err) ? -EINVAL : err;
+    return lookup_at(dirfd, upath, NULL, &err) ? -EINVAL : err;
 }
 
 int64_t sys_readlink(struct trapframe *tf) { return readlink_at(AT_FDCWD, tf->rdi, (int64_t)tf->rdx); }
@@ -407,8 +400,7 @@ int64_t sys_readlinkat(struct trapframe *tf) { return readlink_at((int)tf->rdi, 
 /* utimensat(dirfd, path, times[2], flags): NULL times = now; UTIME_NOW/UTIME_OMIT per field. */
 int64_t sys_utimensat(struct trapframe *tf)
 {
-    char path[FS_PATH_MAX];
-    struct inode *base, *ip;
+    struct inode *ip;
     int64_t ts[4];
     int err;
     if (tf->r10 & ~(uint64_t)(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
@@ -421,9 +413,7 @@ int64_t sys_utimensat(struct trapframe *tf)
             return -EINVAL;
         ip = f->ip;
     } else {
-        if ((err = path_in((int)tf->rdi, tf->rsi, path, &base)))
-            return err;
-        if (!(ip = namei(base, path, &err)))
+        if (!(ip = lookup_at((int)tf->rdi, tf->rsi, NULL, &err)))
             return err;
     }
     uint64_t now = time_realtime_ns();
@@ -451,7 +441,7 @@ int64_t sys_utimensat(struct trapframe *tf)
 int64_t sys_umask(struct trapframe *tf)
 {
     struct proc *p = myproc();
-    uint32_t old = p->umask;
-    p->umask = (uint32_t)tf->rdi & 0777;
+    uint32_t old = p->fs->umask;
+    p->fs->umask = (uint32_t)tf->rdi & 0777;
     return old;
 }

@@ -78,6 +78,8 @@ COMMANDS: Dict[str, Union[Run, str]] = {
     ".venv/bin/invoke boot --init /bin/busybox --args sh":
         "tests/test_busybox.py::test_invoke_boot_busybox_sh_is_an_interactive_shell (a terminal)",
     ".venv/bin/invoke boot --init images/user/memrange --append trace=mem": Run(0),
+    ".venv/bin/invoke boot --init images/user/pthreads": Run(3),
+    '.venv/bin/invoke boot --init images/user/threadmem --append "trace=mem init.args=4"': Run(0),
     ".venv/bin/invoke faults": Run(0),
     ".venv/bin/python -m ringlab.catalogue.faults": Run(0),
     "python3 -m venv .venv": ".ci/example (a fresh venv; needs the package index)",
