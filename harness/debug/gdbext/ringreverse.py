@@ -23,6 +23,8 @@ import gdb  # provided by gdb itself
 DEFAULT_TIMEOUT_S = 60.0
 DEFAULT_MAX_HITS = 100000
 DEFAULT_MAX_STEPS = 10000
+PASS_TIMEOUT_S = 30.0      # one replay pass normally ends in seconds, even on a busy host
+PASSES = 3                 # passes started before reverse-to gives up
 
 
 def icount():
@@ -78,18 +80,34 @@ class Watchdog:
         self._timer.cancel()
 
 
-def seek(n):
+class Stuck(Exception):
+    """A replay command did not end by its deadline (the watchdog interrupted it)."""
+
+
+def run_bounded(command, deadline):
+    """gdb.execute(command) under a Watchdog; Stuck if the deadline passed."""
+    with Watchdog(deadline) as dog:
+        dog.run(command)
+    if dog.fired:
+        raise Stuck(command)
+
+
+def seek(n, deadline):
     """Stop at instruction ``n``: reload the start snapshot (instruction 0, at once), then
     replay forward to ``n`` under gdb's control with a replay break. (``replay_seek n`` alone
-    would run the CPU to ``n`` behind gdb's back.) Breakpoints on the way are stepped over."""
-    gdb.execute("monitor replay_seek 0", to_string=True)
+    would run the CPU to ``n`` behind gdb's back.) Breakpoints on the way are stepped over.
+
+    Raises:
+        Stuck: past ``deadline``.
+    """
+    run_bounded("monitor replay_seek 0", deadline)
     gdb.execute("maintenance flush register-cache", to_string=True)   # gdb's copy is stale
     if n == 0:
         return
     gdb.execute(f"monitor replay_break {n}", to_string=True)
     try:
         while icount() < n:
-            gdb.execute("continue", to_string=True)
+            run_bounded("continue", deadline)
     finally:
         gdb.execute("monitor replay_delete_break", to_string=True)
 
@@ -99,8 +117,9 @@ class ReverseToCommand(gdb.Command):
 
 Usage: reverse-to LOCATION [TIMEOUT-SECONDS]   e.g. reverse-to *syscall_entry
 Replays forward from the start with a breakpoint on LOCATION up to the current instruction,
-then seeks to its last hit. Bounded: gives up after TIMEOUT-SECONDS (default 60) with a
-message, and returns to where it started."""
+then seeks to its last hit. A pass that does not end within 30 s (QEMU 7.2's replay can
+stall on a loaded host) is interrupted and started again; after TIMEOUT-SECONDS (default
+60) it gives up with a message."""
 
     def __init__(self):
         super().__init__("reverse-to", gdb.COMMAND_RUNNING)
@@ -112,38 +131,60 @@ message, and returns to where it started."""
         timeout_s = float(words[1]) if len(words) > 1 else DEFAULT_TIMEOUT_S
         here = icount()
         deadline = time.monotonic() + timeout_s
-        bp = gdb.Breakpoint(words[0], internal=True)
-        last = None
         gdb.execute("set suppress-cli-notifications on", to_string=True)
         try:
-            seek(0)
-            gdb.execute(f"monitor replay_break {here}", to_string=True)
-            for _ in range(DEFAULT_MAX_HITS):
-                with Watchdog(deadline) as dog:
-                    dog.run("continue")
-                if dog.fired or time.monotonic() > deadline:
-                    gdb.execute("monitor replay_delete_break", to_string=True)
-                    raise gdb.GdbError(f"reverse-to: gave up after {timeout_s:g} s, at "
-                                       f"instruction {icount()} of {here} (seek back with "
-                                       f"`monitor replay_seek`, or start the replay again)")
-                now = icount()
-                if now >= here:
-                    break
-                last = now
-            gdb.execute("monitor replay_delete_break", to_string=True)
-            bp.delete()
-            if last is None:
-                seek(here)
-                raise gdb.GdbError(f"reverse-to: {words[0]} was not reached before "
-                                   f"instruction {here} (still there)")
-            seek(last)
+            last = self._passes(words[0], here, deadline, timeout_s)
         finally:
-            if bp.is_valid():
-                bp.delete()
             gdb.execute("set suppress-cli-notifications off", to_string=True)
         gdb.execute("frame", to_string=False)
         gdb.write(f"reverse-to: at {words[0]}, instruction {last} "
                   f"({here - last} instructions back)\n")
+
+    def _passes(self, location, here, deadline, timeout_s):
+        for attempt in range(1, PASSES + 1):
+            pass_deadline = min(deadline, time.monotonic() + PASS_TIMEOUT_S)
+            try:
+                return self._pass(location, here, pass_deadline)
+            except Stuck as stuck:
+                if time.monotonic() >= deadline or attempt == PASSES:
+                    raise gdb.GdbError(
+                        f"reverse-to: gave up after {timeout_s:g} s ({attempt} passes; the "
+                        f"last stalled in `{stuck}`), at instruction {icount()} of {here}: "
+                        "start the replay again") from None
+                gdb.write(f"reverse-to: the replay stalled in `{stuck}` for "
+                          f"{PASS_TIMEOUT_S:g} s; starting pass {attempt + 1}\n")
+        raise AssertionError("not reached")
+
+    def _pass(self, location, here, deadline):
+        """One replay from the start to ``here``; returns the last hit's instruction count
+        (at it, stopped).
+
+        Raises:
+            Stuck: past ``deadline``.
+            gdb.GdbError: LOCATION not reached before ``here``.
+        """
+        bp = gdb.Breakpoint(location, internal=True)
+        last = None
+        try:
+            seek(0, deadline)
+            gdb.execute(f"monitor replay_break {here}", to_string=True)
+            try:
+                for _ in range(DEFAULT_MAX_HITS):
+                    run_bounded("continue", deadline)
+                    now = icount()
+                    if now >= here:
+                        break
+                    last = now
+            finally:
+                gdb.execute("monitor replay_delete_break", to_string=True)
+        finally:
+            bp.delete()
+        if last is None:
+            seek(here, deadline)
+            raise gdb.GdbError(f"reverse-to: {location} was not reached before "
+                               f"instruction {here} (still there)")
+        seek(last, deadline)
+        return last
 
 
 class ReverseToRingCommand(gdb.Command):
