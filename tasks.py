@@ -118,3 +118,21 @@ def test(c, k=None):
 def test_quick(c):
     """Unit tests plus one real boot: seconds."""
     _exit(cli.pytest(["-m", "unit or quick"]))
+
+
+@task(
+    iterable=["point"],
+    help={
+        "init": "program to run as pid 1 (default images/user/ptpoints, which has labelled points)",
+        "point": "symbol to stop and audit at (repeatable; default: every point of ptpoints)",
+        "append": "kernel arguments (e.g. test.ukpage=1 plants a violation)",
+        "cpu": f"QEMU CPU model (default {C.DEFAULT_CPU})",
+        "timeout": "seconds to wait for each stop (default 30)",
+        "all-maps": "print the map of every address space, not only the current one",
+    },
+)
+def pagetables(c, init=None, point=None, append="", cpu=None, timeout=30.0, all_maps=False):
+    """Stop at points, walk the page tables from physical memory, print maps and violations."""
+    from harness import ptaudit
+    _exit(ptaudit.main(init=init, points=point or (), append=append, cpu=cpu,
+                       timeout_s=float(timeout), all_maps=all_maps))

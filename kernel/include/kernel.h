@@ -36,6 +36,9 @@ bool cmdline_has(const char *key, const char *value);
 const char *cmdline_text(void);
 extern bool trace_syscalls;
 
+/* testhook.c: test-only kernel arguments (test.ukpage=1), once at boot */
+void testhook_init(void);
+
 /* kalloc.c: physical page allocator */
 void kalloc_init(uint64_t start_phys, uint64_t end_phys);
 void *kalloc(void);                  /* one zeroed page (kernel virtual), or NULL */

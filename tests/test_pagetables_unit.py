@@ -1,0 +1,191 @@
+"""The page-table walker and its invariants on synthetic tables (no QEMU).
+
+Each test builds a tiny physical memory (a dict of 4 KiB frames) holding the shape ringlab's
+kernel builds: PML4[511] -> PDPT[510] -> a PD whose entry 0 is a PT of 4 KiB pages and whose
+other entries are 2 MiB pages, plus a user PML4[0] subtree. Rights combine as SDM Vol. 3A 4.6
+says: U and W are ANDed over the levels, NX is ORed.
+"""
+from __future__ import annotations
+
+from typing import Dict, List
+
+import pytest
+
+from harness import pagetables as pt
+from harness.pagetables import PTE_NX, PTE_P, PTE_PS, PTE_U, PTE_W
+
+pytestmark = pytest.mark.unit
+
+KERNBASE = 0xFFFF_FFFF_8000_0000
+TEXT = (KERNBASE + 0x100000, KERNBASE + 0x102000)      # two text pages at physical 1 MiB
+
+
+class Memory:
+    """Physical memory of 4 KiB tables, allocated from 0x10000 upwards."""
+
+    def __init__(self) -> None:
+        self.frames: Dict[int, List[int]] = {}
+        self.next = 0x10000
+        self.reads = 0
+
+    def table(self) -> int:
+        pa, self.next = self.next, self.next + 0x1000
+        self.frames[pa] = [0] * 512
+        return pa
+
+    def read_phys(self, addr: int, size: int) -> bytes:
+        self.reads += 1
+        return b"".join(e.to_bytes(8, "little") for e in self.frames[addr])[:size]
+
+
+def ringlab_like(mem: Memory, *, text_flags: int = PTE_P, data_flags: int = PTE_P | PTE_W | PTE_NX,
+                 upper_flags: int = PTE_P | PTE_W) -> int:
+    """A kernel half like vm.c's plus one user text page and one user data page; returns CR3."""
+    pml4, pdpt, pd, ptab = mem.table(), mem.table(), mem.table(), mem.table()
+    mem.frames[pml4][511] = pdpt | upper_flags
+    mem.frames[pdpt][510] = pd | upper_flags
+    mem.frames[pd][0] = ptab | upper_flags
+    for i in range(512):
+        pa = i * 0x1000
+        flags = text_flags if 0x100000 <= pa < 0x102000 else data_flags
+        mem.frames[ptab][i] = pa | flags
+    mem.frames[pd][1] = 0x200000 | PTE_P | PTE_W | PTE_PS | PTE_NX
+    updpt, upd, upt = mem.table(), mem.table(), mem.table()
+    mem.frames[pml4][0] = updpt | PTE_P | PTE_W | PTE_U
+    mem.frames[updpt][0] = upd | PTE_P | PTE_W | PTE_U
+    mem.frames[upd][2] = upt | PTE_P | PTE_W | PTE_U                  # 0x400000
+    mem.frames[upt][0] = 0x900000 | PTE_P | PTE_U                      # text: ur-x
+    mem.frames[upt][1] = 0x901000 | PTE_P | PTE_U | PTE_W | PTE_NX     # data: urw-
+    return pml4 | 0x18   # PWT/PCD bits of CR3 are ignored
+
+
+def audit(mem: Memory, cr3: int, **kw) -> List[pt.Violation]:
+    return pt.check(pt.walk(mem.read_phys, cr3), text=[TEXT], **kw)
+
+
+def test_walk_combines_rights_and_sign_extends():
+    mem = Memory()
+    cr3 = ringlab_like(mem)
+    leaves = pt.walk(mem.read_phys, cr3)
+    by_va = {lf.va: lf for lf in leaves}
+    assert by_va[0x400000] == pt.Leaf(0x400000, 0x1000, 0x900000, True, False, False, 1)
+    assert by_va[0x401000] == pt.Leaf(0x401000, 0x1000, 0x901000, True, True, True, 1)
+    text = by_va[TEXT[0]]
+    assert (text.user, text.write, text.nx, text.pa) == (False, False, False, 0x100000)
+    huge = by_va[KERNBASE + 0x200000]
+    assert (huge.size, huge.level, huge.pa, huge.nx) == (0x200000, 2, 0x200000, True)
+    assert [lf.va for lf in leaves] == sorted(lf.va for lf in leaves)
+    assert mem.reads == 7                       # every table read exactly once
+
+
+def test_merge_and_map():
+    mem = Memory()
+    ranges = pt.merge(pt.walk(mem.read_phys, ringlab_like(mem)))
+    text = (f"{TEXT[0]:016x}-{TEXT[1]:016x} 0000000000002000 -r-x")
+    lines = pt.format_map(ranges).splitlines()
+    assert lines[0] == "0000000000400000-0000000000401000 0000000000001000 ur-x"
+    assert lines[1] == "0000000000401000-0000000000402000 0000000000001000 urw-"
+    assert text in lines
+    # kernel data below text, then above it up to 4 MiB (4 KiB pages and a 2 MiB page merge)
+    assert lines[-1] == f"{KERNBASE + 0x102000:016x}-{KERNBASE + 0x400000:016x} " \
+                        f"{0x400000 - 0x102000:016x} -rw-"
+    assert len(lines) == 5
+
+
+def test_ringlab_like_tables_are_clean():
+    mem = Memory()
+    assert audit(mem, ringlab_like(mem), cr0=0x80010033, efer=0xD01) == []
+
+
+def test_user_bit_needs_every_level():
+    """A U leaf under a supervisor PML4 entry is not user-accessible (AND over the levels)."""
+    mem = Memory()
+    cr3 = ringlab_like(mem, data_flags=PTE_P | PTE_W | PTE_NX | PTE_U)
+    assert audit(mem, cr3) == []
+    mem = Memory()
+    cr3 = ringlab_like(mem, data_flags=PTE_P | PTE_W | PTE_NX | PTE_U,
+                       upper_flags=PTE_P | PTE_W | PTE_U)
+    v = audit(mem, cr3)
+    assert {x.rule for x in v} == {"user-in-kernel-half"}
+    assert v[0].start == KERNBASE and v[0].end == TEXT[0]     # merged run of leaves
+
+
+def test_planted_user_kernel_page_is_one_violation():
+    mem = Memory()
+    cr3 = ringlab_like(mem, upper_flags=PTE_P | PTE_W | PTE_U)
+    ptab = sorted(mem.frames)[3]
+    mem.frames[ptab][0x150] |= PTE_U
+    v = audit(mem, cr3)
+    assert [(x.rule, x.start, x.end) for x in v] == \
+        [("user-in-kernel-half", KERNBASE + 0x150000, KERNBASE + 0x151000)]
+    assert "pa=0x150000" in str(v[0])
+
+
+def test_nx_is_ored_and_text_rules():
+    mem = Memory()
+    cr3 = ringlab_like(mem, text_flags=PTE_P | PTE_W, data_flags=PTE_P | PTE_W)
+    rules = {x.rule for x in audit(mem, cr3)}
+    assert rules == {"kernel-wx", "kernel-text-writable", "kernel-nx-missing"}
+    # NX at the PD level covers every leaf under it, whatever the leaves say
+    mem = Memory()
+    cr3 = ringlab_like(mem, data_flags=PTE_P | PTE_W)
+    pd = sorted(mem.frames)[2]
+    mem.frames[pd][0] |= PTE_NX
+    v = audit(mem, cr3)
+    assert v == []            # the text pages lost X too, which no invariant forbids
+    assert not any(not lf.nx for lf in pt.walk(mem.read_phys, cr3) if lf.va >= KERNBASE)
+    # without EFER.NXE bit 63 means nothing
+    assert any(not lf.nx and lf.va == KERNBASE
+               for lf in pt.walk(mem.read_phys, cr3, nxe=False))
+
+
+def test_writable_alias_of_text_frames():
+    mem = Memory()
+    cr3 = ringlab_like(mem)
+    pml4 = cr3 & ~0xFFF
+    alias_pt = mem.table()
+    pd = sorted(mem.frames)[2]
+    mem.frames[pd][5] = alias_pt | PTE_P | PTE_W
+    mem.frames[alias_pt][0] = 0x101000 | PTE_P | PTE_W | PTE_NX     # text frame, writable
+    v = audit(mem, pml4)
+    assert [(x.rule, x.start) for x in v] == [("kernel-text-writable", KERNBASE + 0xA00000)]
+
+
+def test_user_rules():
+    mem = Memory()
+    cr3 = ringlab_like(mem)
+    upt = sorted(mem.frames)[-1]
+    mem.frames[upt][2] = 0x101000 | PTE_P | PTE_U | PTE_NX         # a kernel-image frame
+    v = pt.check(pt.walk(mem.read_phys, cr3), text=[TEXT],
+                 image_phys=[(0x100000, 0x200000)], user_limit=0x402000)
+    assert [(x.rule, x.start) for x in v] == [("user-above-limit", 0x402000),
+                                              ("user-maps-kernel-image", 0x402000)]
+
+
+def test_registers():
+    mem = Memory()
+    v = audit(mem, ringlab_like(mem), cr0=0x80000011, efer=0x501)
+    assert [x.rule for x in v] == ["cr0-wp-clear", "efer-nxe-clear"]
+
+
+def test_kernel_half_differences():
+    a = [0] * 512
+    a[511] = 0x2003
+    b = list(a)
+    b[0] = 0x9007                     # user half: allowed to differ
+    c = list(a)
+    c[300] = 0x5003
+    v = pt.kernel_half_differences({"kernel": a, "pid 1": b, "pid 2": c}, "kernel")
+    assert len(v) == 1 and v[0].rule == "kernel-half-differs"
+    assert v[0].start == 0xFFFF_9600_0000_0000 and "pid 2: PML4[300]=0x5003" in v[0].detail
+
+
+def test_short_read_is_an_error():
+    with pytest.raises(pt.PageTableError, match="gave 8 bytes"):
+        pt.walk(lambda addr, size: b"\0" * 8, 0x1000)
+
+
+def test_pml4_indices_limit_the_walk():
+    mem = Memory()
+    leaves = pt.walk(mem.read_phys, ringlab_like(mem), pml4_indices=range(256, 512))
+    assert leaves and all(lf.va >= pt.KERNEL_HALF for lf in leaves)
