@@ -1,12 +1,18 @@
-"""invoke tasks: ``invoke build``, ``invoke boot``, ``invoke gdb``, ``invoke trace``,
-``invoke test``, ``invoke test-quick``.
+"""invoke tasks: ``invoke build``, ``boot``, ``gdb``, ``trace``, ``faults``, ``pagetables``,
+``test-quick``.
 
-Thin on purpose: every task maps its options onto harness.cli, where the logic lives.
+Each task is one call into its module of harness.cli, imported when the task runs (so a
+plain ``invoke boot`` never loads gdb's or the test runner's libraries).
 """
+from importlib import import_module
+
 from invoke import Exit, task
 
 from harness import cli
-from harness import constants as C
+
+
+def _cli(module: str):
+    return import_module(f"harness.cli.{module}")
 
 
 def _exit(code: int) -> None:
@@ -14,10 +20,14 @@ def _exit(code: int) -> None:
         raise Exit(code=code)
 
 
+def _seconds(timeout):
+    return float(timeout) if timeout is not None else None
+
+
 @task
 def build(c):
     """Build images/kernel.elf and images/user/* (incremental; checks tools first)."""
-    _exit(cli.build())
+    _exit(_cli("build").main())
 
 
 @task(
@@ -25,11 +35,12 @@ def build(c):
     help={
         "init": "static x86-64 ELF to run as pid 1 (default images/user/init)",
         "append": "kernel arguments, e.g. trace=syscall",
-        "timeout": f"seconds before the machine is stopped (default {C.DEFAULT_BOOT_TIMEOUT_S:g}; "
-                   "a day with --shell)",
+        "timeout": f"seconds before the machine is stopped "
+                   f"(default {cli.DEFAULT_BOOT_TIMEOUT_S:g}; a day with --shell or --gdb)",
         "dry-run": "print the QEMU command line (one line, shell-quoted) and exit",
-        "file": "extra host file for the kernel's file system (repeatable; issue 3)",
-        "cpu": f"QEMU CPU model (default {C.DEFAULT_CPU}; 'max' for SMEP/SMAP/UMIP)",
+        "file": "extra host file for the kernel's file system (repeatable)",
+        "cpu": f"QEMU CPU model (default {cli.DEFAULT_CPU}: SMEP/SMAP/UMIP; "
+               f"{cli.LEGACY_CPU}: none of them)",
         "int-log": "also write QEMU's -d int log (to images/qemu.log with --dry-run)",
         "kernel": "multiboot kernel to boot instead of images/kernel.elf",
         "shell": "init runs its demonstration, then the shell on this terminal (or stdin)",
@@ -41,24 +52,15 @@ def build(c):
 def boot(c, init=None, append="", timeout=None, dry_run=False, file=None,
          cpu=None, int_log=False, kernel=None, shell=False, gdb=False, record=None):
     """Boot the kernel with an init, stream the console; exit with the machine status."""
+    common = dict(init=init, append=append, timeout_s=_seconds(timeout), files=file or (),
+                  cpu=cpu, int_log=int_log, kernel=kernel)
     if record:
-        from harness import replay as replay_mod
-        _exit(replay_mod.record_cli(record, init=init, append=append,
-                                    timeout_s=float(timeout) if timeout is not None else None,
-                                    files=file or (), cpu=cpu, kernel=kernel, int_log=int_log,
-                                    also=[o for o, on in (("--gdb", gdb), ("--dry-run", dry_run),
-                                                          ("--shell", shell)) if on]))
-        return
-    if gdb and not dry_run:
-        from harness import gdb as gdb_mod
-        _exit(gdb_mod.boot_cli(init=init, append=append,
-                               timeout_s=float(timeout) if timeout is not None else None,
-                               files=file or (), cpu=cpu, int_log=int_log, kernel=kernel))
-        return
-    _exit(cli.boot(init=init, append=append,
-                   timeout_s=float(timeout) if timeout is not None else None, dry_run=dry_run,
-                   files=file or (), cpu=cpu, int_log=int_log, kernel=kernel, shell=shell,
-                   gdb=gdb))
+        also = [o for o, on in (("--gdb", gdb), ("--dry-run", dry_run), ("--shell", shell)) if on]
+        _exit(_cli("boot_debug").record(record, also=also, **common))
+    elif gdb and not dry_run:
+        _exit(_cli("boot_debug").gdb(**common))
+    else:
+        _exit(_cli("boot").main(dry_run=dry_run, shell=shell, gdb=gdb, **common))
 
 
 @task(
@@ -75,11 +77,9 @@ def boot(c, init=None, append="", timeout=None, dry_run=False, file=None,
 def gdb(c, target=None, init=None, ex=None, batch=False, replay=None):
     """Attach gdb (kernel + init symbols, `ring` and `step-ring` loaded) to a halted machine."""
     if replay:
-        from harness import replay as replay_mod
-        _exit(replay_mod.replay_cli(replay, ex=ex or (), batch=batch))
-        return
-    from harness import gdb as gdb_mod
-    _exit(gdb_mod.attach_cli(target=target, init=init, ex=ex or (), batch=batch))
+        _exit(_cli("gdb").replay(replay, ex=ex or (), batch=batch))
+    else:
+        _exit(_cli("gdb").attach(target=target, init=init, ex=ex or (), batch=batch))
 
 
 @task(
@@ -95,9 +95,8 @@ def gdb(c, target=None, init=None, ex=None, batch=False, replay=None):
 def trace(c, init=None, append="", timeout=120.0, json=False, no_check_log=False,
           console=False):
     """Timeline of every ring transition of a run, witnessed by gdb breakpoints."""
-    from harness import trace as trace_mod
-    _exit(trace_mod.main(init=init, append=append, timeout_s=float(timeout), as_json=json,
-                         check_log=not no_check_log, show_console=console))
+    _exit(_cli("trace").main(init=init, append=append, timeout_s=float(timeout), as_json=json,
+                             check_log=not no_check_log, show_console=console))
 
 
 @task(help={"cpu": "one CPU model (qemu64 or max); default: both",
@@ -105,19 +104,19 @@ def trace(c, init=None, append="", timeout=120.0, json=False, no_check_log=False
             "verbose": "show the side-by-side table of every failing row"})
 def faults(c, cpu=None, no_gdb=False, verbose=False):
     """Run the ring-3 fault catalogue, one boot per CPU model; show what each witness saw."""
-    _exit(cli.faults(cpu=cpu, gdb=not no_gdb, verbose=verbose))
+    _exit(_cli("faults").main(cpu=cpu, gdb=not no_gdb, verbose=verbose))
 
 
 @task(help={"k": "only tests matching this expression (pytest -k)"})
 def test(c, k=None):
     """Run the whole test suite (unit tests and real-QEMU boot tests)."""
-    _exit(cli.pytest(["-k", k] if k else []))
+    _exit(_cli("test").main(["-k", k] if k else []))
 
 
 @task(name="test-quick")
 def test_quick(c):
     """Unit tests plus one real boot: seconds."""
-    _exit(cli.pytest(["-m", "unit or quick"]))
+    _exit(_cli("test").main(["-m", "unit or quick"]))
 
 
 @task(
@@ -125,14 +124,13 @@ def test_quick(c):
     help={
         "init": "program to run as pid 1 (default images/user/ptpoints, which has labelled points)",
         "point": "symbol to stop and audit at (repeatable; default: every point of ptpoints)",
-        "append": "kernel arguments (e.g. test.ukpage=1 plants a violation)",
-        "cpu": f"QEMU CPU model (default {C.DEFAULT_CPU})",
+        "append": "kernel arguments (test.ukpage=1 plants a user-accessible kernel page)",
+        "cpu": "QEMU CPU model (default: the harness's, see invoke boot --help)",
         "timeout": "seconds to wait for each stop (default 30)",
         "all-maps": "print the map of every address space, not only the current one",
     },
 )
 def pagetables(c, init=None, point=None, append="", cpu=None, timeout=30.0, all_maps=False):
     """Stop at points, walk the page tables from physical memory, print maps and violations."""
-    from harness import ptaudit
-    _exit(ptaudit.main(init=init, points=point or (), append=append, cpu=cpu,
-                       timeout_s=float(timeout), all_maps=all_maps))
+    _exit(_cli("pagetables").main(init=init, points=point or (), append=append, cpu=cpu,
+                                  timeout_s=float(timeout), all_maps=all_maps))

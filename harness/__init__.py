@@ -1,16 +1,14 @@
-"""ringlab's harness: QEMU machines, their serial console, the kernel's events and the verdict.
+"""ringlab's harness: QEMU machines, their serial console, the kernel's events and the verdict,
+gdb as a second witness, and the command line.
 
-Layers, each with one job (lowest first):
+Subpackages by layer, lowest first; each imports only the ones below it (enforced by
+tests/test_layers.py):
 
-- ``constants``  DEFAULT_* values and paths, in one place.
-- ``errors``     one exception type per failure kind, each carrying its evidence.
-- ``tools``      finds host tools; a missing one names its Debian package.
-- ``elfimage``   checks that a file is a static x86-64 ELF executable; reads symbols.
-- ``build``      ``make -C kernel`` and ``make -C userland`` (what ``invoke build`` runs).
-- ``qemu``       one QEMU process: command line, temp dir, start, stop, exit status, logs.
-- ``console``    the serial console on pexpect's terms: expect, before/match/after, history.
-- ``events``     parses ``ringlab: EVENT key=value`` lines into typed records.
-- ``verdict``    names the outcome of a run from events and QEMU's exit status together.
-- ``lab``        runs a machine to completion and returns a ``Run`` (used by tasks and tests).
-- ``cli``        what the ``invoke`` tasks print and the exit status they return.
+- ``core``       constants, errors, host tools, the process registry, the kernel's ABI file.
+- ``observe``    kernel events, the verdict, QEMU's -d int log, decoders, witnesses (pure data).
+- ``machine``    one QEMU process, its console, images and symbols, the build, tiny kernels.
+- ``lab``        a machine run to completion (``Run``) or held open (``Session``); the shell.
+- ``debug``      the GDB/MI session, a machine under gdb, frames, trace, record/replay, gdbext.
+- ``catalogue``  the fault and crash tables and the boot that proves them.
+- ``cli``        one module per ``invoke`` task and the shared epilogue; ``bench``: benchmarks.
 """

@@ -10,8 +10,11 @@
  *   smap    ring 0 reads a user page without stac: #PF (needs SMAP, -cpu max)
  *   triple  load an empty IDT, then fault: no handler can be found for the
  *           fault, nor for the #DF: the CPU shuts down (triple fault)
+ * syscall_dispatch calls crash_maybe() only when kargs.crash is set (one
+ * predictable branch otherwise); kargs_parse() has refused any other KIND.
  */
 #include "kernel.h"
+#include "kargs.h"
 #include "proc.h"
 
 static volatile uint64_t sink;
@@ -27,30 +30,32 @@ __attribute__((noinline)) static uint64_t recurse(uint64_t depth)
 
 void crash_maybe(struct trapframe *tf)
 {
-    static bool done;
-    const char *kind = cmdline_get("crash");
-    if (done || !kind)
-        return;
-    done = true;
-    if (!strncmp(kind, "null", 4)) {
+    enum crash_kind kind = kargs.crash;
+    kargs.crash = CRASH_NONE;                    /* once */
+    switch (kind) {
+    case CRASH_NULL:
         kevent("crash kind=null");
         sink = *(volatile uint64_t *)0;
-    } else if (!strncmp(kind, "stack", 5)) {
+        break;
+    case CRASH_STACK:
         kevent("crash kind=stack");
         sink = recurse(0);
-    } else if (!strncmp(kind, "smep", 4)) {
+        break;
+    case CRASH_SMEP:
         kevent("crash kind=smep target=0x%lx", tf->rip);
         ((void (*)(void))tf->rip)();
-    } else if (!strncmp(kind, "smap", 4)) {
+        break;
+    case CRASH_SMAP:
         kevent("crash kind=smap target=0x%lx", tf->rsp);
         sink = *(volatile uint64_t *)tf->rsp;
-    } else if (!strncmp(kind, "triple", 6)) {
+        break;
+    case CRASH_TRIPLE:
         kevent("crash kind=triple");
         idt_destroy();
         sink = *(volatile uint64_t *)0;
-    } else {
-        kevent("crash kind=unknown");
+        break;
+    case CRASH_NONE:
         return;
     }
-    panic("crash-survived kind=%s", kind);   /* e.g. smep/smap on a CPU without them */
+    panic("crash-survived kind=%s", crash_kind_name(kind));   /* e.g. smep/smap on a CPU without them */
 }

@@ -1,22 +1,14 @@
 /*
  * The final GDT and the 64-bit TSS (layout picture in include/gdt.h).
  * Descriptor formats: SDM Vol. 3A 3.4.5 (segment descriptors) and 8.2.3
- * (64-bit TSS descriptor, 16 bytes); TSS fields: Vol. 3A 8.7, Figure 8-11.
+ * (64-bit TSS descriptor, 16 bytes). The TSS lives in struct cpu (percpu.h).
  */
 #include "kernel.h"
 #include "gdt.h"
 #include "mmu.h"
-
-struct tss {
-    uint32_t reserved0;
-    uint64_t rsp[3];           /* RSP0 is loaded on a privilege change to ring 0 */
-    uint64_t reserved1;
-    uint64_t ist[7];           /* IST1..IST7: stacks chosen by the IDT gate's IST field */
-    uint64_t reserved2;
-    uint16_t reserved3;
-    uint16_t iomap_base;       /* >= limit: no I/O bitmap, so in/out at CPL 3 > IOPL is #GP */
-} __attribute__((packed));
-_Static_assert(sizeof(struct tss) == 104, "64-bit TSS is 104 bytes");
+#include "percpu.h"
+#include "msr.h"
+#include "x86.h"
 
 /* Access byte and flag bits of a code/data descriptor. */
 #define SEG_P      (1UL << 47)   /* present */
@@ -30,7 +22,6 @@ _Static_assert(sizeof(struct tss) == 104, "64-bit TSS is 104 bytes");
 #define SEG_LIMIT  0x000f00000000ffffUL /* limit 0xfffff */
 #define TSS_AVAIL  (0x9UL << 40) /* type: available 64-bit TSS */
 
-static struct tss tss;
 static uint8_t df_stack[2 * PAGE_SIZE] __attribute__((aligned(16)));
 static uint64_t gdt[GDT_NENTRIES];
 
@@ -41,13 +32,14 @@ void gdt_init(void)
     gdt[USER_SS >> 3] = SEG_P | SEG_DPL3 | SEG_S | SEG_RW | SEG_DB | SEG_G | SEG_LIMIT;
     gdt[USER_CS >> 3] = SEG_P | SEG_DPL3 | SEG_S | SEG_CODE | SEG_RW | SEG_L | SEG_G | SEG_LIMIT;
 
-    uint64_t base = (uint64_t)&tss, limit = sizeof tss - 1;
+    struct tss *tss = &cpu0.tss;             /* per-CPU (include/percpu.h) */
+    uint64_t base = (uint64_t)tss, limit = sizeof *tss - 1;
     gdt[TSS_SEL >> 3] = SEG_P | TSS_AVAIL | (limit & 0xffff) | ((base & 0xffffff) << 16) |
                         ((base >> 24 & 0xff) << 56);
     gdt[(TSS_SEL >> 3) + 1] = base >> 32;
 
-    tss.ist[IST_DF - 1] = (uint64_t)df_stack + sizeof df_stack;
-    tss.iomap_base = sizeof tss;
+    tss->ist[IST_DF - 1] = (uint64_t)df_stack + sizeof df_stack;
+    tss->iomap_base = sizeof *tss;
 
     /*
      * LDTR: after reset (and the multiboot loader) it still describes a present LDT at base 0,
@@ -56,10 +48,20 @@ void gdt_init(void)
      * makes every TI=1 selector reference fault with #GP (SDM Vol. 3A 3.5.1, "LLDT").
      */
     struct { uint16_t limit; uint64_t base; } __attribute__((packed)) gdtr = { sizeof gdt - 1, (uint64_t)gdt };
+    /*
+     * Segment registers: CS and SS get the kernel's selectors; DS, ES, FS and GS get the null
+     * selector (GS: boot.S loaded it, and it is never reloaded: in 64-bit mode a selector load
+     * would rewrite the GS base, which holds struct cpu from percpu_init() on), as Linux's user
+     * processes see them (64-bit mode ignores DS/ES bases and limits,
+     * SDM Vol. 3A 3.4.4; a null selector in them is never checked). sysretq leaves them as
+     * they are, so ring 3 starts with all four null. FS and GS bases come from MSRs and are
+     * written after the selector loads, which may change them (SDM Vol. 3A 3.4.4.1).
+     */
     __asm__ volatile(
         "lgdt %0\n\t"
-        "mov %1, %%ds\n\t"
-        "mov %1, %%es\n\t"
+        "mov %5, %%ds\n\t"
+        "mov %5, %%es\n\t"
+        "mov %5, %%fs\n\t"
         "mov %1, %%ss\n\t"
         "pushq %2\n\t"               /* reload CS with a far return */
         "leaq 1f(%%rip), %%rax\n\t"
@@ -69,12 +71,26 @@ void gdt_init(void)
         "ltr %w3\n\t"
         "lldt %w4"
         :: "m"(gdtr), "r"((uint64_t)KERNEL_SS), "i"(KERNEL_CS), "r"((uint64_t)TSS_SEL),
-           "r"((uint64_t)LDT_NULL_SEL)
+           "r"((uint64_t)LDT_NULL_SEL), "r"((uint64_t)NULL_SEL)
         : "rax", "memory");
+    wrmsr(MSR_FS_BASE, 0);          /* per process from here on: the scheduler loads it */
 }
 
-/* Stack the CPU switches to on an interrupt or exception from ring 3. */
-void tss_set_rsp0(uint64_t rsp0)
+/*
+ * A process's DS, ES and FS selectors. Ring 3 may load its own user data selector (or null)
+ * into them; like its registers they belong to the process: saved when it is switched out,
+ * loaded when it runs, null after execve (as on Linux). Loading FS sets FS's base from the
+ * descriptor (SDM Vol. 3A 3.4.4.1), so the caller writes MSR_FS_BASE afterwards. GS is left
+ * to the per-CPU GS base handling (swapgs).
+ */
+void segs_load(const uint16_t seg[3])
 {
-    tss.rsp[0] = rsp0;
+    __asm__ volatile("mov %0, %%ds\n\tmov %1, %%es\n\tmov %2, %%fs"
+                     ::"r"(seg[0]), "r"(seg[1]), "r"(seg[2]) : "memory");
+}
+
+void segs_save(uint16_t seg[3])
+{
+    __asm__ volatile("mov %%ds, %0\n\tmov %%es, %1\n\tmov %%fs, %2"
+                     : "=r"(seg[0]), "=r"(seg[1]), "=r"(seg[2]));
 }

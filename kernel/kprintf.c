@@ -5,7 +5,6 @@
  * with optional 0 flag.
  */
 #include "kernel.h"
-#include "x86.h"
 
 struct out { char *buf; size_t size, len; };
 
@@ -111,29 +110,4 @@ void kevent(const char *fmt, ...)
     serial_write("ringlab: ", 9);
     serial_write(line, n);
     serial_write("\n", 1);
-}
-
-/*
- * Stop the machine through isa-debug-exit (port 0xf4): QEMU exits with
- * (status << 1) | 1. The caller has already printed the halt or panic line.
- */
-noreturn void machine_exit(int status)
-{
-    outl(0xf4, (uint32_t)status & 0xff);
-    for (;;) {
-        cli();
-        hlt();
-    }
-}
-
-noreturn void panic(const char *fmt, ...)
-{
-    char line[400];
-    va_list ap;
-    cli();
-    va_start(ap, fmt);
-    vsnprintf(line, sizeof line, fmt, ap);
-    va_end(ap);
-    kevent("panic reason=%s", line);
-    machine_exit(255);
 }

@@ -5,13 +5,13 @@
  */
 #include "kernel.h"
 #include "file.h"
+#include "kargs.h"
 #include "mmu.h"
 #include "multiboot.h"
+#include "percpu.h"
 #include "proc.h"
 #include "trap.h"
 #include "vm.h"
-
-#define MAX_INIT_ARGS 16
 
 static uint64_t max_u64(uint64_t a, uint64_t b) { return a > b ? a : b; }
 
@@ -32,15 +32,17 @@ static const char *module_name(const char *s)
 noreturn void kmain(uint32_t magic, uint32_t mbi_phys)
 {
     serial_init();
+    percpu_init();
     if (magic != MB_BOOT_MAGIC)
         panic("not-multiboot eax=0x%x", magic);
     struct mb_info *mbi = P2V(mbi_phys);
     const char *cmd = (mbi->flags & MBI_CMDLINE) ? P2V(mbi->cmdline) : "";
-    cmdline_init(cmd);
+    kargs_init(cmd);
     uint64_t mem_end = 0x100000 + (uint64_t)mbi->mem_upper * 1024;
     if (mem_end > KERNEL_MAP_SIZE)
         mem_end = KERNEL_MAP_SIZE;
-    kevent("boot cmdline=\"%s\" mem_kib=%lu", cmdline_text(), mem_end / 1024);
+    kevent("boot cmdline=\"%s\" mem_kib=%lu", kargs.text, mem_end / 1024);
+    kargs_parse();
 
     cpu_init();
     gdt_init();
@@ -69,33 +71,18 @@ noreturn void kmain(uint32_t magic, uint32_t mbi_phys)
     if (nmods == 0)
         panic("no-init-module");
 
-    proc_init();
     pic_init();
     timer_init();
     console_init();
     kevent("mem free_pages=%lu", kalloc_free_pages());
 
     /* init's argv: its name, then `init.args=a,b,c` from the kernel command line */
-    static char argbuf[256];
-    const char *argv[MAX_INIT_ARGS + 2];
+    const char *argv[KARGS_MAX_INIT_ARGS + 2];
     int argc = 0;
     struct fsfile *initfile = fs_at(0);
     argv[argc++] = initfile->name;
-    const char *a = cmdline_get("init.args");
-    if (a) {
-        size_t n = 0;
-        while (a[n] && a[n] != ' ' && n < sizeof argbuf - 1)
-            n++;
-        memcpy(argbuf, a, n);
-        argbuf[n] = 0;
-        for (char *s = argbuf; *s && argc < MAX_INIT_ARGS;) {
-            argv[argc++] = s;
-            while (*s && *s != ',')
-                s++;
-            if (*s)
-                *s++ = 0;
-        }
-    }
+    for (int i = 0; i < kargs.init_argc; i++)
+        argv[argc++] = kargs.init_argv[i];
     argv[argc] = NULL;
     proc_spawn_init(initfile->name, initfile->data, initfile->size, argv);
     scheduler();

@@ -7,33 +7,22 @@
  * starve the others.
  */
 #include "kernel.h"
-#include "elf.h"
 #include "errno.h"
 #include "file.h"
 #include "gdt.h"
-#include "mmu.h"
+#include "kargs.h"
 #include "msr.h"
+#include "percpu.h"
 #include "proc.h"
 #include "vm.h"
 #include "x86.h"
 
-#define WNOHANG 1
-
 static struct proc procs[NPROC];
-static struct proc *current;
 static struct proc *initproc;
-static struct context *sched_context;
 static int next_pid = 1;
 
 extern void trapret(void);
-extern uint64_t syscall_kstack_top;      /* trapentry.S */
-void swtch(struct context **save, struct context *load);
-static bool trace_mem;
-
-struct proc *myproc(void)
-{
-    return current;
-}
+void swtch(struct context **save, struct context *load);   /* swtch.S */
 
 static const char *const signal_names[] = {
     [SIGHUP] = "SIGHUP", [SIGINT] = "SIGINT", [SIGQUIT] = "SIGQUIT", [SIGILL] = "SIGILL",
@@ -47,11 +36,6 @@ const char *signal_name(int sig)
     if (sig > 0 && sig < (int)ARRAY_SIZE(signal_names) && signal_names[sig])
         return signal_names[sig];
     return "SIG?";
-}
-
-void proc_init(void)
-{
-    trace_mem = cmdline_has("trace", "mem");
 }
 
 /* A process slot with a mapped kernel stack, a zeroed trap frame on top and a context that "returns" to trapret. */
@@ -85,29 +69,43 @@ static void proc_free(struct proc *p)
         uvm_free(p->pml4);
     kstack_unmap((int)(p - procs));
     memset(p, 0, sizeof *p);
-    if (trace_mem)
+    if (kargs.trace_mem)
         kevent("mem free_pages=%lu", kalloc_free_pages());
 }
 
+/*
+ * Run each runnable process in turn. Switching to p loads its kernel stack
+ * (TSS.RSP0 and struct cpu's copy for syscall_entry), its FS base, its user
+ * GS base (into IA32_KERNEL_GS_BASE: swapgs on the way to ring 3 makes it
+ * live), its page tables and SSE state. When p gives up the CPU its FS and
+ * GS bases are read back, so a base the program changed itself (a segment
+ * load, wrfsbase) survives the switch as on Linux.
+ */
 noreturn void scheduler(void)
 {
+    struct cpu *c = mycpu();
     for (;;) {
         bool ran = false;
         for (int i = 0; i < NPROC; i++) {
             struct proc *p = &procs[i];
             if (p->state != P_RUNNABLE)
                 continue;
-            current = p;
+            c->current = p;
             p->state = P_RUNNING;
-            tss_set_rsp0(p->kstack_top);
-            syscall_kstack_top = p->kstack_top;
+            c->kstack_top = p->kstack_top;
+            c->tss.rsp[0] = p->kstack_top;
+            segs_load(p->seg);
             wrmsr(MSR_FS_BASE, p->fs_base);
+            wrmsr(MSR_KERNEL_GS_BASE, p->gs_base);
             vm_switch(p->pml4);
             __asm__ volatile("fxrstor %0" ::"m"(p->fxstate));
-            swtch(&sched_context, p->context);
+            swtch(&c->scheduler, p->context);
             __asm__ volatile("fxsave %0" : "=m"(p->fxstate));
+            segs_save(p->seg);                     /* ring 3 may have loaded them */
+            p->fs_base = rdmsr(MSR_FS_BASE);
+            p->gs_base = rdmsr(MSR_KERNEL_GS_BASE);
             vm_switch_kernel();
-            current = NULL;
+            c->current = NULL;
             ran = true;
         }
         if (!ran) {
@@ -121,21 +119,22 @@ noreturn void scheduler(void)
 
 static void sched(void)
 {
-    swtch(&current->context, sched_context);
+    swtch(&myproc()->context, mycpu()->scheduler);
 }
 
 void yield(void)
 {
-    current->state = P_RUNNABLE;
+    myproc()->state = P_RUNNABLE;
     sched();
 }
 
 void sleep(void *chan)
 {
-    current->chan = chan;
-    current->state = P_SLEEPING;
+    struct proc *p = myproc();
+    p->chan = chan;
+    p->state = P_SLEEPING;
     sched();
-    current->chan = NULL;
+    p->chan = NULL;
 }
 
 void wakeup(void *chan)
@@ -143,120 +142,6 @@ void wakeup(void *chan)
     for (int i = 0; i < NPROC; i++)
         if (procs[i].state == P_SLEEPING && procs[i].chan == chan)
             procs[i].state = P_RUNNABLE;
-}
-
-/* ---- program images ---------------------------------------------------- */
-
-static uint64_t rdtsc(void)
-{
-    uint32_t lo, hi;
-    __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-    return ((uint64_t)hi << 32) | lo;
-}
-
-/*
- * The System V initial process stack (x86-64 psABI 3.4.1, Figure 3.9):
- * argc, argv[], NULL, envp[], NULL, auxv pairs ending in AT_NULL, then the
- * strings and AT_RANDOM's 16 bytes above. RSP is 16-byte aligned at argc.
- */
-static int build_stack(uint64_t *pml4, const struct elf_image *img, char *const *argv, int argc,
-                       char *const *envp, int envc, uint64_t *rsp_out)
-{
-    uint64_t sp = USER_STACK_TOP;
-    uint64_t argv_va[MAXARG + 1], envp_va[MAXARG + 1];
-    int r;
-
-    for (int i = envc - 1; i >= 0; i--) {
-        size_t n = strlen(envp[i]) + 1;
-        sp -= n;
-        if ((r = copyout(pml4, sp, envp[i], n)))
-            return r;
-        envp_va[i] = sp;
-    }
-    for (int i = argc - 1; i >= 0; i--) {
-        size_t n = strlen(argv[i]) + 1;
-        sp -= n;
-        if ((r = copyout(pml4, sp, argv[i], n)))
-            return r;
-        argv_va[i] = sp;
-    }
-    uint64_t execfn = argc ? argv_va[0] : 0;
-    uint64_t rnd[2] = { rdtsc() * 0x9e3779b97f4a7c15UL, rdtsc() ^ 0x5851f42d4c957f2dUL };
-    sp = ALIGN_DOWN(sp - sizeof rnd, 16);
-    if ((r = copyout(pml4, sp, rnd, sizeof rnd)))
-        return r;
-    uint64_t random_va = sp;
-
-    uint64_t auxv[][2] = {
-        { AT_PHDR, img->phdr }, { AT_PHENT, sizeof(struct elf64_phdr) }, { AT_PHNUM, img->phnum },
-        { AT_PAGESZ, PAGE_SIZE }, { AT_ENTRY, img->entry }, { AT_UID, 0 }, { AT_EUID, 0 }, { AT_GID, 0 },
-        { AT_EGID, 0 }, { AT_SECURE, 0 }, { AT_CLKTCK, 100 }, { AT_RANDOM, random_va }, { AT_EXECFN, execfn },
-        { AT_NULL, 0 },
-    };
-    uint64_t words = 1 + (argc + 1) + (envc + 1) + 2 * ARRAY_SIZE(auxv);
-    sp -= words * 8;
-    sp = ALIGN_DOWN(sp, 16);
-    *rsp_out = sp;
-
-    uint64_t w = sp, argc64 = (uint64_t)argc, zero = 0;
-    if ((r = copyout(pml4, w, &argc64, 8)))
-        return r;
-    w += 8;
-    if ((r = copyout(pml4, w, argv_va, 8 * argc)) || (r = copyout(pml4, w + 8 * argc, &zero, 8)))
-        return r;
-    w += 8 * (argc + 1);
-    if ((r = copyout(pml4, w, envp_va, 8 * envc)) || (r = copyout(pml4, w + 8 * envc, &zero, 8)))
-        return r;
-    w += 8 * (envc + 1);
-    return copyout(pml4, w, auxv, sizeof auxv);
-}
-
-/*
- * Replace the current image of `p` with the ELF in data/size. On failure the
- * old image is untouched. argv/envp strings are in kernel memory.
- */
-static int load_image(struct proc *p, const char *name, const uint8_t *data, size_t size, char *const *argv, int argc,
-                      char *const *envp, int envc)
-{
-    struct elf_image img;
-    uint64_t sp;
-    uint64_t *pml4 = uvm_create();
-    if (!pml4)
-        return -ENOMEM;
-    int r = elf_load(pml4, data, size, &img);
-    if (!r)
-        r = uvm_map_zeroed(pml4, USER_STACK_TOP - USER_STACK_PAGES * PAGE_SIZE, USER_STACK_PAGES * PAGE_SIZE,
-                           PTE_W | PTE_NX);
-    if (!r)
-        r = build_stack(pml4, &img, argv, argc, envp, envc, &sp);
-    if (r) {
-        uvm_free(pml4);
-        return r;
-    }
-    uint64_t *old = p->pml4;
-    p->pml4 = pml4;
-    if (p == current)
-        vm_switch(pml4);
-    if (old)
-        uvm_free(old);
-    p->brk_start = p->brk = img.end;
-    p->mmap_next = MMAP_BASE;
-    p->fs_base = 0;
-    if (p == current)
-        wrmsr(MSR_FS_BASE, 0);
-    const char *base = name;
-    for (const char *s = name; *s; s++)
-        if (*s == '/' && s[1])
-            base = s + 1;
-    snprintf(p->name, sizeof p->name, "%s", base);
-
-    memset(p->tf, 0, sizeof *p->tf);
-    p->tf->rip = img.entry;
-    p->tf->rsp = sp;
-    p->tf->cs = USER_CS;
-    p->tf->ss = USER_SS;
-    p->tf->rflags = RFLAGS_IF | RFLAGS_RSV1;
-    return 0;
 }
 
 /* Create pid 1 from a boot module; it starts when scheduler() runs. */
@@ -269,7 +154,7 @@ struct proc *proc_spawn_init(const char *name, const uint8_t *image, size_t size
     while (argv[argc])
         argc++;
     char *envp[] = { "HOME=/", "PATH=/", "TERM=vt100" };
-    int r = load_image(p, name, image, size, (char *const *)argv, argc, envp, ARRAY_SIZE(envp));
+    int r = exec_image(p, name, image, size, (char *const *)argv, argc, envp, ARRAY_SIZE(envp));
     if (r)
         panic("init-not-loadable name=%s error=%d", name, r);
     p->ofile[0] = file_dup(&console_file);
@@ -282,22 +167,11 @@ struct proc *proc_spawn_init(const char *name, const uint8_t *image, size_t size
     return p;
 }
 
-int proc_exec(const char *path, char *const *argv, int argc, char *const *envp, int envc)
-{
-    if (fs_is_root(path))
-        return -EACCES;
-    int err;
-    struct fsfile *f = fs_lookup(path, &err);
-    if (!f)
-        return err;
-    return load_image(current, path, f->data, f->size, argv, argc, envp, envc);
-}
-
 /* ---- process lifetime -------------------------------------------------- */
 
 int proc_fork(void)
 {
-    struct proc *p = current, *np = proc_alloc();
+    struct proc *p = myproc(), *np = proc_alloc();
     if (!np)
         return -EAGAIN;
     np->pml4 = uvm_create();
@@ -311,7 +185,9 @@ int proc_fork(void)
     np->brk_start = p->brk_start;
     np->brk = p->brk;
     np->mmap_next = p->mmap_next;
-    np->fs_base = p->fs_base;
+    segs_save(np->seg);                            /* the parent's live selectors */
+    np->fs_base = rdmsr(MSR_FS_BASE);             /* the parent's live bases */
+    np->gs_base = rdmsr(MSR_KERNEL_GS_BASE);
     for (int i = 0; i < NOFILE; i++)
         if (p->ofile[i])
             np->ofile[i] = file_dup(p->ofile[i]);
@@ -328,7 +204,7 @@ int proc_fork(void)
  */
 noreturn void proc_exit(int wstatus)
 {
-    struct proc *p = current;
+    struct proc *p = myproc();
     int sig = wstatus & 0x7f, code = (wstatus >> 8) & 0xff;
     if (sig)
         kevent("kill pid=%d ppid=%d signal=%d name=%s", p->pid, p->parent ? p->parent->pid : 0, sig,
@@ -367,15 +243,14 @@ noreturn void proc_kill_self(int sig)
     proc_exit(sig & 0x7f);
 }
 
-void proc_check_killed(void)
+void proc_exit_killed(void)
 {
-    if (current && current->killed)
-        proc_exit(current->killed & 0x7f);
+    proc_exit(myproc()->killed & 0x7f);
 }
 
 int proc_wait4(int pid, uint64_t ustatus, int options)
 {
-    struct proc *p = current;
+    struct proc *p = myproc();
     for (;;) {
         bool have = false;
         for (int i = 0; i < NPROC; i++) {
@@ -414,9 +289,9 @@ int proc_kill(int pid, int sig)
         /* no handlers exist: default actions only; these default to "ignore" */
         if (sig == SIGCHLD || sig == SIGCONT || sig == SIGURG || sig == SIGWINCH)
             return 0;
-        if (q == initproc && q != current)
+        if (q == initproc && q != myproc())
             return 0;                             /* Linux: init ignores signals it has no handler for */
-        if (q == current)
+        if (q == myproc())
             proc_exit(sig);
         q->killed = sig;
         if (q->state == P_SLEEPING)
@@ -424,19 +299,4 @@ int proc_kill(int pid, int sig)
         return 0;
     }
     return -ESRCH;
-}
-
-/* Frame-pointer backtrace of the kernel stack, printed raw; the harness symbolizes it. */
-void backtrace(uint64_t rbp)
-{
-    char line[400];
-    int n = snprintf(line, sizeof line, "panic-backtrace");
-    for (int depth = 0; depth < 16 && rbp >= KERNBASE && rbp % 8 == 0; depth++) {
-        uint64_t *frame = (uint64_t *)rbp;
-        n += snprintf(line + n, sizeof line - n, " 0x%lx", frame[1]);
-        if (frame[0] <= rbp || n >= (int)sizeof line - 24)
-            break;
-        rbp = frame[0];
-    }
-    kevent("%s", line);
 }

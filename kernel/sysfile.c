@@ -12,28 +12,10 @@
 #include "syscall.h"
 #include "sysnr.h"
 #include "trap.h"
+#include "uapi.h"
 #include "vm.h"
 #include "x86.h"
 
-#define O_ACCMODE   03
-#define O_WRONLY    01
-#define O_RDWR      02
-#define O_CREAT     0100
-#define O_TRUNC     01000
-#define O_DIRECTORY 0200000
-#define AT_EMPTY_PATH 0x1000
-#define S_IFDIR     0040000
-#define S_IFREG     0100000
-#define S_IFCHR     0020000
-#define TCGETS      0x5401
-#define TCSETS      0x5402
-#define TIOCGWINSZ  0x5413
-#define SEEK_SET    0
-#define SEEK_CUR    1
-#define SEEK_END    2
-#define DT_DIR      4
-#define DT_REG      8
-#define PATH_MAX    256
 
 
 /* Linux struct stat for x86-64 (arch/x86/include/uapi/asm/stat.h). */
@@ -156,7 +138,7 @@ int64_t sys_writev(struct trapframe *tf)
 
 static int64_t open_path(uint64_t upath, int flags)
 {
-    char path[PATH_MAX];
+    char path[KPATH_MAX];
     int r = copyinstr(myproc()->pml4, path, upath, sizeof path);
     if (r < 0)
         return r;
@@ -264,7 +246,7 @@ int64_t sys_fstat(struct trapframe *tf)
 
 static int64_t stat_path(uint64_t upath, uint64_t ust)
 {
-    char path[PATH_MAX];
+    char path[KPATH_MAX];
     struct linux_stat st;
     int r = copyinstr(myproc()->pml4, path, upath, sizeof path);
     if (r < 0)

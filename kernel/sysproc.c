@@ -8,14 +8,17 @@
 #include "syscall.h"
 #include "sysnr.h"
 #include "trap.h"
+#include "uapi.h"
 #include "vm.h"
 #include "x86.h"
 
-#define PATH_MAX 256
-
 /* ---- processes --------------------------------------------------------- */
 
-int64_t sys_getpid(struct trapframe *tf) { (void)tf; return myproc()->pid; }
+int64_t sys_getpid(struct trapframe *tf)
+{
+    (void)tf;
+    return myproc()->pid;
+}
 int64_t sys_getppid(struct trapframe *tf)
 {
     (void)tf;
@@ -38,7 +41,7 @@ int64_t sys_fork(struct trapframe *tf)
 int64_t sys_execve(struct trapframe *tf)
 {
     struct proc *p = myproc();
-    char path[PATH_MAX];
+    char path[KPATH_MAX];
     int r = copyinstr(p->pml4, path, tf->rdi, sizeof path);
     if (r < 0)
         return r;
@@ -93,18 +96,34 @@ int64_t sys_sched_yield(struct trapframe *tf)
     return 0;
 }
 
+/*
+ * The FS and GS bases (Linux arch/x86/kernel/process_64.c do_arch_prctl_64).
+ * In ring 0 the user's GS base sits in IA32_KERNEL_GS_BASE (percpu.h), so
+ * that is where ARCH_SET_GS writes and ARCH_GET_GS reads the live value.
+ */
 int64_t sys_arch_prctl(struct trapframe *tf)
 {
     struct proc *p = myproc();
+    uint64_t base;
     switch (tf->rdi) {
     case ARCH_SET_FS:
-        if (tf->rsi >= USER_TOP)
-            return -EPERM;                       /* Linux refuses a base outside the user half */
-        p->fs_base = tf->rsi;
-        wrmsr(MSR_FS_BASE, p->fs_base);
+    case ARCH_SET_GS:
+        if (tf->rsi >= USER_LIMIT)
+            return -EPERM;                       /* Linux: a base at or above TASK_SIZE_MAX */
+        if (tf->rdi == ARCH_SET_FS) {
+            p->fs_base = tf->rsi;
+            wrmsr(MSR_FS_BASE, p->fs_base);
+        } else {
+            p->gs_base = tf->rsi;
+            wrmsr(MSR_KERNEL_GS_BASE, p->gs_base);
+        }
         return 0;
     case ARCH_GET_FS:
-        return copyout(p->pml4, tf->rsi, &p->fs_base, 8);
+        base = rdmsr(MSR_FS_BASE);
+        return copyout(p->pml4, tf->rsi, &base, 8);
+    case ARCH_GET_GS:
+        base = rdmsr(MSR_KERNEL_GS_BASE);
+        return copyout(p->pml4, tf->rsi, &base, 8);
     default:
         return -EINVAL;
     }
@@ -142,7 +161,7 @@ int64_t sys_getcwd(struct trapframe *tf)
 
 int64_t sys_clock_gettime(struct trapframe *tf)
 {
-    uint64_t ts[2] = { ticks / 100, (ticks % 100) * 10000000UL };
+    uint64_t ts[2] = { ticks / TIMER_HZ, (ticks % TIMER_HZ) * (1000000000UL / TIMER_HZ) };
     return copyout(myproc()->pml4, tf->rsi, ts, sizeof ts);
 }
 

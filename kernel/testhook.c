@@ -12,6 +12,7 @@
  *                  entry and the kernel half stays the same in all of them.
  */
 #include "kernel.h"
+#include "kargs.h"
 #include "mmu.h"
 #include "x86.h"
 
@@ -37,7 +38,7 @@ static void plant_user_kernel_page(uint64_t va)
 
 void testhook_init(void)
 {
-    if (cmdline_has("test.ukpage", "1")) {
+    if (kargs.test_ukpage) {
         plant_user_kernel_page((uint64_t)ukpage);
         kevent("test ukpage va=0x%lx", (uint64_t)ukpage);
     }

@@ -77,8 +77,7 @@ void syscall_init(void)
 {
     wrmsr(MSR_STAR, ((uint64_t)SYSRET_BASE << 48) | ((uint64_t)KERNEL_CS << 32));
     wrmsr(MSR_LSTAR, (uint64_t)syscall_entry);
-    wrmsr(MSR_FMASK, SYSCALL_FMASK);
-    wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SCE);
+    wrmsr(MSR_FMASK, SYSCALL_FMASK);    /* TF IF DF IOPL NT AC, as Linux; EFER.SCE: cpu_init */
 }
 
 static const char *const exception_names[32] = {
@@ -128,7 +127,7 @@ static noreturn void kernel_fault(struct trapframe *tf)
     if (in_fault) {
         /* faulted while reporting a fault (say, a bad frame pointer): stop now */
         kevent("panic reason=kernel-fault-in-fault-report vector=%lu rip=0x%lx", tf->vector, tf->rip);
-        machine_exit(255);
+        machine_exit(PANIC_STATUS);
     }
     in_fault = true;
     struct proc *p = myproc();

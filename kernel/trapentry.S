@@ -3,8 +3,18 @@
  * generated vector stubs) and the syscall instruction (syscall_entry). Both
  * build a struct trapframe (include/trap.h) and call C; all decisions are
  * made there.
+ *
+ * GS: in ring 3 the GS base is the user's, in ring 0 it is this CPU's struct
+ * cpu (include/percpu.h). Each entry from ring 3 and each exit to ring 3
+ * executes swapgs once (SDM Vol. 2B SWAPGS); whether an interrupt or
+ * exception came from ring 3 is read from the RPL of the CS the CPU pushed,
+ * so a nested entry from ring 0 (a kernel #PF, the #DF on IST1, a timer tick
+ * while the scheduler idles) keeps the kernel's base.
  */
 #include "gdt.h"
+#include "percpu.h"
+#include "trap.h"
+#include "msr.h"
 #include "traps.h"
 
 /* push/pop the 15 general registers in struct trapframe order (rax highest) */
@@ -48,11 +58,29 @@
  * RFLAGS, CS, RIP (always, in 64-bit mode: SDM Vol. 3A 6.14.2) and maybe an
  * error code; the stub pushed a zero error code if the CPU did not, then the
  * vector. On a change from ring 3 the CPU took RSP from TSS.RSP0 first.
+ * GS base: the user's if the pushed CS has RPL 3, else already the kernel's,
+ * with one exception: an iretq to ring 3 that faults does so in ring 0 after
+ * its swapgs (a bad frame: SDM Vol. 2A IRET, "Protected mode exceptions"), so
+ * an entry that interrupted iret_insn swaps back too (Linux: error_entry). A
+ * fault of an iretq back to ring 0 would be a corrupt kernel frame, a panic
+ * either way. No NMI or #MC can arrive between syscall and its swapgs (their
+ * RPL test would be wrong there, hence Linux's "paranoid" entry): nothing
+ * here raises an NMI, and QEMU's TCG raises no machine checks.
  */
     .text
     .globl alltraps
 alltraps:
     cld
+    testb $SEL_RPL_MASK, (TF_CS - TF_VECTOR)(%rsp)
+    jnz 1f                              /* from ring 3 */
+    cmpq $iret_insn, (TF_RIP - TF_VECTOR)(%rsp)
+    jne 2f                              /* from ring 0 with the kernel's GS base */
+1:  swapgs                              /* GS base: user's -> struct cpu */
+2:  /* Kernel RFLAGS from a known value: the gate cleared TF, NT and IF but not AC or DF
+       (SDM Vol. 3A 6.12.1.3), and ring 3 may set AC: with SMAP on, AC=1 would let the
+       kernel touch user pages (SDM Vol. 3A 4.6.1). popfq works with or without SMAP. */
+    pushq $RFLAGS_RSV1
+    popfq
     PUSH_GPRS
     mov %rsp, %rdi                      /* trap(struct trapframe *) */
     call trap
@@ -60,23 +88,28 @@ alltraps:
 trapret:
     POP_GPRS
     add $16, %rsp                       /* drop vector and error code */
+    testb $SEL_RPL_MASK, (TF_CS - TF_RIP)(%rsp)
+    jz iret_insn                        /* back to ring 0: keep the kernel's GS base */
+    swapgs                              /* GS base: struct cpu -> user's */
     .globl iret_insn
 iret_insn:                              /* ring 3 again if the frame's CS has RPL 3 */
     iretq
 
 /*
  * Registers on entry (SDM Vol. 2B SYSCALL): RCX = user RIP, R11 = user
- * RFLAGS, RSP = user RSP (unchanged!), CS/SS from STAR[47:32], RFLAGS masked
- * by FMASK (IF clear, so nothing can interrupt us before the stack switch).
- * The CPU does not switch stacks: we save the user RSP and load the current
- * process's kernel stack top (the same value as TSS.RSP0) ourselves.
+ * RFLAGS, RSP = user RSP (unchanged!), GS base = the user's, CS/SS from
+ * STAR[47:32], RFLAGS masked by FMASK (IF clear, so nothing can interrupt us
+ * before the stack switch). The CPU does not switch stacks: swapgs makes
+ * %gs reach struct cpu, where we park the user RSP and find the current
+ * process's kernel stack top (the same value as TSS.RSP0).
  */
     .globl syscall_entry
 syscall_entry:
-    mov %rsp, syscall_user_rsp(%rip)
-    mov syscall_kstack_top(%rip), %rsp
+    swapgs                              /* GS base: user's -> struct cpu */
+    mov %rsp, %gs:CPU_USER_RSP
+    mov %gs:CPU_KSTACK_TOP, %rsp
     pushq $USER_SS                      /* tf->ss */
-    pushq syscall_user_rsp(%rip)        /* tf->rsp */
+    pushq %gs:CPU_USER_RSP              /* tf->rsp */
     pushq %r11                          /* tf->rflags */
     pushq $USER_CS                      /* tf->cs */
     pushq %rcx                          /* tf->rip */
@@ -90,38 +123,13 @@ sysret_path:
     POP_GPRS
     add $16, %rsp                       /* vector, error */
     /* The C side guarantees tf->rip is a canonical user address: sysretq
-       with a non-canonical RCX would #GP in ring 0 (SDM Vol. 2B SYSRET). */
+       with a non-canonical RCX would #GP in ring 0 with the user's RSP and
+       GS base already loaded (SDM Vol. 2B SYSRET). */
     popq %rcx                           /* tf->rip    -> RCX -> RIP    */
     add $8, %rsp                        /* tf->cs (sysretq loads USER_CS) */
     popq %r11                           /* tf->rflags -> R11 -> RFLAGS */
     popq %rsp                           /* tf->rsp: user stack; tf->ss implied */
+    swapgs                              /* GS base: struct cpu -> user's (IF is still 0) */
     .globl sysret_insn
 sysret_insn:                            /* the instruction that returns to ring 3 */
     sysretq
-
-/* Context switch: swtch(struct context **save, struct context *load) */
-    .globl swtch
-swtch:
-    pushq %rbp
-    pushq %rbx
-    pushq %r12
-    pushq %r13
-    pushq %r14
-    pushq %r15
-    mov %rsp, (%rdi)
-    mov %rsi, %rsp
-    popq %r15
-    popq %r14
-    popq %r13
-    popq %r12
-    popq %rbx
-    popq %rbp
-    ret
-
-    .bss
-    .balign 8
-    .globl syscall_kstack_top
-syscall_kstack_top:
-    .quad 0
-syscall_user_rsp:
-    .quad 0

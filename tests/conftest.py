@@ -23,9 +23,10 @@ from typing import Dict, List, Sequence
 
 import pytest
 
-from harness import build, constants as C
-from harness.errors import RinglabError
-from harness.tinykernel import build_tiny_kernel
+from harness.machine import build
+from harness.core import constants as C
+from harness.core.errors import RinglabError
+from harness.machine.tinykernel import build_tiny_kernel
 
 OWNER = f"pytest-{os.getpid()}-{uuid.uuid4().hex[:8]}"
 os.environ[C.OWNER_ENV] = OWNER

@@ -9,11 +9,12 @@ import subprocess
 
 import pytest
 
-from harness import elfimage, lab
-from harness.events import EnterUser, Exit, Fault, Halt, Kill, Panic, Syscall
-from harness.qemu import QemuConfig
-from harness.qemulog import parse_int_log
-from harness.verdict import Outcome, expected_rc
+from harness.machine import elfimage
+from harness import lab
+from harness.observe.events import EnterUser, Exit, Fault, Halt, Kill, Panic, Syscall
+from harness.machine.qemu import QemuConfig
+from harness.observe.qemulog import parse_int_log
+from harness.observe.verdict import Outcome, expected_rc
 
 pytestmark = pytest.mark.boot
 

@@ -4,9 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from harness import constants as C
-from harness.errors import BadConfig
-from harness.qemu import Module, QemuConfig, dry_run_command
+from harness.core import constants as C
+from harness.core.errors import BadConfig
+from harness.machine.qemu import Module, QemuConfig, dry_run_command
 from tests.test_elfimage import make_elf64
 
 pytestmark = pytest.mark.unit
@@ -23,7 +23,7 @@ def test_contract_flags(elfs):
         log_file=Path("/tmp/x/qemu.log"))
     line = shlex.join(cmd)
     assert cmd[0] == "qemu-system-x86_64"
-    for part in ["-machine pc", "-cpu qemu64", "-m 128M", "-nodefaults", "-display none",
+    for part in ["-machine pc", "-cpu max", "-m 128M", "-nodefaults", "-display none",
                  "-no-reboot", "-device isa-debug-exit,iobase=0xf4,iosize=0x04",
                  "-serial stdio", "-monitor none", f"-kernel {kernel}",
                  "-append trace=syscall", "-d cpu_reset -D /tmp/x/qemu.log"]:

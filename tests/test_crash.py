@@ -8,22 +8,26 @@ machine-level outcomes with their documented exit statuses.
 """
 import pytest
 
-from harness import constants as C
-from harness import decode, faults, qemulog, witness
-from harness.events import Fault, Halt, Panic, parse_console
-from harness.faults import CRASHES, Crash, PanicReport
-from harness.symbols import Symbolizer, symbolizer
-from harness.verdict import OUTCOME_EXIT_STATUS, Outcome, judge
-from harness.witness import Evidence, expect_fault
+from harness.core import constants as C
+from harness.observe import decode
+from harness.catalogue import crashes
+from harness.observe import qemulog
+from harness.observe import witness
+from harness.observe.events import Fault, Halt, Panic, parse_console
+from harness.catalogue.crashes import CRASHES, Crash, PanicReport
+from harness.machine.symbols import Symbolizer, symbolizer
+from harness.observe.verdict import OUTCOME_EXIT_STATUS, Outcome, judge
+from harness.observe.witness import Evidence, expect_fault
+from harness.debug.frames import record_frames
+from harness.debug.machine import DebugMachine
 
 
 class CrashRun:
     """One crash= boot with its witnesses."""
 
     def __init__(self, crash: Crash) -> None:
-        from harness.gdb import DebugMachine
-        with DebugMachine(faults.crash_config(crash), extension=False) as dm:
-            self.frames = witness.record_frames(dm.gdb, range(decode.FIRST_USER_VECTOR),
+        with DebugMachine(crashes.crash_config(crash), extension=False) as dm:
+            self.frames = record_frames(dm.gdb, range(decode.FIRST_USER_VECTOR),
                                                 timeout_s=20)
             self.run = dm.finish(20)
         self.crash = crash
@@ -94,7 +98,7 @@ def test_kernel_fault_three_witnesses(crash_run):
     if c.cr2 == "target":
         cr2 = rep.target
     elif c.cr2 == "guard":
-        lo, hi = faults.kernel_stack_guard(0)
+        lo, hi = crashes.kernel_stack_guard(0)
         cr2 = witness.in_range(lo, hi, "pid 1's kernel-stack guard page")
     else:
         cr2 = c.cr2
@@ -144,7 +148,7 @@ def test_stack_overflow_double_fault_on_ist(crash_run):
     assert len(df) == 1, ev
     assert sym.address <= df[0].rsp < sym.address + sym.size, \
         f"#DF handler RSP {df[0].rsp:#x} is not on the IST stack df_stack\n{ev}"
-    lo, hi = faults.kernel_stack_guard(0)
+    lo, hi = crashes.kernel_stack_guard(0)
     assert not lo <= df[0].rsp < hi + 4 * 4096, ev
 
 

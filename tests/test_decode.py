@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from harness import decode
-from harness.decode import (
+from harness.observe import decode
+from harness.observe.decode import (
     Escalation,
     ExceptionClass,
     PageFaultError,

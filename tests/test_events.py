@@ -1,8 +1,9 @@
 """Unit tests for the event parser (no QEMU)."""
 import pytest
 
-from harness.events import (Boot, EnterUser, Event, EventParseError, Exit, Fault, Halt, Kill,
-                            Mem, Panic, Syscall, parse_console, parse_line, parse_value)
+from harness.core.errors import EventParseError
+from harness.observe.events import (Boot, EnterUser, Event, Exit, Fault, Halt, Kill,
+                                    Mem, Panic, Syscall, parse_console, parse_line, parse_value)
 
 pytestmark = pytest.mark.unit
 

@@ -1,4 +1,4 @@
-"""Issue 5, ring 3: every row of the fault catalogue (harness/faults.py), proven three ways.
+"""Issue 5, ring 3: every row of the fault catalogue (harness/catalogue/faults.py), proven three ways.
 
 Two boots do the work (module fixtures): ``f_all`` as pid 1 forks and execs every catalogue
 program in ONE boot, once on ``-cpu qemu64`` and once on ``-cpu max`` (SMEP, SMAP, UMIP on),
@@ -13,12 +13,16 @@ from pathlib import Path
 
 import pytest
 
-from harness import constants as C
-from harness import decode, faults, lab, qemulog, witness
-from harness.events import Panic
-from harness.shell import Shell
-from harness.verdict import Outcome, expected_rc
-from harness.witness import Evidence, Sighting, expect_fault
+from harness.core import constants as C
+from harness.observe import decode
+from harness.catalogue import faults, runner
+from harness import lab
+from harness.observe import qemulog
+from harness.observe import witness
+from harness.observe.events import Panic
+from harness.lab.shell import Shell
+from harness.observe.verdict import Outcome, expected_rc
+from harness.observe.witness import Evidence, Sighting, expect_fault
 
 DATA = Path(__file__).parent / "data" / "qemulog"
 USERLAND = C.REPO_ROOT / "userland"
@@ -29,13 +33,13 @@ USERLAND = C.REPO_ROOT / "userland"
 @pytest.fixture(scope="module")
 def qemu64(images):
     """Every catalogue row for -cpu qemu64 in one boot, with all three witnesses."""
-    return faults.boot_catalogue("qemu64", gdb=True)
+    return runner.boot_catalogue("qemu64", gdb=True)
 
 
 @pytest.fixture(scope="module")
 def cpu_max(images):
     """Every catalogue row for -cpu max (SMEP, SMAP, UMIP) in one boot, three witnesses."""
-    return faults.boot_catalogue("max", gdb=True)
+    return runner.boot_catalogue("max", gdb=True)
 
 
 def _row_param(row: faults.Row):
@@ -47,13 +51,13 @@ def _row_param(row: faults.Row):
 
 @pytest.mark.parametrize("row", [_row_param(r) for r in faults.rows_for("qemu64")])
 def test_row_qemu64(qemu64, row):
-    faults.check_case(qemu64.case(row))
+    runner.check_case(qemu64.case(row))
 
 
 @pytest.mark.parametrize("row", [_row_param(r) for r in faults.rows_for("max")
                                  if r.cpu == "max"])
 def test_row_max(cpu_max, row):
-    faults.check_case(cpu_max.case(row))
+    runner.check_case(cpu_max.case(row))
 
 
 @pytest.mark.boot
@@ -64,7 +68,7 @@ def test_every_row_also_holds_on_cpu_max(cpu_max):
     for row in faults.rows_for("max"):
         if row.cpu is None and not row.kernel_issue:
             try:
-                faults.check_case(cpu_max.case(row))
+                runner.check_case(cpu_max.case(row))
             except AssertionError as err:
                 failures.append(str(err))
     assert not failures, "\n\n".join(failures)
@@ -99,7 +103,7 @@ def test_one_boot_survives_every_row(qemu64, cpu_max, cpu):
 def test_shell_still_alive_after_every_row(images):
     """After every row in one boot, init (f_all) runs the shell, which still runs a faulting
     program and reports it; then the shell exits and init halts cleanly."""
-    cfg = faults.catalogue_config("qemu64", faults.programs_for("qemu64") + ["sh"],
+    cfg = runner.catalogue_config("qemu64", faults.programs_for("qemu64") + ["sh"],
                                   append="init.args=sh")
     with lab.Session(cfg) as s:
         sh = Shell(s.console)
@@ -302,6 +306,6 @@ def test_gdb_frame_layout():
 
 
 def test_f_all_status_lines_parse():
-    found, done = faults._statuses(["f_hlt: about to fault", "f_all: prog=f_hlt pid=3 status=139",
+    found, done = runner._statuses(["f_hlt: about to fault", "f_all: prog=f_hlt pid=3 status=139",
                                     "f_all: done ran=1 failed=0 pid=1 alive"])
     assert found == {"f_hlt": (3, 139)} and done.startswith("f_all: done")

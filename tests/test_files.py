@@ -6,10 +6,10 @@ the file list.
 """
 import pytest
 
-from harness import constants as C
+from harness.core import constants as C
 from harness import lab
-from harness.errors import BadConfig
-from harness.qemu import QemuConfig
+from harness.core.errors import BadConfig
+from harness.machine.qemu import QemuConfig
 
 SEED_ENOENT = "Error opening file: No such file or directory\n"
 

@@ -19,13 +19,16 @@ from pathlib import Path
 
 import pytest
 
-from harness import constants as C
-from harness import decode, elfimage, lab
-from harness.errors import ToolMissing
-from harness.gdb import (BreakpointNotHit, DebugMachine, GdbSession, StubNotAnswering,
-                         SymbolNotFound, started_pids)
-from harness.gdbext.ringfmt import RingState, Transition, half
-from harness.qemu import QemuConfig
+from harness.core import constants as C
+from harness.observe import decode
+from harness.machine import elfimage
+from harness import lab
+from harness.core.errors import ToolMissing
+from harness.core.errors import BreakpointNotHit, StubNotAnswering, SymbolNotFound
+from harness.debug.machine import DebugMachine
+from harness.debug.mi import GdbSession, started_pids
+from harness.debug.gdbext.ringfmt import RingState, Transition, half
+from harness.machine.qemu import QemuConfig
 
 pytestmark = [pytest.mark.boot, pytest.mark.gdb]
 
@@ -57,7 +60,7 @@ def sym(program: str, name: str) -> int:
 
 def tss_rsp0(g) -> int:
     """TSS.RSP0, read from the kernel's TSS in guest memory."""
-    return g.read_u64s(g.address_of("tss") + TSS_RSP0_OFFSET, 1)[0]
+    return g.read_u64s(g.address_of("cpu0.tss") + TSS_RSP0_OFFSET, 1)[0]
 
 
 def stop_in_frame_from_ring3(g, where: str, max_stops: int = 50):
@@ -120,8 +123,8 @@ def test_syscall_entry_and_sysretq(debug):
     assert r["r11"] == user["rflags"]           # the user's RFLAGS
     assert r["rsp"] == user["rsp"]              # syscall does not switch stacks...
     assert half(r["rsp"]) == "user"
-    kstack_top = g.read_u64s(g.address_of("syscall_kstack_top"), 1)[0]
-    g.stepi(2)                                   # ...the kernel does: save it, load its own
+    kstack_top = g.read_u64s(g.address_of("cpu0.kstack_top"), 1)[0]
+    g.stepi(3)                                   # ...the kernel does: swapgs, save it, load its own
     r2 = g.registers(["rsp", "rip"])
     assert half(r2["rsp"]) == "kernel"
     assert r2["rsp"] == kstack_top == tss_rsp0(g)

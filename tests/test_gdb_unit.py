@@ -3,11 +3,12 @@ from __future__ import annotations
 
 import pytest
 
-from harness import constants as C
-from harness import gdb as G
-from harness.gdbext import ringfmt
-from harness.gdbext.ringfmt import RingState, Transition, cpl_of, half, normalize_insn
-from harness.trace import (Trace, Transition as TraceEntry, cause_of_vector,
+from harness.core import constants as C
+from harness.debug import mi as G
+from harness.debug.machine import interactive_command
+from harness.debug.gdbext import ringfmt
+from harness.debug.gdbext.ringfmt import RingState, Transition, cpl_of, half, normalize_insn
+from harness.debug.trace import (Trace, Transition as TraceEntry, cause_of_vector,
                            compare_with_qemu_log, kernel_syscall_names,
                            user_symbolizer)
 
@@ -74,7 +75,7 @@ def test_stop_record():
 
 
 def test_interactive_command_order():
-    cmd = G.interactive_command("/tmp/x/gdb.sock", init="/tmp/prog", kernel="/k.elf",
+    cmd = interactive_command("/tmp/x/gdb.sock", init="/tmp/prog", kernel="/k.elf",
                                 ex=["ring"], batch=True)
     assert cmd[:4] == [C.GDB_BINARY, "--nx", "--quiet", "--batch"]
     ex = [cmd[i + 1] for i, a in enumerate(cmd) if a == "-ex"]
@@ -123,7 +124,7 @@ def test_kernel_syscall_names_and_symbols(images):
     names = kernel_syscall_names(images.kernel)
     assert names[1] == "write" and names[39] == "getpid" and names[231] == "exit_group"
     sym = user_symbolizer(images.program("gdb_write"))
-    from harness import elfimage
+    from harness.machine import elfimage
     insn = elfimage.symbol_address(images.program("gdb_write"), "write1_insn")
     assert sym(insn) == "write1_insn"
     assert sym(insn + 2) == "write1_insn+2"

@@ -17,10 +17,10 @@ from typing import Dict, List, Sequence, Tuple
 import pexpect
 import pytest
 
-from harness import constants as C
+from harness.core import constants as C
 from harness import lab
-from harness.events import Panic, parse_console
-from harness.qemu import QemuConfig
+from harness.observe.events import Panic, parse_console
+from harness.machine.qemu import QemuConfig
 
 pytestmark = pytest.mark.boot
 

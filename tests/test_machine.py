@@ -8,12 +8,12 @@ import time
 import pexpect
 import pytest
 
-from harness import constants as C
+from harness.core import constants as C
 from harness import lab
-from harness.console import Console
-from harness.errors import GuestTimeout, QemuStartError
-from harness.qemu import QemuConfig, QemuMachine, _wait_pid_exit
-from harness.verdict import Outcome
+from harness.machine.console import Console
+from harness.core.errors import GuestTimeout, QemuStartError
+from harness.machine.qemu import QemuConfig, QemuMachine, _wait_pid_exit
+from harness.observe.verdict import Outcome
 
 pytestmark = pytest.mark.boot
 
@@ -94,8 +94,8 @@ def test_qemu_dies_with_a_sigkilled_harness(tiny, init_elf, tmp_path):
     code = (
         "import sys\n"
         "from pathlib import Path\n"
-        "from harness.qemu import QemuConfig, QemuMachine\n"
-        "from harness.console import Console\n"
+        "from harness.machine.qemu import QemuConfig, QemuMachine\n"
+        "from harness.machine.console import Console\n"
         f"m = QemuMachine(QemuConfig(kernel=Path({str(tiny['hang'])!r}), init=Path({str(init_elf)!r})))\n"
         "m.start()\n"
         "Console(m.process).expect(r'hanging now', timeout_s=30)\n"
@@ -114,7 +114,7 @@ def test_qemu_dies_with_a_sigkilled_harness(tiny, init_elf, tmp_path):
         stale = list(tmp_path.glob("ringlab-*"))
         assert len(stale) == 1
         # The next machine started removes the dead harness's temp dir.
-        from harness import qemu as qemu_mod
+        from harness.machine import qemu as qemu_mod
         old = qemu_mod.tempfile.tempdir
         qemu_mod.tempfile.tempdir = str(tmp_path)
         try:

@@ -7,7 +7,7 @@ says: U and W are ANDed over the levels, NX is ORed.
 
 Live part (real QEMU, real gdb): ``userland/ptpoints.c`` stops at labelled points (after
 boot, in a forked child, after exec, in the parent, after mmap/mprotect/munmap, inside a
-signal handler) and ``harness.ptaudit`` walks every address space from guest physical memory
+signal handler) and ``harness.debug.ptaudit`` walks every address space from guest physical memory
 at each; the kernel argument ``test.ukpage=1`` (kernel/testhook.c) plants one
 user-accessible kernel page that the audit must catch.
 """
@@ -17,12 +17,14 @@ from typing import Dict, List
 
 import pytest
 
-from harness import constants as C
-from harness import elfimage, lab, ptaudit
-from harness import pagetables as pt
-from harness.events import Kill
-from harness.pagetables import PTE_NX, PTE_P, PTE_PS, PTE_U, PTE_W
-from harness.qemu import QemuConfig
+from harness import lab
+from harness.core import constants as C
+from harness.debug import ptaudit
+from harness.machine import elfimage
+from harness.machine.qemu import QemuConfig
+from harness.observe import pagetables as pt
+from harness.observe.events import Kill
+from harness.observe.pagetables import PTE_NX, PTE_P, PTE_PS, PTE_U, PTE_W
 
 unit = pytest.mark.unit
 live = [pytest.mark.boot, pytest.mark.gdb]

@@ -10,11 +10,11 @@ import pytest
 from elftools.elf.elffile import ELFFile
 
 from harness import lab
-from harness.events import Exit, Fault, Kill, Mem, Panic
-from harness.qemu import QemuConfig
-from harness.qemulog import parse_int_log
-from harness.shell import Shell
-from harness.verdict import Outcome, expected_rc
+from harness.observe.events import Exit, Fault, Kill, Mem, Panic
+from harness.machine.qemu import QemuConfig
+from harness.observe.qemulog import parse_int_log
+from harness.lab.shell import Shell
+from harness.observe.verdict import Outcome, expected_rc
 
 pytestmark = pytest.mark.boot
 

@@ -1,4 +1,4 @@
-"""Unit tests for harness.qemulog against real QEMU 7.2 logs (tests/data/qemulog/)."""
+"""Unit tests for harness.observe.qemulog against real QEMU 7.2 logs (tests/data/qemulog/)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -6,8 +6,9 @@ from typing import List, Optional, Tuple
 
 import pytest
 
-from harness import decode, qemulog
-from harness.qemulog import IntRecord, QemuLog
+from harness.observe import decode
+from harness.observe import qemulog
+from harness.observe.qemulog import IntRecord, QemuLog
 
 pytestmark = pytest.mark.unit
 

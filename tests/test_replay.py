@@ -1,4 +1,4 @@
-"""Record a failing run, replay it under gdb, step backwards into the fault (harness/replay.py).
+"""Record a failing run, replay it under gdb, step backwards into the fault (harness/debug/replay.py).
 
 Real QEMU (TCG, ``-icount`` record/replay) and real gdb. One recording of images/user/hlt
 (``hlt`` at the symbol ``fault_insn`` in ring 3 -> #GP(0) -> SIGSEGV, status 139) is made
@@ -13,11 +13,15 @@ import shutil
 
 import pytest
 
-from harness import constants as C
-from harness import elfimage, lab, qemulog, replay
-from harness.events import Fault
-from harness.qemu import QemuConfig
-from harness.verdict import Outcome
+from harness.core import constants as C
+from harness.machine import elfimage
+from harness import lab
+from harness.observe import qemulog
+from harness.debug import replay
+from harness.core.errors import BadRecording
+from harness.observe.events import Fault
+from harness.machine.qemu import QemuConfig
+from harness.observe.verdict import Outcome
 
 pytestmark = [pytest.mark.boot, pytest.mark.gdb]
 
@@ -149,9 +153,9 @@ def test_a_moved_or_changed_recording_is_refused(recording, tmp_path):
     rec, _ = recording
     moved = tmp_path / "moved"
     shutil.copytree(rec.directory, moved)
-    with pytest.raises(replay.BadRecording, match="recorded in"):
+    with pytest.raises(BadRecording, match="recorded in"):
         replay.Recording.load(moved)
-    with pytest.raises(replay.BadRecording, match="no recording here"):
+    with pytest.raises(BadRecording, match="no recording here"):
         replay.Recording.load(tmp_path)
     (tmp_path / "junk").mkdir()
     (tmp_path / "junk" / "x").write_text("x")
@@ -162,7 +166,7 @@ def test_a_moved_or_changed_recording_is_refused(recording, tmp_path):
                              timeout_s=REPLAY_TIMEOUT_S)
     with open(fresh.init, "ab") as fh:
         fh.write(b"\0")
-    with pytest.raises(replay.BadRecording, match="changed since it was recorded"):
+    with pytest.raises(BadRecording, match="changed since it was recorded"):
         replay.Recording.load(fresh.directory)
 
 

@@ -1,4 +1,4 @@
-"""Issue 3: the shell on the console, driven on pexpect's terms (harness.shell.Shell).
+"""Issue 3: the shell on the console, driven on pexpect's terms (harness.lab.shell.Shell).
 
 The boot tests run the real machine: init's demonstration, then `exec /sh` (pid 1), then
 commands typed on the serial line. Statuses come from the kernel's exit/kill events.
@@ -12,11 +12,12 @@ import sys
 import pexpect
 import pytest
 
-from harness import constants as C
-from harness import elfimage, lab
-from harness.events import Exit, Fault, Panic
-from harness.shell import Shell, command_result
-from harness.verdict import expected_rc
+from harness.core import constants as C
+from harness.machine import elfimage
+from harness import lab
+from harness.observe.events import Exit, Fault, Panic
+from harness.lab.shell import Shell, command_result
+from harness.observe.verdict import expected_rc
 
 SIGSEGV = 11
 boot = pytest.mark.boot

@@ -11,10 +11,13 @@ from collections import Counter
 
 import pytest
 
-from harness import decode, lab, qemulog, witness
-from harness.events import Fault, Kill, Mem, Panic
-from harness.qemu import QemuConfig
-from harness.verdict import Outcome
+from harness.observe import decode
+from harness import lab
+from harness.observe import qemulog
+from harness.observe import witness
+from harness.observe.events import Fault, Kill, Mem, Panic
+from harness.machine.qemu import QemuConfig
+from harness.observe.verdict import Outcome
 
 pytestmark = pytest.mark.boot
 

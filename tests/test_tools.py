@@ -4,9 +4,9 @@ import time
 
 import pytest
 
-from harness import constants as C
-from harness import tools
-from harness.errors import ToolMissing
+from harness.core import constants as C
+from harness.core import tools
+from harness.core.errors import ToolMissing
 
 pytestmark = pytest.mark.unit
 
@@ -57,5 +57,5 @@ def test_invoke_build_without_toolchain_is_one_line(invoke_cli, tmp_path):
     res = invoke_cli(["build"], env=env)
     assert res.returncode == C.EXIT_SETUP_ERROR, res.stderr
     assert res.stderr.strip().splitlines() == [
-        "ringlab-boot: error: make not found: install the Debian package make "
+        "ringlab-build: error: make not found: install the Debian package make "
         "(sudo apt-get install make)"]

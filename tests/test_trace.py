@@ -8,9 +8,9 @@ import re
 
 import pytest
 
-from harness import elfimage
-from harness.qemu import QemuConfig
-from harness.trace import compare_with_qemu_log, trace
+from harness.machine import elfimage
+from harness.machine.qemu import QemuConfig
+from harness.debug.trace import compare_with_qemu_log, trace
 
 pytestmark = [pytest.mark.boot, pytest.mark.gdb]
 

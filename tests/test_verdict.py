@@ -1,9 +1,9 @@
 """Unit tests for the verdict: events and QEMU's exit status together (no QEMU)."""
 import pytest
 
-from harness import constants as C
-from harness.events import parse_console
-from harness.verdict import Outcome, expected_rc, judge
+from harness.core import constants as C
+from harness.observe.events import parse_console
+from harness.observe.verdict import Outcome, expected_rc, judge
 
 pytestmark = pytest.mark.unit
 
@@ -73,14 +73,14 @@ def test_expected_rc(status, rc):
 
 def test_report_says_how_to_reproduce_and_step_in(tmp_path):
     from harness import lab
-    from harness.qemu import QemuConfig
+    from harness.machine.qemu import QemuConfig
     from tests.test_elfimage import make_elf64
     prog, extra = make_elf64(tmp_path / "prog"), tmp_path / "data.txt"
     extra.write_text("x")
-    cfg = QemuConfig(init=prog, files=[extra], append="trace=syscall", cpu="max")
+    cfg = QemuConfig(init=prog, files=[extra], append="trace=syscall", cpu="qemu64")
     run = lab.Run(config=cfg, command=["qemu-system-x86_64"],
                   verdict=judge([], 0), events=[], user_lines=[], console="", raw_console="",
                   rc=0, qemu_signal=None, log="", stderr="", duration_s=0.1)
-    args = f"--init {prog} --file {extra} --append trace=syscall --cpu max"
+    args = f"--init {prog} --file {extra} --append trace=syscall --cpu qemu64"
     assert f"reproduce: invoke boot {args}\n" in run.report()
     assert f"step into it: invoke boot --gdb {args}  (then `invoke gdb`" in run.report()

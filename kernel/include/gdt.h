@@ -13,6 +13,10 @@
  *
  * SDM Vol. 2B SYSCALL/SYSRET and Vol. 3A 5.8.8 fix this order: the user data
  * descriptor must sit directly below the 64-bit user code descriptor.
+ *
+ * The only DPL-3 descriptors are the user code and data segments: no call gate, no LDT
+ * and no TSS a ring-3 program could name (lar/lsl/verr/verw at CPL 3 see those two and
+ * nothing else). The LDT register holds the null selector.
  */
 #pragma once
 
@@ -24,8 +28,15 @@
 #define USER_SS       0x23       /* user data selector 0x20 with RPL 3 */
 #define USER_CS       0x2b       /* user 64-bit code selector 0x28 with RPL 3 */
 #define TSS_SEL       0x30       /* TSS selector */
+#define NULL_SEL      0x00       /* DS, ES, FS, GS in the kernel and at ring-3 entry */
 #define LDT_NULL_SEL  0x00       /* lldt operand: no LDT, every TI=1 selector is #GP */
 
 #define SEL_RPL_MASK  0x3        /* requested privilege level bits of a selector */
 
 #define IST_DF        1          /* IST slot used by the #DF gate */
+
+#ifndef __ASSEMBLER__
+#include "types.h"
+void segs_load(const uint16_t seg[3]);   /* DS, ES, FS; then write FS_BASE (it changes) */
+void segs_save(uint16_t seg[3]);
+#endif

@@ -26,15 +26,12 @@ void serial_rx_enable(void);
 int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
 int snprintf(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void kevent(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* panic.c: stopping the machine */
+#define PANIC_STATUS 255                 /* machine status after a panic */
 noreturn void panic(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 noreturn void machine_exit(int status);
-
-/* cmdline.c: kernel arguments key=value */
-void cmdline_init(const char *s);
-const char *cmdline_get(const char *key);
-bool cmdline_has(const char *key, const char *value);
-const char *cmdline_text(void);
-extern bool trace_syscalls;
+void backtrace(uint64_t rbp);
 
 /* testhook.c: test-only kernel arguments (test.ukpage=1), once at boot */
 void testhook_init(void);
@@ -47,7 +44,6 @@ uint64_t kalloc_free_pages(void);
 
 /* gdt.c */
 void gdt_init(void);
-void tss_set_rsp0(uint64_t rsp0);
 
 /* cpu.c */
 void cpu_init(void);

@@ -1,35 +1,16 @@
 /* Processes: one kernel stack, one address space (PML4) and one trap frame each. */
 #pragma once
 #include "types.h"
+#include "percpu.h"
 #include "trap.h"
+#include "uapi.h"
 
 #define NPROC     64             /* process table size */
 #define NOFILE    16             /* open files per process */
 #define MAXARG    32             /* argv/envp entries accepted by execve */
 #define ARGBUF    4096           /* total bytes of argv + envp strings */
-
-/* Linux signal numbers (x86-64, arch/x86/include/uapi/asm/signal.h) */
-#define SIGHUP    1
-#define SIGINT    2
-#define SIGQUIT   3
-#define SIGILL    4
-#define SIGTRAP   5
-#define SIGABRT   6
-#define SIGBUS    7
-#define SIGFPE    8
-#define SIGKILL   9
-#define SIGUSR1   10
-#define SIGSEGV   11
-#define SIGUSR2   12
-#define SIGPIPE   13
-#define SIGALRM   14
-#define SIGTERM   15
-#define SIGCHLD   17
-#define SIGCONT   18
-#define SIGSTOP   19
-#define SIGURG    23
-#define SIGWINCH  28
-#define NSIG      65
+#define KPATH_MAX 256            /* path buffer of open/stat/execve: longer is -ENAMETOOLONG */
+#define TIMER_HZ  100            /* timer ticks per second */
 
 enum procstate { P_UNUSED, P_EMBRYO, P_SLEEPING, P_RUNNABLE, P_RUNNING, P_ZOMBIE };
 
@@ -51,7 +32,9 @@ struct proc {
     struct trapframe *tf;      /* user registers, at the top of the kernel stack */
     uint64_t brk_start, brk;   /* heap: [brk_start, brk) mapped */
     uint64_t mmap_next;        /* next free address in the mmap region */
-    uint64_t fs_base;          /* arch_prctl(ARCH_SET_FS) */
+    uint64_t fs_base;          /* user FS base (arch_prctl ARCH_SET_FS), saved when switched out */
+    uint64_t gs_base;          /* user GS base (arch_prctl ARCH_SET_GS), saved when switched out */
+    uint16_t seg[3];           /* DS, ES, FS selectors ring 3 loaded: 0 at exec, kept per process */
     uint64_t clear_child_tid;  /* set_tid_address */
     int wstatus;               /* wait4 status encoding: exit code << 8, or signal */
     int killed;                /* pending fatal signal, 0 if none */
@@ -61,8 +44,6 @@ struct proc {
     uint8_t fxstate[512] __attribute__((aligned(16)));   /* user x87/SSE state (fxsave) */
 };
 
-struct proc *myproc(void);
-void proc_init(void);
 noreturn void scheduler(void);
 void yield(void);
 void sleep(void *chan);
@@ -73,10 +54,21 @@ noreturn void proc_kill_self(int sig);
 int proc_fork(void);
 int proc_wait4(int pid, uint64_t ustatus, int options);
 int proc_kill(int pid, int sig);
-int proc_exec(const char *path, char *const *argv, int argc, char *const *envp, int envc);
-void proc_check_killed(void);
+noreturn void proc_exit_killed(void);
 const char *signal_name(int sig);
-void backtrace(uint64_t rbp);
+
+/* A pending fatal signal ends the current process on its way back to ring 3. */
+static inline void proc_check_killed(void)
+{
+    struct proc *p = myproc();
+    if (__builtin_expect(p && p->killed, 0))
+        proc_exit_killed();
+}
+
+/* exec.c */
+int exec_image(struct proc *p, const char *name, const uint8_t *data, size_t size, char *const *argv, int argc,
+               char *const *envp, int envc);
+int proc_exec(const char *path, char *const *argv, int argc, char *const *envp, int envc);
 
 /* timer.c / pic.c */
 void pic_init(void);

@@ -53,7 +53,3 @@
 #define SYS_prlimit64       302
 #define SYS_getrandom       318
 
-#define ARCH_SET_GS         0x1001 /* arch_prctl codes */
-#define ARCH_SET_FS         0x1002
-#define ARCH_GET_FS         0x1003
-#define ARCH_GET_GS         0x1004

@@ -6,6 +6,14 @@
  * words by hand so both paths share one layout.
  */
 #pragma once
+
+/* Byte offsets of the words the entry stubs look at (checked against the struct below). */
+#define TF_VECTOR   120          /* first word the stub pushes: the vector */
+#define TF_RIP      136          /* first CPU-pushed word */
+#define TF_CS       144          /* its RPL says which ring the entry came from */
+#define TF_SIZE     176          /* the whole frame */
+
+#ifndef __ASSEMBLER__
 #include "types.h"
 
 struct trapframe {
@@ -32,9 +40,13 @@ struct trapframe {
     /* 160 */ uint64_t rsp;
     /* 168 */ uint64_t ss;
 };
-_Static_assert(sizeof(struct trapframe) == 176, "trapentry.S assumes a 176-byte trap frame");
+_Static_assert(sizeof(struct trapframe) == TF_SIZE, "trapentry.S assumes a 176-byte trap frame");
+_Static_assert(__builtin_offsetof(struct trapframe, vector) == TF_VECTOR, "TF_VECTOR");
+_Static_assert(__builtin_offsetof(struct trapframe, rip) == TF_RIP, "TF_RIP");
+_Static_assert(__builtin_offsetof(struct trapframe, cs) == TF_CS, "TF_CS");
 
 void trap(struct trapframe *tf);
 void syscall_dispatch(struct trapframe *tf);
 void idt_destroy(void);              /* trap.c: empty IDT (crash=triple) */
 void crash_maybe(struct trapframe *tf); /* crash.c: crash=KIND at init's first system call */
+#endif

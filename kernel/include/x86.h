@@ -26,8 +26,6 @@ static inline void lcr4(uint64_t v) { __asm__ volatile("mov %0, %%cr4" ::"r"(v))
 static inline void cli(void) { __asm__ volatile("cli"); }
 static inline void sti(void) { __asm__ volatile("sti"); }
 static inline void hlt(void) { __asm__ volatile("hlt"); }
-static inline void stac(void) { __asm__ volatile("stac" ::: "cc"); }
-static inline void clac(void) { __asm__ volatile("clac" ::: "cc"); }
 static inline void invlpg(uint64_t va) { __asm__ volatile("invlpg (%0)" ::"r"(va) : "memory"); }
 
 static inline void cpuid(uint32_t leaf, uint32_t sub, uint32_t *a, uint32_t *b, uint32_t *c, uint32_t *d)

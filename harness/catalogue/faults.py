@@ -1,0 +1,297 @@
+"""The fault catalogue: every way a ring-3 program can try to cross into the kernel, as data.
+
+One row per program ``userland/f_NAME.c``; each program puts its faulting instruction at the
+global symbol ``fault_insn`` (and ``fault_next`` right after it). A row says what the CPU must
+do: vector, error code, where RIP and CR2 point, the signal the kernel must kill with and the
+status a shell sees (Linux's, 128 + signal). Where QEMU 7.2 TCG differs from the SDM, the row
+expects what QEMU does and ``tcg_deviation`` says what hardware does and why.
+
+``harness.catalogue.runner`` boots every row at once and checks it with three witnesses;
+``harness.catalogue.crashes`` is the same for the kernel's own ``crash=KIND`` failures.
+``python -m harness.catalogue.faults`` prints the table.
+"""
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import List, Optional, Sequence, Tuple, Union
+
+from ..core import constants as C
+from ..machine.symbols import Symbolizer
+from ..observe import decode
+from ..observe.decode import Signal
+from ..observe.witness import Expected, in_range, same_as
+
+log = logging.getLogger(__name__)
+
+KERNEL_DIR = C.REPO_ROOT / "kernel"
+
+_DEFINE_RE = re.compile(r"^#define\s+(\w+)\s+(0x[0-9a-fA-F]+|\d+)U?L?\b", re.M)
+
+
+@lru_cache(maxsize=None)
+def kernel_define(name: str, file: str = "include/mmu.h") -> int:
+    """A numeric ``#define`` from the kernel's sources, so the catalogue never restates the
+    memory map by hand (kernel/include/mmu.h is the source of truth).
+
+    Raises:
+        KeyError: no such define in that file.
+    """
+    text = (KERNEL_DIR / file).read_text()
+    for m in _DEFINE_RE.finditer(text):
+        if m.group(1) == name:
+            return int(m.group(2), 0)
+    raise KeyError(f"#define {name} not found in kernel/{file}")
+
+
+def user_stack() -> Tuple[int, int]:
+    """[bottom, top) of every process's fixed user stack (kernel/include/mmu.h)."""
+    top = kernel_define("USER_STACK_TOP")
+    return top - kernel_define("USER_STACK_PAGES") * kernel_define("PAGE_SIZE"), top
+
+
+def kernel_text() -> int:
+    """The kernel's first code byte: KERNBASE + KERNEL_PHYS (linker.ld's load address)."""
+    return kernel_define("KERNBASE") + kernel_define("KERNEL_PHYS")
+
+
+# ---------------------------------------------------------------------------------------------
+# Where an address must point, resolved against the row's program
+
+@dataclass(frozen=True)
+class Sym:
+    """The address of a symbol in the row's program (``fault_insn``, ``fault_next``)."""
+
+    name: str
+
+    def resolve(self, syms: Symbolizer) -> Expected:
+        return syms.address(self.name)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+@dataclass(frozen=True)
+class Const:
+    """A fixed address (the kernel's text, the end of the user stack...)."""
+
+    value: int
+    what: str = ""
+
+    def resolve(self, syms: Symbolizer) -> Expected:
+        return self.value
+
+    def __str__(self) -> str:
+        return f"{self.value:#x}" + (f" ({self.what})" if self.what else "")
+
+
+@dataclass(frozen=True)
+class InUserStack:
+    """Somewhere in the user stack (e.g. code the program put there)."""
+
+    def resolve(self, syms: Symbolizer) -> Expected:
+        lo, hi = user_stack()
+        return in_range(lo, hi, "the user stack")
+
+    def __str__(self) -> str:
+        return "in the user stack"
+
+
+@dataclass(frozen=True)
+class SameAs:
+    """Equal to another field of the same witness (CR2 == RIP for an instruction fetch)."""
+
+    field: str
+
+    def resolve(self, syms: Symbolizer) -> Expected:
+        return same_as(self.field)
+
+    def __str__(self) -> str:
+        return f"= {self.field}"
+
+
+Addr = Union[Sym, Const, InUserStack, SameAs]
+
+
+def pf_error(*, p: bool = False, w: bool = False, u: bool = True, i: bool = False) -> int:
+    """A #PF error code from its bits (SDM Vol. 3A 4.7, Figure 4-12)."""
+    return ((decode.PF_P if p else 0) | (decode.PF_WR if w else 0)
+            | (decode.PF_US if u else 0) | (decode.PF_ID if i else 0))
+
+
+# ---------------------------------------------------------------------------------------------
+# Ring 3
+
+RFLAGS_TF = 1 << 8    # trap flag: single-step (SDM Vol. 1 3.4.3.3)
+RFLAGS_AC = 1 << 18   # alignment check (SDM Vol. 1 3.4.3.3)
+
+
+@dataclass(frozen=True)
+class Row:
+    """One ring-3 fault of the catalogue.
+
+    Attributes:
+        name: short id (test ids, messages).
+        program: the userland program (images/user/PROGRAM).
+        vector: the exception vector; None when the program must NOT fault (it exits).
+        error: the error code (None for vectors that push none).
+        rip: where the saved RIP points (kernel event and gdb's frame).
+        signal: the signal the kernel kills with (Linux's for this fault); None: no signal.
+        status: the status a shell (f_all) sees: 128 + signal, or the program's exit status.
+        cr2: #PF only: where CR2 points.
+        cpu: ``None`` (any CPU model), ``"qemu64"`` or ``"max"`` (SMEP/SMAP/UMIP).
+        log_rip: where QEMU's -d int line puts RIP, when not ``rip`` (software interrupts
+            log the ``int`` itself; the pushed frame holds the next instruction).
+        rsp: optional claim on the saved RSP.
+        rflags_set: RFLAGS bits that must be set in the saved RFLAGS.
+        tcg_deviation: what the SDM/hardware does instead, and why QEMU 7.2 TCG differs.
+        linux_status: what Linux on hardware gives, when ``status`` differs from it.
+        kernel_issue: a known difference between ringlab's kernel and Linux that makes this
+            row fail today (the test is then an expected failure that must start passing).
+        what: one line for people: what the program does.
+    """
+
+    name: str
+    program: str
+    vector: Optional[int]
+    error: Optional[int]
+    rip: Optional[Addr]
+    signal: Optional[Signal]
+    status: int
+    what: str = ""
+    cr2: Optional[Addr] = None
+    cpu: Optional[str] = None
+    log_rip: Optional[Addr] = None
+    rsp: Optional[Addr] = None
+    rflags_set: int = 0
+    tcg_deviation: str = ""
+    linux_status: Optional[int] = None
+    kernel_issue: str = ""
+
+    @property
+    def id(self) -> str:
+        return self.name + (f"-{self.cpu}" if self.cpu else "")
+
+    def runs_on(self, cpu: str) -> bool:
+        return self.cpu is None or self.cpu == cpu
+
+    def describe(self) -> str:
+        """One line: program, expected fault, signal and status."""
+        if self.vector is None:
+            return f"{self.program}: no fault, exits {self.status}"
+        err = "" if self.error is None else f"({self.error:#x})"
+        cr2 = f" cr2={self.cr2}" if self.cr2 is not None else ""
+        sig = self.signal.name if self.signal else "-"
+        return (f"{self.program}: {decode.mnemonic(self.vector)}{err} rip={self.rip}{cr2} "
+                f"-> {sig} {self.status}")
+
+
+def _gp0(name: str, what: str, **kw) -> Row:
+    return Row(name, f"f_{name}", decode.VECTOR_GP, 0, Sym("fault_insn"), Signal.SIGSEGV, 139,
+               what=what, **kw)
+
+
+def _pf(name: str, what: str, error: int, cr2: Addr, rip: Addr = Sym("fault_insn"), **kw) -> Row:
+    return Row(name, f"f_{name}", decode.VECTOR_PF, error, rip, Signal.SIGSEGV, 139, what=what,
+               cr2=cr2, **kw)
+
+
+def _catalogue() -> Tuple[Row, ...]:
+    ktext = Const(kernel_text(), "kernel text")
+    stack_lo, _ = user_stack()
+    int0e_sdm = decode.idt_error_code(0x0E)
+    int0e_qemu = decode.idt_error_code(0x0E, qemu72_long_mode=True)
+    return (
+        # Privileged instructions at CPL 3: #GP(0) (SDM Vol. 3A 5.9 "Privileged Instructions").
+        _gp0("hlt", "hlt"),
+        _gp0("cli", "cli with IOPL 0 (CPL > IOPL)"),
+        _gp0("lgdt", "lgdt"),
+        _gp0("lidt", "lidt"),
+        _gp0("cr0_read", "mov %cr0, %rax"),
+        _gp0("cr3_write", "mov %rax, %cr3"),
+        _gp0("wrmsr", "wrmsr IA32_LSTAR"),
+        _gp0("invlpg", "invlpg"),
+        _gp0("in", "inb from COM1 with IOPL 0 and no I/O bitmap"),
+        _gp0("out", "outb to isa-debug-exit with IOPL 0 and no I/O bitmap"),
+        # Descriptor tables: the kernel loads a null LDTR, so no ring-3 LDT call gate exists.
+        Row("ldt_gate", "f_ldt_gate", decode.VECTOR_GP, 0x1004, Sym("fault_insn"),
+            Signal.SIGSEGV, 139,
+            what="lcall through LDT selector 0x1007 to a call gate the program wrote at 0x1000: "
+                 "#GP(0x1004), the LDTR is null (never CPL 0)"),
+        # Software interrupts.
+        Row("int0e", "f_int0e", decode.VECTOR_GP, int0e_qemu, Sym("fault_insn"), Signal.SIGSEGV,
+            139, what="int $0x0e through the DPL-0 #PF gate",
+            tcg_deviation=f"SDM Vol. 3A 6.13: the error code names the IDT gate, "
+                          f"(0x0e << 3) | 2 = {int0e_sdm:#x}; QEMU 7.2 TCG pushes 0x0e * 16 + 2 = "
+                          f"{int0e_qemu:#x} in 64-bit mode (QEMU issue 1382, fixed in 8.0)"),
+        Row("int3", "f_int3", decode.VECTOR_BP, None, Sym("fault_next"), Signal.SIGTRAP, 133,
+            what="int3 (#BP is a trap: the frame holds the next instruction)",
+            log_rip=Sym("fault_insn")),
+        # Exceptions of ordinary instructions.
+        Row("ud2", "f_ud2", decode.VECTOR_UD, None, Sym("fault_insn"), Signal.SIGILL, 132,
+            what="ud2"),
+        Row("div0", "f_div0", decode.VECTOR_DE, None, Sym("fault_insn"), Signal.SIGFPE, 136,
+            what="divl by zero"),
+        Row("popf_tf", "f_popf_tf", decode.VECTOR_DB, None, Sym("fault_next"), Signal.SIGTRAP,
+            133, what="popf sets TF: #DB after the next instruction (a trap)",
+            rflags_set=RFLAGS_TF),
+        Row("ac", "f_ac", decode.VECTOR_UD, None, Sym("fault_next"), Signal.SIGILL, 132,
+            what="AC=1, CR0.AM=1, misaligned 8-byte load, then ud2", rflags_set=RFLAGS_AC,
+            linux_status=135,
+            tcg_deviation="SDM Vol. 3A 6.15 (Interrupt 17): the misaligned load at fault_insn "
+                          "raises #AC(0) and Linux sends SIGBUS (135); QEMU 7.2 TCG never checks "
+                          "alignment, so the load runs and the ud2 at fault_next raises #UD "
+                          "(SIGILL, 132). RFLAGS.AC is set in the frame: the check was armed"),
+        # Memory.
+        _pf("null", "read address 0", pf_error(), Const(0, "NULL")),
+        _pf("kread", "read the kernel's text", pf_error(p=True), ktext),
+        _pf("kwrite", "write the kernel's text", pf_error(p=True, w=True), ktext),
+        _pf("wcode", "write the program's own code (R-X)", pf_error(p=True, w=True),
+            Sym("fault_insn")),
+        _pf("nxstack", "call into code on the NX stack", pf_error(p=True, i=True),
+            SameAs("rip"), rip=InUserStack()),
+        _pf("kjump", "jmp to the kernel's text", pf_error(p=True, i=True), ktext, rip=ktext),
+        _gp0("noncanon", "read 0x0000800000000000 (non-canonical): #GP, not #PF"),
+        _pf("stack", "push past the bottom of the 128 KiB user stack", pf_error(w=True),
+            Const(stack_lo - 8, "below the user stack"),
+            rsp=Const(stack_lo, "bottom of the user stack")),
+        # UMIP (-cpu max): sgdt/sidt at CPL 3 are #GP(0); without it they leak kernel addresses.
+        _gp0("sgdt", "sgdt with CR4.UMIP=1", cpu="max"),
+        _gp0("sidt", "sidt with CR4.UMIP=1", cpu="max"),
+        Row("sgdt", "f_sgdt", None, None, None, None, 0, cpu="qemu64",
+            what="sgdt without UMIP: succeeds, prints the GDT's kernel address, exits 0"),
+        Row("sidt", "f_sidt", None, None, None, None, 0, cpu="qemu64",
+            what="sidt without UMIP: succeeds, prints the IDT's kernel address, exits 0"),
+    )
+
+
+CATALOGUE: Tuple[Row, ...] = _catalogue()
+CPUS = ("qemu64", "max")
+
+
+def rows_for(cpu: str) -> List[Row]:
+    return [r for r in CATALOGUE if r.runs_on(cpu)]
+
+
+def programs_for(cpu: str) -> List[str]:
+    """The catalogue programs a boot on ``cpu`` runs (sorted, as f_all runs them)."""
+    return sorted({r.program for r in rows_for(cpu)})
+
+
+def format_table(rows: Sequence[Row] = CATALOGUE) -> str:
+    """The catalogue as a text table (README, ``python -m harness.catalogue.faults``)."""
+    out = [f"{'row':14} {'cpu':7} {'program':12} expectation"]
+    for r in rows:
+        out.append(f"{r.name:14} {r.cpu or 'any':7} {r.program:12} {r.describe()}")
+        for note in (r.tcg_deviation and "TCG: " + r.tcg_deviation,
+                     r.kernel_issue and "kernel: " + r.kernel_issue):
+            if note:
+                out.append(" " * 36 + note)
+    return "\n".join(out)
+
+
+
+if __name__ == "__main__":  # python -m harness.catalogue.faults: print the catalogue
+    print(format_table())

@@ -1,0 +1,62 @@
+"""``invoke boot``: boot the kernel with an init, stream the console, exit with the machine
+status (``--dry-run``: print the QEMU command; ``--shell``: hand the console to stdin).
+
+``--gdb`` and ``--record`` are ``harness.cli.boot_debug`` (they need the debug layer, which
+a plain boot does not load).
+"""
+from __future__ import annotations
+
+import os
+import sys
+import time
+from typing import Optional, Sequence
+
+from .. import lab
+from ..core import constants as C
+from ..machine.qemu import QemuConfig, dry_run_command
+from .epilogue import Epilogue, timeout_or
+
+
+def main(init: Optional[str] = None, append: str = "", timeout_s: Optional[float] = None,
+         dry_run: bool = False, files: Sequence[str] = (), cpu: Optional[str] = None,
+         int_log: bool = False, kernel: Optional[str] = None, shell: bool = False,
+         gdb: bool = False) -> int:
+    """Boot and stream the console to stdout; returns the machine's exit status.
+
+    The last line (stderr) names the outcome, e.g. ``ringlab-boot: exited: init exited
+    (status 0) [0.12 s]``. With ``shell`` the console is also handed to stdin (a terminal or
+    a pipe) and the default timeout is a day instead of DEFAULT_BOOT_TIMEOUT_S. ``gdb`` only
+    matters with ``dry_run`` (the command line then has the gdbstub).
+    """
+    ep = Epilogue("boot")
+    timeout_s = timeout_or(timeout_s, C.DEFAULT_SHELL_BOOT_TIMEOUT_S if shell
+                           else C.DEFAULT_BOOT_TIMEOUT_S)
+
+    def body(ep: Epilogue) -> int:
+        cfg = lab.boot_config(init, files, shell=shell, append=append, int_log=int_log,
+                              kernel=kernel, cpu=cpu)
+        if dry_run:
+            if gdb:
+                cfg = cfg.replace(gdb=True)
+            cfg.validate()
+            print(dry_run_command(cfg), flush=True)
+            return 0
+        if shell:
+            return ep.outcome(_interactive(ep, cfg, timeout_s))
+        return ep.outcome(lab.run(cfg, timeout_s=timeout_s, stream=sys.stdout))
+
+    return ep.run(body)
+
+
+def _interactive(ep: Epilogue, cfg: QemuConfig, timeout_s: float) -> lab.Run:
+    """Boot with the console handed to stdin/stdout (``invoke boot --shell``)."""
+    if os.isatty(sys.stdin.fileno()):
+        ep.say("the console is yours; the shell's `exit` ends the machine, "
+               "Ctrl-] or Ctrl-C stops it")
+    t0 = time.monotonic()
+    with lab.Session(cfg, stream=sys.stdout) as s:
+        how = s.console.interact(sys.stdin.fileno(), timeout_s,
+                                 input_ready=C.CONSOLE_INPUT_READY_RE)
+        if how in ("escape", "interrupt"):
+            raise KeyboardInterrupt
+        return s.finish(max(0.0, timeout_s - (time.monotonic() - t0)))

@@ -1,0 +1,24 @@
+"""``invoke faults``: run every ring-3 fault catalogue row in one boot per CPU model and print,
+per row, what the three witnesses (kernel event, QEMU's -d int log, gdb's view of the pushed
+frame) saw. Exit 0 if every row holds, else 1."""
+from __future__ import annotations
+
+from typing import Optional
+
+from ..catalogue import faults, runner
+from .epilogue import Epilogue
+
+
+def main(cpu: Optional[str] = None, gdb: bool = True, verbose: bool = False) -> int:
+    ep = Epilogue("faults", interrupted="QEMU and gdb stopped")
+
+    def body(ep: Epilogue) -> int:
+        failed = 0
+        for c in (cpu,) if cpu else faults.CPUS:
+            lines, n = runner.summarize(runner.boot_catalogue(c, gdb=gdb), verbose=verbose)
+            print("\n".join(lines), flush=True)
+            failed += n
+        ep.say(f"{failed} catalogue row(s) failed" if failed else "every catalogue row holds")
+        return 1 if failed else 0
+
+    return ep.run(body)

@@ -1,0 +1,81 @@
+"""Every DEFAULT_* value and fixed path of the harness, in one place."""
+from __future__ import annotations
+
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent.parent
+IMAGES_DIR = REPO_ROOT / "images"
+KERNEL_IMAGE = IMAGES_DIR / "kernel.elf"
+USER_IMAGES_DIR = IMAGES_DIR / "user"
+DEFAULT_INIT = USER_IMAGES_DIR / "init"
+
+QEMU_BINARY = "qemu-system-x86_64"
+DEFAULT_MACHINE = "pc"
+# The default CPU model has SMEP, SMAP and UMIP (plus NX), as a modern CPU does, so ring-3
+# sgdt/sidt/smsw/str fault and the kernel cannot execute or touch user pages by accident.
+# `max` under TCG enables every feature TCG implements, without warnings; named models
+# with the three (Icelake-Server, EPYC-Rome) print 17-24 "TCG doesn't support" warnings and
+# boot no faster (README, "CPU models"). `--cpu qemu64` (NX only) stays available.
+DEFAULT_CPU = "max"
+LEGACY_CPU = "qemu64"                   # no SMEP/SMAP/UMIP: the other model tests run on
+DEFAULT_MEMORY = "128M"
+
+# isa-debug-exit: the kernel writes V to this port, QEMU exits with (V << 1) | 1.
+DEBUG_EXIT_IOBASE = 0xF4
+DEBUG_EXIT_IOSIZE = 0x04
+
+# Prefix of every line the kernel prints (CONTRACT.md, console contract).
+KERNEL_LINE_PREFIX = "ringlab: "
+
+# Timeouts, all in seconds. A timeout never decides success: it only bounds a wait.
+DEFAULT_BOOT_TIMEOUT_S = 30.0       # boot to halt (or panic) of a whole run
+DEFAULT_SHUTDOWN_TIMEOUT_S = 5.0    # after the halt/panic line, until QEMU has exited
+DEFAULT_STOP_TIMEOUT_S = 3.0        # polite SIGTERM, before SIGKILL
+DEFAULT_KILL_TIMEOUT_S = 5.0        # after SIGKILL, until the process is reaped
+DEFAULT_BUILD_TIMEOUT_S = 600.0     # one make invocation
+
+# Evidence kept for error messages and reports.
+DEFAULT_HISTORY_LINES = 40          # console lines kept in the ring buffer
+DEFAULT_LOG_TAIL_LINES = 20         # lines of QEMU's -D log quoted as evidence
+
+# Exit statuses of `invoke boot` for outcomes that are not a program's own status
+# (a program's status is 0..255, or 128+signal when it was killed). See README.md.
+EXIT_SETUP_ERROR = 2        # stopped before QEMU started: bad --init, missing tool, no image
+EXIT_PANIC = 250            # the kernel panicked (its own port write would give 255)
+EXIT_TRIPLE_FAULT = 251     # the CPU reset (triple fault); QEMU itself exits 0 then
+EXIT_TIMEOUT = 252          # no halt within --timeout
+EXIT_QEMU_FAILURE = 253     # QEMU failed, or its exit status contradicts the kernel's halt line
+EXIT_DOUBLE_FAULT = 254     # the kernel took a #DF (reported on its IST stack) and stopped
+EXIT_INTERRUPTED = 130      # Ctrl-C
+
+# Environment variable every QEMU the harness starts inherits; tests use it to find
+# leftover QEMU processes that belong to them (never anybody else's).
+OWNER_ENV = "RINGLAB_OWNER"
+
+# GDB (harness/debug). gdb's own process inherits OWNER_ENV too.
+GDB_BINARY = "gdb"
+DEFAULT_GDB_COMMAND_TIMEOUT_S = 10.0    # one MI command (not a continue)
+DEFAULT_GDB_CONNECT_TIMEOUT_S = 10.0    # QEMU's gdbstub socket appears and answers
+DEFAULT_GDB_CONTINUE_TIMEOUT_S = 30.0   # continue until a breakpoint
+DEFAULT_GDB_BOOT_TIMEOUT_S = 24 * 3600.0  # `invoke boot --gdb`: a person is debugging
+DEFAULT_STEP_LIMIT = 100_000            # stepi budget of step_until_ring_change()
+GDB_TARGET_FILE = IMAGES_DIR / "gdb-target"  # `invoke boot --gdb` tells `invoke gdb` the socket
+
+# Canonical halves of the 48-bit virtual address space (user: lower, kernel: upper).
+USER_HALF_END = 0x0000_8000_0000_0000   # first address above the user half
+KERNEL_HALF_START = 0xFFFF_8000_0000_0000  # first address of the kernel half
+USER_MEMORY_END = USER_HALF_END - 0x1000   # kernel/include/mmu.h USER_LIMIT: the last user
+                                           # page is never mapped (as on Linux)
+
+# Processes, shell and files (issue 3).
+KERNEL_MAX_MODULES = 64                 # kernel/include/file.h NFSFILE: more modules panic the kernel
+SHELL_INIT_ARG = "--shell"              # init's argv asking for the shell (init.args=--shell)
+# Input typed before the kernel set up COM1 is lost (serial_init clears the UART's FIFO;
+# measured: the first byte of early type-ahead vanished). The kernel has done that once it
+# prints init's enter-user line: send keystrokes only after it.
+CONSOLE_INPUT_READY_RE = r"ringlab: enter-user "
+DEFAULT_SHELL_COMMAND_TIMEOUT_S = 20.0  # one shell command: prompt, echo, next prompt
+DEFAULT_SHELL_BOOT_TIMEOUT_S = 24 * 3600.0  # `invoke boot --shell`: a person is typing
+# Programs of images/user left out of the default file system: probes that their own tests
+# boot as init (issue 4: gdb_*, issue 5: f_*), so "/" stays within KERNEL_MAX_MODULES.
+DEFAULT_FS_EXCLUDE_PREFIXES = ("gdb_", "f_")

@@ -1,0 +1,139 @@
+"""What a ring change is, and how ``ring`` / ``step-ring`` print it: shared by both witnesses.
+
+Pure Python (no gdb, no harness imports), so it runs inside gdb's own interpreter (the
+``ring`` and ``step-ring`` commands in ringlab.py) and in the harness (harness/debug/mi.py),
+and the two print and parse the very same lines:
+
+    ring: cpl=3 cs=0x2b ss=0x23 rsp=0x7fffffffee68 cr3=0x137000 rip=0x401030 half=user
+    step-ring: 3->0 steps=7 at=0x401046 insn="syscall" rip=0x401046->0xffffffff80106409 \
+rsp=0x7fffffffee68->0x7fffffffee68 cs=0x8 ss=0x10
+
+The CPL is the RPL field of CS (bits 0-1): for the code segment it always equals the
+current privilege level (SDM Vol. 3A 5.5).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass
+from typing import Dict
+
+USER_HALF_END = 0x0000_8000_0000_0000       # first address above the lower canonical half
+KERNEL_HALF_START = 0xFFFF_8000_0000_0000   # first address of the upper canonical half
+SEL_RPL_MASK = 0x3                          # selector bits 0-1: requested privilege level
+
+
+def cpl_of(cs: int) -> int:
+    """The current privilege level, from the CS selector's RPL bits."""
+    return cs & SEL_RPL_MASK
+
+
+def half(addr: int) -> str:
+    """``"user"`` (lower canonical half), ``"kernel"`` (upper) or ``"non-canonical"``."""
+    addr &= 0xFFFF_FFFF_FFFF_FFFF
+    if addr < USER_HALF_END:
+        return "user"
+    if addr >= KERNEL_HALF_START:
+        return "kernel"
+    return "non-canonical"
+
+
+@dataclass(frozen=True)
+class RingState:
+    """What ``ring`` prints: the privilege state of the stopped CPU."""
+
+    cpl: int
+    cs: int
+    ss: int
+    rsp: int
+    cr3: int
+    rip: int
+
+    @property
+    def half(self) -> str:
+        return half(self.rip)
+
+    def line(self) -> str:
+        return (f"ring: cpl={self.cpl} cs={self.cs:#x} ss={self.ss:#x} rsp={self.rsp:#x} "
+                f"cr3={self.cr3:#x} rip={self.rip:#x} half={self.half}")
+
+    @classmethod
+    def parse(cls, text: str) -> "RingState":
+        """Parse the first ``ring:`` line in ``text`` (ValueError if there is none)."""
+        m = re.search(r"^ring: (.*)$", text, re.M)
+        if not m:
+            raise ValueError(f"no 'ring:' line in {text!r}")
+        f = _fields(m.group(1))
+        return cls(cpl=int(f["cpl"]), cs=int(f["cs"], 16), ss=int(f["ss"], 16),
+                   rsp=int(f["rsp"], 16), cr3=int(f["cr3"], 16), rip=int(f["rip"], 16))
+
+
+@dataclass(frozen=True)
+class Transition:
+    """One privilege change, seen by single-stepping.
+
+    Attributes:
+        from_cpl, to_cpl: the CPL before and after the instruction.
+        steps: how many ``stepi`` it took to get there.
+        insn_addr: address of the instruction that changed the ring.
+        insn: that instruction as gdb disassembles it (``"syscall"``, ``"iretq"``...).
+        rip_before, rsp_before: RIP and RSP just before it executed (rip_before == insn_addr).
+        rip_after, rsp_after: RIP and RSP right after.
+        cs_after, ss_after: the selectors after (SS may be 0 in ring 0: 64-bit mode loads a
+            null SS on an interrupt from ring 3, FACTS.md).
+    """
+
+    from_cpl: int
+    to_cpl: int
+    steps: int
+    insn_addr: int
+    insn: str
+    rip_before: int
+    rsp_before: int
+    rip_after: int
+    rsp_after: int
+    cs_after: int
+    ss_after: int
+
+    @property
+    def direction(self) -> str:
+        return f"{self.from_cpl}->{self.to_cpl}"
+
+    @property
+    def mnemonic(self) -> str:
+        """The first word of the instruction (``"int"`` for ``int $0x80``)."""
+        return self.insn.split()[0] if self.insn else ""
+
+    def line(self) -> str:
+        return (f"step-ring: {self.direction} steps={self.steps} at={self.insn_addr:#x} "
+                f"insn=\"{self.insn}\" rip={self.rip_before:#x}->{self.rip_after:#x} "
+                f"rsp={self.rsp_before:#x}->{self.rsp_after:#x} "
+                f"cs={self.cs_after:#x} ss={self.ss_after:#x}")
+
+    def as_dict(self) -> Dict[str, object]:
+        return asdict(self)
+
+    @classmethod
+    def parse(cls, text: str) -> "Transition":
+        """Parse the first ``step-ring:`` line in ``text`` (ValueError if there is none)."""
+        m = re.search(r"^step-ring: (\d)->(\d) (.*)$", text, re.M)
+        if not m:
+            raise ValueError(f"no 'step-ring:' line in {text!r}")
+        f = _fields(m.group(3))
+        rip_b, rip_a = f["rip"].split("->")
+        rsp_b, rsp_a = f["rsp"].split("->")
+        return cls(from_cpl=int(m.group(1)), to_cpl=int(m.group(2)), steps=int(f["steps"]),
+                   insn_addr=int(f["at"], 16), insn=f["insn"],
+                   rip_before=int(rip_b, 16), rsp_before=int(rsp_b, 16),
+                   rip_after=int(rip_a, 16), rsp_after=int(rsp_a, 16),
+                   cs_after=int(f["cs"], 16), ss_after=int(f["ss"], 16))
+
+
+def normalize_insn(text: str) -> str:
+    """One space between the words of a disassembled instruction, no comment."""
+    text = text.split("#", 1)[0]
+    return " ".join(text.split())
+
+
+def _fields(text: str) -> Dict[str, str]:
+    return {m.group(1): (m.group(2) if m.group(2) is not None else m.group(3))
+            for m in re.finditer(r'(\w+)=(?:"([^"]*)"|(\S+))', text)}

@@ -1,0 +1,223 @@
+"""A debug machine: a QEMU started halted at its first instruction with gdb attached.
+
+``DebugMachine`` is the lab-level pair: a ``lab.Session`` started halted with a gdbstub on a
+unix socket in the machine's own temp dir (so parallel machines never collide), plus a
+``GdbSession`` (harness.debug.mi) attached to it with images/kernel.elf, the init program's
+symbols and the ring extension (harness/debug/gdbext/ringlab.py) loaded::
+
+    with DebugMachine(QemuConfig(init=lab.program("gdb_write"))) as dm:
+        dm.gdb.break_at("main")
+        dm.gdb.cont()
+        assert dm.gdb.cpl() == 3
+        t = dm.gdb.step_until_ring_change()      # 3->0 at the `syscall`
+
+For people at a terminal: ``interactive_command`` is the gdb command line ``invoke gdb``
+runs; the target file tells it which machine ``invoke boot --gdb`` started.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Dict, List, Optional, Sequence, TextIO, Union
+
+from ..core import constants as C
+from ..core import tools
+from ..core.errors import GdbError
+from ..lab.session import Session
+from ..machine.qemu import QemuConfig
+from ..machine.sockets import wait_for_socket
+from .mi import EXTENSION, GdbSession
+
+log = logging.getLogger(__name__)
+
+PathLike = Union[str, os.PathLike]
+
+
+class DebugMachine:
+    """A QEMU machine started halted at its first instruction, with gdb attached.
+
+    Args:
+        config: what to boot (``gdb`` is switched on here).
+        symbols: user programs whose symbols gdb loads besides init's (static, non-PIE).
+        stream: also write the serial console there as it arrives.
+        extension: source harness/debug/gdbext/ringlab.py (``ring``, ``step-ring``, ``$cpl()``).
+        command_timeout_s: bound for each gdb command.
+        snapshot: boot and load symbols from private copies of the kernel, init and
+            ``symbols`` (made at start), so that QEMU and gdb see the same bytes even if
+            ``make`` rewrites images/ meanwhile (a kernel rebuilt between QEMU's start and
+            gdb's ``file`` would put every breakpoint at the wrong address).
+
+    Attributes:
+        config: the config booted (after start: the snapshot's paths).
+        session: the lab.Session (QEMU and its console), from start on.
+        gdb: the GdbSession, from start on.
+    """
+
+    def __init__(self, config: QemuConfig, *, symbols: Sequence[PathLike] = (),
+                 stream: Optional[TextIO] = None, extension: bool = True,
+                 command_timeout_s: float = C.DEFAULT_GDB_COMMAND_TIMEOUT_S,
+                 snapshot: bool = True) -> None:
+        self.config = config.replace(gdb=True)
+        self.user_config = self.config         # the caller's paths, whatever the snapshot
+        self.symbols = [Path(p) for p in symbols]
+        self.stream = stream
+        self.extension = extension
+        self.snapshot = snapshot
+        self.session = None
+        self.gdb: Optional[GdbSession] = None
+        self.command_timeout_s = command_timeout_s
+        self._snapdir: Optional[Path] = None
+
+    @property
+    def machine(self):
+        return self.session.machine if self.session is not None else None
+
+    def _take_snapshot(self) -> None:
+        self._snapdir = Path(tempfile.mkdtemp(prefix="ringlab-gdb-images-"))
+
+        def copy(path: PathLike, sub: str) -> Path:
+            dest = self._snapdir / sub / Path(path).name
+            dest.parent.mkdir(exist_ok=True)
+            shutil.copy2(path, dest)
+            return dest
+
+        self.config = self.config.replace(kernel=copy(self.config.kernel, "kernel"),
+                                          init=copy(self.config.init, "init"))
+        self.symbols = [copy(p, f"sym{i}") for i, p in enumerate(self.symbols)]
+
+    @property
+    def socket(self) -> Optional[Path]:
+        return self.machine.gdb_socket
+
+    def _drain_console(self) -> bool:
+        console = self.session.console
+        found = console.expect([console.TIMEOUT, console.EOF], timeout_s=0)
+        return not found.eof
+
+    def _console_tail(self) -> List[str]:
+        return self.session.console.history() if self.session.console else []
+
+    def _exited(self) -> bool:
+        return bool(self.session.console and self.session.console.eof)
+
+    def start(self, connect_timeout_s: float = C.DEFAULT_GDB_CONNECT_TIMEOUT_S) -> "DebugMachine":
+        """Start QEMU halted, start gdb, load symbols and the extension, connect.
+
+        Raises:
+            ToolMissing: qemu or gdb missing (before anything runs).
+            StubNotAnswering: the gdbstub did not come up.
+        """
+        tools.find_tool(C.GDB_BINARY)  # fail before QEMU starts
+        try:
+            if self.snapshot:
+                self.config.validate()   # the errors name the user's paths, not the copies
+                self._take_snapshot()
+            self.session = Session(self.config, stream=self.stream)
+            self.session.start()
+            console = self.session.console
+            self.gdb = GdbSession(command_timeout_s=self.command_timeout_s,
+                                  watch={console.process.child_fd: self._drain_console},
+                                  console_tail=self._console_tail, target_exited=self._exited)
+            self.gdb.start()
+            self.gdb.load_kernel(self.config.kernel)
+            for program in [Path(self.config.init)] + self.symbols:
+                self.gdb.add_symbol_file(program)
+            if self.extension:
+                self.gdb.source_extension()
+            wait_for_socket(self.socket, self.machine.pid, connect_timeout_s)
+            self.gdb.connect(str(self.socket), connect_timeout_s)
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def finish(self, timeout_s: float = C.DEFAULT_BOOT_TIMEOUT_S):
+        """Let the machine run to its end without gdb (breakpoints deleted, gdb detached and
+        closed) and return the lab ``Run``."""
+        if self.gdb is not None and self.gdb.connected and not self.gdb.disconnected:
+            try:
+                self.gdb.mi("-break-delete")
+                self.gdb.mi("-target-detach")
+            except GdbError as err:
+                log.info("detach: %s", err)
+        if self.gdb is not None:
+            self.gdb.close()
+        try:
+            run = self.session.finish(timeout_s)
+            run.config = self.user_config      # not the snapshot's paths (removed now)
+            return run
+        finally:
+            self._remove_snapshot()
+
+    def stop(self) -> None:
+        """Stop QEMU, then gdb (it sees the connection close), reaping both, and remove the
+        snapshot. Idempotent."""
+        try:
+            if self.machine is not None:
+                self.machine.stop()
+        finally:
+            try:
+                if self.gdb is not None:
+                    self.gdb.close()
+            finally:
+                self._remove_snapshot()
+
+    def _remove_snapshot(self) -> None:
+        if self._snapdir is not None:
+            shutil.rmtree(self._snapdir, ignore_errors=True)
+            self._snapdir = None
+
+    def __enter__(self) -> "DebugMachine":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+
+def interactive_command(socket: PathLike, *, init: Optional[PathLike] = None,
+                        kernel: PathLike = C.KERNEL_IMAGE, ex: Sequence[str] = (),
+                        batch: bool = False) -> List[str]:
+    """The gdb command line ``invoke gdb`` runs: kernel and init symbols, the ring extension,
+    attached to ``socket``; then each of ``ex``."""
+    cmd = [C.GDB_BINARY, "--nx", "--quiet"] + (["--batch"] if batch else [])
+    setup = ["set confirm off",                        # add-symbol-file would ask (y or n)
+             "set architecture i386:x86-64",          # before target remote
+             f"file {Path(kernel).resolve()}"]
+    if init is not None:
+        setup.append(f"add-symbol-file {Path(init).resolve()}")
+    setup += [f"source {EXTENSION}", "set confirm on", f"target remote {socket}"]
+    for c in setup + list(ex):
+        cmd += ["-ex", c]
+    return cmd
+
+
+def write_target_file(socket: Path, cfg: QemuConfig) -> None:
+    """Tell ``invoke gdb`` which machine ``invoke boot --gdb`` started (images/gdb-target)."""
+    C.GDB_TARGET_FILE.parent.mkdir(parents=True, exist_ok=True)
+    tmp = C.GDB_TARGET_FILE.with_suffix(".tmp")
+    tmp.write_text(json.dumps({"socket": str(socket), "init": str(Path(cfg.init).resolve()),
+                               "kernel": str(Path(cfg.kernel).resolve()),
+                               "pid": os.getpid()}) + "\n")
+    os.replace(tmp, C.GDB_TARGET_FILE)
+
+
+def read_target_file() -> Optional[Dict[str, str]]:
+    """What ``write_target_file`` wrote (socket, init, kernel, pid), or None if nothing is
+    waiting for gdb."""
+    try:
+        return json.loads(C.GDB_TARGET_FILE.read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def remove_target_file(socket: Path) -> None:
+    """Remove images/gdb-target if it still names ``socket``."""
+    try:
+        if json.loads(C.GDB_TARGET_FILE.read_text()).get("socket") == str(socket):
+            C.GDB_TARGET_FILE.unlink()
+    except (OSError, ValueError):
+        pass

@@ -1,0 +1,316 @@
+"""Lab-level objects: run a machine to completion and say what happened.
+
+``run(config)`` boots, reads the console until QEMU exits (bounded by ``timeout_s``), and
+returns a ``Run``: the events, the user program's output, the raw console, QEMU's rc and
+logs, and the verdict. ``Session`` is the same with the machine in the caller's hands
+in between (a shell on the console, gdb)::
+
+    with Session(QemuConfig(init=path)) as s:
+        s.console.expect(r"\\$ ", timeout_s=10)
+        ...
+        result = s.finish(timeout_s=30)
+"""
+from __future__ import annotations
+
+import logging
+import os
+import shlex
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import List, Optional, Sequence, TextIO, Type, Union
+
+from ..core import constants as C
+from ..machine.console import Console
+from ..core.errors import GuestFailure, GuestTimeout, QemuStartError, RinglabError
+from ..observe.events import Event, parse_console
+from ..machine.qemu import Module, QemuConfig, QemuMachine
+from ..observe.verdict import Outcome, Verdict, judge
+
+log = logging.getLogger(__name__)
+
+PathLike = Union[str, os.PathLike]
+
+
+@dataclass
+class Run:
+    """Everything one boot produced.
+
+    Attributes:
+        config: what was booted.
+        command: the exact QEMU argv.
+        verdict: outcome, machine status and a one-line detail.
+        events: kernel events in console order.
+        user_lines: console lines that are not kernel lines (the programs' output).
+        console: the whole console, line ends normalised to LF.
+        raw_console: the console exactly as received.
+        rc: QEMU's exit status (None if the harness had to stop it).
+        qemu_signal: the signal that ended QEMU, if any.
+        log: QEMU's ``-D`` log (cpu_reset; int when asked).
+        stderr: QEMU's stderr.
+        duration_s: wall time from spawn to reap.
+        parse_errors: kernel lines that broke the console contract.
+        history: the last console lines (evidence).
+    """
+
+    config: QemuConfig
+    command: List[str]
+    verdict: Verdict
+    events: List[Event]
+    user_lines: List[str]
+    console: str
+    raw_console: str
+    rc: Optional[int]
+    qemu_signal: Optional[int]
+    log: str
+    stderr: str
+    duration_s: float
+    parse_errors: List[str] = field(default_factory=list)
+    history: List[str] = field(default_factory=list)
+
+    # -- convenience --------------------------------------------------------------------------
+    @property
+    def outcome(self) -> Outcome:
+        return self.verdict.outcome
+
+    @property
+    def status(self) -> Optional[int]:
+        return self.verdict.status
+
+    @property
+    def exit_status(self) -> int:
+        return self.verdict.exit_status
+
+    @property
+    def user_output(self) -> str:
+        return "".join(l + "\n" for l in self.user_lines)
+
+    def of(self, kind: Union[str, Type[Event]]) -> List[Event]:
+        """Every event of ``kind`` (a kind string or an event class)."""
+        k = kind if isinstance(kind, str) else kind.KIND
+        return [e for e in self.events if e.kind == k]
+
+    def first(self, kind: Union[str, Type[Event]]) -> Event:
+        """The first event of ``kind``; AssertionError with the evidence if there is none."""
+        found = self.of(kind)
+        if not found:
+            k = kind if isinstance(kind, str) else kind.KIND
+            raise AssertionError(f"no {k} event\n{self.report()}")
+        return found[0]
+
+    def invoke_args(self) -> List[str]:
+        """The ``invoke boot`` options that boot this machine again (``--init``, ``--file``...).
+
+        Programs the default init gets in "/" by itself are not repeated.
+        """
+        cfg, args = self.config, []
+        default_init = Path(cfg.init).resolve() == C.DEFAULT_INIT.resolve()
+        if not default_init:
+            args += ["--init", str(cfg.init)]
+        implied = {p.resolve() for p in user_programs()} if default_init else set()
+        for f in cfg.files:
+            path = Module.of(f).path
+            if path.resolve() not in implied:
+                args += ["--file", str(path)]
+        if cfg.append:
+            args += ["--append", cfg.append]
+        if cfg.cpu != C.DEFAULT_CPU:
+            args += ["--cpu", cfg.cpu]
+        if Path(cfg.kernel).resolve() != C.KERNEL_IMAGE.resolve():
+            args += ["--kernel", str(cfg.kernel)]
+        return args
+
+    def report(self, console_lines: int = C.DEFAULT_HISTORY_LINES) -> str:
+        """Multi-line evidence: outcome, rc, command, how to reproduce and step into it,
+        console tail, log tail, parse errors."""
+        again = shlex.join(["invoke", "boot"] + self.invoke_args())
+        stepin = shlex.join(["invoke", "boot", "--gdb"] + self.invoke_args())
+        out = [f"outcome: {self.outcome.value}: {self.verdict.detail}",
+               f"qemu rc={self.rc} signal={self.qemu_signal} ({self.duration_s:.2f} s)",
+               "command: " + shlex.join(self.command),
+               f"reproduce: {again}",
+               f"step into it: {stepin}  (then `invoke gdb` in another terminal)"]
+        lines = self.console.splitlines()[-console_lines:]
+        out.append("console (last %d lines):" % len(lines))
+        out += ["  | " + l for l in lines]
+        tail = [l for l in (self.stderr.splitlines() + self.log.splitlines()) if l.strip()]
+        tail = tail[-C.DEFAULT_LOG_TAIL_LINES:]
+        if tail:
+            out.append("qemu stderr/log (tail):")
+            out += ["  | " + l for l in tail]
+        if self.parse_errors:
+            out.append("console contract violations:")
+            out += ["  ! " + e for e in self.parse_errors]
+        return "\n".join(out)
+
+    def error(self) -> Optional[RinglabError]:
+        """The typed error for a failed machine (None when the kernel halted cleanly)."""
+        if self.outcome.machine_ok:
+            return None
+        evidence = dict(command=self.command, console_tail=self.history,
+                        log_tail=[l for l in (self.stderr + self.log).splitlines() if l.strip()]
+                        [-C.DEFAULT_LOG_TAIL_LINES:])
+        if self.outcome is Outcome.TIMEOUT:
+            return GuestTimeout(self.verdict.detail, **evidence)
+        if self.outcome is Outcome.QEMU_FAILURE and not self.console.strip():
+            return QemuStartError(f"QEMU exited at start: {self.verdict.detail}", **evidence)
+        return GuestFailure(f"{self.outcome.value}: {self.verdict.detail}", **evidence)
+
+    def check(self, status: Optional[int] = None) -> "Run":
+        """Raise the typed error unless the kernel halted cleanly (with ``status`` if given)."""
+        err = self.error()
+        if err is not None:
+            raise err
+        if status is not None and self.status != status:
+            raise GuestFailure(f"machine status {self.status}, expected {status}: "
+                               f"{self.verdict.detail}", command=self.command,
+                               console_tail=self.history)
+        return self
+
+
+class Session:
+    """A started machine and its console, for callers that interact before the end.
+
+    Args:
+        config: what to boot.
+        stream: also write the console there as it arrives (``invoke boot``: sys.stdout).
+    """
+
+    def __init__(self, config: Optional[QemuConfig] = None, *,
+                 stream: Optional[TextIO] = None) -> None:
+        self.config = config or QemuConfig()
+        self.stream = stream
+        self.machine = QemuMachine(self.config)
+        self.console: Optional[Console] = None
+        self._t0 = 0.0
+        self.result: Optional[Run] = None
+
+    def start(self) -> "Session":
+        """Start QEMU (ToolMissing / BadImage / BadConfig before anything runs)."""
+        self._t0 = time.monotonic()
+        process = self.machine.start()
+        self.console = Console(process, stream=self.stream, command=self.machine.command)
+        return self
+
+    def finish(self, timeout_s: float = C.DEFAULT_BOOT_TIMEOUT_S) -> Run:
+        """Read the console until QEMU exits (at most ``timeout_s``), stop, judge.
+
+        A guest that is still running at the deadline is stopped; the Run says ``timeout``.
+        """
+        if self.result is not None:
+            return self.result
+        m, console = self.machine, self.console
+        try:
+            timed_out = not console.read_to_eof(timeout_s)
+            if not timed_out:
+                # EOF: QEMU closed the pty, so it is exiting; reaping is bounded anyway.
+                m.reap(C.DEFAULT_KILL_TIMEOUT_S)
+        finally:
+            m.stop()
+        duration = time.monotonic() - self._t0
+        parsed = parse_console(console.text)
+        log_text, stderr = m.log_text(), m.stderr_text()
+        rc = m.exit_code if not m.stopped_by_harness else None
+        verdict = judge(parsed.events, rc, qemu_signal=m.term_signal, timed_out=timed_out,
+                        timeout_s=timeout_s, reset_log=log_text, stderr=stderr)
+        self.result = Run(config=self.config, command=m.command, verdict=verdict,
+                          events=parsed.events, user_lines=parsed.user_lines,
+                          console=console.text, raw_console=console.raw, rc=rc,
+                          qemu_signal=m.term_signal, log=log_text, stderr=stderr,
+                          duration_s=duration, parse_errors=parsed.errors,
+                          history=console.history())
+        log.info("run finished: %s (%.2f s)", verdict.detail, duration)
+        return self.result
+
+    def __enter__(self) -> "Session":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.machine.stop()
+
+
+def run(config: Optional[QemuConfig] = None, *, timeout_s: float = C.DEFAULT_BOOT_TIMEOUT_S,
+        stream: Optional[TextIO] = None) -> Run:
+    """Boot ``config`` and read its console until QEMU exits; never raises for guest outcomes.
+
+    Args:
+        config: what to boot (default: images/kernel.elf with images/user/init).
+        timeout_s: the most the whole run may take; past it QEMU is stopped (outcome timeout).
+        stream: also write the console there as it arrives.
+
+    Returns:
+        the Run (see ``Run.outcome``, ``Run.status``, ``Run.check()``).
+
+    Raises:
+        ToolMissing, BadImage, BadConfig: before QEMU starts.
+    """
+    with Session(config, stream=stream) as s:
+        return s.finish(timeout_s)
+
+
+def program(name: str) -> Path:
+    """Path of a userland program built by ``make -C userland``."""
+    return C.USER_IMAGES_DIR / name
+
+
+def user_programs(directory: Path = C.USER_IMAGES_DIR,
+                  exclude_prefixes: Sequence[str] = C.DEFAULT_FS_EXCLUDE_PREFIXES) -> List[Path]:
+    """Every program ``make -C userland`` built (ELF files, sorted by name), for "/".
+
+    Leaves out the dependency files and the probes named by ``exclude_prefixes`` (booted as
+    init by their own tests).
+    """
+    found = []
+    for p in sorted(Path(directory).iterdir()):
+        if not p.is_file() or p.name.startswith(tuple(exclude_prefixes)):
+            continue
+        with open(p, "rb") as fh:
+            if fh.read(4) == b"\x7fELF":
+                found.append(p)
+    return found
+
+
+def with_init_args(append: str, *args: str) -> str:
+    """``append`` with ``args`` added to the kernel's ``init.args=`` (comma list) token."""
+    tokens = append.split()
+    for i, tok in enumerate(tokens):
+        if tok.startswith("init.args="):
+            tokens[i] = ",".join([tok] + list(args)) if tok != "init.args=" else tok + ",".join(args)
+            return " ".join(tokens)
+    return " ".join(tokens + ["init.args=" + ",".join(args)])
+
+
+def boot_config(init: Optional[PathLike] = None, files: Sequence[PathLike] = (), *,
+                shell: bool = False, append: str = "", kernel: Optional[PathLike] = None,
+                cpu: Optional[str] = None, **config) -> QemuConfig:
+    """The machine ``invoke boot`` starts (also ``invoke trace`` and ``--gdb``/``--record``).
+
+    Args:
+        init: pid 1 (default images/user/init). With the default init, "/" also holds every
+            program of ``user_programs()`` (the demonstration and the shell run them); with
+            another init it holds only ``files``.
+        files: further host files for "/" (``--file``), named by their base names.
+        shell: add ``init.args=--shell`` (init execs /sh after its demonstration).
+        append: kernel arguments.
+        kernel: the multiboot kernel (None: images/kernel.elf).
+        cpu: QEMU's CPU model (None: DEFAULT_CPU).
+        config: further QemuConfig fields (int_log, ...).
+    """
+    extra: List[Path] = []
+    if init is None:
+        init = C.DEFAULT_INIT
+        names = {Path(f).name for f in files}
+        extra = [p for p in user_programs() if p.name != init.name and p.name not in names]
+    if shell:
+        append = with_init_args(append, C.SHELL_INIT_ARG)
+    if kernel:
+        config["kernel"] = Path(kernel)
+    if cpu:
+        config["cpu"] = cpu
+    return QemuConfig(init=Path(init), files=extra + [Path(f) for f in files], append=append,
+                      **config)
+
+
+def shell_config(files: Sequence[Path] = (), append: str = "", **config) -> QemuConfig:
+    """The default init with every program in "/" and ``--shell``: a shell on the console."""
+    return boot_config(None, files, shell=True, append=append, **config)

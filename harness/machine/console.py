@@ -1,0 +1,267 @@
+"""The serial console on pexpect's terms.
+
+``Console.expect(patterns, timeout_s)`` returns which pattern matched, with ``before``,
+``match`` and ``after``; ``Console.EOF`` and ``Console.TIMEOUT`` are outcomes a caller may
+list among the patterns (then they are returned, not raised). Everything read is kept: the
+whole transcript (CRLF normalised to LF) and a ring buffer of the last lines for evidence;
+it can also be streamed to a file such as stdout as it arrives.
+"""
+from __future__ import annotations
+
+import collections
+import logging
+import os
+import re
+import select
+import termios
+import time
+import tty
+from dataclasses import dataclass
+from typing import Any, List, Optional, Sequence, TextIO, Union
+
+import pexpect
+
+from ..core import constants as C
+from ..core.errors import ConsoleClosed, GuestTimeout
+
+log = logging.getLogger(__name__)
+
+Pattern = Union[str, "re.Pattern[str]", type]
+
+INTERACT_ESCAPE = b"\x1d"     # Ctrl-], as telnet and pexpect's interact()
+INTERACT_INTERRUPT = b"\x03"  # Ctrl-C: the harness's, not the guest's (QEMU would exit 0 on it)
+
+
+class _Tap:
+    """pexpect ``logfile_read``: sees every character read, whatever the caller expects."""
+
+    def __init__(self, history_lines: int, stream: Optional[TextIO]) -> None:
+        self.raw: List[str] = []
+        self.text: List[str] = []
+        self.history = collections.deque(maxlen=history_lines)
+        self.partial = ""
+        self.pending_cr = ""
+        self.stream = stream
+        self.raw_stream = False   # stream exactly as received (a raw terminal needs the CRs)
+
+    def write(self, data: str) -> None:
+        self.raw.append(data)
+        if self.stream is not None and self.raw_stream:
+            self.stream.write(data)
+            self.stream.flush()
+        # The kernel sends CRLF and the pty may add a CR: "\r\r\n". Turn any run of CRs
+        # before LF into LF, holding CRs at a chunk's end until the next chunk decides.
+        data = self.pending_cr + data
+        stripped = data.rstrip("\r")
+        self.pending_cr = data[len(stripped):]
+        norm = re.sub(r"\r+\n", "\n", stripped)
+        if not norm:
+            return
+        self.text.append(norm)
+        pieces = (self.partial + norm).split("\n")
+        self.partial = pieces.pop()
+        self.history.extend(pieces)
+        if self.stream is not None and not self.raw_stream:
+            self.stream.write(norm)
+            self.stream.flush()
+
+    def flush(self) -> None:
+        pass
+
+
+@dataclass
+class Match:
+    """What ``Console.expect`` found.
+
+    Attributes:
+        index: position of the matching pattern in the list given.
+        pattern: that pattern (``Console.EOF`` / ``Console.TIMEOUT`` for those outcomes).
+        before: text read before the match (raw: CRLF as sent).
+        match: the ``re.Match`` (None for EOF / TIMEOUT).
+        after: the matched text (None for EOF / TIMEOUT).
+    """
+
+    index: int
+    pattern: Any
+    before: str
+    match: Optional["re.Match[str]"]
+    after: Optional[str]
+
+    @property
+    def eof(self) -> bool:
+        return self.pattern is pexpect.EOF
+
+    @property
+    def timeout(self) -> bool:
+        return self.pattern is pexpect.TIMEOUT
+
+
+class Console:
+    """A serial console read through a pexpect child (normally ``QemuMachine.process``).
+
+    Args:
+        process: the pexpect child whose output is the serial line.
+        history_lines: how many recent lines to keep for evidence.
+        stream: if given, every character read is also written there (normalised to LF).
+        command: the command line, quoted in errors.
+    """
+
+    EOF = pexpect.EOF
+    TIMEOUT = pexpect.TIMEOUT
+
+    def __init__(self, process: pexpect.spawn, *, history_lines: int = C.DEFAULT_HISTORY_LINES,
+                 stream: Optional[TextIO] = None, command: Optional[Sequence[str]] = None) -> None:
+        self.process = process
+        self.command = list(command) if command else None
+        self._tap = _Tap(history_lines, stream)
+        process.logfile_read = self._tap
+        self.eof = False
+
+    # -- reading ------------------------------------------------------------------------------
+    def expect(self, patterns: Union[Pattern, Sequence[Pattern]], timeout_s: float) -> Match:
+        """Read until one of ``patterns`` matches.
+
+        Args:
+            patterns: a regex (str or compiled), ``Console.EOF``, ``Console.TIMEOUT``, or a
+                list of them. Regexes are searched in the text as sent (lines end "\\r\\n").
+            timeout_s: the most this call waits.
+
+        Returns:
+            the Match; ``index`` says which pattern.
+
+        Raises:
+            GuestTimeout: ``timeout_s`` passed and ``Console.TIMEOUT`` was not listed.
+            ConsoleClosed: QEMU exited (EOF) and ``Console.EOF`` was not listed.
+        """
+        plist = list(patterns) if isinstance(patterns, (list, tuple)) else [patterns]
+        compiled = [re.compile(p) if isinstance(p, str) else p for p in plist]
+        search = list(compiled)
+        if pexpect.EOF not in search:
+            search.append(pexpect.EOF)
+        if pexpect.TIMEOUT not in search:
+            search.append(pexpect.TIMEOUT)
+        idx = self.process.expect(search, timeout=timeout_s)
+        got = search[idx]
+        before = self.process.before if isinstance(self.process.before, str) else ""
+        if got is pexpect.EOF:
+            self.eof = True
+        if got in (pexpect.EOF, pexpect.TIMEOUT):
+            if got not in compiled:
+                wanted = ", ".join(_describe(p) for p in plist)
+                if got is pexpect.EOF:
+                    raise ConsoleClosed(f"QEMU exited while waiting for {wanted}",
+                                        command=self.command, console_tail=self.history())
+                raise GuestTimeout(f"no {wanted} on the console within {timeout_s:g} s",
+                                   command=self.command, console_tail=self.history())
+            return Match(compiled.index(got), got, before, None, None)
+        m = self.process.match
+        return Match(idx, plist[idx], before, m, m.group(0))
+
+    def expect_line(self, regex: str, timeout_s: float) -> "re.Match[str]":
+        """Wait for a whole line matching ``regex`` (anchored at the line's start)."""
+        found = self.expect(re.compile(r"(?m)^" + regex + r"\r*$"), timeout_s)
+        return found.match
+
+    def read_to_eof(self, timeout_s: float) -> bool:
+        """Read everything until QEMU closes the console. Returns False on timeout."""
+        if self.eof:
+            return True
+        return not self.expect([pexpect.EOF, pexpect.TIMEOUT], timeout_s).timeout
+
+    # -- writing (issue 3's shell) ------------------------------------------------------------
+    def send(self, text: str) -> None:
+        self.process.send(text)
+
+    def sendline(self, text: str = "") -> None:
+        self.process.send(text + "\n")
+
+    def interact(self, stdin_fd: int = 0, timeout_s: float = C.DEFAULT_SHELL_BOOT_TIMEOUT_S,
+                 escape: Optional[bytes] = INTERACT_ESCAPE,
+                 input_ready: Optional[str] = None,
+                 interrupt: Optional[bytes] = INTERACT_INTERRUPT) -> str:
+        """Hand the console to the caller's terminal, or pipe, until QEMU exits.
+
+        Everything read still goes through the transcript (and the stream, if any). When
+        ``stdin_fd`` is a terminal it is put in raw mode (restored afterwards), so keystrokes
+        reach the guest's line discipline as typed (backspace, Ctrl-U, Ctrl-D), the stream gets
+        the console exactly as sent, and ``escape`` (Ctrl-]) detaches. Otherwise (a pipe, a
+        file) its bytes are forwarded as they come; after its end the console is still read.
+
+        Args:
+            stdin_fd: where the keystrokes come from.
+            timeout_s: the most this call waits.
+            escape: the byte that detaches from a terminal (None: never).
+            interrupt: the byte that stands for Ctrl-C on a terminal in raw mode (None:
+                forwarded like any other).
+            input_ready: a regex; stdin is not read until the console shows it (earlier
+                keystrokes wait in the terminal or pipe).
+
+        Returns:
+            ``"eof"`` (QEMU exited), ``"escape"``, ``"interrupt"`` or ``"timeout"``.
+        """
+        is_tty = os.isatty(stdin_fd)
+        saved = termios.tcgetattr(stdin_fd) if is_tty else None
+        old_raw, self._tap.raw_stream = self._tap.raw_stream, is_tty
+        deadline = time.monotonic() + timeout_s
+        child_fd = self.process.child_fd
+        reading_stdin = True
+        gate = re.compile(input_ready) if input_ready else None
+        try:
+            if is_tty:
+                tty.setraw(stdin_fd)
+            while not self.eof:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return "timeout"
+                if gate is not None and gate.search(self.text):
+                    gate = None
+                fds = [child_fd] + ([stdin_fd] if reading_stdin and gate is None else [])
+                ready, _, _ = select.select(fds, [], [], remaining)
+                if child_fd in ready:
+                    try:
+                        self.process.read_nonblocking(4096, timeout=0)  # logged by the tap
+                    except pexpect.EOF:
+                        self.eof = True
+                    except pexpect.TIMEOUT:
+                        pass
+                if stdin_fd in ready:
+                    data = os.read(stdin_fd, 1024)
+                    if not data:
+                        reading_stdin = False
+                        continue
+                    for key, how in ((escape, "escape"), (interrupt, "interrupt")):
+                        if is_tty and key and key in data:
+                            os.write(child_fd, data[:data.index(key)])
+                            return how
+                    os.write(child_fd, data)
+            return "eof"
+        finally:
+            if saved is not None:
+                termios.tcsetattr(stdin_fd, termios.TCSADRAIN, saved)
+            self._tap.raw_stream = old_raw
+
+    # -- evidence -----------------------------------------------------------------------------
+    def history(self) -> List[str]:
+        """The last lines read (ring buffer) plus the unfinished one, LF-normalised."""
+        lines = list(self._tap.history)
+        if self._tap.partial:
+            lines.append(self._tap.partial)
+        return lines
+
+    @property
+    def text(self) -> str:
+        """Everything read so far, with line ends normalised to LF."""
+        return "".join(self._tap.text)
+
+    @property
+    def raw(self) -> str:
+        """Everything read so far, exactly as received."""
+        return "".join(self._tap.raw)
+
+
+def _describe(p: Any) -> str:
+    if p is pexpect.EOF:
+        return "EOF"
+    if p is pexpect.TIMEOUT:
+        return "TIMEOUT"
+    return repr(p.pattern if hasattr(p, "pattern") else p)

@@ -1,0 +1,417 @@
+"""One QEMU process: its command line, temp directory, start, stop, exit status and logs.
+
+This layer knows nothing about what the guest prints: ``console.Console`` reads the serial
+line, ``lab`` decides what a run means. A machine is a context manager::
+
+    with QemuMachine(QemuConfig(init=Path("images/user/ret42"))) as m:
+        console = Console(m.process)
+        ...
+
+Every QEMU started here is stopped (SIGTERM, then SIGKILL), reaped and its temp directory
+removed when the machine is stopped, when the ``with`` block ends (pass, fail or Ctrl-C), at
+interpreter exit, or - if the harness itself is killed - by the kernel: QEMU runs as the
+session leader of its own pty (SIGHUP when the harness's end closes) with PR_SET_PDEATHSIG.
+"""
+from __future__ import annotations
+
+import dataclasses
+import logging
+import os
+import shlex
+import shutil
+import signal
+import tempfile
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import List, Optional, Sequence, Union
+
+import pexpect
+
+from ..core import constants as C
+from . import elfimage
+from ..core import procs
+from ..core import tools
+from ..core.errors import BadConfig, QemuStopError
+
+log = logging.getLogger(__name__)
+
+PathLike = Union[str, os.PathLike]
+
+
+@dataclass(frozen=True)
+class Module:
+    """A multiboot module: a host file the kernel sees under ``name``."""
+
+    path: Path
+    name: str
+
+    @classmethod
+    def of(cls, item: Union["Module", PathLike]) -> "Module":
+        if isinstance(item, Module):
+            return item
+        p = Path(item)
+        return cls(p, p.name)
+
+    def initrd_entry(self) -> str:
+        """``"PATH NAME"`` as QEMU's ``-initrd`` takes it (CONTRACT.md)."""
+        return f"{self.path.resolve()} {self.name}"
+
+
+@dataclass
+class QemuConfig:
+    """Everything that decides the QEMU command line.
+
+    Attributes:
+        kernel: the kernel ELF64 (multiboot a.out kludge) QEMU boots with ``-kernel``.
+        init: the static ELF the kernel runs as pid 1 (the first multiboot module).
+        files: further modules (issue 3's ``--file``): paths or ``Module(path, name)``.
+        append: kernel arguments (``-append``), e.g. ``"trace=syscall"``.
+        cpu: QEMU CPU model (default ``max``: SMEP, SMAP, UMIP, NX; ``qemu64``: NX only).
+        memory: guest RAM (``-m``).
+        int_log: also log every interrupt/exception (``-d int``) into the machine's log.
+        reset_log: log CPU resets (``-d cpu_reset``), cheap, names a triple fault.
+        gdb: open a gdbstub on a unix socket in the machine's temp dir and start halted (``-S``).
+        accel: ``-accel`` value (None: QEMU's default, TCG here; see FACTS.md about KVM).
+        extra_args: appended verbatim.
+    """
+
+    kernel: Path = C.KERNEL_IMAGE
+    init: Path = C.DEFAULT_INIT
+    files: Sequence[Union[Module, PathLike]] = ()
+    append: str = ""
+    cpu: str = C.DEFAULT_CPU
+    memory: str = C.DEFAULT_MEMORY
+    int_log: bool = False
+    reset_log: bool = True
+    gdb: bool = False
+    accel: Optional[str] = None
+    extra_args: Sequence[str] = ()
+
+    def replace(self, **changes) -> "QemuConfig":
+        """A copy with ``changes`` applied."""
+        return dataclasses.replace(self, **changes)
+
+    def modules(self) -> List[Module]:
+        """init first (pid 1), then every extra file."""
+        return [Module.of(Path(self.init))] + [Module.of(f) for f in self.files]
+
+    def validate(self) -> None:
+        """Check the images and module names before QEMU starts.
+
+        Raises:
+            BadImage: the kernel is not an x86-64 ELF64, or init is not a static x86-64 ELF.
+            BadConfig: a module path or name QEMU's ``-initrd`` syntax cannot carry.
+        """
+        elfimage.check_elf64(self.kernel)
+        elfimage.check_static_x86_64(self.init)
+        if len(self.modules()) > C.KERNEL_MAX_MODULES:
+            raise BadConfig(f"{len(self.modules())} files (init included) but the kernel takes "
+                            f"at most {C.KERNEL_MAX_MODULES} multiboot modules (more panic it)")
+        for mod in self.modules():
+            full = str(mod.path.resolve())
+            for bad, what in ((",", "a comma"), (" ", "a space")):
+                if bad in full:
+                    raise BadConfig(f"{full}: the path contains {what}, which QEMU's -initrd "
+                                    "list cannot carry; copy or link the file elsewhere")
+                if bad in mod.name:
+                    raise BadConfig(f"module name {mod.name!r} contains {what}")
+            if not mod.path.is_file():
+                raise BadConfig(f"{mod.path}: no such file")
+
+    def initrd_arg(self) -> str:
+        return ",".join(m.initrd_entry() for m in self.modules())
+
+    def debug_flags(self) -> List[str]:
+        flags = []
+        if self.int_log:
+            flags.append("int")
+        if self.reset_log or self.int_log:
+            flags.append("cpu_reset")
+        return flags
+
+    def command(self, *, log_file: Optional[Path] = None,
+                gdb_socket: Optional[Path] = None) -> List[str]:
+        """The QEMU argv (CONTRACT.md "Boot command line").
+
+        Args:
+            log_file: where ``-d`` writes (``-D``); without it no ``-d`` option is given.
+            gdb_socket: unix socket for the gdbstub; only used when ``self.gdb``.
+        """
+        cmd = [C.QEMU_BINARY,
+               "-machine", C.DEFAULT_MACHINE, "-cpu", self.cpu, "-m", self.memory,
+               "-nodefaults", "-display", "none", "-no-reboot",
+               "-device", f"isa-debug-exit,iobase={C.DEBUG_EXIT_IOBASE:#x},"
+                          f"iosize={C.DEBUG_EXIT_IOSIZE:#04x}",
+               "-serial", "stdio", "-monitor", "none"]
+        if self.accel:
+            cmd += ["-accel", self.accel]
+        cmd += ["-kernel", str(Path(self.kernel).resolve()),
+                "-initrd", self.initrd_arg()]
+        if self.append:
+            cmd += ["-append", self.append]
+        flags = self.debug_flags()
+        if flags and log_file is not None:
+            cmd += ["-d", ",".join(flags), "-D", str(log_file)]
+        if self.gdb and gdb_socket is not None:
+            cmd += ["-gdb", f"unix:{gdb_socket},server,nowait", "-S"]
+        cmd += list(self.extra_args)
+        return cmd
+
+
+def dry_run_command(config: QemuConfig) -> str:
+    """The one-line, shell-quoted command ``invoke boot --dry-run`` prints.
+
+    It boots the same machine when run by hand: it names no temp file (the ``-d`` log is
+    left out unless the interrupt log was asked for, which then goes to images/qemu.log; with
+    ``gdb`` the gdbstub socket is images/gdb.sock and the machine starts halted).
+    """
+    log_file = C.IMAGES_DIR / "qemu.log" if config.int_log else None
+    gdb_socket = C.IMAGES_DIR / "gdb.sock" if config.gdb else None
+    return shlex.join(config.command(log_file=log_file, gdb_socket=gdb_socket))
+
+
+# ---------------------------------------------------------------------------------------------
+# Process bookkeeping: every live machine, so none outlives the harness.
+
+_machines: "procs.Registry[QemuMachine]" = procs.Registry("stop")
+_safety_installed = False
+
+
+def started_pids() -> List[int]:
+    """PIDs of every QEMU this interpreter started (tests check none survives)."""
+    return _machines.started_pids()
+
+
+def stop_all() -> None:
+    """Stop every live machine (atexit and signal handlers call this)."""
+    _machines.close_all()
+
+
+def _terminate_handler(signum, frame):
+    stop_all()
+    raise SystemExit(128 + signum)
+
+
+def _install_safety() -> None:
+    """SIGTERM/SIGHUP handlers (only where nobody installed one already); the registry
+    stops every machine at exit."""
+    global _safety_installed
+    if _safety_installed:
+        return
+    _safety_installed = True
+    if threading.current_thread() is threading.main_thread():
+        for sig in (signal.SIGTERM, signal.SIGHUP):
+            if signal.getsignal(sig) in (signal.SIG_DFL, None):
+                signal.signal(sig, _terminate_handler)
+
+
+TMPDIR_PREFIX = "ringlab-"
+
+
+def _sweep_stale_tmpdirs() -> None:
+    """Remove temp dirs left by harness processes that no longer exist (SIGKILLed ones).
+
+    Machine temp dirs are named ``ringlab-<harness pid>-XXXX``; a dir whose pid is gone
+    cannot be in use.
+    """
+    for d in Path(tempfile.gettempdir()).glob(TMPDIR_PREFIX + "*-*"):
+        pid = d.name[len(TMPDIR_PREFIX):].split("-", 1)[0]
+        if not pid.isdigit() or int(pid) == os.getpid():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            shutil.rmtree(d, ignore_errors=True)
+        except PermissionError:  # alive, another user's
+            pass
+
+
+_wait_pid_exit = procs.wait_pid_exit
+
+
+class QemuMachine:
+    """One QEMU process with its own temp directory.
+
+    Args:
+        config: what to boot.
+        keep_tmpdir: leave the temp dir (logs) in place after stop, for debugging.
+    """
+
+    def __init__(self, config: QemuConfig, *, keep_tmpdir: bool = False) -> None:
+        self.config = config
+        self.keep_tmpdir = keep_tmpdir
+        self.tmpdir: Optional[Path] = None
+        self.command: List[str] = []
+        self.process: Optional[pexpect.spawn] = None
+        self.exit_code: Optional[int] = None       # QEMU's exit status, if it exited
+        self.term_signal: Optional[int] = None     # signal that ended QEMU, if any
+        self.stopped_by_harness = False
+        self._log_text: Optional[str] = None
+        self._stderr_text: Optional[str] = None
+        self._reaped = False
+
+    def __repr__(self) -> str:
+        pid = self.process.pid if self.process else None
+        return f"<QemuMachine pid={pid} tmpdir={self.tmpdir}>"
+
+    # -- paths -------------------------------------------------------------------------------
+    @property
+    def log_path(self) -> Optional[Path]:
+        return self.tmpdir / "qemu.log" if self.tmpdir else None
+
+    @property
+    def stderr_path(self) -> Optional[Path]:
+        return self.tmpdir / "qemu.stderr" if self.tmpdir else None
+
+    @property
+    def gdb_socket(self) -> Optional[Path]:
+        return self.tmpdir / "gdb.sock" if (self.tmpdir and self.config.gdb) else None
+
+    @property
+    def pid(self) -> Optional[int]:
+        return self.process.pid if self.process else None
+
+    # -- life cycle ----------------------------------------------------------------------------
+    def start(self) -> pexpect.spawn:
+        """Validate the config, create the temp dir and spawn QEMU on a pty.
+
+        Returns:
+            the pexpect child; wrap it in ``console.Console`` to read the serial line.
+
+        Raises:
+            ToolMissing, BadImage, BadConfig: before anything is started.
+        """
+        if self.process is not None:
+            raise RuntimeError("machine already started")
+        qemu = tools.find_tool(C.QEMU_BINARY)
+        self.config.validate()
+        _install_safety()
+        _sweep_stale_tmpdirs()
+        self.tmpdir = Path(tempfile.mkdtemp(prefix=f"{TMPDIR_PREFIX}{os.getpid()}-"))
+        self.command = self.config.command(log_file=self.log_path, gdb_socket=self.gdb_socket)
+        stderr_path = str(self.stderr_path)
+        env = dict(os.environ)
+        env.setdefault(C.OWNER_ENV, f"pid-{os.getpid()}")
+
+        def preexec() -> None:  # in the child, before exec
+            fd = os.open(stderr_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+            os.dup2(fd, 2)
+            os.close(fd)
+            procs.die_with_parent()
+
+        log.info("starting: %s", shlex.join(self.command))
+        try:
+            child = pexpect.spawn(qemu, self.command[1:], env=env, encoding="utf-8",
+                                  codec_errors="replace", echo=False, timeout=None,
+                                  preexec_fn=preexec)
+        except BaseException:
+            self._remove_tmpdir()
+            raise
+        # pexpect/ptyprocess sleep 0.1 s after close "to let the kernel update the status";
+        # we reap through a pidfd instead, so those sleeps are pure cost.
+        for obj in (child, child.ptyproc):
+            obj.delayafterclose = 0
+            obj.delayafterterminate = 0
+        self.process = child
+        _machines.add(self, child.pid)
+        return child
+
+    def has_exited(self, timeout_s: float = 0.0) -> bool:
+        """True once QEMU has exited (waits at most ``timeout_s``; does not read the console)."""
+        if self.process is None or self._reaped:
+            return True
+        return _wait_pid_exit(self.process.pid, timeout_s)
+
+    def reap(self, timeout_s: float) -> bool:
+        """Wait at most ``timeout_s`` for QEMU to exit, then collect its status.
+
+        The caller must have drained the console (QEMU blocks writing to a full pty).
+        Returns True if QEMU exited and was reaped.
+        """
+        if self.process is None:
+            return False
+        if self._reaped:
+            return True
+        if not _wait_pid_exit(self.process.pid, timeout_s):
+            return False
+        self.process.wait()  # the process has exited: returns at once
+        self.exit_code = self.process.exitstatus
+        self.term_signal = self.process.signalstatus
+        self._reaped = True
+        log.info("qemu pid %d exited: rc=%s signal=%s", self.process.pid, self.exit_code,
+                 self.term_signal)
+        return True
+
+    def stop(self, timeout_s: float = C.DEFAULT_STOP_TIMEOUT_S) -> None:
+        """Stop QEMU if it still runs (SIGTERM, then SIGKILL), reap it, close the pty, read
+        the logs and remove the temp dir. Safe to call more than once.
+
+        Raises:
+            QemuStopError: QEMU survived SIGKILL (the evidence names its pid).
+        """
+        child = self.process
+        if child is not None and not self._reaped:
+            if not self.reap(0):
+                self.stopped_by_harness = True
+                self._signal(signal.SIGTERM)
+                if not self.reap(timeout_s):
+                    self._signal(signal.SIGKILL)
+                    if not self.reap(C.DEFAULT_KILL_TIMEOUT_S):
+                        raise QemuStopError(f"QEMU pid {child.pid} survived SIGKILL",
+                                            command=self.command)
+        if child is not None and not child.closed:
+            child.close(force=False)
+        self._collect_logs()
+        self._remove_tmpdir()
+        _machines.discard(self)
+
+    def _signal(self, sig: int) -> None:
+        try:
+            os.kill(self.process.pid, sig)
+        except ProcessLookupError:
+            pass
+
+    def _collect_logs(self) -> None:
+        if self._log_text is None and self.log_path is not None:
+            self._log_text = _read_text(self.log_path)
+        if self._stderr_text is None and self.stderr_path is not None:
+            self._stderr_text = _read_text(self.stderr_path)
+
+    def _remove_tmpdir(self) -> None:
+        if self.tmpdir is not None and not self.keep_tmpdir:
+            shutil.rmtree(self.tmpdir, ignore_errors=True)
+
+    # -- evidence -----------------------------------------------------------------------------
+    def log_text(self) -> str:
+        """QEMU's ``-D`` log (cpu_reset, and int if asked); complete once QEMU exited."""
+        if self._log_text is not None:
+            return self._log_text
+        return _read_text(self.log_path) if self.log_path else ""
+
+    def stderr_text(self) -> str:
+        """What QEMU wrote on stderr (its error messages)."""
+        if self._stderr_text is not None:
+            return self._stderr_text
+        return _read_text(self.stderr_path) if self.stderr_path else ""
+
+    def log_tail(self, n: int = C.DEFAULT_LOG_TAIL_LINES) -> List[str]:
+        """Last ``n`` lines of QEMU's stderr and log, for error messages."""
+        lines = [l for l in self.stderr_text().splitlines() if l.strip()]
+        lines += self.log_text().splitlines()
+        return lines[-n:]
+
+    # -- context manager ----------------------------------------------------------------------
+    def __enter__(self) -> "QemuMachine":
+        self.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+
+def _read_text(path: Optional[Path]) -> str:
+    try:
+        return path.read_text(encoding="utf-8", errors="replace") if path else ""
+    except FileNotFoundError:
+        return ""

@@ -1,0 +1,169 @@
+"""Addresses to names, from an ELF symbol table (pyelftools): the kernel's panic backtrace and
+the catalogue programs' ``fault_insn`` labels.
+
+    >>> sym = Symbolizer(C.KERNEL_IMAGE)
+    >>> sym.describe(0xffffffff801007db, return_address=True)
+    'recurse+0x25'
+
+A backtrace holds *return* addresses: the instruction after each ``call``. When the call is a
+function's last instruction (a ``noreturn`` callee), the return address is already the next
+function's first byte, so return addresses are looked up at ``addr - 1`` (what gdb and
+``addr2line`` users do).
+"""
+from __future__ import annotations
+
+import bisect
+import logging
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Dict, List, Optional, Sequence, Tuple, Union
+
+from elftools.elf.elffile import ELFFile
+from elftools.elf.sections import SymbolTableSection
+
+SHF_EXECINSTR = 0x4  # ELF section flag: holds executable code
+
+from ..core.errors import BadImage
+
+log = logging.getLogger(__name__)
+
+PathLike = Union[str, Path]
+
+
+@dataclass(frozen=True)
+class Symbol:
+    """One symbol: name, address and size in bytes (0 for labels such as ``fault_insn``)."""
+
+    name: str
+    address: int
+    size: int
+    kind: str  # "func", "object" or "label"
+    section_end: int = 0  # end of the section holding it: a label covers nothing beyond
+
+
+class Symbolizer:
+    """The defined symbols of one ELF file, searchable by name and by address.
+
+    Args:
+        path: an ELF file with a ``.symtab`` (images/kernel.elf, images/user/f_*).
+
+    Raises:
+        BadImage: not an ELF file, or no symbol table.
+    """
+
+    def __init__(self, path: PathLike) -> None:
+        self.path = Path(path)
+        try:
+            fh = open(self.path, "rb")
+        except OSError as err:
+            raise BadImage(str(path), err.strerror or "cannot open") from None
+        with fh:
+            try:
+                elf = ELFFile(fh)
+            except Exception:  # pyelftools raises its own ELFError and struct errors
+                raise BadImage(str(path), "not an ELF file") from None
+            symtab = elf.get_section_by_name(".symtab")
+            if not isinstance(symtab, SymbolTableSection):
+                raise BadImage(str(path), "has no symbol table (stripped?)")
+            syms = []
+            for s in symtab.iter_symbols():
+                kind = {"STT_FUNC": "func", "STT_OBJECT": "object",
+                        "STT_NOTYPE": "label"}.get(s["st_info"]["type"])
+                if (kind is None or not s.name or s["st_shndx"] == "SHN_UNDEF"
+                        or s["st_shndx"] == "SHN_ABS"):
+                    continue
+                sec = elf.get_section(s["st_shndx"])
+                lo, size = int(sec["sh_addr"]), int(sec["sh_size"])
+                if kind == "label" and not (int(sec["sh_flags"]) & SHF_EXECINSTR
+                                            and lo <= int(s["st_value"]) < lo + size):
+                    kind = "object"   # a linker-script marker (__bss_end_phys...), not code
+                syms.append(Symbol(s.name, int(s["st_value"]), int(s["st_size"]), kind,
+                                   section_end=lo + size))
+        # Functions first at equal addresses, so a lookup names the function, not a label in it.
+        syms.sort(key=lambda s: (s.address, s.kind != "func", s.name))
+        self.symbols: List[Symbol] = syms
+        self._by_name: Dict[str, Symbol] = {}
+        for s in syms:
+            self._by_name.setdefault(s.name, s)
+        # Code symbols: C functions (sized) and assembly labels (NOTYPE, size 0: the kernel's
+        # syscall_entry, vector13 ...). A sized function that holds an address names it;
+        # otherwise the nearest code symbol at or below the address does.
+        self._code = [s for s in syms if s.kind in ("func", "label")]
+        self._code_addrs = [s.address for s in self._code]
+        self._funcs = [s for s in syms if s.kind == "func" and s.size]
+        self._func_addrs = [s.address for s in self._funcs]
+
+    def address(self, name: str) -> int:
+        """The address of symbol ``name``.
+
+        Raises:
+            KeyError: no such symbol (the message names the file).
+        """
+        try:
+            return self._by_name[name].address
+        except KeyError:
+            raise KeyError(f"{name} not defined in {self.path}") from None
+
+    def __contains__(self, name: str) -> bool:
+        return name in self._by_name
+
+    def function_at(self, address: int) -> Optional[Symbol]:
+        """The sized function holding ``address``, else the nearest code label at or below
+        it (assembly entry points carry no size), else None."""
+        i = bisect.bisect_right(self._func_addrs, address) - 1
+        if i >= 0 and address < self._funcs[i].address + self._funcs[i].size:
+            return self._funcs[i]
+        j = bisect.bisect_right(self._code_addrs, address) - 1
+        if j < 0 or self._code[j].size or address >= self._code[j].section_end:
+            return None   # before every symbol, past a sized function, or past its section
+        return self._code[j]
+
+    def nearest(self, address: int) -> Optional[Tuple[str, int]]:
+        """``(symbol, offset)`` of the nearest code symbol at or below ``address``, labels
+        included (``write1_insn`` rather than ``main+18``); None before every symbol, past a
+        sized function's end, or past its section."""
+        j = bisect.bisect_right(self._code_addrs, address) - 1
+        if j < 0:
+            return None
+        s = self._code[j]
+        if address >= s.section_end or (s.size and address >= s.address + s.size):
+            return None
+        return s.name, address - s.address
+
+    def lookup(self, address: int, *, return_address: bool = False) -> Optional[Tuple[str, int]]:
+        """``(function, offset)`` for ``address``, or None if no function holds it.
+
+        Args:
+            return_address: ``address`` is a return address (look up ``address - 1``; the
+                offset is still that of ``address``).
+        """
+        f = self.function_at(address - 1 if return_address else address)
+        return (f.name, address - f.address) if f else None
+
+    def describe(self, address: int, *, return_address: bool = False) -> str:
+        """``name+0xoff`` (or ``name`` at offset 0), else the address in hex."""
+        found = self.lookup(address, return_address=return_address)
+        if not found:
+            return f"{address:#x}"
+        name, off = found
+        return f"{name}+{off:#x}" if off else name
+
+    def backtrace(self, addresses: Sequence[int]) -> List[str]:
+        """``describe()`` of each return address of a backtrace."""
+        return [self.describe(a, return_address=True) for a in addresses]
+
+
+@lru_cache(maxsize=64)
+def _cached(path: str, mtime_ns: int) -> Symbolizer:
+    return Symbolizer(path)
+
+
+def symbolizer(path: PathLike) -> Symbolizer:
+    """A Symbolizer for ``path``, cached until the file changes (tests symbolize often)."""
+    p = Path(path).resolve()
+    try:
+        mtime = p.stat().st_mtime_ns
+    except OSError:
+        mtime = -1
+    return _cached(str(p), mtime)

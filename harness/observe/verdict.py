@@ -1,0 +1,164 @@
+"""Name the outcome of a run from the kernel's events and QEMU's exit status *together*.
+
+Rules (CONTRACT.md "Exit status"; FACTS.md on triple faults):
+
+- success needs the ``halt status=V`` event AND QEMU's rc == ((V << 1) | 1) & 0xff;
+  the outcome is then ``killed`` if init was killed by a signal, else ``exited``;
+- ``Triple fault`` in QEMU's cpu_reset log, or rc 0 without a halt line: ``triple-fault``
+  (QEMU exits 0 then; never success), unless QEMU's stderr says a signal stopped it
+  (``terminating on signal N``: it exits 0 then too): ``qemu-failure``;
+- a ``bad-arg`` event (the kernel refused its arguments, then panicked): ``panic``, with the
+  argument and the reason as the detail;
+- a ``panic`` event: ``double-fault`` if the kernel took a #DF (``panic
+  reason=kernel-double-fault``, or a ``fault vector=8`` event), else ``panic``;
+- no halt before the deadline: ``timeout`` (a timeout only ever makes a run fail);
+- anything else (QEMU start-up error, a halt line contradicted by rc, QEMU killed): ``qemu-failure``.
+"""
+from __future__ import annotations
+
+import enum
+import re
+import signal as _signal
+from dataclasses import dataclass
+from typing import Optional, Sequence
+
+from ..core import constants as C
+from .events import BadArg, Event, Exit, Fault, Halt, Kill, Panic
+
+TRIPLE_FAULT_RE = re.compile(r"Triple fault", re.IGNORECASE)
+# QEMU's own line when a signal (say, Ctrl-C passed through) ends it; it then exits 0.
+QEMU_SIGNALLED_RE = re.compile(r"terminating on signal (\d+)")
+DOUBLE_FAULT_VECTOR = 8  # #DF (SDM Vol. 3A 6.15)
+
+
+class Outcome(enum.Enum):
+    """How a run ended. Only EXITED and KILLED are machine-level successes."""
+
+    EXITED = "exited"              # init exited; status = its exit status
+    KILLED = "killed"              # init killed by a signal; status = 128 + signal
+    PANIC = "panic"                # kernel panic
+    DOUBLE_FAULT = "double-fault"  # kernel panic after a #DF (e.g. kernel stack overflow)
+    TRIPLE_FAULT = "triple-fault"  # CPU reset
+    TIMEOUT = "timeout"            # no halt in time
+    QEMU_FAILURE = "qemu-failure"  # QEMU failed, or its rc contradicts the halt line
+
+    @property
+    def machine_ok(self) -> bool:
+        """True if the kernel halted cleanly (the program may still have failed)."""
+        return self in (Outcome.EXITED, Outcome.KILLED)
+
+
+#: ``invoke boot`` exit status for outcomes that have no program status (README.md).
+OUTCOME_EXIT_STATUS = {
+    Outcome.PANIC: C.EXIT_PANIC,
+    Outcome.DOUBLE_FAULT: C.EXIT_DOUBLE_FAULT,
+    Outcome.TRIPLE_FAULT: C.EXIT_TRIPLE_FAULT,
+    Outcome.TIMEOUT: C.EXIT_TIMEOUT,
+    Outcome.QEMU_FAILURE: C.EXIT_QEMU_FAILURE,
+}
+
+
+@dataclass
+class Verdict:
+    """The judged outcome.
+
+    Attributes:
+        outcome: see Outcome.
+        status: machine status (init's exit status, or 128+signal) when the kernel halted.
+        signal: the signal that killed init, for KILLED.
+        detail: one line explaining the outcome (what ``invoke boot`` prints).
+    """
+
+    outcome: Outcome
+    status: Optional[int]
+    signal: Optional[int]
+    detail: str
+
+    @property
+    def exit_status(self) -> int:
+        """What ``invoke boot`` exits with: the machine status, or a documented code."""
+        if self.outcome.machine_ok and self.status is not None:
+            return self.status
+        return OUTCOME_EXIT_STATUS[self.outcome]
+
+
+def expected_rc(status: int) -> int:
+    """QEMU's exit status after the kernel writes ``status`` to isa-debug-exit."""
+    return ((status << 1) | 1) & 0xFF
+
+
+def signal_name(signo: int) -> str:
+    try:
+        return _signal.Signals(signo).name
+    except ValueError:
+        return f"signal {signo}"
+
+
+def judge(events: Sequence[Event], rc: Optional[int], *, qemu_signal: Optional[int] = None,
+          timed_out: bool = False, timeout_s: Optional[float] = None, reset_log: str = "",
+          stderr: str = "") -> Verdict:
+    """Decide the outcome of one run.
+
+    Args:
+        events: the kernel events, in console order.
+        rc: QEMU's exit status (None if it did not exit by itself).
+        qemu_signal: the signal that ended QEMU, if any (e.g. the harness's SIGTERM).
+        timed_out: the harness gave up waiting for the halt line.
+        timeout_s: the deadline it had (only quoted in the detail).
+        reset_log: QEMU's ``-d cpu_reset`` (and int) log.
+        stderr: QEMU's stderr.
+    """
+    halts = [e for e in events if isinstance(e, Halt)]
+    panics = [e for e in events if isinstance(e, Panic)]
+    init_end = [e for e in events if isinstance(e, (Exit, Kill)) and e.pid == 1]
+
+    if TRIPLE_FAULT_RE.search(reset_log):
+        return Verdict(Outcome.TRIPLE_FAULT, None, None,
+                       "triple fault: QEMU's cpu_reset log shows 'Triple fault' (CPU reset)")
+    bad_args = [e for e in events if isinstance(e, BadArg)]
+    if bad_args:
+        b = bad_args[0]
+        return Verdict(Outcome.PANIC, None, None,
+                       f"bad kernel argument {b.key}={b.value}: {b.reason} (kernel refused to boot)")
+    if panics:
+        p = panics[0]
+        why = p.reason or " ".join(p.words) or "?"
+        extra = f", QEMU rc={rc}" if rc is not None else ""
+        double = "double-fault" in why or any(
+            isinstance(e, Fault) and e.vector == DOUBLE_FAULT_VECTOR for e in events)
+        if double:
+            return Verdict(Outcome.DOUBLE_FAULT, None, None,
+                           f"double fault: kernel panic after #DF: reason={why}{extra}")
+        return Verdict(Outcome.PANIC, None, None, f"kernel panic: reason={why}{extra}")
+    if halts:
+        v = halts[-1].status
+        if rc is not None and rc == expected_rc(v):
+            if init_end and isinstance(init_end[-1], Kill):
+                k = init_end[-1]
+                name = k.name or signal_name(k.signal)
+                return Verdict(Outcome.KILLED, v, k.signal,
+                               f"init killed by {name} (status {v})")
+            return Verdict(Outcome.EXITED, v, None, f"init exited (status {v})")
+        if timed_out or rc is None:
+            return Verdict(Outcome.TIMEOUT if timed_out else Outcome.QEMU_FAILURE, None, None,
+                           f"halt status={v} printed but QEMU did not exit"
+                           + (f" (ended by {signal_name(qemu_signal)})" if qemu_signal else ""))
+        return Verdict(Outcome.QEMU_FAILURE, None, None,
+                       f"halt status={v} printed but QEMU rc={rc} (expected {expected_rc(v)})")
+    if timed_out:
+        within = f" within {timeout_s:g} s" if timeout_s is not None else ""
+        return Verdict(Outcome.TIMEOUT, None, None, f"timeout: no halt line{within}")
+    stopped = QEMU_SIGNALLED_RE.search(stderr)
+    if stopped and qemu_signal is None:
+        return Verdict(Outcome.QEMU_FAILURE, None, None,
+                       f"QEMU stopped by {signal_name(int(stopped.group(1)))} without a halt line "
+                       f"(stderr: {stopped.group(0)})")
+    if rc == 0 and qemu_signal is None:
+        return Verdict(Outcome.TRIPLE_FAULT, None, None,
+                       "QEMU exited 0 without a halt line (with -no-reboot: a triple fault)")
+    first_err = next((l for l in stderr.splitlines() if l.strip()), "")
+    if qemu_signal is not None:
+        return Verdict(Outcome.QEMU_FAILURE, None, None,
+                       f"QEMU ended by {signal_name(qemu_signal)} without a halt line")
+    return Verdict(Outcome.QEMU_FAILURE, None, None,
+                   f"QEMU exited rc={rc} without a halt line" + (f": {first_err}" if first_err else ""))

@@ -1,0 +1,143 @@
+/*
+ * execve's half that builds a new user image: the ELF's segments (elf.c), a
+ * fresh user stack holding argv, envp and the auxiliary vector, and a trap
+ * frame that "returns" to the ELF entry point in ring 3.
+ */
+#include "kernel.h"
+#include "elf.h"
+#include "errno.h"
+#include "file.h"
+#include "gdt.h"
+#include "mmu.h"
+#include "msr.h"
+#include "proc.h"
+#include "vm.h"
+#include "x86.h"
+
+static uint64_t rdtsc(void)
+{
+    uint32_t lo, hi;
+    __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+    return ((uint64_t)hi << 32) | lo;
+}
+
+/*
+ * The System V initial process stack (x86-64 psABI 3.4.1, Figure 3.9):
+ * argc, argv[], NULL, envp[], NULL, auxv pairs ending in AT_NULL, then the
+ * strings and AT_RANDOM's 16 bytes above. RSP is 16-byte aligned at argc.
+ */
+static int build_stack(uint64_t *pml4, const struct elf_image *img, char *const *argv, int argc,
+                       char *const *envp, int envc, uint64_t *rsp_out)
+{
+    uint64_t sp = USER_STACK_TOP;
+    uint64_t argv_va[MAXARG + 1], envp_va[MAXARG + 1];
+    int r;
+
+    for (int i = envc - 1; i >= 0; i--) {
+        size_t n = strlen(envp[i]) + 1;
+        sp -= n;
+        if ((r = copyout(pml4, sp, envp[i], n)))
+            return r;
+        envp_va[i] = sp;
+    }
+    for (int i = argc - 1; i >= 0; i--) {
+        size_t n = strlen(argv[i]) + 1;
+        sp -= n;
+        if ((r = copyout(pml4, sp, argv[i], n)))
+            return r;
+        argv_va[i] = sp;
+    }
+    uint64_t execfn = argc ? argv_va[0] : 0;
+    uint64_t rnd[2] = { rdtsc() * 0x9e3779b97f4a7c15UL, rdtsc() ^ 0x5851f42d4c957f2dUL };
+    sp = ALIGN_DOWN(sp - sizeof rnd, 16);
+    if ((r = copyout(pml4, sp, rnd, sizeof rnd)))
+        return r;
+    uint64_t random_va = sp;
+
+    uint64_t auxv[][2] = {
+        { AT_PHDR, img->phdr }, { AT_PHENT, sizeof(struct elf64_phdr) }, { AT_PHNUM, img->phnum },
+        { AT_PAGESZ, PAGE_SIZE }, { AT_ENTRY, img->entry }, { AT_UID, 0 }, { AT_EUID, 0 }, { AT_GID, 0 },
+        { AT_EGID, 0 }, { AT_SECURE, 0 }, { AT_CLKTCK, 100 }, { AT_RANDOM, random_va }, { AT_EXECFN, execfn },
+        { AT_NULL, 0 },
+    };
+    uint64_t words = 1 + (argc + 1) + (envc + 1) + 2 * ARRAY_SIZE(auxv);
+    sp -= words * 8;
+    sp = ALIGN_DOWN(sp, 16);
+    *rsp_out = sp;
+
+    uint64_t w = sp, argc64 = (uint64_t)argc, zero = 0;
+    if ((r = copyout(pml4, w, &argc64, 8)))
+        return r;
+    w += 8;
+    if ((r = copyout(pml4, w, argv_va, 8 * argc)) || (r = copyout(pml4, w + 8 * argc, &zero, 8)))
+        return r;
+    w += 8 * (argc + 1);
+    if ((r = copyout(pml4, w, envp_va, 8 * envc)) || (r = copyout(pml4, w + 8 * envc, &zero, 8)))
+        return r;
+    w += 8 * (envc + 1);
+    return copyout(pml4, w, auxv, sizeof auxv);
+}
+
+/*
+ * Replace the current image of `p` with the ELF in data/size. On failure the
+ * old image is untouched. argv/envp strings are in kernel memory.
+ */
+int exec_image(struct proc *p, const char *name, const uint8_t *data, size_t size, char *const *argv, int argc,
+                      char *const *envp, int envc)
+{
+    struct elf_image img;
+    uint64_t sp;
+    uint64_t *pml4 = uvm_create();
+    if (!pml4)
+        return -ENOMEM;
+    int r = elf_load(pml4, data, size, &img);
+    if (!r)
+        r = uvm_map_zeroed(pml4, USER_STACK_TOP - USER_STACK_PAGES * PAGE_SIZE, USER_STACK_PAGES * PAGE_SIZE,
+                           PTE_W | PTE_NX);
+    if (!r)
+        r = build_stack(pml4, &img, argv, argc, envp, envc, &sp);
+    if (r) {
+        uvm_free(pml4);
+        return r;
+    }
+    uint64_t *old = p->pml4;
+    p->pml4 = pml4;
+    bool running = p == myproc();
+    if (running)
+        vm_switch(pml4);
+    if (old)
+        uvm_free(old);
+    p->brk_start = p->brk = img.end;
+    p->mmap_next = MMAP_BASE;
+    p->fs_base = p->gs_base = 0;                 /* Linux: a new image starts with both bases 0 */
+    memset(p->seg, 0, sizeof p->seg);            /* and null DS, ES, FS selectors */
+    if (running) {
+        segs_load(p->seg);                       /* before the FS base: a load rewrites it */
+        wrmsr(MSR_FS_BASE, 0);
+        wrmsr(MSR_KERNEL_GS_BASE, 0);            /* the user's GS base while in ring 0 */
+    }
+    const char *base = name;
+    for (const char *s = name; *s; s++)
+        if (*s == '/' && s[1])
+            base = s + 1;
+    snprintf(p->name, sizeof p->name, "%s", base);
+
+    memset(p->tf, 0, sizeof *p->tf);
+    p->tf->rip = img.entry;
+    p->tf->rsp = sp;
+    p->tf->cs = USER_CS;
+    p->tf->ss = USER_SS;
+    p->tf->rflags = RFLAGS_IF | RFLAGS_RSV1;
+    return 0;
+}
+
+int proc_exec(const char *path, char *const *argv, int argc, char *const *envp, int envc)
+{
+    if (fs_is_root(path))
+        return -EACCES;
+    int err;
+    struct fsfile *f = fs_lookup(path, &err);
+    if (!f)
+        return err;
+    return exec_image(myproc(), path, f->data, f->size, argv, argc, envp, envc);
+}
