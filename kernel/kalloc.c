@@ -4,9 +4,14 @@
  * a watermark that walks up through never-used memory. Untouched RAM stays
  * untouched, so QEMU never has to back it: boot stays fast. The free count
  * lets tests prove that a process gives back every page it used.
+ *
+ * A page can be mapped by several processes (a MAP_SHARED page after fork):
+ * one byte per page, at the start of the managed range, counts the mappings
+ * beyond the first, and kput() frees the page with its last mapping.
  */
 #include "kernel.h"
 #include "mmu.h"
+#include "proc.h"
 
 struct run { struct run *next; };
 
@@ -14,23 +19,45 @@ static struct run *freelist;
 static uint64_t nfree;
 static uint64_t range_start, range_end;   /* physical range managed */
 static uint64_t watermark;                 /* pages at and above it were never handed out */
+static uint8_t *shares;                    /* per page: its mappings beyond the first */
+#define SHARES_MAX 255                     /* a uint8_t; NPROC sharers fit */
+_Static_assert(NPROC - 1 <= SHARES_MAX, "every process can map one shared page");
 
 void kalloc_init(uint64_t start_phys, uint64_t end_phys)
 {
     range_start = ALIGN_UP(start_phys, PAGE_SIZE);
     range_end = ALIGN_DOWN(end_phys, PAGE_SIZE);
+    uint64_t npages = (range_end - range_start) / PAGE_SIZE;
+    shares = P2V(range_start);
+    memset(shares, 0, npages);
+    range_start += ALIGN_UP(npages, PAGE_SIZE);    /* the counters' own pages are not handed out */
     watermark = range_start;
+}
+
+/* The counter of a managed page; panics on any other address (a kernel bug). */
+static uint8_t *share_count(void *page, const char *who)
+{
+    uint64_t pa = V2P(page);
+    if (pa % PAGE_SIZE || pa < range_start || pa >= range_end)
+        panic("%s-bad-page pa=0x%lx", who, pa);
+    return &shares[(pa - range_start) / PAGE_SIZE];
 }
 
 void kfree(void *page)
 {
-    uint64_t pa = V2P(page);
-    if (pa % PAGE_SIZE || pa < range_start || pa >= range_end)
-        panic("kfree-bad-page pa=0x%lx", pa);
+    if (*share_count(page, "kfree"))
+        panic("kfree-shared-page pa=0x%lx", V2P(page));
     struct run *r = page;
     r->next = freelist;
     freelist = r;
     nfree++;
+}
+
+/* Zero one 4 KiB page with string stores (one TCG helper loop, not 4096 byte stores). */
+static void page_zero(void *page)
+{
+    uint64_t n = PAGE_SIZE / 8;
+    __asm__ volatile("cld; rep stosq" : "+D"(page), "+c"(n) : "a"(0UL) : "memory");
 }
 
 void *kalloc(void)
@@ -45,11 +72,35 @@ void *kalloc(void)
     } else {
         return NULL;
     }
-    memset(r, 0, PAGE_SIZE);
+    page_zero(r);
     return r;
 }
 
 uint64_t kalloc_free_pages(void)
 {
     return nfree + (range_end - watermark) / PAGE_SIZE;
+}
+
+uint64_t kalloc_total_pages(void)
+{
+    return (range_end - range_start) / PAGE_SIZE;
+}
+
+/* One more mapping of `page` (fork keeps a MAP_SHARED page instead of copying it). */
+void kshare(void *page)
+{
+    uint8_t *n = share_count(page, "kshare");
+    if (*n == SHARES_MAX)
+        panic("kshare-overflow pa=0x%lx", V2P(page));
+    (*n)++;
+}
+
+/* One mapping of `page` less: the last one frees it. */
+void kput(void *page)
+{
+    uint8_t *n = share_count(page, "kput");
+    if (*n)
+        (*n)--;
+    else
+        kfree(page);
 }

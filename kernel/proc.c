@@ -300,3 +300,12 @@ int proc_kill(int pid, int sig)
     }
     return -ESRCH;
 }
+
+/* Processes in the table, zombies included (sysinfo's procs). */
+int proc_count(void)
+{
+    int n = 0;
+    for (int i = 0; i < NPROC; i++)
+        n += procs[i].state != P_UNUSED;
+    return n;
+}

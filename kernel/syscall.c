@@ -48,6 +48,7 @@ static const struct {
     [SYS_uname] = { "uname", sys_uname },
     [SYS_fcntl] = { "fcntl", sys_fcntl },
     [SYS_getcwd] = { "getcwd", sys_getcwd },
+    [SYS_sysinfo] = { "sysinfo", sys_sysinfo },
     [SYS_getuid] = { "getuid", sys_getuid },
     [SYS_getgid] = { "getgid", sys_getuid },
     [SYS_geteuid] = { "geteuid", sys_getuid },

@@ -1,13 +1,16 @@
 /*
- * Page tables (SDM Vol. 3A 4.5, 4-level paging).
+ * Page tables (SDM Vol. 3A 4.5, 4-level paging): the kernel half, and the
+ * life of an address space (create, walk, copy for fork, free). Operations on
+ * ranges of user memory are in uvm.c, user copies in usercopy.c.
  *
- * The kernel half is built once: PML4[511] -> kpdpt, whose entry 510 maps
- * physical 0-1 GiB at KERNBASE (the first 2 MiB with 4 KiB pages so that
- * kernel text is read-only+executable, rodata read-only+NX, everything else
- * writable+NX) and whose entry 511 holds the kernel stacks, each under an
- * unmapped guard page. Every process PML4 copies entry 511, so the kernel
- * half is shared and, having no U/S bit at any level, supervisor-only.
- * User pages live only in PML4[0..255] and have U/S set at every level.
+ * The kernel half is built once: PML4[KERNEL_PML4_INDEX] -> kpdpt, whose
+ * entry KERNBASE_PDPT_INDEX maps physical 0-1 GiB at KERNBASE (the first
+ * 2 MiB with 4 KiB pages so that kernel text is read-only+executable, rodata
+ * read-only+NX, everything else writable+NX) and whose entry
+ * KSTACK_PDPT_INDEX holds the kernel stacks, each under an unmapped guard
+ * page. Every process PML4 copies the kernel entry, so the kernel half is
+ * shared and, having no U/S bit at any level, supervisor-only. User pages
+ * live only in PML4[0..USER_PML4_ENTRIES) and have U/S set at every level.
  */
 #include "kernel.h"
 #include "errno.h"
@@ -15,10 +18,6 @@
 #include "proc.h"
 #include "vm.h"
 #include "x86.h"
-
-#define KSTACK_BASE      0xffffffffc0000000UL       /* PDPT[511] of the kernel half */
-#define KSTACK_SLOT_PAGES 8                          /* guard page + stack + spare */
-#define PT_ENTRIES       512
 
 static uint64_t kpml4[PT_ENTRIES] __attribute__((aligned(PAGE_SIZE)));
 static uint64_t kpdpt[PT_ENTRIES] __attribute__((aligned(PAGE_SIZE)));
@@ -28,6 +27,8 @@ static uint64_t kstack_pd[PT_ENTRIES] __attribute__((aligned(PAGE_SIZE)));
 static uint64_t kstack_pt[PT_ENTRIES] __attribute__((aligned(PAGE_SIZE)));
 _Static_assert(NPROC * KSTACK_SLOT_PAGES <= PT_ENTRIES, "kernel stacks fit one page table");
 _Static_assert(KSTACK_PAGES + 1 <= KSTACK_SLOT_PAGES, "kernel stack slot holds guard + stack");
+_Static_assert(PD_INDEX(KSTACK_BASE) == 0 && PT_INDEX(KSTACK_BASE) == 0, "stacks start a page table");
+_Static_assert(PD_INDEX(KERNBASE) == 0 && KERNEL_MAP_SIZE == PX_SPAN(2), "the direct map is one PDPT entry");
 
 static uint64_t kernel_page_flags(uint64_t pa)
 {
@@ -46,10 +47,10 @@ void vm_init(uint64_t mem_end_phys)
     kpd[0] = V2P(kpt0) | PTE_P | PTE_W;
     for (uint64_t i = 1; i < PT_ENTRIES && i * HUGE_PAGE_SIZE < mem_end_phys; i++)
         kpd[i] = (i * HUGE_PAGE_SIZE) | PTE_P | PTE_W | PTE_PS | PTE_NX;
-    kpdpt[510] = V2P(kpd) | PTE_P | PTE_W;
-    kpdpt[511] = V2P(kstack_pd) | PTE_P | PTE_W;
-    kstack_pd[0] = V2P(kstack_pt) | PTE_P | PTE_W;
-    kpml4[511] = V2P(kpdpt) | PTE_P | PTE_W;
+    kpdpt[KERNBASE_PDPT_INDEX] = V2P(kpd) | PTE_P | PTE_W;
+    kpdpt[KSTACK_PDPT_INDEX] = V2P(kstack_pd) | PTE_P | PTE_W;
+    kstack_pd[PD_INDEX(KSTACK_BASE)] = V2P(kstack_pt) | PTE_P | PTE_W;
+    kpml4[KERNEL_PML4_INDEX] = V2P(kpdpt) | PTE_P | PTE_W;
     vm_switch_kernel();
 }
 
@@ -95,28 +96,36 @@ uint64_t *uvm_create(void)
 {
     uint64_t *pml4 = kalloc();
     if (pml4)
-        pml4[511] = kpml4[511];
+        pml4[KERNEL_PML4_INDEX] = kpml4[KERNEL_PML4_INDEX];
     return pml4;
 }
 
-/* The level-1 entry for `va`, allocating intermediate tables if `alloc`. */
-uint64_t *walk(uint64_t *pml4, uint64_t va, bool alloc)
+/*
+ * The level-0 (PT) entry for `va`. Missing tables come from `pool` when it is
+ * given (uvm.c reserves them before changing anything), else the walk stops
+ * and returns NULL. A new table's entry has P, W and U: the leaf decides.
+ */
+uint64_t *walk_pool(uint64_t *pml4, uint64_t va, struct pagepool *pool)
 {
     uint64_t *table = pml4;
-    static const int shifts[3] = { 39, 30, 21 };
-    for (int level = 0; level < 3; level++) {
-        uint64_t *e = &table[(va >> shifts[level]) & 0x1ff];
+    for (int level = PT_LEVELS - 1; level > 0; level--) {
+        uint64_t *e = &table[PX(level, va)];
         if (!(*e & PTE_P)) {
-            if (!alloc)
-                return NULL;
-            void *next = kalloc();
+            void *next = pool ? pool_take(pool) : NULL;
             if (!next)
                 return NULL;
-            *e = V2P(next) | PTE_P | PTE_W | PTE_U;   /* the leaf decides the rights */
+            *e = V2P(next) | PTE_P | PTE_W | PTE_U;
         }
         table = P2V(*e & PTE_ADDR_MASK);
     }
     return &table[PT_INDEX(va)];
+}
+
+/* The PT entry for `va`, allocating intermediate tables from kalloc if `alloc`. */
+uint64_t *walk(uint64_t *pml4, uint64_t va, bool alloc)
+{
+    struct pagepool unlimited = { .head = NULL, .count = 0, .kalloc_fallback = true };
+    return walk_pool(pml4, va, alloc ? &unlimited : NULL);
 }
 
 /*
@@ -130,61 +139,6 @@ bool user_range_ok(uint64_t va, uint64_t len)
     return va + len >= va && va + len <= USER_LIMIT;
 }
 
-/*
- * Map [va, va+len) with fresh zeroed pages. A page already mapped is kept
- * and gains `flags` (ELF segments may share a page).
- */
-int uvm_map_zeroed(uint64_t *pml4, uint64_t va, uint64_t len, uint64_t flags)
-{
-    uint64_t start = ALIGN_DOWN(va, PAGE_SIZE), end = ALIGN_UP(va + len, PAGE_SIZE);
-    if (!user_range_ok(start, end - start))
-        return -EFAULT;
-    for (uint64_t a = start; a < end; a += PAGE_SIZE) {
-        uint64_t *pte = walk(pml4, a, true);
-        if (!pte)
-            return -ENOMEM;
-        if (*pte & PTE_P) {
-            uint64_t nx = (*pte & PTE_NX) && (flags & PTE_NX);
-            *pte = (*pte & ~PTE_NX) | (flags & ~PTE_NX) | (nx ? PTE_NX : 0);
-            continue;
-        }
-        void *pg = kalloc();
-        if (!pg)
-            return -ENOMEM;
-        *pte = V2P(pg) | flags | PTE_P | PTE_U;
-    }
-    return 0;
-}
-
-void uvm_unmap(uint64_t *pml4, uint64_t va, uint64_t len)
-{
-    uint64_t start = ALIGN_DOWN(va, PAGE_SIZE), end = ALIGN_UP(va + len, PAGE_SIZE);
-    for (uint64_t a = start; a < end && a < USER_TOP; a += PAGE_SIZE) {
-        uint64_t *pte = walk(pml4, a, false);
-        if (pte && (*pte & PTE_P)) {
-            kfree(P2V(*pte & PTE_ADDR_MASK));
-            *pte = 0;
-            invlpg(a);
-        }
-    }
-}
-
-/* Change the rights of mapped pages in the range; unmapped pages are -ENOMEM as on Linux. */
-int uvm_protect(uint64_t *pml4, uint64_t va, uint64_t len, uint64_t flags)
-{
-    uint64_t start = ALIGN_DOWN(va, PAGE_SIZE), end = ALIGN_UP(va + len, PAGE_SIZE);
-    if (!user_range_ok(start, end - start))
-        return -ENOMEM;
-    for (uint64_t a = start; a < end; a += PAGE_SIZE) {
-        uint64_t *pte = walk(pml4, a, false);
-        if (!pte || !(*pte & PTE_P))
-            return -ENOMEM;
-        *pte = (*pte & PTE_ADDR_MASK) | flags | PTE_P | PTE_U;
-        invlpg(a);
-    }
-    return 0;
-}
-
 /* Free every user page and page table of an address space, then its PML4. */
 static void free_table(uint64_t *table, int level)
 {
@@ -192,123 +146,61 @@ static void free_table(uint64_t *table, int level)
         if (!(table[i] & PTE_P))
             continue;
         void *next = P2V(table[i] & PTE_ADDR_MASK);
-        if (level > 1)
+        if (level > 0)
             free_table(next, level - 1);
         else
-            kfree(next);
+            kput(next);
     }
     kfree(table);
 }
 
 void uvm_free(uint64_t *pml4)
 {
-    for (int i = 0; i < 256; i++)
+    for (uint64_t i = 0; i < USER_PML4_ENTRIES; i++)
         if (pml4[i] & PTE_P)
-            free_table(P2V(pml4[i] & PTE_ADDR_MASK), 3);
+            free_table(P2V(pml4[i] & PTE_ADDR_MASK), PT_LEVELS - 2);
     kfree(pml4);
 }
 
-/* Copy every user page of src into dst (fork). */
-static int copy_table(uint64_t *src, uint64_t *dst, int level, uint64_t va_base)
+/* Copy one 4 KiB page with string moves (one TCG helper loop, not 4096 byte loads). */
+static void page_copy(void *dst, const void *src)
 {
-    static const int shifts[4] = { 12, 21, 30, 39 };
-    for (int i = 0; i < PT_ENTRIES; i++) {
-        if (!(src[i] & PTE_P))
-            continue;
-        uint64_t va = va_base | ((uint64_t)i << shifts[level - 1]);
-        if (level > 1) {
-            uint64_t *next = kalloc();
-            if (!next)
-                return -ENOMEM;
-            dst[i] = V2P(next) | (src[i] & ~PTE_ADDR_MASK);
-            int r = copy_table(P2V(src[i] & PTE_ADDR_MASK), next, level - 1, va);
-            if (r)
-                return r;
-        } else {
-            void *pg = kalloc();
-            if (!pg)
-                return -ENOMEM;
-            memcpy(pg, P2V(src[i] & PTE_ADDR_MASK), PAGE_SIZE);
-            dst[i] = V2P(pg) | (src[i] & ~PTE_ADDR_MASK);
-        }
-    }
-    return 0;
-}
-
-int uvm_copy(uint64_t *src, uint64_t *dst)
-{
-    for (int i = 0; i < 256; i++) {
-        if (!(src[i] & PTE_P))
-            continue;
-        uint64_t *next = kalloc();
-        if (!next)
-            return -ENOMEM;
-        dst[i] = V2P(next) | (src[i] & ~PTE_ADDR_MASK);
-        int r = copy_table(P2V(src[i] & PTE_ADDR_MASK), next, 3, (uint64_t)i << 39);
-        if (r)
-            return r;
-    }
-    return 0;
+    uint64_t n = PAGE_SIZE / 8;
+    __asm__ volatile("cld; rep movsq" : "+D"(dst), "+S"(src), "+c"(n) : : "memory");
 }
 
 /*
- * User memory is reached through the direct map after a page-table walk, never
- * through the user address itself: a bad pointer is -EFAULT, not a kernel #PF,
- * and SMAP needs no stac/clac here.
+ * Copy every user page of src into dst (fork): `level` is the level of both
+ * tables. A MAP_SHARED page is not copied: dst maps the same page.
  */
-static void *user_page(uint64_t *pml4, uint64_t va, bool write)
+static int copy_table(uint64_t *src, uint64_t *dst, int level, uint64_t nentries, uint64_t *work)
 {
-    uint64_t *pte = walk(pml4, va, false);
-    uint64_t need = PTE_P | PTE_U | (write ? PTE_W : 0);
-    if (!pte || (*pte & need) != need)
-        return NULL;
-    return (uint8_t *)P2V(*pte & PTE_ADDR_MASK) + (va % PAGE_SIZE);
-}
-
-int copyout(uint64_t *pml4, uint64_t dstva, const void *src, uint64_t len)
-{
-    if (!user_range_ok(dstva, len))
-        return -EFAULT;
-    while (len) {
-        uint64_t n = PAGE_SIZE - dstva % PAGE_SIZE;
-        n = n < len ? n : len;
-        void *k = user_page(pml4, dstva, true);
-        if (!k)
-            return -EFAULT;
-        memcpy(k, src, n);
-        src = (const uint8_t *)src + n, dstva += n, len -= n;
+    for (uint64_t i = 0; i < nentries; i++) {
+        if (!(src[i] & PTE_P))
+            continue;
+        if (level == 0 && (src[i] & PTE_SHARED)) {
+            kshare(P2V(src[i] & PTE_ADDR_MASK));
+            dst[i] = src[i];
+            continue;
+        }
+        void *copy = kalloc();
+        if (!copy)
+            return -ENOMEM;
+        dst[i] = V2P(copy) | (src[i] & ~PTE_ADDR_MASK);
+        void *from = P2V(src[i] & PTE_ADDR_MASK);
+        int r = level > 0 ? copy_table(from, copy, level - 1, PT_ENTRIES, work) : 0;
+        if (level == 0)
+            page_copy(copy, from);
+        if (r)
+            return r;
+        uvm_charge(work);
     }
     return 0;
 }
 
-int copyin(uint64_t *pml4, void *dst, uint64_t srcva, uint64_t len)
+/* Copy the user half of src into dst; on -ENOMEM dst holds a partial copy for uvm_free. */
+int uvm_copy(uint64_t *src, uint64_t *dst)
 {
-    if (!user_range_ok(srcva, len))
-        return -EFAULT;
-    while (len) {
-        uint64_t n = PAGE_SIZE - srcva % PAGE_SIZE;
-        n = n < len ? n : len;
-        void *k = user_page(pml4, srcva, false);
-        if (!k)
-            return -EFAULT;
-        memcpy(dst, k, n);
-        dst = (uint8_t *)dst + n, srcva += n, len -= n;
-    }
-    return 0;
-}
-
-/* Copy a NUL-terminated string of at most max-1 bytes; returns its length, -EFAULT or -ENAMETOOLONG. */
-int copyinstr(uint64_t *pml4, char *dst, uint64_t srcva, uint64_t max)
-{
-    for (uint64_t i = 0; i < max; i++) {
-        if (!user_range_ok(srcva + i, 1))
-            return -EFAULT;
-        const char *k = user_page(pml4, srcva + i, false);
-        if (!k)
-            return -EFAULT;
-        dst[i] = *k;
-        if (!*k)
-            return (int)i;
-    }
-    return -ENAMETOOLONG;
+    uint64_t work = 0;
+    return copy_table(src, dst, PT_LEVELS - 1, USER_PML4_ENTRIES, &work);
 }

@@ -186,6 +186,10 @@ def test_int80_frame_on_tss_rsp0(debug):
 def test_timer_interrupt_in_ring3(debug):
     dm = debug("gdb_spin", append="init.args=0")      # spin forever
     g = dm.gdb
+    # Reach the spin loop first: a tick may also land in musl's start-up code before main.
+    first = g.break_at(sym("gdb_spin", "spin_step"))
+    g.cont(timeout_s=30, what="spin_step")
+    g.delete(first)
     g.break_at("vector32")
     regs, (rip, cs, rflags, rsp, ss) = stop_in_frame_from_ring3(g, "vector32")
     assert cs == USER_CS and ss == USER_SS

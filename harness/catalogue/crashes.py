@@ -81,9 +81,9 @@ CRASHES: Tuple[Crash, ...] = (
 
 def kernel_stack_guard(slot: int = 0) -> Tuple[int, int]:
     """[lo, hi) of the unmapped guard page below process slot ``slot``'s kernel stack
-    (kernel/vm.c: each slot is KSTACK_SLOT_PAGES pages, the first one a guard)."""
-    base = kernel_define("KSTACK_BASE", "vm.c")
-    lo = base + slot * kernel_define("KSTACK_SLOT_PAGES", "vm.c") * kernel_define("PAGE_SIZE")
+    (kernel/include/mmu.h: each slot is KSTACK_SLOT_PAGES pages, the first one a guard)."""
+    base = kernel_define("KSTACK_BASE")
+    lo = base + slot * kernel_define("KSTACK_SLOT_PAGES") * kernel_define("PAGE_SIZE")
     return lo, lo + kernel_define("PAGE_SIZE")
 
 

@@ -41,6 +41,9 @@ void kalloc_init(uint64_t start_phys, uint64_t end_phys);
 void *kalloc(void);                  /* one zeroed page (kernel virtual), or NULL */
 void kfree(void *page);
 uint64_t kalloc_free_pages(void);
+uint64_t kalloc_total_pages(void);   /* pages the allocator manages */
+void kshare(void *page);             /* one more mapping of a page */
+void kput(void *page);               /* one mapping less: the last frees the page */
 
 /* gdt.c */
 void gdt_init(void);

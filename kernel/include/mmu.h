@@ -1,27 +1,40 @@
 /*
- * Virtual memory map (4-level paging, 48-bit canonical addresses).
+ * Virtual memory map (4-level paging, 48-bit canonical addresses): the one
+ * place that says where everything lives. vm.c and the system calls use only
+ * these names.
  *
  *  0xffffffffffffffff +---------------------------------------+
- *                     | kernel image + direct map of RAM       |  PML4[511], PDPT[510]
+ *                     | kernel stacks, one KSTACK_SLOT_PAGES   |  PML4[511] PDPT[511]
+ *                     | slot per process, guard page first     |
+ *  0xffffffffc0000000 +---------------------------------------+  KSTACK_BASE
+ *                     | kernel image + direct map of RAM       |  PML4[511] PDPT[510]
  *  0xffffffff80000000 +---------------------------------------+  KERNBASE = physical 0
  *                     | (unmapped)                             |  supervisor-only half
  *  0xffff800000000000 +---------------------------------------+
  *                     | non-canonical hole: any access is #GP  |
- *  0x0000800000000000 +---------------------------------------+  USER_TOP
- *                     | user stack (USER_STACK_PAGES), grows v |  U/S=1, NX
- *  0x00007ffffffff000 +---------------------------------------+  USER_STACK_TOP = USER_LIMIT
+ *  0x0000800000000000 +---------------------------------------+  USER_TOP = PML4[256]
  *                     (the last user page is never mapped)
- *                     | guard gap (unmapped)                   |
- *                     | anonymous mmap region, grows ^         |  U/S=1, NX
+ *  0x00007ffffffff000 +---------------------------------------+  USER_STACK_TOP = USER_LIMIT
+ *                     | user stack (USER_STACK_PAGES), fixed   |  U/S=1, NX
+ *                     +---------------------------------------+
+ *                     | stack guard gap (STACK_GUARD_GAP)      |  never mapped by mmap/brk
+ *                     +---------------------------------------+  MMAP_END
+ *                     | anonymous mmap region, first fit ^     |  U/S=1, NX
  *  0x0000700000000000 +---------------------------------------+  MMAP_BASE
- *                     | brk heap, grows ^                      |  U/S=1, NX
+ *                     | brk heap, grows ^ (ends a page below   |  U/S=1, NX
+ *                     | MMAP_BASE and any other mapping)       |
  *                     | ELF segments (text RX, data RW NX)     |  U/S=1
  *  0x0000000000400000 +---------------------------------------+  (usual static ELF base)
+ *                     | MAP_FIXED refused below MMAP_MIN_ADDR  |  (EPERM, as Linux)
+ *  0x0000000000010000 +---------------------------------------+  MMAP_MIN_ADDR
  *                     | page 0: never mapped (NULL faults)     |
  *  0x0000000000000000 +---------------------------------------+
  *
- * The kernel is linked at KERNBASE + 1 MiB and loaded at physical 1 MiB, so
- * every physical address p < RAM size is visible at P2V(p).
+ * User pages live only in the first USER_PML4_ENTRIES entries of a PML4 and
+ * have U/S set at every level; the kernel half is the single PML4 entry
+ * KERNEL_PML4_INDEX, shared by every process. The kernel is linked at
+ * KERNBASE + 1 MiB and loaded at physical 1 MiB, so every physical address
+ * p below the end of RAM (at most KERNEL_MAP_SIZE) is visible at P2V(p).
  */
 #pragma once
 
@@ -36,8 +49,19 @@
 #define USER_LIMIT       (USER_TOP - PAGE_SIZE) /* user memory ends here: see user_range_ok() */
 #define USER_STACK_TOP   0x00007ffffffff000    /* initial user RSP region ends here */
 #define USER_STACK_PAGES 32                    /* 128 KiB user stack, fixed */
-#define MMAP_BASE        0x0000700000000000    /* anonymous mmap region start */
+#define MMAP_BASE        0x0000700000000000    /* anonymous mmap region start (and brk's ceiling) */
+#define MMAP_MIN_ADDR    0x10000               /* Linux's default vm.mmap_min_addr: no MAP_FIXED below */
+#define STACK_GUARD_GAP  0x100000              /* Linux's stack_guard_gap (256 pages) below the stack */
+#define MMAP_END         (USER_STACK_TOP - USER_STACK_PAGES * PAGE_SIZE - STACK_GUARD_GAP)
+#define KSTACK_BASE      0xffffffffc0000000    /* kernel stacks: PDPT[511] of the kernel half */
+#define KSTACK_SLOT_PAGES 8                    /* per process: guard page + stack + spare */
 #define KSTACK_PAGES     4                     /* per-process kernel stack (16 KiB) */
+
+/* Page-table geometry (SDM Vol. 3A 4.5): level 3 = PML4, 2 = PDPT, 1 = PD, 0 = PT. */
+#define PT_ENTRIES       512                   /* 8-byte entries in every page-table page */
+#define PT_LEVELS        4                     /* PML4, PDPT, PD, PT */
+#define PX_SHIFT(level)  (PAGE_SHIFT + 9 * (level)) /* lowest address bit a level indexes */
+#define PX_SPAN(level)   (1UL << PX_SHIFT(level))   /* bytes one entry at `level` maps */
 
 #define PTE_P     (1UL << 0)     /* present */
 #define PTE_W     (1UL << 1)     /* writable */
@@ -48,6 +72,7 @@
 #define PTE_D     (1UL << 6)     /* dirty */
 #define PTE_PS    (1UL << 7)     /* page size: 2 MiB in a PD entry */
 #define PTE_G     (1UL << 8)     /* global */
+#define PTE_SHARED (1UL << 9)    /* software (ignored by the CPU): MAP_SHARED, kept by fork */
 #define PTE_NX    (1UL << 63)    /* no-execute (needs EFER.NXE) */
 #define PTE_ADDR_MASK 0x000ffffffffff000UL /* physical frame bits of an entry */
 
@@ -59,10 +84,18 @@
 #ifndef __ASSEMBLER__
 #define P2V(p) ((void *)((uint64_t)(p) + KERNBASE))
 #define V2P(v) ((uint64_t)(v) - KERNBASE)
-#define PML4_INDEX(va) (((uint64_t)(va) >> 39) & 0x1ff)
-#define PDPT_INDEX(va) (((uint64_t)(va) >> 30) & 0x1ff)
-#define PD_INDEX(va)   (((uint64_t)(va) >> 21) & 0x1ff)
-#define PT_INDEX(va)   (((uint64_t)(va) >> 12) & 0x1ff)
+#define PX(level, va)  (((uint64_t)(va) >> PX_SHIFT(level)) & (PT_ENTRIES - 1))  /* index at `level` */
+#define PML4_INDEX(va) PX(3, va)
+#define PDPT_INDEX(va) PX(2, va)
+#define PD_INDEX(va)   PX(1, va)
+#define PT_INDEX(va)   PX(0, va)
+#define USER_PML4_ENTRIES  (USER_TOP >> PX_SHIFT(3))   /* PML4[0..255]: the user half */
+#define KERNEL_PML4_INDEX  PML4_INDEX(KERNBASE)       /* PML4[511]: the shared kernel half */
+#define KERNBASE_PDPT_INDEX PDPT_INDEX(KERNBASE)      /* PDPT[510]: image + direct map */
+#define KSTACK_PDPT_INDEX  PDPT_INDEX(KSTACK_BASE)    /* PDPT[511]: kernel stacks */
+_Static_assert(USER_PML4_ENTRIES == 256, "the user half is the lower 256 PML4 entries");
+_Static_assert(KERNEL_PML4_INDEX == PML4_INDEX(KSTACK_BASE), "kernel stacks share the kernel's PML4 entry");
+_Static_assert(KERNBASE_PDPT_INDEX != KSTACK_PDPT_INDEX, "kernel stacks have their own PDPT entry");
 #else
 #define V2P(v) ((v) - KERNBASE)
 #endif

@@ -56,6 +56,7 @@ int proc_wait4(int pid, uint64_t ustatus, int options);
 int proc_kill(int pid, int sig);
 noreturn void proc_exit_killed(void);
 const char *signal_name(int sig);
+int proc_count(void);
 
 /* A pending fatal signal ends the current process on its way back to ring 3. */
 static inline void proc_check_killed(void)

@@ -26,6 +26,7 @@ int64_t sys_mmap(struct trapframe *tf);
 int64_t sys_munmap(struct trapframe *tf);
 int64_t sys_mprotect(struct trapframe *tf);
 int64_t sys_madvise(struct trapframe *tf);
+int64_t sys_sysinfo(struct trapframe *tf);
 int64_t sys_getpid(struct trapframe *tf);
 int64_t sys_getppid(struct trapframe *tf);
 int64_t sys_getuid(struct trapframe *tf);

@@ -37,6 +37,7 @@
 #define SYS_fcntl           72
 #define SYS_getcwd          79
 #define SYS_chdir           80
+#define SYS_sysinfo         99
 #define SYS_getuid          102
 #define SYS_getgid          104
 #define SYS_geteuid         107

@@ -2,19 +2,38 @@
 #pragma once
 #include "types.h"
 
+/* vm.c: the kernel half and address spaces */
 void vm_init(uint64_t mem_end_phys);
 void vm_switch_kernel(void);
 void vm_switch(uint64_t *pml4);
+uint64_t kstack_map(int slot);
+void kstack_unmap(int slot);
 uint64_t *uvm_create(void);
 void uvm_free(uint64_t *pml4);
-int uvm_map_zeroed(uint64_t *pml4, uint64_t va, uint64_t len, uint64_t flags);
-void uvm_unmap(uint64_t *pml4, uint64_t va, uint64_t len);
-int uvm_protect(uint64_t *pml4, uint64_t va, uint64_t len, uint64_t flags);
 int uvm_copy(uint64_t *src, uint64_t *dst);
 uint64_t *walk(uint64_t *pml4, uint64_t va, bool alloc);
 bool user_range_ok(uint64_t va, uint64_t len);
+
+/* Pages reserved before a change that must not fail halfway (uvm.c). */
+struct pagepool_page { struct pagepool_page *next; };
+struct pagepool {
+    struct pagepool_page *head;   /* zeroed pages, linked through their first word */
+    uint64_t count;
+    bool kalloc_fallback;         /* empty pool: take from kalloc instead of failing */
+};
+void *pool_take(struct pagepool *pool);
+uint64_t *walk_pool(uint64_t *pml4, uint64_t va, struct pagepool *pool);
+
+/* uvm.c: ranges of user memory, costing what is mapped; preemptible */
+void uvm_charge(uint64_t *work);
+int uvm_map_zeroed(uint64_t *pml4, uint64_t va, uint64_t len, uint64_t flags);
+int uvm_replace(uint64_t *pml4, uint64_t va, uint64_t len, uint64_t flags);
+void uvm_unmap(uint64_t *pml4, uint64_t va, uint64_t len);
+int uvm_protect(uint64_t *pml4, uint64_t va, uint64_t len, uint64_t flags);
+uint64_t uvm_next_mapped(uint64_t *pml4, uint64_t va, uint64_t end);
+uint64_t uvm_find_free(uint64_t *pml4, uint64_t lo, uint64_t hi, uint64_t len);
+
+/* usercopy.c */
 int copyout(uint64_t *pml4, uint64_t dstva, const void *src, uint64_t len);
 int copyin(uint64_t *pml4, void *dst, uint64_t srcva, uint64_t len);
 int copyinstr(uint64_t *pml4, char *dst, uint64_t srcva, uint64_t max);
-uint64_t kstack_map(int slot);
-void kstack_unmap(int slot);

@@ -1,0 +1,82 @@
+/*
+ * Copies between the kernel and user memory. User memory is reached through
+ * the direct map after a page-table walk, never through the user address
+ * itself: a bad pointer is -EFAULT, not a kernel #PF, and SMAP needs no
+ * stac/clac here. Each walk serves a whole page (one walk per page, not per
+ * byte); a page must be present with U/S set (and R/W for copyout).
+ */
+#include "kernel.h"
+#include "errno.h"
+#include "mmu.h"
+#include "vm.h"
+
+/* The kernel address of user address `va`, or NULL: its page is absent or lacks the rights. */
+static void *user_page(uint64_t *pml4, uint64_t va, bool write)
+{
+    uint64_t *pte = walk(pml4, va, false);
+    uint64_t need = PTE_P | PTE_U | (write ? PTE_W : 0);
+    if (!pte || (*pte & need) != need)
+        return NULL;
+    return (uint8_t *)P2V(*pte & PTE_ADDR_MASK) + (va % PAGE_SIZE);
+}
+
+/* Bytes from va to the end of its page, at most len. */
+static uint64_t in_page(uint64_t va, uint64_t len)
+{
+    uint64_t n = PAGE_SIZE - va % PAGE_SIZE;
+    return n < len ? n : len;
+}
+
+int copyout(uint64_t *pml4, uint64_t dstva, const void *src, uint64_t len)
+{
+    if (!user_range_ok(dstva, len))
+        return -EFAULT;
+    while (len) {
+        uint64_t n = in_page(dstva, len);
+        void *k = user_page(pml4, dstva, true);
+        if (!k)
+            return -EFAULT;
+        memcpy(k, src, n);
+        src = (const uint8_t *)src + n, dstva += n, len -= n;
+    }
+    return 0;
+}
+
+int copyin(uint64_t *pml4, void *dst, uint64_t srcva, uint64_t len)
+{
+    if (!user_range_ok(srcva, len))
+        return -EFAULT;
+    while (len) {
+        uint64_t n = in_page(srcva, len);
+        void *k = user_page(pml4, srcva, false);
+        if (!k)
+            return -EFAULT;
+        memcpy(dst, k, n);
+        dst = (uint8_t *)dst + n, srcva += n, len -= n;
+    }
+    return 0;
+}
+
+/*
+ * Copy a NUL-terminated string of at most max-1 bytes; returns its length,
+ * -EFAULT (a byte before the NUL is outside user memory or unmapped) or
+ * -ENAMETOOLONG (no NUL within max bytes).
+ */
+int copyinstr(uint64_t *pml4, char *dst, uint64_t srcva, uint64_t max)
+{
+    uint64_t i = 0;
+    while (i < max) {
+        uint64_t n = in_page(srcva + i, max - i);
+        if (!user_range_ok(srcva + i, 1))
+            return -EFAULT;
+        const char *k = user_page(pml4, srcva + i, false);
+        if (!k)
+            return -EFAULT;
+        for (uint64_t j = 0; j < n; j++, i++) {
+            dst[i] = k[j];
+            if (!k[j])
+                return (int)i;
+        }
+    }
+    return -ENAMETOOLONG;
+}

@@ -1,0 +1,271 @@
+/*
+ * Ranges of user memory: map, unmap, change rights, find a free range.
+ *
+ * Every operation costs in proportion to what is mapped, never to the size
+ * of the range it is given: the walks skip absent subtrees whole (one test
+ * of a PML4 entry passes over 512 GiB), unmapping frees the page-table pages
+ * it leaves empty, and a change that needs new pages reserves all of them
+ * (page tables included) before it touches the address space, so a call that
+ * fails for lack of memory changes nothing. Long work (zeroing thousands of
+ * pages, freeing them) passes a preemption point every UVM_BATCH_PAGES
+ * pages: interrupts are taken there, and when the timer has ticked the
+ * process yields, so another process keeps running while this one works.
+ */
+#include "kernel.h"
+#include "errno.h"
+#include "mmu.h"
+#include "proc.h"
+#include "vm.h"
+#include "x86.h"
+
+#define UVM_BATCH_PAGES 64   /* pages of work between two preemption points */
+
+/*
+ * A preemption point (Linux: cond_resched). The kernel runs with IF clear;
+ * here it opens a one-instruction window (STI defers interrupts by one
+ * instruction: SDM Vol. 2B STI) in which a timer tick latched by the PIC
+ * meanwhile is delivered, and yields when one was. Only in a process (the
+ * boot's own loading of init has nobody to yield to).
+ */
+static void preempt_point(void)
+{
+    if (!myproc())
+        return;
+    uint64_t before = ticks;
+    __asm__ volatile("sti; nop; cli" ::: "memory");
+    if (ticks != before)
+        yield();
+}
+
+/* Count one page of work; every UVM_BATCH_PAGES pages, a preemption point. */
+void uvm_charge(uint64_t *work)
+{
+    if (++*work % UVM_BATCH_PAGES == 0)
+        preempt_point();
+}
+
+/* ---- page pools: every page a change needs, taken before the change ---- */
+
+void *pool_take(struct pagepool *pool)
+{
+    struct pagepool_page *pg = pool->head;
+    if (!pg)
+        return pool->kalloc_fallback ? kalloc() : NULL;
+    pool->head = pg->next;
+    pool->count--;
+    pg->next = NULL;                 /* pages leave the pool zeroed */
+    return pg;
+}
+
+static void pool_release(struct pagepool *pool)
+{
+    while (pool->head) {
+        struct pagepool_page *pg = pool->head;
+        pool->head = pg->next;
+        kfree(pg);
+    }
+    pool->count = 0;
+}
+
+/* Reserve n zeroed pages, or none and -ENOMEM. Preemptible: nothing else is changed yet. */
+static int pool_fill(struct pagepool *pool, uint64_t n)
+{
+    if (n > kalloc_free_pages())
+        return -ENOMEM;                /* the common failure, decided at once */
+    uint64_t work = 0;
+    while (pool->count < n) {
+        struct pagepool_page *pg = kalloc();
+        if (!pg) {                     /* someone else allocated while we yielded */
+            pool_release(pool);
+            return -ENOMEM;
+        }
+        pg->next = pool->head;
+        pool->head = pg;
+        pool->count++;
+        uvm_charge(&work);
+    }
+    return 0;
+}
+
+/* Upper bound of the page-table pages that mapping [start, end) may need. */
+static uint64_t tables_needed(uint64_t start, uint64_t end)
+{
+    uint64_t n = 0;
+    for (int level = 1; level < PT_LEVELS; level++)   /* one PT per PD entry touched, ... */
+        n += (ALIGN_UP(end, PX_SPAN(level)) - ALIGN_DOWN(start, PX_SPAN(level))) / PX_SPAN(level);
+    return n;
+}
+
+/* ---- walking what is mapped -------------------------------------------- */
+
+/* The first present leaf in [va, end) under `table` (at `level`), or `end`. */
+static uint64_t next_mapped_in(uint64_t *table, int level, uint64_t va, uint64_t end)
+{
+    while (va < end) {
+        uint64_t next = ALIGN_DOWN(va, PX_SPAN(level)) + PX_SPAN(level);
+        uint64_t stop = next < end ? next : end;
+        uint64_t e = table[PX(level, va)];
+        if (e & PTE_P) {
+            if (level == 0)
+                return va;
+            uint64_t found = next_mapped_in(P2V(e & PTE_ADDR_MASK), level - 1, va, stop);
+            if (found < stop)
+                return found;
+        }
+        va = stop;
+    }
+    return end;
+}
+
+/* The first mapped page in [va, end) (page-aligned, inside the user half), or `end`. */
+uint64_t uvm_next_mapped(uint64_t *pml4, uint64_t va, uint64_t end)
+{
+    return next_mapped_in(pml4, PT_LEVELS - 1, va, end);
+}
+
+/*
+ * The lowest address in [lo, hi) where `len` bytes are unmapped, with an
+ * unmapped guard page above them and, once the search has passed a mapping,
+ * one below; 0 if there is none. Costs one walk per mapped page passed over.
+ */
+uint64_t uvm_find_free(uint64_t *pml4, uint64_t lo, uint64_t hi, uint64_t len)
+{
+    uint64_t a = lo, work = 0;
+    while (a < hi && hi - a >= len + PAGE_SIZE) {
+        uint64_t from = a == lo ? a : a - PAGE_SIZE, to = a + len + PAGE_SIZE;
+        uint64_t m = uvm_next_mapped(pml4, from, to);
+        if (m == to)
+            return a;
+        a = m + 2 * PAGE_SIZE;       /* past the mapped page and a guard page */
+        uvm_charge(&work);
+    }
+    return 0;
+}
+
+/* ---- unmapping ---------------------------------------------------------- */
+
+static bool table_empty(const uint64_t *table)
+{
+    for (int i = 0; i < PT_ENTRIES; i++)
+        if (table[i] & PTE_P)
+            return false;
+    return true;
+}
+
+/* Unmap [va, end) under `table` (at `level`); frees lower tables left empty. No TLB work. */
+static void unmap_in(uint64_t *table, int level, uint64_t va, uint64_t end, uint64_t *work)
+{
+    while (va < end) {
+        uint64_t base = ALIGN_DOWN(va, PX_SPAN(level)), next = base + PX_SPAN(level);
+        uint64_t stop = next < end ? next : end;
+        uint64_t *e = &table[PX(level, va)];
+        if (*e & PTE_P) {
+            void *page = P2V(*e & PTE_ADDR_MASK);
+            if (level == 0) {
+                *e = 0;
+                kput(page);
+            } else {
+                unmap_in(page, level - 1, va, stop, work);
+                if ((va == base && stop == next) || table_empty(page)) {
+                    *e = 0;              /* the whole span went, or nothing is left in it */
+                    kfree(page);
+                }
+            }
+            uvm_charge(work);
+        }
+        va = stop;
+    }
+}
+
+/*
+ * Unmap [va, va+len) (clipped to the user half), freeing the pages and the
+ * emptied tables. The TLB and the paging-structure caches are flushed once, by
+ * reloading CR3 (SDM Vol. 3A 4.10.4.1), instead of one INVLPG per page: until
+ * then only this kernel code runs in this address space, and it reaches user
+ * memory only through the direct map; a yield at a preemption point reloads
+ * CR3 anyway before anyone else can be given a freed page.
+ */
+void uvm_unmap(uint64_t *pml4, uint64_t va, uint64_t len)
+{
+    uint64_t start = ALIGN_DOWN(va, PAGE_SIZE), end = ALIGN_UP(va + len, PAGE_SIZE), work = 0;
+    if (end < start || end > USER_TOP)
+        end = USER_TOP;
+    unmap_in(pml4, PT_LEVELS - 1, start, end, &work);
+    if (work && rcr3() == V2P(pml4))
+        lcr3(V2P(pml4));
+}
+
+/* ---- mapping ------------------------------------------------------------ */
+
+/*
+ * Map [va, va+len) with fresh zeroed pages (exec: ELF segments and the
+ * stack). A page already mapped is kept and gains `flags` (segments may share
+ * a page). On -ENOMEM part of the range may be mapped: exec then drops the
+ * whole new address space.
+ */
+int uvm_map_zeroed(uint64_t *pml4, uint64_t va, uint64_t len, uint64_t flags)
+{
+    uint64_t start = ALIGN_DOWN(va, PAGE_SIZE), end = ALIGN_UP(va + len, PAGE_SIZE), work = 0;
+    if (!user_range_ok(start, end - start))
+        return -EFAULT;
+    for (uint64_t a = start; a < end; a += PAGE_SIZE) {
+        uint64_t *pte = walk(pml4, a, true);
+        if (!pte)
+            return -ENOMEM;
+        if (*pte & PTE_P) {
+            uint64_t nx = (*pte & PTE_NX) && (flags & PTE_NX);
+            *pte = (*pte & ~PTE_NX) | (flags & ~PTE_NX) | (nx ? PTE_NX : 0);
+            continue;
+        }
+        void *pg = kalloc();
+        if (!pg)
+            return -ENOMEM;
+        *pte = V2P(pg) | flags | PTE_P | PTE_U;
+        uvm_charge(&work);
+    }
+    return 0;
+}
+
+/*
+ * Replace whatever is mapped in [va, va+len) (page-aligned, inside user
+ * memory) by fresh zeroed pages with leaf bits `flags` (PTE_U included or
+ * not: PROT_NONE pages are supervisor-only). Every page it needs is reserved
+ * first: -ENOMEM changes nothing; after that it cannot fail.
+ */
+int uvm_replace(uint64_t *pml4, uint64_t va, uint64_t len, uint64_t flags)
+{
+    struct pagepool pool = { 0 };
+    uint64_t end = va + len, work = 0;
+    uint64_t pages = len / PAGE_SIZE;
+    if (pages > kalloc_free_pages() || pool_fill(&pool, pages + tables_needed(va, end)))
+        return -ENOMEM;
+    uvm_unmap(pml4, va, len);
+    for (uint64_t a = va; a < end; a += PAGE_SIZE) {
+        uint64_t *pte = walk_pool(pml4, a, &pool);
+        *pte = V2P(pool_take(&pool)) | flags | PTE_P;
+        uvm_charge(&work);
+    }
+    pool_release(&pool);               /* the tables that already existed */
+    return 0;
+}
+
+/*
+ * Give the pages of [va, va+len) the leaf bits `flags`, in address order, as
+ * Linux's mprotect does (mm/mprotect.c): it stops with -ENOMEM at the first
+ * unmapped page, the pages before it keeping their new rights.
+ */
+int uvm_protect(uint64_t *pml4, uint64_t va, uint64_t len, uint64_t flags)
+{
+    uint64_t start = ALIGN_DOWN(va, PAGE_SIZE), end = ALIGN_UP(va + len, PAGE_SIZE), work = 0;
+    if (end <= start || !user_range_ok(start, end - start))
+        return -ENOMEM;
+    for (uint64_t a = start; a < end; a += PAGE_SIZE) {
+        uint64_t *pte = walk(pml4, a, false);
+        if (!pte || !(*pte & PTE_P))
+            return -ENOMEM;
+        *pte = (*pte & (PTE_ADDR_MASK | PTE_SHARED)) | flags | PTE_P;
+        invlpg(a);
+        uvm_charge(&work);
+    }
+    return 0;
+}
