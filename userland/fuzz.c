@@ -433,6 +433,8 @@ int main(int argc, char **argv)
         while (waitpid(-1, NULL, WNOHANG) > 0)   /* orphaned grandchildren */
             ;
     }
+    while (wait(NULL) > 0)                   /* every grandchild, before the figures */
+        ;
     printf("fuzz: seed=%lu mode=%s calls=%lu children=%lu exited=%lu killed=%lu hung=%lu anomalies=%lu signals=",
            seed, host_mode ? "host" : "ringlab", calls, children, exited, killed, hung, anomalies);
     const char *sep = "";
