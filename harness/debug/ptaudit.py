@@ -40,8 +40,8 @@ PHYS_MODE_ON = "maintenance packet Qqemu.PhyMemMode:1"    # QEMU gdbstub: physic
 PHYS_MODE_OFF = "maintenance packet Qqemu.PhyMemMode:0"   # back to virtual (current CR3)
 PROC_TABLE = "procs"          # kernel/proc.c: static struct proc procs[NPROC]
 KERNEL_PML4 = "kpml4"         # kernel/vm.c: the kernel's own PML4 (kernel half template)
-P_UNUSED = 0                  # kernel/include/proc.h enum procstate
-PROC_STATES = ("unused", "embryo", "sleeping", "runnable", "running", "zombie")
+PROC_STATE_ENUM = "procstate"  # kernel/include/proc.h: enum procstate, read from DWARF
+PROC_UNUSED = "P_UNUSED"       # the free-slot enumerator
 DEFAULT_POINT_TIMEOUT_S = 30.0
 DEFAULT_PROGRAM = "ptpoints"  # userland/ptpoints.c: one label per audited moment
 DEFAULT_POINTS = ("pt_boot", "pt_fork_parent", "pt_fork_child", "pt_exec", "pt_mmap",
@@ -158,22 +158,28 @@ def translate(leaves: Sequence[pt.Leaf], va: int) -> Optional[int]:
     return None
 
 
-def process_table(gdb: GdbSession) -> List[Tuple[int, int, int]]:
-    """``(pid, state, pml4 kernel address)`` of every used slot of the kernel's ``procs``."""
+def process_table(gdb: GdbSession) -> List[Tuple[int, str, int]]:
+    """``(pid, state name, pml4 kernel address)`` of every used slot of the kernel's
+    ``procs``; layout and enumerators come from the kernel's debug information."""
     base = gdb.address_of(PROC_TABLE)
     size = gdb.evaluate(f"sizeof({PROC_TABLE}[0])")
     count = gdb.evaluate(f"sizeof({PROC_TABLE}) / sizeof({PROC_TABLE}[0])")
     off = {f: gdb.evaluate(f"(char *)&{PROC_TABLE}[0].{f} - (char *)&{PROC_TABLE}[0]")
            for f in ("pid", "state", "pml4")}
+    unused = gdb.evaluate(PROC_UNUSED)
+    names: Dict[int, str] = {}
     data = gdb.read_memory(base, size * count)
     out = []
     for i in range(count):
         rec = data[i * size:(i + 1) * size]
         state = int.from_bytes(rec[off["state"]:off["state"] + 4], "little")
-        if state == P_UNUSED:
+        if state == unused:
             continue
+        if state not in names:
+            value = gdb.mi(f'-data-evaluate-expression "(enum {PROC_STATE_ENUM}){state}"')
+            names[state] = str(value.payload["value"]).removeprefix("P_").lower()
         pid = int.from_bytes(rec[off["pid"]:off["pid"] + 4], "little", signed=True)
-        out.append((pid, state, int.from_bytes(rec[off["pml4"]:off["pml4"] + 8], "little")))
+        out.append((pid, names[state], int.from_bytes(rec[off["pml4"]:off["pml4"] + 8], "little")))
     return out
 
 
@@ -203,8 +209,7 @@ def audit(gdb: GdbSession, layout: KernelLayout, point: str = "") -> Audit:
                 pa = translate(current, pml4_va)
                 if pa is None:
                     raise AuditError(f"pid {pid}'s PML4 {pml4_va:#x} is not mapped")
-                name = PROC_STATES[state] if state < len(PROC_STATES) else str(state)
-                cr3s.append((f"pid {pid} ({name})", pa, pid))
+                cr3s.append((f"pid {pid} ({state})", pa, pid))
             now = regs["cr3"] & pt.CR3_ADDR_MASK
             if now not in {pa for _, pa, _ in cr3s}:
                 cr3s.append(("cr3 of no process", now, None))
