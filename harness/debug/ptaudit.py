@@ -247,14 +247,21 @@ def audit_points(config: QemuConfig, labels: Sequence[str], *, symbols: Sequence
     with DebugMachine(config, symbols=symbols, extension=False, stream=stream) as dm:
         layout = kernel_layout(dm.config.kernel)
         by_addr = {dm.gdb.break_at(label, temporary=True).address: label for label in labels}
+        done = set()
         while by_addr:
             try:
                 stop = dm.gdb.cont(timeout_s=timeout_s, what=f"one of {sorted(by_addr.values())}")
             except TargetExited:
                 break
             label = by_addr.pop(stop.rip, None)
+            if label is None and stop.rip in done:
+                # gdb re-reported the stop it just made (seen under load; debug/trace.py
+                # skips the same phantom): the breakpoint is gone, nothing ran
+                log.info("phantom repeat stop at %#x skipped", stop.rip)
+                continue
             if label is None:
                 raise AuditError(f"stopped at {stop.rip:#x} ({stop.reason}), not at a point")
+            done.add(stop.rip)
             audits.append(audit(dm.gdb, layout, label))
         run = dm.finish(timeout_s=timeout_s)
     return audits, run
