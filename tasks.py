@@ -44,13 +44,15 @@ def build(c):
         "int-log": "also write QEMU's -d int log (to images/qemu.log with --dry-run)",
         "kernel": "multiboot kernel to boot instead of images/kernel.elf",
         "shell": "init runs its demonstration, then the shell on this terminal (or stdin)",
+        "args": "init's arguments, shell-quoted, e.g. --init /bin/busybox --args sh "
+                "(the console is then on this terminal or stdin)",
         "gdb": "start halted at the first instruction with a gdbstub; attach with `invoke gdb`",
         "record": "record the run into directory DIR (QEMU record/replay); then "
                   "`invoke gdb --replay DIR` steps backwards through it",
     },
 )
 def boot(c, init=None, append="", timeout=None, dry_run=False, file=None,
-         cpu=None, int_log=False, kernel=None, shell=False, gdb=False, record=None):
+         cpu=None, int_log=False, kernel=None, shell=False, gdb=False, record=None, args=None):
     """Boot the kernel with an init, stream the console; exit with the machine status."""
     common = dict(init=init, append=append, timeout_s=_seconds(timeout), files=file or (),
                   cpu=cpu, int_log=int_log, kernel=kernel)
@@ -60,7 +62,7 @@ def boot(c, init=None, append="", timeout=None, dry_run=False, file=None,
     elif gdb and not dry_run:
         _exit(_cli("boot_debug").gdb(**common))
     else:
-        _exit(_cli("boot").main(dry_run=dry_run, shell=shell, gdb=gdb, **common))
+        _exit(_cli("boot").main(dry_run=dry_run, shell=shell, gdb=gdb, args=args, **common))
 
 
 @task(

@@ -1,15 +1,26 @@
 /*
- * The console line discipline: characters from COM1 are echoed and collected
- * into a line (backspace and DEL erase, Ctrl-U kills the line, Ctrl-D ends
- * input); read(0) sleeps until a whole line (or Ctrl-D) is there, like a
- * cooked terminal.
+ * The console line discipline, with the termios settings that matter to it.
+ * Canonical mode (ICANON, the default): characters from COM1 are echoed and
+ * collected into a line (backspace and DEL erase, Ctrl-U kills the line,
+ * Ctrl-D ends input); read(0) sleeps until a whole line (or Ctrl-D) is
+ * there. Non-canonical mode (a line editor's raw mode): every byte is
+ * readable at once, nothing is edited, and read returns what is there once
+ * VMIN (0 or 1) bytes are. ECHO and ICRNL are honoured; the other flags are
+ * kept and reported but change nothing (output processing is fixed: TCSETS
+ * refuses a different c_oflag).
  */
 #include "kernel.h"
+#include "errno.h"
 #include "file.h"
 #include "proc.h"
+#include "sysfs.h"
 #include "vm.h"
 
 #define INPUT_BUF 512
+#define TERMIOS_ICRNL  0x100         /* c_iflag: CR read as NL */
+#define TERMIOS_ICANON 0x002         /* c_lflag: line editing */
+#define TERMIOS_ECHO   0x008         /* c_lflag: echo input */
+#define TERMIOS_VMIN   6             /* c_cc index */
 
 static struct {
     char buf[INPUT_BUF];
@@ -18,6 +29,14 @@ static struct {
     uint64_t e;                  /* end of the line being edited */
 } in;
 
+static struct linux_termios tio = {
+    .c_iflag = 0x500,            /* ICRNL | IXON */
+    .c_oflag = 0x5,              /* OPOST | ONLCR */
+    .c_cflag = 0xbf,             /* B38400 | CS8 | CREAD */
+    .c_lflag = 0x8a3b,           /* ISIG | ICANON | ECHO | ECHOE | ECHOK | ECHOCTL | ECHOKE | IEXTEN */
+    .c_cc = { 3, 28, 127, 21, 4, 0, 1 },   /* VINTR VQUIT VERASE VKILL VEOF VTIME VMIN */
+};
+
 void console_init(void)
 {
     serial_rx_enable();
@@ -25,49 +44,88 @@ void console_init(void)
     serial_intr();          /* bytes typed before the kernel was ready */
 }
 
+void console_tcgets(struct linux_termios *t)
+{
+    *t = tio;
+}
+
+/* TCSETS*: -EINVAL for output settings this console cannot apply. */
+int console_tcsets(const struct linux_termios *t)
+{
+    if (t->c_oflag != tio.c_oflag)
+        return -EINVAL;
+    tio = *t;
+    if (!(tio.c_lflag & TERMIOS_ICANON)) {   /* a line being edited becomes readable */
+        in.w = in.e;
+        wakeup(&in);
+    }
+    return 0;
+}
+
+static void echo(const char *s, size_t n)
+{
+    if (tio.c_lflag & TERMIOS_ECHO)
+        serial_write(s, n);
+}
+
 void console_rx(char c)
 {
+    if (c == '\r' && (tio.c_iflag & TERMIOS_ICRNL))
+        c = '\n';
+    if (in.e - in.r >= INPUT_BUF)
+        return;                               /* full: drop */
+    if (!(tio.c_lflag & TERMIOS_ICANON)) {
+        in.buf[in.e++ % INPUT_BUF] = c;
+        in.w = in.e;
+        echo(&c, 1);
+        wakeup(&in);
+        return;
+    }
     switch (c) {
     case '\b':
     case 0x7f:
         if (in.e != in.w) {
             in.e--;
-            serial_write("\b \b", 3);
+            echo("\b \b", 3);
         }
         return;
     case 0x15:                                /* Ctrl-U */
         while (in.e != in.w) {
             in.e--;
-            serial_write("\b \b", 3);
+            echo("\b \b", 3);
         }
         return;
     }
-    if (c == '\r')
-        c = '\n';
-    if (in.e - in.r >= INPUT_BUF)
-        return;                               /* full: drop */
     in.buf[in.e++ % INPUT_BUF] = c;
     if (c != 0x04)
-        serial_write(&c, 1);
+        echo(&c, 1);
     if (c == '\n' || c == 0x04 || in.e - in.r == INPUT_BUF) {
         in.w = in.e;
         wakeup(&in);
     }
 }
 
-/* read(2) on the console: up to one line; 0 at Ctrl-D on an empty line. */
+bool console_readable(void)
+{
+    return in.r != in.w;
+}
+
+/* read(2) on the console: canonical, up to one line, 0 at Ctrl-D on an empty line; else what is there. */
 int64_t console_read(uint64_t *pml4, uint64_t dst, uint64_t n)
 {
+    bool canon = tio.c_lflag & TERMIOS_ICANON;
     uint64_t got = 0;
     while (in.r == in.w) {
-        struct proc *p = myproc();
-        if (p->killed)
-            return -4;                        /* -EINTR: the process is being killed */
+        if (!canon && tio.c_cc[TERMIOS_VMIN] == 0)
+            return 0;
+        if (myproc()->killed)
+            return -EINTR;                    /* the process is being killed */
         sleep(&in);
+        canon = tio.c_lflag & TERMIOS_ICANON;
     }
     while (got < n && in.r != in.w) {
         char c = in.buf[in.r % INPUT_BUF];
-        if (c == 0x04) {                      /* Ctrl-D: end of file (consumed if alone) */
+        if (canon && c == 0x04) {             /* Ctrl-D: end of file (consumed if alone) */
             if (got == 0)
                 in.r++;
             break;
@@ -77,7 +135,7 @@ int64_t console_read(uint64_t *pml4, uint64_t dst, uint64_t n)
         if (r)
             return r;
         got++;
-        if (c == '\n')
+        if (canon && c == '\n')
             break;
     }
     return (int64_t)got;
@@ -88,7 +146,7 @@ int64_t console_write(uint64_t *pml4, uint64_t src, uint64_t n)
     char buf[256];
     uint64_t done = 0;
     if (!user_range_ok(src, n))
-        return -14;                           /* -EFAULT */
+        return -EFAULT;
     while (done < n) {
         uint64_t chunk = n - done < sizeof buf ? n - done : sizeof buf;
         int r = copyin(pml4, buf, src + done, chunk);

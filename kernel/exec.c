@@ -131,13 +131,22 @@ int exec_image(struct proc *p, const char *name, const uint8_t *data, size_t siz
     return 0;
 }
 
+/* execve: the file's image replaces the caller's; then the close-on-exec fds are closed. */
 int proc_exec(const char *path, char *const *argv, int argc, char *const *envp, int envc)
 {
-    if (fs_is_root(path))
-        return -EACCES;
-    int err;
-    struct fsfile *f = fs_lookup(path, &err);
-    if (!f)
-        return err;
-    return exec_image(myproc(), path, f->data, f->size, argv, argc, envp, envc);
+    struct proc *p = myproc();
+    const uint8_t *data;
+    uint64_t size;
+    int r = fs_exec_image(p->cwd, path, &data, &size);
+    if (!r)
+        r = exec_image(p, path, data, size, argv, argc, envp, envc);
+    for (int fd = 0; !r && fd < NOFILE; fd++) {
+        if ((p->cloexec >> fd & 1) && p->ofile[fd]) {
+            file_close(p->ofile[fd]);
+            p->ofile[fd] = NULL;
+        }
+    }
+    if (!r)
+        p->cloexec = 0;
+    return r;
 }

@@ -1,12 +1,12 @@
-/* The system-wide open file table, shared by fork and dup. */
+/* The system-wide open file table, shared by fork and dup; reads and writes by file kind. */
 #include "kernel.h"
+#include "errno.h"
 #include "file.h"
+#include "proc.h"
 
 static struct file ftable[NFILE];
 
-/* The console: its own permanent reference (ref 1) means it is never freed. */
-struct file console_file = { .type = F_CONSOLE, .ref = 1, .flags = 2 /* O_RDWR */ };
-
+/* A new open file with one reference; for F_INODE the caller sets ip (holding a reference). */
 struct file *file_alloc(enum filetype type)
 {
     for (int i = 0; i < NFILE; i++) {
@@ -24,9 +24,56 @@ struct file *file_dup(struct file *f)
     return f;
 }
 
-/* Drop one reference; the last one frees the table slot. */
+/* Drop one reference; the last one closes the pipe end or releases the inode. */
 void file_close(struct file *f)
 {
-    if (--f->ref == 0)
-        f->type = F_NONE;
+    if (--f->ref > 0)
+        return;
+    if (f->type == F_PIPE)
+        pipe_close(f);
+    else if (f->type == F_INODE && f->ip)
+        inode_put(f->ip);
+    f->type = F_NONE;
+}
+
+int64_t file_read(struct file *f, uint64_t dst, uint64_t n)
+{
+    if (f->type == F_PIPE)
+        return pipe_read(f, dst, n);
+    struct inode *ip = f->ip;
+    switch (ip->mode & S_IFMT) {
+    case S_IFDIR:
+        return -EISDIR;
+    case S_IFCHR:
+        if (ip->dev == DEV_CONSOLE && (f->flags & O_NONBLOCK) && !console_readable())
+            return -EAGAIN;                 /* a terminal with nothing typed yet */
+        return dev_read(ip, dst, n);
+    default: {
+        int64_t r = fsdata_read(ip, myproc()->pml4, dst, f->off, n);
+        if (r > 0)
+            f->off += (uint64_t)r;
+        return r;
+    }
+    }
+}
+
+int64_t file_write(struct file *f, uint64_t src, uint64_t n)
+{
+    if (f->type == F_PIPE)
+        return pipe_write(f, src, n);
+    struct inode *ip = f->ip;
+    switch (ip->mode & S_IFMT) {
+    case S_IFDIR:
+        return -EISDIR;
+    case S_IFCHR:
+        return dev_write(ip, src, n);
+    default: {
+        if (f->flags & O_APPEND)
+            f->off = ip->size;
+        int64_t r = fsdata_write(ip, myproc()->pml4, src, f->off, n);
+        if (r > 0)
+            f->off += (uint64_t)r;
+        return r;
+    }
+    }
 }

@@ -1,62 +1,309 @@
 /*
- * The in-memory, read-only file system: each multiboot module is one file in
- * "/", named by its module string. There are no subdirectories.
+ * The file system's names: inodes and directory entries, path lookup.
+ * Directory entries are one table for all directories (a directory's entries
+ * are the table's entries whose dir is it, in table order), so a lookup is a
+ * scan, which is plenty for a few hundred names. The layout is in file.h.
  */
 #include "kernel.h"
 #include "errno.h"
 #include "file.h"
 
-static struct fsfile files[NFSFILE];
-static uint64_t nfiles;
+struct dirent {
+    struct inode *dir;           /* NULL: free slot */
+    struct inode *ip;
+    char name[FS_NAME_MAX + 1];
+};
 
-void fs_add(const char *name, const uint8_t *data, uint64_t size)
-{
-    if (nfiles == NFSFILE)
-        panic("fs-full name=%s", name);
-    struct fsfile *f = &files[nfiles];
-    snprintf(f->name, sizeof f->name, "%s", name);
-    f->data = data;
-    f->size = size;
-    f->ino = nfiles + 2;                     /* 1 is the root directory */
-    nfiles++;
-}
+static struct inode inodes[NINODE];
+static struct dirent dirents[NDIRENT];
+static struct fsfile modules[NFSFILE];
+static uint64_t nmodules;
+static uint64_t next_ino = 1;
+static struct inode *root;
 
-/* "/", "", "." and "/." name the root directory. */
-bool fs_is_root(const char *path)
+struct inode *inode_new(uint32_t mode)
 {
-    while (*path == '/')
-        path++;
-    return !*path || !strcmp(path, ".") || !strcmp(path, "./");
-}
-
-/*
- * Look up "/name", "name" or "./name". Returns the file, or NULL with
- * *err = -ENOENT (absent) or -ENOTDIR ("file/more": a file used as a directory).
- */
-struct fsfile *fs_lookup(const char *path, int *err)
-{
-    while (*path == '/')
-        path++;
-    if (path[0] == '.' && path[1] == '/')
-        path += 2;
-    size_t n = 0;
-    while (path[n] && path[n] != '/')
-        n++;
-    for (uint64_t i = 0; i < nfiles; i++) {
-        if (strlen(files[i].name) == n && !strncmp(files[i].name, path, n)) {
-            if (path[n]) {
-                *err = -ENOTDIR;
-                return NULL;
-            }
-            return &files[i];
-        }
+    for (int i = 0; i < NINODE; i++) {
+        struct inode *ip = &inodes[i];
+        if (ip->mode)
+            continue;                         /* in use: mode 0 marks a free slot */
+        uint64_t now = time_realtime_ns();
+        *ip = (struct inode){ .mode = mode, .ino = next_ino++, .mtime_ns = now, .ctime_ns = now,
+                              .atime_ns = now };
+        return ip;
     }
-    *err = -ENOENT;
     return NULL;
 }
 
+struct inode *inode_get(struct inode *ip)
+{
+    ip->ref++;
+    return ip;
+}
+
+/* Free an inode with neither names nor users: its pages go back to the allocator. */
+void inode_maybe_free(struct inode *ip)
+{
+    if (ip->nlink == 0 && ip->ref == 0 && ip != root) {
+        struct inode *parent = (ip->mode & S_IFMT) == S_IFDIR ? ip->parent : NULL;
+        fsdata_free(ip);
+        ip->mode = 0;
+        ip->parent = NULL;
+        if (parent)
+            inode_put(parent);               /* a directory holds its parent (for "..") */
+    }
+}
+
+void inode_put(struct inode *ip)
+{
+    ip->ref--;
+    inode_maybe_free(ip);
+}
+
+/* Create "/", /tmp and /dev before the first module goes in. */
+static void fs_init(void)
+{
+    root = inode_new(S_IFDIR | 0755);
+    root->parent = root;
+    struct inode *tmp = inode_new(S_IFDIR | 01777), *dev = inode_new(S_IFDIR | 0755);
+    tmp->parent = inode_get(root);
+    dev->parent = inode_get(root);
+    dir_link(root, "tmp", tmp);
+    dir_link(root, "dev", dev);
+    dev_init(dev);
+}
+
+struct inode *fs_root(void)
+{
+    return root;
+}
+
+/* A boot module becomes the read-only-until-written file "/name". */
+void fs_add(const char *name, const uint8_t *data, uint64_t size)
+{
+    if (!root)
+        fs_init();
+    if (nmodules == NFSFILE)
+        panic("fs-full name=%s", name);
+    struct fsfile *m = &modules[nmodules++];
+    snprintf(m->name, sizeof m->name, "%s", name);
+    m->data = data;
+    m->size = size;
+    m->ip = inode_new(S_IFREG | 0755);
+    if (!m->ip || dir_link(root, m->name, m->ip))
+        panic("fs-full name=%s", name);
+    m->ip->rodata = data;
+    m->ip->size = size;
+}
 
 struct fsfile *fs_at(uint64_t index)
 {
-    return index < nfiles ? &files[index] : NULL;
+    return index < nmodules ? &modules[index] : NULL;
+}
+
+static struct dirent *dirent_find(struct inode *dir, const char *name)
+{
+    for (int i = 0; i < NDIRENT; i++)
+        if (dirents[i].dir == dir && !strcmp(dirents[i].name, name))
+            return &dirents[i];
+    return NULL;
+}
+
+struct inode *dir_lookup(struct inode *dir, const char *name)
+{
+    if (!strcmp(name, "."))
+        return dir;
+    if (!strcmp(name, ".."))
+        return dir->parent;
+    struct dirent *d = dirent_find(dir, name);
+    return d ? d->ip : NULL;
+}
+
+/* Add name -> ip in dir. -EEXIST, -ENOSPC (entry table full), -ENAMETOOLONG, -ENOENT (dir removed). */
+int dir_link(struct inode *dir, const char *name, struct inode *ip)
+{
+    if (strlen(name) > FS_NAME_MAX)
+        return -ENAMETOOLONG;
+    if (dir->nlink == 0 && dir != root)
+        return -ENOENT;                      /* a removed directory (someone's cwd) stays empty */
+    if (dir_lookup(dir, name))
+        return -EEXIST;
+    for (int i = 0; i < NDIRENT; i++) {
+        struct dirent *d = &dirents[i];
+        if (d->dir)
+            continue;
+        d->dir = dir;
+        d->ip = ip;
+        snprintf(d->name, sizeof d->name, "%s", name);
+        ip->nlink++;
+        dir->mtime_ns = dir->ctime_ns = ip->ctime_ns = time_realtime_ns();
+        return 0;
+    }
+    return -ENOSPC;
+}
+
+/* Remove the name; the inode goes when its last name and last user are gone. */
+int dir_unlink(struct inode *dir, const char *name)
+{
+    struct dirent *d = dirent_find(dir, name);
+    if (!d)
+        return -ENOENT;
+    struct inode *ip = d->ip;
+    d->dir = NULL;
+    ip->nlink--;
+    dir->mtime_ns = dir->ctime_ns = ip->ctime_ns = time_realtime_ns();
+    inode_maybe_free(ip);
+    return 0;
+}
+
+bool dir_empty(struct inode *dir)
+{
+    for (int i = 0; i < NDIRENT; i++)
+        if (dirents[i].dir == dir)
+            return false;
+    return true;
+}
+
+/*
+ * The entry at *cookie (0 ".", 1 "..", then table slot + 2) or the next one
+ * after it; advances *cookie past it. Returns 1, or 0 at the end.
+ */
+int dir_entry(struct inode *dir, uint64_t *cookie, const char **name, struct inode **ip)
+{
+    if (*cookie < 2) {
+        *name = *cookie ? ".." : ".";
+        *ip = *cookie ? dir->parent : dir;
+        (*cookie)++;
+        return 1;
+    }
+    for (uint64_t i = *cookie - 2; i < NDIRENT; i++) {
+        if (dirents[i].dir == dir) {
+            *name = dirents[i].name;
+            *ip = dirents[i].ip;
+            *cookie = i + 3;
+            return 1;
+        }
+    }
+    *cookie = NDIRENT + 2;
+    return 0;
+}
+
+/* Is a the directory d or one of its ancestors? */
+bool dir_is_ancestor(struct inode *a, struct inode *d)
+{
+    for (;;) {
+        if (d == a)
+            return true;
+        if (d == root)
+            return false;
+        d = d->parent;
+    }
+}
+
+/* The absolute path of a directory, NUL-terminated, into buf. Returns its length + 1 or -ERANGE. */
+int dir_path(struct inode *dir, char *buf, uint64_t size)
+{
+    char tmp[FS_PATH_MAX];
+    uint64_t pos = sizeof tmp - 1;
+    tmp[pos] = 0;
+    for (struct inode *d = dir; d != root; d = d->parent) {
+        struct dirent *e = NULL;
+        for (int i = 0; i < NDIRENT && !e; i++)
+            if (dirents[i].ip == d && dirents[i].dir == d->parent)
+                e = &dirents[i];
+        if (!e)
+            return -ENOENT;                  /* removed: Linux says so too */
+        uint64_t n = strlen(e->name);
+        if (pos < n + 1)
+            return -ENAMETOOLONG;
+        pos -= n;
+        memcpy(tmp + pos, e->name, n);
+        tmp[--pos] = '/';
+    }
+    if (pos == sizeof tmp - 1)
+        tmp[--pos] = '/';
+    uint64_t len = sizeof tmp - pos;
+    if (len > size)
+        return -ERANGE;
+    memcpy(buf, tmp + pos, len);
+    return (int)len;
+}
+
+/*
+ * Walk `path` from cwd (or "/" if it starts with '/'). With `name` set, stop
+ * before the last component, copy it into name (FS_NAME_MAX + 1 bytes) and
+ * return its directory. Errors: -ENOENT, -ENOTDIR, -ENAMETOOLONG.
+ */
+static struct inode *walk(struct inode *cwd, const char *path, char *name, int *err)
+{
+    struct inode *ip = path[0] == '/' ? root : cwd;
+    if (!path[0]) {
+        *err = -ENOENT;
+        return NULL;
+    }
+    char comp[FS_NAME_MAX + 1];
+    for (;;) {
+        while (*path == '/')
+            path++;
+        if (!*path) {
+            if (name)
+                snprintf(name, FS_NAME_MAX + 1, ".");
+            return ip;
+        }
+        uint64_t n = 0;
+        while (path[n] && path[n] != '/')
+            n++;
+        if (n > FS_NAME_MAX) {
+            *err = -ENAMETOOLONG;
+            return NULL;
+        }
+        memcpy(comp, path, n);
+        comp[n] = 0;
+        path += n;
+        const char *rest = path;
+        while (*rest == '/')
+            rest++;
+        if ((ip->mode & S_IFMT) != S_IFDIR) {
+            *err = -ENOTDIR;
+            return NULL;
+        }
+        if (name && !*rest) {
+            memcpy(name, comp, n + 1);
+            return ip;
+        }
+        struct inode *next = dir_lookup(ip, comp);
+        if (!next) {
+            *err = -ENOENT;
+            return NULL;
+        }
+        if (*path == '/' && !*rest && (next->mode & S_IFMT) != S_IFDIR) {
+            *err = -ENOTDIR;                  /* "file/" */
+            return NULL;
+        }
+        ip = next;
+    }
+}
+
+struct inode *namei(struct inode *cwd, const char *path, int *err)
+{
+    return walk(cwd, path, NULL, err);
+}
+
+struct inode *namei_parent(struct inode *cwd, const char *path, char *name, int *err)
+{
+    return walk(cwd, path, name, err);
+}
+
+/* The bytes of an executable file for execve: -EACCES for a directory, a file without x, or a written file. */
+int fs_exec_image(struct inode *cwd, const char *path, const uint8_t **data, uint64_t *size)
+{
+    int err;
+    struct inode *ip = namei(cwd, path, &err);
+    if (!ip)
+        return err;
+    if ((ip->mode & S_IFMT) != S_IFREG || !(ip->mode & 0111) || !ip->rodata)
+        return -EACCES;
+    *data = ip->rodata;
+    *size = ip->size;
+    return 0;
 }

@@ -153,13 +153,15 @@ struct proc *proc_spawn_init(const char *name, const uint8_t *image, size_t size
     int argc = 0;
     while (argv[argc])
         argc++;
-    char *envp[] = { "HOME=/", "PATH=/", "TERM=vt100" };
+    char *envp[] = { "HOME=/", "PATH=/bin:/sbin:/usr/bin:/usr/sbin:/", "TERM=vt100" };
     int r = exec_image(p, name, image, size, (char *const *)argv, argc, envp, ARRAY_SIZE(envp));
     if (r)
         panic("init-not-loadable name=%s error=%d", name, r);
     p->ofile[0] = file_dup(&console_file);
     p->ofile[1] = file_dup(&console_file);
     p->ofile[2] = file_dup(&console_file);
+    p->cwd = inode_get(fs_root());
+    p->umask = 022;
     p->state = P_RUNNABLE;
     initproc = p;
     kevent("enter-user pid=%d rip=0x%lx rsp=0x%lx cs=0x%lx ss=0x%lx", p->pid, p->tf->rip, p->tf->rsp, p->tf->cs,
@@ -168,6 +170,14 @@ struct proc *proc_spawn_init(const char *name, const uint8_t *image, size_t size
 }
 
 /* ---- process lifetime -------------------------------------------------- */
+
+struct proc *proc_find(int pid)
+{
+    for (int i = 0; i < NPROC; i++)
+        if (procs[i].state != P_UNUSED && procs[i].pid == pid)
+            return &procs[i];
+    return NULL;
+}
 
 int proc_fork(void)
 {
@@ -191,6 +201,9 @@ int proc_fork(void)
     for (int i = 0; i < NOFILE; i++)
         if (p->ofile[i])
             np->ofile[i] = file_dup(p->ofile[i]);
+    np->cloexec = p->cloexec;
+    np->cwd = inode_get(p->cwd);
+    np->umask = p->umask;
     memcpy(np->name, p->name, sizeof np->name);
     np->parent = p;
     np->state = P_RUNNABLE;
@@ -221,6 +234,8 @@ noreturn void proc_exit(int wstatus)
             file_close(p->ofile[i]);
         p->ofile[i] = NULL;
     }
+    inode_put(p->cwd);
+    p->cwd = NULL;
     vm_switch_kernel();
     uvm_free(p->pml4);
     p->pml4 = NULL;

@@ -38,6 +38,36 @@ int64_t sys_fork(struct trapframe *tf)
     return proc_fork();
 }
 
+#define CLONE_PARENT_SETTID  0x00100000
+#define CLONE_CHILD_CLEARTID 0x00200000
+#define CLONE_CHILD_SETTID   0x01000000
+#define CLONE_FORK_FLAGS (CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID | CLONE_CHILD_SETTID)
+
+/*
+ * clone as fork: what glibc's fork() asks for (SIGCHLD | CLONE_CHILD_SETTID |
+ * CLONE_CHILD_CLEARTID), with an optional new stack. Shared-memory clones
+ * (threads, CLONE_VM|CLONE_VFORK) are not supported: -ENOSYS.
+ */
+int64_t sys_clone(struct trapframe *tf)
+{
+    uint64_t flags = tf->rdi, stack = tf->rsi, ptid = tf->rdx, ctid = tf->r10;
+    if ((flags & 0xff) != SIGCHLD || (flags & ~(uint64_t)(0xff | CLONE_FORK_FLAGS)))
+        return -ENOSYS;
+    int pid = proc_fork();
+    if (pid < 0)
+        return pid;
+    struct proc *child = proc_find(pid);
+    if (stack)
+        child->tf->rsp = stack;
+    if (flags & CLONE_CHILD_CLEARTID)
+        child->clear_child_tid = ctid;
+    if ((flags & CLONE_CHILD_SETTID) && copyout(child->pml4, ctid, &pid, sizeof pid))
+        return -EFAULT;                    /* the child runs on; Linux would fail the clone */
+    if ((flags & CLONE_PARENT_SETTID) && copyout(myproc()->pml4, ptid, &pid, sizeof pid))
+        return -EFAULT;
+    return pid;
+}
+
 int64_t sys_execve(struct trapframe *tf)
 {
     struct proc *p = myproc();
@@ -150,18 +180,3 @@ int64_t sys_uname(struct trapframe *tf)
         snprintf(u.f[i], 65, "%s", v[i]);
     return copyout(myproc()->pml4, tf->rdi, &u, sizeof u);
 }
-
-int64_t sys_getcwd(struct trapframe *tf)
-{
-    if (tf->rsi < 2)
-        return -ERANGE;
-    int r = copyout(myproc()->pml4, tf->rdi, "/", 2);
-    return r ? r : 2;
-}
-
-int64_t sys_clock_gettime(struct trapframe *tf)
-{
-    uint64_t ts[2] = { ticks / TIMER_HZ, (ticks % TIMER_HZ) * (1000000000UL / TIMER_HZ) };
-    return copyout(myproc()->pml4, tf->rsi, ts, sizeof ts);
-}
-

@@ -26,5 +26,6 @@ void timer_init(void)
 void timer_intr(void)
 {
     ticks++;
+    wakeup((void *)&ticks);          /* poll and nanosleep look at the clock again */
     pic_eoi(T_TIMER);
 }

@@ -1,7 +1,7 @@
 """Issue 3: the in-memory file system built from multiboot modules, through `invoke boot`.
 
 The seed example through the real command line (exact output and status), what "/" holds
-with and without --init, the read-only file system's errno, and the harness's checks on
+with and without --init, writing a module's file, and the harness's checks on
 the file list.
 """
 import pytest
@@ -47,13 +47,14 @@ def test_seed_read_prints_example_txt(images, invoke_cli, tmp_path):
 
 
 @pytest.mark.boot
-def test_with_init_the_root_holds_init_and_the_files_only(images, invoke_cli, tmp_path):
+def test_with_init_the_root_holds_tmp_dev_init_and_the_files_only(images, invoke_cli, tmp_path):
     extra = tmp_path / "notes.txt"
     extra.write_text("12345")
     res = invoke_cli(["boot", "--init", str(images.program("ls")), "--file", str(extra)])
     assert res.returncode == 0, res.stdout + res.stderr
     size = images.program("ls").stat().st_size
-    assert user_output(res.stdout).split("\n") == [f"{size:8d} ls", "       5 notes.txt", ""]
+    assert user_output(res.stdout).split("\n") == ["       0 tmp", "       0 dev", f"{size:8d} ls",
+                                                   "       5 notes.txt", ""]
 
 
 @pytest.mark.boot
@@ -69,12 +70,13 @@ def test_default_boot_puts_every_program_in_the_root(images):
 
 
 @pytest.mark.boot
-def test_the_file_system_is_read_only(images, tmp_path):
+def test_a_module_file_is_writable_copy_on_write(images, tmp_path):
     (tmp_path / "example.txt").write_text("x\n")
     run = lab.run(QemuConfig(kernel=images.kernel, init=images.program("fsprobe"),
                              files=[tmp_path / "example.txt"]))
     assert run.status == 0, run.report()
-    assert "fsprobe: ro: open for writing: EROFS" in run.user_lines, run.report()
+    assert "fsprobe: append 4: 4" in run.user_lines, run.report()
+    assert "fsprobe: stat after append: 0 size=6" in run.user_lines, run.report()
 
 
 @pytest.mark.boot

@@ -24,9 +24,10 @@ from harness.machine.qemu import QemuConfig
 
 pytestmark = pytest.mark.boot
 
-ENV = {"HOME": "/", "TERM": "vt100"}   # what ringlab's kernel gives init (plus PATH=/)
+ENV = {"HOME": "/", "TERM": "vt100", "PATH": "/bin:/sbin:/usr/bin:/usr/sbin:/"}   # what ringlab gives init
 EXAMPLE = "The seed's example file.\nSecond line, no trailing newline"
 STEP_TIMEOUT_S = 20.0
+ROOT_DIRS = ("tmp", "dev")             # ringlab's "/" holds these beside the modules
 
 
 @dataclass
@@ -58,10 +59,11 @@ CASES = {
     "cat-a-file-and-a-missing-one": Case("cat", args=["example.txt", "missing.txt"],
                                          files={"example.txt": EXAMPLE}),
     "forkwait-fork-exec-wait": Case("forkwait"),
-    "fsprobe-open-read-lseek-stat-errno": Case(
-        "fsprobe", files={"example.txt": EXAMPLE},
-        # ringlab's file system is read-only (EROFS; test_files checks it).
-        ignore=["fsprobe: ro:"]),
+    "fsprobe-open-read-lseek-stat-errno": Case("fsprobe", files={"example.txt": EXAMPLE}),
+    "pipefcntl-pipes-dup-fcntl-cloexec": Case("pipefcntl"),
+    "fsattack-bad-pointers-paths-flags-fds": Case("fsattack"),
+    **{f"fsfuzz-random-file-operations-seed-{seed}": Case("fsfuzz", args=[str(seed), "400"])
+       for seed in (1, 2, 3, 4)},
     "brkmap-brk-and-mmap-never-overlap": Case(
         # Below 64 KiB differs by design: root on the host may map there (test_memory).
         "brkmap", ignore=["brkmap: below 64 KiB:"]),
@@ -83,6 +85,8 @@ def transcript(text: str, ignore: Sequence[str]) -> List[str]:
 
 def run_on_linux(case: Case, images, workdir: Path) -> Tuple[List[str], int, str]:
     shutil.copy(images.program(case.program), workdir / case.program)
+    for name in ROOT_DIRS:
+        (workdir / name).mkdir()
     for name, content in case.files.items():
         (workdir / name).write_text(content)
     log = io.StringIO()
@@ -94,7 +98,7 @@ def run_on_linux(case: Case, images, workdir: Path) -> Tuple[List[str], int, str
     exec_bare = "import os, sys; os.execv(sys.argv[1], sys.argv[2:])"
     child = pexpect.spawn(sys.executable, ["-c", exec_bare, f"./{case.program}", case.program,
                                            *case.args],
-                          cwd=str(workdir), encoding="utf-8", env=dict(ENV, PATH="/"),
+                          cwd=str(workdir), encoding="utf-8", env=ENV,
                           timeout=STEP_TIMEOUT_S, preexec_fn=no_core_dumps)
     child.logfile_read = log
     try:

@@ -1,6 +1,6 @@
 /*
  * execprobe [FILE...]: execve each FILE (a name without '/' means "/FILE"; no FILE: every
- * file in "/" but execprobe itself, in name order) and print what the kernel answered:
+ * regular file in "/" but execprobe itself, in name order; not /tmp and /dev) and print what the kernel answered:
  *     execprobe: FILE errno=8 (Exec format error)
  * then "execprobe: done". A FILE that loads replaces this program, so it is for files that
  * must be refused (malformed ELF images: -ENOEXEC from the kernel's loader).
@@ -32,7 +32,7 @@ int main(int argc, char **argv)
         DIR *d = opendir("/");
         struct dirent *e;
         while (d && (e = readdir(d)) && n < MAX_FILES)
-            if (strcmp(e->d_name, "execprobe") && strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+            if (e->d_type == DT_REG && strcmp(e->d_name, "execprobe"))
                 names[n++] = strdup(e->d_name);
         if (d)
             closedir(d);

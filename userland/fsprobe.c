@@ -1,7 +1,7 @@
 /*
  * fsprobe: the file system calls and their Linux errno values, on example.txt in the
  * current directory. Every line is the same on Linux (run it there in a directory holding
- * example.txt) except the one starting "fsprobe: ro:" (ringlab's file system is read-only).
+ * example.txt).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -112,7 +112,10 @@ int main(void)
         printf(" %s", names[i]);
     printf("\n");
 
-    int w = open("example.txt", O_WRONLY);
-    printf("fsprobe: ro: open for writing: %s\n", w >= 0 ? "ok" : err(w));
+    int w = open("example.txt", O_WRONLY | O_APPEND);
+    printf("fsprobe: open for writing: %s\n", w >= 0 ? "ok" : err(w));
+    printf("fsprobe: append 4: %s\n", err(write(w, "more", 4)));
+    r = stat("example.txt", &st);
+    printf("fsprobe: stat after append: %s size=%lld\n", err(r), (long long)st.st_size);
     return 0;
 }

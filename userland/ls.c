@@ -17,7 +17,7 @@ int main(int argc, char **argv)
             continue;
         char path[512];
         struct stat st;
-        snprintf(path, sizeof path, "/%s", e->d_name);
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
         if (stat(path, &st) == 0)
             printf("%8lld %s\n", (long long)st.st_size, e->d_name);
         else

@@ -12,6 +12,10 @@ int main(void)
         for (;;)
             __asm__ volatile("" ::: "memory");
     printf("preempt: child %d spins in ring 3; parent yields\n", pid);
+    /* Two yields: the first may hand the child a tick that was already pending when fork
+       returned (it is then preempted still inside musl's fork); after the second the child
+       has spun in this loop until a timer tick took the CPU away from ring 3. */
+    sched_yield();
     sched_yield();
     printf("preempt: parent got the CPU back\n");
     kill(pid, SIGKILL);

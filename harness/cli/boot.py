@@ -20,28 +20,31 @@ from .epilogue import Epilogue, timeout_or
 def main(init: Optional[str] = None, append: str = "", timeout_s: Optional[float] = None,
          dry_run: bool = False, files: Sequence[str] = (), cpu: Optional[str] = None,
          int_log: bool = False, kernel: Optional[str] = None, shell: bool = False,
-         gdb: bool = False) -> int:
+         gdb: bool = False, args: Optional[str] = None) -> int:
     """Boot and stream the console to stdout; returns the machine's exit status.
 
     The last line (stderr) names the outcome, e.g. ``ringlab-boot: exited: init exited
-    (status 0) [0.12 s]``. With ``shell`` the console is also handed to stdin (a terminal or
-    a pipe) and the default timeout is a day instead of DEFAULT_BOOT_TIMEOUT_S. ``gdb`` only
-    matters with ``dry_run`` (the command line then has the gdbstub).
+    (status 0) [0.12 s]``. With ``shell`` or ``args`` (init's argv[1:], shell-quoted, e.g.
+    ``"sh"`` for busybox) the console is also handed to stdin (a terminal or a pipe); on a
+    terminal the default timeout is then a day instead of DEFAULT_BOOT_TIMEOUT_S. ``gdb``
+    only matters with ``dry_run`` (the command line then has the gdbstub).
     """
     ep = Epilogue("boot")
-    timeout_s = timeout_or(timeout_s, C.DEFAULT_SHELL_BOOT_TIMEOUT_S if shell
+    interactive = shell or args is not None
+    long_wait = shell or (interactive and os.isatty(sys.stdin.fileno()))
+    timeout_s = timeout_or(timeout_s, C.DEFAULT_SHELL_BOOT_TIMEOUT_S if long_wait
                            else C.DEFAULT_BOOT_TIMEOUT_S)
 
     def body(ep: Epilogue) -> int:
-        cfg = lab.boot_config(init, files, shell=shell, append=append, int_log=int_log,
-                              kernel=kernel, cpu=cpu)
+        cfg = lab.boot_config(init, files, shell=shell, int_log=int_log, kernel=kernel, cpu=cpu,
+                              append=lab.with_init_argv(append, args or ""))
         if dry_run:
             if gdb:
                 cfg = cfg.replace(gdb=True)
             cfg.validate()
             print(dry_run_command(cfg), flush=True)
             return 0
-        if shell:
+        if interactive:
             return ep.outcome(_interactive(ep, cfg, timeout_s))
         return ep.outcome(lab.run(cfg, timeout_s=timeout_s, stream=sys.stdout))
 

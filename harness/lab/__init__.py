@@ -3,10 +3,10 @@ guest shell on top of its console (``harness.lab.shell``).
 
 ``from harness import lab`` gives the session API: ``lab.run``, ``lab.Session``,
 ``lab.Run``, ``lab.boot_config``, ``lab.shell_config``, ``lab.program``,
-``lab.user_programs``, ``lab.with_init_args``.
+``lab.user_programs``, ``lab.with_init_args``, ``lab.with_init_argv``.
 """
 from .session import (Run, Session, boot_config, program, run, shell_config, user_programs,
-                      with_init_args)
+                      with_init_args, with_init_argv)
 
 __all__ = ["Run", "Session", "boot_config", "program", "run", "shell_config", "user_programs",
-           "with_init_args"]
+           "with_init_args", "with_init_argv"]

@@ -22,7 +22,7 @@ from typing import List, Optional, Sequence, TextIO, Type, Union
 
 from ..core import constants as C
 from ..machine.console import Console
-from ..core.errors import GuestFailure, GuestTimeout, QemuStartError, RinglabError
+from ..core.errors import BadConfig, GuestFailure, GuestTimeout, QemuStartError, RinglabError
 from ..observe.events import Event, parse_console
 from ..machine.qemu import Module, QemuConfig, QemuMachine
 from ..observe.verdict import Outcome, Verdict, judge
@@ -278,6 +278,25 @@ def with_init_args(append: str, *args: str) -> str:
             tokens[i] = ",".join([tok] + list(args)) if tok != "init.args=" else tok + ",".join(args)
             return " ".join(tokens)
     return " ".join(tokens + ["init.args=" + ",".join(args)])
+
+
+def with_init_argv(append: str, args: str) -> str:
+    """``append`` with the words of ``args`` (shell-quoted) added to init's argv
+    (``invoke boot --args``).
+
+    Raises:
+        BadConfig: a word is empty or holds a comma or white space (the kernel's
+            ``init.args=`` token is a comma list inside a space-separated command line).
+    """
+    try:
+        words = shlex.split(args)
+    except ValueError as err:
+        raise BadConfig(f"--args {args!r}: {err}") from None
+    for w in words:
+        if not w or "," in w or any(ch.isspace() for ch in w):
+            raise BadConfig(f"--args: {w!r}: init's arguments cannot be empty or hold commas or "
+                            "white space")
+    return with_init_args(append, *words) if words else append
 
 
 def boot_config(init: Optional[PathLike] = None, files: Sequence[PathLike] = (), *,

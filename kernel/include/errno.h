@@ -27,3 +27,12 @@
 #define ENAMETOOLONG 36 /* file name too long */
 #define ENOSYS  38   /* function not implemented */
 #define ENODEV  19   /* no such device */
+#define ENXIO    6   /* no such device or address */
+#define EXDEV   18   /* cross-device link */
+#define EFBIG   27   /* file too large */
+#define ENOSPC  28   /* no space left on device */
+#define EMLINK  31   /* too many links */
+#define EPIPE   32   /* broken pipe */
+#define ENOLCK  37   /* no record locks available */
+#define ENOTEMPTY 39 /* directory not empty */
+#define EBUSY   16   /* device or resource busy */

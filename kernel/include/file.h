@@ -1,41 +1,126 @@
-/* Open files: the console and read-only files from the in-memory file system. */
+/*
+ * Files: the in-memory file system (inodes, directories), open files, pipes
+ * and the devices in /dev.
+ *
+ *   /                  directory; every multiboot module is a read-only file here
+ *   /tmp               directory (1777)
+ *   /dev/null, /dev/zero, /dev/console, /dev/urandom   character devices
+ *
+ * Every directory is writable (mkdir, unlink, rename, link...). A module's
+ * bytes stay where the loader put them until the file is first written: then
+ * they are copied into pages of its own (copy on write). A written file's
+ * bytes live in pages listed in one index page, so one file holds at most
+ * FS_FILE_MAX_PAGES pages (-EFBIG past that) and all files together at most
+ * FS_MAX_PAGES (-ENOSPC). An inode and its pages are freed when its last name
+ * is gone and its last open file closed.
+ */
 #pragma once
 #include "types.h"
+#include "uapi.h"
 
-#define NFILE     128            /* system-wide open file table */
-#define NFSFILE   64             /* files in the in-memory file system */
-#define FS_NAME_MAX 64
+#define NFILE       256          /* system-wide open file table */
+#define NFSFILE     64           /* multiboot modules (files in "/") */
+#define NINODE      512          /* inodes in the file system */
+#define NDIRENT     1024         /* directory entries in the file system */
+#define FS_NAME_MAX 63           /* longest name in a directory (bytes) */
+#define FS_PATH_MAX 1024         /* longest path (bytes, with the NUL); Linux allows 4096 */
+#define FS_FILE_MAX_PAGES 512    /* pages per written file: 2 MiB, then -EFBIG */
+#define FS_MAX_PAGES 4096        /* pages for all written files: 16 MiB, then -ENOSPC */
+#define PIPE_BUF    4096         /* writes up to this size are atomic (POSIX) */
+#define PIPE_PAGES  16           /* pipe capacity: 64 KiB, Linux's default */
 
-struct fsfile {
-    char name[FS_NAME_MAX];      /* name in "/" */
-    const uint8_t *data;         /* module bytes (kernel virtual, read-only) */
-    uint64_t size;
+enum devkind { DEV_NONE, DEV_NULL, DEV_ZERO, DEV_CONSOLE, DEV_URANDOM };
+
+struct inode {
+    int nlink;                   /* names (directory entries) pointing here */
+    int ref;                     /* open files, working directories and exec'ing processes */
+    uint32_t mode;               /* S_IF* type | permission bits; 0: a free slot */
+    enum devkind dev;            /* for S_IFCHR */
     uint64_t ino;
+    uint64_t size;               /* bytes (files) */
+    const uint8_t *rodata;       /* module bytes until the first write, else NULL */
+    uint8_t **pages;             /* index page: pages[i] holds bytes [i*4096, (i+1)*4096) */
+    struct inode *parent;        /* directories: ".." (holds a reference) */
+    uint64_t mtime_ns, ctime_ns, atime_ns;   /* CLOCK_REALTIME, ns */
 };
 
-enum filetype { F_NONE, F_CONSOLE, F_FS, F_DIR };
+struct fsfile {                  /* a multiboot module, as main.c sees it */
+    char name[FS_NAME_MAX + 1];
+    const uint8_t *data;
+    uint64_t size;
+    struct inode *ip;
+};
+
+struct pipe {
+    uint8_t *pages[PIPE_PAGES];
+    uint64_t r, w;               /* bytes read and written so far; w - r are buffered */
+    int readers, writers;        /* open read and write ends */
+};
+
+enum filetype { F_NONE, F_INODE, F_PIPE };
 
 struct file {
     enum filetype type;
-    int ref;
-    int flags;                   /* open flags (O_ACCMODE, O_APPEND...) */
-    struct fsfile *fs;
-    uint64_t off;                /* read offset; for F_DIR the next entry index */
+    int ref;                     /* fds (in every process) sharing this open file */
+    int flags;                   /* open flags: O_ACCMODE, O_APPEND, O_NONBLOCK... */
+    struct inode *ip;            /* F_INODE */
+    struct pipe *pipe;           /* F_PIPE: the read end if (flags & O_ACCMODE) == O_RDONLY */
+    uint64_t off;                /* file offset; directories: the next entry's cookie */
 };
 
-/* fs.c */
+/* fs.c: names and directories */
 void fs_add(const char *name, const uint8_t *data, uint64_t size);
-struct fsfile *fs_lookup(const char *path, int *err);
 struct fsfile *fs_at(uint64_t index);
-bool fs_is_root(const char *path);
+struct inode *fs_root(void);
+struct inode *namei(struct inode *cwd, const char *path, int *err);
+struct inode *namei_parent(struct inode *cwd, const char *path, char *name, int *err);
+struct inode *dir_lookup(struct inode *dir, const char *name);
+int dir_link(struct inode *dir, const char *name, struct inode *ip);
+int dir_unlink(struct inode *dir, const char *name);
+bool dir_empty(struct inode *dir);
+int dir_entry(struct inode *dir, uint64_t *cookie, const char **name, struct inode **ip);
+int dir_path(struct inode *dir, char *buf, uint64_t size);
+bool dir_is_ancestor(struct inode *a, struct inode *d);
+struct inode *inode_new(uint32_t mode);
+struct inode *inode_get(struct inode *ip);
+void inode_put(struct inode *ip);
+void inode_maybe_free(struct inode *ip);
+int fs_exec_image(struct inode *cwd, const char *path, const uint8_t **data, uint64_t *size);
 
-/* file.c */
+/* fsdata.c: file contents */
+int64_t fsdata_read(struct inode *ip, uint64_t *pml4, uint64_t dst, uint64_t off, uint64_t n);
+int64_t fsdata_write(struct inode *ip, uint64_t *pml4, uint64_t src, uint64_t off, uint64_t n);
+int fsdata_truncate(struct inode *ip, uint64_t size);
+void fsdata_free(struct inode *ip);
+uint64_t fsdata_pages_used(void);
+
+/* file.c: the open file table */
 struct file *file_alloc(enum filetype type);
 struct file *file_dup(struct file *f);
 void file_close(struct file *f);
+int64_t file_read(struct file *f, uint64_t dst, uint64_t n);
+int64_t file_write(struct file *f, uint64_t src, uint64_t n);
 extern struct file console_file;
+
+/* pipe.c */
+int pipe_new(struct file **rf, struct file **wf);
+int64_t pipe_read(struct file *f, uint64_t dst, uint64_t n);
+int64_t pipe_write(struct file *f, uint64_t src, uint64_t n);
+void pipe_close(struct file *f);
+void pipe_sigpipe(void);
+
+/* dev.c */
+int64_t dev_read(struct inode *ip, uint64_t dst, uint64_t n);
+int64_t dev_write(struct inode *ip, uint64_t src, uint64_t n);
+void dev_init(struct inode *devdir);
+
+/* time.c */
+uint64_t time_realtime_ns(void);
+uint64_t time_monotonic_ns(void);
+int random_fill(void *buf, uint64_t n);
 
 /* console.c */
 int64_t console_read(uint64_t *pml4, uint64_t dst, uint64_t n);
 int64_t console_write(uint64_t *pml4, uint64_t src, uint64_t n);
 void console_init(void);
+bool console_readable(void);

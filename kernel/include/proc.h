@@ -6,7 +6,7 @@
 #include "uapi.h"
 
 #define NPROC     64             /* process table size */
-#define NOFILE    16             /* open files per process */
+#define NOFILE    64             /* open files per process (RLIMIT_NOFILE) */
 #define MAXARG    32             /* argv/envp entries accepted by execve */
 #define ARGBUF    4096           /* total bytes of argv + envp strings */
 #define KPATH_MAX 256            /* path buffer of open/stat/execve: longer is -ENAMETOOLONG */
@@ -21,6 +21,7 @@ struct context {
 };
 
 struct file;
+struct inode;
 
 struct proc {
     int pid;
@@ -40,6 +41,9 @@ struct proc {
     int killed;                /* pending fatal signal, 0 if none */
     void *chan;                /* what a sleeping process waits for */
     struct file *ofile[NOFILE];
+    uint64_t cloexec;          /* bit fd: close ofile[fd] on execve (FD_CLOEXEC) */
+    struct inode *cwd;         /* working directory (holds a reference) */
+    uint32_t umask;            /* file mode creation mask */
     char name[32];
     uint8_t fxstate[512] __attribute__((aligned(16)));   /* user x87/SSE state (fxsave) */
 };
@@ -52,6 +56,7 @@ struct proc *proc_spawn_init(const char *name, const uint8_t *image, size_t size
 noreturn void proc_exit(int wstatus);
 noreturn void proc_kill_self(int sig);
 int proc_fork(void);
+struct proc *proc_find(int pid);
 int proc_wait4(int pid, uint64_t ustatus, int options);
 int proc_kill(int pid, int sig);
 noreturn void proc_exit_killed(void);

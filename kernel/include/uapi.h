@@ -8,15 +8,48 @@
 #pragma once
 
 /* open flags (asm-generic/fcntl.h) */
-#define O_ACCMODE     03         /* access mode bits */
+#define O_ACCMODE     03         /* access mode bits (3: ioctl only, neither read nor write) */
+#define O_RDONLY      00         /* read only */
 #define O_WRONLY      01         /* write only */
 #define O_RDWR        02         /* read and write */
 #define O_CREAT       0100       /* create if missing */
+#define O_EXCL        0200       /* with O_CREAT: fail if it exists */
+#define O_NOCTTY      0400       /* never become the controlling terminal */
 #define O_TRUNC       01000      /* truncate */
+#define O_APPEND      02000      /* every write at the end */
+#define O_NONBLOCK    04000      /* -EAGAIN instead of waiting */
+#define O_LARGEFILE   0100000    /* always set on 64-bit (F_GETFL shows it) */
 #define O_DIRECTORY   0200000    /* fail unless a directory */
+#define O_NOFOLLOW    0400000    /* do not follow a final symbolic link */
+#define O_CLOEXEC     02000000   /* close on execve */
+#define O_PATH        010000000  /* a handle only */
+#define O_TMPFILE_    020000000  /* __O_TMPFILE: O_TMPFILE without its O_DIRECTORY bit */
+
+/* *at() (linux/fcntl.h) */
+#define AT_FDCWD      (-100)     /* dirfd: the working directory */
+#define AT_SYMLINK_NOFOLLOW 0x100
+#define AT_REMOVEDIR  0x200      /* unlinkat: rmdir */
+#define AT_EACCESS    0x200      /* faccessat: effective ids */
+#define AT_SYMLINK_FOLLOW 0x400  /* linkat */
+#define AT_NO_AUTOMOUNT 0x800
 #define AT_EMPTY_PATH 0x1000     /* *at(): "" names the fd itself */
 
+/* fcntl commands (asm-generic/fcntl.h, linux/fcntl.h) */
+#define F_DUPFD       0          /* dup to the lowest fd >= arg */
+#define F_GETFD       1          /* fd flags (FD_CLOEXEC) */
+#define F_SETFD       2
+#define F_GETFL       3          /* open file status flags */
+#define F_SETFL       4
+#define F_GETLK       5          /* record locks */
+#define F_SETLK       6
+#define F_SETLKW      7
+#define F_DUPFD_CLOEXEC 1030     /* F_DUPFD, close-on-exec set */
+#define F_GETPIPE_SZ  1032       /* pipe capacity, bytes */
+#define FD_CLOEXEC    1          /* F_GETFD/F_SETFD flag */
+
 /* st_mode file types (linux/stat.h) */
+#define S_IFMT        0170000    /* type bits */
+#define S_IFIFO       0010000    /* pipe */
 #define S_IFCHR       0020000    /* character device */
 #define S_IFDIR       0040000    /* directory */
 #define S_IFREG       0100000    /* regular file */
@@ -33,6 +66,8 @@
 /* terminal ioctls (asm-generic/ioctls.h) */
 #define TCGETS        0x5401     /* get struct termios */
 #define TCSETS        0x5402     /* set struct termios */
+#define TCSETSW       0x5403     /* ... after output drains */
+#define TCSETSF       0x5404     /* ... and flush input */
 #define TIOCGWINSZ    0x5413     /* get struct winsize */
 
 #define PATH_MAX      4096       /* linux/limits.h: bytes in a path, NUL included */

@@ -1,0 +1,102 @@
+/*
+ * poll and ppoll. Readiness as Linux reports it: a pipe's read end is
+ * readable with bytes buffered (and POLLHUP once no writer is left), its write
+ * end writable with room (POLLERR once no reader is left); the console is
+ * readable when a line is committed; files and the other devices are always
+ * ready. A waiting poll sleeps on the timer tick and looks again, so wake-ups
+ * come within 10 ms.
+ */
+#include "kernel.h"
+#include "errno.h"
+#include "file.h"
+#include "mmu.h"
+#include "proc.h"
+#include "syscall.h"
+#include "sysfs.h"
+#include "vm.h"
+
+#define POLLIN     0x001
+#define POLLOUT    0x004
+#define POLLERR    0x008
+#define POLLHUP    0x010
+#define POLLNVAL   0x020
+#define POLLRDNORM 0x040
+#define POLLWRNORM 0x100
+#define NS_PER_TICK (1000000000UL / TIMER_HZ)   /* the PIT tick (timer.c) */
+
+struct pollfd {
+    /* 0 */ int32_t fd;
+    /* 4 */ int16_t events, revents;
+};
+_Static_assert(sizeof(struct pollfd) == 8, "struct pollfd is 8 bytes");
+
+static int16_t ready(int fd)
+{
+    struct file *f = fd_file(fd);
+    if (!f)
+        return POLLNVAL;
+    if (f->type == F_PIPE) {
+        struct pipe *p = f->pipe;
+        if ((f->flags & O_ACCMODE) == O_RDONLY)
+            return (int16_t)((p->w != p->r ? POLLIN | POLLRDNORM : 0) | (p->writers ? 0 : POLLHUP));
+        if (!p->readers)
+            return POLLOUT | POLLWRNORM | POLLERR;
+        return p->w - p->r < (uint64_t)PIPE_PAGES * PAGE_SIZE ? POLLOUT | POLLWRNORM : 0;
+    }
+    if (f->ip->dev == DEV_CONSOLE)
+        return (int16_t)((console_readable() ? POLLIN | POLLRDNORM : 0) | POLLOUT | POLLWRNORM);
+    return POLLIN | POLLRDNORM | POLLOUT | POLLWRNORM;
+}
+
+/* Wait until an fd is ready or `timeout_ticks` pass (UINT64_MAX: forever). */
+static int64_t do_poll(uint64_t ufds, uint64_t nfds, uint64_t timeout_ticks)
+{
+    struct pollfd fds[NOFILE];
+    if (nfds > NOFILE)
+        return -EINVAL;                      /* Linux: more than RLIMIT_NOFILE */
+    int r = copyin(myproc()->pml4, fds, ufds, nfds * sizeof fds[0]);
+    if (r)
+        return r;
+    uint64_t deadline = timeout_ticks == ~0UL ? ~0UL : ticks + timeout_ticks;
+    for (;;) {
+        int count = 0;
+        for (uint64_t i = 0; i < nfds; i++) {
+            fds[i].revents = 0;
+            if (fds[i].fd < 0)
+                continue;
+            fds[i].revents = ready(fds[i].fd) & (fds[i].events | POLLERR | POLLHUP | POLLNVAL);
+            count += fds[i].revents != 0;
+        }
+        if (count || ticks >= deadline) {
+            r = copyout(myproc()->pml4, ufds, fds, nfds * sizeof fds[0]);
+            return r ? r : count;
+        }
+        if (myproc()->killed)
+            return -EINTR;
+        sleep((void *)&ticks);
+    }
+}
+
+int64_t sys_poll(struct trapframe *tf)
+{
+    int timeout_ms = (int)tf->rdx;
+    return do_poll(tf->rdi, tf->rsi, timeout_ms < 0 ? ~0UL : ((uint64_t)timeout_ms * 1000000 + NS_PER_TICK - 1) / NS_PER_TICK);
+}
+
+/* ppoll(fds, nfds, timeout, sigmask, sigsetsize): no signal is ever delivered, so the mask changes nothing. */
+int64_t sys_ppoll(struct trapframe *tf)
+{
+    int64_t ts[2];
+    uint64_t t = ~0UL;
+    if (tf->rdx) {
+        int r = copyin(myproc()->pml4, ts, tf->rdx, sizeof ts);
+        if (r)
+            return r;
+        if (ts[0] < 0 || ts[1] < 0 || ts[1] >= 1000000000)
+            return -EINVAL;
+        t = ((uint64_t)ts[0] * 1000000000 + (uint64_t)ts[1] + NS_PER_TICK - 1) / NS_PER_TICK;
+    }
+    if (tf->r10 && tf->r8 != 8)
+        return -EINVAL;
+    return do_poll(tf->rdi, tf->rsi, t);
+}

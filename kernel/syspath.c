@@ -1,0 +1,457 @@
+/*
+ * Path system calls: open, stat, mkdir, rmdir, unlink, rename, link,
+ * chdir/getcwd, truncate, access, readlink, utimensat, umask. The *at forms
+ * resolve a relative path from a directory fd (AT_FDCWD: the working
+ * directory). There are no symbolic links, so lstat is stat and readlink
+ * of an existing file is -EINVAL.
+ */
+#include "kernel.h"
+#include "errno.h"
+#include "file.h"
+#include "mmu.h"
+#include "proc.h"
+#include "syscall.h"
+#include "sysfs.h"
+#include "trap.h"
+#include "vm.h"
+
+#define UTIME_NOW   ((1L << 30) - 1)
+#define UTIME_OMIT  ((1L << 30) - 2)
+#define RENAME_NOREPLACE 1
+
+/* Copy a user path in and find where a relative one starts: dirfd's directory or the cwd. */
+static int path_in(int dirfd, uint64_t upath, char *path, struct inode **base)
+{
+    int r = copyinstr(myproc()->pml4, path, upath, FS_PATH_MAX);
+    if (r < 0)
+        return r;
+    *base = myproc()->cwd;
+    if (path[0] == '/' || dirfd == AT_FDCWD)
+        return 0;
+    struct file *f = fd_file(dirfd);
+    if (!f)
+        return -EBADF;
+    if (f->type != F_INODE || (f->ip->mode & S_IFMT) != S_IFDIR)
+        return -ENOTDIR;
+    *base = f->ip;
+    return 0;
+}
+
+static int64_t open_at(int dirfd, uint64_t upath, int flags, uint32_t mode)
+{
+    char path[FS_PATH_MAX], name[FS_NAME_MAX + 1];
+    struct inode *base, *ip, *dir;
+    if (flags & (O_PATH | O_TMPFILE_))
+        return -EINVAL;                      /* not supported: O_PATH handles, unnamed files */
+    int err = path_in(dirfd, upath, path, &base);
+    if (err)
+        return err;
+    if (flags & O_CREAT) {
+        if (!(dir = namei_parent(base, path, name, &err)))
+            return err;
+        ip = dir_lookup(dir, name);
+        if (ip && (flags & O_EXCL))
+            return -EEXIST;
+        if (!ip) {
+            if (!(ip = inode_new(S_IFREG | (mode & 07777 & ~myproc()->umask))))
+                return -ENOSPC;
+            if ((err = dir_link(dir, name, ip))) {
+                inode_maybe_free(ip);
+                return err;
+            }
+        } else if ((ip->mode & S_IFMT) == S_IFDIR) {
+            return -EISDIR;
+        }
+    } else if (!(ip = namei(base, path, &err))) {
+        return err;
+    }
+    uint32_t type = ip->mode & S_IFMT;
+    if ((flags & O_DIRECTORY) && type != S_IFDIR)
+        return -ENOTDIR;
+    if (type == S_IFDIR && ((flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC)))
+        return -EISDIR;                      /* also Linux's ioctl-only mode 3 */
+    if ((flags & O_TRUNC) && (flags & O_ACCMODE) != O_RDONLY && type == S_IFREG && ip->size &&
+        (err = fsdata_truncate(ip, 0)))
+        return err;
+    struct file *f = file_alloc(F_INODE);
+    if (!f)
+        return -ENFILE;
+    f->ip = inode_get(ip);
+    f->flags = (flags & ~O_CLOEXEC) | O_LARGEFILE;
+    int fd = fd_alloc(f, 0, flags & O_CLOEXEC);
+    if (fd < 0)
+        file_close(f);
+    return fd;
+}
+
+int64_t sys_open(struct trapframe *tf) { return open_at(AT_FDCWD, tf->rdi, (int)tf->rsi, (uint32_t)tf->rdx); }
+int64_t sys_openat(struct trapframe *tf) { return open_at((int)tf->rdi, tf->rsi, (int)tf->rdx, (uint32_t)tf->r10); }
+int64_t sys_creat(struct trapframe *tf)
+{
+    return open_at(AT_FDCWD, tf->rdi, O_CREAT | O_WRONLY | O_TRUNC, (uint32_t)tf->rsi);
+}
+
+/* Fill a Linux struct stat for an inode or a pipe and copy it out. */
+int stat_copyout(struct inode *ip, struct pipe *pipe, uint64_t ust)
+{
+    static const uint64_t rdev[] = { [DEV_NULL] = 0x103, [DEV_ZERO] = 0x105, [DEV_CONSOLE] = 0x501,
+                                     [DEV_URANDOM] = 0x109 };
+    struct linux_stat st;
+    memset(&st, 0, sizeof st);
+    st.st_blksize = PAGE_SIZE;
+    if (!ip) {
+        st.st_dev = 2;                       /* pipefs */
+        st.st_ino = ((uint64_t)pipe >> 4) & 0xffff;   /* one per pipe */
+        st.st_mode = S_IFIFO | 0600;
+        st.st_nlink = 1;
+    } else {
+        st.st_dev = 1;
+        st.st_ino = ip->ino;
+        st.st_mode = ip->mode;
+        st.st_nlink = (uint64_t)ip->nlink;
+        st.st_rdev = rdev[ip->dev];
+        if ((ip->mode & S_IFMT) == S_IFDIR) {
+            st.st_nlink = 2;                 /* its name and "."; subdirectories' ".." add one each */
+            uint64_t cookie = 2;
+            const char *name;
+            struct inode *e;
+            while (dir_entry(ip, &cookie, &name, &e))
+                st.st_nlink += (e->mode & S_IFMT) == S_IFDIR;
+        } else if ((ip->mode & S_IFMT) == S_IFREG) {
+            st.st_size = (int64_t)ip->size;
+            st.st_blocks = (int64_t)ALIGN_UP(ip->size, 512) / 512;
+        }
+        st.st_atime = ip->atime_ns / 1000000000, st.st_atime_ns = ip->atime_ns % 1000000000;
+        st.st_mtime = ip->mtime_ns / 1000000000, st.st_mtime_ns = ip->mtime_ns % 1000000000;
+        st.st_ctime = ip->ctime_ns / 1000000000, st.st_ctime_ns = ip->ctime_ns % 1000000000;
+    }
+    return copyout(myproc()->pml4, ust, &st, sizeof st);
+}
+
+static int64_t stat_at(int dirfd, uint64_t upath, uint64_t ust, int flags)
+{
+    char path[FS_PATH_MAX];
+    struct inode *base, *ip;
+    if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH | 0x800 /* AT_NO_AUTOMOUNT */))
+        return -EINVAL;
+    int err = path_in(dirfd, upath, path, &base);
+    if (err)
+        return err;
+    if (!path[0] && (flags & AT_EMPTY_PATH)) {
+        if (dirfd == AT_FDCWD)
+            return stat_copyout(myproc()->cwd, NULL, ust);
+        struct file *f = fd_file(dirfd);
+        if (!f)
+            return -EBADF;
+        return stat_copyout(f->type == F_PIPE ? NULL : f->ip, f->pipe, ust);
+    }
+    if (!(ip = namei(base, path, &err)))
+        return err;
+    return stat_copyout(ip, NULL, ust);
+}
+
+int64_t sys_stat(struct trapframe *tf) { return stat_at(AT_FDCWD, tf->rdi, tf->rsi, 0); }
+int64_t sys_newfstatat(struct trapframe *tf) { return stat_at((int)tf->rdi, tf->rsi, tf->rdx, (int)tf->r10); }
+
+static int64_t mkdir_at(int dirfd, uint64_t upath, uint32_t mode)
+{
+    char path[FS_PATH_MAX], name[FS_NAME_MAX + 1];
+    struct inode *base, *dir, *ip;
+    int err = path_in(dirfd, upath, path, &base);
+    if (err)
+        return err;
+    if (!(dir = namei_parent(base, path, name, &err)))
+        return err;
+    if (dir_lookup(dir, name))
+        return -EEXIST;
+    if (!(ip = inode_new(S_IFDIR | (mode & 07777 & ~myproc()->umask))))
+        return -ENOSPC;
+    ip->parent = inode_get(dir);
+    if ((err = dir_link(dir, name, ip)))
+        inode_maybe_free(ip);
+    return err;
+}
+
+int64_t sys_mkdir(struct trapframe *tf) { return mkdir_at(AT_FDCWD, tf->rdi, (uint32_t)tf->rsi); }
+int64_t sys_mkdirat(struct trapframe *tf) { return mkdir_at((int)tf->rdi, tf->rsi, (uint32_t)tf->rdx); }
+
+/* Is the directory anyone's working directory or open? Linux allows removing it anyway; so do we. */
+static int64_t remove_at(int dirfd, uint64_t upath, bool want_dir)
+{
+    char path[FS_PATH_MAX], name[FS_NAME_MAX + 1];
+    struct inode *base, *dir, *ip;
+    int err = path_in(dirfd, upath, path, &base);
+    if (err)
+        return err;
+    if (!(dir = namei_parent(base, path, name, &err)))
+        return err;
+    if (want_dir && !strcmp(name, "."))
+        return -EINVAL;
+    if (want_dir && !strcmp(name, ".."))
+        return -ENOTEMPTY;
+    if (!(ip = dir_lookup(dir, name)))
+        return -ENOENT;
+    bool is_dir = (ip->mode & S_IFMT) == S_IFDIR;
+    if (!want_dir && is_dir)
+        return -EISDIR;
+    if (want_dir && !is_dir)
+        return -ENOTDIR;
+    if (want_dir && ip == fs_root())
+        return -EBUSY;
+    if (want_dir && !dir_empty(ip))
+        return -ENOTEMPTY;
+    return dir_unlink(dir, name);
+}
+
+int64_t sys_unlink(struct trapframe *tf) { return remove_at(AT_FDCWD, tf->rdi, false); }
+int64_t sys_rmdir(struct trapframe *tf) { return remove_at(AT_FDCWD, tf->rdi, true); }
+int64_t sys_unlinkat(struct trapframe *tf)
+{
+    if (tf->rdx & ~(uint64_t)AT_REMOVEDIR)
+        return -EINVAL;
+    return remove_at((int)tf->rdi, tf->rsi, tf->rdx & AT_REMOVEDIR);
+}
+
+static int64_t rename_at(int olddirfd, uint64_t uold, int newdirfd, uint64_t unew, uint64_t flags)
+{
+    char opath[FS_PATH_MAX], npath[FS_PATH_MAX], oname[FS_NAME_MAX + 1], nname[FS_NAME_MAX + 1];
+    struct inode *obase, *nbase, *odir, *ndir, *ip, *target;
+    int err;
+    if (flags & ~(uint64_t)RENAME_NOREPLACE)
+        return -EINVAL;                  /* RENAME_EXCHANGE, RENAME_WHITEOUT: not supported */
+    if ((err = path_in(olddirfd, uold, opath, &obase)) || (err = path_in(newdirfd, unew, npath, &nbase)))
+        return err;
+    if (!(odir = namei_parent(obase, opath, oname, &err)) || !(ndir = namei_parent(nbase, npath, nname, &err)))
+        return err;
+    if (!strcmp(oname, ".") || !strcmp(oname, "..") || !strcmp(nname, ".") || !strcmp(nname, ".."))
+        return -EBUSY;
+    if (!(ip = dir_lookup(odir, oname)))
+        return -ENOENT;
+    bool is_dir = (ip->mode & S_IFMT) == S_IFDIR;
+    if (is_dir && dir_is_ancestor(ip, ndir))
+        return -EINVAL;                  /* into itself */
+    if ((target = dir_lookup(ndir, nname))) {
+        if (flags & RENAME_NOREPLACE)
+            return -EEXIST;
+        if (target == ip)
+            return 0;
+        bool t_dir = (target->mode & S_IFMT) == S_IFDIR;
+        if (is_dir && !t_dir)
+            return -ENOTDIR;
+        if (!is_dir && t_dir)
+            return -EISDIR;
+        if (t_dir && !dir_empty(target))
+            return -ENOTEMPTY;
+    }
+    if (ndir->nlink == 0 && ndir != fs_root())
+        return -ENOENT;                  /* into a removed directory */
+    ip->ref++;                           /* keep it while it has no name */
+    dir_unlink(odir, oname);
+    if (target)
+        dir_unlink(ndir, nname);
+    err = dir_link(ndir, nname, ip);     /* cannot fail: a slot was just freed */
+    if (is_dir) {
+        struct inode *old = ip->parent;
+        ip->parent = inode_get(ndir);
+        inode_put(old);
+    }
+    inode_put(ip);
+    return err;
+}
+
+int64_t sys_rename(struct trapframe *tf) { return rename_at(AT_FDCWD, tf->rdi, AT_FDCWD, tf->rsi, 0); }
+int64_t sys_renameat(struct trapframe *tf) { return rename_at((int)tf->rdi, tf->rsi, (int)tf->rdx, tf->r10, 0); }
+int64_t sys_renameat2(struct trapframe *tf)
+{
+    return rename_at((int)tf->rdi, tf->rsi, (int)tf->rdx, tf->r10, tf->r8);
+}
+
+static int64_t link_at(int olddirfd, uint64_t uold, int newdirfd, uint64_t unew, uint64_t flags)
+{
+    char opath[FS_PATH_MAX], npath[FS_PATH_MAX], nname[FS_NAME_MAX + 1];
+    struct inode *obase, *nbase, *ip, *ndir;
+    int err;
+    if (flags & ~(uint64_t)(AT_SYMLINK_FOLLOW | AT_EMPTY_PATH))
+        return -EINVAL;
+    if ((err = path_in(olddirfd, uold, opath, &obase)) || (err = path_in(newdirfd, unew, npath, &nbase)))
+        return err;
+    /* Linux's order: the old path must exist, then the new name must not, then no directories */
+    if (!(ip = namei(obase, opath, &err)) || !(ndir = namei_parent(nbase, npath, nname, &err)))
+        return err;
+    if (dir_lookup(ndir, nname))
+        return -EEXIST;
+    if ((ip->mode & S_IFMT) == S_IFDIR)
+        return -EPERM;
+    return dir_link(ndir, nname, ip);
+}
+
+int64_t sys_link(struct trapframe *tf) { return link_at(AT_FDCWD, tf->rdi, AT_FDCWD, tf->rsi, 0); }
+int64_t sys_linkat(struct trapframe *tf) { return link_at((int)tf->rdi, tf->rsi, (int)tf->rdx, tf->r10, tf->r8); }
+
+static int64_t set_cwd(struct inode *ip)
+{
+    if ((ip->mode & S_IFMT) != S_IFDIR)
+        return -ENOTDIR;
+    struct proc *p = myproc();
+    inode_put(p->cwd);
+    p->cwd = inode_get(ip);
+    return 0;
+}
+
+int64_t sys_chdir(struct trapframe *tf)
+{
+    char path[FS_PATH_MAX];
+    struct inode *base, *ip;
+    int err = path_in(AT_FDCWD, tf->rdi, path, &base);
+    if (err)
+        return err;
+    if (!(ip = namei(base, path, &err)))
+        return err;
+    return set_cwd(ip);
+}
+
+int64_t sys_fchdir(struct trapframe *tf)
+{
+    struct file *f = fd_file((int)tf->rdi);
+    if (!f)
+        return -EBADF;
+    return f->type == F_INODE ? set_cwd(f->ip) : -ENOTDIR;
+}
+
+/* getcwd(buf, size): the length with the NUL, as the system call (not libc) returns it. */
+int64_t sys_getcwd(struct trapframe *tf)
+{
+    char path[FS_PATH_MAX];
+    int n = dir_path(myproc()->cwd, path, tf->rsi < sizeof path ? tf->rsi : sizeof path);
+    if (n < 0)
+        return n;
+    int r = copyout(myproc()->pml4, tf->rdi, path, (uint64_t)n);
+    return r ? r : n;
+}
+
+static int64_t truncate_inode(struct inode *ip, int64_t len)
+{
+    if (len < 0)
+        return -EINVAL;
+    if ((ip->mode & S_IFMT) == S_IFDIR)
+        return -EISDIR;
+    if ((ip->mode & S_IFMT) != S_IFREG)
+        return -EINVAL;
+    return fsdata_truncate(ip, (uint64_t)len);
+}
+
+int64_t sys_truncate(struct trapframe *tf)
+{
+    char path[FS_PATH_MAX];
+    struct inode *base, *ip;
+    int err = path_in(AT_FDCWD, tf->rdi, path, &base);
+    if (err)
+        return err;
+    if (!(ip = namei(base, path, &err)))
+        return err;
+    return truncate_inode(ip, (int64_t)tf->rsi);
+}
+
+int64_t sys_ftruncate(struct trapframe *tf)
+{
+    struct file *f = fd_file((int)tf->rdi);
+    if (!f)
+        return -EBADF;
+    if (f->type != F_INODE || (f->flags & O_ACCMODE) == O_RDONLY)
+        return -EINVAL;                  /* Linux: EINVAL for a file not open for writing */
+    return truncate_inode(f->ip, (int64_t)tf->rsi);
+}
+
+/* access: the caller is root (uid 0), so only existence and, for X_OK, an x bit matter. */
+static int64_t access_at(int dirfd, uint64_t upath, int mode, int flags)
+{
+    char path[FS_PATH_MAX];
+    struct inode *base, *ip;
+    if (mode & ~7)
+        return -EINVAL;
+    if (flags & ~(AT_EACCESS | AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
+        return -EINVAL;
+    int err = path_in(dirfd, upath, path, &base);
+    if (err)
+        return err;
+    if (!(ip = namei(base, path, &err)))
+        return err;
+    if ((mode & 1) && (ip->mode & S_IFMT) != S_IFDIR && !(ip->mode & 0111))
+        return -EACCES;
+    return 0;
+}
+
+int64_t sys_access(struct trapframe *tf) { return access_at(AT_FDCWD, tf->rdi, (int)tf->rsi, 0); }
+int64_t sys_faccessat(struct trapframe *tf) { return access_at((int)tf->rdi, tf->rsi, (int)tf->rdx, 0); }
+int64_t sys_faccessat2(struct trapframe *tf)
+{
+    return access_at((int)tf->rdi, tf->rsi, (int)tf->rdx, (int)tf->r10);
+}
+
+/* No symbolic links: an existing path is not one (-EINVAL); /proc is not mounted, so /proc/self/exe is -ENOENT. */
+static int64_t readlink_at(int dirfd, uint64_t upath, int64_t bufsiz)
+{
+    char path[FS_PATH_MAX];
+    struct inode *base;
+    if (bufsiz <= 0)
+        return -EINVAL;
+    int err = path_in(dirfd, upath, path, &base);
+    if (err)
+        return err;
+    return namei(base, path, &err) ? -EINVAL : err;
+}
+
+int64_t sys_readlink(struct trapframe *tf) { return readlink_at(AT_FDCWD, tf->rdi, (int64_t)tf->rdx); }
+int64_t sys_readlinkat(struct trapframe *tf) { return readlink_at((int)tf->rdi, tf->rsi, (int64_t)tf->r10); }
+
+/* utimensat(dirfd, path, times[2], flags): NULL times = now; UTIME_NOW/UTIME_OMIT per field. */
+int64_t sys_utimensat(struct trapframe *tf)
+{
+    char path[FS_PATH_MAX];
+    struct inode *base, *ip;
+    int64_t ts[4];
+    int err;
+    if (tf->r10 & ~(uint64_t)(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
+        return -EINVAL;
+    if (!tf->rsi) {                      /* futimens(fd, ...) */
+        struct file *f = fd_file((int)tf->rdi);
+        if (!f)
+            return -EBADF;
+        if (f->type != F_INODE)
+            return -EINVAL;
+        ip = f->ip;
+    } else {
+        if ((err = path_in((int)tf->rdi, tf->rsi, path, &base)))
+            return err;
+        if (!(ip = namei(base, path, &err)))
+            return err;
+    }
+    uint64_t now = time_realtime_ns();
+    if (tf->rdx) {
+        if ((err = copyin(myproc()->pml4, ts, tf->rdx, sizeof ts)))
+            return err;
+    } else {
+        ts[1] = ts[3] = UTIME_NOW;
+    }
+    for (int i = 0; i < 2; i++)
+        if (ts[2 * i + 1] != UTIME_NOW && ts[2 * i + 1] != UTIME_OMIT &&
+            (ts[2 * i + 1] < 0 || ts[2 * i + 1] >= 1000000000))
+            return -EINVAL;
+    uint64_t *field[2] = { &ip->atime_ns, &ip->mtime_ns };
+    for (int i = 0; i < 2; i++) {
+        if (ts[2 * i + 1] == UTIME_NOW)
+            *field[i] = now;
+        else if (ts[2 * i + 1] != UTIME_OMIT)
+            *field[i] = (uint64_t)ts[2 * i] * 1000000000 + (uint64_t)ts[2 * i + 1];
+    }
+    ip->ctime_ns = now;
+    return 0;
+}
+
+int64_t sys_umask(struct trapframe *tf)
+{
+    struct proc *p = myproc();
+    uint32_t old = p->umask;
+    p->umask = (uint32_t)tf->rdi & 0777;
+    return old;
+}

@@ -1,0 +1,35 @@
+"""Issue 11: the writable file system's limits answer as Linux's tmpfs would (-EFBIG past the
+per-file size, -ENOSPC past the file system's size or its inode table), never a panic, and
+every page that files and pipes used comes back: with trace=mem the free-page count after
+each round's child is reaped is the same every round (userland/fslimits.c)."""
+import pytest
+
+from harness import lab
+from harness.observe.events import Mem, Panic
+from harness.machine.qemu import QemuConfig
+
+pytestmark = pytest.mark.boot
+
+ROUND = [
+    "fslimits: one file: 2097152 bytes, then EFBIG",          # FS_FILE_MAX_PAGES * 4 KiB
+    "fslimits: write 100 across the limit: 10",               # short, as Linux's write is
+    "fslimits: ftruncate past the limit: EFBIG",
+    "fslimits: filling: 7 full files, 16744448 bytes in all, then ENOSPC",   # FS_MAX_PAGES
+    "fslimits: empty files until ENOSPC (more than 300)",     # the inode table
+    'fslimits: unlinked but open: "still here", stat: No such file or directory',
+    "fslimits: 60 pipes written and closed",
+    "fslimits: rmdir: ok",
+]
+
+
+def test_limits_answer_enospc_and_efbig_and_every_page_comes_back(images):
+    rounds = 3
+    run = lab.run(QemuConfig(kernel=images.kernel, init=images.program("fslimits"),
+                             append=f"trace=mem init.args={rounds}"), timeout_s=60)
+    assert run.status == 0 and not run.of(Panic), run.report()
+    want = []
+    for r in range(rounds):
+        want += ROUND + [f"fslimits: round {r + 1}: status 0"]
+    assert run.user_lines == want, run.report()
+    after_reap = [m.free_pages for m in run.of(Mem)][1:]      # the first is the boot count
+    assert len(after_reap) == rounds and len(set(after_reap)) == 1, after_reap
