@@ -23,9 +23,12 @@
  *
  * The child exits with the number of calls it completed (at most CALLS_PER_CHILD), plus
  * ANOMALY_BIT if it saw a leak or a clobbered register. The parent reaps it (and any
- * grandchild), kills it with SIGKILL if it runs longer than the hang limit, and prints
- * one summary line:
- *   fuzz: seed=S mode=ringlab calls=N children=C exited=E killed=K hung=H anomalies=A ...
+ * grandchild). A child still running after HANG_LIMIT_S is blocked in a call that can block
+ * on Linux too (poll with no fds and a long timeout, read on an empty pipe it holds the
+ * write end of): the parent kills it with SIGKILL and counts it `timedout`; one that is
+ * still there HANG_LIMIT_S after SIGKILL is `stuck` (a kernel that cannot kill it), and the
+ * run stops there. One summary line:
+ *   fuzz: seed=S mode=ringlab calls=N children=C exited=E killed=K timedout=T stuck=0 anomalies=A ...
  * plus one `fuzz: anomaly batch=B` line per anomalous child (replay it with BATCH).
  *
  * Never drawn, and why (both systems):
@@ -62,7 +65,7 @@
 #define CALLS_PER_CHILD  100                    /* fits the exit status with ANOMALY_BIT */
 #define ANOMALY_BIT      128                    /* exit status bit: a leak or a clobber */
 #define NR_SPAN          600                    /* numbers drawn from 0..NR_SPAN-1 ... */
-#define HANG_LIMIT_S     10                     /* a child running longer is killed, counted hung */
+#define HANG_LIMIT_S     2                      /* a child running longer is killed (timedout) */
 #define HOST_HANG_LIMIT_S 2
 #define KERNEL_HALF      0xffff800000000000UL
 #define LEAK_TOP         0xffffffffff600000UL   /* above: no kernel data (Linux: vsyscall page) */
@@ -334,6 +337,24 @@ static double now_s(void)
     return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/* Reap `pid` within `limit_s` seconds (polling: the parent must stay responsive). */
+static int reap_within(pid_t pid, int *status, double limit_s)
+{
+    double t0 = now_s();
+    for (;;) {
+        if (waitpid(pid, status, WNOHANG) == pid)
+            return 1;
+        if (now_s() - t0 > limit_s)
+            return 0;
+        if (host_mode) {
+            struct timespec ms = { 0, 1000000 };
+            nanosleep(&ms, NULL);
+        } else {
+            sched_yield();
+        }
+    }
+}
+
 static void setup_pool(void)
 {
     rw = mmap(NULL, (RW_PAGES + 1) * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -382,7 +403,7 @@ int main(int argc, char **argv)
         _exit(0);
     waitpid(w, NULL, 0);
 
-    uint64_t calls = 0, children = 0, exited = 0, killed = 0, hung = 0, anomalies = 0;
+    uint64_t calls = 0, children = 0, exited = 0, killed = 0, timedout = 0, stuck = 0, anomalies = 0;
     uint64_t by_signal[65] = { 0 };
     double limit = host_mode ? HOST_HANG_LIMIT_S : HANG_LIMIT_S;
     for (uint64_t batch = 0; calls < want; batch++) {
@@ -397,27 +418,20 @@ int main(int argc, char **argv)
         }
         children++;
         int status = 0;
-        double t0 = now_s();
-        for (;;) {
-            pid_t r = waitpid(pid, &status, WNOHANG);
-            if (r == pid)
-                break;
-            if (now_s() - t0 > limit) {
-                kill(pid, SIGKILL);
-                waitpid(pid, &status, 0);
-                hung++;
-                printf("fuzz: hung batch=%lu (killed after %g s)\n", batch, limit);
+        if (!reap_within(pid, &status, limit)) {
+            /* blocked in a call that may block on Linux too (poll with no fds, read on an
+             * empty pipe it holds): SIGKILL must still end it */
+            timedout++;
+            kill(pid, SIGKILL);
+            if (!reap_within(pid, &status, limit)) {
+                stuck++;
+                printf("fuzz: stuck batch=%lu (still there %g s after SIGKILL)\n", batch, limit);
                 fflush(stdout);
                 break;
             }
-            if (host_mode) {
-                struct timespec ms = { 0, 1000000 };
-                nanosleep(&ms, NULL);
-            } else {
-                sched_yield();
-            }
-        }
-        if (WIFEXITED(status)) {
+            printf("fuzz: timedout batch=%lu (killed after %g s)\n", batch, limit);
+            fflush(stdout);
+        } else if (WIFEXITED(status)) {
             int st = WEXITSTATUS(status);
             exited++;
             calls += st & ~ANOMALY_BIT;
@@ -435,8 +449,9 @@ int main(int argc, char **argv)
     }
     while (wait(NULL) > 0)                   /* every grandchild, before the figures */
         ;
-    printf("fuzz: seed=%lu mode=%s calls=%lu children=%lu exited=%lu killed=%lu hung=%lu anomalies=%lu signals=",
-           seed, host_mode ? "host" : "ringlab", calls, children, exited, killed, hung, anomalies);
+    printf("fuzz: seed=%lu mode=%s calls=%lu children=%lu exited=%lu killed=%lu timedout=%lu "
+           "stuck=%lu anomalies=%lu signals=", seed, host_mode ? "host" : "ringlab", calls,
+           children, exited, killed, timedout, stuck, anomalies);
     const char *sep = "";
     for (int i = 1; i < 65; i++)
         if (by_signal[i]) {
