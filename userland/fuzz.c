@@ -23,7 +23,11 @@
  *
  * The child exits with the number of calls it completed (at most CALLS_PER_CHILD), plus
  * ANOMALY_BIT if it saw a leak or a clobbered register. The parent reaps it (and any
- * grandchild). A child still running after HANG_LIMIT_S is blocked in a call that can block
+ * grandchild) and, in ringlab, removes whatever the child created in "/" and "/tmp" (the file
+ * system lives in memory: a file left behind holds pages, which is not a leak; the paths the
+ * children get name no boot module, so none is ever written to). The parent allocates
+ * nothing after its warm-up child, so `mem free_pages` (trace=mem) after the warm-up's reap
+ * and after a last child's reap, at the end, must be equal. A child still running after HANG_LIMIT_S is blocked in a call that can block
  * on Linux too (poll with no fds and a long timeout, read on an empty pipe it holds the
  * write end of): the parent kills it with SIGKILL and counts it `timedout`; one that is
  * still there HANG_LIMIT_S after SIGKILL is `stuck` (a kernel that cannot kill it), and the
@@ -54,7 +58,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/syscall.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/utsname.h>
@@ -103,7 +110,14 @@ static const int HOST_EXCLUDED[] = {
 static int host_mode, verbose;
 static uint8_t *rw;                             /* RW_PAGES writable pages */
 static uint8_t *ro;                             /* one read-only page */
-static const char *paths[] = { "/", ".", "/nonexistent-fuzz", "/fuzz", "", "..", "/hello" };
+/* No boot module among them: a child may write, truncate or rename what it names, and a
+ * module written to keeps its new pages (the parent cleans up only what children created) */
+static const char *paths[] = { "/", ".", "..", "", "/nonexistent-fuzz", "/tmp", "/tmp/fuzz" };
+static const char *const CLEAN_DIRS[] = { "/", "/tmp" };   /* ringlab: what cleanup() restores */
+#define CLEAN_MAX 128                                      /* entries remembered per directory */
+#define CLEAN_DEPTH 8
+static char clean_names[2][CLEAN_MAX][64];
+static int clean_count[2];
 static uint64_t seen[MAX_ARGS_SEEN];
 static int nseen;
 
@@ -366,6 +380,80 @@ static void setup_pool(void)
     }
 }
 
+/* Directory listings through getdents64 into static buffers: the parent allocates nothing
+ * after the warm-up child, so its own memory cannot move `free_pages`. */
+struct linux_dirent64 {
+    uint64_t d_ino;
+    int64_t d_off;
+    unsigned short d_reclen;
+    unsigned char d_type;
+    char d_name[];
+};
+
+/* The entries of `dir` (not . and ..) into names[max][64]; returns how many. */
+static int list_dir(const char *dir, char names[][64], int max)
+{
+    static char buf[4096];
+    int fd = open(dir, O_RDONLY | O_DIRECTORY), n = 0;
+    long got;
+    while (fd >= 0 && (got = syscall(SYS_getdents64, fd, buf, sizeof buf)) > 0)
+        for (long off = 0; off < got;) {
+            struct linux_dirent64 *e = (struct linux_dirent64 *)(buf + off);
+            if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..") && n < max)
+                snprintf(names[n++], 64, "%.63s", e->d_name);
+            off += e->d_reclen;
+        }
+    if (fd >= 0)
+        close(fd);
+    return n;
+}
+
+/* The names in CLEAN_DIRS[k] now (ringlab only): cleanup() removes what children add later. */
+static void remember(int k)
+{
+    clean_count[k] = list_dir(CLEAN_DIRS[k], clean_names[k], CLEAN_MAX);
+}
+
+static void remove_tree(const char *path, int depth)
+{
+    static char names[CLEAN_DEPTH + 1][CLEAN_MAX][64];
+    struct stat st;
+    char child[512];
+    if (depth > CLEAN_DEPTH || lstat(path, &st))
+        return;
+    if (!S_ISDIR(st.st_mode)) {
+        unlink(path);
+        return;
+    }
+    int n = list_dir(path, names[depth], CLEAN_MAX);
+    for (int i = 0; i < n; i++) {
+        snprintf(child, sizeof child, "%.440s/%s", path, names[depth][i]);
+        remove_tree(child, depth + 1);
+    }
+    rmdir(path);
+}
+
+/* Remove what the last child created in "/" and "/tmp": ringlab's file system is in memory,
+ * so a file a child left would hold pages past its reap (and fill the file system). */
+static void cleanup(void)
+{
+    static char found[CLEAN_MAX][64];
+    char path[512];
+    for (int k = 0; k < 2; k++) {
+        int n = list_dir(CLEAN_DIRS[k], found, CLEAN_MAX);
+        for (int i = 0; i < n; i++) {
+            int known = 0;
+            for (int j = 0; j < clean_count[k] && !known; j++)
+                known = !strcmp(clean_names[k][j], found[i]);
+            if (known)
+                continue;
+            snprintf(path, sizeof path, "%.16s/%.63s",
+                     strcmp(CLEAN_DIRS[k], "/") ? CLEAN_DIRS[k] : "", found[i]);
+            remove_tree(path, 0);
+        }
+    }
+}
+
 static void host_limits(void)
 {
     struct rlimit fsize = { 1 << 20, 1 << 20 }, as = { 1UL << 30, 1UL << 30 }, core = { 0, 0 };
@@ -397,6 +485,9 @@ int main(int argc, char **argv)
     printf("fuzz: seed=%lu calls=%lu mode=%s per-child=%d\n", seed, want,
            host_mode ? "host" : "ringlab", CALLS_PER_CHILD);
     fflush(stdout);
+    if (!host_mode)
+        for (int k = 0; k < 2; k++)
+            remember(k);
     /* a warm-up child: after its reap, `mem free_pages` (trace=mem) is the baseline */
     pid_t w = fork();
     if (w == 0)
@@ -446,9 +537,18 @@ int main(int argc, char **argv)
         }
         while (waitpid(-1, NULL, WNOHANG) > 0)   /* orphaned grandchildren */
             ;
+        if (!host_mode)
+            cleanup();
     }
     while (wait(NULL) > 0)                   /* every grandchild, before the figures */
         ;
+    if (!host_mode) {
+        cleanup();
+        w = fork();                          /* after its reap: the final free_pages */
+        if (w == 0)
+            _exit(0);
+        waitpid(w, NULL, 0);
+    }
     printf("fuzz: seed=%lu mode=%s calls=%lu children=%lu exited=%lu killed=%lu timedout=%lu "
            "stuck=%lu anomalies=%lu signals=", seed, host_mode ? "host" : "ringlab", calls,
            children, exited, killed, timedout, stuck, anomalies);
