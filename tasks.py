@@ -3,19 +3,43 @@
 
 Each task is one call into its module of harness.cli, imported when the task runs (so a
 plain ``invoke boot`` never loads gdb's or the test runner's libraries).
+
+Once the last task has returned its status, the process ends with ``os._exit`` after the
+atexit handlers ran: tearing down the interpreter's modules costs more than ringlab's own
+work in ``invoke boot``, and every machine and gdb is already stopped (and reaped) by then.
+A task that ends in a traceback leaves the status unset: Python exits the usual way.
 """
+import atexit
+import os
+import sys
 from importlib import import_module
 
 from invoke import Exit, task
 
 from harness import cli
 
+_status = None      # the status of the task that returned last; None while one runs
+
+
+def _fast_exit() -> None:
+    if _status is not None:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(_status)
+
+
+atexit.register(_fast_exit)     # registered first: runs after every other atexit handler
+
 
 def _cli(module: str):
+    global _status
+    _status = None
     return import_module(f"harness.cli.{module}")
 
 
 def _exit(code: int) -> None:
+    global _status
+    _status = code
     if code != 0:
         raise Exit(code=code)
 

@@ -5,6 +5,7 @@
  */
 #include "kernel.h"
 #include "gdt.h"
+#include "ioperm.h"
 #include "mmu.h"
 #include "percpu.h"
 #include "msr.h"
@@ -33,13 +34,13 @@ void gdt_init(void)
     gdt[USER_CS >> 3] = SEG_P | SEG_DPL3 | SEG_S | SEG_CODE | SEG_RW | SEG_L | SEG_G | SEG_LIMIT;
 
     struct tss *tss = &cpu0.tss;             /* per-CPU (include/percpu.h) */
-    uint64_t base = (uint64_t)tss, limit = sizeof *tss - 1;
-    gdt[TSS_SEL >> 3] = SEG_P | TSS_AVAIL | (limit & 0xffff) | ((base & 0xffffff) << 16) |
-                        ((base >> 24 & 0xff) << 56);
+    uint64_t base = (uint64_t)tss, limit = TSS_LIMIT;   /* the TSS and both I/O bitmaps */
+    gdt[TSS_SEL >> 3] = SEG_P | TSS_AVAIL | (limit & 0xffff) | ((limit >> 16 & 0xf) << 48) |
+                        ((base & 0xffffff) << 16) | ((base >> 24 & 0xff) << 56);
     gdt[(TSS_SEL >> 3) + 1] = base >> 32;
 
     tss->ist[IST_DF - 1] = (uint64_t)df_stack + sizeof df_stack;
-    tss->iomap_base = sizeof *tss;
+    ioperm_init();                           /* I/O bitmaps: ioperm.c; no port for ring 3 */
 
     /*
      * LDTR: after reset (and the multiboot loader) it still describes a present LDT at base 0,

@@ -8,7 +8,6 @@
 #include "mmu.h"
 #include "x86.h"
 
-#define DEBUG_EXIT_PORT  0xf4    /* isa-debug-exit iobase (the harness passes the same) */
 
 /* The caller has already printed the halt or panic line. */
 noreturn void machine_exit(int status)

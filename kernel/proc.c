@@ -10,6 +10,7 @@
 #include "errno.h"
 #include "file.h"
 #include "gdt.h"
+#include "ioperm.h"
 #include "kargs.h"
 #include "msr.h"
 #include "percpu.h"
@@ -68,6 +69,7 @@ static void proc_free(struct proc *p)
     if (p->pml4)
         uvm_free(p->pml4);
     kstack_unmap((int)(p - procs));
+    ioperm_release((int)(p - procs));
     memset(p, 0, sizeof *p);
     if (kargs.trace_mem)
         kevent("mem free_pages=%lu", kalloc_free_pages());
@@ -77,7 +79,7 @@ static void proc_free(struct proc *p)
  * Run each runnable process in turn. Switching to p loads its kernel stack
  * (TSS.RSP0 and struct cpu's copy for syscall_entry), its FS base, its user
  * GS base (into IA32_KERNEL_GS_BASE: swapgs on the way to ring 3 makes it
- * live), its page tables and SSE state. When p gives up the CPU its FS and
+ * live), its page tables, SSE state and I/O permission bitmap (ioperm.c). When p gives up the CPU its FS and
  * GS bases are read back, so a base the program changed itself (a segment
  * load, wrfsbase) survives the switch as on Linux.
  */
@@ -98,6 +100,7 @@ noreturn void scheduler(void)
             wrmsr(MSR_FS_BASE, p->fs_base);
             wrmsr(MSR_KERNEL_GS_BASE, p->gs_base);
             vm_switch(p->pml4);
+            ioperm_switch(i);
             __asm__ volatile("fxrstor %0" ::"m"(p->fxstate));
             swtch(&c->scheduler, p->context);
             __asm__ volatile("fxsave %0" : "=m"(p->fxstate));
@@ -185,7 +188,7 @@ int proc_fork(void)
     if (!np)
         return -EAGAIN;
     np->pml4 = uvm_create();
-    if (!np->pml4 || uvm_copy(p->pml4, np->pml4)) {
+    if (!np->pml4 || uvm_copy(p->pml4, np->pml4) || ioperm_fork((int)(np - procs))) {
         proc_free(np);
         return -ENOMEM;
     }

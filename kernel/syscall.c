@@ -55,6 +55,8 @@ static const struct {
     [SYS_getegid] = { "getegid", sys_getuid },
     [SYS_getppid] = { "getppid", sys_getppid },
     [SYS_arch_prctl] = { "arch_prctl", sys_arch_prctl },
+    [SYS_iopl] = { "iopl", sys_iopl },
+    [SYS_ioperm] = { "ioperm", sys_ioperm },
     [SYS_gettid] = { "gettid", sys_getpid },
     [SYS_getdents64] = { "getdents64", sys_getdents64 },
     [SYS_set_tid_address] = { "set_tid_address", sys_set_tid_address },

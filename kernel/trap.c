@@ -5,6 +5,7 @@
  */
 #include "kernel.h"
 #include "gdt.h"
+#include "ioperm.h"
 #include "mmu.h"
 #include "msr.h"
 #include "proc.h"
@@ -173,6 +174,9 @@ void trap(struct trapframe *tf)
     if (!from_user)
         kernel_fault(tf);
 
+    /* cli/sti after iopl(3): skipped, as Linux does (ioperm.c). */
+    if (tf->vector == T_GP && ioperm_fixup_cli_sti(tf))
+        return;
     /* An exception in ring 3: report it and kill the process (never returns here for it). */
     struct proc *p = myproc();
     report_fault(tf, p->pid);

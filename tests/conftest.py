@@ -1,8 +1,8 @@
 """Fixtures shared by the test suite.
 
 - ``images``: builds the kernel and userland once per session with the same code
-  ``invoke build`` runs (harness.build), and returns their paths.
-- ``tiny``: tiny multiboot kernels (harness.tinykernel) for testing the harness itself.
+  ``invoke build`` runs (harness.machine.build), and returns their paths.
+- ``tiny``: tiny multiboot kernels (harness.machine.tinykernel) for testing the harness itself.
 - ``invoke_cli``: runs the real ``invoke`` command line in a subprocess.
 - Leak check: every QEMU started during the session - by the harness in this process, by an
   ``invoke`` subprocess, or by hand from a dry-run command - inherits RINGLAB_OWNER set to a
@@ -23,9 +23,9 @@ from typing import Dict, List, Sequence
 
 import pytest
 
-from harness.machine import build
 from harness.core import constants as C
 from harness.core.errors import RinglabError
+from harness.machine import build
 from harness.machine.tinykernel import build_tiny_kernel
 
 OWNER = f"pytest-{os.getpid()}-{uuid.uuid4().hex[:8]}"

@@ -1,4 +1,4 @@
-"""Issue 2 on real QEMU: the kernel boots, enters ring 3, runs musl programs, judges faults.
+"""On real QEMU: the kernel boots, enters ring 3, runs musl programs, judges faults.
 
 Every test boots images/kernel.elf for real (never mocked); assertions print the run's
 evidence (outcome, command line, console tail, QEMU log tail) when they fail.
@@ -9,17 +9,17 @@ import subprocess
 
 import pytest
 
-from harness.machine import elfimage
 from harness import lab
-from harness.observe.events import EnterUser, Exit, Fault, Halt, Kill, Panic, Syscall
+from harness.machine import elfimage, symbols
 from harness.machine.qemu import QemuConfig
+from harness.observe.events import EnterUser, Exit, Fault, Halt, Kill, Panic, Syscall
 from harness.observe.qemulog import parse_int_log
 from harness.observe.verdict import Outcome, expected_rc
 
 pytestmark = pytest.mark.boot
 
-USER_CS = 0x2B   # CONTRACT.md: USER_CS = 0x28 | 3
-USER_SS = 0x23   # CONTRACT.md: USER_SS = 0x20 | 3
+USER_CS = 0x2B   # README, The console contract: USER_CS = 0x28 | 3
+USER_SS = 0x23   # README, The console contract: USER_SS = 0x20 | 3
 SIGSEGV = 11
 
 
@@ -85,7 +85,7 @@ def test_invoke_boot_init_exit_status(images, invoke_cli, name, status):
 def test_hlt_in_ring3_is_gp0_and_sigsegv_matching_qemu_log(images):
     run = boot(images, "hlt", int_log=True)
     assert_clean_halt(run, Outcome.KILLED, 139)
-    hlt_rip = elfimage.symbol_address(images.program("hlt"), "fault_insn")
+    hlt_rip = symbols.symbol_address(images.program("hlt"), "fault_insn")
 
     fault = run.first(Fault)
     assert (fault.pid, fault.vector, fault.name, fault.error, fault.cpl) == (1, 13, "#GP", 0, 3), \

@@ -1,4 +1,4 @@
-"""`invoke boot --args`: init's argv from a shell-quoted string (issue 11)."""
+"""`invoke boot --args`: init's argv from a shell-quoted string."""
 import pytest
 
 from harness import lab

@@ -7,12 +7,13 @@ import subprocess
 
 import pytest
 
-from harness.core import constants as C
-from harness.machine import elfimage
 from harness import lab
+from harness.core import constants as C
+from harness.core import kabi
 from harness.debug.machine import DebugMachine
-from harness.observe.events import Fault, Kill
+from harness.machine import symbols
 from harness.machine.qemu import QemuConfig
+from harness.observe.events import Fault, Kill
 from harness.observe.qemulog import parse_int_log
 from harness.observe.verdict import Outcome
 
@@ -37,7 +38,7 @@ def test_ldt_call_gate_never_reaches_cpl0(images, cpu):
     assert run.outcome is Outcome.KILLED and run.status == 139, run.report()
     assert not any("reached CPL" in line for line in run.user_lines), run.report()
     fault = run.first(Fault)
-    lcall = elfimage.symbol_address(prog, "fault_insn")
+    lcall = symbols.symbol_address(prog, "fault_insn")
     assert (fault.vector, fault.error, fault.cpl, fault.rip) == (13, 0x1004, 3, lcall), run.report()
     assert run.first(Kill).signal == SIGSEGV
 
@@ -60,7 +61,7 @@ def test_kernel_runs_with_ac_clear_after_entry_from_ac_user(images, cpu):
     prog = images.program("gdb_ac")
     with DebugMachine(QemuConfig(init=prog, cpu=cpu), extension=False) as dm:
         g = dm.gdb
-        g.break_at(elfimage.symbol_address(prog, "ac_int80_insn"))
+        g.break_at(symbols.symbol_address(prog, "ac_int80_insn"))
         g.cont(timeout_s=30, what="ac_int80_insn")
         assert g.registers(["eflags"])["eflags"] & RFLAGS_AC
         trap_bp = g.break_at("trap")
@@ -76,7 +77,7 @@ def test_kernel_runs_with_ac_clear_after_entry_from_ac_user(images, cpu):
 
         # syscall: FMASK (SDM Vol. 2B SYSCALL) clears TF IF DF IOPL NT AC; R11 keeps the user's
         g.break_at("syscall_entry")
-        g.break_at(elfimage.symbol_address(prog, "ac_syscall_insn"))
+        g.break_at(symbols.symbol_address(prog, "ac_syscall_insn"))
         g.cont(timeout_s=30, what="ac_syscall_insn")
         assert g.registers(["eflags"])["eflags"] & USER_SET == USER_SET
         g.cont(timeout_s=30, what="syscall_entry")
@@ -111,14 +112,17 @@ CR4_BASE = 0x620           # OSXMMEXCPT OSFXSR PAE
 CR4_PROTECTIONS = {C.DEFAULT_CPU: 0x300800, C.LEGACY_CPU: 0}   # SMAP SMEP UMIP / none
 EFER_AUDITED = 0xD01       # NXE LMA LME SCE
 GDT_LIMIT = 8 * 8 - 1      # kernel/include/gdt.h GDT_NENTRIES
-TSS_SEL, TSS_LIMIT = 0x30, 103
+TSS_SEL = 0x30
+# The TSS's limit covers the TSS and the two I/O permission bitmaps after it (percpu.h's
+# TSS_LIMIT, from the kernel's ABI file); a process that never called ioperm/iopl runs with
+# the bitmap base past this limit.
 
 
 @pytest.mark.parametrize("cpu", [C.DEFAULT_CPU, C.LEGACY_CPU])
 def test_inherited_cpu_state_is_the_audited_one(images, cpu):
     """At a ring-3 fault (hlt: #GP) QEMU's own dump shows exactly the state the kernel set:
     CR0, CR4, EFER, DR6/DR7, RFLAGS without IOPL/NT/AC, null DS/ES/FS/GS and LDTR, TR = the
-    TSS (limit 103: the I/O bitmap base 104 lies beyond it), the 8-entry GDT."""
+    TSS (its limit covers the TSS and the I/O bitmaps), the 8-entry GDT."""
     run = lab.run(QemuConfig(init=images.program("hlt"), cpu=cpu, int_log=True))
     gp = [r for r in parse_int_log(run.log) if r.vector == 13 and r.cpl == 3]
     assert len(gp) == 1, run.report()
@@ -134,5 +138,6 @@ def test_inherited_cpu_state_is_the_audited_one(images, cpu):
     assert d.segments["fs"].selector == 0        # musl set the FS *base* with arch_prctl
     assert d.segments["ldt"].selector == 0
     tr = d.segments["tr"]
-    assert (tr.selector, tr.limit) == (TSS_SEL, TSS_LIMIT) and tr.base >= C.KERNEL_HALF_START
+    tss_limit = kabi.load().const("TSS_LIMIT")
+    assert (tr.selector, tr.limit) == (TSS_SEL, tss_limit) and tr.base >= C.KERNEL_HALF_START
     assert d.tables["gdt"][1] == GDT_LIMIT

@@ -1,4 +1,4 @@
-"""Issue 11, acceptance 1: Debian's busybox-static (a glibc static binary nobody here wrote)
+"""Debian's busybox-static (a glibc static binary nobody here wrote)
 runs as init.
 
 The script tests/data/busybox_script.sh (pipes, redirections, a here-document, read, loops,

@@ -1,4 +1,4 @@
-"""Issue 5, ring 0: every ``crash=KIND`` (kernel/crash.c) named by its outcome, never success.
+"""Ring 0: every ``crash=KIND`` (kernel/crash.c) named by its outcome, never success.
 
 Each kind boots once with QEMU's ``-d int`` log and gdb breaking at every exception stub: the
 kernel's ring-0 fault event, QEMU's line and the CPU-pushed frame must agree (vector, error,
@@ -8,18 +8,16 @@ machine-level outcomes with their documented exit statuses.
 """
 import pytest
 
-from harness.core import constants as C
-from harness.observe import decode
 from harness.catalogue import crashes
-from harness.observe import qemulog
-from harness.observe import witness
-from harness.observe.events import Fault, Halt, Panic, parse_console
 from harness.catalogue.crashes import CRASHES, Crash, PanicReport
-from harness.machine.symbols import Symbolizer, symbolizer
-from harness.observe.verdict import OUTCOME_EXIT_STATUS, Outcome, judge
-from harness.observe.witness import Evidence, expect_fault
+from harness.core import constants as C
 from harness.debug.frames import record_frames
 from harness.debug.machine import DebugMachine
+from harness.machine.symbols import Symbolizer, symbolizer
+from harness.observe import decode, qemulog, witness
+from harness.observe.events import Fault, Halt, Panic, parse_console
+from harness.observe.verdict import OUTCOME_EXIT_STATUS, Outcome, judge
+from harness.observe.witness import Evidence, expect_fault
 
 
 class CrashRun:

@@ -2,8 +2,8 @@
 import pytest
 
 from harness.core.errors import EventParseError
-from harness.observe.events import (Boot, EnterUser, Event, Exit, Fault, Halt, Kill,
-                                    Mem, Panic, Syscall, parse_console, parse_line, parse_value)
+from harness.observe.events import (Boot, EnterUser, Event, Exit, Fault, Halt, Kill, Mem, Panic,
+                                    Syscall, parse_console, parse_line, parse_value)
 
 pytestmark = pytest.mark.unit
 

@@ -1,4 +1,4 @@
-"""Issue 5, ring 3: every row of the fault catalogue (harness/catalogue/faults.py), proven three ways.
+"""Ring 3: every row of the fault catalogue (harness/catalogue/faults.py), proven three ways.
 
 Two boots do the work (module fixtures): ``f_all`` as pid 1 forks and execs every catalogue
 program in ONE boot, once on ``-cpu qemu64`` and once on ``-cpu max`` (SMEP, SMAP, UMIP on),
@@ -13,14 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from harness.core import constants as C
-from harness.observe import decode
-from harness.catalogue import faults, runner
 from harness import lab
-from harness.observe import qemulog
-from harness.observe import witness
-from harness.observe.events import Panic
+from harness.catalogue import faults, runner
+from harness.core import constants as C
 from harness.lab.shell import Shell
+from harness.observe import decode, qemulog, witness
+from harness.observe.events import Panic
 from harness.observe.verdict import Outcome, expected_rc
 from harness.observe.witness import Evidence, Sighting, expect_fault
 
@@ -183,7 +181,7 @@ def test_catalogue_rows_are_consistent():
             assert r.signal is None and r.status == 0, r
             continue
         # The signal is Linux's for the vector, and the status the shell convention.
-        assert r.signal == decode.signal_for_vector(r.vector), r
+        assert r.signal == decode.vector_info(r.vector).signal, r
         assert r.status == r.signal.shell_status, r
         assert (r.error is None) == (not decode.has_error_code(r.vector)), r
         assert (r.cr2 is not None) == (r.vector == decode.VECTOR_PF), r
@@ -192,7 +190,7 @@ def test_catalogue_rows_are_consistent():
             assert r.tcg_deviation, f"{r.id}: a status other than Linux's needs the reason"
 
 
-def test_catalogue_covers_the_issue():
+def test_catalogue_covers_every_crossing():
     names = {r.name for r in faults.CATALOGUE}
     assert {"hlt", "cli", "lgdt", "lidt", "cr0_read", "cr3_write", "wrmsr", "invlpg", "in",
             "out", "int0e", "int3", "ud2", "div0", "popf_tf", "ac", "null", "kread", "kwrite",
@@ -207,7 +205,7 @@ def test_catalogue_deviations_are_the_measured_ones():
     assert by["int0e"].error == 0xE2 and "0x72" in by["int0e"].tcg_deviation
     # #AC never raised by TCG: the ud2 after the load decides; Linux on hardware gives 135.
     assert by["ac"].vector == decode.VECTOR_UD and by["ac"].linux_status == 135
-    # The user stack row derives its numbers from kernel/include/mmu.h.
+    # The user stack row derives its numbers from the kernel's ABI file (images/kabi.json).
     lo, hi = faults.user_stack()
     assert (lo, hi) == (0x7FFFFFFDF000, 0x7FFFFFFFF000)
     assert by["stack"].cr2.value == lo - 8 and by["stack"].rsp.value == lo
@@ -220,7 +218,7 @@ def test_pf_error_bits_match_the_decoder():
                      ({"u": False}, 0x0), ({"p": True, "u": False, "i": True}, 0x11)]:
         e = faults.pf_error(**kw)
         assert e == code, kw
-        d = decode.decode_pf_error(e)
+        d = decode.PageFaultError.decode(e)
         assert d.present == kw.get("p", False) and d.write == kw.get("w", False)
         assert d.user == kw.get("u", True) and d.fetch == kw.get("i", False)
 

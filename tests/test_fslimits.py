@@ -1,4 +1,4 @@
-"""Issue 11: the writable file system's limits answer as Linux's tmpfs would (-EFBIG past the
+"""The writable file system's limits answer as Linux's tmpfs would (-EFBIG past the
 per-file size, -ENOSPC past the file system's size or its inode table), never a panic, and
 every page that files and pipes used comes back: with trace=mem the free-page count after
 each round's child is reaped is the same every round (userland/fslimits.c)."""

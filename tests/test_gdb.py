@@ -19,23 +19,22 @@ from pathlib import Path
 
 import pytest
 
-from harness.core import constants as C
-from harness.observe import decode
-from harness.machine import elfimage
 from harness import lab
-from harness.core.errors import ToolMissing
-from harness.core.errors import BreakpointNotHit, StubNotAnswering, SymbolNotFound
+from harness.core import constants as C
+from harness.core import kabi
+from harness.core.errors import BreakpointNotHit, StubNotAnswering, SymbolNotFound, ToolMissing
+from harness.debug.gdbext.ringfmt import RingState, Transition, half
 from harness.debug.machine import DebugMachine
 from harness.debug.mi import GdbSession, started_pids
-from harness.debug.gdbext.ringfmt import RingState, Transition, half
+from harness.machine import elfimage, symbols
 from harness.machine.qemu import QemuConfig
+from harness.observe import decode
 
 pytestmark = [pytest.mark.boot, pytest.mark.gdb]
 
 KERNEL_CS, KERNEL_SS, USER_SS, USER_CS = 0x08, 0x10, 0x23, 0x2B
 FRAME = 5 * 8              # RIP, CS, RFLAGS, RSP, SS pushed by the CPU (SDM Vol. 3A 6.14.2)
 FRAME_WITH_ERROR = 6 * 8   # ... with an error code below them
-TSS_RSP0_OFFSET = 4        # 64-bit TSS: reserved dword, then RSP0 (SDM Vol. 3A Figure 8-11)
 
 
 @pytest.fixture
@@ -55,12 +54,12 @@ def debug(images):
 
 
 def sym(program: str, name: str) -> int:
-    return elfimage.symbol_address(lab.program(program), name)
+    return symbols.symbol_address(lab.program(program), name)
 
 
 def tss_rsp0(g) -> int:
-    """TSS.RSP0, read from the kernel's TSS in guest memory."""
-    return g.read_u64s(g.address_of("cpu0.tss") + TSS_RSP0_OFFSET, 1)[0]
+    """TSS.RSP0, read from the kernel's TSS in guest memory (the kernel ABI's expression)."""
+    return g.evaluate(kabi.load().gdb("tss_rsp0"))
 
 
 def stop_in_frame_from_ring3(g, where: str, max_stops: int = 50):
@@ -179,7 +178,7 @@ def test_int80_frame_on_tss_rsp0(debug):
     assert rsp == user["rsp"] and half(rsp) == "user"
     assert rflags == user["rflags"]
     assert r["rsp"] == tss_rsp0(g) - FRAME       # the CPU switched to TSS.RSP0 and pushed
-    assert r["ss"] == 0                          # 64-bit mode loads a null SS (FACTS.md)
+    assert r["ss"] == 0                          # 64-bit mode loads a null SS
     assert r["rax"] == 1 and r["rdi"] == 1 and r["rdx"] == 6   # write(1, buf, 6)
 
 
@@ -225,7 +224,7 @@ def test_int_0x0e_from_ring3_is_gp(debug):
     assert rip == sym("gdb_int0e", "fault_insn") and g.instruction_at(rip) == "int $0xe"
     assert cs == USER_CS and ss == USER_SS
     # SDM Vol. 3A 6.13: (0x0e << 3) | 2 = 0x72. QEMU 7.2's TCG pushes 0x0e * 16 + 2 = 0xe2 in
-    # 64-bit mode (fixed in QEMU 8.0; harness/decode.py idt_error_code): assert what it does.
+    # 64-bit mode (fixed in QEMU 8.0; harness/observe/decode.py idt_error_code): assert what it does.
     sdm = decode.idt_error_code(0x0E)
     assert sdm == 0x72
     expected = decode.idt_error_code(0x0E, qemu72_long_mode=qemu_major() < 8)

@@ -4,13 +4,15 @@ from __future__ import annotations
 import pytest
 
 from harness.core import constants as C
+from harness.core import kabi
 from harness.debug import mi as G
-from harness.debug.machine import interactive_command
 from harness.debug.gdbext import ringfmt
 from harness.debug.gdbext.ringfmt import RingState, Transition, cpl_of, half, normalize_insn
-from harness.debug.trace import (Trace, Transition as TraceEntry, cause_of_vector,
-                           compare_with_qemu_log, kernel_syscall_names,
-                           user_symbolizer)
+from harness.debug.machine import interactive_command
+from harness.debug.trace import KernelFacts, Trace
+from harness.debug.trace import Transition as TraceEntry
+from harness.debug.trace import cause_of_vector, compare_with_qemu_log, user_symbolizer
+from harness.machine import symbols
 
 pytestmark = pytest.mark.unit
 
@@ -79,7 +81,7 @@ def test_interactive_command_order():
                                 ex=["ring"], batch=True)
     assert cmd[:4] == [C.GDB_BINARY, "--nx", "--quiet", "--batch"]
     ex = [cmd[i + 1] for i, a in enumerate(cmd) if a == "-ex"]
-    # FACTS.md: the architecture before `target remote`; symbols loaded before attaching
+    # docs/qemu-facts.md: the architecture before `target remote`; symbols loaded before attaching
     assert ex.index("set architecture i386:x86-64") < ex.index("target remote /tmp/x/gdb.sock")
     assert ex.index("add-symbol-file /tmp/prog") < ex.index("target remote /tmp/x/gdb.sock")
     assert ex[-1] == "ring"
@@ -87,10 +89,12 @@ def test_interactive_command_order():
 
 
 def test_cause_of_vector():
-    assert cause_of_vector(0x80, 0, "1 write") == ("int80", "int 0x80 1 write")
-    assert cause_of_vector(13, 0xE2) == ("exception", "exception 13 #GP error=0xe2")
-    assert cause_of_vector(6, 0) == ("exception", "exception 6 #UD")
-    assert cause_of_vector(32, 0) == ("interrupt", "interrupt 32 timer")
+    kw = dict(int80=0x80, irqs={32: "timer"})
+    assert cause_of_vector(0x80, 0, "1 write", **kw) == ("int80", "int 0x80 1 write")
+    assert cause_of_vector(13, 0xE2, **kw) == ("exception", "exception 13 #GP error=0xe2")
+    assert cause_of_vector(6, 0, **kw) == ("exception", "exception 6 #UD")
+    assert cause_of_vector(32, 0, **kw) == ("interrupt", "interrupt 32 timer")
+    assert cause_of_vector(40, 0, **kw) == ("interrupt", "interrupt 40 irq")
 
 
 def _entry(n, vector, error, rip):
@@ -120,12 +124,18 @@ def test_compare_with_qemu_log():
     assert "1 IDT entries" in compare_with_qemu_log(short, LOG)[0]
 
 
-def test_kernel_syscall_names_and_symbols(images):
-    names = kernel_syscall_names(images.kernel)
-    assert names[1] == "write" and names[39] == "getpid" and names[231] == "exit_group"
+def test_kernel_facts_and_user_symbols(images):
+    facts = KernelFacts.of(kabi.load())
+    assert (facts.sysname(1), facts.sysname(39), facts.sysname(231)) == \
+        ("write", "getpid", "exit_group")
+    assert facts.sysname(100000) == "nr100000"
+    assert facts.int80 == 0x80 and facts.irqs[32] == "timer"
+    # alltraps finds vector, error, then the CPU's frame; iretq pops rip, cs, rflags, rsp, ss
+    assert [facts.stub_frame[f] for f in ("vector", "error", "rip", "cs", "rsp")] == \
+        [0, 1, 2, 3, 5]
+    assert [facts.cpu_frame[f] for f in ("rip", "cs", "rflags", "rsp", "ss")] == [0, 1, 2, 3, 4]
     sym = user_symbolizer(images.program("gdb_write"))
-    from harness.machine import elfimage
-    insn = elfimage.symbol_address(images.program("gdb_write"), "write1_insn")
+    insn = symbols.symbol_address(images.program("gdb_write"), "write1_insn")
     assert sym(insn) == "write1_insn"
     assert sym(insn + 2) == "write1_insn+2"
     assert sym(0x10) == ""

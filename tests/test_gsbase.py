@@ -21,7 +21,7 @@ import subprocess
 import pytest
 
 from harness import lab
-from harness.machine import elfimage
+from harness.machine import symbols
 from harness.observe.events import Fault
 from harness.debug.machine import DebugMachine
 from harness.machine.qemu import QemuConfig
@@ -42,7 +42,7 @@ LAST_USER_PAGE = 0x7FFFFFFFF000   # gsbase.c sets its GS base to the byte below 
 
 def areas(images):
     prog = images.program(PROGRAM)
-    return {elfimage.symbol_address(prog, "parent_area"), elfimage.symbol_address(prog, "child_area")}
+    return {symbols.symbol_address(prog, "parent_area"), symbols.symbol_address(prog, "child_area")}
 
 
 def cpu0(images) -> int:
@@ -94,13 +94,13 @@ def test_nested_kernel_faults_keep_the_kernels_base(images, kind, vector):
 
 @pytest.mark.gdb
 def test_gdb_kernel_runs_with_cpu0_and_keeps_the_users_base_aside(images):
-    parent_area = elfimage.symbol_address(images.program(PROGRAM), "parent_area")
+    parent_area = symbols.symbol_address(images.program(PROGRAM), "parent_area")
     cfg = QemuConfig(kernel=images.kernel, init=images.program(PROGRAM))
     with DebugMachine(cfg) as dm:
         g = dm.gdb
         base = g.address_of("cpu0")
         # in ring 3, after ARCH_SET_GS: the user's base is live, the kernel's set aside
-        g.break_at(elfimage.symbol_address(images.program(PROGRAM), "spin"))
+        g.break_at(symbols.symbol_address(images.program(PROGRAM), "spin"))
         g.cont(timeout_s=TIMEOUT_S, what="spin")
         r = g.registers(["gs_base", "k_gs_base", "cs"])
         assert r["cs"] & 3 == 3

@@ -1,4 +1,4 @@
-"""Issue 3, acceptance 2: static musl programs behave as they do on Linux.
+"""Static musl programs behave as they do on Linux.
 
 images/user/* are static x86-64 Linux ELF executables, so the host can run the very same
 binary. Each case runs it twice - on the host's Linux, and as init in ringlab - with the same
@@ -17,10 +17,10 @@ from typing import Dict, List, Sequence, Tuple
 import pexpect
 import pytest
 
-from harness.core import constants as C
 from harness import lab
-from harness.observe.events import Panic, parse_console
+from harness.core import constants as C
 from harness.machine.qemu import QemuConfig
+from harness.observe.events import Panic, parse_console
 
 pytestmark = pytest.mark.boot
 
@@ -146,6 +146,6 @@ def test_same_output_and_status_as_on_linux(images, tmp_path, name):
 
 
 def test_the_seed_example_prints_exactly_what_linux_prints(images, tmp_path):
-    """The issue's own words, checked literally as well as against the host."""
+    """The seed example's own words, checked literally as well as against the host."""
     lines, status, _ = run_on_linux(CASES["seed_open-without-example.txt"], images, tmp_path)
     assert (lines, status) == (["Error opening file: No such file or directory"], 1)

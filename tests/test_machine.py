@@ -1,4 +1,4 @@
-"""The harness itself on real QEMU, with tiny purpose-built kernels (harness.tinykernel):
+"""The harness itself on real QEMU, with tiny purpose-built kernels (harness.machine.tinykernel):
 outcomes are named from QEMU's own evidence, every wait is bounded, no QEMU survives."""
 import os
 import subprocess
@@ -8,10 +8,10 @@ import time
 import pexpect
 import pytest
 
-from harness.core import constants as C
 from harness import lab
-from harness.machine.console import Console
+from harness.core import constants as C
 from harness.core.errors import GuestTimeout, QemuStartError
+from harness.machine.console import Console
 from harness.machine.qemu import QemuConfig, QemuMachine, _wait_pid_exit
 from harness.observe.verdict import Outcome
 

@@ -1,4 +1,4 @@
-"""Issue 3 on real QEMU: processes, isolation, crash isolation, page accounting, preemption.
+"""On real QEMU: processes, isolation, crash isolation, page accounting, preemption.
 
 Each test boots images/kernel.elf with a userland program as init (or the default init and
 its demonstration) and judges by the kernel's events and the programs' own words.
@@ -6,14 +6,13 @@ its demonstration) and judges by the kernel's events and the programs' own words
 import re
 
 import pytest
-
 from elftools.elf.elffile import ELFFile
 
 from harness import lab
-from harness.observe.events import Exit, Fault, Kill, Mem, Panic
-from harness.machine.qemu import QemuConfig
-from harness.observe.qemulog import parse_int_log
 from harness.lab.shell import Shell
+from harness.machine.qemu import QemuConfig
+from harness.observe.events import Exit, Fault, Kill, Mem, Panic
+from harness.observe.qemulog import parse_int_log
 from harness.observe.verdict import Outcome, expected_rc
 
 pytestmark = pytest.mark.boot
@@ -23,7 +22,7 @@ SIGSEGV = 11
 KERNEL_ADDRESS = 0xFFFFFFFF80100000   # what isolation's last child tries to read
 PF_USER_READ_NOT_PRESENT = 0x4        # #PF error: U/S=1, W/R=0, P=0
 PF_USER_READ_PROTECTION = 0x5         # #PF error: U/S=1, W/R=0, P=1 (a supervisor-only page)
-PIT_VECTOR = 0x20                     # IRQ0 (CONTRACT.md: PIT 100 Hz on vector 32)
+PIT_VECTOR = 0x20                     # IRQ0: the PIT, 100 Hz, on vector 32
 
 
 def boot(images, name, files=(), **config) -> lab.Run:

@@ -6,8 +6,7 @@ from typing import List, Optional, Tuple
 
 import pytest
 
-from harness.observe import decode
-from harness.observe import qemulog
+from harness.observe import decode, qemulog
 from harness.observe.qemulog import IntRecord, QemuLog
 
 pytestmark = pytest.mark.unit
@@ -177,7 +176,8 @@ GP_LINE = ("    10: v=0d e=0000 i=0 cpl=3 IP=002b:0000000000200008 pc=0000000000
            "SP=0023:0000000000401000 env->regs[R_EAX]=0000000000005555")
 
 
-def test_facts_md_sample() -> None:
+def test_documented_sample() -> None:
+    """The sample in docs/qemu-facts.md (QEMU's interrupt log)."""
     text = (
         "     0: v=80 e=0000 i=1 cpl=3 IP=002b:000000000030100a pc=000000000030100a "
         "SP=0023:0000000000301430 env->regs[R_EAX]=0000000000001234\n"
@@ -279,7 +279,7 @@ def test_parse_file_replaces_bad_bytes(tmp_path: Path) -> None:
     assert len(parsed.interrupts) == 1 and len(parsed.unknown) == 1
 
 
-# --- ringlab's own kernel: the issue 2 `hlt` probe, two witnesses ------------------------
+# --- ringlab's own kernel: the `hlt` probe, two witnesses ----------------------------------
 
 def _kernel_fault_event(console: str) -> dict:
     """The first ``ringlab: fault`` line of a console transcript as a dict of ints."""

@@ -13,14 +13,14 @@ import shutil
 
 import pytest
 
-from harness.core import constants as C
-from harness.machine import elfimage
 from harness import lab
-from harness.observe import qemulog
-from harness.debug import replay
+from harness.core import constants as C
 from harness.core.errors import BadRecording
-from harness.observe.events import Fault
+from harness.debug import replay
+from harness.machine import symbols
 from harness.machine.qemu import QemuConfig
+from harness.observe import qemulog
+from harness.observe.events import Fault
 from harness.observe.verdict import Outcome
 
 pytestmark = [pytest.mark.boot, pytest.mark.gdb]
@@ -38,7 +38,7 @@ def recording(images, tmp_path_factory):
 
 
 def fault_insn() -> int:
-    return elfimage.symbol_address(lab.program("hlt"), "fault_insn")
+    return symbols.symbol_address(lab.program("hlt"), "fault_insn")
 
 
 def test_record_keeps_the_run(recording):

@@ -1,4 +1,4 @@
-"""Issue 11: the project's shell (userland/sh.c) gains pipelines and redirections, on the
+"""The project's shell (userland/sh.c) gains pipelines and redirections, on the
 kernel's pipes, dup2, O_APPEND and the writable /tmp."""
 import pytest
 

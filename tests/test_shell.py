@@ -1,4 +1,4 @@
-"""Issue 3: the shell on the console, driven on pexpect's terms (harness.lab.shell.Shell).
+"""The shell on the console, driven on pexpect's terms (harness.lab.shell.Shell).
 
 The boot tests run the real machine: init's demonstration, then `exec /sh` (pid 1), then
 commands typed on the serial line. Statuses come from the kernel's exit/kill events.
@@ -12,11 +12,11 @@ import sys
 import pexpect
 import pytest
 
-from harness.core import constants as C
-from harness.machine import elfimage
 from harness import lab
-from harness.observe.events import Exit, Fault, Panic
+from harness.core import constants as C
 from harness.lab.shell import Shell, command_result
+from harness.machine import symbols
+from harness.observe.events import Exit, Fault, Panic
 from harness.observe.verdict import expected_rc
 
 SIGSEGV = 11
@@ -90,7 +90,7 @@ def test_shell_runs_two_programs_one_crashing_then_exit(images, shell):
         crash.describe()
     fault = crash.of(Fault)[0]
     assert (fault.pid, fault.cpl, fault.vector, fault.cr2) == (crash.pid, 3, 14, 0)
-    assert fault.rip == elfimage.symbol_address(images.program("crashme"), "fault_insn")
+    assert fault.rip == symbols.symbol_address(images.program("crashme"), "fault_insn")
 
     again = sh.run("hello")                      # the shell (pid 1) went on
     assert again.status == 0 and again.pid > crash.pid, again.describe()

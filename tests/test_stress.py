@@ -1,4 +1,4 @@
-"""Issue 5 stress: 1,000 ring-3 faults in one boot, no panic, no page leak.
+"""Stress: 1,000 ring-3 faults in one boot, no panic, no page leak.
 
 ``stress_faults`` (pid 1) forks 1,000 children; each takes one fault chosen among catalogue
 rows and is reaped. Booted with ``trace=mem`` the kernel prints ``mem free_pages=N`` after
@@ -11,12 +11,10 @@ from collections import Counter
 
 import pytest
 
-from harness.observe import decode
 from harness import lab
-from harness.observe import qemulog
-from harness.observe import witness
-from harness.observe.events import Fault, Kill, Mem, Panic
 from harness.machine.qemu import QemuConfig
+from harness.observe import decode, qemulog, witness
+from harness.observe.events import Fault, Kill, Mem, Panic
 from harness.observe.verdict import Outcome
 
 pytestmark = pytest.mark.boot
@@ -57,7 +55,7 @@ def test_thousand_faults_no_panic(stress):
     assert Counter(f.vector for f in faults) == want
     kills = [e for e in stress.events if isinstance(e, Kill)]
     assert len(kills) == CHILDREN
-    assert all(k.signal == decode.signal_for_vector(f.vector) for k, f in zip(kills, faults))
+    assert all(k.signal == decode.vector_info(f.vector).signal for k, f in zip(kills, faults))
 
 
 def test_no_page_leak(stress):

@@ -1,4 +1,4 @@
-"""Issue 11: time, randomness and limits (userland/clockprobe.c). CLOCK_REALTIME comes from
+"""Time, randomness and limits (userland/clockprobe.c). CLOCK_REALTIME comes from
 the CMOS RTC, which QEMU sets from the host's clock (UTC), so it agrees with the host's time;
 the clocks tick at the PIT's 100 Hz; getrandom and /dev/urandom give fresh bytes (RDRAND
 under -cpu max, a TSC-seeded xorshift under qemu64); the limits are the kernel's own."""

@@ -8,9 +8,9 @@ import re
 
 import pytest
 
-from harness.machine import elfimage
-from harness.machine.qemu import QemuConfig
 from harness.debug.trace import compare_with_qemu_log, trace
+from harness.machine import elfimage, symbols
+from harness.machine.qemu import QemuConfig
 
 pytestmark = [pytest.mark.boot, pytest.mark.gdb]
 
@@ -41,7 +41,7 @@ def test_known_syscall_sequence(images):
     assert tr.transitions[0].user_rip == elfimage.entry_point(images.program("gdb_write"))
     calls = [t for t in tr.transitions if t.kind == "syscall"]
     prog = images.program("gdb_write")
-    assert [c.user_rip for c in calls[2:5]] == [elfimage.symbol_address(prog, s) for s in
+    assert [c.user_rip for c in calls[2:5]] == [symbols.symbol_address(prog, s) for s in
                                                 ("write1_insn", "getpid_insn", "write2_insn")]
     assert all(c.kernel_symbol == "syscall_entry" and c.direction == "3->0" for c in calls)
     rets = [t for t in tr.transitions if t.kind == "sysretq"]
@@ -58,7 +58,7 @@ def test_int80_gate(images):
     assert [g.syscall_name for g in gates] == ["write", "getpid"]
     assert all(g.vector == 0x80 and g.kernel_symbol == "vector128" for g in gates)
     prog = images.program("gdb_int80")
-    assert gates[0].user_rip == elfimage.symbol_address(prog, "int80_write_insn")
+    assert gates[0].user_rip == symbols.symbol_address(prog, "int80_write_insn")
     after = [tr.transitions[g.number] for g in gates]     # the transition right after each
     assert all(a.kind == "iretq" and a.user_rip == g.user_rip + 2 for a, g in zip(after, gates))
     check_alternation(tr)
@@ -67,7 +67,7 @@ def test_int80_gate(images):
 
 @pytest.mark.parametrize("program, vector, error_codes", [
     ("hlt", 13, {0x0}),
-    # SDM: 0x72; QEMU 7.2 TCG: 0xe2 (harness/decode.py idt_error_code)
+    # SDM: 0x72; QEMU 7.2 TCG: 0xe2 (harness/observe/decode.py idt_error_code)
     ("gdb_int0e", 13, {0x72, 0xE2}),
 ])
 def test_exception_from_ring3(images, program, vector, error_codes):
@@ -75,7 +75,7 @@ def test_exception_from_ring3(images, program, vector, error_codes):
     last = tr.transitions[-1]
     assert (last.direction, last.kind, last.vector) == ("3->0", "exception", vector)
     assert last.error in error_codes
-    assert last.user_rip == elfimage.symbol_address(images.program(program), "fault_insn")
+    assert last.user_rip == symbols.symbol_address(images.program(program), "fault_insn")
     assert tr.run.status == 139                                  # killed by SIGSEGV
     assert compare_with_qemu_log(tr, tr.qemu_log) == []
 

@@ -1,4 +1,4 @@
-"""Boot benchmark (issue 2, acceptance 6): prints figures; not a test.
+"""Boot benchmark: prints figures; not a test.
 
     python -m harness.bench.boot [--runs N]
 
@@ -7,8 +7,11 @@ Wall time, median of N runs, of:
   2. ``lab.run()`` in-process (the harness without Python/invoke start-up);
   3. the bare QEMU command printed by ``invoke boot --dry-run``;
   4. the same QEMU command booting a trivial kernel that only prints a line and exits
-     (built on the fly from a few lines of assembly: harness.tinykernel).
-The goal: (3) within 1.5x of (4).
+     (built on the fly from a few lines of assembly: harness.machine.tinykernel);
+  5. an empty invoke task (Python and invoke start-up, nothing of ringlab).
+The goals: (3) within 1.5x of (4); the harness's own overhead, (1) - (3) - (5), printed as
+``harness overhead: N ms``, at most 20 ms. The runs of (1), (3) and (5) are interleaved so
+that a load change on the host shifts all three alike.
 
 With ``--cpu A --cpu B ...`` it times the bare QEMU command once per CPU model instead, interleaved
 (the comparison behind the default model, README "CPU models"), with each model's ``ringlab:
@@ -21,6 +24,8 @@ which CI runs; CI allows 90 minutes).
 from __future__ import annotations
 
 import argparse
+import os
+import resource
 import shlex
 import statistics
 import subprocess
@@ -28,15 +33,17 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Callable, List
+from typing import Callable, Dict, List, Optional
 
-from ..machine import build
-from ..core import constants as C
 from .. import lab
+from ..core import constants as C
+from ..machine import build
 from ..machine.qemu import QemuConfig
 from ..machine.tinykernel import build_tiny_kernel
 
 GOAL_RATIO = 1.5
+GOAL_OVERHEAD_MS = 20.0
+EMPTY_TASKS = "from invoke import task\n\n\n@task\ndef empty(c):\n    pass\n"
 
 
 def _time(fn: Callable[[], None], runs: int) -> List[float]:
@@ -48,9 +55,23 @@ def _time(fn: Callable[[], None], runs: int) -> List[float]:
     return times
 
 
-def _run(argv: List[str], expect_rc: int) -> None:
+def _child_cpu() -> float:
+    """CPU seconds (user + system) of every child process reaped so far, grandchildren
+    included (QEMU under ``invoke boot``)."""
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
+def _cpu(fn: Callable[[], None]) -> float:
+    c0 = _child_cpu()
+    fn()
+    return _child_cpu() - c0
+
+
+def _run(argv: List[str], expect_rc: int, env: Optional[Dict[str, str]] = None) -> None:
     res = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                         stderr=subprocess.PIPE, text=True, timeout=120, cwd=C.REPO_ROOT)
+                         stderr=subprocess.PIPE, text=True, timeout=120, cwd=C.REPO_ROOT,
+                         env=env)
     if res.returncode != expect_rc:
         raise SystemExit(f"bench: {shlex.join(argv)} exited {res.returncode}, expected "
                          f"{expect_rc}\n{res.stderr}")
@@ -88,8 +109,26 @@ def main(argv: List[str] = None) -> int:
         i = tiny_argv.index("-initrd")
         del tiny_argv[i:i + 2]
 
+        empty_dir = Path(tmp) / "empty"
+        empty_dir.mkdir()
+        (empty_dir / "tasks.py").write_text(EMPTY_TASKS)
+        # Python as people run it: bytecode cached (here in a directory of our own, after a
+        # warm-up run), whatever PYTHONDONTWRITEBYTECODE says in this environment.
+        env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+        env["PYTHONPYCACHEPREFIX"] = str(Path(tmp) / "pycache")
+        invoke_boot = [sys.executable, "-m", "invoke", "boot"]
+        empty_task = [sys.executable, "-m", "invoke", "-r", str(empty_dir), "empty"]
+        for argv in (invoke_boot, empty_task):
+            _run(argv, 0, env)
         print(f"ringlab boot benchmark: {n} runs each, median (TCG, default init)")
-        t_invoke = _time(lambda: _run([sys.executable, "-m", "invoke", "boot"], 0), n)
+        t_invoke, t_qemu, t_empty = [], [], []
+        c_invoke, c_qemu, c_empty = [], [], []
+        for _ in range(n):        # interleaved: the host's load shifts the three alike
+            c_invoke.append(_cpu(lambda: t_invoke.extend(
+                _time(lambda: _run(invoke_boot, 0, env), 1))))
+            c_qemu.append(_cpu(lambda: t_qemu.extend(_time(lambda: _run(qemu_argv, 1), 1))))
+            c_empty.append(_cpu(lambda: t_empty.extend(
+                _time(lambda: _run(empty_task, 0, env), 1))))
         print(_fmt("invoke boot (default init)", t_invoke), flush=True)
 
         def in_process() -> None:
@@ -99,8 +138,8 @@ def main(argv: List[str] = None) -> int:
         t_lab = _time(in_process, n)
         print(_fmt("lab.run() in-process (harness + QEMU)", t_lab), flush=True)
 
-        t_qemu = _time(lambda: _run(qemu_argv, 1), n)
         print(_fmt("bare QEMU command from --dry-run", t_qemu), flush=True)
+        print(_fmt("empty invoke task", t_empty), flush=True)
 
         t_tiny = _time(lambda: _run(tiny_argv, 1), n)
         print(_fmt("same QEMU, trivial kernel that only exits", t_tiny), flush=True)
@@ -111,6 +150,18 @@ def main(argv: List[str] = None) -> int:
     print(f"harness overhead over bare QEMU: in-process "
           f"{(statistics.median(t_lab) - statistics.median(t_qemu)) * 1000:+.1f} ms, "
           f"invoke CLI {(statistics.median(t_invoke) - statistics.median(t_qemu)) * 1000:+.1f} ms")
+    # Each interleaved run gives one difference; their median cancels the load drift that
+    # a difference of three separate medians picks up on a busy host.
+    paired = statistics.median((i - q - e) * 1000 for i, q, e in zip(t_invoke, t_qemu, t_empty))
+    of_medians = (statistics.median(t_invoke) - statistics.median(t_qemu)
+                  - statistics.median(t_empty)) * 1000
+    cpu = (statistics.median(c_invoke) - statistics.median(c_qemu)
+           - statistics.median(c_empty)) * 1000
+    print(f"harness overhead: {paired:.1f} ms (invoke boot - its QEMU command - an empty invoke "
+          f"task, median of {n} interleaved runs; goal <= {GOAL_OVERHEAD_MS:g} ms: "
+          f"{'met' if paired <= GOAL_OVERHEAD_MS else 'MISSED'})")
+    print(f"  difference of the medians {of_medians:.1f} ms; in CPU time (user + system, QEMU "
+          f"included) {cpu:.1f} ms; load average {os.getloadavg()[0]:.2f}")
     if args.suite:
         for task in ("test-quick", "test"):
             print(_suite(task), flush=True)

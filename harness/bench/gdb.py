@@ -12,7 +12,7 @@ measures gdb, the MI plumbing and QEMU's gdbstub, not the guest.
   before and after the N stops, so its start-up and symbol loading are not counted (the
   harness figure leaves them out too).
 
-Targets (issue 4): the harness reaches at least 100 stops/s and takes at most 1.5x the
+Targets: the harness reaches at least 100 stops/s and takes at most 1.5x the
 time plain gdb takes. Usage::
 
     python -m harness.bench.gdb [--stops N] [--repeat R]
@@ -31,12 +31,12 @@ import time
 from pathlib import Path
 from typing import List
 
-from ..core import constants as C
 from .. import lab
+from ..core import constants as C
 from ..core import tools
 from ..debug.machine import DebugMachine
-from ..machine.sockets import wait_for_socket
 from ..machine.qemu import QemuConfig, QemuMachine
+from ..machine.sockets import wait_for_socket
 
 TARGET_STOPS_PER_S = 100.0
 TARGET_RATIO = 1.5

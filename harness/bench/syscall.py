@@ -32,9 +32,8 @@ from typing import Dict, List, Tuple
 from .. import lab
 from ..core import constants as C
 from ..debug.machine import DebugMachine
-from ..machine import elfimage
 from ..machine.qemu import QemuConfig
-from ..machine.symbols import symbolizer
+from ..machine.symbols import symbol_address, symbolizer
 
 TARGET_INSTRUCTIONS = 80
 PROGRAM = "bench_getpid"
@@ -78,7 +77,7 @@ def measure(calls: int, kernel: Path = C.KERNEL_IMAGE) -> Tuple[List[int], Dict[
     Returns:
         (instructions per call, function name -> instructions over all calls, phantom stops).
     """
-    insn = elfimage.symbol_address(lab.program(PROGRAM), SYSCALL_LABEL)
+    insn = symbol_address(lab.program(PROGRAM), SYSCALL_LABEL)
     sym = symbolizer(kernel)
     counts: List[int] = []
     by_function: Dict[str, int] = collections.Counter()

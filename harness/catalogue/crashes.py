@@ -9,12 +9,13 @@ from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 from ..core import constants as C
+from ..core import kabi
 from ..machine.qemu import QemuConfig
 from ..machine.symbols import symbolizer
 from ..observe import decode
 from ..observe.events import Event, Fault, Panic
 from ..observe.verdict import OUTCOME_EXIT_STATUS, Outcome
-from .faults import kernel_define, pf_error
+from .faults import pf_error
 
 
 @dataclass(frozen=True)
@@ -81,10 +82,12 @@ CRASHES: Tuple[Crash, ...] = (
 
 def kernel_stack_guard(slot: int = 0) -> Tuple[int, int]:
     """[lo, hi) of the unmapped guard page below process slot ``slot``'s kernel stack
-    (kernel/include/mmu.h: each slot is KSTACK_SLOT_PAGES pages, the first one a guard)."""
-    base = kernel_define("KSTACK_BASE")
-    lo = base + slot * kernel_define("KSTACK_SLOT_PAGES") * kernel_define("PAGE_SIZE")
-    return lo, lo + kernel_define("PAGE_SIZE")
+    (the kernel's ABI file: from KSTACK_BASE, each slot is KSTACK_SLOT_PAGES pages, the first
+    one a guard)."""
+    k = kabi.load()
+    page = k.const("PAGE_SIZE")
+    lo = k.const("KSTACK_BASE") + slot * k.const("KSTACK_SLOT_PAGES") * page
+    return lo, lo + page
 
 
 @dataclass

@@ -13,12 +13,10 @@ expects what QEMU does and ``tcg_deviation`` says what hardware does and why.
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import dataclass
-from functools import lru_cache
-from typing import List, Optional, Sequence, Tuple, Union
+from typing import Callable, List, Optional, Sequence, Tuple, Union
 
-from ..core import constants as C
+from ..core import kabi
 from ..machine.symbols import Symbolizer
 from ..observe import decode
 from ..observe.decode import Signal
@@ -26,35 +24,23 @@ from ..observe.witness import Expected, in_range, same_as
 
 log = logging.getLogger(__name__)
 
-KERNEL_DIR = C.REPO_ROOT / "kernel"
-
-_DEFINE_RE = re.compile(r"^#define\s+(\w+)\s+(0x[0-9a-fA-F]+|\d+)U?L?\b", re.M)
-
-
-@lru_cache(maxsize=None)
-def kernel_define(name: str, file: str = "include/mmu.h") -> int:
-    """A numeric ``#define`` from the kernel's sources, so the catalogue never restates the
-    memory map by hand (kernel/include/mmu.h is the source of truth).
-
-    Raises:
-        KeyError: no such define in that file.
-    """
-    text = (KERNEL_DIR / file).read_text()
-    for m in _DEFINE_RE.finditer(text):
-        if m.group(1) == name:
-            return int(m.group(2), 0)
-    raise KeyError(f"#define {name} not found in kernel/{file}")
-
 
 def user_stack() -> Tuple[int, int]:
-    """[bottom, top) of every process's fixed user stack (kernel/include/mmu.h)."""
-    top = kernel_define("USER_STACK_TOP")
-    return top - kernel_define("USER_STACK_PAGES") * kernel_define("PAGE_SIZE"), top
+    """[bottom, top) of every process's fixed user stack (the kernel's ABI file: mmu.h's
+    USER_STACK_TOP, USER_STACK_PAGES, PAGE_SIZE).
+
+    Raises:
+        BadImage: no images/kabi.json (build first). KabiError: a constant missing.
+    """
+    k = kabi.load()
+    top = k.const("USER_STACK_TOP")
+    return top - k.const("USER_STACK_PAGES") * k.const("PAGE_SIZE"), top
 
 
 def kernel_text() -> int:
     """The kernel's first code byte: KERNBASE + KERNEL_PHYS (linker.ld's load address)."""
-    return kernel_define("KERNBASE") + kernel_define("KERNEL_PHYS")
+    k = kabi.load()
+    return k.const("KERNBASE") + k.const("KERNEL_PHYS")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -88,6 +74,31 @@ class Const:
 
 
 @dataclass(frozen=True)
+class KernelAddr:
+    """An address the kernel's build states (images/kabi.json), read when a row is checked.
+
+    Attributes:
+        what: what it is, for people.
+        of: computes it from the kernel's ABI file.
+        delta: added to it (e.g. -8: the word below).
+    """
+
+    what: str
+    of: Callable[[], int]
+    delta: int = 0
+
+    @property
+    def value(self) -> int:
+        return self.of() + self.delta
+
+    def resolve(self, syms: Symbolizer) -> Expected:
+        return self.value
+
+    def __str__(self) -> str:
+        return self.what
+
+
+@dataclass(frozen=True)
 class InUserStack:
     """Somewhere in the user stack (e.g. code the program put there)."""
 
@@ -112,7 +123,7 @@ class SameAs:
         return f"= {self.field}"
 
 
-Addr = Union[Sym, Const, InUserStack, SameAs]
+Addr = Union[Sym, Const, KernelAddr, InUserStack, SameAs]
 
 
 def pf_error(*, p: bool = False, w: bool = False, u: bool = True, i: bool = False) -> int:
@@ -199,8 +210,7 @@ def _pf(name: str, what: str, error: int, cr2: Addr, rip: Addr = Sym("fault_insn
 
 
 def _catalogue() -> Tuple[Row, ...]:
-    ktext = Const(kernel_text(), "kernel text")
-    stack_lo, _ = user_stack()
+    ktext = KernelAddr("kernel text", kernel_text)
     int0e_sdm = decode.idt_error_code(0x0E)
     int0e_qemu = decode.idt_error_code(0x0E, qemu72_long_mode=True)
     return (
@@ -215,6 +225,8 @@ def _catalogue() -> Tuple[Row, ...]:
         _gp0("invlpg", "invlpg"),
         _gp0("in", "inb from COM1 with IOPL 0 and no I/O bitmap"),
         _gp0("out", "outb to isa-debug-exit with IOPL 0 and no I/O bitmap"),
+        _gp0("ioperm", "ioperm(0x3f8, 8, 1), then outb to isa-debug-exit 0xf4: the bitmap opens "
+                       "the 8 UART ports only, 0xf4's bit is still 1"),
         # Descriptor tables: the kernel loads a null LDTR, so no ring-3 LDT call gate exists.
         Row("ldt_gate", "f_ldt_gate", decode.VECTOR_GP, 0x1004, Sym("fault_insn"),
             Signal.SIGSEGV, 139,
@@ -225,7 +237,7 @@ def _catalogue() -> Tuple[Row, ...]:
             139, what="int $0x0e through the DPL-0 #PF gate",
             tcg_deviation=f"SDM Vol. 3A 6.13: the error code names the IDT gate, "
                           f"(0x0e << 3) | 2 = {int0e_sdm:#x}; QEMU 7.2 TCG pushes 0x0e * 16 + 2 = "
-                          f"{int0e_qemu:#x} in 64-bit mode (QEMU issue 1382, fixed in 8.0)"),
+                          f"{int0e_qemu:#x} in 64-bit mode (fixed in QEMU 8.0)"),
         Row("int3", "f_int3", decode.VECTOR_BP, None, Sym("fault_next"), Signal.SIGTRAP, 133,
             what="int3 (#BP is a trap: the frame holds the next instruction)",
             log_rip=Sym("fault_insn")),
@@ -255,8 +267,8 @@ def _catalogue() -> Tuple[Row, ...]:
         _pf("kjump", "jmp to the kernel's text", pf_error(p=True, i=True), ktext, rip=ktext),
         _gp0("noncanon", "read 0x0000800000000000 (non-canonical): #GP, not #PF"),
         _pf("stack", "push past the bottom of the 128 KiB user stack", pf_error(w=True),
-            Const(stack_lo - 8, "below the user stack"),
-            rsp=Const(stack_lo, "bottom of the user stack")),
+            KernelAddr("below the user stack", lambda: user_stack()[0], delta=-8),
+            rsp=KernelAddr("bottom of the user stack", lambda: user_stack()[0])),
         # UMIP (-cpu max): sgdt/sidt at CPL 3 are #GP(0); without it they leak kernel addresses.
         _gp0("sgdt", "sgdt with CR4.UMIP=1", cpu="max"),
         _gp0("sidt", "sidt with CR4.UMIP=1", cpu="max"),

@@ -21,8 +21,8 @@ from ..machine.qemu import QemuConfig
 from ..machine.symbols import Symbolizer, symbolizer
 from ..observe import decode, qemulog
 from ..observe.events import Exit, Fault, Kill
-from ..observe.witness import (ANY, GDB, KERNEL, QEMU_LOG, Alignment, Evidence, Expected,
-                               GdbFrame, align, bits_set, expect_fault, from_kernel, from_qemu,
+from ..observe.witness import (ANY, GDB, KERNEL, QEMU_LOG, Alignment, Evidence, Expected, GdbFrame,
+                               align, bits_set, expect_fault, from_kernel, from_qemu,
                                qemu_fault_records)
 from .faults import Addr, Row, programs_for, rows_for
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Callable, Optional, Sequence
+from typing import Callable, Optional, Sequence, TextIO
 
 from ..core import constants as C
 from ..core.errors import BadConfig, BadImage, BadRecording, RinglabError, ToolMissing
@@ -50,10 +50,10 @@ class Epilogue:
         self.prefix = f"ringlab-{tool}: "
         self.interrupted_what = interrupted
 
-    def say(self, *lines: str) -> None:
-        """Each line on stderr under the tool's prefix."""
+    def say(self, *lines: str, stream: Optional[TextIO] = None) -> None:
+        """Each line under the tool's prefix, on stderr (or ``stream``)."""
         sys.stdout.flush()
-        print("\n".join(self.prefix + l for l in lines), file=sys.stderr, flush=True)
+        print("\n".join(self.prefix + l for l in lines), file=stream or sys.stderr, flush=True)
 
     def error(self, message: str) -> int:
         """``ringlab-TOOL: error: MESSAGE``; returns EXIT_SETUP_ERROR."""
@@ -74,14 +74,18 @@ class Epilogue:
               flush=True)
         return C.EXIT_INTERRUPTED
 
-    def outcome(self, run: Run, *, then: Sequence[str] = (), evidence: bool = True) -> int:
+    def outcome(self, run: Run, *, then: Sequence[str] = ()) -> int:
         """The outcome line of a machine run (plus ``then`` lines), its evidence if it failed;
         returns the machine's exit status."""
         self.say(f"{run.outcome.value}: {run.verdict.detail} [{run.duration_s:.2f} s]", *then)
-        err = run.error() if evidence else None
+        self.evidence(run)
+        return run.exit_status
+
+    def evidence(self, run: Run) -> None:
+        """A failed machine's evidence (command, console tail, QEMU log tail) on stderr."""
+        err = run.error()
         if err is not None:
             print(err.report(), file=sys.stderr, flush=True)
-        return run.exit_status
 
     def run(self, body: Callable[["Epilogue"], int]) -> int:
         """Run a task body; harness errors and Ctrl-C become their lines and exit statuses."""

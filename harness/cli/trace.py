@@ -32,6 +32,7 @@ def main(init: Optional[str] = None, append: str = "",
 
     def body(ep: Epilogue) -> int:
         cfg = lab.boot_config(init, append=append, int_log=check_log)
+        cfg.validate()                  # a missing image: one error line, no table header
         if not as_json:
             print(f"ring transitions of {cfg.init} (gdb breakpoints on syscall_entry, "
                   "alltraps, sysretq, iretq)")
@@ -48,11 +49,8 @@ def main(init: Optional[str] = None, append: str = "",
             summary += (f"; QEMU -d int agrees ({n_log} IDT entries from ring 3)"
                         if not problems else
                         "; QEMU -d int DISAGREES:\n  " + "\n  ".join(problems))
-        print(ep.prefix + summary, file=sys.stderr if as_json else sys.stdout, flush=True)
-        if not run.outcome.machine_ok:
-            err = run.error()
-            if err is not None:
-                print(err.report(), file=sys.stderr, flush=True)
+        ep.say(summary, stream=sys.stderr if as_json else sys.stdout)
+        ep.evidence(run)
         return 0 if run.outcome.machine_ok and not problems else 1
 
     return Epilogue("trace", interrupted="QEMU and gdb stopped").run(body)

@@ -6,6 +6,7 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parent.parent.parent
 IMAGES_DIR = REPO_ROOT / "images"
 KERNEL_IMAGE = IMAGES_DIR / "kernel.elf"
+KABI_FILE = IMAGES_DIR / "kabi.json"         # what the kernel build says about the kernel
 USER_IMAGES_DIR = IMAGES_DIR / "user"
 DEFAULT_INIT = USER_IMAGES_DIR / "init"
 
@@ -24,12 +25,11 @@ DEFAULT_MEMORY = "128M"
 DEBUG_EXIT_IOBASE = 0xF4
 DEBUG_EXIT_IOSIZE = 0x04
 
-# Prefix of every line the kernel prints (CONTRACT.md, console contract).
+# Prefix of every line the kernel prints (README, The console contract).
 KERNEL_LINE_PREFIX = "ringlab: "
 
 # Timeouts, all in seconds. A timeout never decides success: it only bounds a wait.
 DEFAULT_BOOT_TIMEOUT_S = 30.0       # boot to halt (or panic) of a whole run
-DEFAULT_SHUTDOWN_TIMEOUT_S = 5.0    # after the halt/panic line, until QEMU has exited
 DEFAULT_STOP_TIMEOUT_S = 3.0        # polite SIGTERM, before SIGKILL
 DEFAULT_KILL_TIMEOUT_S = 5.0        # after SIGKILL, until the process is reaped
 DEFAULT_BUILD_TIMEOUT_S = 600.0     # one make invocation
@@ -64,11 +64,8 @@ GDB_TARGET_FILE = IMAGES_DIR / "gdb-target"  # `invoke boot --gdb` tells `invoke
 # Canonical halves of the 48-bit virtual address space (user: lower, kernel: upper).
 USER_HALF_END = 0x0000_8000_0000_0000   # first address above the user half
 KERNEL_HALF_START = 0xFFFF_8000_0000_0000  # first address of the kernel half
-USER_MEMORY_END = USER_HALF_END - 0x1000   # kernel/include/mmu.h USER_LIMIT: the last user
-                                           # page is never mapped (as on Linux)
 
-# Processes, shell and files (issue 3).
-KERNEL_MAX_MODULES = 64                 # kernel/include/file.h NFSFILE: more modules panic the kernel
+# Processes, shell and files. (The kernel's own limits come from its ABI file, core/kabi.py.)
 SHELL_INIT_ARG = "--shell"              # init's argv asking for the shell (init.args=--shell)
 # Input typed before the kernel set up COM1 is lost (serial_init clears the UART's FIFO;
 # measured: the first byte of early type-ahead vanished). The kernel has done that once it
@@ -77,5 +74,5 @@ CONSOLE_INPUT_READY_RE = r"ringlab: enter-user "
 DEFAULT_SHELL_COMMAND_TIMEOUT_S = 20.0  # one shell command: prompt, echo, next prompt
 DEFAULT_SHELL_BOOT_TIMEOUT_S = 24 * 3600.0  # `invoke boot --shell`: a person is typing
 # Programs of images/user left out of the default file system: probes that their own tests
-# boot as init (issue 4: gdb_*, issue 5: f_*), so "/" stays within KERNEL_MAX_MODULES.
+# boot as init (gdb_*, f_*), so "/" stays within the kernel's module limit (NFSFILE).
 DEFAULT_FS_EXCLUDE_PREFIXES = ("gdb_", "f_")

@@ -135,3 +135,7 @@ class BreakpointNotHit(GdbError):
 
 class TargetExited(GdbError):
     """The machine exited (QEMU closed the console or the gdb connection) while gdb waited."""
+
+
+class KabiError(RinglabError):
+    """images/kabi.json lacks what the harness needs, or is not a kernel ABI file."""

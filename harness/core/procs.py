@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import atexit
 import ctypes
-import ctypes.util
 import logging
 import os
 import select
@@ -21,7 +20,7 @@ from typing import Generic, List, Set, TypeVar
 
 log = logging.getLogger(__name__)
 
-_libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+_libc = ctypes.CDLL(None, use_errno=True)  # the process's own libc: no ldconfig run
 _PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 T = TypeVar("T")

@@ -33,8 +33,8 @@ from pygdbmi import gdbmiparser
 
 from ..core import constants as C
 from ..core import procs, tools
-from ..core.errors import (BreakpointNotHit, GdbCommandError, GdbError, GdbTimeout,
-                           MemoryReadError, StubNotAnswering, SymbolNotFound, TargetExited)
+from ..core.errors import (BreakpointNotHit, GdbCommandError, GdbError, GdbTimeout, MemoryReadError,
+                           StubNotAnswering, SymbolNotFound, TargetExited)
 from .gdbext.ringfmt import RingState, Transition, cpl_of, normalize_insn
 
 log = logging.getLogger(__name__)
@@ -50,6 +50,8 @@ SYSTEM_REGISTERS = ("cr0", "cr2", "cr3", "cr4", "efer")
 _GDB_NAMES = {"rflags": "eflags"}
 
 PathLike = Union[str, os.PathLike]
+
+STEP_OFF_ATTEMPTS = 20   # stepi retries when leaving a breakpoint made no progress
 
 # QEMU single-steps with interrupts masked: a `hlt` (or an `sti; hlt` idle loop) never ends.
 _STEPI_END = "the end of a stepi (a hlt while stepping never ends: QEMU masks interrupts)"
@@ -191,6 +193,8 @@ class GdbSession:
         self.connected = False
         self.disconnected = False    # gdb lost the remote (the machine exited)
         self.stops_seen = 0
+        self._breakpoints: Dict[int, Breakpoint] = {}   # number -> breakpoint
+        self._resume_from: Optional[int] = None        # the breakpoint the CPU stopped at
 
     def __repr__(self) -> str:
         return f"<GdbSession pid={self.pid}>"
@@ -221,7 +225,9 @@ class GdbSession:
         log.info("gdb pid %d: %s", self.process.pid, " ".join(self.command))
         for setting in ("pagination off", "confirm off", "height 0", "width 0",
                         "print pretty off", "breakpoint pending off",
-                        # FACTS.md: QEMU sends the 64-bit register set; say so before connecting.
+                        # a stop's frame without arguments: gdb reads none from the stack
+                        "print frame-arguments none",
+                        # QEMU sends the 64-bit register set: say so before connecting.
                         "architecture i386:x86-64"):
             self.mi(f"-gdb-set {setting}")
         return self
@@ -274,8 +280,8 @@ class GdbSession:
 
         gdb's output is read here and each complete line parsed with pygdbmi's MI parser
         (``gdbmiparser.parse_response``). Not through pygdbmi's IoManager: besides its read
-        window (FACTS.md), it pretty-prints every record for a debug log even when that log
-        is off, which alone cost a third of the time of a breakpoint stop.
+        window (docs/qemu-facts.md, pygdbmi), it pretty-prints every record for a debug log
+        even when that log is off, which alone cost a third of the time of a breakpoint stop.
         """
         proc = self.process
         streams = {proc.stdout.fileno(): "stdout", proc.stderr.fileno(): "stderr"}
@@ -489,11 +495,45 @@ class GdbSession:
         flags = ("-h " if hardware else "") + ("-t " if temporary else "")
         res = self.mi(f"-break-insert {flags}*{addr:#x}")
         bkpt = res.payload["bkpt"]
-        return Breakpoint(int(bkpt["number"]), _int(bkpt.get("addr", addr)),
-                          where if isinstance(where, str) else f"{addr:#x}", hardware, temporary)
+        bp = Breakpoint(int(bkpt["number"]), _int(bkpt.get("addr", addr)),
+                        where if isinstance(where, str) else f"{addr:#x}", hardware, temporary)
+        self._breakpoints[bp.number] = bp
+        return bp
 
     def delete(self, bp: Union[Breakpoint, int]) -> None:
-        self.mi(f"-break-delete {bp.number if isinstance(bp, Breakpoint) else bp}")
+        number = bp.number if isinstance(bp, Breakpoint) else bp
+        self.mi(f"-break-delete {number}")
+        self._breakpoints.pop(number, None)
+
+    def _breakpoint_at(self, address: int) -> Optional[Breakpoint]:
+        return next((b for b in self._breakpoints.values() if b.address == address), None)
+
+    def _step_off(self, address: int) -> Optional[Stop]:
+        """``stepi`` until RIP has left the breakpoint at ``address``; returns the stop if
+        that step landed on another breakpoint (a hit ``continue`` would step over).
+
+        Measured here (QEMU 7.2 TCG, gdb 13.1, a loaded 2-core host): continuing from a
+        breakpoint sometimes reports a second ``breakpoint-hit`` at the SAME address with the
+        same frame, CR3 and registers: gdb's step over the breakpoint came back from QEMU's
+        stub without executing an instruction, and the re-inserted breakpoint "hit" again.
+        Such a phantom stop would look like a second event (a second fault, a second system
+        call). Stepping off explicitly, retrying a step that made no progress, before every
+        continue means every stop ``cont`` reports is a real one.
+
+        Raises:
+            GdbError: no progress in STEP_OFF_ATTEMPTS steps. TargetExited: the machine
+                exited meanwhile.
+        """
+        for _ in range(STEP_OFF_ATTEMPTS):
+            stop = self.stepi()
+            if stop.rip != address:
+                bp = self._breakpoint_at(stop.rip)
+                if bp is None:
+                    return None
+                stop.reason, stop.breakpoint = "breakpoint-hit", bp.number
+                return stop
+        raise GdbError(f"stepi made no progress from {address:#x} in {STEP_OFF_ATTEMPTS} "
+                       "attempts", **self._evidence())
 
     def cont(self, timeout_s: float = C.DEFAULT_GDB_CONTINUE_TIMEOUT_S,
              what: str = "a breakpoint", read: Sequence[str] = (),
@@ -509,11 +549,23 @@ class GdbSession:
                 no breakpoint before, it stops at the start of the recording (reason
                 ``no-history``).
 
+        A continue from a breakpoint first steps off it (``_step_off``: the one place that
+        handles QEMU's phantom repeated stop); so a breakpoint hit twice in a row is two
+        real hits.
+
         Raises:
             BreakpointNotHit: nothing stopped the machine in time (it is interrupted first,
                 so the session stays usable); carries the last console lines.
             TargetExited: the machine exited instead.
         """
+        resume_from, self._resume_from = self._resume_from, None
+        if resume_from is not None and not reverse:
+            landed = self._step_off(resume_from)
+            if landed is not None:
+                if read:
+                    landed.registers = self.registers(read)
+                self._resume_from = landed.rip
+                return landed
         self._stops.clear()
         commands = ["-exec-continue" + (" --reverse" if reverse else "")]
         if read:
@@ -525,6 +577,8 @@ class GdbSession:
         if read:
             res = self.wait_result(tokens[1], commands[1])
             stop.registers = self._decode_registers(read, nums, res.payload)
+        if stop.reason == "breakpoint-hit":
+            self._resume_from = stop.rip
         return stop
 
     def _wait_stop(self, timeout_s: float, what: str) -> Stop:
@@ -562,6 +616,7 @@ class GdbSession:
         """Execute ``count`` instructions (``stepi``; QEMU masks interrupts while stepping);
         with ``reverse``, undo them (``reverse-stepi``, a replayed machine only)."""
         stop = None
+        self._resume_from = None
         command = "-exec-step-instruction" + (" --reverse" if reverse else "")
         for _ in range(count):
             self._stops.clear()
@@ -672,6 +727,7 @@ class GdbSession:
         Raises:
             GdbError: the CPL did not change within ``max_steps`` instructions.
         """
+        self._resume_from = None
         names = ["cs", "rip", "rsp", "ss"]
         nums = self._register_numbers(names)
         regs = self.registers(names)

@@ -1,6 +1,6 @@
 """Record a run, then replay it halted under gdb and step BACKWARDS into what went wrong.
 
-QEMU's record/replay (TCG only; FACTS.md "Record and replay") makes a run deterministic:
+QEMU's record/replay (TCG only; docs/qemu-facts.md) makes a run deterministic:
 ``-icount shift=auto`` counts instructions instead of reading the host clock, ``rr=record``
 logs every non-deterministic input (timer, serial, port reads) to ``rr.bin``, and
 ``rrsnapshot=init`` saves the machine at its first instruction into a qcow2 drive that

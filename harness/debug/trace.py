@@ -26,10 +26,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Dict, List, Optional, TextIO, Tuple
 
-from elftools.elf.elffile import ELFFile
-from elftools.elf.sections import SymbolTableSection
-
-from ..core.errors import BadImage, GdbError, TargetExited
+from ..core import kabi
+from ..core.errors import (BadImage, GdbCommandError, GdbError, KabiError, MemoryReadError,
+                           TargetExited)
 from ..machine.qemu import QemuConfig
 from ..machine.symbols import symbolizer
 from ..observe import decode, qemulog
@@ -39,14 +38,50 @@ from .machine import DebugMachine
 log = logging.getLogger(__name__)
 
 DEFAULT_TRACE_TIMEOUT_S = 120.0
-INT80_VECTOR = 0x80
 INT_IMM8_LEN = 2              # `int imm8` is CD ib
 SYSCALL_LEN = 2               # `syscall` is 0F 05
-TIMER_VECTOR = 32
 #: registers read at every stop (pipelined behind the continue)
 _READ = ("rax", "rcx", "rsp", "cr3")
-#: kernel/include/traps.h names for the vectors that are not exceptions
-_IRQ_NAMES = {32: "timer", 36: "com1", 39: "spurious"}
+#: the trap-frame words from ``vector`` on: what alltraps finds on the stack
+_STUB_FRAME = ("vector", "error", "rip", "cs", "rflags", "rsp", "ss")
+#: the CPU's frame: what the iretq pops
+_CPU_FRAME = ("rip", "cs", "rflags", "rsp", "ss")
+
+
+@dataclass(frozen=True)
+class KernelFacts:
+    """What the trace needs to know about the kernel, from its ABI file (images/kabi.json).
+
+    Attributes:
+        syscalls: number -> name.
+        int80: the vector of the ``int 0x80`` gate.
+        irqs: vector -> name of the vectors that are not exceptions (timer, com1, spurious).
+        stub_frame: trap-frame field -> word index from the ``vector`` field (alltraps).
+        cpu_frame: field -> word index of the frame ``iretq`` pops.
+        pid_expression: the gdb expression for the running process's pid.
+    """
+
+    syscalls: Dict[int, str]
+    int80: int
+    irqs: Dict[int, str]
+    stub_frame: Dict[str, int]
+    cpu_frame: Dict[str, int]
+    pid_expression: str
+
+    @classmethod
+    def of(cls, k: kabi.Kabi) -> "KernelFacts":
+        """Raises KabiError if the ABI file lacks any of it."""
+        def words(fields: Tuple[str, ...]) -> Dict[str, int]:
+            base = k.offset("trapframe", fields[0])
+            return {f: (k.offset("trapframe", f) - base) // 8 for f in fields}
+        return cls(syscalls=dict(k.syscalls), int80=k.const("T_INT80"),
+                   irqs={k.const("T_TIMER"): "timer", k.const("T_COM1"): "com1",
+                         k.const("T_SPURIOUS"): "spurious"},
+                   stub_frame=words(_STUB_FRAME), cpu_frame=words(_CPU_FRAME),
+                   pid_expression=k.gdb("current_pid"))
+
+    def sysname(self, nr: int) -> str:
+        return self.syscalls.get(nr, f"nr{nr}")
 
 
 @dataclass
@@ -68,7 +103,8 @@ class Transition:
         frame_rip: the RIP saved by the CPU (return address) for IDT entries.
         user_rsp: the user stack pointer.
         cr3: the address space.
-        pid: the kernel's current process (``cpu0.current->pid``, kernel/include/percpu.h), if readable.
+        pid: the running process (the kernel ABI's ``current_pid`` expression), None when
+            no process is running.
         first_entry: an iretq into a (pid, address space) not seen in ring 3 before: a
             process's first entry, or the first after an execve.
     """
@@ -119,45 +155,7 @@ class Trace:
 
 
 # -----------------------------------------------------------------------------------------
-# Symbols from the ELF files (pyelftools): the kernel's own system-call names, user symbols.
-
-def _vaddr_reader(elf: ELFFile):
-    segments = [s for s in elf.iter_segments() if s["p_type"] == "PT_LOAD"]
-
-    def read(vaddr: int, size: int) -> bytes:
-        for seg in segments:
-            if seg["p_vaddr"] <= vaddr < seg["p_vaddr"] + seg["p_filesz"]:
-                off = vaddr - seg["p_vaddr"]
-                return seg.data()[off:off + size]
-        return b""
-    return read
-
-
-def kernel_syscall_names(kernel: Path) -> Dict[int, str]:
-    """The system-call names of the kernel's own table (``syscalls[]`` in kernel/syscall.c:
-    16-byte entries ``{const char *name; fn}``), read from images/kernel.elf.
-
-    Returns an empty dict if the table is not there (the trace then prints numbers).
-    """
-    names: Dict[int, str] = {}
-    with open(kernel, "rb") as fh:
-        elf = ELFFile(fh)
-        symtab = elf.get_section_by_name(".symtab")
-        if not isinstance(symtab, SymbolTableSection):
-            return names
-        syms = symtab.get_symbol_by_name("syscalls") or []
-        if not syms:
-            return names
-        sym = syms[0]
-        read = _vaddr_reader(elf)
-        table = read(sym["st_value"], sym["st_size"])
-        for nr in range(len(table) // 16):
-            ptr = int.from_bytes(table[nr * 16:nr * 16 + 8], "little")
-            if ptr:
-                raw = read(ptr, 64)
-                names[nr] = raw.split(b"\0", 1)[0].decode("ascii", "replace")
-    return names
-
+# User symbols from the init program (harness.machine.symbols).
 
 def user_symbolizer(path: Optional[Path]) -> Callable[[int], str]:
     """``address -> "symbol+offset"`` (decimal offset, nearest label or function) in the init
@@ -178,16 +176,17 @@ def user_symbolizer(path: Optional[Path]) -> Callable[[int], str]:
 
 # -----------------------------------------------------------------------------------------
 
-def cause_of_vector(vector: int, error: int, syscall: str = "") -> Tuple[str, str]:
-    """(kind, cause text) for an IDT entry from ring 3."""
-    if vector == INT80_VECTOR:
+def cause_of_vector(vector: int, error: int, syscall: str = "", *, int80: int,
+                    irqs: Dict[int, str]) -> Tuple[str, str]:
+    """(kind, cause text) for an IDT entry from ring 3 (``int80`` and ``irqs``: KernelFacts)."""
+    if vector == int80:
         return "int80", f"int 0x80 {syscall}".rstrip()
     if vector < decode.FIRST_USER_VECTOR:
         text = f"exception {vector} {decode.mnemonic(vector)}"
         if decode.has_error_code(vector):
             text += f" error={error:#x}"
         return "exception", text
-    return "interrupt", f"interrupt {vector} {_IRQ_NAMES.get(vector, 'irq')}"
+    return "interrupt", f"interrupt {vector} {irqs.get(vector, 'irq')}"
 
 
 def trace(config: QemuConfig, *, timeout_s: float = DEFAULT_TRACE_TIMEOUT_S,
@@ -204,24 +203,28 @@ def trace(config: QemuConfig, *, timeout_s: float = DEFAULT_TRACE_TIMEOUT_S,
         the Trace (transitions, the lab Run with the verdict, the QEMU log).
 
     Raises:
-        ToolMissing, BadImage, BadConfig: before anything starts.
+        ToolMissing, BadImage, BadConfig: before anything starts (BadImage also for a
+            missing images/kabi.json).
+        KabiError: the kernel ABI file lacks something, or gdb cannot evaluate its
+            ``current_pid`` expression (never a silently empty pid column).
         BreakpointNotHit: the run did not end within ``timeout_s``.
     """
     t0 = time.monotonic()
+    k = kabi.load()
+    facts = KernelFacts.of(k)
     transitions: List[Transition] = []
     seen_spaces = set()
 
-    current_pid = "cpu0.current->pid"
-
     def pid() -> Optional[int]:
-        nonlocal current_pid
-        if current_pid is None:
-            return None
         try:
-            return dm.gdb.evaluate(current_pid)
-        except GdbError:                 # a kernel without that variable: no pid column
-            current_pid = None
+            return dm.gdb.evaluate(facts.pid_expression)
+        except MemoryReadError:          # no process is running (current is NULL)
             return None
+        except GdbCommandError as err:   # the kernel moved what the expression names
+            raise KabiError(f"gdb cannot evaluate the kernel ABI expression current_pid = "
+                            f"{facts.pid_expression!r} (kernel/kabi.c): {err.gdb_message}",
+                            command=err.command, console_tail=err.console_tail,
+                            log_tail=err.log_tail) from None
 
     def add(**kw) -> None:
         t = Transition(number=len(transitions) + 1, pid=pid(), **kw)
@@ -230,24 +233,20 @@ def trace(config: QemuConfig, *, timeout_s: float = DEFAULT_TRACE_TIMEOUT_S,
         if on_transition:
             on_transition(t)
 
-    def sysname(nr: int) -> str:
-        return names.get(nr, f"nr{nr}")
-
     dm = DebugMachine(config, stream=stream, extension=False)
     stops = 0
     with dm:
         g = dm.gdb
         # the very files QEMU booted and gdb loaded (DebugMachine's snapshot)
-        names = kernel_syscall_names(Path(dm.config.kernel))
         user_sym = user_symbolizer(Path(dm.config.init))
-        entry_syscall = g.address_of("syscall_entry")
-        entry_trap = g.address_of("alltraps")
-        sysretq, sysretq_sym = g.find_instruction("sysret_path", "sysretq")
-        iretq, iretq_sym = g.find_instruction("trapret", "iretq")
+        entry_syscall = g.address_of(k.symbol("syscall_entry"))
+        entry_trap = g.address_of(k.symbol("alltraps"))
+        sysretq, sysretq_sym = g.find_instruction(k.symbol("sysret_path"), "sysretq")
+        iretq, iretq_sym = g.find_instruction(k.symbol("trapret"), "iretq")
         for addr in (entry_syscall, entry_trap, sysretq, iretq):
             g.break_at(addr)
         deadline = t0 + timeout_s
-        previous = None
+        stub, cpu = facts.stub_frame, facts.cpu_frame
         while True:
             try:
                 stop = g.cont(timeout_s=max(0.0, deadline - time.monotonic()),
@@ -256,38 +255,34 @@ def trace(config: QemuConfig, *, timeout_s: float = DEFAULT_TRACE_TIMEOUT_S,
                 break
             stops += 1
             r = stop.registers
-            # Every path from one of these breakpoints back to the same one passes another
-            # (entry -> exit -> entry), so the same breakpoint twice in a row with the same
-            # stack is not a second event: gdb re-reported a stop that made no progress
-            # (seen under load; harness/witness.py steps off for the same reason).
-            if (stop.rip, r["rsp"]) == previous:
-                log.info("phantom repeat stop at %#x skipped", stop.rip)
-                continue
-            previous = (stop.rip, r["rsp"])
             if stop.rip == entry_syscall:
-                add(direction="3->0", kind="syscall",
-                    cause=f"syscall {r['rax']} {sysname(r['rax'])}",
+                nr = r["rax"]
+                add(direction="3->0", kind="syscall", cause=f"syscall {nr} {facts.sysname(nr)}",
                     user_rip=r["rcx"] - SYSCALL_LEN, kernel_symbol="syscall_entry",
-                    syscall_nr=r["rax"], syscall_name=sysname(r["rax"]),
+                    syscall_nr=nr, syscall_name=facts.sysname(nr),
                     frame_rip=r["rcx"], user_rsp=r["rsp"], cr3=r["cr3"])
             elif stop.rip == entry_trap:
-                vector, error, rip, cs, _rflags, rsp = g.read_u64s(r["rsp"], 6)
+                w = g.read_u64s(r["rsp"], len(stub))
+                vector, error, rip, cs, rsp = (w[stub[f]] for f in
+                                               ("vector", "error", "rip", "cs", "rsp"))
                 if cpl_of(cs) != 3:
                     continue            # an interrupt or fault in the kernel: no ring change
-                nr = r["rax"] if vector == INT80_VECTOR else None
-                kind, cause = cause_of_vector(vector, error,
-                                              f"{nr} {sysname(nr)}" if nr is not None else "")
+                nr = r["rax"] if vector == facts.int80 else None
+                kind, cause = cause_of_vector(
+                    vector, error, f"{nr} {facts.sysname(nr)}" if nr is not None else "",
+                    int80=facts.int80, irqs=facts.irqs)
                 add(direction="3->0", kind=kind, cause=cause,
-                    user_rip=rip - INT_IMM8_LEN if vector == INT80_VECTOR else rip,
+                    user_rip=rip - INT_IMM8_LEN if vector == facts.int80 else rip,
                     kernel_symbol=f"vector{vector}", vector=vector, error=error,
-                    syscall_nr=nr, syscall_name=sysname(nr) if nr is not None else None,
+                    syscall_nr=nr, syscall_name=facts.sysname(nr) if nr is not None else None,
                     frame_rip=rip, user_rsp=rsp, cr3=r["cr3"])
             elif stop.rip == sysretq:
                 seen_spaces.add((pid(), r["cr3"]))
                 add(direction="0->3", kind="sysretq", cause="sysretq", user_rip=r["rcx"],
                     kernel_symbol=sysretq_sym, cr3=r["cr3"])
             elif stop.rip == iretq:
-                rip, cs, _rflags, rsp, _ss = g.read_u64s(r["rsp"], 5)
+                w = g.read_u64s(r["rsp"], len(cpu))
+                rip, cs, rsp = w[cpu["rip"]], w[cpu["cs"]], w[cpu["rsp"]]
                 if cpl_of(cs) != 3:
                     continue
                 space = (pid(), r["cr3"])       # a new process, or a new image (execve)
@@ -307,7 +302,7 @@ def compare_with_qemu_log(tr: Trace, log_text: str) -> List[str]:
     """Where the trace and QEMU's ``-d int`` log disagree (empty list: they agree).
 
     QEMU logs every delivery through the IDT, with the CPL it came from; ``syscall`` and
-    ``sysret`` produce no line (FACTS.md). So the trace's IDT entries from ring 3 must be,
+    ``sysret`` produce no line. So the trace's IDT entries from ring 3 must be,
     one for one and in order, the log's records with ``cpl=3``: same vector, same error
     code, same RIP.
     """

@@ -21,10 +21,10 @@ from pathlib import Path
 from typing import List, Optional, Sequence, TextIO, Type, Union
 
 from ..core import constants as C
-from ..machine.console import Console
 from ..core.errors import BadConfig, GuestFailure, GuestTimeout, QemuStartError, RinglabError
-from ..observe.events import Event, parse_console
+from ..machine.console import Console
 from ..machine.qemu import Module, QemuConfig, QemuMachine
+from ..observe.events import Event, parse_console
 from ..observe.verdict import Outcome, Verdict, judge
 
 log = logging.getLogger(__name__)
@@ -260,8 +260,11 @@ def user_programs(directory: Path = C.USER_IMAGES_DIR,
     Leaves out the dependency files and the probes named by ``exclude_prefixes`` (booted as
     init by their own tests).
     """
+    d = Path(directory)
+    if not d.is_dir():          # not built yet: init's own check then says so, with the hint
+        return []
     found = []
-    for p in sorted(Path(directory).iterdir()):
+    for p in sorted(d.iterdir()):
         if not p.is_file() or p.name.startswith(tuple(exclude_prefixes)):
             continue
         with open(p, "rb") as fh:

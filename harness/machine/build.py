@@ -1,6 +1,7 @@
 """Build the images: what ``invoke build`` runs, and what the test fixtures run once.
 
-``make -C kernel`` -> images/kernel.elf; ``make -C userland`` -> images/user/NAME.
+``make -C kernel`` -> images/kernel.elf and images/kabi.json (harness.core.kabi);
+``make -C userland`` -> images/user/NAME.
 Incremental through make's own dependency tracking.
 """
 from __future__ import annotations
@@ -8,6 +9,7 @@ from __future__ import annotations
 import logging
 import os
 import subprocess
+import sys
 from typing import List, Optional, Sequence
 
 from ..core import constants as C
@@ -20,7 +22,9 @@ SUBDIRS = ("kernel", "userland")
 
 
 def make_command(subdir: str, jobs: Optional[int] = None) -> List[str]:
-    cmd = ["make", "-C", str(C.REPO_ROOT / subdir)]
+    """``make -C SUBDIR``; the kernel's ABI file generator runs on this interpreter (it needs
+    pyelftools)."""
+    cmd = ["make", "-C", str(C.REPO_ROOT / subdir), f"PYTHON={sys.executable}"]
     if jobs:
         cmd.append(f"-j{jobs}")
     return cmd
@@ -64,6 +68,8 @@ def build(subdirs: Sequence[str] = SUBDIRS, *, capture: bool = False,
             tail = (proc.stdout or "").splitlines()[-C.DEFAULT_LOG_TAIL_LINES:]
             raise BuildError(f"{' '.join(cmd)} failed (exit {proc.returncode})",
                              command=cmd, log_tail=tail)
-    if "kernel" in subdirs and not C.KERNEL_IMAGE.exists():
-        raise BuildError(f"make -C kernel did not produce {C.KERNEL_IMAGE}")
+    if "kernel" in subdirs:
+        for image in (C.KERNEL_IMAGE, C.KABI_FILE):
+            if not image.exists():
+                raise BuildError(f"make -C kernel did not produce {image}")
     return "".join(out)

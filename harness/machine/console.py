@@ -168,7 +168,7 @@ class Console:
             return True
         return not self.expect([pexpect.EOF, pexpect.TIMEOUT], timeout_s).timeout
 
-    # -- writing (issue 3's shell) ------------------------------------------------------------
+    # -- writing (the guest shell) ------------------------------------------------------------
     def send(self, text: str) -> None:
         self.process.send(text)
 

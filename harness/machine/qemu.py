@@ -29,10 +29,9 @@ from typing import List, Optional, Sequence, Union
 import pexpect
 
 from ..core import constants as C
-from . import elfimage
-from ..core import procs
-from ..core import tools
+from ..core import kabi, procs, tools
 from ..core.errors import BadConfig, QemuStopError
+from . import elfimage
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +53,7 @@ class Module:
         return cls(p, p.name)
 
     def initrd_entry(self) -> str:
-        """``"PATH NAME"`` as QEMU's ``-initrd`` takes it (CONTRACT.md)."""
+        """``"PATH NAME"`` as QEMU's ``-initrd`` takes it (README, The QEMU command line)."""
         return f"{self.path.resolve()} {self.name}"
 
 
@@ -65,14 +64,14 @@ class QemuConfig:
     Attributes:
         kernel: the kernel ELF64 (multiboot a.out kludge) QEMU boots with ``-kernel``.
         init: the static ELF the kernel runs as pid 1 (the first multiboot module).
-        files: further modules (issue 3's ``--file``): paths or ``Module(path, name)``.
+        files: further modules (``--file``): paths or ``Module(path, name)``.
         append: kernel arguments (``-append``), e.g. ``"trace=syscall"``.
         cpu: QEMU CPU model (default ``max``: SMEP, SMAP, UMIP, NX; ``qemu64``: NX only).
         memory: guest RAM (``-m``).
         int_log: also log every interrupt/exception (``-d int``) into the machine's log.
         reset_log: log CPU resets (``-d cpu_reset``), cheap, names a triple fault.
         gdb: open a gdbstub on a unix socket in the machine's temp dir and start halted (``-S``).
-        accel: ``-accel`` value (None: QEMU's default, TCG here; see FACTS.md about KVM).
+        accel: ``-accel`` value (None: QEMU's default, TCG; docs/qemu-facts.md, KVM here).
         extra_args: appended verbatim.
     """
 
@@ -100,14 +99,18 @@ class QemuConfig:
         """Check the images and module names before QEMU starts.
 
         Raises:
-            BadImage: the kernel is not an x86-64 ELF64, or init is not a static x86-64 ELF.
+            BadImage: the kernel is not an x86-64 ELF64, or init is not a static x86-64 ELF;
+                images/kabi.json missing (for images/kernel.elf: it sets the module limit).
+            KabiError: the kernel ABI file does not state the limit.
             BadConfig: a module path or name QEMU's ``-initrd`` syntax cannot carry.
         """
         elfimage.check_elf64(self.kernel)
         elfimage.check_static_x86_64(self.init)
-        if len(self.modules()) > C.KERNEL_MAX_MODULES:
-            raise BadConfig(f"{len(self.modules())} files (init included) but the kernel takes "
-                            f"at most {C.KERNEL_MAX_MODULES} multiboot modules (more panic it)")
+        if Path(self.kernel).resolve() == C.KERNEL_IMAGE.resolve():
+            limit = kabi.load().const("NFSFILE")    # our kernel's file system: one per module
+            if len(self.modules()) > limit:
+                raise BadConfig(f"{len(self.modules())} files (init included) but the kernel "
+                                f"takes at most {limit} multiboot modules (more panic it)")
         for mod in self.modules():
             full = str(mod.path.resolve())
             for bad, what in ((",", "a comma"), (" ", "a space")):
@@ -132,7 +135,7 @@ class QemuConfig:
 
     def command(self, *, log_file: Optional[Path] = None,
                 gdb_socket: Optional[Path] = None) -> List[str]:
-        """The QEMU argv (CONTRACT.md "Boot command line").
+        """The QEMU argv (README, The QEMU command line).
 
         Args:
             log_file: where ``-d`` writes (``-D``); without it no ``-d`` option is given.
@@ -287,7 +290,6 @@ class QemuMachine:
         qemu = tools.find_tool(C.QEMU_BINARY)
         self.config.validate()
         _install_safety()
-        _sweep_stale_tmpdirs()
         self.tmpdir = Path(tempfile.mkdtemp(prefix=f"{TMPDIR_PREFIX}{os.getpid()}-"))
         self.command = self.config.command(log_file=self.log_path, gdb_socket=self.gdb_socket)
         stderr_path = str(self.stderr_path)
@@ -315,6 +317,7 @@ class QemuMachine:
             obj.delayafterterminate = 0
         self.process = child
         _machines.add(self, child.pid)
+        _sweep_stale_tmpdirs()      # housekeeping that can wait until QEMU runs
         return child
 
     def has_exited(self, timeout_s: float = 0.0) -> bool:

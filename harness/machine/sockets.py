@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import os
 import select
 import time
@@ -13,7 +12,7 @@ from ..core.errors import StubNotAnswering
 # inotify(7) flags (linux/inotify.h)
 _IN_CREATE = 0x100
 _IN_MOVED_TO = 0x80
-_libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+_libc = ctypes.CDLL(None, use_errno=True)  # the process's own libc: no ldconfig run
 _IN_NONBLOCK = os.O_NONBLOCK
 _IN_CLOEXEC = os.O_CLOEXEC
 

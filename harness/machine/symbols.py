@@ -22,9 +22,9 @@ from typing import Dict, List, Optional, Sequence, Tuple, Union
 from elftools.elf.elffile import ELFFile
 from elftools.elf.sections import SymbolTableSection
 
-SHF_EXECINSTR = 0x4  # ELF section flag: holds executable code
-
 from ..core.errors import BadImage
+
+SHF_EXECINSTR = 0x4  # ELF section flag: holds executable code
 
 log = logging.getLogger(__name__)
 
@@ -167,3 +167,13 @@ def symbolizer(path: PathLike) -> Symbolizer:
     except OSError:
         mtime = -1
     return _cached(str(p), mtime)
+
+
+def symbol_address(path: PathLike, name: str) -> int:
+    """The value (address) of symbol ``name`` in the ELF file's symbol table.
+
+    Raises:
+        BadImage: not an ELF file, or it has no symbol table.
+        KeyError: the symbol is not defined in it.
+    """
+    return symbolizer(path).address(name)

@@ -174,21 +174,6 @@ class PageFaultError:
         return " ".join(names) if names else "-"
 
 
-def decode_pf_error(code: int) -> PageFaultError:
-    """Decode a #PF error code; shorthand for ``PageFaultError.decode``.
-
-    Args:
-        code: the error code pushed with vector 14 (SDM Vol. 3A 4.7, Figure 4-12).
-
-    Returns:
-        The decoded error code.
-
-    Raises:
-        ValueError: if ``code`` is negative or wider than 32 bits.
-    """
-    return PageFaultError.decode(code)
-
-
 # ---------------------------------------------------------------------------------------
 # Selector error code: SDM Vol. 3A 6.13 "Error Code", Figure 6-7.
 # ---------------------------------------------------------------------------------------
@@ -305,21 +290,6 @@ class SelectorError:
         return text + " EXT" if self.ext else text
 
 
-def decode_selector_error(code: int) -> SelectorError:
-    """Decode a selector error code; shorthand for ``SelectorError.decode``.
-
-    Args:
-        code: the error code pushed with #TS, #NP, #SS or #GP (SDM Vol. 3A 6.13).
-
-    Returns:
-        The decoded error code.
-
-    Raises:
-        ValueError: if ``code`` is negative or wider than 32 bits.
-    """
-    return SelectorError.decode(code)
-
-
 def idt_error_code(vector: int, *, ext: bool = False, qemu72_long_mode: bool = False) -> int:
     """The error code a fault on IDT gate ``vector`` pushes, e.g. ``int 0x21`` via a DPL-0 gate.
 
@@ -327,7 +297,7 @@ def idt_error_code(vector: int, *, ext: bool = False, qemu72_long_mode: bool = F
     set: ``vector << 3 | 2``. QEMU 7.2's TCG gets this wrong in 64-bit mode and pushes
     ``vector * 16 + 2`` (measured here: ``int $0x21`` from ring 3 through a DPL-0 gate
     gives ``v=0d e=0212``; fixed upstream in QEMU 8.0, "i386: Emit correct error code
-    for 64-bit IDT entry", QEMU issue 1382). Every witness under QEMU 7.2 - the kernel,
+    for 64-bit IDT entry"). Every witness under QEMU 7.2 - the kernel,
     gdb and the ``-d int`` log - sees the QEMU value, so a test on QEMU 7.2 must expect it.
 
     Args:
@@ -416,21 +386,6 @@ class Selector:
         return f"{self.raw:#x} ({self.table}[{self.index}] RPL {self.rpl})"
 
 
-def decode_selector(value: int) -> Selector:
-    """Decode a segment selector; shorthand for ``Selector.decode``.
-
-    Args:
-        value: the 16-bit selector (SDM Vol. 3A 3.4.2, Figure 3-6).
-
-    Returns:
-        The decoded selector.
-
-    Raises:
-        ValueError: if ``value`` is not 0-0xffff.
-    """
-    return Selector.decode(value)
-
-
 def cpl_of(cs: int) -> int:
     """The current privilege level of code running with ``cs`` loaded.
 
@@ -482,38 +437,6 @@ class Signal(enum.IntEnum):
             135 for SIGBUS.
         """
         return 128 + int(self)
-
-
-def shell_status(signal: int) -> int:
-    """The shell status of a process killed by ``signal``: 128 + signal.
-
-    Args:
-        signal: a signal number (1-127).
-
-    Returns:
-        128 + signal.
-
-    Raises:
-        ValueError: if ``signal`` is not 1-127.
-    """
-    if not 1 <= signal <= 127:
-        raise ValueError(f"signal number out of range: {signal!r}")
-    return 128 + signal
-
-
-def signal_of_status(status: int) -> Optional[Signal]:
-    """The signal a shell status names, if it is 128 + a known signal.
-
-    Args:
-        status: a machine or shell exit status, 0-255.
-
-    Returns:
-        The signal for statuses 129-143, else None (a plain exit status).
-    """
-    try:
-        return Signal(status - 128) if status > 128 else None
-    except ValueError:
-        return None
 
 
 # ---------------------------------------------------------------------------------------
@@ -650,25 +573,6 @@ VECTORS: Tuple[VectorInfo, ...] = tuple(vector_info(v) for v in range(FIRST_USER
 """Rows 0-31 of SDM Vol. 3A 6.3.1, Table 6-1, indexed by vector."""
 
 
-def vector_by_mnemonic(mnemonic: str) -> VectorInfo:
-    """Look a vector up by mnemonic, e.g. ``"#GP"`` or ``"GP"`` (case-insensitive).
-
-    Args:
-        mnemonic: as in SDM Vol. 3A 6.3.1, Table 6-1, with or without the ``#``.
-
-    Returns:
-        The row.
-
-    Raises:
-        KeyError: if no vector 0-31 has that mnemonic.
-    """
-    wanted = mnemonic.upper().lstrip("#")
-    for info in VECTORS:
-        if info.mnemonic and info.mnemonic.lstrip("#") == wanted:
-            return info
-    raise KeyError(mnemonic)
-
-
 def has_error_code(vector: int) -> bool:
     """Whether the CPU pushes an error code with exception ``vector``.
 
@@ -686,22 +590,6 @@ def has_error_code(vector: int) -> bool:
         ValueError: if ``vector`` is not 0-255.
     """
     return vector_info(vector).error_code
-
-
-def signal_for_vector(vector: int) -> Optional[Signal]:
-    """The signal Linux x86-64 sends a user process for exception ``vector``.
-
-    Args:
-        vector: 0-255.
-
-    Returns:
-        E.g. SIGSEGV for #GP and #PF, SIGILL for #UD, SIGFPE for #DE, SIGTRAP for #BP
-        and #DB, SIGBUS for #AC, #NP and #SS; None where Linux sends none.
-
-    Raises:
-        ValueError: if ``vector`` is not 0-255.
-    """
-    return vector_info(vector).signal
 
 
 def mnemonic(vector: int) -> str:

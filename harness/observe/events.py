@@ -1,6 +1,6 @@
 """Parse the kernel's ``ringlab: EVENT key=value ...`` console lines into typed records.
 
-The console contract (CONTRACT.md): every line the kernel prints starts ``ringlab: ``;
+The console contract (README, The console contract): every line the kernel prints starts ``ringlab: ``;
 anything else is user program output. Values: ``0x...`` hex and decimal (possibly negative)
 become ints, ``"..."`` is a quoted string (backslash escapes ``\\"`` and ``\\\\``), anything
 else stays a string. Known events become their dataclass; unknown ones are kept as
@@ -170,7 +170,7 @@ class Exit(Event):
 
 @_event("mem", "free_pages")
 class Mem(Event):
-    """Free physical pages after a process was reaped (issue 3)."""
+    """Free physical pages (at boot; after a process was reaped with ``trace=mem``)."""
 
     free_pages: int = 0
 

@@ -1,6 +1,7 @@
 """Name the outcome of a run from the kernel's events and QEMU's exit status *together*.
 
-Rules (CONTRACT.md "Exit status"; FACTS.md on triple faults):
+Rules (README, Exit status of invoke boot; docs/qemu-facts.md, Exit status and triple
+faults):
 
 - success needs the ``halt status=V`` event AND QEMU's rc == ((V << 1) | 1) & 0xff;
   the outcome is then ``killed`` if init was killed by a signal, else ``exited``;

@@ -1,6 +1,6 @@
 """Three independent witnesses of one fault, and an assertion that reads like the claim.
 
-A fault is *seen* three ways (issue 5):
+A fault is *seen* three ways:
 
 - **kernel**: the ``ringlab: fault ...`` event the kernel prints from its trapframe;
 - **qemu-log**: QEMU's own ``-d int`` line for the delivery (harness.observe.qemulog), written by the
@@ -36,7 +36,7 @@ A software interrupt whose delivery fails (``int $0x0e`` through a DPL-0 gate: Q
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 
 from . import decode
@@ -400,11 +400,6 @@ def expect_fault(evidence: Evidence, *, vector: int, cpl: int, rip: Expected,
         msg += [f"{w}: {s.source}" for w, s in evidence.sightings().items() if s is not None]
         msg += evidence.notes
         raise AssertionError("\n".join(msg))
-
-
-def with_witnesses(evidence: Evidence, *witnesses: str) -> Evidence:
-    """A copy that only asks ``witnesses`` (e.g. a test that runs without gdb)."""
-    return replace(evidence, collected=tuple(w for w in WITNESSES if w in witnesses))
 
 
 # ---------------------------------------------------------------------------------------------

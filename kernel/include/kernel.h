@@ -30,6 +30,9 @@ void kevent(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* panic.c: stopping the machine */
 #define PANIC_STATUS 255                 /* machine status after a panic */
 noreturn void panic(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* QEMU's isa-debug-exit device (the harness puts it here on QEMU's command line): writing V
+   makes QEMU exit with status (V << 1) | 1. */
+#define DEBUG_EXIT_PORT  0xf4    /* isa-debug-exit iobase */
 noreturn void machine_exit(int status);
 void backtrace(uint64_t rbp);
 

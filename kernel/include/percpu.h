@@ -24,6 +24,20 @@
 #define CPU_SCHEDULER   32       /* struct context *scheduler */
 #define CPU_TSS         40       /* struct tss */
 
+/*
+ * The TSS's I/O permission bitmaps (SDM Vol. 1 19.5.2, Vol. 3A 8.7): one bit per port, 0 =
+ * ring 3 may use it. Two of them follow the TSS, each closed by the byte of all ones the CPU
+ * needs past the last bitmap byte (it always reads two bytes). TSS.iomap_base selects one:
+ * IOMAP_OFF_PROC (the running process's ioperm(2) bits, copied in), IOMAP_OFF_ALL (all ports,
+ * for iopl(3)), or IOMAP_OFF_NONE (past the limit: every port is #GP at CPL 3).
+ */
+#define IOMAP_PORTS     65536    /* ports 0..0xffff */
+#define IOMAP_BYTES     8192     /* IOMAP_PORTS / 8 */
+#define IOMAP_OFF_PROC  104      /* TSS offset of cpu.iomap: right after the 104-byte TSS */
+#define IOMAP_OFF_ALL   8297     /* TSS offset of cpu.iomap_all: after iomap and its 0xff byte */
+#define TSS_LIMIT       16489    /* last TSS byte: iomap_all's closing 0xff byte */
+#define IOMAP_OFF_NONE  16490    /* TSS_LIMIT + 1: no bitmap, every port denied */
+
 #ifndef __ASSEMBLER__
 #include "types.h"
 
@@ -38,7 +52,7 @@ struct tss {
     /*  36 */ uint64_t ist[7];           /* IST1..IST7: stacks chosen by the IDT gate's IST field */
     /*  92 */ uint64_t reserved2;
     /* 100 */ uint16_t reserved3;
-    /* 102 */ uint16_t iomap_base;       /* >= limit: no I/O bitmap, so in/out at CPL 3 > IOPL is #GP */
+    /* 102 */ uint16_t iomap_base;       /* IOMAP_OFF_*: which bitmap in/out at CPL 3 > IOPL consult */
 } __attribute__((packed));
 _Static_assert(sizeof(struct tss) == 104, "64-bit TSS is 104 bytes");
 
@@ -49,6 +63,8 @@ struct cpu {
     /*  24 */ struct proc *current;      /* NULL while the scheduler runs */
     /*  32 */ struct context *scheduler;
     /*  40 */ struct tss tss;
+    /* 144 */ uint8_t iomap[IOMAP_BYTES + 1];      /* TSS + IOMAP_OFF_PROC; last byte 0xff */
+    /* 8337 */ uint8_t iomap_all[IOMAP_BYTES + 1]; /* TSS + IOMAP_OFF_ALL: all 0, last byte 0xff */
 };
 _Static_assert(__builtin_offsetof(struct cpu, self) == CPU_SELF, "CPU_SELF");
 _Static_assert(__builtin_offsetof(struct cpu, kstack_top) == CPU_KSTACK_TOP, "CPU_KSTACK_TOP");
@@ -56,6 +72,12 @@ _Static_assert(__builtin_offsetof(struct cpu, user_rsp) == CPU_USER_RSP, "CPU_US
 _Static_assert(__builtin_offsetof(struct cpu, current) == CPU_CURRENT, "CPU_CURRENT");
 _Static_assert(__builtin_offsetof(struct cpu, scheduler) == CPU_SCHEDULER, "CPU_SCHEDULER");
 _Static_assert(__builtin_offsetof(struct cpu, tss) == CPU_TSS, "CPU_TSS");
+_Static_assert(__builtin_offsetof(struct cpu, iomap) - CPU_TSS == IOMAP_OFF_PROC, "IOMAP_OFF_PROC");
+_Static_assert(__builtin_offsetof(struct cpu, iomap_all) - CPU_TSS == IOMAP_OFF_ALL, "IOMAP_OFF_ALL");
+_Static_assert(__builtin_offsetof(struct cpu, iomap_all) + sizeof((struct cpu *)0)->iomap_all - CPU_TSS == TSS_LIMIT + 1,
+               "TSS_LIMIT: the TSS ends with iomap_all's closing byte");
+_Static_assert(__builtin_offsetof(struct cpu, iomap) % 8 == 0, "iomap: copied 8 bytes at a time");
+_Static_assert(IOMAP_OFF_NONE > TSS_LIMIT && IOMAP_OFF_NONE <= 0xffff, "IOMAP_OFF_NONE past the limit");
 
 extern struct cpu cpu0;
 

@@ -62,6 +62,8 @@
 #define SYS_getppid             110
 #define SYS_arch_prctl          158
 #define SYS_setrlimit           160
+#define SYS_iopl                172
+#define SYS_ioperm              173
 #define SYS_gettid              186
 #define SYS_time                201
 #define SYS_sched_setaffinity   203

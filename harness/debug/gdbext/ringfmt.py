@@ -79,7 +79,7 @@ class Transition:
         rip_before, rsp_before: RIP and RSP just before it executed (rip_before == insn_addr).
         rip_after, rsp_after: RIP and RSP right after.
         cs_after, ss_after: the selectors after (SS may be 0 in ring 0: 64-bit mode loads a
-            null SS on an interrupt from ring 3, FACTS.md).
+            null SS on an interrupt from ring 3, docs/qemu-facts.md).
     """
 
     from_cpl: int

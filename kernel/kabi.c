@@ -1,0 +1,122 @@
+/*
+ * The kernel's ABI as the harness sees it: every constant, struct offset, system-call
+ * number and symbol the Python harness relies on, compiled from the very headers the
+ * kernel compiles with.
+ *
+ * This file is compiled with the kernel's CFLAGS into gen/kabi.o, which is NOT linked
+ * into the kernel. Its one array lands in the section .kabi; kabi.py reads that section
+ * (and checks every named symbol against images/kernel.elf) and writes images/kabi.json,
+ * which harness/core/kabi.py is the only reader of. So:
+ *
+ *   - a constant or field renamed in a header fails to compile here;
+ *   - a symbol the harness breaks on that is renamed or removed fails kabi.py;
+ *   - a gdb expression (what gdb evaluates over kernel.elf's symbols, e.g. the running
+ *     process's pid) is checked by tests/test_kabi.py with gdb against kernel.elf.
+ *
+ * Entries hold no pointers (names are char arrays), so .kabi needs no relocation.
+ */
+#include "types.h"
+#include "kernel.h"
+#include "file.h"
+#include "gdt.h"
+#include "mmu.h"
+#include "percpu.h"
+#include "proc.h"
+#include "sysnr.h"
+#include "trap.h"
+#include "traps.h"
+
+#define KABI_KIND_MAX 16
+#define KABI_NAME_MAX 48
+#define KABI_TEXT_MAX 80
+
+struct kabi_entry {
+    /*   0 */ char kind[KABI_KIND_MAX];  /* const, offset, size, syscall, symbol, symbols, gdb */
+    /*  16 */ char name[KABI_NAME_MAX];  /* NUL-padded */
+    /*  64 */ char text[KABI_TEXT_MAX];  /* gdb: the expression; else empty */
+    /* 144 */ uint64_t value;            /* const/offset/size/syscall value; symbols: count */
+};
+_Static_assert(sizeof(struct kabi_entry) == 152, "kabi.py reads 152-byte entries");
+
+#define KABI_CONST(n)          { "const", #n, "", (uint64_t)(n) }
+#define KABI_OFFSET(s, f)      { "offset", #s "." #f, "", __builtin_offsetof(struct s, f) }
+#define KABI_SIZE(s)           { "size", #s, "", sizeof(struct s) }
+#define KABI_SYSCALL(n)        { "syscall", #n, "", SYS_##n }
+#define KABI_SYMBOL(n)         { "symbol", #n, "", 0 }
+#define KABI_SYMBOLS(p, count) { "symbols", p, "", (count) }   /* p0 .. p(count-1) */
+#define KABI_GDB(n, expr)      { "gdb", #n, expr, 0 }
+
+__attribute__((section(".kabi"), used))
+static const struct kabi_entry kabi[] = {
+    /* Memory map (mmu.h): the fault catalogue's expected addresses */
+    KABI_CONST(PAGE_SIZE),
+    KABI_CONST(KERNBASE),
+    KABI_CONST(KERNEL_PHYS),
+    KABI_CONST(USER_TOP),
+    KABI_CONST(USER_LIMIT),          /* user memory ends here (ELF checks) */
+    KABI_CONST(USER_STACK_TOP),
+    KABI_CONST(USER_STACK_PAGES),
+    KABI_CONST(MMAP_BASE),
+    KABI_CONST(KSTACK_PAGES),
+    KABI_CONST(KSTACK_BASE),
+    KABI_CONST(KSTACK_SLOT_PAGES),
+
+    /* The machine: the isa-debug-exit port the kernel writes its status to */
+    KABI_CONST(DEBUG_EXIT_PORT),
+
+    /* Limits */
+    KABI_CONST(NPROC),
+    KABI_CONST(NFSFILE),             /* multiboot modules the file system takes */
+
+    /* Selectors (gdt.h) */
+    KABI_CONST(KERNEL_CS),
+    KABI_CONST(KERNEL_SS),
+    KABI_CONST(USER_SS),
+    KABI_CONST(USER_CS),
+
+    /* Vectors that are not exceptions (traps.h) */
+    KABI_CONST(T_TIMER),
+    KABI_CONST(T_COM1),
+    KABI_CONST(T_SPURIOUS),
+    KABI_CONST(T_INT80),
+    KABI_CONST(NVECTORS),
+
+    /* The trap frame (trap.h): what alltraps finds on the stack */
+    KABI_SIZE(trapframe),
+    KABI_OFFSET(trapframe, vector),
+    KABI_OFFSET(trapframe, error),
+    KABI_OFFSET(trapframe, rip),
+    KABI_OFFSET(trapframe, cs),
+    KABI_OFFSET(trapframe, rflags),
+    KABI_OFFSET(trapframe, rsp),
+    KABI_OFFSET(trapframe, ss),
+
+    /* Per-CPU state (percpu.h) */
+    KABI_OFFSET(cpu, current),
+    KABI_OFFSET(cpu, tss),
+    KABI_OFFSET(tss, rsp),           /* RSP0 (SDM Vol. 3A Figure 8-11: offset 4) */
+    KABI_CONST(TSS_LIMIT),           /* TR's limit: the TSS and the I/O bitmaps */
+    KABI_CONST(IOMAP_OFF_PROC),      /* TSS I/O map base: the process's own bitmap */
+    KABI_CONST(IOMAP_OFF_NONE),      /* TSS I/O map base past the limit: every port denied */
+
+    /* Where the harness breaks (invoke trace, the fault catalogue, the tests) */
+    KABI_SYMBOL(syscall_entry),      /* MSR_LSTAR: 3->0 by syscall */
+    KABI_SYMBOL(alltraps),           /* every vectorN stub jumps here */
+    KABI_SYMBOL(sysret_path),        /* ends in the sysretq back to ring 3 */
+    KABI_SYMBOL(trapret),            /* ends in the iretq back to ring 3 */
+    KABI_SYMBOLS("vector", NVECTORS),/* the IDT stubs vector0 .. vector255 */
+    KABI_SYMBOL(kmain),
+    KABI_SYMBOL(trap),
+    KABI_SYMBOL(syscall_dispatch),   /* crash= rows: in the panic backtrace */
+    KABI_SYMBOL(crash_maybe),        /* crash= rows: where the ring-0 fault is */
+    KABI_SYMBOL(recurse),            /* crash=stack: the overflowing function */
+    KABI_SYMBOL(cpu0),               /* the per-CPU struct (IA32_GS_BASE in ring 0) */
+
+    /* State no header declares, as gdb evaluates it against kernel.elf */
+    KABI_GDB(current_pid, "cpu0.current->pid"),   /* the running process's pid */
+    KABI_GDB(tss_rsp0, "cpu0.tss.rsp[0]"),         /* the TSS's RSP0 */
+
+#ifndef KABI_MACROS_ONLY
+#include "gen/kabi_syscalls.h"       /* KABI_SYSCALL(name) for every SYS_name: Makefile */
+#endif
+};

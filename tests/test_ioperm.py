@@ -1,0 +1,312 @@
+"""User-mode drivers: ioperm(2) and iopl(2) through the TSS I/O permission bitmap.
+
+At CPL 3 with RFLAGS.IOPL 0, every ``in``/``out`` consults the TSS's I/O bitmap (SDM Vol. 1
+19.5.2): one bit per port, every byte of the access checked, a base past the TSS limit meaning
+"no port". The kernel (kernel/ioperm.c) keeps a bitmap per process, puts the running one's in
+the TSS at each switch, and emulates iopl(3) with an all-zero bitmap as Linux has since 5.5.
+
+Witnesses: the programs' own output and statuses; the kernel's ``fault`` events; QEMU's
+``-d int`` log (the #GP of the driver's ``outb`` before ioperm, none after); gdb reading the
+TSS and the bitmap at the ``outb`` itself, then stepping it.
+
+Reference: Linux's behaviour as its source and man pages define it (ioperm(2), iopl(2),
+arch/x86/kernel/ioport.c, fixup_iopl_exception in arch/x86/kernel/traps.c). The host's Linux is
+used when it has ioperm (CONFIG_X86_IOPL_IOPERM); this machine's kernel is built without it
+(ioperm and iopl return -ENOSYS), so that test skips here and says so.
+"""
+from __future__ import annotations
+
+import errno
+import functools
+import gzip
+import os
+import re
+import shutil
+import subprocess
+from typing import Dict, List, Sequence
+
+import pytest
+
+from harness import lab
+from harness.core import constants as C
+from harness.core import kabi
+from harness.debug.machine import DebugMachine
+from harness.machine import symbols
+from harness.machine.qemu import QemuConfig
+from harness.observe.events import Fault, Kill
+from harness.observe.qemulog import parse_int_log
+from harness.observe.verdict import Outcome
+
+pytestmark = pytest.mark.boot
+
+TIMEOUT_S = 30.0
+GP = 13
+SIGSEGV_STATUS = 139
+COM1 = 0x3F8
+ISA_EXIT = 0xF4
+
+
+def percpu(name: str) -> int:
+    """A percpu.h constant, from the kernel's ABI file."""
+    return kabi.load().const(name)
+
+
+def sym(program: str, name: str) -> int:
+    return symbols.symbol_address(lab.program(program), name)
+
+
+def run_program(images, program: str, append: str = "", **config):
+    cfg = QemuConfig(kernel=images.kernel, init=images.program(program), append=append, **config)
+    return lab.run(cfg, timeout_s=TIMEOUT_S)
+
+
+# ---------------------------------------------------------------------------------------------
+# The UART driver (writes to the UART only after ioperm; QEMU's log shows the
+# #GP before it)
+
+def test_uart_driver_writes_com1_itself_only_after_ioperm(images):
+    run = run_program(images, "uart", append="trace=syscall", int_log=True)
+    assert run.outcome is Outcome.EXITED and run.status == 0, run.report()
+    assert "uart: done" in run.user_lines
+    outb = sym("uart", "uart_outb_insn")
+
+    # Before ioperm: the child's outb is a #GP(0) at CPL 3 and SIGSEGV kills it; the same after
+    # ioperm(.., 0). Nothing else faults.
+    faults = run.of(Fault)
+    assert [(f.vector, f.error, f.cpl, f.rip) for f in faults] == [(GP, 0, 3, outb)] * 2
+    assert [k.fields["signal"] for k in run.of(Kill)] == [11, 11]
+
+    # The driver's lines reached the console through the UART, not through write(2): trace=
+    # syscall prints each call's event after it returns, so a write that printed a line would
+    # put its event right after it. After each driver line comes another driver line or the
+    # event of a call that is not write/writev (wait4 of the child, exit).
+    lines = run.console.replace("\r\n", "\n").split("\n")
+    thr = [i for i, l in enumerate(lines) if l.startswith("uart-thr: ")]
+    assert len(thr) == 3, run.report()
+    for i in thr:
+        nxt = next(l for l in lines[i + 1:] if not l.startswith("uart-thr: "))
+        assert not re.search(r"name=(write|writev) ", nxt), (lines[i], nxt)
+    ioperm = [l for l in lines if "name=ioperm " in l]
+    assert len(ioperm) == 2 and all(l.endswith("ret=0") for l in ioperm), ioperm
+    assert lines.index(ioperm[0]) < thr[0]
+
+    # QEMU's own log: exactly two #GPs from ring 3, both at the driver's outb (before ioperm and
+    # after dropping it); the hundreds of inb/outb in between raised nothing.
+    gps = [r for r in parse_int_log(run.log) if r.vector == GP]
+    assert [(r.cpl, r.error, r.rip) for r in gps] == [(3, 0, outb)] * 2, run.log[-3000:]
+
+
+def test_bitmap_pages_come_back(images):
+    """trace=mem: each ioprobe case's child (most with a bitmap, some forked with one) gives
+    back every page: the free count after each reap by ioprobe itself is the same."""
+    run = run_program(images, "ioprobe", append="trace=mem")
+    assert run.outcome is Outcome.EXITED and run.status == 0, run.report()
+    lines = run.console.replace("\r\n", "\n").split("\n")
+    after_case: List[int] = []
+    last = None
+    for line in lines:
+        m = re.match(r"ringlab: mem free_pages=(\d+)", line)
+        if m:
+            last = int(m.group(1))
+        elif line.startswith("ioprobe: case="):
+            after_case.append(last)
+    assert len(after_case) == len(PROBE) and len(set(after_case)) == 1, after_case
+
+
+# ---------------------------------------------------------------------------------------------
+# ioperm/iopl at their edges (images/user/ioprobe): Linux's semantics
+
+EINVAL = -errno.EINVAL
+# case -> (status, the lines it prints before its status line)
+PROBE: Dict[str, tuple] = {
+    "errors": (0, [f"ioperm(0x80, 0, 1) = {EINVAL}",           # num 0: from + num <= from
+                   f"ioperm(0xffff, 2, 1) = {EINVAL}",         # past port 0xffff
+                   f"ioperm(0x10000, 1, 1) = {EINVAL}",
+                   f"ioperm(-1, 2, 1) = {EINVAL}",             # wraps around
+                   f"ioperm(0, 0x10001, 0) = {EINVAL}",        # range checked before turn_on
+                   "ioperm(0x80, 1, 0) without ioperm = 0",    # nothing to clear: 0
+                   "ioperm(0, 0x10000, 0) = 0",
+                   f"iopl(4) = {EINVAL}", f"iopl(-1) = {EINVAL}",   # unsigned int level > 3
+                   "iopl(0) = 0"]),
+    "no_ioperm": (SIGSEGV_STATUS, ["inb 0x80"]),
+    "first": (0, ["ioperm(0x3f8, 8, 1) = 0", "inb 0x3fd lsr_thre=1"]),
+    "last": (0, ["ioperm(0x3f8, 8, 1) = 0", "inb 0x3ff ok"]),
+    "inl_inside": (0, ["ioperm(0x3f8, 8, 1) = 0", "inl 0x3fc ok"]),
+    "below": (SIGSEGV_STATUS, ["ioperm(0x3f8, 8, 1) = 0", "inb 0x3f7"]),
+    "above": (SIGSEGV_STATUS, ["ioperm(0x3f8, 8, 1) = 0", "inb 0x400"]),
+    "straddle": (SIGSEGV_STATUS, ["ioperm(0x3f8, 8, 1) = 0", "inw 0x3ff"]),    # 0x3ff + 0x400
+    "isa_exit": (SIGSEGV_STATUS, ["ioperm(0x3f8, 8, 1) = 0", "inb 0xf4"]),
+    "turn_on_int": (SIGSEGV_STATUS, ["ioperm(0x80, 1, 1 << 32) = 0", "inb 0x80"]),
+    "port_ffff": (SIGSEGV_STATUS, ["ioperm(0xffff, 1, 1) = 0", "inb 0xffff ok", "inw 0xffff"]),
+    "dropped": (SIGSEGV_STATUS, ["ioperm(0x3f8, 8, 1) = 0", "ioperm(0x3f8, 8, 0) = 0",
+                                 "inb 0x3ff"]),
+    "partial_drop": (SIGSEGV_STATUS, ["ioperm(0x3f8, 8, 1) = 0", "ioperm(0x3f8, 4, 0) = 0",
+                                      "inb 0x3ff ok", "inb 0x3f8"]),
+    # iopl(3) opens every port through the bitmap; RFLAGS.IOPL stays 0 (Linux >= 5.5)
+    "iopl3": (SIGSEGV_STATUS, ["iopl(3) = 0", "inb 0x80 0x400 0xffff ok, rflags.iopl=0",
+                               "inw 0xffff"]),
+    # cli/sti still need CPL <= IOPL: #GP, which Linux turns into a skipped instruction for an
+    # iopl(3) process (IF never changes); a prefixed cli is not skipped: SIGSEGV
+    "iopl3_cli_sti": (SIGSEGV_STATUS, ["iopl(3) = 0", "after cli: if=1",
+                                       "after sti, cli, cli: if=1", "data16 cli"]),
+    "cli_without_iopl": (SIGSEGV_STATUS, ["cli"]),
+    "iopl1": (SIGSEGV_STATUS, ["iopl(1) = 0", "inb 0x80"]),     # levels 1, 2 grant nothing
+    "iopl_back": (SIGSEGV_STATUS, ["ioperm(0x3f8, 8, 1) = 0", "iopl(3) = 0", "iopl(0) = 0",
+                                   "inb 0x3ff ok", "inb 0x80"]),
+    "fork_inherits": (0, ["ioperm(0x3f8, 8, 1) = 0", "iopl(3) = 0", "child: inb 0x80 ok",
+                          "child: iopl(0) = 0", "child: inb 0x3ff ok",
+                          "child: ioperm(0x3f8, 8, 0) = 0",
+                          "parent: child status 0, inb 0x80 and 0x3ff still ok"]),
+}
+
+
+def expected_transcript(cases) -> List[str]:
+    out: List[str] = []
+    for name in cases:
+        status, lines = PROBE[name]
+        out += [f"ioprobe: {l}" for l in lines] + [f"ioprobe: case={name} status={status}"]
+    return out
+
+
+@pytest.fixture(scope="module")
+def probe_run(images):
+    run = run_program(images, "ioprobe", int_log=True)
+    assert run.outcome is Outcome.EXITED and run.status == 0, run.report()
+    return run
+
+
+def test_probe_transcript_is_linuxs(probe_run):
+    assert probe_run.user_lines == expected_transcript(PROBE), probe_run.report()
+
+
+def test_probe_faults_are_gp0_at_cpl3_and_cli_is_skipped_once(probe_run):
+    faults = probe_run.of(Fault)
+    assert len(faults) == sum(1 for s, _ in PROBE.values() if s == SIGSEGV_STATUS)
+    assert {(f.vector, f.error, f.cpl) for f in faults} == {(GP, 0, 3)}
+    skips = probe_run.of("iopl-skip")
+    assert [s.fields["insn"] for s in skips] == ["cli"], skips   # once per process, as Linux
+    # QEMU saw every cli/sti of that process fault (4), the kernel skipped them
+    gp = [r for r in parse_int_log(probe_run.log) if r.vector == GP]
+    assert all(r.cpl == 3 for r in gp)
+    assert len(gp) == len(faults) + 4
+
+
+def test_isa_debug_exit_needs_an_explicit_ioperm_and_never_passes(images):
+    """No port rule of ringlab's own (Linux has none): a process that asks ioperm for 0xf4
+    gets it; its write stops QEMU without the halt line, and the verdict says so."""
+    run = run_program(images, "ioexit")
+    assert run.outcome is Outcome.QEMU_FAILURE, run.report()
+    assert run.rc == (7 << 1) | 1
+    assert "ioexit: ioperm(0xf4, 1, 1) = 0, writing 7 to 0xf4" in run.user_lines
+    assert not run.of("halt")
+
+
+# Cases that touch no host port but 0x80 (or none): safe to run as root on a real machine.
+HOST_CASES = ["errors", "no_ioperm", "turn_on_int", "iopl1", "cli_without_iopl", "iopl3_cli_sti"]
+
+
+def test_same_transcript_on_the_hosts_linux(images, tmp_path):
+    prog = tmp_path / "ioprobe"
+    shutil.copy(images.program("ioprobe"), prog)
+    host = subprocess.run([str(prog), *HOST_CASES], capture_output=True, text=True,
+                          timeout=TIMEOUT_S)
+    if f"iopl(0) = {-errno.ENOSYS}" in host.stdout or f"= {-errno.EPERM}" in host.stdout:
+        pytest.skip("the host's Linux has no ioperm/iopl here (CONFIG_X86_IOPL_IOPERM unset: "
+                    "-ENOSYS) or no CAP_SYS_RAWIO")
+    run = run_program(images, "ioprobe", append="init.args=" + ",".join(HOST_CASES))
+    assert host.returncode == 0 and run.status == 0
+    assert run.user_lines == host.stdout.splitlines() == expected_transcript(HOST_CASES)
+
+
+# A real Linux kernel in QEMU as the reference (the host's has no ioperm): set
+# RINGLAB_LINUX_KERNEL to a bzImage built with CONFIG_X86_IOPL_IOPERM=y, e.g. Debian 12's:
+#   apt-get download linux-image-6.1.0-57-amd64 && dpkg-deb -x linux-image-*.deb linux
+#   RINGLAB_LINUX_KERNEL=linux/boot/vmlinuz-6.1.0-57-amd64 .venv/bin/pytest tests/test_ioperm.py
+LINUX_KERNEL_ENV = "RINGLAB_LINUX_KERNEL"
+LINUX_TIMEOUT_S = 120.0          # a Debian kernel boots in ~15 s under TCG
+LINUX_DONE_RC = (0x10 << 1) | 1  # linuxinit's isa-debug-exit write: it ran to the end
+
+
+def newc_cpio(files: Dict[str, bytes], dirs: Sequence[str] = ()) -> bytes:
+    """An initramfs archive in the "newc" cpio format (Linux's
+    Documentation/driver-api/early-userspace/buffer-format.rst): executables and directories."""
+    out = bytearray()
+    entries = [(d, 0o040755, b"") for d in dirs] + [(n, 0o100755, d) for n, d in files.items()]
+    for ino, (name, mode, data) in enumerate(entries + [("TRAILER!!!", 0, b"")], start=1):
+        nb = name.encode() + b"\0"
+        fields = (ino, mode, 0, 0, 1, 0, len(data), 0, 0, 0, 0, len(nb), 0)
+        out += b"070701" + "".join(f"{x:08x}" for x in fields).encode() + nb
+        out += b"\0" * (-len(out) % 4) + data
+        out += b"\0" * (-len(out) % 4)
+    return bytes(out)
+
+
+def test_same_transcripts_as_linux_in_qemu(images, tmp_path, probe_run):
+    kernel = os.environ.get(LINUX_KERNEL_ENV)
+    if not kernel:
+        pytest.skip(f"{LINUX_KERNEL_ENV} unset: no Linux kernel with ioperm to compare with "
+                    "(see the comment above this test)")
+    progs = {n: images.program(n).read_bytes() for n in ("ioprobe", "uart")}
+    initrd = tmp_path / "initrd.gz"
+    initrd.write_bytes(gzip.compress(newc_cpio(
+        {"init": images.program("linuxinit").read_bytes(), **progs}, dirs=["dev"])))
+    cmd = [C.QEMU_BINARY, "-machine", "pc", "-cpu", "max", "-m", "256M", "-nodefaults",
+           "-display", "none", "-no-reboot", "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
+           "-serial", "stdio", "-monitor", "none", "-kernel", kernel, "-initrd", str(initrd),
+           "-append", "console=ttyS0 panic=-1 loglevel=3"]
+    res = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True,
+                         timeout=LINUX_TIMEOUT_S)
+    out = res.stdout.decode(errors="replace").replace("\r", "").split("\n")
+    assert res.returncode == LINUX_DONE_RC, "\n".join(out[-30:]) + res.stderr.decode()
+    assert "linuxinit: ioprobe status=0" in out and "linuxinit: uart status=0" in out
+
+    linux_probe = [l for l in out if l.startswith("ioprobe: ")]
+    assert linux_probe == expected_transcript(PROBE) == probe_run.user_lines
+
+    pid = functools.partial(re.sub, r"pid=\d+", "pid=N")
+    uart = run_program(images, "uart")
+    assert uart.outcome is Outcome.EXITED and uart.status == 0, uart.report()
+    linux_uart = [pid(l) for l in out if l.startswith("uart")]
+    assert linux_uart == [pid(l) for l in uart.user_lines]
+
+
+# ---------------------------------------------------------------------------------------------
+# gdb: the bitmap check at the moment of the out
+
+def test_gdb_sees_the_tss_bitmap_decide_the_outb(images):
+    outb = sym("uart", "uart_outb_insn")
+    with DebugMachine(QemuConfig(kernel=images.kernel, init=images.program("uart"))) as dm:
+        g = dm.gdb
+        g.break_at(outb)
+        # 1. before ioperm: the child's outb, with no bitmap in the TSS
+        g.cont(timeout_s=TIMEOUT_S, what="uart_outb_insn (before ioperm)")
+        # the TSS descriptor's limit covers the TSS and both bitmaps with their closing bytes
+        low, high = g.read_u64s(g.address_of("gdt") + 6 * 8, 2)
+        limit = (low & 0xFFFF) | ((low >> 48 & 0xF) << 16)
+        base = (low >> 16 & 0xFFFFFF) | ((low >> 56 & 0xFF) << 24) | ((high & 0xFFFFFFFF) << 32)
+        assert limit == percpu("TSS_LIMIT") and base == g.address_of("cpu0.tss")
+        assert g.evaluate("sizeof(cpu0.iomap)") == 8192 + 1
+        assert g.cpl() == 3 and g.instruction_at(outb).startswith("out ")
+        assert g.evaluate("cpu0.current->pid") == 2
+        iomap_base = g.evaluate("cpu0.tss.iomap_base")
+        assert iomap_base == percpu("IOMAP_OFF_NONE") > limit    # no bitmap: every port #GP
+        assert g.register("rdx") & 0xFFFF == COM1
+        g.stepi()
+        assert g.cpl() == 0 and g.register("rip") == g.address_of("vector13")
+        error, rip, cs = g.read_u64s(g.register("rsp"), 3)
+        assert (error, rip, cs & 3) == (0, outb, 3)
+
+        # 2. after ioperm(0x3f8, 8, 1): the parent's outb, its bitmap in the TSS
+        g.cont(timeout_s=TIMEOUT_S, what="uart_outb_insn (after ioperm)")
+        assert g.cpl() == 3 and g.evaluate("cpu0.current->pid") == 1
+        assert g.evaluate("cpu0.tss.iomap_base") == percpu("IOMAP_OFF_PROC")
+        iomap = g.read_memory(g.address_of("cpu0.iomap"), 8192 + 1)
+        bit = lambda port: iomap[port >> 3] >> (port & 7) & 1      # noqa: E731
+        assert [bit(p) for p in range(COM1, COM1 + 8)] == [0] * 8
+        assert bit(COM1 - 1) == bit(COM1 + 8) == bit(ISA_EXIT) == 1
+        assert iomap[8192] == 0xFF                                 # the closing byte
+        assert sum(bin(b ^ 0xFF).count("1") for b in iomap) == 8   # exactly those 8 ports
+        g.stepi()
+        assert g.cpl() == 3 and g.register("rip") == outb + 1       # no fault: next insn
+        run = dm.finish(timeout_s=TIMEOUT_S)
+    assert run.outcome is Outcome.EXITED and run.status == 0, run.report()
