@@ -112,6 +112,16 @@ static const struct kabi_entry kabi[] = {
     KABI_SYMBOL(recurse),            /* crash=stack: the overflowing function */
     KABI_SYMBOL(cpu0),               /* the per-CPU struct (IA32_GS_BASE in ring 0) */
 
+    /* The live page-table audit (harness/debug/ptaudit.py): every process's PML4 */
+    KABI_SYMBOL(procs),              /* the process table, struct proc procs[NPROC] */
+    KABI_SIZE(proc),
+    KABI_OFFSET(proc, pid),
+    KABI_OFFSET(proc, state),
+    KABI_OFFSET(proc, pml4),         /* kernel virtual address of the PML4; NULL once freed */
+    KABI_CONST(P_UNUSED),            /* a free slot of procs[] */
+    KABI_SYMBOL(kpml4),              /* the kernel's own PML4: each process copies its kernel half */
+    KABI_SYMBOL(ukpage),             /* test.ukpage=1 makes this page user-accessible (testhook.c) */
+
     /* State no header declares, as gdb evaluates it against kernel.elf */
     KABI_GDB(current_pid, "cpu0.current->pid"),   /* the running process's pid */
     KABI_GDB(tss_rsp0, "cpu0.tss.rsp[0]"),         /* the TSS's RSP0 */

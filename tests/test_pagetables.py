@@ -19,8 +19,8 @@ import pytest
 
 from harness import lab
 from harness.core import constants as C
+from harness.core import kabi
 from harness.debug import ptaudit
-from harness.machine import elfimage
 from harness.machine.qemu import QemuConfig
 from harness.observe import pagetables as pt
 from harness.observe.events import Kill
@@ -272,7 +272,7 @@ def test_audit_catches_a_planted_user_kernel_page(images, cpu):
     cfg = QemuConfig(init=images.program("ptpoints"), cpu=cpu, append="test.ukpage=1")
     audits, run = ptaudit.audit_points(cfg, ["pt_boot", "pt_fork_child"])
     planted = run.first("test").get("va")
-    assert planted == elfimage.symbol_address(images.kernel, "ukpage"), run.report()
+    assert planted == kabi.load().address("ukpage"), run.report()
     assert [a.point for a in audits] == ["pt_boot", "pt_fork_child"], run.report()
     for a in audits:
         hits = [v for s in a.spaces for v in s.violations if v.rule == "user-in-kernel-half"]

@@ -6,8 +6,9 @@ The thin adapter around ``harness.observe.pagetables`` (the pure walker and inva
   switching memory reads to guest PHYSICAL addresses, so the walk follows CR3 and the
   entries themselves, never the kernel's own direct map;
 - the address spaces: the current CR3, the kernel's own PML4 (symbol ``kpml4``) and the PML4
-  of every process in the kernel's table (``procs[]``, read through gdb's symbols; each
-  ``pml4`` pointer is translated to a physical address through the walked tables);
+  of every process in the kernel's table (``procs[]``; addresses, ``struct proc`` offsets and
+  ``P_UNUSED`` from the kernel's ABI file, images/kabi.json; each ``pml4`` pointer is
+  translated to a physical address through the walked tables);
 - the invariants: ``pagetables.check`` for each space, ``pagetables.kernel_half_differences``
   across them, and the kernel ELF's executable segments as "text" (pyelftools).
 
@@ -26,6 +27,7 @@ from elftools.elf.constants import P_FLAGS
 from elftools.elf.elffile import ELFFile
 
 from ..core import constants as C
+from ..core import kabi
 from ..core.errors import RinglabError, TargetExited
 from ..machine.qemu import QemuConfig
 from ..observe import pagetables as pt
@@ -38,10 +40,7 @@ PathLike = Union[str, Path]
 
 PHYS_MODE_ON = "maintenance packet Qqemu.PhyMemMode:1"    # QEMU gdbstub: physical reads
 PHYS_MODE_OFF = "maintenance packet Qqemu.PhyMemMode:0"   # back to virtual (current CR3)
-PROC_TABLE = "procs"          # kernel/proc.c: static struct proc procs[NPROC]
-KERNEL_PML4 = "kpml4"         # kernel/vm.c: the kernel's own PML4 (kernel half template)
-PROC_STATE_ENUM = "procstate"  # kernel/include/proc.h: enum procstate, read from DWARF
-PROC_UNUSED = "P_UNUSED"       # the free-slot enumerator
+PROC_STATE_ENUM = "procstate"  # kernel/include/proc.h: enum procstate (names from DWARF)
 DEFAULT_POINT_TIMEOUT_S = 30.0
 DEFAULT_PROGRAM = "ptpoints"  # userland/ptpoints.c: one label per audited moment
 DEFAULT_POINTS = ("pt_boot", "pt_fork_parent", "pt_fork_child", "pt_exec", "pt_mmap",
@@ -158,17 +157,14 @@ def translate(leaves: Sequence[pt.Leaf], va: int) -> Optional[int]:
     return None
 
 
-def process_table(gdb: GdbSession) -> List[Tuple[int, str, int]]:
-    """``(pid, state name, pml4 kernel address)`` of every used slot of the kernel's
-    ``procs``; layout and enumerators come from the kernel's debug information."""
-    base = gdb.address_of(PROC_TABLE)
-    size = gdb.evaluate(f"sizeof({PROC_TABLE}[0])")
-    count = gdb.evaluate(f"sizeof({PROC_TABLE}) / sizeof({PROC_TABLE}[0])")
-    off = {f: gdb.evaluate(f"(char *)&{PROC_TABLE}[0].{f} - (char *)&{PROC_TABLE}[0]")
-           for f in ("pid", "state", "pml4")}
-    unused = gdb.evaluate(PROC_UNUSED)
+def process_table(gdb: GdbSession, k: kabi.Kabi) -> List[Tuple[int, str, int]]:
+    """``(pid, state name, pml4 kernel address)`` of every used slot of the kernel's ``procs``
+    (layout from the ABI file; state names from the kernel's DWARF, through gdb)."""
+    size, count = k.size("proc"), k.const("NPROC")
+    off = {f: k.offset("proc", f) for f in ("pid", "state", "pml4")}
+    unused = k.const("P_UNUSED")
     names: Dict[int, str] = {}
-    data = gdb.read_memory(base, size * count)
+    data = gdb.read_memory(k.address("procs"), size * count)
     out = []
     for i in range(count):
         rec = data[i * size:(i + 1) * size]
@@ -183,24 +179,33 @@ def process_table(gdb: GdbSession) -> List[Tuple[int, str, int]]:
     return out
 
 
-def audit(gdb: GdbSession, layout: KernelLayout, point: str = "") -> Audit:
+def audit(gdb: GdbSession, layout: KernelLayout, point: str = "",
+          k: Optional[kabi.Kabi] = None) -> Audit:
     """Audit the stopped machine: every address space the kernel knows, from physical memory.
 
+    Args:
+        k: the kernel's ABI facts (default: images/kabi.json).
+
     Raises:
-        AuditError: physical mode refused or a table unreadable.
-        GdbCommandError: the kernel symbols are missing.
+        AuditError: physical mode refused, a table unreadable, or the ABI file is not the
+            booted kernel's.
+        KabiError: a fact missing from the ABI file.
     """
     t0 = time.monotonic()
+    k = k or kabi.load()
+    kpml4_va = k.address("kpml4")
+    if gdb.address_of("kpml4") != kpml4_va:
+        raise AuditError(f"{k.path} is not the ABI file of the kernel gdb loaded "
+                         f"(kpml4 at {kpml4_va:#x} there)")
     regs = gdb.registers(["cr3", "cr0", "efer", "rip"])
-    procs = process_table(gdb)
-    kpml4_va = gdb.address_of(KERNEL_PML4)
+    procs = process_table(gdb, k)
     nxe = bool(regs["efer"] & pt.EFER_NXE)
     try:
         with PhysicalMemory(gdb) as mem:
             current = pt.walk(mem.read, regs["cr3"], nxe=nxe)
             kpml4_pa = translate(current, kpml4_va)
             if kpml4_pa is None:
-                raise AuditError(f"{KERNEL_PML4} ({kpml4_va:#x}) is not mapped in cr3 "
+                raise AuditError(f"kpml4 ({kpml4_va:#x}) is not mapped in cr3 "
                                  f"{regs['cr3']:#x}")
             cr3s: List[Tuple[str, int, Optional[int]]] = [("kernel", kpml4_pa, None)]
             for pid, state, pml4_va in procs:
@@ -223,7 +228,7 @@ def audit(gdb: GdbSession, layout: KernelLayout, point: str = "") -> Audit:
                                                   efer=regs["efer"])]
     for s in spaces:
         s.violations = pt.check(s.leaves, text=layout.text, image_phys=layout.image_phys,
-                                user_limit=pt.USER_TOP - pt.PAGE_SIZE)
+                                user_limit=k.const("USER_LIMIT"))
         found += [f"[{s.name}] {v}" for v in s.violations]
     found += [str(v) for v in pt.kernel_half_differences(pml4s, "kernel")]
     return Audit(point or f"rip={regs['rip']:#x}", regs["cr3"], spaces[0].pid, spaces, found,
