@@ -16,20 +16,18 @@
 #include "mmu.h"
 #include "x86.h"
 
-#define TESTHOOK_LEVELS 4        /* PML4, PDPT, PD, PT */
-
 static uint8_t ukpage[PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
 
+/* Walk from the PML4 (level PT_LEVELS - 1) down to the leaf, setting U/S on every entry. */
 static void plant_user_kernel_page(uint64_t va)
 {
-    static const int shifts[TESTHOOK_LEVELS] = { 39, 30, 21, 12 };
     uint64_t *table = P2V(rcr3() & PTE_ADDR_MASK);
-    for (int level = 0; level < TESTHOOK_LEVELS; level++) {
-        uint64_t *e = &table[(va >> shifts[level]) & 0x1ff];
+    for (int level = PT_LEVELS - 1; level >= 0; level--) {
+        uint64_t *e = &table[PX(level, va)];
         if (!(*e & PTE_P))
             panic("test-ukpage-unmapped va=0x%lx level=%d", va, level);
         *e |= PTE_U;
-        if (level == TESTHOOK_LEVELS - 1 || (*e & PTE_PS))
+        if (level == 0 || (*e & PTE_PS))
             break;
         table = P2V(*e & PTE_ADDR_MASK);
     }

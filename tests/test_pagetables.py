@@ -27,7 +27,6 @@ from harness.observe.events import Kill
 from harness.observe.pagetables import PTE_NX, PTE_P, PTE_PS, PTE_U, PTE_W
 
 unit = pytest.mark.unit
-live = [pytest.mark.boot, pytest.mark.gdb]
 CPUS = ("qemu64", "max")
 
 KERNBASE = 0xFFFF_FFFF_8000_0000
