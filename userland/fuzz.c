@@ -49,7 +49,8 @@
  *   clone                flags = SIGCHLD, no stack: fork semantics
  *   fork, vfork, clone   the new process exits at once (in the same asm block for vfork)
  * Excluded on the host only (never do something destructive or blocking on the host):
- *   see HOST_EXCLUDED below; the host run also caps the child's file size and memory.
+ *   see HOST_EXCLUDED below; the host run also caps the child's file size and memory, and
+ *   its writable paths (HOST_PATHS) lie inside the working directory.
  */
 #define _GNU_SOURCE
 #include <sched.h>
@@ -113,6 +114,9 @@ static uint8_t *ro;                             /* one read-only page */
 /* No boot module among them: a child may write, truncate or rename what it names, and a
  * module written to keeps its new pages (the parent cleans up only what children created) */
 static const char *paths[] = { "/", ".", "..", "", "/nonexistent-fuzz", "/tmp", "/tmp/fuzz" };
+/* on the host the writable ones stay inside the working directory (a temporary one) */
+static const char *const HOST_PATHS[] = { "/", ".", "..", "", "nonexistent-fuzz", "tmp", "tmp/fuzz" };
+_Static_assert(sizeof paths == sizeof HOST_PATHS, "one host path per path");
 static const char *const CLEAN_DIRS[] = { "/", "/tmp" };   /* ringlab: what cleanup() restores */
 #define CLEAN_MAX 128                                      /* entries remembered per directory */
 #define CLEAN_DEPTH 8
@@ -473,8 +477,11 @@ int main(int argc, char **argv)
     struct utsname u;
     host_mode = uname(&u) != 0 || strcmp(u.sysname, "ringlab") != 0;
     setup_pool();
-    if (host_mode)
+    if (host_mode) {
         host_limits();
+        memcpy(paths, HOST_PATHS, sizeof paths);
+        mkdir("tmp", 0700);
+    }
     if (argc > 3) {                          /* replay one batch, loudly, in this process */
         verbose = 1;
         int st = run_batch(seed, strtoull(argv[3], NULL, 0));
