@@ -7,19 +7,26 @@
  * readable at once, nothing is edited, and read returns what is there once
  * VMIN (0 or 1) bytes are. ECHO and ICRNL are honoured; the other flags are
  * kept and reported but change nothing (output processing is fixed: TCSETS
- * refuses a different c_oflag).
+ * refuses a different c_oflag). With ISIG, the VINTR and VQUIT characters
+ * (Ctrl-C, Ctrl-\) are the terminal's signal keys in either mode: echoed as
+ * ^C / ^\, the input is flushed and SIGINT / SIGQUIT go to the processes on
+ * the console, as Linux's n_tty does for the foreground process group.
  */
 #include "kernel.h"
 #include "errno.h"
 #include "file.h"
 #include "proc.h"
+#include "signal.h"
 #include "sysfs.h"
 #include "vm.h"
 
 #define INPUT_BUF 512
 #define TERMIOS_ICRNL  0x100         /* c_iflag: CR read as NL */
+#define TERMIOS_ISIG   0x001         /* c_lflag: VINTR/VQUIT raise signals */
 #define TERMIOS_ICANON 0x002         /* c_lflag: line editing */
 #define TERMIOS_ECHO   0x008         /* c_lflag: echo input */
+#define TERMIOS_VINTR  0             /* c_cc index: SIGINT key (Ctrl-C) */
+#define TERMIOS_VQUIT  1             /* c_cc index: SIGQUIT key (Ctrl-\) */
 #define TERMIOS_VMIN   6             /* c_cc index */
 
 static struct {
@@ -72,6 +79,13 @@ void console_rx(char c)
 {
     if (c == '\r' && (tio.c_iflag & TERMIOS_ICRNL))
         c = '\n';
+    if ((tio.c_lflag & TERMIOS_ISIG) && c && (c == tio.c_cc[TERMIOS_VINTR] || c == tio.c_cc[TERMIOS_VQUIT])) {
+        int sig = c == tio.c_cc[TERMIOS_VINTR] ? SIGINT : SIGQUIT;
+        echo(sig == SIGINT ? "^C" : "^\\", 2);   /* ECHOCTL */
+        in.e = in.w = in.r;                   /* the input is flushed (NOFLSH clear) */
+        signal_console(sig);
+        return;
+    }
     if (in.e - in.r >= INPUT_BUF)
         return;                               /* full: drop */
     if (!(tio.c_lflag & TERMIOS_ICANON)) {
@@ -118,8 +132,8 @@ int64_t console_read(uint64_t *pml4, uint64_t dst, uint64_t n)
     while (in.r == in.w) {
         if (!canon && tio.c_cc[TERMIOS_VMIN] == 0)
             return 0;
-        if (myproc()->killed)
-            return -EINTR;                    /* the process is being killed */
+        if (signal_pending(myproc()))
+            return -ERESTARTSYS;              /* -EINTR, or restarted under SA_RESTART */
         sleep(&in);
         canon = tio.c_lflag & TERMIOS_ICANON;
     }

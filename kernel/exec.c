@@ -116,6 +116,7 @@ int exec_image(struct proc *p, const char *name, const uint8_t *data, size_t siz
         wrmsr(MSR_FS_BASE, 0);
         wrmsr(MSR_KERNEL_GS_BASE, 0);            /* the user's GS base while in ring 0 */
     }
+    signal_exec(p);                              /* handlers back to SIG_DFL, no alternate stack */
     const char *base = name;
     for (const char *s = name; *s; s++)
         if (*s == '/' && s[1])

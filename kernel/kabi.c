@@ -111,6 +111,8 @@ static const struct kabi_entry kabi[] = {
     KABI_SYMBOL(crash_maybe),        /* crash= rows: where the ring-0 fault is */
     KABI_SYMBOL(recurse),            /* crash=stack: the overflowing function */
     KABI_SYMBOL(cpu0),               /* the per-CPU struct (IA32_GS_BASE in ring 0) */
+    KABI_SYMBOL(signal_delivered),   /* a signal frame pushed: RSI = signal, RDX = handler */
+    KABI_SYMBOL(sys_rt_sigreturn),   /* a signal frame restored */
 
     /* The live page-table audit (harness/debug/ptaudit.py): every process's PML4 */
     KABI_SYMBOL(procs),              /* the process table, struct proc procs[NPROC] */

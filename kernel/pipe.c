@@ -12,6 +12,7 @@
 #include "file.h"
 #include "mmu.h"
 #include "proc.h"
+#include "signal.h"
 #include "vm.h"
 
 #define NPIPE     64
@@ -41,13 +42,17 @@ int pipe_new(struct file **rf, struct file **wf)
     return 0;
 }
 
-/* The wait every blocking path shares: -EAGAIN (O_NONBLOCK), -EINTR (being killed), else 0 after a wakeup. */
+/*
+ * The wait every blocking path shares: -EAGAIN (O_NONBLOCK), -ERESTARTSYS
+ * when a signal is deliverable (-EINTR, or the call again under SA_RESTART),
+ * else 0 after a wakeup.
+ */
 static int pipe_wait(struct file *f)
 {
     if (f->flags & O_NONBLOCK)
         return -EAGAIN;
-    if (myproc()->killed)
-        return -EINTR;
+    if (signal_pending(myproc()))
+        return -ERESTARTSYS;
     sleep(f->pipe);
     return 0;
 }
@@ -134,10 +139,11 @@ void pipe_close(struct file *f)
 }
 
 /*
- * The one place a write to a pipe without readers raises SIGPIPE. Until
- * handlers exist the default action applies: the writer is killed.
+ * The one place a write to a pipe without readers raises SIGPIPE (Linux
+ * send_sig: SI_USER from the writer itself); the write fails with -EPIPE,
+ * and the signal's handler or default action comes on the way out.
  */
 void pipe_sigpipe(void)
 {
-    proc_kill(myproc()->pid, SIGPIPE);
+    signal_send(myproc(), SIGPIPE, SI_USER, myproc()->pid);
 }

@@ -11,6 +11,7 @@
 #include "file.h"
 #include "mmu.h"
 #include "proc.h"
+#include "signal.h"
 #include "syscall.h"
 #include "sysfs.h"
 #include "vm.h"
@@ -71,8 +72,8 @@ static int64_t do_poll(uint64_t ufds, uint64_t nfds, uint64_t timeout_ticks)
             r = copyout(myproc()->pml4, ufds, fds, nfds * sizeof fds[0]);
             return r ? r : count;
         }
-        if (myproc()->killed)
-            return -EINTR;
+        if (signal_pending(myproc()))
+            return -ERESTARTNOHAND;      /* -EINTR after a handler, else poll again (Linux) */
         sleep((void *)&ticks);
     }
 }
@@ -96,7 +97,23 @@ int64_t sys_ppoll(struct trapframe *tf)
             return -EINVAL;
         t = ((uint64_t)ts[0] * 1000000000 + (uint64_t)ts[1] + NS_PER_TICK - 1) / NS_PER_TICK;
     }
-    if (tf->r10 && tf->r8 != 8)
+    if (tf->r10 && tf->r8 != SIGSET_BYTES)
         return -EINVAL;
-    return do_poll(tf->rdi, tf->rsi, t);
+    if (!tf->r10)
+        return do_poll(tf->rdi, tf->rsi, t);
+    /* The mask for the duration of the wait, as rt_sigsuspend: a handler that interrupts it
+       runs with it and returns to the caller's mask; otherwise the caller's is back at once. */
+    struct proc *p = myproc();
+    uint64_t mask;
+    if (copyin(p->pml4, &mask, tf->r10, sizeof mask))
+        return -EFAULT;
+    p->sig.saved_mask = p->sig.blocked;
+    p->sig.blocked = mask & ~SIG_UNBLOCKABLE;
+    int64_t r = do_poll(tf->rdi, tf->rsi, t);
+    if (r == -ERESTARTNOHAND) {
+        p->sig.restore_mask = p->sig.work = true;
+    } else {
+        p->sig.blocked = p->sig.saved_mask;
+    }
+    return r;
 }

@@ -25,18 +25,14 @@ static int next_pid = 1;
 extern void trapret(void);
 void swtch(struct context **save, struct context *load);   /* swtch.S */
 
-static const char *const signal_names[] = {
-    [SIGHUP] = "SIGHUP", [SIGINT] = "SIGINT", [SIGQUIT] = "SIGQUIT", [SIGILL] = "SIGILL",
-    [SIGTRAP] = "SIGTRAP", [SIGABRT] = "SIGABRT", [SIGBUS] = "SIGBUS", [SIGFPE] = "SIGFPE",
-    [SIGKILL] = "SIGKILL", [SIGUSR1] = "SIGUSR1", [SIGSEGV] = "SIGSEGV", [SIGUSR2] = "SIGUSR2",
-    [SIGPIPE] = "SIGPIPE", [SIGALRM] = "SIGALRM", [SIGTERM] = "SIGTERM",
-};
-
-const char *signal_name(int sig)
+struct proc *proc_slot(int i)
 {
-    if (sig > 0 && sig < (int)ARRAY_SIZE(signal_names) && signal_names[sig])
-        return signal_names[sig];
-    return "SIG?";
+    return i >= 0 && i < NPROC && procs[i].state != P_UNUSED ? &procs[i] : NULL;
+}
+
+bool proc_is_init(struct proc *p)
+{
+    return p == initproc;
 }
 
 /* A process slot with a mapped kernel stack, a zeroed trap frame on top and a context that "returns" to trapret. */
@@ -201,6 +197,7 @@ int proc_fork(void)
     segs_save(np->seg);                            /* the parent's live selectors */
     np->fs_base = rdmsr(MSR_FS_BASE);             /* the parent's live bases */
     np->gs_base = rdmsr(MSR_KERNEL_GS_BASE);
+    signal_fork(np, p);
     for (int i = 0; i < NOFILE; i++)
         if (p->ofile[i])
             np->ofile[i] = file_dup(p->ofile[i]);
@@ -245,37 +242,48 @@ noreturn void proc_exit(int wstatus)
     for (int i = 0; i < NPROC; i++) {
         if (procs[i].parent == p) {
             procs[i].parent = initproc;
+            procs[i].autoreap = false;
             if (procs[i].state == P_ZOMBIE)
                 wakeup(initproc);
         }
     }
     p->wstatus = wstatus;
+    p->autoreap = signal_autoreap(p->parent);    /* parent ignores SIGCHLD: nobody waits for it */
     p->state = P_ZOMBIE;
+    signal_child_exit(p, wstatus);
     wakeup(p->parent);
     sched();
     panic("zombie-ran pid=%d", p->pid);
 }
 
-noreturn void proc_kill_self(int sig)
-{
-    proc_exit(sig & 0x7f);
-}
-
-void proc_exit_killed(void)
-{
-    proc_exit(myproc()->killed & 0x7f);
-}
-
 int proc_wait4(int pid, uint64_t ustatus, int options)
 {
     struct proc *p = myproc();
+    if (options & ~WAIT_KNOWN)
+        return -EINVAL;
     for (;;) {
         bool have = false;
         for (int i = 0; i < NPROC; i++) {
             struct proc *q = &procs[i];
             if (q->parent != p || q->state == P_UNUSED || (pid > 0 && q->pid != pid))
                 continue;
+            if (q->state == P_ZOMBIE && q->autoreap) {
+                proc_free(q);                 /* SIGCHLD ignored: reaped, never reported */
+                continue;
+            }
             have = true;
+            int report = 0;                   /* a stop or continue, if the caller asked */
+            if ((options & WUNTRACED) && q->sig.stop_report)
+                report = (q->sig.stop_report << 8) | 0x7f;
+            else if ((options & WCONTINUED) && q->sig.cont_report)
+                report = 0xffff;
+            if (report) {
+                if (ustatus && copyout(p->pml4, ustatus, &report, sizeof report))
+                    return -EFAULT;
+                q->sig.stop_report = 0;
+                q->sig.cont_report = false;
+                return q->pid;
+            }
             if (q->state != P_ZOMBIE)
                 continue;
             int st = q->wstatus, cpid = q->pid;
@@ -288,35 +296,10 @@ int proc_wait4(int pid, uint64_t ustatus, int options)
             return -ECHILD;
         if (options & WNOHANG)
             return 0;
-        if (p->killed)
-            return -EINTR;
+        if (signal_pending(p))
+            return -ERESTARTSYS;              /* -EINTR, or restarted under SA_RESTART */
         sleep(p);
     }
-}
-
-int proc_kill(int pid, int sig)
-{
-    if (sig < 0 || sig >= NSIG)
-        return -EINVAL;
-    for (int i = 0; i < NPROC; i++) {
-        struct proc *q = &procs[i];
-        if (q->state == P_UNUSED || q->state == P_EMBRYO || q->pid != pid)
-            continue;
-        if (q->state == P_ZOMBIE || sig == 0)
-            return 0;
-        /* no handlers exist: default actions only; these default to "ignore" */
-        if (sig == SIGCHLD || sig == SIGCONT || sig == SIGURG || sig == SIGWINCH)
-            return 0;
-        if (q == initproc && q != myproc())
-            return 0;                             /* Linux: init ignores signals it has no handler for */
-        if (q == myproc())
-            proc_exit(sig);
-        q->killed = sig;
-        if (q->state == P_SLEEPING)
-            q->state = P_RUNNABLE;
-        return 0;
-    }
-    return -ESRCH;
 }
 
 /* Processes in the table, zombies included (sysinfo's procs). */

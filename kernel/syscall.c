@@ -8,15 +8,24 @@
 #include "kernel.h"
 #include "errno.h"
 #include "kargs.h"
+#include "msr.h"
 #include "proc.h"
+#include "signal.h"
 #include "syscall.h"
 #include "sysnr.h"
 #include "trap.h"
+
+#define SYS_MAX SYS_faccessat2     /* the highest number with a handler */
 
 static const struct {
     const char *name;
     syscall_fn fn;
 } syscalls[] = {
+    /* Linux's way: numbers it does not implement reach sys_ni_syscall (-ENOSYS), so the
+       dispatcher needs no NULL check; a named entry below overrides its slot. */
+#pragma clang diagnostic push
+#pragma clang diagnostic ignored "-Winitializer-overrides"
+    [0 ... SYS_MAX] = { NULL, sys_ni_syscall },
     [SYS_read] = { "read", sys_read },
     [SYS_write] = { "write", sys_write },
     [SYS_open] = { "open", sys_open },
@@ -31,6 +40,18 @@ static const struct {
     [SYS_brk] = { "brk", sys_brk },
     [SYS_rt_sigaction] = { "rt_sigaction", sys_rt_sigaction },
     [SYS_rt_sigprocmask] = { "rt_sigprocmask", sys_rt_sigprocmask },
+    [SYS_rt_sigreturn] = { "rt_sigreturn", sys_rt_sigreturn },
+    [SYS_rt_sigpending] = { "rt_sigpending", sys_rt_sigpending },
+    [SYS_rt_sigsuspend] = { "rt_sigsuspend", sys_rt_sigsuspend },
+    [SYS_rt_sigtimedwait] = { "rt_sigtimedwait", sys_rt_sigtimedwait },
+    [SYS_rt_sigqueueinfo] = { "rt_sigqueueinfo", sys_rt_sigqueueinfo },
+    [SYS_sigaltstack] = { "sigaltstack", sys_sigaltstack },
+    [SYS_pause] = { "pause", sys_pause },
+    [SYS_getitimer] = { "getitimer", sys_getitimer },
+    [SYS_alarm] = { "alarm", sys_alarm },
+    [SYS_setitimer] = { "setitimer", sys_setitimer },
+    [SYS_tkill] = { "tkill", sys_tkill },
+    [SYS_tgkill] = { "tgkill", sys_tgkill },
     [SYS_ioctl] = { "ioctl", sys_ioctl },
     [SYS_readv] = { "readv", sys_readv },
     [SYS_writev] = { "writev", sys_writev },
@@ -105,7 +126,14 @@ static const struct {
     [SYS_chdir] = { "chdir", sys_chdir },
     [SYS_prlimit64] = { "prlimit64", sys_prlimit64 },
     [SYS_getrandom] = { "getrandom", sys_getrandom },
+#pragma clang diagnostic pop
 };
+
+int64_t sys_ni_syscall(struct trapframe *tf)
+{
+    (void)tf;
+    return -ENOSYS;
+}
 
 /*
  * The slow path, taken only with crash= or trace=syscall: crash= fires at
@@ -115,7 +143,7 @@ static const struct {
 __attribute__((noinline)) static void syscall_hooked(struct trapframe *tf)
 {
     uint64_t nr = tf->rax;
-    const char *name = nr < ARRAY_SIZE(syscalls) && syscalls[nr].fn ? syscalls[nr].name : NULL;
+    const char *name = nr < ARRAY_SIZE(syscalls) ? syscalls[nr].name : NULL;
     bool trace = kargs.trace_syscall;
 
     if (kargs.crash != CRASH_NONE)
@@ -133,7 +161,9 @@ __attribute__((noinline)) static void syscall_hooked(struct trapframe *tf)
 /*
  * From syscall_entry and the int 0x80 gate, always from ring 3 (so there is
  * a current process). The common case is one table call: the test and trace
- * hooks cost one predictable branch when absent, and a pending kill one more.
+ * hooks cost one predictable branch when absent; signal work and a user TF
+ * two more. Those take signal_syscall_exit(), which delivers signals and may
+ * leave through iretq instead of returning to sysretq.
  */
 void syscall_dispatch(struct trapframe *tf)
 {
@@ -143,10 +173,12 @@ void syscall_dispatch(struct trapframe *tf)
     if (__builtin_expect(kargs.syscall_hooks, 0)) {
         syscall_hooked(tf);
     } else {
-        if (nr < ARRAY_SIZE(syscalls) && syscalls[nr].fn)
-            ret = syscalls[nr].fn(tf);
+        if (nr < ARRAY_SIZE(syscalls))
+            ret = syscalls[nr].fn(tf);       /* every slot has one: sys_ni_syscall in the gaps */
         tf->rax = (uint64_t)ret;
     }
-    if (__builtin_expect(myproc()->killed, 0))
-        proc_exit_killed();
+    /* Two predictable branches when there is nothing to do. A call returns
+       -ERESTART* only when it saw a deliverable signal, which set `work`. */
+    if (__builtin_expect(myproc()->sig.work, 0) || __builtin_expect(tf->rflags & RFLAGS_TF, 0))
+        signal_syscall_exit(tf);
 }

@@ -37,7 +37,7 @@ static const uint64_t limits[RLIMIT_NLIMITS] = {
 
 static int pid_ok(int pid)
 {
-    return pid == 0 || pid == myproc()->pid || proc_kill(pid, 0) == 0 ? 0 : -ESRCH;
+    return pid == 0 || pid == myproc()->pid || proc_find(pid) ? 0 : -ESRCH;
 }
 
 static int64_t do_prlimit(int pid, uint64_t res, uint64_t unew, uint64_t uold)

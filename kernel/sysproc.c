@@ -114,11 +114,6 @@ int64_t sys_wait4(struct trapframe *tf)
     return proc_wait4((int)tf->rdi, tf->rsi, (int)tf->rdx);
 }
 
-int64_t sys_kill(struct trapframe *tf)
-{
-    return proc_kill((int)tf->rdi, (int)tf->rsi);
-}
-
 int64_t sys_sched_yield(struct trapframe *tf)
 {
     (void)tf;
@@ -165,9 +160,6 @@ int64_t sys_set_tid_address(struct trapframe *tf)
     p->clear_child_tid = tf->rdi;
     return p->pid;
 }
-
-int64_t sys_rt_sigaction(struct trapframe *tf) { (void)tf; return 0; }     /* accepted, never delivered */
-int64_t sys_rt_sigprocmask(struct trapframe *tf) { (void)tf; return 0; }
 
 struct utsname { char f[6][65]; };
 

@@ -15,6 +15,7 @@
 #include "errno.h"
 #include "file.h"
 #include "proc.h"
+#include "signal.h"
 #include "syscall.h"
 #include "vm.h"
 #include "x86.h"
@@ -227,12 +228,16 @@ int64_t sys_getrandom(struct trapframe *tf)
 
 #define TIMER_ABSTIME 1
 
-/* Sleep until the monotonic or real-time clock reaches `until_ns`, tick by tick. -EINTR if killed first. */
+/*
+ * Sleep until the monotonic or real-time clock reaches `until_ns`, tick by
+ * tick. A deliverable signal first: -EINTR with the time left in *urem (a
+ * handler runs; a default action ends or stops the process before it sees it).
+ */
 static int64_t sleep_until(uint64_t clk, uint64_t until_ns, uint64_t urem)
 {
     uint64_t now;
     while (clock_ns(clk, &now) == 0 && now < until_ns) {
-        if (myproc()->killed) {
+        if (signal_pending(myproc())) {
             uint64_t left = until_ns - now, rem[2] = { left / NS_PER_SEC, left % NS_PER_SEC };
             if (urem)
                 copyout(myproc()->pml4, urem, rem, sizeof rem);

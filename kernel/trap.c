@@ -9,6 +9,7 @@
 #include "mmu.h"
 #include "msr.h"
 #include "proc.h"
+#include "signal.h"
 #include "trap.h"
 #include "traps.h"
 #include "x86.h"
@@ -99,18 +100,6 @@ static const char *vector_name(uint64_t v)
     return "irq";
 }
 
-/* The Linux signal for an exception taken in ring 3 (arch/x86/kernel/traps.c). */
-static int exception_signal(uint64_t v)
-{
-    switch (v) {
-    case T_DE: case T_MF: case T_XM: return SIGFPE;
-    case T_DB: case T_BP:            return SIGTRAP;
-    case T_UD:                       return SIGILL;
-    case T_AC:                       return SIGBUS;
-    default:                         return SIGSEGV;   /* #GP #PF #SS #NP #TS #OF #BR ... */
-    }
-}
-
 static void report_fault(struct trapframe *tf, int pid)
 {
     char cr2[40] = "";
@@ -143,6 +132,11 @@ static noreturn void kernel_fault(struct trapframe *tf)
           tf->error, tf->rip);
 }
 
+/*
+ * Every vector lands here. Whatever was taken in ring 3 leaves through
+ * signal_return(), where pending signals are delivered by editing `tf`
+ * (signal.c) before trapret's iretq.
+ */
 void trap(struct trapframe *tf)
 {
     bool from_user = (tf->cs & SEL_RPL_MASK) == 3;
@@ -150,35 +144,35 @@ void trap(struct trapframe *tf)
     switch (tf->vector) {
     case T_TIMER:
         timer_intr();
-        if (from_user) {
+        signal_tick();               /* ITIMER_REAL expiries: SIGALRM */
+        if (from_user)
             yield();
-            proc_check_killed();     /* kill(2) of a process spinning in ring 3 lands here */
-        }
-        return;
+        break;
     case T_COM1:
         pic_eoi(tf->vector);
-        serial_intr();
-        if (from_user)
-            proc_check_killed();
-        return;
+        serial_intr();               /* Ctrl-C / Ctrl-\ raise SIGINT / SIGQUIT here */
+        break;
     case T_SPURIOUS:
-        return;
+        break;
     case T_INT80:
-        syscall_dispatch(tf);
+        tf->error = tf->rax;         /* the number, as syscall_entry saves it (orig_rax) */
+        syscall_dispatch(tf);        /* delivers signals itself, then returns with iretq */
         return;
+    default:
+        if (tf->vector >= T_IRQ0) {
+            pic_eoi(tf->vector);
+            break;
+        }
+        if (!from_user)
+            kernel_fault(tf);
+        /* cli/sti after iopl(3): skipped, as Linux does (ioperm.c). */
+        if (tf->vector == T_GP && ioperm_fixup_cli_sti(tf))
+            break;
+        /* An exception in ring 3: report it and turn it into the signal Linux sends. */
+        report_fault(tf, myproc()->pid);
+        signal_fault(tf);
+        break;
     }
-    if (tf->vector >= T_IRQ0) {
-        pic_eoi(tf->vector);
-        return;
-    }
-    if (!from_user)
-        kernel_fault(tf);
-
-    /* cli/sti after iopl(3): skipped, as Linux does (ioperm.c). */
-    if (tf->vector == T_GP && ioperm_fixup_cli_sti(tf))
-        return;
-    /* An exception in ring 3: report it and kill the process (never returns here for it). */
-    struct proc *p = myproc();
-    report_fault(tf, p->pid);
-    proc_kill_self(exception_signal(tf->vector));
+    if (from_user)
+        signal_return(tf, -1);
 }

@@ -96,6 +96,17 @@ iret_insn:                              /* ring 3 again if the frame's CS has RP
     iretq
 
 /*
+ * iret_to_user(struct trapframe *tf): leave the kernel through trapret's
+ * iretq with the frame `tf` (the top of the current kernel stack), whatever
+ * path entered. The system-call path takes it when sysretq can't return the
+ * frame (signal.c: after rt_sigreturn, or with TF set).
+ */
+    .globl iret_to_user
+iret_to_user:
+    mov %rdi, %rsp
+    jmp trapret
+
+/*
  * Registers on entry (SDM Vol. 2B SYSCALL): RCX = user RIP, R11 = user
  * RFLAGS, RSP = user RSP (unchanged!), GS base = the user's, CS/SS from
  * STAR[47:32], RFLAGS masked by FMASK (IF clear, so nothing can interrupt us
@@ -113,7 +124,7 @@ syscall_entry:
     pushq %r11                          /* tf->rflags */
     pushq $USER_CS                      /* tf->cs */
     pushq %rcx                          /* tf->rip */
-    pushq $0                            /* tf->error */
+    pushq %rax                          /* tf->error: the number (orig_rax, for a restart) */
     pushq $T_SYSCALL                    /* tf->vector */
     PUSH_GPRS
     mov %rsp, %rdi

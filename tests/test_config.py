@@ -25,7 +25,8 @@ def test_contract_flags(elfs):
     assert cmd[0] == "qemu-system-x86_64"
     for part in ["-machine pc", "-cpu max", "-m 128M", "-nodefaults", "-display none",
                  "-no-reboot", "-device isa-debug-exit,iobase=0xf4,iosize=0x04",
-                 "-serial stdio", "-monitor none", f"-kernel {kernel}",
+                 "-chardev stdio,id=console,signal=off", "-serial chardev:console",
+                 "-monitor none", f"-kernel {kernel}",
                  "-append trace=syscall", "-d cpu_reset -D /tmp/x/qemu.log"]:
         assert part in line
     assert cmd[cmd.index("-initrd") + 1] == f"{prog} prog"

@@ -3,7 +3,7 @@
 Counted by single-stepping in real gdb (harness/bench/syscall.py prints the figure and where
 the instructions go); an instruction count, not a time, so it is the same on every run.
 The path is the complete trap frame (22 pushes, 22 pops) plus one table call: the crash= and
-trace=syscall hooks and the pending-kill check cost one predictable branch each.
+trace=syscall hooks, pending signal work and a user TF cost one predictable branch each.
 """
 import pytest
 

@@ -8,6 +8,7 @@
  * The catalogue (harness/faults.py) expects what QEMU does and says why.
  */
 #include <stdio.h>
+#include "fault_witness.h"
 
 static unsigned char buf[32] __attribute__((aligned(16)));
 

@@ -6,6 +6,8 @@
  * (status = exit code, or 128 + the signal that killed it). As pid 1 it shows that init
  * outlives every fault: after the last program it prints "f_all: done ..." and exits 0.
  * A NAME of `sh` runs the shell, which reads the console like any other program.
+ * It exports RINGLAB_HANDLER_WITNESS=1: each catalogue program then reports its fault from
+ * its own signal handler too (userland/fault_witness.h), the catalogue's fourth witness.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -44,6 +46,7 @@ static int catalogue(char **names, int max)
 
 int main(int argc, char **argv)
 {
+    setenv("RINGLAB_HANDLER_WITNESS", "1", 1);
     char *names[MAX_PROGS + 32];
     int n = catalogue(names, MAX_PROGS);
     for (int i = 1; i < argc && i <= 32; i++)

@@ -7,6 +7,7 @@
  */
 #include <stdio.h>
 #include <sys/io.h>
+#include "fault_witness.h"
 
 int main(void)
 {

@@ -5,6 +5,7 @@
  * 4.6, 4.7). The privilege level does not change by jumping. Linux: SIGSEGV, status 139.
  */
 #include <stdio.h>
+#include "fault_witness.h"
 
 #define KERNEL_TEXT 0xffffffff80100000UL
 

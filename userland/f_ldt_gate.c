@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include "fault_witness.h"
 
 #define KERNEL_CS 0x08
 #define GATE_SEL  0x1007 /* LDT index 0x200 (byte 0x1000), TI=1, RPL 3 */

@@ -6,6 +6,7 @@
  * call pushed (fault_next) is on top of the user stack. Linux: SIGSEGV, status 139.
  */
 #include <stdio.h>
+#include "fault_witness.h"
 
 int main(void)
 {

@@ -5,6 +5,7 @@
  * TF set (SDM Vol. 3A 18.3.1.4 "Single-Step Exception Condition"). Linux: SIGTRAP, 133.
  */
 #include <stdio.h>
+#include "fault_witness.h"
 
 int main(void)
 {

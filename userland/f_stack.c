@@ -9,6 +9,7 @@
  * The faulting push is at the global symbol fault_insn.
  */
 #include <stdio.h>
+#include "fault_witness.h"
 
 int main(void)
 {

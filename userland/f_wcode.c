@@ -4,6 +4,7 @@
  * address written, here fault_insn itself (SDM Vol. 3A 4.6, 4.7). Linux: SIGSEGV, 139.
  */
 #include <stdio.h>
+#include "fault_witness.h"
 
 int main(void)
 {

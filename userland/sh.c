@@ -6,7 +6,9 @@
  * shell waits for the whole pipeline; its status is the last command's. A
  * command killed by a signal (other than SIGPIPE, which ends pipelines
  * normally) is reported as "NAME: killed by SIGSEGV". Built-ins: exit [N],
- * cd [DIR], help.
+ * cd [DIR], help. Like an interactive shell without job control, it ignores
+ * SIGINT and SIGQUIT (Ctrl-C and Ctrl-\ on the console reach every process)
+ * and gives each command the default actions back.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -109,6 +111,8 @@ static int parse(char *line, struct cmd *cmds)
 /* In the child: apply redirections, then exec through PATH. Never returns. */
 static void child(struct cmd *c)
 {
+    signal(SIGINT, SIG_DFL);
+    signal(SIGQUIT, SIG_DFL);
     for (int i = 0; i < c->nredirs; i++) {
         struct redir *r = &c->redirs[i];
         int fd = r->flags < 0 ? r->dupfd : open(r->path, r->flags, 0666);
@@ -162,7 +166,8 @@ static int run_pipeline(struct cmd *cmds, int n)
             continue;
         if (WIFSIGNALED(st)) {
             if (WTERMSIG(st) != SIGPIPE)
-                printf("%s: killed by %s\n", cmds[i].argv[0], signame(WTERMSIG(st)));
+                printf("%s%s: killed by %s\n", WTERMSIG(st) == SIGINT || WTERMSIG(st) == SIGQUIT ?
+                       "\n" : "", cmds[i].argv[0], signame(WTERMSIG(st)));   /* after the ^C echo */
             status = 128 + WTERMSIG(st);
         } else {
             status = WEXITSTATUS(st);
@@ -200,6 +205,8 @@ static int run(char *line)
 int main(void)
 {
     char line[512];
+    signal(SIGINT, SIG_IGN);
+    signal(SIGQUIT, SIG_IGN);
     for (;;) {
         /* As pid 1 (init execs the shell) it inherits orphans: reap the ones that ended. */
         while (waitpid(-1, NULL, WNOHANG) > 0)

@@ -6,7 +6,7 @@ do: vector, error code, where RIP and CR2 point, the signal the kernel must kill
 status a shell sees (Linux's, 128 + signal). Where QEMU 7.2 TCG differs from the SDM, the row
 expects what QEMU does and ``tcg_deviation`` says what hardware does and why.
 
-``harness.catalogue.runner`` boots every row at once and checks it with three witnesses;
+``harness.catalogue.runner`` boots every row at once and checks it with four witnesses;
 ``harness.catalogue.crashes`` is the same for the kernel's own ``crash=KIND`` failures.
 ``python -m harness.catalogue.faults`` prints the table.
 """

@@ -1,10 +1,11 @@
 """One boot running every row of the fault catalogue, and the check that proves each row with
-three witnesses (harness.observe.witness).
+four witnesses (harness.observe.witness).
 
 ``boot_catalogue(cpu)`` runs EVERY row in one boot: ``f_all`` (pid 1) forks and execs each
 ``/f_*`` and reaps it, printing ``f_all: prog=f_hlt pid=3 status=139``; QEMU logs every
 delivery (``-d int``); optionally gdb breaks at every exception stub and reads the pushed
-frame. ``CatalogueRun.case(row)`` gathers one row's evidence; ``check_case`` asserts it.
+frame; each program's own signal handler prints what the kernel's signal frame told it
+(``handler: pid=...``, userland/fault_witness.h) before the default action ends it. ``CatalogueRun.case(row)`` gathers one row's evidence; ``check_case`` asserts it.
 """
 from __future__ import annotations
 
@@ -20,10 +21,10 @@ from ..debug.machine import DebugMachine
 from ..machine.qemu import QemuConfig
 from ..machine.symbols import Symbolizer, symbolizer
 from ..observe import decode, qemulog
-from ..observe.events import Exit, Fault, Kill
-from ..observe.witness import (ANY, GDB, KERNEL, QEMU_LOG, Alignment, Evidence, Expected, GdbFrame,
-                               align, bits_set, expect_fault, from_kernel, from_qemu,
-                               qemu_fault_records)
+from ..observe.events import Exit, Fault, Kill, SignalDelivery
+from ..observe.witness import (ANY, GDB, HANDLER, KERNEL, QEMU_LOG, Alignment, Evidence,
+                               Expected, GdbFrame, HandlerReport, align, bits_set, expect_fault,
+                               from_handler, from_kernel, from_qemu, qemu_fault_records)
 from .faults import Addr, Row, programs_for, rows_for
 
 log = logging.getLogger(__name__)
@@ -45,6 +46,8 @@ class Case:
         status: the status f_all saw (shell convention).
         kill, exit: the kernel's event ending that pid.
         evidence: the witnesses' sightings of its fault (kernel None if there was none).
+        handler: what the program's own handler reported (None: it reported nothing).
+        delivery: the kernel's ``signal`` event calling that handler.
         symbols: the program's symbol table.
     """
 
@@ -56,6 +59,8 @@ class Case:
     evidence: Evidence
     symbols: Symbolizer
     context: str = ""
+    handler: Optional[HandlerReport] = None
+    delivery: Optional[SignalDelivery] = None
 
     def resolve(self, addr: Optional[Addr]) -> Expected:
         return ANY if addr is None else addr.resolve(self.symbols)
@@ -84,10 +89,11 @@ class CatalogueRun:
     qemu_alignment: Alignment
     gdb_alignment: Optional[Alignment]
     done_line: Optional[str] = None
+    handlers: Dict[int, HandlerReport] = None
 
     @property
     def witnesses(self) -> Tuple[str, ...]:
-        return (KERNEL, QEMU_LOG) + ((GDB,) if self.frames is not None else ())
+        return (KERNEL, QEMU_LOG) + ((GDB,) if self.frames is not None else ()) + (HANDLER,)
 
     def case(self, row: Row) -> Case:
         """The evidence for ``row`` (which must run on this boot's CPU)."""
@@ -110,10 +116,15 @@ class CatalogueRun:
             notes.append("TCG deviation: " + row.tcg_deviation)
         if row.kernel_issue:
             notes.append("kernel issue: " + row.kernel_issue)
-        ev = Evidence(kernel, qemu, gdb, collected=self.witnesses,
+        handler = (self.handlers or {}).get(pid)
+        delivery = next((e for e in self.run.events
+                         if isinstance(e, SignalDelivery) and e.pid == pid), None)
+        ev = Evidence(kernel, qemu, gdb, handler.sighting if handler else None,
+                      collected=self.witnesses,
                       label=f"{row.id} ({row.program}, -cpu {self.cpu})", notes=notes)
         return Case(row, pid, status, kill, exit_, ev, syms,
-                    context=self.run.report(console_lines=12))
+                    context=self.run.report(console_lines=12), handler=handler,
+                    delivery=delivery)
 
 
 def _statuses(user_lines: Sequence[str]) -> Tuple[Dict[str, Tuple[int, int]], Optional[str]]:
@@ -167,7 +178,25 @@ def collect(cpu: str, run: lab.Run, frames: Optional[List[GdbFrame]] = None) -> 
     qalign = align(ksight, [from_qemu(r) for r in qemu_fault_records(qlog.interrupts)])
     galign = align(ksight, [f.sighting() for f in frames]) if frames is not None else None
     statuses, done = _statuses(run.user_lines)
-    return CatalogueRun(cpu, run, qlog, frames, statuses, faults, qalign, galign, done)
+    handlers = {h.pid: h for h in map(from_handler, run.user_lines) if h is not None}
+    return CatalogueRun(cpu, run, qlog, frames, statuses, faults, qalign, galign, done, handlers)
+
+
+def _handler_problems(case: Case) -> List[str]:
+    """The handler witness beyond the frame fields: it got the row's signal, and the kernel's
+    ``signal`` event that called it names the same signal, si_code and si_addr."""
+    h, d, row = case.handler, case.delivery, case.row
+    if h is None:
+        return []                   # expect_fault already says the handler saw nothing
+    problems = []
+    if row.signal is not None and h.signo != row.signal:
+        problems.append(f"handler: signo {h.signo}, expected {int(row.signal)} ({row.signal.name})")
+    if d is None:
+        problems.append(f"no kernel `signal pid={case.pid}` event for the handler's call")
+    elif (d.signal, d.code, d.addr) != (h.signo, h.code, h.addr):
+        problems.append(f"kernel delivered signal={d.signal} code={d.code} addr={d.addr:#x}, "
+                        f"the handler saw signo={h.signo} code={h.code} addr={h.addr:#x}")
+    return problems
 
 
 def check_case(case: Case) -> None:
@@ -200,6 +229,7 @@ def check_case(case: Case) -> None:
                          log_rip=case.resolve(row.log_rip) if row.log_rip else None)
         except AssertionError as err:
             problems.append(str(err))
+        problems += _handler_problems(case)
         if row.signal is not None and (case.kill is None or case.kill.signal != row.signal):
             problems.append(f"expected `kill pid={case.pid} signal={int(row.signal)}` "
                             f"({row.signal.name}), got "

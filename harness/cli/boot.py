@@ -54,8 +54,8 @@ def main(init: Optional[str] = None, append: str = "", timeout_s: Optional[float
 def _interactive(ep: Epilogue, cfg: QemuConfig, timeout_s: float) -> lab.Run:
     """Boot with the console handed to stdin/stdout (``invoke boot --shell``)."""
     if os.isatty(sys.stdin.fileno()):
-        ep.say("the console is yours; the shell's `exit` ends the machine, "
-               "Ctrl-] or Ctrl-C stops it")
+        ep.say("the console is yours; the shell's `exit` ends the machine, Ctrl-] stops it "
+               "(Ctrl-C and Ctrl-\\ are the guest's: SIGINT, SIGQUIT)")
     t0 = time.monotonic()
     with lab.Session(cfg, stream=sys.stdout) as s:
         how = s.console.interact(sys.stdin.fileno(), timeout_s,

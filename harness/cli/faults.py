@@ -1,6 +1,6 @@
 """``invoke faults``: run every ring-3 fault catalogue row in one boot per CPU model and print,
-per row, what the three witnesses (kernel event, QEMU's -d int log, gdb's view of the pushed
-frame) saw. Exit 0 if every row holds, else 1."""
+per row, what the four witnesses (kernel event, QEMU's -d int log, gdb's view of the pushed
+frame, the program's own signal handler) saw. Exit 0 if every row holds, else 1."""
 from __future__ import annotations
 
 from typing import Optional

@@ -722,7 +722,9 @@ class GdbSession:
         """``stepi`` until the CPL changes; return the transition.
 
         Each step is one pipelined round trip (stepi, then CS/RIP/RSP/SS), so a few thousand
-        kernel instructions take a few seconds.
+        kernel instructions take a few seconds. A return to ring 3 on which the kernel passed
+        ``signal_delivered`` (RSI = the signal) is ``event="delivery"``; one that passed
+        ``sys_rt_sigreturn`` is ``event="rt_sigreturn"`` (as the ``step-ring`` command says).
 
         Raises:
             GdbError: the CPL did not change within ``max_steps`` instructions.
@@ -733,6 +735,15 @@ class GdbSession:
         regs = self.registers(names)
         start = cpl_of(regs["cs"])
         read = "-data-list-register-values x " + " ".join(map(str, nums))
+        marks = {}
+        for symbol in ("signal_delivered", "sys_rt_sigreturn"):
+            try:
+                marks[self.address_of(symbol)] = symbol
+            except SymbolNotFound:          # a kernel without signals
+                pass
+        event, signal = ("rt_sigreturn", 0) if marks.get(regs["rip"]) == "sys_rt_sigreturn" else (
+            ("delivery", self.register("rsi")) if marks.get(regs["rip"]) == "signal_delivered"
+            else ("", 0))
         for step in range(1, max_steps + 1):
             before = regs
             self._stops.clear()
@@ -741,13 +752,20 @@ class GdbSession:
             self._wait_stop(self.command_timeout_s, _STEPI_END)
             res = self.wait_result(t_regs, read)
             regs = self._decode_registers(names, nums, res.payload)
+            mark = marks.get(regs["rip"])
+            if mark == "signal_delivered":
+                event, signal = "delivery", self.register("rsi")
+            elif mark == "sys_rt_sigreturn":
+                event, signal = "rt_sigreturn", 0
             if cpl_of(regs["cs"]) != start:
                 return Transition(from_cpl=start, to_cpl=cpl_of(regs["cs"]), steps=step,
                                   insn_addr=before["rip"],
                                   insn=self.instruction_at(before["rip"]),
                                   rip_before=before["rip"], rsp_before=before["rsp"],
                                   rip_after=regs["rip"], rsp_after=regs["rsp"],
-                                  cs_after=regs["cs"], ss_after=regs["ss"])
+                                  cs_after=regs["cs"], ss_after=regs["ss"],
+                                  event=event if start == 0 else "",
+                                  signal=signal if start == 0 else 0)
         raise GdbError(f"CPL stayed {start} for {max_steps} instructions", **self._evidence())
 
 

@@ -13,6 +13,12 @@ ringlab's kernel, reads the registers and the frame there, and lets it go on:
   process's first entry to ring 3 is this iretq); 0->0 otherwise (an interrupt taken in
   the kernel returning), which is not a ring change and is not listed.
 
+A fifth breakpoint, on the kernel's ``signal_delivered`` (kernel/signal.c: RDI = pid, RSI =
+signal, RDX = handler), marks a signal delivery: the kernel has pushed a signal frame, and
+the next return to ring 3 enters the handler instead of the interrupted code. That return is
+listed as kind ``delivery`` (``signal SIGALRM -> handler``); the return from the
+``rt_sigreturn`` system call, back into the interrupted code, as kind ``sigreturn``.
+
 "user rip" is the user instruction involved: the ``syscall`` or ``int`` instruction, the
 faulting instruction, the instruction an interrupt preempted, or where ring 3 resumes. For
 entries through the IDT it is what QEMU's ``-d int`` log prints as IP, so the two agree
@@ -91,7 +97,9 @@ class Transition:
     Attributes:
         number: 1-based position in the timeline.
         direction: ``"3->0"`` or ``"0->3"``.
-        kind: ``syscall``, ``int80``, ``exception``, ``interrupt``, ``sysretq`` or ``iretq``.
+        kind: ``syscall``, ``int80``, ``exception``, ``interrupt``, ``sysretq``, ``iretq``,
+            ``delivery`` (a return to ring 3 that enters a signal handler) or ``sigreturn``
+            (the return of ``rt_sigreturn`` into the interrupted code).
         cause: human text, e.g. ``syscall 1 write``, ``exception 13 #GP error=0x0``.
         user_rip: the user instruction involved (see the module docstring).
         user_symbol: ``user_rip`` as ``symbol+offset`` in the init program, or "".
@@ -176,6 +184,14 @@ def user_symbolizer(path: Optional[Path]) -> Callable[[int], str]:
 
 # -----------------------------------------------------------------------------------------
 
+def signal_name(sig: int) -> str:
+    """``SIGALRM`` for 14; ``SIG<n>`` for a number decode.Signal does not name."""
+    try:
+        return decode.Signal(sig).name
+    except ValueError:
+        return f"SIG{sig}"
+
+
 def cause_of_vector(vector: int, error: int, syscall: str = "", *, int80: int,
                     irqs: Dict[int, str]) -> Tuple[str, str]:
     """(kind, cause text) for an IDT entry from ring 3 (``int80`` and ``irqs``: KernelFacts)."""
@@ -243,10 +259,26 @@ def trace(config: QemuConfig, *, timeout_s: float = DEFAULT_TRACE_TIMEOUT_S,
         entry_trap = g.address_of(k.symbol("alltraps"))
         sysretq, sysretq_sym = g.find_instruction(k.symbol("sysret_path"), "sysretq")
         iretq, iretq_sym = g.find_instruction(k.symbol("trapret"), "iretq")
-        for addr in (entry_syscall, entry_trap, sysretq, iretq):
+        delivered = g.address_of(k.symbol("signal_delivered"))
+        for addr in (entry_syscall, entry_trap, sysretq, iretq, delivered):
             g.break_at(addr)
         deadline = t0 + timeout_s
         stub, cpu = facts.stub_frame, facts.cpu_frame
+        deliveries: List[Tuple[int, int]] = []      # (signal, handler) since the last exit
+        in_sigreturn = False
+
+        def exit_cause(default_kind: str, default_cause: str, user_rip: int) -> Tuple[str, str]:
+            """Name a 0->3 return: into a handler, out of rt_sigreturn, or plain."""
+            nonlocal deliveries, in_sigreturn
+            kind, cause = default_kind, default_cause
+            if deliveries and deliveries[-1][1] == user_rip:
+                sigs = ",".join(signal_name(s) for s, _ in deliveries)
+                kind, cause = "delivery", f"signal {sigs} -> handler"
+            elif in_sigreturn:
+                kind, cause = "sigreturn", f"rt_sigreturn ({default_kind})"
+            deliveries, in_sigreturn = [], False
+            return kind, cause
+
         while True:
             try:
                 stop = g.cont(timeout_s=max(0.0, deadline - time.monotonic()),
@@ -255,8 +287,13 @@ def trace(config: QemuConfig, *, timeout_s: float = DEFAULT_TRACE_TIMEOUT_S,
                 break
             stops += 1
             r = stop.registers
+            if stop.rip == delivered:
+                d = g.registers(["rsi", "rdx"])
+                deliveries.append((d["rsi"], d["rdx"]))
+                continue
             if stop.rip == entry_syscall:
                 nr = r["rax"]
+                in_sigreturn = facts.sysname(nr) == "rt_sigreturn"
                 add(direction="3->0", kind="syscall", cause=f"syscall {nr} {facts.sysname(nr)}",
                     user_rip=r["rcx"] - SYSCALL_LEN, kernel_symbol="syscall_entry",
                     syscall_nr=nr, syscall_name=facts.sysname(nr),
@@ -278,7 +315,8 @@ def trace(config: QemuConfig, *, timeout_s: float = DEFAULT_TRACE_TIMEOUT_S,
                     frame_rip=rip, user_rsp=rsp, cr3=r["cr3"])
             elif stop.rip == sysretq:
                 seen_spaces.add((pid(), r["cr3"]))
-                add(direction="0->3", kind="sysretq", cause="sysretq", user_rip=r["rcx"],
+                kind, cause = exit_cause("sysretq", "sysretq", r["rcx"])
+                add(direction="0->3", kind=kind, cause=cause, user_rip=r["rcx"],
                     kernel_symbol=sysretq_sym, cr3=r["cr3"])
             elif stop.rip == iretq:
                 w = g.read_u64s(r["rsp"], len(cpu))
@@ -288,8 +326,8 @@ def trace(config: QemuConfig, *, timeout_s: float = DEFAULT_TRACE_TIMEOUT_S,
                 space = (pid(), r["cr3"])       # a new process, or a new image (execve)
                 first = space not in seen_spaces
                 seen_spaces.add(space)
-                add(direction="0->3", kind="iretq",
-                    cause="iretq (first entry)" if first else "iretq", user_rip=rip,
+                kind, cause = exit_cause("iretq", "iretq (first entry)" if first else "iretq", rip)
+                add(direction="0->3", kind=kind, cause=cause, user_rip=rip,
                     kernel_symbol=iretq_sym, user_rsp=rsp, cr3=r["cr3"], first_entry=first)
             else:
                 raise GdbError(f"stopped at {stop.rip:#x} ({stop.reason}), not at a "

@@ -29,7 +29,6 @@ log = logging.getLogger(__name__)
 Pattern = Union[str, "re.Pattern[str]", type]
 
 INTERACT_ESCAPE = b"\x1d"     # Ctrl-], as telnet and pexpect's interact()
-INTERACT_INTERRUPT = b"\x03"  # Ctrl-C: the harness's, not the guest's (QEMU would exit 0 on it)
 
 
 class _Tap:
@@ -178,7 +177,7 @@ class Console:
     def interact(self, stdin_fd: int = 0, timeout_s: float = C.DEFAULT_SHELL_BOOT_TIMEOUT_S,
                  escape: Optional[bytes] = INTERACT_ESCAPE,
                  input_ready: Optional[str] = None,
-                 interrupt: Optional[bytes] = INTERACT_INTERRUPT) -> str:
+                 interrupt: Optional[bytes] = None) -> str:
         """Hand the console to the caller's terminal, or pipe, until QEMU exits.
 
         Everything read still goes through the transcript (and the stream, if any). When
@@ -191,8 +190,9 @@ class Console:
             stdin_fd: where the keystrokes come from.
             timeout_s: the most this call waits.
             escape: the byte that detaches from a terminal (None: never).
-            interrupt: the byte that stands for Ctrl-C on a terminal in raw mode (None:
-                forwarded like any other).
+            interrupt: a second byte that detaches with ``"interrupt"`` (None, the default:
+                Ctrl-C is forwarded like any other byte - the guest's console turns it into
+                SIGINT for the running program).
             input_ready: a regex; stdin is not read until the console shows it (earlier
                 keystrokes wait in the terminal or pipe).
 

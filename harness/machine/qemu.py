@@ -146,7 +146,9 @@ class QemuConfig:
                "-nodefaults", "-display", "none", "-no-reboot",
                "-device", f"isa-debug-exit,iobase={C.DEBUG_EXIT_IOBASE:#x},"
                           f"iosize={C.DEBUG_EXIT_IOSIZE:#04x}",
-               "-serial", "stdio", "-monitor", "none"]
+               # signal=off: a Ctrl-C on the console is the guest's (SIGINT), not QEMU's exit
+               "-chardev", "stdio,id=console,signal=off", "-serial", "chardev:console",
+               "-monitor", "none"]
         if self.accel:
             cmd += ["-accel", self.accel]
         cmd += ["-kernel", str(Path(self.kernel).resolve()),

@@ -160,6 +160,39 @@ class Kill(Event):
     name: Optional[str] = None
 
 
+@_event("signal", "pid", "signal", "handler")
+class SignalDelivery(Event):
+    """The kernel called a handler: ``signal pid=.. signal=.. name=.. handler=0x.. code=..
+    addr=0x..`` - the signal frame is on the user stack and ring 3 resumes at ``handler``.
+    ``code`` is the siginfo si_code (signed: SI_TKILL is -6), ``addr`` its si_addr (0 unless
+    a fault)."""
+
+    pid: int = 0
+    signal: int = 0
+    name: Optional[str] = None
+    handler: int = 0
+    code: Optional[int] = None
+    addr: Optional[int] = None
+
+
+@_event("sigreturn", "pid", "rip", "rsp")
+class Sigreturn(Event):
+    """``rt_sigreturn`` restored a signal frame: ring 3 resumes at ``rip`` with ``rsp``."""
+
+    pid: int = 0
+    rip: int = 0
+    rsp: int = 0
+
+
+@_event("stop", "pid", "signal")
+class Stop(Event):
+    """A process stopped by a signal (SIGSTOP, SIGTSTP...) until SIGCONT."""
+
+    pid: int = 0
+    signal: int = 0
+    name: Optional[str] = None
+
+
 @_event("exit", "pid", "status")
 class Exit(Event):
     """A process exited with ``status``."""

@@ -1,12 +1,15 @@
-"""Three independent witnesses of one fault, and an assertion that reads like the claim.
+"""Four independent witnesses of one fault, and an assertion that reads like the claim.
 
-A fault is *seen* three ways:
+A fault is *seen* four ways:
 
 - **kernel**: the ``ringlab: fault ...`` event the kernel prints from its trapframe;
 - **qemu-log**: QEMU's own ``-d int`` line for the delivery (harness.observe.qemulog), written by the
   emulator before the guest runs a single handler instruction;
 - **gdb**: the frame the CPU pushed, read through QEMU's gdbstub at the first instruction of
-  the vector's stub (``vectorN``), plus CR2 read from the CPU there.
+  the vector's stub (``vectorN``), plus CR2 read from the CPU there;
+- **handler**: the program's own SA_SIGINFO handler (userland/fault_witness.h), which prints
+  what the kernel's signal frame told it - REG_TRAPNO, REG_ERR, REG_CR2 and the saved
+  registers of uc_mcontext - in a ``handler: pid=... trapno=... err=...`` line.
 
 Each becomes a ``Sighting`` with the same fields. ``expect_fault(evidence, vector=13, error=0,
 cpl=3, rip=...)`` compares every sighting with the claim and, on failure, raises an
@@ -36,11 +39,12 @@ A software interrupt whose delivery fails (``int $0x0e`` through a DPL-0 gate: Q
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 
 from . import decode
-from .events import Fault
+from .events import Fault, parse_fields
 from .qemulog import IntRecord
 
 log = logging.getLogger(__name__)
@@ -48,7 +52,8 @@ log = logging.getLogger(__name__)
 KERNEL = "kernel"
 QEMU_LOG = "qemu-log"
 GDB = "gdb"
-WITNESSES = (KERNEL, QEMU_LOG, GDB)
+HANDLER = "handler"
+WITNESSES = (KERNEL, QEMU_LOG, GDB, HANDLER)
 
 # The fields a sighting has, in the order the comparison table shows them.
 FIELDS = ("vector", "error", "cpl", "rip", "cr2", "cs", "rsp", "ss", "rflags")
@@ -105,6 +110,45 @@ def from_qemu(rec: IntRecord) -> Sighting:
                     rec.rip, cr2=rec.cr2 if rec.vector == decode.VECTOR_PF else None,
                     cs=rec.cs, rsp=rec.rsp, ss=rec.ss, rflags=rec.rflags,
                     software=rec.software, source=f"qemu log line {rec.lineno}: {rec.describe()}")
+
+
+_HANDLER_RE = re.compile(r"^handler: (?P<fields>pid=\d+ .*)$")
+
+
+@dataclass(frozen=True)
+class HandlerReport:
+    """A fault as the program's own signal handler saw it (userland/fault_witness.h).
+
+    Attributes:
+        pid: the program's pid.
+        signo, code, addr: siginfo's si_signo, si_code, si_addr.
+        sighting: the uc_mcontext values as a ``handler`` sighting (vector = REG_TRAPNO,
+            error = REG_ERR, cr2 = REG_CR2, and the saved RIP, RSP, CS, SS, RFLAGS).
+    """
+
+    pid: int
+    signo: int
+    code: int
+    addr: int
+    sighting: Sighting
+
+
+def from_handler(line: str) -> Optional[HandlerReport]:
+    """Parse a ``handler: pid=.. signo=.. code=.. addr=.. trapno=.. err=.. rip=.. rsp=..
+    cs=.. ss=.. rflags=.. cr2=..`` line; None if ``line`` is not one."""
+    m = _HANDLER_RE.match(line.strip())
+    if not m:
+        return None
+    f, _ = parse_fields(m.group("fields"))
+    try:
+        vector = int(f["trapno"])
+        s = Sighting(HANDLER, vector, _error_or_none(vector, int(f["err"])), int(f["cs"]) & 3,
+                     int(f["rip"]), cr2=int(f["cr2"]) if vector == decode.VECTOR_PF else None,
+                     cs=int(f["cs"]), rsp=int(f["rsp"]), ss=int(f["ss"]), rflags=int(f["rflags"]),
+                     source=line.strip())
+        return HandlerReport(int(f["pid"]), int(f["signo"]), int(f["code"]), int(f["addr"]), s)
+    except (KeyError, TypeError, ValueError):
+        return None
 
 
 @dataclass(frozen=True)
@@ -281,7 +325,8 @@ class Evidence:
         kernel: the kernel's sighting (None if the kernel reported no fault).
         qemu: QEMU's log's sighting; None if the log was read and shows none.
         gdb: gdb's sighting; None if gdb was attached and saw none.
-        collected: which witnesses were asked at all (gdb is optional).
+        handler: the program's own handler's sighting; None if it reported none.
+        collected: which witnesses were asked at all (gdb and the handler are optional).
         label: what the fault is (a catalogue row), for messages.
         notes: extra lines for the failure message (e.g. why a value differs from the SDM).
     """
@@ -289,12 +334,13 @@ class Evidence:
     kernel: Optional[Sighting]
     qemu: Optional[Sighting] = None
     gdb: Optional[Sighting] = None
+    handler: Optional[Sighting] = None
     collected: Tuple[str, ...] = (KERNEL, QEMU_LOG)
     label: str = ""
     notes: List[str] = field(default_factory=list)
 
     def sightings(self) -> Dict[str, Optional[Sighting]]:
-        every = {KERNEL: self.kernel, QEMU_LOG: self.qemu, GDB: self.gdb}
+        every = {KERNEL: self.kernel, QEMU_LOG: self.qemu, GDB: self.gdb, HANDLER: self.handler}
         return {w: every[w] for w in WITNESSES if w in self.collected}
 
     def table(self, expected: Dict[str, Dict[str, Expected]]) -> str:

@@ -47,6 +47,7 @@
 #define RFLAGS_DF   (1 << 10)    /* direction */
 #define RFLAGS_IOPL (3 << 12)    /* I/O privilege level */
 #define RFLAGS_NT   (1 << 14)    /* nested task */
+#define RFLAGS_RF   (1 << 16)    /* resume: suppresses an instruction breakpoint once */
 #define RFLAGS_AC   (1 << 18)    /* alignment check / SMAP override */
 
 #define DR6_INIT    0xffff0ff0UL /* DR6 with no debug condition recorded (its reset value) */

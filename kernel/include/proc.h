@@ -4,6 +4,7 @@
 #include "percpu.h"
 #include "trap.h"
 #include "uapi.h"
+#include "signal.h"
 
 #define NPROC     64             /* process table size */
 #define NOFILE    64             /* open files per process (RLIMIT_NOFILE) */
@@ -38,13 +39,14 @@ struct proc {
     uint16_t seg[3];           /* DS, ES, FS selectors ring 3 loaded: 0 at exec, kept per process */
     uint64_t clear_child_tid;  /* set_tid_address */
     int wstatus;               /* wait4 status encoding: exit code << 8, or signal */
-    int killed;                /* pending fatal signal, 0 if none */
+    bool autoreap;             /* zombie whose parent ignores SIGCHLD: freed, never reported */
     void *chan;                /* what a sleeping process waits for */
     struct file *ofile[NOFILE];
     uint64_t cloexec;          /* bit fd: close ofile[fd] on execve (FD_CLOEXEC) */
     struct inode *cwd;         /* working directory (holds a reference) */
     uint32_t umask;            /* file mode creation mask */
     char name[32];
+    struct sigstate sig;       /* handlers, blocked/pending sets, alternate stack, ITIMER_REAL */
     uint8_t fxstate[512] __attribute__((aligned(16)));   /* user x87/SSE state (fxsave) */
 };
 
@@ -54,22 +56,12 @@ void sleep(void *chan);
 void wakeup(void *chan);
 struct proc *proc_spawn_init(const char *name, const uint8_t *image, size_t size, const char *const *argv);
 noreturn void proc_exit(int wstatus);
-noreturn void proc_kill_self(int sig);
 int proc_fork(void);
 struct proc *proc_find(int pid);
 int proc_wait4(int pid, uint64_t ustatus, int options);
-int proc_kill(int pid, int sig);
-noreturn void proc_exit_killed(void);
-const char *signal_name(int sig);
+struct proc *proc_slot(int i);
+bool proc_is_init(struct proc *p);
 int proc_count(void);
-
-/* A pending fatal signal ends the current process on its way back to ring 3. */
-static inline void proc_check_killed(void)
-{
-    struct proc *p = myproc();
-    if (__builtin_expect(p && p->killed, 0))
-        proc_exit_killed();
-}
 
 /* exec.c */
 int exec_image(struct proc *p, const char *name, const uint8_t *data, size_t size, char *const *argv, int argc,

@@ -5,6 +5,7 @@
 
 typedef int64_t (*syscall_fn)(struct trapframe *tf);
 
+int64_t sys_ni_syscall(struct trapframe *tf);   /* -ENOSYS */
 int64_t sys_read(struct trapframe *tf);
 int64_t sys_write(struct trapframe *tf);
 int64_t sys_writev(struct trapframe *tf);
@@ -42,6 +43,18 @@ int64_t sys_ioperm(struct trapframe *tf);
 int64_t sys_set_tid_address(struct trapframe *tf);
 int64_t sys_rt_sigaction(struct trapframe *tf);
 int64_t sys_rt_sigprocmask(struct trapframe *tf);
+int64_t sys_rt_sigreturn(struct trapframe *tf);
+int64_t sys_rt_sigpending(struct trapframe *tf);
+int64_t sys_rt_sigsuspend(struct trapframe *tf);
+int64_t sys_rt_sigtimedwait(struct trapframe *tf);
+int64_t sys_rt_sigqueueinfo(struct trapframe *tf);
+int64_t sys_sigaltstack(struct trapframe *tf);
+int64_t sys_pause(struct trapframe *tf);
+int64_t sys_getitimer(struct trapframe *tf);
+int64_t sys_alarm(struct trapframe *tf);
+int64_t sys_setitimer(struct trapframe *tf);
+int64_t sys_tkill(struct trapframe *tf);
+int64_t sys_tgkill(struct trapframe *tf);
 int64_t sys_uname(struct trapframe *tf);
 int64_t sys_getcwd(struct trapframe *tf);
 int64_t sys_clock_gettime(struct trapframe *tf);

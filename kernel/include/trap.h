@@ -33,7 +33,8 @@ struct trapframe {
     /* 104 */ uint64_t rbx;
     /* 112 */ uint64_t rax;
     /* 120 */ uint64_t vector;  /* pushed by the stub (T_SYSCALL for syscall) */
-    /* 128 */ uint64_t error;   /* CPU error code, or 0 pushed by the stub */
+    /* 128 */ uint64_t error;   /* CPU error code, or 0 pushed by the stub; for a system
+                                   call its number (Linux's orig_ax: a restart reloads RAX) */
     /* 136 */ uint64_t rip;     /* CPU-pushed from here on */
     /* 144 */ uint64_t cs;
     /* 152 */ uint64_t rflags;
@@ -47,6 +48,7 @@ _Static_assert(__builtin_offsetof(struct trapframe, cs) == TF_CS, "TF_CS");
 
 void trap(struct trapframe *tf);
 void syscall_dispatch(struct trapframe *tf);
+noreturn void iret_to_user(struct trapframe *tf);   /* trapentry.S: leave through iretq */
 void idt_destroy(void);              /* trap.c: empty IDT (crash=triple) */
 void crash_maybe(struct trapframe *tf); /* crash.c: crash=KIND at init's first system call */
 #endif

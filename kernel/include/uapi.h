@@ -74,6 +74,10 @@
 
 /* wait4 options (linux/wait.h) */
 #define WNOHANG       1          /* do not block if no child has changed state */
+#define WUNTRACED     2          /* also report a stopped child */
+#define WCONTINUED    8          /* also report a continued child */
+#define WAIT_KNOWN    (WNOHANG | WUNTRACED | WCONTINUED | 0x20000000 | 0x40000000 | 0x80000000)
+                                 /* ... and __WNOTHREAD, __WALL, __WCLONE: others are -EINVAL */
 
 /* arch_prctl codes (asm/prctl.h) */
 #define ARCH_SET_GS   0x1001     /* set the GS base */
@@ -97,9 +101,20 @@
 #define SIGPIPE       13
 #define SIGALRM       14
 #define SIGTERM       15
+#define SIGSTKFLT     16
 #define SIGCHLD       17
 #define SIGCONT       18
 #define SIGSTOP       19
+#define SIGTSTP       20
+#define SIGTTIN       21
+#define SIGTTOU       22
 #define SIGURG        23
+#define SIGXCPU       24
+#define SIGXFSZ       25
+#define SIGVTALRM     26
+#define SIGPROF       27
 #define SIGWINCH      28
+#define SIGIO         29
+#define SIGPWR        30
+#define SIGSYS        31
 #define NSIG          65         /* signals 1..64 */

@@ -80,6 +80,10 @@ class Transition:
         rip_after, rsp_after: RIP and RSP right after.
         cs_after, ss_after: the selectors after (SS may be 0 in ring 0: 64-bit mode loads a
             null SS on an interrupt from ring 3, docs/qemu-facts.md).
+        event: what the kernel did on the way, for a 0->3 change: ``delivery`` (it pushed a
+            signal frame: ring 3 resumes in the handler) or ``rt_sigreturn`` (it restored
+            one); "" otherwise.
+        signal: the signal delivered, for ``delivery``.
     """
 
     from_cpl: int
@@ -93,6 +97,8 @@ class Transition:
     rsp_after: int
     cs_after: int
     ss_after: int
+    event: str = ""
+    signal: int = 0
 
     @property
     def direction(self) -> str:
@@ -107,7 +113,9 @@ class Transition:
         return (f"step-ring: {self.direction} steps={self.steps} at={self.insn_addr:#x} "
                 f"insn=\"{self.insn}\" rip={self.rip_before:#x}->{self.rip_after:#x} "
                 f"rsp={self.rsp_before:#x}->{self.rsp_after:#x} "
-                f"cs={self.cs_after:#x} ss={self.ss_after:#x}")
+                f"cs={self.cs_after:#x} ss={self.ss_after:#x}"
+                + (f" event={self.event}" if self.event else "")
+                + (f" signal={self.signal}" if self.signal else ""))
 
     def as_dict(self) -> Dict[str, object]:
         return asdict(self)
@@ -125,7 +133,8 @@ class Transition:
                    insn_addr=int(f["at"], 16), insn=f["insn"],
                    rip_before=int(rip_b, 16), rsp_before=int(rsp_b, 16),
                    rip_after=int(rip_a, 16), rsp_after=int(rsp_a, 16),
-                   cs_after=int(f["cs"], 16), ss_after=int(f["ss"], 16))
+                   cs_after=int(f["cs"], 16), ss_after=int(f["ss"], 16),
+                   event=f.get("event", ""), signal=int(f.get("signal", "0")))
 
 
 def normalize_insn(text: str) -> str:

@@ -32,6 +32,14 @@ def _insn(addr):
     return ringfmt.normalize_insn(arch.disassemble(addr)[0]["asm"])
 
 
+def _address(symbol):
+    """The address of a kernel function, or None if the loaded symbols lack it."""
+    try:
+        return int(gdb.parse_and_eval("(unsigned long)&" + symbol))
+    except gdb.error:
+        return None
+
+
 def ring_state():
     return ringfmt.RingState(cpl=ringfmt.cpl_of(_reg("cs")), cs=_reg("cs"), ss=_reg("ss"),
                              rsp=_reg("rsp"), cr3=_reg("cr3"), rip=_reg("rip"))
@@ -56,7 +64,9 @@ class StepRingCommand(gdb.Command):
 
 Usage: step-ring [MAX-STEPS]   (default 100000)
 Prints the direction (3->0 or 0->3), how many instructions it took, the instruction that
-changed the ring, RIP and RSP before and after it, and CS and SS after it."""
+changed the ring, RIP and RSP before and after it, and CS and SS after it. A return to ring 3
+that enters a signal handler says `event=delivery signal=N` (the kernel ran
+signal_delivered on the way); one that ends rt_sigreturn says `event=rt_sigreturn`."""
 
     def __init__(self):
         super().__init__("step-ring", gdb.COMMAND_RUNNING)
@@ -73,14 +83,25 @@ changed the ring, RIP and RSP before and after it, and CS and SS after it."""
             gdb.execute("set suppress-cli-notifications off", to_string=True)
 
     def _step(self, start, rip, rsp, max_steps):
-        for step in range(1, max_steps + 1):
-            gdb.execute("stepi", to_string=True)
+        delivered, sigreturn = _address("signal_delivered"), _address("sys_rt_sigreturn")
+        event, signal = "", 0
+        for step in range(0, max_steps + 1):
+            if step:                    # step 0 looks at where stepping starts
+                gdb.execute("stepi", to_string=True)
+            here = _reg("rip")
+            if here == delivered:
+                event, signal = "delivery", _reg("rsi")
+            elif here == sigreturn:
+                event, signal = "rt_sigreturn", 0
+            if not step:
+                continue
             cs = _reg("cs")
             if ringfmt.cpl_of(cs) != start:
                 t = ringfmt.Transition(
                     from_cpl=start, to_cpl=ringfmt.cpl_of(cs), steps=step, insn_addr=rip,
                     insn=_insn(rip), rip_before=rip, rsp_before=rsp, rip_after=_reg("rip"),
-                    rsp_after=_reg("rsp"), cs_after=cs, ss_after=_reg("ss"))
+                    rsp_after=_reg("rsp"), cs_after=cs, ss_after=_reg("ss"),
+                    event=event if start == 0 else "", signal=signal if start == 0 else 0)
                 gdb.write(t.line() + "\n")
                 return
             rip, rsp = _reg("rip"), _reg("rsp")

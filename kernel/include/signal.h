@@ -1,0 +1,209 @@
+/*
+ * Signals, Linux x86-64 semantics: numbers, sigaction flags, si_code values
+ * and the layout of the frame the kernel builds on the user stack before it
+ * calls a handler (struct rt_sigframe, arch/x86/include/asm/sigframe.h).
+ *
+ *   higher addresses
+ *   +------------------------------+  interrupted RSP - 128 (red zone skipped),
+ *   |                              |  or the top of the alternate stack
+ *   | fxsave area (512 bytes)      |  64-byte aligned: uc_mcontext.fpstate points here
+ *   +------------------------------+
+ *   | struct siginfo     (128)     |  frame + 312: RSI at the handler's entry
+ *   | struct ucontext    (304)     |  frame + 8:   RDX at the handler's entry
+ *   |   uc_sigmask                 |     mask to restore on rt_sigreturn
+ *   |   uc_mcontext (sigcontext)   |     registers to restore on rt_sigreturn
+ *   |   uc_stack                   |
+ *   | pretcode = sa_restorer       |  frame + 0: RSP at the handler's entry, RSP + 8 is
+ *   +------------------------------+  16-byte aligned (psABI 3.2.2: as if just called)
+ *   lower addresses
+ */
+#pragma once
+#include "types.h"
+
+struct proc;
+struct trapframe;
+
+#include "uapi.h"             /* the signal numbers */
+
+#define SIGSET_BYTES 8           /* sizeof(sigset_t) in the kernel ABI: rt_* sigsetsize */
+
+#define SIGRTMIN_K   32          /* the first real-time signal: these queue, one entry per send */
+#define RTQ_MAX      32          /* queued real-time signals per process (then -EAGAIN) */
+#define SIGBIT(sig) (1UL << ((sig) - 1))
+#define SIG_UNBLOCKABLE (SIGBIT(SIGKILL) | SIGBIT(SIGSTOP))
+
+#define SIG_DFL   0UL            /* sa_handler: default action */
+#define SIG_IGN   1UL            /* sa_handler: ignore */
+
+/* sa_flags (include/uapi/asm-generic/signal-defs.h, arch/x86/include/uapi/asm/signal.h) */
+#define SA_NOCLDSTOP 0x00000001  /* no SIGCHLD when a child stops */
+#define SA_NOCLDWAIT 0x00000002  /* children are reaped without wait */
+#define SA_SIGINFO   0x00000004  /* three-argument handler */
+#define SA_RESTORER  0x04000000  /* sa_restorer is valid (x86-64 needs it) */
+#define SA_ONSTACK   0x08000000  /* run on the alternate stack */
+#define SA_RESTART   0x10000000  /* restart interrupted system calls */
+#define SA_NODEFER   0x40000000  /* don't block the signal in its handler */
+#define SA_RESETHAND 0x80000000  /* one shot: back to SIG_DFL on delivery */
+
+/* rt_sigprocmask `how` */
+#define SIG_BLOCK    0
+#define SIG_UNBLOCK  1
+#define SIG_SETMASK  2
+
+/* sigaltstack ss_flags */
+#define SS_ONSTACK   1           /* (old) currently running on it */
+#define SS_DISABLE   2           /* no alternate stack */
+#define SS_AUTODISARM (1U << 31) /* flag bit accepted with SS_ONSTACK/0 */
+#define MINSIGSTKSZ  2048        /* smallest alternate stack accepted (-ENOMEM below) */
+
+/* si_code values (include/uapi/asm-generic/siginfo.h) */
+#define SI_USER      0           /* kill() */
+#define SI_KERNEL    0x80        /* sent by the kernel (#GP, int3, itimer) */
+#define SI_TKILL     (-6)        /* tkill() / tgkill() */
+#define SI_QUEUE     (-1)        /* sigqueue() (rt_sigqueueinfo) */
+#define ILL_ILLOPN   2           /* illegal operand (#UD) */
+#define FPE_INTDIV   1           /* integer divide by zero (#DE) */
+#define FPE_FLTINV   7           /* invalid floating-point operation (#XM, #MF) */
+#define SEGV_MAPERR  1           /* address not mapped */
+#define SEGV_ACCERR  2           /* mapped, access not allowed */
+#define BUS_ADRALN   1           /* misaligned address (#AC) */
+#define TRAP_BRKPT   1           /* breakpoint */
+#define TRAP_TRACE   2           /* single step (#DB with DR6.BS) */
+#define CLD_EXITED   1           /* SIGCHLD: child called exit */
+#define CLD_KILLED   2           /* SIGCHLD: child killed by a signal */
+#define CLD_DUMPED   3           /* SIGCHLD: child killed, would have dumped core */
+#define CLD_STOPPED  5           /* SIGCHLD: child stopped */
+#define CLD_CONTINUED 6          /* SIGCHLD: stopped child continued */
+
+/* Internal system-call results that never reach ring 3 (include/linux/errno.h). */
+#define ERESTARTSYS     512      /* restart if the handler has SA_RESTART, else -EINTR */
+#define ERESTARTNOINTR  513      /* always restart */
+#define ERESTARTNOHAND  514      /* restart only if no handler ran, else -EINTR */
+
+/* struct sigaction as the rt_sigaction system call takes it (kernel ABI, 32 bytes) */
+struct k_sigaction {
+    /*  0 */ uint64_t handler;
+    /*  8 */ uint64_t flags;
+    /* 16 */ uint64_t restorer;
+    /* 24 */ uint64_t mask;
+};
+_Static_assert(sizeof(struct k_sigaction) == 32, "struct sigaction is 32 bytes on x86-64");
+
+/* stack_t (include/uapi/asm-generic/signal.h) */
+struct k_stack {
+    /*  0 */ uint64_t sp;
+    /*  8 */ int32_t flags;
+    /* 12 */ int32_t pad;
+    /* 16 */ uint64_t size;
+};
+_Static_assert(sizeof(struct k_stack) == 24, "stack_t is 24 bytes");
+
+/* struct sigcontext, 64-bit (arch/x86/include/uapi/asm/sigcontext.h): uc_mcontext */
+struct sigcontext {
+    /*   0 */ uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
+    /*  64 */ uint64_t rdi, rsi, rbp, rbx, rdx, rax, rcx, rsp;
+    /* 128 */ uint64_t rip;
+    /* 136 */ uint64_t rflags;
+    /* 144 */ uint16_t cs, gs, fs, ss;
+    /* 152 */ uint64_t err;         /* error code of the fault that raised the signal */
+    /* 160 */ uint64_t trapno;      /* its vector */
+    /* 168 */ uint64_t oldmask;     /* first word of the blocked mask */
+    /* 176 */ uint64_t cr2;         /* faulting address of a #PF */
+    /* 184 */ uint64_t fpstate;     /* user address of the fxsave area, 0 if none */
+    /* 192 */ uint64_t reserved1[8];
+};
+_Static_assert(sizeof(struct sigcontext) == 256, "struct sigcontext is 256 bytes");
+
+/* uc_flags bits (arch/x86/include/uapi/asm/ucontext.h) */
+#define UC_SIGCONTEXT_SS     0x2 /* sigcontext.ss is meaningful */
+#define UC_STRICT_RESTORE_SS 0x4 /* rt_sigreturn restores that SS */
+
+struct ucontext {
+    /*   0 */ uint64_t uc_flags;
+    /*   8 */ uint64_t uc_link;
+    /*  16 */ struct k_stack uc_stack;
+    /*  40 */ struct sigcontext uc_mcontext;
+    /* 296 */ uint64_t uc_sigmask;
+};
+_Static_assert(sizeof(struct ucontext) == 304, "struct ucontext is 304 bytes on x86-64");
+
+/* siginfo_t: 128 bytes; the union starts at 16 (include/uapi/asm-generic/siginfo.h) */
+struct siginfo {
+    /*  0 */ int32_t si_signo;
+    /*  4 */ int32_t si_errno;
+    /*  8 */ int32_t si_code;
+    /* 12 */ int32_t pad0;
+    union {
+        struct { int32_t pid; uint32_t uid; int32_t status; int32_t pad; int64_t utime, stime; } kill;
+        struct { uint64_t addr; } fault;
+        struct { int32_t pid; uint32_t uid; uint64_t value; } rt;   /* SI_QUEUE: si_value */
+        uint8_t bytes[112];
+    } u;                             /* 16: si_pid/si_uid/si_status, or si_addr */
+};
+_Static_assert(sizeof(struct siginfo) == 128, "siginfo_t is 128 bytes");
+
+struct rt_sigframe {
+    /*   0 */ uint64_t pretcode;     /* sa_restorer: where the handler's ret goes */
+    /*   8 */ struct ucontext uc;
+    /* 312 */ struct siginfo info;
+};
+_Static_assert(sizeof(struct rt_sigframe) == 440, "struct rt_sigframe is 440 bytes on x86-64");
+_Static_assert(__builtin_offsetof(struct rt_sigframe, info) == 312, "siginfo follows the ucontext");
+
+#define FXSAVE_BYTES 512         /* fxsave/fxrstor area (SDM Vol. 1 10.5.1) */
+#define FXSAVE_MXCSR 24          /* offset of MXCSR in the fxsave area */
+#define FXSAVE_MXCSR_MASK 28     /* offset of MXCSR_MASK (0 means 0xffbf) */
+
+/* What the kernel remembers about one pending signal (the rest of siginfo is derived). */
+struct ksiginfo {
+    int32_t code;
+    int32_t pid;
+    int32_t status;
+    uint64_t addr;
+    uint64_t value;                   /* si_value of sigqueue() */
+};
+
+/* Per-process signal state, inside struct proc. */
+struct sigstate {
+    struct k_sigaction action[NSIG];  /* index = signal number */
+    uint64_t blocked;                 /* mask: bit sig-1 */
+    uint64_t pending;
+    struct ksiginfo info[NSIG];       /* for each pending standard signal */
+    struct { int sig; struct ksiginfo info; } rtq[RTQ_MAX];   /* real-time ones, in order sent */
+    int rtq_len;
+    uint64_t saved_mask;              /* rt_sigsuspend: the mask to restore after delivery */
+    bool restore_mask;
+    bool restored;                    /* rt_sigreturn rewrote the frame: return with iretq */
+    bool work;                        /* signal_return() has something to do (see syscall.c) */
+    bool stopped;                     /* stopped by SIGSTOP/SIGTSTP... until SIGCONT */
+    int stop_report;                  /* a stop (its signal) wait4(WUNTRACED) has not reported */
+    bool cont_report;                 /* a continue wait4(WCONTINUED) has not reported */
+    uint64_t altstack_sp, altstack_size;
+    uint32_t altstack_flags;          /* SS_AUTODISARM as given to sigaltstack */
+    uint64_t trapno, err, cr2;        /* the last fault that became a signal (uc_mcontext) */
+    uint64_t alarm_tick;              /* ITIMER_REAL: tick at which SIGALRM fires, 0 = off */
+    uint64_t alarm_interval;          /* its reload value in ticks, 0 = one shot */
+};
+
+/* signal.c */
+int signal_send(struct proc *p, int sig, int code, int sender);
+int signal_queue(struct proc *p, int sig, const struct ksiginfo *info, int sender);
+void signal_flush(struct proc *p, int sig);
+void signal_fault(struct trapframe *tf);
+bool signal_pending(struct proc *p);
+int signal_return(struct trapframe *tf, int64_t syscall_nr);
+void signal_syscall_exit(struct trapframe *tf);
+void signal_siginfo(int sig, const struct ksiginfo *ki, struct siginfo *out);
+int signal_dequeue(struct proc *p, uint64_t set, struct ksiginfo *info);
+void signal_fork(struct proc *child, struct proc *parent);
+void signal_exec(struct proc *p);
+void signal_child_exit(struct proc *child, int wstatus);
+void signal_tick(void);
+void signal_console(int sig);
+const char *signal_name(int sig);
+void signal_force_sigsegv(struct proc *p);
+void signal_delivered(int pid, int sig, uint64_t handler, int code, uint64_t addr);
+void signal_fpu_reset(void);
+int signal_altstack_flags(struct proc *p, uint64_t sp);
+int signal_set_altstack(struct proc *p, const struct k_stack *ss, uint64_t sp);
+bool signal_autoreap(struct proc *parent);

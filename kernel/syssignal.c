@@ -1,0 +1,403 @@
+/*
+ * Signal and timer system calls, with Linux's arguments, checks and errors
+ * (kernel/signal.c, kernel/time/itimer.c, kernel/time/hrtimer.c):
+ * rt_sigaction, rt_sigprocmask, rt_sigpending, rt_sigsuspend, rt_sigtimedwait, pause,
+ * sigaltstack, rt_sigreturn, kill, tkill, tgkill, alarm, getitimer,
+ * setitimer (ITIMER_REAL, on the timer tick: TIMER_HZ = 100, 10 ms
+ * resolution). nanosleep and clock_nanosleep are in time.c.
+ */
+#include "kernel.h"
+#include "errno.h"
+#include "gdt.h"
+#include "msr.h"
+#include "proc.h"
+#include "signal.h"
+#include "syscall.h"
+#include "trap.h"
+#include "vm.h"
+#include "x86.h"
+
+
+#define USEC_PER_TICK 10000UL
+#define NSEC_PER_TICK 10000000UL
+#define ITIMER_REAL   0
+#define ITIMER_PROF   2
+#define SS_FLAG_BITS  SS_AUTODISARM
+/* sa_flags bits Linux keeps; others are dropped so a program can probe support */
+#define SA_KNOWN (SA_NOCLDSTOP | SA_NOCLDWAIT | SA_SIGINFO | SA_ONSTACK | SA_RESTART | SA_NODEFER | \
+                  SA_RESETHAND | SA_RESTORER | 0x800 /* SA_EXPOSE_TAGBITS */)
+/* RFLAGS bits rt_sigreturn takes from the frame (Linux FIX_EFLAGS): never IF, IOPL, NT, VM */
+#define SIGRETURN_FLAGS (RFLAGS_AC | (1 << 11) /* OF */ | RFLAGS_DF | RFLAGS_TF | (1 << 7) /* SF */ | \
+                         (1 << 6) /* ZF */ | (1 << 4) /* AF */ | (1 << 2) /* PF */ | RFLAGS_CF | RFLAGS_RF)
+
+struct timeval64 { int64_t sec, usec; };
+struct itimerval64 { struct timeval64 interval, value; };
+
+static bool valid_signal(int64_t sig)
+{
+    return sig >= 1 && sig < NSIG;
+}
+
+int64_t sys_rt_sigaction(struct trapframe *tf)
+{
+    struct proc *p = myproc();
+    int64_t sig = (int64_t)tf->rdi;
+    uint64_t uact = tf->rsi, uold = tf->rdx;
+    struct k_sigaction act, old;
+    if (tf->r10 != SIGSET_BYTES)
+        return -EINVAL;
+    if (uact && copyin(p->pml4, &act, uact, sizeof act))
+        return -EFAULT;
+    if (!valid_signal(sig) || (uact && (SIGBIT(sig) & SIG_UNBLOCKABLE)))
+        return -EINVAL;                  /* SIGKILL and SIGSTOP keep their default action */
+    old = p->sig.action[sig];
+    if (uact) {
+        act.flags &= SA_KNOWN;
+        act.mask &= ~SIG_UNBLOCKABLE;
+        p->sig.action[sig] = act;
+        uint64_t h = act.handler;
+        if (h == SIG_IGN || (h == SIG_DFL && (SIGBIT(sig) & (SIGBIT(SIGCHLD) | SIGBIT(SIGCONT) |
+                                                           SIGBIT(SIGURG) | SIGBIT(SIGWINCH)))))
+            signal_flush(p, (int)sig);       /* now ignored: pending instances are discarded */
+    }
+    if (uold && copyout(p->pml4, uold, &old, sizeof old))
+        return -EFAULT;
+    return 0;
+}
+
+int64_t sys_rt_sigprocmask(struct trapframe *tf)
+{
+    struct proc *p = myproc();
+    uint64_t set, old = p->sig.blocked;
+    if (tf->r10 != SIGSET_BYTES)
+        return -EINVAL;
+    if (tf->rsi) {
+        if (copyin(p->pml4, &set, tf->rsi, sizeof set))
+            return -EFAULT;
+        set &= ~SIG_UNBLOCKABLE;
+        switch (tf->rdi) {
+        case SIG_BLOCK:   p->sig.blocked |= set; break;
+        case SIG_UNBLOCK: p->sig.blocked &= ~set; break;
+        case SIG_SETMASK: p->sig.blocked = set; break;
+        default:          return -EINVAL;
+        }
+        p->sig.work = true;              /* maybe unblocked a pending signal */
+    }
+    if (tf->rdx && copyout(p->pml4, tf->rdx, &old, sizeof old))
+        return -EFAULT;
+    return 0;                            /* a signal just unblocked is delivered on the way out */
+}
+
+int64_t sys_rt_sigpending(struct trapframe *tf)
+{
+    struct proc *p = myproc();
+    if (tf->rsi > SIGSET_BYTES)
+        return -EINVAL;
+    uint64_t set = p->sig.pending & p->sig.blocked;
+    return copyout(p->pml4, tf->rdi, &set, tf->rsi) ? -EFAULT : 0;
+}
+
+/* Sleep until a signal is deliverable; the caller's result says how to settle the call. */
+static void wait_for_signal(struct proc *p)
+{
+    while (!signal_pending(p))
+        sleep(&p->sig);
+}
+
+int64_t sys_rt_sigsuspend(struct trapframe *tf)
+{
+    struct proc *p = myproc();
+    uint64_t mask;
+    if (tf->rsi != SIGSET_BYTES)
+        return -EINVAL;
+    if (copyin(p->pml4, &mask, tf->rdi, sizeof mask))
+        return -EFAULT;
+    p->sig.saved_mask = p->sig.blocked;
+    p->sig.restore_mask = true;          /* the handler's frame records the old mask */
+    p->sig.work = true;
+    p->sig.blocked = mask & ~SIG_UNBLOCKABLE;
+    wait_for_signal(p);
+    return -ERESTARTNOHAND;              /* -EINTR once a handler has run */
+}
+
+/*
+ * rt_sigtimedwait(set, info, timeout, sigsetsize): take a signal of `set`
+ * without a handler - it may be blocked (sigwait's usual case). Waits up to
+ * `timeout` (NULL: for ever; zero: a poll); the signals of `set` are
+ * unblocked while waiting, so their arrival wakes it. -EAGAIN when the time
+ * is up, -EINTR when another signal (with a handler) came first.
+ */
+int64_t sys_rt_sigtimedwait(struct trapframe *tf)
+{
+    struct proc *p = myproc();
+    uint64_t set, deadline = ~0UL;
+    struct ksiginfo ki;
+    if (tf->r10 != SIGSET_BYTES)
+        return -EINVAL;
+    if (copyin(p->pml4, &set, tf->rdi, sizeof set))
+        return -EFAULT;
+    set &= ~SIG_UNBLOCKABLE;
+    if (tf->rdx) {
+        int64_t ts[2];
+        if (copyin(p->pml4, ts, tf->rdx, sizeof ts))
+            return -EFAULT;
+        if (ts[0] < 0 || ts[1] < 0 || ts[1] >= 1000000000)
+            return -EINVAL;
+        deadline = ticks + (uint64_t)ts[0] * TIMER_HZ + ((uint64_t)ts[1] + NSEC_PER_TICK - 1) / NSEC_PER_TICK;
+    }
+    int sig = signal_dequeue(p, set, &ki);
+    if (!sig && deadline != ticks) {
+        uint64_t blocked = p->sig.blocked;
+        p->sig.blocked &= ~set;
+        while (!signal_pending(p) && ticks < deadline)
+            sleep(deadline == ~0UL ? (void *)&p->sig : (void *)&ticks);
+        p->sig.blocked = blocked;
+        p->sig.work = true;
+        sig = signal_dequeue(p, set, &ki);
+    }
+    if (!sig)
+        return ticks >= deadline ? -EAGAIN : -EINTR;
+    if (tf->rsi) {
+        struct siginfo info;
+        signal_siginfo(sig, &ki, &info);
+        if (copyout(p->pml4, tf->rsi, &info, sizeof info))
+            return -EFAULT;
+    }
+    return sig;
+}
+
+int64_t sys_pause(struct trapframe *tf)
+{
+    (void)tf;
+    wait_for_signal(myproc());
+    return -ERESTARTNOHAND;
+}
+
+int signal_set_altstack(struct proc *p, const struct k_stack *ss, uint64_t sp)
+{
+    uint32_t mode = (uint32_t)ss->flags & ~SS_FLAG_BITS;
+    if (signal_altstack_flags(p, sp) == SS_ONSTACK)
+        return -EPERM;                   /* can't change the stack a handler is running on */
+    if (mode != SS_DISABLE && mode != SS_ONSTACK && mode != 0)
+        return -EINVAL;
+    if (mode == SS_DISABLE) {
+        p->sig.altstack_sp = p->sig.altstack_size = 0;
+    } else {
+        if (ss->size < MINSIGSTKSZ)
+            return -ENOMEM;
+        p->sig.altstack_sp = ss->sp;
+        p->sig.altstack_size = ss->size;
+    }
+    p->sig.altstack_flags = (uint32_t)ss->flags;
+    return 0;
+}
+
+int64_t sys_sigaltstack(struct trapframe *tf)
+{
+    struct proc *p = myproc();
+    struct k_stack ss, old = { .sp = p->sig.altstack_sp, .size = p->sig.altstack_size,
+                               .flags = signal_altstack_flags(p, tf->rsp) | (p->sig.altstack_flags & SS_FLAG_BITS) };
+    int r = 0;
+    if (tf->rdi) {
+        if (copyin(p->pml4, &ss, tf->rdi, sizeof ss))
+            return -EFAULT;
+        r = signal_set_altstack(p, &ss, tf->rsp);
+    }
+    if (!r && tf->rsi && copyout(p->pml4, tf->rsi, &old, sizeof old))
+        r = -EFAULT;
+    return r;
+}
+
+/*
+ * rt_sigreturn: the handler's `ret` went to the restorer, which made this
+ * call with RSP just above the frame's pretcode. Everything is restored from
+ * the frame, the handler's edits included, but only what ring 3 may hold:
+ * RFLAGS takes only the user-changeable bits (IF stays set, IOPL stays 0),
+ * CS and SS get RPL 3 and must then be the user selectors, and a RIP that
+ * is not canonical becomes SIGSEGV in ring 3 (signal_return) instead of a
+ * #GP on iretq in ring 0. A frame that can't be read is SIGSEGV too.
+ */
+int64_t sys_rt_sigreturn(struct trapframe *tf)
+{
+    static uint8_t fx[FXSAVE_BYTES] __attribute__((aligned(16)));
+    struct proc *p = myproc();
+    uint64_t frame = tf->rsp - 8;
+    struct ucontext uc;
+    if (copyin(p->pml4, &uc, frame + __builtin_offsetof(struct rt_sigframe, uc), sizeof uc))
+        goto bad;
+    struct sigcontext *sc = &uc.uc_mcontext;
+    if (sc->fpstate) {
+        uint32_t mask;
+        __asm__ volatile("fxsave %0" : "=m"(fx));
+        mask = *(uint32_t *)&fx[FXSAVE_MXCSR_MASK];
+        if (!mask)
+            mask = 0xffbf;                                 /* SDM Vol. 1 11.6.6 */
+        if (copyin(p->pml4, fx, sc->fpstate, sizeof fx) || (*(uint32_t *)&fx[FXSAVE_MXCSR] & ~mask))
+            goto bad;                                      /* reserved MXCSR bits: fxrstor would #GP */
+    }
+    kevent("sigreturn pid=%d rip=0x%lx rsp=0x%lx", p->pid, sc->rip, sc->rsp);
+    *tf = (struct trapframe){
+        .r8 = sc->r8, .r9 = sc->r9, .r10 = sc->r10, .r11 = sc->r11, .r12 = sc->r12, .r13 = sc->r13,
+        .r14 = sc->r14, .r15 = sc->r15, .rdi = sc->rdi, .rsi = sc->rsi, .rbp = sc->rbp, .rbx = sc->rbx,
+        .rdx = sc->rdx, .rax = sc->rax, .rcx = sc->rcx, .rsp = sc->rsp, .rip = sc->rip,
+        .vector = tf->vector, .cs = USER_CS, .ss = USER_SS,
+        .rflags = (tf->rflags & ~(uint64_t)SIGRETURN_FLAGS) | (sc->rflags & SIGRETURN_FLAGS) | RFLAGS_IF | RFLAGS_RSV1,
+    };
+    tf->rflags &= ~(uint64_t)(RFLAGS_IOPL | RFLAGS_NT);
+    p->sig.blocked = uc.uc_sigmask & ~SIG_UNBLOCKABLE;
+    signal_set_altstack(p, &uc.uc_stack, tf->rsp);        /* as Linux: only a bad pointer counts */
+    if (sc->fpstate)
+        __asm__ volatile("fxrstor %0" ::"m"(fx));
+    else
+        signal_fpu_reset();
+    p->sig.restored = p->sig.work = true;
+    if (((sc->cs | 3) != USER_CS) || ((sc->ss | 3) != USER_SS))
+        signal_force_sigsegv(p);       /* iretq to that selector would #GP: Linux sends SIGSEGV */
+    return (int64_t)tf->rax;
+bad:
+    signal_force_sigsegv(p);
+    return 0;
+}
+
+/* ---- sending ----------------------------------------------------------- */
+
+static int kill_one(struct proc *q, int64_t sig, int code)
+{
+    if (sig == 0)
+        return 0;                        /* existence check only */
+    return signal_send(q, (int)sig, code, myproc()->pid);
+}
+
+int64_t sys_kill(struct trapframe *tf)
+{
+    int64_t pid = (int32_t)tf->rdi, sig = (int32_t)tf->rsi;
+    if (sig < 0 || sig >= NSIG)
+        return -EINVAL;
+    if (pid > 0) {
+        struct proc *q = proc_find((int)pid);
+        return q && q->state != P_EMBRYO ? kill_one(q, sig, SI_USER) : -ESRCH;
+    }
+    /* One session, one process group (pgid 1): 0 and -1 reach every process (-1 skips pid 1 and the caller). */
+    if (pid < -1 && -pid != 1)
+        return -ESRCH;
+    int found = 0;
+    for (int i = 0; i < NPROC; i++) {
+        struct proc *q = proc_slot(i);
+        if (!q || q->state == P_EMBRYO || (pid == -1 && (proc_is_init(q) || q == myproc())))
+            continue;
+        found++;
+        kill_one(q, sig, SI_USER);
+    }
+    return found ? 0 : -ESRCH;
+}
+
+/*
+ * rt_sigqueueinfo(tgid, sig, info): sigqueue() - the signal with the sender's
+ * siginfo (si_code SI_QUEUE, si_value). Another process may not be sent a
+ * si_code the kernel itself uses (>= 0, or SI_TKILL): -EPERM, as Linux.
+ */
+int64_t sys_rt_sigqueueinfo(struct trapframe *tf)
+{
+    struct proc *p = myproc();
+    struct siginfo u;
+    int64_t pid = (int32_t)tf->rdi, sig = (int32_t)tf->rsi;
+    if (copyin(p->pml4, &u, tf->rdx, sizeof u))
+        return -EFAULT;
+    struct proc *q = proc_find((int)pid);
+    if ((u.si_code >= 0 || u.si_code == SI_TKILL) && q != p)
+        return -EPERM;
+    if (sig < 0 || sig >= NSIG)
+        return -EINVAL;
+    if (!q || q->state == P_EMBRYO)
+        return -ESRCH;
+    if (sig == 0)
+        return 0;
+    struct ksiginfo ki = { .code = u.si_code, .pid = u.u.rt.pid, .value = u.u.rt.value };
+    return signal_queue(q, (int)sig, &ki, p->pid);
+}
+
+static int64_t thread_kill(int64_t tgid, int64_t tid, int64_t sig)
+{
+    if (tid <= 0)
+        return -EINVAL;
+    if (sig < 0 || sig >= NSIG)
+        return -EINVAL;
+    struct proc *q = proc_find((int)tid);
+    if (!q || q->state == P_EMBRYO || (tgid > 0 && q->pid != tgid))
+        return -ESRCH;                   /* every process is one thread: tid == pid == tgid */
+    return kill_one(q, sig, SI_TKILL);
+}
+
+int64_t sys_tkill(struct trapframe *tf)
+{
+    return thread_kill(0, (int32_t)tf->rdi, (int32_t)tf->rsi);
+}
+
+int64_t sys_tgkill(struct trapframe *tf)
+{
+    if ((int32_t)tf->rdi <= 0)
+        return -EINVAL;
+    return thread_kill((int32_t)tf->rdi, (int32_t)tf->rsi, (int32_t)tf->rdx);
+}
+
+/* ---- timers ------------------------------------------------------------ */
+
+static uint64_t tv_to_ticks(const struct timeval64 *tv)
+{
+    return (uint64_t)tv->sec * TIMER_HZ + (tv->usec + USEC_PER_TICK - 1) / USEC_PER_TICK;
+}
+
+static struct timeval64 ticks_to_tv(uint64_t t)
+{
+    return (struct timeval64){ (int64_t)(t / TIMER_HZ), (int64_t)(t % TIMER_HZ * USEC_PER_TICK) };
+}
+
+static struct itimerval64 itimer_get(struct proc *p)
+{
+    uint64_t left = p->sig.alarm_tick ? (p->sig.alarm_tick > ticks ? p->sig.alarm_tick - ticks : 1) : 0;
+    return (struct itimerval64){ ticks_to_tv(p->sig.alarm_interval), ticks_to_tv(left) };
+}
+
+static void itimer_set(struct proc *p, uint64_t value_ticks, uint64_t interval_ticks)
+{
+    p->sig.alarm_tick = value_ticks ? ticks + value_ticks : 0;
+    p->sig.alarm_interval = interval_ticks;
+}
+
+int64_t sys_getitimer(struct trapframe *tf)
+{
+    struct proc *p = myproc();
+    struct itimerval64 v = { 0 };
+    if (tf->rdi > ITIMER_PROF)
+        return -EINVAL;
+    if (tf->rdi == ITIMER_REAL)
+        v = itimer_get(p);
+    return copyout(p->pml4, tf->rsi, &v, sizeof v) ? -EFAULT : 0;
+}
+
+/* ITIMER_REAL only: ITIMER_VIRTUAL and ITIMER_PROF need CPU-time accounting ringlab doesn't keep. */
+int64_t sys_setitimer(struct trapframe *tf)
+{
+    struct proc *p = myproc();
+    struct itimerval64 v = { 0 }, old;
+    if (tf->rsi && copyin(p->pml4, &v, tf->rsi, sizeof v))
+        return -EFAULT;
+    if (tf->rdi != ITIMER_REAL)
+        return -EINVAL;
+    if (v.value.sec < 0 || v.value.usec < 0 || v.value.usec >= 1000000 || v.interval.sec < 0 ||
+        v.interval.usec < 0 || v.interval.usec >= 1000000)
+        return -EINVAL;
+    old = itimer_get(p);
+    itimer_set(p, tv_to_ticks(&v.value), tv_to_ticks(&v.interval));
+    if (tf->rdx && copyout(p->pml4, tf->rdx, &old, sizeof old))
+        return -EFAULT;
+    return 0;
+}
+
+int64_t sys_alarm(struct trapframe *tf)
+{
+    struct proc *p = myproc();
+    struct itimerval64 old = itimer_get(p);
+    itimer_set(p, (uint32_t)tf->rdi * TIMER_HZ, 0);
+    return old.value.sec + (old.value.usec ? 1 : 0);   /* seconds left, rounded up as Linux */
+}

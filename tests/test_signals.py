@@ -1,0 +1,104 @@
+"""Signals: the same static musl programs on the host's Linux and in ringlab.
+
+Each program prints what its handlers saw - si_signo, si_code, si_addr, REG_TRAPNO, REG_ERR,
+REG_CR2, the masks, the results and errnos of the signal system calls - so one transcript
+comparison (tests/test_linux_parity.py's runner: same argv, environment, terminal and
+keystrokes) checks delivery, the frame, rt_sigreturn and the default actions at once. The
+exit status is compared too (128 + N for a program a signal ended).
+"""
+import os
+import sys
+
+import pexpect
+import pytest
+
+from harness import lab
+from harness.core import constants as C
+from harness.observe.events import Kill, Panic
+from harness.lab.shell import Shell
+from tests.test_linux_parity import Case, run_on_linux, run_on_ringlab
+
+pytestmark = pytest.mark.boot
+
+CASES = {
+    "faults-caught-by-a-handler": Case("sig_faults"),
+    "sigaction-kill-tkill-masks-sigchld-abort": Case("sig_basic"),
+    # The first read is cut short by SIGALRM (EINTR); the second is restarted (SA_RESTART)
+    # and returns the line typed once the ninth SIGALRM has been handled.
+    "alarm-itimer-nanosleep-eintr-restart": Case(
+        "sig_timers", keys=[("", r"SIGALRM \(14\) #9"), ("hello\n", r"read with SA_RESTART")]),
+    "sigaltstack-overflow-caught-on-the-alternate-stack": Case("sig_altstack"),
+    "stack-overflow-without-an-alternate-stack": Case("sig_altstack", args=["nostack"]),
+    "single-step-a-loop-and-a-syscall-int3": Case("sig_step"),
+    "sigalrm-while-spinning-in-ring-3": Case("sigalrm_spin"),
+    **{f"default-action-{mode}": Case("sig_default", args=[mode])
+       for mode in ("alarm", "pipe", "usr1", "quit", "ignore")},
+    **{f"hostile-sigreturn-{mode}": Case("sig_hostile", args=[mode])
+       for mode in ("flags", "cs", "ss", "rip", "rip-caught", "kernel-rip", "mxcsr", "badframe",
+                    "forged", "bad-handler", "kernel-altstack")},
+}
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_same_as_linux(images, tmp_path, name):
+    case = CASES[name]
+    (tmp_path / "linux").mkdir()
+    (tmp_path / "ringlab").mkdir()
+    linux_lines, linux_status, _ = run_on_linux(case, images, tmp_path / "linux")
+    ring_lines, ring_status, run = run_on_ringlab(case, images, tmp_path / "ringlab")
+    assert ring_lines == linux_lines, (
+        f"transcripts differ\nLinux:   {linux_lines}\nringlab: {ring_lines}\n{run.report()}")
+    assert ring_status == linux_status, f"status: Linux {linux_status}, ringlab {ring_status}"
+
+
+# -- the console's signal keys, through the shell ---------------------------------------------
+
+@pytest.fixture
+def shell(images):
+    """A machine booted with `--shell` and every program in "/"; yields (Session, Shell)."""
+    with lab.Session(lab.shell_config()) as s:
+        yield s, Shell(s.console)
+
+
+@pytest.mark.parametrize("key,sig,name,mode", [
+    ("\x03", 2, "SIGINT", "spin"),      # Ctrl-C while the program runs in ring 3
+    ("\x03", 2, "SIGINT", "read"),      # ... while it sleeps in read(0)
+    ("\x1c", 3, "SIGQUIT", "pause"),    # Ctrl-\ while it sleeps in pause()
+])
+def test_console_key_kills_the_running_program_only(images, shell, key, sig, name, mode):
+    s, sh = shell
+    sh.start(f"sigready {mode}")
+    sh.expect(rf"sigready: ready \({mode}\)")
+    sh.send(key)
+    done = sh.wait()
+    assert (done.signal, done.status) == (sig, 128 + sig), done.describe()
+    assert f"sigready: killed by {name}" in done.lines, done.describe()
+    assert [e.pid for e in done.of(Kill)] == [done.pid], done.describe()   # the shell lives on
+    s.console.send("\x03")              # at the prompt: echoed, and the shell ignores it
+    s.console.expect(r"\^C", 20.0)
+    again = sh.run("hello")
+    assert again.status == 0, again.describe()
+    sh.exit()
+    run = s.finish()
+    assert run.status == 0 and not run.of(Panic), run.report()
+
+
+def test_invoke_boot_shell_ctrl_c_is_the_guests_and_ctrl_close_bracket_stops(images):
+    """On `invoke boot --shell` Ctrl-C reaches the guest: the running program dies of SIGINT,
+    the shell and QEMU go on; Ctrl-] (the harness's own key) still stops QEMU."""
+    child = pexpect.spawn(sys.executable, ["-m", "invoke", "boot", "--shell"], cwd=C.REPO_ROOT,
+                          encoding="utf-8", timeout=30, env=dict(os.environ))
+    try:
+        child.expect(r"\n\$ ")
+        child.send("sigready\r")
+        child.expect(r"sigready: ready \(spin\)")
+        child.send("\x03")
+        child.expect(r"ringlab: kill pid=\d+ ppid=1 signal=2 name=SIGINT")
+        child.expect(r"sigready: killed by SIGINT")
+        child.expect(r"\n\$ ")
+        child.send("\x1d")
+        child.expect(r"ringlab-boot: interrupted \(QEMU stopped\)")
+        child.expect(pexpect.EOF)
+    finally:
+        child.close(force=True)
+    assert child.exitstatus == C.EXIT_INTERRUPTED, child.before
