@@ -7,9 +7,10 @@ lengths) and checks, after every call, that no kernel-half value reached user me
 register. The test reads the kernel's events and the fuzzer's summary line:
 
 - the machine halts normally with status 0: no panic, no hang (the boot has a bounded
-  timeout); a child still running after 2 s of guest time is blocked in a call that blocks
-  on Linux too (poll with no fds and a long timeout, read on an empty pipe it holds) and is
-  killed with SIGKILL (`timedout`, a data point); none may outlive its SIGKILL (`stuck`);
+  timeout); a child that stopped itself (`stopped`) or is still running after 0.5 s of guest
+  time, blocked in a call that blocks on Linux too (pause, poll with no fds and a long
+  timeout, read on an empty pipe it holds: `timedout`), is killed with SIGKILL - a data
+  point; none may outlive its SIGKILL (`stuck`);
 - at least 100,000 calls completed; no anomaly (kernel-half value or clobbered register);
 - ``mem free_pages`` after the last reap equals the value after the warm-up child's reap.
 
@@ -96,7 +97,7 @@ def test_fuzz_100k_calls_in_one_boot(images, cpu, record_property):
     assert s.counts["stuck"] == 0, where + str(s)
     assert s.counts["anomalies"] == 0, where + "\n".join(anomalies)
     assert s.counts["children"] == s.counts["exited"] + s.counts["killed"] + \
-        s.counts["timedout"]
+        s.counts["stopped"] + s.counts["timedout"]
     # free pages: the first event is at boot, the second after the warm-up child's reap
     mem = [e.free_pages for e in run.of(Mem)]
     assert len(mem) >= s.counts["children"] + 2, where + run.report()
@@ -152,14 +153,14 @@ def test_fuzz_on_the_hosts_linux(images):
     assert s.counts["calls"] >= HOST_CALLS, out[-3000:]
     assert s.counts["stuck"] == 0, out[-3000:]
     assert s.counts["children"] == s.counts["exited"] + s.counts["killed"] + \
-        s.counts["timedout"]
+        s.counts["stopped"] + s.counts["timedout"]
     print(f"host reference: {s}")
 
 
 @pytest.mark.unit
 def test_summary_parser():
     s = Summary.parse("fuzz: seed=1 calls=5 mode=ringlab per-child=100\n"
-                      "fuzz: seed=1 mode=ringlab calls=100 children=2 exited=1 killed=1 timedout=0 "
-                      "stuck=0 anomalies=0 signals=11:1\n")
+                      "fuzz: seed=1 mode=ringlab calls=100 children=2 exited=1 killed=1 stopped=0 "
+                      "timedout=0 stuck=0 anomalies=0 signals=11:1\n")
     assert (s.seed, s.mode, s.counts["calls"], s.counts["killed"], s.signals) == \
         (1, "ringlab", 100, 1, "11:1")

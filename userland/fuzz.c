@@ -27,12 +27,16 @@
  * system lives in memory: a file left behind holds pages, which is not a leak; the paths the
  * children get name no boot module, so none is ever written to). The parent allocates
  * nothing after its warm-up child, so `mem free_pages` (trace=mem) after the warm-up's reap
- * and after a last child's reap, at the end, must be equal. A child still running after HANG_LIMIT_S is blocked in a call that can block
- * on Linux too (poll with no fds and a long timeout, read on an empty pipe it holds the
- * write end of): the parent kills it with SIGKILL and counts it `timedout`; one that is
- * still there HANG_LIMIT_S after SIGKILL is `stuck` (a kernel that cannot kill it), and the
- * run stops there. One summary line:
- *   fuzz: seed=S mode=ringlab calls=N children=C exited=E killed=K timedout=T stuck=0 anomalies=A ...
+ * and after a last child's reap, at the end, must be equal.
+ *
+ * A child that stops itself (SIGSTOP and friends sent to itself) is killed with SIGKILL at
+ * once and counted `stopped`. A child still running after HANG_LIMIT_S is blocked in a call
+ * that can block on Linux too (pause, poll with no fds and a long timeout, read on an empty
+ * pipe it holds the write end of): it is killed with SIGKILL and counted `timedout`. One
+ * still there HANG_LIMIT_S after its SIGKILL is `stuck` (a kernel that cannot kill it), and
+ * the run stops there. One summary line:
+ *   fuzz: seed=S mode=ringlab calls=N children=C exited=E killed=K stopped=P timedout=T
+ *         stuck=0 anomalies=A signals=...
  * plus one `fuzz: anomaly batch=B` line per anomalous child (replay it with BATCH).
  *
  * Never drawn, and why (both systems):
@@ -42,6 +46,8 @@
  *                        to an arbitrary place in this program: chaos in user code, no test
  *   reboot               would end the machine (ringlab) or need root (host)
  *   clone3               random flags could start threads on garbage stacks
+ *   pause, rt_sigsuspend wait for a signal nobody here sends: every one would only cost a
+ *                        batch and HANG_LIMIT_S (one child in six drew pause)
  * Rewritten before the call (the call is still made):
  *   kill, tkill, tgkill, rt_(tg)sigqueueinfo: the target is the child itself or a pid that
  *                        cannot exist (never pid 1, 0, -1 or another process group)
@@ -73,8 +79,8 @@
 #define CALLS_PER_CHILD  100                    /* fits the exit status with ANOMALY_BIT */
 #define ANOMALY_BIT      128                    /* exit status bit: a leak or a clobber */
 #define NR_SPAN          600                    /* numbers drawn from 0..NR_SPAN-1 ... */
-#define HANG_LIMIT_S     2                      /* a child running longer is killed (timedout) */
-#define HOST_HANG_LIMIT_S 2
+#define HANG_LIMIT_S     0.5                    /* guest seconds; a batch takes ~10 ms */
+#define HOST_HANG_LIMIT_S 0.5
 #define KERNEL_HALF      0xffff800000000000UL
 #define LEAK_TOP         0xffffffffff600000UL   /* above: no kernel data (Linux: vsyscall page) */
 #define RW_PAGES         2                      /* writable pool, then an unmapped page */
@@ -82,6 +88,8 @@
 #define NONEXISTENT_PID  0x3ffffff0             /* above Linux's PID_MAX_LIMIT */
 
 #define NR_RT_SIGRETURN  15
+#define NR_PAUSE         34
+#define NR_RT_SIGSUSPEND 130
 #define NR_CLONE         56
 #define NR_FORK          57
 #define NR_VFORK         58
@@ -97,7 +105,8 @@
 #define NR_EXECVEAT      322
 #define NR_CLONE3        435
 
-static const int EXCLUDED[] = { NR_RT_SIGRETURN, NR_EXIT, NR_EXIT_GROUP, NR_REBOOT, NR_CLONE3 };
+static const int EXCLUDED[] = { NR_RT_SIGRETURN, NR_EXIT, NR_EXIT_GROUP, NR_REBOOT, NR_CLONE3,
+                                NR_PAUSE, NR_RT_SIGSUSPEND };
 
 /* Host only: blocking calls (a child would wait out the hang limit), calls that reach other
  * processes, the network, the machine's configuration or its modules. */
@@ -355,13 +364,14 @@ static double now_s(void)
     return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* Reap `pid` within `limit_s` seconds (polling: the parent must stay responsive). */
+/* Wait up to `limit_s` seconds (polling: the parent stays responsive) for `pid` to end
+ * (1: reaped) or stop (2: still there); 0: neither. */
 static int reap_within(pid_t pid, int *status, double limit_s)
 {
     double t0 = now_s();
     for (;;) {
-        if (waitpid(pid, status, WNOHANG) == pid)
-            return 1;
+        if (waitpid(pid, status, WNOHANG | WUNTRACED) == pid)
+            return WIFSTOPPED(*status) ? 2 : 1;
         if (now_s() - t0 > limit_s)
             return 0;
         if (host_mode) {
@@ -501,7 +511,8 @@ int main(int argc, char **argv)
         _exit(0);
     waitpid(w, NULL, 0);
 
-    uint64_t calls = 0, children = 0, exited = 0, killed = 0, timedout = 0, stuck = 0, anomalies = 0;
+    uint64_t calls = 0, children = 0, exited = 0, killed = 0, stopped = 0, timedout = 0, stuck = 0;
+    uint64_t anomalies = 0;
     uint64_t by_signal[65] = { 0 };
     double limit = host_mode ? HOST_HANG_LIMIT_S : HANG_LIMIT_S;
     for (uint64_t batch = 0; calls < want; batch++) {
@@ -515,20 +526,24 @@ int main(int argc, char **argv)
             __asm__ volatile("mov $231, %%eax\n syscall" : : "D"(run_batch(seed, batch)) : "rax", "rcx", "r11", "memory");
         }
         children++;
-        int status = 0;
-        if (!reap_within(pid, &status, limit)) {
-            /* blocked in a call that may block on Linux too (poll with no fds, read on an
-             * empty pipe it holds): SIGKILL must still end it */
-            timedout++;
+        int status = 0, got = reap_within(pid, &status, limit);
+        if (got != 1) {
+            /* stopped, or blocked in a call that may block on Linux too: SIGKILL must end it */
+            if (got == 2)
+                stopped++;
+            else
+                timedout++;
             kill(pid, SIGKILL);
-            if (!reap_within(pid, &status, limit)) {
+            if (reap_within(pid, &status, limit) != 1) {
                 stuck++;
                 printf("fuzz: stuck batch=%lu (still there %g s after SIGKILL)\n", batch, limit);
                 fflush(stdout);
                 break;
             }
-            printf("fuzz: timedout batch=%lu (killed after %g s)\n", batch, limit);
-            fflush(stdout);
+            if (got == 0) {
+                printf("fuzz: timedout batch=%lu (killed after %g s)\n", batch, limit);
+                fflush(stdout);
+            }
         } else if (WIFEXITED(status)) {
             int st = WEXITSTATUS(status);
             exited++;
@@ -556,9 +571,9 @@ int main(int argc, char **argv)
             _exit(0);
         waitpid(w, NULL, 0);
     }
-    printf("fuzz: seed=%lu mode=%s calls=%lu children=%lu exited=%lu killed=%lu timedout=%lu "
-           "stuck=%lu anomalies=%lu signals=", seed, host_mode ? "host" : "ringlab", calls,
-           children, exited, killed, timedout, stuck, anomalies);
+    printf("fuzz: seed=%lu mode=%s calls=%lu children=%lu exited=%lu killed=%lu stopped=%lu "
+           "timedout=%lu stuck=%lu anomalies=%lu signals=", seed, host_mode ? "host" : "ringlab",
+           calls, children, exited, killed, stopped, timedout, stuck, anomalies);
     const char *sep = "";
     for (int i = 1; i < 65; i++)
         if (by_signal[i]) {
