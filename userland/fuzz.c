@@ -117,7 +117,9 @@ static const int HOST_EXCLUDED[] = {
     45, 46, 47, 288, 299, 307, 73, 24, 326,
 };
 
-static int host_mode, verbose;
+#define REPORT_FD        60                     /* the child's console for anomaly details:
+                                                   above the fds its calls draw (-2..21) */
+static int host_mode, verbose, report_fd = -1;
 static uint8_t *rw;                             /* RW_PAGES writable pages */
 static uint8_t *ro;                             /* one read-only page */
 /* No boot module among them: a child may write, truncate or rename what it names, and a
@@ -280,12 +282,22 @@ static int sanitize(uint64_t nr, uint64_t a[6])
 
 static void put(const char *s) { (void)!write(2, s, strlen(s)); }
 
+/* One line about an anomaly: on stderr when replaying, else on the child's REPORT_FD (a
+ * random call may have closed or replaced it: then the line is lost, the count is not). */
+static void report(const char *line)
+{
+    if (verbose)
+        put(line);
+    else if (report_fd >= 0)
+        (void)!write(report_fd, line, strlen(line));
+}
+
 /* One child's batch; returns its exit status. */
 static int run_batch(uint64_t seed, uint64_t batch)
 {
     uint64_t s = seed ^ ((batch + 1) * 0xd1b54a32d192ed03UL);
     int anomaly = 0, done = 0;
-    char line[256];
+    char line[512];
     fill_pool();
     nseen = 0;
     seen[nseen++] = (uint64_t)rw, seen[nseen++] = (uint64_t)ro;
@@ -335,18 +347,20 @@ static int run_batch(uint64_t seed, uint64_t batch)
                     if (rw[off] != pattern_byte(off) && rw[off + 7] != pattern_byte(off + 7) &&
                         is_leak(v)) {
                         bad = 1;
-                        if (verbose) {
-                            snprintf(line, sizeof line, "fuzz: leak value=%#lx at pool+%#zx\n", v, off);
-                            put(line);
-                        }
+                        snprintf(line, sizeof line, "fuzz: leak batch=%lu call=%d value=%#lx at pool+%#zx\n",
+                                 batch, done, v, off);
+                        report(line);
                     }
                 }
             }
         }
-        if (bad && verbose) {
-            snprintf(line, sizeof line, "fuzz: anomaly call %d ret=%#lx regs=%#lx,%#lx,%#lx,%#lx,%#lx,%#lx\n",
-                     done, (uint64_t)ret, out[0], out[1], out[2], out[3], out[4], out[5]);
-            put(line);
+        if (bad) {
+            snprintf(line, sizeof line, "fuzz: anomaly batch=%lu call=%d nr=%#lx args=%#lx,%#lx,%#lx,"
+                     "%#lx,%#lx,%#lx ret=%#lx after=%#lx,%#lx,%#lx,%#lx,%#lx,%#lx r12-15=%#lx,%#lx,"
+                     "%#lx,%#lx (were %#lx,%#lx,%#lx,%#lx)\n", batch, done, nr, a[0], a[1], a[2],
+                     a[3], a[4], a[5], (uint64_t)ret, out[0], out[1], out[2], out[3], out[4],
+                     out[5], keep[0], keep[1], keep[2], keep[3], kept[0], kept[1], kept[2], kept[3]);
+            report(line);
         }
         anomaly |= bad;
         fill_pool();
@@ -522,6 +536,7 @@ int main(int argc, char **argv)
             return 1;
         }
         if (pid == 0) {
+            report_fd = dup2(1, REPORT_FD);
             close(0), close(1), close(2);    /* no console garbage, no blocking reads */
             __asm__ volatile("mov $231, %%eax\n syscall" : : "D"(run_batch(seed, batch)) : "rax", "rcx", "r11", "memory");
         }
