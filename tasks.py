@@ -1,8 +1,8 @@
 """invoke tasks: ``invoke build``, ``boot``, ``gdb``, ``trace``, ``faults``, ``pagetables``,
-``test-quick``.
+``test``, ``test-quick``, ``grade``.
 
-Each task is one call into its module of harness.cli, imported when the task runs (so a
-plain ``invoke boot`` never loads gdb's or the test runner's libraries).
+Each task is one call into its module of ringlab.cli (the harness/cli folder), imported when
+the task runs (so a plain ``invoke boot`` never loads gdb's or the test runner's libraries).
 
 Once the last task has returned its status, the process ends with ``os._exit`` after the
 atexit handlers ran: tearing down the interpreter's modules costs more than ringlab's own
@@ -11,12 +11,13 @@ A task that ends in a traceback leaves the status unset: Python exits the usual 
 """
 import atexit
 import os
+import shlex
 import sys
 from importlib import import_module
 
 from invoke import Exit, task
 
-from harness import cli
+from ringlab import cli
 
 _status = None      # the status of the task that returned last; None while one runs
 
@@ -34,7 +35,7 @@ atexit.register(_fast_exit)     # registered first: runs after every other atexi
 def _cli(module: str):
     global _status
     _status = None
-    return import_module(f"harness.cli.{module}")
+    return import_module(f"ringlab.cli.{module}")
 
 
 def _exit(code: int) -> None:
@@ -135,14 +136,23 @@ def faults(c, cpu=None, no_gdb=False, verbose=False):
 
 @task(help={"k": "only tests matching this expression (pytest -k)"})
 def test(c, k=None):
-    """Run the whole test suite (unit tests and real-QEMU boot tests)."""
-    _exit(_cli("test").main(["-k", k] if k else []))
+    """Run the whole test suite on every core, JUnit in ringlab-junit.xml; pytest options after `--`."""
+    tests = _cli("test")
+    _exit(tests.main([*tests.WHOLE_SUITE_ARGS, *(["-k", k] if k else []), *shlex.split(c.remainder)]))
 
 
 @task(name="test-quick")
 def test_quick(c):
-    """Unit tests plus one real boot: seconds."""
-    _exit(_cli("test").main(["-m", "unit or quick"]))
+    """Unit tests plus one real boot: seconds (pytest options after `--`)."""
+    _exit(_cli("test").main(["-m", "unit or quick"] + shlex.split(c.remainder)))
+
+
+@task(help={"tests": "the lab's tests (default examples/lab)",
+            "json": "where the scores go (default grade.json)"})
+def grade(c, tests=None, json="grade.json"):
+    """Run the points-marked tests, print the score table, write JSON (pytest options after `--`)."""
+    _exit(_cli("grade").main(**({"tests": tests} if tests else {}), json_path=json,
+                             args=shlex.split(c.remainder)))
 
 
 @task(

@@ -100,15 +100,16 @@ int exec_image(struct proc *p, const char *name, const uint8_t *data, size_t siz
         uvm_free(pml4);
         return r;
     }
-    uint64_t *old = p->pml4;
+    struct mm *old = p->mm;                      /* shared with a CLONE_VM process: it keeps it */
+    p->mm = mm_new(pml4);
     p->pml4 = pml4;
     bool running = p == myproc();
     if (running)
         vm_switch(pml4);
     if (old)
-        uvm_free(old);
-    p->brk_start = p->brk = img.end;
-    p->mmap_next = MMAP_BASE;
+        mm_put(old);
+    p->mm->brk_start = p->mm->brk = img.end;
+    p->mm->mmap_next = MMAP_BASE;
     p->fs_base = p->gs_base = 0;                 /* Linux: a new image starts with both bases 0 */
     memset(p->seg, 0, sizeof p->seg);            /* and null DS, ES, FS selectors */
     if (running) {
@@ -132,22 +133,37 @@ int exec_image(struct proc *p, const char *name, const uint8_t *data, size_t siz
     return 0;
 }
 
-/* execve: the file's image replaces the caller's; then the close-on-exec fds are closed. */
+/*
+ * execve: the file's image replaces the caller's; then the close-on-exec fds
+ * are closed. Called from a thread, the other threads of the group end first
+ * and the caller takes over the group's pid (Linux de_thread); they are gone
+ * even if the image then turns out not to load (ENOEXEC, ENOMEM), where Linux
+ * would have kept them for a malformed ELF.
+ */
 int proc_exec(const char *path, char *const *argv, int argc, char *const *envp, int envc)
 {
     struct proc *p = myproc();
     const uint8_t *data;
     uint64_t size;
-    int r = fs_exec_image(p->cwd, path, &data, &size);
+    int r = fs_exec_image(p->fs->cwd, path, &data, &size);
+    if (!r)
+        r = proc_dethread();                     /* Linux de_thread: the other threads end first */
+    if (!r && p->files->refs > 1) {              /* Linux unshare_files: a CLONE_FILES sharer keeps its table */
+        struct files *own = files_copy(p->files);
+        files_put(p->files);
+        p->files = own;
+    }
     if (!r)
         r = exec_image(p, path, data, size, argv, argc, envp, envc);
+    if (!r)
+        proc_vfork_release(p);                   /* the memory it borrowed is no longer in use */
     for (int fd = 0; !r && fd < NOFILE; fd++) {
-        if ((p->cloexec >> fd & 1) && p->ofile[fd]) {
-            file_close(p->ofile[fd]);
-            p->ofile[fd] = NULL;
+        if ((p->files->cloexec >> fd & 1) && p->files->ofile[fd]) {
+            file_close(p->files->ofile[fd]);
+            p->files->ofile[fd] = NULL;
         }
     }
     if (!r)
-        p->cloexec = 0;
+        p->files->cloexec = 0;
     return r;
 }

@@ -4,7 +4,9 @@
  * process gives up the CPU are sleep(), yield() and exit: no locks needed.
  * Scheduling is round-robin over the process table; the timer interrupt
  * taken in ring 3 calls yield(), so a process spinning in user mode cannot
- * starve the others.
+ * starve the others. Each slot is a thread; a process is the thread group
+ * of its leader (struct proc in proc.h), and the second half of this file
+ * is the life of threads and groups: clone, exit, exit_group, wait4, kill.
  */
 #include "kernel.h"
 #include "errno.h"
@@ -22,7 +24,7 @@ static struct proc procs[NPROC];
 static struct proc *initproc;
 static int next_pid = 1;
 
-extern void trapret(void);
+extern void forkret(void);   /* trapentry.S: proc_first_run, then trapret */
 void swtch(struct context **save, struct context *load);   /* swtch.S */
 
 struct proc *proc_slot(int i)
@@ -30,12 +32,19 @@ struct proc *proc_slot(int i)
     return i >= 0 && i < NPROC && procs[i].state != P_UNUSED ? &procs[i] : NULL;
 }
 
+/* Is p a thread of pid 1's group? */
 bool proc_is_init(struct proc *p)
 {
-    return p == initproc;
+    return p->leader == initproc;
 }
 
-/* A process slot with a mapped kernel stack, a zeroed trap frame on top and a context that "returns" to trapret. */
+/* A SIGKILL is pending: the thread is about to end (exit_group, a fatal signal, a sibling's execve). */
+bool fatal_pending(struct proc *p)
+{
+    return p->sig.pending & SIGBIT(SIGKILL);
+}
+
+/* A process slot with a mapped kernel stack, a zeroed trap frame on top and a context that "returns" to forkret. */
 static struct proc *proc_alloc(void)
 {
     for (int i = 0; i < NPROC; i++) {
@@ -47,11 +56,13 @@ static struct proc *proc_alloc(void)
             return NULL;
         memset(p, 0, sizeof *p);
         p->state = P_EMBRYO;
-        p->pid = next_pid++;
+        p->pid = p->tgid = next_pid++;
+        p->leader = p;
+        p->nthreads = 1;
         p->kstack_top = top;
         p->tf = (struct trapframe *)(top - sizeof(struct trapframe));
         p->context = (struct context *)((uint64_t)p->tf - sizeof(struct context));
-        p->context->rip = (uint64_t)trapret;
+        p->context->rip = (uint64_t)forkret;
         *(uint16_t *)&p->fxstate[0] = 0x037f;            /* FCW after fninit */
         *(uint32_t *)&p->fxstate[24] = 0x1f80;           /* MXCSR at reset: all exceptions masked */
         return p;
@@ -59,11 +70,22 @@ static struct proc *proc_alloc(void)
     return NULL;
 }
 
-/* Give back the kernel stack and the slot of a dead (or never started) process. */
+/* forkret's C half: a thread killed before its first run never reaches ring 3. */
+void proc_first_run(void)
+{
+    if (fatal_pending(myproc()))
+        proc_exit(SIGKILL);
+}
+
+/* Give back the kernel stack and the slot of a dead (or never started) thread, and what it still holds. */
 static void proc_free(struct proc *p)
 {
-    if (p->pml4)
-        uvm_free(p->pml4);
+    if (p->mm)
+        mm_put(p->mm);
+    if (p->files)
+        files_put(p->files);
+    if (p->fs)
+        fsinfo_put(p->fs);
     kstack_unmap((int)(p - procs));
     ioperm_release((int)(p - procs));
     memset(p, 0, sizeof *p);
@@ -105,6 +127,8 @@ noreturn void scheduler(void)
             p->gs_base = rdmsr(MSR_KERNEL_GS_BASE);
             vm_switch_kernel();
             c->current = NULL;
+            if (p->state == P_DEAD)
+                proc_free(p);                      /* an ended thread: its stack is free now */
             ran = true;
         }
         if (!ran) {
@@ -136,6 +160,13 @@ void sleep(void *chan)
     p->chan = NULL;
 }
 
+/* Make one sleeping thread runnable (a futex wake, a kill): it looks at why it slept again. */
+void proc_wake(struct proc *p)
+{
+    if (p->state == P_SLEEPING)
+        p->state = P_RUNNABLE;
+}
+
 void wakeup(void *chan)
 {
     for (int i = 0; i < NPROC; i++)
@@ -156,11 +187,10 @@ struct proc *proc_spawn_init(const char *name, const uint8_t *image, size_t size
     int r = exec_image(p, name, image, size, (char *const *)argv, argc, envp, ARRAY_SIZE(envp));
     if (r)
         panic("init-not-loadable name=%s error=%d", name, r);
-    p->ofile[0] = file_dup(&console_file);
-    p->ofile[1] = file_dup(&console_file);
-    p->ofile[2] = file_dup(&console_file);
-    p->cwd = inode_get(fs_root());
-    p->umask = 022;
+    p->files = files_new();
+    for (int fd = 0; fd < 3; fd++)
+        p->files->ofile[fd] = file_dup(&console_file);
+    p->fs = fsinfo_new(fs_root(), 022);
     p->state = P_RUNNABLE;
     initproc = p;
     kevent("enter-user pid=%d rip=0x%lx rsp=0x%lx cs=0x%lx ss=0x%lx", p->pid, p->tf->rip, p->tf->rsp, p->tf->cs,
@@ -168,104 +198,233 @@ struct proc *proc_spawn_init(const char *name, const uint8_t *image, size_t size
     return p;
 }
 
-/* ---- process lifetime -------------------------------------------------- */
+/* ---- process and thread lifetime ---------------------------------------- */
 
+static bool alive(const struct proc *q)
+{
+    return q->state == P_EMBRYO || q->state == P_SLEEPING || q->state == P_RUNNABLE || q->state == P_RUNNING;
+}
+
+/* A thread by id: any slot but a free or ended one (a zombie leader counts). */
 struct proc *proc_find(int pid)
 {
     for (int i = 0; i < NPROC; i++)
-        if (procs[i].state != P_UNUSED && procs[i].pid == pid)
+        if (procs[i].state != P_UNUSED && procs[i].state != P_DEAD && procs[i].pid == pid)
             return &procs[i];
     return NULL;
 }
 
-int proc_fork(void)
+/*
+ * A new thread or process from the caller (Linux copy_process): CLONE_VM,
+ * CLONE_FILES and CLONE_FS share the caller's address space, descriptor
+ * table and fs info, else the child gets copies; CLONE_THREAD puts it in
+ * the caller's thread group, else it is a child of the caller's process.
+ * It starts as a copy of the caller's registers (FS/GS bases, selectors,
+ * SSE state) returning 0, on `stack` if given, with FS base `tls` if
+ * CLONE_SETTLS. With CLONE_VFORK the caller sleeps until the child execs or
+ * ends (or the caller is killed). Returns the new thread's id, -EAGAIN, -ENOMEM, or -EINTR
+ * when the caller is being killed (Linux: a fatal signal pending aborts it).
+ */
+int proc_clone(uint64_t flags, uint64_t stack, uint64_t tls)
 {
-    struct proc *p = myproc(), *np = proc_alloc();
-    if (!np)
+    struct proc *p = myproc(), *np;
+    if (fatal_pending(p))
+        return -EINTR;                             /* a thread born now would outlive the kill */
+    if (!(np = proc_alloc()))
         return -EAGAIN;
-    np->pml4 = uvm_create();
-    if (!np->pml4 || uvm_copy(p->pml4, np->pml4) || ioperm_fork((int)(np - procs))) {
+    if (flags & CLONE_VM) {
+        np->mm = mm_get(p->mm);
+    } else {
+        uint64_t *pml4 = uvm_create();
+        if (!pml4) {
+            proc_free(np);
+            return -ENOMEM;
+        }
+        np->mm = mm_new(pml4);
+        mm_lock(p->mm);                            /* uvm_copy yields: siblings keep off the tables */
+        int r = uvm_copy(p->pml4, pml4);
+        np->mm->brk_start = p->mm->brk_start;
+        np->mm->brk = p->mm->brk;
+        np->mm->mmap_next = p->mm->mmap_next;
+        mm_unlock(p->mm);
+        if (r || fatal_pending(p)) {                      /* killed while the copy yielded: no child */
+            proc_free(np);
+            return r ? -ENOMEM : -EINTR;
+        }
+    }
+    if (ioperm_fork((int)(np - procs))) {         /* the port bitmap is per thread, inherited (Linux) */
         proc_free(np);
         return -ENOMEM;
     }
+    np->pml4 = np->mm->pml4;
+    np->files = (flags & CLONE_FILES) ? files_get(p->files) : files_copy(p->files);
+    np->fs = (flags & CLONE_FS) ? fsinfo_get(p->fs) : fsinfo_new(p->fs->cwd, p->fs->umask);
     *np->tf = *p->tf;
-    __asm__ volatile("fxsave %0" : "=m"(np->fxstate));   /* the parent's live SSE state */
-    np->tf->rax = 0;                               /* the child sees fork() == 0 */
-    np->brk_start = p->brk_start;
-    np->brk = p->brk;
-    np->mmap_next = p->mmap_next;
-    segs_save(np->seg);                            /* the parent's live selectors */
-    np->fs_base = rdmsr(MSR_FS_BASE);             /* the parent's live bases */
+    __asm__ volatile("fxsave %0" : "=m"(np->fxstate));   /* the caller's live SSE state */
+    np->tf->rax = 0;                               /* the child sees 0 */
+    if (stack)
+        np->tf->rsp = stack;
+    segs_save(np->seg);                            /* the caller's live selectors */
+    np->fs_base = (flags & CLONE_SETTLS) ? tls : rdmsr(MSR_FS_BASE);
     np->gs_base = rdmsr(MSR_KERNEL_GS_BASE);
-    signal_fork(np, p);
-    for (int i = 0; i < NOFILE; i++)
-        if (p->ofile[i])
-            np->ofile[i] = file_dup(p->ofile[i]);
-    np->cloexec = p->cloexec;
-    np->cwd = inode_get(p->cwd);
-    np->umask = p->umask;
+    signal_fork(np, p, flags);
     memcpy(np->name, p->name, sizeof np->name);
-    np->parent = p;
+    if (flags & CLONE_VFORK)
+        np->vfork_parent = p;
+    if (flags & CLONE_THREAD) {
+        np->tgid = p->tgid;
+        np->leader = p->leader;
+        np->nthreads = 0;
+        p->leader->nthreads++;
+    } else {
+        np->parent = p->leader;                    /* wait4 in any thread of the group reaps it */
+    }
     np->state = P_RUNNABLE;
-    return np->pid;
+    int tid = np->pid;
+    while ((flags & CLONE_VFORK) && np->vfork_parent == p && !fatal_pending(p))
+        sleep(&np->vfork_parent);                  /* the child borrows our memory until exec or exit */
+    return tid;
+}
+
+/* CLONE_VFORK: the child has exec'd or ended; its parent runs again (Linux complete_vfork_done). */
+void proc_vfork_release(struct proc *p)
+{
+    if (p->vfork_parent) {
+        p->vfork_parent = NULL;
+        wakeup(&p->vfork_parent);
+    }
+}
+
+int proc_fork(void)
+{
+    return proc_clone(0, 0, 0);
 }
 
 /*
- * End the current process with a wait4 status (exit code << 8, or the
- * signal number). Its user memory and files go now; the kernel stack and
- * slot go when the parent reaps it. When init ends, the machine stops.
+ * Every other live thread of the group gets SIGKILL (straight into its
+ * pending set: nothing may discard it, not even pid 1's protection) and is
+ * woken to act on it; `dethreaded` makes that end the thread only.
  */
-noreturn void proc_exit(int wstatus)
+static void kill_siblings(struct proc *leader, bool dethreaded)
 {
-    struct proc *p = myproc();
-    int sig = wstatus & 0x7f, code = (wstatus >> 8) & 0xff;
+    for (int i = 0; i < NPROC; i++) {
+        struct proc *q = &procs[i];
+        if (q->leader == leader && q != myproc() && alive(q)) {
+            q->dethreaded = dethreaded;
+            q->sig.pending |= SIGBIT(SIGKILL);
+            q->sig.work = true;
+            q->sig.stopped = false;
+            proc_wake(q);
+        }
+    }
+}
+
+/* exit_group or a fatal signal: the first status given is the group's, every thread ends. */
+static void group_kill(struct proc *leader, int wstatus)
+{
+    if (!leader->group_exiting) {
+        leader->group_exiting = true;
+        leader->group_wstatus = wstatus;
+    }
+    kill_siblings(leader, false);
+}
+
+/* The group's last thread ended: say so (stop the machine for init) and hand its children to init. */
+static void group_ended(struct proc *leader, int wstatus)
+{
+    int sig = wstatus & 0x7f, code = (wstatus >> 8) & 0xff, ppid = leader->parent ? leader->parent->pid : 0;
     if (sig)
-        kevent("kill pid=%d ppid=%d signal=%d name=%s", p->pid, p->parent ? p->parent->pid : 0, sig,
-               signal_name(sig));
+        kevent("kill pid=%d ppid=%d signal=%d name=%s", leader->pid, ppid, sig, signal_name(sig));
     else
-        kevent("exit pid=%d ppid=%d status=%d", p->pid, p->parent ? p->parent->pid : 0, code);
-    if (p == initproc) {
+        kevent("exit pid=%d ppid=%d status=%d", leader->pid, ppid, code);
+    if (leader == initproc) {
         int status = sig ? 128 + sig : code;
         kevent("halt status=%d", status);
         machine_exit(status);
     }
-    for (int i = 0; i < NOFILE; i++) {
-        if (p->ofile[i])
-            file_close(p->ofile[i]);
-        p->ofile[i] = NULL;
-    }
-    inode_put(p->cwd);
-    p->cwd = NULL;
-    vm_switch_kernel();
-    uvm_free(p->pml4);
-    p->pml4 = NULL;
     for (int i = 0; i < NPROC; i++) {
-        if (procs[i].parent == p) {
+        if (procs[i].parent == leader) {
             procs[i].parent = initproc;
             procs[i].autoreap = false;
             if (procs[i].state == P_ZOMBIE)
                 wakeup(initproc);
         }
     }
-    p->wstatus = wstatus;
-    p->autoreap = signal_autoreap(p->parent);    /* parent ignores SIGCHLD: nobody waits for it */
-    p->state = P_ZOMBIE;
-    signal_child_exit(p, wstatus);
-    wakeup(p->parent);
-    sched();
-    panic("zombie-ran pid=%d", p->pid);
 }
 
-int proc_wait4(int pid, uint64_t ustatus, int options)
+/*
+ * End the calling thread (exit): its robust futexes are released, its
+ * CLONE_CHILD_CLEARTID word is zeroed and a waiter woken (Linux mm_release:
+ * only while another user of the address space remains; a bad address is
+ * skipped silently), its shares of memory, descriptors and fs info are
+ * dropped. A non-leader's slot goes at once (the scheduler frees it); the
+ * leader stays a zombie until wait4. The group's status is the last
+ * thread's exit status, or the exit_group / fatal signal status if there was
+ * one; the `exit`/`kill` event is said once, for the group, by its last thread.
+ */
+noreturn void thread_exit(int wstatus)
+{
+    struct proc *p = myproc(), *leader = p->leader;
+    if (leader->group_exiting)
+        wstatus = leader->group_wstatus;
+    bool last = leader->nthreads == 1;
+    if (last)
+        group_ended(leader, wstatus);
+    robust_list_exit(p);
+    proc_vfork_release(p);
+    if (p->clear_child_tid && p->mm->refs > 1) {
+        uint32_t zero = 0;
+        if (copyout(p->pml4, p->clear_child_tid, &zero, sizeof zero) == 0)
+            futex_wake(p, p->clear_child_tid, false, 1, FUTEX_BITSET_ANY);
+    }
+    files_put(p->files);
+    p->files = NULL;
+    fsinfo_put(p->fs);
+    p->fs = NULL;
+    vm_switch_kernel();                            /* before the last reference frees the tables */
+    mm_put(p->mm);
+    p->mm = NULL;
+    p->pml4 = NULL;
+    leader->nthreads--;
+    if (p != leader)
+        p->state = P_DEAD;
+    if (last) {
+        leader->wstatus = wstatus;
+        leader->autoreap = signal_autoreap(leader->parent);   /* parent ignores SIGCHLD: nobody waits */
+        leader->state = P_ZOMBIE;
+        signal_child_exit(leader, wstatus);        /* SIGCHLD, and wakes the parent's wait4 */
+    } else if (p == leader) {
+        p->state = P_ZOMBIE;                       /* reported once the other threads have ended */
+    }
+    sched();
+    panic("ended-thread-ran pid=%d", p->pid);
+}
+
+/*
+ * exit_group, and every process-wide end (a fatal signal's default action):
+ * all threads of the group end with wstatus. A thread a sibling's execve
+ * killed ends alone.
+ */
+noreturn void proc_exit(int wstatus)
 {
     struct proc *p = myproc();
+    if (p->dethreaded)
+        thread_exit(0);
+    group_kill(p->leader, wstatus);
+    thread_exit(wstatus);
+}
+
+/* wait4: a child process is reported when its leader is a zombie and none of its threads runs. */
+int proc_wait4(int pid, uint64_t ustatus, int options)
+{
+    struct proc *p = myproc(), *me = p->leader;
     if (options & ~WAIT_KNOWN)
         return -EINVAL;
     for (;;) {
         bool have = false;
         for (int i = 0; i < NPROC; i++) {
             struct proc *q = &procs[i];
-            if (q->parent != p || q->state == P_UNUSED || (pid > 0 && q->pid != pid))
+            if (q->parent != me || q->leader != q || q->state == P_UNUSED || (pid > 0 && q->pid != pid))
                 continue;
             if (q->state == P_ZOMBIE && q->autoreap) {
                 proc_free(q);                 /* SIGCHLD ignored: reaped, never reported */
@@ -284,7 +443,7 @@ int proc_wait4(int pid, uint64_t ustatus, int options)
                 q->sig.cont_report = false;
                 return q->pid;
             }
-            if (q->state != P_ZOMBIE)
+            if (q->state != P_ZOMBIE || q->nthreads)
                 continue;
             int st = q->wstatus, cpid = q->pid;
             if (ustatus && copyout(p->pml4, ustatus, &st, sizeof st))
@@ -298,15 +457,73 @@ int proc_wait4(int pid, uint64_t ustatus, int options)
             return 0;
         if (signal_pending(p))
             return -ERESTARTSYS;              /* -EINTR, or restarted under SA_RESTART */
-        sleep(p);
+        sleep(me);
     }
 }
 
-/* Processes in the table, zombies included (sysinfo's procs). */
+/*
+ * The thread of q's group that a process-directed signal (kill, SIGCHLD,
+ * SIGALRM, the console) goes to, Linux's choice simplified
+ * (kernel/signal.c complete_signal): the leader if it runs and does not
+ * block sig, else the first running thread that does not block it, else
+ * the leader if it runs, else the first running thread; q itself if none
+ * runs (a zombie group: the signal is dropped).
+ */
+struct proc *proc_signal_target(struct proc *q, int sig)
+{
+    struct proc *leader = q->leader, *any = NULL;
+    if (alive(leader) && !(leader->sig.blocked & SIGBIT(sig)))
+        return leader;
+    for (int i = 0; i < NPROC; i++) {
+        struct proc *t = &procs[i];
+        if (t->leader != leader || !alive(t))
+            continue;
+        if (!(t->sig.blocked & SIGBIT(sig)))
+            return t;
+        if (!any)
+            any = t;
+    }
+    return alive(leader) ? leader : any ? any : q;
+}
+
+/*
+ * execve from a thread (Linux de_thread): every other thread of the group
+ * ends (SIGKILL, marked `dethreaded`), the caller waits until they have, and if it is not the
+ * leader it takes over the leader's pid, parent and children. -EINTR if the
+ * caller is killed meanwhile (another thread's exit_group).
+ */
+int proc_dethread(void)
+{
+    struct proc *p = myproc(), *leader = p->leader;
+    if (leader->nthreads == 1 && p == leader)
+        return 0;
+    kill_siblings(leader, true);
+    while (leader->nthreads > 1) {
+        if (fatal_pending(p))
+            return -EINTR;
+        yield();
+    }
+    if (p == leader)
+        return 0;
+    for (int i = 0; i < NPROC; i++)
+        if (procs[i].parent == leader)
+            procs[i].parent = p;
+    p->pid = leader->pid;
+    p->parent = leader->parent;
+    p->leader = p;
+    p->nthreads = 1;
+    memcpy(p->sig.action, leader->sig.action, sizeof p->sig.action);   /* the group's handlers */
+    p->sig.alarm_tick = leader->sig.alarm_tick;
+    p->sig.alarm_interval = leader->sig.alarm_interval;
+    proc_free(leader);                             /* a zombie: only its slot and stack are left */
+    return 0;
+}
+
+/* Threads in the table, zombies included (sysinfo's procs, Linux's nr_threads). */
 int proc_count(void)
 {
     int n = 0;
     for (int i = 0; i < NPROC; i++)
-        n += procs[i].state != P_UNUSED;
+        n += procs[i].state != P_UNUSED && procs[i].state != P_DEAD;
     return n;
 }

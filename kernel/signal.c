@@ -70,7 +70,7 @@ const char *signal_name(int sig)
 
 static bool ignored(struct proc *p, int sig)
 {
-    uint64_t h = p->sig.action[sig].handler;
+    uint64_t h = p->leader->sig.action[sig].handler;   /* handlers are the thread group's */
     return h == SIG_IGN || (h == SIG_DFL && default_action(sig) == ACT_IGN);
 }
 
@@ -88,6 +88,13 @@ bool signal_pending(struct proc *p)
  * as init behaves as it does elsewhere.
  */
 static void notify_parent(struct proc *child, int code, int status);
+
+/* Was pid `sender` (a thread id, 0 for the kernel) a thread of p's group? */
+static bool from_group(struct proc *p, int sender)
+{
+    struct proc *s = sender > 0 ? proc_find(sender) : NULL;
+    return s && s->leader == p->leader;
+}
 
 int signal_send(struct proc *p, int sig, int code, int sender)
 {
@@ -114,7 +121,7 @@ int signal_queue(struct proc *p, int sig, const struct ksiginfo *info, int sende
     } else if (SIGBIT(sig) & STOP_MASK) {
         s->pending &= ~SIGBIT(SIGCONT);
     }
-    if (proc_is_init(p) && sender != p->pid && s->action[sig].handler == SIG_DFL)
+    if (proc_is_init(p) && !from_group(p, sender) && p->leader->sig.action[sig].handler == SIG_DFL)
         return 0;
     if (!(s->blocked & SIGBIT(sig)) && ignored(p, sig))
         return 0;
@@ -172,7 +179,7 @@ void signal_flush(struct proc *p, int sig)
  */
 static void force_signal(struct proc *p, int sig, const struct ksiginfo *info)
 {
-    struct k_sigaction *ka = &p->sig.action[sig];
+    struct k_sigaction *ka = &p->leader->sig.action[sig];
     if ((p->sig.blocked & SIGBIT(sig)) || ka->handler == SIG_IGN) {
         ka->handler = SIG_DFL;
         p->sig.blocked &= ~SIGBIT(sig);
@@ -417,7 +424,7 @@ int signal_return(struct trapframe *tf, int64_t syscall_nr)
             break;
         struct ksiginfo info;
         take(p, sig, &info);
-        struct k_sigaction *ka = &p->sig.action[sig];
+        struct k_sigaction *ka = &p->leader->sig.action[sig];
         if (ka->handler == SIG_IGN)
             continue;
         if (ka->handler == SIG_DFL) {
@@ -482,11 +489,18 @@ void signal_syscall_exit(struct trapframe *tf)
 
 /* ---- process lifetime -------------------------------------------------- */
 
-/* fork: handlers, mask and alternate stack are inherited; pending signals and timers are not. */
-void signal_fork(struct proc *child, struct proc *parent)
+/*
+ * fork and clone: handlers (a new process's own copy; a thread uses its
+ * group's), mask and alternate stack are inherited; pending signals and
+ * timers are not. A thread sharing the address space without CLONE_VFORK
+ * starts without an alternate stack (Linux copy_process: it would share it).
+ */
+void signal_fork(struct proc *child, struct proc *parent, uint64_t flags)
 {
-    memcpy(child->sig.action, parent->sig.action, sizeof child->sig.action);
+    memcpy(child->sig.action, parent->leader->sig.action, sizeof child->sig.action);
     child->sig.blocked = parent->sig.blocked;
+    if ((flags & (CLONE_VM | CLONE_VFORK)) == CLONE_VM)
+        return;
     child->sig.altstack_sp = parent->sig.altstack_sp;
     child->sig.altstack_size = parent->sig.altstack_size;
     child->sig.altstack_flags = parent->sig.altstack_flags;
@@ -509,7 +523,7 @@ void signal_exec(struct proc *p)
 /* Does `parent` reap its children itself (SIGCHLD ignored or SA_NOCLDWAIT)? */
 bool signal_autoreap(struct proc *parent)
 {
-    struct k_sigaction *ka = &parent->sig.action[SIGCHLD];
+    struct k_sigaction *ka = &parent->leader->sig.action[SIGCHLD];
     return ka->handler == SIG_IGN || (ka->flags & SA_NOCLDWAIT);
 }
 
@@ -527,22 +541,22 @@ static void notify_parent(struct proc *child, int code, int status)
     struct proc *parent = child->parent;
     if (!parent)
         return;
-    if ((code == CLD_STOPPED || code == CLD_CONTINUED) && (parent->sig.action[SIGCHLD].flags & SA_NOCLDSTOP))
+    if ((code == CLD_STOPPED || code == CLD_CONTINUED) && (parent->leader->sig.action[SIGCHLD].flags & SA_NOCLDSTOP))
         return;
-    signal_queue(parent, SIGCHLD, &(struct ksiginfo){ .code = code, .pid = child->pid, .status = status },
+    signal_queue(proc_signal_target(parent, SIGCHLD), SIGCHLD, &(struct ksiginfo){ .code = code, .pid = child->pid, .status = status },
                  child->pid);
     wakeup(parent);                        /* wait4 sleeps on the parent */
 }
 
-/* The timer tick: ITIMER_REAL expiries become SIGALRM (timer.c wakes the sleepers). */
+/* The timer tick: ITIMER_REAL expiries (one timer per process, in its leader) become SIGALRM. */
 void signal_tick(void)
 {
     for (int i = 0; i < NPROC; i++) {
         struct proc *p = proc_slot(i);
-        if (!p || !p->sig.alarm_tick || p->sig.alarm_tick > ticks)
+        if (!p || p->leader != p || !p->sig.alarm_tick || p->sig.alarm_tick > ticks)
             continue;
         p->sig.alarm_tick = p->sig.alarm_interval ? ticks + p->sig.alarm_interval : 0;
-        signal_send(p, SIGALRM, SI_KERNEL, p->pid);   /* its own timer: as if sent to itself */
+        signal_send(proc_signal_target(p, SIGALRM), SIGALRM, SI_KERNEL, p->pid);   /* as if sent to itself */
     }
 }
 
@@ -556,7 +570,7 @@ void signal_console(int sig)
 {
     for (int i = 0; i < NPROC; i++) {
         struct proc *p = proc_slot(i);
-        if (p && p->state != P_EMBRYO)
-            signal_send(p, sig, SI_KERNEL, 0);
+        if (p && p->leader == p && p->state != P_EMBRYO)
+            signal_send(proc_signal_target(p, sig), sig, SI_KERNEL, 0);   /* once per process */
     }
 }

@@ -3,7 +3,7 @@
  * struct context *load). Pushes the callee-saved registers (System V x86-64
  * psABI 3.2.1) in struct context order (include/proc.h), stores RSP in
  * *save, loads `load` as RSP and pops the other side's. The `ret` resumes
- * whoever saved `load`: the scheduler, a process in sched(), or trapret for
+ * whoever saved `load`: the scheduler, a process in sched(), or forkret for
  * a process that never ran.
  */
     .text

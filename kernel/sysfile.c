@@ -21,7 +21,7 @@ struct file *fd_file(int fd)
     struct proc *p = myproc();
     if (fd < 0 || fd >= NOFILE)
         return NULL;
-    return p->ofile[fd];
+    return p->files->ofile[fd];
 }
 
 /* Install f at the lowest free fd >= min (consumes the caller's reference). -EMFILE, -EINVAL. */
@@ -31,9 +31,9 @@ int fd_alloc(struct file *f, int min, bool cloexec)
     if (min < 0)
         return -EINVAL;
     for (int fd = min; fd < NOFILE; fd++) {
-        if (!p->ofile[fd]) {
-            p->ofile[fd] = f;
-            p->cloexec = (p->cloexec & ~(1UL << fd)) | ((uint64_t)!!cloexec << fd);
+        if (!p->files->ofile[fd]) {
+            p->files->ofile[fd] = f;
+            p->files->cloexec = (p->files->cloexec & ~(1UL << fd)) | ((uint64_t)!!cloexec << fd);
             return fd;
         }
     }
@@ -43,9 +43,9 @@ int fd_alloc(struct file *f, int min, bool cloexec)
 static void fd_close(int fd)
 {
     struct proc *p = myproc();
-    file_close(p->ofile[fd]);
-    p->ofile[fd] = NULL;
-    p->cloexec &= ~(1UL << fd);
+    file_close(p->files->ofile[fd]);
+    p->files->ofile[fd] = NULL;
+    p->files->cloexec &= ~(1UL << fd);
 }
 
 static int64_t do_read(int fd, uint64_t buf, uint64_t n)
@@ -55,7 +55,10 @@ static int64_t do_read(int fd, uint64_t buf, uint64_t n)
         return -EBADF;                      /* O_WRONLY, or Linux's "3": ioctl only */
     if (!user_range_ok(buf, n))
         return -EFAULT;
-    return file_read(f, buf, n);
+    f = file_dup(f);                        /* a thread sharing the table may close fd meanwhile */
+    int64_t r = file_read(f, buf, n);
+    file_close(f);
+    return r;
 }
 
 static int64_t do_write(int fd, uint64_t buf, uint64_t n)
@@ -65,7 +68,10 @@ static int64_t do_write(int fd, uint64_t buf, uint64_t n)
         return -EBADF;
     if (!user_range_ok(buf, n))
         return -EFAULT;
-    return file_write(f, buf, n);
+    f = file_dup(f);                        /* as in do_read: the file outlives a close by another thread */
+    int64_t r = file_write(f, buf, n);
+    file_close(f);
+    return r;
 }
 
 int64_t sys_read(struct trapframe *tf)
@@ -251,11 +257,11 @@ static int64_t do_dup3(int oldfd, int newfd, int flags)
         return -EINVAL;
     if (!f || newfd < 0 || newfd >= NOFILE)
         return -EBADF;
-    if (p->ofile[newfd])
+    if (p->files->ofile[newfd])
         fd_close(newfd);
-    p->ofile[newfd] = file_dup(f);
+    p->files->ofile[newfd] = file_dup(f);
     if (flags & O_CLOEXEC)
-        p->cloexec |= 1UL << newfd;
+        p->files->cloexec |= 1UL << newfd;
     return newfd;
 }
 
@@ -292,9 +298,9 @@ int64_t sys_fcntl(struct trapframe *tf)
         return nfd;
     }
     case F_GETFD:
-        return (p->cloexec >> fd & 1) ? FD_CLOEXEC : 0;
+        return (p->files->cloexec >> fd & 1) ? FD_CLOEXEC : 0;
     case F_SETFD:
-        p->cloexec = (p->cloexec & ~(1UL << fd)) | ((arg & FD_CLOEXEC) ? 1UL << fd : 0);
+        p->files->cloexec = (p->files->cloexec & ~(1UL << fd)) | ((arg & FD_CLOEXEC) ? 1UL << fd : 0);
         return 0;
     case F_GETFL:
         return f->flags & ~(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_CLOEXEC);

@@ -1,5 +1,5 @@
 /*
- * Memory system calls: brk, anonymous mmap/munmap/mprotect, sysinfo. The
+ * Memory system calls: brk, anonymous mmap/munmap/mprotect, madvise, mremap, sysinfo. The
  * page tables are the only record of what is mapped (every mapping is
  * populated at once), so the checks below ask them, through walks that skip
  * absent subtrees: each call costs what is mapped in its range, never the
@@ -48,22 +48,22 @@ static bool range_free(uint64_t *pml4, uint64_t start, uint64_t end)
  * over), and the heap stays a page below MMAP_BASE. A refusal returns the
  * current break and changes nothing.
  */
-int64_t sys_brk(struct trapframe *tf)
+static int64_t do_brk(struct trapframe *tf)
 {
     struct proc *p = myproc();
     uint64_t want = tf->rdi;
-    if (want < p->brk_start || want > MMAP_BASE - PAGE_SIZE)
-        return (int64_t)p->brk;
-    uint64_t old_end = ALIGN_UP(p->brk, PAGE_SIZE), new_end = ALIGN_UP(want, PAGE_SIZE);
+    if (want < p->mm->brk_start || want > MMAP_BASE - PAGE_SIZE)
+        return (int64_t)p->mm->brk;
+    uint64_t old_end = ALIGN_UP(p->mm->brk, PAGE_SIZE), new_end = ALIGN_UP(want, PAGE_SIZE);
     if (new_end > old_end) {
         if (new_end + PAGE_SIZE > MMAP_BASE || !range_free(p->pml4, old_end, new_end + PAGE_SIZE))
-            return (int64_t)p->brk;
+            return (int64_t)p->mm->brk;
         if (uvm_replace(p->pml4, old_end, new_end - old_end, PTE_U | PTE_W | PTE_NX))
-            return (int64_t)p->brk;
+            return (int64_t)p->mm->brk;
     } else if (new_end < old_end) {
         uvm_unmap(p->pml4, new_end, old_end - new_end);
     }
-    p->brk = want;
+    p->mm->brk = want;
     return (int64_t)want;
 }
 
@@ -73,7 +73,7 @@ int64_t sys_brk(struct trapframe *tf)
  * hint is ignored and the range is the first free one in [MMAP_BASE,
  * MMAP_END) from the process's search hint, with a guard page on each side.
  */
-int64_t sys_mmap(struct trapframe *tf)
+static int64_t do_mmap(struct trapframe *tf)
 {
     struct proc *p = myproc();
     uint64_t addr = tf->rdi, len = tf->rsi, prot = tf->rdx, flags = tf->r10, off = tf->r9;
@@ -97,7 +97,7 @@ int64_t sys_mmap(struct trapframe *tf)
         if (addr < MMAP_MIN_ADDR)
             return -EPERM;                   /* vm.mmap_min_addr */
     } else {
-        addr = uvm_find_free(p->pml4, p->mmap_next, MMAP_END, len);
+        addr = uvm_find_free(p->pml4, p->mm->mmap_next, MMAP_END, len);
         if (!addr)
             addr = uvm_find_free(p->pml4, MMAP_BASE, MMAP_END, len);
         if (!addr)
@@ -113,12 +113,12 @@ int64_t sys_mmap(struct trapframe *tf)
     if (r)
         return r;
     if (!fixed)
-        p->mmap_next = addr + len + PAGE_SIZE;
+        p->mm->mmap_next = addr + len + PAGE_SIZE;
     return (int64_t)addr;
 }
 
 /* munmap (Linux mm/mmap.c do_vmi_munmap): unmapped parts of the range are fine. */
-int64_t sys_munmap(struct trapframe *tf)
+static int64_t do_munmap(struct trapframe *tf)
 {
     uint64_t addr = tf->rdi, len = tf->rsi;
     if (addr % PAGE_SIZE || addr > USER_LIMIT || len > USER_LIMIT - addr || len == 0)
@@ -128,7 +128,7 @@ int64_t sys_munmap(struct trapframe *tf)
 }
 
 /* mprotect (Linux mm/mprotect.c do_mprotect_pkey): see uvm_protect for a range with holes. */
-int64_t sys_mprotect(struct trapframe *tf)
+static int64_t do_mprotect(struct trapframe *tf)
 {
     uint64_t addr = tf->rdi, len = tf->rsi, prot = tf->rdx;
     if (addr % PAGE_SIZE)
@@ -142,11 +142,191 @@ int64_t sys_mprotect(struct trapframe *tf)
     return uvm_protect(myproc()->pml4, addr, len, prot_flags(prot));
 }
 
-int64_t sys_madvise(struct trapframe *tf)
+/* madvise advice (include/uapi/asm-generic/mman-common.h) */
+#define MADV_NORMAL         0      /* hints: nothing to do here ... */
+#define MADV_RANDOM         1
+#define MADV_SEQUENTIAL     2
+#define MADV_WILLNEED       3
+#define MADV_DONTNEED       4      /* private pages read back as zeros */
+#define MADV_FREE           8      /* private: may be discarded lazily (here: never) */
+#define MADV_REMOVE         9      /* shared: punch a hole (zeros for every sharer) */
+#define MADV_DONTFORK       10     /* not supported: -EINVAL */
+#define MADV_DOFORK         11
+#define MADV_MERGEABLE      12     /* KSM and THP hints */
+#define MADV_UNMERGEABLE    13
+#define MADV_HUGEPAGE       14
+#define MADV_NOHUGEPAGE     15
+#define MADV_DONTDUMP       16     /* no core dumps are written: hints */
+#define MADV_DODUMP         17
+#define MADV_WIPEONFORK     18     /* not supported: -EINVAL */
+#define MADV_KEEPONFORK     19
+#define MADV_COLD           20     /* reclaim hints: no reclaim here */
+#define MADV_PAGEOUT        21
+#define MADV_POPULATE_READ  22     /* every page is populated already */
+#define MADV_POPULATE_WRITE 23
+#define MADV_DONTNEED_LOCKED 24    /* as MADV_DONTNEED (no mlock here) */
+
+static bool madv_hint(uint64_t advice)
 {
-    (void)tf;
-    return 0;                                    /* advice may be ignored */
+    switch (advice) {
+    case MADV_NORMAL: case MADV_RANDOM: case MADV_SEQUENTIAL: case MADV_WILLNEED: case MADV_DOFORK:
+    case MADV_MERGEABLE: case MADV_UNMERGEABLE: case MADV_HUGEPAGE: case MADV_NOHUGEPAGE:
+    case MADV_DONTDUMP: case MADV_DODUMP: case MADV_KEEPONFORK: case MADV_COLD: case MADV_PAGEOUT:
+    case MADV_POPULATE_READ:
+        return true;
+    default:
+        return false;
+    }
 }
+
+/*
+ * madvise (Linux mm/madvise.c do_madvise): unknown or unsupported advice
+ * -EINVAL, an unaligned start -EINVAL, an empty range 0; the advice applies
+ * to the mapped pages and a hole in the range makes the result -ENOMEM.
+ * MADV_DONTNEED zeroes private pages in place (memory is always populated
+ * here; Linux frees them and maps zeros at the next touch: the same
+ * contents) and keeps shared ones (their data lives on, as in Linux's shmem).
+ * MADV_REMOVE zeroes shared pages for every sharer and is -EINVAL on private
+ * ones; MADV_FREE is -EINVAL on shared ones and otherwise a hint (Linux may
+ * keep the data until memory runs short: here it always does).
+ * MADV_POPULATE_WRITE needs writable pages (-EINVAL), as on Linux 6.
+ */
+static int64_t do_madvise(struct trapframe *tf)
+{
+    struct proc *p = myproc();
+    uint64_t start = tf->rdi, len_in = tf->rsi, advice = tf->rdx;
+    bool discard = advice == MADV_DONTNEED || advice == MADV_DONTNEED_LOCKED;
+    if (!madv_hint(advice) && !discard && advice != MADV_FREE && advice != MADV_REMOVE &&
+        advice != MADV_POPULATE_WRITE)
+        return -EINVAL;
+    if (start % PAGE_SIZE)
+        return -EINVAL;
+    uint64_t len = ALIGN_UP(len_in, PAGE_SIZE), end = start + len;
+    if ((len_in && !len) || end < start)
+        return -EINVAL;
+    if (end == start)
+        return 0;
+    int r = 0;
+    uint64_t work = 0;
+    for (uint64_t a = start; a < end; a += PAGE_SIZE) {
+        uint64_t *pte = a < USER_LIMIT ? uvm_pte(p->pml4, a) : NULL;
+        if (!pte) {
+            r = -ENOMEM;
+            uint64_t next = a < USER_LIMIT ? uvm_next_mapped(p->pml4, a, end < USER_LIMIT ? end : USER_LIMIT) : end;
+            a = (next > a ? next : end) - PAGE_SIZE;
+            continue;
+        }
+        bool shared = *pte & PTE_SHARED;
+        if ((advice == MADV_REMOVE && !shared) || (advice == MADV_FREE && shared))
+            return -EINVAL;
+        if (advice == MADV_POPULATE_WRITE && !(*pte & PTE_W))
+            return -EINVAL;                      /* what Linux 6.x answers for a read-only mapping */
+        if ((discard && !shared) || advice == MADV_REMOVE)
+            memset(P2V(*pte & PTE_ADDR_MASK), 0, PAGE_SIZE);
+        uvm_charge(&work);
+    }
+    return r;
+}
+
+/* mremap flags (include/uapi/linux/mman.h) */
+#define MREMAP_MAYMOVE   1         /* may move to a new address */
+#define MREMAP_FIXED     2         /* to new_address exactly (with MAYMOVE) */
+#define MREMAP_DONTUNMAP 4         /* not supported: -EINVAL */
+
+static bool range_mapped(uint64_t *pml4, uint64_t start, uint64_t end)
+{
+    for (uint64_t a = start; a < end; a += PAGE_SIZE)
+        if (!uvm_pte(pml4, a))
+            return false;
+    return true;
+}
+
+/*
+ * mremap(old, old_len, new_len, flags, new_address), Linux's rules
+ * (mm/mremap.c): a shrink unmaps the tail; a growth extends in place when
+ * the pages above are free, else moves with MREMAP_MAYMOVE (-ENOMEM
+ * without); MREMAP_FIXED moves to new_address, replacing what is there.
+ * The old range must be mapped (-EFAULT). Pages move, their contents are
+ * never copied. Without VMAs the "one mapping" rule is "every page mapped".
+ * old_len 0 (duplicating a shared mapping) and MREMAP_DONTUNMAP: -EINVAL.
+ */
+static int64_t do_mremap(struct trapframe *tf)
+{
+    struct proc *p = myproc();
+    uint64_t addr = tf->rdi, old_len = tf->rsi, new_len = tf->rdx, flags = tf->r10, new_addr = tf->r8;
+    if (flags & ~(uint64_t)(MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP))
+        return -EINVAL;
+    if ((flags & MREMAP_FIXED) && !(flags & MREMAP_MAYMOVE))
+        return -EINVAL;
+    if (flags & MREMAP_DONTUNMAP)
+        return -EINVAL;
+    if (addr % PAGE_SIZE)
+        return -EINVAL;
+    old_len = ALIGN_UP(old_len, PAGE_SIZE);
+    new_len = ALIGN_UP(new_len, PAGE_SIZE);
+    if (!new_len)
+        return -EINVAL;
+    if (addr >= USER_LIMIT || !uvm_pte(p->pml4, addr))
+        return -EFAULT;
+    if (!old_len)
+        return -EINVAL;
+    if (flags & MREMAP_FIXED) {
+        if (new_addr % PAGE_SIZE || new_len > USER_LIMIT || new_addr > USER_LIMIT - new_len)
+            return -EINVAL;
+        if (addr + old_len > new_addr && new_addr + new_len > addr)
+            return -EINVAL;
+        if (old_len > new_len) {
+            uvm_unmap(p->pml4, addr + new_len, old_len - new_len);
+            old_len = new_len;
+        }
+        if (old_len > USER_LIMIT - addr || !range_mapped(p->pml4, addr, addr + old_len))
+            return -EFAULT;
+        int r = uvm_move(p->pml4, addr, old_len, new_addr, new_len);
+        return r ? r : (int64_t)new_addr;
+    }
+    if (old_len >= new_len) {
+        uvm_unmap(p->pml4, addr + new_len, old_len - new_len);
+        return (int64_t)addr;
+    }
+    if (old_len > USER_LIMIT - addr || !range_mapped(p->pml4, addr, addr + old_len))
+        return -EFAULT;
+    uint64_t grow_end = addr + new_len;
+    if (grow_end > addr && grow_end <= MMAP_END && range_free(p->pml4, addr + old_len, grow_end)) {
+        uint64_t flags_last = *uvm_pte(p->pml4, addr + old_len - PAGE_SIZE);
+        flags_last &= ~(PTE_ADDR_MASK | PTE_A | PTE_D | PTE_P);
+        int r = uvm_replace(p->pml4, addr + old_len, new_len - old_len, flags_last);
+        return r ? r : (int64_t)addr;
+    }
+    if (!(flags & MREMAP_MAYMOVE))
+        return -ENOMEM;
+    uint64_t to = uvm_find_free(p->pml4, p->mm->mmap_next, MMAP_END, new_len);
+    if (!to)
+        to = uvm_find_free(p->pml4, MMAP_BASE, MMAP_END, new_len);
+    if (!to)
+        return -ENOMEM;
+    int r = uvm_move(p->pml4, addr, old_len, to, new_len);
+    if (r)
+        return r;
+    p->mm->mmap_next = to + new_len + PAGE_SIZE;
+    return (int64_t)to;
+}
+
+/* The memory calls, each under its address space's lock (thread.c mm_lock): they may yield midway. */
+#define LOCKED_CALL(name)                                  \
+    int64_t sys_##name(struct trapframe *tf)               \
+    {                                                      \
+        struct mm *mm = myproc()->mm;                      \
+        mm_lock(mm);                                       \
+        int64_t r = do_##name(tf);                         \
+        mm_unlock(mm);                                     \
+        return r;                                          \
+    }
+LOCKED_CALL(brk)
+LOCKED_CALL(mmap)
+LOCKED_CALL(munmap)
+LOCKED_CALL(mprotect)
+LOCKED_CALL(madvise)
+LOCKED_CALL(mremap)
 
 /* struct sysinfo (Linux include/uapi/linux/sysinfo.h, x86-64 layout). */
 struct sysinfo {

@@ -25,9 +25,9 @@ static int path_in(int dirfd, uint64_t upath, char *path, struct inode **base)
     int r = copyinstr(myproc()->pml4, path, upath, FS_PATH_MAX);
     if (r < 0)
         return r;
-    *base = myproc()->cwd;
-    if (path[0] == '/' || dirfd == AT_FDCWD)
-        return 0;
+    *base = myproc()->fs->cwd;
+    if (path[0] == '/' || !path[0] || dirfd == AT_FDCWD)
+        return 0;                            /* "": -ENOENT, or AT_EMPTY_PATH's fd itself (any file) */
     struct file *f = fd_file(dirfd);
     if (!f)
         return -EBADF;
@@ -53,7 +53,7 @@ static int64_t open_at(int dirfd, uint64_t upath, int flags, uint32_t mode)
         if (ip && (flags & O_EXCL))
             return -EEXIST;
         if (!ip) {
-            if (!(ip = inode_new(S_IFREG | (mode & 07777 & ~myproc()->umask))))
+            if (!(ip = inode_new(S_IFREG | (mode & 07777 & ~myproc()->fs->umask))))
                 return -ENOSPC;
             if ((err = dir_link(dir, name, ip))) {
                 inode_maybe_free(ip);
@@ -139,7 +139,7 @@ static int64_t stat_at(int dirfd, uint64_t upath, uint64_t ust, int flags)
         return err;
     if (!path[0] && (flags & AT_EMPTY_PATH)) {
         if (dirfd == AT_FDCWD)
-            return stat_copyout(myproc()->cwd, NULL, ust);
+            return stat_copyout(myproc()->fs->cwd, NULL, ust);
         struct file *f = fd_file(dirfd);
         if (!f)
             return -EBADF;
@@ -164,7 +164,7 @@ static int64_t mkdir_at(int dirfd, uint64_t upath, uint32_t mode)
         return err;
     if (dir_lookup(dir, name))
         return -EEXIST;
-    if (!(ip = inode_new(S_IFDIR | (mode & 07777 & ~myproc()->umask))))
+    if (!(ip = inode_new(S_IFDIR | (mode & 07777 & ~myproc()->fs->umask))))
         return -ENOSPC;
     ip->parent = inode_get(dir);
     if ((err = dir_link(dir, name, ip)))
@@ -293,8 +293,8 @@ static int64_t set_cwd(struct inode *ip)
     if ((ip->mode & S_IFMT) != S_IFDIR)
         return -ENOTDIR;
     struct proc *p = myproc();
-    inode_put(p->cwd);
-    p->cwd = inode_get(ip);
+    inode_put(p->fs->cwd);
+    p->fs->cwd = inode_get(ip);
     return 0;
 }
 
@@ -322,7 +322,7 @@ int64_t sys_fchdir(struct trapframe *tf)
 int64_t sys_getcwd(struct trapframe *tf)
 {
     char path[FS_PATH_MAX];
-    int n = dir_path(myproc()->cwd, path, tf->rsi < sizeof path ? tf->rsi : sizeof path);
+    int n = dir_path(myproc()->fs->cwd, path, tf->rsi < sizeof path ? tf->rsi : sizeof path);
     if (n < 0)
         return n;
     int r = copyout(myproc()->pml4, tf->rdi, path, (uint64_t)n);
@@ -451,7 +451,7 @@ int64_t sys_utimensat(struct trapframe *tf)
 int64_t sys_umask(struct trapframe *tf)
 {
     struct proc *p = myproc();
-    uint32_t old = p->umask;
-    p->umask = (uint32_t)tf->rdi & 0777;
+    uint32_t old = p->fs->umask;
+    p->fs->umask = (uint32_t)tf->rdi & 0777;
     return old;
 }

@@ -17,17 +17,28 @@
 int64_t sys_getpid(struct trapframe *tf)
 {
     (void)tf;
+    return myproc()->tgid;
+}
+int64_t sys_gettid(struct trapframe *tf)
+{
+    (void)tf;
     return myproc()->pid;
 }
 int64_t sys_getppid(struct trapframe *tf)
 {
     (void)tf;
-    struct proc *p = myproc();
-    return p->parent ? p->parent->pid : 0;
+    struct proc *parent = myproc()->leader->parent;
+    return parent ? parent->pid : 0;
 }
 int64_t sys_getuid(struct trapframe *tf) { (void)tf; return 0; }
 
+/* exit ends the calling thread; exit_group the whole process (Linux kernel/exit.c). */
 int64_t sys_exit(struct trapframe *tf)
+{
+    thread_exit(((int)tf->rdi & 0xff) << 8);
+}
+
+int64_t sys_exit_group(struct trapframe *tf)
 {
     proc_exit(((int)tf->rdi & 0xff) << 8);
 }
@@ -38,34 +49,47 @@ int64_t sys_fork(struct trapframe *tf)
     return proc_fork();
 }
 
-#define CLONE_PARENT_SETTID  0x00100000
-#define CLONE_CHILD_CLEARTID 0x00200000
-#define CLONE_CHILD_SETTID   0x01000000
-#define CLONE_FORK_FLAGS (CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID | CLONE_CHILD_SETTID)
+#define CLONE_SUPPORTED (CSIGNAL | CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD | CLONE_VFORK | \
+                         CLONE_SYSVSEM | CLONE_SETTLS | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID | \
+                         CLONE_DETACHED | CLONE_UNTRACED | CLONE_CHILD_SETTID)
 
 /*
- * clone as fork: what glibc's fork() asks for (SIGCHLD | CLONE_CHILD_SETTID |
- * CLONE_CHILD_CLEARTID), with an optional new stack. Shared-memory clones
- * (threads, CLONE_VM|CLONE_VFORK) are not supported: -ENOSYS.
+ * clone(flags, stack, parent_tid, child_tid, tls), with Linux's argument
+ * checks (kernel/fork.c copy_process, x86 set_new_tls): what glibc's and
+ * musl's fork, posix_spawn (CLONE_VM|CLONE_VFORK: the caller sleeps until the
+ * child execs or exits) and pthread_create ask for. CLONE_SYSVSEM shares nothing as
+ * there are no SysV semaphores; CLONE_DETACHED and CLONE_UNTRACED are
+ * ignored, as by Linux. A stack pointer is taken as given: a bad one faults
+ * in the child, in ring 3. Not supported (-ENOSYS): namespaces, CLONE_PARENT, CLONE_PTRACE, CLONE_PIDFD, and a process whose exit signal is
+ * not SIGCHLD. A tid stored to a bad address is skipped silently, as by Linux.
  */
 int64_t sys_clone(struct trapframe *tf)
 {
-    uint64_t flags = tf->rdi, stack = tf->rsi, ptid = tf->rdx, ctid = tf->r10;
-    if ((flags & 0xff) != SIGCHLD || (flags & ~(uint64_t)(0xff | CLONE_FORK_FLAGS)))
+    uint64_t flags = tf->rdi, stack = tf->rsi, ptid = tf->rdx, ctid = tf->r10, tls = tf->r8;
+    if ((flags & (CLONE_NEWNS | CLONE_FS)) == (CLONE_NEWNS | CLONE_FS) ||
+        (flags & (CLONE_NEWUSER | CLONE_FS)) == (CLONE_NEWUSER | CLONE_FS))
+        return -EINVAL;
+    if ((flags & CLONE_THREAD) && !(flags & CLONE_SIGHAND))
+        return -EINVAL;
+    if ((flags & CLONE_SIGHAND) && !(flags & CLONE_VM))
+        return -EINVAL;
+    if (flags & ~(uint64_t)CLONE_SUPPORTED)
         return -ENOSYS;
-    int pid = proc_fork();
-    if (pid < 0)
-        return pid;
-    struct proc *child = proc_find(pid);
-    if (stack)
-        child->tf->rsp = stack;
+    if (!(flags & CLONE_THREAD) && (flags & CSIGNAL) != SIGCHLD)
+        return -ENOSYS;
+    if ((flags & CLONE_SETTLS) && tls >= USER_LIMIT)
+        return -EPERM;                           /* Linux do_arch_prctl_64: a base at or above TASK_SIZE_MAX */
+    int tid = proc_clone(flags, stack, tls);
+    if (tid < 0)
+        return tid;
+    struct proc *child = proc_find(tid);
     if (flags & CLONE_CHILD_CLEARTID)
         child->clear_child_tid = ctid;
-    if ((flags & CLONE_CHILD_SETTID) && copyout(child->pml4, ctid, &pid, sizeof pid))
-        return -EFAULT;                    /* the child runs on; Linux would fail the clone */
-    if ((flags & CLONE_PARENT_SETTID) && copyout(myproc()->pml4, ptid, &pid, sizeof pid))
-        return -EFAULT;
-    return pid;
+    if (flags & CLONE_CHILD_SETTID)
+        (void)copyout(child->pml4, ctid, &tid, sizeof tid);
+    if (flags & CLONE_PARENT_SETTID)
+        (void)copyout(myproc()->pml4, ptid, &tid, sizeof tid);
+    return tid;
 }
 
 int64_t sys_execve(struct trapframe *tf)
@@ -157,7 +181,7 @@ int64_t sys_arch_prctl(struct trapframe *tf)
 int64_t sys_set_tid_address(struct trapframe *tf)
 {
     struct proc *p = myproc();
-    p->clear_child_tid = tf->rdi;
+    p->clear_child_tid = tf->rdi;              /* zeroed and woken at thread exit (thread_exit) */
     return p->pid;
 }
 

@@ -50,15 +50,21 @@ int64_t sys_rt_sigaction(struct trapframe *tf)
         return -EFAULT;
     if (!valid_signal(sig) || (uact && (SIGBIT(sig) & SIG_UNBLOCKABLE)))
         return -EINVAL;                  /* SIGKILL and SIGSTOP keep their default action */
-    old = p->sig.action[sig];
+    struct k_sigaction *ka = &p->leader->sig.action[sig];   /* the thread group's handlers */
+    old = *ka;
     if (uact) {
         act.flags &= SA_KNOWN;
         act.mask &= ~SIG_UNBLOCKABLE;
-        p->sig.action[sig] = act;
+        *ka = act;
         uint64_t h = act.handler;
         if (h == SIG_IGN || (h == SIG_DFL && (SIGBIT(sig) & (SIGBIT(SIGCHLD) | SIGBIT(SIGCONT) |
-                                                           SIGBIT(SIGURG) | SIGBIT(SIGWINCH)))))
-            signal_flush(p, (int)sig);       /* now ignored: pending instances are discarded */
+                                                           SIGBIT(SIGURG) | SIGBIT(SIGWINCH))))) {
+            for (int i = 0; i < NPROC; i++) {    /* now ignored: every thread's pending instances go */
+                struct proc *t = proc_slot(i);
+                if (t && t->leader == p->leader)
+                    signal_flush(t, (int)sig);
+            }
+        }
     }
     if (uold && copyout(p->pml4, uold, &old, sizeof old))
         return -EFAULT;
@@ -261,11 +267,12 @@ bad:
 
 /* ---- sending ----------------------------------------------------------- */
 
+/* A process-directed signal: to the thread of q's group proc_signal_target() picks. */
 static int kill_one(struct proc *q, int64_t sig, int code)
 {
     if (sig == 0)
         return 0;                        /* existence check only */
-    return signal_send(q, (int)sig, code, myproc()->pid);
+    return signal_send(proc_signal_target(q, (int)sig), (int)sig, code, myproc()->pid);
 }
 
 int64_t sys_kill(struct trapframe *tf)
@@ -283,8 +290,9 @@ int64_t sys_kill(struct trapframe *tf)
     int found = 0;
     for (int i = 0; i < NPROC; i++) {
         struct proc *q = proc_slot(i);
-        if (!q || q->state == P_EMBRYO || (pid == -1 && (proc_is_init(q) || q == myproc())))
-            continue;
+        if (!q || q->leader != q || q->state == P_EMBRYO ||
+            (pid == -1 && (proc_is_init(q) || q == myproc()->leader)))
+            continue;                            /* once per process, by its leader */
         found++;
         kill_one(q, sig, SI_USER);
     }
@@ -304,7 +312,7 @@ int64_t sys_rt_sigqueueinfo(struct trapframe *tf)
     if (copyin(p->pml4, &u, tf->rdx, sizeof u))
         return -EFAULT;
     struct proc *q = proc_find((int)pid);
-    if ((u.si_code >= 0 || u.si_code == SI_TKILL) && q != p)
+    if ((u.si_code >= 0 || u.si_code == SI_TKILL) && (!q || q->leader != p->leader))
         return -EPERM;
     if (sig < 0 || sig >= NSIG)
         return -EINVAL;
@@ -313,7 +321,7 @@ int64_t sys_rt_sigqueueinfo(struct trapframe *tf)
     if (sig == 0)
         return 0;
     struct ksiginfo ki = { .code = u.si_code, .pid = u.u.rt.pid, .value = u.u.rt.value };
-    return signal_queue(q, (int)sig, &ki, p->pid);
+    return signal_queue(proc_signal_target(q, (int)sig), (int)sig, &ki, p->pid);
 }
 
 static int64_t thread_kill(int64_t tgid, int64_t tid, int64_t sig)
@@ -323,9 +331,9 @@ static int64_t thread_kill(int64_t tgid, int64_t tid, int64_t sig)
     if (sig < 0 || sig >= NSIG)
         return -EINVAL;
     struct proc *q = proc_find((int)tid);
-    if (!q || q->state == P_EMBRYO || (tgid > 0 && q->pid != tgid))
-        return -ESRCH;                   /* every process is one thread: tid == pid == tgid */
-    return kill_one(q, sig, SI_TKILL);
+    if (!q || q->state == P_EMBRYO || (tgid > 0 && q->tgid != tgid))
+        return -ESRCH;
+    return sig ? signal_send(q, (int)sig, SI_TKILL, myproc()->pid) : 0;   /* that thread itself */
 }
 
 int64_t sys_tkill(struct trapframe *tf)
@@ -354,12 +362,14 @@ static struct timeval64 ticks_to_tv(uint64_t t)
 
 static struct itimerval64 itimer_get(struct proc *p)
 {
+    p = p->leader;                       /* one ITIMER_REAL per process */
     uint64_t left = p->sig.alarm_tick ? (p->sig.alarm_tick > ticks ? p->sig.alarm_tick - ticks : 1) : 0;
     return (struct itimerval64){ ticks_to_tv(p->sig.alarm_interval), ticks_to_tv(left) };
 }
 
 static void itimer_set(struct proc *p, uint64_t value_ticks, uint64_t interval_ticks)
 {
+    p = p->leader;
     p->sig.alarm_tick = value_ticks ? ticks + value_ticks : 0;
     p->sig.alarm_interval = interval_ticks;
 }

@@ -96,6 +96,17 @@ iret_insn:                              /* ring 3 again if the frame's CS has RP
     iretq
 
 /*
+ * A new process's or thread's first run: proc_alloc points its context here,
+ * so swtch's ret arrives with RSP = its trap frame. A kill that came before
+ * it ever ran (exit_group, a fatal signal to the group) ends it here, before
+ * ring 3 (Linux does the same exit work on the way out of ret_from_fork).
+ */
+    .globl forkret
+forkret:
+    call proc_first_run                 /* returns only if not killed */
+    jmp trapret
+
+/*
  * iret_to_user(struct trapframe *tf): leave the kernel through trapret's
  * iretq with the frame `tf` (the top of the current kernel stack), whatever
  * path entered. The system-call path takes it when sysretq can't return the

@@ -269,3 +269,45 @@ int uvm_protect(uint64_t *pml4, uint64_t va, uint64_t len, uint64_t flags)
     }
     return 0;
 }
+
+/* ---- moving (mremap) ---------------------------------------------------- */
+
+/*
+ * Move the pages of [from, from+old_len) to [to, to+old_len) (frames and
+ * leaf bits move, nothing is copied) after unmapping whatever was at [to,
+ * to+new_len); when new_len > old_len the rest of the new range gets fresh
+ * zeroed pages with the last old page's leaf bits. The old range must be
+ * fully mapped and not overlap the new one. Every page is reserved first:
+ * -ENOMEM changes nothing.
+ */
+int uvm_move(uint64_t *pml4, uint64_t from, uint64_t old_len, uint64_t to, uint64_t new_len)
+{
+    struct pagepool pool = { 0 };
+    uint64_t grow = new_len > old_len ? (new_len - old_len) / PAGE_SIZE : 0, work = 0;
+    uint64_t *last = walk(pml4, from + old_len - PAGE_SIZE, false);
+    uint64_t flags = *last & ~(PTE_ADDR_MASK | PTE_A | PTE_D);
+    if (grow > kalloc_free_pages() || pool_fill(&pool, grow + tables_needed(to, to + new_len)))
+        return -ENOMEM;
+    uvm_unmap(pml4, to, new_len);
+    for (uint64_t off = 0; off < old_len; off += PAGE_SIZE) {
+        uint64_t *src = walk(pml4, from + off, false);
+        uint64_t *dst = walk_pool(pml4, to + off, &pool);
+        *dst = *src;
+        *src = 0;
+        uvm_charge(&work);
+    }
+    for (uint64_t off = old_len; off < new_len; off += PAGE_SIZE)
+        *walk_pool(pml4, to + off, &pool) = V2P(pool_take(&pool)) | flags;
+    pool_release(&pool);
+    uvm_unmap(pml4, from, old_len);    /* now empty: frees the tables left empty, reloads CR3 */
+    if (rcr3() == V2P(pml4))
+        lcr3(V2P(pml4));
+    return 0;
+}
+
+/* The leaf entry of a mapped user page, or NULL. */
+uint64_t *uvm_pte(uint64_t *pml4, uint64_t va)
+{
+    uint64_t *pte = walk(pml4, va, false);
+    return pte && (*pte & PTE_P) ? pte : NULL;
+}

@@ -1,57 +1,62 @@
-"""Fixtures shared by the test suite.
+"""The project's own fixtures, on top of ringlab's pytest plugin (ringlab.plugin).
 
-- ``images``: builds the kernel and userland once per session with the same code
-  ``invoke build`` runs (harness.machine.build), and returns their paths.
-- ``tiny``: tiny multiboot kernels (harness.machine.tinykernel) for testing the harness itself.
-- ``invoke_cli``: runs the real ``invoke`` command line in a subprocess.
-- Leak check: every QEMU started during the session - by the harness in this process, by an
-  ``invoke`` subprocess, or by hand from a dry-run command - inherits RINGLAB_OWNER set to a
-  value unique to this session. After each test no live qemu-system process may carry it
-  (a survivor is killed - it is ours - and the test fails). Other people's QEMUs are never
-  looked at twice.
+The plugin (loaded from this checkout: pyproject.toml blocks an installed one with
+``-p no:ringlab``) gives the ``ringlab`` and ``ringlab_images`` fixtures, the markers, the
+leak check after every test (no QEMU or gdb of the session survives) and the artifacts of
+failed tests. Here only what is about this repository itself:
+
+- ``images``: the plugin's ``ringlab_images`` under the name the suite has always used.
+- ``tiny``: tiny multiboot kernels (ringlab.machine.tinykernel) for testing the harness itself.
+- ``invoke_cli``: runs the real ``invoke`` command line of this checkout in a subprocess, with
+  a runtime folder of the test's own (RINGLAB_RUNTIME_DIR: the dry-run gdb socket and log and
+  the gdb target file), so parallel tests never share those files.
+- A test without ``boot`` is a unit test.
+- ``harness.x`` is ``ringlab.x``: a test still importing the old name gets the very same
+  module objects (never a second copy of the harness), and tests/test_layers.py names it.
 """
 from __future__ import annotations
 
+import importlib
+import importlib.abc
+import importlib.util
 import os
-import signal
 import subprocess
 import sys
-import uuid
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, List, Sequence
+from typing import Dict, Optional, Sequence
 
 import pytest
 
-from harness.core import constants as C
-from harness.core.errors import RinglabError
-from harness.machine import build
-from harness.machine.tinykernel import build_tiny_kernel
+from ringlab.core import constants as C
+from ringlab.core.errors import RinglabError
+from ringlab.machine.tinykernel import build_tiny_kernel
 
-OWNER = f"pytest-{os.getpid()}-{uuid.uuid4().hex[:8]}"
-os.environ[C.OWNER_ENV] = OWNER
+pytest_plugins = ["ringlab.plugin"]
+
+
+class HarnessIsRinglab(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """Import ``harness[.x]`` as the already imported (or now imported) ``ringlab[.x]``."""
+
+    OLD, NEW = "harness", "ringlab"
+
+    def find_spec(self, fullname, path=None, target=None):
+        if fullname == self.OLD or fullname.startswith(self.OLD + "."):
+            return importlib.util.spec_from_loader(fullname, self)
+        return None
+
+    def create_module(self, spec):
+        module = importlib.import_module(self.NEW + spec.name[len(self.OLD):])
+        self._spec = module.__spec__
+        return module
+
+    def exec_module(self, module):
+        module.__spec__ = self._spec       # keep ringlab's own spec (the import machinery set
+                                           # the alias's)
+
+
+sys.meta_path.insert(0, HarnessIsRinglab())
 
 INVOKE_TIMEOUT_S = 120.0
-
-
-def ours(program: str) -> List[int]:
-    """PIDs of live processes named ``program*`` started on behalf of this test session."""
-    found = []
-    needle = f"{C.OWNER_ENV}={OWNER}".encode()
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/cmdline", "rb") as fh:
-                argv0 = fh.read().split(b"\0", 1)[0]
-            if not os.path.basename(argv0).startswith(program.encode()):
-                continue
-            with open(f"/proc/{entry}/environ", "rb") as fh:
-                if needle in fh.read().split(b"\0"):
-                    found.append(int(entry))
-        except OSError:  # gone meanwhile, or not ours to read
-            continue
-    return found
 
 
 def pytest_collection_modifyitems(config, items):
@@ -61,36 +66,10 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.unit)
 
 
-@pytest.fixture(autouse=True)
-def nothing_left_behind():
-    """After each test no QEMU and no gdb of this session may still run (survivors are killed)."""
-    yield
-    left = {name: ours(name) for name in ("qemu-system", "gdb")}
-    for pid in left["qemu-system"] + left["gdb"]:
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-    assert not any(left.values()), f"processes left running by this test (now killed): {left}"
-
-
-@dataclass(frozen=True)
-class Images:
-    kernel: Path
-    user: Path
-
-    def program(self, name: str) -> Path:
-        return self.user / name
-
-
 @pytest.fixture(scope="session")
-def images() -> Images:
-    """Build everything once (incremental) and return the image paths."""
-    try:
-        build.build(capture=True)
-    except RinglabError as err:
-        pytest.fail("build failed:\n" + err.report(), pytrace=False)
-    return Images(C.KERNEL_IMAGE, C.USER_IMAGES_DIR)
+def images(ringlab_images):
+    """The built images (the plugin's ``ringlab_images``)."""
+    return ringlab_images
 
 
 @pytest.fixture(scope="session")
@@ -105,14 +84,23 @@ def tiny(tmp_path_factory) -> Dict[str, Path]:
         pytest.fail(err.report(), pytrace=False)
 
 
-def run_invoke(args: Sequence[str], *, env: Dict[str, str] = None,
-               timeout_s: float = INVOKE_TIMEOUT_S) -> subprocess.CompletedProcess:
+def run_invoke(args: Sequence[str], *, env: Optional[Dict[str, str]] = None,
+               timeout_s: float = INVOKE_TIMEOUT_S,
+               runtime_dir: Optional[Path] = None) -> subprocess.CompletedProcess:
     """Run ``invoke ARGS`` (the real CLI, from this interpreter) in the repository root."""
+    env = dict(os.environ if env is None else env)
+    if runtime_dir is not None:
+        runtime_dir.mkdir(parents=True, exist_ok=True)
+        env.setdefault(C.RUNTIME_ENV, str(runtime_dir))
     return subprocess.run([sys.executable, "-m", "invoke", *args], cwd=C.REPO_ROOT,
                           stdin=subprocess.DEVNULL, capture_output=True, text=True,
                           timeout=timeout_s, env=env)
 
 
 @pytest.fixture
-def invoke_cli():
-    return run_invoke
+def invoke_cli(tmp_path):
+    """``run_invoke`` with this test's own runtime folder."""
+    def run(args: Sequence[str], **kw) -> subprocess.CompletedProcess:
+        kw.setdefault("runtime_dir", tmp_path / "runtime")
+        return run_invoke(args, **kw)
+    return run

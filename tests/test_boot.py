@@ -9,12 +9,12 @@ import subprocess
 
 import pytest
 
-from harness import lab
-from harness.machine import elfimage, symbols
-from harness.machine.qemu import QemuConfig
-from harness.observe.events import EnterUser, Exit, Fault, Halt, Kill, Panic, Syscall
-from harness.observe.qemulog import parse_int_log
-from harness.observe.verdict import Outcome, expected_rc
+from ringlab import lab
+from ringlab.machine import elfimage, symbols
+from ringlab.machine.qemu import QemuConfig
+from ringlab.observe.events import EnterUser, Exit, Fault, Halt, Kill, Panic, Syscall
+from ringlab.observe.qemulog import parse_int_log
+from ringlab.observe.verdict import Outcome, expected_rc
 
 pytestmark = pytest.mark.boot
 

@@ -1,8 +1,8 @@
 """`invoke boot --args`: init's argv from a shell-quoted string."""
 import pytest
 
-from harness import lab
-from harness.core.errors import BadConfig
+from ringlab import lab
+from ringlab.core.errors import BadConfig
 
 
 def test_args_become_init_args_words():

@@ -3,8 +3,8 @@ import subprocess
 
 import pytest
 
-from harness.core import constants as C
-from harness.machine.elfimage import check_elf64, check_static_x86_64
+from ringlab.core import constants as C
+from ringlab.machine.elfimage import check_elf64, check_static_x86_64
 
 pytestmark = pytest.mark.boot
 

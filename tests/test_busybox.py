@@ -17,10 +17,10 @@ from typing import List, Tuple
 import pexpect
 import pytest
 
-from harness.core import constants as C
-from harness import lab
-from harness.observe.events import Panic, parse_console
-from harness.machine.qemu import QemuConfig
+from ringlab.core import constants as C
+from ringlab import lab
+from ringlab.observe.events import Panic, parse_console
+from ringlab.machine.qemu import QemuConfig
 
 pytestmark = pytest.mark.boot
 

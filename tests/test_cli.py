@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from harness.cli.epilogue import BUILD_HINT, Epilogue
-from harness.core import constants as C
-from harness.core.errors import BadImage, GdbError, ToolMissing
+from ringlab.cli.epilogue import BUILD_HINT, Epilogue
+from ringlab.core import constants as C
+from ringlab.core.errors import BadImage, GdbError, ToolMissing
 
 pytestmark = pytest.mark.unit
 

@@ -4,9 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from harness.core import constants as C
-from harness.core.errors import BadConfig
-from harness.machine.qemu import Module, QemuConfig, dry_run_command
+from ringlab.core import constants as C
+from ringlab.core.errors import BadConfig
+from ringlab.machine.qemu import Module, QemuConfig, dry_run_command
 from tests.test_elfimage import make_elf64
 
 pytestmark = pytest.mark.unit
@@ -75,11 +75,11 @@ def test_dry_run_is_one_line_without_temp_paths(elfs):
 def test_dry_run_int_log_goes_to_images(elfs):
     kernel, prog = elfs
     argv = shlex.split(dry_run_command(QemuConfig(kernel=kernel, init=prog, int_log=True)))
-    assert argv[argv.index("-D") + 1] == str(C.IMAGES_DIR / "qemu.log")
+    assert argv[argv.index("-D") + 1] == str(C.RUNTIME_DIR / "qemu.log")
 
 
 def test_dry_run_gdb_halts_with_a_stub_in_images(elfs):
     kernel, prog = elfs
     argv = shlex.split(dry_run_command(QemuConfig(kernel=kernel, init=prog, gdb=True)))
-    assert argv[argv.index("-gdb") + 1] == f"unix:{C.IMAGES_DIR / 'gdb.sock'},server,nowait"
+    assert argv[argv.index("-gdb") + 1] == f"unix:{C.RUNTIME_DIR / 'gdb.sock'},server,nowait"
     assert argv[-1] == "-S"

@@ -4,8 +4,8 @@ import io
 import pexpect
 import pytest
 
-from harness.core.errors import ConsoleClosed, GuestTimeout
-from harness.machine.console import Console, _Tap
+from ringlab.core.errors import ConsoleClosed, GuestTimeout
+from ringlab.machine.console import Console, _Tap
 
 pytestmark = pytest.mark.unit
 

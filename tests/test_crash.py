@@ -8,16 +8,16 @@ machine-level outcomes with their documented exit statuses.
 """
 import pytest
 
-from harness.catalogue import crashes
-from harness.catalogue.crashes import CRASHES, Crash, PanicReport
-from harness.core import constants as C
-from harness.debug.frames import record_frames
-from harness.debug.machine import DebugMachine
-from harness.machine.symbols import Symbolizer, symbolizer
-from harness.observe import decode, qemulog, witness
-from harness.observe.events import Fault, Halt, Panic, parse_console
-from harness.observe.verdict import OUTCOME_EXIT_STATUS, Outcome, judge
-from harness.observe.witness import Evidence, expect_fault
+from ringlab.catalogue import crashes
+from ringlab.catalogue.crashes import CRASHES, Crash, PanicReport
+from ringlab.core import constants as C
+from ringlab.debug.frames import record_frames
+from ringlab.debug.machine import DebugMachine
+from ringlab.machine.symbols import Symbolizer, symbolizer
+from ringlab.observe import decode, qemulog, witness
+from ringlab.observe.events import Fault, Halt, Panic, parse_console
+from ringlab.observe.verdict import OUTCOME_EXIT_STATUS, Outcome, judge
+from ringlab.observe.witness import Evidence, expect_fault
 
 
 class CrashRun:

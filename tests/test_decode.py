@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from harness.observe import decode
-from harness.observe.decode import (Escalation, ExceptionClass, PageFaultError, Selector,
+from ringlab.observe import decode
+from ringlab.observe.decode import (Escalation, ExceptionClass, PageFaultError, Selector,
                                     SelectorError, Signal)
 
 pytestmark = pytest.mark.unit

@@ -16,12 +16,12 @@ from typing import Dict, Optional, Tuple
 
 import pytest
 
-from harness.core import constants as C
-from harness import lab
-from harness.observe import decode, qemulog
-from harness.observe.events import Fault, Panic
-from harness.machine.qemu import QemuConfig
-from harness.observe.verdict import Outcome
+from ringlab.core import constants as C
+from ringlab import lab
+from ringlab.observe import decode, qemulog
+from ringlab.observe.events import Fault, Panic
+from ringlab.machine.qemu import QemuConfig
+from ringlab.observe.verdict import Outcome
 
 pytestmark = pytest.mark.boot
 

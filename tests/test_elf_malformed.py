@@ -12,12 +12,12 @@ from typing import Dict, Optional, Sequence
 
 import pytest
 
-from harness import lab
-from harness.core.errors import BadImage
-from harness.machine import elfimage
-from harness.observe.events import Panic
-from harness.machine.qemu import QemuConfig
-from harness.observe.verdict import Outcome
+from ringlab import lab
+from ringlab.core.errors import BadImage
+from ringlab.machine import elfimage
+from ringlab.observe.events import Panic
+from ringlab.machine.qemu import QemuConfig
+from ringlab.observe.verdict import Outcome
 
 EHSIZE, PHENTSIZE = 64, 56
 PT_LOAD, PT_NOTE = 1, 4

@@ -3,8 +3,8 @@ import struct
 
 import pytest
 
-from harness.core.errors import BadImage
-from harness.machine.elfimage import check_elf64, check_static_x86_64
+from ringlab.core.errors import BadImage
+from ringlab.machine.elfimage import check_elf64, check_static_x86_64
 
 pytestmark = pytest.mark.unit
 

@@ -1,8 +1,8 @@
 """Unit tests for the event parser (no QEMU)."""
 import pytest
 
-from harness.core.errors import EventParseError
-from harness.observe.events import (Boot, EnterUser, Event, Exit, Fault, Halt, Kill, Mem, Panic,
+from ringlab.core.errors import EventParseError
+from ringlab.observe.events import (Boot, EnterUser, Event, Exit, Fault, Halt, Kill, Mem, Panic,
                                     Syscall, parse_console, parse_line, parse_value)
 
 pytestmark = pytest.mark.unit

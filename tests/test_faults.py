@@ -13,14 +13,14 @@ from pathlib import Path
 
 import pytest
 
-from harness import lab
-from harness.catalogue import faults, runner
-from harness.core import constants as C
-from harness.lab.shell import Shell
-from harness.observe import decode, qemulog, witness
-from harness.observe.events import Panic
-from harness.observe.verdict import Outcome, expected_rc
-from harness.observe.witness import Evidence, Sighting, expect_fault
+from ringlab import lab
+from ringlab.catalogue import faults, runner
+from ringlab.core import constants as C
+from ringlab.lab.shell import Shell
+from ringlab.observe import decode, qemulog, witness
+from ringlab.observe.events import Panic
+from ringlab.observe.verdict import Outcome, expected_rc
+from ringlab.observe.witness import Evidence, Sighting, expect_fault
 
 DATA = Path(__file__).parent / "data" / "qemulog"
 USERLAND = C.REPO_ROOT / "userland"

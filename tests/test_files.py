@@ -6,11 +6,11 @@ the file list.
 """
 import pytest
 
-from harness import lab
-from harness.core import constants as C
-from harness.core import kabi
-from harness.core.errors import BadConfig
-from harness.machine.qemu import QemuConfig
+from ringlab import lab
+from ringlab.core import constants as C
+from ringlab.core import kabi
+from ringlab.core.errors import BadConfig
+from ringlab.machine.qemu import QemuConfig
 
 SEED_ENOENT = "Error opening file: No such file or directory\n"
 

@@ -4,9 +4,9 @@ every page that files and pipes used comes back: with trace=mem the free-page co
 each round's child is reaped is the same every round (userland/fslimits.c)."""
 import pytest
 
-from harness import lab
-from harness.observe.events import Mem, Panic
-from harness.machine.qemu import QemuConfig
+from ringlab import lab
+from ringlab.observe.events import Mem, Panic
+from ringlab.machine.qemu import QemuConfig
 
 pytestmark = pytest.mark.boot
 

@@ -37,9 +37,9 @@ from typing import Dict, List
 
 import pytest
 
-from harness import lab
-from harness.machine.qemu import QemuConfig
-from harness.observe.events import Mem, Panic
+from ringlab import lab
+from ringlab.machine.qemu import QemuConfig
+from ringlab.observe.events import Mem, Panic
 
 CPUS = ("qemu64", "max")
 SEEDS = {"qemu64": 1, "max": 2}           # fixed: the suite is repeatable

@@ -9,6 +9,7 @@ Selectors (kernel/include/gdt.h): KERNEL_CS 0x08, KERNEL_SS 0x10, USER_SS 0x23, 
 from __future__ import annotations
 
 import dataclasses
+import os
 import re
 import select
 import socket
@@ -19,16 +20,16 @@ from pathlib import Path
 
 import pytest
 
-from harness import lab
-from harness.core import constants as C
-from harness.core import kabi
-from harness.core.errors import BreakpointNotHit, StubNotAnswering, SymbolNotFound, ToolMissing
-from harness.debug.gdbext.ringfmt import RingState, Transition, half
-from harness.debug.machine import DebugMachine
-from harness.debug.mi import GdbSession, started_pids
-from harness.machine import elfimage, symbols
-from harness.machine.qemu import QemuConfig
-from harness.observe import decode
+from ringlab import lab
+from ringlab.core import constants as C
+from ringlab.core import kabi
+from ringlab.core.errors import BreakpointNotHit, StubNotAnswering, SymbolNotFound, ToolMissing
+from ringlab.debug.gdbext.ringfmt import RingState, Transition, half
+from ringlab.debug.machine import DebugMachine
+from ringlab.debug.mi import GdbSession, started_pids
+from ringlab.machine import elfimage, symbols
+from ringlab.machine.qemu import QemuConfig
+from ringlab.observe import decode
 
 pytestmark = [pytest.mark.boot, pytest.mark.gdb]
 
@@ -357,11 +358,12 @@ def test_gdb_and_qemu_are_reaped_on_failure(images):
 
 # -- for people at a terminal ------------------------------------------------------------------
 
-def test_invoke_boot_gdb_then_invoke_gdb(images, invoke_cli):
+def test_invoke_boot_gdb_then_invoke_gdb(images, invoke_cli, tmp_path):
     """`invoke boot --gdb` waits halted and says where to attach; `invoke gdb` attaches with
     kernel and init symbols and the extension; when gdb detaches the machine runs to its end."""
     boot = subprocess.Popen([sys.executable, "-m", "invoke", "boot", "--gdb", "--init",
                              str(images.program("gdb_write"))], cwd=C.REPO_ROOT,
+                            env=dict(os.environ, **{C.RUNTIME_ENV: str(tmp_path)}),
                             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
     try:

@@ -3,16 +3,16 @@ from __future__ import annotations
 
 import pytest
 
-from harness.core import constants as C
-from harness.core import kabi
-from harness.debug import mi as G
-from harness.debug.gdbext import ringfmt
-from harness.debug.gdbext.ringfmt import RingState, Transition, cpl_of, half, normalize_insn
-from harness.debug.machine import interactive_command
-from harness.debug.trace import KernelFacts, Trace
-from harness.debug.trace import Transition as TraceEntry
-from harness.debug.trace import cause_of_vector, compare_with_qemu_log, user_symbolizer
-from harness.machine import symbols
+from ringlab.core import constants as C
+from ringlab.core import kabi
+from ringlab.debug import mi as G
+from ringlab.debug.gdbext import ringfmt
+from ringlab.debug.gdbext.ringfmt import RingState, Transition, cpl_of, half, normalize_insn
+from ringlab.debug.machine import interactive_command
+from ringlab.debug.trace import KernelFacts, Trace
+from ringlab.debug.trace import Transition as TraceEntry
+from ringlab.debug.trace import cause_of_vector, compare_with_qemu_log, user_symbolizer
+from ringlab.machine import symbols
 
 pytestmark = pytest.mark.unit
 

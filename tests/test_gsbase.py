@@ -20,14 +20,14 @@ import subprocess
 
 import pytest
 
-from harness import lab
-from harness.machine import symbols
-from harness.observe.events import Fault
-from harness.debug.machine import DebugMachine
-from harness.machine.qemu import QemuConfig
-from harness.observe.qemulog import parse_int_log
-from harness.machine.symbols import symbolizer
-from harness.observe.verdict import Outcome
+from ringlab import lab
+from ringlab.machine import symbols
+from ringlab.observe.events import Fault
+from ringlab.debug.machine import DebugMachine
+from ringlab.machine.qemu import QemuConfig
+from ringlab.observe.qemulog import parse_int_log
+from ringlab.machine.symbols import symbolizer
+from ringlab.observe.verdict import Outcome
 
 pytestmark = pytest.mark.boot
 

@@ -27,15 +27,15 @@ from typing import Dict, List, Sequence
 
 import pytest
 
-from harness import lab
-from harness.core import constants as C
-from harness.core import kabi
-from harness.debug.machine import DebugMachine
-from harness.machine import symbols
-from harness.machine.qemu import QemuConfig
-from harness.observe.events import Fault, Kill
-from harness.observe.qemulog import parse_int_log
-from harness.observe.verdict import Outcome
+from ringlab import lab
+from ringlab.core import constants as C
+from ringlab.core import kabi
+from ringlab.debug.machine import DebugMachine
+from ringlab.machine import symbols
+from ringlab.machine.qemu import QemuConfig
+from ringlab.observe.events import Fault, Kill
+from ringlab.observe.qemulog import parse_int_log
+from ringlab.observe.verdict import Outcome
 
 pytestmark = pytest.mark.boot
 

@@ -9,11 +9,11 @@ import subprocess
 
 import pytest
 
-from harness.catalogue import crashes
-from harness.core import constants as C
-from harness.core import kabi
-from harness.core.errors import BadImage, KabiError
-from harness.machine.symbols import symbolizer
+from ringlab.catalogue import crashes
+from ringlab.core import constants as C
+from ringlab.core import kabi
+from ringlab.core.errors import BadImage, KabiError
+from ringlab.machine.symbols import symbolizer
 
 pytestmark = pytest.mark.unit
 

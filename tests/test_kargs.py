@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import pytest
 
-from harness import lab
-from harness.observe.events import BadArg, Panic, parse_console
-from harness.machine.qemu import QemuConfig
-from harness.observe.verdict import Outcome, judge
+from ringlab import lab
+from ringlab.observe.events import BadArg, Panic, parse_console
+from ringlab.machine.qemu import QemuConfig
+from ringlab.observe.verdict import Outcome, judge
 
 pytestmark = pytest.mark.boot
 

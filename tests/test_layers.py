@@ -1,22 +1,26 @@
 """The harness's architecture, enforced: layers (import-linter contracts in pyproject.toml),
-no harness import inside a function, no import cycle between harness modules, and no harness
-module imports the command-line layer (tasks.py, which imports only that layer, is its user)."""
+no harness import inside a function, no import cycle between harness modules, no harness
+module imports the command-line layer (tasks.py, which imports only that layer, is its user) or
+the pytest plugin, and one import name: the harness/ folder is imported as ``ringlab`` only
+(``harness.x`` next to ``ringlab.x`` would be two copies of every module)."""
 from __future__ import annotations
 
 import ast
 import contextlib
 import io
+import sys
 from pathlib import Path
 from typing import Dict, List, Set
 
 import pytest
 from importlinter.cli import lint_imports
 
-from harness.core import constants as C
+from ringlab.core import constants as C
 
 pytestmark = pytest.mark.unit
 
 HARNESS = C.REPO_ROOT / "harness"
+PACKAGE = "ringlab"     # the import name of the harness/ folder (pyproject.toml, setup.py)
 #: runs inside gdb's own Python, beside its sibling ringfmt.py (not as part of the package)
 GDB_SIDE = HARNESS / "debug" / "gdbext" / "ringlab.py"
 
@@ -27,6 +31,7 @@ def harness_files() -> List[Path]:
 
 def module_name(path: Path) -> str:
     parts = path.relative_to(C.REPO_ROOT).with_suffix("").parts
+    parts = (PACKAGE,) + parts[1:] if parts[0] == "harness" else parts
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
@@ -38,7 +43,7 @@ def imported_modules(path: Path, tree: ast.AST) -> Set[str]:
     found: Set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
-            found |= {a.name for a in node.names if a.name.split(".")[0] == "harness"}
+            found |= {a.name for a in node.names if a.name.split(".")[0] == PACKAGE}
         elif isinstance(node, ast.ImportFrom):
             if node.level:
                 base = package.split(".")
@@ -46,13 +51,13 @@ def imported_modules(path: Path, tree: ast.AST) -> Set[str]:
                 target = ".".join(base + ([node.module] if node.module else []))
             else:
                 target = node.module or ""
-            if target.split(".")[0] != "harness":
+            if target.split(".")[0] != PACKAGE:
                 continue
             found.add(target)
-            for a in node.names:          # `from .. import lab`: the module harness.lab
+            for a in node.names:          # `from .. import lab`: the module ringlab.lab
                 sub = f"{target}.{a.name}"
-                if (C.REPO_ROOT / Path(*sub.split("."))).with_suffix(".py").exists() or \
-                        (C.REPO_ROOT / Path(*sub.split(".")) / "__init__.py").exists():
+                where = HARNESS / Path(*sub.split(".")[1:])
+                if where.with_suffix(".py").exists() or (where / "__init__.py").exists():
                     found.add(sub)
     return found
 
@@ -107,23 +112,43 @@ def test_no_import_cycle_between_harness_modules():
 
 
 def test_nothing_imports_the_command_line_layer():
-    """No harness module outside harness.cli imports it (tasks.py is its one user; its own
-    tests are tests/test_cli.py)."""
+    """No harness module outside ringlab.cli imports it, nor the plugin (tasks.py is the CLI's
+    one user; its own tests are tests/test_cli.py; pytest loads the plugin)."""
     users = []
     for path in harness_files():
-        if module_name(path).startswith("harness.cli"):
+        if module_name(path).startswith((f"{PACKAGE}.cli", f"{PACKAGE}.plugin")):
             continue
-        if any(m.startswith("harness.cli") for m in imported_modules(path, parse(path))):
+        if any(m.startswith((f"{PACKAGE}.cli", f"{PACKAGE}.plugin"))
+               for m in imported_modules(path, parse(path))):
             users.append(str(path.relative_to(C.REPO_ROOT)))
-    assert not users, "modules importing harness.cli: " + ", ".join(users)
+    assert not users, "modules importing ringlab.cli or ringlab.plugin: " + ", ".join(users)
 
 
 def test_tasks_imports_only_the_command_line_layer():
     tree = parse(C.REPO_ROOT / "tasks.py")
     harness = set()
     for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("harness"):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith(PACKAGE):
             harness |= {f"{node.module}.{a.name}" for a in node.names}
         elif isinstance(node, ast.Import):
-            harness |= {a.name for a in node.names if a.name.startswith("harness")}
-    assert harness and all(m.startswith("harness.cli") for m in harness), harness
+            harness |= {a.name for a in node.names if a.name.startswith(PACKAGE)}
+    assert harness and all(m.startswith(f"{PACKAGE}.cli") for m in harness), harness
+
+
+def python_files_of_the_project() -> List[Path]:
+    tops = [C.REPO_ROOT / "tasks.py", C.REPO_ROOT / "setup.py"]
+    return harness_files() + tops + sorted((C.REPO_ROOT / "tests").rglob("*.py")) + \
+        sorted((C.REPO_ROOT / "examples").rglob("*.py"))
+
+
+def test_one_import_name_ringlab_never_harness():
+    offenders = []
+    for path in python_files_of_the_project():
+        for node in ast.walk(parse(path)):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+                [node.module or ""] if isinstance(node, ast.ImportFrom) and not node.level \
+                else []
+            if any(n.split(".")[0] == "harness" for n in names):
+                offenders.append(f"{path.relative_to(C.REPO_ROOT)}:{node.lineno}")
+    assert not offenders, "import ringlab, not harness: " + ", ".join(offenders)
+    assert "harness" not in sys.modules and (C.REPO_ROOT / PACKAGE).resolve() == HARNESS

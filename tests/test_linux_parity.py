@@ -17,10 +17,10 @@ from typing import Dict, List, Sequence, Tuple
 import pexpect
 import pytest
 
-from harness import lab
-from harness.core import constants as C
-from harness.machine.qemu import QemuConfig
-from harness.observe.events import Panic, parse_console
+from ringlab import lab
+from ringlab.core import constants as C
+from ringlab.machine.qemu import QemuConfig
+from ringlab.observe.events import Panic, parse_console
 
 pytestmark = pytest.mark.boot
 
@@ -70,6 +70,11 @@ CASES = {
     "pathcross-path-names-at-page-boundaries": Case("pathcross"),
     "shmfork-map-shared-is-shared-with-children": Case("shmfork"),
     "mmapgs-gs-base-kept-across-a-preempted-mmap": Case("mmapgs"),
+    "pthreads-mutex-condvar-tls-join-detach": Case("pthreads"),
+    "pthreads-glibc-static-the-same-program-on-glibc": Case("pthreads-glibc"),
+    "threadattack-hostile-clone-futex-tgkill-exec": Case("threadattack"),
+    "threadsig-signals-in-a-thread-group": Case("threadsig"),
+    "memadvise-madvise-and-mremap": Case("memadvise"),
     "readline-stdin-with-line-editing": Case(
         "readline",
         keys=[("first line\n", r'got "first line"'), ("xy\x7fz\n", r'got "xz"'),

@@ -8,12 +8,12 @@ import time
 import pexpect
 import pytest
 
-from harness import lab
-from harness.core import constants as C
-from harness.core.errors import GuestTimeout, QemuStartError
-from harness.machine.console import Console
-from harness.machine.qemu import QemuConfig, QemuMachine, _wait_pid_exit
-from harness.observe.verdict import Outcome
+from ringlab import lab
+from ringlab.core import constants as C
+from ringlab.core.errors import GuestTimeout, QemuStartError
+from ringlab.machine.console import Console
+from ringlab.machine.qemu import QemuConfig, QemuMachine, _wait_pid_exit
+from ringlab.observe.verdict import Outcome
 
 pytestmark = pytest.mark.boot
 
@@ -94,8 +94,8 @@ def test_qemu_dies_with_a_sigkilled_harness(tiny, init_elf, tmp_path):
     code = (
         "import sys\n"
         "from pathlib import Path\n"
-        "from harness.machine.qemu import QemuConfig, QemuMachine\n"
-        "from harness.machine.console import Console\n"
+        "from ringlab.machine.qemu import QemuConfig, QemuMachine\n"
+        "from ringlab.machine.console import Console\n"
         f"m = QemuMachine(QemuConfig(kernel=Path({str(tiny['hang'])!r}), init=Path({str(init_elf)!r})))\n"
         "m.start()\n"
         "Console(m.process).expect(r'hanging now', timeout_s=30)\n"
@@ -114,7 +114,7 @@ def test_qemu_dies_with_a_sigkilled_harness(tiny, init_elf, tmp_path):
         stale = list(tmp_path.glob("ringlab-*"))
         assert len(stale) == 1
         # The next machine started removes the dead harness's temp dir.
-        from harness.machine import qemu as qemu_mod
+        from ringlab.machine import qemu as qemu_mod
         old = qemu_mod.tempfile.tempdir
         qemu_mod.tempfile.tempdir = str(tmp_path)
         try:

@@ -18,11 +18,11 @@ import pytest
 
 from elftools.elf.elffile import ELFFile
 
-from harness import lab
-from harness.machine.qemu import QemuConfig
-from harness.observe.events import Fault, Kill, Mem, Panic
-from harness.observe.qemulog import parse_int_log
-from harness.observe.verdict import Outcome, expected_rc
+from ringlab import lab
+from ringlab.machine.qemu import QemuConfig
+from ringlab.observe.events import Fault, Kill, Mem, Panic
+from ringlab.observe.qemulog import parse_int_log
+from ringlab.observe.verdict import Outcome, expected_rc
 
 KERNEL = Path(__file__).resolve().parent.parent / "kernel"
 PIT_VECTOR = 0x20                  # IRQ0, the 100 Hz timer

@@ -17,14 +17,14 @@ from typing import Dict, List
 
 import pytest
 
-from harness import lab
-from harness.core import constants as C
-from harness.core import kabi
-from harness.debug import ptaudit
-from harness.machine.qemu import QemuConfig
-from harness.observe import pagetables as pt
-from harness.observe.events import Kill
-from harness.observe.pagetables import PTE_NX, PTE_P, PTE_PS, PTE_U, PTE_W
+from ringlab import lab
+from ringlab.core import constants as C
+from ringlab.core import kabi
+from ringlab.debug import ptaudit
+from ringlab.machine.qemu import QemuConfig
+from ringlab.observe import pagetables as pt
+from ringlab.observe.events import Kill
+from ringlab.observe.pagetables import PTE_NX, PTE_P, PTE_PS, PTE_U, PTE_W
 
 unit = pytest.mark.unit
 CPUS = ("qemu64", "max")

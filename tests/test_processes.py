@@ -8,12 +8,12 @@ import re
 import pytest
 from elftools.elf.elffile import ELFFile
 
-from harness import lab
-from harness.lab.shell import Shell
-from harness.machine.qemu import QemuConfig
-from harness.observe.events import Exit, Fault, Kill, Mem, Panic
-from harness.observe.qemulog import parse_int_log
-from harness.observe.verdict import Outcome, expected_rc
+from ringlab import lab
+from ringlab.lab.shell import Shell
+from ringlab.machine.qemu import QemuConfig
+from ringlab.observe.events import Exit, Fault, Kill, Mem, Panic
+from ringlab.observe.qemulog import parse_int_log
+from ringlab.observe.verdict import Outcome, expected_rc
 
 pytestmark = pytest.mark.boot
 

@@ -6,8 +6,8 @@ from typing import List, Optional, Tuple
 
 import pytest
 
-from harness.observe import decode, qemulog
-from harness.observe.qemulog import IntRecord, QemuLog
+from ringlab.observe import decode, qemulog
+from ringlab.observe.qemulog import IntRecord, QemuLog
 
 pytestmark = pytest.mark.unit
 

@@ -13,15 +13,15 @@ import shutil
 
 import pytest
 
-from harness import lab
-from harness.core import constants as C
-from harness.core.errors import BadRecording
-from harness.debug import replay
-from harness.machine import symbols
-from harness.machine.qemu import QemuConfig
-from harness.observe import qemulog
-from harness.observe.events import Fault
-from harness.observe.verdict import Outcome
+from ringlab import lab
+from ringlab.core import constants as C
+from ringlab.core.errors import BadRecording
+from ringlab.debug import replay
+from ringlab.machine import symbols
+from ringlab.machine.qemu import QemuConfig
+from ringlab.observe import qemulog
+from ringlab.observe.events import Fault
+from ringlab.observe.verdict import Outcome
 
 pytestmark = [pytest.mark.boot, pytest.mark.gdb]
 

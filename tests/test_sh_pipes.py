@@ -2,8 +2,8 @@
 kernel's pipes, dup2, O_APPEND and the writable /tmp."""
 import pytest
 
-from harness import lab
-from harness.lab.shell import Shell
+from ringlab import lab
+from ringlab.lab.shell import Shell
 
 pytestmark = pytest.mark.boot
 

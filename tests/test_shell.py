@@ -12,12 +12,12 @@ import sys
 import pexpect
 import pytest
 
-from harness import lab
-from harness.core import constants as C
-from harness.lab.shell import Shell, command_result
-from harness.machine import symbols
-from harness.observe.events import Exit, Fault, Panic
-from harness.observe.verdict import expected_rc
+from ringlab import lab
+from ringlab.core import constants as C
+from ringlab.lab.shell import Shell, command_result
+from ringlab.machine import symbols
+from ringlab.observe.events import Exit, Fault, Panic
+from ringlab.observe.verdict import expected_rc
 
 SIGSEGV = 11
 boot = pytest.mark.boot

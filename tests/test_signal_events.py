@@ -1,9 +1,9 @@
 """The signal events of the console contract, parsed without QEMU."""
 import pytest
 
-from harness.debug.gdbext.ringfmt import Transition
-from harness.observe.events import Sigreturn, SignalDelivery, Stop, parse_line
-from harness.observe.witness import (HANDLER, KERNEL, Evidence, expect_fault, from_handler,
+from ringlab.debug.gdbext.ringfmt import Transition
+from ringlab.observe.events import Sigreturn, SignalDelivery, Stop, parse_line
+from ringlab.observe.witness import (HANDLER, KERNEL, Evidence, expect_fault, from_handler,
                                      from_kernel)
 
 pytestmark = pytest.mark.unit

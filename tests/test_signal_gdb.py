@@ -9,12 +9,12 @@ Real QEMU, real gdb.
 """
 import pytest
 
-from harness import lab
-from harness.debug.machine import DebugMachine
-from harness.debug.gdbext.ringfmt import Transition
-from harness.debug.trace import compare_with_qemu_log, trace
-from harness.machine import symbols
-from harness.machine.qemu import QemuConfig
+from ringlab import lab
+from ringlab.debug.machine import DebugMachine
+from ringlab.debug.gdbext.ringfmt import Transition
+from ringlab.debug.trace import compare_with_qemu_log, trace
+from ringlab.machine import symbols
+from ringlab.machine.qemu import QemuConfig
 
 pytestmark = [pytest.mark.boot, pytest.mark.gdb]
 

@@ -12,10 +12,10 @@ import sys
 import pexpect
 import pytest
 
-from harness import lab
-from harness.core import constants as C
-from harness.observe.events import Kill, Panic
-from harness.lab.shell import Shell
+from ringlab import lab
+from ringlab.core import constants as C
+from ringlab.observe.events import Kill, Panic
+from ringlab.lab.shell import Shell
 from tests.test_linux_parity import Case, run_on_linux, run_on_ringlab
 
 pytestmark = pytest.mark.boot

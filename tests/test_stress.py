@@ -11,11 +11,11 @@ from collections import Counter
 
 import pytest
 
-from harness import lab
-from harness.machine.qemu import QemuConfig
-from harness.observe import decode, qemulog, witness
-from harness.observe.events import Fault, Kill, Mem, Panic
-from harness.observe.verdict import Outcome
+from ringlab import lab
+from ringlab.machine.qemu import QemuConfig
+from ringlab.observe import decode, qemulog, witness
+from ringlab.observe.events import Fault, Kill, Mem, Panic
+from ringlab.observe.verdict import Outcome
 
 pytestmark = pytest.mark.boot
 

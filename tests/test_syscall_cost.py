@@ -7,7 +7,7 @@ trace=syscall hooks, pending signal work and a user TF cost one predictable bran
 """
 import pytest
 
-from harness.bench import syscall as bench_syscall
+from ringlab.bench import syscall as bench_syscall
 
 pytestmark = [pytest.mark.boot, pytest.mark.gdb]
 

@@ -6,8 +6,8 @@ import time
 
 import pytest
 
-from harness import lab
-from harness.machine.qemu import QemuConfig
+from ringlab import lab
+from ringlab.machine.qemu import QemuConfig
 
 pytestmark = pytest.mark.boot
 

@@ -4,9 +4,9 @@ import time
 
 import pytest
 
-from harness.core import constants as C
-from harness.core import tools
-from harness.core.errors import ToolMissing
+from ringlab.core import constants as C
+from ringlab.core import tools
+from ringlab.core.errors import ToolMissing
 
 pytestmark = pytest.mark.unit
 

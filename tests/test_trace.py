@@ -8,9 +8,9 @@ import re
 
 import pytest
 
-from harness.debug.trace import compare_with_qemu_log, trace
-from harness.machine import elfimage, symbols
-from harness.machine.qemu import QemuConfig
+from ringlab.debug.trace import compare_with_qemu_log, trace
+from ringlab.machine import elfimage, symbols
+from ringlab.machine.qemu import QemuConfig
 
 pytestmark = [pytest.mark.boot, pytest.mark.gdb]
 

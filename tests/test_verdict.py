@@ -1,9 +1,9 @@
 """Unit tests for the verdict: events and QEMU's exit status together (no QEMU)."""
 import pytest
 
-from harness.core import constants as C
-from harness.observe.events import parse_console
-from harness.observe.verdict import Outcome, expected_rc, judge
+from ringlab.core import constants as C
+from ringlab.observe.events import parse_console
+from ringlab.observe.verdict import Outcome, expected_rc, judge
 
 pytestmark = pytest.mark.unit
 
@@ -72,8 +72,8 @@ def test_expected_rc(status, rc):
 
 
 def test_report_says_how_to_reproduce_and_step_in(tmp_path):
-    from harness import lab
-    from harness.machine.qemu import QemuConfig
+    from ringlab import lab
+    from ringlab.machine.qemu import QemuConfig
     from tests.test_elfimage import make_elf64
     prog, extra = make_elf64(tmp_path / "prog"), tmp_path / "data.txt"
     extra.write_text("x")

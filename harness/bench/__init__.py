@@ -1,2 +1,2 @@
-"""Benchmarks: scripts that print figures (``python -m harness.bench.boot``,
-``python -m harness.bench.gdb``, ``python -m harness.bench.syscall``); not tests."""
+"""Benchmarks: scripts that print figures (``python -m ringlab.bench.boot``,
+``python -m ringlab.bench.gdb``, ``python -m ringlab.bench.syscall``); not tests."""

@@ -1,6 +1,6 @@
 """Boot benchmark: prints figures; not a test.
 
-    python -m harness.bench.boot [--runs N]
+    python -m ringlab.bench.boot [--runs N]
 
 Wall time, median of N runs, of:
   1. ``invoke boot`` with the default init (Python start-up, harness, QEMU, kernel, init);

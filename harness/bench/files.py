@@ -7,7 +7,7 @@ ticks). The same static binary runs on the host in a temporary directory. Also t
 busybox-static running tests/data/busybox_script.sh in both (wall clock, boot included for
 ringlab). Usage::
 
-    python -m harness.bench.files [--cpu MODEL]
+    python -m ringlab.bench.files [--cpu MODEL]
 
 Prints one line per figure: name, ringlab, host.
 """

@@ -15,7 +15,7 @@ measures gdb, the MI plumbing and QEMU's gdbstub, not the guest.
 Targets: the harness reaches at least 100 stops/s and takes at most 1.5x the
 time plain gdb takes. Usage::
 
-    python -m harness.bench.gdb [--stops N] [--repeat R]
+    python -m ringlab.bench.gdb [--stops N] [--repeat R]
 
 Prints one line per run and a summary; exit status 0 when both targets are met.
 """

@@ -1,6 +1,6 @@
 """Benchmark: what switching the TSS I/O bitmap costs a process switch (prints figures).
 
-    python -m harness.bench.ioperm [--runs N] [--ticks T]
+    python -m ringlab.bench.ioperm [--runs N] [--ticks T]
 
 Boots images/user/iobench once per mode and run (interleaved), each measuring sched_yield
 round trips between two processes for T ticks of the guest's 100 Hz clock, and prints the
@@ -40,7 +40,7 @@ def measure(mode: str, ticks: int) -> int:
 
 
 def main(argv: List[str]) -> int:
-    ap = argparse.ArgumentParser(prog="python -m harness.bench.ioperm")
+    ap = argparse.ArgumentParser(prog="python -m ringlab.bench.ioperm")
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--ticks", type=int, default=50)
     args = ap.parse_args(argv)

@@ -7,7 +7,7 @@ call (mmap of the whole user half, MAP_FIXED over it, brk to the mmap region and
 mprotect of the half, munmap from the heap to the stack). Guest time is memrange's TSC,
 calibrated against CLOCK_MONOTONIC in ring 3. Usage::
 
-    python -m harness.bench.mem [--repeat R] [--cpu MODEL]
+    python -m ringlab.bench.mem [--repeat R] [--cpu MODEL]
 
 Prints one line per call (median and maximum over the runs, in ms of guest time); exit
 status 0 when every largest-range call stayed below 50 ms in every run.

@@ -16,7 +16,7 @@ counted; the printout says how many there were.
 
 Target: at most 80 kernel instructions per getpid. Usage::
 
-    python -m harness.bench.syscall [--calls N] [--kernel ELF]
+    python -m ringlab.bench.syscall [--calls N] [--kernel ELF]
 
 Prints the count per call, a per-function breakdown, and a summary line; exit status 0 when
 every call meets the target.

@@ -8,7 +8,7 @@ expects what QEMU does and ``tcg_deviation`` says what hardware does and why.
 
 ``harness.catalogue.runner`` boots every row at once and checks it with four witnesses;
 ``harness.catalogue.crashes`` is the same for the kernel's own ``crash=KIND`` failures.
-``python -m harness.catalogue.faults`` prints the table.
+``python -m ringlab.catalogue.faults`` prints the table.
 """
 from __future__ import annotations
 
@@ -293,7 +293,7 @@ def programs_for(cpu: str) -> List[str]:
 
 
 def format_table(rows: Sequence[Row] = CATALOGUE) -> str:
-    """The catalogue as a text table (README, ``python -m harness.catalogue.faults``)."""
+    """The catalogue as a text table (README, ``python -m ringlab.catalogue.faults``)."""
     out = [f"{'row':14} {'cpu':7} {'program':12} expectation"]
     for r in rows:
         out.append(f"{r.name:14} {r.cpu or 'any':7} {r.program:12} {r.describe()}")
@@ -305,5 +305,5 @@ def format_table(rows: Sequence[Row] = CATALOGUE) -> str:
 
 
 
-if __name__ == "__main__":  # python -m harness.catalogue.faults: print the catalogue
+if __name__ == "__main__":  # python -m ringlab.catalogue.faults: print the catalogue
     print(format_table())

@@ -1,5 +1,5 @@
 """``invoke pagetables``: stop a machine at labelled points, walk its page tables from guest
-physical memory (harness.debug.ptaudit), print the map and every violation."""
+physical memory (ringlab.debug.ptaudit), print the map and every violation."""
 from __future__ import annotations
 
 from pathlib import Path

@@ -1,10 +1,39 @@
 """Every DEFAULT_* value and fixed path of the harness, in one place."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
+from typing import Optional
 
-REPO_ROOT = Path(__file__).resolve().parent.parent.parent
+# Where the kernel and userland sources live (the checkout): RINGLAB_HOME if set; else the
+# folder above this package when that is a checkout (the source tree, or `pip install -e`);
+# else the checkout a plain `pip install CHECKOUT` was built from (recorded in checkout.txt
+# by setup.py). Read once, at import.
+HOME_ENV = "RINGLAB_HOME"
+PACKAGE_DIR = Path(__file__).resolve().parent.parent
+CHECKOUT_RECORD = PACKAGE_DIR / "checkout.txt"
+
+
+def find_home(env: Optional[str] = None, package_dir: Path = PACKAGE_DIR) -> Path:
+    """The ringlab checkout to build and boot from (see above). Never raises: a folder
+    without kernel/Makefile is returned as is and the build then says what is missing."""
+    if env:
+        return Path(env).expanduser().resolve()
+    if (package_dir.parent / "kernel" / "Makefile").is_file():
+        return package_dir.parent
+    record = package_dir / CHECKOUT_RECORD.name
+    if record.is_file():
+        return Path(record.read_text().strip())
+    return package_dir.parent
+
+
+REPO_ROOT = find_home(os.environ.get(HOME_ENV))
 IMAGES_DIR = REPO_ROOT / "images"
+# Files a person's `invoke boot --dry-run`/`--gdb` leaves for the next command (the dry-run
+# gdbstub socket and -d log, the gdb target file). RINGLAB_RUNTIME_DIR moves them (the test
+# suite gives each test its own, so parallel tests never share them).
+RUNTIME_ENV = "RINGLAB_RUNTIME_DIR"
+RUNTIME_DIR = Path(os.environ.get(RUNTIME_ENV) or IMAGES_DIR)
 KERNEL_IMAGE = IMAGES_DIR / "kernel.elf"
 KABI_FILE = IMAGES_DIR / "kabi.json"         # what the kernel build says about the kernel
 USER_IMAGES_DIR = IMAGES_DIR / "user"
@@ -59,7 +88,8 @@ DEFAULT_GDB_CONNECT_TIMEOUT_S = 10.0    # QEMU's gdbstub socket appears and answ
 DEFAULT_GDB_CONTINUE_TIMEOUT_S = 30.0   # continue until a breakpoint
 DEFAULT_GDB_BOOT_TIMEOUT_S = 24 * 3600.0  # `invoke boot --gdb`: a person is debugging
 DEFAULT_STEP_LIMIT = 100_000            # stepi budget of step_until_ring_change()
-GDB_TARGET_FILE = IMAGES_DIR / "gdb-target"  # `invoke boot --gdb` tells `invoke gdb` the socket
+JUNIT_FILE = "ringlab-junit.xml"               # `invoke test` writes JUnit here (repository root)
+GDB_TARGET_FILE = RUNTIME_DIR / "gdb-target"  # `invoke boot --gdb` tells `invoke gdb` the socket
 
 # Canonical halves of the 48-bit virtual address space (user: lower, kernel: upper).
 USER_HALF_END = 0x0000_8000_0000_0000   # first address above the user half

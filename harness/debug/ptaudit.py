@@ -1,6 +1,6 @@
 """Live page-table audit: stop a machine under gdb and walk its page tables from physical memory.
 
-The thin adapter around ``harness.observe.pagetables`` (the pure walker and invariants):
+The thin adapter around ``ringlab.observe.pagetables`` (the pure walker and invariants):
 
 - physical reads: QEMU's gdbstub answers ``maintenance packet Qqemu.PhyMemMode:1`` by
   switching memory reads to guest PHYSICAL addresses, so the walk follows CR3 and the

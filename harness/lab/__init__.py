@@ -1,7 +1,7 @@
 """Lab layer: a machine run to completion (``Run``), or held open (``Session``), and the
-guest shell on top of its console (``harness.lab.shell``).
+guest shell on top of its console (``ringlab.lab.shell``).
 
-``from harness import lab`` gives the session API: ``lab.run``, ``lab.Session``,
+``from ringlab import lab`` gives the session API: ``lab.run``, ``lab.Session``,
 ``lab.Run``, ``lab.boot_config``, ``lab.shell_config``, ``lab.program``,
 ``lab.user_programs``, ``lab.with_init_args``, ``lab.with_init_argv``.
 """

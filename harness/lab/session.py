@@ -18,7 +18,7 @@ import shlex
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import List, Optional, Sequence, TextIO, Type, Union
+from typing import Callable, List, Optional, Sequence, TextIO, Type, Union
 
 from ..core import constants as C
 from ..core.errors import BadConfig, GuestFailure, GuestTimeout, QemuStartError, RinglabError
@@ -99,25 +99,28 @@ class Run:
         return found[0]
 
     def invoke_args(self) -> List[str]:
-        """The ``invoke boot`` options that boot this machine again (``--init``, ``--file``...).
+        """The ``invoke boot`` options that boot this machine again (``--init``, ``--file``...),
+        with absolute paths.
 
         Programs the default init gets in "/" by itself are not repeated.
         """
         cfg, args = self.config, []
         default_init = Path(cfg.init).resolve() == C.DEFAULT_INIT.resolve()
         if not default_init:
-            args += ["--init", str(cfg.init)]
+            args += ["--init", str(Path(cfg.init).resolve())]
         implied = {p.resolve() for p in user_programs()} if default_init else set()
         for f in cfg.files:
             path = Module.of(f).path
             if path.resolve() not in implied:
-                args += ["--file", str(path)]
+                args += ["--file", str(path.resolve())]
         if cfg.append:
             args += ["--append", cfg.append]
         if cfg.cpu != C.DEFAULT_CPU:
             args += ["--cpu", cfg.cpu]
         if Path(cfg.kernel).resolve() != C.KERNEL_IMAGE.resolve():
-            args += ["--kernel", str(cfg.kernel)]
+            args += ["--kernel", str(Path(cfg.kernel).resolve())]
+        if cfg.int_log:
+            args += ["--int-log"]
         return args
 
     def report(self, console_lines: int = C.DEFAULT_HISTORY_LINES) -> str:
@@ -168,12 +171,32 @@ class Run:
         return self
 
 
+# Callables told about every Session that starts (the pytest plugin keeps each test's
+# machines as evidence for its artifacts); ``observe`` adds one.
+_observers: List[Callable[["Session"], None]] = []
+
+
+def observe(callback: Callable[["Session"], None]) -> Callable[[], None]:
+    """Call ``callback(session)`` for every Session started from now on (in this process).
+
+    Returns:
+        the function that stops it.
+    """
+    _observers.append(callback)
+    return lambda: _observers.remove(callback) if callback in _observers else None
+
+
 class Session:
     """A started machine and its console, for callers that interact before the end.
 
     Args:
         config: what to boot.
         stream: also write the console there as it arrives (``invoke boot``: sys.stdout).
+
+    Attributes:
+        interactive: someone may type on the console (``run()`` sets it False: booting the
+            same config again gives the same run).
+        result: the Run, once ``finish`` judged it.
     """
 
     def __init__(self, config: Optional[QemuConfig] = None, *,
@@ -182,6 +205,7 @@ class Session:
         self.stream = stream
         self.machine = QemuMachine(self.config)
         self.console: Optional[Console] = None
+        self.interactive = True
         self._t0 = 0.0
         self.result: Optional[Run] = None
 
@@ -190,6 +214,8 @@ class Session:
         self._t0 = time.monotonic()
         process = self.machine.start()
         self.console = Console(process, stream=self.stream, command=self.machine.command)
+        for callback in list(_observers):
+            callback(self)
         return self
 
     def finish(self, timeout_s: float = C.DEFAULT_BOOT_TIMEOUT_S) -> Run:
@@ -244,7 +270,9 @@ def run(config: Optional[QemuConfig] = None, *, timeout_s: float = C.DEFAULT_BOO
     Raises:
         ToolMissing, BadImage, BadConfig: before QEMU starts.
     """
-    with Session(config, stream=stream) as s:
+    session = Session(config, stream=stream)
+    session.interactive = False
+    with session as s:
         return s.finish(timeout_s)
 
 

@@ -2,10 +2,14 @@
 
 ``make -C kernel`` -> images/kernel.elf and images/kabi.json (harness.core.kabi);
 ``make -C userland`` -> images/user/NAME.
-Incremental through make's own dependency tracking.
+Incremental through make's own dependency tracking. One build at a time per checkout: parallel
+test workers (pytest -n) and a concurrent ``invoke build`` wait for each other on a lock file
+(images/.build.lock) instead of running make over the same files at once.
 """
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import logging
 import os
 import subprocess
@@ -19,6 +23,19 @@ from ..core.errors import BuildError
 log = logging.getLogger(__name__)
 
 SUBDIRS = ("kernel", "userland")
+LOCK_FILE = C.IMAGES_DIR / ".build.lock"
+
+
+@contextlib.contextmanager
+def _exclusive(lock_file: os.PathLike = LOCK_FILE):
+    """Hold an exclusive flock on ``lock_file`` (created) for the block."""
+    os.makedirs(os.path.dirname(lock_file), exist_ok=True)
+    with open(lock_file, "a") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
 
 
 def make_command(subdir: str, jobs: Optional[int] = None) -> List[str]:
@@ -47,11 +64,18 @@ def build(subdirs: Sequence[str] = SUBDIRS, *, capture: bool = False,
             is missing afterwards.
     """
     tools.require(tools.BUILD_TOOLS)
+    for sub in subdirs:
+        if not (C.REPO_ROOT / sub / "Makefile").exists():
+            raise BuildError(f"{C.REPO_ROOT / sub / 'Makefile'} is missing: no ringlab checkout "
+                             f"there (set {C.HOME_ENV} to one)")
+    with _exclusive():
+        return _make(subdirs, capture, timeout_s)
+
+
+def _make(subdirs: Sequence[str], capture: bool, timeout_s: float) -> str:
     out: List[str] = []
     jobs = os.cpu_count() or 1
     for sub in subdirs:
-        if not (C.REPO_ROOT / sub / "Makefile").exists():
-            raise BuildError(f"{sub}/Makefile is missing")
         cmd = make_command(sub, jobs)
         log.info("running %s", " ".join(cmd))
         try:
@@ -73,3 +97,33 @@ def build(subdirs: Sequence[str] = SUBDIRS, *, capture: bool = False,
             if not image.exists():
                 raise BuildError(f"make -C kernel did not produce {image}")
     return "".join(out)
+
+
+MUSL_CC = "musl-gcc"
+DEFAULT_CFLAGS = ("-static", "-O2", "-g")
+
+
+def compile_program(sources: Sequence[os.PathLike], output: os.PathLike, *,
+                    cflags: Sequence[str] = (),
+                    timeout_s: float = C.DEFAULT_BUILD_TIMEOUT_S) -> str:
+    """Compile C ``sources`` into the static x86-64 program ``output`` with
+    ``musl-gcc -static -O2 -g`` (what userland/ uses), for a lab's own programs.
+
+    Returns:
+        the compiler's output (warnings).
+
+    Raises:
+        ToolMissing: musl-gcc is missing (names the package).
+        BuildError: the compiler failed (carries its command and output).
+    """
+    tools.require([MUSL_CC])
+    cmd = [MUSL_CC, *DEFAULT_CFLAGS, *cflags, "-o", str(output), *map(str, sources)]
+    try:
+        proc = subprocess.run(cmd, stdin=subprocess.DEVNULL, text=True, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, timeout=timeout_s)
+    except subprocess.TimeoutExpired as err:
+        raise BuildError(f"{' '.join(cmd)} took longer than {timeout_s:g} s", command=cmd) from err
+    if proc.returncode != 0:
+        raise BuildError(f"{' '.join(cmd)} failed (exit {proc.returncode})", command=cmd,
+                         log_tail=proc.stdout.splitlines()[-C.DEFAULT_LOG_TAIL_LINES:])
+    return proc.stdout

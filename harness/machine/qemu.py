@@ -169,10 +169,11 @@ def dry_run_command(config: QemuConfig) -> str:
 
     It boots the same machine when run by hand: it names no temp file (the ``-d`` log is
     left out unless the interrupt log was asked for, which then goes to images/qemu.log; with
-    ``gdb`` the gdbstub socket is images/gdb.sock and the machine starts halted).
+    ``gdb`` the gdbstub socket is images/gdb.sock and the machine starts halted; both in
+    RINGLAB_RUNTIME_DIR instead of images/ when that is set).
     """
-    log_file = C.IMAGES_DIR / "qemu.log" if config.int_log else None
-    gdb_socket = C.IMAGES_DIR / "gdb.sock" if config.gdb else None
+    log_file = C.RUNTIME_DIR / "qemu.log" if config.int_log else None
+    gdb_socket = C.RUNTIME_DIR / "gdb.sock" if config.gdb else None
     return shlex.join(config.command(log_file=log_file, gdb_socket=gdb_socket))
 
 

@@ -36,3 +36,4 @@
 #define ENOLCK  37   /* no record locks available */
 #define ENOTEMPTY 39 /* directory not empty */
 #define EBUSY   16   /* device or resource busy */
+#define ETIMEDOUT 110 /* connection (here: futex wait) timed out */

@@ -1,19 +1,20 @@
-/* Processes: one kernel stack, one address space (PML4) and one trap frame each. */
+/* Threads (struct proc): one kernel stack and trap frame each; address space, files and fs info as thread.h shares them. */
 #pragma once
 #include "types.h"
 #include "percpu.h"
 #include "trap.h"
 #include "uapi.h"
 #include "signal.h"
+#include "thread.h"
 
 #define NPROC     64             /* process table size */
-#define NOFILE    64             /* open files per process (RLIMIT_NOFILE) */
 #define MAXARG    32             /* argv/envp entries accepted by execve */
 #define ARGBUF    4096           /* total bytes of argv + envp strings */
 #define KPATH_MAX 256            /* path buffer of open/stat/execve: longer is -ENAMETOOLONG */
 #define TIMER_HZ  100            /* timer ticks per second */
 
-enum procstate { P_UNUSED, P_EMBRYO, P_SLEEPING, P_RUNNABLE, P_RUNNING, P_ZOMBIE };
+/* P_ZOMBIE: a group leader waiting for wait4; P_DEAD: an ended thread whose slot the scheduler frees. */
+enum procstate { P_UNUSED, P_EMBRYO, P_SLEEPING, P_RUNNABLE, P_RUNNING, P_ZOMBIE, P_DEAD };
 
 /* Callee-saved registers swtch() saves on the kernel stack (trapentry.S order). */
 struct context {
@@ -23,31 +24,45 @@ struct context {
 
 struct file;
 struct inode;
+struct mm;                     /* thread.h: what CLONE_VM, CLONE_FILES and CLONE_FS share */
+struct files;
+struct fsinfo;
 
+/*
+ * One thread. A process is a thread group: the threads with the same tgid
+ * (getpid), led by the thread whose pid (its tid, gettid) equals it. The
+ * leader's slot lives until the whole group has ended, so `leader` is always
+ * valid; wait4 reports a group when its leader is a zombie and no thread runs.
+ */
 struct proc {
-    int pid;
+    int pid;                   /* thread id (gettid); the leader's is the process id */
     enum procstate state;
     struct proc *parent;
-    uint64_t *pml4;            /* this process's page tables (kernel virtual address) */
+    uint64_t *pml4;            /* mm->pml4, the page tables (kernel virtual address) */
     uint64_t kstack_top;       /* TSS.RSP0 and syscall stack while this process runs */
     struct context *context;   /* saved by swtch() when switched out */
     struct trapframe *tf;      /* user registers, at the top of the kernel stack */
-    uint64_t brk_start, brk;   /* heap: [brk_start, brk) mapped */
-    uint64_t mmap_next;        /* next free address in the mmap region */
     uint64_t fs_base;          /* user FS base (arch_prctl ARCH_SET_FS), saved when switched out */
     uint64_t gs_base;          /* user GS base (arch_prctl ARCH_SET_GS), saved when switched out */
     uint16_t seg[3];           /* DS, ES, FS selectors ring 3 loaded: 0 at exec, kept per process */
     uint64_t clear_child_tid;  /* set_tid_address */
     int wstatus;               /* wait4 status encoding: exit code << 8, or signal */
     bool autoreap;             /* zombie whose parent ignores SIGCHLD: freed, never reported */
+    bool dethreaded;           /* SIGKILLed by a sibling's execve: ends this thread only */
     void *chan;                /* what a sleeping process waits for */
-    struct file *ofile[NOFILE];
-    uint64_t cloexec;          /* bit fd: close ofile[fd] on execve (FD_CLOEXEC) */
-    struct inode *cwd;         /* working directory (holds a reference) */
-    uint32_t umask;            /* file mode creation mask */
     char name[32];
     struct sigstate sig;       /* handlers, blocked/pending sets, alternate stack, ITIMER_REAL */
     uint8_t fxstate[512] __attribute__((aligned(16)));   /* user x87/SSE state (fxsave) */
+    int tgid;                  /* thread group (getpid) */
+    struct proc *leader;       /* the group's leader (itself for a single-threaded process) */
+    int nthreads;              /* leader only: threads of the group not yet ended */
+    bool group_exiting;        /* leader only: exit_group or a fatal signal ends every thread */
+    int group_wstatus;         /* leader only: the group's wait4 status once group_exiting */
+    struct mm *mm;             /* address space, brk and mmap hint (shared by CLONE_VM) */
+    struct files *files;       /* descriptor table (shared by CLONE_FILES) */
+    struct fsinfo *fs;         /* working directory and umask (shared by CLONE_FS) */
+    uint64_t robust_list;      /* set_robust_list head (user address), 0 if none */
+    struct proc *vfork_parent; /* CLONE_VFORK: sleeps until this thread execs or ends */
 };
 
 noreturn void scheduler(void);
@@ -55,12 +70,20 @@ void yield(void);
 void sleep(void *chan);
 void wakeup(void *chan);
 struct proc *proc_spawn_init(const char *name, const uint8_t *image, size_t size, const char *const *argv);
-noreturn void proc_exit(int wstatus);
+noreturn void proc_exit(int wstatus);         /* exit_group: every thread of the group */
+noreturn void thread_exit(int wstatus);       /* exit: this thread only */
+void proc_wake(struct proc *p);
+int proc_clone(uint64_t flags, uint64_t stack, uint64_t tls);
+int proc_dethread(void);
+void proc_vfork_release(struct proc *p);
 int proc_fork(void);
 struct proc *proc_find(int pid);
 int proc_wait4(int pid, uint64_t ustatus, int options);
 struct proc *proc_slot(int i);
 bool proc_is_init(struct proc *p);
+bool fatal_pending(struct proc *p);
+struct proc *proc_signal_target(struct proc *q, int sig);
+void proc_first_run(void);
 int proc_count(void);
 
 /* exec.c */

@@ -163,7 +163,11 @@ struct ksiginfo {
     uint64_t value;                   /* si_value of sigqueue() */
 };
 
-/* Per-process signal state, inside struct proc. */
+/*
+ * Per-thread signal state, inside struct proc. A thread group's handlers
+ * and ITIMER_REAL are its leader's (action[], alarm_*); the mask, the
+ * pending sets and the alternate stack are each thread's own.
+ */
 struct sigstate {
     struct k_sigaction action[NSIG];  /* index = signal number */
     uint64_t blocked;                 /* mask: bit sig-1 */
@@ -195,7 +199,7 @@ int signal_return(struct trapframe *tf, int64_t syscall_nr);
 void signal_syscall_exit(struct trapframe *tf);
 void signal_siginfo(int sig, const struct ksiginfo *ki, struct siginfo *out);
 int signal_dequeue(struct proc *p, uint64_t set, struct ksiginfo *info);
-void signal_fork(struct proc *child, struct proc *parent);
+void signal_fork(struct proc *child, struct proc *parent, uint64_t flags);
 void signal_exec(struct proc *p);
 void signal_child_exit(struct proc *child, int wstatus);
 void signal_tick(void);

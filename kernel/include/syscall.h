@@ -99,3 +99,8 @@ int64_t sys_ppoll(struct trapframe *tf);
 int64_t sys_clock_nanosleep(struct trapframe *tf);
 int64_t sys_pread64(struct trapframe *tf);
 int64_t sys_pwrite64(struct trapframe *tf);
+int64_t sys_gettid(struct trapframe *tf);
+int64_t sys_exit_group(struct trapframe *tf);
+int64_t sys_futex(struct trapframe *tf);
+int64_t sys_set_robust_list(struct trapframe *tf);
+int64_t sys_mremap(struct trapframe *tf);

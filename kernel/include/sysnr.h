@@ -77,6 +77,7 @@
 #define SYS_gettid              186
 #define SYS_tkill               200
 #define SYS_time                201
+#define SYS_futex               202
 #define SYS_sched_setaffinity   203
 #define SYS_sched_getaffinity   204
 #define SYS_getdents64          217
@@ -95,6 +96,7 @@
 #define SYS_readlinkat          267
 #define SYS_faccessat           269
 #define SYS_ppoll               271
+#define SYS_set_robust_list     273
 #define SYS_utimensat           280
 #define SYS_dup3                292
 #define SYS_pipe2               293

@@ -79,6 +79,27 @@
 #define WAIT_KNOWN    (WNOHANG | WUNTRACED | WCONTINUED | 0x20000000 | 0x40000000 | 0x80000000)
                                  /* ... and __WNOTHREAD, __WALL, __WCLONE: others are -EINVAL */
 
+/* clone flags (linux/sched.h); the low byte is the exit signal (CSIGNAL) */
+#define CSIGNAL              0x000000ff  /* signal sent to the parent at exit */
+#define CLONE_VM             0x00000100  /* share the address space */
+#define CLONE_FS             0x00000200  /* share working directory and umask */
+#define CLONE_FILES          0x00000400  /* share the descriptor table */
+#define CLONE_SIGHAND        0x00000800  /* share signal handlers */
+#define CLONE_PIDFD          0x00001000  /* a pidfd in parent_tid */
+#define CLONE_PTRACE         0x00002000  /* traced too */
+#define CLONE_VFORK          0x00004000  /* the parent sleeps until the child execs or exits */
+#define CLONE_PARENT         0x00008000  /* the caller's parent is the child's */
+#define CLONE_THREAD         0x00010000  /* same thread group */
+#define CLONE_NEWNS          0x00020000  /* new mount namespace */
+#define CLONE_SYSVSEM        0x00040000  /* share SysV semaphore undo lists */
+#define CLONE_SETTLS         0x00080000  /* FS base = tls argument */
+#define CLONE_PARENT_SETTID  0x00100000  /* store the tid at parent_tid (caller's memory) */
+#define CLONE_CHILD_CLEARTID 0x00200000  /* zero child_tid and futex-wake it at thread exit */
+#define CLONE_DETACHED       0x00400000  /* ignored by Linux */
+#define CLONE_UNTRACED       0x00800000  /* no forced CLONE_PTRACE */
+#define CLONE_CHILD_SETTID   0x01000000  /* store the tid at child_tid (child's memory) */
+#define CLONE_NEWUSER        0x10000000  /* new user namespace */
+
 /* arch_prctl codes (asm/prctl.h) */
 #define ARCH_SET_GS   0x1001     /* set the GS base */
 #define ARCH_SET_FS   0x1002     /* set the FS base */

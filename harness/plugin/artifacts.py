@@ -1,0 +1,216 @@
+"""The evidence folder of one test: every machine it booted, on disk, runnable again.
+
+``write(folder, sessions, failure)`` makes, for each machine (``machine-N/`` when there are
+several, else the folder itself):
+
+- ``console.txt``   the serial console exactly as received;
+- ``events.jsonl``  the kernel's events, one JSON object a line (kind, index, line, fields);
+- ``qemu.log``      QEMU's ``-d int,cpu_reset`` log. A machine booted without ``-d int`` is
+                    booted once more with it (non-interactive machines only), and report.txt
+                    says so and what that boot's outcome was;
+- ``command.sh``    the exact QEMU command, runnable from any directory: the kernel and the
+                    modules are copies under ``files/``, found from the script's own path;
+- ``reproduce.txt`` the ``invoke boot`` line with every option the test used, from any
+                    directory (``invoke --search-root CHECKOUT``);
+- ``report.txt``    the test's failure and the machine's report (outcome, console tail, log).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import shlex
+import shutil
+import sys
+from pathlib import Path
+from typing import List, Optional, Sequence, Tuple
+
+from .. import lab
+from ..core import constants as C
+from ..lab.session import Run, Session
+
+#: a folder name from a test id: safe for a shell and for QEMU's -initrd (no comma, no space)
+_UNSAFE = re.compile(r"[^A-Za-z0-9._+=\[\]-]+")
+MAX_NAME = 120
+MARKER = ".ringlab-artifacts"   # in every folder written here (old ones may be removed)
+RERUN_MIN_TIMEOUT_S = 10.0
+
+
+def folder_name(nodeid: str) -> str:
+    """``tests/test_x.py::test_y[a,b]`` -> ``tests_test_x.py__test_y[a_b]`` (shortened with
+    a hash when long)."""
+    name = _UNSAFE.sub("_", nodeid.replace("::", "__")).strip("._") or "test"
+    if len(name) > MAX_NAME:
+        name = f"{name[:MAX_NAME - 9]}-{hashlib.sha1(nodeid.encode()).hexdigest()[:8]}"
+    return name
+
+
+def invoke_line(config) -> str:
+    """The ``invoke boot`` command (from any directory) that boots ``config`` again."""
+    return shlex.join([sys.executable, "-m", "invoke", "--search-root", str(C.REPO_ROOT),
+                       "boot", *Run.invoke_args(_ConfigOnly(config))])
+
+
+class _ConfigOnly:
+    """Enough of a Run for ``Run.invoke_args``."""
+
+    def __init__(self, config) -> None:
+        self.config = config
+
+
+def copy_names(config) -> List[str]:
+    """File names of the module copies under files/: the guest's names when they are
+    distinct (then a copy boots under its own name), else numbered."""
+    names = [m.name for m in config.modules()]
+    if len(set(names)) == len(names) and "kernel.elf" not in names:
+        return names
+    return [f"{i:02d}-{n}" for i, n in enumerate(names)]
+
+
+def command_script(config, log_name: str = "command-qemu.log") -> str:
+    """command.sh: QEMU's argv for ``config`` with ``-d int,cpu_reset``, the kernel and the
+    modules read from ``files/`` beside the script, wherever the folder is."""
+    initrd = ",".join(f"$here/files/{c} {m.name}"
+                      for c, m in zip(copy_names(config), config.modules()))
+    argv = config.replace(int_log=True, gdb=False).command(log_file=Path("LOG"))
+    out: List[str] = []
+    skip = False
+    for i, a in enumerate(argv):
+        if skip:
+            skip = False
+            continue
+        if a == "-kernel":
+            out += ["-kernel", '"$here/files/kernel.elf"']
+            skip = True
+        elif a == "-initrd":
+            out += ["-initrd", f'"{initrd}"']
+            skip = True
+        elif a == "-D":
+            out += ["-D", f'"$here/{log_name}"']
+            skip = True
+        else:
+            out.append(shlex.quote(a))
+    return "\n".join([
+        "#!/bin/sh",
+        "# The exact QEMU command of this machine, runnable from any directory: the kernel and",
+        "# the modules are the copies in files/ next to this script. QEMU exits with",
+        "# (V << 1) | 1 when the kernel halts with status V (README: Machine status); its",
+        f"# -d int,cpu_reset log goes to {log_name} here.",
+        'here=$(cd "$(dirname "$0")" && pwd)',
+        "exec " + " ".join(out),
+        ""])
+
+
+def _copy_images(config, dest: Path):
+    """Copy the kernel and the modules into dest/files; returns the config that boots the
+    copies when the init is not the default one (whose programs come from images/user), for
+    reproduce.txt; else ``config``."""
+    files = dest / "files"
+    files.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(config.kernel, files / "kernel.elf")
+    copies = [files / c for c in copy_names(config)]
+    for copy, m in zip(copies, config.modules()):
+        shutil.copy2(m.path, copy)
+    default_init = Path(config.init).resolve() == C.DEFAULT_INIT.resolve()
+    if default_init or any(c.name != m.name for c, m in zip(copies, config.modules())):
+        return config
+    return config.replace(init=copies[0], files=copies[1:])
+
+
+def _events_jsonl(run: Run) -> str:
+    return "".join(json.dumps({"kind": e.kind, "index": e.index, "line": e.line,
+                               "fields": e.fields}) + "\n" for e in run.events)
+
+
+def _int_log(session: Session) -> Tuple[str, str]:
+    """QEMU's -d int,cpu_reset log of this machine, and what report.txt should say about it."""
+    run = session.result
+    if run is not None and run.config.int_log:
+        return run.log, "qemu.log: the test's own boot, with -d int,cpu_reset"
+    if session.interactive or run is None:
+        return (run.log if run else session.machine.log_text()), (
+            "qemu.log: the test's own boot (cpu_reset only, unless it asked for int); it was "
+            "interactive or still running, so it was not booted again with -d int")
+    # bounded like the test's own boot: a hung guest is stopped again, not waited for longer
+    timeout_s = min(C.DEFAULT_BOOT_TIMEOUT_S, max(RERUN_MIN_TIMEOUT_S, 2 * run.duration_s + 5))
+    again = lab.run(session.config.replace(int_log=True), timeout_s=timeout_s)
+    same = "the same" if (again.outcome, again.status) == (run.outcome, run.status) else \
+        f"NOT the same as the test's ({run.outcome.value}, status {run.status})"
+    return again.log, (f"qemu.log: the test's boot logged cpu_reset only; the harness booted "
+                       f"the same machine again with -d int,cpu_reset for this log: "
+                       f"{again.outcome.value}, status {again.status} ({same})")
+
+
+def write_machine(dest: Path, session: Session) -> str:
+    """Write one machine's files into ``dest``; returns its section of report.txt."""
+    dest.mkdir(parents=True, exist_ok=True)
+    run = session.result
+    config = run.config if run else session.config
+    console = session.console
+    (dest / "console.txt").write_text(run.raw_console if run else
+                                      (console.raw if console else ""))
+    (dest / "events.jsonl").write_text(_events_jsonl(run) if run else "")
+    log_text, log_note = _int_log(session)
+    (dest / "qemu.log").write_text(log_text)
+    try:
+        portable = _copy_images(config, dest)
+    except OSError as err:      # e.g. a DebugMachine's private copies, removed when it stopped
+        portable = config
+        log_note += f"\nfiles/: not all images could be copied ({err}); command.sh needs them"
+    script = dest / "command.sh"
+    script.write_text(command_script(config))
+    script.chmod(0o755)
+    (dest / "reproduce.txt").write_text(invoke_line(portable) + "\n")
+    if run is not None:
+        body = run.report()
+    else:
+        body = ("outcome: the machine was still running when the test failed\n"
+                "command: " + shlex.join(session.machine.command or []) + "\n"
+                "console (last lines):\n" + "".join(f"  | {l}\n" for l in
+                                                    (console.history() if console else [])))
+    return f"{body}\n{log_note}"
+
+
+def write(folder: Path, sessions: Sequence[Session], failure: str) -> str:
+    """Write the evidence of one test into ``folder`` (replaced if it exists).
+
+    Args:
+        folder: ``<artifacts>/<folder_name(test id)>``.
+        sessions: every machine the test started, in order.
+        failure: the test's failure text (pytest's report), "" when it passed.
+
+    Returns:
+        report.txt without the failure (which pytest shows anyway): the folder and each
+        machine's report.
+    """
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+    (folder / MARKER).write_text("")
+    sections: List[str] = []
+    for i, s in enumerate(sessions, 1):
+        dest = folder if len(sessions) == 1 else folder / f"machine-{i}"
+        sections.append(f"== machine {i} of {len(sessions)} ({dest.name}) ==\n"
+                        + write_machine(dest, s))
+    head = f"ringlab artifacts: {folder}"
+    (folder / "report.txt").write_text("\n\n".join(
+        [head, failure.rstrip() or "(the test passed)"] + sections) + "\n")
+    return "\n\n".join([head] + (sections or ["(the test booted no machine)"])) + "\n"
+
+
+def clear(root: Path) -> None:
+    """Remove the folders a previous session left in ``root`` (only those this module wrote)."""
+    if root.is_dir():
+        for child in root.iterdir():
+            if (child / MARKER).exists():
+                shutil.rmtree(child, ignore_errors=True)
+
+
+def summary(sessions: Sequence[Session]) -> Optional[str]:
+    """One line per machine for the failure message."""
+    lines = []
+    for i, s in enumerate(sessions, 1):
+        r = s.result
+        lines.append(f"machine {i}: " + (f"{r.outcome.value}: {r.verdict.detail}" if r else
+                                         "still running"))
+    return "; ".join(lines) or None

@@ -1,0 +1,278 @@
+/*
+ * futex(2) and the robust-futex list (Linux kernel/futex/: syscalls.c,
+ * waitwake.c, requeue.c, core.c). A waiter is a thread asleep on a key:
+ *
+ *   FUTEX_PRIVATE_FLAG            (mm, address)           the process's own word
+ *   shared, a MAP_SHARED page     (physical address)      the same word in every process
+ *   shared, a private page        (mm, address, shared)   Linux's FUT_OFF_MMSHARED key
+ *
+ * so a wake matches exactly the waits Linux would match. Waiters are on one
+ * list, oldest first (FUTEX_WAKE wakes in that order); a waiter sleeps on its
+ * own list entry, or on the clock tick when it has a timeout.
+ */
+#include "kernel.h"
+#include "errno.h"
+#include "file.h"
+#include "mmu.h"
+#include "proc.h"
+#include "syscall.h"
+#include "thread.h"
+#include "vm.h"
+
+/* futex operations (include/uapi/linux/futex.h) */
+#define FUTEX_WAIT            0
+#define FUTEX_WAKE            1
+#define FUTEX_REQUEUE         3
+#define FUTEX_CMP_REQUEUE     4
+#define FUTEX_WAIT_BITSET     9
+#define FUTEX_WAKE_BITSET     10
+#define FUTEX_PRIVATE_FLAG    128        /* the word is not shared with another process */
+#define FUTEX_CLOCK_REALTIME  256        /* an absolute timeout on CLOCK_REALTIME */
+#define FUTEX_CMD_MASK        (~(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME))
+#define FUTEX_WAITERS         0x80000000u  /* robust word: someone waits */
+#define FUTEX_OWNER_DIED      0x40000000u  /* robust word: the owner ended holding it */
+#define FUTEX_TID_MASK        0x3fffffffu  /* robust word: the owner's tid */
+#define ROBUST_LIST_LIMIT     2048       /* entries walked at exit (Linux's bound) */
+#define NS_PER_SEC            1000000000UL
+
+struct futex_key {
+    const void *mm;            /* NULL for a MAP_SHARED page */
+    uint64_t addr;             /* user address, or physical address for a MAP_SHARED page */
+    bool shared;               /* asked without FUTEX_PRIVATE_FLAG */
+};
+
+struct futex_waiter {
+    struct futex_waiter *next;
+    struct proc *p;
+    struct futex_key key;
+    uint32_t bitset;
+    bool woken;
+};
+
+static struct futex_waiter *waiters;
+
+/*
+ * The key of the 32-bit word at uaddr: -EINVAL unaligned, -EFAULT outside
+ * user memory. A private key needs no page (Linux: a wake on an unmapped
+ * private address wakes nobody); a shared one needs the page mapped.
+ */
+static int futex_key(struct proc *p, uint64_t uaddr, bool private, struct futex_key *k)
+{
+    if (uaddr % sizeof(uint32_t))
+        return -EINVAL;
+    if (!user_range_ok(uaddr, sizeof(uint32_t)))
+        return -EFAULT;
+    *k = (struct futex_key){ .mm = p->mm, .addr = uaddr, .shared = !private };
+    if (private)
+        return 0;
+    uint64_t *pte = walk(p->pml4, uaddr, false);
+    if (!pte || (*pte & (PTE_P | PTE_U)) != (PTE_P | PTE_U))
+        return -EFAULT;
+    if (*pte & PTE_SHARED)
+        *k = (struct futex_key){ .mm = NULL, .addr = (*pte & PTE_ADDR_MASK) + uaddr % PAGE_SIZE, .shared = true };
+    return 0;
+}
+
+static bool key_eq(const struct futex_key *a, const struct futex_key *b)
+{
+    return a->mm == b->mm && a->addr == b->addr && a->shared == b->shared;
+}
+
+static void unlink_waiter(struct futex_waiter *w)
+{
+    for (struct futex_waiter **pp = &waiters; *pp; pp = &(*pp)->next) {
+        if (*pp == w) {
+            *pp = w->next;
+            return;
+        }
+    }
+}
+
+/* Wake up to n waiters on key k whose bitset meets `bitset`; returns how many. */
+static int wake_key(const struct futex_key *k, int n, uint32_t bitset)
+{
+    int woken = 0;
+    for (struct futex_waiter **pp = &waiters; *pp && woken < n;) {
+        struct futex_waiter *w = *pp;
+        if (key_eq(&w->key, k) && (w->bitset & bitset)) {
+            *pp = w->next;
+            w->woken = true;
+            proc_wake(w->p);
+            wakeup(w);
+            woken++;
+        } else {
+            pp = &w->next;
+        }
+    }
+    return woken;
+}
+
+int futex_wake(struct proc *p, uint64_t uaddr, bool private, int n, uint32_t bitset)
+{
+    struct futex_key k;
+    if (!bitset)
+        return -EINVAL;
+    int r = futex_key(p, uaddr, private, &k);
+    return r ? r : wake_key(&k, n, bitset);
+}
+
+/*
+ * Sleep while *uaddr == val, until a wake with a matching bitset (0), the
+ * deadline (-ETIMEDOUT; 0: none), or a signal (-ERESTARTSYS: -EINTR, or
+ * restarted under SA_RESTART; with a deadline always -EINTR). The
+ * value is read after the waiter is queued, with no yield in between (one
+ * CPU): a wake cannot slip between the check and the sleep.
+ */
+static int futex_wait(struct proc *p, uint64_t uaddr, bool private, uint32_t val, uint32_t bitset,
+                      bool realtime, uint64_t deadline_ns)
+{
+    struct futex_waiter w = { .p = p, .bitset = bitset };
+    uint32_t cur;
+    if (!bitset)
+        return -EINVAL;
+    int r = futex_key(p, uaddr, private, &w.key);
+    if (!r)
+        r = copyin(p->pml4, &cur, uaddr, sizeof cur);
+    if (r)
+        return r;
+    if (cur != val)
+        return -EAGAIN;
+    struct futex_waiter **tail = &waiters;
+    while (*tail)
+        tail = &(*tail)->next;
+    *tail = &w;
+    for (;;) {
+        if (w.woken)
+            return 0;
+        uint64_t now = realtime ? time_realtime_ns() : time_monotonic_ns();
+        if (signal_pending(p) || (deadline_ns && now >= deadline_ns)) {
+            unlink_waiter(&w);
+            if (!signal_pending(p))
+                return -ETIMEDOUT;
+            return deadline_ns ? -EINTR : -ERESTARTSYS;   /* Linux: a timed wait is not restarted here */
+        }
+        sleep(deadline_ns ? (void *)&ticks : (void *)&w);
+    }
+}
+
+/* Move up to n_requeue waiters from k1 to k2 after waking n_wake; returns woken + moved. */
+static int futex_requeue(struct proc *p, uint64_t u1, uint64_t u2, bool private, int n_wake, int n_requeue,
+                         const uint32_t *cmpval)
+{
+    struct futex_key k1, k2;
+    uint32_t cur;
+    if (n_wake < 0 || n_requeue < 0)
+        return -EINVAL;
+    int r = futex_key(p, u1, private, &k1);
+    if (!r)
+        r = futex_key(p, u2, private, &k2);
+    if (!r && cmpval && !(r = copyin(p->pml4, &cur, u1, sizeof cur)) && cur != *cmpval)
+        r = -EAGAIN;
+    if (r)
+        return r;
+    int done = wake_key(&k1, n_wake, FUTEX_BITSET_ANY), moved = 0;
+    for (struct futex_waiter *w = waiters; w && moved < n_requeue; w = w->next) {
+        if (key_eq(&w->key, &k1)) {
+            w->key = k2;
+            moved++;
+        }
+    }
+    return done + moved;
+}
+
+/*
+ * futex(uaddr, op, val, timeout | val2, uaddr2, val3), Linux's checks in
+ * Linux's order: the timeout first (-EFAULT, -EINVAL), then the clock flag
+ * (-ENOSYS but for FUTEX_WAIT_BITSET), then the operation. FUTEX_WAIT's timeout is
+ * relative; FUTEX_WAIT_BITSET's absolute on CLOCK_MONOTONIC, or
+ * CLOCK_REALTIME with FUTEX_CLOCK_REALTIME. WAKE_OP and the PI operations are
+ * not supported: -ENOSYS, as for an unknown operation.
+ */
+int64_t sys_futex(struct trapframe *tf)
+{
+    struct proc *p = myproc();
+    uint64_t uaddr = tf->rdi, utime = tf->r10, uaddr2 = tf->r8;
+    int op = (int)tf->rsi, cmd = op & FUTEX_CMD_MASK;
+    uint32_t val = (uint32_t)tf->rdx, val3 = (uint32_t)tf->r9;
+    bool private = op & FUTEX_PRIVATE_FLAG;
+    bool realtime = op & FUTEX_CLOCK_REALTIME;
+    uint64_t deadline = 0;
+
+    if (utime && (cmd == FUTEX_WAIT || cmd == FUTEX_WAIT_BITSET)) {
+        int64_t ts[2];
+        if (copyin(p->pml4, ts, utime, sizeof ts))
+            return -EFAULT;
+        if (ts[0] < 0 || ts[1] < 0 || ts[1] >= (int64_t)NS_PER_SEC)
+            return -EINVAL;
+        deadline = (uint64_t)ts[0] * NS_PER_SEC + (uint64_t)ts[1];
+        if (cmd == FUTEX_WAIT)
+            deadline += time_monotonic_ns();
+        if (!deadline)
+            deadline = 1;                    /* an absolute 0: already past */
+    }
+    if ((op & FUTEX_CLOCK_REALTIME) && cmd != FUTEX_WAIT_BITSET)
+        return -ENOSYS;                      /* Linux 6: FUTEX_WAIT too (measured on the host) */
+    switch (cmd) {
+    case FUTEX_WAIT:
+        return futex_wait(p, uaddr, private, val, FUTEX_BITSET_ANY, realtime, deadline);
+    case FUTEX_WAIT_BITSET:
+        return futex_wait(p, uaddr, private, val, val3, realtime, deadline);
+    case FUTEX_WAKE:
+        return futex_wake(p, uaddr, private, (int)val, FUTEX_BITSET_ANY);
+    case FUTEX_WAKE_BITSET:
+        return futex_wake(p, uaddr, private, (int)val, val3);
+    case FUTEX_REQUEUE:
+        return futex_requeue(p, uaddr, uaddr2, private, (int)val, (int)utime, NULL);
+    case FUTEX_CMP_REQUEUE:
+        return futex_requeue(p, uaddr, uaddr2, private, (int)val, (int)utime, &val3);
+    default:
+        return -ENOSYS;
+    }
+}
+
+/* ---- robust futexes ------------------------------------------------------ */
+
+#define ROBUST_HEAD_SIZE 24    /* struct robust_list_head: next, futex_offset, list_op_pending */
+
+int64_t sys_set_robust_list(struct trapframe *tf)
+{
+    if (tf->rsi != ROBUST_HEAD_SIZE)
+        return -EINVAL;
+    myproc()->robust_list = tf->rdi;
+    return 0;
+}
+
+/* Linux handle_futex_death: a word still owned by the ending thread gets OWNER_DIED, one waiter is woken. */
+static void futex_death(struct proc *p, uint64_t uaddr)
+{
+    uint32_t v;
+    if (uaddr % sizeof v || copyin(p->pml4, &v, uaddr, sizeof v) || (v & FUTEX_TID_MASK) != (uint32_t)p->pid)
+        return;
+    uint32_t nv = (v & FUTEX_WAITERS) | FUTEX_OWNER_DIED;
+    if (copyout(p->pml4, uaddr, &nv, sizeof nv) == 0 && (v & FUTEX_WAITERS))
+        futex_wake(p, uaddr, false, 1, FUTEX_BITSET_ANY);
+}
+
+/*
+ * Linux exit_robust_list: walk the thread's list of held robust mutexes
+ * (at most ROBUST_LIST_LIMIT entries; bit 0 of an entry marks a PI futex,
+ * which Linux also strips) and the one being taken or released.
+ */
+void robust_list_exit(struct proc *p)
+{
+    uint64_t head = p->robust_list, h[3];
+    if (!head || copyin(p->pml4, h, head, sizeof h))
+        return;
+    int64_t offset = (int64_t)h[1];
+    uint64_t entry = h[0] & ~1UL, pending = h[2] & ~1UL;
+    for (int n = 0; entry != head && n < ROBUST_LIST_LIMIT; n++) {
+        uint64_t next;
+        if (copyin(p->pml4, &next, entry, sizeof next))
+            return;
+        if (entry != pending)
+            futex_death(p, entry + (uint64_t)offset);
+        entry = next & ~1UL;
+    }
+    if (pending)
+        futex_death(p, pending + (uint64_t)offset);
+}

@@ -1,0 +1,58 @@
+/*
+ * What the threads of a process share, each a refcounted object a clone flag
+ * shares or copies (Linux: mm_struct, files_struct, fs_struct):
+ *
+ *   struct mm      CLONE_VM     page tables, brk, mmap search hint, a lock
+ *   struct files   CLONE_FILES  the descriptor table and its close-on-exec bits
+ *   struct fsinfo  CLONE_FS     working directory and umask
+ *
+ * Each comes from a static table of NPROC (a process has at most one of each),
+ * so threads cost no pages but their kernel stacks.
+ */
+#pragma once
+#include "types.h"
+
+#define NOFILE    64             /* open files per process (RLIMIT_NOFILE) */
+
+struct file;
+struct inode;
+struct proc;
+
+struct mm {
+    int refs;                  /* threads and CLONE_VM processes using it; 0: a free slot */
+    uint64_t *pml4;            /* the page tables (kernel virtual address) */
+    uint64_t brk_start, brk;   /* heap: [brk_start, brk) mapped */
+    uint64_t mmap_next;        /* next free address in the mmap region */
+    bool busy;                 /* a memory call is changing the tables (it may yield) */
+};
+
+struct files {
+    int refs;                  /* 0: a free slot */
+    struct file *ofile[NOFILE];
+    uint64_t cloexec;          /* bit fd: close ofile[fd] on execve (FD_CLOEXEC) */
+};
+
+struct fsinfo {
+    int refs;                  /* 0: a free slot */
+    struct inode *cwd;         /* working directory (holds a reference) */
+    uint32_t umask;            /* file mode creation mask */
+};
+
+/* thread.c */
+struct mm *mm_new(uint64_t *pml4);
+struct mm *mm_get(struct mm *mm);
+void mm_put(struct mm *mm);                /* the last user frees the page tables */
+void mm_lock(struct mm *mm);               /* sleeps while another thread changes the tables */
+void mm_unlock(struct mm *mm);
+struct files *files_new(void);
+struct files *files_copy(struct files *from);
+struct files *files_get(struct files *f);
+void files_put(struct files *f);           /* the last user closes every descriptor */
+struct fsinfo *fsinfo_new(struct inode *cwd, uint32_t umask);
+struct fsinfo *fsinfo_get(struct fsinfo *fs);
+void fsinfo_put(struct fsinfo *fs);
+
+/* futex.c */
+#define FUTEX_BITSET_ANY 0xffffffffu       /* FUTEX_BITSET_MATCH_ANY */
+int futex_wake(struct proc *p, uint64_t uaddr, bool private, int n, uint32_t bitset);
+void robust_list_exit(struct proc *p);     /* Linux exit_robust_list */

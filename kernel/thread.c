@@ -1,0 +1,134 @@
+/*
+ * The objects threads share (thread.h): address spaces, descriptor tables,
+ * working directory + umask. Each lives in a static table and goes with its
+ * last reference, as Linux's mm_struct, files_struct and fs_struct do.
+ */
+#include "kernel.h"
+#include "file.h"
+#include "proc.h"
+#include "thread.h"
+#include "vm.h"
+
+static struct mm mms[NPROC];
+static struct files filetabs[NPROC];
+static struct fsinfo fsinfos[NPROC];
+
+/* ---- address spaces ----------------------------------------------------- */
+
+struct mm *mm_new(uint64_t *pml4)
+{
+    for (int i = 0; i < NPROC; i++) {
+        if (mms[i].refs == 0) {
+            memset(&mms[i], 0, sizeof mms[i]);
+            mms[i].refs = 1;
+            mms[i].pml4 = pml4;
+            return &mms[i];
+        }
+    }
+    panic("mm-table-full");           /* one per process slot: cannot happen */
+}
+
+struct mm *mm_get(struct mm *mm)
+{
+    mm->refs++;
+    return mm;
+}
+
+/* The caller runs on another CR3 (or the kernel's) when it drops the last reference. */
+void mm_put(struct mm *mm)
+{
+    if (--mm->refs > 0)
+        return;
+    if (mm->pml4)
+        uvm_free(mm->pml4);
+    memset(mm, 0, sizeof *mm);
+}
+
+/*
+ * The memory calls yield inside long work (uvm.c's preemption points): a
+ * sibling thread must not change the same tables meanwhile (a freed page
+ * table under a walk). A sleeping lock, taken by brk, mmap, munmap,
+ * mprotect, madvise, mremap and fork; nothing else walks and yields.
+ */
+void mm_lock(struct mm *mm)
+{
+    while (mm->busy)
+        sleep(mm);
+    mm->busy = true;
+}
+
+void mm_unlock(struct mm *mm)
+{
+    mm->busy = false;
+    wakeup(mm);
+}
+
+/* ---- descriptor tables -------------------------------------------------- */
+
+struct files *files_new(void)
+{
+    for (int i = 0; i < NPROC; i++) {
+        if (filetabs[i].refs == 0) {
+            memset(&filetabs[i], 0, sizeof filetabs[i]);
+            filetabs[i].refs = 1;
+            return &filetabs[i];
+        }
+    }
+    panic("files-table-full");
+}
+
+/* A private copy (fork, or execve of a process sharing its table): every open file gains a reference. */
+struct files *files_copy(struct files *from)
+{
+    struct files *f = files_new();
+    for (int fd = 0; fd < NOFILE; fd++)
+        if (from->ofile[fd])
+            f->ofile[fd] = file_dup(from->ofile[fd]);
+    f->cloexec = from->cloexec;
+    return f;
+}
+
+struct files *files_get(struct files *f)
+{
+    f->refs++;
+    return f;
+}
+
+void files_put(struct files *f)
+{
+    if (--f->refs > 0)
+        return;
+    for (int fd = 0; fd < NOFILE; fd++)
+        if (f->ofile[fd])
+            file_close(f->ofile[fd]);
+    memset(f, 0, sizeof *f);
+}
+
+/* ---- working directory and umask ---------------------------------------- */
+
+struct fsinfo *fsinfo_new(struct inode *cwd, uint32_t umask)
+{
+    for (int i = 0; i < NPROC; i++) {
+        if (fsinfos[i].refs == 0) {
+            fsinfos[i].refs = 1;
+            fsinfos[i].cwd = inode_get(cwd);
+            fsinfos[i].umask = umask;
+            return &fsinfos[i];
+        }
+    }
+    panic("fsinfo-table-full");
+}
+
+struct fsinfo *fsinfo_get(struct fsinfo *fs)
+{
+    fs->refs++;
+    return fs;
+}
+
+void fsinfo_put(struct fsinfo *fs)
+{
+    if (--fs->refs > 0)
+        return;
+    inode_put(fs->cwd);
+    memset(fs, 0, sizeof *fs);
+}

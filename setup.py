@@ -1,0 +1,32 @@
+"""Packaging glue pyproject.toml cannot express (the rest is in pyproject.toml).
+
+- The import name: the harness/ folder is installed as the package ``ringlab``, with every
+  subpackage found at build time (a new layer needs no edit here).
+- A plain (non-editable) ``pip install CHECKOUT`` copies the package away from the kernel and
+  userland sources: it records the checkout in ``ringlab/checkout.txt`` so the installed
+  package still finds them (harness/core/constants.py ``find_home``; RINGLAB_HOME overrides).
+"""
+from pathlib import Path
+
+from setuptools import find_packages, setup
+from setuptools.command.build_py import build_py
+
+HERE = Path(__file__).resolve().parent
+
+
+class BuildPyRecordingCheckout(build_py):
+    """build_py, plus ringlab/checkout.txt naming this checkout (not for editable installs,
+    which import from the checkout itself)."""
+
+    def run(self):
+        super().run()
+        if not getattr(self, "editable_mode", False):
+            record = Path(self.build_lib) / "ringlab" / "checkout.txt"
+            record.write_text(f"{HERE}\n")
+
+
+setup(
+    package_dir={"ringlab": "harness"},
+    packages=["ringlab"] + [f"ringlab.{p}" for p in find_packages("harness")],
+    cmdclass={"build_py": BuildPyRecordingCheckout},
+)

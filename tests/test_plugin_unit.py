@@ -1,0 +1,65 @@
+"""ringlab.plugin's pure parts, without QEMU: evidence folder names, the command.sh text, the
+score table. The plugin on real machines: tests/test_ci.py."""
+from pathlib import Path
+
+import pytest
+
+from ringlab.machine.qemu import QemuConfig
+from ringlab.plugin import Lab, artifacts, grade
+
+pytestmark = pytest.mark.unit
+
+
+def test_folder_names_are_safe_for_a_shell_and_for_initrd():
+    name = artifacts.folder_name("tests/test_x.py::test_y[a, b/c]")
+    assert name == "tests_test_x.py__test_y[a_b_c]"
+    long = artifacts.folder_name("t.py::" + "x" * 300)
+    assert len(long) == artifacts.MAX_NAME and long == artifacts.folder_name("t.py::" + "x" * 300)
+
+
+def test_command_sh_reads_the_copies_beside_it_with_the_interrupt_log(tmp_path):
+    cfg = QemuConfig(kernel=Path("/k/kernel.elf"), init=Path("/p/init"),
+                     files=[Path("/p/hello"), Path("/q/data.txt")], append="trace=mem")
+    script = artifacts.command_script(cfg)
+    assert 'here=$(cd "$(dirname "$0")" && pwd)' in script
+    line = next(l for l in script.splitlines() if l.startswith("exec "))
+    assert '-kernel "$here/files/kernel.elf"' in line
+    assert '-initrd "$here/files/init init,$here/files/hello hello,' \
+           '$here/files/data.txt data.txt"' in line
+    assert '-d int,cpu_reset -D "$here/command-qemu.log"' in line and "-append trace=mem" in line
+    assert "/k/" not in line and "/p/" not in line
+
+
+def test_copies_are_numbered_when_two_modules_share_a_name():
+    cfg = QemuConfig(init=Path("/a/x"), files=[Path("/b/x")])
+    assert artifacts.copy_names(cfg) == ["00-x", "01-x"]
+
+
+class _Report:
+    def __init__(self, nodeid, when, outcome, points):
+        self.nodeid, self.when, self.outcome = nodeid, when, outcome
+        self.user_properties = [(grade.POINTS_PROPERTY, points)] if points is not None else []
+        self.passed, self.failed, self.skipped = (outcome == o for o in
+                                                  ("passed", "failed", "skipped"))
+
+
+def test_grades_count_passed_calls_and_not_failed_teardowns(tmp_path):
+    g = grade.Grades()
+    for nodeid, phases, points in (("a", ["passed", "passed", "passed"], 5),
+                                   ("b", ["passed", "failed", "passed"], 3),
+                                   ("c", ["passed", "passed", "failed"], 2),
+                                   ("d", ["skipped"], 1), ("e", ["passed"] * 3, None)):
+        for when, outcome in zip(("setup", "call", "teardown"), phases):
+            g.add(_Report(nodeid, when, outcome, points), artifacts=None)
+    assert (g.score, g.max_score) == (5, 11)
+    assert [(t.nodeid, t.outcome) for t in sorted(g.tests.values(), key=lambda t: t.nodeid)] == \
+        [("a", "passed"), ("b", "failed"), ("c", "error (teardown)"), ("d", "skipped")]
+    assert g.table()[-1].split() == ["score", "5/11"]
+    g.write_json(tmp_path / "g.json")
+    assert '"max_score": 11.0' in (tmp_path / "g.json").read_text()
+
+
+def test_init_arguments_that_init_args_cannot_carry_are_refused(tmp_path):
+    lab = Lab(images=None, cpu=None, kernel=None, tmp_path=tmp_path)
+    with pytest.raises(ValueError, match="no commas, spaces or empty"):
+        lab.config(init="/bin/true", args=["a,b"])

@@ -1,0 +1,150 @@
+/*
+ * threadsig: signals in a thread group, as Linux delivers them. Handlers are the
+ * process's (one sigaction serves every thread); masks are each thread's; a
+ * process-directed signal (kill) goes to a thread that does not block it; tgkill
+ * reaches one thread and stays pending there while that thread blocks it; a fault in
+ * a thread runs the handler in that thread; a fatal signal ends every thread.
+ */
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static volatile pid_t handled_in;        /* the thread the last handler ran in */
+static volatile int handled_sig;
+
+static void handler(int sig)
+{
+    handled_sig = sig;
+    handled_in = (pid_t)syscall(SYS_gettid);
+}
+
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t cond = PTHREAD_COND_INITIALIZER;
+static int stage;
+static pid_t worker_tid;
+
+static void wait_stage(int s)
+{
+    pthread_mutex_lock(&lock);
+    while (stage < s)
+        pthread_cond_wait(&cond, &lock);
+    pthread_mutex_unlock(&lock);
+}
+
+static void set_stage(int s)
+{
+    pthread_mutex_lock(&lock);
+    stage = s;
+    pthread_cond_broadcast(&cond);
+    pthread_mutex_unlock(&lock);
+}
+
+/* Blocks nothing: process-directed SIGUSR2 (the main thread blocks it) must come here. */
+static void *unblocked_worker(void *arg)
+{
+    (void)arg;
+    sigset_t none;
+    sigemptyset(&none);
+    pthread_sigmask(SIG_SETMASK, &none, NULL);
+    worker_tid = (pid_t)syscall(SYS_gettid);
+    set_stage(1);
+    while (handled_sig != SIGUSR2)
+        sched_yield();
+    return NULL;
+}
+
+/* Blocks SIGUSR1: a tgkill to it stays pending here until it takes it with sigwait. */
+static void *blocking_worker(void *arg)
+{
+    (void)arg;
+    worker_tid = (pid_t)syscall(SYS_gettid);
+    set_stage(3);
+    wait_stage(4);                                         /* main has sent it */
+    sigset_t pend, want;
+    sigpending(&pend);
+    sigemptyset(&want);
+    sigaddset(&want, SIGUSR1);
+    int sig = 0;
+    sigwait(&want, &sig);
+    printf("threadsig: tgkill to a thread blocking SIGUSR1: pending there %s, sigwait took %s\n",
+           sigismember(&pend, SIGUSR1) ? "yes" : "no", sig == SIGUSR1 ? "SIGUSR1" : "?");
+    return NULL;
+}
+
+static void *faulter(void *arg)
+{
+    (void)arg;
+    worker_tid = (pid_t)syscall(SYS_gettid);
+    raise(SIGUSR1);                                        /* raise: tgkill to this thread */
+    return NULL;
+}
+
+static void *sleeper(void *arg)
+{
+    for (;;)
+        pause();
+    return arg;
+}
+
+int main(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = handler;
+    sigaction(SIGUSR1, &sa, NULL);
+    sigaction(SIGUSR2, &sa, NULL);
+    setvbuf(stdout, NULL, _IONBF, 0);
+
+    pthread_t t;
+    pthread_create(&t, NULL, faulter, NULL);
+    pthread_join(t, NULL);
+    printf("threadsig: raise in a thread: the handler ran in that thread %s\n",
+           handled_sig == SIGUSR1 && handled_in == worker_tid ? "yes" : "no");
+
+    sigset_t usr2;
+    sigemptyset(&usr2);
+    sigaddset(&usr2, SIGUSR2);
+    pthread_sigmask(SIG_BLOCK, &usr2, NULL);
+    pthread_create(&t, NULL, unblocked_worker, NULL);
+    wait_stage(1);
+    kill(getpid(), SIGUSR2);
+    pthread_join(t, NULL);
+    sigset_t pend;
+    sigpending(&pend);
+    printf("threadsig: kill SIGUSR2, main blocks it: handled in the worker %s, pending in main %s\n",
+           handled_in == worker_tid ? "yes" : "no", sigismember(&pend, SIGUSR2) ? "yes" : "no");
+
+    sigset_t usr1;
+    sigemptyset(&usr1);
+    sigaddset(&usr1, SIGUSR1);
+    pthread_sigmask(SIG_BLOCK, &usr1, NULL);               /* the worker inherits the mask */
+    handled_sig = 0;
+    pthread_create(&t, NULL, blocking_worker, NULL);
+    pthread_sigmask(SIG_UNBLOCK, &usr1, NULL);
+    wait_stage(3);
+    syscall(SYS_tgkill, getpid(), worker_tid, SIGUSR1);
+    set_stage(4);
+    pthread_join(t, NULL);
+    printf("threadsig: main's handler did not run for it: %s\n", handled_sig == 0 ? "yes" : "no");
+
+    pid_t pid = fork();
+    if (pid == 0) {
+        pthread_t s[2];
+        pthread_create(&s[0], NULL, sleeper, NULL);
+        pthread_create(&s[1], NULL, sleeper, NULL);
+        signal(SIGUSR1, SIG_DFL);
+        syscall(SYS_tgkill, getpid(), (pid_t)syscall(SYS_gettid), SIGTERM);   /* default: the group ends */
+        for (;;)
+            pause();
+    }
+    int st;
+    waitpid(pid, &st, 0);
+    printf("threadsig: SIGTERM to one thread of three: the process %s by signal %d\n",
+           WIFSIGNALED(st) ? "ended" : "did not end", WIFSIGNALED(st) ? WTERMSIG(st) : 0);
+    return 0;
+}
