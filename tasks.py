@@ -158,8 +158,8 @@ def grade(c, tests=None, json="grade.json"):
 @task(
     iterable=["point"],
     help={
-        "init": "program to run as pid 1 (default images/user/ptpoints, which has labelled points)",
-        "point": "symbol to stop and audit at (repeatable; default: every point of ptpoints)",
+        "init": "program to run as pid 1 (default images/user/gdb_ptpoints, which has labelled points)",
+        "point": "symbol to stop and audit at (repeatable; default: every point of gdb_ptpoints)",
         "append": "kernel arguments (test.ukpage=1 plants a user-accessible kernel page)",
         "cpu": "QEMU CPU model (default: the harness's, see invoke boot --help)",
         "timeout": "seconds to wait for each stop (default 30)",

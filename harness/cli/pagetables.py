@@ -19,8 +19,8 @@ def main(init: Optional[str] = None, points: Sequence[str] = (), append: str = "
     """Audit at each point; exit 0 only if every point was reached and nothing was violated.
 
     Args:
-        init: program to run as pid 1 (default images/user/ptpoints with its points).
-        points: symbols to stop at (default: ``ptaudit.DEFAULT_POINTS`` of ptpoints).
+        init: program to run as pid 1 (default images/user/gdb_ptpoints with its points).
+        points: symbols to stop at (default: ``ptaudit.DEFAULT_POINTS`` of gdb_ptpoints).
         append: kernel arguments (``test.ukpage=1`` plants a violation).
         cpu: QEMU CPU model (default: the harness's).
         timeout_s: bound for each stop.

@@ -42,10 +42,10 @@ PHYS_MODE_ON = "maintenance packet Qqemu.PhyMemMode:1"    # QEMU gdbstub: physic
 PHYS_MODE_OFF = "maintenance packet Qqemu.PhyMemMode:0"   # back to virtual (current CR3)
 PROC_STATE_ENUM = "procstate"  # kernel/include/proc.h: enum procstate (names from DWARF)
 DEFAULT_POINT_TIMEOUT_S = 30.0
-DEFAULT_PROGRAM = "ptpoints"  # userland/ptpoints.c: one label per audited moment
+DEFAULT_PROGRAM = "gdb_ptpoints"  # userland/gdb_ptpoints.c: one label per audited moment
 DEFAULT_POINTS = ("pt_boot", "pt_fork_parent", "pt_fork_child", "pt_exec", "pt_mmap",
                   "pt_mprotect", "pt_munmap")
-SIGNAL_POINT = "pt_signal"    # `ptpoints signal`: inside a SIGUSR1 handler (signal delivery)
+SIGNAL_POINT = "pt_signal"    # `gdb_ptpoints signal`: inside a SIGUSR1 handler (signal delivery)
 
 
 class AuditError(RinglabError):
