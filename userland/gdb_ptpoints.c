@@ -2,15 +2,15 @@
  * Labelled points for the page-table audit (tests/test_pagetables.py, invoke pagetables).
  *
  * Each POINT(name) is a global label on a nop; gdb breaks there and the harness walks the
- * page tables of the stopped machine. The order in one run (`ptpoints`):
+ * page tables of the stopped machine. The order in one run (`gdb_ptpoints`):
  *   pt_boot          first thing main does (pid 1, fresh from the ELF loader)
  *   pt_fork_child    in the child right after fork (pid 2, a copy of pid 1)
- *   pt_exec          the child after execve of this same program (`ptpoints exec`)
+ *   pt_exec          the child after execve of this same program (`gdb_ptpoints exec`)
  *   pt_fork_parent   the parent after fork, while the child exists
  *   pt_mmap          three anonymous pages mapped read-write and touched
  *   pt_mprotect      the middle one made read+execute
  *   pt_munmap        all three unmapped again
- *   pt_signal        inside a SIGUSR1 handler (`ptpoints signal` only: needs signal delivery)
+ *   pt_signal        inside a SIGUSR1 handler (`gdb_ptpoints signal` only: needs signal delivery)
  * then exit 0. Any failure exits with a distinct status (see the returns).
  */
 #include <signal.h>
@@ -38,7 +38,7 @@ static int signal_points(void)
     if (sigaction(SIGUSR1, &sa, NULL))
         return 20;
     raise(SIGUSR1);
-    printf("ptpoints: handler %s\n", handled == SIGUSR1 ? "ran" : "did not run");
+    printf("gdb_ptpoints: handler %s\n", handled == SIGUSR1 ? "ran" : "did not run");
     return handled == SIGUSR1 ? 0 : 21;
 }
 
@@ -80,6 +80,6 @@ int main(int argc, char **argv)
     if (munmap(m, 3 * pg))
         return 15;
     POINT(pt_munmap);
-    printf("ptpoints: done\n");
+    printf("gdb_ptpoints: done\n");
     return 0;
 }
