@@ -37,17 +37,27 @@ static int path_in(int dirfd, uint64_t upath, char *path, struct inode **base)
     return 0;
 }
 
+/* Resolve a user path from dirfd's directory or the cwd: the inode it names or, when name is
+ * not NULL, its parent directory (the last component copied to name). NULL with *err set when
+ * the path can't be copied in or isn't there. */
+static struct inode *lookup_at(int dirfd, uint64_t upath, char *name, int *err)
+{
+    char path[FS_PATH_MAX];
+    struct inode *base;
+    if ((*err = path_in(dirfd, upath, path, &base)))
+        return NULL;
+    return name ? namei_parent(base, path, name, err) : namei(base, path, err);
+}
+
 static int64_t open_at(int dirfd, uint64_t upath, int flags, uint32_t mode)
 {
-    char path[FS_PATH_MAX], name[FS_NAME_MAX + 1];
-    struct inode *base, *ip, *dir;
+    char name[FS_NAME_MAX + 1];
+    struct inode *ip, *dir;
+    int err;
     if (flags & (O_PATH | O_TMPFILE_))
         return -EINVAL;                      /* not supported: O_PATH handles, unnamed files */
-    int err = path_in(dirfd, upath, path, &base);
-    if (err)
-        return err;
     if (flags & O_CREAT) {
-        if (!(dir = namei_parent(base, path, name, &err)))
+        if (!(dir = lookup_at(dirfd, upath, name, &err)))
             return err;
         ip = dir_lookup(dir, name);
         if (ip && (flags & O_EXCL))
@@ -62,7 +72,7 @@ static int64_t open_at(int dirfd, uint64_t upath, int flags, uint32_t mode)
         } else if ((ip->mode & S_IFMT) == S_IFDIR) {
             return -EISDIR;
         }
-    } else if (!(ip = namei(base, path, &err))) {
+    } else if (!(ip = lookup_at(dirfd, upath, NULL, &err))) {
         return err;
     }
     uint32_t type = ip->mode & S_IFMT;
@@ -155,12 +165,10 @@ int64_t sys_newfstatat(struct trapframe *tf) { return stat_at((int)tf->rdi, tf->
 
 static int64_t mkdir_at(int dirfd, uint64_t upath, uint32_t mode)
 {
-    char path[FS_PATH_MAX], name[FS_NAME_MAX + 1];
-    struct inode *base, *dir, *ip;
-    int err = path_in(dirfd, upath, path, &base);
-    if (err)
-        return err;
-    if (!(dir = namei_parent(base, path, name, &err)))
+    char name[FS_NAME_MAX + 1];
+    struct inode *dir, *ip;
+    int err;
+    if (!(dir = lookup_at(dirfd, upath, name, &err)))
         return err;
     if (dir_lookup(dir, name))
         return -EEXIST;
@@ -178,12 +186,10 @@ int64_t sys_mkdirat(struct trapframe *tf) { return mkdir_at((int)tf->rdi, tf->rs
 /* Is the directory anyone's working directory or open? Linux allows removing it anyway; so do we. */
 static int64_t remove_at(int dirfd, uint64_t upath, bool want_dir)
 {
-    char path[FS_PATH_MAX], name[FS_NAME_MAX + 1];
-    struct inode *base, *dir, *ip;
-    int err = path_in(dirfd, upath, path, &base);
-    if (err)
-        return err;
-    if (!(dir = namei_parent(base, path, name, &err)))
+    char name[FS_NAME_MAX + 1];
+    struct inode *dir, *ip;
+    int err;
+    if (!(dir = lookup_at(dirfd, upath, name, &err)))
         return err;
     if (want_dir && !strcmp(name, "."))
         return -EINVAL;
@@ -300,12 +306,9 @@ static int64_t set_cwd(struct inode *ip)
 
 int64_t sys_chdir(struct trapframe *tf)
 {
-    char path[FS_PATH_MAX];
-    struct inode *base, *ip;
-    int err = path_in(AT_FDCWD, tf->rdi, path, &base);
-    if (err)
-        return err;
-    if (!(ip = namei(base, path, &err)))
+    int err;
+    struct inode *ip = lookup_at(AT_FDCWD, tf->rdi, NULL, &err);
+    if (!ip)
         return err;
     return set_cwd(ip);
 }
@@ -342,12 +345,9 @@ static int64_t truncate_inode(struct inode *ip, int64_t len)
 
 int64_t sys_truncate(struct trapframe *tf)
 {
-    char path[FS_PATH_MAX];
-    struct inode *base, *ip;
-    int err = path_in(AT_FDCWD, tf->rdi, path, &base);
-    if (err)
-        return err;
-    if (!(ip = namei(base, path, &err)))
+    int err;
+    struct inode *ip = lookup_at(AT_FDCWD, tf->rdi, NULL, &err);
+    if (!ip)
         return err;
     return truncate_inode(ip, (int64_t)tf->rsi);
 }
@@ -365,16 +365,13 @@ int64_t sys_ftruncate(struct trapframe *tf)
 /* access: the caller is root (uid 0), so only existence and, for X_OK, an x bit matter. */
 static int64_t access_at(int dirfd, uint64_t upath, int mode, int flags)
 {
-    char path[FS_PATH_MAX];
-    struct inode *base, *ip;
+    struct inode *ip;
+    int err;
     if (mode & ~7)
         return -EINVAL;
     if (flags & ~(AT_EACCESS | AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
         return -EINVAL;
-    int err = path_in(dirfd, upath, path, &base);
-    if (err)
-        return err;
-    if (!(ip = namei(base, path, &err)))
+    if (!(ip = lookup_at(dirfd, upath, NULL, &err)))
         return err;
     if ((mode & 1) && (ip->mode & S_IFMT) != S_IFDIR && !(ip->mode & 0111))
         return -EACCES;
@@ -391,14 +388,10 @@ int64_t sys_faccessat2(struct trapframe *tf)
 /* No symbolic links: an existing path is not one (-EINVAL); /proc is not mounted, so /proc/self/exe is -ENOENT. */
 static int64_t readlink_at(int dirfd, uint64_t upath, int64_t bufsiz)
 {
-    char path[FS_PATH_MAX];
-    struct inode *base;
+    int err;
     if (bufsiz <= 0)
         return -EINVAL;
-    int err = path_in(dirfd, upath, path, &base);
-    if (err)
-        return err;
-    return namei(base, path, &err) ? -EINVAL : err;
+    return lookup_at(dirfd, upath, NULL, &err) ? -EINVAL : err;
 }
 
 int64_t sys_readlink(struct trapframe *tf) { return readlink_at(AT_FDCWD, tf->rdi, (int64_t)tf->rdx); }
@@ -407,8 +400,7 @@ int64_t sys_readlinkat(struct trapframe *tf) { return readlink_at((int)tf->rdi, 
 /* utimensat(dirfd, path, times[2], flags): NULL times = now; UTIME_NOW/UTIME_OMIT per field. */
 int64_t sys_utimensat(struct trapframe *tf)
 {
-    char path[FS_PATH_MAX];
-    struct inode *base, *ip;
+    struct inode *ip;
     int64_t ts[4];
     int err;
     if (tf->r10 & ~(uint64_t)(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
@@ -421,9 +413,7 @@ int64_t sys_utimensat(struct trapframe *tf)
             return -EINVAL;
         ip = f->ip;
     } else {
-        if ((err = path_in((int)tf->rdi, tf->rsi, path, &base)))
-            return err;
-        if (!(ip = namei(base, path, &err)))
+        if (!(ip = lookup_at((int)tf->rdi, tf->rsi, NULL, &err)))
             return err;
     }
     uint64_t now = time_realtime_ns();

@@ -2,20 +2,11 @@
 kernel's pipes, dup2, O_APPEND and the writable /tmp."""
 import pytest
 
-from ringlab import lab
-from ringlab.lab.shell import Shell
-
 pytestmark = pytest.mark.boot
 
 
-@pytest.fixture
-def shell(images):
-    with lab.Session(lab.shell_config()) as s:
-        yield s, Shell(s.console)
-
-
-def test_pipes_and_redirections(shell):
-    s, sh = shell
+def test_pipes_and_redirections(ringlab):
+    sh = ringlab.shell()
     r = sh.run("hello one two | cat")
     assert len(r.lines) == 1 and r.lines[0].endswith("argv[0]=hello, 2 args"), r.describe()
     r = sh.run("hello x > /tmp/out")
@@ -36,4 +27,4 @@ def test_pipes_and_redirections(shell):
     r = sh.run("ls .")
     assert sorted(l.split()[-1] for l in r.lines) == ["err", "out", "out2"], r.describe()
     sh.exit(0)
-    assert s.finish().status == 0
+    assert sh.session.finish().status == 0

@@ -4,7 +4,6 @@ The boot tests run the real machine: init's demonstration, then `exec /sh` (pid 
 commands typed on the serial line. Statuses come from the kernel's exit/kill events.
 The first tests check the result parser alone (no QEMU).
 """
-import os
 import re
 import subprocess
 import sys
@@ -18,6 +17,7 @@ from ringlab.lab.shell import Shell, command_result
 from ringlab.machine import symbols
 from ringlab.observe.events import Exit, Fault, Panic
 from ringlab.observe.verdict import expected_rc
+from tests.helpers import invoke_on_a_terminal
 
 SIGSEGV = 11
 boot = pytest.mark.boot
@@ -56,14 +56,7 @@ def test_output_glued_to_a_kernel_line_is_split():
     assert r.lines == ["no newline at end"] and r.exit_code == 0
 
 
-# -- the shell on real QEMU ----------------------------------------------------------------------
-
-@pytest.fixture
-def shell(images):
-    """A machine booted with `--shell` and every program in "/"; yields (Session, Shell)."""
-    with lab.Session(lab.shell_config()) as s:
-        yield s, Shell(s.console)
-
+# -- the shell on real QEMU (the plugin's ``ringlab.shell()``: at its first prompt) ---------------
 
 def assert_machine_status(run: lab.Run, status: int) -> None:
     ev = run.report()
@@ -75,8 +68,8 @@ def assert_machine_status(run: lab.Run, status: int) -> None:
 
 @boot
 @pytest.mark.quick
-def test_shell_runs_two_programs_one_crashing_then_exit(images, shell):
-    s, sh = shell
+def test_shell_runs_two_programs_one_crashing_then_exit(ringlab):
+    sh = ringlab.shell()
     hello = sh.run("hello one two")
     assert hello.status == 0, hello.describe()
     assert re.fullmatch(r"hello from pid (\d+) \(parent 1\), cpl=3, argv\[0\]=hello, 2 args",
@@ -90,18 +83,18 @@ def test_shell_runs_two_programs_one_crashing_then_exit(images, shell):
         crash.describe()
     fault = crash.of(Fault)[0]
     assert (fault.pid, fault.cpl, fault.vector, fault.cr2) == (crash.pid, 3, 14, 0)
-    assert fault.rip == symbols.symbol_address(images.program("crashme"), "fault_insn")
+    assert fault.rip == symbols.symbol_address(ringlab.program("crashme"), "fault_insn")
 
     again = sh.run("hello")                      # the shell (pid 1) went on
     assert again.status == 0 and again.pid > crash.pid, again.describe()
 
     sh.exit()
-    assert_machine_status(s.finish(), 0)
+    assert_machine_status(sh.session.finish(), 0)
 
 
 @boot
-def test_shell_builtins_missing_program_and_exit_status(images, shell):
-    s, sh = shell
+def test_shell_builtins_missing_program_and_exit_status(ringlab):
+    sh = ringlab.shell()
     helped = sh.run("help")
     assert helped.status is None and helped.lines == [
         "type a program name from / (try: ls), pipes and < > >> 2>&1 work; or exit"], \
@@ -112,12 +105,12 @@ def test_shell_builtins_missing_program_and_exit_status(images, shell):
     assert missing.lines == ["sh: nosuch: No such file or directory"]
     assert sh.run("").status is None              # an empty line: just the next prompt
     sh.exit(5)
-    assert_machine_status(s.finish(), 5)
+    assert_machine_status(sh.session.finish(), 5)
 
 
 @boot
-def test_stdin_read_blocks_for_a_line_with_echo_and_editing(images, shell):
-    s, sh = shell
+def test_stdin_read_blocks_for_a_line_with_echo_and_editing(ringlab):
+    sh = ringlab.shell()
     sh.start("readline")
     sh.sendline("abc")
     assert sh.expect(r'readline: got "(.*)" \((\d+) bytes\)\r*\n').match.groups() == ("abc", "3")
@@ -131,17 +124,16 @@ def test_stdin_read_blocks_for_a_line_with_echo_and_editing(images, shell):
     done = sh.wait()
     assert done.status == 0, done.describe()
     # The kernel echoed what was typed, erasing with "\b \b".
-    assert "xy\b \bz" in s.console.text
+    assert "xy\b \bz" in sh.console.text
     sh.exit()
-    assert_machine_status(s.finish(), 0)
+    assert_machine_status(sh.session.finish(), 0)
 
 
 @boot
-def test_ctrl_d_at_the_prompt_ends_the_shell_with_status_0(images, shell):
-    s, sh = shell
-    sh.wait_prompt()
+def test_ctrl_d_at_the_prompt_ends_the_shell_with_status_0(ringlab):
+    sh = ringlab.shell()                          # at its first prompt
     sh.send("\x04")
-    assert_machine_status(s.finish(timeout_s=20), 0)
+    assert_machine_status(sh.session.finish(timeout_s=20), 0)
 
 
 @boot
@@ -170,9 +162,7 @@ def test_ls_lists_every_file_with_its_size(images, tmp_path):
 @boot
 def test_invoke_boot_shell_on_a_terminal(images):
     """pexpect gives invoke a pty: the console is handed over (raw mode), then given back."""
-    child = pexpect.spawn(sys.executable, ["-m", "invoke", "boot", "--shell"], cwd=C.REPO_ROOT,
-                          encoding="utf-8", timeout=30, env=dict(os.environ))
-    try:
+    with invoke_on_a_terminal("boot", "--shell") as child:
         child.expect(r"\n\$ ")
         child.sendline("hello")
         child.expect(r"hello from pid \d+ \(parent 1\)")
@@ -183,8 +173,6 @@ def test_invoke_boot_shell_on_a_terminal(images):
         child.sendline("exit")
         child.expect(r"ringlab: halt status=0")
         child.expect(pexpect.EOF)
-    finally:
-        child.close(force=True)
     assert child.exitstatus == 0, child.before
 
 
@@ -203,13 +191,9 @@ def test_invoke_boot_shell_without_a_terminal(images):
 @boot
 def test_ctrl_close_bracket_stops_qemu(images):
     """Ctrl-] is the harness's stop key (Ctrl-C is the guest's: tests/test_signals.py)."""
-    child = pexpect.spawn(sys.executable, ["-m", "invoke", "boot", "--shell"], cwd=C.REPO_ROOT,
-                          encoding="utf-8", timeout=30, env=dict(os.environ))
-    try:
+    with invoke_on_a_terminal("boot", "--shell") as child:
         child.expect(r"\n\$ ")
         child.send("\x1d")
         child.expect(r"ringlab-boot: interrupted \(QEMU stopped\)")
         child.expect(pexpect.EOF)
-    finally:
-        child.close(force=True)
     assert child.exitstatus == C.EXIT_INTERRUPTED, child.before

@@ -2,21 +2,17 @@
 
 Each program prints what its handlers saw - si_signo, si_code, si_addr, REG_TRAPNO, REG_ERR,
 REG_CR2, the masks, the results and errnos of the signal system calls - so one transcript
-comparison (tests/test_linux_parity.py's runner: same argv, environment, terminal and
-keystrokes) checks delivery, the frame, rt_sigreturn and the default actions at once. The
-exit status is compared too (128 + N for a program a signal ended).
+comparison (tests/parity.py: same argv, environment, terminal and keystrokes) checks
+delivery, the frame, rt_sigreturn and the default actions at once. The exit status is
+compared too (128 + N for a program a signal ended).
 """
-import os
-import sys
-
 import pexpect
 import pytest
 
-from ringlab import lab
 from ringlab.core import constants as C
 from ringlab.observe.events import Kill, Panic
-from ringlab.lab.shell import Shell
-from tests.test_linux_parity import Case, run_on_linux, run_on_ringlab
+from tests.helpers import invoke_on_a_terminal
+from tests.parity import Case, assert_same_as_linux
 
 pytestmark = pytest.mark.boot
 
@@ -41,32 +37,18 @@ CASES = {
 
 @pytest.mark.parametrize("name", list(CASES))
 def test_same_as_linux(images, tmp_path, name):
-    case = CASES[name]
-    (tmp_path / "linux").mkdir()
-    (tmp_path / "ringlab").mkdir()
-    linux_lines, linux_status, _ = run_on_linux(case, images, tmp_path / "linux")
-    ring_lines, ring_status, run = run_on_ringlab(case, images, tmp_path / "ringlab")
-    assert ring_lines == linux_lines, (
-        f"transcripts differ\nLinux:   {linux_lines}\nringlab: {ring_lines}\n{run.report()}")
-    assert ring_status == linux_status, f"status: Linux {linux_status}, ringlab {ring_status}"
+    assert_same_as_linux(CASES[name], images, tmp_path)
 
 
 # -- the console's signal keys, through the shell ---------------------------------------------
-
-@pytest.fixture
-def shell(images):
-    """A machine booted with `--shell` and every program in "/"; yields (Session, Shell)."""
-    with lab.Session(lab.shell_config()) as s:
-        yield s, Shell(s.console)
-
 
 @pytest.mark.parametrize("key,sig,name,mode", [
     ("\x03", 2, "SIGINT", "spin"),      # Ctrl-C while the program runs in ring 3
     ("\x03", 2, "SIGINT", "read"),      # ... while it sleeps in read(0)
     ("\x1c", 3, "SIGQUIT", "pause"),    # Ctrl-\ while it sleeps in pause()
 ])
-def test_console_key_kills_the_running_program_only(images, shell, key, sig, name, mode):
-    s, sh = shell
+def test_console_key_kills_the_running_program_only(ringlab, key, sig, name, mode):
+    sh = ringlab.shell()
     sh.start(f"sigready {mode}")
     sh.expect(rf"sigready: ready \({mode}\)")
     sh.send(key)
@@ -74,21 +56,19 @@ def test_console_key_kills_the_running_program_only(images, shell, key, sig, nam
     assert (done.signal, done.status) == (sig, 128 + sig), done.describe()
     assert f"sigready: killed by {name}" in done.lines, done.describe()
     assert [e.pid for e in done.of(Kill)] == [done.pid], done.describe()   # the shell lives on
-    s.console.send("\x03")              # at the prompt: echoed, and the shell ignores it
-    s.console.expect(r"\^C", 20.0)
+    sh.console.send("\x03")             # at the prompt: echoed, and the shell ignores it
+    sh.console.expect(r"\^C", 20.0)
     again = sh.run("hello")
     assert again.status == 0, again.describe()
     sh.exit()
-    run = s.finish()
+    run = sh.session.finish()
     assert run.status == 0 and not run.of(Panic), run.report()
 
 
 def test_invoke_boot_shell_ctrl_c_is_the_guests_and_ctrl_close_bracket_stops(images):
     """On `invoke boot --shell` Ctrl-C reaches the guest: the running program dies of SIGINT,
     the shell and QEMU go on; Ctrl-] (the harness's own key) still stops QEMU."""
-    child = pexpect.spawn(sys.executable, ["-m", "invoke", "boot", "--shell"], cwd=C.REPO_ROOT,
-                          encoding="utf-8", timeout=30, env=dict(os.environ))
-    try:
+    with invoke_on_a_terminal("boot", "--shell") as child:
         child.expect(r"\n\$ ")
         child.send("sigready\r")
         child.expect(r"sigready: ready \(spin\)")
@@ -99,6 +79,4 @@ def test_invoke_boot_shell_ctrl_c_is_the_guests_and_ctrl_close_bracket_stops(ima
         child.send("\x1d")
         child.expect(r"ringlab-boot: interrupted \(QEMU stopped\)")
         child.expect(pexpect.EOF)
-    finally:
-        child.close(force=True)
     assert child.exitstatus == C.EXIT_INTERRUPTED, child.before

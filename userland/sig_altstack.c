@@ -10,7 +10,6 @@
 #include <errno.h>
 #include <setjmp.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,20 +17,9 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "sigtest.h"
+
 #define ALT_SIZE (64 * 1024)
-
-static void say(const char *fmt, ...)
-{
-    char buf[256];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(buf, sizeof buf, fmt, ap);
-    va_end(ap);
-    write(1, buf, n);
-}
-
-#define TRY(label, expr) do { long r_ = (long)(expr); \
-        say("%s: %ld%s%s\n", label, r_, r_ < 0 ? " " : "", r_ < 0 ? strerror(errno) : ""); } while (0)
 
 static char *alt;
 static sigjmp_buf jb;
@@ -63,11 +51,7 @@ static int recurse(int n)
 int main(int argc, char **argv)
 {
     stack_t ss, old;
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_sigaction = on_segv;
-    sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
-    sigaction(SIGSEGV, &sa, NULL);
+    install(SIGSEGV, on_segv, SA_ONSTACK);
 
     if (argc > 1 && !strcmp(argv[1], "nostack")) {
         say("overflow without an alternate stack\n");

@@ -13,7 +13,6 @@
 #include <errno.h>
 #include <setjmp.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,19 +20,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static void say(const char *fmt, ...)
-{
-    char buf[256];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(buf, sizeof buf, fmt, ap);
-    va_end(ap);
-    write(1, buf, n);
-}
-
-/* A call's result, and errno's name when it failed (evaluated after the call). */
-#define TRY(label, expr) do { long r_ = (long)(expr); \
-        say("%s: %ld%s%s\n", label, r_, r_ < 0 ? " " : "", r_ < 0 ? strerror(errno) : ""); } while (0)
+#include "sigtest.h"
 
 static volatile int depth, max_depth;
 static sigjmp_buf jb;
@@ -92,16 +79,6 @@ static void on_cont(int sig)
 static void on_abrt(int sig)
 {
     say("  on_abrt: sig=%d, returning\n", sig);
-}
-
-static void install(int sig, void (*fn)(int, siginfo_t *, void *), int flags)
-{
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_sigaction = fn;
-    sa.sa_flags = SA_SIGINFO | flags;
-    if (sigaction(sig, &sa, NULL))
-        say("sigaction(%d): %s\n", sig, strerror(errno));
 }
 
 int main(void)
@@ -179,10 +156,7 @@ int main(void)
     say(" now SIG_DFL: %d\n", old.sa_handler == SIG_DFL);
 
     say("SA_NODEFER\n");
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = nodefer;
-    sa.sa_flags = SA_NODEFER;
-    sigaction(SIGUSR2, &sa, NULL);
+    install_handler(SIGUSR2, nodefer, SA_NODEFER);
     depth = 0;
     raise(SIGUSR2);
 

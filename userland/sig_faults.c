@@ -8,25 +8,16 @@
  */
 #define _GNU_SOURCE
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <ucontext.h>
 #include <unistd.h>
 
+#include "sigtest.h"
+
 static const char *name;
 static unsigned long insn, next, target, resume;
-
-static void say(const char *fmt, ...)
-{
-    char buf[256];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(buf, sizeof buf, fmt, ap);
-    va_end(ap);
-    write(1, buf, n);
-}
 
 static const char *where(unsigned long a, char *buf)
 {
@@ -80,13 +71,9 @@ CASE(ro_write, L(ro_write) "movq (%0), %%rax\nro_write_insn: movq %%rax, (%0)\nr
 
 int main(void)
 {
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_sigaction = handler;
-    sa.sa_flags = SA_SIGINFO;
     int sigs[] = { SIGSEGV, SIGILL, SIGFPE, SIGTRAP, SIGBUS };
     for (unsigned i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
-        sigaction(sigs[i], &sa, NULL);
+        install(sigs[i], handler, 0);
 
     case_null_read();
     case_text_write();

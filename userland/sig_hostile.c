@@ -18,7 +18,6 @@
  */
 #define _GNU_SOURCE
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,21 +25,13 @@
 #include <ucontext.h>
 #include <unistd.h>
 
+#include "sigtest.h"
+
 #define RF_IOPL 0x3000UL
 #define RF_IF   0x200UL
 #define RF_NT   0x4000UL
 
 static const char *mode;
-
-static void say(const char *fmt, ...)
-{
-    char buf[256];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(buf, sizeof buf, fmt, ap);
-    va_end(ap);
-    write(1, buf, n);
-}
 
 static unsigned long rflags(void)
 {
@@ -112,24 +103,15 @@ static void forged(void)
 int main(int argc, char **argv)
 {
     mode = argc > 1 ? argv[1] : "flags";
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_sigaction = forge;
-    sa.sa_flags = SA_SIGINFO;
-    sigaction(SIGUSR1, &sa, NULL);
-    if (!strcmp(mode, "rip-caught") || !strcmp(mode, "kernel-rip")) {
-        sa.sa_sigaction = on_segv;
-        sigaction(SIGSEGV, &sa, NULL);
-    }
-    if (!strcmp(mode, "bad-handler")) {
-        sa.sa_sigaction = (void (*)(int, siginfo_t *, void *))0x8000000000000000UL;
-        sigaction(SIGUSR1, &sa, NULL);
-    }
+    install(SIGUSR1, forge, 0);
+    if (!strcmp(mode, "rip-caught") || !strcmp(mode, "kernel-rip"))
+        install(SIGSEGV, on_segv, 0);
+    if (!strcmp(mode, "bad-handler"))
+        install(SIGUSR1, (void (*)(int, siginfo_t *, void *))0x8000000000000000UL, 0);
     if (!strcmp(mode, "kernel-altstack")) {
         stack_t ss = { .ss_sp = (void *)0xffffffff80000000UL, .ss_size = 65536 };
         say("sigaltstack in the kernel half: %d\n", sigaltstack(&ss, NULL));
-        sa.sa_flags |= SA_ONSTACK;
-        sigaction(SIGUSR1, &sa, NULL);
+        install(SIGUSR1, forge, SA_ONSTACK);
     }
     report_flags("before");
     if (!strcmp(mode, "badframe")) {

@@ -9,22 +9,13 @@
  */
 #define _GNU_SOURCE
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <ucontext.h>
 #include <unistd.h>
 
-static void say(const char *fmt, ...)
-{
-    char buf[256];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(buf, sizeof buf, fmt, ap);
-    va_end(ap);
-    write(1, buf, n);
-}
+#include "sigtest.h"
 
 extern char loop_end[], sys_insn[], sys_end[], bp_next[], tf_sys_end[];
 static volatile int steps, traced_in_handler, after_syscall;
@@ -54,11 +45,7 @@ static void on_trap(int sig, siginfo_t *si, void *ctx)
 
 int main(void)
 {
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_sigaction = on_trap;
-    sa.sa_flags = SA_SIGINFO;
-    sigaction(SIGTRAP, &sa, NULL);
+    install(SIGTRAP, on_trap, 0);
 
     stop_at = (unsigned long)loop_end;
     __asm__ volatile("mov $10, %%ecx\n"

@@ -12,7 +12,6 @@
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -21,18 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
-static void say(const char *fmt, ...)
-{
-    char buf[256];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(buf, sizeof buf, fmt, ap);
-    va_end(ap);
-    write(1, buf, n);
-}
-
-#define TRY(label, expr) do { long r_ = (long)(expr); \
-        say("%s: %ld%s%s\n", label, r_, r_ < 0 ? " " : "", r_ < 0 ? strerror(errno) : ""); } while (0)
+#include "sigtest.h"
 
 static volatile int alarms;
 
@@ -47,18 +35,9 @@ static void on_usr1(int sig)
     say("  SIGUSR1 (%d)\n", sig);
 }
 
-static void set_handler(int sig, void (*fn)(int), int flags)
-{
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = fn;
-    sa.sa_flags = flags;
-    sigaction(sig, &sa, NULL);
-}
-
 int main(void)
 {
-    set_handler(SIGALRM, on_alarm, 0);
+    install_handler(SIGALRM, on_alarm, 0);
 
     say("alarm and pause\n");
     TRY(" alarm(1)", alarm(1));
@@ -104,7 +83,7 @@ int main(void)
     say(" child reaped: %d killed by %d\n", got == pid, WTERMSIG(st));
 
     say("sigsuspend\n");
-    set_handler(SIGUSR1, on_usr1, 0);
+    install_handler(SIGUSR1, on_usr1, 0);
     sigset_t block, none, now;
     sigemptyset(&block);
     sigaddset(&block, SIGUSR1);
@@ -143,7 +122,7 @@ int main(void)
     char line[64];
     alarm(1);
     TRY(" read without SA_RESTART", read(0, line, sizeof line));
-    set_handler(SIGALRM, on_alarm, SA_RESTART);
+    install_handler(SIGALRM, on_alarm, SA_RESTART);
     alarm(1);
     say(" ready for a line after the alarm\n");
     ssize_t n = read(0, line, sizeof line);

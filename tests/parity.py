@@ -1,0 +1,119 @@
+"""One static musl program run on the host's Linux and in ringlab, the two runs compared.
+
+images/user/* are static x86-64 Linux ELF executables, so the host can run the very same
+binary. A ``Case`` runs it twice - on the host's Linux, and as init in ringlab - with the same
+argv, environment, files in the current directory, a terminal on stdin/stdout (so stdio
+buffers the same way) and the same keystrokes; ``assert_same_as_linux`` then compares the
+terminal transcripts (the programs' output and the terminal's echo, kernel lines removed) and
+the exit statuses (128 + N for a program signal N ended). Used by tests/test_linux_parity.py
+and tests/test_signals.py.
+"""
+import io
+import resource
+import shutil
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, List, Sequence, Tuple
+
+import pexpect
+
+from ringlab import lab
+from ringlab.core import constants as C
+from ringlab.machine.qemu import QemuConfig
+from ringlab.observe.events import Panic, parse_console
+
+ENV = {"HOME": "/", "TERM": "vt100", "PATH": "/bin:/sbin:/usr/bin:/usr/sbin:/"}   # what ringlab gives init
+STEP_TIMEOUT_S = 20.0
+ROOT_DIRS = ("tmp", "dev")             # ringlab's "/" holds these beside the modules
+
+
+@dataclass
+class Case:
+    """One program run the same way on both systems.
+
+    Attributes:
+        program: images/user/NAME.
+        args: argv[1:] (no spaces or commas: they travel as the kernel's init.args).
+        files: NAME -> content, in the current directory (ringlab: in "/").
+        keys: (text to type, regex the program answers with) steps; a None regex: no answer.
+        ignore: prefixes of lines that differ by design (each has its own test).
+    """
+
+    program: str
+    args: Sequence[str] = ()
+    files: Dict[str, str] = field(default_factory=dict)
+    keys: Sequence[Tuple[str, object]] = ()
+    ignore: Sequence[str] = ()
+
+
+def transcript(text: str, ignore: Sequence[str]) -> List[str]:
+    """The user's side of a terminal: lines without kernel lines or ignored prefixes."""
+    lines = parse_console(text).user_lines
+    return [l for l in lines if not any(l.startswith(p) for p in ignore)]
+
+
+def run_on_linux(case: Case, images, workdir: Path) -> Tuple[List[str], int, str]:
+    """Run the case on the host in ``workdir``; returns (transcript, status, raw terminal text)."""
+    shutil.copy(images.program(case.program), workdir / case.program)
+    for name in ROOT_DIRS:
+        (workdir / name).mkdir()
+    for name, content in case.files.items():
+        (workdir / name).write_text(content)
+    log = io.StringIO()
+
+    def no_core_dumps():
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+
+    # A trampoline execs ./NAME with argv[0] = NAME, the bare name ringlab's kernel gives init.
+    exec_bare = "import os, sys; os.execv(sys.argv[1], sys.argv[2:])"
+    child = pexpect.spawn(sys.executable, ["-c", exec_bare, f"./{case.program}", case.program,
+                                           *case.args],
+                          cwd=str(workdir), encoding="utf-8", env=ENV,
+                          timeout=STEP_TIMEOUT_S, preexec_fn=no_core_dumps)
+    child.logfile_read = log
+    try:
+        for keys, answer in case.keys:
+            child.send(keys)
+            if answer is not None:
+                child.expect(answer)
+        child.expect(pexpect.EOF)
+    finally:
+        child.close(force=True)
+    status = child.exitstatus if child.signalstatus is None else 128 + child.signalstatus
+    return transcript(log.getvalue(), case.ignore), status, log.getvalue()
+
+
+def run_on_ringlab(case: Case, images, workdir: Path) -> Tuple[List[str], int, lab.Run]:
+    """Run the case as init in ringlab (its files written to ``workdir`` first); returns
+    (transcript, status, the Run). Fails the test if the machine panicked or did not end well."""
+    files = []
+    for name, content in case.files.items():
+        (workdir / name).write_text(content)
+        files.append(workdir / name)
+    append = "init.args=" + ",".join(case.args) if case.args else ""
+    cfg = QemuConfig(kernel=images.kernel, init=images.program(case.program), files=files,
+                     append=append)
+    with lab.Session(cfg) as s:
+        if case.keys:
+            s.console.expect(C.CONSOLE_INPUT_READY_RE, STEP_TIMEOUT_S)
+        for keys, answer in case.keys:
+            s.console.send(keys)
+            if answer is not None:
+                s.console.expect(answer, STEP_TIMEOUT_S)
+        run = s.finish(STEP_TIMEOUT_S)
+    assert not run.of(Panic) and run.outcome.machine_ok, run.report()
+    return transcript(run.console, case.ignore), run.status, run
+
+
+def assert_same_as_linux(case: Case, images, tmp_path: Path) -> None:
+    """Run the case on both systems (in tmp_path/linux and tmp_path/ringlab) and assert the
+    same transcript and the same status; the failure message carries both transcripts and
+    the ringlab run's report."""
+    (tmp_path / "linux").mkdir()
+    (tmp_path / "ringlab").mkdir()
+    linux_lines, linux_status, _ = run_on_linux(case, images, tmp_path / "linux")
+    ring_lines, ring_status, run = run_on_ringlab(case, images, tmp_path / "ringlab")
+    assert ring_lines == linux_lines, (
+        f"transcripts differ\nLinux:   {linux_lines}\nringlab: {ring_lines}\n{run.report()}")
+    assert ring_status == linux_status, f"status: Linux {linux_status}, ringlab {ring_status}"
