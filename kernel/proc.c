@@ -41,7 +41,7 @@ bool proc_is_init(struct proc *p)
 /* A SIGKILL is pending: the thread is about to end (exit_group, a fatal signal, a sibling's execve). */
 bool fatal_pending(struct proc *p)
 {
-    return p->sig.pending & SIGBIT(SIGKILL);
+    return p->sig.pending.set & SIGBIT(SIGKILL);
 }
 
 /* A process slot with a mapped kernel stack, a zeroed trap frame on top and a context that "returns" to forkret. */
@@ -86,6 +86,8 @@ static void proc_free(struct proc *p)
         files_put(p->files);
     if (p->fs)
         fsinfo_put(p->fs);
+    if (p->sighand)
+        sighand_put(p->sighand);
     kstack_unmap((int)(p - procs));
     ioperm_release((int)(p - procs));
     memset(p, 0, sizeof *p);
@@ -222,14 +224,18 @@ struct proc *proc_find(int pid)
  * It starts as a copy of the caller's registers (FS/GS bases, selectors,
  * SSE state) returning 0, on `stack` if given, with FS base `tls` if
  * CLONE_SETTLS. With CLONE_VFORK the caller sleeps until the child execs or
- * ends (or the caller is killed). Returns the new thread's id, -EAGAIN, -ENOMEM, or -EINTR
- * when the caller is being killed (Linux: a fatal signal pending aborts it).
+ * ends (or the caller is killed). Returns the new thread's id, -EAGAIN, -ENOMEM, -EINTR
+ * when the caller is being killed (Linux: a fatal signal pending aborts it), or
+ * -ERESTARTNOINTR when a signal is deliverable: it is taken (a group stop too, so no thread
+ * escapes one) and the call made again, as Linux's copy_process does.
  */
 int proc_clone(uint64_t flags, uint64_t stack, uint64_t tls)
 {
     struct proc *p = myproc(), *np;
     if (fatal_pending(p))
         return -EINTR;                             /* a thread born now would outlive the kill */
+    if (signal_pending(p))
+        return -ERESTARTNOINTR;                    /* the signal (or group stop) first, then clone again (Linux) */
     if (!(np = proc_alloc()))
         return -EAGAIN;
     if (flags & CLONE_VM) {
@@ -311,9 +317,9 @@ static void kill_siblings(struct proc *leader, bool dethreaded)
         struct proc *q = &procs[i];
         if (q->leader == leader && q != myproc() && alive(q)) {
             q->dethreaded = dethreaded;
-            q->sig.pending |= SIGBIT(SIGKILL);
+            q->sig.pending.set |= SIGBIT(SIGKILL);
             q->sig.work = true;
-            q->sig.stopped = false;
+            q->sig.stopped = q->sig.stop_pending = false;
             proc_wake(q);
         }
     }
@@ -368,6 +374,7 @@ noreturn void thread_exit(int wstatus)
     if (leader->group_exiting)
         wstatus = leader->group_wstatus;
     bool last = leader->nthreads == 1;
+    signal_thread_exit(p);                         /* no longer holds up a group stop */
     if (last)
         group_ended(leader, wstatus);
     robust_list_exit(p);
@@ -461,29 +468,13 @@ int proc_wait4(int pid, uint64_t ustatus, int options)
     }
 }
 
-/*
- * The thread of q's group that a process-directed signal (kill, SIGCHLD,
- * SIGALRM, the console) goes to, Linux's choice simplified
- * (kernel/signal.c complete_signal): the leader if it runs and does not
- * block sig, else the first running thread that does not block it, else
- * the leader if it runs, else the first running thread; q itself if none
- * runs (a zombie group: the signal is dropped).
- */
-struct proc *proc_signal_target(struct proc *q, int sig)
+/* The live threads of a group, in table order: the first after `after` (NULL: the first), or NULL. */
+struct proc *proc_next_thread(struct proc *leader, struct proc *after)
 {
-    struct proc *leader = q->leader, *any = NULL;
-    if (alive(leader) && !(leader->sig.blocked & SIGBIT(sig)))
-        return leader;
-    for (int i = 0; i < NPROC; i++) {
-        struct proc *t = &procs[i];
-        if (t->leader != leader || !alive(t))
-            continue;
-        if (!(t->sig.blocked & SIGBIT(sig)))
-            return t;
-        if (!any)
-            any = t;
-    }
-    return alive(leader) ? leader : any ? any : q;
+    for (int i = after ? (int)(after - procs) + 1 : 0; i < NPROC; i++)
+        if (procs[i].leader == leader && alive(&procs[i]))
+            return &procs[i];
+    return NULL;
 }
 
 /*
@@ -512,7 +503,7 @@ int proc_dethread(void)
     p->parent = leader->parent;
     p->leader = p;
     p->nthreads = 1;
-    memcpy(p->sig.action, leader->sig.action, sizeof p->sig.action);   /* the group's handlers */
+    p->sig.shared = leader->sig.shared;            /* the group's pending signals and timer */
     p->sig.alarm_tick = leader->sig.alarm_tick;
     p->sig.alarm_interval = leader->sig.alarm_interval;
     proc_free(leader);                             /* a zombie: only its slot and stack are left */

@@ -1,16 +1,13 @@
 /*
- * Signals: generation (kill, faults, timers, the console, a child's exit),
- * and delivery on the way back to ring 3. Delivery edits the saved trap
+ * Signals, delivery: faults become signals, and on the way back to ring 3
+ * each deliverable signal is taken (sigsend.c keeps the pending sets) -
+ * its default action, or a handler call. Delivery edits the saved trap
  * frame in C: it pushes a Linux struct rt_sigframe (include/signal.h) on the
  * user stack and points the frame's RIP at the handler, so the ordinary
  * return (sysretq or iretq) enters the handler in ring 3. rt_sigreturn
  * (syssignal.c) reads that frame back, validated, and asks for the iretq
  * return so every register, RCX and R11 included, comes back as saved.
- *
- * The rules follow Linux (kernel/signal.c, arch/x86/kernel/signal.c):
- * a signal nobody would see (ignored and not blocked) is discarded when it
- * is sent; standard signals do not queue (one pending instance each); the
- * synchronous fault signals are taken first, then the lowest number; every
+ * Linux: kernel/signal.c get_signal, arch/x86/kernel/signal.c. Every
  * deliverable signal gets a frame before the return, so the last one built
  * runs first.
  */
@@ -27,26 +24,21 @@
 #include "x86.h"
 
 #define RED_ZONE 128             /* psABI 3.2.2: bytes below RSP a leaf function may use */
-#define SYNCHRONOUS_MASK (SIGBIT(SIGSEGV) | SIGBIT(SIGBUS) | SIGBIT(SIGILL) | SIGBIT(SIGTRAP) | \
-                          SIGBIT(SIGFPE) | SIGBIT(SIGSYS))
-#define STOP_MASK (SIGBIT(SIGSTOP) | SIGBIT(SIGTSTP) | SIGBIT(SIGTTIN) | SIGBIT(SIGTTOU))
 #define SYSCALL_INSN_BYTES 2     /* `syscall` (0f 05) and `int $0x80` (cd 80): restart rewinds RIP */
 
-enum { ACT_TERM, ACT_CORE, ACT_IGN, ACT_STOP };
-
 /* Default actions (signal(7)); core dumps are not written: "core" ends the process like "term". */
-static int default_action(int sig)
+int signal_default_action(int sig)
 {
     switch (sig) {
     case SIGQUIT: case SIGILL: case SIGTRAP: case SIGABRT: case SIGBUS: case SIGFPE: case SIGSEGV:
     case SIGXCPU: case SIGXFSZ: case SIGSYS:
-        return ACT_CORE;
+        return SIGACT_CORE;
     case SIGCHLD: case SIGCONT: case SIGURG: case SIGWINCH:
-        return ACT_IGN;
+        return SIGACT_IGN;
     case SIGSTOP: case SIGTSTP: case SIGTTIN: case SIGTTOU:
-        return ACT_STOP;
+        return SIGACT_STOP;
     default:
-        return ACT_TERM;
+        return SIGACT_TERM;
     }
 }
 
@@ -68,110 +60,6 @@ const char *signal_name(int sig)
     return sig >= 32 && sig < NSIG ? "SIGRT" : "SIG?";
 }
 
-static bool ignored(struct proc *p, int sig)
-{
-    uint64_t h = p->leader->sig.action[sig].handler;   /* handlers are the thread group's */
-    return h == SIG_IGN || (h == SIG_DFL && default_action(sig) == ACT_IGN);
-}
-
-bool signal_pending(struct proc *p)
-{
-    return (p->sig.pending & ~p->sig.blocked) != 0;
-}
-
-/*
- * Make `sig` pending in `p` with si_code `code`, from pid `sender` (0: the
- * kernel - a timer, the console). Returns 0; a signal discarded by the rules
- * above is still a success, as on Linux. pid 1 never receives a
- * default-action signal from anyone else (Linux's SIGNAL_UNKILLABLE); one it
- * sends itself (raise, SIGPIPE) acts as for any process, so a program run
- * as init behaves as it does elsewhere.
- */
-static void notify_parent(struct proc *child, int code, int status);
-
-/* Was pid `sender` (a thread id, 0 for the kernel) a thread of p's group? */
-static bool from_group(struct proc *p, int sender)
-{
-    struct proc *s = sender > 0 ? proc_find(sender) : NULL;
-    return s && s->leader == p->leader;
-}
-
-int signal_send(struct proc *p, int sig, int code, int sender)
-{
-    return signal_queue(p, sig, &(struct ksiginfo){ .code = code, .pid = sender }, sender);
-}
-
-/* signal_send with a whole siginfo (rt_sigqueueinfo); -EAGAIN when the real-time queue is full. */
-int signal_queue(struct proc *p, int sig, const struct ksiginfo *info, int sender)
-{
-    struct sigstate *s = &p->sig;
-    if (p->state == P_ZOMBIE || p->state == P_UNUSED)
-        return 0;
-    if (sig == SIGKILL || sig == SIGCONT) {
-        s->pending &= ~STOP_MASK;
-        if (s->stopped) {
-            s->stopped = false;
-            wakeup(s);
-            if (sig == SIGCONT) {
-                s->stop_report = 0;
-                s->cont_report = true;
-                notify_parent(p, CLD_CONTINUED, SIGCONT);
-            }
-        }
-    } else if (SIGBIT(sig) & STOP_MASK) {
-        s->pending &= ~SIGBIT(SIGCONT);
-    }
-    if (proc_is_init(p) && !from_group(p, sender) && p->leader->sig.action[sig].handler == SIG_DFL)
-        return 0;
-    if (!(s->blocked & SIGBIT(sig)) && ignored(p, sig))
-        return 0;
-    if (sig >= SIGRTMIN_K) {
-        if (s->rtq_len == RTQ_MAX)
-            return -EAGAIN;
-        s->rtq[s->rtq_len].sig = sig;
-        s->rtq[s->rtq_len++].info = *info;
-    } else if (s->pending & SIGBIT(sig)) {
-        return 0;                          /* already pending: standard signals don't queue */
-    } else {
-        s->info[sig] = *info;
-    }
-    s->pending |= SIGBIT(sig);
-    s->work = true;
-    if ((!(s->blocked & SIGBIT(sig)) || sig == SIGKILL) && p->state == P_SLEEPING)
-        p->state = P_RUNNABLE;             /* its sleep loop sees signal_pending() */
-    return 0;
-}
-
-/* Take one instance of pending `sig` out of `p`, with its info (real-time: the oldest). */
-static void take(struct proc *p, int sig, struct ksiginfo *info)
-{
-    struct sigstate *s = &p->sig;
-    if (sig < SIGRTMIN_K) {
-        *info = s->info[sig];
-        s->pending &= ~SIGBIT(sig);
-        return;
-    }
-    bool more = false;
-    int i = 0;
-    while (i < s->rtq_len && s->rtq[i].sig != sig)
-        i++;
-    *info = s->rtq[i].info;
-    memmove(&s->rtq[i], &s->rtq[i + 1], (s->rtq_len - i - 1) * sizeof s->rtq[0]);
-    s->rtq_len--;
-    for (int j = 0; j < s->rtq_len; j++)
-        more |= s->rtq[j].sig == sig;
-    if (!more)
-        s->pending &= ~SIGBIT(sig);
-}
-
-/* Forget every pending instance of `sig` (it became ignored). */
-void signal_flush(struct proc *p, int sig)
-{
-    struct ksiginfo dropped;
-    while (p->sig.pending & SIGBIT(sig))
-        take(p, sig, &dropped);
-}
-
 /*
  * A signal the kernel must deliver now (a fault): if it is blocked or
  * ignored, the handler goes back to SIG_DFL and the signal is unblocked, so
@@ -179,14 +67,15 @@ void signal_flush(struct proc *p, int sig)
  */
 static void force_signal(struct proc *p, int sig, const struct ksiginfo *info)
 {
-    struct k_sigaction *ka = &p->leader->sig.action[sig];
+    struct k_sigaction *ka = &p->sighand->action[sig];
     if ((p->sig.blocked & SIGBIT(sig)) || ka->handler == SIG_IGN) {
         ka->handler = SIG_DFL;
         p->sig.blocked &= ~SIGBIT(sig);
     }
-    p->sig.pending |= SIGBIT(sig);
+    p->sig.pending.set |= SIGBIT(sig);
     p->sig.work = true;
-    p->sig.info[sig] = *info;
+    p->sig.pending.info[sig] = *info;
+    p->sig.pending.info[sig].pid = p->pid;    /* from itself: pid 1 is not spared its own faults */
 }
 
 /* #GP-style SIGSEGV (SI_KERNEL, address 0): an impossible return to ring 3. */
@@ -357,43 +246,9 @@ void signal_siginfo(int sig, const struct ksiginfo *ki, struct siginfo *out)
     }
 }
 
-/* The next of the signals in `ready`: the synchronous (fault) ones first, then the lowest number. */
-static int pick(uint64_t ready)
-{
-    if (ready & SYNCHRONOUS_MASK)
-        ready &= SYNCHRONOUS_MASK;
-    return ready ? __builtin_ctzl(ready) + 1 : 0;
-}
-
-static int next_signal(struct proc *p)
-{
-    return pick(p->sig.pending & ~p->sig.blocked);
-}
-
-/* Take a pending signal of `set` (blocked or not) out of `p`: its number and info, or 0. */
-int signal_dequeue(struct proc *p, uint64_t set, struct ksiginfo *info)
-{
-    int sig = pick(p->sig.pending & set);
-    if (sig)
-        take(p, sig, info);
-    return sig;
-}
-
 static bool is_restart(int64_t ret)
 {
     return ret == -ERESTARTSYS || ret == -ERESTARTNOINTR || ret == -ERESTARTNOHAND;
-}
-
-/* Stopped: tell the parent, sleep until SIGCONT (or SIGKILL) clears it. */
-static void stop(struct proc *p, int sig)
-{
-    kevent("stop pid=%d signal=%d name=%s", p->pid, sig, signal_name(sig));
-    p->sig.stopped = true;
-    p->sig.stop_report = sig;
-    p->sig.cont_report = false;
-    notify_parent(p, CLD_STOPPED, sig);
-    while (p->sig.stopped && !(p->sig.pending & SIGBIT(SIGKILL)))
-        sleep(&p->sig);
 }
 
 /*
@@ -419,20 +274,25 @@ int signal_return(struct trapframe *tf, int64_t syscall_nr)
     for (;;) {
         if (!canonical(tf->rip))
             signal_force_sigsegv(p);                 /* iretq/sysretq would #GP in ring 0, not ring 3 */
-        int sig = next_signal(p);
+        if (p->sig.stop_pending) {
+            signal_group_stop(p, 0);               /* a sibling started a group stop: join it */
+            continue;
+        }
+        struct ksiginfo info;
+        int sig = signal_dequeue(p, ~p->sig.blocked, &info);
         if (!sig)
             break;
-        struct ksiginfo info;
-        take(p, sig, &info);
-        struct k_sigaction *ka = &p->leader->sig.action[sig];
+        struct k_sigaction *ka = &p->sighand->action[sig];
         if (ka->handler == SIG_IGN)
             continue;
         if (ka->handler == SIG_DFL) {
-            switch (default_action(sig)) {
-            case ACT_IGN:
+            if (sig != SIGKILL && proc_is_init(p) && !signal_from_group(p, info.pid))
+                continue;                          /* sent to pid 1 blocked, from outside: discarded */
+            switch (signal_default_action(sig)) {
+            case SIGACT_IGN:
                 continue;
-            case ACT_STOP:
-                stop(p, sig);
+            case SIGACT_STOP:
+                signal_group_stop(p, sig);
                 continue;
             default:
                 if (restart)
@@ -471,7 +331,7 @@ int signal_return(struct trapframe *tf, int64_t syscall_nr)
         p->sig.blocked = p->sig.saved_mask;
         p->sig.restore_mask = false;
     }
-    p->sig.work = (p->sig.pending & ~p->sig.blocked) != 0;
+    p->sig.work = signal_pending(p);
     return full || (tf->rflags & RFLAGS_TF) != 0;
 }
 
@@ -490,14 +350,15 @@ void signal_syscall_exit(struct trapframe *tf)
 /* ---- process lifetime -------------------------------------------------- */
 
 /*
- * fork and clone: handlers (a new process's own copy; a thread uses its
- * group's), mask and alternate stack are inherited; pending signals and
- * timers are not. A thread sharing the address space without CLONE_VFORK
- * starts without an alternate stack (Linux copy_process: it would share it).
+ * fork and clone: the handlers are shared with CLONE_SIGHAND (so by every
+ * thread), else copied; mask and alternate stack are inherited; pending
+ * signals and timers are not. A thread sharing the address space without
+ * CLONE_VFORK starts without an alternate stack (Linux copy_process: it
+ * would share it).
  */
 void signal_fork(struct proc *child, struct proc *parent, uint64_t flags)
 {
-    memcpy(child->sig.action, parent->leader->sig.action, sizeof child->sig.action);
+    child->sighand = (flags & CLONE_SIGHAND) ? sighand_get(parent->sighand) : sighand_copy(parent->sighand);
     child->sig.blocked = parent->sig.blocked;
     if ((flags & (CLONE_VM | CLONE_VFORK)) == CLONE_VM)
         return;
@@ -506,11 +367,22 @@ void signal_fork(struct proc *child, struct proc *parent, uint64_t flags)
     child->sig.altstack_flags = parent->sig.altstack_flags;
 }
 
-/* execve: handlers go back to SIG_DFL (ignored stay ignored); mask and pending survive. */
+/*
+ * execve: handlers go back to SIG_DFL (ignored stay ignored) in a table of
+ * the program's own - a CLONE_SIGHAND sharer keeps its handlers (Linux
+ * unshare_sighand); mask and pending survive.
+ */
 void signal_exec(struct proc *p)
 {
+    if (!p->sighand) {
+        p->sighand = sighand_new();                /* the first program (pid 1) */
+    } else if (p->sighand->refs > 1) {
+        struct sighand *own = sighand_copy(p->sighand);
+        sighand_put(p->sighand);
+        p->sighand = own;
+    }
     for (int sig = 1; sig < NSIG; sig++) {
-        struct k_sigaction *ka = &p->sig.action[sig];
+        struct k_sigaction *ka = &p->sighand->action[sig];
         uint64_t h = ka->handler;
         memset(ka, 0, sizeof *ka);
         if (h == SIG_IGN)
@@ -523,7 +395,7 @@ void signal_exec(struct proc *p)
 /* Does `parent` reap its children itself (SIGCHLD ignored or SA_NOCLDWAIT)? */
 bool signal_autoreap(struct proc *parent)
 {
-    struct k_sigaction *ka = &parent->leader->sig.action[SIGCHLD];
+    struct k_sigaction *ka = &parent->sighand->action[SIGCHLD];
     return ka->handler == SIG_IGN || (ka->flags & SA_NOCLDWAIT);
 }
 
@@ -531,46 +403,6 @@ bool signal_autoreap(struct proc *parent)
 void signal_child_exit(struct proc *child, int wstatus)
 {
     int sig = wstatus & 0x7f;
-    notify_parent(child, sig ? (default_action(sig) == ACT_CORE ? CLD_DUMPED : CLD_KILLED) : CLD_EXITED,
-                  sig ? sig : (wstatus >> 8) & 0xff);
-}
-
-/* SIGCHLD to `child`'s parent (si_code `code`, si_status `status`), and wake its wait4. */
-static void notify_parent(struct proc *child, int code, int status)
-{
-    struct proc *parent = child->parent;
-    if (!parent)
-        return;
-    if ((code == CLD_STOPPED || code == CLD_CONTINUED) && (parent->leader->sig.action[SIGCHLD].flags & SA_NOCLDSTOP))
-        return;
-    signal_queue(proc_signal_target(parent, SIGCHLD), SIGCHLD, &(struct ksiginfo){ .code = code, .pid = child->pid, .status = status },
-                 child->pid);
-    wakeup(parent);                        /* wait4 sleeps on the parent */
-}
-
-/* The timer tick: ITIMER_REAL expiries (one timer per process, in its leader) become SIGALRM. */
-void signal_tick(void)
-{
-    for (int i = 0; i < NPROC; i++) {
-        struct proc *p = proc_slot(i);
-        if (!p || p->leader != p || !p->sig.alarm_tick || p->sig.alarm_tick > ticks)
-            continue;
-        p->sig.alarm_tick = p->sig.alarm_interval ? ticks + p->sig.alarm_interval : 0;
-        signal_send(proc_signal_target(p, SIGALRM), SIGALRM, SI_KERNEL, p->pid);   /* as if sent to itself */
-    }
-}
-
-/*
- * Ctrl-C / Ctrl-\ on the console: the signal goes to every process on the
- * console (there is one session and one process group), as the terminal's
- * foreground group gets it on Linux; the shell ignores SIGINT and SIGQUIT
- * while it waits, and pid 1 discards default-action signals anyway.
- */
-void signal_console(int sig)
-{
-    for (int i = 0; i < NPROC; i++) {
-        struct proc *p = proc_slot(i);
-        if (p && p->leader == p && p->state != P_EMBRYO)
-            signal_send(proc_signal_target(p, sig), sig, SI_KERNEL, 0);   /* once per process */
-    }
+    int code = !sig ? CLD_EXITED : signal_default_action(sig) == SIGACT_CORE ? CLD_DUMPED : CLD_KILLED;
+    signal_notify_parent(child, code, sig ? sig : (wstatus >> 8) & 0xff);
 }

@@ -50,7 +50,7 @@ int64_t sys_rt_sigaction(struct trapframe *tf)
         return -EFAULT;
     if (!valid_signal(sig) || (uact && (SIGBIT(sig) & SIG_UNBLOCKABLE)))
         return -EINVAL;                  /* SIGKILL and SIGSTOP keep their default action */
-    struct k_sigaction *ka = &p->leader->sig.action[sig];   /* the thread group's handlers */
+    struct k_sigaction *ka = &p->sighand->action[sig];   /* shared by the group and CLONE_SIGHAND */
     old = *ka;
     if (uact) {
         act.flags &= SA_KNOWN;
@@ -59,11 +59,8 @@ int64_t sys_rt_sigaction(struct trapframe *tf)
         uint64_t h = act.handler;
         if (h == SIG_IGN || (h == SIG_DFL && (SIGBIT(sig) & (SIGBIT(SIGCHLD) | SIGBIT(SIGCONT) |
                                                            SIGBIT(SIGURG) | SIGBIT(SIGWINCH))))) {
-            for (int i = 0; i < NPROC; i++) {    /* now ignored: every thread's pending instances go */
-                struct proc *t = proc_slot(i);
-                if (t && t->leader == p->leader)
-                    signal_flush(t, (int)sig);
-            }
+            for (struct proc *t = proc_next_thread(p->leader, NULL); t; t = proc_next_thread(p->leader, t))
+                signal_flush(t, (int)sig);       /* now ignored: the group's pending instances go */
         }
     }
     if (uold && copyout(p->pml4, uold, &old, sizeof old))
@@ -99,7 +96,7 @@ int64_t sys_rt_sigpending(struct trapframe *tf)
     struct proc *p = myproc();
     if (tf->rsi > SIGSET_BYTES)
         return -EINVAL;
-    uint64_t set = p->sig.pending & p->sig.blocked;
+    uint64_t set = (p->sig.pending.set | p->leader->sig.shared.set) & p->sig.blocked;   /* its own and its group's */
     return copyout(p->pml4, tf->rdi, &set, tf->rsi) ? -EFAULT : 0;
 }
 
@@ -267,12 +264,12 @@ bad:
 
 /* ---- sending ----------------------------------------------------------- */
 
-/* A process-directed signal: to the thread of q's group proc_signal_target() picks. */
+/* A process-directed signal: pending in q's group until one of its threads takes it. */
 static int kill_one(struct proc *q, int64_t sig, int code)
 {
     if (sig == 0)
         return 0;                        /* existence check only */
-    return signal_send(proc_signal_target(q, (int)sig), (int)sig, code, myproc()->pid);
+    return signal_send_group(q, (int)sig, code, myproc()->pid);
 }
 
 int64_t sys_kill(struct trapframe *tf)
@@ -321,7 +318,7 @@ int64_t sys_rt_sigqueueinfo(struct trapframe *tf)
     if (sig == 0)
         return 0;
     struct ksiginfo ki = { .code = u.si_code, .pid = u.u.rt.pid, .value = u.u.rt.value };
-    return signal_queue(proc_signal_target(q, (int)sig), (int)sig, &ki, p->pid);
+    return signal_queue_group(q, (int)sig, &ki, p->pid);
 }
 
 static int64_t thread_kill(int64_t tgid, int64_t tid, int64_t sig)

@@ -37,6 +37,7 @@ CASES = {
     "pthreads-glibc-static-the-same-program-on-glibc": Case("pthreads-glibc"),
     "threadattack-hostile-clone-futex-tgkill-exec": Case("threadattack"),
     "threadsig-signals-in-a-thread-group": Case("threadsig"),
+    "threadgroup-process-pending-group-stop-shared-handlers": Case("threadgroup"),
     "memadvise-madvise-and-mremap": Case("memadvise"),
     "readline-stdin-with-line-editing": Case(
         "readline",

@@ -1,5 +1,5 @@
-"""Issue 11, threads: every page a thread group used comes back, and a thread group's
-exit is reported once, for its process id.
+"""Threads: every page a thread group used comes back, and a thread group's exit, fatal
+signal or stop is reported once, for its process id.
 
 The parity with the host's Linux (pthreads, hostile clone/futex/tgkill/execve arguments,
 madvise and mremap) is in test_linux_parity.py; this file holds what only the kernel can
@@ -53,3 +53,19 @@ def test_a_thread_group_ends_with_one_event_for_its_pid(images):
     ends = re.findall(r"ringlab: (?:exit|kill) pid=(\d+) ppid=1 (.*)", run.console)
     assert [status for _, status in ends] == ["status=9", "status=9"], run.report()
     assert len({pid for pid, _ in ends}) == 2, ends
+
+
+def test_a_group_stop_and_a_fatal_signal_are_reported_once_for_the_process(images):
+    """threadgroup's children: the two-thread child stops once (one ``stop`` line, for its
+    pid) and exits 7; the three-thread one stops once (two SIGSTOPs) and SIGKILL ends it; a
+    fault in a non-leader thread, a SIGKILL and a SIGTERM that only a non-leader thread takes
+    each end their child with one ``kill`` line for the child's pid; the CLONE_SIGHAND children
+    exit 3 and 43."""
+    run = lab.run(QemuConfig(kernel=images.kernel, init=images.program("threadgroup")), timeout_s=60)
+    assert run.status == 0 and not run.of(Panic), run.report()
+    ends = re.findall(r"ringlab: (?:exit|kill) pid=(\d+) ppid=1 (\S+)", run.console)
+    assert [status for _, status in ends] == ["status=5", "status=7", "signal=9", "status=0", "status=3",
+                                              "status=43", "signal=11", "signal=9", "signal=15"], run.report()
+    assert len({pid for pid, _ in ends}) == len(ends), ends
+    stops = re.findall(r"ringlab: stop pid=(\d+) signal=19 ", run.console)
+    assert stops == [ends[1][0], ends[2][0]], run.report()

@@ -1,5 +1,5 @@
 /*
- * An ordinary C program (acceptance 2 of issue 2): printf, malloc small and large, string
+ * An ordinary C program: printf, malloc small and large, string
  * functions and argv; its output goes to stdout and its return value is the exit status.
  *   invoke boot --init images/user/demo    -> exit status 7
  */

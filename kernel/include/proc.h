@@ -51,7 +51,8 @@ struct proc {
     bool dethreaded;           /* SIGKILLed by a sibling's execve: ends this thread only */
     void *chan;                /* what a sleeping process waits for */
     char name[32];
-    struct sigstate sig;       /* handlers, blocked/pending sets, alternate stack, ITIMER_REAL */
+    struct sigstate sig;       /* blocked/pending sets, alternate stack; the group's pending set, stop, ITIMER_REAL */
+    struct sighand *sighand;   /* the handlers (shared by CLONE_SIGHAND, so by every thread of a group) */
     uint8_t fxstate[512] __attribute__((aligned(16)));   /* user x87/SSE state (fxsave) */
     int tgid;                  /* thread group (getpid) */
     struct proc *leader;       /* the group's leader (itself for a single-threaded process) */
@@ -82,7 +83,7 @@ int proc_wait4(int pid, uint64_t ustatus, int options);
 struct proc *proc_slot(int i);
 bool proc_is_init(struct proc *p);
 bool fatal_pending(struct proc *p);
-struct proc *proc_signal_target(struct proc *q, int sig);
+struct proc *proc_next_thread(struct proc *leader, struct proc *after);
 void proc_first_run(void);
 int proc_count(void);
 

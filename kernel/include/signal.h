@@ -163,47 +163,82 @@ struct ksiginfo {
     uint64_t value;                   /* si_value of sigqueue() */
 };
 
-/*
- * Per-thread signal state, inside struct proc. A thread group's handlers
- * and ITIMER_REAL are its leader's (action[], alarm_*); the mask, the
- * pending sets and the alternate stack are each thread's own.
- */
-struct sigstate {
-    struct k_sigaction action[NSIG];  /* index = signal number */
-    uint64_t blocked;                 /* mask: bit sig-1 */
-    uint64_t pending;
+/* A set of pending signals with what each was sent with (Linux struct sigpending). */
+struct sigqueue {
+    uint64_t set;                     /* bit sig-1: pending */
     struct ksiginfo info[NSIG];       /* for each pending standard signal */
     struct { int sig; struct ksiginfo info; } rtq[RTQ_MAX];   /* real-time ones, in order sent */
     int rtq_len;
+};
+
+/*
+ * The handlers (Linux struct sighand_struct): shared by the threads of a
+ * group and by CLONE_SIGHAND processes, refcounted in a static table of NPROC.
+ */
+struct sighand {
+    int refs;                         /* 0: a free slot */
+    struct k_sigaction action[NSIG];  /* index = signal number */
+};
+
+/*
+ * Per-thread signal state, inside struct proc. The mask, the thread-directed
+ * pending set and the alternate stack are each thread's own; the
+ * process-directed pending set (Linux signal->shared_pending), the group
+ * stop and ITIMER_REAL are the group's, kept in its leader.
+ */
+struct sigstate {
+    uint64_t blocked;                 /* mask: bit sig-1 */
+    struct sigqueue pending;          /* thread-directed: tkill, tgkill, faults, SIGPIPE */
+    struct sigqueue shared;           /* leader only: kill, SIGCHLD, SIGALRM, the console */
     uint64_t saved_mask;              /* rt_sigsuspend: the mask to restore after delivery */
     bool restore_mask;
     bool restored;                    /* rt_sigreturn rewrote the frame: return with iretq */
     bool work;                        /* signal_return() has something to do (see syscall.c) */
-    bool stopped;                     /* stopped by SIGSTOP/SIGTSTP... until SIGCONT */
-    int stop_report;                  /* a stop (its signal) wait4(WUNTRACED) has not reported */
-    bool cont_report;                 /* a continue wait4(WCONTINUED) has not reported */
+    bool stop_pending;                /* the group is stopping: stop on the way to ring 3 */
+    bool stopped;                     /* this thread sleeps in a group stop until SIGCONT */
+    int group_stop_count;             /* leader only: threads still to stop (Linux group_stop_count) */
+    int group_stop_sig;               /* leader only: the stop signal while stopping or stopped */
+    bool group_stopped;               /* leader only: every thread stopped (SIGNAL_STOP_STOPPED) */
+    int stop_report;                  /* leader only: a stop (its signal) wait4(WUNTRACED) has not reported */
+    bool cont_report;                 /* leader only: a continue wait4(WCONTINUED) has not reported */
     uint64_t altstack_sp, altstack_size;
     uint32_t altstack_flags;          /* SS_AUTODISARM as given to sigaltstack */
     uint64_t trapno, err, cr2;        /* the last fault that became a signal (uc_mcontext) */
-    uint64_t alarm_tick;              /* ITIMER_REAL: tick at which SIGALRM fires, 0 = off */
+    uint64_t alarm_tick;              /* leader only: ITIMER_REAL tick at which SIGALRM fires, 0 = off */
     uint64_t alarm_interval;          /* its reload value in ticks, 0 = one shot */
 };
 
-/* signal.c */
+/* Default actions (signal(7)): what signal_default_action() returns */
+enum sigact { SIGACT_TERM, SIGACT_CORE, SIGACT_IGN, SIGACT_STOP };
+
+/* sigsend.c: pending sets, sending, group stop, handler tables */
 int signal_send(struct proc *p, int sig, int code, int sender);
 int signal_queue(struct proc *p, int sig, const struct ksiginfo *info, int sender);
+int signal_send_group(struct proc *q, int sig, int code, int sender);
+int signal_queue_group(struct proc *q, int sig, const struct ksiginfo *info, int sender);
+void signal_thread_exit(struct proc *p);
+struct sighand *sighand_new(void);
+struct sighand *sighand_copy(const struct sighand *from);
+struct sighand *sighand_get(struct sighand *sh);
+void sighand_put(struct sighand *sh);
 void signal_flush(struct proc *p, int sig);
-void signal_fault(struct trapframe *tf);
 bool signal_pending(struct proc *p);
+int signal_dequeue(struct proc *p, uint64_t set, struct ksiginfo *info);
+bool signal_from_group(struct proc *p, int sender);
+void signal_group_stop(struct proc *p, int sig);
+void signal_notify_parent(struct proc *child, int code, int status);
+void signal_tick(void);
+void signal_console(int sig);
+
+/* signal.c: faults, delivery, fork/exec */
+int signal_default_action(int sig);
+void signal_fault(struct trapframe *tf);
 int signal_return(struct trapframe *tf, int64_t syscall_nr);
 void signal_syscall_exit(struct trapframe *tf);
 void signal_siginfo(int sig, const struct ksiginfo *ki, struct siginfo *out);
-int signal_dequeue(struct proc *p, uint64_t set, struct ksiginfo *info);
 void signal_fork(struct proc *child, struct proc *parent, uint64_t flags);
 void signal_exec(struct proc *p);
 void signal_child_exit(struct proc *child, int wstatus);
-void signal_tick(void);
-void signal_console(int sig);
 const char *signal_name(int sig);
 void signal_force_sigsegv(struct proc *p);
 void signal_delivered(int pid, int sig, uint64_t handler, int code, uint64_t addr);

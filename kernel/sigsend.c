@@ -1,0 +1,402 @@
+/*
+ * Signals, generation (Linux kernel/signal.c, the sending half): the
+ * pending sets - each thread's own and its group's shared one - sending to
+ * a thread or to a process (which thread is woken), what SIGCONT, SIGKILL
+ * and the stop signals do to the whole group at once, the group stop
+ * itself, SIGCHLD to a parent, ITIMER_REAL and the console's signals, and
+ * the refcounted handler tables CLONE_SIGHAND shares. Delivery - taking a
+ * signal on the way back to ring 3 - is signal.c.
+ *
+ * The rules follow Linux: a signal nobody would see (ignored and not
+ * blocked) is discarded when it is sent; standard signals do not queue (one
+ * pending instance per set); a thread takes its own signals before its
+ * group's, the synchronous (fault) ones first, then the lowest number.
+ */
+#include "kernel.h"
+#include "errno.h"
+#include "proc.h"
+#include "signal.h"
+
+#define SYNCHRONOUS_MASK (SIGBIT(SIGSEGV) | SIGBIT(SIGBUS) | SIGBIT(SIGILL) | SIGBIT(SIGTRAP) | \
+                          SIGBIT(SIGFPE) | SIGBIT(SIGSYS))   /* faults: taken before the others */
+#define STOP_MASK (SIGBIT(SIGSTOP) | SIGBIT(SIGTSTP) | SIGBIT(SIGTTIN) | SIGBIT(SIGTTOU))   /* default: stop */
+
+static struct sighand sighands[NPROC];
+
+/* ---- handler tables (CLONE_SIGHAND shares one) ---------------------------- */
+
+struct sighand *sighand_new(void)
+{
+    for (int i = 0; i < NPROC; i++) {
+        if (sighands[i].refs == 0) {
+            memset(&sighands[i], 0, sizeof sighands[i]);
+            sighands[i].refs = 1;
+            return &sighands[i];
+        }
+    }
+    panic("sighand-table-full");      /* one per process slot: cannot happen */
+}
+
+struct sighand *sighand_copy(const struct sighand *from)
+{
+    struct sighand *sh = sighand_new();
+    memcpy(sh->action, from->action, sizeof sh->action);
+    return sh;
+}
+
+struct sighand *sighand_get(struct sighand *sh)
+{
+    sh->refs++;
+    return sh;
+}
+
+void sighand_put(struct sighand *sh)
+{
+    if (--sh->refs == 0)
+        memset(sh, 0, sizeof *sh);
+}
+
+/* ---- generation ----------------------------------------------------------- */
+
+static bool ignored(struct proc *p, int sig)
+{
+    uint64_t h = p->sighand->action[sig].handler;
+    return h == SIG_IGN || (h == SIG_DFL && signal_default_action(sig) == SIGACT_IGN);
+}
+
+/*
+ * A signal is deliverable to p: its own or its group's, not blocked; or its
+ * group is stopping. A group signal may have woken a sibling instead: `work`
+ * is set here so p's way out to ring 3 takes it (and settles the -ERESTART*
+ * the caller returns).
+ */
+bool signal_pending(struct proc *p)
+{
+    if (!((p->sig.pending.set | p->leader->sig.shared.set) & ~p->sig.blocked) && !p->sig.stop_pending)
+        return false;
+    p->sig.work = true;
+    return true;
+}
+
+/* Was pid `sender` (a thread id, 0 for the kernel) a thread of p's group? */
+bool signal_from_group(struct proc *p, int sender)
+{
+    struct proc *s = sender > 0 ? proc_find(sender) : NULL;
+    return s && s->leader == p->leader;
+}
+
+/* Take one instance of pending `sig` out of `q`, with its info (real-time: the oldest). */
+static void take(struct sigqueue *q, int sig, struct ksiginfo *info)
+{
+    if (sig < SIGRTMIN_K) {
+        *info = q->info[sig];
+        q->set &= ~SIGBIT(sig);
+        return;
+    }
+    bool more = false;
+    int i = 0;
+    while (i < q->rtq_len && q->rtq[i].sig != sig)
+        i++;
+    *info = q->rtq[i].info;
+    memmove(&q->rtq[i], &q->rtq[i + 1], (q->rtq_len - i - 1) * sizeof q->rtq[0]);
+    q->rtq_len--;
+    for (int j = 0; j < q->rtq_len; j++)
+        more |= q->rtq[j].sig == sig;
+    if (!more)
+        q->set &= ~SIGBIT(sig);
+}
+
+/* Forget every pending instance of the signals in `mask` queued in `q`. */
+static void discard(struct sigqueue *q, uint64_t mask)
+{
+    struct ksiginfo dropped;
+    for (int sig = 1; sig < NSIG; sig++)
+        while (q->set & mask & SIGBIT(sig))
+            take(q, sig, &dropped);
+}
+
+/* Forget every pending instance of `sig` in p and in its group's set (it became ignored). */
+void signal_flush(struct proc *p, int sig)
+{
+    discard(&p->sig.pending, SIGBIT(sig));
+    discard(&p->leader->sig.shared, SIGBIT(sig));
+}
+
+/* Queue `sig` in `q`: 1 if it is new there, 0 if a standard one was already pending, -EAGAIN if full. */
+static int enqueue(struct sigqueue *q, int sig, const struct ksiginfo *info)
+{
+    if (sig >= SIGRTMIN_K) {
+        if (q->rtq_len == RTQ_MAX)
+            return -EAGAIN;
+        q->rtq[q->rtq_len].sig = sig;
+        q->rtq[q->rtq_len++].info = *info;
+    } else if (q->set & SIGBIT(sig)) {
+        return 0;                          /* standard signals don't queue */
+    } else {
+        q->info[sig] = *info;
+    }
+    q->set |= SIGBIT(sig);
+    return 1;
+}
+
+/* Tell thread t it has signal work; a sleeping one wakes and its sleep loop sees signal_pending(). */
+static void wake(struct proc *t)
+{
+    t->sig.work = true;
+    proc_wake(t);
+}
+
+/*
+ * What sending `sig` does at once to the whole group, whoever it is for
+ * (Linux prepare_signal): SIGCONT and SIGKILL end a group stop and discard
+ * pending stop signals - SIGCONT of a stopped group tells the parent
+ * (CLD_CONTINUED, once) - and a stop signal discards a pending SIGCONT.
+ */
+static void prepare(struct proc *leader, int sig)
+{
+    uint64_t drop = (sig == SIGKILL || sig == SIGCONT) ? STOP_MASK : (SIGBIT(sig) & STOP_MASK) ? SIGBIT(SIGCONT) : 0;
+    if (!drop)
+        return;
+    discard(&leader->sig.shared, drop);
+    for (struct proc *t = proc_next_thread(leader, NULL); t; t = proc_next_thread(leader, t))
+        discard(&t->sig.pending, drop);
+    if (drop != STOP_MASK)
+        return;
+    for (struct proc *t = proc_next_thread(leader, NULL); t; t = proc_next_thread(leader, t)) {
+        t->sig.stop_pending = false;
+        if (t->sig.stopped) {
+            t->sig.stopped = false;
+            proc_wake(t);
+        }
+    }
+    bool stopped = leader->sig.group_stopped, stopping = leader->sig.group_stop_count > 0;
+    leader->sig.group_stop_count = 0;
+    leader->sig.group_stopped = false;
+    if (sig == SIGCONT && (stopped || stopping)) {
+        leader->sig.stop_report = 0;
+        leader->sig.cont_report = true;
+        /* a stop SIGCONT cut short is told as CLD_STOPPED with status 0, as Linux does */
+        signal_notify_parent(leader, stopped ? CLD_CONTINUED : CLD_STOPPED, stopped ? SIGCONT : 0);
+    }
+}
+
+/*
+ * Would `sig` to thread t be discarded when sent? A group that has ended or
+ * is ending takes nothing; a signal that is ignored and not blocked goes
+ * (Linux sig_ignored); pid 1 never receives a default-action signal from
+ * anyone else (Linux's SIGNAL_UNKILLABLE; one it blocks waits, and is
+ * discarded when delivered with the default action) - one it sends itself
+ * (raise, SIGPIPE, a fault) acts as for any process, so a program run as
+ * init behaves as it does elsewhere.
+ */
+static bool dropped(struct proc *t, int sig, int sender)
+{
+    struct proc *leader = t->leader;
+    if (t->state == P_UNUSED || t->state == P_DEAD || leader->nthreads == 0 ||
+        (leader->group_exiting && sig != SIGKILL))
+        return true;
+    if (t->sig.blocked & SIGBIT(sig))
+        return false;                      /* the handler may change before it is unblocked */
+    if (proc_is_init(t) && !signal_from_group(t, sender) && t->sighand->action[sig].handler == SIG_DFL)
+        return true;
+    return ignored(t, sig);
+}
+
+int signal_send(struct proc *p, int sig, int code, int sender)
+{
+    return signal_queue(p, sig, &(struct ksiginfo){ .code = code, .pid = sender }, sender);
+}
+
+/*
+ * Make `sig` pending in thread p (thread-directed: tkill, tgkill, SIGPIPE),
+ * with `info`, from pid `sender` (0: the kernel). Returns 0 - a discarded
+ * signal is still a success, as on Linux - or -EAGAIN when the real-time
+ * queue is full.
+ */
+int signal_queue(struct proc *p, int sig, const struct ksiginfo *info, int sender)
+{
+    if (p->state == P_ZOMBIE || p->state == P_UNUSED || p->state == P_DEAD)
+        return 0;
+    prepare(p->leader, sig);
+    if (dropped(p, sig, sender))
+        return 0;
+    int r = enqueue(&p->sig.pending, sig, info);
+    if (r > 0 && (!(p->sig.blocked & SIGBIT(sig)) || sig == SIGKILL))
+        wake(p);
+    return r < 0 ? r : 0;
+}
+
+int signal_send_group(struct proc *q, int sig, int code, int sender)
+{
+    return signal_queue_group(q, sig, &(struct ksiginfo){ .code = code, .pid = sender }, sender);
+}
+
+/* Can thread t take `sig` now (Linux wants_signal)? */
+static bool wants(struct proc *t, int sig)
+{
+    if (t->state == P_EMBRYO || t->state == P_ZOMBIE || fatal_pending(t))
+        return false;
+    return sig == SIGKILL || (!(t->sig.blocked & SIGBIT(sig)) && !t->sig.stopped);
+}
+
+/*
+ * A process-directed signal (kill, rt_sigqueueinfo, SIGCHLD, SIGALRM, the
+ * console) to q's thread group, Linux __send_signal + complete_signal: it
+ * waits in the group's shared set until some thread takes it - one that
+ * does not block it, or that unblocks it later, or waits for it with
+ * sigwait or sigsuspend - and one thread that can take it now is woken: the
+ * leader if it can (its blocked mask decides what is ignored, as for Linux's
+ * target task), else the first such thread. SIGKILL goes straight to every
+ * thread. Returns 0 or -EAGAIN (real-time queue full).
+ */
+int signal_queue_group(struct proc *q, int sig, const struct ksiginfo *info, int sender)
+{
+    struct proc *leader = q->leader, *t;
+    prepare(leader, sig);
+    if (dropped(leader, sig, sender))
+        return 0;
+    if (sig == SIGKILL) {
+        for (t = proc_next_thread(leader, NULL); t; t = proc_next_thread(leader, t)) {
+            t->sig.pending.set |= SIGBIT(SIGKILL);
+            t->sig.pending.info[SIGKILL] = *info;
+            wake(t);
+        }
+        return 0;
+    }
+    int r = enqueue(&leader->sig.shared, sig, info);
+    if (r <= 0)
+        return r;
+    if (wants(leader, sig)) {
+        wake(leader);
+        return 0;
+    }
+    for (t = proc_next_thread(leader, NULL); t; t = proc_next_thread(leader, t)) {
+        if (wants(t, sig)) {
+            wake(t);
+            break;
+        }
+    }
+    return 0;
+}
+
+/* The next of the signals in `ready`: the synchronous (fault) ones first, then the lowest number. */
+static int pick(uint64_t ready)
+{
+    if (ready & SYNCHRONOUS_MASK)
+        ready &= SYNCHRONOUS_MASK;
+    return ready ? __builtin_ctzl(ready) + 1 : 0;
+}
+
+/*
+ * Take a pending signal of `set` (blocked or not): p's own first, then its
+ * group's (Linux dequeue_signal). Returns its number and info, or 0.
+ */
+int signal_dequeue(struct proc *p, uint64_t set, struct ksiginfo *info)
+{
+    int sig = pick(p->sig.pending.set & set);
+    if (sig) {
+        take(&p->sig.pending, sig, info);
+        return sig;
+    }
+    sig = pick(p->leader->sig.shared.set & set);
+    if (sig)
+        take(&p->leader->sig.shared, sig, info);
+    return sig;
+}
+
+/*
+ * This thread's part of a group stop (Linux do_signal_stop): it stops; the
+ * last thread of the group to stop tells the parent (CLD_STOPPED, and one
+ * wait4 WUNTRACED report); it sleeps until SIGCONT (or SIGKILL) clears it.
+ */
+static void stop_self(struct proc *p)
+{
+    struct proc *leader = p->leader;
+    p->sig.stop_pending = false;
+    p->sig.stopped = true;
+    if (--leader->sig.group_stop_count <= 0) {
+        int sig = leader->sig.group_stop_sig;
+        leader->sig.group_stop_count = 0;
+        leader->sig.group_stopped = true;
+        leader->sig.stop_report = sig;
+        leader->sig.cont_report = false;
+        kevent("stop pid=%d signal=%d name=%s", leader->pid, sig, signal_name(sig));
+        signal_notify_parent(leader, CLD_STOPPED, sig);
+    }
+    while (p->sig.stopped && !fatal_pending(p))
+        sleep(&p->sig);
+    p->sig.stopped = false;
+}
+
+/* A stop signal's default action: every thread of the group stops, this one first. */
+void signal_group_stop(struct proc *p, int sig)
+{
+    struct proc *leader = p->leader;
+    if (!p->sig.stop_pending) {                    /* not already part of a stop: start one */
+        leader->sig.group_stop_sig = sig;
+        leader->sig.group_stop_count = 1;
+        p->sig.stop_pending = true;
+        for (struct proc *t = proc_next_thread(leader, NULL); t; t = proc_next_thread(leader, t)) {
+            if (t == p || t->state == P_ZOMBIE || t->sig.stopped || fatal_pending(t))
+                continue;
+            t->sig.stop_pending = true;
+            leader->sig.group_stop_count++;
+            wake(t);                               /* an interrupted call restarts after SIGCONT */
+        }
+    }
+    stop_self(p);
+}
+
+/* A thread ends: it no longer holds up a group stop (Linux exit_signals). */
+void signal_thread_exit(struct proc *p)
+{
+    struct proc *leader = p->leader;
+    if (!p->sig.stop_pending)
+        return;
+    p->sig.stop_pending = false;
+    if (--leader->sig.group_stop_count == 0 && !leader->group_exiting) {
+        leader->sig.group_stopped = true;
+        leader->sig.stop_report = leader->sig.group_stop_sig;
+        signal_notify_parent(leader, CLD_STOPPED, leader->sig.group_stop_sig);
+    }
+}
+
+/* SIGCHLD to `child`'s parent (si_code `code`, si_status `status`), and wake its wait4. */
+void signal_notify_parent(struct proc *child, int code, int status)
+{
+    struct proc *parent = child->parent;
+    if (!parent)
+        return;
+    if ((code == CLD_STOPPED || code == CLD_CONTINUED) && (parent->sighand->action[SIGCHLD].flags & SA_NOCLDSTOP))
+        return;
+    signal_queue_group(parent, SIGCHLD, &(struct ksiginfo){ .code = code, .pid = child->pid, .status = status },
+                       child->pid);
+    wakeup(parent);                        /* wait4 sleeps on the parent */
+}
+
+/* The timer tick: ITIMER_REAL expiries (one timer per process, in its leader) become SIGALRM. */
+void signal_tick(void)
+{
+    for (int i = 0; i < NPROC; i++) {
+        struct proc *p = proc_slot(i);
+        if (!p || p->leader != p || !p->sig.alarm_tick || p->sig.alarm_tick > ticks)
+            continue;
+        p->sig.alarm_tick = p->sig.alarm_interval ? ticks + p->sig.alarm_interval : 0;
+        signal_send_group(p, SIGALRM, SI_KERNEL, p->pid);   /* as if sent to itself */
+    }
+}
+
+/*
+ * Ctrl-C / Ctrl-\ on the console: the signal goes to every process on the
+ * console (there is one session and one process group), as the terminal's
+ * foreground group gets it on Linux; the shell ignores SIGINT and SIGQUIT
+ * while it waits, and pid 1 discards default-action signals anyway.
+ */
+void signal_console(int sig)
+{
+    for (int i = 0; i < NPROC; i++) {
+        struct proc *p = proc_slot(i);
+        if (p && p->leader == p && p->state != P_EMBRYO)
+            signal_send_group(p, sig, SI_KERNEL, 0);   /* once per process */
+    }
+}
