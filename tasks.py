@@ -1,5 +1,5 @@
 """invoke tasks: ``invoke build``, ``boot``, ``gdb``, ``debug``, ``trace``, ``faults``,
-``iso``, ``test``, ``test-quick``, ``grade``.
+``pagetables``, ``iso``, ``test``, ``test-quick``, ``grade``.
 
 Each task is one call into its module of ringlab.cli (the harness/cli folder), imported when
 the task runs (so a plain ``invoke boot`` never loads gdb's or the test runner's libraries).
@@ -217,3 +217,20 @@ def debug(c, init=None, append="", file=None, cpu=None, at_fault=False, break_=N
 def iso(c, init=None, append="", file=None, output=None):
     """Build a GRUB rescue ISO of the same kernel and programs (boot it with -cdrom)."""
     _exit(_cli("iso").main(init=init, append=append, files=file or (), output=output))
+
+
+@task(
+    iterable=["point"],
+    help={
+        "init": "program to run as pid 1 (default images/user/gdb_ptpoints, which has labelled points)",
+        "point": "symbol to stop and audit at (repeatable; default: every point of gdb_ptpoints)",
+        "append": "kernel arguments (test.ukpage=1 plants a user-accessible kernel page)",
+        "cpu": "QEMU CPU model (default: the harness's, see invoke boot --help)",
+        "timeout": "seconds to wait for each stop (default 30)",
+        "all-maps": "print the map of every address space, not only the current one",
+    },
+)
+def pagetables(c, init=None, point=None, append="", cpu=None, timeout=30.0, all_maps=False):
+    """Stop at points, walk the page tables from physical memory, print maps and violations."""
+    _exit(_cli("pagetables").main(init=init, points=point or (), append=append, cpu=cpu,
+                                  timeout_s=float(timeout), all_maps=all_maps))

@@ -96,8 +96,7 @@ static const struct kabi_entry kabi[] = {
     /* Per-CPU state (percpu.h) */
     KABI_OFFSET(cpu, current),
     KABI_OFFSET(cpu, tss),
-    KABI_OFFSET(proc, pid),          /* a timeout report reads the running process */
-    KABI_OFFSET(proc, name),
+    KABI_OFFSET(proc, name),         /* a timeout report names the running program */
     KABI_OFFSET(tss, rsp),           /* RSP0 (SDM Vol. 3A Figure 8-11: offset 4) */
     KABI_CONST(TSS_LIMIT),           /* TR's limit: the TSS and the I/O bitmaps */
     KABI_CONST(IOMAP_OFF_PROC),      /* TSS I/O map base: the process's own bitmap */
@@ -120,10 +119,21 @@ static const struct kabi_entry kabi[] = {
     KABI_SYMBOL(signal_delivered),   /* a signal frame pushed: RSI = signal, RDX = handler */
     KABI_SYMBOL(sys_rt_sigreturn),   /* a signal frame restored */
 
+    /* The live page-table audit (harness/debug/ptaudit.py): every process's PML4 */
+    KABI_SYMBOL(procs),              /* the process table, struct proc procs[NPROC] */
+    KABI_SIZE(proc),
+    KABI_OFFSET(proc, pid),
+    KABI_OFFSET(proc, state),
+    KABI_OFFSET(proc, pml4),         /* kernel virtual address of the PML4; NULL once freed */
+    KABI_CONST(P_UNUSED),            /* a free slot of procs[] */
+    KABI_SYMBOL(kpml4),              /* the kernel's own PML4: each process copies its kernel half */
+    KABI_SYMBOL(ukpage),             /* test.ukpage=1 makes this page user-accessible (testhook.c) */
+
     /* Kernel arguments it accepts (kargs.h): the harness refuses any other key */
     KABI_KARG(KARG_TRACE),
     KABI_KARG(KARG_CRASH),
     KABI_KARG(KARG_INIT_ARGS),
+    KABI_KARG(KARG_TEST_UKPAGE),
 
     /* State no header declares, as gdb evaluates it against kernel.elf */
     KABI_GDB(current_pid, "cpu0.current->pid"),   /* the running process's pid */

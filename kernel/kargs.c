@@ -77,6 +77,13 @@ static void parse_init_args(const char *key, const char *v)
     }
 }
 
+static void parse_test_ukpage(const char *key, const char *v)
+{
+    if (strcmp(v, "1"))
+        refuse(key, v, "unknown-value");
+    kargs.test_ukpage = true;
+}
+
 static const struct {
     const char *key;
     void (*parse)(const char *key, const char *value);
@@ -84,6 +91,7 @@ static const struct {
     { KARG_TRACE, parse_trace },
     { KARG_CRASH, parse_crash },
     { KARG_INIT_ARGS, parse_init_args },
+    { KARG_TEST_UKPAGE, parse_test_ukpage },
 };
 
 void kargs_init(const char *s)

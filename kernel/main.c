@@ -63,6 +63,7 @@ noreturn void kmain(uint32_t magic, uint32_t mbi_phys)
         reserved_end = max_u64(reserved_end, mods[i].string + strlen(P2V(mods[i].string)) + 1);
     }
     vm_init(mem_end);
+    testhook_init();
     kalloc_init(reserved_end, mem_end);
 
     for (uint32_t i = 0; i < nmods; i++)

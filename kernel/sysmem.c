@@ -348,12 +348,14 @@ _Static_assert(sizeof(struct sysinfo) == 112, "Linux's struct sysinfo is 112 byt
  */
 int64_t sys_sysinfo(struct trapframe *tf)
 {
-    struct sysinfo si = {
-        .uptime = (int64_t)(ticks / TIMER_HZ),
-        .totalram = kalloc_total_pages() * PAGE_SIZE,
-        .freeram = kalloc_free_pages() * PAGE_SIZE,
-        .procs = (uint16_t)proc_count(),
-        .mem_unit = 1,
-    };
+    /* Zeroed as a whole first: an initializer leaves the padding after `pad` undefined, and
+     * clang left kernel stack bytes there, copied out to the user (found by userland/fuzz). */
+    struct sysinfo si;
+    memset(&si, 0, sizeof si);
+    si.uptime = (int64_t)(ticks / TIMER_HZ);
+    si.totalram = kalloc_total_pages() * PAGE_SIZE;
+    si.freeram = kalloc_free_pages() * PAGE_SIZE;
+    si.procs = (uint16_t)proc_count();
+    si.mem_unit = 1;
     return copyout(myproc()->pml4, tf->rdi, &si, sizeof si);
 }

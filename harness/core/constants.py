@@ -105,5 +105,6 @@ CONSOLE_INPUT_READY_RE = r"ringlab: enter-user "
 DEFAULT_SHELL_COMMAND_TIMEOUT_S = 20.0  # one shell command: prompt, echo, next prompt
 DEFAULT_SHELL_BOOT_TIMEOUT_S = 24 * 3600.0  # `invoke boot --shell`: a person is typing
 # Programs of images/user left out of the default file system: probes that their own tests
-# boot as init (gdb_*, f_*), so "/" stays within the kernel's module limit (NFSFILE).
-DEFAULT_FS_EXCLUDE_PREFIXES = ("gdb_", "f_")
+# boot as init (gdb_*, f_*, the system-call fuzzer), so "/" stays within the kernel's module
+# limit (NFSFILE).
+DEFAULT_FS_EXCLUDE_PREFIXES = ("gdb_", "f_", "fuzz")

@@ -19,7 +19,7 @@
 #include "uapi.h"
 
 #define NFILE       256          /* system-wide open file table */
-#define NFSFILE     64           /* multiboot modules (files in "/") */
+#define NFSFILE     128          /* multiboot modules (files in "/") */
 #define NINODE      512          /* inodes in the file system */
 #define NDIRENT     1024         /* directory entries in the file system */
 #define FS_NAME_MAX 63           /* longest name in a directory (bytes) */

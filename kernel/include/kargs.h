@@ -8,6 +8,8 @@
  *                           mem: a `mem` event after each reap
  *   crash=KIND              null|stack|smep|smap|triple: crash.c
  *   init.args=a,b,c         more argv for init (at most KARGS_MAX_INIT_ARGS)
+ *   test.ukpage=1           test only: one kernel page made user-accessible
+ *                           (testhook.c), for the page-table audit's test
  *
  * Anything else (an unknown key or value, a duplicate key, a token without
  * '=') is refused: kargs_parse() prints `bad-arg key=K value=V reason=R` and
@@ -25,6 +27,7 @@
 #define KARG_TRACE           "trace"      /* trace=syscall,mem */
 #define KARG_CRASH           "crash"      /* crash=null|stack|smep|smap|triple */
 #define KARG_INIT_ARGS       "init.args"  /* init's argv[1:], comma separated */
+#define KARG_TEST_UKPAGE     "test.ukpage" /* test.ukpage=1: a planted user-accessible kernel page */
 
 enum crash_kind { CRASH_NONE, CRASH_NULL, CRASH_STACK, CRASH_SMEP, CRASH_SMAP, CRASH_TRIPLE };
 
@@ -33,6 +36,7 @@ struct kargs {
     bool trace_syscall;                          /* trace=syscall */
     bool trace_mem;                              /* trace=mem */
     enum crash_kind crash;                       /* crash=KIND, CRASH_NONE if absent */
+    bool test_ukpage;                            /* test.ukpage=1 (testhook.c) */
     int init_argc;                               /* init.args=... split at commas */
     const char *init_argv[KARGS_MAX_INIT_ARGS];
     char text[KARGS_CMDLINE_MAX];                /* the command line as given */
