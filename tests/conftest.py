@@ -60,8 +60,11 @@ INVOKE_TIMEOUT_S = 120.0
 
 
 def pytest_collection_modifyitems(config, items):
-    """A test without ``boot`` is a unit test (covers files written without markers)."""
+    """A ``gdb`` test boots a machine too (it is also ``boot``); a test without ``boot`` is a
+    unit test (covers files written without markers)."""
     for item in items:
+        if item.get_closest_marker("gdb") is not None and item.get_closest_marker("boot") is None:
+            item.add_marker(pytest.mark.boot)
         if item.get_closest_marker("boot") is None and item.get_closest_marker("unit") is None:
             item.add_marker(pytest.mark.unit)
 
