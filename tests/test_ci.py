@@ -169,7 +169,7 @@ def test_a_failing_example_test_leaves_artifacts_that_reproduce_it(images, outsi
     folder = outside["lab"] / "ringlab-artifacts" / \
         "tests_test_lab.py__test_fails_on_purpose_nullptr_exits_0"
     for name in ("console.txt", "events.jsonl", "qemu.log", "command.sh", "reproduce.txt",
-                 "report.txt"):
+                 "report.txt", "debug.sh"):
         assert (folder / name).stat().st_size > 0, name
     # the message names the folder; the JUnit failure element holds report.txt
     assert f"ringlab artifacts: {folder}" in res.stdout
@@ -193,6 +193,11 @@ def test_a_failing_example_test_leaves_artifacts_that_reproduce_it(images, outsi
     boot = subprocess.run(["bash", "-c", (folder / "reproduce.txt").read_text()], cwd=elsewhere,
                           capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=120)
     assert boot.returncode == 139, boot.stderr
+    # debug.sh opens gdb at the same fault (here in batch mode: gdb reports it and exits)
+    debug = subprocess.run(["sh", str(folder / "debug.sh"), "--batch"], cwd=elsewhere,
+                           capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=120)
+    assert re.search(r"#PF .*from CPL 3", debug.stdout + debug.stderr), \
+        debug.stdout[-3000:] + debug.stderr[-2000:]
 
 
 @pytest.mark.boot

@@ -12,7 +12,9 @@ several, else the folder itself):
                     modules are copies under ``files/``, found from the script's own path;
 - ``reproduce.txt`` the ``invoke boot`` line with every option the test used, from any
                     directory (``invoke --search-root CHECKOUT``);
-- ``report.txt``    the test's failure and the machine's report (outcome, console tail, log).
+- ``report.txt``    the test's failure and the machine's report (outcome, console tail, log);
+- ``debug.sh``      (in the folder itself) gdb at the test's first fault, from any directory:
+                    ``invoke debug --from`` this folder (options after it go to invoke debug).
 """
 from __future__ import annotations
 
@@ -49,6 +51,16 @@ def invoke_line(config) -> str:
     """The ``invoke boot`` command (from any directory) that boots ``config`` again."""
     return shlex.join([sys.executable, "-m", "invoke", "--search-root", str(C.REPO_ROOT),
                        "boot", *lab.invoke_args(config)])
+
+
+def debug_script() -> str:
+    """debug.sh: ``invoke debug --from`` the folder the script is in, from any directory."""
+    invoke = shlex.join([sys.executable, "-m", "invoke", "--search-root", str(C.REPO_ROOT),
+                         "debug"])
+    return ("#!/bin/sh\n"
+            "# gdb at this test's first fault: the same boot as reproduce.txt, halted and\n"
+            "# attached (invoke debug --from this folder; more invoke debug options may follow).\n"
+            f'exec {invoke} --from "$(cd "$(dirname "$0")" && pwd)" "$@"\n')
 
 
 def copy_names(config) -> List[str]:
@@ -180,6 +192,10 @@ def write(folder: Path, sessions: Sequence[Session], failure: str) -> str:
         shutil.rmtree(folder)
     folder.mkdir(parents=True)
     (folder / MARKER).write_text("")
+    if sessions:
+        script = folder / "debug.sh"
+        script.write_text(debug_script())
+        script.chmod(0o755)
     sections: List[str] = []
     for i, s in enumerate(sessions, 1):
         dest = folder if len(sessions) == 1 else folder / f"machine-{i}"
