@@ -14,7 +14,6 @@ Prints one line per figure: name, ringlab, host.
 from __future__ import annotations
 
 import argparse
-import re
 import subprocess
 import sys
 import tempfile
@@ -25,39 +24,11 @@ from typing import Dict
 from .. import lab
 from ..core import constants as C
 from ..machine.qemu import QemuConfig
+from . import guest
 
 PROGRAM = "bench_files"
 BUSYBOX = Path("/bin/busybox")
 SCRIPT = C.REPO_ROOT / "tests" / "data" / "busybox_script.sh"
-FIGURE_RE = re.compile(r"(\w+)=([\d.]+)")
-TIMEOUT_S = 300.0
-
-
-def figures(lines) -> Dict[str, float]:
-    """``bench_files: name=value ...`` lines -> {name: value}."""
-    out: Dict[str, float] = {}
-    for line in lines:
-        if line.startswith(PROGRAM + ": "):
-            for name, value in FIGURE_RE.findall(line):
-                out[name] = float(value)
-    return out
-
-
-def on_ringlab(cpu: str) -> Dict[str, float]:
-    run = lab.run(QemuConfig(init=lab.program(PROGRAM), cpu=cpu), timeout_s=TIMEOUT_S)
-    if run.status != 0:
-        raise SystemExit(run.report())
-    return figures(run.user_lines)
-
-
-def on_host() -> Dict[str, float]:
-    with tempfile.TemporaryDirectory() as d:
-        exe = Path(d) / PROGRAM
-        exe.write_bytes(lab.program(PROGRAM).read_bytes())
-        exe.chmod(0o755)
-        out = subprocess.run([str(exe), str(exe)], cwd=d, capture_output=True, text=True,
-                             timeout=TIMEOUT_S, check=True).stdout
-    return figures(out.splitlines())
 
 
 def busybox_seconds(cpu: str) -> Dict[str, float]:
@@ -68,12 +39,12 @@ def busybox_seconds(cpu: str) -> Dict[str, float]:
                          f"exec sh /{SCRIPT.name}\n")
         t0 = time.monotonic()
         run = lab.run(QemuConfig(init=BUSYBOX, files=[setup, SCRIPT], cpu=cpu,
-                                 append="init.args=sh,/setup.sh"), timeout_s=TIMEOUT_S)
+                                 append="init.args=sh,/setup.sh"), timeout_s=guest.TIMEOUT_S)
         ring = time.monotonic() - t0
         (Path(d) / "w").mkdir()
         t0 = time.monotonic()
         subprocess.run([str(BUSYBOX), "sh", str(SCRIPT)], cwd=Path(d) / "w",
-                       capture_output=True, timeout=TIMEOUT_S)
+                       capture_output=True, timeout=guest.TIMEOUT_S)
         host = time.monotonic() - t0
     if run.status != 7:
         raise SystemExit(run.report())
@@ -84,7 +55,7 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--cpu", default=C.DEFAULT_CPU, help="QEMU CPU model")
     args = ap.parse_args(argv)
-    ring, host = on_ringlab(args.cpu), on_host()
+    ring, host = guest.on_ringlab(PROGRAM, args.cpu), guest.on_host(PROGRAM, ["{exe}"])
     print(f"{'figure':24} {'ringlab':>10} {'host':>10}   (cpu {args.cpu}, TCG)")
     for name in ring:
         print(f"{name:24} {ring[name]:10.1f} {host.get(name, float('nan')):10.1f}")

@@ -12,54 +12,19 @@ Prints one line per figure: name, ringlab, host.
 from __future__ import annotations
 
 import argparse
-import re
-import subprocess
 import sys
-import tempfile
-from pathlib import Path
-from typing import Dict
 
-from .. import lab
 from ..core import constants as C
-from ..machine.qemu import QemuConfig
+from . import guest
 
 PROGRAM = "bench_threads"
-FIGURE_RE = re.compile(r"(\w+)=([\d.]+)")
-TIMEOUT_S = 300.0
-
-
-def figures(lines) -> Dict[str, float]:
-    """``bench_threads: name=value (what)`` lines -> {name: value}."""
-    out: Dict[str, float] = {}
-    for line in lines:
-        if line.startswith(PROGRAM + ": "):
-            name, value = FIGURE_RE.search(line).groups()
-            out[name] = float(value)
-    return out
-
-
-def on_ringlab(cpu: str) -> Dict[str, float]:
-    run = lab.run(QemuConfig(init=lab.program(PROGRAM), cpu=cpu), timeout_s=TIMEOUT_S)
-    if run.status != 0:
-        raise SystemExit(run.report())
-    return figures(run.user_lines)
-
-
-def on_host() -> Dict[str, float]:
-    with tempfile.TemporaryDirectory() as d:
-        exe = Path(d) / PROGRAM
-        exe.write_bytes(lab.program(PROGRAM).read_bytes())
-        exe.chmod(0o755)
-        out = subprocess.run([str(exe)], cwd=d, capture_output=True, text=True,
-                             timeout=TIMEOUT_S, check=True).stdout
-    return figures(out.splitlines())
 
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--cpu", default=C.DEFAULT_CPU, help="QEMU CPU model")
     args = ap.parse_args(argv)
-    ring, host = on_ringlab(args.cpu), on_host()
+    ring, host = guest.on_ringlab(PROGRAM, args.cpu), guest.on_host(PROGRAM)
     print(f"{'figure':18} {'ringlab':>10} {'host':>10}   (cpu {args.cpu}, TCG)")
     for name in ring:
         print(f"{name:18} {ring[name]:10.1f} {host.get(name, float('nan')):10.1f}")
