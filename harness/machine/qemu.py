@@ -111,12 +111,13 @@ class QemuConfig:
         """
         elfimage.check_elf64(self.kernel)
         elfimage.check_static_x86_64(self.init)
+        modules = self.modules()
         if Path(self.kernel).resolve() == C.KERNEL_IMAGE.resolve():
             limit = kabi.load().const("NFSFILE")    # our kernel's file system: one per module
-            if len(self.modules()) > limit:
-                raise BadConfig(f"{len(self.modules())} files (init included) but the kernel "
+            if len(modules) > limit:
+                raise BadConfig(f"{len(modules)} files (init included) but the kernel "
                                 f"takes at most {limit} multiboot modules (more panic it)")
-        for mod in self.modules():
+        for mod in modules:
             full = str(mod.path.resolve())
             for bad, what in ((",", "a comma"), (" ", "a space")):
                 if bad in full:
@@ -375,10 +376,13 @@ class QemuMachine:
             self._remove_tmpdir()
             raise
         # pexpect/ptyprocess sleep 0.1 s after close "to let the kernel update the status";
-        # we reap through a pidfd instead, so those sleeps are pure cost.
+        # we reap through a pidfd instead, so those sleeps are pure cost. pexpect also sleeps
+        # 0.1 ms after every read (to yield the GIL): a boot reads the console some 70 times,
+        # and each of those sleeps costs a scheduler round on a loaded host.
         for obj in (child, child.ptyproc):
             obj.delayafterclose = 0
             obj.delayafterterminate = 0
+        child.delayafterread = None
         self.process = child
         _machines.add(self, child.pid)
         _sweep_stale_tmpdirs()      # housekeeping that can wait until QEMU runs
