@@ -125,10 +125,6 @@ def _run(ep: Epilogue, gdb: str, cfg: QemuConfig, commands: List[str], batch: bo
             proc = subprocess.Popen([gdb] + cmd[1:], preexec_fn=procs.die_with_parent)
             serve_console(session, proc, deadline)
         finally:
-            if proc is not None and proc.poll() is None:
-                proc.terminate()
-                if not procs.wait_pid_exit(proc.pid, C.DEFAULT_STOP_TIMEOUT_S):
-                    proc.kill()
-                proc.wait(timeout=C.DEFAULT_KILL_TIMEOUT_S)
+            procs.end(proc, C.DEFAULT_STOP_TIMEOUT_S, C.DEFAULT_KILL_TIMEOUT_S)
             signal.signal(signal.SIGINT, old_sigint)
     return proc.returncode if proc is not None else 1

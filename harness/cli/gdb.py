@@ -92,11 +92,7 @@ def replay(directory: str, *, ex: Sequence[str] = (), batch: bool = False,
                              "gdb and QEMU stopped")
                     timed_out = True
             finally:
-                if proc is not None and proc.poll() is None:
-                    proc.terminate()
-                    if not procs.wait_pid_exit(proc.pid, C.DEFAULT_STOP_TIMEOUT_S):
-                        proc.kill()
-                    proc.wait(timeout=C.DEFAULT_KILL_TIMEOUT_S)
+                procs.end(proc, C.DEFAULT_STOP_TIMEOUT_S, C.DEFAULT_KILL_TIMEOUT_S)
                 signal.signal(signal.SIGINT, old_sigint)
         if timed_out:
             return C.EXIT_TIMEOUT

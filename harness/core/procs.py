@@ -14,9 +14,10 @@ import logging
 import os
 import select
 import signal
+import subprocess
 import threading
 import time
-from typing import Generic, List, Set, TypeVar
+from typing import Generic, List, Optional, Set, TypeVar
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +56,18 @@ def wait_pid_exit(pid: int, timeout_s: float) -> bool:
         return bool(ready)
     finally:
         os.close(fd)
+
+
+def end(proc: "Optional[subprocess.Popen]", term_timeout_s: float,
+        kill_timeout_s: float) -> None:
+    """End a child started with subprocess.Popen if it still runs: SIGTERM, then SIGKILL
+    after ``term_timeout_s`` seconds, then reap it (at most ``kill_timeout_s`` seconds)."""
+    if proc is None or proc.poll() is not None:
+        return
+    proc.terminate()
+    if not wait_pid_exit(proc.pid, term_timeout_s):
+        proc.kill()
+    proc.wait(timeout=kill_timeout_s)
 
 
 class Registry(Generic[T]):
