@@ -56,8 +56,8 @@ static int build_stack(uint64_t *pml4, const struct elf_image *img, char *const 
 
     uint64_t auxv[][2] = {
         { AT_PHDR, img->phdr }, { AT_PHENT, sizeof(struct elf64_phdr) }, { AT_PHNUM, img->phnum },
-        { AT_PAGESZ, PAGE_SIZE }, { AT_ENTRY, img->entry }, { AT_UID, 0 }, { AT_EUID, 0 }, { AT_GID, 0 },
-        { AT_EGID, 0 }, { AT_SECURE, 0 }, { AT_CLKTCK, 100 }, { AT_RANDOM, random_va }, { AT_EXECFN, execfn },
+        { AT_PAGESZ, PAGE_SIZE }, { AT_ENTRY, img->entry }, { AT_UID, ROOT_ID }, { AT_EUID, ROOT_ID }, { AT_GID, ROOT_ID },
+        { AT_EGID, ROOT_ID }, { AT_SECURE, 0 }, { AT_CLKTCK, 100 }, { AT_RANDOM, random_va }, { AT_EXECFN, execfn },
         { AT_NULL, 0 },
     };
     uint64_t words = 1 + (argc + 1) + (envc + 1) + 2 * ARRAY_SIZE(auxv);

@@ -12,6 +12,7 @@
 #define ARGBUF    4096           /* total bytes of argv + envp strings */
 #define KPATH_MAX 256            /* path buffer of open/stat/execve: longer is -ENAMETOOLONG */
 #define TIMER_HZ  100            /* timer ticks per second */
+#define ROOT_ID   0              /* every process runs as root: uid, euid, gid, egid (no setuid) */
 
 /* P_ZOMBIE: a group leader waiting for wait4; P_DEAD: an ended thread whose slot the scheduler frees. */
 enum procstate { P_UNUSED, P_EMBRYO, P_SLEEPING, P_RUNNABLE, P_RUNNING, P_ZOMBIE, P_DEAD };
