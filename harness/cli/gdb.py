@@ -10,13 +10,15 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Optional, Sequence
+from typing import Optional, Sequence, TextIO
 
 from .. import lab
 from ..core import constants as C
 from ..core import procs, tools
+from ..core.errors import RinglabError
 from ..debug import machine as debug_machine
 from ..debug import replay as rr
+from ..machine.qemu import QemuConfig
 from ..machine.sockets import wait_for_socket
 from .epilogue import Epilogue
 
@@ -61,7 +63,10 @@ def replay(directory: str, *, ex: Sequence[str] = (), batch: bool = False,
     """``invoke gdb --replay DIR``: start the recording's replay halted at its first
     instruction and run an interactive gdb on it (kernel and init symbols, the ring
     extension), like ``invoke gdb``; the replay's console goes to DIR/replay-console.txt.
-    QEMU is stopped when gdb exits. Returns gdb's exit status."""
+    gdb gets a replay channel (``ring-replay-channel``): when a ``reverse-to`` pass stalls,
+    the extension asks for a fresh replay QEMU, this process stops the stalled one and
+    starts another (same command line), and gdb reconnects to it. Every QEMU is stopped
+    when gdb exits. Returns gdb's exit status."""
     def body(ep: Epilogue) -> int:
         rec = rr.Recording.load(directory)
         gdb = tools.find_tool(C.GDB_BINARY)
@@ -70,30 +75,41 @@ def replay(directory: str, *, ex: Sequence[str] = (), batch: bool = False,
         proc: Optional[subprocess.Popen] = None
         old_sigint = signal.getsignal(signal.SIGINT)
         timed_out = False
-        with open(console_path, "w") as console_file, \
-                lab.Session(rec.replay_config(gdb=True), stream=console_file) as session:
+        # The replay channel: gdb writes to request_w and reads answer_r.
+        request_r, request_w = os.pipe()
+        answer_r, answer_w = os.pipe()
+        with open(console_path, "w") as console_file:
+            replays = Replays(rec.replay_config(gdb=True), console_file, ep)
             try:
-                socket = session.machine.gdb_socket
-                wait_for_socket(socket, session.machine.pid, C.DEFAULT_GDB_CONNECT_TIMEOUT_S)
+                socket = replays.start()
                 ep.say(f"replaying {rec.directory} ({rec.detail}), halted at its first "
                        "instruction",
                        "gdb can go backwards: reverse-stepi, reverse-to-ring, reverse-to "
                        f"LOCATION; the console goes to {console_path}")
+                channel = f"ring-replay-channel {request_w} {answer_r}"
                 cmd = debug_machine.interactive_command(socket, init=rec.init,
-                                                        kernel=rec.config.kernel, ex=ex,
-                                                        batch=batch)
+                                                        kernel=rec.config.kernel,
+                                                        ex=[channel, *ex], batch=batch)
                 # Ctrl-C belongs to gdb (it interrupts the target); QEMU has a session of
                 # its own.
                 signal.signal(signal.SIGINT, signal.SIG_IGN)
-                proc = subprocess.Popen([gdb] + cmd[1:], preexec_fn=procs.die_with_parent)
-                serve_console(session, proc, deadline)
+                proc = subprocess.Popen([gdb] + cmd[1:], preexec_fn=procs.die_with_parent,
+                                        pass_fds=(request_w, answer_r))
+                os.close(request_w)
+                os.close(answer_r)
+                request_w = answer_r = -1
+                serve_console(replays.session, proc, deadline, replays, request_r, answer_w)
                 if proc.poll() is None:
                     ep.error(f"gdb on the replay still ran after {timeout_s:g} s (--timeout): "
                              "gdb and QEMU stopped")
                     timed_out = True
             finally:
                 procs.end(proc, C.DEFAULT_STOP_TIMEOUT_S, C.DEFAULT_KILL_TIMEOUT_S)
+                replays.stop()
                 signal.signal(signal.SIGINT, old_sigint)
+                for fd in (request_r, request_w, answer_r, answer_w):
+                    if fd >= 0:
+                        os.close(fd)
         if timed_out:
             return C.EXIT_TIMEOUT
         return proc.returncode if proc is not None else 1
@@ -101,23 +117,72 @@ def replay(directory: str, *, ex: Sequence[str] = (), batch: bool = False,
     return Epilogue("gdb").run(body)
 
 
-def serve_console(session: lab.Session, proc: subprocess.Popen, deadline: float) -> None:
+class Replays:
+    """The replay QEMU of one ``invoke gdb --replay``, restarted when gdb asks: at most one
+    runs at a time; each writes its console to ``console_file``."""
+
+    def __init__(self, config: QemuConfig, console_file: TextIO, ep: Epilogue) -> None:
+        self.config, self.console_file, self.ep = config, console_file, ep
+        self.session: Optional[lab.Session] = None
+
+    def start(self) -> Path:
+        """Start a replay halted at its first instruction; returns its gdbstub socket once
+        it listens."""
+        self.session = lab.Session(self.config, stream=self.console_file).start()
+        socket = self.session.machine.gdb_socket
+        wait_for_socket(socket, self.session.machine.pid, C.DEFAULT_GDB_CONNECT_TIMEOUT_S)
+        return socket
+
+    def restart(self) -> Path:
+        """Stop the current replay (this ends whatever gdb waited for on it), start another."""
+        old = self.session.machine.pid
+        self.stop()
+        socket = self.start()
+        self.ep.say(f"the replay stalled: QEMU {old} stopped, a fresh replay (QEMU "
+                    f"{self.session.machine.pid}) listens on {socket}")
+        return socket
+
+    def stop(self) -> None:
+        if self.session is not None:
+            self.session.machine.stop()
+
+
+def serve_console(session: lab.Session, proc: subprocess.Popen, deadline: float,
+                  replays: Optional[Replays] = None, requests: int = -1,
+                  answers: int = -1) -> None:
     """Keep reading the replay's console (so QEMU never blocks on it) until gdb exits or the
-    deadline passes."""
+    deadline passes. With ``replays``, also answer gdb's requests for a fresh replay on the
+    ``requests`` pipe (``restart``, one line) on ``answers`` (``socket PATH`` or ``error
+    MESSAGE``, one line); the console read is then the current replay's."""
     pidfd = os.pidfd_open(proc.pid)
+    console_open, requests_open = True, replays is not None
     try:
-        fd = session.console.process.child_fd
-        watch = [pidfd, fd]
         while True:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 return
+            if replays is not None:
+                session = replays.session
+            fd = session.console.process.child_fd
+            watch = [pidfd] + ([fd] if console_open else []) + \
+                ([requests] if requests_open else [])
             ready, _, _ = select.select(watch, [], [], remaining)
-            if fd in ready and fd in watch:
+            if fd in ready:
                 found = session.console.expect([session.console.TIMEOUT,
                                                 session.console.EOF], timeout_s=0)
                 if found.eof:
-                    watch.remove(fd)
+                    console_open = False
+            if requests_open and requests in ready:
+                data = os.read(requests, 4096)
+                requests_open = bool(data)
+                for _ in range(data.count(b"\n")):
+                    try:
+                        answer = f"socket {replays.restart()}"
+                        console_open = True
+                    except RinglabError as err:                 # no replay runs now
+                        answer = "error " + str(err).splitlines()[0]
+                        console_open = False
+                    os.write(answers, (answer + "\n").encode())
             if pidfd in ready:
                 return
     finally:

@@ -31,7 +31,7 @@ from ..core.errors import GdbError
 from ..lab.session import Session
 from ..machine.qemu import QemuConfig
 from ..machine.sockets import wait_for_socket
-from .mi import EXTENSION, KABI_SETTING, GdbSession
+from .mi import EXTENSION, KABI_SETTING, REMOTE_TIMEOUT_SETTING, GdbSession
 
 log = logging.getLogger(__name__)
 
@@ -196,7 +196,8 @@ def interactive_command(socket: PathLike, *, init: Optional[PathLike] = None,
         named = [Path(init).resolve()] + [Path(p).resolve() for p in programs
                                           if Path(p).resolve() != Path(init).resolve()]
         setup.append("ring-programs --loaded " + " ".join(shlex.quote(str(p)) for p in named))
-    setup += ["set breakpoint pending off", "set confirm on", f"target remote {socket}"]
+    setup += ["set breakpoint pending off", "set confirm on", REMOTE_TIMEOUT_SETTING,
+              f"target remote {socket}"]
     for c in setup + list(ex):
         cmd += ["-ex", c]
     return cmd

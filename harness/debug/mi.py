@@ -128,6 +128,14 @@ def close_all() -> None:
 
 #: how the extension learns where images/kabi.json is (a gdb convenience variable)
 KABI_SETTING = 'set $ringlab_kabi = "{path}"'
+#: gdb's ``remotetimeout`` (seconds; gdb's default is 2): how long gdb waits for QEMU's Ack or
+#: answer before it sends a packet again. QEMU's gdbstub answers every copy it receives, so
+#: on a host busy enough to delay QEMU 2 s the second answer is left over, gdb takes it for the
+#: answer to its next packet, and from there every answer is one behind ("Packet instead of
+#: Ack", "Invalid hex digit", a wait that never ends). Measured: QEMU stopped 2.5 s (SIGSTOP)
+#: in a replay pass desynchronised gdb at 2 s and never at this value. The socket does not
+#: lose packets, so nothing needs resending sooner.
+REMOTE_TIMEOUT_SETTING = "set remotetimeout 30"
 
 
 def _int(text: Union[str, int]) -> int:
@@ -434,6 +442,7 @@ class GdbSession:
             StubNotAnswering: the connection was refused or the stub did not answer in time.
         """
         deadline = time.monotonic() + timeout_s
+        self.console(REMOTE_TIMEOUT_SETTING)
         attempts = 0
         while True:
             attempts += 1
