@@ -8,15 +8,18 @@ Selectors (kernel/include/gdt.h): KERNEL_CS 0x08, USER_CS 0x2b.
 """
 from __future__ import annotations
 
+import ast
 import os
 import shutil
+import signal
 
 import pytest
 
 from ringlab import lab
 from ringlab.core import constants as C
-from ringlab.core.errors import BadRecording
+from ringlab.core.errors import BadRecording, GdbCommandError
 from ringlab.debug import replay
+from ringlab.debug.mi import EXTENSION
 from ringlab.machine import symbols
 from ringlab.machine.qemu import QemuConfig
 from ringlab.observe import qemulog
@@ -129,6 +132,32 @@ def test_reverse_continue_reaches_the_previous_syscall(recording):
         end = rm.finish(REPLAY_TIMEOUT_S)
     assert (end.outcome, end.status) == (run.outcome, run.status)
     assert end.first(Fault).line == run.first(Fault).line
+
+
+@pytest.mark.unit
+def test_the_extension_loads_the_snapshot_the_recording_saves():
+    """ringreverse.py runs inside gdb (no harness import): its SNAPSHOT is read from source."""
+    tree = ast.parse(EXTENSION.with_name("ringreverse.py").read_text())
+    names = {t.id: n.value.value for n in tree.body if isinstance(n, ast.Assign)
+             for t in n.targets if isinstance(t, ast.Name) and isinstance(n.value, ast.Constant)}
+    assert names["SNAPSHOT"] == replay.RR_SNAPSHOT
+    assert f"rrsnapshot={replay.RR_SNAPSHOT}" in " ".join(replay.rr_args(C.REPO_ROOT, "replay"))
+
+
+def test_a_stalled_reverse_to_without_the_harness_channel_ends_with_one_message(recording):
+    """Plain gdb on a replay (no ``invoke gdb --replay`` channel, so no fresh QEMU to go
+    to): QEMU frozen (SIGSTOP) stops answering; the watchdog closes gdb's connection and the
+    command ends with one message instead of waiting forever."""
+    rec, run = recording
+    with replay.ReplayMachine(rec.directory) as rm:
+        g = rm.gdb
+        continue_to_the_gp(g)
+        g.console("ring")                      # gdb idle: nothing in flight when QEMU stops
+        os.kill(rm.machine.pid, signal.SIGSTOP)
+        with pytest.raises(GdbCommandError) as err:
+            g.console("reverse-to *syscall_entry 6", timeout_s=REPLAY_TIMEOUT_S)
+    assert "reverse-to: the replay stalled in `monitor info replay`; gdb closed its " \
+        "connection (never used again): start the replay again" in err.value.gdb_message
 
 
 def test_timer_preemption_replays_identically(images, tmp_path):

@@ -25,13 +25,15 @@ its gdb<->QEMU connection is not trusted again: when the harness gave gdb a repl
 (``ring-replay-channel``, set by ``invoke gdb --replay``), the watchdog asks the harness for
 a fresh replay QEMU (same command line); the harness stops the stalled one, which ends
 whatever gdb waited for, and gdb reconnects (``target remote``) to the new one for the next
-pass. Without a channel the watchdog interrupts gdb (SIGINT, as Ctrl-C) and the command
-ends with a message.
+pass. Without a channel the watchdog shuts down gdb's own connection to QEMU (its socket;
+a SIGINT does not end gdb's wait for an answer from a QEMU that stopped answering) and the
+command ends with a message.
 """
 import os
 import re
 import select
-import signal
+import socket
+import stat
 import threading
 import time
 
@@ -102,17 +104,34 @@ class Stuck(Exception):
     """A pass did not end by its deadline (the watchdog fired); the text says in what."""
 
 
+def shut_connection():
+    """Shut down this gdb's sockets (its connection to QEMU's gdbstub: the only socket gdb
+    holds; the harness's channel is pipes), so whatever gdb waits for ends at once with
+    "Remote connection closed". The file descriptors stay gdb's to close."""
+    for name in os.listdir("/proc/self/fd"):
+        try:
+            if not stat.S_ISSOCK(os.fstat(int(name)).st_mode):
+                continue
+            sock = socket.socket(fileno=int(name))
+        except OSError:
+            continue
+        try:
+            sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        finally:
+            sock.detach()
+
+
 class Watchdog:
     """At ``deadline`` (time.monotonic()): ask the harness for a fresh replay (``_channel``),
-    which stops the stalled QEMU and so ends whatever gdb waits for; without a channel,
-    SIGINT to gdb itself, as Ctrl-C, but only while ``execute`` runs a command (a SIGINT
-    between two would abort the Python code half way). ``fired`` says the deadline passed;
-    ``doing`` is the command that was running then."""
+    which stops the stalled QEMU and so ends whatever gdb waits for; without a channel, shut
+    gdb's connection to QEMU down. ``fired`` says the deadline passed; ``doing`` is the
+    command that was running then."""
 
     def __init__(self, deadline):
         self.fired = False
         self.doing = ""
-        self._running = False
         self._lock = threading.Lock()
         self._timer = threading.Timer(max(0.0, deadline - time.monotonic()), self._fire)
         self._timer.daemon = True
@@ -122,8 +141,8 @@ class Watchdog:
             self.fired = True
             if _channel is not None:
                 _channel.request()
-            elif self._running:
-                os.kill(os.getpid(), signal.SIGINT)
+            else:
+                shut_connection()
 
     def execute(self, command):
         """gdb.execute(command) to a string; past the deadline, Stuck instead."""
@@ -131,12 +150,7 @@ class Watchdog:
             if self.fired:
                 raise Stuck(self.doing or command)
             self.doing = command
-            self._running = True
-        try:
-            return gdb.execute(command, to_string=True)
-        finally:
-            with self._lock:
-                self._running = False
+        return gdb.execute(command, to_string=True)
 
     def __enter__(self):
         self._timer.start()
@@ -184,8 +198,8 @@ def recover(name, stuck):
     """
     if _channel is None:
         raise gdb.GdbError(
-            f"{name}: the replay stalled in `{stuck}`; its connection is not used again: "
-            "quit gdb and start the replay again (invoke gdb --replay DIR starts a fresh "
+            f"{name}: the replay stalled in `{stuck}`; gdb closed its connection (never "
+            "used again): start the replay again (invoke gdb --replay DIR starts a fresh "
             "one by itself)")
     reconnect()
 
