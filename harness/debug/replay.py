@@ -64,15 +64,27 @@ EVENTS_FILE = "events.txt"
 KERNEL_FILE = "kernel.elf"
 MODULES_DIR = "modules"
 REPLAY_CONSOLE_FILE = "replay-console.txt"   # `invoke gdb --replay` writes the console here
-FORMAT = 1
+FORMAT = 2                         # 2: rr_args without kvmvapic (a format-1 replay would differ)
 QEMU_IMG_TIMEOUT_S = 30.0
 
 
 def rr_args(directory: Path, mode: str) -> List[str]:
-    """The QEMU options that record (``mode="record"``) or replay a run kept in ``directory``."""
+    """The QEMU options that record (``mode="record"``) or replay a run kept in ``directory``.
+
+    ``-global apic-common.vapic=off``: no ``kvmvapic`` device (a TPR-patching helper for old
+    32-bit Windows guests that QEMU adds to every local APIC, TCG too). Its reset runs a
+    function on the vCPU thread (``run_on_cpu``) and waits for it, and QEMU 7.2 resets the
+    machine at every snapshot load (``loadvm``, ``reverse-stepi``, ``reverse-continue``) from
+    the main loop, which holds the record/replay mutex. A vCPU thread still busy from the
+    last breakpoint change waits for that mutex before it takes work: both wait forever.
+    Seen (gdb attached to the stuck QEMU): main thread in load_snapshot ->
+    qemu_system_reset -> ... -> do_run_on_cpu, vCPU thread in replay_mutex_lock; 6 of about
+    300 walkthroughs next to the whole suite. Without the device no reset waits on the vCPU.
+    """
     d = Path(directory).resolve()
     return ["-icount", f"shift=auto,rr={mode},rrfile={d / RR_LOG},rrsnapshot={RR_SNAPSHOT}",
-            "-drive", f"file={d / RR_DISK},if=none,id={RR_DRIVE_ID}"]
+            "-drive", f"file={d / RR_DISK},if=none,id={RR_DRIVE_ID}",
+            "-global", "apic-common.vapic=off"]
 
 
 def _sha256(path: Path) -> str:

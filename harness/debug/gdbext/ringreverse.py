@@ -181,13 +181,25 @@ def bounded(fn, deadline):
 
 
 def reconnect():
-    """After a stall: the harness's fresh replay (it stopped the stalled QEMU), attached."""
+    """After a stall: the harness's fresh replay (it stopped the stalled QEMU), attached.
+    QEMU creates its socket before it listens: a refusal is tried again (bounded).
+
+    Raises:
+        gdb.GdbError: no fresh replay, or it refused every connection for RESTART_TIMEOUT_S.
+    """
+    deadline = time.monotonic() + RESTART_TIMEOUT_S
     path = _channel.answer(RESTART_TIMEOUT_S)
     try:
         gdb.execute("disconnect", to_string=True)
     except gdb.error:
         pass                                            # the old connection already ended
-    gdb.execute(f"target remote {path}", to_string=True)
+    while True:
+        try:
+            gdb.execute(f"target remote {path}", to_string=True)
+            return
+        except gdb.error as err:
+            if "refused" not in str(err) or time.monotonic() >= deadline:
+                raise gdb.GdbError(f"cannot attach to the fresh replay: {err}") from None
 
 
 def recover(name, stuck):
