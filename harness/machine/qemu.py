@@ -21,6 +21,7 @@ import re
 import shlex
 import shutil
 import signal
+import stat
 import subprocess
 import tempfile
 import threading
@@ -56,7 +57,7 @@ class Module:
 
     def initrd_entry(self) -> str:
         """``"PATH NAME"`` as QEMU's ``-initrd`` takes it (README, The QEMU command line)."""
-        return f"{self.path.resolve()} {self.name}"
+        return f"{os.path.abspath(self.path)} {self.name}"
 
 
 @dataclass
@@ -112,23 +113,27 @@ class QemuConfig:
         elfimage.check_elf64(self.kernel)
         elfimage.check_static_x86_64(self.init)
         modules = self.modules()
-        if Path(self.kernel).resolve() == C.KERNEL_IMAGE.resolve():
+        if is_default_kernel(self.kernel):
             limit = kabi.load().const("NFSFILE")    # our kernel's file system: one per module
             if len(modules) > limit:
                 raise BadConfig(f"{len(modules)} files (init included) but the kernel "
                                 f"takes at most {limit} multiboot modules (more panic it)")
         for mod in modules:
-            full = str(mod.path.resolve())
+            full = os.path.abspath(mod.path)
             for bad, what in ((",", "a comma"), (" ", "a space")):
                 if bad in full:
                     raise BadConfig(f"{full}: the path contains {what}, which QEMU's -initrd "
                                     "list cannot carry; copy or link the file elsewhere")
                 if bad in mod.name:
                     raise BadConfig(f"module name {mod.name!r} contains {what}")
-            if mod.path.is_dir():
+            try:
+                mode = os.stat(full).st_mode
+            except OSError:
+                raise BadConfig(f"{mod.path}: no such file") from None
+            if stat.S_ISDIR(mode):
                 raise BadConfig(f"{mod.path}: a directory (--file takes files; give each "
                                 "file of it)")
-            if not mod.path.is_file():
+            if not stat.S_ISREG(mode):
                 raise BadConfig(f"{mod.path}: no such file")
         check_cpu(self.cpu)
 
@@ -179,6 +184,11 @@ class QemuConfig:
             cmd += ["-qmp", f"unix:{qmp_socket},server=on,wait=off"]
         cmd += list(self.extra_args)
         return cmd
+
+
+def is_default_kernel(kernel: PathLike) -> bool:
+    """True if ``kernel`` is images/kernel.elf (ours: its ABI file states its limits)."""
+    return os.path.realpath(kernel) == os.path.realpath(C.KERNEL_IMAGE)
 
 
 def check_append(append: str, keys) -> None:
