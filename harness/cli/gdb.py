@@ -85,7 +85,7 @@ def replay(directory: str, *, ex: Sequence[str] = (), batch: bool = False,
                 # Ctrl-C belongs to gdb (it interrupts the target); QEMU has a session of
                 # its own.
                 signal.signal(signal.SIGINT, signal.SIG_IGN)
-                proc = subprocess.Popen([gdb] + cmd[1:], preexec_fn=procs.die_with_parent)
+                proc = subprocess.Popen(procs.dying_with_parent([gdb] + cmd[1:]))
                 serve_console(session, proc, deadline)
                 if proc.poll() is None:
                     ep.error(f"gdb on the replay still ran after {timeout_s:g} s (--timeout): "
