@@ -24,7 +24,7 @@ from ..core import constants as C
 from ..core import kabi
 from ..core.errors import BadConfig, GuestFailure, GuestTimeout, QemuStartError, RinglabError
 from ..machine.console import Console
-from ..machine import qmp
+from ..machine import place as guest_place
 from ..machine.elfimage import nearest_symbol
 from ..machine.qemu import Module, QemuConfig, QemuMachine, check_append, is_default_kernel
 from ..observe.events import Event, parse_console
@@ -225,7 +225,7 @@ class Session:
         try:
             timed_out = not console.read_to_eof(timeout_s)
             if timed_out and m.qmp_socket is not None:
-                place = qmp.where(m.qmp_socket)
+                place = guest_place.where(m.qmp_socket)
             if not timed_out:
                 # EOF: QEMU closed the pty, so it is exiting; reaping is bounded anyway.
                 m.reap(C.DEFAULT_KILL_TIMEOUT_S)
@@ -256,7 +256,8 @@ class Session:
         self.machine.stop()
 
 
-def describe_place(place: "qmp.GuestPlace", config: QemuConfig, events: Sequence[Event]) -> str:
+def describe_place(place: guest_place.GuestPlace, config: QemuConfig,
+                   events: Sequence[Event]) -> str:
     """``the guest was at 0x... <sym+off> (CPL 3, pid 2 hello); last kernel event: ...``:
     RIP named from the kernel's symbols or the running program's (by the name the kernel
     holds for it; init's when unknown)."""
