@@ -380,7 +380,7 @@ class QemuMachine:
     # -- life cycle ----------------------------------------------------------------------------
     def start(self) -> "PtyConsole":
         """Validate the config, create the temp dir and start QEMU with its serial console
-        on a new pty (QEMU's stdin and stdout; QEMU puts it in raw mode itself).
+        on a new pty (QEMU's stdin and stdout), raw from the start.
 
         QEMU is started with subprocess (vfork and exec: no Python runs in the child), in a
         session of its own (a Ctrl-C at the terminal is the harness's to handle), through
@@ -408,7 +408,7 @@ class QemuMachine:
         env.setdefault(C.OWNER_ENV, f"pid-{os.getpid()}")
         log.info("starting: %s", shlex.join(self.command))
         master, slave = os.openpty()
-        tty.setraw(slave)       # no echo, no CR added: the bytes as QEMU wrote them, from the start
+        tty.setraw(slave)   # no echo, no CR added: the bytes as QEMU wrote them, from the start
         try:
             with open(self.stderr_path, "wb") as stderr:
                 self.process = subprocess.Popen(argv + self.command[1:], stdin=slave,
