@@ -4,6 +4,9 @@
 Each task is one call into its module of ringlab.cli (the harness/cli folder), imported when
 the task runs (so a plain ``invoke boot`` never loads gdb's or the test runner's libraries).
 
+The harness modules are byte-compiled like any package (invoke itself turns that off for
+the tasks file); Python's own -B / PYTHONDONTWRITEBYTECODE still applies.
+
 Once the last task has returned its status, the process ends with ``os._exit`` after the
 atexit handlers ran: tearing down the interpreter's modules costs more than ringlab's own
 work in ``invoke boot``, and every machine and gdb is already stopped (and reaped) by then.
@@ -31,6 +34,11 @@ def _fast_exit() -> None:
 
 
 atexit.register(_fast_exit)     # registered first: runs after every other atexit handler
+
+# invoke turns off writing bytecode (no tasks.pyc next to a project's tasks.py); the harness is
+# a package like any other, and compiling it from source costs a boot more than ringlab's own
+# work. Python's own setting (-B, PYTHONDONTWRITEBYTECODE) still decides.
+sys.dont_write_bytecode = bool(sys.flags.dont_write_bytecode)
 
 
 def _cli(module: str):

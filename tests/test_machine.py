@@ -72,7 +72,7 @@ def test_qemu_start_error_fails_fast_with_command_and_stderr(tiny, init_elf):
 
 def test_machine_context_stops_qemu_and_removes_tmpdir(tiny, init_elf):
     with QemuMachine(cfg(tiny["hang"], init_elf)) as m:
-        con = Console(m.process)
+        con = Console(m.console_io)
         con.expect(r"hanging now", timeout_s=30)
         pid, tmpdir = m.pid, m.tmpdir
         assert tmpdir.is_dir()
@@ -98,7 +98,7 @@ def test_qemu_dies_with_a_sigkilled_harness(tiny, init_elf, tmp_path):
         "from ringlab.machine.console import Console\n"
         f"m = QemuMachine(QemuConfig(kernel=Path({str(tiny['hang'])!r}), init=Path({str(init_elf)!r})))\n"
         "m.start()\n"
-        "Console(m.process).expect(r'hanging now', timeout_s=30)\n"
+        "Console(m.console_io).expect(r'hanging now', timeout_s=30)\n"
         "print(m.pid, flush=True)\n"
         "sys.stdin.read()\n"
     )

@@ -4,7 +4,7 @@
 
 Wall time, median of N runs, of:
   1. ``invoke boot`` with the default init (Python start-up, harness, QEMU, kernel, init);
-  2. ``lab.run()`` in-process (the harness without Python/invoke start-up);
+  2. ``lab.run(lab.boot_config())`` in-process (the harness without Python/invoke start-up);
   3. the bare QEMU command printed by ``invoke boot --dry-run``;
   4. the same QEMU command booting a trivial kernel that only prints a line and exits
      (built on the fly from a few lines of assembly: harness.machine.tinykernel);
@@ -38,7 +38,6 @@ from typing import Callable, Dict, List, Optional
 from .. import lab
 from ..core import constants as C
 from ..machine import build
-from ..machine.qemu import QemuConfig
 from ..machine.tinykernel import build_tiny_kernel
 
 GOAL_RATIO = 1.5
@@ -132,7 +131,7 @@ def main(argv: List[str] = None) -> int:
         print(_fmt("invoke boot (default init)", t_invoke), flush=True)
 
         def in_process() -> None:
-            run = lab.run(QemuConfig())
+            run = lab.run(lab.boot_config())     # the machine invoke boot starts
             if run.exit_status != 0:
                 raise SystemExit("bench: lab.run failed:\n" + run.report())
         t_lab = _time(in_process, n)

@@ -122,7 +122,7 @@ def _run(ep: Epilogue, gdb: str, cfg: QemuConfig, commands: List[str], batch: bo
                 programs=[m.path for m in cfg.modules()])
             # Ctrl-C belongs to gdb (it interrupts the target); QEMU has a session of its own.
             signal.signal(signal.SIGINT, signal.SIG_IGN)
-            proc = subprocess.Popen([gdb] + cmd[1:], preexec_fn=procs.die_with_parent)
+            proc = subprocess.Popen(procs.dying_with_parent([gdb] + cmd[1:]))
             serve_console(session, proc, deadline)
         finally:
             procs.end(proc, C.DEFAULT_STOP_TIMEOUT_S, C.DEFAULT_KILL_TIMEOUT_S)

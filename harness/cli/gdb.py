@@ -93,7 +93,7 @@ def replay(directory: str, *, ex: Sequence[str] = (), batch: bool = False,
                 # Ctrl-C belongs to gdb (it interrupts the target); QEMU has a session of
                 # its own.
                 signal.signal(signal.SIGINT, signal.SIG_IGN)
-                proc = subprocess.Popen([gdb] + cmd[1:], preexec_fn=procs.die_with_parent,
+                proc = subprocess.Popen(procs.dying_with_parent([gdb] + cmd[1:]),
                                         pass_fds=(request_w, answer_r))
                 os.close(request_w)
                 os.close(answer_r)

@@ -21,6 +21,7 @@ PACKAGES: Dict[str, str] = {
     "grub-mkrescue": "grub-pc-bin",
     "xorriso": "xorriso",
     "mformat": "mtools",
+    "setpriv": "util-linux",
 }
 
 BUILD_TOOLS = ("make", "clang", "ld.lld", "musl-gcc")

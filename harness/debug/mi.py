@@ -227,9 +227,9 @@ class GdbSession:
 
         # A session of its own: Ctrl-C at the terminal goes to the harness, which then
         # closes gdb itself; gdb never sees a stray SIGINT.
-        self.process = subprocess.Popen(self.command, stdin=subprocess.PIPE,
-                                        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                        bufsize=0, env=env, preexec_fn=procs.die_with_parent,
+        self.process = subprocess.Popen(procs.dying_with_parent(self.command),
+                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                        stderr=subprocess.PIPE, bufsize=0, env=env,
                                         start_new_session=True)
         _sessions.add(self, self.process.pid)
         for f in (self.process.stdout, self.process.stderr):

@@ -24,9 +24,9 @@ from ..core import constants as C
 from ..core import kabi
 from ..core.errors import BadConfig, GuestFailure, GuestTimeout, QemuStartError, RinglabError
 from ..machine.console import Console
-from ..machine import qmp
+from ..machine import place as guest_place
 from ..machine.elfimage import nearest_symbol
-from ..machine.qemu import Module, QemuConfig, QemuMachine, check_append
+from ..machine.qemu import Module, QemuConfig, QemuMachine, check_append, is_default_kernel
 from ..observe.events import Event, parse_console
 from ..observe.verdict import Outcome, Verdict, judge
 
@@ -225,7 +225,7 @@ class Session:
         try:
             timed_out = not console.read_to_eof(timeout_s)
             if timed_out and m.qmp_socket is not None:
-                place = qmp.where(m.qmp_socket)
+                place = guest_place.where(m.qmp_socket)
             if not timed_out:
                 # EOF: QEMU closed the pty, so it is exiting; reaping is bounded anyway.
                 m.reap(C.DEFAULT_KILL_TIMEOUT_S)
@@ -256,7 +256,8 @@ class Session:
         self.machine.stop()
 
 
-def describe_place(place: "qmp.GuestPlace", config: QemuConfig, events: Sequence[Event]) -> str:
+def describe_place(place: guest_place.GuestPlace, config: QemuConfig,
+                   events: Sequence[Event]) -> str:
     """``the guest was at 0x... <sym+off> (CPL 3, pid 2 hello); last kernel event: ...``:
     RIP named from the kernel's symbols or the running program's (by the name the kernel
     holds for it; init's when unknown)."""
@@ -304,16 +305,21 @@ def user_programs(directory: Path = C.USER_IMAGES_DIR,
     Leaves out the dependency files and the probes named by ``exclude_prefixes`` (booted as
     init by their own tests).
     """
-    d = Path(directory)
-    if not d.is_dir():          # not built yet: init's own check then says so, with the hint
-        return []
+    try:
+        entries = sorted(os.scandir(directory), key=lambda e: e.name)
+    except (FileNotFoundError, NotADirectoryError):
+        return []               # not built yet: init's own check then says so, with the hint
     found = []
-    for p in sorted(d.iterdir()):
-        if not p.is_file() or p.name.startswith(tuple(exclude_prefixes)):
+    skip = tuple(exclude_prefixes)
+    for e in entries:
+        if e.name.startswith(skip) or not e.is_file():
             continue
-        with open(p, "rb") as fh:
-            if fh.read(4) == b"\x7fELF":
-                found.append(p)
+        fd = os.open(e.path, os.O_RDONLY)
+        try:
+            if os.pread(fd, 4, 0) == b"\x7fELF":
+                found.append(Path(e.path))
+        finally:
+            os.close(fd)
     return found
 
 
@@ -414,7 +420,7 @@ def boot_config(init: Optional[PathLike] = None, files: Sequence[PathLike] = (),
         config["cpu"] = cpu
     cfg = QemuConfig(init=Path(init), files=extra + [Path(f) for f in files], append=append,
                      **config)
-    if Path(cfg.kernel).resolve() == C.KERNEL_IMAGE.resolve():
+    if is_default_kernel(cfg.kernel):
         check_append(append, kabi.load().kargs)   # the kernel would panic: say it first
     return cfg
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any, List, Optional, Sequence, TextIO, Union
 
 import pexpect
+from pexpect.spawnbase import SpawnBase
 
 from ..core import constants as C
 from ..core.errors import ConsoleClosed, GuestTimeout
@@ -96,10 +97,11 @@ class Match:
 
 
 class Console:
-    """A serial console read through a pexpect child (normally ``QemuMachine.process``).
+    """A serial console read through pexpect (normally ``QemuMachine.console_io``).
 
     Args:
-        process: the pexpect child whose output is the serial line.
+        process: the pexpect reader/writer of the serial line (QEMU's console pty, or any
+            pexpect spawn, e.g. a program on a pty).
         history_lines: how many recent lines to keep for evidence.
         stream: if given, every character read is also written there (normalised to LF).
         command: the command line, quoted in errors.
@@ -108,7 +110,7 @@ class Console:
     EOF = pexpect.EOF
     TIMEOUT = pexpect.TIMEOUT
 
-    def __init__(self, process: pexpect.spawn, *, history_lines: int = C.DEFAULT_HISTORY_LINES,
+    def __init__(self, process: SpawnBase, *, history_lines: int = C.DEFAULT_HISTORY_LINES,
                  stream: Optional[TextIO] = None, command: Optional[Sequence[str]] = None) -> None:
         self.process = process
         self.command = list(command) if command else None

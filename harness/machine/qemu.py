@@ -4,31 +4,35 @@ This layer knows nothing about what the guest prints: ``console.Console`` reads 
 line, ``lab`` decides what a run means. A machine is a context manager::
 
     with QemuMachine(QemuConfig(init=Path("images/user/ret42"))) as m:
-        console = Console(m.process)
+        console = Console(m.console_io)
         ...
 
 Every QEMU started here is stopped (SIGTERM, then SIGKILL), reaped and its temp directory
 removed when the machine is stopped, when the ``with`` block ends (pass, fail or Ctrl-C), at
-interpreter exit, or - if the harness itself is killed - by the kernel: QEMU runs as the
-session leader of its own pty (SIGHUP when the harness's end closes) with PR_SET_PDEATHSIG.
+interpreter exit, or - if the harness itself is killed - by the kernel: QEMU runs with
+PR_SET_PDEATHSIG (``procs.dying_with_parent``: SIGKILL when the harness dies).
 """
 from __future__ import annotations
 
 import dataclasses
+import errno
 import logging
 import os
 import re
 import shlex
 import shutil
 import signal
+import stat
 import subprocess
 import tempfile
 import threading
+import tty
 from dataclasses import dataclass
 from pathlib import Path
 from typing import List, Optional, Sequence, Union
 
 import pexpect
+from pexpect.fdpexpect import fdspawn
 
 from ..core import constants as C
 from ..core import kabi, procs, tools
@@ -56,7 +60,7 @@ class Module:
 
     def initrd_entry(self) -> str:
         """``"PATH NAME"`` as QEMU's ``-initrd`` takes it (README, The QEMU command line)."""
-        return f"{self.path.resolve()} {self.name}"
+        return f"{os.path.abspath(self.path)} {self.name}"
 
 
 @dataclass
@@ -112,23 +116,27 @@ class QemuConfig:
         elfimage.check_elf64(self.kernel)
         elfimage.check_static_x86_64(self.init)
         modules = self.modules()
-        if Path(self.kernel).resolve() == C.KERNEL_IMAGE.resolve():
+        if is_default_kernel(self.kernel):
             limit = kabi.load().const("NFSFILE")    # our kernel's file system: one per module
             if len(modules) > limit:
                 raise BadConfig(f"{len(modules)} files (init included) but the kernel "
                                 f"takes at most {limit} multiboot modules (more panic it)")
         for mod in modules:
-            full = str(mod.path.resolve())
+            full = os.path.abspath(mod.path)
             for bad, what in ((",", "a comma"), (" ", "a space")):
                 if bad in full:
                     raise BadConfig(f"{full}: the path contains {what}, which QEMU's -initrd "
                                     "list cannot carry; copy or link the file elsewhere")
                 if bad in mod.name:
                     raise BadConfig(f"module name {mod.name!r} contains {what}")
-            if mod.path.is_dir():
+            try:
+                mode = os.stat(full).st_mode
+            except OSError:
+                raise BadConfig(f"{mod.path}: no such file") from None
+            if stat.S_ISDIR(mode):
                 raise BadConfig(f"{mod.path}: a directory (--file takes files; give each "
                                 "file of it)")
-            if not mod.path.is_file():
+            if not stat.S_ISREG(mode):
                 raise BadConfig(f"{mod.path}: no such file")
         check_cpu(self.cpu)
 
@@ -179,6 +187,11 @@ class QemuConfig:
             cmd += ["-qmp", f"unix:{qmp_socket},server=on,wait=off"]
         cmd += list(self.extra_args)
         return cmd
+
+
+def is_default_kernel(kernel: PathLike) -> bool:
+    """True if ``kernel`` is images/kernel.elf (ours: its ABI file states its limits)."""
+    return os.path.realpath(kernel) == os.path.realpath(C.KERNEL_IMAGE)
 
 
 def check_append(append: str, keys) -> None:
@@ -293,6 +306,30 @@ def _sweep_stale_tmpdirs() -> None:
 _wait_pid_exit = procs.wait_pid_exit
 
 
+class PtyConsole(fdspawn):
+    """pexpect on the harness's end of QEMU's console pty (``fdspawn`` on the master fd).
+
+    Once QEMU has exited, Linux reports the closed pty as EIO on the master rather than as
+    an empty read; that is the console's end of file (``pexpect.EOF``) here, as pexpect's own
+    pty spawn treats it. pexpect's 0.1 ms sleep after every read (to yield the GIL) is off:
+    a boot reads the console hundreds of times, and each sleep costs a scheduler round on a
+    loaded host.
+    """
+
+    def __init__(self, fd: int) -> None:
+        super().__init__(fd, encoding="utf-8", codec_errors="replace", timeout=None)
+        self.delayafterread = None
+
+    def read_nonblocking(self, size: int = 1, timeout: Optional[float] = -1) -> str:
+        try:
+            return super().read_nonblocking(size, timeout)
+        except OSError as err:
+            if err.errno != errno.EIO:
+                raise
+            self.flag_eof = True
+            raise pexpect.EOF("QEMU closed its console") from None
+
+
 class QemuMachine:
     """One QEMU process with its own temp directory.
 
@@ -306,7 +343,8 @@ class QemuMachine:
         self.keep_tmpdir = keep_tmpdir
         self.tmpdir: Optional[Path] = None
         self.command: List[str] = []
-        self.process: Optional[pexpect.spawn] = None
+        self.process: Optional[subprocess.Popen] = None        # QEMU (through setpriv)
+        self.console_io: Optional[PtyConsole] = None          # its serial console
         self.exit_code: Optional[int] = None       # QEMU's exit status, if it exited
         self.term_signal: Optional[int] = None     # signal that ended QEMU, if any
         self.stopped_by_harness = False
@@ -340,53 +378,52 @@ class QemuMachine:
         return self.process.pid if self.process else None
 
     # -- life cycle ----------------------------------------------------------------------------
-    def start(self) -> pexpect.spawn:
-        """Validate the config, create the temp dir and spawn QEMU on a pty.
+    def start(self) -> "PtyConsole":
+        """Validate the config, create the temp dir and start QEMU with its serial console
+        on a new pty (QEMU's stdin and stdout), raw from the start.
+
+        QEMU is started with subprocess (vfork and exec: no Python runs in the child), in a
+        session of its own (a Ctrl-C at the terminal is the harness's to handle), through
+        ``procs.dying_with_parent``. A pty, not a socket or pipes: a pty's buffer counts
+        bytes, and QEMU's UART writes one byte per call; a socket would fill after a few
+        hundred such writes when the harness reads late, QEMU would retry the write later, and
+        a record/replay run (``-icount rr=``) would no longer replay.
 
         Returns:
-            the pexpect child; wrap it in ``console.Console`` to read the serial line.
+            the console's pexpect reader/writer (also ``console_io``); wrap it in
+            ``console.Console``.
 
         Raises:
             ToolMissing, BadImage, BadConfig: before anything is started.
         """
         if self.process is not None:
             raise RuntimeError("machine already started")
-        qemu = tools.find_tool(C.QEMU_BINARY)
+        argv = procs.dying_with_parent([tools.find_tool(C.QEMU_BINARY)])
         self.config.validate()
         _install_safety()
         self.tmpdir = Path(tempfile.mkdtemp(prefix=f"{TMPDIR_PREFIX}{os.getpid()}-"))
         self.command = self.config.command(log_file=self.log_path, gdb_socket=self.gdb_socket,
                                            qmp_socket=self.qmp_socket)
-        stderr_path = str(self.stderr_path)
         env = dict(os.environ)
         env.setdefault(C.OWNER_ENV, f"pid-{os.getpid()}")
-
-        def preexec() -> None:  # in the child, before exec
-            fd = os.open(stderr_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-            os.dup2(fd, 2)
-            os.close(fd)
-            procs.die_with_parent()
-
         log.info("starting: %s", shlex.join(self.command))
+        master, slave = os.openpty()
+        tty.setraw(slave)   # no echo, no CR added: the bytes as QEMU wrote them, from the start
         try:
-            child = pexpect.spawn(qemu, self.command[1:], env=env, encoding="utf-8",
-                                  codec_errors="replace", echo=False, timeout=None,
-                                  preexec_fn=preexec)
+            with open(self.stderr_path, "wb") as stderr:
+                self.process = subprocess.Popen(argv + self.command[1:], stdin=slave,
+                                                stdout=slave, stderr=stderr, env=env,
+                                                start_new_session=True)
         except BaseException:
+            os.close(master)
             self._remove_tmpdir()
             raise
-        # pexpect/ptyprocess sleep 0.1 s after close "to let the kernel update the status";
-        # we reap through a pidfd instead, so those sleeps are pure cost. pexpect also sleeps
-        # 0.1 ms after every read (to yield the GIL): a boot reads the console some 70 times,
-        # and each of those sleeps costs a scheduler round on a loaded host.
-        for obj in (child, child.ptyproc):
-            obj.delayafterclose = 0
-            obj.delayafterterminate = 0
-        child.delayafterread = None
-        self.process = child
-        _machines.add(self, child.pid)
+        finally:
+            os.close(slave)
+        self.console_io = PtyConsole(master)
+        _machines.add(self, self.process.pid)
         _sweep_stale_tmpdirs()      # housekeeping that can wait until QEMU runs
-        return child
+        return self.console_io
 
     def has_exited(self, timeout_s: float = 0.0) -> bool:
         """True once QEMU has exited (waits at most ``timeout_s``; does not read the console)."""
@@ -406,16 +443,15 @@ class QemuMachine:
             return True
         if not _wait_pid_exit(self.process.pid, timeout_s):
             return False
-        self.process.wait()  # the process has exited: returns at once
-        self.exit_code = self.process.exitstatus
-        self.term_signal = self.process.signalstatus
+        rc = self.process.wait()  # the process has exited: returns at once
+        self.exit_code, self.term_signal = (rc, None) if rc >= 0 else (None, -rc)
         self._reaped = True
         log.info("qemu pid %d exited: rc=%s signal=%s", self.process.pid, self.exit_code,
                  self.term_signal)
         return True
 
     def stop(self, timeout_s: float = C.DEFAULT_STOP_TIMEOUT_S) -> None:
-        """Stop QEMU if it still runs (SIGTERM, then SIGKILL), reap it, close the pty, read
+        """Stop QEMU if it still runs (SIGTERM, then SIGKILL), reap it, close its pty, read
         the logs and remove the temp dir. Safe to call more than once.
 
         Raises:
@@ -431,8 +467,8 @@ class QemuMachine:
                     if not self.reap(C.DEFAULT_KILL_TIMEOUT_S):
                         raise QemuStopError(f"QEMU pid {child.pid} survived SIGKILL",
                                             command=self.command)
-        if child is not None and not child.closed:
-            child.close(force=False)
+        if self.console_io is not None and not self.console_io.closed:
+            self.console_io.close()
         self._collect_logs()
         self._remove_tmpdir()
         _machines.discard(self)

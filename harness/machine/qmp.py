@@ -1,49 +1,31 @@
-"""Where a running guest is, read through QEMU's monitor (QMP, the ``qemu.qmp`` library)
-before the harness stops it: what a timeout report shows instead of QEMU's reset dump.
+"""The QMP side of ``place.where``: pause a guest and read where it is, through QEMU's
+monitor (QMP, the ``qemu.qmp`` library).
 
-Every QemuMachine has a QMP socket in its temp dir. ``where`` pauses the CPU (``stop``),
-reads the registers with the human monitor's ``info registers`` and the running process
-(pid and program name) from the kernel's ``struct cpu`` through ``x`` (virtual addresses,
-the CPU's current page tables: the kernel half is mapped in every address space).
+Run as ``python -m ringlab.machine.qmp SOCKET [TIMEOUT-SECONDS]`` (``place.where`` does):
+prints the place as one JSON object (``null`` when the monitor does not answer). ``read``
+pauses the CPU (``stop``), reads the registers with the human monitor's ``info registers``
+and the running process (pid and program name) from the kernel's ``struct cpu`` through
+``x`` (virtual addresses, the CPU's current page tables: the kernel half is mapped in every
+address space).
 """
 from __future__ import annotations
 
+import dataclasses
+import json
 import logging
 import re
-from dataclasses import dataclass
+import sys
 from pathlib import Path
-from typing import Optional
+from typing import List, Optional
 
 from qemu.qmp import QMPError
 from qemu.qmp.legacy import QEMUMonitorProtocol
 
 from ..core import kabi
 from ..core.errors import RinglabError
+from .place import GuestPlace, parse_registers
 
 log = logging.getLogger(__name__)
-
-SEL_RPL_MASK = 0x3      # CS bits 0-1: the CPL (SDM Vol. 3A 5.5)
-
-
-@dataclass(frozen=True)
-class GuestPlace:
-    """The CPU's state when it was paused.
-
-    Attributes:
-        rip: the instruction pointer.
-        cs: the code selector (CPL = cs & 3).
-        pid: the running process (None before the first, or unreadable).
-        program: its program's base name ("" when unknown).
-    """
-
-    rip: int
-    cs: int
-    pid: Optional[int] = None
-    program: str = ""
-
-    @property
-    def cpl(self) -> int:
-        return self.cs & SEL_RPL_MASK
 
 
 def _hmp(qmp: QEMUMonitorProtocol, line: str) -> str:
@@ -65,20 +47,7 @@ def _read_string(qmp: QEMUMonitorProtocol, addr: int, size: int) -> str:
     return raw.split(b"\0", 1)[0].decode("ascii", "replace")
 
 
-def parse_registers(text: str) -> GuestPlace:
-    """RIP and CS from ``info registers`` (``RIP=ffffffff80101234 ...``, ``CS =0008 ...``).
-
-    Raises:
-        ValueError: neither is there.
-    """
-    rip = re.search(r"\bRIP=([0-9a-f]+)", text)
-    cs = re.search(r"^CS\s*=([0-9a-f]+)", text, re.M)
-    if not rip or not cs:
-        raise ValueError("no RIP or CS in info registers")
-    return GuestPlace(int(rip.group(1), 16), int(cs.group(1), 16))
-
-
-def where(socket: Path, timeout_s: float = 2.0) -> Optional[GuestPlace]:
+def read(socket: Path, timeout_s: float = 2.0) -> Optional[GuestPlace]:
     """Pause the guest and say where it is; None if the monitor does not answer (QEMU
     exiting). Never raises for the guest's state: a failed read leaves a field empty."""
     qmp = QEMUMonitorProtocol(str(socket))
@@ -105,3 +74,15 @@ def where(socket: Path, timeout_s: float = 2.0) -> Optional[GuestPlace]:
             qmp.close()
         except (OSError, QMPError):
             pass
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    """``SOCKET [TIMEOUT-SECONDS]``: print ``read``'s place as JSON; exit status 0."""
+    args = sys.argv[1:] if argv is None else argv
+    place = read(Path(args[0]), float(args[1]) if len(args) > 1 else 2.0)
+    print(json.dumps(dataclasses.asdict(place) if place else None))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

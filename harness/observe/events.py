@@ -3,12 +3,12 @@
 The console contract (README, The console contract): every line the kernel prints starts ``ringlab: ``;
 anything else is user program output. Values: ``0x...`` hex and decimal (possibly negative)
 become ints, ``"..."`` is a quoted string (backslash escapes ``\\"`` and ``\\\\``), anything
-else stays a string. Known events become their dataclass; unknown ones are kept as
-``Event`` with their fields, so new kernel events never break the parser.
+else stays a string. Known events become their typed subclass of ``Event`` (named attributes
+read from the fields); unknown ones are kept as ``Event`` with their fields, so new kernel
+events never break the parser.
 """
 from __future__ import annotations
 
-import dataclasses
 import re
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Dict, List, Optional, Tuple, Type, Union
@@ -87,16 +87,28 @@ _REGISTRY: Dict[str, Type[Event]] = {}
 
 
 def _event(kind: str, *required: str):
-    """Class decorator: a dataclass for event ``kind``; ``required`` fields must be present."""
+    """Class decorator: the typed class of event ``kind``; ``required`` fields must be present.
+
+    Its annotated attributes (``pid: int = 0``) become read-only properties over ``fields``
+    (the default when the line lacks the key): one record, no copy to keep in step. A plain
+    subclass, not a dataclass of its own: equality and repr are Event's (the typed values
+    follow from ``fields``), and a dozen generated classes would cost a boot's start-up.
+    """
 
     def wrap(cls):
-        cls = dataclass(cls)
+        for name in cls.__dict__.get("__annotations__", {}):
+            setattr(cls, name, _typed(name, cls.__dict__.get(name)))
         cls.KIND = kind
         cls.REQUIRED = tuple(required)
         _REGISTRY[kind] = cls
         return cls
 
     return wrap
+
+
+def _typed(name: str, default: Any) -> property:
+    return property(lambda self: self.fields.get(name, default),
+                    doc=f"``{name}=`` of the line ({default!r} when absent)")
 
 
 @_event("boot", "cmdline")
@@ -235,8 +247,6 @@ class Halt(Event):
     status: int = 0
 
 
-_BASE_FIELDS = {"kind", "fields", "words", "line", "index"}
-
 # Fields that must be ints when present (a string there means the kernel broke the contract).
 _INT_FIELDS = {"pid", "rip", "rsp", "cs", "ss", "nr", "ret", "vector", "error", "cpl",
                "rflags", "cr2", "signal", "status", "free_pages", "mem_kib"}
@@ -262,9 +272,7 @@ def parse_line(line: str, index: int = -1) -> Optional[Event]:
         for k, v in fields.items():
             if k in _INT_FIELDS and not isinstance(v, int):
                 raise EventParseError(f"{kind} event: {k}={v!r} is not a number: {line!r}")
-    typed = {f.name: fields[f.name] for f in dataclasses.fields(cls)
-             if f.name in fields and f.name not in _BASE_FIELDS}
-    return cls(kind=kind, fields=fields, words=words, line=line, index=index, **typed)
+    return cls(kind=kind, fields=fields, words=words, line=line, index=index)
 
 
 def split_line(line: str) -> Tuple[str, Optional[str]]:
