@@ -132,11 +132,14 @@ def test_bt_from_the_kernel_ends_at_the_stub_with_the_user_frame(invoke_cli, ima
 
 @pytest.mark.gdb
 def test_step_ring_says_when_the_process_changed(invoke_cli, images):
-    # hello (pid 2) exits: the kernel schedules init, which returns to ring 3 from wait4
-    res, out = debug(invoke_cli, "--at-syscall", "exit_group", "--ex", "step-ring 2000000")
-    m = re.search(r"^step-ring process changed: pid 2 \(hello\) cr3=0x[0-9a-f]+ -> "
-                  r"pid 1 \(init\) cr3=0x[0-9a-f]+$", out, re.M)
-    assert m, out
+    # preempt (pid 1) yields to its spinning child (pid 2), which goes back to ring 3: a few
+    # hundred instructions (an exit frees the address space first: some 30,000, half a minute
+    # of single steps)
+    res, out = debug(invoke_cli, "--init", "images/user/preempt", "--at-syscall", "sched_yield",
+                     "--ex", "step-ring 100000")
+    m = re.search(r"^step-ring process changed: pid 1 \(preempt\) cr3=(0x[0-9a-f]+) -> "
+                  r"pid 2 \(preempt\) cr3=(0x[0-9a-f]+)$", out, re.M)
+    assert m and m.group(1) != m.group(2), out
     assert re.search(r"^step-ring path \(.*schedule.*\):", out, re.M), out
 
 
