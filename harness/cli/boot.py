@@ -43,8 +43,7 @@ def main(init: Optional[str] = None, append: str = "", timeout_s: Optional[float
         cfg = cfg.replace(accel=accel_check(accel, cpu))
         if dry_run:
             if gdb:
-                cfg = cfg.replace(gdb=True)
-            cfg.validate()
+                cfg = cfg.replace(gdb=True)     # the gdbstub changes no file: validated above
             print(dry_run_command(cfg), flush=True)
             return 0
         run = (_interactive(ep, cfg, timeout_s) if interactive
