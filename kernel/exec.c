@@ -96,12 +96,13 @@ int exec_image(struct proc *p, const char *name, const uint8_t *data, size_t siz
                            PTE_W | PTE_NX);
     if (!r)
         r = build_stack(pml4, &img, argv, argc, envp, envc, &sp);
-    if (r) {
+    struct mm *mm = r ? NULL : mm_new(pml4);
+    if (!mm) {
         uvm_free(pml4);
-        return r;
+        return r ? r : -ENOMEM;
     }
     struct mm *old = p->mm;                      /* shared with a CLONE_VM process: it keeps it */
-    p->mm = mm_new(pml4);
+    p->mm = mm;
     p->pml4 = pml4;
     bool running = p == myproc();
     if (running)
@@ -111,11 +112,19 @@ int exec_image(struct proc *p, const char *name, const uint8_t *data, size_t siz
     p->mm->brk_start = p->mm->brk = img.end;
     p->mm->mmap_next = MMAP_BASE;
     p->fs_base = p->gs_base = 0;                 /* Linux: a new image starts with both bases 0 */
-    memset(p->seg, 0, sizeof p->seg);            /* and null DS, ES, FS selectors */
+    memset(p->seg, 0, sizeof p->seg);            /* and null DS, ES, FS, GS selectors */
+    fpu_reset(p->fxstate);                       /* and the x87/SSE state of a new process: no
+                                                    XMM value of the old program survives */
     if (running) {
-        segs_load(p->seg);                       /* before the FS base: a load rewrites it */
+        segs_load(p->seg);                       /* before the bases: a load rewrites them */
         wrmsr(MSR_FS_BASE, 0);
         wrmsr(MSR_KERNEL_GS_BASE, 0);            /* the user's GS base while in ring 0 */
+        __asm__ volatile("fxrstor %0" ::"m"(*(const uint8_t(*)[512])p->fxstate));
+        /* Leave through iretq with the whole frame, as Linux does (its RCX and R11 are 0, not
+           the RIP and RFLAGS sysretq would put there): no register of the old program or of
+           the system call survives into the new one. */
+        p->sig.restored = true;
+        p->sig.work = true;
     }
     signal_exec(p);                              /* handlers back to SIG_DFL, no alternate stack */
     const char *base = name;

@@ -78,20 +78,25 @@ void gdt_init(void)
 }
 
 /*
- * A process's DS, ES and FS selectors. Ring 3 may load its own user data selector (or null)
- * into them; like its registers they belong to the process: saved when it is switched out,
- * loaded when it runs, null after execve (as on Linux). Loading FS sets FS's base from the
- * descriptor (SDM Vol. 3A 3.4.4.1), so the caller writes MSR_FS_BASE afterwards. GS is left
- * to the per-CPU GS base handling (swapgs).
+ * A process's DS, ES, FS and GS selectors. Ring 3 may load its own user data selector (or
+ * null) into them; like its registers they belong to the process: saved when it is switched
+ * out, loaded when it runs, null after execve (as on Linux's start_thread). Loading FS or GS
+ * sets that register's base from the descriptor (SDM Vol. 3A 3.4.4.1), so the caller writes
+ * MSR_FS_BASE and MSR_KERNEL_GS_BASE afterwards. In ring 0 the live GS base is the per-CPU
+ * pointer (percpu.h), so GS is loaded between two swapgs, as Linux's load_gs_index does: the
+ * descriptor's base lands in IA32_KERNEL_GS_BASE, the per-CPU pointer is never touched.
+ * Interrupts are off in the kernel, and the selectors were read from the CPU when the process
+ * last ran (the GDT never changes, there is no LDT), so the load cannot fault in that window.
  */
-void segs_load(const uint16_t seg[3])
+void segs_load(const uint16_t seg[NSEGS])
 {
-    __asm__ volatile("mov %0, %%ds\n\tmov %1, %%es\n\tmov %2, %%fs"
-                     ::"r"(seg[0]), "r"(seg[1]), "r"(seg[2]) : "memory");
+    __asm__ volatile("mov %0, %%ds\n\tmov %1, %%es\n\tmov %2, %%fs\n\t"
+                     "swapgs\n\tmov %3, %%gs\n\tswapgs"
+                     ::"r"(seg[0]), "r"(seg[1]), "r"(seg[2]), "r"(seg[3]) : "memory");
 }
 
-void segs_save(uint16_t seg[3])
+void segs_save(uint16_t seg[NSEGS])
 {
-    __asm__ volatile("mov %%ds, %0\n\tmov %%es, %1\n\tmov %%fs, %2"
-                     : "=r"(seg[0]), "=r"(seg[1]), "=r"(seg[2]));
+    __asm__ volatile("mov %%ds, %0\n\tmov %%es, %1\n\tmov %%fs, %2\n\tmov %%gs, %3"
+                     : "=r"(seg[0]), "=r"(seg[1]), "=r"(seg[2]), "=r"(seg[3]));
 }

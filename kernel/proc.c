@@ -63,11 +63,19 @@ static struct proc *proc_alloc(void)
         p->tf = (struct trapframe *)(top - sizeof(struct trapframe));
         p->context = (struct context *)((uint64_t)p->tf - sizeof(struct context));
         p->context->rip = (uint64_t)forkret;
-        *(uint16_t *)&p->fxstate[0] = 0x037f;            /* FCW after fninit */
-        *(uint32_t *)&p->fxstate[24] = 0x1f80;           /* MXCSR at reset: all exceptions masked */
+        fpu_reset(p->fxstate);
         return p;
     }
     return NULL;
+}
+
+/* The fxsave image of a fresh x87/SSE state: every register 0, FCW and MXCSR as after reset
+   (SDM Vol. 1 Table 10-2: FXSAVE layout; 8.1.5 and 10.2.3.1 for the two defaults). */
+void fpu_reset(uint8_t fxstate[512])
+{
+    memset(fxstate, 0, 512);
+    *(uint16_t *)&fxstate[0] = 0x037f;               /* FCW after fninit */
+    *(uint32_t *)&fxstate[24] = 0x1f80;              /* MXCSR at reset: all exceptions masked */
 }
 
 /* forkret's C half: a thread killed before its first run never reaches ring 3. */
@@ -228,8 +236,13 @@ struct proc *proc_find(int pid)
  * when the caller is being killed (Linux: a fatal signal pending aborts it), or
  * -ERESTARTNOINTR when a signal is deliverable: it is taken (a group stop too, so no thread
  * escapes one) and the call made again, as Linux's copy_process does.
+ *
+ * The thread ids are stored before the child can run (Linux: CLONE_PARENT_SETTID in
+ * copy_process, CLONE_CHILD_SETTID in the child's memory before it returns to ring 3):
+ * after the vfork sleep the child may be gone and its slot reused, so nothing here looks
+ * at it again. A tid stored to a bad address is skipped silently, as by Linux.
  */
-int proc_clone(uint64_t flags, uint64_t stack, uint64_t tls)
+int proc_clone(uint64_t flags, uint64_t stack, uint64_t tls, uint64_t ptid, uint64_t ctid)
 {
     struct proc *p = myproc(), *np;
     if (fatal_pending(p))
@@ -246,7 +259,11 @@ int proc_clone(uint64_t flags, uint64_t stack, uint64_t tls)
             proc_free(np);
             return -ENOMEM;
         }
-        np->mm = mm_new(pml4);
+        if (!(np->mm = mm_new(pml4))) {
+            uvm_free(pml4);
+            proc_free(np);
+            return -ENOMEM;
+        }
         mm_lock(p->mm);                            /* uvm_copy yields: siblings keep off the tables */
         int r = uvm_copy(p->pml4, pml4);
         np->mm->brk_start = p->mm->brk_start;
@@ -285,10 +302,18 @@ int proc_clone(uint64_t flags, uint64_t stack, uint64_t tls)
     } else {
         np->parent = p->leader;                    /* wait4 in any thread of the group reaps it */
     }
-    np->state = P_RUNNABLE;
     int tid = np->pid;
-    while ((flags & CLONE_VFORK) && np->vfork_parent == p && !fatal_pending(p))
-        sleep(&np->vfork_parent);                  /* the child borrows our memory until exec or exit */
+    if (flags & CLONE_CHILD_CLEARTID)
+        np->clear_child_tid = ctid;
+    if (flags & CLONE_CHILD_SETTID)
+        (void)copyout(np->pml4, ctid, &tid, sizeof tid);
+    if (flags & CLONE_PARENT_SETTID)
+        (void)copyout(p->pml4, ptid, &tid, sizeof tid);
+    np->state = P_RUNNABLE;                        /* from here on np may run, end and be freed */
+    /* The child borrows our memory until it execs or ends. After each sleep the slot is
+       re-validated by its pid, which is never reused (it is the slot's generation number). */
+    while ((flags & CLONE_VFORK) && np->pid == tid && np->vfork_parent == p && !fatal_pending(p))
+        sleep(&np->vfork_parent);
     return tid;
 }
 
@@ -303,7 +328,7 @@ void proc_vfork_release(struct proc *p)
 
 int proc_fork(void)
 {
-    return proc_clone(0, 0, 0);
+    return proc_clone(0, 0, 0, 0, 0);
 }
 
 /*
@@ -348,11 +373,16 @@ static void group_ended(struct proc *leader, int wstatus)
         kevent("halt status=%d", status);
         machine_exit(status);
     }
+    bool init_reaps = signal_autoreap(initproc);
     for (int i = 0; i < NPROC; i++) {
-        if (procs[i].parent == leader) {
-            procs[i].parent = initproc;
-            procs[i].autoreap = false;
-            if (procs[i].state == P_ZOMBIE)
+        struct proc *q = &procs[i];
+        if (q->parent != leader)
+            continue;
+        q->parent = initproc;
+        if (q->state == P_ZOMBIE && q->leader == q && !q->nthreads) {
+            if (init_reaps)
+                proc_free(q);                      /* Linux reparent_leader: init never waits */
+            else
                 wakeup(initproc);
         }
     }
@@ -397,9 +427,14 @@ noreturn void thread_exit(int wstatus)
         p->state = P_DEAD;
     if (last) {
         leader->wstatus = wstatus;
-        leader->autoreap = signal_autoreap(leader->parent);   /* parent ignores SIGCHLD: nobody waits */
-        leader->state = P_ZOMBIE;
+        /* A parent that ignores SIGCHLD (or set SA_NOCLDWAIT) never waits: the group is
+           released now, as Linux's exit_notify does, instead of filling the table with zombies.
+           The running thread's slot goes when the scheduler has switched off its stack. */
+        bool release = signal_autoreap(leader->parent);
+        leader->state = release ? P_DEAD : P_ZOMBIE;
         signal_child_exit(leader, wstatus);        /* SIGCHLD, and wakes the parent's wait4 */
+        if (release && leader != p)
+            proc_free(leader);                     /* an ended leader: no stack in use */
     } else if (p == leader) {
         p->state = P_ZOMBIE;                       /* reported once the other threads have ended */
     }
@@ -431,12 +466,9 @@ int proc_wait4(int pid, uint64_t ustatus, int options)
         bool have = false;
         for (int i = 0; i < NPROC; i++) {
             struct proc *q = &procs[i];
-            if (q->parent != me || q->leader != q || q->state == P_UNUSED || (pid > 0 && q->pid != pid))
-                continue;
-            if (q->state == P_ZOMBIE && q->autoreap) {
-                proc_free(q);                 /* SIGCHLD ignored: reaped, never reported */
-                continue;
-            }
+            if (q->parent != me || q->leader != q || q->state == P_UNUSED || q->state == P_DEAD ||
+                (pid > 0 && q->pid != pid))
+                continue;                     /* P_DEAD: released at exit (SIGCHLD ignored) */
             have = true;
             int report = 0;                   /* a stop or continue, if the caller asked */
             if ((options & WUNTRACED) && q->sig.stop_report)
@@ -506,6 +538,8 @@ int proc_dethread(void)
     p->sig.shared = leader->sig.shared;            /* the group's pending signals and timer */
     p->sig.alarm_tick = leader->sig.alarm_tick;
     p->sig.alarm_interval = leader->sig.alarm_interval;
+    if (leader == initproc)
+        initproc = p;                              /* pid 1 lives on in this thread */
     proc_free(leader);                             /* a zombie: only its slot and stack are left */
     return 0;
 }

@@ -248,7 +248,9 @@ static bool range_mapped(uint64_t *pml4, uint64_t start, uint64_t end)
  * without); MREMAP_FIXED moves to new_address, replacing what is there.
  * The old range must be mapped (-EFAULT). Pages move, their contents are
  * never copied. Without VMAs the "one mapping" rule is "every page mapped".
- * old_len 0 (duplicating a shared mapping) and MREMAP_DONTUNMAP: -EINVAL.
+ * old_len 0 (duplicating a shared mapping) and MREMAP_DONTUNMAP: -EINVAL; an old range
+ * ending above the user half: -EINVAL (Linux); a MREMAP_FIXED target below MMAP_MIN_ADDR:
+ * -EPERM, as for mmap (root included: see mmu.h).
  */
 static int64_t do_mremap(struct trapframe *tf)
 {
@@ -270,9 +272,15 @@ static int64_t do_mremap(struct trapframe *tf)
         return -EFAULT;
     if (!old_len)
         return -EINVAL;
+    if (old_len > USER_LIMIT - addr)
+        return -EINVAL;                          /* Linux: the old range ends above TASK_SIZE (a shrink
+                                                    would unmap everything up to it, the stack too) */
     if (flags & MREMAP_FIXED) {
         if (new_addr % PAGE_SIZE || new_len > USER_LIMIT || new_addr > USER_LIMIT - new_len)
             return -EINVAL;
+        if (new_addr < MMAP_MIN_ADDR)
+            return -EPERM;                       /* as mmap's MAP_FIXED: never page 0 (Linux's
+                                                    mmap_min_addr, for every process here) */
         if (addr + old_len > new_addr && new_addr + new_len > addr)
             return -EINVAL;
         if (old_len > new_len) {

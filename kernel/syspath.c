@@ -298,9 +298,10 @@ static int64_t set_cwd(struct inode *ip)
 {
     if ((ip->mode & S_IFMT) != S_IFDIR)
         return -ENOTDIR;
-    struct proc *p = myproc();
-    inode_put(p->fs->cwd);
-    p->fs->cwd = inode_get(ip);
+    struct fsinfo *fs = myproc()->fs;
+    struct inode *old = fs->cwd;
+    fs->cwd = inode_get(ip);                 /* the new reference first: ip may be the old cwd, */
+    inode_put(old);                          /* whose last reference this may be (a removed dir) */
     return 0;
 }
 

@@ -67,7 +67,7 @@ int64_t sys_fork(struct trapframe *tf)
  * there are no SysV semaphores; CLONE_DETACHED and CLONE_UNTRACED are
  * ignored, as by Linux. A stack pointer is taken as given: a bad one faults
  * in the child, in ring 3. Not supported (-ENOSYS): namespaces, CLONE_PARENT, CLONE_PTRACE, CLONE_PIDFD, and a process whose exit signal is
- * not SIGCHLD. A tid stored to a bad address is skipped silently, as by Linux.
+ * not SIGCHLD.
  */
 int64_t sys_clone(struct trapframe *tf)
 {
@@ -85,17 +85,7 @@ int64_t sys_clone(struct trapframe *tf)
         return -ENOSYS;
     if ((flags & CLONE_SETTLS) && tls >= USER_LIMIT)
         return -EPERM;                           /* Linux do_arch_prctl_64: a base at or above TASK_SIZE_MAX */
-    int tid = proc_clone(flags, stack, tls);
-    if (tid < 0)
-        return tid;
-    struct proc *child = proc_find(tid);
-    if (flags & CLONE_CHILD_CLEARTID)
-        child->clear_child_tid = ctid;
-    if (flags & CLONE_CHILD_SETTID)
-        (void)copyout(child->pml4, ctid, &tid, sizeof tid);
-    if (flags & CLONE_PARENT_SETTID)
-        (void)copyout(myproc()->pml4, ptid, &tid, sizeof tid);
-    return tid;
+    return proc_clone(flags, stack, tls, ptid, ctid);   /* stores the tids before the child runs */
 }
 
 int64_t sys_execve(struct trapframe *tf)

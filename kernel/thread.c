@@ -9,15 +9,21 @@
 #include "thread.h"
 #include "vm.h"
 
-static struct mm mms[NPROC];
+/*
+ * One address space per process slot, plus one: execve makes the new image's before it drops
+ * the old one (a failed exec keeps the old image), with no sleep between the two, so at most
+ * one exec at a time holds two. A full process table can still exec.
+ */
+static struct mm mms[NPROC + 1];
 static struct files filetabs[NPROC];
 static struct fsinfo fsinfos[NPROC];
 
 /* ---- address spaces ----------------------------------------------------- */
 
+/* NULL when the table is full (see its size: that cannot happen; the callers say -ENOMEM). */
 struct mm *mm_new(uint64_t *pml4)
 {
-    for (int i = 0; i < NPROC; i++) {
+    for (int i = 0; i < (int)ARRAY_SIZE(mms); i++) {
         if (mms[i].refs == 0) {
             memset(&mms[i], 0, sizeof mms[i]);
             mms[i].refs = 1;
@@ -25,7 +31,7 @@ struct mm *mm_new(uint64_t *pml4)
             return &mms[i];
         }
     }
-    panic("mm-table-full");           /* one per process slot: cannot happen */
+    return NULL;
 }
 
 struct mm *mm_get(struct mm *mm)

@@ -14,7 +14,7 @@ import shutil
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import pexpect
 
@@ -38,6 +38,7 @@ class Case:
         files: NAME -> content, in the current directory (ringlab: in "/").
         keys: (text to type, regex the program answers with) steps; a None regex: no answer.
         ignore: prefixes of lines that differ by design (each has its own test).
+        cpu: ringlab's QEMU CPU model (None: the default).
     """
 
     program: str
@@ -45,6 +46,7 @@ class Case:
     files: Dict[str, str] = field(default_factory=dict)
     keys: Sequence[Tuple[str, object]] = ()
     ignore: Sequence[str] = ()
+    cpu: Optional[str] = None
 
 
 def transcript(text: str, ignore: Sequence[str]) -> List[str]:
@@ -65,8 +67,11 @@ def run_on_linux(case: Case, images, workdir: Path) -> Tuple[List[str], int, str
     def no_core_dumps():
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
 
-    # A trampoline execs ./NAME with argv[0] = NAME, the bare name ringlab's kernel gives init.
-    exec_bare = "import os, sys; os.execv(sys.argv[1], sys.argv[2:])"
+    # A trampoline execs ./NAME with argv[0] = NAME, the bare name ringlab's kernel gives init,
+    # with SIGPIPE and SIGXFSZ back to SIG_DFL (Python ignores both, and execve keeps ignored
+    # signals ignored: ringlab's init starts with every signal at SIG_DFL).
+    exec_bare = ("import os, signal, sys; signal.signal(signal.SIGPIPE, signal.SIG_DFL); "
+                 "signal.signal(signal.SIGXFSZ, signal.SIG_DFL); os.execv(sys.argv[1], sys.argv[2:])")
     child = pexpect.spawn(sys.executable, ["-c", exec_bare, f"./{case.program}", case.program,
                                            *case.args],
                           cwd=str(workdir), encoding="utf-8", env=ENV,
@@ -93,7 +98,7 @@ def run_on_ringlab(case: Case, images, workdir: Path) -> Tuple[List[str], int, l
         files.append(workdir / name)
     append = "init.args=" + ",".join(case.args) if case.args else ""
     cfg = QemuConfig(kernel=images.kernel, init=images.program(case.program), files=files,
-                     append=append)
+                     append=append, **({"cpu": case.cpu} if case.cpu else {}))
     with lab.Session(cfg) as s:
         if case.keys:
             s.console.expect(C.CONSOLE_INPUT_READY_RE, STEP_TIMEOUT_S)

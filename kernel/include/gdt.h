@@ -37,6 +37,7 @@
 
 #ifndef __ASSEMBLER__
 #include "types.h"
-void segs_load(const uint16_t seg[3]);   /* DS, ES, FS; then write FS_BASE (it changes) */
-void segs_save(uint16_t seg[3]);
+#define NSEGS 4                          /* DS, ES, FS, GS: the selectors a process owns */
+void segs_load(const uint16_t seg[NSEGS]);   /* then write FS_BASE and KERNEL_GS_BASE (they change) */
+void segs_save(uint16_t seg[NSEGS]);
 #endif

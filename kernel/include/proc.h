@@ -14,7 +14,8 @@
 #define TIMER_HZ  100            /* timer ticks per second */
 #define ROOT_ID   0              /* every process runs as root: uid, euid, gid, egid (no setuid) */
 
-/* P_ZOMBIE: a group leader waiting for wait4; P_DEAD: an ended thread whose slot the scheduler frees. */
+/* P_ZOMBIE: a group leader waiting for wait4; P_DEAD: an ended thread (or a group nobody waits
+   for: its parent ignores SIGCHLD) whose slot the scheduler frees. */
 enum procstate { P_UNUSED, P_EMBRYO, P_SLEEPING, P_RUNNABLE, P_RUNNING, P_ZOMBIE, P_DEAD };
 
 /* Callee-saved registers swtch() saves on the kernel stack (trapentry.S order). */
@@ -45,10 +46,9 @@ struct proc {
     struct trapframe *tf;      /* user registers, at the top of the kernel stack */
     uint64_t fs_base;          /* user FS base (arch_prctl ARCH_SET_FS), saved when switched out */
     uint64_t gs_base;          /* user GS base (arch_prctl ARCH_SET_GS), saved when switched out */
-    uint16_t seg[3];           /* DS, ES, FS selectors ring 3 loaded: 0 at exec, kept per process */
+    uint16_t seg[4];           /* DS, ES, FS, GS selectors ring 3 loaded (gdt.h NSEGS): 0 at exec */
     uint64_t clear_child_tid;  /* set_tid_address */
     int wstatus;               /* wait4 status encoding: exit code << 8, or signal */
-    bool autoreap;             /* zombie whose parent ignores SIGCHLD: freed, never reported */
     bool dethreaded;           /* SIGKILLed by a sibling's execve: ends this thread only */
     void *chan;                /* what a sleeping process waits for */
     char name[32];
@@ -75,7 +75,7 @@ struct proc *proc_spawn_init(const char *name, const uint8_t *image, size_t size
 noreturn void proc_exit(int wstatus);         /* exit_group: every thread of the group */
 noreturn void thread_exit(int wstatus);       /* exit: this thread only */
 void proc_wake(struct proc *p);
-int proc_clone(uint64_t flags, uint64_t stack, uint64_t tls);
+int proc_clone(uint64_t flags, uint64_t stack, uint64_t tls, uint64_t ptid, uint64_t ctid);
 int proc_dethread(void);
 void proc_vfork_release(struct proc *p);
 int proc_fork(void);
@@ -86,6 +86,7 @@ bool proc_is_init(struct proc *p);
 bool fatal_pending(struct proc *p);
 struct proc *proc_next_thread(struct proc *leader, struct proc *after);
 void proc_first_run(void);
+void fpu_reset(uint8_t fxstate[512]);            /* x87/SSE state of a new image (Linux fpstate_init) */
 int proc_count(void);
 
 /* exec.c */
