@@ -19,7 +19,10 @@ What each case did before its fix:
 """
 import pytest
 
+from ringlab import lab
 from ringlab.core import constants as C
+from ringlab.machine.qemu import QemuConfig
+from ringlab.observe.events import Panic
 from tests.parity import Case, assert_same_as_linux, run_on_ringlab
 
 pytestmark = pytest.mark.boot
@@ -55,3 +58,20 @@ def test_mremap_never_maps_below_64k(cpu, images, tmp_path):
     below = [l for l in lines if l.startswith(BELOW_64K)]
     assert below == [f"{BELOW_64K} mremap to {t}: EPERM" for t in ("0", "0x1000", "0xf000")], lines
     assert status == 0
+
+
+@pytest.mark.parametrize("cpu", CPUS)
+def test_every_table_full_at_once(cpu, images):
+    """userland/tablesfull.c: children take every process slot, descriptor, pipe, inode, name,
+    file page and most of memory; the calls that then fail say why and the kernel lives on;
+    once they let go, ordinary work works again and not one page is lost (Linux's limits are
+    far larger, so this one is ringlab's alone)."""
+    run = lab.run(QemuConfig(kernel=images.kernel, init=images.program("tablesfull"), cpu=cpu),
+                  timeout_s=60)
+    assert not run.of(Panic) and run.outcome.machine_ok and run.status == 0, run.report()
+    lines = run.user_lines
+    for expected in ("before: ordinary work works", "children holding everything: many",
+                     "reaped every child: yes", "after: ordinary work works",
+                     "free memory back: exactly"):
+        assert expected in lines, run.report()
+    assert any(l.startswith("fork stopped with ") for l in lines), run.report()

@@ -1,0 +1,176 @@
+/*
+ * Every kernel table full at once, from ring 3: processes, open files, pipes, inodes and
+ * directory entries, file pages, and memory. A hostile program must get errors (EAGAIN,
+ * EMFILE/ENFILE, ENOSPC, ENOMEM), never a panic, and everything must come back when it lets go.
+ *
+ *   1. note the free memory (sysinfo) and what one round of ordinary work does
+ *   2. fork until fork fails; every child takes pipes, files and names until each call fails,
+ *      one child also maps memory until mmap fails; each says "full" on a control pipe
+ *   3. with everything full: fork, pipe, open, mkdir, mmap and execve must fail cleanly
+ *   4. the children are released (the control pipe closes) and reaped; the same ordinary round
+ *      works again and the free memory is what it was
+ *
+ * Output is ringlab's own (Linux's limits are far larger): tests/test_hostile.py checks it.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/sysinfo.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static const char *err_name(int e)
+{
+    switch (e) {
+    case EAGAIN: return "EAGAIN";
+    case EMFILE: return "EMFILE";
+    case ENFILE: return "ENFILE";
+    case ENOSPC: return "ENOSPC";
+    case ENOMEM: return "ENOMEM";
+    case E2BIG: return "E2BIG";
+    case EFBIG: return "EFBIG";
+    default: return strerror(e);
+    }
+}
+
+static unsigned long free_pages(void)
+{
+    struct sysinfo si;
+    sysinfo(&si);
+    return si.freeram / 4096;
+}
+
+/* Ordinary work: a child, a pipe, a file written and read, a directory, a mapping. */
+static int round_ok(const char *when)
+{
+    int ok = 1, fds[2];
+    int c = fork();
+    if (c == 0)
+        _exit(4);
+    int st = 0;
+    ok &= c > 0 && waitpid(c, &st, 0) == c && WEXITSTATUS(st) == 4;
+    ok &= pipe(fds) == 0 && write(fds[1], "x", 1) == 1 && close(fds[0]) == 0 && close(fds[1]) == 0;
+    int fd = open("/tmp/round", O_CREAT | O_RDWR | O_TRUNC, 0600);
+    char b[4] = { 0 };
+    ok &= fd >= 0 && write(fd, "abc", 3) == 3 && pread(fd, b, 3, 0) == 3 && !strcmp(b, "abc") && close(fd) == 0;
+    ok &= unlink("/tmp/round") == 0 && mkdir("/tmp/rounddir", 0700) == 0 && rmdir("/tmp/rounddir") == 0;
+    char *m = mmap(NULL, 1 << 20, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    ok &= m != MAP_FAILED && (m[12345] = 1) && munmap(m, 1 << 20) == 0;
+    printf("%s: ordinary work %s\n", when, ok ? "works" : "FAILED");
+    return ok;
+}
+
+/* A child: take what it can of every table, say so, then wait to be let go. */
+static void hog(int ctl_r, int ready_w, int index)
+{
+    char name[64];
+    for (;;) {                                   /* descriptors: pipes, then files */
+        int fds[2];
+        if (pipe(fds))
+            break;
+    }
+    for (int i = 0;; i++) {
+        snprintf(name, sizeof name, "/tmp/h%d-%d", index, i);
+        int fd = open(name, O_CREAT | O_RDWR, 0600);
+        if (fd < 0)
+            break;
+        if (write(fd, name, 64) < 0)              /* a page of file data each */
+            break;
+    }
+    for (int i = 0;; i++) {                       /* names */
+        snprintf(name, sizeof name, "/tmp/d%d-%d", index, i);
+        if (mkdir(name, 0700))
+            break;
+    }
+    if (index == 0) {                             /* memory, in one child: all but 16 MiB, */
+        char *ring[16] = { 0 }, *m;               /* which the next children take */
+        for (int i = 0; (m = mmap(NULL, 1 << 20, PROT_READ | PROT_WRITE,
+                                  MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0)) != MAP_FAILED; i++)
+            ring[i % 16] = m;
+        for (int i = 0; i < 16; i++)
+            if (ring[i])
+                munmap(ring[i], 1 << 20);
+    }
+    if (write(ready_w, "r", 1) != 1)
+        _exit(1);
+    char b;
+    while (read(ctl_r, &b, 1) > 0)
+        ;
+    _exit(0);                                    /* the kernel closes and frees all of it */
+}
+
+static void cleanup_names(void)
+{
+    char name[64];
+    for (int i = 0; i < 64; i++) {
+        int misses = 0;
+        for (int j = 0; misses < 4; j++) {
+            snprintf(name, sizeof name, "/tmp/h%d-%d", i, j);
+            misses = unlink(name) ? misses + 1 : 0;
+        }
+        for (int j = 0;; j++) {
+            snprintf(name, sizeof name, "/tmp/d%d-%d", i, j);
+            if (rmdir(name))
+                break;
+        }
+    }
+}
+
+int main(void)
+{
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    round_ok("before");
+    unsigned long before = free_pages();
+    int ctl[2], ready[2];
+    if (pipe(ctl) || pipe(ready))
+        return 1;
+    int children = 0;
+    for (;;) {
+        int c = fork();
+        if (c < 0) {
+            printf("fork stopped with %s\n", err_name(errno));
+            break;
+        }
+        if (c == 0) {
+            close(ctl[1]);
+            close(ready[0]);
+            hog(ctl[0], ready[1], children);
+        }
+        char b;
+        if (read(ready[0], &b, 1) != 1)          /* one at a time: each takes what is left */
+            return 1;
+        children++;
+        if (children == 200)
+            break;
+    }
+    printf("children holding everything: %s\n", children > 1 ? "many" : "few");
+    /* Everything is full: each call fails with an error, none panics the kernel. */
+    int fds[2];
+    printf("fork: %s\n", fork() < 0 ? err_name(errno) : "worked");
+    errno = 0;
+    printf("pipe: %s\n", pipe(fds) ? "failed" : "worked");
+    printf("mmap: %s\n", mmap(NULL, 1 << 24, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1,
+                              0) == MAP_FAILED ? "failed" : "worked");
+    /* Let go: the children's last reads see EOF and they end; the kernel frees their tables. */
+    close(ctl[1]);
+    int reaped = 0;
+    while (wait(NULL) > 0)
+        reaped++;
+    printf("reaped every child: %s\n", reaped == children ? "yes" : "no");
+    close(ctl[0]);
+    close(ready[0]);
+    close(ready[1]);
+    cleanup_names();
+    round_ok("after");
+    unsigned long after = free_pages();
+    printf("free memory back: %s\n", after == before ? "exactly" : after < before ? "LESS" : "more");
+    if (after != before)
+        printf("  before %lu pages, after %lu\n", before, after);
+    return 0;
+}
