@@ -145,7 +145,7 @@ int64_t sys_ni_syscall(struct trapframe *tf)
  */
 __attribute__((noinline)) static void syscall_hooked(struct trapframe *tf)
 {
-    uint64_t nr = tf->rax;
+    uint64_t nr = (uint32_t)tf->rax;
     const char *name = nr < ARRAY_SIZE(syscalls) ? syscalls[nr].name : NULL;
     bool trace = kargs.trace_syscall;
 
@@ -170,7 +170,8 @@ __attribute__((noinline)) static void syscall_hooked(struct trapframe *tf)
  */
 void syscall_dispatch(struct trapframe *tf)
 {
-    uint64_t nr = tf->rax;
+    uint64_t nr = (uint32_t)tf->rax;         /* EAX selects the call; RAX's upper half is ignored,
+                                                as by Linux's do_syscall_64 */
     int64_t ret = -ENOSYS;
 
     if (__builtin_expect(kargs.syscall_hooks, 0)) {

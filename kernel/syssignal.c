@@ -26,7 +26,9 @@
 /* sa_flags bits Linux keeps; others are dropped so a program can probe support */
 #define SA_KNOWN (SA_NOCLDSTOP | SA_NOCLDWAIT | SA_SIGINFO | SA_ONSTACK | SA_RESTART | SA_NODEFER | \
                   SA_RESETHAND | SA_RESTORER | 0x800 /* SA_EXPOSE_TAGBITS */)
-/* RFLAGS bits rt_sigreturn takes from the frame (Linux FIX_EFLAGS): never IF, IOPL, NT, VM */
+/* RFLAGS bits rt_sigreturn takes from the frame (Linux FIX_EFLAGS): never IF, IOPL, NT, VM; the
+   others keep their value at the rt_sigreturn call (NT included: Linux keeps a user's NT; the
+   kernel's own iretq runs with NT clear, masked by FMASK, so it cannot fault on it). */
 #define SIGRETURN_FLAGS (RFLAGS_AC | (1 << 11) /* OF */ | RFLAGS_DF | RFLAGS_TF | (1 << 7) /* SF */ | \
                          (1 << 6) /* ZF */ | (1 << 4) /* AF */ | (1 << 2) /* PF */ | RFLAGS_CF | RFLAGS_RF)
 
@@ -246,7 +248,7 @@ int64_t sys_rt_sigreturn(struct trapframe *tf)
         .vector = tf->vector, .cs = USER_CS, .ss = USER_SS,
         .rflags = (tf->rflags & ~(uint64_t)SIGRETURN_FLAGS) | (sc->rflags & SIGRETURN_FLAGS) | RFLAGS_IF | RFLAGS_RSV1,
     };
-    tf->rflags &= ~(uint64_t)(RFLAGS_IOPL | RFLAGS_NT);
+    tf->rflags &= ~(uint64_t)RFLAGS_IOPL;
     p->sig.blocked = uc.uc_sigmask & ~SIG_UNBLOCKABLE;
     signal_set_altstack(p, &uc.uc_stack, tf->rsp);        /* as Linux: only a bad pointer counts */
     if (sc->fpstate)

@@ -19,6 +19,7 @@ CASES = {
     "seed_read-with-example.txt": Case("seed_read", files={"example.txt": EXAMPLE}),
     "demo-printf-malloc-argv": Case("demo", args=["alpha", "beta"]),
     "ret42": Case("ret42"),
+    "entryflags-eax-selects-the-call-nt-survives": Case("entryflags"),
     "cat-a-file-and-a-missing-one": Case("cat", args=["example.txt", "missing.txt"],
                                          files={"example.txt": EXAMPLE}),
     "forkwait-fork-exec-wait": Case("forkwait"),
