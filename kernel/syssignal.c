@@ -256,8 +256,12 @@ int64_t sys_rt_sigreturn(struct trapframe *tf)
     else
         signal_fpu_reset();
     p->sig.restored = p->sig.work = true;
-    if (((sc->cs | 3) != USER_CS) || ((sc->ss | 3) != USER_SS))
-        signal_force_sigsegv(p);       /* iretq to that selector would #GP: Linux sends SIGSEGV */
+    /* Linux restore_sigcontext: CS as saved; SS as saved under UC_STRICT_RESTORE_SS (which every
+       frame carries), else a bad SS is repaired to the user data selector (force_valid_ss, for
+       old DOSEMU and CRIU). An iretq to a bad selector would #GP: Linux sends SIGSEGV. */
+    bool bad_ss = (sc->ss | 3) != USER_SS;
+    if ((sc->cs | 3) != USER_CS || (bad_ss && (uc.uc_flags & UC_STRICT_RESTORE_SS)))
+        signal_force_sigsegv(p);
     return (int64_t)tf->rax;
 bad:
     signal_force_sigsegv(p);

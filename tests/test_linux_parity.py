@@ -20,6 +20,7 @@ CASES = {
     "demo-printf-malloc-argv": Case("demo", args=["alpha", "beta"]),
     "ret42": Case("ret42"),
     "entryflags-eax-selects-the-call-nt-survives": Case("entryflags"),
+    "sigss-rt_sigreturn-strict-and-repaired-ss": Case("sigss"),
     "cat-a-file-and-a-missing-one": Case("cat", args=["example.txt", "missing.txt"],
                                          files={"example.txt": EXAMPLE}),
     "forkwait-fork-exec-wait": Case("forkwait"),
