@@ -71,8 +71,9 @@ def run_program(images, program: str, append: str = "", **config):
 # The UART driver (writes to the UART only after ioperm; QEMU's log shows the
 # #GP before it)
 
-def test_uart_driver_writes_com1_itself_only_after_ioperm(images):
-    run = run_program(images, "uart", append="trace=syscall", int_log=True)
+@pytest.mark.parametrize("cpu", CPUS)
+def test_uart_driver_writes_com1_itself_only_after_ioperm(images, cpu):
+    run = run_program(images, "uart", append="trace=syscall", int_log=True, cpu=cpu)
     assert run.outcome is Outcome.EXITED and run.status == 0, run.report()
     assert "uart: done" in run.user_lines
     outb = sym("uart", "uart_outb_insn")
@@ -207,9 +208,9 @@ def by_case(lines: Sequence[str]) -> Dict[str, List[str]]:
     return cases
 
 
-@pytest.fixture(scope="module")
-def probe_run(images):
-    run = run_program(images, "ioprobe", int_log=True)
+@pytest.fixture(scope="module", params=CPUS)
+def probe_run(request, images):
+    run = run_program(images, "ioprobe", int_log=True, cpu=request.param)
     assert run.outcome is Outcome.EXITED and run.status == 0, run.report()
     return run
 
@@ -232,11 +233,12 @@ def test_probe_faults_are_gp0_at_cpl3_and_cli_is_skipped_once(probe_run):
     assert len(gp) == len(faults) + 4
 
 
-def test_isa_debug_exit_is_refused_to_ring_3(images):
+@pytest.mark.parametrize("cpu", CPUS)
+def test_isa_debug_exit_is_refused_to_ring_3(images, cpu):
     """A deliberate difference from Linux (whose root may open 0xf4 and power off): ioexit's
     ioperm(0xf4) is EPERM, and after iopl(3) its child's outb to 0xf4 is still a #GP(0) at
     CPL 3; the machine keeps running and halts normally."""
-    run = run_program(images, "ioexit", int_log=True)
+    run = run_program(images, "ioexit", int_log=True, cpu=cpu)
     assert run.outcome is Outcome.EXITED and run.status == 0, run.report()
     assert run.user_lines == ["ioexit: ioperm(0xf4, 1, 1) = -1 EPERM", "ioexit: iopl(3) = 0",
                               "ioexit: child writing 7 to 0xf4: status 139",
