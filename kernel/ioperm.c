@@ -40,9 +40,10 @@
  * stop the machine, CMOS (0x70/0x71) gates NMIs. The table holds only the four PC UARTs: a
  * 16550 has no bus-master or DMA logic, and the worst a driver can do with it is disturb the
  * serial line (on COM1 that is the kernel's console, the one the lab's driver, uart.c, writes
- * to). Nothing else is there because nothing else the lab's programs drive is safe: a device
- * is added only when it cannot reach memory or control the machine. Privilege and policy are
- * separate checks: ioport_privileged() is the one place that decides who may ask at all.
+ * to). Nothing else is listed: no other device a ring-3 program here drives needs it, and a
+ * device is added only when it can neither reach memory nor control the machine. Privilege
+ * and policy are separate checks: ioport_privileged() is the one place that decides who may
+ * ask at all; the table limits what anyone gets.
  *
  * Cost of a switch (one CPU; the TSS bitmap holds one process's bits at a time): a process
  * without ioperm costs one 16-bit store (iomap_base). Otherwise the bitmap is copied only when
