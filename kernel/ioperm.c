@@ -1,5 +1,6 @@
 /*
- * User-mode drivers: ioperm(2) and iopl(2) as Linux (5.5 and later) does them.
+ * User-mode drivers: ioperm(2) and iopl(2) as Linux (5.5 and later) does them, restricted to
+ * the ports of devices that cannot reach memory or control the machine.
  *
  * At CPL 3 with RFLAGS.IOPL 0 (always, for every process: FMASK and execve clear it, and
  * popf/iretq at CPL 3 cannot raise it), every in/out/ins/outs consults the TSS's I/O permission
@@ -11,25 +12,44 @@
  *     the TSS when the process runs (IOMAP_OFF_PROC). A process that never asked (or dropped
  *     everything) runs with IOMAP_OFF_NONE: every port faults, as before ioperm existed.
  *   - iopl(3) does NOT raise RFLAGS.IOPL: like Linux since 5.5 it points the TSS at a bitmap
- *     of zeros (IOMAP_OFF_ALL), so every port is allowed but cli/sti still need CPL <= IOPL
- *     and fault. Linux then skips a plain cli or sti (a one-byte instruction, no prefix) of an
- *     iopl(3) process instead of killing it, printing a warning once (fixup_iopl_exception,
+ *     of its own (IOMAP_OFF_ALL), but cli/sti still need CPL <= IOPL and fault. Linux then
+ *     skips a plain cli or sti (a one-byte instruction, no prefix) of an iopl(3) process
+ *     instead of killing it, printing a warning once (fixup_iopl_exception,
  *     arch/x86/kernel/traps.c); ioperm_fixup_cli_sti() does the same with an `iopl-skip`
  *     event. Levels 1 and 2 are accepted and grant nothing, as on Linux.
- *   - Permission: raising needs CAP_SYS_RAWIO; every ringlab process runs as uid 0 with all
- *     capabilities (getuid() is 0), so it is always granted. from + num beyond 0x10000, a
- *     zero num or a wrap-around is -EINVAL; iopl(level > 3) is -EINVAL.
+ *   - Errors, in Linux's order (ksys_ioperm, ksys_iopl, arch/x86/kernel/ioport.c): from + num
+ *     beyond 0x10000, a zero num or a wrap-around is -EINVAL; iopl(level > 3) is -EINVAL;
+ *     then turning ports on (or raising the level) without the privilege is -EPERM, and so is
+ *     turning on any port outside the table below. Turning bits off, or lowering the level,
+ *     always succeeds.
  *   - Inheritance, as Linux: fork copies both (the child starts with the parent's bitmap and
  *     level); execve keeps both (ioperm(2): "preserved across execve(2)"; Linux's flush_thread
- *     does not touch them). No port is special: a process that asks for 0xf4 (QEMU's
- *     isa-debug-exit) gets it and can stop the machine, as root on Linux can power off; the
- *     harness then sees QEMU exit without the kernel's halt line and never calls it a pass.
+ *     does not touch them).
+ *
+ * The port policy: a deliberate difference from Linux. Linux gives a process with
+ * CAP_SYS_RAWIO any port, so its root can do anything with the hardware. ringlab gives even
+ * its most privileged process only the ports IOPORT_USER_TABLE (ioperm.h) names, by device,
+ * and iopl(3)'s bitmap opens exactly those (built from the same table at boot), because a
+ * port open to ring 3 that reaches memory or the machine's control is ring 0 in all but name:
+ * QEMU's fw_cfg DMA (0x510-0x51b, the DMA address at 0x514) writes guest-physical memory with
+ * no page-table check (a program copied its own code over a system call that way), PCI
+ * configuration (0xcf8-0xcff) can turn on a device's bus-master DMA and 0xcf9 resets the
+ * machine, the DMA controllers (0x00-0x1f, 0xc0-0xdf, page registers 0x80-0x9f) and the IDE
+ * bus master move memory, the PIC and PIT (0x20/0x21, 0xa0/0xa1, 0x40-0x43) take the
+ * scheduler's timer, the keyboard controller (0x60/0x64) and isa-debug-exit (0xf4) reset or
+ * stop the machine, CMOS (0x70/0x71) gates NMIs. The table holds only the four PC UARTs: a
+ * 16550 has no bus-master or DMA logic, and the worst a driver can do with it is disturb the
+ * serial line (on COM1 that is the kernel's console, the one the lab's driver, uart.c, writes
+ * to). Nothing else is listed: no other device a ring-3 program here drives needs it, and a
+ * device is added only when it can neither reach memory nor control the machine. Privilege
+ * and policy are separate checks: ioport_privileged() is the one place that decides who may
+ * ask at all; the table limits what anyone gets.
  *
  * Cost of a switch (one CPU; the TSS bitmap holds one process's bits at a time): a process
  * without ioperm costs one 16-bit store (iomap_base). Otherwise the bitmap is copied only when
  * the TSS holds other bytes (a sequence number names each bitmap's contents; a forked child
  * keeps its parent's), and only bytes [0, max) where max is one past the last byte with an
- * allowed port: ioperm(0x3f8, 8, 1) copies 128 bytes, ioperm of port 0xffff 8 KiB.
+ * allowed port: at most 128 bytes, since no table port lies above 0x3ff.
  */
 #include "kernel.h"
 #include "errno.h"
@@ -51,7 +71,7 @@ struct iostate {
     uint32_t max;                /* bytes [0, max) hold every 0 bit, the rest are all 0xff;
                                     a multiple of 8, as Linux counts it in longs */
     uint64_t seq;                /* names the contents: equal seq, equal bytes */
-    unsigned iopl;               /* iopl(2) level 0..3; IOPL_ALL grants every port */
+    unsigned iopl;               /* iopl(2) level 0..3; IOPL_ALL grants the table's ports */
     bool warned;                 /* the iopl-skip event was printed (once per process) */
 };
 
@@ -74,6 +94,42 @@ static void quads_fill_ones(void *d, uint64_t n)
     __asm__ volatile("cld; rep stosq" : "+D"(d), "+c"(n) : "a"(~0UL) : "memory");
 }
 
+/* The ports ring 3 may be given (ioperm.h), by device. */
+struct ioport_range {
+    uint16_t first;              /* first port */
+    uint16_t n;                  /* how many */
+};
+#define IOPORT_ROW(name, first, n) { (first), (n) },
+static const struct ioport_range ioport_user[] = { IOPORT_USER_TABLE(IOPORT_ROW) };
+
+static bool ioport_in_table(uint64_t port)
+{
+    for (size_t i = 0; i < sizeof ioport_user / sizeof ioport_user[0]; i++)
+        if (port - ioport_user[i].first < ioport_user[i].n)
+            return true;
+    return false;
+}
+
+/* Every port of [from, from + num) is in the table (the caller has checked the range). */
+static bool ioport_table_allows(uint64_t from, uint64_t num)
+{
+    for (uint64_t port = from; port < from + num; port++)
+        if (!ioport_in_table(port))
+            return false;
+    return true;
+}
+
+/*
+ * The privilege that opening ports needs: CAP_SYS_RAWIO, as Linux asks capable(CAP_SYS_RAWIO)
+ * in ksys_ioperm and ksys_iopl. Every ringlab process runs as uid 0 with every capability
+ * (getuid() is 0), so it is granted; the one function to replace once processes have
+ * credentials. It never widens the table: see the port policy above.
+ */
+static bool ioport_privileged(void)
+{
+    return true;
+}
+
 static uint8_t *bm_byte(const struct iostate *st, uint32_t i)
 {
     return &st->page[i / PAGE_SIZE][i % PAGE_SIZE];
@@ -83,8 +139,10 @@ void ioperm_init(void)
 {
     struct cpu *c = &cpu0;
     memset(c->iomap, 0xff, sizeof c->iomap);            /* every port denied, closing byte */
-    memset(c->iomap_all, 0, IOMAP_BYTES);               /* every port allowed (iopl 3) */
-    c->iomap_all[IOMAP_BYTES] = 0xff;                   /* SDM Vol. 1 19.5.2: the closing byte */
+    memset(c->iomap_all, 0xff, sizeof c->iomap_all);    /* iopl(3): the table's ports only, */
+    for (uint32_t port = 0; port < IOMAP_PORTS; port++) /* and the closing byte stays 0xff */
+        if (ioport_in_table(port))
+            c->iomap_all[port / 8] &= (uint8_t)~(1u << (port % 8));
     c->tss.iomap_base = IOMAP_OFF_NONE;
     loaded_seq = 0;
     loaded_max = 0;
@@ -176,7 +234,9 @@ int64_t sys_ioperm(struct trapframe *tf)
 
     if (from + num <= from || from + num > IOMAP_PORTS)
         return -EINVAL;
-    /* Turning on needs CAP_SYS_RAWIO: granted, every process runs as uid 0 (see above). */
+    /* Turning on needs the privilege, and every port in the table; turning off never fails. */
+    if (turn_on && (!ioport_privileged() || !ioport_table_allows(from, num)))
+        return -EPERM;
     if (!st->page[0]) {
         if (!turn_on)
             return 0;                            /* nothing allowed, nothing to clear */
@@ -210,7 +270,10 @@ int64_t sys_iopl(struct trapframe *tf)
     struct iostate *st = &io[running];
     if (level > 3)
         return -EINVAL;
-    /* Raising needs CAP_SYS_RAWIO: granted (uid 0). Lowering never needs it. */
+    /* Raising needs the privilege (Linux: CAP_SYS_RAWIO); lowering never does. Level 3 opens
+       only the table's ports: iomap_all is built from it (ioperm_init). */
+    if (level > st->iopl && !ioport_privileged())
+        return -EPERM;
     st->iopl = level;
     tss_load(st);
     return 0;

@@ -19,6 +19,7 @@
 #include "kernel.h"
 #include "file.h"
 #include "gdt.h"
+#include "ioperm.h"
 #include "kargs.h"
 #include "mmu.h"
 #include "percpu.h"
@@ -35,7 +36,8 @@ struct kabi_entry {
     /*   0 */ char kind[KABI_KIND_MAX];  /* const, offset, size, syscall, symbol, symbols, gdb */
     /*  16 */ char name[KABI_NAME_MAX];  /* NUL-padded */
     /*  64 */ char text[KABI_TEXT_MAX];  /* gdb: the expression; else empty */
-    /* 144 */ uint64_t value;            /* const/offset/size/syscall value; symbols: count */
+    /* 144 */ uint64_t value;            /* const/offset/size/syscall value; symbols: count;
+                                            ioports: first port << 32 | last port */
 };
 _Static_assert(sizeof(struct kabi_entry) == 152, "kabi.py reads 152-byte entries");
 
@@ -47,6 +49,7 @@ _Static_assert(sizeof(struct kabi_entry) == 152, "kabi.py reads 152-byte entries
 #define KABI_SYMBOLS(p, count) { "symbols", p, "", (count) }   /* p0 .. p(count-1) */
 #define KABI_GDB(n, expr)      { "gdb", #n, expr, 0 }
 #define KABI_KARG(key)         { "karg", key, "", 0 }
+#define KABI_IOPORTS(n, first, count) { "ioports", #n, "", ((uint64_t)(first) << 32) | ((first) + (count) - 1) },
 
 __attribute__((section(".kabi"), used))
 static const struct kabi_entry kabi[] = {
@@ -101,6 +104,10 @@ static const struct kabi_entry kabi[] = {
     KABI_CONST(TSS_LIMIT),           /* TR's limit: the TSS and the I/O bitmaps */
     KABI_CONST(IOMAP_OFF_PROC),      /* TSS I/O map base: the process's own bitmap */
     KABI_CONST(IOMAP_OFF_NONE),      /* TSS I/O map base past the limit: every port denied */
+    KABI_CONST(IOMAP_OFF_ALL),       /* TSS I/O map base after iopl(3): the table's ports */
+
+    /* The ports ring 3 may be given, by device (ioperm.h); ioperm refuses every other one */
+    IOPORT_USER_TABLE(KABI_IOPORTS)
 
     /* Where the harness breaks (invoke trace, the fault catalogue, the tests) */
     KABI_SYMBOL(syscall_entry),      /* MSR_LSTAR: 3->0 by syscall */

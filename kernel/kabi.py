@@ -10,7 +10,8 @@ pyelftools, looks every named symbol up in kernel.elf's symbol table, and writes
     {"format": 1, "kernel": "kernel.elf",
      "constants": {"PAGE_SIZE": 4096, ...}, "offsets": {"trapframe.rip": 136, ...},
      "sizes": {"trapframe": 176}, "syscalls": {"0": "read", ...},
-     "symbols": {"syscall_entry": 18446744071563170816, ...}, "gdb": {"current_pid": "..."}}
+     "symbols": {"syscall_entry": 18446744071563170816, ...}, "gdb": {"current_pid": "..."},
+     "ioports": {"com1": [1016, 1023], ...}}
 
 Exits 1, naming it, if a symbol is missing from kernel.elf (a kernel rename the harness
 would otherwise meet at run time), if an entry is malformed, or a name is defined twice.
@@ -26,7 +27,8 @@ from elftools.elf.sections import SymbolTableSection
 FORMAT = 1
 ENTRY = struct.Struct("<16s48s80sQ")      # struct kabi_entry: kind, name, text, value
 SECTIONS = {"const": "constants", "offset": "offsets", "size": "sizes", "syscall": "syscalls",
-            "symbol": "symbols", "gdb": "gdb", "karg": "kargs"}
+            "symbol": "symbols", "gdb": "gdb", "karg": "kargs",
+            "ioports": "ioports"}
 
 
 def cstr(raw: bytes) -> str:
@@ -82,6 +84,8 @@ def main(obj_path: str, elf_path: str, out_path: str) -> None:
                 table[key] = n
             elif kind in ("gdb", "karg"):
                 table[key] = text
+            elif kind == "ioports":                 # first << 32 | last: [first, last]
+                table[key] = [value >> 32, value & 0xFFFFFFFF]
             else:
                 table[key] = value
     if missing:

@@ -3,7 +3,11 @@
 At CPL 3 with RFLAGS.IOPL 0, every ``in``/``out`` consults the TSS's I/O bitmap (SDM Vol. 1
 19.5.2): one bit per port, every byte of the access checked, a base past the TSS limit meaning
 "no port". The kernel (kernel/ioperm.c) keeps a bitmap per process, puts the running one's in
-the TSS at each switch, and emulates iopl(3) with an all-zero bitmap as Linux has since 5.5.
+the TSS at each switch, and emulates iopl(3) with a bitmap of its own as Linux has since 5.5.
+Unlike Linux, whose root may open any port, ringlab gives ring 3 only the ports of devices that
+cannot reach memory or control the machine (the kernel's table, read from images/kabi.json):
+ioperm refuses every other port with EPERM and iopl(3)'s bitmap opens exactly the table's ports.
+``portscan`` tries every one of the 65,536 ports and the attacks an open port would allow.
 
 Witnesses: the programs' own output and statuses; the kernel's ``fault`` events; QEMU's
 ``-d int`` log (the #GP of the driver's ``outb`` before ioperm, none after); gdb reading the
@@ -34,6 +38,7 @@ from ringlab.debug.machine import DebugMachine
 from ringlab.machine import symbols
 from ringlab.machine.qemu import QemuConfig
 from ringlab.observe.events import Fault, Kill
+from ringlab.observe import qemulog
 from ringlab.observe.qemulog import parse_int_log
 from ringlab.observe.verdict import Outcome
 
@@ -44,6 +49,8 @@ GP = 13
 SIGSEGV_STATUS = 139
 COM1 = 0x3F8
 ISA_EXIT = 0xF4
+EPERM = -errno.EPERM
+CPUS = (C.DEFAULT_CPU, C.LEGACY_CPU)
 
 
 def percpu(name: str) -> int:
@@ -64,8 +71,9 @@ def run_program(images, program: str, append: str = "", **config):
 # The UART driver (writes to the UART only after ioperm; QEMU's log shows the
 # #GP before it)
 
-def test_uart_driver_writes_com1_itself_only_after_ioperm(images):
-    run = run_program(images, "uart", append="trace=syscall", int_log=True)
+@pytest.mark.parametrize("cpu", CPUS)
+def test_uart_driver_writes_com1_itself_only_after_ioperm(images, cpu):
+    run = run_program(images, "uart", append="trace=syscall", int_log=True, cpu=cpu)
     assert run.outcome is Outcome.EXITED and run.status == 0, run.report()
     assert "uart: done" in run.user_lines
     outb = sym("uart", "uart_outb_insn")
@@ -137,14 +145,24 @@ PROBE: Dict[str, tuple] = {
     "straddle": (SIGSEGV_STATUS, ["ioperm(0x3f8, 8, 1) = 0", "inw 0x3ff"]),    # 0x3ff + 0x400
     "isa_exit": (SIGSEGV_STATUS, ["ioperm(0x3f8, 8, 1) = 0", "inb 0xf4"]),
     "turn_on_int": (SIGSEGV_STATUS, ["ioperm(0x80, 1, 1 << 32) = 0", "inb 0x80"]),
-    "port_ffff": (SIGSEGV_STATUS, ["ioperm(0xffff, 1, 1) = 0", "inb 0xffff ok", "inw 0xffff"]),
+    # ringlab's port policy (not Linux's: root there gets every port): only the UARTs' ports,
+    # whatever the privilege; a range with one refused port is refused whole and opens nothing
+    "refused": (SIGSEGV_STATUS, [f"ioperm(0x80, 1, 1) = {EPERM}", f"ioperm(0xf4, 1, 1) = {EPERM}",
+                                 f"ioperm(0x510, 12, 1) = {EPERM}",
+                                 f"ioperm(0xcf8, 8, 1) = {EPERM}",
+                                 f"ioperm(0xffff, 1, 1) = {EPERM}",
+                                 f"ioperm(0x3f0, 16, 1) = {EPERM}", "inb 0x3ff"]),
+    "iopl3_table": (SIGSEGV_STATUS, ["iopl(3) = 0", "inb 0x3ff 0x2ef ok", "inb 0x80"]),
+    # turning bits off is never refused, refused ports in the range included (Linux: same)
+    "drop_wide": (SIGSEGV_STATUS, ["ioperm(0x3f8, 8, 1) = 0", "ioperm(0x3f0, 16, 0) = 0",
+                                   "inb 0x3ff"]),
     "dropped": (SIGSEGV_STATUS, ["ioperm(0x3f8, 8, 1) = 0", "ioperm(0x3f8, 8, 0) = 0",
                                  "inb 0x3ff"]),
     "partial_drop": (SIGSEGV_STATUS, ["ioperm(0x3f8, 8, 1) = 0", "ioperm(0x3f8, 4, 0) = 0",
                                       "inb 0x3ff ok", "inb 0x3f8"]),
-    # iopl(3) opens every port through the bitmap; RFLAGS.IOPL stays 0 (Linux >= 5.5)
-    "iopl3": (SIGSEGV_STATUS, ["iopl(3) = 0", "inb 0x80 0x400 0xffff ok, rflags.iopl=0",
-                               "inw 0xffff"]),
+    # iopl(3) opens ports through a bitmap (ports ioperm was not asked for); RFLAGS.IOPL stays
+    # 0 (Linux >= 5.5)
+    "iopl3": (0, ["iopl(3) = 0", "inb 0x3ff 0x2ff ok, rflags.iopl=0"]),
     # cli/sti still need CPL <= IOPL: #GP, which Linux turns into a skipped instruction for an
     # iopl(3) process (IF never changes); a prefixed cli is not skipped: SIGSEGV
     "iopl3_cli_sti": (SIGSEGV_STATUS, ["iopl(3) = 0", "after cli: if=1",
@@ -152,11 +170,20 @@ PROBE: Dict[str, tuple] = {
     "cli_without_iopl": (SIGSEGV_STATUS, ["cli"]),
     "iopl1": (SIGSEGV_STATUS, ["iopl(1) = 0", "inb 0x80"]),     # levels 1, 2 grant nothing
     "iopl_back": (SIGSEGV_STATUS, ["ioperm(0x3f8, 8, 1) = 0", "iopl(3) = 0", "iopl(0) = 0",
-                                   "inb 0x3ff ok", "inb 0x80"]),
-    "fork_inherits": (0, ["ioperm(0x3f8, 8, 1) = 0", "iopl(3) = 0", "child: inb 0x80 ok",
+                                   "inb 0x3ff ok", "inb 0x2ff"]),
+    "fork_inherits": (0, ["ioperm(0x3f8, 8, 1) = 0", "iopl(3) = 0", "child: inb 0x2ff ok",
                           "child: iopl(0) = 0", "child: inb 0x3ff ok",
                           "child: ioperm(0x3f8, 8, 0) = 0",
-                          "parent: child status 0, inb 0x80 and 0x3ff still ok"]),
+                          "parent: child status 0, inb 0x2ff and 0x3ff still ok"]),
+}
+# The cases where ringlab differs from Linux by design (the port policy): left out of every
+# comparison with Linux.
+POLICY_CASES = ("refused", "iopl3_table")
+LINUX_CASES = [name for name in PROBE if name not in POLICY_CASES]
+# What Linux 6.1 (as root, in QEMU) prints for them: every port granted, iopl(3) opens 0x80.
+LINUX_POLICY: Dict[str, tuple] = {
+    "refused": (0, [l.replace(f"= {EPERM}", "= 0") for l in PROBE["refused"][1]]),
+    "iopl3_table": (0, PROBE["iopl3_table"][1]),
 }
 
 
@@ -168,15 +195,30 @@ def expected_transcript(cases) -> List[str]:
     return out
 
 
-@pytest.fixture(scope="module")
-def probe_run(images):
-    run = run_program(images, "ioprobe", int_log=True)
+def by_case(lines: Sequence[str]) -> Dict[str, List[str]]:
+    """ioprobe's lines, cut after each ``case=NAME status=S`` line: NAME -> its lines."""
+    cases: Dict[str, List[str]] = {}
+    cur: List[str] = []
+    for line in lines:
+        cur.append(line)
+        m = re.match(r"ioprobe: case=(\w+) status=", line)
+        if m:
+            cases[m.group(1)] = cur
+            cur = []
+    return cases
+
+
+@pytest.fixture(scope="module", params=CPUS)
+def probe_run(request, images):
+    run = run_program(images, "ioprobe", int_log=True, cpu=request.param)
     assert run.outcome is Outcome.EXITED and run.status == 0, run.report()
     return run
 
 
 def test_probe_transcript_is_linuxs(probe_run):
+    """Linux's transcript for every case but POLICY_CASES, whose lines are ringlab's policy."""
     assert probe_run.user_lines == expected_transcript(PROBE), probe_run.report()
+    assert list(by_case(probe_run.user_lines)) == list(PROBE)
 
 
 def test_probe_faults_are_gp0_at_cpl3_and_cli_is_skipped_once(probe_run):
@@ -191,14 +233,20 @@ def test_probe_faults_are_gp0_at_cpl3_and_cli_is_skipped_once(probe_run):
     assert len(gp) == len(faults) + 4
 
 
-def test_isa_debug_exit_needs_an_explicit_ioperm_and_never_passes(images):
-    """No port rule of ringlab's own (Linux has none): a process that asks ioperm for 0xf4
-    gets it; its write stops QEMU without the halt line, and the verdict says so."""
-    run = run_program(images, "ioexit")
-    assert run.outcome is Outcome.QEMU_FAILURE, run.report()
-    assert run.rc == (7 << 1) | 1
-    assert "ioexit: ioperm(0xf4, 1, 1) = 0, writing 7 to 0xf4" in run.user_lines
-    assert not run.of("halt")
+@pytest.mark.parametrize("cpu", CPUS)
+def test_isa_debug_exit_is_refused_to_ring_3(images, cpu):
+    """A deliberate difference from Linux (whose root may open 0xf4 and power off): ioexit's
+    ioperm(0xf4) is EPERM, and after iopl(3) its child's outb to 0xf4 is still a #GP(0) at
+    CPL 3; the machine keeps running and halts normally."""
+    run = run_program(images, "ioexit", int_log=True, cpu=cpu)
+    assert run.outcome is Outcome.EXITED and run.status == 0, run.report()
+    assert run.user_lines == ["ioexit: ioperm(0xf4, 1, 1) = -1 EPERM", "ioexit: iopl(3) = 0",
+                              "ioexit: child writing 7 to 0xf4: status 139",
+                              "ioexit: still running"], run.report()
+    assert [(f.vector, f.error, f.cpl) for f in run.of(Fault)] == [(GP, 0, 3)]
+    assert run.of("halt")
+    log = qemulog.parse(run.log)
+    assert not log.exceptions(cpl=0)
 
 
 # Cases that touch no host port but 0x80 (or none): safe to run as root on a real machine.
@@ -213,6 +261,7 @@ def test_same_transcript_on_the_hosts_linux(images, tmp_path):
     if f"iopl(0) = {-errno.ENOSYS}" in host.stdout or f"= {-errno.EPERM}" in host.stdout:
         pytest.skip("the host's Linux has no ioperm/iopl here (CONFIG_X86_IOPL_IOPERM unset: "
                     "-ENOSYS) or no CAP_SYS_RAWIO")
+    assert not set(HOST_CASES) & set(POLICY_CASES)
     run = run_program(images, "ioprobe", append="init.args=" + ",".join(HOST_CASES))
     assert host.returncode == 0 and run.status == 0
     assert run.user_lines == host.stdout.splitlines() == expected_transcript(HOST_CASES)
@@ -260,8 +309,16 @@ def test_same_transcripts_as_linux_in_qemu(images, tmp_path, probe_run):
     assert res.returncode == LINUX_DONE_RC, "\n".join(out[-30:]) + res.stderr.decode()
     assert "linuxinit: ioprobe status=0" in out and "linuxinit: uart status=0" in out
 
-    linux_probe = [l for l in out if l.startswith("ioprobe: ")]
-    assert linux_probe == expected_transcript(PROBE) == probe_run.user_lines
+    # Linux runs every case; the policy cases differ by design and are left out
+    linux_probe = by_case([l for l in out if l.startswith("ioprobe: ")])
+    ours = by_case(probe_run.user_lines)
+    assert set(linux_probe) == set(PROBE)
+    for name in LINUX_CASES:
+        assert linux_probe[name] == ours[name] == expected_transcript([name]), name
+    for name, (status, lines) in LINUX_POLICY.items():
+        assert linux_probe[name] == [f"ioprobe: {l}" for l in lines] + \
+            [f"ioprobe: case={name} status={status}"], linux_probe[name]
+        assert ours[name] == expected_transcript([name]) != linux_probe[name]
 
     pid = functools.partial(re.sub, r"pid=\d+", "pid=N")
     uart = run_program(images, "uart")
@@ -310,3 +367,152 @@ def test_gdb_sees_the_tss_bitmap_decide_the_outb(images):
         assert g.cpl() == 3 and g.register("rip") == outb + 1       # no fault: next insn
         run = dm.finish(timeout_s=TIMEOUT_S)
     assert run.outcome is Outcome.EXITED and run.status == 0, run.report()
+
+
+# ---------------------------------------------------------------------------------------------
+# The port policy: ring 3 gets only the ports of the kernel's table (images/kabi.json), never
+# a device that reaches memory or controls the machine; every one of the 65,536 ports tried
+
+# Devices that must never be open to ring 3: first, last port (inclusive), and why.
+FORBIDDEN = {
+    "dma_controller": (0x00, 0x1F, "8237 DMA: moves memory"),
+    "pic": (0x20, 0x21, "masks the timer"), "pic_slave": (0xA0, 0xA1, "masks interrupts"),
+    "pit": (0x40, 0x43, "the scheduler's timer"),
+    "kbc": (0x60, 0x64, "0x64 pulses the reset line"),
+    "cmos_rtc": (0x70, 0x71, "0x70 gates NMIs"),
+    "dma_page": (0x80, 0x9F, "DMA page registers"),
+    "dma_controller2": (0xC0, 0xDF, "8237 DMA, 16-bit channels"),
+    "isa_debug_exit": (0xF4, 0xF7, "stops QEMU"),
+    "ide": (0x170, 0x177, "IDE, secondary"), "ide_primary": (0x1F0, 0x1F7, "IDE, primary"),
+    "ide_ctl": (0x376, 0x376, "IDE control"), "ide_ctl_primary": (0x3F6, 0x3F6, "IDE control"),
+    "fw_cfg": (0x510, 0x51B, "fw_cfg: DMA into guest-physical memory at 0x514"),
+    "pci_config": (0xCF8, 0xCFF, "PCI configuration: bus-master enable; 0xcf9 resets"),
+}
+# The attacks portscan tries (its `devices`): each must end EPERM and in #GP at every access.
+ATTACKS = ("fw_cfg_dma", "pci_config", "reset_control", "isa_debug_exit", "kbc_reset",
+           "pic_mask", "pic_slave", "pit", "cmos_nmi", "dma_controller", "dma_page",
+           "dma_controller2", "ide_primary", "ide_secondary")
+PS = "portscan: "
+
+
+def table_ports() -> set:
+    return {p for first, last in kabi.load().user_ports() for p in range(first, last + 1)}
+
+
+def ranges_text(ranges) -> str:
+    return " ".join(f"{first:#x}-{last:#x}" for first, last in sorted(ranges)) or "none"
+
+
+def test_the_table_has_the_uarts_and_no_device_that_reaches_memory(images):
+    """The build's table: the four PC UARTs (the user-mode driver's COM1 among them), and not
+    one port of a device listed in FORBIDDEN (nor, since those are all that QEMU's pc machine
+    puts below 0x400 besides the UARTs, anything else the issue names)."""
+    k = kabi.load()
+    assert k.user_ports() == ((0x2E8, 0x2EF), (0x2F8, 0x2FF), (0x3E8, 0x3EF), (0x3F8, 0x3FF))
+    assert k.ioports["com1"] == (COM1, COM1 + 7)
+    allowed = table_ports()
+    for name, (first, last, why) in FORBIDDEN.items():
+        assert not allowed & set(range(first, last + 1)), (name, why)
+    assert k.const("IOMAP_OFF_ALL") not in (k.const("IOMAP_OFF_PROC"), k.const("IOMAP_OFF_NONE"))
+
+
+def parse_portscan(lines: Sequence[str]) -> Dict[str, str]:
+    """portscan's lines by their first words: ``ioperm granted``, ``attack NAME``, ..."""
+    out: Dict[str, str] = {}
+    for line in lines:
+        if not line.startswith(PS):
+            continue
+        rest = line[len(PS):]
+        if rest.startswith("attack "):
+            name, text = rest[len("attack "):].split(" ", 1)
+            out[f"attack {name}"] = text
+        else:
+            out[" ".join(rest.split()[:2])] = rest
+    return out
+
+
+@pytest.fixture(scope="module", params=CPUS)
+def portscan_run(request, images):
+    cpu = request.param
+    run = run_program(images, "portscan", cpu=cpu, int_log=True)
+    return cpu, run, parse_portscan(run.user_lines)
+
+
+def test_portscan_root_gets_exactly_the_table(portscan_run):
+    """ioperm(port, 1, 1) for each of the 65,536 ports: 0 for the table's, EPERM for every
+    other (no other error); ranges with a refused port are refused whole; the granted ports,
+    dropped again, fault before iopl(3); after iopl(3) exactly the table's ports read without
+    a fault and every other port probed is a #GP."""
+    cpu, run, ps = portscan_run
+    assert run.outcome is Outcome.EXITED and run.status == 0, run.report()
+    assert run.user_lines[-1] == "portscan: ok", run.report()
+    table = kabi.load().user_ports()
+    n = len(table_ports())
+    assert ps["ioperm granted"] == (f"ioperm granted {ranges_text(table)} ({n} ports), "
+                                    f"EPERM {65536 - n}, other 0"), ps
+    assert ps["ioperm(0, 0x10000,"] == "ioperm(0, 0x10000, 1) = EPERM, ioperm(0x3f0, 16, 1) = EPERM"
+    assert ps["before iopl(3),"].endswith(f"#GP at {n} of {n}")
+    assert ps["iopl(3) ="] == "iopl(3) = 0"
+    m = re.fullmatch(r"after iopl\(3\), inb without a fault at (.*) \((\d+) ports\); "
+                     r"#GP at (\d+) of (\d+) probed \(.*\)", ps["after iopl(3),"])
+    assert m, ps["after iopl(3),"]
+    assert m.group(1) == ranges_text(table) and int(m.group(2)) == n
+    probed, gp = int(m.group(4)), int(m.group(3))
+    assert gp == probed - n and probed > 65536 // 61, (gp, probed)
+
+
+def test_portscan_every_attack_is_refused_and_the_kernel_lives(portscan_run):
+    """fw_cfg's DMA registers, PCI configuration, 0xcf9, isa-debug-exit, the keyboard
+    controller's reset, PIC, PIT, CMOS, DMA controllers, IDE: ioperm EPERM and a #GP at every
+    access even after iopl(3); afterwards getppid and fork + wait work, the machine halts
+    normally (no reset, no QEMU exit from 0xf4)."""
+    cpu, run, ps = portscan_run
+    assert run.outcome is Outcome.EXITED and run.status == 0, run.report()
+    for name in ATTACKS:
+        text = ps[f"attack {name}"]
+        assert " = EPERM " in text and "WENT-THROUGH" not in text, (name, text)
+        assert text.count("#GP") == len(re.findall(r" (?:in|out)\d+ 0x", text)) >= 1, text
+    fw = ps["attack fw_cfg_dma"]
+    assert "out32 0x514 #GP" in fw and "out32 0x518 #GP" in fw, fw
+    assert "out32 0xcf8 #GP" in ps["attack pci_config"]
+    assert "out8 0xf4 #GP" in ps["attack isa_debug_exit"]
+    assert "out8 0x64 #GP" in ps["attack kbc_reset"]
+    assert "out8 0xcf9 #GP" in ps["attack reset_control"]
+    assert ps["kernel alive:"] == "kernel alive: getppid() = 0, fork + wait ok"
+    assert run.of("halt")
+
+
+def test_portscan_faults_are_ring_3_gps_only(portscan_run):
+    """Every fault the program caught is a kernel ``fault`` event #GP(0) at CPL 3 and one line
+    of QEMU's own log; QEMU saw no exception at CPL 0 (no port access reached the kernel's
+    memory or made it fault)."""
+    cpu, run, ps = portscan_run
+    caught = int(ps["faults caught"].split()[-1])
+    faults = run.of(Fault)
+    assert len(faults) == caught > 1000, (len(faults), caught)
+    assert {(f.vector, f.error, f.cpl) for f in faults} == {(GP, 0, 3)}
+    log = qemulog.parse(run.log)
+    assert not log.truncated
+    assert not log.exceptions(cpl=0), [r.describe() for r in log.exceptions(cpl=0)][:5]
+    assert len([r for r in log.exceptions(cpl=3) if r.vector == GP]) == caught
+
+
+def test_gdb_reads_iopl3_bitmap_is_exactly_the_table(images):
+    """gdb, stopped at the #GP of ioprobe's iopl3_table case (inb 0x80 after iopl(3)): the TSS
+    points at IOMAP_OFF_ALL, and that bitmap's 65,536 bits are clear for exactly the table's
+    ports, its closing byte 0xff: all ports checked, not a sample."""
+    cfg = QemuConfig(kernel=images.kernel, init=images.program("ioprobe"),
+                     append="init.args=iopl3_table")
+    with DebugMachine(cfg) as dm:
+        g = dm.gdb
+        g.break_at("ioperm_fixup_cli_sti")
+        g.cont(timeout_s=TIMEOUT_S, what="the #GP of inb 0x80 after iopl(3)")
+        assert g.evaluate("cpu0.current->pid") == 2
+        base = g.evaluate("cpu0.tss.iomap_base")
+        assert base == percpu("IOMAP_OFF_ALL")
+        bitmap = g.read_memory(g.address_of("cpu0.tss") + base, 8192 + 1)
+        run = dm.finish(timeout_s=TIMEOUT_S)
+    assert run.outcome is Outcome.EXITED and run.status == 0, run.report()
+    clear = {p for p in range(65536) if not bitmap[p >> 3] >> (p & 7) & 1}
+    assert clear == table_ports()
+    assert bitmap[8192] == 0xFF

@@ -13,6 +13,7 @@ harness depends on fails the build or that test, never a run::
     k.syscall_name(1)               # "write"
     k.symbol("syscall_entry")       # "syscall_entry" (its address: k.address(...))
     k.gdb("current_pid")            # the expression gdb evaluates for the running pid
+    k.ioports["com1"]               # (0x3f8, 0x3ff): ports ring 3 may be given, by device
 """
 from __future__ import annotations
 
@@ -43,6 +44,8 @@ class Kabi:
         symbols: symbol name -> address in kernel.elf.
         gdb_expressions: name -> a C expression gdb evaluates over kernel.elf's symbols.
         kargs: the kernel argument keys the kernel accepts (key -> "").
+        ioports: device name -> (first, last) port, inclusive: the only ports ioperm/iopl
+            give ring 3 (kernel/include/ioperm.h); every other port is refused with EPERM.
     """
 
     path: Path
@@ -53,6 +56,7 @@ class Kabi:
     symbols: Mapping[str, int]
     gdb_expressions: Mapping[str, str]
     kargs: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    ioports: Mapping[str, Tuple[int, int]] = field(default_factory=lambda: MappingProxyType({}))
 
     def _get(self, table: Mapping, key, what: str):
         try:
@@ -90,6 +94,10 @@ class Kabi:
         """The name of system call ``nr``, None if the kernel knows no such number."""
         return self.syscalls.get(nr)
 
+    def user_ports(self) -> Tuple[Tuple[int, int], ...]:
+        """The ``ioports`` ranges as sorted (first, last) pairs, inclusive."""
+        return tuple(sorted(self.ioports.values()))
+
 
 def parse(text: str, path: PathLike = "kabi.json") -> Kabi:
     """A Kabi from the file's text.
@@ -107,7 +115,8 @@ def parse(text: str, path: PathLike = "kabi.json") -> Kabi:
                     ro(dict(raw["sizes"])),
                     ro({int(nr): name for nr, name in raw["syscalls"].items()}),
                     ro(dict(raw["symbols"])), ro(dict(raw["gdb"])),
-                    ro(dict(raw.get("kargs", {}))))
+                    ro(dict(raw.get("kargs", {}))),
+                    ro({name: (int(r[0]), int(r[1])) for name, r in raw.get("ioports", {}).items()}))
     except (ValueError, KeyError, AttributeError, TypeError) as err:
         raise KabiError(f"{path}: not a kernel ABI file ({err!r}); rebuild: invoke build") \
             from None

@@ -28,8 +28,8 @@
  * The TSS's I/O permission bitmaps (SDM Vol. 1 19.5.2, Vol. 3A 8.7): one bit per port, 0 =
  * ring 3 may use it. Two of them follow the TSS, each closed by the byte of all ones the CPU
  * needs past the last bitmap byte (it always reads two bytes). TSS.iomap_base selects one:
- * IOMAP_OFF_PROC (the running process's ioperm(2) bits, copied in), IOMAP_OFF_ALL (all ports,
- * for iopl(3)), or IOMAP_OFF_NONE (past the limit: every port is #GP at CPL 3).
+ * IOMAP_OFF_PROC (the running process's ioperm(2) bits, copied in), IOMAP_OFF_ALL (every port
+ * ring 3 may have, for iopl(3): ioperm.h's table), or IOMAP_OFF_NONE (past the limit: every port is #GP at CPL 3).
  */
 #define IOMAP_PORTS     65536    /* ports 0..0xffff */
 #define IOMAP_BYTES     8192     /* IOMAP_PORTS / 8 */
@@ -64,7 +64,7 @@ struct cpu {
     /*  32 */ struct context *scheduler;
     /*  40 */ struct tss tss;
     /* 144 */ uint8_t iomap[IOMAP_BYTES + 1];      /* TSS + IOMAP_OFF_PROC; last byte 0xff */
-    /* 8337 */ uint8_t iomap_all[IOMAP_BYTES + 1]; /* TSS + IOMAP_OFF_ALL: all 0, last byte 0xff */
+    /* 8337 */ uint8_t iomap_all[IOMAP_BYTES + 1]; /* TSS + IOMAP_OFF_ALL: 0 = ioperm.h's table; last 0xff */
 };
 _Static_assert(__builtin_offsetof(struct cpu, self) == CPU_SELF, "CPU_SELF");
 _Static_assert(__builtin_offsetof(struct cpu, kstack_top) == CPU_KSTACK_TOP, "CPU_KSTACK_TOP");
