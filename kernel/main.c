@@ -62,6 +62,18 @@ noreturn void kmain(uint32_t magic, uint32_t mbi_phys)
         reserved_end = max_u64(reserved_end, mods[i].end);
         reserved_end = max_u64(reserved_end, mods[i].string + strlen(P2V(mods[i].string)) + 1);
     }
+    /* Modules that end past usable RAM (QEMU silently drops what does not fit in it) or
+       leave too little of it: say how much the machine needs, and stop cleanly. */
+    uint64_t need_end = kalloc_need_end(reserved_end);
+    if (need_end > mem_end) {
+        uint64_t modules = 0;
+        for (uint32_t i = 0; i < nmods; i++)
+            modules += mods[i].end - mods[i].start;
+        kevent("no-memory need_kib=%lu mem_kib=%lu modules_kib=%lu", ALIGN_UP(need_end, 1024) / 1024,
+               mem_end / 1024, ALIGN_UP(modules, 1024) / 1024);
+        kevent("halt status=%d", NOMEM_STATUS);
+        machine_exit(NOMEM_STATUS);
+    }
     vm_init(mem_end);
     testhook_init();
     kalloc_init(reserved_end, mem_end);

@@ -21,12 +21,11 @@ from pathlib import Path
 from typing import Callable, List, Optional, Sequence, TextIO, Type, Union
 
 from ..core import constants as C
-from ..core import kabi
 from ..core.errors import BadConfig, GuestFailure, GuestTimeout, QemuStartError, RinglabError
 from ..machine.console import Console
 from ..machine import place as guest_place
 from ..machine.elfimage import nearest_symbol
-from ..machine.qemu import Module, QemuConfig, QemuMachine, check_append, is_default_kernel
+from ..machine.qemu import Module, QemuConfig, QemuMachine, check_kernel_args, is_default_kernel
 from ..observe.events import Event, parse_console
 from ..observe.verdict import Outcome, Verdict, judge
 
@@ -134,8 +133,11 @@ class Run:
 
     def _log_evidence(self) -> List[str]:
         """QEMU's log lines worth showing: none for a timeout, whose log holds only the
-        boot's CPU reset dumps (where the guest was is in the detail, read over QMP)."""
-        return [] if self.outcome is Outcome.TIMEOUT else self.log.splitlines()
+        boot's CPU reset dumps (where the guest was is in the detail, read over QMP), nor for
+        a kernel that stopped for want of memory (the detail says all)."""
+        if self.outcome in (Outcome.TIMEOUT, Outcome.NO_MEMORY):
+            return []
+        return self.log.splitlines()
 
     def error(self) -> Optional[RinglabError]:
         """The typed error for a failed machine (None when the kernel halted cleanly)."""
@@ -404,7 +406,8 @@ def boot_config(init: Optional[PathLike] = None, files: Sequence[PathLike] = (),
         config: further QemuConfig fields (int_log, ...).
 
     Raises:
-        BadConfig: an ``append`` key the kernel does not accept (its ABI file's kargs).
+        BadConfig: an ``append`` argument the kernel would refuse (its ABI file's keys and
+            their grammars).
         BadImage: images/kabi.json missing (for images/kernel.elf).
     """
     extra: List[Path] = []
@@ -421,7 +424,7 @@ def boot_config(init: Optional[PathLike] = None, files: Sequence[PathLike] = (),
     cfg = QemuConfig(init=Path(init), files=extra + [Path(f) for f in files], append=append,
                      **config)
     if is_default_kernel(cfg.kernel):
-        check_append(append, kabi.load().kargs)   # the kernel would panic: say it first
+        check_kernel_args(append, cfg.kernel)   # the kernel would panic: say it first
     return cfg
 
 
