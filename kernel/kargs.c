@@ -178,6 +178,12 @@ static void karg_test_ukpage(const char *v, uint64_t index)
     kargs.test_ukpage = true;
 }
 
+static void karg_console_echo(const char *v, uint64_t index)
+{
+    (void)v;
+    kargs.console_noecho = index == 0;                /* "enum 0|1" */
+}
+
 #define KARGS_ROW(name, key, grammar, apply) { key, grammar, apply },
 static const struct {
     const char *key;

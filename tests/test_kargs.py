@@ -28,6 +28,7 @@ REFUSED = [
     ("init.args=" + ",".join("a" * 17), "init.args", ",".join("a" * 17), "too-many"),
     ("Trace=mem", "Trace", "mem", "unknown-key"),
     ("test.ukpage=2", "test.ukpage", 2, "unknown-value"),
+    ("console.echo=off", "console.echo", "off", "unknown-value"),
     ("init.args=" + "a" * 256, "init.args", "a" * 255, "too-long"),
     (f"init.args={'a' * 255} trace={','.join(['syscall'] * 31)}", "cmdline", "", "too-long"),
 ]
@@ -48,7 +49,7 @@ def test_bad_arguments_are_refused_with_a_clear_message(images, append, key, val
 
 
 GOOD = ["", "trace=syscall,mem", "trace=mem init.args=1,2", "init.args=",
-        "init.args=" + ",".join("a" * 16)]
+        "init.args=" + ",".join("a" * 16), "console.echo=0", "console.echo=1 trace=mem"]
 
 
 @pytest.mark.parametrize("append", GOOD)

@@ -22,7 +22,7 @@ from typing import Callable, List, Optional, Sequence, TextIO, Type, Union
 
 from ..core import constants as C
 from ..core.errors import BadConfig, GuestFailure, GuestTimeout, QemuStartError, RinglabError
-from ..machine.console import Console
+from ..machine.console import Console, tty_input
 from ..machine import place as guest_place
 from ..machine.elfimage import nearest_symbol
 from ..machine.qemu import Module, QemuConfig, QemuMachine, check_kernel_args, is_default_kernel
@@ -32,6 +32,43 @@ from ..observe.verdict import Outcome, Verdict, judge
 log = logging.getLogger(__name__)
 
 PathLike = Union[str, os.PathLike]
+#: a program's standard input: the bytes, text (UTF-8), or a host file (a Path) to read
+StdinLike = Union[bytes, str, os.PathLike]
+
+#: the kernel argument that starts the console without echo (kernel/include/kargs.h)
+NO_ECHO_KARG = ("console.echo", "0")
+
+
+def stdin_bytes(stdin: StdinLike) -> bytes:
+    """The bytes of a ``stdin=`` value: bytes as given, a str encoded as UTF-8, a Path (any
+    os.PathLike) read from the host.
+
+    Raises:
+        BadConfig: the file cannot be read (its path and the OS error).
+    """
+    if isinstance(stdin, (bytes, bytearray, memoryview)):
+        return bytes(stdin)
+    if isinstance(stdin, str):
+        return stdin.encode()
+    try:
+        return Path(stdin).read_bytes()
+    except OSError as err:
+        raise BadConfig(f"stdin {os.fspath(stdin)}: cannot read it: {err.strerror}") from None
+
+
+def with_karg(append: str, key: str, value: str) -> str:
+    """``append`` with ``key=value`` added, unless it gives ``key`` already."""
+    if any(w.partition("=")[0] == key for w in append.split()):
+        return append
+    return " ".join(append.split() + [f"{key}={value}"])
+
+
+def with_piped_stdin(config: QemuConfig) -> QemuConfig:
+    """``config`` with the console's echo off (``console.echo=0``, for our kernel), as for a
+    program whose stdin is a pipe: what it reads is not repeated on the console."""
+    if not is_default_kernel(config.kernel):
+        return config
+    return config.replace(append=with_karg(config.append, *NO_ECHO_KARG))
 
 
 @dataclass
@@ -189,6 +226,9 @@ class Session:
     Args:
         config: what to boot.
         stream: also write the console there as it arrives (``invoke boot``: sys.stdout).
+        stdin: bytes ``finish`` types on the console for the programs to read, then the end
+            of file (``console.tty_input``: read() returns them, then 0); with echo off
+            (``with_piped_stdin``) they are not in the console transcript.
 
     Attributes:
         interactive: someone may type on the console (``run()`` sets it False: booting the
@@ -197,9 +237,10 @@ class Session:
     """
 
     def __init__(self, config: Optional[QemuConfig] = None, *,
-                 stream: Optional[TextIO] = None) -> None:
+                 stream: Optional[TextIO] = None, stdin: Optional[bytes] = None) -> None:
         self.config = config or QemuConfig()
         self.stream = stream
+        self.stdin = stdin
         self.machine = QemuMachine(self.config)
         self.console: Optional[Console] = None
         self.interactive = True
@@ -225,7 +266,10 @@ class Session:
         m, console = self.machine, self.console
         place = None
         try:
-            timed_out = not console.read_to_eof(timeout_s)
+            deadline = time.monotonic() + timeout_s
+            if self.stdin is not None:
+                console.feed(tty_input(self.stdin), timeout_s)
+            timed_out = not console.read_to_eof(max(0.0, deadline - time.monotonic()))
             if timed_out and m.qmp_socket is not None:
                 place = guest_place.where(m.qmp_socket)
             if not timed_out:
@@ -275,21 +319,33 @@ def describe_place(place: guest_place.GuestPlace, config: QemuConfig,
 
 
 def run(config: Optional[QemuConfig] = None, *, timeout_s: float = C.DEFAULT_BOOT_TIMEOUT_S,
-        stream: Optional[TextIO] = None) -> Run:
+        stream: Optional[TextIO] = None, stdin: Optional[StdinLike] = None) -> Run:
     """Boot ``config`` and read its console until QEMU exits; never raises for guest outcomes.
 
     Args:
         config: what to boot (default: images/kernel.elf with images/user/init).
         timeout_s: the most the whole run may take; past it QEMU is stopped (outcome timeout).
         stream: also write the console there as it arrives.
+        stdin: what the programs read from the console, as from a pipe: bytes, a str (UTF-8)
+            or a host file (a Path); then the end of file (read() = 0, once: the console
+            is a terminal, so a read after that waits for more). Any byte value goes through
+            (each control byte typed after the console's literal-next key, Ctrl-V); the
+            console's echo is off (``console.echo=0``), so ``user_lines`` hold only what the
+            programs print. Assumes the console's canonical mode (the default; a program
+            that switches to raw mode reads the keystrokes themselves).
 
     Returns:
         the Run (see ``Run.outcome``, ``Run.status``, ``Run.check()``).
 
     Raises:
-        ToolMissing, BadImage, BadConfig: before QEMU starts.
+        ToolMissing, BadImage, BadConfig: before QEMU starts (BadConfig also for an
+            unreadable ``stdin`` file).
     """
-    session = Session(config, stream=stream)
+    data = None
+    if stdin is not None:
+        data = stdin_bytes(stdin)
+        config = with_piped_stdin(config or QemuConfig())
+    session = Session(config, stream=stream, stdin=data)
     session.interactive = False
     with session as s:
         return s.finish(timeout_s)

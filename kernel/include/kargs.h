@@ -48,14 +48,17 @@
     X(TRACE,       "trace",       "set syscall|mem",                karg_trace)             \
     X(CRASH,       "crash",       "enum " KARGS_CRASH_KINDS,        karg_crash)             \
     X(INIT_ARGS,   "init.args",   "list " KARGS_STR(KARGS_MAX_INIT_ARGS), karg_init_args)   \
-    X(TEST_UKPAGE, "test.ukpage", "enum 1",                         karg_test_ukpage)
+    X(TEST_UKPAGE, "test.ukpage", "enum 1",                         karg_test_ukpage)       \
+    X(CONSOLE_ECHO, "console.echo", "enum 0|1",                     karg_console_echo)
 
 /* trace=syscall,mem      syscall: a `syscall` event per system call; mem: a `mem` event
                           after each reap
    crash=KIND             null|stack|smep|smap|triple: crash.c
    init.args=a,b,c        more argv for init (at most KARGS_MAX_INIT_ARGS)
    test.ukpage=1          test only: one kernel page made user-accessible (testhook.c), for
-                          the page-table audit's test */
+                          the page-table audit's test
+   console.echo=0|1       0: the console starts with ECHO off (stty -echo), for input fed
+                          as from a pipe (console.c); 1, the default: on */
 
 enum crash_kind { CRASH_NONE, CRASH_NULL, CRASH_STACK, CRASH_SMEP, CRASH_SMAP, CRASH_TRIPLE };
 
@@ -65,6 +68,7 @@ struct kargs {
     bool trace_mem;                              /* trace=mem */
     enum crash_kind crash;                       /* crash=KIND, CRASH_NONE if absent */
     bool test_ukpage;                            /* test.ukpage=1 (testhook.c) */
+    bool console_noecho;                         /* console.echo=0 (console.c) */
     int init_argc;                               /* init.args=... split at commas */
     const char *init_argv[KARGS_MAX_INIT_ARGS];
     char text[KARGS_CMDLINE_MAX];                /* the command line as given */
