@@ -72,6 +72,7 @@ static const struct kabi_entry kabi[] = {
     /* Limits */
     KABI_CONST(NPROC),
     KABI_CONST(NFSFILE),             /* multiboot modules the file system takes */
+    KABI_CONST(FS_NAME_MAX),         /* the longest module (file) name "/" takes */
 
     /* Selectors (gdt.h) */
     KABI_CONST(KERNEL_CS),

@@ -88,14 +88,16 @@ noreturn void kmain(uint32_t magic, uint32_t mbi_phys)
     console_init();
     kevent("mem free_pages=%lu", kalloc_free_pages());
 
-    /* init's argv: its name, then `init.args=a,b,c` from the kernel command line */
+    /* init's argv: its name, then `init.args=a,b,c` from the kernel command line. init is
+       the first module itself, whether or not "/" took it (a name "/" already has, such as
+       tmp, leaves it out: module-skipped). */
     const char *argv[KARGS_MAX_INIT_ARGS + 2];
     int argc = 0;
-    struct fsfile *initfile = fs_at(0);
-    argv[argc++] = initfile->name;
+    const char *init_name = module_name(P2V(mods[0].string));
+    argv[argc++] = init_name;
     for (int i = 0; i < kargs.init_argc; i++)
         argv[argc++] = kargs.init_argv[i];
     argv[argc] = NULL;
-    proc_spawn_init(initfile->name, initfile->data, initfile->size, argv);
+    proc_spawn_init(init_name, P2V(mods[0].start), mods[0].end - mods[0].start, argv);
     scheduler();
 }

@@ -99,6 +99,7 @@ REFUSALS = [
     (["--file", "/dev/null"], "/dev/null: not a regular file"),
     (["--file", "HELLO"], "/hello placed twice (--init HELLO and --file HELLO): one file per "
                           "name in /"),
+    (["--file", "LONG"], "--file LONG: its name is 64 bytes, a name in / at most 63"),
     (["--file", "BIG"], "the files for / take 200.0 MiB (the largest, --file BIG, 200.0 MiB) but "
                         "the guest has 128.0 MiB of memory (-m 128M)"),
 ]
@@ -110,9 +111,11 @@ def test_what_the_kernel_would_refuse_is_refused_before_qemu_in_one_line(
         invoke_cli, images, tmp_path, extra, line):
     hello = str(images.program("hello"))
     big = str(sparse_copy(images.program("hello"), tmp_path / "big", 200 << 20))
-    subst = {"HELLO": hello, "BIG": big}
+    long = str(sparse_copy(images.program("hello"), tmp_path / ("n" * 64), 1 << 12))
+    subst = {"HELLO": hello, "BIG": big, "LONG": long}
     extra = [subst.get(a, a) for a in extra]
-    line = line.replace("HELLO", hello).replace("BIG", big)
+    for word, path in subst.items():
+        line = line.replace(word, path)
     env, mark = fake_qemu_env(tmp_path)
     res = invoke_cli(["boot", "--init", hello, *extra], env=env)
     assert res.returncode == C.EXIT_SETUP_ERROR, res.stdout + res.stderr
@@ -262,3 +265,27 @@ def test_the_abi_file_states_each_keys_grammar():
     for key in k.kargs:
         k.karg_grammar(key)                    # every grammar is one this harness reads
     assert k.const("KARGS_VALUE_MAX") == 256 and k.const("KARGS_CMDLINE_MAX") == 512
+
+
+@pytest.mark.boot
+@pytest.mark.parametrize("name", ["tmp", "dev"])
+def test_an_init_named_as_a_directory_of_root_still_runs(images, tmp_path, name):
+    """"/" has tmp and dev before the modules: an init of that name is left out of "/" (and
+    said so) but runs, from its module, under its name."""
+    init = tmp_path / name
+    shutil.copyfile(images.program("hello"), init)
+    run = lab.run(QemuConfig(init=init), timeout_s=30)
+    assert run.outcome is Outcome.EXITED and run.status == 0, run.report()
+    (skipped,) = run.of(ModuleSkipped)
+    assert (skipped.name, skipped.reason) == (name, "duplicate-name")
+    assert f"argv[0]={name}, 0 args" in run.user_output
+
+
+@pytest.mark.boot
+def test_a_name_too_long_for_root_is_left_out_not_cut(images, tmp_path):
+    hello, long = images.program("hello"), tmp_path / ("n" * 64)
+    shutil.copyfile(hello, long)
+    run = lab.run(Unchecked(init=hello, files=[long]), timeout_s=30)
+    assert run.outcome is Outcome.EXITED and run.status == 0, run.report()
+    (skipped,) = run.of(ModuleSkipped)
+    assert (skipped.name, skipped.reason) == (long.name, "name-too-long")

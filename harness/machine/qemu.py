@@ -113,7 +113,8 @@ class QemuConfig:
                 images/kabi.json missing (for images/kernel.elf: it sets the module limit).
             KabiError: the kernel ABI file does not state the limit.
             BadConfig: a module path or name QEMU's ``-initrd`` syntax cannot carry; a module
-                that is not a readable regular file; two modules under one name in "/"; modules
+                that is not a readable regular file; two modules under one name in "/", or a
+                name too long for it (our kernel); modules
                 larger together than the guest's memory; more modules than the kernel takes.
         """
         elfimage.check_elf64(self.kernel)
@@ -121,11 +122,14 @@ class QemuConfig:
         sizes = [_module_size(mod, init=i == 0) for i, mod in enumerate(modules)]
         check_fits_memory(modules, sizes, self.memory)
         elfimage.check_static_x86_64(self.init)
+        name_max = None
         if is_default_kernel(self.kernel):
-            limit = kabi.load().const("NFSFILE")    # our kernel's file system: one per module
+            k = kabi.load()
+            limit = k.const("NFSFILE")    # our kernel's file system: one per module
             if len(modules) > limit:
                 raise BadConfig(f"{len(modules)} files (init included) but the kernel "
                                 f"takes at most {limit} multiboot modules (more panic it)")
+            name_max = k.constants.get("FS_NAME_MAX")
         placed = {}
         for i, mod in enumerate(modules):
             full = os.path.abspath(mod.path)
@@ -135,6 +139,9 @@ class QemuConfig:
                                     "list cannot carry; copy or link the file elsewhere")
                 if bad in mod.name:
                     raise BadConfig(f"module name {mod.name!r} contains {what}")
+            if name_max is not None and len(mod.name.encode()) > name_max:
+                raise BadConfig(f"{_module_role(i, mod)}: its name is {len(mod.name.encode())} "
+                                f"bytes, a name in / at most {name_max}")
             if mod.name in placed:
                 first = placed[mod.name]
                 raise BadConfig(f"/{mod.name} placed twice ({_module_role(first[0], first[1])} "

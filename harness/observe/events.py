@@ -242,8 +242,9 @@ class NoMemory(Event):
 
 @_event("module-skipped", "name", "reason")
 class ModuleSkipped(Event):
-    """A boot module the kernel left out of "/": ``module-skipped name=N size=S
-    reason=duplicate-name`` (an earlier module has that name; init is placed first)."""
+    """A boot module the kernel left out of "/": ``module-skipped name=N size=S reason=R``,
+    R ``duplicate-name`` ("/" has that name already: an earlier module's - init is placed
+    first, and runs even when left out - or tmp, dev) or ``name-too-long``."""
 
     name: str = ""
     size: Optional[int] = None
