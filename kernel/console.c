@@ -195,22 +195,31 @@ int64_t console_read(uint64_t *pml4, uint64_t dst, uint64_t n)
         sleep(&in);
         canon = tio.c_lflag & TERMIOS_ICANON;
     }
+    bool line_ended = false;
     while (got < n && in.r != in.w) {
         uint64_t at = in.r % INPUT_BUF;
         char c = in.buf[at];
         uint8_t mark = in.mark[at];
         in.r++;
-        if (canon && mark == MARK_EOF)        /* Linux canon_copy_from_read_buf: not data */
+        if (canon && mark == MARK_EOF) {      /* Linux canon_copy_from_read_buf: not data */
+            line_ended = true;
             break;
+        }
         int r = copyout(pml4, dst + got, &c, 1);
         if (r) {
             in.r--;
             return got ? (int64_t)got : r;
         }
         got++;
-        if (canon && mark == MARK_EOL)
+        if (canon && mark == MARK_EOL) {
+            line_ended = true;
             break;
+        }
     }
+    /* The buffer filled right before a VEOF: it ends this read's line, as Linux sees it (it
+       looks one byte past the buffer), not the next read's (which would be a false EOF). */
+    if (canon && got && !line_ended && in.r != in.w && in.mark[in.r % INPUT_BUF] == MARK_EOF)
+        in.r++;
     serial_intr();                            /* room again: take what waits in the UART */
     return (int64_t)got;
 }

@@ -150,6 +150,8 @@ KEYSTROKES = {
     "ctrl-v before DEL, ctrl-u, ctrl-c and ctrl-v": b"\x16\x7f\x16\x15\x16\x03\x16\x16\n\x04",
     "a line longer than one read": b"z" * 100 + b"\n\x04",
     "an empty line": b"\n\x04",
+    "ctrl-d right after a full read ends that read": b"z" * 64 + b"\x04next\n\x04",
+    "a line of exactly one read, then ctrl-d": b"w" * 63 + b"\n\x04",
 }
 
 

@@ -65,10 +65,16 @@ def with_karg(append: str, key: str, value: str) -> str:
 
 def with_piped_stdin(config: QemuConfig) -> QemuConfig:
     """``config`` with the console's echo off (``console.echo=0``, for our kernel), as for a
-    program whose stdin is a pipe: what it reads is not repeated on the console."""
+    program whose stdin is a pipe: what it reads is not repeated on the console.
+
+    Raises:
+        BadConfig: the command line is then longer than the kernel keeps.
+    """
     if not is_default_kernel(config.kernel):
         return config
-    return config.replace(append=with_karg(config.append, *NO_ECHO_KARG))
+    append = with_karg(config.append, *NO_ECHO_KARG)
+    check_kernel_args(append, config.kernel)
+    return config.replace(append=append)
 
 
 @dataclass
