@@ -1,16 +1,28 @@
 /*
  * The console line discipline, with the termios settings that matter to it.
  * Canonical mode (ICANON, the default): characters from COM1 are echoed and
- * collected into a line (backspace and DEL erase, Ctrl-U kills the line,
- * Ctrl-D ends input); read(0) sleeps until a whole line (or Ctrl-D) is
- * there. Non-canonical mode (a line editor's raw mode): every byte is
- * readable at once, nothing is edited, and read returns what is there once
- * VMIN (0 or 1) bytes are. ECHO and ICRNL are honoured; the other flags are
- * kept and reported but change nothing (output processing is fixed: TCSETS
- * refuses a different c_oflag). With ISIG, the VINTR and VQUIT characters
- * (Ctrl-C, Ctrl-\) are the terminal's signal keys in either mode: echoed as
- * ^C / ^\, the input is flushed and SIGINT / SIGQUIT go to the processes on
- * the console, as Linux's n_tty does for the foreground process group.
+ * collected into a line (VERASE and backspace erase, VKILL kills the line);
+ * read(0) sleeps until a whole line is there, and returns at most that line.
+ * VEOF (Ctrl-D) ends a line without adding to it, as in Linux's n_tty: typed
+ * after some characters it makes them readable (read returns them, without a
+ * newline); at the start of a line read returns 0, end of file. With IEXTEN,
+ * VLNEXT (Ctrl-V) makes the next character literal: data, whatever it is
+ * (Ctrl-D, Ctrl-C, DEL, CR are then not edited, signalled or translated), so
+ * any byte string can be typed (the harness feeds a program's stdin so).
+ * Non-canonical mode (a line editor's raw mode): every byte is readable at
+ * once, nothing is edited, and read returns what is there once VMIN (0 or 1)
+ * bytes are. ECHO and ICRNL are honoured; the other flags are kept and
+ * reported but change nothing (output processing is fixed: TCSETS refuses a
+ * different c_oflag). With ISIG, the VINTR and VQUIT characters (Ctrl-C,
+ * Ctrl-\) are the terminal's signal keys in either mode: echoed as ^C / ^\,
+ * the input is flushed and SIGINT / SIGQUIT go to the processes on the
+ * console, as Linux's n_tty does for the foreground process group.
+ *
+ * Input is never dropped: when the buffer is full, serial_intr() leaves the
+ * bytes in the UART (QEMU then holds back the rest, as a throttled Linux tty
+ * holds back its driver) until read() makes room and pulls them in. The
+ * kernel argument console.echo=0 starts with ECHO off (stty -echo), for input
+ * fed as if from a pipe.
  */
 #include "kernel.h"
 #include "errno.h"
@@ -19,21 +31,32 @@
 #include "signal.h"
 #include "sysfs.h"
 #include "vm.h"
+#include "kargs.h"
 
 #define INPUT_BUF 512
 #define TERMIOS_ICRNL  0x100         /* c_iflag: CR read as NL */
 #define TERMIOS_ISIG   0x001         /* c_lflag: VINTR/VQUIT raise signals */
 #define TERMIOS_ICANON 0x002         /* c_lflag: line editing */
 #define TERMIOS_ECHO   0x008         /* c_lflag: echo input */
+#define TERMIOS_IEXTEN 0x8000        /* c_lflag: VLNEXT (and other extensions) */
 #define TERMIOS_VINTR  0             /* c_cc index: SIGINT key (Ctrl-C) */
 #define TERMIOS_VQUIT  1             /* c_cc index: SIGQUIT key (Ctrl-\) */
+#define TERMIOS_VERASE 2             /* c_cc index: erase a character (DEL) */
+#define TERMIOS_VKILL  3             /* c_cc index: erase the line (Ctrl-U) */
+#define TERMIOS_VEOF   4             /* c_cc index: end of line without newline / of file (Ctrl-D) */
 #define TERMIOS_VMIN   6             /* c_cc index */
+#define TERMIOS_VLNEXT 15            /* c_cc index: take the next character literally (Ctrl-V) */
+
+#define MARK_EOL 1                   /* in.mark: the line ends after this byte ('\n') */
+#define MARK_EOF 2                   /* in.mark: a VEOF: ends the line, is not data */
 
 static struct {
     char buf[INPUT_BUF];
+    uint8_t mark[INPUT_BUF];     /* per byte: MARK_EOL, MARK_EOF (canonical mode), else 0 */
     uint64_t r;                  /* next byte read() takes */
     uint64_t w;                  /* end of the committed lines */
     uint64_t e;                  /* end of the line being edited */
+    bool lnext;                  /* the last byte was VLNEXT: the next one is data */
 } in;
 
 static struct linux_termios tio = {
@@ -41,11 +64,14 @@ static struct linux_termios tio = {
     .c_oflag = 0x5,              /* OPOST | ONLCR */
     .c_cflag = 0xbf,             /* B38400 | CS8 | CREAD */
     .c_lflag = 0x8a3b,           /* ISIG | ICANON | ECHO | ECHOE | ECHOK | ECHOCTL | ECHOKE | IEXTEN */
-    .c_cc = { 3, 28, 127, 21, 4, 0, 1 },   /* VINTR VQUIT VERASE VKILL VEOF VTIME VMIN */
+    .c_cc = { 3, 28, 127, 21, 4, 0, 1,     /* VINTR VQUIT VERASE VKILL VEOF VTIME VMIN */
+              [TERMIOS_VLNEXT] = 22 },    /* Ctrl-V, as Linux's INIT_C_CC */
 };
 
 void console_init(void)
 {
+    if (kargs.console_noecho)
+        tio.c_lflag &= ~(uint32_t)TERMIOS_ECHO;
     serial_rx_enable();
     pic_unmask(4);
     serial_intr();          /* bytes typed before the kernel was ready */
@@ -75,45 +101,74 @@ static void echo(const char *s, size_t n)
         serial_write(s, n);
 }
 
+/* Room for one more byte (serial_intr leaves the rest in the UART until there is). */
+bool console_room(void)
+{
+    return in.e - in.r < INPUT_BUF;
+}
+
+/* Queue one byte of the line being edited (mark: MARK_EOL / MARK_EOF / 0). */
+static void put(char c, uint8_t mark)
+{
+    in.mark[in.e % INPUT_BUF] = mark;
+    in.buf[in.e++ % INPUT_BUF] = c;
+}
+
 void console_rx(char c)
 {
+    const uint8_t *cc = tio.c_cc;
+    bool canon = tio.c_lflag & TERMIOS_ICANON;
+    if (!console_room())
+        return;                               /* serial_intr checks first: never reached */
+    if (in.lnext) {                           /* Linux n_tty_receive_char_lnext: no ICRNL either */
+        in.lnext = false;
+        put(c, 0);
+        echo(&c, 1);
+        if (!canon || in.e - in.r == INPUT_BUF) {
+            in.w = in.e;
+            wakeup(&in);
+        }
+        return;
+    }
     if (c == '\r' && (tio.c_iflag & TERMIOS_ICRNL))
         c = '\n';
-    if ((tio.c_lflag & TERMIOS_ISIG) && c && (c == tio.c_cc[TERMIOS_VINTR] || c == tio.c_cc[TERMIOS_VQUIT])) {
-        int sig = c == tio.c_cc[TERMIOS_VINTR] ? SIGINT : SIGQUIT;
+    if ((tio.c_lflag & TERMIOS_ISIG) && c && (c == cc[TERMIOS_VINTR] || c == cc[TERMIOS_VQUIT])) {
+        int sig = c == cc[TERMIOS_VINTR] ? SIGINT : SIGQUIT;
         echo(sig == SIGINT ? "^C" : "^\\", 2);   /* ECHOCTL */
         in.e = in.w = in.r;                   /* the input is flushed (NOFLSH clear) */
         signal_console(sig);
         return;
     }
-    if (in.e - in.r >= INPUT_BUF)
-        return;                               /* full: drop */
-    if (!(tio.c_lflag & TERMIOS_ICANON)) {
-        in.buf[in.e++ % INPUT_BUF] = c;
+    if ((tio.c_lflag & TERMIOS_IEXTEN) && c && c == cc[TERMIOS_VLNEXT]) {
+        in.lnext = true;
+        return;
+    }
+    if (!canon) {
+        put(c, 0);
         in.w = in.e;
         echo(&c, 1);
         wakeup(&in);
         return;
     }
-    switch (c) {
-    case '\b':
-    case 0x7f:
+    if (c == '\b' || (c && c == cc[TERMIOS_VERASE])) {
         if (in.e != in.w) {
             in.e--;
             echo("\b \b", 3);
         }
         return;
-    case 0x15:                                /* Ctrl-U */
+    }
+    if (c && c == cc[TERMIOS_VKILL]) {
         while (in.e != in.w) {
             in.e--;
             echo("\b \b", 3);
         }
         return;
     }
-    in.buf[in.e++ % INPUT_BUF] = c;
-    if (c != 0x04)
+    bool eof = c && c == cc[TERMIOS_VEOF];
+    put(c, eof ? MARK_EOF : c == '\n' ? MARK_EOL : 0);
+    if (!eof)
         echo(&c, 1);
-    if (c == '\n' || c == 0x04 || in.e - in.r == INPUT_BUF) {
+    if (eof || c == '\n' || in.e - in.r == INPUT_BUF) {
         in.w = in.e;
         wakeup(&in);
     }
@@ -124,7 +179,10 @@ bool console_readable(void)
     return in.r != in.w;
 }
 
-/* read(2) on the console: canonical, up to one line, 0 at Ctrl-D on an empty line; else what is there. */
+/*
+ * read(2) on the console. Canonical: up to the end of one line; a VEOF ends the line and is
+ * consumed, not copied (alone, read returns 0: end of file). Else what is there.
+ */
 int64_t console_read(uint64_t *pml4, uint64_t dst, uint64_t n)
 {
     bool canon = tio.c_lflag & TERMIOS_ICANON;
@@ -137,21 +195,32 @@ int64_t console_read(uint64_t *pml4, uint64_t dst, uint64_t n)
         sleep(&in);
         canon = tio.c_lflag & TERMIOS_ICANON;
     }
+    bool line_ended = false;
     while (got < n && in.r != in.w) {
-        char c = in.buf[in.r % INPUT_BUF];
-        if (canon && c == 0x04) {             /* Ctrl-D: end of file (consumed if alone) */
-            if (got == 0)
-                in.r++;
+        uint64_t at = in.r % INPUT_BUF;
+        char c = in.buf[at];
+        uint8_t mark = in.mark[at];
+        in.r++;
+        if (canon && mark == MARK_EOF) {      /* Linux canon_copy_from_read_buf: not data */
+            line_ended = true;
             break;
         }
-        in.r++;
         int r = copyout(pml4, dst + got, &c, 1);
-        if (r)
-            return r;
+        if (r) {
+            in.r--;
+            return got ? (int64_t)got : r;
+        }
         got++;
-        if (canon && c == '\n')
+        if (canon && mark == MARK_EOL) {
+            line_ended = true;
             break;
+        }
     }
+    /* The buffer filled right before a VEOF: it ends this read's line, as Linux sees it (it
+       looks one byte past the buffer), not the next read's (which would be a false EOF). */
+    if (canon && got && !line_ended && in.r != in.w && in.mark[in.r % INPUT_BUF] == MARK_EOF)
+        in.r++;
+    serial_intr();                            /* room again: take what waits in the UART */
     return (int64_t)got;
 }
 

@@ -35,7 +35,7 @@
 struct kabi_entry {
     /*   0 */ char kind[KABI_KIND_MAX];  /* const, offset, size, syscall, symbol, symbols, gdb */
     /*  16 */ char name[KABI_NAME_MAX];  /* NUL-padded */
-    /*  64 */ char text[KABI_TEXT_MAX];  /* gdb: the expression; else empty */
+    /*  64 */ char text[KABI_TEXT_MAX];  /* gdb: the expression; karg: the grammar; else empty */
     /* 144 */ uint64_t value;            /* const/offset/size/syscall value; symbols: count;
                                             ioports: first port << 32 | last port */
 };
@@ -48,7 +48,7 @@ _Static_assert(sizeof(struct kabi_entry) == 152, "kabi.py reads 152-byte entries
 #define KABI_SYMBOL(n)         { "symbol", #n, "", 0 }
 #define KABI_SYMBOLS(p, count) { "symbols", p, "", (count) }   /* p0 .. p(count-1) */
 #define KABI_GDB(n, expr)      { "gdb", #n, expr, 0 }
-#define KABI_KARG(key)         { "karg", key, "", 0 }
+#define KABI_KARG(name, key, grammar, apply) { "karg", key, grammar, 0 },   /* KARGS_KEYS row */
 #define KABI_IOPORTS(n, first, count) { "ioports", #n, "", ((uint64_t)(first) << 32) | ((first) + (count) - 1) },
 
 __attribute__((section(".kabi"), used))
@@ -69,9 +69,13 @@ static const struct kabi_entry kabi[] = {
     /* The machine: the isa-debug-exit port the kernel writes its status to */
     KABI_CONST(DEBUG_EXIT_PORT),
 
+    /* The machine status of a boot whose modules leave too little memory (no-memory event) */
+    KABI_CONST(NOMEM_STATUS),
+
     /* Limits */
     KABI_CONST(NPROC),
     KABI_CONST(NFSFILE),             /* multiboot modules the file system takes */
+    KABI_CONST(FS_NAME_MAX),         /* the longest module (file) name "/" takes */
 
     /* Selectors (gdt.h) */
     KABI_CONST(KERNEL_CS),
@@ -136,11 +140,11 @@ static const struct kabi_entry kabi[] = {
     KABI_SYMBOL(kpml4),              /* the kernel's own PML4: each process copies its kernel half */
     KABI_SYMBOL(ukpage),             /* test.ukpage=1 makes this page user-accessible (testhook.c) */
 
-    /* Kernel arguments it accepts (kargs.h): the harness refuses any other key */
-    KABI_KARG(KARG_TRACE),
-    KABI_KARG(KARG_CRASH),
-    KABI_KARG(KARG_INIT_ARGS),
-    KABI_KARG(KARG_TEST_UKPAGE),
+    /* Kernel arguments it accepts (kargs.h), each with its grammar: the harness refuses what
+       the kernel would (any other key, a value the grammar refuses, a longer line) */
+    KARGS_KEYS(KABI_KARG)
+    KABI_CONST(KARGS_VALUE_MAX),     /* bytes of one value, NUL included */
+    KABI_CONST(KARGS_CMDLINE_MAX),   /* bytes of the whole command line, NUL included */
 
     /* State no header declares, as gdb evaluates it against kernel.elf */
     KABI_GDB(current_pid, "cpu0.current->pid"),   /* the running process's pid */

@@ -11,7 +11,10 @@ pyelftools, looks every named symbol up in kernel.elf's symbol table, and writes
      "constants": {"PAGE_SIZE": 4096, ...}, "offsets": {"trapframe.rip": 136, ...},
      "sizes": {"trapframe": 176}, "syscalls": {"0": "read", ...},
      "symbols": {"syscall_entry": 18446744071563170816, ...}, "gdb": {"current_pid": "..."},
-     "ioports": {"com1": [1016, 1023], ...}}
+     "ioports": {"com1": [1016, 1023], ...},
+     "kargs": {"crash": "enum null|stack|smep|smap|triple", ...}}
+
+(a kernel argument key -> its grammar, include/kargs.h).
 
 Exits 1, naming it, if a symbol is missing from kernel.elf (a kernel rename the harness
 would otherwise meet at run time), if an entry is malformed, or a name is defined twice.

@@ -23,6 +23,18 @@ static uint8_t *shares;                    /* per page: its mappings beyond the 
 #define SHARES_MAX 255                     /* a uint8_t; NPROC sharers fit */
 _Static_assert(NPROC - 1 <= SHARES_MAX, "every process can map one shared page");
 
+/*
+ * The end of RAM that kalloc_init(start_phys, end) needs: the page counters (one byte per
+ * page: a page of them covers more than KALLOC_MIN_FREE_PAGES) and KALLOC_MIN_FREE_PAGES
+ * to hand out, enough for init's page tables, stacks and first pages. kmain checks it
+ * first: below it the range would be empty or negative.
+ */
+uint64_t kalloc_need_end(uint64_t start_phys)
+{
+    _Static_assert(KALLOC_MIN_FREE_PAGES < PAGE_SIZE, "one page of counters");
+    return ALIGN_UP(start_phys, PAGE_SIZE) + (KALLOC_MIN_FREE_PAGES + 1) * PAGE_SIZE;
+}
+
 void kalloc_init(uint64_t start_phys, uint64_t end_phys)
 {
     range_start = ALIGN_UP(start_phys, PAGE_SIZE);

@@ -4,16 +4,34 @@
 
 struct kargs kargs;
 
-static char init_args_buf[KARGS_INIT_ARGS_MAX];
+static char init_args_buf[KARGS_VALUE_MAX];
 
-static const char *const crash_names[] = {
-    [CRASH_NULL] = "null", [CRASH_STACK] = "stack", [CRASH_SMEP] = "smep",
-    [CRASH_SMAP] = "smap", [CRASH_TRIPLE] = "triple",
-};
+#define KARGS_INT_MAX 0x7fffffffffffffffUL      /* the largest int64_t */
+
+/* The word `index` of a "a|b|c" list, copied into out (truncated to fit); "" if none. */
+static void word_at(const char *words, int index, char *out, size_t size)
+{
+    const char *w = words;
+    for (int i = 0; i < index && w; i++) {
+        w = strchr(w, '|');
+        if (w)
+            w++;
+    }
+    size_t n = 0;
+    while (w && w[n] && w[n] != '|' && n + 1 < size) {
+        out[n] = w[n];
+        n++;
+    }
+    out[n] = 0;
+}
 
 const char *crash_kind_name(enum crash_kind kind)
 {
-    return kind > CRASH_NONE && kind < (int)ARRAY_SIZE(crash_names) ? crash_names[kind] : "none";
+    static char name[16];
+    if (kind <= CRASH_NONE || kind > CRASH_TRIPLE)
+        return "none";
+    word_at(KARGS_CRASH_KINDS, kind - CRASH_NULL, name, sizeof name);
+    return name;
 }
 
 /* One token [s, s+n) copied out as a C string (truncated to fit). */
@@ -31,44 +49,120 @@ static noreturn void refuse(const char *key, const char *value, const char *reas
     panic("bad-kernel-argument key=%s", key);
 }
 
-static void parse_trace(const char *key, const char *v)
+/* Index of [v, v+n) among the words of "a|b|c", -1 if it is none of them. */
+static int word_index(const char *words, const char *v, size_t n)
 {
-    char one[32];
-    for (const char *s = v;;) {
-        size_t n = 0;
-        while (s[n] && s[n] != ',')
-            n++;
-        token(one, sizeof one, s, n);
-        if (!strcmp(one, "syscall"))
-            kargs.trace_syscall = true;
-        else if (!strcmp(one, "mem"))
-            kargs.trace_mem = true;
-        else
-            refuse(key, v, "unknown-value");
-        if (!s[n])
-            return;
-        s += n + 1;
+    int i = 0;
+    for (const char *w = words;; i++) {
+        size_t len = 0;
+        while (w[len] && w[len] != '|')
+            len++;
+        if (len == n && !strncmp(w, v, n))
+            return i;
+        if (!w[len])
+            return -1;
+        w += len + 1;
     }
 }
 
-static void parse_crash(const char *key, const char *v)
+/* A decimal integer [s, s+n), optionally negative; false if it is not one or overflows. */
+static bool parse_int(const char *s, size_t n, int64_t *out)
 {
-    for (int k = CRASH_NULL; k < (int)ARRAY_SIZE(crash_names); k++)
-        if (!strcmp(v, crash_names[k])) {
-            kargs.crash = k;
-            return;
-        }
-    refuse(key, v, "unknown-value");
+    bool neg = n && *s == '-';
+    uint64_t v = 0;
+    size_t i = neg;
+    if (i == n)
+        return false;
+    for (; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9' || v > (KARGS_INT_MAX - (uint64_t)(s[i] - '0')) / 10)
+            return false;
+        v = v * 10 + (uint64_t)(s[i] - '0');
+    }
+    *out = neg ? -(int64_t)v : (int64_t)v;
+    return true;
 }
 
-static void parse_init_args(const char *key, const char *v)
+/*
+ * Check `value` against `grammar` (include/kargs.h); refuse it, or return what the key's
+ * apply function gets: the enum index, the set's bit mask, the integer, the list's item
+ * count, the text's length.
+ */
+static uint64_t check_value(const char *key, const char *grammar, const char *value)
 {
-    if (strlen(v) >= sizeof init_args_buf)
-        refuse(key, v, "too-long");
+    const char *arg = strchr(grammar, ' ');
+    arg = arg ? arg + 1 : "";
+    size_t vlen = strlen(value);
+    if (!strncmp(grammar, "enum ", 5)) {
+        int i = word_index(arg, value, vlen);
+        if (i < 0)
+            refuse(key, value, "unknown-value");
+        return (uint64_t)i;
+    }
+    if (!strncmp(grammar, "set ", 4)) {
+        uint64_t mask = 0;
+        for (const char *s = value;;) {
+            size_t n = 0;
+            while (s[n] && s[n] != ',')
+                n++;
+            int i = word_index(arg, s, n);
+            if (i < 0)
+                refuse(key, value, "unknown-value");
+            mask |= 1UL << i;
+            if (!s[n])
+                return mask;
+            s += n + 1;
+        }
+    }
+    if (!strncmp(grammar, "int ", 4)) {
+        const char *dots = arg;
+        while (*dots && strncmp(dots, "..", 2))
+            dots++;
+        int64_t v, lo, hi;
+        if (!parse_int(arg, (size_t)(dots - arg), &lo) || !*dots ||
+            !parse_int(dots + 2, strlen(dots + 2), &hi))
+            panic("karg-grammar key=%s", key);        /* a bad KARGS_KEYS row */
+        if (!parse_int(value, vlen, &v))
+            refuse(key, value, "not-a-number");
+        if (v < lo || v > hi)
+            refuse(key, value, "out-of-range");
+        return (uint64_t)v;
+    }
+    if (!strncmp(grammar, "list ", 5)) {
+        int64_t max;
+        if (!parse_int(arg, strlen(arg), &max))
+            panic("karg-grammar key=%s", key);
+        uint64_t items = 0;
+        for (size_t i = 0; i < vlen; i++)
+            items += value[i] == ',';
+        if (vlen && value[vlen - 1] != ',')
+            items++;                                  /* a final comma ends the list */
+        if (items > (uint64_t)max)
+            refuse(key, value, "too-many");
+        return items;
+    }
+    if (!strcmp(grammar, "text"))
+        return vlen;
+    panic("karg-grammar key=%s", key);
+}
+
+static void karg_trace(const char *v, uint64_t mask)
+{
+    (void)v;
+    kargs.trace_syscall = mask & 1;                   /* "set syscall|mem": bit 0, bit 1 */
+    kargs.trace_mem = mask & 2;
+}
+
+static void karg_crash(const char *v, uint64_t index)
+{
+    (void)v;
+    kargs.crash = (enum crash_kind)(CRASH_NULL + index);
+}
+
+static void karg_init_args(const char *v, uint64_t items)
+{
     memcpy(init_args_buf, v, strlen(v) + 1);
-    for (char *s = init_args_buf; *s;) {
-        if (kargs.init_argc == KARGS_MAX_INIT_ARGS)
-            refuse(key, v, "too-many");
+    char *s = init_args_buf;
+    for (uint64_t i = 0; i < items; i++) {
         kargs.init_argv[kargs.init_argc++] = s;
         while (*s && *s != ',')
             s++;
@@ -77,26 +171,31 @@ static void parse_init_args(const char *key, const char *v)
     }
 }
 
-static void parse_test_ukpage(const char *key, const char *v)
+static void karg_test_ukpage(const char *v, uint64_t index)
 {
-    if (strcmp(v, "1"))
-        refuse(key, v, "unknown-value");
+    (void)v;
+    (void)index;
     kargs.test_ukpage = true;
 }
 
+static void karg_console_echo(const char *v, uint64_t index)
+{
+    (void)v;
+    kargs.console_noecho = index == 0;                /* "enum 0|1" */
+}
+
+#define KARGS_ROW(name, key, grammar, apply) { key, grammar, apply },
 static const struct {
     const char *key;
-    void (*parse)(const char *key, const char *value);
-} keys[] = {
-    { KARG_TRACE, parse_trace },
-    { KARG_CRASH, parse_crash },
-    { KARG_INIT_ARGS, parse_init_args },
-    { KARG_TEST_UKPAGE, parse_test_ukpage },
-};
+    const char *grammar;
+    void (*apply)(const char *value, uint64_t checked);
+} keys[] = { KARGS_KEYS(KARGS_ROW) };
+#undef KARGS_ROW
 
 void kargs_init(const char *s)
 {
     size_t n = s ? strnlen(s, KARGS_CMDLINE_MAX - 1) : 0;
+    kargs.truncated = s && s[n];
     memcpy(kargs.text, s, n);
     while (n && kargs.text[n - 1] == ' ')     /* QEMU adds "FILE " before an empty -append */
         n--;
@@ -107,6 +206,8 @@ void kargs_parse(void)
 {
     bool seen[ARRAY_SIZE(keys)] = { false };
     bool first = true;
+    if (kargs.truncated)                      /* the end of the line is lost: refuse it all */
+        refuse("cmdline", "", "too-long");
     for (const char *p = kargs.text; *p;) {
         while (*p == ' ')
             p++;
@@ -115,7 +216,7 @@ void kargs_parse(void)
             len++;
         while (klen < len && p[klen] != '=')
             klen++;
-        char key[64], value[KARGS_INIT_ARGS_MAX + 1];
+        char key[64], value[KARGS_VALUE_MAX];
         token(key, sizeof key, p, klen);
         token(value, sizeof value, p + klen + (klen < len), len - klen - (klen < len));
         bool image_name = first && klen == len;
@@ -135,7 +236,7 @@ void kargs_parse(void)
         seen[i] = true;
         if (len - klen - 1 >= sizeof value)
             refuse(key, value, "too-long");
-        keys[i].parse(key, value);
+        keys[i].apply(value, check_value(key, keys[i].grammar, value));
     }
     kargs.syscall_hooks = kargs.trace_syscall || kargs.crash != CRASH_NONE;
 }

@@ -62,6 +62,18 @@ noreturn void kmain(uint32_t magic, uint32_t mbi_phys)
         reserved_end = max_u64(reserved_end, mods[i].end);
         reserved_end = max_u64(reserved_end, mods[i].string + strlen(P2V(mods[i].string)) + 1);
     }
+    /* Modules that end past usable RAM (QEMU silently drops what does not fit in it) or
+       leave too little of it: say how much the machine needs, and stop cleanly. */
+    uint64_t need_end = kalloc_need_end(reserved_end);
+    if (need_end > mem_end) {
+        uint64_t modules = 0;
+        for (uint32_t i = 0; i < nmods; i++)
+            modules += mods[i].end - mods[i].start;
+        kevent("no-memory need_kib=%lu mem_kib=%lu modules_kib=%lu", ALIGN_UP(need_end, 1024) / 1024,
+               mem_end / 1024, ALIGN_UP(modules, 1024) / 1024);
+        kevent("halt status=%d", NOMEM_STATUS);
+        machine_exit(NOMEM_STATUS);
+    }
     vm_init(mem_end);
     testhook_init();
     kalloc_init(reserved_end, mem_end);
@@ -76,14 +88,16 @@ noreturn void kmain(uint32_t magic, uint32_t mbi_phys)
     console_init();
     kevent("mem free_pages=%lu", kalloc_free_pages());
 
-    /* init's argv: its name, then `init.args=a,b,c` from the kernel command line */
+    /* init's argv: its name, then `init.args=a,b,c` from the kernel command line. init is
+       the first module itself, whether or not "/" took it (a name "/" already has, such as
+       tmp, leaves it out: module-skipped). */
     const char *argv[KARGS_MAX_INIT_ARGS + 2];
     int argc = 0;
-    struct fsfile *initfile = fs_at(0);
-    argv[argc++] = initfile->name;
+    const char *init_name = module_name(P2V(mods[0].string));
+    argv[argc++] = init_name;
     for (int i = 0; i < kargs.init_argc; i++)
         argv[argc++] = kargs.init_argv[i];
     argv[argc] = NULL;
-    proc_spawn_init(initfile->name, initfile->data, initfile->size, argv);
+    proc_spawn_init(init_name, P2V(mods[0].start), mods[0].end - mods[0].start, argv);
     scheduler();
 }

@@ -27,7 +27,11 @@ void serial_init(void)
     outb(COM1 + UART_DATA, 1);            /* divisor 1: 115200 baud */
     outb(COM1 + UART_IER, 0);
     outb(COM1 + UART_LCR, LCR_8N1);
-    outb(COM1 + UART_FCR, 0x05);          /* enable FIFOs, clear transmit: keep type-ahead */
+    /* FIFOs stay off, as at reset: changing FCR's enable bit empties the receive FIFO and
+       the holding register (PC16550D, FCR bit 0; QEMU's serial.c too), losing a byte typed
+       (or fed) before this point; with them off, QEMU holds every further byte until the one
+       in the holding register is read, so no input is lost, ever. */
+    outb(COM1 + UART_FCR, 0);
     outb(COM1 + UART_MCR, MCR_DTR_RTS_OUT2);
 }
 
@@ -66,10 +70,12 @@ void serial_rx_enable(void)
 }
 
 void console_rx(char c);  /* console.c */
+bool console_room(void);  /* console.c */
 
-/* IRQ 4: drain the receive FIFO into the console line discipline. */
+/* IRQ 4 (and console reads): move the receive FIFO into the console line discipline while it
+   has room; the rest stays in the UART, and QEMU holds back what follows (no byte lost). */
 void serial_intr(void)
 {
-    while (inb(COM1 + UART_LSR) & LSR_DR)
+    while (console_room() && (inb(COM1 + UART_LSR) & LSR_DR))
         console_rx((char)inb(COM1 + UART_DATA));
 }

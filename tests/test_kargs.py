@@ -27,6 +27,10 @@ REFUSED = [
     ("trace=mem verbose", "verbose", "", "not-key-value"),
     ("init.args=" + ",".join("a" * 17), "init.args", ",".join("a" * 17), "too-many"),
     ("Trace=mem", "Trace", "mem", "unknown-key"),
+    ("test.ukpage=2", "test.ukpage", 2, "unknown-value"),
+    ("console.echo=off", "console.echo", "off", "unknown-value"),
+    ("init.args=" + "a" * 256, "init.args", "a" * 255, "too-long"),
+    (f"init.args={'a' * 255} trace={','.join(['syscall'] * 31)}", "cmdline", "", "too-long"),
 ]
 
 
@@ -44,8 +48,11 @@ def test_bad_arguments_are_refused_with_a_clear_message(images, append, key, val
     assert run.events[0].kind == "boot"          # the boot line still comes first
 
 
-@pytest.mark.parametrize("append", ["", "trace=syscall,mem", "trace=mem init.args=1,2",
-                                    "init.args=", "init.args=" + ",".join("a" * 16)])
+GOOD = ["", "trace=syscall,mem", "trace=mem init.args=1,2", "init.args=",
+        "init.args=" + ",".join("a" * 16), "console.echo=0", "console.echo=1 trace=mem"]
+
+
+@pytest.mark.parametrize("append", GOOD)
 def test_good_arguments_boot(images, append):
     run = lab.run(QemuConfig(kernel=images.kernel, init=images.program("ret42"), append=append),
                   timeout_s=TIMEOUT_S)

@@ -13,8 +13,15 @@ KILL11 = ("ringlab: fault pid=1 vector=13 name=#GP error=0x0 cpl=3 rip=0x401000\
 PANIC = "ringlab: panic reason=page-fault vector=14\nringlab: panic-regs rax=0x0\n"
 TRIPLE_LOG = "CPU Reset (CPU 0)\ncheck_exception old: 0x8 new 0xd\nTriple fault\n"
 
+NOMEM = ("ringlab: no-memory need_kib=33024 mem_kib=32640 modules_kib=31744\n"
+         "ringlab: halt status=249\n")
+
 # (name, console, rc, kwargs, outcome, status, exit_status)
 CASES = [
+    ("modules leave too little memory", NOMEM, expected_rc(249), {}, Outcome.NO_MEMORY, None,
+     C.EXIT_NO_MEMORY),
+    ("no-memory but rc contradicts", NOMEM, 1, {}, Outcome.QEMU_FAILURE, None,
+     C.EXIT_QEMU_FAILURE),
     ("exit 0", EXIT0, 1, {}, Outcome.EXITED, 0, 0),
     ("exit 42", "ringlab: exit pid=1 status=42\nringlab: halt status=42\n", 85, {},
      Outcome.EXITED, 42, 42),

@@ -7,6 +7,7 @@ a plain boot does not load).
 from __future__ import annotations
 
 import os
+import stat
 import sys
 import time
 from typing import List, Optional, Sequence
@@ -27,11 +28,16 @@ def main(init: Optional[str] = None, append: str = "", timeout_s: Optional[float
     The last line (stderr) names the outcome, e.g. ``ringlab-boot: exited: init exited
     (status 0) [0.12 s]``. With ``shell`` or ``args`` (init's argv[1:], shell-quoted, e.g.
     ``"sh"`` for busybox) the console is also handed to stdin (a terminal or a pipe); on a
-    terminal the default timeout is then a day instead of DEFAULT_BOOT_TIMEOUT_S. ``gdb``
-    only matters with ``dry_run`` (the command line then has the gdbstub).
+    terminal the default timeout is then a day instead of DEFAULT_BOOT_TIMEOUT_S. A stdin
+    that is a pipe or a file always goes to the console, then the console's end of file (a
+    program reading stdin to its end gets read() = 0): for ``shell`` as keystrokes (a script),
+    else as the program's data (every byte literal, the console's echo off, as for
+    ``prog < file``). ``gdb`` only matters with ``dry_run`` (the command line then has the
+    gdbstub).
     """
     ep = Epilogue("boot")
-    interactive = shell or args is not None
+    piped = not dry_run and stdin_is_data(sys.stdin)
+    interactive = shell or args is not None or piped
     long_wait = shell or (interactive and os.isatty(sys.stdin.fileno()))
     timeout_s = timeout_or(timeout_s, C.DEFAULT_SHELL_BOOT_TIMEOUT_S if long_wait
                            else C.DEFAULT_BOOT_TIMEOUT_S)
@@ -39,6 +45,8 @@ def main(init: Optional[str] = None, append: str = "", timeout_s: Optional[float
     def body(ep: Epilogue) -> int:
         cfg = lab.boot_config(init, files, shell=shell, int_log=int_log, kernel=kernel, cpu=cpu,
                               append=lab.with_init_argv(append, args or ""))
+        if piped and not shell:
+            cfg = lab.with_piped_stdin(cfg)
         cfg.validate()
         cfg = cfg.replace(accel=accel_check(accel, cpu))
         if dry_run:
@@ -46,7 +54,7 @@ def main(init: Optional[str] = None, append: str = "", timeout_s: Optional[float
                 cfg = cfg.replace(gdb=True)     # the gdbstub changes no file: validated above
             print(dry_run_command(cfg), flush=True)
             return 0
-        run = (_interactive(ep, cfg, timeout_s) if interactive
+        run = (_interactive(ep, cfg, timeout_s, literal=piped and not shell) if interactive
                else lab.run(cfg, timeout_s=timeout_s, stream=sys.stdout))
         return ep.outcome(run, then=_kept_int_log(run) if int_log else ())
 
@@ -60,15 +68,27 @@ def _kept_int_log(run: lab.Run) -> List[str]:
     return [f"QEMU's -d int log ({len(run.log.splitlines())} lines): {C.INT_LOG_FILE}"]
 
 
-def _interactive(ep: Epilogue, cfg: QemuConfig, timeout_s: float) -> lab.Run:
-    """Boot with the console handed to stdin/stdout (``invoke boot --shell``)."""
+def stdin_is_data(stdin) -> bool:
+    """True if ``stdin`` is a pipe or a regular file (data for the guest, with an end), False
+    for a terminal, /dev/null or a closed stdin."""
+    try:
+        mode = os.fstat(stdin.fileno()).st_mode
+    except (OSError, ValueError, AttributeError):
+        return False
+    return stat.S_ISFIFO(mode) or stat.S_ISREG(mode)
+
+
+def _interactive(ep: Epilogue, cfg: QemuConfig, timeout_s: float, *,
+                 literal: bool = False) -> lab.Run:
+    """Boot with the console handed to stdin/stdout (``invoke boot --shell``; a piped stdin:
+    ``literal``, its bytes are the program's data)."""
     if os.isatty(sys.stdin.fileno()):
         ep.say("the console is yours; the shell's `exit` ends the machine, Ctrl-] stops it "
                "(Ctrl-C and Ctrl-\\ are the guest's: SIGINT, SIGQUIT)")
     t0 = time.monotonic()
     with lab.Session(cfg, stream=sys.stdout) as s:
         how = s.console.interact(sys.stdin.fileno(), timeout_s,
-                                 input_ready=C.CONSOLE_INPUT_READY_RE)
+                                 input_ready=C.CONSOLE_INPUT_READY_RE, literal=literal)
         if how in ("escape", "interrupt"):
             raise KeyboardInterrupt
         return s.finish(max(0.0, timeout_s - (time.monotonic() - t0)))

@@ -76,6 +76,7 @@ EXIT_TIMEOUT = 252          # no halt within --timeout
 EXIT_QEMU_FAILURE = 253     # QEMU failed, or its exit status contradicts the kernel's halt line
 EXIT_DOUBLE_FAULT = 254     # the kernel took a #DF (reported on its IST stack) and stopped
 EXIT_INTERRUPTED = 130      # Ctrl-C
+EXIT_NO_MEMORY = 249        # the boot modules leave the kernel too little memory (its halt status)
 
 # Environment variable every QEMU the harness starts inherits; tests use it to find
 # leftover QEMU processes that belong to them (never anybody else's).

@@ -14,11 +14,13 @@ harness depends on fails the build or that test, never a run::
     k.symbol("syscall_entry")       # "syscall_entry" (its address: k.address(...))
     k.gdb("current_pid")            # the expression gdb evaluates for the running pid
     k.ioports["com1"]               # (0x3f8, 0x3ff): ports ring 3 may be given, by device
+    k.karg_grammar("crash").refusal("nul")   # "unknown-value" (what the kernel would say)
 """
 from __future__ import annotations
 
 import json
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -43,7 +45,9 @@ class Kabi:
         syscalls: system-call number -> name (every ``SYS_name`` the kernel compiles with).
         symbols: symbol name -> address in kernel.elf.
         gdb_expressions: name -> a C expression gdb evaluates over kernel.elf's symbols.
-        kargs: the kernel argument keys the kernel accepts (key -> "").
+        kargs: the kernel argument keys the kernel accepts, each with its grammar
+            (key -> ``"enum a|b"``, ``"set a|b"``, ``"int MIN..MAX"``, ``"list N"``,
+            ``"text"``: kernel/include/kargs.h; ``KargGrammar`` reads it).
         ioports: device name -> (first, last) port, inclusive: the only ports ioperm/iopl
             give ring 3 (kernel/include/ioperm.h); every other port is refused with EPERM.
     """
@@ -90,6 +94,11 @@ class Kabi:
         """The gdb expression named ``name`` (e.g. ``current_pid``). Raises KabiError."""
         return self._get(self.gdb_expressions, name, "gdb expression")
 
+    def karg_grammar(self, key: str) -> "KargGrammar":
+        """The grammar of kernel argument ``key``. Raises KabiError for a key the kernel
+        does not accept."""
+        return KargGrammar.parse(self._get(self.kargs, key, "kernel argument"))
+
     def syscall_name(self, nr: int) -> Optional[str]:
         """The name of system call ``nr``, None if the kernel knows no such number."""
         return self.syscalls.get(nr)
@@ -97,6 +106,82 @@ class Kabi:
     def user_ports(self) -> Tuple[Tuple[int, int], ...]:
         """The ``ioports`` ranges as sorted (first, last) pairs, inclusive."""
         return tuple(sorted(self.ioports.values()))
+
+
+_INT_RE = re.compile(r"-?[0-9]+\Z")
+
+
+@dataclass(frozen=True)
+class KargGrammar:
+    """What one kernel argument's value may be (the grammar kernel/include/kargs.h states and
+    kernel/kargs.c checks at boot): ``refusal(value)`` gives the reason the kernel would
+    refuse ``value`` with, in the kernel's words, or None.
+
+    Attributes:
+        kind: ``enum`` (one word), ``set`` (a comma list of words), ``int`` (a decimal in
+            [low, high]), ``list`` (free text, at most ``high`` comma-separated items; a final
+            comma ends the list) or ``text``.
+        words: the words of ``enum`` and ``set``.
+        low, high: the range of ``int``; ``high`` is the item limit of ``list``.
+    """
+
+    kind: str
+    words: Tuple[str, ...] = ()
+    low: int = 0
+    high: int = 0
+
+    @classmethod
+    def parse(cls, text: str) -> "KargGrammar":
+        """``"enum null|stack"`` -> KargGrammar("enum", ("null", "stack")).
+
+        Raises:
+            KabiError: a grammar this harness does not know (a newer kernel: rebuild both).
+        """
+        kind, _, arg = text.partition(" ")
+        try:
+            if kind in ("enum", "set") and arg:
+                return cls(kind, tuple(arg.split("|")))
+            if kind == "int":
+                low, high = arg.split("..")
+                return cls(kind, (), int(low), int(high))
+            if kind == "list":
+                return cls(kind, (), 0, int(arg))
+            if kind == "text" and not arg:
+                return cls(kind)
+        except ValueError:
+            pass
+        raise KabiError(f"kernel argument grammar {text!r}: not one this harness reads "
+                        "(kernel/include/kargs.h)")
+
+    def refusal(self, value: str) -> Optional[str]:
+        """The kernel's reason for refusing ``value`` (``unknown-value``, ``not-a-number``,
+        ``out-of-range``, ``too-many``), or None if it takes it. Length is the caller's
+        (one limit for every key, ``KARGS_VALUE_MAX``)."""
+        if self.kind == "enum":
+            return None if value in self.words else "unknown-value"
+        if self.kind == "set":
+            return None if all(v in self.words for v in value.split(",")) else "unknown-value"
+        if self.kind == "int":
+            if not _INT_RE.match(value) or abs(int(value)) >= 1 << 63:
+                return "not-a-number"       # the kernel reads an int64_t, -2**63 excepted
+            n = int(value)
+            return None if self.low <= n <= self.high else "out-of-range"
+        if self.kind == "list":
+            items = value.count(",") + (1 if value and not value.endswith(",") else 0)
+            return None if items <= self.high else "too-many"
+        return None
+
+    def describe(self) -> str:
+        """What the key takes, for a message: ``one of null|stack``, ``an integer in 0..9``."""
+        if self.kind == "enum":
+            return "one of " + "|".join(self.words)
+        if self.kind == "set":
+            return "a comma list of " + "|".join(self.words)
+        if self.kind == "int":
+            return f"an integer in {self.low}..{self.high}"
+        if self.kind == "list":
+            return f"a comma list of at most {self.high} items"
+        return "any text"
 
 
 def parse(text: str, path: PathLike = "kabi.json") -> Kabi:

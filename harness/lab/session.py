@@ -21,18 +21,60 @@ from pathlib import Path
 from typing import Callable, List, Optional, Sequence, TextIO, Type, Union
 
 from ..core import constants as C
-from ..core import kabi
 from ..core.errors import BadConfig, GuestFailure, GuestTimeout, QemuStartError, RinglabError
-from ..machine.console import Console
+from ..machine.console import Console, tty_input
 from ..machine import place as guest_place
 from ..machine.elfimage import nearest_symbol
-from ..machine.qemu import Module, QemuConfig, QemuMachine, check_append, is_default_kernel
+from ..machine.qemu import Module, QemuConfig, QemuMachine, check_kernel_args, is_default_kernel
 from ..observe.events import Event, parse_console
 from ..observe.verdict import Outcome, Verdict, judge
 
 log = logging.getLogger(__name__)
 
 PathLike = Union[str, os.PathLike]
+#: a program's standard input: the bytes, text (UTF-8), or a host file (a Path) to read
+StdinLike = Union[bytes, str, os.PathLike]
+
+#: the kernel argument that starts the console without echo (kernel/include/kargs.h)
+NO_ECHO_KARG = ("console.echo", "0")
+
+
+def stdin_bytes(stdin: StdinLike) -> bytes:
+    """The bytes of a ``stdin=`` value: bytes as given, a str encoded as UTF-8, a Path (any
+    os.PathLike) read from the host.
+
+    Raises:
+        BadConfig: the file cannot be read (its path and the OS error).
+    """
+    if isinstance(stdin, (bytes, bytearray, memoryview)):
+        return bytes(stdin)
+    if isinstance(stdin, str):
+        return stdin.encode()
+    try:
+        return Path(stdin).read_bytes()
+    except OSError as err:
+        raise BadConfig(f"stdin {os.fspath(stdin)}: cannot read it: {err.strerror}") from None
+
+
+def with_karg(append: str, key: str, value: str) -> str:
+    """``append`` with ``key=value`` added, unless it gives ``key`` already."""
+    if any(w.partition("=")[0] == key for w in append.split()):
+        return append
+    return " ".join(append.split() + [f"{key}={value}"])
+
+
+def with_piped_stdin(config: QemuConfig) -> QemuConfig:
+    """``config`` with the console's echo off (``console.echo=0``, for our kernel), as for a
+    program whose stdin is a pipe: what it reads is not repeated on the console.
+
+    Raises:
+        BadConfig: the command line is then longer than the kernel keeps.
+    """
+    if not is_default_kernel(config.kernel):
+        return config
+    append = with_karg(config.append, *NO_ECHO_KARG)
+    check_kernel_args(append, config.kernel)
+    return config.replace(append=append)
 
 
 @dataclass
@@ -134,8 +176,11 @@ class Run:
 
     def _log_evidence(self) -> List[str]:
         """QEMU's log lines worth showing: none for a timeout, whose log holds only the
-        boot's CPU reset dumps (where the guest was is in the detail, read over QMP)."""
-        return [] if self.outcome is Outcome.TIMEOUT else self.log.splitlines()
+        boot's CPU reset dumps (where the guest was is in the detail, read over QMP), nor for
+        a kernel that stopped for want of memory (the detail says all)."""
+        if self.outcome in (Outcome.TIMEOUT, Outcome.NO_MEMORY):
+            return []
+        return self.log.splitlines()
 
     def error(self) -> Optional[RinglabError]:
         """The typed error for a failed machine (None when the kernel halted cleanly)."""
@@ -187,6 +232,9 @@ class Session:
     Args:
         config: what to boot.
         stream: also write the console there as it arrives (``invoke boot``: sys.stdout).
+        stdin: bytes ``finish`` types on the console for the programs to read, then the end
+            of file (``console.tty_input``: read() returns them, then 0); with echo off
+            (``with_piped_stdin``) they are not in the console transcript.
 
     Attributes:
         interactive: someone may type on the console (``run()`` sets it False: booting the
@@ -195,9 +243,10 @@ class Session:
     """
 
     def __init__(self, config: Optional[QemuConfig] = None, *,
-                 stream: Optional[TextIO] = None) -> None:
+                 stream: Optional[TextIO] = None, stdin: Optional[bytes] = None) -> None:
         self.config = config or QemuConfig()
         self.stream = stream
+        self.stdin = stdin
         self.machine = QemuMachine(self.config)
         self.console: Optional[Console] = None
         self.interactive = True
@@ -223,7 +272,10 @@ class Session:
         m, console = self.machine, self.console
         place = None
         try:
-            timed_out = not console.read_to_eof(timeout_s)
+            deadline = time.monotonic() + timeout_s
+            if self.stdin is not None:
+                console.feed(tty_input(self.stdin), timeout_s)
+            timed_out = not console.read_to_eof(max(0.0, deadline - time.monotonic()))
             if timed_out and m.qmp_socket is not None:
                 place = guest_place.where(m.qmp_socket)
             if not timed_out:
@@ -273,21 +325,33 @@ def describe_place(place: guest_place.GuestPlace, config: QemuConfig,
 
 
 def run(config: Optional[QemuConfig] = None, *, timeout_s: float = C.DEFAULT_BOOT_TIMEOUT_S,
-        stream: Optional[TextIO] = None) -> Run:
+        stream: Optional[TextIO] = None, stdin: Optional[StdinLike] = None) -> Run:
     """Boot ``config`` and read its console until QEMU exits; never raises for guest outcomes.
 
     Args:
         config: what to boot (default: images/kernel.elf with images/user/init).
         timeout_s: the most the whole run may take; past it QEMU is stopped (outcome timeout).
         stream: also write the console there as it arrives.
+        stdin: what the programs read from the console, as from a pipe: bytes, a str (UTF-8)
+            or a host file (a Path); then the end of file (read() = 0, once: the console
+            is a terminal, so a read after that waits for more). Any byte value goes through
+            (each control byte typed after the console's literal-next key, Ctrl-V); the
+            console's echo is off (``console.echo=0``), so ``user_lines`` hold only what the
+            programs print. Assumes the console's canonical mode (the default; a program
+            that switches to raw mode reads the keystrokes themselves).
 
     Returns:
         the Run (see ``Run.outcome``, ``Run.status``, ``Run.check()``).
 
     Raises:
-        ToolMissing, BadImage, BadConfig: before QEMU starts.
+        ToolMissing, BadImage, BadConfig: before QEMU starts (BadConfig also for an
+            unreadable ``stdin`` file).
     """
-    session = Session(config, stream=stream)
+    data = None
+    if stdin is not None:
+        data = stdin_bytes(stdin)
+        config = with_piped_stdin(config or QemuConfig())
+    session = Session(config, stream=stream, stdin=data)
     session.interactive = False
     with session as s:
         return s.finish(timeout_s)
@@ -404,7 +468,8 @@ def boot_config(init: Optional[PathLike] = None, files: Sequence[PathLike] = (),
         config: further QemuConfig fields (int_log, ...).
 
     Raises:
-        BadConfig: an ``append`` key the kernel does not accept (its ABI file's kargs).
+        BadConfig: an ``append`` argument the kernel would refuse (its ABI file's keys and
+            their grammars).
         BadImage: images/kabi.json missing (for images/kernel.elf).
     """
     extra: List[Path] = []
@@ -421,7 +486,7 @@ def boot_config(init: Optional[PathLike] = None, files: Sequence[PathLike] = (),
     cfg = QemuConfig(init=Path(init), files=extra + [Path(f) for f in files], append=append,
                      **config)
     if is_default_kernel(cfg.kernel):
-        check_append(append, kabi.load().kargs)   # the kernel would panic: say it first
+        check_kernel_args(append, cfg.kernel)   # the kernel would panic: say it first
     return cfg
 
 

@@ -9,6 +9,7 @@ it can also be streamed to a file such as stdout as it arrives.
 from __future__ import annotations
 
 import collections
+import fcntl
 import logging
 import os
 import re
@@ -30,6 +31,36 @@ log = logging.getLogger(__name__)
 Pattern = Union[str, "re.Pattern[str]", type]
 
 INTERACT_ESCAPE = b"\x1d"     # Ctrl-], as telnet and pexpect's interact()
+
+# The kernel's console line discipline in canonical mode (kernel/console.c, as Linux's n_tty)
+VLNEXT = 0x16                 # Ctrl-V: the next byte is data, whatever it is (IEXTEN)
+VEOF = 0x04                   # Ctrl-D: ends a line without a newline; alone, end of file
+FEED_CHUNK = 4096             # bytes written to the console at a time
+
+
+def tty_literal(data: bytes) -> bytes:
+    """``data`` as keystrokes a canonical-mode console takes as plain data: every control
+    byte but newline and tab (the signal keys, erase, kill, VEOF, CR, VLNEXT itself) and DEL
+    after a VLNEXT, so the program reads exactly ``data`` (newlines still end its lines)."""
+    out = bytearray()
+    for b in data:
+        if (b < 0x20 and b not in (0x0A, 0x09)) or b == 0x7F:
+            out.append(VLNEXT)
+        out.append(b)
+    return bytes(out)
+
+
+def tty_eof(last: Optional[int]) -> bytes:
+    """The keystrokes that end a canonical-mode console's input after a last byte ``last``
+    (None: nothing was sent): VEOF at the start of a line, the end of file (read() = 0);
+    after an unfinished line, a first VEOF hands that line over without a newline."""
+    return bytes([VEOF] if last in (None, 0x0A) else [VEOF, VEOF])
+
+
+def tty_input(data: bytes) -> bytes:
+    """``data`` then the end of file, as keystrokes (``tty_literal`` + ``tty_eof``): what a
+    program that reads the console to its end then reads, as from a pipe holding ``data``."""
+    return tty_literal(data) + tty_eof(data[-1] if data else None)
 
 
 class _Tap:
@@ -173,20 +204,61 @@ class Console:
     def send(self, text: str) -> None:
         self.process.send(text)
 
+    def feed(self, data: bytes, timeout_s: float) -> bool:
+        """Write ``data`` to the console while reading it (the guest may print as much as it
+        reads: a blocking write could wait on a QEMU that waits on us). The guest's console
+        takes bytes as it has room; QEMU holds back the rest.
+
+        Returns:
+            True once every byte is written; False if QEMU exited or ``timeout_s`` passed first.
+        """
+        deadline = time.monotonic() + timeout_s
+        fd = self.process.child_fd
+        flags = fcntl.fcntl(fd, fcntl.F_GETFL)
+        fcntl.fcntl(fd, fcntl.F_SETFL, flags | os.O_NONBLOCK)
+        sent = 0
+        try:
+            while sent < len(data) and not self.eof:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return False
+                readable, writable, _ = select.select([fd], [fd], [], remaining)
+                if readable:
+                    self._read_available()
+                if writable:
+                    try:
+                        sent += os.write(fd, data[sent:sent + FEED_CHUNK])
+                    except BlockingIOError:
+                        pass
+            return sent == len(data)
+        finally:
+            fcntl.fcntl(fd, fcntl.F_SETFL, flags)
+
+    def _read_available(self) -> None:
+        """Read what the console has now (into the transcript); notes QEMU's exit."""
+        try:
+            self.process.read_nonblocking(4096, timeout=0)  # logged by the tap
+        except pexpect.EOF:
+            self.eof = True
+        except pexpect.TIMEOUT:
+            pass
+
     def sendline(self, text: str = "") -> None:
         self.process.send(text + "\n")
 
     def interact(self, stdin_fd: int = 0, timeout_s: float = C.DEFAULT_SHELL_BOOT_TIMEOUT_S,
                  escape: Optional[bytes] = INTERACT_ESCAPE,
                  input_ready: Optional[str] = None,
-                 interrupt: Optional[bytes] = None) -> str:
+                 interrupt: Optional[bytes] = None, literal: bool = False) -> str:
         """Hand the console to the caller's terminal, or pipe, until QEMU exits.
 
         Everything read still goes through the transcript (and the stream, if any). When
         ``stdin_fd`` is a terminal it is put in raw mode (restored afterwards), so keystrokes
         reach the guest's line discipline as typed (backspace, Ctrl-U, Ctrl-D), the stream gets
         the console exactly as sent, and ``escape`` (Ctrl-]) detaches. Otherwise (a pipe, a
-        file) its bytes are forwarded as they come; after its end the console is still read.
+        file) its bytes are forwarded as they come, and at its end the console's end of file
+        (``tty_eof``: a program reading stdin to its end gets read() = 0); the console is still
+        read after that.
 
         Args:
             stdin_fd: where the keystrokes come from.
@@ -197,6 +269,9 @@ class Console:
                 SIGINT for the running program).
             input_ready: a regex; stdin is not read until the console shows it (earlier
                 keystrokes wait in the terminal or pipe).
+            literal: (a pipe or file) every byte is data for the program (``tty_literal``:
+                control bytes are not keys); False: bytes are keystrokes (a script for the
+                shell).
 
         Returns:
             ``"eof"`` (QEMU exited), ``"escape"``, ``"interrupt"`` or ``"timeout"``.
@@ -207,6 +282,7 @@ class Console:
         deadline = time.monotonic() + timeout_s
         child_fd = self.process.child_fd
         reading_stdin = True
+        last: Optional[int] = None
         gate = re.compile(input_ready) if input_ready else None
         try:
             if is_tty:
@@ -220,22 +296,24 @@ class Console:
                 fds = [child_fd] + ([stdin_fd] if reading_stdin and gate is None else [])
                 ready, _, _ = select.select(fds, [], [], remaining)
                 if child_fd in ready:
-                    try:
-                        self.process.read_nonblocking(4096, timeout=0)  # logged by the tap
-                    except pexpect.EOF:
-                        self.eof = True
-                    except pexpect.TIMEOUT:
-                        pass
+                    self._read_available()
                 if stdin_fd in ready:
                     data = os.read(stdin_fd, 1024)
                     if not data:
                         reading_stdin = False
+                        if not is_tty and not self.eof:
+                            self.feed(tty_eof(last), max(0.0, deadline - time.monotonic()))
                         continue
                     for key, how in ((escape, "escape"), (interrupt, "interrupt")):
                         if is_tty and key and key in data:
                             os.write(child_fd, data[:data.index(key)])
                             return how
-                    os.write(child_fd, data)
+                    last = data[-1]
+                    if not is_tty:
+                        self.feed(tty_literal(data) if literal else data,
+                                  max(0.0, deadline - time.monotonic()))
+                    else:
+                        os.write(child_fd, data)
             return "eof"
         finally:
             if saved is not None:

@@ -29,14 +29,14 @@ import threading
 import tty
 from dataclasses import dataclass
 from pathlib import Path
-from typing import List, Optional, Sequence, Union
+from typing import List, Mapping, Optional, Sequence, Union
 
 import pexpect
 from pexpect.fdpexpect import fdspawn
 
 from ..core import constants as C
 from ..core import kabi, procs, tools
-from ..core.errors import BadConfig, QemuStopError
+from ..core.errors import BadConfig, BadImage, QemuStopError
 from . import elfimage
 
 log = logging.getLogger(__name__)
@@ -105,23 +105,33 @@ class QemuConfig:
         return [Module.of(Path(self.init))] + [Module.of(f) for f in self.files]
 
     def validate(self) -> None:
-        """Check the images and module names before QEMU starts.
+        """Check the images and module files before QEMU starts (what QEMU or the kernel would
+        refuse less clearly: QEMU with a page of its own error output, the kernel by stopping).
 
         Raises:
             BadImage: the kernel is not an x86-64 ELF64, or init is not a static x86-64 ELF;
                 images/kabi.json missing (for images/kernel.elf: it sets the module limit).
             KabiError: the kernel ABI file does not state the limit.
-            BadConfig: a module path or name QEMU's ``-initrd`` syntax cannot carry.
+            BadConfig: a module path or name QEMU's ``-initrd`` syntax cannot carry; a module
+                that is not a readable regular file; two modules under one name in "/", or a
+                name too long for it (our kernel); modules
+                larger together than the guest's memory; more modules than the kernel takes.
         """
         elfimage.check_elf64(self.kernel)
-        elfimage.check_static_x86_64(self.init)
         modules = self.modules()
+        sizes = [_module_size(mod, init=i == 0) for i, mod in enumerate(modules)]
+        check_fits_memory(modules, sizes, self.memory)
+        elfimage.check_static_x86_64(self.init)
+        name_max = None
         if is_default_kernel(self.kernel):
-            limit = kabi.load().const("NFSFILE")    # our kernel's file system: one per module
+            k = kabi.load()
+            limit = k.const("NFSFILE")    # our kernel's file system: one per module
             if len(modules) > limit:
                 raise BadConfig(f"{len(modules)} files (init included) but the kernel "
                                 f"takes at most {limit} multiboot modules (more panic it)")
-        for mod in modules:
+            name_max = k.constants.get("FS_NAME_MAX")
+        placed = {}
+        for i, mod in enumerate(modules):
             full = os.path.abspath(mod.path)
             for bad, what in ((",", "a comma"), (" ", "a space")):
                 if bad in full:
@@ -129,15 +139,19 @@ class QemuConfig:
                                     "list cannot carry; copy or link the file elsewhere")
                 if bad in mod.name:
                     raise BadConfig(f"module name {mod.name!r} contains {what}")
+            if name_max is not None and len(mod.name.encode()) > name_max:
+                raise BadConfig(f"{_module_role(i, mod)}: its name is {len(mod.name.encode())} "
+                                f"bytes, a name in / at most {name_max}")
+            if mod.name in placed:
+                first = placed[mod.name]
+                raise BadConfig(f"/{mod.name} placed twice ({_module_role(first[0], first[1])} "
+                                f"and {_module_role(i, mod)}): one file per name in /")
+            placed[mod.name] = (i, mod)
             try:
-                mode = os.stat(full).st_mode
-            except OSError:
-                raise BadConfig(f"{mod.path}: no such file") from None
-            if stat.S_ISDIR(mode):
-                raise BadConfig(f"{mod.path}: a directory (--file takes files; give each "
-                                "file of it)")
-            if not stat.S_ISREG(mode):
-                raise BadConfig(f"{mod.path}: no such file")
+                with open(full, "rb") as fh:
+                    fh.read(1)
+            except OSError as err:
+                raise BadConfig(f"{mod.path}: cannot read it: {err.strerror}") from None
         check_cpu(self.cpu)
 
     def initrd_arg(self) -> str:
@@ -189,22 +203,135 @@ class QemuConfig:
         return cmd
 
 
+def _module_role(index: int, mod: Module) -> str:
+    """``--init PATH`` for the first module, ``--file PATH`` for the others (messages)."""
+    return f"{'--init' if index == 0 else '--file'} {mod.path}"
+
+
+def _module_size(mod: Module, *, init: bool) -> int:
+    """The size in bytes of a module's file.
+
+    Raises:
+        BadImage: init missing or not a regular file (the CLI adds the build hint).
+        BadConfig: another file missing, a directory, or not a regular file.
+    """
+    try:
+        st = os.stat(mod.path)
+    except OSError as err:
+        if init:
+            raise BadImage(str(mod.path), "no such file") from None
+        raise BadConfig(f"{mod.path}: no such file" if err.errno == errno.ENOENT
+                        else f"{mod.path}: {err.strerror}") from None
+    if stat.S_ISREG(st.st_mode):
+        return st.st_size
+    if init:
+        raise BadImage(str(mod.path), "not a regular file")
+    if stat.S_ISDIR(st.st_mode):
+        raise BadConfig(f"{mod.path}: a directory (--file takes files; give each file of it)")
+    raise BadConfig(f"{mod.path}: not a regular file")
+
+
+MODULE_ALIGN = 4096     # QEMU's multiboot loader starts each module on a page (hw/i386/multiboot.c)
+_MEMORY_RE = re.compile(r"(?:size=)?(\d+(?:\.\d+)?)([KMGT]?)(?:i?B)?\Z", re.IGNORECASE)
+_MEMORY_UNITS = {"": 1 << 20, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
+
+
+def memory_bytes(memory: str) -> Optional[int]:
+    """QEMU's ``-m`` value in bytes (``"128M"`` -> 134217728; a bare number is MiB, as QEMU
+    reads it); None for a form this does not read (QEMU judges it then)."""
+    m = _MEMORY_RE.match(memory.strip())
+    if not m:
+        return None
+    return int(float(m.group(1)) * _MEMORY_UNITS[m.group(2).upper()])
+
+
+def _mib(n: int) -> str:
+    return f"{n / (1 << 20):.1f} MiB"
+
+
+def check_fits_memory(modules: Sequence[Module], sizes: Sequence[int], memory: str) -> None:
+    """Refuse modules that together (each rounded up to a page, as the multiboot loader
+    places them) exceed the guest's memory: QEMU would drop what does not fit, or fail with
+    a page of output. Modules that fit but leave the kernel too little are the kernel's to
+    report (its ``no-memory`` event: how much it needs).
+
+    Raises:
+        BadConfig: one line with the sizes.
+    """
+    limit = memory_bytes(memory)
+    page = MODULE_ALIGN
+    total = sum((n + page - 1) // page * page for n in sizes)
+    if limit is None or total <= limit:
+        return
+    largest = max(range(len(sizes)), key=lambda i: sizes[i])
+    raise BadConfig(f"the files for / take {_mib(total)} (the largest, "
+                    f"{_module_role(largest, modules[largest])}, {_mib(sizes[largest])}) but "
+                    f"the guest has {_mib(limit)} of memory (-m {memory})")
+
+
 def is_default_kernel(kernel: PathLike) -> bool:
     """True if ``kernel`` is images/kernel.elf (ours: its ABI file states its limits)."""
     return os.path.realpath(kernel) == os.path.realpath(C.KERNEL_IMAGE)
 
 
-def check_append(append: str, keys) -> None:
-    """Refuse a kernel argument whose key the kernel does not accept (it would panic).
+def check_append(append: str, keys: Mapping[str, str], *, value_max: Optional[int] = None,
+                 cmdline_max: Optional[int] = None, kernel: Optional[PathLike] = None) -> None:
+    """Refuse the kernel arguments the kernel would refuse (it would panic at boot), by the
+    rules of kernel/include/kargs.h: space-separated ``key=value`` tokens, each key known and
+    given once, each value as its key's grammar says and shorter than ``value_max``, the
+    whole command line (QEMU's -kernel puts the kernel's path first) shorter than
+    ``cmdline_max``.
+
+    Args:
+        append: the kernel arguments (``-append``).
+        keys: key -> grammar (``Kabi.kargs``: images/kabi.json); a grammar of ``""`` (an ABI
+            file from before grammars) accepts any value.
+        value_max, cmdline_max: the kernel's buffers, NUL included (KARGS_VALUE_MAX,
+            KARGS_CMDLINE_MAX); None: not checked.
+        kernel: the kernel's path, for the command line's length.
 
     Raises:
-        BadConfig: naming the key and the accepted ones.
+        BadConfig: one line naming the argument, the kernel's reason and what the key takes.
     """
+    seen = set()
     for word in append.split():
-        key = word.split("=", 1)[0]
+        key, eq, value = word.partition("=")
+        if not eq:
+            raise BadConfig(f"--append {word}: not key=value (the kernel takes "
+                            f"{', '.join(sorted(keys))}, each as key=value)")
         if key not in keys:
             raise BadConfig(f"--append {word}: the kernel accepts no key {key!r} "
                             f"(it takes {', '.join(sorted(keys))})")
+        if key in seen:
+            raise BadConfig(f"--append {word}: {key} given twice (the kernel takes each key once)")
+        seen.add(key)
+        if value_max is not None and len(value.encode()) >= value_max:
+            raise BadConfig(f"--append {key}=...: the value is {len(value.encode())} bytes, the "
+                            f"kernel takes at most {value_max - 1}")
+        if keys[key]:
+            grammar = kabi.KargGrammar.parse(keys[key])
+            why = grammar.refusal(value)
+            if why:
+                raise BadConfig(f"--append {word}: the kernel refuses it ({why}: {key} takes "
+                                f"{grammar.describe()})")
+    if cmdline_max is not None and append.split():
+        line = f"{os.path.abspath(kernel) if kernel else ''} {append}"
+        if len(line.encode()) >= cmdline_max:
+            raise BadConfig(f"--append: the kernel command line (the kernel's path and the "
+                            f"arguments) is {len(line.encode())} bytes, the kernel keeps at most "
+                            f"{cmdline_max - 1}")
+
+
+def check_kernel_args(append: str, kernel: PathLike = C.KERNEL_IMAGE) -> None:
+    """``check_append`` with images/kabi.json's keys, grammars and limits (for our kernel).
+
+    Raises:
+        BadConfig: an argument the kernel would refuse.
+        BadImage, KabiError: no readable kabi.json.
+    """
+    k = kabi.load()
+    check_append(append, k.kargs, value_max=k.constants.get("KARGS_VALUE_MAX"),
+                 cmdline_max=k.constants.get("KARGS_CMDLINE_MAX"), kernel=kernel)
 
 
 _cpu_models: List[str] = []

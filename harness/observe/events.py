@@ -229,6 +229,28 @@ class BadArg(Event):
     reason: str = ""
 
 
+@_event("no-memory", "need_kib", "mem_kib")
+class NoMemory(Event):
+    """The boot modules leave the kernel too little memory (a halt follows, init never runs):
+    ``no-memory need_kib=N mem_kib=M modules_kib=K``: the machine needs N KiB of RAM, has M
+    (usable: the kernel maps at most 1 GiB), the modules take K."""
+
+    need_kib: int = 0
+    mem_kib: int = 0
+    modules_kib: Optional[int] = None
+
+
+@_event("module-skipped", "name", "reason")
+class ModuleSkipped(Event):
+    """A boot module the kernel left out of "/": ``module-skipped name=N size=S reason=R``,
+    R ``duplicate-name`` ("/" has that name already: an earlier module's - init is placed
+    first, and runs even when left out - or tmp, dev) or ``name-too-long``."""
+
+    name: str = ""
+    size: Optional[int] = None
+    reason: str = ""
+
+
 @_event("panic")
 class Panic(Event):
     """Kernel panic (more ``panic-...`` lines may follow)."""
@@ -249,7 +271,8 @@ class Halt(Event):
 
 # Fields that must be ints when present (a string there means the kernel broke the contract).
 _INT_FIELDS = {"pid", "rip", "rsp", "cs", "ss", "nr", "ret", "vector", "error", "cpl",
-               "rflags", "cr2", "signal", "status", "free_pages", "mem_kib"}
+               "rflags", "cr2", "signal", "status", "free_pages", "mem_kib", "need_kib",
+               "modules_kib"}
 
 
 def parse_line(line: str, index: int = -1) -> Optional[Event]:

@@ -10,6 +10,8 @@ faults):
   (``terminating on signal N``: it exits 0 then too): ``qemu-failure``;
 - a ``bad-arg`` event (the kernel refused its arguments, then panicked): ``panic``, with the
   argument and the reason as the detail;
+- a ``no-memory`` event (the modules leave the kernel too little memory; it halts before
+  init): ``no-memory``, with what it needs and has, if QEMU's rc matches the halt line;
 - a ``panic`` event: ``double-fault`` if the kernel took a #DF (``panic
   reason=kernel-double-fault``, or a ``fault vector=8`` event), else ``panic``;
 - no halt before the deadline: ``timeout`` (a timeout only ever makes a run fail);
@@ -24,7 +26,7 @@ from dataclasses import dataclass
 from typing import Optional, Sequence
 
 from ..core import constants as C
-from .events import BadArg, Event, Exit, Fault, Halt, Kill, Panic
+from .events import BadArg, Event, Exit, Fault, Halt, Kill, NoMemory, Panic
 
 TRIPLE_FAULT_RE = re.compile(r"Triple fault", re.IGNORECASE)
 # QEMU's own line when a signal (say, Ctrl-C passed through) ends it; it then exits 0.
@@ -42,6 +44,7 @@ class Outcome(enum.Enum):
     TRIPLE_FAULT = "triple-fault"  # CPU reset
     TIMEOUT = "timeout"            # no halt in time
     QEMU_FAILURE = "qemu-failure"  # QEMU failed, or its rc contradicts the halt line
+    NO_MEMORY = "no-memory"        # the boot modules leave the kernel too little memory
 
     @property
     def machine_ok(self) -> bool:
@@ -56,6 +59,7 @@ OUTCOME_EXIT_STATUS = {
     Outcome.TRIPLE_FAULT: C.EXIT_TRIPLE_FAULT,
     Outcome.TIMEOUT: C.EXIT_TIMEOUT,
     Outcome.QEMU_FAILURE: C.EXIT_QEMU_FAILURE,
+    Outcome.NO_MEMORY: C.EXIT_NO_MEMORY,
 }
 
 
@@ -125,6 +129,13 @@ def judge(events: Sequence[Event], rc: Optional[int], *, qemu_signal: Optional[i
         b = bad_args[0]
         return Verdict(Outcome.PANIC, None, None,
                        f"bad kernel argument {b.key}={b.value}: {b.reason} (kernel refused to boot)")
+    no_memory = [e for e in events if isinstance(e, NoMemory)]
+    if no_memory and halts and rc is not None and rc == expected_rc(halts[-1].status):
+        n = no_memory[0]
+        return Verdict(Outcome.NO_MEMORY, None, None,
+                       f"too little memory: the kernel needs {n.need_kib} KiB of RAM for its "
+                       f"modules ({n.modules_kib} KiB) and init, the machine has {n.mem_kib} KiB "
+                       "(init never ran; give the machine more memory or smaller files)")
     if panics:
         p = panics[0]
         why = p.reason or " ".join(p.words) or "?"

@@ -189,8 +189,13 @@ class Lab:
                                kernel=self.kernel, **more)
 
     def boot(self, init=None, files=(), append: str = "", cpu: Optional[str] = None,
-             timeout_s: Optional[float] = None, args: Optional[Sequence[str]] = None) -> Run:
+             timeout_s: Optional[float] = None, args: Optional[Sequence[str]] = None,
+             stdin: Optional[lab.StdinLike] = None) -> Run:
         """Boot ``init`` (default: the checkout's init with every program in "/") to its end.
+
+        ``stdin``: what the programs read from the console, as from a pipe (bytes, a str, or
+        a host file as a Path), then the end of file; the console's echo is off then
+        (``lab.run``'s ``stdin``).
 
         Returns:
             the Run (``status``, ``outcome``, ``user_output``, ``of(kind)``, ``first(kind)``,
@@ -200,7 +205,7 @@ class Lab:
             BadImage, BadConfig, ToolMissing: before QEMU starts.
         """
         return lab.run(self.config(init, files, append, cpu, args),
-                       timeout_s=timeout_s or C.DEFAULT_BOOT_TIMEOUT_S)
+                       timeout_s=timeout_s or C.DEFAULT_BOOT_TIMEOUT_S, stdin=stdin)
 
     def shell(self, files=(), append: str = "", cpu: Optional[str] = None,
               timeout_s: Optional[float] = None) -> Shell:

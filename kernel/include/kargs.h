@@ -4,30 +4,61 @@
  * exactly. Multiboot loaders may put the image's file name first (QEMU's
  * -kernel does): a first token without '=' is that name and is skipped.
  *
- *   trace=syscall,mem       syscall: a `syscall` event per system call;
- *                           mem: a `mem` event after each reap
- *   crash=KIND              null|stack|smep|smap|triple: crash.c
- *   init.args=a,b,c         more argv for init (at most KARGS_MAX_INIT_ARGS)
- *   test.ukpage=1           test only: one kernel page made user-accessible
- *                           (testhook.c), for the page-table audit's test
+ * Every key is one row of KARGS_KEYS below: its name, its grammar and the
+ * function that applies a value the grammar accepted. kargs_parse() checks
+ * the grammar for every key the same way, and kabi.c emits each row into
+ * images/kabi.json, so the harness refuses, before QEMU starts, exactly what
+ * the kernel would. A new key is one row (and its apply function).
  *
- * Anything else (an unknown key or value, a duplicate key, a token without
- * '=') is refused: kargs_parse() prints `bad-arg key=K value=V reason=R` and
- * panics, right after the boot event and before any process exists.
+ * Grammars (the text after the type word is the type's argument):
+ *
+ *   enum A|B|C      exactly one of the words; apply gets its index
+ *   set A|B|C       one or more of the words, comma separated; apply gets the
+ *                   bit mask (bit i: word i)
+ *   int MIN..MAX    a decimal integer (optional '-') in [MIN, MAX]; apply gets it
+ *   list N          free text split at commas into at most N items (a final
+ *                   comma ends the list: "a," is one item, "" none); apply
+ *                   gets the item count
+ *   text            free text; apply gets its length
+ *
+ * Every value is at most KARGS_VALUE_MAX - 1 bytes, a command line at most
+ * KARGS_CMDLINE_MAX - 1. Anything else (an unknown key, a value the grammar
+ * refuses, a duplicate key, a token without '=', a longer line) is refused:
+ * kargs_parse() prints `bad-arg key=K value=V reason=R` and panics, right
+ * after the boot event and before any process exists. Reasons: unknown-key,
+ * unknown-value (enum, set), not-a-number, out-of-range (int), too-many
+ * (list), too-long, duplicate, not-key-value.
  */
 #pragma once
 #include "types.h"
 
-#define KARGS_CMDLINE_MAX    512     /* bytes of command line kept (boot event) */
+#define KARGS_CMDLINE_MAX    512     /* bytes of command line kept (boot event), NUL included */
+#define KARGS_VALUE_MAX      256     /* bytes of one value, NUL included */
 #define KARGS_MAX_INIT_ARGS  16      /* init.args entries */
-#define KARGS_INIT_ARGS_MAX  256     /* bytes of init.args */
 
-/* The keys the kernel accepts (any other key panics the boot; the harness refuses it first,
-   reading them from the kernel ABI file) */
-#define KARG_TRACE           "trace"      /* trace=syscall,mem */
-#define KARG_CRASH           "crash"      /* crash=null|stack|smep|smap|triple */
-#define KARG_INIT_ARGS       "init.args"  /* init's argv[1:], comma separated */
-#define KARG_TEST_UKPAGE     "test.ukpage" /* test.ukpage=1: a planted user-accessible kernel page */
+#define KARGS_STR_(x) #x
+#define KARGS_STR(x)  KARGS_STR_(x)
+
+/* crash=KIND (crash.c), in enum crash_kind order from CRASH_NULL */
+#define KARGS_CRASH_KINDS "null|stack|smep|smap|triple"
+
+/* The keys the kernel accepts: X(NAME, "key", "grammar", apply). Any other key panics the
+   boot; the harness refuses it first, reading these rows from the kernel ABI file. */
+#define KARGS_KEYS(X)                                                                        \
+    X(TRACE,       "trace",       "set syscall|mem",                karg_trace)             \
+    X(CRASH,       "crash",       "enum " KARGS_CRASH_KINDS,        karg_crash)             \
+    X(INIT_ARGS,   "init.args",   "list " KARGS_STR(KARGS_MAX_INIT_ARGS), karg_init_args)   \
+    X(TEST_UKPAGE, "test.ukpage", "enum 1",                         karg_test_ukpage)       \
+    X(CONSOLE_ECHO, "console.echo", "enum 0|1",                     karg_console_echo)
+
+/* trace=syscall,mem      syscall: a `syscall` event per system call; mem: a `mem` event
+                          after each reap
+   crash=KIND             null|stack|smep|smap|triple: crash.c
+   init.args=a,b,c        more argv for init (at most KARGS_MAX_INIT_ARGS)
+   test.ukpage=1          test only: one kernel page made user-accessible (testhook.c), for
+                          the page-table audit's test
+   console.echo=0|1       0: the console starts with ECHO off (stty -echo), for input fed
+                          as from a pipe (console.c); 1, the default: on */
 
 enum crash_kind { CRASH_NONE, CRASH_NULL, CRASH_STACK, CRASH_SMEP, CRASH_SMAP, CRASH_TRIPLE };
 
@@ -37,9 +68,11 @@ struct kargs {
     bool trace_mem;                              /* trace=mem */
     enum crash_kind crash;                       /* crash=KIND, CRASH_NONE if absent */
     bool test_ukpage;                            /* test.ukpage=1 (testhook.c) */
+    bool console_noecho;                         /* console.echo=0 (console.c) */
     int init_argc;                               /* init.args=... split at commas */
     const char *init_argv[KARGS_MAX_INIT_ARGS];
     char text[KARGS_CMDLINE_MAX];                /* the command line as given */
+    bool truncated;                              /* it was longer than KARGS_CMDLINE_MAX - 1 */
 };
 
 extern struct kargs kargs;

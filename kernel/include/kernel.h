@@ -40,6 +40,9 @@ void backtrace(uint64_t rbp);
 void testhook_init(void);
 
 /* kalloc.c: physical page allocator */
+#define KALLOC_MIN_FREE_PAGES 256        /* pages a boot needs beyond the modules: init's start */
+#define NOMEM_STATUS 249                 /* machine status when the modules leave too little RAM */
+uint64_t kalloc_need_end(uint64_t start_phys);   /* RAM end kalloc_init(start_phys, ..) needs */
 void kalloc_init(uint64_t start_phys, uint64_t end_phys);
 void *kalloc(void);                  /* one zeroed page (kernel virtual), or NULL */
 void kfree(void *page);
