@@ -32,6 +32,7 @@
  * allowed port: ioperm(0x3f8, 8, 1) copies 128 bytes, ioperm of port 0xffff 8 KiB.
  */
 #include "kernel.h"
+#include "cred.h"
 #include "errno.h"
 #include "ioperm.h"
 #include "mmu.h"
@@ -176,7 +177,8 @@ int64_t sys_ioperm(struct trapframe *tf)
 
     if (from + num <= from || from + num > IOMAP_PORTS)
         return -EINVAL;
-    /* Turning on needs CAP_SYS_RAWIO: granted, every process runs as uid 0 (see above). */
+    if (turn_on && !capable(CAP_SYS_RAWIO))
+        return -EPERM;                           /* Linux ksys_ioperm: turning on needs CAP_SYS_RAWIO */
     if (!st->page[0]) {
         if (!turn_on)
             return 0;                            /* nothing allowed, nothing to clear */
@@ -210,7 +212,8 @@ int64_t sys_iopl(struct trapframe *tf)
     struct iostate *st = &io[running];
     if (level > 3)
         return -EINVAL;
-    /* Raising needs CAP_SYS_RAWIO: granted (uid 0). Lowering never needs it. */
+    if (level > st->iopl && !capable(CAP_SYS_RAWIO))
+        return -EPERM;                           /* raising needs CAP_SYS_RAWIO; lowering never (Linux) */
     st->iopl = level;
     tss_load(st);
     return 0;

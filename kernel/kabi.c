@@ -134,6 +134,8 @@ static const struct kabi_entry kabi[] = {
     KABI_KARG(KARG_CRASH),
     KABI_KARG(KARG_INIT_ARGS),
     KABI_KARG(KARG_TEST_UKPAGE),
+    KABI_KARG(KARG_INIT_UID),
+    KABI_KARG(KARG_INIT_GID),
 
     /* State no header declares, as gdb evaluates it against kernel.elf */
     KABI_GDB(current_pid, "cpu0.current->pid"),   /* the running process's pid */

@@ -84,6 +84,37 @@ static void parse_test_ukpage(const char *key, const char *v)
     kargs.test_ukpage = true;
 }
 
+/* A uid or gid: decimal digits, at most 4294967294 ((uid_t)-1 is no id). */
+static uint32_t parse_id(const char *key, const char *v)
+{
+    uint64_t n = 0;
+    if (!*v)
+        refuse(key, v, "not-a-number");
+    for (const char *s = v; *s; s++) {
+        if (*s < '0' || *s > '9')
+            refuse(key, v, "not-a-number");
+        n = n * 10 + (uint64_t)(*s - '0');
+        if (n >= 0xffffffffUL)
+            refuse(key, v, "out-of-range");
+    }
+    return (uint32_t)n;
+}
+
+static bool gid_given;
+
+static void parse_init_uid(const char *key, const char *v)
+{
+    kargs.init_uid = parse_id(key, v);
+    if (!gid_given)
+        kargs.init_gid = kargs.init_uid;
+}
+
+static void parse_init_gid(const char *key, const char *v)
+{
+    kargs.init_gid = parse_id(key, v);
+    gid_given = true;
+}
+
 static const struct {
     const char *key;
     void (*parse)(const char *key, const char *value);
@@ -92,6 +123,8 @@ static const struct {
     { KARG_CRASH, parse_crash },
     { KARG_INIT_ARGS, parse_init_args },
     { KARG_TEST_UKPAGE, parse_test_ukpage },
+    { KARG_INIT_UID, parse_init_uid },
+    { KARG_INIT_GID, parse_init_gid },
 };
 
 void kargs_init(const char *s)

@@ -8,6 +8,9 @@
  *                           mem: a `mem` event after each reap
  *   crash=KIND              null|stack|smep|smap|triple: crash.c
  *   init.args=a,b,c         more argv for init (at most KARGS_MAX_INIT_ARGS)
+ *   init.uid=N, init.gid=N  init runs as uid/gid N (decimal, 0..4294967294), with no
+ *                           supplementary groups and, unless N is 0, no capabilities;
+ *                           init.gid defaults to init.uid (cred.h)
  *   test.ukpage=1           test only: one kernel page made user-accessible
  *                           (testhook.c), for the page-table audit's test
  *
@@ -28,6 +31,8 @@
 #define KARG_CRASH           "crash"      /* crash=null|stack|smep|smap|triple */
 #define KARG_INIT_ARGS       "init.args"  /* init's argv[1:], comma separated */
 #define KARG_TEST_UKPAGE     "test.ukpage" /* test.ukpage=1: a planted user-accessible kernel page */
+#define KARG_INIT_UID        "init.uid"   /* init.uid=N: init's real/effective/saved/fs uid */
+#define KARG_INIT_GID        "init.gid"   /* init.gid=N: its gids (default: the uid) */
 
 enum crash_kind { CRASH_NONE, CRASH_NULL, CRASH_STACK, CRASH_SMEP, CRASH_SMAP, CRASH_TRIPLE };
 
@@ -39,6 +44,7 @@ struct kargs {
     bool test_ukpage;                            /* test.ukpage=1 (testhook.c) */
     int init_argc;                               /* init.args=... split at commas */
     const char *init_argv[KARGS_MAX_INIT_ARGS];
+    uint32_t init_uid, init_gid;                 /* init.uid=, init.gid= (0: root) */
     char text[KARGS_CMDLINE_MAX];                /* the command line as given */
 };
 
