@@ -14,7 +14,7 @@ import shutil
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import pexpect
 
@@ -38,6 +38,9 @@ class Case:
         files: NAME -> content, in the current directory (ringlab: in "/").
         keys: (text to type, regex the program answers with) steps; a None regex: no answer.
         ignore: prefixes of lines that differ by design (each has its own test).
+        user: (uid, gid) to run as, with no supplementary groups and no capabilities (host:
+            the trampoline drops root's ids before exec; ringlab: ``QemuConfig.user``).
+            None: root.
     """
 
     program: str
@@ -45,6 +48,7 @@ class Case:
     files: Dict[str, str] = field(default_factory=dict)
     keys: Sequence[Tuple[str, object]] = ()
     ignore: Sequence[str] = ()
+    user: Optional[Tuple[int, int]] = None
 
 
 def transcript(text: str, ignore: Sequence[str]) -> List[str]:
@@ -58,8 +62,13 @@ def run_on_linux(case: Case, images, workdir: Path) -> Tuple[List[str], int, str
     shutil.copy(images.program(case.program), workdir / case.program)
     for name in ROOT_DIRS:
         (workdir / name).mkdir()
+    (workdir / "tmp").chmod(0o1777)                 # ringlab's /tmp, as Linux's
     for name, content in case.files.items():
         (workdir / name).write_text(content)
+        if case.user is not None:
+            (workdir / name).chmod(0o755)           # ringlab's modules: root:root 0755
+    if case.user is not None:
+        workdir.chmod(0o755)                        # "/": root's, searchable by everyone
     log = io.StringIO()
 
     def no_core_dumps():
@@ -67,6 +76,10 @@ def run_on_linux(case: Case, images, workdir: Path) -> Tuple[List[str], int, str
 
     # A trampoline execs ./NAME with argv[0] = NAME, the bare name ringlab's kernel gives init.
     exec_bare = "import os, sys; os.execv(sys.argv[1], sys.argv[2:])"
+    if case.user is not None:                       # setpriv --reuid --regid --clear-groups
+        uid, gid = case.user
+        exec_bare = (f"import os, sys; os.setgroups([]); os.setresgid({gid}, {gid}, {gid}); "
+                     f"os.setresuid({uid}, {uid}, {uid}); os.execv(sys.argv[1], sys.argv[2:])")
     child = pexpect.spawn(sys.executable, ["-c", exec_bare, f"./{case.program}", case.program,
                                            *case.args],
                           cwd=str(workdir), encoding="utf-8", env=ENV,
@@ -93,7 +106,7 @@ def run_on_ringlab(case: Case, images, workdir: Path) -> Tuple[List[str], int, l
         files.append(workdir / name)
     append = "init.args=" + ",".join(case.args) if case.args else ""
     cfg = QemuConfig(kernel=images.kernel, init=images.program(case.program), files=files,
-                     append=append)
+                     append=append, user=case.user)
     with lab.Session(cfg) as s:
         if case.keys:
             s.console.expect(C.CONSOLE_INPUT_READY_RE, STEP_TIMEOUT_S)

@@ -21,14 +21,16 @@ from .epilogue import Epilogue, timeout_or
 def main(init: Optional[str] = None, append: str = "", timeout_s: Optional[float] = None,
          dry_run: bool = False, files: Sequence[str] = (), cpu: Optional[str] = None,
          int_log: bool = False, kernel: Optional[str] = None, shell: bool = False,
-         gdb: bool = False, args: Optional[str] = None, accel: Optional[str] = None) -> int:
+         gdb: bool = False, args: Optional[str] = None, accel: Optional[str] = None,
+         user: Optional[str] = None) -> int:
     """Boot and stream the console to stdout; returns the machine's exit status.
 
     The last line (stderr) names the outcome, e.g. ``ringlab-boot: exited: init exited
     (status 0) [0.12 s]``. With ``shell`` or ``args`` (init's argv[1:], shell-quoted, e.g.
     ``"sh"`` for busybox) the console is also handed to stdin (a terminal or a pipe); on a
     terminal the default timeout is then a day instead of DEFAULT_BOOT_TIMEOUT_S. ``gdb``
-    only matters with ``dry_run`` (the command line then has the gdbstub).
+    only matters with ``dry_run`` (the command line then has the gdbstub). ``user``
+    (``"UID[:GID]"``) runs init unprivileged; a bad value is refused before QEMU (exit 2).
     """
     ep = Epilogue("boot")
     interactive = shell or args is not None
@@ -38,7 +40,7 @@ def main(init: Optional[str] = None, append: str = "", timeout_s: Optional[float
 
     def body(ep: Epilogue) -> int:
         cfg = lab.boot_config(init, files, shell=shell, int_log=int_log, kernel=kernel, cpu=cpu,
-                              append=lab.with_init_argv(append, args or ""))
+                              append=lab.with_init_argv(append, args or ""), user=user)
         cfg.validate()
         cfg = cfg.replace(accel=accel_check(accel, cpu))
         if dry_run:

@@ -178,7 +178,8 @@ class Lab:
 
     def config(self, init=None, files=(), append: str = "", cpu: Optional[str] = None,
                args: Optional[Sequence[str]] = None, **more) -> QemuConfig:
-        """The QemuConfig ``boot`` uses (``args``: init's further argv, via init.args=)."""
+        """The QemuConfig ``boot`` uses (``args``: init's further argv, via init.args=;
+        ``user=1000``, ``"1000:100"`` or ``(1000, 100)`` in ``more``: init unprivileged)."""
         if args:
             bad = [a for a in args if "," in a or not a or any(c.isspace() for c in a)]
             if bad:
@@ -189,8 +190,11 @@ class Lab:
                                kernel=self.kernel, **more)
 
     def boot(self, init=None, files=(), append: str = "", cpu: Optional[str] = None,
-             timeout_s: Optional[float] = None, args: Optional[Sequence[str]] = None) -> Run:
+             timeout_s: Optional[float] = None, args: Optional[Sequence[str]] = None,
+             user=None) -> Run:
         """Boot ``init`` (default: the checkout's init with every program in "/") to its end.
+        ``user``: run init as that user (``1000``, ``"1000:100"``, ``(1000, 100)``), with no
+        supplementary groups and no capabilities, as Linux runs a normal user's program.
 
         Returns:
             the Run (``status``, ``outcome``, ``user_output``, ``of(kind)``, ``first(kind)``,
@@ -199,7 +203,7 @@ class Lab:
         Raises:
             BadImage, BadConfig, ToolMissing: before QEMU starts.
         """
-        return lab.run(self.config(init, files, append, cpu, args),
+        return lab.run(self.config(init, files, append, cpu, args, user=user),
                        timeout_s=timeout_s or C.DEFAULT_BOOT_TIMEOUT_S)
 
     def shell(self, files=(), append: str = "", cpu: Optional[str] = None,

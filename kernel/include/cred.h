@@ -57,6 +57,7 @@
 /* What fsuid 0 <-> nonzero takes away from and gives back to effective (CAP_FS_MASK) */
 #define CAP_FS_MASK  (CAP_BIT(CAP_CHOWN) | CAP_BIT(CAP_MKNOD) | CAP_BIT(CAP_DAC_OVERRIDE) | \
                       CAP_BIT(CAP_DAC_READ_SEARCH) | CAP_BIT(CAP_FOWNER) | CAP_BIT(CAP_FSETID) | \
+                      CAP_BIT(CAP_LINUX_IMMUTABLE) | \
                       CAP_BIT(CAP_MAC_OVERRIDE))
 
 /* capget/capset header versions (include/uapi/linux/capability.h) */
