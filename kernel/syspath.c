@@ -128,6 +128,8 @@ int stat_copyout(struct inode *ip, struct pipe *pipe, uint64_t ust)
         st.st_dev = 2;                       /* pipefs */
         st.st_ino = ((uint64_t)pipe >> 4) & 0xffff;   /* one per pipe */
         st.st_mode = S_IFIFO | 0600;
+        st.st_uid = pipe->uid;
+        st.st_gid = pipe->gid;
         st.st_nlink = 1;
     } else {
         st.st_dev = 1;

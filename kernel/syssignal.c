@@ -347,7 +347,7 @@ int64_t sys_rt_sigqueueinfo(struct trapframe *tf)
         return err;
     if (sig == 0)
         return 0;
-    struct ksiginfo ki = { .code = u.si_code, .pid = u.u.rt.pid, .value = u.u.rt.value };
+    struct ksiginfo ki = { .code = u.si_code, .pid = u.u.rt.pid, .uid = u.u.rt.uid, .value = u.u.rt.value };
     return signal_queue_group(q, (int)sig, &ki, p->pid);
 }
 

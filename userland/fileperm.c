@@ -59,6 +59,14 @@ static void own_files(void)
     snprintf(y, sizeof y, "%s/y", d);
     umask(022);
     say("- own files, euid %u\n", me);
+    int pfd[2];
+    struct stat ps;
+    if (pipe(pfd) || fstat(pfd[0], &ps))
+        say("  pipe: %s\n", strerror(errno));
+    else
+        say("  pipe: mode %o uid %u gid %u\n", ps.st_mode, ps.st_uid, ps.st_gid);
+    close(pfd[0]);
+    close(pfd[1]);
     TRY("  create 0644", opn(f, O_CREAT | O_EXCL | O_WRONLY, 0644));
     st(f);
     TRY("  create 0444 O_RDWR (new file: no check)", opn(g, O_CREAT | O_EXCL | O_RDWR, 0444));

@@ -13,6 +13,20 @@
 #include "sigtest.h"
 
 static int hold[2], ready[2];
+static volatile pid_t watched;               /* the child whose SIGCHLD si_uid is kept */
+static volatile int usr1_uid = -1, usr1_from_self, chld_uid = -1;
+
+/* si_uid: the sender's real uid; for SIGCHLD the child's (Linux). */
+static void on_signal(int sig, siginfo_t *si, void *uc)
+{
+    (void)uc;
+    if (sig == SIGUSR1) {
+        usr1_uid = (int)si->si_uid;
+        usr1_from_self = si->si_pid == getpid();
+    } else if (si->si_pid == watched) {
+        chld_uid = (int)si->si_uid;
+    }
+}
 
 static pid_t target(unsigned r, unsigned e, unsigned s)
 {
@@ -52,6 +66,11 @@ static void sender(const char *label, unsigned r, unsigned e, unsigned s, pid_t 
 
 int main(void)
 {
+    struct sigaction sa = { .sa_sigaction = on_signal, .sa_flags = SA_SIGINFO | SA_RESTART };
+    set_action(SIGUSR1, &sa);
+    set_action(SIGCHLD, &sa);
+    TRY("kill(self, SIGUSR1)", syscall(SYS_kill, getpid(), SIGUSR1));
+    say("  si_uid %d, from self %d\n", usr1_uid, usr1_from_self);
     if (geteuid() != 0) {
         TRY("kill(self, 0)", syscall(SYS_kill, getpid(), 0));
         TRY("kill(no such pid)", syscall(SYS_kill, 1 << 22, 0));
@@ -75,11 +94,22 @@ int main(void)
     sender("effective 5000 = C's saved", 2000, 5000, 2000, c);
     sender("real 4000 = C's real", 4000, 2000, 2000, c);
     sender("root", 0, 0, 0, c);
-    TRY("root kills A", syscall(SYS_kill, a, SIGTERM));
-    close(hold[1]);
+    say("a child with real uid 1000, effective 0 signals its parent:\n");
+    pid_t pid = fork();
+    if (pid == 0) {
+        TRY("  setresuid(1000,0,0)", syscall(SYS_setresuid, 1000, 0, 0));
+        TRY("  kill(parent, SIGUSR1)", syscall(SYS_kill, getppid(), SIGUSR1));
+        _exit(0);
+    }
     int st;
+    waitpid(pid, &st, 0);
+    say("  si_uid %d\n", usr1_uid);
+    watched = a;
+    TRY("root kills A", syscall(SYS_kill, a, SIGTERM));
     waitpid(a, &st, 0);
-    say("A: %s %d\n", WIFSIGNALED(st) ? "signal" : "exit", WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));
+    say("A: %s %d, SIGCHLD si_uid %d\n", WIFSIGNALED(st) ? "signal" : "exit",
+        WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st), chld_uid);
+    close(hold[1]);
     waitpid(c, &st, 0);
     say("C: %s %d\n", WIFSIGNALED(st) ? "signal" : "exit", WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));
     return 0;

@@ -58,6 +58,7 @@ struct pipe {
     uint8_t *pages[PIPE_PAGES];
     uint64_t r, w;               /* bytes read and written so far; w - r are buffered */
     int readers, writers;        /* open read and write ends */
+    uint32_t uid, gid;           /* fstat's owner: the creator's fsuid/fsgid (Linux pipefs inode) */
 };
 
 enum filetype { F_NONE, F_INODE, F_PIPE };
