@@ -14,6 +14,7 @@
  * bounding set (a container may lack some capabilities Linux's root otherwise has).
  */
 #define _GNU_SOURCE
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/auxv.h>
@@ -78,6 +79,54 @@ static void exec_child(const char *label, int setup)
     int st;
     waitpid(pid, &st, 0);
     say("  child status %d\n", WEXITSTATUS(st));
+}
+
+/* A second thread: each byte read from `go` makes it print its own ids into the transcript. */
+static int go[2], done[2];
+
+static void *thread_ids(void *arg)
+{
+    (void)arg;
+    char c;
+    while (read(go[0], &c, 1) == 1) {
+        unsigned r, e, s;
+        syscall(SYS_getresuid, &r, &e, &s);
+        say("  thread: uid %u %u %u\n", r, e, s);
+        if (write(done[1], "d", 1) != 1)
+            break;
+    }
+    return NULL;
+}
+
+static void ask_thread(void)
+{
+    char c;
+    if (write(go[1], "g", 1) != 1 || read(done[0], &c, 1) != 1)
+        say("  thread: gone\n");
+}
+
+/*
+ * Credentials are per thread (Linux task_struct.cred): libc's setresuid makes every thread
+ * change (musl and glibc signal each one to make the call itself), a raw system call only the
+ * calling thread.
+ */
+static void threads(void)
+{
+    pthread_t t;
+    if (pipe(go) || pipe(done) || pthread_create(&t, NULL, thread_ids, NULL)) {
+        say("threads: %s\n", strerror(errno));
+        return;
+    }
+    ask_thread();
+    TRY("libc setresuid(1000,1000,0)", setresuid(1000, 1000, 0));
+    ask_thread();
+    TRY("raw setresuid(-1,0,-1) in main", syscall(SYS_setresuid, NONE, 0, NONE));
+    unsigned r, e, s;
+    syscall(SYS_getresuid, &r, &e, &s);
+    say("  main: uid %u %u %u\n", r, e, s);
+    ask_thread();
+    close(go[1]);
+    pthread_join(t, NULL);
 }
 
 static void hostile(void)
@@ -190,6 +239,13 @@ int main(int argc, char **argv)
     TRY("chmod(creds, 04755)", chmod("creds", 04755));
     exec_child("creds", 2);
     TRY("chmod(creds, 0755)", chmod("creds", 0755));
+    say("-- threads\n");
+    pid_t tp = fork();
+    if (tp == 0) {
+        threads();
+        _exit(0);
+    }
+    waitpid(tp, NULL, 0);
     say("-- capset, then exec\n");
     pid_t pid = fork();
     if (pid == 0)
