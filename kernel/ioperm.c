@@ -16,8 +16,8 @@
  *     iopl(3) process instead of killing it, printing a warning once (fixup_iopl_exception,
  *     arch/x86/kernel/traps.c); ioperm_fixup_cli_sti() does the same with an `iopl-skip`
  *     event. Levels 1 and 2 are accepted and grant nothing, as on Linux.
- *   - Permission: raising needs CAP_SYS_RAWIO; every ringlab process runs as uid 0 with all
- *     capabilities (getuid() is 0), so it is always granted. from + num beyond 0x10000, a
+ *   - Permission: raising needs CAP_SYS_RAWIO (cred.h: root has it, a user or root after
+ *     setresuid to nonzero ids does not: -EPERM). from + num beyond 0x10000, a
  *     zero num or a wrap-around is -EINVAL; iopl(level > 3) is -EINVAL.
  *   - Inheritance, as Linux: fork copies both (the child starts with the parent's bitmap and
  *     level); execve keeps both (ioperm(2): "preserved across execve(2)"; Linux's flush_thread
