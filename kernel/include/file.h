@@ -8,9 +8,8 @@
  *
  * Owners and modes are enforced as Linux does (cred.c: generic_permission,
  * the sticky /tmp, CAP_DAC_OVERRIDE...); what the boot creates is root:root.
- * A module's
- * bytes stay where the loader put them until the file is first written: then
- * they are copied into pages of its own (copy on write). A written file's
+ * A module's bytes stay where the loader put them until the file is first
+ * written: then they are copied into pages of its own (copy on write). A written file's
  * bytes live in pages listed in one index page, so one file holds at most
  * FS_FILE_MAX_PAGES pages (-EFBIG past that) and all files together at most
  * FS_MAX_PAGES (-ENOSPC). An inode and its pages are freed when its last name
