@@ -193,7 +193,7 @@ static int64_t mkdir_at(int dirfd, uint64_t upath, uint32_t mode)
         return -EEXIST;
     if ((err = may_create(dir)))
         return err;
-    if (!(ip = inode_new(S_IFDIR | (mode & 07777 & ~myproc()->fs->umask))))
+    if (!(ip = inode_new(S_IFDIR | (mode & 01777 & ~myproc()->fs->umask))))   /* Linux vfs_mkdir: no set-id bits */
         return -ENOSPC;
     inode_init_owner(ip, dir);
     ip->parent = inode_get(dir);

@@ -92,6 +92,32 @@ def test_ioperm_and_iopl_need_cap_sys_rawio(ringlab):
     assert lines[1] == "  ioperm(0x3f8, 8, 1): 0"
 
 
+NGROUPS_PROGRAM = r"""
+#include <stdio.h>
+#include <unistd.h>
+#include <sys/syscall.h>
+int main(void)
+{
+    unsigned g[40];
+    for (int i = 0; i < 40; i++)
+        g[i] = 40 - i;
+    long a = syscall(SYS_setgroups, 32, g), b = syscall(SYS_setgroups, 33, g);
+    long n = syscall(SYS_getgroups, 40, g);
+    printf("32: %ld 33: %ld now %ld first %u last %u\n", a, b, n, g[0], g[n - 1]);
+    return 0;
+}
+"""
+
+
+def test_at_most_32_supplementary_groups(ringlab, tmp_path):
+    """The documented difference (cred.h NGROUPS_RL): 33 groups are -EINVAL here, Linux takes
+    65536; the 32 kept are sorted, as Linux's groups_sort leaves them."""
+    src = tmp_path / "ngroups.c"
+    src.write_text(NGROUPS_PROGRAM)
+    run = ringlab.boot(ringlab.compile(src))
+    assert run.user_output.splitlines() == ["32: 0 33: -1 now 32 first 9 last 40"], run.report()
+
+
 def test_default_init_runs_unprivileged(ringlab):
     run = ringlab.boot(user="1000:1000")
     assert run.status == 0 and not run.of(Panic), run.report()
