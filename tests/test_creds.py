@@ -147,3 +147,20 @@ def test_user_travels_as_kernel_arguments():
     assert boot_config(user=(7, 8)).user == (7, 8)
     with pytest.raises(BadConfig):
         boot_config(user=True)
+
+
+@pytest.mark.parametrize("value, message", [
+    ("abc", "--user 'abc': expected UID or UID:GID (decimal numbers)"),
+    ("4294967295", "--user: uid 4294967295 is not in 0..4294967294"),
+    ("1000:-1", "--user '1000:-1': expected UID or UID:GID (decimal numbers)"),
+])
+def test_invoke_boot_refuses_a_bad_user_in_one_line(invoke_cli, images, value, message):
+    res = invoke_cli(["boot", "--user", value])
+    assert res.returncode == 2, res.stderr
+    assert res.stderr == f"ringlab-boot: error: {message}\n"
+
+
+def test_invoke_boot_user_puts_init_ids_on_the_kernel_command_line(invoke_cli, images):
+    res = invoke_cli(["boot", "--user", "1000", "--dry-run"])
+    assert res.returncode == 0, res.stderr
+    assert "-append 'init.uid=1000 init.gid=1000'" in res.stdout
