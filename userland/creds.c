@@ -239,6 +239,12 @@ int main(int argc, char **argv)
     TRY("chmod(creds, 04755)", chmod("creds", 04755));
     exec_child("creds", 2);
     TRY("chmod(creds, 0755)", chmod("creds", 0755));
+    say("-- exec of a set-group-ID copy (group 50) by uid 1000\n");
+    TRY("chown(creds, -1, 50)", chown("creds", -1, 50));
+    TRY("chmod(creds, 02755)", chmod("creds", 02755));
+    exec_child("creds", 2);
+    TRY("chown(creds, -1, 0)", chown("creds", -1, 0));
+    TRY("chmod(creds, 0755)", chmod("creds", 0755));
     say("-- threads\n");
     pid_t tp = fork();
     if (tp == 0) {

@@ -95,6 +95,8 @@ static void own_files(void)
     TRY("  rename in own dir", rename(x, y));
     TRY("  chmod 02755 own file", chmod(f, 02755));
     st(f);
+    TRY("  chmod 0077 (owner's class decides)", chmod(g, 0077));
+    TRY("  open 0077 own file O_RDONLY", opn(g, O_RDONLY, 0));
     TRY("  chown own file to self (-1 group)", chown(f, me, -1));
     TRY("  chown own file to 2000", chown(f, 2000, -1));
     TRY("  chgrp own file to own gid", chown(f, -1, getegid()));
@@ -156,6 +158,31 @@ static void user_makes(void)
     TRY("  1000 creates in it", opn("tmp/udir/x", O_CREAT | O_WRONLY, 0600));
 }
 
+/* Supplementary group 50 reaches a root:50 0640 file; the gid alone would not. */
+static void group_member(void)
+{
+    unsigned g = 50;
+    TRY("  setgroups(1,{50})", syscall(SYS_setgroups, 1, &g));
+    TRY("  setresgid(1000,...)", syscall(SYS_setresgid, 1000, 1000, 1000));
+    TRY("  setresuid(1000,...)", syscall(SYS_setresuid, 1000, 1000, 1000));
+    TRY("  open root:50 0640 O_RDONLY", opn("tmp/g50", O_RDONLY, 0));
+    TRY("  open root:50 0640 O_WRONLY", opn("tmp/g50", O_WRONLY, 0));
+    TRY("  chgrp own new file to 50 (a group of mine)", (opn("tmp/mine50", O_CREAT | O_WRONLY, 0600),
+                                                         chown("tmp/mine50", -1, 50)));
+    st("tmp/mine50");
+}
+
+/* fsuid 1000 with euid 0: files are made as 1000 and checked as 1000, without the DAC caps. */
+static void fsuid_only(void)
+{
+    TRY("  setfsuid(1000)", syscall(SYS_setfsuid, 1000));
+    TRY("  create", opn("tmp/byfsuid", O_CREAT | O_WRONLY, 0600));
+    st("tmp/byfsuid");
+    TRY("  open root 0600 as fsuid 1000", opn("tmp/root0600", O_RDONLY, 0));
+    TRY("  setfsuid(0)", syscall(SYS_setfsuid, 0));
+    TRY("  open root 0600 as fsuid 0", opn("tmp/root0600", O_RDONLY, 0));
+}
+
 /* Real uid 1000, effective 0: access() answers for 1000, AT_EACCESS for 0. */
 static void access_real(void)
 {
@@ -185,6 +212,11 @@ static void root_part(void)
     in_child(user_vs_root, 1000);
     in_child(user_makes, 1000);
     in_child(user2_vs_user, 2000);
+    say("- supplementary group 50\n");
+    TRY("  root makes tmp/g50 root:50 0640", (opn("tmp/g50", O_CREAT | O_WRONLY, 0640), chown("tmp/g50", -1, 50)));
+    in_child(group_member, 0);
+    say("- setfsuid\n");
+    in_child(fsuid_only, 0);
     say("- access with real uid 1000\n");
     in_child(access_real, 0);
     say("- root on the users' files\n");
