@@ -131,6 +131,20 @@ void inode_init_owner(struct inode *ip, struct inode *dir)
         ip->mode &= ~S_ISGID;
 }
 
+/*
+ * Linux setattr_should_drop_suidgid, on every write and truncate of a
+ * regular file: set-user-ID goes, and set-group-ID with group execute (or
+ * when the writer is not in the file's group), unless CAP_FSETID.
+ */
+void inode_kill_suid(struct inode *ip)
+{
+    if ((ip->mode & S_IFMT) != S_IFREG || capable(CAP_FSETID))
+        return;
+    ip->mode &= ~S_ISUID;
+    if ((ip->mode & S_ISGID) && ((ip->mode & S_IXGRP) || !in_group_p(ip->gid)))
+        ip->mode &= ~S_ISGID;
+}
+
 /* Linux kill_ok_by_cred: the sender's real or effective uid is the target's real or saved uid, or CAP_KILL. */
 bool kill_permitted(struct proc *q)
 {

@@ -95,9 +95,11 @@ static int64_t open_at(int dirfd, uint64_t upath, int flags, uint32_t mode)
         return -EISDIR;                      /* also Linux's ioctl-only mode 3 */
     if (!created && (err = inode_permission(ip, open_mask(flags))))
         return err;
-    if ((flags & O_TRUNC) && (flags & O_ACCMODE) != O_RDONLY && type == S_IFREG && ip->size &&
-        (err = fsdata_truncate(ip, 0)))
-        return err;
+    if ((flags & O_TRUNC) && (flags & O_ACCMODE) != O_RDONLY && type == S_IFREG) {
+        inode_kill_suid(ip);                 /* Linux handle_truncate, even of an empty file */
+        if (ip->size && (err = fsdata_truncate(ip, 0)))
+            return err;
+    }
     struct file *f = file_alloc(F_INODE);
     if (!f)
         return -ENFILE;

@@ -95,6 +95,15 @@ static void own_files(void)
     TRY("  rename in own dir", rename(x, y));
     TRY("  chmod 02755 own file", chmod(f, 02755));
     st(f);
+    TRY("  chmod 06775 own file", chmod(g, 06775));
+    st(g);
+    long wfd = syscall(SYS_open, g, O_WRONLY | O_APPEND);
+    TRY("  write 1 byte to it", write((int)wfd, "x", 1));
+    close((int)wfd);
+    st(g);
+    TRY("  chmod 06755", chmod(g, 06755));
+    TRY("  truncate it", truncate(g, 0));
+    st(g);
     TRY("  chmod 0077 (owner's class decides)", chmod(g, 0077));
     TRY("  open 0077 own file O_RDONLY", opn(g, O_RDONLY, 0));
     TRY("  chown own file to self (-1 group)", chown(f, me, -1));

@@ -89,5 +89,6 @@ bool inode_owner_or_capable(struct inode *ip);                /* fsuid owns it, 
 int may_delete(struct inode *dir, struct inode *victim);      /* w+x on dir and the sticky rule */
 int may_create(struct inode *dir);                            /* w+x on dir; -ENOENT if removed */
 void inode_init_owner(struct inode *ip, struct inode *dir);   /* fsuid, fsgid or a setgid dir's group */
+void inode_kill_suid(struct inode *ip);                       /* a write or truncate drops set-id bits */
 bool kill_permitted(struct proc *q);                          /* Linux kill_ok_by_cred */
 void cred_exec(struct cred *c, const struct inode *ip, bool *secure);   /* set-id bits, caps after execve */
