@@ -153,6 +153,24 @@ bool kill_permitted(struct proc *q)
 }
 
 /*
+ * Linux check_prlimit_permission: another process's limits (even reading
+ * them) need all its real/effective/saved uids and gids equal to the
+ * caller's real ones, or CAP_SYS_RESOURCE. pid 0 or a thread of the caller's
+ * own group is always allowed.
+ */
+int prlimit_permitted(int pid)
+{
+    const struct cred *c = cur();
+    struct proc *q = pid ? proc_find(pid) : NULL;
+    if (!q || q->leader == myproc()->leader)
+        return 0;
+    const struct cred *t = &q->cred;
+    bool same = c->uid == t->uid && c->uid == t->euid && c->uid == t->suid && c->gid == t->gid &&
+                c->gid == t->egid && c->gid == t->sgid;
+    return same || capable(CAP_SYS_RESOURCE) ? 0 : -EPERM;
+}
+
+/*
  * The ids and capabilities a new image runs with (fs/exec.c bprm_fill_uid,
  * commoncap cap_bprm_creds_from_file, no file capabilities, no ambient set):
  * a set-user-ID file makes its owner the effective uid, a set-group-ID file

@@ -91,4 +91,5 @@ int may_create(struct inode *dir);                            /* w+x on dir; -EN
 void inode_init_owner(struct inode *ip, struct inode *dir);   /* fsuid, fsgid or a setgid dir's group */
 void inode_kill_suid(struct inode *ip);                       /* a write or truncate drops set-id bits */
 bool kill_permitted(struct proc *q);                          /* Linux kill_ok_by_cred */
+int prlimit_permitted(int pid);                               /* another's limits: same ids or CAP_SYS_RESOURCE */
 void cred_exec(struct cred *c, const struct inode *ip, bool *secure);   /* set-id bits, caps after execve */
