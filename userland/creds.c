@@ -15,6 +15,7 @@
  */
 #define _GNU_SOURCE
 #include <pthread.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/auxv.h>
@@ -150,6 +151,18 @@ static void hostile(void)
     TRY("capget(pid -5)", syscall(SYS_capget, &h, d));
     h.pid = 1 << 22;
     TRY("capget(no such pid)", syscall(SYS_capget, &h, d));
+    h.pid = 0;
+    TRY("capget(NULL header)", syscall(SYS_capget, NULL, d));
+    TRY("capget(kernel data)", syscall(SYS_capget, &h, (void *)0xffffffff81000000UL));
+    TRY("capset(NULL data)", syscall(SYS_capset, &h, NULL));
+    TRY("capset(other pid)", syscall(SYS_capset, &(struct __user_cap_header_struct){ _LINUX_CAPABILITY_VERSION_3, 1 << 22 }, d));
+    TRY("getgroups(64, (void*)8)", syscall(SYS_getgroups, 64, (void *)8));
+    TRY("setfsuid(-1)", syscall(SYS_setfsuid, NONE) == (long)geteuid());
+    TRY("fchownat(bad flags)", syscall(SYS_fchownat, AT_FDCWD, "creds", -1, -1, 0x4));
+    TRY("chmod(kernel path)", syscall(SYS_chmod, (void *)0xffffffff81000000UL, 0755));
+    TRY("chown(page 0 path)", syscall(SYS_chown, (void *)0, -1, -1));
+    TRY("fchown(bad fd)", syscall(SYS_fchown, 99, -1, -1));
+    TRY("fchmod(stdin: the console)", syscall(SYS_fchmod, 0, 0620) < 0 ? -errno : 0);
 }
 
 static void as_user(void)
