@@ -15,12 +15,6 @@
 #include "syscall.h"
 #include "vm.h"
 
-#define S_ISUID  04000           /* set-user-ID on execution */
-#define S_ISGID  02000           /* set-group-ID on execution; on a directory: inherit its group */
-#define S_ISVTX  01000           /* sticky: in a directory only owners may remove names */
-#define S_IXGRP  00010           /* group execute */
-#define S_IXUGO  00111           /* any execute bit */
-
 static struct cred *cur(void)
 {
     return &myproc()->cred;

@@ -188,7 +188,8 @@ struct proc *proc_spawn_init(const char *name, const uint8_t *image, size_t size
     char *envp[] = { "HOME=/", "PATH=/bin:/sbin:/usr/bin:/usr/sbin:/", "TERM=vt100" };
     struct cred cred;
     cred_init(&cred, kargs.init_uid, kargs.init_gid);   /* root unless init.uid= (kargs.h) */
-    int r = exec_image(p, name, image, size, (char *const *)argv, argc, envp, ARRAY_SIZE(envp), &cred, false);
+    int r = exec_image(p, name, image, size, (char *const *)argv, argc, envp, ARRAY_SIZE(envp), &cred,
+                       false);
     if (r)
         panic("init-not-loadable name=%s error=%d", name, r);
     p->files = files_new();

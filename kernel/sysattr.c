@@ -25,11 +25,6 @@
 #include "sysfs.h"
 #include "vm.h"
 
-#define S_ISUID   04000
-#define S_ISGID   02000
-#define S_IXGRP   00010
-#define S_IALLUGO 07777          /* the mode bits chmod may set */
-
 /* The inode a descriptor names, or NULL with *err (-EBADF, -EINVAL for a pipe). */
 static struct inode *fd_inode(int fd, int *err)
 {

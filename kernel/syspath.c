@@ -195,7 +195,8 @@ static int64_t mkdir_at(int dirfd, uint64_t upath, uint32_t mode)
         return -EEXIST;
     if ((err = may_create(dir)))
         return err;
-    if (!(ip = inode_new(S_IFDIR | (mode & 01777 & ~myproc()->fs->umask))))   /* Linux vfs_mkdir: no set-id bits */
+    /* Linux vfs_mkdir keeps no set-id bit of the mode (a setgid parent gives its own) */
+    if (!(ip = inode_new(S_IFDIR | (mode & (S_ISVTX | 0777) & ~myproc()->fs->umask))))
         return -ENOSPC;
     inode_init_owner(ip, dir);
     ip->parent = inode_get(dir);
@@ -315,8 +316,8 @@ static int may_link(struct inode *ip)
 {
     if (inode_owner_or_capable(ip))
         return 0;
-    if ((ip->mode & S_IFMT) == S_IFREG && !(ip->mode & 04000) && (ip->mode & 02010) != 02010 &&
-        !inode_permission(ip, MAY_READ | MAY_WRITE))
+    bool setid = (ip->mode & S_ISUID) || (ip->mode & (S_ISGID | S_IXGRP)) == (S_ISGID | S_IXGRP);
+    if ((ip->mode & S_IFMT) == S_IFREG && !setid && !inode_permission(ip, MAY_READ | MAY_WRITE))
         return 0;
     return -EPERM;
 }
