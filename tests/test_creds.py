@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from ringlab.core.errors import BadConfig
-from ringlab.lab import boot_config
+from ringlab.lab import boot_config, invoke_line
 from ringlab.machine.qemu import QemuConfig, parse_user
 from ringlab.observe.events import Panic
 from tests.parity import Case, run_on_linux, run_on_ringlab
@@ -164,3 +164,11 @@ def test_invoke_boot_user_puts_init_ids_on_the_kernel_command_line(invoke_cli, i
     res = invoke_cli(["boot", "--user", "1000", "--dry-run"])
     assert res.returncode == 0, res.stderr
     assert "-append 'init.uid=1000 init.gid=1000'" in res.stdout
+
+
+def test_reproduce_lines_keep_the_user():
+    """The report's reproduce/step-into lines (invoke boot, invoke debug) carry the ids as kernel
+    arguments, which every task takes."""
+    cfg = boot_config(init=Path("images/user/hlt"), user=(1000, 7))
+    line = invoke_line(cfg, task="debug")
+    assert "--append 'init.uid=1000 init.gid=7'" in line

@@ -366,12 +366,10 @@ def invoke_args(cfg: QemuConfig, *, timeout_s: Optional[float] = None) -> List[s
         path = Module.of(f).path
         if path.resolve() not in implied:
             args += ["--file", str(path.resolve())]
-    if cfg.append:
-        args += ["--append", cfg.append]
+    if cfg.kernel_append():             # with init.uid=/init.gid= for a user: every task takes those
+        args += ["--append", cfg.kernel_append()]
     if cfg.cpu != C.DEFAULT_CPU:
         args += ["--cpu", cfg.cpu]
-    if cfg.user is not None:
-        args += ["--user", f"{cfg.user[0]}:{cfg.user[1]}"]
     if Path(cfg.kernel).resolve() != C.KERNEL_IMAGE.resolve():
         args += ["--kernel", str(Path(cfg.kernel).resolve())]
     if cfg.int_log:
