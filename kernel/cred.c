@@ -2,10 +2,10 @@
  * Credentials and the checks made with them (the model is in include/cred.h):
  * the uid/gid/groups/capability system calls with Linux's rules and errors
  * (kernel/sys.c, kernel/groups.c, kernel/capability.c, security/commoncap.c),
- * the file permission checks (fs/namei.c generic_permission, may_delete,
- * may_create; fs/inode.c inode_init_owner), kill permission (kernel/signal.c
- * kill_ok_by_cred) and what execve does to the ids and capabilities
- * (fs/exec.c bprm_fill_uid, commoncap cap_bprm_creds_from_file).
+ * kill and prlimit permission (kernel/signal.c kill_ok_by_cred, kernel/sys.c
+ * check_prlimit_permission) and what execve does to the ids and capabilities
+ * (fs/exec.c bprm_fill_uid, commoncap cap_bprm_creds_from_file). The file
+ * permission checks made with them are fsperm.c.
  */
 #include "kernel.h"
 #include "cred.h"
@@ -43,100 +43,6 @@ bool in_group_p(uint32_t gid)
         if (c->groups[i] == gid)
             return true;
     return false;
-}
-
-/*
- * Linux generic_permission: the owner's, the group's or the others' bits
- * (the first class the caller is in decides, even if a later one would
- * allow more); then CAP_DAC_READ_SEARCH for reading and searching
- * directories and reading files, CAP_DAC_OVERRIDE for the rest, except that
- * execute needs at least one x bit on a file even for root.
- */
-int inode_permission(struct inode *ip, int mask)
-{
-    const struct cred *c = cur();
-    uint32_t mode = ip->mode;
-    mask &= MAY_READ | MAY_WRITE | MAY_EXEC;
-    if (ip->uid == c->fsuid)
-        mode >>= 6;
-    else if (in_group_p(ip->gid))
-        mode >>= 3;
-    if (!(mask & ~mode & 7))
-        return 0;
-    if ((ip->mode & S_IFMT) == S_IFDIR) {
-        if (!(mask & MAY_WRITE) && capable(CAP_DAC_READ_SEARCH))
-            return 0;
-        return capable(CAP_DAC_OVERRIDE) ? 0 : -EACCES;
-    }
-    if (mask == MAY_READ && capable(CAP_DAC_READ_SEARCH))
-        return 0;
-    if ((!(mask & MAY_EXEC) || (ip->mode & S_IXUGO)) && capable(CAP_DAC_OVERRIDE))
-        return 0;
-    return -EACCES;
-}
-
-bool inode_owner_or_capable(struct inode *ip)
-{
-    return ip->uid == cur()->fsuid || capable(CAP_FOWNER);
-}
-
-/* Linux may_create: a name can be made in dir (search and write); a removed dir takes none. */
-int may_create(struct inode *dir)
-{
-    if (dir->nlink == 0 && dir != fs_root())
-        return -ENOENT;
-    return inode_permission(dir, MAY_WRITE | MAY_EXEC);
-}
-
-/*
- * Linux may_delete: search and write on dir; in a sticky directory (/tmp)
- * only the file's owner, the directory's owner or CAP_FOWNER may remove or
- * rename a name (check_sticky): -EPERM.
- */
-int may_delete(struct inode *dir, struct inode *victim)
-{
-    int err = inode_permission(dir, MAY_WRITE | MAY_EXEC);
-    if (err)
-        return err;
-    uint32_t fsuid = cur()->fsuid;
-    if ((dir->mode & S_ISVTX) && victim->uid != fsuid && dir->uid != fsuid && !capable(CAP_FOWNER))
-        return -EPERM;
-    return 0;
-}
-
-/*
- * Linux inode_init_owner: a new inode belongs to the creator's fsuid, and to
- * its fsgid unless the directory is set-group-ID: then to the directory's
- * group, and a new directory inherits the bit. A file created set-group-ID
- * in a group the creator is not in loses the bit (without CAP_FSETID).
- */
-void inode_init_owner(struct inode *ip, struct inode *dir)
-{
-    ip->uid = cur()->fsuid;
-    if (dir && (dir->mode & S_ISGID)) {
-        ip->gid = dir->gid;
-        if ((ip->mode & S_IFMT) == S_IFDIR)
-            ip->mode |= S_ISGID;
-    } else {
-        ip->gid = cur()->fsgid;
-    }
-    if ((ip->mode & S_IFMT) != S_IFDIR && (ip->mode & (S_ISGID | S_IXGRP)) == (S_ISGID | S_IXGRP) &&
-        !in_group_p(ip->gid) && !capable(CAP_FSETID))
-        ip->mode &= ~S_ISGID;
-}
-
-/*
- * Linux setattr_should_drop_suidgid, on every write and truncate of a
- * regular file: set-user-ID goes, and set-group-ID with group execute (or
- * when the writer is not in the file's group), unless CAP_FSETID.
- */
-void inode_kill_suid(struct inode *ip)
-{
-    if ((ip->mode & S_IFMT) != S_IFREG || capable(CAP_FSETID))
-        return;
-    ip->mode &= ~S_ISUID;
-    if ((ip->mode & S_ISGID) && ((ip->mode & S_IXGRP) || !in_group_p(ip->gid)))
-        ip->mode &= ~S_ISGID;
 }
 
 /* Linux kill_ok_by_cred: the sender's real or effective uid is the target's real or saved uid, or CAP_KILL. */

@@ -81,15 +81,18 @@ struct cred {
 struct inode;
 struct proc;
 
+/* cred.c */
 void cred_init(struct cred *c, uint32_t uid, uint32_t gid);   /* uid 0: root with every capability */
 bool capable(int cap);                                        /* the running thread's effective set */
 bool in_group_p(uint32_t gid);                                /* fsgid or a supplementary group */
+bool kill_permitted(struct proc *q);                          /* Linux kill_ok_by_cred */
+int prlimit_permitted(int pid);                               /* another's limits: same ids or CAP_SYS_RESOURCE */
+void cred_exec(struct cred *c, const struct inode *ip, bool *secure);   /* set-id bits, caps after execve */
+
+/* fsperm.c: file permission */
 int inode_permission(struct inode *ip, int mask);             /* 0 or -EACCES, Linux generic_permission */
 bool inode_owner_or_capable(struct inode *ip);                /* fsuid owns it, or CAP_FOWNER */
 int may_delete(struct inode *dir, struct inode *victim);      /* w+x on dir and the sticky rule */
 int may_create(struct inode *dir);                            /* w+x on dir; -ENOENT if removed */
 void inode_init_owner(struct inode *ip, struct inode *dir);   /* fsuid, fsgid or a setgid dir's group */
 void inode_kill_suid(struct inode *ip);                       /* a write or truncate drops set-id bits */
-bool kill_permitted(struct proc *q);                          /* Linux kill_ok_by_cred */
-int prlimit_permitted(int pid);                               /* another's limits: same ids or CAP_SYS_RESOURCE */
-void cred_exec(struct cred *c, const struct inode *ip, bool *secure);   /* set-id bits, caps after execve */
