@@ -27,6 +27,10 @@ REFUSED = [
     ("trace=mem verbose", "verbose", "", "not-key-value"),
     ("init.args=" + ",".join("a" * 17), "init.args", ",".join("a" * 17), "too-many"),
     ("Trace=mem", "Trace", "mem", "unknown-key"),
+    ("init.uid=root", "init.uid", "root", "not-a-number"),
+    ("init.uid=", "init.uid", "", "not-a-number"),
+    ("init.uid=4294967295", "init.uid", 4294967295, "out-of-range"),
+    ("init.gid=-1", "init.gid", -1, "not-a-number"),
 ]
 
 
