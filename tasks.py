@@ -94,16 +94,18 @@ def build(c):
         "gdb": "start halted at the first instruction with a gdbstub; attach with `invoke gdb`",
         "accel": "tcg (default) or kvm: kvm only after a probe boot shows it runs ring 3 "
                  "right (else refused with the reason)",
+        "user": "run init as UID[:GID] (GID defaults to UID): no supplementary groups, no "
+                "capabilities, as Linux runs a normal user's program; default root",
         "record": "record the run into directory DIR (QEMU record/replay); then "
                   "`invoke gdb --replay DIR` steps backwards through it",
     },
 )
 def boot(c, init=None, append="", timeout=None, dry_run=False, file=None,
          cpu=None, int_log=False, kernel=None, shell=False, gdb=False, record=None, args=None,
-         accel=None):
+         accel=None, user=None):
     """Boot the kernel with an init, stream the console; exit with the machine status."""
     common = dict(init=init, append=append, timeout_s=_seconds(timeout, "boot"), files=file or (),
-                  cpu=cpu, int_log=int_log, kernel=kernel)
+                  cpu=cpu, int_log=int_log, kernel=kernel, user=user)
     if record:
         also = [o for o, on in (("--gdb", gdb), ("--dry-run", dry_run), ("--shell", shell)) if on]
         _exit(_cli("boot_debug").record(record, also=also, **common))

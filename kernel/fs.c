@@ -6,6 +6,7 @@
  */
 #include "kernel.h"
 #include "errno.h"
+#include "cred.h"
 #include "file.h"
 
 struct dirent {
@@ -279,6 +280,8 @@ static struct inode *walk(struct inode *cwd, const char *path, char *name, int *
             *err = -ENOTDIR;
             return NULL;
         }
+        if ((*err = inode_permission(ip, MAY_EXEC)))
+            return NULL;                      /* search permission (Linux may_lookup) */
         if (name && !*rest) {
             memcpy(name, comp, n + 1);
             return ip;
@@ -306,16 +309,21 @@ struct inode *namei_parent(struct inode *cwd, const char *path, char *name, int 
     return walk(cwd, path, name, err);
 }
 
-/* The bytes of an executable file for execve: -EACCES for a directory, a file without x, or a written file. */
-int fs_exec_image(struct inode *cwd, const char *path, const uint8_t **data, uint64_t *size)
+/*
+ * The bytes of an executable file for execve and its inode (set-id bits,
+ * owner): -EACCES for a directory, a file the caller may not execute (Linux
+ * may_open with MAY_EXEC: root too needs an x bit), or a written file.
+ */
+int fs_exec_image(struct inode *cwd, const char *path, const uint8_t **data, uint64_t *size, struct inode **ipp)
 {
     int err;
     struct inode *ip = namei(cwd, path, &err);
     if (!ip)
         return err;
-    if ((ip->mode & S_IFMT) != S_IFREG || !(ip->mode & 0111) || !ip->rodata)
+    if ((ip->mode & S_IFMT) != S_IFREG || inode_permission(ip, MAY_EXEC) || !ip->rodata)
         return -EACCES;
     *data = ip->rodata;
     *size = ip->size;
+    *ipp = ip;
     return 0;
 }

@@ -35,7 +35,7 @@ int pipe_new(struct file **rf, struct file **wf)
             file_close(*rf);
         return -ENFILE;
     }
-    *p = (struct pipe){ .readers = 1, .writers = 1 };
+    *p = (struct pipe){ .readers = 1, .writers = 1, .uid = myproc()->cred.fsuid, .gid = myproc()->cred.fsgid };
     (*rf)->pipe = (*wf)->pipe = p;
     (*rf)->flags = O_RDONLY;
     (*wf)->flags = O_WRONLY;

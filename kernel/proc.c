@@ -194,7 +194,10 @@ struct proc *proc_spawn_init(const char *name, const uint8_t *image, size_t size
     while (argv[argc])
         argc++;
     char *envp[] = { "HOME=/", "PATH=/bin:/sbin:/usr/bin:/usr/sbin:/", "TERM=vt100" };
-    int r = exec_image(p, name, image, size, (char *const *)argv, argc, envp, ARRAY_SIZE(envp));
+    struct cred cred;
+    cred_init(&cred, kargs.init_uid, kargs.init_gid);   /* root unless init.uid= (kargs.h) */
+    int r = exec_image(p, name, image, size, (char *const *)argv, argc, envp, ARRAY_SIZE(envp), &cred,
+                       false);
     if (r)
         panic("init-not-loadable name=%s error=%d", name, r);
     p->files = files_new();
@@ -291,6 +294,7 @@ int proc_clone(uint64_t flags, uint64_t stack, uint64_t tls, uint64_t ptid, uint
     np->fs_base = (flags & CLONE_SETTLS) ? tls : rdmsr(MSR_FS_BASE);
     np->gs_base = rdmsr(MSR_KERNEL_GS_BASE);
     signal_fork(np, p, flags);
+    np->cred = p->cred;                            /* per thread, inherited (Linux copy_creds) */
     memcpy(np->name, p->name, sizeof np->name);
     if (flags & CLONE_VFORK)
         np->vfork_parent = p;

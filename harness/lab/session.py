@@ -18,14 +18,15 @@ import shlex
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, List, Optional, Sequence, TextIO, Type, Union
+from typing import Callable, List, Optional, Sequence, TextIO, Tuple, Type, Union
 
 from ..core import constants as C
 from ..core.errors import BadConfig, GuestFailure, GuestTimeout, QemuStartError, RinglabError
 from ..machine.console import Console, tty_input
 from ..machine import place as guest_place
 from ..machine.elfimage import nearest_symbol
-from ..machine.qemu import Module, QemuConfig, QemuMachine, check_kernel_args, is_default_kernel
+from ..machine.qemu import (Module, QemuConfig, QemuMachine, check_kernel_args, is_default_kernel,
+                            parse_user)
 from ..observe.events import Event, parse_console
 from ..observe.verdict import Outcome, Verdict, judge
 
@@ -429,8 +430,8 @@ def invoke_args(cfg: QemuConfig, *, timeout_s: Optional[float] = None) -> List[s
         path = Module.of(f).path
         if path.resolve() not in implied:
             args += ["--file", str(path.resolve())]
-    if cfg.append:
-        args += ["--append", cfg.append]
+    if cfg.kernel_append():             # with init.uid=/init.gid= for a user: every task takes those
+        args += ["--append", cfg.kernel_append()]
     if cfg.cpu != C.DEFAULT_CPU:
         args += ["--cpu", cfg.cpu]
     if Path(cfg.kernel).resolve() != C.KERNEL_IMAGE.resolve():
@@ -453,7 +454,8 @@ def invoke_line(cfg: QemuConfig, *, task: str = "boot", extra: Sequence[str] = (
 
 def boot_config(init: Optional[PathLike] = None, files: Sequence[PathLike] = (), *,
                 shell: bool = False, append: str = "", kernel: Optional[PathLike] = None,
-                cpu: Optional[str] = None, **config) -> QemuConfig:
+                cpu: Optional[str] = None, user: Union[None, str, int, Tuple[int, int]] = None,
+                **config) -> QemuConfig:
     """The machine ``invoke boot`` starts (also ``invoke trace`` and ``--gdb``/``--record``).
 
     Args:
@@ -465,11 +467,13 @@ def boot_config(init: Optional[PathLike] = None, files: Sequence[PathLike] = (),
         append: kernel arguments.
         kernel: the multiboot kernel (None: images/kernel.elf).
         cpu: QEMU's CPU model (None: DEFAULT_CPU).
+        user: run init unprivileged: ``"UID[:GID]"`` (``invoke boot --user``), a uid (gid the
+            same) or ``(uid, gid)``; None: root.
         config: further QemuConfig fields (int_log, ...).
 
     Raises:
         BadConfig: an ``append`` argument the kernel would refuse (its ABI file's keys and
-            their grammars).
+            their grammars); a bad ``user``.
         BadImage: images/kabi.json missing (for images/kernel.elf).
     """
     extra: List[Path] = []
@@ -483,11 +487,30 @@ def boot_config(init: Optional[PathLike] = None, files: Sequence[PathLike] = (),
         config["kernel"] = Path(kernel)
     if cpu:
         config["cpu"] = cpu
+    if user is not None:
+        config["user"] = user_ids(user)
     cfg = QemuConfig(init=Path(init), files=extra + [Path(f) for f in files], append=append,
                      **config)
     if is_default_kernel(cfg.kernel):
         check_kernel_args(append, cfg.kernel)   # the kernel would panic: say it first
     return cfg
+
+
+def user_ids(user: Union[str, int, Tuple[int, int]]) -> Tuple[int, int]:
+    """``(uid, gid)`` from ``"UID[:GID]"``, a uid (the gid the same) or a pair.
+
+    Raises:
+        BadConfig: not ids in 0..2**32-2.
+    """
+    def is_int(v) -> bool:
+        return isinstance(v, int) and not isinstance(v, bool)
+    if isinstance(user, str):
+        return parse_user(user)
+    if is_int(user):
+        return parse_user(str(user))
+    if isinstance(user, tuple) and len(user) == 2 and all(is_int(v) for v in user):
+        return parse_user(f"{user[0]}:{user[1]}")
+    raise BadConfig(f"user {user!r}: expected \"UID[:GID]\", a uid or (uid, gid)")
 
 
 def shell_config(files: Sequence[Path] = (), append: str = "", **config) -> QemuConfig:

@@ -178,7 +178,8 @@ class Lab:
 
     def config(self, init=None, files=(), append: str = "", cpu: Optional[str] = None,
                args: Optional[Sequence[str]] = None, **more) -> QemuConfig:
-        """The QemuConfig ``boot`` uses (``args``: init's further argv, via init.args=)."""
+        """The QemuConfig ``boot`` uses (``args``: init's further argv, via init.args=;
+        ``user=1000``, ``"1000:100"`` or ``(1000, 100)`` in ``more``: init unprivileged)."""
         if args:
             bad = [a for a in args if "," in a or not a or any(c.isspace() for c in a)]
             if bad:
@@ -190,8 +191,10 @@ class Lab:
 
     def boot(self, init=None, files=(), append: str = "", cpu: Optional[str] = None,
              timeout_s: Optional[float] = None, args: Optional[Sequence[str]] = None,
-             stdin: Optional[lab.StdinLike] = None) -> Run:
+             stdin: Optional[lab.StdinLike] = None, user=None) -> Run:
         """Boot ``init`` (default: the checkout's init with every program in "/") to its end.
+        ``user``: run init as that user (``1000``, ``"1000:100"``, ``(1000, 100)``), with no
+        supplementary groups and no capabilities, as Linux runs a normal user's program.
 
         ``stdin``: what the programs read from the console, as from a pipe (bytes, a str, or
         a host file as a Path), then the end of file; the console's echo is off then
@@ -204,7 +207,7 @@ class Lab:
         Raises:
             BadImage, BadConfig, ToolMissing: before QEMU starts.
         """
-        return lab.run(self.config(init, files, append, cpu, args),
+        return lab.run(self.config(init, files, append, cpu, args, user=user),
                        timeout_s=timeout_s or C.DEFAULT_BOOT_TIMEOUT_S, stdin=stdin)
 
     def shell(self, files=(), append: str = "", cpu: Optional[str] = None,
