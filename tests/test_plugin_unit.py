@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 
+from ringlab.machine import build
 from ringlab.machine.qemu import QemuConfig
 from ringlab.plugin import Lab, artifacts, grade
 
@@ -63,3 +64,18 @@ def test_init_arguments_that_init_args_cannot_carry_are_refused(tmp_path):
     lab = Lab(images=None, cpu=None, kernel=None, tmp_path=tmp_path)
     with pytest.raises(ValueError, match="no commas, spaces or empty"):
         lab.config(init="/bin/true", args=["a,b"])
+
+
+def test_compile_builds_student_code_at_O0_unless_asked(tmp_path, monkeypatch):
+    seen = []
+    monkeypatch.setattr(build, "compile_program",
+                        lambda sources, out, **kw: seen.append(kw["optimize"]))
+    lab = Lab(images=None, cpu=None, kernel=None, tmp_path=tmp_path)
+    assert lab.compile("x.c") == tmp_path / "x"
+    lab.compile("x.c", optimize="-O2")
+    assert seen == ["-O0", "-O2"]
+
+
+def test_compile_program_refuses_an_unknown_level(tmp_path):
+    with pytest.raises(ValueError, match="optimize='-O9': want one of -O0, -O1"):
+        build.compile_program([tmp_path / "x.c"], tmp_path / "x", optimize="-O9")

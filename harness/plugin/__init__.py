@@ -48,6 +48,8 @@ from ..machine.qemu import QemuConfig
 from . import artifacts, grade
 
 KEEP_CHOICES = ("failed", "all", "none")
+#: ``ringlab.compile``'s optimisation level: a student's code debugs as written
+STUDENT_OPTIMIZE = "-O0"
 #: (name, help, ini default)
 OPTIONS = (
     ("cpu", f"QEMU CPU model for the ringlab fixture's machines (default {C.DEFAULT_CPU})", ""),
@@ -160,18 +162,30 @@ class Lab:
         """images/user/NAME (a program of the checkout's userland)."""
         return self.images.program(name)
 
-    def compile(self, *sources, name: Optional[str] = None, cflags: Sequence[str] = ()) -> Path:
-        """Compile C sources with ``musl-gcc -static -O2 -g`` into the test's tmp_path.
+    def compile(self, *sources, name: Optional[str] = None, cflags: Sequence[str] = (),
+                optimize: str = STUDENT_OPTIMIZE) -> Path:
+        """Compile C sources with ``musl-gcc -static -g -O0`` into the test's tmp_path.
+
+        -O0 by default: a student's program debugs as written (every variable in gdb, no
+        ``<optimized out>``, one source line after another); ``optimize="-O2"`` builds it
+        the way the checkout's userland/ is built.
+
+        Args:
+            sources: C (or assembly) files; the first names the program.
+            name: the program's file name instead (in tmp_path).
+            cflags: more compiler options, after the defaults (``["-Wall", "-DN=3"]``).
+            optimize: ``-O0`` (default), ``-O1``, ``-O2``, ``-O3``, ``-Os`` or ``-Og``.
 
         Returns:
             the program's path (named after the first source unless ``name``).
 
         Raises:
+            ValueError: an ``optimize`` not in that list.
             pytest fails the test with the compiler's output when it fails.
         """
         out = self.tmp_path / (name or Path(sources[0]).stem)
         try:
-            build.compile_program(sources, out, cflags=cflags)
+            build.compile_program(sources, out, cflags=cflags, optimize=optimize)
         except RinglabError as err:
             pytest.fail(err.report(), pytrace=False)
         return out
