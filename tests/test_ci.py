@@ -207,11 +207,30 @@ def test_invoke_grade_prints_the_score_table_and_writes_json(images, invoke_cli,
     res = invoke_cli(["grade", "--tests", str(outside["lab"]), "--json", str(grade_json)],
                      env=outside["env"])
     assert res.returncode == 0, res.stdout[-3000:] + res.stderr
-    assert re.search(r"^score\s+8/10\s*$", res.stdout, re.M), res.stdout[-2000:]
+    # out of the box: 10/10, the test that fails on purpose (skipped) listed apart
+    assert re.search(r"^score\s+10/10\s*$", res.stdout, re.M), res.stdout[-2000:]
     assert re.search(r"test_greet_prints_its_argument_and_exits_0\s+5/5\s+passed", res.stdout)
-    assert re.search(r"test_fails_on_purpose_nullptr_exits_0\s+0/2\s+skipped", res.stdout)
+    assert re.search(r"^not counted \(1 skipped, 2 points\):\n\S+::"
+                     r"test_fails_on_purpose_nullptr_exits_0\s+\(2\)\s+skipped: fails on "
+                     r"purpose", res.stdout, re.M), res.stdout[-2000:]
     scores = json.loads(grade_json.read_text())
-    assert (scores["score"], scores["max_score"], len(scores["tests"])) == (8, 10, 3)
+    assert (scores["score"], scores["max_score"], len(scores["tests"]),
+            len(scores["skipped"])) == (10, 10, 2, 1)
+
+
+@pytest.mark.boot
+def test_invoke_grade_exits_1_with_a_failure_and_keeps_its_evidence_in_the_lab(
+        images, invoke_cli, outside):
+    lab = outside["lab"]
+    env = dict(outside["env"], RINGLAB_EXAMPLE_FAIL="1")
+    res = invoke_cli(["grade", "--tests", str(lab), "--", "-k", "fails_on_purpose"], env=env)
+    assert res.returncode == 1, res.stdout[-3000:] + res.stderr
+    folder = lab / "ringlab-artifacts" / "tests_test_lab.py__test_fails_on_purpose_nullptr_exits_0"
+    assert re.search(rf"test_fails_on_purpose_nullptr_exits_0\s+0/2\s+failed  -> "
+                     rf"{re.escape(str(folder))}$", res.stdout, re.M), res.stdout[-3000:]
+    assert (folder / "report.txt").is_file()
+    assert json.loads((lab / "grade.json").read_text())["score"] == 0
+    assert not (C.REPO_ROOT / "examples" / "lab" / "grade.json").exists()
 
 
 @pytest.mark.boot

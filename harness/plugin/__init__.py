@@ -72,6 +72,7 @@ MARKERS = (
 SESSIONS = pytest.StashKey[List[Session]]()
 WRITTEN = pytest.StashKey[bool]()
 STATE = pytest.StashKey["State"]()
+BAD_POINTS = pytest.StashKey[str]()
 
 
 @dataclass
@@ -306,11 +307,36 @@ def pytest_runtest_protocol(item, nextitem):
         stop()
 
 
+def pytest_itemcollected(item) -> None:
+    """Read the test's ``points`` marker: its value travels in ``user_properties`` (to the
+    controller under pytest-xdist, and into JUnit); a bad value fails this test at setup."""
+    m = item.get_closest_marker("points")
+    if m is None:
+        return
+    try:
+        points = grade.points_value(m.args, m.kwargs)
+    except ValueError as err:
+        item.stash[BAD_POINTS] = str(err)
+        points = 0.0
+    item.user_properties.append((grade.POINTS_PROPERTY, points))
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config, items) -> None:
+    """Grading (--ringlab-grade) runs the points-marked tests only."""
+    if config.stash[STATE].grade_json is None:
+        return
+    unmarked = [i for i in items if i.get_closest_marker("points") is None]
+    if unmarked:
+        config.hook.pytest_deselected(items=unmarked)
+        items[:] = [i for i in items if i.get_closest_marker("points") is not None]
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_setup(item) -> None:
-    m = item.get_closest_marker("points")
-    if m is not None:
-        item.user_properties.append((grade.POINTS_PROPERTY, m.args[0] if m.args else 1))
+    bad = item.stash.get(BAD_POINTS, None)
+    if bad is not None:
+        pytest.fail(bad, pytrace=False)
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -360,6 +386,16 @@ class GradeReporter:
         st = self.state
         st.grades.add(report, st.artifacts / artifacts.folder_name(report.nodeid))
 
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_sessionfinish(self, session) -> None:
+        """The score as <testsuite> properties of the JUnit file (before junitxml writes it):
+        the plugin that has ``add_global_property`` is junitxml's, the one
+        ``record_testsuite_property`` writes to."""
+        for plugin in session.config.pluginmanager.get_plugins():
+            if callable(getattr(plugin, "add_global_property", None)):
+                for name, value in self.state.grades.suite_properties().items():
+                    plugin.add_global_property(name, value)
+
     @pytest.hookimpl(trylast=True)
     def pytest_terminal_summary(self, terminalreporter) -> None:
         st = self.state
@@ -367,6 +403,8 @@ class GradeReporter:
         for line in st.grades.table():
             terminalreporter.write_line(line)
         st.grades.write_json(st.grade_json)
-        terminalreporter.write_line(f"ringlab grade: {st.grades.score:g}/"
-                                    f"{st.grades.max_score:g} points, written to "
-                                    f"{st.grade_json}")
+        skipped = st.grades.skipped
+        terminalreporter.write_line(
+            f"ringlab grade: {st.grades.score:g}/{st.grades.max_score:g} points"
+            + (f" ({len(skipped)} skipped, {st.grades.skipped_points:g} points, not counted)"
+               if skipped else "") + f", written to {st.grade_json}")

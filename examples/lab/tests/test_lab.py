@@ -19,7 +19,7 @@ def test_greet_prints_its_argument_and_exits_0(ringlab):
     assert run.user_output == "hello, ring3 (pid 1)\n"
 
 
-@pytest.mark.points(3)
+@pytest.mark.points(5)
 def test_null_dereference_is_a_ring3_page_fault_and_sigsegv(ringlab):
     run = ringlab.boot(init=ringlab.compile(SRC / "nullptr.c"))
     fault = run.first("fault")
