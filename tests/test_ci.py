@@ -9,7 +9,7 @@
   command.sh and reproduce.txt give the failing status again from another directory, and
   ``invoke grade`` prints the score table and writes JSON.
 
-Nested pytest runs get their own artifacts folder (they would otherwise clear this session's).
+Nested pytest runs get their own artifacts folder (they would otherwise write into this session's).
 """
 from __future__ import annotations
 
@@ -164,6 +164,7 @@ def test_example_lab_passes_outside_the_checkout(images, outside, args):
 
 @pytest.mark.boot
 def test_a_failing_example_test_leaves_artifacts_that_reproduce_it(images, outside, tmp_path):
+    outside["env"]["CI"] = "1"                  # -ra lines whole, not cut at 80 columns
     res = lab_pytest(outside, "-k", "fails_on_purpose", "--junitxml=fail.xml", fail=True)
     assert res.returncode == 1, res.stdout[-3000:] + res.stderr
     folder = outside["lab"] / "ringlab-artifacts" / \
@@ -171,10 +172,16 @@ def test_a_failing_example_test_leaves_artifacts_that_reproduce_it(images, outsi
     for name in ("console.txt", "events.jsonl", "qemu.log", "command.sh", "reproduce.txt",
                  "report.txt", "debug.sh"):
         assert (folder / name).stat().st_size > 0, name
-    # the message names the folder; the JUnit failure element holds report.txt
+    # the message says the failed check first, then names the folder; the JUnit failure
+    # element holds report.txt
     assert f"ringlab artifacts: {folder}" in res.stdout
+    assert re.search(r"^FAILED tests/test_lab.py::test_fails_on_purpose_nullptr_exits_0 - "
+                     r"AssertionError: nullptr is killed by SIGSEGV", res.stdout, re.M), \
+        res.stdout[-3000:]
     failure = ET.parse(outside["lab"] / "fail.xml").getroot().find(".//failure")
-    assert str(folder) in failure.get("message")
+    message = failure.get("message").splitlines()
+    assert message[0].startswith("AssertionError: nullptr is killed by SIGSEGV"), message
+    assert message[1].startswith(f"ringlab artifacts: {folder} (machine 1: killed: "), message
     assert "console (last" in failure.text and "qemu.log: the test's boot" in failure.text
     # the evidence: the kernel's fault event and QEMU's own -d int line for the same #PF
     events = [json.loads(l) for l in (folder / "events.jsonl").read_text().splitlines()]
@@ -243,8 +250,9 @@ def test_keep_all_keeps_a_passing_test_and_keep_none_nothing(images, outside):
     assert "hello, ring3 (pid 1)" in (kept / "console.txt").read_text()
     res = lab_pytest(outside, "-k", "fails_on_purpose", "--ringlab-keep=none", fail=True)
     assert res.returncode == 1 and "ringlab artifacts:" not in res.stdout
-    assert not (outside["lab"] / "ringlab-artifacts").exists() or \
-        not any((outside["lab"] / "ringlab-artifacts").iterdir())
+    # nothing of the failed test; greet's evidence stays (it did not run this time)
+    assert [p.name for p in (outside["lab"] / "ringlab-artifacts").iterdir()] == [kept.name]
+    assert "(the test passed)" in (kept / "report.txt").read_text()
 
 
 def test_a_bad_keep_value_is_a_one_line_usage_error(outside):

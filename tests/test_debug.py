@@ -168,6 +168,11 @@ def test_timeout_report_says_where_the_guest_was(images):
     # spin loops in main at CPL 3 forever: the harness pauses it over QMP before stopping it
     run = lab.run(lab.boot_config(images.program("spin")), timeout_s=2)
     assert run.outcome is Outcome.TIMEOUT, run.report()
+    assert run.outcome == "timeout" and run.status is None
+    with pytest.raises(AssertionError, match=r"^expected exit status 0, got: timed out: no "
+                                             r"halt line within 2 s; the guest was at "
+                                             r"0x[0-9a-f]+ <main"):
+        run.assert_status(0)
     assert re.search(r"the guest was at 0x[0-9a-f]+ <main(\+\d+)?> \(CPL 3, pid 1 spin\); "
                      r"last kernel event: ringlab: enter-user pid=1", run.verdict.detail), \
         run.verdict.detail

@@ -154,6 +154,33 @@ class Run:
             return QemuStartError(f"QEMU exited at start: {self.verdict.detail}", **evidence)
         return GuestFailure(f"{self.outcome.value}: {self.verdict.detail}", **evidence)
 
+    def ended(self) -> str:
+        """How the run ended, in one line: ``timed out: no halt line within 2 s; the guest
+        was at ...``, ``exited: init exited (status 1)``, ``panic: ...``."""
+        if self.outcome is Outcome.TIMEOUT:
+            detail = self.verdict.detail
+            prefix = Outcome.TIMEOUT.value + ": "
+            return "timed out: " + (detail[len(prefix):] if detail.startswith(prefix) else detail)
+        return f"{self.outcome.value}: {self.verdict.detail}"
+
+    def assert_status(self, expected: int) -> "Run":
+        """For tests: assert that the machine halted with status ``expected`` (init's exit
+        status, or 128 + N when signal N killed it). ``run.assert_status(0)`` says what
+        happened where ``assert run.status == 0`` reads ``assert None == 0`` on a timeout.
+
+        Returns:
+            the Run.
+
+        Raises:
+            AssertionError: first line ``expected exit status 0, got: timed out: no halt
+                line within 2 s; the guest was at ...`` (or ``... got: exited: init exited
+                (status 1)``), then the report.
+        """
+        if self.outcome.machine_ok and self.status == expected:
+            return self
+        raise AssertionError(f"expected exit status {expected}, got: {self.ended()}\n"
+                             f"{self.report()}")
+
     def check(self, status: Optional[int] = None) -> "Run":
         """Raise the typed error unless the kernel halted cleanly (with ``status`` if given)."""
         err = self.error()

@@ -20,11 +20,18 @@ Evidence: every machine a test starts (``lab.Session``, also through ``lab.run``
 and DebugMachine) is kept; a failed test that started one gets ``<artifacts>/<test id>/``
 (see ``artifacts``), named in its failure message, its report in the JUnit failure element.
 
-Markers: ``unit``, ``boot``, ``quick``, ``gdb``, ``points(N)``.
+Bad option values (``--ringlab-cpu bogus``, ``--ringlab-kernel /nonexistent``) stop pytest at
+start with one usage error naming the option.
 
-After every test no QEMU or gdb started on its behalf (in this process, by an ``invoke``
-subprocess, or by hand from a dry-run line: all inherit RINGLAB_OWNER) may still run:
-survivors are killed and the test fails.
+Markers: ``boot``, ``gdb``, ``points(N)`` (a project registers its own).
+
+After every test that boots machines (uses the ``ringlab`` or ``ringlab_images`` fixture, is
+marked ``boot`` or ``gdb``, or started a machine) no QEMU or gdb started on its behalf (in
+this process, by an ``invoke`` subprocess, or by hand from a dry-run line: all inherit
+RINGLAB_OWNER) may still run: survivors are killed and the test fails.
+
+The artifacts folder keeps the evidence of tests that did not run this time: a test's own
+folder is removed when it runs again.
 """
 from __future__ import annotations
 
@@ -39,12 +46,12 @@ import pytest
 
 from .. import lab
 from ..core import constants as C
-from ..core.errors import RinglabError
+from ..core.errors import BadConfig, BadImage, RinglabError
 from ..debug.machine import DebugMachine
 from ..lab.session import Run, Session
 from ..lab.shell import Shell
-from ..machine import build
-from ..machine.qemu import QemuConfig
+from ..machine import build, elfimage
+from ..machine.qemu import QemuConfig, check_cpu
 from . import artifacts, grade
 
 KEEP_CHOICES = ("failed", "all", "none")
@@ -61,13 +68,15 @@ OPTIONS = (
     ("grade", "write the score of the points-marked tests to this JSON file and print the "
               "score table", ""),
 )
+#: the plugin's public markers (a project's own, such as ringlab's unit/quick, are its own)
 MARKERS = (
-    "unit: no QEMU; runs in seconds",
-    "boot: boots real QEMU",
-    "quick: the one boot test that `invoke test-quick` adds to the unit tests",
-    "gdb: drives real gdb against real QEMU; also marked boot",
+    "boot: the test boots ringlab machines (real QEMU); the plugin checks none is left running",
+    "gdb: the test drives gdb against a ringlab machine",
     "points(n): the test is worth n points (--ringlab-grade, invoke grade)",
 )
+#: fixtures whose tests get the check that no QEMU or gdb is left running
+MACHINE_FIXTURES = ("ringlab", "ringlab_images")
+MACHINE_MARKERS = ("boot", "gdb")
 
 SESSIONS = pytest.StashKey[List[Session]]()
 WRITTEN = pytest.StashKey[bool]()
@@ -98,12 +107,44 @@ def _setting(config, name: str) -> str:
     return value if value is not None else config.getini(f"ringlab_{name}")
 
 
-def pytest_configure(config) -> None:
-    for m in MARKERS:
-        config.addinivalue_line("markers", m)
+def _option_name(config, name: str) -> str:
+    """How the user gave option ``name``: ``--ringlab-NAME`` or the ini key ``ringlab_NAME``."""
+    if config.getoption(f"ringlab_{name}") is not None:
+        return f"--ringlab-{name}"
+    return f"ringlab_{name} (ini)"
+
+
+def check_options(config) -> None:
+    """Refuse bad plugin options once, before any test runs.
+
+    Raises:
+        pytest.UsageError: one line naming the plugin's option (``--ringlab-cpu bogus: not
+            a CPU model this QEMU knows ...``), so pytest stops with status 4.
+    """
     keep = _setting(config, "keep")
     if keep not in KEEP_CHOICES:
         raise pytest.UsageError(f"--ringlab-keep: {keep!r} is not one of {', '.join(KEEP_CHOICES)}")
+    cpu = _setting(config, "cpu")
+    if cpu:
+        try:
+            check_cpu(cpu)
+        except BadConfig as err:       # its message names invoke's --cpu: say ours
+            raise pytest.UsageError(f"{_option_name(config, 'cpu')} {cpu}: "
+                                    f"{str(err).split(': ', 1)[-1]}") from None
+    kernel = _setting(config, "kernel")
+    if kernel:
+        try:
+            elfimage.check_elf64(Path(kernel))
+        except BadImage as err:
+            raise pytest.UsageError(f"{_option_name(config, 'kernel')} {kernel}: "
+                                    f"{err.reason}") from None
+
+
+def pytest_configure(config) -> None:
+    for m in MARKERS:
+        config.addinivalue_line("markers", m)
+    check_options(config)
+    keep = _setting(config, "keep")
     root = Path(config.rootpath)
     folder = Path(_setting(config, "artifacts") or root / "ringlab-artifacts")
     grade_json = _setting(config, "grade")
@@ -113,7 +154,6 @@ def pytest_configure(config) -> None:
                                 Path(grade_json).resolve() if grade_json else None,
                                 grade.Grades(), owner)
     if not hasattr(config, "workerinput"):   # the controller, not a pytest-xdist worker
-        artifacts.clear(config.stash[STATE].artifacts)
         if grade_json:
             config.pluginmanager.register(GradeReporter(config.stash[STATE]), "ringlab-grade")
 
@@ -278,10 +318,23 @@ def ours(program: str, owner: str) -> List[int]:
     return found
 
 
+def _boots_machines(request) -> bool:
+    """Whether the test is one that may leave QEMU or gdb behind: it uses the plugin's
+    fixtures, is marked ``boot``/``gdb``, or started a machine in this process."""
+    node = request.node
+    return (any(f in request.fixturenames for f in MACHINE_FIXTURES)
+            or any(node.get_closest_marker(m) is not None for m in MACHINE_MARKERS)
+            or bool(node.stash.get(SESSIONS, None)))
+
+
 @pytest.fixture(autouse=True)
 def ringlab_nothing_left_behind(request):
-    """After each test no QEMU and no gdb of this session may still run (survivors are killed)."""
+    """After a test that boots machines (``_boots_machines``) no QEMU and no gdb of this
+    session may still run (survivors are killed, the test fails); other tests of a project
+    pay nothing (no scan of /proc)."""
     yield
+    if not _boots_machines(request):
+        return
     owner = request.config.stash[STATE].owner
     left = {name: ours(name, owner) for name in ("qemu-system", "gdb")}
     for pid in left["qemu-system"] + left["gdb"]:
@@ -298,6 +351,8 @@ def ringlab_nothing_left_behind(request):
 def pytest_runtest_protocol(item, nextitem):
     """Keep every Session this test starts (setup, call and teardown)."""
     st = item.config.stash[STATE]
+    # this test's evidence from an earlier run goes; other tests' stays (pytest -k other)
+    artifacts.clear_one(st.artifacts / artifacts.folder_name(item.nodeid))
     sessions: List[Session] = []
     item.stash[SESSIONS] = sessions
     stop = lab.session.observe(lambda s: sessions.append(s) if st.recording else None)
@@ -362,8 +417,9 @@ def pytest_runtest_makereport(item, call):
 
 
 def _attach(rep, folder: Path, text: str, summary: Optional[str]) -> None:
-    """Name the folder in the failure message and put report.txt into the failure text (the
-    JUnit failure element)."""
+    """Name the folder in the failure message's second line, after the failed check (the
+    first line, what ``-ra`` and JUnit's ``message=`` show, stays the assertion), and put
+    report.txt into the failure text (the JUnit failure element)."""
     note = f"ringlab artifacts: {folder}" + (f" ({summary})" if summary else "")
     longrepr = rep.longrepr
     if isinstance(longrepr, str):
@@ -371,8 +427,9 @@ def _attach(rep, folder: Path, text: str, summary: Optional[str]) -> None:
     elif hasattr(longrepr, "addsection"):
         longrepr.addsection("ringlab report", text)
         crash = getattr(longrepr, "reprcrash", None)
-        if crash is not None:
-            crash.message = f"{note}\n{crash.message}"
+        if crash is not None:       # the note second: JUnit keeps the message's first lines
+            first, _, rest = crash.message.partition("\n")
+            crash.message = f"{first}\n{note}" + (f"\n{rest}" if rest else "")
 
 
 class GradeReporter:

@@ -207,12 +207,11 @@ def write(folder: Path, sessions: Sequence[Session], failure: str) -> str:
     return "\n\n".join([head] + (sections or ["(the test booted no machine)"])) + "\n"
 
 
-def clear(root: Path) -> None:
-    """Remove the folders a previous session left in ``root`` (only those this module wrote)."""
-    if root.is_dir():
-        for child in root.iterdir():
-            if (child / MARKER).exists():
-                shutil.rmtree(child, ignore_errors=True)
+def clear_one(folder: Path) -> None:
+    """Remove one test's evidence folder if this module wrote it (a folder of anyone else's
+    under the same name stays)."""
+    if (folder / MARKER).exists():
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def summary(sessions: Sequence[Session]) -> Optional[str]:

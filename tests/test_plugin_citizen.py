@@ -1,0 +1,183 @@
+"""The plugin as a good citizen in a user's project, without QEMU: small projects in tmp_path
+run by a real pytest with the plugin (``-p ringlab.plugin``).
+
+- a bad option value is one usage error at start, naming the plugin's option;
+- only the plugin's public markers are registered (not ringlab's own unit/quick);
+- the check that no QEMU or gdb is left running runs for tests that boot machines only;
+- the artifacts folder keeps the evidence of tests that did not run this time;
+- a Run says how it ended (``outcome``, ``assert_status``).
+"""
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+from typing import Dict
+
+import pytest
+
+from ringlab.core import constants as C
+from ringlab.lab.session import Run
+from ringlab.machine.qemu import QemuConfig
+from ringlab.observe.verdict import Outcome, Verdict
+from ringlab.plugin import artifacts
+
+pytestmark = pytest.mark.unit
+
+PYTEST_TIMEOUT_S = 120.0
+
+
+def make_project(root: Path, tests: Dict[str, str], ini: str = "") -> Path:
+    (root / "tests").mkdir(parents=True)
+    (root / "pyproject.toml").write_text('[tool.pytest.ini_options]\ntestpaths = ["tests"]\n'
+                                         'addopts = "-ra --strict-markers"\n' + ini)
+    for name, body in tests.items():
+        (root / "tests" / f"{name}.py").write_text(textwrap.dedent(body))
+    return root
+
+
+def run_pytest(project: Path, *args: str) -> subprocess.CompletedProcess:
+    # the checkout's ringlab link; CI: pytest's short summary lines are not cut to 80 columns
+    env = dict(os.environ, PYTHONPATH=str(C.REPO_ROOT), CI="1")
+    return subprocess.run([sys.executable, "-m", "pytest", "-p", "no:ringlab", "-p",
+                           "ringlab.plugin", "-p", "no:cacheprovider", *args], cwd=project,
+                          env=env, capture_output=True, text=True, stdin=subprocess.DEVNULL,
+                          timeout=PYTEST_TIMEOUT_S)
+
+
+PLAIN = {"test_plain": "def test_one():\n    pass\n"}
+
+
+@pytest.mark.parametrize("args,ini,line", [
+    (["--ringlab-cpu", "bogus"], "",
+     "ERROR: --ringlab-cpu bogus: not a CPU model this QEMU knows"),
+    ([], 'ringlab_cpu = "bogus"\n',
+     "ERROR: ringlab_cpu (ini) bogus: not a CPU model this QEMU knows"),
+    (["--ringlab-kernel", "/nonexistent"], "",
+     "ERROR: --ringlab-kernel /nonexistent: "),
+    (["--ringlab-kernel", "/etc/hostname"], "",
+     "ERROR: --ringlab-kernel /etc/hostname: not an ELF file"),
+], ids=["cpu", "cpu-ini", "kernel-missing", "kernel-not-elf"])
+def test_a_bad_option_is_one_usage_error_at_start(tmp_path, args, ini, line):
+    project = make_project(tmp_path / "p", PLAIN, ini)
+    res = run_pytest(project, *args)
+    assert res.returncode == 4, res.stdout + res.stderr
+    assert res.stderr.startswith(line) and len(res.stderr.strip().splitlines()) == 1, \
+        res.stderr
+    assert "Traceback" not in res.stderr and "--cpu " not in res.stderr
+    assert "test_one" not in res.stdout                      # no test ran
+
+
+def test_only_the_plugins_public_markers_are_registered(tmp_path):
+    project = make_project(tmp_path / "p", PLAIN)
+    res = run_pytest(project, "--markers")
+    names = set(re.findall(r"^@pytest\.mark\.(\w+)", res.stdout, re.M))
+    assert {"boot", "gdb", "points"} <= names, res.stdout
+    assert not {"unit", "quick"} & names, res.stdout
+
+
+LEAKS = """\
+    import os
+    import subprocess
+    from pathlib import Path
+
+    import pytest
+
+    STANDIN = Path(os.environ["STANDIN_DIR"])     # gdb-standin: a link to sleep
+
+
+    def leave_one():
+        proc = subprocess.Popen([str(STANDIN / "gdb-standin"), "60"])
+        (STANDIN / f"{proc.pid}.pid").write_text("")
+        return proc
+
+
+    def test_plain_test_is_not_checked():
+        leave_one()                    # a plain test pays no scan of /proc: nobody looks
+
+
+    @pytest.mark.boot
+    def test_boot_test_is_checked():
+        leave_one()                    # the check finds it, kills it, fails the test
+
+
+    def test_cleanup():
+        for f in STANDIN.glob("*.pid"):
+            try:
+                os.kill(int(f.stem), 9)
+            except ProcessLookupError:
+                pass
+    """
+
+
+def test_the_leak_check_runs_for_tests_that_boot_machines_only(tmp_path):
+    standin = tmp_path / "standin"
+    standin.mkdir()
+    (standin / "gdb-standin").symlink_to("/bin/sleep")
+    project = make_project(tmp_path / "p", {"test_leaks": LEAKS})
+    env_before = os.environ.get("STANDIN_DIR")
+    os.environ["STANDIN_DIR"] = str(standin)
+    try:
+        res = run_pytest(project, "-p", "no:randomly")
+    finally:
+        if env_before is None:
+            del os.environ["STANDIN_DIR"]
+        else:
+            os.environ["STANDIN_DIR"] = env_before
+    out = res.stdout + res.stderr
+    assert re.search(r"^ERROR tests/test_leaks.py::test_boot_test_is_checked - AssertionError: "
+                     r"processes left running", out, re.M), out
+    assert re.search(r"\b3 passed, 1 error\b", out), out       # the plain test passed
+
+
+def test_evidence_of_tests_that_did_not_run_is_kept(tmp_path):
+    project = make_project(tmp_path / "p", {"test_two": """\
+        def test_a():
+            pass
+
+        def test_b():
+            pass
+        """})
+    folders = {}
+    for name in ("test_a", "test_b"):
+        folders[name] = project / "ringlab-artifacts" / artifacts.folder_name(
+            f"tests/test_two.py::{name}")
+        folders[name].mkdir(parents=True)
+        (folders[name] / artifacts.MARKER).write_text("")
+        (folders[name] / "report.txt").write_text("an earlier failure\n")
+    not_ours = project / "ringlab-artifacts" / "notes"
+    not_ours.mkdir()
+    res = run_pytest(project, "-k", "test_a")
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert not folders["test_a"].exists()          # it ran again (and passed): stale evidence
+    assert (folders["test_b"] / "report.txt").read_text() == "an earlier failure\n"
+    assert not_ours.is_dir()
+
+
+def _run(outcome: Outcome, status, detail: str, timeout_s=None) -> Run:
+    return Run(config=QemuConfig(), command=["qemu-system-x86_64"],
+               verdict=Verdict(outcome, status, None, detail), events=[], user_lines=[],
+               console="", raw_console="", rc=None, qemu_signal=None, log="", stderr="",
+               duration_s=2.0, timeout_s=timeout_s)
+
+
+def test_a_run_says_it_timed_out():
+    run = _run(Outcome.TIMEOUT, None, "timeout: no halt line within 2 s; the guest was at "
+               "0x401000 <main> (CPL 3)", 2.0)
+    assert run.outcome == "timeout" and run.outcome is Outcome.TIMEOUT and run.status is None
+    with pytest.raises(AssertionError) as err:
+        run.assert_status(0)
+    first = str(err.value).splitlines()[0]
+    assert first == "expected exit status 0, got: timed out: no halt line within 2 s; the " \
+                    "guest was at 0x401000 <main> (CPL 3)"
+    assert "outcome: timeout" in str(err.value)          # then the report
+
+
+def test_assert_status_passes_and_names_another_status():
+    assert _run(Outcome.EXITED, 0, "init exited (status 0)").assert_status(0).status == 0
+    with pytest.raises(AssertionError, match=r"^expected exit status 0, got: killed: init "
+                                             r"killed by SIGSEGV"):
+        _run(Outcome.KILLED, 139, "init killed by SIGSEGV (status 139)").assert_status(0)
