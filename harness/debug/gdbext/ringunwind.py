@@ -90,6 +90,10 @@ class EntryStubs:
     def is_interrupted(self, rip, rsp):
         return (rip, rsp) in self.interrupted
 
+    def forget(self, _event=None):
+        """The target runs again: the frames noted are gone (gdb unwinds afresh at a stop)."""
+        self.interrupted = []
+
     def anchor_of(self, pc):
         """(anchor address, name, vector or None) of the stub holding ``pc``, or None."""
         for start, name, end in self.anchors:
@@ -345,5 +349,6 @@ def install(kabi, has_error_code):
     except (gdb.error, KeyError):
         return None
     gdb.unwinder.register_unwinder(None, EntryUnwinder(stubs), replace=True)
+    gdb.events.cont.connect(stubs.forget)
     gdb.frame_filters[InterruptedFrameFilter(stubs).name] = InterruptedFrameFilter(stubs)
     return stubs
