@@ -183,6 +183,9 @@ def test_a_failing_example_test_leaves_artifacts_that_reproduce_it(images, outsi
     assert message[0].startswith("AssertionError: nullptr is killed by SIGSEGV"), message
     assert message[1].startswith(f"ringlab artifacts: {folder} (machine 1: killed: "), message
     assert "console (last" in failure.text and "qemu.log: the test's boot" in failure.text
+    # the fault named: symbol and source line (compile() builds at -O0 -g)
+    assert re.search(r"^fault: pid 1 #PF \(vector 14\) error=0x4 at 0x[0-9a-f]+ <main\+\d+> "
+                     r"nullptr\.c:9 from CPL 3, cr2=0x0$", failure.text, re.M), failure.text
     # the evidence: the kernel's fault event and QEMU's own -d int line for the same #PF
     events = [json.loads(l) for l in (folder / "events.jsonl").read_text().splitlines()]
     fault = next(e for e in events if e["kind"] == "fault")

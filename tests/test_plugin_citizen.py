@@ -5,7 +5,8 @@ run by a real pytest with the plugin (``-p ringlab.plugin``).
 - only the plugin's public markers are registered (not ringlab's own unit/quick);
 - the check that no QEMU or gdb is left running runs for tests that boot machines only;
 - the artifacts folder keeps the evidence of tests that did not run this time;
-- a Run says how it ended (``outcome``, ``assert_status``).
+- a Run says how it ended (``outcome``, ``assert_status``); its report names each fault
+  address (symbol, source line) and quotes QEMU's log from the fault, not from reset.
 """
 from __future__ import annotations
 
@@ -21,7 +22,9 @@ import pytest
 
 from ringlab.core import constants as C
 from ringlab.lab.session import Run
+from ringlab.machine import build, symbols
 from ringlab.machine.qemu import QemuConfig
+from ringlab.observe.events import parse_console
 from ringlab.observe.verdict import Outcome, Verdict
 from ringlab.plugin import artifacts
 
@@ -181,3 +184,49 @@ def test_assert_status_passes_and_names_another_status():
     with pytest.raises(AssertionError, match=r"^expected exit status 0, got: killed: init "
                                              r"killed by SIGSEGV"):
         _run(Outcome.KILLED, 139, "init killed by SIGSEGV (status 139)").assert_status(0)
+
+
+def _faulting_run(tmp_path: Path, log: str = "") -> Run:
+    """A Run of a -O0 null read whose kernel reported a #PF at main's first instruction."""
+    (tmp_path / "nullr.c").write_text("int main(void){return *(volatile int*)0;}\n")
+    prog = tmp_path / "nullr"
+    build.compile_program([tmp_path / "nullr.c"], prog, optimize="-O0")
+    main = symbols.symbol_address(prog, "main")
+    console = (f"ringlab: fault pid=1 vector=14 name=#PF error=0x4 cpl=3 rip={main:#x} "
+               "cs=0x2b rsp=0x7fffffffee50 ss=0x23 rflags=0x206 cr2=0x0\n"
+               "ringlab: kill pid=1 ppid=0 signal=11 name=SIGSEGV\nringlab: halt status=139\n")
+    run = _run(Outcome.KILLED, 139, "init killed by SIGSEGV (status 139)")
+    run.config = QemuConfig(init=prog)
+    run.events = parse_console(console).events
+    run.log = log
+    return run
+
+
+def test_a_report_names_the_fault_address_symbol_and_source_line(tmp_path):
+    run = _faulting_run(tmp_path)
+    main = symbols.symbol_address(tmp_path / "nullr", "main")
+    line = f"fault: pid 1 #PF (vector 14) error=0x4 at {main:#x} <main> nullr.c:1 from CPL 3, " \
+           "cr2=0x0"
+    assert run.fault_lines(symbols.source_line) == [line]
+    assert run.report(source_line=symbols.source_line).splitlines()[1] == line
+    assert run.fault_lines() == [line.replace(" nullr.c:1", "")]   # no reader: symbols only
+
+
+RESET = "CPU Reset (CPU 0)\nRAX=0000000000000000 RBX=0000000000000000\n"
+EXCEPTION = ("     0: v=0e e=0004 i=0 cpl=3 IP=002b:0000000000401142 pc=0000000000401142 "
+             "SP=0023:00007fffffffee50 CR2=0000000000000000\n"
+             "RAX=0000000000000000 RBX=0000000000401139\n")
+TIMER = ("     1: v=20 e=0000 i=0 cpl=0 IP=0008:ffffffff80100000 pc=ffffffff80100000 "
+         "SP=0010:ffffffffc0004fd0 env->regs[R_EAX]=0000000000000000\n")
+
+
+def test_a_report_quotes_qemus_log_from_the_fault_not_from_reset(tmp_path):
+    run = _faulting_run(tmp_path, log=RESET * 2)
+    assert "qemu log" not in run.report() and "CPU Reset" not in run.report()
+    run.log = RESET * 2 + EXCEPTION + TIMER
+    report = run.report()
+    assert "CPU Reset" not in report
+    assert "qemu log (from the last exception it logged):\n  |      0: v=0e e=0004 i=0 cpl=3 " \
+        in report, report
+    run.log = RESET * 2 + "check_exception old: 0x8 new 0xd\nTriple fault\n" + RESET
+    assert "qemu log (from the triple fault):\n  | Triple fault\n  | CPU Reset" in run.report()

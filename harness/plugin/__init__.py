@@ -50,7 +50,7 @@ from ..core.errors import BadConfig, BadImage, RinglabError
 from ..debug.machine import DebugMachine
 from ..lab.session import Run, Session
 from ..lab.shell import Shell
-from ..machine import build, elfimage
+from ..machine import build, elfimage, symbols
 from ..machine.qemu import QemuConfig, check_cpu
 from . import artifacts, grade
 
@@ -144,6 +144,7 @@ def pytest_configure(config) -> None:
     for m in MARKERS:
         config.addinivalue_line("markers", m)
     check_options(config)
+    lab.session.use_source_lines(symbols.source_line)   # fault lines in reports: file:line
     keep = _setting(config, "keep")
     root = Path(config.rootpath)
     folder = Path(_setting(config, "artifacts") or root / "ringlab-artifacts")

@@ -167,7 +167,7 @@ def write_machine(dest: Path, session: Session) -> str:
     script.chmod(0o755)
     (dest / "reproduce.txt").write_text(invoke_line(portable) + "\n")
     if run is not None:
-        body = run.report()
+        body = run.report()         # with source lines: the plugin set symbols' reader
     else:
         body = ("outcome: the machine was still running when the test failed\n"
                 "command: " + shlex.join(session.machine.command or []) + "\n"
