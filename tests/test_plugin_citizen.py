@@ -5,6 +5,7 @@ run by a real pytest with the plugin (``-p ringlab.plugin``).
 - only the plugin's public markers are registered (not ringlab's own unit/quick);
 - the check that no QEMU or gdb is left running runs for tests that boot machines only;
 - the artifacts folder keeps the evidence of tests that did not run this time;
+- a build on first use says so on the terminal (past pytest's capture);
 - a Run says how it ended (``outcome``, ``assert_status``); its report names each fault
   address (symbol, source line) and quotes QEMU's log from the fault, not from reset.
 """
@@ -230,3 +231,27 @@ def test_a_report_quotes_qemus_log_from_the_fault_not_from_reset(tmp_path):
         in report, report
     run.log = RESET * 2 + "check_exception old: 0x8 new 0xd\nTriple fault\n" + RESET
     assert "qemu log (from the triple fault):\n  | Triple fault\n  | CPU Reset" in run.report()
+
+
+def test_a_build_on_first_use_is_announced_past_the_capture(tmp_path):
+    # the lab's conftest stands in for a stale checkout: make would have work (up_to_date
+    # False) and the build itself is skipped; the test uses ringlab_images
+    project = make_project(tmp_path / "p", {
+        "conftest": """\
+            from ringlab.machine import build
+            build.up_to_date = lambda *a, **k: False
+            build.build = lambda *a, **k: ""
+            """,
+        "test_images": """\
+            def test_images(ringlab_images):
+                assert ringlab_images.kernel.name == "kernel.elf"
+            """})
+    res = run_pytest(project)
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert re.search(r"^ringlab: building the kernel and userland in \S+ \(make; the first "
+                     r"build takes about 30 s\)\.\.\.$", res.stdout, re.M), res.stdout
+    assert re.search(r"^ringlab: images built in \d+\.\d s$", res.stdout, re.M), res.stdout
+
+
+def test_an_up_to_date_checkout_builds_silently(images):
+    assert build.up_to_date()

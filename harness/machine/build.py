@@ -47,6 +47,25 @@ def make_command(subdir: str, jobs: Optional[int] = None) -> List[str]:
     return cmd
 
 
+def up_to_date(subdirs: Sequence[str] = SUBDIRS,
+               timeout_s: float = C.DEFAULT_BUILD_TIMEOUT_S) -> bool:
+    """Whether ``build`` has nothing to do (``make -q`` in each of ``subdirs``): callers say
+    so before a long first build. False when a Makefile or make itself is missing (``build``
+    then says what is)."""
+    for sub in subdirs:
+        if not (C.REPO_ROOT / sub / "Makefile").exists():
+            return False
+        try:
+            rc = subprocess.run(make_command(sub) + ["-q"], stdin=subprocess.DEVNULL,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                timeout=timeout_s).returncode
+        except (OSError, subprocess.TimeoutExpired):
+            return False
+        if rc != 0:
+            return False
+    return True
+
+
 def build(subdirs: Sequence[str] = SUBDIRS, *, capture: bool = False,
           timeout_s: float = C.DEFAULT_BUILD_TIMEOUT_S) -> str:
     """Check the tools, then run make in each of ``subdirs``.

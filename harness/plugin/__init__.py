@@ -9,7 +9,8 @@ Fixtures:
         ``debug(...) -> DebugMachine`` (halted, gdb attached), ``program(name)``,
         ``compile(*sources)``; every machine is stopped and reaped after the test.
     ``ringlab_images`` (session scope): builds the kernel and userland on demand with the same
-        incremental build as ``invoke build`` (once per process; parallel workers take turns).
+        incremental build as ``invoke build`` (once per process; parallel workers take turns),
+        saying so on the terminal when there is something to build.
 
 Options (and ini keys ``ringlab_cpu`` ...): ``--ringlab-cpu MODEL``, ``--ringlab-kernel ELF``,
 ``--ringlab-artifacts DIR`` (default ``ringlab-artifacts`` in the rootdir), ``--ringlab-keep
@@ -35,8 +36,10 @@ folder is removed when it runs again.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
+import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -173,13 +176,35 @@ class Images:
 
 
 @pytest.fixture(scope="session")
-def ringlab_images() -> Images:
-    """Build the kernel and userland (incremental, like ``invoke build``) and return their paths."""
+def ringlab_images(request) -> Images:
+    """Build the kernel and userland (incremental, like ``invoke build``) and return their
+    paths. When there is something to build (a fresh checkout: some 30 s), the terminal says
+    so before and after."""
+    start = time.monotonic()
+    busy = not build.up_to_date()
+    if busy:
+        _tell(request.config, f"ringlab: building the kernel and userland in {C.REPO_ROOT} "
+                              "(make; the first build takes about 30 s)...")
     try:
         build.build(capture=True)
     except RinglabError as err:
         pytest.fail("ringlab: building the images failed:\n" + err.report(), pytrace=False)
+    if busy:
+        _tell(request.config, f"ringlab: images built in {time.monotonic() - start:.1f} s")
     return Images(C.KERNEL_IMAGE, C.USER_IMAGES_DIR)
+
+
+def _tell(config, line: str) -> None:
+    """Write ``line`` to the terminal past pytest's output capture (nothing in a pytest-xdist
+    worker, which has no terminal)."""
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    capture = config.pluginmanager.get_plugin("capturemanager")
+    if reporter is None:
+        return
+    with (capture.global_and_fixture_disabled() if capture is not None
+          else contextlib.nullcontext()):
+        reporter.ensure_newline()
+        reporter.write_line(line)
 
 
 class Lab:
