@@ -245,12 +245,16 @@ def test_invoke_grade_exits_1_with_a_failure_and_keeps_its_evidence_in_the_lab(
 
 @pytest.mark.boot
 def test_keep_all_keeps_a_passing_test_and_keep_none_nothing(images, outside):
-    res = lab_pytest(outside, "-k", "greet", "--ringlab-keep=all")
+    res = lab_pytest(outside, "-k", "greet", "--ringlab-keep=all", "--ringlab-log=logs")
     assert res.returncode == 0, res.stdout[-3000:] + res.stderr
     kept = outside["lab"] / "ringlab-artifacts" / \
         "tests_test_lab.py__test_greet_prints_its_argument_and_exits_0"
     assert "(the test passed)" in (kept / "report.txt").read_text()
     assert "hello, ring3 (pid 1)" in (kept / "console.txt").read_text()
+    # the test's log (--ringlab-log): the machine's command and console
+    log = (outside["lab"] / "logs" / f"{kept.name}.log").read_text()
+    assert re.search(r"^== machine 1: \S*qemu-system-x86_64 .*-kernel ", log, re.M), log
+    assert "\nhello, ring3 (pid 1)\n" in log and "ringlab: halt status=0" in log, log
     res = lab_pytest(outside, "-k", "fails_on_purpose", "--ringlab-keep=none", fail=True)
     assert res.returncode == 1 and "ringlab artifacts:" not in res.stdout
     # nothing of the failed test; greet's evidence stays (it did not run this time)

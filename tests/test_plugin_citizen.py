@@ -255,3 +255,22 @@ def test_a_build_on_first_use_is_announced_past_the_capture(tmp_path):
 
 def test_an_up_to_date_checkout_builds_silently(images):
     assert build.up_to_date()
+
+
+def test_a_log_per_test_on_request(tmp_path):
+    project = make_project(tmp_path / "p", {"test_logs": """\
+        import logging
+
+        def test_one():
+            logging.getLogger("ringlab.lab.session").debug("one's record")
+
+        def test_two():
+            logging.getLogger("ringlab.machine.qemu").info("two's record")
+        """})
+    res = run_pytest(project, "--ringlab-log", "logs")
+    assert res.returncode == 0, res.stdout + res.stderr
+    one = (project / "logs" / "tests_test_logs.py__test_one.log").read_text()
+    two = (project / "logs" / "tests_test_logs.py__test_two.log").read_text()
+    assert one.startswith("ringlab log of tests/test_logs.py::test_one\n")
+    assert re.search(r" DEBUG ringlab.lab.session: one's record$", one, re.M), one
+    assert "two's record" not in one and " INFO ringlab.machine.qemu: two's record" in two

@@ -15,7 +15,8 @@ Fixtures:
 Options (and ini keys ``ringlab_cpu`` ...): ``--ringlab-cpu MODEL``, ``--ringlab-kernel ELF``,
 ``--ringlab-artifacts DIR`` (default ``ringlab-artifacts`` in the rootdir), ``--ringlab-keep
 {failed,all,none}`` (default failed), ``--ringlab-grade JSON`` (score table and JSON of the
-``points``-marked tests).
+``points``-marked tests), ``--ringlab-log DIR`` (a log per test: the harness's records and
+every machine's command and console, as labgrid's ``--lg-log`` does).
 
 Evidence: every machine a test starts (``lab.Session``, also through ``lab.run``, the shell
 and DebugMachine) is kept; a failed test that started one gets ``<artifacts>/<test id>/``
@@ -37,13 +38,15 @@ folder is removed when it runs again.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
+import shlex
 import signal
 import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import List, Optional, Sequence
+from typing import List, Optional, Sequence, Tuple
 
 import pytest
 
@@ -70,7 +73,12 @@ OPTIONS = (
     ("keep", "whose evidence to keep: failed (default), all or none", "failed"),
     ("grade", "write the score of the points-marked tests to this JSON file and print the "
               "score table", ""),
+    ("log", "write a log per test into this folder (TEST-ID.log): ringlab's log records "
+            "(DEBUG) and every machine's command and console", ""),
 )
+#: the harness's loggers (``logging.getLogger(__name__)`` in every module) hang below this
+PACKAGE_LOGGER = __name__.split(".")[0]
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 #: the plugin's public markers (a project's own, such as ringlab's unit/quick, are its own)
 MARKERS = (
     "boot: the test boots ringlab machines (real QEMU); the plugin checks none is left running",
@@ -94,6 +102,7 @@ class State:
     grade_json: Optional[Path]
     grades: grade.Grades
     owner: str
+    log_dir: Optional[Path] = None
     recording: bool = True
 
 
@@ -154,9 +163,11 @@ def pytest_configure(config) -> None:
     grade_json = _setting(config, "grade")
     owner = f"pytest-{os.getpid()}-{uuid.uuid4().hex[:8]}"
     os.environ[C.OWNER_ENV] = owner        # every QEMU and gdb started from here inherits it
+    log_dir = _setting(config, "log")
     config.stash[STATE] = State(folder if folder.is_absolute() else root / folder, keep,
                                 Path(grade_json).resolve() if grade_json else None,
-                                grade.Grades(), owner)
+                                grade.Grades(), owner,
+                                log_dir=(root / log_dir).resolve() if log_dir else None)
     if not hasattr(config, "workerinput"):   # the controller, not a pytest-xdist worker
         if grade_json:
             config.pluginmanager.register(GradeReporter(config.stash[STATE]), "ringlab-grade")
@@ -382,10 +393,44 @@ def pytest_runtest_protocol(item, nextitem):
     sessions: List[Session] = []
     item.stash[SESSIONS] = sessions
     stop = lab.session.observe(lambda s: sessions.append(s) if st.recording else None)
+    test_log = _open_test_log(st.log_dir, item.nodeid) if st.log_dir else None
     try:
         yield
     finally:
         stop()
+        if test_log is not None:
+            _close_test_log(*test_log, sessions)
+
+
+def _open_test_log(folder: Path, nodeid: str) -> Tuple[logging.FileHandler, int]:
+    """Start ``folder/<test id>.log``: ringlab's log records at DEBUG from now on; returns
+    the handler and the logger's level before."""
+    folder.mkdir(parents=True, exist_ok=True)
+    handler = logging.FileHandler(folder / f"{artifacts.folder_name(nodeid)}.log", mode="w")
+    handler.setFormatter(logging.Formatter(LOG_FORMAT))
+    handler.setLevel(logging.DEBUG)
+    handler.stream.write(f"ringlab log of {nodeid}\n")
+    logger = logging.getLogger(PACKAGE_LOGGER)
+    previous = logger.level
+    logger.setLevel(logging.DEBUG)
+    logger.addHandler(handler)
+    return handler, previous
+
+
+def _close_test_log(handler: logging.FileHandler, previous_level: int,
+                    sessions: Sequence[Session]) -> None:
+    """End a test's log with each machine's command and console, as received."""
+    logger = logging.getLogger(PACKAGE_LOGGER)
+    logger.removeHandler(handler)
+    logger.setLevel(previous_level)
+    for i, s in enumerate(sessions, 1):
+        command = s.machine.command if s.machine is not None else None
+        handler.stream.write(f"== machine {i}: " + (shlex.join(command) if command else
+                                                     "(not started)") + "\n")
+        if s.console is not None:
+            handler.stream.write(s.console.raw.replace("\r\n", "\n"))
+            handler.stream.write("\n== end of machine %d's console\n" % i)
+    handler.close()
 
 
 def pytest_itemcollected(item) -> None:
