@@ -18,6 +18,7 @@ several, else the folder itself):
 """
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import re
@@ -167,7 +168,10 @@ def write_machine(dest: Path, session: Session) -> str:
     script.chmod(0o755)
     (dest / "reproduce.txt").write_text(invoke_line(portable) + "\n")
     if run is not None:
-        body = run.report()         # with source lines: the plugin set symbols' reader
+        # its reproduce and debug lines name the copies in files/: pytest deletes tmp_path
+        # (a compiled program's home) after three sessions. Source lines: the plugin set
+        # machine.symbols's reader.
+        body = dataclasses.replace(run, config=portable).report()
     else:
         body = ("outcome: the machine was still running when the test failed\n"
                 "command: " + shlex.join(session.machine.command or []) + "\n"
