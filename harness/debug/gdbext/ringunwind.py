@@ -35,8 +35,6 @@ import gdb.unwinder
 
 GPR_WORDS = 15                 # PUSH_GPRS in kernel/trapentry.S
 TRAPFRAME_ABOVE_RIP = GPR_WORDS + 2   # the registers, the vector and the error code
-#: callee-saved registers and their word index in struct trapframe (r15 at 0 ... rax at 14)
-TF_CALLEE_SAVED = {"r15": 0, "r14": 1, "r13": 2, "r12": 3, "rbp": 8, "rbx": 13}
 #: every general register and its word index in struct trapframe (PUSH_GPRS's reverse order)
 TF_GPRS = {"r15": 0, "r14": 1, "r13": 2, "r12": 3, "r11": 4, "r10": 5, "r9": 6, "r8": 7,
            "rbp": 8, "rdi": 9, "rsi": 10, "rdx": 11, "rcx": 12, "rbx": 13, "rax": 14}
