@@ -182,10 +182,12 @@ def test_quick(c):
     _exit(_cli("test").main(["-m", "unit or quick"] + shlex.split(c.remainder)))
 
 
-@task(help={"tests": "the lab's tests (default examples/lab)",
-            "json": "where the scores go (default grade.json)"})
-def grade(c, tests=None, json="grade.json"):
-    """Run the points-marked tests, print the score table, write JSON (pytest options after `--`)."""
+@task(help={"tests": "the lab's folder: pytest runs there, with its configuration "
+                     "(default examples/lab)",
+            "json": "where the scores go (default grade.json in the lab's folder)"})
+def grade(c, tests=None, json=None):
+    """Run the points-marked tests in the lab's folder, print the score table (skipped tests
+    apart), write JSON; exits 1 when a graded test failed (pytest options after `--`)."""
     _exit(_cli("grade").main(**({"tests": tests} if tests else {}), json_path=json,
                              args=shlex.split(c.remainder)))
 

@@ -47,6 +47,25 @@ def make_command(subdir: str, jobs: Optional[int] = None) -> List[str]:
     return cmd
 
 
+def up_to_date(subdirs: Sequence[str] = SUBDIRS,
+               timeout_s: float = C.DEFAULT_BUILD_TIMEOUT_S) -> bool:
+    """Whether ``build`` has nothing to do (``make -q`` in each of ``subdirs``): callers say
+    so before a long first build. False when a Makefile or make itself is missing (``build``
+    then says what is)."""
+    for sub in subdirs:
+        if not (C.REPO_ROOT / sub / "Makefile").exists():
+            return False
+        try:
+            rc = subprocess.run(make_command(sub) + ["-q"], stdin=subprocess.DEVNULL,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                timeout=timeout_s).returncode
+        except (OSError, subprocess.TimeoutExpired):
+            return False
+        if rc != 0:
+            return False
+    return True
+
+
 def build(subdirs: Sequence[str] = SUBDIRS, *, capture: bool = False,
           timeout_s: float = C.DEFAULT_BUILD_TIMEOUT_S) -> str:
     """Check the tools, then run make in each of ``subdirs``.
@@ -100,24 +119,38 @@ def _make(subdirs: Sequence[str], capture: bool, timeout_s: float) -> str:
 
 
 MUSL_CC = "musl-gcc"
-DEFAULT_CFLAGS = ("-static", "-O2", "-g")
+DEFAULT_CFLAGS = ("-static", "-g")
+#: userland/'s optimisation level; a student's program is compiled at -O0 (plugin.Lab.compile)
+DEFAULT_OPTIMIZE = "-O2"
+OPTIMIZE_LEVELS = ("-O0", "-O1", "-O2", "-O3", "-Os", "-Og")
 
 
 def compile_program(sources: Sequence[os.PathLike], output: os.PathLike, *,
-                    cflags: Sequence[str] = (),
+                    cflags: Sequence[str] = (), optimize: str = DEFAULT_OPTIMIZE,
                     timeout_s: float = C.DEFAULT_BUILD_TIMEOUT_S) -> str:
     """Compile C ``sources`` into the static x86-64 program ``output`` with
-    ``musl-gcc -static -O2 -g`` (what userland/ uses), for a lab's own programs.
+    ``musl-gcc -static -g OPTIMIZE CFLAGS``, for a lab's own programs.
+
+    Args:
+        sources: C (or assembly) files, in the order the compiler takes them.
+        output: the program's path.
+        cflags: more compiler options, after the defaults (a later ``-O`` wins).
+        optimize: the optimisation level, one of OPTIMIZE_LEVELS (``-O2``: what userland/
+            uses).
+        timeout_s: bound on the compiler's run, in seconds.
 
     Returns:
         the compiler's output (warnings).
 
     Raises:
+        ValueError: ``optimize`` is not one of OPTIMIZE_LEVELS.
         ToolMissing: musl-gcc is missing (names the package).
         BuildError: the compiler failed (carries its command and output).
     """
+    if optimize not in OPTIMIZE_LEVELS:
+        raise ValueError(f"optimize={optimize!r}: want one of {', '.join(OPTIMIZE_LEVELS)}")
     tools.require([MUSL_CC])
-    cmd = [MUSL_CC, *DEFAULT_CFLAGS, *cflags, "-o", str(output), *map(str, sources)]
+    cmd = [MUSL_CC, *DEFAULT_CFLAGS, optimize, *cflags, "-o", str(output), *map(str, sources)]
     try:
         proc = subprocess.run(cmd, stdin=subprocess.DEVNULL, text=True, stdout=subprocess.PIPE,
                               stderr=subprocess.STDOUT, timeout=timeout_s)

@@ -34,8 +34,11 @@ QEMU_SIGNALLED_RE = re.compile(r"terminating on signal (\d+)")
 DOUBLE_FAULT_VECTOR = 8  # #DF (SDM Vol. 3A 6.15)
 
 
-class Outcome(enum.Enum):
-    """How a run ended. Only EXITED and KILLED are machine-level successes."""
+class Outcome(str, enum.Enum):
+    """How a run ended. Only EXITED and KILLED are machine-level successes.
+
+    A str: ``run.outcome == "timeout"`` holds as ``run.outcome is Outcome.TIMEOUT`` does.
+    """
 
     EXITED = "exited"              # init exited; status = its exit status
     KILLED = "killed"              # init killed by a signal; status = 128 + signal

@@ -18,6 +18,7 @@ several, else the folder itself):
 """
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import re
@@ -167,7 +168,10 @@ def write_machine(dest: Path, session: Session) -> str:
     script.chmod(0o755)
     (dest / "reproduce.txt").write_text(invoke_line(portable) + "\n")
     if run is not None:
-        body = run.report()
+        # its reproduce and debug lines name the copies in files/: pytest deletes tmp_path
+        # (a compiled program's home) after three sessions. Source lines: the plugin set
+        # machine.symbols's reader.
+        body = dataclasses.replace(run, config=portable).report()
     else:
         body = ("outcome: the machine was still running when the test failed\n"
                 "command: " + shlex.join(session.machine.command or []) + "\n"
@@ -207,12 +211,11 @@ def write(folder: Path, sessions: Sequence[Session], failure: str) -> str:
     return "\n\n".join([head] + (sections or ["(the test booted no machine)"])) + "\n"
 
 
-def clear(root: Path) -> None:
-    """Remove the folders a previous session left in ``root`` (only those this module wrote)."""
-    if root.is_dir():
-        for child in root.iterdir():
-            if (child / MARKER).exists():
-                shutil.rmtree(child, ignore_errors=True)
+def clear_one(folder: Path) -> None:
+    """Remove one test's evidence folder if this module wrote it (a folder of anyone else's
+    under the same name stays)."""
+    if (folder / MARKER).exists():
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def summary(sessions: Sequence[Session]) -> Optional[str]:
