@@ -134,6 +134,7 @@ static const struct kabi_entry kabi[] = {
     KABI_KARG(KARG_CRASH),
     KABI_KARG(KARG_INIT_ARGS),
     KABI_KARG(KARG_TEST_UKPAGE),
+    KABI_KARG(KARG_TEST_SANITIZE),
 
     /* State no header declares, as gdb evaluates it against kernel.elf */
     KABI_GDB(current_pid, "cpu0.current->pid"),   /* the running process's pid */
@@ -142,6 +143,6 @@ static const struct kabi_entry kabi[] = {
     KABI_GDB(user_rsp, "cpu0.user_rsp"),           /* the user RSP syscall_entry parks */
 
 #ifndef KABI_MACROS_ONLY
-#include "gen/kabi_syscalls.h"       /* KABI_SYSCALL(name) for every SYS_name: Makefile */
+#include "kabi_syscalls.h"           /* KABI_SYSCALL(name) for every SYS_name: the Makefile, in its gen dir */
 #endif
 };

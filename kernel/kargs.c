@@ -84,6 +84,19 @@ static void parse_test_ukpage(const char *key, const char *v)
     kargs.test_ukpage = true;
 }
 
+static void parse_test_sanitize(const char *key, const char *v)
+{
+    static const char *const bugs[] = {
+        [TEST_BUG_UAF] = "uaf", [TEST_BUG_REFCOUNT] = "refcount", [TEST_BUG_OVERFLOW] = "overflow",
+    };
+    for (int k = TEST_BUG_UAF; k < (int)ARRAY_SIZE(bugs); k++)
+        if (!strcmp(v, bugs[k])) {
+            kargs.test_sanitize = k;
+            return;
+        }
+    refuse(key, v, "unknown-value");
+}
+
 static const struct {
     const char *key;
     void (*parse)(const char *key, const char *value);
@@ -92,6 +105,7 @@ static const struct {
     { KARG_CRASH, parse_crash },
     { KARG_INIT_ARGS, parse_init_args },
     { KARG_TEST_UKPAGE, parse_test_ukpage },
+    { KARG_TEST_SANITIZE, parse_test_sanitize },
 };
 
 void kargs_init(const char *s)

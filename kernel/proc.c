@@ -17,6 +17,7 @@
 #include "msr.h"
 #include "percpu.h"
 #include "proc.h"
+#include "sanitize.h"
 #include "vm.h"
 #include "x86.h"
 
@@ -80,6 +81,7 @@ void proc_first_run(void)
 /* Give back the kernel stack and the slot of a dead (or never started) thread, and what it still holds. */
 static void proc_free(struct proc *p)
 {
+    SAN_LIVE(SAN_PROC, p - procs, p->state != P_UNUSED);
     if (p->mm)
         mm_put(p->mm);
     if (p->files)
@@ -91,6 +93,7 @@ static void proc_free(struct proc *p)
     kstack_unmap((int)(p - procs));
     ioperm_release((int)(p - procs));
     memset(p, 0, sizeof *p);
+    SAN_FREED(SAN_PROC, p - procs, p, state);
     if (kargs.trace_mem)
         kevent("mem free_pages=%lu", kalloc_free_pages());
 }
@@ -165,6 +168,7 @@ void sleep(void *chan)
 /* Make one sleeping thread runnable (a futex wake, a kill): it looks at why it slept again. */
 void proc_wake(struct proc *p)
 {
+    SAN_LIVE(SAN_PROC, p - procs, p->state != P_UNUSED);
     if (p->state == P_SLEEPING)
         p->state = P_RUNNABLE;
 }

@@ -10,6 +10,8 @@
  *   init.args=a,b,c         more argv for init (at most KARGS_MAX_INIT_ARGS)
  *   test.ukpage=1           test only: one kernel page made user-accessible
  *                           (testhook.c), for the page-table audit's test
+ *   test.sanitize=KIND      test only: plant one bug the sanitizer build reports
+ *                           (testhook.c): uaf|refcount|overflow
  *
  * Anything else (an unknown key or value, a duplicate key, a token without
  * '=') is refused: kargs_parse() prints `bad-arg key=K value=V reason=R` and
@@ -28,6 +30,10 @@
 #define KARG_CRASH           "crash"      /* crash=null|stack|smep|smap|triple */
 #define KARG_INIT_ARGS       "init.args"  /* init's argv[1:], comma separated */
 #define KARG_TEST_UKPAGE     "test.ukpage" /* test.ukpage=1: a planted user-accessible kernel page */
+#define KARG_TEST_SANITIZE   "test.sanitize" /* test.sanitize=uaf|refcount|overflow: a planted bug */
+
+/* test.sanitize=: the bug testhook.c plants (after the file system exists, before init) */
+enum test_bug { TEST_BUG_NONE, TEST_BUG_UAF, TEST_BUG_REFCOUNT, TEST_BUG_OVERFLOW };
 
 enum crash_kind { CRASH_NONE, CRASH_NULL, CRASH_STACK, CRASH_SMEP, CRASH_SMAP, CRASH_TRIPLE };
 
@@ -37,6 +43,7 @@ struct kargs {
     bool trace_mem;                              /* trace=mem */
     enum crash_kind crash;                       /* crash=KIND, CRASH_NONE if absent */
     bool test_ukpage;                            /* test.ukpage=1 (testhook.c) */
+    enum test_bug test_sanitize;                 /* test.sanitize=KIND (testhook.c) */
     int init_argc;                               /* init.args=... split at commas */
     const char *init_argv[KARGS_MAX_INIT_ARGS];
     char text[KARGS_CMDLINE_MAX];                /* the command line as given */

@@ -1,0 +1,110 @@
+/*
+ * The sanitizer build's object checks (include/sanitize.h) and what it checks at every return
+ * to ring 3. Empty in the normal build.
+ *
+ * At each return to ring 3 (trapentry.S calls san_user_return from trapret and sysret_path):
+ *   - the canary word at the bottom of the current kernel stack (kstack_map writes it) is
+ *     intact: a kernel stack that overflowed into its lowest word is reported before the
+ *     guard page below would have caught a deeper overflow, or none at all;
+ *   - nothing is mapped in [0, MMAP_MIN_ADDR) of the page tables the kernel runs on, so a
+ *     NULL-ish kernel dereference (a NULL struct pointer plus a field offset) always faults.
+ *     The kernel's own tables (vm.c) never map the user half; mmap refuses MAP_FIXED below
+ *     MMAP_MIN_ADDR (Linux's vm.mmap_min_addr), and this catches every other way in (a
+ *     mremap, an mprotect or a fork copying one).
+ */
+#include "kernel.h"
+#include "gdt.h"
+#include "mmu.h"
+#include "percpu.h"
+#include "proc.h"
+#include "sanitize.h"
+#include "vm.h"
+#include "x86.h"
+
+#ifdef SANITIZE
+
+static const char *const object_names[SAN_NOBJECTS] = {
+    [SAN_PROC] = "proc", [SAN_MM] = "mm", [SAN_FILES] = "files", [SAN_FSINFO] = "fsinfo",
+    [SAN_INODE] = "inode", [SAN_FILE] = "file", [SAN_PIPE] = "pipe",
+};
+
+/* Who freed each slot (the freeing function's caller); 0: never freed since boot or reuse. */
+static void *freed_by[SAN_NOBJECTS][SAN_MAX_SLOTS];
+
+static void *freer(enum san_object kind, long index)
+{
+    return index >= 0 && index < SAN_MAX_SLOTS ? freed_by[kind][index] : NULL;
+}
+
+void san_freed(enum san_object kind, long index, void *obj, size_t size, size_t keep_off, size_t keep_len,
+               void *by)
+{
+    uint8_t *b = obj;
+    memset(b, SAN_POISON_BYTE, keep_off);
+    memset(b + keep_off + keep_len, SAN_POISON_BYTE, size - keep_off - keep_len);
+    if (index >= 0 && index < SAN_MAX_SLOTS)
+        freed_by[kind][index] = by;
+}
+
+void san_live(enum san_object kind, long index, bool live, void *by, const char *at)
+{
+    if (live) {
+        if (index >= 0 && index < SAN_MAX_SLOTS)
+            freed_by[kind][index] = NULL;          /* live again: a reused slot */
+        return;
+    }
+    kevent("sanitizer check=use-after-free object=%s index=%ld at=%s used=0x%lx freed=0x%lx",
+           object_names[kind], index, at, (uint64_t)by, (uint64_t)freer(kind, index));
+    backtrace((uint64_t)__builtin_frame_address(0));
+    panic("sanitizer check=use-after-free object=%s", object_names[kind]);
+}
+
+/* *ref += delta, refusing to pass INT_MAX or to go below 0; returns the new count. */
+int san_ref(int *ref, int delta, enum san_object kind, long index, void *by, const char *at)
+{
+    int old = *ref;
+    const char *what = NULL;
+    if (delta > 0 && (old < 0 || old == __INT_MAX__))
+        what = old < 0 ? "refcount-underflow" : "refcount-overflow";
+    else if (delta < 0 && old <= 0)
+        what = "refcount-underflow";
+    if (what) {
+        kevent("sanitizer check=%s object=%s index=%ld at=%s used=0x%lx count=%d freed=0x%lx", what,
+               object_names[kind], index, at, (uint64_t)by, old, (uint64_t)freer(kind, index));
+        backtrace((uint64_t)__builtin_frame_address(0));
+        panic("sanitizer check=%s object=%s", what, object_names[kind]);
+    }
+    return *ref = old + delta;
+}
+
+void san_kstack_arm(uint64_t bottom)
+{
+    *(uint64_t *)bottom = SAN_STACK_CANARY;
+}
+
+static void low_mapping_check(uint64_t *pml4)
+{
+    for (uint64_t va = 0; va < MMAP_MIN_ADDR; va += PAGE_SIZE) {
+        uint64_t *pte = walk(pml4, va, false);
+        if (pte && (*pte & PTE_P)) {
+            kevent("sanitizer check=low-mapping va=0x%lx pte=0x%lx pid=%d", va, *pte, myproc()->pid);
+            panic("sanitizer check=low-mapping va=0x%lx", va);
+        }
+    }
+}
+
+void san_user_return(struct trapframe *tf)
+{
+    if ((tf->cs & SEL_RPL_MASK) != 3)
+        return;                                   /* trapret back to ring 0 (the idle hlt) */
+    struct proc *p = myproc();
+    uint64_t *bottom = (uint64_t *)(p->kstack_top - (uint64_t)KSTACK_PAGES * PAGE_SIZE);
+    if (*bottom != SAN_STACK_CANARY) {
+        kevent("sanitizer check=kernel-stack-canary pid=%d at=0x%lx value=0x%lx", p->pid, (uint64_t)bottom,
+               *bottom);
+        panic("sanitizer check=kernel-stack-canary pid=%d", p->pid);
+    }
+    low_mapping_check(P2V(rcr3() & PTE_ADDR_MASK));
+}
+
+#endif
