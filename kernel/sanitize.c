@@ -53,7 +53,7 @@ void san_live(enum san_object kind, long index, bool live, void *by, const char 
             freed_by[kind][index] = NULL;          /* live again: a reused slot */
         return;
     }
-    kevent("sanitizer check=use-after-free object=%s index=%ld at=%s used=0x%lx freed=0x%lx",
+    kevent("sanitizer check=use-after-free object=%s slot=%ld at=%s used=0x%lx freed=0x%lx",
            object_names[kind], index, at, (uint64_t)by, (uint64_t)freer(kind, index));
     backtrace((uint64_t)__builtin_frame_address(0));
     panic("sanitizer check=use-after-free object=%s", object_names[kind]);
@@ -69,7 +69,7 @@ int san_ref(int *ref, int delta, enum san_object kind, long index, void *by, con
     else if (delta < 0 && old <= 0)
         what = "refcount-underflow";
     if (what) {
-        kevent("sanitizer check=%s object=%s index=%ld at=%s used=0x%lx count=%d freed=0x%lx", what,
+        kevent("sanitizer check=%s object=%s slot=%ld at=%s used=0x%lx count=%d freed=0x%lx", what,
                object_names[kind], index, at, (uint64_t)by, old, (uint64_t)freer(kind, index));
         backtrace((uint64_t)__builtin_frame_address(0));
         panic("sanitizer check=%s object=%s", what, object_names[kind]);

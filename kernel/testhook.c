@@ -57,7 +57,7 @@ void testhook_init(void)
 static __attribute__((noinline)) void plant_uaf(void)
 {
     struct fsinfo *fs = fsinfo_new(fs_root(), 022);
-    fsinfo_put(fs);                                          /* the last reference: freed */
+    fsinfo_put(fs);                                          /* TEST-FREE uaf: the last reference */
     fsinfo_get(fs);                                          /* TEST-BUG uaf */
     kevent("test sanitize=uaf unreported");
 }

@@ -22,6 +22,11 @@ and DebugMachine) is kept; a failed test that started one gets ``<artifacts>/<te
 
 Markers: ``unit``, ``boot``, ``quick``, ``gdb``, ``points(N)``.
 
+The sanitizer kernel: with ``RINGLAB_SANITIZE=1`` in the environment (core.constants) the
+fixtures build and boot images/sanitize/kernel.elf (``invoke build --sanitize``) instead of
+images/kernel.elf, with its ABI file and symbols; a sanitizer report is the run's outcome
+(``Outcome.SANITIZER``), never a pass.
+
 After every test no QEMU or gdb started on its behalf (in this process, by an ``invoke``
 subprocess, or by hand from a dry-run line: all inherit RINGLAB_OWNER) may still run:
 survivors are killed and the test fails.

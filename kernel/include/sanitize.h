@@ -11,7 +11,7 @@
  * A stale pointer then reads 0x6b6b... (a non-canonical address: #GP on use), and every
  * get, put and lookup first checks SAN_LIVE: a dead entry is reported
  *
- *   ringlab: sanitizer check=use-after-free object=KIND index=N at=FILE:LINE used=0x.. freed=0x..
+ *   ringlab: sanitizer check=use-after-free object=KIND slot=N at=FILE:LINE used=0x.. freed=0x..
  *
  * (at: the check; used: the caller of the get/put; freed: the freeing code's caller, 0 if the
  * slot was never used) and the kernel panics. Reference counts go through REF_GET/REF_PUT,
