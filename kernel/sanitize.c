@@ -18,7 +18,6 @@
 #include "percpu.h"
 #include "proc.h"
 #include "sanitize.h"
-#include "vm.h"
 #include "x86.h"
 
 #ifdef SANITIZE
@@ -82,15 +81,28 @@ void san_kstack_arm(uint64_t bottom)
     *(uint64_t *)bottom = SAN_STACK_CANARY;
 }
 
+static noreturn void low_mapping(uint64_t va, uint64_t entry, int level)
+{
+    kevent("sanitizer check=low-mapping at=0x%lx entry=0x%lx level=%d pid=%d", va, entry, level, myproc()->pid);
+    panic("sanitizer check=low-mapping va=0x%lx", va);
+}
+
+/* [0, MMAP_MIN_ADDR) lies in the first entry of each upper level and the first PT entries:
+   a walk of four tables, no loop over pages. */
 static void low_mapping_check(uint64_t *pml4)
 {
-    for (uint64_t va = 0; va < MMAP_MIN_ADDR; va += PAGE_SIZE) {
-        uint64_t *pte = walk(pml4, va, false);
-        if (pte && (*pte & PTE_P)) {
-            kevent("sanitizer check=low-mapping va=0x%lx pte=0x%lx pid=%d", va, *pte, myproc()->pid);
-            panic("sanitizer check=low-mapping va=0x%lx", va);
-        }
+    uint64_t *table = pml4;
+    for (int level = PT_LEVELS - 1; level > 0; level--) {
+        uint64_t e = table[0];
+        if (!(e & PTE_P))
+            return;
+        if (e & PTE_PS)
+            low_mapping(0, e, level);              /* a huge page over address 0 */
+        table = P2V(e & PTE_ADDR_MASK);
     }
+    for (uint64_t i = 0; i < MMAP_MIN_ADDR / PAGE_SIZE; i++)
+        if (table[i] & PTE_P)
+            low_mapping(i * PAGE_SIZE, table[i], 0);
 }
 
 void san_user_return(struct trapframe *tf)
