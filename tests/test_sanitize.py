@@ -18,7 +18,9 @@ import pytest
 
 from ringlab import lab
 from ringlab.core import constants as C
+from ringlab.core import kabi
 from ringlab.core.errors import RinglabError
+from ringlab.debug.machine import DebugMachine
 from ringlab.machine import build
 from ringlab.machine.qemu import QemuConfig
 from ringlab.machine.symbols import source_line, symbolizer
@@ -115,6 +117,49 @@ def test_environment_makes_it_the_kernel_of_invoke_boot(images, sanitizer_kernel
     assert res.returncode == C.EXIT_SANITIZER, res.stdout + res.stderr
     assert str(C.SANITIZE_KERNEL_IMAGE) in res.stdout        # the boot line's cmdline
     assert "ringlab-boot: sanitizer: signed-overflow at testhook.c:" in res.stderr
+
+
+# -- the checks at every return to ring 3, tripped from gdb ---------------------------------
+
+def corrupt_canary(dm: DebugMachine, k) -> None:
+    """Overwrite the canary, the lowest word of the current kernel stack."""
+    top = dm.gdb.evaluate("cpu0.current->kstack_top")
+    bottom = top - k.const("KSTACK_PAGES") * k.const("PAGE_SIZE")
+    assert dm.gdb.read_u64s(bottom, 1) != [0]
+    dm.gdb.console(f"set var *(unsigned long *){bottom:#x} = 0")
+
+
+def map_page_zero(dm: DebugMachine, k) -> None:
+    """Put a 2 MiB user page at address 0 into init's page tables (PD[0] of its first 1 GiB:
+    init lives at 4 MiB, so the PML4 and PDPT entries exist and PD[0] is empty)."""
+    table = dm.gdb.evaluate("(unsigned long)cpu0.current->pml4")
+    for _ in range(2):                               # PML4[0] -> PDPT, PDPT[0] -> PD
+        entry = dm.gdb.read_u64s(table, 1)[0]
+        assert entry & 1, f"entry 0 of {table:#x} not present"
+        table = (entry & 0x000F_FFFF_FFFF_F000) + k.const("KERNBASE")
+    assert dm.gdb.read_u64s(table, 1) == [0]
+    dm.gdb.console(f"set var *(unsigned long *){table:#x} = 0x85")   # P | U/S | PS
+
+
+#: what is broken at init's first system call, and the check that must report it.
+TRIPPED = [(corrupt_canary, "kernel-stack-canary"), (map_page_zero, "low-mapping")]
+
+
+@pytest.mark.gdb
+@pytest.mark.parametrize("trip, check", TRIPPED, ids=[t[1] for t in TRIPPED])
+def test_return_to_ring3_checks(images, sanitizer_kernel, trip, check):
+    k = kabi.load(C.SANITIZE_KABI_FILE)
+    cfg = QemuConfig(kernel=sanitizer_kernel, init=images.program("ret42"))
+    with DebugMachine(cfg) as dm:
+        dm.gdb.break_at("syscall_dispatch")
+        dm.gdb.cont()
+        trip(dm, k)
+        run = dm.finish(TIMEOUT_S)
+    assert run.outcome is Outcome.SANITIZER, run.report()
+    r = run.of(Sanitizer)[0]
+    assert r.check == check, run.report()
+    if check == "low-mapping":
+        assert r.at == 0 and r.get("level") == 1, run.report()    # the PD entry over 0
 
 
 # -- the event and the verdict, without QEMU -----------------------------------------------
