@@ -83,7 +83,8 @@ void san_kstack_arm(uint64_t bottom)
 
 static noreturn void low_mapping(uint64_t va, uint64_t entry, int level)
 {
-    kevent("sanitizer check=low-mapping at=0x%lx entry=0x%lx level=%d pid=%d", va, entry, level, myproc()->pid);
+    kevent("sanitizer check=low-mapping at=user-return va=0x%lx entry=0x%lx level=%d pid=%d", va, entry, level,
+           myproc()->pid);
     panic("sanitizer check=low-mapping va=0x%lx", va);
 }
 
@@ -112,8 +113,8 @@ void san_user_return(struct trapframe *tf)
     struct proc *p = myproc();
     uint64_t *bottom = (uint64_t *)(p->kstack_top - (uint64_t)KSTACK_PAGES * PAGE_SIZE);
     if (*bottom != SAN_STACK_CANARY) {
-        kevent("sanitizer check=kernel-stack-canary pid=%d at=0x%lx value=0x%lx", p->pid, (uint64_t)bottom,
-               *bottom);
+        kevent("sanitizer check=kernel-stack-canary at=user-return pid=%d stack=0x%lx value=0x%lx", p->pid,
+               (uint64_t)bottom, *bottom);
         panic("sanitizer check=kernel-stack-canary pid=%d", p->pid);
     }
     low_mapping_check(P2V(rcr3() & PTE_ADDR_MASK));

@@ -158,8 +158,11 @@ def test_return_to_ring3_checks(images, sanitizer_kernel, trip, check):
     assert run.outcome is Outcome.SANITIZER, run.report()
     r = run.of(Sanitizer)[0]
     assert r.check == check, run.report()
+    assert r.at == "user-return"
     if check == "low-mapping":
-        assert r.at == 0 and r.get("level") == 1, run.report()    # the PD entry over 0
+        assert r.get("va") == 0 and r.get("level") == 1, run.report()    # the PD entry over 0
+    else:
+        assert r.get("value") == 0
 
 
 # -- the event and the verdict, without QEMU -----------------------------------------------

@@ -104,10 +104,14 @@ def signal_name(signo: int) -> str:
 GDB_KILL_RE = re.compile(r"QEMU: Terminated via GDBstub")
 
 
+#: sanitizer event fields that are addresses or bit patterns (the kernel prints them in hex)
+SANITIZER_HEX_FIELDS = {"used", "freed", "va", "entry", "stack", "value", "ptr", "base", "result"}
+
+
 def sanitizer_detail(report: Sanitizer) -> str:
     """One line for a sanitizer report: the check, where, and the rest of its fields
     (``use-after-free at thread.c:133 (object=fsinfo slot=0 used=0x... freed=0x...)``)."""
-    rest = " ".join(f"{k}={v:#x}" if k in ("used", "freed") and isinstance(v, int) else f"{k}={v}"
+    rest = " ".join(f"{k}={v:#x}" if k in SANITIZER_HEX_FIELDS and isinstance(v, int) else f"{k}={v}"
                     for k, v in report.fields.items() if k not in ("check", "at"))
     return f"{report.check} at {report.at}" + (f" ({rest})" if rest else "")
 
