@@ -15,6 +15,7 @@ import os
 import re
 
 import pytest
+import yaml
 
 from ringlab import lab
 from ringlab.core import constants as C
@@ -56,6 +57,17 @@ def sanitizer_kernel(images):
     return C.SANITIZE_KERNEL_IMAGE
 
 
+@pytest.fixture(scope="module")
+def normal_kernel(images):
+    """images/kernel.elf, built (incrementally) like ``invoke build`` (also when
+    RINGLAB_SANITIZE=1 made the sanitizer kernel the session's)."""
+    try:
+        build.build(("kernel",), capture=True, sanitize=False)
+    except RinglabError as err:
+        pytest.fail("building the kernel failed:\n" + err.report(), pytrace=False)
+    return C.IMAGES_DIR / "kernel.elf"
+
+
 @pytest.mark.boot
 @pytest.mark.parametrize("kind, check, obj", PLANTED, ids=[p[0] for p in PLANTED])
 def test_planted_bug_is_reported_at_its_line(images, sanitizer_kernel, kind, check, obj):
@@ -85,9 +97,9 @@ def test_planted_bug_is_reported_at_its_line(images, sanitizer_kernel, kind, che
 
 @pytest.mark.boot
 @pytest.mark.parametrize("kind", [p[0] for p in PLANTED])
-def test_normal_kernel_does_not_see_the_planted_bug(images, kind):
+def test_normal_kernel_does_not_see_the_planted_bug(images, normal_kernel, kind):
     """The same planted code on images/kernel.elf: nothing reports it, init runs."""
-    run = lab.run(QemuConfig(kernel=C.IMAGES_DIR / "kernel.elf", init=images.program("ret42"),
+    run = lab.run(QemuConfig(kernel=normal_kernel, init=images.program("ret42"),
                              append=f"test.sanitize={kind}"), timeout_s=TIMEOUT_S)
     assert run.outcome is Outcome.EXITED and run.status == 42, run.report()
     assert not run.of(Sanitizer)
@@ -102,9 +114,9 @@ def test_default_init_runs_clean_on_the_sanitizer_kernel(images, sanitizer_kerne
 
 
 @pytest.mark.boot
-def test_normal_kernel_has_no_sanitizer_code(images, sanitizer_kernel):
+def test_normal_kernel_has_no_sanitizer_code(normal_kernel, sanitizer_kernel):
     """sanitize.h compiles to the plain expressions and ubsan.c/sanitize.c to nothing."""
-    normal, san = symbolizer(C.IMAGES_DIR / "kernel.elf"), symbolizer(sanitizer_kernel)
+    normal, san = symbolizer(normal_kernel), symbolizer(sanitizer_kernel)
     for name in ("__ubsan_handle_add_overflow", "san_live", "san_ref", "san_user_return"):
         assert name in san and name not in normal, name
 
@@ -163,6 +175,17 @@ def test_return_to_ring3_checks(images, sanitizer_kernel, trip, check):
         assert r.get("va") == 0 and r.get("level") == 1, run.report()    # the PD entry over 0
     else:
         assert r.get("value") == 0
+
+
+# -- CI ---------------------------------------------------------------------------------------
+
+@pytest.mark.unit
+def test_ci_runs_the_whole_suite_on_the_sanitizer_kernel():
+    job = yaml.safe_load((C.REPO_ROOT / ".github" / "workflows" / "ci.yml").read_text())
+    runs = [s.get("run", "") for s in job["jobs"]["sanitizer"]["steps"]]
+    assert any("bash .ci/setup" in r for r in runs)
+    suite = next(r for r in runs if "invoke test" in r)
+    assert suite.startswith(f"{C.SANITIZE_ENV}=1 ") and "-m" not in suite.split()   # all of it
 
 
 # -- the event and the verdict, without QEMU -----------------------------------------------
