@@ -36,12 +36,14 @@ struct proc *proc_slot(int i)
 /* Is p a thread of pid 1's group? */
 bool proc_is_init(struct proc *p)
 {
+    SAN_LIVE(SAN_PROC, p - procs, p->state != P_UNUSED);
     return p->leader == initproc;
 }
 
 /* A SIGKILL is pending: the thread is about to end (exit_group, a fatal signal, a sibling's execve). */
 bool fatal_pending(struct proc *p)
 {
+    SAN_LIVE(SAN_PROC, p - procs, p->state != P_UNUSED);
     return p->sig.pending.set & SIGBIT(SIGKILL);
 }
 
@@ -475,6 +477,7 @@ int proc_wait4(int pid, uint64_t ustatus, int options)
 /* The live threads of a group, in table order: the first after `after` (NULL: the first), or NULL. */
 struct proc *proc_next_thread(struct proc *leader, struct proc *after)
 {
+    SAN_LIVE(SAN_PROC, leader - procs, leader->state != P_UNUSED);
     for (int i = after ? (int)(after - procs) + 1 : 0; i < NPROC; i++)
         if (procs[i].leader == leader && alive(&procs[i]))
             return &procs[i];
