@@ -27,6 +27,7 @@ from ringlab.machine.qemu import QemuConfig
 from ringlab.machine.symbols import source_line, symbolizer
 from ringlab.observe.events import Sanitizer, parse_console
 from ringlab.observe.verdict import Outcome, judge
+from ringlab.plugin import artifacts
 
 TIMEOUT_S = 30.0
 TESTHOOK = C.REPO_ROOT / "kernel" / "testhook.c"
@@ -90,6 +91,11 @@ def test_planted_bug_is_reported_at_its_line(images, sanitizer_kernel, kind, che
     if kind == "uaf":
         freed_at = source_line(sanitizer_kernel, r.freed, return_address=True)
         assert freed_at == marked_line("TEST-FREE uaf"), run.report()
+        assert artifacts.sanitizer_sources(run) == [        # what a failed test's report.txt adds
+            f"  used: plant_uaf+{r.used - symbolizer(sanitizer_kernel).address('plant_uaf'):#x} "
+            f"at {here}",
+            f"  freed: plant_uaf+{r.freed - symbolizer(sanitizer_kernel).address('plant_uaf'):#x} "
+            f"at {freed_at}"]
     else:
         assert r.freed == 0 and r.get("count") == 0      # a live inode nobody held
     assert check in run.verdict.detail and obj in run.verdict.detail
