@@ -88,6 +88,7 @@ static void parse_test_sanitize(const char *key, const char *v)
 {
     static const char *const bugs[] = {
         [TEST_BUG_UAF] = "uaf", [TEST_BUG_REFCOUNT] = "refcount", [TEST_BUG_OVERFLOW] = "overflow",
+        [TEST_BUG_PAGEFREE] = "pagefree", [TEST_BUG_PAGEWRITE] = "pagewrite",
     };
     for (int k = TEST_BUG_UAF; k < (int)ARRAY_SIZE(bugs); k++)
         if (!strcmp(v, bugs[k])) {

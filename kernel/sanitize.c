@@ -76,6 +76,41 @@ int san_ref(int *ref, int delta, enum san_object kind, long index, void *by, con
     return *ref = old + delta;
 }
 
+/* One bit per physical page of the direct map: set while the page is on kalloc's free list. */
+static uint8_t page_is_free[KERNEL_MAP_SIZE / PAGE_SIZE / 8];
+#define SAN_POISON_WORD (0x0101010101010101ull * SAN_POISON_BYTE)
+
+static noreturn void page_report(const char *check, const char *at, void *page, void *by, uint64_t offset,
+                                 uint64_t value)
+{
+    kevent("sanitizer check=%s object=page at=%s pa=0x%lx used=0x%lx offset=%lu value=0x%lx", check, at,
+           V2P(page), (uint64_t)by, offset, value);
+    backtrace((uint64_t)__builtin_frame_address(0));
+    panic("sanitizer check=%s object=page pa=0x%lx", check, V2P(page));
+}
+
+/* kfree(page): not free already; then all of it poisoned (kfree links it through word 0). */
+void san_page_free(void *page, void *by)
+{
+    uint64_t n = V2P(page) / PAGE_SIZE, words = PAGE_SIZE / 8;
+    if (page_is_free[n / 8] & (1u << (n % 8)))
+        page_report("double-free", "kfree", page, by, 0, 0);
+    page_is_free[n / 8] |= (uint8_t)(1u << (n % 8));
+    void *d = page;
+    __asm__ volatile("cld; rep stosq" : "+D"(d), "+c"(words) : "a"(SAN_POISON_WORD) : "memory");
+}
+
+/* kalloc took `page` off the free list: nothing wrote to it since kfree (word 0 is the link). */
+void san_page_alloc(void *page, void *by)
+{
+    uint64_t n = V2P(page) / PAGE_SIZE;
+    const uint64_t *w = page;
+    page_is_free[n / 8] &= (uint8_t)~(1u << (n % 8));
+    for (uint64_t i = 1; i < PAGE_SIZE / 8; i++)
+        if (w[i] != SAN_POISON_WORD)
+            page_report("write-after-free", "kalloc", page, by, i * 8, w[i]);
+}
+
 void san_kstack_arm(uint64_t bottom)
 {
     *(uint64_t *)bottom = SAN_STACK_CANARY;

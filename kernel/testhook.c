@@ -16,9 +16,14 @@
  *                  of its own here, which the report must name:
  *                  uaf       fs info freed, then taken again (fsinfo_get of a freed entry);
  *                  refcount  a put of an inode nobody holds (its count goes below 0);
- *                  overflow  INT_MAX + 1 in signed arithmetic.
+ *                  overflow  INT_MAX + 1 in signed arithmetic;
+ *                  pagefree  a page given back to kalloc twice;
+ *                  pagewrite a byte written to a page after kfree (seen when kalloc hands
+ *                            the page out again: the free list is last in, first out).
  *                  The normal build runs the same code and reports nothing: the first two
- *                  leave a leaked slot, the third a wrapped number (the kernel goes on).
+ *                  leave a leaked slot, the third a wrapped number, the fourth a page twice on
+ *                  the free list (taken off again at once here), the fifth a page written
+ *                  while free (the kernel goes on).
  */
 #include "kernel.h"
 #include "file.h"
@@ -80,6 +85,26 @@ static __attribute__((noinline)) void plant_overflow(void)
     kevent("test sanitize=overflow unreported sum=%d", sum);
 }
 
+static __attribute__((noinline)) void plant_pagefree(void)
+{
+    void *page = kalloc();
+    kfree(page);
+    kfree(page);                                             /* TEST-BUG pagefree */
+    if (kalloc() != page || kalloc() != page)                /* normal build: off the list again */
+        panic("test-sanitize-pagefree");
+    kevent("test sanitize=pagefree unreported");
+}
+
+static __attribute__((noinline)) void plant_pagewrite(void)
+{
+    uint8_t *page = kalloc();
+    kfree(page);
+    page[100] = 1;                                           /* written after kfree */
+    void *again = kalloc();                                  /* TEST-BUG pagewrite */
+    kfree(again);
+    kevent("test sanitize=pagewrite unreported");
+}
+
 void testhook_fs(void)
 {
     switch (kargs.test_sanitize) {
@@ -91,6 +116,12 @@ void testhook_fs(void)
         break;
     case TEST_BUG_OVERFLOW:
         plant_overflow();
+        break;
+    case TEST_BUG_PAGEFREE:
+        plant_pagefree();
+        break;
+    case TEST_BUG_PAGEWRITE:
+        plant_pagewrite();
         break;
     case TEST_BUG_NONE:
         break;

@@ -37,6 +37,8 @@ PLANTED = [
     ("uaf", "use-after-free", "fsinfo"),
     ("refcount", "refcount-underflow", "inode"),
     ("overflow", "signed-overflow", None),
+    ("pagefree", "double-free", "page"),
+    ("pagewrite", "write-after-free", "page"),
 ]
 
 
@@ -88,7 +90,11 @@ def test_planted_bug_is_reported_at_its_line(images, sanitizer_kernel, kind, che
         return
     assert r.object == obj
     assert source_line(sanitizer_kernel, r.used, return_address=True) == here, run.report()
-    if kind == "uaf":
+    if obj == "page":                                  # kfree's or kalloc's caller
+        assert r.get("pa") % 4096 == 0 and r.at == ("kfree" if kind == "pagefree" else "kalloc")
+        if kind == "pagewrite":                        # page[100] = 1 on a poisoned page
+            assert (r.get("offset"), r.get("value")) == (96, 0x6b6b6b016b6b6b6b)
+    elif kind == "uaf":
         freed_at = source_line(sanitizer_kernel, r.freed, return_address=True)
         assert freed_at == marked_line("TEST-FREE uaf"), run.report()
         assert artifacts.sanitizer_sources(run) == [        # what a failed test's report.txt adds
@@ -98,7 +104,7 @@ def test_planted_bug_is_reported_at_its_line(images, sanitizer_kernel, kind, che
             f"at {freed_at}"]
     else:
         assert r.freed == 0 and r.get("count") == 0      # a live inode nobody held
-    assert check in run.verdict.detail and obj in run.verdict.detail
+    assert check in run.verdict.detail and f"object={obj}" in run.verdict.detail
 
 
 @pytest.mark.boot

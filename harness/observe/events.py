@@ -249,7 +249,9 @@ class Sanitizer(Event):
     ``use-after-free``, ``refcount-underflow``, ``refcount-overflow`` of ``object`` (proc, mm,
     files, fsinfo, inode, file, pipe) table entry ``slot`` at the check ``at``, ``used`` = return
     address of the get/put/lookup (its caller), ``freed`` = the freeing code's (0: never
-    freed); or ``kernel-stack-canary``, ``low-mapping`` (``at=user-return``: checked at every
+    freed); ``double-free`` (at ``kfree``) and ``write-after-free`` (at ``kalloc``, with the
+    ``offset`` and ``value`` found) of a physical ``page`` ``pa``; or ``kernel-stack-canary``,
+    ``low-mapping`` (``at=user-return``: checked at every
     return to ring 3)."""
     check: str = ""
     at: str = ""

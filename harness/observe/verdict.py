@@ -105,7 +105,8 @@ GDB_KILL_RE = re.compile(r"QEMU: Terminated via GDBstub")
 
 
 #: sanitizer event fields that are addresses or bit patterns (the kernel prints them in hex)
-SANITIZER_HEX_FIELDS = {"used", "freed", "va", "entry", "stack", "value", "ptr", "base", "result"}
+SANITIZER_HEX_FIELDS = {"used", "freed", "va", "pa", "entry", "stack", "value", "ptr", "base",
+                        "result"}
 
 
 def sanitizer_detail(report: Sanitizer) -> str:

@@ -11,7 +11,7 @@
  *   test.ukpage=1           test only: one kernel page made user-accessible
  *                           (testhook.c), for the page-table audit's test
  *   test.sanitize=KIND      test only: plant one bug the sanitizer build reports
- *                           (testhook.c): uaf|refcount|overflow
+ *                           (testhook.c): uaf|refcount|overflow|pagefree|pagewrite
  *
  * Anything else (an unknown key or value, a duplicate key, a token without
  * '=') is refused: kargs_parse() prints `bad-arg key=K value=V reason=R` and
@@ -30,10 +30,12 @@
 #define KARG_CRASH           "crash"      /* crash=null|stack|smep|smap|triple */
 #define KARG_INIT_ARGS       "init.args"  /* init's argv[1:], comma separated */
 #define KARG_TEST_UKPAGE     "test.ukpage" /* test.ukpage=1: a planted user-accessible kernel page */
-#define KARG_TEST_SANITIZE   "test.sanitize" /* test.sanitize=uaf|refcount|overflow: a planted bug */
+#define KARG_TEST_SANITIZE   "test.sanitize" /* test.sanitize=uaf|refcount|...: a planted bug */
 
 /* test.sanitize=: the bug testhook.c plants (after the file system exists, before init) */
-enum test_bug { TEST_BUG_NONE, TEST_BUG_UAF, TEST_BUG_REFCOUNT, TEST_BUG_OVERFLOW };
+enum test_bug {
+    TEST_BUG_NONE, TEST_BUG_UAF, TEST_BUG_REFCOUNT, TEST_BUG_OVERFLOW, TEST_BUG_PAGEFREE, TEST_BUG_PAGEWRITE
+};
 
 enum crash_kind { CRASH_NONE, CRASH_NULL, CRASH_STACK, CRASH_SMEP, CRASH_SMAP, CRASH_TRIPLE };
 

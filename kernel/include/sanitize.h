@@ -18,6 +18,11 @@
  * which report check=refcount-overflow (a get at INT_MAX, where Linux's refcount_t saturates)
  * and check=refcount-underflow (a put at 0 or below). The harness turns the return addresses
  * into source lines (the kernel has no line table at run time).
+ *
+ * Physical pages (kalloc.c) are poisoned the same way when freed (Linux's page poisoning,
+ * CONFIG_PAGE_POISONING): a second kfree of a free page is check=double-free, and kalloc
+ * taking a free page whose poison changed is check=write-after-free (a stale pointer wrote to
+ * it: reported at the next allocation of the page, with the offset and the value found).
  */
 #pragma once
 #include "types.h"
@@ -40,6 +45,8 @@ void san_freed(enum san_object kind, long index, void *obj, size_t size, size_t 
 void san_live(enum san_object kind, long index, bool live, void *by, const char *at);
 int san_ref(int *ref, int delta, enum san_object kind, long index, void *by, const char *at);
 void san_kstack_arm(uint64_t bottom);
+void san_page_free(void *page, void *by);
+void san_page_alloc(void *page, void *by);
 void san_user_return(struct trapframe *tf);   /* trapentry.S: trapret and sysret_path */
 
 #define SAN_HERE __FILE__ ":" SAN_STR(__LINE__)
@@ -55,10 +62,14 @@ void san_user_return(struct trapframe *tf);   /* trapentry.S: trapret and sysret
 #define SAN_LIVE(kind, index, live) san_live(kind, index, live, SAN_CALLER, SAN_HERE)
 #define REF_GET(kind, index, ref) san_ref(&(ref), 1, kind, index, SAN_CALLER, SAN_HERE)
 #define REF_PUT(kind, index, ref) san_ref(&(ref), -1, kind, index, SAN_CALLER, SAN_HERE)
+#define SAN_PAGE_FREE(page) san_page_free(page, SAN_CALLER)
+#define SAN_PAGE_ALLOC(page) san_page_alloc(page, SAN_CALLER)
 #else
 #define SAN_FREED(kind, index, obj, field) ((void)0)
 #define SAN_FREED_TAIL(kind, index, obj, field) ((void)0)
 #define SAN_LIVE(kind, index, live) ((void)0)
 #define REF_GET(kind, index, ref) (++(ref))
 #define REF_PUT(kind, index, ref) (--(ref))
+#define SAN_PAGE_FREE(page) ((void)0)
+#define SAN_PAGE_ALLOC(page) ((void)0)
 #endif
