@@ -69,10 +69,12 @@ def _status_line(tool, message):
     raise Exit(code=2)
 
 
-@task
-def build(c):
+@task(help={"sanitize": "build the sanitizer kernel (UBSan, poisoned freed objects, refcount "
+                        "and stack checks) into images/sanitize/ instead of images/kernel.elf; "
+                        "RINGLAB_SANITIZE=1 boots it"})
+def build(c, sanitize=False):
     """Build images/kernel.elf and images/user/* (incremental; checks tools first)."""
-    _exit(_cli("build").main())
+    _exit(_cli("build").main(**({"sanitize": True} if sanitize else {})))
 
 
 @task(

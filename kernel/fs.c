@@ -8,6 +8,7 @@
 #include "errno.h"
 #include "cred.h"
 #include "file.h"
+#include "sanitize.h"
 
 struct dirent {
     struct inode *dir;           /* NULL: free slot */
@@ -38,18 +39,21 @@ struct inode *inode_new(uint32_t mode)
 
 struct inode *inode_get(struct inode *ip)
 {
-    ip->ref++;
+    SAN_LIVE(SAN_INODE, ip - inodes, ip->mode != 0);
+    REF_GET(SAN_INODE, ip - inodes, ip->ref);
     return ip;
 }
 
 /* Free an inode with neither names nor users: its pages go back to the allocator. */
 void inode_maybe_free(struct inode *ip)
 {
+    SAN_LIVE(SAN_INODE, ip - inodes, ip->mode != 0);
     if (ip->nlink == 0 && ip->ref == 0 && ip != root) {
         struct inode *parent = (ip->mode & S_IFMT) == S_IFDIR ? ip->parent : NULL;
         fsdata_free(ip);
         ip->mode = 0;
         ip->parent = NULL;
+        SAN_FREED(SAN_INODE, ip - inodes, ip, mode);
         if (parent)
             inode_put(parent);               /* a directory holds its parent (for "..") */
     }
@@ -57,7 +61,8 @@ void inode_maybe_free(struct inode *ip)
 
 void inode_put(struct inode *ip)
 {
-    ip->ref--;
+    SAN_LIVE(SAN_INODE, ip - inodes, ip->mode != 0);
+    REF_PUT(SAN_INODE, ip - inodes, ip->ref);
     inode_maybe_free(ip);
 }
 

@@ -178,6 +178,12 @@ static void karg_test_ukpage(const char *v, uint64_t index)
     kargs.test_ukpage = true;
 }
 
+static void karg_test_sanitize(const char *v, uint64_t index)
+{
+    (void)v;
+    kargs.test_sanitize = (enum test_bug)(TEST_BUG_UAF + index);   /* KARGS_TEST_BUGS order */
+}
+
 /* init.uid=N, init.gid=N (cred.h): init.gid defaults to init.uid */
 static bool gid_given;
 

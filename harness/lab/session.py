@@ -553,9 +553,11 @@ def invoke_args(cfg: QemuConfig, *, timeout_s: Optional[float] = None) -> List[s
 def invoke_line(cfg: QemuConfig, *, task: str = "boot", extra: Sequence[str] = (),
                 timeout_s: Optional[float] = None) -> str:
     """The shell line that runs ``invoke TASK`` on ``cfg`` again from any directory, e.g.
-    ``cd /repo && .venv/bin/invoke boot --init /repo/images/user/hlt``."""
+    ``cd /repo && .venv/bin/invoke boot --init /repo/images/user/hlt`` (with
+    ``RINGLAB_SANITIZE=1`` in front when the sanitizer kernel is this process's kernel)."""
+    env = [f"{C.SANITIZE_ENV}=1"] if C.SANITIZE else []
     return (f"cd {shlex.quote(str(C.REPO_ROOT))} && "
-            + shlex.join([".venv/bin/invoke", task] + invoke_args(cfg, timeout_s=timeout_s)
+            + shlex.join(env + [".venv/bin/invoke", task] + invoke_args(cfg, timeout_s=timeout_s)
                          + list(extra)))
 
 

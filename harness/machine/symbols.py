@@ -255,3 +255,63 @@ def symbol_address(path: PathLike, name: str) -> int:
         KeyError: the symbol is not defined in it.
     """
     return symbolizer(path).address(name)
+
+
+@dataclass(frozen=True)
+class LineTable:
+    """The DWARF line table of one ELF file: ``starts`` (sorted addresses) and, for each,
+    ``(file base name, line)``, or None where a sequence ends."""
+
+    starts: List[int]
+    rows: List[Optional[Tuple[str, int]]]
+
+    def at(self, address: int) -> Optional[Tuple[str, int]]:
+        i = bisect.bisect_right(self.starts, address) - 1
+        return self.rows[i] if i >= 0 else None
+
+
+def _read_line_table(path: str) -> LineTable:
+    rows: List[Tuple[int, Optional[Tuple[str, int]]]] = []
+    with open(path, "rb") as fh:
+        elf = ELFFile(fh)
+        if not elf.has_dwarf_info():
+            raise BadImage(path, "has no DWARF line table (built without -g?)")
+        dwarf = elf.get_dwarf_info()
+        for cu in dwarf.iter_CUs():
+            prog = dwarf.line_program_for_CU(cu)
+            if prog is None:
+                continue
+            # DWARF 5 numbers files from 0, earlier versions from 1 (DWARF 5, 6.2.4 item 20).
+            first = 0 if prog.header["version"] >= 5 else 1
+            names = [Path(f.name.decode()).name for f in prog.header["file_entry"]]
+            for entry in prog.get_entries():
+                st = entry.state
+                if st is None:
+                    continue
+                idx = st.file - first
+                where = (names[idx] if 0 <= idx < len(names) else "?", st.line)
+                rows.append((st.address, None if st.end_sequence else where))
+    rows.sort(key=lambda r: r[0])
+    return LineTable([a for a, _ in rows], [w for _, w in rows])
+
+
+@lru_cache(maxsize=8)
+def _cached_lines(path: str, mtime_ns: int) -> LineTable:
+    return _read_line_table(path)
+
+
+def source_line(path: PathLike, address: int, *, return_address: bool = False) -> Optional[str]:
+    """``FILE:LINE`` (the source file's base name) of ``address`` in the ELF file ``path``,
+    from its DWARF line table; None if no line covers it. ``return_address``: the address
+    after a call (the call's own line is looked up, at ``address - 1``).
+
+    Raises:
+        BadImage: the file cannot be read or has no DWARF line table.
+    """
+    p = Path(path).resolve()
+    try:
+        table = _cached_lines(str(p), p.stat().st_mtime_ns)
+    except OSError as err:
+        raise BadImage(str(path), err.strerror or "cannot open") from None
+    found = table.at(address - 1 if return_address else address)
+    return f"{found[0]}:{found[1]}" if found else None

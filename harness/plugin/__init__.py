@@ -25,6 +25,11 @@ and DebugMachine) is kept; a failed test that started one gets ``<artifacts>/<te
 Bad option values (``--ringlab-cpu bogus``, ``--ringlab-kernel /nonexistent``) stop pytest at
 start with one usage error naming the option.
 
+The sanitizer kernel: with ``RINGLAB_SANITIZE=1`` in the environment (core.constants) the
+fixtures build and boot images/sanitize/kernel.elf (``invoke build --sanitize``) instead of
+images/kernel.elf, with its ABI file and symbols; a sanitizer report is the run's outcome
+(``Outcome.SANITIZER``), never a pass.
+
 Markers: ``boot``, ``gdb``, ``points(N)`` (a project registers its own).
 
 After every test that boots machines (uses the ``ringlab`` or ``ringlab_images`` fixture, is
