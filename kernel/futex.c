@@ -33,7 +33,6 @@
 #define FUTEX_OWNER_DIED      0x40000000u  /* robust word: the owner ended holding it */
 #define FUTEX_TID_MASK        0x3fffffffu  /* robust word: the owner's tid */
 #define ROBUST_LIST_LIMIT     2048       /* entries walked at exit (Linux's bound) */
-#define NS_PER_SEC            1000000000UL
 
 struct futex_key {
     const void *mm;            /* NULL for a MAP_SHARED page */
@@ -199,14 +198,11 @@ int64_t sys_futex(struct trapframe *tf)
     uint64_t deadline = 0;
 
     if (utime && (cmd == FUTEX_WAIT || cmd == FUTEX_WAIT_BITSET)) {
-        int64_t ts[2];
-        if (copyin(p->pml4, ts, utime, sizeof ts))
-            return -EFAULT;
-        if (ts[0] < 0 || ts[1] < 0 || ts[1] >= (int64_t)NS_PER_SEC)
-            return -EINVAL;
-        deadline = (uint64_t)ts[0] * NS_PER_SEC + (uint64_t)ts[1];
+        int r = timespec_from_user(utime, &deadline);   /* saturates: a huge timeout waits */
+        if (r)
+            return r;
         if (cmd == FUTEX_WAIT)
-            deadline += time_monotonic_ns();
+            deadline = time_add_ns(time_monotonic_ns(), deadline);
         if (!deadline)
             deadline = 1;                    /* an absolute 0: already past */
     }

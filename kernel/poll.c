@@ -87,15 +87,12 @@ int64_t sys_poll(struct trapframe *tf)
 /* ppoll(fds, nfds, timeout, sigmask, sigsetsize): no signal is ever delivered, so the mask changes nothing. */
 int64_t sys_ppoll(struct trapframe *tf)
 {
-    int64_t ts[2];
-    uint64_t t = ~0UL;
+    uint64_t t = ~0UL, ns;
     if (tf->rdx) {
-        int r = copyin(myproc()->pml4, ts, tf->rdx, sizeof ts);
+        int r = timespec_from_user(tf->rdx, &ns);     /* saturates: a huge timeout waits */
         if (r)
             return r;
-        if (ts[0] < 0 || ts[1] < 0 || ts[1] >= 1000000000)
-            return -EINVAL;
-        t = ((uint64_t)ts[0] * 1000000000 + (uint64_t)ts[1] + NS_PER_TICK - 1) / NS_PER_TICK;
+        t = ns / NS_PER_TICK + (ns % NS_PER_TICK != 0);
     }
     if (tf->r10 && tf->r8 != SIGSET_BYTES)
         return -EINVAL;
