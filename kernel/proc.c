@@ -10,6 +10,7 @@
  */
 #include "kernel.h"
 #include "errno.h"
+#include "execargs.h"
 #include "file.h"
 #include "gdt.h"
 #include "ioperm.h"
@@ -182,11 +183,12 @@ struct proc *proc_spawn_init(const char *name, const uint8_t *image, size_t size
     struct proc *p = proc_alloc();
     if (!p)
         panic("no-proc-for-init");
-    int argc = 0;
-    while (argv[argc])
-        argc++;
-    char *envp[] = { "HOME=/", "PATH=/bin:/sbin:/usr/bin:/usr/sbin:/", "TERM=vt100" };
-    int r = exec_image(p, name, image, size, (char *const *)argv, argc, envp, ARRAY_SIZE(envp));
+    static const char *const envp[] = { "HOME=/", "PATH=/bin:/sbin:/usr/bin:/usr/sbin:/", "TERM=vt100", NULL };
+    struct exec_args args;
+    int r = exec_args_from_kernel(&args, name, argv, envp);
+    if (!r)
+        r = exec_image(p, name, image, size, &args);
+    exec_args_free(&args);
     if (r)
         panic("init-not-loadable name=%s error=%d", name, r);
     p->files = files_new();

@@ -4,18 +4,37 @@ transcripts and exit statuses compared (tests/parity.py).
 - hugewait: timeouts too large to reach saturate (Linux's KTIME_MAX) instead of wrapping into
   "already past"; each wait is cut short by a 100 ms timer's signal (EINTR), the evidence that
   it waited; invalid timespecs are EINVAL.
+- execbig: execve's argument space (2 MiB of strings and pointers, 128 KiB per string, E2BIG
+  beyond; thousands of arguments; hostile vectors: EFAULT or E2BIG in Linux's order).
 """
 import pytest
 
+from ringlab import lab
+from ringlab.machine.qemu import QemuConfig
+from ringlab.observe.events import Mem, Panic
 from tests.parity import Case, assert_same_as_linux
 
 pytestmark = pytest.mark.boot
 
 CASES = {
     "hugewait-huge-timeouts-saturate-invalid-ones-einval": Case("hugewait"),
+    "execbig-execve-argument-space-and-hostile-vectors": Case("execbig"),
 }
 
 
 @pytest.mark.parametrize("name", list(CASES))
 def test_same_output_and_status_as_on_linux(images, tmp_path, name):
     assert_same_as_linux(CASES[name], images, tmp_path)
+
+
+def test_execve_gives_back_every_page_on_every_path(images):
+    """Each execbig case twice in a row (the parent allocates nothing between the two): the
+    free page count after the second child's reap equals the first's, for every case, the
+    failing ones (EFAULT, E2BIG halfway through the strings) and the 2 MiB ones alike."""
+    run = lab.run(QemuConfig(kernel=images.kernel, init=images.program("execbig"),
+                             append="trace=mem init.args=twice"), timeout_s=120)
+    assert run.status == 0 and not run.of(Panic), run.report()
+    after_reap = [m.free_pages for m in run.of(Mem)][1:]      # the first is the boot count
+    cases = sum(1 for line in run.user_lines if not line.startswith(" "))
+    assert cases >= 20 and len(after_reap) == 2 * cases, (cases, after_reap)
+    assert after_reap[0::2] == after_reap[1::2], after_reap
