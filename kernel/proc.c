@@ -508,6 +508,7 @@ int proc_dethread(void)
     p->sig.shared = leader->sig.shared;            /* the group's pending signals and timer */
     p->sig.alarm_tick = leader->sig.alarm_tick;
     p->sig.alarm_interval = leader->sig.alarm_interval;
+    memcpy(p->sig.rlim, leader->sig.rlim, sizeof p->sig.rlim);   /* the group's limits */
     proc_free(leader);                             /* a zombie: only its slot and stack are left */
     return 0;
 }

@@ -360,6 +360,8 @@ void signal_fork(struct proc *child, struct proc *parent, uint64_t flags)
 {
     child->sighand = (flags & CLONE_SIGHAND) ? sighand_get(parent->sighand) : sighand_copy(parent->sighand);
     child->sig.blocked = parent->sig.blocked;
+    if (!(flags & CLONE_THREAD))                   /* a new group: the parent's limits (Linux copy_signal) */
+        memcpy(child->sig.rlim, parent->leader->sig.rlim, sizeof child->sig.rlim);
     if ((flags & (CLONE_VM | CLONE_VFORK)) == CLONE_VM)
         return;
     child->sig.altstack_sp = parent->sig.altstack_sp;
@@ -376,6 +378,7 @@ void signal_exec(struct proc *p)
 {
     if (!p->sighand) {
         p->sighand = sighand_new();                /* the first program (pid 1) */
+        rlimit_init(p->sig.rlim);                  /* and the limits every process inherits */
     } else if (p->sighand->refs > 1) {
         struct sighand *own = sighand_copy(p->sighand);
         sighand_put(p->sighand);
