@@ -39,10 +39,10 @@ static int16_t ready(int fd)
     if (f->type == F_PIPE) {
         struct pipe *p = f->pipe;
         if ((f->flags & O_ACCMODE) == O_RDONLY)
-            return (int16_t)((p->w != p->r ? POLLIN | POLLRDNORM : 0) | (p->writers ? 0 : POLLHUP));
+            return (int16_t)((pipe_readable(p) ? POLLIN | POLLRDNORM : 0) | (p->writers ? 0 : POLLHUP));
         if (!p->readers)
             return POLLOUT | POLLWRNORM | POLLERR;
-        return p->w - p->r < (uint64_t)PIPE_PAGES * PAGE_SIZE ? POLLOUT | POLLWRNORM : 0;
+        return pipe_writable(p) ? POLLOUT | POLLWRNORM : 0;   /* a free slot (Linux pipe_poll) */
     }
     if (f->ip->dev == DEV_CONSOLE)
         return (int16_t)((console_readable() ? POLLIN | POLLRDNORM : 0) | POLLOUT | POLLWRNORM);

@@ -314,7 +314,9 @@ int64_t sys_fcntl(struct trapframe *tf)
     case F_GETLK: case F_SETLK: case F_SETLKW:
         return -ENOLCK;                  /* no record locks */
     case F_GETPIPE_SZ:
-        return f->type == F_PIPE ? PIPE_PAGES * PAGE_SIZE : -EBADF;
+        return f->type == F_PIPE ? (int64_t)f->pipe->slots * PAGE_SIZE : -EBADF;
+    case F_SETPIPE_SZ:
+        return f->type == F_PIPE ? pipe_set_size(f->pipe, (uint32_t)arg) : -EBADF;
     default:
         return -EINVAL;
     }

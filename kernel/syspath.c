@@ -111,7 +111,7 @@ int stat_copyout(struct inode *ip, struct pipe *pipe, uint64_t ust)
     st.st_blksize = PAGE_SIZE;
     if (!ip) {
         st.st_dev = 2;                       /* pipefs */
-        st.st_ino = ((uint64_t)pipe >> 4) & 0xffff;   /* one per pipe */
+        st.st_ino = pipe->ino;               /* a counter, never an address (Linux pipefs) */
         st.st_mode = S_IFIFO | 0600;
         st.st_nlink = 1;
     } else {

@@ -6,6 +6,10 @@ transcripts and exit statuses compared (tests/parity.py).
   it waited; invalid timespecs are EINVAL.
 - execbig: execve's argument space (2 MiB of strings and pointers, 128 KiB per string, E2BIG
   beyond; thousands of arguments; hostile vectors: EFAULT or E2BIG in Linux's order).
+- sigpending: RLIMIT_SIGPENDING is a real limit, settable, and the signal queue honours it
+  (EAGAIN for sigqueue/tgkill of a real-time signal past it, information lost otherwise).
+- pipecap: a pipe's capacity in page slots as Linux's (EAGAIN after a reader takes 100 bytes
+  of a full pipe), F_GETPIPE_SZ/F_SETPIPE_SZ, st_ino a counter.
 """
 import pytest
 
@@ -19,6 +23,8 @@ pytestmark = pytest.mark.boot
 CASES = {
     "hugewait-huge-timeouts-saturate-invalid-ones-einval": Case("hugewait"),
     "execbig-execve-argument-space-and-hostile-vectors": Case("execbig"),
+    "sigpending-rlimit-sigpending-queue-limit": Case("sigpending"),
+    "pipecap-pipe-capacity-in-slots-pipe-sz-st-ino": Case("pipecap"),
 }
 
 

@@ -27,7 +27,8 @@
 #define FS_FILE_MAX_PAGES 512    /* pages per written file: 2 MiB, then -EFBIG */
 #define FS_MAX_PAGES 4096        /* pages for all written files: 16 MiB, then -ENOSPC */
 #define PIPE_BUF    4096         /* writes up to this size are atomic (POSIX) */
-#define PIPE_PAGES  16           /* pipe capacity: 64 KiB, Linux's default */
+#define PIPE_DEF_SLOTS 16        /* a new pipe's slots: 64 KiB, Linux's PIPE_DEF_BUFFERS */
+#define PIPE_MAX_SLOTS 256       /* F_SETPIPE_SZ's most: 1 MiB, Linux's default pipe-max-size */
 
 enum devkind { DEV_NONE, DEV_NULL, DEV_ZERO, DEV_CONSOLE, DEV_URANDOM };
 
@@ -51,10 +52,19 @@ struct fsfile {                  /* a multiboot module, as main.c sees it */
     struct inode *ip;
 };
 
+/* One slot of a pipe's ring (Linux struct pipe_buffer): bytes [off, off + len) of a page. */
+struct pipe_buf {
+    uint8_t *page;
+    uint32_t off, len;
+};
+
+/* A pipe (Linux struct pipe_inode_info), itself in a kalloc'd page, its ring in another. */
 struct pipe {
-    uint8_t *pages[PIPE_PAGES];
-    uint64_t r, w;               /* bytes read and written so far; w - r are buffered */
+    struct pipe_buf *bufs;       /* PIPE_MAX_SLOTS slots, indexed mod PIPE_MAX_SLOTS */
+    uint32_t head, tail;         /* free-running: slots [tail, head) hold bytes */
+    uint32_t slots;              /* slots in use at most (Linux max_usage): capacity / PAGE_SIZE */
     int readers, writers;        /* open read and write ends */
+    uint64_t ino;                /* st_ino: a counter, as Linux's pipefs (get_next_ino) */
 };
 
 enum filetype { F_NONE, F_INODE, F_PIPE };
@@ -108,6 +118,9 @@ int64_t pipe_read(struct file *f, uint64_t dst, uint64_t n);
 int64_t pipe_write(struct file *f, uint64_t src, uint64_t n);
 void pipe_close(struct file *f);
 void pipe_sigpipe(void);
+bool pipe_readable(const struct pipe *p);
+bool pipe_writable(const struct pipe *p);
+int64_t pipe_set_size(struct pipe *p, uint64_t bytes);
 
 /* dev.c */
 int64_t dev_read(struct inode *ip, uint64_t dst, uint64_t n);
