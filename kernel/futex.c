@@ -106,11 +106,18 @@ static int wake_key(const struct futex_key *k, int n, uint32_t bitset)
     return woken;
 }
 
+/*
+ * FUTEX_WAKE: Linux's loop (kernel/futex/waitwake.c futex_wake) checks the
+ * count after each wake (`if (++ret >= nr_wake) break`), so a count of 0 or
+ * below still wakes one waiter.
+ */
 int futex_wake(struct proc *p, uint64_t uaddr, bool private, int n, uint32_t bitset)
 {
     struct futex_key k;
     if (!bitset)
         return -EINVAL;
+    if (n < 1)
+        n = 1;
     int r = futex_key(p, uaddr, private, &k);
     return r ? r : wake_key(&k, n, bitset);
 }

@@ -10,6 +10,7 @@ transcripts and exit statuses compared (tests/parity.py).
   (EAGAIN for sigqueue/tgkill of a real-time signal past it, information lost otherwise).
 - pipecap: a pipe's capacity in page slots as Linux's (EAGAIN after a reader takes 100 bytes
   of a full pipe), F_GETPIPE_SZ/F_SETPIPE_SZ, st_ino a counter.
+- futexwake0: FUTEX_WAKE with a count of 0 or -1 wakes one waiter.
 """
 import pytest
 
@@ -25,6 +26,7 @@ CASES = {
     "execbig-execve-argument-space-and-hostile-vectors": Case("execbig"),
     "sigpending-rlimit-sigpending-queue-limit": Case("sigpending"),
     "pipecap-pipe-capacity-in-slots-pipe-sz-st-ino": Case("pipecap"),
+    "futexwake0-futex-wake-count-0-wakes-one": Case("futexwake0"),
 }
 
 
