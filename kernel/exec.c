@@ -159,6 +159,8 @@ int proc_exec(const char *path, const struct exec_args *args)
         r = proc_dethread();                     /* Linux de_thread: the other threads end first */
     if (!r && p->files->refs > 1) {              /* Linux unshare_files: a CLONE_FILES sharer keeps its table */
         struct files *own = files_copy(p->files);
+        if (!own)
+            return -ENOMEM;
         files_put(p->files);
         p->files = own;
     }
@@ -166,13 +168,13 @@ int proc_exec(const char *path, const struct exec_args *args)
         r = exec_image(p, path, data, size, args);
     if (!r)
         proc_vfork_release(p);                   /* the memory it borrowed is no longer in use */
-    for (int fd = 0; !r && fd < NOFILE; fd++) {
-        if ((p->files->cloexec >> fd & 1) && p->files->ofile[fd]) {
-            file_close(p->files->ofile[fd]);
-            p->files->ofile[fd] = NULL;
+    for (int fd = 0; !r && fd < NOFILE_MAX; fd++) {
+        if (fd_cloexec(p->files, fd) && files_fd(p->files, fd)) {
+            file_close(files_fd(p->files, fd));
+            files_clear(p->files, fd);
         }
     }
     if (!r)
-        p->files->cloexec = 0;
+        memset(p->files->cloexec, 0, sizeof p->files->cloexec);
     return r;
 }

@@ -193,7 +193,8 @@ struct proc *proc_spawn_init(const char *name, const uint8_t *image, size_t size
         panic("init-not-loadable name=%s error=%d", name, r);
     p->files = files_new();
     for (int fd = 0; fd < 3; fd++)
-        p->files->ofile[fd] = file_dup(&console_file);
+        if (files_install(p->files, fd, file_dup(&console_file)))
+            panic("no-memory-for-init-fds");
     p->fs = fsinfo_new(fs_root(), 022);
     p->state = P_RUNNABLE;
     initproc = p;
@@ -266,6 +267,10 @@ int proc_clone(uint64_t flags, uint64_t stack, uint64_t tls)
     }
     np->pml4 = np->mm->pml4;
     np->files = (flags & CLONE_FILES) ? files_get(p->files) : files_copy(p->files);
+    if (!np->files) {                              /* no page for the copy's descriptor slots */
+        proc_free(np);
+        return -ENOMEM;
+    }
     np->fs = (flags & CLONE_FS) ? fsinfo_get(p->fs) : fsinfo_new(p->fs->cwd, p->fs->umask);
     *np->tf = *p->tf;
     __asm__ volatile("fxsave %0" : "=m"(np->fxstate));   /* the caller's live SSE state */

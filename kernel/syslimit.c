@@ -20,7 +20,8 @@
 
 #define RLIM_INFINITY (~0UL)
 
-/* Linux's resource numbers (include/uapi/asm-generic/resource.h) and this kernel's defaults. */
+/* Linux's resource numbers (include/uapi/asm-generic/resource.h) and this kernel's defaults
+   (soft = hard but for RLIMIT_NOFILE). */
 static const uint64_t defaults[RLIM_NLIMITS] = {
     [0] = RLIM_INFINITY,                          /* RLIMIT_CPU */
     [1] = RLIM_INFINITY,                          /* RLIMIT_FSIZE: files stop at 2 MiB with -EFBIG instead */
@@ -30,7 +31,7 @@ static const uint64_t defaults[RLIM_NLIMITS] = {
     [4] = 0,                                      /* RLIMIT_CORE: no core dumps */
     [5] = RLIM_INFINITY,                          /* RLIMIT_RSS */
     [6] = NPROC,                                  /* RLIMIT_NPROC: the process table */
-    [7] = NOFILE,                                 /* RLIMIT_NOFILE: fds per process */
+    [7] = NOFILE_MAX,                             /* RLIMIT_NOFILE: fds per process (soft: NOFILE_DEF) */
     [8] = RLIM_INFINITY,                          /* RLIMIT_MEMLOCK: nothing is ever paged out */
     [9] = RLIM_INFINITY,                          /* RLIMIT_AS */
     [10] = RLIM_INFINITY,                         /* RLIMIT_LOCKS */
@@ -43,7 +44,7 @@ static const uint64_t defaults[RLIM_NLIMITS] = {
 
 /* The soft limit a process may set up to its hard one; 0: fixed (no change). */
 static const uint64_t ceiling[RLIM_NLIMITS] = {
-    [RLIMIT_NOFILE_K] = NOFILE,                   /* the descriptor table's size */
+    [RLIMIT_NOFILE_K] = NOFILE_MAX,               /* the descriptor table's size */
     [RLIMIT_SIGPENDING_K] = RTQ_MAX,              /* a set's real-time queue (signal.h) */
 };
 
@@ -51,6 +52,7 @@ void rlimit_init(struct rlimit64 *rlim)
 {
     for (int i = 0; i < RLIM_NLIMITS; i++)
         rlim[i].cur = rlim[i].max = defaults[i];
+    rlim[RLIMIT_NOFILE_K].cur = NOFILE_DEF;       /* Linux's 1024 soft, 4096 hard */
 }
 
 uint64_t rlimit_cur(const struct proc *p, int resource)

@@ -56,6 +56,8 @@ static int64_t open_at(int dirfd, uint64_t upath, int flags, uint32_t mode)
     int err;
     if (flags & (O_PATH | O_TMPFILE_))
         return -EINVAL;                      /* not supported: O_PATH handles, unnamed files */
+    if ((err = fd_free(0)) < 0)
+        return err;                          /* Linux takes the fd first: -EMFILE creates nothing */
     if (flags & O_CREAT) {
         if (!(dir = lookup_at(dirfd, upath, name, &err)))
             return err;

@@ -11,6 +11,8 @@ transcripts and exit statuses compared (tests/parity.py).
 - pipecap: a pipe's capacity in page slots as Linux's (EAGAIN after a reader takes 100 bytes
   of a full pipe), F_GETPIPE_SZ/F_SETPIPE_SZ, st_ino a counter.
 - futexwake0: FUTEX_WAKE with a count of 0 or -1 wakes one waiter.
+- nofile: RLIMIT_NOFILE per process (1024 soft, 4096 hard), EMFILE/EBADF/EINVAL at it, and
+  five processes holding all the files they may while a sixth still opens files.
 """
 import pytest
 
@@ -27,6 +29,7 @@ CASES = {
     "sigpending-rlimit-sigpending-queue-limit": Case("sigpending"),
     "pipecap-pipe-capacity-in-slots-pipe-sz-st-ino": Case("pipecap"),
     "futexwake0-futex-wake-count-0-wakes-one": Case("futexwake0"),
+    "nofile-rlimit-nofile-per-process-no-global-starvation": Case("nofile"),
 }
 
 

@@ -18,7 +18,8 @@
 #include "types.h"
 #include "uapi.h"
 
-#define NFILE       256          /* system-wide open file table */
+#define NFILE       65536        /* open files system-wide (Linux's file-max): then -ENFILE; 16 times
+                                    one process's RLIMIT_NOFILE ceiling, so no process starves the rest */
 #define NFSFILE     128          /* multiboot modules (files in "/") */
 #define NINODE      512          /* inodes in the file system */
 #define NDIRENT     1024         /* directory entries in the file system */
@@ -70,6 +71,7 @@ struct pipe {
 enum filetype { F_NONE, F_INODE, F_PIPE };
 
 struct file {
+    struct file *next_free;      /* file.c's free list, while unused */
     enum filetype type;
     int ref;                     /* fds (in every process) sharing this open file */
     int flags;                   /* open flags: O_ACCMODE, O_APPEND, O_NONBLOCK... */
