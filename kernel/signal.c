@@ -262,7 +262,11 @@ static bool is_restart(int64_t ret)
  * user's RFLAGS has TF - sysretq restoring TF traps at once, before the
  * next user instruction, where iretq traps after it; Linux takes iretq for
  * the same reason (arch/x86/entry/entry_64.S), so a program single-stepping
- * over a syscall sees one step per instruction.
+ * over a syscall sees one step per instruction. And iretq whenever RCX and
+ * R11 are not RIP and RFLAGS (Linux arch/x86/entry/syscall_64.c takes SYSRET
+ * only when regs->cx == regs->ip and regs->r11 == regs->flags): a handler
+ * then starts with RCX = the address after the `syscall` and R11 = the
+ * RFLAGS it saved, as its sigcontext says, not RCX = its own address.
  */
 int signal_return(struct trapframe *tf, int64_t syscall_nr)
 {
@@ -332,7 +336,7 @@ int signal_return(struct trapframe *tf, int64_t syscall_nr)
         p->sig.restore_mask = false;
     }
     p->sig.work = signal_pending(p);
-    return full || (tf->rflags & RFLAGS_TF) != 0;
+    return full || (tf->rflags & RFLAGS_TF) != 0 || tf->rcx != tf->rip || tf->r11 != tf->rflags;
 }
 
 /*

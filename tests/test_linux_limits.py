@@ -1,4 +1,4 @@
-"""Limits as Linux's: the same static musl program on the host's Linux and in ringlab, the
+"""Limits and register state as Linux's: the same static musl program on the host's Linux and in ringlab, the
 transcripts and exit statuses compared (tests/parity.py).
 
 - hugewait: timeouts too large to reach saturate (Linux's KTIME_MAX) instead of wrapping into
@@ -13,6 +13,8 @@ transcripts and exit statuses compared (tests/parity.py).
 - futexwake0: FUTEX_WAKE with a count of 0 or -1 wakes one waiter.
 - nofile: RLIMIT_NOFILE per process (1024 soft, 4096 hard), EMFILE/EBADF/EINVAL at it, and
   five processes holding all the files they may while a sixth still opens files.
+- sigrcx: RCX and R11 at a handler's first instruction after a system call are the syscall's
+  return address and saved RFLAGS (Linux returns through IRET), not the handler's address.
 """
 import pytest
 
@@ -30,6 +32,7 @@ CASES = {
     "pipecap-pipe-capacity-in-slots-pipe-sz-st-ino": Case("pipecap"),
     "futexwake0-futex-wake-count-0-wakes-one": Case("futexwake0"),
     "nofile-rlimit-nofile-per-process-no-global-starvation": Case("nofile"),
+    "sigrcx-rcx-r11-at-handler-entry-after-a-syscall": Case("sigrcx"),
 }
 
 
