@@ -70,8 +70,8 @@ static int build_stack(uint64_t *pml4, const struct elf_image *img, const struct
         for (uint64_t i = 0; i <= n; i++) {
             if (i < n) {
                 buf[nbuf++] = top - at;
-                while (exec_args_byte(a, at--))
-                    ;
+                while (at > EXEC_TOP_GAP && exec_args_byte(a, at--))
+                    ;                            /* every string ends in a NUL (execargs.c) */
             } else {
                 buf[nbuf++] = 0;                 /* the vector's NULL */
             }

@@ -49,6 +49,10 @@ static int stage(struct exec_args *a, uint64_t room, uint64_t len, uint64_t uva,
             return -EFAULT;                   /* the user changed the mapping since it was measured */
         done += n;
     }
+    /* Its last byte is the NUL user_strnlen found: a thread that changed the string since
+       cannot leave it unterminated (build_stack walks from NUL to NUL). */
+    char *last = page_for(a, a->used + 1, false);
+    last[(PAGE_SIZE - (a->used + 1) % PAGE_SIZE) % PAGE_SIZE] = 0;
     a->used = lo;
     return 0;
 }

@@ -64,6 +64,11 @@ int main(void)
     TRY("dup2 to 1024", dup2(0, 1024));
     TRY("F_DUPFD 1024", fcntl(0, F_DUPFD, 1024));
     TRY("F_DUPFD 1000", fcntl(0, F_DUPFD, 1000));
+    TRY("F_DUPFD_CLOEXEC 700, then F_GETFD", fcntl(fcntl(0, F_DUPFD_CLOEXEC, 700), F_GETFD));
+    TRY("F_SETFD 0 on 700, then F_GETFD", (fcntl(700, F_SETFD, 0), fcntl(700, F_GETFD)));
+    TRY("dup3 O_CLOEXEC to 701, then F_GETFD", (dup3(0, 701, O_CLOEXEC), fcntl(701, F_GETFD)));
+    TRY("pipe2 O_CLOEXEC", pipe2(p, O_CLOEXEC));
+    TRY("F_GETFD of both ends", fcntl(p[0], F_GETFD) + fcntl(p[1], F_GETFD));
     static struct pollfd many[1025];
     for (int i = 0; i < 1025; i++)
         many[i] = (struct pollfd){ -1, 0, 0 };

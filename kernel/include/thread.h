@@ -53,7 +53,7 @@ static inline bool fd_cloexec(const struct files *f, int fd)
 
 static inline void fd_set_cloexec(struct files *f, int fd, bool on)
 {
-    f->cloexec[fd / 64] = (f->cloexec[fd / 64] & ~(1UL << (fd % 64))) | ((uint64_t)on << (fd % 64));
+    f->cloexec[fd / 64] = (f->cloexec[fd / 64] & ~(1UL << (fd % 64))) | ((uint64_t)!!on << (fd % 64));   /* bool is an int here */
 }
 
 struct fsinfo {
