@@ -10,6 +10,7 @@
  */
 #include "kernel.h"
 #include "errno.h"
+#include "execargs.h"
 #include "file.h"
 #include "gdt.h"
 #include "ioperm.h"
@@ -196,19 +197,20 @@ struct proc *proc_spawn_init(const char *name, const uint8_t *image, size_t size
     struct proc *p = proc_alloc();
     if (!p)
         panic("no-proc-for-init");
-    int argc = 0;
-    while (argv[argc])
-        argc++;
-    char *envp[] = { "HOME=/", "PATH=/bin:/sbin:/usr/bin:/usr/sbin:/", "TERM=vt100" };
+    static const char *const envp[] = { "HOME=/", "PATH=/bin:/sbin:/usr/bin:/usr/sbin:/", "TERM=vt100", NULL };
+    struct exec_args args;
     struct cred cred;
     cred_init(&cred, kargs.init_uid, kargs.init_gid);   /* root unless init.uid= (kargs.h) */
-    int r = exec_image(p, name, image, size, (char *const *)argv, argc, envp, ARRAY_SIZE(envp), &cred,
-                       false);
+    int r = exec_args_from_kernel(&args, name, argv, envp);
+    if (!r)
+        r = exec_image(p, name, image, size, &args, &cred, false);
+    exec_args_free(&args);
     if (r)
         panic("init-not-loadable name=%s error=%d", name, r);
     p->files = files_new();
     for (int fd = 0; fd < 3; fd++)
-        p->files->ofile[fd] = file_dup(&console_file);
+        if (files_install(p->files, fd, file_dup(&console_file)))
+            panic("no-memory-for-init-fds");
     p->fs = fsinfo_new(fs_root(), 022);
     p->state = P_RUNNABLE;
     initproc = p;
@@ -290,6 +292,10 @@ int proc_clone(uint64_t flags, uint64_t stack, uint64_t tls, uint64_t ptid, uint
     }
     np->pml4 = np->mm->pml4;
     np->files = (flags & CLONE_FILES) ? files_get(p->files) : files_copy(p->files);
+    if (!np->files) {                              /* no page for the copy's descriptor slots */
+        proc_free(np);
+        return -ENOMEM;
+    }
     np->fs = (flags & CLONE_FS) ? fsinfo_get(p->fs) : fsinfo_new(p->fs->cwd, p->fs->umask);
     *np->tf = *p->tf;
     __asm__ volatile("fxsave %0" : "=m"(np->fxstate));   /* the caller's live SSE state */
@@ -551,6 +557,7 @@ int proc_dethread(void)
     p->sig.alarm_interval = leader->sig.alarm_interval;
     if (leader == initproc)
         initproc = p;                              /* pid 1 lives on in this thread */
+    memcpy(p->sig.rlim, leader->sig.rlim, sizeof p->sig.rlim);   /* the group's limits */
     proc_free(leader);                             /* a zombie: only its slot and stack are left */
     return 0;
 }

@@ -9,6 +9,7 @@
 #include "kernel.h"
 #include "cred.h"
 #include "errno.h"
+#include "file.h"
 #include "gdt.h"
 #include "msr.h"
 #include "proc.h"
@@ -144,12 +145,11 @@ int64_t sys_rt_sigtimedwait(struct trapframe *tf)
         return -EFAULT;
     set &= ~SIG_UNBLOCKABLE;
     if (tf->rdx) {
-        int64_t ts[2];
-        if (copyin(p->pml4, ts, tf->rdx, sizeof ts))
-            return -EFAULT;
-        if (ts[0] < 0 || ts[1] < 0 || ts[1] >= 1000000000)
-            return -EINVAL;
-        deadline = ticks + (uint64_t)ts[0] * TIMER_HZ + ((uint64_t)ts[1] + NSEC_PER_TICK - 1) / NSEC_PER_TICK;
+        uint64_t ns;
+        int r = timespec_from_user(tf->rdx, &ns);     /* saturates: a huge timeout waits */
+        if (r)
+            return r;
+        deadline = ticks + ns / NSEC_PER_TICK + (ns % NSEC_PER_TICK != 0);
     }
     int sig = signal_dequeue(p, set, &ki);
     if (!sig && deadline != ticks) {
