@@ -236,6 +236,23 @@ struct proc *proc_find(int pid)
 }
 
 /*
+ * RLIMIT_NPROC, as Linux's copy_process: the threads of the caller's real uid (zombies
+ * included, until reaped) at or over the limit, for a uid other than root and without
+ * CAP_SYS_RESOURCE or CAP_SYS_ADMIN. One user cannot take the whole table (the default is half
+ * of it, as Linux's is half of max_threads).
+ */
+static bool over_nproc(struct proc *p)
+{
+    uint32_t uid = p->cred.uid;
+    if (uid == 0 || capable(CAP_SYS_RESOURCE) || capable(CAP_SYS_ADMIN))   /* Linux: INIT_USER */
+        return false;
+    uint64_t n = 0;
+    for (int i = 0; i < NPROC; i++)
+        n += procs[i].state != P_UNUSED && procs[i].state != P_DEAD && procs[i].cred.uid == uid;
+    return n >= rlimit_cur(p, RLIMIT_NPROC_K);
+}
+
+/*
  * A new thread or process from the caller (Linux copy_process): CLONE_VM,
  * CLONE_FILES and CLONE_FS share the caller's address space, descriptor
  * table and fs info, else the child gets copies; CLONE_THREAD puts it in
@@ -260,6 +277,8 @@ int proc_clone(uint64_t flags, uint64_t stack, uint64_t tls, uint64_t ptid, uint
         return -EINTR;                             /* a thread born now would outlive the kill */
     if (signal_pending(p))
         return -ERESTARTNOINTR;                    /* the signal (or group stop) first, then clone again (Linux) */
+    if (over_nproc(p))
+        return -EAGAIN;
     if (!(np = proc_alloc()))
         return -EAGAIN;
     if (flags & CLONE_VM) {

@@ -3,11 +3,11 @@
  * (struct sigstate's rlim, in the leader, as Linux keeps them in
  * signal_struct): pid 1 starts with the defaults below, fork copies them,
  * execve keeps them. getrlimit tells the truth about what the kernel
- * enforces. The limits the kernel enforces per process and can honour at any
- * value up to a ceiling - RLIMIT_NOFILE, RLIMIT_SIGPENDING - can be set (every
- * process is root, which may raise a hard limit: Linux's CAP_SYS_RESOURCE);
- * a value above the ceiling is -EPERM, as is any change of the others, which
- * are the kernel's fixed sizes. One CPU: the affinity mask is CPU 0.
+ * enforces. The limits the kernel enforces and can honour at any value up to
+ * a ceiling - RLIMIT_NPROC, RLIMIT_NOFILE, RLIMIT_SIGPENDING - can be set
+ * (raising a hard limit needs CAP_SYS_RESOURCE, as on Linux); a value above
+ * the ceiling is -EPERM, as is any change of the others, which are the
+ * kernel's fixed sizes. One CPU: the affinity mask is CPU 0.
  */
 #include "kernel.h"
 #include "cred.h"
@@ -31,7 +31,9 @@ static const uint64_t defaults[RLIM_NLIMITS] = {
                                                      go above it: execargs.h) */
     [4] = 0,                                      /* RLIMIT_CORE: no core dumps */
     [5] = RLIM_INFINITY,                          /* RLIMIT_RSS */
-    [6] = NPROC,                                  /* RLIMIT_NPROC: the process table */
+    [6] = NPROC / 2,                              /* RLIMIT_NPROC: threads of one real uid, as Linux's
+                                                     default (max_threads / 2): half the table, so one
+                                                     user cannot take it all (root is exempt) */
     [7] = NOFILE_MAX,                             /* RLIMIT_NOFILE: fds per process (soft: NOFILE_DEF) */
     [8] = RLIM_INFINITY,                          /* RLIMIT_MEMLOCK: nothing is ever paged out */
     [9] = RLIM_INFINITY,                          /* RLIMIT_AS */
@@ -45,6 +47,7 @@ static const uint64_t defaults[RLIM_NLIMITS] = {
 
 /* The soft limit a process may set up to its hard one; 0: fixed (no change). */
 static const uint64_t ceiling[RLIM_NLIMITS] = {
+    [RLIMIT_NPROC_K] = NPROC,                     /* the process table */
     [RLIMIT_NOFILE_K] = NOFILE_MAX,               /* the descriptor table's size */
     [RLIMIT_SIGPENDING_K] = RTQ_MAX,              /* a set's real-time queue (signal.h) */
 };
@@ -84,6 +87,8 @@ static int64_t do_prlimit(int pid, uint64_t res, uint64_t unew, uint64_t uold)
             return -EINVAL;
         if (ceiling[res] ? want.max > ceiling[res] : (want.cur != cur.cur || want.max != cur.max))
             return -EPERM;                        /* more than the kernel can honour, or a fixed size */
+        if (want.max > cur.max && !capable(CAP_SYS_RESOURCE))
+            return -EPERM;                        /* Linux do_prlimit: raising a hard limit */
     }
     if (unew)
         *lim = want;                              /* before the old value goes out, as Linux does */

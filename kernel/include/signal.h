@@ -177,6 +177,7 @@ struct sigqueue {
 /* Resource limits (Linux struct rlimit64, include/uapi/asm-generic/resource.h numbers). */
 #define RLIM_NLIMITS 16
 #define RLIMIT_STACK_K      3
+#define RLIMIT_NPROC_K      6
 #define RLIMIT_NOFILE_K     7
 #define RLIMIT_SIGPENDING_K 11
 struct rlimit64 {
