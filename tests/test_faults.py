@@ -1,9 +1,10 @@
-"""Ring 3: every row of the fault catalogue (harness/catalogue/faults.py), proven three ways.
+"""Ring 3: every row of the fault catalogue (harness/catalogue/faults.py), proven four ways.
 
 Two boots do the work (module fixtures): ``f_all`` as pid 1 forks and execs every catalogue
 program in ONE boot, once on ``-cpu qemu64`` and once on ``-cpu max`` (SMEP, SMAP, UMIP on),
 with QEMU's ``-d int`` log and gdb breaking at every exception stub. Each row's test then
-checks that row's fault in the kernel's event, QEMU's log and the CPU-pushed frame gdb read.
+checks that row's fault in the kernel's event, QEMU's log, the program's own signal handler
+(its signal frame, userland/fault_witness.h) and the CPU-pushed frame gdb read.
 Unit tests at the end need no QEMU.
 """
 import platform
@@ -30,13 +31,13 @@ USERLAND = C.REPO_ROOT / "userland"
 
 @pytest.fixture(scope="module")
 def qemu64(images):
-    """Every catalogue row for -cpu qemu64 in one boot, with all three witnesses."""
+    """Every catalogue row for -cpu qemu64 in one boot, with all four witnesses."""
     return runner.boot_catalogue("qemu64", gdb=True)
 
 
 @pytest.fixture(scope="module")
 def cpu_max(images):
-    """Every catalogue row for -cpu max (SMEP, SMAP, UMIP) in one boot, three witnesses."""
+    """Every catalogue row for -cpu max (SMEP, SMAP, UMIP) in one boot, four witnesses."""
     return runner.boot_catalogue("max", gdb=True)
 
 
