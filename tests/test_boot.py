@@ -18,8 +18,8 @@ from ringlab.observe.verdict import Outcome, expected_rc
 
 pytestmark = pytest.mark.boot
 
-USER_CS = 0x2B   # README, The console contract: USER_CS = 0x28 | 3
-USER_SS = 0x23   # README, The console contract: USER_SS = 0x20 | 3
+USER_CS = 0x2B   # docs/harness.md, The console contract: USER_CS = 0x28 | 3
+USER_SS = 0x23   # docs/harness.md, The console contract: USER_SS = 0x20 | 3
 SIGSEGV = 11
 
 

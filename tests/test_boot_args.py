@@ -294,7 +294,7 @@ def test_a_name_too_long_for_root_is_left_out_not_cut(images, tmp_path):
 @pytest.mark.boot
 def test_invoke_boot_names_too_little_memory_and_exits_249(invoke_cli, images, tmp_path):
     """126 MiB fit in the default 128 MiB (the harness lets it through) but leave the kernel
-    too little: its event, the outcome line and exit status 249 (README's table)."""
+    too little: its event, the outcome line and exit status 249 (docs/tour.md's table)."""
     init = sparse_copy(images.program("hello"), tmp_path / "big", 126 << 20)
     res = invoke_cli(["boot", "--init", str(init)])
     assert res.returncode == C.EXIT_NO_MEMORY, res.stdout + res.stderr

@@ -1,4 +1,4 @@
-"""The README's "Step backwards into a fault" walkthrough, ten times in a row: record hlt,
+"""docs/tour.md's "Step backwards into a fault" walkthrough, ten times in a row: record hlt,
 replay it under gdb, stop at the #GP stub, ``reverse-to-ring`` back to the hlt in ring 3,
 ``reverse-to *syscall_entry`` back to the previous system call (printf's write). Built on
 forward replay, ``loadvm``/``replay_break`` and ``reverse-stepi``, never on

@@ -14,7 +14,7 @@ The goals: (3) within 1.5x of (4); the harness's own overhead, (1) - (3) - (5), 
 that a load change on the host shifts all three alike.
 
 With ``--cpu A --cpu B ...`` it times the bare QEMU command once per CPU model instead, interleaved
-(the comparison behind the default model, README "CPU models"), with each model's ``ringlab:
+(the comparison behind the default model, docs/kernel.md "CPU models"), with each model's ``ringlab:
 cpu`` line and the number of warnings QEMU printed.
 
 With ``--suite`` it also runs the test suites once each and prints their wall time and

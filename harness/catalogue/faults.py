@@ -293,7 +293,7 @@ def programs_for(cpu: str) -> List[str]:
 
 
 def format_table(rows: Sequence[Row] = CATALOGUE) -> str:
-    """The catalogue as a text table (README, ``python -m ringlab.catalogue.faults``)."""
+    """The catalogue as a text table (docs/testing.md, ``python -m ringlab.catalogue.faults``)."""
     out = [f"{'row':14} {'cpu':7} {'program':12} expectation"]
     for r in rows:
         out.append(f"{r.name:14} {r.cpu or 'any':7} {r.program:12} {r.describe()}")

@@ -55,7 +55,7 @@ DEFAULT_MACHINE = "pc"
 # sgdt/sidt/smsw/str fault and the kernel cannot execute or touch user pages by accident.
 # `max` under TCG enables every feature TCG implements, without warnings; named models
 # with the three (Icelake-Server, EPYC-Rome) print 17-24 "TCG doesn't support" warnings and
-# boot no faster (README, "CPU models"). `--cpu qemu64` (NX only) stays available.
+# boot no faster (docs/kernel.md, "CPU models"). `--cpu qemu64` (NX only) stays available.
 DEFAULT_CPU = "max"
 LEGACY_CPU = "qemu64"                   # no SMEP/SMAP/UMIP: the other model tests run on
 DEFAULT_MEMORY = "128M"
@@ -64,7 +64,7 @@ DEFAULT_MEMORY = "128M"
 DEBUG_EXIT_IOBASE = 0xF4
 DEBUG_EXIT_IOSIZE = 0x04
 
-# Prefix of every line the kernel prints (README, The console contract).
+# Prefix of every line the kernel prints (docs/harness.md, The console contract).
 KERNEL_LINE_PREFIX = "ringlab: "
 
 # Timeouts, all in seconds. A timeout never decides success: it only bounds a wait.
@@ -78,7 +78,7 @@ DEFAULT_HISTORY_LINES = 40          # console lines kept in the ring buffer
 DEFAULT_LOG_TAIL_LINES = 20         # lines of QEMU's -D log quoted as evidence
 
 # Exit statuses of `invoke boot` for outcomes that are not a program's own status
-# (a program's status is 0..255, or 128+signal when it was killed). See README.md.
+# (a program's status is 0..255, or 128+signal when it was killed). See docs/tour.md.
 EXIT_SETUP_ERROR = 2        # stopped before QEMU started: bad --init, missing tool, no image
 EXIT_PANIC = 250            # the kernel panicked (its own port write would give 255)
 EXIT_TRIPLE_FAULT = 251     # the CPU reset (triple fault); QEMU itself exits 0 then

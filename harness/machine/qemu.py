@@ -59,7 +59,8 @@ class Module:
         return cls(p, p.name)
 
     def initrd_entry(self) -> str:
-        """``"PATH NAME"`` as QEMU's ``-initrd`` takes it (README, The QEMU command line)."""
+        """``"PATH NAME"`` as QEMU's ``-initrd`` takes it (docs/harness.md, The QEMU command
+        line)."""
         return f"{os.path.abspath(self.path)} {self.name}"
 
 
@@ -182,7 +183,7 @@ class QemuConfig:
     def command(self, *, log_file: Optional[Path] = None,
                 gdb_socket: Optional[Path] = None,
                 qmp_socket: Optional[Path] = None) -> List[str]:
-        """The QEMU argv (README, The QEMU command line).
+        """The QEMU argv (docs/harness.md, The QEMU command line).
 
         Args:
             log_file: where ``-d`` writes (``-D``); without it no ``-d`` option is given.

@@ -1,6 +1,6 @@
 """Parse the kernel's ``ringlab: EVENT key=value ...`` console lines into typed records.
 
-The console contract (README, The console contract): every line the kernel prints starts ``ringlab: ``;
+The console contract (docs/harness.md): every line the kernel prints starts ``ringlab: ``;
 anything else is user program output. Values: ``0x...`` hex and decimal (possibly negative)
 become ints, ``"..."`` is a quoted string (backslash escapes ``\\"`` and ``\\\\``), anything
 else stays a string. Known events become their typed subclass of ``Event`` (named attributes

@@ -1,6 +1,6 @@
 """Name the outcome of a run from the kernel's events and QEMU's exit status *together*.
 
-Rules (README, Exit status of invoke boot; docs/qemu-facts.md, Exit status and triple
+Rules (docs/tour.md, Exit status of invoke boot; docs/qemu-facts.md, Exit status and triple
 faults):
 
 - a ``sanitizer`` event (the sanitizer kernel found a bug, then panicked): ``sanitizer``, with
@@ -59,7 +59,7 @@ class Outcome(str, enum.Enum):
         return self in (Outcome.EXITED, Outcome.KILLED)
 
 
-#: ``invoke boot`` exit status for outcomes that have no program status (README.md).
+#: ``invoke boot`` exit status for outcomes that have no program status (docs/tour.md).
 OUTCOME_EXIT_STATUS = {
     Outcome.PANIC: C.EXIT_PANIC,
     Outcome.DOUBLE_FAULT: C.EXIT_DOUBLE_FAULT,

@@ -103,7 +103,7 @@ def command_script(config, log_name: str = "command-qemu.log") -> str:
         "#!/bin/sh",
         "# The exact QEMU command of this machine, runnable from any directory: the kernel and",
         "# the modules are the copies in files/ next to this script. QEMU exits with",
-        "# (V << 1) | 1 when the kernel halts with status V (README: Machine status); its",
+        "# (V << 1) | 1 when the kernel halts with status V (docs/harness.md: Machine status); its",
         f"# -d int,cpu_reset log goes to {log_name} here.",
         'here=$(cd "$(dirname "$0")" && pwd)',
         "exec " + " ".join(out),
