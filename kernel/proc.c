@@ -497,6 +497,8 @@ int proc_wait4(int pid, uint64_t ustatus, int options)
     struct proc *p = myproc(), *me = p->leader;
     if (options & ~WAIT_KNOWN)
         return -EINVAL;
+    if (pid == (int)0x80000000)
+        return -ESRCH;                        /* Linux kernel_wait4: -INT_MIN is not defined */
     for (;;) {
         bool have = false;
         for (int i = 0; i < NPROC; i++) {

@@ -243,8 +243,9 @@ static bool dropped(struct proc *t, int sig, int sender)
     if (t->state == P_UNUSED || t->state == P_DEAD || leader->nthreads == 0 ||
         (leader->group_exiting && sig != SIGKILL))
         return true;
-    if (t->sig.blocked & SIGBIT(sig))
-        return false;                      /* the handler may change before it is unblocked */
+    if ((t->sig.blocked | t->sig.real_blocked) & SIGBIT(sig))
+        return false;                      /* the handler may change before it is unblocked; or
+                                              rt_sigtimedwait waits for it (Linux real_blocked) */
     if (proc_is_init(t) && !signal_from_group(t, sender) && t->sighand->action[sig].handler == SIG_DFL)
         return true;
     return ignored(t, sig);

@@ -109,6 +109,8 @@ static int64_t positioned_io(struct trapframe *tf, bool write)
         return -ESPIPE;
     if (off < 0)
         return -EINVAL;
+    if (write && (f->flags & O_APPEND))
+        off = (int64_t)f->ip->size;          /* Linux: pwrite on an O_APPEND file appends (pwrite(2), BUGS) */
     if (!user_range_ok(tf->rsi, tf->rdx))
         return -EFAULT;
     switch (f->ip->mode & S_IFMT) {
@@ -135,12 +137,26 @@ int64_t sys_pwrite64(struct trapframe *tf)
 struct iovec { uint64_t base, len; };   /* include/uapi/linux/uio.h */
 #define IOV_MAX 1024
 
-/* readv/writev: one transfer per iovec, stopping at the first short one, as Linux does. */
+/*
+ * readv/writev: one transfer per iovec, stopping at the first short one, as Linux does. As
+ * Linux's import_iovec, the whole vector is checked before any transfer: a bad descriptor is
+ * -EBADF, an unreadable vector -EFAULT, a length past SSIZE_MAX (or a total past it) -EINVAL.
+ */
 static int64_t vector_io(struct trapframe *tf, int64_t (*io)(int fd, uint64_t buf, uint64_t n))
 {
     int iovcnt = (int)tf->rdx;
+    if (!fd_file((int)tf->rdi))
+        return -EBADF;
     if (iovcnt < 0 || iovcnt > IOV_MAX)
         return -EINVAL;
+    uint64_t sum = 0;
+    for (int i = 0; i < iovcnt; i++) {
+        struct iovec iov;
+        if (copyin(myproc()->pml4, &iov, tf->rsi + i * sizeof iov, sizeof iov))
+            return -EFAULT;
+        if ((int64_t)iov.len < 0 || (int64_t)(sum += iov.len) < 0)
+            return -EINVAL;
+    }
     int64_t total = 0;
     for (int i = 0; i < iovcnt; i++) {
         struct iovec iov;

@@ -201,6 +201,7 @@ struct sighand {
  */
 struct sigstate {
     uint64_t blocked;                 /* mask: bit sig-1 */
+    uint64_t real_blocked;            /* during rt_sigtimedwait: the mask before it (Linux's) */
     struct sigqueue pending;          /* thread-directed: tkill, tgkill, faults, SIGPIPE */
     struct sigqueue shared;           /* leader only: kill, SIGCHLD, SIGALRM, the console */
     uint64_t saved_mask;              /* rt_sigsuspend: the mask to restore after delivery */
