@@ -21,17 +21,27 @@
 #define SEG_DB     (1UL << 54)   /* 32-bit default size (data: big) */
 #define SEG_G      (1UL << 55)   /* 4 KiB granularity */
 #define SEG_LIMIT  0x000f00000000ffffUL /* limit 0xfffff */
+#define SEG_RO_EXPDOWN_ACC (5UL << 40) /* type 5: read-only data, expand-down, accessed */
 #define TSS_AVAIL  (0x9UL << 40) /* type: available 64-bit TSS */
 
 static uint8_t df_stack[2 * PAGE_SIZE] __attribute__((aligned(16)));
+/* MSR_SYSENTER_ESP (cpu.c): the stack sysenter lands on. entry_SYSENTER_compat leaves it at
+   once for the process's kernel stack; only a #DB raised by a sysenter with TF set is pushed
+   here (trapentry.S clears TF and returns to the entry), as on Linux's entry stack. */
+uint8_t sysenter_stack[SYSENTER_STACK_BYTES] __attribute__((aligned(16)));
 static uint64_t gdt[GDT_NENTRIES];
 
 void gdt_init(void)
 {
     gdt[KERNEL_CS >> 3] = SEG_P | SEG_S | SEG_CODE | SEG_RW | SEG_L | SEG_G | SEG_LIMIT;
     gdt[KERNEL_SS >> 3] = SEG_P | SEG_S | SEG_RW | SEG_DB | SEG_G | SEG_LIMIT;
+    gdt[USER32_CS >> 3] = SEG_P | SEG_DPL3 | SEG_S | SEG_CODE | SEG_RW | SEG_DB | SEG_G | SEG_LIMIT;
     gdt[USER_SS >> 3] = SEG_P | SEG_DPL3 | SEG_S | SEG_RW | SEG_DB | SEG_G | SEG_LIMIT;
     gdt[USER_CS >> 3] = SEG_P | SEG_DPL3 | SEG_S | SEG_CODE | SEG_RW | SEG_L | SEG_G | SEG_LIMIT;
+    /* Linux's setup_getcpu (arch/x86/kernel/cpu/common.c): the limit is (node << 12) | cpu,
+       for `lsl` in user space; one CPU, node 0: limit 0. TLS entries stay null until
+       set_thread_area. */
+    gdt[CPUNODE_SEL >> 3] = SEG_P | SEG_DPL3 | SEG_S | SEG_RO_EXPDOWN_ACC | SEG_DB;
 
     struct tss *tss = &cpu0.tss;             /* per-CPU (include/percpu.h) */
     uint64_t base = (uint64_t)tss, limit = TSS_LIMIT;   /* the TSS and both I/O bitmaps */
