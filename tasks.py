@@ -69,10 +69,12 @@ def _status_line(tool, message):
     raise Exit(code=2)
 
 
-@task
-def build(c):
+@task(help={"sanitize": "build the sanitizer kernel (UBSan, poisoned freed objects, refcount "
+                        "and stack checks) into images/sanitize/ instead of images/kernel.elf; "
+                        "RINGLAB_SANITIZE=1 boots it"})
+def build(c, sanitize=False):
     """Build images/kernel.elf and images/user/* (incremental; checks tools first)."""
-    _exit(_cli("build").main())
+    _exit(_cli("build").main(**({"sanitize": True} if sanitize else {})))
 
 
 @task(
@@ -94,16 +96,18 @@ def build(c):
         "gdb": "start halted at the first instruction with a gdbstub; attach with `invoke gdb`",
         "accel": "tcg (default) or kvm: kvm only after a probe boot shows it runs ring 3 "
                  "right (else refused with the reason)",
+        "user": "run init as UID[:GID] (GID defaults to UID): no supplementary groups, no "
+                "capabilities, as Linux runs a normal user's program; default root",
         "record": "record the run into directory DIR (QEMU record/replay); then "
                   "`invoke gdb --replay DIR` steps backwards through it",
     },
 )
 def boot(c, init=None, append="", timeout=None, dry_run=False, file=None,
          cpu=None, int_log=False, kernel=None, shell=False, gdb=False, record=None, args=None,
-         accel=None):
+         accel=None, user=None):
     """Boot the kernel with an init, stream the console; exit with the machine status."""
     common = dict(init=init, append=append, timeout_s=_seconds(timeout, "boot"), files=file or (),
-                  cpu=cpu, int_log=int_log, kernel=kernel)
+                  cpu=cpu, int_log=int_log, kernel=kernel, user=user)
     if record:
         also = [o for o, on in (("--gdb", gdb), ("--dry-run", dry_run), ("--shell", shell)) if on]
         _exit(_cli("boot_debug").record(record, also=also, **common))
@@ -167,9 +171,10 @@ def faults(c, cpu=None, no_gdb=False, verbose=False):
 
 @task(help={"k": "only tests matching this expression (pytest -k)"})
 def test(c, k=None):
-    """Run the whole test suite on every core, JUnit in ringlab-junit.xml; pytest options after `--`."""
-    tests = _cli("test")
-    _exit(tests.main([*tests.WHOLE_SUITE_ARGS, *(["-k", k] if k else []), *shlex.split(c.remainder)]))
+    """Run the whole test suite on every core (JUnit in ringlab-junit.xml), then the boundary,
+    memory, file, process, thread and signal tests again on the sanitizer kernel (JUnit in
+    ringlab-junit-sanitizer.xml; skipped when -k or pytest options after `--` narrow the run)."""
+    _exit(_cli("test").whole([*(["-k", k] if k else []), *shlex.split(c.remainder)]))
 
 
 @task(name="test-quick")
@@ -180,10 +185,12 @@ def test_quick(c):
     _exit(_cli("test").main(["-m", "unit or quick"] + shlex.split(c.remainder)))
 
 
-@task(help={"tests": "the lab's tests (default examples/lab)",
-            "json": "where the scores go (default grade.json)"})
-def grade(c, tests=None, json="grade.json"):
-    """Run the points-marked tests, print the score table, write JSON (pytest options after `--`)."""
+@task(help={"tests": "the lab's folder: pytest runs there, with its configuration "
+                     "(default examples/lab)",
+            "json": "where the scores go (default grade.json in the lab's folder)"})
+def grade(c, tests=None, json=None):
+    """Run the points-marked tests in the lab's folder, print the score table (skipped tests
+    apart), write JSON; exits 1 when a graded test failed (pytest options after `--`)."""
     _exit(_cli("grade").main(**({"tests": tests} if tests else {}), json_path=json,
                              args=shlex.split(c.remainder)))
 

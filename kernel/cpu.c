@@ -44,7 +44,7 @@
 #define CPUID7_EBX_SMAP (1 << 20)
 #define CPUID7_ECX_UMIP (1 << 2)
 
-/* CR0 for the rest of the kernel's life (an int expression: see CR0_PG). */
+/* CR0 for the rest of the kernel's life. */
 #define CPU_CR0 ((uint32_t)(CR0_PE | CR0_MP | CR0_ET | CR0_NE | CR0_WP | CR0_AM | CR0_PG))
 #define CPU_EFER (EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE)
 

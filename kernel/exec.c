@@ -27,7 +27,7 @@ static uint64_t rdtsc(void)
  * strings and AT_RANDOM's 16 bytes above. RSP is 16-byte aligned at argc.
  */
 static int build_stack(uint64_t *pml4, const struct elf_image *img, char *const *argv, int argc,
-                       char *const *envp, int envc, uint64_t *rsp_out)
+                       char *const *envp, int envc, const struct cred *cred, bool secure, uint64_t *rsp_out)
 {
     uint64_t sp = USER_STACK_TOP;
     uint64_t argv_va[MAXARG + 1], envp_va[MAXARG + 1];
@@ -56,8 +56,9 @@ static int build_stack(uint64_t *pml4, const struct elf_image *img, char *const 
 
     uint64_t auxv[][2] = {
         { AT_PHDR, img->phdr }, { AT_PHENT, sizeof(struct elf64_phdr) }, { AT_PHNUM, img->phnum },
-        { AT_PAGESZ, PAGE_SIZE }, { AT_ENTRY, img->entry }, { AT_UID, ROOT_ID }, { AT_EUID, ROOT_ID }, { AT_GID, ROOT_ID },
-        { AT_EGID, ROOT_ID }, { AT_SECURE, 0 }, { AT_CLKTCK, 100 }, { AT_RANDOM, random_va }, { AT_EXECFN, execfn },
+        { AT_PAGESZ, PAGE_SIZE }, { AT_ENTRY, img->entry }, { AT_UID, cred->uid }, { AT_EUID, cred->euid },
+        { AT_GID, cred->gid }, { AT_EGID, cred->egid }, { AT_SECURE, secure }, { AT_CLKTCK, 100 },
+        { AT_RANDOM, random_va }, { AT_EXECFN, execfn },
         { AT_NULL, 0 },
     };
     uint64_t words = 1 + (argc + 1) + (envc + 1) + 2 * ARRAY_SIZE(auxv);
@@ -79,11 +80,12 @@ static int build_stack(uint64_t *pml4, const struct elf_image *img, char *const 
 }
 
 /*
- * Replace the current image of `p` with the ELF in data/size. On failure the
- * old image is untouched. argv/envp strings are in kernel memory.
+ * Replace the current image of `p` with the ELF in data/size, running with
+ * `cred` (AT_SECURE = secure). On failure the old image and credentials are
+ * untouched. argv/envp strings are in kernel memory.
  */
 int exec_image(struct proc *p, const char *name, const uint8_t *data, size_t size, char *const *argv, int argc,
-                      char *const *envp, int envc)
+                      char *const *envp, int envc, const struct cred *cred, bool secure)
 {
     struct elf_image img;
     uint64_t sp;
@@ -95,7 +97,7 @@ int exec_image(struct proc *p, const char *name, const uint8_t *data, size_t siz
         r = uvm_map_zeroed(pml4, USER_STACK_TOP - USER_STACK_PAGES * PAGE_SIZE, USER_STACK_PAGES * PAGE_SIZE,
                            PTE_W | PTE_NX);
     if (!r)
-        r = build_stack(pml4, &img, argv, argc, envp, envc, &sp);
+        r = build_stack(pml4, &img, argv, argc, envp, envc, cred, secure, &sp);
     struct mm *mm = r ? NULL : mm_new(pml4);
     if (!mm) {
         uvm_free(pml4);
@@ -104,6 +106,7 @@ int exec_image(struct proc *p, const char *name, const uint8_t *data, size_t siz
     struct mm *old = p->mm;                      /* shared with a CLONE_VM process: it keeps it */
     p->mm = mm;
     p->pml4 = pml4;
+    p->cred = *cred;                             /* the new image's ids, with it (Linux commit_creds) */
     bool running = p == myproc();
     if (running)
         vm_switch(pml4);
@@ -154,7 +157,12 @@ int proc_exec(const char *path, char *const *argv, int argc, char *const *envp, 
     struct proc *p = myproc();
     const uint8_t *data;
     uint64_t size;
-    int r = fs_exec_image(p->fs->cwd, path, &data, &size);
+    struct inode *ip;
+    int r = fs_exec_image(p->fs->cwd, path, &data, &size, &ip);
+    struct cred cred = p->cred;
+    bool secure = false;
+    if (!r)
+        cred_exec(&cred, ip, &secure);           /* set-id bits and capabilities of the new image */
     if (!r)
         r = proc_dethread();                     /* Linux de_thread: the other threads end first */
     if (!r && p->files->refs > 1) {              /* Linux unshare_files: a CLONE_FILES sharer keeps its table */
@@ -163,7 +171,7 @@ int proc_exec(const char *path, char *const *argv, int argc, char *const *envp, 
         p->files = own;
     }
     if (!r)
-        r = exec_image(p, path, data, size, argv, argc, envp, envc);
+        r = exec_image(p, path, data, size, argv, argc, envp, envc, &cred, secure);
     if (!r)
         proc_vfork_release(p);                   /* the memory it borrowed is no longer in use */
     for (int fd = 0; !r && fd < NOFILE; fd++) {

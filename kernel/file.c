@@ -3,6 +3,7 @@
 #include "errno.h"
 #include "file.h"
 #include "proc.h"
+#include "sanitize.h"
 
 static struct file ftable[NFILE];
 
@@ -20,24 +21,28 @@ struct file *file_alloc(enum filetype type)
 
 struct file *file_dup(struct file *f)
 {
-    f->ref++;
+    SAN_LIVE(SAN_FILE, f - ftable, f->ref > 0);
+    REF_GET(SAN_FILE, f - ftable, f->ref);
     return f;
 }
 
 /* Drop one reference; the last one closes the pipe end or releases the inode. */
 void file_close(struct file *f)
 {
-    if (--f->ref > 0)
+    SAN_LIVE(SAN_FILE, f - ftable, f->ref > 0);
+    if (REF_PUT(SAN_FILE, f - ftable, f->ref) > 0)
         return;
     if (f->type == F_PIPE)
         pipe_close(f);
     else if (f->type == F_INODE && f->ip)
         inode_put(f->ip);
     f->type = F_NONE;
+    SAN_FREED(SAN_FILE, f - ftable, f, ref);
 }
 
 int64_t file_read(struct file *f, uint64_t dst, uint64_t n)
 {
+    SAN_LIVE(SAN_FILE, f - ftable, f->ref > 0);
     if (f->type == F_PIPE)
         return pipe_read(f, dst, n);
     struct inode *ip = f->ip;
@@ -59,6 +64,7 @@ int64_t file_read(struct file *f, uint64_t dst, uint64_t n)
 
 int64_t file_write(struct file *f, uint64_t src, uint64_t n)
 {
+    SAN_LIVE(SAN_FILE, f - ftable, f->ref > 0);
     if (f->type == F_PIPE)
         return pipe_write(f, src, n);
     struct inode *ip = f->ip;

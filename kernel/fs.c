@@ -6,7 +6,9 @@
  */
 #include "kernel.h"
 #include "errno.h"
+#include "cred.h"
 #include "file.h"
+#include "sanitize.h"
 
 struct dirent {
     struct inode *dir;           /* NULL: free slot */
@@ -37,18 +39,21 @@ struct inode *inode_new(uint32_t mode)
 
 struct inode *inode_get(struct inode *ip)
 {
-    ip->ref++;
+    SAN_LIVE(SAN_INODE, ip - inodes, ip->mode != 0);
+    REF_GET(SAN_INODE, ip - inodes, ip->ref);
     return ip;
 }
 
 /* Free an inode with neither names nor users: its pages go back to the allocator. */
 void inode_maybe_free(struct inode *ip)
 {
+    SAN_LIVE(SAN_INODE, ip - inodes, ip->mode != 0);
     if (ip->nlink == 0 && ip->ref == 0 && ip != root) {
         struct inode *parent = (ip->mode & S_IFMT) == S_IFDIR ? ip->parent : NULL;
         fsdata_free(ip);
         ip->mode = 0;
         ip->parent = NULL;
+        SAN_FREED(SAN_INODE, ip - inodes, ip, mode);
         if (parent)
             inode_put(parent);               /* a directory holds its parent (for "..") */
     }
@@ -56,7 +61,8 @@ void inode_maybe_free(struct inode *ip)
 
 void inode_put(struct inode *ip)
 {
-    ip->ref--;
+    SAN_LIVE(SAN_INODE, ip - inodes, ip->mode != 0);
+    REF_PUT(SAN_INODE, ip - inodes, ip->ref);
     inode_maybe_free(ip);
 }
 
@@ -279,6 +285,8 @@ static struct inode *walk(struct inode *cwd, const char *path, char *name, int *
             *err = -ENOTDIR;
             return NULL;
         }
+        if ((*err = inode_permission(ip, MAY_EXEC)))
+            return NULL;                      /* search permission (Linux may_lookup) */
         if (name && !*rest) {
             memcpy(name, comp, n + 1);
             return ip;
@@ -306,16 +314,21 @@ struct inode *namei_parent(struct inode *cwd, const char *path, char *name, int 
     return walk(cwd, path, name, err);
 }
 
-/* The bytes of an executable file for execve: -EACCES for a directory, a file without x, or a written file. */
-int fs_exec_image(struct inode *cwd, const char *path, const uint8_t **data, uint64_t *size)
+/*
+ * The bytes of an executable file for execve and its inode (set-id bits,
+ * owner): -EACCES for a directory, a file the caller may not execute (Linux
+ * may_open with MAY_EXEC: root too needs an x bit), or a written file.
+ */
+int fs_exec_image(struct inode *cwd, const char *path, const uint8_t **data, uint64_t *size, struct inode **ipp)
 {
     int err;
     struct inode *ip = namei(cwd, path, &err);
     if (!ip)
         return err;
-    if ((ip->mode & S_IFMT) != S_IFREG || !(ip->mode & 0111) || !ip->rodata)
+    if ((ip->mode & S_IFMT) != S_IFREG || inode_permission(ip, MAY_EXEC) || !ip->rodata)
         return -EACCES;
     *data = ip->rodata;
     *size = ip->size;
+    *ipp = ip;
     return 0;
 }

@@ -7,6 +7,7 @@
  * FS_MAX_PAGES for all files together, -ENOSPC.
  */
 #include "kernel.h"
+#include "cred.h"
 #include "errno.h"
 #include "file.h"
 #include "mmu.h"
@@ -98,6 +99,7 @@ int64_t fsdata_write(struct inode *ip, uint64_t *pml4, uint64_t src, uint64_t of
         return 0;
     if (off >= FS_FILE_MAX)
         return -EFBIG;
+    inode_kill_suid(ip);                     /* Linux file_remove_privs, before the bytes change */
     if (n > FS_FILE_MAX - off)
         n = FS_FILE_MAX - off;
     int r = materialize(ip, ip->size);
@@ -128,6 +130,7 @@ int fsdata_truncate(struct inode *ip, uint64_t size)
 {
     if (size > FS_FILE_MAX)
         return -EFBIG;
+    inode_kill_suid(ip);                     /* Linux do_truncate: ATTR_KILL_SUID */
     int r = materialize(ip, size);
     if (r)
         return r;

@@ -22,6 +22,8 @@
  *     then turning ports on (or raising the level) without the privilege is -EPERM, and so is
  *     turning on any port outside the table below. Turning bits off, or lowering the level,
  *     always succeeds.
+ *   - Permission: raising needs CAP_SYS_RAWIO (cred.h: root has it, a user or root after
+ *     setresuid to nonzero ids does not).
  *   - Inheritance, as Linux: fork copies both (the child starts with the parent's bitmap and
  *     level); execve keeps both (ioperm(2): "preserved across execve(2)"; Linux's flush_thread
  *     does not touch them).
@@ -52,6 +54,7 @@
  * allowed port: at most 128 bytes, since no table port lies above 0x3ff.
  */
 #include "kernel.h"
+#include "cred.h"
 #include "errno.h"
 #include "ioperm.h"
 #include "mmu.h"
@@ -119,15 +122,11 @@ static bool ioport_table_allows(uint64_t from, uint64_t num)
     return true;
 }
 
-/*
- * The privilege that opening ports needs: CAP_SYS_RAWIO, as Linux asks capable(CAP_SYS_RAWIO)
- * in ksys_ioperm and ksys_iopl. Every ringlab process runs as uid 0 with every capability
- * (getuid() is 0), so it is granted; the one function to replace once processes have
- * credentials. It never widens the table: see the port policy above.
- */
+/* The privilege that opening ports needs: CAP_SYS_RAWIO, as Linux asks capable(CAP_SYS_RAWIO)
+   in ksys_ioperm and ksys_iopl (cred.h). It never widens the table: see the port policy above. */
 static bool ioport_privileged(void)
 {
-    return true;
+    return capable(CAP_SYS_RAWIO);
 }
 
 static uint8_t *bm_byte(const struct iostate *st, uint32_t i)

@@ -161,7 +161,7 @@ static const struct kabi_entry kabi[] = {
     KABI_GDB(user_rsp, "cpu0.user_rsp"),           /* the user RSP syscall_entry parks */
 
 #ifndef KABI_MACROS_ONLY
-#include "gen/kabi_syscalls.h"       /* KABI_SYSCALL(name) for every SYS_name: Makefile */
-#include "gen/kabi_syscalls32.h"     /* KABI_SYSCALL32(name) for every SYS32_name: Makefile */
+#include "kabi_syscalls.h"           /* KABI_SYSCALL(name) for every SYS_name: the Makefile, in its gen dir */
+#include "kabi_syscalls32.h"         /* KABI_SYSCALL32(name) for every SYS32_name: the same */
 #endif
 };

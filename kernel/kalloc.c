@@ -12,6 +12,7 @@
 #include "kernel.h"
 #include "mmu.h"
 #include "proc.h"
+#include "sanitize.h"
 
 struct run { struct run *next; };
 
@@ -59,6 +60,7 @@ void kfree(void *page)
 {
     if (*share_count(page, "kfree"))
         panic("kfree-shared-page pa=0x%lx", V2P(page));
+    SAN_PAGE_FREE(page);
     struct run *r = page;
     r->next = freelist;
     freelist = r;
@@ -78,6 +80,7 @@ void *kalloc(void)
     if (r) {
         freelist = r->next;
         nfree--;
+        SAN_PAGE_ALLOC(r);
     } else if (watermark < range_end) {
         r = P2V(watermark);
         watermark += PAGE_SIZE;

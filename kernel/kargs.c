@@ -178,6 +178,30 @@ static void karg_test_ukpage(const char *v, uint64_t index)
     kargs.test_ukpage = true;
 }
 
+static void karg_test_sanitize(const char *v, uint64_t index)
+{
+    (void)v;
+    kargs.test_sanitize = (enum test_bug)(TEST_BUG_UAF + index);   /* KARGS_TEST_BUGS order */
+}
+
+/* init.uid=N, init.gid=N (cred.h): init.gid defaults to init.uid */
+static bool gid_given;
+
+static void karg_init_uid(const char *v, uint64_t n)
+{
+    (void)v;
+    kargs.init_uid = (uint32_t)n;
+    if (!gid_given)
+        kargs.init_gid = kargs.init_uid;
+}
+
+static void karg_init_gid(const char *v, uint64_t n)
+{
+    (void)v;
+    kargs.init_gid = (uint32_t)n;
+    gid_given = true;
+}
+
 static void karg_console_echo(const char *v, uint64_t index)
 {
     (void)v;

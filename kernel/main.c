@@ -82,6 +82,7 @@ noreturn void kmain(uint32_t magic, uint32_t mbi_phys)
         fs_add(module_name(P2V(mods[i].string)), P2V(mods[i].start), mods[i].end - mods[i].start);
     if (nmods == 0)
         panic("no-init-module");
+    testhook_fs();
 
     pic_init();
     timer_init();

@@ -12,6 +12,7 @@
 #include "file.h"
 #include "mmu.h"
 #include "proc.h"
+#include "sanitize.h"
 #include "signal.h"
 #include "vm.h"
 
@@ -35,7 +36,7 @@ int pipe_new(struct file **rf, struct file **wf)
             file_close(*rf);
         return -ENFILE;
     }
-    *p = (struct pipe){ .readers = 1, .writers = 1 };
+    *p = (struct pipe){ .readers = 1, .writers = 1, .uid = myproc()->cred.fsuid, .gid = myproc()->cred.fsgid };
     (*rf)->pipe = (*wf)->pipe = p;
     (*rf)->flags = O_RDONLY;
     (*wf)->flags = O_WRONLY;
@@ -60,6 +61,7 @@ static int pipe_wait(struct file *f)
 int64_t pipe_read(struct file *f, uint64_t dst, uint64_t n)
 {
     struct pipe *p = f->pipe;
+    SAN_LIVE(SAN_PIPE, p - pipes, p->readers || p->writers);
     while (p->w == p->r) {
         if (!p->writers)
             return 0;
@@ -89,6 +91,7 @@ int64_t pipe_read(struct file *f, uint64_t dst, uint64_t n)
 int64_t pipe_write(struct file *f, uint64_t src, uint64_t n)
 {
     struct pipe *p = f->pipe;
+    SAN_LIVE(SAN_PIPE, p - pipes, p->readers || p->writers);
     uint64_t done = 0;
     while (done < n) {
         if (!p->readers) {
@@ -125,16 +128,18 @@ int64_t pipe_write(struct file *f, uint64_t src, uint64_t n)
 void pipe_close(struct file *f)
 {
     struct pipe *p = f->pipe;
+    SAN_LIVE(SAN_PIPE, p - pipes, p->readers || p->writers);
     if ((f->flags & O_ACCMODE) == O_RDONLY)
-        p->readers--;
+        REF_PUT(SAN_PIPE, p - pipes, p->readers);
     else
-        p->writers--;
+        REF_PUT(SAN_PIPE, p - pipes, p->writers);
     wakeup(p);
     if (!p->readers && !p->writers) {
         for (int i = 0; i < PIPE_PAGES; i++)
             if (p->pages[i])
                 kfree(p->pages[i]);
         *p = (struct pipe){ 0 };
+        SAN_FREED_TAIL(SAN_PIPE, p - pipes, p, readers);   /* readers, writers: the free marker */
     }
 }
 

@@ -17,6 +17,7 @@
 #include "msr.h"
 #include "percpu.h"
 #include "proc.h"
+#include "sanitize.h"
 #include "vm.h"
 #include "x86.h"
 
@@ -35,12 +36,14 @@ struct proc *proc_slot(int i)
 /* Is p a thread of pid 1's group? */
 bool proc_is_init(struct proc *p)
 {
+    SAN_LIVE(SAN_PROC, p - procs, p->state != P_UNUSED);
     return p->leader == initproc;
 }
 
 /* A SIGKILL is pending: the thread is about to end (exit_group, a fatal signal, a sibling's execve). */
 bool fatal_pending(struct proc *p)
 {
+    SAN_LIVE(SAN_PROC, p - procs, p->state != P_UNUSED);
     return p->sig.pending.set & SIGBIT(SIGKILL);
 }
 
@@ -88,6 +91,7 @@ void proc_first_run(void)
 /* Give back the kernel stack and the slot of a dead (or never started) thread, and what it still holds. */
 static void proc_free(struct proc *p)
 {
+    SAN_LIVE(SAN_PROC, p - procs, p->state != P_UNUSED);
     if (p->mm)
         mm_put(p->mm);
     if (p->files)
@@ -99,6 +103,7 @@ static void proc_free(struct proc *p)
     kstack_unmap((int)(p - procs));
     ioperm_release((int)(p - procs));
     memset(p, 0, sizeof *p);
+    SAN_FREED(SAN_PROC, p - procs, p, state);
     if (kargs.trace_mem)
         kevent("mem free_pages=%lu", kalloc_free_pages());
 }
@@ -173,6 +178,7 @@ void sleep(void *chan)
 /* Make one sleeping thread runnable (a futex wake, a kill): it looks at why it slept again. */
 void proc_wake(struct proc *p)
 {
+    SAN_LIVE(SAN_PROC, p - procs, p->state != P_UNUSED);
     if (p->state == P_SLEEPING)
         p->state = P_RUNNABLE;
 }
@@ -194,7 +200,10 @@ struct proc *proc_spawn_init(const char *name, const uint8_t *image, size_t size
     while (argv[argc])
         argc++;
     char *envp[] = { "HOME=/", "PATH=/bin:/sbin:/usr/bin:/usr/sbin:/", "TERM=vt100" };
-    int r = exec_image(p, name, image, size, (char *const *)argv, argc, envp, ARRAY_SIZE(envp));
+    struct cred cred;
+    cred_init(&cred, kargs.init_uid, kargs.init_gid);   /* root unless init.uid= (kargs.h) */
+    int r = exec_image(p, name, image, size, (char *const *)argv, argc, envp, ARRAY_SIZE(envp), &cred,
+                       false);
     if (r)
         panic("init-not-loadable name=%s error=%d", name, r);
     p->files = files_new();
@@ -291,6 +300,7 @@ int proc_clone(uint64_t flags, uint64_t stack, uint64_t tls, uint64_t ptid, uint
     np->fs_base = (flags & CLONE_SETTLS) ? tls : rdmsr(MSR_FS_BASE);
     np->gs_base = rdmsr(MSR_KERNEL_GS_BASE);
     signal_fork(np, p, flags);
+    np->cred = p->cred;                            /* per thread, inherited (Linux copy_creds) */
     memcpy(np->name, p->name, sizeof np->name);
     if (flags & CLONE_VFORK)
         np->vfork_parent = p;
@@ -503,6 +513,7 @@ int proc_wait4(int pid, uint64_t ustatus, int options)
 /* The live threads of a group, in table order: the first after `after` (NULL: the first), or NULL. */
 struct proc *proc_next_thread(struct proc *leader, struct proc *after)
 {
+    SAN_LIVE(SAN_PROC, leader - procs, leader->state != P_UNUSED);
     for (int i = after ? (int)(after - procs) + 1 : 0; i < NPROC; i++)
         if (procs[i].leader == leader && alive(&procs[i]))
             return &procs[i];

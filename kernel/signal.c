@@ -237,9 +237,11 @@ void signal_siginfo(int sig, const struct ksiginfo *ki, struct siginfo *out)
     out->si_code = ki->code;
     if (sig == SIGCHLD && ki->code >= CLD_EXITED) {
         out->u.kill.pid = ki->pid;
+        out->u.kill.uid = ki->uid;
         out->u.kill.status = ki->status;
     } else if (ki->code <= 0) {                        /* SI_USER, SI_TKILL, SI_QUEUE: who sent it */
         out->u.rt.pid = ki->pid;
+        out->u.rt.uid = ki->uid;
         out->u.rt.value = ki->value;
     } else {
         out->u.fault.addr = ki->addr;

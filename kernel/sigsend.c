@@ -202,9 +202,17 @@ static bool dropped(struct proc *t, int sig, int sender)
     return ignored(t, sig);
 }
 
+/* si_uid of a signal from pid `sender`: its real uid (Linux: current_uid() at the send); 0 for the kernel. */
+static uint32_t sender_uid(int sender)
+{
+    struct proc *s = sender > 0 ? proc_find(sender) : NULL;
+    return s ? s->cred.uid : 0;
+}
+
 int signal_send(struct proc *p, int sig, int code, int sender)
 {
-    return signal_queue(p, sig, &(struct ksiginfo){ .code = code, .pid = sender }, sender);
+    return signal_queue(p, sig, &(struct ksiginfo){ .code = code, .pid = sender, .uid = sender_uid(sender) },
+                        sender);
 }
 
 /*
@@ -228,7 +236,8 @@ int signal_queue(struct proc *p, int sig, const struct ksiginfo *info, int sende
 
 int signal_send_group(struct proc *q, int sig, int code, int sender)
 {
-    return signal_queue_group(q, sig, &(struct ksiginfo){ .code = code, .pid = sender }, sender);
+    return signal_queue_group(q, sig, &(struct ksiginfo){ .code = code, .pid = sender, .uid = sender_uid(sender) },
+                              sender);
 }
 
 /* Can thread t take `sig` now (Linux wants_signal)? */
@@ -369,7 +378,8 @@ void signal_notify_parent(struct proc *child, int code, int status)
         return;
     if ((code == CLD_STOPPED || code == CLD_CONTINUED) && (parent->sighand->action[SIGCHLD].flags & SA_NOCLDSTOP))
         return;
-    signal_queue_group(parent, SIGCHLD, &(struct ksiginfo){ .code = code, .pid = child->pid, .status = status },
+    signal_queue_group(parent, SIGCHLD, &(struct ksiginfo){ .code = code, .pid = child->pid,
+                                                             .uid = child->cred.uid, .status = status },
                        child->pid);
     wakeup(parent);                        /* wait4 sleeps on the parent */
 }

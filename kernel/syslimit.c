@@ -5,6 +5,7 @@
  * current values and is -EPERM otherwise. One CPU: the affinity mask is CPU 0.
  */
 #include "kernel.h"
+#include "cred.h"
 #include "errno.h"
 #include "file.h"
 #include "mmu.h"
@@ -46,7 +47,7 @@ static int64_t do_prlimit(int pid, uint64_t res, uint64_t unew, uint64_t uold)
     int r;
     if (res >= RLIMIT_NLIMITS)
         return -EINVAL;
-    if ((r = pid_ok(pid)))
+    if ((r = pid_ok(pid)) || (r = prlimit_permitted(pid)))
         return r;
     cur[0] = cur[1] = limits[res];
     if (unew) {

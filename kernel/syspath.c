@@ -6,6 +6,7 @@
  * of an existing file is -EINVAL.
  */
 #include "kernel.h"
+#include "cred.h"
 #include "errno.h"
 #include "file.h"
 #include "mmu.h"
@@ -40,7 +41,7 @@ static int path_in(int dirfd, uint64_t upath, char *path, struct inode **base)
 /* Resolve a user path from dirfd's directory or the cwd: the inode it names or, when name is
  * not NULL, its parent directory (the last component copied to name). NULL with *err set when
  * the path can't be copied in or isn't there. */
-static struct inode *lookup_at(int dirfd, uint64_t upath, char *name, int *err)
+struct inode *lookup_at(int dirfd, uint64_t upath, char *name, int *err)
 {
     char path[FS_PATH_MAX];
     struct inode *base;
@@ -49,11 +50,19 @@ static struct inode *lookup_at(int dirfd, uint64_t upath, char *name, int *err)
     return name ? namei_parent(base, path, name, err) : namei(base, path, err);
 }
 
+/* What open asks of an existing file (Linux ACC_MODE; O_TRUNC writes; mode 3 needs both). */
+static int open_mask(int flags)
+{
+    static const int acc[4] = { MAY_READ, MAY_WRITE, MAY_READ | MAY_WRITE, MAY_READ | MAY_WRITE };
+    return acc[flags & O_ACCMODE] | ((flags & O_TRUNC) ? MAY_WRITE : 0);
+}
+
 static int64_t open_at(int dirfd, uint64_t upath, int flags, uint32_t mode)
 {
     char name[FS_NAME_MAX + 1];
     struct inode *ip, *dir;
     int err;
+    bool created = false;
     if (flags & (O_PATH | O_TMPFILE_))
         return -EINVAL;                      /* not supported: O_PATH handles, unnamed files */
     if (flags & O_CREAT) {
@@ -63,8 +72,12 @@ static int64_t open_at(int dirfd, uint64_t upath, int flags, uint32_t mode)
         if (ip && (flags & O_EXCL))
             return -EEXIST;
         if (!ip) {
+            if ((err = may_create(dir)))
+                return err;
             if (!(ip = inode_new(S_IFREG | (mode & 07777 & ~myproc()->fs->umask))))
                 return -ENOSPC;
+            inode_init_owner(ip, dir);
+            created = true;                  /* Linux checks no permission on a file it just made */
             if ((err = dir_link(dir, name, ip))) {
                 inode_maybe_free(ip);
                 return err;
@@ -80,9 +93,13 @@ static int64_t open_at(int dirfd, uint64_t upath, int flags, uint32_t mode)
         return -ENOTDIR;
     if (type == S_IFDIR && ((flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC)))
         return -EISDIR;                      /* also Linux's ioctl-only mode 3 */
-    if ((flags & O_TRUNC) && (flags & O_ACCMODE) != O_RDONLY && type == S_IFREG && ip->size &&
-        (err = fsdata_truncate(ip, 0)))
+    if (!created && (err = inode_permission(ip, open_mask(flags))))
         return err;
+    if ((flags & O_TRUNC) && (flags & O_ACCMODE) != O_RDONLY && type == S_IFREG) {
+        inode_kill_suid(ip);                 /* Linux handle_truncate, even of an empty file */
+        if (ip->size && (err = fsdata_truncate(ip, 0)))
+            return err;
+    }
     struct file *f = file_alloc(F_INODE);
     if (!f)
         return -ENFILE;
@@ -113,11 +130,15 @@ int stat_copyout(struct inode *ip, struct pipe *pipe, uint64_t ust)
         st.st_dev = 2;                       /* pipefs */
         st.st_ino = ((uint64_t)pipe >> 4) & 0xffff;   /* one per pipe */
         st.st_mode = S_IFIFO | 0600;
+        st.st_uid = pipe->uid;
+        st.st_gid = pipe->gid;
         st.st_nlink = 1;
     } else {
         st.st_dev = 1;
         st.st_ino = ip->ino;
         st.st_mode = ip->mode;
+        st.st_uid = ip->uid;
+        st.st_gid = ip->gid;
         st.st_nlink = (uint64_t)ip->nlink;
         st.st_rdev = rdev[ip->dev];
         if ((ip->mode & S_IFMT) == S_IFDIR) {
@@ -172,8 +193,12 @@ static int64_t mkdir_at(int dirfd, uint64_t upath, uint32_t mode)
         return err;
     if (dir_lookup(dir, name))
         return -EEXIST;
-    if (!(ip = inode_new(S_IFDIR | (mode & 07777 & ~myproc()->fs->umask))))
+    if ((err = may_create(dir)))
+        return err;
+    /* Linux vfs_mkdir keeps no set-id bit of the mode (a setgid parent gives its own) */
+    if (!(ip = inode_new(S_IFDIR | (mode & (S_ISVTX | 0777) & ~myproc()->fs->umask))))
         return -ENOSPC;
+    inode_init_owner(ip, dir);
     ip->parent = inode_get(dir);
     if ((err = dir_link(dir, name, ip)))
         inode_maybe_free(ip);
@@ -197,6 +222,8 @@ static int64_t remove_at(int dirfd, uint64_t upath, bool want_dir)
         return -ENOTEMPTY;
     if (!(ip = dir_lookup(dir, name)))
         return -ENOENT;
+    if ((err = may_delete(dir, ip)))
+        return err;                          /* before the type checks, as Linux's may_delete */
     bool is_dir = (ip->mode & S_IFMT) == S_IFDIR;
     if (!want_dir && is_dir)
         return -EISDIR;
@@ -241,6 +268,14 @@ static int64_t rename_at(int olddirfd, uint64_t uold, int newdirfd, uint64_t une
             return -EEXIST;
         if (target == ip)
             return 0;
+    }
+    /* Linux vfs_rename: remove the old name, remove or create the new one, and a directory
+       moving to another parent must be writable (its ".." changes) */
+    if ((err = may_delete(odir, ip)) || (err = target ? may_delete(ndir, target) : may_create(ndir)))
+        return err;
+    if (is_dir && odir != ndir && (err = inode_permission(ip, MAY_WRITE)))
+        return err;
+    if (target) {
         bool t_dir = (target->mode & S_IFMT) == S_IFDIR;
         if (is_dir && !t_dir)
             return -ENOTDIR;
@@ -272,6 +307,21 @@ int64_t sys_renameat2(struct trapframe *tf)
     return rename_at((int)tf->rdi, tf->rsi, (int)tf->rdx, tf->r10, tf->r8);
 }
 
+/*
+ * Linux may_linkat with fs.protected_hardlinks=1 (the default of every
+ * distribution): linking someone else's file needs it to be a regular file
+ * without set-id bits that the caller may read and write, or CAP_FOWNER.
+ */
+static int may_link(struct inode *ip)
+{
+    if (inode_owner_or_capable(ip))
+        return 0;
+    bool setid = (ip->mode & S_ISUID) || (ip->mode & (S_ISGID | S_IXGRP)) == (S_ISGID | S_IXGRP);
+    if ((ip->mode & S_IFMT) == S_IFREG && !setid && !inode_permission(ip, MAY_READ | MAY_WRITE))
+        return 0;
+    return -EPERM;
+}
+
 static int64_t link_at(int olddirfd, uint64_t uold, int newdirfd, uint64_t unew, uint64_t flags)
 {
     char opath[FS_PATH_MAX], npath[FS_PATH_MAX], nname[FS_NAME_MAX + 1];
@@ -286,6 +336,10 @@ static int64_t link_at(int olddirfd, uint64_t uold, int newdirfd, uint64_t unew,
         return err;
     if (dir_lookup(ndir, nname))
         return -EEXIST;
+    if ((err = may_link(ip)))
+        return err;
+    if ((err = may_create(ndir)))
+        return err;
     if ((ip->mode & S_IFMT) == S_IFDIR)
         return -EPERM;
     return dir_link(ndir, nname, ip);
@@ -298,6 +352,9 @@ static int64_t set_cwd(struct inode *ip)
 {
     if ((ip->mode & S_IFMT) != S_IFDIR)
         return -ENOTDIR;
+    int err = inode_permission(ip, MAY_EXEC);    /* Linux MAY_CHDIR: search permission */
+    if (err)
+        return err;
     struct fsinfo *fs = myproc()->fs;
     struct inode *old = fs->cwd;
     fs->cwd = inode_get(ip);                 /* the new reference first: ip may be the old cwd, */
@@ -350,6 +407,8 @@ int64_t sys_truncate(struct trapframe *tf)
     struct inode *ip = lookup_at(AT_FDCWD, tf->rdi, NULL, &err);
     if (!ip)
         return err;
+    if ((int64_t)tf->rsi >= 0 && (ip->mode & S_IFMT) == S_IFREG && (err = inode_permission(ip, MAY_WRITE)))
+        return err;                      /* Linux vfs_truncate: after the type checks */
     return truncate_inode(ip, (int64_t)tf->rsi);
 }
 
@@ -363,7 +422,13 @@ int64_t sys_ftruncate(struct trapframe *tf)
     return truncate_inode(f->ip, (int64_t)tf->rsi);
 }
 
-/* access: the caller is root (uid 0), so only existence and, for X_OK, an x bit matter. */
+/*
+ * access/faccessat: the check made with the REAL ids (Linux
+ * access_override_creds: fsuid/fsgid become uid/gid, and the effective
+ * capabilities become none, or all permitted ones for real uid 0), unless
+ * AT_EACCESS. The path is looked up with those ids too. The thread's own
+ * cred is swapped for the call and put back: nobody else writes it.
+ */
 static int64_t access_at(int dirfd, uint64_t upath, int mode, int flags)
 {
     struct inode *ip;
@@ -372,11 +437,16 @@ static int64_t access_at(int dirfd, uint64_t upath, int mode, int flags)
         return -EINVAL;
     if (flags & ~(AT_EACCESS | AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
         return -EINVAL;
-    if (!(ip = lookup_at(dirfd, upath, NULL, &err)))
-        return err;
-    if ((mode & 1) && (ip->mode & S_IFMT) != S_IFDIR && !(ip->mode & 0111))
-        return -EACCES;
-    return 0;
+    struct cred *c = &myproc()->cred, saved = *c;
+    if (!(flags & AT_EACCESS)) {
+        c->fsuid = c->uid;
+        c->fsgid = c->gid;
+        c->cap_effective = c->uid == 0 ? c->cap_permitted : 0;
+    }
+    if ((ip = lookup_at(dirfd, upath, NULL, &err)))
+        err = inode_permission(ip, mode);    /* R_OK, W_OK, X_OK are MAY_READ, MAY_WRITE, MAY_EXEC */
+    *c = saved;
+    return err;
 }
 
 int64_t sys_access(struct trapframe *tf) { return access_at(AT_FDCWD, tf->rdi, (int)tf->rsi, 0); }
@@ -428,6 +498,15 @@ int64_t sys_utimensat(struct trapframe *tf)
         if (ts[2 * i + 1] != UTIME_NOW && ts[2 * i + 1] != UTIME_OMIT &&
             (ts[2 * i + 1] < 0 || ts[2 * i + 1] >= 1000000000))
             return -EINVAL;
+    /* Linux vfs_utimes/setattr_prepare: "now" (NULL or both UTIME_NOW) needs ownership or write
+       permission; any other time needs ownership (or CAP_FOWNER): -EPERM */
+    bool touch = !tf->rdx || (ts[1] == UTIME_NOW && ts[3] == UTIME_NOW);
+    if (!inode_owner_or_capable(ip)) {
+        if (!touch)
+            return -EPERM;
+        if ((err = inode_permission(ip, MAY_WRITE)))
+            return err;
+    }
     uint64_t *field[2] = { &ip->atime_ns, &ip->mtime_ns };
     for (int i = 0; i < 2; i++) {
         if (ts[2 * i + 1] == UTIME_NOW)

@@ -30,13 +30,7 @@ int64_t sys_getppid(struct trapframe *tf)
     struct proc *parent = myproc()->leader->parent;
     return parent ? parent->pid : 0;
 }
-/* getuid, geteuid, getgid, getegid: the real answer, since every process is root (the same
-   ROOT_ID execve puts in AT_UID/AT_EUID/AT_GID/AT_EGID). */
-int64_t sys_getuid(struct trapframe *tf)
-{
-    (void)tf;
-    return ROOT_ID;
-}
+/* getuid and the other credential calls: cred.c */
 
 /* exit ends the calling thread; exit_group the whole process (Linux kernel/exit.c). */
 int64_t sys_exit(struct trapframe *tf)

@@ -7,6 +7,7 @@
  * resolution). nanosleep and clock_nanosleep are in time.c.
  */
 #include "kernel.h"
+#include "cred.h"
 #include "errno.h"
 #include "gdt.h"
 #include "msr.h"
@@ -270,9 +271,25 @@ bad:
 
 /* ---- sending ----------------------------------------------------------- */
 
+/*
+ * Linux check_kill_permission: a signal from a user to another process needs
+ * kill_ok_by_cred (same real or effective uid as the target's real or saved
+ * one, or CAP_KILL); SIGCONT is allowed within the session, and every
+ * process here is in one session. Also for signal 0.
+ */
+static int kill_check(struct proc *q, int64_t sig)
+{
+    if (q->leader == myproc()->leader || sig == SIGCONT || kill_permitted(q))
+        return 0;
+    return -EPERM;
+}
+
 /* A process-directed signal: pending in q's group until one of its threads takes it. */
 static int kill_one(struct proc *q, int64_t sig, int code)
 {
+    int err = kill_check(q, sig);
+    if (err)
+        return err;
     if (sig == 0)
         return 0;                        /* existence check only */
     return signal_send_group(q, (int)sig, code, myproc()->pid);
@@ -290,16 +307,26 @@ int64_t sys_kill(struct trapframe *tf)
     /* One session, one process group (pgid 1): 0 and -1 reach every process (-1 skips pid 1 and the caller). */
     if (pid < -1 && -pid != 1)
         return -ESRCH;
-    int found = 0;
+    /* Linux's answer for many targets: kill(-1, sig) fails only with an error other than
+       EPERM; a process group succeeds if one member was signalled, else the last error */
+    int found = 0, ret = 0;
+    bool any = false;
     for (int i = 0; i < NPROC; i++) {
         struct proc *q = proc_slot(i);
         if (!q || q->leader != q || q->state == P_EMBRYO ||
             (pid == -1 && (proc_is_init(q) || q == myproc()->leader)))
             continue;                            /* once per process, by its leader */
         found++;
-        kill_one(q, sig, SI_USER);
+        int err = kill_one(q, sig, SI_USER);
+        any |= !err;
+        if (pid != -1 || err != -EPERM)
+            ret = err;
     }
-    return found ? 0 : -ESRCH;
+    if (!found)
+        return -ESRCH;
+    if (pid == -1)
+        return ret;
+    return any ? 0 : ret;
 }
 
 /*
@@ -321,9 +348,12 @@ int64_t sys_rt_sigqueueinfo(struct trapframe *tf)
         return -EINVAL;
     if (!q || q->state == P_EMBRYO)
         return -ESRCH;
+    int err = kill_check(q, sig);
+    if (err)
+        return err;
     if (sig == 0)
         return 0;
-    struct ksiginfo ki = { .code = u.si_code, .pid = u.u.rt.pid, .value = u.u.rt.value };
+    struct ksiginfo ki = { .code = u.si_code, .pid = u.u.rt.pid, .uid = u.u.rt.uid, .value = u.u.rt.value };
     return signal_queue_group(q, (int)sig, &ki, p->pid);
 }
 
@@ -336,6 +366,9 @@ static int64_t thread_kill(int64_t tgid, int64_t tid, int64_t sig)
     struct proc *q = proc_find((int)tid);
     if (!q || q->state == P_EMBRYO || (tgid > 0 && q->tgid != tgid))
         return -ESRCH;
+    int err = kill_check(q, sig);
+    if (err)
+        return err;
     return sig ? signal_send(q, (int)sig, SI_TKILL, myproc()->pid) : 0;   /* that thread itself */
 }
 

@@ -10,13 +10,31 @@
  *                  SMAP a kernel access to it would fault). Runs before the
  *                  first process exists, so every PML4 copies the planted
  *                  entry and the kernel half stays the same in all of them.
+ *
+ *   test.sanitize=KIND  plant one bug of a kind the sanitizer build reports, once the file
+ *                  system exists and before init starts (testhook_fs); each bug is on a line
+ *                  of its own here, which the report must name:
+ *                  uaf       fs info freed, then taken again (fsinfo_get of a freed entry);
+ *                  refcount  a put of an inode nobody holds (its count goes below 0);
+ *                  overflow  INT_MAX + 1 in signed arithmetic;
+ *                  pagefree  a page given back to kalloc twice;
+ *                  pagewrite a byte written to a page after kfree (seen when kalloc hands
+ *                            the page out again: the free list is last in, first out).
+ *                  The normal build runs the same code and reports nothing: the first two
+ *                  leave a leaked slot, the third a wrapped number, the fourth a page twice on
+ *                  the free list (taken off again at once here), the fifth a page written
+ *                  while free (the kernel goes on).
  */
 #include "kernel.h"
+#include "file.h"
 #include "kargs.h"
 #include "mmu.h"
+#include "thread.h"
 #include "x86.h"
 
-static uint8_t ukpage[PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
+/* In the first 2 MiB (linker.ld), where vm.c maps the kernel with 4 KiB pages: the bss of the
+   sanitizer build reaches past it, into a 2 MiB page, which U/S would open whole. */
+static uint8_t ukpage[PAGE_SIZE] __attribute__((aligned(PAGE_SIZE), section(".bss.first2m")));
 
 /* Walk from the PML4 (level PT_LEVELS - 1) down to the leaf, setting U/S on every entry. */
 static void plant_user_kernel_page(uint64_t va)
@@ -39,5 +57,73 @@ void testhook_init(void)
     if (kargs.test_ukpage) {
         plant_user_kernel_page((uint64_t)ukpage);
         kevent("test ukpage va=0x%lx", (uint64_t)ukpage);
+    }
+}
+
+/* The planted bugs: `noinline` so that each stays a call from this file (the report names it). */
+static __attribute__((noinline)) void plant_uaf(void)
+{
+    struct fsinfo *fs = fsinfo_new(fs_root(), 022);
+    fsinfo_put(fs);                                          /* TEST-FREE uaf: the last reference */
+    fsinfo_get(fs);                                          /* TEST-BUG uaf */
+    kevent("test sanitize=uaf unreported");
+}
+
+static __attribute__((noinline)) void plant_refcount(void)
+{
+    struct inode *ip = inode_new(S_IFREG | 0600);            /* no name, nobody holds it */
+    if (!ip)
+        panic("test-sanitize-no-inode");
+    inode_put(ip);                                           /* TEST-BUG refcount */
+    kevent("test sanitize=refcount unreported");
+}
+
+static __attribute__((noinline)) void plant_overflow(void)
+{
+    volatile int big = __INT_MAX__;                          /* volatile: not folded at compile time */
+    int sum = big + 1;                                       /* TEST-BUG overflow */
+    kevent("test sanitize=overflow unreported sum=%d", sum);
+}
+
+static __attribute__((noinline)) void plant_pagefree(void)
+{
+    void *page = kalloc();
+    kfree(page);
+    kfree(page);                                             /* TEST-BUG pagefree */
+    if (kalloc() != page || kalloc() != page)                /* normal build: off the list again */
+        panic("test-sanitize-pagefree");
+    kevent("test sanitize=pagefree unreported");
+}
+
+static __attribute__((noinline)) void plant_pagewrite(void)
+{
+    uint8_t *page = kalloc();
+    kfree(page);
+    page[100] = 1;                                           /* written after kfree */
+    void *again = kalloc();                                  /* TEST-BUG pagewrite */
+    kfree(again);
+    kevent("test sanitize=pagewrite unreported");
+}
+
+void testhook_fs(void)
+{
+    switch (kargs.test_sanitize) {
+    case TEST_BUG_UAF:
+        plant_uaf();
+        break;
+    case TEST_BUG_REFCOUNT:
+        plant_refcount();
+        break;
+    case TEST_BUG_OVERFLOW:
+        plant_overflow();
+        break;
+    case TEST_BUG_PAGEFREE:
+        plant_pagefree();
+        break;
+    case TEST_BUG_PAGEWRITE:
+        plant_pagewrite();
+        break;
+    case TEST_BUG_NONE:
+        break;
     }
 }

@@ -6,6 +6,7 @@
 #include "kernel.h"
 #include "file.h"
 #include "proc.h"
+#include "sanitize.h"
 #include "thread.h"
 #include "vm.h"
 
@@ -36,18 +37,21 @@ struct mm *mm_new(uint64_t *pml4)
 
 struct mm *mm_get(struct mm *mm)
 {
-    mm->refs++;
+    SAN_LIVE(SAN_MM, mm - mms, mm->refs > 0);
+    REF_GET(SAN_MM, mm - mms, mm->refs);
     return mm;
 }
 
 /* The caller runs on another CR3 (or the kernel's) when it drops the last reference. */
 void mm_put(struct mm *mm)
 {
-    if (--mm->refs > 0)
+    SAN_LIVE(SAN_MM, mm - mms, mm->refs > 0);
+    if (REF_PUT(SAN_MM, mm - mms, mm->refs) > 0)
         return;
     if (mm->pml4)
         uvm_free(mm->pml4);
     memset(mm, 0, sizeof *mm);
+    SAN_FREED(SAN_MM, mm - mms, mm, refs);
 }
 
 /*
@@ -58,6 +62,7 @@ void mm_put(struct mm *mm)
  */
 void mm_lock(struct mm *mm)
 {
+    SAN_LIVE(SAN_MM, mm - mms, mm->refs > 0);
     while (mm->busy)
         sleep(mm);
     mm->busy = true;
@@ -86,6 +91,7 @@ struct files *files_new(void)
 /* A private copy (fork, or execve of a process sharing its table): every open file gains a reference. */
 struct files *files_copy(struct files *from)
 {
+    SAN_LIVE(SAN_FILES, from - filetabs, from->refs > 0);
     struct files *f = files_new();
     for (int fd = 0; fd < NOFILE; fd++)
         if (from->ofile[fd])
@@ -96,18 +102,21 @@ struct files *files_copy(struct files *from)
 
 struct files *files_get(struct files *f)
 {
-    f->refs++;
+    SAN_LIVE(SAN_FILES, f - filetabs, f->refs > 0);
+    REF_GET(SAN_FILES, f - filetabs, f->refs);
     return f;
 }
 
 void files_put(struct files *f)
 {
-    if (--f->refs > 0)
+    SAN_LIVE(SAN_FILES, f - filetabs, f->refs > 0);
+    if (REF_PUT(SAN_FILES, f - filetabs, f->refs) > 0)
         return;
     for (int fd = 0; fd < NOFILE; fd++)
         if (f->ofile[fd])
             file_close(f->ofile[fd]);
     memset(f, 0, sizeof *f);
+    SAN_FREED(SAN_FILES, f - filetabs, f, refs);
 }
 
 /* ---- working directory and umask ---------------------------------------- */
@@ -127,14 +136,17 @@ struct fsinfo *fsinfo_new(struct inode *cwd, uint32_t umask)
 
 struct fsinfo *fsinfo_get(struct fsinfo *fs)
 {
-    fs->refs++;
+    SAN_LIVE(SAN_FSINFO, fs - fsinfos, fs->refs > 0);
+    REF_GET(SAN_FSINFO, fs - fsinfos, fs->refs);
     return fs;
 }
 
 void fsinfo_put(struct fsinfo *fs)
 {
-    if (--fs->refs > 0)
+    SAN_LIVE(SAN_FSINFO, fs - fsinfos, fs->refs > 0);
+    if (REF_PUT(SAN_FSINFO, fs - fsinfos, fs->refs) > 0)
         return;
     inode_put(fs->cwd);
     memset(fs, 0, sizeof *fs);
+    SAN_FREED(SAN_FSINFO, fs - fsinfos, fs, refs);
 }

@@ -97,6 +97,10 @@ alltraps:
     call trap
     .globl trapret
 trapret:
+#ifdef SANITIZE
+    mov %rsp, %rdi                      /* san_user_return(tf): checks before ring 3 */
+    call san_user_return
+#endif
     POP_GPRS
     add $16, %rsp                       /* drop vector and error code */
     testb $SEL_RPL_MASK, (TF_CS - TF_RIP)(%rsp)
@@ -153,6 +157,10 @@ syscall_entry:
     call syscall_dispatch
     .globl sysret_path
 sysret_path:
+#ifdef SANITIZE
+    mov %rsp, %rdi                      /* san_user_return(tf): checks before ring 3 */
+    call san_user_return
+#endif
     POP_GPRS
     add $16, %rsp                       /* vector, error */
     /* The C side guarantees tf->rip is a canonical user address: sysretq

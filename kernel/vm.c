@@ -16,6 +16,7 @@
 #include "errno.h"
 #include "mmu.h"
 #include "proc.h"
+#include "sanitize.h"
 #include "vm.h"
 #include "x86.h"
 
@@ -64,7 +65,8 @@ void vm_switch(uint64_t *pml4)
     lcr3(V2P(pml4));
 }
 
-/* Map kernel stack `slot` (fresh zeroed pages); returns its top. The page below is the guard. */
+/* Map kernel stack `slot` (fresh zeroed pages); returns its top. The page below is the guard.
+   The sanitizer build puts a canary in the stack's lowest word (sanitize.c checks it). */
 uint64_t kstack_map(int slot)
 {
     int first = slot * KSTACK_SLOT_PAGES + 1;
@@ -76,6 +78,9 @@ uint64_t kstack_map(int slot)
         }
         kstack_pt[first + i] = V2P(pg) | PTE_P | PTE_W | PTE_NX;
     }
+#ifdef SANITIZE
+    san_kstack_arm(KSTACK_BASE + (uint64_t)first * PAGE_SIZE);
+#endif
     return KSTACK_BASE + (uint64_t)(first + KSTACK_PAGES) * PAGE_SIZE;
 }
 

@@ -10,7 +10,8 @@ failed tests. Here only what is about this repository itself:
 - ``invoke_cli``: runs the real ``invoke`` command line of this checkout in a subprocess, with
   a runtime folder of the test's own (RINGLAB_RUNTIME_DIR: the dry-run gdb socket and log and
   the gdb target file), so parallel tests never share those files.
-- A test without ``boot`` is a unit test.
+- The markers ``unit`` and ``quick`` (the plugin's are ``boot``, ``gdb``, ``points``); a test
+  without ``boot`` is a unit test.
 - ``harness.x`` is ``ringlab.x``: a test still importing the old name gets the very same
   module objects (never a second copy of the harness), and tests/test_layers.py names it.
 """
@@ -57,6 +58,18 @@ class HarnessIsRinglab(importlib.abc.MetaPathFinder, importlib.abc.Loader):
 sys.meta_path.insert(0, HarnessIsRinglab())
 
 INVOKE_TIMEOUT_S = 120.0
+
+
+#: this repository's own markers (the plugin registers only its public ones: boot, gdb, points)
+MARKERS = (
+    "unit: no QEMU; runs in seconds",
+    "quick: the one boot test that `invoke test-quick` adds to the unit tests",
+)
+
+
+def pytest_configure(config):
+    for m in MARKERS:
+        config.addinivalue_line("markers", m)
 
 
 def pytest_collection_modifyitems(config, items):

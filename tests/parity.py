@@ -39,6 +39,9 @@ class Case:
         keys: (text to type, regex the program answers with) steps; a None regex: no answer.
         ignore: prefixes of lines that differ by design (each has its own test).
         cpu: ringlab's QEMU CPU model (None: the default).
+        user: (uid, gid) to run as, with no supplementary groups and no capabilities (host:
+            the trampoline drops root's ids before exec; ringlab: ``QemuConfig.user``).
+            None: root.
     """
 
     program: str
@@ -47,6 +50,7 @@ class Case:
     keys: Sequence[Tuple[str, object]] = ()
     ignore: Sequence[str] = ()
     cpu: Optional[str] = None
+    user: Optional[Tuple[int, int]] = None
 
 
 def transcript(text: str, ignore: Sequence[str]) -> List[str]:
@@ -60,8 +64,13 @@ def run_on_linux(case: Case, images, workdir: Path) -> Tuple[List[str], int, str
     shutil.copy(images.program(case.program), workdir / case.program)
     for name in ROOT_DIRS:
         (workdir / name).mkdir()
+    (workdir / "tmp").chmod(0o1777)                 # ringlab's /tmp, as Linux's
     for name, content in case.files.items():
         (workdir / name).write_text(content)
+        if case.user is not None:
+            (workdir / name).chmod(0o755)           # ringlab's modules: root:root 0755
+    if case.user is not None:
+        workdir.chmod(0o755)                        # "/": root's, searchable by everyone
     log = io.StringIO()
 
     def no_core_dumps():
@@ -72,6 +81,12 @@ def run_on_linux(case: Case, images, workdir: Path) -> Tuple[List[str], int, str
     # signals ignored: ringlab's init starts with every signal at SIG_DFL).
     exec_bare = ("import os, signal, sys; signal.signal(signal.SIGPIPE, signal.SIG_DFL); "
                  "signal.signal(signal.SIGXFSZ, signal.SIG_DFL); os.execv(sys.argv[1], sys.argv[2:])")
+    if case.user is not None:                       # setpriv --reuid --regid --clear-groups
+        uid, gid = case.user
+        exec_bare = (f"import os, signal, sys; signal.signal(signal.SIGPIPE, signal.SIG_DFL); "
+                     f"signal.signal(signal.SIGXFSZ, signal.SIG_DFL); os.setgroups([]); "
+                     f"os.setresgid({gid}, {gid}, {gid}); os.setresuid({uid}, {uid}, {uid}); "
+                     f"os.execv(sys.argv[1], sys.argv[2:])")
     child = pexpect.spawn(sys.executable, ["-c", exec_bare, f"./{case.program}", case.program,
                                            *case.args],
                           cwd=str(workdir), encoding="utf-8", env=ENV,
@@ -98,7 +113,7 @@ def run_on_ringlab(case: Case, images, workdir: Path) -> Tuple[List[str], int, l
         files.append(workdir / name)
     append = "init.args=" + ",".join(case.args) if case.args else ""
     cfg = QemuConfig(kernel=images.kernel, init=images.program(case.program), files=files,
-                     append=append, **({"cpu": case.cpu} if case.cpu else {}))
+                     append=append, user=case.user, **({"cpu": case.cpu} if case.cpu else {}))
     with lab.Session(cfg) as s:
         if case.keys:
             s.console.expect(C.CONSOLE_INPUT_READY_RE, STEP_TIMEOUT_S)

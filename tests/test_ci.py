@@ -9,7 +9,7 @@
   command.sh and reproduce.txt give the failing status again from another directory, and
   ``invoke grade`` prints the score table and writes JSON.
 
-Nested pytest runs get their own artifacts folder (they would otherwise clear this session's).
+Nested pytest runs get their own artifacts folder (they would otherwise write into this session's).
 """
 from __future__ import annotations
 
@@ -164,6 +164,7 @@ def test_example_lab_passes_outside_the_checkout(images, outside, args):
 
 @pytest.mark.boot
 def test_a_failing_example_test_leaves_artifacts_that_reproduce_it(images, outside, tmp_path):
+    outside["env"]["CI"] = "1"                  # -ra lines whole, not cut at 80 columns
     res = lab_pytest(outside, "-k", "fails_on_purpose", "--junitxml=fail.xml", fail=True)
     assert res.returncode == 1, res.stdout[-3000:] + res.stderr
     folder = outside["lab"] / "ringlab-artifacts" / \
@@ -171,18 +172,30 @@ def test_a_failing_example_test_leaves_artifacts_that_reproduce_it(images, outsi
     for name in ("console.txt", "events.jsonl", "qemu.log", "command.sh", "reproduce.txt",
                  "report.txt", "debug.sh"):
         assert (folder / name).stat().st_size > 0, name
-    # the message names the folder; the JUnit failure element holds report.txt
+    # the message says the failed check first, then names the folder; the JUnit failure
+    # element holds report.txt
     assert f"ringlab artifacts: {folder}" in res.stdout
+    assert re.search(r"^FAILED tests/test_lab.py::test_fails_on_purpose_nullptr_exits_0 - "
+                     r"AssertionError: nullptr is killed by SIGSEGV", res.stdout, re.M), \
+        res.stdout[-3000:]
     failure = ET.parse(outside["lab"] / "fail.xml").getroot().find(".//failure")
-    assert str(folder) in failure.get("message")
+    message = failure.get("message").splitlines()
+    assert message[0].startswith("AssertionError: nullptr is killed by SIGSEGV"), message
+    assert message[1].startswith(f"ringlab artifacts: {folder} (machine 1: killed: "), message
     assert "console (last" in failure.text and "qemu.log: the test's boot" in failure.text
+    # the fault named: symbol and source line (compile() builds at -O0 -g)
+    assert re.search(r"^fault: pid 1 #PF \(vector 14\) error=0x4 at 0x[0-9a-f]+ <main\+\d+> "
+                     r"nullptr\.c:9 from CPL 3, cr2=0x0$", failure.text, re.M), failure.text
     # the evidence: the kernel's fault event and QEMU's own -d int line for the same #PF
     events = [json.loads(l) for l in (folder / "events.jsonl").read_text().splitlines()]
     fault = next(e for e in events if e["kind"] == "fault")
     assert (fault["fields"]["vector"], fault["fields"]["cpl"]) == (14, 3)
     assert re.search(r"v=0e e=0004 i=0 cpl=3 ", (folder / "qemu.log").read_text())
-    assert "booted the same machine again with -d int,cpu_reset" in \
-        (folder / "report.txt").read_text()
+    report = (folder / "report.txt").read_text()
+    assert "booted the same machine again with -d int,cpu_reset" in report
+    # its reproduce line boots the copies beside it (pytest removes tmp_path in time)
+    assert re.search(rf"^reproduce: .* --init {re.escape(str(folder / 'files' / 'nullptr'))}"
+                     r"( |$)", report, re.M), report
     # both reproduce the failing status from another directory
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
@@ -207,25 +220,49 @@ def test_invoke_grade_prints_the_score_table_and_writes_json(images, invoke_cli,
     res = invoke_cli(["grade", "--tests", str(outside["lab"]), "--json", str(grade_json)],
                      env=outside["env"])
     assert res.returncode == 0, res.stdout[-3000:] + res.stderr
-    assert re.search(r"^score\s+8/10\s*$", res.stdout, re.M), res.stdout[-2000:]
+    # out of the box: 10/10, the test that fails on purpose (skipped) listed apart
+    assert re.search(r"^score\s+10/10\s*$", res.stdout, re.M), res.stdout[-2000:]
     assert re.search(r"test_greet_prints_its_argument_and_exits_0\s+5/5\s+passed", res.stdout)
-    assert re.search(r"test_fails_on_purpose_nullptr_exits_0\s+0/2\s+skipped", res.stdout)
+    assert re.search(r"^not counted \(1 skipped, 2 points\):\n\S+::"
+                     r"test_fails_on_purpose_nullptr_exits_0\s+\(2\)\s+skipped: fails on "
+                     r"purpose", res.stdout, re.M), res.stdout[-2000:]
     scores = json.loads(grade_json.read_text())
-    assert (scores["score"], scores["max_score"], len(scores["tests"])) == (8, 10, 3)
+    assert (scores["score"], scores["max_score"], len(scores["tests"]),
+            len(scores["skipped"])) == (10, 10, 2, 1)
+
+
+@pytest.mark.boot
+def test_invoke_grade_exits_1_with_a_failure_and_keeps_its_evidence_in_the_lab(
+        images, invoke_cli, outside):
+    lab = outside["lab"]
+    env = dict(outside["env"], RINGLAB_EXAMPLE_FAIL="1")
+    res = invoke_cli(["grade", "--tests", str(lab), "--", "-k", "fails_on_purpose"], env=env)
+    assert res.returncode == 1, res.stdout[-3000:] + res.stderr
+    folder = lab / "ringlab-artifacts" / "tests_test_lab.py__test_fails_on_purpose_nullptr_exits_0"
+    assert re.search(rf"test_fails_on_purpose_nullptr_exits_0\s+0/2\s+failed  -> "
+                     rf"{re.escape(str(folder))}$", res.stdout, re.M), res.stdout[-3000:]
+    assert (folder / "report.txt").is_file()
+    assert json.loads((lab / "grade.json").read_text())["score"] == 0
+    assert not (C.REPO_ROOT / "examples" / "lab" / "grade.json").exists()
 
 
 @pytest.mark.boot
 def test_keep_all_keeps_a_passing_test_and_keep_none_nothing(images, outside):
-    res = lab_pytest(outside, "-k", "greet", "--ringlab-keep=all")
+    res = lab_pytest(outside, "-k", "greet", "--ringlab-keep=all", "--ringlab-log=logs")
     assert res.returncode == 0, res.stdout[-3000:] + res.stderr
     kept = outside["lab"] / "ringlab-artifacts" / \
         "tests_test_lab.py__test_greet_prints_its_argument_and_exits_0"
     assert "(the test passed)" in (kept / "report.txt").read_text()
     assert "hello, ring3 (pid 1)" in (kept / "console.txt").read_text()
+    # the test's log (--ringlab-log): the machine's command and console
+    log = (outside["lab"] / "logs" / f"{kept.name}.log").read_text()
+    assert re.search(r"^== machine 1: \S*qemu-system-x86_64 .*-kernel ", log, re.M), log
+    assert "\nhello, ring3 (pid 1)\n" in log and "ringlab: halt status=0" in log, log
     res = lab_pytest(outside, "-k", "fails_on_purpose", "--ringlab-keep=none", fail=True)
     assert res.returncode == 1 and "ringlab artifacts:" not in res.stdout
-    assert not (outside["lab"] / "ringlab-artifacts").exists() or \
-        not any((outside["lab"] / "ringlab-artifacts").iterdir())
+    # nothing of the failed test; greet's evidence stays (it did not run this time)
+    assert [p.name for p in (outside["lab"] / "ringlab-artifacts").iterdir()] == [kept.name]
+    assert "(the test passed)" in (kept / "report.txt").read_text()
 
 
 def test_a_bad_keep_value_is_a_one_line_usage_error(outside):

@@ -17,7 +17,7 @@ from ringlab.debug import artifacts
 from ringlab.debug import machine as debug_machine
 from ringlab.debug.machine import DebugMachine
 from ringlab.debug import trace as tracer
-from ringlab.machine import symbols
+from ringlab.machine import build, symbols
 from ringlab.core.errors import BadConfig, GdbError, TargetExited
 from ringlab.observe.verdict import Outcome, judge
 
@@ -168,6 +168,11 @@ def test_timeout_report_says_where_the_guest_was(images):
     # spin loops in main at CPL 3 forever: the harness pauses it over QMP before stopping it
     run = lab.run(lab.boot_config(images.program("spin")), timeout_s=2)
     assert run.outcome is Outcome.TIMEOUT, run.report()
+    assert run.outcome == "timeout" and run.status is None
+    with pytest.raises(AssertionError, match=r"^expected exit status 0, got: timed out: no "
+                                             r"halt line within 2 s; the guest was at "
+                                             r"0x[0-9a-f]+ <main"):
+        run.assert_status(0)
     assert re.search(r"the guest was at 0x[0-9a-f]+ <main(\+\d+)?> \(CPL 3, pid 1 spin\); "
                      r"last kernel event: ringlab: enter-user pid=1", run.verdict.detail), \
         run.verdict.detail
@@ -223,3 +228,45 @@ def test_several_gdb_machines_each_reachable(invoke_cli, images, tmp_path):
             b.terminate()
             b.wait(timeout=30)
             b.stderr.close()
+
+
+# A student's crash at every optimisation level: the null read in main's body (at -O0 main's
+# frame is found from RBP, which the stub never touches), and a read on a function's first
+# instruction (naked: no prologue at any level), where gdb would name a caller by PC-1.
+NULL_IN_MAIN = "int main(void){return *(volatile int*)0;}\n"
+FIRST_INSN = ('__attribute__((naked, noinline)) int fetch(void) '
+              '{ __asm__("movl 0, %eax\\n\\tret"); }\n'
+              "int main(void) { return fetch() + 1; }\n")
+OPT_LEVELS = ["-O0", "-O1", "-O2"]
+
+
+@pytest.mark.gdb
+@pytest.mark.parametrize("optimize", OPT_LEVELS)
+def test_at_fault_report_and_bt_at_every_level(invoke_cli, images, tmp_path, optimize):
+    (tmp_path / "nullr.c").write_text(NULL_IN_MAIN)
+    prog = tmp_path / "nullr"
+    build.compile_program([tmp_path / "nullr.c"], prog, optimize=optimize)
+    res, out = debug(invoke_cli, "--init", str(prog), "--at-fault", "--ex", "bt",
+                     "--ex", "ring-fault")
+    assert "Python Exception" not in out and "optimized out" not in out, out
+    assert out.count("fault: #PF (vector 14, Page Fault) error=0x4: user read from a "
+                     "not-present page; from CPL 3, pid 1 (nullr)") == 2, out   # twice: --ex
+    assert re.search(r'^fault: rip=0x[0-9a-f]+ <main(\+\d+)?> insn="mov', out, re.M), out
+    assert "nullr.c:1: int main(void){return *(volatile int*)0;}" in out, out
+    assert re.search(r"^#0  vector14 \(\) at .*\n#1  0x[0-9a-f]+ in main \(\) at \S*nullr\.c:1\n"
+                     r"(?!#2)", out, re.M), out                   # ends at main, as gdb does
+
+
+@pytest.mark.gdb
+@pytest.mark.parametrize("optimize", OPT_LEVELS)
+def test_bt_names_the_caller_of_a_fault_on_a_first_instruction(invoke_cli, images, tmp_path,
+                                                               optimize):
+    (tmp_path / "first.c").write_text(FIRST_INSN)
+    prog = tmp_path / "first"
+    build.compile_program([tmp_path / "first.c"], prog, optimize=optimize)
+    res, out = debug(invoke_cli, "--init", str(prog), "--at-fault", "--ex", "bt")
+    assert "Python Exception" not in out, out
+    assert re.search(r'^fault: rip=0x[0-9a-f]+ <fetch> insn="mov 0x0,%eax"', out, re.M), out
+    assert re.search(r"^#0  vector14 \(\) at .*\n#1  0x[0-9a-f]+ in fetch \(\) at \S*first\.c:1\n"
+                     r"#2  0x[0-9a-f]+ in main \(\) at \S*first\.c:2\n(?!#3)", out, re.M), out
+    assert "frame_dummy" not in out, out

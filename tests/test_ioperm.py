@@ -497,6 +497,32 @@ def test_portscan_faults_are_ring_3_gps_only(portscan_run):
     assert len([r for r in log.exceptions(cpl=3) if r.vector == GP]) == caught
 
 
+@pytest.mark.parametrize("cpu", CPUS)
+def test_portscan_unprivileged_gets_no_port(cpu, images):
+    """The same scan from an init run as uid 1000 (``invoke boot --user 1000``: no
+    CAP_SYS_RAWIO): every one of the 65,536 ports EPERM, iopl(3) EPERM, every probed port a
+    #GP at CPL 3 (QEMU's log: none at CPL 0), every attack refused, the kernel alive."""
+    cfg = QemuConfig(kernel=images.kernel, init=images.program("portscan"), cpu=cpu,
+                     append="init.args=user", user=(1000, 1000), int_log=True)
+    run = lab.run(cfg, timeout_s=TIMEOUT_S)
+    ps = parse_portscan(run.user_lines)
+    assert run.outcome is Outcome.EXITED and run.status == 0, run.report()
+    assert run.user_lines[-1] == "portscan: ok", run.report()
+    assert ps["ioperm granted"] == "ioperm granted none (0 ports), EPERM 65536, other 0", ps
+    assert ps["iopl(3) ="] == "iopl(3) = EPERM"
+    m = re.fullmatch(r"after iopl\(3\), inb without a fault at none \(0 ports\); "
+                     r"#GP at (\d+) of (\d+) probed \(.*\)", ps["after iopl(3),"])
+    assert m and m.group(1) == m.group(2), ps["after iopl(3),"]
+    for name in ATTACKS:
+        text = ps[f"attack {name}"]
+        assert " = EPERM " in text and "WENT-THROUGH" not in text, (name, text)
+    caught = int(ps["faults caught"].split()[-1])
+    assert {(f.vector, f.error, f.cpl) for f in run.of(Fault)} == {(GP, 0, 3)}
+    log = qemulog.parse(run.log)
+    assert not log.exceptions(cpl=0), [r.describe() for r in log.exceptions(cpl=0)][:5]
+    assert len([r for r in log.exceptions(cpl=3) if r.vector == GP]) == caught
+
+
 def test_gdb_reads_iopl3_bitmap_is_exactly_the_table(images):
     """gdb, stopped at the #GP of ioprobe's iopl3_table case (inb 0x80 after iopl(3)): the TSS
     points at IOMAP_OFF_ALL, and that bitmap's 65,536 bits are clear for exactly the table's

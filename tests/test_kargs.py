@@ -31,6 +31,10 @@ REFUSED = [
     ("console.echo=off", "console.echo", "off", "unknown-value"),
     ("init.args=" + "a" * 256, "init.args", "a" * 255, "too-long"),
     (f"init.args={'a' * 255} trace={','.join(['syscall'] * 31)}", "cmdline", "", "too-long"),
+    ("init.uid=root", "init.uid", "root", "not-a-number"),
+    ("init.uid=", "init.uid", "", "not-a-number"),
+    ("init.uid=4294967295", "init.uid", 4294967295, "out-of-range"),
+    ("init.gid=-1", "init.gid", -1, "out-of-range"),
 ]
 
 

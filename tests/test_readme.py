@@ -71,6 +71,7 @@ COMMANDS: Dict[str, Union[Run, str]] = {
         "tests/test_boot.py::test_invoke_boot_init_exit_status (any static program as init)",
     ".venv/bin/invoke boot --dry-run": Run(0),
     ".venv/bin/invoke boot --timeout 5 --int-log --cpu qemu64": Run(0),
+    ".venv/bin/invoke boot --user 1000": Run(0),
     ".venv/bin/invoke boot --shell": "tests/test_shell.py (on a terminal and on a pipe)",
     ".venv/bin/invoke boot --init images/user/seed_open --file example.txt":
         "tests/test_files.py::test_seed_example_with_file_example_txt_exits_0",

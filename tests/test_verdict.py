@@ -89,6 +89,7 @@ def test_report_says_how_to_reproduce_and_step_in(tmp_path):
                   verdict=judge([], 0), events=[], user_lines=[], console="", raw_console="",
                   rc=0, qemu_signal=None, log="", stderr="", duration_s=0.1)
     args = f"--init {prog} --file {extra} --append trace=syscall --cpu qemu64"
-    here = f"cd {C.REPO_ROOT} && .venv/bin/invoke"
+    env = f"{C.SANITIZE_ENV}=1 " if C.SANITIZE else ""      # the sanitizer kernel: boot it again
+    here = f"cd {C.REPO_ROOT} && {env}.venv/bin/invoke"
     assert f"reproduce: {here} boot {args}\n" in run.report()
     assert f"step into it: {here} debug {args} --at-fault\n" in run.report()

@@ -22,7 +22,8 @@ from .epilogue import Epilogue, timeout_or
 def main(init: Optional[str] = None, append: str = "", timeout_s: Optional[float] = None,
          dry_run: bool = False, files: Sequence[str] = (), cpu: Optional[str] = None,
          int_log: bool = False, kernel: Optional[str] = None, shell: bool = False,
-         gdb: bool = False, args: Optional[str] = None, accel: Optional[str] = None) -> int:
+         gdb: bool = False, args: Optional[str] = None, accel: Optional[str] = None,
+         user: Optional[str] = None) -> int:
     """Boot and stream the console to stdout; returns the machine's exit status.
 
     The last line (stderr) names the outcome, e.g. ``ringlab-boot: exited: init exited
@@ -33,7 +34,8 @@ def main(init: Optional[str] = None, append: str = "", timeout_s: Optional[float
     program reading stdin to its end gets read() = 0): for ``shell`` as keystrokes (a script),
     else as the program's data (every byte literal, the console's echo off, as for
     ``prog < file``). ``gdb`` only matters with ``dry_run`` (the command line then has the
-    gdbstub).
+    gdbstub). ``user``
+    (``"UID[:GID]"``) runs init unprivileged; a bad value is refused before QEMU (exit 2).
     """
     ep = Epilogue("boot")
     piped = not dry_run and stdin_is_data(sys.stdin)
@@ -44,7 +46,7 @@ def main(init: Optional[str] = None, append: str = "", timeout_s: Optional[float
 
     def body(ep: Epilogue) -> int:
         cfg = lab.boot_config(init, files, shell=shell, int_log=int_log, kernel=kernel, cpu=cpu,
-                              append=lab.with_init_argv(append, args or ""))
+                              append=lab.with_init_argv(append, args or ""), user=user)
         if piped and not shell:
             cfg = lab.with_piped_stdin(cfg)
         cfg.validate()

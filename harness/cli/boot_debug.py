@@ -18,14 +18,14 @@ from .epilogue import Epilogue, timeout_or
 
 def gdb(init: Optional[str] = None, append: str = "", timeout_s: Optional[float] = None,
         files: Sequence[str] = (), cpu: Optional[str] = None, int_log: bool = False,
-        kernel: Optional[str] = None) -> int:
+        kernel: Optional[str] = None, user: Optional[str] = None) -> int:
     """``invoke boot --gdb``: start the machine halted at its first instruction with a
     gdbstub, say how to attach, stream the console; exit with the machine status."""
     timeout_s = timeout_or(timeout_s, C.DEFAULT_GDB_BOOT_TIMEOUT_S)
 
     def body(ep: Epilogue) -> int:
         cfg = lab.boot_config(init, files, append=append, int_log=int_log, kernel=kernel,
-                              cpu=cpu).replace(gdb=True)
+                              cpu=cpu, user=user).replace(gdb=True)
         socket: Optional[Path] = None
         with lab.Session(cfg, stream=sys.stdout) as session:
             try:
@@ -49,7 +49,7 @@ def gdb(init: Optional[str] = None, append: str = "", timeout_s: Optional[float]
 def record(directory: str, *, init: Optional[str] = None, append: str = "",
            timeout_s: Optional[float] = None, files: Sequence[str] = (),
            cpu: Optional[str] = None, kernel: Optional[str] = None,
-           int_log: bool = False, also: Sequence[str] = ()) -> int:
+           int_log: bool = False, also: Sequence[str] = (), user: Optional[str] = None) -> int:
     """``invoke boot --record DIR``: boot as ``invoke boot`` does, recording the run; say
     how to replay it. Exits with the machine status.
 
@@ -61,7 +61,7 @@ def record(directory: str, *, init: Optional[str] = None, append: str = "",
             return ep.error(f"--record cannot be combined with {', '.join(also)} (record "
                             "first, then debug the replay: invoke gdb --replay DIR)")
         cfg = lab.boot_config(init, files, append=append, int_log=int_log, kernel=kernel,
-                              cpu=cpu)
+                              cpu=cpu, user=user)
         rec, run = replay.record(cfg, directory, stream=sys.stdout,
                                  timeout_s=timeout_or(timeout_s, C.DEFAULT_BOOT_TIMEOUT_S))
         return ep.outcome(run, then=[

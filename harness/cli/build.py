@@ -3,18 +3,21 @@ from __future__ import annotations
 
 import sys
 
+from ..core import constants as C
 from ..core.errors import BuildError
 from ..machine import build
 from .epilogue import Epilogue
 
 
-def main() -> int:
-    """Returns 0, 1 if make failed (its output's tail on stderr), 2 for a missing tool."""
+def main(sanitize: bool = C.SANITIZE) -> int:
+    """Build the kernel and userland; ``sanitize``: the sanitizer kernel (images/sanitize/)
+    instead of images/kernel.elf. Returns 0, 1 if make failed (its output's tail on stderr),
+    2 for a missing tool."""
     ep = Epilogue("build")
 
     def body(ep: Epilogue) -> int:
         try:
-            build.build()
+            build.build(sanitize=sanitize)
         except BuildError as err:
             ep.error(str(err))
             if err.log_tail:

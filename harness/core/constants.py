@@ -34,8 +34,18 @@ IMAGES_DIR = REPO_ROOT / "images"
 # suite gives each test its own, so parallel tests never share them).
 RUNTIME_ENV = "RINGLAB_RUNTIME_DIR"
 RUNTIME_DIR = Path(os.environ.get(RUNTIME_ENV) or IMAGES_DIR)
-KERNEL_IMAGE = IMAGES_DIR / "kernel.elf"
-KABI_FILE = IMAGES_DIR / "kabi.json"         # what the kernel build says about the kernel
+# The sanitizer kernel (`invoke build --sanitize`, kernel/Makefile SANITIZE=1): its own
+# image and ABI file. RINGLAB_SANITIZE=1 makes it THE kernel of this process (read once, at
+# import): `invoke boot`, the pytest plugin's machines, gdb's symbols and the kernel ABI file
+# all follow, and the plugin's image fixture builds it.
+SANITIZE_ENV = "RINGLAB_SANITIZE"
+SANITIZE_IMAGES_DIR = IMAGES_DIR / "sanitize"
+SANITIZE_KERNEL_IMAGE = SANITIZE_IMAGES_DIR / "kernel.elf"
+SANITIZE_KABI_FILE = SANITIZE_IMAGES_DIR / "kabi.json"
+SANITIZE = os.environ.get(SANITIZE_ENV, "") not in ("", "0")
+KERNEL_IMAGE = SANITIZE_KERNEL_IMAGE if SANITIZE else IMAGES_DIR / "kernel.elf"
+# what the kernel build says about the kernel
+KABI_FILE = SANITIZE_KABI_FILE if SANITIZE else IMAGES_DIR / "kabi.json"
 USER_IMAGES_DIR = IMAGES_DIR / "user"
 DEFAULT_INIT = USER_IMAGES_DIR / "init"
 
@@ -75,6 +85,7 @@ EXIT_TRIPLE_FAULT = 251     # the CPU reset (triple fault); QEMU itself exits 0 
 EXIT_TIMEOUT = 252          # no halt within --timeout
 EXIT_QEMU_FAILURE = 253     # QEMU failed, or its exit status contradicts the kernel's halt line
 EXIT_DOUBLE_FAULT = 254     # the kernel took a #DF (reported on its IST stack) and stopped
+EXIT_SANITIZER = 248        # the sanitizer kernel reported a bug (a `sanitizer` event), then panicked
 EXIT_INTERRUPTED = 130      # Ctrl-C
 EXIT_NO_MEMORY = 249        # the boot modules leave the kernel too little memory (its halt status)
 
@@ -90,6 +101,7 @@ DEFAULT_GDB_CONTINUE_TIMEOUT_S = 30.0   # continue until a breakpoint
 DEFAULT_GDB_BOOT_TIMEOUT_S = 24 * 3600.0  # `invoke boot --gdb`: a person is debugging
 DEFAULT_STEP_LIMIT = 100_000            # stepi budget of step_until_ring_change()
 JUNIT_FILE = "ringlab-junit.xml"               # `invoke test` writes JUnit here (repository root)
+SANITIZER_JUNIT_FILE = "ringlab-junit-sanitizer.xml"   # and its sanitizer pass here
 INT_LOG_FILE = RUNTIME_DIR / "qemu.log"  # --int-log: QEMU's -d int log, kept after the run
 GDB_TARGETS_DIR = RUNTIME_DIR / "gdb-targets"  # one file per `invoke boot --gdb` machine waiting
 

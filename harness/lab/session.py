@@ -14,18 +14,20 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import shlex
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, List, Optional, Sequence, TextIO, Type, Union
+from typing import Callable, List, Optional, Sequence, TextIO, Tuple, Type, Union
 
 from ..core import constants as C
 from ..core.errors import BadConfig, GuestFailure, GuestTimeout, QemuStartError, RinglabError
 from ..machine.console import Console, tty_input
 from ..machine import place as guest_place
 from ..machine.elfimage import nearest_symbol
-from ..machine.qemu import Module, QemuConfig, QemuMachine, check_kernel_args, is_default_kernel
+from ..machine.qemu import (Module, QemuConfig, QemuMachine, check_kernel_args, is_default_kernel,
+                            parse_user)
 from ..observe.events import Event, parse_console
 from ..observe.verdict import Outcome, Verdict, judge
 
@@ -75,6 +77,14 @@ def with_piped_stdin(config: QemuConfig) -> QemuConfig:
     append = with_karg(config.append, *NO_ECHO_KARG)
     check_kernel_args(append, config.kernel)
     return config.replace(append=append)
+
+
+#: ``(ELF path, address) -> "file.c:9"`` or None: a source line reader (machine.symbols)
+SourceLine = Callable[[Path, int], Optional[str]]
+KERNEL_HALF_START = 0xFFFF_8000_0000_0000   # first address of the upper canonical half
+MAX_FAULT_LINES = 8                         # fault/panic lines in a report
+#: an exception line of QEMU's -d int log (vectors 0x00-0x1f; interrupts are 0x20 and up)
+_EXCEPTION_LINE_RE = re.compile(r"^\s*\d+: v=[01][0-9a-f] ")
 
 
 @dataclass
@@ -151,46 +161,106 @@ class Run:
         """The ``invoke boot`` options that boot this machine again (``invoke_args``)."""
         return invoke_args(self.config, timeout_s=self.timeout_s)
 
-    def report(self, console_lines: int = C.DEFAULT_HISTORY_LINES) -> str:
-        """Multi-line evidence: outcome, rc, command, how to reproduce and step into it,
-        console tail, log tail, parse errors."""
+    def report(self, console_lines: int = C.DEFAULT_HISTORY_LINES,
+               source_line: Optional[SourceLine] = None) -> str:
+        """Multi-line evidence: outcome, each fault with its symbol (and source line, given
+        ``source_line`` or ``use_source_lines``), rc, command, how to reproduce and step into it, console tail,
+        QEMU's log from the fault, parse errors."""
         again = invoke_line(self.config, timeout_s=self.timeout_s)
         stepin = invoke_line(self.config, task="debug", extra=["--at-fault"])
-        out = [f"outcome: {self.outcome.value}: {self.verdict.detail}",
-               f"qemu rc={self.rc} signal={self.qemu_signal} ({self.duration_s:.2f} s)",
+        out = [f"outcome: {self.outcome.value}: {self.verdict.detail}"]
+        out += self.fault_lines(source_line or _source_lines[0])
+        out += [f"qemu rc={self.rc} signal={self.qemu_signal} ({self.duration_s:.2f} s)",
                "command: " + shlex.join(self.command),
                f"reproduce: {again}",
                f"step into it: {stepin}"]
         lines = self.console.splitlines()[-console_lines:]
         out.append("console (last %d lines):" % len(lines))
         out += ["  | " + l for l in lines]
-        tail = [l for l in (self.stderr.splitlines() + self._log_evidence()) if l.strip()]
-        tail = tail[-C.DEFAULT_LOG_TAIL_LINES:]
-        if tail:
-            out.append("qemu stderr/log (tail):")
-            out += ["  | " + l for l in tail]
+        stderr = [l for l in self.stderr.splitlines() if l.strip()][-C.DEFAULT_LOG_TAIL_LINES:]
+        if stderr:
+            out.append("qemu stderr (tail):")
+            out += ["  | " + l for l in stderr]
+        evidence = self._log_evidence()
+        if evidence:
+            out.append(f"qemu log ({evidence[0]}):")
+            out += ["  | " + l for l in evidence[1]]
         if self.parse_errors:
             out.append("console contract violations:")
             out += ["  ! " + e for e in self.parse_errors]
         return "\n".join(out)
 
-    def _log_evidence(self) -> List[str]:
-        """QEMU's log lines worth showing: none for a timeout, whose log holds only the
-        boot's CPU reset dumps (where the guest was is in the detail, read over QMP), nor for
-        a kernel that stopped for want of memory (the detail says all)."""
+    def _log_evidence(self) -> Optional[Tuple[str, List[str]]]:
+        """QEMU's log lines worth showing, and what they are: from the last exception QEMU
+        logged (-d int), else from a triple fault; None when the log holds only the boot's
+        CPU reset dumps (-d cpu_reset at power-on: nothing about the run) or the run timed
+        out (where the guest was is in the detail, read over QMP)."""
         if self.outcome in (Outcome.TIMEOUT, Outcome.NO_MEMORY):
-            return []
-        return self.log.splitlines()
+            return None   # the detail says all
+        lines = self.log.splitlines()
+        start = next((i for i in range(len(lines) - 1, -1, -1)
+                      if _EXCEPTION_LINE_RE.match(lines[i])), None)
+        what = "from the last exception it logged"
+        if start is None:
+            start = next((i for i, l in enumerate(lines) if l.startswith("Triple fault")), None)
+            what = "from the triple fault"
+        if start is None:
+            return None
+        return what, lines[start:start + C.DEFAULT_LOG_TAIL_LINES]
+
+    def fault_lines(self, source_line: Optional[SourceLine] = None) -> List[str]:
+        """One line per fault and kernel panic the kernel reported, the address named:
+        ``fault: pid 1 #PF (vector 14) error=0x4 at 0x401142 <main+9> nullr.c:1 from CPL
+        3, cr2=0x0``.
+
+        Args:
+            source_line: ``(ELF path, address) -> "file.c:9" or None`` (machine.symbols's
+                DWARF reader), for the source line; None: symbols only.
+        """
+        out = []
+        for ev in self.events:
+            f = ev.fields
+            if ev.kind == "fault" and "rip" in f:
+                error = f" error={f['error']:#x}" if isinstance(f.get("error"), int) else ""
+                cr2 = f", cr2={f['cr2']:#x}" if isinstance(f.get("cr2"), int) else ""
+                out.append(f"fault: pid {f.get('pid')} {f.get('name', '')} (vector "
+                           f"{f.get('vector')}){error} at "
+                           f"{self.name_address(f['rip'], source_line)} from CPL "
+                           f"{f.get('cpl')}{cr2}")
+            elif ev.kind == "panic" and isinstance(f.get("rip"), int):
+                out.append(f"panic: {f.get('reason', '')} at "
+                           f"{self.name_address(f['rip'], source_line)}")
+            if len(out) >= MAX_FAULT_LINES:
+                break
+        return out
+
+    def name_address(self, addr: int, source_line: Optional[SourceLine] = None) -> str:
+        """``0x401142 <main+9> nullr.c:1``: a kernel address from the kernel's symbols, a
+        user address from init's when the machine holds no other program (else bare: the
+        kernel does not say which program a pid runs)."""
+        if addr >= KERNEL_HALF_START:
+            path: Optional[Path] = Path(self.config.kernel)
+        else:
+            path = Path(self.config.init) if not self.config.files else None
+        text = f"{addr:#x}"
+        if path is None:
+            return text
+        found = nearest_symbol(path, addr)
+        if found:
+            text += f" <{found[0]}+{found[1]}>" if found[1] else f" <{found[0]}>"
+        where = source_line(path, addr) if source_line is not None else None
+        return text + (f" {where}" if where else "")
 
     def error(self) -> Optional[RinglabError]:
         """The typed error for a failed machine (None when the kernel halted cleanly)."""
         if self.outcome.machine_ok:
             return None
+        log_lines = (self._log_evidence() or ("", []))[1]
         evidence = dict(command=self.command, console_tail=self.history,
                         reproduce=[f"reproduce: {invoke_line(self.config, timeout_s=self.timeout_s)}",
                                    "step into it: " + invoke_line(self.config, task="debug",
                                                                   extra=["--at-fault"])],
-                        log_tail=[l for l in self.stderr.splitlines() + self._log_evidence()
+                        log_tail=[l for l in self.stderr.splitlines() + log_lines
                                   if l.strip()]
                         [-C.DEFAULT_LOG_TAIL_LINES:])
         if self.outcome is Outcome.TIMEOUT:
@@ -198,6 +268,33 @@ class Run:
         if self.outcome is Outcome.QEMU_FAILURE and not self.console.strip():
             return QemuStartError(f"QEMU exited at start: {self.verdict.detail}", **evidence)
         return GuestFailure(f"{self.outcome.value}: {self.verdict.detail}", **evidence)
+
+    def ended(self) -> str:
+        """How the run ended, in one line: ``timed out: no halt line within 2 s; the guest
+        was at ...``, ``exited: init exited (status 1)``, ``panic: ...``."""
+        if self.outcome is Outcome.TIMEOUT:
+            detail = self.verdict.detail
+            prefix = Outcome.TIMEOUT.value + ": "
+            return "timed out: " + (detail[len(prefix):] if detail.startswith(prefix) else detail)
+        return f"{self.outcome.value}: {self.verdict.detail}"
+
+    def assert_status(self, expected: int) -> "Run":
+        """For tests: assert that the machine halted with status ``expected`` (init's exit
+        status, or 128 + N when signal N killed it). ``run.assert_status(0)`` says what
+        happened where ``assert run.status == 0`` reads ``assert None == 0`` on a timeout.
+
+        Returns:
+            the Run.
+
+        Raises:
+            AssertionError: first line ``expected exit status 0, got: timed out: no halt
+                line within 2 s; the guest was at ...`` (or ``... got: exited: init exited
+                (status 1)``), then the report.
+        """
+        if self.outcome.machine_ok and self.status == expected:
+            return self
+        raise AssertionError(f"expected exit status {expected}, got: {self.ended()}\n"
+                             f"{self.report()}")
 
     def check(self, status: Optional[int] = None) -> "Run":
         """Raise the typed error unless the kernel halted cleanly (with ``status`` if given)."""
@@ -209,6 +306,17 @@ class Run:
                                f"{self.verdict.detail}", command=self.command,
                                console_tail=self.history)
         return self
+
+
+# The source line reader reports use by default (the pytest plugin sets machine.symbols's:
+# reading DWARF needs pyelftools, which a plain `invoke boot` does not load).
+_source_lines: List[Optional[SourceLine]] = [None]
+
+
+def use_source_lines(reader: Optional[SourceLine]) -> None:
+    """Name fault addresses with source lines in every ``Run.report()`` from now on
+    (``reader(path, address) -> "file.c:9"`` or None; None: symbols only)."""
+    _source_lines[0] = reader
 
 
 # Callables told about every Session that starts (the pytest plugin keeps each test's
@@ -429,8 +537,8 @@ def invoke_args(cfg: QemuConfig, *, timeout_s: Optional[float] = None) -> List[s
         path = Module.of(f).path
         if path.resolve() not in implied:
             args += ["--file", str(path.resolve())]
-    if cfg.append:
-        args += ["--append", cfg.append]
+    if cfg.kernel_append():             # with init.uid=/init.gid= for a user: every task takes those
+        args += ["--append", cfg.kernel_append()]
     if cfg.cpu != C.DEFAULT_CPU:
         args += ["--cpu", cfg.cpu]
     if Path(cfg.kernel).resolve() != C.KERNEL_IMAGE.resolve():
@@ -445,15 +553,18 @@ def invoke_args(cfg: QemuConfig, *, timeout_s: Optional[float] = None) -> List[s
 def invoke_line(cfg: QemuConfig, *, task: str = "boot", extra: Sequence[str] = (),
                 timeout_s: Optional[float] = None) -> str:
     """The shell line that runs ``invoke TASK`` on ``cfg`` again from any directory, e.g.
-    ``cd /repo && .venv/bin/invoke boot --init /repo/images/user/hlt``."""
+    ``cd /repo && .venv/bin/invoke boot --init /repo/images/user/hlt`` (with
+    ``RINGLAB_SANITIZE=1`` in front when the sanitizer kernel is this process's kernel)."""
+    env = [f"{C.SANITIZE_ENV}=1"] if C.SANITIZE else []
     return (f"cd {shlex.quote(str(C.REPO_ROOT))} && "
-            + shlex.join([".venv/bin/invoke", task] + invoke_args(cfg, timeout_s=timeout_s)
+            + shlex.join(env + [".venv/bin/invoke", task] + invoke_args(cfg, timeout_s=timeout_s)
                          + list(extra)))
 
 
 def boot_config(init: Optional[PathLike] = None, files: Sequence[PathLike] = (), *,
                 shell: bool = False, append: str = "", kernel: Optional[PathLike] = None,
-                cpu: Optional[str] = None, **config) -> QemuConfig:
+                cpu: Optional[str] = None, user: Union[None, str, int, Tuple[int, int]] = None,
+                **config) -> QemuConfig:
     """The machine ``invoke boot`` starts (also ``invoke trace`` and ``--gdb``/``--record``).
 
     Args:
@@ -465,11 +576,13 @@ def boot_config(init: Optional[PathLike] = None, files: Sequence[PathLike] = (),
         append: kernel arguments.
         kernel: the multiboot kernel (None: images/kernel.elf).
         cpu: QEMU's CPU model (None: DEFAULT_CPU).
+        user: run init unprivileged: ``"UID[:GID]"`` (``invoke boot --user``), a uid (gid the
+            same) or ``(uid, gid)``; None: root.
         config: further QemuConfig fields (int_log, ...).
 
     Raises:
         BadConfig: an ``append`` argument the kernel would refuse (its ABI file's keys and
-            their grammars).
+            their grammars); a bad ``user``.
         BadImage: images/kabi.json missing (for images/kernel.elf).
     """
     extra: List[Path] = []
@@ -483,11 +596,30 @@ def boot_config(init: Optional[PathLike] = None, files: Sequence[PathLike] = (),
         config["kernel"] = Path(kernel)
     if cpu:
         config["cpu"] = cpu
+    if user is not None:
+        config["user"] = user_ids(user)
     cfg = QemuConfig(init=Path(init), files=extra + [Path(f) for f in files], append=append,
                      **config)
     if is_default_kernel(cfg.kernel):
         check_kernel_args(append, cfg.kernel)   # the kernel would panic: say it first
     return cfg
+
+
+def user_ids(user: Union[str, int, Tuple[int, int]]) -> Tuple[int, int]:
+    """``(uid, gid)`` from ``"UID[:GID]"``, a uid (the gid the same) or a pair.
+
+    Raises:
+        BadConfig: not ids in 0..2**32-2.
+    """
+    def is_int(v) -> bool:
+        return isinstance(v, int) and not isinstance(v, bool)
+    if isinstance(user, str):
+        return parse_user(user)
+    if is_int(user):
+        return parse_user(str(user))
+    if isinstance(user, tuple) and len(user) == 2 and all(is_int(v) for v in user):
+        return parse_user(f"{user[0]}:{user[1]}")
+    raise BadConfig(f"user {user!r}: expected \"UID[:GID]\", a uid or (uid, gid)")
 
 
 def shell_config(files: Sequence[Path] = (), append: str = "", **config) -> QemuConfig:

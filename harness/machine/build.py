@@ -1,7 +1,8 @@
 """Build the images: what ``invoke build`` runs, and what the test fixtures run once.
 
 ``make -C kernel`` -> images/kernel.elf and images/kabi.json (harness.core.kabi);
-``make -C userland`` -> images/user/NAME.
+``make -C kernel SANITIZE=1`` -> images/sanitize/kernel.elf and its kabi.json (the sanitizer
+kernel: kernel/Makefile); ``make -C userland`` -> images/user/NAME.
 Incremental through make's own dependency tracking. One build at a time per checkout: parallel
 test workers (pytest -n) and a concurrent ``invoke build`` wait for each other on a lock file
 (images/.build.lock) instead of running make over the same files at once.
@@ -38,22 +39,45 @@ def _exclusive(lock_file: os.PathLike = LOCK_FILE):
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
-def make_command(subdir: str, jobs: Optional[int] = None) -> List[str]:
+def make_command(subdir: str, jobs: Optional[int] = None, *, sanitize: bool = False) -> List[str]:
     """``make -C SUBDIR``; the kernel's ABI file generator runs on this interpreter (it needs
-    pyelftools)."""
+    pyelftools). ``sanitize``: the kernel's sanitizer build (``SANITIZE=1``)."""
     cmd = ["make", "-C", str(C.REPO_ROOT / subdir), f"PYTHON={sys.executable}"]
     if jobs:
         cmd.append(f"-j{jobs}")
+    if sanitize and subdir == "kernel":
+        cmd.append("SANITIZE=1")
     return cmd
 
 
+def up_to_date(subdirs: Sequence[str] = SUBDIRS,
+               timeout_s: float = C.DEFAULT_BUILD_TIMEOUT_S) -> bool:
+    """Whether ``build`` has nothing to do (``make -q`` in each of ``subdirs``): callers say
+    so before a long first build. False when a Makefile or make itself is missing (``build``
+    then says what is)."""
+    for sub in subdirs:
+        if not (C.REPO_ROOT / sub / "Makefile").exists():
+            return False
+        try:
+            rc = subprocess.run(make_command(sub) + ["-q"], stdin=subprocess.DEVNULL,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                timeout=timeout_s).returncode
+        except (OSError, subprocess.TimeoutExpired):
+            return False
+        if rc != 0:
+            return False
+    return True
+
+
 def build(subdirs: Sequence[str] = SUBDIRS, *, capture: bool = False,
-          timeout_s: float = C.DEFAULT_BUILD_TIMEOUT_S) -> str:
+          timeout_s: float = C.DEFAULT_BUILD_TIMEOUT_S, sanitize: bool = C.SANITIZE) -> str:
     """Check the tools, then run make in each of ``subdirs``.
 
     Args:
         capture: collect make's output (returned) instead of letting it through.
         timeout_s: bound for each make.
+        sanitize: build the sanitizer kernel (images/sanitize/) instead of images/kernel.elf
+            (default: whether RINGLAB_SANITIZE made it this process's kernel).
 
     Returns:
         make's combined output when ``capture``, else "".
@@ -69,14 +93,14 @@ def build(subdirs: Sequence[str] = SUBDIRS, *, capture: bool = False,
             raise BuildError(f"{C.REPO_ROOT / sub / 'Makefile'} is missing: no ringlab checkout "
                              f"there (set {C.HOME_ENV} to one)")
     with _exclusive():
-        return _make(subdirs, capture, timeout_s)
+        return _make(subdirs, capture, timeout_s, sanitize)
 
 
-def _make(subdirs: Sequence[str], capture: bool, timeout_s: float) -> str:
+def _make(subdirs: Sequence[str], capture: bool, timeout_s: float, sanitize: bool) -> str:
     out: List[str] = []
     jobs = os.cpu_count() or 1
     for sub in subdirs:
-        cmd = make_command(sub, jobs)
+        cmd = make_command(sub, jobs, sanitize=sanitize)
         log.info("running %s", " ".join(cmd))
         try:
             proc = subprocess.run(cmd, stdin=subprocess.DEVNULL, text=True,
@@ -93,31 +117,47 @@ def _make(subdirs: Sequence[str], capture: bool, timeout_s: float) -> str:
             raise BuildError(f"{' '.join(cmd)} failed (exit {proc.returncode})",
                              command=cmd, log_tail=tail)
     if "kernel" in subdirs:
-        for image in (C.KERNEL_IMAGE, C.KABI_FILE):
+        images = ((C.SANITIZE_KERNEL_IMAGE, C.SANITIZE_KABI_FILE) if sanitize
+                  else (C.IMAGES_DIR / "kernel.elf", C.IMAGES_DIR / "kabi.json"))
+        for image in images:
             if not image.exists():
                 raise BuildError(f"make -C kernel did not produce {image}")
     return "".join(out)
 
 
 MUSL_CC = "musl-gcc"
-DEFAULT_CFLAGS = ("-static", "-O2", "-g")
+DEFAULT_CFLAGS = ("-static", "-g")
+#: userland/'s optimisation level; a student's program is compiled at -O0 (plugin.Lab.compile)
+DEFAULT_OPTIMIZE = "-O2"
+OPTIMIZE_LEVELS = ("-O0", "-O1", "-O2", "-O3", "-Os", "-Og")
 
 
 def compile_program(sources: Sequence[os.PathLike], output: os.PathLike, *,
-                    cflags: Sequence[str] = (),
+                    cflags: Sequence[str] = (), optimize: str = DEFAULT_OPTIMIZE,
                     timeout_s: float = C.DEFAULT_BUILD_TIMEOUT_S) -> str:
     """Compile C ``sources`` into the static x86-64 program ``output`` with
-    ``musl-gcc -static -O2 -g`` (what userland/ uses), for a lab's own programs.
+    ``musl-gcc -static -g OPTIMIZE CFLAGS``, for a lab's own programs.
+
+    Args:
+        sources: C (or assembly) files, in the order the compiler takes them.
+        output: the program's path.
+        cflags: more compiler options, after the defaults (a later ``-O`` wins).
+        optimize: the optimisation level, one of OPTIMIZE_LEVELS (``-O2``: what userland/
+            uses).
+        timeout_s: bound on the compiler's run, in seconds.
 
     Returns:
         the compiler's output (warnings).
 
     Raises:
+        ValueError: ``optimize`` is not one of OPTIMIZE_LEVELS.
         ToolMissing: musl-gcc is missing (names the package).
         BuildError: the compiler failed (carries its command and output).
     """
+    if optimize not in OPTIMIZE_LEVELS:
+        raise ValueError(f"optimize={optimize!r}: want one of {', '.join(OPTIMIZE_LEVELS)}")
     tools.require([MUSL_CC])
-    cmd = [MUSL_CC, *DEFAULT_CFLAGS, *cflags, "-o", str(output), *map(str, sources)]
+    cmd = [MUSL_CC, *DEFAULT_CFLAGS, optimize, *cflags, "-o", str(output), *map(str, sources)]
     try:
         proc = subprocess.run(cmd, stdin=subprocess.DEVNULL, text=True, stdout=subprocess.PIPE,
                               stderr=subprocess.STDOUT, timeout=timeout_s)

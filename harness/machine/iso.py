@@ -28,7 +28,7 @@ GRUB_PC_DIR = Path("/usr/lib/grub/i386-pc")   # grub-mkrescue needs BIOS GRUB's 
 def grub_cfg(config: QemuConfig) -> str:
     """grub.cfg: boot at once, the kernel with its arguments, one ``module`` per file."""
     lines = ["set timeout=0", "set default=0", 'menuentry "ringlab" {',
-             f"  multiboot /boot/kernel.elf {config.append}".rstrip()]
+             f"  multiboot /boot/kernel.elf {config.kernel_append()}".rstrip()]
     lines += [f"  module /boot/files/{m.name} {m.name}" for m in config.modules()]
     lines += ["  boot", "}"]
     return "\n".join(lines) + "\n"

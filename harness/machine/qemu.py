@@ -29,7 +29,7 @@ import threading
 import tty
 from dataclasses import dataclass
 from pathlib import Path
-from typing import List, Mapping, Optional, Sequence, Union
+from typing import List, Mapping, Optional, Sequence, Tuple, Union
 
 import pexpect
 from pexpect.fdpexpect import fdspawn
@@ -78,6 +78,9 @@ class QemuConfig:
         reset_log: log CPU resets (``-d cpu_reset``), cheap, names a triple fault.
         gdb: open a gdbstub on a unix socket in the machine's temp dir and start halted (``-S``).
         accel: ``-accel`` value (None: QEMU's default, TCG; docs/qemu-facts.md, KVM here).
+        user: run init as ``(uid, gid)`` instead of root (the kernel arguments
+            ``init.uid=``/``init.gid=``: no supplementary groups, no capabilities; see
+            ``parse_user``). None: root.
         cdrom: boot this ISO (``invoke iso``: GRUB with the same kernel and files) instead of
             ``-kernel``/``-initrd``/``-append``.
         extra_args: appended verbatim.
@@ -93,12 +96,20 @@ class QemuConfig:
     reset_log: bool = True
     gdb: bool = False
     accel: Optional[str] = None
+    user: Optional[Tuple[int, int]] = None
     cdrom: Optional[Path] = None
     extra_args: Sequence[str] = ()
 
     def replace(self, **changes) -> "QemuConfig":
         """A copy with ``changes`` applied."""
         return dataclasses.replace(self, **changes)
+
+    def kernel_append(self) -> str:
+        """The kernel's command line: ``append`` plus ``init.uid=U init.gid=G`` for ``user``."""
+        if self.user is None:
+            return self.append
+        uid, gid = self.user
+        return " ".join(self.append.split() + [f"{USER_UID_KEY}={uid}", f"{USER_GID_KEY}={gid}"])
 
     def modules(self) -> List[Module]:
         """init first (pid 1), then every extra file."""
@@ -115,8 +126,11 @@ class QemuConfig:
             BadConfig: a module path or name QEMU's ``-initrd`` syntax cannot carry; a module
                 that is not a readable regular file; two modules under one name in "/", or a
                 name too long for it (our kernel); modules
-                larger together than the guest's memory; more modules than the kernel takes.
+                larger together than the guest's memory; more modules than the kernel takes. A
+                ``user`` out of range or also given as ``init.uid=``/``init.gid=`` in append.
         """
+        if self.user is not None:
+            check_user(self.user, self.append)
         elfimage.check_elf64(self.kernel)
         modules = self.modules()
         sizes = [_module_size(mod, init=i == 0) for i, mod in enumerate(modules)]
@@ -190,8 +204,8 @@ class QemuConfig:
         else:
             cmd += ["-kernel", str(Path(self.kernel).resolve()),
                     "-initrd", self.initrd_arg()]
-            if self.append:
-                cmd += ["-append", self.append]
+            if self.kernel_append():
+                cmd += ["-append", self.kernel_append()]
         flags = self.debug_flags()
         if flags and log_file is not None:
             cmd += ["-d", ",".join(flags), "-D", str(log_file)]
@@ -272,6 +286,43 @@ def check_fits_memory(modules: Sequence[Module], sizes: Sequence[int], memory: s
 def is_default_kernel(kernel: PathLike) -> bool:
     """True if ``kernel`` is images/kernel.elf (ours: its ABI file states its limits)."""
     return os.path.realpath(kernel) == os.path.realpath(C.KERNEL_IMAGE)
+
+
+USER_UID_KEY = "init.uid"        # kernel argument: init's uid (kernel/include/kargs.h)
+USER_GID_KEY = "init.gid"        # kernel argument: init's gid
+MAX_ID = 2**32 - 2               # the largest uid/gid: (uid_t)-1 is no id (Linux)
+
+
+def parse_user(text: str) -> Tuple[int, int]:
+    """``UID[:GID]`` (decimal; GID defaults to UID), as ``invoke boot --user`` takes it.
+
+    Returns:
+        (uid, gid).
+
+    Raises:
+        BadConfig: not two decimal numbers in 0..MAX_ID.
+    """
+    m = re.fullmatch(r"(\d+)(?::(\d+))?", text.strip())
+    if not m:
+        raise BadConfig(f"--user {text!r}: expected UID or UID:GID (decimal numbers)")
+    uid = int(m.group(1))
+    gid = int(m.group(2)) if m.group(2) is not None else uid
+    check_user((uid, gid), "")
+    return uid, gid
+
+
+def check_user(user: Tuple[int, int], append: str) -> None:
+    """Refuse a uid/gid the kernel would refuse (it would panic), or one also in ``append``.
+
+    Raises:
+        BadConfig: naming the value.
+    """
+    for what, v in zip(("uid", "gid"), user):
+        if not isinstance(v, int) or isinstance(v, bool) or not 0 <= v <= MAX_ID:
+            raise BadConfig(f"--user: {what} {v!r} is not in 0..{MAX_ID}")
+    for word in append.split():
+        if word.split("=", 1)[0] in (USER_UID_KEY, USER_GID_KEY):
+            raise BadConfig(f"--user and --append {word}: give init's ids once")
 
 
 def check_append(append: str, keys: Mapping[str, str], *, value_max: Optional[int] = None,

@@ -93,6 +93,20 @@ class Symbolizer:
         self._code_addrs = [s.address for s in self._code]
         self._funcs = [s for s in syms if s.kind == "func" and s.size]
         self._func_addrs = [s.address for s in self._funcs]
+        self._lines: Optional[List[LineRow]] = None       # the DWARF line table, on demand
+        self._line_addrs: List[int] = []
+
+    def source_line(self, address: int) -> Optional[Tuple[str, int]]:
+        """``(file name, line)`` of the instruction at ``address`` from the DWARF line
+        table (a file built with ``-g``), or None where it has none (musl's libc, stripped
+        files, assembly without ``-g``). The file name is the base name (``nullr.c``)."""
+        if self._lines is None:
+            self._lines = line_table(self.path)
+            self._line_addrs = [r.address for r in self._lines]
+        i = bisect.bisect_right(self._line_addrs, address) - 1
+        if i < 0 or self._lines[i].end:
+            return None
+        return self._lines[i].file, self._lines[i].line
 
     def address(self, name: str) -> int:
         """The address of symbol ``name``.
@@ -154,6 +168,70 @@ class Symbolizer:
         return [self.describe(a, return_address=True) for a in addresses]
 
 
+@dataclass(frozen=True)
+class LineRow:
+    """One row of a DWARF line table: code from ``address`` on is ``file``:``line``, until
+    the next row; ``end`` marks the first address past a sequence (no line there)."""
+
+    address: int
+    file: str
+    line: int
+    end: bool = False
+
+
+def line_table(path: PathLike) -> List[LineRow]:
+    """Every row of every compilation unit's DWARF line program (DWARF 5 numbers files from
+    0, earlier versions from 1), sorted by address; a sequence's start wins over the end of
+    the one before it at the same address. [] without debug information.
+
+    Raises:
+        BadImage: not a readable ELF file.
+    """
+    rows: List[LineRow] = []
+    try:
+        fh = open(path, "rb")
+    except OSError as err:
+        raise BadImage(str(path), err.strerror or "cannot open") from None
+    with fh:
+        try:
+            elf = ELFFile(fh)
+            if not elf.has_dwarf_info():
+                return []
+            dwarf = elf.get_dwarf_info()
+            for cu in dwarf.iter_CUs():
+                prog = dwarf.line_program_for_CU(cu)
+                if prog is None:
+                    continue
+                files = prog["file_entry"]
+                first = 0 if prog["version"] >= 5 else 1
+                for entry in prog.get_entries():
+                    st = entry.state
+                    if st is None:
+                        continue
+                    if st.end_sequence:
+                        rows.append(LineRow(st.address, "", 0, end=True))
+                        continue
+                    i = st.file - first
+                    name = files[i].name if 0 <= i < len(files) else b"?"
+                    rows.append(LineRow(st.address, Path(name.decode(errors="replace")).name,
+                                        st.line))
+        except Exception as err:   # pyelftools raises its own errors on malformed DWARF
+            log.debug("%s: no line table (%s)", path, err)
+            return []
+    rows.sort(key=lambda r: (r.address, not r.end))
+    return rows
+
+
+def source_line(path: PathLike, address: int) -> Optional[str]:
+    """``"nullr.c:1"`` for ``address`` in the ELF file ``path``, or None (no debug
+    information there, or not an ELF file): ``lab.Run.report``'s source line reader."""
+    try:
+        found = symbolizer(path).source_line(address)
+    except BadImage:
+        return None
+    return f"{found[0]}:{found[1]}" if found else None
+
+
 @lru_cache(maxsize=64)
 def _cached(path: str, mtime_ns: int) -> Symbolizer:
     return Symbolizer(path)
@@ -177,3 +255,63 @@ def symbol_address(path: PathLike, name: str) -> int:
         KeyError: the symbol is not defined in it.
     """
     return symbolizer(path).address(name)
+
+
+@dataclass(frozen=True)
+class LineTable:
+    """The DWARF line table of one ELF file: ``starts`` (sorted addresses) and, for each,
+    ``(file base name, line)``, or None where a sequence ends."""
+
+    starts: List[int]
+    rows: List[Optional[Tuple[str, int]]]
+
+    def at(self, address: int) -> Optional[Tuple[str, int]]:
+        i = bisect.bisect_right(self.starts, address) - 1
+        return self.rows[i] if i >= 0 else None
+
+
+def _read_line_table(path: str) -> LineTable:
+    rows: List[Tuple[int, Optional[Tuple[str, int]]]] = []
+    with open(path, "rb") as fh:
+        elf = ELFFile(fh)
+        if not elf.has_dwarf_info():
+            raise BadImage(path, "has no DWARF line table (built without -g?)")
+        dwarf = elf.get_dwarf_info()
+        for cu in dwarf.iter_CUs():
+            prog = dwarf.line_program_for_CU(cu)
+            if prog is None:
+                continue
+            # DWARF 5 numbers files from 0, earlier versions from 1 (DWARF 5, 6.2.4 item 20).
+            first = 0 if prog.header["version"] >= 5 else 1
+            names = [Path(f.name.decode()).name for f in prog.header["file_entry"]]
+            for entry in prog.get_entries():
+                st = entry.state
+                if st is None:
+                    continue
+                idx = st.file - first
+                where = (names[idx] if 0 <= idx < len(names) else "?", st.line)
+                rows.append((st.address, None if st.end_sequence else where))
+    rows.sort(key=lambda r: r[0])
+    return LineTable([a for a, _ in rows], [w for _, w in rows])
+
+
+@lru_cache(maxsize=8)
+def _cached_lines(path: str, mtime_ns: int) -> LineTable:
+    return _read_line_table(path)
+
+
+def source_line(path: PathLike, address: int, *, return_address: bool = False) -> Optional[str]:
+    """``FILE:LINE`` (the source file's base name) of ``address`` in the ELF file ``path``,
+    from its DWARF line table; None if no line covers it. ``return_address``: the address
+    after a call (the call's own line is looked up, at ``address - 1``).
+
+    Raises:
+        BadImage: the file cannot be read or has no DWARF line table.
+    """
+    p = Path(path).resolve()
+    try:
+        table = _cached_lines(str(p), p.stat().st_mtime_ns)
+    except OSError as err:
+        raise BadImage(str(path), err.strerror or "cannot open") from None
+    found = table.at(address - 1 if return_address else address)
+    return f"{found[0]}:{found[1]}" if found else None

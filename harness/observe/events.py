@@ -262,6 +262,38 @@ class Panic(Event):
     cr2: Optional[int] = None
 
 
+@_event("sanitizer", "check", "at")
+class Sanitizer(Event):
+    """A bug the sanitizer kernel found (a panic follows). ``check``: clang's UBSan check
+    (``signed-overflow``, ``shift-out-of-bounds``, ``out-of-bounds``, ``null-pointer``...,
+    kernel/ubsan.c) at ``at`` = ``FILE:LINE`` of the faulting expression, with its values
+    (``lhs``/``rhs``/``type``...); or an object check (kernel/include/sanitize.h):
+    ``use-after-free``, ``refcount-underflow``, ``refcount-overflow`` of ``object`` (proc, mm,
+    files, fsinfo, inode, file, pipe) table entry ``slot`` at the check ``at``, ``used`` = return
+    address of the get/put/lookup (its caller), ``freed`` = the freeing code's (0: never
+    freed); ``double-free`` (at ``kfree``) and ``write-after-free`` (at ``kalloc``, with the
+    ``offset`` and ``value`` found) of a physical ``page`` ``pa``; or ``kernel-stack-canary``,
+    ``low-mapping`` (``at=user-return``: checked at every
+    return to ring 3)."""
+    check: str = ""
+    at: str = ""
+    object: Optional[str] = None
+    slot: Optional[int] = None
+    used: Optional[int] = None
+    freed: Optional[int] = None
+
+    @property
+    def at_file(self) -> str:
+        """The source file of ``at`` (``testhook.c``)."""
+        return str(self.at).rpartition(":")[0]
+
+    @property
+    def at_line(self) -> Optional[int]:
+        """The line of ``at``, None if it has none."""
+        tail = str(self.at).rpartition(":")[2]
+        return int(tail) if tail.isdigit() else None
+
+
 @_event("halt", "status")
 class Halt(Event):
     """The kernel is about to stop QEMU with machine status ``status``."""
@@ -272,7 +304,7 @@ class Halt(Event):
 # Fields that must be ints when present (a string there means the kernel broke the contract).
 _INT_FIELDS = {"pid", "rip", "rsp", "cs", "ss", "nr", "ret", "vector", "error", "cpl",
                "rflags", "cr2", "signal", "status", "free_pages", "mem_kib", "need_kib",
-               "modules_kib"}
+               "modules_kib", "slot", "used", "freed"}
 
 
 def parse_line(line: str, index: int = -1) -> Optional[Event]:

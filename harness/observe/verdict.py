@@ -3,6 +3,9 @@
 Rules (README, Exit status of invoke boot; docs/qemu-facts.md, Exit status and triple
 faults):
 
+- a ``sanitizer`` event (the sanitizer kernel found a bug, then panicked): ``sanitizer``, with
+  the check, where, and the object as the detail; it comes first: never a pass, and its
+  panic (or anything after it) is a consequence;
 - success needs the ``halt status=V`` event AND QEMU's rc == ((V << 1) | 1) & 0xff;
   the outcome is then ``killed`` if init was killed by a signal, else ``exited``;
 - ``Triple fault`` in QEMU's cpu_reset log, or rc 0 without a halt line: ``triple-fault``
@@ -26,7 +29,7 @@ from dataclasses import dataclass
 from typing import Optional, Sequence
 
 from ..core import constants as C
-from .events import BadArg, Event, Exit, Fault, Halt, Kill, NoMemory, Panic
+from .events import BadArg, Event, Exit, Fault, Halt, Kill, NoMemory, Panic, Sanitizer
 
 TRIPLE_FAULT_RE = re.compile(r"Triple fault", re.IGNORECASE)
 # QEMU's own line when a signal (say, Ctrl-C passed through) ends it; it then exits 0.
@@ -34,8 +37,11 @@ QEMU_SIGNALLED_RE = re.compile(r"terminating on signal (\d+)")
 DOUBLE_FAULT_VECTOR = 8  # #DF (SDM Vol. 3A 6.15)
 
 
-class Outcome(enum.Enum):
-    """How a run ended. Only EXITED and KILLED are machine-level successes."""
+class Outcome(str, enum.Enum):
+    """How a run ended. Only EXITED and KILLED are machine-level successes.
+
+    A str: ``run.outcome == "timeout"`` holds as ``run.outcome is Outcome.TIMEOUT`` does.
+    """
 
     EXITED = "exited"              # init exited; status = its exit status
     KILLED = "killed"              # init killed by a signal; status = 128 + signal
@@ -45,6 +51,7 @@ class Outcome(enum.Enum):
     TIMEOUT = "timeout"            # no halt in time
     QEMU_FAILURE = "qemu-failure"  # QEMU failed, or its rc contradicts the halt line
     NO_MEMORY = "no-memory"        # the boot modules leave the kernel too little memory
+    SANITIZER = "sanitizer"        # the sanitizer kernel reported a bug (then panicked)
 
     @property
     def machine_ok(self) -> bool:
@@ -60,6 +67,7 @@ OUTCOME_EXIT_STATUS = {
     Outcome.TIMEOUT: C.EXIT_TIMEOUT,
     Outcome.QEMU_FAILURE: C.EXIT_QEMU_FAILURE,
     Outcome.NO_MEMORY: C.EXIT_NO_MEMORY,
+    Outcome.SANITIZER: C.EXIT_SANITIZER,
 }
 
 
@@ -103,6 +111,19 @@ def signal_name(signo: int) -> str:
 GDB_KILL_RE = re.compile(r"QEMU: Terminated via GDBstub")
 
 
+#: sanitizer event fields that are addresses or bit patterns (the kernel prints them in hex)
+SANITIZER_HEX_FIELDS = {"used", "freed", "va", "pa", "entry", "stack", "value", "ptr", "base",
+                        "result"}
+
+
+def sanitizer_detail(report: Sanitizer) -> str:
+    """One line for a sanitizer report: the check, where, and the rest of its fields
+    (``use-after-free at thread.c:133 (object=fsinfo slot=0 used=0x... freed=0x...)``)."""
+    rest = " ".join(f"{k}={v:#x}" if k in SANITIZER_HEX_FIELDS and isinstance(v, int) else f"{k}={v}"
+                    for k, v in report.fields.items() if k not in ("check", "at"))
+    return f"{report.check} at {report.at}" + (f" ({rest})" if rest else "")
+
+
 def judge(events: Sequence[Event], rc: Optional[int], *, qemu_signal: Optional[int] = None,
           timed_out: bool = False, timeout_s: Optional[float] = None, reset_log: str = "",
           stderr: str = "") -> Verdict:
@@ -121,6 +142,9 @@ def judge(events: Sequence[Event], rc: Optional[int], *, qemu_signal: Optional[i
     panics = [e for e in events if isinstance(e, Panic)]
     init_end = [e for e in events if isinstance(e, (Exit, Kill)) and e.pid == 1]
 
+    reports = [e for e in events if isinstance(e, Sanitizer)]
+    if reports:
+        return Verdict(Outcome.SANITIZER, None, None, sanitizer_detail(reports[0]))
     if TRIPLE_FAULT_RE.search(reset_log):
         return Verdict(Outcome.TRIPLE_FAULT, None, None,
                        "triple fault: QEMU's cpu_reset log shows 'Triple fault' (CPU reset)")

@@ -9,45 +9,65 @@ Fixtures:
         ``debug(...) -> DebugMachine`` (halted, gdb attached), ``program(name)``,
         ``compile(*sources)``; every machine is stopped and reaped after the test.
     ``ringlab_images`` (session scope): builds the kernel and userland on demand with the same
-        incremental build as ``invoke build`` (once per process; parallel workers take turns).
+        incremental build as ``invoke build`` (once per process; parallel workers take turns),
+        saying so on the terminal when there is something to build.
 
 Options (and ini keys ``ringlab_cpu`` ...): ``--ringlab-cpu MODEL``, ``--ringlab-kernel ELF``,
 ``--ringlab-artifacts DIR`` (default ``ringlab-artifacts`` in the rootdir), ``--ringlab-keep
 {failed,all,none}`` (default failed), ``--ringlab-grade JSON`` (score table and JSON of the
-``points``-marked tests).
+``points``-marked tests), ``--ringlab-log DIR`` (a log per test: the harness's records and
+every machine's command and console, as labgrid's ``--lg-log`` does).
 
 Evidence: every machine a test starts (``lab.Session``, also through ``lab.run``, the shell
 and DebugMachine) is kept; a failed test that started one gets ``<artifacts>/<test id>/``
 (see ``artifacts``), named in its failure message, its report in the JUnit failure element.
 
-Markers: ``unit``, ``boot``, ``quick``, ``gdb``, ``points(N)``.
+Bad option values (``--ringlab-cpu bogus``, ``--ringlab-kernel /nonexistent``) stop pytest at
+start with one usage error naming the option.
 
-After every test no QEMU or gdb started on its behalf (in this process, by an ``invoke``
-subprocess, or by hand from a dry-run line: all inherit RINGLAB_OWNER) may still run:
-survivors are killed and the test fails.
+The sanitizer kernel: with ``RINGLAB_SANITIZE=1`` in the environment (core.constants) the
+fixtures build and boot images/sanitize/kernel.elf (``invoke build --sanitize``) instead of
+images/kernel.elf, with its ABI file and symbols; a sanitizer report is the run's outcome
+(``Outcome.SANITIZER``), never a pass.
+
+Markers: ``boot``, ``gdb``, ``points(N)`` (a project registers its own).
+
+After every test that boots machines (uses the ``ringlab`` or ``ringlab_images`` fixture, is
+marked ``boot`` or ``gdb``, or started a machine) no QEMU or gdb started on its behalf (in
+this process, by an ``invoke`` subprocess, or by hand from a dry-run line: all inherit
+RINGLAB_OWNER) may still run: survivors are killed and the test fails.
+
+The artifacts folder keeps the evidence of tests that did not run this time: a test's own
+folder is removed when it runs again.
 """
 from __future__ import annotations
 
+import contextlib
+import logging
 import os
+import shlex
 import signal
+import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import List, Optional, Sequence
+from typing import List, Optional, Sequence, Tuple
 
 import pytest
 
 from .. import lab
 from ..core import constants as C
-from ..core.errors import RinglabError
+from ..core.errors import BadConfig, BadImage, RinglabError
 from ..debug.machine import DebugMachine
 from ..lab.session import Run, Session
 from ..lab.shell import Shell
-from ..machine import build
-from ..machine.qemu import QemuConfig
+from ..machine import build, elfimage, symbols
+from ..machine.qemu import QemuConfig, check_cpu
 from . import artifacts, grade
 
 KEEP_CHOICES = ("failed", "all", "none")
+#: ``ringlab.compile``'s optimisation level: a student's code debugs as written
+STUDENT_OPTIMIZE = "-O0"
 #: (name, help, ini default)
 OPTIONS = (
     ("cpu", f"QEMU CPU model for the ringlab fixture's machines (default {C.DEFAULT_CPU})", ""),
@@ -58,18 +78,26 @@ OPTIONS = (
     ("keep", "whose evidence to keep: failed (default), all or none", "failed"),
     ("grade", "write the score of the points-marked tests to this JSON file and print the "
               "score table", ""),
+    ("log", "write a log per test into this folder (TEST-ID.log): ringlab's log records "
+            "(DEBUG) and every machine's command and console", ""),
 )
+#: the harness's loggers (``logging.getLogger(__name__)`` in every module) hang below this
+PACKAGE_LOGGER = __name__.split(".")[0]
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+#: the plugin's public markers (a project's own, such as ringlab's unit/quick, are its own)
 MARKERS = (
-    "unit: no QEMU; runs in seconds",
-    "boot: boots real QEMU",
-    "quick: the one boot test that `invoke test-quick` adds to the unit tests",
-    "gdb: drives real gdb against real QEMU; also marked boot",
+    "boot: the test boots ringlab machines (real QEMU); the plugin checks none is left running",
+    "gdb: the test drives gdb against a ringlab machine",
     "points(n): the test is worth n points (--ringlab-grade, invoke grade)",
 )
+#: fixtures whose tests get the check that no QEMU or gdb is left running
+MACHINE_FIXTURES = ("ringlab", "ringlab_images")
+MACHINE_MARKERS = ("boot", "gdb")
 
 SESSIONS = pytest.StashKey[List[Session]]()
 WRITTEN = pytest.StashKey[bool]()
 STATE = pytest.StashKey["State"]()
+BAD_POINTS = pytest.StashKey[str]()
 
 
 @dataclass
@@ -79,6 +107,7 @@ class State:
     grade_json: Optional[Path]
     grades: grade.Grades
     owner: str
+    log_dir: Optional[Path] = None
     recording: bool = True
 
 
@@ -95,22 +124,56 @@ def _setting(config, name: str) -> str:
     return value if value is not None else config.getini(f"ringlab_{name}")
 
 
-def pytest_configure(config) -> None:
-    for m in MARKERS:
-        config.addinivalue_line("markers", m)
+def _option_name(config, name: str) -> str:
+    """How the user gave option ``name``: ``--ringlab-NAME`` or the ini key ``ringlab_NAME``."""
+    if config.getoption(f"ringlab_{name}") is not None:
+        return f"--ringlab-{name}"
+    return f"ringlab_{name} (ini)"
+
+
+def check_options(config) -> None:
+    """Refuse bad plugin options once, before any test runs.
+
+    Raises:
+        pytest.UsageError: one line naming the plugin's option (``--ringlab-cpu bogus: not
+            a CPU model this QEMU knows ...``), so pytest stops with status 4.
+    """
     keep = _setting(config, "keep")
     if keep not in KEEP_CHOICES:
         raise pytest.UsageError(f"--ringlab-keep: {keep!r} is not one of {', '.join(KEEP_CHOICES)}")
+    cpu = _setting(config, "cpu")
+    if cpu:
+        try:
+            check_cpu(cpu)
+        except BadConfig as err:       # its message names invoke's --cpu: say ours
+            raise pytest.UsageError(f"{_option_name(config, 'cpu')} {cpu}: "
+                                    f"{str(err).split(': ', 1)[-1]}") from None
+    kernel = _setting(config, "kernel")
+    if kernel:
+        try:
+            elfimage.check_elf64(Path(kernel))
+        except BadImage as err:
+            raise pytest.UsageError(f"{_option_name(config, 'kernel')} {kernel}: "
+                                    f"{err.reason}") from None
+
+
+def pytest_configure(config) -> None:
+    for m in MARKERS:
+        config.addinivalue_line("markers", m)
+    check_options(config)
+    lab.session.use_source_lines(symbols.source_line)   # fault lines in reports: file:line
+    keep = _setting(config, "keep")
     root = Path(config.rootpath)
     folder = Path(_setting(config, "artifacts") or root / "ringlab-artifacts")
     grade_json = _setting(config, "grade")
     owner = f"pytest-{os.getpid()}-{uuid.uuid4().hex[:8]}"
     os.environ[C.OWNER_ENV] = owner        # every QEMU and gdb started from here inherits it
+    log_dir = _setting(config, "log")
     config.stash[STATE] = State(folder if folder.is_absolute() else root / folder, keep,
                                 Path(grade_json).resolve() if grade_json else None,
-                                grade.Grades(), owner)
+                                grade.Grades(), owner,
+                                log_dir=(root / log_dir).resolve() if log_dir else None)
     if not hasattr(config, "workerinput"):   # the controller, not a pytest-xdist worker
-        artifacts.clear(config.stash[STATE].artifacts)
         if grade_json:
             config.pluginmanager.register(GradeReporter(config.stash[STATE]), "ringlab-grade")
 
@@ -129,13 +192,35 @@ class Images:
 
 
 @pytest.fixture(scope="session")
-def ringlab_images() -> Images:
-    """Build the kernel and userland (incremental, like ``invoke build``) and return their paths."""
+def ringlab_images(request) -> Images:
+    """Build the kernel and userland (incremental, like ``invoke build``) and return their
+    paths. When there is something to build (a fresh checkout: some 30 s), the terminal says
+    so before and after."""
+    start = time.monotonic()
+    busy = not build.up_to_date()
+    if busy:
+        _tell(request.config, f"ringlab: building the kernel and userland in {C.REPO_ROOT} "
+                              "(make; the first build takes about 30 s)...")
     try:
         build.build(capture=True)
     except RinglabError as err:
         pytest.fail("ringlab: building the images failed:\n" + err.report(), pytrace=False)
+    if busy:
+        _tell(request.config, f"ringlab: images built in {time.monotonic() - start:.1f} s")
     return Images(C.KERNEL_IMAGE, C.USER_IMAGES_DIR)
+
+
+def _tell(config, line: str) -> None:
+    """Write ``line`` to the terminal past pytest's output capture (nothing in a pytest-xdist
+    worker, which has no terminal)."""
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    capture = config.pluginmanager.get_plugin("capturemanager")
+    if reporter is None:
+        return
+    with (capture.global_and_fixture_disabled() if capture is not None
+          else contextlib.nullcontext()):
+        reporter.ensure_newline()
+        reporter.write_line(line)
 
 
 class Lab:
@@ -160,25 +245,38 @@ class Lab:
         """images/user/NAME (a program of the checkout's userland)."""
         return self.images.program(name)
 
-    def compile(self, *sources, name: Optional[str] = None, cflags: Sequence[str] = ()) -> Path:
-        """Compile C sources with ``musl-gcc -static -O2 -g`` into the test's tmp_path.
+    def compile(self, *sources, name: Optional[str] = None, cflags: Sequence[str] = (),
+                optimize: str = STUDENT_OPTIMIZE) -> Path:
+        """Compile C sources with ``musl-gcc -static -g -O0`` into the test's tmp_path.
+
+        -O0 by default: a student's program debugs as written (every variable in gdb, no
+        ``<optimized out>``, one source line after another); ``optimize="-O2"`` builds it
+        the way the checkout's userland/ is built.
+
+        Args:
+            sources: C (or assembly) files; the first names the program.
+            name: the program's file name instead (in tmp_path).
+            cflags: more compiler options, after the defaults (``["-Wall", "-DN=3"]``).
+            optimize: ``-O0`` (default), ``-O1``, ``-O2``, ``-O3``, ``-Os`` or ``-Og``.
 
         Returns:
             the program's path (named after the first source unless ``name``).
 
         Raises:
+            ValueError: an ``optimize`` not in that list.
             pytest fails the test with the compiler's output when it fails.
         """
         out = self.tmp_path / (name or Path(sources[0]).stem)
         try:
-            build.compile_program(sources, out, cflags=cflags)
+            build.compile_program(sources, out, cflags=cflags, optimize=optimize)
         except RinglabError as err:
             pytest.fail(err.report(), pytrace=False)
         return out
 
     def config(self, init=None, files=(), append: str = "", cpu: Optional[str] = None,
                args: Optional[Sequence[str]] = None, **more) -> QemuConfig:
-        """The QemuConfig ``boot`` uses (``args``: init's further argv, via init.args=)."""
+        """The QemuConfig ``boot`` uses (``args``: init's further argv, via init.args=;
+        ``user=1000``, ``"1000:100"`` or ``(1000, 100)`` in ``more``: init unprivileged)."""
         if args:
             bad = [a for a in args if "," in a or not a or any(c.isspace() for c in a)]
             if bad:
@@ -190,8 +288,10 @@ class Lab:
 
     def boot(self, init=None, files=(), append: str = "", cpu: Optional[str] = None,
              timeout_s: Optional[float] = None, args: Optional[Sequence[str]] = None,
-             stdin: Optional[lab.StdinLike] = None) -> Run:
+             stdin: Optional[lab.StdinLike] = None, user=None) -> Run:
         """Boot ``init`` (default: the checkout's init with every program in "/") to its end.
+        ``user``: run init as that user (``1000``, ``"1000:100"``, ``(1000, 100)``), with no
+        supplementary groups and no capabilities, as Linux runs a normal user's program.
 
         ``stdin``: what the programs read from the console, as from a pipe (bytes, a str, or
         a host file as a Path), then the end of file; the console's echo is off then
@@ -204,7 +304,7 @@ class Lab:
         Raises:
             BadImage, BadConfig, ToolMissing: before QEMU starts.
         """
-        return lab.run(self.config(init, files, append, cpu, args),
+        return lab.run(self.config(init, files, append, cpu, args, user=user),
                        timeout_s=timeout_s or C.DEFAULT_BOOT_TIMEOUT_S, stdin=stdin)
 
     def shell(self, files=(), append: str = "", cpu: Optional[str] = None,
@@ -268,10 +368,23 @@ def ours(program: str, owner: str) -> List[int]:
     return found
 
 
+def _boots_machines(request) -> bool:
+    """Whether the test is one that may leave QEMU or gdb behind: it uses the plugin's
+    fixtures, is marked ``boot``/``gdb``, or started a machine in this process."""
+    node = request.node
+    return (any(f in request.fixturenames for f in MACHINE_FIXTURES)
+            or any(node.get_closest_marker(m) is not None for m in MACHINE_MARKERS)
+            or bool(node.stash.get(SESSIONS, None)))
+
+
 @pytest.fixture(autouse=True)
 def ringlab_nothing_left_behind(request):
-    """After each test no QEMU and no gdb of this session may still run (survivors are killed)."""
+    """After a test that boots machines (``_boots_machines``) no QEMU and no gdb of this
+    session may still run (survivors are killed, the test fails); other tests of a project
+    pay nothing (no scan of /proc)."""
     yield
+    if not _boots_machines(request):
+        return
     owner = request.config.stash[STATE].owner
     left = {name: ours(name, owner) for name in ("qemu-system", "gdb")}
     for pid in left["qemu-system"] + left["gdb"]:
@@ -288,20 +401,81 @@ def ringlab_nothing_left_behind(request):
 def pytest_runtest_protocol(item, nextitem):
     """Keep every Session this test starts (setup, call and teardown)."""
     st = item.config.stash[STATE]
+    # this test's evidence from an earlier run goes; other tests' stays (pytest -k other)
+    artifacts.clear_one(st.artifacts / artifacts.folder_name(item.nodeid))
     sessions: List[Session] = []
     item.stash[SESSIONS] = sessions
     stop = lab.session.observe(lambda s: sessions.append(s) if st.recording else None)
+    test_log = _open_test_log(st.log_dir, item.nodeid) if st.log_dir else None
     try:
         yield
     finally:
         stop()
+        if test_log is not None:
+            _close_test_log(*test_log, sessions)
+
+
+def _open_test_log(folder: Path, nodeid: str) -> Tuple[logging.FileHandler, int]:
+    """Start ``folder/<test id>.log``: ringlab's log records at DEBUG from now on; returns
+    the handler and the logger's level before."""
+    folder.mkdir(parents=True, exist_ok=True)
+    handler = logging.FileHandler(folder / f"{artifacts.folder_name(nodeid)}.log", mode="w")
+    handler.setFormatter(logging.Formatter(LOG_FORMAT))
+    handler.setLevel(logging.DEBUG)
+    handler.stream.write(f"ringlab log of {nodeid}\n")
+    logger = logging.getLogger(PACKAGE_LOGGER)
+    previous = logger.level
+    logger.setLevel(logging.DEBUG)
+    logger.addHandler(handler)
+    return handler, previous
+
+
+def _close_test_log(handler: logging.FileHandler, previous_level: int,
+                    sessions: Sequence[Session]) -> None:
+    """End a test's log with each machine's command and console, as received."""
+    logger = logging.getLogger(PACKAGE_LOGGER)
+    logger.removeHandler(handler)
+    logger.setLevel(previous_level)
+    for i, s in enumerate(sessions, 1):
+        command = s.machine.command if s.machine is not None else None
+        handler.stream.write(f"== machine {i}: " + (shlex.join(command) if command else
+                                                     "(not started)") + "\n")
+        if s.console is not None:
+            handler.stream.write(s.console.raw.replace("\r\n", "\n"))
+            handler.stream.write("\n== end of machine %d's console\n" % i)
+    handler.close()
+
+
+def pytest_itemcollected(item) -> None:
+    """Read the test's ``points`` marker: its value travels in ``user_properties`` (to the
+    controller under pytest-xdist, and into JUnit); a bad value fails this test at setup."""
+    m = item.get_closest_marker("points")
+    if m is None:
+        return
+    try:
+        points = grade.points_value(m.args, m.kwargs)
+    except ValueError as err:
+        item.stash[BAD_POINTS] = str(err)
+        points = 0.0
+    item.user_properties.append((grade.POINTS_PROPERTY, points))
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config, items) -> None:
+    """Grading (--ringlab-grade) runs the points-marked tests only."""
+    if config.stash[STATE].grade_json is None:
+        return
+    unmarked = [i for i in items if i.get_closest_marker("points") is None]
+    if unmarked:
+        config.hook.pytest_deselected(items=unmarked)
+        items[:] = [i for i in items if i.get_closest_marker("points") is not None]
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_setup(item) -> None:
-    m = item.get_closest_marker("points")
-    if m is not None:
-        item.user_properties.append((grade.POINTS_PROPERTY, m.args[0] if m.args else 1))
+    bad = item.stash.get(BAD_POINTS, None)
+    if bad is not None:
+        pytest.fail(bad, pytrace=False)
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -327,8 +501,9 @@ def pytest_runtest_makereport(item, call):
 
 
 def _attach(rep, folder: Path, text: str, summary: Optional[str]) -> None:
-    """Name the folder in the failure message and put report.txt into the failure text (the
-    JUnit failure element)."""
+    """Name the folder in the failure message's second line, after the failed check (the
+    first line, what ``-ra`` and JUnit's ``message=`` show, stays the assertion), and put
+    report.txt into the failure text (the JUnit failure element)."""
     note = f"ringlab artifacts: {folder}" + (f" ({summary})" if summary else "")
     longrepr = rep.longrepr
     if isinstance(longrepr, str):
@@ -336,8 +511,9 @@ def _attach(rep, folder: Path, text: str, summary: Optional[str]) -> None:
     elif hasattr(longrepr, "addsection"):
         longrepr.addsection("ringlab report", text)
         crash = getattr(longrepr, "reprcrash", None)
-        if crash is not None:
-            crash.message = f"{note}\n{crash.message}"
+        if crash is not None:       # the note second: JUnit keeps the message's first lines
+            first, _, rest = crash.message.partition("\n")
+            crash.message = f"{first}\n{note}" + (f"\n{rest}" if rest else "")
 
 
 class GradeReporter:
@@ -351,6 +527,16 @@ class GradeReporter:
         st = self.state
         st.grades.add(report, st.artifacts / artifacts.folder_name(report.nodeid))
 
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_sessionfinish(self, session) -> None:
+        """The score as <testsuite> properties of the JUnit file (before junitxml writes it):
+        the plugin that has ``add_global_property`` is junitxml's, the one
+        ``record_testsuite_property`` writes to."""
+        for plugin in session.config.pluginmanager.get_plugins():
+            if callable(getattr(plugin, "add_global_property", None)):
+                for name, value in self.state.grades.suite_properties().items():
+                    plugin.add_global_property(name, value)
+
     @pytest.hookimpl(trylast=True)
     def pytest_terminal_summary(self, terminalreporter) -> None:
         st = self.state
@@ -358,6 +544,8 @@ class GradeReporter:
         for line in st.grades.table():
             terminalreporter.write_line(line)
         st.grades.write_json(st.grade_json)
-        terminalreporter.write_line(f"ringlab grade: {st.grades.score:g}/"
-                                    f"{st.grades.max_score:g} points, written to "
-                                    f"{st.grade_json}")
+        skipped = st.grades.skipped
+        terminalreporter.write_line(
+            f"ringlab grade: {st.grades.score:g}/{st.grades.max_score:g} points"
+            + (f" ({len(skipped)} skipped, {st.grades.skipped_points:g} points, not counted)"
+               if skipped else "") + f", written to {st.grade_json}")

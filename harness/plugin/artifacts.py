@@ -18,6 +18,7 @@ several, else the folder itself):
 """
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import re
@@ -29,7 +30,10 @@ from typing import List, Optional, Sequence, Tuple
 
 from .. import lab
 from ..core import constants as C
+from ..core.errors import BadImage
 from ..lab.session import Run, Session
+from ..machine.symbols import source_line, symbolizer
+from ..observe.events import Sanitizer
 
 #: a folder name from a test id: safe for a shell and for QEMU's -initrd (no comma, no space)
 _UNSAFE = re.compile(r"[^A-Za-z0-9._+=\[\]-]+")
@@ -146,6 +150,26 @@ def _int_log(session: Session) -> Tuple[str, str]:
                        f"{again.outcome.value}, status {again.status} ({same})")
 
 
+def sanitizer_sources(run: Run) -> List[str]:
+    """The code a sanitizer report's return addresses name (``used``: the caller of the
+    get/put that caught it, ``freed``: the caller of the code that freed the object), as
+    ``  used: set_cwd+0xb2 at syspath.c:303``, from the booted kernel's symbols and DWARF line
+    table; [] without a report, or when the kernel file is gone."""
+    out: List[str] = []
+    for report in run.of(Sanitizer):
+        for key in ("used", "freed"):
+            address = report.get(key)
+            if not isinstance(address, int) or not address:
+                continue
+            try:
+                name = symbolizer(run.config.kernel).describe(address, return_address=True)
+                where = source_line(run.config.kernel, address, return_address=True)
+            except BadImage:
+                return out
+            out.append(f"  {key}: {name} at {where or '?'}")
+    return out
+
+
 def write_machine(dest: Path, session: Session) -> str:
     """Write one machine's files into ``dest``; returns its section of report.txt."""
     dest.mkdir(parents=True, exist_ok=True)
@@ -167,7 +191,13 @@ def write_machine(dest: Path, session: Session) -> str:
     script.chmod(0o755)
     (dest / "reproduce.txt").write_text(invoke_line(portable) + "\n")
     if run is not None:
-        body = run.report()
+        # its reproduce and debug lines name the copies in files/: pytest deletes tmp_path
+        # (a compiled program's home) after three sessions. Source lines: the plugin set
+        # machine.symbols's reader.
+        body = dataclasses.replace(run, config=portable).report()
+        sources = sanitizer_sources(run)
+        if sources:
+            body += "\nsanitizer report, in the source:\n" + "\n".join(sources)
     else:
         body = ("outcome: the machine was still running when the test failed\n"
                 "command: " + shlex.join(session.machine.command or []) + "\n"
@@ -207,12 +237,11 @@ def write(folder: Path, sessions: Sequence[Session], failure: str) -> str:
     return "\n\n".join([head] + (sections or ["(the test booted no machine)"])) + "\n"
 
 
-def clear(root: Path) -> None:
-    """Remove the folders a previous session left in ``root`` (only those this module wrote)."""
-    if root.is_dir():
-        for child in root.iterdir():
-            if (child / MARKER).exists():
-                shutil.rmtree(child, ignore_errors=True)
+def clear_one(folder: Path) -> None:
+    """Remove one test's evidence folder if this module wrote it (a folder of anyone else's
+    under the same name stays)."""
+    if (folder / MARKER).exists():
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def summary(sessions: Sequence[Session]) -> Optional[str]:

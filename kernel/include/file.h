@@ -6,9 +6,10 @@
  *   /tmp               directory (1777)
  *   /dev/null, /dev/zero, /dev/console, /dev/urandom   character devices
  *
- * Every directory is writable (mkdir, unlink, rename, link...). A module's
- * bytes stay where the loader put them until the file is first written: then
- * they are copied into pages of its own (copy on write). A written file's
+ * Owners and modes are enforced as Linux does (cred.c: generic_permission,
+ * the sticky /tmp, CAP_DAC_OVERRIDE...); what the boot creates is root:root.
+ * A module's bytes stay where the loader put them until the file is first
+ * written: then they are copied into pages of its own (copy on write). A written file's
  * bytes live in pages listed in one index page, so one file holds at most
  * FS_FILE_MAX_PAGES pages (-EFBIG past that) and all files together at most
  * FS_MAX_PAGES (-ENOSPC). An inode and its pages are freed when its last name
@@ -35,6 +36,7 @@ struct inode {
     int nlink;                   /* names (directory entries) pointing here */
     int ref;                     /* open files, working directories and exec'ing processes */
     uint32_t mode;               /* S_IF* type | permission bits; 0: a free slot */
+    uint32_t uid, gid;           /* owner and group (cred.c inode_init_owner); boot's files: root */
     enum devkind dev;            /* for S_IFCHR */
     uint64_t ino;
     uint64_t size;               /* bytes (files) */
@@ -55,6 +57,7 @@ struct pipe {
     uint8_t *pages[PIPE_PAGES];
     uint64_t r, w;               /* bytes read and written so far; w - r are buffered */
     int readers, writers;        /* open read and write ends */
+    uint32_t uid, gid;           /* fstat's owner: the creator's fsuid/fsgid (Linux pipefs inode) */
 };
 
 enum filetype { F_NONE, F_INODE, F_PIPE };
@@ -85,7 +88,7 @@ struct inode *inode_new(uint32_t mode);
 struct inode *inode_get(struct inode *ip);
 void inode_put(struct inode *ip);
 void inode_maybe_free(struct inode *ip);
-int fs_exec_image(struct inode *cwd, const char *path, const uint8_t **data, uint64_t *size);
+int fs_exec_image(struct inode *cwd, const char *path, const uint8_t **data, uint64_t *size, struct inode **ipp);
 
 /* fsdata.c: file contents */
 int64_t fsdata_read(struct inode *ip, uint64_t *pml4, uint64_t dst, uint64_t off, uint64_t n);

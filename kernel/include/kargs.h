@@ -42,6 +42,9 @@
 /* crash=KIND (crash.c), in enum crash_kind order from CRASH_NULL */
 #define KARGS_CRASH_KINDS "null|stack|smep|smap|triple"
 
+/* test.sanitize=KIND (testhook.c), in enum test_bug order from TEST_BUG_UAF */
+#define KARGS_TEST_BUGS "uaf|refcount|overflow|pagefree|pagewrite"
+
 /* The keys the kernel accepts: X(NAME, "key", "grammar", apply). Any other key panics the
    boot; the harness refuses it first, reading these rows from the kernel ABI file. */
 #define KARGS_KEYS(X)                                                                        \
@@ -49,7 +52,10 @@
     X(CRASH,       "crash",       "enum " KARGS_CRASH_KINDS,        karg_crash)             \
     X(INIT_ARGS,   "init.args",   "list " KARGS_STR(KARGS_MAX_INIT_ARGS), karg_init_args)   \
     X(TEST_UKPAGE, "test.ukpage", "enum 1",                         karg_test_ukpage)       \
-    X(CONSOLE_ECHO, "console.echo", "enum 0|1",                     karg_console_echo)
+    X(CONSOLE_ECHO, "console.echo", "enum 0|1",                     karg_console_echo)      \
+    X(INIT_UID,    "init.uid",    "int 0..4294967294",              karg_init_uid)          \
+    X(INIT_GID,    "init.gid",    "int 0..4294967294",              karg_init_gid)          \
+    X(TEST_SANITIZE, "test.sanitize", "enum " KARGS_TEST_BUGS,      karg_test_sanitize)
 
 /* trace=syscall,mem      syscall: a `syscall` event per system call; mem: a `mem` event
                           after each reap
@@ -58,7 +64,16 @@
    test.ukpage=1          test only: one kernel page made user-accessible (testhook.c), for
                           the page-table audit's test
    console.echo=0|1       0: the console starts with ECHO off (stty -echo), for input fed
-                          as from a pipe (console.c); 1, the default: on */
+                          as from a pipe (console.c); 1, the default: on
+   init.uid=N, init.gid=N init runs as uid/gid N ((uid_t)-1 is no id), with no supplementary
+                          groups and, unless N is 0, no capabilities; init.gid defaults to
+                          init.uid (cred.h)
+   test.sanitize=KIND     test only: plant one bug the sanitizer build reports (testhook.c) */
+
+/* test.sanitize=: the bug testhook.c plants (after the file system exists, before init) */
+enum test_bug {
+    TEST_BUG_NONE, TEST_BUG_UAF, TEST_BUG_REFCOUNT, TEST_BUG_OVERFLOW, TEST_BUG_PAGEFREE, TEST_BUG_PAGEWRITE
+};
 
 enum crash_kind { CRASH_NONE, CRASH_NULL, CRASH_STACK, CRASH_SMEP, CRASH_SMAP, CRASH_TRIPLE };
 
@@ -69,8 +84,10 @@ struct kargs {
     enum crash_kind crash;                       /* crash=KIND, CRASH_NONE if absent */
     bool test_ukpage;                            /* test.ukpage=1 (testhook.c) */
     bool console_noecho;                         /* console.echo=0 (console.c) */
+    enum test_bug test_sanitize;                 /* test.sanitize=KIND (testhook.c) */
     int init_argc;                               /* init.args=... split at commas */
     const char *init_argv[KARGS_MAX_INIT_ARGS];
+    uint32_t init_uid, init_gid;                 /* init.uid=, init.gid= (0: root) */
     char text[KARGS_CMDLINE_MAX];                /* the command line as given */
     bool truncated;                              /* it was longer than KARGS_CMDLINE_MAX - 1 */
 };

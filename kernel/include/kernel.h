@@ -36,8 +36,9 @@ noreturn void panic(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 noreturn void machine_exit(int status);
 void backtrace(uint64_t rbp);
 
-/* testhook.c: test-only kernel arguments (test.ukpage=1), once at boot */
+/* testhook.c: test-only kernel arguments (test.ukpage=1, test.sanitize=), once at boot */
 void testhook_init(void);
+void testhook_fs(void);              /* once the file system holds the modules */
 
 /* kalloc.c: physical page allocator */
 #define KALLOC_MIN_FREE_PAGES 256        /* pages a boot needs beyond the modules: init's start */

@@ -28,7 +28,7 @@
 #define CR0_AM      (1 << 18)    /* alignment mask (RFLAGS.AC checks at CPL 3) */
 #define CR0_NW      (1 << 29)    /* not write-through (kept clear) */
 #define CR0_CD      (1 << 30)    /* cache disable (kept clear) */
-#define CR0_PG      (1 << 31)    /* paging (an int: cast CR0 values to uint32_t in C) */
+#define CR0_PG      0x80000000   /* paging (hex: 1 << 31 overflows int, undefined in C) */
 
 #define CR4_TSD     (1 << 2)     /* rdtsc at CPL 3 faults (kept clear: Linux allows it) */
 #define CR4_DE      (1 << 3)     /* debugging extensions (kept clear) */

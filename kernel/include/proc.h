@@ -6,13 +6,13 @@
 #include "uapi.h"
 #include "signal.h"
 #include "thread.h"
+#include "cred.h"
 
 #define NPROC     64             /* process table size */
 #define MAXARG    32             /* argv/envp entries accepted by execve */
 #define ARGBUF    4096           /* total bytes of argv + envp strings */
 #define KPATH_MAX 256            /* path buffer of open/stat/execve: longer is -ENAMETOOLONG */
 #define TIMER_HZ  100            /* timer ticks per second */
-#define ROOT_ID   0              /* every process runs as root: uid, euid, gid, egid (no setuid) */
 
 /* P_ZOMBIE: a group leader waiting for wait4; P_DEAD: an ended thread (or a group nobody waits
    for: its parent ignores SIGCHLD) whose slot the scheduler frees. */
@@ -65,6 +65,7 @@ struct proc {
     struct fsinfo *fs;         /* working directory and umask (shared by CLONE_FS) */
     uint64_t robust_list;      /* set_robust_list head (user address), 0 if none */
     struct proc *vfork_parent; /* CLONE_VFORK: sleeps until this thread execs or ends */
+    struct cred cred;          /* ids, groups, capabilities: per thread, by value, copied by clone (cred.h) */
 };
 
 noreturn void scheduler(void);
@@ -91,7 +92,7 @@ int proc_count(void);
 
 /* exec.c */
 int exec_image(struct proc *p, const char *name, const uint8_t *data, size_t size, char *const *argv, int argc,
-               char *const *envp, int envc);
+               char *const *envp, int envc, const struct cred *cred, bool secure);
 int proc_exec(const char *path, char *const *argv, int argc, char *const *envp, int envc);
 
 /* timer.c / pic.c */

@@ -158,6 +158,7 @@ _Static_assert(__builtin_offsetof(struct rt_sigframe, info) == 312, "siginfo fol
 struct ksiginfo {
     int32_t code;
     int32_t pid;
+    uint32_t uid;                     /* si_uid: the sender's real uid (SIGCHLD: the child's) */
     int32_t status;
     uint64_t addr;
     uint64_t value;                   /* si_value of sigqueue() */

@@ -22,6 +22,7 @@ struct linux_termios {
 _Static_assert(sizeof(struct linux_termios) == 36, "Linux struct termios is 36 bytes");
 
 struct file *fd_file(int fd);
+struct inode *lookup_at(int dirfd, uint64_t upath, char *name, int *err);   /* syspath.c */
 int fd_alloc(struct file *f, int min, bool cloexec);
 int stat_copyout(struct inode *ip, struct pipe *pipe, uint64_t ust);
 void console_tcgets(struct linux_termios *t);      /* console.c */

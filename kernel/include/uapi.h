@@ -53,6 +53,12 @@
 #define S_IFCHR       0020000    /* character device */
 #define S_IFDIR       0040000    /* directory */
 #define S_IFREG       0100000    /* regular file */
+#define S_ISUID       0004000    /* set-user-ID on execution */
+#define S_ISGID       0002000    /* set-group-ID on execution; a directory's: new names get its group */
+#define S_ISVTX       0001000    /* sticky: in a directory only owners may remove names (/tmp) */
+#define S_IALLUGO     0007777    /* every mode bit chmod may set */
+#define S_IXGRP       0000010    /* group execute */
+#define S_IXUGO       0000111    /* any execute bit */
 
 /* getdents64 d_type (linux/fs.h) */
 #define DT_DIR        4          /* directory */

@@ -16,17 +16,34 @@ known stack shape, read by walking its instructions from an anchor whose shape i
 
 From the anchor, every ``push`` and ``pop``, ``add $n,%rsp`` and ``mov ...,%rsp`` up to the
 frame's PC moves the words; the caller's RIP, RSP and CS are then read from the stack or
-registers. Pure reading: the unwinder never writes to the target.
+registers. A register the stub pushes is read from its slot; one it never touched is the
+interrupted context's own value (passed through: gdb would otherwise call it "optimized out",
+and a caller at -O0, whose frame is found from RBP, could not be unwound).
+
+The interrupted frame is not a caller: its PC is the instruction that was interrupted, not a
+return address. gdb looks a caller's function and unwind rule up at PC-1, which for a fault on
+a function's first instruction is the function before it (``frame_dummy``, ``??``). So the
+unwinder also unwinds an interrupted frame whose PC starts a function (the return address is
+the word at RSP: nothing is pushed yet), and ``InterruptedFrameFilter`` names such frames by
+their PC in ``bt``. Pure reading: the unwinder never writes to the target.
 
 Loaded by ringlab.py (``install(kabi_json)``), inside gdb's own Python.
 """
 import gdb
+import gdb.FrameDecorator
 import gdb.unwinder
 
 GPR_WORDS = 15                 # PUSH_GPRS in kernel/trapentry.S
 TRAPFRAME_ABOVE_RIP = GPR_WORDS + 2   # the registers, the vector and the error code
-#: callee-saved registers and their word index in struct trapframe (r15 at 0 ... rax at 14)
-TF_CALLEE_SAVED = {"r15": 0, "r14": 1, "r13": 2, "r12": 3, "rbp": 8, "rbx": 13}
+#: every general register and its word index in struct trapframe (PUSH_GPRS's reverse order)
+TF_GPRS = {"r15": 0, "r14": 1, "r13": 2, "r12": 3, "r11": 4, "r10": 5, "r9": 6, "r8": 7,
+           "rbp": 8, "rdi": 9, "rsi": 10, "rdx": 11, "rcx": 12, "rbx": 13, "rax": 14}
+#: registers a stub leaves as the interrupted context had them unless it pushed them
+PASS_THROUGH = tuple(TF_GPRS) + ("ds", "es", "fs", "gs", "fs_base")
+#: frame value -> gdb register name, for the words the CPU pushed
+FRAME_REGS = {"rflags": "eflags", "cs": "cs", "ss": "ss"}
+#: interrupted frames remembered (their (rip, rsp)), for the unwinder and the frame filter
+INTERRUPTED_MAX = 64
 
 
 class _FrameId:
@@ -61,6 +78,19 @@ class EntryStubs:
                         (syms["syscall_entry"], "syscall_entry", syms["sysret_path"]),
                         (syms["sysret_path"], "sysret_path", syms["sysret_insn"] + 3)]
         self.has_error_code = has_error_code
+        self.interrupted = []                   # (rip, rsp) of the frames stubs entered from
+
+    def note_interrupted(self, rip, rsp):
+        """Remember that the frame at (rip, rsp) was interrupted (not a caller)."""
+        if (rip, rsp) not in self.interrupted:
+            self.interrupted = self.interrupted[-(INTERRUPTED_MAX - 1):] + [(rip, rsp)]
+
+    def is_interrupted(self, rip, rsp):
+        return (rip, rsp) in self.interrupted
+
+    def forget(self, _event=None):
+        """The target runs again: the frames noted are gone (gdb unwinds afresh at a stop)."""
+        self.interrupted = []
 
     def anchor_of(self, pc):
         """(anchor address, name, vector or None) of the stub holding ``pc``, or None."""
@@ -83,7 +113,7 @@ class EntryStubs:
             base = 2 if name == "alltraps" else TRAPFRAME_ABOVE_RIP
             places = {"vector": ("stack", base - 2), "error": ("stack", base - 1)}
             if base == TRAPFRAME_ABOVE_RIP:
-                places.update({r: ("stack", i) for r, i in TF_CALLEE_SAVED.items()})
+                places.update({r: ("stack", i) for r, i in TF_GPRS.items()})
         places.update({"rip": ("stack", base), "cs": ("stack", base + 1),
                        "rflags": ("stack", base + 2), "rsp": ("stack", base + 3),
                        "ss": ("stack", base + 4)})
@@ -117,11 +147,18 @@ def _step(places, asm):
                 for k, (kind, i) in places.items()}
 
     if op.startswith("push"):
-        return shift(1)
+        out = shift(1)
+        reg = operands.lstrip("%")
+        if operands.startswith("%") and reg in TF_GPRS and reg not in out:
+            out[reg] = ("stack", 0)             # the interrupted context's value, saved
+        return out
     if op.startswith("pop"):
         popped = {k for k, (kind, i) in places.items() if kind == "stack" and i == 0}
         reg = operands.lstrip("%")
         out = shift(-1)
+        for k, (kind, i) in out.items():
+            if kind == "reg" and i == reg:
+                out[k] = ("gone", 0)            # overwritten by the pop
         for k in popped:
             out[k] = ("reg", reg) if reg else ("gone", 0)
         return {k: v for k, v in out.items() if not (v[0] == "stack" and v[1] < 0)}
@@ -138,7 +175,8 @@ def _step(places, asm):
 
 
 class EntryUnwinder(gdb.unwinder.Unwinder):
-    """Unwinds a frame whose PC is in an entry stub to the context the stub entered from."""
+    """Unwinds a frame whose PC is in an entry stub to the context the stub entered from,
+    and that context's frame when it was interrupted on a function's first instruction."""
 
     def __init__(self, stubs):
         super().__init__("ringlab-entry-stubs")
@@ -147,7 +185,7 @@ class EntryUnwinder(gdb.unwinder.Unwinder):
     def __call__(self, pending):
         pc = int(pending.read_register("rip")) & 0xFFFFFFFFFFFFFFFF
         if self.stubs.anchor_of(pc) is None:
-            return None
+            return self._interrupted(pending, pc)
         found = self.stubs.places_at(pc, pending.architecture())
         start, _, places = found
         sp = int(pending.read_register("rsp")) & 0xFFFFFFFFFFFFFFFF
@@ -155,13 +193,128 @@ class EntryUnwinder(gdb.unwinder.Unwinder):
         if "rip" not in values or "rsp" not in values:
             return None
         ptr = pending.read_register("rip").type
+        # gdb ends a backtrace at a frame whose stack address lies below its callee's
+        # ("previous frame inner to this frame"), which every switch from the kernel stack
+        # to the interrupted (user) stack looks like. The stub the CPU stands in names its
+        # frame by the interrupted stack pointer, so bt from a fault goes on into the user's
+        # callers; below a kernel frame (after `break trap`) it must stay above that frame
+        # and the backtrace ends at the interrupted frame.
+        frame_sp = (gdb.Value(values["rsp"]).cast(ptr) if pending.level() == 0
+                    else pending.read_register("rsp"))
         # gdb 13 converts plain ints above 2**63 (kernel addresses) with an error: Values
-        info = pending.create_unwind_info(_FrameId(pending.read_register("rsp"),
-                                                   gdb.Value(start).cast(ptr)))
-        for reg in ("rip", "rsp", "rbp", "rbx", "r12", "r13", "r14", "r15"):
+        info = pending.create_unwind_info(_FrameId(frame_sp, gdb.Value(start).cast(ptr)))
+        for reg in ("rip", "rsp") + PASS_THROUGH:
             if reg in values:
                 info.add_saved_register(reg, gdb.Value(values[reg]).cast(ptr))
+            elif reg not in places:              # untouched by the stub
+                info.add_saved_register(reg, pending.read_register(reg))
+        for key, reg in FRAME_REGS.items():
+            if key in values:                     # 32-bit registers in gdb's amd64 set
+                info.add_saved_register(reg, gdb.Value(values[key] & 0xFFFFFFFF).cast(
+                    pending.architecture().integer_type(32, False)))
+        self.stubs.note_interrupted(values["rip"], values["rsp"])
         return info
+
+    def _interrupted(self, pending, pc):
+        """The unwind of an interrupted frame stopped on its function's first instruction:
+        the return address is the word at RSP (SDM Vol. 2A CALL); None for any other frame
+        (gdb's own unwinders know it from the debug information)."""
+        sp = int(pending.read_register("rsp")) & 0xFFFFFFFFFFFFFFFF
+        if not self.stubs.is_interrupted(pc, sp) or not function_starts_at(pc):
+            return None
+        try:
+            ret = int.from_bytes(bytes(gdb.selected_inferior().read_memory(sp, 8)), "little")
+        except gdb.MemoryError:
+            return None
+        ptr = pending.read_register("rip").type
+        info = pending.create_unwind_info(_FrameId(gdb.Value(sp + 8).cast(ptr),
+                                                   gdb.Value(pc).cast(ptr)))
+        info.add_saved_register("rip", gdb.Value(ret).cast(ptr))
+        info.add_saved_register("rsp", gdb.Value(sp + 8).cast(ptr))
+        for reg in PASS_THROUGH + tuple(FRAME_REGS.values()):
+            if reg != "rsp":
+                info.add_saved_register(reg, pending.read_register(reg))
+        return info
+
+
+def function_starts_at(pc):
+    """Whether ``pc`` is the first instruction of a function the debug information knows
+    (an assembly function without it: False, gdb's own guess stands)."""
+    try:
+        block = gdb.block_for_pc(pc)
+    except RuntimeError:
+        block = None
+    while block is not None and block.function is None:
+        block = block.superblock
+    return block is not None and block.start == pc
+
+
+class InterruptedFrameFilter:
+    """Names, in ``bt``, a frame an entry stub interrupted by its PC (gdb names a caller by
+    PC-1, the function before it when the fault was on a function's first instruction)."""
+
+    def __init__(self, stubs):
+        self.name = "ringlab-interrupted"
+        self.priority = 100
+        self.enabled = True
+        self.stubs = stubs
+
+    def filter(self, frames):
+        for f in frames:
+            frame = InterruptedFrame(f) if self._interrupted(f) else CallerFrame(f)
+            yield frame
+            # gdb ends a backtrace at main (`set backtrace past-main`); it cannot tell an
+            # interrupted main on its first instruction is main
+            if frame.function() == "main" and not gdb.parameter("backtrace past-main"):
+                return
+
+    def _interrupted(self, decorator):
+        frame = decorator.inferior_frame()
+        newer = frame.newer()
+        return (newer is not None
+                and self.stubs.anchor_of(newer.pc() & 0xFFFFFFFFFFFFFFFF) is not None)
+
+
+class CallerFrame(gdb.FrameDecorator.FrameDecorator):
+    """Any other frame, named as gdb names it without a filter: an assembly caller by its
+    return address minus one (``alltraps``, not the ``trapret`` label after its call)."""
+
+    def function(self):
+        frame = self.inferior_frame()
+        if frame.function() is None and frame.name() is not None:
+            return frame.name()
+        return super().function()
+
+
+class InterruptedFrame(gdb.FrameDecorator.FrameDecorator):
+    """A frame shown by its own PC: function, file and line of the interrupted instruction."""
+
+    def __init__(self, base):
+        super().__init__(base)
+        self.pc = base.inferior_frame().pc()
+        self.sal = gdb.find_pc_line(self.pc)
+
+    def function(self):
+        try:
+            block = gdb.block_for_pc(self.pc)
+        except RuntimeError:
+            block = None
+        while block is not None and block.function is None:
+            block = block.superblock
+        if block is not None:
+            return block.function.print_name
+        return super().function()
+
+    def filename(self):
+        return self.sal.symtab.filename if self.sal.symtab is not None else None
+
+    def line(self):
+        return self.sal.line if self.sal.symtab is not None and self.sal.line else None
+
+    def frame_args(self):
+        if function_starts_at(self.pc):
+            return None                      # no argument is where the debug info says yet
+        return super().frame_args()
 
 
 def read_places(places, sp, read_register, stubs):
@@ -194,4 +347,6 @@ def install(kabi, has_error_code):
     except (gdb.error, KeyError):
         return None
     gdb.unwinder.register_unwinder(None, EntryUnwinder(stubs), replace=True)
+    gdb.events.cont.connect(stubs.forget)
+    gdb.frame_filters[InterruptedFrameFilter(stubs).name] = InterruptedFrameFilter(stubs)
     return stubs
