@@ -25,11 +25,14 @@ static uint64_t rdtsc(void)
  * The System V initial process stack (x86-64 psABI 3.4.1, Figure 3.9):
  * argc, argv[], NULL, envp[], NULL, auxv pairs ending in AT_NULL, then the
  * strings and AT_RANDOM's 16 bytes above. RSP is 16-byte aligned at argc.
+ * For an i386 image the same in 4-byte words (i386 psABI 2.3.1, Linux's
+ * create_elf_tables for a compat task), below USER32_STACK_TOP; no
+ * AT_SYSINFO/AT_SYSINFO_EHDR: there is no 32-bit vDSO.
  */
 static int build_stack(uint64_t *pml4, const struct elf_image *img, char *const *argv, int argc,
                        char *const *envp, int envc, const struct cred *cred, bool secure, uint64_t *rsp_out)
 {
-    uint64_t sp = USER_STACK_TOP;
+    uint64_t sp = img->is32 ? USER32_STACK_TOP : USER_STACK_TOP;
     uint64_t argv_va[MAXARG + 1], envp_va[MAXARG + 1];
     int r;
 
@@ -55,13 +58,31 @@ static int build_stack(uint64_t *pml4, const struct elf_image *img, char *const 
     uint64_t random_va = sp;
 
     uint64_t auxv[][2] = {
-        { AT_PHDR, img->phdr }, { AT_PHENT, sizeof(struct elf64_phdr) }, { AT_PHNUM, img->phnum },
+        { AT_PHDR, img->phdr }, { AT_PHENT, img->phent }, { AT_PHNUM, img->phnum },
         { AT_PAGESZ, PAGE_SIZE }, { AT_ENTRY, img->entry }, { AT_UID, cred->uid }, { AT_EUID, cred->euid },
         { AT_GID, cred->gid }, { AT_EGID, cred->egid }, { AT_SECURE, secure }, { AT_CLKTCK, 100 },
         { AT_RANDOM, random_va }, { AT_EXECFN, execfn },
         { AT_NULL, 0 },
     };
     uint64_t words = 1 + (argc + 1) + (envc + 1) + 2 * ARRAY_SIZE(auxv);
+    if (img->is32) {
+        /* the same vector in 32-bit words: every value fits (addresses below 4 GiB) */
+        uint32_t v[1 + 2 * (MAXARG + 1) + 2 * ARRAY_SIZE(auxv)], n = 0;
+        v[n++] = (uint32_t)argc;
+        for (int i = 0; i < argc; i++)
+            v[n++] = (uint32_t)argv_va[i];
+        v[n++] = 0;
+        for (int i = 0; i < envc; i++)
+            v[n++] = (uint32_t)envp_va[i];
+        v[n++] = 0;
+        for (size_t i = 0; i < ARRAY_SIZE(auxv); i++) {
+            v[n++] = (uint32_t)auxv[i][0];
+            v[n++] = (uint32_t)auxv[i][1];
+        }
+        sp = ALIGN_DOWN(sp - n * 4, 16);
+        *rsp_out = sp;
+        return copyout(pml4, sp, v, n * 4);
+    }
     sp -= words * 8;
     sp = ALIGN_DOWN(sp, 16);
     *rsp_out = sp;
@@ -93,8 +114,9 @@ int exec_image(struct proc *p, const char *name, const uint8_t *data, size_t siz
     if (!pml4)
         return -ENOMEM;
     int r = elf_load(pml4, data, size, &img);
+    uint64_t stack_top = img.is32 ? USER32_STACK_TOP : USER_STACK_TOP;
     if (!r)
-        r = uvm_map_zeroed(pml4, USER_STACK_TOP - USER_STACK_PAGES * PAGE_SIZE, USER_STACK_PAGES * PAGE_SIZE,
+        r = uvm_map_zeroed(pml4, stack_top - USER_STACK_PAGES * PAGE_SIZE, USER_STACK_PAGES * PAGE_SIZE,
                            PTE_W | PTE_NX);
     if (!r)
         r = build_stack(pml4, &img, argv, argc, envp, envc, cred, secure, &sp);
@@ -115,10 +137,17 @@ int exec_image(struct proc *p, const char *name, const uint8_t *data, size_t siz
     p->mm->brk_start = p->mm->brk = img.end;
     p->mm->mmap_next = MMAP_BASE;
     p->fs_base = p->gs_base = 0;                 /* Linux: a new image starts with both bases 0 */
-    memset(p->seg, 0, sizeof p->seg);            /* and null DS, ES, FS, GS selectors */
+    memset(p->seg, 0, sizeof p->seg);            /* and null DS, ES, FS, GS selectors; a 32-bit
+                                                    image DS = ES = the user data selector
+                                                    (Linux compat_start_thread): compatibility
+                                                    mode uses them */
+    if (img.is32)
+        p->seg[0] = p->seg[1] = USER_SS;
+    memset(p->tls, 0, sizeof p->tls);            /* and no TLS descriptors (Linux flush_thread) */
     fpu_reset(p->fxstate);                       /* and the x87/SSE state of a new process: no
                                                     XMM value of the old program survives */
     if (running) {
+        tls_load(p->tls);
         segs_load(p->seg);                       /* before the bases: a load rewrites them */
         wrmsr(MSR_FS_BASE, 0);
         wrmsr(MSR_KERNEL_GS_BASE, 0);            /* the user's GS base while in ring 0 */
@@ -139,7 +168,7 @@ int exec_image(struct proc *p, const char *name, const uint8_t *data, size_t siz
     memset(p->tf, 0, sizeof *p->tf);
     p->tf->rip = img.entry;
     p->tf->rsp = sp;
-    p->tf->cs = USER_CS;
+    p->tf->cs = img.is32 ? USER32_CS : USER_CS;
     p->tf->ss = USER_SS;
     p->tf->rflags = RFLAGS_IF | RFLAGS_RSV1;
     return 0;

@@ -95,14 +95,44 @@ void gdt_init(void)
  * MSR_FS_BASE and MSR_KERNEL_GS_BASE afterwards. In ring 0 the live GS base is the per-CPU
  * pointer (percpu.h), so GS is loaded between two swapgs, as Linux's load_gs_index does: the
  * descriptor's base lands in IA32_KERNEL_GS_BASE, the per-CPU pointer is never touched.
- * Interrupts are off in the kernel, and the selectors were read from the CPU when the process
- * last ran (the GDT never changes, there is no LDT), so the load cannot fault in that window.
+ * Interrupts are off in the kernel; the selectors were read from the CPU when the process last
+ * ran, and only a thread's own TLS entries can change since (set_thread_area reloads the live
+ * selectors that name the entry it changed); a selector no longer loadable becomes null.
  */
 void segs_load(const uint16_t seg[NSEGS])
 {
+    /* A TLS selector whose descriptor set_thread_area has since cleared would #GP here, in
+       ring 0: it becomes null, as Linux's load_gs_index fixup makes it (the process's own
+       set_thread_area reloads its live selectors at once, so this is a safety net). */
+    uint16_t s[NSEGS];
+    for (int i = 0; i < NSEGS; i++)
+        s[i] = sel_loadable(seg[i]) ? seg[i] : NULL_SEL;
     __asm__ volatile("mov %0, %%ds\n\tmov %1, %%es\n\tmov %2, %%fs\n\t"
                      "swapgs\n\tmov %3, %%gs\n\tswapgs"
-                     ::"r"(seg[0]), "r"(seg[1]), "r"(seg[2]), "r"(seg[3]) : "memory");
+                     ::"r"(s[0]), "r"(s[1]), "r"(s[2]), "r"(s[3]) : "memory");
+}
+
+/*
+ * A data-segment register load of `sel` from ring 3 would succeed (SDM Vol. 2B MOV, "IF DS,
+ * ES, FS, or GS is loaded with non-NULL selector"): null, or a GDT descriptor in range that is
+ * present, code/data, data or readable code, with DPL 3 (so any RPL). Only the TLS entries change
+ * while the kernel runs, but every selector is checked against the table itself.
+ */
+bool sel_loadable(uint16_t sel)
+{
+    if ((sel & ~SEL_RPL_MASK) == 0)
+        return true;
+    uint64_t d = (sel >> 3) < GDT_NENTRIES && !(sel & 4) ? gdt[sel >> 3] : 0;
+    bool code = !!(d & SEG_CODE), readable = !!(d & SEG_RW);
+    return !!(d & SEG_P) && !!(d & SEG_S) && (!code || readable) && ((d >> 45) & 3) == 3;
+}
+
+/* Linux's load_TLS (arch/x86/include/asm/desc.h): the running thread's set_thread_area
+   descriptors in GDT entries TLS_ENTRY_MIN.. (a zero one is not present). */
+void tls_load(const uint64_t tls[TLS_ENTRIES])
+{
+    for (int i = 0; i < TLS_ENTRIES; i++)
+        gdt[TLS_ENTRY_MIN + i] = tls[i];
 }
 
 void segs_save(uint16_t seg[NSEGS])

@@ -62,6 +62,7 @@ static const struct kabi_entry kabi[] = {
     KABI_CONST(USER_TOP),
     KABI_CONST(USER_LIMIT),          /* user memory ends here (ELF checks) */
     KABI_CONST(USER_STACK_TOP),
+    KABI_CONST(USER32_STACK_TOP),    /* a 32-bit process: its stack ends here, its ELF below */
     KABI_CONST(USER_STACK_PAGES),
     KABI_CONST(MMAP_BASE),
     KABI_CONST(KSTACK_PAGES),

@@ -11,7 +11,8 @@
  * struct __kernel_timespec), so each runs the x86-64 handler with its arguments moved to
  * the x86-64 registers in a copy of the frame: pointers and unsigned values zero-extended,
  * signed offsets (compat_off_t) sign-extended, as Linux's compat wrappers do. Calls whose
- * i386 structures differ (stat64, sigaction, timespec32, iovec, ...) and the rest are not
+ * i386 structures differ get an i386 handler where there is one (execve: arrays of 32-bit
+ * pointers); the others (stat64, sigaction, timespec32, iovec, ...) and the rest are not
  * listed: -ENOSYS, as from a Linux built without them.
  */
 #include "kernel.h"
@@ -55,6 +56,7 @@ static const struct {
     [SYS32_creat] = { "creat", sys_creat, 0 },
     [SYS32_link] = { "link", sys_link, 0 },
     [SYS32_unlink] = { "unlink", sys_unlink, 0 },
+    [SYS32_execve] = { "execve", sys_execve32, 0 },
     [SYS32_chdir] = { "chdir", sys_chdir, 0 },
     [SYS32_lseek] = { "lseek", sys_lseek, SEXT(1) },
     [SYS32_getpid] = { "getpid", sys_getpid, 0 },
@@ -82,6 +84,7 @@ static const struct {
     [SYS32_truncate] = { "truncate", sys_truncate, SEXT(1) },
     [SYS32_ftruncate] = { "ftruncate", sys_ftruncate, SEXT(1) },
     [SYS32_wait4] = { "wait4", sys_wait4, 0 },        /* the rusage argument is not filled */
+    [SYS32_clone] = { "clone", sys_clone32, 0 },
     [SYS32_uname] = { "uname", sys_uname, 0 },
     [SYS32_mprotect] = { "mprotect", sys_mprotect, 0 },
     [SYS32_fchdir] = { "fchdir", sys_fchdir, 0 },
@@ -101,6 +104,8 @@ static const struct {
     [SYS32_fcntl64] = { "fcntl64", sys_fcntl, 0 },
     [SYS32_gettid] = { "gettid", sys_gettid, 0 },
     [SYS32_tkill] = { "tkill", sys_tkill, 0 },
+    [SYS32_set_thread_area] = { "set_thread_area", sys_set_thread_area, 0 },
+    [SYS32_get_thread_area] = { "get_thread_area", sys_get_thread_area, 0 },
     [SYS32_exit_group] = { "exit_group", sys_exit_group, 0 },
     [SYS32_set_tid_address] = { "set_tid_address", sys_set_tid_address, 0 },
     [SYS32_tgkill] = { "tgkill", sys_tgkill, 0 },
@@ -140,6 +145,9 @@ void syscall32_dispatch(struct trapframe *tf)
 {
     uint64_t nr = (uint32_t)tf->rax;
     int64_t ret = -ENOSYS;
+    const char *name = nr < ARRAY_SIZE(syscalls32) && syscalls32[nr].name ? syscalls32[nr].name : "unknown";
+    if (__builtin_expect(kargs.trace_syscall, 0) && (nr == SYS32_exit || nr == SYS32_exit_group))
+        kevent("syscall pid=%d nr=%lu name=%s abi=i386 arg0=%d", myproc()->pid, nr, name, (int32_t)tf->rbx);
     if (nr < ARRAY_SIZE(syscalls32)) {
         uint8_t s = syscalls32[nr].sext;
         struct trapframe t = *tf;
@@ -154,8 +162,7 @@ void syscall32_dispatch(struct trapframe *tf)
     }
     tf->rax = (uint64_t)(int64_t)(int32_t)ret;
     if (__builtin_expect(kargs.trace_syscall, 0))
-        kevent("syscall pid=%d nr=%lu name=%s abi=i386 args=0x%lx,0x%lx,0x%lx ret=%d", myproc()->pid, nr,
-               nr < ARRAY_SIZE(syscalls32) && syscalls32[nr].name ? syscalls32[nr].name : "unknown",
+        kevent("syscall pid=%d nr=%lu name=%s abi=i386 args=0x%lx,0x%lx,0x%lx ret=%d", myproc()->pid, nr, name,
                (uint64_t)(uint32_t)tf->rbx, (uint64_t)(uint32_t)tf->rcx, (uint64_t)(uint32_t)tf->rdx,
                (int32_t)ret);
     if (__builtin_expect(myproc()->sig.work, 0) || __builtin_expect(tf->rflags & RFLAGS_TF, 0))

@@ -82,7 +82,24 @@ int64_t sys_clone(struct trapframe *tf)
     return proc_clone(flags, stack, tls, ptid, ctid);   /* stores the tids before the child runs */
 }
 
-int64_t sys_execve(struct trapframe *tf)
+/*
+ * i386 clone (arch/x86/entry/syscalls/syscall_32.tbl: flags, stack, parent_tid, tls,
+ * child_tid; the i386 dispatcher put them in rdi, rsi, rdx, r10, r8): the x86-64 clone with
+ * the last two swapped. CLONE_SETTLS there names a struct user_desc for a TLS entry of the
+ * child, which ringlab does not do yet: -ENOSYS, as for every clone flag it lacks.
+ */
+int64_t sys_clone32(struct trapframe *tf)
+{
+    if (tf->rdi & CLONE_SETTLS)
+        return -ENOSYS;
+    struct trapframe t = *tf;
+    t.r10 = tf->r8;                              /* child_tid */
+    t.r8 = 0;
+    return sys_clone(&t);
+}
+
+/* execve with argv/envp arrays of `ptr_bytes`-byte pointers: 8 (x86-64), 4 (i386). */
+static int64_t do_execve(struct trapframe *tf, unsigned ptr_bytes)
 {
     struct proc *p = myproc();
     char path[KPATH_MAX];
@@ -98,8 +115,8 @@ int64_t sys_execve(struct trapframe *tf)
     uint64_t uvec[2] = { tf->rsi, tf->rdx };
     for (int k = 0; k < 2 && r >= 0; k++) {
         for (int i = 0; uvec[k]; i++) {
-            uint64_t uptr;
-            if ((r = copyin(p->pml4, &uptr, uvec[k] + 8 * i, 8)) < 0)
+            uint64_t uptr = 0;                   /* little-endian: a 4-byte pointer fills the low half */
+            if ((r = copyin(p->pml4, &uptr, uvec[k] + (uint64_t)ptr_bytes * i, ptr_bytes)) < 0)
                 break;
             if (!uptr)
                 break;
@@ -121,6 +138,17 @@ int64_t sys_execve(struct trapframe *tf)
         r = proc_exec(path, vec[0], count[0], vec[1], count[1]);
     kfree(buf);
     return r;
+}
+
+int64_t sys_execve(struct trapframe *tf)
+{
+    return do_execve(tf, 8);
+}
+
+/* i386 execve (Linux compat_sys_execve): the same, with arrays of 32-bit pointers. */
+int64_t sys_execve32(struct trapframe *tf)
+{
+    return do_execve(tf, 4);
 }
 
 int64_t sys_wait4(struct trapframe *tf)

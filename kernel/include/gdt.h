@@ -62,5 +62,7 @@
 #include "types.h"
 #define NSEGS 4                          /* DS, ES, FS, GS: the selectors a process owns */
 void segs_load(const uint16_t seg[NSEGS]);   /* then write FS_BASE and KERNEL_GS_BASE (they change) */
+void tls_load(const uint64_t tls[TLS_ENTRIES]); /* a thread's TLS descriptors into GDT 12-14 */
+bool sel_loadable(uint16_t sel);             /* would a data segment load of sel work at CPL 3? */
 void segs_save(uint16_t seg[NSEGS]);
 #endif

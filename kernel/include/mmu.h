@@ -26,6 +26,8 @@
  *                     | ELF segments (text RX, data RW NX)     |  U/S=1
  *  0x0000000000400000 +---------------------------------------+  (usual static ELF base)
  *                     | MAP_FIXED refused below MMAP_MIN_ADDR  |  (EPERM, as Linux)
+ *                     (a 32-bit process: ELF segments and brk below 4 GiB, its stack's
+ *                     USER_STACK_PAGES end at USER32_STACK_TOP, Linux's IA32 TASK_SIZE)
  *  0x0000000000010000 +---------------------------------------+  MMAP_MIN_ADDR
  *                     | page 0: never mapped (NULL faults)     |
  *  0x0000000000000000 +---------------------------------------+
@@ -50,6 +52,7 @@
 #define USER_STACK_TOP   0x00007ffffffff000    /* initial user RSP region ends here */
 #define USER_STACK_PAGES 32                    /* 128 KiB user stack, fixed */
 #define MMAP_BASE        0x0000700000000000    /* anonymous mmap region start (and brk's ceiling) */
+#define USER32_STACK_TOP 0x00000000ffffe000    /* a 32-bit process's stack ends here (IA32_PAGE_OFFSET) */
 #define MMAP_MIN_ADDR    0x10000               /* Linux's default vm.mmap_min_addr: no MAP_FIXED below */
 #define STACK_GUARD_GAP  0x100000              /* Linux's stack_guard_gap (256 pages) below the stack */
 #define MMAP_END         (USER_STACK_TOP - USER_STACK_PAGES * PAGE_SIZE - STACK_GUARD_GAP)

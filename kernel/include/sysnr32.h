@@ -16,6 +16,7 @@
 #define SYS32_creat             8
 #define SYS32_link              9
 #define SYS32_unlink            10
+#define SYS32_execve            11
 #define SYS32_chdir             12
 #define SYS32_lseek             19
 #define SYS32_getpid            20
@@ -43,6 +44,7 @@
 #define SYS32_truncate          92
 #define SYS32_ftruncate         93
 #define SYS32_wait4             114
+#define SYS32_clone             120
 #define SYS32_uname             122
 #define SYS32_mprotect          125
 #define SYS32_fchdir            133
@@ -62,6 +64,8 @@
 #define SYS32_fcntl64           221
 #define SYS32_gettid            224
 #define SYS32_tkill             238
+#define SYS32_set_thread_area   243
+#define SYS32_get_thread_area   244
 #define SYS32_exit_group        252
 #define SYS32_set_tid_address   258
 #define SYS32_tgkill            270
