@@ -12,7 +12,8 @@
  * the x86-64 registers in a copy of the frame: pointers and unsigned values zero-extended,
  * signed offsets (compat_off_t) sign-extended, as Linux's compat wrappers do. Calls whose
  * i386 structures differ get an i386 handler where there is one (execve: arrays of 32-bit
- * pointers); the others (stat64, sigaction, timespec32, iovec, ...) and the rest are not
+ * pointers; clone's argument order; ugetrlimit's compat_rlimit; time, gettimeofday and
+ * clock_gettime with 32-bit time fields); the others (stat64, sigaction, timespec32, iovec, ...) and the rest are not
  * listed: -ENOSYS, as from a Linux built without them.
  */
 #include "kernel.h"
@@ -58,6 +59,7 @@ static const struct {
     [SYS32_unlink] = { "unlink", sys_unlink, 0 },
     [SYS32_execve] = { "execve", sys_execve32, 0 },
     [SYS32_chdir] = { "chdir", sys_chdir, 0 },
+    [SYS32_time] = { "time", sys_time32, 0 },
     [SYS32_lseek] = { "lseek", sys_lseek, SEXT(1) },
     [SYS32_getpid] = { "getpid", sys_getpid, 0 },
     [SYS32_getuid] = { "getuid", sys_getuid, 0 },     /* 16-bit uid: ringlab's is 0 */
@@ -79,6 +81,7 @@ static const struct {
     [SYS32_umask] = { "umask", sys_umask, 0 },
     [SYS32_dup2] = { "dup2", sys_dup2, 0 },
     [SYS32_getppid] = { "getppid", sys_getppid, 0 },
+    [SYS32_gettimeofday] = { "gettimeofday", sys_gettimeofday32, 0 },
     [SYS32_readlink] = { "readlink", sys_readlink, 0 },
     [SYS32_munmap] = { "munmap", sys_munmap, 0 },
     [SYS32_truncate] = { "truncate", sys_truncate, SEXT(1) },
@@ -95,6 +98,7 @@ static const struct {
     [SYS32_rt_sigsuspend] = { "rt_sigsuspend", sys_rt_sigsuspend, 0 },
     [SYS32_getcwd] = { "getcwd", sys_getcwd, 0 },
     [SYS32_vfork] = { "vfork", sys_fork, 0 },
+    [SYS32_ugetrlimit] = { "ugetrlimit", sys_ugetrlimit32, 0 },
     [SYS32_getuid32] = { "getuid32", sys_getuid, 0 },
     [SYS32_getgid32] = { "getgid32", sys_getuid, 0 },
     [SYS32_geteuid32] = { "geteuid32", sys_getuid, 0 },
@@ -108,6 +112,7 @@ static const struct {
     [SYS32_get_thread_area] = { "get_thread_area", sys_get_thread_area, 0 },
     [SYS32_exit_group] = { "exit_group", sys_exit_group, 0 },
     [SYS32_set_tid_address] = { "set_tid_address", sys_set_tid_address, 0 },
+    [SYS32_clock_gettime] = { "clock_gettime", sys_clock_gettime32, 0 },
     [SYS32_tgkill] = { "tgkill", sys_tgkill, 0 },
     [SYS32_openat] = { "openat", sys_openat, 0 },
     [SYS32_mkdirat] = { "mkdirat", sys_mkdirat, 0 },

@@ -110,7 +110,7 @@ CASES: Dict[str, Case] = {
     "sysenter64_tf": Case((ILL, UD, None, USER_CS), {INTEL_CPU: LANDING}, host=ILL),
 }
 # Lines the programs print that the host prints the same (pids and addresses never appear).
-SAME_LINES = ("compat: ljmp ", "compat: int80_32 ", "compat: int80_64 ",
+SAME_LINES = ("compat: ljmp ", "compat: int80_32 ", "compat: int80_64 ", "compat: int80_64_time ",
               "compat: int80 from ", "compat: syscall from ")
 
 

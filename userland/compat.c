@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #define RETURNED 77                   /* a child whose case ended without exiting otherwise */
@@ -292,6 +293,19 @@ static void case_int80_64(void)
     long wrote_hi = int80_64(NR32_write, 1, (long)msg_int80_64 | (1L << 32), sizeof msg_int80_64 - 1);
     printf("compat: int80_64 getpid_ok=%d wrote=%ld wrote_hi=%ld enosys=%ld regs_kept=%d\n",
            pid == getpid(), wrote, wrote_hi, int80_64(0x7fffffff, 0, 0, 0), regs_kept_by_int80());
+    /* The i386 calls with 32-bit structures: time (13), gettimeofday (78), clock_gettime
+       (265, CLOCK_REALTIME), ugetrlimit (191, RLIMIT_NOFILE); buffers below 4 GiB. */
+    static int32_t t32, tv[2], ts[2];
+    static uint32_t rl[2];
+    long now = (long)time(NULL);
+    long t = int80_64(13, (long)&t32, 0, 0);
+    long tod = int80_64(78, (long)tv, 0, 0);
+    long clk = int80_64(265, 0, (long)ts, 0);
+    long lim = int80_64(191, 7, (long)rl, 0);
+    printf("compat: int80_64_time time_ok=%d tod_ok=%d clock_ok=%d rlimit_ok=%d\n",
+           t == t32 && t - now >= 0 && t - now < 5, tod == 0 && tv[0] - now >= 0 && tv[0] - now < 5,
+           clk == 0 && ts[0] - now >= 0 && ts[0] - now < 5 && ts[1] >= 0 && ts[1] < 1000000000,
+           lim == 0 && rl[0] > 0 && rl[0] <= rl[1]);
     int80_64(NR32_exit, 7, 0, 0);                  /* exit(7) through the gate */
 }
 

@@ -10,6 +10,10 @@ int64_t sys_set_thread_area(struct trapframe *tf);   /* tls.c */
 int64_t sys_get_thread_area(struct trapframe *tf);
 int64_t sys_execve32(struct trapframe *tf);     /* sysproc.c: argv/envp of 32-bit pointers */
 int64_t sys_clone32(struct trapframe *tf);      /* sysproc.c: the i386 argument order */
+int64_t sys_ugetrlimit32(struct trapframe *tf); /* syslimit.c: struct compat_rlimit */
+int64_t sys_clock_gettime32(struct trapframe *tf);  /* time.c: 32-bit time structures */
+int64_t sys_gettimeofday32(struct trapframe *tf);
+int64_t sys_time32(struct trapframe *tf);
 int64_t sys_read(struct trapframe *tf);
 int64_t sys_write(struct trapframe *tf);
 int64_t sys_writev(struct trapframe *tf);

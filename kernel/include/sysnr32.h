@@ -18,6 +18,7 @@
 #define SYS32_unlink            10
 #define SYS32_execve            11
 #define SYS32_chdir             12
+#define SYS32_time              13
 #define SYS32_lseek             19
 #define SYS32_getpid            20
 #define SYS32_getuid            24
@@ -39,6 +40,7 @@
 #define SYS32_umask             60
 #define SYS32_dup2              63
 #define SYS32_getppid           64
+#define SYS32_gettimeofday      78
 #define SYS32_readlink          85
 #define SYS32_munmap            91
 #define SYS32_truncate          92
@@ -55,6 +57,7 @@
 #define SYS32_rt_sigsuspend     179
 #define SYS32_getcwd            183
 #define SYS32_vfork             190
+#define SYS32_ugetrlimit        191
 #define SYS32_getuid32          199
 #define SYS32_getgid32          200
 #define SYS32_geteuid32         201
@@ -68,6 +71,7 @@
 #define SYS32_get_thread_area   244
 #define SYS32_exit_group        252
 #define SYS32_set_tid_address   258
+#define SYS32_clock_gettime     265
 #define SYS32_tgkill            270
 #define SYS32_openat            295
 #define SYS32_mkdirat           296
