@@ -204,8 +204,10 @@ void syscall_dispatch(struct trapframe *tf)
             ret = syscalls[nr].fn(tf);       /* every slot has one: sys_ni_syscall in the gaps */
         tf->rax = (uint64_t)ret;
     }
-    /* Two predictable branches when there is nothing to do. A call returns
-       -ERESTART* only when it saw a deliverable signal, which set `work`. */
-    if (__builtin_expect(myproc()->sig.work, 0) || __builtin_expect(tf->rflags & RFLAGS_TF, 0))
+    /* Predictable branches when there is nothing to do. A call returns
+       -ERESTART* only when it saw a deliverable signal, which set `work`. A frame
+       whose RCX/R11 are not its RIP/RFLAGS (execve's) needs iretq, as below. */
+    if (__builtin_expect(myproc()->sig.work, 0) || __builtin_expect(tf->rflags & RFLAGS_TF, 0) ||
+        __builtin_expect(tf->rcx != tf->rip || tf->r11 != tf->rflags, 0))
         signal_syscall_exit(tf);
 }
