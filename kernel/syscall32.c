@@ -13,7 +13,7 @@
  * signed offsets (compat_off_t) sign-extended, as Linux's compat wrappers do. Calls whose
  * i386 structures differ get an i386 handler where there is one (execve: arrays of 32-bit
  * pointers; clone's argument order; ugetrlimit's compat_rlimit; time, gettimeofday and
- * clock_gettime with 32-bit time fields); the others (stat64, sigaction, timespec32, iovec, ...) and the rest are not
+ * clock_gettime with 32-bit time fields; mmap2 and old mmap, placed below 4 GiB); the others (stat64, sigaction, timespec32, iovec, ...) and the rest are not
  * listed: -ENOSYS, as from a Linux built without them.
  */
 #include "kernel.h"
@@ -83,6 +83,7 @@ static const struct {
     [SYS32_getppid] = { "getppid", sys_getppid, 0 },
     [SYS32_gettimeofday] = { "gettimeofday", sys_gettimeofday32, 0 },
     [SYS32_readlink] = { "readlink", sys_readlink, 0 },
+    [SYS32_old_mmap] = { "old_mmap", sys_old_mmap32, 0 },
     [SYS32_munmap] = { "munmap", sys_munmap, 0 },
     [SYS32_truncate] = { "truncate", sys_truncate, SEXT(1) },
     [SYS32_ftruncate] = { "ftruncate", sys_ftruncate, SEXT(1) },
@@ -99,6 +100,7 @@ static const struct {
     [SYS32_getcwd] = { "getcwd", sys_getcwd, 0 },
     [SYS32_vfork] = { "vfork", sys_fork, 0 },
     [SYS32_ugetrlimit] = { "ugetrlimit", sys_ugetrlimit32, 0 },
+    [SYS32_mmap2] = { "mmap2", sys_mmap2, 0 },
     [SYS32_getuid32] = { "getuid32", sys_getuid, 0 },
     [SYS32_getgid32] = { "getgid32", sys_getuid, 0 },
     [SYS32_geteuid32] = { "geteuid32", sys_getuid, 0 },

@@ -22,7 +22,7 @@ from ringlab import lab
 from ringlab.core import constants as C
 from ringlab.machine.qemu import QemuConfig
 from ringlab.observe import qemulog
-from ringlab.observe.events import EnterUser, Fault, Panic
+from ringlab.observe.events import EnterUser, Fault, Panic, Syscall
 
 from tests.parity import Case, assert_same_as_linux
 
@@ -39,13 +39,22 @@ def test_i386_glibc_hello_as_on_linux(images, tmp_path, cpu):
 
 @pytest.mark.parametrize("cpu", CPUS)
 def test_i386_init_enters_compatibility_mode(images, cpu):
-    """The kernel starts a 32-bit init at CS 0x23 with SS 0x2b, its stack below 4 GiB."""
-    run = lab.run(QemuConfig(init=images.program("m32hello-m32"), cpu=cpu, int_log=True),
-                  timeout_s=60)
+    """The kernel starts a 32-bit init at CS 0x23 with SS 0x2b, its stack below 4 GiB; its
+    system calls are i386 ones (trace=syscall: abi=i386), glibc's TLS comes from
+    set_thread_area (entry 12) and its 1 MiB malloc from mmap2, below 4 GiB."""
+    run = lab.run(QemuConfig(init=images.program("m32hello-m32"), cpu=cpu, int_log=True,
+                             append="trace=syscall"), timeout_s=60)
     assert run.status == 3 and not run.of(Panic), run.report()
     enter = run.of(EnterUser)[0]
     assert (enter.cs, enter.ss) == (USER32_CS, USER_SS) and enter.rsp < 1 << 32, run.report()
     assert "m32hello: hello from a 32-bit program, cs=0x23 gs_is_tls=1 tls=42" in run.user_lines
+    assert "m32hello: big malloc ok=1" in run.user_lines
+    calls = [e for e in run.of(Syscall) if e.fields.get("abi") == "i386"]
+    assert calls and all(e.fields.get("abi") == "i386" for e in run.of(Syscall)), run.report()
+    names = {e.fields["name"] for e in calls}
+    assert {"brk", "set_thread_area", "mmap2", "munmap", "write", "exit_group"} <= names, names
+    mmap2 = [e for e in calls if e.fields["name"] == "mmap2"]
+    assert all(0 < e.fields["ret"] < 1 << 32 for e in mmap2), mmap2
     assert not qemulog.parse(run.log).exceptions(cpl=0)
 
 
@@ -58,7 +67,8 @@ def test_execve_switches_between_32_and_64_bit(images, tmp_path, cpu):
                              append="init.args=/m32exec,/m32hello-m32,x"), timeout_s=60)
     want = ["m32exec: 32-bit, cs=0x23, argc=4", "m32exec: 64-bit, cs=0x33, argc=3",
             "m32hello: hello from a 32-bit program, cs=0x23 gs_is_tls=1 tls=42",
-            "m32hello: uname=0 machine=x86_64 getpid_ok=1 argc=2", "m32hello: argv[1]=x"]
+            "m32hello: uname=0 machine=x86_64 getpid_ok=1 argc=2", "m32hello: argv[1]=x",
+            "m32hello: big malloc ok=1"]
     assert host.stdout.splitlines() == want and host.returncode == 3, host
     assert run.user_lines == want and run.status == 3, run.report()
 

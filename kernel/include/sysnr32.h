@@ -42,6 +42,7 @@
 #define SYS32_getppid           64
 #define SYS32_gettimeofday      78
 #define SYS32_readlink          85
+#define SYS32_old_mmap          90
 #define SYS32_munmap            91
 #define SYS32_truncate          92
 #define SYS32_ftruncate         93
@@ -58,6 +59,7 @@
 #define SYS32_getcwd            183
 #define SYS32_vfork             190
 #define SYS32_ugetrlimit        191
+#define SYS32_mmap2             192
 #define SYS32_getuid32          199
 #define SYS32_getgid32          200
 #define SYS32_geteuid32         201
