@@ -204,10 +204,11 @@ void syscall_dispatch(struct trapframe *tf)
             ret = syscalls[nr].fn(tf);       /* every slot has one: sys_ni_syscall in the gaps */
         tf->rax = (uint64_t)ret;
     }
-    /* Predictable branches when there is nothing to do. A call returns
-       -ERESTART* only when it saw a deliverable signal, which set `work`. A frame
-       whose RCX/R11 are not its RIP/RFLAGS (execve's) needs iretq, as below. */
-    if (__builtin_expect(myproc()->sig.work, 0) || __builtin_expect(tf->rflags & RFLAGS_TF, 0) ||
-        __builtin_expect(tf->rcx != tf->rip || tf->r11 != tf->rflags, 0))
+    /* Two predictable branches when there is nothing to do. A call returns
+       -ERESTART* only when it saw a deliverable signal, which set `work`. Every call that
+       rewrites the frame (execve, rt_sigreturn, a signal's handler frame) sets `work` too,
+       so the slow path alone checks Linux's sysret rule (RCX == RIP, R11 == RFLAGS, else
+       iretq): the common call pays nothing for it. */
+    if (__builtin_expect(myproc()->sig.work, 0) || __builtin_expect(tf->rflags & RFLAGS_TF, 0))
         signal_syscall_exit(tf);
 }

@@ -5,6 +5,7 @@
  *   /                  directory; every multiboot module is a read-only file here
  *   /tmp               directory (1777)
  *   /dev/null, /dev/zero, /dev/console, /dev/urandom   character devices
+ *   /etc/passwd, /etc/group   root, nobody and user 1000 (fs.c)
  *
  * Owners and modes are enforced as Linux does (cred.c: generic_permission,
  * the sticky /tmp, CAP_DAC_OVERRIDE...); what the boot creates is root:root.
