@@ -8,6 +8,7 @@
 #include "errno.h"
 #include "cred.h"
 #include "file.h"
+#include "kcov.h"
 #include "sanitize.h"
 
 struct dirent {
@@ -77,6 +78,7 @@ static void fs_init(void)
     dir_link(root, "tmp", tmp);
     dir_link(root, "dev", dev);
     dev_init(dev);
+    kcov_fs_init(root);                  /* the coverage build's /sys/kernel/debug/kcov */
 }
 
 struct inode *fs_root(void)

@@ -9,9 +9,12 @@
  */
 #include "kernel.h"
 #include "errno.h"
+#include "file.h"
+#include "kcov.h"
 #include "mmu.h"
 #include "proc.h"
 #include "syscall.h"
+#include "sysfs.h"
 #include "trap.h"
 #include "vm.h"
 
@@ -72,15 +75,19 @@ static int64_t do_brk(struct trapframe *tf)
  * __get_unmapped_area; arch/x86/kernel/sys_x86_64.c). Without MAP_FIXED the
  * hint is ignored and the range is the first free one in [MMAP_BASE,
  * MMAP_END) from the process's search hint, with a guard page on each side.
+ * The one file that can be mapped is an open kcov node (the coverage build):
+ * its buffer's pages (kcov.c kcov_mmap), shared with the kernel whatever the
+ * type; MAP_PRIVATE only makes fork copy them (Linux would copy a page at the
+ * user's first write).
  */
-static int64_t do_mmap(struct trapframe *tf)
+static int64_t do_mmap(struct trapframe *tf, struct file *kf)
 {
     struct proc *p = myproc();
     uint64_t addr = tf->rdi, len = tf->rsi, prot = tf->rdx, flags = tf->r10, off = tf->r9;
     if (off % PAGE_SIZE)
         return -EINVAL;
-    if (!(flags & MAP_ANONYMOUS))
-        return -ENODEV;                      /* only anonymous memory */
+    if (!(flags & MAP_ANONYMOUS) && !kf)
+        return -ENODEV;                      /* only anonymous memory, and kcov */
     if (len == 0)
         return -EINVAL;
     len = ALIGN_UP(len, PAGE_SIZE);
@@ -109,6 +116,14 @@ static int64_t do_mmap(struct trapframe *tf)
     if (type != MAP_SHARED && type != MAP_PRIVATE && type != MAP_SHARED_VALIDATE)
         return -EINVAL;
     uint64_t shared = type == MAP_PRIVATE ? 0 : PTE_SHARED;
+#ifdef KCOV
+    if (!(flags & MAP_ANONYMOUS)) {
+        int64_t r = kcov_mmap(kf, p->pml4, addr, len, off, prot_flags(prot) | shared);
+        if (r >= 0 && !fixed)
+            p->mm->mmap_next = addr + len + PAGE_SIZE;
+        return r;
+    }
+#endif
     int r = uvm_replace(p->pml4, addr, len, prot_flags(prot) | shared);
     if (r)
         return r;
@@ -329,8 +344,28 @@ static int64_t do_mremap(struct trapframe *tf)
         mm_unlock(mm);                                     \
         return r;                                          \
     }
+
+/* mmap holds the kcov file it maps (a reference: another thread may close the fd while the
+   mapping yields), as Linux's ksys_mmap_pgoff holds its struct file. */
+int64_t sys_mmap(struct trapframe *tf)
+{
+    struct mm *mm = myproc()->mm;
+    struct file *kf = NULL;
+#ifdef KCOV
+    if (!(tf->r10 & MAP_ANONYMOUS)) {
+        struct file *f = fd_file((int)tf->r8);
+        if (f && f->kcov)
+            kf = file_dup(f);
+    }
+#endif
+    mm_lock(mm);
+    int64_t r = do_mmap(tf, kf);
+    mm_unlock(mm);
+    if (kf)
+        file_close(kf);
+    return r;
+}
 LOCKED_CALL(brk)
-LOCKED_CALL(mmap)
 LOCKED_CALL(munmap)
 LOCKED_CALL(mprotect)
 LOCKED_CALL(madvise)

@@ -5,6 +5,7 @@
  *   /                  directory; every multiboot module is a read-only file here
  *   /tmp               directory (1777)
  *   /dev/null, /dev/zero, /dev/console, /dev/urandom   character devices
+ *   /sys/kernel/debug/kcov   the coverage build's kcov node (kcov.h); absent otherwise
  *
  * Owners and modes are enforced as Linux does (cred.c: generic_permission,
  * the sticky /tmp, CAP_DAC_OVERRIDE...); what the boot creates is root:root.
@@ -30,7 +31,8 @@
 #define PIPE_BUF    4096         /* writes up to this size are atomic (POSIX) */
 #define PIPE_PAGES  16           /* pipe capacity: 64 KiB, Linux's default */
 
-enum devkind { DEV_NONE, DEV_NULL, DEV_ZERO, DEV_CONSOLE, DEV_URANDOM };
+/* DEV_KCOV: /sys/kernel/debug/kcov, in the coverage build only (kcov.h). */
+enum devkind { DEV_NONE, DEV_NULL, DEV_ZERO, DEV_CONSOLE, DEV_URANDOM, DEV_KCOV };
 
 struct inode {
     int nlink;                   /* names (directory entries) pointing here */
@@ -69,6 +71,7 @@ struct file {
     struct inode *ip;            /* F_INODE */
     struct pipe *pipe;           /* F_PIPE: the read end if (flags & O_ACCMODE) == O_RDONLY */
     uint64_t off;                /* file offset; directories: the next entry's cookie */
+    struct kcov *kcov;           /* an open kcov node: its kcov object (holds a reference) */
 };
 
 /* fs.c: names and directories */
