@@ -26,6 +26,7 @@
  *   sfuzz: finding kind=KIND w=W PROGRAM    lowmap (a mapping below 64 KiB), stuck (SIGKILL
  *                                           did not end a program)
  *   sfuzz: done ...                         the last progress line's fields
+ *   sfuzz: pcs HEX...                       then every distinct kernel PC seen (16 a line)
  */
 #include "sfuzz_runtime.h"
 #include <errno.h>
@@ -886,6 +887,26 @@ static int fuzz_main(uint64_t seed, long seconds, int workers)
     last_calls = 0;
     last_t = t0;
     progress("done", t0, &last_calls, &last_t);
+    /* every distinct PC, for the harness's line-coverage report (16 a line) */
+    char pcline[16 * 17 + 16];
+    int n = 0;
+    size_t len = 0;
+    for (uint64_t i = 0; i < PCSET_SIZE; i++) {
+        if (!sh->pcset[i])
+            continue;
+        if (n == 0)
+            len = (size_t)snprintf(pcline, sizeof pcline, "sfuzz: pcs");
+        len += (size_t)snprintf(pcline + len, sizeof pcline - len, " %lx", (unsigned long)sh->pcset[i]);
+        if (++n == 16) {
+            snprintf(pcline + len, sizeof pcline - len, "\n");
+            print_line(pcline);
+            n = 0;
+        }
+    }
+    if (n) {
+        snprintf(pcline + len, sizeof pcline - len, "\n");
+        print_line(pcline);
+    }
     return 0;
 }
 

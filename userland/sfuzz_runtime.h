@@ -65,6 +65,10 @@ static const char *const fz_paths[] = {
    or has none of its own, and a fuzz program's child has nothing else to do. */
 static long fz_syscall(long nr, long a, long b, long c, long d, long e, long f)
 {
+    /* A signal sent to pid 0 or below (the process group, everyone) would reach the fuzzer
+       itself: such a target (a failed fork's -errno, an unset result) becomes the caller. */
+    if ((nr == SYS_kill || nr == SYS_rt_sigqueueinfo) && a <= 0)
+        a = fz_syscall(SYS_getpid, 0, 0, 0, 0, 0, 0);
     if (nr >= 56 && nr <= 58) {
         register long r10 __asm__("r10") = d, r8 __asm__("r8") = e, r9 __asm__("r9") = f;
         long ret;
