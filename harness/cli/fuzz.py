@@ -1,6 +1,7 @@
 """``invoke fuzz``: the syscall-aware fuzzer (userland/sfuzz.c) on a kernel, by default the
 sanitizer kernel (which has kcov: coverage-guided). Prints sfuzz's progress lines as they come
-(calls/s, distinct kernel PCs, corpus size, ENOSYS share, findings), then one summary line.
+(calls/s, distinct kernel PCs, corpus size, ENOSYS share, findings), then one summary line
+and, with kcov, the kernel's line coverage per source file (machine.coverage).
 
 A crash (a panic, a sanitizer report, a hang, a mapping below 64 KiB, an unkillable program)
 is replayed on fresh machines, shrunk to a minimal program, and printed as C source that
@@ -19,7 +20,7 @@ from typing import Optional, TextIO
 from ..core import constants as C
 from ..core.errors import BuildError
 from ..lab import fuzzing
-from ..machine import build
+from ..machine import build, coverage
 from .epilogue import Epilogue
 
 ARTIFACTS = C.REPO_ROOT / "ringlab-artifacts" / "fuzz"
@@ -72,6 +73,11 @@ def main(minutes: float = 1.0, seed: int = 1, cpu: Optional[str] = None, workers
         ep.say(f"{opts.cpu}: calls={last.get('calls', 0)} pcs={last.get('pcs', 0)} "
                f"corpus={last.get('corpus', 0)} enosys={enosys}% findings={last.get('findings', 0)} "
                f"[{time.monotonic() - start:.0f} s; console: {log_path}]")
+        if result.pcs:
+            report = coverage.line_coverage(kern, result.pcs)
+            ep.say(f"kernel line coverage ({len(result.pcs)} distinct PCs; lines with a kcov "
+                   "call site reached / all of them):")
+            print("\n".join(coverage.format_report(report)), flush=True)
         crash = result.crash
         if crash is None:
             return 0

@@ -48,6 +48,7 @@ PROGRESS_RE = re.compile(r"^sfuzz: (progress|done) (.*)$")
 RUN_RE = re.compile(r"^sfuzz: run (\d+) (.*)$")
 FINDING_RE = re.compile(r"^sfuzz: finding kind=(\w+) w=(\d+) (.*)$")
 REPLAY_RE = re.compile(r"^sfuzz: replay result=(\w+)$")
+PCS_PREFIX = "sfuzz: pcs "
 
 
 @dataclass
@@ -89,11 +90,13 @@ class Crash:
 
 @dataclass
 class FuzzResult:
-    """A fuzz run: its progress lines (field -> value), the crash if any, the Run itself."""
+    """A fuzz run: its progress lines (field -> value), the crash if any, the Run itself,
+    and the distinct kernel PCs its programs reached (kcov; empty without it)."""
 
     progress: List[Dict[str, str]]
     crash: Optional[Crash]
     run: Run
+    pcs: List[int] = field(default_factory=list)
 
 
 def syscall_table(kabi_file: Path) -> str:
@@ -174,7 +177,8 @@ def fuzz(opts: FuzzOptions, stream: Optional[TextIO] = None, workdir: Optional[P
     crash = crash_of(run)
     if crash is None and not (run.outcome is Outcome.EXITED and run.status == 0):
         crash = Crash(run.outcome.value, run.outcome.value, run.verdict.detail, [])
-    return FuzzResult(progress, crash, run)
+    pcs = [int(w, 16) for l in run.user_lines if l.startswith(PCS_PREFIX) for w in l[len(PCS_PREFIX):].split()]
+    return FuzzResult(progress, crash, run, pcs)
 
 
 def replay(program: str, kernel: Path, cpu: str, repeat: int = DEFAULT_REPEAT) -> Optional[Crash]:
