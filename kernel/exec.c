@@ -6,6 +6,7 @@
 #include "kernel.h"
 #include "elf.h"
 #include "errno.h"
+#include "execargs.h"
 #include "file.h"
 #include "gdt.h"
 #include "mmu.h"
@@ -23,69 +24,81 @@ static uint64_t rdtsc(void)
 
 /*
  * The System V initial process stack (x86-64 psABI 3.4.1, Figure 3.9):
- * argc, argv[], NULL, envp[], NULL, auxv pairs ending in AT_NULL, then the
- * strings and AT_RANDOM's 16 bytes above. RSP is 16-byte aligned at argc.
+ * argc, argv[], NULL, envp[], NULL, auxv pairs ending in AT_NULL, then
+ * AT_RANDOM's 16 bytes and the strings execve staged (execargs.h) above.
+ * RSP is 16-byte aligned at argc. The stack is mapped here: USER_STACK_PAGES,
+ * or the arguments plus USER_STACK_FREE when that is more (mmu.h).
  */
-static int build_stack(uint64_t *pml4, const struct elf_image *img, char *const *argv, int argc,
-                       char *const *envp, int envc, const struct cred *cred, bool secure, uint64_t *rsp_out)
+static int build_stack(uint64_t *pml4, const struct elf_image *img, const struct exec_args *a,
+                       const struct cred *cred, bool secure, uint64_t *rsp_out)
 {
-    uint64_t sp = USER_STACK_TOP;
-    uint64_t argv_va[MAXARG + 1], envp_va[MAXARG + 1];
-    int r;
-
-    for (int i = envc - 1; i >= 0; i--) {
-        size_t n = strlen(envp[i]) + 1;
-        sp -= n;
-        if ((r = copyout(pml4, sp, envp[i], n)))
-            return r;
-        envp_va[i] = sp;
-    }
-    for (int i = argc - 1; i >= 0; i--) {
-        size_t n = strlen(argv[i]) + 1;
-        sp -= n;
-        if ((r = copyout(pml4, sp, argv[i], n)))
-            return r;
-        argv_va[i] = sp;
-    }
-    uint64_t execfn = argc ? argv_va[0] : 0;
+    const uint64_t top = USER_STACK_TOP;
+    uint64_t strings = top - a->used;
     uint64_t rnd[2] = { rdtsc() * 0x9e3779b97f4a7c15UL, rdtsc() ^ 0x5851f42d4c957f2dUL };
-    sp = ALIGN_DOWN(sp - sizeof rnd, 16);
-    if ((r = copyout(pml4, sp, rnd, sizeof rnd)))
-        return r;
-    uint64_t random_va = sp;
-
+    uint64_t random_va = ALIGN_DOWN(strings - sizeof rnd, 16);
     uint64_t auxv[][2] = {
         { AT_PHDR, img->phdr }, { AT_PHENT, sizeof(struct elf64_phdr) }, { AT_PHNUM, img->phnum },
         { AT_PAGESZ, PAGE_SIZE }, { AT_ENTRY, img->entry }, { AT_UID, cred->uid }, { AT_EUID, cred->euid },
         { AT_GID, cred->gid }, { AT_EGID, cred->egid }, { AT_SECURE, secure }, { AT_CLKTCK, 100 },
-        { AT_RANDOM, random_va }, { AT_EXECFN, execfn },
-        { AT_NULL, 0 },
+        { AT_RANDOM, random_va }, { AT_EXECFN, top - a->execfn }, { AT_NULL, 0 },
     };
-    uint64_t words = 1 + (argc + 1) + (envc + 1) + 2 * ARRAY_SIZE(auxv);
-    sp -= words * 8;
-    sp = ALIGN_DOWN(sp, 16);
-    *rsp_out = sp;
+    uint64_t words = 1 + (a->argc + 1) + (a->envc + 1) + 2 * ARRAY_SIZE(auxv);
+    uint64_t sp = ALIGN_DOWN(random_va - words * 8, 16);
+    uint64_t len = ALIGN_UP(top - sp, PAGE_SIZE) + USER_STACK_FREE;
+    if (len < USER_STACK_PAGES * PAGE_SIZE)
+        len = USER_STACK_PAGES * PAGE_SIZE;
+    if (len > USER_STACK_MAX)
+        return -E2BIG;                           /* cannot happen within EXEC_ARG_MAX (see the assert) */
+    int r = uvm_map_zeroed(pml4, top - len, len, PTE_W | PTE_NX);
+    if (r)
+        return r;
 
-    uint64_t w = sp, argc64 = (uint64_t)argc, zero = 0;
-    if ((r = copyout(pml4, w, &argc64, 8)))
+    /* The staged pages, each at its place under the top. */
+    for (uint64_t i = 0; i * PAGE_SIZE < a->used; i++) {
+        uint64_t lo = top - (i + 1) * PAGE_SIZE, from = lo < strings ? strings : lo;
+        const char *pg = exec_args_page(a, i);
+        if ((r = copyout(pml4, from, pg + (from - lo), top - i * PAGE_SIZE - from)))
+            return r;
+    }
+    if ((r = copyout(pml4, random_va, rnd, sizeof rnd)))
         return r;
-    w += 8;
-    if ((r = copyout(pml4, w, argv_va, 8 * argc)) || (r = copyout(pml4, w + 8 * argc, &zero, 8)))
+
+    /* argc, then a pointer to each string, found by walking the staged bytes from argv[0] up. */
+    uint64_t buf[64], nbuf = 0, w = sp, at = a->used;
+    buf[nbuf++] = a->argc;
+    for (int k = 0; k < 2; k++) {
+        uint64_t n = k ? a->envc : a->argc;
+        for (uint64_t i = 0; i <= n; i++) {
+            if (i < n) {
+                buf[nbuf++] = top - at;
+                while (at > EXEC_TOP_GAP && exec_args_byte(a, at--))
+                    ;                            /* every string ends in a NUL (execargs.c) */
+            } else {
+                buf[nbuf++] = 0;                 /* the vector's NULL */
+            }
+            if (nbuf == ARRAY_SIZE(buf)) {
+                if ((r = copyout(pml4, w, buf, sizeof buf)))
+                    return r;
+                w += sizeof buf;
+                nbuf = 0;
+            }
+        }
+    }
+    if ((r = copyout(pml4, w, buf, nbuf * 8)))
         return r;
-    w += 8 * (argc + 1);
-    if ((r = copyout(pml4, w, envp_va, 8 * envc)) || (r = copyout(pml4, w + 8 * envc, &zero, 8)))
-        return r;
-    w += 8 * (envc + 1);
-    return copyout(pml4, w, auxv, sizeof auxv);
+    *rsp_out = sp;
+    return copyout(pml4, w + nbuf * 8, auxv, sizeof auxv);
 }
+_Static_assert(EXEC_ARG_MAX + PAGE_SIZE + USER_STACK_FREE <= USER_STACK_MAX,
+               "the largest arguments, their auxv page and the free stack fit the stack's region");
 
 /*
  * Replace the current image of `p` with the ELF in data/size, running with
  * `cred` (AT_SECURE = secure). On failure the old image and credentials are
  * untouched. argv/envp strings are in kernel memory.
  */
-int exec_image(struct proc *p, const char *name, const uint8_t *data, size_t size, char *const *argv, int argc,
-                      char *const *envp, int envc, const struct cred *cred, bool secure)
+int exec_image(struct proc *p, const char *name, const uint8_t *data, size_t size, const struct exec_args *args,
+               const struct cred *cred, bool secure)
 {
     struct elf_image img;
     uint64_t sp;
@@ -94,10 +107,7 @@ int exec_image(struct proc *p, const char *name, const uint8_t *data, size_t siz
         return -ENOMEM;
     int r = elf_load(pml4, data, size, &img);
     if (!r)
-        r = uvm_map_zeroed(pml4, USER_STACK_TOP - USER_STACK_PAGES * PAGE_SIZE, USER_STACK_PAGES * PAGE_SIZE,
-                           PTE_W | PTE_NX);
-    if (!r)
-        r = build_stack(pml4, &img, argv, argc, envp, envc, cred, secure, &sp);
+        r = build_stack(pml4, &img, args, cred, secure, &sp);
     struct mm *mm = r ? NULL : mm_new(pml4);
     if (!mm) {
         uvm_free(pml4);
@@ -152,7 +162,7 @@ int exec_image(struct proc *p, const char *name, const uint8_t *data, size_t siz
  * even if the image then turns out not to load (ENOEXEC, ENOMEM), where Linux
  * would have kept them for a malformed ELF.
  */
-int proc_exec(const char *path, char *const *argv, int argc, char *const *envp, int envc)
+int proc_exec(const char *path, const struct exec_args *args)
 {
     struct proc *p = myproc();
     const uint8_t *data;
@@ -167,20 +177,22 @@ int proc_exec(const char *path, char *const *argv, int argc, char *const *envp, 
         r = proc_dethread();                     /* Linux de_thread: the other threads end first */
     if (!r && p->files->refs > 1) {              /* Linux unshare_files: a CLONE_FILES sharer keeps its table */
         struct files *own = files_copy(p->files);
+        if (!own)
+            return -ENOMEM;
         files_put(p->files);
         p->files = own;
     }
     if (!r)
-        r = exec_image(p, path, data, size, argv, argc, envp, envc, &cred, secure);
+        r = exec_image(p, path, data, size, args, &cred, secure);
     if (!r)
         proc_vfork_release(p);                   /* the memory it borrowed is no longer in use */
-    for (int fd = 0; !r && fd < NOFILE; fd++) {
-        if ((p->files->cloexec >> fd & 1) && p->files->ofile[fd]) {
-            file_close(p->files->ofile[fd]);
-            p->files->ofile[fd] = NULL;
+    for (int fd = 0; !r && fd < NOFILE_MAX; fd++) {
+        if (fd_cloexec(p->files, fd) && files_fd(p->files, fd)) {
+            file_close(files_fd(p->files, fd));
+            files_clear(p->files, fd);
         }
     }
     if (!r)
-        p->files->cloexec = 0;
+        memset(p->files->cloexec, 0, sizeof p->files->cloexec);
     return r;
 }

@@ -1,37 +1,60 @@
-/* The system-wide open file table, shared by fork and dup; reads and writes by file kind. */
+/*
+ * Open files, shared by fork and dup; reads and writes by file kind. They come
+ * from kalloc'd pages carved into struct files, taken as more are open at once
+ * (up to NFILE system-wide, Linux's file-max) and kept on a free list once
+ * closed - the pages stay, as Linux's filp cache keeps its slabs.
+ */
 #include "kernel.h"
 #include "errno.h"
 #include "file.h"
 #include "kcov.h"
+#include "mmu.h"
 #include "proc.h"
 #include "sanitize.h"
 
-static struct file ftable[NFILE];
+#define FILES_PER_PAGE (PAGE_SIZE / sizeof(struct file))
 
-/* A new open file with one reference; for F_INODE the caller sets ip (holding a reference). */
+static struct file *free_files;
+static uint64_t nfiles;            /* struct files carved so far */
+
+/* A new open file with one reference, or NULL (NFILE open, or no memory: Linux -ENFILE). */
 struct file *file_alloc(enum filetype type)
 {
-    for (int i = 0; i < NFILE; i++) {
-        if (ftable[i].ref == 0) {
-            ftable[i] = (struct file){ .type = type, .ref = 1 };
-            return &ftable[i];
+    if (!free_files && nfiles + FILES_PER_PAGE <= NFILE) {
+        struct file *page = kalloc();
+        for (uint64_t i = 0; page && i < FILES_PER_PAGE; i++) {
+            page[i].next_free = free_files;
+            free_files = &page[i];
         }
+        if (page)
+            nfiles += FILES_PER_PAGE;
     }
-    return NULL;
+    struct file *f = free_files;
+    if (!f)
+        return NULL;
+    free_files = f->next_free;
+    *f = (struct file){ .type = type, .ref = 1 };
+    return f;
+}
+
+/* Pages carved into struct files (in use or on the free list): sysinfo's bufferram. */
+uint64_t file_cache_pages(void)
+{
+    return nfiles / FILES_PER_PAGE;
 }
 
 struct file *file_dup(struct file *f)
 {
-    SAN_LIVE(SAN_FILE, f - ftable, f->ref > 0);
-    REF_GET(SAN_FILE, f - ftable, f->ref);
+    SAN_LIVE(SAN_FILE, -1, f->ref > 0);
+    REF_GET(SAN_FILE, -1, f->ref);
     return f;
 }
 
 /* Drop one reference; the last one closes the pipe end or releases the inode. */
 void file_close(struct file *f)
 {
-    SAN_LIVE(SAN_FILE, f - ftable, f->ref > 0);
-    if (REF_PUT(SAN_FILE, f - ftable, f->ref) > 0)
+    SAN_LIVE(SAN_FILE, -1, f->ref > 0);
+    if (REF_PUT(SAN_FILE, -1, f->ref) > 0)
         return;
     kcov_close(f);
     if (f->type == F_PIPE)
@@ -39,12 +62,14 @@ void file_close(struct file *f)
     else if (f->type == F_INODE && f->ip)
         inode_put(f->ip);
     f->type = F_NONE;
-    SAN_FREED(SAN_FILE, f - ftable, f, ref);
+    SAN_FREED(SAN_FILE, -1, f, ref);           /* poisoned but for ref (0: free), then linked */
+    f->next_free = free_files;
+    free_files = f;
 }
 
 int64_t file_read(struct file *f, uint64_t dst, uint64_t n)
 {
-    SAN_LIVE(SAN_FILE, f - ftable, f->ref > 0);
+    SAN_LIVE(SAN_FILE, -1, f->ref > 0);
     if (f->type == F_PIPE)
         return pipe_read(f, dst, n);
     struct inode *ip = f->ip;
@@ -66,7 +91,7 @@ int64_t file_read(struct file *f, uint64_t dst, uint64_t n)
 
 int64_t file_write(struct file *f, uint64_t src, uint64_t n)
 {
-    SAN_LIVE(SAN_FILE, f - ftable, f->ref > 0);
+    SAN_LIVE(SAN_FILE, -1, f->ref > 0);
     if (f->type == F_PIPE)
         return pipe_write(f, src, n);
     struct inode *ip = f->ip;

@@ -33,7 +33,6 @@
 #define FUTEX_OWNER_DIED      0x40000000u  /* robust word: the owner ended holding it */
 #define FUTEX_TID_MASK        0x3fffffffu  /* robust word: the owner's tid */
 #define ROBUST_LIST_LIMIT     2048       /* entries walked at exit (Linux's bound) */
-#define NS_PER_SEC            1000000000UL
 
 struct futex_key {
     const void *mm;            /* NULL for a MAP_SHARED page */
@@ -107,11 +106,18 @@ static int wake_key(const struct futex_key *k, int n, uint32_t bitset)
     return woken;
 }
 
+/*
+ * FUTEX_WAKE: Linux's loop (kernel/futex/waitwake.c futex_wake) checks the
+ * count after each wake (`if (++ret >= nr_wake) break`), so a count of 0 or
+ * below still wakes one waiter.
+ */
 int futex_wake(struct proc *p, uint64_t uaddr, bool private, int n, uint32_t bitset)
 {
     struct futex_key k;
     if (!bitset)
         return -EINVAL;
+    if (n < 1)
+        n = 1;
     int r = futex_key(p, uaddr, private, &k);
     return r ? r : wake_key(&k, n, bitset);
 }
@@ -199,14 +205,11 @@ int64_t sys_futex(struct trapframe *tf)
     uint64_t deadline = 0;
 
     if (utime && (cmd == FUTEX_WAIT || cmd == FUTEX_WAIT_BITSET)) {
-        int64_t ts[2];
-        if (copyin(p->pml4, ts, utime, sizeof ts))
-            return -EFAULT;
-        if (ts[0] < 0 || ts[1] < 0 || ts[1] >= (int64_t)NS_PER_SEC)
-            return -EINVAL;
-        deadline = (uint64_t)ts[0] * NS_PER_SEC + (uint64_t)ts[1];
+        int r = timespec_from_user(utime, &deadline);   /* saturates: a huge timeout waits */
+        if (r)
+            return r;
         if (cmd == FUTEX_WAIT)
-            deadline += time_monotonic_ns();
+            deadline = time_add_ns(time_monotonic_ns(), deadline);
         if (!deadline)
             deadline = 1;                    /* an absolute 0: already past */
     }

@@ -1,11 +1,16 @@
 /*
- * Pipes: a ring of PIPE_PAGES pages (64 KiB, Linux's default capacity),
- * allocated as they are first written and freed when both ends are closed.
- * Linux semantics (pipe(7)): a read blocks while the pipe is empty and a
- * writer is open, and returns 0 (end of file) once none is; a write of at most
- * PIPE_BUF bytes goes in whole or waits (never interleaved with another
- * writer's); a larger one may be split. Writing with no reader left raises
- * SIGPIPE and fails with -EPIPE. O_NONBLOCK turns each wait into -EAGAIN.
+ * Pipes, as Linux's fs/pipe.c: a ring of slots, each holding bytes of one
+ * page (16 slots, 64 KiB, by default; F_SETPIPE_SZ sets 1 to 256). A write
+ * first puts its last (length mod 4096) bytes' worth - taken from its start -
+ * into the newest slot if they fit there whole; everything else goes into
+ * fresh slots, a page each. A reader frees a slot only once it has read all
+ * of it. So capacity is counted in slots, not bytes: after a reader takes 100
+ * bytes of a full pipe no slot is free and a 100-byte write waits (-EAGAIN
+ * with O_NONBLOCK), and a write of at most PIPE_BUF bytes is never split.
+ * A read blocks while the pipe is empty and a writer is open, and returns 0
+ * (end of file) once none is. Writing with no reader left raises SIGPIPE and
+ * fails with -EPIPE. The pipe and its ring are kalloc'd: there is no table
+ * of pipes to run out of, only memory.
  */
 #include "kernel.h"
 #include "errno.h"
@@ -16,27 +21,48 @@
 #include "signal.h"
 #include "vm.h"
 
-#define NPIPE     64
-#define PIPE_SIZE ((uint64_t)PIPE_PAGES * PAGE_SIZE)   /* capacity, bytes */
+_Static_assert(sizeof(struct pipe) <= PAGE_SIZE, "a pipe fits its page");
+_Static_assert(PIPE_MAX_SLOTS * sizeof(struct pipe_buf) <= PAGE_SIZE, "the ring fits its page");
 
-static struct pipe pipes[NPIPE];
+static uint64_t next_ino = 1;    /* Linux get_next_ino: numbers, never addresses */
+
+static struct pipe_buf *slot(struct pipe *p, uint32_t i)
+{
+    return &p->bufs[i % PIPE_MAX_SLOTS];
+}
+
+bool pipe_readable(const struct pipe *p)
+{
+    return p->head != p->tail;
+}
+
+bool pipe_writable(const struct pipe *p)
+{
+    return p->head - p->tail < p->slots;
+}
 
 int pipe_new(struct file **rf, struct file **wf)
 {
-    struct pipe *p = NULL;
-    for (int i = 0; i < NPIPE && !p; i++)
-        if (!pipes[i].readers && !pipes[i].writers)
-            p = &pipes[i];
-    if (!p)
-        return -ENFILE;
+    struct pipe *p = kalloc();
+    struct pipe_buf *bufs = p ? kalloc() : NULL;
+    if (!bufs) {
+        if (p)
+            kfree(p);
+        return -ENFILE;                      /* Linux: alloc_pipe_info failing is -ENFILE too */
+    }
     *rf = file_alloc(F_PIPE);
     *wf = *rf ? file_alloc(F_PIPE) : NULL;
     if (!*wf) {
-        if (*rf)
+        if (*rf) {
+            (*rf)->type = F_NONE;            /* no pipe behind it yet: nothing to close */
             file_close(*rf);
+        }
+        kfree(bufs);
+        kfree(p);
         return -ENFILE;
     }
-    *p = (struct pipe){ .readers = 1, .writers = 1, .uid = myproc()->cred.fsuid, .gid = myproc()->cred.fsgid };
+    *p = (struct pipe){ .bufs = bufs, .slots = PIPE_DEF_SLOTS, .readers = 1, .writers = 1, .ino = next_ino++,
+                        .uid = myproc()->cred.fsuid, .gid = myproc()->cred.fsgid };
     (*rf)->pipe = (*wf)->pipe = p;
     (*rf)->flags = O_RDONLY;
     (*wf)->flags = O_WRONLY;
@@ -61,28 +87,31 @@ static int pipe_wait(struct file *f)
 int64_t pipe_read(struct file *f, uint64_t dst, uint64_t n)
 {
     struct pipe *p = f->pipe;
-    SAN_LIVE(SAN_PIPE, p - pipes, p->readers || p->writers);
-    while (p->w == p->r) {
+    while (!pipe_readable(p)) {
         if (!p->writers)
             return 0;
         int r = pipe_wait(f);
         if (r)
             return r;
     }
-    uint64_t done = 0, avail = p->w - p->r;
-    if (n > avail)
-        n = avail;
-    while (done < n) {
-        uint64_t pos = p->r % PIPE_SIZE, in = pos % PAGE_SIZE;
-        uint64_t len = PAGE_SIZE - in < n - done ? PAGE_SIZE - in : n - done;
-        int r = copyout(myproc()->pml4, dst + done, p->pages[pos / PAGE_SIZE] + in, len);
+    uint64_t done = 0;
+    while (done < n && pipe_readable(p)) {
+        struct pipe_buf *b = slot(p, p->tail);
+        uint64_t len = b->len < n - done ? b->len : n - done;
+        int r = copyout(myproc()->pml4, dst + done, b->page + b->off, len);
         if (r) {
             if (!done)
                 return r;
             break;
         }
-        p->r += len;
+        b->off += (uint32_t)len;
+        b->len -= (uint32_t)len;
         done += len;
+        if (!b->len) {                       /* all of it read: the slot is free (Linux pipe_read) */
+            kfree(b->page);
+            *b = (struct pipe_buf){ 0 };
+            p->tail++;
+        }
     }
     wakeup(p);
     return (int64_t)done;
@@ -91,55 +120,88 @@ int64_t pipe_read(struct file *f, uint64_t dst, uint64_t n)
 int64_t pipe_write(struct file *f, uint64_t src, uint64_t n)
 {
     struct pipe *p = f->pipe;
-    SAN_LIVE(SAN_PIPE, p - pipes, p->readers || p->writers);
-    uint64_t done = 0;
+    uint64_t done = 0, merge = n % PAGE_SIZE;
+    if (!n)
+        return 0;
+    if (!p->readers) {
+        pipe_sigpipe();
+        return -EPIPE;
+    }
+    /* The write's first (n mod 4096) bytes join the newest slot if they fit there whole. */
+    if (merge && pipe_readable(p)) {
+        struct pipe_buf *b = slot(p, p->head - 1);
+        if (b->off + b->len + merge <= PAGE_SIZE) {
+            if (copyin(myproc()->pml4, b->page + b->off + b->len, src, merge))
+                return -EFAULT;
+            b->len += (uint32_t)merge;
+            done = merge;
+            wakeup(p);
+        }
+    }
     while (done < n) {
         if (!p->readers) {
             pipe_sigpipe();
             return done ? (int64_t)done : -EPIPE;
         }
-        uint64_t space = PIPE_SIZE - (p->w - p->r);
-        if (space == 0 || (n <= PIPE_BUF && space < n)) {   /* small writes go in whole */
+        if (!pipe_writable(p)) {
             int r = pipe_wait(f);
             if (r)
                 return done ? (int64_t)done : r;
             continue;
         }
-        uint64_t pos = p->w % PIPE_SIZE, in = pos % PAGE_SIZE;
-        uint64_t len = PAGE_SIZE - in;
-        if (len > n - done)
-            len = n - done;
-        if (len > space)
-            len = space;
-        uint8_t **page = &p->pages[pos / PAGE_SIZE];
-        if (!*page && !(*page = kalloc()))
+        uint8_t *page = kalloc();
+        if (!page)
             return done ? (int64_t)done : -ENOMEM;
-        int r = copyin(myproc()->pml4, *page + in, src + done, len);
-        if (r)
-            return done ? (int64_t)done : r;
-        p->w += len;
+        uint64_t len = n - done < PAGE_SIZE ? n - done : PAGE_SIZE;
+        if (copyin(myproc()->pml4, page, src + done, len)) {
+            kfree(page);
+            return done ? (int64_t)done : -EFAULT;
+        }
+        *slot(p, p->head) = (struct pipe_buf){ .page = page, .off = 0, .len = (uint32_t)len };
+        p->head++;
         done += len;
         wakeup(p);
     }
     return (int64_t)done;
 }
 
+/*
+ * F_SETPIPE_SZ (Linux pipe_set_size): the size rounded up to a power-of-two
+ * number of pages, at least one; above 2 GiB -EINVAL, more than 1 MiB -EPERM (Linux: without
+ * CAP_SYS_RESOURCE; here the ring holds no more), fewer slots than hold bytes
+ * -EBUSY. Returns the new size in bytes.
+ */
+int64_t pipe_set_size(struct pipe *p, uint64_t bytes)
+{
+    uint64_t slots = 1;
+    if (bytes > (1UL << 31))
+        return -EINVAL;                      /* Linux round_pipe_size gives 0 */
+    if (bytes > (uint64_t)PIPE_MAX_SLOTS * PAGE_SIZE)
+        return -EPERM;
+    while (slots * PAGE_SIZE < bytes)
+        slots <<= 1;
+    if (p->head - p->tail > slots)
+        return -EBUSY;
+    p->slots = (uint32_t)slots;
+    wakeup(p);                               /* a writer may have room now */
+    return (int64_t)(slots * PAGE_SIZE);
+}
+
 /* One end's last file is closed: wake the other side; the last close frees the pages. */
 void pipe_close(struct file *f)
 {
     struct pipe *p = f->pipe;
-    SAN_LIVE(SAN_PIPE, p - pipes, p->readers || p->writers);
+    SAN_LIVE(SAN_PIPE, -1, p->readers || p->writers);
     if ((f->flags & O_ACCMODE) == O_RDONLY)
-        REF_PUT(SAN_PIPE, p - pipes, p->readers);
+        REF_PUT(SAN_PIPE, -1, p->readers);
     else
-        REF_PUT(SAN_PIPE, p - pipes, p->writers);
+        REF_PUT(SAN_PIPE, -1, p->writers);
     wakeup(p);
     if (!p->readers && !p->writers) {
-        for (int i = 0; i < PIPE_PAGES; i++)
-            if (p->pages[i])
-                kfree(p->pages[i]);
-        *p = (struct pipe){ 0 };
-        SAN_FREED_TAIL(SAN_PIPE, p - pipes, p, readers);   /* readers, writers: the free marker */
+        for (; p->tail != p->head; p->tail++)
+            kfree(slot(p, p->tail)->page);
+        kfree(p->bufs);
+        kfree(p);
     }
 }
 

@@ -39,39 +39,56 @@ static int16_t ready(int fd)
     if (f->type == F_PIPE) {
         struct pipe *p = f->pipe;
         if ((f->flags & O_ACCMODE) == O_RDONLY)
-            return (int16_t)((p->w != p->r ? POLLIN | POLLRDNORM : 0) | (p->writers ? 0 : POLLHUP));
+            return (int16_t)((pipe_readable(p) ? POLLIN | POLLRDNORM : 0) | (p->writers ? 0 : POLLHUP));
         if (!p->readers)
             return POLLOUT | POLLWRNORM | POLLERR;
-        return p->w - p->r < (uint64_t)PIPE_PAGES * PAGE_SIZE ? POLLOUT | POLLWRNORM : 0;
+        return pipe_writable(p) ? POLLOUT | POLLWRNORM : 0;   /* a free slot (Linux pipe_poll) */
     }
     if (f->ip->dev == DEV_CONSOLE)
         return (int16_t)((console_readable() ? POLLIN | POLLRDNORM : 0) | POLLOUT | POLLWRNORM);
     return POLLIN | POLLRDNORM | POLLOUT | POLLWRNORM;
 }
 
-/* Wait until an fd is ready or `timeout_ticks` pass (UINT64_MAX: forever). */
-static int64_t do_poll(uint64_t ufds, uint64_t nfds, uint64_t timeout_ticks)
+#define POLL_CHUNK 64                /* pollfds looked at per copy (512 bytes of kernel stack) */
+
+/*
+ * One look at every fd, POLL_CHUNK at a time: revents written back (as Linux
+ * writes them back however the call ends); returns how many have events.
+ */
+static int64_t poll_scan(uint64_t ufds, uint64_t nfds)
 {
-    struct pollfd fds[NOFILE];
-    if (nfds > NOFILE)
-        return -EINVAL;                      /* Linux: more than RLIMIT_NOFILE */
-    int r = copyin(myproc()->pml4, fds, ufds, nfds * sizeof fds[0]);
-    if (r)
-        return r;
-    uint64_t deadline = timeout_ticks == ~0UL ? ~0UL : ticks + timeout_ticks;
-    for (;;) {
-        int count = 0;
-        for (uint64_t i = 0; i < nfds; i++) {
+    struct pollfd fds[POLL_CHUNK];
+    int64_t count = 0;
+    for (uint64_t at = 0; at < nfds; at += POLL_CHUNK) {
+        uint64_t n = nfds - at < POLL_CHUNK ? nfds - at : POLL_CHUNK;
+        int r = copyin(myproc()->pml4, fds, ufds + at * sizeof fds[0], n * sizeof fds[0]);
+        if (r)
+            return r;
+        for (uint64_t i = 0; i < n; i++) {
             fds[i].revents = 0;
             if (fds[i].fd < 0)
                 continue;
             fds[i].revents = ready(fds[i].fd) & (fds[i].events | POLLERR | POLLHUP | POLLNVAL);
             count += fds[i].revents != 0;
         }
-        if (count || ticks >= deadline) {
-            r = copyout(myproc()->pml4, ufds, fds, nfds * sizeof fds[0]);
-            return r ? r : count;
-        }
+        if ((r = copyout(myproc()->pml4, ufds + at * sizeof fds[0], fds, n * sizeof fds[0])))
+            return r;
+    }
+    return count;
+}
+
+/* Wait until an fd is ready or `timeout_ticks` pass (UINT64_MAX: forever). */
+static int64_t do_poll(uint64_t ufds, uint64_t nfds, uint64_t timeout_ticks)
+{
+    if (nfds > rlimit_cur(myproc(), RLIMIT_NOFILE_K))
+        return -EINVAL;                      /* Linux: more than RLIMIT_NOFILE */
+    if (!user_range_ok(ufds, nfds * sizeof(struct pollfd)))
+        return -EFAULT;
+    uint64_t deadline = timeout_ticks == ~0UL ? ~0UL : ticks + timeout_ticks;
+    for (;;) {
+        int64_t count = poll_scan(ufds, nfds);
+        if (count || ticks >= deadline)
+            return count;
         if (signal_pending(myproc()))
             return -ERESTARTNOHAND;      /* -EINTR after a handler, else poll again (Linux) */
         sleep((void *)&ticks);
@@ -87,15 +104,12 @@ int64_t sys_poll(struct trapframe *tf)
 /* ppoll(fds, nfds, timeout, sigmask, sigsetsize): no signal is ever delivered, so the mask changes nothing. */
 int64_t sys_ppoll(struct trapframe *tf)
 {
-    int64_t ts[2];
-    uint64_t t = ~0UL;
+    uint64_t t = ~0UL, ns;
     if (tf->rdx) {
-        int r = copyin(myproc()->pml4, ts, tf->rdx, sizeof ts);
+        int r = timespec_from_user(tf->rdx, &ns);     /* saturates: a huge timeout waits */
         if (r)
             return r;
-        if (ts[0] < 0 || ts[1] < 0 || ts[1] >= 1000000000)
-            return -EINVAL;
-        t = ((uint64_t)ts[0] * 1000000000 + (uint64_t)ts[1] + NS_PER_TICK - 1) / NS_PER_TICK;
+        t = ns / NS_PER_TICK + (ns % NS_PER_TICK != 0);
     }
     if (tf->r10 && tf->r8 != SIGSET_BYTES)
         return -EINVAL;

@@ -10,6 +10,7 @@
  */
 #include "kernel.h"
 #include "errno.h"
+#include "execargs.h"
 #include "file.h"
 #include "gdt.h"
 #include "ioperm.h"
@@ -204,19 +205,20 @@ struct proc *proc_spawn_init(const char *name, const uint8_t *image, size_t size
     struct proc *p = proc_alloc();
     if (!p)
         panic("no-proc-for-init");
-    int argc = 0;
-    while (argv[argc])
-        argc++;
-    char *envp[] = { "HOME=/", "PATH=/bin:/sbin:/usr/bin:/usr/sbin:/", "TERM=vt100" };
+    static const char *const envp[] = { "HOME=/", "PATH=/bin:/sbin:/usr/bin:/usr/sbin:/", "TERM=vt100", NULL };
+    struct exec_args args;
     struct cred cred;
     cred_init(&cred, kargs.init_uid, kargs.init_gid);   /* root unless init.uid= (kargs.h) */
-    int r = exec_image(p, name, image, size, (char *const *)argv, argc, envp, ARRAY_SIZE(envp), &cred,
-                       false);
+    int r = exec_args_from_kernel(&args, name, argv, envp);
+    if (!r)
+        r = exec_image(p, name, image, size, &args, &cred, false);
+    exec_args_free(&args);
     if (r)
         panic("init-not-loadable name=%s error=%d", name, r);
     p->files = files_new();
     for (int fd = 0; fd < 3; fd++)
-        p->files->ofile[fd] = file_dup(&console_file);
+        if (files_install(p->files, fd, file_dup(&console_file)))
+            panic("no-memory-for-init-fds");
     p->fs = fsinfo_new(fs_root(), 022);
     p->state = P_RUNNABLE;
     initproc = p;
@@ -239,6 +241,23 @@ struct proc *proc_find(int pid)
         if (procs[i].state != P_UNUSED && procs[i].state != P_DEAD && procs[i].pid == pid)
             return &procs[i];
     return NULL;
+}
+
+/*
+ * RLIMIT_NPROC, as Linux's copy_process: the threads of the caller's real uid (zombies
+ * included, until reaped) at or over the limit, for a uid other than root and without
+ * CAP_SYS_RESOURCE or CAP_SYS_ADMIN. One user cannot take the whole table (the default is half
+ * of it, as Linux's is half of max_threads).
+ */
+static bool over_nproc(struct proc *p)
+{
+    uint32_t uid = p->cred.uid;
+    if (uid == 0 || capable(CAP_SYS_RESOURCE) || capable(CAP_SYS_ADMIN))   /* Linux: INIT_USER */
+        return false;
+    uint64_t n = 0;
+    for (int i = 0; i < NPROC; i++)
+        n += procs[i].state != P_UNUSED && procs[i].state != P_DEAD && procs[i].cred.uid == uid;
+    return n >= rlimit_cur(p, RLIMIT_NPROC_K);
 }
 
 /*
@@ -266,6 +285,8 @@ int proc_clone(uint64_t flags, uint64_t stack, uint64_t tls, uint64_t ptid, uint
         return -EINTR;                             /* a thread born now would outlive the kill */
     if (signal_pending(p))
         return -ERESTARTNOINTR;                    /* the signal (or group stop) first, then clone again (Linux) */
+    if (over_nproc(p))
+        return -EAGAIN;
     if (!(np = proc_alloc()))
         return -EAGAIN;
     if (flags & CLONE_VM) {
@@ -298,6 +319,10 @@ int proc_clone(uint64_t flags, uint64_t stack, uint64_t tls, uint64_t ptid, uint
     }
     np->pml4 = np->mm->pml4;
     np->files = (flags & CLONE_FILES) ? files_get(p->files) : files_copy(p->files);
+    if (!np->files) {                              /* no page for the copy's descriptor slots */
+        proc_free(np);
+        return -ENOMEM;
+    }
     np->fs = (flags & CLONE_FS) ? fsinfo_get(p->fs) : fsinfo_new(p->fs->cwd, p->fs->umask);
     *np->tf = *p->tf;
     __asm__ volatile("fxsave %0" : "=m"(np->fxstate));   /* the caller's live SSE state */
@@ -481,6 +506,8 @@ int proc_wait4(int pid, uint64_t ustatus, int options)
     struct proc *p = myproc(), *me = p->leader;
     if (options & ~WAIT_KNOWN)
         return -EINVAL;
+    if (pid == (int)0x80000000)
+        return -ESRCH;                        /* Linux kernel_wait4: -INT_MIN is not defined */
     for (;;) {
         bool have = false;
         for (int i = 0; i < NPROC; i++) {
@@ -560,6 +587,7 @@ int proc_dethread(void)
     p->sig.alarm_interval = leader->sig.alarm_interval;
     if (leader == initproc)
         initproc = p;                              /* pid 1 lives on in this thread */
+    memcpy(p->sig.rlim, leader->sig.rlim, sizeof p->sig.rlim);   /* the group's limits */
     proc_free(leader);                             /* a zombie: only its slot and stack are left */
     return 0;
 }

@@ -264,7 +264,11 @@ static bool is_restart(int64_t ret)
  * user's RFLAGS has TF - sysretq restoring TF traps at once, before the
  * next user instruction, where iretq traps after it; Linux takes iretq for
  * the same reason (arch/x86/entry/entry_64.S), so a program single-stepping
- * over a syscall sees one step per instruction.
+ * over a syscall sees one step per instruction. And iretq whenever RCX and
+ * R11 are not RIP and RFLAGS (Linux arch/x86/entry/syscall_64.c takes SYSRET
+ * only when regs->cx == regs->ip and regs->r11 == regs->flags): a handler
+ * then starts with RCX = the address after the `syscall` and R11 = the
+ * RFLAGS it saved, as its sigcontext says, not RCX = its own address.
  */
 int signal_return(struct trapframe *tf, int64_t syscall_nr)
 {
@@ -334,7 +338,7 @@ int signal_return(struct trapframe *tf, int64_t syscall_nr)
         p->sig.restore_mask = false;
     }
     p->sig.work = signal_pending(p);
-    return full || (tf->rflags & RFLAGS_TF) != 0;
+    return full || (tf->rflags & RFLAGS_TF) != 0 || tf->rcx != tf->rip || tf->r11 != tf->rflags;
 }
 
 /*
@@ -362,6 +366,8 @@ void signal_fork(struct proc *child, struct proc *parent, uint64_t flags)
 {
     child->sighand = (flags & CLONE_SIGHAND) ? sighand_get(parent->sighand) : sighand_copy(parent->sighand);
     child->sig.blocked = parent->sig.blocked;
+    if (!(flags & CLONE_THREAD))                   /* a new group: the parent's limits (Linux copy_signal) */
+        memcpy(child->sig.rlim, parent->leader->sig.rlim, sizeof child->sig.rlim);
     if ((flags & (CLONE_VM | CLONE_VFORK)) == CLONE_VM)
         return;
     child->sig.altstack_sp = parent->sig.altstack_sp;
@@ -378,6 +384,7 @@ void signal_exec(struct proc *p)
 {
     if (!p->sighand) {
         p->sighand = sighand_new();                /* the first program (pid 1) */
+        rlimit_init(p->sig.rlim);                  /* and the limits every process inherits */
     } else if (p->sighand->refs > 1) {
         struct sighand *own = sighand_copy(p->sighand);
         sighand_put(p->sighand);

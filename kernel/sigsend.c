@@ -85,18 +85,28 @@ bool signal_from_group(struct proc *p, int sender)
     return s && s->leader == p->leader;
 }
 
-/* Take one instance of pending `sig` out of `q`, with its info (real-time: the oldest). */
+/*
+ * Take one instance of pending `sig` out of `q`, with its info (real-time: the
+ * oldest). An instance without a queue entry (the limit was reached, Linux
+ * collect_signal) comes with its info zeroed: SI_USER from pid 0.
+ */
 static void take(struct sigqueue *q, int sig, struct ksiginfo *info)
 {
     if (sig < SIGRTMIN_K) {
         *info = q->info[sig];
         q->set &= ~SIGBIT(sig);
+        q->entry &= ~SIGBIT(sig);
         return;
     }
     bool more = false;
     int i = 0;
     while (i < q->rtq_len && q->rtq[i].sig != sig)
         i++;
+    if (i == q->rtq_len) {
+        *info = (struct ksiginfo){ .code = SI_USER };
+        q->set &= ~SIGBIT(sig);
+        return;
+    }
     *info = q->rtq[i].info;
     memmove(&q->rtq[i], &q->rtq[i + 1], (q->rtq_len - i - 1) * sizeof q->rtq[0]);
     q->rtq_len--;
@@ -122,18 +132,56 @@ void signal_flush(struct proc *p, int sig)
     discard(&p->leader->sig.shared, SIGBIT(sig));
 }
 
-/* Queue `sig` in `q`: 1 if it is new there, 0 if a standard one was already pending, -EAGAIN if full. */
-static int enqueue(struct sigqueue *q, int sig, const struct ksiginfo *info)
+/*
+ * Queue entries held by the user's processes: every process runs as root, so
+ * all of them (Linux counts per user, in ucounts). A pending standard signal
+ * with an entry counts one, each queued real-time signal one.
+ */
+static uint64_t queued_signals(void)
 {
-    if (sig >= SIGRTMIN_K) {
-        if (q->rtq_len == RTQ_MAX)
-            return -EAGAIN;
-        q->rtq[q->rtq_len].sig = sig;
-        q->rtq[q->rtq_len++].info = *info;
-    } else if (q->set & SIGBIT(sig)) {
+    uint64_t n = 0;
+    for (int i = 0; i < NPROC; i++) {
+        struct proc *t = proc_slot(i);
+        if (!t)
+            continue;
+        bool alive = t->state != P_ZOMBIE && t->state != P_DEAD;
+        if (alive)                         /* an ended thread's set is gone (Linux flush_sigqueue) */
+            n += (uint64_t)__builtin_popcountl(t->sig.pending.entry) + (uint64_t)t->sig.pending.rtq_len;
+        if (t->leader == t && (alive || t->nthreads > 0))
+            n += (uint64_t)__builtin_popcountl(t->sig.shared.entry) + (uint64_t)t->sig.shared.rtq_len;
+    }
+    return n;
+}
+
+/*
+ * Queue `sig` in `q` of a process of group `leader`: 1 if it is new there, 0
+ * if a standard one was already pending, -EAGAIN if it cannot be queued.
+ * Linux __send_signal_locked: a queue entry is taken while the user's count
+ * stays within the target's RLIMIT_SIGPENDING; a standard signal from the
+ * kernel or kill (si_code >= 0) always gets one. Without one a standard
+ * signal, or a real-time one from kill (SI_USER), is still pending but its
+ * info is lost; any other real-time signal (sigqueue, tgkill) is -EAGAIN.
+ */
+static int enqueue(struct proc *leader, struct sigqueue *q, int sig, const struct ksiginfo *info)
+{
+    bool override = sig < SIGRTMIN_K && info->code >= 0;
+    bool room = queued_signals() + 1 <= rlimit_cur(leader, RLIMIT_SIGPENDING_K);
+    if (sig < SIGRTMIN_K && (q->set & SIGBIT(sig)))
         return 0;                          /* standard signals don't queue */
-    } else {
-        q->info[sig] = *info;
+    if (override || room) {
+        if (sig >= SIGRTMIN_K) {
+            if (q->rtq_len == RTQ_MAX)     /* cannot happen: the limit's ceiling is RTQ_MAX */
+                return -EAGAIN;
+            q->rtq[q->rtq_len].sig = sig;
+            q->rtq[q->rtq_len++].info = *info;
+        } else {
+            q->info[sig] = *info;
+            q->entry |= SIGBIT(sig);
+        }
+    } else if (sig >= SIGRTMIN_K && info->code != SI_USER) {
+        return -EAGAIN;                    /* queue overflow */
+    } else if (sig < SIGRTMIN_K) {
+        q->info[sig] = (struct ksiginfo){ .code = SI_USER };   /* a silent loss of information */
     }
     q->set |= SIGBIT(sig);
     return 1;
@@ -195,8 +243,9 @@ static bool dropped(struct proc *t, int sig, int sender)
     if (t->state == P_UNUSED || t->state == P_DEAD || leader->nthreads == 0 ||
         (leader->group_exiting && sig != SIGKILL))
         return true;
-    if (t->sig.blocked & SIGBIT(sig))
-        return false;                      /* the handler may change before it is unblocked */
+    if ((t->sig.blocked | t->sig.real_blocked) & SIGBIT(sig))
+        return false;                      /* the handler may change before it is unblocked; or
+                                              rt_sigtimedwait waits for it (Linux real_blocked) */
     if (proc_is_init(t) && !signal_from_group(t, sender) && t->sighand->action[sig].handler == SIG_DFL)
         return true;
     return ignored(t, sig);
@@ -228,7 +277,7 @@ int signal_queue(struct proc *p, int sig, const struct ksiginfo *info, int sende
     prepare(p->leader, sig);
     if (dropped(p, sig, sender))
         return 0;
-    int r = enqueue(&p->sig.pending, sig, info);
+    int r = enqueue(p->leader, &p->sig.pending, sig, info);
     if (r > 0 && (!(p->sig.blocked & SIGBIT(sig)) || sig == SIGKILL))
         wake(p);
     return r < 0 ? r : 0;
@@ -272,7 +321,7 @@ int signal_queue_group(struct proc *q, int sig, const struct ksiginfo *info, int
         }
         return 0;
     }
-    int r = enqueue(&leader->sig.shared, sig, info);
+    int r = enqueue(leader, &leader->sig.shared, sig, info);
     if (r <= 0)
         return r;
     if (wants(leader, sig)) {

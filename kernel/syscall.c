@@ -203,7 +203,10 @@ void syscall_dispatch(struct trapframe *tf)
         tf->rax = (uint64_t)ret;
     }
     /* Two predictable branches when there is nothing to do. A call returns
-       -ERESTART* only when it saw a deliverable signal, which set `work`. */
+       -ERESTART* only when it saw a deliverable signal, which set `work`. Every call that
+       rewrites the frame (execve, rt_sigreturn, a signal's handler frame) sets `work` too,
+       so the slow path alone checks Linux's sysret rule (RCX == RIP, R11 == RFLAGS, else
+       iretq): the common call pays nothing for it. */
     if (__builtin_expect(myproc()->sig.work, 0) || __builtin_expect(tf->rflags & RFLAGS_TF, 0))
         signal_syscall_exit(tf);
 }

@@ -20,9 +20,23 @@
 struct file *fd_file(int fd)
 {
     struct proc *p = myproc();
-    if (fd < 0 || fd >= NOFILE)
-        return NULL;
-    return p->files->ofile[fd];
+    return files_fd(p->files, fd);
+}
+
+/* The fds a process may use: its RLIMIT_NOFILE (at most NOFILE_MAX, syslimit.c's ceiling). */
+int fd_limit(void)
+{
+    return (int)rlimit_cur(myproc(), RLIMIT_NOFILE_K);
+}
+
+/* The lowest free fd >= min below the limit, or -EMFILE (Linux alloc_fd). */
+int fd_free(int min)
+{
+    struct proc *p = myproc();
+    for (int fd = min, end = fd_limit(); fd < end; fd++)
+        if (!files_fd(p->files, fd))
+            return fd;
+    return -EMFILE;
 }
 
 /* Install f at the lowest free fd >= min (consumes the caller's reference). -EMFILE, -EINVAL. */
@@ -31,22 +45,21 @@ int fd_alloc(struct file *f, int min, bool cloexec)
     struct proc *p = myproc();
     if (min < 0)
         return -EINVAL;
-    for (int fd = min; fd < NOFILE; fd++) {
-        if (!p->files->ofile[fd]) {
-            p->files->ofile[fd] = f;
-            p->files->cloexec = (p->files->cloexec & ~(1UL << fd)) | ((uint64_t)!!cloexec << fd);
-            return fd;
-        }
-    }
-    return -EMFILE;
+    int fd = fd_free(min);
+    if (fd < 0)
+        return fd;
+    int r = files_install(p->files, fd, f);
+    if (r)
+        return r;                            /* Linux expand_files: -ENOMEM */
+    fd_set_cloexec(p->files, fd, cloexec);
+    return fd;
 }
 
 static void fd_close(int fd)
 {
     struct proc *p = myproc();
-    file_close(p->files->ofile[fd]);
-    p->files->ofile[fd] = NULL;
-    p->files->cloexec &= ~(1UL << fd);
+    file_close(files_fd(p->files, fd));
+    files_clear(p->files, fd);
 }
 
 static int64_t do_read(int fd, uint64_t buf, uint64_t n)
@@ -97,6 +110,8 @@ static int64_t positioned_io(struct trapframe *tf, bool write)
         return -ESPIPE;
     if (off < 0)
         return -EINVAL;
+    if (write && (f->flags & O_APPEND))
+        off = (int64_t)f->ip->size;          /* Linux: pwrite on an O_APPEND file appends (pwrite(2), BUGS) */
     if (!user_range_ok(tf->rsi, tf->rdx))
         return -EFAULT;
     switch (f->ip->mode & S_IFMT) {
@@ -123,12 +138,26 @@ int64_t sys_pwrite64(struct trapframe *tf)
 struct iovec { uint64_t base, len; };   /* include/uapi/linux/uio.h */
 #define IOV_MAX 1024
 
-/* readv/writev: one transfer per iovec, stopping at the first short one, as Linux does. */
+/*
+ * readv/writev: one transfer per iovec, stopping at the first short one, as Linux does. As
+ * Linux's import_iovec, the whole vector is checked before any transfer: a bad descriptor is
+ * -EBADF, an unreadable vector -EFAULT, a length past SSIZE_MAX (or a total past it) -EINVAL.
+ */
 static int64_t vector_io(struct trapframe *tf, int64_t (*io)(int fd, uint64_t buf, uint64_t n))
 {
     int iovcnt = (int)tf->rdx;
+    if (!fd_file((int)tf->rdi))
+        return -EBADF;
     if (iovcnt < 0 || iovcnt > IOV_MAX)
         return -EINVAL;
+    uint64_t sum = 0;
+    for (int i = 0; i < iovcnt; i++) {
+        struct iovec iov;
+        if (copyin(myproc()->pml4, &iov, tf->rsi + i * sizeof iov, sizeof iov))
+            return -EFAULT;
+        if ((int64_t)iov.len < 0 || (int64_t)(sum += iov.len) < 0)
+            return -EINVAL;
+    }
     int64_t total = 0;
     for (int i = 0; i < iovcnt; i++) {
         struct iovec iov;
@@ -256,13 +285,16 @@ static int64_t do_dup3(int oldfd, int newfd, int flags)
     struct file *f = fd_file(oldfd);
     if (flags & ~O_CLOEXEC)
         return -EINVAL;
-    if (!f || newfd < 0 || newfd >= NOFILE)
-        return -EBADF;
-    if (p->files->ofile[newfd])
+    if (!f || newfd < 0 || newfd >= fd_limit())
+        return -EBADF;                       /* Linux: newfd at or past RLIMIT_NOFILE too */
+    if (files_fd(p->files, newfd))
         fd_close(newfd);
-    p->files->ofile[newfd] = file_dup(f);
+    int r = files_install(p->files, newfd, f);
+    if (r)
+        return r;
+    file_dup(f);
     if (flags & O_CLOEXEC)
-        p->files->cloexec |= 1UL << newfd;
+        fd_set_cloexec(p->files, newfd, true);
     return newfd;
 }
 
@@ -291,7 +323,7 @@ int64_t sys_fcntl(struct trapframe *tf)
     switch (tf->rsi) {
     case F_DUPFD:
     case F_DUPFD_CLOEXEC: {
-        if ((int)arg < 0 || (int)arg >= NOFILE)
+        if ((int)arg < 0 || (int)arg >= fd_limit())
             return -EINVAL;
         int nfd = fd_alloc(f, (int)arg, tf->rsi == F_DUPFD_CLOEXEC);
         if (nfd >= 0)
@@ -299,9 +331,9 @@ int64_t sys_fcntl(struct trapframe *tf)
         return nfd;
     }
     case F_GETFD:
-        return (p->files->cloexec >> fd & 1) ? FD_CLOEXEC : 0;
+        return fd_cloexec(p->files, fd) ? FD_CLOEXEC : 0;
     case F_SETFD:
-        p->files->cloexec = (p->files->cloexec & ~(1UL << fd)) | ((arg & FD_CLOEXEC) ? 1UL << fd : 0);
+        fd_set_cloexec(p->files, fd, arg & FD_CLOEXEC);
         return 0;
     case F_GETFL:
         return f->flags & ~(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_CLOEXEC);
@@ -315,7 +347,9 @@ int64_t sys_fcntl(struct trapframe *tf)
     case F_GETLK: case F_SETLK: case F_SETLKW:
         return -ENOLCK;                  /* no record locks */
     case F_GETPIPE_SZ:
-        return f->type == F_PIPE ? PIPE_PAGES * PAGE_SIZE : -EBADF;
+        return f->type == F_PIPE ? (int64_t)f->pipe->slots * PAGE_SIZE : -EBADF;
+    case F_SETPIPE_SZ:
+        return f->type == F_PIPE ? pipe_set_size(f->pipe, (uint32_t)arg) : -EBADF;
     default:
         return -EINVAL;
     }
@@ -342,7 +376,7 @@ static int64_t do_pipe2(uint64_t ufds, int flags)
         else
             file_close(rf);
         file_close(wf);
-        return -EMFILE;
+        return fds[0] < 0 ? fds[0] : fds[1];     /* -EMFILE, or -ENOMEM for a table's page */
     }
     if ((r = copyout(myproc()->pml4, ufds, fds, sizeof fds))) {
         fd_close(fds[0]);

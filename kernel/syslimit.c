@@ -1,8 +1,13 @@
 /*
- * Resource limits and CPU affinity. The limits are the kernel's own fixed
- * sizes, the same for every process (getrlimit tells the truth about them);
- * they cannot be changed, so setrlimit succeeds only when asked for the
- * current values and is -EPERM otherwise. One CPU: the affinity mask is CPU 0.
+ * Resource limits and CPU affinity. Each thread group has its own limits
+ * (struct sigstate's rlim, in the leader, as Linux keeps them in
+ * signal_struct): pid 1 starts with the defaults below, fork copies them,
+ * execve keeps them. getrlimit tells the truth about what the kernel
+ * enforces. The limits the kernel enforces and can honour at any value up to
+ * a ceiling - RLIMIT_NPROC, RLIMIT_NOFILE, RLIMIT_SIGPENDING - can be set
+ * (raising a hard limit needs CAP_SYS_RESOURCE, as on Linux); a value above
+ * the ceiling is -EPERM, as is any change of the others, which are the
+ * kernel's fixed sizes. One CPU: the affinity mask is CPU 0.
  */
 #include "kernel.h"
 #include "cred.h"
@@ -10,55 +15,84 @@
 #include "file.h"
 #include "mmu.h"
 #include "proc.h"
+#include "signal.h"
 #include "syscall.h"
 #include "vm.h"
 
 #define RLIM_INFINITY (~0UL)
-#define RLIMIT_NLIMITS 16
 
-/* Linux's resource numbers (include/uapi/asm-generic/resource.h) and what this kernel enforces. */
-static const uint64_t limits[RLIMIT_NLIMITS] = {
+/* Linux's resource numbers (include/uapi/asm-generic/resource.h) and this kernel's defaults
+   (soft = hard but for RLIMIT_NOFILE). */
+static const uint64_t defaults[RLIM_NLIMITS] = {
     [0] = RLIM_INFINITY,                          /* RLIMIT_CPU */
     [1] = RLIM_INFINITY,                          /* RLIMIT_FSIZE: files stop at 2 MiB with -EFBIG instead */
     [2] = RLIM_INFINITY,                          /* RLIMIT_DATA */
-    [3] = USER_STACK_PAGES * PAGE_SIZE,           /* RLIMIT_STACK: fixed, never grows */
+    [3] = USER_STACK_PAGES * PAGE_SIZE,           /* RLIMIT_STACK: fixed, never grows (execve's arguments
+                                                     go above it: execargs.h) */
     [4] = 0,                                      /* RLIMIT_CORE: no core dumps */
     [5] = RLIM_INFINITY,                          /* RLIMIT_RSS */
-    [6] = NPROC,                                  /* RLIMIT_NPROC: the process table */
-    [7] = NOFILE,                                 /* RLIMIT_NOFILE: fds per process */
+    [6] = NPROC / 2,                              /* RLIMIT_NPROC: threads of one real uid, as Linux's
+                                                     default (max_threads / 2): half the table, so one
+                                                     user cannot take it all (root is exempt) */
+    [7] = NOFILE_MAX,                             /* RLIMIT_NOFILE: fds per process (soft: NOFILE_DEF) */
     [8] = RLIM_INFINITY,                          /* RLIMIT_MEMLOCK: nothing is ever paged out */
     [9] = RLIM_INFINITY,                          /* RLIMIT_AS */
     [10] = RLIM_INFINITY,                         /* RLIMIT_LOCKS */
-    [11] = 0,                                     /* RLIMIT_SIGPENDING: no queued signals */
+    [11] = RTQ_MAX,                               /* RLIMIT_SIGPENDING: queued signals of the user (sigsend.c) */
     [12] = 0,                                     /* RLIMIT_MSGQUEUE: no POSIX message queues */
     [13] = 0,                                     /* RLIMIT_NICE */
     [14] = 0,                                     /* RLIMIT_RTPRIO */
     [15] = RLIM_INFINITY,                         /* RLIMIT_RTTIME */
 };
 
+/* The soft limit a process may set up to its hard one; 0: fixed (no change). */
+static const uint64_t ceiling[RLIM_NLIMITS] = {
+    [RLIMIT_NPROC_K] = NPROC,                     /* the process table */
+    [RLIMIT_NOFILE_K] = NOFILE_MAX,               /* the descriptor table's size */
+    [RLIMIT_SIGPENDING_K] = RTQ_MAX,              /* a set's real-time queue (signal.h) */
+};
+
+void rlimit_init(struct rlimit64 *rlim)
+{
+    for (int i = 0; i < RLIM_NLIMITS; i++)
+        rlim[i].cur = rlim[i].max = defaults[i];
+    rlim[RLIMIT_NOFILE_K].cur = NOFILE_DEF;       /* Linux's 1024 soft, 4096 hard */
+}
+
+uint64_t rlimit_cur(const struct proc *p, int resource)
+{
+    return p->leader->sig.rlim[resource].cur;
+}
+
 static int pid_ok(int pid)
 {
     return pid == 0 || pid == myproc()->pid || proc_find(pid) ? 0 : -ESRCH;
 }
 
+/* prlimit64(pid, resource, new, old): pid 0 or any live process (every process is root). */
 static int64_t do_prlimit(int pid, uint64_t res, uint64_t unew, uint64_t uold)
 {
-    uint64_t cur[2], want[2];
+    struct rlimit64 cur, want;
     int r;
-    if (res >= RLIMIT_NLIMITS)
+    if (res >= RLIM_NLIMITS)
         return -EINVAL;
     if ((r = pid_ok(pid)) || (r = prlimit_permitted(pid)))
         return r;
-    cur[0] = cur[1] = limits[res];
+    struct rlimit64 *lim = &(pid ? proc_find(pid) : myproc())->leader->sig.rlim[res];
+    cur = *lim;
     if (unew) {
-        if ((r = copyin(myproc()->pml4, want, unew, sizeof want)))
+        if ((r = copyin(myproc()->pml4, &want, unew, sizeof want)))
             return r;
-        if (want[0] > want[1])
+        if (want.cur > want.max)
             return -EINVAL;
-        if (want[0] != cur[0] || want[1] != cur[1])
-            return -EPERM;                        /* fixed limits */
+        if (ceiling[res] ? want.max > ceiling[res] : (want.cur != cur.cur || want.max != cur.max))
+            return -EPERM;                        /* more than the kernel can honour, or a fixed size */
+        if (want.max > cur.max && !capable(CAP_SYS_RESOURCE))
+            return -EPERM;                        /* Linux do_prlimit: raising a hard limit */
     }
-    return uold ? copyout(myproc()->pml4, uold, cur, sizeof cur) : 0;
+    if (unew)
+        *lim = want;                              /* before the old value goes out, as Linux does */
+    return uold ? copyout(myproc()->pml4, uold, &cur, sizeof cur) : 0;
 }
 
 int64_t sys_prlimit64(struct trapframe *tf) { return do_prlimit((int)tf->rdi, tf->rsi, tf->rdx, tf->r10); }

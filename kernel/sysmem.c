@@ -387,7 +387,8 @@ _Static_assert(sizeof(struct sysinfo) == 112, "Linux's struct sysinfo is 112 byt
 /*
  * sysinfo: memory in bytes from the page allocator (freeram counts every free
  * page, page-table pages included: tests use it to see a process give pages
- * back). No load average is kept: loads are 0. No swap, shared or buffer RAM.
+ * back); bufferram: the pages the open-file cache keeps (file.c), which free memory does not
+ * get back when files close. No load average is kept: loads are 0. No swap or shared RAM.
  */
 int64_t sys_sysinfo(struct trapframe *tf)
 {
@@ -398,6 +399,7 @@ int64_t sys_sysinfo(struct trapframe *tf)
     si.uptime = (int64_t)(ticks / TIMER_HZ);
     si.totalram = kalloc_total_pages() * PAGE_SIZE;
     si.freeram = kalloc_free_pages() * PAGE_SIZE;
+    si.bufferram = file_cache_pages() * PAGE_SIZE;   /* kernel caches: the open-file cache (file.c) */
     si.procs = (uint16_t)proc_count();
     si.mem_unit = 1;
     return copyout(myproc()->pml4, tf->rdi, &si, sizeof si);

@@ -66,6 +66,8 @@ static int64_t open_at(int dirfd, uint64_t upath, int flags, uint32_t mode)
     bool created = false;
     if (flags & (O_PATH | O_TMPFILE_))
         return -EINVAL;                      /* not supported: O_PATH handles, unnamed files */
+    if ((err = fd_free(0)) < 0)
+        return err;                          /* Linux takes the fd first: -EMFILE creates nothing */
     if (flags & O_CREAT) {
         if (!(dir = lookup_at(dirfd, upath, name, &err)))
             return err;
@@ -135,7 +137,7 @@ int stat_copyout(struct inode *ip, struct pipe *pipe, uint64_t ust)
     st.st_blksize = PAGE_SIZE;
     if (!ip) {
         st.st_dev = 2;                       /* pipefs */
-        st.st_ino = ((uint64_t)pipe >> 4) & 0xffff;   /* one per pipe */
+        st.st_ino = pipe->ino;               /* a counter, never an address (Linux pipefs) */
         st.st_mode = S_IFIFO | 0600;
         st.st_uid = pipe->uid;
         st.st_gid = pipe->gid;

@@ -1,6 +1,7 @@
 /* Process and miscellaneous system calls. */
 #include "kernel.h"
 #include "errno.h"
+#include "execargs.h"
 #include "file.h"
 #include "mmu.h"
 #include "msr.h"
@@ -89,37 +90,11 @@ int64_t sys_execve(struct trapframe *tf)
     int r = copyinstr(p->pml4, path, tf->rdi, sizeof path);
     if (r < 0)
         return r;
-    char *buf = kalloc();                        /* argv and envp strings */
-    if (!buf)
-        return -ENOMEM;
-    char *vec[2][MAXARG];
-    int count[2] = { 0, 0 };
-    uint64_t used = 0;
-    uint64_t uvec[2] = { tf->rsi, tf->rdx };
-    for (int k = 0; k < 2 && r >= 0; k++) {
-        for (int i = 0; uvec[k]; i++) {
-            uint64_t uptr;
-            if ((r = copyin(p->pml4, &uptr, uvec[k] + 8 * i, 8)) < 0)
-                break;
-            if (!uptr)
-                break;
-            if (i == MAXARG) {
-                r = -E2BIG;
-                break;
-            }
-            if ((r = copyinstr(p->pml4, buf + used, uptr, PAGE_SIZE - used)) < 0) {
-                if (r == -ENAMETOOLONG)
-                    r = -E2BIG;
-                break;
-            }
-            vec[k][i] = buf + used;
-            used += r + 1;
-            count[k] = i + 1;
-        }
-    }
-    if (r >= 0)
-        r = proc_exec(path, vec[0], count[0], vec[1], count[1]);
-    kfree(buf);
+    struct exec_args args;                       /* argv and envp, staged in kernel pages */
+    r = exec_args_from_user(&args, path, tf->rsi, tf->rdx);
+    if (!r)
+        r = proc_exec(path, &args);
+    exec_args_free(&args);
     return r;
 }
 
@@ -181,7 +156,10 @@ int64_t sys_uname(struct trapframe *tf)
 {
     struct utsname u;
     memset(&u, 0, sizeof u);
-    const char *v[6] = { "ringlab", "ringlab", "0.1", "ringlab", "x86_64", "" };
+    /* sysname "Linux" and a release in Linux's format: programs check both before they run
+       (glibc refuses a kernel older than it supports; libraries test the release for
+       features); the version names ringlab. The ABI followed is Linux 6.1's (Debian 12's). */
+    const char *v[6] = { "Linux", "ringlab", "6.1.0-ringlab", "#1 ringlab 0.1", "x86_64", "(none)" };
     for (int i = 0; i < 6; i++)
         snprintf(u.f[i], 65, "%s", v[i]);
     return copyout(myproc()->pml4, tf->rdi, &u, sizeof u);

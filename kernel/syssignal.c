@@ -9,6 +9,7 @@
 #include "kernel.h"
 #include "cred.h"
 #include "errno.h"
+#include "file.h"
 #include "gdt.h"
 #include "msr.h"
 #include "proc.h"
@@ -144,20 +145,22 @@ int64_t sys_rt_sigtimedwait(struct trapframe *tf)
         return -EFAULT;
     set &= ~SIG_UNBLOCKABLE;
     if (tf->rdx) {
-        int64_t ts[2];
-        if (copyin(p->pml4, ts, tf->rdx, sizeof ts))
-            return -EFAULT;
-        if (ts[0] < 0 || ts[1] < 0 || ts[1] >= 1000000000)
-            return -EINVAL;
-        deadline = ticks + (uint64_t)ts[0] * TIMER_HZ + ((uint64_t)ts[1] + NSEC_PER_TICK - 1) / NSEC_PER_TICK;
+        uint64_t ns;
+        int r = timespec_from_user(tf->rdx, &ns);     /* saturates: a huge timeout waits */
+        if (r)
+            return r;
+        deadline = ticks + ns / NSEC_PER_TICK + (ns % NSEC_PER_TICK != 0);
     }
     int sig = signal_dequeue(p, set, &ki);
     if (!sig && deadline != ticks) {
         uint64_t blocked = p->sig.blocked;
+        p->sig.real_blocked = blocked;           /* Linux: a signal blocked before the wait is not
+                                                    "ignored" while it waits (sig_ignored) */
         p->sig.blocked &= ~set;
         while (!signal_pending(p) && ticks < deadline)
             sleep(deadline == ~0UL ? (void *)&p->sig : (void *)&ticks);
         p->sig.blocked = blocked;
+        p->sig.real_blocked = 0;
         p->sig.work = true;
         sig = signal_dequeue(p, set, &ki);
     }
@@ -444,6 +447,6 @@ int64_t sys_alarm(struct trapframe *tf)
 {
     struct proc *p = myproc();
     struct itimerval64 old = itimer_get(p);
-    itimer_set(p, (uint32_t)tf->rdi * TIMER_HZ, 0);
+    itimer_set(p, (uint64_t)(uint32_t)tf->rdi * TIMER_HZ, 0);   /* 64-bit: alarm(42949673) is 497 days */
     return old.value.sec + (old.value.usec ? 1 : 0);   /* seconds left, rounded up as Linux */
 }

@@ -4,6 +4,7 @@
  * last reference, as Linux's mm_struct, files_struct and fs_struct do.
  */
 #include "kernel.h"
+#include "errno.h"
 #include "file.h"
 #include "proc.h"
 #include "sanitize.h"
@@ -88,15 +89,55 @@ struct files *files_new(void)
     panic("files-table-full");
 }
 
-/* A private copy (fork, or execve of a process sharing its table): every open file gains a reference. */
+/* Put `file` in slot fd (NULL empties it); the slot's page is taken on first use. */
+int files_install(struct files *f, int fd, struct file *file)
+{
+    struct file ***page = &f->fdpage[fd / FDS_PER_PAGE];
+    if (!*page && !(*page = kalloc()))
+        return -ENOMEM;
+    (*page)[fd % FDS_PER_PAGE] = file;
+    return 0;
+}
+
+void files_clear(struct files *f, int fd)
+{
+    if (f->fdpage[fd / FDS_PER_PAGE])
+        f->fdpage[fd / FDS_PER_PAGE][fd % FDS_PER_PAGE] = NULL;
+    fd_set_cloexec(f, fd, false);
+}
+
+/* Every descriptor closed and every page given back (the table itself stays). */
+static void files_release(struct files *f)
+{
+    for (int fd = 0; fd < NOFILE_MAX; fd++)
+        if (files_fd(f, fd))
+            file_close(files_fd(f, fd));
+    for (int i = 0; i < NOFILE_MAX / FDS_PER_PAGE; i++)
+        if (f->fdpage[i])
+            kfree(f->fdpage[i]);
+    memset(f, 0, sizeof *f);
+}
+
+/*
+ * A private copy (fork, or execve of a process sharing its table): every open
+ * file gains a reference. NULL when a page for the slots cannot be had.
+ */
 struct files *files_copy(struct files *from)
 {
     SAN_LIVE(SAN_FILES, from - filetabs, from->refs > 0);
     struct files *f = files_new();
-    for (int fd = 0; fd < NOFILE; fd++)
-        if (from->ofile[fd])
-            f->ofile[fd] = file_dup(from->ofile[fd]);
-    f->cloexec = from->cloexec;
+    for (int i = 0; i < NOFILE_MAX / FDS_PER_PAGE; i++) {
+        if (!from->fdpage[i])
+            continue;
+        if (!(f->fdpage[i] = kalloc())) {
+            files_release(f);
+            return NULL;
+        }
+        for (int j = 0; j < FDS_PER_PAGE; j++)
+            if (from->fdpage[i][j])
+                f->fdpage[i][j] = file_dup(from->fdpage[i][j]);
+    }
+    memcpy(f->cloexec, from->cloexec, sizeof f->cloexec);
     return f;
 }
 
@@ -112,10 +153,7 @@ void files_put(struct files *f)
     SAN_LIVE(SAN_FILES, f - filetabs, f->refs > 0);
     if (REF_PUT(SAN_FILES, f - filetabs, f->refs) > 0)
         return;
-    for (int fd = 0; fd < NOFILE; fd++)
-        if (f->ofile[fd])
-            file_close(f->ofile[fd]);
-    memset(f, 0, sizeof *f);
+    files_release(f);
     SAN_FREED(SAN_FILES, f - filetabs, f, refs);
 }
 

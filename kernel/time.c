@@ -248,25 +248,42 @@ static int64_t sleep_until(uint64_t clk, uint64_t until_ns, uint64_t urem)
     return 0;
 }
 
-static int timespec_in(uint64_t uts, uint64_t *ns)
+/*
+ * A user struct timespec as nanoseconds: -EFAULT, or -EINVAL for a negative
+ * tv_sec or a tv_nsec outside [0, 1e9) (Linux timespec64_valid). Seconds past
+ * what 63 bits of nanoseconds hold give TIME_NS_MAX, about 292 years, as
+ * Linux's timespec64_to_ktime gives KTIME_MAX: a huge timeout never wraps
+ * into a short (or past) one.
+ */
+int timespec_from_user(uint64_t uts, uint64_t *ns)
 {
     int64_t ts[2];
-    int r = copyin(myproc()->pml4, ts, uts, sizeof ts);
-    if (r)
-        return r;
+    if (copyin(myproc()->pml4, ts, uts, sizeof ts))
+        return -EFAULT;
     if (ts[0] < 0 || ts[1] < 0 || ts[1] >= (int64_t)NS_PER_SEC)
         return -EINVAL;
-    *ns = (uint64_t)ts[0] * NS_PER_SEC + (uint64_t)ts[1];
+    if ((uint64_t)ts[0] >= TIME_NS_MAX / NS_PER_SEC)
+        *ns = TIME_NS_MAX;
+    else
+        *ns = time_add_ns((uint64_t)ts[0] * NS_PER_SEC, (uint64_t)ts[1]);
     return 0;
+}
+
+/* t + ns, at most TIME_NS_MAX (Linux ktime_add_safe): a deadline that saturates. */
+uint64_t time_add_ns(uint64_t t, uint64_t ns)
+{
+    if (t >= TIME_NS_MAX || ns >= TIME_NS_MAX - t)
+        return TIME_NS_MAX;
+    return t + ns;
 }
 
 int64_t sys_nanosleep(struct trapframe *tf)
 {
     uint64_t ns;
-    int r = timespec_in(tf->rdi, &ns);
+    int r = timespec_from_user(tf->rdi, &ns);
     if (r)
         return r;
-    return sleep_until(CLOCK_MONOTONIC, time_monotonic_ns() + ns, tf->rsi);
+    return sleep_until(CLOCK_MONOTONIC, time_add_ns(time_monotonic_ns(), ns), tf->rsi);
 }
 
 int64_t sys_clock_nanosleep(struct trapframe *tf)
@@ -276,9 +293,9 @@ int64_t sys_clock_nanosleep(struct trapframe *tf)
         return -EINVAL;
     int r = clock_ns(tf->rdi, &now);
     if (!r)
-        r = timespec_in(tf->rdx, &ns);
+        r = timespec_from_user(tf->rdx, &ns);
     if (r)
         return r;
-    return sleep_until(tf->rdi, (tf->rsi & TIMER_ABSTIME) ? ns : now + ns,
+    return sleep_until(tf->rdi, (tf->rsi & TIMER_ABSTIME) ? ns : time_add_ns(now, ns),
                        (tf->rsi & TIMER_ABSTIME) ? 0 : tf->r10);
 }

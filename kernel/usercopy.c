@@ -20,6 +20,15 @@ static void *user_page(uint64_t *pml4, uint64_t va, bool write)
     return (uint8_t *)P2V(*pte & PTE_ADDR_MASK) + (va % PAGE_SIZE);
 }
 
+/* The first NUL of k[0..n), or NULL. */
+static const char *memchr_k(const char *k, uint64_t n)
+{
+    for (uint64_t i = 0; i < n; i++)
+        if (!k[i])
+            return k + i;
+    return NULL;
+}
+
 /* Bytes from va to the end of its page, at most len. */
 static uint64_t in_page(uint64_t va, uint64_t len)
 {
@@ -79,4 +88,27 @@ int copyinstr(uint64_t *pml4, char *dst, uint64_t srcva, uint64_t max)
         }
     }
     return -ENAMETOOLONG;
+}
+
+/*
+ * The length of a user string with its NUL, looking at no more than max bytes
+ * (Linux strnlen_user): 1..max, max + 1 when none of the max bytes is a NUL,
+ * or -EFAULT when a byte before the NUL cannot be read.
+ */
+int64_t user_strnlen(uint64_t *pml4, uint64_t srcva, uint64_t max)
+{
+    uint64_t i = 0;
+    while (i < max) {
+        uint64_t n = in_page(srcva + i, max - i);
+        if (!user_range_ok(srcva + i, 1))
+            return -EFAULT;
+        const char *k = user_page(pml4, srcva + i, false);
+        if (!k)
+            return -EFAULT;
+        const char *nul = memchr_k(k, n);
+        if (nul)
+            return (int64_t)(i + (uint64_t)(nul - k) + 1);
+        i += n;
+    }
+    return (int64_t)max + 1;
 }

@@ -16,6 +16,7 @@ What each case did before its fix:
 - sigchld-ign: with SIGCHLD ignored zombies were reaped only in wait4, so they filled the table.
 - mremap: MREMAP_FIXED to page 0 mapped it; a shrink with a huge old_len unmapped the stack.
 - execstate: XMM registers and the GS selector survived execve.
+- nproc: RLIMIT_NPROC was not enforced: one user's fork loop took every slot of the table.
 """
 import pytest
 
@@ -42,6 +43,8 @@ CASES = {
     "sigchld-ignored-children-are-released": Case("lifetimes", args=["sigchld-ign"]),
     "mremap-page-0-and-huge-lengths": Case("lifetimes", args=["mremap"], ignore=[BELOW_64K]),
     "fresh-state-after-execve": Case("execstate"),
+    # one user cannot take the whole process table: RLIMIT_NPROC per real uid, as Linux's
+    "rlimit-nproc-of-an-unprivileged-user": Case("nproc", user=(1000, 1000)),
 }
 
 
@@ -49,7 +52,8 @@ CASES = {
 @pytest.mark.parametrize("name", list(CASES))
 def test_same_as_linux(name, cpu, images, tmp_path):
     case = CASES[name]
-    assert_same_as_linux(Case(case.program, case.args, ignore=case.ignore, cpu=cpu), images, tmp_path)
+    assert_same_as_linux(Case(case.program, case.args, ignore=case.ignore, cpu=cpu, user=case.user),
+                         images, tmp_path)
 
 
 @pytest.mark.parametrize("cpu", CPUS)

@@ -21,6 +21,7 @@ CASES = {
     "ret42": Case("ret42"),
     "entryflags-eax-selects-the-call-nt-survives": Case("entryflags"),
     "sigss-rt_sigreturn-strict-and-repaired-ss": Case("sigss"),
+    "posixfix-alarm-sigtimedwait-readv-waitpid-pwrite-uname": Case("posixfix"),
     "cat-a-file-and-a-missing-one": Case("cat", args=["example.txt", "missing.txt"],
                                          files={"example.txt": EXAMPLE}),
     "forkwait-fork-exec-wait": Case("forkwait"),

@@ -1,10 +1,12 @@
 """Signals under gdb: one delivery and its return, seen from the CPU's registers,
 and `invoke trace` naming both.
 
-The kernel's only call out to ring 3: gdb stops on the `sysretq` that leaves the `kill`
+The kernel's only call out to ring 3: gdb stops on the `iretq` that leaves the `kill`
 system call and steps it - ring 3 resumes in the handler, not after the `syscall`, with the
-signal frame at RSP (return address = musl's restorer) - then stops on the `iretq` that
-leaves the restorer's `rt_sigreturn` and steps it back to the instruction after the `kill`.
+signal frame at RSP (return address = musl's restorer) and RCX still the address after the
+`syscall` (Linux leaves through IRET, not SYSRET, when RIP is no longer RCX) - then stops on
+the `iretq` that leaves the restorer's `rt_sigreturn` and steps it back to the instruction
+after the `kill`.
 Real QEMU, real gdb.
 """
 import pytest
@@ -38,14 +40,23 @@ def test_step_through_one_delivery_and_its_rt_sigreturn(images):
         g.cont(timeout_s=30, what="kill_insn")
         user_rsp = g.registers(["rsp"])["rsp"]
 
-        # Leaving the kill system call: sysretq to the handler, not to kill_next.
-        g.break_at("sysret_insn")
-        g.cont(timeout_s=30, what="sysretq")
-        assert g.registers(["rcx"])["rcx"] == sym("on_usr1")
+        # Leaving the kill system call: iretq to the handler, not to kill_next, with RCX and
+        # R11 as the syscall left them (Linux arch/x86/entry/syscall_64.c: SYSRET only when
+        # regs->cx == regs->ip and regs->r11 == regs->flags).
+        into = g.break_at("iret_insn")
+        for _ in range(20):                          # timer interrupts leave through it too
+            g.cont(timeout_s=30, what="iretq")
+            rip, cs = g.read_u64s(g.registers(["rsp"])["rsp"], 2)
+            if cs == USER_CS and rip == sym("on_usr1"):
+                break
+        else:
+            raise AssertionError("no iretq into on_usr1")
+        g.delete(into)                               # the handler's rt_sigreturn comes next
         g.stepi()
         r = g.registers()
         assert g.cpl() == 3 and (r["cs"], r["ss"]) == (USER_CS, USER_SS)
         assert r["rip"] == sym("on_usr1")
+        assert r["rcx"] == sym("kill_next")         # the syscall's return address, not the handler
         frame = r["rsp"]
         assert frame % 16 == 8                      # as if `call`ed: RSP + 8 16-byte aligned
         assert frame < user_rsp - 128               # below the red zone
@@ -134,7 +145,7 @@ def test_step_ring_names_the_delivery_and_the_rt_sigreturn(images):
         assert g.step_until_ring_change().insn == "syscall"
         into = g.step_until_ring_change()
         assert (into.direction, into.event, into.signal) == ("0->3", "delivery", SIGUSR1), into
-        assert into.insn == "sysretq" and into.rip_after == sym("on_usr1")
+        assert into.insn == "iretq" and into.rip_after == sym("on_usr1")   # RIP is no longer RCX
         g.break_at("sys_rt_sigreturn")
         g.cont(timeout_s=30, what="sys_rt_sigreturn")
         back = Transition.parse(g.console("step-ring", timeout_s=120))

@@ -48,7 +48,8 @@
 #define CAP_SETPCAP          8       /* capset: any inheritable capability */
 #define CAP_LINUX_IMMUTABLE  9
 #define CAP_SYS_RAWIO        17      /* ioperm, iopl */
-#define CAP_SYS_RESOURCE     24      /* raise hard resource limits */
+#define CAP_SYS_ADMIN        21      /* (here: past RLIMIT_NPROC, as Linux's copy_process) */
+#define CAP_SYS_RESOURCE     24      /* raise hard resource limits, past RLIMIT_NPROC */
 #define CAP_MKNOD            27
 #define CAP_MAC_OVERRIDE     32
 #define CAP_LAST_CAP         40      /* CAP_CHECKPOINT_RESTORE, the last in Linux 6.x */

@@ -20,7 +20,8 @@
 #include "types.h"
 #include "uapi.h"
 
-#define NFILE       256          /* system-wide open file table */
+#define NFILE       65536        /* open files system-wide (Linux's file-max): then -ENFILE; 16 times
+                                    one process's RLIMIT_NOFILE ceiling, so no process starves the rest */
 #define NFSFILE     128          /* multiboot modules (files in "/") */
 #define NINODE      512          /* inodes in the file system */
 #define NDIRENT     1024         /* directory entries in the file system */
@@ -29,7 +30,8 @@
 #define FS_FILE_MAX_PAGES 512    /* pages per written file: 2 MiB, then -EFBIG */
 #define FS_MAX_PAGES 4096        /* pages for all written files: 16 MiB, then -ENOSPC */
 #define PIPE_BUF    4096         /* writes up to this size are atomic (POSIX) */
-#define PIPE_PAGES  16           /* pipe capacity: 64 KiB, Linux's default */
+#define PIPE_DEF_SLOTS 16        /* a new pipe's slots: 64 KiB, Linux's PIPE_DEF_BUFFERS */
+#define PIPE_MAX_SLOTS 256       /* F_SETPIPE_SZ's most: 1 MiB, Linux's default pipe-max-size */
 
 /* DEV_KCOV: /sys/kernel/debug/kcov, in the coverage build only (kcov.h). */
 enum devkind { DEV_NONE, DEV_NULL, DEV_ZERO, DEV_CONSOLE, DEV_URANDOM, DEV_KCOV };
@@ -55,16 +57,26 @@ struct fsfile {                  /* a multiboot module, as main.c sees it */
     struct inode *ip;
 };
 
+/* One slot of a pipe's ring (Linux struct pipe_buffer): bytes [off, off + len) of a page. */
+struct pipe_buf {
+    uint8_t *page;
+    uint32_t off, len;
+};
+
+/* A pipe (Linux struct pipe_inode_info), itself in a kalloc'd page, its ring in another. */
 struct pipe {
-    uint8_t *pages[PIPE_PAGES];
-    uint64_t r, w;               /* bytes read and written so far; w - r are buffered */
+    struct pipe_buf *bufs;       /* PIPE_MAX_SLOTS slots, indexed mod PIPE_MAX_SLOTS */
+    uint32_t head, tail;         /* free-running: slots [tail, head) hold bytes */
+    uint32_t slots;              /* slots in use at most (Linux max_usage): capacity / PAGE_SIZE */
     int readers, writers;        /* open read and write ends */
     uint32_t uid, gid;           /* fstat's owner: the creator's fsuid/fsgid (Linux pipefs inode) */
+    uint64_t ino;                /* st_ino: a counter, as Linux's pipefs (get_next_ino) */
 };
 
 enum filetype { F_NONE, F_INODE, F_PIPE };
 
 struct file {
+    struct file *next_free;      /* file.c's free list, while unused */
     enum filetype type;
     int ref;                     /* fds (in every process) sharing this open file */
     int flags;                   /* open flags: O_ACCMODE, O_APPEND, O_NONBLOCK... */
@@ -103,6 +115,7 @@ uint64_t fsdata_pages_used(void);
 /* file.c: the open file table */
 struct file *file_alloc(enum filetype type);
 struct file *file_dup(struct file *f);
+uint64_t file_cache_pages(void);           /* pages the open-file cache keeps (sysinfo) */
 void file_close(struct file *f);
 int64_t file_read(struct file *f, uint64_t dst, uint64_t n);
 int64_t file_write(struct file *f, uint64_t src, uint64_t n);
@@ -114,6 +127,9 @@ int64_t pipe_read(struct file *f, uint64_t dst, uint64_t n);
 int64_t pipe_write(struct file *f, uint64_t src, uint64_t n);
 void pipe_close(struct file *f);
 void pipe_sigpipe(void);
+bool pipe_readable(const struct pipe *p);
+bool pipe_writable(const struct pipe *p);
+int64_t pipe_set_size(struct pipe *p, uint64_t bytes);
 
 /* dev.c */
 int64_t dev_read(struct inode *ip, uint64_t dst, uint64_t n);
@@ -123,6 +139,9 @@ void dev_init(struct inode *devdir);
 /* time.c */
 uint64_t time_realtime_ns(void);
 uint64_t time_monotonic_ns(void);
+#define TIME_NS_MAX 0x7fffffffffffffffUL   /* Linux's KTIME_MAX: a timeout saturates here, never wraps */
+int timespec_from_user(uint64_t uts, uint64_t *ns);
+uint64_t time_add_ns(uint64_t t, uint64_t ns);
 int random_fill(void *buf, uint64_t n);
 
 /* console.c */

@@ -15,7 +15,9 @@
  *  0x0000800000000000 +---------------------------------------+  USER_TOP = PML4[256]
  *                     (the last user page is never mapped)
  *  0x00007ffffffff000 +---------------------------------------+  USER_STACK_TOP = USER_LIMIT
- *                     | user stack (USER_STACK_PAGES), fixed   |  U/S=1, NX
+ *                     | user stack (USER_STACK_PAGES), fixed;  |  U/S=1, NX
+ *                     | more under large execve arguments, up  |
+ *                     | to USER_STACK_MAX                      |
  *                     +---------------------------------------+
  *                     | stack guard gap (STACK_GUARD_GAP)      |  never mapped by mmap/brk
  *                     +---------------------------------------+  MMAP_END
@@ -52,7 +54,10 @@
 #define MMAP_BASE        0x0000700000000000    /* anonymous mmap region start (and brk's ceiling) */
 #define MMAP_MIN_ADDR    0x10000               /* Linux's default vm.mmap_min_addr: no MAP_FIXED below */
 #define STACK_GUARD_GAP  0x100000              /* Linux's stack_guard_gap (256 pages) below the stack */
-#define MMAP_END         (USER_STACK_TOP - USER_STACK_PAGES * PAGE_SIZE - STACK_GUARD_GAP)
+#define USER_STACK_FREE  0x10000               /* stack left below execve's arguments, at least (64 KiB) */
+#define USER_STACK_MAX   0x220000              /* the stack's region: execve's 2 MiB of arguments (execargs.h),
+                                                  a page for argc/auxv/AT_RANDOM, USER_STACK_FREE, rounded */
+#define MMAP_END         (USER_STACK_TOP - USER_STACK_MAX - STACK_GUARD_GAP)
 #define KSTACK_BASE      0xffffffffc0000000    /* kernel stacks: PDPT[511] of the kernel half */
 #define KSTACK_SLOT_PAGES 8                    /* per process: guard page + stack + spare */
 #define KSTACK_PAGES     4                     /* per-process kernel stack (16 KiB) */

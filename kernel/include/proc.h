@@ -9,8 +9,6 @@
 #include "cred.h"
 
 #define NPROC     64             /* process table size */
-#define MAXARG    32             /* argv/envp entries accepted by execve */
-#define ARGBUF    4096           /* total bytes of argv + envp strings */
 #define KPATH_MAX 256            /* path buffer of open/stat/execve: longer is -ENAMETOOLONG */
 #define TIMER_HZ  100            /* timer ticks per second */
 
@@ -92,9 +90,11 @@ void fpu_reset(uint8_t fxstate[512]);            /* x87/SSE state of a new image
 int proc_count(void);
 
 /* exec.c */
-int exec_image(struct proc *p, const char *name, const uint8_t *data, size_t size, char *const *argv, int argc,
-               char *const *envp, int envc, const struct cred *cred, bool secure);
-int proc_exec(const char *path, char *const *argv, int argc, char *const *envp, int envc);
+struct exec_args;             /* execargs.h: argv and envp staged by execve */
+struct cred;
+int exec_image(struct proc *p, const char *name, const uint8_t *data, size_t size, const struct exec_args *args,
+               const struct cred *cred, bool secure);
+int proc_exec(const char *path, const struct exec_args *args);
 
 /* timer.c / pic.c */
 void pic_init(void);

@@ -28,7 +28,7 @@ struct trapframe;
 #define SIGSET_BYTES 8           /* sizeof(sigset_t) in the kernel ABI: rt_* sigsetsize */
 
 #define SIGRTMIN_K   32          /* the first real-time signal: these queue, one entry per send */
-#define RTQ_MAX      32          /* queued real-time signals per process (then -EAGAIN) */
+#define RTQ_MAX      32          /* queued real-time signals per set: RLIMIT_SIGPENDING's ceiling (syslimit.c) */
 #define SIGBIT(sig) (1UL << ((sig) - 1))
 #define SIG_UNBLOCKABLE (SIGBIT(SIGKILL) | SIGBIT(SIGSTOP))
 
@@ -170,6 +170,18 @@ struct sigqueue {
     struct ksiginfo info[NSIG];       /* for each pending standard signal */
     struct { int sig; struct ksiginfo info; } rtq[RTQ_MAX];   /* real-time ones, in order sent */
     int rtq_len;
+    uint64_t entry;                   /* bit sig-1: a standard signal pending with a queue entry (one
+                                         RLIMIT_SIGPENDING counts); without, its info was lost (SI_USER) */
+};
+
+/* Resource limits (Linux struct rlimit64, include/uapi/asm-generic/resource.h numbers). */
+#define RLIM_NLIMITS 16
+#define RLIMIT_STACK_K      3
+#define RLIMIT_NPROC_K      6
+#define RLIMIT_NOFILE_K     7
+#define RLIMIT_SIGPENDING_K 11
+struct rlimit64 {
+    uint64_t cur, max;
 };
 
 /*
@@ -189,6 +201,7 @@ struct sighand {
  */
 struct sigstate {
     uint64_t blocked;                 /* mask: bit sig-1 */
+    uint64_t real_blocked;            /* during rt_sigtimedwait: the mask before it (Linux's) */
     struct sigqueue pending;          /* thread-directed: tkill, tgkill, faults, SIGPIPE */
     struct sigqueue shared;           /* leader only: kill, SIGCHLD, SIGALRM, the console */
     uint64_t saved_mask;              /* rt_sigsuspend: the mask to restore after delivery */
@@ -207,6 +220,8 @@ struct sigstate {
     uint64_t trapno, err, cr2;        /* the last fault that became a signal (uc_mcontext) */
     uint64_t alarm_tick;              /* leader only: ITIMER_REAL tick at which SIGALRM fires, 0 = off */
     uint64_t alarm_interval;          /* its reload value in ticks, 0 = one shot */
+    struct rlimit64 rlim[RLIM_NLIMITS]; /* leader only: resource limits (Linux keeps them in signal_struct
+                                           too), fork copies them, execve keeps them (syslimit.c) */
 };
 
 /* Default actions (signal(7)): what signal_default_action() returns */
@@ -247,3 +262,7 @@ void signal_fpu_reset(void);
 int signal_altstack_flags(struct proc *p, uint64_t sp);
 int signal_set_altstack(struct proc *p, const struct k_stack *ss, uint64_t sp);
 bool signal_autoreap(struct proc *parent);
+
+/* syslimit.c */
+void rlimit_init(struct rlimit64 *rlim);                 /* pid 1's: the defaults */
+uint64_t rlimit_cur(const struct proc *p, int resource); /* p's group's soft limit */

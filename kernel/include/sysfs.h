@@ -24,6 +24,8 @@ _Static_assert(sizeof(struct linux_termios) == 36, "Linux struct termios is 36 b
 struct file *fd_file(int fd);
 struct inode *lookup_at(int dirfd, uint64_t upath, char *name, int *err);   /* syspath.c */
 int fd_alloc(struct file *f, int min, bool cloexec);
+int fd_free(int min);
+int fd_limit(void);
 int stat_copyout(struct inode *ip, struct pipe *pipe, uint64_t ust);
 void console_tcgets(struct linux_termios *t);      /* console.c */
 int console_tcsets(const struct linux_termios *t);

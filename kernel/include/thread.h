@@ -7,12 +7,18 @@
  *   struct fsinfo  CLONE_FS     working directory and umask
  *
  * Each comes from a static table of NPROC (a process has at most one of each),
- * so threads cost no pages but their kernel stacks.
+ * so threads cost no pages but their kernel stacks. A descriptor table holds
+ * up to NOFILE_MAX slots in pages taken as descriptors need them: RLIMIT_NOFILE,
+ * per process, decides how many may be used; the open files themselves come
+ * from file.c's pages.
  */
 #pragma once
 #include "types.h"
 
-#define NOFILE    64             /* open files per process (RLIMIT_NOFILE) */
+#define NOFILE_MAX 4096          /* a descriptor table's size: RLIMIT_NOFILE's hard default and ceiling
+                                    (Linux's INR_OPEN_MAX) */
+#define NOFILE_DEF 1024          /* RLIMIT_NOFILE's soft default (Linux's INR_OPEN_CUR): past it -EMFILE */
+#define FDS_PER_PAGE 512         /* descriptor slots in a page of a table (PAGE_SIZE / 8) */
 
 struct file;
 struct inode;
@@ -28,9 +34,27 @@ struct mm {
 
 struct files {
     int refs;                  /* 0: a free slot */
-    struct file *ofile[NOFILE];
-    uint64_t cloexec;          /* bit fd: close ofile[fd] on execve (FD_CLOEXEC) */
+    struct file **fdpage[NOFILE_MAX / FDS_PER_PAGE];   /* kalloc'd pages of slots, each taken when a
+                                                          descriptor first needs it; fd -> its file */
+    uint64_t cloexec[NOFILE_MAX / 64];   /* bit fd: close fd's file on execve (FD_CLOEXEC) */
 };
+
+static inline struct file *files_fd(const struct files *f, int fd)
+{
+    if (fd < 0 || fd >= NOFILE_MAX || !f->fdpage[fd / FDS_PER_PAGE])
+        return NULL;
+    return f->fdpage[fd / FDS_PER_PAGE][fd % FDS_PER_PAGE];
+}
+
+static inline bool fd_cloexec(const struct files *f, int fd)
+{
+    return f->cloexec[fd / 64] >> (fd % 64) & 1;
+}
+
+static inline void fd_set_cloexec(struct files *f, int fd, bool on)
+{
+    f->cloexec[fd / 64] = (f->cloexec[fd / 64] & ~(1UL << (fd % 64))) | ((uint64_t)!!on << (fd % 64));   /* bool is an int here */
+}
 
 struct fsinfo {
     int refs;                  /* 0: a free slot */
@@ -45,7 +69,9 @@ void mm_put(struct mm *mm);                /* the last user frees the page table
 void mm_lock(struct mm *mm);               /* sleeps while another thread changes the tables */
 void mm_unlock(struct mm *mm);
 struct files *files_new(void);
-struct files *files_copy(struct files *from);
+int files_install(struct files *f, int fd, struct file *file);   /* -ENOMEM: no page for its slot */
+void files_clear(struct files *f, int fd);
+struct files *files_copy(struct files *from);  /* NULL: out of memory */
 struct files *files_get(struct files *f);
 void files_put(struct files *f);           /* the last user closes every descriptor */
 struct fsinfo *fsinfo_new(struct inode *cwd, uint32_t umask);

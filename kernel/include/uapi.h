@@ -44,6 +44,7 @@
 #define F_SETLK       6
 #define F_SETLKW      7
 #define F_DUPFD_CLOEXEC 1030     /* F_DUPFD, close-on-exec set */
+#define F_SETPIPE_SZ  1031       /* set a pipe's capacity, bytes (rounded up) */
 #define F_GETPIPE_SZ  1032       /* pipe capacity, bytes */
 #define FD_CLOEXEC    1          /* F_GETFD/F_SETFD flag */
 

@@ -40,3 +40,4 @@ uint64_t *uvm_pte(uint64_t *pml4, uint64_t va);
 int copyout(uint64_t *pml4, uint64_t dstva, const void *src, uint64_t len);
 int copyin(uint64_t *pml4, void *dst, uint64_t srcva, uint64_t len);
 int copyinstr(uint64_t *pml4, char *dst, uint64_t srcva, uint64_t max);
+int64_t user_strnlen(uint64_t *pml4, uint64_t srcva, uint64_t max);
