@@ -213,8 +213,9 @@ static int fz_run_child(void (*child)(void *), void *arg, int *status)
     sigemptyset(&chld);
     sigaddset(&chld, SIGCHLD);
     sigprocmask(SIG_BLOCK, &chld, NULL);           /* SIGCHLD is waited for, never delivered */
-    /* A handler, though it never runs: ringlab (unlike Linux) discards a blocked SIGCHLD
-       whose disposition is the default (ignore) instead of queueing it for sigtimedwait. */
+    /* A handler, though it never runs: ringlab kernels before issue 22's fix (rt_sigtimedwait
+       keeps a blocked ignored signal) discarded a blocked SIGCHLD left at its default
+       (ignore); with a handler it is queued on every kernel sfuzz is run against. */
     struct sigaction sa = { .sa_handler = fz_handler };
     sigaction(SIGCHLD, &sa, NULL);
     pid_t pid = fork();
