@@ -176,10 +176,14 @@ def faults(c, cpu=None, no_gdb=False, verbose=False):
             "kernel": "kernel to fuzz (default the sanitizer kernel, built first: it has kcov)",
             "no-reproduce": "on a finding, do not replay and minimize it",
             "repeat": "replays of a program per machine when reproducing (default 20)"})
-def fuzz(c, minutes=1.0, seed=1, cpu=None, workers=2, kernel=None, no_reproduce=False, repeat=20):
+def fuzz(c, minutes=None, seed=1, cpu=None, workers=2, kernel=None, no_reproduce=False, repeat=20):
     """Fuzz the kernel's system calls (userland/sfuzz.c, coverage-guided through kcov); a
     crash is replayed, minimized and printed as a C reproducer (exit 1); 0: no finding."""
-    _exit(_cli("fuzz").main(minutes=float(minutes), seed=int(seed), cpu=cpu, workers=int(workers),
+    try:
+        minutes = 1.0 if minutes is None else float(minutes)
+    except ValueError:
+        _status_line("fuzz", f"--minutes {minutes!r}: not a number")
+    _exit(_cli("fuzz").main(minutes=minutes, seed=int(seed), cpu=cpu, workers=int(workers),
                             kernel=kernel, reproduce=not no_reproduce, repeat=int(repeat)))
 
 

@@ -17,7 +17,7 @@ from ringlab.core import constants as C
 from ringlab.core import kabi
 from ringlab.core.errors import RinglabError
 from ringlab.lab import fuzzing
-from ringlab.machine import build
+from ringlab.machine import build, coverage
 from ringlab.machine.qemu import QemuConfig
 
 FUZZ_SECONDS = 20
@@ -82,3 +82,16 @@ def test_a_reproducer_builds_with_musl_and_runs_in_one_boot(images, sanitizer_ke
     binary = fuzzing.build_csource(source, tmp_path / "repro")
     run = lab.run(QemuConfig(kernel=sanitizer_kernel, init=binary), timeout_s=60)
     assert run.status == 0 and run.user_lines[-1:] == ["repro: done"], run.report()
+
+
+@pytest.mark.unit
+def test_line_coverage_counts_the_kcov_call_sites(sanitizer_kernel):
+    sites = coverage.hook_call_sites(sanitizer_kernel)
+    assert len(sites) > 5000                                 # a call at every basic block
+    assert not coverage.hook_call_sites(C.IMAGES_DIR / "kernel.elf")   # the normal kernel: none
+    full = coverage.line_coverage(sanitizer_kernel, sites)
+    assert "sysfile.c" in full and "kcov.c" not in full and "trap.c" not in full
+    assert all(c.hit == c.total > 0 for c in full.values())
+    none = coverage.line_coverage(sanitizer_kernel, [])
+    assert all(c.hit == 0 for c in none.values())
+    assert coverage.format_report(full)[-1].endswith("100.0%")
