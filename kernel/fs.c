@@ -67,17 +67,43 @@ void inode_put(struct inode *ip)
     inode_maybe_free(ip);
 }
 
-/* Create "/", /tmp and /dev before the first module goes in. */
+/* /etc/passwd and /etc/group: root, nobody and a user 1000 (what `invoke boot --user 1000`
+   runs as), as a Debian system names them, so programs can look users up (getpwnam). */
+static const char etc_passwd[] = "root:x:0:0:root:/root:/bin/sh\n"
+                                 "nobody:x:65534:65534:nobody:/nonexistent:/bin/false\n"
+                                 "user:x:1000:1000:user:/tmp:/bin/sh\n";
+static const char etc_group[] = "root:x:0:\n"
+                                "nogroup:x:65534:\n"
+                                "user:x:1000:\n";
+
+/* A directory under `dir`, mode `mode`, owned by root. */
+static struct inode *fs_mkdir(struct inode *dir, const char *name, uint32_t mode)
+{
+    struct inode *d = inode_new(S_IFDIR | mode);
+    d->parent = inode_get(dir);
+    dir_link(dir, name, d);
+    return d;
+}
+
+/* A file under `dir` whose bytes are `text` until first written (as a module's). */
+static void fs_text(struct inode *dir, const char *name, const char *text, uint64_t size)
+{
+    struct inode *f = inode_new(S_IFREG | 0644);
+    f->rodata = (const uint8_t *)text;
+    f->size = size;
+    dir_link(dir, name, f);
+}
+
+/* Create "/", /tmp, /dev and /etc before the first module goes in. */
 static void fs_init(void)
 {
     root = inode_new(S_IFDIR | 0755);
     root->parent = root;
-    struct inode *tmp = inode_new(S_IFDIR | 01777), *dev = inode_new(S_IFDIR | 0755);
-    tmp->parent = inode_get(root);
-    dev->parent = inode_get(root);
-    dir_link(root, "tmp", tmp);
-    dir_link(root, "dev", dev);
-    dev_init(dev);
+    fs_mkdir(root, "tmp", 01777);
+    dev_init(fs_mkdir(root, "dev", 0755));
+    struct inode *etc = fs_mkdir(root, "etc", 0755);
+    fs_text(etc, "passwd", etc_passwd, sizeof etc_passwd - 1);
+    fs_text(etc, "group", etc_group, sizeof etc_group - 1);
     kcov_fs_init(root);                  /* the coverage build's /sys/kernel/debug/kcov */
 }
 

@@ -25,7 +25,7 @@ from ringlab.observe.events import Panic, parse_console
 
 ENV = {"HOME": "/", "TERM": "vt100", "PATH": "/bin:/sbin:/usr/bin:/usr/sbin:/"}   # what ringlab gives init
 STEP_TIMEOUT_S = 20.0
-ROOT_DIRS = ("tmp", "dev")             # ringlab's "/" holds these beside the modules
+ROOT_DIRS = ("tmp", "dev", "etc")      # ringlab's "/" holds these beside the modules
 
 
 @dataclass

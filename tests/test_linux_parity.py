@@ -22,6 +22,7 @@ CASES = {
     "entryflags-eax-selects-the-call-nt-survives": Case("entryflags"),
     "sigss-rt_sigreturn-strict-and-repaired-ss": Case("sigss"),
     "posixfix-alarm-sigtimedwait-readv-waitpid-pwrite-uname": Case("posixfix"),
+    "whois-etc-passwd-and-group": Case("whois"),
     "cat-a-file-and-a-missing-one": Case("cat", args=["example.txt", "missing.txt"],
                                          files={"example.txt": EXAMPLE}),
     "forkwait-fork-exec-wait": Case("forkwait"),

@@ -5,6 +5,7 @@
  *   /                  directory; every multiboot module is a read-only file here
  *   /tmp               directory (1777)
  *   /dev/null, /dev/zero, /dev/console, /dev/urandom   character devices
+ *   /etc/passwd, /etc/group   root, nobody and user 1000 (fs.c)
  *   /sys/kernel/debug/kcov   the coverage build's kcov node (kcov.h); absent otherwise
  *
  * Owners and modes are enforced as Linux does (cred.c: generic_permission,
