@@ -143,14 +143,18 @@ def crash_of(run: Run) -> Optional[Crash]:
 
 
 def signature(run: Run) -> str:
-    """What identifies a kernel crash across runs: the sanitizer's check and place, or the
-    panic's reason (its first word: the kernel's panic strings start with their kind)."""
+    """What identifies a kernel crash across runs of one kernel: the sanitizer's check and
+    place, or the panic's reason (its first word: the kernel's panic strings start with their
+    kind) and, for a kernel fault, the faulting RIP."""
     if run.outcome is Outcome.SANITIZER:
         reports = run.of(Sanitizer)
         return f"sanitizer {reports[0].check} {reports[0].at}" if reports else "sanitizer"
     for ev in run.of(Panic):
         if ev.reason:
-            return f"panic {str(ev.reason).split()[0]}"
+            # a kernel fault names its place too: a shrunk program that faults elsewhere
+            # found another bug, not this one
+            rip = f" rip={ev.rip:#x}" if ev.rip is not None else ""
+            return f"panic {str(ev.reason).split()[0]}{rip}"
     return run.outcome.value
 
 
