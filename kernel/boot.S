@@ -78,8 +78,9 @@ start64_high:
     .balign 8
 boot_gdt:
     .quad 0                             /* null */
-    .quad 0x00af9a000000ffff            /* KERNEL_CS: 64-bit code, DPL 0 */
-    .quad 0x00cf92000000ffff            /* KERNEL_SS: data, DPL 0 */
+    .quad 0                             /* 0x08: unused (final GDT: include/gdt.h) */
+    .quad 0x00af9a000000ffff            /* KERNEL_CS 0x10: 64-bit code, DPL 0 */
+    .quad 0x00cf92000000ffff            /* KERNEL_SS 0x18: data, DPL 0 */
 boot_gdt_end:
 boot_gdtr:
     .word boot_gdt_end - boot_gdt - 1

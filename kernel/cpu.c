@@ -12,10 +12,11 @@
  *   RFLAGS           only bit 1 (IF, IOPL 0, NT, AC, DF, TF   cpu_init; every trap entry
  *                    clear)                                   (trapentry.S); FMASK on syscall
  *   DR0-DR3 DR6 DR7  0, 0xffff0ff0, 0x400 (no breakpoints)    cpu_init
- *   SYSENTER_CS/ESP/ 0 (sysenter is #GP(0), or #UD on CPUs    cpu_init
- *   EIP              that lack it in 64-bit mode)
- *   GDT              null, kernel CS/SS, user SS/CS, TSS;     gdt_init (gdt.h picture)
- *                    no DPL-3 system descriptor
+ *   SYSENTER_CS/ESP/ KERNEL_CS, a small entry stack,          syscall_init (trap.c)
+ *   EIP              entry_SYSENTER_compat
+ *   GDT              Linux's: kernel CS/SS, user 32-bit CS,   gdt_init (gdt.h picture)
+ *                    user DS, user 64-bit CS, TSS, TLS,
+ *                    CPUNODE; no DPL-3 system descriptor
  *   LDTR             null selector                            gdt_init
  *   TR               TSS_SEL; I/O bitmap base past the limit  gdt_init
  *   CS SS            KERNEL_CS, KERNEL_SS                     gdt_init
@@ -24,7 +25,8 @@
  *   base             GS base 0 in every process
  *   IDT              256 interrupt gates, DPL 0 except #BP,   idt_init (trap.c)
  *                    #OF, int 0x80 (DPL 3); #DF on IST1
- *   STAR/LSTAR/FMASK selectors, syscall_entry, SYSCALL_FMASK  syscall_init (syscall.c)
+ *   STAR/LSTAR/      selectors, syscall_entry,                syscall_init (trap.c)
+ *   CSTAR/FMASK      entry_SYSCALL_compat, SYSCALL_FMASK
  *
  * CPUID leaf 7: SDM Vol. 2A CPUID, Table 3-8. Control registers: SDM Vol. 3A 2.5; SSE
  * enabling: Vol. 3A 14.1.3; debug registers: Vol. 3A 18.2; SYSENTER MSRs: Vol. 2B SYSENTER.
@@ -71,9 +73,6 @@ void cpu_init(void)
     __asm__ volatile("mov %0, %%dr0\n\tmov %0, %%dr1\n\tmov %0, %%dr2\n\tmov %0, %%dr3\n\t"
                      "mov %1, %%dr6\n\tmov %2, %%dr7"
                      ::"r"(zero), "r"(DR6_INIT), "r"(DR7_INIT));
-    wrmsr(MSR_SYSENTER_CS, 0);
-    wrmsr(MSR_SYSENTER_ESP, 0);
-    wrmsr(MSR_SYSENTER_EIP, 0);
     kevent("cpu smep=%d smap=%d umip=%d nx=1 cr4=0x%lx", !!(cr4 & CR4_SMEP), !!(cr4 & CR4_SMAP),
            !!(cr4 & CR4_UMIP), cr4);
 }

@@ -28,22 +28,45 @@ static uint64_t rdtsc(void)
  * AT_RANDOM's 16 bytes and the strings execve staged (execargs.h) above.
  * RSP is 16-byte aligned at argc. The stack is mapped here: USER_STACK_PAGES,
  * or the arguments plus USER_STACK_FREE when that is more (mmu.h).
+ * For an i386 image the same in 4-byte words (i386 psABI 2.3.1, Linux's
+ * create_elf_tables for a compat task) under USER32_STACK_TOP; no
+ * AT_SYSINFO/AT_SYSINFO_EHDR: there is no 32-bit vDSO.
  */
+
+/* Store n words at w, each `ws` bytes (8, or 4 for an i386 image: every value fits). */
+static int put_words(uint64_t *pml4, uint64_t w, const uint64_t *v, uint64_t n, unsigned ws)
+{
+    if (ws == 8)
+        return copyout(pml4, w, v, n * 8);
+    uint32_t v32[64];
+    for (uint64_t done = 0; done < n;) {
+        uint64_t k = n - done < ARRAY_SIZE(v32) ? n - done : ARRAY_SIZE(v32);
+        for (uint64_t i = 0; i < k; i++)
+            v32[i] = (uint32_t)v[done + i];
+        int r = copyout(pml4, w + done * 4, v32, k * 4);
+        if (r)
+            return r;
+        done += k;
+    }
+    return 0;
+}
+
 static int build_stack(uint64_t *pml4, const struct elf_image *img, const struct exec_args *a,
                        const struct cred *cred, bool secure, uint64_t *rsp_out)
 {
-    const uint64_t top = USER_STACK_TOP;
+    const uint64_t top = img->is32 ? USER32_STACK_TOP : USER_STACK_TOP;
+    const unsigned ws = img->is32 ? 4 : 8;       /* bytes per word of the vector */
     uint64_t strings = top - a->used;
     uint64_t rnd[2] = { rdtsc() * 0x9e3779b97f4a7c15UL, rdtsc() ^ 0x5851f42d4c957f2dUL };
     uint64_t random_va = ALIGN_DOWN(strings - sizeof rnd, 16);
     uint64_t auxv[][2] = {
-        { AT_PHDR, img->phdr }, { AT_PHENT, sizeof(struct elf64_phdr) }, { AT_PHNUM, img->phnum },
+        { AT_PHDR, img->phdr }, { AT_PHENT, img->phent }, { AT_PHNUM, img->phnum },
         { AT_PAGESZ, PAGE_SIZE }, { AT_ENTRY, img->entry }, { AT_UID, cred->uid }, { AT_EUID, cred->euid },
         { AT_GID, cred->gid }, { AT_EGID, cred->egid }, { AT_SECURE, secure }, { AT_CLKTCK, 100 },
         { AT_RANDOM, random_va }, { AT_EXECFN, top - a->execfn }, { AT_NULL, 0 },
     };
     uint64_t words = 1 + (a->argc + 1) + (a->envc + 1) + 2 * ARRAY_SIZE(auxv);
-    uint64_t sp = ALIGN_DOWN(random_va - words * 8, 16);
+    uint64_t sp = ALIGN_DOWN(random_va - words * ws, 16);
     uint64_t len = ALIGN_UP(top - sp, PAGE_SIZE) + USER_STACK_FREE;
     if (len < USER_STACK_PAGES * PAGE_SIZE)
         len = USER_STACK_PAGES * PAGE_SIZE;
@@ -77,17 +100,17 @@ static int build_stack(uint64_t *pml4, const struct elf_image *img, const struct
                 buf[nbuf++] = 0;                 /* the vector's NULL */
             }
             if (nbuf == ARRAY_SIZE(buf)) {
-                if ((r = copyout(pml4, w, buf, sizeof buf)))
+                if ((r = put_words(pml4, w, buf, nbuf, ws)))
                     return r;
-                w += sizeof buf;
+                w += nbuf * ws;
                 nbuf = 0;
             }
         }
     }
-    if ((r = copyout(pml4, w, buf, nbuf * 8)))
+    if ((r = put_words(pml4, w, buf, nbuf, ws)))
         return r;
     *rsp_out = sp;
-    return copyout(pml4, w + nbuf * 8, auxv, sizeof auxv);
+    return put_words(pml4, w + nbuf * ws, &auxv[0][0], 2 * ARRAY_SIZE(auxv), ws);
 }
 _Static_assert(EXEC_ARG_MAX + PAGE_SIZE + USER_STACK_FREE <= USER_STACK_MAX,
                "the largest arguments, their auxv page and the free stack fit the stack's region");
@@ -125,10 +148,17 @@ int exec_image(struct proc *p, const char *name, const uint8_t *data, size_t siz
     p->mm->brk_start = p->mm->brk = img.end;
     p->mm->mmap_next = MMAP_BASE;
     p->fs_base = p->gs_base = 0;                 /* Linux: a new image starts with both bases 0 */
-    memset(p->seg, 0, sizeof p->seg);            /* and null DS, ES, FS, GS selectors */
+    memset(p->seg, 0, sizeof p->seg);            /* and null DS, ES, FS, GS selectors; a 32-bit
+                                                    image DS = ES = the user data selector
+                                                    (Linux compat_start_thread): compatibility
+                                                    mode uses them */
+    if (img.is32)
+        p->seg[0] = p->seg[1] = USER_SS;
+    memset(p->tls, 0, sizeof p->tls);            /* and no TLS descriptors (Linux flush_thread) */
     fpu_reset(p->fxstate);                       /* and the x87/SSE state of a new process: no
                                                     XMM value of the old program survives */
     if (running) {
+        tls_load(p->tls);
         segs_load(p->seg);                       /* before the bases: a load rewrites them */
         wrmsr(MSR_FS_BASE, 0);
         wrmsr(MSR_KERNEL_GS_BASE, 0);            /* the user's GS base while in ring 0 */
@@ -149,7 +179,7 @@ int exec_image(struct proc *p, const char *name, const uint8_t *data, size_t siz
     memset(p->tf, 0, sizeof *p->tf);
     p->tf->rip = img.entry;
     p->tf->rsp = sp;
-    p->tf->cs = USER_CS;
+    p->tf->cs = img.is32 ? USER32_CS : USER_CS;
     p->tf->ss = USER_SS;
     p->tf->rflags = RFLAGS_IF | RFLAGS_RSV1;
     return 0;

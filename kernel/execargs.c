@@ -67,14 +67,16 @@ static int init(struct exec_args *a)
     return page_for(a, 1, true) ? 0 : -ENOMEM;
 }
 
-/* Entries of a user vector before its NULL (Linux count(): -EFAULT, -E2BIG past MAX_ARG_STRINGS). */
-static int64_t count(uint64_t uvec)
+/* Entries of a user vector of `ws`-byte pointers (8; 4 for i386's execve) before its NULL
+   (Linux count(): -EFAULT, -E2BIG past MAX_ARG_STRINGS). */
+static int64_t count(uint64_t uvec, unsigned ws)
 {
     uint64_t n = 0, ptr;
     if (!uvec)
         return 0;
     for (;; n++) {
-        if (copyin(myproc()->pml4, &ptr, uvec + 8 * n, 8))
+        ptr = 0;                              /* little-endian: a 4-byte pointer fills the low half */
+        if (copyin(myproc()->pml4, &ptr, uvec + ws * n, ws))
             return -EFAULT;
         if (!ptr)
             return (int64_t)n;
@@ -96,12 +98,12 @@ static int room_for_strings(const struct exec_args *a, uint64_t *room)
 }
 
 /* Stage n user strings of vector uvec, last first (Linux copy_strings). */
-static int stage_user_vector(struct exec_args *a, uint64_t room, uint64_t uvec, uint64_t n)
+static int stage_user_vector(struct exec_args *a, uint64_t room, uint64_t uvec, uint64_t n, unsigned ws)
 {
     uint64_t *pml4 = myproc()->pml4;
     while (n-- > 0) {
-        uint64_t ptr;
-        if (copyin(pml4, &ptr, uvec + 8 * n, 8))
+        uint64_t ptr = 0;
+        if (copyin(pml4, &ptr, uvec + ws * n, ws))
             return -EFAULT;
         int64_t len = user_strnlen(pml4, ptr, MAX_ARG_STRLEN);
         if (len <= 0)
@@ -115,17 +117,17 @@ static int stage_user_vector(struct exec_args *a, uint64_t room, uint64_t uvec, 
     return 0;
 }
 
-int exec_args_from_user(struct exec_args *a, const char *path, uint64_t uargv, uint64_t uenvp)
+int exec_args_from_user(struct exec_args *a, const char *path, uint64_t uargv, uint64_t uenvp, unsigned ptr_bytes)
 {
     uint64_t room;
     int r = init(a);
     if (r)
         return r;
-    int64_t n = count(uargv);
+    int64_t n = count(uargv, ptr_bytes);
     if (n < 0)
         return (int)n;
     a->argc = (uint64_t)n;
-    if ((n = count(uenvp)) < 0)
+    if ((n = count(uenvp, ptr_bytes)) < 0)
         return (int)n;
     a->envc = (uint64_t)n;
     if ((r = room_for_strings(a, &room)))
@@ -133,7 +135,8 @@ int exec_args_from_user(struct exec_args *a, const char *path, uint64_t uargv, u
     if ((r = stage(a, room, strlen(path) + 1, 0, path)))
         return r;
     a->execfn = a->used;
-    if ((r = stage_user_vector(a, room, uenvp, a->envc)) || (r = stage_user_vector(a, room, uargv, a->argc)))
+    if ((r = stage_user_vector(a, room, uenvp, a->envc, ptr_bytes)) ||
+        (r = stage_user_vector(a, room, uargv, a->argc, ptr_bytes)))
         return r;
     if (!a->argc) {                           /* Linux 5.18+: argv[0] = "", so argv[1] is never envp */
         a->argc = 1;

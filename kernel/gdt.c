@@ -21,17 +21,27 @@
 #define SEG_DB     (1UL << 54)   /* 32-bit default size (data: big) */
 #define SEG_G      (1UL << 55)   /* 4 KiB granularity */
 #define SEG_LIMIT  0x000f00000000ffffUL /* limit 0xfffff */
+#define SEG_RO_EXPDOWN_ACC (5UL << 40) /* type 5: read-only data, expand-down, accessed */
 #define TSS_AVAIL  (0x9UL << 40) /* type: available 64-bit TSS */
 
 static uint8_t df_stack[2 * PAGE_SIZE] __attribute__((aligned(16)));
+/* MSR_SYSENTER_ESP (cpu.c): the stack sysenter lands on. entry_SYSENTER_compat leaves it at
+   once for the process's kernel stack; only a #DB raised by a sysenter with TF set is pushed
+   here (trapentry.S clears TF and returns to the entry), as on Linux's entry stack. */
+uint8_t sysenter_stack[SYSENTER_STACK_BYTES] __attribute__((aligned(16)));
 static uint64_t gdt[GDT_NENTRIES];
 
 void gdt_init(void)
 {
     gdt[KERNEL_CS >> 3] = SEG_P | SEG_S | SEG_CODE | SEG_RW | SEG_L | SEG_G | SEG_LIMIT;
     gdt[KERNEL_SS >> 3] = SEG_P | SEG_S | SEG_RW | SEG_DB | SEG_G | SEG_LIMIT;
+    gdt[USER32_CS >> 3] = SEG_P | SEG_DPL3 | SEG_S | SEG_CODE | SEG_RW | SEG_DB | SEG_G | SEG_LIMIT;
     gdt[USER_SS >> 3] = SEG_P | SEG_DPL3 | SEG_S | SEG_RW | SEG_DB | SEG_G | SEG_LIMIT;
     gdt[USER_CS >> 3] = SEG_P | SEG_DPL3 | SEG_S | SEG_CODE | SEG_RW | SEG_L | SEG_G | SEG_LIMIT;
+    /* Linux's setup_getcpu (arch/x86/kernel/cpu/common.c): the limit is (node << 12) | cpu,
+       for `lsl` in user space; one CPU, node 0: limit 0. TLS entries stay null until
+       set_thread_area. */
+    gdt[CPUNODE_SEL >> 3] = SEG_P | SEG_DPL3 | SEG_S | SEG_RO_EXPDOWN_ACC | SEG_DB;
 
     struct tss *tss = &cpu0.tss;             /* per-CPU (include/percpu.h) */
     uint64_t base = (uint64_t)tss, limit = TSS_LIMIT;   /* the TSS and both I/O bitmaps */
@@ -85,14 +95,44 @@ void gdt_init(void)
  * MSR_FS_BASE and MSR_KERNEL_GS_BASE afterwards. In ring 0 the live GS base is the per-CPU
  * pointer (percpu.h), so GS is loaded between two swapgs, as Linux's load_gs_index does: the
  * descriptor's base lands in IA32_KERNEL_GS_BASE, the per-CPU pointer is never touched.
- * Interrupts are off in the kernel, and the selectors were read from the CPU when the process
- * last ran (the GDT never changes, there is no LDT), so the load cannot fault in that window.
+ * Interrupts are off in the kernel; the selectors were read from the CPU when the process last
+ * ran, and only a thread's own TLS entries can change since (set_thread_area reloads the live
+ * selectors that name the entry it changed); a selector no longer loadable becomes null.
  */
 void segs_load(const uint16_t seg[NSEGS])
 {
+    /* A TLS selector whose descriptor set_thread_area has since cleared would #GP here, in
+       ring 0: it becomes null, as Linux's load_gs_index fixup makes it (the process's own
+       set_thread_area reloads its live selectors at once, so this is a safety net). */
+    uint16_t s[NSEGS];
+    for (int i = 0; i < NSEGS; i++)
+        s[i] = sel_loadable(seg[i]) ? seg[i] : NULL_SEL;
     __asm__ volatile("mov %0, %%ds\n\tmov %1, %%es\n\tmov %2, %%fs\n\t"
                      "swapgs\n\tmov %3, %%gs\n\tswapgs"
-                     ::"r"(seg[0]), "r"(seg[1]), "r"(seg[2]), "r"(seg[3]) : "memory");
+                     ::"r"(s[0]), "r"(s[1]), "r"(s[2]), "r"(s[3]) : "memory");
+}
+
+/*
+ * A data-segment register load of `sel` from ring 3 would succeed (SDM Vol. 2B MOV, "IF DS,
+ * ES, FS, or GS is loaded with non-NULL selector"): null, or a GDT descriptor in range that is
+ * present, code/data, data or readable code, with DPL 3 (so any RPL). Only the TLS entries change
+ * while the kernel runs, but every selector is checked against the table itself.
+ */
+bool sel_loadable(uint16_t sel)
+{
+    if ((sel & ~SEL_RPL_MASK) == 0)
+        return true;
+    uint64_t d = (sel >> 3) < GDT_NENTRIES && !(sel & 4) ? gdt[sel >> 3] : 0;
+    bool code = !!(d & SEG_CODE), readable = !!(d & SEG_RW);
+    return !!(d & SEG_P) && !!(d & SEG_S) && (!code || readable) && ((d >> 45) & 3) == 3;
+}
+
+/* Linux's load_TLS (arch/x86/include/asm/desc.h): the running thread's set_thread_area
+   descriptors in GDT entries TLS_ENTRY_MIN.. (a zero one is not present). */
+void tls_load(const uint64_t tls[TLS_ENTRIES])
+{
+    for (int i = 0; i < TLS_ENTRIES; i++)
+        gdt[TLS_ENTRY_MIN + i] = tls[i];
 }
 
 void segs_save(uint16_t seg[NSEGS])

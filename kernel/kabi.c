@@ -25,6 +25,7 @@
 #include "percpu.h"
 #include "proc.h"
 #include "sysnr.h"
+#include "sysnr32.h"
 #include "trap.h"
 #include "traps.h"
 
@@ -45,6 +46,7 @@ _Static_assert(sizeof(struct kabi_entry) == 152, "kabi.py reads 152-byte entries
 #define KABI_OFFSET(s, f)      { "offset", #s "." #f, "", __builtin_offsetof(struct s, f) }
 #define KABI_SIZE(s)           { "size", #s, "", sizeof(struct s) }
 #define KABI_SYSCALL(n)        { "syscall", #n, "", SYS_##n }
+#define KABI_SYSCALL32(n)      { "syscall32", #n, "", SYS32_##n }
 #define KABI_SYMBOL(n)         { "symbol", #n, "", 0 }
 #define KABI_SYMBOLS(p, count) { "symbols", p, "", (count) }   /* p0 .. p(count-1) */
 #define KABI_GDB(n, expr)      { "gdb", #n, expr, 0 }
@@ -60,6 +62,7 @@ static const struct kabi_entry kabi[] = {
     KABI_CONST(USER_TOP),
     KABI_CONST(USER_LIMIT),          /* user memory ends here (ELF checks) */
     KABI_CONST(USER_STACK_TOP),
+    KABI_CONST(USER32_STACK_TOP),    /* a 32-bit process: its stack ends here, its ELF below */
     KABI_CONST(USER_STACK_PAGES),
     KABI_CONST(MMAP_BASE),
     KABI_CONST(KSTACK_PAGES),
@@ -82,6 +85,10 @@ static const struct kabi_entry kabi[] = {
     KABI_CONST(KERNEL_SS),
     KABI_CONST(USER_SS),
     KABI_CONST(USER_CS),
+    KABI_CONST(USER32_CS),           /* 32-bit user code: compatibility mode */
+    KABI_CONST(TLS_SEL0),            /* the first TLS entry's selector */
+    KABI_CONST(CPUNODE_SEL),
+    KABI_CONST(TSS_SEL),
 
     /* Vectors that are not exceptions (traps.h) */
     KABI_CONST(T_TIMER),
@@ -115,6 +122,8 @@ static const struct kabi_entry kabi[] = {
 
     /* Where the harness breaks (invoke trace, the fault catalogue, the tests) */
     KABI_SYMBOL(syscall_entry),      /* MSR_LSTAR: 3->0 by syscall */
+    KABI_SYMBOL(entry_SYSCALL_compat), /* MSR_CSTAR: 3->0 by syscall in compatibility mode */
+    KABI_SYMBOL(entry_SYSENTER_compat), /* MSR_SYSENTER_EIP: 3->0 by sysenter */
     KABI_SYMBOL(alltraps),           /* every vectorN stub jumps here */
     KABI_SYMBOL(sysret_path),        /* ends in the sysretq back to ring 3 */
     KABI_SYMBOL(trapret),            /* ends in the iretq back to ring 3 */
@@ -154,5 +163,6 @@ static const struct kabi_entry kabi[] = {
 
 #ifndef KABI_MACROS_ONLY
 #include "kabi_syscalls.h"           /* KABI_SYSCALL(name) for every SYS_name: the Makefile, in its gen dir */
+#include "kabi_syscalls32.h"         /* KABI_SYSCALL32(name) for every SYS32_name: the same */
 #endif
 };

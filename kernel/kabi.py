@@ -10,6 +10,7 @@ pyelftools, looks every named symbol up in kernel.elf's symbol table, and writes
     {"format": 1, "kernel": "kernel.elf",
      "constants": {"PAGE_SIZE": 4096, ...}, "offsets": {"trapframe.rip": 136, ...},
      "sizes": {"trapframe": 176}, "syscalls": {"0": "read", ...},
+     "syscalls32": {"1": "exit", ...},
      "symbols": {"syscall_entry": 18446744071563170816, ...}, "gdb": {"current_pid": "..."},
      "ioports": {"com1": [1016, 1023], ...},
      "kargs": {"crash": "enum null|stack|smep|smap|triple", ...}}
@@ -30,6 +31,7 @@ from elftools.elf.sections import SymbolTableSection
 FORMAT = 1
 ENTRY = struct.Struct("<16s48s80sQ")      # struct kabi_entry: kind, name, text, value
 SECTIONS = {"const": "constants", "offset": "offsets", "size": "sizes", "syscall": "syscalls",
+            "syscall32": "syscalls32",
             "symbol": "symbols", "gdb": "gdb", "karg": "kargs",
             "ioports": "ioports"}
 
@@ -75,7 +77,7 @@ def main(obj_path: str, elf_path: str, out_path: str) -> None:
             sys.exit(f"kabi.py: unknown entry kind {kind!r} ({name})")
         table = out[SECTIONS[kind]]
         for n in names:
-            key = str(value) if kind == "syscall" else n
+            key = str(value) if kind in ("syscall", "syscall32") else n
             if key in table:
                 sys.exit(f"kabi.py: {kind} {key} defined twice")
             if kind == "symbol":
@@ -83,7 +85,7 @@ def main(obj_path: str, elf_path: str, out_path: str) -> None:
                     missing.append(n)
                     continue
                 table[key] = syms[n]
-            elif kind == "syscall":
+            elif kind in ("syscall", "syscall32"):
                 table[key] = n
             elif kind in ("gdb", "karg"):
                 table[key] = text

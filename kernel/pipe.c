@@ -108,7 +108,10 @@ int64_t pipe_read(struct file *f, uint64_t dst, uint64_t n)
         b->len -= (uint32_t)len;
         done += len;
         if (!b->len) {                       /* all of it read: the slot is free (Linux pipe_read) */
-            kfree(b->page);
+            if (!p->spare)
+                p->spare = b->page;          /* kept for the next write (anon_pipe_buf_release) */
+            else
+                kfree(b->page);
             *b = (struct pipe_buf){ 0 };
             p->tail++;
         }
@@ -149,7 +152,8 @@ int64_t pipe_write(struct file *f, uint64_t src, uint64_t n)
                 return done ? (int64_t)done : r;
             continue;
         }
-        uint8_t *page = kalloc();
+        uint8_t *page = p->spare ? p->spare : kalloc();
+        p->spare = NULL;
         if (!page)
             return done ? (int64_t)done : -ENOMEM;
         uint64_t len = n - done < PAGE_SIZE ? n - done : PAGE_SIZE;
@@ -200,6 +204,8 @@ void pipe_close(struct file *f)
     if (!p->readers && !p->writers) {
         for (; p->tail != p->head; p->tail++)
             kfree(slot(p, p->tail)->page);
+        if (p->spare)
+            kfree(p->spare);
         kfree(p->bufs);
         kfree(p);
     }

@@ -133,6 +133,7 @@ noreturn void scheduler(void)
             p->state = P_RUNNING;
             c->kstack_top = p->kstack_top;
             c->tss.rsp[0] = p->kstack_top;
+            tls_load(p->tls);                      /* before the selectors that may name them */
             segs_load(p->seg);
             wrmsr(MSR_FS_BASE, p->fs_base);
             wrmsr(MSR_KERNEL_GS_BASE, p->gs_base);
@@ -330,6 +331,7 @@ int proc_clone(uint64_t flags, uint64_t stack, uint64_t tls, uint64_t ptid, uint
     if (stack)
         np->tf->rsp = stack;
     segs_save(np->seg);                            /* the caller's live selectors */
+    memcpy(np->tls, p->tls, sizeof np->tls);       /* and TLS descriptors (Linux copy_thread) */
     np->fs_base = (flags & CLONE_SETTLS) ? tls : rdmsr(MSR_FS_BASE);
     np->gs_base = rdmsr(MSR_KERNEL_GS_BASE);
     signal_fork(np, p, flags);

@@ -24,7 +24,7 @@
 #include "x86.h"
 
 #define RED_ZONE 128             /* psABI 3.2.2: bytes below RSP a leaf function may use */
-#define SYSCALL_INSN_BYTES 2     /* `syscall` (0f 05) and `int $0x80` (cd 80): restart rewinds RIP */
+#define SYSCALL_INSN_BYTES 2     /* `syscall` (0f 05), `int $0x80` (cd 80), `sysenter` (0f 34): restart rewinds RIP */
 
 /* Default actions (signal(7)); core dumps are not written: "core" ends the process like "term". */
 int signal_default_action(int sig)
@@ -278,8 +278,11 @@ int signal_return(struct trapframe *tf, int64_t syscall_nr)
     bool restart = !full && syscall_nr >= 0 && is_restart((int64_t)tf->rax);
 
     for (;;) {
-        if (!canonical(tf->rip))
-            signal_force_sigsegv(p);                 /* iretq/sysretq would #GP in ring 0, not ring 3 */
+        /* iretq/sysretq would #GP in ring 0, not ring 3: a non-canonical RIP, or one past
+           4 GiB with the 32-bit code segment (the limit check of an iretq to compatibility
+           mode, SDM Vol. 2A IRET; a restart at the missing vDSO landing pad wraps below 0) */
+        if (!canonical(tf->rip) || (tf->cs == USER32_CS && tf->rip > 0xffffffffUL))
+            signal_force_sigsegv(p);
         if (p->sig.stop_pending) {
             signal_group_stop(p, 0);               /* a sibling started a group stop: join it */
             continue;

@@ -99,6 +99,19 @@ int64_t sys_prlimit64(struct trapframe *tf) { return do_prlimit((int)tf->rdi, tf
 int64_t sys_getrlimit(struct trapframe *tf) { return do_prlimit(0, tf->rdi, 0, tf->rsi); }
 int64_t sys_setrlimit(struct trapframe *tf) { return do_prlimit(0, tf->rdi, tf->rsi, 0); }
 
+/* i386 ugetrlimit (Linux compat_sys_getrlimit): struct compat_rlimit, two 32-bit values,
+   each above 0xffffffff given as COMPAT_RLIM_INFINITY (0xffffffff). */
+int64_t sys_ugetrlimit32(struct trapframe *tf)
+{
+    uint64_t res = tf->rdi;
+    if (res >= RLIM_NLIMITS)
+        return -EINVAL;
+    const struct rlimit64 *lim = &myproc()->leader->sig.rlim[res];
+    uint32_t r32[2] = { lim->cur > 0xffffffffUL ? 0xffffffffU : (uint32_t)lim->cur,
+                        lim->max > 0xffffffffUL ? 0xffffffffU : (uint32_t)lim->max };
+    return copyout(myproc()->pml4, tf->rsi, r32, sizeof r32);
+}
+
 /* sched_getaffinity(pid, len, mask): the kernel's cpumask is one long; returns its size, as Linux does. */
 int64_t sys_sched_getaffinity(struct trapframe *tf)
 {

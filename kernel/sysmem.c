@@ -75,12 +75,16 @@ static int64_t do_brk(struct trapframe *tf)
  * __get_unmapped_area; arch/x86/kernel/sys_x86_64.c). Without MAP_FIXED the
  * hint is ignored and the range is the first free one in [MMAP_BASE,
  * MMAP_END) from the process's search hint, with a guard page on each side.
- * The one file that can be mapped is an open kcov node (the coverage build):
- * its buffer's pages (kcov.c kcov_mmap), shared with the kernel whatever the
- * type; MAP_PRIVATE only makes fork copy them (Linux would copy a page at the
- * user's first write).
+ * The i386 calls (mmap2, old mmap: Linux's in_32bit_syscall() mmap) place and
+ * bound their mappings below 4 GiB: [MMAP32_BASE, MMAP32_END), first fit, and
+ * a MAP_FIXED range must end by USER32_STACK_TOP.
+ * The one file that can be mapped is an open kcov node (`kf`, the coverage build; the
+ * caller holds a reference): its buffer's pages (kcov.c kcov_mmap), shared with the
+ * kernel whatever the type; MAP_PRIVATE only makes fork copy them (Linux would copy a
+ * page at the user's first write).
  */
-static int64_t do_mmap(struct trapframe *tf, struct file *kf)
+static int64_t mmap_in(struct trapframe *tf, uint64_t top, uint64_t lo, uint64_t hi, bool hint,
+                       struct file *kf)
 {
     struct proc *p = myproc();
     uint64_t addr = tf->rdi, len = tf->rsi, prot = tf->rdx, flags = tf->r10, off = tf->r9;
@@ -94,19 +98,19 @@ static int64_t do_mmap(struct trapframe *tf, struct file *kf)
     if (len == 0)
         return -ENOMEM;                      /* the length wrapped */
     bool fixed = flags & (MAP_FIXED | MAP_FIXED_NOREPLACE);
-    if (len > USER_LIMIT)
+    if (len > top)
         return -ENOMEM;
     if (fixed) {
-        if (addr > USER_LIMIT - len)
+        if (addr > top - len)
             return -ENOMEM;
         if (addr % PAGE_SIZE)
             return -EINVAL;
         if (addr < MMAP_MIN_ADDR)
             return -EPERM;                   /* vm.mmap_min_addr */
     } else {
-        addr = uvm_find_free(p->pml4, p->mm->mmap_next, MMAP_END, len);
+        addr = hint ? uvm_find_free(p->pml4, p->mm->mmap_next, hi, len) : 0;
         if (!addr)
-            addr = uvm_find_free(p->pml4, MMAP_BASE, MMAP_END, len);
+            addr = uvm_find_free(p->pml4, lo, hi, len);
         if (!addr)
             return -ENOMEM;
     }
@@ -117,19 +121,59 @@ static int64_t do_mmap(struct trapframe *tf, struct file *kf)
         return -EINVAL;
     uint64_t shared = type == MAP_PRIVATE ? 0 : PTE_SHARED;
 #ifdef KCOV
-    if (!(flags & MAP_ANONYMOUS)) {
-        int64_t r = kcov_mmap(kf, p->pml4, addr, len, off, prot_flags(prot) | shared);
-        if (r >= 0 && !fixed)
+    if (kf) {
+        int64_t k = kcov_mmap(kf, p->pml4, addr, len, off, prot_flags(prot) | shared);
+        if (k >= 0 && !fixed && hint)
             p->mm->mmap_next = addr + len + PAGE_SIZE;
-        return r;
+        return k;
     }
 #endif
     int r = uvm_replace(p->pml4, addr, len, prot_flags(prot) | shared);
     if (r)
         return r;
-    if (!fixed)
+    if (!fixed && hint)
         p->mm->mmap_next = addr + len + PAGE_SIZE;
     return (int64_t)addr;
+}
+
+/* mmap holds the kcov file it maps (a reference, taken before anything may yield: another
+   thread may close the fd meanwhile), as Linux's ksys_mmap_pgoff holds its struct file. */
+static int64_t do_mmap(struct trapframe *tf)
+{
+    struct file *kf = NULL;
+#ifdef KCOV
+    if (!(tf->r10 & MAP_ANONYMOUS)) {
+        struct file *f = fd_file((int)tf->r8);
+        if (f && f->kcov)
+            kf = file_dup(f);
+    }
+#endif
+    int64_t r = mmap_in(tf, USER_LIMIT, MMAP_BASE, MMAP_END, true, kf);
+    if (kf)
+        file_close(kf);
+    return r;
+}
+
+/* i386 mmap2(addr, len, prot, flags, fd, pgoff): the offset in pages (Linux ksys_mmap_pgoff). */
+static int64_t do_mmap2(struct trapframe *tf)
+{
+    struct trapframe t = *tf;
+    t.r9 = tf->r9 << PAGE_SHIFT;                 /* a 32-bit page number: no overflow */
+    return mmap_in(&t, USER32_STACK_TOP, MMAP32_BASE, MMAP32_END, false, NULL);
+}
+
+/* i386 old mmap(struct mmap_arg_struct *): six 32-bit words, the offset in bytes and
+   page-aligned (Linux's old_mmap in arch/x86/kernel/sys_ia32.c: -EINVAL otherwise). */
+static int64_t do_old_mmap32(struct trapframe *tf)
+{
+    uint32_t a[6];
+    if (copyin(myproc()->pml4, a, tf->rdi, sizeof a))
+        return -EFAULT;
+    if (a[5] % PAGE_SIZE)
+        return -EINVAL;
+    struct trapframe t = *tf;
+    t.rdi = a[0], t.rsi = a[1], t.rdx = a[2], t.r10 = a[3], t.r8 = a[4], t.r9 = a[5];
+    return mmap_in(&t, USER32_STACK_TOP, MMAP32_BASE, MMAP32_END, false, NULL);
 }
 
 /* munmap (Linux mm/mmap.c do_vmi_munmap): unmapped parts of the range are fine. */
@@ -344,28 +388,10 @@ static int64_t do_mremap(struct trapframe *tf)
         mm_unlock(mm);                                     \
         return r;                                          \
     }
-
-/* mmap holds the kcov file it maps (a reference: another thread may close the fd while the
-   mapping yields), as Linux's ksys_mmap_pgoff holds its struct file. */
-int64_t sys_mmap(struct trapframe *tf)
-{
-    struct mm *mm = myproc()->mm;
-    struct file *kf = NULL;
-#ifdef KCOV
-    if (!(tf->r10 & MAP_ANONYMOUS)) {
-        struct file *f = fd_file((int)tf->r8);
-        if (f && f->kcov)
-            kf = file_dup(f);
-    }
-#endif
-    mm_lock(mm);
-    int64_t r = do_mmap(tf, kf);
-    mm_unlock(mm);
-    if (kf)
-        file_close(kf);
-    return r;
-}
 LOCKED_CALL(brk)
+LOCKED_CALL(mmap)
+LOCKED_CALL(mmap2)
+LOCKED_CALL(old_mmap32)
 LOCKED_CALL(munmap)
 LOCKED_CALL(mprotect)
 LOCKED_CALL(madvise)

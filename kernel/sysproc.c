@@ -83,7 +83,24 @@ int64_t sys_clone(struct trapframe *tf)
     return proc_clone(flags, stack, tls, ptid, ctid);   /* stores the tids before the child runs */
 }
 
-int64_t sys_execve(struct trapframe *tf)
+/*
+ * i386 clone (arch/x86/entry/syscalls/syscall_32.tbl: flags, stack, parent_tid, tls,
+ * child_tid; the i386 dispatcher put them in rdi, rsi, rdx, r10, r8): the x86-64 clone with
+ * the last two swapped. CLONE_SETTLS there names a struct user_desc for a TLS entry of the
+ * child, which ringlab does not do yet: -ENOSYS, as for every clone flag it lacks.
+ */
+int64_t sys_clone32(struct trapframe *tf)
+{
+    if (tf->rdi & CLONE_SETTLS)
+        return -ENOSYS;
+    struct trapframe t = *tf;
+    t.r10 = tf->r8;                              /* child_tid */
+    t.r8 = 0;
+    return sys_clone(&t);
+}
+
+/* execve with argv/envp arrays of `ptr_bytes`-byte pointers: 8 (x86-64), 4 (i386). */
+static int64_t do_execve(struct trapframe *tf, unsigned ptr_bytes)
 {
     struct proc *p = myproc();
     char path[KPATH_MAX];
@@ -91,11 +108,22 @@ int64_t sys_execve(struct trapframe *tf)
     if (r < 0)
         return r;
     struct exec_args args;                       /* argv and envp, staged in kernel pages */
-    r = exec_args_from_user(&args, path, tf->rsi, tf->rdx);
+    r = exec_args_from_user(&args, path, tf->rsi, tf->rdx, ptr_bytes);
     if (!r)
         r = proc_exec(path, &args);
     exec_args_free(&args);
     return r;
+}
+
+int64_t sys_execve(struct trapframe *tf)
+{
+    return do_execve(tf, 8);
+}
+
+/* i386 execve (Linux compat_sys_execve): the same, with arrays of 32-bit pointers. */
+int64_t sys_execve32(struct trapframe *tf)
+{
+    return do_execve(tf, 4);
 }
 
 int64_t sys_wait4(struct trapframe *tf)

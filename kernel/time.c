@@ -179,18 +179,53 @@ int64_t sys_clock_getres(struct trapframe *tf)
     return copyout(myproc()->pml4, tf->rsi, ts, sizeof ts);
 }
 
-/* gettimeofday(tv, tz): tz, if asked for, is UTC (minutes west 0, no DST), like Linux's default sys_tz. */
+/* gettimeofday's stores: the timeval (tv_bytes of it: 64- or 32-bit fields) to RDI if given,
+   then the timezone to RSI if given: UTC (minutes west 0, no DST), Linux's default sys_tz. */
+static int64_t put_timeofday(struct trapframe *tf, const void *tv, uint64_t tv_bytes)
+{
+    int32_t tz[2] = { 0, 0 };
+    int r = 0;
+    if (tf->rdi)
+        r = copyout(myproc()->pml4, tf->rdi, tv, tv_bytes);
+    if (!r && tf->rsi)
+        r = copyout(myproc()->pml4, tf->rsi, tz, sizeof tz);
+    return r;
+}
+
 int64_t sys_gettimeofday(struct trapframe *tf)
 {
     uint64_t ns = time_realtime_ns();
     uint64_t tv[2] = { ns / NS_PER_SEC, ns % NS_PER_SEC / 1000 };
-    int32_t tz[2] = { 0, 0 };
-    int r = 0;
-    if (tf->rdi)
-        r = copyout(myproc()->pml4, tf->rdi, tv, sizeof tv);
-    if (!r && tf->rsi)
-        r = copyout(myproc()->pml4, tf->rsi, tz, sizeof tz);
-    return r;
+    return put_timeofday(tf, tv, sizeof tv);
+}
+
+/*
+ * The i386 calls with 32-bit time structures (Linux's compat old_time32_t, old_timespec32,
+ * old_timeval32: kernel/time/time.c): the same values in 32-bit fields.
+ */
+int64_t sys_clock_gettime32(struct trapframe *tf)
+{
+    uint64_t ns;
+    int r = clock_ns(tf->rdi, &ns);
+    if (r)
+        return r;
+    int32_t ts[2] = { (int32_t)(ns / NS_PER_SEC), (int32_t)(ns % NS_PER_SEC) };
+    return copyout(myproc()->pml4, tf->rsi, ts, sizeof ts);
+}
+
+int64_t sys_gettimeofday32(struct trapframe *tf)
+{
+    uint64_t ns = time_realtime_ns();
+    int32_t tv[2] = { (int32_t)(ns / NS_PER_SEC), (int32_t)(ns % NS_PER_SEC / 1000) };
+    return put_timeofday(tf, tv, sizeof tv);
+}
+
+int64_t sys_time32(struct trapframe *tf)
+{
+    int32_t s = (int32_t)(time_realtime_ns() / NS_PER_SEC);
+    if (tf->rdi && copyout(myproc()->pml4, tf->rdi, &s, sizeof s))
+        return -EFAULT;
+    return s;
 }
 
 int64_t sys_time(struct trapframe *tf)

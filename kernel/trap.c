@@ -74,13 +74,30 @@ void idt_destroy(void)
 }
 
 extern void syscall_entry(void);
+extern void entry_SYSCALL_compat(void);
+extern void entry_SYSENTER_compat(void);
+extern uint8_t sysenter_stack[SYSENTER_STACK_BYTES];
 
-/* SDM Vol. 3A 5.8.8: STAR holds the selector bases, LSTAR the entry point, FMASK the RFLAGS mask. */
+/*
+ * SDM Vol. 3A 5.8.8: STAR holds the selector bases, LSTAR the entry point, FMASK the RFLAGS
+ * mask. As Linux's syscall_init (arch/x86/kernel/cpu/common.c) with IA32 emulation:
+ * STAR = __USER32_CS << 48 | __KERNEL_CS << 32; CSTAR = entry_SYSCALL_compat, where an
+ * AMD-vendor CPU takes a `syscall` from compatibility mode (Intel's is #UD there, AMD APM
+ * Vol. 3 SYSCALL), and the SYSENTER MSRs (SDM Vol. 2B SYSENTER) at entry_SYSENTER_compat
+ * whatever the vendor: Intel CPUs take sysenter from compatibility mode; AMD ones raise #UD
+ * for it in long mode, but QEMU 7.2 TCG checks the vendor only in 64-bit mode and runs a
+ * compatibility-mode sysenter on its AMD-vendor models too. A zero CSTAR or SYSENTER_EIP
+ * would send ring 3 to kernel address 0 at CPL 0.
+ */
 void syscall_init(void)
 {
     wrmsr(MSR_STAR, ((uint64_t)SYSRET_BASE << 48) | ((uint64_t)KERNEL_CS << 32));
     wrmsr(MSR_LSTAR, (uint64_t)syscall_entry);
+    wrmsr(MSR_CSTAR, (uint64_t)entry_SYSCALL_compat);
     wrmsr(MSR_FMASK, SYSCALL_FMASK);    /* TF IF DF IOPL NT AC, as Linux; EFER.SCE: cpu_init */
+    wrmsr(MSR_SYSENTER_CS, KERNEL_CS);  /* SS = KERNEL_CS + 8 = KERNEL_SS */
+    wrmsr(MSR_SYSENTER_ESP, (uint64_t)sysenter_stack + sizeof sysenter_stack);
+    wrmsr(MSR_SYSENTER_EIP, (uint64_t)entry_SYSENTER_compat);
 }
 
 static const char *const exception_names[32] = {
@@ -165,8 +182,9 @@ void trap(struct trapframe *tf)
     case T_SPURIOUS:
         break;
     case T_INT80:
-        tf->error = tf->rax;         /* the number, as syscall_entry saves it (orig_rax) */
-        syscall_dispatch(tf);        /* delivers signals itself, then returns with iretq */
+        /* The i386 table from 64-bit code too, as Linux's IA32 emulation (syscall32.c). */
+        tf->error = (uint32_t)tf->rax;   /* the number, as syscall_entry saves it (orig_ax) */
+        syscall32_dispatch(tf);      /* delivers signals itself, then returns with iretq */
         return;
     default:
         if (tf->vector >= T_IRQ0) {

@@ -71,7 +71,18 @@
     .globl alltraps
 alltraps:
     cld
-    testb $SEL_RPL_MASK, (TF_CS - TF_VECTOR)(%rsp)
+    /* A sysenter with TF set traps (#DB) before the entry's first instruction, at CPL 0 with
+       the user's GS base, on the sysenter stack (SDM Vol. 2B SYSENTER leaves TF alone). As
+       Linux's exc_debug does for its SYSENTER entry: clear TF and return to the entry, which
+       saves the user's flags without it. Nothing else may raise #DB in ring 0. */
+    cmpq $T_DB, (%rsp)
+    jne 3f
+    cmpq $entry_SYSENTER_compat, (TF_RIP - TF_VECTOR)(%rsp)
+    jne 3f
+    andq $~RFLAGS_TF, (TF_RFLAGS - TF_VECTOR)(%rsp)
+    add $16, %rsp                       /* vector, error */
+    iretq
+3:  testb $SEL_RPL_MASK, (TF_CS - TF_VECTOR)(%rsp)
     jnz 1f                              /* from ring 3 */
     cmpq $iret_insn, (TF_RIP - TF_VECTOR)(%rsp)
     jne 2f                              /* from ring 0 with the kernel's GS base */
@@ -163,3 +174,64 @@ sysret_path:
     .globl sysret_insn
 sysret_insn:                            /* the instruction that returns to ring 3 */
     sysretq
+
+/*
+ * The compatibility-mode entries (Linux: arch/x86/entry/entry_64_compat.S). Both build the
+ * trap frame a 32-bit process would have from int $0x80 (CS USER32_CS, SS USER_SS) and call
+ * compat_fast_syscall(), which runs the i386 call as Linux's do_fast_syscall_32 does (the
+ * return address is the vDSO's landing pad, the sixth argument is read from the user stack),
+ * then leave through trapret's iretq: sysretl/sysexit would need the checks Linux makes
+ * before it takes them, and iretq is always right.
+ *
+ * Registers on entry from `syscall` in compatibility mode (AMD APM Vol. 3 SYSCALL; the SDM
+ * Vol. 2B SYSCALL: #UD on Intel there): RCX = the return EIP (zero-extended), R11 = user
+ * RFLAGS, RSP = the user's (unchanged), GS base the user's, CS/SS from STAR[47:32], RFLAGS
+ * masked by FMASK (IF, TF, AC, NT, DF clear). ECX is lost, so the i386 convention passes the
+ * second argument in EBP (Linux: "pt_regs->cx (stashed in bp)").
+ */
+    .globl entry_SYSCALL_compat
+entry_SYSCALL_compat:
+    swapgs                              /* GS base: user's -> struct cpu */
+    mov %rsp, %gs:CPU_USER_RSP
+    mov %gs:CPU_KSTACK_TOP, %rsp
+    pushq $USER_SS                      /* tf->ss */
+    pushq %gs:CPU_USER_RSP              /* tf->rsp */
+    pushq %r11                          /* tf->rflags */
+    pushq $USER32_CS                    /* tf->cs */
+    pushq %rcx                          /* tf->rip (compat_fast_syscall replaces it) */
+    pushq %rax                          /* tf->error: the number (orig_ax) */
+    pushq $T_SYSCALL32                  /* tf->vector */
+    mov %rbp, %rcx                      /* the second argument: tf->rcx = EBP */
+    PUSH_GPRS
+    mov %rsp, %rdi
+    call compat_fast_syscall
+    jmp trapret
+
+/*
+ * Registers on entry from `sysenter` (SDM Vol. 2B SYSENTER): CS = SYSENTER_CS (KERNEL_CS),
+ * SS = KERNEL_SS, RSP = SYSENTER_ESP (sysenter_stack), RIP = here, IF and VM clear; nothing
+ * else is saved: no return address, the user's stack pointer is in EBP by the i386
+ * convention (Linux: "pt_regs->sp (stashed in bp)"), and TF, AC, NT and DF are the user's
+ * (a TF #DB was handled in alltraps). Interrupts are off, so nothing runs on sysenter_stack
+ * but that #DB frame. The user's RFLAGS had IF set (ring 3 cannot clear it with IOPL 0).
+ */
+    .globl entry_SYSENTER_compat
+entry_SYSENTER_compat:
+    swapgs                              /* GS base: user's -> struct cpu */
+    mov %gs:CPU_KSTACK_TOP, %rsp
+    pushq $USER_SS                      /* tf->ss */
+    pushq %rbp                          /* tf->rsp */
+    pushfq                              /* tf->rflags (IF added below) */
+    orq $RFLAGS_IF, (%rsp)
+    pushq $USER32_CS                    /* tf->cs */
+    pushq $0                            /* tf->rip: compat_fast_syscall sets the landing pad */
+    pushq %rax                          /* tf->error: the number (orig_ax) */
+    pushq $T_SYSENTER                   /* tf->vector */
+    /* Kernel RFLAGS from a known value before any C: the user's AC would open user pages
+       under SMAP, DF would reverse string copies, NT would make an iretq a task return. */
+    pushq $RFLAGS_RSV1
+    popfq
+    PUSH_GPRS
+    mov %rsp, %rdi
+    call compat_fast_syscall
+    jmp trapret

@@ -38,6 +38,8 @@ class Case:
         files: NAME -> content, in the current directory (ringlab: in "/").
         keys: (text to type, regex the program answers with) steps; a None regex: no answer.
         ignore: prefixes of lines that differ by design (each has its own test).
+        ringlab_keys: the keys for ringlab's run, when they must also wait for a kernel line
+            (None: ``keys``).
         cpu: ringlab's QEMU CPU model (None: the default).
         user: (uid, gid) to run as, with no supplementary groups and no capabilities (host:
             the trampoline drops root's ids before exec; ringlab: ``QemuConfig.user``).
@@ -49,6 +51,7 @@ class Case:
     files: Dict[str, str] = field(default_factory=dict)
     keys: Sequence[Tuple[str, object]] = ()
     ignore: Sequence[str] = ()
+    ringlab_keys: Optional[Sequence[Tuple[str, object]]] = None
     cpu: Optional[str] = None
     user: Optional[Tuple[int, int]] = None
 
@@ -114,11 +117,12 @@ def run_on_ringlab(case: Case, images, workdir: Path) -> Tuple[List[str], int, l
     append = "init.args=" + ",".join(case.args) if case.args else ""
     cfg = QemuConfig(kernel=images.kernel, init=images.program(case.program), files=files,
                      append=append, user=case.user, **({"cpu": case.cpu} if case.cpu else {}))
+    steps = case.keys if case.ringlab_keys is None else case.ringlab_keys
     with lab.Session(cfg) as s:
-        if case.keys:
+        if steps:
             s.console.expect(C.CONSOLE_INPUT_READY_RE, STEP_TIMEOUT_S)
-        for keys, answer in case.keys:
-            s.console.send(keys)
+        for typed, answer in steps:
+            s.console.send(typed)
             if answer is not None:
                 s.console.expect(answer, STEP_TIMEOUT_S)
         run = s.finish(STEP_TIMEOUT_S)

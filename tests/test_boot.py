@@ -18,8 +18,8 @@ from ringlab.observe.verdict import Outcome, expected_rc
 
 pytestmark = pytest.mark.boot
 
-USER_CS = 0x2B   # README, The console contract: USER_CS = 0x28 | 3
-USER_SS = 0x23   # README, The console contract: USER_SS = 0x20 | 3
+USER_CS = 0x33   # README, The console contract: USER_CS = 0x30 | 3
+USER_SS = 0x2B   # README, The console contract: USER_SS = 0x28 | 3
 SIGSEGV = 11
 
 
@@ -62,7 +62,7 @@ def test_default_init_greets_from_ring3_and_exits_0(images):
 def test_invoke_boot_default_init_exits_0(images, invoke_cli):
     res = invoke_cli(["boot"])
     assert res.returncode == 0, res.stdout + res.stderr
-    assert "hello from ring 3: cs=0x2b cpl=3\n" in res.stdout
+    assert "hello from ring 3: cs=0x33 cpl=3\n" in res.stdout
     assert "ringlab: halt status=0\n" in res.stdout
     assert "\r" not in res.stdout
     assert res.stderr.strip().startswith("ringlab-boot: exited: init exited (status 0)")
@@ -149,4 +149,4 @@ def test_dry_run_command_boots_the_same_machine_by_hand(images, invoke_cli):
                              timeout=60)
     out = by_hand.stdout.replace("\r", "")
     assert by_hand.returncode == expected_rc(0), by_hand.stderr
-    assert "hello from ring 3: cs=0x2b cpl=3\n" in out and "ringlab: halt status=0\n" in out
+    assert "hello from ring 3: cs=0x33 cpl=3\n" in out and "ringlab: halt status=0\n" in out

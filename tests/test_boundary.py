@@ -82,7 +82,7 @@ def test_kernel_runs_with_ac_clear_after_entry_from_ac_user(images, cpu):
         assert g.registers(["eflags"])["eflags"] & USER_SET == USER_SET
         g.cont(timeout_s=30, what="syscall_entry")
         r = g.registers(["eflags", "r11", "cs", "rip"])
-        assert r["rip"] == g.address_of("syscall_entry") and r["cs"] == 0x08   # LSTAR, STAR
+        assert r["rip"] == g.address_of("syscall_entry") and r["cs"] == KERNEL_CS   # LSTAR, STAR
         assert r["eflags"] & KERNEL_FLAGS_CLEAR == 0, hex(r["eflags"])
         assert r["r11"] & USER_SET == USER_SET, hex(r["r11"])
         run = dm.finish(30)
@@ -111,8 +111,9 @@ CR0_AUDITED = 0x80050033   # PG AM WP NE ET MP PE
 CR4_BASE = 0x620           # OSXMMEXCPT OSFXSR PAE
 CR4_PROTECTIONS = {C.DEFAULT_CPU: 0x300800, C.LEGACY_CPU: 0}   # SMAP SMEP UMIP / none
 EFER_AUDITED = 0xD01       # NXE LMA LME SCE
-GDT_LIMIT = 8 * 8 - 1      # kernel/include/gdt.h GDT_NENTRIES
-TSS_SEL = 0x30
+GDT_LIMIT = 16 * 8 - 1     # kernel/include/gdt.h GDT_NENTRIES (Linux's GDT_ENTRIES)
+TSS_SEL = 0x40             # Linux's GDT_ENTRY_TSS 8 (tests/test_kabi.py: kabi.json agrees)
+KERNEL_CS = 0x10           # Linux's __KERNEL_CS
 # The TSS's limit covers the TSS and the two I/O permission bitmaps after it (percpu.h's
 # TSS_LIMIT, from the kernel's ABI file); a process that never called ioperm/iopl runs with
 # the bitmap base past this limit.

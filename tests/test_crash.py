@@ -192,7 +192,7 @@ def test_invoke_boot_names_the_outcome(images, invoke_cli, kind, cpu, status, na
 # Unit tests: no QEMU
 
 PANIC_DF = """ringlab: crash kind=stack
-ringlab: fault pid=1 vector=8 name=#DF error=0x0 cpl=0 rip=0xffffffff801007d6 cs=0x8 rsp=0xffffffffc0001000 ss=0x10 rflags=0x2
+ringlab: fault pid=1 vector=8 name=#DF error=0x0 cpl=0 rip=0xffffffff801007d6 cs=0x10 rsp=0xffffffffc0001000 ss=0x18 rflags=0x2
 ringlab: panic-regs rax=0x1 rbx=0x2 rcx=0x3 rdx=0x4 rsi=0x5 rdi=0x6 rbp=0xffffffffc0001010
 ringlab: panic-regs r8=0x8 r9=0x9 r10=0xa r11=0xb r12=0xc r13=0xd r14=0xe r15=0xf
 ringlab: panic-regs cr0=0x80050013 cr2=0xffffffffc0000ff8 cr3=0x13e000 cr4=0x620

@@ -103,7 +103,7 @@ def test_at_fault_shows_the_hlt_its_source_gp_and_cpl3(invoke_cli, images):
     res, out = debug(invoke_cli, "--init", "images/user/hlt", "--at-fault")
     assert "fault: #GP (vector 13, General Protection) error=0x0" in out, out
     assert "from CPL 3, pid 1 (hlt)" in out, out
-    assert re.search(r'fault: rip=0x[0-9a-f]+ <main\+\d+> insn="hlt" cs=0x2b', out), out
+    assert re.search(r'fault: rip=0x[0-9a-f]+ <main\+\d+> insn="hlt" cs=0x33', out), out
     assert 'hlt.c:12: __asm__ volatile(".globl fault_insn\\nfault_insn: hlt");' in out, out
 
 

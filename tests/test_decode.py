@@ -154,10 +154,12 @@ def test_idt_error_code_sdm_and_qemu72() -> None:
 # --- selectors: SDM Vol. 3A 3.4.2, Figure 3-6; CPL: 5.5 ---------------------------------
 
 @pytest.mark.parametrize("value,index,ti,rpl,cpl", [
-    (0x08, 1, False, 0, 0),     # KERNEL_CS
-    (0x10, 2, False, 0, 0),     # KERNEL_SS
-    (0x23, 4, False, 3, 3),     # USER_SS
-    (0x2B, 5, False, 3, 3),     # USER_CS
+    (0x10, 2, False, 0, 0),     # KERNEL_CS (Linux's GDT layout)
+    (0x18, 3, False, 0, 0),     # KERNEL_SS
+    (0x23, 4, False, 3, 3),     # USER32_CS
+    (0x2B, 5, False, 3, 3),     # USER_SS
+    (0x33, 6, False, 3, 3),     # USER_CS
+    (0x63, 12, False, 3, 3),    # the first TLS entry
     (0x4C, 9, True, 0, 0),
     (0x0F, 1, True, 3, 3),
     (0xFFFF, 0x1FFF, True, 3, 3),
@@ -169,7 +171,7 @@ def test_selector(value: int, index: int, ti: bool, rpl: int, cpl: int) -> None:
 
 
 def test_selector_str_and_null() -> None:
-    assert str(Selector.decode(0x2B)) == "0x2b (GDT[5] RPL 3)"
+    assert str(Selector.decode(0x33)) == "0x33 (GDT[6] RPL 3)"
     assert Selector.decode(0).is_null and Selector.decode(3).is_null
     assert not Selector.decode(4).is_null     # LDT index 0 is not the null selector
     with pytest.raises(ValueError):

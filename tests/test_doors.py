@@ -67,26 +67,26 @@ def gp(sel: int, host: Optional[int] = SEGV, **kw) -> Door:
     return Door(SEGV, GP, sel, host, **kw)
 
 
-LINUX_GDT = "Linux's GDT has user code there (0x33), so the load succeeds on the host"
 UMIP = ("CR4.UMIP on the default model: #GP(0) (SDM Vol. 3A 2.5); qemu64 has no UMIP and the "
         "instruction runs. Linux 5.10+ emulates sgdt/sidt/smsw (and the host's str/sldt run): "
         "the host differs by design")
 DOORS: Dict[str, Door] = {
     # Segment loads (SDM Vol. 3A 5.5, Vol. 2B MOV): DPL 0 descriptors, the zero descriptor,
-    # the TSS, the (null) LDT and beyond the GDT limit are all #GP(selector).
-    "mov_ds_kcs": gp(0x08), "mov_es_kss": gp(0x10), "mov_fs_nulldesc": gp(0x18),
-    "mov_gs_kss": gp(0x10), "mov_ss_kss": gp(0x10), "mov_ss_null": gp(0),
-    "mov_ss_ucs": gp(0x28, None, why="ringlab's user CS; on Linux 0x2b is user data"),
-    "mov_ds_ldt": gp(0x1004), "mov_fs_tss": gp(0x30, None, why=LINUX_GDT),
+    # the TSS, the (null) LDT and beyond the GDT limit are all #GP(selector). ringlab's GDT is
+    # Linux's (kernel/include/gdt.h), so every selector means the same on the host.
+    "mov_ds_kcs": gp(0x10), "mov_es_kss": gp(0x18), "mov_fs_nulldesc": gp(0x38),
+    "mov_gs_kss": gp(0x18), "mov_ss_kss": gp(0x18), "mov_ss_null": gp(0),
+    "mov_ss_ucs": gp(0x30, why="the 64-bit user CS is code: not a stack segment"),
+    "mov_ds_ldt": gp(0x1004), "mov_fs_tss": gp(0x40),
     "mov_gs_beyond": gp(0x100),
     # Far calls and jumps (SDM Vol. 2A CALL/JMP): no call gate anywhere, a TSS is #GP in
     # IA-32e mode (no task switches).
-    "lcall_kcs": gp(0x08), "ljmp_kcs": gp(0x08), "lcall_kss": gp(0x10),
+    "lcall_kcs": gp(0x10), "ljmp_kcs": gp(0x10), "lcall_kss": gp(0x18),
     "lcall_ldt": gp(0x1004), "lcall_beyond": gp(0x100),
-    "lcall_tss": gp(0x30, None, why=LINUX_GDT), "ljmp_tss": gp(0x30, None, why=LINUX_GDT),
+    "lcall_tss": gp(0x40), "ljmp_tss": gp(0x40),
     # iretq and sysret tricks (SDM Vol. 2A IRET, Vol. 2B SYSRET/SYSEXIT/SWAPGS).
-    "iretq_kcs": gp(0x08, on_max=IRET_SMAP_TCG, why="return to a more privileged CS"),
-    "iretq_kss": gp(0x10, on_max=IRET_SMAP_TCG),
+    "iretq_kcs": gp(0x10, on_max=IRET_SMAP_TCG, why="return to a more privileged CS"),
+    "iretq_kss": gp(0x18, on_max=IRET_SMAP_TCG),
     "iretq_noncanon": gp(0, on_max=IRET_SMAP_TCG,
                          why="QEMU reports the #GP at the non-canonical RIP after the iretq; "
                              "hardware faults at the iretq"),
@@ -117,11 +117,15 @@ DOORS: Dict[str, Door] = {
        for name in ("sgdt", "sidt", "smsw", "str", "sldt")},
 }
 
-# lar/lsl/verr/verw at CPL 3 see exactly the two DPL-3 descriptors of ringlab's GDT
-# (kernel/gdt.c): access rights masked by 0x00f0ff00 (SDM Vol. 2A LAR, 64-bit mode; the
-# accessed bit may be set by the CPU), limit 0xfffff pages = 0xffffffff.
-VISIBLE = {0x23: (0x00C0F200, 0xFFFFFFFF, 1, 1),   # user data: P DPL3 S RW, D/B G
-           0x2B: (0x00A0FA00, 0xFFFFFFFF, 1, 0)}   # user code: P DPL3 S X R, L G
+# lar/lsl/verr/verw at CPL 3 see exactly the DPL-3 descriptors of Linux's GDT, which ringlab's
+# is (kernel/gdt.c): access rights masked by 0x00f0ff00 (SDM Vol. 2A LAR, 64-bit mode; the
+# accessed bit may be set by the CPU), limit 0xfffff pages = 0xffffffff. CPUNODE's limit is
+# (node << 12) | cpu (Linux's vgetcpu): 0 in ringlab (one CPU), the running CPU on the host.
+VISIBLE = {0x23: (0x00C0FA00, 0xFFFFFFFF, 1, 0),   # user 32-bit code: P DPL3 S X R, D/B G
+           0x2B: (0x00C0F200, 0xFFFFFFFF, 1, 1),   # user data: P DPL3 S RW, D/B G
+           0x33: (0x00A0FA00, 0xFFFFFFFF, 1, 0),   # user 64-bit code: P DPL3 S X R, L G
+           0x7B: (0x0040F400, 0, 1, 0)}            # CPUNODE: P DPL3 S read-only expand-down, D/B
+CPUNODE = 0x7B
 
 
 def _no_core() -> None:
@@ -227,8 +231,9 @@ def test_qemu_log_no_exception_at_cpl0(doors_run):
 
 
 def test_lar_lsl_verr_verw_see_only_user_segments(doors_run):
-    """Only the user code and data descriptors are visible at CPL 3; the kernel's, the TSS,
-    the zero slot, LDT selectors and selectors past the limit all clear ZF."""
+    """Only the user code, data and CPUNODE descriptors are visible at CPL 3; the kernel's,
+    the TSS, the zero slots, the (unset) TLS entries, LDT selectors and selectors past the
+    limit all clear ZF."""
     cpu, run, (_, _, sels, _, _) = doors_run
     assert len(sels) == 18, run.report()
     for sel, kv in sels.items():
@@ -253,6 +258,21 @@ def test_same_statuses_as_linux(doors_run, host_run):
     assert {n: s for n, (_, s) in ints.items()} == {n: s for n, (_, s) in host_ints.items()}
     assert segs == host_segs == {"ds": "0", "es": "0", "fs": "0", "gs": "0"}
     assert readonly == host_readonly, (readonly, host_readonly)
+
+
+def test_gdt_seen_from_ring3_is_linuxs(doors_run, host_run):
+    """lar/verr/verw on every GDT selector (and lsl, but CPUNODE's, which holds the CPU number)
+    give the same answers on the host's Linux: the same GDT layout and descriptor rights."""
+    cpu, run, (_, _, sels, _, _) = doors_run
+    _, _, host_sels, _, _ = host_run
+
+    # Intel's LAR masks the rights with 0x00f0ff00 (QEMU too); AMD's also returns limit bits
+    # 19:16 (AMD APM Vol. 3 LAR): compare under Intel's mask, without the accessed bit.
+    def view(table):
+        return {sel: (int(kv["lar"], 16) & 0x00F0FE00 if not kv["lar"].startswith("-") else -1,
+                      kv["lsl"] if sel != CPUNODE else None, kv["verr"], kv["verw"])
+                for sel, kv in table.items()}
+    assert view(sels) == view(host_sels)
 
 
 def test_kernel_never_writes_read_only_user_memory(doors_run):

@@ -25,11 +25,13 @@ def make_elf64(path, *, etype=ET_EXEC, machine=EM_X86_64, phdrs=(PT_LOAD,)):
     return path
 
 
-def make_elf32(path):
+def make_elf32(path, machine=EM_386, loads=0, vaddr=0x8048000):
     ident = b"\x7fELF" + bytes([1, 1, 1, 0]) + bytes(8)
-    hdr = ident + struct.pack("<HHIIIIIHHHHHH", ET_EXEC, EM_386, 1, 0x8048000, 52, 0, 0, 52,
-                              32, 0, 40, 0, 0)
-    path.write_bytes(hdr + bytes(64))
+    hdr = ident + struct.pack("<HHIIIIIHHHHHH", ET_EXEC, machine, 1, vaddr, 52, 0, 0, 52,
+                              32, loads, 40, 0, 0)
+    body = b"".join(struct.pack("<IIIIIIII", PT_LOAD, 0, vaddr, vaddr, 0x100, 0x100, 5, 0x1000)
+                    for _ in range(loads))
+    path.write_bytes(hdr + body + bytes(0x100))
     return path
 
 
@@ -49,12 +51,23 @@ def test_rejected_elf64(tmp_path, kwargs, reason):
     assert "\n" not in str(info.value)
 
 
-def test_rejected_elf32(tmp_path):
-    path = make_elf32(tmp_path / "i386")
-    with pytest.raises(BadImage, match="not a 64-bit ELF"):
-        check_static_x86_64(path)
+def test_i386_elf32_accepted_as_a_32_bit_process(tmp_path, images):
+    """A static i386 ELF32 runs as a 32-bit process (compatibility mode): accepted, with the
+    kernel's checks (segments below USER32_STACK_TOP); not a kernel image for gdb."""
+    path = make_elf32(tmp_path / "i386", loads=1)
+    check_static_x86_64(path)
     with pytest.raises(BadImage, match="not an x86-64 ELF64"):
         check_elf64(path)
+
+
+@pytest.mark.parametrize("kwargs,reason", [
+    ({"loads": 0}, "no PT_LOAD segment"),
+    ({"loads": 1, "machine": 40}, "machine EM_ARM, not x86-64"),
+    ({"loads": 1, "vaddr": 0xFFFFF000}, "not inside user memory"),
+])
+def test_rejected_elf32(tmp_path, images, kwargs, reason):
+    with pytest.raises(BadImage, match=reason):
+        check_static_x86_64(make_elf32(tmp_path / "bad", **kwargs))
 
 
 def test_text_file_rejected():

@@ -18,21 +18,21 @@ def test_parse_value(text, value):
 
 
 def test_enter_user_typed():
-    ev = parse_line("ringlab: enter-user pid=1 rip=0x401000 rsp=0x7fffffffef00 cs=0x2b ss=0x23")
+    ev = parse_line("ringlab: enter-user pid=1 rip=0x401000 rsp=0x7fffffffef00 cs=0x33 ss=0x2b")
     assert isinstance(ev, EnterUser)
-    assert (ev.pid, ev.rip, ev.rsp, ev.cs, ev.ss) == (1, 0x401000, 0x7FFFFFFFEF00, 0x2B, 0x23)
+    assert (ev.pid, ev.rip, ev.rsp, ev.cs, ev.ss) == (1, 0x401000, 0x7FFFFFFFEF00, 0x33, 0x2B)
     assert ev.rpl == 3
-    assert ev.kind == "enter-user" and ev.fields["cs"] == 0x2B
+    assert ev.kind == "enter-user" and ev.fields["cs"] == 0x33
 
 
 def test_fault_with_and_without_cr2():
     gp = parse_line("ringlab: fault pid=1 vector=13 name=#GP error=0x0 cpl=3 rip=0x401abc "
-                    "cs=0x2b rsp=0x7fffffffee00 ss=0x23 rflags=0x246\r\n")
+                    "cs=0x33 rsp=0x7fffffffee00 ss=0x2b rflags=0x246\r\n")
     assert isinstance(gp, Fault)
     assert (gp.vector, gp.name, gp.error, gp.cpl, gp.rip) == (13, "#GP", 0, 3, 0x401ABC)
     assert gp.rflags == 0x246 and gp.cr2 is None
     pf = parse_line("ringlab: fault pid=2 vector=14 name=#PF error=0x6 cpl=3 rip=0x401000 "
-                    "cs=0x2b rsp=0x7ff0 ss=0x23 rflags=0x202 cr2=0x0")
+                    "cs=0x33 rsp=0x7ff0 ss=0x2b rflags=0x202 cr2=0x0")
     assert pf.cr2 == 0 and pf.error == 6 and pf.pid == 2
 
 
@@ -78,7 +78,7 @@ def test_unknown_event_kept_generically():
 
 
 def test_not_a_kernel_line():
-    assert parse_line("hello from ring 3: cs=0x2b cpl=3") is None
+    assert parse_line("hello from ring 3: cs=0x33 cpl=3") is None
     assert parse_line("  ringlab: halt status=0") is None
 
 
@@ -94,13 +94,13 @@ def test_contract_violations_raise(line):
 
 def test_parse_console_splits_events_and_user_output():
     text = ("ringlab: boot cmdline=\"k\" mem_kib=1\r\r\n"
-            "hello from ring 3: cs=0x2b cpl=3\r\n"
+            "hello from ring 3: cs=0x33 cpl=3\r\n"
             "\r\n"
             "no newline at exitringlab: exit pid=1 status=3\r\n"
             "ringlab: halt status=3\r\n")
     parsed = parse_console(text)
     assert [e.kind for e in parsed.events] == ["boot", "exit", "halt"]
-    assert parsed.user_lines == ["hello from ring 3: cs=0x2b cpl=3", "", "no newline at exit"]
+    assert parsed.user_lines == ["hello from ring 3: cs=0x33 cpl=3", "", "no newline at exit"]
     assert parsed.errors == []
     assert parsed.of(Halt)[0].status == 3
     assert parsed.events[1].index == 3

@@ -294,11 +294,11 @@ def test_witnesses_must_agree_on_the_interrupted_stack():
 
 def test_gdb_frame_layout():
     """SDM Vol. 3A 6.14.2: [error,] rip, cs, rflags, rsp, ss at the stub's RSP."""
-    gp = witness.GdbFrame(13, 0xFFFFFFFFC0004FD0, (0, 0x401000, 0x2B, 0x202, 0x7FFE0, 0x23), 0)
+    gp = witness.GdbFrame(13, 0xFFFFFFFFC0004FD0, (0, 0x401000, 0x33, 0x202, 0x7FFE0, 0x2B), 0)
     s = gp.sighting()
     assert (s.vector, s.error, s.rip, s.cs, s.cpl, s.rsp, s.ss, s.cr2) == \
-           (13, 0, 0x401000, 0x2B, 3, 0x7FFE0, 0x23, None)
-    ud = witness.GdbFrame(6, 0, (0x401000, 0x2B, 0x202, 0x7FFE0, 0x23), 0x1234).sighting()
+           (13, 0, 0x401000, 0x33, 3, 0x7FFE0, 0x2B, None)
+    ud = witness.GdbFrame(6, 0, (0x401000, 0x33, 0x202, 0x7FFE0, 0x2B), 0x1234).sighting()
     assert ud.error is None and ud.rip == 0x401000 and ud.cr2 is None
     assert witness.frame_words(14) == 6 and witness.frame_words(3) == 5
 

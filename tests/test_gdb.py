@@ -4,7 +4,8 @@ Real QEMU (TCG) and real gdb, never mocked. Every test boots its own machine hal
 first instruction, with gdb on a unix socket in the machine's temp dir, so these tests run
 in parallel with each other and with anything else (one test drives two machines at once).
 
-Selectors (kernel/include/gdt.h): KERNEL_CS 0x08, KERNEL_SS 0x10, USER_SS 0x23, USER_CS 0x2b.
+Selectors (kernel/include/gdt.h, Linux's layout): KERNEL_CS 0x10, KERNEL_SS 0x18, USER_SS 0x2b,
+USER_CS 0x33 (tests/test_kabi.py checks kabi.json states them).
 """
 from __future__ import annotations
 
@@ -33,7 +34,7 @@ from ringlab.observe import decode
 
 pytestmark = [pytest.mark.boot, pytest.mark.gdb]
 
-KERNEL_CS, KERNEL_SS, USER_SS, USER_CS = 0x08, 0x10, 0x23, 0x2B
+KERNEL_CS, KERNEL_SS, USER_SS, USER_CS = 0x10, 0x18, 0x2B, 0x33
 FRAME = 5 * 8              # RIP, CS, RFLAGS, RSP, SS pushed by the CPU (SDM Vol. 3A 6.14.2)
 FRAME_WITH_ERROR = 6 * 8   # ... with an error code below them
 
@@ -180,7 +181,8 @@ def test_int80_frame_on_tss_rsp0(debug):
     assert rflags == user["rflags"]
     assert r["rsp"] == tss_rsp0(g) - FRAME       # the CPU switched to TSS.RSP0 and pushed
     assert r["ss"] == 0                          # 64-bit mode loads a null SS
-    assert r["rax"] == 1 and r["rdi"] == 1 and r["rdx"] == 6   # write(1, buf, 6)
+    # i386 write(1, buf, 6): EAX 4, EBX 1, ECX buf, EDX 6 (the int 0x80 table is i386's)
+    assert r["rax"] == 4 and r["rbx"] == 1 and r["rcx"] == sym("gdb_int80", "int80_msg") and r["rdx"] == 6
 
 
 def test_timer_interrupt_in_ring3(debug):

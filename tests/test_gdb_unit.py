@@ -24,15 +24,15 @@ def test_halves_and_cpl():
     assert half(0xFFFF7FFFFFFFFFFF) == "non-canonical"
     assert half(0xFFFF800000000000) == "kernel"
     assert half(0xFFFFFFFF80106409) == "kernel"
-    assert (cpl_of(0x2B), cpl_of(0x08), cpl_of(0x23)) == (3, 0, 3)
+    assert (cpl_of(0x33), cpl_of(0x10), cpl_of(0x2B)) == (3, 0, 3)
     assert ringfmt.USER_HALF_END == C.USER_HALF_END
     assert ringfmt.KERNEL_HALF_START == C.KERNEL_HALF_START
 
 
 def test_ring_line_round_trip():
-    s = RingState(cpl=3, cs=0x2B, ss=0x23, rsp=0x7FFFFFFFEE68, cr3=0x137000, rip=0x401030)
+    s = RingState(cpl=3, cs=0x33, ss=0x2b, rsp=0x7FFFFFFFEE68, cr3=0x137000, rip=0x401030)
     line = s.line()
-    assert line == ("ring: cpl=3 cs=0x2b ss=0x23 rsp=0x7fffffffee68 cr3=0x137000 "
+    assert line == ("ring: cpl=3 cs=0x33 ss=0x2b rsp=0x7fffffffee68 cr3=0x137000 "
                     "rip=0x401030 half=user")
     assert RingState.parse("noise\n" + line + "\nmore noise\n") == s
     with pytest.raises(ValueError):
@@ -42,7 +42,7 @@ def test_ring_line_round_trip():
 def test_step_ring_line_round_trip():
     t = Transition(from_cpl=0, to_cpl=3, steps=738, insn_addr=0xFFFFFFFF8010646D,
                    insn="sysretq", rip_before=0xFFFFFFFF8010646D, rsp_before=0x7FFFFFFFEE68,
-                   rip_after=0x401044, rsp_after=0x7FFFFFFFEE68, cs_after=0x2B, ss_after=0x23)
+                   rip_after=0x401044, rsp_after=0x7FFFFFFFEE68, cs_after=0x33, ss_after=0x2B)
     line = t.line()
     assert line.startswith("step-ring: 0->3 steps=738 at=0xffffffff8010646d insn=\"sysretq\"")
     # gdb prints each step's source line around it: the parser finds the step-ring line
@@ -103,11 +103,11 @@ def _entry(n, vector, error, rip):
 
 
 LOG = """\
-     0: v=20 e=0000 i=0 cpl=0 IP=0008:ffffffff80101234 pc=ffffffff80101234 SP=0010:ffffffff80200000 env->regs[R_EAX]=0000000000000000
-     1: v=80 e=0000 i=1 cpl=3 IP=002b:0000000000401042 pc=0000000000401042 SP=0023:00007fffffffee68 env->regs[R_EAX]=0000000000000001
-     2: v=0e e=0000 i=1 cpl=3 IP=002b:0000000000401030 pc=0000000000401030 SP=0023:00007fffffffee68 CR2=0000000000000000
+     0: v=20 e=0000 i=0 cpl=0 IP=0010:ffffffff80101234 pc=ffffffff80101234 SP=0018:ffffffff80200000 env->regs[R_EAX]=0000000000000000
+     1: v=80 e=0000 i=1 cpl=3 IP=0033:0000000000401042 pc=0000000000401042 SP=002b:00007fffffffee68 env->regs[R_EAX]=0000000000000001
+     2: v=0e e=0000 i=1 cpl=3 IP=0033:0000000000401030 pc=0000000000401030 SP=002b:00007fffffffee68 CR2=0000000000000000
 check_exception old: 0xffffffff new 0xd
-     3: v=0d e=00e2 i=0 cpl=3 IP=002b:0000000000401030 pc=0000000000401030 SP=0023:00007fffffffee68 env->regs[R_EAX]=0000000000000000
+     3: v=0d e=00e2 i=0 cpl=3 IP=0033:0000000000401030 pc=0000000000401030 SP=002b:00007fffffffee68 env->regs[R_EAX]=0000000000000000
 """
 
 

@@ -122,7 +122,7 @@ def test_a_faulting_iretq_to_ring3_swaps_back(images):
     frame's CS has RPL 0, so alltraps recognises ``iret_insn`` as the faulting RIP and swaps
     back; the kernel then reports the fault with the current pid, which it reads through
     %gs (on the user's base 0 that read would itself fault)."""
-    user_ss = 0x23                                 # user data selector, RPL 3
+    user_ss = 0x2B                                 # user data selector, RPL 3
     cfg = QemuConfig(kernel=images.kernel, init=images.program("gdb_spin"), append="init.args=0")
     with DebugMachine(cfg) as dm:
         g = dm.gdb

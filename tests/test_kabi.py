@@ -43,6 +43,8 @@ def test_every_value_matches_the_headers(images, tmp_path):
         lines.append(f'_Static_assert(sizeof(struct {struct}) == {value}, "{struct}");')
     for nr, name in k.syscalls.items():
         lines.append(f'_Static_assert(SYS_{name} == {nr}, "SYS_{name}");')
+    for nr, name in k.syscalls32.items():
+        lines.append(f'_Static_assert(SYS32_{name} == {nr}, "SYS32_{name}");')
     check = tmp_path / "kabi_check.c"
     check.write_text("\n".join(lines) + "\n")
     res = subprocess.run(kernel_cc() + ["-fsyntax-only", "-Wno-unused-const-variable",
@@ -65,12 +67,25 @@ def test_every_syscall_macro_is_in_the_table(images):
     res = subprocess.run(kernel_cc() + ["-dM", "-E", "-DKABI_MACROS_ONLY", "kabi.c"],
                          cwd=KERNEL_DIR, capture_output=True, text=True, check=True,
                          stdin=subprocess.DEVNULL)
-    macros = {}
+    macros, macros32 = {}, {}
     for line in res.stdout.splitlines():
         parts = line.split()
         if len(parts) == 3 and parts[1].startswith("SYS_") and parts[2].isdigit():
             macros[int(parts[2])] = parts[1][len("SYS_"):]
+        if len(parts) == 3 and parts[1].startswith("SYS32_") and parts[2].isdigit():
+            macros32[int(parts[2])] = parts[1][len("SYS32_"):]
     assert macros and dict(kabi.load().syscalls) == macros
+    assert macros32 and dict(kabi.load().syscalls32) == macros32
+
+
+def test_linux_gdt_selectors(images):
+    """The selectors Linux's x86-64 GDT has (arch/x86/include/asm/segment.h), which programs
+    hard-code for far transfers between 32- and 64-bit code and for i386 TLS."""
+    k = kabi.load()
+    assert {n: k.const(n) for n in ("KERNEL_CS", "KERNEL_SS", "USER32_CS", "USER_SS", "USER_CS",
+                                    "TSS_SEL", "TLS_SEL0", "CPUNODE_SEL")} == {
+        "KERNEL_CS": 0x10, "KERNEL_SS": 0x18, "USER32_CS": 0x23, "USER_SS": 0x2B,
+        "USER_CS": 0x33, "TSS_SEL": 0x40, "TLS_SEL0": 0x63, "CPUNODE_SEL": 0x7B}
 
 
 def test_symbols_are_kernel_elf_s(images):

@@ -27,7 +27,7 @@ from ringlab.observe.verdict import Outcome, expected_rc
 KERNEL = Path(__file__).resolve().parent.parent / "kernel"
 PIT_VECTOR = 0x20                  # IRQ0, the 100 Hz timer
 INT80_VECTOR = 0x80                # the second system-call gate: memrange's markers
-SYS_MMAP, SYS_GETPID = 9, 39
+SYS32_GETPID = 20        # the int $0x80 markers: getpid in the i386 table
 SIGSEGV = 11
 PF_USER_FETCH_NOT_PRESENT = 0x14   # #PF error: I/D=1, U/S=1, P=0 (SDM Vol. 3A 4.7)
 TIMED = {                          # memrange's largest-range calls -> their results
@@ -106,12 +106,12 @@ def test_a_spinner_keeps_running_during_a_long_memory_call(memrange, images):
     during = [l for l in out[begin:end] if l.startswith("memrange: spinner tick")]
     assert during, f"no spinner line during the long mmap:\n{memrange.report()}"
     assert any(re.fullmatch(r"memrange: munmap of the \d+ MiB returned 0 after [\d.]+ ms", l) for l in out)
-    # QEMU's own log: between the int $0x80 that starts the mmap and the one after it
+    # QEMU's own log: between the int $0x80 right before the mmap and the one after it
     # returned, timer interrupts arrive at CPL 3 inside the spinner (it was scheduled),
     # and at CPL 0 (the kernel took them at its preemption points, interrupts on).
     recs = parse_int_log(memrange.log)
     marks = [i for i, r in enumerate(recs) if r.vector == INT80_VECTOR]
-    assert [recs[i].rax for i in marks] == [SYS_MMAP, SYS_GETPID], [recs[i] for i in marks]
+    assert [recs[i].rax for i in marks] == [SYS32_GETPID, SYS32_GETPID], [recs[i] for i in marks]
     window = recs[marks[0] + 1:marks[1]]
     lo, hi = function_range(images.program("memrange"), "spinner")
     ring3 = [r for r in window if r.vector == PIT_VECTOR and r.cpl == 3 and lo <= r.rip < hi]

@@ -194,7 +194,7 @@ def _faulting_run(tmp_path: Path, log: str = "") -> Run:
     build.compile_program([tmp_path / "nullr.c"], prog, optimize="-O0")
     main = symbols.symbol_address(prog, "main")
     console = (f"ringlab: fault pid=1 vector=14 name=#PF error=0x4 cpl=3 rip={main:#x} "
-               "cs=0x2b rsp=0x7fffffffee50 ss=0x23 rflags=0x206 cr2=0x0\n"
+               "cs=0x33 rsp=0x7fffffffee50 ss=0x2b rflags=0x206 cr2=0x0\n"
                "ringlab: kill pid=1 ppid=0 signal=11 name=SIGSEGV\nringlab: halt status=139\n")
     run = _run(Outcome.KILLED, 139, "init killed by SIGSEGV (status 139)")
     run.config = QemuConfig(init=prog)

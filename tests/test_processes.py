@@ -54,7 +54,7 @@ def test_init_demonstration_runs_a_child_and_survives_a_crashing_one(images):
     run = lab.run(lab.boot_config())          # what `invoke boot` boots
     assert_halted(run, 0)
     out = run.user_lines
-    assert "hello from ring 3: cs=0x2b cpl=3" in out, run.report()
+    assert "hello from ring 3: cs=0x33 cpl=3" in out, run.report()
     # fork + execve("/hello"): pid 2, whose parent is init; wait4 reports exit 0.
     assert "hello from pid 2 (parent 1), cpl=3, argv[0]=hello, 2 args" in out, run.report()
     assert (ended(run, 2).kind, ended(run, 2).status) == ("exit", 0)
@@ -85,7 +85,7 @@ def test_init_without_its_programs_says_so_and_carries_on(images):
 def test_invoke_boot_shows_the_demonstration(images, invoke_cli):
     res = invoke_cli(["boot"])
     assert res.returncode == 0, res.stdout + res.stderr
-    for line in ("hello from ring 3: cs=0x2b cpl=3",
+    for line in ("hello from ring 3: cs=0x33 cpl=3",
                  "hello from pid 2 (parent 1), cpl=3, argv[0]=hello, 2 args",
                  "init: child 2 (/hello) exited with status 0",
                  "ringlab: kill pid=3 ppid=1 signal=11 name=SIGSEGV",

@@ -4,7 +4,7 @@ Real QEMU (TCG, ``-icount`` record/replay) and real gdb. One recording of images
 (``hlt`` at the symbol ``fault_insn`` in ring 3 -> #GP(0) -> SIGSEGV, status 139) is made
 per module and only read afterwards; every test replays it in a machine of its own.
 
-Selectors (kernel/include/gdt.h): KERNEL_CS 0x08, USER_CS 0x2b.
+Selectors (kernel/include/gdt.h, Linux's layout): KERNEL_CS 0x10, USER_CS 0x33.
 """
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ from ringlab.observe.verdict import Outcome
 
 pytestmark = [pytest.mark.boot, pytest.mark.gdb]
 
-KERNEL_CS, USER_CS = 0x08, 0x2B
+KERNEL_CS, USER_CS = 0x10, 0x33
 SYSCALL_INSN = b"\x0f\x05"      # SDM Vol. 2B "SYSCALL": 0F 05; RCX = the next instruction
 REPLAY_TIMEOUT_S = 20.0
 

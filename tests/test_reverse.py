@@ -49,10 +49,10 @@ def walkthrough(invoke_cli, recording: Path, commands: List[str]) -> str:
 def assert_walkthrough(out: str, images) -> None:
     hlt = symbol_address(images.program("hlt"), "fault_insn")
     assert re.search(r"^reverse-to-ring: 0->3 going back, 1 instruction\(s\)$", out, re.M), out
-    assert re.search(rf"^ring: cpl=3 cs=0x2b .* rip={hlt:#x} half=user", out, re.M), out
+    assert re.search(rf"^ring: cpl=3 cs=0x33 .* rip={hlt:#x} half=user", out, re.M), out
     assert re.search(r"^reverse-to: at \*syscall_entry, instruction \d+ \(\d+ instructions "
                      r"back\)$", out, re.M), out
-    assert re.search(r"^ring: cpl=0 cs=0x8 .* at=<syscall_entry>", out, re.M), out
+    assert re.search(r"^ring: cpl=0 cs=0x10 .* at=<syscall_entry>", out, re.M), out
     assert re.search(r"^__stdio_write \+ \d+ in section \.text", out, re.M), out
 
 

@@ -20,7 +20,7 @@ from ringlab.machine.qemu import QemuConfig
 
 pytestmark = [pytest.mark.boot, pytest.mark.gdb]
 
-USER_CS, USER_SS = 0x2B, 0x23
+USER_CS, USER_SS = 0x33, 0x2B    # kernel/include/gdt.h (Linux's __USER_CS, __USER_DS)
 SIGUSR1 = 10
 UC_OFFSET = 8                  # struct rt_sigframe: pretcode, then the ucontext
 MCONTEXT_OFFSET = 40           # ucontext: uc_flags, uc_link, uc_stack (24), then uc_mcontext

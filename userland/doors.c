@@ -13,9 +13,9 @@
  * `doors int` tries `int n` for n = 0..255 instead: `doors: int=N pid=P status=S`;
  * `doors all` does both.
  *
- * Selectors come in two kinds. The ones below 0x20 are the kernel's in ringlab's GDT and in
- * Linux's (0x08, 0x10, 0x18: kernel code/data on both), so a run on the host's Linux ends
- * the same way. The others name ringlab's layout (the TSS at 0x30) and differ on Linux.
+ * ringlab's GDT is Linux's (0x10/0x18 kernel code/data, 0x23/0x2b/0x33 user 32-bit code,
+ * data and 64-bit code, 0x38 unused, the TSS at 0x40), so every selector means the same on
+ * the host's Linux and a run there ends the same way.
  * The program reads its own CS and SS for the iretq frames, so those doors run anywhere.
  * SDM references: segment loads Vol. 3A 5.5-5.8 and Vol. 2B MOV/LxS; far transfers Vol. 2A
  * CALL/JMP; IRET Vol. 2A; I/O Vol. 1 19.5; UMIP Vol. 3A 2.5; debug registers Vol. 3A 18.2.
@@ -30,10 +30,10 @@
 #include <unistd.h>
 
 #define RETURNED 77                  /* exit code of a child whose door did not fault */
-#define KSEL_CS 0x08                 /* kernel code in ringlab's GDT (Linux: 32-bit kernel code) */
-#define KSEL_SS 0x10                 /* kernel data in ringlab's GDT (Linux: kernel code) */
-#define KSEL_NULLDESC 0x18           /* a zero descriptor in ringlab's GDT (Linux: kernel data) */
-#define RL_TSS 0x30                  /* ringlab's TSS selector (Linux: user code) */
+#define KSEL_CS 0x10                 /* kernel code (Linux's __KERNEL_CS) */
+#define KSEL_SS 0x18                 /* kernel data (__KERNEL_DS) */
+#define KSEL_NULLDESC 0x38           /* GDT entry 7: a zero descriptor on both */
+#define RL_TSS 0x40                  /* the TSS (GDT_ENTRY_TSS 8) */
 #define LDT_SEL 0x1007               /* LDT index 0x200, TI=1, RPL 3 */
 #define BEYOND_GDT 0x100             /* index 32: past both GDTs' limits */
 #define NONCANONICAL 0x0000800000000000UL

@@ -15,7 +15,7 @@
 #include <sys/mman.h>
 #include "fault_witness.h"
 
-#define KERNEL_CS 0x08
+#define KERNEL_CS 0x10         /* Linux's and ringlab's __KERNEL_CS */
 #define GATE_SEL  0x1007 /* LDT index 0x200 (byte 0x1000), TI=1, RPL 3 */
 #define GATE_PAGE 0x1000
 

@@ -5,7 +5,7 @@
  * (so f_stack's overflow is caught too). The handler prints what the kernel told it, in one
  * line the harness parses (harness.observe.witness.from_handler):
  *     handler: pid=3 signo=11 code=128 addr=0x0 trapno=13 err=0x0 rip=0x401136 rsp=0x7ff...
- *              cs=0x2b ss=0x23 rflags=0x10246 cr2=0x0
+ *              cs=0x33 ss=0x2b rflags=0x10246 cr2=0x0
  * then lets the default action end the program (SA_RESETHAND, and raise() again): the status
  * is the same as without a handler. Standalone, the programs behave as before.
  */

@@ -13,7 +13,7 @@ int main(void)
     __asm__ volatile("pushfq\n\torq $0x40000, (%%rsp)\n\tpopfq\n\t"
                      ".globl ac_int80_insn\nac_int80_insn: int $0x80\n\t"
                      "pushfq\n\tandq $~0x40000, (%%rsp)\n\tpopfq"
-                     : "=a"(ret) : "a"(39L) : "memory", "cc");
+                     : "=a"(ret) : "a"(20L) /* i386 getpid */ : "memory", "cc");
     if (ret <= 0)
         return 1;
     __asm__ volatile("pushfq\n\torq $0x44400, (%%rsp)\n\tpopfq\n\t"    /* AC NT DF */

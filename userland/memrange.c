@@ -7,10 +7,10 @@
  * and ticks are only counted while interrupts are on: a kernel that sat in
  * one call with interrupts off would stop that clock, not the TSC). The spinner
  * prints a line each time it sees the clock move, so its lines between "begins"
- * and "returned" show it ran during a call. With the argument `int80`, the long
- * call and the call after it go through `int $0x80`, so QEMU's -d int log marks
- * where the long call starts and ends. ringlab only: the ranges use its memory
- * map (kernel/include/mmu.h) and `int $0x80` is the 64-bit system-call gate there.
+ * and "returned" show it ran during a call. With the argument `int80`, an i386
+ * getpid through `int $0x80` comes right before and right after the long call,
+ * so QEMU's -d int log marks where it starts and ends. ringlab only: the ranges
+ * use its memory map (kernel/include/mmu.h).
  */
 #include <errno.h>
 #include <signal.h>
@@ -67,12 +67,10 @@ static long sys6(long nr, long a, long b, long c, long d, long e, long f, int ma
 {
     long ret;
     register long r10 __asm__("r10") = d, r8 __asm__("r8") = e, r9 __asm__("r9") = f;
-    if (marker)
-        __asm__ volatile("int $0x80" : "=a"(ret) : "a"(nr), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8), "r"(r9)
-                         : "rcx", "r11", "memory");
-    else
-        __asm__ volatile("syscall" : "=a"(ret) : "a"(nr), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8), "r"(r9)
-                         : "rcx", "r11", "memory");
+    if (marker)        /* getpid in the i386 table (20): a line in QEMU's -d int log */
+        __asm__ volatile("int $0x80" : "=a"(ret) : "a"(20L) : "memory");
+    __asm__ volatile("syscall" : "=a"(ret) : "a"(nr), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8), "r"(r9)
+                     : "rcx", "r11", "memory");
     return ret;
 }
 
@@ -156,7 +154,7 @@ int main(int argc, char **argv)
     uint64_t c0 = rdtsc();
     long big = sys6(SYS_mmap, 0, (long)len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0, use_int80);
     double ms = (double)(rdtsc() - c0) / tsc_per_ms;
-    sys6(SYS_getpid, 0, 0, 0, 0, 0, 0, use_int80);          /* the end marker */
+    sys6(SYS_getpid, 0, 0, 0, 0, 0, 0, use_int80);          /* the end marker: int $0x80 first */
     printf("memrange: long mmap of %lu MiB returned %s after %.1f ms\n", len >> 20,
            big > 0 ? "a mapping" : "an error", ms);
     if (big > 0) {

@@ -1,7 +1,7 @@
 /*
  * segkeep: data segment selectors belong to the process that loaded them.
  *
- * The parent loads its own stack selector (user data: 0x23 in ringlab, 0x2b on Linux) into
+ * The parent loads its own stack selector (user data: 0x2b, Linux's __USER_DS, in both) into
  * DS and ES, while a sibling that did not keeps yielding the CPU. Each line prints booleans,
  * so the host's Linux and ringlab print the same transcript:
  *   - the parent's DS/ES survive 100 sched_yield()s (saved and restored at each switch);

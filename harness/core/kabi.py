@@ -50,6 +50,9 @@ class Kabi:
             ``"text"``: kernel/include/kargs.h; ``KargGrammar`` reads it).
         ioports: device name -> (first, last) port, inclusive: the only ports ioperm/iopl
             give ring 3 (kernel/include/ioperm.h); every other port is refused with EPERM.
+        syscalls32: i386 system-call number -> name: the calls ``int $0x80`` (and
+            ``syscall``/``sysenter`` from compatibility mode) implement, every
+            ``SYS32_name`` (kernel/include/sysnr32.h); any other number is -ENOSYS.
     """
 
     path: Path
@@ -61,6 +64,7 @@ class Kabi:
     gdb_expressions: Mapping[str, str]
     kargs: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     ioports: Mapping[str, Tuple[int, int]] = field(default_factory=lambda: MappingProxyType({}))
+    syscalls32: Mapping[int, str] = field(default_factory=lambda: MappingProxyType({}))
 
     def _get(self, table: Mapping, key, what: str):
         try:
@@ -102,6 +106,10 @@ class Kabi:
     def syscall_name(self, nr: int) -> Optional[str]:
         """The name of system call ``nr``, None if the kernel knows no such number."""
         return self.syscalls.get(nr)
+
+    def syscall32_name(self, nr: int) -> Optional[str]:
+        """The name of i386 system call ``nr`` (``int $0x80``), None if not implemented."""
+        return self.syscalls32.get(nr)
 
     def user_ports(self) -> Tuple[Tuple[int, int], ...]:
         """The ``ioports`` ranges as sorted (first, last) pairs, inclusive."""
@@ -201,7 +209,8 @@ def parse(text: str, path: PathLike = "kabi.json") -> Kabi:
                     ro({int(nr): name for nr, name in raw["syscalls"].items()}),
                     ro(dict(raw["symbols"])), ro(dict(raw["gdb"])),
                     ro(dict(raw.get("kargs", {}))),
-                    ro({name: (int(r[0]), int(r[1])) for name, r in raw.get("ioports", {}).items()}))
+                    ro({name: (int(r[0]), int(r[1])) for name, r in raw.get("ioports", {}).items()}),
+                    ro({int(nr): name for nr, name in raw.get("syscalls32", {}).items()}))
     except (ValueError, KeyError, AttributeError, TypeError) as err:
         raise KabiError(f"{path}: not a kernel ABI file ({err!r}); rebuild: invoke build") \
             from None

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Dict, List, Optional, TextIO, Tuple
 
@@ -59,13 +59,15 @@ class KernelFacts:
     """What the trace needs to know about the kernel, from its ABI file (images/kabi.json).
 
     Attributes:
-        syscalls: number -> name.
+        syscalls: number -> name (the x86-64 table: ``syscall``).
         int80: the vector of the ``int 0x80`` gate.
         irqs: vector -> name of the vectors that are not exceptions (timer, com1, spurious).
         stub_frame: trap-frame field -> word index from the ``vector`` field (alltraps).
         cpu_frame: field -> word index of the frame ``iretq`` pops.
         pid_expression: the gdb expression for the running process's pid.
         name_expression: the gdb expression for its program's base name.
+        syscalls32: i386 number -> name (the table ``int 0x80`` uses, as Linux's IA32
+            emulation: EAX selects the call).
     """
 
     syscalls: Dict[int, str]
@@ -75,6 +77,7 @@ class KernelFacts:
     cpu_frame: Dict[str, int]
     pid_expression: str
     name_expression: str
+    syscalls32: Dict[int, str] = field(default_factory=dict)
 
     @classmethod
     def of(cls, k: kabi.Kabi) -> "KernelFacts":
@@ -87,10 +90,14 @@ class KernelFacts:
                          k.const("T_SPURIOUS"): "spurious"},
                    stub_frame=words(_STUB_FRAME), cpu_frame=words(_CPU_FRAME),
                    pid_expression=k.gdb("current_pid"),
-                   name_expression=k.gdb("current_name"))
+                   name_expression=k.gdb("current_name"), syscalls32=dict(k.syscalls32))
 
     def sysname(self, nr: int) -> str:
         return self.syscalls.get(nr, f"nr{nr}")
+
+    def sysname32(self, nr: int) -> str:
+        """The i386 call EAX = ``nr`` names (``int 0x80``); ``i386:nrN`` if none."""
+        return self.syscalls32.get(nr & 0xFFFFFFFF, f"i386:nr{nr & 0xFFFFFFFF}")
 
 
 @dataclass
@@ -321,14 +328,14 @@ def trace(config: QemuConfig, *, timeout_s: float = DEFAULT_TRACE_TIMEOUT_S,
                                                ("vector", "error", "rip", "cs", "rsp"))
                 if cpl_of(cs) != 3:
                     continue            # an interrupt or fault in the kernel: no ring change
-                nr = r["rax"] if vector == facts.int80 else None
+                nr = r["rax"] & 0xFFFFFFFF if vector == facts.int80 else None
                 kind, cause = cause_of_vector(
-                    vector, error, f"{nr} {facts.sysname(nr)}" if nr is not None else "",
+                    vector, error, f"{nr} {facts.sysname32(nr)}" if nr is not None else "",
                     int80=facts.int80, irqs=facts.irqs)
                 add(direction="3->0", kind=kind, cause=cause,
                     user_rip=rip - INT_IMM8_LEN if vector == facts.int80 else rip,
                     kernel_symbol=f"vector{vector}", vector=vector, error=error,
-                    syscall_nr=nr, syscall_name=facts.sysname(nr) if nr is not None else None,
+                    syscall_nr=nr, syscall_name=facts.sysname32(nr) if nr is not None else None,
                     frame_rip=rip, user_rsp=rsp, cr3=r["cr3"])
             elif stop.rip == sysretq:
                 seen_spaces.add((pid(), r["cr3"]))

@@ -1,7 +1,8 @@
 """Checks that a file is what the kernel can run, before QEMU starts.
 
-The kernel loads init as a *static* x86-64 ELF executable: ELFCLASS64, EM_X86_64, ET_EXEC,
-no program interpreter (PT_INTERP) and no dynamic section (PT_DYNAMIC). The file's headers
+The kernel loads init as a *static* ELF executable: ELFCLASS64 with EM_X86_64 (a 64-bit
+process) or ELFCLASS32 with EM_386 (a 32-bit process, in compatibility mode), ET_EXEC, no
+program interpreter (PT_INTERP) and no dynamic section (PT_DYNAMIC). The file's headers
 are checked the way the kernel's loader (kernel/elf.c) checks them, so a malformed file is
 one ``BadImage`` line (which the kernel would answer with -ENOEXEC), never a traceback.
 Section headers are not needed to run a program (Linux and ringlab ignore them) and are not
@@ -27,7 +28,7 @@ ELF_MAGIC = b"\x7fELF"
 ELFCLASS32, ELFCLASS64 = 1, 2       # e_ident[EI_CLASS]
 ELFDATA2LSB = 1                     # e_ident[EI_DATA]: little-endian
 ET_EXEC, ET_DYN = 2, 3              # e_type
-EM_X86_64 = 62                      # e_machine
+EM_386, EM_X86_64 = 3, 62           # e_machine
 PT_LOAD, PT_DYNAMIC, PT_INTERP = 1, 2, 3    # p_type
 
 # ELF-64 Object File Format: the little-endian layouts the kernel's struct elf64_ehdr /
@@ -35,6 +36,10 @@ PT_LOAD, PT_DYNAMIC, PT_INTERP = 1, 2, 3    # p_type
 EHDR = struct.Struct("<16sHHIQQQIHHHHHH")   # e_ident .. e_shstrndx, 64 bytes
 PHDR = struct.Struct("<IIQQQQQQ")           # p_type p_flags p_offset p_vaddr p_paddr
                                             # p_filesz p_memsz p_align, 56 bytes
+# ELF-32 (System V gABI; the kernel's struct elf32_ehdr / elf32_phdr).
+EHDR32 = struct.Struct("<16sHHIIIIIHHHHHH")  # e_ident .. e_shstrndx, 52 bytes
+PHDR32 = struct.Struct("<IIIIIIII")          # p_type p_offset p_vaddr p_paddr p_filesz p_memsz
+                                             # p_flags p_align, 32 bytes
 _IDENT_TYPE_MACHINE = struct.Struct("<16sHH")   # the same in ELF32 and ELF64
 _ETYPE_NAMES = {0: "ET_NONE", 1: "ET_REL", 2: "ET_EXEC", 3: "ET_DYN", 4: "ET_CORE"}
 _MACHINE_NAMES = {3: "EM_386", 40: "EM_ARM", 183: "EM_AARCH64", 243: "EM_RISCV"}
@@ -68,11 +73,12 @@ def _class_and_machine(path: PathLike, data: bytes) -> Tuple[int, bool, int, int
     return ident[4], ident[5] == ELFDATA2LSB, etype, machine
 
 
-def _load_check(path: PathLike, data: bytes) -> List[int]:
+def _load_check(path: PathLike, data: bytes, is32: bool = False) -> List[int]:
     """The checks kernel/elf.c makes before it maps anything (-ENOEXEC there), as one line;
     returns every program header's type.
 
-    User memory is [PAGE_SIZE, USER_LIMIT) as the kernel's ABI file states it.
+    User memory is [PAGE_SIZE, USER_LIMIT) as the kernel's ABI file states it; for an ELF32
+    (``is32``) [PAGE_SIZE, USER32_STACK_TOP): below 4 GiB and the 32-bit stack's top.
 
     Raises:
         BadImage: truncated header, wrong e_phentsize, program headers beyond the file,
@@ -83,20 +89,25 @@ def _load_check(path: PathLike, data: bytes) -> List[int]:
     def bad(reason: str) -> BadImage:
         return BadImage(str(path), f"malformed ELF: {reason}")
 
+    ehdr, phdr, what = (EHDR32, PHDR32, "ELF32") if is32 else (EHDR, PHDR, "ELF64")
     size = len(data)
-    if size < EHDR.size:
-        raise bad(f"{size} bytes, shorter than the {EHDR.size}-byte ELF64 header")
-    (_, _, _, _, entry, phoff, _, _, _, phentsize, phnum, _, _, _) = EHDR.unpack_from(data)
-    if phentsize != PHDR.size:
-        raise bad(f"e_phentsize {phentsize}, not {PHDR.size} (ELF64 program header)")
-    if phoff > size or phnum * PHDR.size > size - phoff:
+    if size < ehdr.size:
+        raise bad(f"{size} bytes, shorter than the {ehdr.size}-byte {what} header")
+    (_, _, _, _, entry, phoff, _, _, _, phentsize, phnum, _, _, _) = ehdr.unpack_from(data)
+    if phentsize != phdr.size:
+        raise bad(f"e_phentsize {phentsize}, not {phdr.size} ({what} program header)")
+    if phoff > size or phnum * phdr.size > size - phoff:
         raise bad(f"{phnum} program headers at offset {phoff:#x} end beyond the file "
                   f"({size} bytes)")
     k = kabi.load()
-    page, user_end = k.const("PAGE_SIZE"), k.const("USER_LIMIT")
+    page = k.const("PAGE_SIZE")
+    user_end = k.const("USER32_STACK_TOP") if is32 else k.const("USER_LIMIT")
     types, loads = [], 0
     for i in range(phnum):
-        ptype, _, off, vaddr, _, filesz, memsz, _ = PHDR.unpack_from(data, phoff + i * PHDR.size)
+        if is32:
+            ptype, off, vaddr, _, filesz, memsz, _, _ = PHDR32.unpack_from(data, phoff + i * phdr.size)
+        else:
+            ptype, _, off, vaddr, _, filesz, memsz, _ = PHDR.unpack_from(data, phoff + i * phdr.size)
         types.append(ptype)
         if ptype != PT_LOAD or memsz == 0:
             continue
@@ -117,28 +128,30 @@ def _load_check(path: PathLike, data: bytes) -> List[int]:
 
 
 def check_static_x86_64(path: PathLike) -> None:
-    """Check that ``path`` is a static x86-64 ELF executable the kernel can load as a process.
+    """Check that ``path`` is a static ELF executable the kernel can load as a process: x86-64
+    (ELF64, EM_X86_64) or i386 (ELF32, EM_386: a 32-bit process in compatibility mode).
 
     Raises:
-        BadImage: with a one-line reason (missing, not ELF, 32-bit, other machine, PIE,
+        BadImage: with a one-line reason (missing, not ELF, another class or machine, PIE,
             dynamically linked, malformed headers: see ``_load_check``).
     """
     data = _read(path)
     elfclass, little, etype, machine = _class_and_machine(path, data)
-    if elfclass != ELFCLASS64:
-        bits = {ELFCLASS32: "ELF32"}.get(elfclass, f"ELF class {elfclass}")
-        raise BadImage(str(path), f"{bits}, not a 64-bit ELF")
+    if elfclass not in (ELFCLASS32, ELFCLASS64):
+        raise BadImage(str(path), f"ELF class {elfclass}, neither ELF64 nor ELF32")
     if not little:
         raise BadImage(str(path), "big-endian ELF, not x86-64")
-    if machine != EM_X86_64:
+    want = EM_386 if elfclass == ELFCLASS32 else EM_X86_64
+    if machine != want:
         name = _MACHINE_NAMES.get(machine, str(machine))
-        raise BadImage(str(path), f"machine {name}, not x86-64 (EM_X86_64)")
+        raise BadImage(str(path), f"machine {name}, not x86-64 (EM_X86_64) or, as ELF32, "
+                                  "i386 (EM_386)")
     if etype != ET_EXEC:
         what = ("a position-independent executable or shared object" if etype == ET_DYN
                 else _ETYPE_NAMES.get(etype, f"ELF type {etype}"))
         raise BadImage(str(path), f"{what}, not a static non-PIE executable "
                                   "(build with musl-gcc -static -no-pie)")
-    for ptype in _load_check(path, data):
+    for ptype in _load_check(path, data, is32=elfclass == ELFCLASS32):
         if ptype == PT_INTERP:
             raise BadImage(str(path), "dynamically linked (has PT_INTERP); build with "
                                       "musl-gcc -static")

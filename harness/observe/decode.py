@@ -346,7 +346,7 @@ class Selector:
         """Decode a segment selector (SDM Vol. 3A 3.4.2, Figure 3-6).
 
         Args:
-            value: the 16-bit selector value, e.g. 0x2b.
+            value: the 16-bit selector value, e.g. 0x33.
 
         Returns:
             The decoded selector.
@@ -378,7 +378,7 @@ class Selector:
         return self.index == 0 and not self.ti
 
     def __str__(self) -> str:
-        """E.g. ``"0x2b (GDT[5] RPL 3)"``.
+        """E.g. ``"0x33 (GDT[6] RPL 3)"``.
 
         Returns:
             The selector in hex with its decoded fields.
@@ -395,7 +395,7 @@ def cpl_of(cs: int) -> int:
     exception came from.
 
     Args:
-        cs: the CS selector, e.g. 0x2b (ring 3) or 0x08 (ring 0).
+        cs: the CS selector, e.g. 0x33 or 0x23 (ring 3), 0x10 (ring 0).
 
     Returns:
         0-3.

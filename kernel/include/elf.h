@@ -1,11 +1,13 @@
-/* ELF64 (System V gABI; x86-64 psABI) structures the loader needs. */
+/* ELF64 and ELF32 (System V gABI; x86-64 and i386 psABIs) structures the loader needs. */
 #pragma once
 #include "types.h"
 
 #define ELF_MAGIC   0x464c457f  /* "\x7fELF" little-endian */
+#define ELFCLASS32  1
 #define ELFCLASS64  2
 #define ELFDATA2LSB 1
 #define ET_EXEC     2
+#define EM_386      3
 #define EM_X86_64   62
 #define PT_LOAD     1
 #define PT_INTERP   3
@@ -47,11 +49,28 @@ struct elf64_phdr {
     uint64_t p_offset, p_vaddr, p_paddr, p_filesz, p_memsz, p_align;
 };
 
+struct elf32_ehdr {
+    uint32_t e_magic;
+    uint8_t e_class, e_data, e_version, e_osabi;
+    uint8_t e_pad[8];
+    uint16_t e_type, e_machine;
+    uint32_t e_version2;
+    uint32_t e_entry, e_phoff, e_shoff;
+    uint32_t e_flags;
+    uint16_t e_ehsize, e_phentsize, e_phnum, e_shentsize, e_shnum, e_shstrndx;
+};
+
+struct elf32_phdr {
+    uint32_t p_type, p_offset, p_vaddr, p_paddr, p_filesz, p_memsz, p_flags, p_align;
+};
+
 struct elf_image {
     uint64_t entry;            /* e_entry */
     uint64_t phdr;             /* user address of the program headers (AT_PHDR) */
     uint64_t phnum;
+    uint64_t phent;            /* bytes per program header (AT_PHENT) */
     uint64_t end;              /* first page above the highest segment: brk start */
+    bool is32;                 /* an i386 ELF32: runs in compatibility mode (CS USER32_CS) */
 };
 
 int elf_load(uint64_t *pml4, const uint8_t *data, size_t size, struct elf_image *out);

@@ -34,7 +34,8 @@ struct exec_args {
 };
 _Static_assert(EXEC_ARG_PAGES * sizeof(char *) <= PAGE_SIZE, "the page table of the staged strings fits a page");
 
-int exec_args_from_user(struct exec_args *a, const char *path, uint64_t uargv, uint64_t uenvp);
+/* uargv/uenvp: arrays of ptr_bytes-byte pointers (8; 4 for the i386 execve) */
+int exec_args_from_user(struct exec_args *a, const char *path, uint64_t uargv, uint64_t uenvp, unsigned ptr_bytes);
 int exec_args_from_kernel(struct exec_args *a, const char *path, const char *const *argv, const char *const *envp);
 void exec_args_free(struct exec_args *a);      /* every page, whatever state `a` is in */
 uint8_t exec_args_byte(const struct exec_args *a, uint64_t below_top);   /* 1 <= below_top <= used */

@@ -72,6 +72,8 @@ struct pipe {
     int readers, writers;        /* open read and write ends */
     uint32_t uid, gid;           /* fstat's owner: the creator's fsuid/fsgid (Linux pipefs inode) */
     uint64_t ino;                /* st_ino: a counter, as Linux's pipefs (get_next_ino) */
+    uint8_t *spare;              /* the last page a read emptied, for the next write (Linux's
+                                    pipe->tmp_page): a pipe in use writes without allocating */
 };
 
 enum filetype { F_NONE, F_INODE, F_PIPE };

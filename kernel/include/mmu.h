@@ -28,6 +28,8 @@
  *                     | ELF segments (text RX, data RW NX)     |  U/S=1
  *  0x0000000000400000 +---------------------------------------+  (usual static ELF base)
  *                     | MAP_FIXED refused below MMAP_MIN_ADDR  |  (EPERM, as Linux)
+ *                     (a 32-bit process: ELF segments and brk below 4 GiB, its stack's
+ *                     USER_STACK_PAGES end at USER32_STACK_TOP, Linux's IA32 TASK_SIZE)
  *  0x0000000000010000 +---------------------------------------+  MMAP_MIN_ADDR
  *                     | page 0: never mapped (NULL faults)     |
  *  0x0000000000000000 +---------------------------------------+
@@ -52,12 +54,16 @@
 #define USER_STACK_TOP   0x00007ffffffff000    /* initial user RSP region ends here */
 #define USER_STACK_PAGES 32                    /* 128 KiB user stack, fixed */
 #define MMAP_BASE        0x0000700000000000    /* anonymous mmap region start (and brk's ceiling) */
+#define USER32_STACK_TOP 0x00000000ffffe000    /* a 32-bit process's stack ends here (IA32_PAGE_OFFSET) */
+#define MMAP32_BASE      0x0000000055555000    /* i386 mmap region: Linux's legacy TASK_UNMAPPED_BASE for
+                                                  a 32-bit task, PAGE_ALIGN(IA32_PAGE_OFFSET / 3) */
 #define MMAP_MIN_ADDR    0x10000               /* Linux's default vm.mmap_min_addr: no MAP_FIXED below */
 #define STACK_GUARD_GAP  0x100000              /* Linux's stack_guard_gap (256 pages) below the stack */
 #define USER_STACK_FREE  0x10000               /* stack left below execve's arguments, at least (64 KiB) */
 #define USER_STACK_MAX   0x220000              /* the stack's region: execve's 2 MiB of arguments (execargs.h),
                                                   a page for argc/auxv/AT_RANDOM, USER_STACK_FREE, rounded */
 #define MMAP_END         (USER_STACK_TOP - USER_STACK_MAX - STACK_GUARD_GAP)
+#define MMAP32_END       (USER32_STACK_TOP - USER_STACK_MAX - STACK_GUARD_GAP)
 #define KSTACK_BASE      0xffffffffc0000000    /* kernel stacks: PDPT[511] of the kernel half */
 #define KSTACK_SLOT_PAGES 8                    /* per process: guard page + stack + spare */
 #define KSTACK_PAGES     4                     /* per-process kernel stack (16 KiB) */

@@ -1,12 +1,13 @@
 /* Model-specific registers and control-register bits (SDM Vol. 4, Vol. 3A 2.5). */
 #pragma once
 
-#define MSR_SYSENTER_CS    0x174      /* sysenter code selector: 0 makes sysenter #GP(0) */
+#define MSR_SYSENTER_CS    0x174      /* sysenter code selector (0 would make sysenter #GP(0)) */
 #define MSR_SYSENTER_ESP   0x175      /* sysenter stack */
 #define MSR_SYSENTER_EIP   0x176      /* sysenter entry */
 #define MSR_EFER           0xc0000080 /* extended feature enables */
 #define MSR_STAR           0xc0000081 /* syscall/sysret segment bases */
 #define MSR_LSTAR          0xc0000082 /* 64-bit syscall entry RIP */
+#define MSR_CSTAR          0xc0000083 /* compatibility-mode syscall entry RIP (AMD; unused on Intel) */
 #define MSR_FMASK          0xc0000084 /* RFLAGS bits cleared by syscall */
 #define MSR_FS_BASE        0xc0000100 /* FS base */
 #define MSR_GS_BASE        0xc0000101 /* GS base */

@@ -45,6 +45,8 @@ struct proc {
     uint64_t fs_base;          /* user FS base (arch_prctl ARCH_SET_FS), saved when switched out */
     uint64_t gs_base;          /* user GS base (arch_prctl ARCH_SET_GS), saved when switched out */
     uint16_t seg[4];           /* DS, ES, FS, GS selectors ring 3 loaded (gdt.h NSEGS): 0 at exec */
+    uint64_t tls[3];           /* set_thread_area's GDT descriptors (gdt.h TLS_ENTRIES): copied by
+                                  fork and clone, zero at exec, loaded by the scheduler (tls.c) */
     uint64_t clear_child_tid;  /* set_tid_address */
     int wstatus;               /* wait4 status encoding: exit code << 8, or signal */
     bool dethreaded;           /* SIGKILLed by a sibling's execve: ends this thread only */

@@ -6,6 +6,16 @@
 typedef int64_t (*syscall_fn)(struct trapframe *tf);
 
 int64_t sys_ni_syscall(struct trapframe *tf);   /* -ENOSYS */
+int64_t sys_set_thread_area(struct trapframe *tf);   /* tls.c */
+int64_t sys_get_thread_area(struct trapframe *tf);
+int64_t sys_execve32(struct trapframe *tf);     /* sysproc.c: argv/envp of 32-bit pointers */
+int64_t sys_clone32(struct trapframe *tf);      /* sysproc.c: the i386 argument order */
+int64_t sys_ugetrlimit32(struct trapframe *tf); /* syslimit.c: struct compat_rlimit */
+int64_t sys_clock_gettime32(struct trapframe *tf);  /* time.c: 32-bit time structures */
+int64_t sys_gettimeofday32(struct trapframe *tf);
+int64_t sys_time32(struct trapframe *tf);
+int64_t sys_mmap2(struct trapframe *tf);        /* sysmem.c: below 4 GiB */
+int64_t sys_old_mmap32(struct trapframe *tf);
 int64_t sys_read(struct trapframe *tf);
 int64_t sys_write(struct trapframe *tf);
 int64_t sys_writev(struct trapframe *tf);

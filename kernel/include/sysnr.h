@@ -94,6 +94,8 @@
 #define SYS_iopl                172
 #define SYS_ioperm              173
 #define SYS_gettid              186
+#define SYS_set_thread_area     205
+#define SYS_get_thread_area     211
 #define SYS_tkill               200
 #define SYS_time                201
 #define SYS_futex               202

@@ -11,6 +11,7 @@
 #define TF_VECTOR   120          /* first word the stub pushes: the vector */
 #define TF_RIP      136          /* first CPU-pushed word */
 #define TF_CS       144          /* its RPL says which ring the entry came from */
+#define TF_RFLAGS   152
 #define TF_SIZE     176          /* the whole frame */
 
 #ifndef __ASSEMBLER__
@@ -45,9 +46,12 @@ _Static_assert(sizeof(struct trapframe) == TF_SIZE, "trapentry.S assumes a 176-b
 _Static_assert(__builtin_offsetof(struct trapframe, vector) == TF_VECTOR, "TF_VECTOR");
 _Static_assert(__builtin_offsetof(struct trapframe, rip) == TF_RIP, "TF_RIP");
 _Static_assert(__builtin_offsetof(struct trapframe, cs) == TF_CS, "TF_CS");
+_Static_assert(__builtin_offsetof(struct trapframe, rflags) == TF_RFLAGS, "TF_RFLAGS");
 
 void trap(struct trapframe *tf);
 void syscall_dispatch(struct trapframe *tf);
+void syscall32_dispatch(struct trapframe *tf);      /* syscall32.c: the i386 table (int $0x80) */
+void compat_fast_syscall(struct trapframe *tf);     /* syscall32.c: compat syscall/sysenter */
 noreturn void iret_to_user(struct trapframe *tf);   /* trapentry.S: leave through iretq */
 void idt_destroy(void);              /* trap.c: empty IDT (crash=triple) */
 void crash_maybe(struct trapframe *tf); /* crash.c: crash=KIND at init's first system call */

@@ -29,5 +29,7 @@
 #define T_SPURIOUS  (T_IRQ0 + 7) /* spurious master PIC interrupt, IRQ 7 */
 #define T_INT80     0x80         /* int 0x80 system-call gate, DPL 3 */
 #define T_SYSCALL   0x100        /* pseudo-vector in trap frames built by syscall_entry */
+#define T_SYSCALL32 0x101        /* ... by entry_SYSCALL_compat (syscall in compatibility mode) */
+#define T_SYSENTER  0x102        /* ... by entry_SYSENTER_compat */
 
 #define NVECTORS    256

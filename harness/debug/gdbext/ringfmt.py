@@ -4,9 +4,9 @@ Pure Python (no gdb, no harness imports), so it runs inside gdb's own interprete
 ``ring`` and ``step-ring`` commands in ringlab.py) and in the harness (harness/debug/mi.py),
 and the two print and parse the very same lines:
 
-    ring: cpl=3 cs=0x2b ss=0x23 rsp=0x7fffffffee68 cr3=0x137000 rip=0x401030 half=user
+    ring: cpl=3 cs=0x33 ss=0x2b rsp=0x7fffffffee68 cr3=0x137000 rip=0x401030 half=user
     step-ring: 3->0 steps=7 at=0x401046 insn="syscall" rip=0x401046->0xffffffff80106409 \
-rsp=0x7fffffffee68->0x7fffffffee68 cs=0x8 ss=0x10 from=<write+22> to=<syscall_entry>
+rsp=0x7fffffffee68->0x7fffffffee68 cs=0x10 ss=0x18 from=<write+22> to=<syscall_entry>
 
 ``from``/``to`` name both sides of the transition (gdb's symbols: the running process's
 program and the kernel's); they are left out when nothing names the address.

@@ -6,7 +6,7 @@ Load it into any gdb attached to a ringlab machine::
 
     (gdb) source harness/debug/gdbext/ringlab.py
     (gdb) ring
-    ring: cpl=3 cs=0x2b ss=0x23 rsp=0x7fffffffee68 cr3=0x137000 rip=0x401030 half=user
+    ring: cpl=3 cs=0x33 ss=0x2b rsp=0x7fffffffee68 cr3=0x137000 rip=0x401030 half=user
     (gdb) step-ring
     step-ring: 3->0 steps=7 at=0x401046 insn="syscall" rip=0x401046->0xffffffff80106409 ...
 

@@ -1,0 +1,148 @@
+/*
+ * set_thread_area and get_thread_area: a thread's three TLS descriptors in the GDT (entries
+ * TLS_ENTRY_MIN.. = selectors 0x63, 0x6b, 0x73), as Linux's arch/x86/kernel/tls.c. i386
+ * glibc puts its thread pointer there (%gs = 0x63). The descriptors are the thread's own
+ * (proc.tls): copied by fork and clone, cleared by execve, written into the GDT when it is
+ * scheduled (proc.c) and at once when it changes them.
+ */
+#include "kernel.h"
+#include "errno.h"
+#include "gdt.h"
+#include "proc.h"
+#include "signal.h"
+#include "syscall.h"
+#include "vm.h"
+
+/* struct user_desc (arch/x86/include/uapi/asm/ldt.h): the same in both ABIs. */
+struct user_desc {
+    uint32_t entry_number;
+    uint32_t base_addr;
+    uint32_t limit;
+    uint32_t flags;            /* the bitfields below, in this order from bit 0 */
+};
+_Static_assert(sizeof(struct user_desc) == 16, "struct user_desc is 16 bytes");
+
+#define UD_SEG_32BIT        (1u << 0)
+#define UD_CONTENTS_SHIFT   1          /* 2 bits: 0 data, 1 data expand-down, 2 code */
+#define UD_READ_EXEC_ONLY   (1u << 3)
+#define UD_LIMIT_IN_PAGES   (1u << 4)
+#define UD_SEG_NOT_PRESENT  (1u << 5)
+#define UD_USEABLE          (1u << 6)
+#define UD_LM               (1u << 7)  /* x86-64 only: never set in a descriptor */
+#define UD_FLAG_BITS        0xffu
+
+/* Linux's LDT_empty: the "clear this entry" form (base, limit 0, read-exec-only, not present). */
+static bool ud_empty(const struct user_desc *u)
+{
+    return u->base_addr == 0 && u->limit == 0 && (u->flags & UD_FLAG_BITS & ~UD_LM) ==
+           (UD_READ_EXEC_ONLY | UD_SEG_NOT_PRESENT);
+}
+
+/* Linux's LDT_zero: everything 0, which also clears the entry. */
+static bool ud_zero(const struct user_desc *u)
+{
+    return u->base_addr == 0 && u->limit == 0 && (u->flags & UD_FLAG_BITS) == 0;
+}
+
+/*
+ * Linux's tls_desc_okay: empty is fine; otherwise only a 32-bit, present data segment (no
+ * 16-bit segment: espfix does not cover the GDT; no code; no not-present DPL-3 segment).
+ */
+static bool ud_okay(const struct user_desc *u)
+{
+    if (ud_empty(u) || ud_zero(u))
+        return true;
+    if (!(u->flags & UD_SEG_32BIT))
+        return false;
+    if (((u->flags >> UD_CONTENTS_SHIFT) & 3) > 1)
+        return false;
+    return !(u->flags & UD_SEG_NOT_PRESENT);
+}
+
+/* Linux's fill_ldt, with the accessed bit set and L never (SDM Vol. 3A 3.4.5, Figure 3-8). */
+static uint64_t ud_descriptor(const struct user_desc *u)
+{
+    if (ud_empty(u) || ud_zero(u))
+        return 0;
+    uint64_t base = u->base_addr, limit = u->limit & 0xfffff;
+    uint64_t type = 1 | (uint64_t)(!(u->flags & UD_READ_EXEC_ONLY)) << 1 |
+                    (uint64_t)((u->flags >> UD_CONTENTS_SHIFT) & 3) << 2;
+    return (limit & 0xffff) | (base & 0xffffff) << 16 | type << 40 | 1UL << 44 /* S */ |
+           3UL << 45 /* DPL 3 */ | (uint64_t)!(u->flags & UD_SEG_NOT_PRESENT) << 47 |
+           (limit >> 16) << 48 | (uint64_t)!!(u->flags & UD_USEABLE) << 52 |
+           (uint64_t)!!(u->flags & UD_SEG_32BIT) << 54 | (uint64_t)!!(u->flags & UD_LIMIT_IN_PAGES) << 55 |
+           (base >> 24) << 56;
+}
+
+/* Linux's fill_user_desc: a descriptor back in struct user_desc form. */
+static struct user_desc ud_of(uint32_t idx, uint64_t d)
+{
+    uint32_t type = (d >> 40) & 0xf;
+    return (struct user_desc){
+        .entry_number = idx,
+        .base_addr = (uint32_t)(((d >> 16) & 0xffffff) | ((d >> 56) & 0xff) << 24),
+        .limit = (uint32_t)((d & 0xffff) | ((d >> 48) & 0xf) << 16),
+        .flags = (uint32_t)((d >> 54) & 1) | (type >> 2) << UD_CONTENTS_SHIFT |
+                 (type & 2 ? 0 : UD_READ_EXEC_ONLY) | (uint32_t)((d >> 55) & 1) << 4 |
+                 ((d >> 47) & 1 ? 0 : UD_SEG_NOT_PRESENT) | (uint32_t)((d >> 52) & 1) << 6 |
+                 (uint32_t)((d >> 53) & 1) << 7,
+    };
+}
+
+/*
+ * set_thread_area(struct user_desc *u): entry_number -1 takes the first empty TLS entry and
+ * writes its number back; else it must be TLS_ENTRY_MIN..+2. A live DS, ES, FS or GS naming
+ * the entry is reloaded (null if the entry is now empty), as Linux's do_set_thread_area.
+ */
+int64_t sys_set_thread_area(struct trapframe *tf)
+{
+    struct proc *p = myproc();
+    struct user_desc u;
+    if (copyin(p->pml4, &u, tf->rdi, sizeof u))
+        return -EFAULT;
+    if (!ud_okay(&u))
+        return -EINVAL;
+    int64_t idx = (int32_t)u.entry_number;
+    if (idx == -1) {
+        for (int i = 0; i < TLS_ENTRIES && idx == -1; i++)
+            if (p->tls[i] == 0)
+                idx = TLS_ENTRY_MIN + i;
+        if (idx == -1)
+            return -ESRCH;
+        uint32_t n = (uint32_t)idx;
+        if (copyout(p->pml4, tf->rdi, &n, sizeof n))
+            return -EFAULT;
+    }
+    if (idx < TLS_ENTRY_MIN || idx >= TLS_ENTRY_MIN + TLS_ENTRIES)
+        return -EINVAL;
+    uint64_t d = ud_descriptor(&u);
+    p->tls[idx - TLS_ENTRY_MIN] = d;
+    tls_load(p->tls);
+    /* SS naming the entry (int $0x80 saved it in the frame): the iretq back would #GP in
+       ring 0 if the entry is no longer a writable data segment. Linux takes that #GP and
+       sends SIGSEGV (its bad_iret fixup); ringlab sends it before the iretq. */
+    bool writable = !!(d & (1UL << 41));
+    if ((p->tf->ss & ~(uint64_t)SEL_RPL_MASK) == (uint64_t)(idx << 3) && !(d && writable))
+        signal_force_sigsegv(p);
+    uint16_t seg[NSEGS];
+    segs_save(seg);
+    bool named = false;
+    for (int i = 0; i < NSEGS; i++)
+        named |= (seg[i] & ~SEL_RPL_MASK) == (uint16_t)(idx << 3);
+    if (named)
+        segs_load(seg);      /* the new base in the hidden part; null if no longer loadable */
+    return 0;
+}
+
+/* get_thread_area(struct user_desc *u): the TLS entry u->entry_number, as Linux's. */
+int64_t sys_get_thread_area(struct trapframe *tf)
+{
+    struct proc *p = myproc();
+    uint32_t idx;
+    if (copyin(p->pml4, &idx, tf->rdi, sizeof idx))
+        return -EFAULT;
+    if (idx < TLS_ENTRY_MIN || idx >= TLS_ENTRY_MIN + TLS_ENTRIES)
+        return -EINVAL;
+    struct user_desc u = ud_of(idx, p->tls[idx - TLS_ENTRY_MIN]);
+    return copyout(p->pml4, tf->rdi, &u, sizeof u) ? -EFAULT : 0;
+}
