@@ -222,6 +222,8 @@ static const struct desc DESCS[] = {
     { "getrandom", RNONE, 2, { A(GBUF), A(GLEN), F(S_GRND) } },
     { "truncate", RNONE, 4, { A(GPATH), A(GOFF) } },
     { "gettid", RNONE, 1, { A(G0) } },
+    { "set_thread_area", RNONE, 2, { N(GSTRUCT, 16) } },      /* struct user_desc */
+    { "get_thread_area", RNONE, 2, { A(GBUF) } },
 };
 #define NDESCS (sizeof DESCS / sizeof DESCS[0])
 
