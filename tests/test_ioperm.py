@@ -338,7 +338,7 @@ def test_gdb_sees_the_tss_bitmap_decide_the_outb(images):
         # 1. before ioperm: the child's outb, with no bitmap in the TSS
         g.cont(timeout_s=TIMEOUT_S, what="uart_outb_insn (before ioperm)")
         # the TSS descriptor's limit covers the TSS and both bitmaps with their closing bytes
-        low, high = g.read_u64s(g.address_of("gdt") + 6 * 8, 2)
+        low, high = g.read_u64s(g.address_of("gdt") + percpu("TSS_SEL"), 2)   # selector = offset
         limit = (low & 0xFFFF) | ((low >> 48 & 0xF) << 16)
         base = (low >> 16 & 0xFFFFFF) | ((low >> 56 & 0xFF) << 24) | ((high & 0xFFFFFFFF) << 32)
         assert limit == percpu("TSS_LIMIT") and base == g.address_of("cpu0.tss")
