@@ -1,5 +1,5 @@
 """invoke tasks: ``invoke build``, ``boot``, ``gdb``, ``debug``, ``trace``, ``faults``,
-``pagetables``, ``iso``, ``test``, ``test-quick``, ``grade``.
+``pagetables``, ``iso``, ``fuzz``, ``test``, ``test-quick``, ``grade``.
 
 Each task is one call into its module of ringlab.cli (the harness/cli folder), imported when
 the task runs (so a plain ``invoke boot`` never loads gdb's or the test runner's libraries).
@@ -167,6 +167,24 @@ def trace(c, init=None, append="", timeout=None, json=False, no_check_log=False,
 def faults(c, cpu=None, no_gdb=False, verbose=False):
     """Run the ring-3 fault catalogue, one boot per CPU model; show what each witness saw."""
     _exit(_cli("faults").main(cpu=cpu, gdb=not no_gdb, verbose=verbose))
+
+
+@task(help={"minutes": "how long to fuzz (guest time; default 1)",
+            "seed": "the fuzzer's seed (default 1)",
+            "cpu": f"QEMU CPU model (default {cli.DEFAULT_CPU}; {cli.LEGACY_CPU}: no SMEP/SMAP/UMIP)",
+            "workers": "processes fuzzing at once, 1-4 (default 2)",
+            "kernel": "kernel to fuzz (default the sanitizer kernel, built first: it has kcov)",
+            "no-reproduce": "on a finding, do not replay and minimize it",
+            "repeat": "replays of a program per machine when reproducing (default 20)"})
+def fuzz(c, minutes=None, seed=1, cpu=None, workers=2, kernel=None, no_reproduce=False, repeat=20):
+    """Fuzz the kernel's system calls (userland/sfuzz.c, coverage-guided through kcov); a
+    crash is replayed, minimized and printed as a C reproducer (exit 1); 0: no finding."""
+    try:
+        minutes = 1.0 if minutes is None else float(minutes)
+    except ValueError:
+        _status_line("fuzz", f"--minutes {minutes!r}: not a number")
+    _exit(_cli("fuzz").main(minutes=minutes, seed=int(seed), cpu=cpu, workers=int(workers),
+                            kernel=kernel, reproduce=not no_reproduce, repeat=int(repeat)))
 
 
 @task(help={"k": "only tests matching this expression (pytest -k)"})

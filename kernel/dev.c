@@ -64,6 +64,8 @@ int64_t dev_read(struct inode *ip, uint64_t dst, uint64_t n)
         return fill_user(dst, n, true);
     case DEV_CONSOLE:
         return console_read(myproc()->pml4, dst, n);
+    case DEV_KCOV:
+        return -EINVAL;                  /* Linux's kcov file has no read (vfs_read: -EINVAL) */
     default:
         return -ENXIO;
     }
@@ -79,6 +81,8 @@ int64_t dev_write(struct inode *ip, uint64_t src, uint64_t n)
         return (int64_t)n;
     case DEV_CONSOLE:
         return console_write(myproc()->pml4, src, n);
+    case DEV_KCOV:
+        return -EINVAL;                  /* nor write */
     default:
         return -ENXIO;
     }

@@ -7,6 +7,7 @@
 #include "kernel.h"
 #include "errno.h"
 #include "file.h"
+#include "kcov.h"
 #include "mmu.h"
 #include "proc.h"
 #include "sanitize.h"
@@ -55,6 +56,7 @@ void file_close(struct file *f)
     SAN_LIVE(SAN_FILE, -1, f->ref > 0);
     if (REF_PUT(SAN_FILE, -1, f->ref) > 0)
         return;
+    kcov_close(f);
     if (f->type == F_PIPE)
         pipe_close(f);
     else if (f->type == F_INODE && f->ip)

@@ -8,6 +8,7 @@
 #include "errno.h"
 #include "cred.h"
 #include "file.h"
+#include "kcov.h"
 #include "sanitize.h"
 
 struct dirent {
@@ -103,6 +104,7 @@ static void fs_init(void)
     struct inode *etc = fs_mkdir(root, "etc", 0755);
     fs_text(etc, "passwd", etc_passwd, sizeof etc_passwd - 1);
     fs_text(etc, "group", etc_group, sizeof etc_group - 1);
+    kcov_fs_init(root);                  /* the coverage build's /sys/kernel/debug/kcov */
 }
 
 struct inode *fs_root(void)

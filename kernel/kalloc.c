@@ -23,6 +23,8 @@ static uint64_t watermark;                 /* pages at and above it were never h
 static uint8_t *shares;                    /* per page: its mappings beyond the first */
 #define SHARES_MAX 255                     /* a uint8_t; NPROC sharers fit */
 _Static_assert(NPROC - 1 <= SHARES_MAX, "every process can map one shared page");
+/* A kcov buffer page can be mapped many times by one process: past SHARES_MAX kcov's mmap and
+   fork fail with -ENOMEM (kshare returns false). */
 
 /*
  * The end of RAM that kalloc_init(start_phys, end) needs: the page counters (one byte per
@@ -101,13 +103,15 @@ uint64_t kalloc_total_pages(void)
     return (range_end - range_start) / PAGE_SIZE;
 }
 
-/* One more mapping of `page` (fork keeps a MAP_SHARED page instead of copying it). */
-void kshare(void *page)
+/* One more mapping of `page` (fork keeps a MAP_SHARED page instead of copying it; each mmap
+   of a kcov buffer maps its pages): false, and nothing changed, when its counter is full. */
+bool kshare(void *page)
 {
     uint8_t *n = share_count(page, "kshare");
     if (*n == SHARES_MAX)
-        panic("kshare-overflow pa=0x%lx", V2P(page));
+        return false;
     (*n)++;
+    return true;
 }
 
 /* One mapping of `page` less: the last one frees it. */

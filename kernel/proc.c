@@ -15,6 +15,7 @@
 #include "gdt.h"
 #include "ioperm.h"
 #include "kargs.h"
+#include "kcov.h"
 #include "msr.h"
 #include "percpu.h"
 #include "proc.h"
@@ -85,6 +86,7 @@ void fpu_reset(uint8_t fxstate[512])
 /* forkret's C half: a thread killed before its first run never reaches ring 3. */
 void proc_first_run(void)
 {
+    kcov_off_exit();                               /* as at sched()'s return */
     if (fatal_pending(myproc()))
         proc_exit(SIGKILL);
 }
@@ -126,6 +128,7 @@ noreturn void scheduler(void)
             struct proc *p = &procs[i];
             if (p->state != P_RUNNABLE)
                 continue;
+            kcov_off_enter();                      /* until p runs: p's switch is not p's work */
             c->current = p;
             p->state = P_RUNNING;
             c->kstack_top = p->kstack_top;
@@ -138,12 +141,14 @@ noreturn void scheduler(void)
             ioperm_switch(i);
             __asm__ volatile("fxrstor %0" ::"m"(p->fxstate));
             swtch(&c->scheduler, p->context);
+            kcov_off_enter();                      /* p left it (sched) until current is NULL */
             __asm__ volatile("fxsave %0" : "=m"(p->fxstate));
             segs_save(p->seg);                     /* ring 3 may have loaded them */
             p->fs_base = rdmsr(MSR_FS_BASE);
             p->gs_base = rdmsr(MSR_KERNEL_GS_BASE);
             vm_switch_kernel();
             c->current = NULL;
+            kcov_off_exit();
             if (p->state == P_DEAD)
                 proc_free(p);                      /* an ended thread: its stack is free now */
             ran = true;
@@ -157,9 +162,12 @@ noreturn void scheduler(void)
     }
 }
 
+/* Give the CPU to the scheduler; back when it switches to this thread again. Tracing (kcov)
+   is off from the scheduler's switch until here, so the switch is nobody's coverage. */
 static void sched(void)
 {
     swtch(&myproc()->context, mycpu()->scheduler);
+    kcov_off_exit();                               /* the scheduler's kcov_off_enter before it */
 }
 
 void yield(void)
@@ -441,6 +449,7 @@ noreturn void thread_exit(int wstatus)
     if (leader->group_exiting)
         wstatus = leader->group_wstatus;
     bool last = leader->nthreads == 1;
+    kcov_task_exit(p);                             /* Linux do_exit: first, before the mm goes */
     signal_thread_exit(p);                         /* no longer holds up a group stop */
     if (last)
         group_ended(leader, wstatus);

@@ -24,7 +24,7 @@
 
 static const char *const object_names[SAN_NOBJECTS] = {
     [SAN_PROC] = "proc", [SAN_MM] = "mm", [SAN_FILES] = "files", [SAN_FSINFO] = "fsinfo",
-    [SAN_INODE] = "inode", [SAN_FILE] = "file", [SAN_PIPE] = "pipe",
+    [SAN_INODE] = "inode", [SAN_FILE] = "file", [SAN_PIPE] = "pipe", [SAN_KCOV] = "kcov",
 };
 
 /* Who freed each slot (the freeing function's caller); 0: never freed since boot or reuse. */

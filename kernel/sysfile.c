@@ -6,6 +6,7 @@
 #include "kernel.h"
 #include "errno.h"
 #include "file.h"
+#include "kcov.h"
 #include "mmu.h"
 #include "proc.h"
 #include "syscall.h"
@@ -406,6 +407,14 @@ int64_t sys_ioctl(struct trapframe *tf)
     struct linux_termios t;
     if (!f)
         return -EBADF;
+#ifdef KCOV
+    if (f->kcov) {
+        f = file_dup(f);                   /* KCOV_INIT_TRACE's allocation is no sleep, but stay safe */
+        int64_t r = kcov_ioctl(f, (uint32_t)tf->rsi, tf->rdx);   /* Linux: unsigned int cmd */
+        file_close(f);
+        return r;
+    }
+#endif
     if (f->type != F_INODE || f->ip->dev != DEV_CONSOLE)
         return -ENOTTY;
     switch (tf->rsi) {

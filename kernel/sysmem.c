@@ -10,9 +10,11 @@
 #include "kernel.h"
 #include "errno.h"
 #include "file.h"
+#include "kcov.h"
 #include "mmu.h"
 #include "proc.h"
 #include "syscall.h"
+#include "sysfs.h"
 #include "trap.h"
 #include "vm.h"
 
@@ -76,15 +78,20 @@ static int64_t do_brk(struct trapframe *tf)
  * The i386 calls (mmap2, old mmap: Linux's in_32bit_syscall() mmap) place and
  * bound their mappings below 4 GiB: [MMAP32_BASE, MMAP32_END), first fit, and
  * a MAP_FIXED range must end by USER32_STACK_TOP.
+ * The one file that can be mapped is an open kcov node (`kf`, the coverage build; the
+ * caller holds a reference): its buffer's pages (kcov.c kcov_mmap), shared with the
+ * kernel whatever the type; MAP_PRIVATE only makes fork copy them (Linux would copy a
+ * page at the user's first write).
  */
-static int64_t mmap_in(struct trapframe *tf, uint64_t top, uint64_t lo, uint64_t hi, bool hint)
+static int64_t mmap_in(struct trapframe *tf, uint64_t top, uint64_t lo, uint64_t hi, bool hint,
+                       struct file *kf)
 {
     struct proc *p = myproc();
     uint64_t addr = tf->rdi, len = tf->rsi, prot = tf->rdx, flags = tf->r10, off = tf->r9;
     if (off % PAGE_SIZE)
         return -EINVAL;
-    if (!(flags & MAP_ANONYMOUS))
-        return -ENODEV;                      /* only anonymous memory */
+    if (!(flags & MAP_ANONYMOUS) && !kf)
+        return -ENODEV;                      /* only anonymous memory, and kcov */
     if (len == 0)
         return -EINVAL;
     len = ALIGN_UP(len, PAGE_SIZE);
@@ -113,6 +120,14 @@ static int64_t mmap_in(struct trapframe *tf, uint64_t top, uint64_t lo, uint64_t
     if (type != MAP_SHARED && type != MAP_PRIVATE && type != MAP_SHARED_VALIDATE)
         return -EINVAL;
     uint64_t shared = type == MAP_PRIVATE ? 0 : PTE_SHARED;
+#ifdef KCOV
+    if (kf) {
+        int64_t k = kcov_mmap(kf, p->pml4, addr, len, off, prot_flags(prot) | shared);
+        if (k >= 0 && !fixed && hint)
+            p->mm->mmap_next = addr + len + PAGE_SIZE;
+        return k;
+    }
+#endif
     int r = uvm_replace(p->pml4, addr, len, prot_flags(prot) | shared);
     if (r)
         return r;
@@ -121,9 +136,22 @@ static int64_t mmap_in(struct trapframe *tf, uint64_t top, uint64_t lo, uint64_t
     return (int64_t)addr;
 }
 
+/* mmap holds the kcov file it maps (a reference, taken before anything may yield: another
+   thread may close the fd meanwhile), as Linux's ksys_mmap_pgoff holds its struct file. */
 static int64_t do_mmap(struct trapframe *tf)
 {
-    return mmap_in(tf, USER_LIMIT, MMAP_BASE, MMAP_END, true);
+    struct file *kf = NULL;
+#ifdef KCOV
+    if (!(tf->r10 & MAP_ANONYMOUS)) {
+        struct file *f = fd_file((int)tf->r8);
+        if (f && f->kcov)
+            kf = file_dup(f);
+    }
+#endif
+    int64_t r = mmap_in(tf, USER_LIMIT, MMAP_BASE, MMAP_END, true, kf);
+    if (kf)
+        file_close(kf);
+    return r;
 }
 
 /* i386 mmap2(addr, len, prot, flags, fd, pgoff): the offset in pages (Linux ksys_mmap_pgoff). */
@@ -131,7 +159,7 @@ static int64_t do_mmap2(struct trapframe *tf)
 {
     struct trapframe t = *tf;
     t.r9 = tf->r9 << PAGE_SHIFT;                 /* a 32-bit page number: no overflow */
-    return mmap_in(&t, USER32_STACK_TOP, MMAP32_BASE, MMAP32_END, false);
+    return mmap_in(&t, USER32_STACK_TOP, MMAP32_BASE, MMAP32_END, false, NULL);
 }
 
 /* i386 old mmap(struct mmap_arg_struct *): six 32-bit words, the offset in bytes and
@@ -145,7 +173,7 @@ static int64_t do_old_mmap32(struct trapframe *tf)
         return -EINVAL;
     struct trapframe t = *tf;
     t.rdi = a[0], t.rsi = a[1], t.rdx = a[2], t.r10 = a[3], t.r8 = a[4], t.r9 = a[5];
-    return mmap_in(&t, USER32_STACK_TOP, MMAP32_BASE, MMAP32_END, false);
+    return mmap_in(&t, USER32_STACK_TOP, MMAP32_BASE, MMAP32_END, false, NULL);
 }
 
 /* munmap (Linux mm/mmap.c do_vmi_munmap): unmapped parts of the range are fine. */

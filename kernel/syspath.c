@@ -9,6 +9,7 @@
 #include "cred.h"
 #include "errno.h"
 #include "file.h"
+#include "kcov.h"
 #include "mmu.h"
 #include "proc.h"
 #include "syscall.h"
@@ -107,6 +108,12 @@ static int64_t open_at(int dirfd, uint64_t upath, int flags, uint32_t mode)
         return -ENFILE;
     f->ip = inode_get(ip);
     f->flags = (flags & ~O_CLOEXEC) | O_LARGEFILE;
+#ifdef KCOV
+    if (ip->dev == DEV_KCOV && (err = kcov_open(f))) {
+        file_close(f);
+        return err;
+    }
+#endif
     int fd = fd_alloc(f, 0, flags & O_CLOEXEC);
     if (fd < 0)
         file_close(f);
@@ -124,7 +131,7 @@ int64_t sys_creat(struct trapframe *tf)
 int stat_copyout(struct inode *ip, struct pipe *pipe, uint64_t ust)
 {
     static const uint64_t rdev[] = { [DEV_NULL] = 0x103, [DEV_ZERO] = 0x105, [DEV_CONSOLE] = 0x501,
-                                     [DEV_URANDOM] = 0x109 };
+                                     [DEV_URANDOM] = 0x109, [DEV_KCOV] = 0 };
     struct linux_stat st;
     memset(&st, 0, sizeof st);
     st.st_blksize = PAGE_SIZE;

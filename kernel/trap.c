@@ -6,6 +6,7 @@
 #include "kernel.h"
 #include "gdt.h"
 #include "ioperm.h"
+#include "kcov.h"
 #include "mmu.h"
 #include "msr.h"
 #include "proc.h"
@@ -157,13 +158,22 @@ static noreturn void kernel_fault(struct trapframe *tf)
 void trap(struct trapframe *tf)
 {
     bool from_user = (tf->cs & SEL_RPL_MASK) == 3;
+    /* A hardware interrupt is not the interrupted thread's work: kcov does not trace it
+       (Linux: in_task()). Exceptions and system calls are. trap.c is not instrumented
+       itself (kernel/Makefile), as Linux's entry code is noinstr. */
+    bool irq = tf->vector >= T_IRQ0 && tf->vector != T_INT80;
+    if (irq)
+        kcov_off_enter();
 
     switch (tf->vector) {
     case T_TIMER:
         timer_intr();
         signal_tick();               /* ITIMER_REAL expiries: SIGALRM */
-        if (from_user)
+        if (from_user) {
+            kcov_off_exit();         /* the yield switches to another thread's task context */
+            irq = false;
             yield();
+        }
         break;
     case T_COM1:
         pic_eoi(tf->vector);
@@ -191,6 +201,8 @@ void trap(struct trapframe *tf)
         signal_fault(tf);
         break;
     }
+    if (irq)
+        kcov_off_exit();
     if (from_user)
         signal_return(tf, -1);
 }

@@ -250,6 +250,35 @@ int uvm_replace(uint64_t *pml4, uint64_t va, uint64_t len, uint64_t flags)
 }
 
 /*
+ * Map the given pages (kernel virtual addresses, n of them) at [va, va+n pages), replacing
+ * whatever is there (page-aligned, inside user memory), with leaf bits `flags`: kcov's
+ * buffer. Each page gains a share (kshare) that the mapping's unmap puts back. The page
+ * tables are reserved first (-ENOMEM changes nothing); a page already shared the most times
+ * a counter holds ends the call with -ENOMEM and none of the range mapped, as a failed
+ * MAP_FIXED on Linux may leave it.
+ */
+int uvm_map_pages(uint64_t *pml4, uint64_t va, void *const *pages, uint64_t n, uint64_t flags)
+{
+    struct pagepool pool = { 0 };
+    uint64_t end = va + n * PAGE_SIZE, work = 0;
+    if (pool_fill(&pool, tables_needed(va, end)))
+        return -ENOMEM;
+    uvm_unmap(pml4, va, n * PAGE_SIZE);
+    for (uint64_t i = 0; i < n; i++) {
+        uint64_t *pte = walk_pool(pml4, va + i * PAGE_SIZE, &pool);
+        if (!kshare(pages[i])) {
+            pool_release(&pool);
+            uvm_unmap(pml4, va, i * PAGE_SIZE);
+            return -ENOMEM;
+        }
+        *pte = V2P(pages[i]) | flags | PTE_P;
+        uvm_charge(&work);
+    }
+    pool_release(&pool);
+    return 0;
+}
+
+/*
  * Give the pages of [va, va+len) the leaf bits `flags`, in address order, as
  * Linux's mprotect does (mm/mprotect.c): it stops with -ENOMEM at the first
  * unmapped page, the pages before it keeping their new rights.

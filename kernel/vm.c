@@ -184,7 +184,8 @@ static int copy_table(uint64_t *src, uint64_t *dst, int level, uint64_t nentries
         if (!(src[i] & PTE_P))
             continue;
         if (level == 0 && (src[i] & PTE_SHARED)) {
-            kshare(P2V(src[i] & PTE_ADDR_MASK));
+            if (!kshare(P2V(src[i] & PTE_ADDR_MASK)))
+                return -ENOMEM;              /* a kcov buffer page mapped SHARES_MAX times */
             dst[i] = src[i];
             continue;
         }

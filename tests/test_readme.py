@@ -141,6 +141,12 @@ COMMANDS: Dict[str, Union[Run, str]] = {
     "RINGLAB_SANITIZE=1 .venv/bin/invoke boot --append test.sanitize=uaf":
         "tests/test_sanitize.py::test_planted_bug_is_reported_at_its_line (every planted kind)",
     ".venv/bin/invoke boot --init images/user/uart": Run(0),
+    ".venv/bin/invoke fuzz --minutes 3 --cpu qemu64 --seed 11":
+        "tests/test_sfuzz.py::test_a_short_run_finds_nothing_and_rarely_gets_enosys (the same "
+        "run through harness/lab/fuzzing.py, 20 s on each CPU model instead of 3 minutes)",
+    ".venv/bin/invoke fuzz --kernel /tmp/old/images/kernel.elf --minutes 3 --cpu qemu64 --seed 3":
+        "a past run against the kernel of commit f7d6832, which has the bug; its reproducer step: "
+        "tests/test_sfuzz.py::test_a_reproducer_builds_with_musl_and_runs_in_one_boot",
     # docs/teaching.md
     "python3 -m venv .venv": ".ci/example (a fresh venv; needs the package index)",
     ".venv/bin/pip install -e /path/to/ringlab pytest-xdist":

@@ -6,6 +6,7 @@
  *   /tmp               directory (1777)
  *   /dev/null, /dev/zero, /dev/console, /dev/urandom   character devices
  *   /etc/passwd, /etc/group   root, nobody and user 1000 (fs.c)
+ *   /sys/kernel/debug/kcov   the coverage build's kcov node (kcov.h); absent otherwise
  *
  * Owners and modes are enforced as Linux does (cred.c: generic_permission,
  * the sticky /tmp, CAP_DAC_OVERRIDE...); what the boot creates is root:root.
@@ -33,7 +34,8 @@
 #define PIPE_DEF_SLOTS 16        /* a new pipe's slots: 64 KiB, Linux's PIPE_DEF_BUFFERS */
 #define PIPE_MAX_SLOTS 256       /* F_SETPIPE_SZ's most: 1 MiB, Linux's default pipe-max-size */
 
-enum devkind { DEV_NONE, DEV_NULL, DEV_ZERO, DEV_CONSOLE, DEV_URANDOM };
+/* DEV_KCOV: /sys/kernel/debug/kcov, in the coverage build only (kcov.h). */
+enum devkind { DEV_NONE, DEV_NULL, DEV_ZERO, DEV_CONSOLE, DEV_URANDOM, DEV_KCOV };
 
 struct inode {
     int nlink;                   /* names (directory entries) pointing here */
@@ -84,6 +86,7 @@ struct file {
     struct inode *ip;            /* F_INODE */
     struct pipe *pipe;           /* F_PIPE: the read end if (flags & O_ACCMODE) == O_RDONLY */
     uint64_t off;                /* file offset; directories: the next entry's cookie */
+    struct kcov *kcov;           /* an open kcov node: its kcov object (holds a reference) */
 };
 
 /* fs.c: names and directories */

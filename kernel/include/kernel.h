@@ -49,7 +49,7 @@ void *kalloc(void);                  /* one zeroed page (kernel virtual), or NUL
 void kfree(void *page);
 uint64_t kalloc_free_pages(void);
 uint64_t kalloc_total_pages(void);   /* pages the allocator manages */
-void kshare(void *page);             /* one more mapping of a page */
+bool kshare(void *page);             /* one more mapping of a page; false: its counter is full */
 void kput(void *page);               /* one mapping less: the last frees the page */
 
 /* gdt.c */

@@ -65,6 +65,8 @@ struct cpu {
     /*  40 */ struct tss tss;
     /* 144 */ uint8_t iomap[IOMAP_BYTES + 1];      /* TSS + IOMAP_OFF_PROC; last byte 0xff */
     /* 8337 */ uint8_t iomap_all[IOMAP_BYTES + 1]; /* TSS + IOMAP_OFF_ALL: 0 = ioperm.h's table; last 0xff */
+    int kcov_off;                        /* > 0: not the current thread's task context: a hardware
+                                            interrupt (trap.c), the scheduler around a switch (proc.c) */
 };
 _Static_assert(__builtin_offsetof(struct cpu, self) == CPU_SELF, "CPU_SELF");
 _Static_assert(__builtin_offsetof(struct cpu, kstack_top) == CPU_KSTACK_TOP, "CPU_KSTACK_TOP");

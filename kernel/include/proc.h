@@ -66,6 +66,7 @@ struct proc {
     uint64_t robust_list;      /* set_robust_list head (user address), 0 if none */
     struct proc *vfork_parent; /* CLONE_VFORK: sleeps until this thread execs or ends */
     struct cred cred;          /* ids, groups, capabilities: per thread, by value, copied by clone (cred.h) */
+    struct kcov *kcov;         /* the kcov object this thread traces into (holds a reference), or NULL */
 };
 
 noreturn void scheduler(void);

@@ -28,7 +28,7 @@
 #include "types.h"
 
 /* The object kinds (names in sanitize.c). */
-enum san_object { SAN_PROC, SAN_MM, SAN_FILES, SAN_FSINFO, SAN_INODE, SAN_FILE, SAN_PIPE, SAN_NOBJECTS };
+enum san_object { SAN_PROC, SAN_MM, SAN_FILES, SAN_FSINFO, SAN_INODE, SAN_FILE, SAN_PIPE, SAN_KCOV, SAN_NOBJECTS };
 
 #define SAN_POISON_BYTE  0x6b                   /* Linux's POISON_FREE */
 #define SAN_STACK_CANARY 0x57ac4ca9a11ed0feull  /* the bottom word of each kernel stack */

@@ -28,6 +28,7 @@ uint64_t *walk_pool(uint64_t *pml4, uint64_t va, struct pagepool *pool);
 void uvm_charge(uint64_t *work);
 int uvm_map_zeroed(uint64_t *pml4, uint64_t va, uint64_t len, uint64_t flags);
 int uvm_replace(uint64_t *pml4, uint64_t va, uint64_t len, uint64_t flags);
+int uvm_map_pages(uint64_t *pml4, uint64_t va, void *const *pages, uint64_t n, uint64_t flags);
 void uvm_unmap(uint64_t *pml4, uint64_t va, uint64_t len);
 int uvm_protect(uint64_t *pml4, uint64_t va, uint64_t len, uint64_t flags);
 uint64_t uvm_next_mapped(uint64_t *pml4, uint64_t va, uint64_t end);

@@ -1,0 +1,1021 @@
+/*
+ * sfuzz: a coverage-guided, syscall-aware fuzzer for ringlab's kernel (run by `invoke fuzz`).
+ *
+ *   sfuzz fuzz SEED SECONDS WORKERS   fuzz (init of the machine; /sfuzz.calls: the kernel's
+ *                                     system-call table, "NR NAME" lines, from kabi.json)
+ *   sfuzz replay REPEAT               run /sfuzz.prog (one program) REPEAT times
+ *   sfuzz csource REPEAT PROGRAM      print PROGRAM as the body of a C reproducer (host side)
+ *   sfuzz exit                        exit 0 (what a fuzzed execve of /sfuzz runs)
+ *
+ * Descriptions (DESCS below) say, for every system call the kernel implements, what each
+ * argument is: a flag set, an enum, a length tied to a buffer, a fd or pid or mapping made by
+ * an earlier call, a signal number, a futex word, a path in a small tree. A call no
+ * description names is drawn with raw arguments and said at the start ("undescribed"); a
+ * description the kernel's table lacks is never drawn (so ENOSYS stays rare: measured and
+ * printed). Programs (sfuzz_runtime.h) are up to FZ_MAXCALLS calls whose arguments refer to
+ * earlier calls' results; some run in two extra threads at once, racing the main thread on
+ * the same fds, mappings and futex words, while WORKERS processes run programs concurrently
+ * on one shared tree (/tmp/fz). Each program runs in a forked child; kcov (when the kernel
+ * has it) collects the PCs of every thread; a program that reaches a PC never seen before by
+ * any worker joins that worker's corpus, which later programs mutate.
+ *
+ * Output (one line each, the harness reads them):
+ *   sfuzz: table calls=N described=D undescribed=NAMES never=NAMES
+ *   sfuzz: run W PROGRAM                    before each program (a crash names the last ones)
+ *   sfuzz: progress t=S calls=N cps=X pcs=P corpus=C enosys=E enosys_pct=F findings=K execs=E
+ *   sfuzz: finding kind=KIND w=W PROGRAM    lowmap (a mapping below 64 KiB), stuck (SIGKILL
+ *                                           did not end a program)
+ *   sfuzz: done ...                         the last progress line's fields
+ *   sfuzz: pcs HEX...                       then every distinct kernel PC seen (16 a line)
+ */
+#include "sfuzz_runtime.h"
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <sys/ioctl.h>
+
+#define MAX_NR      512
+#define CORPUS_MAX  512
+#define PCSET_BITS  17
+#define PCSET_SIZE  (1u << PCSET_BITS)
+#define KCOV_WORDS  (64 * 1024)                 /* per thread: 512 KiB */
+#define KCOV_BASE   0x600000000000UL            /* below the mmap region: no fuzzed call maps there */
+#define MAXWORKERS  4
+#define MMAP_MIN    0x10000UL                   /* nothing may be mapped below (vm.mmap_min_addr) */
+#define ENOSYS_     38
+#define PROGRESS_S  10
+
+/* ---- descriptions ---------------------------------------------------------------------- */
+
+enum gen {
+    G0, GFD, GDIRFD, GPATH, GXPATH, GBUF, GLEN, GSTRUCT, GFLAGS, GENUM, GINT, GADDR, GMLEN,
+    GPID, GWPID, GSIG, GFUTEX, GIOV, GIOVCNT, GTS, GSIGACT, GARGV, GMODE, GUID, GPIPE, GOFF,
+    GCONST, GCLONE, GSAFLAGS, GOPATH,
+};
+enum res { RNONE, RFD, RMAP, RPID, RPIPE };
+
+#define SET(...) { __VA_ARGS__, ~0UL }
+static const uint64_t S_OPEN[] = SET(01, 02, 0100, 0200, 01000, 02000, 04000, 0200000, 02000000, 0400000, 0400, 010000000);
+static const uint64_t S_MODE[] = SET(0, 0644, 0777, 04755, 01777, 0600, 02755);
+static const uint64_t S_PROT[] = SET(1, 2, 4);
+static const uint64_t S_MAP[] = SET(0x01, 0x02, 0x20, 0x20, 0x10, 0x100000, 0x8000);
+static const uint64_t S_MREMAP[] = SET(1, 2, 4);
+static const uint64_t S_MADV[] = SET(0, 1, 2, 3, 4, 8, 9, 10, 11, 12, 14, 15, 16, 18, 20, 21, 22, 23, 24, 100);
+static const uint64_t S_CLONE[] = SET(0x100, 0x200, 0x400, 0x800, 0x10000, 0x4000, 0x100000, 0x200000, 0x1000000,
+                                      0x80000, 0x40000);
+static const uint64_t S_WAIT[] = SET(1, 2, 8, 0x40000000, 0x80000000, 0x20000000);
+static const uint64_t S_FUTEX[] = SET(0, 1, 3, 4, 5, 9, 10, 128, 129, 137, 138, 265, 6, 7);
+static const uint64_t S_HOW[] = SET(0, 1, 2, 3);
+static const uint64_t S_SAFLAGS[] = SET(1, 2, 4, 0x08000000, 0x10000000, 0x40000000, 0x80000000);
+static const uint64_t S_SEEK[] = SET(0, 1, 2, 3, 4, 5);
+static const uint64_t S_FCNTL[] = SET(0, 1, 2, 3, 4, 1030, 5, 6, 7, 1031, 1032, 8, 9, 1024);
+static const uint64_t S_IOCTL[] = SET(0x5401, 0x5402, 0x5403, 0x5413, 0x541b, 0x5421, 0x5451, 0x5450,
+                                      0x80086301, 0x6364, 0x6365, 0x540f);
+static const uint64_t S_AT[] = SET(0x100, 0x200, 0x400, 0x800, 0x1000);
+static const uint64_t S_ACCESS[] = SET(1, 2, 4);
+static const uint64_t S_RENAME[] = SET(1, 2, 4);
+static const uint64_t S_RLIMIT[] = SET(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16);
+static const uint64_t S_CLOCK[] = SET(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 100);
+static const uint64_t S_ITIMER[] = SET(0, 1, 2, 3);
+static const uint64_t S_ARCH[] = SET(0x1001, 0x1003, 0x1004, 0x1011, 0x1012, 0x2001, 0x1002);
+static const uint64_t S_GRND[] = SET(1, 2, 4);
+static const uint64_t S_PIPE2[] = SET(02000000, 04000, 040000, 01);
+static const uint64_t S_TIMER[] = SET(0, 1);
+static const uint64_t S_ZERO8[] = SET(0, 8, 8, 8, 16, 4);
+
+struct argd { uint8_t gen; const uint64_t *set; uint64_t param; };
+struct desc {
+    const char *name;
+    uint8_t res;
+    uint8_t weight;                 /* 0: never drawn (the reason is at the entry) */
+    struct argd a[6];
+};
+
+#define F(s) { GFLAGS, s, 0 }
+#define E(s) { GENUM, s, 0 }
+#define A(g) { g, 0, 0 }
+#define N(g, n) { g, 0, n }
+static const struct desc DESCS[] = {
+    { "read", RNONE, 10, { A(GFD), A(GBUF), A(GLEN) } },
+    { "write", RNONE, 10, { A(GFD), A(GBUF), A(GLEN) } },
+    { "open", RFD, 10, { A(GOPATH), F(S_OPEN), A(GMODE) } },
+    { "close", RNONE, 8, { A(GFD) } },
+    { "stat", RNONE, 4, { A(GPATH), A(GBUF) } },
+    { "fstat", RNONE, 4, { A(GFD), A(GBUF) } },
+    { "lstat", RNONE, 3, { A(GPATH), A(GBUF) } },
+    { "poll", RNONE, 4, { N(GSTRUCT, 32), N(GINT, 4), N(GINT, 3) } },
+    { "lseek", RNONE, 5, { A(GFD), A(GOFF), E(S_SEEK) } },
+    { "mmap", RMAP, 10, { A(GADDR), A(GMLEN), F(S_PROT), F(S_MAP), A(GFD), N(GCONST, 0) } },
+    { "mprotect", RNONE, 6, { A(GADDR), A(GMLEN), F(S_PROT) } },
+    { "munmap", RNONE, 6, { A(GADDR), A(GMLEN) } },
+    { "brk", RNONE, 3, { A(GADDR) } },
+    { "rt_sigaction", RNONE, 6, { A(GSIG), A(GSIGACT), A(GBUF), E(S_ZERO8) } },
+    { "rt_sigprocmask", RNONE, 5, { E(S_HOW), N(GSTRUCT, 8), A(GBUF), E(S_ZERO8) } },
+    /* rt_sigreturn: restores registers from a "frame" at the stack pointer, i.e. jumps to an
+       arbitrary place in this program: never drawn. */
+    { "rt_sigreturn", RNONE, 0, { A(G0) } },
+    { "ioctl", RNONE, 8, { A(GFD), E(S_IOCTL), A(GBUF) } },
+    { "pread64", RNONE, 5, { A(GFD), A(GBUF), A(GLEN), A(GOFF) } },
+    { "pwrite64", RNONE, 5, { A(GFD), A(GBUF), A(GLEN), A(GOFF) } },
+    { "readv", RNONE, 5, { A(GFD), A(GIOV), A(GIOVCNT) } },
+    { "writev", RNONE, 5, { A(GFD), A(GIOV), A(GIOVCNT) } },
+    { "access", RNONE, 3, { A(GPATH), F(S_ACCESS) } },
+    { "pipe", RPIPE, 8, { A(GPIPE) } },
+    { "sched_yield", RNONE, 2, { A(G0) } },
+    { "mremap", RMAP, 8, { A(GADDR), A(GMLEN), A(GMLEN), F(S_MREMAP), A(GADDR) } },
+    { "madvise", RNONE, 5, { A(GADDR), A(GMLEN), E(S_MADV) } },
+    { "dup", RFD, 6, { A(GFD) } },
+    { "dup2", RFD, 6, { A(GFD), A(GFD) } },
+    { "pause", RNONE, 1, { A(G0) } },
+    { "nanosleep", RNONE, 3, { A(GTS), A(GBUF) } },
+    { "getitimer", RNONE, 3, { E(S_ITIMER), A(GBUF) } },
+    { "alarm", RNONE, 2, { N(GINT, 2) } },
+    { "setitimer", RNONE, 3, { E(S_ITIMER), N(GSTRUCT, 32), A(GBUF) } },
+    { "getpid", RNONE, 2, { A(G0) } },
+    { "fork", RPID, 4, { A(G0) } },
+    { "vfork", RPID, 4, { A(G0) } },
+    { "clone", RPID, 8, { A(GCLONE), A(GADDR), A(GFUTEX), A(GFUTEX), A(GADDR) } },
+    { "execve", RNONE, 3, { A(GXPATH), A(GARGV), A(GARGV) } },
+    { "exit", RNONE, 1, { N(GINT, 3) } },
+    { "exit_group", RNONE, 1, { N(GINT, 3) } },
+    { "wait4", RPID, 6, { A(GWPID), A(GBUF), F(S_WAIT), A(GBUF) } },
+    { "kill", RNONE, 5, { A(GPID), A(GSIG) } },
+    { "uname", RNONE, 2, { A(GBUF) } },
+    { "fcntl", RFD, 8, { A(GFD), E(S_FCNTL), N(GINT, 70) } },
+    { "ftruncate", RNONE, 5, { A(GFD), A(GOFF) } },
+    { "getdents64", RNONE, 6, { A(GFD), A(GBUF), A(GLEN) } },
+    { "getcwd", RNONE, 3, { A(GBUF), A(GLEN) } },
+    { "chdir", RNONE, 6, { A(GPATH) } },
+    { "fchdir", RNONE, 5, { A(GFD) } },
+    { "rename", RNONE, 8, { A(GPATH), A(GPATH) } },
+    { "mkdir", RNONE, 8, { A(GPATH), A(GMODE) } },
+    { "rmdir", RNONE, 8, { A(GPATH) } },
+    { "creat", RFD, 5, { A(GPATH), A(GMODE) } },
+    { "link", RNONE, 5, { A(GPATH), A(GPATH) } },
+    { "unlink", RNONE, 8, { A(GPATH) } },
+    { "readlink", RNONE, 3, { A(GPATH), A(GBUF), A(GLEN) } },
+    { "chmod", RNONE, 4, { A(GPATH), A(GMODE) } },
+    { "fchmod", RNONE, 4, { A(GFD), A(GMODE) } },
+    { "chown", RNONE, 3, { A(GPATH), A(GUID), A(GUID) } },
+    { "fchown", RNONE, 3, { A(GFD), A(GUID), A(GUID) } },
+    { "lchown", RNONE, 3, { A(GPATH), A(GUID), A(GUID) } },
+    { "umask", RNONE, 3, { A(GMODE) } },
+    { "gettimeofday", RNONE, 2, { A(GBUF), A(GBUF) } },
+    { "getrlimit", RNONE, 3, { E(S_RLIMIT), A(GBUF) } },
+    { "setrlimit", RNONE, 3, { E(S_RLIMIT), N(GSTRUCT, 16) } },
+    { "sysinfo", RNONE, 2, { A(GBUF) } },
+    { "getuid", RNONE, 1, { A(G0) } },
+    { "getgid", RNONE, 1, { A(G0) } },
+    { "setuid", RNONE, 2, { A(GUID) } },
+    { "setgid", RNONE, 2, { A(GUID) } },
+    { "geteuid", RNONE, 1, { A(G0) } },
+    { "getegid", RNONE, 1, { A(G0) } },
+    { "getppid", RNONE, 1, { A(G0) } },
+    { "setreuid", RNONE, 2, { A(GUID), A(GUID) } },
+    { "setregid", RNONE, 2, { A(GUID), A(GUID) } },
+    { "getgroups", RNONE, 2, { N(GINT, 40), A(GBUF) } },
+    { "setgroups", RNONE, 2, { N(GINT, 40), N(GSTRUCT, 160) } },
+    { "setresuid", RNONE, 2, { A(GUID), A(GUID), A(GUID) } },
+    { "getresuid", RNONE, 2, { A(GBUF), A(GBUF), A(GBUF) } },
+    { "setresgid", RNONE, 2, { A(GUID), A(GUID), A(GUID) } },
+    { "getresgid", RNONE, 2, { A(GBUF), A(GBUF), A(GBUF) } },
+    { "setfsuid", RNONE, 2, { A(GUID) } },
+    { "setfsgid", RNONE, 2, { A(GUID) } },
+    { "capget", RNONE, 2, { N(GSTRUCT, 8), A(GBUF) } },
+    { "capset", RNONE, 2, { N(GSTRUCT, 8), N(GSTRUCT, 24) } },
+    { "rt_sigpending", RNONE, 2, { A(GBUF), E(S_ZERO8) } },
+    { "rt_sigtimedwait", RNONE, 3, { N(GSTRUCT, 8), A(GBUF), A(GTS), E(S_ZERO8) } },
+    { "rt_sigqueueinfo", RNONE, 3, { A(GPID), A(GSIG), N(GSTRUCT, 128) } },
+    { "rt_sigsuspend", RNONE, 1, { N(GSTRUCT, 8), E(S_ZERO8) } },
+    { "sigaltstack", RNONE, 3, { N(GSTRUCT, 24), A(GBUF) } },
+    { "iopl", RNONE, 1, { N(GINT, 4) } },
+    { "ioperm", RNONE, 1, { N(GINT, 0x10000), N(GINT, 16), N(GINT, 2) } },
+    { "sched_setaffinity", RNONE, 2, { A(GPID), A(GLEN), N(GSTRUCT, 128) } },
+    { "sched_getaffinity", RNONE, 2, { A(GPID), A(GLEN), A(GBUF) } },
+    { "arch_prctl", RNONE, 3, { E(S_ARCH), A(GBUF) } },
+    { "time", RNONE, 1, { A(GBUF) } },
+    { "futex", RNONE, 8, { A(GFUTEX), E(S_FUTEX), N(GINT, 3), A(GTS), A(GFUTEX), N(GINT, 3) } },
+    { "set_tid_address", RNONE, 2, { A(GFUTEX) } },
+    { "clock_gettime", RNONE, 2, { E(S_CLOCK), A(GBUF) } },
+    { "clock_getres", RNONE, 2, { E(S_CLOCK), A(GBUF) } },
+    { "clock_nanosleep", RNONE, 2, { E(S_CLOCK), E(S_TIMER), A(GTS), A(GBUF) } },
+    { "tgkill", RNONE, 3, { A(GPID), A(GPID), A(GSIG) } },
+    { "tkill", RNONE, 3, { A(GPID), A(GSIG) } },
+    { "utimensat", RNONE, 3, { A(GDIRFD), A(GPATH), N(GSTRUCT, 32), F(S_AT) } },
+    { "openat", RFD, 10, { A(GDIRFD), A(GOPATH), F(S_OPEN), A(GMODE) } },
+    { "mkdirat", RNONE, 4, { A(GDIRFD), A(GPATH), A(GMODE) } },
+    { "fchownat", RNONE, 2, { A(GDIRFD), A(GPATH), A(GUID), A(GUID), F(S_AT) } },
+    { "newfstatat", RNONE, 4, { A(GDIRFD), A(GPATH), A(GBUF), F(S_AT) } },
+    { "unlinkat", RNONE, 5, { A(GDIRFD), A(GPATH), F(S_AT) } },
+    { "renameat", RNONE, 5, { A(GDIRFD), A(GPATH), A(GDIRFD), A(GPATH) } },
+    { "linkat", RNONE, 3, { A(GDIRFD), A(GPATH), A(GDIRFD), A(GPATH), F(S_AT) } },
+    { "readlinkat", RNONE, 2, { A(GDIRFD), A(GPATH), A(GBUF), A(GLEN) } },
+    { "fchmodat", RNONE, 3, { A(GDIRFD), A(GPATH), A(GMODE) } },
+    { "faccessat", RNONE, 3, { A(GDIRFD), A(GPATH), F(S_ACCESS) } },
+    { "faccessat2", RNONE, 3, { A(GDIRFD), A(GPATH), F(S_ACCESS), F(S_AT) } },
+    { "ppoll", RNONE, 3, { N(GSTRUCT, 32), N(GINT, 4), A(GTS), N(GSTRUCT, 8), E(S_ZERO8) } },
+    { "set_robust_list", RNONE, 2, { A(GFUTEX), N(GINT, 32) } },
+    { "dup3", RFD, 5, { A(GFD), A(GFD), F(S_PIPE2) } },
+    { "pipe2", RPIPE, 6, { A(GPIPE), F(S_PIPE2) } },
+    { "prlimit64", RNONE, 3, { A(GPID), E(S_RLIMIT), N(GSTRUCT, 16), A(GBUF) } },
+    { "renameat2", RNONE, 5, { A(GDIRFD), A(GPATH), A(GDIRFD), A(GPATH), F(S_RENAME) } },
+    { "getrandom", RNONE, 2, { A(GBUF), A(GLEN), F(S_GRND) } },
+    { "truncate", RNONE, 4, { A(GPATH), A(GOFF) } },
+    { "gettid", RNONE, 1, { A(G0) } },
+    { "set_thread_area", RNONE, 2, { N(GSTRUCT, 16) } },      /* struct user_desc */
+    { "get_thread_area", RNONE, 2, { A(GBUF) } },
+};
+#define NDESCS (sizeof DESCS / sizeof DESCS[0])
+
+/* ---- programs --------------------------------------------------------------------------- */
+
+/* One argument: kind letter and two numbers (sfuzz_runtime.h's expressions). */
+struct arg { char kind; uint64_t val, aux; };
+struct call { uint16_t desc; uint16_t nr; uint8_t async; struct arg a[6]; };
+struct prog { int n; struct call c[FZ_MAXCALLS]; };
+
+static int nr_of[NDESCS];            /* -1: not in the kernel's table */
+static int desc_of_nr[MAX_NR];       /* -1: no description (raw arguments) */
+static char name_of_nr[MAX_NR][32];
+static int live[NDESCS + MAX_NR], nlive;     /* what may be drawn: descs, then MAX_NR + raw nr */
+static uint64_t rng_state;
+
+static uint64_t rnd(void) { return fz_rng(&rng_state); }
+static uint64_t below(uint64_t n) { return n ? rnd() % n : 0; }
+
+static const char *call_name(const struct call *c)
+{
+    return name_of_nr[c->nr][0] ? name_of_nr[c->nr] : "?";
+}
+
+static int set_len(const uint64_t *s)
+{
+    int n = 0;
+    while (s[n] != ~0UL)
+        n++;
+    return n;
+}
+
+/* An earlier call (before `upto`) that made a resource of kind `res`, or -1. */
+static int pick_res(const struct prog *p, int upto, int res)
+{
+    int cand[FZ_MAXCALLS], n = 0;
+    for (int i = 0; i < upto; i++)
+        if (p->c[i].desc < NDESCS && DESCS[p->c[i].desc].res == res)
+            cand[n++] = i;
+    return n ? cand[below(n)] : -1;
+}
+
+static struct arg C(uint64_t v) { return (struct arg){ 'c', v, 0 }; }
+
+static struct arg gen_fd(const struct prog *p, int at, bool dirfd)
+{
+    if (dirfd && below(3) == 0)
+        return C((uint64_t)-100);                     /* AT_FDCWD */
+    int r = pick_res(p, at, RFD);
+    int pp = pick_res(p, at, RPIPE);
+    uint64_t x = below(10);
+    if (r >= 0 && x < 5)
+        return (struct arg){ 'r', (uint64_t)r, 0 };
+    if (pp >= 0 && x < 8) {
+        struct arg pa = p->c[pp].a[0];
+        return (struct arg){ 'm', pa.val + 4 * below(2), 0 };
+    }
+    static const int64_t consts[] = { 0, 1, 2, 3, 4, 5, -1, 63, 64, 1000, -100 };
+    return C((uint64_t)consts[below(sizeof consts / sizeof consts[0])]);
+}
+
+static struct arg gen_addr(const struct prog *p, int at)
+{
+    int r = pick_res(p, at, RMAP);
+    uint64_t x = below(10);
+    if (r >= 0 && x < 6)
+        return (struct arg){ 'r', (uint64_t)r, below(3) * 4096 };
+    if (x < 7)
+        return (struct arg){ 'b', below(8) * 4096, 0 };
+    if (x < 8)
+        return (struct arg){ 's', 0, 0 };
+    static const uint64_t bad[] = { 0, 0x1000, 0xf000, 0x10000, 0xffffffff80000000UL, 0x800000000000UL,
+                                    0x7f0000000000UL, 0x8000000000000000UL, 0x700000100000UL, 0x400001 };
+    return C(bad[below(sizeof bad / sizeof bad[0])]);
+}
+
+static struct arg gen_pid(const struct prog *p, int at, bool wait)
+{
+    int r = pick_res(p, at, RPID);
+    uint64_t x = below(10);
+    if (r >= 0 && x < 5)
+        return (struct arg){ 'r', (uint64_t)r, 0 };
+    if (x < 7)
+        return (struct arg){ 'g', below(2), 0 };      /* own pid, own tid (never the parent's) */
+    if (wait && x < 9)
+        return C(below(2) ? (uint64_t)-1 : 0);
+    return C(below(2) ? 99999 : (uint64_t)-99999);
+}
+
+static uint64_t gen_flags(const uint64_t *s)
+{
+    int n = set_len(s);
+    uint64_t v = 0;
+    for (int i = 0; i < n; i++)
+        if (below(3) == 0)
+            v |= s[i];
+    if (below(30) == 0)
+        v |= 1UL << below(32);
+    return v;
+}
+
+/* A buffer argument: where in fz_buf; the next GLEN argument is tied to what is left. */
+static uint64_t last_buf_room;
+
+static struct arg gen_arg(const struct prog *p, int at, const struct argd *d)
+{
+    switch (d->gen) {
+    case GFD: return gen_fd(p, at, false);
+    case GDIRFD: return gen_fd(p, at, true);
+    case GPATH:
+    case GOPATH: {
+        /* Devices, kcov and /sfuzz only for open: never removed, renamed or chmod'ed (a
+           program's fds 0-2 are /dev/null; execve runs /sfuzz). */
+        uint64_t i = below(FZ_NPATHS);
+        if (d->gen == GPATH && i >= FZ_PATH_DEV && i < FZ_NPATHS - 1)
+            i = below(FZ_PATH_DEV);
+        if (!strcmp(fz_paths[i], "/sfuzz"))
+            i = 0;
+        return below(40) == 0 ? C(below(2) ? 0 : 0xffffffff80000000UL) : (struct arg){ 'p', i, 0 };
+    }
+    case GXPATH: {
+        static const int x[] = { 23, 23, 1, 0, 18, 19 };   /* /sfuzz, f0, a directory, ... */
+        return (struct arg){ 'p', (uint64_t)x[below(sizeof x / sizeof x[0])], 0 };
+    }
+    case GBUF: {
+        uint64_t off = below(4) == 0 ? below(FZ_BUF_SIZE / 2) : below(16) * 64;
+        last_buf_room = FZ_BUF_SIZE / 2 - off;
+        if (below(30) == 0)
+            return C(below(2) ? 0 : 0xffffffff80001000UL);
+        return (struct arg){ 'b', off, 0 };
+    }
+    case GLEN: {
+        static const uint64_t l[] = { 0, 1, 8, 16, 64, 100, 512, 4096 };
+        uint64_t v = below(4) == 0 ? last_buf_room : l[below(sizeof l / sizeof l[0])];
+        if (below(40) == 0)
+            v = below(2) ? ~0UL : 1UL << 40;
+        return C(v > last_buf_room && below(4) ? last_buf_room : v);
+    }
+    case GSTRUCT:
+        if (below(20) == 0)
+            return C(0);
+        return (struct arg){ 'd', (FZ_BUF_SIZE / 2 + 4096 + below(4) * 1024) | (rnd() << 32), d->param };
+    case GFLAGS: return C(gen_flags(d->set));
+    case GENUM:
+        return C(below(30) == 0 ? rnd() & 0xffff : d->set[below(set_len(d->set))]);
+    case GINT: return C(below(d->param + 1));
+    case GADDR: return gen_addr(p, at);
+    case GMLEN: {
+        static const uint64_t l[] = { 4096, 8192, 3 * 4096, 16 * 4096, 1, 0, 1UL << 30, ~0UL - 4095, 2 * 4096 };
+        return C(l[below(sizeof l / sizeof l[0])] * (below(8) ? 1 : 1));
+    }
+    case GPID: return gen_pid(p, at, false);
+    case GWPID: return gen_pid(p, at, true);
+    case GSIG: {
+        static const uint64_t s[] = { 0, 1, 2, 9, 10, 11, 12, 14, 15, 17, 18, 19, 20, 23, 32, 33, 34, 64, 65 };
+        return C(s[below(sizeof s / sizeof s[0])]);
+    }
+    case GFUTEX:
+        if (below(10) == 0)
+            return (struct arg){ 'b', below(64) * 4, 0 };
+        return (struct arg){ 's', below(16) * 4 + (below(20) == 0 ? 1 : 0), 0 };
+    case GIOV: return (struct arg){ 'i', below(8) * 256, 1 + below(8) };
+    case GIOVCNT: return C(below(10) == 0 ? 2000 : below(9));
+    case GTS:
+        if (below(8) == 0)
+            return C(0);
+        return (struct arg){ 't', below(20) * 1000000, FZ_BUF_SIZE / 2 + 8192 + below(4) * 16 };
+    case GSIGACT:
+        if (below(8) == 0)
+            return C(0);
+        return (struct arg){ 'a', below(3) | (gen_flags(S_SAFLAGS) << 8), FZ_BUF_SIZE / 2 + 9000 + below(4) * 64 };
+    case GARGV: return below(6) == 0 ? C(0) : (struct arg){ 'v', 0, 0 };
+    case GMODE: return C(d->set ? 0 : (below(4) ? S_MODE[below(set_len(S_MODE))] : rnd() & 07777));
+    case GUID: {
+        static const uint64_t u[] = { 0, 0, 1000, 1000, 65534, (uint64_t)-1, 1 };
+        return C(u[below(sizeof u / sizeof u[0])]);
+    }
+    case GPIPE: return (struct arg){ 'b', FZ_BUF_SIZE / 2 + 10000 + below(8) * 8, 0 };
+    case GOFF: {
+        static const uint64_t o[] = { 0, 1, 100, 4096, 4097, 1 << 20, 1UL << 40, (uint64_t)-1, 8192 };
+        return C(o[below(sizeof o / sizeof o[0])]);
+    }
+    case GCONST: return C(d->param);
+    case GCLONE: {
+        uint64_t f = gen_flags(S_CLONE);
+        if (!(f & 0x10000))
+            f |= 17;                                    /* SIGCHLD: ringlab's only exit signal */
+        return C(f);
+    }
+    default: return C(0);
+    }
+}
+
+static void gen_call(struct prog *p, int at, bool threads)
+{
+    struct call *c = &p->c[at];
+    int pick = live[below(nlive)];
+    /* weighted: redraw a described call in proportion to its weight (out of 10) */
+    for (int tries = 0; tries < 8 && pick < (int)NDESCS && below(10) >= DESCS[pick].weight; tries++)
+        pick = live[below(nlive)];
+    memset(c, 0, sizeof *c);
+    c->async = threads && below(3) == 0 ? (uint8_t)(1 + below(FZ_THREADS)) : 0;
+    if (pick >= (int)NDESCS) {                          /* undescribed: raw arguments */
+        c->desc = 0xffff;
+        c->nr = (uint16_t)(pick - NDESCS);
+        for (int i = 0; i < 6; i++)
+            c->a[i] = C(below(2) ? below(64) : rnd());
+        return;
+    }
+    c->desc = (uint16_t)pick;
+    c->nr = (uint16_t)nr_of[pick];
+    last_buf_room = 4096;
+    for (int i = 0; i < 6; i++)
+        c->a[i] = gen_arg(p, at, &DESCS[pick].a[i]);
+}
+
+static void gen_prog(struct prog *p)
+{
+    bool threads = below(3) == 0;
+    p->n = 1 + (int)below(FZ_MAXCALLS - 4);
+    for (int i = 0; i < p->n; i++)
+        gen_call(p, i, threads);
+}
+
+/* Remove call i: later references to it become -1, references past it move down. */
+static void drop_call(struct prog *p, int i)
+{
+    for (int j = i + 1; j < p->n; j++) {
+        p->c[j - 1] = p->c[j];
+        for (int k = 0; k < 6; k++) {
+            struct arg *a = &p->c[j - 1].a[k];
+            if (a->kind == 'r' && a->val == (uint64_t)i)
+                *a = C((uint64_t)-1);
+            else if (a->kind == 'r' && a->val > (uint64_t)i)
+                a->val--;
+        }
+    }
+    p->n--;
+}
+
+static void mutate(struct prog *p)
+{
+    int ops = 1 + (int)below(3);
+    bool threads = below(3) == 0;
+    while (ops--) {
+        uint64_t op = below(10);
+        if (op < 4 && p->n) {                           /* one argument drawn again */
+            int i = (int)below(p->n), k = (int)below(6);
+            if (p->c[i].desc < NDESCS) {
+                last_buf_room = 4096;
+                p->c[i].a[k] = gen_arg(p, i, &DESCS[p->c[i].desc].a[k]);
+            }
+        } else if (op < 7 && p->n < FZ_MAXCALLS) {      /* a call appended */
+            gen_call(p, p->n, threads);
+            p->n++;
+        } else if (op < 9 && p->n > 1) {
+            drop_call(p, (int)below(p->n));
+        } else if (p->n) {
+            struct call *c = &p->c[below(p->n)];
+            c->async = c->async ? 0 : (uint8_t)(1 + below(FZ_THREADS));
+        }
+    }
+}
+
+/* ---- text form: "name[@T]:k=v/a,..." calls, space-separated ------------------------------ */
+
+static int format_prog(const struct prog *p, char *out, size_t size)
+{
+    size_t n = 0;
+    for (int i = 0; i < p->n && n < size; i++) {
+        const struct call *c = &p->c[i];
+        n += snprintf(out + n, size - n, "%s%s#%u", i ? " " : "", call_name(c), c->nr);
+        if (c->async)
+            n += snprintf(out + n, size - n, "@%u", c->async);
+        n += snprintf(out + n, size - n, ":");
+        for (int k = 0; k < 6 && n < size; k++)
+            n += snprintf(out + n, size - n, "%s%c%lx/%lx", k ? "," : "", c->a[k].kind, c->a[k].val, c->a[k].aux);
+    }
+    return n < size ? 0 : -1;
+}
+
+static int nr_by_name(const char *name)
+{
+    for (int i = 0; i < MAX_NR; i++)
+        if (name_of_nr[i][0] && !strcmp(name_of_nr[i], name))
+            return i;
+    return -1;
+}
+
+/* Parse a program: each call names its description and number ("name#NR"). */
+static int parse_prog(const char *text, struct prog *p)
+{
+    memset(p, 0, sizeof *p);
+    const char *s = text;
+    while (*s && p->n < FZ_MAXCALLS) {
+        while (*s == ' ' || *s == '\n')
+            s++;
+        if (!*s)
+            break;
+        struct call *c = &p->c[p->n];
+        char name[32];
+        int len = 0;
+        while (*s && *s != ':' && *s != '@' && *s != '#' && len < 31)
+            name[len++] = *s++;
+        name[len] = 0;
+        c->desc = 0xffff;
+        for (unsigned i = 0; i < NDESCS; i++)
+            if (!strcmp(DESCS[i].name, name))
+                c->desc = (uint16_t)i;
+        int nr = nr_by_name(name);
+        if (*s == '#')
+            nr = (int)strtol(s + 1, (char **)&s, 10);
+        if (*s == '@')
+            c->async = (uint8_t)strtol(s + 1, (char **)&s, 10);
+        if (nr < 0 || *s != ':')
+            return -1;
+        c->nr = (uint16_t)nr;
+        s++;
+        for (int k = 0; k < 6; k++) {
+            c->a[k].kind = *s++;
+            c->a[k].val = strtoul(s, (char **)&s, 16);
+            if (*s++ != '/')
+                return -1;
+            c->a[k].aux = strtoul(s, (char **)&s, 16);
+            if (k < 5 && *s++ != ',')
+                return -1;
+        }
+        p->n++;
+    }
+    return p->n ? 0 : -1;
+}
+
+/* ---- execution -------------------------------------------------------------------------- */
+
+struct wslot {                       /* per worker, in the shared region */
+    volatile long calls, enosys, execs, corpus, findings, lowmap, stuck;
+};
+struct shared {
+    volatile long pcs;
+    volatile long stop;
+    struct wslot w[MAXWORKERS];
+    volatile uint64_t pcset[PCSET_SIZE];
+};
+static struct shared *sh;
+static struct wslot *me;
+static const struct prog *cur;
+
+static long eval(const struct arg *a)
+{
+    switch (a->kind) {
+    case 'c': return (long)a->val;
+    case 'r': return fz_r[a->val % FZ_MAXCALLS] + (long)a->aux;
+    case 'b': return (long)(fz_buf + a->val % FZ_BUF_SIZE);
+    case 's': return (long)(fz_shm + a->val % FZ_SHM_SIZE);
+    case 'p': return (long)fz_paths[a->val % FZ_NPATHS];
+    case 'd': return fz_fill((long)(a->val & 0xffffffff) % FZ_BUF_SIZE, (long)a->aux, (long)(a->val >> 32));
+    case 'i': return fz_iov((long)a->val % (FZ_BUF_SIZE / 2), (long)a->aux);
+    case 't': return fz_ts((long)a->aux % (FZ_BUF_SIZE - 16), (long)a->val);
+    case 'a': return fz_sa((long)a->aux % (FZ_BUF_SIZE - 32), (long)(a->val & 0xff), (long)(a->val >> 8));
+    case 'm': return fz_int((long)a->val % (FZ_BUF_SIZE - 4));
+    case 'g': return fz_id((long)a->val);
+    case 'v': return (long)fz_argv;
+    default: return 0;
+    }
+}
+
+static void exec_call(int i)
+{
+    const struct call *c = &cur->c[i];
+    long v[6];
+    for (int k = 0; k < 6; k++)
+        v[k] = eval(&c->a[k]);
+    long r = fz_syscall(c->nr, v[0], v[1], v[2], v[3], v[4], v[5]);
+    fz_r[i] = r;
+    if (me) {
+        __atomic_add_fetch(&me->calls, 1, __ATOMIC_RELAXED);
+        if (r == -ENOSYS_)
+            __atomic_add_fetch(&me->enosys, 1, __ATOMIC_RELAXED);
+    }
+    /* A mapping below 64 KiB: Linux's mmap_min_addr forbids it to every process. */
+    bool maps = c->desc < NDESCS && DESCS[c->desc].res == RMAP;
+    if (maps && r >= 0 && (unsigned long)r < MMAP_MIN) {
+        if (me)
+            me->lowmap = 1;
+        else
+            fz_shm[FZ_SHM_SIZE - 1] = 1;
+    }
+}
+
+/* kcov, per thread: fds and buffers opened by the worker, enabled by each thread of a child. */
+static int kcov_fd[1 + FZ_THREADS] = { -1, -1, -1 };
+static unsigned long *kcov_buf[1 + FZ_THREADS];
+
+static void kcov_on(int t)
+{
+    if (kcov_fd[t] >= 0) {
+        __atomic_store_n(&kcov_buf[t][0], 0, __ATOMIC_RELAXED);
+        fz_syscall(SYS_ioctl, kcov_fd[t], 0x6364, 0, 0, 0, 0);   /* KCOV_ENABLE, KCOV_TRACE_PC */
+    }
+}
+
+static void thread_body(int t)
+{
+    kcov_on(t);
+    for (int i = 0; i < cur->n; i++)
+        if (cur->c[i].async == t)
+            exec_call(i);
+}
+static void thread1(void) { thread_body(1); }
+static void thread2(void) { thread_body(2); }
+
+static void run_prog_child(void *arg)
+{
+    cur = arg;
+    fz_setup();
+    bool threads = false;
+    for (int i = 0; i < cur->n; i++)
+        threads |= cur->c[i].async != 0;
+    if (threads) {
+        fz_spawn(0, thread1);
+        fz_spawn(1, thread2);
+    }
+    kcov_on(0);
+    for (int i = 0; i < cur->n; i++)
+        if (!cur->c[i].async)
+            exec_call(i);
+    /* let the threads finish their calls (bounded: the parent kills the program anyway) */
+    for (int spin = 0; threads && spin < 20; spin++)
+        fz_syscall(SYS_sched_yield, 0, 0, 0, 0, 0, 0);
+    fz_syscall(SYS_exit_group, 0, 0, 0, 0, 0, 0);
+}
+
+/* ---- coverage --------------------------------------------------------------------------- */
+
+/* Add a PC to the shared set; true if no worker had seen it. */
+static bool pc_add(uint64_t pc)
+{
+    uint64_t h = (pc * 0x9e3779b97f4a7c15UL) >> (64 - PCSET_BITS);
+    for (uint64_t i = 0; i < PCSET_SIZE; i++) {
+        volatile uint64_t *slot = &sh->pcset[(h + i) & (PCSET_SIZE - 1)];
+        uint64_t cur_v = *slot;
+        if (cur_v == pc)
+            return false;
+        if (cur_v == 0) {
+            uint64_t expect = 0;
+            if (__atomic_compare_exchange_n(slot, &expect, pc, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) {
+                __atomic_add_fetch(&sh->pcs, 1, __ATOMIC_RELAXED);
+                return true;
+            }
+            if (expect == pc)
+                return false;
+        }
+    }
+    return false;
+}
+
+static bool collect_coverage(void)
+{
+    bool fresh = false;
+    for (int t = 0; t <= FZ_THREADS; t++) {
+        if (kcov_fd[t] < 0)
+            continue;
+        unsigned long n = __atomic_load_n(&kcov_buf[t][0], __ATOMIC_RELAXED);
+        if (n > KCOV_WORDS - 1)
+            n = KCOV_WORDS - 1;
+        for (unsigned long i = 1; i <= n; i++)
+            fresh |= pc_add(kcov_buf[t][i]);
+        kcov_buf[t][0] = 0;
+    }
+    return fresh;
+}
+
+static void kcov_open_all(void)
+{
+    for (int t = 0; t <= FZ_THREADS; t++) {
+        int fd = open("/sys/kernel/debug/kcov", O_RDWR);
+        if (fd < 0)
+            return;                                  /* no kcov: the fuzzer runs without feedback */
+        int hi = fcntl(fd, F_DUPFD_CLOEXEC, 50);
+        close(fd);
+        if (hi < 0 || ioctl(hi, 0x80086301, KCOV_WORDS))
+            return;
+        void *m = mmap((void *)(KCOV_BASE + (unsigned long)t * KCOV_WORDS * 8 * 2), KCOV_WORDS * 8,
+                       PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, hi, 0);
+        if (m == MAP_FAILED)
+            return;
+        kcov_fd[t] = hi;
+        kcov_buf[t] = m;
+    }
+}
+
+/* ---- the worker and the main process ---------------------------------------------------- */
+
+static void print_line(const char *s)
+{
+    size_t n = strlen(s);
+    while (n) {
+        ssize_t w = write(1, s, n);
+        if (w <= 0)
+            return;
+        s += w;
+        n -= (size_t)w;
+    }
+}
+
+static void worker(int w, uint64_t seed)
+{
+    /* The corpus is MAP_SHARED only so that fork does not copy it into every program's child
+       (ringlab's fork copies each private page); no other process uses it. */
+    struct prog *corpus = mmap(NULL, sizeof(struct prog) * CORPUS_MAX, PROT_READ | PROT_WRITE,
+                               MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    static char text[8192], line[8300];
+    if (corpus == MAP_FAILED)
+        _exit(2);
+    int ncorpus = 0;
+    me = &sh->w[w];
+    rng_state = seed * 0x2545f4914f6cdd1dUL + (uint64_t)w + 1;
+    fz_init();
+    kcov_open_all();
+    struct prog p;
+    while (!sh->stop) {
+        if (!ncorpus || below(4) == 0) {
+            gen_prog(&p);
+        } else {
+            p = corpus[below(ncorpus)];
+            mutate(&p);
+        }
+        if (format_prog(&p, text, sizeof text))
+            continue;
+        snprintf(line, sizeof line, "sfuzz: run %d %s\n", w, text);
+        print_line(line);
+        me->lowmap = 0;
+        int st = 0;
+        int stuck = fz_run_child(run_prog_child, &p, &st);
+        me->execs++;
+        if (stuck || me->lowmap) {
+            snprintf(line, sizeof line, "sfuzz: finding kind=%s w=%d %s\n", stuck ? "stuck" : "lowmap", w, text);
+            print_line(line);
+            me->findings++;
+            if (stuck)
+                break;                               /* its kcov objects stay busy */
+        }
+        if (collect_coverage() && ncorpus < CORPUS_MAX) {
+            corpus[ncorpus++] = p;
+            me->corpus = ncorpus;
+        }
+    }
+    _exit(0);
+}
+
+static void load_table(void)
+{
+    for (int i = 0; i < MAX_NR; i++)
+        desc_of_nr[i] = -1;
+    FILE *f = fopen("/sfuzz.calls", "r");
+    int nr;
+    char name[32];
+    while (f && fscanf(f, "%d %31s", &nr, name) == 2)
+        if (nr >= 0 && nr < MAX_NR)
+            snprintf(name_of_nr[nr], sizeof name_of_nr[nr], "%s", name);
+    if (f)
+        fclose(f);
+}
+
+static void build_live(char *undescribed, char *never, size_t size)
+{
+    undescribed[0] = never[0] = 0;
+    for (unsigned i = 0; i < NDESCS; i++) {
+        nr_of[i] = nr_by_name(DESCS[i].name);
+        if (nr_of[i] >= 0) {
+            desc_of_nr[nr_of[i]] = (int)i;
+            if (DESCS[i].weight)
+                live[nlive++] = (int)i;
+            else
+                snprintf(never + strlen(never), size - strlen(never), "%s%s", never[0] ? "," : "", DESCS[i].name);
+        }
+    }
+    for (int n = 0; n < MAX_NR; n++) {
+        if (name_of_nr[n][0] && desc_of_nr[n] < 0) {
+            live[nlive++] = (int)NDESCS + n;
+            snprintf(undescribed + strlen(undescribed), size - strlen(undescribed), "%s%s",
+                     undescribed[0] ? "," : "", name_of_nr[n]);
+        }
+    }
+}
+
+static void totals(long *calls, long *enosys, long *execs, long *corpus, long *findings)
+{
+    *calls = *enosys = *execs = *corpus = *findings = 0;
+    for (int w = 0; w < MAXWORKERS; w++) {
+        *calls += sh->w[w].calls;
+        *enosys += sh->w[w].enosys;
+        *execs += sh->w[w].execs;
+        *corpus += sh->w[w].corpus;
+        *findings += sh->w[w].findings;
+    }
+}
+
+static void progress(const char *what, long t0, long *last_calls, long *last_t)
+{
+    long calls, enosys, execs, corpus, findings, now = fz_now_ns();
+    totals(&calls, &enosys, &execs, &corpus, &findings);
+    double dt = (double)(now - *last_t) / 1e9;
+    char line[512];
+    snprintf(line, sizeof line,
+             "sfuzz: %s t=%ld calls=%ld cps=%.0f pcs=%ld corpus=%ld enosys=%ld enosys_pct=%.2f findings=%ld execs=%ld\n",
+             what, (now - t0) / 1000000000L, calls, dt > 0 ? (double)(calls - *last_calls) / dt : 0.0, sh->pcs,
+             corpus, enosys, calls ? 100.0 * (double)enosys / (double)calls : 0.0, findings, execs);
+    print_line(line);
+    *last_calls = calls;
+    *last_t = now;
+}
+
+static int fuzz_main(uint64_t seed, long seconds, int workers)
+{
+    char undescribed[2048], never[256], line[2600];
+    load_table();
+    build_live(undescribed, never, sizeof undescribed);
+    int ntable = 0;
+    for (int n = 0; n < MAX_NR; n++)
+        ntable += name_of_nr[n][0] != 0;
+    int nundescribed = 0;
+    for (int n = 0; n < MAX_NR; n++)
+        nundescribed += name_of_nr[n][0] && desc_of_nr[n] < 0;
+    snprintf(line, sizeof line, "sfuzz: table calls=%d described=%d undescribed=%s never=%s\n", ntable,
+             ntable - nundescribed, undescribed[0] ? undescribed : "-", never[0] ? never : "-");
+    print_line(line);
+    if (!nlive) {
+        print_line("sfuzz: no system-call table (/sfuzz.calls)\n");
+        return 2;
+    }
+    sh = mmap(NULL, sizeof *sh, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (sh == MAP_FAILED)
+        return 2;
+    if (workers < 1 || workers > MAXWORKERS)
+        workers = 2;
+    pid_t pids[MAXWORKERS];
+    for (int w = 0; w < workers; w++) {
+        pids[w] = fork();
+        if (pids[w] == 0)
+            worker(w, seed);
+    }
+    long t0 = fz_now_ns(), last_t = t0, last_calls = 0, next = t0 + PROGRESS_S * 1000000000L;
+    while (fz_now_ns() - t0 < seconds * 1000000000L) {
+        struct timespec nap = { 0, 200000000 };
+        nanosleep(&nap, NULL);                       /* the pace of progress lines and reaping */
+        while (waitpid(-1, NULL, WNOHANG) > 0)
+            ;                                        /* orphans of fuzzed forks come to init */
+        if (fz_now_ns() >= next) {
+            progress("progress", t0, &last_calls, &last_t);
+            next += PROGRESS_S * 1000000000L;
+        }
+    }
+    sh->stop = 1;
+    for (int w = 0; w < workers; w++) {
+        long start = fz_now_ns();
+        while (waitpid(pids[w], NULL, WNOHANG) != pids[w] && fz_now_ns() - start < FZ_STUCK_NS * 2) {
+            struct timespec nap = { 0, 10000000 };
+            nanosleep(&nap, NULL);
+        }
+        kill(pids[w], SIGKILL);
+    }
+    last_calls = 0;
+    last_t = t0;
+    progress("done", t0, &last_calls, &last_t);
+    /* every distinct PC, for the harness's line-coverage report (16 a line) */
+    char pcline[16 * 17 + 16];
+    int n = 0;
+    size_t len = 0;
+    for (uint64_t i = 0; i < PCSET_SIZE; i++) {
+        if (!sh->pcset[i])
+            continue;
+        if (n == 0)
+            len = (size_t)snprintf(pcline, sizeof pcline, "sfuzz: pcs");
+        len += (size_t)snprintf(pcline + len, sizeof pcline - len, " %lx", (unsigned long)sh->pcset[i]);
+        if (++n == 16) {
+            snprintf(pcline + len, sizeof pcline - len, "\n");
+            print_line(pcline);
+            n = 0;
+        }
+    }
+    if (n) {
+        snprintf(pcline + len, sizeof pcline - len, "\n");
+        print_line(pcline);
+    }
+    return 0;
+}
+
+/* ---- replay and C source ---------------------------------------------------------------- */
+
+static int replay_main(long repeat)
+{
+    static char text[8192];
+    static struct prog p;
+    load_table();
+    char u[2048], n[256];
+    build_live(u, n, sizeof u);
+    FILE *f = fopen("/sfuzz.prog", "r");
+    if (!f || !fgets(text, sizeof text, f) || parse_prog(text, &p)) {
+        print_line("sfuzz: replay: no program in /sfuzz.prog\n");
+        return 2;
+    }
+    fz_init();
+    const char *result = "clean";
+    for (long i = 0; i < repeat; i++) {
+        int st;
+        fz_shm[FZ_SHM_SIZE - 1] = 0;
+        if (fz_run_child(run_prog_child, &p, &st)) {
+            result = "stuck";
+            break;
+        }
+        if (fz_shm[FZ_SHM_SIZE - 1]) {
+            result = "lowmap";
+            break;
+        }
+    }
+    char line[64];
+    snprintf(line, sizeof line, "sfuzz: replay result=%s\n", result);
+    print_line(line);
+    return 0;
+}
+
+static void c_arg(const struct arg *a, char *out, size_t size)
+{
+    switch (a->kind) {
+    case 'c': snprintf(out, size, "0x%lx", a->val); break;
+    case 'r': snprintf(out, size, "fz_r[%lu] + 0x%lx", a->val % FZ_MAXCALLS, a->aux); break;
+    case 'b': snprintf(out, size, "(long)(fz_buf + 0x%lx)", a->val % FZ_BUF_SIZE); break;
+    case 's': snprintf(out, size, "(long)(fz_shm + 0x%lx)", a->val % FZ_SHM_SIZE); break;
+    case 'p': snprintf(out, size, "(long)fz_paths[%lu]", a->val % FZ_NPATHS); break;
+    case 'd': snprintf(out, size, "fz_fill(0x%lx, 0x%lx, 0x%lx)", (a->val & 0xffffffff) % FZ_BUF_SIZE, a->aux, a->val >> 32); break;
+    case 'i': snprintf(out, size, "fz_iov(0x%lx, %lu)", a->val % (FZ_BUF_SIZE / 2), a->aux); break;
+    case 't': snprintf(out, size, "fz_ts(0x%lx, %lu)", a->aux % (FZ_BUF_SIZE - 16), a->val); break;
+    case 'a': snprintf(out, size, "fz_sa(0x%lx, %lu, 0x%lx)", a->aux % (FZ_BUF_SIZE - 32), a->val & 0xff, a->val >> 8); break;
+    case 'm': snprintf(out, size, "fz_int(0x%lx)", a->val % (FZ_BUF_SIZE - 4)); break;
+    case 'g': snprintf(out, size, "fz_id(%lu)", a->val); break;
+    case 'v': snprintf(out, size, "(long)fz_argv"); break;
+    default: snprintf(out, size, "0"); break;
+    }
+}
+
+/* The program as C: a function per thread and the main thread's calls, run REPEAT times in
+   forked children as the fuzzer ran it (sfuzz_runtime.h above it). */
+static int csource_main(long repeat, const char *text)
+{
+    static struct prog p;
+    if (parse_prog(text, &p)) {
+        fprintf(stderr, "sfuzz: csource: cannot parse the program\n");
+        return 2;
+    }
+    bool threads = false;
+    for (int t = 0; t <= FZ_THREADS; t++) {
+        if (t)
+            printf("\nstatic void fz_thread%d(void)\n{\n", t);
+        else
+            printf("\nstatic void fz_main_calls(void)\n{\n");
+        for (int i = 0; i < p.n; i++) {
+            if (p.c[i].async != t)
+                continue;
+            threads |= t != 0;
+            char a[6][96];
+            for (int k = 0; k < 6; k++)
+                c_arg(&p.c[i].a[k], a[k], sizeof a[k]);
+            printf("    fz_r[%d] = fz_syscall(%u, %s, %s, %s, %s, %s, %s);   /* %s */\n", i, p.c[i].nr, a[0], a[1],
+                   a[2], a[3], a[4], a[5], p.c[i].desc < NDESCS ? DESCS[p.c[i].desc].name : "raw");
+        }
+        printf("}\n");
+    }
+    printf("\nstatic void fz_program(void *arg)\n{\n    (void)arg;\n    fz_setup();\n");
+    if (threads)
+        printf("    fz_spawn(0, fz_thread1);\n    fz_spawn(1, fz_thread2);\n");
+    printf("    fz_main_calls();\n");
+    if (threads)
+        printf("    for (int spin = 0; spin < 20; spin++)\n        fz_syscall(SYS_sched_yield, 0, 0, 0, 0, 0, 0);\n");
+    printf("    fz_syscall(SYS_exit_group, 0, 0, 0, 0, 0, 0);\n}\n");
+    printf("\nint main(void)\n{\n    fz_init();\n    for (int i = 0; i < %ld; i++) {\n"
+           "        int status;\n        if (fz_run_child(fz_program, NULL, &status)) {\n"
+           "            printf(\"repro: a program SIGKILL did not end\\n\");\n            return 1;\n        }\n"
+           "    }\n    printf(\"repro: done\\n\");\n    return 0;\n}\n", repeat);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc > 1 && !strcmp(argv[1], "exit"))
+        return 0;
+    if (argc > 4 && !strcmp(argv[1], "fuzz"))
+        return fuzz_main(strtoull(argv[2], NULL, 0), strtol(argv[3], NULL, 0), (int)strtol(argv[4], NULL, 0));
+    if (argc > 2 && !strcmp(argv[1], "replay"))
+        return replay_main(strtol(argv[2], NULL, 0));
+    if (argc > 3 && !strcmp(argv[1], "csource"))
+        return csource_main(strtol(argv[2], NULL, 0), argv[3]);
+    fprintf(stderr, "usage: sfuzz fuzz SEED SECONDS WORKERS | replay REPEAT | csource REPEAT PROGRAM | exit\n");
+    return 2;
+}
