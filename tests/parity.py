@@ -25,7 +25,8 @@ from ringlab.observe.events import Panic, parse_console
 
 ENV = {"HOME": "/", "TERM": "vt100", "PATH": "/bin:/sbin:/usr/bin:/usr/sbin:/"}   # what ringlab gives init
 STEP_TIMEOUT_S = 20.0
-ROOT_DIRS = ("tmp", "dev", "etc")      # ringlab's "/" holds these beside the modules
+# ringlab's "/" holds these beside the modules; the sanitizer kernel also /sys (kcov's node)
+ROOT_DIRS = ("tmp", "dev", "etc") + (("sys",) if C.SANITIZE else ())
 
 
 @dataclass
