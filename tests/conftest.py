@@ -7,6 +7,8 @@ failed tests. Here only what is about this repository itself:
 
 - ``images``: the plugin's ``ringlab_images`` under the name the suite has always used.
 - ``tiny``: tiny multiboot kernels (ringlab.machine.tinykernel) for testing the harness itself.
+- ``sanitizer_kernel``: images/sanitize/kernel.elf (the sanitizer and coverage build), built
+  incrementally like ``invoke build --sanitize``.
 - ``invoke_cli``: runs the real ``invoke`` command line of this checkout in a subprocess, with
   a runtime folder of the test's own (RINGLAB_RUNTIME_DIR: the dry-run gdb socket and log and
   the gdb target file), so parallel tests never share those files.
@@ -30,6 +32,7 @@ import pytest
 
 from ringlab.core import constants as C
 from ringlab.core.errors import RinglabError
+from ringlab.machine import build
 from ringlab.machine.tinykernel import build_tiny_kernel
 
 pytest_plugins = ["ringlab.plugin"]
@@ -120,3 +123,13 @@ def invoke_cli(tmp_path):
         kw.setdefault("runtime_dir", tmp_path / "runtime")
         return run_invoke(args, **kw)
     return run
+
+
+@pytest.fixture(scope="session")
+def sanitizer_kernel(images) -> Path:
+    """images/sanitize/kernel.elf, built (incrementally) like ``invoke build --sanitize``."""
+    try:
+        build.build(("kernel",), capture=True, sanitize=True)
+    except RinglabError as err:
+        pytest.fail("building the sanitizer kernel failed:\n" + err.report(), pytrace=False)
+    return C.SANITIZE_KERNEL_IMAGE

@@ -93,15 +93,6 @@ UNTRACED_FILES = {"trap.c", "kcov.c", "string.c", "ubsan.c", "sanitize.c"}
 UNTRACED_FUNCTIONS = {"timer_intr", "serial_intr", "pic_eoi", "scheduler"}
 
 
-@pytest.fixture(scope="module")
-def coverage_kernel(images):
-    """images/sanitize/kernel.elf (the coverage build), built incrementally."""
-    try:
-        build.build(("kernel",), capture=True, sanitize=True)
-    except RinglabError as err:
-        pytest.fail("building the sanitizer kernel failed:\n" + err.report(), pytrace=False)
-    return C.SANITIZE_KERNEL_IMAGE
-
 
 def parse_abi(lines):
     """kcovabi's ``kcovabi: STEP = VALUE`` lines -> [(STEP, VALUE)]; its other lines dropped."""
@@ -115,35 +106,35 @@ def parse_abi(lines):
 
 @pytest.mark.boot
 @pytest.mark.parametrize("cpu", [C.LEGACY_CPU, "max"])
-def test_kcov_collects_the_pcs_of_a_read(images, coverage_kernel, cpu):
-    run = lab.run(QemuConfig(kernel=coverage_kernel, init=images.program("kcovread"), cpu=cpu),
+def test_kcov_collects_the_pcs_of_a_read(images, sanitizer_kernel, cpu):
+    run = lab.run(QemuConfig(kernel=sanitizer_kernel, init=images.program("kcovread"), cpu=cpu),
                   timeout_s=TIMEOUT_S)
     assert run.status == 0, run.report()
     head, *pcs = run.user_lines
     assert head == f"kcovread: read=512 pcs={len(pcs)}", run.report()
     assert 20 <= len(pcs) < 65536
-    sym = symbolizer(coverage_kernel)
+    sym = symbolizer(sanitizer_kernel)
     functions = set()
     for text in pcs:
         pc = int(text, 16)
         fn = sym.function_at(pc)
         assert fn is not None, f"{pc:#x} is in no kernel function"
         functions.add(fn.name)
-        where = source_line(coverage_kernel, pc, return_address=True)
+        where = source_line(sanitizer_kernel, pc, return_address=True)
         assert where is not None, f"{pc:#x} ({fn.name}) has no source line"
         assert where.split(":")[0] not in UNTRACED_FILES, where
     assert {"sys_read", "do_read", "file_read", "fsdata_read"} <= functions, sorted(functions)
     assert not functions & UNTRACED_FUNCTIONS, sorted(functions)
     # The first PC is the system-call dispatch on its way to sys_read (syscall.c), the read
     # itself follows: sysfile.c's do_read before fsdata.c's copy.
-    files = [source_line(coverage_kernel, int(t, 16), return_address=True).split(":")[0] for t in pcs]
+    files = [source_line(sanitizer_kernel, int(t, 16), return_address=True).split(":")[0] for t in pcs]
     assert files[0] == "syscall.c" and files.index("sysfile.c") < files.index("fsdata.c")
 
 
 @pytest.mark.boot
 @pytest.mark.parametrize("cpu", [C.LEGACY_CPU, "max"])
-def test_kcov_abi_and_hostile_uses_as_linux(images, coverage_kernel, cpu):
-    run = lab.run(QemuConfig(kernel=coverage_kernel, init=images.program("kcovabi"), cpu=cpu),
+def test_kcov_abi_and_hostile_uses_as_linux(images, sanitizer_kernel, cpu):
+    run = lab.run(QemuConfig(kernel=sanitizer_kernel, init=images.program("kcovabi"), cpu=cpu),
                   timeout_s=TIMEOUT_S)
     assert run.status == 0, run.report()
     assert parse_abi(run.user_lines) == EXPECTED, run.report()
@@ -169,10 +160,10 @@ def test_the_normal_kernel_has_no_kcov(images, normal_kernel):
 
 
 @pytest.mark.boot
-def test_kcovabi_matches_the_hosts_linux(images, coverage_kernel, tmp_path):
+def test_kcovabi_matches_the_hosts_linux(images, sanitizer_kernel, tmp_path):
     if not HOST_KCOV.exists():
         pytest.skip("the host's Linux has no kcov (/sys/kernel/debug/kcov)")
     shutil.copy(images.program("kcovabi"), tmp_path / "kcovabi")
     host = subprocess.run(["./kcovabi"], cwd=tmp_path, capture_output=True, text=True, timeout=TIMEOUT_S)
-    run = lab.run(QemuConfig(kernel=coverage_kernel, init=images.program("kcovabi")), timeout_s=TIMEOUT_S)
+    run = lab.run(QemuConfig(kernel=sanitizer_kernel, init=images.program("kcovabi")), timeout_s=TIMEOUT_S)
     assert parse_abi(run.user_lines) == parse_abi(host.stdout.splitlines())

@@ -50,15 +50,6 @@ def marked_line(marker: str) -> str:
     raise AssertionError(f"no line marked {marker!r} in {TESTHOOK}")
 
 
-@pytest.fixture(scope="module")
-def sanitizer_kernel(images):
-    """images/sanitize/kernel.elf, built (incrementally) like ``invoke build --sanitize``."""
-    try:
-        build.build(("kernel",), capture=True, sanitize=True)
-    except RinglabError as err:
-        pytest.fail("building the sanitizer kernel failed:\n" + err.report(), pytrace=False)
-    return C.SANITIZE_KERNEL_IMAGE
-
 
 @pytest.fixture(scope="module")
 def normal_kernel(images):

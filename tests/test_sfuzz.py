@@ -15,9 +15,8 @@ import pytest
 from ringlab import lab
 from ringlab.core import constants as C
 from ringlab.core import kabi
-from ringlab.core.errors import RinglabError
 from ringlab.lab import fuzzing
-from ringlab.machine import build, coverage
+from ringlab.machine import coverage
 from ringlab.machine.qemu import QemuConfig
 
 FUZZ_SECONDS = 20
@@ -28,14 +27,6 @@ PROGRAM = ("openat#257:cffffffffffffff9c/0,p1/0,c42/0,c1a4/0,c0/0,c0/0 "
            "pipe2#293@1:b8010/0,c80000/0,c0/0,c0/0,c0/0,c0/0 "
            "munmap#11:r2/1000,c1000/0,c0/0,c0/0,c0/0,c0/0")
 
-
-@pytest.fixture(scope="module")
-def sanitizer_kernel(images):
-    try:
-        build.build(("kernel",), capture=True, sanitize=True)
-    except RinglabError as err:
-        pytest.fail("building the sanitizer kernel failed:\n" + err.report(), pytrace=False)
-    return C.SANITIZE_KERNEL_IMAGE
 
 
 @pytest.mark.unit
