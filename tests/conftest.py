@@ -8,7 +8,8 @@ failed tests. Here only what is about this repository itself:
 - ``images``: the plugin's ``ringlab_images`` under the name the suite has always used.
 - ``tiny``: tiny multiboot kernels (ringlab.machine.tinykernel) for testing the harness itself.
 - ``sanitizer_kernel``: images/sanitize/kernel.elf (the sanitizer and coverage build), built
-  incrementally like ``invoke build --sanitize``.
+  incrementally like ``invoke build --sanitize``; ``normal_kernel``: images/kernel.elf, also
+  when RINGLAB_SANITIZE=1 made the sanitizer kernel the session's.
 - ``invoke_cli``: runs the real ``invoke`` command line of this checkout in a subprocess, with
   a runtime folder of the test's own (RINGLAB_RUNTIME_DIR: the dry-run gdb socket and log and
   the gdb target file), so parallel tests never share those files.
@@ -133,3 +134,14 @@ def sanitizer_kernel(images) -> Path:
     except RinglabError as err:
         pytest.fail("building the sanitizer kernel failed:\n" + err.report(), pytrace=False)
     return C.SANITIZE_KERNEL_IMAGE
+
+
+@pytest.fixture(scope="session")
+def normal_kernel(images) -> Path:
+    """images/kernel.elf, built (incrementally) like ``invoke build`` (also when
+    RINGLAB_SANITIZE=1 made the sanitizer kernel the session's)."""
+    try:
+        build.build(("kernel",), capture=True, sanitize=False)
+    except RinglabError as err:
+        pytest.fail("building the kernel failed:\n" + err.report(), pytrace=False)
+    return C.IMAGES_DIR / "kernel.elf"

@@ -26,8 +26,6 @@ import pytest
 
 from ringlab import lab
 from ringlab.core import constants as C
-from ringlab.core.errors import RinglabError
-from ringlab.machine import build
 from ringlab.machine.qemu import QemuConfig
 from ringlab.machine.symbols import source_line, symbolizer
 
@@ -140,15 +138,6 @@ def test_kcov_abi_and_hostile_uses_as_linux(images, sanitizer_kernel, cpu):
     assert parse_abi(run.user_lines) == EXPECTED, run.report()
     assert run.user_lines[-1] == "kcovabi: done"
 
-
-@pytest.fixture(scope="module")
-def normal_kernel(images):
-    """images/kernel.elf, even when RINGLAB_SANITIZE=1 made the sanitizer kernel the session's."""
-    try:
-        build.build(("kernel",), capture=True, sanitize=False)
-    except RinglabError as err:
-        pytest.fail("building the kernel failed:\n" + err.report(), pytrace=False)
-    return C.IMAGES_DIR / "kernel.elf"
 
 
 @pytest.mark.boot

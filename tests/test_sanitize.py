@@ -20,9 +20,7 @@ import yaml
 from ringlab import lab
 from ringlab.core import constants as C
 from ringlab.core import kabi
-from ringlab.core.errors import RinglabError
 from ringlab.debug.machine import DebugMachine
-from ringlab.machine import build
 from ringlab.machine.qemu import QemuConfig
 from ringlab.machine.symbols import source_line, symbolizer
 from ringlab.observe.events import Sanitizer, parse_console
@@ -50,16 +48,6 @@ def marked_line(marker: str) -> str:
     raise AssertionError(f"no line marked {marker!r} in {TESTHOOK}")
 
 
-
-@pytest.fixture(scope="module")
-def normal_kernel(images):
-    """images/kernel.elf, built (incrementally) like ``invoke build`` (also when
-    RINGLAB_SANITIZE=1 made the sanitizer kernel the session's)."""
-    try:
-        build.build(("kernel",), capture=True, sanitize=False)
-    except RinglabError as err:
-        pytest.fail("building the kernel failed:\n" + err.report(), pytrace=False)
-    return C.IMAGES_DIR / "kernel.elf"
 
 
 @pytest.mark.boot

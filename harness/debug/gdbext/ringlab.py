@@ -245,12 +245,7 @@ says so when another process (pid, CR3) came back to ring 3."""
 def _function_at(pc):
     """(name, (low, high)) of the function holding ``pc``: its DWARF block's range, or for
     assembly (no block) the symbol and just this address."""
-    try:
-        block = gdb.block_for_pc(pc)
-    except RuntimeError:
-        block = None
-    while block is not None and block.function is None:
-        block = block.superblock
+    block = ringunwind.function_block(pc)
     if block is not None:
         return block.function.name, (block.start, block.end)
     sym = symbolize(pc)

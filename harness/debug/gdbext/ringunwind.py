@@ -237,15 +237,22 @@ class EntryUnwinder(gdb.unwinder.Unwinder):
         return info
 
 
-def function_starts_at(pc):
-    """Whether ``pc`` is the first instruction of a function the debug information knows
-    (an assembly function without it: False, gdb's own guess stands)."""
+def function_block(pc):
+    """The DWARF block of the function holding ``pc`` (gdb.Block), or None (assembly without
+    debug information, or no symbol file)."""
     try:
         block = gdb.block_for_pc(pc)
     except RuntimeError:
         block = None
     while block is not None and block.function is None:
         block = block.superblock
+    return block
+
+
+def function_starts_at(pc):
+    """Whether ``pc`` is the first instruction of a function the debug information knows
+    (an assembly function without it: False, gdb's own guess stands)."""
+    block = function_block(pc)
     return block is not None and block.start == pc
 
 
