@@ -214,8 +214,10 @@ int proc_exec(const char *path, const struct exec_args *args)
     }
     if (!r)
         r = exec_image(p, path, data, size, args, &cred, secure);
-    if (!r)
+    if (!r) {
         proc_vfork_release(p);                   /* the memory it borrowed is no longer in use */
+        p->leader->did_exec = true;              /* setpgid by the parent: EACCES from now on */
+    }
     for (int fd = 0; !r && fd < NOFILE_MAX; fd++) {
         if (fd_cloexec(p->files, fd) && files_fd(p->files, fd)) {
             file_close(files_fd(p->files, fd));

@@ -15,6 +15,7 @@
 #include "gdt.h"
 #include "ioperm.h"
 #include "kargs.h"
+#include "jobctl.h"
 #include "kcov.h"
 #include "msr.h"
 #include "percpu.h"
@@ -221,6 +222,8 @@ struct proc *proc_spawn_init(const char *name, const uint8_t *image, size_t size
         if (files_install(p->files, fd, file_dup(&console_file)))
             panic("no-memory-for-init-fds");
     p->fs = fsinfo_new(fs_root(), 022);
+    p->pgid = p->sid = p->pid;                 /* its own session and group, the console's (jobctl.c) */
+    p->ctty = true;
     p->state = P_RUNNABLE;
     initproc = p;
     kevent("enter-user pid=%d rip=0x%lx rsp=0x%lx cs=0x%lx ss=0x%lx", p->pid, p->tf->rip, p->tf->rsp, p->tf->cs,
@@ -346,6 +349,7 @@ int proc_clone(uint64_t flags, uint64_t stack, uint64_t tls, uint64_t ptid, uint
         p->leader->nthreads++;
     } else {
         np->parent = p->leader;                    /* wait4 in any thread of the group reaps it */
+        jobctl_fork(np, p->leader);
     }
     int tid = np->pid;
     if (flags & CLONE_CHILD_CLEARTID)
@@ -418,6 +422,7 @@ static void group_ended(struct proc *leader, int wstatus)
         kevent("halt status=%d", status);
         machine_exit(status);
     }
+    jobctl_exit(leader);                           /* before its children go to init */
     bool init_reaps = signal_autoreap(initproc);
     for (int i = 0; i < NPROC; i++) {
         struct proc *q = &procs[i];
@@ -515,7 +520,8 @@ int proc_wait4(int pid, uint64_t ustatus, int options)
         for (int i = 0; i < NPROC; i++) {
             struct proc *q = &procs[i];
             if (q->parent != me || q->leader != q || q->state == P_UNUSED || q->state == P_DEAD ||
-                (pid > 0 && q->pid != pid))
+                (pid > 0 && q->pid != pid) || (pid == 0 && q->pgid != me->pgid) ||
+                (pid < -1 && q->pgid != -pid))
                 continue;                     /* P_DEAD: released at exit (SIGCHLD ignored) */
             have = true;
             int report = 0;                   /* a stop or continue, if the caller asked */
@@ -582,6 +588,9 @@ int proc_dethread(void)
             procs[i].parent = p;
     p->pid = leader->pid;
     p->parent = leader->parent;
+    p->pgid = leader->pgid;
+    p->sid = leader->sid;
+    p->ctty = leader->ctty;
     p->leader = p;
     p->nthreads = 1;
     p->sig.shared = leader->sig.shared;            /* the group's pending signals and timer */

@@ -18,6 +18,7 @@
 #include "msr.h"
 #include "proc.h"
 #include "signal.h"
+#include "jobctl.h"
 #include "trap.h"
 #include "traps.h"
 #include "vm.h"
@@ -301,6 +302,10 @@ int signal_return(struct trapframe *tf, int64_t syscall_nr)
             case SIGACT_IGN:
                 continue;
             case SIGACT_STOP:
+                /* POSIX: the terminal's stop signals do not stop an orphaned group, which
+                   nobody could continue (Linux get_signal, is_current_pgrp_orphaned) */
+                if (sig != SIGSTOP && jobctl_pgrp_orphaned(p))
+                    continue;
                 signal_group_stop(p, sig);
                 continue;
             default:

@@ -9,6 +9,7 @@
 #include "cred.h"
 #include "errno.h"
 #include "file.h"
+#include "jobctl.h"
 #include "kcov.h"
 #include "mmu.h"
 #include "proc.h"
@@ -103,6 +104,11 @@ static int64_t open_at(int dirfd, uint64_t upath, int flags, uint32_t mode)
         if (ip->size && (err = fsdata_truncate(ip, 0)))
             return err;
     }
+    if (ip->dev == DEV_TTY) {                /* the caller's controlling terminal (Linux tty_open_current_tty) */
+        if (!jobctl_has_ctty())
+            return -ENXIO;
+        ip = console_file.ip;
+    }
     struct file *f = file_alloc(F_INODE);
     if (!f)
         return -ENFILE;
@@ -131,7 +137,7 @@ int64_t sys_creat(struct trapframe *tf)
 int stat_copyout(struct inode *ip, struct pipe *pipe, uint64_t ust)
 {
     static const uint64_t rdev[] = { [DEV_NULL] = 0x103, [DEV_ZERO] = 0x105, [DEV_CONSOLE] = 0x501,
-                                     [DEV_URANDOM] = 0x109, [DEV_KCOV] = 0 };
+                                     [DEV_URANDOM] = 0x109, [DEV_KCOV] = 0, [DEV_TTY] = 0x500 };
     struct linux_stat st;
     memset(&st, 0, sizeof st);
     st.st_blksize = PAGE_SIZE;

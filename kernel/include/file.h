@@ -35,7 +35,8 @@
 #define PIPE_MAX_SLOTS 256       /* F_SETPIPE_SZ's most: 1 MiB, Linux's default pipe-max-size */
 
 /* DEV_KCOV: /sys/kernel/debug/kcov, in the coverage build only (kcov.h). */
-enum devkind { DEV_NONE, DEV_NULL, DEV_ZERO, DEV_CONSOLE, DEV_URANDOM, DEV_KCOV };
+/* DEV_TTY: /dev/tty, opened as the caller's controlling terminal (the console; jobctl.c). */
+enum devkind { DEV_NONE, DEV_NULL, DEV_ZERO, DEV_CONSOLE, DEV_URANDOM, DEV_KCOV, DEV_TTY };
 
 struct inode {
     int nlink;                   /* names (directory entries) pointing here */

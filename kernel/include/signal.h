@@ -244,7 +244,6 @@ bool signal_from_group(struct proc *p, int sender);
 void signal_group_stop(struct proc *p, int sig);
 void signal_notify_parent(struct proc *child, int code, int status);
 void signal_tick(void);
-void signal_console(int sig);
 
 /* signal.c: faults, delivery, fork/exec */
 int signal_default_action(int sig);

@@ -40,6 +40,11 @@ int64_t sys_madvise(struct trapframe *tf);
 int64_t sys_sysinfo(struct trapframe *tf);
 int64_t sys_getpid(struct trapframe *tf);
 int64_t sys_getppid(struct trapframe *tf);
+int64_t sys_setpgid(struct trapframe *tf);       /* jobctl.c */
+int64_t sys_getpgid(struct trapframe *tf);
+int64_t sys_getpgrp(struct trapframe *tf);
+int64_t sys_setsid(struct trapframe *tf);
+int64_t sys_getsid(struct trapframe *tf);
 int64_t sys_getuid(struct trapframe *tf);
 int64_t sys_geteuid(struct trapframe *tf);
 int64_t sys_getgid(struct trapframe *tf);

@@ -71,7 +71,10 @@
 #define SYS_setgid              106
 #define SYS_geteuid             107
 #define SYS_getegid             108
+#define SYS_setpgid             109
 #define SYS_getppid             110
+#define SYS_getpgrp             111
+#define SYS_setsid              112
 #define SYS_setreuid            113
 #define SYS_setregid            114
 #define SYS_getgroups           115
@@ -80,8 +83,10 @@
 #define SYS_getresuid           118
 #define SYS_setresgid           119
 #define SYS_getresgid           120
+#define SYS_getpgid             121
 #define SYS_setfsuid            122
 #define SYS_setfsgid            123
+#define SYS_getsid              124
 #define SYS_capget              125
 #define SYS_capset              126
 #define SYS_rt_sigpending       127
