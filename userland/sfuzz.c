@@ -70,7 +70,7 @@ static const uint64_t S_SAFLAGS[] = SET(1, 2, 4, 0x08000000, 0x10000000, 0x40000
 static const uint64_t S_SEEK[] = SET(0, 1, 2, 3, 4, 5);
 static const uint64_t S_FCNTL[] = SET(0, 1, 2, 3, 4, 1030, 5, 6, 7, 1031, 1032, 8, 9, 1024);
 static const uint64_t S_IOCTL[] = SET(0x5401, 0x5402, 0x5403, 0x5413, 0x541b, 0x5421, 0x5451, 0x5450,
-                                      0x80086301, 0x6364, 0x6365, 0x540f);
+                                      0x80086301, 0x6364, 0x6365, 0x540f, 0x5410, 0x540e, 0x5422, 0x5429);
 static const uint64_t S_AT[] = SET(0x100, 0x200, 0x400, 0x800, 0x1000);
 static const uint64_t S_ACCESS[] = SET(1, 2, 4);
 static const uint64_t S_RENAME[] = SET(1, 2, 4);
@@ -224,6 +224,12 @@ static const struct desc DESCS[] = {
     { "gettid", RNONE, 1, { A(G0) } },
     { "set_thread_area", RNONE, 2, { N(GSTRUCT, 16) } },      /* struct user_desc */
     { "get_thread_area", RNONE, 2, { A(GBUF) } },
+    /* jobs: process groups and sessions (jobctl.c) */
+    { "setpgid", RNONE, 3, { A(GPID), A(GPID) } },
+    { "getpgid", RNONE, 2, { A(GPID) } },
+    { "getpgrp", RNONE, 1, { A(G0) } },
+    { "setsid", RNONE, 2, { A(G0) } },
+    { "getsid", RNONE, 2, { A(GPID) } },
 };
 #define NDESCS (sizeof DESCS / sizeof DESCS[0])
 
