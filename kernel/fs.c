@@ -38,6 +38,15 @@ struct inode *inode_new(uint32_t mode)
     return NULL;
 }
 
+/* Free inode slots (statfs's f_ffree). */
+int fs_free_inodes(void)
+{
+    int n = 0;
+    for (int i = 0; i < NINODE; i++)
+        n += !inodes[i].mode;
+    return n;
+}
+
 struct inode *inode_get(struct inode *ip)
 {
     SAN_LIVE(SAN_INODE, ip - inodes, ip->mode != 0);
@@ -100,7 +109,9 @@ static void fs_init(void)
     root = inode_new(S_IFDIR | 0755);
     root->parent = root;
     fs_mkdir(root, "tmp", 01777);
-    dev_init(fs_mkdir(root, "dev", 0755));
+    struct inode *dev = fs_mkdir(root, "dev", 0755);
+    dev_init(dev);
+    fs_mkdir(dev, "shm", 01777);              /* Linux's /dev/shm: a tmpfs directory for everyone */
     struct inode *etc = fs_mkdir(root, "etc", 0755);
     fs_text(etc, "passwd", etc_passwd, sizeof etc_passwd - 1);
     fs_text(etc, "group", etc_group, sizeof etc_group - 1);

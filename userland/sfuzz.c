@@ -230,6 +230,14 @@ static const struct desc DESCS[] = {
     { "getpgrp", RNONE, 1, { A(G0) } },
     { "setsid", RNONE, 2, { A(G0) } },
     { "getsid", RNONE, 2, { A(GPID) } },
+    /* jobs: file-system information and flushing (sysfsinfo.c), the host name */
+    { "statfs", RNONE, 2, { A(GPATH), A(GBUF) } },
+    { "fstatfs", RNONE, 2, { A(GFD), A(GBUF) } },
+    { "fsync", RNONE, 2, { A(GFD) } },
+    { "fdatasync", RNONE, 2, { A(GFD) } },
+    { "sync", RNONE, 1, { A(G0) } },
+    { "syncfs", RNONE, 1, { A(GFD) } },
+    { "sethostname", RNONE, 1, { A(GBUF), N(GINT, 80) } },
 };
 #define NDESCS (sizeof DESCS / sizeof DESCS[0])
 

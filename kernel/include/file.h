@@ -94,6 +94,7 @@ struct file {
 void fs_add(const char *name, const uint8_t *data, uint64_t size);
 struct fsfile *fs_at(uint64_t index);
 struct inode *fs_root(void);
+int fs_free_inodes(void);
 struct inode *namei(struct inode *cwd, const char *path, int *err);
 struct inode *namei_parent(struct inode *cwd, const char *path, char *name, int *err);
 struct inode *dir_lookup(struct inode *dir, const char *name);

@@ -41,6 +41,12 @@ int64_t sys_sysinfo(struct trapframe *tf);
 int64_t sys_getpid(struct trapframe *tf);
 int64_t sys_getppid(struct trapframe *tf);
 int64_t sys_setpgid(struct trapframe *tf);       /* jobctl.c */
+int64_t sys_statfs(struct trapframe *tf);        /* sysfsinfo.c */
+int64_t sys_fstatfs(struct trapframe *tf);
+int64_t sys_fsync(struct trapframe *tf);         /* also fdatasync */
+int64_t sys_syncfs(struct trapframe *tf);
+int64_t sys_sync(struct trapframe *tf);
+int64_t sys_sethostname(struct trapframe *tf);   /* sysproc.c */
 int64_t sys_getpgid(struct trapframe *tf);
 int64_t sys_getpgrp(struct trapframe *tf);
 int64_t sys_setsid(struct trapframe *tf);

@@ -44,6 +44,8 @@
 #define SYS_kill                62
 #define SYS_uname               63
 #define SYS_fcntl               72
+#define SYS_fsync               74
+#define SYS_fdatasync           75
 #define SYS_truncate            76
 #define SYS_ftruncate           77
 #define SYS_getcwd              79
@@ -94,8 +96,12 @@
 #define SYS_rt_sigqueueinfo     129
 #define SYS_rt_sigsuspend       130
 #define SYS_sigaltstack         131
+#define SYS_statfs              137
+#define SYS_fstatfs             138
 #define SYS_arch_prctl          158
 #define SYS_setrlimit           160
+#define SYS_sync                162
+#define SYS_sethostname         170
 #define SYS_iopl                172
 #define SYS_ioperm              173
 #define SYS_gettid              186
@@ -129,6 +135,7 @@
 #define SYS_dup3                292
 #define SYS_pipe2               293
 #define SYS_prlimit64           302
+#define SYS_syncfs              306
 #define SYS_renameat2           316
 #define SYS_getrandom           318
 #define SYS_faccessat2          439
