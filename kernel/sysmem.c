@@ -90,6 +90,8 @@ static int64_t mmap_in(struct trapframe *tf, uint64_t top, uint64_t lo, uint64_t
     uint64_t addr = tf->rdi, len = tf->rsi, prot = tf->rdx, flags = tf->r10, off = tf->r9;
     if (off % PAGE_SIZE)
         return -EINVAL;
+    if (!(flags & MAP_ANONYMOUS) && !kf && !fd_file((int)tf->r8))
+        return -EBADF;                       /* Linux ksys_mmap_pgoff: the fd first */
     if (!(flags & MAP_ANONYMOUS) && !kf)
         return -ENODEV;                      /* only anonymous memory, and kcov */
     if (len == 0)
