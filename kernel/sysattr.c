@@ -40,7 +40,8 @@ static struct inode *fd_inode(int fd, int *err)
     return f->ip;
 }
 
-/* dirfd + path, where AT_EMPTY_PATH lets "" name dirfd's own file. */
+/* dirfd + path, where AT_EMPTY_PATH lets "" name dirfd's own file and AT_SYMLINK_NOFOLLOW
+   names a link itself. */
 static struct inode *path_inode(int dirfd, uint64_t upath, int flags, int *err)
 {
     char first;
@@ -49,6 +50,8 @@ static struct inode *path_inode(int dirfd, uint64_t upath, int flags, int *err)
             return myproc()->fs->cwd;
         return fd_inode(dirfd, err);
     }
+    if (flags & AT_SYMLINK_NOFOLLOW)
+        return lookup_at_nofollow(dirfd, upath, err);
     return lookup_at(dirfd, upath, NULL, err);
 }
 
@@ -122,7 +125,12 @@ int64_t sys_chown(struct trapframe *tf)
     return ip ? chown_inode(ip, (uint32_t)tf->rsi, (uint32_t)tf->rdx) : err;
 }
 
-int64_t sys_lchown(struct trapframe *tf) { return sys_chown(tf); }
+int64_t sys_lchown(struct trapframe *tf)
+{
+    int err;
+    struct inode *ip = lookup_at_nofollow(AT_FDCWD, tf->rdi, &err);
+    return ip ? chown_inode(ip, (uint32_t)tf->rsi, (uint32_t)tf->rdx) : err;
+}
 
 int64_t sys_fchown(struct trapframe *tf)
 {

@@ -238,6 +238,9 @@ static const struct desc DESCS[] = {
     { "sync", RNONE, 1, { A(G0) } },
     { "syncfs", RNONE, 1, { A(GFD) } },
     { "sethostname", RNONE, 1, { A(GBUF), N(GINT, 80) } },
+    /* jobs: symbolic links (fs.c walk, syspath.c) */
+    { "symlink", RNONE, 4, { A(GPATH), A(GPATH) } },
+    { "symlinkat", RNONE, 3, { A(GPATH), A(GDIRFD), A(GPATH) } },
 };
 #define NDESCS (sizeof DESCS / sizeof DESCS[0])
 

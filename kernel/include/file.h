@@ -96,6 +96,8 @@ struct fsfile *fs_at(uint64_t index);
 struct inode *fs_root(void);
 int fs_free_inodes(void);
 struct inode *namei(struct inode *cwd, const char *path, int *err);
+struct inode *namei_nofollow(struct inode *cwd, const char *path, int *err);
+int symlink_target(struct inode *ip, char *buf, uint64_t size);
 struct inode *namei_parent(struct inode *cwd, const char *path, char *name, int *err);
 struct inode *dir_lookup(struct inode *dir, const char *name);
 int dir_link(struct inode *dir, const char *name, struct inode *ip);

@@ -41,6 +41,9 @@ int64_t sys_sysinfo(struct trapframe *tf);
 int64_t sys_getpid(struct trapframe *tf);
 int64_t sys_getppid(struct trapframe *tf);
 int64_t sys_setpgid(struct trapframe *tf);       /* jobctl.c */
+int64_t sys_lstat(struct trapframe *tf);         /* syspath.c */
+int64_t sys_symlink(struct trapframe *tf);
+int64_t sys_symlinkat(struct trapframe *tf);
 int64_t sys_statfs(struct trapframe *tf);        /* sysfsinfo.c */
 int64_t sys_fstatfs(struct trapframe *tf);
 int64_t sys_fsync(struct trapframe *tf);         /* also fdatasync */

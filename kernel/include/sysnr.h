@@ -57,6 +57,7 @@
 #define SYS_creat               85
 #define SYS_link                86
 #define SYS_unlink              87
+#define SYS_symlink             88
 #define SYS_readlink            89
 #define SYS_chmod               90
 #define SYS_fchmod              91
@@ -126,6 +127,7 @@
 #define SYS_unlinkat            263
 #define SYS_renameat            264
 #define SYS_linkat              265
+#define SYS_symlinkat           266
 #define SYS_readlinkat          267
 #define SYS_fchmodat            268
 #define SYS_faccessat           269
