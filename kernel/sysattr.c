@@ -25,7 +25,7 @@
 #include "sysfs.h"
 #include "vm.h"
 
-/* The inode a descriptor names, or NULL with *err (-EBADF, -EINVAL for a pipe). */
+/* The inode a descriptor names (a FIFO's too), or NULL with *err (-EBADF, -EINVAL for a pipe). */
 static struct inode *fd_inode(int fd, int *err)
 {
     struct file *f = fd_file(fd);
@@ -33,7 +33,7 @@ static struct inode *fd_inode(int fd, int *err)
         *err = -EBADF;
         return NULL;
     }
-    if (f->type != F_INODE) {
+    if (!f->ip) {
         *err = -EINVAL;
         return NULL;
     }

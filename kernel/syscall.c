@@ -127,6 +127,8 @@ static const struct {
     [SYS_creat] = { "creat", sys_creat },
     [SYS_link] = { "link", sys_link },
     [SYS_unlink] = { "unlink", sys_unlink },
+    [SYS_mknod] = { "mknod", sys_mknod },
+    [SYS_mknodat] = { "mknodat", sys_mknodat },
     [SYS_symlink] = { "symlink", sys_symlink },
     [SYS_symlinkat] = { "symlinkat", sys_symlinkat },
     [SYS_readlink] = { "readlink", sys_readlink },

@@ -232,7 +232,7 @@ int64_t sys_fstat(struct trapframe *tf)
     struct file *f = fd_file((int)tf->rdi);
     if (!f)
         return -EBADF;
-    return stat_copyout(f->type == F_PIPE ? NULL : f->ip, f->pipe, tf->rsi);
+    return stat_copyout(f->ip, f->pipe, tf->rsi);   /* a pipe(2) end has no inode; a FIFO's has */
 }
 
 /* struct linux_dirent64 (include/linux/dirent.h): ino, off, reclen, type, name. */

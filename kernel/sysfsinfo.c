@@ -60,7 +60,7 @@ int64_t sys_fstatfs(struct trapframe *tf)
     struct file *f = fd_file((int)tf->rdi);
     if (!f)
         return -EBADF;
-    return statfs_copyout(f->type == F_PIPE, tf->rsi);
+    return statfs_copyout(!f->ip, tf->rsi);     /* a FIFO is in this file system */
 }
 
 /* fsync, fdatasync: regular files and directories have nothing to write back (Linux tmpfs's
@@ -70,7 +70,7 @@ int64_t sys_fsync(struct trapframe *tf)
     struct file *f = fd_file((int)tf->rdi);
     if (!f)
         return -EBADF;
-    if (f->type == F_PIPE || f->ip->dev != DEV_NONE)
+    if (f->type == F_PIPE || f->ip->dev != DEV_NONE || (f->ip->mode & S_IFMT) == S_IFCHR)
         return -EINVAL;
     return 0;
 }

@@ -145,6 +145,14 @@ static int64_t open_at(int dirfd, uint64_t upath, int flags, uint32_t mode)
         return err;
     }
 #endif
+    if (type == S_IFIFO && (err = fifo_open(ip, f))) {
+        file_close(f);                       /* still F_INODE: puts the inode */
+        return err;
+    }
+    if ((type == S_IFCHR || type == S_IFBLK || type == S_IFSOCK) && ip->dev == DEV_NONE) {
+        file_close(f);
+        return -ENXIO;                       /* a device node no driver answers (Linux: ENXIO) */
+    }
     int fd = fd_alloc(f, 0, flags & O_CLOEXEC);
     if (fd < 0)
         file_close(f);
@@ -180,7 +188,7 @@ int stat_copyout(struct inode *ip, struct pipe *pipe, uint64_t ust)
         st.st_uid = ip->uid;
         st.st_gid = ip->gid;
         st.st_nlink = (uint64_t)ip->nlink;
-        st.st_rdev = rdev[ip->dev];
+        st.st_rdev = ip->dev ? rdev[ip->dev] : ip->rdev;
         if ((ip->mode & S_IFMT) == S_IFDIR) {
             st.st_nlink = 2;                 /* its name and "."; subdirectories' ".." add one each */
             uint64_t cookie = 2;
@@ -214,7 +222,7 @@ static int64_t stat_at(int dirfd, uint64_t upath, uint64_t ust, int flags)
         struct file *f = fd_file(dirfd);
         if (!f)
             return -EBADF;
-        return stat_copyout(f->type == F_PIPE ? NULL : f->ip, f->pipe, ust);
+        return stat_copyout(f->ip, f->pipe, ust);
     }
     if (!(ip = (flags & AT_SYMLINK_NOFOLLOW) ? namei_nofollow(base, path, &err) : namei(base, path, &err)))
         return err;
@@ -247,6 +255,68 @@ static int64_t mkdir_at(int dirfd, uint64_t upath, uint32_t mode)
 }
 
 int64_t sys_mkdir(struct trapframe *tf) { return mkdir_at(AT_FDCWD, tf->rdi, (uint32_t)tf->rsi); }
+
+/* The driver behind a device number (Linux's new_decode_dev): the ones /dev has. */
+static enum devkind dev_of(int chr, uint32_t dev)
+{
+    uint32_t major = (dev & 0xfff00) >> 8, minor = (dev & 0xff) | ((dev >> 12) & 0xfff00);
+    if (!chr)
+        return DEV_NONE;
+    if (major == 1)
+        return minor == 3 ? DEV_NULL : minor == 5 ? DEV_ZERO : minor == 9 ? DEV_URANDOM : DEV_NONE;
+    if (major == 5)
+        return minor == 0 ? DEV_TTY : minor == 1 ? DEV_CONSOLE : DEV_NONE;
+    return DEV_NONE;
+}
+
+/*
+ * mknod(path, mode, dev) as Linux's do_mknodat: a regular file (type 0 or S_IFREG), a FIFO,
+ * a socket's name, or with CAP_MKNOD a character or block device (one /dev has works as
+ * that device; another's open is ENXIO); a directory is EPERM, another type EINVAL.
+ */
+static int64_t mknod_at(int dirfd, uint64_t upath, uint32_t mode, uint32_t dev)
+{
+    char name[FS_NAME_MAX + 1];
+    struct inode *dir, *ip;
+    int err;
+    uint32_t type = mode & S_IFMT;
+    switch (type) {
+    case 0:
+        type = S_IFREG;
+        break;
+    case S_IFREG: case S_IFCHR: case S_IFBLK: case S_IFIFO: case S_IFSOCK:
+        break;
+    case S_IFDIR:
+        return -EPERM;
+    default:
+        return -EINVAL;
+    }
+    if (!(dir = lookup_at(dirfd, upath, name, &err)))
+        return err;
+    if (dir_lookup(dir, name))
+        return -EEXIST;
+    if ((err = may_create(dir)))
+        return err;
+    if ((type == S_IFCHR || type == S_IFBLK) && !capable(CAP_MKNOD))
+        return -EPERM;
+    if (!(ip = inode_new(type | (mode & 07777 & ~myproc()->fs->umask))))
+        return -ENOSPC;
+    inode_init_owner(ip, dir);
+    if (type == S_IFCHR || type == S_IFBLK) {
+        ip->dev = dev_of(type == S_IFCHR, dev);
+        uint32_t major = (dev & 0xfff00) >> 8, minor = (dev & 0xff) | ((dev >> 12) & 0xfff00);
+        ip->rdev = ((uint64_t)(major & 0xfff) << 8) | (minor & 0xff) | ((uint64_t)(minor & ~0xffu) << 12);
+    }
+    if ((err = dir_link(dir, name, ip)))
+        inode_maybe_free(ip);
+    return err;
+}
+
+int64_t sys_mknod(struct trapframe *tf) { return mknod_at(AT_FDCWD, tf->rdi, (uint32_t)tf->rsi, (uint32_t)tf->rdx); }
+int64_t sys_mknodat(struct trapframe *tf)
+{
+    return mknod_at((int)tf->rdi, tf->rsi, (uint32_t)tf->rdx, (uint32_t)tf->r10);
+}
 int64_t sys_mkdirat(struct trapframe *tf) { return mkdir_at((int)tf->rdi, tf->rsi, (uint32_t)tf->rdx); }
 
 /* Is the directory anyone's working directory or open? Linux allows removing it anyway; so do we. */

@@ -49,6 +49,8 @@ struct inode {
     const uint8_t *rodata;       /* module bytes until the first write, else NULL */
     uint8_t **pages;             /* index page: pages[i] holds bytes [i*4096, (i+1)*4096) */
     struct inode *parent;        /* directories: ".." (holds a reference) */
+    struct pipe *fifo;           /* S_IFIFO: the pipe while an end is open, else NULL (pipe.c) */
+    uint64_t rdev;               /* S_IFCHR/S_IFBLK made by mknod with no driver: its number */
     uint64_t mtime_ns, ctime_ns, atime_ns;   /* CLOCK_REALTIME, ns */
 };
 
@@ -75,6 +77,8 @@ struct pipe {
     uint64_t ino;                /* st_ino: a counter, as Linux's pipefs (get_next_ino) */
     uint8_t *spare;              /* the last page a read emptied, for the next write (Linux's
                                     pipe->tmp_page): a pipe in use writes without allocating */
+    uint32_t r_counter, w_counter;   /* FIFO opens for reading / writing so far (fifo_open's waits) */
+    struct inode *fifo;          /* a FIFO's inode (its ip->fifo is this pipe), NULL for pipe(2) */
 };
 
 enum filetype { F_NONE, F_INODE, F_PIPE };
@@ -130,6 +134,7 @@ extern struct file console_file;
 
 /* pipe.c */
 int pipe_new(struct file **rf, struct file **wf);
+int fifo_open(struct inode *ip, struct file *f);
 int64_t pipe_read(struct file *f, uint64_t dst, uint64_t n);
 int64_t pipe_write(struct file *f, uint64_t src, uint64_t n);
 void pipe_close(struct file *f);

@@ -42,6 +42,8 @@ int64_t sys_getpid(struct trapframe *tf);
 int64_t sys_getppid(struct trapframe *tf);
 int64_t sys_setpgid(struct trapframe *tf);       /* jobctl.c */
 int64_t sys_lstat(struct trapframe *tf);         /* syspath.c */
+int64_t sys_mknod(struct trapframe *tf);
+int64_t sys_mknodat(struct trapframe *tf);
 int64_t sys_symlink(struct trapframe *tf);
 int64_t sys_symlinkat(struct trapframe *tf);
 int64_t sys_statfs(struct trapframe *tf);        /* sysfsinfo.c */

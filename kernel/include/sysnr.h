@@ -97,6 +97,7 @@
 #define SYS_rt_sigqueueinfo     129
 #define SYS_rt_sigsuspend       130
 #define SYS_sigaltstack         131
+#define SYS_mknod               133
 #define SYS_statfs              137
 #define SYS_fstatfs             138
 #define SYS_arch_prctl          158
@@ -122,6 +123,7 @@
 #define SYS_tgkill              234
 #define SYS_openat              257
 #define SYS_mkdirat             258
+#define SYS_mknodat             259
 #define SYS_fchownat            260
 #define SYS_newfstatat          262
 #define SYS_unlinkat            263
