@@ -117,6 +117,12 @@ void signal_fault(struct trapframe *tf)
             err |= PF_ERR_P;         /* Linux never tells ring 3 what the kernel half maps */
         p->sig.cr2 = cr2;
         p->sig.err = err;
+        uint64_t *pte = cr2 < USER_TOP ? uvm_pte(p->pml4, cr2) : NULL;
+        if (pte && (*pte & PTE_BUS)) {      /* a file mapping past the file's end (filemap.c) */
+            sig = SIGBUS;
+            info = (struct ksiginfo){ .code = BUS_ADRERR, .addr = cr2 };
+            break;
+        }
         sig = SIGSEGV;
         info = (struct ksiginfo){ .code = (err & PF_ERR_P) && cr2 < USER_TOP ? SEGV_ACCERR : SEGV_MAPERR,
                                   .addr = cr2 };

@@ -57,6 +57,7 @@ static const struct {
     [SYS_writev] = { "writev", sys_writev },
     [SYS_sched_yield] = { "sched_yield", sys_sched_yield },
     [SYS_madvise] = { "madvise", sys_madvise },
+    [SYS_msync] = { "msync", sys_msync },
     [SYS_mremap] = { "mremap", sys_mremap },
     [SYS_dup] = { "dup", sys_dup },
     [SYS_dup2] = { "dup2", sys_dup2 },

@@ -99,6 +99,10 @@ void fs_add(const char *name, const uint8_t *data, uint64_t size);
 struct fsfile *fs_at(uint64_t index);
 struct inode *fs_root(void);
 int fs_free_inodes(void);
+void *fsdata_page(struct inode *ip, uint64_t i, int *err);
+void fsdata_copy_page(struct inode *ip, uint64_t off, void *dst);
+int64_t file_mmap(struct file *f, uint64_t *pml4, uint64_t addr, uint64_t len, uint64_t off,
+                  uint64_t pte_flags, bool shared);
 struct inode *namei(struct inode *cwd, const char *path, int *err);
 struct inode *namei_nofollow(struct inode *cwd, const char *path, int *err);
 int symlink_target(struct inode *ip, char *buf, uint64_t size);

@@ -67,6 +67,7 @@ struct trapframe;
 #define SEGV_MAPERR  1           /* address not mapped */
 #define SEGV_ACCERR  2           /* mapped, access not allowed */
 #define BUS_ADRALN   1           /* misaligned address (#AC) */
+#define BUS_ADRERR   2           /* no such physical address: a mapped file's page past its end */
 #define TRAP_BRKPT   1           /* breakpoint */
 #define TRAP_TRACE   2           /* single step (#DB with DR6.BS) */
 #define CLD_EXITED   1           /* SIGCHLD: child called exit */

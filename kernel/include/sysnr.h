@@ -26,6 +26,7 @@
 #define SYS_pipe                22
 #define SYS_sched_yield         24
 #define SYS_mremap              25
+#define SYS_msync               26
 #define SYS_madvise             28
 #define SYS_dup                 32
 #define SYS_dup2                33
