@@ -82,6 +82,7 @@ static const uint64_t S_GRND[] = SET(1, 2, 4);
 static const uint64_t S_PIPE2[] = SET(02000000, 04000, 040000, 01);
 static const uint64_t S_TIMER[] = SET(0, 1);
 static const uint64_t S_ZERO8[] = SET(0, 8, 8, 8, 16, 4);
+static const uint64_t S_MSYNC[] = SET(1, 2, 4);
 static const uint64_t S_MKNOD[] = SET(0010000, 0020000, 0060000, 0100000, 0140000, 0040000, 0600, 0666);
 static const uint64_t S_DEV[] = SET(0x103, 0x105, 0x109, 0x501, 0x500, 0x3c07, 0);
 
@@ -246,6 +247,7 @@ static const struct desc DESCS[] = {
     /* jobs: FIFOs and device nodes (pipe.c fifo_open, syspath.c mknod_at) */
     { "mknod", RNONE, 3, { A(GPATH), F(S_MKNOD), E(S_DEV) } },
     { "mknodat", RNONE, 2, { A(GDIRFD), A(GPATH), F(S_MKNOD), E(S_DEV) } },
+    { "msync", RNONE, 2, { A(GADDR), A(GMLEN), F(S_MSYNC) } },
 };
 #define NDESCS (sizeof DESCS / sizeof DESCS[0])
 
