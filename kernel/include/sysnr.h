@@ -89,6 +89,7 @@
 #define SYS_rt_sigqueueinfo     129
 #define SYS_rt_sigsuspend       130
 #define SYS_sigaltstack         131
+#define SYS_modify_ldt          154
 #define SYS_arch_prctl          158
 #define SYS_setrlimit           160
 #define SYS_iopl                172
