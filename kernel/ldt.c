@@ -182,10 +182,11 @@ static void refresh_ds_es(void)
 {
     uint16_t seg[NSEGS];
     segs_save(seg);
+    bool ldt = (seg[0] | seg[1]) & SEL_TI;
     for (int i = 0; i < 2; i++)
         if ((seg[i] & SEL_TI) && !sel_loadable(seg[i]))
             seg[i] = NULL_SEL;
-    if ((seg[0] | seg[1]) & SEL_TI)
+    if (ldt)
         __asm__ volatile("mov %0, %%ds\n\tmov %1, %%es" ::"r"(seg[0]), "r"(seg[1]) : "memory");
 }
 
