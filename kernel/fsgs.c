@@ -55,10 +55,12 @@ void fsgs_save(struct proc *p)
  */
 void fsgs_set_base(struct proc *p, bool gs, uint64_t base)
 {
-    uint16_t seg[NSEGS];
-    segs_save(seg);
-    seg[gs ? SEG_GS : SEG_FS] = NULL_SEL;
-    segs_load(seg);
+    /* Only that register: a null selector load in 64-bit mode may change its base, so the
+       other one is left alone. GS between two swapgs, as segs_load does. */
+    if (gs)
+        __asm__ volatile("swapgs\n\tmov %0, %%gs\n\tswapgs" ::"r"((uint16_t)NULL_SEL) : "memory");
+    else
+        __asm__ volatile("mov %0, %%fs" ::"r"((uint16_t)NULL_SEL) : "memory");
     if (gs) {
         p->gs_base = base;
         wrmsr(MSR_KERNEL_GS_BASE, base);
