@@ -69,9 +69,16 @@ static void noncanonical(void)
     fflush(stdout);
 }
 
+/* Called with the hostile base in place: tests/test_fsgsbase.py's gdb test stops here. */
+__attribute__((noinline)) void hostile_set(uint64_t base)
+{
+    __asm__ volatile("" ::"r"(base) : "memory");
+}
+
 static void hostile(uint64_t base)
 {
     wrgs(base);
+    hostile_set(base);
     int ok = 1;
     for (int i = 0; i < 100; i++)
         ok &= syscall(SYS_getpid) == getpid() && rdgs() == base;
