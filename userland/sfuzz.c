@@ -82,6 +82,8 @@ static const uint64_t S_GRND[] = SET(1, 2, 4);
 static const uint64_t S_PIPE2[] = SET(02000000, 04000, 040000, 01);
 static const uint64_t S_TIMER[] = SET(0, 1);
 static const uint64_t S_ZERO8[] = SET(0, 8, 8, 8, 16, 4);
+static const uint64_t S_LDTFUNC[] = SET(0, 1, 2, 0x11, 0x11, 1, 3);   /* read, write_old, read_default, write */
+static const uint64_t S_LDTLEN[] = SET(16, 16, 16, 0, 8, 15, 17, 128);  /* a struct user_desc, or a short read */
 
 struct argd { uint8_t gen; const uint64_t *set; uint64_t param; };
 struct desc {
@@ -224,6 +226,8 @@ static const struct desc DESCS[] = {
     { "gettid", RNONE, 1, { A(G0) } },
     { "set_thread_area", RNONE, 2, { N(GSTRUCT, 16) } },      /* struct user_desc */
     { "get_thread_area", RNONE, 2, { A(GBUF) } },
+    /* ldt (issue 19: the LDT) */
+    { "modify_ldt", RNONE, 2, { E(S_LDTFUNC), N(GSTRUCT, 16), E(S_LDTLEN) } },   /* struct user_desc */
 };
 #define NDESCS (sizeof DESCS / sizeof DESCS[0])
 
