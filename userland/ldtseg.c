@@ -14,9 +14,12 @@
  *    segment and ESP = 0x1234xxxx; ESP's upper half afterwards (espfix: the user's own).
  * 4. The hostile cases, in children: the entry SS names cleared or made not present by
  *    modify_ldt through int $0x80 on that same stack (the return cannot load it); DS naming
- *    a cleared entry (reloaded as null); fork copies the LDT.
+ *    a cleared entry (reloaded as null); another thread's SS naming an entry this one clears;
+ *    fork copies the LDT.
  */
 #include <errno.h>
+#include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -217,6 +220,34 @@ static void ds_cleared(void)
     _exit(0);
 }
 
+/* Another thread runs on SS = the entry (preempted there, or on another CPU) when this one
+   clears it: the spinner's next return to ring 3 cannot load SS, SIGSEGV ends the process. */
+#if defined(__x86_64__)
+static volatile int on_ldt_ss;
+
+static void *ss_spinner(void *arg)
+{
+    (void)arg;
+    __asm__ volatile("mov %0, %%ss\n\tmovl $1, %1\n1:\tjmp 1b" ::"r"(SEL), "m"(on_ldt_ss) : "memory");
+    return NULL;
+}
+
+static void other_thread_ss(void)
+{
+    struct udesc u = { ENTRY, 0, 0xfffff, F(1, 0, 0, 1, 0, 0, 0) };
+    mldt(0x11, &u, sizeof u);
+    pthread_t t;
+    if (pthread_create(&t, NULL, ss_spinner, NULL))
+        _exit(2);
+    while (!on_ldt_ss)
+        sched_yield();
+    u = (struct udesc){ ENTRY, 0, 0, EMPTY };
+    mldt(0x11, &u, sizeof u);
+    for (;;)
+        sched_yield();
+}
+#endif
+
 static void forked_copy(void)
 {
     memset(table, 0, sizeof table);
@@ -279,6 +310,10 @@ int main(void)
     printf("ldtseg: ss_cleared status=%d\n", child(ss_cleared));
     printf("ldtseg: ss_not_present status=%d\n", child(ss_not_present));
     printf("ldtseg: ss_read_only status=%d\n", child(ss_read_only));
+#if defined(__x86_64__)
+    /* (64-bit only: ringlab's i386 clone does not take CLONE_SETTLS's user_desc yet) */
+    printf("ldtseg: other_thread_ss status=%d\n", child(other_thread_ss));
+#endif
     printf("ldtseg: done\n");
     return 0;
 }
