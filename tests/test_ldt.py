@@ -25,6 +25,7 @@ import pytest
 
 from ringlab import lab
 from ringlab.core import constants as C
+from ringlab.core import kabi
 from ringlab.machine.qemu import QemuConfig
 from ringlab.observe import qemulog
 from ringlab.observe.events import Panic
@@ -88,3 +89,9 @@ def test_no_ldt_descriptor_reaches_cpl0_and_espfix_keeps_esp(images, cpu):
     on_ldt_stack = [r for r in records if r.cpl == 3 and r.ss == LDT_SS]
     assert any(r.vector == 0x80 for r in on_ldt_stack), run.log[-3000:]
     assert any(r.vector == TIMER_VECTOR for r in on_ldt_stack), run.log[-3000:]
+    # LDTR: the LDT's descriptor in the GDT while the process runs with an LDT; null for one
+    # without (init before its first modify_ldt, the exec'd image)
+    ldt_sel = kabi.load().const("LDT_SEL")
+    assert all(r.dump.segments["ldt"].selector == ldt_sel for r in on_ldt_stack), run.log[-3000:]
+    user_events = [r for r in records if r.cpl == 3 and "ldt" in r.dump.segments]
+    assert user_events[0].dump.segments["ldt"].selector == 0, user_events[0].describe()

@@ -15,7 +15,7 @@
  * 4. The hostile cases, in children: the entry SS names cleared or made not present by
  *    modify_ldt through int $0x80 on that same stack (the return cannot load it); DS naming
  *    a cleared entry (reloaded as null); another thread's SS naming an entry this one clears;
- *    fork copies the LDT.
+ *    fork copies the LDT, execve drops it.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -257,9 +257,26 @@ static void forked_copy(void)
     _exit(0);
 }
 
-int main(void)
+/* execve drops the LDT: the new image reads none. */
+static char *self;
+
+static void exec_drops(void)
+{
+    struct udesc u = { 9, 0x1000, 0xfff, F(1, 0, 0, 0, 0, 0, 0) };
+    mldt(0x11, &u, sizeof u);
+    char *argv[] = { self, "exec", NULL };
+    execve(self, argv, NULL);
+    _exit(3);
+}
+
+int main(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
+    if (argc > 1) {                        /* exec_drops' new image */
+        printf("ldtseg: after execve: read=%ld\n", mldt(0, table, sizeof table));
+        return 0;
+    }
+    self = argv[0];
 
     printf("ldtseg: no LDT yet: read=%ld\n", mldt(0, table, sizeof table));
     for (int func = 1; func <= 0x11; func += 0x10)
@@ -306,6 +323,7 @@ int main(void)
     struct udesc u = { ENTRY, 0x4000, 0x1f, F(1, 0, 1, 0, 0, 1, 0) };
     mldt(0x11, &u, sizeof u);
     printf("ldtseg: fork copies: status=%d\n", child(forked_copy));
+    printf("ldtseg: exec_drops status=%d\n", child(exec_drops));
     printf("ldtseg: ds_cleared status=%d\n", child(ds_cleared));
     printf("ldtseg: ss_cleared status=%d\n", child(ss_cleared));
     printf("ldtseg: ss_not_present status=%d\n", child(ss_not_present));
