@@ -72,7 +72,7 @@ def test_without_fsgsbase_the_instructions_are_sigill(images):
 @pytest.mark.gdb
 def test_gdb_every_entry_from_a_hostile_gs_base_runs_on_cpu0(images):
     """Stopped in ring 3 with the first hostile base live, then in the kernel at a system call
-    (syscall_dispatch), a timer interrupt (timer_intr), a fault (signal_fault, for the ud2) and
+    (syscall_dispatch), an int $0x80 (syscall32_dispatch), a timer interrupt (timer_intr), a fault (signal_fault, for the ud2) and
     the handler's rt_sigreturn (syscall_dispatch again): gs_base is cpu0 at each, and the
     user's hostile base waits in k_gs_base."""
     prog = images.program(PROGRAM)
@@ -85,8 +85,9 @@ def test_gdb_every_entry_from_a_hostile_gs_base_runs_on_cpu0(images):
         r = g.registers(["gs_base", "k_gs_base", "cs"])
         assert r["cs"] & 3 == 3 and r["gs_base"] == HOSTILE[0] and r["k_gs_base"] == cpu0, r
         g.delete(bp)
-        for where, users in (("syscall_dispatch", True), ("timer_intr", False),
-                             ("signal_fault", True), ("syscall_dispatch", True)):
+        for where, users in (("syscall_dispatch", True), ("syscall32_dispatch", True),
+                             ("timer_intr", False), ("signal_fault", True),
+                             ("syscall_dispatch", True)):
             bp = g.break_at(where)
             g.cont(timeout_s=TIMEOUT_S, what=where)
             r = g.registers(["gs_base", "k_gs_base", "cs"])

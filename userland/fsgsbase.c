@@ -3,7 +3,7 @@
  * in ringlab (-cpu max; qemu64 has no FSGSBASE: the first instruction is #UD, SIGILL).
  *
  * With a hostile GS base (kernel addresses: the kernel's image, its direct map, the top of the
- * address space) the program makes system calls, spins through timer interrupts, takes a
+ * address space) the program makes system calls (syscall and int $0x80), spins through timer interrupts, takes a
  * fault (ud2 -> SIGILL handler) and a signal (SIGUSR1), and checks after each that its GS base
  * is still the one it wrote, also inside the handlers; arch_prctl and the instructions agree
  * both ways; a base set by wrgsbase survives a switch with a non-zero GS selector; a
@@ -82,6 +82,9 @@ static void hostile(uint64_t base)
     int ok = 1;
     for (int i = 0; i < 100; i++)
         ok &= syscall(SYS_getpid) == getpid() && rdgs() == base;
+    long pid32;
+    __asm__ volatile("int $0x80" : "=a"(pid32) : "0"(20L) /* i386 getpid */ : "memory");
+    ok &= pid32 == getpid() && rdgs() == base;
     spin();                                                   /* timer ticks in ring 3 */
     ok &= rdgs() == base;
     handler_runs = 0;
