@@ -17,7 +17,8 @@
  *   GDT              Linux's: kernel CS/SS, user 32-bit CS,   gdt_init (gdt.h picture)
  *                    user DS, user 64-bit CS, TSS, TLS,
  *                    CPUNODE; no DPL-3 system descriptor
- *   LDTR             null selector                            gdt_init
+ *   LDTR             null selector; the running process's     gdt_init; scheduler (ldt.c)
+ *                    modify_ldt table when it has one
  *   TR               TSS_SEL; I/O bitmap base past the limit  gdt_init
  *   CS SS            KERNEL_CS, KERNEL_SS                     gdt_init
  *   DS ES FS GS      null (64-bit mode ignores DS/ES bases)   gdt_init
