@@ -9,6 +9,7 @@
 #include "execargs.h"
 #include "file.h"
 #include "gdt.h"
+#include "ldt.h"
 #include "mmu.h"
 #include "msr.h"
 #include "proc.h"
@@ -141,8 +142,10 @@ int exec_image(struct proc *p, const char *name, const uint8_t *data, size_t siz
     p->pml4 = pml4;
     p->cred = *cred;                             /* the new image's ids, with it (Linux commit_creds) */
     bool running = p == myproc();
-    if (running)
+    if (running) {
         vm_switch(pml4);
+        ldt_switch(mm);                          /* a new address space has no LDT (Linux) */
+    }
     if (old)
         mm_put(old);
     p->mm->brk_start = p->mm->brk = img.end;

@@ -12,11 +12,13 @@
 #include "errno.h"
 #include "execargs.h"
 #include "file.h"
+#include "fsgs.h"
 #include "gdt.h"
 #include "ioperm.h"
 #include "kargs.h"
 #include "jobctl.h"
 #include "kcov.h"
+#include "ldt.h"
 #include "msr.h"
 #include "percpu.h"
 #include "proc.h"
@@ -135,18 +137,15 @@ noreturn void scheduler(void)
             c->kstack_top = p->kstack_top;
             c->tss.rsp[0] = p->kstack_top;
             tls_load(p->tls);                      /* before the selectors that may name them */
-            segs_load(p->seg);
-            wrmsr(MSR_FS_BASE, p->fs_base);
-            wrmsr(MSR_KERNEL_GS_BASE, p->gs_base);
+            ldt_switch(p->mm);                     /* its address space's LDT, or none */
+            fsgs_load(p);                          /* DS ES FS GS, FS and GS bases (fsgs.c) */
             vm_switch(p->pml4);
             ioperm_switch(i);
             __asm__ volatile("fxrstor %0" ::"m"(p->fxstate));
             swtch(&c->scheduler, p->context);
             kcov_off_enter();                      /* p left it (sched) until current is NULL */
             __asm__ volatile("fxsave %0" : "=m"(p->fxstate));
-            segs_save(p->seg);                     /* ring 3 may have loaded them */
-            p->fs_base = rdmsr(MSR_FS_BASE);
-            p->gs_base = rdmsr(MSR_KERNEL_GS_BASE);
+            fsgs_save(p);                          /* ring 3 may have changed them */
             vm_switch_kernel();
             c->current = NULL;
             kcov_off_exit();
@@ -311,6 +310,8 @@ int proc_clone(uint64_t flags, uint64_t stack, uint64_t tls, uint64_t ptid, uint
         np->mm->brk_start = p->mm->brk_start;
         np->mm->brk = p->mm->brk;
         np->mm->mmap_next = p->mm->mmap_next;
+        if (!r)
+            r = ldt_copy(np->mm, p->mm);           /* the LDT too (Linux ldt_dup_context) */
         mm_unlock(p->mm);
         if (r || fatal_pending(p)) {                      /* killed while the copy yielded: no child */
             proc_free(np);

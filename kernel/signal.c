@@ -105,6 +105,8 @@ void signal_fault(struct trapframe *tf)
     case T_MF: case T_XM:
                sig = SIGFPE;  info = (struct ksiginfo){ .code = FPE_FLTINV, .addr = tf->rip }; break;
     case T_AC: sig = SIGBUS;  info = (struct ksiginfo){ .code = BUS_ADRALN }; break;
+    case T_NP: case T_SS:                                     /* Linux: SIGBUS, SI_KERNEL */
+               sig = SIGBUS;  break;
     case T_BP: sig = SIGTRAP; break;                          /* int3: SI_KERNEL, RIP after it */
     case T_DB:                                                /* single step: the next instruction */
         sig = SIGTRAP;
@@ -128,7 +130,7 @@ void signal_fault(struct trapframe *tf)
                                   .addr = cr2 };
         break;
     }
-    default:                          /* #GP #SS #NP #TS #OF #BR...: SIGSEGV, SI_KERNEL, address 0 */
+    default:                          /* #GP #TS #OF #BR...: SIGSEGV, SI_KERNEL, address 0 */
         sig = SIGSEGV;
         break;
     }

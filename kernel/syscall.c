@@ -115,6 +115,7 @@ static const struct {
     [SYS_ioperm] = { "ioperm", sys_ioperm },
     [SYS_gettid] = { "gettid", sys_gettid },
     [SYS_set_thread_area] = { "set_thread_area", sys_set_thread_area },
+    [SYS_modify_ldt] = { "modify_ldt", sys_modify_ldt },
     [SYS_get_thread_area] = { "get_thread_area", sys_get_thread_area },
     [SYS_futex] = { "futex", sys_futex },
     [SYS_set_robust_list] = { "set_robust_list", sys_set_robust_list },

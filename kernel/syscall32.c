@@ -103,6 +103,7 @@ static const struct {
     [SYS32_rt_sigpending] = { "rt_sigpending", sys_rt_sigpending, 0 },
     [SYS32_rt_sigsuspend] = { "rt_sigsuspend", sys_rt_sigsuspend, 0 },
     [SYS32_getcwd] = { "getcwd", sys_getcwd, 0 },
+    [SYS32_modify_ldt] = { "modify_ldt", sys_modify_ldt, 0 },
     [SYS32_vfork] = { "vfork", sys_fork, 0 },
     [SYS32_ugetrlimit] = { "ugetrlimit", sys_ugetrlimit32, 0 },
     [SYS32_mmap2] = { "mmap2", sys_mmap2, 0 },

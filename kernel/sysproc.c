@@ -4,6 +4,7 @@
 #include "cred.h"
 #include "execargs.h"
 #include "file.h"
+#include "fsgs.h"
 #include "mmu.h"
 #include "msr.h"
 #include "proc.h"
@@ -153,13 +154,7 @@ int64_t sys_arch_prctl(struct trapframe *tf)
     case ARCH_SET_GS:
         if (tf->rsi >= USER_LIMIT)
             return -EPERM;                       /* Linux: a base at or above TASK_SIZE_MAX */
-        if (tf->rdi == ARCH_SET_FS) {
-            p->fs_base = tf->rsi;
-            wrmsr(MSR_FS_BASE, p->fs_base);
-        } else {
-            p->gs_base = tf->rsi;
-            wrmsr(MSR_KERNEL_GS_BASE, p->gs_base);
-        }
+        fsgs_set_base(p, tf->rdi == ARCH_SET_GS, tf->rsi);   /* and a null selector (fsgs.c) */
         return 0;
     case ARCH_GET_FS:
         base = rdmsr(MSR_FS_BASE);

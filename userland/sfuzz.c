@@ -85,6 +85,8 @@ static const uint64_t S_ZERO8[] = SET(0, 8, 8, 8, 16, 4);
 static const uint64_t S_MSYNC[] = SET(1, 2, 4);
 static const uint64_t S_MKNOD[] = SET(0010000, 0020000, 0060000, 0100000, 0140000, 0040000, 0600, 0666);
 static const uint64_t S_DEV[] = SET(0x103, 0x105, 0x109, 0x501, 0x500, 0x3c07, 0);
+static const uint64_t S_LDTFUNC[] = SET(0, 1, 2, 0x11, 0x11, 1, 3);   /* read, write_old, read_default, write */
+static const uint64_t S_LDTLEN[] = SET(16, 16, 16, 0, 8, 15, 17, 128);  /* a struct user_desc, or a short read */
 
 struct argd { uint8_t gen; const uint64_t *set; uint64_t param; };
 struct desc {
@@ -248,6 +250,8 @@ static const struct desc DESCS[] = {
     { "mknod", RNONE, 3, { A(GPATH), F(S_MKNOD), E(S_DEV) } },
     { "mknodat", RNONE, 2, { A(GDIRFD), A(GPATH), F(S_MKNOD), E(S_DEV) } },
     { "msync", RNONE, 2, { A(GADDR), A(GMLEN), F(S_MSYNC) } },
+    /* ldt (issue 19: the LDT) */
+    { "modify_ldt", RNONE, 2, { E(S_LDTFUNC), N(GSTRUCT, 16), E(S_LDTLEN) } },   /* struct user_desc */
 };
 #define NDESCS (sizeof DESCS / sizeof DESCS[0])
 

@@ -7,6 +7,7 @@ typedef int64_t (*syscall_fn)(struct trapframe *tf);
 
 int64_t sys_ni_syscall(struct trapframe *tf);   /* -ENOSYS */
 int64_t sys_set_thread_area(struct trapframe *tf);   /* tls.c */
+int64_t sys_modify_ldt(struct trapframe *tf);        /* ldt.c */
 int64_t sys_get_thread_area(struct trapframe *tf);
 int64_t sys_execve32(struct trapframe *tf);     /* sysproc.c: argv/envp of 32-bit pointers */
 int64_t sys_clone32(struct trapframe *tf);      /* sysproc.c: the i386 argument order */

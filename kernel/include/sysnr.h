@@ -101,6 +101,7 @@
 #define SYS_mknod               133
 #define SYS_statfs              137
 #define SYS_fstatfs             138
+#define SYS_modify_ldt          154
 #define SYS_arch_prctl          158
 #define SYS_setrlimit           160
 #define SYS_sync                162

@@ -62,6 +62,7 @@
 #define SYS32_rt_sigpending     176
 #define SYS32_rt_sigsuspend     179
 #define SYS32_getcwd            183
+#define SYS32_modify_ldt        123
 #define SYS32_vfork             190
 #define SYS32_ugetrlimit        191
 #define SYS32_mmap2             192
