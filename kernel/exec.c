@@ -223,6 +223,7 @@ int proc_exec(const char *path, const struct exec_args *args)
     }
     for (int fd = 0; !r && fd < NOFILE_MAX; fd++) {
         if (fd_cloexec(p->files, fd) && files_fd(p->files, fd)) {
+            locks_close_posix(p->files, files_fd(p->files, fd));
             file_close(files_fd(p->files, fd));
             files_clear(p->files, fd);
         }

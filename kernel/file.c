@@ -57,6 +57,7 @@ void file_close(struct file *f)
     if (REF_PUT(SAN_FILE, -1, f->ref) > 0)
         return;
     kcov_close(f);
+    locks_close_file(f);                      /* its OFD and flock locks */
     if (f->type == F_PIPE)
         pipe_close(f);
     if ((f->type == F_INODE || f->type == F_PIPE) && f->ip)

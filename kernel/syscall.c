@@ -98,6 +98,7 @@ static const struct {
     [SYS_lchown] = { "lchown", sys_lchown },
     [SYS_fchownat] = { "fchownat", sys_fchownat },
     [SYS_getppid] = { "getppid", sys_getppid },
+    [SYS_flock] = { "flock", sys_flock },
     [SYS_fsync] = { "fsync", sys_fsync },
     [SYS_fdatasync] = { "fdatasync", sys_fsync },
     [SYS_statfs] = { "statfs", sys_statfs },

@@ -60,6 +60,7 @@ int fd_alloc(struct file *f, int min, bool cloexec)
 static void fd_close(int fd)
 {
     struct proc *p = myproc();
+    locks_close_posix(p->files, files_fd(p->files, fd));   /* Linux filp_close: POSIX locks go */
     file_close(files_fd(p->files, fd));
     files_clear(p->files, fd);
 }
@@ -346,8 +347,12 @@ int64_t sys_fcntl(struct trapframe *tf)
             return -EINVAL;
         f->flags = (f->flags & ~F_SETFL_MASK) | (int)(arg & F_SETFL_MASK);
         return 0;
-    case F_GETLK: case F_SETLK: case F_SETLKW:
-        return -ENOLCK;                  /* no record locks */
+    case F_GETLK: case F_SETLK: case F_SETLKW: case F_OFD_GETLK: case F_OFD_SETLK: case F_OFD_SETLKW: {
+        f = file_dup(f);                 /* held across F_SETLKW's waits: the fd may be closed */
+        int64_t r = locks_fcntl(f, (int)tf->rsi, arg);
+        file_close(f);
+        return r;
+    }
     case F_GETPIPE_SZ:
         return f->type == F_PIPE ? (int64_t)f->pipe->slots * PAGE_SIZE : -EBADF;
     case F_SETPIPE_SZ:

@@ -116,9 +116,12 @@ void files_clear(struct files *f, int fd)
 /* Every descriptor closed and every page given back (the table itself stays). */
 static void files_release(struct files *f)
 {
-    for (int fd = 0; fd < NOFILE_MAX; fd++)
-        if (files_fd(f, fd))
+    for (int fd = 0; fd < NOFILE_MAX; fd++) {
+        if (files_fd(f, fd)) {
+            locks_close_posix(f, files_fd(f, fd));
             file_close(files_fd(f, fd));
+        }
+    }
     for (int i = 0; i < NOFILE_MAX / FDS_PER_PAGE; i++)
         if (f->fdpage[i])
             kfree(f->fdpage[i]);

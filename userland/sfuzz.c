@@ -68,7 +68,7 @@ static const uint64_t S_FUTEX[] = SET(0, 1, 3, 4, 5, 9, 10, 128, 129, 137, 138, 
 static const uint64_t S_HOW[] = SET(0, 1, 2, 3);
 static const uint64_t S_SAFLAGS[] = SET(1, 2, 4, 0x08000000, 0x10000000, 0x40000000, 0x80000000);
 static const uint64_t S_SEEK[] = SET(0, 1, 2, 3, 4, 5);
-static const uint64_t S_FCNTL[] = SET(0, 1, 2, 3, 4, 1030, 5, 6, 7, 1031, 1032, 8, 9, 1024);
+static const uint64_t S_FCNTL[] = SET(0, 1, 2, 3, 4, 1030, 5, 6, 7, 1031, 1032, 8, 9, 1024, 36, 37, 38);
 static const uint64_t S_IOCTL[] = SET(0x5401, 0x5402, 0x5403, 0x5413, 0x541b, 0x5421, 0x5451, 0x5450,
                                       0x80086301, 0x6364, 0x6365, 0x540f, 0x5410, 0x540e, 0x5422, 0x5429);
 static const uint64_t S_AT[] = SET(0x100, 0x200, 0x400, 0x800, 0x1000);
@@ -83,6 +83,7 @@ static const uint64_t S_PIPE2[] = SET(02000000, 04000, 040000, 01);
 static const uint64_t S_TIMER[] = SET(0, 1);
 static const uint64_t S_ZERO8[] = SET(0, 8, 8, 8, 16, 4);
 static const uint64_t S_MSYNC[] = SET(1, 2, 4);
+static const uint64_t S_FLOCK[] = SET(1, 2, 8, 5, 6, 3, 0);
 static const uint64_t S_MKNOD[] = SET(0010000, 0020000, 0060000, 0100000, 0140000, 0040000, 0600, 0666);
 static const uint64_t S_DEV[] = SET(0x103, 0x105, 0x109, 0x501, 0x500, 0x3c07, 0);
 static const uint64_t S_LDTFUNC[] = SET(0, 1, 2, 0x11, 0x11, 1, 3);   /* read, write_old, read_default, write */
@@ -250,6 +251,8 @@ static const struct desc DESCS[] = {
     { "mknod", RNONE, 3, { A(GPATH), F(S_MKNOD), E(S_DEV) } },
     { "mknodat", RNONE, 2, { A(GDIRFD), A(GPATH), F(S_MKNOD), E(S_DEV) } },
     { "msync", RNONE, 2, { A(GADDR), A(GMLEN), F(S_MSYNC) } },
+    /* jobs: file locks (locks.c; fcntl's lock commands are in S_FCNTL) */
+    { "flock", RNONE, 3, { A(GFD), E(S_FLOCK) } },
     /* ldt (issue 19: the LDT) */
     { "modify_ldt", RNONE, 2, { E(S_LDTFUNC), N(GSTRUCT, 16), E(S_LDTLEN) } },   /* struct user_desc */
 };

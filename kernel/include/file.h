@@ -99,6 +99,10 @@ void fs_add(const char *name, const uint8_t *data, uint64_t size);
 struct fsfile *fs_at(uint64_t index);
 struct inode *fs_root(void);
 int fs_free_inodes(void);
+struct files;
+int64_t locks_fcntl(struct file *f, int cmd, uint64_t uarg);      /* locks.c */
+void locks_close_posix(const struct files *owner, struct file *f);
+void locks_close_file(struct file *f);
 void *fsdata_page(struct inode *ip, uint64_t i, int *err);
 void fsdata_copy_page(struct inode *ip, uint64_t off, void *dst);
 int64_t file_mmap(struct file *f, uint64_t *pml4, uint64_t addr, uint64_t len, uint64_t off,

@@ -43,6 +43,7 @@ int64_t sys_getpid(struct trapframe *tf);
 int64_t sys_getppid(struct trapframe *tf);
 int64_t sys_setpgid(struct trapframe *tf);       /* jobctl.c */
 int64_t sys_msync(struct trapframe *tf);         /* sysmem.c */
+int64_t sys_flock(struct trapframe *tf);         /* locks.c */
 int64_t sys_lstat(struct trapframe *tf);         /* syspath.c */
 int64_t sys_mknod(struct trapframe *tf);
 int64_t sys_mknodat(struct trapframe *tf);

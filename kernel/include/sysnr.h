@@ -45,6 +45,7 @@
 #define SYS_kill                62
 #define SYS_uname               63
 #define SYS_fcntl               72
+#define SYS_flock               73
 #define SYS_fsync               74
 #define SYS_fdatasync           75
 #define SYS_truncate            76
