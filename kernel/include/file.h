@@ -49,6 +49,9 @@ struct inode {
     uint8_t **pages;             /* index page: pages[i] holds bytes [i*4096, (i+1)*4096) */
     struct inode *parent;        /* directories: ".." (holds a reference) */
     uint64_t mtime_ns, ctime_ns, atime_ns;   /* CLOCK_REALTIME, ns */
+    uint8_t proc_kind;           /* a /proc node (procfs.h enum procnode), 0 for every other inode */
+    int proc_pid;                /* its process (or thread) id; 0 for the ones of no process */
+    int proc_arg;                /* /proc/PID/fd/N: N */
 };
 
 struct fsfile {                  /* a multiboot module, as main.c sees it */
@@ -87,6 +90,7 @@ struct file {
     struct pipe *pipe;           /* F_PIPE: the read end if (flags & O_ACCMODE) == O_RDONLY */
     uint64_t off;                /* file offset; directories: the next entry's cookie */
     struct kcov *kcov;           /* an open kcov node: its kcov object (holds a reference) */
+    uint64_t proc_mm_gen;        /* /proc/PID/{mem,environ,auxv}: the address space opened (mm->gen) */
 };
 
 /* fs.c: names and directories */
@@ -102,6 +106,7 @@ bool dir_empty(struct inode *dir);
 int dir_entry(struct inode *dir, uint64_t *cookie, const char **name, struct inode **ip);
 int dir_path(struct inode *dir, char *buf, uint64_t size);
 bool dir_is_ancestor(struct inode *a, struct inode *d);
+int inode_path(struct inode *ip, char *buf, uint64_t size);
 struct inode *inode_new(uint32_t mode);
 struct inode *inode_get(struct inode *ip);
 void inode_put(struct inode *ip);

@@ -89,6 +89,7 @@
 #define SYS_rt_sigqueueinfo     129
 #define SYS_rt_sigsuspend       130
 #define SYS_sigaltstack         131
+#define SYS_prctl               157
 #define SYS_arch_prctl          158
 #define SYS_setrlimit           160
 #define SYS_iopl                172
@@ -124,6 +125,9 @@
 #define SYS_dup3                292
 #define SYS_pipe2               293
 #define SYS_prlimit64           302
+#define SYS_getcpu              309
+#define SYS_process_vm_readv    310
+#define SYS_process_vm_writev   311
 #define SYS_renameat2           316
 #define SYS_getrandom           318
 #define SYS_faccessat2          439
