@@ -58,6 +58,8 @@ void file_close(struct file *f)
     if (REF_PUT(SAN_FILE, -1, f->ref) > 0)
         return;
     kcov_close(f);
+    if (f->proc_page)
+        kfree(f->proc_page);                   /* /proc/PID/auxv's copy */
     if (f->type == F_PIPE)
         pipe_close(f);
     else if (f->type == F_INODE && f->ip)

@@ -346,14 +346,26 @@ int procfs_open(struct file *f)
     struct inode *ip = f->ip;
     if (ip->proc_kind == PN_FD)
         return -ENXIO;                       /* a pipe is not reopened here (Linux can) */
-    if (ip->proc_kind != PN_MEM && ip->proc_kind != PN_ENVIRON && ip->proc_kind != PN_AUXV)
-        return 0;
+    if (ip->proc_kind != PN_MEM && ip->proc_kind != PN_ENVIRON && ip->proc_kind != PN_AUXV &&
+        ip->proc_kind != PN_MAPS)
+        return 0;                            /* Linux proc_mem_open: these four need ptrace's access */
     struct proc *p = procfs_target(ip);
     if (!p)
         return -ESRCH;
     if (!may_look(p))
         return -EACCES;                      /* Linux proc_mem_open: mm_access */
     f->proc_mm_gen = p->mm ? p->mm->gen : 0;
+    if (ip->proc_kind == PN_AUXV && p->mm) {
+        /* Linux auxv_read reads mm->saved_auxv, kept while the file is open: after the
+           process has exec'd or ended too. The vector as it is now, in the file. */
+        uint64_t *page = kalloc();
+        if (!page)
+            return -ENOMEM;
+        uint64_t n = p->mm->auxv_len < PAGE_SIZE - 8 ? p->mm->auxv_len : PAGE_SIZE - 8;
+        n = (uint64_t)procpid_vm_copy(p, p->mm->auxv_start, page + 1, n, false, true);
+        page[0] = n;
+        f->proc_page = page;
+    }
     return 0;
 }
 
@@ -369,8 +381,11 @@ static void show_meminfo(struct pbuf *b)
                                          "Shmem:", "SReclaimable:", "KernelStack:" };
     uint64_t vals[] = { total, free, free, file_cache_pages() * 4, files, 0, 0, 0, files, 0,
                         (uint64_t)proc_count() * KSTACK_PAGES * 4 };
-    for (uint64_t i = 0; i < ARRAY_SIZE(names); i++)
-        pb_printf(b, "%-16s%8lu kB\n", names[i], vals[i]);
+    for (uint64_t i = 0; i < ARRAY_SIZE(names); i++) {
+        pb_put(b, names[i], strlen(names[i]));
+        pb_put(b, "                ", 16 - strlen(names[i]));   /* "%-16s": kprintf has no '-' */
+        pb_printf(b, "%8lu kB\n", vals[i]);
+    }
 }
 
 /* CPUID feature bits by Linux's names (arch/x86/include/asm/cpufeatures.h), in its word order. */
@@ -453,7 +468,13 @@ static int show(struct pbuf *b, struct file *f)
     case PN_PIDMAX: pb_printf(b, "%d\n", PROCFS_PID_MAX); return 0;
     default: {
         struct proc *p = procfs_target(ip);
-        if (!p && (ip->proc_kind == PN_ENVIRON || ip->proc_kind == PN_AUXV))
+        if (ip->proc_kind == PN_AUXV) {
+            const uint64_t *page = f->proc_page;   /* procfs_open's copy */
+            if (page)
+                pb_put(b, (const char *)(page + 1), page[0]);
+            return 0;
+        }
+        if (!p && ip->proc_kind == PN_ENVIRON)
             return 0;                        /* Linux: the mm the file held is gone: nothing */
         return p ? procpid_show(b, ip->proc_kind, p, f) : -ESRCH;
     }

@@ -407,13 +407,9 @@ int procpid_show(struct pbuf *b, enum procnode kind, struct proc *p, const struc
             show_range(b, p, mm->arg_start, mm->arg_end);
         return 0;
     case PN_ENVIRON:
-    case PN_AUXV:
         if (!mm || mm->gen != f->proc_mm_gen)
             return 0;                        /* the image opened is gone (Linux: 0) */
-        if (kind == PN_ENVIRON)
-            show_range(b, p, mm->env_start, mm->env_end);
-        else
-            show_range(b, p, mm->auxv_start, mm->auxv_start + mm->auxv_len);
+        show_range(b, p, mm->env_start, mm->env_end);
         return 0;
     default:
         return -EINVAL;

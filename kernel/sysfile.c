@@ -109,8 +109,8 @@ static int64_t positioned_io(struct trapframe *tf, bool write)
         return -EBADF;
     if (f->type == F_PIPE || f->ip->dev == DEV_CONSOLE)
         return -ESPIPE;
-    if (off < 0 && f->ip->proc_kind != PN_MEM)
-        return -EINVAL;                      /* /proc/PID/mem: an address, unsigned (Linux) */
+    if (off < 0)
+        return -EINVAL;                      /* /proc/PID/mem too (Linux ksys_pread64): lseek reaches those */
     if (write && (f->flags & O_APPEND))
         off = (int64_t)f->ip->size;          /* Linux: pwrite on an O_APPEND file appends (pwrite(2), BUGS) */
     if (!user_range_ok(tf->rsi, tf->rdx))

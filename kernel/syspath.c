@@ -418,7 +418,8 @@ static int64_t truncate_inode(struct inode *ip, int64_t len)
     if (len < 0)
         return -EINVAL;
     if (ip->proc_kind)
-        return -EPERM;                       /* /proc's files have no size to set */
+        return 0;                            /* /proc's files have no size to set: Linux's proc_setattr
+                                                accepts and ignores it */
     if ((ip->mode & S_IFMT) == S_IFDIR)
         return -EISDIR;
     if ((ip->mode & S_IFMT) != S_IFREG)

@@ -91,6 +91,8 @@ struct file {
     uint64_t off;                /* file offset; directories: the next entry's cookie */
     struct kcov *kcov;           /* an open kcov node: its kcov object (holds a reference) */
     uint64_t proc_mm_gen;        /* /proc/PID/{mem,environ,auxv}: the address space opened (mm->gen) */
+    void *proc_page;             /* /proc/PID/auxv: the vector as open found it (a kalloc'd page, freed
+                                    with the file: Linux's file holds the mm and its saved_auxv) */
 };
 
 /* fs.c: names and directories */
