@@ -8,6 +8,7 @@
  *
  *   prochostile                 every case
  *   prochostile after-exec M E  (internal) read the fds M (mem) and E (environ) opened before execve
+ *   prochostile euid            (internal) the ids a set-user-ID execve gave
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -18,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -188,6 +190,27 @@ static void unprivileged(void)
     waitpid(pid, NULL, 0);
 }
 
+/* This program made set-user-ID root, exec'd by uid 1000 without and with no_new_privs. */
+static void no_new_privs(void)
+{
+    chmod(".", 0755);                        /* uid 1000 searches the working directory */
+    chmod("prochostile", 04755);
+    for (int nnp = 0; nnp < 2; nnp++) {
+        pid_t pid = fork();
+        if (pid == 0) {
+            setresgid(1000, 1000, 1000);
+            setresuid(1000, 1000, 1000);
+            if (nnp)
+                prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+            execl("./prochostile", "prochostile", "euid", (char *)NULL);
+            printf("exec: %s\n", res(-1));
+            _exit(127);
+        }
+        waitpid(pid, NULL, 0);
+    }
+    chmod("prochostile", 0755);
+}
+
 static void *thread_main(void *arg)
 {
     *(pid_t *)arg = (pid_t)syscall(SYS_gettid);
@@ -236,10 +259,16 @@ int main(int argc, char **argv)
     setvbuf(stdout, NULL, _IONBF, 0);
     if (argc == 4 && !strcmp(argv[1], "after-exec"))
         return after_exec(atoi(argv[2]), atoi(argv[3]));
+    if (argc == 2 && !strcmp(argv[1], "euid")) {
+        printf("set-user-ID exec: euid %d, AT_SECURE %lu, NoNewPrivs %d, dumpable %d\n", (int)geteuid(),
+               getauxval(AT_SECURE), prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0), prctl(PR_GET_DUMPABLE, 0, 0, 0, 0));
+        return 0;
+    }
     mem_edges();
     open_after_exit();
     exec_while_open("/proc/self/exe");
     unprivileged();
     names_and_writes();
+    no_new_privs();
     return 0;
 }
