@@ -252,6 +252,8 @@ int64_t sys_getdents64(struct trapframe *tf)
         return -EBADF;
     if (f->type != F_INODE || (f->ip->mode & S_IFMT) != S_IFDIR)
         return -ENOTDIR;
+    if (f->ip->proc_pid && !procfs_target(f->ip))
+        return -ENOENT;                      /* /proc/PID or its fd/ after the process is gone (Linux) */
     for (;;) {
         uint64_t cookie = f->off;
         const char *name;

@@ -111,6 +111,10 @@ static void open_after_exit(void)
         snprintf(path, sizeof path, "/proc/%d/%s", pid, names[i]);
         fds[i] = open(path, O_RDONLY);
     }
+    snprintf(path, sizeof path, "/proc/%d", pid);
+    int dirfd = open(path, O_RDONLY | O_DIRECTORY);
+    snprintf(path, sizeof path, "/proc/%d/fd", pid);
+    int fddirfd = open(path, O_RDONLY | O_DIRECTORY);
     printf("child's stat while it lives: %s\n", read(fds[0], buf, sizeof buf) > 0 ? "read" : "BAD");
     lseek(fds[0], 0, SEEK_SET);
     write(p[1], "x", 1);
@@ -119,6 +123,16 @@ static void open_after_exit(void)
         long n = read(fds[i], buf, sizeof buf);   /* auxv: its length is Linux's or ringlab's */
         printf("after the child is reaped, %s: %s\n", names[i], n > 0 && i == 6 ? "the vector" : res(n));
     }
+    printf("after, getdents of /proc/PID: %s\n", RES(syscall(SYS_getdents64, dirfd, buf, sizeof buf)));
+    printf("after, getdents of /proc/PID/fd: %s\n", RES(syscall(SYS_getdents64, fddirfd, buf, sizeof buf)));
+    printf("after, openat(/proc/PID, \"stat\"): %s\n", RES(openat(dirfd, "stat", O_RDONLY)));
+    printf("after, openat(/proc/PID/fd, \"0\"): %s\n", RES(openat(fddirfd, "0", O_RDONLY)));
+    struct stat st0;
+    printf("after, fstatat(/proc/PID, \"maps\"): %s\n", RES(fstatat(dirfd, "maps", &st0, 0)));
+    printf("after, fstatat(/proc/PID, \"cmdline\"): %s\n", RES(fstatat(dirfd, "cmdline", &st0, 0)));
+    printf("after, fstatat(/proc/PID, \"cwd\"): %s\n", RES(fstatat(dirfd, "cwd", &st0, 0)));
+    close(dirfd);
+    close(fddirfd);
     snprintf(path, sizeof path, "/proc/%d", pid);
     struct stat st;
     printf("stat /proc/PID after: %s\n", RES(stat(path, &st)));

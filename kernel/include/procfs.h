@@ -53,8 +53,11 @@ int64_t procfs_read(struct file *f, uint64_t dst, uint64_t off, uint64_t n);
 int64_t procfs_write(struct file *f, uint64_t src, uint64_t off, uint64_t n);
 struct proc *procfs_target(const struct inode *ip);   /* the node's process, or NULL: gone */
 
-/* procpid.c: the files of a process */
+/* procsys.c: the files of the system */
 struct pbuf;
+void procsys_show(struct pbuf *b, enum procnode kind);
+
+/* procpid.c: the files of a process */
 int procpid_show(struct pbuf *b, enum procnode kind, struct proc *p, const struct file *f);
 int64_t procpid_mem(struct proc *p, uint64_t ubuf, uint64_t addr, uint64_t n, bool write);
 int procpid_vm_copy(struct proc *p, uint64_t addr, void *kbuf, uint64_t n, bool write, bool force);
