@@ -96,3 +96,13 @@ def test_busybox_ps_free_uptime_maps_without_install(images):
     finally:
         child.close(force=True)
     assert child.exitstatus == 0
+
+
+def test_more_open_proc_files_than_nodes_is_enomem_then_recovers(images, tmp_path):
+    """ringlab keeps at most PROCFS_CACHE (128) /proc nodes open at once (kernel/include/procfs.h;
+    Linux has no such limit, docs/kernel.md says so): past it open is -ENOMEM, never a panic or
+    a stale node, and /proc works again once the files are closed."""
+    lines, status, run = run_on_ringlab(Case("prochostile", args=["cache"]), images, tmp_path)
+    assert status == 0, run.report()
+    assert lines == ["cache: 128 of 160 opened, first error ENOMEM",
+                     "cache: after closing, /proc/self/stat reads: 1"], run.report()

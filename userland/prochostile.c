@@ -9,11 +9,13 @@
  *   prochostile                 every case
  *   prochostile after-exec M E  (internal) read the fds M (mem) and E (environ) opened before execve
  *   prochostile euid            (internal) the ids a set-user-ID execve gave
+ *   prochostile cache           more /proc files open at once than ringlab keeps (a ringlab limit)
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -40,6 +42,7 @@ static const char *err_name(int e)
     case EFAULT: return "EFAULT";
     case EINVAL: return "EINVAL";
     case EOVERFLOW: return "EOVERFLOW";
+    case ENOMEM: return "ENOMEM";
     default: return "other";
     }
 }
@@ -231,6 +234,79 @@ static void *thread_main(void *arg)
     return NULL;
 }
 
+static volatile pid_t racing_tid;
+
+static void *short_thread(void *arg)
+{
+    (void)arg;
+    racing_tid = (pid_t)syscall(SYS_gettid);
+    return NULL;
+}
+
+/* Threads end while their /proc/TID files are looked up, opened and read: whatever each read
+   answers (the thread may be gone), nothing may break. */
+static void racing_threads(void)
+{
+    char path[64], buf[512];
+    int reads = 0;
+    for (int i = 0; i < 100; i++) {
+        pthread_t t;
+        racing_tid = 0;
+        pthread_create(&t, NULL, short_thread, NULL);
+        while (!racing_tid)
+            sched_yield();
+        snprintf(path, sizeof path, "/proc/%d/status", racing_tid);
+        int fd = open(path, O_RDONLY);
+        pthread_join(t, NULL);
+        if (fd >= 0) {
+            reads += read(fd, buf, sizeof buf) != 0;
+            close(fd);
+        }
+    }
+    printf("racing threads: done\n");
+    (void)reads;
+}
+
+/* More /proc files open at once than ringlab keeps nodes for (procfs.h PROCFS_CACHE): the
+   first error, then everything closed and /proc usable again. Linux has no such limit. */
+static int cache_pressure(void)
+{
+    enum { KIDS = 20 };
+    static const char *const names[] = { "stat", "status", "cmdline", "maps", "comm", "environ", "auxv", "mem" };
+    int p[2], fds[KIDS * 8], n = 0, first_err = 0;
+    pid_t kids[KIDS];
+    pipe(p);
+    for (int k = 0; k < KIDS; k++) {
+        if ((kids[k] = fork()) == 0) {
+            char c;
+            close(p[1]);                     /* the parent's close is the end of the pipe */
+            read(p[0], &c, 1);
+            _exit(0);
+        }
+    }
+    for (int k = 0; k < KIDS; k++) {
+        for (int i = 0; i < 8; i++) {
+            char path[64];
+            snprintf(path, sizeof path, "/proc/%d/%s", kids[k], names[i]);
+            int fd = open(path, O_RDONLY);
+            if (fd < 0 && !first_err)
+                first_err = errno;
+            if (fd >= 0)
+                fds[n++] = fd;
+        }
+    }
+    printf("cache: %d of %d opened, first error %s\n", n, KIDS * 8, first_err ? err_name(first_err) : "none");
+    for (int i = 0; i < n; i++)
+        close(fds[i]);
+    close(p[1]);
+    for (int k = 0; k < KIDS; k++)
+        waitpid(kids[k], NULL, 0);
+    char buf[64];
+    int fd = open("/proc/self/stat", O_RDONLY);
+    printf("cache: after closing, /proc/self/stat reads: %d\n", fd >= 0 && read(fd, buf, sizeof buf) > 0);
+    return 0;
+}
+
 static void names_and_writes(void)
 {
     struct stat st;
@@ -273,6 +349,8 @@ int main(int argc, char **argv)
     setvbuf(stdout, NULL, _IONBF, 0);
     if (argc == 4 && !strcmp(argv[1], "after-exec"))
         return after_exec(atoi(argv[2]), atoi(argv[3]));
+    if (argc == 2 && !strcmp(argv[1], "cache"))
+        return cache_pressure();
     if (argc == 2 && !strcmp(argv[1], "euid")) {
         printf("set-user-ID exec: euid %d, AT_SECURE %lu, NoNewPrivs %d, dumpable %d\n", (int)geteuid(),
                getauxval(AT_SECURE), prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0), prctl(PR_GET_DUMPABLE, 0, 0, 0, 0));
@@ -284,5 +362,6 @@ int main(int argc, char **argv)
     unprivileged();
     names_and_writes();
     no_new_privs();
+    racing_threads();
     return 0;
 }
