@@ -155,7 +155,7 @@ static void show_maps(struct pbuf *b, struct mm *mm)
 
 /* ---- sizes for status and stat --------------------------------------------------------- */
 
-struct vmsize { uint64_t total, data, stack, exe, file; };   /* pages */
+struct vmsize { uint64_t total, data, stack, exe, file, shared; };   /* pages */
 
 static void vm_sizes(struct mm *mm, struct vmsize *s)
 {
@@ -165,6 +165,8 @@ static void vm_sizes(struct mm *mm, struct vmsize *s)
     while (next_region(mm, &va, &r)) {
         uint64_t n = (r.end - r.start) / PAGE_SIZE;
         s->total += n;
+        if ((r.pte & PTE_SHARED) && r.origin == O_ANON)
+            s->shared += n;                  /* MAP_SHARED anonymous memory: Linux's shmem */
         if (r.origin == O_STACK)
             s->stack += n;
         else if (r.origin == O_EXE)
@@ -284,12 +286,12 @@ static void show_status(struct pbuf *b, struct proc *p)
     if (p->mm) {
         struct vmsize vs;
         vm_sizes(p->mm, &vs);
-        uint64_t kb = PAGE_SIZE / 1024, anon = vs.total - vs.file;
-        /* Linux task_mem: every page is resident here (no swap, no lazy faults) */
-        pb_printf(b, "VmPeak:\t%8lu kB\nVmSize:\t%8lu kB\nVmLck:\t%8lu kB\nVmPin:\t%8lu kB\n", vs.total * kb,
-                  vs.total * kb, 0UL, 0UL);
-        pb_printf(b, "VmHWM:\t%8lu kB\nVmRSS:\t%8lu kB\nRssAnon:\t%8lu kB\nRssFile:\t%8lu kB\n"
-                     "RssShmem:\t%8lu kB\n", vs.total * kb, vs.total * kb, anon * kb, vs.file * kb, 0UL);
+        uint64_t kb = PAGE_SIZE / 1024, anon = vs.total - vs.file - vs.shared;
+        /* Linux task_mem: every page is resident here (no swap, no lazy faults, no mlock); the
+           peaks (VmPeak, VmHWM) are not kept, so they are not shown */
+        pb_printf(b, "VmSize:\t%8lu kB\nVmLck:\t%8lu kB\nVmPin:\t%8lu kB\n", vs.total * kb, 0UL, 0UL);
+        pb_printf(b, "VmRSS:\t%8lu kB\nRssAnon:\t%8lu kB\nRssFile:\t%8lu kB\nRssShmem:\t%8lu kB\n",
+                  vs.total * kb, anon * kb, vs.file * kb, vs.shared * kb);
         pb_printf(b, "VmData:\t%8lu kB\nVmStk:\t%8lu kB\nVmExe:\t%8lu kB\nVmLib:\t%8lu kB\n", vs.data * kb,
                   vs.stack * kb, vs.exe * kb, 0UL);
         pb_printf(b, "VmSwap:\t%8lu kB\n", 0UL);
