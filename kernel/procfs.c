@@ -51,7 +51,6 @@ static const struct pent ents[] = {
 static struct inode *cache[PROCFS_CACHE];   /* the nodes procfs holds (nlink 1 each) */
 static uint64_t last_use[PROCFS_CACHE];     /* lookup stamps: the smallest goes first */
 static uint64_t stamp;
-static struct inode *proc_root;
 
 void procfs_init(struct inode *root)
 {
@@ -61,7 +60,6 @@ void procfs_init(struct inode *root)
     d->parent = inode_get(root);
     d->ino = 1;                              /* Linux's PROC_ROOT_INO */
     d->proc_kind = PN_ROOT;                  /* after dir_link: a /proc node links nowhere */
-    proc_root = d;
 }
 
 /* A thread group's (or thread's) process, or NULL once it is gone: the pid is the generation. */
