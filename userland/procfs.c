@@ -480,6 +480,13 @@ static void check_process_vm(void)
     errno = 0;
     printf("process_vm_readv remote half unmapped: %ld\n", (long)process_vm_readv(pid, &local, 1, two, 2, 0));
     printf("process_vm_readv to a bad local buffer: %s\n", RES((long)process_vm_readv(pid, &bad, 1, &remote, 1, 0)));
+    /* no FOLL_FORCE here, unlike /proc/PID/mem: read-only memory is not written, PROT_NONE not read */
+    struct iovec ro = { (void *)rodata_var, 8 };
+    printf("process_vm_writev into read-only data: %s\n", RES(process_vm_writev(pid, &local, 1, &ro, 1, 0)));
+    char *none = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    struct iovec nv = { none, 8 };
+    printf("process_vm_readv of a PROT_NONE page: %s\n", RES(process_vm_readv(getpid(), &local, 1, &nv, 1, 0)));
+    munmap(none, 4096);
     write(to_child[1], "g", 1);
     waitpid(pid, NULL, 0);
 }
