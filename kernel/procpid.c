@@ -56,6 +56,7 @@ struct region {
     uint64_t pte;                            /* the rights of its pages: PTE_U, PTE_W, PTE_NX, PTE_SHARED */
     enum origin origin;
     uint64_t off;                            /* O_EXE: the file offset of start */
+    int seg;                                 /* O_EXE: which PT_LOAD (each is its own VMA in Linux) */
 };
 
 #define PTE_RIGHTS (PTE_U | PTE_W | PTE_NX | PTE_SHARED)
@@ -66,11 +67,13 @@ static bool in_stack(uint64_t va)
            (va >= USER32_STACK_TOP - USER_STACK_MAX && va < USER32_STACK_TOP);
 }
 
-static enum origin origin_of(const struct mm *mm, uint64_t va, uint64_t *off)
+/* Where page va comes from; for the executable, its file offset and its PT_LOAD (*seg). */
+static enum origin origin_of(const struct mm *mm, uint64_t va, uint64_t *off, int *seg)
 {
     for (int i = 0; i < mm->nseg; i++) {
         if (va >= mm->seg[i].start && va < mm->seg[i].end) {
             *off = mm->seg[i].off + (va - mm->seg[i].start);
+            *seg = i;
             return O_EXE;
         }
     }
@@ -93,17 +96,18 @@ static bool next_region(const struct mm *mm, uint64_t *va, struct region *r)
         return false;
     uint64_t *pte = uvm_pte(mm->pml4, a);
     *r = (struct region){ .start = a, .end = a + PAGE_SIZE, .pte = *pte & PTE_RIGHTS };
-    r->origin = origin_of(mm, a, &r->off);
+    r->origin = origin_of(mm, a, &r->off, &r->seg);
     for (;;) {
         uint64_t b = r->end, off = 0;
+        int seg = -1;
         uint64_t *next = b < USER_TOP ? uvm_pte(mm->pml4, b) : NULL;
         if (!next || (*next & PTE_RIGHTS) != r->pte)
             break;
-        enum origin o = origin_of(mm, b, &off);
+        enum origin o = origin_of(mm, b, &off, &seg);
         bool special = r->origin == O_VDSO || r->origin == O_VVAR;   /* its pages after the first */
         if (o != r->origin && !(special && o == O_ANON))
             break;
-        if (o == O_EXE && off != r->off + (b - r->start))
+        if (o == O_EXE && (seg != r->seg || off != r->off + (b - r->start)))
             break;                           /* two segments back to back */
         r->end = b + PAGE_SIZE;
     }
