@@ -427,6 +427,14 @@ static void check_prctl(void)
     prctl(PR_SET_PDEATHSIG, SIGUSR2, 0, 0, 0);
     prctl(PR_GET_PDEATHSIG, &sig, 0, 0, 0);
     printf("PR_GET_PDEATHSIG: %d\n", sig);
+    pid_t kid = fork();
+    if (kid == 0) {
+        int s = -1;
+        prctl(PR_GET_PDEATHSIG, &s, 0, 0, 0);
+        printf("PR_GET_PDEATHSIG in a forked child: %d\n", s);   /* not inherited */
+        _exit(0);
+    }
+    waitpid(kid, NULL, 0);
     prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
     printf("PR_GET_PDEATHSIG to NULL: %s\n", RES(prctl(PR_GET_PDEATHSIG, NULL, 0, 0, 0)));
     printf("PR_GET_DUMPABLE: %d\n", prctl(PR_GET_DUMPABLE, 0, 0, 0, 0));
