@@ -67,6 +67,7 @@ static struct proc *proc_alloc(void)
         p->pid = p->tgid = next_pid++;
         p->leader = p;
         p->nthreads = 1;
+        p->start_ticks = ticks;
         p->kstack_top = top;
         p->tf = (struct trapframe *)(top - sizeof(struct trapframe));
         p->context = (struct context *)((uint64_t)p->tf - sizeof(struct context));
@@ -211,11 +212,14 @@ struct proc *proc_spawn_init(const char *name, const uint8_t *image, size_t size
     struct cred cred;
     cred_init(&cred, kargs.init_uid, kargs.init_gid);   /* root unless init.uid= (kargs.h) */
     int r = exec_args_from_kernel(&args, name, argv, envp);
+    char exe_path[FS_NAME_MAX + 2];
+    snprintf(exe_path, sizeof exe_path, "/%s", name);
     if (!r)
-        r = exec_image(p, name, image, size, &args, &cred, false);
+        r = exec_image(p, name, image, size, &args, &cred, false, dir_lookup(fs_root(), name), exe_path);
     exec_args_free(&args);
     if (r)
         panic("init-not-loadable name=%s error=%d", name, r);
+    p->mm->dumpable = 1;                           /* its ids are its own from the start */
     p->files = files_new();
     for (int fd = 0; fd < 3; fd++)
         if (files_install(p->files, fd, file_dup(&console_file)))
@@ -310,6 +314,7 @@ int proc_clone(uint64_t flags, uint64_t stack, uint64_t tls, uint64_t ptid, uint
         np->mm->brk_start = p->mm->brk_start;
         np->mm->brk = p->mm->brk;
         np->mm->mmap_next = p->mm->mmap_next;
+        mm_copy_image(np->mm, p->mm);              /* what /proc shows of it (Linux dup_mm) */
         if (!r)
             r = ldt_copy(np->mm, p->mm);           /* the LDT too (Linux ldt_dup_context) */
         mm_unlock(p->mm);
@@ -340,6 +345,7 @@ int proc_clone(uint64_t flags, uint64_t stack, uint64_t tls, uint64_t ptid, uint
     np->gs_base = rdmsr(MSR_KERNEL_GS_BASE);
     signal_fork(np, p, flags);
     np->cred = p->cred;                            /* per thread, inherited (Linux copy_creds) */
+    np->no_new_privs = p->no_new_privs;            /* inherited; pdeathsig is not (Linux copy_process) */
     memcpy(np->name, p->name, sizeof np->name);
     if (flags & CLONE_VFORK)
         np->vfork_parent = p;
@@ -430,6 +436,10 @@ static void group_ended(struct proc *leader, int wstatus)
         if (q->parent != leader)
             continue;
         q->parent = initproc;
+        if (q->pdeathsig && q->state != P_ZOMBIE && q->state != P_DEAD)
+            signal_send_group(q, q->pdeathsig, SI_USER, leader->pid);   /* prctl PR_SET_PDEATHSIG
+                                      (Linux forget_original_parent; here when the parent's whole group
+                                      has ended: children belong to the group, not to a thread) */
         if (q->state == P_ZOMBIE && q->leader == q && !q->nthreads) {
             if (init_reaps)
                 proc_free(q);                      /* Linux reparent_leader: init never waits */

@@ -186,7 +186,7 @@ int64_t sys_uname(struct trapframe *tf)
     /* sysname "Linux" and a release in Linux's format: programs check both before they run
        (glibc refuses a kernel older than it supports; libraries test the release for
        features); the version names ringlab. The ABI followed is Linux 6.1's (Debian 12's). */
-    const char *v[6] = { "Linux", hostname, "6.1.0-ringlab", "#1 ringlab 0.1", "x86_64", "(none)" };
+    const char *v[6] = { UTS_SYSNAME, hostname, UTS_RELEASE, "#1 ringlab 0.1", "x86_64", "(none)" };
     for (int i = 0; i < 6; i++)
         snprintf(u.f[i], 65, "%s", v[i]);
     return copyout(myproc()->pml4, tf->rdi, &u, sizeof u);

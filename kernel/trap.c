@@ -167,6 +167,7 @@ void trap(struct trapframe *tf)
 
     switch (tf->vector) {
     case T_TIMER:
+        timer_account(tf);
         timer_intr();
         signal_tick();               /* ITIMER_REAL expiries: SIGALRM */
         if (from_user) {

@@ -26,7 +26,7 @@ from ringlab.observe.events import Panic, parse_console
 ENV = {"HOME": "/", "TERM": "vt100", "PATH": "/bin:/sbin:/usr/bin:/usr/sbin:/"}   # what ringlab gives init
 STEP_TIMEOUT_S = 20.0
 # ringlab's "/" holds these beside the modules; the sanitizer kernel also /sys (kcov's node)
-ROOT_DIRS = ("tmp", "dev", "etc") + (("sys",) if C.SANITIZE else ())
+ROOT_DIRS = ("tmp", "dev", "etc", "proc") + (("sys",) if C.SANITIZE else ())
 
 
 @dataclass

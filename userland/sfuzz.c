@@ -255,6 +255,12 @@ static const struct desc DESCS[] = {
     { "flock", RNONE, 3, { A(GFD), E(S_FLOCK) } },
     /* ldt (issue 19: the LDT) */
     { "modify_ldt", RNONE, 2, { E(S_LDTFUNC), N(GSTRUCT, 16), E(S_LDTLEN) } },   /* struct user_desc */
+    /* procfs (issue 20): prctl (options 0-63), getcpu, process_vm_readv/writev (GPID: the
+       program's own or its children's, never its parent's) */
+    { "prctl", RNONE, 3, { N(GINT, 64), A(GBUF), N(GINT, 2), N(GINT, 2), N(GINT, 2) } },
+    { "getcpu", RNONE, 2, { A(GBUF), A(GBUF), A(GBUF) } },
+    { "process_vm_readv", RNONE, 2, { A(GPID), A(GIOV), A(GIOVCNT), A(GIOV), A(GIOVCNT), N(GINT, 2) } },
+    { "process_vm_writev", RNONE, 2, { A(GPID), A(GIOV), A(GIOVCNT), A(GIOV), A(GIOVCNT), N(GINT, 2) } },
 };
 #define NDESCS (sizeof DESCS / sizeof DESCS[0])
 

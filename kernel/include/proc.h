@@ -71,6 +71,10 @@ struct proc {
     int sid;                   /* leader only: session (jobctl.c), inherited by fork */
     bool ctty;                 /* leader only: the console is its controlling terminal (jobctl.c) */
     bool did_exec;             /* leader only: has exec'd since fork (setpgid's EACCES) */
+    uint64_t utime, stime;     /* timer ticks that found it in ring 3 / in the kernel (/proc/PID/stat) */
+    uint64_t start_ticks;      /* `ticks` when it was created (/proc/PID/stat starttime) */
+    int pdeathsig;             /* prctl PR_SET_PDEATHSIG: sent when the parent thread ends; 0 none */
+    bool no_new_privs;         /* prctl PR_SET_NO_NEW_PRIVS: execve grants no ids or capabilities */
 };
 
 noreturn void scheduler(void);
@@ -99,7 +103,7 @@ int proc_count(void);
 struct exec_args;             /* execargs.h: argv and envp staged by execve */
 struct cred;
 int exec_image(struct proc *p, const char *name, const uint8_t *data, size_t size, const struct exec_args *args,
-               const struct cred *cred, bool secure);
+               const struct cred *cred, bool secure, struct inode *exe, const char *exe_path);
 int proc_exec(const char *path, const struct exec_args *args);
 
 /* timer.c / pic.c */
@@ -109,3 +113,5 @@ void pic_unmask(int irq);
 void timer_init(void);
 void timer_intr(void);
 extern volatile uint64_t ticks;
+extern uint64_t idle_ticks;                 /* ticks that found the scheduler idle (/proc/uptime) */
+void timer_account(const struct trapframe *tf);

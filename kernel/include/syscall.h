@@ -91,6 +91,10 @@ int64_t sys_wait4(struct trapframe *tf);
 int64_t sys_kill(struct trapframe *tf);
 int64_t sys_sched_yield(struct trapframe *tf);
 int64_t sys_arch_prctl(struct trapframe *tf);
+int64_t sys_prctl(struct trapframe *tf);        /* sysprctl.c */
+int64_t sys_getcpu(struct trapframe *tf);
+int64_t sys_process_vm_readv(struct trapframe *tf);
+int64_t sys_process_vm_writev(struct trapframe *tf);
 int64_t sys_iopl(struct trapframe *tf);      /* ioperm.c */
 int64_t sys_ioperm(struct trapframe *tf);
 int64_t sys_set_tid_address(struct trapframe *tf);

@@ -103,6 +103,7 @@
 #define SYS_statfs              137
 #define SYS_fstatfs             138
 #define SYS_modify_ldt          154
+#define SYS_prctl               157
 #define SYS_arch_prctl          158
 #define SYS_setrlimit           160
 #define SYS_sync                162
@@ -143,6 +144,9 @@
 #define SYS_pipe2               293
 #define SYS_prlimit64           302
 #define SYS_syncfs              306
+#define SYS_getcpu              309
+#define SYS_process_vm_readv    310
+#define SYS_process_vm_writev   311
 #define SYS_renameat2           316
 #define SYS_getrandom           318
 #define SYS_faccessat2          439
