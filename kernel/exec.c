@@ -241,6 +241,10 @@ int proc_exec(const char *path, const struct exec_args *args)
     uint64_t size;
     struct inode *ip;
     int r = fs_exec_image(p->fs->cwd, path, &data, &size, &ip);
+    if (r)
+        return r;
+    ip = inode_get(ip);                          /* held to the end: de_thread may sleep, and an
+                                                    unlink meanwhile must not free it */
     char exe_path[FS_EXE_PATH_MAX];
     if (!r)
         exe_abspath(p->fs->cwd, path, exe_path, sizeof exe_path);
@@ -252,13 +256,23 @@ int proc_exec(const char *path, const struct exec_args *args)
         r = proc_dethread();                     /* Linux de_thread: the other threads end first */
     if (!r && p->files->refs > 1) {              /* Linux unshare_files: a CLONE_FILES sharer keeps its table */
         struct files *own = files_copy(p->files);
-        if (!own)
-            return -ENOMEM;
-        files_put(p->files);
-        p->files = own;
+        if (!own) {
+            r = -ENOMEM;
+        } else {
+            files_put(p->files);
+            p->files = own;
+        }
+    }
+    const uint8_t *view = NULL;                  /* a written file's pages, contiguous (execmap.c) */
+    if (!r && !data) {
+        size = ip->size;
+        data = view = execmap_map(ip, &r);
     }
     if (!r)
         r = exec_image(p, path, data, size, args, &cred, secure, ip, exe_path);
+    if (view)
+        execmap_unmap(ip);
+    inode_put(ip);
     if (!r) {
         proc_vfork_release(p);                   /* the memory it borrowed is no longer in use */
         p->leader->did_exec = true;              /* setpgid by the parent: EACCES from now on */

@@ -441,8 +441,9 @@ struct inode *namei_parent(struct inode *cwd, const char *path, char *name, int 
 
 /*
  * The bytes of an executable file for execve and its inode (set-id bits,
- * owner): -EACCES for a directory, a file the caller may not execute (Linux
- * may_open with MAY_EXEC: root too needs an x bit), or a written file.
+ * owner): a module's bytes, or NULL for a file written at run time (execmap.c
+ * maps its pages for the loader); -EACCES for a directory or a file the
+ * caller may not execute (Linux may_open with MAY_EXEC: root too needs an x bit).
  */
 int fs_exec_image(struct inode *cwd, const char *path, const uint8_t **data, uint64_t *size, struct inode **ipp)
 {
@@ -450,9 +451,9 @@ int fs_exec_image(struct inode *cwd, const char *path, const uint8_t **data, uin
     struct inode *ip = namei(cwd, path, &err);
     if (!ip)
         return err;
-    if ((ip->mode & S_IFMT) != S_IFREG || inode_permission(ip, MAY_EXEC) || !ip->rodata)
+    if ((ip->mode & S_IFMT) != S_IFREG || inode_permission(ip, MAY_EXEC))
         return -EACCES;
-    *data = ip->rodata;
+    *data = ip->rodata;                      /* NULL for a written file: execmap.c maps its pages */
     *size = ip->size;
     *ipp = ip;
     return 0;

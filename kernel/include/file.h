@@ -105,6 +105,9 @@ void fs_add(const char *name, const uint8_t *data, uint64_t size);
 struct fsfile *fs_at(uint64_t index);
 struct inode *fs_root(void);
 int fs_free_inodes(void);
+void execmap_init(void);                                            /* execmap.c */
+const uint8_t *execmap_map(struct inode *ip, int *err);
+void execmap_unmap(struct inode *ip);
 struct files;
 int64_t locks_fcntl(struct file *f, int cmd, uint64_t uarg);      /* locks.c */
 void locks_close_posix(const struct files *owner, struct file *f);
