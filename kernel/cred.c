@@ -53,6 +53,26 @@ bool kill_permitted(struct proc *q)
 }
 
 /*
+ * May `caller` trace `target` (Linux __ptrace_may_access, PTRACE_MODE_ATTACH_REALCREDS; also
+ * what /proc/PID/mem and process_vm_readv ask)? A thread of its own group always; else the
+ * caller's real uid and gid must be each of the target's real, effective and saved ones, and
+ * the target dumpable (no set-id exec since: proc.h `dumpable`) - or the caller has
+ * CAP_SYS_PTRACE. Returns 0, or -EPERM.
+ */
+int ptrace_may_access(struct proc *caller, struct proc *target)
+{
+    const struct cred *c = &caller->cred, *t = &target->cred;
+    if (caller->leader == target->leader)
+        return 0;
+    bool cap = c->cap_effective & CAP_BIT(CAP_SYS_PTRACE);
+    bool same = c->uid == t->euid && c->uid == t->suid && c->uid == t->uid && c->gid == t->egid &&
+                c->gid == t->sgid && c->gid == t->gid;
+    if ((!same || !target->dumpable) && !cap)
+        return -EPERM;
+    return 0;
+}
+
+/*
  * Linux check_prlimit_permission: another process's limits (even reading
  * them) need all its real/effective/saved uids and gids equal to the
  * caller's real ones, or CAP_SYS_RESOURCE. pid 0 or a thread of the caller's

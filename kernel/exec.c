@@ -12,6 +12,7 @@
 #include "mmu.h"
 #include "msr.h"
 #include "proc.h"
+#include "ptrace.h"
 #include "vm.h"
 #include "x86.h"
 
@@ -201,8 +202,10 @@ int proc_exec(const char *path, const struct exec_args *args)
     int r = fs_exec_image(p->fs->cwd, path, &data, &size, &ip);
     struct cred cred = p->cred;
     bool secure = false;
-    if (!r)
+    if (!r) {
         cred_exec(&cred, ip, &secure);           /* set-id bits and capabilities of the new image */
+        ptrace_exec_creds(p, &cred);             /* ... none gained under a tracer without CAP_SYS_PTRACE */
+    }
     if (!r)
         r = proc_dethread();                     /* Linux de_thread: the other threads end first */
     if (!r && p->files->refs > 1) {              /* Linux unshare_files: a CLONE_FILES sharer keeps its table */
@@ -214,8 +217,10 @@ int proc_exec(const char *path, const struct exec_args *args)
     }
     if (!r)
         r = exec_image(p, path, data, size, args, &cred, secure);
-    if (!r)
+    if (!r) {
         proc_vfork_release(p);                   /* the memory it borrowed is no longer in use */
+        p->dumpable = cred.euid == cred.uid && cred.egid == cred.gid;   /* Linux begin_new_exec */
+    }
     for (int fd = 0; !r && fd < NOFILE_MAX; fd++) {
         if (fd_cloexec(p->files, fd) && files_fd(p->files, fd)) {
             file_close(files_fd(p->files, fd));

@@ -10,6 +10,7 @@
 #include "mmu.h"
 #include "msr.h"
 #include "proc.h"
+#include "ptrace.h"
 #include "signal.h"
 #include "trap.h"
 #include "traps.h"
@@ -191,6 +192,8 @@ void trap(struct trapframe *tf)
             pic_eoi(tf->vector);
             break;
         }
+        if (tf->vector == T_DB && debugreg_exception(tf, from_user))
+            break;                   /* a breakpoint or a step: SIGTRAP (debugreg.c) */
         if (!from_user)
             kernel_fault(tf);
         /* cli/sti after iopl(3): skipped, as Linux does (ioperm.c). */

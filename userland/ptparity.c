@@ -140,8 +140,10 @@ static void mode_syscall(void)
             continue;
         }
         int which = (int)(r.rdi & 0xff);
-        printf("stop %d %s: status 0x%x orig_rax=%ld rax=%ld\n", which, entry ? "entry" : "exit", st,
-               (long)r.orig_rax, (long)r.rax);
+        char rax[32];                   /* getppid's result is a pid: printed as "pid" */
+        snprintf(rax, sizeof rax, "%ld", (long)r.rax);
+        printf("stop %d %s: status 0x%x orig_rax=%ld rax=%s\n", which, entry ? "entry" : "exit", st,
+               (long)r.orig_rax, !entry && (long)r.rax > 0 ? "pid" : rax);
         if (entry && which == 1) {
             r.orig_rax = SYS_getuid;
             printf("  set orig_rax=getuid: %s\n", err(pt(PTRACE_SETREGS, pid, 0, (unsigned long)&r)));

@@ -82,6 +82,11 @@ static const uint64_t S_GRND[] = SET(1, 2, 4);
 static const uint64_t S_PIPE2[] = SET(02000000, 04000, 040000, 01);
 static const uint64_t S_TIMER[] = SET(0, 1);
 static const uint64_t S_ZERO8[] = SET(0, 8, 8, 8, 16, 4);
+/* ptrace requests (area: ptrace): every one that acts on an existing tracee, and an unknown one.
+   TRACEME, ATTACH and SEIZE are left out: they would stop the fuzzer's own processes (a
+   SIGSTOP to the supervisor, as on Linux), not find kernel bugs. */
+static const uint64_t S_PTRACE[] = SET(1, 2, 3, 4, 5, 6, 7, 8, 9, 12, 13, 14, 15, 17, 24, 0x4200, 0x4201, 0x4202,
+                                       0x4203, 0x4204, 0x4205, 0x4207, 0x4277);
 
 struct argd { uint8_t gen; const uint64_t *set; uint64_t param; };
 struct desc {
@@ -224,6 +229,8 @@ static const struct desc DESCS[] = {
     { "gettid", RNONE, 1, { A(G0) } },
     { "set_thread_area", RNONE, 2, { N(GSTRUCT, 16) } },      /* struct user_desc */
     { "get_thread_area", RNONE, 2, { A(GBUF) } },
+    /* area: ptrace */
+    { "ptrace", RNONE, 2, { E(S_PTRACE), A(GPID), A(GADDR), A(GBUF) } },
 };
 #define NDESCS (sizeof DESCS / sizeof DESCS[0])
 

@@ -48,6 +48,7 @@
 #define CAP_SETPCAP          8       /* capset: any inheritable capability */
 #define CAP_LINUX_IMMUTABLE  9
 #define CAP_SYS_RAWIO        17      /* ioperm, iopl */
+#define CAP_SYS_PTRACE       19      /* ptrace any process (ptrace_may_access) */
 #define CAP_SYS_ADMIN        21      /* (here: past RLIMIT_NPROC, as Linux's copy_process) */
 #define CAP_SYS_RESOURCE     24      /* raise hard resource limits, past RLIMIT_NPROC */
 #define CAP_MKNOD            27
@@ -70,6 +71,9 @@
 #define MAY_EXEC    1
 #define MAY_WRITE   2
 #define MAY_READ    4
+
+struct proc;
+int ptrace_may_access(struct proc *caller, struct proc *target);   /* cred.c: 0 or -EPERM */
 
 struct cred {
     uint32_t uid, euid, suid, fsuid;

@@ -7,6 +7,7 @@
 #include "signal.h"
 #include "thread.h"
 #include "cred.h"
+#include "ptrace.h"
 
 #define NPROC     64             /* process table size */
 #define KPATH_MAX 256            /* path buffer of open/stat/execve: longer is -ENAMETOOLONG */
@@ -67,6 +68,11 @@ struct proc {
     struct proc *vfork_parent; /* CLONE_VFORK: sleeps until this thread execs or ends */
     struct cred cred;          /* ids, groups, capabilities: per thread, by value, copied by clone (cred.h) */
     struct kcov *kcov;         /* the kcov object this thread traces into (holds a reference), or NULL */
+    bool syscall_work;         /* syscall_dispatch's slow path: crash=/trace=syscall hooks, or a tracer's
+                                  syscall stops or single step (ptrace_update_work) */
+    struct ptrace_state pt;    /* its tracer, stops, debug registers (ptrace.h: the link's owner rules) */
+    bool dumpable;             /* Linux's mm dumpable (SUID_DUMP_USER): cleared by a set-id exec; ptrace
+                                  without CAP_SYS_PTRACE needs it (ptrace_may_access) */
 };
 
 noreturn void scheduler(void);
@@ -90,6 +96,8 @@ struct proc *proc_next_thread(struct proc *leader, struct proc *after);
 void proc_first_run(void);
 void fpu_reset(uint8_t fxstate[512]);            /* x87/SSE state of a new image (Linux fpstate_init) */
 int proc_count(void);
+void proc_traced_release(struct proc *q);
+bool proc_alive(const struct proc *q);
 
 /* exec.c */
 struct exec_args;             /* execargs.h: argv and envp staged by execve */

@@ -1,0 +1,40 @@
+"""ptrace as Linux's: the same static tracer (userland/ptparity.c) on the host's Linux and as
+init in ringlab, on both CPU models, the transcripts compared (tests/parity.py).
+
+What each mode proves (acceptance 2 of issue 20):
+- syscall: syscall-entry and -exit stops with TRACESYSGOOD (status 0x857f); RAX reads -ENOSYS
+  at entry; the call number changed through orig_rax; orig_rax -1 skips a call (RAX as the
+  tracer left it, and -ENOSYS when it left RAX alone); the return value changed at exit.
+- step: PTRACE_SINGLESTEP across a `syscall` instruction: one stop right after it (TRAP_BRKPT),
+  then one per instruction (TRAP_TRACE); the tracer's TF hidden from GETREGS but seen by pushf;
+  DR6 reads as Linux's virtual DR6.
+- watch: a write watchpoint set through POKEUSER (DR0, DR7) fires as SIGTRAP TRAP_HWBKPT after
+  the write, DR6 naming DR0.
+- dr: the debug-register writes Linux refuses (kernel and non-canonical addresses, the last
+  user page, I/O and 4-byte execute breakpoints, misaligned addresses, DR4/DR5) and what each
+  reads back afterwards.
+- signal: signal-delivery stops; a signal suppressed, another injected (SI_USER), an ignored one
+  still reported, SETSIGINFO's si_code reaching the handler.
+- regs: hostile register sets - kernel CS/SS and data selectors (-EIO), IOPL 3/VM/VIF and a
+  cleared IF (made safe), kernel and non-canonical FS/GS bases (-EIO), reserved MXCSR bits
+  (-EINVAL); a non-canonical RIP, a kernel RIP and CS 0x2b accepted and ending in SIGSEGV in
+  ring 3 (never a kernel fault); SETREGS stopping at the first refused word; the regsets.
+- errors: EPERM, ESRCH, EIO, EINVAL, EFAULT as Linux; POKETEXT into read-only text.
+- events: TRACEFORK/CLONE/EXEC/EXIT with GETEVENTMSG, SEIZE + INTERRUPT (EVENT_STOP), the
+  new tracees' first SIGSTOP.
+"""
+import pytest
+
+from ringlab.core import constants as C
+from tests.parity import Case, assert_same_as_linux
+
+pytestmark = pytest.mark.boot
+
+CPUS = (C.DEFAULT_CPU, C.LEGACY_CPU)
+MODES = ("syscall", "step", "watch", "dr", "signal", "regs", "errors", "events")
+
+
+@pytest.mark.parametrize("cpu", CPUS)
+@pytest.mark.parametrize("mode", MODES)
+def test_ptrace_same_as_linux(mode, cpu, images, tmp_path):
+    assert_same_as_linux(Case("ptparity", args=[mode], cpu=cpu), images, tmp_path)
