@@ -570,6 +570,7 @@ int proc_wait4(int pid, uint64_t ustatus, int options)
             if (q->pt.report) {
                 q->pt.report = false;
             } else {
+                q->pt.exit_report = false;
                 ptrace_unlink(q);
                 if (q->parent == me)
                     proc_free(q);             /* the tracer is its parent too: reaped */
