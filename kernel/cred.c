@@ -120,6 +120,16 @@ void cred_exec(struct cred *c, const struct inode *ip, bool *secure)
 
 /* ---- capabilities across set*uid (commoncap cap_emulate_setxuid) -------- */
 
+/* Linux commit_creds: a change of the effective or file-system ids makes the process not
+   dumpable (suid_dumpable 0), so a tracer without CAP_SYS_PTRACE cannot attach to it any
+   more (ptrace_may_access) until its next exec. */
+static void dump_rule(const struct cred *o)
+{
+    const struct cred *n = cur();
+    if (n->euid != o->euid || n->egid != o->egid || n->fsuid != o->fsuid || n->fsgid != o->fsgid)
+        myproc()->dumpable = false;
+}
+
 static void fix_setuid(struct cred *n, const struct cred *o)
 {
     bool old_root = o->uid == 0 || o->euid == 0 || o->suid == 0;
@@ -128,6 +138,7 @@ static void fix_setuid(struct cred *n, const struct cred *o)
         n->cap_permitted = n->cap_effective = 0;
     if (o->euid == 0 && n->euid != 0)
         n->cap_effective = 0;
+    dump_rule(o);
     if (o->euid != 0 && n->euid == 0)
         n->cap_effective = n->cap_permitted;
 }
@@ -138,6 +149,7 @@ static void fix_setfsuid(struct cred *n, const struct cred *o)
         n->cap_effective &= ~CAP_FS_MASK;
     if (o->fsuid != 0 && n->fsuid == 0)
         n->cap_effective |= n->cap_permitted & CAP_FS_MASK;
+    dump_rule(o);
 }
 
 /* ---- the system calls ---------------------------------------------------- */
@@ -189,7 +201,7 @@ int64_t sys_setuid(struct trapframe *tf)
 
 int64_t sys_setgid(struct trapframe *tf)
 {
-    struct cred *c = cur();
+    struct cred *c = cur(), o = *c;
     uint32_t gid = (uint32_t)tf->rdi;
     if (gid == ID_NONE)
         return -EINVAL;
@@ -199,6 +211,7 @@ int64_t sys_setgid(struct trapframe *tf)
         c->egid = c->fsgid = gid;
     else
         return -EPERM;
+    dump_rule(&o);
     return 0;
 }
 
@@ -244,6 +257,7 @@ int64_t sys_setregid(struct trapframe *tf)
     if (r != ID_NONE || (e != ID_NONE && e != o.gid))
         c->sgid = c->egid;
     c->fsgid = c->egid;
+    dump_rule(&o);
     return 0;
 }
 
@@ -292,6 +306,7 @@ int64_t sys_setresgid(struct trapframe *tf)
     if (s != ID_NONE)
         c->sgid = s;
     c->fsgid = c->egid;
+    dump_rule(&o);
     return 0;
 }
 
@@ -312,12 +327,13 @@ int64_t sys_setfsuid(struct trapframe *tf)
 
 int64_t sys_setfsgid(struct trapframe *tf)
 {
-    struct cred *c = cur();
+    struct cred *c = cur(), o = *c;
     uint32_t gid = (uint32_t)tf->rdi, old = c->fsgid;
     if (gid == ID_NONE)
         return old;
     if (gid == c->gid || gid == c->egid || gid == c->sgid || gid == c->fsgid || capable(CAP_SETGID))
         c->fsgid = gid;
+    dump_rule(&o);
     return old;
 }
 

@@ -22,19 +22,35 @@ What each mode proves (acceptance 2 of issue 20):
 - errors: EPERM, ESRCH, EIO, EINVAL, EFAULT as Linux; POKETEXT into read-only text.
 - events: TRACEFORK/CLONE/EXEC/EXIT with GETEVENTMSG, SEIZE + INTERRUPT (EVENT_STOP), the
   new tracees' first SIGSTOP.
+- perm: a uid-1000 tracer: EPERM for a root process and for one that changed its ids without
+  exec (not dumpable), ok for one that exec'd since; root (CAP_SYS_PTRACE) may.
+- lifetimes: a tracer exits while its tracee runs: the tracee is detached and runs on, or with
+  PTRACE_O_EXITKILL dies; SIGKILL in a stop; a detach at the exit event.
+
+pid 1 cannot be traced in ringlab (test_init_cannot_be_traced); on the host that case is not
+run (root could attach the host's own init).
 """
 import pytest
 
+from ringlab import lab
 from ringlab.core import constants as C
+from ringlab.machine.qemu import QemuConfig
 from tests.parity import Case, assert_same_as_linux
 
 pytestmark = pytest.mark.boot
 
 CPUS = (C.DEFAULT_CPU, C.LEGACY_CPU)
-MODES = ("syscall", "step", "watch", "dr", "signal", "regs", "errors", "events")
+MODES = ("syscall", "step", "watch", "dr", "signal", "regs", "errors", "events", "perm", "lifetimes")
 
 
 @pytest.mark.parametrize("cpu", CPUS)
 @pytest.mark.parametrize("mode", MODES)
 def test_ptrace_same_as_linux(mode, cpu, images, tmp_path):
     assert_same_as_linux(Case("ptparity", args=[mode], cpu=cpu), images, tmp_path)
+
+
+def test_init_cannot_be_traced(images):
+    run = lab.run(QemuConfig(kernel=images.kernel, init=images.program("ptparity"), append="init.args=init"))
+    assert run.outcome.machine_ok, run.report()
+    for line in ("init: traceme: EPERM", "init: a child attaches pid 1: EPERM", "init: a child seizes pid 1: EPERM"):
+        assert line in run.user_lines, run.report()

@@ -14,7 +14,12 @@
  *             non-canonical and a kernel RIP (the tracee then faults in ring 3)
  *   errors    EPERM, ESRCH, EIO, EINVAL as Linux gives them
  *   events    TRACEFORK, TRACECLONE, TRACEEXEC, TRACEEXIT, GETEVENTMSG, SEIZE + INTERRUPT
+ *   perm      who may attach: a uid-1000 process to a root one (EPERM), to one that dropped to
+ *             uid 1000 without exec (not dumpable: EPERM), to one that exec'd after (ok)
+ *   lifetimes the tracer exits while its tracee runs (detached, it runs on; with EXITKILL it is
+ *             killed), a tracee SIGKILLed in a stop
  */
+#include <fcntl.h>
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stdbool.h>
@@ -27,6 +32,7 @@
 #include <string.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
 #include <sys/user.h>
 #include <sys/wait.h>
@@ -670,6 +676,181 @@ static void mode_events(void)
     printf("killed by %d\n", WIFSIGNALED(st) ? WTERMSIG(st) : -1);
 }
 
+/* ---- perm ---- */
+
+static void drop_to_user(void)
+{
+    if (setresgid(1000, 1000, 1000) || setresuid(1000, 1000, 1000)) {
+        printf("cannot drop to uid 1000\n");
+        _exit(9);
+    }
+}
+
+/* A process that says it is ready on fd `fd` and waits: `ptparity pause FD`. */
+static void mode_pause(int fd)
+{
+    if (write(fd, "r", 1) != 1)
+        _exit(8);
+    for (;;)
+        pause();
+}
+
+static pid_t waiting_child(bool drop, bool exec_after)
+{
+    int p[2];
+    char c, fd[16];
+    if (pipe(p))
+        exit(1);
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(p[0]);
+        if (drop)
+            drop_to_user();
+        if (exec_after) {
+            snprintf(fd, sizeof fd, "%d", p[1]);
+            execl("ptparity", "ptparity", "pause", fd, (char *)NULL);
+            _exit(7);
+        }
+        mode_pause(p[1]);
+    }
+    close(p[1]);
+    if (read(p[0], &c, 1) != 1)
+        printf("a waiting child did not start\n");
+    close(p[0]);
+    return pid;
+}
+
+static void mode_perm_user(char **pids)
+{
+    static const char *const what[] = { "a root process", "one that dropped to my uid without exec",
+                                         "one that dropped to my uid and exec'd" };
+    for (int i = 0; i < 3; i++) {
+        pid_t t = (pid_t)atoi(pids[i]);
+        long r = pt(PTRACE_ATTACH, t, 0, 0);
+        printf("uid 1000 attaches %s: %s\n", what[i], err(r));
+        if (r == 0) {
+            waitfor(t, "  its stop");
+            printf("  detach: %s\n", err(pt(PTRACE_DETACH, t, 0, 0)));
+        }
+    }
+    printf("uid 1000 attaches pid 0: %s\n", err(pt(PTRACE_ATTACH, 0, 0, 0)));
+}
+
+static void mode_perm(void)
+{
+    if (chmod(".", 0755))                 /* uid 1000 execs ./ptparity from here */
+        printf("chmod: %s\n", errname(errno));
+    pid_t c[3] = { waiting_child(false, false), waiting_child(true, false), waiting_child(true, true) };
+    char a[3][16];
+    for (int i = 0; i < 3; i++)
+        snprintf(a[i], sizeof a[i], "%d", (int)c[i]);
+    fflush(stdout);
+    pid_t d = fork();
+    if (d == 0) {
+        drop_to_user();
+        execl("ptparity", "ptparity", "perm-user", a[0], a[1], a[2], (char *)NULL);
+        printf("exec as uid 1000: %s\n", errname(errno));
+        _exit(7);
+    }
+    int st;
+    waitpid(d, &st, 0);
+    printf("the uid 1000 tracer ended: 0x%x\n", st);
+    long r = pt(PTRACE_ATTACH, c[1], 0, 0);
+    printf("root (CAP_SYS_PTRACE) attaches the one that is not dumpable: %s\n", err(r));
+    if (r == 0) {
+        waitfor(c[1], "  its stop");
+        pt(PTRACE_DETACH, c[1], 0, 0);
+    }
+    for (int i = 0; i < 3; i++) {
+        kill(c[i], SIGKILL);
+        waitpid(c[i], &st, 0);
+        printf("child %d: 0x%x\n", i, st);
+    }
+}
+
+/* ---- lifetimes ---- */
+
+/* A tracer (a child of ours) traces its own child, resumes it, and exits without detaching. */
+static void tracer_exits(bool exitkill)
+{
+    int say[2], go[2];
+    if (pipe(say) || pipe(go))
+        exit(1);
+    fflush(stdout);
+    pid_t t = fork();
+    if (t == 0) {
+        pid_t x = fork();
+        if (x == 0) {
+            char c;
+            close(say[0]);
+            close(go[1]);
+            ptrace(PTRACE_TRACEME, 0, 0, 0);
+            raise(SIGSTOP);
+            if (read(go[0], &c, 1) == 1 && write(say[1], "alive", 5) != 5)
+                _exit(6);
+            _exit(0);
+        }
+        int st;
+        waitpid(x, &st, 0);
+        if (exitkill)
+            pt(PTRACE_SETOPTIONS, x, 0, PTRACE_O_EXITKILL);
+        pt(PTRACE_CONT, x, 0, 0);
+        _exit(WIFSTOPPED(st) ? 0 : 1);      /* the tracer leaves; its tracee blocks in read */
+    }
+    close(say[1]);
+    close(go[0]);
+    int st;
+    waitpid(t, &st, 0);
+    signal(SIGPIPE, SIG_IGN);               /* a killed tracee may have closed it already: no matter */
+    ssize_t w = write(go[1], "g", 1);
+    (void)w;
+    signal(SIGPIPE, SIG_DFL);
+    close(go[1]);
+    char buf[16] = "";
+    ssize_t n = read(say[0], buf, sizeof buf - 1);
+    printf("tracer exited (%s): status 0x%x; its tracee then %s\n", exitkill ? "EXITKILL" : "no option", st,
+           n > 0 ? "said it is alive" : "was gone (pipe EOF)");
+    close(say[0]);
+}
+
+static void mode_lifetimes(void)
+{
+    tracer_exits(false);
+    tracer_exits(true);
+    pid_t x = spawn(idle_child);
+    printf("SIGKILL in a stop: %s\n", err(kill(x, SIGKILL)));
+    waitfor(x, "  then");
+    printf("waitpid again: %s\n", err(waitpid(x, NULL, __WALL)));
+    pid_t y = spawn(idle_child);
+    printf("setoptions TRACEEXIT: %s\n", err(pt(PTRACE_SETOPTIONS, y, 0, PTRACE_O_TRACEEXIT)));
+    pt(PTRACE_CONT, y, 0, 0);
+    int st = waitfor(y, "exit event");
+    printf("  event %d\n", st >> 16);
+    printf("detach at the exit event: %s\n", err(pt(PTRACE_DETACH, y, 0, 0)));
+    waitfor(y, "  then");
+}
+
+/* ---- init: run as pid 1 (ringlab only: on the host pid 1 is the host's init) ---- */
+
+static void mode_init(void)
+{
+    if (getpid() != 1) {
+        printf("init: not pid 1\n");
+        return;
+    }
+    printf("init: traceme: %s\n", err(pt(PTRACE_TRACEME, 0, 0, 0)));
+    fflush(stdout);
+    pid_t c = fork();
+    if (c == 0) {
+        printf("init: a child attaches pid 1: %s\n", err(pt(PTRACE_ATTACH, 1, 0, 0)));
+        printf("init: a child seizes pid 1: %s\n", err(pt(PTRACE_SEIZE, 1, 0, 0)));
+        fflush(stdout);
+        _exit(0);
+    }
+    waitpid(c, NULL, 0);
+}
+
 int main(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
@@ -677,6 +858,12 @@ int main(int argc, char **argv)
     if (!strcmp(m, "exec-target")) {
         printf("exec-target: running\n");
         return 7;
+    }
+    if (!strcmp(m, "pause") && argc > 2)
+        mode_pause(atoi(argv[2]));
+    if (!strcmp(m, "perm-user") && argc > 4) {
+        mode_perm_user(argv + 2);
+        return 0;
     }
     if (!strcmp(m, "syscall")) mode_syscall();
     else if (!strcmp(m, "step")) mode_step();
@@ -686,8 +873,11 @@ int main(int argc, char **argv)
     else if (!strcmp(m, "regs")) mode_regs();
     else if (!strcmp(m, "errors")) mode_errors();
     else if (!strcmp(m, "events")) mode_events();
+    else if (!strcmp(m, "perm")) mode_perm();
+    else if (!strcmp(m, "lifetimes")) mode_lifetimes();
+    else if (!strcmp(m, "init")) mode_init();
     else {
-        printf("usage: ptparity syscall|step|watch|dr|signal|regs|errors|events\n");
+        printf("usage: ptparity syscall|step|watch|dr|signal|regs|errors|events|perm|lifetimes\n");
         return 2;
     }
     return 0;
