@@ -554,9 +554,9 @@ int proc_wait4(int pid, uint64_t ustatus, int options)
            own id, its stops whatever the options, its end before its parent hears of it. */
         for (int i = 0; i < NPROC; i++) {
             struct proc *q = &procs[i];
-            if (!q->pt.tracer || q->pt.tracer->leader != me || q->state == P_UNUSED || q->state == P_DEAD ||
+            if (q->state == P_UNUSED || q->state == P_DEAD || !q->pt.tracer || q->pt.tracer->leader != me ||
                 (pid > 0 && q->pid != pid))
-                continue;
+                continue;                     /* a free slot first: the sanitizer poisons its fields */
             have = true;
             int st, cpid = q->pid;
             if (q->pt.report)
