@@ -352,6 +352,13 @@ void ptrace_exec_creds(struct proc *p, struct cred *new)
 
 /* ---- the tracee's registers ------------------------------------------------ */
 
+/* Did the frame come from a system call (64-bit, int $0x80, compat syscall or sysenter)? */
+static bool in_syscall(const struct trapframe *tf)
+{
+    return tf->vector == T_SYSCALL || tf->vector == T_INT80 || tf->vector == T_SYSCALL32 ||
+           tf->vector == T_SYSENTER;
+}
+
 static uint64_t *tf_word(struct trapframe *tf, int i)
 {
     return (uint64_t *)((uint8_t *)tf + regs_tf[i]);
@@ -363,7 +370,7 @@ static uint64_t getreg(struct proc *c, int i)
     struct trapframe *tf = c->tf;
     switch (i) {
     case REG_ORIG_RAX:                          /* -1 unless stopped in a system call (Linux orig_ax) */
-        return tf->vector == T_SYSCALL ? tf->error : (uint64_t)-1;
+        return in_syscall(tf) ? tf->error : (uint64_t)-1;
     case REG_EFLAGS:                            /* the tracer's own TF is not shown (Linux get_flags) */
         return tf->rflags & ~(uint64_t)(c->pt.forced_tf ? RFLAGS_TF : 0);
     case REG_FS_BASE:
@@ -407,7 +414,7 @@ static int putreg(struct proc *c, int i, uint64_t v)
         *(i == REG_FS_BASE ? &c->fs_base : &c->gs_base) = v;
         return 0;
     case REG_ORIG_RAX:
-        if (tf->vector == T_SYSCALL)
+        if (in_syscall(tf))
             tf->error = v;
         return 0;
     default:

@@ -27,15 +27,20 @@ What each mode proves (acceptance 2 of issue 20):
 - lifetimes: a tracer exits while its tracee runs: the tracee is detached and runs on, or with
   PTRACE_O_EXITKILL dies; SIGKILL in a stop; a detach at the exit event.
 
+A 32-bit tracee (test_a_32_bit_tracee): its system-call stops through int $0x80 and the compat
+entries, orig_rax its i386 number, RAX -ENOSYS at entry, an argument changed by the tracer.
+
 pid 1 cannot be traced in ringlab (test_init_cannot_be_traced); on the host that case is not
 run (root could attach the host's own init).
 """
+import shutil
+
 import pytest
 
 from ringlab import lab
 from ringlab.core import constants as C
 from ringlab.machine.qemu import QemuConfig
-from tests.parity import Case, assert_same_as_linux
+from tests.parity import Case, assert_same_as_linux, spawn_on_host, transcript
 
 pytestmark = pytest.mark.boot
 
@@ -54,3 +59,18 @@ def test_init_cannot_be_traced(images):
     assert run.outcome.machine_ok, run.report()
     for line in ("init: traceme: EPERM", "init: a child attaches pid 1: EPERM", "init: a child seizes pid 1: EPERM"):
         assert line in run.user_lines, run.report()
+
+
+@pytest.mark.parametrize("cpu", CPUS)
+def test_a_32_bit_tracee(cpu, images, tmp_path):
+    """ptparity traces the static i386 glibc program m32hello-m32, shortening each write to 3
+    bytes at its entry stop: the same stops and results on Linux and in ringlab."""
+    for name in ("ptparity", "m32hello-m32"):
+        shutil.copy(images.program(name), tmp_path / name)
+    linux = transcript(spawn_on_host(["./ptparity", "m32", "./m32hello-m32"], tmp_path), ())
+    run = lab.run(QemuConfig(kernel=images.kernel, init=images.program("ptparity"),
+                             files=[images.program("m32hello-m32")], append="init.args=m32,m32hello-m32", cpu=cpu))
+    assert run.outcome.machine_ok, run.report()
+    ring = transcript(run.console, ())
+    assert any(l.startswith("m32: write exit: rax=3") for l in linux), linux
+    assert ring == linux, f"Linux:   {linux}\nringlab: {ring}\n{run.report()}"

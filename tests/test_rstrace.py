@@ -17,7 +17,6 @@ kernel): the names, arguments' kinds and results it prints are strace's.
 import difflib
 import re
 import shutil
-import sys
 from pathlib import Path
 from typing import Dict, List, Tuple
 
@@ -27,7 +26,7 @@ import pytest
 from ringlab import lab
 from ringlab.core import constants as C
 from ringlab.machine.qemu import QemuConfig
-from tests.parity import ENV, ROOT_DIRS, STEP_TIMEOUT_S
+from tests.parity import ROOT_DIRS, STEP_TIMEOUT_S, spawn_on_host
 
 pytestmark = pytest.mark.boot
 
@@ -94,23 +93,6 @@ def diff(linux: List[List[str]], ours: List[List[str]]) -> str:
     for i, (a, b) in enumerate(zip(linux, ours)):
         out += [f"process {i}: " + "\n    ".join(difflib.unified_diff(a, b, "strace", "rstrace", lineterm=""))]
     return "\n".join(out)
-
-
-# As tests/parity.py's trampoline: SIGPIPE and SIGXFSZ back to SIG_DFL (Python ignores both and
-# execve keeps ignored signals ignored; ringlab's init starts with every signal at SIG_DFL).
-EXEC_DEFAULT_SIGNALS = ("import os, signal, sys; signal.signal(signal.SIGPIPE, signal.SIG_DFL); "
-                        "signal.signal(signal.SIGXFSZ, signal.SIG_DFL); os.execvp(sys.argv[1], sys.argv[1:])")
-
-
-def spawn_on_host(argv: List[str], cwd: Path) -> str:
-    """Run argv on the host in a terminal, in cwd, with ringlab's environment; its output."""
-    child = pexpect.spawn(sys.executable, ["-c", EXEC_DEFAULT_SIGNALS, *argv], cwd=str(cwd), encoding="utf-8",
-                          env=ENV, timeout=STEP_TIMEOUT_S)
-    try:
-        child.expect(pexpect.EOF)
-        return child.before
-    finally:
-        child.close(force=True)
 
 
 def host_strace(program: str, args, files, images, workdir: Path) -> List[List[str]]:

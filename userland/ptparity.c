@@ -831,6 +831,51 @@ static void mode_lifetimes(void)
     waitfor(y, "  then");
 }
 
+/* ---- m32: the system-call stops of a 32-bit (i386) tracee ---- */
+
+static void mode_m32(const char *program)
+{
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid == 0) {
+        int null = open("/dev/null", O_WRONLY);  /* not a terminal: stdio buffers alike everywhere */
+        if (null >= 0)
+            dup2(null, 1);
+        ptrace(PTRACE_TRACEME, 0, 0, 0);
+        raise(SIGSTOP);
+        execl(program, program, (char *)NULL);
+        _exit(127);
+    }
+    waitfor(pid, "first stop");
+    pt(PTRACE_SETOPTIONS, pid, 0, PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEEXEC);
+    bool entry = true;
+    for (;;) {
+        pt(PTRACE_SYSCALL, pid, 0, 0);
+        int st = waitfor(pid, NULL);
+        if (!WIFSTOPPED(st)) {
+            printf("m32: %s %d\n", WIFEXITED(st) ? "exited" : "killed",
+                   WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
+            break;
+        }
+        if (WSTOPSIG(st) != (SIGTRAP | 0x80))
+            continue;                   /* the exec event */
+        struct user_regs_struct r;
+        pt(PTRACE_GETREGS, pid, 0, (unsigned long)&r);
+        if (entry && (long)r.orig_rax == 4) {   /* i386 write: its length argument in EDX */
+            /* the length depends on how stdio buffers (the terminal's isatty), not on ptrace */
+            printf("m32: write entry: cs=0x%lx rax=%ld fd=%ld len>0=%d\n", (unsigned long)r.cs, (long)r.rax,
+                   (long)r.rbx, r.rdx > 0);
+            r.rdx = 3;                  /* the tracer shortens it: the tracee writes 3 bytes */
+            pt(PTRACE_SETREGS, pid, 0, (unsigned long)&r);
+        } else if (!entry && (long)r.orig_rax == 4) {
+            printf("m32: write exit: rax=%ld\n", (long)r.rax);
+        } else if (entry && ((long)r.orig_rax == 252 || (long)r.orig_rax == 1)) {
+            printf("m32: exit entry: orig_rax=%ld ebx=%ld\n", (long)r.orig_rax, (long)r.rbx);
+        }
+        entry = (long)r.orig_rax == 252 || (long)r.orig_rax == 1 ? entry : !entry;
+    }
+}
+
 /* ---- init: run as pid 1 (ringlab only: on the host pid 1 is the host's init) ---- */
 
 static void mode_init(void)
@@ -876,6 +921,7 @@ int main(int argc, char **argv)
     else if (!strcmp(m, "perm")) mode_perm();
     else if (!strcmp(m, "lifetimes")) mode_lifetimes();
     else if (!strcmp(m, "init")) mode_init();
+    else if (!strcmp(m, "m32") && argc > 2) mode_m32(argv[2]);
     else {
         printf("usage: ptparity syscall|step|watch|dr|signal|regs|errors|events|perm|lifetimes\n");
         return 2;
