@@ -663,6 +663,18 @@ int64_t sys_ptrace(struct trapframe *tf)
             return -EINVAL;                     /* a Linux without CONFIG_SECCOMP */
         c->pt.flags = (c->pt.flags & ~(uint32_t)PTRACE_O_MASK) | (uint32_t)data;
         return 0;
+    case PTRACE_GETSIGMASK:                     /* Linux: addr is sizeof(sigset_t) */
+        if (addr != SIGSET_BYTES)
+            return -EINVAL;
+        return copyout(me->pml4, data, &c->sig.blocked, SIGSET_BYTES) ? -EFAULT : 0;
+    case PTRACE_SETSIGMASK:
+        if (addr != SIGSET_BYTES)
+            return -EINVAL;
+        if (copyin(me->pml4, &word, data, SIGSET_BYTES))
+            return -EFAULT;
+        c->sig.blocked = word & ~SIG_UNBLOCKABLE;   /* SIGKILL and SIGSTOP stay deliverable */
+        c->sig.work = true;                     /* a signal it unblocks is taken on the way out */
+        return 0;
     case PTRACE_GETEVENTMSG:
         return copyout(me->pml4, data, &c->pt.message, sizeof c->pt.message) ? -EFAULT : 0;
     case PTRACE_CONT:

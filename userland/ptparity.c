@@ -534,6 +534,16 @@ static void mode_errors(void)
     long r = pt(PTRACE_GETSIGINFO, pid, 0, (unsigned long)&si);
     printf("getsiginfo at the SIGSTOP: %s signo=%d code=%d\n", err(r), si.si_signo, si.si_code);
     printf("getregs bad buffer: %s\n", err(pt(PTRACE_GETREGS, pid, 0, 8)));
+    unsigned long mask = 0;
+    printf("getsigmask size 4: %s\n", err(pt(PTRACE_GETSIGMASK, pid, 4, (unsigned long)&mask)));
+    printf("getsigmask: %s", err(pt(PTRACE_GETSIGMASK, pid, 8, (unsigned long)&mask)));
+    printf(" 0x%lx\n", mask);
+    unsigned long all = ~0UL;
+    printf("setsigmask all: %s", err(pt(PTRACE_SETSIGMASK, pid, 8, (unsigned long)&all)));
+    pt(PTRACE_GETSIGMASK, pid, 8, (unsigned long)&mask);
+    printf(" reads 0x%lx\n", mask);
+    unsigned long none = 0;
+    printf("setsigmask none: %s\n", err(pt(PTRACE_SETSIGMASK, pid, 8, (unsigned long)&none)));
     printf("geteventmsg: %s\n", err(pt(PTRACE_GETEVENTMSG, pid, 0, (unsigned long)&w)));
     /* put the text back: the child runs it */
     printf("poketext back: %s\n", err(pt(PTRACE_POKETEXT, pid, (unsigned long)errors_child, (unsigned long)*(long *)errors_child)));

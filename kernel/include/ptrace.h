@@ -45,6 +45,8 @@ struct trapframe;
 #define PTRACE_SETREGSET    0x4205
 #define PTRACE_SEIZE        0x4206
 #define PTRACE_INTERRUPT    0x4207
+#define PTRACE_GETSIGMASK   0x420a
+#define PTRACE_SETSIGMASK   0x420b
 
 /* PTRACE_SETOPTIONS bits */
 #define PTRACE_O_TRACESYSGOOD   0x01       /* syscall stops report SIGTRAP | 0x80 */
