@@ -663,6 +663,20 @@ int64_t sys_ptrace(struct trapframe *tf)
             return -EINVAL;                     /* a Linux without CONFIG_SECCOMP */
         c->pt.flags = (c->pt.flags & ~(uint32_t)PTRACE_O_MASK) | (uint32_t)data;
         return 0;
+    case PTRACE_ARCH_PRCTL:                     /* Linux do_arch_prctl_64 on the tracee: data = code, addr = arg */
+        switch (data) {
+        case ARCH_SET_FS:
+        case ARCH_SET_GS:
+            if (addr >= USER_LIMIT)
+                return -EPERM;
+            *(data == ARCH_SET_FS ? &c->fs_base : &c->gs_base) = addr;
+            return 0;
+        case ARCH_GET_FS:
+        case ARCH_GET_GS:                       /* into the tracer's memory, as Linux's put_user */
+            return copyout(me->pml4, addr, data == ARCH_GET_FS ? &c->fs_base : &c->gs_base, 8) ? -EFAULT : 0;
+        default:
+            return -EINVAL;
+        }
     case PTRACE_GETSIGMASK:                     /* Linux: addr is sizeof(sigset_t) */
         if (addr != SIGSET_BYTES)
             return -EINVAL;

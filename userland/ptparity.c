@@ -439,6 +439,16 @@ static void mode_regs(void)
     printf("getregset prfpreg: %s len=%zu\n", err(rr), iov.iov_len);
     iov = (struct iovec){ fp, 3 };
     printf("getregset bad type: %s\n", err(pt(PTRACE_GETREGSET, pid, 0x4242, (unsigned long)&iov)));
+    unsigned long base = 1;
+    long ar = pt(PTRACE_ARCH_PRCTL, pid, (unsigned long)&base, 0x1003 /* ARCH_GET_FS */);
+    printf("arch_prctl get_fs: %s %s\n", err(ar), base == saved.fs_base ? "= fs_base" : "differs");
+    printf("arch_prctl set_fs kernel: %s\n", err(pt(PTRACE_ARCH_PRCTL, pid, 0xffffffff81000000UL, 0x1002)));
+    printf("arch_prctl set_gs: %s\n", err(pt(PTRACE_ARCH_PRCTL, pid, 0x7ffffffe0000UL, 0x1001)));
+    pt(PTRACE_ARCH_PRCTL, pid, (unsigned long)&base, 0x1004 /* ARCH_GET_GS */);
+    printf("  gs reads 0x%lx\n", base);
+    pt(PTRACE_ARCH_PRCTL, pid, 0, 0x1001);
+    printf("arch_prctl bad code: %s\n", err(pt(PTRACE_ARCH_PRCTL, pid, 0, 0x1077)));
+    printf("arch_prctl get_fs bad buffer: %s\n", err(pt(PTRACE_ARCH_PRCTL, pid, 8, 0x1003)));
     struct user_fpregs_struct f;
     pt(PTRACE_GETFPREGS, pid, 0, (unsigned long)&f);
     printf("fpregs cwd=0x%x mxcsr=0x%x\n", f.cwd, f.mxcsr);

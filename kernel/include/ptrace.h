@@ -37,6 +37,7 @@ struct trapframe;
 #define PTRACE_ATTACH       16
 #define PTRACE_DETACH       17
 #define PTRACE_SYSCALL      24
+#define PTRACE_ARCH_PRCTL   30
 #define PTRACE_SETOPTIONS   0x4200
 #define PTRACE_GETEVENTMSG  0x4201
 #define PTRACE_GETSIGINFO   0x4202
