@@ -129,6 +129,16 @@ void ptrace_notify_exit(struct proc *q);
 void ptrace_exec_creds(struct proc *p, struct cred *new);
 void ptrace_update_work(struct proc *p);
 
+/* ptregs.c: the tracee's registers (word i of struct user_regs_struct) and memory */
+#define USER_REGS           27             /* words in struct user_regs_struct */
+uint64_t ptregs_get(struct proc *c, int i);
+int ptregs_put(struct proc *c, int i, uint64_t v);
+int ptregs_copyout(struct proc *c, uint64_t dst, int n);
+int ptregs_copyin(struct proc *c, uint64_t src, int n);
+int ptregs_set_fp(struct proc *c, uint64_t src);
+int64_t ptregs_regset(struct proc *c, bool set, uint64_t type, uint64_t uiov);
+int ptrace_access_word(struct proc *c, uint64_t va, uint64_t *word, bool write);
+
 /* debugreg.c: DR0-DR7 of a tracee, checked as Linux's ptrace_set_debugreg */
 int debugreg_get(struct proc *p, int n, uint64_t *val);
 int debugreg_set(struct proc *p, int n, uint64_t val);
