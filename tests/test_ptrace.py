@@ -74,3 +74,15 @@ def test_a_32_bit_tracee(cpu, images, tmp_path):
     ring = transcript(run.console, ())
     assert any(l.startswith("m32: write exit: rax=3") for l in linux), linux
     assert ring == linux, f"Linux:   {linux}\nringlab: {ring}\n{run.report()}"
+
+
+@pytest.mark.parametrize("cpu", CPUS)
+def test_tracers_leaving_at_any_moment(cpu, images):
+    """ptparity race: 40 tracers each follow a tracee (threads ending at once, a fork, an exec)
+    through PTRACE_SYSCALL and leave after 0..39 stops - exiting (with and without EXITKILL),
+    detaching or PTRACE_KILLing the last one seen. The kernel lives on (no panic; on the
+    sanitizer kernel, `invoke test`'s second pass, no freed slot used) and init finishes."""
+    run = lab.run(QemuConfig(kernel=images.kernel, init=images.program("ptparity"), append="init.args=race",
+                             cpu=cpu), timeout_s=120)
+    assert run.outcome.machine_ok and run.status == 0, run.report()
+    assert "race: done" in run.user_lines, run.report()

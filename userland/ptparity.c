@@ -853,6 +853,79 @@ static void mode_lifetimes(void)
     waitfor(y, "  then");
 }
 
+/* ---- race: tracers that leave at any moment (ringlab survival under the sanitizer kernel) ---- */
+
+static int race_thread(void *arg)
+{
+    (void)arg;
+    syscall(SYS_getpid);
+    syscall(SYS_exit, 0);
+    return 0;
+}
+
+/* The tracee: threads that end at once, a fork, then an exec (ptparity exec-target) from the leader. */
+static void race_tracee(void)
+{
+    static char stacks[3][8192] __attribute__((aligned(16)));
+    for (int i = 0; i < 3; i++)
+        clone(race_thread, stacks[i] + sizeof stacks[i], CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND |
+              CLONE_THREAD | CLONE_SYSVSEM, NULL);
+    pid_t c = fork();
+    if (c == 0)
+        _exit(3);
+    char *argv[] = { "ptparity", "race-target", NULL };
+    execv("ptparity", argv);
+    _exit(4);
+}
+
+/*
+ * Round r: a tracer process traces race_tracee with every option and follows its threads and
+ * children through PTRACE_SYSCALL, then after r stops leaves - by exiting (every third round
+ * with EXITKILL), by detaching the one it saw last, or by PTRACE_KILL. Whatever each tracee was
+ * doing, the kernel must carry on: nothing freed twice, nobody left stopped for a gone tracer.
+ */
+static void mode_race(void)
+{
+    for (int r = 0; r < 40; r++) {
+        fflush(stdout);
+        pid_t tracer = fork();
+        if (tracer == 0) {
+            pid_t t = fork();
+            if (t == 0) {
+                ptrace(PTRACE_TRACEME, 0, 0, 0);
+                raise(SIGSTOP);
+                race_tracee();
+            }
+            waitpid(t, NULL, 0);
+            long opts = PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEFORK | PTRACE_O_TRACECLONE | PTRACE_O_TRACEEXEC |
+                        PTRACE_O_TRACEEXIT | (r % 3 == 0 ? PTRACE_O_EXITKILL : 0);
+            pt(PTRACE_SETOPTIONS, t, 0, (unsigned long)opts);
+            pt(PTRACE_SYSCALL, t, 0, 0);
+            pid_t last = t;
+            for (int stops = 0; stops < r; stops++) {
+                int st;
+                pid_t w = waitpid(-1, &st, __WALL);
+                if (w < 0)
+                    break;
+                last = w;
+                if (WIFSTOPPED(st))
+                    pt(PTRACE_SYSCALL, w, 0, (st >> 8) == SIGTRAP || (st >> 8) == (SIGTRAP | 0x80) ||
+                       WSTOPSIG(st) == SIGSTOP || (st >> 16) ? 0 : WSTOPSIG(st));
+            }
+            if (r % 4 == 1)
+                pt(PTRACE_DETACH, last, 0, 0);
+            else if (r % 4 == 2)
+                pt(PTRACE_KILL, last, 0, 0);
+            _exit(0);                       /* the tracees it leaves run on, detached (or die) */
+        }
+        waitpid(tracer, NULL, 0);
+    }
+    /* Tracees left running end by themselves; reap whatever is ours, then say we are done. */
+    for (int i = 0; i < 400 && waitpid(-1, NULL, __WALL | WNOHANG) >= 0; i++)
+        sched_yield();
+    printf("race: done\n");
+}
+
 /* ---- m32: the system-call stops of a 32-bit (i386) tracee ---- */
 
 static void mode_m32(const char *program)
@@ -922,6 +995,8 @@ int main(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
     const char *m = argc > 1 ? argv[1] : "";
+    if (!strcmp(m, "race-target"))
+        return 0;
     if (!strcmp(m, "exec-target")) {
         printf("exec-target: running\n");
         return 7;
@@ -943,6 +1018,7 @@ int main(int argc, char **argv)
     else if (!strcmp(m, "perm")) mode_perm();
     else if (!strcmp(m, "lifetimes")) mode_lifetimes();
     else if (!strcmp(m, "init")) mode_init();
+    else if (!strcmp(m, "race")) mode_race();
     else if (!strcmp(m, "m32") && argc > 2) mode_m32(argv[2]);
     else {
         printf("usage: ptparity syscall|step|watch|dr|signal|regs|errors|events|perm|lifetimes\n");

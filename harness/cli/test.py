@@ -25,7 +25,7 @@ SANITIZER_FILES = (
     "tests/test_creds.py", "tests/test_memory.py", "tests/test_files.py", "tests/test_fslimits.py",
     "tests/test_processes.py", "tests/test_threads.py", "tests/test_signals.py",
     "tests/test_linux_parity.py", "tests/test_sh_pipes.py", "tests/test_stdin.py",
-    "tests/test_stress.py", "tests/test_fuzz.py", "tests/test_sanitize.py",
+    "tests/test_stress.py", "tests/test_fuzz.py", "tests/test_sanitize.py", "tests/test_ptrace.py",
 )
 SANITIZER_ARGS = ("-n", "auto", f"--junitxml={C.SANITIZER_JUNIT_FILE}", *SANITIZER_FILES)
 
