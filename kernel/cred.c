@@ -53,6 +53,26 @@ bool kill_permitted(struct proc *q)
 }
 
 /*
+ * May `caller` trace `target` (Linux __ptrace_may_access, PTRACE_MODE_ATTACH_REALCREDS; also
+ * what /proc/PID/mem and process_vm_readv ask)? A thread of its own group always; else the
+ * caller's real uid and gid must be each of the target's real, effective and saved ones, and
+ * the target dumpable (no set-id exec or id change since: thread.h mm->dumpable) - or the caller has
+ * CAP_SYS_PTRACE. Returns 0, or -EPERM.
+ */
+int ptrace_may_access(struct proc *caller, struct proc *target)
+{
+    const struct cred *c = &caller->cred, *t = &target->cred;
+    if (caller->leader == target->leader)
+        return 0;
+    bool cap = c->cap_effective & CAP_BIT(CAP_SYS_PTRACE);
+    bool same = c->uid == t->euid && c->uid == t->suid && c->uid == t->uid && c->gid == t->egid &&
+                c->gid == t->sgid && c->gid == t->gid;
+    if ((!same || (target->mm && !target->mm->dumpable)) && !cap)
+        return -EPERM;                              /* Linux: get_dumpable(mm) != SUID_DUMP_USER */
+    return 0;
+}
+
+/*
  * Linux check_prlimit_permission: another process's limits (even reading
  * them) need all its real/effective/saved uids and gids equal to the
  * caller's real ones, or CAP_SYS_RESOURCE. pid 0 or a thread of the caller's
@@ -115,29 +135,6 @@ static void committed(const struct cred *o)
     if (p->mm)
         p->mm->dumpable = 0;
     p->pdeathsig = 0;
-}
-
-/*
- * ptrace's access check (Linux __ptrace_may_access with PTRACE_MODE_REALCREDS, as
- * /proc/PID/mem, process_vm_readv and PTRACE_ATTACH use it): a thread of the caller's own
- * group always; else the caller's real uid and gid must be all three of the target's (real,
- * effective, saved) and the target dumpable, unless the caller has CAP_SYS_PTRACE.
- * Nonzero: allowed (Linux's ptrace_may_access returns true).
- */
-int ptrace_may_access(struct proc *caller, struct proc *target)
-{
-    if (caller->tgid == target->tgid)
-        return 1;
-    const struct cred *c = &caller->cred, *t = &target->cred;
-    bool cap = c->cap_effective & CAP_BIT(CAP_SYS_PTRACE);
-    bool same = c->uid == t->uid && c->uid == t->euid && c->uid == t->suid && c->gid == t->gid &&
-                c->gid == t->egid && c->gid == t->sgid;
-    if (!same && !cap)
-        return 0;
-    struct mm *mm = target->mm;
-    if (mm && !mm->dumpable && !cap)
-        return 0;                                 /* Linux: get_dumpable(mm) != SUID_DUMP_USER */
-    return 1;
 }
 
 /* ---- capabilities across set*uid (commoncap cap_emulate_setxuid) -------- */

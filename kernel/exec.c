@@ -14,6 +14,7 @@
 #include "msr.h"
 #include "proc.h"
 #include "procfs.h"
+#include "ptrace.h"
 #include "vm.h"
 #include "x86.h"
 
@@ -250,8 +251,10 @@ int proc_exec(const char *path, const struct exec_args *args)
         exe_abspath(p->fs->cwd, path, exe_path, sizeof exe_path);
     struct cred cred = p->cred;
     bool secure = false;
-    if (!r)
+    if (!r) {
         cred_exec(&cred, ip, &secure);           /* set-id bits and capabilities of the new image */
+        ptrace_exec_creds(p, &cred);             /* ... none gained under a tracer without CAP_SYS_PTRACE */
+    }
     if (!r)
         r = proc_dethread();                     /* Linux de_thread: the other threads end first */
     if (!r && p->files->refs > 1) {              /* Linux unshare_files: a CLONE_FILES sharer keeps its table */

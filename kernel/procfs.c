@@ -140,7 +140,7 @@ static bool parse_int(const char *s, int *out)
    (PTRACE_MODE_READ_FSCREDS for links, proc_fd_access_allowed). */
 static bool may_look(struct proc *p)
 {
-    return ptrace_may_access(myproc(), p);
+    return ptrace_may_access(myproc(), p) == 0;
 }
 
 /* Where /proc/PID/fd/N leads: the open file's inode, a node for a pipe, or an error. */

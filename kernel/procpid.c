@@ -232,7 +232,7 @@ static void show_stat(struct pbuf *b, struct proc *p)
     struct vmsize vs = { 0 };
     if (mm)
         vm_sizes(mm, &vs);
-    bool permitted = ptrace_may_access(myproc(), p);
+    bool permitted = ptrace_may_access(myproc(), p) == 0;
     uint64_t ign, cgt, code[2] = { 0, 0 }, data[2] = { 0, 0 };
     sigsets(p, &ign, &cgt);
     for (int i = 0; mm && i < mm->nseg; i++) {

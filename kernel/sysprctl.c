@@ -135,7 +135,7 @@ static int64_t process_vm(struct trapframe *tf, bool write)
     struct proc *t = proc_find(pid);
     if (!t || !t->mm)
         return -ESRCH;
-    if (!ptrace_may_access(myproc(), t))
+    if (ptrace_may_access(myproc(), t))
         return -EPERM;
     uint8_t *k = kalloc();
     if (!k)

@@ -28,12 +28,6 @@
 /* sa_flags bits Linux keeps; others are dropped so a program can probe support */
 #define SA_KNOWN (SA_NOCLDSTOP | SA_NOCLDWAIT | SA_SIGINFO | SA_ONSTACK | SA_RESTART | SA_NODEFER | \
                   SA_RESETHAND | SA_RESTORER | 0x800 /* SA_EXPOSE_TAGBITS */)
-/* RFLAGS bits rt_sigreturn takes from the frame (Linux FIX_EFLAGS): never IF, IOPL, NT, VM; the
-   others keep their value at the rt_sigreturn call (NT included: Linux keeps a user's NT; the
-   kernel's own iretq runs with NT clear, masked by FMASK, so it cannot fault on it). */
-#define SIGRETURN_FLAGS (RFLAGS_AC | (1 << 11) /* OF */ | RFLAGS_DF | RFLAGS_TF | (1 << 7) /* SF */ | \
-                         (1 << 6) /* ZF */ | (1 << 4) /* AF */ | (1 << 2) /* PF */ | RFLAGS_CF | RFLAGS_RF)
-
 struct timeval64 { int64_t sec, usec; };
 struct itimerval64 { struct timeval64 interval, value; };
 
@@ -235,24 +229,16 @@ int64_t sys_rt_sigreturn(struct trapframe *tf)
     if (copyin(p->pml4, &uc, frame + __builtin_offsetof(struct rt_sigframe, uc), sizeof uc))
         goto bad;
     struct sigcontext *sc = &uc.uc_mcontext;
-    if (sc->fpstate) {
-        uint32_t mask;
-        __asm__ volatile("fxsave %0" : "=m"(fx));
-        mask = *(uint32_t *)&fx[FXSAVE_MXCSR_MASK];
-        if (!mask)
-            mask = 0xffbf;                                 /* SDM Vol. 1 11.6.6 */
-        if (copyin(p->pml4, fx, sc->fpstate, sizeof fx) || (*(uint32_t *)&fx[FXSAVE_MXCSR] & ~mask))
-            goto bad;                                      /* reserved MXCSR bits: fxrstor would #GP */
-    }
+    if (sc->fpstate && (copyin(p->pml4, fx, sc->fpstate, sizeof fx) || !signal_fx_valid(fx)))
+        goto bad;                                          /* reserved MXCSR bits: fxrstor would #GP */
     kevent("sigreturn pid=%d rip=0x%lx rsp=0x%lx", p->pid, sc->rip, sc->rsp);
     *tf = (struct trapframe){
         .r8 = sc->r8, .r9 = sc->r9, .r10 = sc->r10, .r11 = sc->r11, .r12 = sc->r12, .r13 = sc->r13,
         .r14 = sc->r14, .r15 = sc->r15, .rdi = sc->rdi, .rsi = sc->rsi, .rbp = sc->rbp, .rbx = sc->rbx,
         .rdx = sc->rdx, .rax = sc->rax, .rcx = sc->rcx, .rsp = sc->rsp, .rip = sc->rip,
         .vector = tf->vector, .cs = USER_CS, .ss = USER_SS,
-        .rflags = (tf->rflags & ~(uint64_t)SIGRETURN_FLAGS) | (sc->rflags & SIGRETURN_FLAGS) | RFLAGS_IF | RFLAGS_RSV1,
+        .rflags = signal_user_rflags(tf->rflags, sc->rflags, SIGRETURN_FLAGS),
     };
-    tf->rflags &= ~(uint64_t)RFLAGS_IOPL;
     p->sig.blocked = uc.uc_sigmask & ~SIG_UNBLOCKABLE;
     signal_set_altstack(p, &uc.uc_stack, tf->rsp);        /* as Linux: only a bad pointer counts */
     if (sc->fpstate)

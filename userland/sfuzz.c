@@ -88,6 +88,11 @@ static const uint64_t S_MKNOD[] = SET(0010000, 0020000, 0060000, 0100000, 014000
 static const uint64_t S_DEV[] = SET(0x103, 0x105, 0x109, 0x501, 0x500, 0x3c07, 0);
 static const uint64_t S_LDTFUNC[] = SET(0, 1, 2, 0x11, 0x11, 1, 3);   /* read, write_old, read_default, write */
 static const uint64_t S_LDTLEN[] = SET(16, 16, 16, 0, 8, 15, 17, 128);  /* a struct user_desc, or a short read */
+/* ptrace requests (area: ptrace): every one that acts on an existing tracee, and an unknown one.
+   TRACEME, ATTACH and SEIZE are left out: they would stop the fuzzer's own processes (a
+   SIGSTOP to the supervisor, as on Linux), not find kernel bugs. */
+static const uint64_t S_PTRACE[] = SET(1, 2, 3, 4, 5, 6, 7, 8, 9, 12, 13, 14, 15, 17, 24, 0x4200, 0x4201, 0x4202,
+                                       0x4203, 0x4204, 0x4205, 0x4207, 0x4277);
 
 struct argd { uint8_t gen; const uint64_t *set; uint64_t param; };
 struct desc {
@@ -261,6 +266,8 @@ static const struct desc DESCS[] = {
     { "getcpu", RNONE, 2, { A(GBUF), A(GBUF), A(GBUF) } },
     { "process_vm_readv", RNONE, 2, { A(GPID), A(GIOV), A(GIOVCNT), A(GIOV), A(GIOVCNT), N(GINT, 2) } },
     { "process_vm_writev", RNONE, 2, { A(GPID), A(GIOV), A(GIOVCNT), A(GIOV), A(GIOVCNT), N(GINT, 2) } },
+    /* area: ptrace */
+    { "ptrace", RNONE, 2, { E(S_PTRACE), A(GPID), A(GADDR), A(GBUF) } },
 };
 #define NDESCS (sizeof DESCS / sizeof DESCS[0])
 

@@ -72,6 +72,9 @@
 #define MAY_WRITE   2
 #define MAY_READ    4
 
+struct proc;
+int ptrace_may_access(struct proc *caller, struct proc *target);   /* cred.c: 0 or -EPERM */
+
 struct cred {
     uint32_t uid, euid, suid, fsuid;
     uint32_t gid, egid, sgid, fsgid;

@@ -7,6 +7,7 @@
 #include "signal.h"
 #include "thread.h"
 #include "cred.h"
+#include "ptrace.h"
 
 #define NPROC     64             /* process table size */
 #define KPATH_MAX 256            /* path buffer of open/stat/execve: longer is -ENAMETOOLONG */
@@ -75,6 +76,9 @@ struct proc {
     uint64_t start_ticks;      /* `ticks` when it was created (/proc/PID/stat starttime) */
     int pdeathsig;             /* prctl PR_SET_PDEATHSIG: sent when the parent thread ends; 0 none */
     bool no_new_privs;         /* prctl PR_SET_NO_NEW_PRIVS: execve grants no ids or capabilities */
+    bool syscall_work;         /* syscall_dispatch's slow path: crash=/trace=syscall hooks, or a tracer's
+                                  syscall stops or single step (ptrace_update_work) */
+    struct ptrace_state pt;    /* its tracer, stops, debug registers (ptrace.h: the link's owner rules) */
 };
 
 noreturn void scheduler(void);
@@ -98,6 +102,8 @@ struct proc *proc_next_thread(struct proc *leader, struct proc *after);
 void proc_first_run(void);
 void fpu_reset(uint8_t fxstate[512]);            /* x87/SSE state of a new image (Linux fpstate_init) */
 int proc_count(void);
+void proc_traced_release(struct proc *q);
+bool proc_alive(const struct proc *q);
 
 /* exec.c */
 struct exec_args;             /* execargs.h: argv and envp staged by execve */

@@ -70,6 +70,7 @@
 #define SYS_gettimeofday        96
 #define SYS_getrlimit           97
 #define SYS_sysinfo             99
+#define SYS_ptrace              101
 #define SYS_getuid              102
 #define SYS_getgid              104
 #define SYS_setuid              105
