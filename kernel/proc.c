@@ -308,6 +308,8 @@ int proc_clone(uint64_t flags, uint64_t stack, uint64_t tls, uint64_t ptid, uint
         np->mm->brk_start = p->mm->brk_start;
         np->mm->brk = p->mm->brk;
         np->mm->mmap_next = p->mm->mmap_next;
+        np->mm->vdso_base = p->mm->vdso_base;     /* the copy maps them where the parent does */
+        np->mm->vvar_base = p->mm->vvar_base;
         mm_unlock(p->mm);
         if (r || fatal_pending(p)) {                      /* killed while the copy yielded: no child */
             proc_free(np);

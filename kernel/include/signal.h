@@ -257,6 +257,7 @@ void signal_exec(struct proc *p);
 void signal_child_exit(struct proc *child, int wstatus);
 const char *signal_name(int sig);
 void signal_force_sigsegv(struct proc *p);
+void signal_force_segv_at(struct proc *p, uint64_t addr);
 void signal_delivered(int pid, int sig, uint64_t handler, int code, uint64_t addr);
 void signal_fpu_reset(void);
 int signal_altstack_flags(struct proc *p, uint64_t sp);

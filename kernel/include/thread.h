@@ -30,6 +30,8 @@ struct mm {
     uint64_t brk_start, brk;   /* heap: [brk_start, brk) mapped */
     uint64_t mmap_next;        /* next free address in the mmap region */
     bool busy;                 /* a memory call is changing the tables (it may yield) */
+    uint64_t vdso_base;         /* the vDSO image ([vdso]), AT_SYSINFO_EHDR; 0 if none */
+    uint64_t vvar_base;         /* the vDSO's data page ([vvar]); 0 if none */
 };
 
 struct files {

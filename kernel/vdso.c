@@ -1,0 +1,129 @@
+/*
+ * The vDSO's pages and their lifetime (include/vdso.h for the map, vdso/ for the image).
+ *
+ * At boot: one page for [vvar] and VDSO_PAGES pages holding a copy of the embedded image
+ * (vdso_image.S), owned by the kernel for good (kalloc's first mapping: never put back).
+ * At exec of a 64-bit image each is mapped with a share of its own (uvm_map_pages), so
+ * fork shares them (PTE_SHARED) and an exit or munmap puts the share back. The addresses
+ * are struct mm's vdso_base and vvar_base, which the memory calls keep true: munmap or a
+ * MAP_FIXED over a page clears its base, mremap moves it (Linux's vdso_mremap updates
+ * mm->context.vdso the same way). [vvar] is written only here, by the timer interrupt.
+ */
+#include "kernel.h"
+#include "errno.h"
+#include "file.h"
+#include "mmu.h"
+#include "proc.h"
+#include "thread.h"
+#include "vdso.h"
+#include "vm.h"
+#include "x86.h"
+#include "vdso/vvar.h"
+
+extern const char vdso_image_start[], vdso_image_end[];
+
+static struct vvar *vvar;                  /* the [vvar] page, kernel view */
+static void *vdso_pages[VDSO_PAGES];       /* the image's copy, kernel view */
+
+void vdso_init(void)
+{
+    uint64_t size = (uint64_t)(vdso_image_end - vdso_image_start);
+    if (size > VDSO_PAGES * PAGE_SIZE)
+        panic("vdso-too-large bytes=%lu", size);      /* the Makefile checks it first */
+    for (int i = 0; i < VDSO_PAGES; i++) {
+        if (!(vdso_pages[i] = kalloc()))
+            panic("vdso-no-memory");
+        uint64_t off = (uint64_t)i * PAGE_SIZE;
+        if (off < size)
+            memcpy(vdso_pages[i], vdso_image_start + off, size - off < PAGE_SIZE ? size - off : PAGE_SIZE);
+    }
+    if (!(vvar = kalloc()))
+        panic("vdso-no-memory");
+    vvar->tick_ns = 1000000000U / TIMER_HZ;
+    vdso_tick();                               /* reads the CMOS clock now, not in an interrupt */
+}
+
+/* After every tick (timer.c): the two clocks, as time.c computes them, under the count. */
+void vdso_tick(void)
+{
+    vvar->seq++;                               /* odd: a reader retries */
+    __asm__ volatile("" ::: "memory");         /* one CPU, x86 stores in order: a compiler fence */
+    vvar->mono_ns = time_monotonic_ns();
+    vvar->real_ns = time_realtime_ns();
+    __asm__ volatile("" ::: "memory");
+    vvar->seq++;
+}
+
+/*
+ * Map [vvar] (read-only, no execute) and, right above it, the image (read and execute)
+ * into a new 64-bit address space: at VVAR_ADDR, or where the mmap region is first free
+ * if the ELF's own segments are there (never over them). *base: the image's address.
+ * -ENOMEM: exec drops the whole space.
+ */
+int vdso_map(uint64_t *pml4, uint64_t *base)
+{
+    const uint64_t len = (1 + VDSO_PAGES) * PAGE_SIZE;
+    uint64_t at = VVAR_ADDR;
+    if (uvm_next_mapped(pml4, at, at + len) != at + len && !(at = uvm_find_free(pml4, MMAP_BASE, MMAP_END, len)))
+        return -ENOMEM;
+    void *vv = vvar;
+    int r = uvm_map_pages(pml4, at, &vv, 1, PTE_U | PTE_NX | PTE_SHARED);
+    if (!r)
+        r = uvm_map_pages(pml4, at + PAGE_SIZE, vdso_pages, VDSO_PAGES, PTE_U | PTE_SHARED);
+    *base = at + PAGE_SIZE;
+    return r;
+}
+
+static bool overlaps(uint64_t base, uint64_t len, uint64_t start, uint64_t end)
+{
+    return base && base < end && start < base + len;
+}
+
+/* Which of the two is in [start, end): VDSO_HIT_VVAR | VDSO_HIT_VDSO. */
+int vdso_hit(const struct mm *mm, uint64_t start, uint64_t end)
+{
+    return (overlaps(mm->vvar_base, PAGE_SIZE, start, end) ? VDSO_HIT_VVAR : 0) |
+           (overlaps(mm->vdso_base, VDSO_PAGES * PAGE_SIZE, start, end) ? VDSO_HIT_VDSO : 0);
+}
+
+/* [start, end) was unmapped or replaced: a page in it is no longer the vDSO's. */
+void vdso_unmapped(struct mm *mm, uint64_t start, uint64_t end)
+{
+    int hit = vdso_hit(mm, start, end);
+    if (hit & VDSO_HIT_VVAR)
+        mm->vvar_base = 0;
+    if (hit & VDSO_HIT_VDSO)
+        mm->vdso_base = 0;
+}
+
+/* mremap moved the whole mapping at `from` (the caller checked it is one of the two) to `to`. */
+void vdso_moved(struct mm *mm, uint64_t from, uint64_t to)
+{
+    if (from == mm->vvar_base)
+        mm->vvar_base = to;
+    else if (from == mm->vdso_base)
+        mm->vdso_base = to;
+}
+
+/*
+ * mprotect is giving [vdso] write access: its pages become this address space's own
+ * copies first, as Linux's copy-on-write gives a debugger planting a breakpoint in the
+ * vDSO a private page; every other process keeps the kernel's image. -ENOMEM changes
+ * nothing not yet copied (a page copied stays so: it holds the same bytes).
+ */
+int vdso_unshare(uint64_t *pml4, const struct mm *mm)
+{
+    for (uint64_t a = mm->vdso_base; a && a < mm->vdso_base + VDSO_PAGES * PAGE_SIZE; a += PAGE_SIZE) {
+        uint64_t *pte = uvm_pte(pml4, a);
+        if (!pte || !(*pte & PTE_SHARED))
+            continue;
+        void *copy = kalloc(), *orig = P2V(*pte & PTE_ADDR_MASK);
+        if (!copy)
+            return -ENOMEM;
+        memcpy(copy, orig, PAGE_SIZE);
+        *pte = V2P(copy) | (*pte & ~(PTE_ADDR_MASK | PTE_SHARED));
+        invlpg(a);
+        kput(orig);
+    }
+    return 0;
+}
