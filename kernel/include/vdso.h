@@ -18,7 +18,7 @@
  * treats its special mappings (sysmem.c). The vDSO finds [vvar] at the fixed offset
  * -PAGE_SIZE from itself (vdso/vdso.lds), as Linux's vDSO finds its vvar pages.
  *
- * The vsyscall page (Linux's default vsyscall=xonly): nothing is mapped at VSYSCALL_PAGE;
+ * The vsyscall page (Linux's default vsyscall=xonly): nothing is mapped at VSYSCALL_PAGE (mmu.h);
  * a ring-3 instruction fetch at one of its three entry points faults and is emulated
  * (vsyscall.c), any other access is a SIGSEGV.
  */
@@ -28,7 +28,6 @@
 #define VDSO_PAGES     1                                      /* pages of the vDSO image (the Makefile checks it fits) */
 #define VDSO_ADDR      (MMAP_END - VDSO_PAGES * PAGE_SIZE)   /* [vdso]: the top of the mmap region */
 #define VVAR_ADDR      (VDSO_ADDR - PAGE_SIZE)               /* [vvar]: the page right below it */
-#define VSYSCALL_PAGE  0xffffffffff600000ULL                 /* Linux's fixed vsyscall address (VSYSCALL_ADDR) */
 #define VSYSCALL_GTOD  0x000                                 /* offset of gettimeofday in the vsyscall page */
 #define VSYSCALL_TIME  0x400                                 /* offset of time */
 #define VSYSCALL_CPU   0x800                                 /* offset of getcpu */
