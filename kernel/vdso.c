@@ -1,9 +1,9 @@
 /*
- * The vDSO's pages and their lifetime (include/vdso.h for the map, vdso/ for the image).
+ * The vDSO's pages and their lifetime (include/vdso.h for the map, vdso/ for the images).
  *
- * At boot: one page for [vvar] and VDSO_PAGES pages holding a copy of the embedded image
- * (vdso_image.S), owned by the kernel for good (kalloc's first mapping: never put back).
- * At exec of a 64-bit image each is mapped with a share of its own (uvm_map_pages), so
+ * At boot: one page for [vvar] and VDSO_PAGES pages holding a copy of each embedded image
+ * (vdso_image.S: the 64-bit and the 32-bit one), owned by the kernel for good (kalloc's first
+ * mapping: never put back). At exec each is mapped with a share of its own (uvm_map_pages), so
  * fork shares them (PTE_SHARED) and an exit or munmap puts the share back. The addresses
  * are struct mm's vdso_base and vvar_base, which the memory calls keep true: munmap or a
  * MAP_FIXED over a page clears its base, mremap moves it (Linux's vdso_mremap updates
@@ -20,23 +20,33 @@
 #include "x86.h"
 #include "vdso/vvar.h"
 
-extern const char vdso_image_start[], vdso_image_end[];
+#include "gen/vdso/vdso32_syms.h"         /* VDSO32_SYM_*: offsets in the 32-bit image (Makefile) */
+
+extern const char vdso_image_start[], vdso_image_end[], vdso32_image_start[], vdso32_image_end[];
 
 static struct vvar *vvar;                  /* the [vvar] page, kernel view */
-static void *vdso_pages[VDSO_PAGES];       /* the image's copy, kernel view */
+static void *vdso_pages[VDSO_PAGES];       /* the 64-bit image's copy, kernel view */
+static void *vdso32_pages[VDSO_PAGES];     /* the 32-bit image's copy, kernel view */
 
-void vdso_init(void)
+/* Copy an embedded image into VDSO_PAGES fresh pages of the kernel's own. */
+static void image_pages(const char *start, const char *end, void *pages[VDSO_PAGES])
 {
-    uint64_t size = (uint64_t)(vdso_image_end - vdso_image_start);
+    uint64_t size = (uint64_t)(end - start);
     if (size > VDSO_PAGES * PAGE_SIZE)
         panic("vdso-too-large bytes=%lu", size);      /* the Makefile checks it first */
     for (int i = 0; i < VDSO_PAGES; i++) {
-        if (!(vdso_pages[i] = kalloc()))
+        if (!(pages[i] = kalloc()))
             panic("vdso-no-memory");
         uint64_t off = (uint64_t)i * PAGE_SIZE;
         if (off < size)
-            memcpy(vdso_pages[i], vdso_image_start + off, size - off < PAGE_SIZE ? size - off : PAGE_SIZE);
+            memcpy(pages[i], start + off, size - off < PAGE_SIZE ? size - off : PAGE_SIZE);
     }
+}
+
+void vdso_init(void)
+{
+    image_pages(vdso_image_start, vdso_image_end, vdso_pages);
+    image_pages(vdso32_image_start, vdso32_image_end, vdso32_pages);
     if (!(vvar = kalloc()))
         panic("vdso-no-memory");
     vvar->tick_ns = 1000000000U / TIMER_HZ;
@@ -55,23 +65,52 @@ void vdso_tick(void)
 }
 
 /*
- * Map [vvar] (read-only, no execute) and, right above it, the image (read and execute)
- * into a new 64-bit address space: at VVAR_ADDR, or where the mmap region is first free
- * if the ELF's own segments are there (never over them). *base: the image's address.
- * -ENOMEM: exec drops the whole space.
+ * Map the vDSO into a new address space (exec). A 64-bit image gets [vvar] (read-only, no
+ * execute) and right above it the 64-bit image (read and execute): at VVAR_ADDR, or where
+ * the mmap region is first free if the ELF's own segments are there (never over them). An
+ * i386 image gets the 32-bit image alone (it has no clock functions, so no [vvar]) at
+ * VDSO32_ADDR, under 4 GiB, or the first free place of the 32-bit mmap region. *base: the
+ * image's address. -ENOMEM: exec drops the whole space.
  */
-int vdso_map(uint64_t *pml4, uint64_t *base)
+int vdso_map(uint64_t *pml4, bool is32, uint64_t *base)
 {
-    const uint64_t len = (1 + VDSO_PAGES) * PAGE_SIZE;
-    uint64_t at = VVAR_ADDR;
-    if (uvm_next_mapped(pml4, at, at + len) != at + len && !(at = uvm_find_free(pml4, MMAP_BASE, MMAP_END, len)))
+    const uint64_t len = (is32 ? 0 : 1) * PAGE_SIZE + VDSO_PAGES * PAGE_SIZE;
+    uint64_t at = is32 ? VDSO32_ADDR : VVAR_ADDR;
+    uint64_t lo = is32 ? MMAP32_BASE : MMAP_BASE, hi = is32 ? MMAP32_END : MMAP_END;
+    if (uvm_next_mapped(pml4, at, at + len) != at + len && !(at = uvm_find_free(pml4, lo, hi, len)))
         return -ENOMEM;
+    if (is32) {
+        *base = at;
+        return uvm_map_pages(pml4, at, vdso32_pages, VDSO_PAGES, PTE_U | PTE_SHARED);
+    }
     void *vv = vvar;
     int r = uvm_map_pages(pml4, at, &vv, 1, PTE_U | PTE_NX | PTE_SHARED);
     if (!r)
         r = uvm_map_pages(pml4, at + PAGE_SIZE, vdso_pages, VDSO_PAGES, PTE_U | PTE_SHARED);
     *base = at + PAGE_SIZE;
     return r;
+}
+
+/*
+ * An entry point of the 32-bit vDSO whose image is at `vdso_base` (an mm's), or 0 when that
+ * is not the 32-bit image. The 32-bit image is the
+ * only one ever below 4 GiB (the 64-bit one lies in the mmap region, from MMAP_BASE up) and
+ * mremap keeps a 32-bit process's mappings below 4 GiB... except MREMAP_FIXED: a 64-bit
+ * process that moves its vDSO under 4 GiB would be taken for one with the 32-bit image; its
+ * compat-mode `syscall` then returns into its own vDSO at the landing pad's offset, garbage,
+ * as on Linux (context.vdso + sym_int80_landing_pad, whichever image is there).
+ */
+uint64_t vdso32_entry(uint64_t vdso_base, enum vdso32_entry which)
+{
+    static const uint64_t off[] = {
+        [VDSO32_VSYSCALL] = VDSO32_SYM_KERNEL_VSYSCALL,
+        [VDSO32_LANDING_PAD] = VDSO32_SYM_INT80_LANDING_PAD,
+        [VDSO32_SIGRETURN] = VDSO32_SYM_KERNEL_SIGRETURN,
+        [VDSO32_RT_SIGRETURN] = VDSO32_SYM_KERNEL_RT_SIGRETURN,
+    };
+    if (!vdso_base || vdso_base >= (1UL << 32))
+        return 0;
+    return vdso_base + off[which];
 }
 
 static bool overlaps(uint64_t base, uint64_t len, uint64_t start, uint64_t end)

@@ -1,7 +1,7 @@
 /*
- * The vDSO image (vdso/, built by the Makefile into gen/vdso/vdso.so), embedded in the
- * kernel's read-only data, page-aligned: vdso.c copies it into the pages it maps into every
- * 64-bit process.
+ * The vDSO images (vdso/, built by the Makefile into gen/vdso/: vdso.so for 64-bit processes,
+ * vdso32.so for i386 ones), embedded in the kernel's read-only data, page-aligned: vdso.c
+ * copies each into the pages it maps at exec.
  */
     .section .rodata
     .balign 4096
@@ -10,4 +10,12 @@ vdso_image_start:
     .incbin "gen/vdso/vdso.so"
     .globl vdso_image_end
 vdso_image_end:
+    .balign 4096
+
+    .balign 4096
+    .globl vdso32_image_start
+vdso32_image_start:
+    .incbin "gen/vdso/vdso32.so"
+    .globl vdso32_image_end
+vdso32_image_end:
     .balign 4096

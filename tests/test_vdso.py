@@ -19,6 +19,14 @@ addresses, so the same static binary prints the same lines on the host's Linux a
   0, over the kernel. Run as uid 1000: root on Linux may mremap to page 0 (CAP_SYS_RAWIO).
   Both CPU models: under ``max`` SMEP and SMAP are on.
 
+userland/vdso32probe.c (``vdso32probe-m32``, an i386 glibc program) sees the 32-bit vDSO:
+AT_SYSINFO (= __kernel_vsyscall) and AT_SYSINFO_EHDR, an ELF32 i386 image whose
+__kernel_vsyscall, __kernel_sigreturn and __kernel_rt_sigreturn carry LINUX_2.5, the sigreturns
+with Linux's bytes; system calls through __kernel_vsyscall (six arguments, callee-saved
+registers kept); a compatibility-mode ``syscall`` returning through the vDSO's landing pad (AMD:
+the host's CPU and QEMU's TCG models); a call to 0xff600000 ends in SIGSEGV (no vsyscall page
+for a 32-bit process).
+
 In ringlab only:
 - ``quiet`` with trace=syscall: between two marker writes, 400 clock reads through musl and
   glibc make no system call (acceptance 4).
@@ -60,6 +68,11 @@ def test_vsyscall_page_calls_as_on_linux(images, tmp_path, cpu):
 @pytest.mark.parametrize("cpu", CPUS)
 def test_attacks_on_the_vdso_and_the_vsyscall_page_as_on_linux(images, tmp_path, cpu):
     assert_same_as_linux(Case("vdsoprobe", args=("hostile",), cpu=cpu, user=(1000, 1000)), images, tmp_path)
+
+
+@pytest.mark.parametrize("cpu", CPUS)
+def test_i386_vdso_as_on_linux(images, tmp_path, cpu):
+    assert_same_as_linux(Case("vdso32probe-m32", cpu=cpu), images, tmp_path)
 
 
 @pytest.mark.parametrize("probe", PROBES)
