@@ -74,6 +74,7 @@ static const struct kabi_entry kabi[] = {
     KABI_CONST(VDSO_ADDR),           /* [vdso] of a 64-bit process after exec */
     KABI_CONST(VVAR_ADDR),           /* [vvar], the page below it */
     KABI_CONST(VDSO_PAGES),
+    KABI_CONST(VDSO32_ADDR),         /* an i386 process's [vdso] (images/vdso32.so) */
     KABI_CONST(VSYSCALL_PAGE),       /* Linux's fixed vsyscall page (emulated, never mapped) */
 
     /* The machine: the isa-debug-exit port the kernel writes its status to */

@@ -132,3 +132,34 @@ def test_gdb_names_the_vdso_function_it_stops_in(images):
         assert stop.record["frame"]["file"].endswith("vdso/vclock.c"), stop
         where = g.console(f"info symbol {stop.rip:#x}").split()
         assert where[0] in ("__vdso_clock_gettime", "clock_gettime") and where[1:3] == ["in", "section"], where
+
+
+def test_a_clock_read_during_an_update_retries_until_it_ends(images):
+    """A [vvar] read while the kernel writes it (the sequence count odd) retries until the
+    count is even again. gdb stops a reader in __vdso_clock_gettime, makes the count odd, as
+    the timer interrupt leaves it mid-update, and steps it (QEMU masks interrupts while
+    stepping: no tick ends the update meanwhile): it never leaves the vDSO. With the count
+    even again (an update ended) it returns 0 to the C library."""
+    k = kabi.load()
+    vdso, vvar, page = k.const("VDSO_ADDR"), k.const("VVAR_ADDR"), k.const("PAGE_SIZE")
+    cfg = QemuConfig(kernel=images.kernel, init=images.program("vdsoprobe"), append="init.args=quiet")
+    with DebugMachine(cfg) as dm:
+        g = dm.gdb
+        bp = g.break_at("__vdso_clock_gettime")
+        g.cont(timeout_s=60, what="__vdso_clock_gettime")
+        g.delete(bp)
+        seq = int.from_bytes(g.read_memory(vvar, 4), "little")
+        assert seq % 2 == 0, seq
+        g.console(f"set {{unsigned int}}{vvar:#x} = {seq + 1}")
+        assert int.from_bytes(g.read_memory(vvar, 4), "little") == seq + 1
+        for _ in range(60):
+            rip = g.stepi().rip
+            assert vdso <= rip < vdso + page, f"left the vDSO at {rip:#x} during an update"
+        g.console(f"set {{unsigned int}}{vvar:#x} = {seq + 2}")
+        for _ in range(200):
+            rip = g.stepi().rip
+            if not vdso <= rip < vdso + page:
+                break
+        else:
+            pytest.fail("the read did not end once the update had")
+        assert rip < vvar and g.cpl() == 3 and g.register("rax") == 0, hex(rip)
