@@ -11,6 +11,7 @@ addresses, so the same static binary prints the same lines on the host's Linux a
   system call (-EINVAL); 50 ms of reads never go backwards.
 - ``vsyscall``: gettimeofday, time and getcpu at 0xffffffffff600000/0x400/0x800 (Linux's default
   vsyscall=xonly on the host too).
+- ``reexec``: a program that unmapped its vDSO execs itself: the new image has one again.
 - ``hostile``: each attack in a child reporting its signal (signal, si_code, which address):
   a fetch at a misaligned vsyscall offset or the next page, a read and a write of the page, a
   vsyscall with RSP unmapped, in the kernel half, non-canonical, with a kernel or unmapped
@@ -68,6 +69,11 @@ def test_vsyscall_page_calls_as_on_linux(images, tmp_path, cpu):
 @pytest.mark.parametrize("cpu", CPUS)
 def test_attacks_on_the_vdso_and_the_vsyscall_page_as_on_linux(images, tmp_path, cpu):
     assert_same_as_linux(Case("vdsoprobe", args=("hostile",), cpu=cpu, user=(1000, 1000)), images, tmp_path)
+
+
+@pytest.mark.parametrize("probe", PROBES)
+def test_exec_gives_a_new_vdso_after_munmap_as_on_linux(images, tmp_path, probe):
+    assert_same_as_linux(Case(probe, args=("reexec",)), images, tmp_path)
 
 
 @pytest.mark.parametrize("cpu", CPUS)

@@ -13,6 +13,7 @@
  *             trace=syscall the kernel shows no system call between them
  *   vsyscall  gettimeofday, time and getcpu called at 0xffffffffff600000/0x400/0x800
  *   hostile   each attack in a child of its own, which reports the signal that ended it
+ *   reexec    munmap the vDSO, then execve itself ("afterexec"): the new image has a vDSO again
  *   moves     ringlab's layout only ([vvar] one page below [vdso]): mremap both away and
  *             back, the clock working where they are; mprotect of the moved [vvar]
  */
@@ -476,11 +477,33 @@ static int mode_moves(void)
     return 0;
 }
 
+/* exec replaces the address space: a program that unmapped its vDSO gets a new one. */
+static int mode_reexec(const char *self)
+{
+    printf("reexec: munmap the vDSO: %d\n", munmap((void *)vdso, vdso_size));
+    char *const args[] = { (char *)self, "afterexec", NULL };
+    execv(self, args);
+    perror("reexec: execv");
+    return 1;
+}
+
+static int mode_afterexec(void)
+{
+    printf("afterexec: AT_SYSINFO_EHDR %s, the C library's clock between syscalls %s, the vDSO's %s\n",
+           vdso ? "present" : "absent", between(CLOCK_MONOTONIC, clock_gettime),
+           vdso ? between(CLOCK_MONOTONIC, (cgt_fn)vdso_sym("__vdso_clock_gettime")) : "none");
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
     find_vdso();
     const char *mode = argc > 1 ? argv[1] : "clock";
+    if (!strcmp(mode, "reexec"))
+        return mode_reexec(argv[0]);
+    if (!strcmp(mode, "afterexec"))
+        return mode_afterexec();
     if (!strcmp(mode, "clock"))
         return mode_clock();
     if (!strcmp(mode, "quiet"))
