@@ -162,7 +162,7 @@ int exec_image(struct proc *p, const char *name, const uint8_t *data, size_t siz
     p->mm->brk_start = p->mm->brk = img.end;
     p->mm->mmap_next = MMAP_BASE;
     p->mm->vdso_base = vdso;
-    p->mm->vvar_base = vdso && !img.is32 ? vdso - PAGE_SIZE : 0;   /* an i386 image has none */
+    p->mm->vvar_base = vdso ? vdso - PAGE_SIZE : 0;
     p->fs_base = p->gs_base = 0;                 /* Linux: a new image starts with both bases 0 */
     memset(p->seg, 0, sizeof p->seg);            /* and null DS, ES, FS, GS selectors; a 32-bit
                                                     image DS = ES = the user data selector

@@ -58,35 +58,35 @@ void vdso_tick(void)
 {
     vvar->seq++;                               /* odd: a reader retries */
     __asm__ volatile("" ::: "memory");         /* one CPU, x86 stores in order: a compiler fence */
-    vvar->mono_ns = time_monotonic_ns();
-    vvar->real_ns = time_realtime_ns();
+    uint64_t mono = time_monotonic_ns(), real = time_realtime_ns();
+    vvar->mono_ns = mono;
+    vvar->real_ns = real;
+    vvar->mono_sec = (int64_t)(mono / 1000000000UL);
+    vvar->mono_nsec = (uint32_t)(mono % 1000000000UL);
+    vvar->real_sec = (int64_t)(real / 1000000000UL);
+    vvar->real_nsec = (uint32_t)(real % 1000000000UL);
     __asm__ volatile("" ::: "memory");
     vvar->seq++;
 }
 
 /*
- * Map the vDSO into a new address space (exec). A 64-bit image gets [vvar] (read-only, no
- * execute) and right above it the 64-bit image (read and execute): at VVAR_ADDR, or where
- * the mmap region is first free if the ELF's own segments are there (never over them). An
- * i386 image gets the 32-bit image alone (it has no clock functions, so no [vvar]) at
- * VDSO32_ADDR, under 4 GiB, or the first free place of the 32-bit mmap region. *base: the
- * image's address. -ENOMEM: exec drops the whole space.
+ * Map the vDSO into a new address space (exec): [vvar] (read-only, no execute) and right
+ * above it the image of the process's kind (read and execute), the 64-bit one at VVAR_ADDR,
+ * the i386 one under 4 GiB at VDSO32_ADDR - PAGE_SIZE; or, if the ELF's own segments are
+ * there (never over them), where the process's mmap region is first free. *base: the
+ * image's address, [vvar] the page below. -ENOMEM: exec drops the whole space.
  */
 int vdso_map(uint64_t *pml4, bool is32, uint64_t *base)
 {
-    const uint64_t len = (is32 ? 0 : 1) * PAGE_SIZE + VDSO_PAGES * PAGE_SIZE;
-    uint64_t at = is32 ? VDSO32_ADDR : VVAR_ADDR;
+    const uint64_t len = PAGE_SIZE + VDSO_PAGES * PAGE_SIZE;
+    uint64_t at = is32 ? VDSO32_ADDR - PAGE_SIZE : VVAR_ADDR;
     uint64_t lo = is32 ? MMAP32_BASE : MMAP_BASE, hi = is32 ? MMAP32_END : MMAP_END;
     if (uvm_next_mapped(pml4, at, at + len) != at + len && !(at = uvm_find_free(pml4, lo, hi, len)))
         return -ENOMEM;
-    if (is32) {
-        *base = at;
-        return uvm_map_pages(pml4, at, vdso32_pages, VDSO_PAGES, PTE_U | PTE_SHARED);
-    }
     void *vv = vvar;
     int r = uvm_map_pages(pml4, at, &vv, 1, PTE_U | PTE_NX | PTE_SHARED);
     if (!r)
-        r = uvm_map_pages(pml4, at + PAGE_SIZE, vdso_pages, VDSO_PAGES, PTE_U | PTE_SHARED);
+        r = uvm_map_pages(pml4, at + PAGE_SIZE, is32 ? vdso32_pages : vdso_pages, VDSO_PAGES, PTE_U | PTE_SHARED);
     *base = at + PAGE_SIZE;
     return r;
 }

@@ -24,7 +24,8 @@ userland/vdso32probe.c (``vdso32probe-m32``, an i386 glibc program) sees the 32-
 AT_SYSINFO (= __kernel_vsyscall) and AT_SYSINFO_EHDR, an ELF32 i386 image whose
 __kernel_vsyscall, __kernel_sigreturn and __kernel_rt_sigreturn carry LINUX_2.5, the sigreturns
 with Linux's bytes; system calls through __kernel_vsyscall (six arguments, callee-saved
-registers kept); a compatibility-mode ``syscall`` returning through the vDSO's landing pad (AMD:
+registers kept); the clock functions (LINUX_2.6) and i386 glibc's clock_gettime between two
+clock_gettime64 system calls; a compatibility-mode ``syscall`` returning through the vDSO's landing pad (AMD:
 the host's CPU and QEMU's TCG models); a call to 0xff600000 ends in SIGSEGV (no vsyscall page
 for a 32-bit process).
 

@@ -10,6 +10,9 @@
  *     with six arguments, EBX ESI EDI EBP kept;
  *   - a compatibility-mode `syscall` (AMD CPUs: the host's and QEMU's TCG models) returning
  *     through the vDSO's landing pad, which pops the three words __kernel_vsyscall pushes;
+ *   - the clock functions (LINUX_2.6): __vdso_clock_gettime64, __vdso_clock_gettime (32-bit
+ *     timespec), __vdso_gettimeofday, __vdso_time and the C library's clock_gettime all
+ *     between two clock_gettime64 system calls; an unknown clock is the system call's -EINVAL;
  *   - a call to 0xff600000 (where a 64-bit process has its vsyscall page, the top of its
  *     address space): an ordinary unmapped address here, SIGSEGV.
  */
@@ -21,12 +24,15 @@
 #include <sys/auxv.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
+#include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
 #ifdef __i386__
 #define NR_write   4        /* i386 numbers (arch/x86/entry/syscalls/syscall_32.tbl) */
 #define NR_getpid  20
 #define NR_mmap2   192
+#define NR_clock_gettime64 403
 
 static uintptr_t sym32(uintptr_t base, const char *name, const char *version)
 {
@@ -119,6 +125,68 @@ static long vcall(uintptr_t fn, long nr, long a, long b, long c, long d, long e,
     return regs[0];
 }
 
+struct ts64 { long long sec; long long nsec; };   /* i386 __kernel_timespec */
+
+static int sys_cgt64(int clk, struct ts64 *t)
+{
+    long r;
+    __asm__ volatile("int $0x80" : "=a"(r) : "a"(NR_clock_gettime64), "b"(clk), "c"(t) : "memory");
+    return (int)r;
+}
+
+static long long ns64(const struct ts64 *t)
+{
+    return t->sec * 1000000000LL + t->nsec;
+}
+
+typedef int (*cgt64_fn)(int, struct ts64 *);
+typedef int (*cgt32_fn)(int, struct timespec *);
+typedef int (*gtod32_fn)(struct timeval *, void *);
+typedef long (*time32_fn)(long *);
+
+/* The i386 vDSO's clock functions (LINUX_2.6) and the C library's clock_gettime, each read
+   between two clock_gettime64 system calls made with int $0x80. */
+static void clocks(uintptr_t ehdr)
+{
+    static const char *const names[] = { "__vdso_clock_gettime", "__vdso_clock_gettime64", "__vdso_gettimeofday",
+                                         "__vdso_time", "__vdso_clock_getres" };
+    uintptr_t f[5];
+    for (int i = 0; i < 5; i++) {
+        f[i] = sym32(ehdr, names[i], "LINUX_2.6");
+        printf("vdso32: %s@LINUX_2.6 %s\n", names[i], f[i] ? "found" : "missing");
+        if (!f[i])
+            return;
+    }
+    static const int ids[] = { CLOCK_REALTIME, CLOCK_MONOTONIC, CLOCK_BOOTTIME, CLOCK_REALTIME_COARSE };
+    for (int i = 0; i < 4; i++) {
+        struct ts64 a, b, v64;
+        struct timespec v32, vl;
+        sys_cgt64(ids[i], &a);
+        int r1 = ((cgt64_fn)f[1])(ids[i], &v64);
+        int r2 = ((cgt32_fn)f[0])(ids[i], &v32);
+        int r3 = clock_gettime(ids[i], &vl);
+        sys_cgt64(ids[i], &b);
+        long long n32 = (long long)v32.tv_sec * 1000000000LL + v32.tv_nsec;
+        long long nl = (long long)vl.tv_sec * 1000000000LL + vl.tv_nsec;
+        int ok = !r1 && !r2 && !r3 && ns64(&a) <= ns64(&v64) && ns64(&v64) <= n32 && n32 <= nl && nl <= ns64(&b);
+        printf("vdso32: clock %d through the vDSO (64- and 32-bit) and the C library between syscalls %s\n", ids[i],
+               ok ? "yes" : "no");
+    }
+    struct ts64 a, b;
+    struct timeval tv;
+    sys_cgt64(CLOCK_REALTIME, &a);
+    int r = ((gtod32_fn)f[2])(&tv, NULL);
+    sys_cgt64(CLOCK_REALTIME, &b);
+    long long us = (long long)tv.tv_sec * 1000000 + tv.tv_usec;
+    printf("vdso32: gettimeofday between syscalls %s\n", !r && ns64(&a) / 1000 <= us && us <= ns64(&b) / 1000 ? "yes" : "no");
+    sys_cgt64(CLOCK_REALTIME_COARSE, &a);          /* time(): the coarse seconds on Linux (vdsoprobe.c) */
+    long stored = 0, t = ((time32_fn)f[3])(&stored);
+    sys_cgt64(CLOCK_REALTIME, &b);
+    printf("vdso32: time between syscalls %s\n", a.sec <= t && t <= b.sec && stored == t ? "yes" : "no");
+    struct ts64 bad;
+    printf("vdso32: clock_gettime64(12345) through the vDSO: %d\n", ((cgt64_fn)f[1])(12345, &bad));
+}
+
 static long int80_getpid(void)
 {
     long r;
@@ -188,6 +256,8 @@ int main(void)
            kept ? "yes" : "no");
     printf("vdso32: compat syscall returns through the landing pad: %s\n",
            compat_syscall_getpid() == int80_getpid() ? "yes" : "no");
+
+    clocks(ehdr);
 
     printf("vdso32: call 0xff600000\n");
     pid_t child = fork();

@@ -18,8 +18,9 @@
  * treats its special mappings (sysmem.c). The vDSO finds [vvar] at the fixed offset
  * -PAGE_SIZE from itself (vdso/vdso.lds), as Linux's vDSO finds its vvar pages.
  *
- * An i386 process gets the 32-bit image alone (vdso/vdso32.S: __kernel_vsyscall, the
- * sigreturns; AT_SYSINFO and AT_SYSINFO_EHDR) at VDSO32_ADDR, under its 4 GiB.
+ * An i386 process gets the same [vvar] and the 32-bit image (vdso/vdso32.S: __kernel_vsyscall,
+ * the sigreturns; vdso/vclock32.c: the clocks; AT_SYSINFO and AT_SYSINFO_EHDR) at
+ * VDSO32_ADDR, under its 4 GiB.
  *
  * The vsyscall page (Linux's default vsyscall=xonly): nothing is mapped at VSYSCALL_PAGE (mmu.h);
  * a ring-3 instruction fetch at one of its three entry points faults and is emulated

@@ -14,12 +14,18 @@
  * interrupted by a whole update, never see half of one undetected.
  */
 #pragma once
-#include "types.h"
 
+/* The compiler's own fixed-width types: the same struct for the kernel, the 64-bit vDSO and
+   the i386 one (where `long` has 32 bits). The seconds and nanoseconds are also stored
+   apart, so that the i386 vDSO needs no 64-bit division (no libgcc there). */
 struct vvar {
-    /*  0 */ volatile uint32_t seq;    /* even: stable; odd: being written */
-    /*  4 */ uint32_t tick_ns;         /* the clocks' resolution (clock_getres), ns */
-    /*  8 */ volatile uint64_t mono_ns;    /* CLOCK_MONOTONIC at the last tick */
-    /* 16 */ volatile uint64_t real_ns;    /* CLOCK_REALTIME at the last tick */
-};
-_Static_assert(sizeof(struct vvar) == 24, "struct vvar is 24 bytes (the vDSO reads it)");
+    /*  0 */ volatile __UINT32_TYPE__ seq;        /* even: stable; odd: being written */
+    /*  4 */ __UINT32_TYPE__ tick_ns;             /* the clocks' resolution (clock_getres), ns */
+    /*  8 */ volatile __UINT64_TYPE__ mono_ns;    /* CLOCK_MONOTONIC at the last tick */
+    /* 16 */ volatile __UINT64_TYPE__ real_ns;    /* CLOCK_REALTIME at the last tick */
+    /* 24 */ volatile __INT64_TYPE__ mono_sec;    /* mono_ns / 10^9 */
+    /* 32 */ volatile __INT64_TYPE__ real_sec;    /* real_ns / 10^9 */
+    /* 40 */ volatile __UINT32_TYPE__ mono_nsec;  /* mono_ns % 10^9 */
+    /* 44 */ volatile __UINT32_TYPE__ real_nsec;  /* real_ns % 10^9 */
+} __attribute__((aligned(8)));
+_Static_assert(sizeof(struct vvar) == 48, "struct vvar is 48 bytes (both vDSOs read it)");
