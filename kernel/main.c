@@ -12,6 +12,7 @@
 #include "percpu.h"
 #include "proc.h"
 #include "trap.h"
+#include "vdso.h"
 #include "vm.h"
 
 static uint64_t max_u64(uint64_t a, uint64_t b) { return a > b ? a : b; }
@@ -88,6 +89,7 @@ noreturn void kmain(uint32_t magic, uint32_t mbi_phys)
         panic("no-init-module");
     testhook_fs();
 
+    vdso_init();                     /* before the first tick writes its page */
     pic_init();
     timer_init();
     console_init();

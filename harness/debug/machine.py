@@ -26,8 +26,8 @@ from pathlib import Path
 from typing import Dict, List, Optional, Sequence, TextIO, Union
 
 from ..core import constants as C
-from ..core import tools
-from ..core.errors import GdbError
+from ..core import kabi, tools
+from ..core.errors import BadImage, GdbError, KabiError
 from ..lab.session import Session
 from ..machine.qemu import QemuConfig
 from ..machine.sockets import wait_for_socket
@@ -36,6 +36,23 @@ from .mi import EXTENSION, KABI_SETTING, REMOTE_TIMEOUT_SETTING, GdbSession
 log = logging.getLogger(__name__)
 
 PathLike = Union[str, os.PathLike]
+VDSO_FILE = "vdso.so"    # the vDSO's symbol file, beside the kernel that embeds it (kernel/Makefile)
+
+
+def vdso_symbols_command(kernel: PathLike) -> Optional[str]:
+    """The gdb command that loads the vDSO's symbols where exec maps it in a 64-bit process:
+    ``add-symbol-file DIR/vdso.so -o VDSO_ADDR`` (the image is linked at 0; its address is
+    the ABI file's ``VDSO_ADDR``). None when ``kernel`` has no vdso.so beside it or the ABI
+    file no ``VDSO_ADDR`` (another kernel). A process that moved its vDSO (mremap) has it
+    elsewhere: gdb's symbols stay at VDSO_ADDR."""
+    path = Path(kernel).resolve().parent / VDSO_FILE
+    try:
+        addr = kabi.load().constants.get("VDSO_ADDR")
+    except (BadImage, KabiError):
+        return None
+    if addr is None or not path.exists():
+        return None
+    return f"add-symbol-file {path} -o {addr:#x}"
 
 
 class DebugMachine:
@@ -86,8 +103,11 @@ class DebugMachine:
             shutil.copy2(path, dest)
             return dest
 
+        vdso = Path(self.config.kernel).parent / VDSO_FILE
         self.config = self.config.replace(kernel=copy(self.config.kernel, "kernel"),
                                           init=copy(self.config.init, "init"))
+        if vdso.exists():
+            copy(vdso, "kernel")                      # beside the kernel copy (vdso_symbols_command)
         self.symbols = [copy(p, f"sym{i}") for i, p in enumerate(self.symbols)]
 
     @property
@@ -127,6 +147,9 @@ class DebugMachine:
             self.gdb.load_kernel(self.config.kernel)
             for program in [Path(self.config.init)] + self.symbols:
                 self.gdb.add_symbol_file(program)
+            vdso = vdso_symbols_command(self.config.kernel)
+            if vdso:
+                self.gdb.console(vdso)
             if self.extension:
                 self.gdb.source_extension()
             wait_for_socket(self.socket, self.machine.pid, connect_timeout_s)
@@ -191,6 +214,9 @@ def interactive_command(socket: PathLike, *, init: Optional[PathLike] = None,
              f"file {Path(kernel).resolve()}"]
     if init is not None:
         setup.append(f"add-symbol-file {Path(init).resolve()}")
+    vdso = vdso_symbols_command(kernel)
+    if vdso:
+        setup.append(vdso)
     setup += [KABI_SETTING.format(path=C.KABI_FILE.resolve()), f"source {EXTENSION}"]
     if init is not None:
         named = [Path(init).resolve()] + [Path(p).resolve() for p in programs
