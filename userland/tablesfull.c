@@ -3,7 +3,8 @@
  * directory entries, file pages, and memory. A hostile program must get errors (EAGAIN,
  * EMFILE/ENFILE, ENOSPC, ENOMEM), never a panic, and everything must come back when it lets go.
  *
- *   1. note the free memory (sysinfo) and what one round of ordinary work does
+ *   1. take the largest LDT (so that every fork copies it), note the free memory (sysinfo)
+ *      and what one round of ordinary work does
  *   2. fork until fork fails; every child takes pipes, files and names until each call fails,
  *      one child also maps memory until mmap fails; each says "full" on a control pipe
  *   3. with everything full: fork, pipe, open, mkdir, mmap and execve must fail cleanly
@@ -16,11 +17,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/sysinfo.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -126,6 +129,12 @@ static void cleanup_names(void)
 int main(void)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
+    /* The largest LDT (entry 8191: 64 KiB, 16 pages in ringlab, ldt.c): every fork below copies
+       it (Linux's ldt_dup_context), so forks also fail in that copy once memory runs out, and
+       each child's copy is its address space's, to go with it. */
+    struct { uint32_t entry_number, base_addr, limit, flags; } ldt = { 8191, 0, 0xfffff,
+        1 | 1 << 4 };                                /* 32-bit data, limit in pages, present */
+    printf("ldt: %s\n", syscall(SYS_modify_ldt, 0x11, &ldt, sizeof ldt) ? err_name(errno) : "entry 8191 set");
     round_ok("before");
     unsigned long before = free_pages();
     int ctl[2], ready[2];
