@@ -17,6 +17,7 @@
 #include "kernel.h"
 #include "errno.h"
 #include "file.h"
+#include "cover.h"
 #include "kcov.h"
 #include "mmu.h"
 #include "percpu.h"
@@ -48,13 +49,16 @@ static volatile int kcov_tracing;
 
 /*
  * Called by the compiler at the start of every basic block of instrumented code. Records
- * the caller's PC for the current thread if it traces and the CPU is not in an interrupt
+ * the caller's PC in the machine-wide record when it is on (cover.c), then for the current
+ * thread if it traces and the CPU is not in an interrupt
  * (Linux check_kcov_mode: in_task()). Word 0 counts the PCs; a full buffer keeps its
  * count and drops the rest, as on Linux. The count is the user's to write (programs reset
  * it to 0): it is read once and only a position inside the buffer is written.
  */
 void __sanitizer_cov_trace_pc(void)
 {
+    if (cover_on)                      /* the machine-wide record (cover.h), for any context */
+        cover_hit((uint64_t)__builtin_return_address(0));
     if (!kcov_tracing)
         return;
     struct cpu *c = mycpu();
