@@ -203,13 +203,15 @@ def test(c, k=None, coverage=False):
 
 @task(help={"dumps": "folder of coverage records (default ringlab-artifacts/coverage/dumps, "
                      "what invoke test --coverage fills)",
+            "out": "folder for report.txt and html/ (default ringlab-artifacts/coverage)",
             "no-html": "no annotated source pages (html/)"})
-def coverage(c, dumps=None, no_html=False):
+def coverage(c, dumps=None, out=None, no_html=False):
     """The test suite's kernel coverage report, from the records of the last
     `invoke test --coverage` (or of tests run with RINGLAB_COVERAGE=DIR): per kernel file and
     function, the functions no test reaches; also in ringlab-artifacts/coverage/report.txt."""
     mod = _cli("coverage")
-    _exit(mod.report(Path(dumps) if dumps else mod.DUMPS, html=not no_html))
+    _exit(mod.report(Path(dumps) if dumps else mod.DUMPS,
+                     out=Path(out) if out else mod.OUT, html=not no_html))
 
 
 @task(name="test-quick")

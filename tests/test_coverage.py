@@ -18,9 +18,10 @@ import pytest
 
 from ringlab import lab
 from ringlab.core import constants as C
-from ringlab.core.errors import BadCoverDump
+from ringlab.core.errors import BadConfig, BadCoverDump
 from ringlab.machine import coverage
-from ringlab.machine.qemu import QemuConfig, coverage_dump_file
+from ringlab.machine import cover
+from ringlab.machine.qemu import QemuConfig
 from ringlab.machine.symbols import symbol_address, symbolizer
 
 TIMEOUT_S = 60.0
@@ -116,22 +117,33 @@ def test_merge_and_report_of_synthetic_records(sanitizer_kernel, tmp_path):
 def test_a_record_of_another_kernel_is_refused(sanitizer_kernel, tmp_path):
     other = tmp_path / "other.cov"
     other.write_bytes(record(0x1000, [0x1010]))
-    with pytest.raises(BadCoverDump, match="another|not .*kernel"):
+    with pytest.raises(BadCoverDump, match="recorded by a kernel whose text starts at 0x1000"):
         coverage.merge_dumps([other], sanitizer_kernel)
+    base = symbol_address(sanitizer_kernel, "__text_start")
+    rebuilt = tmp_path / f"m.{'0' * cover.BUILD_ID_HEX}.cov"
+    rebuilt.write_bytes(record(base, sites_of(sanitizer_kernel, "kmain")))
+    with pytest.raises(BadCoverDump, match="another build of the kernel"):
+        coverage.merge_dumps([rebuilt], sanitizer_kernel)
 
 
 @pytest.mark.unit
 def test_only_the_coverage_kernel_gets_the_device(monkeypatch, tmp_path, sanitizer_kernel):
     monkeypatch.delenv(C.COVERAGE_ENV, raising=False)
-    assert coverage_dump_file(sanitizer_kernel, "m") is None
+    assert cover.dump_file(sanitizer_kernel, "m") is None
     monkeypatch.setenv(C.COVERAGE_ENV, str(tmp_path / "d"))
-    assert coverage_dump_file(C.IMAGES_DIR / "kernel.elf", "m") is None   # no hook in it
-    path = coverage_dump_file(sanitizer_kernel, "m")
-    assert path == (tmp_path / "d" / "m.cov").resolve() and path.parent.is_dir()
+    assert cover.dump_file(C.IMAGES_DIR / "kernel.elf", "m") is None   # no hook in it
+    assert cover.dump_file(sanitizer_kernel, "m", ["-icount", "shift=auto,rr=record"]) is None
+    path = cover.dump_file(sanitizer_kernel, "m")
+    build = cover.build_id(sanitizer_kernel)
+    assert path == (tmp_path / "d" / f"m.{build}.cov").resolve() and path.parent.is_dir()
+    assert cover.record_build_id(path) == build and cover.record_build_id("a.cov") is None
     cmd = QemuConfig(kernel=sanitizer_kernel).command(cover_file=path)
     assert cmd[cmd.index("-device", cmd.index(f"file,id=cover,path={path}")):][:2] == [
         "-device", f"isa-debugcon,iobase={C.COVER_IOBASE:#x},chardev=cover"]
     assert "isa-debugcon" not in " ".join(QemuConfig(kernel=sanitizer_kernel).command())
+    monkeypatch.setenv(C.COVERAGE_ENV, str(tmp_path / "a,b"))
+    with pytest.raises(BadConfig, match="comma"):
+        cover.dump_file(sanitizer_kernel, "m")
 
 
 @pytest.mark.boot
@@ -174,3 +186,20 @@ def test_kcov_works_beside_the_record(images, sanitizer_kernel, monkeypatch, tmp
     [dump] = coverage.dump_files(tmp_path / "dumps")
     reached = coverage.read_dump(dump).pcs
     assert {int(t, 16) for t in pcs} <= reached    # what the thread traced, the machine reached
+
+
+@pytest.mark.unit
+def test_invoke_coverage_reports_the_records(sanitizer_kernel, invoke_cli, tmp_path):
+    dumps, out = tmp_path / "dumps", tmp_path / "out"
+    empty = invoke_cli(["coverage", "--dumps", str(dumps), "--out", str(out)])
+    assert empty.returncode == 1 and "no coverage record in" in empty.stderr, empty
+    dumps.mkdir()
+    base = symbol_address(sanitizer_kernel, "__text_start")
+    (dumps / "m.cov").write_bytes(record(base, sites_of(sanitizer_kernel, "sys_getpid")))
+    done = invoke_cli(["coverage", "--dumps", str(dumps), "--out", str(out)])
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("kernel coverage from 1 machines")
+    assert "\n  core*" in done.stdout and "functions never reached:" in done.stdout
+    report = (out / "report.txt").read_text()
+    assert report.startswith(done.stdout.split("\nreport: ")[0])      # the summary, then more
+    assert "per function" in report and (out / "html" / "index.html").is_file()

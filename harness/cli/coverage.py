@@ -3,7 +3,7 @@
 ``invoke test --coverage`` runs the whole suite on the coverage kernel (the sanitizer kernel,
 RINGLAB_SANITIZE=1) with RINGLAB_COVERAGE=ringlab-artifacts/coverage/dumps: every machine it
 boots there streams the kernel sites it reaches into a file of its own (kernel/include/cover.h,
-machine.qemu.coverage_dump_file). Then ``report`` merges the files: per kernel file and per
+machine.cover.dump_file). Then ``report`` merges the files: per kernel file and per
 function, the functions no test reached, the unreached lines, printed and written to
 ringlab-artifacts/coverage/report.txt with an annotated HTML copy of each source file
 (html/index.html). ``invoke coverage`` makes the report again from the dumps already there
@@ -13,16 +13,16 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Optional, Sequence
+from typing import Sequence
 
 from ..core import constants as C
 from ..core.errors import BadCoverDump, BadImage
 from ..machine import coverage
 from .test import main as pytest_main
 
-DUMPS = C.COVERAGE_ARTIFACTS / "dumps"
-REPORT = C.COVERAGE_ARTIFACTS / "report.txt"
-HTML = C.COVERAGE_ARTIFACTS / "html"
+OUT = C.COVERAGE_ARTIFACTS            # report.txt and html/
+DUMPS = OUT / "dumps"                 # the records of `invoke test --coverage`
+REPORT_NAME = "report.txt"
 SOURCES = (C.REPO_ROOT / "kernel", C.REPO_ROOT / "kernel" / "include")
 TOOL = "ringlab-coverage"
 # ``invoke test --coverage``: the whole suite once, on every core, on the sanitizer kernel (the
@@ -38,11 +38,11 @@ def clear_dumps(dumps: Path = DUMPS) -> None:
 
 
 def report(dumps: Path = DUMPS, kernel: Path = C.SANITIZE_KERNEL_IMAGE,
-           out: Optional[Path] = None, html: bool = True) -> int:
+           out: Path = OUT, html: bool = True) -> int:
     """Merge the records in ``dumps`` for ``kernel``, print the summary and write the whole
-    report (``out``: default ringlab-artifacts/coverage/report.txt) and, with ``html``, the
-    annotated sources beside it (html/). Returns 0, or 1 with one line on stderr when there
-    is no record or one is not ``kernel``'s."""
+    report to ``out``/report.txt and, with ``html``, the annotated sources to ``out``/html/
+    (index.html). Returns 0, or 1 with one line on stderr when there is no record or one is
+    not ``kernel``'s."""
     files = coverage.dump_files(dumps)
     try:
         pcs, machines = coverage.merge_dumps(files, kernel)
@@ -55,13 +55,13 @@ def report(dumps: Path = DUMPS, kernel: Path = C.SANITIZE_KERNEL_IMAGE,
     except (BadCoverDump, BadImage) as err:
         print(f"{TOOL}: error: {err}", file=sys.stderr, flush=True)
         return 1
-    out = out or REPORT
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text("\n".join(coverage.format_suite_report(cov)) + "\n")
+    text = out / REPORT_NAME
+    out.mkdir(parents=True, exist_ok=True)
+    text.write_text("\n".join(coverage.format_suite_report(cov)) + "\n")
     print("\n".join(coverage.format_suite_summary(cov)))
-    print(f"report: {out}")
+    print(f"report: {text}")
     if html:
-        pages = coverage.write_html(cov, SOURCES, out.parent / "html")
+        pages = coverage.write_html(cov, SOURCES, out / "html")
         print(f"annotated sources: {pages[0]}")
     return 0
 

@@ -11,8 +11,8 @@ instrumented lines are those of the calls to the hook found in the kernel's code
 
 The test suite's coverage (``invoke test --coverage``) comes from the kernel's machine-wide
 record instead of kcov: each machine booting the coverage kernel with RINGLAB_COVERAGE=DIR
-streams the sites it reaches into ``DIR/*.cov`` (kernel/include/cover.h, ``qemu.
-coverage_dump_file``); ``read_dump``/``merge_dumps`` read them and ``suite_coverage`` adds
+streams the sites it reaches into ``DIR/*.cov`` (kernel/include/cover.h, ``cover.
+dump_file``); ``read_dump``/``merge_dumps`` read them and ``suite_coverage`` adds
 the per-function view and the unreached lines::
 
     >>> pcs, machines = merge_dumps(dump_files(folder), C.SANITIZE_KERNEL_IMAGE)
@@ -31,6 +31,7 @@ from elftools.elf.elffile import ELFFile
 
 from ..core import constants as C
 from ..core.errors import BadCoverDump, BadImage
+from .cover import build_id, record_build_id
 from .symbols import PathLike, source_line, symbol_address, symbolizer
 
 HOOK = "__sanitizer_cov_trace_pc"
@@ -193,17 +194,23 @@ def merge_dumps(paths: Iterable[PathLike], kernel: PathLike) -> Tuple[Set[int], 
     how many records held any (empty files are skipped).
 
     Raises:
-        BadCoverDump: a file is not a record, or states another text address than
-            ``kernel``'s __text_start (a record of another kernel).
+        BadCoverDump: a file is not a record, its name carries another build id than
+            ``kernel``'s (cover.py: a kernel rebuilt since), or it states another text address
+            than ``kernel``'s __text_start (a record of another kernel).
         BadImage: ``kernel`` cannot be read or has no __text_start.
     """
     try:
         base = symbol_address(kernel, TEXT_START)
     except KeyError:
         raise BadImage(str(kernel), f"no {TEXT_START} symbol (not our kernel?)") from None
+    build = build_id(kernel)
     pcs: Set[int] = set()
     machines = 0
     for p in paths:
+        recorded = record_build_id(p)
+        if recorded is not None and recorded != build:
+            raise BadCoverDump(f"{p}: recorded by another build of the kernel ({recorded}, "
+                               f"{kernel} is {build}): rebuilt since? run the tests again")
         dump = read_dump(p)
         if dump is None:
             continue

@@ -37,7 +37,7 @@ from pexpect.fdpexpect import fdspawn
 from ..core import constants as C
 from ..core import kabi, procs, tools
 from ..core.errors import BadConfig, BadImage, QemuStopError
-from . import elfimage
+from . import cover, elfimage
 
 log = logging.getLogger(__name__)
 
@@ -190,7 +190,7 @@ class QemuConfig:
             log_file: where ``-d`` writes (``-D``); without it no ``-d`` option is given.
             gdb_socket: unix socket for the gdbstub; only used when ``self.gdb``.
             qmp_socket: unix socket for QMP (the harness reads where a timed-out guest is).
-            cover_file: where the coverage kernel's record goes (``coverage_dump_file``): an
+            cover_file: where the coverage kernel's record goes (``cover.dump_file``): an
                 isa-debugcon device at C.COVER_IOBASE writing to it; None: no such device.
         """
         cmd = [C.QEMU_BINARY,
@@ -288,28 +288,6 @@ def check_fits_memory(modules: Sequence[Module], sizes: Sequence[int], memory: s
     raise BadConfig(f"the files for / take {_mib(total)} (the largest, "
                     f"{_module_role(largest, modules[largest])}, {_mib(sizes[largest])}) but "
                     f"the guest has {_mib(limit)} of memory (-m {memory})")
-
-
-def coverage_dump_file(kernel: PathLike, name: str) -> Optional[Path]:
-    """Where a machine booting ``kernel`` records its kernel coverage: ``DIR/NAME.cov`` when
-    RINGLAB_COVERAGE=DIR is set (read now) and ``kernel`` is the coverage kernel
-    (C.SANITIZE_KERNEL_IMAGE), else None. Creates DIR.
-
-    Raises:
-        BadConfig: DIR holds a comma (QEMU's -chardev cannot carry it) or cannot be created.
-    """
-    folder = os.environ.get(C.COVERAGE_ENV)
-    if not folder or os.path.realpath(kernel) != os.path.realpath(C.SANITIZE_KERNEL_IMAGE):
-        return None
-    path = Path(folder).resolve() / f"{name}{C.COVERAGE_DUMP_SUFFIX}"
-    if "," in str(path):
-        raise BadConfig(f"{C.COVERAGE_ENV}={folder}: the path contains a comma, which QEMU's "
-                        "-chardev cannot carry")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as err:
-        raise BadConfig(f"{C.COVERAGE_ENV}={folder}: cannot create it: {err.strerror}") from None
-    return path
 
 
 def is_default_kernel(kernel: PathLike) -> bool:
@@ -610,12 +588,12 @@ class QemuMachine:
         _install_safety()
         self.tmpdir = Path(tempfile.mkdtemp(prefix=f"{TMPDIR_PREFIX}{os.getpid()}-"))
         try:
-            cover = coverage_dump_file(self.config.kernel, self.tmpdir.name)
-        except BadConfig:
+            record = cover.dump_file(self.config.kernel, self.tmpdir.name, self.config.extra_args)
+        except (BadConfig, BadImage):
             self._remove_tmpdir()
             raise
         self.command = self.config.command(log_file=self.log_path, gdb_socket=self.gdb_socket,
-                                           qmp_socket=self.qmp_socket, cover_file=cover)
+                                           qmp_socket=self.qmp_socket, cover_file=record)
         env = dict(os.environ)
         env.setdefault(C.OWNER_ENV, f"pid-{os.getpid()}")
         log.info("starting: %s", shlex.join(self.command))
