@@ -339,7 +339,8 @@ def format_suite_summary(cov: SuiteCoverage) -> List[str]:
     for fc in never:
         by_file.setdefault(fc.file, []).append(fc.name)
     for f, names in sorted(by_file.items()):
-        out.append(f"  {f}: {', '.join(names)}")
+        # a static inline function of a header is one copy per file that calls it
+        out.append(f"  {f}: {', '.join(dict.fromkeys(names))}")
     return out
 
 
