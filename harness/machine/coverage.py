@@ -97,13 +97,21 @@ def hook_call_sites(kernel: PathLike) -> List[int]:
     return sites
 
 
+def _where(text: Optional[str]) -> Optional[Tuple[str, int]]:
+    if not text:
+        return None
+    f, _, line = text.rpartition(":")
+    return f, int(line)
+
+
 def _lines(kernel: PathLike, addresses: Iterable[int]) -> Set[Tuple[str, int]]:
+    """(file, line) of each return address's call; line 0 (DWARF: code of no source line,
+    compiler-made) counts as none."""
     out = set()
     for a in addresses:
-        where = source_line(kernel, a, return_address=True)
-        if where:
-            f, _, line = where.rpartition(":")
-            out.add((f, int(line)))
+        where = _where(source_line(kernel, a, return_address=True))
+        if where and where[1]:
+            out.add(where)
     return out
 
 
@@ -258,13 +266,6 @@ class SuiteCoverage:
     machines: int = 0
 
 
-def _where(text: Optional[str]) -> Optional[Tuple[str, int]]:
-    if not text:
-        return None
-    f, _, line = text.rpartition(":")
-    return f, int(line)
-
-
 def suite_coverage(kernel: PathLike, pcs: Iterable[int], *, machines: int = 0) -> SuiteCoverage:
     """Per file, per function and per line: which of ``kernel``'s instrumented code the
     return addresses ``pcs`` reached (addresses that are no hook call site are ignored).
@@ -281,7 +282,7 @@ def suite_coverage(kernel: PathLike, pcs: Iterable[int], *, machines: int = 0) -
     funcs: Dict[Tuple[int, str], List[Set[Tuple[str, int]]]] = {}
     for site in sites:
         where = _where(source_line(kernel, site, return_address=True))
-        if where is None:
+        if where is None or not where[1]:
             continue
         lines_all.add(where)
         fn = sym.function_at(site - 1)
