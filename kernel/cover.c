@@ -1,19 +1,20 @@
 /*
  * The machine-wide coverage record (include/cover.h): a bitmap over the kernel's text, one
  * bit per 4-byte grain, and the device stream that carries each newly set bit's site to the
- * harness. The coverage hook (kcov.c) calls cover_hit while cover_on.
+ * harness. The coverage hook (kcov.c) calls cover_hit (cover.h) while kcov_hook.cover is set;
+ * cover_record here takes a site's first hit.
  *
- * Not instrumented (kernel/Makefile): cover_hit runs inside the hook.
+ * Not instrumented (kernel/Makefile): cover_record runs inside the hook.
  */
 #include "kernel.h"
 #include "cover.h"
+#include "kcov.h"
 #include "msr.h"
 #include "x86.h"
 
 #ifdef KCOV
 
-volatile int cover_on;
-static uint64_t cover_map[COVER_TEXT_MAX >> COVER_GRAIN_SHIFT >> 6];
+uint64_t cover_map[COVER_MAP_WORDS];
 
 static void cover_send(const void *p, uint64_t n)
 {
@@ -36,22 +37,18 @@ void cover_init(void)
     uint64_t base = (uint64_t)__text_start;
     cover_send("RLCOVER1", 8);
     cover_send(&base, sizeof base);
-    cover_on = 1;
+    kcov_hook.cover = 1;
 }
 
 /*
- * Record the site whose return address is pc. The test-and-set and the four bytes go out
- * with interrupts off: an interrupt handler reaching a new site in between would otherwise
- * interleave its record with this one (one CPU: no other writer).
+ * A site reached for the first time (cover_hit saw its bit clear): set the bit and send its
+ * offset. The test-and-set and the four bytes go out with interrupts off: an interrupt
+ * handler reaching a new site in between would otherwise interleave its record with this
+ * one, or send this one twice (one CPU: no other writer).
  */
-void cover_hit(uint64_t pc)
+void cover_record(uint64_t off)
 {
-    uint64_t off = pc - (uint64_t)__text_start;
-    if (off >= COVER_TEXT_MAX)
-        return;
     uint64_t grain = off >> COVER_GRAIN_SHIFT, bit = 1UL << (grain % 64);
-    if (cover_map[grain / 64] & bit)
-        return;                        /* the common case: reached before */
     uint64_t rflags;
     __asm__ volatile("pushfq; popq %0; cli" : "=r"(rflags) :: "memory");
     if (!(cover_map[grain / 64] & bit)) {

@@ -43,9 +43,7 @@ struct kcov {
 
 static struct kcov kcovs[NKCOV];
 
-/* Threads tracing now: the hook's first test, so it costs one load while nobody traces
-   (and the boot, before %gs holds the per-CPU base, never reads %gs). */
-static volatile int kcov_tracing;
+volatile union kcov_hook_state kcov_hook;
 
 /*
  * Called by the compiler at the start of every basic block of instrumented code. Records
@@ -57,9 +55,11 @@ static volatile int kcov_tracing;
  */
 void __sanitizer_cov_trace_pc(void)
 {
-    if (cover_on)                      /* the machine-wide record (cover.h), for any context */
+    if (!kcov_hook.any)
+        return;
+    if (kcov_hook.cover)               /* the machine-wide record (cover.h), for any context */
         cover_hit((uint64_t)__builtin_return_address(0));
-    if (!kcov_tracing)
+    if (!kcov_hook.tracing)
         return;
     struct cpu *c = mycpu();
     if (c->kcov_off)
@@ -136,7 +136,7 @@ static void kcov_stop(struct proc *t, struct kcov *k)
     t->kcov = NULL;
     k->t = NULL;
     k->mode = KCOV_MODE_INIT;
-    kcov_tracing--;
+    kcov_hook.tracing--;
 }
 
 void kcov_task_exit(struct proc *p)
@@ -197,7 +197,7 @@ int64_t kcov_ioctl(struct file *f, uint64_t cmd, uint64_t arg)
         k->mode = KCOV_MODE_TRACE_PC;
         k->t = t;
         t->kcov = kcov_get(k);                     /* put by KCOV_DISABLE or kcov_task_exit */
-        kcov_tracing++;
+        kcov_hook.tracing++;
         return 0;
     case KCOV_DISABLE:
         if (arg != 0 || t->kcov != k)

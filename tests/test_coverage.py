@@ -12,6 +12,7 @@ without it.
 """
 from __future__ import annotations
 
+import shutil
 import struct
 
 import pytest
@@ -132,6 +133,9 @@ def test_only_the_coverage_kernel_gets_the_device(monkeypatch, tmp_path, sanitiz
     assert cover.dump_file(sanitizer_kernel, "m") is None
     monkeypatch.setenv(C.COVERAGE_ENV, str(tmp_path / "d"))
     assert cover.dump_file(C.IMAGES_DIR / "kernel.elf", "m") is None   # no hook in it
+    copy = tmp_path / "copy.elf"                              # the gdb tests boot copies
+    shutil.copyfile(sanitizer_kernel, copy)
+    assert cover.dump_file(copy, "c") == (tmp_path / "d" / f"c.{cover.build_id(copy)}.cov").resolve()
     assert cover.dump_file(sanitizer_kernel, "m", ["-icount", "shift=auto,rr=record"]) is None
     path = cover.dump_file(sanitizer_kernel, "m")
     build = cover.build_id(sanitizer_kernel)

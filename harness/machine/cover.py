@@ -52,19 +52,26 @@ def record_build_id(path: PathLike) -> Optional[str]:
 def dump_file(kernel: PathLike, name: str, extra_args: Sequence[str] = ()) -> Optional[Path]:
     """Where a machine booting ``kernel`` records its kernel coverage:
     ``DIR/NAME.BUILD.cov`` when RINGLAB_COVERAGE=DIR is set (read now) and ``kernel`` is the
-    coverage kernel (C.SANITIZE_KERNEL_IMAGE), else None. Never for a record/replay machine
-    (``-icount`` in ``extra_args``): its replay must have exactly the recording's devices,
-    whatever the environment of the process that replays it. Creates DIR.
+    coverage kernel: images/sanitize/kernel.elf or a copy of it (the gdb tests boot copies;
+    the same build id), else None. Never for a record/replay machine (``-icount`` in
+    ``extra_args``): its replay must have exactly the recording's devices, whatever the
+    environment of the process that replays it. Creates DIR.
 
     Raises:
         BadConfig: DIR holds a comma (QEMU's -chardev cannot carry it) or cannot be created.
         BadImage: the kernel cannot be read.
     """
     folder = os.environ.get(C.COVERAGE_ENV)
-    if (not folder or RECORD_REPLAY_OPTION in extra_args
-            or os.path.realpath(kernel) != os.path.realpath(C.SANITIZE_KERNEL_IMAGE)):
+    if not folder or RECORD_REPLAY_OPTION in extra_args:
         return None
-    path = Path(folder).resolve() / f"{name}.{build_id(kernel)}{C.COVERAGE_DUMP_SUFFIX}"
+    try:
+        ours = build_id(C.SANITIZE_KERNEL_IMAGE)
+    except BadImage:
+        return None                  # no coverage kernel built: no machine boots it
+    build = build_id(kernel)
+    if build != ours:
+        return None
+    path = Path(folder).resolve() / f"{name}.{build}{C.COVERAGE_DUMP_SUFFIX}"
     if "," in str(path):
         raise BadConfig(f"{C.COVERAGE_ENV}={folder}: the path contains a comma, which QEMU's "
                         "-chardev cannot carry")

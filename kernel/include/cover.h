@@ -27,7 +27,7 @@
  * typical boot, which reaches a fraction of them.
  */
 #pragma once
-#include "types.h"
+#include "kernel.h"
 
 #define COVER_PORT        0xe9        /* QEMU isa-debugcon's default iobase (hw/char/debugcon.c) */
 #define COVER_READBACK    0xe9        /* what the device answers on a read (its readback property) */
@@ -35,10 +35,21 @@
 #define COVER_GRAIN_SHIFT 2           /* one bit per 4 bytes of text: a site's call is 5 bytes long,
                                          so two return addresses are never in one 4-byte grain */
 
+#define COVER_MAP_WORDS   (COVER_TEXT_MAX >> COVER_GRAIN_SHIFT >> 6)
+
 #ifdef KCOV
 void cover_init(void);                 /* kmain: probe the device, start the record */
-void cover_hit(uint64_t pc);           /* the coverage hook, while the record is on */
-extern volatile int cover_on;
+void cover_record(uint64_t off);       /* a site reached the first time: mark it, send it */
+extern uint64_t cover_map[COVER_MAP_WORDS];
+
+/* The coverage hook, while the record is on: the site whose return address is pc. Inline,
+   so that a site reached before (nearly every call) costs a bit test and no call. */
+static inline void cover_hit(uint64_t pc)
+{
+    uint64_t off = pc - (uint64_t)__text_start, grain = off >> COVER_GRAIN_SHIFT;
+    if (off < COVER_TEXT_MAX && !(cover_map[grain / 64] & (1UL << (grain % 64))))
+        cover_record(off);
+}
 #else
 static inline void cover_init(void) {}
 #endif
