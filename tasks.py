@@ -1,5 +1,5 @@
 """invoke tasks: ``invoke build``, ``boot``, ``gdb``, ``debug``, ``trace``, ``faults``,
-``pagetables``, ``iso``, ``fuzz``, ``test``, ``test-quick``, ``grade``.
+``pagetables``, ``iso``, ``fuzz``, ``test``, ``test-quick``, ``coverage``, ``grade``.
 
 Each task is one call into its module of ringlab.cli (the harness/cli folder), imported when
 the task runs (so a plain ``invoke boot`` never loads gdb's or the test runner's libraries).
@@ -17,6 +17,7 @@ import os
 import shlex
 import sys
 from importlib import import_module
+from pathlib import Path
 
 from invoke import Exit, task
 
@@ -187,12 +188,30 @@ def fuzz(c, minutes=None, seed=1, cpu=None, workers=2, kernel=None, no_reproduce
                             kernel=kernel, reproduce=not no_reproduce, repeat=int(repeat)))
 
 
-@task(help={"k": "only tests matching this expression (pytest -k)"})
-def test(c, k=None):
+@task(help={"k": "only tests matching this expression (pytest -k)",
+            "coverage": "instead: the suite once on the sanitizer kernel, recording the kernel "
+                        "code it reaches; then the report (as invoke coverage)"})
+def test(c, k=None, coverage=False):
     """Run the whole test suite on every core (JUnit in ringlab-junit.xml), then the boundary,
     memory, file, process, thread and signal tests again on the sanitizer kernel (JUnit in
-    ringlab-junit-sanitizer.xml; skipped when -k or pytest options after `--` narrow the run)."""
-    _exit(_cli("test").whole([*(["-k", k] if k else []), *shlex.split(c.remainder)]))
+    ringlab-junit-sanitizer.xml; skipped when -k or pytest options after `--` narrow the run).
+    --coverage: the suite on the sanitizer kernel only, then the kernel coverage report
+    (ringlab-artifacts/coverage/report.txt; JUnit in ringlab-junit-coverage.xml)."""
+    args = [*(["-k", k] if k else []), *shlex.split(c.remainder)]
+    _exit(_cli("coverage").with_suite(args) if coverage else _cli("test").whole(args))
+
+
+@task(help={"dumps": "folder of coverage records (default ringlab-artifacts/coverage/dumps, "
+                     "what invoke test --coverage fills)",
+            "out": "folder for report.txt and html/ (default ringlab-artifacts/coverage)",
+            "no-html": "no annotated source pages (html/)"})
+def coverage(c, dumps=None, out=None, no_html=False):
+    """The test suite's kernel coverage report, from the records of the last
+    `invoke test --coverage` (or of tests run with RINGLAB_COVERAGE=DIR): per kernel file and
+    function, the functions no test reaches; also in ringlab-artifacts/coverage/report.txt."""
+    mod = _cli("coverage")
+    _exit(mod.report(Path(dumps) if dumps else mod.DUMPS,
+                     out=Path(out) if out else mod.OUT, html=not no_html))
 
 
 @task(name="test-quick")

@@ -4,6 +4,7 @@
  * multiboot module pid 1, and hands the CPU to the scheduler.
  */
 #include "kernel.h"
+#include "cover.h"
 #include "file.h"
 #include "kargs.h"
 #include "ldt.h"
@@ -34,6 +35,7 @@ static const char *module_name(const char *s)
 noreturn void kmain(uint32_t magic, uint32_t mbi_phys)
 {
     serial_init();
+    cover_init();                        /* the coverage build's record, if its device is there */
     percpu_init();
     if (magic != MB_BOOT_MAGIC)
         panic("not-multiboot eax=0x%x", magic);

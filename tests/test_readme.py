@@ -162,6 +162,12 @@ COMMANDS: Dict[str, Union[Run, str]] = {
     ".venv/bin/pytest -m boot -k hlt": Run(0),
     ".venv/bin/invoke boot --init images/user/memrange --append trace=mem": Run(0),
     ".venv/bin/python -m ringlab.catalogue.faults": Run(0),
+    ".venv/bin/invoke test --coverage":
+        "this suite itself, once on the sanitizer kernel with the coverage record on (one "
+        "machine's record: tests/test_coverage.py::test_a_boot_leaves_its_record)",
+    ".venv/bin/invoke coverage":
+        "tests/test_coverage.py::test_invoke_coverage_reports_the_records (from a folder of "
+        "records; without one it says to run invoke test --coverage first, exit 1)",
 }
 
 

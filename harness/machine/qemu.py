@@ -37,7 +37,7 @@ from pexpect.fdpexpect import fdspawn
 from ..core import constants as C
 from ..core import kabi, procs, tools
 from ..core.errors import BadConfig, BadImage, QemuStopError
-from . import elfimage
+from . import cover, elfimage
 
 log = logging.getLogger(__name__)
 
@@ -182,13 +182,16 @@ class QemuConfig:
 
     def command(self, *, log_file: Optional[Path] = None,
                 gdb_socket: Optional[Path] = None,
-                qmp_socket: Optional[Path] = None) -> List[str]:
+                qmp_socket: Optional[Path] = None,
+                cover_file: Optional[Path] = None) -> List[str]:
         """The QEMU argv (docs/harness.md, The QEMU command line).
 
         Args:
             log_file: where ``-d`` writes (``-D``); without it no ``-d`` option is given.
             gdb_socket: unix socket for the gdbstub; only used when ``self.gdb``.
             qmp_socket: unix socket for QMP (the harness reads where a timed-out guest is).
+            cover_file: where the coverage kernel's record goes (``cover.dump_file``): an
+                isa-debugcon device at C.COVER_IOBASE writing to it; None: no such device.
         """
         cmd = [C.QEMU_BINARY,
                "-machine", C.DEFAULT_MACHINE, "-cpu", self.cpu, "-m", self.memory,
@@ -214,6 +217,9 @@ class QemuConfig:
             cmd += ["-gdb", f"unix:{gdb_socket},server,nowait", "-S"]
         if qmp_socket is not None:
             cmd += ["-qmp", f"unix:{qmp_socket},server=on,wait=off"]
+        if cover_file is not None:
+            cmd += ["-chardev", f"file,id=cover,path={cover_file}",
+                    "-device", f"isa-debugcon,iobase={C.COVER_IOBASE:#x},chardev=cover"]
         cmd += list(self.extra_args)
         return cmd
 
@@ -581,8 +587,13 @@ class QemuMachine:
         self.config.validate()
         _install_safety()
         self.tmpdir = Path(tempfile.mkdtemp(prefix=f"{TMPDIR_PREFIX}{os.getpid()}-"))
+        try:
+            record = cover.dump_file(self.config.kernel, self.tmpdir.name, self.config.extra_args)
+        except (BadConfig, BadImage):
+            self._remove_tmpdir()
+            raise
         self.command = self.config.command(log_file=self.log_path, gdb_socket=self.gdb_socket,
-                                           qmp_socket=self.qmp_socket)
+                                           qmp_socket=self.qmp_socket, cover_file=record)
         env = dict(os.environ)
         env.setdefault(C.OWNER_ENV, f"pid-{os.getpid()}")
         log.info("starting: %s", shlex.join(self.command))
