@@ -18,6 +18,8 @@ from ringlab.debug import machine as debug_machine
 from ringlab.debug.machine import DebugMachine
 from ringlab.debug import trace as tracer
 from ringlab.machine import build, symbols
+from ringlab.machine.description import Machine
+from ringlab.machine.qemu import QemuConfig
 from ringlab.core.errors import BadConfig, GdbError, TargetExited
 from ringlab.observe.verdict import Outcome, judge
 
@@ -70,15 +72,16 @@ def test_gdb_kill_is_named_not_a_triple_fault():
 
 
 @pytest.mark.unit
-def test_artifacts_reproduce_line(tmp_path):
+def test_debug_from_reads_the_folders_machine_json(tmp_path):
     prog = C.USER_IMAGES_DIR / "hlt"
-    (tmp_path / "reproduce.txt").write_text(
-        f"cd {C.REPO_ROOT} && .venv/bin/invoke boot --init {prog} --append trace=syscall\n")
-    cfg = artifacts.boot_config_from(tmp_path)
-    assert cfg.init == prog and cfg.append == "trace=syscall"
-    (tmp_path / "reproduce.txt").write_text("invoke boot --bogus\n")
-    with pytest.raises(BadConfig, match="unrecognized arguments: --bogus"):
-        artifacts.boot_config_from(tmp_path)
+    Machine(QemuConfig(init=prog, append="trace=syscall", int_log=True)).save(tmp_path)
+    cfg = artifacts.machine_from(tmp_path).config
+    assert (cfg.init, cfg.append, cfg.int_log) == (prog, "trace=syscall", True)
+    (tmp_path / "machine.json").write_text("{}\n")
+    with pytest.raises(BadConfig, match="format None"):
+        artifacts.machine_from(tmp_path)
+    with pytest.raises(BadConfig, match="no such directory"):
+        artifacts.machine_from(tmp_path / "nowhere")
 
 
 @pytest.mark.unit

@@ -80,8 +80,13 @@ def _check_symbol(name: str, cfg: QemuConfig) -> None:
 def main(init: Optional[str] = None, append: str = "", files: Sequence[str] = (),
          cpu: Optional[str] = None, at_fault: bool = False, breaks: Sequence[str] = (),
          at_syscall: Optional[str] = None, ex: Sequence[str] = (), batch: bool = False,
-         from_dir: Optional[str] = None, timeout: Optional[str] = None) -> int:
+         from_dir: Optional[str] = None, timeout: Optional[str] = None,
+         kernel: Optional[str] = None) -> int:
     """Boot halted, run gdb on this terminal with the stop commands, then ``ex``.
+
+    ``from_dir``: a failed test's artifacts folder: the machine its machine.json describes
+    (its own copies where the originals are gone or changed), ``--at-fault`` unless another
+    stop is asked for.
 
     Returns gdb's exit status (2 for a bad option or file, before QEMU starts).
     """
@@ -89,13 +94,13 @@ def main(init: Optional[str] = None, append: str = "", files: Sequence[str] = ()
         nonlocal at_fault
         timeout_s = options.seconds(timeout, C.DEFAULT_GDB_BOOT_TIMEOUT_S)
         if from_dir is not None:
-            if init is not None or append or files or cpu is not None:
+            if init is not None or append or files or cpu is not None or kernel is not None:
                 return ep.error("--from DIR boots what the artifacts say: give no --init, "
-                                "--append, --file or --cpu with it")
-            cfg = artifacts.boot_config_from(from_dir)
+                                "--append, --file, --cpu or --kernel with it")
+            cfg = artifacts.machine_from(from_dir).config.replace(int_log=False)
             at_fault = at_fault or not (breaks or at_syscall)
         else:
-            cfg = lab.boot_config(init, files, append=append, cpu=cpu)
+            cfg = lab.boot_config(init, files, append=append, cpu=cpu, kernel=kernel)
         cfg = cfg.replace(gdb=True)
         cfg.validate()
         stops = stop_commands(cfg, at_fault=at_fault, breaks=breaks, at_syscall=at_syscall)

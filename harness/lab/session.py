@@ -25,6 +25,7 @@ from ..core import constants as C
 from ..core.errors import BadConfig, GuestFailure, GuestTimeout, QemuStartError, RinglabError
 from ..machine.console import Console, tty_input
 from ..machine import place as guest_place
+from ..machine.description import Machine, boot_options, stdin_redirect
 from ..machine.elfimage import nearest_symbol
 from ..machine.qemu import (Module, QemuConfig, QemuMachine, check_kernel_args, is_default_kernel,
                             parse_user)
@@ -162,12 +163,13 @@ class Run:
         return invoke_args(self.config, timeout_s=self.timeout_s)
 
     def report(self, console_lines: int = C.DEFAULT_HISTORY_LINES,
-               source_line: Optional[SourceLine] = None) -> str:
+               source_line: Optional[SourceLine] = None, step_into: str = "") -> str:
         """Multi-line evidence: outcome, each fault with its symbol (and source line, given
-        ``source_line`` or ``use_source_lines``), rc, command, how to reproduce and step into it, console tail,
-        QEMU's log from the fault, parse errors."""
+        ``source_line`` or ``use_source_lines``), rc, command, how to reproduce and step
+        into it (``step_into``: that line instead of ``invoke debug ... --at-fault``),
+        console tail, QEMU's log from the fault, parse errors."""
         again = invoke_line(self.config, timeout_s=self.timeout_s)
-        stepin = invoke_line(self.config, task="debug", extra=["--at-fault"])
+        stepin = step_into or invoke_line(self.config, task="debug", extra=["--at-fault"])
         out = [f"outcome: {self.outcome.value}: {self.verdict.detail}"]
         out += self.fault_lines(source_line or _source_lines[0])
         out += [f"qemu rc={self.rc} signal={self.qemu_signal} ({self.duration_s:.2f} s)",
@@ -524,41 +526,31 @@ def with_init_argv(append: str, args: str) -> str:
     return with_init_args(append, *words) if words else append
 
 
-def invoke_args(cfg: QemuConfig, *, timeout_s: Optional[float] = None) -> List[str]:
-    """The ``invoke boot`` options that boot ``cfg`` again (``--init``, ``--file``...), with
-    absolute paths, and ``--timeout`` when ``timeout_s`` is not the default. Programs the
-    default init gets in "/" by itself are not repeated."""
-    args: List[str] = []
-    default_init = Path(cfg.init).resolve() == C.DEFAULT_INIT.resolve()
-    if not default_init:
-        args += ["--init", str(Path(cfg.init).resolve())]
-    implied = {p.resolve() for p in user_programs()} if default_init else set()
-    for f in cfg.files:
-        path = Module.of(f).path
-        if path.resolve() not in implied:
-            args += ["--file", str(path.resolve())]
-    if cfg.kernel_append():             # with init.uid=/init.gid= for a user: every task takes those
-        args += ["--append", cfg.kernel_append()]
-    if cfg.cpu != C.DEFAULT_CPU:
-        args += ["--cpu", cfg.cpu]
-    if Path(cfg.kernel).resolve() != C.KERNEL_IMAGE.resolve():
-        args += ["--kernel", str(Path(cfg.kernel).resolve())]
-    if cfg.int_log:
-        args += ["--int-log"]
-    if timeout_s is not None and timeout_s != C.DEFAULT_BOOT_TIMEOUT_S:
-        args += ["--timeout", f"{timeout_s:g}"]
-    return args
+def invoke_args(cfg: Union[QemuConfig, Machine], *, timeout_s: Optional[float] = None,
+                task: str = "boot") -> List[str]:
+    """The ``invoke TASK`` options that boot ``cfg`` again (``--init``, ``--file``...), with
+    absolute paths, and ``--timeout`` when ``timeout_s`` is not the default: the machine
+    description's ``boot_options`` (one translation for every reproduce line), told which
+    programs the default init gets in "/" by itself (not repeated)."""
+    machine = cfg if isinstance(cfg, Machine) else Machine(cfg, timeout_s=timeout_s)
+    if timeout_s is not None:
+        machine = Machine(machine.config, stdin=machine.stdin, timeout_s=timeout_s,
+                          copies=machine.copies)
+    return boot_options(machine, task=task, implied=user_programs())
 
 
-def invoke_line(cfg: QemuConfig, *, task: str = "boot", extra: Sequence[str] = (),
-                timeout_s: Optional[float] = None) -> str:
+def invoke_line(cfg: Union[QemuConfig, Machine], *, task: str = "boot",
+                extra: Sequence[str] = (), timeout_s: Optional[float] = None) -> str:
     """The shell line that runs ``invoke TASK`` on ``cfg`` again from any directory, e.g.
     ``cd /repo && .venv/bin/invoke boot --init /repo/images/user/hlt`` (with
-    ``RINGLAB_SANITIZE=1`` in front when the sanitizer kernel is this process's kernel)."""
+    ``RINGLAB_SANITIZE=1`` in front when the sanitizer kernel is this process's kernel, and
+    ``< FILE`` after it for a Machine whose programs read a file)."""
     env = [f"{C.SANITIZE_ENV}=1"] if C.SANITIZE else []
+    redirect = stdin_redirect(cfg) if isinstance(cfg, Machine) and task == "boot" else ""
     return (f"cd {shlex.quote(str(C.REPO_ROOT))} && "
-            + shlex.join(env + [".venv/bin/invoke", task] + invoke_args(cfg, timeout_s=timeout_s)
-                         + list(extra)))
+            + shlex.join(env + [".venv/bin/invoke", task]
+                         + invoke_args(cfg, timeout_s=timeout_s, task=task) + list(extra))
+            + redirect)
 
 
 def boot_config(init: Optional[PathLike] = None, files: Sequence[PathLike] = (), *,
