@@ -13,7 +13,6 @@ from ..core import constants as C
 from ..core import outputs
 from ..debug import machine as debug_machine
 from ..debug import replay
-from ..machine.sockets import wait_for_socket
 from . import boot
 from .epilogue import Epilogue, timeout_or
 
@@ -36,8 +35,7 @@ def gdb(init: Optional[str] = None, append: str = "", timeout_s: Optional[float]
         socket: Optional[Path] = None
         with lab.Session(cfg, stream=sys.stdout) as session:
             try:
-                socket = session.machine.gdb_socket
-                wait_for_socket(socket, session.machine.pid, C.DEFAULT_GDB_CONNECT_TIMEOUT_S)
+                socket = debug_machine.wait_for_gdbstub(session.machine)
                 debug_machine.write_target_file(socket, cfg)
                 hand = shlex.join(debug_machine.interactive_command(socket, init=cfg.init,
                                                                     kernel=cfg.kernel))

@@ -27,7 +27,6 @@ from ..core.errors import BadConfig
 from ..debug import artifacts
 from ..debug import machine as debug_machine
 from ..machine.qemu import QemuConfig
-from ..machine.sockets import wait_for_socket
 from ..machine.symbols import symbolizer
 from .epilogue import Epilogue
 from .gdb import serve_console
@@ -117,8 +116,7 @@ def _run(ep: Epilogue, gdb: str, cfg: QemuConfig, commands: List[str], batch: bo
     old_sigint = signal.getsignal(signal.SIGINT)
     with lab.Session(cfg, stream=sys.stdout) as session:
         try:
-            socket = session.machine.gdb_socket
-            wait_for_socket(socket, session.machine.pid, C.DEFAULT_GDB_CONNECT_TIMEOUT_S)
+            socket = debug_machine.wait_for_gdbstub(session.machine)
             ep.say(f"machine halted at its first instruction: {lab.invoke_line(cfg)}",
                    "gdb: " + ("; ".join(commands) if commands else "(no stop asked: "
                               "`continue`, or break first)"))

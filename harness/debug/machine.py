@@ -27,10 +27,10 @@ from typing import Dict, List, Optional, Sequence, TextIO, Union
 
 from ..core import constants as C
 from ..core import tools
-from ..core.errors import GdbError
+from ..core.errors import GdbError, StubNotAnswering
 from ..lab.session import Session
 from ..machine.description import Machine
-from ..machine.qemu import QemuConfig
+from ..machine.qemu import QemuConfig, QemuMachine
 from ..machine.sockets import wait_for_socket
 from .mi import EXTENSION, KABI_SETTING, REMOTE_TIMEOUT_SETTING, GdbSession
 
@@ -130,7 +130,7 @@ class DebugMachine:
                 self.gdb.add_symbol_file(program)
             if self.extension:
                 self.gdb.source_extension()
-            wait_for_socket(self.socket, self.machine.pid, connect_timeout_s)
+            wait_for_gdbstub(self.machine, connect_timeout_s)
             self.gdb.connect(str(self.socket), connect_timeout_s)
         except BaseException:
             self.stop()
@@ -178,6 +178,28 @@ class DebugMachine:
 
     def __exit__(self, *exc) -> None:
         self.stop()
+
+
+def wait_for_gdbstub(machine: QemuMachine, timeout_s: float = C.DEFAULT_GDB_CONNECT_TIMEOUT_S
+                     ) -> Path:
+    """Wait until a started machine's gdbstub socket exists; returns the socket.
+
+    Raises:
+        StubNotAnswering: QEMU exited first (the message ends with QEMU's first stderr line,
+            e.g. a recording's drive locked by another replay; the whole stderr and the
+            command line are its evidence), or the socket did not appear within
+            ``timeout_s``.
+    """
+    socket = machine.gdb_socket
+    try:
+        wait_for_socket(socket, machine.pid, timeout_s)
+    except StubNotAnswering as err:
+        machine.reap(C.DEFAULT_KILL_TIMEOUT_S)
+        stderr = [l for l in machine.stderr_text().splitlines() if l.strip()]
+        first = f": {stderr[0]}" if stderr else ""
+        raise StubNotAnswering(f"{err}{first}", command=machine.command,
+                               log_tail=stderr[-C.DEFAULT_LOG_TAIL_LINES:]) from None
+    return socket
 
 
 def interactive_command(socket: PathLike, *, init: Optional[PathLike] = None,
