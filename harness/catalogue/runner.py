@@ -268,6 +268,8 @@ def summarize(cr: CatalogueRun, *, verbose: bool = False) -> Tuple[List[str], in
             f"{decode.mnemonic(k.vector)}"
             + ("" if k.error is None else f"({k.error:#x})")
             + f" at {case.symbols.describe(k.rip)}"
+            + "".join(f" {f}:{n}" for f, n in [case.symbols.source_line(k.rip) or ("", 0)]
+                      if f)
             + ("" if k.cr2 is None else f" cr2={k.cr2:#x}"))
         lines.append(f"  {mark:5} {row.id:14} {seen:42} status={case.status}")
         if row.tcg_deviation:

@@ -84,6 +84,7 @@ def with_piped_stdin(config: QemuConfig) -> QemuConfig:
 SourceLine = Callable[[Path, int], Optional[str]]
 KERNEL_HALF_START = 0xFFFF_8000_0000_0000   # first address of the upper canonical half
 MAX_FAULT_LINES = 8                         # fault/panic lines in a report
+MAX_BACKTRACE_LINES = 16                    # return addresses of a panic backtrace shown
 #: an exception line of QEMU's -d int log (vectors 0x00-0x1f; interrupts are 0x20 and up)
 _EXCEPTION_LINE_RE = re.compile(r"^\s*\d+: v=[01][0-9a-f] ")
 
@@ -232,14 +233,21 @@ class Run:
             elif ev.kind == "panic" and isinstance(f.get("rip"), int):
                 out.append(f"panic: {f.get('reason', '')} at "
                            f"{self.name_address(f['rip'], source_line)}")
+            elif ev.kind == "panic-backtrace":
+                # return addresses: named by the call (address - 1), the offset as given
+                out += [f"  called from {self.name_address(int(w, 16), source_line, True)}"
+                        for w in ev.words if w.startswith("0x")][:MAX_BACKTRACE_LINES]
+                continue
             if len(out) >= MAX_FAULT_LINES:
                 break
         return out
 
-    def name_address(self, addr: int, source_line: Optional[SourceLine] = None) -> str:
+    def name_address(self, addr: int, source_line: Optional[SourceLine] = None,
+                     return_address: bool = False) -> str:
         """``0x401142 <main+9> nullr.c:1``: a kernel address from the kernel's symbols, a
         user address from init's when the machine holds no other program (else bare: the
-        kernel does not say which program a pid runs)."""
+        kernel does not say which program a pid runs). ``return_address``: the address
+        after a call (its source line is the call's: ``addr - 1``)."""
         if addr >= KERNEL_HALF_START:
             path: Optional[Path] = Path(self.config.kernel)
         else:
@@ -250,7 +258,8 @@ class Run:
         found = nearest_symbol(path, addr)
         if found:
             text += f" <{found[0]}+{found[1]}>" if found[1] else f" <{found[0]}>"
-        where = source_line(path, addr) if source_line is not None else None
+        where = (source_line(path, addr - 1 if return_address else addr)
+                 if source_line is not None else None)
         return text + (f" {where}" if where else "")
 
     def error(self) -> Optional[RinglabError]:
@@ -259,7 +268,7 @@ class Run:
             return None
         log_lines = (self._log_evidence() or ("", []))[1]
         evidence = dict(command=self.command, console_tail=self.history,
-                        reproduce=[f"reproduce: {invoke_line(self.config, timeout_s=self.timeout_s)}",
+                        reproduce=self.fault_lines(_source_lines[0]) + [f"reproduce: {invoke_line(self.config, timeout_s=self.timeout_s)}",
                                    "step into it: " + invoke_line(self.config, task="debug",
                                                                   extra=["--at-fault"])],
                         log_tail=[l for l in self.stderr.splitlines() + log_lines
