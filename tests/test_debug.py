@@ -273,3 +273,22 @@ def test_bt_names_the_caller_of_a_fault_on_a_first_instruction(invoke_cli, image
     assert re.search(r"^#0  vector14 \(\) at .*\n#1  0x[0-9a-f]+ in fetch \(\) at \S*first\.c:1\n"
                      r"#2  0x[0-9a-f]+ in main \(\) at \S*first\.c:2\n(?!#3)", out, re.M), out
     assert "frame_dummy" not in out, out
+
+
+@pytest.mark.gdb
+def test_the_gdb_extension_behaves_as_gdb_users_expect(invoke_cli, images):
+    """`help ringlab` lists the commands; the internal ones stay out of `help CLASS`; a bad
+    argument is a gdb error (no Python traceback); no internal breakpoint number is shown."""
+    res, out = debug(invoke_cli, "--init", "images/user/hlt", "--at-fault",
+                     "--ex", "help ringlab", "--ex", "help support", "--ex", "help files",
+                     "--ex", "step-ring bogus", "--ex", "step-ring 0", "--ex", "ring")
+    assert res.returncode == 0, out[-3000:]
+    for command in ("ring ", "step-ring [N]", "ring-fault", "ring-run-to-fault", "reverse-to LOC",
+                    "reverse-to-ring", "$cpl()"):
+        assert f"\n  {command}" in out, command
+    assert "ring-replay-channel" not in out and "ring-programs --" not in out, out[-3000:]
+    assert "step-ring: 'bogus' is not a number of steps" in out, out[-3000:]
+    assert "step-ring: MAX-STEPS must be positive" in out
+    assert "Traceback" not in out and "ValueError" not in out and "Python Exception" not in out
+    assert not re.search(r"Breakpoint -\d+", out), out[-3000:]
+    assert re.search(r"^#0  vector13 \(\) at ", out, re.M), out[-3000:]

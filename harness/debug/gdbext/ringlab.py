@@ -37,6 +37,7 @@ DEFAULT_MAX_STEPS = 100000
 #: the kernel ABI file: ``$ringlab_kabi`` (the harness sets it), else this checkout's
 KABI_DEFAULT = os.path.join(HERE, "..", "..", "..", "images", "kabi.json")
 DECODE_FILE = os.path.join(HERE, "..", "..", "observe", "decode.py")
+PROGRESS_EVERY = 10_000         # step-ring prints a progress line every this many steps
 PATH_NAMES_MAX = 12             # step-ring's kernel path: longer ones keep both ends
 #: words in a kernel function name that say which path ran (step-ring's summary)
 PATH_KINDS = (("vector32", "timer"), ("timer", "timer"), ("sleep", "sleep"),
@@ -184,7 +185,13 @@ says so when another process (pid, CR3) came back to ring 3."""
         super().__init__("step-ring", gdb.COMMAND_RUNNING)
 
     def invoke(self, arg, from_tty):
-        max_steps = int(arg.strip(), 0) if arg.strip() else DEFAULT_MAX_STEPS
+        try:
+            max_steps = int(arg.strip(), 0) if arg.strip() else DEFAULT_MAX_STEPS
+        except ValueError:
+            raise gdb.GdbError(f"step-ring: {arg.strip()!r} is not a number of steps "
+                               f"(usage: step-ring [MAX-STEPS], default {DEFAULT_MAX_STEPS})")
+        if max_steps <= 0:
+            raise gdb.GdbError("step-ring: MAX-STEPS must be positive")
         start = ringfmt.cpl_of(_reg("cs"))
         rip, rsp = _reg("rip"), _reg("rsp")
         before = (_reg("cr3"),) + current_process()
@@ -217,7 +224,21 @@ says so when another process (pid, CR3) came back to ring 3."""
         path, span = [], (0, 0)
         for step in range(0, max_steps + 1):
             if step:                    # step 0 looks at where stepping starts
-                gdb.execute("stepi", to_string=True)
+                try:
+                    gdb.execute("stepi", to_string=True)
+                except KeyboardInterrupt:
+                    raise gdb.GdbError(f"step-ring: interrupted after {step - 1} instructions "
+                                       f"(CPL still {start})") from None
+                except gdb.error as err:
+                    if "Quit" in str(err):          # Ctrl-C while gdb itself waited
+                        raise gdb.GdbError(f"step-ring: interrupted after {step - 1} "
+                                           f"instructions (CPL still {start})") from None
+                    raise
+                if step % PROGRESS_EVERY == 0:
+                    gdb.write(f"step-ring: {step} instructions, CPL still {start} "
+                              f"(at {symbolize(_reg('rip')) or hex(_reg('rip'))}; Ctrl-C "
+                              "stops)\n")
+                    gdb.flush()
             here = _reg("rip")
             if here == delivered:
                 event, signal = "delivery", _reg("rsi")
@@ -226,7 +247,7 @@ says so when another process (pid, CR3) came back to ring 3."""
             if not step:
                 continue
             cs = _reg("cs")
-            pc = _reg("rip")
+            pc = here
             if ringfmt.cpl_of(cs) != start:
                 t = ringfmt.Transition(
                     from_cpl=start, to_cpl=ringfmt.cpl_of(cs), steps=step, insn_addr=rip,
@@ -346,6 +367,10 @@ Interrupts (the timer, vector 32 and up) do not stop it. If the machine ends fir
             raise gdb.GdbError("ring-run-to-fault: no kernel symbols loaded")
         bps = [gdb.Breakpoint(f"*{addr:#x}", internal=True)
                for addr, v in STUBS.vectors if v < decode.FIRST_USER_VECTOR]
+        for bp in bps:
+            # silent: gdb's own stop line would name the internal breakpoint by its negative
+            # number (`Breakpoint -14, vector14 () ...`); the frame is printed below instead
+            bp.silent = True
         try:
             gdb.execute("continue")
         except gdb.error as err:
@@ -357,6 +382,7 @@ Interrupts (the timer, vector 32 and up) do not stop it. If the machine ends fir
                     bp.delete()
         if gdb.selected_inferior().pid == 0:
             raise gdb.GdbError("ring-run-to-fault: the machine ended without an exception")
+        gdb.execute("frame")
         gdb.execute("ring-fault")
 
 
@@ -368,7 +394,8 @@ At every stop the running process's program (its name, as execve set it) picks t
 file gdb uses for user addresses. --loaded: the first FILE's symbols are already loaded."""
 
     def __init__(self):
-        super().__init__("ring-programs", gdb.COMMAND_FILES)
+        # internal (invoke gdb/debug give it): not listed by `help` (class none)
+        super().__init__("ring-programs", gdb.COMMAND_NONE)
 
     def invoke(self, arg, from_tty):
         words = gdb.string_to_argv(arg)
@@ -377,6 +404,29 @@ file gdb uses for user addresses. --loaded: the first FILE's symbols are already
             PROGRAMS.add(path, loaded=loaded and i == 0)
 
 
+class RinglabPrefix(gdb.Command):
+    """ringlab's commands for the user/kernel boundary (this text: `help ringlab`).
+
+  ring               the CPU's privilege state: CPL, CS, SS, RSP, CR3, RIP named, process
+  step-ring [N]      stepi until the CPL changes; the transition, both sides named, the kernel
+                     path that ran (progress every 10000 steps; Ctrl-C stops it)
+  ring-fault         at an exception stub: the faulting instruction, its source line, the
+                     decoded error code, the CPL it came from
+  ring-run-to-fault  continue to the first exception (vectors 0-31), then ring-fault
+  reverse-to LOC     (a replay: invoke gdb --replay) back to the previous time at LOC
+  reverse-to-ring    (a replay) back until the CPL changes
+  $cpl()             the current privilege level, for conditions: break f if $cpl() == 3
+  bt                 through the entry stubs into the interrupted (user) frame
+`help COMMAND` says more about each."""
+
+    def __init__(self):
+        super().__init__("ringlab", gdb.COMMAND_USER, prefix=True)
+
+    def invoke(self, arg, from_tty):
+        gdb.execute("help ringlab")
+
+
+RinglabPrefix()
 RingCommand()
 StepRingCommand()
 RingFaultCommand()
