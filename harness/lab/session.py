@@ -218,8 +218,18 @@ class Run:
 
         Args:
             source_line: ``(ELF path, address) -> "file.c:9" or None`` (machine.symbols's
-                DWARF reader), for the source line; None: symbols only.
+                DWARF reader), for the source line; None: symbols only. A reader with a
+                ``prefetch(requests)`` method (``machine.lines.ProcessLineReader``) is given
+                every ``(path, address, False)`` first, in one call.
         """
+        prefetch = getattr(source_line, "prefetch", None)
+        if prefetch is not None:
+            wanted: List[Tuple[Path, int, bool]] = []
+            self._fault_lines(lambda path, addr: wanted.append((path, addr, False)))
+            prefetch(wanted)
+        return self._fault_lines(source_line)
+
+    def _fault_lines(self, source_line: Optional[SourceLine]) -> List[str]:
         out = []
         for ev in self.events:
             f = ev.fields
@@ -258,8 +268,11 @@ class Run:
         found = nearest_symbol(path, addr)
         if found:
             text += f" <{found[0]}+{found[1]}>" if found[1] else f" <{found[0]}>"
-        where = (source_line(path, addr - 1 if return_address else addr)
-                 if source_line is not None else None)
+        try:
+            where = (source_line(path, addr - 1 if return_address else addr)
+                     if source_line is not None else None)
+        except RinglabError:            # no line table there (BadImage): the symbol says it
+            where = None
         return text + (f" {where}" if where else "")
 
     def error(self) -> Optional[RinglabError]:
@@ -322,6 +335,11 @@ class Run:
 # The source line reader reports use by default (the pytest plugin sets machine.symbols's:
 # reading DWARF needs pyelftools, which a plain `invoke boot` does not load).
 _source_lines: List[Optional[SourceLine]] = [None]
+
+
+def source_lines() -> Optional[SourceLine]:
+    """The source line reader reports use now (None: symbols only)."""
+    return _source_lines[0]
 
 
 def use_source_lines(reader: Optional[SourceLine]) -> None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import bisect
 import logging
 import re
+import sys
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -292,7 +293,8 @@ def _read_line_table(path: str) -> LineTable:
                     continue
                 idx = st.file - first
                 where = (names[idx] if 0 <= idx < len(names) else "?", st.line)
-                rows.append((st.address, None if st.end_sequence else where))
+                # line 0: code the compiler attributes to no source line (DWARF 5, 6.2.2)
+                rows.append((st.address, None if st.end_sequence or not st.line else where))
     rows.sort(key=lambda r: r[0])
     return LineTable([a for a, _ in rows], [w for _, w in rows])
 
@@ -352,3 +354,26 @@ def name_kernel_addresses(text: str, kernel: PathLike) -> str:
     def repl(m: "re.Match[str]") -> str:
         return name_address(kernel, int(m.group(1), 16))
     return _KERNEL_HEX_RE.sub(repl, text)
+
+
+def main(argv: Sequence[str]) -> int:
+    """``python -m ringlab.machine.symbols --lines PATH ADDR [PATH ADDR ...]``: one line per
+    pair, its ``FILE:LINE`` or ``-`` (``machine.lines``: a plain ``invoke boot`` asks this in a
+    child process, so that it never loads pyelftools itself). ADDR is hex or decimal; a
+    trailing ``r`` marks a return address. Exit status 2 for bad arguments."""
+    if not argv or argv[0] != "--lines" or len(argv) % 2 != 1:
+        print("usage: python -m ringlab.machine.symbols --lines PATH ADDR [PATH ADDR ...]",
+              file=sys.stderr)
+        return 2
+    for path, addr in zip(argv[1::2], argv[2::2]):
+        ret = addr.endswith("r")
+        try:
+            where = source_line(path, int(addr.rstrip("r"), 0), return_address=ret)
+        except (BadImage, ValueError):
+            where = None
+        print(where or "-")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
