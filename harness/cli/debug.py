@@ -7,8 +7,10 @@ kernel's and every loaded program's symbols and the ring extension, and stop whe
 - ``--at-syscall NAME``: at ``syscall_entry`` when RAX holds that system call's number;
 - ``--from DIR``: a failed test's artifacts folder: the same boot, ``--at-fault``.
 
-The console shares the terminal with gdb; QEMU is stopped when gdb exits. The exit status
-is gdb's.
+The console shares the terminal with gdb; QEMU is stopped when gdb exits. The last line
+says how gdb and the machine ended (``ringlab-debug: gdb exited (status 0); the machine was
+still running: QEMU stopped``); the exit status is gdb's (``--batch``: 1 when its last
+command failed), EXIT_TIMEOUT (252) when ``--timeout`` stopped gdb, 2 for bad input.
 """
 from __future__ import annotations
 
@@ -127,7 +129,33 @@ def _run(ep: Epilogue, gdb: str, cfg: QemuConfig, commands: List[str], batch: bo
             signal.signal(signal.SIGINT, signal.SIG_IGN)
             proc = subprocess.Popen(procs.dying_with_parent([gdb] + cmd[1:]))
             serve_console(session, proc, deadline)
+            timed_out = proc.poll() is None
+            if timed_out:
+                # QEMU first: gdb sees its target go and ends by itself (a SIGTERM in the
+                # middle of a command makes gdb's Python print a traceback on its way out)
+                session.machine.stop()
+                procs.wait_pid_exit(proc.pid, C.DEFAULT_STOP_TIMEOUT_S)
         finally:
             procs.end(proc, C.DEFAULT_STOP_TIMEOUT_S, C.DEFAULT_KILL_TIMEOUT_S)
             signal.signal(signal.SIGINT, old_sigint)
-    return proc.returncode if proc is not None else 1
+        return _ended(ep, session, proc.returncode, timed_out, timeout_s)
+
+
+def _ended(ep: Epilogue, session: lab.Session, gdb_status: int, timed_out: bool,
+           timeout_s: float) -> int:
+    """Say how gdb and the machine ended; returns invoke debug's exit status: EXIT_TIMEOUT
+    when --timeout stopped gdb, else gdb's own status (``--batch``: 1 when its last command
+    failed), 1 for a gdb killed by a signal."""
+    if session.machine.has_exited() and not session.machine.stopped_by_harness:
+        run = session.finish(C.DEFAULT_KILL_TIMEOUT_S)
+        machine = f"the machine: {run.outcome.value}: {run.verdict.detail}"
+    else:
+        machine = "the machine was still running: QEMU stopped"
+    if timed_out:
+        ep.say(f"timed out: gdb still ran after {timeout_s:g} s (--timeout): gdb stopped; "
+               f"{machine}")
+        return C.EXIT_TIMEOUT
+    status = gdb_status if gdb_status >= 0 else 1
+    ep.say(f"gdb exited (status {gdb_status if gdb_status >= 0 else 'signal ' + str(-gdb_status)})"
+           f"; {machine}")
+    return status

@@ -83,7 +83,7 @@ class Epilogue:
         status."""
         if run.outcome is Outcome.KILLED and run.of("fault"):  # before the outcome line (last)
             self.say(*run.fault_lines(self._reader()))
-        self.say(f"{run.outcome.value}: {run.verdict.detail} [{run.duration_s:.2f} s]", *then)
+        self.say(f"{outcome_text(run)} [{run.duration_s:.2f} s]", *then)
         self.evidence(run)
         return run.exit_status
 
@@ -115,6 +115,12 @@ class Epilogue:
             return self.interrupted()
         except RinglabError as err:
             return self.failed(err)
+
+
+def outcome_text(run: Run) -> str:
+    """``OUTCOME: detail``, the outcome said once (a timeout's detail starts with it)."""
+    detail, value = run.verdict.detail, run.outcome.value
+    return detail if detail.startswith(value + ":") else f"{value}: {detail}"
 
 
 def timeout_or(timeout_s: Optional[float], default_s: float) -> float:

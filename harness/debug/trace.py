@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Callable, Dict, List, Optional, TextIO, Tuple
 
 from ..core import kabi
-from ..core.errors import (BadImage, GdbCommandError, GdbError, KabiError, MemoryReadError,
+from ..core.errors import (BadImage, BreakpointNotHit, GdbCommandError, GdbError, KabiError, MemoryReadError,
                            TargetExited)
 from ..machine.qemu import QemuConfig
 from ..machine.symbols import symbolizer
@@ -309,6 +309,11 @@ def trace(config: QemuConfig, *, timeout_s: float = DEFAULT_TRACE_TIMEOUT_S,
                               what="the end of the run", read=_READ)
             except TargetExited:
                 break
+            except BreakpointNotHit as err:     # the whole run's bound, not this stop's
+                raise BreakpointNotHit(
+                    f"the run did not end within {timeout_s:g} s (--timeout); "
+                    f"{len(transitions)} transitions traced", command=err.command,
+                    console_tail=err.console_tail, log_tail=err.log_tail) from None
             stops += 1
             r = stop.registers
             if stop.rip == delivered:
