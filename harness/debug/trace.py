@@ -177,15 +177,18 @@ class Trace:
 # User symbols from the init program (harness.machine.symbols).
 
 def user_symbolizer(path: Optional[Path]) -> Callable[[int], str]:
-    """``address -> "symbol+offset"`` (decimal offset, nearest label or function) in the init
-    program; "" where none holds it or the program has no symbol table (harness.machine.symbols)."""
+    """``address -> "symbol+offset"`` (decimal offset) in the init program: the function that
+    holds it, else the code label below it (``Symbolizer.lookup``), the name gdb gives it in
+    ``ring``, ``step-ring``, ``bt`` and ``x/i`` (a label inside a function, such as
+    ``write1_insn``, is ``main+18`` there too); "" where none holds it or the program has no
+    symbol table (harness.machine.symbols)."""
     try:
         table = symbolizer(path) if path is not None else None
     except BadImage:
         table = None
 
     def describe(addr: int) -> str:
-        found = table.nearest(addr) if table is not None else None
+        found = table.lookup(addr) if table is not None else None
         if not found:
             return ""
         name, off = found

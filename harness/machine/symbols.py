@@ -326,7 +326,7 @@ _KERNEL_HEX_RE = re.compile(r"(?<!-)\b0x(ffff[89a-f][0-9a-f]{11})\b")   # not a 
 
 
 def name_address(path: PathLike, address: int, *, return_address: bool = False) -> str:
-    """``0xffffffff8010083f <crash_maybe+0xaf> crash.c:41``: the address, its function and
+    """``0xffffffff8010083f <crash_maybe+175> crash.c:41``: the address, its function and
     offset, and its source line, from the ELF file ``path`` (what it has of them; the bare
     address when it has neither). ``return_address``: named as the call before it.
     The one way fault and panic addresses are named (``invoke boot``'s evidence, ``invoke
@@ -338,8 +338,8 @@ def name_address(path: PathLike, address: int, *, return_address: bool = False) 
         return text
     if not found and not return_address:        # data: the object (or label) below it
         found = nearest_symbol(path, address)
-    if found:
-        text += f" <{found[0]}+{found[1]:#x}>" if found[1] else f" <{found[0]}>"
+    if found:       # decimal offset, as gdb prints <main+26>
+        text += f" <{found[0]}+{found[1]}>" if found[1] else f" <{found[0]}>"
     try:
         where = source_line(path, address, return_address=return_address)
     except BadImage:
