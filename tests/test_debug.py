@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 
@@ -292,3 +293,36 @@ def test_the_gdb_extension_behaves_as_gdb_users_expect(invoke_cli, images):
     assert "Traceback" not in out and "ValueError" not in out and "Python Exception" not in out
     assert not re.search(r"Breakpoint -\d+", out), out[-3000:]
     assert re.search(r"^#0  vector13 \(\) at ", out, re.M), out[-3000:]
+
+
+@pytest.mark.gdb
+def test_step_ring_says_how_far_it_got_and_stops_on_the_first_ctrl_c(images):
+    """A long step-ring prints its progress (here every 20 instructions), and one Ctrl-C (a
+    SIGINT to gdb, as the terminal sends it) stops it with a gdb error; gdb goes on."""
+    env = dict(os.environ, **{C.RUNTIME_ENV: ""})
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "invoke", "debug", "--init", "images/user/spin", "--break",
+         "main", "--batch", "--timeout", "120", "--ex", "delete",
+         "--ex", "set ringlab-step-progress 20", "--ex", "step-ring 1000000", "--ex", "ring"],
+        cwd=C.REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        stdin=subprocess.DEVNULL, start_new_session=True)
+    seen = []
+    try:
+        for line in proc.stdout:            # the evidence that step-ring runs, then Ctrl-C
+            seen.append(line)
+            if line.startswith("step-ring: 40 instructions, CPL still 3 (at <main>;"):
+                os.killpg(proc.pid, signal.SIGINT)      # invoke ignores it; gdb takes it
+                break
+        rest = proc.stdout.read()
+        proc.wait(60)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(10)
+    out = "".join(seen) + rest
+    assert "step-ring: 20 instructions, CPL still 3 (at <main>; Ctrl-C stops)" in out, out[-3000:]
+    assert re.search(r"^step-ring: interrupted after \d+ instructions \(CPL still 3\)$", out,
+                     re.M), out[-3000:]
+    assert re.search(r"^ring: cpl=3 .* at=<main>", out.split("interrupted after")[1], re.M)
+    assert "Traceback" not in out and "Python Exception" not in out
+    assert proc.returncode == 0, out[-3000:]

@@ -37,7 +37,7 @@ DEFAULT_MAX_STEPS = 100000
 #: the kernel ABI file: ``$ringlab_kabi`` (the harness sets it), else this checkout's
 KABI_DEFAULT = os.path.join(HERE, "..", "..", "..", "images", "kabi.json")
 DECODE_FILE = os.path.join(HERE, "..", "..", "observe", "decode.py")
-PROGRESS_EVERY = 10_000         # step-ring prints a progress line every this many steps
+PROGRESS_EVERY = 10_000         # step-ring prints a progress line every this many steps (default)
 PATH_NAMES_MAX = 12             # step-ring's kernel path: longer ones keep both ends
 #: words in a kernel function name that say which path ran (step-ring's summary)
 PATH_KINDS = (("vector32", "timer"), ("timer", "timer"), ("sleep", "sleep"),
@@ -170,6 +170,12 @@ half (below 0x0000800000000000), half=kernel the upper half."""
         super().__init__("ring", gdb.COMMAND_STATUS)
 
     def invoke(self, arg, from_tty):
+        try:
+            self._show()
+        except gdb.error as err:            # no target, no registers: a gdb error, no traceback
+            raise gdb.GdbError(f"ring: {err}") from None
+
+    def _show(self):
         pid, name = current_process()
         sym = symbolize(_reg("rip"))
         extra = (f" at={sym}" if sym else "") + (f" pid={pid} prog={name}" if pid else "")
@@ -207,6 +213,13 @@ says so when another process (pid, CR3) came back to ring 3."""
         _quiet[0] = True
         try:
             t, path = self._step(start, rip, rsp, max_steps)
+        except gdb.error as err:            # the target went away mid-way: a gdb error
+            if isinstance(err, gdb.GdbError):
+                raise
+            raise gdb.GdbError(f"step-ring: {err}") from None
+        except KeyboardInterrupt:           # Ctrl-C between two steps
+            raise gdb.GdbError(f"step-ring: interrupted after {self.made} instructions "
+                               f"(CPL still {start})") from None
         finally:
             _quiet[0] = False
             gdb.execute("set suppress-cli-notifications off", to_string=True)
@@ -229,10 +242,12 @@ says so when another process (pid, CR3) came back to ring 3."""
         delivered, sigreturn = _address("signal_delivered"), _address("sys_rt_sigreturn")
         event, signal = "", 0
         path, span = [], (0, 0)
+        self.made = 0
         for step in range(0, max_steps + 1):
+            self.made = max(0, step - 1)
             if step:                    # step 0 looks at where stepping starts
                 try:
-                    gdb.execute("stepi", to_string=True)
+                    said = gdb.execute("stepi", to_string=True)
                 except KeyboardInterrupt:
                     raise gdb.GdbError(f"step-ring: interrupted after {step - 1} instructions "
                                        f"(CPL still {start})") from None
@@ -240,8 +255,12 @@ says so when another process (pid, CR3) came back to ring 3."""
                     if "Quit" in str(err):          # Ctrl-C while gdb itself waited
                         raise gdb.GdbError(f"step-ring: interrupted after {step - 1} "
                                            f"instructions (CPL still {start})") from None
-                    raise
-                if step % PROGRESS_EVERY == 0:
+                    raise gdb.GdbError(f"step-ring: {err} (after {step - 1} instructions)") \
+                        from None
+                if "SIGINT" in said:        # Ctrl-C reached the target: the step stopped on it
+                    raise gdb.GdbError(f"step-ring: interrupted after {step} instructions "
+                                       f"(CPL still {start})")
+                if PROGRESS.value and step % PROGRESS.value == 0:
                     gdb.write(f"step-ring: {step} instructions, CPL still {start} "
                               f"(at {symbolize(_reg('rip')) or hex(_reg('rip'))}; Ctrl-C "
                               "stops)\n")
@@ -410,12 +429,30 @@ file gdb uses for user addresses. --loaded: the first FILE's symbols are already
             PROGRAMS.add(path, loaded=loaded and i == 0)
 
 
+class ProgressParameter(gdb.Parameter):
+    """How often step-ring says how far it got (instructions; 0: never)."""
+
+    set_doc = "Set how often step-ring prints its progress (instructions; 0: never)."
+    show_doc = "Show how often step-ring prints its progress."
+
+    def __init__(self):
+        super().__init__("ringlab-step-progress", gdb.COMMAND_RUNNING, gdb.PARAM_ZUINTEGER)
+        self.value = PROGRESS_EVERY
+
+    def get_set_string(self):
+        return ""
+
+    def get_show_string(self, svalue):
+        return f"step-ring prints its progress every {svalue} instructions (0: never)"
+
+
 class RinglabPrefix(gdb.Command):
     """ringlab's commands for the user/kernel boundary (this text: `help ringlab`).
 
   ring               the CPU's privilege state: CPL, CS, SS, RSP, CR3, RIP named, process
   step-ring [N]      stepi until the CPL changes; the transition, both sides named, the kernel
-                     path that ran (progress every 10000 steps; Ctrl-C stops it)
+                     path that ran (progress every 10000 steps: set ringlab-step-progress N;
+                     Ctrl-C stops it)
   ring-fault         at an exception stub: the faulting instruction, its source line, the
                      decoded error code, the CPL it came from
   ring-run-to-fault  continue to the first exception (vectors 0-31), then ring-fault
@@ -432,6 +469,7 @@ class RinglabPrefix(gdb.Command):
         gdb.execute("help ringlab")
 
 
+PROGRESS = ProgressParameter()
 RinglabPrefix()
 RingCommand()
 StepRingCommand()
