@@ -6,6 +6,7 @@ tests/test_ci.py::test_a_failing_example_test_leaves_artifacts_that_reproduce_it
 from __future__ import annotations
 
 import json
+import re
 import os
 import shutil
 from pathlib import Path
@@ -19,6 +20,7 @@ from ringlab.core.errors import BadConfig
 from ringlab.debug import machine as debug_machine
 from ringlab.machine.description import FILE_NAME, Machine, boot_options
 from ringlab.machine.qemu import Module, QemuConfig, RecordReplay
+from ringlab.lab.shell import Shell
 from ringlab.plugin import artifacts
 
 pytestmark = pytest.mark.unit
@@ -131,3 +133,27 @@ def test_per_run_outputs_never_share_a_name(tmp_path):
     assert len(names) == 3 and all(p.is_file() for p in names)
     d = outputs.per_run_path("rec", directory=tmp_path, is_dir=True, now=0)
     assert d.is_dir() and d.name.startswith("rec-") and str(os.getpid()) in d.name
+
+
+@pytest.mark.boot
+def test_a_shell_tests_commands_are_in_its_machine_json(invoke_cli, images, tmp_path):
+    """A shell() test's artifacts boot with its commands (they were lost once): what it typed
+    is the described machine's stdin, and `invoke boot --from` runs them again."""
+    session = lab.Session(lab.shell_config()).start()
+    try:
+        sh = Shell(session.console)
+        sh.wait_prompt(C.DEFAULT_SHELL_COMMAND_TIMEOUT_S)
+        ran = sh.run("hello replayed")
+        assert ran.exit_code == 0 and any("hello" in l for l in ran.lines), ran.text
+        folder = tmp_path / "art"
+        artifacts.describe(session, folder).save(folder)
+    finally:
+        session.machine.stop()
+    assert (folder / "files" / "stdin").read_text() == "hello replayed\n"
+    res = invoke_cli(["boot", "--from", str(folder)])
+    assert res.returncode == 0, res.stderr[-3000:]
+    # the shell ran the command again (a second `hello` after the demonstration's), then
+    # ended at the end of its input
+    shell_part = res.stdout.split("init: exec /sh", 1)[-1]
+    assert re.search(r"^(\$ )?hello from pid \d+ \(parent 1\), cpl=3, argv\[0\]=hello",
+                     shell_part, re.M), res.stdout[-3000:]

@@ -33,8 +33,8 @@ from pathlib import Path
 from typing import Callable, Dict, List, Optional, TextIO, Tuple
 
 from ..core import kabi
-from ..core.errors import (BadImage, BreakpointNotHit, GdbCommandError, GdbError, KabiError, MemoryReadError,
-                           TargetExited)
+from ..core.errors import (BadImage, BreakpointNotHit, GdbCommandError, GdbError, KabiError,
+                           MemoryReadError, TargetExited)
 from ..machine.qemu import QemuConfig
 from ..machine.symbols import symbolizer
 from ..observe import decode, qemulog

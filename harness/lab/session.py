@@ -280,10 +280,11 @@ class Run:
         if self.outcome.machine_ok:
             return None
         log_lines = (self._log_evidence() or ("", []))[1]
+        again = invoke_line(self.config, timeout_s=self.timeout_s)
+        stepin = invoke_line(self.config, task="debug", extra=["--at-fault"])
         evidence = dict(command=self.command, console_tail=self.history,
-                        reproduce=self.fault_lines(_source_lines[0]) + [f"reproduce: {invoke_line(self.config, timeout_s=self.timeout_s)}",
-                                   "step into it: " + invoke_line(self.config, task="debug",
-                                                                  extra=["--at-fault"])],
+                        reproduce=self.fault_lines(_source_lines[0])
+                        + [f"reproduce: {again}", f"step into it: {stepin}"],
                         log_tail=[l for l in self.stderr.splitlines() + log_lines
                                   if l.strip()]
                         [-C.DEFAULT_LOG_TAIL_LINES:])

@@ -131,7 +131,9 @@ def command_script(machine: Union[Machine, QemuConfig],
 def describe(session: Session, dest: Path) -> Machine:
     """The machine ``session`` booted, with copies of its kernel, modules and stdin in
     dest/files (``files/kernel.elf``, ``copy_names``, ``files/stdin``): what machine.json
-    says (originals and copies, each file's SHA-256).
+    says (originals and copies, each file's SHA-256). The stdin is the test's ``stdin=``, or
+    what it typed on the console (a ``shell()`` test's commands), so that booting the folder
+    again runs them too.
 
     Raises:
         OSError: a file could not be copied (a DebugMachine's private copies are removed
@@ -148,9 +150,11 @@ def describe(session: Session, dest: Path) -> Machine:
         shutil.copy2(mod.path, files / name)
         copies[os.path.abspath(mod.path)] = files / name
     stdin = None
-    if session.stdin is not None:
+    typed = session.console.typed if session.console is not None else ""
+    data = session.stdin if session.stdin is not None else (typed.encode() if typed else None)
+    if data is not None:        # the test's stdin=, or what a shell test typed: then EOF
         stdin = files / STDIN_COPY
-        stdin.write_bytes(session.stdin)
+        stdin.write_bytes(data)
     return Machine(config, stdin=stdin, timeout_s=timeout_s, copies=copies)
 
 
