@@ -9,7 +9,8 @@ import pytest
 
 from ringlab import lab
 from ringlab.core import constants as C
-from ringlab.machine import lines, symbols
+from ringlab.debug import trace
+from ringlab.machine import elfimage, lines, symbols
 from ringlab.machine.qemu import QemuConfig
 from ringlab.observe.events import parse_console
 from ringlab.observe.verdict import judge
@@ -106,3 +107,17 @@ def test_the_child_process_reader_gives_the_same_lines(images):
     assert [reader(C.KERNEL_IMAGE, a) for a in addrs] == \
         [symbols.source_line(C.KERNEL_IMAGE, a) for a in addrs]
     assert reader("/nonexistent", 1) is None
+
+
+@pytest.mark.unit
+def test_every_report_names_an_address_as_gdb_does(images):
+    """One rule everywhere (reports, invoke boot, trace, invoke faults, ring): the function
+    holding the address and the decimal offset, not an assembly label inside it."""
+    hlt = C.USER_IMAGES_DIR / "hlt"
+    table = symbols.symbolizer(hlt)
+    fault = table.address("fault_insn")                  # a label inside main
+    main = table.address("main")
+    expected = f"main+{fault - main}"
+    assert elfimage.function_symbol(hlt, fault) == ("main", fault - main)
+    assert symbols.name_address(hlt, fault).split()[1] == f"<{expected}>"
+    assert trace.user_symbolizer(hlt)(fault) == expected

@@ -26,7 +26,7 @@ from ..core.errors import BadConfig, GuestFailure, GuestTimeout, QemuStartError,
 from ..machine.console import Console, tty_input
 from ..machine import place as guest_place
 from ..machine.description import Machine, boot_options, stdin_redirect
-from ..machine.elfimage import nearest_symbol
+from ..machine.elfimage import function_symbol
 from ..machine.qemu import (Module, QemuConfig, QemuMachine, check_kernel_args, is_default_kernel,
                             parse_user)
 from ..observe.events import Event, parse_console
@@ -265,7 +265,10 @@ class Run:
         text = f"{addr:#x}"
         if path is None:
             return text
-        found = nearest_symbol(path, addr)
+        # as gdb, trace and invoke faults name it; a return address by the call before it
+        found = function_symbol(path, addr - 1 if return_address else addr)
+        if found and return_address:
+            found = (found[0], found[1] + 1)
         if found:
             text += f" <{found[0]}+{found[1]}>" if found[1] else f" <{found[0]}>"
         try:
@@ -454,7 +457,7 @@ def describe_place(place: guest_place.GuestPlace, config: QemuConfig,
     by_name = {m.name: m.path for m in config.modules()}
     path = (Path(config.kernel) if place.rip >= 1 << 63
             else by_name.get(place.program, Path(config.init)))
-    found = nearest_symbol(path, place.rip)
+    found = function_symbol(path, place.rip)
     name = (f"{found[0]}+{found[1]}" if found[1] else found[0]) if found else ""
     who = f", pid {place.pid} {place.program}" if place.pid else ""
     last = next((e.line for e in reversed(events) if e.line), "")
