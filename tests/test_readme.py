@@ -102,6 +102,9 @@ COMMANDS: Dict[str, Union[Run, str]] = {
         "tests/test_boot.py::test_invoke_boot_init_exit_status (any static program as init)",
     ".venv/bin/invoke boot --dry-run": Run(0),
     ".venv/bin/invoke boot --timeout 5 --int-log --cpu qemu64": Run(0),
+    ".venv/bin/invoke boot --int-log=/tmp/hlt-int.log --init images/user/hlt":
+        "tests/test_outputs.py::test_int_log_is_named_per_run_or_where_given (into the test's own "
+        "folder, not a shared /tmp path)",
     ".venv/bin/invoke boot --user 1000": Run(0),
     ".venv/bin/invoke boot --init /bin/busybox --args sh":
         "tests/test_busybox.py::test_invoke_boot_busybox_sh_is_an_interactive_shell (a terminal)",

@@ -112,7 +112,6 @@ DEFAULT_STEP_LIMIT = 100_000            # stepi budget of step_until_ring_change
 JUNIT_FILE = "ringlab-junit.xml"               # `invoke test` writes JUnit here (repository root)
 SANITIZER_JUNIT_FILE = "ringlab-junit-sanitizer.xml"   # and its sanitizer pass here
 COVERAGE_JUNIT_FILE = "ringlab-junit-coverage.xml"     # `invoke test --coverage` here
-INT_LOG_FILE = RUNTIME_DIR / "qemu.log"  # --int-log: QEMU's -d int log, kept after the run
 GDB_TARGETS_DIR = RUNTIME_DIR / "gdb-targets"  # one file per `invoke boot --gdb` machine waiting
 
 # Canonical halves of the 48-bit virtual address space (user: lower, kernel: upper).
