@@ -83,6 +83,10 @@ static const uint64_t S_PIPE2[] = SET(02000000, 04000, 040000, 01);
 static const uint64_t S_TIMER[] = SET(0, 1);
 static const uint64_t S_ZERO8[] = SET(0, 8, 8, 8, 16, 4);
 static const uint64_t S_MSYNC[] = SET(1, 2, 4);
+static const uint64_t S_MSGKEY[] = SET(0, 0x5200, 0x5201, 0);
+static const uint64_t S_MSGGET[] = SET(01000, 02000, 0600, 0666, 0400);
+static const uint64_t S_MSGFLG[] = SET(04000, 04000, 010000, 020000, 040000);
+static const uint64_t S_MSGCTL[] = SET(0, 1, 2, 0x102, 3, 11, 12, 99);
 static const uint64_t S_FLOCK[] = SET(1, 2, 8, 5, 6, 3, 0);
 static const uint64_t S_MKNOD[] = SET(0010000, 0020000, 0060000, 0100000, 0140000, 0040000, 0600, 0666);
 static const uint64_t S_DEV[] = SET(0x103, 0x105, 0x109, 0x501, 0x500, 0x3c07, 0);
@@ -258,6 +262,11 @@ static const struct desc DESCS[] = {
     { "msync", RNONE, 2, { A(GADDR), A(GMLEN), F(S_MSYNC) } },
     /* jobs: file locks (locks.c; fcntl's lock commands are in S_FCNTL) */
     { "flock", RNONE, 3, { A(GFD), E(S_FLOCK) } },
+    /* jobs: System V message queues (msg.c) */
+    { "msgget", RNONE, 3, { E(S_MSGKEY), F(S_MSGGET) } },
+    { "msgsnd", RNONE, 4, { N(GINT, 3), N(GSTRUCT, 64), N(GINT, 9000), F(S_MSGFLG) } },
+    { "msgrcv", RNONE, 4, { N(GINT, 3), A(GBUF), A(GLEN), N(GINT, 5), F(S_MSGFLG) } },
+    { "msgctl", RNONE, 3, { N(GINT, 3), E(S_MSGCTL), A(GBUF) } },
     /* ldt (issue 19: the LDT) */
     { "modify_ldt", RNONE, 2, { E(S_LDTFUNC), N(GSTRUCT, 16), E(S_LDTLEN) } },   /* struct user_desc */
     /* procfs (issue 20): prctl (options 0-63), getcpu, process_vm_readv/writev (GPID: the
