@@ -30,7 +30,9 @@
  *   sfuzz: table calls=N described=D undescribed=NAMES never=NAMES i386=N disabled=LIST
  *   sfuzz: run W PROGRAM                    before each program (a crash names the last ones)
  *   sfuzz: progress t=S calls=N cps=X pcs=P corpus=C enosys=E enosys_pct=F findings=K execs=E
- *   sfuzz: finding kind=KIND w=W PROGRAM    lowmap (a mapping below 64 KiB), stuck (SIGKILL
+ *   sfuzz: finding kind=KIND w=W PROGRAM    lowmap (a mapping below 64 KiB), execleak (the
+ *                                           canary put in XMM15 before execve was still
+ *                                           there in the new image), stuck (SIGKILL
  *                                           did not end a program)
  *   sfuzz: done ...                         the last progress line's fields
  *   sfuzz: pcs HEX...                       then every distinct kernel PC seen (16 a line)
@@ -245,6 +247,61 @@ static const char *const ALIAS32[][2] = {
 
 /* ---- programs --------------------------------------------------------------------------- */
 
+/* Seeds of every worker's corpus (syzkaller's seed programs): the lives of the objects the
+   descriptions alone rarely put together, each a program in the text form. */
+static const char *const SEEDS[] = {
+    /* a working directory removed under the process: getcwd and chdir("..") from it */
+    "mkdir:pa/0,c1ed/0,c0/0,c0/0,c0/0,c0/0 chdir:p13/0,c0/0,c0/0,c0/0,c0/0,c0/0 "
+    "rmdir:p13/0,c0/0,c0/0,c0/0,c0/0,c0/0 getcwd:b0/0,c1000/0,c0/0,c0/0,c0/0,c0/0 "
+    "chdir:pd/0,c0/0,c0/0,c0/0,c0/0,c0/0",
+    /* a pipe filled by a thread and drained, then its writer closed */
+    "pipe2:ba710/0,c0/0,c0/0,c0/0,c0/0,c0/0 "
+    "write@1:ma714/0,b0/0,c1000/0,c0/0,c0/0,c0/0 "
+    "read:ma710/0,b1000/0,c1000/0,c0/0,c0/0,c0/0 "
+    "close:ma714/0,c0/0,c0/0,c0/0,c0/0,c0/0 read:ma710/0,b0/0,c1000/0,c0/0,c0/0,c0/0",
+    /* a handler installed, a signal delivered, blocked, pending, waited for */
+    "rt_sigaction:ca/0,a1000000002/a328,c0/0,c8/0,c0/0,c0/0 "
+    "kill:g0/0,ca/0,c0/0,c0/0,c0/0,c0/0 "
+    "rt_sigprocmask:c0/0,T4206/9000,b0/0,c8/0,c0/0,c0/0 "
+    "kill:g0/0,ca/0,c0/0,c0/0,c0/0,c0/0 rt_sigpending:b0/0,c8/0,c0/0,c0/0,c0/0,c0/0 "
+    "rt_sigtimedwait:T4206/9000,b0/0,t1312d00/a000,c8/0,c0/0,c0/0",
+    /* a timer whose SIGALRM interrupts a sleep */
+    "rt_sigaction:ce/0,a2/a328,c0/0,c8/0,c0/0,c0/0 "
+    "setitimer:c0/0,T1205/9000,b0/0,c0/0,c0/0,c0/0 "
+    "nanosleep:t1312d00/a000,b0/0,c0/0,c0/0,c0/0,c0/0 "
+    "getitimer:c0/0,b0/0,c0/0,c0/0,c0/0,c0/0 alarm:c1/0,c0/0,c0/0,c0/0,c0/0,c0/0",
+    /* a futex waited for in one thread and woken in another */
+    "futex@1:s0/0,c0/0,c0/0,t1312d00/a000,s0/0,c0/0 "
+    "sched_yield:c0/0,c0/0,c0/0,c0/0,c0/0,c0/0 futex:s0/0,c1/0,c1/0,c0/0,s0/0,c0/0",
+    /* real children waited for */
+    "fork:c0/0,c0/0,c0/0,c0/0,c0/0,c0/0 wait4:r0/0,b0/0,c0/0,b100/0,c0/0,c0/0 "
+    "vfork:c0/0,c0/0,c0/0,c0/0,c0/0,c0/0 "
+    "wait4:cffffffffffffffff/0,b0/0,c0/0,c0/0,c0/0,c0/0",
+    /* execve of a real program from a second thread */
+    "execve@1:p18/0,v0/0,c0/0,c0/0,c0/0,c0/0 "
+    "nanosleep:t1312d00/a000,b0/0,c0/0,c0/0,c0/0,c0/0",
+    /* a mapping grown, moved, protected and unmapped by another thread */
+    "mmap:c0/0,c3000/0,c3/0,c22/0,cffffffffffffffff/0,c0/0 "
+    "mremap:r0/0,c3000/0,c6000/0,c1/0,c0/0,c0/0 "
+    "mprotect:r1/0,c1000/0,c1/0,c0/0,c0/0,c0/0 "
+    "munmap@1:r1/0,c6000/0,c0/0,c0/0,c0/0,c0/0 "
+    "madvise:r1/0,c1000/0,c4/0,c0/0,c0/0,c0/0",
+    /* a thread with its tids stored and cleared, waited for on the futex */
+    "clone:c1350f00/0,c0/0,s8/0,s8/0,c0/0,c0/0 "
+    "futex:s8/0,c0/0,r0/0,t1312d00/a000,s8/0,c0/0",
+    /* a file's life: made, written, read back, truncated, renamed, listed, removed */
+    "openat:cffffffffffffff9c/0,pb/0,c42/0,c1a4/0,c0/0,c0/0 "
+    "write:r0/0,b0/0,c64/0,c0/0,c0/0,c0/0 lseek:r0/0,c0/0,c0/0,c0/0,c0/0,c0/0 "
+    "read:r0/0,b100/0,c64/0,c0/0,c0/0,c0/0 ftruncate:r0/0,c1001/0,c0/0,c0/0,c0/0,c0/0 "
+    "fstat:r0/0,b200/0,c0/0,c0/0,c0/0,c0/0 rename:pb/0,pa/0,c0/0,c0/0,c0/0,c0/0 "
+    "getdents64:c3/0,b400/0,c1000/0,c0/0,c0/0,c0/0 "
+    "unlink:pa/0,c0/0,c0/0,c0/0,c0/0,c0/0 close:r0/0,c0/0,c0/0,c0/0,c0/0,c0/0",
+    /* poll and ppoll on the fds every program has */
+    "poll:T3303/9000,c8/0,c0/0,c0/0,c0/0,c0/0 "
+    "ppoll:T7703/9000,c8/0,t1312d00/a000,T4206/9000,c8/0,c0/0",
+};
+#define NSEEDS (sizeof SEEDS / sizeof SEEDS[0])
+
 /* One argument: kind letter and two numbers (sfuzz_runtime.h's expressions). */
 struct arg { char kind; uint64_t val, aux; };
 struct call { uint16_t desc; uint16_t nr; uint8_t async; uint8_t abi32; struct arg a[6]; };
@@ -258,6 +315,7 @@ static char name_of_nr32[MAX_NR][32];        /* the i386 table (int $0x80) */
 static int desc_of_nr32[MAX_NR];             /* -1: no description (raw arguments) */
 static int live32[MAX_NR], nlive32;          /* i386 numbers that may be drawn */
 static uint64_t dis_mask[NDESCS];            /* DISABLE: flag bits never set for this call */
+static bool desc_off[NDESCS];                /* DISABLE: the call is never drawn */
 static char dis_text[256];                   /* DISABLE as given ("-": none) */
 static uint64_t rng_state;
 
@@ -289,6 +347,17 @@ static int pick_res(const struct prog *p, int upto, int res)
 }
 
 static struct arg C(uint64_t v) { return (struct arg){ 'c', v, 0 }; }
+
+/* A path argument of an earlier call (before `at`), or -1. */
+static int pick_path(const struct prog *p, int upto)
+{
+    int cand[FZ_MAXCALLS * 6], n = 0;
+    for (int i = 0; i < upto; i++)
+        for (int k = 0; k < 6; k++)
+            if (p->c[i].a[k].kind == 'p')
+                cand[n++] = (int)(p->c[i].a[k].val % FZ_NPATHS);
+    return n ? cand[below(n)] : -1;
+}
 
 static struct arg gen_fd(const struct prog *p, int at, bool dirfd)
 {
@@ -360,9 +429,16 @@ static struct arg gen_arg(const struct prog *p, int at, const struct argd *d)
     case GDIRFD: return gen_fd(p, at, true);
     case GPATH:
     case GOPATH: {
-        /* Devices, kcov and /sfuzz only for open: never removed, renamed or chmod'ed (a
+        /* A path an earlier call of the program named (the directory it made, then entered,
+           then removes), "." or ".." (where a removed working directory leads), or any.
+           Devices, kcov and /sfuzz only for open: never removed, renamed or chmod'ed (a
            program's fds 0-2 are /dev/null; execve runs /sfuzz). */
-        uint64_t i = below(FZ_NPATHS);
+        int prev = pick_path(p, at);
+        uint64_t x = below(8), i = below(FZ_NPATHS);
+        if (prev >= 0 && x < 3)
+            i = (uint64_t)prev;
+        else if (x == 3)
+            i = 12 + below(2);
         if (d->gen == GPATH && i >= FZ_PATH_DEV && i < FZ_NPATHS - 1)
             i = below(FZ_PATH_DEV);
         if (!strcmp(fz_paths[i], "/sfuzz"))
@@ -370,7 +446,7 @@ static struct arg gen_arg(const struct prog *p, int at, const struct argd *d)
         return below(40) == 0 ? C(below(2) ? 0 : 0xffffffff80000000UL) : (struct arg){ 'p', i, 0 };
     }
     case GXPATH: {
-        static const int x[] = { 23, 23, 1, 0, 18, 19 };   /* /sfuzz, f0, a directory, ... */
+        static const int x[] = { 24, 24, 1, 0, 18, 20 };   /* /sfuzz, f0, a directory, ... */
         return (struct arg){ 'p', (uint64_t)x[below(sizeof x / sizeof x[0])], 0 };
     }
     case GBUF: {
@@ -519,6 +595,18 @@ static void drop_call(struct prog *p, int i)
     p->n--;
 }
 
+/* Make room for a call at i: references to i and later move up. */
+static void insert_slot(struct prog *p, int i)
+{
+    for (int j = p->n; j > i; j--)
+        p->c[j] = p->c[j - 1];
+    p->n++;
+    for (int j = i + 1; j < p->n; j++)
+        for (int k = 0; k < 6; k++)
+            if (p->c[j].a[k].kind == 'r' && p->c[j].a[k].val >= (uint64_t)i)
+                p->c[j].a[k].val++;
+}
+
 static void mutate(struct prog *p)
 {
     int ops = 1 + (int)below(3);
@@ -532,9 +620,13 @@ static void mutate(struct prog *p)
                 cur_mask = dis_mask[p->c[i].desc];
                 p->c[i].a[k] = gen_arg(p, i, &DESCS[p->c[i].desc].a[k]);
             }
-        } else if (op < 7 && p->n < FZ_MAXCALLS) {      /* a call appended */
+        } else if (op < 6 && p->n < FZ_MAXCALLS) {      /* a call appended */
             gen_call(p, p->n, threads);
             p->n++;
+        } else if (op < 7 && p->n < FZ_MAXCALLS) {      /* a call inserted (it uses only earlier results) */
+            int at = (int)below(p->n + 1);
+            insert_slot(p, at);
+            gen_call(p, at, threads);
         } else if (op < 9 && p->n > 1) {
             drop_call(p, (int)below(p->n));
         } else if (p->n) {
@@ -803,6 +895,8 @@ static void print_line(const char *s)
     }
 }
 
+static bool allowed(const struct prog *p);
+
 static void worker(int w, uint64_t seed)
 {
     /* The corpus is MAP_SHARED only so that fork does not copy it into every program's child
@@ -818,6 +912,10 @@ static void worker(int w, uint64_t seed)
     fz_init();
     kcov_open_all();
     struct prog p;
+    for (unsigned i = 0; i < NSEEDS; i++)            /* the seeds whose calls may all be drawn */
+        if (!parse_prog(SEEDS[i], &p) && allowed(&p))
+            corpus[ncorpus++] = p;
+    me->corpus = ncorpus;
     while (!sh->stop) {
         if (!ncorpus || below(4) == 0) {
             gen_prog(&p);
@@ -833,8 +931,10 @@ static void worker(int w, uint64_t seed)
         int st = 0;
         int stuck = fz_run_child(run_prog_child, &p, &st);
         me->execs++;
-        if (stuck || me->lowmap) {
-            snprintf(line, sizeof line, "sfuzz: finding kind=%s w=%d %s\n", stuck ? "stuck" : "lowmap", w, text);
+        bool leak = !stuck && WIFEXITED(st) && WEXITSTATUS(st) == FZ_EXIT_LEAK;
+        if (stuck || me->lowmap || leak) {
+            snprintf(line, sizeof line, "sfuzz: finding kind=%s w=%d %s\n",
+                     stuck ? "stuck" : leak ? "execleak" : "lowmap", w, text);
             print_line(line);
             me->findings++;
             if (stuck)
@@ -885,6 +985,22 @@ static int disabled(const char *name, uint64_t *mask)
     return 0;
 }
 
+/* A seed may run: none of its calls is disabled, nor has a disabled flag in a flag argument. */
+static bool allowed(const struct prog *p)
+{
+    for (int i = 0; i < p->n; i++) {
+        int d = p->c[i].desc;
+        if (d >= (int)NDESCS || desc_off[d])
+            return false;
+        for (int k = 0; k < 6; k++) {
+            uint8_t g = DESCS[d].a[k].gen;
+            if ((g == GFLAGS || g == GCLONE) && p->c[i].a[k].kind == 'c' && (p->c[i].a[k].val & dis_mask[d]))
+                return false;
+        }
+    }
+    return true;
+}
+
 static const char *twin64(const char *name32)
 {
     for (unsigned i = 0; i < sizeof ALIAS32 / sizeof ALIAS32[0]; i++)
@@ -896,7 +1012,7 @@ static const char *twin64(const char *name32)
 static void build_live(char *undescribed, char *never, size_t size)
 {
     undescribed[0] = never[0] = 0;
-    bool off[NDESCS];
+    bool *off = desc_off;
     for (unsigned i = 0; i < NDESCS; i++) {
         dis_mask[i] = 0;
         off[i] = disabled(DESCS[i].name, &dis_mask[i]) == 1;
@@ -1058,6 +1174,10 @@ static int replay_main(long repeat)
             result = "stuck";
             break;
         }
+        if (WIFEXITED(st) && WEXITSTATUS(st) == FZ_EXIT_LEAK) {
+            result = "execleak";
+            break;
+        }
         if (fz_shm[FZ_SHM_SIZE - 1]) {
             result = "lowmap";
             break;
@@ -1114,6 +1234,9 @@ static int csource_main(long repeat, const char *text)
             printf("    fz_r[%d] = fz_syscall%s(%u, %s, %s, %s, %s, %s, %s);   /* %s%s */\n", i, p.c[i].abi32 ? "32" : "",
                    p.c[i].nr, a[0], a[1], a[2], a[3], a[4], a[5], p.c[i].abi32 ? "i386 " : "",
                    p.c[i].desc < NDESCS ? DESCS[p.c[i].desc].name : "raw");
+            if (p.c[i].desc < NDESCS && DESCS[p.c[i].desc].res == RMAP)      /* as exec_call checks */
+                printf("    if (fz_r[%d] >= 0 && fz_r[%d] < 0x%lx)\n        fz_shm[FZ_SHM_SIZE - 1] = 1;   /* below 64 KiB */\n",
+                       i, i, MMAP_MIN);
         }
         printf("}\n");
     }
@@ -1127,14 +1250,22 @@ static int csource_main(long repeat, const char *text)
     printf("\nint main(void)\n{\n    fz_init();\n    for (int i = 0; i < %ld; i++) {\n"
            "        int status;\n        if (fz_run_child(fz_program, NULL, &status)) {\n"
            "            printf(\"repro: a program SIGKILL did not end\\n\");\n            return 1;\n        }\n"
+           "        if (fz_shm[FZ_SHM_SIZE - 1]) {\n"
+           "            printf(\"repro: a mapping below 64 KiB\\n\");\n            return 1;\n        }\n"
+           "        if (WIFEXITED(status) && WEXITSTATUS(status) == FZ_EXIT_LEAK) {\n"
+           "            printf(\"repro: XMM15 kept its value across execve\\n\");\n            return 1;\n        }\n"
            "    }\n    printf(\"repro: done\\n\");\n    return 0;\n}\n", repeat);
     return 0;
 }
 
 int main(int argc, char **argv)
 {
-    if (argc > 1 && !strcmp(argv[1], "exit"))
-        return 0;
+    if (argc > 1 && !strcmp(argv[1], "exit")) {
+        /* execve's canary (fz_syscall) must not reach here: musl's start-up uses no XMM15 */
+        uint64_t x15;
+        __asm__ volatile("movq %%xmm15, %0" : "=r"(x15));
+        return x15 == FZ_XMM_CANARY ? FZ_EXIT_LEAK : 0;
+    }
     if (argc > 4 && !strcmp(argv[1], "fuzz"))
         return fuzz_main(strtoull(argv[2], NULL, 0), strtol(argv[3], NULL, 0), (int)strtol(argv[4], NULL, 0),
                          argc > 5 ? argv[5] : "-");

@@ -61,18 +61,26 @@ static char fz_long_path[5000];
 static const char *const fz_paths[] = {
     "/tmp/fz", "/tmp/fz/f0", "/tmp/fz/f1", "/tmp/fz/d0", "/tmp/fz/d0/f2", "/tmp/fz/d0/d3",
     "/tmp/fz/d1", "f0", "d0", "d0/f2", "d1/new", "new", ".", "..", "", "/", "/tmp",
-    "/tmp/fz/f0/x", "/nonexistent", "/dev/null", "/dev/zero", "/dev/urandom",
+    "/tmp/fz/f0/x", "/nonexistent", "/tmp/fz/d1/new", "/dev/null", "/dev/zero", "/dev/urandom",
     "/sys/kernel/debug/kcov", "/sfuzz", fz_long_path,
 };
 #define FZ_NPATHS (sizeof fz_paths / sizeof fz_paths[0])
 #define FZ_FD_DIR   3                       /* fds 3-8: directory, file, full pipe, empty pipe */
-#define FZ_PATH_DEV 19                      /* fz_paths[19..23]: devices, kcov, /sfuzz */
+#define FZ_PATH_DEV 20                      /* fz_paths[20..24]: devices, kcov, /sfuzz */
 
 /* One system call. A new process or thread (fork, vfork, clone: rax 0 in the child) leaves at
    once, in the same asm block: it shares the caller's stack (vfork, CLONE_VM without a stack)
    or has none of its own, and a fuzz program's child has nothing else to do. */
+/* The canary execve carries in XMM15 into the new image ("sfuzz exit" checks it there): a
+   register of the old program that survives execve is a leak into the new one (Linux starts
+   every image with clean x87/SSE state). */
+#define FZ_XMM_CANARY   0x5346555a5a4d4d58UL
+#define FZ_EXIT_LEAK    77                  /* "sfuzz exit"'s status when the canary survived */
+
 static long fz_syscall(long nr, long a, long b, long c, long d, long e, long f)
 {
+    if (nr == SYS_execve || nr == SYS_execveat)
+        __asm__ volatile("movq %0, %%xmm15" : : "r"(FZ_XMM_CANARY) : "xmm15");
     /* A signal sent to pid 0 or below (the process group, everyone) would reach the fuzzer
        itself: such a target (a failed fork's -errno, an unset result) becomes the caller. */
     if ((nr == SYS_kill || nr == SYS_rt_sigqueueinfo) && a <= 0)
@@ -104,6 +112,8 @@ static long fz_syscall(long nr, long a, long b, long c, long d, long e, long f)
    the frame pointer: kept in R15 around the call (the kernel leaves R12-R15 alone). */
 static long fz_syscall32(long nr, long a, long b, long c, long d, long e, long f)
 {
+    if (nr == 11)                                  /* execve */
+        __asm__ volatile("movq %0, %%xmm15" : : "r"(FZ_XMM_CANARY) : "xmm15");
     if (nr == 37 && (int)a <= 0)                  /* kill: see fz_syscall */
         a = fz_syscall(SYS_getpid, 0, 0, 0, 0, 0, 0);
     long ret;
