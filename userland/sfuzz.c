@@ -613,9 +613,14 @@ static void mutate(struct prog *p)
     bool threads = below(3) == 0;
     while (ops--) {
         uint64_t op = below(10);
-        if (op < 4 && p->n) {                           /* one argument drawn again */
+        if (op < 4 && p->n) {                           /* one argument drawn again (one the call has) */
             int i = (int)below(p->n), k = (int)below(6);
             if (p->c[i].desc < NDESCS) {
+                int has[6], nhas = 0;
+                for (int j = 0; j < 6; j++)
+                    if (DESCS[p->c[i].desc].a[j].gen != G0)
+                        has[nhas++] = j;
+                k = nhas ? has[below(nhas)] : k;
                 last_buf_room = 4096;
                 cur_mask = dis_mask[p->c[i].desc];
                 p->c[i].a[k] = gen_arg(p, i, &DESCS[p->c[i].desc].a[k]);

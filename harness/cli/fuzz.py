@@ -110,9 +110,11 @@ def main(minutes: float = 1.0, seed: int = 1, cpu: Optional[str] = None, workers
         name = f"repro-{crash.kind}-{opts.cpu}-{seed}"
         binary = fuzzing.build_csource(source, ARTIFACTS / name)
         print(source, flush=True)
+        # a program that execs runs /sfuzz ("sfuzz exit"), which the fuzz machine has as init
+        exe = f" --file {C.USER_IMAGES_DIR / fuzzing.SFUZZ}" if "execve#" in minimal else ""
         ep.say(f"minimal program: {minimal}",
                f"C source: {binary.with_suffix('.c')}",
-               f"reproduce: invoke boot --kernel {kern} --cpu {opts.cpu} --init {binary}")
+               f"reproduce: invoke boot --kernel {kern} --cpu {opts.cpu} --init {binary}{exe}")
         return 1
 
     return ep.run(body)

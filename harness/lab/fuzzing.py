@@ -217,19 +217,24 @@ def parse_fields(text: str) -> Dict[str, str]:
 
 
 def crash_of(run: Run) -> Optional[Crash]:
-    """The crash a fuzz run's console shows, or None (see the module docstring)."""
+    """The crash a fuzz run's console shows, or None (see the module docstring): the kernel's
+    own end (a panic, a sanitizer report: it ended the run, after whatever sfuzz found), else
+    sfuzz's first finding, else a hang."""
     last: Dict[str, str] = {}
+    first: Optional[Crash] = None
     for line in run.user_lines:
         m = RUN_RE.match(line)
         if m:
             last[m.group(1)] = m.group(2)
         f = FINDING_RE.match(line)
-        if f:
-            return Crash(f.group(1), "", f"sfuzz: {f.group(1)} in worker {f.group(2)}", [f.group(3)])
+        if f and first is None:
+            first = Crash(f.group(1), "", f"sfuzz: {f.group(1)} in worker {f.group(2)}", [f.group(3)])
     outcome = run.outcome
     candidates = list(dict.fromkeys(reversed(list(last.values()))))
     if outcome in (Outcome.PANIC, Outcome.SANITIZER, Outcome.DOUBLE_FAULT, Outcome.TRIPLE_FAULT):
         return Crash(outcome.value, signature(run), run.verdict.detail, candidates)
+    if first is not None:
+        return first
     if outcome is Outcome.TIMEOUT:
         return Crash("hang", "", run.verdict.detail, candidates)
     return None
