@@ -2,7 +2,9 @@
 
 - Unit: the text form's call removal keeps references right (what minimizing relies on); the
   system-call table the fuzzer gets is the kernel's (images/kabi.json), line for line, its
-  i386 table too; ``--disable``'s items become sfuzz's masks, and a bad one is refused.
+  i386 table too; ``--disable``'s items become sfuzz's masks, and a bad one is refused; a
+  run's crash is the kernel's own end (a panic) before sfuzz's first finding, which comes
+  before a hang.
 - A short run on the sanitizer kernel, on both CPU models: sfuzz says every system call in
   the kernel's table has a description (a new call without one fails here), fewer than 5% of
   its calls answer ENOSYS, kcov feeds it (distinct PCs, a corpus), and nothing is found;
@@ -21,7 +23,9 @@ from ringlab.core import kabi
 from ringlab.core.errors import BadConfig
 from ringlab.lab import fuzzing
 from ringlab.machine import coverage
+from ringlab.lab.session import Run
 from ringlab.machine.qemu import QemuConfig
+from ringlab.observe.verdict import Outcome, Verdict
 
 FUZZ_SECONDS = 20
 #: A program in sfuzz's text form: a file made in the tree, written, mapped, a pipe, a thread.
@@ -115,3 +119,25 @@ def test_line_coverage_counts_the_kcov_call_sites(sanitizer_kernel):
     none = coverage.line_coverage(sanitizer_kernel, [])
     assert all(c.hit == 0 for c in none.values())
     assert coverage.format_report(full)[-1].endswith("100.0%")
+
+
+def _run(outcome: Outcome, lines) -> Run:
+    return Run(config=QemuConfig(), command=["qemu-system-x86_64"],
+               verdict=Verdict(outcome, None, None, f"{outcome.value}: detail"), events=[],
+               user_lines=list(lines), console="", raw_console="", rc=None, qemu_signal=None,
+               log="", stderr="", duration_s=1.0)
+
+
+@pytest.mark.unit
+def test_the_kernels_end_comes_before_sfuzzs_findings():
+    lines = ["sfuzz: run 0 getpid#39:c0/0,c0/0,c0/0,c0/0,c0/0,c0/0",
+             "sfuzz: finding kind=execleak w=0 execve#59@1:p18/0,v0/0,c0/0,c0/0,c0/0,c0/0",
+             "sfuzz: finding kind=lowmap w=1 mremap#25:b5000/0,c1/0,c3000/0,c3/0,c1000/0,c0/0",
+             "sfuzz: run 1 clone#56:c1194900/0,s0/0,s38/0,s24/0,b3000/0,c0/0"]
+    panic = fuzzing.crash_of(_run(Outcome.PANIC, lines))
+    assert panic.kind == "panic" and panic.candidates[0].startswith("clone#56:")
+    first = fuzzing.crash_of(_run(Outcome.EXITED, lines))
+    assert first.kind == "execleak" and first.candidates == [lines[1].split(" ", 4)[4]]
+    assert fuzzing.crash_of(_run(Outcome.TIMEOUT, lines)).kind == "execleak"
+    assert fuzzing.crash_of(_run(Outcome.TIMEOUT, lines[:1])).kind == "hang"
+    assert fuzzing.crash_of(_run(Outcome.EXITED, lines[:1])) is None
