@@ -22,23 +22,25 @@
 #include "kargs.h"
 #include "msr.h"
 #include "proc.h"
+#include "ptrace.h"
 #include "signal.h"
 #include "syscall.h"
 #include "sysnr32.h"
 #include "trap.h"
+#include "vdso.h"
 #include "vm.h"
 
 #define SYS32_MAX SYS32_faccessat2    /* the highest number with a handler */
 #define SEXT(n) (1u << (n))           /* argument n is a signed 32-bit value (compat_off_t) */
 
 /*
- * No 32-bit vDSO yet: the landing pad Linux returns a compatibility-mode syscall or sysenter
- * to (vdso_image_32.sym_int80_landing_pad, right after `int $0x80` in __kernel_vsyscall) is
- * taken from a vDSO base of 0, as on a Linux whose 32-bit processes get no vDSO
- * (sysctl abi.vsyscall32=0): the call runs, then the return to the missing landing pad faults
- * in ring 3 (#PF, SIGSEGV). 32-bit programs without AT_SYSINFO use int $0x80.
+ * The landing pad Linux returns a compatibility-mode syscall or sysenter to
+ * (vdso_image_32.sym_int80_landing_pad, right after `int $0x80` in __kernel_vsyscall) is the
+ * 32-bit vDSO's (vdso.c vdso32_entry) in an i386 process. A 64-bit process has no 32-bit
+ * vDSO: its landing pad is taken from a base of 0, as on a Linux whose processes get no
+ * 32-bit vDSO (sysctl abi.vsyscall32=0): the call runs, then the return to the missing
+ * landing pad faults in ring 3 (#PF, SIGSEGV).
  */
-#define VDSO32_LANDING_PAD 0UL
 
 static const struct {
     const char *name;
@@ -81,6 +83,11 @@ static const struct {
     [SYS32_umask] = { "umask", sys_umask, 0 },
     [SYS32_dup2] = { "dup2", sys_dup2, 0 },
     [SYS32_getppid] = { "getppid", sys_getppid, 0 },
+    [SYS32_setpgid] = { "setpgid", sys_setpgid, 0 },
+    [SYS32_getpgid] = { "getpgid", sys_getpgid, 0 },
+    [SYS32_getpgrp] = { "getpgrp", sys_getpgrp, 0 },
+    [SYS32_setsid] = { "setsid", sys_setsid, 0 },
+    [SYS32_getsid] = { "getsid", sys_getsid, 0 },
     [SYS32_gettimeofday] = { "gettimeofday", sys_gettimeofday32, 0 },
     [SYS32_readlink] = { "readlink", sys_readlink, 0 },
     [SYS32_old_mmap] = { "old_mmap", sys_old_mmap32, 0 },
@@ -98,6 +105,7 @@ static const struct {
     [SYS32_rt_sigpending] = { "rt_sigpending", sys_rt_sigpending, 0 },
     [SYS32_rt_sigsuspend] = { "rt_sigsuspend", sys_rt_sigsuspend, 0 },
     [SYS32_getcwd] = { "getcwd", sys_getcwd, 0 },
+    [SYS32_modify_ldt] = { "modify_ldt", sys_modify_ldt, 0 },
     [SYS32_vfork] = { "vfork", sys_fork, 0 },
     [SYS32_ugetrlimit] = { "ugetrlimit", sys_ugetrlimit32, 0 },
     [SYS32_mmap2] = { "mmap2", sys_mmap2, 0 },
@@ -150,12 +158,22 @@ static uint64_t arg32(uint64_t reg, unsigned n, uint8_t sext)
  */
 void syscall32_dispatch(struct trapframe *tf)
 {
+    struct proc *p = myproc();
     uint64_t nr = (uint32_t)tf->rax;
     int64_t ret = -ENOSYS;
+    bool skip = false;
+    if (__builtin_expect(p->pt.syscall, 0)) {
+        /* A tracer's syscall-entry stop, as for the 64-bit calls (syscall.c): it may change the
+           number (orig_eax), the arguments, or skip the call with -1, RAX then as it left it. */
+        skip = ptrace_syscall_entry(tf);
+        nr = (uint32_t)tf->error;
+        skip |= (int32_t)nr == -1;
+        ret = (int64_t)tf->rax;
+    }
     const char *name = nr < ARRAY_SIZE(syscalls32) && syscalls32[nr].name ? syscalls32[nr].name : "unknown";
     if (__builtin_expect(kargs.trace_syscall, 0) && (nr == SYS32_exit || nr == SYS32_exit_group))
-        kevent("syscall pid=%d nr=%lu name=%s abi=i386 arg0=%d", myproc()->pid, nr, name, (int32_t)tf->rbx);
-    if (nr < ARRAY_SIZE(syscalls32)) {
+        kevent("syscall pid=%d nr=%lu name=%s abi=i386 arg0=%d", p->pid, nr, name, (int32_t)tf->rbx);
+    if (!skip && nr < ARRAY_SIZE(syscalls32)) {
         uint8_t s = syscalls32[nr].sext;
         struct trapframe t = *tf;
         t.rax = nr;
@@ -166,13 +184,17 @@ void syscall32_dispatch(struct trapframe *tf)
         t.r8 = arg32(tf->rdi, 4, s);
         t.r9 = arg32(tf->rbp, 5, s);
         ret = syscalls32[nr].fn(&t);
+    } else if (!skip) {
+        ret = -ENOSYS;
     }
     tf->rax = (uint64_t)(int64_t)(int32_t)ret;
     if (__builtin_expect(kargs.trace_syscall, 0))
-        kevent("syscall pid=%d nr=%lu name=%s abi=i386 args=0x%lx,0x%lx,0x%lx ret=%d", myproc()->pid, nr, name,
+        kevent("syscall pid=%d nr=%lu name=%s abi=i386 args=0x%lx,0x%lx,0x%lx ret=%d", p->pid, nr, name,
                (uint64_t)(uint32_t)tf->rbx, (uint64_t)(uint32_t)tf->rcx, (uint64_t)(uint32_t)tf->rdx,
                (int32_t)ret);
-    if (__builtin_expect(myproc()->sig.work, 0) || __builtin_expect(tf->rflags & RFLAGS_TF, 0))
+    if (__builtin_expect(p->pt.tracer != NULL, 0))
+        ptrace_syscall_exit(tf);
+    if (__builtin_expect(p->sig.work, 0) || __builtin_expect(tf->rflags & RFLAGS_TF, 0))
         signal_syscall_exit(tf);
 }
 
@@ -186,7 +208,7 @@ void syscall32_dispatch(struct trapframe *tf)
  */
 void compat_fast_syscall(struct trapframe *tf)
 {
-    tf->rip = VDSO32_LANDING_PAD;
+    tf->rip = vdso32_entry(myproc()->mm->vdso_base, VDSO32_LANDING_PAD);   /* 0 without one */
     tf->r8 = tf->r9 = tf->r10 = tf->r11 = tf->r12 = tf->r13 = tf->r14 = tf->r15 = 0;
     uint32_t arg6;
     if (copyin(myproc()->pml4, &arg6, (uint32_t)tf->rsp, sizeof arg6)) {

@@ -16,6 +16,7 @@
 #include "syscall.h"
 #include "sysfs.h"
 #include "trap.h"
+#include "vdso.h"
 #include "vm.h"
 
 /* Linux's values (include/uapi/asm-generic/mman-common.h, mman.h) */
@@ -78,20 +79,25 @@ static int64_t do_brk(struct trapframe *tf)
  * The i386 calls (mmap2, old mmap: Linux's in_32bit_syscall() mmap) place and
  * bound their mappings below 4 GiB: [MMAP32_BASE, MMAP32_END), first fit, and
  * a MAP_FIXED range must end by USER32_STACK_TOP.
- * The one file that can be mapped is an open kcov node (`kf`, the coverage build; the
- * caller holds a reference): its buffer's pages (kcov.c kcov_mmap), shared with the
- * kernel whatever the type; MAP_PRIVATE only makes fork copy them (Linux would copy a
- * page at the user's first write).
+ * A file (`mf`, the caller holds a reference; NULL: the fd was not open) is mapped after
+ * Linux's checks of its open mode (EACCES) and kind: a regular file's pages (filemap.c),
+ * /dev/zero as anonymous memory, an open kcov node's buffer (kcov.c kcov_mmap, shared with
+ * the kernel whatever the type; MAP_PRIVATE only makes fork copy it); anything else has no
+ * mmap (-ENODEV).
  */
 static int64_t mmap_in(struct trapframe *tf, uint64_t top, uint64_t lo, uint64_t hi, bool hint,
-                       struct file *kf)
+                       struct file *mf)
 {
     struct proc *p = myproc();
     uint64_t addr = tf->rdi, len = tf->rsi, prot = tf->rdx, flags = tf->r10, off = tf->r9;
     if (off % PAGE_SIZE)
         return -EINVAL;
-    if (!(flags & MAP_ANONYMOUS) && !kf)
-        return -ENODEV;                      /* only anonymous memory, and kcov */
+    if (flags & MAP_ANONYMOUS)
+        mf = NULL;
+    else if (!mf)
+        return -EBADF;                       /* Linux ksys_mmap_pgoff: the fd first */
+    if (mf && off + ALIGN_UP(len, PAGE_SIZE) < off)
+        return -EOVERFLOW;                   /* the last page's offset wraps (Linux do_mmap) */
     if (len == 0)
         return -EINVAL;
     len = ALIGN_UP(len, PAGE_SIZE);
@@ -120,38 +126,55 @@ static int64_t mmap_in(struct trapframe *tf, uint64_t top, uint64_t lo, uint64_t
     if (type != MAP_SHARED && type != MAP_PRIVATE && type != MAP_SHARED_VALIDATE)
         return -EINVAL;
     uint64_t shared = type == MAP_PRIVATE ? 0 : PTE_SHARED;
+    if (mf) {
+        int acc = mf->flags & O_ACCMODE;     /* Linux do_mmap: the open mode, then f_op->mmap */
+        if (type != MAP_PRIVATE && (prot & PROT_WRITE) && acc != O_RDWR)
+            return -EACCES;
+        if (acc == O_WRONLY)
+            return -EACCES;
+    }
 #ifdef KCOV
-    if (kf) {
-        int64_t k = kcov_mmap(kf, p->pml4, addr, len, off, prot_flags(prot) | shared);
+    if (mf && mf->kcov) {
+        int64_t k = kcov_mmap(mf, p->pml4, addr, len, off, prot_flags(prot) | shared);
+        if (k >= 0)
+            vdso_unmapped(p->mm, addr, addr + len);
         if (k >= 0 && !fixed && hint)
             p->mm->mmap_next = addr + len + PAGE_SIZE;
         return k;
     }
 #endif
-    int r = uvm_replace(p->pml4, addr, len, prot_flags(prot) | shared);
-    if (r)
-        return r;
+    int r;
+    if (mf && mf->type == F_INODE && (mf->ip->mode & S_IFMT) == S_IFREG) {
+        int64_t m = file_mmap(mf, p->pml4, addr, len, off, prot_flags(prot) | shared, shared);
+        if (m < 0)
+            return m;
+    } else if (mf && !(mf->type == F_INODE && mf->ip->dev == DEV_ZERO)) {
+        return -ENODEV;                      /* pipes, directories, the console, /dev/null... */
+    } else if ((r = uvm_replace(p->pml4, addr, len, prot_flags(prot) | shared))) {
+        return r;                            /* anonymous memory, and /dev/zero's (Linux: the same) */
+    }
+    vdso_unmapped(p->mm, addr, addr + len);  /* a MAP_FIXED over [vdso] or [vvar] replaced it */
     if (!fixed && hint)
         p->mm->mmap_next = addr + len + PAGE_SIZE;
     return (int64_t)addr;
 }
 
-/* mmap holds the kcov file it maps (a reference, taken before anything may yield: another
-   thread may close the fd meanwhile), as Linux's ksys_mmap_pgoff holds its struct file. */
+/* mmap holds the file it maps (a reference, taken before anything may yield: another thread
+   may close the fd meanwhile), as Linux's ksys_mmap_pgoff holds its struct file. */
+static int64_t mmap_file(struct trapframe *tf, uint64_t top, uint64_t lo, uint64_t hi, bool hint)
+{
+    struct file *mf = NULL;
+    if (!(tf->r10 & MAP_ANONYMOUS) && (mf = fd_file((int)tf->r8)))
+        mf = file_dup(mf);
+    int64_t r = mmap_in(tf, top, lo, hi, hint, mf);
+    if (mf)
+        file_close(mf);
+    return r;
+}
+
 static int64_t do_mmap(struct trapframe *tf)
 {
-    struct file *kf = NULL;
-#ifdef KCOV
-    if (!(tf->r10 & MAP_ANONYMOUS)) {
-        struct file *f = fd_file((int)tf->r8);
-        if (f && f->kcov)
-            kf = file_dup(f);
-    }
-#endif
-    int64_t r = mmap_in(tf, USER_LIMIT, MMAP_BASE, MMAP_END, true, kf);
-    if (kf)
-        file_close(kf);
-    return r;
+    return mmap_file(tf, USER_LIMIT, MMAP_BASE, MMAP_END, true);
 }
 
 /* i386 mmap2(addr, len, prot, flags, fd, pgoff): the offset in pages (Linux ksys_mmap_pgoff). */
@@ -159,7 +182,7 @@ static int64_t do_mmap2(struct trapframe *tf)
 {
     struct trapframe t = *tf;
     t.r9 = tf->r9 << PAGE_SHIFT;                 /* a 32-bit page number: no overflow */
-    return mmap_in(&t, USER32_STACK_TOP, MMAP32_BASE, MMAP32_END, false, NULL);
+    return mmap_file(&t, USER32_STACK_TOP, MMAP32_BASE, MMAP32_END, false);
 }
 
 /* i386 old mmap(struct mmap_arg_struct *): six 32-bit words, the offset in bytes and
@@ -173,7 +196,7 @@ static int64_t do_old_mmap32(struct trapframe *tf)
         return -EINVAL;
     struct trapframe t = *tf;
     t.rdi = a[0], t.rsi = a[1], t.rdx = a[2], t.r10 = a[3], t.r8 = a[4], t.r9 = a[5];
-    return mmap_in(&t, USER32_STACK_TOP, MMAP32_BASE, MMAP32_END, false, NULL);
+    return mmap_file(&t, USER32_STACK_TOP, MMAP32_BASE, MMAP32_END, false);
 }
 
 /* munmap (Linux mm/mmap.c do_vmi_munmap): unmapped parts of the range are fine. */
@@ -183,12 +206,19 @@ static int64_t do_munmap(struct trapframe *tf)
     if (addr % PAGE_SIZE || addr > USER_LIMIT || len > USER_LIMIT - addr || len == 0)
         return -EINVAL;
     uvm_unmap(myproc()->pml4, addr, len);
+    vdso_unmapped(myproc()->mm, addr, addr + len);   /* Linux allows unmapping the vDSO */
     return 0;
 }
 
-/* mprotect (Linux mm/mprotect.c do_mprotect_pkey): see uvm_protect for a range with holes. */
+/*
+ * mprotect (Linux mm/mprotect.c do_mprotect_pkey): see uvm_protect for a range with holes.
+ * The vDSO's pages as Linux's special mappings: [vvar] may never become writable or
+ * executable (no VM_MAYWRITE, VM_MAYEXEC: -EACCES, here before any page changes); [vdso]
+ * may become writable, on pages of the process's own (vdso.c vdso_unshare).
+ */
 static int64_t do_mprotect(struct trapframe *tf)
 {
+    struct proc *p = myproc();
     uint64_t addr = tf->rdi, len = tf->rsi, prot = tf->rdx;
     if (addr % PAGE_SIZE)
         return -EINVAL;
@@ -198,7 +228,15 @@ static int64_t do_mprotect(struct trapframe *tf)
         return -ENOMEM;
     if (prot & ~(uint64_t)(PROT_READ | PROT_WRITE | PROT_EXEC | PROT_SEM))
         return -EINVAL;
-    return uvm_protect(myproc()->pml4, addr, len, prot_flags(prot));
+    int hit = vdso_hit(p->mm, addr, addr + ALIGN_UP(len, PAGE_SIZE));
+    if ((hit & VDSO_HIT_VVAR) && (prot & (PROT_WRITE | PROT_EXEC)))
+        return -EACCES;
+    if ((hit & VDSO_HIT_VDSO) && (prot & PROT_WRITE)) {
+        int r = vdso_unshare(p->pml4, p->mm);
+        if (r)
+            return r;
+    }
+    return uvm_protect(p->pml4, addr, len, prot_flags(prot));
 }
 
 /* madvise advice (include/uapi/asm-generic/mman-common.h) */
@@ -267,6 +305,8 @@ static int64_t do_madvise(struct trapframe *tf)
         return 0;
     int r = 0;
     uint64_t work = 0;
+    if (vdso_hit(p->mm, start, end) && (advice == MADV_REMOVE || advice == MADV_FREE))
+        return -EINVAL;                          /* Linux: the vDSO is neither a shared file nor anonymous */
     for (uint64_t a = start; a < end; a += PAGE_SIZE) {
         uint64_t *pte = a < USER_LIMIT ? uvm_pte(p->pml4, a) : NULL;
         if (!pte) {
@@ -278,9 +318,10 @@ static int64_t do_madvise(struct trapframe *tf)
         bool shared = *pte & PTE_SHARED;
         if ((advice == MADV_REMOVE && !shared) || (advice == MADV_FREE && shared))
             return -EINVAL;
+        /* (a [vdso] page made writable keeps its bytes: Linux would map the image's again) */
         if (advice == MADV_POPULATE_WRITE && !(*pte & PTE_W))
             return -EINVAL;                      /* what Linux 6.x answers for a read-only mapping */
-        if ((discard && !shared) || advice == MADV_REMOVE)
+        if ((discard && !shared && !vdso_hit(p->mm, a, a + PAGE_SIZE)) || advice == MADV_REMOVE)
             memset(P2V(*pte & PTE_ADDR_MASK), 0, PAGE_SIZE);
         uvm_charge(&work);
     }
@@ -298,6 +339,23 @@ static bool range_mapped(uint64_t *pml4, uint64_t start, uint64_t end)
         if (!uvm_pte(pml4, a))
             return false;
     return true;
+}
+
+/*
+ * The vDSO's pages as Linux's special mappings (mm/mremap.c vma_to_resize): an old range
+ * holding [vdso] or [vvar] must be exactly that one mapping (-EFAULT: it spans more than one
+ * VMA) and may not grow (VM_DONTEXPAND: -EFAULT); 0 if the move may go on.
+ */
+static int mremap_special(const struct mm *mm, uint64_t addr, uint64_t old_len, uint64_t new_len)
+{
+    int hit = vdso_hit(mm, addr, addr + old_len);
+    if (!hit)
+        return 0;
+    uint64_t base = hit == VDSO_HIT_VVAR ? mm->vvar_base : mm->vdso_base;
+    uint64_t size = hit == VDSO_HIT_VVAR ? PAGE_SIZE : VDSO_PAGES * PAGE_SIZE;
+    if (hit == (VDSO_HIT_VVAR | VDSO_HIT_VDSO) || addr != base || old_len != size || new_len > old_len)
+        return -EFAULT;
+    return 0;
 }
 
 /*
@@ -344,19 +402,30 @@ static int64_t do_mremap(struct trapframe *tf)
             return -EINVAL;
         if (old_len > new_len) {
             uvm_unmap(p->pml4, addr + new_len, old_len - new_len);
+            vdso_unmapped(p->mm, addr + new_len, addr + old_len);
             old_len = new_len;
         }
         if (old_len > USER_LIMIT - addr || !range_mapped(p->pml4, addr, addr + old_len))
             return -EFAULT;
-        int r = uvm_move(p->pml4, addr, old_len, new_addr, new_len);
-        return r ? r : (int64_t)new_addr;
+        int r = mremap_special(p->mm, addr, old_len, new_len);
+        if (!r)
+            r = uvm_move(p->pml4, addr, old_len, new_addr, new_len);
+        if (r)
+            return r;
+        vdso_unmapped(p->mm, new_addr, new_addr + new_len);   /* what the move replaced */
+        vdso_moved(p->mm, addr, new_addr);                    /* Linux's vdso_mremap: the new base */
+        return (int64_t)new_addr;
     }
     if (old_len >= new_len) {
         uvm_unmap(p->pml4, addr + new_len, old_len - new_len);
+        vdso_unmapped(p->mm, addr + new_len, addr + old_len);
         return (int64_t)addr;
     }
     if (old_len > USER_LIMIT - addr || !range_mapped(p->pml4, addr, addr + old_len))
         return -EFAULT;
+    int special = mremap_special(p->mm, addr, old_len, new_len);
+    if (special)
+        return special;
     uint64_t grow_end = addr + new_len;
     if (grow_end > addr && grow_end <= MMAP_END && range_free(p->pml4, addr + old_len, grow_end)) {
         uint64_t flags_last = *uvm_pte(p->pml4, addr + old_len - PAGE_SIZE);
@@ -378,6 +447,31 @@ static int64_t do_mremap(struct trapframe *tf)
     return (int64_t)to;
 }
 
+/*
+ * msync(addr, len, flags) as Linux's: MS_ASYNC or MS_SYNC (not both) and MS_INVALIDATE; the
+ * range must be mapped (-ENOMEM). Shared file pages are the file's own pages, so there is
+ * nothing to write back: success is the truth for a memory file system.
+ */
+#define MS_ASYNC      1
+#define MS_INVALIDATE 2
+#define MS_SYNC       4
+static int64_t do_msync(struct trapframe *tf)
+{
+    uint64_t addr = tf->rdi, len = ALIGN_UP(tf->rsi, PAGE_SIZE), flags = tf->rdx;
+    if (flags & ~(uint64_t)(MS_ASYNC | MS_INVALIDATE | MS_SYNC))
+        return -EINVAL;
+    if (addr % PAGE_SIZE || ((flags & MS_ASYNC) && (flags & MS_SYNC)))
+        return -EINVAL;
+    if (addr + len < addr)
+        return -ENOMEM;
+    if (addr + len > USER_LIMIT)
+        return -ENOMEM;
+    for (uint64_t a = addr; a < addr + len; a += PAGE_SIZE)
+        if (!uvm_pte(myproc()->pml4, a))
+            return -ENOMEM;                  /* Linux: a hole in the range */
+    return 0;
+}
+
 /* The memory calls, each under its address space's lock (thread.c mm_lock): they may yield midway. */
 #define LOCKED_CALL(name)                                  \
     int64_t sys_##name(struct trapframe *tf)               \
@@ -396,6 +490,7 @@ LOCKED_CALL(munmap)
 LOCKED_CALL(mprotect)
 LOCKED_CALL(madvise)
 LOCKED_CALL(mremap)
+LOCKED_CALL(msync)
 
 /* struct sysinfo (Linux include/uapi/linux/sysinfo.h, x86-64 layout). */
 struct sysinfo {

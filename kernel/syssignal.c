@@ -28,12 +28,6 @@
 /* sa_flags bits Linux keeps; others are dropped so a program can probe support */
 #define SA_KNOWN (SA_NOCLDSTOP | SA_NOCLDWAIT | SA_SIGINFO | SA_ONSTACK | SA_RESTART | SA_NODEFER | \
                   SA_RESETHAND | SA_RESTORER | 0x800 /* SA_EXPOSE_TAGBITS */)
-/* RFLAGS bits rt_sigreturn takes from the frame (Linux FIX_EFLAGS): never IF, IOPL, NT, VM; the
-   others keep their value at the rt_sigreturn call (NT included: Linux keeps a user's NT; the
-   kernel's own iretq runs with NT clear, masked by FMASK, so it cannot fault on it). */
-#define SIGRETURN_FLAGS (RFLAGS_AC | (1 << 11) /* OF */ | RFLAGS_DF | RFLAGS_TF | (1 << 7) /* SF */ | \
-                         (1 << 6) /* ZF */ | (1 << 4) /* AF */ | (1 << 2) /* PF */ | RFLAGS_CF | RFLAGS_RF)
-
 struct timeval64 { int64_t sec, usec; };
 struct itimerval64 { struct timeval64 interval, value; };
 
@@ -235,24 +229,16 @@ int64_t sys_rt_sigreturn(struct trapframe *tf)
     if (copyin(p->pml4, &uc, frame + __builtin_offsetof(struct rt_sigframe, uc), sizeof uc))
         goto bad;
     struct sigcontext *sc = &uc.uc_mcontext;
-    if (sc->fpstate) {
-        uint32_t mask;
-        __asm__ volatile("fxsave %0" : "=m"(fx));
-        mask = *(uint32_t *)&fx[FXSAVE_MXCSR_MASK];
-        if (!mask)
-            mask = 0xffbf;                                 /* SDM Vol. 1 11.6.6 */
-        if (copyin(p->pml4, fx, sc->fpstate, sizeof fx) || (*(uint32_t *)&fx[FXSAVE_MXCSR] & ~mask))
-            goto bad;                                      /* reserved MXCSR bits: fxrstor would #GP */
-    }
+    if (sc->fpstate && (copyin(p->pml4, fx, sc->fpstate, sizeof fx) || !signal_fx_valid(fx)))
+        goto bad;                                          /* reserved MXCSR bits: fxrstor would #GP */
     kevent("sigreturn pid=%d rip=0x%lx rsp=0x%lx", p->pid, sc->rip, sc->rsp);
     *tf = (struct trapframe){
         .r8 = sc->r8, .r9 = sc->r9, .r10 = sc->r10, .r11 = sc->r11, .r12 = sc->r12, .r13 = sc->r13,
         .r14 = sc->r14, .r15 = sc->r15, .rdi = sc->rdi, .rsi = sc->rsi, .rbp = sc->rbp, .rbx = sc->rbx,
         .rdx = sc->rdx, .rax = sc->rax, .rcx = sc->rcx, .rsp = sc->rsp, .rip = sc->rip,
         .vector = tf->vector, .cs = USER_CS, .ss = USER_SS,
-        .rflags = (tf->rflags & ~(uint64_t)SIGRETURN_FLAGS) | (sc->rflags & SIGRETURN_FLAGS) | RFLAGS_IF | RFLAGS_RSV1,
+        .rflags = signal_user_rflags(tf->rflags, sc->rflags, SIGRETURN_FLAGS),
     };
-    tf->rflags &= ~(uint64_t)RFLAGS_IOPL;
     p->sig.blocked = uc.uc_sigmask & ~SIG_UNBLOCKABLE;
     signal_set_altstack(p, &uc.uc_stack, tf->rsp);        /* as Linux: only a bad pointer counts */
     if (sc->fpstate)
@@ -277,12 +263,13 @@ bad:
 /*
  * Linux check_kill_permission: a signal from a user to another process needs
  * kill_ok_by_cred (same real or effective uid as the target's real or saved
- * one, or CAP_KILL); SIGCONT is allowed within the session, and every
- * process here is in one session. Also for signal 0.
+ * one, or CAP_KILL); SIGCONT is allowed within the session. Also for signal 0.
  */
 static int kill_check(struct proc *q, int64_t sig)
 {
-    if (q->leader == myproc()->leader || sig == SIGCONT || kill_permitted(q))
+    /* SIGCONT: any process of the caller's session (Linux check_kill_permission) */
+    if (q->leader == myproc()->leader || (sig == SIGCONT && q->leader->sid == myproc()->leader->sid) ||
+        kill_permitted(q))
         return 0;
     return -EPERM;
 }
@@ -307,17 +294,17 @@ int64_t sys_kill(struct trapframe *tf)
         struct proc *q = proc_find((int)pid);
         return q && q->state != P_EMBRYO ? kill_one(q, sig, SI_USER) : -ESRCH;
     }
-    /* One session, one process group (pgid 1): 0 and -1 reach every process (-1 skips pid 1 and the caller). */
-    if (pid < -1 && -pid != 1)
-        return -ESRCH;
-    /* Linux's answer for many targets: kill(-1, sig) fails only with an error other than
-       EPERM; a process group succeeds if one member was signalled, else the last error */
+    /* 0: the caller's process group; -pgid: that group; -1: every process but pid 1 and
+       the caller (jobctl.c keeps the groups). Linux's answer for many targets: kill(-1, sig)
+       fails only with an error other than EPERM; a process group succeeds if one member was
+       signalled, else the last error */
+    int pgid = pid == 0 ? myproc()->leader->pgid : (int)-pid;
     int found = 0, ret = 0;
     bool any = false;
     for (int i = 0; i < NPROC; i++) {
         struct proc *q = proc_slot(i);
-        if (!q || q->leader != q || q->state == P_EMBRYO ||
-            (pid == -1 && (proc_is_init(q) || q == myproc()->leader)))
+        if (!q || q->leader != q || q->state == P_EMBRYO || q->state == P_DEAD ||
+            (pid == -1 && (proc_is_init(q) || q == myproc()->leader)) || (pid != -1 && q->pgid != pgid))
             continue;                            /* once per process, by its leader */
         found++;
         int err = kill_one(q, sig, SI_USER);

@@ -5,6 +5,7 @@
 #include "kernel.h"
 #include "proc.h"
 #include "traps.h"
+#include "vdso.h"
 #include "x86.h"
 
 #define PIT_CH0    0x40          /* channel 0 data port */
@@ -13,6 +14,7 @@
 #define PIT_HZ     1193182       /* PIT input clock */
 
 volatile uint64_t ticks;
+uint64_t idle_ticks;
 
 void timer_init(void)
 {
@@ -23,9 +25,23 @@ void timer_init(void)
     pic_unmask(0);
 }
 
+/* Who the tick found (trap.c, before it may yield): the running thread's ring 3 or kernel time,
+   or the idle scheduler (Linux account_process_tick, at tick granularity). */
+void timer_account(const struct trapframe *tf)
+{
+    struct proc *p = myproc();
+    if (!p)
+        idle_ticks++;
+    else if ((tf->cs & 3) == 3)
+        p->utime++;
+    else
+        p->stime++;
+}
+
 void timer_intr(void)
 {
     ticks++;
+    vdso_tick();                     /* the vDSO's clocks ([vvar]) follow the tick */
     wakeup((void *)&ticks);          /* poll and nanosleep look at the clock again */
     pic_eoi(T_TIMER);
 }

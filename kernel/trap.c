@@ -10,9 +10,11 @@
 #include "mmu.h"
 #include "msr.h"
 #include "proc.h"
+#include "ptrace.h"
 #include "signal.h"
 #include "trap.h"
 #include "traps.h"
+#include "vdso.h"
 #include "x86.h"
 
 struct gate {
@@ -167,6 +169,7 @@ void trap(struct trapframe *tf)
 
     switch (tf->vector) {
     case T_TIMER:
+        timer_account(tf);
         timer_intr();
         signal_tick();               /* ITIMER_REAL expiries: SIGALRM */
         if (from_user) {
@@ -191,14 +194,22 @@ void trap(struct trapframe *tf)
             pic_eoi(tf->vector);
             break;
         }
+        if (!from_user && tf->vector == T_DB && debugreg_exception(tf, false))
+            break;                   /* a #DB in ring 0: only DR6 to clear (debugreg.c) */
         if (!from_user)
             kernel_fault(tf);
         /* cli/sti after iopl(3): skipped, as Linux does (ioperm.c). */
         if (tf->vector == T_GP && ioperm_fixup_cli_sti(tf))
             break;
+        /* A call into the vsyscall page: emulated, or its own SIGSEGV (vsyscall.c). */
+        if (tf->vector == T_PF && vsyscall_emulate(tf))
+            break;
         /* An exception in ring 3: report it and turn it into the signal Linux sends. */
         report_fault(tf, myproc()->pid);
-        signal_fault(tf);
+        if (tf->vector == T_DB)
+            debugreg_exception(tf, true);   /* a step or a breakpoint: SIGTRAP as Linux's exc_debug_user */
+        else
+            signal_fault(tf);
         break;
     }
     if (irq)

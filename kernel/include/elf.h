@@ -32,6 +32,8 @@
 #define AT_SECURE   23
 #define AT_RANDOM   25
 #define AT_EXECFN   31
+#define AT_SYSINFO  32       /* i386: __kernel_vsyscall in the 32-bit vDSO (include/vdso.h) */
+#define AT_SYSINFO_EHDR 33   /* the vDSO's ELF header (include/vdso.h) */
 
 struct elf64_ehdr {
     uint32_t e_magic;

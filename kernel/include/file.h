@@ -35,7 +35,8 @@
 #define PIPE_MAX_SLOTS 256       /* F_SETPIPE_SZ's most: 1 MiB, Linux's default pipe-max-size */
 
 /* DEV_KCOV: /sys/kernel/debug/kcov, in the coverage build only (kcov.h). */
-enum devkind { DEV_NONE, DEV_NULL, DEV_ZERO, DEV_CONSOLE, DEV_URANDOM, DEV_KCOV };
+/* DEV_TTY: /dev/tty, opened as the caller's controlling terminal (the console; jobctl.c). */
+enum devkind { DEV_NONE, DEV_NULL, DEV_ZERO, DEV_CONSOLE, DEV_URANDOM, DEV_KCOV, DEV_TTY };
 
 struct inode {
     int nlink;                   /* names (directory entries) pointing here */
@@ -48,7 +49,12 @@ struct inode {
     const uint8_t *rodata;       /* module bytes until the first write, else NULL */
     uint8_t **pages;             /* index page: pages[i] holds bytes [i*4096, (i+1)*4096) */
     struct inode *parent;        /* directories: ".." (holds a reference) */
+    struct pipe *fifo;           /* S_IFIFO: the pipe while an end is open, else NULL (pipe.c) */
+    uint64_t rdev;               /* S_IFCHR/S_IFBLK made by mknod with no driver: its number */
     uint64_t mtime_ns, ctime_ns, atime_ns;   /* CLOCK_REALTIME, ns */
+    uint8_t proc_kind;           /* a /proc node (procfs.h enum procnode), 0 for every other inode */
+    int proc_pid;                /* its process (or thread) id; 0 for the ones of no process */
+    int proc_arg;                /* /proc/PID/fd/N: N */
 };
 
 struct fsfile {                  /* a multiboot module, as main.c sees it */
@@ -74,6 +80,8 @@ struct pipe {
     uint64_t ino;                /* st_ino: a counter, as Linux's pipefs (get_next_ino) */
     uint8_t *spare;              /* the last page a read emptied, for the next write (Linux's
                                     pipe->tmp_page): a pipe in use writes without allocating */
+    uint32_t r_counter, w_counter;   /* FIFO opens for reading / writing so far (fifo_open's waits) */
+    struct inode *fifo;          /* a FIFO's inode (its ip->fifo is this pipe), NULL for pipe(2) */
 };
 
 enum filetype { F_NONE, F_INODE, F_PIPE };
@@ -87,13 +95,30 @@ struct file {
     struct pipe *pipe;           /* F_PIPE: the read end if (flags & O_ACCMODE) == O_RDONLY */
     uint64_t off;                /* file offset; directories: the next entry's cookie */
     struct kcov *kcov;           /* an open kcov node: its kcov object (holds a reference) */
+    uint64_t proc_mm_gen;        /* /proc/PID/{mem,environ,auxv}: the address space opened (mm->gen) */
+    void *proc_page;             /* /proc/PID/auxv: the vector as open found it (a kalloc'd page, freed
+                                    with the file: Linux's file holds the mm and its saved_auxv) */
 };
 
 /* fs.c: names and directories */
 void fs_add(const char *name, const uint8_t *data, uint64_t size);
 struct fsfile *fs_at(uint64_t index);
 struct inode *fs_root(void);
+int fs_free_inodes(void);
+void execmap_init(void);                                            /* execmap.c */
+const uint8_t *execmap_map(struct inode *ip, int *err);
+void execmap_unmap(struct inode *ip);
+struct files;
+int64_t locks_fcntl(struct file *f, int cmd, uint64_t uarg);      /* locks.c */
+void locks_close_posix(const struct files *owner, struct file *f);
+void locks_close_file(struct file *f);
+void *fsdata_page(struct inode *ip, uint64_t i, int *err);
+void fsdata_copy_page(struct inode *ip, uint64_t off, void *dst);
+int64_t file_mmap(struct file *f, uint64_t *pml4, uint64_t addr, uint64_t len, uint64_t off,
+                  uint64_t pte_flags, bool shared);
 struct inode *namei(struct inode *cwd, const char *path, int *err);
+struct inode *namei_nofollow(struct inode *cwd, const char *path, int *err);
+int symlink_target(struct inode *ip, char *buf, uint64_t size);
 struct inode *namei_parent(struct inode *cwd, const char *path, char *name, int *err);
 struct inode *dir_lookup(struct inode *dir, const char *name);
 int dir_link(struct inode *dir, const char *name, struct inode *ip);
@@ -102,6 +127,7 @@ bool dir_empty(struct inode *dir);
 int dir_entry(struct inode *dir, uint64_t *cookie, const char **name, struct inode **ip);
 int dir_path(struct inode *dir, char *buf, uint64_t size);
 bool dir_is_ancestor(struct inode *a, struct inode *d);
+int inode_path(struct inode *ip, char *buf, uint64_t size);
 struct inode *inode_new(uint32_t mode);
 struct inode *inode_get(struct inode *ip);
 void inode_put(struct inode *ip);
@@ -126,6 +152,7 @@ extern struct file console_file;
 
 /* pipe.c */
 int pipe_new(struct file **rf, struct file **wf);
+int fifo_open(struct inode *ip, struct file *f);
 int64_t pipe_read(struct file *f, uint64_t dst, uint64_t n);
 int64_t pipe_write(struct file *f, uint64_t src, uint64_t n);
 void pipe_close(struct file *f);

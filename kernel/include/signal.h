@@ -67,6 +67,7 @@ struct trapframe;
 #define SEGV_MAPERR  1           /* address not mapped */
 #define SEGV_ACCERR  2           /* mapped, access not allowed */
 #define BUS_ADRALN   1           /* misaligned address (#AC) */
+#define BUS_ADRERR   2           /* no such physical address: a mapped file's page past its end */
 #define TRAP_BRKPT   1           /* breakpoint */
 #define TRAP_TRACE   2           /* single step (#DB with DR6.BS) */
 #define CLD_EXITED   1           /* SIGCHLD: child called exit */
@@ -74,6 +75,15 @@ struct trapframe;
 #define CLD_DUMPED   3           /* SIGCHLD: child killed, would have dumped core */
 #define CLD_STOPPED  5           /* SIGCHLD: child stopped */
 #define CLD_CONTINUED 6          /* SIGCHLD: stopped child continued */
+
+/* RFLAGS bits a user-supplied value sets (signal_user_rflags): rt_sigreturn's frame takes these
+   (Linux FIX_EFLAGS): never IF, IOPL, NT, VM; the others keep their value at the rt_sigreturn
+   call (NT included: Linux keeps a user's NT; the kernel's own iretq runs with NT clear, masked
+   by FMASK, so it cannot fault on it). A tracer's registers take NT too (ptrace FLAG_MASK). */
+#define SIGRETURN_FLAGS ((1 << 18) /* AC */ | (1 << 11) /* OF */ | (1 << 10) /* DF */ | (1 << 8) /* TF */ | \
+                         (1 << 7) /* SF */ | (1 << 6) /* ZF */ | (1 << 4) /* AF */ | (1 << 2) /* PF */ | \
+                         (1 << 0) /* CF */ | (1 << 16) /* RF */)
+#define PTRACE_FLAGS    (SIGRETURN_FLAGS | (1 << 14) /* NT */)
 
 /* Internal system-call results that never reach ring 3 (include/linux/errno.h). */
 #define ERESTARTSYS     512      /* restart if the handler has SA_RESTART, else -EINTR */
@@ -244,7 +254,6 @@ bool signal_from_group(struct proc *p, int sender);
 void signal_group_stop(struct proc *p, int sig);
 void signal_notify_parent(struct proc *child, int code, int status);
 void signal_tick(void);
-void signal_console(int sig);
 
 /* signal.c: faults, delivery, fork/exec */
 int signal_default_action(int sig);
@@ -257,6 +266,10 @@ void signal_exec(struct proc *p);
 void signal_child_exit(struct proc *child, int wstatus);
 const char *signal_name(int sig);
 void signal_force_sigsegv(struct proc *p);
+void signal_force_trap(struct proc *p, int code, uint64_t addr);
+uint64_t signal_user_rflags(uint64_t cur, uint64_t want, uint64_t mask);
+bool signal_fx_valid(const uint8_t fx[FXSAVE_BYTES]);
+void signal_force_segv_at(struct proc *p, uint64_t addr);
 void signal_delivered(int pid, int sig, uint64_t handler, int code, uint64_t addr);
 void signal_fpu_reset(void);
 int signal_altstack_flags(struct proc *p, uint64_t sp);

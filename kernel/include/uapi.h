@@ -43,6 +43,9 @@
 #define F_GETLK       5          /* record locks */
 #define F_SETLK       6
 #define F_SETLKW      7
+#define F_OFD_GETLK   36         /* open file description locks */
+#define F_OFD_SETLK   37
+#define F_OFD_SETLKW  38
 #define F_DUPFD_CLOEXEC 1030     /* F_DUPFD, close-on-exec set */
 #define F_SETPIPE_SZ  1031       /* set a pipe's capacity, bytes (rounded up) */
 #define F_GETPIPE_SZ  1032       /* pipe capacity, bytes */
@@ -54,6 +57,9 @@
 #define S_IFCHR       0020000    /* character device */
 #define S_IFDIR       0040000    /* directory */
 #define S_IFREG       0100000    /* regular file */
+#define S_IFLNK       0120000    /* symbolic link */
+#define S_IFBLK       0060000    /* block device */
+#define S_IFSOCK      0140000    /* socket */
 #define S_ISUID       0004000    /* set-user-ID on execution */
 #define S_ISGID       0002000    /* set-group-ID on execution; a directory's: new names get its group */
 #define S_ISVTX       0001000    /* sticky: in a directory only owners may remove names (/tmp) */
