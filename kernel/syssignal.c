@@ -228,22 +228,12 @@ int64_t sys_sigaltstack(struct trapframe *tf)
  */
 int64_t sys_rt_sigreturn(struct trapframe *tf)
 {
-    static uint8_t fx[FXSAVE_BYTES] __attribute__((aligned(16)));
     struct proc *p = myproc();
     uint64_t frame = tf->rsp - 8;
     struct ucontext uc;
     if (copyin(p->pml4, &uc, frame + __builtin_offsetof(struct rt_sigframe, uc), sizeof uc))
         goto bad;
     struct sigcontext *sc = &uc.uc_mcontext;
-    if (sc->fpstate) {
-        uint32_t mask;
-        __asm__ volatile("fxsave %0" : "=m"(fx));
-        mask = *(uint32_t *)&fx[FXSAVE_MXCSR_MASK];
-        if (!mask)
-            mask = 0xffbf;                                 /* SDM Vol. 1 11.6.6 */
-        if (copyin(p->pml4, fx, sc->fpstate, sizeof fx) || (*(uint32_t *)&fx[FXSAVE_MXCSR] & ~mask))
-            goto bad;                                      /* reserved MXCSR bits: fxrstor would #GP */
-    }
     kevent("sigreturn pid=%d rip=0x%lx rsp=0x%lx", p->pid, sc->rip, sc->rsp);
     *tf = (struct trapframe){
         .r8 = sc->r8, .r9 = sc->r9, .r10 = sc->r10, .r11 = sc->r11, .r12 = sc->r12, .r13 = sc->r13,
@@ -255,11 +245,11 @@ int64_t sys_rt_sigreturn(struct trapframe *tf)
     tf->rflags &= ~(uint64_t)RFLAGS_IOPL;
     p->sig.blocked = uc.uc_sigmask & ~SIG_UNBLOCKABLE;
     signal_set_altstack(p, &uc.uc_stack, tf->rsp);        /* as Linux: only a bad pointer counts */
-    if (sc->fpstate)
-        __asm__ volatile("fxrstor %0" ::"m"(fx));
-    else
-        signal_fpu_reset();
     p->sig.restored = p->sig.work = true;
+    /* the x87/SSE/AVX state (fpu.c): a header xrstor would refuse, a bad or misaligned
+       fpstate is SIGSEGV; a NULL one the init state (Linux fpu__restore_sig) */
+    if (!fpu_sigframe_restore(p->pml4, sc->fpstate, false))
+        signal_force_sigsegv(p);
     /* Linux restore_sigcontext: CS as saved; SS as saved under UC_STRICT_RESTORE_SS (which every
        frame carries), else a bad SS is repaired to the user data selector (force_valid_ss, for
        old DOSEMU and CRIU). An iretq to a bad selector would #GP: Linux sends SIGSEGV. */
