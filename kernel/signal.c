@@ -311,7 +311,9 @@ int signal_return(struct trapframe *tf, int64_t syscall_nr)
             restart = false;
         }
         uint64_t oldmask = p->sig.restore_mask ? p->sig.saved_mask : p->sig.blocked;
-        if (setup_frame(p, tf, sig, ka, &info, oldmask) < 0) {
+        int framed = (ka->flags & SA_IA32_ABI) ? signal_setup_frame32(p, tf, sig, ka, &info, oldmask)
+                                               : setup_frame(p, tf, sig, ka, &info, oldmask);
+        if (framed < 0) {
             if (sig == SIGSEGV)
                 ka->handler = SIG_DFL;        /* a SIGSEGV handler that can't be called: die */
             signal_force_sigsegv(p);

@@ -28,11 +28,6 @@
 /* sa_flags bits Linux keeps; others are dropped so a program can probe support */
 #define SA_KNOWN (SA_NOCLDSTOP | SA_NOCLDWAIT | SA_SIGINFO | SA_ONSTACK | SA_RESTART | SA_NODEFER | \
                   SA_RESETHAND | SA_RESTORER | 0x800 /* SA_EXPOSE_TAGBITS */)
-/* RFLAGS bits rt_sigreturn takes from the frame (Linux FIX_EFLAGS): never IF, IOPL, NT, VM; the
-   others keep their value at the rt_sigreturn call (NT included: Linux keeps a user's NT; the
-   kernel's own iretq runs with NT clear, masked by FMASK, so it cannot fault on it). */
-#define SIGRETURN_FLAGS (RFLAGS_AC | (1 << 11) /* OF */ | RFLAGS_DF | RFLAGS_TF | (1 << 7) /* SF */ | \
-                         (1 << 6) /* ZF */ | (1 << 4) /* AF */ | (1 << 2) /* PF */ | RFLAGS_CF | RFLAGS_RF)
 
 struct timeval64 { int64_t sec, usec; };
 struct itimerval64 { struct timeval64 interval, value; };
@@ -42,31 +37,46 @@ static bool valid_signal(int64_t sig)
     return sig >= 1 && sig < NSIG;
 }
 
-int64_t sys_rt_sigaction(struct trapframe *tf)
+/*
+ * rt_sigaction's core, for the x86-64 and the i386 calls: `act` (NULL: only read) replaces
+ * the action of `sig`, its flags reduced to the known ones plus `abi` (SA_IA32_ABI from an
+ * i386 call: the handler gets ia32 frames, Linux sigaction_compat_abi); `old` receives the
+ * previous action without that kernel-internal bit.
+ */
+int signal_do_action(struct proc *p, int64_t sig, const struct k_sigaction *act, struct k_sigaction *old,
+                     uint64_t abi)
 {
-    struct proc *p = myproc();
-    int64_t sig = (int64_t)tf->rdi;
-    uint64_t uact = tf->rsi, uold = tf->rdx;
-    struct k_sigaction act, old;
-    if (tf->r10 != SIGSET_BYTES)
-        return -EINVAL;
-    if (uact && copyin(p->pml4, &act, uact, sizeof act))
-        return -EFAULT;
-    if (!valid_signal(sig) || (uact && (SIGBIT(sig) & SIG_UNBLOCKABLE)))
+    if (!valid_signal(sig) || (act && (SIGBIT(sig) & SIG_UNBLOCKABLE)))
         return -EINVAL;                  /* SIGKILL and SIGSTOP keep their default action */
     struct k_sigaction *ka = &p->sighand->action[sig];   /* shared by the group and CLONE_SIGHAND */
-    old = *ka;
-    if (uact) {
-        act.flags &= SA_KNOWN;
-        act.mask &= ~SIG_UNBLOCKABLE;
-        *ka = act;
-        uint64_t h = act.handler;
+    *old = *ka;
+    old->flags &= ~(uint64_t)SA_IA32_ABI;
+    if (act) {
+        *ka = *act;
+        ka->flags = (act->flags & SA_KNOWN) | abi;
+        ka->mask &= ~SIG_UNBLOCKABLE;
+        uint64_t h = act->handler;
         if (h == SIG_IGN || (h == SIG_DFL && (SIGBIT(sig) & (SIGBIT(SIGCHLD) | SIGBIT(SIGCONT) |
                                                            SIGBIT(SIGURG) | SIGBIT(SIGWINCH))))) {
             for (struct proc *t = proc_next_thread(p->leader, NULL); t; t = proc_next_thread(p->leader, t))
                 signal_flush(t, (int)sig);       /* now ignored: the group's pending instances go */
         }
     }
+    return 0;
+}
+
+int64_t sys_rt_sigaction(struct trapframe *tf)
+{
+    struct proc *p = myproc();
+    uint64_t uact = tf->rsi, uold = tf->rdx;
+    struct k_sigaction act, old;
+    if (tf->r10 != SIGSET_BYTES)
+        return -EINVAL;
+    if (uact && copyin(p->pml4, &act, uact, sizeof act))
+        return -EFAULT;
+    int r = signal_do_action(p, (int64_t)tf->rdi, uact ? &act : NULL, &old, 0);
+    if (r)
+        return r;
     if (uold && copyout(p->pml4, uold, &old, sizeof old))
         return -EFAULT;
     return 0;
@@ -105,7 +115,7 @@ int64_t sys_rt_sigpending(struct trapframe *tf)
 }
 
 /* Sleep until a signal is deliverable; the caller's result says how to settle the call. */
-static void wait_for_signal(struct proc *p)
+void signal_wait(struct proc *p)
 {
     while (!signal_pending(p))
         sleep(&p->sig);
@@ -123,7 +133,7 @@ int64_t sys_rt_sigsuspend(struct trapframe *tf)
     p->sig.restore_mask = true;          /* the handler's frame records the old mask */
     p->sig.work = true;
     p->sig.blocked = mask & ~SIG_UNBLOCKABLE;
-    wait_for_signal(p);
+    signal_wait(p);
     return -ERESTARTNOHAND;              /* -EINTR once a handler has run */
 }
 
@@ -178,7 +188,7 @@ int64_t sys_rt_sigtimedwait(struct trapframe *tf)
 int64_t sys_pause(struct trapframe *tf)
 {
     (void)tf;
-    wait_for_signal(myproc());
+    signal_wait(myproc());
     return -ERESTARTNOHAND;
 }
 

@@ -42,6 +42,8 @@ struct trapframe;
 #define SA_NOCLDWAIT 0x00000002  /* children are reaped without wait */
 #define SA_SIGINFO   0x00000004  /* three-argument handler */
 #define SA_RESTORER  0x04000000  /* sa_restorer is valid (x86-64 needs it) */
+#define SA_IA32_ABI  0x02000000  /* kernel-internal: set by the i386 sigaction calls, the handler
+                                    gets an ia32 frame (Linux sigaction_compat_abi); never shown */
 #define SA_ONSTACK   0x08000000  /* run on the alternate stack */
 #define SA_RESTART   0x10000000  /* restart interrupted system calls */
 #define SA_NODEFER   0x40000000  /* don't block the signal in its handler */
@@ -115,6 +117,12 @@ struct sigcontext {
     /* 192 */ uint64_t reserved1[8];
 };
 _Static_assert(sizeof(struct sigcontext) == 256, "struct sigcontext is 256 bytes");
+
+/* RFLAGS bits a sigreturn takes from the frame (Linux FIX_EFLAGS): never IF, IOPL, NT, VM; the
+   others keep their value at the sigreturn call (NT included: Linux keeps a user's NT; the
+   kernel's own iretq runs with NT clear, masked by FMASK, so it cannot fault on it). */
+#define SIGRETURN_FLAGS (RFLAGS_AC | (1 << 11) /* OF */ | RFLAGS_DF | RFLAGS_TF | (1 << 7) /* SF */ | \
+                         (1 << 6) /* ZF */ | (1 << 4) /* AF */ | (1 << 2) /* PF */ | RFLAGS_CF | RFLAGS_RF)
 
 /* uc_flags bits (arch/x86/include/uapi/asm/ucontext.h) */
 #define UC_FP_XSTATE         0x1 /* fpstate is an xsave area (the CPU has XSAVE) */
@@ -260,6 +268,13 @@ void signal_force_sigsegv(struct proc *p);
 void signal_delivered(int pid, int sig, uint64_t handler, int code, uint64_t addr);
 int signal_altstack_flags(struct proc *p, uint64_t sp);
 int signal_set_altstack(struct proc *p, const struct k_stack *ss, uint64_t sp);
+int signal_do_action(struct proc *p, int64_t sig, const struct k_sigaction *act, struct k_sigaction *old,
+                     uint64_t abi);                  /* syssignal.c: rt_sigaction's core */
+void signal_wait(struct proc *p);                    /* syssignal.c: sleep until a signal is deliverable */
+
+/* signal32.c: ia32 frames for handlers the i386 calls installed */
+int signal_setup_frame32(struct proc *p, struct trapframe *tf, int sig, const struct k_sigaction *ka,
+                         const struct ksiginfo *ki, uint64_t oldmask);
 bool signal_autoreap(struct proc *parent);
 
 /* syslimit.c */
