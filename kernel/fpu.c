@@ -278,7 +278,7 @@ int fpu_sigframe_save(uint64_t *pml4, uint64_t buf_fx, bool ia32)
             return -EFAULT;
     }
     if (ia32) {
-        uint8_t hdr[FREGS_STATE_BYTES];
+        uint8_t hdr[FREGS_STATE_BYTES] __attribute__((aligned(8)));
         uint16_t ds;
         __asm__ volatile("mov %%ds, %0" : "=r"(ds));
         fsave_header(hdr, k, USER32_CS, ds);
@@ -363,7 +363,7 @@ bool fpu_sigframe_restore(uint64_t *pml4, uint64_t buf, bool ia32)
     }
     if (*(uint32_t *)&k[FXSAVE_MXCSR] & ~mxcsr_mask)
         goto fail;
-    uint8_t hdr[FREGS_STATE_BYTES];
+    uint8_t hdr[FREGS_STATE_BYTES] __attribute__((aligned(8)));
     if (copyin(pml4, hdr, buf, sizeof hdr))
         goto fail;
     fold_fsave_header(k, hdr);
