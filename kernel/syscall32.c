@@ -13,8 +13,9 @@
  * signed offsets (compat_off_t) sign-extended, as Linux's compat wrappers do. Calls whose
  * i386 structures differ get an i386 handler where there is one (execve: arrays of 32-bit
  * pointers; clone's argument order; ugetrlimit's compat_rlimit; time, gettimeofday and
- * clock_gettime with 32-bit time fields; mmap2 and old mmap, placed below 4 GiB); the others (stat64, sigaction, timespec32, iovec, ...) and the rest are not
- * listed: -ENOSYS, as from a Linux built without them.
+ * clock_gettime with 32-bit time fields; mmap2 and old mmap, placed below 4 GiB; the signal
+ * calls with compat structures and ia32 frames, signal32.c); the others (stat64, timespec32,
+ * iovec, ...) and the rest are not listed: -ENOSYS, as from a Linux built without them.
  */
 #include "kernel.h"
 #include "errno.h"
