@@ -14,9 +14,12 @@
  * bytes are. ECHO and ICRNL are honoured; the other flags are kept and
  * reported but change nothing (output processing is fixed: TCSETS refuses a
  * different c_oflag). With ISIG, the VINTR and VQUIT characters (Ctrl-C,
- * Ctrl-\) are the terminal's signal keys in either mode: echoed as ^C / ^\,
- * the input is flushed and SIGINT / SIGQUIT go to the processes on the
- * console, as Linux's n_tty does for the foreground process group.
+ * Ctrl-\) and VSUSP (Ctrl-Z) are the terminal's signal keys in either mode:
+ * echoed as ^C / ^\ / ^Z, the input is flushed and SIGINT / SIGQUIT /
+ * SIGTSTP go to the terminal's foreground process group (jobctl.c), as
+ * Linux's n_tty does. A background process of the terminal's session that
+ * reads gets SIGTTIN, one that writes with TOSTOP set SIGTTOU
+ * (jobctl_tty_check).
  *
  * Input is never dropped: when the buffer is full, serial_intr() leaves the
  * bytes in the UART (QEMU then holds back the rest, as a throttled Linux tty
@@ -32,12 +35,14 @@
 #include "sysfs.h"
 #include "vm.h"
 #include "kargs.h"
+#include "jobctl.h"
 
 #define INPUT_BUF 512
 #define TERMIOS_ICRNL  0x100         /* c_iflag: CR read as NL */
 #define TERMIOS_ISIG   0x001         /* c_lflag: VINTR/VQUIT raise signals */
 #define TERMIOS_ICANON 0x002         /* c_lflag: line editing */
 #define TERMIOS_ECHO   0x008         /* c_lflag: echo input */
+#define TERMIOS_TOSTOP 0x100         /* c_lflag: a background write gets SIGTTOU */
 #define TERMIOS_IEXTEN 0x8000        /* c_lflag: VLNEXT (and other extensions) */
 #define TERMIOS_VINTR  0             /* c_cc index: SIGINT key (Ctrl-C) */
 #define TERMIOS_VQUIT  1             /* c_cc index: SIGQUIT key (Ctrl-\) */
@@ -45,6 +50,7 @@
 #define TERMIOS_VKILL  3             /* c_cc index: erase the line (Ctrl-U) */
 #define TERMIOS_VEOF   4             /* c_cc index: end of line without newline / of file (Ctrl-D) */
 #define TERMIOS_VMIN   6             /* c_cc index */
+#define TERMIOS_VSUSP  10            /* c_cc index: SIGTSTP key (Ctrl-Z) */
 #define TERMIOS_VLNEXT 15            /* c_cc index: take the next character literally (Ctrl-V) */
 
 #define MARK_EOL 1                   /* in.mark: the line ends after this byte ('\n') */
@@ -65,6 +71,7 @@ static struct linux_termios tio = {
     .c_cflag = 0xbf,             /* B38400 | CS8 | CREAD */
     .c_lflag = 0x8a3b,           /* ISIG | ICANON | ECHO | ECHOE | ECHOK | ECHOCTL | ECHOKE | IEXTEN */
     .c_cc = { 3, 28, 127, 21, 4, 0, 1,     /* VINTR VQUIT VERASE VKILL VEOF VTIME VMIN */
+              [TERMIOS_VSUSP] = 26,       /* Ctrl-Z */
               [TERMIOS_VLNEXT] = 22 },    /* Ctrl-V, as Linux's INIT_C_CC */
 };
 
@@ -132,11 +139,12 @@ void console_rx(char c)
     }
     if (c == '\r' && (tio.c_iflag & TERMIOS_ICRNL))
         c = '\n';
-    if ((tio.c_lflag & TERMIOS_ISIG) && c && (c == cc[TERMIOS_VINTR] || c == cc[TERMIOS_VQUIT])) {
-        int sig = c == cc[TERMIOS_VINTR] ? SIGINT : SIGQUIT;
-        echo(sig == SIGINT ? "^C" : "^\\", 2);   /* ECHOCTL */
+    if ((tio.c_lflag & TERMIOS_ISIG) && c &&
+        (c == cc[TERMIOS_VINTR] || c == cc[TERMIOS_VQUIT] || c == cc[TERMIOS_VSUSP])) {
+        int sig = c == cc[TERMIOS_VINTR] ? SIGINT : c == cc[TERMIOS_VQUIT] ? SIGQUIT : SIGTSTP;
+        echo(sig == SIGINT ? "^C" : sig == SIGQUIT ? "^\\" : "^Z", 2);   /* ECHOCTL */
         in.e = in.w = in.r;                   /* the input is flushed (NOFLSH clear) */
-        signal_console(sig);
+        jobctl_tty_signal(sig);               /* to the foreground process group */
         return;
     }
     if ((tio.c_lflag & TERMIOS_IEXTEN) && c && c == cc[TERMIOS_VLNEXT]) {
@@ -187,6 +195,9 @@ int64_t console_read(uint64_t *pml4, uint64_t dst, uint64_t n)
 {
     bool canon = tio.c_lflag & TERMIOS_ICANON;
     uint64_t got = 0;
+    int r = jobctl_tty_check(SIGTTIN);       /* a background group may not read */
+    if (r)
+        return r;
     while (in.r == in.w) {
         if (!canon && tio.c_cc[TERMIOS_VMIN] == 0)
             return 0;
@@ -230,6 +241,11 @@ int64_t console_write(uint64_t *pml4, uint64_t src, uint64_t n)
     uint64_t done = 0;
     if (!user_range_ok(src, n))
         return -EFAULT;
+    if (tio.c_lflag & TERMIOS_TOSTOP) {
+        int r = jobctl_tty_check(SIGTTOU);    /* a background group may not write */
+        if (r)
+            return r;
+    }
     while (done < n) {
         uint64_t chunk = n - done < sizeof buf ? n - done : sizeof buf;
         int r = copyin(pml4, buf, src + done, chunk);

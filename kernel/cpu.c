@@ -6,8 +6,8 @@
  *   ---------------  --------------------------------------  -----------------------------
  *   CR0              PE MP ET NE WP AM PG (EM TS CD NW clear) cpu_init (boot.S: PE WP PG)
  *   CR4              PAE OSFXSR OSXMMEXCPT, + SMEP SMAP UMIP  cpu_init
- *                    when CPUID has them; OSXSAVE with XSAVE  (fpu_init: XCR0 too)
- *                    (fpu.c); no FSGSBASE, TSD, DE, PGE, PKE
+ *                    FSGSBASE when CPUID has them; OSXSAVE    (fpu_init: XCR0 too)
+ *                    with XSAVE (fpu.c); no TSD, DE, PGE, PKE
  *   EFER             SCE LME LMA NXE, nothing else            cpu_init (boot.S: LME NXE SCE)
  *   RFLAGS           only bit 1 (IF, IOPL 0, NT, AC, DF, TF   cpu_init; every trap entry
  *                    clear)                                   (trapentry.S); FMASK on syscall
@@ -17,7 +17,8 @@
  *   GDT              Linux's: kernel CS/SS, user 32-bit CS,   gdt_init (gdt.h picture)
  *                    user DS, user 64-bit CS, TSS, TLS,
  *                    CPUNODE; no DPL-3 system descriptor
- *   LDTR             null selector                            gdt_init
+ *   LDTR             null selector; the running process's     gdt_init; scheduler (ldt.c)
+ *                    modify_ldt table when it has one
  *   TR               TSS_SEL; I/O bitmap base past the limit  gdt_init
  *   CS SS            KERNEL_CS, KERNEL_SS                     gdt_init
  *   DS ES FS GS      null (64-bit mode ignores DS/ES bases)   gdt_init
@@ -38,9 +39,11 @@
  */
 #include "kernel.h"
 #include "fpu.h"
+#include "fsgs.h"
 #include "msr.h"
 #include "x86.h"
 
+#define CPUID7_EBX_FSGSBASE (1 << 0)
 #define CPUID7_EBX_SMEP (1 << 7)
 #define CPUID7_EBX_SMAP (1 << 20)
 #define CPUID7_ECX_UMIP (1 << 2)
@@ -68,6 +71,9 @@ void cpu_init(void)
         cr4 |= CR4_SMAP;
     if (c & CPUID7_ECX_UMIP)
         cr4 |= CR4_UMIP;
+    if (b & CPUID7_EBX_FSGSBASE)            /* ring 3's rd/wr{fs,gs}base (fsgs.c, trapentry.S) */
+        cr4 |= CR4_FSGSBASE;
+    cpu_fsgsbase = !!(cr4 & CR4_FSGSBASE);
     lcr4(cr4);
     cr4 |= fpu_init();                           /* CR4.OSXSAVE and XCR0 where CPUID has XSAVE */
 

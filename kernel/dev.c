@@ -1,6 +1,7 @@
 /*
  * The character devices in /dev: null, zero, console (the serial console's
- * line discipline, console.c) and urandom (time.c's random_fill). Device
+ * line discipline, console.c), urandom (time.c's random_fill) and tty (the
+ * caller's controlling terminal: open gives the console, jobctl.c). Device
  * numbers are Linux's (Documentation/admin-guide/devices.txt).
  */
 #include "kernel.h"
@@ -18,6 +19,7 @@ static const struct {
     { "zero", DEV_ZERO, 0666 },
     { "console", DEV_CONSOLE, 0600 },
     { "urandom", DEV_URANDOM, 0666 },
+    { "tty", DEV_TTY, 0666 },
 };
 
 /* The console's open file: its own permanent reference means it is never freed. */

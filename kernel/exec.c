@@ -10,6 +10,7 @@
 #include "file.h"
 #include "fpu.h"
 #include "gdt.h"
+#include "ldt.h"
 #include "mmu.h"
 #include "msr.h"
 #include "proc.h"
@@ -144,8 +145,10 @@ int exec_image(struct proc *p, const char *name, const uint8_t *data, size_t siz
     p->pml4 = pml4;
     p->cred = *cred;                             /* the new image's ids, with it (Linux commit_creds) */
     bool running = p == myproc();
-    if (running)
+    if (running) {
         vm_switch(pml4);
+        ldt_switch(mm);                          /* a new address space has no LDT (Linux) */
+    }
     if (old)
         mm_put(old);
     p->mm->brk_start = p->mm->brk = img.end;
@@ -217,8 +220,10 @@ int proc_exec(const char *path, const struct exec_args *args)
     }
     if (!r)
         r = exec_image(p, path, data, size, args, &cred, secure);
-    if (!r)
+    if (!r) {
         proc_vfork_release(p);                   /* the memory it borrowed is no longer in use */
+        p->leader->did_exec = true;              /* setpgid by the parent: EACCES from now on */
+    }
     for (int fd = 0; !r && fd < NOFILE_MAX; fd++) {
         if (fd_cloexec(p->files, fd) && files_fd(p->files, fd)) {
             file_close(files_fd(p->files, fd));

@@ -59,8 +59,8 @@ void file_close(struct file *f)
     kcov_close(f);
     if (f->type == F_PIPE)
         pipe_close(f);
-    else if (f->type == F_INODE && f->ip)
-        inode_put(f->ip);
+    if ((f->type == F_INODE || f->type == F_PIPE) && f->ip)
+        inode_put(f->ip);                     /* a FIFO's end holds its inode too */
     f->type = F_NONE;
     SAN_FREED(SAN_FILE, -1, f, ref);           /* poisoned but for ref (0: free), then linked */
     f->next_free = free_files;

@@ -38,6 +38,15 @@ struct inode *inode_new(uint32_t mode)
     return NULL;
 }
 
+/* Free inode slots (statfs's f_ffree). */
+int fs_free_inodes(void)
+{
+    int n = 0;
+    for (int i = 0; i < NINODE; i++)
+        n += !inodes[i].mode;
+    return n;
+}
+
 struct inode *inode_get(struct inode *ip)
 {
     SAN_LIVE(SAN_INODE, ip - inodes, ip->mode != 0);
@@ -100,7 +109,9 @@ static void fs_init(void)
     root = inode_new(S_IFDIR | 0755);
     root->parent = root;
     fs_mkdir(root, "tmp", 01777);
-    dev_init(fs_mkdir(root, "dev", 0755));
+    struct inode *dev = fs_mkdir(root, "dev", 0755);
+    dev_init(dev);
+    fs_mkdir(dev, "shm", 01777);              /* Linux's /dev/shm: a tmpfs directory for everyone */
     struct inode *etc = fs_mkdir(root, "etc", 0755);
     fs_text(etc, "passwd", etc_passwd, sizeof etc_passwd - 1);
     fs_text(etc, "group", etc_group, sizeof etc_group - 1);
@@ -275,13 +286,30 @@ int dir_path(struct inode *dir, char *buf, uint64_t size)
     return (int)len;
 }
 
+/* A symbolic link's target into buf (size bytes, NUL-terminated). Returns its length. */
+int symlink_target(struct inode *ip, char *buf, uint64_t size)
+{
+    uint64_t n = ip->size < size - 1 ? ip->size : size - 1;
+    if (n)
+        memcpy(buf, ip->rodata ? ip->rodata : ip->pages[0], n);   /* at most FS_PATH_MAX: one page */
+    buf[n] = 0;
+    return (int)n;
+}
+
 /*
  * Walk `path` from cwd (or "/" if it starts with '/'). With `name` set, stop
  * before the last component, copy it into name (FS_NAME_MAX + 1 bytes) and
- * return its directory. Errors: -ENOENT, -ENOTDIR, -ENAMETOOLONG.
+ * return its directory. Symbolic links met on the way are followed (Linux's
+ * MAXSYMLINKS, 40, in all: -ELOOP past it), the last component's only with
+ * `follow`; a link's target starts from "/" or from the link's directory.
+ * Errors: -ENOENT, -ENOTDIR, -ENAMETOOLONG, -ELOOP.
  */
-static struct inode *walk(struct inode *cwd, const char *path, char *name, int *err)
+static struct inode *walk(struct inode *cwd, const char *upath, char *name, bool follow, int *err)
 {
+    char work[FS_PATH_MAX], target[FS_PATH_MAX];
+    const char *path = work;
+    int links = 0;
+    snprintf(work, sizeof work, "%s", upath);
     struct inode *ip = path[0] == '/' ? root : cwd;
     if (!path[0]) {
         *err = -ENOENT;
@@ -324,6 +352,30 @@ static struct inode *walk(struct inode *cwd, const char *path, char *name, int *
             *err = -ENOENT;
             return NULL;
         }
+        /* a link is followed unless it is the last component of a no-follow lookup; a
+           trailing slash ("link/") asks for the directory, so it is followed too */
+        if ((next->mode & S_IFMT) == S_IFLNK && (*rest || *path == '/' || follow)) {
+            if (++links > 40) {
+                *err = -ELOOP;
+                return NULL;
+            }
+            int tl = symlink_target(next, target, sizeof target);
+            uint64_t rl = strlen(path);
+            if (!tl) {
+                *err = -ENOENT;               /* an empty target names nothing */
+                return NULL;
+            }
+            if ((uint64_t)tl + rl + 1 > sizeof work) {
+                *err = -ENAMETOOLONG;
+                return NULL;
+            }
+            memmove(work + tl, path, rl + 1);     /* target, then the rest ("" or "/..."), in place */
+            memcpy(work, target, (uint64_t)tl);
+            path = work;
+            if (work[0] == '/')
+                ip = root;                    /* else from the link's directory: ip */
+            continue;
+        }
         if (*path == '/' && !*rest && (next->mode & S_IFMT) != S_IFDIR) {
             *err = -ENOTDIR;                  /* "file/" */
             return NULL;
@@ -334,12 +386,18 @@ static struct inode *walk(struct inode *cwd, const char *path, char *name, int *
 
 struct inode *namei(struct inode *cwd, const char *path, int *err)
 {
-    return walk(cwd, path, NULL, err);
+    return walk(cwd, path, NULL, true, err);
+}
+
+/* The last component itself, even a symbolic link (lstat, readlink, O_NOFOLLOW). */
+struct inode *namei_nofollow(struct inode *cwd, const char *path, int *err)
+{
+    return walk(cwd, path, NULL, false, err);
 }
 
 struct inode *namei_parent(struct inode *cwd, const char *path, char *name, int *err)
 {
-    return walk(cwd, path, name, err);
+    return walk(cwd, path, name, false, err);
 }
 
 /*

@@ -33,9 +33,11 @@ static void *page_alloc(void)
     return p;
 }
 
+/* The file's hold on a page goes; a page still mapped MAP_SHARED lives on in the mappings
+   (kput: the last share frees it, filemap.c). */
 static void page_free(void *p)
 {
-    kfree(p);
+    kput(p);
     pages_used--;
 }
 
@@ -144,6 +146,39 @@ int fsdata_truncate(struct inode *ip, uint64_t size)
     ip->size = size;
     ip->mtime_ns = ip->ctime_ns = time_realtime_ns();
     return 0;
+}
+
+/*
+ * The page holding bytes [i * 4096, (i + 1) * 4096) of the file, for a shared mapping: the
+ * file's own pages (its module bytes copied first; a hole inside the file gets a zeroed
+ * page). NULL with *err: -ENXIO past the end of the file, -ENOSPC/-EFBIG without room.
+ */
+void *fsdata_page(struct inode *ip, uint64_t i, int *err)
+{
+    if (i >= ALIGN_UP(ip->size, PAGE_SIZE) / PAGE_SIZE) {
+        *err = -ENXIO;
+        return NULL;
+    }
+    if ((*err = materialize(ip, ip->size)))
+        return NULL;
+    if (!ip->pages[i] && !(ip->pages[i] = page_alloc())) {
+        *err = -ENOSPC;
+        return NULL;
+    }
+    return ip->pages[i];
+}
+
+/* Copy bytes [off, off + 4096) of the file into a kernel page (zeros past the end). */
+void fsdata_copy_page(struct inode *ip, uint64_t off, void *dst)
+{
+    memset(dst, 0, PAGE_SIZE);
+    if (off >= ip->size)
+        return;
+    uint64_t n = ip->size - off < PAGE_SIZE ? ip->size - off : PAGE_SIZE;
+    if (ip->rodata)
+        memcpy(dst, ip->rodata + off, n);
+    else if (ip->pages && ip->pages[off / PAGE_SIZE])
+        memcpy(dst, ip->pages[off / PAGE_SIZE], n);
 }
 
 void fsdata_free(struct inode *ip)

@@ -6,6 +6,7 @@
 #include "kernel.h"
 #include "gdt.h"
 #include "ioperm.h"
+#include "ldt.h"
 #include "mmu.h"
 #include "percpu.h"
 #include "msr.h"
@@ -23,6 +24,7 @@
 #define SEG_LIMIT  0x000f00000000ffffUL /* limit 0xfffff */
 #define SEG_RO_EXPDOWN_ACC (5UL << 40) /* type 5: read-only data, expand-down, accessed */
 #define TSS_AVAIL  (0x9UL << 40) /* type: available 64-bit TSS */
+#define LDT_TYPE   (0x2UL << 40) /* type: LDT (system descriptor) */
 
 static uint8_t df_stack[2 * PAGE_SIZE] __attribute__((aligned(16)));
 /* MSR_SYSENTER_ESP (cpu.c): the stack sysenter lands on. entry_SYSENTER_compat leaves it at
@@ -122,9 +124,37 @@ bool sel_loadable(uint16_t sel)
 {
     if ((sel & ~SEL_RPL_MASK) == 0)
         return true;
-    uint64_t d = (sel >> 3) < GDT_NENTRIES && !(sel & 4) ? gdt[sel >> 3] : 0;
+    uint64_t d = seg_descriptor(sel);
     bool code = !!(d & SEG_CODE), readable = !!(d & SEG_RW);
     return !!(d & SEG_P) && !!(d & SEG_S) && (!code || readable) && ((d >> 45) & 3) == 3;
+}
+
+/* The descriptor a selector names: the GDT's, or (TI set) the loaded LDT's (ldt.c); 0 past
+   either table's end. */
+uint64_t seg_descriptor(uint16_t sel)
+{
+    if (sel & SEL_TI)
+        return ldt_descriptor(sel >> 3);
+    return (sel >> 3) < GDT_NENTRIES ? gdt[sel >> 3] : 0;
+}
+
+/*
+ * Linux's set_ldt / load_LDT_nolock (arch/x86/include/asm/desc.h): the LDT's system
+ * descriptor (type 2, 16 bytes in IA-32e mode: SDM Vol. 3A 3.5, Table 3-2 and 8.2.3's
+ * format) in GDT entries 10-11, then lldt. No LDT: lldt of the null selector, so every TI=1
+ * selector is #GP (SDM Vol. 3A 3.5.1).
+ */
+void gdt_set_ldt(uint64_t base, uint32_t nentries)
+{
+    uint16_t sel = LDT_NULL_SEL;
+    if (nentries) {
+        uint64_t limit = (uint64_t)nentries * 8 - 1;
+        gdt[LDT_SEL >> 3] = SEG_P | LDT_TYPE | (limit & 0xffff) | ((limit >> 16 & 0xf) << 48) |
+                            ((base & 0xffffff) << 16) | ((base >> 24 & 0xff) << 56);
+        gdt[(LDT_SEL >> 3) + 1] = base >> 32;
+        sel = LDT_SEL;
+    }
+    __asm__ volatile("lldt %w0" ::"r"((uint64_t)sel) : "memory");
 }
 
 /* Linux's load_TLS (arch/x86/include/asm/desc.h): the running thread's set_thread_area

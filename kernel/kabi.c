@@ -89,6 +89,7 @@ static const struct kabi_entry kabi[] = {
     KABI_CONST(TLS_SEL0),            /* the first TLS entry's selector */
     KABI_CONST(CPUNODE_SEL),
     KABI_CONST(TSS_SEL),
+    KABI_CONST(LDT_SEL),             /* the LDT's descriptor: LDTR while a process has an LDT */
 
     /* Vectors that are not exceptions (traps.h) */
     KABI_CONST(T_TIMER),

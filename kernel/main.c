@@ -6,6 +6,7 @@
 #include "kernel.h"
 #include "file.h"
 #include "kargs.h"
+#include "ldt.h"
 #include "mmu.h"
 #include "multiboot.h"
 #include "percpu.h"
@@ -75,6 +76,8 @@ noreturn void kmain(uint32_t magic, uint32_t mbi_phys)
         machine_exit(NOMEM_STATUS);
     }
     vm_init(mem_end);
+    espfix_init();                  /* espfix aliases and LDT windows: kernel-half regions */
+    ldt_init();
     testhook_init();
     kalloc_init(reserved_end, mem_end);
 

@@ -41,15 +41,41 @@ bool pipe_writable(const struct pipe *p)
     return p->head - p->tail < p->slots;
 }
 
-int pipe_new(struct file **rf, struct file **wf)
+/* A pipe with no ends open yet, or NULL without memory (Linux alloc_pipe_info). */
+static struct pipe *pipe_alloc(void)
 {
     struct pipe *p = kalloc();
     struct pipe_buf *bufs = p ? kalloc() : NULL;
     if (!bufs) {
         if (p)
             kfree(p);
-        return -ENFILE;                      /* Linux: alloc_pipe_info failing is -ENFILE too */
+        return NULL;
     }
+    *p = (struct pipe){ .bufs = bufs, .slots = PIPE_DEF_SLOTS, .ino = next_ino++,
+                        .uid = myproc()->cred.fsuid, .gid = myproc()->cred.fsgid };
+    return p;
+}
+
+/* No end is open any more: the pages go, and a FIFO's inode forgets the pipe. */
+static void pipe_free_if_unused(struct pipe *p)
+{
+    if (p->readers || p->writers)
+        return;
+    if (p->fifo)
+        p->fifo->fifo = NULL;
+    for (; p->tail != p->head; p->tail++)
+        kfree(slot(p, p->tail)->page);
+    if (p->spare)
+        kfree(p->spare);
+    kfree(p->bufs);
+    kfree(p);
+}
+
+int pipe_new(struct file **rf, struct file **wf)
+{
+    struct pipe *p = pipe_alloc();
+    if (!p)
+        return -ENFILE;                      /* Linux: alloc_pipe_info failing is -ENFILE too */
     *rf = file_alloc(F_PIPE);
     *wf = *rf ? file_alloc(F_PIPE) : NULL;
     if (!*wf) {
@@ -57,12 +83,10 @@ int pipe_new(struct file **rf, struct file **wf)
             (*rf)->type = F_NONE;            /* no pipe behind it yet: nothing to close */
             file_close(*rf);
         }
-        kfree(bufs);
-        kfree(p);
+        pipe_free_if_unused(p);
         return -ENFILE;
     }
-    *p = (struct pipe){ .bufs = bufs, .slots = PIPE_DEF_SLOTS, .readers = 1, .writers = 1, .ino = next_ino++,
-                        .uid = myproc()->cred.fsuid, .gid = myproc()->cred.fsgid };
+    p->readers = p->writers = 1;
     (*rf)->pipe = (*wf)->pipe = p;
     (*rf)->flags = O_RDONLY;
     (*wf)->flags = O_WRONLY;
@@ -191,24 +215,77 @@ int64_t pipe_set_size(struct pipe *p, uint64_t bytes)
     return (int64_t)(slots * PAGE_SIZE);
 }
 
-/* One end's last file is closed: wake the other side; the last close frees the pages. */
+/* One end's last file is closed (a FIFO opened O_RDWR is both ends): wake the other side;
+   the last close frees the pages. */
 void pipe_close(struct file *f)
 {
     struct pipe *p = f->pipe;
+    int acc = f->flags & O_ACCMODE;
     SAN_LIVE(SAN_PIPE, -1, p->readers || p->writers);
-    if ((f->flags & O_ACCMODE) == O_RDONLY)
+    if (acc != O_WRONLY)
         REF_PUT(SAN_PIPE, -1, p->readers);
-    else
+    if (acc != O_RDONLY)
         REF_PUT(SAN_PIPE, -1, p->writers);
     wakeup(p);
-    if (!p->readers && !p->writers) {
-        for (; p->tail != p->head; p->tail++)
-            kfree(slot(p, p->tail)->page);
-        if (p->spare)
-            kfree(p->spare);
-        kfree(p->bufs);
-        kfree(p);
+    pipe_free_if_unused(p);
+}
+
+/*
+ * Open a FIFO (Linux fs/pipe.c fifo_open): every open shares the inode's
+ * pipe, made by the first. A reader waits until a writer has opened (and a
+ * writer until a reader has), unless O_NONBLOCK: then a reader goes on
+ * (reading end of file meanwhile) and a writer without a reader is -ENXIO.
+ * O_RDWR is both ends and never waits. The wait counts opens, not open ends,
+ * so a partner that came and went still ends it. `f` is a fresh file with
+ * the open flags set; on success it is an F_PIPE end holding the inode
+ * (the caller's reference). A signal ends the wait: -ERESTARTSYS.
+ */
+int fifo_open(struct inode *ip, struct file *f)
+{
+    struct pipe *p = ip->fifo;
+    int acc = f->flags & O_ACCMODE;
+    bool nonblock = f->flags & O_NONBLOCK;
+    if (!p) {
+        if (!(p = pipe_alloc()))
+            return -ENFILE;
+        p->fifo = ip;
+        ip->fifo = p;
     }
+    if (acc == O_WRONLY && nonblock && !p->readers) {
+        pipe_free_if_unused(p);
+        return -ENXIO;
+    }
+    uint32_t *partner = NULL, seen = 0;
+    if (acc != O_WRONLY) {
+        p->r_counter++;
+        p->readers++;
+    }
+    if (acc != O_RDONLY) {
+        p->w_counter++;
+        p->writers++;
+    }
+    wakeup(p);
+    if (acc == O_RDONLY && !p->writers && !nonblock)
+        partner = &p->w_counter;
+    else if (acc == O_WRONLY && !p->readers)
+        partner = &p->r_counter;
+    if (partner)
+        seen = *partner;
+    while (partner && *partner == seen) {     /* the pipe lives on: we hold an end of it */
+        if (signal_pending(myproc())) {
+            if (acc == O_RDONLY)
+                p->readers--;
+            else
+                p->writers--;
+            wakeup(p);
+            pipe_free_if_unused(p);
+            return -ERESTARTSYS;
+        }
+        sleep(p);
+    }
+    f->type = F_PIPE;
+    f->pipe = p;
+    return 0;
 }
 
 /*

@@ -13,10 +13,13 @@
 #include "execargs.h"
 #include "file.h"
 #include "fpu.h"
+#include "fsgs.h"
 #include "gdt.h"
 #include "ioperm.h"
 #include "kargs.h"
+#include "jobctl.h"
 #include "kcov.h"
+#include "ldt.h"
 #include "msr.h"
 #include "percpu.h"
 #include "proc.h"
@@ -132,18 +135,15 @@ noreturn void scheduler(void)
             c->kstack_top = p->kstack_top;
             c->tss.rsp[0] = p->kstack_top;
             tls_load(p->tls);                      /* before the selectors that may name them */
-            segs_load(p->seg);
-            wrmsr(MSR_FS_BASE, p->fs_base);
-            wrmsr(MSR_KERNEL_GS_BASE, p->gs_base);
+            ldt_switch(p->mm);                     /* its address space's LDT, or none */
+            fsgs_load(p);                          /* DS ES FS GS, FS and GS bases (fsgs.c) */
             vm_switch(p->pml4);
             ioperm_switch(i);
             fpu_restore(p->xstate);                /* xrstor: x87, SSE, AVX (fpu.c) */
             swtch(&c->scheduler, p->context);
             kcov_off_enter();                      /* p left it (sched) until current is NULL */
             fpu_save(p->xstate);
-            segs_save(p->seg);                     /* ring 3 may have loaded them */
-            p->fs_base = rdmsr(MSR_FS_BASE);
-            p->gs_base = rdmsr(MSR_KERNEL_GS_BASE);
+            fsgs_save(p);                          /* ring 3 may have changed them */
             vm_switch_kernel();
             c->current = NULL;
             kcov_off_exit();
@@ -219,6 +219,8 @@ struct proc *proc_spawn_init(const char *name, const uint8_t *image, size_t size
         if (files_install(p->files, fd, file_dup(&console_file)))
             panic("no-memory-for-init-fds");
     p->fs = fsinfo_new(fs_root(), 022);
+    p->pgid = p->sid = p->pid;                 /* its own session and group, the console's (jobctl.c) */
+    p->ctty = true;
     p->state = P_RUNNABLE;
     initproc = p;
     kevent("enter-user pid=%d rip=0x%lx rsp=0x%lx cs=0x%lx ss=0x%lx", p->pid, p->tf->rip, p->tf->rsp, p->tf->cs,
@@ -306,6 +308,8 @@ int proc_clone(uint64_t flags, uint64_t stack, uint64_t tls, uint64_t ptid, uint
         np->mm->brk_start = p->mm->brk_start;
         np->mm->brk = p->mm->brk;
         np->mm->mmap_next = p->mm->mmap_next;
+        if (!r)
+            r = ldt_copy(np->mm, p->mm);           /* the LDT too (Linux ldt_dup_context) */
         mm_unlock(p->mm);
         if (r || fatal_pending(p)) {                      /* killed while the copy yielded: no child */
             proc_free(np);
@@ -344,6 +348,7 @@ int proc_clone(uint64_t flags, uint64_t stack, uint64_t tls, uint64_t ptid, uint
         p->leader->nthreads++;
     } else {
         np->parent = p->leader;                    /* wait4 in any thread of the group reaps it */
+        jobctl_fork(np, p->leader);
     }
     int tid = np->pid;
     if (flags & CLONE_CHILD_CLEARTID)
@@ -416,6 +421,7 @@ static void group_ended(struct proc *leader, int wstatus)
         kevent("halt status=%d", status);
         machine_exit(status);
     }
+    jobctl_exit(leader);                           /* before its children go to init */
     bool init_reaps = signal_autoreap(initproc);
     for (int i = 0; i < NPROC; i++) {
         struct proc *q = &procs[i];
@@ -513,7 +519,8 @@ int proc_wait4(int pid, uint64_t ustatus, int options)
         for (int i = 0; i < NPROC; i++) {
             struct proc *q = &procs[i];
             if (q->parent != me || q->leader != q || q->state == P_UNUSED || q->state == P_DEAD ||
-                (pid > 0 && q->pid != pid))
+                (pid > 0 && q->pid != pid) || (pid == 0 && q->pgid != me->pgid) ||
+                (pid < -1 && q->pgid != -pid))
                 continue;                     /* P_DEAD: released at exit (SIGCHLD ignored) */
             have = true;
             int report = 0;                   /* a stop or continue, if the caller asked */
@@ -580,6 +587,9 @@ int proc_dethread(void)
             procs[i].parent = p;
     p->pid = leader->pid;
     p->parent = leader->parent;
+    p->pgid = leader->pgid;
+    p->sid = leader->sid;
+    p->ctty = leader->ctty;
     p->leader = p;
     p->nthreads = 1;
     p->sig.shared = leader->sig.shared;            /* the group's pending signals and timer */

@@ -18,6 +18,7 @@
 #include "msr.h"
 #include "proc.h"
 #include "signal.h"
+#include "jobctl.h"
 #include "trap.h"
 #include "traps.h"
 #include "vm.h"
@@ -104,6 +105,8 @@ void signal_fault(struct trapframe *tf)
     case T_MF: case T_XM:
                sig = SIGFPE;  info = (struct ksiginfo){ .code = FPE_FLTINV, .addr = tf->rip }; break;
     case T_AC: sig = SIGBUS;  info = (struct ksiginfo){ .code = BUS_ADRALN }; break;
+    case T_NP: case T_SS:                                     /* Linux: SIGBUS, SI_KERNEL */
+               sig = SIGBUS;  break;
     case T_BP: sig = SIGTRAP; break;                          /* int3: SI_KERNEL, RIP after it */
     case T_DB:                                                /* single step: the next instruction */
         sig = SIGTRAP;
@@ -116,12 +119,18 @@ void signal_fault(struct trapframe *tf)
             err |= PF_ERR_P;         /* Linux never tells ring 3 what the kernel half maps */
         p->sig.cr2 = cr2;
         p->sig.err = err;
+        uint64_t *pte = cr2 < USER_TOP ? uvm_pte(p->pml4, cr2) : NULL;
+        if (pte && (*pte & PTE_BUS)) {      /* a file mapping past the file's end (filemap.c) */
+            sig = SIGBUS;
+            info = (struct ksiginfo){ .code = BUS_ADRERR, .addr = cr2 };
+            break;
+        }
         sig = SIGSEGV;
         info = (struct ksiginfo){ .code = (err & PF_ERR_P) && cr2 < USER_TOP ? SEGV_ACCERR : SEGV_MAPERR,
                                   .addr = cr2 };
         break;
     }
-    default:                          /* #GP #SS #NP #TS #OF #BR...: SIGSEGV, SI_KERNEL, address 0 */
+    default:                          /* #GP #TS #OF #BR...: SIGSEGV, SI_KERNEL, address 0 */
         sig = SIGSEGV;
         break;
     }
@@ -292,6 +301,10 @@ int signal_return(struct trapframe *tf, int64_t syscall_nr)
             case SIGACT_IGN:
                 continue;
             case SIGACT_STOP:
+                /* POSIX: the terminal's stop signals do not stop an orphaned group, which
+                   nobody could continue (Linux get_signal, is_current_pgrp_orphaned) */
+                if (sig != SIGSTOP && jobctl_pgrp_orphaned(p))
+                    continue;
                 signal_group_stop(p, sig);
                 continue;
             default:

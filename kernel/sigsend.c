@@ -444,18 +444,3 @@ void signal_tick(void)
         signal_send_group(p, SIGALRM, SI_KERNEL, p->pid);   /* as if sent to itself */
     }
 }
-
-/*
- * Ctrl-C / Ctrl-\ on the console: the signal goes to every process on the
- * console (there is one session and one process group), as the terminal's
- * foreground group gets it on Linux; the shell ignores SIGINT and SIGQUIT
- * while it waits, and pid 1 discards default-action signals anyway.
- */
-void signal_console(int sig)
-{
-    for (int i = 0; i < NPROC; i++) {
-        struct proc *p = proc_slot(i);
-        if (p && p->leader == p && p->state != P_EMBRYO)
-            signal_send_group(p, sig, SI_KERNEL, 0);   /* once per process */
-    }
-}

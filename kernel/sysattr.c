@@ -25,7 +25,7 @@
 #include "sysfs.h"
 #include "vm.h"
 
-/* The inode a descriptor names, or NULL with *err (-EBADF, -EINVAL for a pipe). */
+/* The inode a descriptor names (a FIFO's too), or NULL with *err (-EBADF, -EINVAL for a pipe). */
 static struct inode *fd_inode(int fd, int *err)
 {
     struct file *f = fd_file(fd);
@@ -33,14 +33,15 @@ static struct inode *fd_inode(int fd, int *err)
         *err = -EBADF;
         return NULL;
     }
-    if (f->type != F_INODE) {
+    if (!f->ip) {
         *err = -EINVAL;
         return NULL;
     }
     return f->ip;
 }
 
-/* dirfd + path, where AT_EMPTY_PATH lets "" name dirfd's own file. */
+/* dirfd + path, where AT_EMPTY_PATH lets "" name dirfd's own file and AT_SYMLINK_NOFOLLOW
+   names a link itself. */
 static struct inode *path_inode(int dirfd, uint64_t upath, int flags, int *err)
 {
     char first;
@@ -49,6 +50,8 @@ static struct inode *path_inode(int dirfd, uint64_t upath, int flags, int *err)
             return myproc()->fs->cwd;
         return fd_inode(dirfd, err);
     }
+    if (flags & AT_SYMLINK_NOFOLLOW)
+        return lookup_at_nofollow(dirfd, upath, err);
     return lookup_at(dirfd, upath, NULL, err);
 }
 
@@ -122,7 +125,12 @@ int64_t sys_chown(struct trapframe *tf)
     return ip ? chown_inode(ip, (uint32_t)tf->rsi, (uint32_t)tf->rdx) : err;
 }
 
-int64_t sys_lchown(struct trapframe *tf) { return sys_chown(tf); }
+int64_t sys_lchown(struct trapframe *tf)
+{
+    int err;
+    struct inode *ip = lookup_at_nofollow(AT_FDCWD, tf->rdi, &err);
+    return ip ? chown_inode(ip, (uint32_t)tf->rsi, (uint32_t)tf->rdx) : err;
+}
 
 int64_t sys_fchown(struct trapframe *tf)
 {

@@ -6,9 +6,11 @@
 #include "kernel.h"
 #include "errno.h"
 #include "file.h"
+#include "jobctl.h"
 #include "kcov.h"
 #include "mmu.h"
 #include "proc.h"
+#include "signal.h"
 #include "syscall.h"
 #include "sysfs.h"
 #include "trap.h"
@@ -230,7 +232,7 @@ int64_t sys_fstat(struct trapframe *tf)
     struct file *f = fd_file((int)tf->rdi);
     if (!f)
         return -EBADF;
-    return stat_copyout(f->type == F_PIPE ? NULL : f->ip, f->pipe, tf->rsi);
+    return stat_copyout(f->ip, f->pipe, tf->rsi);   /* a pipe(2) end has no inode; a FIFO's has */
 }
 
 /* struct linux_dirent64 (include/linux/dirent.h): ino, off, reclen, type, name. */
@@ -397,9 +399,11 @@ int64_t sys_pipe2(struct trapframe *tf)
 }
 
 /*
- * The console is a terminal: TCGETS/TCSETS* (console.c's settings) and
- * TIOCGWINSZ answer, so isatty() is true and musl's stdout is line-buffered,
- * as on a Linux serial console. Nothing else is a terminal (-ENOTTY).
+ * The console is a terminal: TCGETS/TCSETS* (console.c's settings),
+ * TIOCGWINSZ and the job-control requests (jobctl.c: TIOCGPGRP, TIOCSPGRP,
+ * TIOCSCTTY, TIOCNOTTY, TIOCGSID) answer, so isatty() is true and musl's
+ * stdout is line-buffered, as on a Linux serial console. Nothing else is a
+ * terminal (-ENOTTY).
  */
 int64_t sys_ioctl(struct trapframe *tf)
 {
@@ -417,6 +421,9 @@ int64_t sys_ioctl(struct trapframe *tf)
 #endif
     if (f->type != F_INODE || f->ip->dev != DEV_CONSOLE)
         return -ENOTTY;
+    int64_t jr = jobctl_ioctl((uint32_t)tf->rsi, tf->rdx, (f->flags & O_ACCMODE) != O_WRONLY);
+    if (jr != -ENOIOCTLCMD)
+        return jr;
     switch (tf->rsi) {
     case TCGETS:
         console_tcgets(&t);
@@ -426,7 +433,10 @@ int64_t sys_ioctl(struct trapframe *tf)
         return copyout(myproc()->pml4, tf->rdx, ws, sizeof ws);
     }
     case TCSETS: case TCSETSW: case TCSETSF: {
-        int r = copyin(myproc()->pml4, &t, tf->rdx, sizeof t);
+        int r = jobctl_tty_check(SIGTTOU);   /* a background group may not change them */
+        if (r)
+            return r;
+        r = copyin(myproc()->pml4, &t, tf->rdx, sizeof t);
         return r ? r : console_tcsets(&t);
     }
     default:

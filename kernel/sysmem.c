@@ -78,20 +78,25 @@ static int64_t do_brk(struct trapframe *tf)
  * The i386 calls (mmap2, old mmap: Linux's in_32bit_syscall() mmap) place and
  * bound their mappings below 4 GiB: [MMAP32_BASE, MMAP32_END), first fit, and
  * a MAP_FIXED range must end by USER32_STACK_TOP.
- * The one file that can be mapped is an open kcov node (`kf`, the coverage build; the
- * caller holds a reference): its buffer's pages (kcov.c kcov_mmap), shared with the
- * kernel whatever the type; MAP_PRIVATE only makes fork copy them (Linux would copy a
- * page at the user's first write).
+ * A file (`mf`, the caller holds a reference; NULL: the fd was not open) is mapped after
+ * Linux's checks of its open mode (EACCES) and kind: a regular file's pages (filemap.c),
+ * /dev/zero as anonymous memory, an open kcov node's buffer (kcov.c kcov_mmap, shared with
+ * the kernel whatever the type; MAP_PRIVATE only makes fork copy it); anything else has no
+ * mmap (-ENODEV).
  */
 static int64_t mmap_in(struct trapframe *tf, uint64_t top, uint64_t lo, uint64_t hi, bool hint,
-                       struct file *kf)
+                       struct file *mf)
 {
     struct proc *p = myproc();
     uint64_t addr = tf->rdi, len = tf->rsi, prot = tf->rdx, flags = tf->r10, off = tf->r9;
     if (off % PAGE_SIZE)
         return -EINVAL;
-    if (!(flags & MAP_ANONYMOUS) && !kf)
-        return -ENODEV;                      /* only anonymous memory, and kcov */
+    if (flags & MAP_ANONYMOUS)
+        mf = NULL;
+    else if (!mf)
+        return -EBADF;                       /* Linux ksys_mmap_pgoff: the fd first */
+    if (mf && off + ALIGN_UP(len, PAGE_SIZE) < off)
+        return -EOVERFLOW;                   /* the last page's offset wraps (Linux do_mmap) */
     if (len == 0)
         return -EINVAL;
     len = ALIGN_UP(len, PAGE_SIZE);
@@ -120,38 +125,52 @@ static int64_t mmap_in(struct trapframe *tf, uint64_t top, uint64_t lo, uint64_t
     if (type != MAP_SHARED && type != MAP_PRIVATE && type != MAP_SHARED_VALIDATE)
         return -EINVAL;
     uint64_t shared = type == MAP_PRIVATE ? 0 : PTE_SHARED;
+    if (mf) {
+        int acc = mf->flags & O_ACCMODE;     /* Linux do_mmap: the open mode, then f_op->mmap */
+        if (type != MAP_PRIVATE && (prot & PROT_WRITE) && acc != O_RDWR)
+            return -EACCES;
+        if (acc == O_WRONLY)
+            return -EACCES;
+    }
 #ifdef KCOV
-    if (kf) {
-        int64_t k = kcov_mmap(kf, p->pml4, addr, len, off, prot_flags(prot) | shared);
+    if (mf && mf->kcov) {
+        int64_t k = kcov_mmap(mf, p->pml4, addr, len, off, prot_flags(prot) | shared);
         if (k >= 0 && !fixed && hint)
             p->mm->mmap_next = addr + len + PAGE_SIZE;
         return k;
     }
 #endif
-    int r = uvm_replace(p->pml4, addr, len, prot_flags(prot) | shared);
-    if (r)
-        return r;
+    int r;
+    if (mf && mf->type == F_INODE && (mf->ip->mode & S_IFMT) == S_IFREG) {
+        int64_t m = file_mmap(mf, p->pml4, addr, len, off, prot_flags(prot) | shared, shared);
+        if (m < 0)
+            return m;
+    } else if (mf && !(mf->type == F_INODE && mf->ip->dev == DEV_ZERO)) {
+        return -ENODEV;                      /* pipes, directories, the console, /dev/null... */
+    } else if ((r = uvm_replace(p->pml4, addr, len, prot_flags(prot) | shared))) {
+        return r;                            /* anonymous memory, and /dev/zero's (Linux: the same) */
+    }
     if (!fixed && hint)
         p->mm->mmap_next = addr + len + PAGE_SIZE;
     return (int64_t)addr;
 }
 
-/* mmap holds the kcov file it maps (a reference, taken before anything may yield: another
-   thread may close the fd meanwhile), as Linux's ksys_mmap_pgoff holds its struct file. */
+/* mmap holds the file it maps (a reference, taken before anything may yield: another thread
+   may close the fd meanwhile), as Linux's ksys_mmap_pgoff holds its struct file. */
+static int64_t mmap_file(struct trapframe *tf, uint64_t top, uint64_t lo, uint64_t hi, bool hint)
+{
+    struct file *mf = NULL;
+    if (!(tf->r10 & MAP_ANONYMOUS) && (mf = fd_file((int)tf->r8)))
+        mf = file_dup(mf);
+    int64_t r = mmap_in(tf, top, lo, hi, hint, mf);
+    if (mf)
+        file_close(mf);
+    return r;
+}
+
 static int64_t do_mmap(struct trapframe *tf)
 {
-    struct file *kf = NULL;
-#ifdef KCOV
-    if (!(tf->r10 & MAP_ANONYMOUS)) {
-        struct file *f = fd_file((int)tf->r8);
-        if (f && f->kcov)
-            kf = file_dup(f);
-    }
-#endif
-    int64_t r = mmap_in(tf, USER_LIMIT, MMAP_BASE, MMAP_END, true, kf);
-    if (kf)
-        file_close(kf);
-    return r;
+    return mmap_file(tf, USER_LIMIT, MMAP_BASE, MMAP_END, true);
 }
 
 /* i386 mmap2(addr, len, prot, flags, fd, pgoff): the offset in pages (Linux ksys_mmap_pgoff). */
@@ -159,7 +178,7 @@ static int64_t do_mmap2(struct trapframe *tf)
 {
     struct trapframe t = *tf;
     t.r9 = tf->r9 << PAGE_SHIFT;                 /* a 32-bit page number: no overflow */
-    return mmap_in(&t, USER32_STACK_TOP, MMAP32_BASE, MMAP32_END, false, NULL);
+    return mmap_file(&t, USER32_STACK_TOP, MMAP32_BASE, MMAP32_END, false);
 }
 
 /* i386 old mmap(struct mmap_arg_struct *): six 32-bit words, the offset in bytes and
@@ -173,7 +192,7 @@ static int64_t do_old_mmap32(struct trapframe *tf)
         return -EINVAL;
     struct trapframe t = *tf;
     t.rdi = a[0], t.rsi = a[1], t.rdx = a[2], t.r10 = a[3], t.r8 = a[4], t.r9 = a[5];
-    return mmap_in(&t, USER32_STACK_TOP, MMAP32_BASE, MMAP32_END, false, NULL);
+    return mmap_file(&t, USER32_STACK_TOP, MMAP32_BASE, MMAP32_END, false);
 }
 
 /* munmap (Linux mm/mmap.c do_vmi_munmap): unmapped parts of the range are fine. */
@@ -378,6 +397,31 @@ static int64_t do_mremap(struct trapframe *tf)
     return (int64_t)to;
 }
 
+/*
+ * msync(addr, len, flags) as Linux's: MS_ASYNC or MS_SYNC (not both) and MS_INVALIDATE; the
+ * range must be mapped (-ENOMEM). Shared file pages are the file's own pages, so there is
+ * nothing to write back: success is the truth for a memory file system.
+ */
+#define MS_ASYNC      1
+#define MS_INVALIDATE 2
+#define MS_SYNC       4
+static int64_t do_msync(struct trapframe *tf)
+{
+    uint64_t addr = tf->rdi, len = ALIGN_UP(tf->rsi, PAGE_SIZE), flags = tf->rdx;
+    if (flags & ~(uint64_t)(MS_ASYNC | MS_INVALIDATE | MS_SYNC))
+        return -EINVAL;
+    if (addr % PAGE_SIZE || ((flags & MS_ASYNC) && (flags & MS_SYNC)))
+        return -EINVAL;
+    if (addr + len < addr)
+        return -ENOMEM;
+    if (addr + len > USER_LIMIT)
+        return -ENOMEM;
+    for (uint64_t a = addr; a < addr + len; a += PAGE_SIZE)
+        if (!uvm_pte(myproc()->pml4, a))
+            return -ENOMEM;                  /* Linux: a hole in the range */
+    return 0;
+}
+
 /* The memory calls, each under its address space's lock (thread.c mm_lock): they may yield midway. */
 #define LOCKED_CALL(name)                                  \
     int64_t sys_##name(struct trapframe *tf)               \
@@ -396,6 +440,7 @@ LOCKED_CALL(munmap)
 LOCKED_CALL(mprotect)
 LOCKED_CALL(madvise)
 LOCKED_CALL(mremap)
+LOCKED_CALL(msync)
 
 /* struct sysinfo (Linux include/uapi/linux/sysinfo.h, x86-64 layout). */
 struct sysinfo {

@@ -9,6 +9,7 @@
 #include "cred.h"
 #include "errno.h"
 #include "file.h"
+#include "jobctl.h"
 #include "kcov.h"
 #include "mmu.h"
 #include "proc.h"
@@ -41,7 +42,7 @@ static int path_in(int dirfd, uint64_t upath, char *path, struct inode **base)
 
 /* Resolve a user path from dirfd's directory or the cwd: the inode it names or, when name is
  * not NULL, its parent directory (the last component copied to name). NULL with *err set when
- * the path can't be copied in or isn't there. */
+ * the path can't be copied in or isn't there. A symbolic link at the end is followed. */
 struct inode *lookup_at(int dirfd, uint64_t upath, char *name, int *err)
 {
     char path[FS_PATH_MAX];
@@ -49,6 +50,16 @@ struct inode *lookup_at(int dirfd, uint64_t upath, char *name, int *err)
     if ((*err = path_in(dirfd, upath, path, &base)))
         return NULL;
     return name ? namei_parent(base, path, name, err) : namei(base, path, err);
+}
+
+/* lookup_at without following a symbolic link at the end (lstat, lchown, AT_SYMLINK_NOFOLLOW). */
+struct inode *lookup_at_nofollow(int dirfd, uint64_t upath, int *err)
+{
+    char path[FS_PATH_MAX];
+    struct inode *base;
+    if ((*err = path_in(dirfd, upath, path, &base)))
+        return NULL;
+    return namei_nofollow(base, path, err);
 }
 
 /* What open asks of an existing file (Linux ACC_MODE; O_TRUNC writes; mode 3 needs both). */
@@ -72,6 +83,18 @@ static int64_t open_at(int dirfd, uint64_t upath, int flags, uint32_t mode)
         if (!(dir = lookup_at(dirfd, upath, name, &err)))
             return err;
         ip = dir_lookup(dir, name);
+        /* an existing link is followed (a dangling one creates its target), unless O_EXCL
+           (EEXIST) or O_NOFOLLOW (ELOOP below), as Linux's open_last_lookups */
+        for (int links = 0; ip && (ip->mode & S_IFMT) == S_IFLNK && !(flags & (O_EXCL | O_NOFOLLOW));) {
+            char target[FS_PATH_MAX];
+            if (++links > 40)
+                return -ELOOP;
+            if (!symlink_target(ip, target, sizeof target))
+                return -ENOENT;
+            if (!(dir = namei_parent(dir, target, name, &err)))
+                return err;
+            ip = dir_lookup(dir, name);
+        }
         if (ip && (flags & O_EXCL))
             return -EEXIST;
         if (!ip) {
@@ -88,9 +111,12 @@ static int64_t open_at(int dirfd, uint64_t upath, int flags, uint32_t mode)
         } else if ((ip->mode & S_IFMT) == S_IFDIR) {
             return -EISDIR;
         }
-    } else if (!(ip = lookup_at(dirfd, upath, NULL, &err))) {
+    } else if (!(ip = (flags & O_NOFOLLOW) ? lookup_at_nofollow(dirfd, upath, &err)
+                                           : lookup_at(dirfd, upath, NULL, &err))) {
         return err;
     }
+    if ((ip->mode & S_IFMT) == S_IFLNK)
+        return -ELOOP;                       /* O_NOFOLLOW on a link (Linux: ELOOP) */
     uint32_t type = ip->mode & S_IFMT;
     if ((flags & O_DIRECTORY) && type != S_IFDIR)
         return -ENOTDIR;
@@ -103,6 +129,11 @@ static int64_t open_at(int dirfd, uint64_t upath, int flags, uint32_t mode)
         if (ip->size && (err = fsdata_truncate(ip, 0)))
             return err;
     }
+    if (ip->dev == DEV_TTY) {                /* the caller's controlling terminal (Linux tty_open_current_tty) */
+        if (!jobctl_has_ctty())
+            return -ENXIO;
+        ip = console_file.ip;
+    }
     struct file *f = file_alloc(F_INODE);
     if (!f)
         return -ENFILE;
@@ -114,6 +145,14 @@ static int64_t open_at(int dirfd, uint64_t upath, int flags, uint32_t mode)
         return err;
     }
 #endif
+    if (type == S_IFIFO && (err = fifo_open(ip, f))) {
+        file_close(f);                       /* still F_INODE: puts the inode */
+        return err;
+    }
+    if ((type == S_IFCHR || type == S_IFBLK || type == S_IFSOCK) && ip->dev == DEV_NONE) {
+        file_close(f);
+        return -ENXIO;                       /* a device node no driver answers (Linux: ENXIO) */
+    }
     int fd = fd_alloc(f, 0, flags & O_CLOEXEC);
     if (fd < 0)
         file_close(f);
@@ -131,7 +170,7 @@ int64_t sys_creat(struct trapframe *tf)
 int stat_copyout(struct inode *ip, struct pipe *pipe, uint64_t ust)
 {
     static const uint64_t rdev[] = { [DEV_NULL] = 0x103, [DEV_ZERO] = 0x105, [DEV_CONSOLE] = 0x501,
-                                     [DEV_URANDOM] = 0x109, [DEV_KCOV] = 0 };
+                                     [DEV_URANDOM] = 0x109, [DEV_KCOV] = 0, [DEV_TTY] = 0x500 };
     struct linux_stat st;
     memset(&st, 0, sizeof st);
     st.st_blksize = PAGE_SIZE;
@@ -149,7 +188,7 @@ int stat_copyout(struct inode *ip, struct pipe *pipe, uint64_t ust)
         st.st_uid = ip->uid;
         st.st_gid = ip->gid;
         st.st_nlink = (uint64_t)ip->nlink;
-        st.st_rdev = rdev[ip->dev];
+        st.st_rdev = ip->dev ? rdev[ip->dev] : ip->rdev;
         if ((ip->mode & S_IFMT) == S_IFDIR) {
             st.st_nlink = 2;                 /* its name and "."; subdirectories' ".." add one each */
             uint64_t cookie = 2;
@@ -157,8 +196,8 @@ int stat_copyout(struct inode *ip, struct pipe *pipe, uint64_t ust)
             struct inode *e;
             while (dir_entry(ip, &cookie, &name, &e))
                 st.st_nlink += (e->mode & S_IFMT) == S_IFDIR;
-        } else if ((ip->mode & S_IFMT) == S_IFREG) {
-            st.st_size = (int64_t)ip->size;
+        } else if ((ip->mode & S_IFMT) == S_IFREG || (ip->mode & S_IFMT) == S_IFLNK) {
+            st.st_size = (int64_t)ip->size;       /* a link's: its target's length */
             st.st_blocks = (int64_t)ALIGN_UP(ip->size, 512) / 512;
         }
         st.st_atime = ip->atime_ns / 1000000000, st.st_atime_ns = ip->atime_ns % 1000000000;
@@ -183,14 +222,15 @@ static int64_t stat_at(int dirfd, uint64_t upath, uint64_t ust, int flags)
         struct file *f = fd_file(dirfd);
         if (!f)
             return -EBADF;
-        return stat_copyout(f->type == F_PIPE ? NULL : f->ip, f->pipe, ust);
+        return stat_copyout(f->ip, f->pipe, ust);
     }
-    if (!(ip = namei(base, path, &err)))
+    if (!(ip = (flags & AT_SYMLINK_NOFOLLOW) ? namei_nofollow(base, path, &err) : namei(base, path, &err)))
         return err;
     return stat_copyout(ip, NULL, ust);
 }
 
 int64_t sys_stat(struct trapframe *tf) { return stat_at(AT_FDCWD, tf->rdi, tf->rsi, 0); }
+int64_t sys_lstat(struct trapframe *tf) { return stat_at(AT_FDCWD, tf->rdi, tf->rsi, AT_SYMLINK_NOFOLLOW); }
 int64_t sys_newfstatat(struct trapframe *tf) { return stat_at((int)tf->rdi, tf->rsi, tf->rdx, (int)tf->r10); }
 
 static int64_t mkdir_at(int dirfd, uint64_t upath, uint32_t mode)
@@ -215,6 +255,68 @@ static int64_t mkdir_at(int dirfd, uint64_t upath, uint32_t mode)
 }
 
 int64_t sys_mkdir(struct trapframe *tf) { return mkdir_at(AT_FDCWD, tf->rdi, (uint32_t)tf->rsi); }
+
+/* The driver behind a device number (Linux's new_decode_dev): the ones /dev has. */
+static enum devkind dev_of(int chr, uint32_t dev)
+{
+    uint32_t major = (dev & 0xfff00) >> 8, minor = (dev & 0xff) | ((dev >> 12) & 0xfff00);
+    if (!chr)
+        return DEV_NONE;
+    if (major == 1)
+        return minor == 3 ? DEV_NULL : minor == 5 ? DEV_ZERO : minor == 9 ? DEV_URANDOM : DEV_NONE;
+    if (major == 5)
+        return minor == 0 ? DEV_TTY : minor == 1 ? DEV_CONSOLE : DEV_NONE;
+    return DEV_NONE;
+}
+
+/*
+ * mknod(path, mode, dev) as Linux's do_mknodat: a regular file (type 0 or S_IFREG), a FIFO,
+ * a socket's name, or with CAP_MKNOD a character or block device (one /dev has works as
+ * that device; another's open is ENXIO); a directory is EPERM, another type EINVAL.
+ */
+static int64_t mknod_at(int dirfd, uint64_t upath, uint32_t mode, uint32_t dev)
+{
+    char name[FS_NAME_MAX + 1];
+    struct inode *dir, *ip;
+    int err;
+    uint32_t type = mode & S_IFMT;
+    switch (type) {
+    case 0:
+        type = S_IFREG;
+        break;
+    case S_IFREG: case S_IFCHR: case S_IFBLK: case S_IFIFO: case S_IFSOCK:
+        break;
+    case S_IFDIR:
+        return -EPERM;
+    default:
+        return -EINVAL;
+    }
+    if (!(dir = lookup_at(dirfd, upath, name, &err)))
+        return err;
+    if (dir_lookup(dir, name))
+        return -EEXIST;
+    if ((err = may_create(dir)))
+        return err;
+    if ((type == S_IFCHR || type == S_IFBLK) && !capable(CAP_MKNOD))
+        return -EPERM;
+    if (!(ip = inode_new(type | (mode & 07777 & ~myproc()->fs->umask))))
+        return -ENOSPC;
+    inode_init_owner(ip, dir);
+    if (type == S_IFCHR || type == S_IFBLK) {
+        ip->dev = dev_of(type == S_IFCHR, dev);
+        uint32_t major = (dev & 0xfff00) >> 8, minor = (dev & 0xff) | ((dev >> 12) & 0xfff00);
+        ip->rdev = ((uint64_t)(major & 0xfff) << 8) | (minor & 0xff) | ((uint64_t)(minor & ~0xffu) << 12);
+    }
+    if ((err = dir_link(dir, name, ip)))
+        inode_maybe_free(ip);
+    return err;
+}
+
+int64_t sys_mknod(struct trapframe *tf) { return mknod_at(AT_FDCWD, tf->rdi, (uint32_t)tf->rsi, (uint32_t)tf->rdx); }
+int64_t sys_mknodat(struct trapframe *tf)
+{
+    return mknod_at((int)tf->rdi, tf->rsi, (uint32_t)tf->rdx, (uint32_t)tf->r10);
+}
 int64_t sys_mkdirat(struct trapframe *tf) { return mkdir_at((int)tf->rdi, tf->rsi, (uint32_t)tf->rdx); }
 
 /* Is the directory anyone's working directory or open? Linux allows removing it anyway; so do we. */
@@ -341,7 +443,8 @@ static int64_t link_at(int olddirfd, uint64_t uold, int newdirfd, uint64_t unew,
     if ((err = path_in(olddirfd, uold, opath, &obase)) || (err = path_in(newdirfd, unew, npath, &nbase)))
         return err;
     /* Linux's order: the old path must exist, then the new name must not, then no directories */
-    if (!(ip = namei(obase, opath, &err)) || !(ndir = namei_parent(nbase, npath, nname, &err)))
+    ip = (flags & AT_SYMLINK_FOLLOW) ? namei(obase, opath, &err) : namei_nofollow(obase, opath, &err);
+    if (!ip || !(ndir = namei_parent(nbase, npath, nname, &err)))
         return err;
     if (dir_lookup(ndir, nname))
         return -EEXIST;
@@ -452,7 +555,9 @@ static int64_t access_at(int dirfd, uint64_t upath, int mode, int flags)
         c->fsgid = c->gid;
         c->cap_effective = c->uid == 0 ? c->cap_permitted : 0;
     }
-    if ((ip = lookup_at(dirfd, upath, NULL, &err)))
+    ip = (flags & AT_SYMLINK_NOFOLLOW) ? lookup_at_nofollow(dirfd, upath, &err)
+                                       : lookup_at(dirfd, upath, NULL, &err);
+    if (ip)
         err = inode_permission(ip, mode);    /* R_OK, W_OK, X_OK are MAY_READ, MAY_WRITE, MAY_EXEC */
     *c = saved;
     return err;
@@ -465,17 +570,66 @@ int64_t sys_faccessat2(struct trapframe *tf)
     return access_at((int)tf->rdi, tf->rsi, (int)tf->rdx, (int)tf->r10);
 }
 
-/* No symbolic links: an existing path is not one (-EINVAL); /proc is not mounted, so /proc/self/exe is -ENOENT. */
-static int64_t readlink_at(int dirfd, uint64_t upath, int64_t bufsiz)
+/* readlink: a symbolic link's target, not NUL-terminated, cut to bufsiz; -EINVAL for
+   anything else (Linux vfs_readlink). */
+static int64_t readlink_at(int dirfd, uint64_t upath, uint64_t ubuf, int64_t bufsiz)
 {
+    char target[FS_PATH_MAX];
     int err;
     if (bufsiz <= 0)
         return -EINVAL;
-    return lookup_at(dirfd, upath, NULL, &err) ? -EINVAL : err;
+    struct inode *ip = lookup_at_nofollow(dirfd, upath, &err);
+    if (!ip)
+        return err;
+    if ((ip->mode & S_IFMT) != S_IFLNK)
+        return -EINVAL;
+    uint64_t n = (uint64_t)symlink_target(ip, target, sizeof target);
+    if (n > (uint64_t)bufsiz)
+        n = (uint64_t)bufsiz;
+    ip->atime_ns = time_realtime_ns();
+    return copyout(myproc()->pml4, ubuf, target, n) ? -EFAULT : (int64_t)n;
 }
 
-int64_t sys_readlink(struct trapframe *tf) { return readlink_at(AT_FDCWD, tf->rdi, (int64_t)tf->rdx); }
-int64_t sys_readlinkat(struct trapframe *tf) { return readlink_at((int)tf->rdi, tf->rsi, (int64_t)tf->r10); }
+int64_t sys_readlink(struct trapframe *tf) { return readlink_at(AT_FDCWD, tf->rdi, tf->rsi, (int32_t)tf->rdx); }
+int64_t sys_readlinkat(struct trapframe *tf)
+{
+    return readlink_at((int)tf->rdi, tf->rsi, tf->rdx, (int32_t)tf->r10);
+}
+
+/* symlink(target, linkpath): a new link holding target's bytes (1..PATH_MAX-1 of them: "" is
+   ENOENT, as Linux's getname), created as mkdir creates a name (Linux vfs_symlink). */
+static int64_t symlink_at(uint64_t utarget, int dirfd, uint64_t upath)
+{
+    char target[FS_PATH_MAX], name[FS_NAME_MAX + 1];
+    struct inode *dir, *ip;
+    int err, n = copyinstr(myproc()->pml4, target, utarget, sizeof target);
+    if (n < 0)
+        return n;
+    if (!target[0])
+        return -ENOENT;
+    if (!(dir = lookup_at(dirfd, upath, name, &err)))
+        return err;
+    if (dir_lookup(dir, name))
+        return -EEXIST;
+    if ((err = may_create(dir)))
+        return err;
+    if (!(ip = inode_new(S_IFLNK | 0777)))
+        return -ENOSPC;
+    inode_init_owner(ip, dir);
+    uint64_t len = strlen(target);
+    if (fsdata_write(ip, myproc()->pml4, utarget, 0, len) != (int64_t)len) {
+        inode_maybe_free(ip);
+        return -ENOSPC;
+    }
+    if ((err = dir_link(dir, name, ip))) {
+        inode_maybe_free(ip);
+        return err;
+    }
+    return 0;
+}
+
+int64_t sys_symlink(struct trapframe *tf) { return symlink_at(tf->rdi, AT_FDCWD, tf->rsi); }
+int64_t sys_symlinkat(struct trapframe *tf) { return symlink_at(tf->rdi, (int)tf->rsi, tf->rdx); }
 
 /* utimensat(dirfd, path, times[2], flags): NULL times = now; UTIME_NOW/UTIME_OMIT per field. */
 int64_t sys_utimensat(struct trapframe *tf)
@@ -493,7 +647,9 @@ int64_t sys_utimensat(struct trapframe *tf)
             return -EINVAL;
         ip = f->ip;
     } else {
-        if (!(ip = lookup_at((int)tf->rdi, tf->rsi, NULL, &err)))
+        ip = (tf->r10 & AT_SYMLINK_NOFOLLOW) ? lookup_at_nofollow((int)tf->rdi, tf->rsi, &err)
+                                              : lookup_at((int)tf->rdi, tf->rsi, NULL, &err);
+        if (!ip)
             return err;
     }
     uint64_t now = time_realtime_ns();

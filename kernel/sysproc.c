@@ -1,8 +1,10 @@
 /* Process and miscellaneous system calls. */
 #include "kernel.h"
 #include "errno.h"
+#include "cred.h"
 #include "execargs.h"
 #include "file.h"
+#include "fsgs.h"
 #include "mmu.h"
 #include "msr.h"
 #include "proc.h"
@@ -152,13 +154,7 @@ int64_t sys_arch_prctl(struct trapframe *tf)
     case ARCH_SET_GS:
         if (tf->rsi >= USER_LIMIT)
             return -EPERM;                       /* Linux: a base at or above TASK_SIZE_MAX */
-        if (tf->rdi == ARCH_SET_FS) {
-            p->fs_base = tf->rsi;
-            wrmsr(MSR_FS_BASE, p->fs_base);
-        } else {
-            p->gs_base = tf->rsi;
-            wrmsr(MSR_KERNEL_GS_BASE, p->gs_base);
-        }
+        fsgs_set_base(p, tf->rdi == ARCH_SET_GS, tf->rsi);   /* and a null selector (fsgs.c) */
         return 0;
     case ARCH_GET_FS:
         base = rdmsr(MSR_FS_BASE);
@@ -180,6 +176,9 @@ int64_t sys_set_tid_address(struct trapframe *tf)
 
 struct utsname { char f[6][65]; };
 
+#define HOST_NAME_MAX 64
+static char hostname[HOST_NAME_MAX + 1] = "ringlab";   /* sethostname's; uname's nodename */
+
 int64_t sys_uname(struct trapframe *tf)
 {
     struct utsname u;
@@ -187,8 +186,25 @@ int64_t sys_uname(struct trapframe *tf)
     /* sysname "Linux" and a release in Linux's format: programs check both before they run
        (glibc refuses a kernel older than it supports; libraries test the release for
        features); the version names ringlab. The ABI followed is Linux 6.1's (Debian 12's). */
-    const char *v[6] = { "Linux", "ringlab", "6.1.0-ringlab", "#1 ringlab 0.1", "x86_64", "(none)" };
+    const char *v[6] = { "Linux", hostname, "6.1.0-ringlab", "#1 ringlab 0.1", "x86_64", "(none)" };
     for (int i = 0; i < 6; i++)
         snprintf(u.f[i], 65, "%s", v[i]);
     return copyout(myproc()->pml4, tf->rdi, &u, sizeof u);
+}
+
+/* sethostname(name, len) as Linux: CAP_SYS_ADMIN (EPERM), at most 64 bytes (EINVAL), the name
+   need not end in a NUL; one machine-wide name (no UTS namespaces). */
+int64_t sys_sethostname(struct trapframe *tf)
+{
+    char name[HOST_NAME_MAX + 1];
+    int len = (int)tf->rsi;                     /* Linux: an int */
+    if (!capable(CAP_SYS_ADMIN))
+        return -EPERM;
+    if (len < 0 || len > HOST_NAME_MAX)
+        return -EINVAL;
+    memset(name, 0, sizeof name);
+    if (copyin(myproc()->pml4, name, tf->rdi, (uint64_t)len))
+        return -EFAULT;
+    memcpy(hostname, name, sizeof hostname);
+    return 0;
 }

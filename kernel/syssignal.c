@@ -277,12 +277,13 @@ bad:
 /*
  * Linux check_kill_permission: a signal from a user to another process needs
  * kill_ok_by_cred (same real or effective uid as the target's real or saved
- * one, or CAP_KILL); SIGCONT is allowed within the session, and every
- * process here is in one session. Also for signal 0.
+ * one, or CAP_KILL); SIGCONT is allowed within the session. Also for signal 0.
  */
 static int kill_check(struct proc *q, int64_t sig)
 {
-    if (q->leader == myproc()->leader || sig == SIGCONT || kill_permitted(q))
+    /* SIGCONT: any process of the caller's session (Linux check_kill_permission) */
+    if (q->leader == myproc()->leader || (sig == SIGCONT && q->leader->sid == myproc()->leader->sid) ||
+        kill_permitted(q))
         return 0;
     return -EPERM;
 }
@@ -307,17 +308,17 @@ int64_t sys_kill(struct trapframe *tf)
         struct proc *q = proc_find((int)pid);
         return q && q->state != P_EMBRYO ? kill_one(q, sig, SI_USER) : -ESRCH;
     }
-    /* One session, one process group (pgid 1): 0 and -1 reach every process (-1 skips pid 1 and the caller). */
-    if (pid < -1 && -pid != 1)
-        return -ESRCH;
-    /* Linux's answer for many targets: kill(-1, sig) fails only with an error other than
-       EPERM; a process group succeeds if one member was signalled, else the last error */
+    /* 0: the caller's process group; -pgid: that group; -1: every process but pid 1 and
+       the caller (jobctl.c keeps the groups). Linux's answer for many targets: kill(-1, sig)
+       fails only with an error other than EPERM; a process group succeeds if one member was
+       signalled, else the last error */
+    int pgid = pid == 0 ? myproc()->leader->pgid : (int)-pid;
     int found = 0, ret = 0;
     bool any = false;
     for (int i = 0; i < NPROC; i++) {
         struct proc *q = proc_slot(i);
-        if (!q || q->leader != q || q->state == P_EMBRYO ||
-            (pid == -1 && (proc_is_init(q) || q == myproc()->leader)))
+        if (!q || q->leader != q || q->state == P_EMBRYO || q->state == P_DEAD ||
+            (pid == -1 && (proc_is_init(q) || q == myproc()->leader)) || (pid != -1 && q->pgid != pgid))
             continue;                            /* once per process, by its leader */
         found++;
         int err = kill_one(q, sig, SI_USER);

@@ -6,6 +6,7 @@
 #include "kernel.h"
 #include "errno.h"
 #include "file.h"
+#include "ldt.h"
 #include "proc.h"
 #include "sanitize.h"
 #include "thread.h"
@@ -36,6 +37,11 @@ struct mm *mm_new(uint64_t *pml4)
     return NULL;
 }
 
+int mm_slot(const struct mm *mm)
+{
+    return (int)(mm - mms);
+}
+
 struct mm *mm_get(struct mm *mm)
 {
     SAN_LIVE(SAN_MM, mm - mms, mm->refs > 0);
@@ -49,6 +55,7 @@ void mm_put(struct mm *mm)
     SAN_LIVE(SAN_MM, mm - mms, mm->refs > 0);
     if (REF_PUT(SAN_MM, mm - mms, mm->refs) > 0)
         return;
+    ldt_free(mm);
     if (mm->pml4)
         uvm_free(mm->pml4);
     memset(mm, 0, sizeof *mm);

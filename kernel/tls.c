@@ -11,32 +11,8 @@
 #include "proc.h"
 #include "signal.h"
 #include "syscall.h"
+#include "userdesc.h"
 #include "vm.h"
-
-/* struct user_desc (arch/x86/include/uapi/asm/ldt.h): the same in both ABIs. */
-struct user_desc {
-    uint32_t entry_number;
-    uint32_t base_addr;
-    uint32_t limit;
-    uint32_t flags;            /* the bitfields below, in this order from bit 0 */
-};
-_Static_assert(sizeof(struct user_desc) == 16, "struct user_desc is 16 bytes");
-
-#define UD_SEG_32BIT        (1u << 0)
-#define UD_CONTENTS_SHIFT   1          /* 2 bits: 0 data, 1 data expand-down, 2 code */
-#define UD_READ_EXEC_ONLY   (1u << 3)
-#define UD_LIMIT_IN_PAGES   (1u << 4)
-#define UD_SEG_NOT_PRESENT  (1u << 5)
-#define UD_USEABLE          (1u << 6)
-#define UD_LM               (1u << 7)  /* x86-64 only: never set in a descriptor */
-#define UD_FLAG_BITS        0xffu
-
-/* Linux's LDT_empty: the "clear this entry" form (base, limit 0, read-exec-only, not present). */
-static bool ud_empty(const struct user_desc *u)
-{
-    return u->base_addr == 0 && u->limit == 0 && (u->flags & UD_FLAG_BITS & ~UD_LM) ==
-           (UD_READ_EXEC_ONLY | UD_SEG_NOT_PRESENT);
-}
 
 /* Linux's LDT_zero: everything 0, which also clears the entry. */
 static bool ud_zero(const struct user_desc *u)
@@ -59,11 +35,15 @@ static bool ud_okay(const struct user_desc *u)
     return !(u->flags & UD_SEG_NOT_PRESENT);
 }
 
-/* Linux's fill_ldt, with the accessed bit set and L never (SDM Vol. 3A 3.4.5, Figure 3-8). */
+/* set_thread_area's descriptor: 0 (not present) for the two clearing forms. */
 static uint64_t ud_descriptor(const struct user_desc *u)
 {
-    if (ud_empty(u) || ud_zero(u))
-        return 0;
+    return ud_empty(u) || ud_zero(u) ? 0 : ud_fill(u);
+}
+
+/* Linux's fill_ldt, with the accessed bit set and L never (SDM Vol. 3A 3.4.5, Figure 3-8). */
+uint64_t ud_fill(const struct user_desc *u)
+{
     uint64_t base = u->base_addr, limit = u->limit & 0xfffff;
     uint64_t type = 1 | (uint64_t)(!(u->flags & UD_READ_EXEC_ONLY)) << 1 |
                     (uint64_t)((u->flags >> UD_CONTENTS_SHIFT) & 3) << 2;
@@ -75,7 +55,7 @@ static uint64_t ud_descriptor(const struct user_desc *u)
 }
 
 /* Linux's fill_user_desc: a descriptor back in struct user_desc form. */
-static struct user_desc ud_of(uint32_t idx, uint64_t d)
+struct user_desc ud_of(uint32_t idx, uint64_t d)
 {
     uint32_t type = (d >> 40) & 0xf;
     return (struct user_desc){

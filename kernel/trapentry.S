@@ -8,10 +8,31 @@
  * cpu (include/percpu.h). Each entry from ring 3 and each exit to ring 3
  * executes swapgs once (SDM Vol. 2B SWAPGS); whether an interrupt or
  * exception came from ring 3 is read from the RPL of the CS the CPU pushed,
- * so a nested entry from ring 0 (a kernel #PF, the #DF on IST1, a timer tick
- * while the scheduler idles) keeps the kernel's base.
+ * so a nested entry from ring 0 (a kernel #PF, a timer tick while the
+ * scheduler idles) keeps the kernel's base.
+ *
+ * Why the RPL rule is enough, and where it is not (Linux: entry_64.S, error_entry and
+ * paranoid_entry). With CR4.FSGSBASE on (cpu.c), ring 3 sets its GS base to anything with
+ * wrgsbase, a kernel address or the address of cpu0 itself: the value of GS base proves
+ * nothing, only where the CPU came from does. An entry whose pushed CS has RPL 3 came from
+ * ring 3: swapgs. An entry from ring 0 finds the kernel's base, except in the few
+ * instructions where ring 0 runs on the user's: before the first swapgs of syscall_entry /
+ * the compat entries, and between the last swapgs and sysretq / iretq. Synchronous faults
+ * cannot happen there (the C side checks sysretq's RCX and iretq's CS, SS and RIP first;
+ * an iretq that faults anyway is recognised by its RIP, iret_insn; a sysenter with TF is
+ * handled first). Only the events that ignore IF can land there: NMI, #MC, #DB (a data
+ * breakpoint; ringlab sets none, DR7 is 0) and #DF (on IST1). For those four, an entry
+ * from ring 0 is "paranoid" as in Linux with FSGSBASE (its paranoid_entry writes the
+ * per-CPU base it finds through the GDT and restores the old one on the way out): the
+ * GS base found is saved, cpu0's is written (a link-time constant: one CPU), and the old
+ * one is written back before the iretq. Linux without FSGSBASE reads MSR_GS_BASE and
+ * trusts its sign (a user cannot write a negative base then); with it, as here, nothing
+ * is inferred from the value. From ring 3 they swap as any other entry (Linux: their
+ * user-mode path is the normal one). None of them uses an IST stack but #DF; ringlab has
+ * no NMI source and QEMU's TCG raises no #MC, so the path serves #DF and a stray #DB.
  */
 #include "gdt.h"
+#include "mmu.h"
 #include "percpu.h"
 #include "trap.h"
 #include "msr.h"
@@ -85,7 +106,16 @@ alltraps:
 3:  testb $SEL_RPL_MASK, (TF_CS - TF_VECTOR)(%rsp)
     jnz 1f                              /* from ring 3 */
     cmpq $iret_insn, (TF_RIP - TF_VECTOR)(%rsp)
-    jne 2f                              /* from ring 0 with the kernel's GS base */
+    je 1f                               /* a faulting iretq to ring 3, after its swapgs */
+    cmpq $T_NMI, (%rsp)
+    je paranoid_entry
+    cmpq $T_DB, (%rsp)
+    je paranoid_entry
+    cmpq $T_DF, (%rsp)
+    je paranoid_entry
+    cmpq $T_MC, (%rsp)
+    je paranoid_entry
+    jmp 2f                              /* from ring 0 with the kernel's GS base */
 1:  swapgs                              /* GS base: user's -> struct cpu */
 2:  /* Kernel RFLAGS from a known value: the gate cleared TF, NT and IF but not AC or DF
        (SDM Vol. 3A 6.12.1.3), and ring 3 may set AC: with SMAP on, AC=1 would let the
@@ -97,6 +127,20 @@ alltraps:
     call trap
     .globl trapret
 trapret:
+    /* Back to ring 3 with anything but the user code and data selectors (an LDT segment, a
+       TLS entry, a 16-bit stack): ldt.c checks that the iretq can load them, and where it
+       would fault in ring 0 delivers the signal Linux's bad-iret fixup gives instead. */
+    testb $SEL_RPL_MASK, TF_CS(%rsp)
+    jz 5f
+    cmpq $USER_SS, TF_SS(%rsp)
+    jne 4f
+    cmpq $USER_CS, TF_CS(%rsp)
+    je 5f
+    cmpq $USER32_CS, TF_CS(%rsp)
+    je 5f
+4:  mov %rsp, %rdi
+    call user_segs_check                /* user_segs_check(tf): may rewrite the frame */
+5:
 #ifdef SANITIZE
     mov %rsp, %rdi                      /* san_user_return(tf): checks before ring 3 */
     call san_user_return
@@ -105,10 +149,73 @@ trapret:
     add $16, %rsp                       /* drop vector and error code */
     testb $SEL_RPL_MASK, (TF_CS - TF_RIP)(%rsp)
     jz iret_insn                        /* back to ring 0: keep the kernel's GS base */
+    testb $SEL_TI, (TF_SS - TF_RIP)(%rsp)
+    jnz espfix_return                   /* an LDT stack segment: espfix.c */
     swapgs                              /* GS base: struct cpu -> user's */
     .globl iret_insn
 iret_insn:                              /* ring 3 again if the frame's CS has RPL 3 */
     iretq
+
+/*
+ * espfix (espfix.c; Linux: entry_64.S, native_irq_return_ldt): the iretq to an LDT stack
+ * segment runs from the read-only alias of espfix_page whose address has the user's RSP
+ * bits 31:16, so a 16-bit SS leaves ESP's upper half as the user had it, not the kernel
+ * stack's. Registers on entry: all the user's, RSP at the iretq frame (RIP, CS, RFLAGS,
+ * RSP, SS) on the kernel stack, the kernel's GS base. RAX and RDI are borrowed: RDI back
+ * from the kernel stack, RAX from the espfix page (the word below the frame).
+ */
+espfix_return:
+    pushq %rax                          /* user RAX */
+    pushq %rdi                          /* user RDI */
+    leaq espfix_page(%rip), %rdi        /* the writable view */
+    movq 8(%rsp), %rax
+    movq %rax, 0(%rdi)                  /* user RAX, popped from the alias */
+    movq 16(%rsp), %rax
+    movq %rax, 8(%rdi)                  /* RIP */
+    movq 24(%rsp), %rax
+    movq %rax, 16(%rdi)                 /* CS */
+    movq 32(%rsp), %rax
+    movq %rax, 24(%rdi)                 /* RFLAGS */
+    movq 48(%rsp), %rax
+    movq %rax, 40(%rdi)                 /* SS */
+    movq 40(%rsp), %rax
+    movq %rax, 32(%rdi)                 /* RSP */
+    andl $0xffff0000, %eax              /* the user's RSP bits 31:16 (63:32 cleared) */
+    movabsq $ESPFIX_BASE, %rdi
+    orq %rdi, %rax                      /* the alias of espfix_page with those bits */
+    popq %rdi                           /* user RDI */
+    swapgs                              /* GS base: struct cpu -> user's */
+    movq %rax, %rsp                     /* read-only from here on */
+    popq %rax                           /* user RAX */
+    jmp iret_insn
+
+/*
+ * An NMI, #DB, #DF or #MC from ring 0 (see the top of this file): the GS base found is
+ * saved in RBX (callee-saved: trap() keeps it), cpu0's written; the old one is written
+ * back before trapret, which does not swap for a ring-0 frame. Registers on entry: as
+ * alltraps', RFLAGS already the kernel's.
+ */
+paranoid_entry:
+    pushq $RFLAGS_RSV1
+    popfq
+    PUSH_GPRS
+    mov $MSR_GS_BASE, %ecx
+    rdmsr
+    shlq $32, %rdx
+    orq %rax, %rdx
+    movq %rdx, %rbx                     /* the GS base the event found */
+    leaq cpu0(%rip), %rax
+    movq %rax, %rdx
+    shrq $32, %rdx
+    wrmsr                               /* GS base: cpu0's, whatever it was */
+    mov %rsp, %rdi
+    call trap
+    mov $MSR_GS_BASE, %ecx
+    movl %ebx, %eax
+    movq %rbx, %rdx
+    shrq $32, %rdx
+    wrmsr                               /* the interrupted code's GS base again */
+    jmp trapret
 
 /*
  * A new process's or thread's first run: proc_alloc points its context here,

@@ -292,7 +292,9 @@ int uvm_protect(uint64_t *pml4, uint64_t va, uint64_t len, uint64_t flags)
         uint64_t *pte = walk(pml4, a, false);
         if (!pte || !(*pte & PTE_P))
             return -ENOMEM;
-        *pte = (*pte & (PTE_ADDR_MASK | PTE_SHARED)) | flags | PTE_P;
+        *pte = (*pte & (PTE_ADDR_MASK | PTE_SHARED | PTE_BUS)) | flags | PTE_P;
+        if (*pte & PTE_BUS)
+            *pte &= ~PTE_U;                  /* past a mapped file's end: SIGBUS whatever the rights */
         invlpg(a);
         uvm_charge(&work);
     }

@@ -55,6 +55,13 @@ void vm_init(uint64_t mem_end_phys)
     vm_switch_kernel();
 }
 
+/* An entry of the kernel half's PDPT (a 1 GiB region every address space shares): the
+   espfix aliases and the LDT windows (espfix.c, ldt.c) hang their own tables there. */
+void vm_kernel_region(uint64_t va, uint64_t pd_phys)
+{
+    kpdpt[PDPT_INDEX(va)] = pd_phys | PTE_P | PTE_W;
+}
+
 void vm_switch_kernel(void)
 {
     lcr3(V2P(kpml4));

@@ -109,7 +109,7 @@ def test_data_selectors_are_per_process_as_on_linux(images, cpu):
 # ring-3 #GP (SDM Vol. 3A 2.5 for CR0/CR4, 2.2.1 for EFER, 18.2 for DR6/DR7).
 CR0_AUDITED = 0x80050033   # PG AM WP NE ET MP PE
 CR4_BASE = 0x620           # OSXMMEXCPT OSFXSR PAE
-CR4_PROTECTIONS = {C.DEFAULT_CPU: 0x300800, C.LEGACY_CPU: 0}   # SMAP SMEP UMIP / none
+CR4_PROTECTIONS = {C.DEFAULT_CPU: 0x310800, C.LEGACY_CPU: 0}   # SMAP SMEP FSGSBASE UMIP / none
 CR4_XSAVE = {C.DEFAULT_CPU: 0x40000, C.LEGACY_CPU: 0}   # OSXSAVE where CPUID has XSAVE (fpu.c)
 EFER_AUDITED = 0xD01       # NXE LMA LME SCE
 GDT_LIMIT = 16 * 8 - 1     # kernel/include/gdt.h GDT_NENTRIES (Linux's GDT_ENTRIES)

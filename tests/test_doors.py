@@ -98,7 +98,9 @@ DOORS: Dict[str, Door] = {
                                        "CPL check; AMD hardware gives #GP(0) (host: 139)"),
     "sysenter": Door(ILL, UD, None, why="#UD in 64-bit mode on AMD and under QEMU; on Intel "
                                         "Linux would take it as a 32-bit system call"),
-    "wrgsbase": Door(ILL, UD, None, why="CR4.FSGSBASE is clear: #UD; Linux 5.9+ sets it"),
+    "wrgsbase": Door(ILL, UD, None, RETURNED, on_max=(RETURNED, None, None),
+                     why="CR4.FSGSBASE where CPUID has it (max, and the host: Linux 5.9+ sets "
+                         "it), so ring 3 may write its own GS base; qemu64 has none: #UD"),
     "syscall_last_page": Door(SEGV, PF, 0x14, SEGV,
                               why="the last user page is never mappable (mmap -ENOMEM), so "
                                   "the jump to its syscall is a user fetch #PF (U, I/D)"),

@@ -9,6 +9,7 @@
  *   - waitpid(INT_MIN): ESRCH
  *   - pwrite on an O_APPEND file appends, whatever the offset (pwrite(2), BUGS)
  *   - uname: sysname "Linux", a release in Linux's format
+ *   - mmap of a closed fd: EBADF (the fd is looked at first); of a pipe: ENODEV
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -17,6 +18,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/utsname.h>
@@ -34,6 +36,8 @@ static const char *err(long r)
     case ECHILD: return "ECHILD";
     case EFAULT: return "EFAULT";
     case EAGAIN: return "EAGAIN";
+    case EBADF: return "EBADF";
+    case ENODEV: return "ENODEV";
     default: return strerror(errno);
     }
 }
@@ -95,5 +99,14 @@ int main(void)
     int a = 0, b = 0;
     printf("uname: sysname %s, release in Linux's format (N.N...): %s\n", u.sysname,
            sscanf(u.release, "%d.%d", &a, &b) == 2 && a >= 3 ? "yes" : "no");
+    int pp[2];
+    if (pipe(pp))
+        return 2;
+    void *m = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, 99, 0);
+    printf("mmap of a closed fd: %s\n", err(m == MAP_FAILED ? -1 : 0));
+    m = mmap(NULL, 4096, PROT_READ, MAP_SHARED, pp[0], 0);
+    printf("mmap of a pipe: %s\n", err(m == MAP_FAILED ? -1 : 0));
+    m = mmap(NULL, 0, PROT_READ, MAP_PRIVATE, 99, 0);
+    printf("mmap of a closed fd, length 0: %s\n", err(m == MAP_FAILED ? -1 : 0));
     return 0;
 }

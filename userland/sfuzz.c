@@ -70,7 +70,7 @@ static const uint64_t S_SAFLAGS[] = SET(1, 2, 4, 0x08000000, 0x10000000, 0x40000
 static const uint64_t S_SEEK[] = SET(0, 1, 2, 3, 4, 5);
 static const uint64_t S_FCNTL[] = SET(0, 1, 2, 3, 4, 1030, 5, 6, 7, 1031, 1032, 8, 9, 1024);
 static const uint64_t S_IOCTL[] = SET(0x5401, 0x5402, 0x5403, 0x5413, 0x541b, 0x5421, 0x5451, 0x5450,
-                                      0x80086301, 0x6364, 0x6365, 0x540f);
+                                      0x80086301, 0x6364, 0x6365, 0x540f, 0x5410, 0x540e, 0x5422, 0x5429);
 static const uint64_t S_AT[] = SET(0x100, 0x200, 0x400, 0x800, 0x1000);
 static const uint64_t S_ACCESS[] = SET(1, 2, 4);
 static const uint64_t S_RENAME[] = SET(1, 2, 4);
@@ -82,6 +82,11 @@ static const uint64_t S_GRND[] = SET(1, 2, 4);
 static const uint64_t S_PIPE2[] = SET(02000000, 04000, 040000, 01);
 static const uint64_t S_TIMER[] = SET(0, 1);
 static const uint64_t S_ZERO8[] = SET(0, 8, 8, 8, 16, 4);
+static const uint64_t S_MSYNC[] = SET(1, 2, 4);
+static const uint64_t S_MKNOD[] = SET(0010000, 0020000, 0060000, 0100000, 0140000, 0040000, 0600, 0666);
+static const uint64_t S_DEV[] = SET(0x103, 0x105, 0x109, 0x501, 0x500, 0x3c07, 0);
+static const uint64_t S_LDTFUNC[] = SET(0, 1, 2, 0x11, 0x11, 1, 3);   /* read, write_old, read_default, write */
+static const uint64_t S_LDTLEN[] = SET(16, 16, 16, 0, 8, 15, 17, 128);  /* a struct user_desc, or a short read */
 
 struct argd { uint8_t gen; const uint64_t *set; uint64_t param; };
 struct desc {
@@ -224,6 +229,29 @@ static const struct desc DESCS[] = {
     { "gettid", RNONE, 1, { A(G0) } },
     { "set_thread_area", RNONE, 2, { N(GSTRUCT, 16) } },      /* struct user_desc */
     { "get_thread_area", RNONE, 2, { A(GBUF) } },
+    /* jobs: process groups and sessions (jobctl.c) */
+    { "setpgid", RNONE, 3, { A(GPID), A(GPID) } },
+    { "getpgid", RNONE, 2, { A(GPID) } },
+    { "getpgrp", RNONE, 1, { A(G0) } },
+    { "setsid", RNONE, 2, { A(G0) } },
+    { "getsid", RNONE, 2, { A(GPID) } },
+    /* jobs: file-system information and flushing (sysfsinfo.c), the host name */
+    { "statfs", RNONE, 2, { A(GPATH), A(GBUF) } },
+    { "fstatfs", RNONE, 2, { A(GFD), A(GBUF) } },
+    { "fsync", RNONE, 2, { A(GFD) } },
+    { "fdatasync", RNONE, 2, { A(GFD) } },
+    { "sync", RNONE, 1, { A(G0) } },
+    { "syncfs", RNONE, 1, { A(GFD) } },
+    { "sethostname", RNONE, 1, { A(GBUF), N(GINT, 80) } },
+    /* jobs: symbolic links (fs.c walk, syspath.c) */
+    { "symlink", RNONE, 4, { A(GPATH), A(GPATH) } },
+    { "symlinkat", RNONE, 3, { A(GPATH), A(GDIRFD), A(GPATH) } },
+    /* jobs: FIFOs and device nodes (pipe.c fifo_open, syspath.c mknod_at) */
+    { "mknod", RNONE, 3, { A(GPATH), F(S_MKNOD), E(S_DEV) } },
+    { "mknodat", RNONE, 2, { A(GDIRFD), A(GPATH), F(S_MKNOD), E(S_DEV) } },
+    { "msync", RNONE, 2, { A(GADDR), A(GMLEN), F(S_MSYNC) } },
+    /* ldt (issue 19: the LDT) */
+    { "modify_ldt", RNONE, 2, { E(S_LDTFUNC), N(GSTRUCT, 16), E(S_LDTLEN) } },   /* struct user_desc */
 };
 #define NDESCS (sizeof DESCS / sizeof DESCS[0])
 

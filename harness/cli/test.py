@@ -26,6 +26,7 @@ SANITIZER_FILES = (
     "tests/test_processes.py", "tests/test_threads.py", "tests/test_signals.py",
     "tests/test_linux_parity.py", "tests/test_sh_pipes.py", "tests/test_stdin.py",
     "tests/test_stress.py", "tests/test_fuzz.py", "tests/test_sanitize.py",
+    "tests/test_jobctl.py", "tests/test_symlinks.py", "tests/test_fifo.py", "tests/test_filemap.py",
 )
 SANITIZER_ARGS = ("-n", "auto", f"--junitxml={C.SANITIZER_JUNIT_FILE}", *SANITIZER_FILES)
 

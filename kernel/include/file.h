@@ -35,7 +35,8 @@
 #define PIPE_MAX_SLOTS 256       /* F_SETPIPE_SZ's most: 1 MiB, Linux's default pipe-max-size */
 
 /* DEV_KCOV: /sys/kernel/debug/kcov, in the coverage build only (kcov.h). */
-enum devkind { DEV_NONE, DEV_NULL, DEV_ZERO, DEV_CONSOLE, DEV_URANDOM, DEV_KCOV };
+/* DEV_TTY: /dev/tty, opened as the caller's controlling terminal (the console; jobctl.c). */
+enum devkind { DEV_NONE, DEV_NULL, DEV_ZERO, DEV_CONSOLE, DEV_URANDOM, DEV_KCOV, DEV_TTY };
 
 struct inode {
     int nlink;                   /* names (directory entries) pointing here */
@@ -48,6 +49,8 @@ struct inode {
     const uint8_t *rodata;       /* module bytes until the first write, else NULL */
     uint8_t **pages;             /* index page: pages[i] holds bytes [i*4096, (i+1)*4096) */
     struct inode *parent;        /* directories: ".." (holds a reference) */
+    struct pipe *fifo;           /* S_IFIFO: the pipe while an end is open, else NULL (pipe.c) */
+    uint64_t rdev;               /* S_IFCHR/S_IFBLK made by mknod with no driver: its number */
     uint64_t mtime_ns, ctime_ns, atime_ns;   /* CLOCK_REALTIME, ns */
 };
 
@@ -74,6 +77,8 @@ struct pipe {
     uint64_t ino;                /* st_ino: a counter, as Linux's pipefs (get_next_ino) */
     uint8_t *spare;              /* the last page a read emptied, for the next write (Linux's
                                     pipe->tmp_page): a pipe in use writes without allocating */
+    uint32_t r_counter, w_counter;   /* FIFO opens for reading / writing so far (fifo_open's waits) */
+    struct inode *fifo;          /* a FIFO's inode (its ip->fifo is this pipe), NULL for pipe(2) */
 };
 
 enum filetype { F_NONE, F_INODE, F_PIPE };
@@ -93,7 +98,14 @@ struct file {
 void fs_add(const char *name, const uint8_t *data, uint64_t size);
 struct fsfile *fs_at(uint64_t index);
 struct inode *fs_root(void);
+int fs_free_inodes(void);
+void *fsdata_page(struct inode *ip, uint64_t i, int *err);
+void fsdata_copy_page(struct inode *ip, uint64_t off, void *dst);
+int64_t file_mmap(struct file *f, uint64_t *pml4, uint64_t addr, uint64_t len, uint64_t off,
+                  uint64_t pte_flags, bool shared);
 struct inode *namei(struct inode *cwd, const char *path, int *err);
+struct inode *namei_nofollow(struct inode *cwd, const char *path, int *err);
+int symlink_target(struct inode *ip, char *buf, uint64_t size);
 struct inode *namei_parent(struct inode *cwd, const char *path, char *name, int *err);
 struct inode *dir_lookup(struct inode *dir, const char *name);
 int dir_link(struct inode *dir, const char *name, struct inode *ip);
@@ -126,6 +138,7 @@ extern struct file console_file;
 
 /* pipe.c */
 int pipe_new(struct file **rf, struct file **wf);
+int fifo_open(struct inode *ip, struct file *f);
 int64_t pipe_read(struct file *f, uint64_t dst, uint64_t n);
 int64_t pipe_write(struct file *f, uint64_t src, uint64_t n);
 void pipe_close(struct file *f);

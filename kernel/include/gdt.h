@@ -17,8 +17,9 @@
  *     6     0x33     user code, 64-bit, DPL3      sysretq CS = STAR[63:48] + 16
  *     7     0x38     null
  *   8-9     0x40     64-bit TSS (16 bytes)        ltr
- *  10-11    0x50     null (Linux: the LDT, 16     -
- *                    bytes; ringlab has no LDT)
+ *  10-11    0x50     LDT system descriptor (16    lldt, at every switch to a process
+ *                    bytes, DPL0), the running    whose address space has an LDT
+ *                    process's modify_ldt table   (ldt.c); else LDTR is null
  *    12     0x63     TLS entry 0, DPL3 when set   set_thread_area (null until then)
  *    13     0x6b     TLS entry 1
  *    14     0x73     TLS entry 2
@@ -31,7 +32,8 @@
  *
  * The DPL-3 descriptors are the two user code segments, the user data segment, the CPUNODE
  * segment and the TLS entries a process sets: no call gate, no LDT and no TSS a ring-3
- * program could name. The LDT register holds the null selector. A 32-bit code segment at DPL
+ * program could name. The LDT register holds the null selector unless the running process
+ * made an LDT with modify_ldt (ldt.c: DPL-3 code/data descriptors only, as Linux's). A 32-bit code segment at DPL
  * 3 lets ring 3 far-jump into compatibility mode, where `syscall` goes through MSR_CSTAR and
  * `sysenter` through the SYSENTER MSRs: both point at real entries (trapentry.S), never 0.
  */
@@ -52,8 +54,10 @@
 #define CPUNODE_SEL   0x7b       /* GDT_ENTRY_CPUNODE 15 with RPL 3 */
 #define NULL_SEL      0x00       /* DS, ES, FS, GS in the kernel and at ring-3 entry */
 #define LDT_NULL_SEL  0x00       /* lldt operand: no LDT, every TI=1 selector is #GP */
+#define LDT_SEL       0x50       /* the LDT's system descriptor (GDT_ENTRY_LDT 10), RPL 0 */
 
 #define SEL_RPL_MASK  0x3        /* requested privilege level bits of a selector */
+#define SEL_TI        0x4        /* table indicator: 1 = the LDT (SDM Vol. 3A 3.4.2) */
 
 #define IST_DF        1          /* IST slot used by the #DF gate */
 #define SYSENTER_STACK_BYTES 512 /* MSR_SYSENTER_ESP's stack: only a #DB frame lands there */
@@ -65,4 +69,6 @@ void segs_load(const uint16_t seg[NSEGS]);   /* then write FS_BASE and KERNEL_GS
 void tls_load(const uint64_t tls[TLS_ENTRIES]); /* a thread's TLS descriptors into GDT 12-14 */
 bool sel_loadable(uint16_t sel);             /* would a data segment load of sel work at CPL 3? */
 void segs_save(uint16_t seg[NSEGS]);
+uint64_t seg_descriptor(uint16_t sel);       /* the GDT or LDT descriptor sel names, 0 if none */
+void gdt_set_ldt(uint64_t base, uint32_t nentries);  /* LDT descriptor + lldt; 0 entries: lldt 0 */
 #endif

@@ -9,6 +9,14 @@
  *  0xffffffffc0000000 +---------------------------------------+  KSTACK_BASE
  *                     | kernel image + direct map of RAM       |  PML4[511] PDPT[510]
  *  0xffffffff80000000 +---------------------------------------+  KERNBASE = physical 0
+ *                     | (unmapped)                             |
+ *  0xffffff8140000000 +---------------------------------------+
+ *                     | LDTs: LDT_SLOT_BYTES per address space |  PML4[511] PDPT[4]
+ *                     | (modify_ldt's pages, ldt.c)            |
+ *  0xffffff8100000000 +---------------------------------------+  LDT_AREA
+ *                     | espfix: one read-only page at every    |  PML4[511] PDPT[0-3]
+ *                     | 64 KiB, 65536 aliases (espfix.c)       |
+ *  0xffffff8000000000 +---------------------------------------+  ESPFIX_BASE
  *                     | (unmapped)                             |  supervisor-only half
  *  0xffff800000000000 +---------------------------------------+
  *                     | non-canonical hole: any access is #GP  |
@@ -64,6 +72,10 @@
                                                   a page for argc/auxv/AT_RANDOM, USER_STACK_FREE, rounded */
 #define MMAP_END         (USER_STACK_TOP - USER_STACK_MAX - STACK_GUARD_GAP)
 #define MMAP32_END       (USER32_STACK_TOP - USER_STACK_MAX - STACK_GUARD_GAP)
+#define ESPFIX_BASE      0xffffff8000000000    /* espfix aliases: bits 31:16 free (espfix.c) */
+#define ESPFIX_SPAN      0x100000000           /* 4 GiB: every value of bits 31:16 */
+#define LDT_AREA         0xffffff8100000000    /* per-address-space LDT windows (ldt.c) */
+#define LDT_SLOT_BYTES   0x10000               /* LDT_ENTRIES (8192) * 8 bytes, each a window */
 #define KSTACK_BASE      0xffffffffc0000000    /* kernel stacks: PDPT[511] of the kernel half */
 #define KSTACK_SLOT_PAGES 8                    /* per process: guard page + stack + spare */
 #define KSTACK_PAGES     4                     /* per-process kernel stack (16 KiB) */
@@ -84,6 +96,8 @@
 #define PTE_PS    (1UL << 7)     /* page size: 2 MiB in a PD entry */
 #define PTE_G     (1UL << 8)     /* global */
 #define PTE_SHARED (1UL << 9)    /* software (ignored by the CPU): MAP_SHARED, kept by fork */
+#define PTE_BUS   (1UL << 10)    /* software: a mapped file's page past its end (filemap.c): a
+                                    supervisor-only page whose user access is SIGBUS */
 #define PTE_NX    (1UL << 63)    /* no-execute (needs EFER.NXE) */
 #define PTE_ADDR_MASK 0x000ffffffffff000UL /* physical frame bits of an entry */
 

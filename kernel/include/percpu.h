@@ -7,8 +7,9 @@
  * Invariant: every entry from ring 3 (syscall, an interrupt or exception whose frame CS has
  * RPL 3) and every exit to ring 3 (sysretq, iretq to RPL 3) executes swapgs exactly once
  * (SDM Vol. 2B SWAPGS), so the kernel never runs with the user's GS base and the user never
- * sees the kernel's. An entry from ring 0 (a kernel #PF, the #DF on IST1, an interrupt while
- * the scheduler idles) finds the kernel's base already loaded and must not swap.
+ * sees the kernel's. An entry from ring 0 (a kernel #PF, an interrupt while the scheduler
+ * idles) finds the kernel's base already loaded and must not swap; NMI, #DB, #DF and #MC from
+ * ring 0 write this base whatever they find and restore the old one (trapentry.S, paranoid_entry).
  * The user's GS base is per process (proc->gs_base), loaded into IA32_KERNEL_GS_BASE when the
  * scheduler switches to it. One CPU: cpu0 is the only instance.
  *

@@ -68,6 +68,10 @@ struct proc {
     struct proc *vfork_parent; /* CLONE_VFORK: sleeps until this thread execs or ends */
     struct cred cred;          /* ids, groups, capabilities: per thread, by value, copied by clone (cred.h) */
     struct kcov *kcov;         /* the kcov object this thread traces into (holds a reference), or NULL */
+    int pgid;                  /* leader only: process group (jobctl.c), inherited by fork */
+    int sid;                   /* leader only: session (jobctl.c), inherited by fork */
+    bool ctty;                 /* leader only: the console is its controlling terminal (jobctl.c) */
+    bool did_exec;             /* leader only: has exec'd since fork (setpgid's EACCES) */
 };
 
 noreturn void scheduler(void);

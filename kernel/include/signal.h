@@ -71,6 +71,7 @@ struct trapframe;
 #define SEGV_MAPERR  1           /* address not mapped */
 #define SEGV_ACCERR  2           /* mapped, access not allowed */
 #define BUS_ADRALN   1           /* misaligned address (#AC) */
+#define BUS_ADRERR   2           /* no such physical address: a mapped file's page past its end */
 #define TRAP_BRKPT   1           /* breakpoint */
 #define TRAP_TRACE   2           /* single step (#DB with DR6.BS) */
 #define CLD_EXITED   1           /* SIGCHLD: child called exit */
@@ -252,7 +253,6 @@ bool signal_from_group(struct proc *p, int sender);
 void signal_group_stop(struct proc *p, int sig);
 void signal_notify_parent(struct proc *child, int code, int status);
 void signal_tick(void);
-void signal_console(int sig);
 
 /* signal.c: faults, delivery, fork/exec */
 int signal_default_action(int sig);

@@ -7,6 +7,7 @@ typedef int64_t (*syscall_fn)(struct trapframe *tf);
 
 int64_t sys_ni_syscall(struct trapframe *tf);   /* -ENOSYS */
 int64_t sys_set_thread_area(struct trapframe *tf);   /* tls.c */
+int64_t sys_modify_ldt(struct trapframe *tf);        /* ldt.c */
 int64_t sys_get_thread_area(struct trapframe *tf);
 int64_t sys_execve32(struct trapframe *tf);     /* sysproc.c: argv/envp of 32-bit pointers */
 int64_t sys_clone32(struct trapframe *tf);      /* sysproc.c: the i386 argument order */
@@ -48,6 +49,23 @@ int64_t sys_madvise(struct trapframe *tf);
 int64_t sys_sysinfo(struct trapframe *tf);
 int64_t sys_getpid(struct trapframe *tf);
 int64_t sys_getppid(struct trapframe *tf);
+int64_t sys_setpgid(struct trapframe *tf);       /* jobctl.c */
+int64_t sys_msync(struct trapframe *tf);         /* sysmem.c */
+int64_t sys_lstat(struct trapframe *tf);         /* syspath.c */
+int64_t sys_mknod(struct trapframe *tf);
+int64_t sys_mknodat(struct trapframe *tf);
+int64_t sys_symlink(struct trapframe *tf);
+int64_t sys_symlinkat(struct trapframe *tf);
+int64_t sys_statfs(struct trapframe *tf);        /* sysfsinfo.c */
+int64_t sys_fstatfs(struct trapframe *tf);
+int64_t sys_fsync(struct trapframe *tf);         /* also fdatasync */
+int64_t sys_syncfs(struct trapframe *tf);
+int64_t sys_sync(struct trapframe *tf);
+int64_t sys_sethostname(struct trapframe *tf);   /* sysproc.c */
+int64_t sys_getpgid(struct trapframe *tf);
+int64_t sys_getpgrp(struct trapframe *tf);
+int64_t sys_setsid(struct trapframe *tf);
+int64_t sys_getsid(struct trapframe *tf);
 int64_t sys_getuid(struct trapframe *tf);
 int64_t sys_geteuid(struct trapframe *tf);
 int64_t sys_getgid(struct trapframe *tf);

@@ -23,6 +23,7 @@ _Static_assert(sizeof(struct linux_termios) == 36, "Linux struct termios is 36 b
 
 struct file *fd_file(int fd);
 struct inode *lookup_at(int dirfd, uint64_t upath, char *name, int *err);   /* syspath.c */
+struct inode *lookup_at_nofollow(int dirfd, uint64_t upath, int *err);
 int fd_alloc(struct file *f, int min, bool cloexec);
 int fd_free(int min);
 int fd_limit(void);

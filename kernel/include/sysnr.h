@@ -26,6 +26,7 @@
 #define SYS_pipe                22
 #define SYS_sched_yield         24
 #define SYS_mremap              25
+#define SYS_msync               26
 #define SYS_madvise             28
 #define SYS_dup                 32
 #define SYS_dup2                33
@@ -44,6 +45,8 @@
 #define SYS_kill                62
 #define SYS_uname               63
 #define SYS_fcntl               72
+#define SYS_fsync               74
+#define SYS_fdatasync           75
 #define SYS_truncate            76
 #define SYS_ftruncate           77
 #define SYS_getcwd              79
@@ -55,6 +58,7 @@
 #define SYS_creat               85
 #define SYS_link                86
 #define SYS_unlink              87
+#define SYS_symlink             88
 #define SYS_readlink            89
 #define SYS_chmod               90
 #define SYS_fchmod              91
@@ -71,7 +75,10 @@
 #define SYS_setgid              106
 #define SYS_geteuid             107
 #define SYS_getegid             108
+#define SYS_setpgid             109
 #define SYS_getppid             110
+#define SYS_getpgrp             111
+#define SYS_setsid              112
 #define SYS_setreuid            113
 #define SYS_setregid            114
 #define SYS_getgroups           115
@@ -80,8 +87,10 @@
 #define SYS_getresuid           118
 #define SYS_setresgid           119
 #define SYS_getresgid           120
+#define SYS_getpgid             121
 #define SYS_setfsuid            122
 #define SYS_setfsgid            123
+#define SYS_getsid              124
 #define SYS_capget              125
 #define SYS_capset              126
 #define SYS_rt_sigpending       127
@@ -89,8 +98,14 @@
 #define SYS_rt_sigqueueinfo     129
 #define SYS_rt_sigsuspend       130
 #define SYS_sigaltstack         131
+#define SYS_mknod               133
+#define SYS_statfs              137
+#define SYS_fstatfs             138
+#define SYS_modify_ldt          154
 #define SYS_arch_prctl          158
 #define SYS_setrlimit           160
+#define SYS_sync                162
+#define SYS_sethostname         170
 #define SYS_iopl                172
 #define SYS_ioperm              173
 #define SYS_gettid              186
@@ -110,11 +125,13 @@
 #define SYS_tgkill              234
 #define SYS_openat              257
 #define SYS_mkdirat             258
+#define SYS_mknodat             259
 #define SYS_fchownat            260
 #define SYS_newfstatat          262
 #define SYS_unlinkat            263
 #define SYS_renameat            264
 #define SYS_linkat              265
+#define SYS_symlinkat           266
 #define SYS_readlinkat          267
 #define SYS_fchmodat            268
 #define SYS_faccessat           269
@@ -124,6 +141,7 @@
 #define SYS_dup3                292
 #define SYS_pipe2               293
 #define SYS_prlimit64           302
+#define SYS_syncfs              306
 #define SYS_renameat2           316
 #define SYS_getrandom           318
 #define SYS_faccessat2          439

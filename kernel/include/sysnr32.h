@@ -36,10 +36,13 @@
 #define SYS32_geteuid           49
 #define SYS32_getegid           50
 #define SYS32_ioctl             54
+#define SYS32_setpgid           57
 #define SYS32_fcntl             55
 #define SYS32_umask             60
 #define SYS32_dup2              63
 #define SYS32_getppid           64
+#define SYS32_getpgrp           65
+#define SYS32_setsid            66
 #define SYS32_sigaction         67
 #define SYS32_sigsuspend        72
 #define SYS32_sigpending        73
@@ -53,9 +56,12 @@
 #define SYS32_sigreturn         119
 #define SYS32_clone             120
 #define SYS32_uname             122
+#define SYS32_modify_ldt        123
 #define SYS32_mprotect          125
 #define SYS32_sigprocmask       126
+#define SYS32_getpgid           132
 #define SYS32_fchdir            133
+#define SYS32_getsid            147
 #define SYS32_sched_yield       158
 #define SYS32_poll              168
 #define SYS32_rt_sigreturn      173

@@ -30,6 +30,7 @@ struct mm {
     uint64_t brk_start, brk;   /* heap: [brk_start, brk) mapped */
     uint64_t mmap_next;        /* next free address in the mmap region */
     bool busy;                 /* a memory call is changing the tables (it may yield) */
+    uint32_t ldt_entries;      /* modify_ldt's table: entries in use, 0 = none (ldt.c) */
 };
 
 struct files {
@@ -68,6 +69,7 @@ struct mm *mm_get(struct mm *mm);
 void mm_put(struct mm *mm);                /* the last user frees the page tables */
 void mm_lock(struct mm *mm);               /* sleeps while another thread changes the tables */
 void mm_unlock(struct mm *mm);
+int mm_slot(const struct mm *mm);          /* its index in the table (ldt.c's window) */
 struct files *files_new(void);
 int files_install(struct files *f, int fd, struct file *file);   /* -ENOMEM: no page for its slot */
 void files_clear(struct files *f, int fd);

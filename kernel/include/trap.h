@@ -12,6 +12,8 @@
 #define TF_RIP      136          /* first CPU-pushed word */
 #define TF_CS       144          /* its RPL says which ring the entry came from */
 #define TF_RFLAGS   152
+#define TF_RSP      160
+#define TF_SS       168          /* an LDT selector here: the iretq goes through espfix */
 #define TF_SIZE     176          /* the whole frame */
 
 #ifndef __ASSEMBLER__
@@ -47,6 +49,8 @@ _Static_assert(__builtin_offsetof(struct trapframe, vector) == TF_VECTOR, "TF_VE
 _Static_assert(__builtin_offsetof(struct trapframe, rip) == TF_RIP, "TF_RIP");
 _Static_assert(__builtin_offsetof(struct trapframe, cs) == TF_CS, "TF_CS");
 _Static_assert(__builtin_offsetof(struct trapframe, rflags) == TF_RFLAGS, "TF_RFLAGS");
+_Static_assert(__builtin_offsetof(struct trapframe, rsp) == TF_RSP, "TF_RSP");
+_Static_assert(__builtin_offsetof(struct trapframe, ss) == TF_SS, "TF_SS");
 
 void trap(struct trapframe *tf);
 void syscall_dispatch(struct trapframe *tf);

@@ -54,6 +54,9 @@
 #define S_IFCHR       0020000    /* character device */
 #define S_IFDIR       0040000    /* directory */
 #define S_IFREG       0100000    /* regular file */
+#define S_IFLNK       0120000    /* symbolic link */
+#define S_IFBLK       0060000    /* block device */
+#define S_IFSOCK      0140000    /* socket */
 #define S_ISUID       0004000    /* set-user-ID on execution */
 #define S_ISGID       0002000    /* set-group-ID on execution; a directory's: new names get its group */
 #define S_ISVTX       0001000    /* sticky: in a directory only owners may remove names (/tmp) */

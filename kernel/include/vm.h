@@ -5,6 +5,8 @@
 /* vm.c: the kernel half and address spaces */
 void vm_init(uint64_t mem_end_phys);
 void vm_switch_kernel(void);
+void vm_kernel_region(uint64_t va, uint64_t pd_phys);   /* a kernel-half PDPT entry -> pd */
+void espfix_init(void);                                  /* espfix.c */
 void vm_switch(uint64_t *pml4);
 uint64_t kstack_map(int slot);
 void kstack_unmap(int slot);
