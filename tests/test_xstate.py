@@ -4,7 +4,8 @@
 whose handler clobbers them all and edits some of them in its frame, and checks what comes back;
 then it corrupts the frame's xstate in a child per case (the header, the sw bytes, MAGIC2, the
 fpstate pointer) and reports which returns Linux accepts and which are SIGSEGV; then two processes
-keep their own YMM values across switches. Under ``-cpu max`` (XSAVE with x87, SSE and AVX) the
+keep their own YMM values across switches; then it execs itself with every XMM/YMM register set
+and the new image finds them in their init state. Under ``-cpu max`` (XSAVE with x87, SSE and AVX) the
 whole transcript equals the host's. ``-cpu qemu64`` has no XSAVE: the frames are the 512-byte
 fxsave ones, as Linux's on such a CPU, so the lines starting "xsave" (which need XSAVE) are
 compared apart and the rest equals the host's.

@@ -17,7 +17,9 @@
  *     to the legacy 512-byte state (a bad magic1 or magic2, an xstate_size out of range), or
  *     restores a component's init state (xfeatures without AVX, a NULL fpstate);
  *   - the state of each process across context switches (two processes, each with its own
- *     YMM values, yielding to each other).
+ *     YMM values, yielding to each other);
+ *   - execve: the program execs itself with every XMM/YMM register set, and the new image
+ *     starts with them in their init state (XMM8-15 and the YMM upper halves zero, MXCSR 0x1f80).
  *
  * Lines starting "xsave" need XSAVE (the host has it; ringlab's -cpu qemu64 has not, and its
  * frames are the 512-byte fxsave ones, as Linux's on such a CPU). The same binary runs on the
@@ -329,6 +331,21 @@ static void on_sigill(int sig, siginfo_t *si, void *ctx)
     ((ucontext_t *)ctx)->uc_mcontext.gregs[REG_RIP] += 5;   /* f3 48 0f ae c0: rdfsbase %rax */
 }
 
+static void cpu_facts(void)
+{
+    unsigned a, b, c, d;
+    __cpuid_count(1, 0, a, b, c, d);
+    have_xsave = (c >> 27) & 1;
+    if (have_xsave) {
+        uint32_t lo, hi;
+        __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+        xcr0 = lo | (uint64_t)hi << 32;
+        have_avx = ((c >> 28) & 1) && (xcr0 & 6) == 6;
+    }
+}
+
+static void report_quiet(void) { cpu_facts(); }
+
 static void report(void)
 {
     unsigned a, b, c, d;
@@ -361,12 +378,71 @@ static void report(void)
     say("auxv: AT_HWCAP2 FSGSBASE bit=rdfsbase works: %d\n", !!(hwcap2 & HWCAP2_FSGSBASE) == !rdfs_faulted);
 }
 
-int main(void)
+/* ---- execve: the new image starts with the init state ---------------------- */
+
+extern char **environ;
+static uint8_t at_entry[16][32];        /* the registers as main found them (upper halves: AVX only) */
+
+/* Load every register with a pattern and call execve(self, "after-exec") with `syscall` */
+static void exec_with_state(char *self)
 {
+    char *argv[] = { self, "after-exec", NULL };
+    fill(0x33);
+    fflush(stdout);
+    long nr = SYS_execve;
+    if (have_avx)
+        __asm__ volatile(".irp n,0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15\n\tvmovdqu \\n*32(%[in]), %%ymm\\n\n\t.endr\n\t"
+                         "syscall"
+                         : "+a"(nr) : [in] "r"(yin), "D"(self), "S"(argv), "d"(environ)
+                         : "rcx", "r11", "memory", "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7",
+                           "xmm8", "xmm9", "xmm10", "xmm11", "xmm12", "xmm13", "xmm14", "xmm15");
+    else
+        __asm__ volatile(".irp n,0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15\n\tmovdqu \\n*32(%[in]), %%xmm\\n\n\t.endr\n\t"
+                         "syscall"
+                         : "+a"(nr) : [in] "r"(yin), "D"(self), "S"(argv), "d"(environ)
+                         : "rcx", "r11", "memory", "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7",
+                           "xmm8", "xmm9", "xmm10", "xmm11", "xmm12", "xmm13", "xmm14", "xmm15");
+    say("exec: execve failed: %ld\n", nr);
+}
+
+static void after_exec(void)
+{
+    int upper_zero = 1, high_xmm_zero = 1;
+    for (int r = 0; r < 16; r++) {
+        for (int i = 0; i < 16; i++) {
+            upper_zero &= at_entry[r][16 + i] == 0;
+            high_xmm_zero &= r < 8 || at_entry[r][i] == 0;
+        }
+    }
+    uint32_t mx;
+    __asm__ volatile("stmxcsr %0" : "=m"(mx));
+    say("exec: the new image has xmm8-15 zero=%d mxcsr=0x%x\n", high_xmm_zero, mx);
+    if (have_avx)
+        say("xsave avx exec: the upper halves of ymm0-15 zero=%d\n", upper_zero);
+}
+
+int main(int argc, char **argv)
+{
+    /* First, before any library code: the registers execve left (musl's startup is not AVX code
+       and leaves the upper halves alone). AVX only after CPUID says so: read it without calls. */
+    unsigned a, b, c, d;
+    __cpuid_count(1, 0, a, b, c, d);
+    if (((c >> 27) & 1) && ((c >> 28) & 1))
+        __asm__ volatile(".irp n,0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15\n\tvmovdqu %%ymm\\n, \\n*32(%0)\n\t.endr"
+                         ::"r"(at_entry) : "memory");
+    else
+        __asm__ volatile(".irp n,0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15\n\tmovdqu %%xmm\\n, \\n*32(%0)\n\t.endr"
+                         ::"r"(at_entry) : "memory");
+    if (argc > 1 && !strcmp(argv[1], "after-exec")) {
+        report_quiet();
+        after_exec();
+        return 0;
+    }
     report();
     roundtrip();
     for (int c = 0; c < (int)(sizeof corrupt_names / sizeof *corrupt_names); c++)
         corrupt(c);
     switches();
-    return 0;
+    exec_with_state(argv[0]);
+    return 1;
 }
