@@ -3,8 +3,9 @@
  * (arch/x86/kernel/fpu/init.c, xstate.c), else FXSAVE.
  *
  * Boot (fpu_init, from cpu_init): CPUID.1:ECX.XSAVE says whether the CPU has XSAVE. TCG's
- * `-cpu max` (QEMU 7.2) has it, with x87, SSE and AVX in CPUID leaf 0xD (and PKRU, which
- * Linux enables only with CR4.PKE: ringlab leaves PKE clear, so PKRU stays out of XCR0);
+ * `-cpu max` (QEMU 7.2) has it, with x87, SSE and AVX in CPUID leaf 0xD (EAX 0x21f: also
+ * MPX's BNDREGS/BNDCSR, which Linux no longer enables since 5.6, and PKRU, which Linux
+ * enables only with CR4.PKE: ringlab leaves PKE clear, so both stay out of XCR0);
  * `-cpu qemu64` has no XSAVE (and no AVX): there ringlab keeps FXSAVE, as Linux does on such
  * a CPU, and its signal frames carry the 512-byte fxsave area. With XSAVE, CR4.OSXSAVE is
  * set (SDM Vol. 3A 2.5: it makes xgetbv/xsetbv and the XSAVE family usable, and CPUID.1:

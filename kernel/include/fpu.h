@@ -40,7 +40,8 @@ struct proc;
 #define XFEATURE_FPSSE    (XFEATURE_X87 | XFEATURE_SSE)
 /* The user components Linux enables when the CPU has them (XFEATURE_MASK_USER_SUPPORTED less
    PKRU, which Linux drops without CR4.PKE: ringlab leaves PKE clear; and AMX, which a program
-   must request with arch_prctl(ARCH_REQ_XCOMP_PERM), not implemented). */
+   must request with arch_prctl(ARCH_REQ_XCOMP_PERM), not implemented). No MPX (bits 3-4):
+   Linux removed it in 5.6. */
 #define XFEATURE_USER     (XFEATURE_FPSSE | XFEATURE_YMM | XFEATURE_OPMASK | XFEATURE_ZMM_HI256 | XFEATURE_HI16_ZMM)
 
 /* Signal-frame words (arch/x86/include/uapi/asm/sigcontext.h) */
