@@ -12,9 +12,10 @@
  * ECX.OSXSAVE visible to ring 3) and XCR0 = the user components Linux supports that CPUID
  * (EAX=0DH,ECX=0):EDX:EAX lists; the area's size is then CPUID.(EAX=0DH,ECX=0):EBX.
  *
- * Per thread (struct proc's xstate): one page from kalloc, owned by the thread's process
- * slot: fpu_alloc in proc_alloc, fpu_free in proc_free (when the slot is given back). The
- * live registers are the running thread's own: the kernel never uses x87/SSE (-mno-sse), so
+ * Per thread (struct proc's xstate): the area of its process slot, as Linux embeds the
+ * fpstate in the task (arch_task_struct_size): a page per slot in the kernel's own memory,
+ * owned by the slot, put in the init state by proc_alloc (fpu_area) and never freed, so a
+ * fork needs no page for it and no allocation can fail there. The live registers are the running thread's own: the kernel never uses x87/SSE (-mno-sse), so
  * the state is saved only when the scheduler switches the thread out and restored when it
  * switches it in (xsave64/xrstor64 with XCR0), never on a system call or an interrupt.
  * execve puts the init state back (fpu_init_state), fork and clone copy the caller's live
@@ -59,6 +60,7 @@ uint32_t fpu_user_size = FXSAVE_BYTES;
 static uint32_t mxcsr_mask = MXCSR_DEFAULT_MASK;
 
 static uint8_t init_area[FPU_AREA_MAX] __attribute__((aligned(64)));
+static uint8_t areas[NPROC][FPU_AREA_MAX] __attribute__((aligned(64)));   /* one per process slot */
 /* One CPU: the buffer a signal frame's state passes through (never across a sleep). */
 static uint8_t scratch[FPU_AREA_MAX] __attribute__((aligned(64)));
 
@@ -130,18 +132,10 @@ void fpu_init_state(void *area)
     *(uint32_t *)&a[FXSAVE_MXCSR] = MXCSR_INIT;
 }
 
-void *fpu_alloc(void)
+void *fpu_area(int slot)
 {
-    void *area = kalloc();
-    if (area)
-        fpu_init_state(area);
-    return area;
-}
-
-void fpu_free(void *area)
-{
-    if (area)
-        kfree(area);
+    fpu_init_state(areas[slot]);
+    return areas[slot];
 }
 
 void fpu_save(void *area)

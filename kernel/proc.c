@@ -63,13 +63,8 @@ static struct proc *proc_alloc(void)
         uint64_t top = kstack_map(i);
         if (!top)
             return NULL;
-        void *xstate = fpu_alloc();                /* the slot's FPU area, in its init state */
-        if (!xstate) {
-            kstack_unmap(i);
-            return NULL;
-        }
         memset(p, 0, sizeof *p);
-        p->xstate = xstate;
+        p->xstate = fpu_area(i);                   /* the slot's FPU area, in its init state */
         p->state = P_EMBRYO;
         p->pid = p->tgid = next_pid++;
         p->leader = p;
@@ -104,7 +99,6 @@ static void proc_free(struct proc *p)
     if (p->sighand)
         sighand_put(p->sighand);
     kstack_unmap((int)(p - procs));
-    fpu_free(p->xstate);
     ioperm_release((int)(p - procs));
     memset(p, 0, sizeof *p);
     SAN_FREED(SAN_PROC, p - procs, p, state);

@@ -28,7 +28,7 @@ struct proc;
 #define XSAVE_HEADER      512      /* XSTATE_BV at +0, XCOMP_BV at +8, reserved +16..+63 */
 #define XSAVE_HEADER_BYTES 64
 #define XSAVE_MIN_BYTES   (FXSAVE_BYTES + XSAVE_HEADER_BYTES)   /* Linux's min_xstate_size */
-#define FPU_AREA_MAX      4096     /* one page per thread (fpu_alloc): larger XCR0 sets are trimmed */
+#define FPU_AREA_MAX      4096     /* one page per process slot (fpu_area): larger XCR0 sets are trimmed */
 
 /* XCR0 / XSTATE_BV bits (SDM Vol. 1 13.1) */
 #define XFEATURE_X87      (1UL << 0)
@@ -65,8 +65,7 @@ extern uint64_t fpu_xfeatures;         /* XCR0 (XFEATURE_FPSSE without XSAVE) */
 extern uint32_t fpu_user_size;         /* bytes of a thread's area: XSAVE size for XCR0, or 512 */
 
 uint64_t fpu_init(void);               /* cpu_init: returns the CR4 bits it set (OSXSAVE or 0) */
-void *fpu_alloc(void);                 /* a thread's area in its init state, or NULL */
-void fpu_free(void *area);
+void *fpu_area(int slot);              /* process slot `slot`'s area, put in the init state */
 void fpu_init_state(void *area);       /* x87/SSE/AVX init state: FCW 0x37f, MXCSR 0x1f80 */
 void fpu_save(void *area);             /* the live registers into area */
 void fpu_restore(const void *area);    /* area into the live registers */

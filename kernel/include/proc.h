@@ -54,8 +54,8 @@ struct proc {
     char name[32];
     struct sigstate sig;       /* blocked/pending sets, alternate stack; the group's pending set, stop, ITIMER_REAL */
     struct sighand *sighand;   /* the handlers (shared by CLONE_SIGHAND, so by every thread of a group) */
-    void *xstate;              /* user x87/SSE/AVX state when switched out (fpu.h): a page of the slot's,
-                                  fpu_alloc in proc_alloc, fpu_free in proc_free */
+    void *xstate;              /* user x87/SSE/AVX state when switched out (fpu.h): the slot's own
+                                  page (fpu_area), reset by proc_alloc */
     int tgid;                  /* thread group (getpid) */
     struct proc *leader;       /* the group's leader (itself for a single-threaded process) */
     int nthreads;              /* leader only: threads of the group not yet ended */
