@@ -53,6 +53,26 @@ bool kill_permitted(struct proc *q)
 }
 
 /*
+ * May `caller` trace `target` (Linux __ptrace_may_access, PTRACE_MODE_ATTACH_REALCREDS; also
+ * what /proc/PID/mem and process_vm_readv ask)? A thread of its own group always; else the
+ * caller's real uid and gid must be each of the target's real, effective and saved ones, and
+ * the target dumpable (no set-id exec or id change since: thread.h mm->dumpable) - or the caller has
+ * CAP_SYS_PTRACE. Returns 0, or -EPERM.
+ */
+int ptrace_may_access(struct proc *caller, struct proc *target)
+{
+    const struct cred *c = &caller->cred, *t = &target->cred;
+    if (caller->leader == target->leader)
+        return 0;
+    bool cap = c->cap_effective & CAP_BIT(CAP_SYS_PTRACE);
+    bool same = c->uid == t->euid && c->uid == t->suid && c->uid == t->uid && c->gid == t->egid &&
+                c->gid == t->sgid && c->gid == t->gid;
+    if ((!same || (target->mm && !target->mm->dumpable)) && !cap)
+        return -EPERM;                              /* Linux: get_dumpable(mm) != SUID_DUMP_USER */
+    return 0;
+}
+
+/*
  * Linux check_prlimit_permission: another process's limits (even reading
  * them) need all its real/effective/saved uids and gids equal to the
  * caller's real ones, or CAP_SYS_RESOURCE. pid 0 or a thread of the caller's
@@ -83,9 +103,11 @@ int prlimit_permitted(int pid)
 void cred_exec(struct cred *c, const struct inode *ip, bool *secure)
 {
     uint64_t old_permitted = c->cap_permitted;
-    if (ip->mode & S_ISUID)
+    /* PR_SET_NO_NEW_PRIVS: the set-id bits are ignored (Linux bprm_fill_uid: like nosuid) */
+    bool nnp = myproc()->no_new_privs;
+    if ((ip->mode & S_ISUID) && !nnp)
         c->euid = ip->uid;
-    if ((ip->mode & (S_ISGID | S_IXGRP)) == (S_ISGID | S_IXGRP))
+    if ((ip->mode & (S_ISGID | S_IXGRP)) == (S_ISGID | S_IXGRP) && !nnp)
         c->egid = ip->gid;
     c->suid = c->fsuid = c->euid;
     c->sgid = c->fsgid = c->egid;
@@ -96,6 +118,23 @@ void cred_exec(struct cred *c, const struct inode *ip, bool *secure)
     c->cap_effective = c->euid == 0 ? c->cap_permitted : 0;
     *secure = c->euid != c->uid || c->egid != c->gid ||
               (c->uid != 0 && (c->cap_effective || (c->cap_permitted & ~old_permitted)));
+}
+
+/*
+ * Linux commit_creds: a process whose effective or file-system ids change, or whose permitted
+ * capabilities grow, becomes non-dumpable (suid_dumpable 0: only CAP_SYS_PTRACE may then read
+ * its memory through /proc or ptrace) and loses its parent-death signal.
+ */
+static void committed(const struct cred *o)
+{
+    struct proc *p = myproc();
+    const struct cred *n = &p->cred;
+    if (n->euid == o->euid && n->egid == o->egid && n->fsuid == o->fsuid && n->fsgid == o->fsgid &&
+        !(n->cap_permitted & ~o->cap_permitted))
+        return;
+    if (p->mm)
+        p->mm->dumpable = 0;
+    p->pdeathsig = 0;
 }
 
 /* ---- capabilities across set*uid (commoncap cap_emulate_setxuid) -------- */
@@ -110,6 +149,7 @@ static void fix_setuid(struct cred *n, const struct cred *o)
         n->cap_effective = 0;
     if (o->euid != 0 && n->euid == 0)
         n->cap_effective = n->cap_permitted;
+    committed(o);
 }
 
 static void fix_setfsuid(struct cred *n, const struct cred *o)
@@ -118,6 +158,7 @@ static void fix_setfsuid(struct cred *n, const struct cred *o)
         n->cap_effective &= ~CAP_FS_MASK;
     if (o->fsuid != 0 && n->fsuid == 0)
         n->cap_effective |= n->cap_permitted & CAP_FS_MASK;
+    committed(o);
 }
 
 /* ---- the system calls ---------------------------------------------------- */
@@ -169,7 +210,7 @@ int64_t sys_setuid(struct trapframe *tf)
 
 int64_t sys_setgid(struct trapframe *tf)
 {
-    struct cred *c = cur();
+    struct cred *c = cur(), o = *c;
     uint32_t gid = (uint32_t)tf->rdi;
     if (gid == ID_NONE)
         return -EINVAL;
@@ -179,6 +220,7 @@ int64_t sys_setgid(struct trapframe *tf)
         c->egid = c->fsgid = gid;
     else
         return -EPERM;
+    committed(&o);
     return 0;
 }
 
@@ -224,6 +266,7 @@ int64_t sys_setregid(struct trapframe *tf)
     if (r != ID_NONE || (e != ID_NONE && e != o.gid))
         c->sgid = c->egid;
     c->fsgid = c->egid;
+    committed(&o);
     return 0;
 }
 
@@ -272,6 +315,7 @@ int64_t sys_setresgid(struct trapframe *tf)
     if (s != ID_NONE)
         c->sgid = s;
     c->fsgid = c->egid;
+    committed(&o);
     return 0;
 }
 
@@ -292,12 +336,13 @@ int64_t sys_setfsuid(struct trapframe *tf)
 
 int64_t sys_setfsgid(struct trapframe *tf)
 {
-    struct cred *c = cur();
+    struct cred *c = cur(), o = *c;
     uint32_t gid = (uint32_t)tf->rdi, old = c->fsgid;
     if (gid == ID_NONE)
         return old;
     if (gid == c->gid || gid == c->egid || gid == c->sgid || gid == c->fsgid || capable(CAP_SETGID))
         c->fsgid = gid;
+    committed(&o);
     return old;
 }
 

@@ -14,6 +14,8 @@
 #include "mmu.h"
 #include "msr.h"
 #include "proc.h"
+#include "procfs.h"
+#include "ptrace.h"
 #include "vm.h"
 #include "x86.h"
 
@@ -54,7 +56,7 @@ static int put_words(uint64_t *pml4, uint64_t w, const uint64_t *v, uint64_t n, 
 }
 
 static int build_stack(uint64_t *pml4, const struct elf_image *img, const struct exec_args *a,
-                       const struct cred *cred, bool secure, uint64_t *rsp_out)
+                       const struct cred *cred, bool secure, uint64_t *rsp_out, struct mm *where)
 {
     const uint64_t top = img->is32 ? USER32_STACK_TOP : USER_STACK_TOP;
     const unsigned ws = img->is32 ? 4 : 8;       /* bytes per word of the vector */
@@ -93,6 +95,7 @@ static int build_stack(uint64_t *pml4, const struct elf_image *img, const struct
     /* argc, then a pointer to each string, found by walking the staged bytes from argv[0] up. */
     uint64_t buf[64], nbuf = 0, w = sp, at = a->used;
     buf[nbuf++] = a->argc;
+    where->arg_start = top - a->used;            /* what /proc/PID/cmdline and environ show */
     for (int k = 0; k < 2; k++) {
         uint64_t n = k ? a->envc : a->argc;
         for (uint64_t i = 0; i <= n; i++) {
@@ -110,10 +113,17 @@ static int build_stack(uint64_t *pml4, const struct elf_image *img, const struct
                 nbuf = 0;
             }
         }
+        if (k == 0)
+            where->arg_end = where->env_start = top - at;   /* past argv's last NUL */
+        else
+            where->env_end = top - at;
     }
     if ((r = put_words(pml4, w, buf, nbuf, ws)))
         return r;
     *rsp_out = sp;
+    where->start_stack = sp;
+    where->auxv_start = w + nbuf * ws;
+    where->auxv_len = 2 * ARRAY_SIZE(auxv) * ws;
     return put_words(pml4, w + nbuf * ws, &auxv[0][0], 2 * ARRAY_SIZE(auxv), ws);
 }
 _Static_assert(EXEC_ARG_MAX + PAGE_SIZE + USER_STACK_FREE <= USER_STACK_MAX,
@@ -125,25 +135,39 @@ _Static_assert(EXEC_ARG_MAX + PAGE_SIZE + USER_STACK_FREE <= USER_STACK_MAX,
  * untouched. argv/envp strings are in kernel memory.
  */
 int exec_image(struct proc *p, const char *name, const uint8_t *data, size_t size, const struct exec_args *args,
-               const struct cred *cred, bool secure)
+               const struct cred *cred, bool secure, struct inode *exe, const char *exe_path)
 {
     struct elf_image img;
     uint64_t sp;
+    struct mm where;                             /* the stack's layout, for /proc */
     uint64_t *pml4 = uvm_create();
     if (!pml4)
         return -ENOMEM;
     int r = elf_load(pml4, data, size, &img);
     if (!r)
-        r = build_stack(pml4, &img, args, cred, secure, &sp);
+        r = build_stack(pml4, &img, args, cred, secure, &sp, &where);
     struct mm *mm = r ? NULL : mm_new(pml4);
     if (!mm) {
         uvm_free(pml4);
         return r ? r : -ENOMEM;
     }
+    mm->arg_start = where.arg_start, mm->arg_end = where.arg_end;
+    mm->env_start = where.env_start, mm->env_end = where.env_end;
+    mm->auxv_start = where.auxv_start, mm->auxv_len = where.auxv_len;
+    mm->start_stack = where.start_stack;
+    procpid_note_image(mm, data, size);
+    mm->exe = exe ? inode_get(exe) : NULL;
+    snprintf(mm->exe_path, sizeof mm->exe_path, "%s", exe_path);
+    /* Linux begin_new_exec: dumpable unless the ids or capabilities change (suid_dumpable 0) */
+    mm->dumpable = !secure && cred->euid == p->cred.euid && cred->egid == p->cred.egid &&
+                   cred->fsuid == p->cred.fsuid && cred->fsgid == p->cred.fsgid &&
+                   !(cred->cap_permitted & ~p->cred.cap_permitted);
     struct mm *old = p->mm;                      /* shared with a CLONE_VM process: it keeps it */
     p->mm = mm;
     p->pml4 = pml4;
     p->cred = *cred;                             /* the new image's ids, with it (Linux commit_creds) */
+    if (!mm->dumpable)
+        p->pdeathsig = 0;                        /* Linux commit_creds: ids changed */
     bool running = p == myproc();
     if (running) {
         vm_switch(pml4);
@@ -191,6 +215,22 @@ int exec_image(struct proc *p, const char *name, const uint8_t *data, size_t siz
     return 0;
 }
 
+/* The absolute path of the file `path` names from cwd, for /proc/PID/exe (Linux d_path of the
+   file execve opened): its directory's path and its last name; "." and ".." are resolved. */
+static void exe_abspath(struct inode *cwd, const char *path, char *out, uint64_t size)
+{
+    char name[FS_NAME_MAX + 1], dir[FS_PATH_MAX];
+    int err;
+    struct inode *d = namei_parent(cwd, path, name, &err), *ip;
+    if (d && d->proc_kind && (ip = namei(cwd, path, &err)) && inode_path(ip, out, size) > 0)
+        return;                                  /* through /proc/PID/exe: the file's own name */
+    if (!d || dir_path(d, dir, sizeof dir) < 0) {
+        snprintf(out, size, "%s", path);
+        return;
+    }
+    snprintf(out, size, "%s%s%s", dir, strcmp(dir, "/") ? "/" : "", name);
+}
+
 /*
  * execve: the file's image replaces the caller's; then the close-on-exec fds
  * are closed. Called from a thread, the other threads of the group end first
@@ -205,27 +245,47 @@ int proc_exec(const char *path, const struct exec_args *args)
     uint64_t size;
     struct inode *ip;
     int r = fs_exec_image(p->fs->cwd, path, &data, &size, &ip);
+    if (r)
+        return r;
+    ip = inode_get(ip);                          /* held to the end: de_thread may sleep, and an
+                                                    unlink meanwhile must not free it */
+    char exe_path[FS_EXE_PATH_MAX];
+    if (!r)
+        exe_abspath(p->fs->cwd, path, exe_path, sizeof exe_path);
     struct cred cred = p->cred;
     bool secure = false;
-    if (!r)
+    if (!r) {
         cred_exec(&cred, ip, &secure);           /* set-id bits and capabilities of the new image */
+        ptrace_exec_creds(p, &cred);             /* ... none gained under a tracer without CAP_SYS_PTRACE */
+    }
     if (!r)
         r = proc_dethread();                     /* Linux de_thread: the other threads end first */
     if (!r && p->files->refs > 1) {              /* Linux unshare_files: a CLONE_FILES sharer keeps its table */
         struct files *own = files_copy(p->files);
-        if (!own)
-            return -ENOMEM;
-        files_put(p->files);
-        p->files = own;
+        if (!own) {
+            r = -ENOMEM;
+        } else {
+            files_put(p->files);
+            p->files = own;
+        }
+    }
+    const uint8_t *view = NULL;                  /* a written file's pages, contiguous (execmap.c) */
+    if (!r && !data) {
+        size = ip->size;
+        data = view = execmap_map(ip, &r);
     }
     if (!r)
-        r = exec_image(p, path, data, size, args, &cred, secure);
+        r = exec_image(p, path, data, size, args, &cred, secure, ip, exe_path);
+    if (view)
+        execmap_unmap(ip);
+    inode_put(ip);
     if (!r) {
         proc_vfork_release(p);                   /* the memory it borrowed is no longer in use */
         p->leader->did_exec = true;              /* setpgid by the parent: EACCES from now on */
     }
     for (int fd = 0; !r && fd < NOFILE_MAX; fd++) {
         if (fd_cloexec(p->files, fd) && files_fd(p->files, fd)) {
+            locks_close_posix(p->files, files_fd(p->files, fd));
             file_close(files_fd(p->files, fd));
             files_clear(p->files, fd);
         }

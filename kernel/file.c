@@ -10,6 +10,7 @@
 #include "kcov.h"
 #include "mmu.h"
 #include "proc.h"
+#include "procfs.h"
 #include "sanitize.h"
 
 #define FILES_PER_PAGE (PAGE_SIZE / sizeof(struct file))
@@ -57,6 +58,9 @@ void file_close(struct file *f)
     if (REF_PUT(SAN_FILE, -1, f->ref) > 0)
         return;
     kcov_close(f);
+    locks_close_file(f);                      /* its OFD and flock locks */
+    if (f->proc_page)
+        kfree(f->proc_page);                   /* /proc/PID/auxv's copy */
     if (f->type == F_PIPE)
         pipe_close(f);
     if ((f->type == F_INODE || f->type == F_PIPE) && f->ip)
@@ -81,7 +85,7 @@ int64_t file_read(struct file *f, uint64_t dst, uint64_t n)
             return -EAGAIN;                 /* a terminal with nothing typed yet */
         return dev_read(ip, dst, n);
     default: {
-        int64_t r = fsdata_read(ip, myproc()->pml4, dst, f->off, n);
+        int64_t r = ip->proc_kind ? procfs_read(f, dst, f->off, n) : fsdata_read(ip, myproc()->pml4, dst, f->off, n);
         if (r > 0)
             f->off += (uint64_t)r;
         return r;
@@ -103,7 +107,7 @@ int64_t file_write(struct file *f, uint64_t src, uint64_t n)
     default: {
         if (f->flags & O_APPEND)
             f->off = ip->size;
-        int64_t r = fsdata_write(ip, myproc()->pml4, src, f->off, n);
+        int64_t r = ip->proc_kind ? procfs_write(f, src, f->off, n) : fsdata_write(ip, myproc()->pml4, src, f->off, n);
         if (r > 0)
             f->off += (uint64_t)r;
         return r;

@@ -167,6 +167,23 @@ const void *fpu_thread_xstate(const struct proc *p, uint32_t *size)
     return p->xstate;
 }
 
+/* The legacy region (x87 and SSE in fxsave's layout) of a switched-out thread's area: PTRACE_
+   GETFPREGS / NT_PRFPREG. Both XSAVE and FXSAVE write it in the same layout. */
+const uint8_t *fpu_thread_fxsave(const struct proc *p)
+{
+    return p->xstate;
+}
+
+/* SETFPREGS: the new x87/SSE values; with XSAVE the header then marks x87 and SSE present, or
+   xrstor would put them in their init state instead (Linux xfpregs_set). */
+void fpu_thread_set_fxsave(struct proc *p, const uint8_t fx[FXSAVE_BYTES])
+{
+    uint8_t *a = p->xstate;
+    memcpy(a, fx, FXSAVE_BYTES);
+    if (fpu_xsave)
+        *(uint64_t *)&a[XSAVE_HEADER] |= XFEATURE_FPSSE;
+}
+
 /* ---- signal frames -------------------------------------------------------- */
 
 uint32_t fpu_sigframe_bytes(bool ia32)

@@ -9,6 +9,7 @@
 #include "cred.h"
 #include "file.h"
 #include "kcov.h"
+#include "procfs.h"
 #include "sanitize.h"
 
 struct dirent {
@@ -116,6 +117,7 @@ static void fs_init(void)
     fs_text(etc, "passwd", etc_passwd, sizeof etc_passwd - 1);
     fs_text(etc, "group", etc_group, sizeof etc_group - 1);
     kcov_fs_init(root);                  /* the coverage build's /sys/kernel/debug/kcov */
+    procfs_init(root);                   /* /proc: procfs.c answers for what is below it */
 }
 
 struct inode *fs_root(void)
@@ -172,6 +174,10 @@ struct inode *dir_lookup(struct inode *dir, const char *name)
         return dir;
     if (!strcmp(name, ".."))
         return dir->parent;
+    if (dir->proc_kind) {
+        int err;
+        return procfs_lookup(dir, name, &err);
+    }
     struct dirent *d = dirent_find(dir, name);
     return d ? d->ip : NULL;
 }
@@ -181,6 +187,10 @@ int dir_link(struct inode *dir, const char *name, struct inode *ip)
 {
     if (strlen(name) > FS_NAME_MAX)
         return -ENAMETOOLONG;
+    if (dir->proc_kind)
+        return -ENOENT;                      /* nothing is created in /proc (Linux proc_root_lookup) */
+    if (ip->proc_kind)
+        return -EXDEV;                       /* a /proc node has no name outside it */
     if (dir->nlink == 0 && dir != root)
         return -ENOENT;                      /* a removed directory (someone's cwd) stays empty */
     if (dir_lookup(dir, name))
@@ -202,10 +212,14 @@ int dir_link(struct inode *dir, const char *name, struct inode *ip)
 /* Remove the name; the inode goes when its last name and last user are gone. */
 int dir_unlink(struct inode *dir, const char *name)
 {
+    if (dir->proc_kind)
+        return -EPERM;                       /* Linux: /proc's names are not removed */
     struct dirent *d = dirent_find(dir, name);
     if (!d)
         return -ENOENT;
     struct inode *ip = d->ip;
+    if (ip->proc_kind)
+        return -EBUSY;                       /* /proc itself: a mount point */
     d->dir = NULL;
     ip->nlink--;
     dir->mtime_ns = dir->ctime_ns = ip->ctime_ns = time_realtime_ns();
@@ -227,6 +241,8 @@ bool dir_empty(struct inode *dir)
  */
 int dir_entry(struct inode *dir, uint64_t *cookie, const char **name, struct inode **ip)
 {
+    if (dir->proc_kind)
+        return procfs_entry(dir, cookie, name, ip);
     if (*cookie < 2) {
         *name = *cookie ? ".." : ".";
         *ip = *cookie ? dir->parent : dir;
@@ -265,16 +281,20 @@ int dir_path(struct inode *dir, char *buf, uint64_t size)
     tmp[pos] = 0;
     for (struct inode *d = dir; d != root; d = d->parent) {
         struct dirent *e = NULL;
-        for (int i = 0; i < NDIRENT && !e; i++)
+        char num[16];
+        const char *ename = d->proc_kind && d->proc_kind != PN_ROOT ? procfs_name(d, num, sizeof num) : NULL;
+        for (int i = 0; i < NDIRENT && !e && !ename; i++)
             if (dirents[i].ip == d && dirents[i].dir == d->parent)
                 e = &dirents[i];
-        if (!e)
+        if (!e && !ename)
             return -ENOENT;                  /* removed: Linux says so too */
-        uint64_t n = strlen(e->name);
+        if (!ename)
+            ename = e->name;
+        uint64_t n = strlen(ename);
         if (pos < n + 1)
             return -ENAMETOOLONG;
         pos -= n;
-        memcpy(tmp + pos, e->name, n);
+        memcpy(tmp + pos, ename, n);
         tmp[--pos] = '/';
     }
     if (pos == sizeof tmp - 1)
@@ -294,6 +314,24 @@ int symlink_target(struct inode *ip, char *buf, uint64_t size)
         memcpy(buf, ip->rodata ? ip->rodata : ip->pages[0], n);   /* at most FS_PATH_MAX: one page */
     buf[n] = 0;
     return (int)n;
+}
+
+/* The path of any inode with a name (the first one found), for /proc/PID/fd/N: its directory's
+   path and its name. Returns the length + 1, -ENOENT (no name left) or -ERANGE. */
+int inode_path(struct inode *ip, char *buf, uint64_t size)
+{
+    if ((ip->mode & S_IFMT) == S_IFDIR)
+        return dir_path(ip, buf, size);
+    for (int i = 0; i < NDIRENT; i++) {
+        if (dirents[i].ip != ip || !dirents[i].dir)
+            continue;
+        int n = dir_path(dirents[i].dir, buf, size);
+        if (n < 0)
+            return n;
+        int m = snprintf(buf + n - 1, size - (uint64_t)n + 1, "%s%s", n > 2 ? "/" : "", dirents[i].name);
+        return (uint64_t)(n + m) > size ? -ERANGE : n + m;
+    }
+    return -ENOENT;
 }
 
 /*
@@ -347,9 +385,10 @@ static struct inode *walk(struct inode *cwd, const char *upath, char *name, bool
             memcpy(name, comp, n + 1);
             return ip;
         }
-        struct inode *next = dir_lookup(ip, comp);
+        int lerr = -ENOENT;
+        struct inode *next = ip->proc_kind ? procfs_lookup(ip, comp, &lerr) : dir_lookup(ip, comp);
         if (!next) {
-            *err = -ENOENT;
+            *err = lerr;                      /* /proc: -EACCES, -ENOMEM too */
             return NULL;
         }
         /* a link is followed unless it is the last component of a no-follow lookup; a
@@ -402,8 +441,9 @@ struct inode *namei_parent(struct inode *cwd, const char *path, char *name, int 
 
 /*
  * The bytes of an executable file for execve and its inode (set-id bits,
- * owner): -EACCES for a directory, a file the caller may not execute (Linux
- * may_open with MAY_EXEC: root too needs an x bit), or a written file.
+ * owner): a module's bytes, or NULL for a file written at run time (execmap.c
+ * maps its pages for the loader); -EACCES for a directory or a file the
+ * caller may not execute (Linux may_open with MAY_EXEC: root too needs an x bit).
  */
 int fs_exec_image(struct inode *cwd, const char *path, const uint8_t **data, uint64_t *size, struct inode **ipp)
 {
@@ -411,9 +451,9 @@ int fs_exec_image(struct inode *cwd, const char *path, const uint8_t **data, uin
     struct inode *ip = namei(cwd, path, &err);
     if (!ip)
         return err;
-    if ((ip->mode & S_IFMT) != S_IFREG || inode_permission(ip, MAY_EXEC) || !ip->rodata)
+    if ((ip->mode & S_IFMT) != S_IFREG || inode_permission(ip, MAY_EXEC))
         return -EACCES;
-    *data = ip->rodata;
+    *data = ip->rodata;                      /* NULL for a written file: execmap.c maps its pages */
     *size = ip->size;
     *ipp = ip;
     return 0;

@@ -78,6 +78,7 @@ noreturn void kmain(uint32_t magic, uint32_t mbi_phys)
     vm_init(mem_end);
     espfix_init();                  /* espfix aliases and LDT windows: kernel-half regions */
     ldt_init();
+    execmap_init();
     testhook_init();
     kalloc_init(reserved_end, mem_end);
 

@@ -23,6 +23,7 @@
 #include "msr.h"
 #include "percpu.h"
 #include "proc.h"
+#include "ptrace.h"
 #include "sanitize.h"
 #include "vm.h"
 #include "x86.h"
@@ -69,10 +70,12 @@ static struct proc *proc_alloc(void)
         p->pid = p->tgid = next_pid++;
         p->leader = p;
         p->nthreads = 1;
+        p->start_ticks = ticks;
         p->kstack_top = top;
         p->tf = (struct trapframe *)(top - sizeof(struct trapframe));
         p->context = (struct context *)((uint64_t)p->tf - sizeof(struct context));
         p->context->rip = (uint64_t)forkret;
+        p->syscall_work = kargs.syscall_hooks;   /* crash= and trace=syscall: every thread's slow path */
         return p;
     }
     return NULL;
@@ -81,9 +84,13 @@ static struct proc *proc_alloc(void)
 /* forkret's C half: a thread killed before its first run never reaches ring 3. */
 void proc_first_run(void)
 {
+    struct proc *p = myproc();
     kcov_off_exit();                               /* as at sched()'s return */
-    if (fatal_pending(myproc()))
+    if (fatal_pending(p))
         proc_exit(SIGKILL);
+    if (p->sig.work)                               /* a traced child's SIGSTOP: it stops before its first
+                                                      instruction, as Linux's ret_from_fork */
+        signal_return(p->tf, -1);
 }
 
 /* Give back the kernel stack and the slot of a dead (or never started) thread, and what it still holds. */
@@ -134,8 +141,10 @@ noreturn void scheduler(void)
             vm_switch(p->pml4);
             ioperm_switch(i);
             fpu_restore(p->xstate);                /* xrstor: x87, SSE, AVX (fpu.c) */
+            debugreg_switch_in(p);                 /* a tracer's breakpoints, armed only while p runs */
             swtch(&c->scheduler, p->context);
             kcov_off_enter();                      /* p left it (sched) until current is NULL */
+            debugreg_switch_out(p);
             fpu_save(p->xstate);
             fsgs_save(p);                          /* ring 3 may have changed them */
             vm_switch_kernel();
@@ -203,11 +212,14 @@ struct proc *proc_spawn_init(const char *name, const uint8_t *image, size_t size
     struct cred cred;
     cred_init(&cred, kargs.init_uid, kargs.init_gid);   /* root unless init.uid= (kargs.h) */
     int r = exec_args_from_kernel(&args, name, argv, envp);
+    char exe_path[FS_NAME_MAX + 2];
+    snprintf(exe_path, sizeof exe_path, "/%s", name);
     if (!r)
-        r = exec_image(p, name, image, size, &args, &cred, false);
+        r = exec_image(p, name, image, size, &args, &cred, false, dir_lookup(fs_root(), name), exe_path);
     exec_args_free(&args);
     if (r)
         panic("init-not-loadable name=%s error=%d", name, r);
+    p->mm->dumpable = 1;                           /* its ids are its own from the start */
     p->files = files_new();
     for (int fd = 0; fd < 3; fd++)
         if (files_install(p->files, fd, file_dup(&console_file)))
@@ -227,6 +239,11 @@ struct proc *proc_spawn_init(const char *name, const uint8_t *image, size_t size
 static bool alive(const struct proc *q)
 {
     return q->state == P_EMBRYO || q->state == P_SLEEPING || q->state == P_RUNNABLE || q->state == P_RUNNING;
+}
+
+bool proc_alive(const struct proc *q)
+{
+    return alive(q);
 }
 
 /* A thread by id: any slot but a free or ended one (a zombie leader counts). */
@@ -302,6 +319,7 @@ int proc_clone(uint64_t flags, uint64_t stack, uint64_t tls, uint64_t ptid, uint
         np->mm->brk_start = p->mm->brk_start;
         np->mm->brk = p->mm->brk;
         np->mm->mmap_next = p->mm->mmap_next;
+        mm_copy_image(np->mm, p->mm);              /* what /proc shows of it (Linux dup_mm) */
         if (!r)
             r = ldt_copy(np->mm, p->mm);           /* the LDT too (Linux ldt_dup_context) */
         mm_unlock(p->mm);
@@ -332,6 +350,7 @@ int proc_clone(uint64_t flags, uint64_t stack, uint64_t tls, uint64_t ptid, uint
     np->gs_base = rdmsr(MSR_KERNEL_GS_BASE);
     signal_fork(np, p, flags);
     np->cred = p->cred;                            /* per thread, inherited (Linux copy_creds) */
+    np->no_new_privs = p->no_new_privs;            /* inherited; pdeathsig is not (Linux copy_process) */
     memcpy(np->name, p->name, sizeof np->name);
     if (flags & CLONE_VFORK)
         np->vfork_parent = p;
@@ -351,7 +370,10 @@ int proc_clone(uint64_t flags, uint64_t stack, uint64_t tls, uint64_t ptid, uint
         (void)copyout(np->pml4, ctid, &tid, sizeof tid);
     if (flags & CLONE_PARENT_SETTID)
         (void)copyout(p->pml4, ptid, &tid, sizeof tid);
+    int event = ptrace_clone(np, p, flags);        /* a traced caller's child may be traced too */
     np->state = P_RUNNABLE;                        /* from here on np may run, end and be freed */
+    if (event)
+        ptrace_event(event, (uint64_t)tid);        /* PTRACE_EVENT_FORK/VFORK/CLONE: may sleep */
     /* The child borrows our memory until it execs or ends. After each sleep the slot is
        re-validated by its pid, which is never reused (it is the slot's generation number). */
     while ((flags & CLONE_VFORK) && np->pid == tid && np->vfork_parent == p && !fatal_pending(p))
@@ -370,7 +392,7 @@ void proc_vfork_release(struct proc *p)
 
 int proc_fork(void)
 {
-    return proc_clone(0, 0, 0, 0, 0);
+    return proc_clone(SIGCHLD, 0, 0, 0, 0);        /* fork: exit signal SIGCHLD (Linux kernel_clone) */
 }
 
 /*
@@ -422,7 +444,11 @@ static void group_ended(struct proc *leader, int wstatus)
         if (q->parent != leader)
             continue;
         q->parent = initproc;
-        if (q->state == P_ZOMBIE && q->leader == q && !q->nthreads) {
+        if (q->pdeathsig && q->state != P_ZOMBIE && q->state != P_DEAD)
+            signal_send_group(q, q->pdeathsig, SI_USER, leader->pid);   /* prctl PR_SET_PDEATHSIG
+                                      (Linux forget_original_parent; here when the parent's whole group
+                                      has ended: children belong to the group, not to a thread) */
+        if (q->state == P_ZOMBIE && q->leader == q && !q->nthreads && !q->pt.exit_report) {
             if (init_reaps)
                 proc_free(q);                      /* Linux reparent_leader: init never waits */
             else
@@ -444,10 +470,12 @@ static void group_ended(struct proc *leader, int wstatus)
 noreturn void thread_exit(int wstatus)
 {
     struct proc *p = myproc(), *leader = p->leader;
+    ptrace_exit(p, leader->group_exiting ? leader->group_wstatus : wstatus);   /* PTRACE_EVENT_EXIT: may sleep */
     if (leader->group_exiting)
         wstatus = leader->group_wstatus;
     bool last = leader->nthreads == 1;
     kcov_task_exit(p);                             /* Linux do_exit: first, before the mm goes */
+    ptrace_tracer_exit(p);                         /* its tracees: detached, or killed (EXITKILL) */
     signal_thread_exit(p);                         /* no longer holds up a group stop */
     if (last)
         group_ended(leader, wstatus);
@@ -467,20 +495,38 @@ noreturn void thread_exit(int wstatus)
     p->mm = NULL;
     p->pml4 = NULL;
     leader->nthreads--;
-    if (p != leader)
+    if (p != leader && p->pt.tracer) {
+        /* A traced thread stays a zombie until its tracer's wait4 has seen its end. It stands
+           alone from now on (its own leader, no threads, no parent): its group may be reaped
+           first, and nothing then reaches that group through it. */
+        p->wstatus = wstatus;
+        p->state = P_ZOMBIE;
+        p->pt.exit_report = true;
+        ptrace_notify_exit(p);
+    } else if (p != leader) {
         p->state = P_DEAD;
+    }
     if (last) {
         leader->wstatus = wstatus;
         /* A parent that ignores SIGCHLD (or set SA_NOCLDWAIT) never waits: the group is
            released now, as Linux's exit_notify does, instead of filling the table with zombies.
-           The running thread's slot goes when the scheduler has switched off its stack. */
-        bool release = signal_autoreap(leader->parent);
+           The running thread's slot goes when the scheduler has switched off its stack. A
+           traced group waits for its tracer's wait4 first (proc_traced_release). */
+        bool release = signal_autoreap(leader->parent) && !leader->pt.tracer;
         leader->state = release ? P_DEAD : P_ZOMBIE;
+        if (leader->pt.tracer) {
+            leader->pt.exit_report = true;
+            ptrace_notify_exit(leader);
+        }
         signal_child_exit(leader, wstatus);        /* SIGCHLD, and wakes the parent's wait4 */
         if (release && leader != p)
             proc_free(leader);                     /* an ended leader: no stack in use */
     } else if (p == leader) {
         p->state = P_ZOMBIE;                       /* reported once the other threads have ended */
+    }
+    if (p != leader && p->pt.tracer) {
+        p->leader = p;
+        p->nthreads = 0;
     }
     sched();
     panic("ended-thread-ran pid=%d", p->pid);
@@ -510,6 +556,35 @@ int proc_wait4(int pid, uint64_t ustatus, int options)
         return -ESRCH;                        /* Linux kernel_wait4: -INT_MIN is not defined */
     for (;;) {
         bool have = false;
+        /* Tracees of the caller's threads first (Linux ptrace_do_wait): each traced thread by its
+           own id, its stops whatever the options, its end before its parent hears of it. */
+        for (int i = 0; i < NPROC; i++) {
+            struct proc *q = &procs[i];
+            if (q->state == P_UNUSED || q->state == P_DEAD || !q->pt.tracer || q->pt.tracer->leader != me ||
+                (pid > 0 && q->pid != pid))
+                continue;                     /* a free slot first: the sanitizer poisons its fields */
+            have = true;
+            int st, cpid = q->pid;
+            if (q->pt.report)
+                st = (q->pt.code << 8) | 0x7f;
+            else if (q->pt.exit_report)
+                st = q->wstatus;
+            else
+                continue;
+            if (ustatus && copyout(p->pml4, ustatus, &st, sizeof st))
+                return -EFAULT;
+            if (q->pt.report) {
+                q->pt.report = false;
+            } else {
+                q->pt.exit_report = false;
+                ptrace_unlink(q);
+                if (q->parent == me)
+                    proc_free(q);             /* the tracer is its parent too: reaped */
+                else
+                    proc_traced_release(q);
+            }
+            return cpid;
+        }
         for (int i = 0; i < NPROC; i++) {
             struct proc *q = &procs[i];
             if (q->parent != me || q->leader != q || q->state == P_UNUSED || q->state == P_DEAD ||
@@ -517,6 +592,8 @@ int proc_wait4(int pid, uint64_t ustatus, int options)
                 (pid < -1 && q->pgid != -pid))
                 continue;                     /* P_DEAD: released at exit (SIGCHLD ignored) */
             have = true;
+            if (q->pt.exit_report)
+                continue;                     /* its tracer hears of its end first */
             int report = 0;                   /* a stop or continue, if the caller asked */
             if ((options & WUNTRACED) && q->sig.stop_report)
                 report = (q->sig.stop_report << 8) | 0x7f;
@@ -545,6 +622,22 @@ int proc_wait4(int pid, uint64_t ustatus, int options)
             return -ERESTARTSYS;              /* -EINTR, or restarted under SA_RESTART */
         sleep(me);
     }
+}
+
+/*
+ * A traced zombie whose end its tracer has seen (or whose tracer has gone): a thread is freed
+ * (nobody else waits for it), a group goes to its parent's wait4, or is freed if the parent
+ * reaps nothing (SIGCHLD ignored).
+ */
+void proc_traced_release(struct proc *q)
+{
+    SAN_LIVE(SAN_PROC, q - procs, q->state != P_UNUSED);
+    if (q->state != P_ZOMBIE)
+        return;
+    if (q->leader != q || !q->parent || q->tgid != q->pid || signal_autoreap(q->parent))
+        proc_free(q);
+    else
+        wakeup(q->parent);
 }
 
 /* The live threads of a group, in table order: the first after `after` (NULL: the first), or NULL. */

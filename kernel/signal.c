@@ -17,6 +17,7 @@
 #include "mmu.h"
 #include "msr.h"
 #include "proc.h"
+#include "ptrace.h"
 #include "signal.h"
 #include "jobctl.h"
 #include "trap.h"
@@ -79,6 +80,15 @@ static void force_signal(struct proc *p, int sig, const struct ksiginfo *info)
     p->sig.pending.info[sig].pid = p->pid;    /* from itself: pid 1 is not spared its own faults */
 }
 
+/* SIGTRAP from a #DB or a traced single step over a system call (Linux send_sigtrap): si_code
+   `code`, si_addr `addr`, uc_mcontext's trapno the debug vector. */
+void signal_force_trap(struct proc *p, int code, uint64_t addr)
+{
+    p->sig.trapno = T_DB;
+    p->sig.err = 0;
+    force_signal(p, SIGTRAP, &(struct ksiginfo){ .code = code, .addr = addr });
+}
+
 /* #GP-style SIGSEGV (SI_KERNEL, address 0): an impossible return to ring 3. */
 void signal_force_sigsegv(struct proc *p)
 {
@@ -108,10 +118,6 @@ void signal_fault(struct trapframe *tf)
     case T_NP: case T_SS:                                     /* Linux: SIGBUS, SI_KERNEL */
                sig = SIGBUS;  break;
     case T_BP: sig = SIGTRAP; break;                          /* int3: SI_KERNEL, RIP after it */
-    case T_DB:                                                /* single step: the next instruction */
-        sig = SIGTRAP;
-        info = (struct ksiginfo){ .code = TRAP_TRACE, .addr = tf->rip };
-        break;
     case T_PF: {
         uint64_t cr2 = rcr2();
         uint64_t err = tf->error | PF_ERR_U;
@@ -142,6 +148,40 @@ void signal_fault(struct trapframe *tf)
 static bool canonical(uint64_t va)
 {
     return va < USER_TOP || va >= 0xffff800000000000UL;
+}
+
+/* Selectors iretq can return to ring 3 with: a user code segment and the user stack segment.
+   Anything else (a tracer may set any RPL-3 selector, as Linux's putreg allows) would fault on
+   the iretq in ring 0; Linux's iret fixup makes that SIGSEGV in ring 3, and so does this. */
+static bool user_selectors(const struct trapframe *tf)
+{
+    return (tf->cs == USER_CS || tf->cs == USER32_CS) && tf->ss == USER_SS;
+}
+
+/*
+ * The RFLAGS a user-supplied value may give ring 3 (rt_sigreturn's frame, a tracer's
+ * registers): the bits in `mask` come from `want`, the others stay as in `cur`; IF stays set
+ * and IOPL 0 whatever `cur` held. rt_sigreturn passes Linux's FIX_EFLAGS (SIGRETURN_FLAGS),
+ * ptrace its FLAG_MASK (the same plus NT, arch/x86/kernel/ptrace.c).
+ */
+uint64_t signal_user_rflags(uint64_t cur, uint64_t want, uint64_t mask)
+{
+    return (((cur & ~mask) | (want & mask)) & ~(uint64_t)RFLAGS_IOPL) | RFLAGS_IF | RFLAGS_RSV1;
+}
+
+/*
+ * Would fxrstor take this x87/SSE image (rt_sigreturn's fpstate, a tracer's FP registers)?
+ * Reserved MXCSR bits (those outside the CPU's MXCSR_MASK) make it #GP: refused, as Linux's
+ * fpu__restore_sig and xfpregs_set refuse them.
+ */
+bool signal_fx_valid(const uint8_t fx[FXSAVE_BYTES])
+{
+    static uint8_t cur[FXSAVE_BYTES] __attribute__((aligned(16)));
+    __asm__ volatile("fxsave %0" : "=m"(cur));
+    uint32_t mask = *(uint32_t *)&cur[FXSAVE_MXCSR_MASK];
+    if (!mask)
+        mask = 0xffbf;                                     /* SDM Vol. 1 11.6.6 */
+    return !(*(const uint32_t *)&fx[FXSAVE_MXCSR] & ~mask);
 }
 
 static bool on_altstack(struct proc *p, uint64_t sp)
@@ -266,7 +306,8 @@ static bool is_restart(int64_t ret)
  * the same reason (arch/x86/entry/entry_64.S), so a program single-stepping
  * over a syscall sees one step per instruction. And iretq whenever RCX and
  * R11 are not RIP and RFLAGS (Linux arch/x86/entry/syscall_64.c takes SYSRET
- * only when regs->cx == regs->ip and regs->r11 == regs->flags): a handler
+ * only when regs->cx == regs->ip and regs->r11 == regs->flags, and CS and SS are the 64-bit
+ * user ones: a tracer may have changed them): a handler
  * then starts with RCX = the address after the `syscall` and R11 = the
  * RFLAGS it saved, as its sigcontext says, not RCX = its own address.
  */
@@ -281,8 +322,12 @@ int signal_return(struct trapframe *tf, int64_t syscall_nr)
         /* iretq/sysretq would #GP in ring 0, not ring 3: a non-canonical RIP, or one past
            4 GiB with the 32-bit code segment (the limit check of an iretq to compatibility
            mode, SDM Vol. 2A IRET; a restart at the missing vDSO landing pad wraps below 0) */
-        if (!canonical(tf->rip) || (tf->cs == USER32_CS && tf->rip > 0xffffffffUL))
+        if (!canonical(tf->rip) || (tf->cs == USER32_CS && tf->rip > 0xffffffffUL) || !user_selectors(tf))
             signal_force_sigsegv(p);
+        if (p->pt.trap_pending) {
+            ptrace_trap_stop(p);                   /* PTRACE_INTERRUPT, or a seized tracee's first stop */
+            continue;
+        }
         if (p->sig.stop_pending) {
             signal_group_stop(p, 0);               /* a sibling started a group stop: join it */
             continue;
@@ -291,6 +336,8 @@ int signal_return(struct trapframe *tf, int64_t syscall_nr)
         int sig = signal_dequeue(p, ~p->sig.blocked, &info);
         if (!sig)
             break;
+        if (p->pt.tracer && sig != SIGKILL && !(sig = ptrace_signal(p, sig, &info)))
+            continue;                              /* the tracer suppressed it (or requeued it blocked) */
         struct k_sigaction *ka = &p->sighand->action[sig];
         if (ka->handler == SIG_IGN)
             continue;
@@ -347,7 +394,8 @@ int signal_return(struct trapframe *tf, int64_t syscall_nr)
         p->sig.restore_mask = false;
     }
     p->sig.work = signal_pending(p);
-    return full || (tf->rflags & RFLAGS_TF) != 0 || tf->rcx != tf->rip || tf->r11 != tf->rflags;
+    return full || (tf->rflags & RFLAGS_TF) != 0 || tf->rcx != tf->rip || tf->r11 != tf->rflags ||
+           tf->cs != USER_CS || tf->ss != USER_SS;
 }
 
 /*

@@ -291,8 +291,7 @@ static bool restore_sigcontext32(struct proc *p, uint64_t usc)
     tf->rax = sc.ax;
     tf->rsp = sc.sp;
     tf->rip = sc.ip;
-    tf->rflags = ((tf->rflags & ~(uint64_t)SIGRETURN_FLAGS) | (sc.flags & SIGRETURN_FLAGS) | RFLAGS_IF | RFLAGS_RSV1) &
-                 ~(uint64_t)RFLAGS_IOPL;
+    tf->rflags = signal_user_rflags(tf->rflags, sc.flags, SIGRETURN_FLAGS);   /* never IOPL, IF stays set */
     uint16_t cs = sc.cs | 3, ss = sc.ss | 3;
     bool seg_ok = iret_selectors_ok(cs, ss);
     tf->cs = seg_ok ? cs : USER32_CS;

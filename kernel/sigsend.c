@@ -15,6 +15,7 @@
 #include "kernel.h"
 #include "errno.h"
 #include "proc.h"
+#include "ptrace.h"
 #include "signal.h"
 
 #define SYNCHRONOUS_MASK (SIGBIT(SIGSEGV) | SIGBIT(SIGBUS) | SIGBIT(SIGILL) | SIGBIT(SIGTRAP) | \
@@ -72,7 +73,8 @@ static bool ignored(struct proc *p, int sig)
  */
 bool signal_pending(struct proc *p)
 {
-    if (!((p->sig.pending.set | p->leader->sig.shared.set) & ~p->sig.blocked) && !p->sig.stop_pending)
+    if (!((p->sig.pending.set | p->leader->sig.shared.set) & ~p->sig.blocked) && !p->sig.stop_pending &&
+        !p->pt.trap_pending)
         return false;
     p->sig.work = true;
     return true;
@@ -248,6 +250,8 @@ static bool dropped(struct proc *t, int sig, int sender)
                                               rt_sigtimedwait waits for it (Linux real_blocked) */
     if (proc_is_init(t) && !signal_from_group(t, sender) && t->sighand->action[sig].handler == SIG_DFL)
         return true;
+    if (t->pt.tracer)
+        return false;                      /* a tracer sees even ignored signals (Linux sig_ignored) */
     return ignored(t, sig);
 }
 
@@ -381,7 +385,9 @@ static void stop_self(struct proc *p)
         kevent("stop pid=%d signal=%d name=%s", leader->pid, sig, signal_name(sig));
         signal_notify_parent(leader, CLD_STOPPED, sig);
     }
-    while (p->sig.stopped && !fatal_pending(p))
+    if (p->pt.tracer)
+        ptrace_group_stop(p, leader->sig.group_stop_sig);   /* a tracee stops for its tracer instead */
+    while (p->sig.stopped && !fatal_pending(p) && !p->pt.tracer)
         sleep(&p->sig);
     p->sig.stopped = false;
 }

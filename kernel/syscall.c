@@ -10,6 +10,7 @@
 #include "kargs.h"
 #include "msr.h"
 #include "proc.h"
+#include "ptrace.h"
 #include "signal.h"
 #include "syscall.h"
 #include "sysnr.h"
@@ -98,6 +99,7 @@ static const struct {
     [SYS_lchown] = { "lchown", sys_lchown },
     [SYS_fchownat] = { "fchownat", sys_fchownat },
     [SYS_getppid] = { "getppid", sys_getppid },
+    [SYS_flock] = { "flock", sys_flock },
     [SYS_fsync] = { "fsync", sys_fsync },
     [SYS_fdatasync] = { "fdatasync", sys_fsync },
     [SYS_statfs] = { "statfs", sys_statfs },
@@ -111,6 +113,10 @@ static const struct {
     [SYS_setsid] = { "setsid", sys_setsid },
     [SYS_getsid] = { "getsid", sys_getsid },
     [SYS_arch_prctl] = { "arch_prctl", sys_arch_prctl },
+    [SYS_prctl] = { "prctl", sys_prctl },
+    [SYS_getcpu] = { "getcpu", sys_getcpu },
+    [SYS_process_vm_readv] = { "process_vm_readv", sys_process_vm_readv },
+    [SYS_process_vm_writev] = { "process_vm_writev", sys_process_vm_writev },
     [SYS_iopl] = { "iopl", sys_iopl },
     [SYS_ioperm] = { "ioperm", sys_ioperm },
     [SYS_gettid] = { "gettid", sys_gettid },
@@ -170,6 +176,7 @@ static const struct {
     [SYS_chdir] = { "chdir", sys_chdir },
     [SYS_prlimit64] = { "prlimit64", sys_prlimit64 },
     [SYS_getrandom] = { "getrandom", sys_getrandom },
+    [SYS_ptrace] = { "ptrace", sys_ptrace },
 #pragma clang diagnostic pop
 };
 
@@ -180,34 +187,47 @@ int64_t sys_ni_syscall(struct trapframe *tf)
 }
 
 /*
- * The slow path, taken only with crash= or trace=syscall: crash= fires at
- * the first system call; trace=syscall prints a `syscall` event before exit
- * and after any other call.
+ * The slow path, taken only by a thread with `syscall_work`: crash= fires at the first system
+ * call; trace=syscall prints a `syscall` event before exit and after any other call; a
+ * tracer's PTRACE_SYSCALL stops the thread at entry (it may change the number - orig_rax, in
+ * tf->error -, the arguments, or skip the call with orig_rax -1, RAX then as it left it) and
+ * at exit (it may change the result); PTRACE_SINGLESTEP reports the step over `syscall`.
  */
 __attribute__((noinline)) static void syscall_hooked(struct trapframe *tf)
 {
-    uint64_t nr = (uint32_t)tf->rax;
-    const char *name = nr < ARRAY_SIZE(syscalls) ? syscalls[nr].name : NULL;
+    struct proc *p = myproc();
     bool trace = kargs.trace_syscall;
 
     if (kargs.crash != CRASH_NONE)
         crash_maybe(tf);
+    tf->rax = (uint64_t)-ENOSYS;                     /* Linux's pt_regs->ax at entry: a skipped call's result */
+    if (p->pt.syscall && ptrace_syscall_entry(tf))
+        goto out;                                    /* killed in the stop: the call never runs */
+    uint64_t nr = (uint32_t)tf->error;               /* EAX at entry, or the tracer's orig_rax */
+    const char *name = nr < ARRAY_SIZE(syscalls) ? syscalls[nr].name : NULL;
     if (trace && (nr == SYS_exit || nr == SYS_exit_group))
-        kevent("syscall pid=%d nr=%lu name=%s arg0=%ld", myproc()->pid, nr, name, (int64_t)tf->rdi);
+        kevent("syscall pid=%d nr=%lu name=%s arg0=%ld", p->pid, nr, name, (int64_t)tf->rdi);
     uint64_t a0 = tf->rdi, a1 = tf->rsi, a2 = tf->rdx;   /* execve replaces the frame */
-    int64_t ret = name ? syscalls[nr].fn(tf) : -ENOSYS;
-    tf->rax = (uint64_t)ret;
+    int64_t ret = (int64_t)tf->rax;
+    if ((int32_t)nr != -1) {                         /* Linux do_syscall_64: -1 skips, RAX untouched */
+        ret = name ? syscalls[nr].fn(tf) : -ENOSYS;
+        tf->rax = (uint64_t)ret;
+    }
     if (trace)
-        kevent("syscall pid=%d nr=%lu name=%s args=0x%lx,0x%lx,0x%lx ret=%ld", myproc()->pid, nr,
+        kevent("syscall pid=%d nr=%lu name=%s args=0x%lx,0x%lx,0x%lx ret=%ld", p->pid, nr,
                name ? name : "unknown", a0, a1, a2, ret);
+out:
+    if (p->pt.tracer)
+        ptrace_syscall_exit(tf);
 }
 
 /*
  * From syscall_entry and the int 0x80 gate, always from ring 3 (so there is
- * a current process). The common case is one table call: the test and trace
- * hooks cost one predictable branch when absent; signal work and a user TF
- * two more. Those take signal_syscall_exit(), which delivers signals and may
- * leave through iretq instead of returning to sysretq.
+ * a current process). The common case is one table call: the per-thread
+ * slow-path flag (test and trace hooks, a tracer's stops) costs one
+ * predictable branch when clear; signal work and a user TF two more. Those
+ * take signal_syscall_exit(), which delivers signals and may leave through
+ * iretq instead of returning to sysretq.
  */
 void syscall_dispatch(struct trapframe *tf)
 {
@@ -215,7 +235,7 @@ void syscall_dispatch(struct trapframe *tf)
                                                 as by Linux's do_syscall_64 */
     int64_t ret = -ENOSYS;
 
-    if (__builtin_expect(kargs.syscall_hooks, 0)) {
+    if (__builtin_expect(myproc()->syscall_work, 0)) {
         syscall_hooked(tf);
     } else {
         if (nr < ARRAY_SIZE(syscalls))

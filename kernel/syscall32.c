@@ -23,6 +23,7 @@
 #include "kargs.h"
 #include "msr.h"
 #include "proc.h"
+#include "ptrace.h"
 #include "signal.h"
 #include "syscall.h"
 #include "sysnr32.h"
@@ -166,12 +167,22 @@ static uint64_t arg32(uint64_t reg, unsigned n, uint8_t sext)
  */
 void syscall32_dispatch(struct trapframe *tf)
 {
+    struct proc *p = myproc();
     uint64_t nr = (uint32_t)tf->rax;
     int64_t ret = -ENOSYS;
+    bool skip = false;
+    if (__builtin_expect(p->pt.syscall, 0)) {
+        /* A tracer's syscall-entry stop, as for the 64-bit calls (syscall.c): it may change the
+           number (orig_eax), the arguments, or skip the call with -1, RAX then as it left it. */
+        skip = ptrace_syscall_entry(tf);
+        nr = (uint32_t)tf->error;
+        skip |= (int32_t)nr == -1;
+        ret = (int64_t)tf->rax;
+    }
     const char *name = nr < ARRAY_SIZE(syscalls32) && syscalls32[nr].name ? syscalls32[nr].name : "unknown";
     if (__builtin_expect(kargs.trace_syscall, 0) && (nr == SYS32_exit || nr == SYS32_exit_group))
-        kevent("syscall pid=%d nr=%lu name=%s abi=i386 arg0=%d", myproc()->pid, nr, name, (int32_t)tf->rbx);
-    if (nr < ARRAY_SIZE(syscalls32)) {
+        kevent("syscall pid=%d nr=%lu name=%s abi=i386 arg0=%d", p->pid, nr, name, (int32_t)tf->rbx);
+    if (!skip && nr < ARRAY_SIZE(syscalls32)) {
         uint8_t s = syscalls32[nr].sext;
         struct trapframe t = *tf;
         t.rax = nr;
@@ -182,13 +193,17 @@ void syscall32_dispatch(struct trapframe *tf)
         t.r8 = arg32(tf->rdi, 4, s);
         t.r9 = arg32(tf->rbp, 5, s);
         ret = syscalls32[nr].fn(&t);
+    } else if (!skip) {
+        ret = -ENOSYS;
     }
     tf->rax = (uint64_t)(int64_t)(int32_t)ret;
     if (__builtin_expect(kargs.trace_syscall, 0))
-        kevent("syscall pid=%d nr=%lu name=%s abi=i386 args=0x%lx,0x%lx,0x%lx ret=%d", myproc()->pid, nr, name,
+        kevent("syscall pid=%d nr=%lu name=%s abi=i386 args=0x%lx,0x%lx,0x%lx ret=%d", p->pid, nr, name,
                (uint64_t)(uint32_t)tf->rbx, (uint64_t)(uint32_t)tf->rcx, (uint64_t)(uint32_t)tf->rdx,
                (int32_t)ret);
-    if (__builtin_expect(myproc()->sig.work, 0) || __builtin_expect(tf->rflags & RFLAGS_TF, 0))
+    if (__builtin_expect(p->pt.tracer != NULL, 0))
+        ptrace_syscall_exit(tf);
+    if (__builtin_expect(p->sig.work, 0) || __builtin_expect(tf->rflags & RFLAGS_TF, 0))
         signal_syscall_exit(tf);
 }
 

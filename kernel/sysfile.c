@@ -11,6 +11,7 @@
 #include "mmu.h"
 #include "proc.h"
 #include "signal.h"
+#include "procfs.h"
 #include "syscall.h"
 #include "sysfs.h"
 #include "trap.h"
@@ -60,6 +61,7 @@ int fd_alloc(struct file *f, int min, bool cloexec)
 static void fd_close(int fd)
 {
     struct proc *p = myproc();
+    locks_close_posix(p->files, files_fd(p->files, fd));   /* Linux filp_close: POSIX locks go */
     file_close(files_fd(p->files, fd));
     files_clear(p->files, fd);
 }
@@ -111,7 +113,7 @@ static int64_t positioned_io(struct trapframe *tf, bool write)
     if (f->type == F_PIPE || f->ip->dev == DEV_CONSOLE)
         return -ESPIPE;
     if (off < 0)
-        return -EINVAL;
+        return -EINVAL;                      /* /proc/PID/mem too (Linux ksys_pread64): lseek reaches those */
     if (write && (f->flags & O_APPEND))
         off = (int64_t)f->ip->size;          /* Linux: pwrite on an O_APPEND file appends (pwrite(2), BUGS) */
     if (!user_range_ok(tf->rsi, tf->rdx))
@@ -122,6 +124,8 @@ static int64_t positioned_io(struct trapframe *tf, bool write)
     case S_IFCHR:
         return write ? dev_write(f->ip, tf->rsi, tf->rdx) : dev_read(f->ip, tf->rsi, tf->rdx);
     default:
+        if (f->ip->proc_kind)
+            return write ? procfs_write(f, tf->rsi, (uint64_t)off, tf->rdx) : procfs_read(f, tf->rsi, (uint64_t)off, tf->rdx);
         return write ? fsdata_write(f->ip, myproc()->pml4, tf->rsi, (uint64_t)off, tf->rdx)
                      : fsdata_read(f->ip, myproc()->pml4, tf->rsi, (uint64_t)off, tf->rdx);
     }
@@ -205,6 +209,13 @@ int64_t sys_lseek(struct trapframe *tf)
         return -EBADF;
     if (f->type == F_PIPE || (f->ip->mode & S_IFMT) == S_IFCHR)
         return f->type != F_PIPE && f->ip->dev != DEV_CONSOLE ? 0 : -ESPIPE;   /* null, zero, urandom: 0 */
+    if (f->ip->proc_kind == PN_MEM) {
+        /* Linux mem_lseek: any offset is an address (FMODE_UNSIGNED_OFFSET), returned as it is */
+        if (tf->rdx != SEEK_SET && tf->rdx != SEEK_CUR)
+            return -EINVAL;
+        f->off = (tf->rdx == SEEK_CUR ? f->off : 0) + (uint64_t)off;
+        return (int64_t)f->off;
+    }
     if ((f->ip->mode & S_IFMT) == S_IFDIR) {
         /* a directory offset is getdents64's cookie (d_off), as on tmpfs: no SEEK_END */
         if (tf->rdx == SEEK_END || tf->rdx > SEEK_END)
@@ -244,6 +255,8 @@ int64_t sys_getdents64(struct trapframe *tf)
         return -EBADF;
     if (f->type != F_INODE || (f->ip->mode & S_IFMT) != S_IFDIR)
         return -ENOTDIR;
+    if (f->ip->proc_pid && !procfs_target(f->ip))
+        return -ENOENT;                      /* /proc/PID or its fd/ after the process is gone (Linux) */
     for (;;) {
         uint64_t cookie = f->off;
         const char *name;
@@ -346,8 +359,12 @@ int64_t sys_fcntl(struct trapframe *tf)
             return -EINVAL;
         f->flags = (f->flags & ~F_SETFL_MASK) | (int)(arg & F_SETFL_MASK);
         return 0;
-    case F_GETLK: case F_SETLK: case F_SETLKW:
-        return -ENOLCK;                  /* no record locks */
+    case F_GETLK: case F_SETLK: case F_SETLKW: case F_OFD_GETLK: case F_OFD_SETLK: case F_OFD_SETLKW: {
+        f = file_dup(f);                 /* held across F_SETLKW's waits: the fd may be closed */
+        int64_t r = locks_fcntl(f, (int)tf->rsi, arg);
+        file_close(f);
+        return r;
+    }
     case F_GETPIPE_SZ:
         return f->type == F_PIPE ? (int64_t)f->pipe->slots * PAGE_SIZE : -EBADF;
     case F_SETPIPE_SZ:

@@ -2,8 +2,9 @@
  * Path system calls: open, stat, mkdir, rmdir, unlink, rename, link,
  * chdir/getcwd, truncate, access, readlink, utimensat, umask. The *at forms
  * resolve a relative path from a directory fd (AT_FDCWD: the working
- * directory). There are no symbolic links, so lstat is stat and readlink
- * of an existing file is -EINVAL.
+ * directory). There are no symbolic links but /proc's (procfs.c), which a
+ * lookup follows: lstat is stat, and readlink of an existing file is -EINVAL
+ * unless it is one of /proc's links.
  */
 #include "kernel.h"
 #include "cred.h"
@@ -13,6 +14,7 @@
 #include "kcov.h"
 #include "mmu.h"
 #include "proc.h"
+#include "procfs.h"
 #include "syscall.h"
 #include "sysfs.h"
 #include "trap.h"
@@ -139,6 +141,10 @@ static int64_t open_at(int dirfd, uint64_t upath, int flags, uint32_t mode)
         return -ENFILE;
     f->ip = inode_get(ip);
     f->flags = (flags & ~O_CLOEXEC) | O_LARGEFILE;
+    if (ip->proc_kind && (err = procfs_open(f))) {
+        file_close(f);
+        return err;
+    }
 #ifdef KCOV
     if (ip->dev == DEV_KCOV && (err = kcov_open(f))) {
         file_close(f);
@@ -182,7 +188,7 @@ int stat_copyout(struct inode *ip, struct pipe *pipe, uint64_t ust)
         st.st_gid = pipe->gid;
         st.st_nlink = 1;
     } else {
-        st.st_dev = 1;
+        st.st_dev = ip->proc_kind ? PROCFS_DEV : 1;
         st.st_ino = ip->ino;
         st.st_mode = ip->mode;
         st.st_uid = ip->uid;
@@ -371,10 +377,18 @@ static int64_t rename_at(int olddirfd, uint64_t uold, int newdirfd, uint64_t une
         return -EBUSY;
     if (!(ip = dir_lookup(odir, oname)))
         return -ENOENT;
+    if (odir->proc_kind || ndir->proc_kind || ip->proc_kind) {
+        /* Linux: across file systems EXDEV, /proc itself (a mount point) EBUSY, inside /proc EPERM */
+        if (ip->proc_kind == PN_ROOT)
+            return -EBUSY;
+        return !odir->proc_kind != !ndir->proc_kind ? -EXDEV : -EPERM;
+    }
     bool is_dir = (ip->mode & S_IFMT) == S_IFDIR;
     if (is_dir && dir_is_ancestor(ip, ndir))
         return -EINVAL;                  /* into itself */
     if ((target = dir_lookup(ndir, nname))) {
+        if (target->proc_kind)
+            return -EBUSY;                   /* over /proc */
         if (flags & RENAME_NOREPLACE)
             return -EEXIST;
         if (target == ip)
@@ -506,6 +520,9 @@ static int64_t truncate_inode(struct inode *ip, int64_t len)
 {
     if (len < 0)
         return -EINVAL;
+    if (ip->proc_kind)
+        return 0;                            /* /proc's files have no size to set: Linux's proc_setattr
+                                                accepts and ignores it */
     if ((ip->mode & S_IFMT) == S_IFDIR)
         return -EISDIR;
     if ((ip->mode & S_IFMT) != S_IFREG)
@@ -571,23 +588,35 @@ int64_t sys_faccessat2(struct trapframe *tf)
 }
 
 /* readlink: a symbolic link's target, not NUL-terminated, cut to bufsiz; -EINVAL for
-   anything else (Linux vfs_readlink). */
+   anything else (Linux vfs_readlink). /proc's links (self, mounts, PID/exe, PID/cwd,
+   PID/fd/N) are procfs.c's: its lookups follow them, readlink reads them. */
 static int64_t readlink_at(int dirfd, uint64_t upath, uint64_t ubuf, int64_t bufsiz)
 {
-    char target[FS_PATH_MAX];
+    char name[FS_NAME_MAX + 1], target[FS_PATH_MAX];
     int err;
+    int64_t n;
     if (bufsiz <= 0)
         return -EINVAL;
-    struct inode *ip = lookup_at_nofollow(dirfd, upath, &err);
-    if (!ip)
+    struct inode *dir = lookup_at(dirfd, upath, name, &err);
+    if (!dir)
         return err;
-    if ((ip->mode & S_IFMT) != S_IFLNK)
-        return -EINVAL;
-    uint64_t n = (uint64_t)symlink_target(ip, target, sizeof target);
-    if (n > (uint64_t)bufsiz)
-        n = (uint64_t)bufsiz;
-    ip->atime_ns = time_realtime_ns();
-    return copyout(myproc()->pml4, ubuf, target, n) ? -EFAULT : (int64_t)n;
+    if (dir->proc_kind && strcmp(name, ".") && strcmp(name, "..")) {
+        if ((n = procfs_readlink(dir, name, target, sizeof target)) < 0)
+            return n;
+    } else {
+        struct inode *ip = lookup_at_nofollow(dirfd, upath, &err);
+        if (!ip)
+            return err;
+        if ((ip->mode & S_IFMT) != S_IFLNK)
+            return -EINVAL;
+        n = symlink_target(ip, target, sizeof target);
+        ip->atime_ns = time_realtime_ns();
+    }
+    if (n > bufsiz)
+        n = bufsiz;
+    if (n > (int64_t)sizeof target - 1)
+        n = sizeof target - 1;
+    return copyout(myproc()->pml4, ubuf, target, (uint64_t)n) ? -EFAULT : n;
 }
 
 int64_t sys_readlink(struct trapframe *tf) { return readlink_at(AT_FDCWD, tf->rdi, tf->rsi, (int32_t)tf->rdx); }

@@ -8,6 +8,7 @@
 #include "mmu.h"
 #include "msr.h"
 #include "proc.h"
+#include "ptrace.h"
 #include "syscall.h"
 #include "sysnr.h"
 #include "trap.h"
@@ -54,7 +55,7 @@ int64_t sys_fork(struct trapframe *tf)
 
 #define CLONE_SUPPORTED (CSIGNAL | CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD | CLONE_VFORK | \
                          CLONE_SYSVSEM | CLONE_SETTLS | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID | \
-                         CLONE_DETACHED | CLONE_UNTRACED | CLONE_CHILD_SETTID)
+                         CLONE_DETACHED | CLONE_UNTRACED | CLONE_CHILD_SETTID | CLONE_PTRACE)
 
 /*
  * clone(flags, stack, parent_tid, child_tid, tls), with Linux's argument
@@ -111,9 +112,12 @@ static int64_t do_execve(struct trapframe *tf, unsigned ptr_bytes)
         return r;
     struct exec_args args;                       /* argv and envp, staged in kernel pages */
     r = exec_args_from_user(&args, path, tf->rsi, tf->rdx, ptr_bytes);
+    int old_tid = p->pid;                        /* a thread's exec takes its leader's pid */
     if (!r)
         r = proc_exec(path, &args);
     exec_args_free(&args);
+    if (!r)
+        ptrace_exec(old_tid);                    /* PTRACE_EVENT_EXEC, or the legacy SIGTRAP */
     return r;
 }
 
@@ -186,7 +190,7 @@ int64_t sys_uname(struct trapframe *tf)
     /* sysname "Linux" and a release in Linux's format: programs check both before they run
        (glibc refuses a kernel older than it supports; libraries test the release for
        features); the version names ringlab. The ABI followed is Linux 6.1's (Debian 12's). */
-    const char *v[6] = { "Linux", hostname, "6.1.0-ringlab", "#1 ringlab 0.1", "x86_64", "(none)" };
+    const char *v[6] = { UTS_SYSNAME, hostname, UTS_RELEASE, "#1 ringlab 0.1", "x86_64", "(none)" };
     for (int i = 0; i < 6; i++)
         snprintf(u.f[i], 65, "%s", v[i]);
     return copyout(myproc()->pml4, tf->rdi, &u, sizeof u);

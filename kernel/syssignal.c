@@ -250,9 +250,8 @@ int64_t sys_rt_sigreturn(struct trapframe *tf)
         .r14 = sc->r14, .r15 = sc->r15, .rdi = sc->rdi, .rsi = sc->rsi, .rbp = sc->rbp, .rbx = sc->rbx,
         .rdx = sc->rdx, .rax = sc->rax, .rcx = sc->rcx, .rsp = sc->rsp, .rip = sc->rip,
         .vector = tf->vector, .cs = USER_CS, .ss = USER_SS,
-        .rflags = (tf->rflags & ~(uint64_t)SIGRETURN_FLAGS) | (sc->rflags & SIGRETURN_FLAGS) | RFLAGS_IF | RFLAGS_RSV1,
+        .rflags = signal_user_rflags(tf->rflags, sc->rflags, SIGRETURN_FLAGS),
     };
-    tf->rflags &= ~(uint64_t)RFLAGS_IOPL;
     p->sig.blocked = uc.uc_sigmask & ~SIG_UNBLOCKABLE;
     signal_set_altstack(p, &uc.uc_stack, tf->rsp);        /* as Linux: only a bad pointer counts */
     p->sig.restored = p->sig.work = true;

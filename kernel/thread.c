@@ -20,6 +20,7 @@
 static struct mm mms[NPROC + 1];
 static struct files filetabs[NPROC];
 static struct fsinfo fsinfos[NPROC];
+static uint64_t mm_gens;                   /* the last struct mm's gen */
 
 /* ---- address spaces ----------------------------------------------------- */
 
@@ -31,6 +32,7 @@ struct mm *mm_new(uint64_t *pml4)
             memset(&mms[i], 0, sizeof mms[i]);
             mms[i].refs = 1;
             mms[i].pml4 = pml4;
+            mms[i].gen = ++mm_gens;
             return &mms[i];
         }
     }
@@ -40,6 +42,21 @@ struct mm *mm_new(uint64_t *pml4)
 int mm_slot(const struct mm *mm)
 {
     return (int)(mm - mms);
+}
+
+void mm_copy_image(struct mm *to, const struct mm *from)
+{
+    to->arg_start = from->arg_start, to->arg_end = from->arg_end;
+    to->env_start = from->env_start, to->env_end = from->env_end;
+    to->auxv_start = from->auxv_start, to->auxv_len = from->auxv_len;
+    to->start_stack = from->start_stack;
+    to->exe = from->exe ? inode_get(from->exe) : NULL;
+    memcpy(to->exe_path, from->exe_path, sizeof to->exe_path);
+    memcpy(to->seg, from->seg, sizeof to->seg);
+    to->nseg = from->nseg;
+    to->dumpable = from->dumpable;
+    to->vdso_base = from->vdso_base;
+    to->vvar_base = from->vvar_base;
 }
 
 struct mm *mm_get(struct mm *mm)
@@ -58,6 +75,8 @@ void mm_put(struct mm *mm)
     ldt_free(mm);
     if (mm->pml4)
         uvm_free(mm->pml4);
+    if (mm->exe)
+        inode_put(mm->exe);
     memset(mm, 0, sizeof *mm);
     SAN_FREED(SAN_MM, mm - mms, mm, refs);
 }
@@ -116,9 +135,12 @@ void files_clear(struct files *f, int fd)
 /* Every descriptor closed and every page given back (the table itself stays). */
 static void files_release(struct files *f)
 {
-    for (int fd = 0; fd < NOFILE_MAX; fd++)
-        if (files_fd(f, fd))
+    for (int fd = 0; fd < NOFILE_MAX; fd++) {
+        if (files_fd(f, fd)) {
+            locks_close_posix(f, files_fd(f, fd));
             file_close(files_fd(f, fd));
+        }
+    }
     for (int i = 0; i < NOFILE_MAX / FDS_PER_PAGE; i++)
         if (f->fdpage[i])
             kfree(f->fdpage[i]);

@@ -13,6 +13,7 @@
 #define PIT_HZ     1193182       /* PIT input clock */
 
 volatile uint64_t ticks;
+uint64_t idle_ticks;
 
 void timer_init(void)
 {
@@ -21,6 +22,19 @@ void timer_init(void)
     outb(PIT_CH0, divisor & 0xff);
     outb(PIT_CH0, divisor >> 8);
     pic_unmask(0);
+}
+
+/* Who the tick found (trap.c, before it may yield): the running thread's ring 3 or kernel time,
+   or the idle scheduler (Linux account_process_tick, at tick granularity). */
+void timer_account(const struct trapframe *tf)
+{
+    struct proc *p = myproc();
+    if (!p)
+        idle_ticks++;
+    else if ((tf->cs & 3) == 3)
+        p->utime++;
+    else
+        p->stime++;
 }
 
 void timer_intr(void)

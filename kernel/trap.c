@@ -10,6 +10,7 @@
 #include "mmu.h"
 #include "msr.h"
 #include "proc.h"
+#include "ptrace.h"
 #include "signal.h"
 #include "trap.h"
 #include "traps.h"
@@ -167,6 +168,7 @@ void trap(struct trapframe *tf)
 
     switch (tf->vector) {
     case T_TIMER:
+        timer_account(tf);
         timer_intr();
         signal_tick();               /* ITIMER_REAL expiries: SIGALRM */
         if (from_user) {
@@ -191,6 +193,8 @@ void trap(struct trapframe *tf)
             pic_eoi(tf->vector);
             break;
         }
+        if (!from_user && tf->vector == T_DB && debugreg_exception(tf, false))
+            break;                   /* a #DB in ring 0: only DR6 to clear (debugreg.c) */
         if (!from_user)
             kernel_fault(tf);
         /* cli/sti after iopl(3): skipped, as Linux does (ioperm.c). */
@@ -198,7 +202,10 @@ void trap(struct trapframe *tf)
             break;
         /* An exception in ring 3: report it and turn it into the signal Linux sends. */
         report_fault(tf, myproc()->pid);
-        signal_fault(tf);
+        if (tf->vector == T_DB)
+            debugreg_exception(tf, true);   /* a step or a breakpoint: SIGTRAP as Linux's exc_debug_user */
+        else
+            signal_fault(tf);
         break;
     }
     if (irq)

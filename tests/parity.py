@@ -26,7 +26,7 @@ from ringlab.observe.events import Panic, parse_console
 ENV = {"HOME": "/", "TERM": "vt100", "PATH": "/bin:/sbin:/usr/bin:/usr/sbin:/"}   # what ringlab gives init
 STEP_TIMEOUT_S = 20.0
 # ringlab's "/" holds these beside the modules; the sanitizer kernel also /sys (kcov's node)
-ROOT_DIRS = ("tmp", "dev", "etc") + (("sys",) if C.SANITIZE else ())
+ROOT_DIRS = ("tmp", "dev", "etc", "proc") + (("sys",) if C.SANITIZE else ())
 
 
 @dataclass
@@ -106,6 +106,25 @@ def run_on_linux(case: Case, images, workdir: Path) -> Tuple[List[str], int, str
         child.close(force=True)
     status = child.exitstatus if child.signalstatus is None else 128 + child.signalstatus
     return transcript(log.getvalue(), case.ignore), status, log.getvalue()
+
+
+# As run_on_linux's trampoline: SIGPIPE and SIGXFSZ back to SIG_DFL (Python ignores both and
+# execve keeps ignored signals ignored; ringlab's init starts with every signal at SIG_DFL).
+EXEC_DEFAULT_SIGNALS = ("import os, signal, sys; signal.signal(signal.SIGPIPE, signal.SIG_DFL); "
+                        "signal.signal(signal.SIGXFSZ, signal.SIG_DFL); os.execvp(sys.argv[1], sys.argv[1:])")
+
+
+def spawn_on_host(argv: Sequence[str], cwd: Path) -> str:
+    """Run argv on the host in a terminal, in ``cwd``, with ringlab's environment and every
+    signal at SIG_DFL; returns what it printed (used by tests/test_rstrace.py and
+    tests/test_ptrace.py for runs that are not one program as init)."""
+    child = pexpect.spawn(sys.executable, ["-c", EXEC_DEFAULT_SIGNALS, *argv], cwd=str(cwd), encoding="utf-8",
+                          env=ENV, timeout=STEP_TIMEOUT_S)
+    try:
+        child.expect(pexpect.EOF)
+        return child.before
+    finally:
+        child.close(force=True)
 
 
 def run_on_ringlab(case: Case, images, workdir: Path) -> Tuple[List[str], int, lab.Run]:

@@ -4,10 +4,10 @@ runs as init.
 The script tests/data/busybox_script.sh (pipes, redirections, a here-document, read, loops,
 functions, subshells, command substitution and a dozen applets) runs under the very same
 /bin/busybox on the host's Linux and in ringlab, both on a terminal, in an empty working
-directory named ``w``; the transcripts and exit statuses must be equal. ringlab has no /proc,
-so busybox cannot re-exec itself through /proc/self/exe: first ``/busybox --install /bin``
-hard-links every applet name into /bin (as a busybox system is installed), found through
-init's PATH.
+directory named ``w``; the transcripts and exit statuses must be equal. First
+``/busybox --install /bin`` hard-links every applet name into /bin (as a busybox system is
+installed), found through init's PATH; without it busybox re-executes /proc/self/exe
+(tests/test_procfs.py).
 """
 import io
 import sys

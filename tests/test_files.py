@@ -48,7 +48,7 @@ def test_seed_read_prints_example_txt(images, invoke_cli, tmp_path):
 
 
 @pytest.mark.boot
-def test_with_init_the_root_holds_tmp_dev_etc_init_and_the_files_only(images, invoke_cli, tmp_path):
+def test_with_init_the_root_holds_tmp_dev_etc_proc_init_and_the_files_only(images, invoke_cli, tmp_path):
     extra = tmp_path / "notes.txt"
     extra.write_text("12345")
     res = invoke_cli(["boot", "--init", str(images.program("ls")), "--file", str(extra)])
@@ -56,7 +56,7 @@ def test_with_init_the_root_holds_tmp_dev_etc_init_and_the_files_only(images, in
     size = images.program("ls").stat().st_size
     sys_dir = ["       0 sys"] if C.SANITIZE else []     # the coverage build's /sys/kernel/debug/kcov
     assert user_output(res.stdout).split("\n") == ["       0 tmp", "       0 dev", "       0 etc", *sys_dir,
-                                                   f"{size:8d} ls",
+                                                   "       0 proc", f"{size:8d} ls",
                                                    "       5 notes.txt", ""]
 
 

@@ -68,7 +68,7 @@ static const uint64_t S_FUTEX[] = SET(0, 1, 3, 4, 5, 9, 10, 128, 129, 137, 138, 
 static const uint64_t S_HOW[] = SET(0, 1, 2, 3);
 static const uint64_t S_SAFLAGS[] = SET(1, 2, 4, 0x08000000, 0x10000000, 0x40000000, 0x80000000);
 static const uint64_t S_SEEK[] = SET(0, 1, 2, 3, 4, 5);
-static const uint64_t S_FCNTL[] = SET(0, 1, 2, 3, 4, 1030, 5, 6, 7, 1031, 1032, 8, 9, 1024);
+static const uint64_t S_FCNTL[] = SET(0, 1, 2, 3, 4, 1030, 5, 6, 7, 1031, 1032, 8, 9, 1024, 36, 37, 38);
 static const uint64_t S_IOCTL[] = SET(0x5401, 0x5402, 0x5403, 0x5413, 0x541b, 0x5421, 0x5451, 0x5450,
                                       0x80086301, 0x6364, 0x6365, 0x540f, 0x5410, 0x540e, 0x5422, 0x5429);
 static const uint64_t S_AT[] = SET(0x100, 0x200, 0x400, 0x800, 0x1000);
@@ -83,10 +83,16 @@ static const uint64_t S_PIPE2[] = SET(02000000, 04000, 040000, 01);
 static const uint64_t S_TIMER[] = SET(0, 1);
 static const uint64_t S_ZERO8[] = SET(0, 8, 8, 8, 16, 4);
 static const uint64_t S_MSYNC[] = SET(1, 2, 4);
+static const uint64_t S_FLOCK[] = SET(1, 2, 8, 5, 6, 3, 0);
 static const uint64_t S_MKNOD[] = SET(0010000, 0020000, 0060000, 0100000, 0140000, 0040000, 0600, 0666);
 static const uint64_t S_DEV[] = SET(0x103, 0x105, 0x109, 0x501, 0x500, 0x3c07, 0);
 static const uint64_t S_LDTFUNC[] = SET(0, 1, 2, 0x11, 0x11, 1, 3);   /* read, write_old, read_default, write */
 static const uint64_t S_LDTLEN[] = SET(16, 16, 16, 0, 8, 15, 17, 128);  /* a struct user_desc, or a short read */
+/* ptrace requests (area: ptrace): every one that acts on an existing tracee, and an unknown one.
+   TRACEME, ATTACH and SEIZE are left out: they would stop the fuzzer's own processes (a
+   SIGSTOP to the supervisor, as on Linux), not find kernel bugs. */
+static const uint64_t S_PTRACE[] = SET(1, 2, 3, 4, 5, 6, 7, 8, 9, 12, 13, 14, 15, 17, 24, 0x4200, 0x4201, 0x4202,
+                                       0x4203, 0x4204, 0x4205, 0x4207, 0x4277);
 
 struct argd { uint8_t gen; const uint64_t *set; uint64_t param; };
 struct desc {
@@ -250,8 +256,18 @@ static const struct desc DESCS[] = {
     { "mknod", RNONE, 3, { A(GPATH), F(S_MKNOD), E(S_DEV) } },
     { "mknodat", RNONE, 2, { A(GDIRFD), A(GPATH), F(S_MKNOD), E(S_DEV) } },
     { "msync", RNONE, 2, { A(GADDR), A(GMLEN), F(S_MSYNC) } },
+    /* jobs: file locks (locks.c; fcntl's lock commands are in S_FCNTL) */
+    { "flock", RNONE, 3, { A(GFD), E(S_FLOCK) } },
     /* ldt (issue 19: the LDT) */
     { "modify_ldt", RNONE, 2, { E(S_LDTFUNC), N(GSTRUCT, 16), E(S_LDTLEN) } },   /* struct user_desc */
+    /* procfs (issue 20): prctl (options 0-63), getcpu, process_vm_readv/writev (GPID: the
+       program's own or its children's, never its parent's) */
+    { "prctl", RNONE, 3, { N(GINT, 64), A(GBUF), N(GINT, 2), N(GINT, 2), N(GINT, 2) } },
+    { "getcpu", RNONE, 2, { A(GBUF), A(GBUF), A(GBUF) } },
+    { "process_vm_readv", RNONE, 2, { A(GPID), A(GIOV), A(GIOVCNT), A(GIOV), A(GIOVCNT), N(GINT, 2) } },
+    { "process_vm_writev", RNONE, 2, { A(GPID), A(GIOV), A(GIOVCNT), A(GIOV), A(GIOVCNT), N(GINT, 2) } },
+    /* area: ptrace */
+    { "ptrace", RNONE, 2, { E(S_PTRACE), A(GPID), A(GADDR), A(GBUF) } },
 };
 #define NDESCS (sizeof DESCS / sizeof DESCS[0])
 

@@ -48,6 +48,7 @@
 #define CAP_SETPCAP          8       /* capset: any inheritable capability */
 #define CAP_LINUX_IMMUTABLE  9
 #define CAP_SYS_RAWIO        17      /* ioperm, iopl */
+#define CAP_SYS_PTRACE       19      /* ptrace, /proc/PID/mem and process_vm_* of any process */
 #define CAP_SYS_ADMIN        21      /* (here: past RLIMIT_NPROC, as Linux's copy_process) */
 #define CAP_SYS_RESOURCE     24      /* raise hard resource limits, past RLIMIT_NPROC */
 #define CAP_MKNOD            27
@@ -71,6 +72,9 @@
 #define MAY_WRITE   2
 #define MAY_READ    4
 
+struct proc;
+int ptrace_may_access(struct proc *caller, struct proc *target);   /* cred.c: 0 or -EPERM */
+
 struct cred {
     uint32_t uid, euid, suid, fsuid;
     uint32_t gid, egid, sgid, fsgid;
@@ -86,6 +90,7 @@ struct proc;
 void cred_init(struct cred *c, uint32_t uid, uint32_t gid);   /* uid 0: root with every capability */
 bool capable(int cap);                                        /* the running thread's effective set */
 bool in_group_p(uint32_t gid);                                /* fsgid or a supplementary group */
+int ptrace_may_access(struct proc *caller, struct proc *target);   /* nonzero: allowed (Linux's) */
 bool kill_permitted(struct proc *q);                          /* Linux kill_ok_by_cred */
 int prlimit_permitted(int pid);                               /* another's limits: same ids or CAP_SYS_RESOURCE */
 void cred_exec(struct cred *c, const struct inode *ip, bool *secure);   /* set-id bits, caps after execve */

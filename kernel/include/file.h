@@ -52,6 +52,9 @@ struct inode {
     struct pipe *fifo;           /* S_IFIFO: the pipe while an end is open, else NULL (pipe.c) */
     uint64_t rdev;               /* S_IFCHR/S_IFBLK made by mknod with no driver: its number */
     uint64_t mtime_ns, ctime_ns, atime_ns;   /* CLOCK_REALTIME, ns */
+    uint8_t proc_kind;           /* a /proc node (procfs.h enum procnode), 0 for every other inode */
+    int proc_pid;                /* its process (or thread) id; 0 for the ones of no process */
+    int proc_arg;                /* /proc/PID/fd/N: N */
 };
 
 struct fsfile {                  /* a multiboot module, as main.c sees it */
@@ -92,6 +95,9 @@ struct file {
     struct pipe *pipe;           /* F_PIPE: the read end if (flags & O_ACCMODE) == O_RDONLY */
     uint64_t off;                /* file offset; directories: the next entry's cookie */
     struct kcov *kcov;           /* an open kcov node: its kcov object (holds a reference) */
+    uint64_t proc_mm_gen;        /* /proc/PID/{mem,environ,auxv}: the address space opened (mm->gen) */
+    void *proc_page;             /* /proc/PID/auxv: the vector as open found it (a kalloc'd page, freed
+                                    with the file: Linux's file holds the mm and its saved_auxv) */
 };
 
 /* fs.c: names and directories */
@@ -99,6 +105,13 @@ void fs_add(const char *name, const uint8_t *data, uint64_t size);
 struct fsfile *fs_at(uint64_t index);
 struct inode *fs_root(void);
 int fs_free_inodes(void);
+void execmap_init(void);                                            /* execmap.c */
+const uint8_t *execmap_map(struct inode *ip, int *err);
+void execmap_unmap(struct inode *ip);
+struct files;
+int64_t locks_fcntl(struct file *f, int cmd, uint64_t uarg);      /* locks.c */
+void locks_close_posix(const struct files *owner, struct file *f);
+void locks_close_file(struct file *f);
 void *fsdata_page(struct inode *ip, uint64_t i, int *err);
 void fsdata_copy_page(struct inode *ip, uint64_t off, void *dst);
 int64_t file_mmap(struct file *f, uint64_t *pml4, uint64_t addr, uint64_t len, uint64_t off,
@@ -114,6 +127,7 @@ bool dir_empty(struct inode *dir);
 int dir_entry(struct inode *dir, uint64_t *cookie, const char **name, struct inode **ip);
 int dir_path(struct inode *dir, char *buf, uint64_t size);
 bool dir_is_ancestor(struct inode *a, struct inode *d);
+int inode_path(struct inode *ip, char *buf, uint64_t size);
 struct inode *inode_new(uint32_t mode);
 struct inode *inode_get(struct inode *ip);
 void inode_put(struct inode *ip);

@@ -71,6 +71,8 @@ void fpu_save(void *area);             /* the live registers into area */
 void fpu_restore(const void *area);    /* area into the live registers */
 void fpu_load_init(void);              /* the live registers to the init state */
 const void *fpu_thread_xstate(const struct proc *p, uint32_t *size);  /* for ptrace: a switched-out thread */
+const uint8_t *fpu_thread_fxsave(const struct proc *p);                /* its first 512 bytes: fxsave layout */
+void fpu_thread_set_fxsave(struct proc *p, const uint8_t fx[FXSAVE_BYTES]);  /* and replace them */
 
 uint32_t fpu_sigframe_bytes(bool ia32);        /* Linux xstate_sigframe_size (+ fsave header) */
 uint64_t fpu_minsigstksz(void);                /* AT_MINSIGSTKSZ (Linux get_sigframe_size) */

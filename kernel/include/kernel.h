@@ -3,6 +3,11 @@
 #include "types.h"
 #include <stdarg.h>
 
+/* uname's and /proc/sys/kernel's names (sysproc.c, procfs.c): "Linux" and a release in Linux's
+   format, the ABI followed being Linux 6.1's (Debian 12's) */
+#define UTS_SYSNAME "Linux"
+#define UTS_RELEASE "6.1.0-ringlab"
+
 /* string.c */
 void *memset(void *d, int c, size_t n);
 void *memcpy(void *d, const void *s, size_t n);

@@ -10,7 +10,10 @@
  *                     | kernel image + direct map of RAM       |  PML4[511] PDPT[510]
  *  0xffffffff80000000 +---------------------------------------+  KERNBASE = physical 0
  *                     | (unmapped)                             |
- *  0xffffff8140000000 +---------------------------------------+
+ *  0xffffff8140200000 +---------------------------------------+
+ *                     | execve's view of a written file: its   |  PML4[511] PDPT[5]
+ *                     | pages, read-only, during one execve    |
+ *  0xffffff8140000000 +---------------------------------------+  EXECMAP_BASE
  *                     | LDTs: LDT_SLOT_BYTES per address space |  PML4[511] PDPT[4]
  *                     | (modify_ldt's pages, ldt.c)            |
  *  0xffffff8100000000 +---------------------------------------+  LDT_AREA
@@ -75,6 +78,7 @@
 #define ESPFIX_BASE      0xffffff8000000000    /* espfix aliases: bits 31:16 free (espfix.c) */
 #define ESPFIX_SPAN      0x100000000           /* 4 GiB: every value of bits 31:16 */
 #define LDT_AREA         0xffffff8100000000    /* per-address-space LDT windows (ldt.c) */
+#define EXECMAP_BASE     0xffffff8140000000    /* a written file's pages during execve (execmap.c) */
 #define LDT_SLOT_BYTES   0x10000               /* LDT_ENTRIES (8192) * 8 bytes, each a window */
 #define KSTACK_BASE      0xffffffffc0000000    /* kernel stacks: PDPT[511] of the kernel half */
 #define KSTACK_SLOT_PAGES 8                    /* per process: guard page + stack + spare */

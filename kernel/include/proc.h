@@ -7,6 +7,7 @@
 #include "signal.h"
 #include "thread.h"
 #include "cred.h"
+#include "ptrace.h"
 
 #define NPROC     64             /* process table size */
 #define KPATH_MAX 256            /* path buffer of open/stat/execve: longer is -ENAMETOOLONG */
@@ -72,6 +73,13 @@ struct proc {
     int sid;                   /* leader only: session (jobctl.c), inherited by fork */
     bool ctty;                 /* leader only: the console is its controlling terminal (jobctl.c) */
     bool did_exec;             /* leader only: has exec'd since fork (setpgid's EACCES) */
+    uint64_t utime, stime;     /* timer ticks that found it in ring 3 / in the kernel (/proc/PID/stat) */
+    uint64_t start_ticks;      /* `ticks` when it was created (/proc/PID/stat starttime) */
+    int pdeathsig;             /* prctl PR_SET_PDEATHSIG: sent when the parent thread ends; 0 none */
+    bool no_new_privs;         /* prctl PR_SET_NO_NEW_PRIVS: execve grants no ids or capabilities */
+    bool syscall_work;         /* syscall_dispatch's slow path: crash=/trace=syscall hooks, or a tracer's
+                                  syscall stops or single step (ptrace_update_work) */
+    struct ptrace_state pt;    /* its tracer, stops, debug registers (ptrace.h: the link's owner rules) */
 };
 
 noreturn void scheduler(void);
@@ -94,12 +102,14 @@ bool fatal_pending(struct proc *p);
 struct proc *proc_next_thread(struct proc *leader, struct proc *after);
 void proc_first_run(void);
 int proc_count(void);
+void proc_traced_release(struct proc *q);
+bool proc_alive(const struct proc *q);
 
 /* exec.c */
 struct exec_args;             /* execargs.h: argv and envp staged by execve */
 struct cred;
 int exec_image(struct proc *p, const char *name, const uint8_t *data, size_t size, const struct exec_args *args,
-               const struct cred *cred, bool secure);
+               const struct cred *cred, bool secure, struct inode *exe, const char *exe_path);
 int proc_exec(const char *path, const struct exec_args *args);
 
 /* timer.c / pic.c */
@@ -109,3 +119,5 @@ void pic_unmask(int irq);
 void timer_init(void);
 void timer_intr(void);
 extern volatile uint64_t ticks;
+extern uint64_t idle_ticks;                 /* ticks that found the scheduler idle (/proc/uptime) */
+void timer_account(const struct trapframe *tf);

@@ -80,6 +80,15 @@ struct trapframe;
 #define CLD_STOPPED  5           /* SIGCHLD: child stopped */
 #define CLD_CONTINUED 6          /* SIGCHLD: stopped child continued */
 
+/* RFLAGS bits a user-supplied value sets (signal_user_rflags): rt_sigreturn's frame takes these
+   (Linux FIX_EFLAGS): never IF, IOPL, NT, VM; the others keep their value at the rt_sigreturn
+   call (NT included: Linux keeps a user's NT; the kernel's own iretq runs with NT clear, masked
+   by FMASK, so it cannot fault on it). A tracer's registers take NT too (ptrace FLAG_MASK). */
+#define SIGRETURN_FLAGS ((1 << 18) /* AC */ | (1 << 11) /* OF */ | (1 << 10) /* DF */ | (1 << 8) /* TF */ | \
+                         (1 << 7) /* SF */ | (1 << 6) /* ZF */ | (1 << 4) /* AF */ | (1 << 2) /* PF */ | \
+                         (1 << 0) /* CF */ | (1 << 16) /* RF */)
+#define PTRACE_FLAGS    (SIGRETURN_FLAGS | (1 << 14) /* NT */)
+
 /* Internal system-call results that never reach ring 3 (include/linux/errno.h). */
 #define ERESTARTSYS     512      /* restart if the handler has SA_RESTART, else -EINTR */
 #define ERESTARTNOINTR  513      /* always restart */
@@ -118,12 +127,6 @@ struct sigcontext {
     /* 192 */ uint64_t reserved1[8];
 };
 _Static_assert(sizeof(struct sigcontext) == 256, "struct sigcontext is 256 bytes");
-
-/* RFLAGS bits a sigreturn takes from the frame (Linux FIX_EFLAGS): never IF, IOPL, NT, VM; the
-   others keep their value at the sigreturn call (NT included: Linux keeps a user's NT; the
-   kernel's own iretq runs with NT clear, masked by FMASK, so it cannot fault on it). */
-#define SIGRETURN_FLAGS (RFLAGS_AC | (1 << 11) /* OF */ | RFLAGS_DF | RFLAGS_TF | (1 << 7) /* SF */ | \
-                         (1 << 6) /* ZF */ | (1 << 4) /* AF */ | (1 << 2) /* PF */ | RFLAGS_CF | RFLAGS_RF)
 
 /* uc_flags bits (arch/x86/include/uapi/asm/ucontext.h) */
 #define UC_FP_XSTATE         0x1 /* fpstate is an xsave area (the CPU has XSAVE) */
@@ -265,6 +268,9 @@ void signal_exec(struct proc *p);
 void signal_child_exit(struct proc *child, int wstatus);
 const char *signal_name(int sig);
 void signal_force_sigsegv(struct proc *p);
+void signal_force_trap(struct proc *p, int code, uint64_t addr);
+uint64_t signal_user_rflags(uint64_t cur, uint64_t want, uint64_t mask);
+bool signal_fx_valid(const uint8_t fx[FXSAVE_BYTES]);
 void signal_delivered(int pid, int sig, uint64_t handler, int code, uint64_t addr);
 int signal_altstack_flags(struct proc *p, uint64_t sp);
 int signal_set_altstack(struct proc *p, const struct k_stack *ss, uint64_t sp);

@@ -51,6 +51,7 @@ int64_t sys_getpid(struct trapframe *tf);
 int64_t sys_getppid(struct trapframe *tf);
 int64_t sys_setpgid(struct trapframe *tf);       /* jobctl.c */
 int64_t sys_msync(struct trapframe *tf);         /* sysmem.c */
+int64_t sys_flock(struct trapframe *tf);         /* locks.c */
 int64_t sys_lstat(struct trapframe *tf);         /* syspath.c */
 int64_t sys_mknod(struct trapframe *tf);
 int64_t sys_mknodat(struct trapframe *tf);
@@ -98,6 +99,10 @@ int64_t sys_wait4(struct trapframe *tf);
 int64_t sys_kill(struct trapframe *tf);
 int64_t sys_sched_yield(struct trapframe *tf);
 int64_t sys_arch_prctl(struct trapframe *tf);
+int64_t sys_prctl(struct trapframe *tf);        /* sysprctl.c */
+int64_t sys_getcpu(struct trapframe *tf);
+int64_t sys_process_vm_readv(struct trapframe *tf);
+int64_t sys_process_vm_writev(struct trapframe *tf);
 int64_t sys_iopl(struct trapframe *tf);      /* ioperm.c */
 int64_t sys_ioperm(struct trapframe *tf);
 int64_t sys_set_tid_address(struct trapframe *tf);

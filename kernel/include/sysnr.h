@@ -45,6 +45,7 @@
 #define SYS_kill                62
 #define SYS_uname               63
 #define SYS_fcntl               72
+#define SYS_flock               73
 #define SYS_fsync               74
 #define SYS_fdatasync           75
 #define SYS_truncate            76
@@ -69,6 +70,7 @@
 #define SYS_gettimeofday        96
 #define SYS_getrlimit           97
 #define SYS_sysinfo             99
+#define SYS_ptrace              101
 #define SYS_getuid              102
 #define SYS_getgid              104
 #define SYS_setuid              105
@@ -102,6 +104,7 @@
 #define SYS_statfs              137
 #define SYS_fstatfs             138
 #define SYS_modify_ldt          154
+#define SYS_prctl               157
 #define SYS_arch_prctl          158
 #define SYS_setrlimit           160
 #define SYS_sync                162
@@ -142,6 +145,9 @@
 #define SYS_pipe2               293
 #define SYS_prlimit64           302
 #define SYS_syncfs              306
+#define SYS_getcpu              309
+#define SYS_process_vm_readv    310
+#define SYS_process_vm_writev   311
 #define SYS_renameat2           316
 #define SYS_getrandom           318
 #define SYS_faccessat2          439

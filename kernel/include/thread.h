@@ -19,6 +19,8 @@
                                     (Linux's INR_OPEN_MAX) */
 #define NOFILE_DEF 1024          /* RLIMIT_NOFILE's soft default (Linux's INR_OPEN_CUR): past it -EMFILE */
 #define FDS_PER_PAGE 512         /* descriptor slots in a page of a table (PAGE_SIZE / 8) */
+#define MM_NSEG      8           /* file-backed PT_LOAD ranges /proc/PID/maps names after the executable */
+#define FS_EXE_PATH_MAX 256      /* /proc/PID/exe's path: a longer one is cut (Linux's d_path has PATH_MAX) */
 
 struct file;
 struct inode;
@@ -31,6 +33,22 @@ struct mm {
     uint64_t mmap_next;        /* next free address in the mmap region */
     bool busy;                 /* a memory call is changing the tables (it may yield) */
     uint32_t ldt_entries;      /* modify_ldt's table: entries in use, 0 = none (ldt.c) */
+    /* What /proc shows of the image (procfs.c), set by execve, copied by fork (Linux mm_struct's
+       arg_start..env_end, saved_auxv, exe_file, the dumpable bits of flags): */
+    uint64_t gen;              /* a number no other address space had (pids are never reused; an
+                                  mm slot is): /proc/PID/mem, environ and auxv opened before an
+                                  execve read nothing after it, as Linux's hold the old mm */
+    uint64_t arg_start, arg_end, env_start, env_end;   /* argv and envp strings on the stack */
+    uint64_t auxv_start, auxv_len;                     /* the auxiliary vector (bytes) */
+    uint64_t start_stack;      /* the stack pointer execve gave (argc's address) */
+    struct inode *exe;         /* the executable (holds a reference; NULL for none) */
+    char exe_path[FS_EXE_PATH_MAX];                    /* its absolute path at execve (/proc/PID/exe) */
+    struct mm_seg { uint64_t start, end, off; } seg[MM_NSEG];   /* file-backed ranges of the image:
+                                  [start, end) maps the file from offset off (PT_LOAD p_filesz) */
+    int nseg;
+    int dumpable;              /* SUID_DUMP_USER (1) or SUID_DUMP_DISABLE (0): prctl, set-id execve */
+    uint64_t vdso_base;         /* the vDSO image ([vdso]), AT_SYSINFO_EHDR; 0 if none */
+    uint64_t vvar_base;         /* the vDSO's data page ([vvar]); 0 if none */
 };
 
 struct files {
@@ -66,6 +84,7 @@ struct fsinfo {
 /* thread.c */
 struct mm *mm_new(uint64_t *pml4);
 struct mm *mm_get(struct mm *mm);
+void mm_copy_image(struct mm *to, const struct mm *from);   /* fork: the image fields /proc shows */
 void mm_put(struct mm *mm);                /* the last user frees the page tables */
 void mm_lock(struct mm *mm);               /* sleeps while another thread changes the tables */
 void mm_unlock(struct mm *mm);

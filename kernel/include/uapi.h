@@ -43,6 +43,9 @@
 #define F_GETLK       5          /* record locks */
 #define F_SETLK       6
 #define F_SETLKW      7
+#define F_OFD_GETLK   36         /* open file description locks */
+#define F_OFD_SETLK   37
+#define F_OFD_SETLKW  38
 #define F_DUPFD_CLOEXEC 1030     /* F_DUPFD, close-on-exec set */
 #define F_SETPIPE_SZ  1031       /* set a pipe's capacity, bytes (rounded up) */
 #define F_GETPIPE_SZ  1032       /* pipe capacity, bytes */
