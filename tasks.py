@@ -1,5 +1,5 @@
 """invoke tasks: ``invoke build``, ``boot``, ``gdb``, ``debug``, ``trace``, ``faults``,
-``pagetables``, ``iso``, ``fuzz``, ``test``, ``test-quick``, ``grade``.
+``pagetables``, ``iso``, ``fuzz``, ``test``, ``test-quick``, ``coverage``, ``grade``.
 
 Each task is one call into its module of ringlab.cli (the harness/cli folder), imported when
 the task runs (so a plain ``invoke boot`` never loads gdb's or the test runner's libraries).
@@ -17,6 +17,7 @@ import os
 import shlex
 import sys
 from importlib import import_module
+from pathlib import Path
 
 from invoke import Exit, task
 
@@ -88,7 +89,8 @@ def build(c, sanitize=False):
         "file": "extra host file for the kernel's file system (repeatable)",
         "cpu": f"QEMU CPU model (default {cli.DEFAULT_CPU}: SMEP/SMAP/UMIP; "
                f"{cli.LEGACY_CPU}: none of them)",
-        "int-log": "also write QEMU's -d int log; kept in images/qemu.log (the path is printed)",
+        "int-log": "also write QEMU's -d int log: kept in a file named for this run "
+                   "(images/qemu-int-DATE-TIME-PID.log; printed), or --int-log=PATH",
         "kernel": "multiboot kernel to boot instead of images/kernel.elf",
         "shell": "init runs its demonstration, then the shell on this terminal (or stdin)",
         "args": "init's arguments, shell-quoted, e.g. --init /bin/busybox --args sh "
@@ -99,23 +101,29 @@ def build(c, sanitize=False):
         "user": "run init as UID[:GID] (GID defaults to UID): no supplementary groups, no "
                 "capabilities, as Linux runs a normal user's program; default root",
         "record": "record the run into directory DIR (QEMU record/replay); then "
-                  "`invoke gdb --replay DIR` steps backwards through it",
+                  "`invoke gdb --replay DIR` steps backwards through it. Without DIR: "
+                  "a new images/rec-DATE-TIME-PID",
+        "from": "a failed test's artifacts folder: boot the machine its machine.json "
+                "describes (its copies of files gone or changed since), with its stdin",
     },
+    optional=["int_log", "record"],
 )
 def boot(c, init=None, append="", timeout=None, dry_run=False, file=None,
          cpu=None, int_log=False, kernel=None, shell=False, gdb=False, record=None, args=None,
-         accel=None, user=None):
+         accel=None, user=None, from_=None):
     """Boot the kernel with an init, stream the console; exit with the machine status."""
     common = dict(init=init, append=append, timeout_s=_seconds(timeout, "boot"), files=file or (),
                   cpu=cpu, int_log=int_log, kernel=kernel, user=user)
     if record:
-        also = [o for o, on in (("--gdb", gdb), ("--dry-run", dry_run), ("--shell", shell)) if on]
-        _exit(_cli("boot_debug").record(record, also=also, **common))
+        also = [o for o, on in (("--gdb", gdb), ("--dry-run", dry_run), ("--shell", shell),
+                                ("--from", from_)) if on]
+        _exit(_cli("boot_debug").record(None if record is True else record, also=also,
+                                        **common))
     elif gdb and not dry_run:
         _exit(_cli("boot_debug").gdb(**common))
     else:
         _exit(_cli("boot").main(dry_run=dry_run, shell=shell, gdb=gdb, args=args, accel=accel,
-                                **common))
+                                from_dir=from_, **common))
 
 
 @task(
@@ -187,12 +195,30 @@ def fuzz(c, minutes=None, seed=1, cpu=None, workers=2, kernel=None, no_reproduce
                             kernel=kernel, reproduce=not no_reproduce, repeat=int(repeat)))
 
 
-@task(help={"k": "only tests matching this expression (pytest -k)"})
-def test(c, k=None):
+@task(help={"k": "only tests matching this expression (pytest -k)",
+            "coverage": "instead: the suite once on the sanitizer kernel, recording the kernel "
+                        "code it reaches; then the report (as invoke coverage)"})
+def test(c, k=None, coverage=False):
     """Run the whole test suite on every core (JUnit in ringlab-junit.xml), then the boundary,
     memory, file, process, thread and signal tests again on the sanitizer kernel (JUnit in
-    ringlab-junit-sanitizer.xml; skipped when -k or pytest options after `--` narrow the run)."""
-    _exit(_cli("test").whole([*(["-k", k] if k else []), *shlex.split(c.remainder)]))
+    ringlab-junit-sanitizer.xml; skipped when -k or pytest options after `--` narrow the run).
+    --coverage: the suite on the sanitizer kernel only, then the kernel coverage report
+    (ringlab-artifacts/coverage/report.txt; JUnit in ringlab-junit-coverage.xml)."""
+    args = [*(["-k", k] if k else []), *shlex.split(c.remainder)]
+    _exit(_cli("coverage").with_suite(args) if coverage else _cli("test").whole(args))
+
+
+@task(help={"dumps": "folder of coverage records (default ringlab-artifacts/coverage/dumps, "
+                     "what invoke test --coverage fills)",
+            "out": "folder for report.txt and html/ (default ringlab-artifacts/coverage)",
+            "no-html": "no annotated source pages (html/)"})
+def coverage(c, dumps=None, out=None, no_html=False):
+    """The test suite's kernel coverage report, from the records of the last
+    `invoke test --coverage` (or of tests run with RINGLAB_COVERAGE=DIR): per kernel file and
+    function, the functions no test reaches; also in ringlab-artifacts/coverage/report.txt."""
+    mod = _cli("coverage")
+    _exit(mod.report(Path(dumps) if dumps else mod.DUMPS,
+                     out=Path(out) if out else mod.OUT, html=not no_html))
 
 
 @task(name="test-quick")
@@ -226,26 +252,27 @@ def grade(c, tests=None, json=None):
         "at-syscall": "stop at syscall_entry when this system call is made, e.g. write",
         "ex": "gdb command to run after the stop (repeatable), e.g. --ex step-ring",
         "batch": "run the commands and exit (gdb --batch)",
-        "from": "a failed test's artifacts folder: boot what its reproduce.txt says, "
-                "stop at the first fault",
+        "from": "a failed test's artifacts folder: boot what its machine.json says (its own "
+                "copies of files gone or changed since), stop at the first fault",
+        "kernel": "multiboot kernel to boot instead of images/kernel.elf",
         "timeout": "seconds before the machine is stopped (default: a day)",
     },
 )
 def debug(c, init=None, append="", file=None, cpu=None, at_fault=False, break_=None,
-          at_syscall=None, ex=None, batch=False, from_=None, timeout=None):
+          at_syscall=None, ex=None, batch=False, from_=None, timeout=None, kernel=None):
     """Boot halted and open gdb on this terminal, stopped where asked (--at-fault, --break,
     --at-syscall)."""
     mod = _cli("debug")
     _exit(mod.main(init=init, append=append, files=file or (), cpu=cpu, at_fault=at_fault,
                    breaks=break_ or (), at_syscall=at_syscall, ex=ex or (), batch=batch,
-                   from_dir=from_, timeout=timeout))
+                   from_dir=from_, timeout=timeout, kernel=kernel))
 
 
 @task(iterable=["file"], help={
     "init": "static x86-64 ELF to run as pid 1 (default images/user/init)",
     "append": "kernel arguments",
     "file": "extra host file for the kernel's file system (repeatable)",
-    "output": "where to write the ISO (default images/ringlab.iso)",
+    "output": "where to write the ISO (default: a new images/ringlab-DATE-TIME-PID.iso)",
 })
 def iso(c, init=None, append="", file=None, output=None):
     """Build a GRUB rescue ISO of the same kernel and programs (boot it with -cdrom)."""

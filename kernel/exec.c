@@ -16,6 +16,7 @@
 #include "proc.h"
 #include "procfs.h"
 #include "ptrace.h"
+#include "vdso.h"
 #include "vm.h"
 #include "x86.h"
 
@@ -33,8 +34,9 @@ static uint64_t rdtsc(void)
  * RSP is 16-byte aligned at argc. The stack is mapped here: USER_STACK_PAGES,
  * or the arguments plus USER_STACK_FREE when that is more (mmu.h).
  * For an i386 image the same in 4-byte words (i386 psABI 2.3.1, Linux's
- * create_elf_tables for a compat task) under USER32_STACK_TOP; no
- * AT_SYSINFO/AT_SYSINFO_EHDR: there is no 32-bit vDSO.
+ * create_elf_tables for a compat task) under USER32_STACK_TOP. The vector starts with the
+ * vDSO (vdso.h) as Linux's ARCH_DLINFO starts it: AT_SYSINFO_EHDR for a 64-bit image;
+ * AT_SYSINFO (__kernel_vsyscall) then AT_SYSINFO_EHDR for an i386 one (ARCH_DLINFO_IA32).
  */
 
 /* Store n words at w, each `ws` bytes (8, or 4 for an i386 image: every value fits). */
@@ -56,14 +58,18 @@ static int put_words(uint64_t *pml4, uint64_t w, const uint64_t *v, uint64_t n, 
 }
 
 static int build_stack(uint64_t *pml4, const struct elf_image *img, const struct exec_args *a,
-                       const struct cred *cred, bool secure, uint64_t *rsp_out, struct mm *where)
+                       const struct cred *cred, bool secure, uint64_t vdso, uint64_t *rsp_out,
+                       struct mm *where)
 {
     const uint64_t top = img->is32 ? USER32_STACK_TOP : USER_STACK_TOP;
     const unsigned ws = img->is32 ? 4 : 8;       /* bytes per word of the vector */
     uint64_t strings = top - a->used;
     uint64_t rnd[2] = { rdtsc() * 0x9e3779b97f4a7c15UL, rdtsc() ^ 0x5851f42d4c957f2dUL };
     uint64_t random_va = ALIGN_DOWN(strings - sizeof rnd, 16);
-    uint64_t auxv[][2] = {
+    uint64_t sysinfo = img->is32 ? vdso32_entry(vdso, VDSO32_VSYSCALL) : 0;
+    uint64_t auxv_all[][2] = {
+        { AT_SYSINFO, sysinfo },                          /* first, or left out: not i386 */
+        { AT_SYSINFO_EHDR, vdso },                        /* then, or left out: no vDSO */
         { AT_PHDR, img->phdr }, { AT_PHENT, img->phent }, { AT_PHNUM, img->phnum },
         { AT_PAGESZ, PAGE_SIZE }, { AT_ENTRY, img->entry }, { AT_UID, cred->uid }, { AT_EUID, cred->euid },
         { AT_GID, cred->gid }, { AT_EGID, cred->egid }, { AT_SECURE, secure }, { AT_CLKTCK, 100 },
@@ -71,7 +77,10 @@ static int build_stack(uint64_t *pml4, const struct elf_image *img, const struct
         { AT_MINSIGSTKSZ, fpu_minsigstksz() }, { AT_HWCAP2, (rcr4() & CR4_FSGSBASE) ? HWCAP2_FSGSBASE : 0 },
         { AT_NULL, 0 },
     };
-    uint64_t words = 1 + (a->argc + 1) + (a->envc + 1) + 2 * ARRAY_SIZE(auxv);
+    uint64_t skip = sysinfo ? 0 : vdso ? 1 : 2;
+    uint64_t (*auxv)[2] = auxv_all + skip;
+    uint64_t nauxv = ARRAY_SIZE(auxv_all) - skip;
+    uint64_t words = 1 + (a->argc + 1) + (a->envc + 1) + 2 * nauxv;
     uint64_t sp = ALIGN_DOWN(random_va - words * ws, 16);
     uint64_t len = ALIGN_UP(top - sp, PAGE_SIZE) + USER_STACK_FREE;
     if (len < USER_STACK_PAGES * PAGE_SIZE)
@@ -123,8 +132,8 @@ static int build_stack(uint64_t *pml4, const struct elf_image *img, const struct
     *rsp_out = sp;
     where->start_stack = sp;
     where->auxv_start = w + nbuf * ws;
-    where->auxv_len = 2 * ARRAY_SIZE(auxv) * ws;
-    return put_words(pml4, w + nbuf * ws, &auxv[0][0], 2 * ARRAY_SIZE(auxv), ws);
+    where->auxv_len = 2 * nauxv * ws;
+    return put_words(pml4, w + nbuf * ws, &auxv[0][0], 2 * nauxv, ws);
 }
 _Static_assert(EXEC_ARG_MAX + PAGE_SIZE + USER_STACK_FREE <= USER_STACK_MAX,
                "the largest arguments, their auxv page and the free stack fit the stack's region");
@@ -144,8 +153,11 @@ int exec_image(struct proc *p, const char *name, const uint8_t *data, size_t siz
     if (!pml4)
         return -ENOMEM;
     int r = elf_load(pml4, data, size, &img);
+    uint64_t vdso = 0;
     if (!r)
-        r = build_stack(pml4, &img, args, cred, secure, &sp, &where);
+        r = vdso_map(pml4, img.is32, &vdso);
+    if (!r)
+        r = build_stack(pml4, &img, args, cred, secure, vdso, &sp, &where);
     struct mm *mm = r ? NULL : mm_new(pml4);
     if (!mm) {
         uvm_free(pml4);
@@ -177,6 +189,8 @@ int exec_image(struct proc *p, const char *name, const uint8_t *data, size_t siz
         mm_put(old);
     p->mm->brk_start = p->mm->brk = img.end;
     p->mm->mmap_next = MMAP_BASE;
+    p->mm->vdso_base = vdso;
+    p->mm->vvar_base = vdso ? vdso - PAGE_SIZE : 0;
     p->fs_base = p->gs_base = 0;                 /* Linux: a new image starts with both bases 0 */
     memset(p->seg, 0, sizeof p->seg);            /* and null DS, ES, FS, GS selectors; a 32-bit
                                                     image DS = ES = the user data selector

@@ -28,6 +28,7 @@
 #include "sysnr32.h"
 #include "trap.h"
 #include "traps.h"
+#include "vdso.h"
 
 #define KABI_KIND_MAX 16
 #define KABI_NAME_MAX 48
@@ -68,6 +69,13 @@ static const struct kabi_entry kabi[] = {
     KABI_CONST(KSTACK_PAGES),
     KABI_CONST(KSTACK_BASE),
     KABI_CONST(KSTACK_SLOT_PAGES),
+
+    /* The vDSO and the vsyscall page (vdso.h): gdb loads images/vdso.so at VDSO_ADDR */
+    KABI_CONST(VDSO_ADDR),           /* [vdso] of a 64-bit process after exec */
+    KABI_CONST(VVAR_ADDR),           /* [vvar], the page below it */
+    KABI_CONST(VDSO_PAGES),
+    KABI_CONST(VDSO32_ADDR),         /* an i386 process's [vdso] (images/vdso32.so) */
+    KABI_CONST(VSYSCALL_PAGE),       /* Linux's fixed vsyscall page (emulated, never mapped) */
 
     /* The machine: the isa-debug-exit port the kernel writes its status to */
     KABI_CONST(DEBUG_EXIT_PORT),

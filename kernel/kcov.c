@@ -17,6 +17,7 @@
 #include "kernel.h"
 #include "errno.h"
 #include "file.h"
+#include "cover.h"
 #include "kcov.h"
 #include "mmu.h"
 #include "percpu.h"
@@ -42,20 +43,23 @@ struct kcov {
 
 static struct kcov kcovs[NKCOV];
 
-/* Threads tracing now: the hook's first test, so it costs one load while nobody traces
-   (and the boot, before %gs holds the per-CPU base, never reads %gs). */
-static volatile int kcov_tracing;
+volatile union kcov_hook_state kcov_hook;
 
 /*
  * Called by the compiler at the start of every basic block of instrumented code. Records
- * the caller's PC for the current thread if it traces and the CPU is not in an interrupt
+ * the caller's PC in the machine-wide record when it is on (cover.c), then for the current
+ * thread if it traces and the CPU is not in an interrupt
  * (Linux check_kcov_mode: in_task()). Word 0 counts the PCs; a full buffer keeps its
  * count and drops the rest, as on Linux. The count is the user's to write (programs reset
  * it to 0): it is read once and only a position inside the buffer is written.
  */
 void __sanitizer_cov_trace_pc(void)
 {
-    if (!kcov_tracing)
+    if (!kcov_hook.any)
+        return;
+    if (kcov_hook.cover)               /* the machine-wide record (cover.h), for any context */
+        cover_hit((uint64_t)__builtin_return_address(0));
+    if (!kcov_hook.tracing)
         return;
     struct cpu *c = mycpu();
     if (c->kcov_off)
@@ -132,7 +136,7 @@ static void kcov_stop(struct proc *t, struct kcov *k)
     t->kcov = NULL;
     k->t = NULL;
     k->mode = KCOV_MODE_INIT;
-    kcov_tracing--;
+    kcov_hook.tracing--;
 }
 
 void kcov_task_exit(struct proc *p)
@@ -193,7 +197,7 @@ int64_t kcov_ioctl(struct file *f, uint64_t cmd, uint64_t arg)
         k->mode = KCOV_MODE_TRACE_PC;
         k->t = t;
         t->kcov = kcov_get(k);                     /* put by KCOV_DISABLE or kcov_task_exit */
-        kcov_tracing++;
+        kcov_hook.tracing++;
         return 0;
     case KCOV_DISABLE:
         if (arg != 0 || t->kcov != k)

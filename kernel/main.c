@@ -4,6 +4,7 @@
  * multiboot module pid 1, and hands the CPU to the scheduler.
  */
 #include "kernel.h"
+#include "cover.h"
 #include "file.h"
 #include "kargs.h"
 #include "ldt.h"
@@ -12,6 +13,7 @@
 #include "percpu.h"
 #include "proc.h"
 #include "trap.h"
+#include "vdso.h"
 #include "vm.h"
 
 static uint64_t max_u64(uint64_t a, uint64_t b) { return a > b ? a : b; }
@@ -33,6 +35,7 @@ static const char *module_name(const char *s)
 noreturn void kmain(uint32_t magic, uint32_t mbi_phys)
 {
     serial_init();
+    cover_init();                        /* the coverage build's record, if its device is there */
     percpu_init();
     if (magic != MB_BOOT_MAGIC)
         panic("not-multiboot eax=0x%x", magic);
@@ -88,6 +91,7 @@ noreturn void kmain(uint32_t magic, uint32_t mbi_phys)
         panic("no-init-module");
     testhook_fs();
 
+    vdso_init();                     /* before the first tick writes its page */
     pic_init();
     timer_init();
     console_init();

@@ -17,6 +17,7 @@
 #include "signal.h"
 #include "trap.h"
 #include "traps.h"
+#include "vdso.h"
 #include "vm.h"
 
 #define REG_ORIG_RAX 15               /* indices of the words handled apart (asm/user_64.h order) */
@@ -188,8 +189,10 @@ int64_t ptregs_regset(struct proc *c, bool set, uint64_t type, uint64_t uiov)
 /*
  * One word of the tracee's memory (Linux access_process_vm with FOLL_FORCE): a page must be
  * present and user; a write goes through even to a read-only private page (a breakpoint into
- * text: every private page here is the process's own copy), never into a read-only shared one.
- * -EIO unless all 8 bytes are reachable.
+ * text: every private page here is the process's own copy), never into a read-only shared one;
+ * the vDSO is first made the tracee's own copy (vdso_unshare: a breakpoint there changes no
+ * other process's, as Linux's COW of its special mapping). -EIO unless all 8 bytes are
+ * reachable.
  */
 int ptrace_access_word(struct proc *c, uint64_t va, uint64_t *word, bool write)
 {
@@ -201,6 +204,12 @@ int ptrace_access_word(struct proc *c, uint64_t va, uint64_t *word, bool write)
         if (n > sizeof *word - done)
             n = sizeof *word - done;
         uint64_t *pte = walk(c->pml4, a, false);
+        if (write && pte && (*pte & PTE_SHARED) && c->mm->vdso_base && a >= c->mm->vdso_base &&
+            a < c->mm->vdso_base + VDSO_PAGES * PAGE_SIZE) {
+            if (vdso_unshare(c->pml4, c->mm))
+                return -EIO;
+            pte = walk(c->pml4, a, false);
+        }
         if (!pte || (*pte & (PTE_P | PTE_U)) != (PTE_P | PTE_U) ||
             (write && !(*pte & PTE_W) && (*pte & PTE_SHARED)))
             return -EIO;

@@ -97,6 +97,16 @@ void signal_force_sigsegv(struct proc *p)
     force_signal(p, SIGSEGV, &(struct ksiginfo){ .code = SI_KERNEL });
 }
 
+/* A SIGSEGV as from a user write fault at `addr` (SEGV_MAPERR; uc_mcontext's trapno, err, cr2
+   say so): Linux's force_sig_fault for a bad pointer (the vsyscall page, vsyscall.c). */
+void signal_force_segv_at(struct proc *p, uint64_t addr)
+{
+    p->sig.trapno = T_PF;
+    p->sig.err = PF_ERR_U | PF_ERR_W;
+    p->sig.cr2 = addr;
+    force_signal(p, SIGSEGV, &(struct ksiginfo){ .code = SEGV_MAPERR, .addr = addr });
+}
+
 /*
  * An exception in ring 3 becomes the signal Linux sends, with its si_code,
  * si_addr and the trapno/err/cr2 the handler sees in uc_mcontext

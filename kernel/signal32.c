@@ -28,9 +28,9 @@
  * The handler runs at CS 0x23, SS and DS/ES the user data selector, EAX = signo and, for an
  * rt frame, EDX = &info, ECX = &uc (-mregparm=3); EDX = ECX = 0 otherwise. The restorer is
  * sa_restorer with SA_RESTORER (glibc -m32 always sets its own), else the 32-bit vDSO's
- * __kernel_sigreturn/__kernel_rt_sigreturn; ringlab has no 32-bit vDSO yet, so as on a
- * Linux whose 32-bit processes have none, a sigframe returns to its retcode (on the stack:
- * non-executable, SIGSEGV) and an rt frame to the vDSO base 0 plus nothing (SIGSEGV).
+ * __kernel_sigreturn/__kernel_rt_sigreturn (vdso.h); a process without a 32-bit vDSO (a
+ * 64-bit program using int $0x80) returns, as on Linux, from a sigframe to its retcode (on
+ * the stack: non-executable, SIGSEGV) and from an rt frame to address 0 (SIGSEGV).
  *
  * The sigreturns restore EAX-EDI, ESP, EIP (each zero-extended; R8-R15 are left alone), the
  * flags sigreturn may change, DS/ES/FS/GS when the handler changed them (a selector that is
@@ -51,11 +51,11 @@
 #include "signal.h"
 #include "syscall.h"
 #include "sysnr32.h"
+#include "thread.h"
+#include "vdso.h"
 #include "vm.h"
 #include "x86.h"
 
-/* The 32-bit vDSO's __kernel_rt_sigreturn: no 32-bit vDSO yet (vdso base 0, see syscall32.c) */
-#define VDSO32_RT_SIGRETURN 0UL
 #define FRAME_ALIGN32 16             /* i386 ABI: (ESP + 4) 16-byte aligned at a function's entry */
 
 /* lar's access rights (SDM Vol. 2A LAR: bits 8-23 of the descriptor's second word) */
@@ -210,7 +210,8 @@ int signal_setup_frame32(struct proc *p, struct trapframe *tf, int sig, const st
     if (rt) {
         struct rt_sigframe32 f;
         memset(&f, 0, sizeof f);
-        f.pretcode = (uint32_t)((ka->flags & SA_RESTORER) ? ka->restorer : VDSO32_RT_SIGRETURN);
+        f.pretcode = (uint32_t)((ka->flags & SA_RESTORER) ? ka->restorer
+                                                          : vdso32_entry(p->mm->vdso_base, VDSO32_RT_SIGRETURN));
         f.sig = sig;
         f.pinfo = (uint32_t)(frame + __builtin_offsetof(struct rt_sigframe32, info));
         f.puc = (uint32_t)(frame + __builtin_offsetof(struct rt_sigframe32, uc));
@@ -228,8 +229,9 @@ int signal_setup_frame32(struct proc *p, struct trapframe *tf, int sig, const st
     } else {
         struct sigframe32 f;
         memset(&f, 0, sizeof f);
+        uint64_t vdso = vdso32_entry(p->mm->vdso_base, VDSO32_SIGRETURN);
         f.pretcode = (uint32_t)((ka->flags & SA_RESTORER) ? ka->restorer
-                                                          : frame + __builtin_offsetof(struct sigframe32, retcode));
+                                : vdso ? vdso : frame + __builtin_offsetof(struct sigframe32, retcode));
         f.sig = sig;
         sigcontext32(p, tf, &f.sc, fpstate, oldmask);
         f.extramask = (uint32_t)(oldmask >> 32);

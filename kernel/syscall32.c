@@ -28,19 +28,20 @@
 #include "syscall.h"
 #include "sysnr32.h"
 #include "trap.h"
+#include "vdso.h"
 #include "vm.h"
 
 #define SYS32_MAX SYS32_faccessat2    /* the highest number with a handler */
 #define SEXT(n) (1u << (n))           /* argument n is a signed 32-bit value (compat_off_t) */
 
 /*
- * No 32-bit vDSO yet: the landing pad Linux returns a compatibility-mode syscall or sysenter
- * to (vdso_image_32.sym_int80_landing_pad, right after `int $0x80` in __kernel_vsyscall) is
- * taken from a vDSO base of 0, as on a Linux whose 32-bit processes get no vDSO
- * (sysctl abi.vsyscall32=0): the call runs, then the return to the missing landing pad faults
- * in ring 3 (#PF, SIGSEGV). 32-bit programs without AT_SYSINFO use int $0x80.
+ * The landing pad Linux returns a compatibility-mode syscall or sysenter to
+ * (vdso_image_32.sym_int80_landing_pad, right after `int $0x80` in __kernel_vsyscall) is the
+ * 32-bit vDSO's (vdso.c vdso32_entry) in an i386 process. A 64-bit process has no 32-bit
+ * vDSO: its landing pad is taken from a base of 0, as on a Linux whose processes get no
+ * 32-bit vDSO (sysctl abi.vsyscall32=0): the call runs, then the return to the missing
+ * landing pad faults in ring 3 (#PF, SIGSEGV).
  */
-#define VDSO32_LANDING_PAD 0UL
 
 static const struct {
     const char *name;
@@ -217,7 +218,7 @@ void syscall32_dispatch(struct trapframe *tf)
  */
 void compat_fast_syscall(struct trapframe *tf)
 {
-    tf->rip = VDSO32_LANDING_PAD;
+    tf->rip = vdso32_entry(myproc()->mm->vdso_base, VDSO32_LANDING_PAD);   /* 0 without one */
     tf->r8 = tf->r9 = tf->r10 = tf->r11 = tf->r12 = tf->r13 = tf->r14 = tf->r15 = 0;
     uint32_t arg6;
     if (copyin(myproc()->pml4, &arg6, (uint32_t)tf->rsp, sizeof arg6)) {

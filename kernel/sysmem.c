@@ -16,6 +16,7 @@
 #include "syscall.h"
 #include "sysfs.h"
 #include "trap.h"
+#include "vdso.h"
 #include "vm.h"
 
 /* Linux's values (include/uapi/asm-generic/mman-common.h, mman.h) */
@@ -135,6 +136,8 @@ static int64_t mmap_in(struct trapframe *tf, uint64_t top, uint64_t lo, uint64_t
 #ifdef KCOV
     if (mf && mf->kcov) {
         int64_t k = kcov_mmap(mf, p->pml4, addr, len, off, prot_flags(prot) | shared);
+        if (k >= 0)
+            vdso_unmapped(p->mm, addr, addr + len);
         if (k >= 0 && !fixed && hint)
             p->mm->mmap_next = addr + len + PAGE_SIZE;
         return k;
@@ -150,6 +153,7 @@ static int64_t mmap_in(struct trapframe *tf, uint64_t top, uint64_t lo, uint64_t
     } else if ((r = uvm_replace(p->pml4, addr, len, prot_flags(prot) | shared))) {
         return r;                            /* anonymous memory, and /dev/zero's (Linux: the same) */
     }
+    vdso_unmapped(p->mm, addr, addr + len);  /* a MAP_FIXED over [vdso] or [vvar] replaced it */
     if (!fixed && hint)
         p->mm->mmap_next = addr + len + PAGE_SIZE;
     return (int64_t)addr;
@@ -202,12 +206,19 @@ static int64_t do_munmap(struct trapframe *tf)
     if (addr % PAGE_SIZE || addr > USER_LIMIT || len > USER_LIMIT - addr || len == 0)
         return -EINVAL;
     uvm_unmap(myproc()->pml4, addr, len);
+    vdso_unmapped(myproc()->mm, addr, addr + len);   /* Linux allows unmapping the vDSO */
     return 0;
 }
 
-/* mprotect (Linux mm/mprotect.c do_mprotect_pkey): see uvm_protect for a range with holes. */
+/*
+ * mprotect (Linux mm/mprotect.c do_mprotect_pkey): see uvm_protect for a range with holes.
+ * The vDSO's pages as Linux's special mappings: [vvar] may never become writable or
+ * executable (no VM_MAYWRITE, VM_MAYEXEC: -EACCES, here before any page changes); [vdso]
+ * may become writable, on pages of the process's own (vdso.c vdso_unshare).
+ */
 static int64_t do_mprotect(struct trapframe *tf)
 {
+    struct proc *p = myproc();
     uint64_t addr = tf->rdi, len = tf->rsi, prot = tf->rdx;
     if (addr % PAGE_SIZE)
         return -EINVAL;
@@ -217,7 +228,15 @@ static int64_t do_mprotect(struct trapframe *tf)
         return -ENOMEM;
     if (prot & ~(uint64_t)(PROT_READ | PROT_WRITE | PROT_EXEC | PROT_SEM))
         return -EINVAL;
-    return uvm_protect(myproc()->pml4, addr, len, prot_flags(prot));
+    int hit = vdso_hit(p->mm, addr, addr + ALIGN_UP(len, PAGE_SIZE));
+    if ((hit & VDSO_HIT_VVAR) && (prot & (PROT_WRITE | PROT_EXEC)))
+        return -EACCES;
+    if ((hit & VDSO_HIT_VDSO) && (prot & PROT_WRITE)) {
+        int r = vdso_unshare(p->pml4, p->mm);
+        if (r)
+            return r;
+    }
+    return uvm_protect(p->pml4, addr, len, prot_flags(prot));
 }
 
 /* madvise advice (include/uapi/asm-generic/mman-common.h) */
@@ -286,6 +305,8 @@ static int64_t do_madvise(struct trapframe *tf)
         return 0;
     int r = 0;
     uint64_t work = 0;
+    if (vdso_hit(p->mm, start, end) && (advice == MADV_REMOVE || advice == MADV_FREE))
+        return -EINVAL;                          /* Linux: the vDSO is neither a shared file nor anonymous */
     for (uint64_t a = start; a < end; a += PAGE_SIZE) {
         uint64_t *pte = a < USER_LIMIT ? uvm_pte(p->pml4, a) : NULL;
         if (!pte) {
@@ -297,9 +318,10 @@ static int64_t do_madvise(struct trapframe *tf)
         bool shared = *pte & PTE_SHARED;
         if ((advice == MADV_REMOVE && !shared) || (advice == MADV_FREE && shared))
             return -EINVAL;
+        /* (a [vdso] page made writable keeps its bytes: Linux would map the image's again) */
         if (advice == MADV_POPULATE_WRITE && !(*pte & PTE_W))
             return -EINVAL;                      /* what Linux 6.x answers for a read-only mapping */
-        if ((discard && !shared) || advice == MADV_REMOVE)
+        if ((discard && !shared && !vdso_hit(p->mm, a, a + PAGE_SIZE)) || advice == MADV_REMOVE)
             memset(P2V(*pte & PTE_ADDR_MASK), 0, PAGE_SIZE);
         uvm_charge(&work);
     }
@@ -317,6 +339,23 @@ static bool range_mapped(uint64_t *pml4, uint64_t start, uint64_t end)
         if (!uvm_pte(pml4, a))
             return false;
     return true;
+}
+
+/*
+ * The vDSO's pages as Linux's special mappings (mm/mremap.c vma_to_resize): an old range
+ * holding [vdso] or [vvar] must be exactly that one mapping (-EFAULT: it spans more than one
+ * VMA) and may not grow (VM_DONTEXPAND: -EFAULT); 0 if the move may go on.
+ */
+static int mremap_special(const struct mm *mm, uint64_t addr, uint64_t old_len, uint64_t new_len)
+{
+    int hit = vdso_hit(mm, addr, addr + old_len);
+    if (!hit)
+        return 0;
+    uint64_t base = hit == VDSO_HIT_VVAR ? mm->vvar_base : mm->vdso_base;
+    uint64_t size = hit == VDSO_HIT_VVAR ? PAGE_SIZE : VDSO_PAGES * PAGE_SIZE;
+    if (hit == (VDSO_HIT_VVAR | VDSO_HIT_VDSO) || addr != base || old_len != size || new_len > old_len)
+        return -EFAULT;
+    return 0;
 }
 
 /*
@@ -363,19 +402,30 @@ static int64_t do_mremap(struct trapframe *tf)
             return -EINVAL;
         if (old_len > new_len) {
             uvm_unmap(p->pml4, addr + new_len, old_len - new_len);
+            vdso_unmapped(p->mm, addr + new_len, addr + old_len);
             old_len = new_len;
         }
         if (old_len > USER_LIMIT - addr || !range_mapped(p->pml4, addr, addr + old_len))
             return -EFAULT;
-        int r = uvm_move(p->pml4, addr, old_len, new_addr, new_len);
-        return r ? r : (int64_t)new_addr;
+        int r = mremap_special(p->mm, addr, old_len, new_len);
+        if (!r)
+            r = uvm_move(p->pml4, addr, old_len, new_addr, new_len);
+        if (r)
+            return r;
+        vdso_unmapped(p->mm, new_addr, new_addr + new_len);   /* what the move replaced */
+        vdso_moved(p->mm, addr, new_addr);                    /* Linux's vdso_mremap: the new base */
+        return (int64_t)new_addr;
     }
     if (old_len >= new_len) {
         uvm_unmap(p->pml4, addr + new_len, old_len - new_len);
+        vdso_unmapped(p->mm, addr + new_len, addr + old_len);
         return (int64_t)addr;
     }
     if (old_len > USER_LIMIT - addr || !range_mapped(p->pml4, addr, addr + old_len))
         return -EFAULT;
+    int special = mremap_special(p->mm, addr, old_len, new_len);
+    if (special)
+        return special;
     uint64_t grow_end = addr + new_len;
     if (grow_end > addr && grow_end <= MMAP_END && range_free(p->pml4, addr + old_len, grow_end)) {
         uint64_t flags_last = *uvm_pte(p->pml4, addr + old_len - PAGE_SIZE);

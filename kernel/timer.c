@@ -5,6 +5,7 @@
 #include "kernel.h"
 #include "proc.h"
 #include "traps.h"
+#include "vdso.h"
 #include "x86.h"
 
 #define PIT_CH0    0x40          /* channel 0 data port */
@@ -40,6 +41,7 @@ void timer_account(const struct trapframe *tf)
 void timer_intr(void)
 {
     ticks++;
+    vdso_tick();                     /* the vDSO's clocks ([vvar]) follow the tick */
     wakeup((void *)&ticks);          /* poll and nanosleep look at the clock again */
     pic_eoi(T_TIMER);
 }

@@ -14,6 +14,7 @@
 #include "signal.h"
 #include "trap.h"
 #include "traps.h"
+#include "vdso.h"
 #include "x86.h"
 
 struct gate {
@@ -199,6 +200,9 @@ void trap(struct trapframe *tf)
             kernel_fault(tf);
         /* cli/sti after iopl(3): skipped, as Linux does (ioperm.c). */
         if (tf->vector == T_GP && ioperm_fixup_cli_sti(tf))
+            break;
+        /* A call into the vsyscall page: emulated, or its own SIGSEGV (vsyscall.c). */
+        if (tf->vector == T_PF && vsyscall_emulate(tf))
             break;
         /* An exception in ring 3: report it and turn it into the signal Linux sends. */
         report_fault(tf, myproc()->pid);

@@ -165,13 +165,21 @@ def test_example_lab_passes_outside_the_checkout(images, outside, args):
 @pytest.mark.boot
 def test_a_failing_example_test_leaves_artifacts_that_reproduce_it(images, outside, tmp_path):
     outside["env"]["CI"] = "1"                  # -ra lines whole, not cut at 80 columns
-    res = lab_pytest(outside, "-k", "fails_on_purpose", "--junitxml=fail.xml", fail=True)
+    basetemp = tmp_path / "pytest-tmp"          # the lab's tmp_path: removed below
+    res = lab_pytest(outside, "-k", "fails_on_purpose", "--junitxml=fail.xml",
+                     f"--basetemp={basetemp}", fail=True)
     assert res.returncode == 1, res.stdout[-3000:] + res.stderr
     folder = outside["lab"] / "ringlab-artifacts" / \
         "tests_test_lab.py__test_fails_on_purpose_nullptr_exits_0"
     for name in ("console.txt", "events.jsonl", "qemu.log", "command.sh", "reproduce.txt",
-                 "report.txt", "debug.sh"):
+                 "report.txt", "debug.sh", "machine.json"):
         assert (folder / name).stat().st_size > 0, name
+    # machine.json: the program the test compiled into its tmp_path, and the folder's copy
+    machine = json.loads((folder / "machine.json").read_text())
+    init = machine["modules"][0]
+    assert init["name"] == "nullptr" and init["path"].startswith(str(basetemp))
+    assert init["copy"] == "files/nullptr" and machine["kernel"]["copy"] == "files/kernel.elf"
+    shutil.rmtree(basetemp)                     # as pytest does after three sessions
     # the message says the failed check first, then names the folder; the JUnit failure
     # element holds report.txt
     assert f"ringlab artifacts: {folder}" in res.stdout
@@ -206,11 +214,19 @@ def test_a_failing_example_test_leaves_artifacts_that_reproduce_it(images, outsi
     boot = subprocess.run(["bash", "-c", (folder / "reproduce.txt").read_text()], cwd=elsewhere,
                           capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=120)
     assert boot.returncode == 139, boot.stderr
-    # debug.sh opens gdb at the same fault (here in batch mode: gdb reports it and exits)
-    debug = subprocess.run(["sh", str(folder / "debug.sh"), "--batch"], cwd=elsewhere,
+    # debug.sh opens gdb at the same fault (here in batch mode: gdb reports it and exits),
+    # from the folder's own copy of the program (its tmp_path is gone)
+    debug = subprocess.run(["sh", str(folder / "debug.sh"), "--batch", "--ex", "bt"],
+                           cwd=elsewhere, capture_output=True, text=True,
+                           stdin=subprocess.DEVNULL, timeout=120)
+    out = debug.stdout + debug.stderr
+    assert re.search(r"#PF .*from CPL 3", out), out[-4000:]
+    assert re.search(r"\bmain \(.*nullptr\.c:9", out), out[-4000:]
+    # invoke boot --from the folder: the same machine, the same status
+    again = subprocess.run(["bash", "-c", f"{sys.executable} -m invoke --search-root "
+                            f"{C.REPO_ROOT} boot --from {folder}"], cwd=elsewhere,
                            capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=120)
-    assert re.search(r"#PF .*from CPL 3", debug.stdout + debug.stderr), \
-        debug.stdout[-3000:] + debug.stderr[-2000:]
+    assert again.returncode == 139, again.stderr
 
 
 @pytest.mark.boot

@@ -49,3 +49,4 @@ def test_every_task_names_a_missing_image_the_same_way(invoke_cli, images, args,
     assert res.stdout == ""
     assert res.stderr == (f"{prefix}: error: images/user/nosuch: no such file"
                           f"{BUILD_HINT}\n"), res.stderr
+

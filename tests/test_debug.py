@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 
@@ -18,6 +19,8 @@ from ringlab.debug import machine as debug_machine
 from ringlab.debug.machine import DebugMachine
 from ringlab.debug import trace as tracer
 from ringlab.machine import build, symbols
+from ringlab.machine.description import Machine
+from ringlab.machine.qemu import QemuConfig
 from ringlab.core.errors import BadConfig, GdbError, TargetExited
 from ringlab.observe.verdict import Outcome, judge
 
@@ -70,15 +73,16 @@ def test_gdb_kill_is_named_not_a_triple_fault():
 
 
 @pytest.mark.unit
-def test_artifacts_reproduce_line(tmp_path):
+def test_debug_from_reads_the_folders_machine_json(tmp_path):
     prog = C.USER_IMAGES_DIR / "hlt"
-    (tmp_path / "reproduce.txt").write_text(
-        f"cd {C.REPO_ROOT} && .venv/bin/invoke boot --init {prog} --append trace=syscall\n")
-    cfg = artifacts.boot_config_from(tmp_path)
-    assert cfg.init == prog and cfg.append == "trace=syscall"
-    (tmp_path / "reproduce.txt").write_text("invoke boot --bogus\n")
-    with pytest.raises(BadConfig, match="unrecognized arguments: --bogus"):
-        artifacts.boot_config_from(tmp_path)
+    Machine(QemuConfig(init=prog, append="trace=syscall", int_log=True)).save(tmp_path)
+    cfg = artifacts.machine_from(tmp_path).config
+    assert (cfg.init, cfg.append, cfg.int_log) == (prog, "trace=syscall", True)
+    (tmp_path / "machine.json").write_text("{}\n")
+    with pytest.raises(BadConfig, match="format None"):
+        artifacts.machine_from(tmp_path)
+    with pytest.raises(BadConfig, match="no such directory"):
+        artifacts.machine_from(tmp_path / "nowhere")
 
 
 @pytest.mark.unit
@@ -270,3 +274,55 @@ def test_bt_names_the_caller_of_a_fault_on_a_first_instruction(invoke_cli, image
     assert re.search(r"^#0  vector14 \(\) at .*\n#1  0x[0-9a-f]+ in fetch \(\) at \S*first\.c:1\n"
                      r"#2  0x[0-9a-f]+ in main \(\) at \S*first\.c:2\n(?!#3)", out, re.M), out
     assert "frame_dummy" not in out, out
+
+
+@pytest.mark.gdb
+def test_the_gdb_extension_behaves_as_gdb_users_expect(invoke_cli, images):
+    """`help ringlab` lists the commands; the internal ones stay out of `help CLASS`; a bad
+    argument is a gdb error (no Python traceback); no internal breakpoint number is shown."""
+    res, out = debug(invoke_cli, "--init", "images/user/hlt", "--at-fault",
+                     "--ex", "help ringlab", "--ex", "help support", "--ex", "help files",
+                     "--ex", "step-ring bogus", "--ex", "step-ring 0", "--ex", "ring")
+    assert res.returncode == 0, out[-3000:]
+    for command in ("ring ", "step-ring [N]", "ring-fault", "ring-run-to-fault", "reverse-to LOC",
+                    "reverse-to-ring", "$cpl()"):
+        assert f"\n  {command}" in out, command
+    assert "ring-replay-channel" not in out and "ring-programs --" not in out, out[-3000:]
+    assert "step-ring: 'bogus' is not a number of steps" in out, out[-3000:]
+    assert "step-ring: MAX-STEPS must be positive" in out
+    assert "Traceback" not in out and "ValueError" not in out and "Python Exception" not in out
+    assert not re.search(r"Breakpoint -\d+", out), out[-3000:]
+    assert re.search(r"^#0  vector13 \(\) at ", out, re.M), out[-3000:]
+
+
+@pytest.mark.gdb
+def test_step_ring_says_how_far_it_got_and_stops_on_the_first_ctrl_c(images):
+    """A long step-ring prints its progress (here every 20 instructions), and one Ctrl-C (a
+    SIGINT to gdb, as the terminal sends it) stops it with a gdb error; gdb goes on."""
+    env = dict(os.environ, **{C.RUNTIME_ENV: ""})
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "invoke", "debug", "--init", "images/user/spin", "--break",
+         "main", "--batch", "--timeout", "120", "--ex", "delete",
+         "--ex", "set ringlab-step-progress 20", "--ex", "step-ring 1000000", "--ex", "ring"],
+        cwd=C.REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        stdin=subprocess.DEVNULL, start_new_session=True)
+    seen = []
+    try:
+        for line in proc.stdout:            # the evidence that step-ring runs, then Ctrl-C
+            seen.append(line)
+            if line.startswith("step-ring: 40 instructions, CPL still 3 (at <main>;"):
+                os.killpg(proc.pid, signal.SIGINT)      # invoke ignores it; gdb takes it
+                break
+        rest = proc.stdout.read()
+        proc.wait(60)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(10)
+    out = "".join(seen) + rest
+    assert "step-ring: 20 instructions, CPL still 3 (at <main>; Ctrl-C stops)" in out, out[-3000:]
+    assert re.search(r"^step-ring: interrupted after \d+ instructions \(CPL still 3\)$", out,
+                     re.M), out[-3000:]
+    assert re.search(r"^ring: cpl=3 .* at=<main>", out.split("interrupted after")[1], re.M)
+    assert "Traceback" not in out and "Python Exception" not in out
+    assert proc.returncode == 0, out[-3000:]

@@ -7,6 +7,7 @@ checks that row's fault in the kernel's event, QEMU's log, the program's own sig
 (its signal frame, userland/fault_witness.h) and the CPU-pushed frame gdb read.
 Unit tests at the end need no QEMU.
 """
+import re
 import platform
 import subprocess
 import sys
@@ -168,6 +169,9 @@ def test_invoke_faults_prints_every_row(images, invoke_cli):
     for row in faults.rows_for("max"):
         assert f" {row.id} " in res.stdout, res.stdout
     assert "every catalogue row holds" in res.stderr
+    # each fault named: function, decimal offset and source line
+    assert re.search(r"^  ok    hlt +#GP\(0x0\) at main\+\d+ f_hlt\.c:\d+ +status=139$",
+                     res.stdout, re.M), res.stdout
 
 
 # ---------------------------------------------------------------------------------------------

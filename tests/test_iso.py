@@ -4,6 +4,7 @@ same events as ``-kernel``; ``--accel kvm`` only after a probe boot, refused wit
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -51,3 +52,17 @@ def test_accel_kvm_needs_a_probe_that_runs_ring3_right(invoke_cli, images, cpu):
         assert res.stderr.startswith("ringlab-boot: error: --accel kvm refused: "), res.stderr
     else:                                             # a machine whose KVM runs ring 3 right
         assert res.returncode == 42, res.stdout + res.stderr
+
+
+def test_invoke_iso_without_output_writes_a_file_of_its_own(invoke_cli, images, tmp_path):
+    """Two `invoke iso` in one checkout never write one file (and --output says when it
+    replaces one)."""
+    wrote = []
+    for _ in range(2):
+        res = invoke_cli(["iso", "--init", "images/user/hlt"])
+        assert res.returncode == 0, res.stderr
+        wrote.append(Path(re.search(r"^ringlab-iso: wrote (\S+) ", res.stderr, re.M).group(1)))
+    assert wrote[0] != wrote[1] and all(p.parent == tmp_path / "runtime" for p in wrote)
+    assert all(p.stat().st_size > 0 and p.name.startswith("ringlab-") for p in wrote)
+    res = invoke_cli(["iso", "--init", "images/user/hlt", "--output", str(wrote[0])])
+    assert "(replaced the file that was there)" in res.stderr, res.stderr

@@ -91,7 +91,10 @@ def test_busybox_ps_free_uptime_maps_without_install(images):
                         run(child, "uptime").strip())
         maps = run(child, "cat /proc/self/maps").split("\n")
         assert maps[0].startswith("00400000-") and maps[0].endswith(" /busybox"), maps
-        assert any(l.endswith(" [heap]") for l in maps) and maps[-1].endswith(" [stack]"), maps
+        # as Linux's: [stack], then the vDSO's two pages, the vsyscall page last
+        assert any(l.endswith(" [heap]") for l in maps) and any(l.endswith(" [stack]") for l in maps), maps
+        assert maps[-1].startswith("ffffffffff600000-ffffffffff601000 --xp") and maps[-1].endswith(" [vsyscall]"), maps
+        assert any(l.endswith(" [vdso]") for l in maps) and any(l.endswith(" [vvar]") for l in maps), maps
         assert run(child, "readlink /proc/self/exe") == "/busybox"
         assert run(child, "cat /proc/sys/kernel/ostype") == "Linux"
         child.sendline("exit 0")

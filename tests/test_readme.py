@@ -102,6 +102,9 @@ COMMANDS: Dict[str, Union[Run, str]] = {
         "tests/test_boot.py::test_invoke_boot_init_exit_status (any static program as init)",
     ".venv/bin/invoke boot --dry-run": Run(0),
     ".venv/bin/invoke boot --timeout 5 --int-log --cpu qemu64": Run(0),
+    ".venv/bin/invoke boot --int-log=/tmp/hlt-int.log --init images/user/hlt":
+        "tests/test_outputs.py::test_int_log_is_named_per_run_or_where_given (into the test's own "
+        "folder, not a shared /tmp path)",
     ".venv/bin/invoke boot --user 1000": Run(0),
     ".venv/bin/invoke boot --init /bin/busybox --args sh":
         "tests/test_busybox.py::test_invoke_boot_busybox_sh_is_an_interactive_shell (a terminal)",
@@ -162,6 +165,12 @@ COMMANDS: Dict[str, Union[Run, str]] = {
     ".venv/bin/pytest -m boot -k hlt": Run(0),
     ".venv/bin/invoke boot --init images/user/memrange --append trace=mem": Run(0),
     ".venv/bin/python -m ringlab.catalogue.faults": Run(0),
+    ".venv/bin/invoke test --coverage":
+        "this suite itself, once on the sanitizer kernel with the coverage record on (one "
+        "machine's record: tests/test_coverage.py::test_a_boot_leaves_its_record)",
+    ".venv/bin/invoke coverage":
+        "tests/test_coverage.py::test_invoke_coverage_reports_the_records (from a folder of "
+        "records; without one it says to run invoke test --coverage first, exit 1)",
 }
 
 

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/auxv.h>
 #include <sys/syscall.h>
 #include <sys/sysinfo.h>
 #include <sys/wait.h>
@@ -80,10 +81,19 @@ static unsigned long free_ram(void)
     return sysinfo(&si) ? 0 : si.freeram * si.mem_unit;
 }
 
+/* Where the largest munmap ends: below the vDSO's two pages ([vvar], then [vdso] at
+   AT_SYSINFO_EHDR), which exec mapped before free_before was measured (unmapping them would
+   also give back their page table), or at the stack without a vDSO. */
+static unsigned long range_top(void)
+{
+    unsigned long vdso = getauxval(AT_SYSINFO_EHDR);
+    return vdso ? vdso - PAGE : STACK_BOTTOM;
+}
+
 /* A few pages far apart, so that the largest munmap has subtrees to walk and free. */
 static void map_scattered(void)
 {
-    static const unsigned long at[] = { MMAP_BASE + (1UL << 30), MMAP_BASE + (3UL << 39), STACK_BOTTOM - (1UL << 21) };
+    const unsigned long at[] = { MMAP_BASE + (1UL << 30), MMAP_BASE + (3UL << 39), range_top() - (1UL << 21) };
     for (unsigned i = 0; i < sizeof at / sizeof at[0]; i++)
         if (mmap((void *)at[i], 2 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0)
             == MAP_FAILED)
@@ -175,7 +185,7 @@ int main(int argc, char **argv)
     timed("brk(0x100000010000)", NULL, SYS_brk, 0x100000010000L, 0, 0, 0, 0, 0);
     timed("mprotect(0x10000..USER_LIMIT)", NULL, SYS_mprotect, 0x10000, (long)(USER_LIMIT - 0x10000), PROT_READ, 0, 0, 0);
     unsigned long lo = (heap + 2 * PAGE - 1) & ~(PAGE - 1);
-    timed("munmap(heap end..stack)", map_scattered, SYS_munmap, (long)lo, (long)(STACK_BOTTOM - lo), 0, 0, 0, 0);
+    timed("munmap(heap end..stack)", map_scattered, SYS_munmap, (long)lo, (long)(range_top() - lo), 0, 0, 0, 0);
     unsigned long free_after = free_ram();
     printf("memrange: free memory %s where it was before the mappings (%+ld pages)\n",
            free_after == free_before ? "back" : "NOT back", ((long)free_after - (long)free_before) / (long)PAGE);

@@ -242,6 +242,15 @@ def check_case(case: Case) -> None:
                              + "\n\n" + case.context)
 
 
+def _named(table: Symbolizer, address: int) -> str:
+    """``main+14 f_hlt.c:12``: the function and decimal offset (as gdb and the reports name
+    it), and the source line where the program has one."""
+    found = table.lookup(address)
+    name = (f"{found[0]}+{found[1]}" if found[1] else found[0]) if found else f"{address:#x}"
+    line = table.source_line(address)
+    return name + (f" {line[0]}:{line[1]}" if line else "")
+
+
 def summarize(cr: CatalogueRun, *, verbose: bool = False) -> Tuple[List[str], int]:
     """Each row of a catalogue boot as one line (``invoke faults``), and how many failed.
 
@@ -267,7 +276,7 @@ def summarize(cr: CatalogueRun, *, verbose: bool = False) -> Tuple[List[str], in
         seen = "no fault" if k is None else (
             f"{decode.mnemonic(k.vector)}"
             + ("" if k.error is None else f"({k.error:#x})")
-            + f" at {case.symbols.describe(k.rip)}"
+            + f" at {_named(case.symbols, k.rip)}"
             + ("" if k.cr2 is None else f" cr2={k.cr2:#x}"))
         lines.append(f"  {mark:5} {row.id:14} {seen:42} status={case.status}")
         if row.tcg_deviation:

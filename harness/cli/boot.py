@@ -10,21 +10,31 @@ import os
 import stat
 import sys
 import time
-from typing import List, Optional, Sequence
+from pathlib import Path
+from typing import List, Optional, Sequence, Union
 
 from .. import lab
 from ..lab.accel import check_accel as accel_check
 from ..core import constants as C
+from ..core import outputs
+from ..machine.description import Machine, stdin_redirect
 from ..machine.qemu import QemuConfig, dry_run_command
 from .epilogue import Epilogue, timeout_or
+
+INT_LOG_STEM = "qemu-int"       # --int-log: images/qemu-int-YYYYmmdd-HHMMSS-PID.log
 
 
 def main(init: Optional[str] = None, append: str = "", timeout_s: Optional[float] = None,
          dry_run: bool = False, files: Sequence[str] = (), cpu: Optional[str] = None,
-         int_log: bool = False, kernel: Optional[str] = None, shell: bool = False,
+         int_log: Union[bool, str] = False, kernel: Optional[str] = None, shell: bool = False,
          gdb: bool = False, args: Optional[str] = None, accel: Optional[str] = None,
-         user: Optional[str] = None) -> int:
+         user: Optional[str] = None, from_dir: Optional[str] = None) -> int:
     """Boot and stream the console to stdout; returns the machine's exit status.
+
+    ``int_log``: True keeps QEMU's -d int log in a file named for this run
+    (``int_log_path``), a path keeps it there. ``from_dir``: boot the machine a failed test's
+    artifacts folder describes (its machine.json: the same files, or the folder's copies of
+    the ones gone or changed since; its stdin and deadline), with no other machine option.
 
     The last line (stderr) names the outcome, e.g. ``ringlab-boot: exited: init exited
     (status 0) [0.12 s]``. With ``shell`` or ``args`` (init's argv[1:], shell-quoted, e.g.
@@ -45,29 +55,66 @@ def main(init: Optional[str] = None, append: str = "", timeout_s: Optional[float
                            else C.DEFAULT_BOOT_TIMEOUT_S)
 
     def body(ep: Epilogue) -> int:
-        cfg = lab.boot_config(init, files, shell=shell, int_log=int_log, kernel=kernel, cpu=cpu,
-                              append=lab.with_init_argv(append, args or ""), user=user)
+        if from_dir is not None:
+            given = [o for o, v in (("--init", init), ("--append", append), ("--file", files),
+                                    ("--cpu", cpu), ("--kernel", kernel), ("--shell", shell),
+                                    ("--args", args), ("--user", user), ("--accel", accel))
+                     if v]
+            if given:
+                return ep.error(f"--from DIR boots what the artifacts say: give no "
+                                f"{', '.join(given)} with it")
+            return _from(ep, from_dir, dry_run=dry_run, int_log=int_log, timeout_s=timeout_s)
+        cfg = lab.boot_config(init, files, shell=shell, int_log=bool(int_log), kernel=kernel,
+                              cpu=cpu, append=lab.with_init_argv(append, args or ""), user=user)
         if piped and not shell:
             cfg = lab.with_piped_stdin(cfg)
         cfg.validate()
         cfg = cfg.replace(accel=accel_check(accel, cpu))
+        log_path = int_log_path(int_log) if int_log else None
         if dry_run:
             if gdb:
                 cfg = cfg.replace(gdb=True)     # the gdbstub changes no file: validated above
-            print(dry_run_command(cfg), flush=True)
+            print(dry_run_command(cfg, log_file=log_path), flush=True)
             return 0
         run = (_interactive(ep, cfg, timeout_s, literal=piped and not shell) if interactive
                else lab.run(cfg, timeout_s=timeout_s, stream=sys.stdout))
-        return ep.outcome(run, then=_kept_int_log(run) if int_log else ())
+        return ep.outcome(run, then=kept_int_log(run, log_path) if log_path else ())
 
     return ep.run(body)
 
 
-def _kept_int_log(run: lab.Run) -> List[str]:
-    """Keep QEMU's -d int log (the machine's temp dir is gone) and say where it is."""
-    C.INT_LOG_FILE.parent.mkdir(parents=True, exist_ok=True)
-    C.INT_LOG_FILE.write_text(run.log)
-    return [f"QEMU's -d int log ({len(run.log.splitlines())} lines): {C.INT_LOG_FILE}"]
+def _from(ep: Epilogue, folder: str, *, dry_run: bool, int_log: Union[bool, str],
+          timeout_s: Optional[float]) -> int:
+    """``invoke boot --from FOLDER``: the machine of machine.json, with its stdin."""
+    machine = Machine.load(folder)
+    cfg = machine.config.replace(int_log=machine.config.int_log or bool(int_log))
+    cfg.validate()
+    log_path = int_log_path(int_log) if cfg.int_log else None
+    if dry_run:
+        print(dry_run_command(cfg, log_file=log_path)
+              + (stdin_redirect(machine) if machine.stdin else ""), flush=True)
+        return 0
+    deadline = timeout_s or machine.timeout_s or C.DEFAULT_BOOT_TIMEOUT_S
+    run = lab.run(cfg, timeout_s=deadline, stream=sys.stdout, stdin=machine.stdin)
+    return ep.outcome(run, then=kept_int_log(run, log_path) if log_path else ())
+
+
+def int_log_path(int_log: Union[bool, str]) -> Path:
+    """Where ``--int-log`` keeps QEMU's -d int log: the path given, else a new file named for
+    this run in images/ (``qemu-int-YYYYmmdd-HHMMSS-PID.log``: two runs never share one)."""
+    if isinstance(int_log, str) and int_log not in ("", "True"):
+        return Path(int_log).resolve()
+    return outputs.per_run_path(INT_LOG_STEM, ".log")
+
+
+def kept_int_log(run: lab.Run, path: Path) -> List[str]:
+    """Keep QEMU's -d int log (the machine's temp dir is gone) in ``path`` and say where
+    (and that it replaced a file there, for a path the user gave)."""
+    replaced = path.exists() and path.stat().st_size > 0
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(run.log)
+    return [f"QEMU's -d int log ({len(run.log.splitlines())} lines): {path}"
+            + (" (replaced the file that was there)" if replaced else "")]
 
 
 def stdin_is_data(stdin) -> bool:

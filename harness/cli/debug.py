@@ -7,8 +7,10 @@ kernel's and every loaded program's symbols and the ring extension, and stop whe
 - ``--at-syscall NAME``: at ``syscall_entry`` when RAX holds that system call's number;
 - ``--from DIR``: a failed test's artifacts folder: the same boot, ``--at-fault``.
 
-The console shares the terminal with gdb; QEMU is stopped when gdb exits. The exit status
-is gdb's.
+The console shares the terminal with gdb; QEMU is stopped when gdb exits. The last line
+says how gdb and the machine ended (``ringlab-debug: gdb exited (status 0); the machine was
+still running: QEMU stopped``); the exit status is gdb's (``--batch``: 1 when its last
+command failed), EXIT_TIMEOUT (252) when ``--timeout`` stopped gdb, 2 for bad input.
 """
 from __future__ import annotations
 
@@ -27,7 +29,6 @@ from ..core.errors import BadConfig
 from ..debug import artifacts
 from ..debug import machine as debug_machine
 from ..machine.qemu import QemuConfig
-from ..machine.sockets import wait_for_socket
 from ..machine.symbols import symbolizer
 from .epilogue import Epilogue
 from .gdb import serve_console
@@ -80,8 +81,13 @@ def _check_symbol(name: str, cfg: QemuConfig) -> None:
 def main(init: Optional[str] = None, append: str = "", files: Sequence[str] = (),
          cpu: Optional[str] = None, at_fault: bool = False, breaks: Sequence[str] = (),
          at_syscall: Optional[str] = None, ex: Sequence[str] = (), batch: bool = False,
-         from_dir: Optional[str] = None, timeout: Optional[str] = None) -> int:
+         from_dir: Optional[str] = None, timeout: Optional[str] = None,
+         kernel: Optional[str] = None) -> int:
     """Boot halted, run gdb on this terminal with the stop commands, then ``ex``.
+
+    ``from_dir``: a failed test's artifacts folder: the machine its machine.json describes
+    (its own copies where the originals are gone or changed), ``--at-fault`` unless another
+    stop is asked for.
 
     Returns gdb's exit status (2 for a bad option or file, before QEMU starts).
     """
@@ -89,13 +95,13 @@ def main(init: Optional[str] = None, append: str = "", files: Sequence[str] = ()
         nonlocal at_fault
         timeout_s = options.seconds(timeout, C.DEFAULT_GDB_BOOT_TIMEOUT_S)
         if from_dir is not None:
-            if init is not None or append or files or cpu is not None:
+            if init is not None or append or files or cpu is not None or kernel is not None:
                 return ep.error("--from DIR boots what the artifacts say: give no --init, "
-                                "--append, --file or --cpu with it")
-            cfg = artifacts.boot_config_from(from_dir)
+                                "--append, --file, --cpu or --kernel with it")
+            cfg = artifacts.machine_from(from_dir).config.replace(int_log=False)
             at_fault = at_fault or not (breaks or at_syscall)
         else:
-            cfg = lab.boot_config(init, files, append=append, cpu=cpu)
+            cfg = lab.boot_config(init, files, append=append, cpu=cpu, kernel=kernel)
         cfg = cfg.replace(gdb=True)
         cfg.validate()
         stops = stop_commands(cfg, at_fault=at_fault, breaks=breaks, at_syscall=at_syscall)
@@ -112,8 +118,7 @@ def _run(ep: Epilogue, gdb: str, cfg: QemuConfig, commands: List[str], batch: bo
     old_sigint = signal.getsignal(signal.SIGINT)
     with lab.Session(cfg, stream=sys.stdout) as session:
         try:
-            socket = session.machine.gdb_socket
-            wait_for_socket(socket, session.machine.pid, C.DEFAULT_GDB_CONNECT_TIMEOUT_S)
+            socket = debug_machine.wait_for_gdbstub(session.machine)
             ep.say(f"machine halted at its first instruction: {lab.invoke_line(cfg)}",
                    "gdb: " + ("; ".join(commands) if commands else "(no stop asked: "
                               "`continue`, or break first)"))
@@ -124,7 +129,33 @@ def _run(ep: Epilogue, gdb: str, cfg: QemuConfig, commands: List[str], batch: bo
             signal.signal(signal.SIGINT, signal.SIG_IGN)
             proc = subprocess.Popen(procs.dying_with_parent([gdb] + cmd[1:]))
             serve_console(session, proc, deadline)
+            timed_out = proc.poll() is None
+            if timed_out:
+                # QEMU first: gdb sees its target go and ends by itself (a SIGTERM in the
+                # middle of a command makes gdb's Python print a traceback on its way out)
+                session.machine.stop()
+                procs.wait_pid_exit(proc.pid, C.DEFAULT_STOP_TIMEOUT_S)
         finally:
             procs.end(proc, C.DEFAULT_STOP_TIMEOUT_S, C.DEFAULT_KILL_TIMEOUT_S)
             signal.signal(signal.SIGINT, old_sigint)
-    return proc.returncode if proc is not None else 1
+        return _ended(ep, session, proc.returncode, timed_out, timeout_s)
+
+
+def _ended(ep: Epilogue, session: lab.Session, gdb_status: int, timed_out: bool,
+           timeout_s: float) -> int:
+    """Say how gdb and the machine ended; returns invoke debug's exit status: EXIT_TIMEOUT
+    when --timeout stopped gdb, else gdb's own status (``--batch``: 1 when its last command
+    failed), 1 for a gdb killed by a signal."""
+    if session.machine.has_exited() and not session.machine.stopped_by_harness:
+        run = session.finish(C.DEFAULT_KILL_TIMEOUT_S)
+        machine = f"the machine: {run.outcome.value}: {run.verdict.detail}"
+    else:
+        machine = "the machine was still running: QEMU stopped"
+    if timed_out:
+        ep.say(f"timed out: gdb still ran after {timeout_s:g} s (--timeout): gdb stopped; "
+               f"{machine}")
+        return C.EXIT_TIMEOUT
+    status = gdb_status if gdb_status >= 0 else 1
+    ep.say(f"gdb exited (status {gdb_status if gdb_status >= 0 else 'signal ' + str(-gdb_status)})"
+           f"; {machine}")
+    return status

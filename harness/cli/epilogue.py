@@ -23,7 +23,9 @@ from typing import Callable, Optional, Sequence, TextIO
 
 from ..core import constants as C
 from ..core.errors import BadConfig, BadImage, BadRecording, RinglabError, ToolMissing
-from ..lab import Run
+from ..lab import Run, session
+from ..observe.verdict import Outcome
+from ..machine.lines import ProcessLineReader
 
 #: errors that stop a task before anything ran: one line, no evidence
 SETUP_ERRORS = (ToolMissing, BadImage, BadConfig, BadRecording)
@@ -76,13 +78,31 @@ class Epilogue:
 
     def outcome(self, run: Run, *, then: Sequence[str] = ()) -> int:
         """The outcome line of a machine run (plus ``then`` lines), its evidence if it failed;
-        returns the machine's exit status."""
-        self.say(f"{run.outcome.value}: {run.verdict.detail} [{run.duration_s:.2f} s]", *then)
+        before it, when init was killed by a signal, the faults the machine took, named
+        (``fault: ... at 0x40104a <main+26> hlt.c:12 ...``). Returns the machine's exit
+        status."""
+        if run.outcome is Outcome.KILLED and run.of("fault"):  # before the outcome line (last)
+            self.say(*run.fault_lines(self._reader()))
+        self.say(f"{outcome_text(run)} [{run.duration_s:.2f} s]", *then)
         self.evidence(run)
         return run.exit_status
 
+    @staticmethod
+    def _reader():
+        """The source line reader in use, else machine.symbols in a child process (this one
+        need not load pyelftools), installed for the run's reports."""
+        if session.source_lines() is None:
+            session.use_source_lines(ProcessLineReader())
+        return session.source_lines()
+
     def evidence(self, run: Run) -> None:
-        """A failed machine's evidence (command, console tail, QEMU log tail) on stderr."""
+        """A failed machine's evidence (its faults and panic backtrace with symbols and source
+        lines, command, console tail, QEMU log tail) on stderr. Source lines come from the
+        reader in use, else from machine.symbols in a child process (this one need not load
+        pyelftools)."""
+        if run.outcome.machine_ok:
+            return
+        self._reader()
         err = run.error()
         if err is not None:
             print(err.report(), file=sys.stderr, flush=True)
@@ -95,6 +115,12 @@ class Epilogue:
             return self.interrupted()
         except RinglabError as err:
             return self.failed(err)
+
+
+def outcome_text(run: Run) -> str:
+    """``OUTCOME: detail``, the outcome said once (a timeout's detail starts with it)."""
+    detail, value = run.verdict.detail, run.outcome.value
+    return detail if detail.startswith(value + ":") else f"{value}: {detail}"
 
 
 def timeout_or(timeout_s: Optional[float], default_s: float) -> float:

@@ -6,6 +6,8 @@ from __future__ import annotations
 from typing import Optional
 
 from ..catalogue import faults, runner
+from ..core import constants as C
+from ..machine.symbols import name_kernel_addresses
 from .epilogue import Epilogue
 
 
@@ -18,7 +20,8 @@ def main(cpu: Optional[str] = None, gdb: bool = True, verbose: bool = False) -> 
         failed = 0
         for c in (cpu,) if cpu else faults.CPUS:
             lines, n = runner.summarize(runner.boot_catalogue(c, gdb=gdb), verbose=verbose)
-            print("\n".join(lines), flush=True)
+            # every kernel address named: <function+off> file:line
+            print(name_kernel_addresses("\n".join(lines), C.KERNEL_IMAGE), flush=True)
             failed += n
         ep.say(f"{failed} catalogue row(s) failed" if failed else "every catalogue row holds")
         return 1 if failed else 0

@@ -19,7 +19,6 @@ from ..core.errors import RinglabError
 from ..debug import machine as debug_machine
 from ..debug import replay as rr
 from ..machine.qemu import QemuConfig
-from ..machine.sockets import wait_for_socket
 from .epilogue import Epilogue
 
 
@@ -129,9 +128,7 @@ class Replays:
         """Start a replay halted at its first instruction; returns its gdbstub socket once
         it listens."""
         self.session = lab.Session(self.config, stream=self.console_file).start()
-        socket = self.session.machine.gdb_socket
-        wait_for_socket(socket, self.session.machine.pid, C.DEFAULT_GDB_CONNECT_TIMEOUT_S)
-        return socket
+        return debug_machine.wait_for_gdbstub(self.session.machine)
 
     def restart(self) -> Path:
         """Stop the current replay (this ends whatever gdb waited for on it), start another."""

@@ -9,7 +9,7 @@ from .. import lab
 from ..core.errors import BadConfig
 from ..debug import ptaudit
 from ..machine.qemu import QemuConfig
-from ..machine.symbols import symbolizer
+from ..machine.symbols import name_kernel_addresses, symbolizer
 from .epilogue import Epilogue
 
 
@@ -45,7 +45,7 @@ def main(init: Optional[str] = None, points: Sequence[str] = (), append: str = "
         audits, run = ptaudit.audit_points(cfg, labels, timeout_s=timeout_s)
         bad = 0
         for a in audits:
-            print(a.report())
+            print(name_kernel_addresses(a.report(), cfg.kernel))    # <function+off> file:line
             if all_maps:
                 for s in a.spaces[1:]:
                     print(f"   -- {s.name} cr3={s.cr3:#x}")

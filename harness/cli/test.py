@@ -1,5 +1,5 @@
 """``invoke test`` and ``invoke test-quick``: pytest from the same interpreter (``invoke test``:
-the whole suite, then its sanitizer pass)."""
+the whole suite, then its sanitizer pass; ``invoke test --coverage`` is cli.coverage's)."""
 from __future__ import annotations
 
 import os

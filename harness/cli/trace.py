@@ -8,6 +8,8 @@ from dataclasses import asdict
 from typing import Optional
 
 from .. import lab
+from ..core import constants as C
+from ..core.errors import BreakpointNotHit
 from ..debug import trace as tracer
 from .epilogue import Epilogue
 
@@ -16,7 +18,8 @@ def main(init: Optional[str] = None, append: str = "",
          timeout_s: float = tracer.DEFAULT_TRACE_TIMEOUT_S, as_json: bool = False,
          check_log: bool = True, show_console: bool = False) -> int:
     """Print the timeline; returns the machine status as ``invoke boot`` does (init's exit
-    status, 128 + signal, or the outcome's status), or 1 if QEMU's log disagrees with gdb.
+    status, 128 + signal, or the outcome's status; EXIT_TIMEOUT, 252, when the run did not
+    end within ``timeout_s``), or 1 if QEMU's log disagrees with gdb.
 
     Args:
         init: program to run as pid 1 (default images/user/init).
@@ -38,8 +41,14 @@ def main(init: Optional[str] = None, append: str = "",
             print(f"ring transitions of {cfg.init} (gdb breakpoints on syscall_entry, "
                   "alltraps, sysretq, iretq)")
             print(tracer.HEADER, flush=True)
-        tr = tracer.trace(cfg, timeout_s=timeout_s,
-                          stream=sys.stderr if show_console else None, on_transition=emit)
+        try:
+            tr = tracer.trace(cfg, timeout_s=timeout_s,
+                              stream=sys.stderr if show_console else None,
+                              on_transition=emit)
+        except BreakpointNotHit as err:     # a long run: a timeout (252), not bad input (2)
+            ep.say(f"timed out: {err}")
+            print(err.report().split("\n", 1)[-1], file=sys.stderr, flush=True)
+            return C.EXIT_TIMEOUT
         run = tr.run
         summary = (f"{len(tr.transitions)} transitions ({len(tr.syscalls())} system calls), "
                    f"{tr.stops} gdb stops, {tr.duration_s:.2f} s; machine: "

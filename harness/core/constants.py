@@ -44,6 +44,15 @@ SANITIZE_KERNEL_IMAGE = SANITIZE_IMAGES_DIR / "kernel.elf"
 SANITIZE_KABI_FILE = SANITIZE_IMAGES_DIR / "kabi.json"
 SANITIZE = os.environ.get(SANITIZE_ENV, "") not in ("", "0")
 KERNEL_IMAGE = SANITIZE_KERNEL_IMAGE if SANITIZE else IMAGES_DIR / "kernel.elf"
+# The test suite's kernel coverage (`invoke test --coverage`, `invoke coverage`): with
+# RINGLAB_COVERAGE=DIR in the environment, every machine that boots the coverage kernel (the
+# sanitizer kernel above) gets QEMU's isa-debugcon at COVER_IOBASE, writing to a file of its
+# own in DIR: the kernel streams every code site it reaches there (kernel/include/cover.h;
+# harness/machine/coverage.py reads and merges the files). Read when each machine starts.
+COVERAGE_ENV = "RINGLAB_COVERAGE"
+COVER_IOBASE = 0xE9                     # kernel/include/cover.h COVER_PORT
+COVERAGE_ARTIFACTS = REPO_ROOT / "ringlab-artifacts" / "coverage"   # the report, the dumps
+COVERAGE_DUMP_SUFFIX = ".cov"
 # what the kernel build says about the kernel
 KABI_FILE = SANITIZE_KABI_FILE if SANITIZE else IMAGES_DIR / "kabi.json"
 USER_IMAGES_DIR = IMAGES_DIR / "user"
@@ -102,7 +111,7 @@ DEFAULT_GDB_BOOT_TIMEOUT_S = 24 * 3600.0  # `invoke boot --gdb`: a person is deb
 DEFAULT_STEP_LIMIT = 100_000            # stepi budget of step_until_ring_change()
 JUNIT_FILE = "ringlab-junit.xml"               # `invoke test` writes JUnit here (repository root)
 SANITIZER_JUNIT_FILE = "ringlab-junit-sanitizer.xml"   # and its sanitizer pass here
-INT_LOG_FILE = RUNTIME_DIR / "qemu.log"  # --int-log: QEMU's -d int log, kept after the run
+COVERAGE_JUNIT_FILE = "ringlab-junit-coverage.xml"     # `invoke test --coverage` here
 GDB_TARGETS_DIR = RUNTIME_DIR / "gdb-targets"  # one file per `invoke boot --gdb` machine waiting
 
 # Canonical halves of the 48-bit virtual address space (user: lower, kernel: upper).

@@ -94,6 +94,11 @@ class GuestFailure(RinglabError):
     """A run ended in an outcome the caller did not accept (panic, triple fault, wrong status...)."""
 
 
+class BadCoverDump(RinglabError):
+    """A file that should be a coverage kernel's record (kernel/include/cover.h) is not, or
+    belongs to another kernel."""
+
+
 class BadRecording(RinglabError):
     """A directory that holds no usable recording (missing, moved, modified files)."""
 

@@ -26,16 +26,34 @@ from pathlib import Path
 from typing import Dict, List, Optional, Sequence, TextIO, Union
 
 from ..core import constants as C
-from ..core import tools
-from ..core.errors import GdbError
+from ..core import kabi, tools
+from ..core.errors import BadImage, GdbError, KabiError, StubNotAnswering
 from ..lab.session import Session
-from ..machine.qemu import QemuConfig
+from ..machine.description import Machine
+from ..machine.qemu import QemuConfig, QemuMachine
 from ..machine.sockets import wait_for_socket
 from .mi import EXTENSION, KABI_SETTING, REMOTE_TIMEOUT_SETTING, GdbSession
 
 log = logging.getLogger(__name__)
 
 PathLike = Union[str, os.PathLike]
+VDSO_FILE = "vdso.so"    # the vDSO's symbol file, beside the kernel that embeds it (kernel/Makefile)
+
+
+def vdso_symbols_command(kernel: PathLike) -> Optional[str]:
+    """The gdb command that loads the vDSO's symbols where exec maps it in a 64-bit process:
+    ``add-symbol-file DIR/vdso.so -o VDSO_ADDR`` (the image is linked at 0; its address is
+    the ABI file's ``VDSO_ADDR``). None when ``kernel`` has no vdso.so beside it or the ABI
+    file no ``VDSO_ADDR`` (another kernel). A process that moved its vDSO (mremap) has it
+    elsewhere: gdb's symbols stay at VDSO_ADDR."""
+    path = Path(kernel).resolve().parent / VDSO_FILE
+    try:
+        addr = kabi.load().constants.get("VDSO_ADDR")
+    except (BadImage, KabiError):
+        return None
+    if addr is None or not path.exists():
+        return None
+    return f"add-symbol-file {path} -o {addr:#x}"
 
 
 class DebugMachine:
@@ -86,8 +104,11 @@ class DebugMachine:
             shutil.copy2(path, dest)
             return dest
 
+        vdso = Path(self.config.kernel).parent / VDSO_FILE
         self.config = self.config.replace(kernel=copy(self.config.kernel, "kernel"),
                                           init=copy(self.config.init, "init"))
+        if vdso.exists():
+            copy(vdso, "kernel")                      # beside the kernel copy (vdso_symbols_command)
         self.symbols = [copy(p, f"sym{i}") for i, p in enumerate(self.symbols)]
 
     @property
@@ -127,9 +148,12 @@ class DebugMachine:
             self.gdb.load_kernel(self.config.kernel)
             for program in [Path(self.config.init)] + self.symbols:
                 self.gdb.add_symbol_file(program)
+            vdso = vdso_symbols_command(self.config.kernel)
+            if vdso:
+                self.gdb.console(vdso)
             if self.extension:
                 self.gdb.source_extension()
-            wait_for_socket(self.socket, self.machine.pid, connect_timeout_s)
+            wait_for_gdbstub(self.machine, connect_timeout_s)
             self.gdb.connect(str(self.socket), connect_timeout_s)
         except BaseException:
             self.stop()
@@ -179,6 +203,28 @@ class DebugMachine:
         self.stop()
 
 
+def wait_for_gdbstub(machine: QemuMachine, timeout_s: float = C.DEFAULT_GDB_CONNECT_TIMEOUT_S
+                     ) -> Path:
+    """Wait until a started machine's gdbstub socket exists; returns the socket.
+
+    Raises:
+        StubNotAnswering: QEMU exited first (the message ends with QEMU's first stderr line,
+            e.g. a recording's drive locked by another replay; the whole stderr and the
+            command line are its evidence), or the socket did not appear within
+            ``timeout_s``.
+    """
+    socket = machine.gdb_socket
+    try:
+        wait_for_socket(socket, machine.pid, timeout_s)
+    except StubNotAnswering as err:
+        machine.reap(C.DEFAULT_KILL_TIMEOUT_S)
+        stderr = [l for l in machine.stderr_text().splitlines() if l.strip()]
+        first = f": {stderr[0]}" if stderr else ""
+        raise StubNotAnswering(f"{err}{first}", command=machine.command,
+                               log_tail=stderr[-C.DEFAULT_LOG_TAIL_LINES:]) from None
+    return socket
+
+
 def interactive_command(socket: PathLike, *, init: Optional[PathLike] = None,
                         kernel: PathLike = C.KERNEL_IMAGE, ex: Sequence[str] = (),
                         batch: bool = False, programs: Sequence[PathLike] = ()) -> List[str]:
@@ -191,6 +237,9 @@ def interactive_command(socket: PathLike, *, init: Optional[PathLike] = None,
              f"file {Path(kernel).resolve()}"]
     if init is not None:
         setup.append(f"add-symbol-file {Path(init).resolve()}")
+    vdso = vdso_symbols_command(kernel)
+    if vdso:
+        setup.append(vdso)
     setup += [KABI_SETTING.format(path=C.KABI_FILE.resolve()), f"source {EXTENSION}"]
     if init is not None:
         named = [Path(init).resolve()] + [Path(p).resolve() for p in programs
@@ -205,26 +254,38 @@ def interactive_command(socket: PathLike, *, init: Optional[PathLike] = None,
 
 def write_target_file(socket: Path, cfg: QemuConfig) -> None:
     """Tell ``invoke gdb`` about a machine ``invoke boot --gdb`` started: one file per
-    machine in images/gdb-targets (so several in one checkout are each reachable)."""
+    machine in images/gdb-targets (so several in one checkout are each reachable), holding
+    the socket, this process's pid and the machine's description (``machine``:
+    machine.description, absolute paths)."""
     C.GDB_TARGETS_DIR.mkdir(parents=True, exist_ok=True)
     path = C.GDB_TARGETS_DIR / f"{os.getpid()}.json"
     tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps({"socket": str(socket), "init": str(Path(cfg.init).resolve()),
-                               "kernel": str(Path(cfg.kernel).resolve()),
-                               "programs": [str(m.path.resolve()) for m in cfg.modules()],
-                               "pid": os.getpid()}) + "\n")
+    tmp.write_text(json.dumps({"socket": str(socket), "pid": os.getpid(),
+                               "machine": Machine(cfg).to_dict()}) + "\n")
     os.replace(tmp, path)
 
 
+def target_symbols(info: Dict) -> Dict:
+    """``init``, ``kernel`` and ``programs`` (absolute paths) of a target file's machine."""
+    machine = info.get("machine")
+    if not isinstance(machine, dict):
+        return {k: info[k] for k in ("init", "kernel", "programs") if k in info}
+    mods = [m["path"] for m in machine.get("modules", ())]
+    return {"kernel": machine["kernel"]["path"], "init": mods[0] if mods else None,
+            "programs": mods}
+
+
 def read_target_files() -> List[Dict]:
-    """The machines waiting for gdb (socket, init, kernel, programs, pid), by pid;
-    files of machines that are gone (their harness process or socket) are skipped."""
+    """The machines waiting for gdb (socket, pid, and ``target_symbols``: init, kernel,
+    programs), by pid; files of machines that are gone (their harness process or socket)
+    are skipped."""
     found = []
     for path in sorted(C.GDB_TARGETS_DIR.glob("*.json"), key=lambda p: p.name):
         try:
             info = json.loads(path.read_text())
             os.kill(int(info["pid"]), 0)
-        except (OSError, ValueError, KeyError):
+            info.update(target_symbols(info))
+        except (OSError, ValueError, KeyError, TypeError):
             continue
         if Path(info["socket"]).exists():
             found.append(info)

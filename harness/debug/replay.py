@@ -15,7 +15,8 @@ A recording is a directory::
     kernel.elf, modules/    copies of the kernel and every multiboot module (init first)
     console.txt             the serial console of the recorded run (LF line ends)
     events.txt              the kernel's event lines (``ringlab: ...``) of that run
-    recording.json          the QEMU command line, what was booted, the outcome
+    recording.json          the machine (``machine.description``: paths relative to the
+                            directory, each file's SHA-256), QEMU's command line, the outcome
 
 The replay must see exactly the bytes and the command line of the recording: the kernel and
 module *paths* reach the guest (the multiboot command lines), so a recording is replayed from
@@ -31,7 +32,8 @@ diverging replay hang). Python::
 """
 from __future__ import annotations
 
-import hashlib
+import contextlib
+import fcntl
 import json
 import logging
 import os
@@ -45,7 +47,10 @@ from .. import lab
 from ..core import constants as C
 from ..core import tools
 from ..core.errors import BadConfig, BadRecording, RinglabError
-from ..machine.qemu import Module, QemuConfig
+from ..machine.description import Machine, sha256
+# RR_SNAPSHOT: the snapshot the gdb extension loads (tests/test_replay.py compares them)
+from ..machine.qemu import (RR_DISK, RR_LOG, RR_SNAPSHOT, Module,  # noqa: F401
+                            QemuConfig, RecordReplay)
 from .machine import DebugMachine
 
 log = logging.getLogger(__name__)
@@ -53,42 +58,23 @@ log = logging.getLogger(__name__)
 PathLike = Union[str, os.PathLike]
 
 QEMU_IMG_BINARY = "qemu-img"
-RR_LOG = "rr.bin"                  # QEMU's record/replay input log
-RR_DISK = "rr.qcow2"               # the drive that holds the start snapshot
 RR_DISK_SIZE = "16M"               # vmstate only: 128 MiB of mostly-zero RAM takes ~1 MiB
-RR_DRIVE_ID = "rr"
-RR_SNAPSHOT = "init"
 MANIFEST = "recording.json"
 CONSOLE_FILE = "console.txt"
 EVENTS_FILE = "events.txt"
 KERNEL_FILE = "kernel.elf"
 MODULES_DIR = "modules"
 REPLAY_CONSOLE_FILE = "replay-console.txt"   # `invoke gdb --replay` writes the console here
-FORMAT = 2                         # 2: rr_args without kvmvapic (a format-1 replay would differ)
+LOCK_FILE = ".lock"                # held while a run records into the folder
+INT_LOG_FILE = "qemu-int.log"      # --int-log: the recorded run's -d int log
+FORMAT = 3                         # 3: the machine as machine.description writes it
 QEMU_IMG_TIMEOUT_S = 30.0
 
 
 def rr_args(directory: Path, mode: str) -> List[str]:
-    """The QEMU options that record (``mode="record"``) or replay a run kept in ``directory``.
-
-    ``-global apic-common.vapic=off``: no ``kvmvapic`` device (a TPR-patching helper for old
-    32-bit Windows guests that QEMU adds to every local APIC, TCG too). Its reset runs a
-    function on the vCPU thread (``run_on_cpu``) and waits for it, and QEMU 7.2 resets the
-    machine at every snapshot load (``loadvm``, ``reverse-stepi``, ``reverse-continue``) from
-    the main loop, which holds the record/replay mutex. A vCPU thread still busy from the
-    last breakpoint change waits for that mutex before it takes work: both wait forever.
-    Seen (gdb attached to the stuck QEMU): main thread in load_snapshot ->
-    qemu_system_reset -> ... -> do_run_on_cpu, vCPU thread in replay_mutex_lock; 6 of about
-    300 walkthroughs next to the whole suite. Without the device no reset waits on the vCPU.
-    """
-    d = Path(directory).resolve()
-    return ["-icount", f"shift=auto,rr={mode},rrfile={d / RR_LOG},rrsnapshot={RR_SNAPSHOT}",
-            "-drive", f"file={d / RR_DISK},if=none,id={RR_DRIVE_ID}",
-            "-global", "apic-common.vapic=off"]
-
-
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    """The QEMU options that record (``mode="record"``) or replay a run kept in ``directory``
+    (``RecordReplay.args``, where the machine description keeps them)."""
+    return RecordReplay(mode, Path(directory)).args()
 
 
 def _create_disk(path: Path) -> None:
@@ -127,8 +113,8 @@ class Recording:
 
     def replay_config(self, *, gdb: bool = True) -> QemuConfig:
         """The recorded machine with ``rr=replay`` (halted with a gdbstub when ``gdb``)."""
-        return self.config.replace(extra_args=list(self.config.extra_args)
-                                   + rr_args(self.directory, "replay"), gdb=gdb)
+        return self.config.replace(record_replay=RecordReplay("replay", self.directory),
+                                   gdb=gdb)
 
     @classmethod
     def load(cls, directory: PathLike) -> "Recording":
@@ -156,17 +142,12 @@ class Recording:
         for name in (RR_LOG, RR_DISK):
             if not (d / name).is_file():
                 raise BadRecording(f"{d / name}: missing")
-        for entry in [info["kernel"]] + info["modules"]:
-            path = d / entry["path"]
-            if not path.is_file():
-                raise BadRecording(f"{path}: missing")
-            if _sha256(path) != entry["sha256"]:
-                raise BadRecording(f"{path}: changed since it was recorded (a replay must "
-                                   "run the same bytes): record again")
-        mods = [Module(d / m["path"], m["name"]) for m in info["modules"]]
-        config = QemuConfig(kernel=d / info["kernel"]["path"], init=mods[0].path,
-                            files=mods[1:], append=info["append"], cpu=info["cpu"],
-                            memory=info["memory"], extra_args=info["extra_args"])
+        try:
+            machine = Machine.from_dict(info["machine"], d)
+        except (BadConfig, KeyError) as err:
+            raise BadRecording(f"{d}: {err} (a replay must run the same bytes): record "
+                               "again") from None
+        config = machine.config.replace(record_replay=None)
         try:
             console = (d / CONSOLE_FILE).read_text()
         except OSError:
@@ -176,15 +157,42 @@ class Recording:
                    console=console)
 
 
+def is_recording(directory: PathLike) -> bool:
+    """True if ``directory`` holds a recording (``record`` there replaces it)."""
+    return (Path(directory) / MANIFEST).is_file()
+
+
+@contextlib.contextmanager
+def _recording_lock(d: Path):
+    """Hold ``d/.lock`` exclusively while recording into ``d``.
+
+    Raises:
+        BadConfig: another run is recording into ``d`` now (its files would be mixed).
+    """
+    if d.exists() and not d.is_dir():
+        raise BadConfig(f"{d}: exists and is not a directory")
+    d.mkdir(parents=True, exist_ok=True)
+    with open(d / LOCK_FILE, "a") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise BadConfig(f"{d}: another run is recording there now; give another "
+                            "directory") from None
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
 def _prepare_directory(d: Path) -> None:
     """Create ``d``, or empty a previous recording there; refuse anything else."""
     if d.exists() and not d.is_dir():
         raise BadConfig(f"{d}: exists and is not a directory")
-    if d.is_dir() and any(d.iterdir()):
+    if d.is_dir() and any(p.name != LOCK_FILE for p in d.iterdir()):
         if not (d / MANIFEST).is_file():
             raise BadConfig(f"{d}: not empty and not a recording; give a new directory")
         for name in (RR_LOG, RR_DISK, MANIFEST, CONSOLE_FILE, EVENTS_FILE, KERNEL_FILE,
-                     REPLAY_CONSOLE_FILE):
+                     REPLAY_CONSOLE_FILE, INT_LOG_FILE):
             (d / name).unlink(missing_ok=True)
         shutil.rmtree(d / MODULES_DIR, ignore_errors=True)
     d.mkdir(parents=True, exist_ok=True)
@@ -197,7 +205,8 @@ def record(config: QemuConfig, directory: PathLike, *,
 
     Args:
         config: what to boot (``gdb`` must be off: record first, debug the replay).
-        directory: created if needed; a previous recording there is replaced.
+        directory: created if needed; a previous recording there is replaced (``BadConfig``
+            while another run records there).
         timeout_s: bound of the whole run (as ``lab.run``).
         stream: also write the console there as it arrives.
 
@@ -213,6 +222,12 @@ def record(config: QemuConfig, directory: PathLike, *,
     tools.find_tool(QEMU_IMG_BINARY)
     config.validate()                       # errors name the caller's paths
     d = Path(directory).resolve()
+    with _recording_lock(d):
+        return _record(config, d, timeout_s, stream)
+
+
+def _record(config: QemuConfig, d: Path, timeout_s: float,
+            stream: Optional[TextIO]) -> Tuple[Recording, "lab.Run"]:
     _prepare_directory(d)
     (d / MODULES_DIR).mkdir()
     names = [m.name for m in config.modules()]
@@ -227,16 +242,14 @@ def record(config: QemuConfig, directory: PathLike, *,
         mods.append(Module(dest, m.name))
     _create_disk(d / RR_DISK)
     base = config.replace(kernel=kernel, init=mods[0].path, files=mods[1:])
-    run = lab.run(base.replace(extra_args=list(base.extra_args) + rr_args(d, "record")),
-                  timeout_s=timeout_s, stream=stream)
+    recorded = base.replace(record_replay=RecordReplay("record", d))
+    run = lab.run(recorded, timeout_s=timeout_s, stream=stream)
     run.config = config
+    if base.int_log:
+        (d / INT_LOG_FILE).write_text(run.log)
     manifest = {
         "format": FORMAT, "directory": str(d), "command": run.command,
-        "kernel": {"path": KERNEL_FILE, "sha256": _sha256(kernel)},
-        "modules": [{"name": m.name, "path": str(m.path.relative_to(d)),
-                     "sha256": _sha256(m.path)} for m in mods],
-        "append": base.kernel_append(), "cpu": base.cpu, "memory": base.memory,
-        "extra_args": list(base.extra_args),
+        "machine": Machine(recorded, timeout_s=timeout_s).to_dict(d),
         "outcome": run.outcome.value, "status": run.status, "detail": run.verdict.detail,
         "duration_s": round(run.duration_s, 3),
     }

@@ -33,8 +33,8 @@ from pathlib import Path
 from typing import Callable, Dict, List, Optional, TextIO, Tuple
 
 from ..core import kabi
-from ..core.errors import (BadImage, GdbCommandError, GdbError, KabiError, MemoryReadError,
-                           TargetExited)
+from ..core.errors import (BadImage, BreakpointNotHit, GdbCommandError, GdbError, KabiError,
+                           MemoryReadError, TargetExited)
 from ..machine.qemu import QemuConfig
 from ..machine.symbols import symbolizer
 from ..observe import decode, qemulog
@@ -177,15 +177,18 @@ class Trace:
 # User symbols from the init program (harness.machine.symbols).
 
 def user_symbolizer(path: Optional[Path]) -> Callable[[int], str]:
-    """``address -> "symbol+offset"`` (decimal offset, nearest label or function) in the init
-    program; "" where none holds it or the program has no symbol table (harness.machine.symbols)."""
+    """``address -> "symbol+offset"`` (decimal offset) in the init program: the function that
+    holds it, else the code label below it (``Symbolizer.lookup``), the name gdb gives it in
+    ``ring``, ``step-ring``, ``bt`` and ``x/i`` (a label inside a function, such as
+    ``write1_insn``, is ``main+18`` there too); "" where none holds it or the program has no
+    symbol table (harness.machine.symbols)."""
     try:
         table = symbolizer(path) if path is not None else None
     except BadImage:
         table = None
 
     def describe(addr: int) -> str:
-        found = table.nearest(addr) if table is not None else None
+        found = table.lookup(addr) if table is not None else None
         if not found:
             return ""
         name, off = found
@@ -309,6 +312,11 @@ def trace(config: QemuConfig, *, timeout_s: float = DEFAULT_TRACE_TIMEOUT_S,
                               what="the end of the run", read=_READ)
             except TargetExited:
                 break
+            except BreakpointNotHit as err:     # the whole run's bound, not this stop's
+                raise BreakpointNotHit(
+                    f"the run did not end within {timeout_s:g} s (--timeout); "
+                    f"{len(transitions)} transitions traced", command=err.command,
+                    console_tail=err.console_tail, log_tail=err.log_tail) from None
             stops += 1
             r = stop.registers
             if stop.rip == delivered:

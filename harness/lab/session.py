@@ -25,7 +25,8 @@ from ..core import constants as C
 from ..core.errors import BadConfig, GuestFailure, GuestTimeout, QemuStartError, RinglabError
 from ..machine.console import Console, tty_input
 from ..machine import place as guest_place
-from ..machine.elfimage import nearest_symbol
+from ..machine.description import Machine, boot_options, stdin_redirect
+from ..machine.elfimage import function_symbol
 from ..machine.qemu import (Module, QemuConfig, QemuMachine, check_kernel_args, is_default_kernel,
                             parse_user)
 from ..observe.events import Event, parse_console
@@ -83,6 +84,7 @@ def with_piped_stdin(config: QemuConfig) -> QemuConfig:
 SourceLine = Callable[[Path, int], Optional[str]]
 KERNEL_HALF_START = 0xFFFF_8000_0000_0000   # first address of the upper canonical half
 MAX_FAULT_LINES = 8                         # fault/panic lines in a report
+MAX_BACKTRACE_LINES = 16                    # return addresses of a panic backtrace shown
 #: an exception line of QEMU's -d int log (vectors 0x00-0x1f; interrupts are 0x20 and up)
 _EXCEPTION_LINE_RE = re.compile(r"^\s*\d+: v=[01][0-9a-f] ")
 
@@ -162,12 +164,13 @@ class Run:
         return invoke_args(self.config, timeout_s=self.timeout_s)
 
     def report(self, console_lines: int = C.DEFAULT_HISTORY_LINES,
-               source_line: Optional[SourceLine] = None) -> str:
+               source_line: Optional[SourceLine] = None, step_into: str = "") -> str:
         """Multi-line evidence: outcome, each fault with its symbol (and source line, given
-        ``source_line`` or ``use_source_lines``), rc, command, how to reproduce and step into it, console tail,
-        QEMU's log from the fault, parse errors."""
+        ``source_line`` or ``use_source_lines``), rc, command, how to reproduce and step
+        into it (``step_into``: that line instead of ``invoke debug ... --at-fault``),
+        console tail, QEMU's log from the fault, parse errors."""
         again = invoke_line(self.config, timeout_s=self.timeout_s)
-        stepin = invoke_line(self.config, task="debug", extra=["--at-fault"])
+        stepin = step_into or invoke_line(self.config, task="debug", extra=["--at-fault"])
         out = [f"outcome: {self.outcome.value}: {self.verdict.detail}"]
         out += self.fault_lines(source_line or _source_lines[0])
         out += [f"qemu rc={self.rc} signal={self.qemu_signal} ({self.duration_s:.2f} s)",
@@ -215,8 +218,18 @@ class Run:
 
         Args:
             source_line: ``(ELF path, address) -> "file.c:9" or None`` (machine.symbols's
-                DWARF reader), for the source line; None: symbols only.
+                DWARF reader), for the source line; None: symbols only. A reader with a
+                ``prefetch(requests)`` method (``machine.lines.ProcessLineReader``) is given
+                every ``(path, address, False)`` first, in one call.
         """
+        prefetch = getattr(source_line, "prefetch", None)
+        if prefetch is not None:
+            wanted: List[Tuple[Path, int, bool]] = []
+            self._fault_lines(lambda path, addr: wanted.append((path, addr, False)))
+            prefetch(wanted)
+        return self._fault_lines(source_line)
+
+    def _fault_lines(self, source_line: Optional[SourceLine]) -> List[str]:
         out = []
         for ev in self.events:
             f = ev.fields
@@ -230,14 +243,21 @@ class Run:
             elif ev.kind == "panic" and isinstance(f.get("rip"), int):
                 out.append(f"panic: {f.get('reason', '')} at "
                            f"{self.name_address(f['rip'], source_line)}")
+            elif ev.kind == "panic-backtrace":
+                # return addresses: named by the call (address - 1), the offset as given
+                out += [f"  called from {self.name_address(int(w, 16), source_line, True)}"
+                        for w in ev.words if w.startswith("0x")][:MAX_BACKTRACE_LINES]
+                continue
             if len(out) >= MAX_FAULT_LINES:
                 break
         return out
 
-    def name_address(self, addr: int, source_line: Optional[SourceLine] = None) -> str:
+    def name_address(self, addr: int, source_line: Optional[SourceLine] = None,
+                     return_address: bool = False) -> str:
         """``0x401142 <main+9> nullr.c:1``: a kernel address from the kernel's symbols, a
         user address from init's when the machine holds no other program (else bare: the
-        kernel does not say which program a pid runs)."""
+        kernel does not say which program a pid runs). ``return_address``: the address
+        after a call (its source line is the call's: ``addr - 1``)."""
         if addr >= KERNEL_HALF_START:
             path: Optional[Path] = Path(self.config.kernel)
         else:
@@ -245,10 +265,17 @@ class Run:
         text = f"{addr:#x}"
         if path is None:
             return text
-        found = nearest_symbol(path, addr)
+        # as gdb, trace and invoke faults name it; a return address by the call before it
+        found = function_symbol(path, addr - 1 if return_address else addr)
+        if found and return_address:
+            found = (found[0], found[1] + 1)
         if found:
             text += f" <{found[0]}+{found[1]}>" if found[1] else f" <{found[0]}>"
-        where = source_line(path, addr) if source_line is not None else None
+        try:
+            where = (source_line(path, addr - 1 if return_address else addr)
+                     if source_line is not None else None)
+        except RinglabError:            # no line table there (BadImage): the symbol says it
+            where = None
         return text + (f" {where}" if where else "")
 
     def error(self) -> Optional[RinglabError]:
@@ -256,10 +283,11 @@ class Run:
         if self.outcome.machine_ok:
             return None
         log_lines = (self._log_evidence() or ("", []))[1]
+        again = invoke_line(self.config, timeout_s=self.timeout_s)
+        stepin = invoke_line(self.config, task="debug", extra=["--at-fault"])
         evidence = dict(command=self.command, console_tail=self.history,
-                        reproduce=[f"reproduce: {invoke_line(self.config, timeout_s=self.timeout_s)}",
-                                   "step into it: " + invoke_line(self.config, task="debug",
-                                                                  extra=["--at-fault"])],
+                        reproduce=self.fault_lines(_source_lines[0])
+                        + [f"reproduce: {again}", f"step into it: {stepin}"],
                         log_tail=[l for l in self.stderr.splitlines() + log_lines
                                   if l.strip()]
                         [-C.DEFAULT_LOG_TAIL_LINES:])
@@ -311,6 +339,11 @@ class Run:
 # The source line reader reports use by default (the pytest plugin sets machine.symbols's:
 # reading DWARF needs pyelftools, which a plain `invoke boot` does not load).
 _source_lines: List[Optional[SourceLine]] = [None]
+
+
+def source_lines() -> Optional[SourceLine]:
+    """The source line reader reports use now (None: symbols only)."""
+    return _source_lines[0]
 
 
 def use_source_lines(reader: Optional[SourceLine]) -> None:
@@ -424,7 +457,7 @@ def describe_place(place: guest_place.GuestPlace, config: QemuConfig,
     by_name = {m.name: m.path for m in config.modules()}
     path = (Path(config.kernel) if place.rip >= 1 << 63
             else by_name.get(place.program, Path(config.init)))
-    found = nearest_symbol(path, place.rip)
+    found = function_symbol(path, place.rip)
     name = (f"{found[0]}+{found[1]}" if found[1] else found[0]) if found else ""
     who = f", pid {place.pid} {place.program}" if place.pid else ""
     last = next((e.line for e in reversed(events) if e.line), "")
@@ -524,41 +557,31 @@ def with_init_argv(append: str, args: str) -> str:
     return with_init_args(append, *words) if words else append
 
 
-def invoke_args(cfg: QemuConfig, *, timeout_s: Optional[float] = None) -> List[str]:
-    """The ``invoke boot`` options that boot ``cfg`` again (``--init``, ``--file``...), with
-    absolute paths, and ``--timeout`` when ``timeout_s`` is not the default. Programs the
-    default init gets in "/" by itself are not repeated."""
-    args: List[str] = []
-    default_init = Path(cfg.init).resolve() == C.DEFAULT_INIT.resolve()
-    if not default_init:
-        args += ["--init", str(Path(cfg.init).resolve())]
-    implied = {p.resolve() for p in user_programs()} if default_init else set()
-    for f in cfg.files:
-        path = Module.of(f).path
-        if path.resolve() not in implied:
-            args += ["--file", str(path.resolve())]
-    if cfg.kernel_append():             # with init.uid=/init.gid= for a user: every task takes those
-        args += ["--append", cfg.kernel_append()]
-    if cfg.cpu != C.DEFAULT_CPU:
-        args += ["--cpu", cfg.cpu]
-    if Path(cfg.kernel).resolve() != C.KERNEL_IMAGE.resolve():
-        args += ["--kernel", str(Path(cfg.kernel).resolve())]
-    if cfg.int_log:
-        args += ["--int-log"]
-    if timeout_s is not None and timeout_s != C.DEFAULT_BOOT_TIMEOUT_S:
-        args += ["--timeout", f"{timeout_s:g}"]
-    return args
+def invoke_args(cfg: Union[QemuConfig, Machine], *, timeout_s: Optional[float] = None,
+                task: str = "boot") -> List[str]:
+    """The ``invoke TASK`` options that boot ``cfg`` again (``--init``, ``--file``...), with
+    absolute paths, and ``--timeout`` when ``timeout_s`` is not the default: the machine
+    description's ``boot_options`` (one translation for every reproduce line), told which
+    programs the default init gets in "/" by itself (not repeated)."""
+    machine = cfg if isinstance(cfg, Machine) else Machine(cfg, timeout_s=timeout_s)
+    if timeout_s is not None:
+        machine = Machine(machine.config, stdin=machine.stdin, timeout_s=timeout_s,
+                          copies=machine.copies)
+    return boot_options(machine, task=task, implied=user_programs())
 
 
-def invoke_line(cfg: QemuConfig, *, task: str = "boot", extra: Sequence[str] = (),
-                timeout_s: Optional[float] = None) -> str:
+def invoke_line(cfg: Union[QemuConfig, Machine], *, task: str = "boot",
+                extra: Sequence[str] = (), timeout_s: Optional[float] = None) -> str:
     """The shell line that runs ``invoke TASK`` on ``cfg`` again from any directory, e.g.
     ``cd /repo && .venv/bin/invoke boot --init /repo/images/user/hlt`` (with
-    ``RINGLAB_SANITIZE=1`` in front when the sanitizer kernel is this process's kernel)."""
+    ``RINGLAB_SANITIZE=1`` in front when the sanitizer kernel is this process's kernel, and
+    ``< FILE`` after it for a Machine whose programs read a file)."""
     env = [f"{C.SANITIZE_ENV}=1"] if C.SANITIZE else []
+    redirect = stdin_redirect(cfg) if isinstance(cfg, Machine) and task == "boot" else ""
     return (f"cd {shlex.quote(str(C.REPO_ROOT))} && "
-            + shlex.join(env + [".venv/bin/invoke", task] + invoke_args(cfg, timeout_s=timeout_s)
-                         + list(extra)))
+            + shlex.join(env + [".venv/bin/invoke", task]
+                         + invoke_args(cfg, timeout_s=timeout_s, task=task) + list(extra))
+            + redirect)
 
 
 def boot_config(init: Optional[PathLike] = None, files: Sequence[PathLike] = (), *,

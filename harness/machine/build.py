@@ -5,7 +5,8 @@
 kernel: kernel/Makefile); ``make -C userland`` -> images/user/NAME.
 Incremental through make's own dependency tracking. One build at a time per checkout: parallel
 test workers (pytest -n) and a concurrent ``invoke build`` wait for each other on a lock file
-(images/.build.lock) instead of running make over the same files at once.
+(images/.build.lock) instead of running make over the same files at once, and the one that
+waits says so (on stderr, with the pid holding the lock).
 """
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ import logging
 import os
 import subprocess
 import sys
-from typing import List, Optional, Sequence
+from typing import Callable, List, Optional, Sequence
 
 from ..core import constants as C
 from ..core import tools
@@ -27,12 +28,30 @@ SUBDIRS = ("kernel", "userland")
 LOCK_FILE = C.IMAGES_DIR / ".build.lock"
 
 
+def _say_waiting(holder: str) -> None:
+    print(f"ringlab: waiting for another build of this checkout to finish "
+          f"({LOCK_FILE} is held{' by pid ' + holder if holder else ''})...",
+          file=sys.stderr, flush=True)
+
+
 @contextlib.contextmanager
-def _exclusive(lock_file: os.PathLike = LOCK_FILE):
-    """Hold an exclusive flock on ``lock_file`` (created) for the block."""
+def _exclusive(lock_file: os.PathLike = LOCK_FILE,
+               waiting: Callable[[str], None] = _say_waiting):
+    """Hold an exclusive flock on ``lock_file`` (created) for the block; the holder writes
+    its pid into it. When another process holds it, ``waiting(its pid, or "")`` is called
+    once (by default a line on stderr), then the wait is without a bound (a build is
+    bounded by its own timeout)."""
     os.makedirs(os.path.dirname(lock_file), exist_ok=True)
-    with open(lock_file, "a") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
+    with open(lock_file, "a+") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            fh.seek(0)
+            waiting(fh.read().strip())
+            fcntl.flock(fh, fcntl.LOCK_EX)
+        fh.truncate(0)
+        fh.write(f"{os.getpid()}\n")
+        fh.flush()
         try:
             yield
         finally:

@@ -148,6 +148,13 @@ class Console:
         self._tap = _Tap(history_lines, stream)
         process.logfile_read = self._tap
         self.eof = False
+        self._typed: List[str] = []       # what send/sendline typed, in order
+
+    @property
+    def typed(self) -> str:
+        """Everything ``send``/``sendline`` typed on the console so far (a shell test's
+        commands: the artifacts replay them as the machine's stdin)."""
+        return "".join(self._typed)
 
     # -- reading ------------------------------------------------------------------------------
     def expect(self, patterns: Union[Pattern, Sequence[Pattern]], timeout_s: float) -> Match:
@@ -202,6 +209,7 @@ class Console:
 
     # -- writing (the guest shell) ------------------------------------------------------------
     def send(self, text: str) -> None:
+        self._typed.append(text)
         self.process.send(text)
 
     def feed(self, data: bytes, timeout_s: float) -> bool:
@@ -244,7 +252,7 @@ class Console:
             pass
 
     def sendline(self, text: str = "") -> None:
-        self.process.send(text + "\n")
+        self.send(text + "\n")
 
     def interact(self, stdin_fd: int = 0, timeout_s: float = C.DEFAULT_SHELL_BOOT_TIMEOUT_S,
                  escape: Optional[bytes] = INTERACT_ESCAPE,

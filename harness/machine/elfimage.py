@@ -219,6 +219,53 @@ def symbols(path: PathLike) -> List[Tuple[int, str]]:
     return sorted(found)
 
 
+STT_FUNC = 2                          # a function symbol (with its size)
+
+
+def _functions(path: PathLike) -> List[Tuple[int, int, str]]:
+    """(value, size, name) of every sized FUNC symbol in ``path``'s .symtab, sorted.
+
+    Raises:
+        BadImage: unreadable, or not an ELF64 file.
+    """
+    data = _read(path)
+    if data[:4] != b"\x7fELF" or len(data) < EHDR.size or data[4] != 2:
+        raise BadImage(str(path), "not an ELF64 file")
+    shoff, shentsize, shnum = (EHDR.unpack_from(data)[i] for i in (6, 11, 12))
+    found: List[Tuple[int, int, str]] = []
+    for i in range(shnum):
+        off = shoff + i * shentsize
+        if off + SHDR.size > len(data):
+            break
+        _, typ, _, _, sym_off, sym_size, link, _, _, entsize = SHDR.unpack_from(data, off)
+        if typ != SHT_SYMTAB or entsize < SYM.size:
+            continue
+        str_off = SHDR.unpack_from(data, shoff + link * shentsize)[4]
+        for s in range(sym_off, min(sym_off + sym_size, len(data)) - SYM.size + 1, entsize):
+            name_off, info, _, shndx, value, size = SYM.unpack_from(data, s)
+            if name_off and shndx and (info & 0xF) == STT_FUNC and size:
+                end = data.find(b"\0", str_off + name_off)
+                found.append((value, size, data[str_off + name_off:end].decode("ascii",
+                                                                               "replace")))
+    return sorted(found)
+
+
+def function_symbol(path: PathLike, address: int) -> Optional[Tuple[str, int]]:
+    """(name, offset) as gdb names a code address (``<main+26>``): the sized function that
+    holds it, else the nearest symbol at or below it (an assembly label); None if none.
+    The rule of machine.symbols's ``Symbolizer.lookup``, without pyelftools (a plain boot
+    loads none)."""
+    try:
+        funcs = _functions(path)
+    except BadImage:
+        return None
+    holding = [(v, n) for v, size, n in funcs if v <= address < v + size]
+    if holding:
+        value, name = holding[-1]
+        return name, address - value
+    return nearest_symbol(path, address)
+
+
 def nearest_symbol(path: PathLike, address: int) -> Optional[Tuple[str, int]]:
     """(name, offset) of the last symbol at or below ``address`` in ``path``, or None."""
     try:

@@ -37,7 +37,7 @@ from pexpect.fdpexpect import fdspawn
 from ..core import constants as C
 from ..core import kabi, procs, tools
 from ..core.errors import BadConfig, BadImage, QemuStopError
-from . import elfimage
+from . import cover, elfimage
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +64,42 @@ class Module:
         return f"{os.path.abspath(self.path)} {self.name}"
 
 
+RR_LOG = "rr.bin"                  # QEMU's record/replay input log, in the recording's folder
+RR_DISK = "rr.qcow2"               # the drive that holds the start snapshot
+RR_DRIVE_ID = "rr"
+RR_SNAPSHOT = "init"
+
+
+@dataclass(frozen=True)
+class RecordReplay:
+    """QEMU's record/replay of a run (docs/qemu-facts.md): ``mode`` ``"record"`` or
+    ``"replay"``, the input log and the snapshot drive kept in ``directory``
+    (ringlab.debug.replay makes and reads such a folder)."""
+
+    mode: str
+    directory: Path
+
+    def args(self) -> List[str]:
+        """The QEMU options.
+
+        ``-global apic-common.vapic=off``: no ``kvmvapic`` device (a TPR-patching helper for
+        old 32-bit Windows guests that QEMU adds to every local APIC, TCG too). Its reset runs
+        a function on the vCPU thread (``run_on_cpu``) and waits for it, and QEMU 7.2 resets
+        the machine at every snapshot load (``loadvm``, ``reverse-stepi``,
+        ``reverse-continue``) from the main loop, which holds the record/replay mutex. A vCPU
+        thread still busy from the last breakpoint change waits for that mutex before it
+        takes work: both wait forever. Seen (gdb attached to the stuck QEMU): main thread in
+        load_snapshot -> qemu_system_reset -> ... -> do_run_on_cpu, vCPU thread in
+        replay_mutex_lock; 6 of about 300 walkthroughs next to the whole suite. Without the
+        device no reset waits on the vCPU.
+        """
+        d = Path(self.directory).resolve()
+        return ["-icount", f"shift=auto,rr={self.mode},rrfile={d / RR_LOG},"
+                           f"rrsnapshot={RR_SNAPSHOT}",
+                "-drive", f"file={d / RR_DISK},if=none,id={RR_DRIVE_ID}",
+                "-global", "apic-common.vapic=off"]
+
+
 @dataclass
 class QemuConfig:
     """Everything that decides the QEMU command line.
@@ -84,7 +120,10 @@ class QemuConfig:
             ``parse_user``). None: root.
         cdrom: boot this ISO (``invoke iso``: GRUB with the same kernel and files) instead of
             ``-kernel``/``-initrd``/``-append``.
+        record_replay: record the run, or replay a recording (``RecordReplay``); None: neither.
         extra_args: appended verbatim.
+
+    ``machine.description.Machine`` serialises it (machine.json): a new field goes there too.
     """
 
     kernel: Path = C.KERNEL_IMAGE
@@ -99,6 +138,7 @@ class QemuConfig:
     accel: Optional[str] = None
     user: Optional[Tuple[int, int]] = None
     cdrom: Optional[Path] = None
+    record_replay: Optional[RecordReplay] = None
     extra_args: Sequence[str] = ()
 
     def replace(self, **changes) -> "QemuConfig":
@@ -182,13 +222,16 @@ class QemuConfig:
 
     def command(self, *, log_file: Optional[Path] = None,
                 gdb_socket: Optional[Path] = None,
-                qmp_socket: Optional[Path] = None) -> List[str]:
+                qmp_socket: Optional[Path] = None,
+                cover_file: Optional[Path] = None) -> List[str]:
         """The QEMU argv (docs/harness.md, The QEMU command line).
 
         Args:
             log_file: where ``-d`` writes (``-D``); without it no ``-d`` option is given.
             gdb_socket: unix socket for the gdbstub; only used when ``self.gdb``.
             qmp_socket: unix socket for QMP (the harness reads where a timed-out guest is).
+            cover_file: where the coverage kernel's record goes (``cover.dump_file``): an
+                isa-debugcon device at C.COVER_IOBASE writing to it; None: no such device.
         """
         cmd = [C.QEMU_BINARY,
                "-machine", C.DEFAULT_MACHINE, "-cpu", self.cpu, "-m", self.memory,
@@ -214,6 +257,11 @@ class QemuConfig:
             cmd += ["-gdb", f"unix:{gdb_socket},server,nowait", "-S"]
         if qmp_socket is not None:
             cmd += ["-qmp", f"unix:{qmp_socket},server=on,wait=off"]
+        if cover_file is not None:
+            cmd += ["-chardev", f"file,id=cover,path={cover_file}",
+                    "-device", f"isa-debugcon,iobase={C.COVER_IOBASE:#x},chardev=cover"]
+        if self.record_replay is not None:
+            cmd += self.record_replay.args()
         cmd += list(self.extra_args)
         return cmd
 
@@ -413,15 +461,15 @@ def check_cpu(cpu: str) -> None:
                         f"qemu-system-x86_64 -cpu help lists {len(models)})")
 
 
-def dry_run_command(config: QemuConfig) -> str:
+def dry_run_command(config: QemuConfig, *, log_file: Optional[Path] = None) -> str:
     """The one-line, shell-quoted command ``invoke boot --dry-run`` prints.
 
     It boots the same machine when run by hand: it names no temp file (the ``-d`` log is
-    left out unless the interrupt log was asked for, which then goes to images/qemu.log; with
-    ``gdb`` the gdbstub socket is images/gdb.sock and the machine starts halted; both in
-    RINGLAB_RUNTIME_DIR instead of images/ when that is set).
+    left out unless the interrupt log was asked for, which then goes to ``log_file``, named
+    per run by the caller; with ``gdb`` the gdbstub socket is images/gdb.sock and the
+    machine starts halted; in RINGLAB_RUNTIME_DIR instead of images/ when that is set).
     """
-    log_file = C.INT_LOG_FILE if config.int_log else None
+    log_file = log_file if config.int_log else None
     gdb_socket = C.RUNTIME_DIR / "gdb.sock" if config.gdb else None
     return shlex.join(config.command(log_file=log_file, gdb_socket=gdb_socket))
 
@@ -581,8 +629,13 @@ class QemuMachine:
         self.config.validate()
         _install_safety()
         self.tmpdir = Path(tempfile.mkdtemp(prefix=f"{TMPDIR_PREFIX}{os.getpid()}-"))
+        try:
+            record = cover.dump_file(self.config.kernel, self.tmpdir.name, self.config.extra_args)
+        except (BadConfig, BadImage):
+            self._remove_tmpdir()
+            raise
         self.command = self.config.command(log_file=self.log_path, gdb_socket=self.gdb_socket,
-                                           qmp_socket=self.qmp_socket)
+                                           qmp_socket=self.qmp_socket, cover_file=record)
         env = dict(os.environ)
         env.setdefault(C.OWNER_ENV, f"pid-{os.getpid()}")
         log.info("starting: %s", shlex.join(self.command))

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import bisect
 import logging
+import re
+import sys
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -23,6 +25,7 @@ from elftools.elf.elffile import ELFFile
 from elftools.elf.sections import SymbolTableSection
 
 from ..core.errors import BadImage
+from .elfimage import nearest_symbol
 
 SHF_EXECINSTR = 0x4  # ELF section flag: holds executable code
 
@@ -290,7 +293,8 @@ def _read_line_table(path: str) -> LineTable:
                     continue
                 idx = st.file - first
                 where = (names[idx] if 0 <= idx < len(names) else "?", st.line)
-                rows.append((st.address, None if st.end_sequence else where))
+                # line 0: code the compiler attributes to no source line (DWARF 5, 6.2.2)
+                rows.append((st.address, None if st.end_sequence or not st.line else where))
     rows.sort(key=lambda r: r[0])
     return LineTable([a for a, _ in rows], [w for _, w in rows])
 
@@ -315,3 +319,61 @@ def source_line(path: PathLike, address: int, *, return_address: bool = False) -
         raise BadImage(str(path), err.strerror or "cannot open") from None
     found = table.at(address - 1 if return_address else address)
     return f"{found[0]}:{found[1]}" if found else None
+
+
+#: a kernel-half address written in hex in a line of text (``name_kernel_addresses``)
+_KERNEL_HEX_RE = re.compile(r"(?<!-)\b0x(ffff[89a-f][0-9a-f]{11})\b")   # not a range end
+
+
+def name_address(path: PathLike, address: int, *, return_address: bool = False) -> str:
+    """``0xffffffff8010083f <crash_maybe+175> crash.c:41``: the address, its function and
+    offset, and its source line, from the ELF file ``path`` (what it has of them; the bare
+    address when it has neither). ``return_address``: named as the call before it.
+    The one way fault and panic addresses are named (``invoke boot``'s evidence, ``invoke
+    faults``, ``invoke pagetables``, test reports)."""
+    text = f"{address:#x}"
+    try:
+        found = symbolizer(path).lookup(address, return_address=return_address)
+    except BadImage:
+        return text
+    if not found and not return_address:        # data: the object (or label) below it
+        found = nearest_symbol(path, address)
+    if found:       # decimal offset, as gdb prints <main+26>
+        text += f" <{found[0]}+{found[1]}>" if found[1] else f" <{found[0]}>"
+    try:
+        where = source_line(path, address, return_address=return_address)
+    except BadImage:
+        where = None
+    return text + (f" {where}" if where else "")
+
+
+def name_kernel_addresses(text: str, kernel: PathLike) -> str:
+    """``text`` with every kernel-half address (``0xffff8...`` and up, 16 hex digits) followed
+    by ``<function+off> file:line`` from ``kernel`` (where it has them); the end of a range
+    (``START-END``) is left as it is."""
+    def repl(m: "re.Match[str]") -> str:
+        return name_address(kernel, int(m.group(1), 16))
+    return _KERNEL_HEX_RE.sub(repl, text)
+
+
+def main(argv: Sequence[str]) -> int:
+    """``python -m ringlab.machine.symbols --lines PATH ADDR [PATH ADDR ...]``: one line per
+    pair, its ``FILE:LINE`` or ``-`` (``machine.lines``: a plain ``invoke boot`` asks this in a
+    child process, so that it never loads pyelftools itself). ADDR is hex or decimal; a
+    trailing ``r`` marks a return address. Exit status 2 for bad arguments."""
+    if not argv or argv[0] != "--lines" or len(argv) % 2 != 1:
+        print("usage: python -m ringlab.machine.symbols --lines PATH ADDR [PATH ADDR ...]",
+              file=sys.stderr)
+        return 2
+    for path, addr in zip(argv[1::2], argv[2::2]):
+        ret = addr.endswith("r")
+        try:
+            where = source_line(path, int(addr.rstrip("r"), 0), return_address=ret)
+        except (BadImage, ValueError):
+            where = None
+        print(where or "-")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

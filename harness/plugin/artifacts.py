@@ -8,6 +8,10 @@ several, else the folder itself):
 - ``qemu.log``      QEMU's ``-d int,cpu_reset`` log. A machine booted without ``-d int`` is
                     booted once more with it (non-interactive machines only), and report.txt
                     says so and what that boot's outcome was;
+- ``machine.json``  the machine (ringlab.machine.description): its QEMU configuration, each
+                    file with its SHA-256 and its copy under ``files/`` (kernel, modules,
+                    stdin), what the run was given; ``invoke boot --from`` and ``invoke
+                    debug --from`` the folder read it; the next three are derived from it;
 - ``command.sh``    the exact QEMU command, runnable from any directory: the kernel and the
                     modules are copies under ``files/``, found from the script's own path;
 - ``reproduce.txt`` the ``invoke boot`` line with every option the test used, from any
@@ -21,17 +25,20 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import os
 import re
 import shlex
 import shutil
 import sys
 from pathlib import Path
-from typing import List, Optional, Sequence, Tuple
+from typing import List, Optional, Sequence, Tuple, Union
 
 from .. import lab
 from ..core import constants as C
 from ..core.errors import BadImage
 from ..lab.session import Run, Session
+from ..machine.description import Machine, stdin_redirect
+from ..machine.qemu import QemuConfig
 from ..machine.symbols import source_line, symbolizer
 from ..observe.events import Sanitizer
 
@@ -40,6 +47,8 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9._+=\[\]-]+")
 MAX_NAME = 120
 MARKER = ".ringlab-artifacts"   # in every folder written here (old ones may be removed)
 RERUN_MIN_TIMEOUT_S = 10.0
+REPRODUCE_FILE = "reproduce.txt"
+STDIN_COPY = "stdin"            # files/stdin: what the test typed on the console, if anything
 
 
 def folder_name(nodeid: str) -> str:
@@ -51,10 +60,14 @@ def folder_name(nodeid: str) -> str:
     return name
 
 
-def invoke_line(config) -> str:
-    """The ``invoke boot`` command (from any directory) that boots ``config`` again."""
+def invoke_line(machine: Union[Machine, QemuConfig], task: str = "boot",
+                extra: Sequence[str] = ()) -> str:
+    """The ``invoke TASK`` command (from any directory) that boots ``machine`` again (with
+    ``< FILE`` for a machine whose programs read a file)."""
+    m = machine if isinstance(machine, Machine) else Machine(machine)
     return shlex.join([sys.executable, "-m", "invoke", "--search-root", str(C.REPO_ROOT),
-                       "boot", *lab.invoke_args(config)])
+                       task, *lab.invoke_args(m, task=task), *extra]) + \
+        (stdin_redirect(m) if task == "boot" else "")
 
 
 def debug_script() -> str:
@@ -76,11 +89,15 @@ def copy_names(config) -> List[str]:
     return [f"{i:02d}-{n}" for i, n in enumerate(names)]
 
 
-def command_script(config, log_name: str = "command-qemu.log") -> str:
-    """command.sh: QEMU's argv for ``config`` with ``-d int,cpu_reset``, the kernel and the
-    modules read from ``files/`` beside the script, wherever the folder is."""
-    initrd = ",".join(f"$here/files/{c} {m.name}"
-                      for c, m in zip(copy_names(config), config.modules()))
+def command_script(machine: Union[Machine, QemuConfig],
+                   log_name: str = "command-qemu.log") -> str:
+    """command.sh: QEMU's argv for the machine with ``-d int,cpu_reset``, the kernel and the
+    modules read from ``files/`` beside the script, wherever the folder is (its stdin, if
+    the programs read one, from there too)."""
+    m = machine if isinstance(machine, Machine) else Machine(machine)
+    config = m.config
+    initrd = ",".join(f"$here/files/{c} {mod.name}"
+                      for c, mod in zip(copy_names(config), config.modules()))
     argv = config.replace(int_log=True, gdb=False).command(log_file=Path("LOG"))
     out: List[str] = []
     skip = False
@@ -99,31 +116,63 @@ def command_script(config, log_name: str = "command-qemu.log") -> str:
             skip = True
         else:
             out.append(shlex.quote(a))
+    stdin = f' < "$here/files/{STDIN_COPY}"' if m.stdin is not None else ""
     return "\n".join([
         "#!/bin/sh",
-        "# The exact QEMU command of this machine, runnable from any directory: the kernel and",
-        "# the modules are the copies in files/ next to this script. QEMU exits with",
-        "# (V << 1) | 1 when the kernel halts with status V (docs/harness.md: Machine status); its",
-        f"# -d int,cpu_reset log goes to {log_name} here.",
+        "# The exact QEMU command of this machine (machine.json), runnable from any directory:",
+        "# the kernel and the modules are the copies in files/ next to this script. QEMU exits",
+        "# with (V << 1) | 1 when the kernel halts with status V (docs/harness.md: Machine",
+        f"# status); its -d int,cpu_reset log goes to {log_name} here.",
         'here=$(cd "$(dirname "$0")" && pwd)',
-        "exec " + " ".join(out),
+        "exec " + " ".join(out) + stdin,
         ""])
 
 
-def _copy_images(config, dest: Path):
-    """Copy the kernel and the modules into dest/files; returns the config that boots the
-    copies when the init is not the default one (whose programs come from images/user), for
-    reproduce.txt; else ``config``."""
+def describe(session: Session, dest: Path) -> Machine:
+    """The machine ``session`` booted, with copies of its kernel, modules and stdin in
+    dest/files (``files/kernel.elf``, ``copy_names``, ``files/stdin``): what machine.json
+    says (originals and copies, each file's SHA-256). The stdin is the test's ``stdin=``, or
+    what it typed on the console (a ``shell()`` test's commands), so that booting the folder
+    again runs them too.
+
+    Raises:
+        OSError: a file could not be copied (a DebugMachine's private copies are removed
+            when it stops).
+    """
+    run = session.result
+    config = run.config if run else session.config
+    timeout_s = run.timeout_s if run else None
     files = dest / "files"
     files.mkdir(parents=True, exist_ok=True)
+    copies = {os.path.abspath(config.kernel): files / "kernel.elf"}
     shutil.copy2(config.kernel, files / "kernel.elf")
-    copies = [files / c for c in copy_names(config)]
-    for copy, m in zip(copies, config.modules()):
-        shutil.copy2(m.path, copy)
+    for name, mod in zip(copy_names(config), config.modules()):
+        shutil.copy2(mod.path, files / name)
+        copies[os.path.abspath(mod.path)] = files / name
+    stdin = None
+    typed = session.console.typed if session.console is not None else ""
+    data = session.stdin if session.stdin is not None else (typed.encode() if typed else None)
+    if data is not None:        # the test's stdin=, or what a shell test typed: then EOF
+        stdin = files / STDIN_COPY
+        stdin.write_bytes(data)
+    return Machine(config, stdin=stdin, timeout_s=timeout_s, copies=copies)
+
+
+def reproducible(machine: Machine) -> Machine:
+    """The machine reproduce.txt boots: the copies in files/ (pytest deletes tmp_path, a
+    compiled program's home, after three sessions), except for the default init (whose
+    programs come from images/user: the line stays short) or copies under other names.
+    The kernel stays the one booted (``invoke boot --from`` the folder boots its copy when
+    it has changed since)."""
+    config = machine.config
     default_init = Path(config.init).resolve() == C.DEFAULT_INIT.resolve()
-    if default_init or any(c.name != m.name for c, m in zip(copies, config.modules())):
-        return config
-    return config.replace(init=copies[0], files=copies[1:])
+    renamed = any(Path(machine.copies.get(os.path.abspath(m.path), m.path)).name != m.name
+                  for m in config.modules())
+    if default_init or renamed:
+        return machine
+    portable = machine.portable()
+    return Machine(portable.config.replace(kernel=config.kernel), stdin=machine.stdin,
+                   timeout_s=machine.timeout_s, copies=machine.copies)
 
 
 def _events_jsonl(run: Run) -> str:
@@ -170,8 +219,12 @@ def sanitizer_sources(run: Run) -> List[str]:
     return out
 
 
-def write_machine(dest: Path, session: Session) -> str:
-    """Write one machine's files into ``dest``; returns its section of report.txt."""
+def write_machine(dest: Path, session: Session, step_into: str = "") -> str:
+    """Write one machine's files into ``dest``; returns its section of report.txt.
+
+    Args:
+        step_into: the "step into it:" line (``invoke debug --from`` the test's folder).
+    """
     dest.mkdir(parents=True, exist_ok=True)
     run = session.result
     config = run.config if run else session.config
@@ -182,19 +235,20 @@ def write_machine(dest: Path, session: Session) -> str:
     log_text, log_note = _int_log(session)
     (dest / "qemu.log").write_text(log_text)
     try:
-        portable = _copy_images(config, dest)
+        machine = describe(session, dest)
+        machine.save(dest)
     except OSError as err:      # e.g. a DebugMachine's private copies, removed when it stopped
-        portable = config
-        log_note += f"\nfiles/: not all images could be copied ({err}); command.sh needs them"
+        machine = Machine(config, timeout_s=run.timeout_s if run else None)
+        log_note += (f"\nfiles/: not all images could be copied ({err}); command.sh and "
+                     "machine.json need them")
+    again = reproducible(machine)
     script = dest / "command.sh"
-    script.write_text(command_script(config))
+    script.write_text(command_script(machine))
     script.chmod(0o755)
-    (dest / "reproduce.txt").write_text(invoke_line(portable) + "\n")
+    (dest / REPRODUCE_FILE).write_text(invoke_line(again) + "\n")
     if run is not None:
-        # its reproduce and debug lines name the copies in files/: pytest deletes tmp_path
-        # (a compiled program's home) after three sessions. Source lines: the plugin set
-        # machine.symbols's reader.
-        body = dataclasses.replace(run, config=portable).report()
+        # Source lines: the plugin set machine.symbols's reader.
+        body = dataclasses.replace(run, config=again.config).report(step_into=step_into)
         sources = sanitizer_sources(run)
         if sources:
             body += "\nsanitizer report, in the source:\n" + "\n".join(sources)
@@ -227,10 +281,12 @@ def write(folder: Path, sessions: Sequence[Session], failure: str) -> str:
         script.write_text(debug_script())
         script.chmod(0o755)
     sections: List[str] = []
+    step_into = shlex.join([sys.executable, "-m", "invoke", "--search-root", str(C.REPO_ROOT),
+                            "debug", "--from", str(folder)])
     for i, s in enumerate(sessions, 1):
         dest = folder if len(sessions) == 1 else folder / f"machine-{i}"
         sections.append(f"== machine {i} of {len(sessions)} ({dest.name}) ==\n"
-                        + write_machine(dest, s))
+                        + write_machine(dest, s, step_into if i == 1 else ""))
     head = f"ringlab artifacts: {folder}"
     (folder / "report.txt").write_text("\n\n".join(
         [head, failure.rstrip() or "(the test passed)"] + sections) + "\n")

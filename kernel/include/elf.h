@@ -35,6 +35,8 @@
 #define AT_HWCAP2   26           /* HWCAP2_* bits (arch/x86/include/uapi/asm/hwcap2.h) */
 #define AT_MINSIGSTKSZ 51        /* the largest signal frame (Linux get_sigframe_size) */
 #define HWCAP2_FSGSBASE (1 << 1) /* CR4.FSGSBASE: rd/wr{fs,gs}base usable in ring 3 */
+#define AT_SYSINFO  32       /* i386: __kernel_vsyscall in the 32-bit vDSO (include/vdso.h) */
+#define AT_SYSINFO_EHDR 33   /* the vDSO's ELF header (include/vdso.h) */
 
 struct elf64_ehdr {
     uint32_t e_magic;

@@ -33,6 +33,18 @@ struct inode;
 struct proc;
 
 #ifdef KCOV
+/* What the coverage hook has to do (kcov.c), in one word so that its first test costs one
+   load while nothing is asked (and the boot, before %gs holds the per-CPU base, never reads
+   %gs): threads tracing with kcov, and the machine-wide record (cover.h). */
+union kcov_hook_state {
+    struct {
+        int32_t tracing;           /* threads tracing now: KCOV_ENABLE .. KCOV_DISABLE or exit */
+        int32_t cover;             /* 1: the machine-wide record is on (cover_init) */
+    };
+    uint64_t any;                  /* nonzero: the hook has something to do */
+};
+extern volatile union kcov_hook_state kcov_hook;
+
 int kcov_open(struct file *f);                      /* open of the kcov node: a new object */
 void kcov_close(struct file *f);                    /* the file's last reference went */
 int64_t kcov_ioctl(struct file *f, uint64_t cmd, uint64_t arg);

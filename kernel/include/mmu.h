@@ -4,6 +4,8 @@
  * these names.
  *
  *  0xffffffffffffffff +---------------------------------------+
+ *  0xffffffffff600000   VSYSCALL_PAGE: never mapped; a ring-3     (vsyscall.c)
+ *                       call there is emulated by the #PF
  *                     | kernel stacks, one KSTACK_SLOT_PAGES   |  PML4[511] PDPT[511]
  *                     | slot per process, guard page first     |
  *  0xffffffffc0000000 +---------------------------------------+  KSTACK_BASE
@@ -32,6 +34,8 @@
  *                     +---------------------------------------+
  *                     | stack guard gap (STACK_GUARD_GAP)      |  never mapped by mmap/brk
  *                     +---------------------------------------+  MMAP_END
+ *                     | [vdso] (VDSO_ADDR) above [vvar]: exec  |  vdso.h
+ *                     | maps both at the region's top          |
  *                     | anonymous mmap region, first fit ^     |  U/S=1, NX
  *  0x0000700000000000 +---------------------------------------+  MMAP_BASE
  *                     | brk heap, grows ^ (ends a page below   |  U/S=1, NX
@@ -81,6 +85,8 @@
 #define EXECMAP_BASE     0xffffff8140000000    /* a written file's pages during execve (execmap.c) */
 #define LDT_SLOT_BYTES   0x10000               /* LDT_ENTRIES (8192) * 8 bytes, each a window */
 #define KSTACK_BASE      0xffffffffc0000000    /* kernel stacks: PDPT[511] of the kernel half */
+#define VSYSCALL_PAGE    0xffffffffff600000ULL /* Linux's fixed vsyscall page (VSYSCALL_ADDR): emulated
+                                                  calls, nothing mapped (vsyscall.c) */
 #define KSTACK_SLOT_PAGES 8                    /* per process: guard page + stack + spare */
 #define KSTACK_PAGES     4                     /* per-process kernel stack (16 KiB) */
 

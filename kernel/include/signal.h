@@ -271,6 +271,7 @@ void signal_force_sigsegv(struct proc *p);
 void signal_force_trap(struct proc *p, int code, uint64_t addr);
 uint64_t signal_user_rflags(uint64_t cur, uint64_t want, uint64_t mask);
 bool signal_fx_valid(const uint8_t fx[FXSAVE_BYTES]);
+void signal_force_segv_at(struct proc *p, uint64_t addr);
 void signal_delivered(int pid, int sig, uint64_t handler, int code, uint64_t addr);
 int signal_altstack_flags(struct proc *p, uint64_t sp);
 int signal_set_altstack(struct proc *p, const struct k_stack *ss, uint64_t sp);

@@ -37,6 +37,7 @@ DEFAULT_MAX_STEPS = 100000
 #: the kernel ABI file: ``$ringlab_kabi`` (the harness sets it), else this checkout's
 KABI_DEFAULT = os.path.join(HERE, "..", "..", "..", "images", "kabi.json")
 DECODE_FILE = os.path.join(HERE, "..", "..", "observe", "decode.py")
+PROGRESS_EVERY = 10_000         # step-ring prints a progress line every this many steps (default)
 PATH_NAMES_MAX = 12             # step-ring's kernel path: longer ones keep both ends
 #: words in a kernel function name that say which path ran (step-ring's summary)
 PATH_KINDS = (("vector32", "timer"), ("timer", "timer"), ("sleep", "sleep"),
@@ -60,6 +61,13 @@ with open(_kabi_var.string() if _kabi_var is not None else KABI_DEFAULT) as _fh:
 def _reg(name):
     """A register as an unsigned integer (``$rsp`` is a pointer type, hence the cast)."""
     return int(gdb.parse_and_eval("(unsigned long)$" + name)) & 0xFFFFFFFFFFFFFFFF
+
+
+def _regs(*names):
+    """Registers of the newest frame as unsigned integers, without parsing an expression
+    each (step-ring reads three per instruction)."""
+    frame = gdb.newest_frame()
+    return [int(frame.read_register(n)) & 0xFFFFFFFFFFFFFFFF for n in names]
 
 
 def _insn(addr):
@@ -162,6 +170,12 @@ half (below 0x0000800000000000), half=kernel the upper half."""
         super().__init__("ring", gdb.COMMAND_STATUS)
 
     def invoke(self, arg, from_tty):
+        try:
+            self._show()
+        except gdb.error as err:            # no target, no registers: a gdb error, no traceback
+            raise gdb.GdbError(f"ring: {err}") from None
+
+    def _show(self):
         pid, name = current_process()
         sym = symbolize(_reg("rip"))
         extra = (f" at={sym}" if sym else "") + (f" pid={pid} prog={name}" if pid else "")
@@ -184,7 +198,13 @@ says so when another process (pid, CR3) came back to ring 3."""
         super().__init__("step-ring", gdb.COMMAND_RUNNING)
 
     def invoke(self, arg, from_tty):
-        max_steps = int(arg.strip(), 0) if arg.strip() else DEFAULT_MAX_STEPS
+        try:
+            max_steps = int(arg.strip(), 0) if arg.strip() else DEFAULT_MAX_STEPS
+        except ValueError:
+            raise gdb.GdbError(f"step-ring: {arg.strip()!r} is not a number of steps "
+                               f"(usage: step-ring [MAX-STEPS], default {DEFAULT_MAX_STEPS})")
+        if max_steps <= 0:
+            raise gdb.GdbError("step-ring: MAX-STEPS must be positive")
         start = ringfmt.cpl_of(_reg("cs"))
         rip, rsp = _reg("rip"), _reg("rsp")
         before = (_reg("cr3"),) + current_process()
@@ -193,6 +213,13 @@ says so when another process (pid, CR3) came back to ring 3."""
         _quiet[0] = True
         try:
             t, path = self._step(start, rip, rsp, max_steps)
+        except gdb.error as err:            # the target went away mid-way: a gdb error
+            if isinstance(err, gdb.GdbError):
+                raise
+            raise gdb.GdbError(f"step-ring: {err}") from None
+        except KeyboardInterrupt:           # Ctrl-C between two steps
+            raise gdb.GdbError(f"step-ring: interrupted after {self.made} instructions "
+                               f"(CPL still {start})") from None
         finally:
             _quiet[0] = False
             gdb.execute("set suppress-cli-notifications off", to_string=True)
@@ -215,30 +242,49 @@ says so when another process (pid, CR3) came back to ring 3."""
         delivered, sigreturn = _address("signal_delivered"), _address("sys_rt_sigreturn")
         event, signal = "", 0
         path, span = [], (0, 0)
+        self.made = 0
         for step in range(0, max_steps + 1):
+            self.made = max(0, step - 1)
             if step:                    # step 0 looks at where stepping starts
-                gdb.execute("stepi", to_string=True)
-            here = _reg("rip")
+                try:
+                    said = gdb.execute("stepi", to_string=True)
+                except KeyboardInterrupt:
+                    raise gdb.GdbError(f"step-ring: interrupted after {step - 1} instructions "
+                                       f"(CPL still {start})") from None
+                except gdb.error as err:
+                    if "Quit" in str(err):          # Ctrl-C while gdb itself waited
+                        raise gdb.GdbError(f"step-ring: interrupted after {step - 1} "
+                                           f"instructions (CPL still {start})") from None
+                    raise gdb.GdbError(f"step-ring: {err} (after {step - 1} instructions)") \
+                        from None
+                if "SIGINT" in said:        # Ctrl-C reached the target: the step stopped on it
+                    raise gdb.GdbError(f"step-ring: interrupted after {step} instructions "
+                                       f"(CPL still {start})")
+                if PROGRESS.value and step % PROGRESS.value == 0:
+                    gdb.write(f"step-ring: {step} instructions, CPL still {start} "
+                              f"(at {symbolize(_reg('rip')) or hex(_reg('rip'))}; Ctrl-C "
+                              "stops)\n")
+                    gdb.flush()
+            here, cs, rsp_now = _regs("rip", "cs", "rsp")
             if here == delivered:
                 event, signal = "delivery", _reg("rsi")
             elif here == sigreturn:
                 event, signal = "rt_sigreturn", 0
             if not step:
                 continue
-            cs = _reg("cs")
-            pc = _reg("rip")
+            pc = here
             if ringfmt.cpl_of(cs) != start:
                 t = ringfmt.Transition(
                     from_cpl=start, to_cpl=ringfmt.cpl_of(cs), steps=step, insn_addr=rip,
                     insn=_insn(rip), rip_before=rip, rsp_before=rsp, rip_after=pc,
-                    rsp_after=_reg("rsp"), cs_after=cs, ss_after=_reg("ss"),
+                    rsp_after=rsp_now, cs_after=cs, ss_after=_reg("ss"),
                     event=event if start == 0 else "", signal=signal if start == 0 else 0)
                 return t, path
             if ringfmt.half(pc) == "kernel" and not span[0] <= pc < span[1]:
                 name, span = _function_at(pc)
                 if name and (not path or path[-1] != name):
                     path.append(name)
-            rip, rsp = pc, _reg("rsp")
+            rip, rsp = pc, rsp_now
         raise gdb.GdbError(f"step-ring: CPL stayed {start} for {max_steps} instructions")
 
 
@@ -346,6 +392,10 @@ Interrupts (the timer, vector 32 and up) do not stop it. If the machine ends fir
             raise gdb.GdbError("ring-run-to-fault: no kernel symbols loaded")
         bps = [gdb.Breakpoint(f"*{addr:#x}", internal=True)
                for addr, v in STUBS.vectors if v < decode.FIRST_USER_VECTOR]
+        for bp in bps:
+            # silent: gdb's own stop line would name the internal breakpoint by its negative
+            # number (`Breakpoint -14, vector14 () ...`); the frame is printed below instead
+            bp.silent = True
         try:
             gdb.execute("continue")
         except gdb.error as err:
@@ -357,6 +407,7 @@ Interrupts (the timer, vector 32 and up) do not stop it. If the machine ends fir
                     bp.delete()
         if gdb.selected_inferior().pid == 0:
             raise gdb.GdbError("ring-run-to-fault: the machine ended without an exception")
+        gdb.execute("frame")
         gdb.execute("ring-fault")
 
 
@@ -368,7 +419,8 @@ At every stop the running process's program (its name, as execve set it) picks t
 file gdb uses for user addresses. --loaded: the first FILE's symbols are already loaded."""
 
     def __init__(self):
-        super().__init__("ring-programs", gdb.COMMAND_FILES)
+        # internal (invoke gdb/debug give it): not listed by `help` (class none)
+        super().__init__("ring-programs", gdb.COMMAND_NONE)
 
     def invoke(self, arg, from_tty):
         words = gdb.string_to_argv(arg)
@@ -377,6 +429,48 @@ file gdb uses for user addresses. --loaded: the first FILE's symbols are already
             PROGRAMS.add(path, loaded=loaded and i == 0)
 
 
+class ProgressParameter(gdb.Parameter):
+    """How often step-ring says how far it got (instructions; 0: never)."""
+
+    set_doc = "Set how often step-ring prints its progress (instructions; 0: never)."
+    show_doc = "Show how often step-ring prints its progress."
+
+    def __init__(self):
+        super().__init__("ringlab-step-progress", gdb.COMMAND_RUNNING, gdb.PARAM_ZUINTEGER)
+        self.value = PROGRESS_EVERY
+
+    def get_set_string(self):
+        return ""
+
+    def get_show_string(self, svalue):
+        return f"step-ring prints its progress every {svalue} instructions (0: never)"
+
+
+class RinglabPrefix(gdb.Command):
+    """ringlab's commands for the user/kernel boundary (this text: `help ringlab`).
+
+  ring               the CPU's privilege state: CPL, CS, SS, RSP, CR3, RIP named, process
+  step-ring [N]      stepi until the CPL changes; the transition, both sides named, the kernel
+                     path that ran (progress every 10000 steps: set ringlab-step-progress N;
+                     Ctrl-C stops it)
+  ring-fault         at an exception stub: the faulting instruction, its source line, the
+                     decoded error code, the CPL it came from
+  ring-run-to-fault  continue to the first exception (vectors 0-31), then ring-fault
+  reverse-to LOC     (a replay: invoke gdb --replay) back to the previous time at LOC
+  reverse-to-ring    (a replay) back until the CPL changes
+  $cpl()             the current privilege level, for conditions: break f if $cpl() == 3
+  bt                 through the entry stubs into the interrupted (user) frame
+`help COMMAND` says more about each."""
+
+    def __init__(self):
+        super().__init__("ringlab", gdb.COMMAND_USER, prefix=True)
+
+    def invoke(self, arg, from_tty):
+        gdb.execute("help ringlab")
+
+
+PROGRESS = ProgressParameter()
+RinglabPrefix()
 RingCommand()
 StepRingCommand()
 RingFaultCommand()

@@ -287,7 +287,8 @@ for a fresh replay QEMU when one stalls (invoke gdb --replay sets this).
 Usage: ring-replay-channel FD-TO-HARNESS FD-FROM-HARNESS"""
 
     def __init__(self):
-        super().__init__("ring-replay-channel", gdb.COMMAND_SUPPORT)
+        # internal (invoke gdb --replay gives it): not listed by `help` (class none)
+        super().__init__("ring-replay-channel", gdb.COMMAND_NONE)
 
     def invoke(self, arg, from_tty):
         global _channel
