@@ -160,14 +160,6 @@ static bool canonical(uint64_t va)
     return va < USER_TOP || va >= 0xffff800000000000UL;
 }
 
-/* Selectors iretq can return to ring 3 with: a user code segment and the user stack segment.
-   Anything else (a tracer may set any RPL-3 selector, as Linux's putreg allows) would fault on
-   the iretq in ring 0; Linux's iret fixup makes that SIGSEGV in ring 3, and so does this. */
-static bool user_selectors(const struct trapframe *tf)
-{
-    return (tf->cs == USER_CS || tf->cs == USER32_CS) && tf->ss == USER_SS;
-}
-
 /*
  * The RFLAGS a user-supplied value may give ring 3 (rt_sigreturn's frame, a tracer's
  * registers): the bits in `mask` come from `want`, the others stay as in `cur`; IF stays set
@@ -332,7 +324,9 @@ int signal_return(struct trapframe *tf, int64_t syscall_nr)
         /* iretq/sysretq would #GP in ring 0, not ring 3: a non-canonical RIP, or one past
            4 GiB with the 32-bit code segment (the limit check of an iretq to compatibility
            mode, SDM Vol. 2A IRET; a restart at the missing vDSO landing pad wraps below 0) */
-        if (!canonical(tf->rip) || (tf->cs == USER32_CS && tf->rip > 0xffffffffUL) || !user_selectors(tf))
+        /* other selectors (an LDT segment, a 16-bit stack, what a tracer set) are checked by
+           trapentry.S's user_segs_check before the iretq that loads them (ldt.c) */
+        if (!canonical(tf->rip) || (tf->cs == USER32_CS && tf->rip > 0xffffffffUL))
             signal_force_sigsegv(p);
         if (p->pt.trap_pending) {
             ptrace_trap_stop(p);                   /* PTRACE_INTERRUPT, or a seized tracee's first stop */
