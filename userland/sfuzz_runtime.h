@@ -48,7 +48,9 @@
 #define FZ_THREADS      2
 #define FZ_STACK        (16 * 1024)
 #define FZ_TIMEOUT_NS   100000000L          /* a program's time before it is killed: 100 ms */
-#define FZ_STUCK_NS     2000000000L         /* after SIGKILL, unreaped this long: unkillable */
+#define FZ_STUCK_NS     10000000000L        /* after SIGKILL, unreaped this long: unkillable (a bound:
+                                               a loaded host gives a guest little CPU, and an exit
+                                               that frees a large address space needs some) */
 
 static char fz_buf[FZ_BUF_SIZE] __attribute__((aligned(4096)));
 static char *fz_shm;
