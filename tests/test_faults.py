@@ -7,6 +7,7 @@ checks that row's fault in the kernel's event, QEMU's log, the program's own sig
 (its signal frame, userland/fault_witness.h) and the CPU-pushed frame gdb read.
 Unit tests at the end need no QEMU.
 """
+import dataclasses
 import re
 import platform
 import subprocess
@@ -19,7 +20,7 @@ from ringlab import lab
 from ringlab.catalogue import faults, runner
 from ringlab.core import constants as C
 from ringlab.lab.shell import Shell
-from ringlab.observe import decode, qemulog, witness
+from ringlab.observe import decode, events, qemulog, witness
 from ringlab.observe.events import Panic
 from ringlab.observe.verdict import Outcome, expected_rc
 from ringlab.observe.witness import Evidence, Sighting, expect_fault
@@ -181,7 +182,11 @@ def test_catalogue_rows_are_consistent():
     ids = [r.id for r in faults.CATALOGUE]
     assert len(ids) == len(set(ids)), ids
     for r in faults.CATALOGUE:
-        assert (USERLAND / f"{r.program}.c").is_file(), r
+        assert (USERLAND / r.source).is_file(), r
+        assert r.cs in ("USER_CS", "USER32_CS"), r
+        # a 32-bit row is an i386-only program (userland/Makefile's f_m32* rule), and back
+        assert r.compat == r.program.endswith("-m32") == r.source.startswith("f_m32"), r
+        assert r.handler_witness != r.compat, r
         if r.vector is None:
             assert r.signal is None and r.status == 0, r
             continue
@@ -202,6 +207,43 @@ def test_catalogue_covers_every_crossing():
             "wcode", "nxstack", "kjump", "noncanon", "stack", "sgdt", "sidt"} <= names
     statuses = {r.linux_status or r.status for r in faults.CATALOGUE}
     assert {139, 132, 136, 133, 135} <= statuses
+
+
+def test_catalogue_has_the_compat_mode_rows():
+    """Issue 19: a 32-bit #GP, #PF, #UD, an int $0x80 with a bad number, a far return to a
+    null selector; all under CS 0x23 (images/kabi.json's USER32_CS)."""
+    by = {r.name: r for r in faults.CATALOGUE if r.compat}
+    assert set(by) == {"m32gp", "m32pf", "m32ud2", "m32badsys", "m32nullret"}
+    assert all(r.selector() == 0x23 for r in by.values())
+    assert all(r.selector() == 0x33 for r in faults.CATALOGUE if not r.compat)
+    assert (by["m32gp"].vector, by["m32gp"].error) == (decode.VECTOR_GP, 0x10)
+    assert (by["m32nullret"].vector, by["m32nullret"].error) == (decode.VECTOR_GP, 0)
+    assert by["m32pf"].cr2.value == 0xFFFFE000 and by["m32pf"].error == faults.pf_error()
+    assert by["m32ud2"].signal == decode.Signal.SIGILL
+    bad = by["m32badsys"]
+    assert bad.vector is None and bad.syscall == faults.SyscallClaim(1000, -38, "i386", "unknown")
+    # the boot that runs it asks the kernel for its syscall events
+    cfg = runner.catalogue_config("qemu64")
+    assert runner.TRACE_SYSCALLS in cfg.append.split()
+    assert runner.TRACE_SYSCALLS not in runner.catalogue_config(
+        "qemu64", ["f_hlt"]).append.split()
+
+
+def test_syscall_claim_against_events():
+    """The kernel's i386 syscall event (kernel/syscall32.c) proves the bad int $0x80 row;
+    the x86-64 table's, another return value, or no event does not."""
+    row = next(r for r in faults.CATALOGUE if r.name == "m32badsys")
+    case = runner.Case(row, 5, 0, None, None, Evidence(None, collected=()), symbols=None)
+
+    def problems(*lines):
+        calls = tuple(e for e in map(events.parse_line, lines) if e is not None)
+        return runner._syscall_problems(dataclasses.replace(case, syscalls=calls))
+
+    ok = "ringlab: syscall pid=5 nr=1000 name=unknown abi=i386 args=0x0,0x0,0x0 ret=-38"
+    assert problems(ok) == []
+    assert problems(ok.replace(" abi=i386", ""))
+    assert problems(ok.replace("ret=-38", "ret=0"))
+    assert "trace=syscall" in problems()[0]
 
 
 def test_catalogue_deviations_are_the_measured_ones():

@@ -56,6 +56,8 @@ decode = _load_decode()
 _kabi_var = gdb.convenience_variable("ringlab_kabi")
 with open(_kabi_var.string() if _kabi_var is not None else KABI_DEFAULT) as _fh:
     KABI = json.load(_fh)
+#: CS value -> ``user32`` (compatibility mode), ``user64``, ``kernel``: from the kernel's ABI
+MODES = ringfmt.selector_modes(KABI.get("constants", {}))
 
 
 def _reg(name):
@@ -155,8 +157,10 @@ def _address(symbol):
 
 
 def ring_state():
-    return ringfmt.RingState(cpl=ringfmt.cpl_of(_reg("cs")), cs=_reg("cs"), ss=_reg("ss"),
-                             rsp=_reg("rsp"), cr3=_reg("cr3"), rip=_reg("rip"))
+    cs = _reg("cs")
+    return ringfmt.RingState(cpl=ringfmt.cpl_of(cs), cs=cs, ss=_reg("ss"),
+                             rsp=_reg("rsp"), cr3=_reg("cr3"), rip=_reg("rip"),
+                             mode=ringfmt.mode_of(cs, MODES))
 
 
 class RingCommand(gdb.Command):
@@ -164,7 +168,9 @@ class RingCommand(gdb.Command):
 
 Usage: ring
 Also names RIP (<symbol+offset>) and the running process (pid, program). CPL is CS's RPL field (SDM Vol. 3A 5.5). half=user means RIP is in the lower canonical
-half (below 0x0000800000000000), half=kernel the upper half."""
+half (below 0x0000800000000000), half=kernel the upper half. mode= says what CS is:
+user32 (0x23, compatibility mode: a 32-bit program, named from its ELF32 symbols), user64
+(0x33) or kernel."""
 
     def __init__(self):
         super().__init__("ring", gdb.COMMAND_STATUS)
@@ -205,7 +211,8 @@ says so when another process (pid, CR3) came back to ring 3."""
                                f"(usage: step-ring [MAX-STEPS], default {DEFAULT_MAX_STEPS})")
         if max_steps <= 0:
             raise gdb.GdbError("step-ring: MAX-STEPS must be positive")
-        start = ringfmt.cpl_of(_reg("cs"))
+        start_cs = _reg("cs")
+        start = ringfmt.cpl_of(start_cs)
         rip, rsp = _reg("rip"), _reg("rsp")
         before = (_reg("cr3"),) + current_process()
         # Each stepi would print a frame line: say nothing until the ring changes.
@@ -226,7 +233,9 @@ says so when another process (pid, CR3) came back to ring 3."""
         after = (_reg("cr3"),) + current_process()
         PROGRAMS.sync(force=after != before)
         t = ringfmt.Transition(**dict(t.as_dict(), sym_before=symbolize(t.rip_before),
-                                      sym_after=symbolize(t.rip_after)))
+                                      sym_after=symbolize(t.rip_after),
+                                      mode_before=ringfmt.mode_of(start_cs, MODES),
+                                      mode_after=ringfmt.mode_of(t.cs_after, MODES)))
         gdb.write(t.line() + "\n")
         if path:
             gdb.write(path_line(path) + "\n")
