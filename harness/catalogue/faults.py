@@ -353,7 +353,16 @@ def _catalogue() -> Tuple[Row, ...]:
              cr2=KernelAddr("USER32_STACK_TOP", lambda: kabi.load().const("USER32_STACK_TOP"))),
         _m32("m32ud2", decode.VECTOR_UD, None, Signal.SIGILL, "32-bit: ud2"),
         _m32("m32nullret", decode.VECTOR_GP, 0, Signal.SIGSEGV,
-             "32-bit: lret to CS 0 (the null selector): #GP(0) at the lret"),
+             "32-bit: lret to CS 0 (the null selector): #GP(0) at the lret", cpu="qemu64"),
+        _m32("m32nullret", decode.VECTOR_PF, pf_error(p=True, u=False), Signal.SIGSEGV,
+             "32-bit: lret to CS 0 with SMAP on: QEMU's own supervisor read of the user stack "
+             "faults first", cpu="max", cr2=SameAs("rsp"),
+             tcg_deviation="SDM Vol. 2B RET (far return, protected mode): the return CS is read "
+                           "with the program's privilege and a null one is #GP(0), as under "
+                           "-cpu qemu64; QEMU 7.2 TCG pops a far return's frame with a "
+                           "supervisor access (seg_helper.c's helper_ret_protected, "
+                           "cpu_ldl_kernel_ra), so with CR4.SMAP on that read of the user "
+                           "stack is #PF(0x1) at CR2 = ESP. Both are SIGSEGV (139), as Linux"),
         _m32("m32badsys", None, None, None,
              "32-bit: int $0x80 with EAX 1000, not an i386 call: -ENOSYS back in ring 3, "
              "the kernel's event names the i386 table; exits 0",
