@@ -100,6 +100,30 @@ def current_process():
         return None, ""
 
 
+ELFCLASS32 = 1                  # e_ident[EI_CLASS] of an ELF32 file (an i386 program)
+
+
+def is_elf32(path):
+    """True if ``path`` is an ELF32 file (a 32-bit program, run in compatibility mode)."""
+    try:
+        with open(path, "rb") as fh:
+            ident = fh.read(5)
+    except OSError:
+        return False
+    return ident[:4] == b"\x7fELF" and ident[4] == ELFCLASS32
+
+
+def dwarf_unwinders_for(path):
+    """gdb's architecture stays i386:x86-64 for the whole session (QEMU's stub sends the
+    64-bit registers even in compatibility mode), so an i386 program's DWARF call-frame
+    information would be read with x86-64 register numbers (DWARF register 4 is ESP in i386,
+    RSI in x86-64) and unwind to garbage: every stepi in its code then fails with `Cannot
+    access memory at address 0xfffffffffffffff9`. While an ELF32 program's symbols are the
+    loaded ones, gdb's DWARF unwinders are off (its prologue analysis still names frames)."""
+    gdb.execute(f"maint set dwarf unwinders {'off' if is_elf32(path) else 'on'}",
+                to_string=True)
+
+
 class Programs:
     """The machine's programs (base name -> path) and which one's symbols gdb has loaded."""
 
@@ -113,6 +137,7 @@ class Programs:
         self.paths[os.path.basename(path)] = path
         if loaded:
             self.loaded = path
+            dwarf_unwinders_for(path)
 
     def sync(self, force=False):
         """Load the running program's symbols if they are not the ones loaded."""
@@ -130,6 +155,7 @@ class Programs:
             if self.loaded is not None:
                 gdb.execute(f"remove-symbol-file {self.loaded}", to_string=True)
             gdb.execute(f"add-symbol-file {path}", to_string=True)
+            dwarf_unwinders_for(path)
         finally:
             gdb.execute(f"set confirm {'on' if confirm else 'off'}", to_string=True)
         self.loaded = path
