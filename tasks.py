@@ -183,8 +183,12 @@ def faults(c, cpu=None, no_gdb=False, verbose=False):
             "workers": "processes fuzzing at once, 1-4 (default 2)",
             "kernel": "kernel to fuzz (default the sanitizer kernel, built first: it has kcov)",
             "no-reproduce": "on a finding, do not replay and minimize it",
-            "repeat": "replays of a program per machine when reproducing (default 20)"})
-def fuzz(c, minutes=None, seed=1, cpu=None, workers=2, kernel=None, no_reproduce=False, repeat=20):
+            "repeat": "replays of a program per machine when reproducing (default 20)",
+            "disable": "calls or call flags never drawn, past a known bug: CALL or "
+                       "CALL:FLAG[|FLAG], comma-separated (clone:CLONE_VFORK,mremap)",
+            "unreached": "also print the core files' lines no program reached, by function"})
+def fuzz(c, minutes=None, seed=1, cpu=None, workers=2, kernel=None, no_reproduce=False, repeat=20,
+         disable="", unreached=False):
     """Fuzz the kernel's system calls (userland/sfuzz.c, coverage-guided through kcov); a
     crash is replayed, minimized and printed as a C reproducer (exit 1); 0: no finding."""
     try:
@@ -192,7 +196,8 @@ def fuzz(c, minutes=None, seed=1, cpu=None, workers=2, kernel=None, no_reproduce
     except ValueError:
         _status_line("fuzz", f"--minutes {minutes!r}: not a number")
     _exit(_cli("fuzz").main(minutes=minutes, seed=int(seed), cpu=cpu, workers=int(workers),
-                            kernel=kernel, reproduce=not no_reproduce, repeat=int(repeat)))
+                            kernel=kernel, reproduce=not no_reproduce, repeat=int(repeat),
+                            disable=disable, unreached=unreached))
 
 
 @task(help={"k": "only tests matching this expression (pytest -k)",

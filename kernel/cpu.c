@@ -6,8 +6,8 @@
  *   ---------------  --------------------------------------  -----------------------------
  *   CR0              PE MP ET NE WP AM PG (EM TS CD NW clear) cpu_init (boot.S: PE WP PG)
  *   CR4              PAE OSFXSR OSXMMEXCPT, + SMEP SMAP UMIP  cpu_init
- *                    FSGSBASE when CPUID has them; no TSD,
- *                    DE, PGE, OSXSAVE, PKE
+ *                    FSGSBASE when CPUID has them; OSXSAVE    (fpu_init: XCR0 too)
+ *                    with XSAVE (fpu.c); no TSD, DE, PGE, PKE
  *   EFER             SCE LME LMA NXE, nothing else            cpu_init (boot.S: LME NXE SCE)
  *   RFLAGS           only bit 1 (IF, IOPL 0, NT, AC, DF, TF   cpu_init; every trap entry
  *                    clear)                                   (trapentry.S); FMASK on syscall
@@ -38,6 +38,7 @@
  * through the kernel's direct map. So SMAP needs no stac/clac anywhere in the kernel.
  */
 #include "kernel.h"
+#include "fpu.h"
 #include "fsgs.h"
 #include "msr.h"
 #include "x86.h"
@@ -74,6 +75,7 @@ void cpu_init(void)
         cr4 |= CR4_FSGSBASE;
     cpu_fsgsbase = !!(cr4 & CR4_FSGSBASE);
     lcr4(cr4);
+    cr4 |= fpu_init();                           /* CR4.OSXSAVE and XCR0 where CPUID has XSAVE */
 
     uint64_t zero = 0;
     __asm__ volatile("mov %0, %%dr0\n\tmov %0, %%dr1\n\tmov %0, %%dr2\n\tmov %0, %%dr3\n\t"

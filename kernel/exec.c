@@ -8,6 +8,7 @@
 #include "errno.h"
 #include "execargs.h"
 #include "file.h"
+#include "fpu.h"
 #include "gdt.h"
 #include "ldt.h"
 #include "mmu.h"
@@ -72,7 +73,9 @@ static int build_stack(uint64_t *pml4, const struct elf_image *img, const struct
         { AT_PHDR, img->phdr }, { AT_PHENT, img->phent }, { AT_PHNUM, img->phnum },
         { AT_PAGESZ, PAGE_SIZE }, { AT_ENTRY, img->entry }, { AT_UID, cred->uid }, { AT_EUID, cred->euid },
         { AT_GID, cred->gid }, { AT_EGID, cred->egid }, { AT_SECURE, secure }, { AT_CLKTCK, 100 },
-        { AT_RANDOM, random_va }, { AT_EXECFN, top - a->execfn }, { AT_NULL, 0 },
+        { AT_RANDOM, random_va }, { AT_EXECFN, top - a->execfn },
+        { AT_MINSIGSTKSZ, fpu_minsigstksz() }, { AT_HWCAP2, (rcr4() & CR4_FSGSBASE) ? HWCAP2_FSGSBASE : 0 },
+        { AT_NULL, 0 },
     };
     uint64_t skip = sysinfo ? 0 : vdso ? 1 : 2;
     uint64_t (*auxv)[2] = auxv_all + skip;
@@ -196,14 +199,14 @@ int exec_image(struct proc *p, const char *name, const uint8_t *data, size_t siz
     if (img.is32)
         p->seg[0] = p->seg[1] = USER_SS;
     memset(p->tls, 0, sizeof p->tls);            /* and no TLS descriptors (Linux flush_thread) */
-    fpu_reset(p->fxstate);                       /* and the x87/SSE state of a new process: no
-                                                    XMM value of the old program survives */
+    fpu_init_state(p->xstate);                   /* and the x87/SSE/AVX init state: no XMM or YMM
+                                                    value of the old program survives */
     if (running) {
         tls_load(p->tls);
         segs_load(p->seg);                       /* before the bases: a load rewrites them */
         wrmsr(MSR_FS_BASE, 0);
         wrmsr(MSR_KERNEL_GS_BASE, 0);            /* the user's GS base while in ring 0 */
-        __asm__ volatile("fxrstor %0" ::"m"(*(const uint8_t(*)[512])p->fxstate));
+        fpu_restore(p->xstate);
         /* Leave through iretq with the whole frame, as Linux does (its RCX and R11 are 0, not
            the RIP and RFLAGS sysretq would put there): no register of the old program or of
            the system call survives into the new one. */

@@ -12,6 +12,7 @@
 #include "errno.h"
 #include "execargs.h"
 #include "file.h"
+#include "fpu.h"
 #include "fsgs.h"
 #include "gdt.h"
 #include "ioperm.h"
@@ -64,6 +65,7 @@ static struct proc *proc_alloc(void)
         if (!top)
             return NULL;
         memset(p, 0, sizeof *p);
+        p->xstate = fpu_area(i);                   /* the slot's FPU area, in its init state */
         p->state = P_EMBRYO;
         p->pid = p->tgid = next_pid++;
         p->leader = p;
@@ -74,19 +76,9 @@ static struct proc *proc_alloc(void)
         p->context = (struct context *)((uint64_t)p->tf - sizeof(struct context));
         p->context->rip = (uint64_t)forkret;
         p->syscall_work = kargs.syscall_hooks;   /* crash= and trace=syscall: every thread's slow path */
-        fpu_reset(p->fxstate);
         return p;
     }
     return NULL;
-}
-
-/* The fxsave image of a fresh x87/SSE state: every register 0, FCW and MXCSR as after reset
-   (SDM Vol. 1 Table 10-2: FXSAVE layout; 8.1.5 and 10.2.3.1 for the two defaults). */
-void fpu_reset(uint8_t fxstate[512])
-{
-    memset(fxstate, 0, 512);
-    *(uint16_t *)&fxstate[0] = 0x037f;               /* FCW after fninit */
-    *(uint32_t *)&fxstate[24] = 0x1f80;              /* MXCSR at reset: all exceptions masked */
 }
 
 /* forkret's C half: a thread killed before its first run never reaches ring 3. */
@@ -125,7 +117,7 @@ static void proc_free(struct proc *p)
  * Run each runnable process in turn. Switching to p loads its kernel stack
  * (TSS.RSP0 and struct cpu's copy for syscall_entry), its FS base, its user
  * GS base (into IA32_KERNEL_GS_BASE: swapgs on the way to ring 3 makes it
- * live), its page tables, SSE state and I/O permission bitmap (ioperm.c). When p gives up the CPU its FS and
+ * live), its page tables, x87/SSE/AVX state and I/O permission bitmap (ioperm.c). When p gives up the CPU its FS and
  * GS bases are read back, so a base the program changed itself (a segment
  * load, wrfsbase) survives the switch as on Linux.
  */
@@ -148,12 +140,12 @@ noreturn void scheduler(void)
             fsgs_load(p);                          /* DS ES FS GS, FS and GS bases (fsgs.c) */
             vm_switch(p->pml4);
             ioperm_switch(i);
-            __asm__ volatile("fxrstor %0" ::"m"(p->fxstate));
+            fpu_restore(p->xstate);                /* xrstor: x87, SSE, AVX (fpu.c) */
             debugreg_switch_in(p);                 /* a tracer's breakpoints, armed only while p runs */
             swtch(&c->scheduler, p->context);
             kcov_off_enter();                      /* p left it (sched) until current is NULL */
             debugreg_switch_out(p);
-            __asm__ volatile("fxsave %0" : "=m"(p->fxstate));
+            fpu_save(p->xstate);
             fsgs_save(p);                          /* ring 3 may have changed them */
             vm_switch_kernel();
             c->current = NULL;
@@ -348,7 +340,7 @@ int proc_clone(uint64_t flags, uint64_t stack, uint64_t tls, uint64_t ptid, uint
     }
     np->fs = (flags & CLONE_FS) ? fsinfo_get(p->fs) : fsinfo_new(p->fs->cwd, p->fs->umask);
     *np->tf = *p->tf;
-    __asm__ volatile("fxsave %0" : "=m"(np->fxstate));   /* the caller's live SSE state */
+    fpu_save(np->xstate);                          /* the caller's live x87/SSE/AVX state */
     np->tf->rax = 0;                               /* the child sees 0 */
     if (stack)
         np->tf->rsp = stack;

@@ -446,7 +446,7 @@ int64_t sys_ptrace(struct trapframe *tf)
     case PTRACE_SETREGS:
         return ptregs_copyin(c, data, USER_REGS);
     case PTRACE_GETFPREGS:
-        return copyout(me->pml4, data, c->fxstate, FXSAVE_BYTES) ? -EFAULT : 0;
+        return copyout(me->pml4, data, fpu_thread_fxsave(c), FXSAVE_BYTES) ? -EFAULT : 0;
     case PTRACE_SETFPREGS:
         return ptregs_set_fp(c, data);
     case PTRACE_GETREGSET:

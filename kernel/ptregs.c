@@ -149,7 +149,7 @@ int ptregs_set_fp(struct proc *c, uint64_t src)
     if (!signal_fx_valid(fx))
         return -EINVAL;
     memset(fx + 464, 0, FXSAVE_BYTES - 464);    /* sw_reserved (SDM Vol. 1 Table 10-2: bytes 464-511) */
-    memcpy(c->fxstate, fx, sizeof fx);
+    fpu_thread_set_fxsave(c, fx);                /* fpu.c: the thread's x87/SSE state */
     return 0;
 }
 
@@ -178,7 +178,7 @@ int64_t ptregs_regset(struct proc *c, bool set, uint64_t type, uint64_t uiov)
     else if (set)
         r = iov.len != FXSAVE_BYTES ? -EINVAL : ptregs_set_fp(c, iov.base);
     else
-        r = copyout(me->pml4, iov.base, c->fxstate, iov.len) ? -EFAULT : 0;
+        r = copyout(me->pml4, iov.base, fpu_thread_fxsave(c), iov.len) ? -EFAULT : 0;
     if (r)
         return r;
     return copyout(me->pml4, uiov + 8, &iov.len, sizeof iov.len) ? -EFAULT : 0;

@@ -160,14 +160,6 @@ static bool canonical(uint64_t va)
     return va < USER_TOP || va >= 0xffff800000000000UL;
 }
 
-/* Selectors iretq can return to ring 3 with: a user code segment and the user stack segment.
-   Anything else (a tracer may set any RPL-3 selector, as Linux's putreg allows) would fault on
-   the iretq in ring 0; Linux's iret fixup makes that SIGSEGV in ring 3, and so does this. */
-static bool user_selectors(const struct trapframe *tf)
-{
-    return (tf->cs == USER_CS || tf->cs == USER32_CS) && tf->ss == USER_SS;
-}
-
 /*
  * The RFLAGS a user-supplied value may give ring 3 (rt_sigreturn's frame, a tracer's
  * registers): the bits in `mask` come from `want`, the others stay as in `cur`; IF stays set
@@ -218,16 +210,6 @@ __attribute__((noinline)) void signal_delivered(int pid, int sig, uint64_t handl
            handler, code, addr);
 }
 
-/* A handler starts with the x87/SSE state of a fresh process (Linux fpu__clear_user_states). */
-void signal_fpu_reset(void)
-{
-    static uint8_t init[FXSAVE_BYTES] __attribute__((aligned(16))) = {
-        [0] = 0x7f, [1] = 0x03,                       /* FCW 0x037f */
-        [FXSAVE_MXCSR] = 0x80, [FXSAVE_MXCSR + 1] = 0x1f,   /* MXCSR 0x1f80 */
-    };
-    __asm__ volatile("fxrstor %0" ::"m"(init));
-}
-
 /*
  * Push the frame for `sig` and point `tf` at the handler. Returns 0, or
  * -EFAULT when the frame can't be written (Linux then forces SIGSEGV).
@@ -235,7 +217,6 @@ void signal_fpu_reset(void)
 static int setup_frame(struct proc *p, struct trapframe *tf, int sig, struct k_sigaction *ka,
                        const struct ksiginfo *ki, uint64_t oldmask)
 {
-    static uint8_t fx[FXSAVE_BYTES] __attribute__((aligned(16)));
     struct rt_sigframe f;
     uint64_t sp = tf->rsp - RED_ZONE;
     bool onstack = on_altstack(p, tf->rsp);
@@ -243,8 +224,11 @@ static int setup_frame(struct proc *p, struct trapframe *tf, int sig, struct k_s
         sp = p->sig.altstack_sp + p->sig.altstack_size;
         onstack = true;
     }
-    uint64_t fpstate = ALIGN_DOWN(sp - FXSAVE_BYTES, 64);
-    sp = ((fpstate - sizeof f + 8) & ~15UL) - 8;     /* RSP + 8 16-byte aligned at entry */
+    /* Linux get_sigframe: the fpstate (fpu__alloc_mathframe: xsave area + MAGIC2, 64-byte
+       aligned) below the red zone, then the frame (align_sigframe: RSP + 8 16-byte aligned
+       at the handler's entry, as if just called, psABI 3.2.2) */
+    uint64_t fpstate = ALIGN_DOWN(sp - fpu_sigframe_bytes(false), 64);
+    sp = ALIGN_DOWN(fpstate - sizeof f, 16) - 8;
     if (onstack && !on_altstack(p, sp))
         return -EFAULT;                                /* the alternate stack overflowed */
     if (!(ka->flags & SA_RESTORER))
@@ -252,7 +236,7 @@ static int setup_frame(struct proc *p, struct trapframe *tf, int sig, struct k_s
 
     memset(&f, 0, sizeof f);
     f.pretcode = ka->restorer;
-    f.uc.uc_flags = UC_SIGCONTEXT_SS | UC_STRICT_RESTORE_SS;
+    f.uc.uc_flags = UC_SIGCONTEXT_SS | UC_STRICT_RESTORE_SS | (fpu_xsave ? UC_FP_XSTATE : 0);
     /* uc_stack: the alternate stack as sigaltstack set it (rt_sigreturn reinstates it) */
     f.uc.uc_stack = (struct k_stack){ .sp = p->sig.altstack_sp, .flags = (int32_t)p->sig.altstack_flags,
                                       .size = p->sig.altstack_size };
@@ -267,8 +251,7 @@ static int setup_frame(struct proc *p, struct trapframe *tf, int sig, struct k_s
     };
     f.uc.uc_sigmask = oldmask;
     signal_siginfo(sig, ki, &f.info);
-    __asm__ volatile("fxsave %0" : "=m"(fx));
-    if (copyout(p->pml4, fpstate, fx, sizeof fx) || copyout(p->pml4, sp, &f, sizeof f))
+    if (fpu_sigframe_save(p->pml4, fpstate, false) || copyout(p->pml4, sp, &f, sizeof f))
         return -EFAULT;
     if (p->sig.altstack_flags & SS_AUTODISARM)
         signal_set_altstack(p, &(struct k_stack){ .flags = SS_DISABLE }, 0);
@@ -284,7 +267,7 @@ static int setup_frame(struct proc *p, struct trapframe *tf, int sig, struct k_s
     tf->ss = USER_SS;
     /* Linux: DF clear for the ABI, and TF clear so a SIGTRAP handler is not itself single-stepped */
     tf->rflags &= ~(uint64_t)(RFLAGS_DF | RFLAGS_TF | RFLAGS_RF);
-    signal_fpu_reset();
+    fpu_load_init();                                   /* Linux fpu__clear_user_states */
     return 0;
 }
 
@@ -341,7 +324,9 @@ int signal_return(struct trapframe *tf, int64_t syscall_nr)
         /* iretq/sysretq would #GP in ring 0, not ring 3: a non-canonical RIP, or one past
            4 GiB with the 32-bit code segment (the limit check of an iretq to compatibility
            mode, SDM Vol. 2A IRET; a restart at the missing vDSO landing pad wraps below 0) */
-        if (!canonical(tf->rip) || (tf->cs == USER32_CS && tf->rip > 0xffffffffUL) || !user_selectors(tf))
+        /* other selectors (an LDT segment, a 16-bit stack, what a tracer set) are checked by
+           trapentry.S's user_segs_check before the iretq that loads them (ldt.c) */
+        if (!canonical(tf->rip) || (tf->cs == USER32_CS && tf->rip > 0xffffffffUL))
             signal_force_sigsegv(p);
         if (p->pt.trap_pending) {
             ptrace_trap_stop(p);                   /* PTRACE_INTERRUPT, or a seized tracee's first stop */
@@ -390,7 +375,9 @@ int signal_return(struct trapframe *tf, int64_t syscall_nr)
             restart = false;
         }
         uint64_t oldmask = p->sig.restore_mask ? p->sig.saved_mask : p->sig.blocked;
-        if (setup_frame(p, tf, sig, ka, &info, oldmask) < 0) {
+        int framed = (ka->flags & SA_IA32_ABI) ? signal_setup_frame32(p, tf, sig, ka, &info, oldmask)
+                                               : setup_frame(p, tf, sig, ka, &info, oldmask);
+        if (framed < 0) {
             if (sig == SIGSEGV)
                 ka->handler = SIG_DFL;        /* a SIGSEGV handler that can't be called: die */
             signal_force_sigsegv(p);

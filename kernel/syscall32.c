@@ -13,8 +13,9 @@
  * signed offsets (compat_off_t) sign-extended, as Linux's compat wrappers do. Calls whose
  * i386 structures differ get an i386 handler where there is one (execve: arrays of 32-bit
  * pointers; clone's argument order; ugetrlimit's compat_rlimit; time, gettimeofday and
- * clock_gettime with 32-bit time fields; mmap2 and old mmap, placed below 4 GiB); the others (stat64, sigaction, timespec32, iovec, ...) and the rest are not
- * listed: -ENOSYS, as from a Linux built without them.
+ * clock_gettime with 32-bit time fields; mmap2 and old mmap, placed below 4 GiB; the signal
+ * calls with compat structures and ia32 frames, signal32.c); the others (stat64, timespec32,
+ * iovec, ...) and the rest are not listed: -ENOSYS, as from a Linux built without them.
  */
 #include "kernel.h"
 #include "errno.h"
@@ -141,6 +142,15 @@ static const struct {
     [SYS32_clock_nanosleep_time64] = { "clock_nanosleep_time64", sys_clock_nanosleep, 0 },
     [SYS32_ppoll_time64] = { "ppoll_time64", sys_ppoll, 0 },
     [SYS32_faccessat2] = { "faccessat2", sys_faccessat2, 0 },
+    /* signals with the i386 structures and ia32 frames (signal32.c) */
+    [SYS32_sigaction] = { "sigaction", sys_sigaction32, 0 },
+    [SYS32_sigsuspend] = { "sigsuspend", sys_sigsuspend32, 0 },
+    [SYS32_sigpending] = { "sigpending", sys_sigpending32, 0 },
+    [SYS32_sigreturn] = { "sigreturn", sys_sigreturn32, 0 },
+    [SYS32_sigprocmask] = { "sigprocmask", sys_sigprocmask32, 0 },
+    [SYS32_rt_sigreturn] = { "rt_sigreturn", sys_rt_sigreturn32, 0 },
+    [SYS32_rt_sigaction] = { "rt_sigaction", sys_rt_sigaction32, 0 },
+    [SYS32_sigaltstack] = { "sigaltstack", sys_sigaltstack32, 0 },
 #pragma clang diagnostic pop
 };
 

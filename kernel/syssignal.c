@@ -28,6 +28,7 @@
 /* sa_flags bits Linux keeps; others are dropped so a program can probe support */
 #define SA_KNOWN (SA_NOCLDSTOP | SA_NOCLDWAIT | SA_SIGINFO | SA_ONSTACK | SA_RESTART | SA_NODEFER | \
                   SA_RESETHAND | SA_RESTORER | 0x800 /* SA_EXPOSE_TAGBITS */)
+
 struct timeval64 { int64_t sec, usec; };
 struct itimerval64 { struct timeval64 interval, value; };
 
@@ -36,31 +37,46 @@ static bool valid_signal(int64_t sig)
     return sig >= 1 && sig < NSIG;
 }
 
-int64_t sys_rt_sigaction(struct trapframe *tf)
+/*
+ * rt_sigaction's core, for the x86-64 and the i386 calls: `act` (NULL: only read) replaces
+ * the action of `sig`, its flags reduced to the known ones plus `abi` (SA_IA32_ABI from an
+ * i386 call: the handler gets ia32 frames, Linux sigaction_compat_abi); `old` receives the
+ * previous action without that kernel-internal bit.
+ */
+int signal_do_action(struct proc *p, int64_t sig, const struct k_sigaction *act, struct k_sigaction *old,
+                     uint64_t abi)
 {
-    struct proc *p = myproc();
-    int64_t sig = (int64_t)tf->rdi;
-    uint64_t uact = tf->rsi, uold = tf->rdx;
-    struct k_sigaction act, old;
-    if (tf->r10 != SIGSET_BYTES)
-        return -EINVAL;
-    if (uact && copyin(p->pml4, &act, uact, sizeof act))
-        return -EFAULT;
-    if (!valid_signal(sig) || (uact && (SIGBIT(sig) & SIG_UNBLOCKABLE)))
+    if (!valid_signal(sig) || (act && (SIGBIT(sig) & SIG_UNBLOCKABLE)))
         return -EINVAL;                  /* SIGKILL and SIGSTOP keep their default action */
     struct k_sigaction *ka = &p->sighand->action[sig];   /* shared by the group and CLONE_SIGHAND */
-    old = *ka;
-    if (uact) {
-        act.flags &= SA_KNOWN;
-        act.mask &= ~SIG_UNBLOCKABLE;
-        *ka = act;
-        uint64_t h = act.handler;
+    *old = *ka;
+    old->flags &= ~(uint64_t)SA_IA32_ABI;
+    if (act) {
+        *ka = *act;
+        ka->flags = (act->flags & SA_KNOWN) | abi;
+        ka->mask &= ~SIG_UNBLOCKABLE;
+        uint64_t h = act->handler;
         if (h == SIG_IGN || (h == SIG_DFL && (SIGBIT(sig) & (SIGBIT(SIGCHLD) | SIGBIT(SIGCONT) |
                                                            SIGBIT(SIGURG) | SIGBIT(SIGWINCH))))) {
             for (struct proc *t = proc_next_thread(p->leader, NULL); t; t = proc_next_thread(p->leader, t))
                 signal_flush(t, (int)sig);       /* now ignored: the group's pending instances go */
         }
     }
+    return 0;
+}
+
+int64_t sys_rt_sigaction(struct trapframe *tf)
+{
+    struct proc *p = myproc();
+    uint64_t uact = tf->rsi, uold = tf->rdx;
+    struct k_sigaction act, old;
+    if (tf->r10 != SIGSET_BYTES)
+        return -EINVAL;
+    if (uact && copyin(p->pml4, &act, uact, sizeof act))
+        return -EFAULT;
+    int r = signal_do_action(p, (int64_t)tf->rdi, uact ? &act : NULL, &old, 0);
+    if (r)
+        return r;
     if (uold && copyout(p->pml4, uold, &old, sizeof old))
         return -EFAULT;
     return 0;
@@ -99,7 +115,7 @@ int64_t sys_rt_sigpending(struct trapframe *tf)
 }
 
 /* Sleep until a signal is deliverable; the caller's result says how to settle the call. */
-static void wait_for_signal(struct proc *p)
+void signal_wait(struct proc *p)
 {
     while (!signal_pending(p))
         sleep(&p->sig);
@@ -117,7 +133,7 @@ int64_t sys_rt_sigsuspend(struct trapframe *tf)
     p->sig.restore_mask = true;          /* the handler's frame records the old mask */
     p->sig.work = true;
     p->sig.blocked = mask & ~SIG_UNBLOCKABLE;
-    wait_for_signal(p);
+    signal_wait(p);
     return -ERESTARTNOHAND;              /* -EINTR once a handler has run */
 }
 
@@ -172,7 +188,7 @@ int64_t sys_rt_sigtimedwait(struct trapframe *tf)
 int64_t sys_pause(struct trapframe *tf)
 {
     (void)tf;
-    wait_for_signal(myproc());
+    signal_wait(myproc());
     return -ERESTARTNOHAND;
 }
 
@@ -222,15 +238,12 @@ int64_t sys_sigaltstack(struct trapframe *tf)
  */
 int64_t sys_rt_sigreturn(struct trapframe *tf)
 {
-    static uint8_t fx[FXSAVE_BYTES] __attribute__((aligned(16)));
     struct proc *p = myproc();
     uint64_t frame = tf->rsp - 8;
     struct ucontext uc;
     if (copyin(p->pml4, &uc, frame + __builtin_offsetof(struct rt_sigframe, uc), sizeof uc))
         goto bad;
     struct sigcontext *sc = &uc.uc_mcontext;
-    if (sc->fpstate && (copyin(p->pml4, fx, sc->fpstate, sizeof fx) || !signal_fx_valid(fx)))
-        goto bad;                                          /* reserved MXCSR bits: fxrstor would #GP */
     kevent("sigreturn pid=%d rip=0x%lx rsp=0x%lx", p->pid, sc->rip, sc->rsp);
     *tf = (struct trapframe){
         .r8 = sc->r8, .r9 = sc->r9, .r10 = sc->r10, .r11 = sc->r11, .r12 = sc->r12, .r13 = sc->r13,
@@ -241,11 +254,11 @@ int64_t sys_rt_sigreturn(struct trapframe *tf)
     };
     p->sig.blocked = uc.uc_sigmask & ~SIG_UNBLOCKABLE;
     signal_set_altstack(p, &uc.uc_stack, tf->rsp);        /* as Linux: only a bad pointer counts */
-    if (sc->fpstate)
-        __asm__ volatile("fxrstor %0" ::"m"(fx));
-    else
-        signal_fpu_reset();
     p->sig.restored = p->sig.work = true;
+    /* the x87/SSE/AVX state (fpu.c): a header xrstor would refuse, a bad or misaligned
+       fpstate is SIGSEGV; a NULL one the init state (Linux fpu__restore_sig) */
+    if (!fpu_sigframe_restore(p->pml4, sc->fpstate, false))
+        signal_force_sigsegv(p);
     /* Linux restore_sigcontext: CS as saved; SS as saved under UC_STRICT_RESTORE_SS (which every
        frame carries), else a bad SS is repaired to the user data selector (force_valid_ss, for
        old DOSEMU and CRIU). An iretq to a bad selector would #GP: Linux sends SIGSEGV. */

@@ -110,6 +110,7 @@ def test_data_selectors_are_per_process_as_on_linux(images, cpu):
 CR0_AUDITED = 0x80050033   # PG AM WP NE ET MP PE
 CR4_BASE = 0x620           # OSXMMEXCPT OSFXSR PAE
 CR4_PROTECTIONS = {C.DEFAULT_CPU: 0x310800, C.LEGACY_CPU: 0}   # SMAP SMEP FSGSBASE UMIP / none
+CR4_XSAVE = {C.DEFAULT_CPU: 0x40000, C.LEGACY_CPU: 0}   # OSXSAVE where CPUID has XSAVE (fpu.c)
 EFER_AUDITED = 0xD01       # NXE LMA LME SCE
 GDT_LIMIT = 16 * 8 - 1     # kernel/include/gdt.h GDT_NENTRIES (Linux's GDT_ENTRIES)
 TSS_SEL = 0x40             # Linux's GDT_ENTRY_TSS 8 (tests/test_kabi.py: kabi.json agrees)
@@ -129,7 +130,7 @@ def test_inherited_cpu_state_is_the_audited_one(images, cpu):
     assert len(gp) == 1, run.report()
     d = gp[0].dump
     assert d["cr0"] == CR0_AUDITED, hex(d["cr0"])
-    assert d["cr4"] == CR4_BASE | CR4_PROTECTIONS[cpu], hex(d["cr4"])
+    assert d["cr4"] == CR4_BASE | CR4_PROTECTIONS[cpu] | CR4_XSAVE[cpu], hex(d["cr4"])
     assert d["efer"] == EFER_AUDITED, hex(d["efer"])
     assert (d["dr7"], d["dr6"]) == (0x400, 0xFFFF0FF0)
     assert all(d[f"dr{i}"] == 0 for i in range(4))

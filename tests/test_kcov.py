@@ -112,20 +112,25 @@ def test_kcov_collects_the_pcs_of_a_read(images, sanitizer_kernel, cpu):
     assert head == f"kcovread: read=512 pcs={len(pcs)}", run.report()
     assert 20 <= len(pcs) < 65536
     sym = symbolizer(sanitizer_kernel)
-    functions = set()
+    functions, files, lineless = set(), [], []
     for text in pcs:
         pc = int(text, 16)
         fn = sym.function_at(pc)
         assert fn is not None, f"{pc:#x} is in no kernel function"
         functions.add(fn.name)
         where = source_line(sanitizer_kernel, pc, return_address=True)
-        assert where is not None, f"{pc:#x} ({fn.name}) has no source line"
+        if where is None:
+            # DWARF line 0: code the compiler attributes to no source line (DWARF 5, 6.2.2);
+            # its function is known, and it must stay rare
+            lineless.append(f"{pc:#x} ({fn.name})")
+            continue
         assert where.split(":")[0] not in UNTRACED_FILES, where
+        files.append(where.split(":")[0])
+    assert len(lineless) * 10 <= len(pcs), lineless
     assert {"sys_read", "do_read", "file_read", "fsdata_read"} <= functions, sorted(functions)
     assert not functions & UNTRACED_FUNCTIONS, sorted(functions)
     # The first PC is the system-call dispatch on its way to sys_read (syscall.c), the read
     # itself follows: sysfile.c's do_read before fsdata.c's copy.
-    files = [source_line(sanitizer_kernel, int(t, 16), return_address=True).split(":")[0] for t in pcs]
     assert files[0] == "syscall.c" and files.index("sysfile.c") < files.index("fsdata.c")
 
 

@@ -1,10 +1,15 @@
 """The syscall-aware fuzzer (userland/sfuzz.c, harness/lab/fuzzing.py, ``invoke fuzz``).
 
 - Unit: the text form's call removal keeps references right (what minimizing relies on); the
-  system-call table the fuzzer gets is the kernel's (images/kabi.json), line for line.
+  system-call table the fuzzer gets is the kernel's (images/kabi.json), line for line, its
+  i386 table too; ``--disable``'s items become sfuzz's masks, and a bad one is refused; a
+  run's crash is the kernel's own end (a panic) before sfuzz's first finding, which comes
+  before a hang.
 - A short run on the sanitizer kernel, on both CPU models: sfuzz says every system call in
   the kernel's table has a description (a new call without one fails here), fewer than 5% of
-  its calls answer ENOSYS, kcov feeds it (distinct PCs, a corpus), and nothing is found.
+  its calls answer ENOSYS, kcov feeds it (distinct PCs, a corpus), and nothing is found;
+  with ``--disable vfork,clone:CLONE_VFORK`` no program it ran has a vfork or a clone with
+  CLONE_VFORK, and some of its calls went through ``int $0x80``.
 - A reproducer as ``invoke fuzz`` prints one (sfuzz_runtime.h plus the program as C) builds
   with musl-gcc and runs its program on the kernel, in one boot.
 """
@@ -15,9 +20,12 @@ import pytest
 from ringlab import lab
 from ringlab.core import constants as C
 from ringlab.core import kabi
+from ringlab.core.errors import BadConfig
 from ringlab.lab import fuzzing
 from ringlab.machine import coverage
+from ringlab.lab.session import Run
 from ringlab.machine.qemu import QemuConfig
+from ringlab.observe.verdict import Outcome, Verdict
 
 FUZZ_SECONDS = 20
 #: A program in sfuzz's text form: a file made in the tree, written, mapped, a pipe, a thread.
@@ -44,18 +52,43 @@ def test_dropping_a_call_fixes_the_references():
 def test_the_table_is_the_kernels(images):
     k = kabi.load(C.IMAGES_DIR / "kabi.json")
     lines = fuzzing.syscall_table(C.IMAGES_DIR / "kabi.json").splitlines()
-    assert len(lines) == len(k.syscalls)
+    i386 = [l for l in lines if l.startswith("i386 ")]
+    assert len(lines) - len(i386) == len(k.syscalls) and len(i386) == len(k.syscalls32)
     assert "0 read" in lines and "59 execve" in lines
+    assert "i386 4 write" in i386 and "i386 252 exit_group" in i386   # int $0x80's numbers
+    assert lines.index("i386 4 write") > lines.index("59 execve")     # after the 64-bit table
+
+
+@pytest.mark.unit
+def test_disable_items_become_sfuzz_masks():
+    calls = ["clone", "mremap", "open"]
+    assert fuzzing.parse_disable([], calls) == "-"
+    assert fuzzing.parse_disable(["clone:CLONE_VFORK"], calls) == "clone:4000"
+    assert fuzzing.parse_disable(["clone:CLONE_VFORK|CLONE_CHILD_SETTID,mremap"], calls) == "clone:1004000+mremap"
+    assert fuzzing.parse_disable(["mremap:MREMAP_FIXED", "open:0x40"], calls) == "mremap:2+open:40"
+    for bad in ("nosuchcall", "clone:CLONE_NOSUCH", "clone:0", "clone:", "Clone", "clone:1:2"):
+        with pytest.raises(BadConfig):
+            fuzzing.parse_disable([bad], calls)
+    assert fuzzing.parse_disable(["nosuchcall"], None) == "nosuchcall"     # unchecked
 
 
 @pytest.mark.boot
 @pytest.mark.parametrize("cpu", [C.LEGACY_CPU, "max"])
 def test_a_short_run_finds_nothing_and_rarely_gets_enosys(images, sanitizer_kernel, cpu):
-    res = fuzzing.fuzz(fuzzing.FuzzOptions(kernel=sanitizer_kernel, seconds=FUZZ_SECONDS, seed=7, cpu=cpu))
+    res = fuzzing.fuzz(fuzzing.FuzzOptions(kernel=sanitizer_kernel, seconds=FUZZ_SECONDS, seed=7, cpu=cpu,
+                                           disable=["vfork,clone:CLONE_VFORK"]))
     table = [l for l in res.run.user_lines if l.startswith("sfuzz: table ")]
     assert table, res.run.report()
     fields = fuzzing.parse_fields(table[0][len("sfuzz: table "):])
     assert fields["undescribed"] == "-" and fields["described"] == fields["calls"], table[0]
+    assert fields["disabled"] == "vfork+clone:4000" and int(fields["i386"]) > 50, table[0]
+    calls = [c for l in res.run.user_lines if fuzzing.RUN_RE.match(l)
+             for c in fuzzing.split_calls(fuzzing.RUN_RE.match(l).group(2))]
+    clones = [c for c in calls if c.startswith(("clone#", "i386.clone#"))]
+    assert clones and any(c.startswith("i386.") for c in calls)
+    assert not any(c.startswith(("vfork#", "i386.vfork#")) for c in calls)
+    assert all(c.split(":")[1].startswith("c") and not int(c.split(":")[1][1:].split("/")[0], 16) & 0x4000
+               for c in clones), [c for c in clones if "4000" in c][:3]
     assert res.crash is None, (res.crash, res.run.report())
     done = res.progress[-1]
     assert done["what"] == "done"
@@ -86,3 +119,25 @@ def test_line_coverage_counts_the_kcov_call_sites(sanitizer_kernel):
     none = coverage.line_coverage(sanitizer_kernel, [])
     assert all(c.hit == 0 for c in none.values())
     assert coverage.format_report(full)[-1].endswith("100.0%")
+
+
+def _run(outcome: Outcome, lines) -> Run:
+    return Run(config=QemuConfig(), command=["qemu-system-x86_64"],
+               verdict=Verdict(outcome, None, None, f"{outcome.value}: detail"), events=[],
+               user_lines=list(lines), console="", raw_console="", rc=None, qemu_signal=None,
+               log="", stderr="", duration_s=1.0)
+
+
+@pytest.mark.unit
+def test_the_kernels_end_comes_before_sfuzzs_findings():
+    lines = ["sfuzz: run 0 getpid#39:c0/0,c0/0,c0/0,c0/0,c0/0,c0/0",
+             "sfuzz: finding kind=execleak w=0 execve#59@1:p18/0,v0/0,c0/0,c0/0,c0/0,c0/0",
+             "sfuzz: finding kind=lowmap w=1 mremap#25:b5000/0,c1/0,c3000/0,c3/0,c1000/0,c0/0",
+             "sfuzz: run 1 clone#56:c1194900/0,s0/0,s38/0,s24/0,b3000/0,c0/0"]
+    panic = fuzzing.crash_of(_run(Outcome.PANIC, lines))
+    assert panic.kind == "panic" and panic.candidates[0].startswith("clone#56:")
+    first = fuzzing.crash_of(_run(Outcome.EXITED, lines))
+    assert first.kind == "execleak" and first.candidates == [lines[1].split(" ", 4)[4]]
+    assert fuzzing.crash_of(_run(Outcome.TIMEOUT, lines)).kind == "execleak"
+    assert fuzzing.crash_of(_run(Outcome.TIMEOUT, lines[:1])).kind == "hang"
+    assert fuzzing.crash_of(_run(Outcome.EXITED, lines[:1])) is None

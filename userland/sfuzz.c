@@ -1,8 +1,14 @@
 /*
  * sfuzz: a coverage-guided, syscall-aware fuzzer for ringlab's kernel (run by `invoke fuzz`).
  *
- *   sfuzz fuzz SEED SECONDS WORKERS   fuzz (init of the machine; /sfuzz.calls: the kernel's
- *                                     system-call table, "NR NAME" lines, from kabi.json)
+ *   sfuzz fuzz SEED SECONDS WORKERS [DISABLE]
+ *                                     fuzz (init of the machine; /sfuzz.calls: the kernel's
+ *                                     system-call table, "NR NAME" lines, then "i386 NR NAME"
+ *                                     lines for its int $0x80 table, from kabi.json).
+ *                                     DISABLE: NAME[:MASK]+... (hex MASK) or "-": a call never
+ *                                     drawn, or the MASK bits never set in its flag arguments
+ *                                     (nor a value equal to MASK drawn for its enums): the way
+ *                                     past a known bug, as syzkaller's disabled calls
  *   sfuzz replay REPEAT               run /sfuzz.prog (one program) REPEAT times
  *   sfuzz csource REPEAT PROGRAM      print PROGRAM as the body of a C reproducer (host side)
  *   sfuzz exit                        exit 0 (what a fuzzed execve of /sfuzz runs)
@@ -12,7 +18,8 @@
  * an earlier call, a signal number, a futex word, a path in a small tree. A call no
  * description names is drawn with raw arguments and said at the start ("undescribed"); a
  * description the kernel's table lacks is never drawn (so ENOSYS stays rare: measured and
- * printed). Programs (sfuzz_runtime.h) are up to FZ_MAXCALLS calls whose arguments refer to
+ * printed). Calls of the kernel's i386 table run through `int $0x80` (a 64-bit process may,
+ * as on Linux) with the description of the 64-bit call of the same name. Programs (sfuzz_runtime.h) are up to FZ_MAXCALLS calls whose arguments refer to
  * earlier calls' results; some run in two extra threads at once, racing the main thread on
  * the same fds, mappings and futex words, while WORKERS processes run programs concurrently
  * on one shared tree (/tmp/fz). Each program runs in a forked child; kcov (when the kernel
@@ -20,10 +27,12 @@
  * any worker joins that worker's corpus, which later programs mutate.
  *
  * Output (one line each, the harness reads them):
- *   sfuzz: table calls=N described=D undescribed=NAMES never=NAMES
+ *   sfuzz: table calls=N described=D undescribed=NAMES never=NAMES i386=N disabled=LIST
  *   sfuzz: run W PROGRAM                    before each program (a crash names the last ones)
  *   sfuzz: progress t=S calls=N cps=X pcs=P corpus=C enosys=E enosys_pct=F findings=K execs=E
- *   sfuzz: finding kind=KIND w=W PROGRAM    lowmap (a mapping below 64 KiB), stuck (SIGKILL
+ *   sfuzz: finding kind=KIND w=W PROGRAM    lowmap (a mapping below 64 KiB), execleak (the
+ *                                           canary put in XMM15 before execve was still
+ *                                           there in the new image), stuck (SIGKILL
  *                                           did not end a program)
  *   sfuzz: done ...                         the last progress line's fields
  *   sfuzz: pcs HEX...                       then every distinct kernel PC seen (16 a line)
@@ -50,7 +59,7 @@
 enum gen {
     G0, GFD, GDIRFD, GPATH, GXPATH, GBUF, GLEN, GSTRUCT, GFLAGS, GENUM, GINT, GADDR, GMLEN,
     GPID, GWPID, GSIG, GFUTEX, GIOV, GIOVCNT, GTS, GSIGACT, GARGV, GMODE, GUID, GPIPE, GOFF,
-    GCONST, GCLONE, GSAFLAGS, GOPATH,
+    GCONST, GCLONE, GSAFLAGS, GOPATH, GTMPL,
 };
 enum res { RNONE, RFD, RMAP, RPID, RPIPE };
 
@@ -83,6 +92,10 @@ static const uint64_t S_PIPE2[] = SET(02000000, 04000, 040000, 01);
 static const uint64_t S_TIMER[] = SET(0, 1);
 static const uint64_t S_ZERO8[] = SET(0, 8, 8, 8, 16, 4);
 static const uint64_t S_MSYNC[] = SET(1, 2, 4);
+static const uint64_t S_MSGKEY[] = SET(0, 0x5200, 0x5201, 0);
+static const uint64_t S_MSGGET[] = SET(01000, 02000, 0600, 0666, 0400);
+static const uint64_t S_MSGFLG[] = SET(04000, 04000, 010000, 020000, 040000);
+static const uint64_t S_MSGCTL[] = SET(0, 1, 2, 0x102, 3, 11, 12, 99);
 static const uint64_t S_FLOCK[] = SET(1, 2, 8, 5, 6, 3, 0);
 static const uint64_t S_MKNOD[] = SET(0010000, 0020000, 0060000, 0100000, 0140000, 0040000, 0600, 0666);
 static const uint64_t S_DEV[] = SET(0x103, 0x105, 0x109, 0x501, 0x500, 0x3c07, 0);
@@ -106,6 +119,7 @@ struct desc {
 #define E(s) { GENUM, s, 0 }
 #define A(g) { g, 0, 0 }
 #define N(g, n) { g, 0, n }
+#define T(k) { GTMPL, 0, k }
 static const struct desc DESCS[] = {
     { "read", RNONE, 10, { A(GFD), A(GBUF), A(GLEN) } },
     { "write", RNONE, 10, { A(GFD), A(GBUF), A(GLEN) } },
@@ -114,14 +128,14 @@ static const struct desc DESCS[] = {
     { "stat", RNONE, 4, { A(GPATH), A(GBUF) } },
     { "fstat", RNONE, 4, { A(GFD), A(GBUF) } },
     { "lstat", RNONE, 3, { A(GPATH), A(GBUF) } },
-    { "poll", RNONE, 4, { N(GSTRUCT, 32), N(GINT, 4), N(GINT, 3) } },
+    { "poll", RNONE, 4, { T(FZ_T_POLLFD), N(GINT, 8), N(GINT, 3) } },
     { "lseek", RNONE, 5, { A(GFD), A(GOFF), E(S_SEEK) } },
     { "mmap", RMAP, 10, { A(GADDR), A(GMLEN), F(S_PROT), F(S_MAP), A(GFD), N(GCONST, 0) } },
     { "mprotect", RNONE, 6, { A(GADDR), A(GMLEN), F(S_PROT) } },
     { "munmap", RNONE, 6, { A(GADDR), A(GMLEN) } },
-    { "brk", RNONE, 3, { A(GADDR) } },
+    { "brk", RMAP, 3, { A(GADDR) } },                         /* the break: grown from itself */
     { "rt_sigaction", RNONE, 6, { A(GSIG), A(GSIGACT), A(GBUF), E(S_ZERO8) } },
-    { "rt_sigprocmask", RNONE, 5, { E(S_HOW), N(GSTRUCT, 8), A(GBUF), E(S_ZERO8) } },
+    { "rt_sigprocmask", RNONE, 5, { E(S_HOW), T(FZ_T_SIGSET), A(GBUF), E(S_ZERO8) } },
     /* rt_sigreturn: restores registers from a "frame" at the stack pointer, i.e. jumps to an
        arbitrary place in this program: never drawn. */
     { "rt_sigreturn", RNONE, 0, { A(G0) } },
@@ -141,7 +155,7 @@ static const struct desc DESCS[] = {
     { "nanosleep", RNONE, 3, { A(GTS), A(GBUF) } },
     { "getitimer", RNONE, 3, { E(S_ITIMER), A(GBUF) } },
     { "alarm", RNONE, 2, { N(GINT, 2) } },
-    { "setitimer", RNONE, 3, { E(S_ITIMER), N(GSTRUCT, 32), A(GBUF) } },
+    { "setitimer", RNONE, 3, { E(S_ITIMER), T(FZ_T_ITIMER), A(GBUF) } },
     { "getpid", RNONE, 2, { A(G0) } },
     { "fork", RPID, 4, { A(G0) } },
     { "vfork", RPID, 4, { A(G0) } },
@@ -173,7 +187,7 @@ static const struct desc DESCS[] = {
     { "umask", RNONE, 3, { A(GMODE) } },
     { "gettimeofday", RNONE, 2, { A(GBUF), A(GBUF) } },
     { "getrlimit", RNONE, 3, { E(S_RLIMIT), A(GBUF) } },
-    { "setrlimit", RNONE, 3, { E(S_RLIMIT), N(GSTRUCT, 16) } },
+    { "setrlimit", RNONE, 3, { E(S_RLIMIT), T(FZ_T_RLIMIT) } },
     { "sysinfo", RNONE, 2, { A(GBUF) } },
     { "getuid", RNONE, 1, { A(G0) } },
     { "getgid", RNONE, 1, { A(G0) } },
@@ -192,16 +206,16 @@ static const struct desc DESCS[] = {
     { "getresgid", RNONE, 2, { A(GBUF), A(GBUF), A(GBUF) } },
     { "setfsuid", RNONE, 2, { A(GUID) } },
     { "setfsgid", RNONE, 2, { A(GUID) } },
-    { "capget", RNONE, 2, { N(GSTRUCT, 8), A(GBUF) } },
-    { "capset", RNONE, 2, { N(GSTRUCT, 8), N(GSTRUCT, 24) } },
+    { "capget", RNONE, 2, { T(FZ_T_CAPHDR), A(GBUF) } },
+    { "capset", RNONE, 2, { T(FZ_T_CAPHDR), T(FZ_T_CAPDATA) } },
     { "rt_sigpending", RNONE, 2, { A(GBUF), E(S_ZERO8) } },
-    { "rt_sigtimedwait", RNONE, 3, { N(GSTRUCT, 8), A(GBUF), A(GTS), E(S_ZERO8) } },
+    { "rt_sigtimedwait", RNONE, 3, { T(FZ_T_SIGSET), A(GBUF), A(GTS), E(S_ZERO8) } },
     { "rt_sigqueueinfo", RNONE, 3, { A(GPID), A(GSIG), N(GSTRUCT, 128) } },
-    { "rt_sigsuspend", RNONE, 1, { N(GSTRUCT, 8), E(S_ZERO8) } },
-    { "sigaltstack", RNONE, 3, { N(GSTRUCT, 24), A(GBUF) } },
+    { "rt_sigsuspend", RNONE, 1, { T(FZ_T_SIGSET), E(S_ZERO8) } },
+    { "sigaltstack", RNONE, 3, { T(FZ_T_STACK), A(GBUF) } },
     { "iopl", RNONE, 1, { N(GINT, 4) } },
     { "ioperm", RNONE, 1, { N(GINT, 0x10000), N(GINT, 16), N(GINT, 2) } },
-    { "sched_setaffinity", RNONE, 2, { A(GPID), A(GLEN), N(GSTRUCT, 128) } },
+    { "sched_setaffinity", RNONE, 2, { A(GPID), A(GLEN), T(FZ_T_CPUSET) } },
     { "sched_getaffinity", RNONE, 2, { A(GPID), A(GLEN), A(GBUF) } },
     { "arch_prctl", RNONE, 3, { E(S_ARCH), A(GBUF) } },
     { "time", RNONE, 1, { A(GBUF) } },
@@ -212,7 +226,7 @@ static const struct desc DESCS[] = {
     { "clock_nanosleep", RNONE, 2, { E(S_CLOCK), E(S_TIMER), A(GTS), A(GBUF) } },
     { "tgkill", RNONE, 3, { A(GPID), A(GPID), A(GSIG) } },
     { "tkill", RNONE, 3, { A(GPID), A(GSIG) } },
-    { "utimensat", RNONE, 3, { A(GDIRFD), A(GPATH), N(GSTRUCT, 32), F(S_AT) } },
+    { "utimensat", RNONE, 3, { A(GDIRFD), A(GPATH), T(FZ_T_UTIMES), F(S_AT) } },
     { "openat", RFD, 10, { A(GDIRFD), A(GOPATH), F(S_OPEN), A(GMODE) } },
     { "mkdirat", RNONE, 4, { A(GDIRFD), A(GPATH), A(GMODE) } },
     { "fchownat", RNONE, 2, { A(GDIRFD), A(GPATH), A(GUID), A(GUID), F(S_AT) } },
@@ -224,16 +238,16 @@ static const struct desc DESCS[] = {
     { "fchmodat", RNONE, 3, { A(GDIRFD), A(GPATH), A(GMODE) } },
     { "faccessat", RNONE, 3, { A(GDIRFD), A(GPATH), F(S_ACCESS) } },
     { "faccessat2", RNONE, 3, { A(GDIRFD), A(GPATH), F(S_ACCESS), F(S_AT) } },
-    { "ppoll", RNONE, 3, { N(GSTRUCT, 32), N(GINT, 4), A(GTS), N(GSTRUCT, 8), E(S_ZERO8) } },
+    { "ppoll", RNONE, 3, { T(FZ_T_POLLFD), N(GINT, 8), A(GTS), T(FZ_T_SIGSET), E(S_ZERO8) } },
     { "set_robust_list", RNONE, 2, { A(GFUTEX), N(GINT, 32) } },
     { "dup3", RFD, 5, { A(GFD), A(GFD), F(S_PIPE2) } },
     { "pipe2", RPIPE, 6, { A(GPIPE), F(S_PIPE2) } },
-    { "prlimit64", RNONE, 3, { A(GPID), E(S_RLIMIT), N(GSTRUCT, 16), A(GBUF) } },
+    { "prlimit64", RNONE, 3, { A(GPID), E(S_RLIMIT), T(FZ_T_RLIMIT), A(GBUF) } },
     { "renameat2", RNONE, 5, { A(GDIRFD), A(GPATH), A(GDIRFD), A(GPATH), F(S_RENAME) } },
     { "getrandom", RNONE, 2, { A(GBUF), A(GLEN), F(S_GRND) } },
     { "truncate", RNONE, 4, { A(GPATH), A(GOFF) } },
     { "gettid", RNONE, 1, { A(G0) } },
-    { "set_thread_area", RNONE, 2, { N(GSTRUCT, 16) } },      /* struct user_desc */
+    { "set_thread_area", RNONE, 2, { T(FZ_T_USERDESC) } },
     { "get_thread_area", RNONE, 2, { A(GBUF) } },
     /* jobs: process groups and sessions (jobctl.c) */
     { "setpgid", RNONE, 3, { A(GPID), A(GPID) } },
@@ -258,6 +272,11 @@ static const struct desc DESCS[] = {
     { "msync", RNONE, 2, { A(GADDR), A(GMLEN), F(S_MSYNC) } },
     /* jobs: file locks (locks.c; fcntl's lock commands are in S_FCNTL) */
     { "flock", RNONE, 3, { A(GFD), E(S_FLOCK) } },
+    /* jobs: System V message queues (msg.c) */
+    { "msgget", RNONE, 3, { E(S_MSGKEY), F(S_MSGGET) } },
+    { "msgsnd", RNONE, 4, { N(GINT, 3), N(GSTRUCT, 64), N(GINT, 9000), F(S_MSGFLG) } },
+    { "msgrcv", RNONE, 4, { N(GINT, 3), A(GBUF), A(GLEN), N(GINT, 5), F(S_MSGFLG) } },
+    { "msgctl", RNONE, 3, { N(GINT, 3), E(S_MSGCTL), A(GBUF) } },
     /* ldt (issue 19: the LDT) */
     { "modify_ldt", RNONE, 2, { E(S_LDTFUNC), N(GSTRUCT, 16), E(S_LDTLEN) } },   /* struct user_desc */
     /* procfs (issue 20): prctl (options 0-63), getcpu, process_vm_readv/writev (GPID: the
@@ -271,17 +290,86 @@ static const struct desc DESCS[] = {
 };
 #define NDESCS (sizeof DESCS / sizeof DESCS[0])
 
+/* i386 calls whose 64-bit twin has another name (the rest share it). */
+static const char *const ALIAS32[][2] = {
+    { "getuid32", "getuid" }, { "getgid32", "getgid" }, { "geteuid32", "geteuid" },
+    { "getegid32", "getegid" }, { "ugetrlimit", "getrlimit" }, { "mmap2", "mmap" }, { "fcntl64", "fcntl" },
+    { "clock_gettime64", "clock_gettime" }, { "clock_getres_time64", "clock_getres" },
+    { "clock_nanosleep_time64", "clock_nanosleep" }, { "ppoll_time64", "ppoll" },
+};
+
 /* ---- programs --------------------------------------------------------------------------- */
+
+/* Seeds of every worker's corpus (syzkaller's seed programs): the lives of the objects the
+   descriptions alone rarely put together, each a program in the text form. */
+static const char *const SEEDS[] = {
+    /* a working directory removed under the process: getcwd and chdir("..") from it */
+    "mkdir:pa/0,c1ed/0,c0/0,c0/0,c0/0,c0/0 chdir:p13/0,c0/0,c0/0,c0/0,c0/0,c0/0 "
+    "rmdir:p13/0,c0/0,c0/0,c0/0,c0/0,c0/0 getcwd:b0/0,c1000/0,c0/0,c0/0,c0/0,c0/0 "
+    "chdir:pd/0,c0/0,c0/0,c0/0,c0/0,c0/0",
+    /* a pipe filled by a thread and drained, then its writer closed */
+    "pipe2:ba710/0,c0/0,c0/0,c0/0,c0/0,c0/0 "
+    "write@1:ma714/0,b0/0,c1000/0,c0/0,c0/0,c0/0 "
+    "read:ma710/0,b1000/0,c1000/0,c0/0,c0/0,c0/0 "
+    "close:ma714/0,c0/0,c0/0,c0/0,c0/0,c0/0 read:ma710/0,b0/0,c1000/0,c0/0,c0/0,c0/0",
+    /* a handler installed, a signal delivered, blocked, pending, waited for */
+    "rt_sigaction:ca/0,a1000000002/a328,c0/0,c8/0,c0/0,c0/0 "
+    "kill:g0/0,ca/0,c0/0,c0/0,c0/0,c0/0 "
+    "rt_sigprocmask:c0/0,T4206/9000,b0/0,c8/0,c0/0,c0/0 "
+    "kill:g0/0,ca/0,c0/0,c0/0,c0/0,c0/0 rt_sigpending:b0/0,c8/0,c0/0,c0/0,c0/0,c0/0 "
+    "rt_sigtimedwait:T4206/9000,b0/0,t1312d00/a000,c8/0,c0/0,c0/0",
+    /* a timer whose SIGALRM interrupts a sleep */
+    "rt_sigaction:ce/0,a2/a328,c0/0,c8/0,c0/0,c0/0 "
+    "setitimer:c0/0,T1205/9000,b0/0,c0/0,c0/0,c0/0 "
+    "nanosleep:t1312d00/a000,b0/0,c0/0,c0/0,c0/0,c0/0 "
+    "getitimer:c0/0,b0/0,c0/0,c0/0,c0/0,c0/0 alarm:c1/0,c0/0,c0/0,c0/0,c0/0,c0/0",
+    /* a futex waited for in one thread and woken in another */
+    "futex@1:s0/0,c0/0,c0/0,t1312d00/a000,s0/0,c0/0 "
+    "sched_yield:c0/0,c0/0,c0/0,c0/0,c0/0,c0/0 futex:s0/0,c1/0,c1/0,c0/0,s0/0,c0/0",
+    /* real children waited for */
+    "fork:c0/0,c0/0,c0/0,c0/0,c0/0,c0/0 wait4:r0/0,b0/0,c0/0,b100/0,c0/0,c0/0 "
+    "vfork:c0/0,c0/0,c0/0,c0/0,c0/0,c0/0 "
+    "wait4:cffffffffffffffff/0,b0/0,c0/0,c0/0,c0/0,c0/0",
+    /* execve of a real program from a second thread */
+    "execve@1:p18/0,v0/0,c0/0,c0/0,c0/0,c0/0 "
+    "nanosleep:t1312d00/a000,b0/0,c0/0,c0/0,c0/0,c0/0",
+    /* a mapping grown, moved, protected and unmapped by another thread */
+    "mmap:c0/0,c3000/0,c3/0,c22/0,cffffffffffffffff/0,c0/0 "
+    "mremap:r0/0,c3000/0,c6000/0,c1/0,c0/0,c0/0 "
+    "mprotect:r1/0,c1000/0,c1/0,c0/0,c0/0,c0/0 "
+    "munmap@1:r1/0,c6000/0,c0/0,c0/0,c0/0,c0/0 "
+    "madvise:r1/0,c1000/0,c4/0,c0/0,c0/0,c0/0",
+    /* a thread with its tids stored and cleared, waited for on the futex */
+    "clone:c1350f00/0,c0/0,s8/0,s8/0,c0/0,c0/0 "
+    "futex:s8/0,c0/0,r0/0,t1312d00/a000,s8/0,c0/0",
+    /* a file's life: made, written, read back, truncated, renamed, listed, removed */
+    "openat:cffffffffffffff9c/0,pb/0,c42/0,c1a4/0,c0/0,c0/0 "
+    "write:r0/0,b0/0,c64/0,c0/0,c0/0,c0/0 lseek:r0/0,c0/0,c0/0,c0/0,c0/0,c0/0 "
+    "read:r0/0,b100/0,c64/0,c0/0,c0/0,c0/0 ftruncate:r0/0,c1001/0,c0/0,c0/0,c0/0,c0/0 "
+    "fstat:r0/0,b200/0,c0/0,c0/0,c0/0,c0/0 rename:pb/0,pa/0,c0/0,c0/0,c0/0,c0/0 "
+    "getdents64:c3/0,b400/0,c1000/0,c0/0,c0/0,c0/0 "
+    "unlink:pa/0,c0/0,c0/0,c0/0,c0/0,c0/0 close:r0/0,c0/0,c0/0,c0/0,c0/0,c0/0",
+    /* poll and ppoll on the fds every program has */
+    "poll:T3303/9000,c8/0,c0/0,c0/0,c0/0,c0/0 "
+    "ppoll:T7703/9000,c8/0,t1312d00/a000,T4206/9000,c8/0,c0/0",
+};
+#define NSEEDS (sizeof SEEDS / sizeof SEEDS[0])
 
 /* One argument: kind letter and two numbers (sfuzz_runtime.h's expressions). */
 struct arg { char kind; uint64_t val, aux; };
-struct call { uint16_t desc; uint16_t nr; uint8_t async; struct arg a[6]; };
+struct call { uint16_t desc; uint16_t nr; uint8_t async; uint8_t abi32; struct arg a[6]; };
 struct prog { int n; struct call c[FZ_MAXCALLS]; };
 
 static int nr_of[NDESCS];            /* -1: not in the kernel's table */
 static int desc_of_nr[MAX_NR];       /* -1: no description (raw arguments) */
 static char name_of_nr[MAX_NR][32];
 static int live[NDESCS + MAX_NR], nlive;     /* what may be drawn: descs, then MAX_NR + raw nr */
+static char name_of_nr32[MAX_NR][32];        /* the i386 table (int $0x80) */
+static int desc_of_nr32[MAX_NR];             /* -1: no description (raw arguments) */
+static int live32[MAX_NR], nlive32;          /* i386 numbers that may be drawn */
+static uint64_t dis_mask[NDESCS];            /* DISABLE: flag bits never set for this call */
+static bool desc_off[NDESCS];                /* DISABLE: the call is never drawn */
+static char dis_text[256];                   /* DISABLE as given ("-": none) */
 static uint64_t rng_state;
 
 static uint64_t rnd(void) { return fz_rng(&rng_state); }
@@ -289,7 +377,8 @@ static uint64_t below(uint64_t n) { return n ? rnd() % n : 0; }
 
 static const char *call_name(const struct call *c)
 {
-    return name_of_nr[c->nr][0] ? name_of_nr[c->nr] : "?";
+    const char *n = c->abi32 ? name_of_nr32[c->nr % MAX_NR] : name_of_nr[c->nr % MAX_NR];
+    return n[0] ? n : "?";
 }
 
 static int set_len(const uint64_t *s)
@@ -312,6 +401,17 @@ static int pick_res(const struct prog *p, int upto, int res)
 
 static struct arg C(uint64_t v) { return (struct arg){ 'c', v, 0 }; }
 
+/* A path argument of an earlier call (before `at`), or -1. */
+static int pick_path(const struct prog *p, int upto)
+{
+    int cand[FZ_MAXCALLS * 6], n = 0;
+    for (int i = 0; i < upto; i++)
+        for (int k = 0; k < 6; k++)
+            if (p->c[i].a[k].kind == 'p')
+                cand[n++] = (int)(p->c[i].a[k].val % FZ_NPATHS);
+    return n ? cand[below(n)] : -1;
+}
+
 static struct arg gen_fd(const struct prog *p, int at, bool dirfd)
 {
     if (dirfd && below(3) == 0)
@@ -325,7 +425,8 @@ static struct arg gen_fd(const struct prog *p, int at, bool dirfd)
         struct arg pa = p->c[pp].a[0];
         return (struct arg){ 'm', pa.val + 4 * below(2), 0 };
     }
-    static const int64_t consts[] = { 0, 1, 2, 3, 4, 5, -1, 63, 64, 1000, -100 };
+    /* fds every program has (sfuzz_runtime.h: 3 directory, 4 file, 5/6 full pipe, 7/8 empty) */
+    static const int64_t consts[] = { 0, 1, 3, 3, 4, 4, 5, 6, 7, 8, -1, 64, 1000, -100 };
     return C((uint64_t)consts[below(sizeof consts / sizeof consts[0])]);
 }
 
@@ -371,6 +472,8 @@ static uint64_t gen_flags(const uint64_t *s)
 
 /* A buffer argument: where in fz_buf; the next GLEN argument is tied to what is left. */
 static uint64_t last_buf_room;
+/* The disabled flag bits of the call being drawn (DISABLE). */
+static uint64_t cur_mask;
 
 static struct arg gen_arg(const struct prog *p, int at, const struct argd *d)
 {
@@ -379,9 +482,16 @@ static struct arg gen_arg(const struct prog *p, int at, const struct argd *d)
     case GDIRFD: return gen_fd(p, at, true);
     case GPATH:
     case GOPATH: {
-        /* Devices, kcov and /sfuzz only for open: never removed, renamed or chmod'ed (a
+        /* A path an earlier call of the program named (the directory it made, then entered,
+           then removes), "." or ".." (where a removed working directory leads), or any.
+           Devices, kcov and /sfuzz only for open: never removed, renamed or chmod'ed (a
            program's fds 0-2 are /dev/null; execve runs /sfuzz). */
-        uint64_t i = below(FZ_NPATHS);
+        int prev = pick_path(p, at);
+        uint64_t x = below(8), i = below(FZ_NPATHS);
+        if (prev >= 0 && x < 3)
+            i = (uint64_t)prev;
+        else if (x == 3)
+            i = 12 + below(2);
         if (d->gen == GPATH && i >= FZ_PATH_DEV && i < FZ_NPATHS - 1)
             i = below(FZ_PATH_DEV);
         if (!strcmp(fz_paths[i], "/sfuzz"))
@@ -389,7 +499,7 @@ static struct arg gen_arg(const struct prog *p, int at, const struct argd *d)
         return below(40) == 0 ? C(below(2) ? 0 : 0xffffffff80000000UL) : (struct arg){ 'p', i, 0 };
     }
     case GXPATH: {
-        static const int x[] = { 23, 23, 1, 0, 18, 19 };   /* /sfuzz, f0, a directory, ... */
+        static const int x[] = { 24, 24, 1, 0, 18, 20 };   /* /sfuzz, f0, a directory, ... */
         return (struct arg){ 'p', (uint64_t)x[below(sizeof x / sizeof x[0])], 0 };
     }
     case GBUF: {
@@ -410,9 +520,17 @@ static struct arg gen_arg(const struct prog *p, int at, const struct argd *d)
         if (below(20) == 0)
             return C(0);
         return (struct arg){ 'd', (FZ_BUF_SIZE / 2 + 4096 + below(4) * 1024) | (rnd() << 32), d->param };
-    case GFLAGS: return C(gen_flags(d->set));
-    case GENUM:
-        return C(below(30) == 0 ? rnd() & 0xffff : d->set[below(set_len(d->set))]);
+    case GFLAGS: return C(gen_flags(d->set) & ~cur_mask);
+    case GENUM: {
+        uint64_t v = below(30) == 0 ? rnd() & 0xffff : d->set[below(set_len(d->set))];
+        for (int tries = 0; cur_mask && v == cur_mask && tries < 8; tries++)
+            v = d->set[below(set_len(d->set))];
+        return C(cur_mask && v == cur_mask ? 0 : v);
+    }
+    case GTMPL:
+        if (below(20) == 0)
+            return C(0);
+        return (struct arg){ 'T', d->param | (rnd() << 8), FZ_BUF_SIZE / 2 + 4096 + below(4) * 1024 };
     case GINT: return C(below(d->param + 1));
     case GADDR: return gen_addr(p, at);
     case GMLEN: {
@@ -455,10 +573,18 @@ static struct arg gen_arg(const struct prog *p, int at, const struct argd *d)
         uint64_t f = gen_flags(S_CLONE);
         if (!(f & 0x10000))
             f |= 17;                                    /* SIGCHLD: ringlab's only exit signal */
-        return C(f);
+        return C(f & ~cur_mask);
     }
     default: return C(0);
     }
+}
+
+static void gen_args(const struct prog *p, int at, struct call *c)
+{
+    last_buf_room = 4096;
+    cur_mask = dis_mask[c->desc];
+    for (int i = 0; i < 6; i++)
+        c->a[i] = gen_arg(p, at, &DESCS[c->desc].a[i]);
 }
 
 static void gen_call(struct prog *p, int at, bool threads)
@@ -470,6 +596,22 @@ static void gen_call(struct prog *p, int at, bool threads)
         pick = live[below(nlive)];
     memset(c, 0, sizeof *c);
     c->async = threads && below(3) == 0 ? (uint8_t)(1 + below(FZ_THREADS)) : 0;
+    if (nlive32 && below(8) == 0) {                     /* one call in 8 through int $0x80 */
+        int nr = live32[below(nlive32)];
+        c->abi32 = 1;
+        c->nr = (uint16_t)nr;
+        if (desc_of_nr32[nr] >= 0) {
+            c->desc = (uint16_t)desc_of_nr32[nr];
+            gen_args(p, at, c);
+        } else {                                        /* raw: small numbers, buffers, noise */
+            c->desc = 0xffff;
+            for (int i = 0; i < 6; i++) {
+                uint64_t x = below(3);
+                c->a[i] = x == 0 ? C(below(64)) : x == 1 ? (struct arg){ 'b', below(16) * 64, 0 } : C(rnd());
+            }
+        }
+        return;
+    }
     if (pick >= (int)NDESCS) {                          /* undescribed: raw arguments */
         c->desc = 0xffff;
         c->nr = (uint16_t)(pick - NDESCS);
@@ -479,9 +621,7 @@ static void gen_call(struct prog *p, int at, bool threads)
     }
     c->desc = (uint16_t)pick;
     c->nr = (uint16_t)nr_of[pick];
-    last_buf_room = 4096;
-    for (int i = 0; i < 6; i++)
-        c->a[i] = gen_arg(p, at, &DESCS[pick].a[i]);
+    gen_args(p, at, c);
 }
 
 static void gen_prog(struct prog *p)
@@ -508,21 +648,43 @@ static void drop_call(struct prog *p, int i)
     p->n--;
 }
 
+/* Make room for a call at i: references to i and later move up. */
+static void insert_slot(struct prog *p, int i)
+{
+    for (int j = p->n; j > i; j--)
+        p->c[j] = p->c[j - 1];
+    p->n++;
+    for (int j = i + 1; j < p->n; j++)
+        for (int k = 0; k < 6; k++)
+            if (p->c[j].a[k].kind == 'r' && p->c[j].a[k].val >= (uint64_t)i)
+                p->c[j].a[k].val++;
+}
+
 static void mutate(struct prog *p)
 {
     int ops = 1 + (int)below(3);
     bool threads = below(3) == 0;
     while (ops--) {
         uint64_t op = below(10);
-        if (op < 4 && p->n) {                           /* one argument drawn again */
+        if (op < 4 && p->n) {                           /* one argument drawn again (one the call has) */
             int i = (int)below(p->n), k = (int)below(6);
             if (p->c[i].desc < NDESCS) {
+                int has[6], nhas = 0;
+                for (int j = 0; j < 6; j++)
+                    if (DESCS[p->c[i].desc].a[j].gen != G0)
+                        has[nhas++] = j;
+                k = nhas ? has[below(nhas)] : k;
                 last_buf_room = 4096;
+                cur_mask = dis_mask[p->c[i].desc];
                 p->c[i].a[k] = gen_arg(p, i, &DESCS[p->c[i].desc].a[k]);
             }
-        } else if (op < 7 && p->n < FZ_MAXCALLS) {      /* a call appended */
+        } else if (op < 6 && p->n < FZ_MAXCALLS) {      /* a call appended */
             gen_call(p, p->n, threads);
             p->n++;
+        } else if (op < 7 && p->n < FZ_MAXCALLS) {      /* a call inserted (it uses only earlier results) */
+            int at = (int)below(p->n + 1);
+            insert_slot(p, at);
+            gen_call(p, at, threads);
         } else if (op < 9 && p->n > 1) {
             drop_call(p, (int)below(p->n));
         } else if (p->n) {
@@ -539,7 +701,7 @@ static int format_prog(const struct prog *p, char *out, size_t size)
     size_t n = 0;
     for (int i = 0; i < p->n && n < size; i++) {
         const struct call *c = &p->c[i];
-        n += snprintf(out + n, size - n, "%s%s#%u", i ? " " : "", call_name(c), c->nr);
+        n += snprintf(out + n, size - n, "%s%s%s#%u", i ? " " : "", c->abi32 ? "i386." : "", call_name(c), c->nr);
         if (c->async)
             n += snprintf(out + n, size - n, "@%u", c->async);
         n += snprintf(out + n, size - n, ":");
@@ -553,6 +715,14 @@ static int nr_by_name(const char *name)
 {
     for (int i = 0; i < MAX_NR; i++)
         if (name_of_nr[i][0] && !strcmp(name_of_nr[i], name))
+            return i;
+    return -1;
+}
+
+static int nr32_by_name(const char *name)
+{
+    for (int i = 0; i < MAX_NR; i++)
+        if (name_of_nr32[i][0] && !strcmp(name_of_nr32[i], name))
             return i;
     return -1;
 }
@@ -574,10 +744,18 @@ static int parse_prog(const char *text, struct prog *p)
             name[len++] = *s++;
         name[len] = 0;
         c->desc = 0xffff;
-        for (unsigned i = 0; i < NDESCS; i++)
-            if (!strcmp(DESCS[i].name, name))
-                c->desc = (uint16_t)i;
-        int nr = nr_by_name(name);
+        int nr;
+        if (!strncmp(name, "i386.", 5)) {
+            c->abi32 = 1;
+            nr = nr32_by_name(name + 5);
+            if (nr >= 0 && desc_of_nr32[nr] >= 0)
+                c->desc = (uint16_t)desc_of_nr32[nr];
+        } else {
+            for (unsigned i = 0; i < NDESCS; i++)
+                if (!strcmp(DESCS[i].name, name))
+                    c->desc = (uint16_t)i;
+            nr = nr_by_name(name);
+        }
         if (*s == '#')
             nr = (int)strtol(s + 1, (char **)&s, 10);
         if (*s == '@')
@@ -630,6 +808,7 @@ static long eval(const struct arg *a)
     case 'm': return fz_int((long)a->val % (FZ_BUF_SIZE - 4));
     case 'g': return fz_id((long)a->val);
     case 'v': return (long)fz_argv;
+    case 'T': return fz_tmpl((long)a->aux % (FZ_BUF_SIZE - 64), (long)(a->val & 0xff), (long)(a->val >> 8));
     default: return 0;
     }
 }
@@ -640,7 +819,8 @@ static void exec_call(int i)
     long v[6];
     for (int k = 0; k < 6; k++)
         v[k] = eval(&c->a[k]);
-    long r = fz_syscall(c->nr, v[0], v[1], v[2], v[3], v[4], v[5]);
+    long r = c->abi32 ? fz_syscall32(c->nr, v[0], v[1], v[2], v[3], v[4], v[5])
+                      : fz_syscall(c->nr, v[0], v[1], v[2], v[3], v[4], v[5]);
     fz_r[i] = r;
     if (me) {
         __atomic_add_fetch(&me->calls, 1, __ATOMIC_RELAXED);
@@ -773,6 +953,8 @@ static void print_line(const char *s)
     }
 }
 
+static bool allowed(const struct prog *p);
+
 static void worker(int w, uint64_t seed)
 {
     /* The corpus is MAP_SHARED only so that fork does not copy it into every program's child
@@ -788,6 +970,10 @@ static void worker(int w, uint64_t seed)
     fz_init();
     kcov_open_all();
     struct prog p;
+    for (unsigned i = 0; i < NSEEDS; i++)            /* the seeds whose calls may all be drawn */
+        if (!parse_prog(SEEDS[i], &p) && allowed(&p))
+            corpus[ncorpus++] = p;
+    me->corpus = ncorpus;
     while (!sh->stop) {
         if (!ncorpus || below(4) == 0) {
             gen_prog(&p);
@@ -803,8 +989,10 @@ static void worker(int w, uint64_t seed)
         int st = 0;
         int stuck = fz_run_child(run_prog_child, &p, &st);
         me->execs++;
-        if (stuck || me->lowmap) {
-            snprintf(line, sizeof line, "sfuzz: finding kind=%s w=%d %s\n", stuck ? "stuck" : "lowmap", w, text);
+        bool leak = !stuck && WIFEXITED(st) && WEXITSTATUS(st) == FZ_EXIT_LEAK;
+        if (stuck || me->lowmap || leak) {
+            snprintf(line, sizeof line, "sfuzz: finding kind=%s w=%d %s\n",
+                     stuck ? "stuck" : leak ? "execleak" : "lowmap", w, text);
             print_line(line);
             me->findings++;
             if (stuck)
@@ -822,31 +1010,94 @@ static void load_table(void)
 {
     for (int i = 0; i < MAX_NR; i++)
         desc_of_nr[i] = -1;
+    for (int i = 0; i < MAX_NR; i++)
+        desc_of_nr32[i] = -1;
     FILE *f = fopen("/sfuzz.calls", "r");
     int nr;
-    char name[32];
-    while (f && fscanf(f, "%d %31s", &nr, name) == 2)
-        if (nr >= 0 && nr < MAX_NR)
+    char name[32], text[96];
+    while (f && fgets(text, sizeof text, f)) {
+        if (sscanf(text, "i386 %d %31s", &nr, name) == 2 && nr >= 0 && nr < MAX_NR)
+            snprintf(name_of_nr32[nr], sizeof name_of_nr32[nr], "%s", name);
+        else if (sscanf(text, "%d %31s", &nr, name) == 2 && nr >= 0 && nr < MAX_NR)
             snprintf(name_of_nr[nr], sizeof name_of_nr[nr], "%s", name);
+    }
     if (f)
         fclose(f);
+}
+
+/* DISABLE's entry for a call name: 0 none, 1 the whole call, 2 flag bits (*mask). */
+static int disabled(const char *name, uint64_t *mask)
+{
+    size_t len = strlen(name);
+    for (const char *s = dis_text; *s;) {
+        const char *end = strchr(s, '+');
+        size_t n = end ? (size_t)(end - s) : strlen(s);
+        if (n >= len && !strncmp(s, name, len) && (n == len || s[len] == ':')) {
+            if (n == len)
+                return 1;
+            *mask = strtoull(s + len + 1, NULL, 16);
+            return 2;
+        }
+        s += n + (end ? 1 : 0);
+    }
+    return 0;
+}
+
+/* A seed may run: none of its calls is disabled, nor has a disabled flag in a flag argument. */
+static bool allowed(const struct prog *p)
+{
+    for (int i = 0; i < p->n; i++) {
+        int d = p->c[i].desc;
+        if (d >= (int)NDESCS || desc_off[d])
+            return false;
+        for (int k = 0; k < 6; k++) {
+            uint8_t g = DESCS[d].a[k].gen;
+            if ((g == GFLAGS || g == GCLONE) && p->c[i].a[k].kind == 'c' && (p->c[i].a[k].val & dis_mask[d]))
+                return false;
+        }
+    }
+    return true;
+}
+
+static const char *twin64(const char *name32)
+{
+    for (unsigned i = 0; i < sizeof ALIAS32 / sizeof ALIAS32[0]; i++)
+        if (!strcmp(ALIAS32[i][0], name32))
+            return ALIAS32[i][1];
+    return name32;
 }
 
 static void build_live(char *undescribed, char *never, size_t size)
 {
     undescribed[0] = never[0] = 0;
+    bool *off = desc_off;
     for (unsigned i = 0; i < NDESCS; i++) {
+        dis_mask[i] = 0;
+        off[i] = disabled(DESCS[i].name, &dis_mask[i]) == 1;
         nr_of[i] = nr_by_name(DESCS[i].name);
         if (nr_of[i] >= 0) {
             desc_of_nr[nr_of[i]] = (int)i;
-            if (DESCS[i].weight)
+            if (DESCS[i].weight && !off[i])
                 live[nlive++] = (int)i;
             else
                 snprintf(never + strlen(never), size - strlen(never), "%s%s", never[0] ? "," : "", DESCS[i].name);
         }
     }
     for (int n = 0; n < MAX_NR; n++) {
+        uint64_t m;
+        if (name_of_nr32[n][0]) {
+            const char *twin = twin64(name_of_nr32[n]);
+            for (unsigned i = 0; i < NDESCS; i++)
+                if (!strcmp(DESCS[i].name, twin))
+                    desc_of_nr32[n] = (int)i;
+            bool skip = desc_of_nr32[n] >= 0 ? off[desc_of_nr32[n]] || !DESCS[desc_of_nr32[n]].weight
+                                             : disabled(name_of_nr32[n], &m) == 1;
+            if (!skip)
+                live32[nlive32++] = n;
+        }
         if (name_of_nr[n][0] && desc_of_nr[n] < 0) {
+            if (disabled(name_of_nr[n], &m) == 1)
+                continue;
             live[nlive++] = (int)NDESCS + n;
             snprintf(undescribed + strlen(undescribed), size - strlen(undescribed), "%s%s",
                      undescribed[0] ? "," : "", name_of_nr[n]);
@@ -881,9 +1132,10 @@ static void progress(const char *what, long t0, long *last_calls, long *last_t)
     *last_t = now;
 }
 
-static int fuzz_main(uint64_t seed, long seconds, int workers)
+static int fuzz_main(uint64_t seed, long seconds, int workers, const char *disable)
 {
-    char undescribed[2048], never[256], line[2600];
+    char undescribed[2048], never[256], line[2900];
+    snprintf(dis_text, sizeof dis_text, "%s", strcmp(disable, "-") ? disable : "");
     load_table();
     build_live(undescribed, never, sizeof undescribed);
     int ntable = 0;
@@ -892,8 +1144,9 @@ static int fuzz_main(uint64_t seed, long seconds, int workers)
     int nundescribed = 0;
     for (int n = 0; n < MAX_NR; n++)
         nundescribed += name_of_nr[n][0] && desc_of_nr[n] < 0;
-    snprintf(line, sizeof line, "sfuzz: table calls=%d described=%d undescribed=%s never=%s\n", ntable,
-             ntable - nundescribed, undescribed[0] ? undescribed : "-", never[0] ? never : "-");
+    snprintf(line, sizeof line, "sfuzz: table calls=%d described=%d undescribed=%s never=%s i386=%d disabled=%s\n",
+             ntable, ntable - nundescribed, undescribed[0] ? undescribed : "-", never[0] ? never : "-", nlive32,
+             dis_text[0] ? dis_text : "-");
     print_line(line);
     if (!nlive) {
         print_line("sfuzz: no system-call table (/sfuzz.calls)\n");
@@ -979,6 +1232,10 @@ static int replay_main(long repeat)
             result = "stuck";
             break;
         }
+        if (WIFEXITED(st) && WEXITSTATUS(st) == FZ_EXIT_LEAK) {
+            result = "execleak";
+            break;
+        }
         if (fz_shm[FZ_SHM_SIZE - 1]) {
             result = "lowmap";
             break;
@@ -1005,6 +1262,7 @@ static void c_arg(const struct arg *a, char *out, size_t size)
     case 'm': snprintf(out, size, "fz_int(0x%lx)", a->val % (FZ_BUF_SIZE - 4)); break;
     case 'g': snprintf(out, size, "fz_id(%lu)", a->val); break;
     case 'v': snprintf(out, size, "(long)fz_argv"); break;
+    case 'T': snprintf(out, size, "fz_tmpl(0x%lx, %lu, 0x%lx)", a->aux % (FZ_BUF_SIZE - 64), a->val & 0xff, a->val >> 8); break;
     default: snprintf(out, size, "0"); break;
     }
 }
@@ -1031,8 +1289,12 @@ static int csource_main(long repeat, const char *text)
             char a[6][96];
             for (int k = 0; k < 6; k++)
                 c_arg(&p.c[i].a[k], a[k], sizeof a[k]);
-            printf("    fz_r[%d] = fz_syscall(%u, %s, %s, %s, %s, %s, %s);   /* %s */\n", i, p.c[i].nr, a[0], a[1],
-                   a[2], a[3], a[4], a[5], p.c[i].desc < NDESCS ? DESCS[p.c[i].desc].name : "raw");
+            printf("    fz_r[%d] = fz_syscall%s(%u, %s, %s, %s, %s, %s, %s);   /* %s%s */\n", i, p.c[i].abi32 ? "32" : "",
+                   p.c[i].nr, a[0], a[1], a[2], a[3], a[4], a[5], p.c[i].abi32 ? "i386 " : "",
+                   p.c[i].desc < NDESCS ? DESCS[p.c[i].desc].name : "raw");
+            if (p.c[i].desc < NDESCS && DESCS[p.c[i].desc].res == RMAP)      /* as exec_call checks */
+                printf("    if (fz_r[%d] >= 0 && fz_r[%d] < 0x%lx)\n        fz_shm[FZ_SHM_SIZE - 1] = 1;   /* below 64 KiB */\n",
+                       i, i, MMAP_MIN);
         }
         printf("}\n");
     }
@@ -1046,20 +1308,29 @@ static int csource_main(long repeat, const char *text)
     printf("\nint main(void)\n{\n    fz_init();\n    for (int i = 0; i < %ld; i++) {\n"
            "        int status;\n        if (fz_run_child(fz_program, NULL, &status)) {\n"
            "            printf(\"repro: a program SIGKILL did not end\\n\");\n            return 1;\n        }\n"
+           "        if (fz_shm[FZ_SHM_SIZE - 1]) {\n"
+           "            printf(\"repro: a mapping below 64 KiB\\n\");\n            return 1;\n        }\n"
+           "        if (WIFEXITED(status) && WEXITSTATUS(status) == FZ_EXIT_LEAK) {\n"
+           "            printf(\"repro: XMM15 kept its value across execve\\n\");\n            return 1;\n        }\n"
            "    }\n    printf(\"repro: done\\n\");\n    return 0;\n}\n", repeat);
     return 0;
 }
 
 int main(int argc, char **argv)
 {
-    if (argc > 1 && !strcmp(argv[1], "exit"))
-        return 0;
+    if (argc > 1 && !strcmp(argv[1], "exit")) {
+        /* execve's canary (fz_syscall) must not reach here: musl's start-up uses no XMM15 */
+        uint64_t x15;
+        __asm__ volatile("movq %%xmm15, %0" : "=r"(x15));
+        return x15 == FZ_XMM_CANARY ? FZ_EXIT_LEAK : 0;
+    }
     if (argc > 4 && !strcmp(argv[1], "fuzz"))
-        return fuzz_main(strtoull(argv[2], NULL, 0), strtol(argv[3], NULL, 0), (int)strtol(argv[4], NULL, 0));
+        return fuzz_main(strtoull(argv[2], NULL, 0), strtol(argv[3], NULL, 0), (int)strtol(argv[4], NULL, 0),
+                         argc > 5 ? argv[5] : "-");
     if (argc > 2 && !strcmp(argv[1], "replay"))
         return replay_main(strtol(argv[2], NULL, 0));
     if (argc > 3 && !strcmp(argv[1], "csource"))
         return csource_main(strtol(argv[2], NULL, 0), argv[3]);
-    fprintf(stderr, "usage: sfuzz fuzz SEED SECONDS WORKERS | replay REPEAT | csource REPEAT PROGRAM | exit\n");
+    fprintf(stderr, "usage: sfuzz fuzz SEED SECONDS WORKERS [DISABLE] | replay REPEAT | csource REPEAT PROGRAM | exit\n");
     return 2;
 }

@@ -17,6 +17,13 @@
  *   int in the buffer   fz_int(OFF)            (the fds pipe() stored)
  *   own ids             fz_id(0|1|2)           (getpid, gettid, getppid)
  *   argv                fz_argv                ({"sfuzz", "exit"}: execve of /sfuzz ends at once)
+ *   template            fz_tmpl(OFF, KIND, SEED)  (a struct a call reads, from values that mean
+ *                                               something: a valid header, a real fd, a short
+ *                                               time; FZ_T_* below)
+ * A call made through `int $0x80` (the i386 table, as a 64-bit Linux process may) is
+ * fz_syscall32(NR, ...): its arguments are truncated to 32 bits by the kernel.
+ * Every program starts with the same fds: 0-2 /dev/null, 3 the tree's directory, 4 a file in
+ * it (read-write), 5/6 a pipe holding 100 bytes, 7/8 an empty pipe (FZ_FD_*).
  * Calls marked async run in one of two threads (CLONE_VM|CLONE_THREAD...) started with the
  * program, racing the main thread's calls on the same objects.
  */
@@ -54,17 +61,26 @@ static char fz_long_path[5000];
 static const char *const fz_paths[] = {
     "/tmp/fz", "/tmp/fz/f0", "/tmp/fz/f1", "/tmp/fz/d0", "/tmp/fz/d0/f2", "/tmp/fz/d0/d3",
     "/tmp/fz/d1", "f0", "d0", "d0/f2", "d1/new", "new", ".", "..", "", "/", "/tmp",
-    "/tmp/fz/f0/x", "/nonexistent", "/dev/null", "/dev/zero", "/dev/urandom",
+    "/tmp/fz/f0/x", "/nonexistent", "/tmp/fz/d1/new", "/dev/null", "/dev/zero", "/dev/urandom",
     "/sys/kernel/debug/kcov", "/sfuzz", fz_long_path,
 };
 #define FZ_NPATHS (sizeof fz_paths / sizeof fz_paths[0])
-#define FZ_PATH_DEV 19                      /* fz_paths[19..23]: devices, kcov, /sfuzz */
+#define FZ_FD_DIR   3                       /* fds 3-8: directory, file, full pipe, empty pipe */
+#define FZ_PATH_DEV 20                      /* fz_paths[20..24]: devices, kcov, /sfuzz */
 
 /* One system call. A new process or thread (fork, vfork, clone: rax 0 in the child) leaves at
    once, in the same asm block: it shares the caller's stack (vfork, CLONE_VM without a stack)
    or has none of its own, and a fuzz program's child has nothing else to do. */
+/* The canary execve carries in XMM15 into the new image ("sfuzz exit" checks it there): a
+   register of the old program that survives execve is a leak into the new one (Linux starts
+   every image with clean x87/SSE state). */
+#define FZ_XMM_CANARY   0x5346555a5a4d4d58UL
+#define FZ_EXIT_LEAK    77                  /* "sfuzz exit"'s status when the canary survived */
+
 static long fz_syscall(long nr, long a, long b, long c, long d, long e, long f)
 {
+    if (nr == SYS_execve || nr == SYS_execveat)
+        __asm__ volatile("movq %0, %%xmm15" : : "r"(FZ_XMM_CANARY) : "xmm15");
     /* A signal sent to pid 0 or below (the process group, everyone) would reach the fuzzer
        itself: such a target (a failed fork's -errno, an unset result) becomes the caller. */
     if ((nr == SYS_kill || nr == SYS_rt_sigqueueinfo) && a <= 0)
@@ -89,6 +105,42 @@ static long fz_syscall(long nr, long a, long b, long c, long d, long e, long f)
     __asm__ volatile("syscall" : "=a"(ret) : "a"(nr), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8), "r"(r9)
                      : "rcx", "r11", "memory");
     return ret;
+}
+
+/* One i386 system call through `int $0x80` (EBX, ECX, EDX, ESI, EDI, EBP); a new process
+   (fork 2, vfork 190, clone 120: EAX 0 in the child) exits at once, as in fz_syscall. EBP is
+   the frame pointer: kept in R15 around the call (the kernel leaves R12-R15 alone). */
+static long fz_syscall32(long nr, long a, long b, long c, long d, long e, long f)
+{
+    if (nr == 11)                                  /* execve */
+        __asm__ volatile("movq %0, %%xmm15" : : "r"(FZ_XMM_CANARY) : "xmm15");
+    if (nr == 37 && (int)a <= 0)                  /* kill: see fz_syscall */
+        a = fz_syscall(SYS_getpid, 0, 0, 0, 0, 0, 0);
+    long ret;
+    if (nr == 2 || nr == 190 || nr == 120) {
+        __asm__ volatile("mov %%rbp, %%r15\n\t"
+                         "mov %7, %%rbp\n\t"
+                         "int $0x80\n\t"
+                         "test %%eax, %%eax\n\t"
+                         "jnz 1f\n\t"
+                         "mov $1, %%eax\n\t"
+                         "xor %%ebx, %%ebx\n\t"
+                         "int $0x80\n\t"
+                         "1:\n\t"
+                         "mov %%r15, %%rbp"
+                         : "=a"(ret), "+b"(a), "+c"(b), "+d"(c), "+S"(d), "+D"(e)
+                         : "a"(nr), "r"(f)
+                         : "r15", "memory");
+        return (long)(int)ret;
+    }
+    __asm__ volatile("mov %%rbp, %%r15\n\t"
+                     "mov %7, %%rbp\n\t"
+                     "int $0x80\n\t"
+                     "mov %%r15, %%rbp"
+                     : "=a"(ret), "+b"(a), "+c"(b), "+d"(c), "+S"(d), "+D"(e)
+                     : "a"(nr), "r"(f)
+                     : "r15", "memory");
+    return (long)(int)ret;
 }
 
 static uint64_t fz_rng(uint64_t *s)
@@ -140,6 +192,83 @@ static long fz_sa(long off, long handler, long flags)
     return (long)k;
 }
 
+/* Templates: FZ_T_* kinds of struct, each field drawn (seeded) from values that mean something. */
+enum {
+    FZ_T_USERDESC,      /* struct user_desc: entry -1 or a TLS slot, base, limit, flag bits */
+    FZ_T_CAPHDR,        /* cap_user_header_t: a known version, pid 0/own/1/none */
+    FZ_T_CAPDATA,       /* two cap_user_data_t: none, all, a few */
+    FZ_T_POLLFD,        /* 8 struct pollfd on the fds every program has */
+    FZ_T_RLIMIT,        /* struct rlimit */
+    FZ_T_ITIMER,        /* struct itimerval: a short interval and value */
+    FZ_T_SIGSET,        /* a sigset: none, SIGCHLD, SIGUSR1/2, all */
+    FZ_T_STACK,         /* stack_t on fz_buf's upper half */
+    FZ_T_UTIMES,        /* two timespec with UTIME_NOW/UTIME_OMIT */
+    FZ_T_CPUSET,        /* a CPU mask */
+    FZ_NTEMPL
+};
+#define FZ_PICK(s, ...) ({ const long v_[] = { __VA_ARGS__ }; v_[fz_rng(s) % (sizeof v_ / sizeof v_[0])]; })
+
+static long fz_tmpl(long off, long kind, long seed)
+{
+    uint64_t s = (uint64_t)seed | 1;
+    uint32_t *w = (uint32_t *)(fz_buf + off);
+    long *q = (long *)(fz_buf + off);
+    switch (kind) {
+    case FZ_T_USERDESC:
+        w[0] = (uint32_t)FZ_PICK(&s, -1, -1, 12, 13, 14, 0, 11, 15);
+        w[1] = (uint32_t)FZ_PICK(&s, 0, 0x1000, (long)fz_buf, 0xfffff000, 0x10000);
+        w[2] = (uint32_t)FZ_PICK(&s, 0, 0xfffff, 0xfff, 1, 0x100000);
+        w[3] = (uint32_t)(fz_rng(&s) & 0xff);
+        if (fz_rng(&s) % 4 == 0)
+            w[1] = w[2] = w[3] = 0;
+        if (fz_rng(&s) % 4 == 0)
+            w[3] = 0x28;                           /* read_exec_only|seg_not_present: "empty" */
+        break;
+    case FZ_T_CAPHDR:
+        w[0] = (uint32_t)FZ_PICK(&s, 0x20080522, 0x20080522, 0x20071026, 0x19980330, 0);
+        w[1] = (uint32_t)FZ_PICK(&s, 0, 0, 1, -1, 99999, fz_syscall(SYS_getpid, 0, 0, 0, 0, 0, 0));
+        break;
+    case FZ_T_CAPDATA:
+        for (int i = 0; i < 6; i++)
+            w[i] = (uint32_t)FZ_PICK(&s, 0, 0xffffffff, 0x1ff, 0x3f, 1 << 21, 0xffffffff);
+        break;
+    case FZ_T_POLLFD:
+        for (int i = 0; i < 8; i++) {
+            w[2 * i] = (uint32_t)FZ_PICK(&s, 0, 3, 4, 5, 6, 7, 8, -1, 99);
+            w[2 * i + 1] = (uint32_t)(fz_rng(&s) & 0x3f);      /* events (revents 0) */
+        }
+        break;
+    case FZ_T_RLIMIT:
+        q[0] = FZ_PICK(&s, 0, 1, 64, 1024, 4096, 1 << 20, -1);
+        q[1] = FZ_PICK(&s, 0, 64, 4096, 1 << 20, -1, -1);
+        break;
+    case FZ_T_ITIMER:
+        q[0] = 0;
+        q[1] = FZ_PICK(&s, 0, 1000, 10000, 1000000);
+        q[2] = 0;
+        q[3] = FZ_PICK(&s, 0, 1, 1000, 20000, 1000000);
+        break;
+    case FZ_T_SIGSET:
+        q[0] = FZ_PICK(&s, 0, 1L << 16, 1L << 9 | 1L << 11, -1, 1L << 13, 1L << 18 | 1L << 17, 1L << 9);
+        break;
+    case FZ_T_STACK:
+        q[0] = (long)(fz_buf + FZ_BUF_SIZE / 2 + FZ_PICK(&s, 0, 8192, 16384));
+        q[1] = FZ_PICK(&s, 0, 0, 1, 2, 1L << 31);     /* ss_flags: SS_ONSTACK, SS_DISABLE, SS_AUTODISARM */
+        q[2] = FZ_PICK(&s, 2048, 8192, 16384, 1, 1 << 20);
+        break;
+    case FZ_T_UTIMES:
+        for (int i = 0; i < 2; i++) {
+            q[2 * i] = FZ_PICK(&s, 0, 1000000000, -1, 1);
+            q[2 * i + 1] = FZ_PICK(&s, 0, 999999999, (1 << 30) - 1, (1 << 30) - 2, 1000000000);
+        }
+        break;
+    case FZ_T_CPUSET:
+        q[0] = FZ_PICK(&s, 1, 0, 2, -1);
+        break;
+    }
+    return (long)(fz_buf + off);
+}
+
 static long fz_int(long off)
 {
     return *(int *)(fz_buf + off);
@@ -172,6 +301,19 @@ static void fz_setup(void)
             dup2(null, fd);
     if (null > 2)
         close(null);
+    /* the fds every program has (FZ_FD_*): a directory, a file, a full and an empty pipe */
+    int fds[4] = { open("/tmp/fz", O_RDONLY | O_DIRECTORY), open("/tmp/fz/f0", O_RDWR), -1, -1 };
+    int full[2] = { -1, -1 }, empty[2] = { -1, -1 };
+    pipe(full);
+    pipe(empty);
+    int want[] = { fds[0], fds[1], full[0], full[1], empty[0], empty[1] };
+    for (int i = 0; i < 6; i++)
+        if (want[i] >= 0 && want[i] != FZ_FD_DIR + i) {
+            dup2(want[i], FZ_FD_DIR + i);
+            close(want[i]);
+        }
+    static const char hundred[100] = "sfuzz: the 100 bytes a read of the full pipe finds";
+    write(FZ_FD_DIR + 3, hundred, sizeof hundred);
     memset(fz_long_path, 'a', sizeof fz_long_path - 1);
 }
 

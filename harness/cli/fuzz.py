@@ -8,6 +8,10 @@ is replayed on fresh machines, shrunk to a minimal program, and printed as C sou
 builds with musl-gcc; the source and the built reproducer are kept in
 ringlab-artifacts/fuzz/, and the one ``invoke boot`` line that runs it is printed.
 
+``disable`` (``--disable clone:CLONE_VFORK,mremap``) steps over a known bug: those calls, or
+those flags of a call, are never drawn (lab.fuzzing.parse_disable). ``unreached`` prints,
+after the report, the core files' lines no program reached, by function, most first.
+
 Exit status: 0 no finding, 1 a finding (reproduced or not), 2 setup error.
 """
 from __future__ import annotations
@@ -18,7 +22,7 @@ from pathlib import Path
 from typing import Optional, TextIO
 
 from ..core import constants as C
-from ..core.errors import BuildError
+from ..core.errors import BadConfig, BuildError
 from ..lab import fuzzing
 from ..machine import build, coverage
 from .epilogue import Epilogue
@@ -50,8 +54,11 @@ class _Console:
 
 
 def main(minutes: float = 1.0, seed: int = 1, cpu: Optional[str] = None, workers: int = 2,
-         kernel: Optional[str] = None, reproduce: bool = True, repeat: int = fuzzing.DEFAULT_REPEAT) -> int:
-    """Fuzz for ``minutes`` (guest time); returns 0, 1 (a finding) or 2 (setup error)."""
+         kernel: Optional[str] = None, reproduce: bool = True, repeat: int = fuzzing.DEFAULT_REPEAT,
+         disable: str = "", unreached: bool = False) -> int:
+    """Fuzz for ``minutes`` (guest time); returns 0, 1 (a finding) or 2 (setup error).
+    ``disable``: comma-separated ``CALL`` or ``CALL:FLAG[|FLAG]`` items never drawn;
+    ``unreached``: also print the core files' unreached lines by function."""
     ep = Epilogue("fuzz")
 
     def body(ep: Epilogue) -> int:
@@ -61,9 +68,14 @@ def main(minutes: float = 1.0, seed: int = 1, cpu: Optional[str] = None, workers
                 build.build(capture=True, sanitize=True)
             except BuildError as err:
                 return ep.error(str(err))
+        items = [disable] if disable else []
+        try:
+            fuzzing.parse_disable(items, fuzzing.call_names(fuzzing.kabi_of(kern)))
+        except BadConfig as err:
+            return ep.error(str(err))
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         opts = fuzzing.FuzzOptions(kernel=kern, seconds=max(1, int(minutes * 60)), seed=seed,
-                                   cpu=cpu or C.DEFAULT_CPU, workers=workers)
+                                   cpu=cpu or C.DEFAULT_CPU, workers=workers, disable=items)
         log_path = ARTIFACTS / f"console-{opts.cpu}-{seed}.log"
         start = time.monotonic()
         with open(log_path, "w") as log:
@@ -78,6 +90,10 @@ def main(minutes: float = 1.0, seed: int = 1, cpu: Optional[str] = None, workers
             ep.say(f"kernel line coverage ({len(result.pcs)} distinct PCs; lines with a kcov "
                    "call site reached / all of them):")
             print("\n".join(coverage.format_report(report)), flush=True)
+            if unreached:
+                ep.say("lines of the core files no program reached, by function:")
+                for (f, func), lines in fuzzing.unreached(kern, result.pcs).items():
+                    print(f"  {len(lines):4d}  {f}:{func}  {','.join(map(str, lines))}", flush=True)
         crash = result.crash
         if crash is None:
             return 0
@@ -94,9 +110,11 @@ def main(minutes: float = 1.0, seed: int = 1, cpu: Optional[str] = None, workers
         name = f"repro-{crash.kind}-{opts.cpu}-{seed}"
         binary = fuzzing.build_csource(source, ARTIFACTS / name)
         print(source, flush=True)
+        # a program that execs runs /sfuzz ("sfuzz exit"), which the fuzz machine has as init
+        exe = f" --file {C.USER_IMAGES_DIR / fuzzing.SFUZZ}" if "execve#" in minimal else ""
         ep.say(f"minimal program: {minimal}",
                f"C source: {binary.with_suffix('.c')}",
-               f"reproduce: invoke boot --kernel {kern} --cpu {opts.cpu} --init {binary}")
+               f"reproduce: invoke boot --kernel {kern} --cpu {opts.cpu} --init {binary}{exe}")
         return 1
 
     return ep.run(body)

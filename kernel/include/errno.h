@@ -37,6 +37,8 @@
 #define ENOTEMPTY 39 /* directory not empty */
 #define ELOOP   40   /* too many symbolic links */
 #define EDEADLK 35   /* a lock wait would deadlock */
+#define ENOMSG  42   /* no message of the desired type */
+#define EIDRM   43   /* identifier removed */
 #define EOVERFLOW 75 /* value too large for the type */
 #define EBUSY   16   /* device or resource busy */
 #define ETIMEDOUT 110 /* connection (here: futex wait) timed out */

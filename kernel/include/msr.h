@@ -38,6 +38,7 @@
 #define CR4_OSXMMEXCPT (1 << 10) /* SIMD exceptions are #XM */
 #define CR4_UMIP    (1 << 11)    /* user-mode instruction prevention */
 #define CR4_FSGSBASE (1 << 16)   /* rd/wr{fs,gs}base at CPL 3 (where CPUID has them) */
+#define CR4_OSXSAVE (1 << 18)    /* XSAVE family and XCR0 enabled (fpu.c) */
 #define CR4_SMEP    (1 << 20)    /* supervisor-mode execution prevention */
 #define CR4_SMAP    (1 << 21)    /* supervisor-mode access prevention */
 

@@ -55,7 +55,8 @@ struct proc {
     char name[32];
     struct sigstate sig;       /* blocked/pending sets, alternate stack; the group's pending set, stop, ITIMER_REAL */
     struct sighand *sighand;   /* the handlers (shared by CLONE_SIGHAND, so by every thread of a group) */
-    uint8_t fxstate[512] __attribute__((aligned(16)));   /* user x87/SSE state (fxsave) */
+    void *xstate;              /* user x87/SSE/AVX state when switched out (fpu.h): the slot's own
+                                  page (fpu_area), reset by proc_alloc */
     int tgid;                  /* thread group (getpid) */
     struct proc *leader;       /* the group's leader (itself for a single-threaded process) */
     int nthreads;              /* leader only: threads of the group not yet ended */
@@ -100,7 +101,6 @@ bool proc_is_init(struct proc *p);
 bool fatal_pending(struct proc *p);
 struct proc *proc_next_thread(struct proc *leader, struct proc *after);
 void proc_first_run(void);
-void fpu_reset(uint8_t fxstate[512]);            /* x87/SSE state of a new image (Linux fpstate_init) */
 int proc_count(void);
 void proc_traced_release(struct proc *q);
 bool proc_alive(const struct proc *q);

@@ -6,7 +6,8 @@
  *   higher addresses
  *   +------------------------------+  interrupted RSP - 128 (red zone skipped),
  *   |                              |  or the top of the alternate stack
- *   | fxsave area (512 bytes)      |  64-byte aligned: uc_mcontext.fpstate points here
+ *   | xsave area + FP_XSTATE_MAGIC2|  64-byte aligned: uc_mcontext.fpstate points here
+ *   |  (fxsave: 512 bytes)         |  (fpu.h: the layout, sw_reserved)
  *   +------------------------------+
  *   | struct siginfo     (128)     |  frame + 312: RSI at the handler's entry
  *   | struct ucontext    (304)     |  frame + 8:   RDX at the handler's entry
@@ -24,6 +25,7 @@ struct proc;
 struct trapframe;
 
 #include "uapi.h"             /* the signal numbers */
+#include "fpu.h"              /* the fpstate area a frame carries */
 
 #define SIGSET_BYTES 8           /* sizeof(sigset_t) in the kernel ABI: rt_* sigsetsize */
 
@@ -40,6 +42,8 @@ struct trapframe;
 #define SA_NOCLDWAIT 0x00000002  /* children are reaped without wait */
 #define SA_SIGINFO   0x00000004  /* three-argument handler */
 #define SA_RESTORER  0x04000000  /* sa_restorer is valid (x86-64 needs it) */
+#define SA_IA32_ABI  0x02000000  /* kernel-internal: set by the i386 sigaction calls, the handler
+                                    gets an ia32 frame (Linux sigaction_compat_abi); never shown */
 #define SA_ONSTACK   0x08000000  /* run on the alternate stack */
 #define SA_RESTART   0x10000000  /* restart interrupted system calls */
 #define SA_NODEFER   0x40000000  /* don't block the signal in its handler */
@@ -125,6 +129,7 @@ struct sigcontext {
 _Static_assert(sizeof(struct sigcontext) == 256, "struct sigcontext is 256 bytes");
 
 /* uc_flags bits (arch/x86/include/uapi/asm/ucontext.h) */
+#define UC_FP_XSTATE         0x1 /* fpstate is an xsave area (the CPU has XSAVE) */
 #define UC_SIGCONTEXT_SS     0x2 /* sigcontext.ss is meaningful */
 #define UC_STRICT_RESTORE_SS 0x4 /* rt_sigreturn restores that SS */
 
@@ -160,9 +165,6 @@ struct rt_sigframe {
 _Static_assert(sizeof(struct rt_sigframe) == 440, "struct rt_sigframe is 440 bytes on x86-64");
 _Static_assert(__builtin_offsetof(struct rt_sigframe, info) == 312, "siginfo follows the ucontext");
 
-#define FXSAVE_BYTES 512         /* fxsave/fxrstor area (SDM Vol. 1 10.5.1) */
-#define FXSAVE_MXCSR 24          /* offset of MXCSR in the fxsave area */
-#define FXSAVE_MXCSR_MASK 28     /* offset of MXCSR_MASK (0 means 0xffbf) */
 
 /* What the kernel remembers about one pending signal (the rest of siginfo is derived). */
 struct ksiginfo {
@@ -271,9 +273,15 @@ uint64_t signal_user_rflags(uint64_t cur, uint64_t want, uint64_t mask);
 bool signal_fx_valid(const uint8_t fx[FXSAVE_BYTES]);
 void signal_force_segv_at(struct proc *p, uint64_t addr);
 void signal_delivered(int pid, int sig, uint64_t handler, int code, uint64_t addr);
-void signal_fpu_reset(void);
 int signal_altstack_flags(struct proc *p, uint64_t sp);
 int signal_set_altstack(struct proc *p, const struct k_stack *ss, uint64_t sp);
+int signal_do_action(struct proc *p, int64_t sig, const struct k_sigaction *act, struct k_sigaction *old,
+                     uint64_t abi);                  /* syssignal.c: rt_sigaction's core */
+void signal_wait(struct proc *p);                    /* syssignal.c: sleep until a signal is deliverable */
+
+/* signal32.c: ia32 frames for handlers the i386 calls installed */
+int signal_setup_frame32(struct proc *p, struct trapframe *tf, int sig, const struct k_sigaction *ka,
+                         const struct ksiginfo *ki, uint64_t oldmask);
 bool signal_autoreap(struct proc *parent);
 
 /* syslimit.c */

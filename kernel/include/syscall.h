@@ -15,6 +15,14 @@ int64_t sys_ugetrlimit32(struct trapframe *tf); /* syslimit.c: struct compat_rli
 int64_t sys_clock_gettime32(struct trapframe *tf);  /* time.c: 32-bit time structures */
 int64_t sys_gettimeofday32(struct trapframe *tf);
 int64_t sys_time32(struct trapframe *tf);
+int64_t sys_sigaction32(struct trapframe *tf);  /* signal32.c: the i386 signal calls */
+int64_t sys_rt_sigaction32(struct trapframe *tf);
+int64_t sys_sigprocmask32(struct trapframe *tf);
+int64_t sys_sigpending32(struct trapframe *tf);
+int64_t sys_sigsuspend32(struct trapframe *tf);
+int64_t sys_sigaltstack32(struct trapframe *tf);
+int64_t sys_sigreturn32(struct trapframe *tf);
+int64_t sys_rt_sigreturn32(struct trapframe *tf);
 int64_t sys_mmap2(struct trapframe *tf);        /* sysmem.c: below 4 GiB */
 int64_t sys_old_mmap32(struct trapframe *tf);
 int64_t sys_read(struct trapframe *tf);
@@ -44,6 +52,10 @@ int64_t sys_getppid(struct trapframe *tf);
 int64_t sys_setpgid(struct trapframe *tf);       /* jobctl.c */
 int64_t sys_msync(struct trapframe *tf);         /* sysmem.c */
 int64_t sys_flock(struct trapframe *tf);         /* locks.c */
+int64_t sys_msgget(struct trapframe *tf);        /* msg.c */
+int64_t sys_msgsnd(struct trapframe *tf);
+int64_t sys_msgrcv(struct trapframe *tf);
+int64_t sys_msgctl(struct trapframe *tf);
 int64_t sys_lstat(struct trapframe *tf);         /* syspath.c */
 int64_t sys_mknod(struct trapframe *tf);
 int64_t sys_mknodat(struct trapframe *tf);

@@ -44,6 +44,10 @@
 #define SYS_wait4               61
 #define SYS_kill                62
 #define SYS_uname               63
+#define SYS_msgget              68
+#define SYS_msgsnd              69
+#define SYS_msgrcv              70
+#define SYS_msgctl              71
 #define SYS_fcntl               72
 #define SYS_flock               73
 #define SYS_fsync               74

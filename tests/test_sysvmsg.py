@@ -1,0 +1,12 @@
+"""System V message queues as Linux's ipc/msg.c (kernel/msg.c): userland/sysvmsg gives the
+host's output in ringlab, as root and as user 1000."""
+import pytest
+
+from tests.parity import Case, assert_same_as_linux
+
+pytestmark = pytest.mark.boot
+
+
+@pytest.mark.parametrize("user", [None, (1000, 1000)], ids=["root", "user1000"])
+def test_message_queues_as_on_linux(images, tmp_path, user):
+    assert_same_as_linux(Case("sysvmsg", user=user), images, tmp_path)

@@ -1,0 +1,114 @@
+/* System V message queues as Linux's ipc/msg.c: msgget with keys and IPC_PRIVATE, msgsnd and
+ * msgrcv by type (0, >0, <0, MSG_EXCEPT), E2BIG and MSG_NOERROR, a full queue (EAGAIN), a
+ * receiver woken by another process's send, IPC_STAT/IPC_SET/IPC_RMID and their errors. The
+ * key is made from the pid so runs on the host never meet; everything is removed at the end. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/msg.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static const char *e(long r)
+{
+    static char buf[16];
+    if (r >= 0)
+        return "ok";
+    switch (errno) {
+    case EINVAL: return "EINVAL";
+    case EEXIST: return "EEXIST";
+    case ENOENT: return "ENOENT";
+    case ENOMSG: return "ENOMSG";
+    case E2BIG: return "E2BIG";
+    case EAGAIN: return "EAGAIN";
+    case EIDRM: return "EIDRM";
+    case EPERM: return "EPERM";
+    case EACCES: return "EACCES";
+    case EFAULT: return "EFAULT";
+    default: snprintf(buf, sizeof buf, "errno%d", errno); return buf;
+    }
+}
+
+struct msg { long type; char text[8192]; };
+static struct msg m;
+
+static long snd(int q, long type, const char *text, int flags)
+{
+    m.type = type;
+    strcpy(m.text, text);
+    return msgsnd(q, &m, strlen(text) + 1, flags);
+}
+
+static void rcv(int q, long type, size_t size, int flags)
+{
+    memset(&m, 0, sizeof m);
+    long n = msgrcv(q, &m, size, type, flags | IPC_NOWAIT);
+    if (n < 0)
+        printf("msgrcv type %ld: %s\n", type, e(n));
+    else
+        printf("msgrcv type %ld: %ld bytes, type %ld, \"%.*s\"\n", type, n, m.type, (int)n, m.text);
+}
+
+int main(void)
+{
+    key_t key = 0x52000000 | (getpid() & 0xffffff);
+    int q = msgget(IPC_PRIVATE, 0600);
+    printf("msgget IPC_PRIVATE: %s\n", e(q));
+    /* one call a statement: argument evaluation order is unspecified */
+    printf("send 1 \"one\": %s\n", e(snd(q, 1, "one", 0)));
+    printf("send 2 \"two\": %s\n", e(snd(q, 2, "two", 0)));
+    printf("send 1 \"three\": %s\n", e(snd(q, 1, "three", 0)));
+    printf("send 4 \"four\": %s\n", e(snd(q, 4, "four", 0)));
+    struct msqid_ds ds;
+    msgctl(q, IPC_STAT, &ds);
+    printf("IPC_STAT: qnum %lu, cbytes %lu, qbytes %lu, mode %o, lspid is me %d\n", (unsigned long)ds.msg_qnum,
+           (unsigned long)ds.__msg_cbytes, (unsigned long)ds.msg_qbytes, ds.msg_perm.mode & 0777,
+           ds.msg_lspid == getpid());
+    rcv(q, 2, 100, 0);
+    rcv(q, -3, 100, 0);
+    rcv(q, 1, 100, MSG_EXCEPT);
+    rcv(q, 1, 2, 0);
+    rcv(q, 1, 2, MSG_NOERROR);
+    rcv(q, 0, 100, 0);
+    rcv(q, 0, 100, 0);
+    printf("send type 0: %s\n", e(snd(q, 0, "x", 0)));
+    printf("negative size: %s\n", e(msgsnd(q, &m, (size_t)-1, 0)));
+    printf("8193 bytes: %s\n", e(msgsnd(q, &m, 8193, 0)));
+    printf("send from a bad address: %s\n", e(msgsnd(q, (void *)8, 4, 0)));
+    memset(m.text, 'a', sizeof m.text);
+    m.type = 9;
+    printf("8192 bytes: %s\n", e(msgsnd(q, &m, 8192, IPC_NOWAIT)));
+    printf("8192 more: %s\n", e(msgsnd(q, &m, 8192, IPC_NOWAIT)));
+    printf("one more byte: %s\n", e(msgsnd(q, &m, 1, IPC_NOWAIT)));
+    rcv(q, 9, 8192, 0);
+    rcv(q, 9, 8192, 0);
+    ds.msg_qbytes = 100;
+    printf("IPC_SET qbytes 100: %s\n", e(msgctl(q, IPC_SET, &ds)));
+    printf("a 200-byte message now: %s\n", e(msgsnd(q, &m, 200, IPC_NOWAIT)));
+
+    /* a receiver asleep in msgrcv, woken by another process's send */
+    fflush(stdout);
+    pid_t c = fork();
+    if (c == 0) {
+        struct msg r;
+        long n = msgrcv(q, &r, sizeof r.text, 7, 0);
+        _exit(n == 6 && !strcmp(r.text, "hello") ? 0 : 1);
+    }
+    printf("send to the waiting child: %s\n", e(snd(q, 7, "hello", 0)));
+    int st;
+    waitpid(c, &st, 0);
+    printf("child got it: %s\n", WEXITSTATUS(st) == 0 ? "yes" : "no");
+
+    int k = msgget(key, IPC_CREAT | 0640);
+    printf("msgget a key, IPC_CREAT: %s; again: same id %d\n", e(k), msgget(key, 0) == k);
+    printf("IPC_CREAT|IPC_EXCL on it: %s\n", e(msgget(key, IPC_CREAT | IPC_EXCL | 0600)));
+    printf("an unknown key without IPC_CREAT: %s\n", e(msgget(key + 1, 0)));
+    printf("IPC_RMID: %s\n", e(msgctl(k, IPC_RMID, NULL)));
+    printf("then IPC_STAT: %s\n", e(msgctl(k, IPC_STAT, &ds)));
+    printf("then msgsnd: %s\n", e(snd(k, 1, "x", IPC_NOWAIT)));
+    printf("bad id: %s\n", e(msgctl(-1, IPC_STAT, &ds)));
+    printf("bad command: %s\n", e(msgctl(q, 99, &ds)));
+    printf("IPC_RMID: %s\n", e(msgctl(q, IPC_RMID, NULL)));
+    return 0;
+}
