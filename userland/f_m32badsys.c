@@ -6,6 +6,7 @@
  * same on the host's Linux and in ringlab. The int $0x80 is at the global symbol fault_insn.
  */
 #include <stdio.h>
+#include "fault_witness.h"
 
 #define BAD_NR 1000     /* not an i386 system call */
 

@@ -7,6 +7,7 @@
  * The faulting instruction is at the global symbol fault_insn (fault_next follows it).
  */
 #include <stdio.h>
+#include "fault_witness.h"
 
 int main(void)
 {

@@ -5,6 +5,7 @@
  * Linux: SIGSEGV, status 139. Built only as an i386 program; the lret is at fault_insn.
  */
 #include <stdio.h>
+#include "fault_witness.h"
 
 int main(void)
 {

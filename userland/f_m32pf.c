@@ -7,6 +7,7 @@
  * Built only as an i386 program. The faulting instruction is at fault_insn.
  */
 #include <stdio.h>
+#include "fault_witness.h"
 
 int main(void)
 {

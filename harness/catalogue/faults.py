@@ -9,7 +9,7 @@ expects what QEMU does and ``tcg_deviation`` says what hardware does and why.
 Rows of 32-bit programs (``f_m32NAME.c``, built only as static i386 ELF32 executables,
 images/user/f_m32NAME-m32) fault in compatibility mode: their ``cs`` is ``USER32_CS`` (0x23)
 where the 64-bit rows have ``USER_CS`` (0x33), and their addresses are named from the i386
-ELF's own symbols.
+ELF's own symbols; their handler witness reads the ia32 signal frame (fault_witness.h).
 
 ``harness.catalogue.runner`` boots every row at once and checks it with four witnesses;
 ``harness.catalogue.crashes`` is the same for the kernel's own ``crash=KIND`` failures.
@@ -144,11 +144,6 @@ RFLAGS_TF = 1 << 8    # trap flag: single-step (SDM Vol. 1 3.4.3.3)
 RFLAGS_AC = 1 << 18   # alignment check (SDM Vol. 1 3.4.3.3)
 
 
-#: why the compatibility-mode rows have no handler witness
-NO_IA32_HANDLER = ("no handler witness: ringlab has no i386 rt_sigaction nor ia32 signal frames "
-                   "yet (issue 19), so a 32-bit program cannot catch its own fault")
-
-
 @dataclass(frozen=True)
 class SyscallClaim:
     """What the kernel's ``syscall`` event (``trace=syscall``) must say of a row's call.
@@ -191,8 +186,8 @@ class Row:
         what: one line for people: what the program does.
         cs: the name (images/kabi.json) of the code selector the fault happens under:
             ``USER_CS`` (64-bit mode, 0x33) or ``USER32_CS`` (compatibility mode, 0x23).
-        handler_witness: the program reports its fault from its own signal handler
-            (userland/fault_witness.h); False for the 32-bit rows (``NO_IA32_HANDLER``).
+        handler_error: the error code the handler's signal frame shows, when it differs from
+            the CPU's (kernel/signal.c: a #PF from ring 3 always carries the user bit).
         syscall: for a row that must not fault: the kernel's ``syscall`` event its call
             must produce (the catalogue boot then runs with ``trace=syscall``).
     """
@@ -214,7 +209,7 @@ class Row:
     linux_status: Optional[int] = None
     kernel_issue: str = ""
     cs: str = "USER_CS"
-    handler_witness: bool = True
+    handler_error: Optional[int] = None
     syscall: Optional[SyscallClaim] = None
 
     @property
@@ -274,7 +269,7 @@ def _m32(name: str, vector: int, error: Optional[int], signal: Signal, what: str
     """A compatibility-mode row: program f_NAME-m32 (userland/f_NAME.c, i386 only)."""
     return Row(name, f"f_{name}{M32_SUFFIX}", vector, error, kw.pop("rip", Sym("fault_insn")),
                signal, kw.pop("status", signal.shell_status if signal else 0), what=what,
-               cs="USER32_CS", handler_witness=False, **kw)
+               cs="USER32_CS", **kw)
 
 
 def _catalogue() -> Tuple[Row, ...]:
@@ -356,7 +351,7 @@ def _catalogue() -> Tuple[Row, ...]:
              "32-bit: lret to CS 0 (the null selector): #GP(0) at the lret", cpu="qemu64"),
         _m32("m32nullret", decode.VECTOR_PF, pf_error(p=True, u=False), Signal.SIGSEGV,
              "32-bit: lret to CS 0 with SMAP on: QEMU's own supervisor read of the user stack "
-             "faults first", cpu="max", cr2=SameAs("rsp"),
+             "faults first", cpu="max", cr2=SameAs("rsp"), handler_error=pf_error(p=True),
              tcg_deviation="SDM Vol. 2B RET (far return, protected mode): the return CS is read "
                            "with the program's privilege and a null one is #GP(0), as under "
                            "-cpu qemu64; QEMU 7.2 TCG pops a far return's frame with a "
@@ -388,8 +383,6 @@ def format_table(rows: Sequence[Row] = CATALOGUE) -> str:
     out = [f"{'row':14} {'cpu':7} {'program':12} expectation"]
     for r in rows:
         out.append(f"{r.name:14} {r.cpu or 'any':7} {r.program:12} {r.describe()}")
-        if not r.handler_witness:
-            out.append(" " * 36 + NO_IA32_HANDLER)
         for note in (r.tcg_deviation and "TCG: " + r.tcg_deviation,
                      r.kernel_issue and "kernel: " + r.kernel_issue):
             if note:

@@ -25,7 +25,7 @@ from ..observe.events import Exit, Fault, Kill, SignalDelivery, Syscall
 from ..observe.witness import (ANY, GDB, HANDLER, KERNEL, QEMU_LOG, Alignment, Evidence,
                                Expected, GdbFrame, HandlerReport, align, bits_set, expect_fault,
                                from_handler, from_kernel, from_qemu, qemu_fault_records)
-from .faults import CATALOGUE, NO_IA32_HANDLER, Addr, Row, programs_for, rows_for
+from .faults import CATALOGUE, Addr, Row, programs_for, rows_for
 
 log = logging.getLogger(__name__)
 
@@ -115,10 +115,6 @@ class CatalogueRun:
             if self.gdb_alignment is not None:
                 gdb = self.gdb_alignment.matched[idx]
         notes = []
-        collected = self.witnesses
-        if not row.handler_witness:
-            collected = tuple(w for w in collected if w != HANDLER)
-            notes.append(NO_IA32_HANDLER)
         if row.tcg_deviation:
             notes.append("TCG deviation: " + row.tcg_deviation)
         if row.kernel_issue:
@@ -127,7 +123,7 @@ class CatalogueRun:
         delivery = next((e for e in self.run.events
                          if isinstance(e, SignalDelivery) and e.pid == pid), None)
         ev = Evidence(kernel, qemu, gdb, handler.sighting if handler else None,
-                      collected=collected,
+                      collected=self.witnesses,
                       label=f"{row.id} ({row.program}, -cpu {self.cpu})", notes=notes)
         calls = tuple(e for e in self.run.events if isinstance(e, Syscall) and e.pid == pid)
         return Case(row, pid, status, kill, exit_, ev, syms,
@@ -252,7 +248,7 @@ def check_case(case: Case) -> None:
                             if row.rflags_set else ANY)
         try:
             expect_fault(ev, vector=row.vector, cpl=3, error=row.error, rip=case.resolve(row.rip),
-                         cs=row.selector(),
+                         cs=row.selector(), handler_error=row.handler_error,
                          cr2=case.resolve(row.cr2) if row.cr2 is not None else ANY,
                          rsp=case.resolve(row.rsp), rflags=rflags,
                          log_rip=case.resolve(row.log_rip) if row.log_rip else None)

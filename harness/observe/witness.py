@@ -409,7 +409,8 @@ def check(evidence: Evidence, expected: Dict[str, Dict[str, Expected]]) -> List[
 def expect_fault(evidence: Evidence, *, vector: int, cpl: int, rip: Expected,
                  error: Expected = ANY, cr2: Expected = ANY, rsp: Expected = ANY,
                  rflags: Expected = ANY, log_rip: Expected = None,
-                 log_error: Expected = None, cs: Expected = ANY) -> None:
+                 log_error: Expected = None, cs: Expected = ANY,
+                 handler_error: Expected = None) -> None:
     """Assert that every witness saw a fault of ``vector`` with ``error`` from ``cpl`` at ``rip``.
 
     Args:
@@ -424,6 +425,8 @@ def expect_fault(evidence: Evidence, *, vector: int, cpl: int, rip: Expected,
         log_rip: where QEMU's log puts RIP when it differs from the frame (software
             interrupts log the ``int`` itself). Default: ``rip``.
         log_error: the log's error code when it differs. Default: ``error``.
+        handler_error: the error code the signal frame tells the handler when it differs
+            (a #PF from CPL 3 always has the user bit there, as Linux's). Default: ``error``.
 
     Raises:
         AssertionError: listing each disagreement, then the side-by-side table.
@@ -439,6 +442,8 @@ def expect_fault(evidence: Evidence, *, vector: int, cpl: int, rip: Expected,
         expected[QEMU_LOG]["rip"] = log_rip
     if log_error is not None:
         expected[QEMU_LOG]["error"] = log_error
+    if handler_error is not None:
+        expected[HANDLER]["error"] = handler_error
     problems = check(evidence, expected)
     if problems:
         head = f"fault {evidence.label}: " if evidence.label else "fault: "
