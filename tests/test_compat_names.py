@@ -74,6 +74,36 @@ def test_trace_of_a_32bit_init_names_i386_calls_and_elf32_symbols(images):
 
 @pytest.mark.boot
 @pytest.mark.gdb
+def test_trace_of_mode_switches_and_compat_fast_entries(images):
+    """userland/compat (a 64-bit program) far-jumps to CS 0x23 and makes i386 calls with
+    `int $0x80`, `syscall` (entry_SYSCALL_compat) and `sysenter` (entry_SYSENTER_compat) from
+    32-bit code: the trace shows user64 and user32 side by side, each with its i386 names."""
+    prog = images.program("compat")
+    tr = trace(QemuConfig(init=prog, append="init.args=int80_32,syscall32,sysenter32",
+                          int_log=True), timeout_s=60)
+    ev = tr.run.report()
+    assert tr.run.exit_status == 0, ev
+    user32, user64 = (kabi.load().const(c) for c in ("USER32_CS", "USER_CS"))
+    by_mode = {t.mode for t in tr.transitions}
+    assert {"user32", "user64"} <= by_mode, ev
+    for kind in ("syscall32", "sysenter"):
+        calls = [t for t in tr.transitions if t.kind == kind]
+        assert calls, f"no {kind} entry traced\n" + "\n".join(t.row() for t in tr.transitions)
+        assert all((t.cs, t.mode, t.direction) == (user32, "user32", "3->0") for t in calls)
+        assert all(t.syscall_name == KernelFacts.of(kabi.load()).sysname32(t.syscall_nr)
+                   for t in calls)
+        assert {"getpid", "write"} & {t.syscall_name for t in calls}, [t.row() for t in calls]
+    fast = [t for t in tr.transitions if t.kind == "syscall32"]
+    assert all(t.user_symbol and t.kernel_symbol == "entry_SYSCALL_compat" for t in fast)
+    gates32 = [t for t in tr.transitions if t.kind == "int80" and t.cs == user32]
+    assert gates32 and all(t.mode == "user32" for t in gates32), ev
+    # the 64-bit parent's calls stay user64
+    assert [t for t in tr.transitions if t.kind == "syscall" and t.cs == user64], ev
+    assert compare_with_qemu_log(tr, tr.qemu_log) == []
+
+
+@pytest.mark.boot
+@pytest.mark.gdb
 def test_invoke_trace_shows_user32(images, invoke_cli):
     res = invoke_cli(["trace", "--init", str(images.program(PROGRAM))])
     assert res.returncode == 0, res.stdout + res.stderr

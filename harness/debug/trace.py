@@ -22,8 +22,11 @@ listed as kind ``delivery`` (``signal SIGALRM -> handler``); the return from the
 The ``cs`` column is the user code selector and what it means: ``0x33 user64`` (64-bit
 mode) or ``0x23 user32`` (compatibility mode: a 32-bit program; the ABI file's USER32_CS).
 A ``syscall`` to MSR_LSTAR comes from 64-bit mode only and ``sysretq`` returns to it; the
-IDT entries and ``iretq`` read CS from the frame. A 32-bit program's ``int 0x80`` is named
-with the i386 table (images/kabi.json ``syscalls32``), its addresses with its ELF32 symbols;
+IDT entries and ``iretq`` read CS from the frame. Compatibility mode's own fast entries are traced too:
+``entry_SYSCALL_compat`` (MSR_CSTAR: ``syscall`` from 32-bit code; RCX = the return EIP) and
+``entry_SYSENTER_compat`` (``sysenter``, which saves no EIP: its user rip is shown as 0), kinds
+``syscall32`` and ``sysenter``; both return through ``trapret``'s ``iretq``. An ``int 0x80`` is
+named with the i386 table (images/kabi.json ``syscalls32``), its addresses with its ELF32 symbols;
 one made inside the 32-bit vDSO's ``__kernel_vsyscall`` is named there (images/vdso32.so)
 and ``caller`` names the program's instruction after its call (the return address
 ``__kernel_vsyscall`` finds above the three registers it pushed, kernel/vdso/vdso32.S).
@@ -61,6 +64,8 @@ _READ = ("rax", "rcx", "rsp", "cr3")
 _STUB_FRAME = ("vector", "error", "rip", "cs", "rflags", "rsp", "ss")
 #: the CPU's frame: what the iretq pops
 _CPU_FRAME = ("rip", "cs", "rflags", "rsp", "ss")
+#: the kinds of transition that are system calls
+SYSCALL_KINDS = ("syscall", "int80", "syscall32", "sysenter")
 VDSO32_FILE = "vdso32.so"     # the 32-bit vDSO's symbol file, beside the kernel (kernel/Makefile)
 VSYSCALL_ENTRY = "__kernel_vsyscall"
 #: bytes __kernel_vsyscall pushes (ECX, EDX, EBP) above its caller's return address before its
@@ -84,6 +89,7 @@ class KernelFacts:
             emulation: EAX selects the call).
         modes: CS value -> ``user32``, ``user64``, ``kernel`` (ringfmt.selector_modes).
         user_cs: the 64-bit user CS (``syscall``/``sysretq``'s, USER_CS).
+        user32_cs: the 32-bit user CS (compatibility mode's ``syscall``/``sysenter``, USER32_CS).
         vdso32: [start, end) of the 32-bit vDSO in a 32-bit process (VDSO32_ADDR).
     """
 
@@ -97,6 +103,7 @@ class KernelFacts:
     syscalls32: Dict[int, str] = field(default_factory=dict)
     modes: Dict[int, str] = field(default_factory=dict)
     user_cs: Optional[int] = None
+    user32_cs: Optional[int] = None
     vdso32: Tuple[int, int] = (0, 0)
 
     @classmethod
@@ -112,6 +119,7 @@ class KernelFacts:
                    pid_expression=k.gdb("current_pid"),
                    name_expression=k.gdb("current_name"), syscalls32=dict(k.syscalls32),
                    modes=selector_modes(k.constants), user_cs=k.const("USER_CS"),
+                   user32_cs=k.const("USER32_CS"),
                    vdso32=(k.const("VDSO32_ADDR"), k.const("VDSO32_ADDR")
                            + k.const("VDSO_PAGES") * k.const("PAGE_SIZE")))
 
@@ -134,7 +142,8 @@ class Transition:
     Attributes:
         number: 1-based position in the timeline.
         direction: ``"3->0"`` or ``"0->3"``.
-        kind: ``syscall``, ``int80``, ``exception``, ``interrupt``, ``sysretq``, ``iretq``,
+        kind: ``syscall``, ``int80``, ``syscall32`` / ``sysenter`` (from compatibility mode),
+            ``exception``, ``interrupt``, ``sysretq``, ``iretq``,
             ``delivery`` (a return to ring 3 that enters a signal handler) or ``sigreturn``
             (the return of ``rt_sigreturn`` into the interrupted code).
         cause: human text, e.g. ``syscall 1 write``, ``exception 13 #GP error=0x0``.
@@ -202,8 +211,9 @@ class Trace:
     qemu_log: str = ""
 
     def syscalls(self) -> List[str]:
-        """The names of the system calls in order (``syscall`` and ``int 0x80`` alike)."""
-        return [t.syscall_name for t in self.transitions if t.kind in ("syscall", "int80")]
+        """The names of the system calls in order (``syscall``, ``int 0x80`` and the
+        compatibility-mode ``syscall``/``sysenter`` alike)."""
+        return [t.syscall_name for t in self.transitions if t.kind in SYSCALL_KINDS]
 
     def entries(self) -> List[Transition]:
         return [t for t in self.transitions if t.direction == "3->0"]
@@ -344,11 +354,14 @@ def trace(config: QemuConfig, *, timeout_s: float = DEFAULT_TRACE_TIMEOUT_S,
         symbols_of = {m.name: user_symbolizer(m.path) for m in config.modules()}
         symbols_of[Path(config.init).name] = user_sym
         entry_syscall = g.address_of(k.symbol("syscall_entry"))
+        entry_compat = {g.address_of(k.symbol(sym)): kind for sym, kind in
+                        (("entry_SYSCALL_compat", "syscall32"),
+                         ("entry_SYSENTER_compat", "sysenter"))}
         entry_trap = g.address_of(k.symbol("alltraps"))
         sysretq, sysretq_sym = g.find_instruction(k.symbol("sysret_path"), "sysretq")
         iretq, iretq_sym = g.find_instruction(k.symbol("trapret"), "iretq")
         delivered = g.address_of(k.symbol("signal_delivered"))
-        for addr in (entry_syscall, entry_trap, sysretq, iretq, delivered):
+        for addr in (entry_syscall, entry_trap, sysretq, iretq, delivered, *entry_compat):
             g.break_at(addr)
         deadline = t0 + timeout_s
         stub, cpu = facts.stub_frame, facts.cpu_frame
@@ -392,6 +405,23 @@ def trace(config: QemuConfig, *, timeout_s: float = DEFAULT_TRACE_TIMEOUT_S,
                     cs=facts.user_cs,
                     syscall_nr=nr, syscall_name=facts.sysname(nr),
                     frame_rip=r["rcx"], user_rsp=r["rsp"], cr3=r["cr3"])
+            elif stop.rip in entry_compat:
+                # compatibility mode's `syscall` (RCX = return EIP) or `sysenter` (no EIP
+                # saved; EBP holds the user stack pointer, the vDSO's convention); RSP is
+                # still the user's at syscall's entry (the stub switches stacks)
+                kind, nr = entry_compat[stop.rip], r["rax"] & 0xFFFFFFFF
+                name = facts.sysname32(nr)
+                fast_syscall = kind == "syscall32"
+                user_rip = (r["rcx"] & 0xFFFFFFFF) - SYSCALL_LEN if fast_syscall else 0
+                in_sigreturn = name in ("rt_sigreturn", "sigreturn")
+                add(direction="3->0", kind=kind,
+                    cause=f"{'syscall' if fast_syscall else 'sysenter'} {nr} {name}",
+                    user_rip=user_rip, kernel_symbol=k.symbol(
+                        "entry_SYSCALL_compat" if fast_syscall else "entry_SYSENTER_compat"),
+                    syscall_nr=nr, syscall_name=name,
+                    frame_rip=r["rcx"] & 0xFFFFFFFF if fast_syscall else None,
+                    user_rsp=r["rsp"] if fast_syscall else None, cr3=r["cr3"],
+                    cs=facts.user32_cs)
             elif stop.rip == entry_trap:
                 w = g.read_u64s(r["rsp"], len(stub))
                 vector, error, rip, cs, rsp = (w[stub[f]] for f in
