@@ -7,6 +7,7 @@ checks that row's fault in the kernel's event, QEMU's log, the program's own sig
 (its signal frame, userland/fault_witness.h) and the CPU-pushed frame gdb read.
 Unit tests at the end need no QEMU.
 """
+import dataclasses
 import re
 import platform
 import subprocess
@@ -19,7 +20,7 @@ from ringlab import lab
 from ringlab.catalogue import faults, runner
 from ringlab.core import constants as C
 from ringlab.lab.shell import Shell
-from ringlab.observe import decode, qemulog, witness
+from ringlab.observe import decode, events, qemulog, witness
 from ringlab.observe.events import Panic
 from ringlab.observe.verdict import Outcome, expected_rc
 from ringlab.observe.witness import Evidence, Sighting, expect_fault
@@ -140,7 +141,9 @@ def _host_status(path: Path) -> int:
 # The same binaries on the host's Linux (real hardware checks alignment) and in ringlab.
 # f_ac is the one row QEMU 7.2 TCG can't reproduce: it never raises #AC, so the ud2 after the
 # misaligned load decides (132); Linux on hardware gives SIGBUS (135).
-HOST_PARITY = LINUX_STATUS + [("f_ac", 135)]
+HOST_PARITY = LINUX_STATUS + [("f_ac", 135)] + [
+    # the compatibility-mode rows: the same i386 binaries under the host's IA32 emulation
+    ("f_m32gp-m32", 139), ("f_m32pf-m32", 139), ("f_m32ud2-m32", 132), ("f_m32nullret-m32", 139)]
 TCG_DIFFERS = {"f_ac": 132}
 
 
@@ -181,7 +184,10 @@ def test_catalogue_rows_are_consistent():
     ids = [r.id for r in faults.CATALOGUE]
     assert len(ids) == len(set(ids)), ids
     for r in faults.CATALOGUE:
-        assert (USERLAND / f"{r.program}.c").is_file(), r
+        assert (USERLAND / r.source).is_file(), r
+        assert r.cs in ("USER_CS", "USER32_CS"), r
+        # a 32-bit row is an i386-only program (userland/Makefile's f_m32* rule), and back
+        assert r.compat == r.program.endswith("-m32") == r.source.startswith("f_m32"), r
         if r.vector is None:
             assert r.signal is None and r.status == 0, r
             continue
@@ -202,6 +208,48 @@ def test_catalogue_covers_every_crossing():
             "wcode", "nxstack", "kjump", "noncanon", "stack", "sgdt", "sidt"} <= names
     statuses = {r.linux_status or r.status for r in faults.CATALOGUE}
     assert {139, 132, 136, 133, 135} <= statuses
+
+
+def test_catalogue_has_the_compat_mode_rows():
+    """Issue 19: a 32-bit #GP, #PF, #UD, an int $0x80 with a bad number, a far return to a
+    null selector; all under CS 0x23 (images/kabi.json's USER32_CS)."""
+    by = {r.name: r for r in faults.CATALOGUE if r.compat}
+    assert set(by) == {"m32gp", "m32pf", "m32ud2", "m32badsys", "m32nullret"}
+    assert all(r.selector() == 0x23 for r in by.values())
+    assert all(r.selector() == 0x33 for r in faults.CATALOGUE if not r.compat)
+    assert (by["m32gp"].vector, by["m32gp"].error) == (decode.VECTOR_GP, 0x10)
+    ret = {r.cpu: r for r in faults.CATALOGUE if r.name == "m32nullret"}
+    assert (ret["qemu64"].vector, ret["qemu64"].error) == (decode.VECTOR_GP, 0)
+    # QEMU 7.2 reads the far-return frame as the supervisor: SMAP's #PF first (measured)
+    assert (ret["max"].vector, ret["max"].error) == (decode.VECTOR_PF, 0x1)
+    assert "SMAP" in ret["max"].tcg_deviation and ret["max"].status == 139
+    assert ret["max"].handler_error == 0x5       # the frame tells ring 3 the user bit (Linux)
+    assert by["m32pf"].cr2.value == 0xFFFFE000 and by["m32pf"].error == faults.pf_error()
+    assert by["m32ud2"].signal == decode.Signal.SIGILL
+    bad = by["m32badsys"]
+    assert bad.vector is None and bad.syscall == faults.SyscallClaim(1000, -38, "i386", "unknown")
+    # the boot that runs it asks the kernel for its syscall events
+    cfg = runner.catalogue_config("qemu64")
+    assert runner.TRACE_SYSCALLS in cfg.append.split()
+    assert runner.TRACE_SYSCALLS not in runner.catalogue_config(
+        "qemu64", ["f_hlt"]).append.split()
+
+
+def test_syscall_claim_against_events():
+    """The kernel's i386 syscall event (kernel/syscall32.c) proves the bad int $0x80 row;
+    the x86-64 table's, another return value, or no event does not."""
+    row = next(r for r in faults.CATALOGUE if r.name == "m32badsys")
+    case = runner.Case(row, 5, 0, None, None, Evidence(None, collected=()), symbols=None)
+
+    def problems(*lines):
+        calls = tuple(e for e in map(events.parse_line, lines) if e is not None)
+        return runner._syscall_problems(dataclasses.replace(case, syscalls=calls))
+
+    ok = "ringlab: syscall pid=5 nr=1000 name=unknown abi=i386 args=0x0,0x0,0x0 ret=-38"
+    assert problems(ok) == []
+    assert problems(ok.replace(" abi=i386", ""))
+    assert problems(ok.replace("ret=-38", "ret=0"))
+    assert "trace=syscall" in problems()[0]
 
 
 def test_catalogue_deviations_are_the_measured_ones():

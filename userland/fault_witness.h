@@ -7,7 +7,8 @@
  *     handler: pid=3 signo=11 code=128 addr=0x0 trapno=13 err=0x0 rip=0x401136 rsp=0x7ff...
  *              cs=0x33 ss=0x2b rflags=0x10246 cr2=0x0
  * then lets the default action end the program (SA_RESETHAND, and raise() again): the status
- * is the same as without a handler. Standalone, the programs behave as before.
+ * is the same as without a handler. Standalone, the programs behave as before. A 32-bit
+ * program (f_m32*.c, i386) reads its ia32 sigcontext and prints the same line.
  */
 #pragma once
 #include <signal.h>
@@ -17,6 +18,29 @@
 #include <ucontext.h>
 #include <unistd.h>
 
+#if defined(__i386__)
+/* gregs indices of the i386 mcontext (REG_ESP... in <sys/ucontext.h>, named there only with
+ * _GNU_SOURCE): an ia32 sigcontext (Linux's struct sigcontext_32); cr2 follows the gregs,
+ * the FPU pointer and oldmask (mcontext_t.cr2). CS and SS are gregs of their own. */
+enum { FW_ESP = 7, FW_TRAPNO = 12, FW_ERR = 13, FW_EIP = 14, FW_CS = 15, FW_EFL = 16, FW_SS = 18 };
+
+static void fault_witness(int sig, siginfo_t *si, void *ctx)
+{
+    ucontext_t *uc = ctx;
+    greg_t *g = uc->uc_mcontext.gregs;
+    char line[320];
+    int n = snprintf(line, sizeof line,
+                     "handler: pid=%d signo=%d code=%d addr=%#lx trapno=%lu err=%#lx rip=%#lx "
+                     "rsp=%#lx cs=%#lx ss=%#lx rflags=%#lx cr2=%#lx\n",
+                     (int)getpid(), si->si_signo, si->si_code, (unsigned long)si->si_addr,
+                     (unsigned long)g[FW_TRAPNO], (unsigned long)g[FW_ERR],
+                     (unsigned long)g[FW_EIP], (unsigned long)g[FW_ESP],
+                     (unsigned long)g[FW_CS] & 0xffff, (unsigned long)g[FW_SS] & 0xffff,
+                     (unsigned long)g[FW_EFL], (unsigned long)uc->uc_mcontext.cr2);
+    write(1, line, n);
+    raise(sig);                          /* SA_RESETHAND: the default action now */
+}
+#else
 /* gregs indices of the x86-64 mcontext (REG_RSP... in <sys/ucontext.h>, named there only
  * with _GNU_SOURCE, which the programs including this header don't define) */
 enum { FW_RSP = 15, FW_RIP = 16, FW_EFL = 17, FW_CSGSFS = 18, FW_ERR = 19, FW_TRAPNO = 20, FW_CR2 = 22 };
@@ -38,6 +62,7 @@ static void fault_witness(int sig, siginfo_t *si, void *ctx)
     write(1, line, n);
     raise(sig);                          /* SA_RESETHAND: the default action now */
 }
+#endif
 
 __attribute__((constructor)) static void fault_witness_install(void)
 {

@@ -6,6 +6,11 @@ do: vector, error code, where RIP and CR2 point, the signal the kernel must kill
 status a shell sees (Linux's, 128 + signal). Where QEMU 7.2 TCG differs from the SDM, the row
 expects what QEMU does and ``tcg_deviation`` says what hardware does and why.
 
+Rows of 32-bit programs (``f_m32NAME.c``, built only as static i386 ELF32 executables,
+images/user/f_m32NAME-m32) fault in compatibility mode: their ``cs`` is ``USER32_CS`` (0x23)
+where the 64-bit rows have ``USER_CS`` (0x33), and their addresses are named from the i386
+ELF's own symbols; their handler witness reads the ia32 signal frame (fault_witness.h).
+
 ``harness.catalogue.runner`` boots every row at once and checks it with four witnesses;
 ``harness.catalogue.crashes`` is the same for the kernel's own ``crash=KIND`` failures.
 ``python -m ringlab.catalogue.faults`` prints the table.
@@ -140,6 +145,23 @@ RFLAGS_AC = 1 << 18   # alignment check (SDM Vol. 1 3.4.3.3)
 
 
 @dataclass(frozen=True)
+class SyscallClaim:
+    """What the kernel's ``syscall`` event (``trace=syscall``) must say of a row's call.
+
+    Attributes:
+        nr: the system-call number the program passed (EAX).
+        ret: the value returned to ring 3 (signed: -38 is -ENOSYS).
+        abi: the table the kernel used: ``i386`` (``int $0x80``), None for x86-64's.
+        name: the name the kernel gives it (``unknown``: not in that table).
+    """
+
+    nr: int
+    ret: int
+    abi: Optional[str]
+    name: str
+
+
+@dataclass(frozen=True)
 class Row:
     """One ring-3 fault of the catalogue.
 
@@ -162,6 +184,12 @@ class Row:
         kernel_issue: a known difference between ringlab's kernel and Linux that makes this
             row fail today (the test is then an expected failure that must start passing).
         what: one line for people: what the program does.
+        cs: the name (images/kabi.json) of the code selector the fault happens under:
+            ``USER_CS`` (64-bit mode, 0x33) or ``USER32_CS`` (compatibility mode, 0x23).
+        handler_error: the error code the handler's signal frame shows, when it differs from
+            the CPU's (kernel/signal.c: a #PF from ring 3 always carries the user bit).
+        syscall: for a row that must not fault: the kernel's ``syscall`` event its call
+            must produce (the catalogue boot then runs with ``trace=syscall``).
     """
 
     name: str
@@ -180,6 +208,9 @@ class Row:
     tcg_deviation: str = ""
     linux_status: Optional[int] = None
     kernel_issue: str = ""
+    cs: str = "USER_CS"
+    handler_error: Optional[int] = None
+    syscall: Optional[SyscallClaim] = None
 
     @property
     def id(self) -> str:
@@ -188,14 +219,35 @@ class Row:
     def runs_on(self, cpu: str) -> bool:
         return self.cpu is None or self.cpu == cpu
 
+    @property
+    def compat(self) -> bool:
+        """A 32-bit program's row: it faults in compatibility mode (CS ``USER32_CS``)."""
+        return self.cs == "USER32_CS"
+
+    @property
+    def source(self) -> str:
+        """The program's source file name in userland/ (``f_m32gp.c`` for ``f_m32gp-m32``)."""
+        return self.program.removesuffix(M32_SUFFIX) + ".c"
+
+    def selector(self) -> int:
+        """The CS value the row claims (images/kabi.json's ``cs`` constant).
+
+        Raises:
+            BadImage: no images/kabi.json. KabiError: the constant is missing.
+        """
+        return kabi.load().const(self.cs)
+
     def describe(self) -> str:
         """One line: program, expected fault, signal and status."""
+        mode = " cs=USER32_CS" if self.compat else ""
         if self.vector is None:
-            return f"{self.program}: no fault, exits {self.status}"
+            call = (f" (int $0x80 nr={self.syscall.nr} -> {self.syscall.ret})"
+                    if self.syscall else "")
+            return f"{self.program}: no fault{call}{mode}, exits {self.status}"
         err = "" if self.error is None else f"({self.error:#x})"
         cr2 = f" cr2={self.cr2}" if self.cr2 is not None else ""
         sig = self.signal.name if self.signal else "-"
-        return (f"{self.program}: {decode.mnemonic(self.vector)}{err} rip={self.rip}{cr2} "
+        return (f"{self.program}: {decode.mnemonic(self.vector)}{err} rip={self.rip}{cr2}{mode} "
                 f"-> {sig} {self.status}")
 
 
@@ -207,6 +259,17 @@ def _gp0(name: str, what: str, **kw) -> Row:
 def _pf(name: str, what: str, error: int, cr2: Addr, rip: Addr = Sym("fault_insn"), **kw) -> Row:
     return Row(name, f"f_{name}", decode.VECTOR_PF, error, rip, Signal.SIGSEGV, 139, what=what,
                cr2=cr2, **kw)
+
+
+M32_SUFFIX = "-m32"      # userland/Makefile: NAME.c built as an i386 program is NAME-m32
+
+
+def _m32(name: str, vector: int, error: Optional[int], signal: Signal, what: str,
+         **kw) -> Row:
+    """A compatibility-mode row: program f_NAME-m32 (userland/f_NAME.c, i386 only)."""
+    return Row(name, f"f_{name}{M32_SUFFIX}", vector, error, kw.pop("rip", Sym("fault_insn")),
+               signal, kw.pop("status", signal.shell_status if signal else 0), what=what,
+               cs="USER32_CS", **kw)
 
 
 def _catalogue() -> Tuple[Row, ...]:
@@ -276,6 +339,29 @@ def _catalogue() -> Tuple[Row, ...]:
             what="sgdt without UMIP: succeeds, prints the GDT's kernel address, exits 0"),
         Row("sidt", "f_sidt", None, None, None, None, 0, cpu="qemu64",
             what="sidt without UMIP: succeeds, prints the IDT's kernel address, exits 0"),
+        # Compatibility mode: static i386 programs, CS 0x23, named from their ELF32 symbols.
+        _m32("m32gp", decode.VECTOR_GP, 0x10, Signal.SIGSEGV,
+             "32-bit: mov $0x10 (the kernel's CS) to %ds: #GP(0x10), the selector"),
+        _m32("m32pf", decode.VECTOR_PF, pf_error(), Signal.SIGSEGV,
+             "32-bit: read 0xffffe000, the first address above 32-bit user space (the "
+             "kernel half is beyond 32-bit addresses)",
+             cr2=KernelAddr("USER32_STACK_TOP", lambda: kabi.load().const("USER32_STACK_TOP"))),
+        _m32("m32ud2", decode.VECTOR_UD, None, Signal.SIGILL, "32-bit: ud2"),
+        _m32("m32nullret", decode.VECTOR_GP, 0, Signal.SIGSEGV,
+             "32-bit: lret to CS 0 (the null selector): #GP(0) at the lret", cpu="qemu64"),
+        _m32("m32nullret", decode.VECTOR_PF, pf_error(p=True, u=False), Signal.SIGSEGV,
+             "32-bit: lret to CS 0 with SMAP on: QEMU's own supervisor read of the user stack "
+             "faults first", cpu="max", cr2=SameAs("rsp"), handler_error=pf_error(p=True),
+             tcg_deviation="SDM Vol. 2B RET (far return, protected mode): the return CS is read "
+                           "with the program's privilege and a null one is #GP(0), as under "
+                           "-cpu qemu64; QEMU 7.2 TCG pops a far return's frame with a "
+                           "supervisor access (seg_helper.c's helper_ret_protected, "
+                           "cpu_ldl_kernel_ra), so with CR4.SMAP on that read of the user "
+                           "stack is #PF(0x1) at CR2 = ESP. Both are SIGSEGV (139), as Linux"),
+        _m32("m32badsys", None, None, None,
+             "32-bit: int $0x80 with EAX 1000, not an i386 call: -ENOSYS back in ring 3, "
+             "the kernel's event names the i386 table; exits 0",
+             rip=None, syscall=SyscallClaim(nr=1000, ret=-38, abi="i386", name="unknown")),
     )
 
 

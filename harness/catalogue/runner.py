@@ -21,15 +21,16 @@ from ..debug.machine import DebugMachine
 from ..machine.qemu import QemuConfig
 from ..machine.symbols import Symbolizer, symbolizer
 from ..observe import decode, qemulog
-from ..observe.events import Exit, Fault, Kill, SignalDelivery
+from ..observe.events import Exit, Fault, Kill, SignalDelivery, Syscall
 from ..observe.witness import (ANY, GDB, HANDLER, KERNEL, QEMU_LOG, Alignment, Evidence,
                                Expected, GdbFrame, HandlerReport, align, bits_set, expect_fault,
                                from_handler, from_kernel, from_qemu, qemu_fault_records)
-from .faults import Addr, Row, programs_for, rows_for
+from .faults import CATALOGUE, Addr, Row, programs_for, rows_for
 
 log = logging.getLogger(__name__)
 
 RUNNER = "f_all"
+TRACE_SYSCALLS = "trace=syscall"     # the kernel argument for `syscall` events (kabi kargs)
 
 
 _F_ALL_RE = re.compile(r"^f_all: prog=(?P<prog>\S+) pid=(?P<pid>\d+) status=(?P<status>\d+)\s*$")
@@ -48,7 +49,8 @@ class Case:
         evidence: the witnesses' sightings of its fault (kernel None if there was none).
         handler: what the program's own handler reported (None: it reported nothing).
         delivery: the kernel's ``signal`` event calling that handler.
-        symbols: the program's symbol table.
+        symbols: the program's symbol table (the i386 ELF's own for a 32-bit program).
+        syscalls: the kernel's ``syscall`` events of that pid (a ``trace=syscall`` boot).
     """
 
     row: Row
@@ -61,6 +63,7 @@ class Case:
     context: str = ""
     handler: Optional[HandlerReport] = None
     delivery: Optional[SignalDelivery] = None
+    syscalls: Tuple[Syscall, ...] = ()
 
     def resolve(self, addr: Optional[Addr]) -> Expected:
         return ANY if addr is None else addr.resolve(self.symbols)
@@ -122,9 +125,10 @@ class CatalogueRun:
         ev = Evidence(kernel, qemu, gdb, handler.sighting if handler else None,
                       collected=self.witnesses,
                       label=f"{row.id} ({row.program}, -cpu {self.cpu})", notes=notes)
+        calls = tuple(e for e in self.run.events if isinstance(e, Syscall) and e.pid == pid)
         return Case(row, pid, status, kill, exit_, ev, syms,
                     context=self.run.report(console_lines=12), handler=handler,
-                    delivery=delivery)
+                    delivery=delivery, syscalls=calls)
 
 
 def _statuses(user_lines: Sequence[str]) -> Tuple[Dict[str, Tuple[int, int]], Optional[str]]:
@@ -141,8 +145,11 @@ def _statuses(user_lines: Sequence[str]) -> Tuple[Dict[str, Tuple[int, int]], Op
 
 def catalogue_config(cpu: str, programs: Optional[Sequence[str]] = None,
                      append: str = "") -> QemuConfig:
-    """The machine for a catalogue boot: f_all as init, the programs as files, -d int."""
+    """The machine for a catalogue boot: f_all as init, the programs as files, -d int; with
+    the kernel argument ``trace=syscall`` when a row among them claims a ``syscall`` event."""
     programs = programs_for(cpu) if programs is None else programs
+    if any(r.syscall is not None and r.program in programs for r in CATALOGUE):
+        append = " ".join(a for a in (append, TRACE_SYSCALLS) if a)
     return QemuConfig(init=lab.program(RUNNER), files=[lab.program(p) for p in programs],
                       cpu=cpu, int_log=True, append=append)
 
@@ -199,6 +206,23 @@ def _handler_problems(case: Case) -> List[str]:
     return problems
 
 
+def _syscall_problems(case: Case) -> List[str]:
+    """The row's ``syscall`` claim against the kernel's events of its pid: one with the
+    claimed number, table (``abi``), name and return value."""
+    claim = case.row.syscall
+    if claim is None:
+        return []
+    same_nr = [e for e in case.syscalls if e.nr == claim.nr]
+    if any((e.abi, e.name, e.ret) == (claim.abi, claim.name, claim.ret) for e in same_nr):
+        return []
+    want = (f"`syscall pid={case.pid} nr={claim.nr} name={claim.name}"
+            + (f" abi={claim.abi}" if claim.abi else "") + f" ... ret={claim.ret}`")
+    got = "; ".join(e.line for e in same_nr) or (
+        f"no syscall event with nr={claim.nr} ({len(case.syscalls)} of that pid; was the "
+        f"boot run with {TRACE_SYSCALLS}?)")
+    return [f"expected the kernel's {want}, got {got}"]
+
+
 def check_case(case: Case) -> None:
     """Assert everything the row claims: the fault seen alike by every witness, the signal,
     the status f_all saw.
@@ -224,6 +248,7 @@ def check_case(case: Case) -> None:
                             if row.rflags_set else ANY)
         try:
             expect_fault(ev, vector=row.vector, cpl=3, error=row.error, rip=case.resolve(row.rip),
+                         cs=row.selector(), handler_error=row.handler_error,
                          cr2=case.resolve(row.cr2) if row.cr2 is not None else ANY,
                          rsp=case.resolve(row.rsp), rflags=rflags,
                          log_rip=case.resolve(row.log_rip) if row.log_rip else None)
@@ -234,6 +259,7 @@ def check_case(case: Case) -> None:
             problems.append(f"expected `kill pid={case.pid} signal={int(row.signal)}` "
                             f"({row.signal.name}), got "
                             f"{case.kill.line if case.kill else 'no kill event'}")
+    problems += _syscall_problems(case)
     if case.status != row.status:
         problems.append(f"f_all saw status {case.status}, expected {row.status}"
                         + (f" (Linux on hardware: {row.linux_status})" if row.linux_status else ""))
@@ -278,6 +304,14 @@ def summarize(cr: CatalogueRun, *, verbose: bool = False) -> Tuple[List[str], in
             + ("" if k.error is None else f"({k.error:#x})")
             + f" at {_named(case.symbols, k.rip)}"
             + ("" if k.cr2 is None else f" cr2={k.cr2:#x}"))
+        if k is None and row.syscall is not None:
+            call = next((e for e in case.syscalls if e.nr == row.syscall.nr), None)
+            seen = (f"int $0x80 at {_named(case.symbols, case.symbols.address('fault_insn'))}"
+                    if "fault_insn" in case.symbols else "no fault")
+            if call is not None:
+                seen += f" -> {call.abi or 'x86-64'}:{call.nr} {call.name} ret={call.ret}"
+        if row.compat:
+            seen += f" cs={row.selector():#x} (user32)"
         lines.append(f"  {mark:5} {row.id:14} {seen:42} status={case.status}")
         if row.tcg_deviation:
             lines.append(f"        {'':14} TCG: {row.tcg_deviation}")

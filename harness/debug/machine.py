@@ -29,6 +29,7 @@ from ..core import constants as C
 from ..core import kabi, tools
 from ..core.errors import BadImage, GdbError, KabiError, StubNotAnswering
 from ..lab.session import Session
+from ..machine import elfimage
 from ..machine.description import Machine
 from ..machine.qemu import QemuConfig, QemuMachine
 from ..machine.sockets import wait_for_socket
@@ -38,17 +39,25 @@ log = logging.getLogger(__name__)
 
 PathLike = Union[str, os.PathLike]
 VDSO_FILE = "vdso.so"    # the vDSO's symbol file, beside the kernel that embeds it (kernel/Makefile)
+VDSO32_FILE = "vdso32.so"    # the 32-bit vDSO's (i386) symbol file, beside it too
+#: gdb's architecture stays i386:x86-64 (QEMU's stub sends the 64-bit registers), so it reads
+#: an i386 program's DWARF call-frame information with x86-64 register numbers (DWARF register
+#: 4 is ESP in i386, RSI in x86-64) and unwinds to garbage: stepping or continuing over a
+#: breakpoint into its code fails (`Cannot access memory at address 0xfffffffffffffff9`).
+#: With an ELF32 init the DWARF unwinders are off (the extension switches them per program).
+DWARF_UNWINDERS_OFF = "maint set dwarf unwinders off"
 
 
-def vdso_symbols_command(kernel: PathLike) -> Optional[str]:
+def vdso_symbols_command(kernel: PathLike, *, compat: bool = False) -> Optional[str]:
     """The gdb command that loads the vDSO's symbols where exec maps it in a 64-bit process:
     ``add-symbol-file DIR/vdso.so -o VDSO_ADDR`` (the image is linked at 0; its address is
-    the ABI file's ``VDSO_ADDR``). None when ``kernel`` has no vdso.so beside it or the ABI
-    file no ``VDSO_ADDR`` (another kernel). A process that moved its vDSO (mremap) has it
-    elsewhere: gdb's symbols stay at VDSO_ADDR."""
-    path = Path(kernel).resolve().parent / VDSO_FILE
+    the ABI file's ``VDSO_ADDR``). ``compat``: the 32-bit vDSO of a 32-bit process instead
+    (vdso32.so at ``VDSO32_ADDR``: ``__kernel_vsyscall``...). None when ``kernel`` has no
+    such file beside it or the ABI file no such address (another kernel). A process that
+    moved its vDSO (mremap) has it elsewhere: gdb's symbols stay where exec put it."""
+    path = Path(kernel).resolve().parent / (VDSO32_FILE if compat else VDSO_FILE)
     try:
-        addr = kabi.load().constants.get("VDSO_ADDR")
+        addr = kabi.load().constants.get("VDSO32_ADDR" if compat else "VDSO_ADDR")
     except (BadImage, KabiError):
         return None
     if addr is None or not path.exists():
@@ -104,11 +113,12 @@ class DebugMachine:
             shutil.copy2(path, dest)
             return dest
 
-        vdso = Path(self.config.kernel).parent / VDSO_FILE
+        vdsos = [Path(self.config.kernel).parent / f for f in (VDSO_FILE, VDSO32_FILE)]
         self.config = self.config.replace(kernel=copy(self.config.kernel, "kernel"),
                                           init=copy(self.config.init, "init"))
-        if vdso.exists():
-            copy(vdso, "kernel")                      # beside the kernel copy (vdso_symbols_command)
+        for vdso in vdsos:
+            if vdso.exists():
+                copy(vdso, "kernel")                  # beside the kernel copy (vdso_symbols_command)
         self.symbols = [copy(p, f"sym{i}") for i, p in enumerate(self.symbols)]
 
     @property
@@ -148,9 +158,12 @@ class DebugMachine:
             self.gdb.load_kernel(self.config.kernel)
             for program in [Path(self.config.init)] + self.symbols:
                 self.gdb.add_symbol_file(program)
-            vdso = vdso_symbols_command(self.config.kernel)
-            if vdso:
-                self.gdb.console(vdso)
+            if elfimage.is_elf32(self.config.init):
+                self.gdb.console(DWARF_UNWINDERS_OFF)
+            for compat in (False, True):
+                vdso = vdso_symbols_command(self.config.kernel, compat=compat)
+                if vdso:
+                    self.gdb.console(vdso)
             if self.extension:
                 self.gdb.source_extension()
             wait_for_gdbstub(self.machine, connect_timeout_s)
@@ -237,9 +250,8 @@ def interactive_command(socket: PathLike, *, init: Optional[PathLike] = None,
              f"file {Path(kernel).resolve()}"]
     if init is not None:
         setup.append(f"add-symbol-file {Path(init).resolve()}")
-    vdso = vdso_symbols_command(kernel)
-    if vdso:
-        setup.append(vdso)
+    setup += [c for c in (vdso_symbols_command(kernel, compat=compat) for compat in (False, True))
+              if c]
     setup += [KABI_SETTING.format(path=C.KABI_FILE.resolve()), f"source {EXTENSION}"]
     if init is not None:
         named = [Path(init).resolve()] + [Path(p).resolve() for p in programs

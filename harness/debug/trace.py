@@ -19,6 +19,18 @@ the next return to ring 3 enters the handler instead of the interrupted code. Th
 listed as kind ``delivery`` (``signal SIGALRM -> handler``); the return from the
 ``rt_sigreturn`` system call, back into the interrupted code, as kind ``sigreturn``.
 
+The ``cs`` column is the user code selector and what it means: ``0x33 user64`` (64-bit
+mode) or ``0x23 user32`` (compatibility mode: a 32-bit program; the ABI file's USER32_CS).
+A ``syscall`` to MSR_LSTAR comes from 64-bit mode only and ``sysretq`` returns to it; the
+IDT entries and ``iretq`` read CS from the frame. Compatibility mode's own fast entries are traced too:
+``entry_SYSCALL_compat`` (MSR_CSTAR: ``syscall`` from 32-bit code; RCX = the return EIP) and
+``entry_SYSENTER_compat`` (``sysenter``, which saves no EIP: its user rip is shown as 0), kinds
+``syscall32`` and ``sysenter``; both return through ``trapret``'s ``iretq``. An ``int 0x80`` is
+named with the i386 table (images/kabi.json ``syscalls32``), its addresses with its ELF32 symbols;
+one made inside the 32-bit vDSO's ``__kernel_vsyscall`` is named there (images/vdso32.so)
+and ``caller`` names the program's instruction after its call (the return address
+``__kernel_vsyscall`` finds above the three registers it pushed, kernel/vdso/vdso32.S).
+
 "user rip" is the user instruction involved: the ``syscall`` or ``int`` instruction, the
 faulting instruction, the instruction an interrupt preempted, or where ring 3 resumes. For
 entries through the IDT it is what QEMU's ``-d int`` log prints as IP, so the two agree
@@ -38,7 +50,7 @@ from ..core.errors import (BadImage, BreakpointNotHit, GdbCommandError, GdbError
 from ..machine.qemu import QemuConfig
 from ..machine.symbols import symbolizer
 from ..observe import decode, qemulog
-from .gdbext.ringfmt import cpl_of
+from .gdbext.ringfmt import cpl_of, mode_of, selector_modes
 from .machine import DebugMachine
 
 log = logging.getLogger(__name__)
@@ -52,6 +64,13 @@ _READ = ("rax", "rcx", "rsp", "cr3")
 _STUB_FRAME = ("vector", "error", "rip", "cs", "rflags", "rsp", "ss")
 #: the CPU's frame: what the iretq pops
 _CPU_FRAME = ("rip", "cs", "rflags", "rsp", "ss")
+#: the kinds of transition that are system calls
+SYSCALL_KINDS = ("syscall", "int80", "syscall32", "sysenter")
+VDSO32_FILE = "vdso32.so"     # the 32-bit vDSO's symbol file, beside the kernel (kernel/Makefile)
+VSYSCALL_ENTRY = "__kernel_vsyscall"
+#: bytes __kernel_vsyscall pushes (ECX, EDX, EBP) above its caller's return address before its
+#: `int $0x80` (kernel/vdso/vdso32.S, as Linux's arch/x86/entry/vdso/vdso32/system_call.S)
+VSYSCALL_PUSHED = 12
 
 
 @dataclass(frozen=True)
@@ -68,6 +87,10 @@ class KernelFacts:
         name_expression: the gdb expression for its program's base name.
         syscalls32: i386 number -> name (the table ``int 0x80`` uses, as Linux's IA32
             emulation: EAX selects the call).
+        modes: CS value -> ``user32``, ``user64``, ``kernel`` (ringfmt.selector_modes).
+        user_cs: the 64-bit user CS (``syscall``/``sysretq``'s, USER_CS).
+        user32_cs: the 32-bit user CS (compatibility mode's ``syscall``/``sysenter``, USER32_CS).
+        vdso32: [start, end) of the 32-bit vDSO in a 32-bit process (VDSO32_ADDR).
     """
 
     syscalls: Dict[int, str]
@@ -78,6 +101,10 @@ class KernelFacts:
     pid_expression: str
     name_expression: str
     syscalls32: Dict[int, str] = field(default_factory=dict)
+    modes: Dict[int, str] = field(default_factory=dict)
+    user_cs: Optional[int] = None
+    user32_cs: Optional[int] = None
+    vdso32: Tuple[int, int] = (0, 0)
 
     @classmethod
     def of(cls, k: kabi.Kabi) -> "KernelFacts":
@@ -90,7 +117,15 @@ class KernelFacts:
                          k.const("T_SPURIOUS"): "spurious"},
                    stub_frame=words(_STUB_FRAME), cpu_frame=words(_CPU_FRAME),
                    pid_expression=k.gdb("current_pid"),
-                   name_expression=k.gdb("current_name"), syscalls32=dict(k.syscalls32))
+                   name_expression=k.gdb("current_name"), syscalls32=dict(k.syscalls32),
+                   modes=selector_modes(k.constants), user_cs=k.const("USER_CS"),
+                   user32_cs=k.const("USER32_CS"),
+                   vdso32=(k.const("VDSO32_ADDR"), k.const("VDSO32_ADDR")
+                           + k.const("VDSO_PAGES") * k.const("PAGE_SIZE")))
+
+    def mode(self, cs: Optional[int]) -> str:
+        """``user32`` / ``user64`` / ``kernel`` (or ``cplN``) for ``cs``; "" if unknown."""
+        return "" if cs is None else mode_of(cs, self.modes)
 
     def sysname(self, nr: int) -> str:
         return self.syscalls.get(nr, f"nr{nr}")
@@ -107,7 +142,8 @@ class Transition:
     Attributes:
         number: 1-based position in the timeline.
         direction: ``"3->0"`` or ``"0->3"``.
-        kind: ``syscall``, ``int80``, ``exception``, ``interrupt``, ``sysretq``, ``iretq``,
+        kind: ``syscall``, ``int80``, ``syscall32`` / ``sysenter`` (from compatibility mode),
+            ``exception``, ``interrupt``, ``sysretq``, ``iretq``,
             ``delivery`` (a return to ring 3 that enters a signal handler) or ``sigreturn``
             (the return of ``rt_sigreturn`` into the interrupted code).
         cause: human text, e.g. ``syscall 1 write``, ``exception 13 #GP error=0x0``.
@@ -126,6 +162,10 @@ class Transition:
             no process is running.
         first_entry: an iretq into a (pid, address space) not seen in ring 3 before: a
             process's first entry, or the first after an execve.
+        cs: the user code selector (see the module docstring), None if not known.
+        mode: what it means: ``user32`` (compatibility mode, 0x23) or ``user64`` (0x33).
+        caller: for an ``int 0x80`` in the 32-bit vDSO's ``__kernel_vsyscall``: the
+            program's return address from it, as ``symbol+offset`` (its ELF32 symbols).
     """
 
     number: int
@@ -144,15 +184,20 @@ class Transition:
     cr3: Optional[int] = None
     pid: Optional[int] = None
     first_entry: bool = False
+    cs: Optional[int] = None
+    mode: str = ""
+    caller: str = ""
 
     def row(self) -> str:
         where = f"{self.user_rip:#x}" + (f" <{self.user_symbol}>" if self.user_symbol else "")
         pid = "" if self.pid is None else str(self.pid)
-        return (f"{self.number:4d}  {pid:>3}  {self.direction}  {self.cause:<32} {where:<36} "
-                f"{self.kernel_symbol}")
+        cs = "" if self.cs is None else f"{self.cs:#x} {self.mode}".rstrip()
+        return (f"{self.number:4d}  {pid:>3}  {self.direction}  {cs:<11}  {self.cause:<32} "
+                f"{where:<36} {self.kernel_symbol}"
+                + (f" caller=<{self.caller}>" if self.caller else ""))
 
 
-HEADER = f"{'#':>4}  {'pid':>3}  ring  {'cause':<32} {'user rip':<36} kernel"
+HEADER = f"{'#':>4}  {'pid':>3}  ring  {'cs':<11}  {'cause':<32} {'user rip':<36} kernel"
 
 
 @dataclass
@@ -166,8 +211,9 @@ class Trace:
     qemu_log: str = ""
 
     def syscalls(self) -> List[str]:
-        """The names of the system calls in order (``syscall`` and ``int 0x80`` alike)."""
-        return [t.syscall_name for t in self.transitions if t.kind in ("syscall", "int80")]
+        """The names of the system calls in order (``syscall``, ``int 0x80`` and the
+        compatibility-mode ``syscall``/``sysenter`` alike)."""
+        return [t.syscall_name for t in self.transitions if t.kind in SYSCALL_KINDS]
 
     def entries(self) -> List[Transition]:
         return [t for t in self.transitions if t.direction == "3->0"]
@@ -175,6 +221,17 @@ class Trace:
 
 # -----------------------------------------------------------------------------------------
 # User symbols from the init program (harness.machine.symbols).
+
+def vdso32_symbolizer(kernel: Path, facts: KernelFacts) -> Callable[[int], str]:
+    """``address -> "symbol+offset"`` inside a 32-bit process's vDSO (``facts.vdso32``),
+    from images/vdso32.so beside ``kernel`` (linked at 0); "" elsewhere or without it."""
+    start, end = facts.vdso32
+    describe = user_symbolizer(Path(kernel).parent / VDSO32_FILE)
+
+    def name(addr: int) -> str:
+        return describe(addr - start) if start <= addr < end else ""
+    return name
+
 
 def user_symbolizer(path: Optional[Path]) -> Callable[[int], str]:
     """``address -> "symbol+offset"`` (decimal offset) in the init program: the function that
@@ -268,8 +325,21 @@ def trace(config: QemuConfig, *, timeout_s: float = DEFAULT_TRACE_TIMEOUT_S,
 
     def add(**kw) -> None:
         t = Transition(number=len(transitions) + 1, pid=pid(), **kw)
+        t.mode = facts.mode(t.cs)
         name = program(t.pid) if t.pid is not None else ""
-        t.user_symbol = symbols_of.get(name, user_sym)(t.user_rip)
+        named = symbols_of.get(name, user_sym)
+        t.user_symbol = named(t.user_rip)
+        if t.mode == "user32" and not t.user_symbol:
+            t.user_symbol = vdso32_sym(t.user_rip)
+            if (t.kind == "int80" and t.user_rsp is not None
+                    and t.user_symbol.split("+")[0] == VSYSCALL_ENTRY):
+                try:
+                    ret = int.from_bytes(g.read_memory(t.user_rsp + VSYSCALL_PUSHED, 4),
+                                         "little")
+                except MemoryReadError:
+                    ret = None
+                if ret is not None:
+                    t.caller = named(ret)
         transitions.append(t)
         if on_transition:
             on_transition(t)
@@ -280,14 +350,18 @@ def trace(config: QemuConfig, *, timeout_s: float = DEFAULT_TRACE_TIMEOUT_S,
         g = dm.gdb
         # the very files QEMU booted and gdb loaded (DebugMachine's snapshot)
         user_sym = user_symbolizer(Path(dm.config.init))
+        vdso32_sym = vdso32_symbolizer(Path(dm.config.kernel), facts)
         symbols_of = {m.name: user_symbolizer(m.path) for m in config.modules()}
         symbols_of[Path(config.init).name] = user_sym
         entry_syscall = g.address_of(k.symbol("syscall_entry"))
+        entry_compat = {g.address_of(k.symbol(sym)): kind for sym, kind in
+                        (("entry_SYSCALL_compat", "syscall32"),
+                         ("entry_SYSENTER_compat", "sysenter"))}
         entry_trap = g.address_of(k.symbol("alltraps"))
         sysretq, sysretq_sym = g.find_instruction(k.symbol("sysret_path"), "sysretq")
         iretq, iretq_sym = g.find_instruction(k.symbol("trapret"), "iretq")
         delivered = g.address_of(k.symbol("signal_delivered"))
-        for addr in (entry_syscall, entry_trap, sysretq, iretq, delivered):
+        for addr in (entry_syscall, entry_trap, sysretq, iretq, delivered, *entry_compat):
             g.break_at(addr)
         deadline = t0 + timeout_s
         stub, cpu = facts.stub_frame, facts.cpu_frame
@@ -328,8 +402,26 @@ def trace(config: QemuConfig, *, timeout_s: float = DEFAULT_TRACE_TIMEOUT_S,
                 in_sigreturn = facts.sysname(nr) == "rt_sigreturn"
                 add(direction="3->0", kind="syscall", cause=f"syscall {nr} {facts.sysname(nr)}",
                     user_rip=r["rcx"] - SYSCALL_LEN, kernel_symbol="syscall_entry",
+                    cs=facts.user_cs,
                     syscall_nr=nr, syscall_name=facts.sysname(nr),
                     frame_rip=r["rcx"], user_rsp=r["rsp"], cr3=r["cr3"])
+            elif stop.rip in entry_compat:
+                # compatibility mode's `syscall` (RCX = return EIP) or `sysenter` (no EIP
+                # saved; EBP holds the user stack pointer, the vDSO's convention); RSP is
+                # still the user's at syscall's entry (the stub switches stacks)
+                kind, nr = entry_compat[stop.rip], r["rax"] & 0xFFFFFFFF
+                name = facts.sysname32(nr)
+                fast_syscall = kind == "syscall32"
+                user_rip = (r["rcx"] & 0xFFFFFFFF) - SYSCALL_LEN if fast_syscall else 0
+                in_sigreturn = name in ("rt_sigreturn", "sigreturn")
+                add(direction="3->0", kind=kind,
+                    cause=f"{'syscall' if fast_syscall else 'sysenter'} {nr} {name}",
+                    user_rip=user_rip, kernel_symbol=k.symbol(
+                        "entry_SYSCALL_compat" if fast_syscall else "entry_SYSENTER_compat"),
+                    syscall_nr=nr, syscall_name=name,
+                    frame_rip=r["rcx"] & 0xFFFFFFFF if fast_syscall else None,
+                    user_rsp=r["rsp"] if fast_syscall else None, cr3=r["cr3"],
+                    cs=facts.user32_cs)
             elif stop.rip == entry_trap:
                 w = g.read_u64s(r["rsp"], len(stub))
                 vector, error, rip, cs, rsp = (w[stub[f]] for f in
@@ -342,14 +434,14 @@ def trace(config: QemuConfig, *, timeout_s: float = DEFAULT_TRACE_TIMEOUT_S,
                     int80=facts.int80, irqs=facts.irqs)
                 add(direction="3->0", kind=kind, cause=cause,
                     user_rip=rip - INT_IMM8_LEN if vector == facts.int80 else rip,
-                    kernel_symbol=f"vector{vector}", vector=vector, error=error,
+                    kernel_symbol=f"vector{vector}", vector=vector, error=error, cs=cs,
                     syscall_nr=nr, syscall_name=facts.sysname32(nr) if nr is not None else None,
                     frame_rip=rip, user_rsp=rsp, cr3=r["cr3"])
             elif stop.rip == sysretq:
                 seen_spaces.add((pid(), r["cr3"]))
                 kind, cause = exit_cause("sysretq", "sysretq", r["rcx"])
                 add(direction="0->3", kind=kind, cause=cause, user_rip=r["rcx"],
-                    kernel_symbol=sysretq_sym, cr3=r["cr3"])
+                    kernel_symbol=sysretq_sym, cr3=r["cr3"], cs=facts.user_cs)
             elif stop.rip == iretq:
                 w = g.read_u64s(r["rsp"], len(cpu))
                 rip, cs, rsp = w[cpu["rip"]], w[cpu["cs"]], w[cpu["rsp"]]
@@ -360,7 +452,8 @@ def trace(config: QemuConfig, *, timeout_s: float = DEFAULT_TRACE_TIMEOUT_S,
                 seen_spaces.add(space)
                 kind, cause = exit_cause("iretq", "iretq (first entry)" if first else "iretq", rip)
                 add(direction="0->3", kind=kind, cause=cause, user_rip=rip,
-                    kernel_symbol=iretq_sym, user_rsp=rsp, cr3=r["cr3"], first_entry=first)
+                    kernel_symbol=iretq_sym, user_rsp=rsp, cr3=r["cr3"], first_entry=first,
+                    cs=cs)
             else:
                 raise GdbError(f"stopped at {stop.rip:#x} ({stop.reason}), not at a "
                                "breakpoint of the trace")

@@ -73,6 +73,17 @@ def _class_and_machine(path: PathLike, data: bytes) -> Tuple[int, bool, int, int
     return ident[4], ident[5] == ELFDATA2LSB, etype, machine
 
 
+def is_elf32(path: PathLike) -> bool:
+    """True if ``path`` is an ELF32 file (an i386 program: the kernel runs it in
+    compatibility mode).
+
+    Raises:
+        BadImage: unreadable, or not an ELF file.
+    """
+    data = _read(path, EHDR.size)
+    return _class_and_machine(path, data)[0] == ELFCLASS32
+
+
 def _load_check(path: PathLike, data: bytes, is32: bool = False) -> List[int]:
     """The checks kernel/elf.c makes before it maps anything (-ENOEXEC there), as one line;
     returns every program header's type.

@@ -138,12 +138,16 @@ class EnterUser(Event):
 @_event("syscall", "pid", "nr")
 class Syscall(Event):
     """One system call (``trace=syscall``); ``ret`` is signed (-14 is -EFAULT), None for a
-    call that does not return (exit, exit_group)."""
+    call that does not return (exit, exit_group). ``abi`` names the table: ``i386`` for a
+    call through the i386 table (``int $0x80``, compatibility mode: kernel/syscall32.c,
+    ``nr`` an i386 number), None for the x86-64 table; ``name`` is ``unknown`` for a number
+    the table lacks."""
 
     pid: int = 0
     nr: int = 0
     name: Optional[str] = None
     ret: Optional[int] = None
+    abi: Optional[str] = None
 
 
 @_event("fault", "pid", "vector", "cpl", "rip")

@@ -409,7 +409,8 @@ def check(evidence: Evidence, expected: Dict[str, Dict[str, Expected]]) -> List[
 def expect_fault(evidence: Evidence, *, vector: int, cpl: int, rip: Expected,
                  error: Expected = ANY, cr2: Expected = ANY, rsp: Expected = ANY,
                  rflags: Expected = ANY, log_rip: Expected = None,
-                 log_error: Expected = None) -> None:
+                 log_error: Expected = None, cs: Expected = ANY,
+                 handler_error: Expected = None) -> None:
     """Assert that every witness saw a fault of ``vector`` with ``error`` from ``cpl`` at ``rip``.
 
     Args:
@@ -419,9 +420,13 @@ def expect_fault(evidence: Evidence, *, vector: int, cpl: int, rip: Expected,
         error: the error code; None for vectors that push none. ANY: not checked.
         cr2: #PF only (None: must be absent). ANY: not checked.
         rsp, rflags: optional further claims (ints or Rules).
+        cs: the code selector at the fault (0x33 64-bit user code, 0x23 compatibility mode:
+            images/kabi.json's USER_CS and USER32_CS). ANY: not checked.
         log_rip: where QEMU's log puts RIP when it differs from the frame (software
             interrupts log the ``int`` itself). Default: ``rip``.
         log_error: the log's error code when it differs. Default: ``error``.
+        handler_error: the error code the signal frame tells the handler when it differs
+            (a #PF from CPL 3 always has the user bit there, as Linux's). Default: ``error``.
 
     Raises:
         AssertionError: listing each disagreement, then the side-by-side table.
@@ -431,12 +436,14 @@ def expect_fault(evidence: Evidence, *, vector: int, cpl: int, rip: Expected,
     if cr2 is ANY and vector != decode.VECTOR_PF:
         cr2 = None
     claim = {"vector": vector, "cpl": cpl, "rip": rip, "error": error, "cr2": cr2,
-             "rsp": rsp, "rflags": rflags}
+             "rsp": rsp, "rflags": rflags, "cs": cs}
     expected = {w: dict(claim) for w in WITNESSES}
     if log_rip is not None:
         expected[QEMU_LOG]["rip"] = log_rip
     if log_error is not None:
         expected[QEMU_LOG]["error"] = log_error
+    if handler_error is not None:
+        expected[HANDLER]["error"] = handler_error
     problems = check(evidence, expected)
     if problems:
         head = f"fault {evidence.label}: " if evidence.label else "fault: "

@@ -4,9 +4,15 @@ Pure Python (no gdb, no harness imports), so it runs inside gdb's own interprete
 ``ring`` and ``step-ring`` commands in ringlab.py) and in the harness (harness/debug/mi.py),
 and the two print and parse the very same lines:
 
-    ring: cpl=3 cs=0x33 ss=0x2b rsp=0x7fffffffee68 cr3=0x137000 rip=0x401030 half=user
+    ring: cpl=3 cs=0x33 mode=user64 ss=0x2b rsp=0x7fffffffee68 cr3=0x137000 rip=0x401030 half=user
     step-ring: 3->0 steps=7 at=0x401046 insn="syscall" rip=0x401046->0xffffffff80106409 \
-rsp=0x7fffffffee68->0x7fffffffee68 cs=0x10 ss=0x18 from=<write+22> to=<syscall_entry>
+rsp=0x7fffffffee68->0x7fffffffee68 cs=0x10 ss=0x18 mode=user64->kernel from=<write+22> \
+to=<syscall_entry>
+
+``mode`` says what the code selector means (``selector_modes``): ``user32`` for Linux's 32-bit
+user CS 0x23 (compatibility mode, CPL 3: a 32-bit program), ``user64`` for the 64-bit user CS
+0x33, ``kernel`` for the kernel's CS; it is presentation (left out of comparisons, and out of
+the line when the caller knows no selectors).
 
 ``from``/``to`` name both sides of the transition (gdb's symbols: the running process's
 program and the kernel's); they are left out when nothing names the address.
@@ -30,6 +36,19 @@ def cpl_of(cs: int) -> int:
     return cs & SEL_RPL_MASK
 
 
+def selector_modes(constants: Dict[str, int]) -> Dict[int, str]:
+    """CS value -> mode name, from the kernel ABI file's constants (images/kabi.json
+    ``constants``: ``USER32_CS``, ``USER_CS``, ``KERNEL_CS``; those it lacks are left out)."""
+    names = (("USER32_CS", "user32"), ("USER_CS", "user64"), ("KERNEL_CS", "kernel"))
+    return {constants[k]: mode for k, mode in names if k in constants}
+
+
+def mode_of(cs: int, modes: Dict[int, str]) -> str:
+    """The mode ``cs`` runs in (``selector_modes``); for any other selector ``cplN`` (an LDT
+    code segment, say: its size is in its descriptor, not in the selector)."""
+    return modes.get(cs & 0xFFFF, f"cpl{cpl_of(cs)}")
+
+
 def half(addr: int) -> str:
     """``"user"`` (lower canonical half), ``"kernel"`` (upper) or ``"non-canonical"``."""
     addr &= 0xFFFF_FFFF_FFFF_FFFF
@@ -50,13 +69,15 @@ class RingState:
     rsp: int
     cr3: int
     rip: int
+    mode: str = field(default="", compare=False)     # ``user32``...: presentation only
 
     @property
     def half(self) -> str:
         return half(self.rip)
 
     def line(self) -> str:
-        return (f"ring: cpl={self.cpl} cs={self.cs:#x} ss={self.ss:#x} rsp={self.rsp:#x} "
+        mode = f" mode={self.mode}" if self.mode else ""
+        return (f"ring: cpl={self.cpl} cs={self.cs:#x}{mode} ss={self.ss:#x} rsp={self.rsp:#x} "
                 f"cr3={self.cr3:#x} rip={self.rip:#x} half={self.half}")
 
     @classmethod
@@ -67,7 +88,8 @@ class RingState:
             raise ValueError(f"no 'ring:' line in {text!r}")
         f = _fields(m.group(1))
         return cls(cpl=int(f["cpl"]), cs=int(f["cs"], 16), ss=int(f["ss"], 16),
-                   rsp=int(f["rsp"], 16), cr3=int(f["cr3"], 16), rip=int(f["rip"], 16))
+                   rsp=int(f["rsp"], 16), cr3=int(f["cr3"], 16), rip=int(f["rip"], 16),
+                   mode=f.get("mode", ""))
 
 
 @dataclass(frozen=True)
@@ -88,6 +110,8 @@ class Transition:
             signal frame: ring 3 resumes in the handler) or ``rt_sigreturn`` (it restored
             one); "" otherwise.
         signal: the signal delivered, for ``delivery``.
+        mode_before, mode_after: what CS meant before and after (``user32``, ``user64``,
+            ``kernel``: ``selector_modes``), or "" when not known.
     """
 
     from_cpl: int
@@ -105,6 +129,8 @@ class Transition:
     signal: int = 0
     sym_before: str = field(default="", compare=False)    # names: presentation only
     sym_after: str = field(default="", compare=False)
+    mode_before: str = field(default="", compare=False)
+    mode_after: str = field(default="", compare=False)
 
     @property
     def direction(self) -> str:
@@ -120,6 +146,8 @@ class Transition:
                 f"insn=\"{self.insn}\" rip={self.rip_before:#x}->{self.rip_after:#x} "
                 f"rsp={self.rsp_before:#x}->{self.rsp_after:#x} "
                 f"cs={self.cs_after:#x} ss={self.ss_after:#x}"
+                + (f" mode={self.mode_before}->{self.mode_after}"
+                   if self.mode_before or self.mode_after else "")
                 + (f" event={self.event}" if self.event else "")
                 + (f" signal={self.signal}" if self.signal else "")
                 + (f" from={self.sym_before}" if self.sym_before else "")
@@ -137,13 +165,15 @@ class Transition:
         f = _fields(m.group(3))
         rip_b, rip_a = f["rip"].split("->")
         rsp_b, rsp_a = f["rsp"].split("->")
+        mode_b, _, mode_a = f.get("mode", "").partition("->")
         return cls(from_cpl=int(m.group(1)), to_cpl=int(m.group(2)), steps=int(f["steps"]),
                    insn_addr=int(f["at"], 16), insn=f["insn"],
                    rip_before=int(rip_b, 16), rsp_before=int(rsp_b, 16),
                    rip_after=int(rip_a, 16), rsp_after=int(rsp_a, 16),
                    cs_after=int(f["cs"], 16), ss_after=int(f["ss"], 16),
                    event=f.get("event", ""), signal=int(f.get("signal", "0")),
-                   sym_before=f.get("from", ""), sym_after=f.get("to", ""))
+                   sym_before=f.get("from", ""), sym_after=f.get("to", ""),
+                   mode_before=mode_b, mode_after=mode_a)
 
 
 def symbol_text(name: str, offset: int) -> str:

@@ -56,6 +56,8 @@ decode = _load_decode()
 _kabi_var = gdb.convenience_variable("ringlab_kabi")
 with open(_kabi_var.string() if _kabi_var is not None else KABI_DEFAULT) as _fh:
     KABI = json.load(_fh)
+#: CS value -> ``user32`` (compatibility mode), ``user64``, ``kernel``: from the kernel's ABI
+MODES = ringfmt.selector_modes(KABI.get("constants", {}))
 
 
 def _reg(name):
@@ -98,6 +100,30 @@ def current_process():
         return None, ""
 
 
+ELFCLASS32 = 1                  # e_ident[EI_CLASS] of an ELF32 file (an i386 program)
+
+
+def is_elf32(path):
+    """True if ``path`` is an ELF32 file (a 32-bit program, run in compatibility mode)."""
+    try:
+        with open(path, "rb") as fh:
+            ident = fh.read(5)
+    except OSError:
+        return False
+    return ident[:4] == b"\x7fELF" and ident[4] == ELFCLASS32
+
+
+def dwarf_unwinders_for(path):
+    """gdb's architecture stays i386:x86-64 for the whole session (QEMU's stub sends the
+    64-bit registers even in compatibility mode), so an i386 program's DWARF call-frame
+    information would be read with x86-64 register numbers (DWARF register 4 is ESP in i386,
+    RSI in x86-64) and unwind to garbage: every stepi in its code then fails with `Cannot
+    access memory at address 0xfffffffffffffff9`. While an ELF32 program's symbols are the
+    loaded ones, gdb's DWARF unwinders are off (its prologue analysis still names frames)."""
+    gdb.execute(f"maint set dwarf unwinders {'off' if is_elf32(path) else 'on'}",
+                to_string=True)
+
+
 class Programs:
     """The machine's programs (base name -> path) and which one's symbols gdb has loaded."""
 
@@ -111,6 +137,7 @@ class Programs:
         self.paths[os.path.basename(path)] = path
         if loaded:
             self.loaded = path
+            dwarf_unwinders_for(path)
 
     def sync(self, force=False):
         """Load the running program's symbols if they are not the ones loaded."""
@@ -128,6 +155,7 @@ class Programs:
             if self.loaded is not None:
                 gdb.execute(f"remove-symbol-file {self.loaded}", to_string=True)
             gdb.execute(f"add-symbol-file {path}", to_string=True)
+            dwarf_unwinders_for(path)
         finally:
             gdb.execute(f"set confirm {'on' if confirm else 'off'}", to_string=True)
         self.loaded = path
@@ -155,8 +183,10 @@ def _address(symbol):
 
 
 def ring_state():
-    return ringfmt.RingState(cpl=ringfmt.cpl_of(_reg("cs")), cs=_reg("cs"), ss=_reg("ss"),
-                             rsp=_reg("rsp"), cr3=_reg("cr3"), rip=_reg("rip"))
+    cs = _reg("cs")
+    return ringfmt.RingState(cpl=ringfmt.cpl_of(cs), cs=cs, ss=_reg("ss"),
+                             rsp=_reg("rsp"), cr3=_reg("cr3"), rip=_reg("rip"),
+                             mode=ringfmt.mode_of(cs, MODES))
 
 
 class RingCommand(gdb.Command):
@@ -164,7 +194,9 @@ class RingCommand(gdb.Command):
 
 Usage: ring
 Also names RIP (<symbol+offset>) and the running process (pid, program). CPL is CS's RPL field (SDM Vol. 3A 5.5). half=user means RIP is in the lower canonical
-half (below 0x0000800000000000), half=kernel the upper half."""
+half (below 0x0000800000000000), half=kernel the upper half. mode= says what CS is:
+user32 (0x23, compatibility mode: a 32-bit program, named from its ELF32 symbols), user64
+(0x33) or kernel."""
 
     def __init__(self):
         super().__init__("ring", gdb.COMMAND_STATUS)
@@ -205,7 +237,8 @@ says so when another process (pid, CR3) came back to ring 3."""
                                f"(usage: step-ring [MAX-STEPS], default {DEFAULT_MAX_STEPS})")
         if max_steps <= 0:
             raise gdb.GdbError("step-ring: MAX-STEPS must be positive")
-        start = ringfmt.cpl_of(_reg("cs"))
+        start_cs = _reg("cs")
+        start = ringfmt.cpl_of(start_cs)
         rip, rsp = _reg("rip"), _reg("rsp")
         before = (_reg("cr3"),) + current_process()
         # Each stepi would print a frame line: say nothing until the ring changes.
@@ -226,7 +259,9 @@ says so when another process (pid, CR3) came back to ring 3."""
         after = (_reg("cr3"),) + current_process()
         PROGRAMS.sync(force=after != before)
         t = ringfmt.Transition(**dict(t.as_dict(), sym_before=symbolize(t.rip_before),
-                                      sym_after=symbolize(t.rip_after)))
+                                      sym_after=symbolize(t.rip_after),
+                                      mode_before=ringfmt.mode_of(start_cs, MODES),
+                                      mode_after=ringfmt.mode_of(t.cs_after, MODES)))
         gdb.write(t.line() + "\n")
         if path:
             gdb.write(path_line(path) + "\n")
