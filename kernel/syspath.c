@@ -239,16 +239,29 @@ int64_t sys_stat(struct trapframe *tf) { return stat_at(AT_FDCWD, tf->rdi, tf->r
 int64_t sys_lstat(struct trapframe *tf) { return stat_at(AT_FDCWD, tf->rdi, tf->rsi, AT_SYMLINK_NOFOLLOW); }
 int64_t sys_newfstatat(struct trapframe *tf) { return stat_at((int)tf->rdi, tf->rsi, tf->rdx, (int)tf->r10); }
 
+/* The directory where a new name (copied to `name`) may be made: it must not exist (-EEXIST)
+   and the caller must be allowed to create in the directory (Linux may_create); NULL with *err.
+   mkdir, mknod and symlink make their names through it. */
+static struct inode *new_name_at(int dirfd, uint64_t upath, char *name, int *err)
+{
+    struct inode *dir = lookup_at(dirfd, upath, name, err);
+    if (!dir)
+        return NULL;
+    if (dir_lookup(dir, name)) {
+        *err = -EEXIST;
+        return NULL;
+    }
+    if ((*err = may_create(dir)))
+        return NULL;
+    return dir;
+}
+
 static int64_t mkdir_at(int dirfd, uint64_t upath, uint32_t mode)
 {
     char name[FS_NAME_MAX + 1];
     struct inode *dir, *ip;
     int err;
-    if (!(dir = lookup_at(dirfd, upath, name, &err)))
-        return err;
-    if (dir_lookup(dir, name))
-        return -EEXIST;
-    if ((err = may_create(dir)))
+    if (!(dir = new_name_at(dirfd, upath, name, &err)))
         return err;
     /* Linux vfs_mkdir keeps no set-id bit of the mode (a setgid parent gives its own) */
     if (!(ip = inode_new(S_IFDIR | (mode & (S_ISVTX | 0777) & ~myproc()->fs->umask))))
@@ -297,11 +310,7 @@ static int64_t mknod_at(int dirfd, uint64_t upath, uint32_t mode, uint32_t dev)
     default:
         return -EINVAL;
     }
-    if (!(dir = lookup_at(dirfd, upath, name, &err)))
-        return err;
-    if (dir_lookup(dir, name))
-        return -EEXIST;
-    if ((err = may_create(dir)))
+    if (!(dir = new_name_at(dirfd, upath, name, &err)))
         return err;
     if ((type == S_IFCHR || type == S_IFBLK) && !capable(CAP_MKNOD))
         return -EPERM;
@@ -636,11 +645,7 @@ static int64_t symlink_at(uint64_t utarget, int dirfd, uint64_t upath)
         return n;
     if (!target[0])
         return -ENOENT;
-    if (!(dir = lookup_at(dirfd, upath, name, &err)))
-        return err;
-    if (dir_lookup(dir, name))
-        return -EEXIST;
-    if ((err = may_create(dir)))
+    if (!(dir = new_name_at(dirfd, upath, name, &err)))
         return err;
     if (!(ip = inode_new(S_IFLNK | 0777)))
         return -ENOSPC;
