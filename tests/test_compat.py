@@ -15,9 +15,10 @@ selectors), each case in a child. One boot per CPU model, with QEMU's ``-d int``
   compatibility-mode ``sysenter`` through the SYSENTER MSRs on every vendor (it checks the
   vendor only for ``sysenter`` in 64-bit mode), so the kernel sets both, as Linux does.
 - Linux returns a compatibility-mode ``syscall``/``sysenter`` to the 32-bit vDSO's landing pad;
-  ringlab has no 32-bit vDSO (as a Linux with abi.vsyscall32=0), so the call runs and the return
-  to the missing landing pad is a ring-3 #PF at RIP 0, SIGSEGV. A 64-bit process on the host's
-  Linux has no 32-bit vDSO either: its compat ``syscall`` also ends in SIGSEGV.
+  this program is a 64-bit process, which has no 32-bit vDSO (only i386 processes get one), so
+  the call runs and the return to the missing landing pad is a ring-3 #PF at RIP 0, SIGSEGV. A
+  64-bit process on the host's Linux has no 32-bit vDSO either: its compat ``syscall`` also ends
+  in SIGSEGV.
 
 For each case: the status, the kernel's fault event (vector, error code, CS, CPL 3), QEMU's log
 (every exception at CPL 3 except the one #DB a ``sysenter`` with TF set raises at the kernel's
