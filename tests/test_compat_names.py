@@ -13,6 +13,7 @@ import sys
 
 import pytest
 
+from ringlab.core import constants as C
 from ringlab.core import kabi
 from ringlab.debug.gdbext.ringfmt import RingState, Transition, mode_of, selector_modes
 from ringlab.debug.machine import DebugMachine
@@ -116,6 +117,9 @@ def test_invoke_trace_shows_user32(images, invoke_cli):
     assert "QEMU -d int agrees" in res.stdout, res.stdout
 
 
+@pytest.mark.skipif(C.SANITIZE, reason="single-steps a whole kernel path: on the sanitizer kernel "
+                                       "(RINGLAB_SANITIZE=1) every basic block's coverage hook and "
+                                       "the checks at each return to ring 3 make it minutes long")
 @pytest.mark.boot
 @pytest.mark.gdb
 def test_ring_and_step_ring_say_user32_and_name_elf32_symbols(images):

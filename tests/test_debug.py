@@ -111,6 +111,9 @@ def test_at_fault_shows_the_hlt_its_source_gp_and_cpl3(invoke_cli, images):
     assert 'hlt.c:12: __asm__ volatile(".globl fault_insn\\nfault_insn: hlt");' in out, out
 
 
+@pytest.mark.skipif(C.SANITIZE, reason="single-steps a whole kernel path: on the sanitizer kernel "
+                                       "(RINGLAB_SANITIZE=1) every basic block's coverage hook and "
+                                       "the checks at each return to ring 3 make it minutes long")
 @pytest.mark.gdb
 def test_break_write_then_step_ring_twice_names_both_sides(invoke_cli, images):
     res, out = debug(invoke_cli, "--break", "write", "--ex", "step-ring", "--ex", "step-ring")

@@ -12,6 +12,7 @@ Real QEMU, real gdb.
 import pytest
 
 from ringlab import lab
+from ringlab.core import constants as C
 from ringlab.debug.machine import DebugMachine
 from ringlab.debug.gdbext.ringfmt import Transition
 from ringlab.debug.trace import compare_with_qemu_log, trace
@@ -133,6 +134,9 @@ def sym_of(program: str, name: str) -> int:
     return symbols.symbol_address(lab.program(program), name)
 
 
+@pytest.mark.skipif(C.SANITIZE, reason="single-steps a whole kernel path: on the sanitizer kernel "
+                                       "(RINGLAB_SANITIZE=1) every basic block's coverage hook and "
+                                       "the checks at each return to ring 3 make it minutes long")
 def test_step_ring_names_the_delivery_and_the_rt_sigreturn(images):
     """Stepping instruction by instruction names the return into the handler (signal 10) and
     the one out of rt_sigreturn: the harness's MI stepping across the whole delivery, the gdb
