@@ -11,6 +11,7 @@
  * own list entry, or on the clock tick when it has a timeout.
  */
 #include "kernel.h"
+#include "cred.h"
 #include "errno.h"
 #include "file.h"
 #include "mmu.h"
@@ -243,6 +244,25 @@ int64_t sys_set_robust_list(struct trapframe *tf)
         return -EINVAL;
     myproc()->robust_list = tf->rdi;
     return 0;
+}
+
+/*
+ * get_robust_list(pid, &head, &len) as Linux's: any thread by id (0: the caller), under
+ * ptrace's read permission (cred.c ptrace_may_access: -EPERM); the length first, then the head
+ * (-EFAULT for either).
+ */
+int64_t sys_get_robust_list(struct trapframe *tf)
+{
+    struct proc *me = myproc(), *p = me;
+    int pid = (int)tf->rdi;
+    if (pid && !(p = proc_find(pid)))
+        return -ESRCH;
+    if (p != me && ptrace_may_access(me, p))
+        return -EPERM;
+    uint64_t head = p->robust_list, len = ROBUST_HEAD_SIZE;
+    if (copyout(me->pml4, tf->rdx, &len, sizeof len))
+        return -EFAULT;
+    return copyout(me->pml4, tf->rsi, &head, sizeof head) ? -EFAULT : 0;
 }
 
 /* Linux handle_futex_death: a word still owned by the ending thread gets OWNER_DIED, one waiter is woken. */

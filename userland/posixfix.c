@@ -10,6 +10,7 @@
  *   - pwrite on an O_APPEND file appends, whatever the offset (pwrite(2), BUGS)
  *   - uname: sysname "Linux", a release in Linux's format
  *   - mmap of a closed fd: EBADF (the fd is looked at first); of a pipe: ENODEV
+ *   - get_robust_list gives back what set_robust_list set (ESRCH, EFAULT as Linux)
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -108,5 +109,14 @@ int main(void)
     printf("mmap of a pipe: %s\n", err(m == MAP_FAILED ? -1 : 0));
     m = mmap(NULL, 0, PROT_READ, MAP_PRIVATE, 99, 0);
     printf("mmap of a closed fd, length 0: %s\n", err(m == MAP_FAILED ? -1 : 0));
+    static long robust[3];
+    void *head = NULL;
+    size_t len = 0;
+    long r = syscall(SYS_set_robust_list, robust, sizeof robust);
+    printf("set_robust_list: %s\n", err(r));
+    r = syscall(SYS_get_robust_list, 0, &head, &len);
+    printf("get_robust_list(0): %s, head is ours %d, len %zu\n", err(r), head == (void *)robust, len);
+    printf("get_robust_list(no such pid): %s\n", err(syscall(SYS_get_robust_list, 999999, &head, &len)));
+    printf("get_robust_list(bad pointer): %s\n", err(syscall(SYS_get_robust_list, 0, (void *)8, &len)));
     return 0;
 }

@@ -272,6 +272,8 @@ static const struct desc DESCS[] = {
     { "msync", RNONE, 2, { A(GADDR), A(GMLEN), F(S_MSYNC) } },
     /* jobs: file locks (locks.c; fcntl's lock commands are in S_FCNTL) */
     { "flock", RNONE, 3, { A(GFD), E(S_FLOCK) } },
+    /* jobs: robust futex lists (futex.c) */
+    { "get_robust_list", RNONE, 2, { A(GPID), A(GBUF), A(GBUF) } },
     /* jobs: System V message queues (msg.c) */
     { "msgget", RNONE, 3, { E(S_MSGKEY), F(S_MSGGET) } },
     { "msgsnd", RNONE, 4, { N(GINT, 3), N(GSTRUCT, 64), N(GINT, 9000), F(S_MSGFLG) } },

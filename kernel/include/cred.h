@@ -91,7 +91,6 @@ struct proc;
 void cred_init(struct cred *c, uint32_t uid, uint32_t gid);   /* uid 0: root with every capability */
 bool capable(int cap);                                        /* the running thread's effective set */
 bool in_group_p(uint32_t gid);                                /* fsgid or a supplementary group */
-int ptrace_may_access(struct proc *caller, struct proc *target);   /* nonzero: allowed (Linux's) */
 bool kill_permitted(struct proc *q);                          /* Linux kill_ok_by_cred */
 int prlimit_permitted(int pid);                               /* another's limits: same ids or CAP_SYS_RESOURCE */
 void cred_exec(struct cred *c, const struct inode *ip, bool *secure);   /* set-id bits, caps after execve */

@@ -52,6 +52,7 @@ int64_t sys_getppid(struct trapframe *tf);
 int64_t sys_setpgid(struct trapframe *tf);       /* jobctl.c */
 int64_t sys_msync(struct trapframe *tf);         /* sysmem.c */
 int64_t sys_flock(struct trapframe *tf);         /* locks.c */
+int64_t sys_get_robust_list(struct trapframe *tf);   /* futex.c */
 int64_t sys_msgget(struct trapframe *tf);        /* msg.c */
 int64_t sys_msgsnd(struct trapframe *tf);
 int64_t sys_msgrcv(struct trapframe *tf);
