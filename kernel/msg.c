@@ -217,9 +217,12 @@ int64_t sys_msgsnd(struct trapframe *tf)
 static struct msgmsg *find(struct queue *q, int64_t type, int flg, struct msgmsg **prev)
 {
     struct msgmsg *best = NULL, *bestprev = NULL, *pv = NULL;
+    /* a type below 0 asks for the lowest type up to -type; -INT64_MIN does not exist
+       (Linux convert_mode takes LONG_MAX for it) */
+    int64_t most = type == (-0x7fffffffffffffffL - 1) ? 0x7fffffffffffffffL : -type;
     for (struct msgmsg *m = q->head; m; pv = m, m = m->next) {
         bool ok = type == 0 || (type > 0 && ((flg & MSG_EXCEPT) ? m->type != type : m->type == type)) ||
-                  (type < 0 && m->type <= -type && (!best || m->type < best->type));
+                  (type < 0 && m->type <= most && (!best || m->type < best->type));
         if (!ok)
             continue;
         best = m, bestprev = pv;

@@ -109,6 +109,8 @@ int main(void)
     printf("then msgsnd: %s\n", e(snd(k, 1, "x", IPC_NOWAIT)));
     printf("bad id: %s\n", e(msgctl(-1, IPC_STAT, &ds)));
     printf("bad command: %s\n", e(msgctl(q, 99, &ds)));
+    snd(q, 3, "low", 0);
+    rcv(q, -0x7fffffffffffffffL - 1, 100, 0);    /* LONG_MIN: the lowest type of all */
     printf("IPC_RMID: %s\n", e(msgctl(q, IPC_RMID, NULL)));
     return 0;
 }
