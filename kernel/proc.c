@@ -16,6 +16,7 @@
 #include "fsgs.h"
 #include "gdt.h"
 #include "ioperm.h"
+#include "ipc.h"
 #include "kargs.h"
 #include "jobctl.h"
 #include "kcov.h"
@@ -322,6 +323,8 @@ int proc_clone(uint64_t flags, uint64_t stack, uint64_t tls, uint64_t ptid, uint
         mm_copy_image(np->mm, p->mm);              /* what /proc shows of it (Linux dup_mm) */
         if (!r)
             r = ldt_copy(np->mm, p->mm);           /* the LDT too (Linux ldt_dup_context) */
+        if (!r)
+            r = shm_fork(np->mm, p->mm);           /* and its SysV shm attachments (Linux dup_mmap) */
         mm_unlock(p->mm);
         if (r || fatal_pending(p)) {                      /* killed while the copy yielded: no child */
             proc_free(np);
@@ -370,6 +373,7 @@ int proc_clone(uint64_t flags, uint64_t stack, uint64_t tls, uint64_t ptid, uint
         (void)copyout(np->pml4, ctid, &tid, sizeof tid);
     if (flags & CLONE_PARENT_SETTID)
         (void)copyout(p->pml4, ptid, &tid, sizeof tid);
+    sem_clone(np, p, flags);                       /* SEM_UNDO list: shared by CLONE_SYSVSEM, else none */
     int event = ptrace_clone(np, p, flags);        /* a traced caller's child may be traced too */
     np->state = P_RUNNABLE;                        /* from here on np may run, end and be freed */
     if (event)
@@ -480,6 +484,7 @@ noreturn void thread_exit(int wstatus)
     if (last)
         group_ended(leader, wstatus);
     robust_list_exit(p);
+    sem_exit(p);                                   /* SEM_UNDO adjustments (Linux exit_sem) */
     proc_vfork_release(p);
     if (p->clear_child_tid && p->mm->refs > 1) {
         uint32_t zero = 0;

@@ -10,6 +10,7 @@
 #include "kernel.h"
 #include "errno.h"
 #include "file.h"
+#include "ipc.h"
 #include "kcov.h"
 #include "mmu.h"
 #include "proc.h"
@@ -154,6 +155,8 @@ static int64_t mmap_in(struct trapframe *tf, uint64_t top, uint64_t lo, uint64_t
         return r;                            /* anonymous memory, and /dev/zero's (Linux: the same) */
     }
     vdso_unmapped(p->mm, addr, addr + len);  /* a MAP_FIXED over [vdso] or [vvar] replaced it */
+    if (fixed)
+        shm_unmapped(p->mm);                 /* or over a SysV shm attachment (shm.c) */
     if (!fixed && hint)
         p->mm->mmap_next = addr + len + PAGE_SIZE;
     return (int64_t)addr;
@@ -207,6 +210,7 @@ static int64_t do_munmap(struct trapframe *tf)
         return -EINVAL;
     uvm_unmap(myproc()->pml4, addr, len);
     vdso_unmapped(myproc()->mm, addr, addr + len);   /* Linux allows unmapping the vDSO */
+    shm_unmapped(myproc()->mm);                      /* a SysV shm attachment may have gone */
     return 0;
 }
 
@@ -231,6 +235,8 @@ static int64_t do_mprotect(struct trapframe *tf)
     int hit = vdso_hit(p->mm, addr, addr + ALIGN_UP(len, PAGE_SIZE));
     if ((hit & VDSO_HIT_VVAR) && (prot & (PROT_WRITE | PROT_EXEC)))
         return -EACCES;
+    if (shm_mprotect(p->mm, addr, ALIGN_UP(len, PAGE_SIZE), prot & PROT_WRITE))
+        return -EACCES;                      /* a SHM_RDONLY attachment (Linux: no VM_MAYWRITE) */
     if ((hit & VDSO_HIT_VDSO) && (prot & PROT_WRITE)) {
         int r = vdso_unshare(p->pml4, p->mm);
         if (r)
@@ -414,11 +420,13 @@ static int64_t do_mremap(struct trapframe *tf)
             return r;
         vdso_unmapped(p->mm, new_addr, new_addr + new_len);   /* what the move replaced */
         vdso_moved(p->mm, addr, new_addr);                    /* Linux's vdso_mremap: the new base */
+        shm_moved(p->mm, addr, old_len, new_addr);            /* SysV shm attachments move too */
         return (int64_t)new_addr;
     }
     if (old_len >= new_len) {
         uvm_unmap(p->pml4, addr + new_len, old_len - new_len);
         vdso_unmapped(p->mm, addr + new_len, addr + old_len);
+        shm_unmapped(p->mm);
         return (int64_t)addr;
     }
     if (old_len > USER_LIMIT - addr || !range_mapped(p->pml4, addr, addr + old_len))
@@ -444,6 +452,7 @@ static int64_t do_mremap(struct trapframe *tf)
     if (r)
         return r;
     p->mm->mmap_next = to + new_len + PAGE_SIZE;
+    shm_moved(p->mm, addr, old_len, to);
     return (int64_t)to;
 }
 

@@ -6,6 +6,7 @@
 #include "kernel.h"
 #include "errno.h"
 #include "file.h"
+#include "ipc.h"
 #include "ldt.h"
 #include "proc.h"
 #include "sanitize.h"
@@ -73,6 +74,7 @@ void mm_put(struct mm *mm)
     if (REF_PUT(SAN_MM, mm - mms, mm->refs) > 0)
         return;
     ldt_free(mm);
+    shm_mm_release(mm);                    /* its SysV attachments (the tables give back the pages) */
     if (mm->pml4)
         uvm_free(mm->pml4);
     if (mm->exe)

@@ -57,6 +57,14 @@ int64_t sys_msgget(struct trapframe *tf);        /* msg.c */
 int64_t sys_msgsnd(struct trapframe *tf);
 int64_t sys_msgrcv(struct trapframe *tf);
 int64_t sys_msgctl(struct trapframe *tf);
+int64_t sys_shmget(struct trapframe *tf);        /* shm.c */
+int64_t sys_shmat(struct trapframe *tf);
+int64_t sys_shmdt(struct trapframe *tf);
+int64_t sys_shmctl(struct trapframe *tf);
+int64_t sys_semget(struct trapframe *tf);        /* sem.c */
+int64_t sys_semop(struct trapframe *tf);
+int64_t sys_semtimedop(struct trapframe *tf);
+int64_t sys_semctl(struct trapframe *tf);
 int64_t sys_lstat(struct trapframe *tf);         /* syspath.c */
 int64_t sys_mknod(struct trapframe *tf);
 int64_t sys_mknodat(struct trapframe *tf);

@@ -48,6 +48,15 @@
 #define SYS_msgsnd              69
 #define SYS_msgrcv              70
 #define SYS_msgctl              71
+/* System V shared memory and semaphores (shm.c, sem.c) */
+#define SYS_shmget              29
+#define SYS_shmat               30
+#define SYS_shmctl              31
+#define SYS_semget              64
+#define SYS_semop               65
+#define SYS_semctl              66
+#define SYS_shmdt               67
+#define SYS_semtimedop          220
 #define SYS_fcntl               72
 #define SYS_flock               73
 #define SYS_fsync               74

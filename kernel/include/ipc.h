@@ -1,0 +1,55 @@
+/*
+ * What System V shared memory (shm.c) and semaphores (sem.c) share, as Linux's ipc/util.c:
+ * struct ipc64_perm as x86-64 lays it out (include/uapi/asm-generic/ipcbuf.h), the flags
+ * and commands of include/uapi/linux/ipc.h, ipcperms and the owner check of IPC_SET and
+ * IPC_RMID (ipcctl_obtain_check). msg.c keeps its own copy of the structure.
+ *
+ * An id is slot + IPC_SEQ_MULT * the slot's sequence number (Linux ipc_buildid with
+ * IPCMNI 32768): an id of a removed object never names a later one in the same slot.
+ */
+#pragma once
+#include "types.h"
+
+#define IPC_PRIVATE   0
+#define IPC_CREAT     01000           /* create if the key is new */
+#define IPC_EXCL      02000           /* with IPC_CREAT: -EEXIST if the key exists */
+#define IPC_NOWAIT    04000           /* never sleep: -EAGAIN */
+#define IPC_RMID      0
+#define IPC_SET       1
+#define IPC_STAT      2
+#define IPC_INFO      3
+#define IPC_64        0x100           /* the new structures: the only ones on x86-64 */
+#define IPC_SEQ_MULT  32768           /* Linux IPCMNI: id = seq * IPC_SEQ_MULT + slot */
+#define IPC_SEQ_MAX   (0x7fffffff / IPC_SEQ_MULT)   /* seq wraps below it: ids stay positive */
+
+struct ipc64_perm {
+    int32_t key;
+    uint32_t uid, gid, cuid, cgid;
+    uint32_t mode;                    /* low 9 bits: rwx for owner, group, others; shm adds flags */
+    uint16_t seq, pad2;
+    uint64_t unused1, unused2;
+};
+_Static_assert(sizeof(struct ipc64_perm) == 48, "x86-64 struct ipc64_perm is 48 bytes");
+
+/* Linux ipcperms: 0 or -EACCES for a request of S_IRUGO/S_IWUGO/S_IXUGO bits (0444, 0222, 0111). */
+int ipc_perms(const struct ipc64_perm *perm, int flag);
+/* IPC_SET/IPC_RMID: the creator, the owner or CAP_SYS_ADMIN, else -EPERM. */
+int ipc_owner(const struct ipc64_perm *perm);
+/* A fresh perm for `key` with mode `flg & 0777`, owned by the caller, at sequence `seq`. */
+struct ipc64_perm ipc_perm_new(int32_t key, int flg, uint16_t seq);
+/* IPC_SET: uid, gid and the mode's low 9 bits from `in`. */
+void ipc_perm_set(struct ipc64_perm *perm, const struct ipc64_perm *in);
+int64_t ipc_now_s(void);              /* CLOCK_REALTIME seconds: the *_time fields */
+
+/* shm.c: attachments follow the address space (thread.c, proc.c and sysmem.c call these) */
+struct mm;
+int shm_fork(struct mm *to, struct mm *from);            /* fork: -ENOMEM */
+void shm_mm_release(struct mm *mm);                      /* the address space's last user is gone */
+void shm_unmapped(struct mm *mm);                        /* munmap, mremap or mmap changed its tables */
+void shm_moved(struct mm *mm, uint64_t from, uint64_t len, uint64_t to);   /* mremap moved a range */
+int shm_mprotect(struct mm *mm, uint64_t addr, uint64_t len, bool write);  /* -EACCES: SHM_RDONLY */
+
+/* sem.c: undo lists follow the threads (proc.c calls these) */
+struct proc;
+void sem_clone(struct proc *child, struct proc *parent, uint64_t flags);
+void sem_exit(struct proc *p);                           /* a thread ends: the last holder undoes */
