@@ -223,6 +223,19 @@ static void update_queue(struct semset *s)
     }
 }
 
+/* A new undo list for p. Never NULL: each list in use is held by a live thread, which has
+   only one, so NPROC lists always leave one free. */
+static struct ulist *ulist_new(struct proc *p)
+{
+    struct ulist *ul = NULL;
+    for (int i = 0; i < NPROC && !ul; i++)
+        if (!ulists[i].refs)
+            ul = &ulists[i];
+    *ul = (struct ulist){ .refs = 1 };
+    ulist_of[slot_of(p)] = ul;
+    return ul;
+}
+
 /* The calling thread's undo for set id, made on first use (Linux find_alloc_undo). */
 static int find_undo(struct proc *p, int id, struct undo **out)
 {
@@ -236,15 +249,8 @@ static int find_undo(struct proc *p, int id, struct undo **out)
                 *out = u;
                 return 0;
             }
-    if (!ul) {
-        for (int i = 0; i < NPROC && !ul; i++)
-            if (!ulists[i].refs)
-                ul = &ulists[i];
-        if (!ul)
-            return -ENOMEM;
-        *ul = (struct ulist){ .refs = 1 };
-        ulist_of[slot_of(p)] = ul;
-    }
+    if (!ul)
+        ul = ulist_new(p);
     struct undo *u = NULL;
     for (int i = 0; i < NUNDOS && !u; i++)
         if (!undos[i].used)
@@ -314,8 +320,9 @@ int64_t sys_semget(struct trapframe *tf)
     return id_of(s);
 }
 
-/* Linux do_semtimedop, its checks in its order; ts_err: the timeout's -EINVAL, if any. */
-static int64_t semtimedop(int id, uint64_t usops, int64_t nsops, bool timed, uint64_t deadline_ns, int ts_err)
+/* Linux do_semtimedop, its checks in its order (nsops is an unsigned int there too: the
+   upper half of the register is not looked at); ts_err: the timeout's -EINVAL, if any. */
+static int64_t semtimedop(int id, uint64_t usops, uint32_t nsops, bool timed, uint64_t deadline_ns, int ts_err)
 {
     struct proc *p = myproc();
     struct sembuf stack_sops[SOPS_ON_STACK], *sops = stack_sops;
@@ -329,7 +336,7 @@ static int64_t semtimedop(int id, uint64_t usops, int64_t nsops, bool timed, uin
     int64_t r = copyin(p->pml4, sops, usops, (uint64_t)nsops * sizeof *sops) ? -EFAULT : ts_err;
     int max = 0;
     bool undo = false, alter = false;
-    for (int i = 0; !r && i < nsops; i++) {
+    for (int i = 0; !r && i < (int)nsops; i++) {
         max = sops[i].num > max ? sops[i].num : max;
         undo |= (sops[i].flg & SEM_UNDO) != 0;
         alter |= sops[i].op != 0;
@@ -382,7 +389,7 @@ static int64_t semtimedop(int id, uint64_t usops, int64_t nsops, bool timed, uin
 
 int64_t sys_semop(struct trapframe *tf)
 {
-    return semtimedop((int)tf->rdi, tf->rsi, (int64_t)tf->rdx, false, 0, 0);
+    return semtimedop((int)tf->rdi, tf->rsi, (uint32_t)tf->rdx, false, 0, 0);
 }
 
 /* Linux ksys_semtimedop: the timespec is read first (-EFAULT), judged after the operations
@@ -393,7 +400,7 @@ int64_t sys_semtimedop(struct trapframe *tf)
     int ts_err = tf->r10 ? timespec_from_user(tf->r10, &ns) : 0;
     if (ts_err == -EFAULT)
         return ts_err;
-    return semtimedop((int)tf->rdi, tf->rsi, (int64_t)tf->rdx, tf->r10 != 0,
+    return semtimedop((int)tf->rdi, tf->rsi, (uint32_t)tf->rdx, tf->r10 != 0,
                       time_add_ns(time_monotonic_ns(), ns), ts_err);
 }
 
@@ -566,12 +573,16 @@ int64_t sys_semctl(struct trapframe *tf)
     }
 }
 
-/* clone: CLONE_SYSVSEM shares the caller's undo list; anything else starts with none. */
+/* clone: CLONE_SYSVSEM shares the caller's undo list, made now if it has none yet (Linux
+   copy_semundo: a later SEM_UNDO of either is the other's too); anything else starts with
+   none. */
 void sem_clone(struct proc *child, struct proc *parent, uint64_t flags)
 {
-    struct ulist *ul = (flags & CLONE_SYSVSEM) ? ulist_of[slot_of(parent)] : NULL;
-    if (ul)
+    struct ulist *ul = NULL;
+    if (flags & CLONE_SYSVSEM) {
+        ul = ulist_of[slot_of(parent)] ? ulist_of[slot_of(parent)] : ulist_new(parent);
         ul->refs++;
+    }
     ulist_of[slot_of(child)] = ul;
 }
 

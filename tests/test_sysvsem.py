@@ -1,0 +1,13 @@
+"""System V semaphores as Linux's ipc/sem.c (kernel/sem.c): userland/sysvsem gives the
+host's output in ringlab, as root and as user 1000 (sleepers, IPC_RMID and signals under
+them, semtimedop, SEM_UNDO at exit and across threads, bad pointers and sizes)."""
+import pytest
+
+from tests.parity import Case, assert_same_as_linux
+
+pytestmark = pytest.mark.boot
+
+
+@pytest.mark.parametrize("user", [None, (1000, 1000)], ids=["root", "user1000"])
+def test_semaphores_as_on_linux(images, tmp_path, user):
+    assert_same_as_linux(Case("sysvsem", user=user), images, tmp_path)
