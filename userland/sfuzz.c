@@ -96,6 +96,11 @@ static const uint64_t S_MSGKEY[] = SET(0, 0x5200, 0x5201, 0);
 static const uint64_t S_MSGGET[] = SET(01000, 02000, 0600, 0666, 0400);
 static const uint64_t S_MSGFLG[] = SET(04000, 04000, 010000, 020000, 040000);
 static const uint64_t S_MSGCTL[] = SET(0, 1, 2, 0x102, 3, 11, 12, 99);
+/* sysvipc: shmat's flags (SHM_RDONLY, SHM_RND, SHM_REMAP, SHM_EXEC); shmctl's and semctl's
+   commands, IPC_64 and an unknown one included; sem_flg's IPC_NOWAIT and SEM_UNDO */
+static const uint64_t S_SHMAT[] = SET(010000, 020000, 040000, 0100000);
+static const uint64_t S_SHMCTL[] = SET(0, 1, 2, 3, 11, 12, 13, 14, 15, 0x102, 99);
+static const uint64_t S_SEMCTL[] = SET(0, 1, 2, 3, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 99);
 static const uint64_t S_FLOCK[] = SET(1, 2, 8, 5, 6, 3, 0);
 static const uint64_t S_MKNOD[] = SET(0010000, 0020000, 0060000, 0100000, 0140000, 0040000, 0600, 0666);
 static const uint64_t S_DEV[] = SET(0x103, 0x105, 0x109, 0x501, 0x500, 0x3c07, 0);
@@ -279,6 +284,16 @@ static const struct desc DESCS[] = {
     { "msgsnd", RNONE, 4, { N(GINT, 3), N(GSTRUCT, 64), N(GINT, 9000), F(S_MSGFLG) } },
     { "msgrcv", RNONE, 4, { N(GINT, 3), A(GBUF), A(GLEN), N(GINT, 5), F(S_MSGFLG) } },
     { "msgctl", RNONE, 3, { N(GINT, 3), E(S_MSGCTL), A(GBUF) } },
+    /* sysvipc: System V shared memory and semaphores (shm.c, sem.c); semop's operations are
+       random bytes (a struct sembuf is 6), so some sleep until the program is killed */
+    { "shmget", RNONE, 3, { E(S_MSGKEY), A(GMLEN), F(S_MSGGET) } },
+    { "shmat", RNONE, 3, { N(GINT, 3), A(GADDR), F(S_SHMAT) } },
+    { "shmdt", RNONE, 2, { A(GADDR) } },
+    { "shmctl", RNONE, 3, { N(GINT, 3), E(S_SHMCTL), A(GBUF) } },
+    { "semget", RNONE, 3, { E(S_MSGKEY), N(GINT, 8), F(S_MSGGET) } },
+    { "semop", RNONE, 3, { N(GINT, 3), N(GSTRUCT, 60), N(GINT, 10) } },
+    { "semtimedop", RNONE, 2, { N(GINT, 3), N(GSTRUCT, 60), N(GINT, 10), A(GTS) } },
+    { "semctl", RNONE, 3, { N(GINT, 3), N(GINT, 4), E(S_SEMCTL), A(GBUF) } },
     /* ldt (issue 19: the LDT) */
     { "modify_ldt", RNONE, 2, { E(S_LDTFUNC), N(GSTRUCT, 16), E(S_LDTLEN) } },   /* struct user_desc */
     /* procfs (issue 20): prctl (options 0-63), getcpu, process_vm_readv/writev (GPID: the
