@@ -1,6 +1,7 @@
 """System V shared memory as Linux's ipc/shm.c (kernel/shm.c): userland/sysvshm gives the
 host's output in ringlab, as root and as user 1000; and every page a segment used comes
-back after IPC_RMID and the last detach (with trace=mem, the free-page count after each
+back after IPC_RMID and the last detach, also when threads attach, detach, remap and unmap
+a segment while it is removed under them (with trace=mem, the free-page count after each
 round's child is reaped is the same every round)."""
 import pytest
 
@@ -27,6 +28,6 @@ def test_every_page_comes_back_after_ipc_rmid_and_the_last_detach(images):
         want += [f"sysvshm: round {r}: g EINVAL", f"sysvshm: round {r}: status 0"]
     assert run.user_lines == want, run.report()
     frees = [m.free_pages for m in run.of(Mem)][1:]          # the first is the boot count
-    assert len(frees) == 2 * rounds, frees                    # a grandchild, then a child, each round
-    assert len(set(frees[1::2])) == 1, frees                  # after each round's child
-    assert len(set(frees[0::2])) == 1, frees                  # after each round's grandchild
+    assert len(frees) == 4 * rounds, frees                    # a grandchild, two threads, the child
+    assert len(set(frees[3::4])) == 1, frees                  # after each round's child
+    assert len(set(frees[0::4])) == 1, frees                  # after each round's grandchild

@@ -87,9 +87,50 @@ static void *undo_thread(void *arg)
     return arg;
 }
 
-int main(void)
+/* Six processes hammer a set with random operations (mostly IPC_NOWAIT, some timed, some
+   SEM_UNDO) while the parent sets values, removes the set under them and makes another:
+   nothing may hang or crash, and a fresh set works afterwards. */
+static void race(void)
+{
+    int id = semget(IPC_PRIVATE, 4, 0600);
+    pid_t kids[6];
+    for (int k = 0; k < 6; k++) {
+        if ((kids[k] = fork()) == 0) {
+            unsigned x = 12345u + (unsigned)k * 7919u;
+            for (int i = 0; i < 300; i++) {
+                x = x * 1103515245u + 12345u;
+                struct sembuf o = { (unsigned short)((x >> 8) % 4), (short)((int)((x >> 12) % 3) - 1),
+                                    (short)(((x >> 16) % 2 ? SEM_UNDO : 0) | ((x >> 20) % 10 ? IPC_NOWAIT : 0)) };
+                struct timespec t = { 0, 1000000 };
+                long r = timed(id, &o, 1, &t);
+                if (r == -1 && (errno == EIDRM || errno == EINVAL))
+                    break;
+            }
+            _exit(0);
+        }
+    }
+    for (int i = 0; i < 200; i++) {
+        semctl(id, i % 4, SETVAL, i % 3);
+        if (i == 150)
+            semctl(id, 0, IPC_RMID);
+        sched_yield();
+    }
+    int bad = 0;
+    for (int k = 0; k < 6; k++)
+        bad += status(kids[k]) != 0;
+    int fresh = semget(IPC_PRIVATE, 2, 0600);
+    long r = op(fresh, 1, 1, SEM_UNDO);
+    printf("race: children failed %d, a fresh set: %s", bad, e(r));
+    printf(" %s\n", e(semctl(fresh, 0, IPC_RMID)));
+}
+
+int main(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IONBF, 0);
+    if (argc == 2 && strcmp(argv[1], "race") == 0) {
+        race();
+        return 0;
+    }
     int root = geteuid() == 0;
     key_t key = 0x54000000 | (getpid() & 0xffffff);
     (void)root;

@@ -11,6 +11,8 @@
  * `sysvshm nattch ID`: prints the segment's shm_nattch (run by execve: attachments go). */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -74,6 +76,25 @@ static const char *touch(volatile char *p, int write)
     return buf;
 }
 
+/* Threads of one process attach, touch and detach a segment, remap it over itself and
+   unmap it, while the main thread removes it under them: nothing may crash, and every page
+   comes back when the process ends (the rounds' free-page count says so). */
+static int race_id;
+static void *race_thread(void *arg)
+{
+    for (int i = 0; i < 100; i++) {
+        char *p = shmat(race_id, arg, arg ? SHM_REMAP : 0);
+        if (p == (char *)-1)
+            continue;
+        p[i % (2 * PG)]++;
+        if (i % 2)
+            shmdt(p);
+        else
+            munmap(p, 2 * PG);
+    }
+    return NULL;
+}
+
 static void rounds(int n)
 {
     for (int r = 1; r <= n; r++) {
@@ -93,6 +114,15 @@ static void rounds(int n)
             shmdt(pb);
             shmctl(b, IPC_RMID, NULL);                     /* freed now */
             printf("sysvshm: round %d: %c %s\n", r, pa[0], e(shmctl(b, IPC_STAT, NULL)));
+            race_id = shmget(IPC_PRIVATE, 2 * PG, 0600);
+            pthread_t t1, t2;
+            pthread_create(&t1, NULL, race_thread, NULL);
+            pthread_create(&t2, NULL, race_thread, (void *)FIXED_AT);
+            for (int i = 0; i < 50; i++)
+                sched_yield();
+            shmctl(race_id, IPC_RMID, NULL);
+            pthread_join(t1, NULL);
+            pthread_join(t2, NULL);
             _exit(0);
         }
         int st;
