@@ -38,11 +38,14 @@ struct ipc64_perm ipc_perm_new(int32_t key, int flg, uint16_t seq)
                                 .cgid = c->egid, .mode = (uint32_t)flg & 0777, .seq = seq };
 }
 
-void ipc_perm_set(struct ipc64_perm *perm, const struct ipc64_perm *in)
+int ipc_perm_set(struct ipc64_perm *perm, const struct ipc64_perm *in)
 {
+    if (in->uid == (uint32_t)-1 || in->gid == (uint32_t)-1)
+        return -EINVAL;
     perm->uid = in->uid;
     perm->gid = in->gid;
     perm->mode = (perm->mode & ~0777u) | (in->mode & 0777);
+    return 0;
 }
 
 int64_t ipc_now_s(void)

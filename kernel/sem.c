@@ -564,7 +564,8 @@ int64_t sys_semctl(struct trapframe *tf)
             freeset(s);
             return 0;
         }
-        ipc_perm_set(&s->ds.perm, &ds.perm);
+        if ((r = ipc_perm_set(&s->ds.perm, &ds.perm)))
+            return r;
         s->ds.ctime = ipc_now_s();
         return 0;
     }

@@ -465,7 +465,8 @@ int64_t sys_shmctl(struct trapframe *tf)
         if (r)
             return r;
         if (cmd == IPC_SET) {
-            ipc_perm_set(&s->ds.perm, &ds.perm);
+            if ((r = ipc_perm_set(&s->ds.perm, &ds.perm)))
+                return r;
             s->ds.ctime = ipc_now_s();
             return 0;
         }

@@ -313,6 +313,8 @@ static int64_t do_madvise(struct trapframe *tf)
     uint64_t work = 0;
     if (vdso_hit(p->mm, start, end) && (advice == MADV_REMOVE || advice == MADV_FREE))
         return -EINVAL;                          /* Linux: the vDSO is neither a shared file nor anonymous */
+    if (advice == MADV_REMOVE && shm_mprotect(p->mm, start, len, true))
+        return -EACCES;                          /* a SHM_RDONLY attachment (Linux: not VM_MAYWRITE) */
     for (uint64_t a = start; a < end; a += PAGE_SIZE) {
         uint64_t *pte = a < USER_LIMIT ? uvm_pte(p->pml4, a) : NULL;
         if (!pte) {

@@ -387,6 +387,9 @@ int main(int argc, char **argv)
     semctl(id, 0, IPC_STAT, &ds);
     ds.sem_perm.mode = 0640;
     ds.sem_perm.uid = 0;
+    ds.sem_perm.uid = (uid_t)-1;
+    printf("IPC_SET uid -1: %s\n", e(semctl(id, 0, IPC_SET, &ds)));
+    ds.sem_perm.uid = 0;
     printf("IPC_SET mode 0640 uid 0: %s\n", e(semctl(id, 0, IPC_SET, &ds)));
     semctl(id, 0, IPC_STAT, &ds);
     printf("mode %o uid %d\n", ds.sem_perm.mode, ds.sem_perm.uid);

@@ -209,6 +209,7 @@ int main(int argc, char **argv)
     printf("write to the read-only one: %s\n", touch(q, 1));
     printf("mprotect it PROT_WRITE: %s\n", e(mprotect(q, PG, PROT_READ | PROT_WRITE)));
     printf("mprotect it PROT_READ: %s\n", e(mprotect(q, PG, PROT_READ)));
+    printf("madvise it MADV_REMOVE: %s, still \"%s\"\n", e(madvise(q, PG, MADV_REMOVE)), p);
     r = shmdt(q);
     printf("shmdt: %s, nattch %ld\n", e(r), nattch(id));
     printf("shmdt again: %s\n", e(shmdt(q)));
@@ -269,6 +270,11 @@ int main(int argc, char **argv)
     shmctl(id, IPC_STAT, &ds);
     ds.shm_perm.mode = 0640;
     printf("IPC_SET mode 0640: %s\n", e(shmctl(id, IPC_SET, &ds)));
+    ds.shm_perm.uid = (uid_t)-1;
+    printf("IPC_SET uid -1: %s\n", e(shmctl(id, IPC_SET, &ds)));
+    ds.shm_perm.uid = geteuid();
+    ds.shm_perm.gid = (gid_t)-1;
+    printf("IPC_SET gid -1: %s\n", e(shmctl(id, IPC_SET, &ds)));
     shmctl(id, IPC_STAT, &ds);
     printf("mode %o ctime %d\n", ds.shm_perm.mode, ds.shm_ctime != 0);
     printf("SHM_LOCK: %s\n", e(shmctl(id, SHM_LOCK, NULL)));

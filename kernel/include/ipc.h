@@ -37,8 +37,9 @@ int ipc_perms(const struct ipc64_perm *perm, int flag);
 int ipc_owner(const struct ipc64_perm *perm);
 /* A fresh perm for `key` with mode `flg & 0777`, owned by the caller, at sequence `seq`. */
 struct ipc64_perm ipc_perm_new(int32_t key, int flg, uint16_t seq);
-/* IPC_SET: uid, gid and the mode's low 9 bits from `in`. */
-void ipc_perm_set(struct ipc64_perm *perm, const struct ipc64_perm *in);
+/* IPC_SET: uid, gid and the mode's low 9 bits from `in`; -EINVAL for an id of -1 (Linux
+   ipc_update_perm: not a valid kuid/kgid), nothing changed then. */
+int ipc_perm_set(struct ipc64_perm *perm, const struct ipc64_perm *in);
 int64_t ipc_now_s(void);              /* CLOCK_REALTIME seconds: the *_time fields */
 
 /* shm.c: attachments follow the address space (thread.c, proc.c and sysmem.c call these) */
