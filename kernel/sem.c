@@ -52,9 +52,6 @@
 #define GETZCNT       15
 #define SETVAL        16
 #define SETALL        17
-#define SEM_STAT      18
-#define SEM_INFO      19
-#define SEM_STAT_ANY  20
 #define CLONE_SYSVSEM 0x00040000      /* share the undo list */
 #define SEMS_PER_PAGE (PAGE_SIZE / sizeof(struct sem))
 #define SEM_PAGES     ((SEMMSL + SEMS_PER_PAGE - 1) / SEMS_PER_PAGE)
@@ -64,15 +61,6 @@
 
 struct sem { int32_t val, pid; };
 
-/* x86-64 struct semid64_ds (arch/x86/include/uapi/asm/sembuf.h). */
-struct semid64_ds {
-    struct ipc64_perm perm;
-    int64_t otime;
-    uint64_t unused1;
-    int64_t ctime;
-    uint64_t unused2, nsems, unused3, unused4;
-};
-_Static_assert(sizeof(struct semid64_ds) == 104, "x86-64 struct semid64_ds");
 struct seminfo { int32_t semmap, semmni, semmns, semmnu, semmsl, semopm, semume, semusz, semvmx, semaem; };
 struct sembuf { uint16_t num; int16_t op; int16_t flg; };
 _Static_assert(sizeof(struct sembuf) == 6, "struct sembuf is 6 bytes");
@@ -393,15 +381,30 @@ int64_t sys_semop(struct trapframe *tf)
 }
 
 /* Linux ksys_semtimedop: the timespec is read first (-EFAULT), judged after the operations
-   are read (-EINVAL). */
-int64_t sys_semtimedop(struct trapframe *tf)
+   are read (-EINVAL); ts32: an i386 old_timespec32 (two 32-bit words, ipc32.c). */
+int64_t sem_timedop(int id, uint64_t usops, uint32_t nsops, uint64_t uts, bool ts32)
 {
     uint64_t ns = 0;
-    int ts_err = tf->r10 ? timespec_from_user(tf->r10, &ns) : 0;
-    if (ts_err == -EFAULT)
-        return ts_err;
-    return semtimedop((int)tf->rdi, tf->rsi, (uint32_t)tf->rdx, tf->r10 != 0,
-                      time_add_ns(time_monotonic_ns(), ns), ts_err);
+    int ts_err = 0;
+    if (uts && ts32) {
+        int32_t t[2];
+        if (copyin(myproc()->pml4, t, uts, sizeof t))
+            return -EFAULT;
+        if (t[0] < 0 || t[1] < 0 || t[1] >= 1000000000)
+            ts_err = -EINVAL;
+        else
+            ns = (uint64_t)t[0] * 1000000000 + (uint64_t)t[1];
+    } else if (uts) {
+        ts_err = timespec_from_user(uts, &ns);
+        if (ts_err == -EFAULT)
+            return ts_err;
+    }
+    return semtimedop(id, usops, nsops, uts != 0, time_add_ns(time_monotonic_ns(), ns), ts_err);
+}
+
+int64_t sys_semtimedop(struct trapframe *tf)
+{
+    return sem_timedop((int)tf->rdi, tf->rsi, (uint32_t)tf->rdx, tf->r10, false);
 }
 
 /* IPC_RMID: waiters end with -EIDRM, undos for the set go from their lists, the values go. */
@@ -492,6 +495,37 @@ static int64_t semctl_main(struct proc *p, int id, int n, int cmd, uint64_t arg)
     }
 }
 
+/* IPC_STAT, SEM_STAT, SEM_STAT_ANY into a kernel copy (the i386 calls convert it, ipc32.c). */
+int64_t semctl_stat_k(int id, int cmd, struct semid64_ds *out)
+{
+    struct semset *s = cmd == IPC_STAT ? by_id(id) : (id >= 0 && id < NSETS && sets[id].used ? &sets[id] : NULL);
+    if (!s)
+        return -EINVAL;
+    if (cmd != SEM_STAT_ANY && ipc_perms(&s->ds.perm, 0444))
+        return -EACCES;
+    *out = s->ds;
+    return cmd == IPC_STAT ? 0 : id_of(s);
+}
+
+/* IPC_SET (from `in`, a kernel copy) and IPC_RMID (Linux semctl_down). */
+int64_t semctl_down_k(int id, int cmd, const struct semid64_ds *in)
+{
+    struct semset *s = by_id(id);
+    if (!s)
+        return -EINVAL;
+    int r = ipc_owner(&s->ds.perm);
+    if (r)
+        return r;
+    if (cmd == IPC_RMID) {
+        freeset(s);
+        return 0;
+    }
+    if ((r = ipc_perm_set(&s->ds.perm, &in->perm)))
+        return r;
+    s->ds.ctime = ipc_now_s();
+    return 0;
+}
+
 int64_t sys_semctl(struct trapframe *tf)
 {
     struct proc *p = myproc();
@@ -517,14 +551,8 @@ int64_t sys_semctl(struct trapframe *tf)
     case IPC_STAT:
     case SEM_STAT:
     case SEM_STAT_ANY: {
-        struct semset *s = cmd == IPC_STAT ? by_id(id) : (id < NSETS && sets[id].used ? &sets[id] : NULL);
-        if (!s)
-            return -EINVAL;
-        if (cmd != SEM_STAT_ANY && ipc_perms(&s->ds.perm, 0444))
-            return -EACCES;
-        if (copyout(p->pml4, arg, &s->ds, sizeof s->ds))
-            return -EFAULT;
-        return cmd == IPC_STAT ? 0 : id_of(s);
+        int64_t r = semctl_stat_k(id, cmd, &ds);
+        return r >= 0 && copyout(p->pml4, arg, &ds, sizeof ds) ? -EFAULT : r;
     }
     case GETALL:
     case GETVAL:
@@ -553,22 +581,8 @@ int64_t sys_semctl(struct trapframe *tf)
         if (copyin(p->pml4, &ds, arg, sizeof ds))
             return -EFAULT;
         /* fall through */
-    case IPC_RMID: {
-        struct semset *s = by_id(id);
-        if (!s)
-            return -EINVAL;
-        int r = ipc_owner(&s->ds.perm);
-        if (r)
-            return r;
-        if (cmd == IPC_RMID) {
-            freeset(s);
-            return 0;
-        }
-        if ((r = ipc_perm_set(&s->ds.perm, &ds.perm)))
-            return r;
-        s->ds.ctime = ipc_now_s();
-        return 0;
-    }
+    case IPC_RMID:
+        return semctl_down_k(id, cmd, &ds);
     default:
         return -EINVAL;
     }

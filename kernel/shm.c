@@ -47,24 +47,8 @@
 #define SHM_EXEC       0100000        /* executable */
 #define SHM_DEST       01000          /* mode bit: removed, freed at the last detach */
 #define SHM_LOCKED     02000          /* mode bit: SHM_LOCK (pages are never swapped here anyway) */
-#define SHM_LOCK       11
-#define SHM_UNLOCK     12
-#define SHM_STAT       13
-#define SHM_INFO       14
-#define SHM_STAT_ANY   15
 #define CAP_IPC_LOCK   14             /* include/uapi/linux/capability.h */
 
-/* x86-64 struct shmid64_ds (arch/x86/include/uapi/asm/shmbuf.h). */
-struct shmid64_ds {
-    struct ipc64_perm perm;
-    uint64_t segsz;
-    int64_t atime, dtime, ctime;
-    int32_t cpid, lpid;
-    uint64_t nattch, unused4, unused5;
-};
-_Static_assert(sizeof(struct shmid64_ds) == 112, "x86-64 struct shmid64_ds");
-struct shminfo64 { uint64_t shmmax, shmmin, shmmni, shmseg, shmall, unused[4]; };
-struct shm_info { int32_t used_ids; uint32_t pad; uint64_t shm_tot, shm_rss, shm_swp, swap_attempts, swap_successes; };
 
 struct seg {
     bool used;
@@ -282,9 +266,11 @@ static int map_seg(struct proc *p, struct seg *s, uint64_t addr, uint64_t flags)
     return 0;
 }
 
-/* Linux do_shmat: the checks in its order, then a shared mapping of the whole segment. */
-static int64_t do_shmat(struct proc *p, int id, uint64_t addr, int flg)
+/* Linux do_shmat: the checks in its order, then a shared mapping of the whole segment; an
+   i386 caller's (compat) below its TASK_SIZE, in its mmap region (as mmap2 places them). */
+static int64_t do_shmat(struct proc *p, int id, uint64_t addr, int flg, bool compat)
 {
+    uint64_t top = compat ? USER32_STACK_TOP : USER_LIMIT;
     bool fixed = addr != 0;               /* SHM_RND may round it down to page 0: still fixed */
     if (id < 0)
         return -EINVAL;
@@ -319,11 +305,14 @@ static int64_t do_shmat(struct proc *p, int id, uint64_t addr, int flg)
         if (addr < USER_TOP && uvm_next_mapped(p->pml4, addr, end) != end)
             return -EINVAL;               /* Linux: find_vma_intersection */
     }
-    if (fixed && (len > USER_LIMIT || addr > USER_LIMIT - len))
+    if (fixed && (len > top || addr > top - len))
         return -ENOMEM;                   /* Linux get_unmapped_area: above TASK_SIZE */
     if (fixed && addr < MMAP_MIN_ADDR)
         return -EPERM;                    /* vm.mmap_min_addr (here for root too: mmu.h) */
-    if (!fixed) {
+    if (!fixed && compat) {
+        if (!(addr = uvm_find_free(p->pml4, MMAP32_BASE, MMAP32_END, len)))
+            return -ENOMEM;
+    } else if (!fixed) {
         addr = uvm_find_free(p->pml4, p->mm->mmap_next, MMAP_END, len);
         if (!addr)
             addr = uvm_find_free(p->pml4, MMAP_BASE, MMAP_END, len);
@@ -353,20 +342,25 @@ static int64_t do_shmat(struct proc *p, int id, uint64_t addr, int flg)
         return r;
     }
     vdso_unmapped(p->mm, addr, addr + len);   /* SHM_REMAP over [vdso] or [vvar] replaced it */
-    if (!fixed)
+    if (!fixed && !compat)
         p->mm->mmap_next = addr + len + PAGE_SIZE;
     s->ds.atime = ipc_now_s();
     s->ds.lpid = p->tgid;
     return (int64_t)addr;
 }
 
-int64_t sys_shmat(struct trapframe *tf)
+int64_t shm_attach(int id, uint64_t addr, int flg, bool compat)
 {
     struct proc *p = myproc();
     mm_lock(p->mm);
-    int64_t r = do_shmat(p, (int)tf->rdi, tf->rsi, (int)tf->rdx);
+    int64_t r = do_shmat(p, id, addr, flg, compat);
     mm_unlock(p->mm);
     return r;
+}
+
+int64_t sys_shmat(struct trapframe *tf)
+{
+    return shm_attach((int)tf->rdi, tf->rsi, (int)tf->rdx, false);
 }
 
 /* Linux shmdt: the attachment that starts at addr; its pages that still map the segment
@@ -407,26 +401,27 @@ static int max_idx(void)
     return m;
 }
 
-int64_t sys_shmctl(struct trapframe *tf)
+/*
+ * shmctl's work on kernel copies of its structures (Linux ksys_shmctl's helpers), so that the
+ * x86-64 call (below) and the i386 ones (ipc32.c) differ only in how they copy: for IPC_SET
+ * `b->ds` holds what the caller gave; IPC_STAT, SHM_STAT, SHM_STAT_ANY, IPC_INFO and
+ * SHM_INFO fill `b`. Returns the call's result.
+ */
+int64_t shmctl_k(int id, int cmd, union shmctl_buf *b)
 {
     struct proc *p = myproc();
-    int id = (int)tf->rdi, cmd = (int)tf->rsi;
-    uint64_t ubuf = tf->rdx;
-    struct shmid64_ds ds;
     if (cmd < 0 || id < 0)
         return -EINVAL;
     switch (cmd) {
-    case IPC_INFO: {
-        struct shminfo64 info = { .shmmax = SHMMAX, .shmmin = SHMMIN, .shmmni = SHMMNI,
-                                  .shmseg = SHMSEG, .shmall = SHMALL };
-        return copyout(p->pml4, ubuf, &info, sizeof info) ? -EFAULT : max_idx();
-    }
-    case SHM_INFO: {
-        struct shm_info info = { .shm_tot = shm_tot, .shm_rss = shm_tot };
+    case IPC_INFO:
+        b->info = (struct shminfo64){ .shmmax = SHMMAX, .shmmin = SHMMIN, .shmmni = SHMMNI,
+                                      .shmseg = SHMSEG, .shmall = SHMALL };
+        return max_idx();
+    case SHM_INFO:
+        b->si = (struct shm_info){ .shm_tot = shm_tot, .shm_rss = shm_tot };
         for (int i = 0; i < NSEGS; i++)
-            info.used_ids += segs[i].used;
-        return copyout(p->pml4, ubuf, &info, sizeof info) ? -EFAULT : max_idx();
-    }
+            b->si.used_ids += segs[i].used;
+        return max_idx();
     case IPC_STAT:
     case SHM_STAT:
     case SHM_STAT_ANY: {
@@ -435,8 +430,7 @@ int64_t sys_shmctl(struct trapframe *tf)
             return -EINVAL;
         if (cmd != SHM_STAT_ANY && ipc_perms(&s->ds.perm, 0444))
             return -EACCES;
-        if (copyout(p->pml4, ubuf, &s->ds, sizeof s->ds))
-            return -EFAULT;
+        b->ds = s->ds;
         return cmd == IPC_STAT ? 0 : id_of(s);
     }
     case SHM_LOCK:
@@ -454,9 +448,6 @@ int64_t sys_shmctl(struct trapframe *tf)
         return 0;
     }
     case IPC_SET:
-        if (copyin(p->pml4, &ds, ubuf, sizeof ds))
-            return -EFAULT;
-        /* fall through */
     case IPC_RMID: {
         struct seg *s = by_id(id);
         if (!s)
@@ -465,7 +456,7 @@ int64_t sys_shmctl(struct trapframe *tf)
         if (r)
             return r;
         if (cmd == IPC_SET) {
-            if ((r = ipc_perm_set(&s->ds.perm, &ds.perm)))
+            if ((r = ipc_perm_set(&s->ds.perm, &b->ds.perm)))
                 return r;
             s->ds.ctime = ipc_now_s();
             return 0;
@@ -480,4 +471,22 @@ int64_t sys_shmctl(struct trapframe *tf)
     default:
         return -EINVAL;
     }
+}
+
+/* x86-64 shmctl: the structures as they are (cmd with IPC_64 is -EINVAL, as there). */
+int64_t sys_shmctl(struct trapframe *tf)
+{
+    struct proc *p = myproc();
+    int id = (int)tf->rdi, cmd = (int)tf->rsi;
+    uint64_t ubuf = tf->rdx;
+    union shmctl_buf b;
+    memset(&b, 0, sizeof b);
+    if (cmd == IPC_SET && id >= 0 && copyin(p->pml4, &b.ds, ubuf, sizeof b.ds))
+        return -EFAULT;
+    int64_t r = shmctl_k(id, cmd, &b);
+    uint64_t n = cmd == IPC_INFO ? sizeof b.info : cmd == SHM_INFO ? sizeof b.si :
+                 cmd == IPC_STAT || cmd == SHM_STAT || cmd == SHM_STAT_ANY ? sizeof b.ds : 0;
+    if (r >= 0 && n && copyout(p->pml4, ubuf, &b, n))
+        return -EFAULT;
+    return r;
 }

@@ -101,6 +101,8 @@ static const uint64_t S_MSGCTL[] = SET(0, 1, 2, 0x102, 3, 11, 12, 99);
 static const uint64_t S_SHMAT[] = SET(010000, 020000, 040000, 0100000);
 static const uint64_t S_SHMCTL[] = SET(0, 1, 2, 3, 11, 12, 13, 14, 15, 0x102, 99);
 static const uint64_t S_SEMCTL[] = SET(0, 1, 2, 3, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 99);
+/* i386 ipc(2)'s calls (SEMOP..SEMTIMEDOP, MSGSND..MSGCTL, SHMAT..SHMCTL), one with version 1 */
+static const uint64_t S_IPCCALL[] = SET(1, 2, 3, 4, 11, 12, 13, 14, 21, 22, 23, 24, 0x10015, 99);
 static const uint64_t S_FLOCK[] = SET(1, 2, 8, 5, 6, 3, 0);
 static const uint64_t S_MKNOD[] = SET(0010000, 0020000, 0060000, 0100000, 0140000, 0040000, 0600, 0666);
 static const uint64_t S_DEV[] = SET(0x103, 0x105, 0x109, 0x501, 0x500, 0x3c07, 0);
@@ -294,6 +296,7 @@ static const struct desc DESCS[] = {
     { "semop", RNONE, 3, { N(GINT, 3), N(GSTRUCT, 60), N(GINT, 10) } },
     { "semtimedop", RNONE, 2, { N(GINT, 3), N(GSTRUCT, 60), N(GINT, 10), A(GTS) } },
     { "semctl", RNONE, 3, { N(GINT, 3), N(GINT, 4), E(S_SEMCTL), A(GBUF) } },
+    { "ipc", RNONE, 3, { E(S_IPCCALL), N(GINT, 3), N(GINT, 8), A(GBUF), A(GBUF), A(GBUF) } },   /* i386 only */
     /* ldt (issue 19: the LDT) */
     { "modify_ldt", RNONE, 2, { E(S_LDTFUNC), N(GSTRUCT, 16), E(S_LDTLEN) } },   /* struct user_desc */
     /* procfs (issue 20): prctl (options 0-63), getcpu, process_vm_readv/writev (GPID: the
@@ -313,6 +316,7 @@ static const char *const ALIAS32[][2] = {
     { "getegid32", "getegid" }, { "ugetrlimit", "getrlimit" }, { "mmap2", "mmap" }, { "fcntl64", "fcntl" },
     { "clock_gettime64", "clock_gettime" }, { "clock_getres_time64", "clock_getres" },
     { "clock_nanosleep_time64", "clock_nanosleep" }, { "ppoll_time64", "ppoll" },
+    { "semtimedop_time64", "semtimedop" },
 };
 
 /* ---- programs --------------------------------------------------------------------------- */

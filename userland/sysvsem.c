@@ -50,9 +50,18 @@ static long op(int id, unsigned short n, short v, short flg)
     return semop(id, &b, 1);
 }
 
+#ifdef __i386__                           /* sysvsem-m32: ipc(2)'s SEMOP and SEMTIMEDOP (ipc32.c) */
+#define KPTR ((void *)0xfffff000UL)       /* a pointer no i386 process can use */
+static long raw_semop(int id, void *sops, unsigned long nsops) { return syscall(SYS_ipc, 1, id, nsops, 0, sops, 0); }
+static long timed(int id, void *sops, unsigned long nsops, void *ts) { return syscall(SYS_ipc, 4, id, nsops, 0, sops, ts); }
+#else
+#define KPTR ((void *)0xffffffff81000000UL)
 static long raw_semop(int id, void *sops, unsigned long nsops) { return syscall(SYS_semop, id, sops, nsops); }
 static long timed(int id, void *sops, unsigned long nsops, void *ts) { return syscall(SYS_semtimedop, id, sops, nsops, ts); }
+#endif
 static int val(int id, int n) { return semctl(id, n, GETVAL); }
+/* semctl itself, for bad pointers: glibc's i386 semctl converts through a buffer of its own */
+static long ctl(int id, int cmd, void *p) { return syscall(SYS_semctl, id, 0, cmd, p); }
 
 static void until(int id, int n, int cmd, int want)
 {
@@ -80,12 +89,14 @@ static const char *result(int st)
     return e(-1);
 }
 
+#ifndef __i386__
 static int tid_set;
 static void *undo_thread(void *arg)
 {
     printf("thread: +1 SEM_UNDO: %s\n", e(op(tid_set, 0, 1, SEM_UNDO)));
     return arg;
 }
+#endif
 
 /* Six processes hammer a set with random operations (mostly IPC_NOWAIT, some timed, some
    SEM_UNDO) while the parent sets values, removes the set under them and makes another:
@@ -188,8 +199,8 @@ int main(int argc, char **argv)
     all[1] = 40000;
     printf("SETALL with 40000: %s\n", e(semctl(id, 0, SETALL, all)));
     printf("GETALL to page 0: %s\n", e(semctl(id, 0, GETALL, (void *)8)));
-    printf("SETALL from the kernel half: %s\n", e(semctl(id, 0, SETALL, (void *)0xffffffff81000000UL)));
-    printf("GETALL to the kernel half: %s\n", e(semctl(id, 0, GETALL, (void *)0xffffffff81000000UL)));
+    printf("SETALL from the kernel half: %s\n", e(semctl(id, 0, SETALL, KPTR)));
+    printf("GETALL to the kernel half: %s\n", e(semctl(id, 0, GETALL, KPTR)));
     semctl(id, 0, IPC_STAT, &ds);
     printf("otime still %ld\n", (long)ds.sem_otime);
 
@@ -198,16 +209,21 @@ int main(int argc, char **argv)
     memset(ops, 0, sizeof ops);
     printf("nsops 0: %s\n", e(raw_semop(id, ops, 0)));
     printf("nsops 501: %s\n", e(raw_semop(id, ops, 501)));
-    printf("nsops 2^32 (the upper half ignored): %s\n", e(raw_semop(id, ops, 1UL << 32)));
     ops[0] = (struct sembuf){ 0, 1, 0 };
+#ifndef __i386__
+    printf("nsops 2^32 (the upper half ignored): %s\n", e(raw_semop(id, ops, 1UL << 32)));
     long rr = raw_semop(id, ops, (1UL << 32) + 1);
+#else
+    printf("nsops 2^32: no such value on i386\n");
+    long rr = raw_semop(id, ops, 1);
+#endif
     printf("nsops 2^32+1: %s, GETVAL %d\n", e(rr), val(id, 0));
     for (int i = 1; i <= 500; i++)
         ops[i] = (struct sembuf){ 0, i % 2 ? 1 : -1, 0 };
     rr = raw_semop(id, ops + 1, 500);
     printf("nsops 500, +1 -1 250 times: %s, GETVAL %d\n", e(rr), val(id, 0));
     printf("sops NULL: %s\n", e(raw_semop(id, NULL, 1)));
-    printf("sops in the kernel half: %s\n", e(raw_semop(id, (void *)0xffffffff81000000UL, 1)));
+    printf("sops in the kernel half: %s\n", e(raw_semop(id, KPTR, 1)));
     printf("sem_num 3: %s\n", e(op(id, 3, 1, 0)));
     printf("id -1: %s\n", e(op(-1, 0, 1, 0)));
     printf("below 0, IPC_NOWAIT: %s\n", e(op(id, 0, -3, IPC_NOWAIT)));
@@ -296,7 +312,7 @@ int main(int argc, char **argv)
     printf("semtimedop sec -1: %s\n", e(timed(id, &dec, 1, &ts)));
     printf("semtimedop sec -1, nsops 0: %s\n", e(timed(id, &dec, 0, &ts)));
     printf("semtimedop timespec at page 0: %s\n", e(timed(id, &dec, 0, (void *)8)));
-    printf("semtimedop timespec in the kernel half: %s\n", e(timed(id, &dec, 1, (void *)0xffffffff81000000UL)));
+    printf("semtimedop timespec in the kernel half: %s\n", e(timed(id, &dec, 1, KPTR)));
     ts = (struct timespec){ 1, 0 };
     semctl(id, 0, SETVAL, 1);
     printf("semtimedop that can go on: %s\n", e(timed(id, &dec, 1, &ts)));
@@ -364,6 +380,7 @@ int main(int argc, char **argv)
     }
     cs = status(u);
     printf("status %d, GETVAL 1 %d (its other undo done)\n", cs, val(id, 1));
+#ifndef __i386__                          /* (ringlab's i386 clone has no CLONE_SETTLS: no threads) */
     semctl(id, 0, SETVAL, 0);
     tid_set = id;
     u = fork();
@@ -376,6 +393,8 @@ int main(int argc, char **argv)
     }
     cs = status(u);
     printf("status %d, GETVAL %d after the process\n", cs, val(id, 0));
+
+#endif
 
     /* permissions, IPC_SET */
     int ro = semget(IPC_PRIVATE, 1, 0400);
@@ -394,9 +413,10 @@ int main(int argc, char **argv)
     semctl(id, 0, IPC_STAT, &ds);
     printf("mode %o uid %d\n", ds.sem_perm.mode, ds.sem_perm.uid);
     printf("semctl cmd 99: %s\n", e(semctl(id, 0, 99)));
-    printf("IPC_STAT to NULL: %s\n", e(semctl(id, 0, IPC_STAT, NULL)));
-    printf("IPC_STAT to the kernel half: %s\n", e(semctl(id, 0, IPC_STAT, (void *)0xffffffff81000000UL)));
-    printf("IPC_SET from page 0: %s\n", e(semctl(id, 0, IPC_SET, (void *)8)));
+    printf("IPC_STAT to NULL: %s\n", e(ctl(id, IPC_STAT, NULL)));
+    printf("IPC_STAT to the kernel half: %s\n", e(ctl(id, IPC_STAT, KPTR)));
+    printf("IPC_SET from page 0: %s\n", e(ctl(id, IPC_SET, (void *)8)));
+    printf("IPC_INFO to NULL: %s\n", e(ctl(0, IPC_INFO, NULL)));
     printf("SEM_STAT of an unused index: %s\n", e(semctl(0x7ffe, 0, SEM_STAT, &ds)));
     printf("IPC_RMID: %s %s %s\n", e(semctl(id, 0, IPC_RMID)), e(semctl(k, 0, IPC_RMID)), e(semctl(big, 0, IPC_RMID)));
     printf("IPC_RMID again: %s\n", e(semctl(id, 0, IPC_RMID)));

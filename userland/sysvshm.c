@@ -25,7 +25,15 @@
 #include <unistd.h>
 
 #define PG 4096UL
+#ifdef __i386__                           /* sysvshm-m32: an i386 process (ipc32.c) */
+#define FIXED_AT 0x60000000UL             /* a free place below both systems' 4 GiB TASK_SIZE */
+#define ABOVE_TASK 0xffffe000UL           /* the i386 TASK_SIZE: no user memory above */
+#define KPTR ((void *)0xfffff000UL)       /* a pointer no i386 process can use */
+#else
 #define FIXED_AT 0x600000000000UL         /* a free place in both systems' user halves */
+#define ABOVE_TASK 0xffff800000000000UL   /* the kernel half */
+#define KPTR ((void *)0xffffffff81000000UL)
+#endif
 
 static const char *e(long r)
 {
@@ -48,6 +56,8 @@ static const char *e(long r)
 
 static long at(int id, uintptr_t addr, int flg) { return (long)syscall(SYS_shmat, id, addr, flg); }
 static const char *ate(long r) { return r == -1 ? e(-1) : "ok"; }
+/* shmctl itself, for bad pointers: glibc's i386 shmctl converts through a buffer of its own */
+static long ctl(int id, int cmd, void *p) { return syscall(SYS_shmctl, id, cmd, p); }
 
 static long nattch(int id)
 {
@@ -154,8 +164,10 @@ int main(int argc, char **argv)
 
     /* shmget */
     printf("shmget size 0: %s\n", e(shmget(IPC_PRIVATE, 0, 0600)));
+#ifndef __i386__                          /* (a 32-bit size fits the host's memory) */
     printf("shmget size SHMMAX+1: %s\n", e(shmget(IPC_PRIVATE, info.shmmax + 1, 0600)));
     printf("shmget size 2^46: %s\n", e(shmget(IPC_PRIVATE, 1UL << 46, 0600)));
+#endif
     printf("shmget key, no IPC_CREAT: %s\n", e(shmget(key, PG, 0600)));
     int k = shmget(key, 2 * PG, IPC_CREAT | IPC_EXCL | 0600);
     printf("shmget key IPC_CREAT|IPC_EXCL: %s\n", e(k));
@@ -229,10 +241,12 @@ int main(int argc, char **argv)
     printf("misaligned, SHM_RND: %s\n", r == (long)(FIXED_AT + 10 * PG) ? "rounded down" : ate(r));
     printf("SHM_REMAP with NULL: %s\n", ate(at(id, 0, SHM_REMAP)));
     printf("SHM_RND|SHM_REMAP below SHMLBA: %s\n", ate(at(id, 123, SHM_RND | SHM_REMAP)));
-    printf("kernel half: %s\n", ate(at(id, 0xffff800000000000UL, 0)));
-    printf("kernel half, SHM_REMAP: %s\n", ate(at(id, 0xffff800000000000UL, SHM_REMAP)));
-    printf("wrapping: %s\n", ate(at(id, 0xfffffffffffff000UL, 0)));
+    printf("kernel half: %s\n", ate(at(id, ABOVE_TASK, 0)));
+    printf("kernel half, SHM_REMAP: %s\n", ate(at(id, ABOVE_TASK, SHM_REMAP)));
+    printf("wrapping: %s\n", ate(at(id, (uintptr_t)-PG, 0)));
+#ifndef __i386__
     printf("non-canonical: %s\n", ate(at(id, 0x800000000000UL, 0)));
+#endif
     if (!root) {                                   /* root may map there on Linux (CAP_SYS_RAWIO) */
         printf("page 0 by SHM_RND: %s\n", ate(at(id, 123, SHM_RND)));
     }
@@ -241,11 +255,17 @@ int main(int argc, char **argv)
     printf("nattch %ld\n", nattch(id));
     r = munmap((void *)(FIXED_AT + 10 * PG), 4 * PG);
     printf("munmap one whole attachment: %s, nattch %ld\n", e(r), nattch(id));
+#ifndef __i386__                          /* (ringlab's i386 table has no mremap yet) */
     void *m = mremap((void *)FIXED_AT, 4 * PG, 4 * PG, MREMAP_MAYMOVE | MREMAP_FIXED, (void *)(FIXED_AT + 20 * PG));
     printf("mremap the other: %s, sees \"%s\", nattch %ld\n", m == MAP_FAILED ? e(-1) : "moved", (char *)m, nattch(id));
     printf("shmdt the old place: %s\n", e(shmdt((void *)FIXED_AT)));
     r = shmdt(m);
     printf("shmdt the new place: %s, nattch %ld\n", e(r), nattch(id));
+
+#else
+    r = shmdt((void *)FIXED_AT);
+    printf("shmdt the remapped one: %s, nattch %ld\n", e(r), nattch(id));
+#endif
 
     /* permissions and SHM_EXEC */
     int ro = shmget(IPC_PRIVATE, PG, 0400);
@@ -288,11 +308,12 @@ int main(int argc, char **argv)
     printf("shmctl cmd 99: %s\n", e(shmctl(id, 99, &ds)));
     printf("shmctl IPC_STAT|IPC_64 (raw): %s\n", e(syscall(SYS_shmctl, id, IPC_STAT | 0x100, &ds)));
     printf("shmctl id -1: %s\n", e(shmctl(-1, IPC_STAT, &ds)));
-    printf("IPC_STAT to NULL: %s\n", e(shmctl(id, IPC_STAT, NULL)));
-    printf("IPC_STAT to page 0: %s\n", e(shmctl(id, IPC_STAT, (struct shmid_ds *)8)));
-    printf("IPC_STAT to the kernel half: %s\n", e(shmctl(id, IPC_STAT, (struct shmid_ds *)0xffffffff81000000UL)));
-    printf("IPC_SET from the kernel half: %s\n", e(shmctl(id, IPC_SET, (struct shmid_ds *)0xffffffff81000000UL)));
-    printf("IPC_INFO to NULL: %s\n", e(shmctl(0, IPC_INFO, NULL)));
+    printf("IPC_STAT to NULL: %s\n", e(ctl(id, IPC_STAT, NULL)));
+    printf("IPC_STAT to page 0: %s\n", e(ctl(id, IPC_STAT, (void *)8)));
+    printf("IPC_STAT to the kernel half: %s\n", e(ctl(id, IPC_STAT, KPTR)));
+    printf("IPC_SET from the kernel half: %s\n", e(ctl(id, IPC_SET, KPTR)));
+    printf("IPC_INFO to NULL: %s\n", e(ctl(0, IPC_INFO, NULL)));
+    printf("SHM_INFO to NULL: %s\n", e(ctl(0, SHM_INFO, NULL)));
     printf("SHM_STAT of an unused index: %s\n", e(shmctl(0x7ffe, SHM_STAT, &ds)));
 
     /* IPC_RMID while attached: the key goes, the segment stays until the last detach */

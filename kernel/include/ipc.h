@@ -42,6 +42,28 @@ struct ipc64_perm ipc_perm_new(int32_t key, int flg, uint16_t seq);
 int ipc_perm_set(struct ipc64_perm *perm, const struct ipc64_perm *in);
 int64_t ipc_now_s(void);              /* CLOCK_REALTIME seconds: the *_time fields */
 
+/* x86-64 struct shmid64_ds (arch/x86/include/uapi/asm/shmbuf.h), shminfo64 and shm_info
+   (include/uapi/linux/shm.h): what shmctl_k works on. */
+struct shmid64_ds {
+    struct ipc64_perm perm;
+    uint64_t segsz;
+    int64_t atime, dtime, ctime;
+    int32_t cpid, lpid;
+    uint64_t nattch, unused4, unused5;
+};
+_Static_assert(sizeof(struct shmid64_ds) == 112, "x86-64 struct shmid64_ds");
+struct shminfo64 { uint64_t shmmax, shmmin, shmmni, shmseg, shmall, unused[4]; };
+struct shm_info { int32_t used_ids; uint32_t pad; uint64_t shm_tot, shm_rss, shm_swp, swap_attempts, swap_successes; };
+union shmctl_buf { struct shmid64_ds ds; struct shminfo64 info; struct shm_info si; };
+#define SHM_LOCK       11
+#define SHM_UNLOCK     12
+#define SHM_STAT       13
+#define SHM_INFO       14
+#define SHM_STAT_ANY   15
+int64_t shmctl_k(int id, int cmd, union shmctl_buf *b);
+/* shmat for an x86-64 (compat false) or i386 caller (placed below 4 GiB): the address or -errno */
+int64_t shm_attach(int id, uint64_t addr, int flg, bool compat);
+
 /* shm.c: attachments follow the address space (thread.c, proc.c and sysmem.c call these) */
 struct mm;
 int shm_fork(struct mm *to, struct mm *from);            /* fork: -ENOMEM */
@@ -49,6 +71,22 @@ void shm_mm_release(struct mm *mm);                      /* the address space's 
 void shm_unmapped(struct mm *mm);                        /* munmap, mremap or mmap changed its tables */
 void shm_moved(struct mm *mm, uint64_t from, uint64_t len, uint64_t to);   /* mremap moved a range */
 int shm_mprotect(struct mm *mm, uint64_t addr, uint64_t len, bool write);  /* -EACCES: SHM_RDONLY */
+
+/* x86-64 struct semid64_ds (arch/x86/include/uapi/asm/sembuf.h): what semctl_*_k work on. */
+struct semid64_ds {
+    struct ipc64_perm perm;
+    int64_t otime;
+    uint64_t unused1;
+    int64_t ctime;
+    uint64_t unused2, nsems, unused3, unused4;
+};
+_Static_assert(sizeof(struct semid64_ds) == 104, "x86-64 struct semid64_ds");
+#define SEM_STAT      18
+#define SEM_INFO      19
+#define SEM_STAT_ANY  20
+int64_t semctl_stat_k(int id, int cmd, struct semid64_ds *out);        /* IPC_STAT, SEM_STAT(_ANY) */
+int64_t semctl_down_k(int id, int cmd, const struct semid64_ds *in);   /* IPC_SET, IPC_RMID */
+int64_t sem_timedop(int id, uint64_t usops, uint32_t nsops, uint64_t uts, bool ts32);
 
 /* sem.c: undo lists follow the threads (proc.c calls these) */
 struct proc;

@@ -65,6 +65,11 @@ int64_t sys_semget(struct trapframe *tf);        /* sem.c */
 int64_t sys_semop(struct trapframe *tf);
 int64_t sys_semtimedop(struct trapframe *tf);
 int64_t sys_semctl(struct trapframe *tf);
+int64_t sys_ipc32(struct trapframe *tf);         /* ipc32.c: i386 */
+int64_t sys_semctl32(struct trapframe *tf);
+int64_t sys_shmctl32(struct trapframe *tf);
+int64_t sys_shmat32(struct trapframe *tf);
+int64_t sys_semtimedop_time64(struct trapframe *tf);
 int64_t sys_lstat(struct trapframe *tf);         /* syspath.c */
 int64_t sys_mknod(struct trapframe *tf);
 int64_t sys_mknodat(struct trapframe *tf);

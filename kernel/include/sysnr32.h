@@ -106,3 +106,12 @@
 #define SYS32_clock_nanosleep_time64 407
 #define SYS32_ppoll_time64      414
 #define SYS32_faccessat2        439
+/* System V IPC (ipc32.c): the multiplexer and the direct calls of Linux 5.1 */
+#define SYS32_ipc               117
+#define SYS32_semget            393
+#define SYS32_semctl            394
+#define SYS32_shmget            395
+#define SYS32_shmctl            396
+#define SYS32_shmat             397
+#define SYS32_shmdt             398
+#define SYS32_semtimedop_time64 420
