@@ -71,7 +71,6 @@ struct compat_semid_ds {
 _Static_assert(sizeof(struct compat_semid_ds) == 44, "i386 struct semid_ds");
 
 static uint16_t low_id(uint32_t id) { return id > 0xffff ? OVERFLOW_ID : (uint16_t)id; }
-static uint32_t high_id(uint16_t id) { return id == 0xffff ? (uint32_t)-1 : id; }
 
 static void perm64_out(struct compat_ipc64_perm *o, const struct ipc64_perm *in)
 {
@@ -100,7 +99,7 @@ static int perm_in(uint64_t ubuf, bool v64, struct ipc64_perm *out)
         struct compat_ipc_perm v;
         if (copyin(pml4, &v, ubuf, sizeof v))
             return -EFAULT;
-        out->uid = high_id(v.uid), out->gid = high_id(v.gid), out->mode = v.mode;
+        out->uid = v.uid, out->gid = v.gid, out->mode = v.mode;   /* 0xffff is 65535 (as Linux: tried) */
     }
     return 0;
 }

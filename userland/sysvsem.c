@@ -418,6 +418,25 @@ int main(int argc, char **argv)
     printf("IPC_SET from page 0: %s\n", e(ctl(id, IPC_SET, (void *)8)));
     printf("IPC_INFO to NULL: %s\n", e(ctl(0, IPC_INFO, NULL)));
     printf("SEM_STAT of an unused index: %s\n", e(semctl(0x7ffe, 0, SEM_STAT, &ds)));
+#ifdef __i386__
+    /* ipc(2)'s SEMCTL: its fourth argument points to the union semun; without IPC_64 the old
+       structure (16-bit ids) */
+    struct { int key; unsigned short uid, gid, cuid, cgid, mode, seq; int otime, ctime; unsigned b, p, pl, u;
+             unsigned short nsems, pad; } old;
+    memset(&old, 0xff, sizeof old);
+    void *arg = &old;
+    long r0 = syscall(SYS_ipc, 3, id, 0, IPC_STAT, &arg, 0);
+    printf("ipc SEMCTL IPC_STAT, old structure: %s nsems %d mode %o uid %d base %u\n", e(r0), old.nsems, old.mode,
+           old.uid, old.b);
+    arg = (void *)7;
+    r0 = syscall(SYS_ipc, 3, id, 2, SETVAL, &arg, 0);
+    printf("ipc SEMCTL SETVAL 7: %s, GETVAL %d\n", e(r0), val(id, 2));
+    printf("ipc SEMCTL with no argument: %s\n", e(syscall(SYS_ipc, 3, id, 2, GETVAL, NULL, 0)));
+    printf("ipc SEMCTL argument at page 0: %s\n", e(syscall(SYS_ipc, 3, id, 2, GETVAL, (void *)8, 0)));
+    printf("ipc SEMGET: %s\n", e(r0 = syscall(SYS_ipc, 2, IPC_PRIVATE, 1, 0600, NULL, 0)));
+    arg = NULL;
+    printf("ipc SEMCTL IPC_RMID|IPC_64: %s\n", e(syscall(SYS_ipc, 3, r0, 0, IPC_RMID | 0x100, &arg, 0)));
+#endif
     printf("IPC_RMID: %s %s %s\n", e(semctl(id, 0, IPC_RMID)), e(semctl(k, 0, IPC_RMID)), e(semctl(big, 0, IPC_RMID)));
     printf("IPC_RMID again: %s\n", e(semctl(id, 0, IPC_RMID)));
     return 0;

@@ -50,6 +50,7 @@ static const char *e(long r)
     case EPERM: return "EPERM";
     case EACCES: return "EACCES";
     case EFAULT: return "EFAULT";
+    case ENOSYS: return "ENOSYS";
     default: snprintf(buf, sizeof buf, "errno%d", errno); return buf;
     }
 }
@@ -315,6 +316,41 @@ int main(int argc, char **argv)
     printf("IPC_INFO to NULL: %s\n", e(ctl(0, IPC_INFO, NULL)));
     printf("SHM_INFO to NULL: %s\n", e(ctl(0, SHM_INFO, NULL)));
     printf("SHM_STAT of an unused index: %s\n", e(shmctl(0x7ffe, SHM_STAT, &ds)));
+#ifdef __i386__
+    /* ipc(2) itself: SHMAT's address through its third argument, the old structures (16-bit
+       ids) without IPC_64, a version-1 SHMAT, an unknown call */
+    unsigned long raddr = 0;
+    r = syscall(SYS_ipc, 21, id, 0, &raddr, NULL, 0);
+    printf("ipc SHMAT: %s, an address %d, nattch %ld\n", e(r), raddr != 0, nattch(id));
+    printf("ipc SHMDT: %s\n", e(syscall(SYS_ipc, 22, 0, 0, 0, (void *)raddr, 0)));
+    r = syscall(SYS_ipc, 21, id, 0, KPTR, NULL, 0);
+    printf("ipc SHMAT to a bad pointer: %s, nattch %ld (attached all the same)\n", e(r), nattch(id));
+    printf("ipc SHMAT version 1: %s\n", e(syscall(SYS_ipc, 21 | 0x10000, id, 0, &raddr, NULL, 0)));
+    struct { int key; unsigned short uid, gid, cuid, cgid, mode, seq; int segsz, atime, dtime, ctime;
+             unsigned short cpid, lpid, nattch, unused; unsigned u2, u3; } old;
+    memset(&old, 0xff, sizeof old);
+    r = syscall(SYS_ipc, 24, id, IPC_STAT, 0, &old, 0);
+    printf("ipc SHMCTL IPC_STAT, old structure: %s segsz %d mode %o nattch %d uid-self %d cpid-self %d unused %d\n",
+           e(r), old.segsz, old.mode, old.nattch, old.uid == geteuid(), old.cpid == (getpid() & 0xffff), old.unused);
+    int oi[5];
+    r = syscall(SYS_ipc, 24, 0, IPC_INFO, 0, oi, 0);
+    printf("ipc SHMCTL IPC_INFO, old structure: %s shmmax %d shmmin %d shmmni %d shmseg %d shmall %d\n", r >= 0 ? "ok" : e(r),
+           oi[0], oi[1], oi[2], oi[3], oi[4]);
+    old.mode = 0604;
+    old.uid = 0xffff;
+    printf("ipc SHMCTL IPC_SET, old structure, uid 0xffff: %s\n", e(syscall(SYS_ipc, 24, id, IPC_SET, 0, &old, 0)));
+    shmctl(id, IPC_STAT, &ds);
+    printf("uid %d\n", ds.shm_perm.uid);
+    old.uid = (unsigned short)geteuid();
+    printf("ipc SHMCTL IPC_SET, old structure: %s\n", e(syscall(SYS_ipc, 24, id, IPC_SET, 0, &old, 0)));
+    shmctl(id, IPC_STAT, &ds);
+    printf("mode %o\n", ds.shm_perm.mode);
+    printf("ipc SHMCTL IPC_STAT|IPC_64 to page 0: %s\n", e(syscall(SYS_ipc, 24, id, IPC_STAT | 0x100, 0, (void *)8, 0)));
+    printf("ipc MSGGET: %s\n", e(r = syscall(SYS_ipc, 13, IPC_PRIVATE, 0600, 0, NULL, 0)));
+    printf("ipc call 99: %s\n", e(syscall(SYS_ipc, 99, 0, 0, 0, NULL, 0)));
+    if (r >= 0)
+        syscall(SYS_ipc, 14, r, IPC_RMID | 0x100, 0, NULL, 0);
+#endif
 
     /* IPC_RMID while attached: the key goes, the segment stays until the last detach */
     char *p2 = shmat(k, NULL, 0);
