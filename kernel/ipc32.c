@@ -8,8 +8,9 @@
  * multiplexer without IPC_64 in the command, the old ones (16-bit ids, as high2lowuid
  * gives them). A shmat from an i386 process is placed below its 4 GiB TASK_SIZE.
  *
- * The multiplexer's message-queue calls: MSGGET as msgget; MSGSND, MSGRCV and MSGCTL
- * -ENOSYS (msg.c has only the x86-64 structures: docs/kernel.md).
+ * Message queues too (msg.c): the multiplexer's MSGSND, MSGRCV (with the old ipc_kludge
+ * when the version is 0), MSGGET, MSGCTL and the direct msgget 399, msgsnd 400, msgrcv 401,
+ * msgctl 402, with a 4-byte mtype and the i386 msqid structures.
  */
 #include "kernel.h"
 #include "errno.h"
@@ -23,7 +24,10 @@
 #define IPCCALL_SEMGET     2
 #define IPCCALL_SEMCTL     3
 #define IPCCALL_SEMTIMEDOP 4
+#define IPCCALL_MSGSND     11
+#define IPCCALL_MSGRCV     12
 #define IPCCALL_MSGGET     13
+#define IPCCALL_MSGCTL     14
 #define IPCCALL_SHMAT      21
 #define IPCCALL_SHMDT      22
 #define IPCCALL_SHMGET     23
@@ -69,6 +73,22 @@ struct compat_semid_ds {
     uint16_t nsems, pad;
 };
 _Static_assert(sizeof(struct compat_semid_ds) == 44, "i386 struct semid_ds");
+
+struct compat_msqid64_ds {
+    struct compat_ipc64_perm perm;
+    uint32_t stime, stime_high, rtime, rtime_high, ctime, ctime_high, cbytes, qnum, qbytes;
+    int32_t lspid, lrpid;
+    uint32_t unused4, unused5;
+};
+_Static_assert(sizeof(struct compat_msqid64_ds) == 88, "i386 struct msqid64_ds");
+struct compat_msqid_ds {
+    struct compat_ipc_perm perm;
+    uint32_t first, last;
+    int32_t stime, rtime, ctime;
+    uint32_t lcbytes, lqbytes;
+    uint16_t cbytes, qnum, qbytes, lspid, lrpid, pad;
+};
+_Static_assert(sizeof(struct compat_msqid_ds) == 56, "i386 struct msqid_ds");
 
 static uint16_t low_id(uint32_t id) { return id > 0xffff ? OVERFLOW_ID : (uint16_t)id; }
 
@@ -192,6 +212,49 @@ static int64_t semctl32(int id, int n, int cmd, uint32_t arg, bool v64)
     return sys_semctl(&t);
 }
 
+/* Linux compat_ksys_msgctl: IPC_SET reads the perm's ids and mode and msg_qbytes. */
+static int64_t msgctl32(int id, int cmd, uint64_t ubuf, bool v64)
+{
+    uint64_t *pml4 = myproc()->pml4;
+    struct msqid64_ds d;
+    memset(&d, 0, sizeof d);
+    if (id < 0 || cmd < 0)
+        return -EINVAL;
+    if (cmd == IPC_SET) {
+        uint32_t q32;
+        uint16_t q16;
+        if (perm_in(ubuf, v64, &d.perm))
+            return -EFAULT;
+        if (v64 ? copyin(pml4, &q32, ubuf + __builtin_offsetof(struct compat_msqid64_ds, qbytes), sizeof q32)
+                : copyin(pml4, &q16, ubuf + __builtin_offsetof(struct compat_msqid_ds, qbytes), sizeof q16))
+            return -EFAULT;
+        d.qbytes = v64 ? q32 : q16;
+    }
+    int64_t r = msgctl_k(id, cmd, &d);
+    if (r < 0 || cmd != IPC_STAT)
+        return r;
+    int bad;
+    if (v64) {
+        struct compat_msqid64_ds o = {
+            .stime = (uint32_t)d.stime, .stime_high = (uint32_t)((uint64_t)d.stime >> 32),
+            .rtime = (uint32_t)d.rtime, .rtime_high = (uint32_t)((uint64_t)d.rtime >> 32),
+            .ctime = (uint32_t)d.ctime, .ctime_high = (uint32_t)((uint64_t)d.ctime >> 32),
+            .cbytes = (uint32_t)d.cbytes, .qnum = (uint32_t)d.qnum, .qbytes = (uint32_t)d.qbytes,
+            .lspid = d.lspid, .lrpid = d.lrpid };
+        perm64_out(&o.perm, &d.perm);
+        bad = copyout(pml4, ubuf, &o, sizeof o);
+    } else {
+        /* Linux copy_compat_msqid_to_user: 16-bit counts as plain assignments cut them, and
+           msg_lcbytes/msg_lqbytes left 0 (tried on the host) */
+        struct compat_msqid_ds o = { .stime = (int32_t)d.stime, .rtime = (int32_t)d.rtime, .ctime = (int32_t)d.ctime,
+                                     .cbytes = (uint16_t)d.cbytes, .qnum = (uint16_t)d.qnum, .qbytes = (uint16_t)d.qbytes,
+                                     .lspid = (uint16_t)d.lspid, .lrpid = (uint16_t)d.lrpid };
+        perm_out(&o.perm, &d.perm);
+        bad = copyout(pml4, ubuf, &o, sizeof o);
+    }
+    return bad ? -EFAULT : 0;
+}
+
 /* ipc(call, first, second, third, ptr, fifth): Linux compat_ksys_ipc. */
 int64_t sys_ipc32(struct trapframe *tf)
 {
@@ -216,10 +279,27 @@ int64_t sys_ipc32(struct trapframe *tf)
         int cmd = (int)third;
         return semctl32(first, second, cmd & ~IPC_64, pad, cmd & IPC_64);
     }
+    case IPCCALL_MSGSND:
+        return msg_send(first, ptr, second, (int)third, 4);
+    case IPCCALL_MSGRCV: {
+        if (first < 0 || second < 0)
+            return -EINVAL;
+        if (!version) {                   /* struct ipc_kludge { msgp, msgtyp } at ptr */
+            struct { uint32_t msgp; int32_t msgtyp; } k;
+            if (!ptr)
+                return -EINVAL;
+            if (copyin(myproc()->pml4, &k, ptr, sizeof k))
+                return -EFAULT;
+            return msg_recv(first, k.msgp, second, k.msgtyp, (int)third, 4);
+        }
+        return msg_recv(first, ptr, second, (int32_t)fifth, (int)third, 4);
+    }
     case IPCCALL_MSGGET: {
         struct trapframe t = { .rdi = (uint64_t)first, .rsi = (uint64_t)second };
         return sys_msgget(&t);
     }
+    case IPCCALL_MSGCTL:
+        return msgctl32(first, second & ~IPC_64, ptr, second & IPC_64);
     case IPCCALL_SHMAT: {
         if (version == 1)
             return -EINVAL;               /* the iBCS2 variant */
@@ -240,7 +320,7 @@ int64_t sys_ipc32(struct trapframe *tf)
     case IPCCALL_SHMCTL:
         return shmctl32(first, second & ~IPC_64, ptr, second & IPC_64);
     default:
-        return -ENOSYS;                   /* MSGSND, MSGRCV, MSGCTL here too (msg.c: not yet) */
+        return -ENOSYS;
     }
 }
 
@@ -259,6 +339,22 @@ int64_t sys_shmctl32(struct trapframe *tf)
 int64_t sys_shmat32(struct trapframe *tf)
 {
     return shm_attach((int)tf->rdi, (uint32_t)tf->rsi, (int)tf->rdx, true);
+}
+
+int64_t sys_msgsnd32(struct trapframe *tf)
+{
+    return msg_send((int)tf->rdi, (uint32_t)tf->rsi, (int32_t)tf->rdx, (int)tf->r10, 4);
+}
+
+int64_t sys_msgrcv32(struct trapframe *tf)
+{
+    return msg_recv((int)tf->rdi, (uint32_t)tf->rsi, (int32_t)tf->rdx, (int32_t)tf->r10, (int)tf->r8, 4);
+}
+
+int64_t sys_msgctl32(struct trapframe *tf)
+{
+    int cmd = (int)tf->rsi;
+    return msgctl32((int)tf->rdi, cmd & ~IPC_64, (uint32_t)tf->rdx, true);
 }
 
 int64_t sys_semtimedop_time64(struct trapframe *tf)

@@ -16,6 +16,7 @@
 #include "cred.h"
 #include "errno.h"
 #include "file.h"
+#include "ipc.h"
 #include "mmu.h"
 #include "proc.h"
 #include "signal.h"
@@ -25,15 +26,7 @@
 #define NQUEUES       32              /* Linux MSGMNI is 32000: ENOSPC past it */
 #define MSGMAX        8192            /* bytes in one message */
 #define MSGMNB        16384           /* bytes in one queue by default */
-#define SEQ_MULT      32768           /* Linux IPCMNI: id = seq * SEQ_MULT + slot */
-#define IPC_PRIVATE   0
-#define IPC_CREAT     01000
-#define IPC_EXCL      02000
-#define IPC_NOWAIT    04000
-#define IPC_RMID      0
-#define IPC_SET       1
-#define IPC_STAT      2
-#define IPC_64        0x100           /* the new structures: the only ones on x86-64 */
+#define SEQ_MULT      IPC_SEQ_MULT    /* Linux IPCMNI: id = seq * SEQ_MULT + slot (ipc.h) */
 #define MSG_NOERROR   010000
 #define MSG_EXCEPT    020000
 #define MSG_COPY      040000
@@ -48,21 +41,6 @@ struct msgmsg {
 };
 _Static_assert(sizeof(struct msgmsg) == PAGE_SIZE, "a message header is a page");
 
-/* struct ipc64_perm and struct msqid64_ds of x86-64 (include/uapi/asm-generic). */
-struct ipc64_perm {
-    int32_t key;
-    uint32_t uid, gid, cuid, cgid;
-    uint32_t mode;
-    uint16_t seq, pad2;
-    uint64_t unused1, unused2;
-};
-struct msqid64_ds {
-    struct ipc64_perm perm;
-    int64_t stime, rtime, ctime;
-    uint64_t cbytes, qnum, qbytes;
-    int32_t lspid, lrpid;
-    uint64_t unused4, unused5;
-};
 
 struct queue {
     bool used;
@@ -85,18 +63,10 @@ static struct queue *by_id(int id)
 
 static int id_of(const struct queue *q) { return q->seq * SEQ_MULT + (int)(q - queues); }
 
-/* Linux ipcperms: the owner's, group's or others' bits of the mode for `flag`'s request. */
+/* Linux ipcperms (ipc.c). */
 static int perms(const struct queue *q, int flag)
 {
-    const struct cred *c = &myproc()->cred;
-    int req = (flag >> 6) | (flag >> 3) | flag, mode = (int)q->ds.perm.mode;
-    if (c->euid == q->ds.perm.cuid || c->euid == q->ds.perm.uid)
-        mode >>= 6;
-    else if (in_group_p(q->ds.perm.cgid) || in_group_p(q->ds.perm.gid))
-        mode >>= 3;
-    if ((req & ~mode & 07) && !capable(CAP_IPC_OWNER))
-        return -EACCES;
-    return 0;
+    return ipc_perms(&q->ds.perm, flag);
 }
 
 static void free_msg(struct msgmsg *m)
@@ -141,18 +111,22 @@ int64_t sys_msgget(struct trapframe *tf)
     return -ENOSPC;
 }
 
-int64_t sys_msgsnd(struct trapframe *tf)
+/* msgsnd of a struct msgbuf at ubuf whose mtype is a long of `tsz` bytes: 8 for x86-64, 4
+   for an i386 caller (ipc32.c). Linux ksys_msgsnd: the type is read first (-EFAULT). */
+int64_t msg_send(int id, uint64_t ubuf, int64_t len, int flg, unsigned tsz)
 {
     struct proc *p = myproc();
-    int id = (int)tf->rdi, flg = (int)tf->r10;
-    uint64_t ubuf = tf->rsi;
-    int64_t len = (int64_t)tf->rdx, type;
+    int64_t type;
+    int32_t type32;
+    if (copyin(p->pml4, tsz == 4 ? (void *)&type32 : (void *)&type, ubuf, tsz))
+        return -EFAULT;
+    if (tsz == 4)
+        type = type32;
     if (len < 0 || len > MSGMAX || id < 0)
         return -EINVAL;
-    if (copyin(p->pml4, &type, ubuf, sizeof type))
-        return -EFAULT;
     if (type < 1)
         return -EINVAL;
+    ubuf = ubuf + tsz - 8;                /* the text follows the type: below, at ubuf + 8 */
     struct msgmsg *m = kalloc();
     if (!m)
         return -ENOMEM;
@@ -213,6 +187,11 @@ int64_t sys_msgsnd(struct trapframe *tf)
     return r;
 }
 
+int64_t sys_msgsnd(struct trapframe *tf)
+{
+    return msg_send((int)tf->rdi, tf->rsi, (int64_t)tf->rdx, (int)tf->r10, 8);
+}
+
 /* The message msgrcv's type asks for (Linux find_msg), or NULL. */
 static struct msgmsg *find(struct queue *q, int64_t type, int flg, struct msgmsg **prev)
 {
@@ -233,12 +212,10 @@ static struct msgmsg *find(struct queue *q, int64_t type, int flg, struct msgmsg
     return best;
 }
 
-int64_t sys_msgrcv(struct trapframe *tf)
+/* msgrcv into a struct msgbuf whose mtype is `tsz` bytes (8, or 4 for i386: ipc32.c). */
+int64_t msg_recv(int id, uint64_t ubuf, int64_t size, int64_t type, int flg, unsigned tsz)
 {
     struct proc *p = myproc();
-    int id = (int)tf->rdi, flg = (int)tf->r8;
-    uint64_t ubuf = tf->rsi;
-    int64_t size = (int64_t)tf->rdx, type = (int64_t)tf->r10;
     if (flg & MSG_COPY)
         return -ENOSYS;               /* as a Linux without CONFIG_CHECKPOINT_RESTORE */
     if (size < 0 || id < 0)
@@ -258,12 +235,12 @@ int64_t sys_msgrcv(struct trapframe *tf)
             /* copied out first: a fault leaves the message on the queue (Linux: it is gone
                then; EFAULT either way) */
             uint64_t first = n < sizeof m->data ? n : sizeof m->data;
-            if (copyout(p->pml4, ubuf, &m->type, 8) || copyout(p->pml4, ubuf + 8, m->data, first))
+            if (copyout(p->pml4, ubuf, &m->type, tsz) || copyout(p->pml4, ubuf + tsz, m->data, first))
                 return -EFAULT;
             uint64_t done = first;
             for (struct msgpage *pg = m->more; pg && done < n; pg = pg->next) {
                 uint64_t k = n - done < sizeof pg->data ? n - done : sizeof pg->data;
-                if (copyout(p->pml4, ubuf + 8 + done, pg->data, k))
+                if (copyout(p->pml4, ubuf + tsz + done, pg->data, k))
                     return -EFAULT;
                 done += k;
             }
@@ -291,11 +268,15 @@ int64_t sys_msgrcv(struct trapframe *tf)
     }
 }
 
-int64_t sys_msgctl(struct trapframe *tf)
+int64_t sys_msgrcv(struct trapframe *tf)
 {
-    struct proc *p = myproc();
-    int id = (int)tf->rdi, cmd = (int)tf->rsi & ~IPC_64;
-    struct msqid64_ds ds;
+    return msg_recv((int)tf->rdi, tf->rsi, (int64_t)tf->rdx, (int64_t)tf->r10, (int)tf->r8, 8);
+}
+
+/* msgctl's work on a kernel copy of struct msqid64_ds (IPC_SET's input, IPC_STAT's output), so
+   that the x86-64 call (below) and the i386 ones (ipc32.c) differ only in how they copy. */
+int64_t msgctl_k(int id, int cmd, struct msqid64_ds *ds)
+{
     if (id < 0)
         return -EINVAL;
     struct queue *q = by_id(id);
@@ -306,18 +287,16 @@ int64_t sys_msgctl(struct trapframe *tf)
         int r = perms(q, 0444);
         if (r)
             return r;
-        return copyout(p->pml4, tf->rdx, &q->ds, sizeof q->ds) ? -EFAULT : 0;
+        *ds = q->ds;
+        return 0;
     }
     case IPC_SET:
-        if (copyin(p->pml4, &ds, tf->rdx, sizeof ds))
-            return -EFAULT;
-        /* fall through */
     case IPC_RMID: {
         if (!q)
             return -EINVAL;
-        const struct cred *c = &p->cred;
-        if (c->euid != q->ds.perm.cuid && c->euid != q->ds.perm.uid && !capable(CAP_SYS_ADMIN))
-            return -EPERM;
+        int r = ipc_owner(&q->ds.perm);
+        if (r)
+            return r;
         if (cmd == IPC_RMID) {
             for (struct msgmsg *m = q->head, *n; m; m = n) {
                 n = m->next;
@@ -328,12 +307,12 @@ int64_t sys_msgctl(struct trapframe *tf)
             wakeup(q);                    /* waiters find it gone: EIDRM */
             return 0;
         }
-        if (ds.qbytes > MSGMNB && !capable(CAP_SYS_RESOURCE))
+        if (ds->qbytes > MSGMNB && !capable(CAP_SYS_RESOURCE))
             return -EPERM;
-        q->ds.qbytes = ds.qbytes;
-        q->ds.perm.uid = ds.perm.uid;
-        q->ds.perm.gid = ds.perm.gid;
-        q->ds.perm.mode = (q->ds.perm.mode & ~0777u) | (ds.perm.mode & 0777);
+        q->ds.qbytes = ds->qbytes;
+        q->ds.perm.uid = ds->perm.uid;
+        q->ds.perm.gid = ds->perm.gid;
+        q->ds.perm.mode = (q->ds.perm.mode & ~0777u) | (ds->perm.mode & 0777);
         q->ds.ctime = now_s();
         wakeup(q);
         return 0;
@@ -341,4 +320,20 @@ int64_t sys_msgctl(struct trapframe *tf)
     default:
         return -EINVAL;               /* IPC_INFO, MSG_INFO, MSG_STAT: not here (docs/kernel.md) */
     }
+}
+
+int64_t sys_msgctl(struct trapframe *tf)
+{
+    struct proc *p = myproc();
+    int id = (int)tf->rdi, cmd = (int)tf->rsi & ~IPC_64;
+    struct msqid64_ds ds;
+    memset(&ds, 0, sizeof ds);
+    if (id < 0)
+        return -EINVAL;
+    if (cmd == IPC_SET && copyin(p->pml4, &ds, tf->rdx, sizeof ds))
+        return -EFAULT;
+    int64_t r = msgctl_k(id, cmd, &ds);
+    if (!r && cmd == IPC_STAT && copyout(p->pml4, tf->rdx, &ds, sizeof ds))
+        return -EFAULT;
+    return r;
 }

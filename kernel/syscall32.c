@@ -142,7 +142,7 @@ static const struct {
     [SYS32_clock_nanosleep_time64] = { "clock_nanosleep_time64", sys_clock_nanosleep, 0 },
     [SYS32_ppoll_time64] = { "ppoll_time64", sys_ppoll, 0 },
     [SYS32_faccessat2] = { "faccessat2", sys_faccessat2, 0 },
-    /* System V shared memory and semaphores, the i386 structures (ipc32.c) */
+    /* System V IPC, the i386 structures (ipc32.c) */
     [SYS32_ipc] = { "ipc", sys_ipc32, 0 },
     [SYS32_semget] = { "semget", sys_semget, 0 },
     [SYS32_semctl] = { "semctl", sys_semctl32, 0 },
@@ -150,6 +150,10 @@ static const struct {
     [SYS32_shmctl] = { "shmctl", sys_shmctl32, 0 },
     [SYS32_shmat] = { "shmat", sys_shmat32, 0 },
     [SYS32_shmdt] = { "shmdt", sys_shmdt, 0 },
+    [SYS32_msgget] = { "msgget", sys_msgget, 0 },
+    [SYS32_msgsnd] = { "msgsnd", sys_msgsnd32, 0 },
+    [SYS32_msgrcv] = { "msgrcv", sys_msgrcv32, 0 },
+    [SYS32_msgctl] = { "msgctl", sys_msgctl32, 0 },
     [SYS32_semtimedop_time64] = { "semtimedop_time64", sys_semtimedop_time64, 0 },
     /* signals with the i386 structures and ia32 frames (signal32.c) */
     [SYS32_sigaction] = { "sigaction", sys_sigaction32, 0 },

@@ -4,9 +4,11 @@
  * key is made from the pid so runs on the host never meet; everything is removed at the end. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/msg.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -110,7 +112,40 @@ int main(void)
     printf("bad id: %s\n", e(msgctl(-1, IPC_STAT, &ds)));
     printf("bad command: %s\n", e(msgctl(q, 99, &ds)));
     snd(q, 3, "low", 0);
-    rcv(q, -0x7fffffffffffffffL - 1, 100, 0);    /* LONG_MIN: the lowest type of all */
+    rcv(q, LONG_MIN, 100, 0);                   /* the lowest type of all */
+#ifdef __i386__
+    /* ipc(2) itself (sysvmsg-m32): MSGSND; MSGRCV with version 0 (struct ipc_kludge { msgp,
+       msgtyp } at ptr) and 1 (msgtyp in the fifth argument); MSGCTL's old structure */
+    m.type = 5;
+    strcpy(m.text, "via ipc");
+    printf("ipc MSGSND: %s\n", e(syscall(SYS_ipc, 11, q, 8, 0, &m, 0)));
+    printf("ipc MSGSND, a negative size: %s\n", e(syscall(SYS_ipc, 11, q, -1, 0, &m, 0)));
+    struct { int key; unsigned short uid, gid, cuid, cgid, mode, seq; unsigned first, last; int stime, rtime, ctime;
+             unsigned lcbytes, lqbytes; unsigned short cbytes, qnum, qbytes, lspid, lrpid, pad; } old;
+    memset(&old, 0xff, sizeof old);
+    long r = syscall(SYS_ipc, 14, q, IPC_STAT, 0, &old, 0);
+    printf("ipc MSGCTL IPC_STAT, old structure: %s qnum %d cbytes %d lcbytes %u qbytes %d lqbytes %u lspid-self %d "
+           "mode %o first %u\n", e(r), old.qnum, old.cbytes, old.lcbytes, old.qbytes, old.lqbytes,
+           old.lspid == (getpid() & 0xffff), old.mode, old.first);
+    struct { void *msgp; long msgtyp; } kludge = { &m, 5 };
+    memset(&m, 0, sizeof m);
+    r = syscall(SYS_ipc, 12, q, 100, IPC_NOWAIT, &kludge, 0);
+    printf("ipc MSGRCV version 0: %s %ld, type %ld \"%s\"\n", e(r), r, m.type, m.text);
+    printf("ipc MSGRCV version 0, no kludge: %s\n", e(syscall(SYS_ipc, 12, q, 100, IPC_NOWAIT, NULL, 0)));
+    printf("ipc MSGRCV version 0, kludge at page 0: %s\n", e(syscall(SYS_ipc, 12, q, 100, IPC_NOWAIT, (void *)8, 0)));
+    printf("ipc MSGRCV a negative size: %s\n", e(syscall(SYS_ipc, 12 | 0x10000, q, -1, IPC_NOWAIT, &m, 5)));
+    m.type = 6;
+    syscall(SYS_ipc, 11, q, 8, 0, &m, 0);
+    memset(&m, 0, sizeof m);
+    r = syscall(SYS_ipc, 12 | 0x10000, q, 100, IPC_NOWAIT, &m, 6);
+    printf("ipc MSGRCV version 1: %s %ld, type %ld\n", e(r), r, m.type);
+    old.qbytes = 4000;
+    old.mode = 0600;
+    printf("ipc MSGCTL IPC_SET, old structure: %s\n", e(syscall(SYS_ipc, 14, q, IPC_SET, 0, &old, 0)));
+    msgctl(q, IPC_STAT, &ds);
+    printf("qbytes %lu mode %o\n", (unsigned long)ds.msg_qbytes, ds.msg_perm.mode & 0777);
+    printf("ipc MSGCTL IPC_STAT|IPC_64 to page 0: %s\n", e(syscall(SYS_ipc, 14, q, IPC_STAT | 0x100, 0, (void *)8, 0)));
+#endif
     printf("IPC_RMID: %s\n", e(msgctl(q, IPC_RMID, NULL)));
     return 0;
 }

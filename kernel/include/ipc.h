@@ -64,6 +64,19 @@ int64_t shmctl_k(int id, int cmd, union shmctl_buf *b);
 /* shmat for an x86-64 (compat false) or i386 caller (placed below 4 GiB): the address or -errno */
 int64_t shm_attach(int id, uint64_t addr, int flg, bool compat);
 
+/* x86-64 struct msqid64_ds (include/uapi/asm-generic/msgbuf.h): what msgctl_k works on. */
+struct msqid64_ds {
+    struct ipc64_perm perm;
+    int64_t stime, rtime, ctime;
+    uint64_t cbytes, qnum, qbytes;
+    int32_t lspid, lrpid;
+    uint64_t unused4, unused5;
+};
+_Static_assert(sizeof(struct msqid64_ds) == 120, "x86-64 struct msqid64_ds");
+int64_t msgctl_k(int id, int cmd, struct msqid64_ds *ds);               /* IPC_STAT, IPC_SET, IPC_RMID */
+int64_t msg_send(int id, uint64_t ubuf, int64_t len, int flg, unsigned tsz);   /* tsz: mtype's bytes */
+int64_t msg_recv(int id, uint64_t ubuf, int64_t size, int64_t type, int flg, unsigned tsz);
+
 /* shm.c: attachments follow the address space (thread.c, proc.c and sysmem.c call these) */
 struct mm;
 int shm_fork(struct mm *to, struct mm *from);            /* fork: -ENOMEM */

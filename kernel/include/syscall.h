@@ -70,6 +70,9 @@ int64_t sys_semctl32(struct trapframe *tf);
 int64_t sys_shmctl32(struct trapframe *tf);
 int64_t sys_shmat32(struct trapframe *tf);
 int64_t sys_semtimedop_time64(struct trapframe *tf);
+int64_t sys_msgsnd32(struct trapframe *tf);
+int64_t sys_msgrcv32(struct trapframe *tf);
+int64_t sys_msgctl32(struct trapframe *tf);
 int64_t sys_lstat(struct trapframe *tf);         /* syspath.c */
 int64_t sys_mknod(struct trapframe *tf);
 int64_t sys_mknodat(struct trapframe *tf);

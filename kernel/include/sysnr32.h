@@ -114,4 +114,8 @@
 #define SYS32_shmctl            396
 #define SYS32_shmat             397
 #define SYS32_shmdt             398
+#define SYS32_msgget            399
+#define SYS32_msgsnd            400
+#define SYS32_msgrcv            401
+#define SYS32_msgctl            402
 #define SYS32_semtimedop_time64 420
