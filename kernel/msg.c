@@ -325,7 +325,7 @@ int64_t msgctl_k(int id, int cmd, struct msqid64_ds *ds)
 int64_t sys_msgctl(struct trapframe *tf)
 {
     struct proc *p = myproc();
-    int id = (int)tf->rdi, cmd = (int)tf->rsi & ~IPC_64;
+    int id = (int)tf->rdi, cmd = (int)tf->rsi;      /* IPC_64 in it: -EINVAL, as on x86-64 Linux */
     struct msqid64_ds ds;
     memset(&ds, 0, sizeof ds);
     if (id < 0)

@@ -111,6 +111,9 @@ int main(void)
     printf("then msgsnd: %s\n", e(snd(k, 1, "x", IPC_NOWAIT)));
     printf("bad id: %s\n", e(msgctl(-1, IPC_STAT, &ds)));
     printf("bad command: %s\n", e(msgctl(q, 99, &ds)));
+#ifndef __i386__
+    printf("IPC_STAT|IPC_64 (raw): %s\n", e(syscall(SYS_msgctl, q, IPC_STAT | 0x100, &ds)));
+#endif
     snd(q, 3, "low", 0);
     rcv(q, LONG_MIN, 100, 0);                   /* the lowest type of all */
 #ifdef __i386__
