@@ -216,8 +216,9 @@ static int64_t semctl32(int id, int n, int cmd, uint32_t arg, bool v64)
 static int64_t msgctl32(int id, int cmd, uint64_t ubuf, bool v64)
 {
     uint64_t *pml4 = myproc()->pml4;
-    struct msqid64_ds d;
-    memset(&d, 0, sizeof d);
+    union msgctl_buf b;
+    memset(&b, 0, sizeof b);
+    struct msqid64_ds d = b.ds;
     if (id < 0 || cmd < 0)
         return -EINVAL;
     if (cmd == IPC_SET) {
@@ -229,10 +230,14 @@ static int64_t msgctl32(int id, int cmd, uint64_t ubuf, bool v64)
                 : copyin(pml4, &q16, ubuf + __builtin_offsetof(struct compat_msqid_ds, qbytes), sizeof q16))
             return -EFAULT;
         d.qbytes = v64 ? q32 : q16;
+        b.ds = d;
     }
-    int64_t r = msgctl_k(id, cmd, &d);
-    if (r < 0 || cmd != IPC_STAT)
+    int64_t r = msgctl_k(id, cmd, &b);
+    if (r >= 0 && (cmd == IPC_INFO || cmd == MSG_INFO))
+        return copyout(pml4, ubuf, &b.info, sizeof b.info) ? -EFAULT : r;   /* all ints: one layout */
+    if (r < 0 || (cmd != IPC_STAT && cmd != MSG_STAT && cmd != MSG_STAT_ANY))
         return r;
+    d = b.ds;
     int bad;
     if (v64) {
         struct compat_msqid64_ds o = {
@@ -252,7 +257,7 @@ static int64_t msgctl32(int id, int cmd, uint64_t ubuf, bool v64)
         perm_out(&o.perm, &d.perm);
         bad = copyout(pml4, ubuf, &o, sizeof o);
     }
-    return bad ? -EFAULT : 0;
+    return bad ? -EFAULT : r;
 }
 
 /* ipc(call, first, second, third, ptr, fifth): Linux compat_ksys_ipc. */

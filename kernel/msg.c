@@ -1,7 +1,7 @@
 /*
  * System V message queues as Linux's ipc/msg.c: msgget, msgsnd, msgrcv,
- * msgctl (IPC_STAT, IPC_SET, IPC_RMID), with keys, permissions (ipcperms),
- * Linux's limits (MSGMAX 8192 bytes a message, MSGMNB 16384 bytes a queue)
+ * msgctl (IPC_STAT, IPC_SET, IPC_RMID, IPC_INFO, MSG_INFO, MSG_STAT,
+ * MSG_STAT_ANY), with keys, permissions (ipc.c's ipcperms), Linux's limits (MSGMAX 8192 bytes a message, MSGMNB 16384 bytes a queue)
  * and its id scheme (slot + 32768 * the slot's sequence number, so an id of
  * a removed queue never names a later one).
  *
@@ -23,7 +23,10 @@
 #include "syscall.h"
 #include "vm.h"
 
-#define NQUEUES       32              /* Linux MSGMNI is 32000: ENOSPC past it */
+#define NQUEUES       32              /* queues at once: ENOSPC past it (Linux MSGMNI 32000) */
+#define MSGMNI        32000           /* include/uapi/linux/msg.h, as IPC_INFO reports them */
+#define MSGSSZ        16
+#define MSGSEG        0xffff
 #define MSGMAX        8192            /* bytes in one message */
 #define MSGMNB        16384           /* bytes in one queue by default */
 #define SEQ_MULT      IPC_SEQ_MULT    /* Linux IPCMNI: id = seq * SEQ_MULT + slot (ipc.h) */
@@ -273,22 +276,57 @@ int64_t sys_msgrcv(struct trapframe *tf)
     return msg_recv((int)tf->rdi, tf->rsi, (int64_t)tf->rdx, (int64_t)tf->r10, (int)tf->r8, 8);
 }
 
-/* msgctl's work on a kernel copy of struct msqid64_ds (IPC_SET's input, IPC_STAT's output), so
-   that the x86-64 call (below) and the i386 ones (ipc32.c) differ only in how they copy. */
-int64_t msgctl_k(int id, int cmd, struct msqid64_ds *ds)
+/* The highest slot in use (Linux ipc_get_maxidx, 0 when none): IPC_INFO's and MSG_INFO's result. */
+static int max_idx(void)
 {
-    if (id < 0)
+    int m = 0;
+    for (int i = 0; i < NQUEUES; i++)
+        if (queues[i].used)
+            m = i;
+    return m;
+}
+
+/* msgctl's work on kernel copies of its structures (IPC_SET's input; IPC_STAT's, MSG_STAT's,
+   IPC_INFO's output), so that the x86-64 call (below) and the i386 ones (ipc32.c) differ only
+   in how they copy (Linux ksys_msgctl's helpers). */
+int64_t msgctl_k(int id, int cmd, union msgctl_buf *b)
+{
+    struct msqid64_ds *ds = &b->ds;
+    if (id < 0 || cmd < 0)
         return -EINVAL;
     struct queue *q = by_id(id);
     switch (cmd) {
-    case IPC_STAT: {
+    case IPC_INFO:
+    case MSG_INFO:
+        /* Linux msgctl_info: the limits, or for MSG_INFO the queues, messages and bytes in use */
+        b->info = (struct msginfo){ .msgpool = MSGMNI * MSGMNB / 1024, .msgmap = MSGMNB, .msgmax = MSGMAX,
+                                    .msgmnb = MSGMNB, .msgmni = MSGMNI, .msgssz = MSGSSZ, .msgtql = MSGMNB,
+                                    .msgseg = MSGSEG };
+        if (cmd == MSG_INFO) {
+            b->info.msgpool = b->info.msgmap = b->info.msgtql = 0;
+            for (int i = 0; i < NQUEUES; i++) {
+                if (!queues[i].used)
+                    continue;
+                b->info.msgpool++;
+                b->info.msgmap += (int32_t)queues[i].ds.qnum;
+                b->info.msgtql += (int32_t)queues[i].ds.cbytes;
+            }
+        }
+        return max_idx();
+    case IPC_STAT:
+    case MSG_STAT:
+    case MSG_STAT_ANY: {
+        if (cmd != IPC_STAT)
+            q = id < NQUEUES && queues[id].used ? &queues[id] : NULL;   /* an index, not an id */
         if (!q)
             return -EINVAL;
-        int r = perms(q, 0444);
-        if (r)
-            return r;
+        if (cmd != MSG_STAT_ANY) {
+            int r = perms(q, 0444);
+            if (r)
+                return r;
+        }
         *ds = q->ds;
-        return 0;
+        return cmd == IPC_STAT ? 0 : id_of(q);
     }
     case IPC_SET:
     case IPC_RMID: {
@@ -309,16 +347,15 @@ int64_t msgctl_k(int id, int cmd, struct msqid64_ds *ds)
         }
         if (ds->qbytes > MSGMNB && !capable(CAP_SYS_RESOURCE))
             return -EPERM;
+        if ((r = ipc_perm_set(&q->ds.perm, &ds->perm)))
+            return r;                     /* a uid or gid of -1 (Linux ipc_update_perm) */
         q->ds.qbytes = ds->qbytes;
-        q->ds.perm.uid = ds->perm.uid;
-        q->ds.perm.gid = ds->perm.gid;
-        q->ds.perm.mode = (q->ds.perm.mode & ~0777u) | (ds->perm.mode & 0777);
         q->ds.ctime = now_s();
         wakeup(q);
         return 0;
     }
     default:
-        return -EINVAL;               /* IPC_INFO, MSG_INFO, MSG_STAT: not here (docs/kernel.md) */
+        return -EINVAL;
     }
 }
 
@@ -326,14 +363,16 @@ int64_t sys_msgctl(struct trapframe *tf)
 {
     struct proc *p = myproc();
     int id = (int)tf->rdi, cmd = (int)tf->rsi;      /* IPC_64 in it: -EINVAL, as on x86-64 Linux */
-    struct msqid64_ds ds;
-    memset(&ds, 0, sizeof ds);
-    if (id < 0)
+    union msgctl_buf b;
+    memset(&b, 0, sizeof b);
+    if (id < 0 || cmd < 0)
         return -EINVAL;
-    if (cmd == IPC_SET && copyin(p->pml4, &ds, tf->rdx, sizeof ds))
+    if (cmd == IPC_SET && copyin(p->pml4, &b.ds, tf->rdx, sizeof b.ds))
         return -EFAULT;
-    int64_t r = msgctl_k(id, cmd, &ds);
-    if (!r && cmd == IPC_STAT && copyout(p->pml4, tf->rdx, &ds, sizeof ds))
+    int64_t r = msgctl_k(id, cmd, &b);
+    uint64_t n = cmd == IPC_INFO || cmd == MSG_INFO ? sizeof b.info :
+                 cmd == IPC_STAT || cmd == MSG_STAT || cmd == MSG_STAT_ANY ? sizeof b.ds : 0;
+    if (r >= 0 && n && copyout(p->pml4, tf->rdx, &b, n))
         return -EFAULT;
     return r;
 }

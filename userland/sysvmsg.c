@@ -111,6 +111,28 @@ int main(void)
     printf("then msgsnd: %s\n", e(snd(k, 1, "x", IPC_NOWAIT)));
     printf("bad id: %s\n", e(msgctl(-1, IPC_STAT, &ds)));
     printf("bad command: %s\n", e(msgctl(q, 99, &ds)));
+    struct msginfo mi, m0;
+    long r0 = msgctl(0, IPC_INFO, (struct msqid_ds *)&mi);
+    printf("IPC_INFO: %s msgpool %d msgmap %d msgmax %d msgmnb %d msgmni %d msgssz %d msgtql %d msgseg %d\n",
+           r0 >= 0 ? "ok" : e(r0), mi.msgpool, mi.msgmap, mi.msgmax, mi.msgmnb, mi.msgmni, mi.msgssz, mi.msgtql,
+           mi.msgseg);
+    msgctl(0, MSG_INFO, (struct msqid_ds *)&m0);
+    snd(q, 8, "12345", 0);
+    int q2 = msgget(IPC_PRIVATE, 0600);
+    msgctl(0, MSG_INFO, (struct msqid_ds *)&mi);
+    printf("MSG_INFO: queues +%d messages +%d bytes +%d\n", mi.msgpool - m0.msgpool, mi.msgmap - m0.msgmap,
+           mi.msgtql - m0.msgtql);
+    msgctl(q2, IPC_RMID, NULL);
+    printf("MSG_STAT by index: same id %d\n", msgctl(q & 0x7fff, MSG_STAT, &ds) == q);
+    printf("MSG_STAT_ANY by index: same id %d, qnum %lu\n", msgctl(q & 0x7fff, MSG_STAT_ANY, &ds) == q,
+           (unsigned long)ds.msg_qnum);
+    printf("MSG_STAT of an unused index: %s\n", e(msgctl(0x7ffe, MSG_STAT, &ds)));
+    printf("IPC_INFO to NULL: %s\n", e(syscall(SYS_msgctl, 0, IPC_INFO, NULL)));
+    printf("IPC_INFO id -1: %s\n", e(msgctl(-1, IPC_INFO, (struct msqid_ds *)&mi)));
+    msgctl(q, IPC_STAT, &ds);
+    ds.msg_perm.uid = (uid_t)-1;
+    printf("IPC_SET uid -1: %s\n", e(msgctl(q, IPC_SET, &ds)));
+    rcv(q, 8, 100, 0);
 #ifndef __i386__
     printf("IPC_STAT|IPC_64 (raw): %s\n", e(syscall(SYS_msgctl, q, IPC_STAT | 0x100, &ds)));
 #endif

@@ -73,7 +73,14 @@ struct msqid64_ds {
     uint64_t unused4, unused5;
 };
 _Static_assert(sizeof(struct msqid64_ds) == 120, "x86-64 struct msqid64_ds");
-int64_t msgctl_k(int id, int cmd, struct msqid64_ds *ds);               /* IPC_STAT, IPC_SET, IPC_RMID */
+/* struct msginfo (include/uapi/linux/msg.h): the same in both ABIs */
+struct msginfo { int32_t msgpool, msgmap, msgmax, msgmnb, msgmni, msgssz, msgtql; uint16_t msgseg; };
+_Static_assert(sizeof(struct msginfo) == 32, "struct msginfo");
+union msgctl_buf { struct msqid64_ds ds; struct msginfo info; };
+#define MSG_STAT      11
+#define MSG_INFO      12
+#define MSG_STAT_ANY  13
+int64_t msgctl_k(int id, int cmd, union msgctl_buf *b);
 int64_t msg_send(int id, uint64_t ubuf, int64_t len, int flg, unsigned tsz);   /* tsz: mtype's bytes */
 int64_t msg_recv(int id, uint64_t ubuf, int64_t size, int64_t type, int flg, unsigned tsz);
 
