@@ -1,7 +1,8 @@
 /*
  * System V message queues as Linux's ipc/msg.c: msgget, msgsnd, msgrcv,
  * msgctl (IPC_STAT, IPC_SET, IPC_RMID, IPC_INFO, MSG_INFO, MSG_STAT,
- * MSG_STAT_ANY), with keys, permissions (ipc.c's ipcperms), Linux's limits (MSGMAX 8192 bytes a message, MSGMNB 16384 bytes a queue)
+ * MSG_STAT_ANY), with keys, permissions (ipc.c's ipcperms), Linux's limits
+ * (MSGMAX 8192 bytes a message, MSGMNB 16384 bytes a queue)
  * and its id scheme (slot + 32768 * the slot's sequence number, so an id of
  * a removed queue never names a later one).
  *
