@@ -455,6 +455,14 @@ static struct inode *walk(struct inode *cwd, const char *path, char *name, bool 
         uint64_t n = 0;
         while (s->p + n < s->end && s->p[n] != '/')
             n++;
+        /* Linux's order (link_path_walk): not a directory, no search permission (may_lookup),
+           then the name's length (the file system's lookup: shmem's simple_lookup) */
+        if ((ip->mode & S_IFMT) != S_IFDIR) {
+            *err = -ENOTDIR;
+            return NULL;
+        }
+        if ((*err = inode_permission(ip, MAY_EXEC)))
+            return NULL;
         if (n > FS_NAME_MAX) {
             *err = -ENAMETOOLONG;
             return NULL;
@@ -464,12 +472,6 @@ static struct inode *walk(struct inode *cwd, const char *path, char *name, bool 
         s->p += n;
         bool slash = rest_first(seg, top) == '/';     /* "comp/": a directory is asked for */
         bool more = rest_has_name(seg, top);
-        if ((ip->mode & S_IFMT) != S_IFDIR) {
-            *err = -ENOTDIR;
-            return NULL;
-        }
-        if ((*err = inode_permission(ip, MAY_EXEC)))
-            return NULL;                      /* search permission (Linux may_lookup) */
         if (name && !more) {
             memcpy(name, comp, n + 1);
             return ip;
