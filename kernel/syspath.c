@@ -585,6 +585,8 @@ static int64_t truncate_inode(struct inode *ip, int64_t len)
         return -EISDIR;
     if ((ip->mode & S_IFMT) != S_IFREG)
         return -EINVAL;
+    if ((uint64_t)len > ip->size && fsize_check((uint64_t)len - 1, 1) < 0)
+        return -EFBIG;                       /* growing past RLIMIT_FSIZE: SIGXFSZ (inode_newsize_ok) */
     return fsdata_truncate(ip, (uint64_t)len);
 }
 

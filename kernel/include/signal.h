@@ -188,6 +188,7 @@ struct sigqueue {
 
 /* Resource limits (Linux struct rlimit64, include/uapi/asm-generic/resource.h numbers). */
 #define RLIM_NLIMITS 16
+#define RLIMIT_FSIZE_K      1
 #define RLIMIT_STACK_K      3
 #define RLIMIT_NPROC_K      6
 #define RLIMIT_NOFILE_K     7
