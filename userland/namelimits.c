@@ -220,6 +220,27 @@ static void links(void)
     printf("namelimits: symlink to a 256-byte name: %s\n", en(symlink(buf, "N")));
     printf("namelimits: following it: %s\n", en(stat("N", &st)));
     unlink("N");
+    /* 41 links, each a 4000-byte target ending in the next one's name: Lc40 -> ".", so a path
+       through Lc0 follows 41 links (ELOOP) and one through Lc1 follows 40 (found), every
+       target still being walked when the next one starts */
+    char lname[16];
+    for (int k = 0; k <= 40; k++) {
+        snprintf(lname, sizeof lname, "Lc%d", k + 1);
+        for (int i = 0; i < 1995; i++)
+            memcpy(big + 2 * i, "./", 2);
+        snprintf(big + 3990, 16, "%s", k == 40 ? "." : lname);
+        snprintf(lname, sizeof lname, "Lc%d", k);
+        symlink(big, lname);
+    }
+    snprintf(path, sizeof path, "Lc0/%s", n255);
+    printf("namelimits: through 41 links of 4000 bytes: %s\n", en(stat(path, &st)));
+    snprintf(path, sizeof path, "Lc1/%s", n255);
+    printf("namelimits: through 40 of them: %s\n", en(stat(path, &st)));
+    printf("namelimits: through 40, no-follow at the end: %s\n", en(lstat("Lc1", &st)));
+    for (int k = 0; k <= 40; k++) {
+        snprintf(lname, sizeof lname, "Lc%d", k);
+        unlink(lname);
+    }
     unlink("L");
     unlink(n255);
     chdir("../..");
