@@ -5,11 +5,11 @@
  * execve keeps them. getrlimit tells the truth about what the kernel
  * enforces. The limits the kernel enforces and can honour at any value up to
  * a ceiling - RLIMIT_NPROC, RLIMIT_NOFILE, RLIMIT_SIGPENDING, RLIMIT_FSIZE
- * (fsdata.c fsize_check) - and those Linux itself never looks at (RLIMIT_RSS,
+ * (fsdata.c fsize_check), RLIMIT_CPU (rlimit_cpu_tick) - and those Linux itself never looks at (RLIMIT_RSS,
  * RLIMIT_LOCKS; RLIMIT_RTTIME, which only real-time tasks meet, and there
  * are none) can be set, lowered by anyone (raising a hard limit needs
  * CAP_SYS_RESOURCE, as on Linux); a value above the ceiling is -EPERM, as is
- * any change of the others (CPU, DATA, STACK, MEMLOCK, AS: fixed sizes the
+ * any change of the others (DATA, STACK, MEMLOCK, AS: fixed sizes the
  * kernel does not enforce at another value; CORE, MSGQUEUE, NICE, RTPRIO: 0,
  * and they can only be set to 0). One CPU: the affinity mask is CPU 0.
  */
@@ -52,7 +52,7 @@ static const uint64_t defaults[RLIM_NLIMITS] = {
 /* The highest hard limit the kernel honours; FIXED: no change but to the current values. */
 #define FIXED 0xfffffffffffffffeUL
 static const uint64_t ceiling[RLIM_NLIMITS] = {
-    [0] = FIXED,                                  /* RLIMIT_CPU: no SIGXCPU yet */
+    [RLIMIT_CPU_K] = RLIM_INFINITY,               /* SIGXCPU and SIGKILL at the timer tick */
     [RLIMIT_FSIZE_K] = RLIM_INFINITY,             /* enforced at every write and truncate */
     [2] = FIXED,                                  /* RLIMIT_DATA: brk and mmap do not count it */
     [RLIMIT_STACK_K] = FIXED,                     /* the stack's size is fixed */
@@ -80,6 +80,30 @@ void rlimit_init(struct rlimit64 *rlim)
 uint64_t rlimit_cur(const struct proc *p, int resource)
 {
     return p->leader->sig.rlim[resource].cur;
+}
+
+/*
+ * A timer tick that found p on the CPU, charged to its group (called from the timer
+ * interrupt). RLIMIT_CPU as Linux's check_process_timers (kernel/time/posix-cpu-timers.c):
+ * at the hard limit SIGKILL; at the soft one SIGXCPU, and the soft limit moves a second on
+ * (getrlimit shows it), so another SIGXCPU follows every CPU second until the hard limit.
+ * Seconds are whole ticks of TIMER_HZ.
+ */
+void rlimit_cpu_tick(struct proc *p)
+{
+    struct proc *l = p->leader;
+    struct rlimit64 *lim = &l->sig.rlim[RLIMIT_CPU_K];
+    uint64_t secs = ++l->sig.cpu_ticks / TIMER_HZ;
+    if (lim->cur == RLIM_INFINITY)
+        return;                                   /* the hard limit is infinite too */
+    if (lim->max != RLIM_INFINITY && secs >= lim->max) {
+        signal_send_group(l, SIGKILL, SI_KERNEL, 0);
+        return;
+    }
+    if (secs >= lim->cur) {
+        signal_send_group(l, SIGXCPU, SI_KERNEL, 0);
+        lim->cur++;
+    }
 }
 
 static int pid_ok(int pid)

@@ -2,9 +2,10 @@
  * posixsurf: the parts of issue 22's list that no other program compares with the host.
  *   - setrlimit: any process lowers a soft or a hard limit, raises the soft one up to the hard
  *     one; raising a hard limit needs CAP_SYS_RESOURCE (the limits ringlab honours at any
- *     value: FSIZE, RSS, NPROC, NOFILE, LOCKS, SIGPENDING, RTTIME; CORE set to 0)
+ *     value: CPU, FSIZE, RSS, NPROC, NOFILE, LOCKS, SIGPENDING, RTTIME; CORE set to 0)
  *   - RLIMIT_FSIZE: a write across it is cut, one at it is EFBIG with SIGXFSZ, as are pwrite
  *     and a truncate growing past it; SIGXFSZ's default action ends the process
+ *   - RLIMIT_CPU: SIGXCPU at the soft limit (which then moves a second on), SIGKILL at the hard
  *   - /proc/meminfo: the fields programs read (free, ps, LTP's tst_available_mem), in the
  *     "Name:   N kB" format, in Linux's order, with MemFree and MemAvailable at most MemTotal
  *   - thread cancellation at cancellation points (read of a pipe, nanosleep, sem_wait,
@@ -42,7 +43,7 @@ static const char *err(long r)
 }
 
 static const struct { int res; const char *name; } limits[] = {
-    { RLIMIT_FSIZE, "FSIZE" }, { RLIMIT_RSS, "RSS" }, { RLIMIT_NPROC, "NPROC" },
+    { RLIMIT_CPU, "CPU" }, { RLIMIT_FSIZE, "FSIZE" }, { RLIMIT_RSS, "RSS" }, { RLIMIT_NPROC, "NPROC" },
     { RLIMIT_NOFILE, "NOFILE" }, { RLIMIT_LOCKS, "LOCKS" }, { RLIMIT_SIGPENDING, "SIGPENDING" },
     { RLIMIT_RTTIME, "RTTIME" },
 };
@@ -141,6 +142,33 @@ static void fsize(void)
     printf("FSIZE: after the limit is lifted: %ld\n", (long)write(fd, buf, 1));
     close(fd);
     unlink("tmp/psurf");
+}
+
+static volatile sig_atomic_t xcpu;
+static void on_xcpu(int sig) { (void)sig; xcpu++; }
+
+/* RLIMIT_CPU 1 s soft, 2 s hard, in a child that spins: SIGXCPU at 1 s (and the soft limit
+   moved on to 2 s, as Linux's posix-cpu-timers do), SIGKILL at 2 s. */
+static void cpu(void)
+{
+    pid_t pid = fork();
+    if (pid == 0) {
+        struct rlimit lim = { 1, 2 };
+        signal(SIGXCPU, on_xcpu);
+        printf("CPU: limit 1 s soft, 2 s hard: %s\n", err(setrlimit(RLIMIT_CPU, &lim)));
+        for (int told = 0;;) {
+            if (xcpu && !told) {
+                getrlimit(RLIMIT_CPU, &lim);
+                printf("CPU: SIGXCPU; the soft limit is now %ld s, the hard one %ld s\n",
+                       (long)lim.rlim_cur, (long)lim.rlim_max);
+                told = 1;
+            }
+        }
+    }
+    int status;
+    waitpid(pid, &status, 0);
+    printf("CPU: the child ended by %s %d\n", WIFSIGNALED(status) ? "signal" : "exit",
+           WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
 }
 
 static void meminfo(void)
@@ -298,6 +326,7 @@ int main(void)
 {
     setvbuf(stdout, NULL, _IONBF, 0);
     fsize();
+    cpu();
     meminfo();
     cancels();
     rlimits();
