@@ -2,9 +2,11 @@
  * Path system calls: open, stat, mkdir, rmdir, unlink, rename, link,
  * chdir/getcwd, truncate, access, readlink, utimensat, umask. The *at forms
  * resolve a relative path from a directory fd (AT_FDCWD: the working
- * directory). There are no symbolic links but /proc's (procfs.c), which a
- * lookup follows: lstat is stat, and readlink of an existing file is -EINVAL
- * unless it is one of /proc's links.
+ * directory). Symbolic links are fs.c's (walk); /proc's (procfs.c) are read
+ * by readlink and followed by every lookup. A path (PATH_MAX, 4096 bytes with
+ * its NUL) is copied into a kalloc'd page (path_alloc), never onto the kernel
+ * stack, and given back before the call returns: each call that takes one does
+ * its work in a helper (*_in) so that one return path frees it.
  */
 #include "kernel.h"
 #include "cred.h"
