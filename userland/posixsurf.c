@@ -5,6 +5,8 @@
  *     value: CPU, FSIZE, RSS, NPROC, NOFILE, LOCKS, SIGPENDING, RTTIME; CORE set to 0)
  *   - RLIMIT_FSIZE: a write across it is cut, one at it is EFBIG with SIGXFSZ, as are pwrite
  *     and a truncate growing past it; SIGXFSZ's default action ends the process
+ *   - process groups as root and as user 1000: setpgid's rules, getpgid/getsid, setsid in a
+ *     group leader, kill and waitpid of a group
  *   - RLIMIT_CPU: SIGXCPU at the soft limit (which then moves a second on), SIGKILL at the hard
  *   - /proc/meminfo: the fields programs read (free, ps, LTP's tst_available_mem), in the
  *     "Name:   N kB" format, in Linux's order, with MemFree and MemAvailable at most MemTotal
@@ -38,6 +40,8 @@ static const char *err(long r)
     case EINVAL: return "EINVAL";
     case EPERM: return "EPERM";
     case EFBIG: return "EFBIG";
+    case ESRCH: return "ESRCH";
+    case EACCES: return "EACCES";
     default: return strerror(errno);
     }
 }
@@ -85,7 +89,7 @@ static void rlimits(void)
         r = setrlimit(res, &old);
         /* as CAP_SYS_RESOURCE says (the host's root may run without it, in a container) */
         printf("RLIMIT_%s: raise hard back: %s\n", limits[i].name,
-               !r == has_sys_resource() ? "as CAP_SYS_RESOURCE allows" : err(r));
+               (r == 0) == has_sys_resource() ? "as CAP_SYS_RESOURCE allows" : err(r));
     }
     struct rlimit core = { 0, 0 };
     printf("RLIMIT_CORE: set to 0: %s\n", err(setrlimit(RLIMIT_CORE, &core)));
@@ -142,6 +146,38 @@ static void fsize(void)
     printf("FSIZE: after the limit is lifted: %ld\n", (long)write(fd, buf, 1));
     close(fd);
     unlink("tmp/psurf");
+}
+
+/* Process groups as an unprivileged user sees them too (no setpgid rule looks at ids). */
+static void pgrp(void)
+{
+    printf("pgrp: leader of its session: %d, of its group: %d\n", getsid(0) == getpid(), getpgrp() == getpid());
+    printf("pgrp: setpgid(0, 0): %s\n", err(setpgid(0, 0)));
+    int p2c[2];
+    pipe(p2c);
+    pid_t pid = fork();
+    if (pid == 0) {
+        char c;
+        read(p2c[0], &c, 1);                                /* until the parent has moved us */
+        printf("pgrp: child: in a group of its own: %d, setsid: %s\n", getpgrp() == getpid(), err(setsid()));
+        _exit(0);
+    }
+    printf("pgrp: setpgid(child, 0): %s\n", err(setpgid(pid, 0)));
+    printf("pgrp: the child's group is its pid: %d\n", getpgid(pid) == pid);
+    printf("pgrp: setpgid(child, our group): %s\n", err(setpgid(pid, getpgrp())));
+    printf("pgrp: setpgid(child, child) again: %s\n", err(setpgid(pid, pid)));
+    printf("pgrp: setpgid(child, no such group): %s\n", err(setpgid(pid, 999999)));
+    printf("pgrp: setpgid(no such process): %s\n", err(setpgid(999999, 0)));
+    printf("pgrp: setpgid(-1, 0): %s\n", err(setpgid(-1, 0)));
+    printf("pgrp: setpgid(0, -1): %s\n", err(setpgid(0, -1)));
+    printf("pgrp: getpgid(no such process): %s, getsid(no such process): %s\n", err(getpgid(999999)),
+           err(getsid(999999)));
+    printf("pgrp: kill(-child's group, 0): %s\n", err(kill(-pid, 0)));
+    write(p2c[1], "x", 1);
+    int status;
+    waitpid(-pid, &status, 0);
+    printf("pgrp: waitpid(-child's group): exit %d\n", WEXITSTATUS(status));
+    printf("pgrp: kill(-the gone group, 0): %s\n", err(kill(-pid, 0)));
 }
 
 static volatile sig_atomic_t xcpu;
@@ -327,6 +363,7 @@ int main(void)
     setvbuf(stdout, NULL, _IONBF, 0);
     fsize();
     cpu();
+    pgrp();
     meminfo();
     cancels();
     rlimits();
