@@ -79,9 +79,10 @@ REFUSALS = [
     (["--append", "crash=nul"], "--append crash=nul: the kernel refuses it (unknown-value: "
                                 "crash takes one of null|stack|smep|smap|triple)"),
     (["--append", "trace=bogus"], "--append trace=bogus: the kernel refuses it (unknown-value: "
-                                  "trace takes a comma list of syscall|mem)"),
+                                  "trace takes a comma list of syscall|mem|signal)"),
     (["--append", "trace=syscall,"], "--append trace=syscall,: the kernel refuses it "
-                                     "(unknown-value: trace takes a comma list of syscall|mem)"),
+                                     "(unknown-value: trace takes a comma list of "
+                                     "syscall|mem|signal)"),
     (["--append", "test.ukpage=2"], "--append test.ukpage=2: the kernel refuses it "
                                     "(unknown-value: test.ukpage takes one of 1)"),
     (["--append", "init.args=" + ",".join("a" * 17)],
@@ -264,7 +265,8 @@ def test_a_new_key_needs_only_its_grammar():
 @pytest.mark.unit
 def test_the_abi_file_states_each_keys_grammar():
     k = kabi.load()
-    for key, grammar in {"trace": "set syscall|mem", "crash": "enum null|stack|smep|smap|triple",
+    for key, grammar in {"trace": "set syscall|mem|signal",
+                         "crash": "enum null|stack|smep|smap|triple",
                          "init.args": "list 16", "test.ukpage": "enum 1",
                          "console.echo": "enum 0|1"}.items():
         assert k.kargs[key] == grammar
