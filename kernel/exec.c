@@ -233,16 +233,17 @@ int exec_image(struct proc *p, const char *name, const uint8_t *data, size_t siz
    file execve opened): its directory's path and its last name; "." and ".." are resolved. */
 static void exe_abspath(struct inode *cwd, const char *path, char *out, uint64_t size)
 {
-    char name[FS_NAME_MAX + 1], dir[FS_PATH_MAX];
+    char name[FS_NAME_MAX + 1];
     int err;
     struct inode *d = namei_parent(cwd, path, name, &err), *ip;
     if (d && d->proc_kind && (ip = namei(cwd, path, &err)) && inode_path(ip, out, size) > 0)
         return;                                  /* through /proc/PID/exe: the file's own name */
-    if (!d || dir_path(d, dir, sizeof dir) < 0) {
+    char *dir = path_alloc();                    /* freed below */
+    if (!d || !dir || dir_path(d, dir, FS_PATH_MAX) < 0)
         snprintf(out, size, "%s", path);
-        return;
-    }
-    snprintf(out, size, "%s%s%s", dir, strcmp(dir, "/") ? "/" : "", name);
+    else
+        snprintf(out, size, "%s%s%s", dir, strcmp(dir, "/") ? "/" : "", name);
+    path_free(dir);
 }
 
 /*

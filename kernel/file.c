@@ -107,7 +107,9 @@ int64_t file_write(struct file *f, uint64_t src, uint64_t n)
     default: {
         if (f->flags & O_APPEND)
             f->off = ip->size;
-        int64_t r = ip->proc_kind ? procfs_write(f, src, f->off, n) : fsdata_write(ip, myproc()->pml4, src, f->off, n);
+        int64_t r = ip->proc_kind ? procfs_write(f, src, f->off, n) : fsize_check(f->off, n);
+        if (!ip->proc_kind && r > 0)
+            r = fsdata_write(ip, myproc()->pml4, src, f->off, (uint64_t)r);
         if (r > 0)
             f->off += (uint64_t)r;
         return r;

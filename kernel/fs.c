@@ -9,13 +9,15 @@
 #include "cred.h"
 #include "file.h"
 #include "kcov.h"
+#include "mmu.h"
 #include "procfs.h"
 #include "sanitize.h"
 
 struct dirent {
     struct inode *dir;           /* NULL: free slot */
     struct inode *ip;
-    char name[FS_NAME_MAX + 1];
+    char *name;                  /* fsname.c's slot sized to fit (up to FS_NAME_MAX + 1 bytes): the
+                                    entry owns it from dir_link to dir_unlink */
 };
 
 static struct inode inodes[NINODE];
@@ -140,16 +142,15 @@ void fs_add(const char *name, const uint8_t *data, uint64_t size)
         kevent("module-skipped name=%s size=%lu reason=name-too-long", name, size);
         return;
     }
-    snprintf(m->name, sizeof m->name, "%s", name);
-    if (dir_lookup(root, m->name)) {
-        kevent("module-skipped name=%s size=%lu reason=duplicate-name", m->name, size);
+    if (dir_lookup(root, name)) {
+        kevent("module-skipped name=%s size=%lu reason=duplicate-name", name, size);
         return;
     }
     nmodules++;
     m->data = data;
     m->size = size;
     m->ip = inode_new(S_IFREG | 0755);
-    if (!m->ip || dir_link(root, m->name, m->ip))
+    if (!m->ip || dir_link(root, name, m->ip))
         panic("fs-full name=%s", name);
     m->ip->rodata = data;
     m->ip->size = size;
@@ -199,9 +200,10 @@ int dir_link(struct inode *dir, const char *name, struct inode *ip)
         struct dirent *d = &dirents[i];
         if (d->dir)
             continue;
+        if (!(d->name = fsname_alloc(name)))
+            return -ENOMEM;                  /* no page for the name: Linux's d_alloc fails so */
         d->dir = dir;
         d->ip = ip;
-        snprintf(d->name, sizeof d->name, "%s", name);
         ip->nlink++;
         dir->mtime_ns = dir->ctime_ns = ip->ctime_ns = time_realtime_ns();
         return 0;
@@ -221,9 +223,31 @@ int dir_unlink(struct inode *dir, const char *name)
     if (ip->proc_kind)
         return -EBUSY;                       /* /proc itself: a mount point */
     d->dir = NULL;
+    fsname_free(d->name);
+    d->name = NULL;
     ip->nlink--;
     dir->mtime_ns = dir->ctime_ns = ip->ctime_ns = time_realtime_ns();
     inode_maybe_free(ip);
+    return 0;
+}
+
+/* rename's last step: the entry oname in odir becomes nname in ndir (which has no such name:
+   the caller removed a target first), keeping its slot. The new name is allocated before the
+   old one is given back, so a failure (-ENOMEM) leaves the entry as it was. */
+int dir_move(struct inode *odir, const char *oname, struct inode *ndir, const char *nname)
+{
+    struct dirent *d = dirent_find(odir, oname);
+    if (!d)
+        return -ENOENT;
+    if (strlen(nname) > FS_NAME_MAX)
+        return -ENAMETOOLONG;
+    char *n = fsname_alloc(nname);
+    if (!n)
+        return -ENOMEM;
+    fsname_free(d->name);
+    d->name = n;
+    d->dir = ndir;
+    odir->mtime_ns = odir->ctime_ns = ndir->mtime_ns = ndir->ctime_ns = d->ip->ctime_ns = time_realtime_ns();
     return 0;
 }
 
@@ -273,11 +297,39 @@ bool dir_is_ancestor(struct inode *a, struct inode *d)
     }
 }
 
-/* The absolute path of a directory, NUL-terminated, into buf. Returns its length + 1 or -ERANGE. */
+static int dir_path_in(struct inode *dir, char *tmp, char *buf, uint64_t size);
+
+/* A path buffer of FS_PATH_MAX bytes (Linux's __getname: a PATH_MAX object, never the kernel
+   stack's 16 KiB). The caller owns it and gives it back with path_free on every return. */
+char *path_alloc(void)
+{
+    _Static_assert(FS_PATH_MAX <= PAGE_SIZE, "a path fits one page");
+    return kalloc();
+}
+
+void path_free(char *path)
+{
+    if (path)
+        kfree(path);
+}
+
+/* The absolute path of a directory, NUL-terminated, into buf. Returns its length + 1, -ERANGE
+   (longer than size), -ENAMETOOLONG (longer than FS_PATH_MAX), -ENOENT (removed), -ENOMEM. */
 int dir_path(struct inode *dir, char *buf, uint64_t size)
 {
-    char tmp[FS_PATH_MAX];
-    uint64_t pos = sizeof tmp - 1;
+    char *tmp = path_alloc();                /* built from its end, as Linux's prepend_path */
+    if (!tmp)
+        return -ENOMEM;
+    int r = dir_path_in(dir, tmp, buf, size);
+    path_free(tmp);
+    return r;
+}
+
+/* dir_path's work in tmp (FS_PATH_MAX bytes): a path that does not fit is -ENAMETOOLONG
+   (Linux's getcwd), one longer than size -ERANGE. */
+static int dir_path_in(struct inode *dir, char *tmp, char *buf, uint64_t size)
+{
+    uint64_t pos = FS_PATH_MAX - 1;
     tmp[pos] = 0;
     for (struct inode *d = dir; d != root; d = d->parent) {
         struct dirent *e = NULL;
@@ -297,9 +349,9 @@ int dir_path(struct inode *dir, char *buf, uint64_t size)
         memcpy(tmp + pos, ename, n);
         tmp[--pos] = '/';
     }
-    if (pos == sizeof tmp - 1)
+    if (pos == FS_PATH_MAX - 1)
         tmp[--pos] = '/';
-    uint64_t len = sizeof tmp - pos;
+    uint64_t len = FS_PATH_MAX - pos;
     if (len > size)
         return -ERANGE;
     memcpy(buf, tmp + pos, len);
@@ -340,14 +392,46 @@ int inode_path(struct inode *ip, char *buf, uint64_t size)
  * return its directory. Symbolic links met on the way are followed (Linux's
  * MAXSYMLINKS, 40, in all: -ELOOP past it), the last component's only with
  * `follow`; a link's target starts from "/" or from the link's directory.
- * Errors: -ENOENT, -ENOTDIR, -ENAMETOOLONG, -ELOOP.
+ * Errors: -ENOENT, -ENOTDIR, -ENAMETOOLONG (a component over FS_NAME_MAX), -ELOOP.
+ *
+ * Nothing is copied: as Linux's nd->stack, what remains to walk is a stack of
+ * segments, the caller's path at the bottom and above it the bodies of the links
+ * being followed, read where the links keep them (one page: a target is at most
+ * FS_PATH_MAX - 1 bytes). The kernel does not preempt itself and the walk does not
+ * sleep, so no link changes under it. A target and the rest of the path together
+ * may exceed PATH_MAX, as on Linux. The text still to walk is the segments joined,
+ * top first; a link's rest starts with '/' or is empty, so no component spans two.
  */
-static struct inode *walk(struct inode *cwd, const char *upath, char *name, bool follow, int *err)
+#define WALK_MAXSYMLINKS 40          /* Linux include/linux/namei.h MAXSYMLINKS */
+
+struct walkseg {
+    const char *p, *end;             /* bytes [p, end) still to walk */
+};
+
+/* The first byte of what remains (the segments joined from the top), 0 at the end. */
+static char rest_first(const struct walkseg *seg, int top)
 {
-    char work[FS_PATH_MAX], target[FS_PATH_MAX];
-    const char *path = work;
-    int links = 0;
-    snprintf(work, sizeof work, "%s", upath);
+    for (int i = top; i >= 0; i--)
+        if (seg[i].p < seg[i].end)
+            return *seg[i].p;
+    return 0;
+}
+
+/* Does a component (a byte other than '/') remain? */
+static bool rest_has_name(const struct walkseg *seg, int top)
+{
+    for (int i = top; i >= 0; i--)
+        for (const char *q = seg[i].p; q < seg[i].end; q++)
+            if (*q != '/')
+                return true;
+    return false;
+}
+
+static struct inode *walk(struct inode *cwd, const char *path, char *name, bool follow, int *err)
+{
+    struct walkseg seg[WALK_MAXSYMLINKS + 1];
+    int top = 0, links = 0;
+    seg[0] = (struct walkseg){ path, path + strlen(path) };
     struct inode *ip = path[0] == '/' ? root : cwd;
     if (!path[0]) {
         *err = -ENOENT;
@@ -355,33 +439,40 @@ static struct inode *walk(struct inode *cwd, const char *upath, char *name, bool
     }
     char comp[FS_NAME_MAX + 1];
     for (;;) {
-        while (*path == '/')
-            path++;
-        if (!*path) {
+        while (top >= 0) {                    /* past slashes, and off the segments walked */
+            while (seg[top].p < seg[top].end && *seg[top].p == '/')
+                seg[top].p++;
+            if (seg[top].p < seg[top].end)
+                break;
+            top--;
+        }
+        if (top < 0) {
             if (name)
                 snprintf(name, FS_NAME_MAX + 1, ".");
             return ip;
         }
+        struct walkseg *s = &seg[top];
         uint64_t n = 0;
-        while (path[n] && path[n] != '/')
+        while (s->p + n < s->end && s->p[n] != '/')
             n++;
-        if (n > FS_NAME_MAX) {
-            *err = -ENAMETOOLONG;
-            return NULL;
-        }
-        memcpy(comp, path, n);
-        comp[n] = 0;
-        path += n;
-        const char *rest = path;
-        while (*rest == '/')
-            rest++;
+        /* Linux's order (link_path_walk): not a directory, no search permission (may_lookup),
+           then the name's length (the file system's lookup: shmem's simple_lookup) */
         if ((ip->mode & S_IFMT) != S_IFDIR) {
             *err = -ENOTDIR;
             return NULL;
         }
         if ((*err = inode_permission(ip, MAY_EXEC)))
-            return NULL;                      /* search permission (Linux may_lookup) */
-        if (name && !*rest) {
+            return NULL;
+        if (n > FS_NAME_MAX) {
+            *err = -ENAMETOOLONG;
+            return NULL;
+        }
+        memcpy(comp, s->p, n);
+        comp[n] = 0;
+        s->p += n;
+        bool slash = rest_first(seg, top) == '/';     /* "comp/": a directory is asked for */
+        bool more = rest_has_name(seg, top);
+        if (name && !more) {
             memcpy(name, comp, n + 1);
             return ip;
         }
@@ -393,29 +484,23 @@ static struct inode *walk(struct inode *cwd, const char *upath, char *name, bool
         }
         /* a link is followed unless it is the last component of a no-follow lookup; a
            trailing slash ("link/") asks for the directory, so it is followed too */
-        if ((next->mode & S_IFMT) == S_IFLNK && (*rest || *path == '/' || follow)) {
-            if (++links > 40) {
+        if ((next->mode & S_IFMT) == S_IFLNK && (more || slash || follow)) {
+            if (++links > WALK_MAXSYMLINKS) {
                 *err = -ELOOP;
                 return NULL;
             }
-            int tl = symlink_target(next, target, sizeof target);
-            uint64_t rl = strlen(path);
-            if (!tl) {
+            if (!next->size) {
                 *err = -ENOENT;               /* an empty target names nothing */
                 return NULL;
             }
-            if ((uint64_t)tl + rl + 1 > sizeof work) {
-                *err = -ENAMETOOLONG;
-                return NULL;
-            }
-            memmove(work + tl, path, rl + 1);     /* target, then the rest ("" or "/..."), in place */
-            memcpy(work, target, (uint64_t)tl);
-            path = work;
-            if (work[0] == '/')
+            const char *body = next->rodata ? (const char *)next->rodata : (const char *)next->pages[0];
+            uint64_t tl = next->size < FS_PATH_MAX - 1 ? next->size : FS_PATH_MAX - 1;
+            seg[++top] = (struct walkseg){ body, body + tl };
+            if (body[0] == '/')
                 ip = root;                    /* else from the link's directory: ip */
             continue;
         }
-        if (*path == '/' && !*rest && (next->mode & S_IFMT) != S_IFDIR) {
+        if (slash && !more && (next->mode & S_IFMT) != S_IFDIR) {
             *err = -ENOTDIR;                  /* "file/" */
             return NULL;
         }

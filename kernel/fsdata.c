@@ -11,6 +11,8 @@
 #include "errno.h"
 #include "file.h"
 #include "mmu.h"
+#include "proc.h"
+#include "signal.h"
 #include "vm.h"
 
 #define FS_FILE_MAX ((uint64_t)FS_FILE_MAX_PAGES * PAGE_SIZE)   /* bytes */
@@ -125,6 +127,23 @@ int64_t fsdata_write(struct inode *ip, uint64_t *pml4, uint64_t src, uint64_t of
     if (done)
         ip->mtime_ns = ip->ctime_ns = time_realtime_ns();
     return done ? (int64_t)done : r;
+}
+
+/*
+ * RLIMIT_FSIZE for a process's write of n bytes at off to a regular file (Linux's
+ * generic_write_check_limits): at or past the limit SIGXFSZ and -EFBIG; a write across it
+ * is cut at it. Returns the bytes that may be written.
+ */
+int64_t fsize_check(uint64_t off, uint64_t n)
+{
+    uint64_t lim = rlimit_cur(myproc(), RLIMIT_FSIZE_K);
+    if (!n || lim == ~0UL)
+        return (int64_t)n;
+    if (off >= lim) {
+        signal_send(myproc(), SIGXFSZ, SI_USER, myproc()->pid);
+        return -EFBIG;
+    }
+    return (int64_t)(n < lim - off ? n : lim - off);
 }
 
 /* Set the size: pages past it are freed, the tail of the last page zeroed; growing leaves a hole. */

@@ -199,12 +199,12 @@ int64_t sys_setpgid(struct trapframe *tf)
 {
     struct proc *me = myproc()->leader;
     int pid = (int)tf->rdi, pgid = (int)tf->rsi;
-    if (pgid < 0)
-        return -EINVAL;
     if (!pid)
         pid = me->pid;
     if (!pgid)
         pgid = pid;
+    if (pgid < 0)
+        return -EINVAL;                    /* after the defaults, as Linux's: setpgid(-1, 0) too */
     struct proc *q = proc_find(pid);
     if (!q || !member(q) || q->state == P_ZOMBIE)
         return -ESRCH;

@@ -148,8 +148,9 @@ static uint64_t check_value(const char *key, const char *grammar, const char *va
 static void karg_trace(const char *v, uint64_t mask)
 {
     (void)v;
-    kargs.trace_syscall = mask & 1;                   /* "set syscall|mem": bit 0, bit 1 */
+    kargs.trace_syscall = mask & 1;                   /* "set syscall|mem|signal": bits 0, 1, 2 */
     kargs.trace_mem = mask & 2;
+    kargs.trace_signal = mask & 4;
 }
 
 static void karg_crash(const char *v, uint64_t index)

@@ -687,6 +687,7 @@ int proc_dethread(void)
     p->sig.shared = leader->sig.shared;            /* the group's pending signals and timer */
     p->sig.alarm_tick = leader->sig.alarm_tick;
     p->sig.alarm_interval = leader->sig.alarm_interval;
+    p->sig.cpu_ticks = leader->sig.cpu_ticks;
     if (leader == initproc)
         initproc = p;                              /* pid 1 lives on in this thread */
     memcpy(p->sig.rlim, leader->sig.rlim, sizeof p->sig.rlim);   /* the group's limits */

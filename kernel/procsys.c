@@ -17,11 +17,19 @@ static void show_meminfo(struct pbuf *b)
     uint64_t total = kalloc_total_pages() * 4, free = kalloc_free_pages() * 4;
     uint64_t files = fsdata_pages_used() * 4;   /* written file bytes: in RAM, as tmpfs's (Cached, Shmem) */
     /* Linux fs/proc/meminfo.c show_val_kb: the name padded to 16, the value to 8, " kB" */
+    /* No LRU lists: every page in use is "Active" (nothing is aged or reclaimed), none
+       "Inactive". Slab: fsname.c's name pages (the one slab-like cache that gives pages
+       back). Memory is populated when mapped, so what is committed is what is in use;
+       CommitLimit is Linux's formula with no swap: half of RAM (overcommit_ratio 50). */
+    uint64_t used = total - free, slab = fsname_pages() * 4;
     static const char *const names[] = { "MemTotal:", "MemFree:", "MemAvailable:", "Buffers:",
-                                         "Cached:", "SwapCached:", "SwapTotal:", "SwapFree:",
-                                         "Shmem:", "SReclaimable:", "KernelStack:" };
-    uint64_t vals[] = { total, free, free, file_cache_pages() * 4, files, 0, 0, 0, files, 0,
-                        (uint64_t)proc_count() * KSTACK_PAGES * 4 };
+                                         "Cached:", "SwapCached:", "Active:", "Inactive:",
+                                         "SwapTotal:", "SwapFree:", "Shmem:", "Slab:",
+                                         "SReclaimable:", "SUnreclaim:", "KernelStack:",
+                                         "CommitLimit:", "Committed_AS:" };
+    uint64_t vals[] = { total, free, free, file_cache_pages() * 4, files, 0, used, 0, 0, 0, files,
+                        slab, 0, slab, (uint64_t)proc_count() * KSTACK_PAGES * 4, total / 2, used };
+    _Static_assert(ARRAY_SIZE(names) == ARRAY_SIZE(vals), "a value per name");
     for (uint64_t i = 0; i < ARRAY_SIZE(names); i++) {
         pb_put(b, names[i], strlen(names[i]));
         pb_put(b, "                ", 16 - strlen(names[i]));   /* "%-16s": kprintf has no '-' */

@@ -14,6 +14,7 @@
 #include "kernel.h"
 #include "errno.h"
 #include "gdt.h"
+#include "kargs.h"
 #include "mmu.h"
 #include "msr.h"
 #include "proc.h"
@@ -202,12 +203,15 @@ int signal_altstack_flags(struct proc *p, uint64_t sp)
 /*
  * The delivery event. A function of its own, never inlined, so a debugger
  * can break on its first instruction and read the delivery from the
- * arguments (RDI = pid, RSI = signal, RDX = handler: `invoke trace`).
+ * arguments (RDI = pid, RSI = signal, RDX = handler: `invoke trace`): it is
+ * called for every handler, the console line only with trace=signal (kargs.h).
+ * A fault that kills (`fault`, `kill`) is reported whatever the flag.
  */
 __attribute__((noinline)) void signal_delivered(int pid, int sig, uint64_t handler, int code, uint64_t addr)
 {
-    kevent("signal pid=%d signal=%d name=%s handler=0x%lx code=%d addr=0x%lx", pid, sig, signal_name(sig),
-           handler, code, addr);
+    if (kargs.trace_signal)
+        kevent("signal pid=%d signal=%d name=%s handler=0x%lx code=%d addr=0x%lx", pid, sig,
+               signal_name(sig), handler, code, addr);
 }
 
 /*

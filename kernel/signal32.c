@@ -46,6 +46,7 @@
 #include "errno.h"
 #include "fpu.h"
 #include "gdt.h"
+#include "kargs.h"
 #include "msr.h"
 #include "proc.h"
 #include "signal.h"
@@ -283,7 +284,8 @@ static bool restore_sigcontext32(struct proc *p, uint64_t usc)
     struct sigcontext32 sc;
     if (copyin(p->pml4, &sc, usc, sizeof sc))
         return false;
-    kevent("sigreturn pid=%d rip=0x%x rsp=0x%x", p->pid, sc.ip, sc.sp);
+    if (kargs.trace_signal)                            /* kargs.h: off by default */
+        kevent("sigreturn pid=%d rip=0x%x rsp=0x%x", p->pid, sc.ip, sc.sp);
     tf->rbx = sc.bx;
     tf->rcx = sc.cx;
     tf->rdx = sc.dx;

@@ -167,10 +167,11 @@ static uint64_t queued_signals(void)
 static int enqueue(struct proc *leader, struct sigqueue *q, int sig, const struct ksiginfo *info)
 {
     bool override = sig < SIGRTMIN_K && info->code >= 0;
-    bool room = queued_signals() + 1 <= rlimit_cur(leader, RLIMIT_SIGPENDING_K);
     if (sig < SIGRTMIN_K && (q->set & SIGBIT(sig)))
         return 0;                          /* standard signals don't queue */
-    if (override || room) {
+    /* the count scans the process table: only when the answer matters (not for kill's SI_USER
+       nor the kernel's own signals, which always get an entry) */
+    if (override || queued_signals() + 1 <= rlimit_cur(leader, RLIMIT_SIGPENDING_K)) {
         if (sig >= SIGRTMIN_K) {
             if (q->rtq_len == RTQ_MAX)     /* cannot happen: the limit's ceiling is RTQ_MAX */
                 return -EAGAIN;

@@ -126,8 +126,11 @@ static int64_t positioned_io(struct trapframe *tf, bool write)
     default:
         if (f->ip->proc_kind)
             return write ? procfs_write(f, tf->rsi, (uint64_t)off, tf->rdx) : procfs_read(f, tf->rsi, (uint64_t)off, tf->rdx);
-        return write ? fsdata_write(f->ip, myproc()->pml4, tf->rsi, (uint64_t)off, tf->rdx)
-                     : fsdata_read(f->ip, myproc()->pml4, tf->rsi, (uint64_t)off, tf->rdx);
+        if (write) {
+            int64_t n = fsize_check((uint64_t)off, tf->rdx);     /* RLIMIT_FSIZE */
+            return n > 0 ? fsdata_write(f->ip, myproc()->pml4, tf->rsi, (uint64_t)off, (uint64_t)n) : n;
+        }
+        return fsdata_read(f->ip, myproc()->pml4, tf->rsi, (uint64_t)off, tf->rdx);
     }
 }
 

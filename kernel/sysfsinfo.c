@@ -35,7 +35,7 @@ static int64_t statfs_copyout(bool pipe, uint64_t ubuf)
     memset(&s, 0, sizeof s);
     s.f_type = pipe ? PIPEFS_MAGIC : TMPFS_MAGIC;
     s.f_bsize = s.f_frsize = PAGE_SIZE;
-    s.f_namelen = pipe ? 255 : FS_NAME_MAX;     /* pipefs: Linux's simple_statfs NAME_MAX */
+    s.f_namelen = FS_NAME_MAX;                 /* 255: tmpfs's and pipefs's (simple_statfs) NAME_MAX */
     s.f_flags = ST_VALID | (pipe ? 0 : ST_RELATIME);
     if (!pipe) {
         /* tmpfs's answer for a size bounded by memory: every page, the free ones */

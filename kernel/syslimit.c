@@ -4,10 +4,14 @@
  * signal_struct): pid 1 starts with the defaults below, fork copies them,
  * execve keeps them. getrlimit tells the truth about what the kernel
  * enforces. The limits the kernel enforces and can honour at any value up to
- * a ceiling - RLIMIT_NPROC, RLIMIT_NOFILE, RLIMIT_SIGPENDING - can be set
- * (raising a hard limit needs CAP_SYS_RESOURCE, as on Linux); a value above
- * the ceiling is -EPERM, as is any change of the others, which are the
- * kernel's fixed sizes. One CPU: the affinity mask is CPU 0.
+ * a ceiling - RLIMIT_NPROC, RLIMIT_NOFILE, RLIMIT_SIGPENDING, RLIMIT_FSIZE
+ * (fsdata.c fsize_check), RLIMIT_CPU (rlimit_cpu_tick) - and those Linux itself never looks at (RLIMIT_RSS,
+ * RLIMIT_LOCKS; RLIMIT_RTTIME, which only real-time tasks meet, and there
+ * are none) can be set, lowered by anyone (raising a hard limit needs
+ * CAP_SYS_RESOURCE, as on Linux); a value above the ceiling is -EPERM, as is
+ * any change of the others (DATA, STACK, MEMLOCK, AS: fixed sizes the
+ * kernel does not enforce at another value; CORE, MSGQUEUE, NICE, RTPRIO: 0,
+ * and they can only be set to 0). One CPU: the affinity mask is CPU 0.
  */
 #include "kernel.h"
 #include "cred.h"
@@ -25,7 +29,7 @@
    (soft = hard but for RLIMIT_NOFILE). */
 static const uint64_t defaults[RLIM_NLIMITS] = {
     [0] = RLIM_INFINITY,                          /* RLIMIT_CPU */
-    [1] = RLIM_INFINITY,                          /* RLIMIT_FSIZE: files stop at 2 MiB with -EFBIG instead */
+    [1] = RLIM_INFINITY,                          /* RLIMIT_FSIZE (files also stop at 2 MiB with -EFBIG) */
     [2] = RLIM_INFINITY,                          /* RLIMIT_DATA */
     [3] = USER_STACK_PAGES * PAGE_SIZE,           /* RLIMIT_STACK: fixed, never grows (execve's arguments
                                                      go above it: execargs.h) */
@@ -45,11 +49,25 @@ static const uint64_t defaults[RLIM_NLIMITS] = {
     [15] = RLIM_INFINITY,                         /* RLIMIT_RTTIME */
 };
 
-/* The soft limit a process may set up to its hard one; 0: fixed (no change). */
+/* The highest hard limit the kernel honours; FIXED: no change but to the current values. */
+#define FIXED 0xfffffffffffffffeUL
 static const uint64_t ceiling[RLIM_NLIMITS] = {
+    [RLIMIT_CPU_K] = RLIM_INFINITY,               /* SIGXCPU and SIGKILL at the timer tick */
+    [RLIMIT_FSIZE_K] = RLIM_INFINITY,             /* enforced at every write and truncate */
+    [2] = FIXED,                                  /* RLIMIT_DATA: brk and mmap do not count it */
+    [RLIMIT_STACK_K] = FIXED,                     /* the stack's size is fixed */
+    [4] = 0,                                      /* RLIMIT_CORE: no core dumps */
+    [5] = RLIM_INFINITY,                          /* RLIMIT_RSS: Linux ignores it too */
     [RLIMIT_NPROC_K] = NPROC,                     /* the process table */
     [RLIMIT_NOFILE_K] = NOFILE_MAX,               /* the descriptor table's size */
+    [8] = FIXED,                                  /* RLIMIT_MEMLOCK */
+    [9] = FIXED,                                  /* RLIMIT_AS: mmap does not count it */
+    [10] = RLIM_INFINITY,                         /* RLIMIT_LOCKS: unused by Linux since 2.4 */
     [RLIMIT_SIGPENDING_K] = RTQ_MAX,              /* a set's real-time queue (signal.h) */
+    [12] = 0,                                     /* RLIMIT_MSGQUEUE: no POSIX message queues */
+    [13] = 0,                                     /* RLIMIT_NICE: no nice values */
+    [14] = 0,                                     /* RLIMIT_RTPRIO: no real-time scheduling */
+    [15] = RLIM_INFINITY,                         /* RLIMIT_RTTIME: for real-time tasks only */
 };
 
 void rlimit_init(struct rlimit64 *rlim)
@@ -62,6 +80,30 @@ void rlimit_init(struct rlimit64 *rlim)
 uint64_t rlimit_cur(const struct proc *p, int resource)
 {
     return p->leader->sig.rlim[resource].cur;
+}
+
+/*
+ * A timer tick that found p on the CPU, charged to its group (called from the timer
+ * interrupt). RLIMIT_CPU as Linux's check_process_timers (kernel/time/posix-cpu-timers.c):
+ * at the hard limit SIGKILL; at the soft one SIGXCPU, and the soft limit moves a second on
+ * (getrlimit shows it), so another SIGXCPU follows every CPU second until the hard limit.
+ * Seconds are whole ticks of TIMER_HZ.
+ */
+void rlimit_cpu_tick(struct proc *p)
+{
+    struct proc *l = p->leader;
+    struct rlimit64 *lim = &l->sig.rlim[RLIMIT_CPU_K];
+    uint64_t secs = ++l->sig.cpu_ticks / TIMER_HZ;
+    if (lim->cur == RLIM_INFINITY)
+        return;                                   /* the hard limit is infinite too */
+    if (lim->max != RLIM_INFINITY && secs >= lim->max) {
+        signal_send_group(l, SIGKILL, SI_KERNEL, 0);
+        return;
+    }
+    if (secs >= lim->cur) {
+        signal_send_group(l, SIGXCPU, SI_KERNEL, 0);
+        lim->cur++;
+    }
 }
 
 static int pid_ok(int pid)
@@ -85,7 +127,7 @@ static int64_t do_prlimit(int pid, uint64_t res, uint64_t unew, uint64_t uold)
             return r;
         if (want.cur > want.max)
             return -EINVAL;
-        if (ceiling[res] ? want.max > ceiling[res] : (want.cur != cur.cur || want.max != cur.max))
+        if (ceiling[res] == FIXED ? (want.cur != cur.cur || want.max != cur.max) : want.max > ceiling[res])
             return -EPERM;                        /* more than the kernel can honour, or a fixed size */
         if (want.max > cur.max && !capable(CAP_SYS_RESOURCE))
             return -EPERM;                        /* Linux do_prlimit: raising a hard limit */

@@ -2,9 +2,11 @@
  * Path system calls: open, stat, mkdir, rmdir, unlink, rename, link,
  * chdir/getcwd, truncate, access, readlink, utimensat, umask. The *at forms
  * resolve a relative path from a directory fd (AT_FDCWD: the working
- * directory). There are no symbolic links but /proc's (procfs.c), which a
- * lookup follows: lstat is stat, and readlink of an existing file is -EINVAL
- * unless it is one of /proc's links.
+ * directory). Symbolic links are fs.c's (walk); /proc's (procfs.c) are read
+ * by readlink and followed by every lookup. A path (PATH_MAX, 4096 bytes with
+ * its NUL) is copied into a kalloc'd page (path_alloc), never onto the kernel
+ * stack, and given back before the call returns: each call that takes one does
+ * its work in a helper (*_in) so that one return path frees it.
  */
 #include "kernel.h"
 #include "cred.h"
@@ -45,23 +47,28 @@ static int path_in(int dirfd, uint64_t upath, char *path, struct inode **base)
 /* Resolve a user path from dirfd's directory or the cwd: the inode it names or, when name is
  * not NULL, its parent directory (the last component copied to name). NULL with *err set when
  * the path can't be copied in or isn't there. A symbolic link at the end is followed. */
+static struct inode *lookup_at_how(int dirfd, uint64_t upath, char *name, bool follow, int *err)
+{
+    char *path = path_alloc();               /* freed below: the inode found does not use it */
+    struct inode *base, *ip = NULL;
+    if (!path)
+        *err = -ENOMEM;
+    else if (!(*err = path_in(dirfd, upath, path, &base)))
+        ip = name ? namei_parent(base, path, name, err)
+                  : follow ? namei(base, path, err) : namei_nofollow(base, path, err);
+    path_free(path);
+    return ip;
+}
+
 struct inode *lookup_at(int dirfd, uint64_t upath, char *name, int *err)
 {
-    char path[FS_PATH_MAX];
-    struct inode *base;
-    if ((*err = path_in(dirfd, upath, path, &base)))
-        return NULL;
-    return name ? namei_parent(base, path, name, err) : namei(base, path, err);
+    return lookup_at_how(dirfd, upath, name, true, err);
 }
 
 /* lookup_at without following a symbolic link at the end (lstat, lchown, AT_SYMLINK_NOFOLLOW). */
 struct inode *lookup_at_nofollow(int dirfd, uint64_t upath, int *err)
 {
-    char path[FS_PATH_MAX];
-    struct inode *base;
-    if ((*err = path_in(dirfd, upath, path, &base)))
-        return NULL;
-    return namei_nofollow(base, path, err);
+    return lookup_at_how(dirfd, upath, NULL, false, err);
 }
 
 /* What open asks of an existing file (Linux ACC_MODE; O_TRUNC writes; mode 3 needs both). */
@@ -69,6 +76,27 @@ static int open_mask(int flags)
 {
     static const int acc[4] = { MAY_READ, MAY_WRITE, MAY_READ | MAY_WRITE, MAY_READ | MAY_WRITE };
     return acc[flags & O_ACCMODE] | ((flags & O_TRUNC) ? MAY_WRITE : 0);
+}
+
+/* open(O_CREAT)'s dangling or not link at the end, followed to the directory and name it
+   leads to (*ip: what is there, NULL for a name to create); NULL with *err. */
+static struct inode *creat_follow(struct inode *dir, struct inode **ip, char *name, int *err)
+{
+    char *target = path_alloc();
+    if (!target) {
+        *err = -ENOMEM;
+        return NULL;
+    }
+    for (int links = 0; dir && *ip && ((*ip)->mode & S_IFMT) == S_IFLNK;) {
+        if (++links > 40)
+            *err = -ELOOP, dir = NULL;
+        else if (!symlink_target(*ip, target, FS_PATH_MAX))
+            *err = -ENOENT, dir = NULL;
+        else if ((dir = namei_parent(dir, target, name, err)))
+            *ip = dir_lookup(dir, name);
+    }
+    path_free(target);
+    return dir;
 }
 
 static int64_t open_at(int dirfd, uint64_t upath, int flags, uint32_t mode)
@@ -87,16 +115,9 @@ static int64_t open_at(int dirfd, uint64_t upath, int flags, uint32_t mode)
         ip = dir_lookup(dir, name);
         /* an existing link is followed (a dangling one creates its target), unless O_EXCL
            (EEXIST) or O_NOFOLLOW (ELOOP below), as Linux's open_last_lookups */
-        for (int links = 0; ip && (ip->mode & S_IFMT) == S_IFLNK && !(flags & (O_EXCL | O_NOFOLLOW));) {
-            char target[FS_PATH_MAX];
-            if (++links > 40)
-                return -ELOOP;
-            if (!symlink_target(ip, target, sizeof target))
-                return -ENOENT;
-            if (!(dir = namei_parent(dir, target, name, &err)))
-                return err;
-            ip = dir_lookup(dir, name);
-        }
+        if (ip && (ip->mode & S_IFMT) == S_IFLNK && !(flags & (O_EXCL | O_NOFOLLOW)) &&
+            !(dir = creat_follow(dir, &ip, name, &err)))
+            return err;
         if (ip && (flags & O_EXCL))
             return -EEXIST;
         if (!ip) {
@@ -213,12 +234,9 @@ int stat_copyout(struct inode *ip, struct pipe *pipe, uint64_t ust)
     return copyout(myproc()->pml4, ust, &st, sizeof st);
 }
 
-static int64_t stat_at(int dirfd, uint64_t upath, uint64_t ust, int flags)
+static int64_t stat_at_in(int dirfd, uint64_t upath, uint64_t ust, int flags, char *path)
 {
-    char path[FS_PATH_MAX];
     struct inode *base, *ip;
-    if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH | 0x800 /* AT_NO_AUTOMOUNT */))
-        return -EINVAL;
     int err = path_in(dirfd, upath, path, &base);
     if (err)
         return err;
@@ -233,6 +251,16 @@ static int64_t stat_at(int dirfd, uint64_t upath, uint64_t ust, int flags)
     if (!(ip = (flags & AT_SYMLINK_NOFOLLOW) ? namei_nofollow(base, path, &err) : namei(base, path, &err)))
         return err;
     return stat_copyout(ip, NULL, ust);
+}
+
+static int64_t stat_at(int dirfd, uint64_t upath, uint64_t ust, int flags)
+{
+    if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH | 0x800 /* AT_NO_AUTOMOUNT */))
+        return -EINVAL;
+    char *path = path_alloc();
+    int64_t r = path ? stat_at_in(dirfd, upath, ust, flags, path) : -ENOMEM;
+    path_free(path);
+    return r;
 }
 
 int64_t sys_stat(struct trapframe *tf) { return stat_at(AT_FDCWD, tf->rdi, tf->rsi, 0); }
@@ -371,13 +399,12 @@ int64_t sys_unlinkat(struct trapframe *tf)
     return remove_at((int)tf->rdi, tf->rsi, tf->rdx & AT_REMOVEDIR);
 }
 
-static int64_t rename_at(int olddirfd, uint64_t uold, int newdirfd, uint64_t unew, uint64_t flags)
+static int64_t rename_in(int olddirfd, uint64_t uold, int newdirfd, uint64_t unew, uint64_t flags,
+                         char *opath, char *npath)
 {
-    char opath[FS_PATH_MAX], npath[FS_PATH_MAX], oname[FS_NAME_MAX + 1], nname[FS_NAME_MAX + 1];
+    char oname[FS_NAME_MAX + 1], nname[FS_NAME_MAX + 1];
     struct inode *obase, *nbase, *odir, *ndir, *ip, *target;
     int err;
-    if (flags & ~(uint64_t)RENAME_NOREPLACE)
-        return -EINVAL;                  /* RENAME_EXCHANGE, RENAME_WHITEOUT: not supported */
     if ((err = path_in(olddirfd, uold, opath, &obase)) || (err = path_in(newdirfd, unew, npath, &nbase)))
         return err;
     if (!(odir = namei_parent(obase, opath, oname, &err)) || !(ndir = namei_parent(nbase, npath, nname, &err)))
@@ -420,11 +447,13 @@ static int64_t rename_at(int olddirfd, uint64_t uold, int newdirfd, uint64_t une
     }
     if (ndir->nlink == 0 && ndir != fs_root())
         return -ENOENT;                  /* into a removed directory */
-    ip->ref++;                           /* keep it while it has no name */
-    dir_unlink(odir, oname);
+    ip->ref++;                           /* keep it while its entry moves */
     if (target)
         dir_unlink(ndir, nname);
-    err = dir_link(ndir, nname, ip);     /* cannot fail: a slot was just freed */
+    if ((err = dir_move(odir, oname, ndir, nname))) {     /* -ENOMEM: no page for the name */
+        inode_put(ip);
+        return err;
+    }
     if (is_dir) {
         struct inode *old = ip->parent;
         ip->parent = inode_get(ndir);
@@ -432,6 +461,17 @@ static int64_t rename_at(int olddirfd, uint64_t uold, int newdirfd, uint64_t une
     }
     inode_put(ip);
     return err;
+}
+
+static int64_t rename_at(int olddirfd, uint64_t uold, int newdirfd, uint64_t unew, uint64_t flags)
+{
+    if (flags & ~(uint64_t)RENAME_NOREPLACE)
+        return -EINVAL;                  /* RENAME_EXCHANGE, RENAME_WHITEOUT: not supported */
+    char *opath = path_alloc(), *npath = path_alloc();
+    int64_t r = opath && npath ? rename_in(olddirfd, uold, newdirfd, unew, flags, opath, npath) : -ENOMEM;
+    path_free(opath);
+    path_free(npath);
+    return r;
 }
 
 int64_t sys_rename(struct trapframe *tf) { return rename_at(AT_FDCWD, tf->rdi, AT_FDCWD, tf->rsi, 0); }
@@ -456,13 +496,12 @@ static int may_link(struct inode *ip)
     return -EPERM;
 }
 
-static int64_t link_at(int olddirfd, uint64_t uold, int newdirfd, uint64_t unew, uint64_t flags)
+static int64_t link_in(int olddirfd, uint64_t uold, int newdirfd, uint64_t unew, uint64_t flags,
+                       char *opath, char *npath)
 {
-    char opath[FS_PATH_MAX], npath[FS_PATH_MAX], nname[FS_NAME_MAX + 1];
+    char nname[FS_NAME_MAX + 1];
     struct inode *obase, *nbase, *ip, *ndir;
     int err;
-    if (flags & ~(uint64_t)(AT_SYMLINK_FOLLOW | AT_EMPTY_PATH))
-        return -EINVAL;
     if ((err = path_in(olddirfd, uold, opath, &obase)) || (err = path_in(newdirfd, unew, npath, &nbase)))
         return err;
     /* Linux's order: the old path must exist, then the new name must not, then no directories */
@@ -478,6 +517,17 @@ static int64_t link_at(int olddirfd, uint64_t uold, int newdirfd, uint64_t unew,
     if ((ip->mode & S_IFMT) == S_IFDIR)
         return -EPERM;
     return dir_link(ndir, nname, ip);
+}
+
+static int64_t link_at(int olddirfd, uint64_t uold, int newdirfd, uint64_t unew, uint64_t flags)
+{
+    if (flags & ~(uint64_t)(AT_SYMLINK_FOLLOW | AT_EMPTY_PATH))
+        return -EINVAL;
+    char *opath = path_alloc(), *npath = path_alloc();
+    int64_t r = opath && npath ? link_in(olddirfd, uold, newdirfd, unew, flags, opath, npath) : -ENOMEM;
+    path_free(opath);
+    path_free(npath);
+    return r;
 }
 
 int64_t sys_link(struct trapframe *tf) { return link_at(AT_FDCWD, tf->rdi, AT_FDCWD, tf->rsi, 0); }
@@ -517,11 +567,12 @@ int64_t sys_fchdir(struct trapframe *tf)
 /* getcwd(buf, size): the length with the NUL, as the system call (not libc) returns it. */
 int64_t sys_getcwd(struct trapframe *tf)
 {
-    char path[FS_PATH_MAX];
-    int n = dir_path(myproc()->fs->cwd, path, tf->rsi < sizeof path ? tf->rsi : sizeof path);
-    if (n < 0)
-        return n;
-    int r = copyout(myproc()->pml4, tf->rdi, path, (uint64_t)n);
+    char *path = path_alloc();
+    if (!path)
+        return -ENOMEM;
+    int n = dir_path(myproc()->fs->cwd, path, tf->rsi < FS_PATH_MAX ? tf->rsi : FS_PATH_MAX);
+    int r = n < 0 ? n : copyout(myproc()->pml4, tf->rdi, path, (uint64_t)n);
+    path_free(path);
     return r ? r : n;
 }
 
@@ -536,6 +587,8 @@ static int64_t truncate_inode(struct inode *ip, int64_t len)
         return -EISDIR;
     if ((ip->mode & S_IFMT) != S_IFREG)
         return -EINVAL;
+    if ((uint64_t)len > ip->size && fsize_check((uint64_t)len - 1, 1) < 0)
+        return -EFBIG;                       /* growing past RLIMIT_FSIZE: SIGXFSZ (inode_newsize_ok) */
     return fsdata_truncate(ip, (uint64_t)len);
 }
 
@@ -599,18 +652,16 @@ int64_t sys_faccessat2(struct trapframe *tf)
 /* readlink: a symbolic link's target, not NUL-terminated, cut to bufsiz; -EINVAL for
    anything else (Linux vfs_readlink). /proc's links (self, mounts, PID/exe, PID/cwd,
    PID/fd/N) are procfs.c's: its lookups follow them, readlink reads them. */
-static int64_t readlink_at(int dirfd, uint64_t upath, uint64_t ubuf, int64_t bufsiz)
+static int64_t readlink_in(int dirfd, uint64_t upath, uint64_t ubuf, int64_t bufsiz, char *target)
 {
-    char name[FS_NAME_MAX + 1], target[FS_PATH_MAX];
+    char name[FS_NAME_MAX + 1];
     int err;
     int64_t n;
-    if (bufsiz <= 0)
-        return -EINVAL;
     struct inode *dir = lookup_at(dirfd, upath, name, &err);
     if (!dir)
         return err;
     if (dir->proc_kind && strcmp(name, ".") && strcmp(name, "..")) {
-        if ((n = procfs_readlink(dir, name, target, sizeof target)) < 0)
+        if ((n = procfs_readlink(dir, name, target, FS_PATH_MAX)) < 0)
             return n;
     } else {
         struct inode *ip = lookup_at_nofollow(dirfd, upath, &err);
@@ -618,14 +669,24 @@ static int64_t readlink_at(int dirfd, uint64_t upath, uint64_t ubuf, int64_t buf
             return err;
         if ((ip->mode & S_IFMT) != S_IFLNK)
             return -EINVAL;
-        n = symlink_target(ip, target, sizeof target);
+        n = symlink_target(ip, target, FS_PATH_MAX);
         ip->atime_ns = time_realtime_ns();
     }
     if (n > bufsiz)
         n = bufsiz;
-    if (n > (int64_t)sizeof target - 1)
-        n = sizeof target - 1;
+    if (n > FS_PATH_MAX - 1)
+        n = FS_PATH_MAX - 1;
     return copyout(myproc()->pml4, ubuf, target, (uint64_t)n) ? -EFAULT : n;
+}
+
+static int64_t readlink_at(int dirfd, uint64_t upath, uint64_t ubuf, int64_t bufsiz)
+{
+    if (bufsiz <= 0)
+        return -EINVAL;
+    char *target = path_alloc();
+    int64_t r = target ? readlink_in(dirfd, upath, ubuf, bufsiz, target) : -ENOMEM;
+    path_free(target);
+    return r;
 }
 
 int64_t sys_readlink(struct trapframe *tf) { return readlink_at(AT_FDCWD, tf->rdi, tf->rsi, (int32_t)tf->rdx); }
@@ -636,11 +697,11 @@ int64_t sys_readlinkat(struct trapframe *tf)
 
 /* symlink(target, linkpath): a new link holding target's bytes (1..PATH_MAX-1 of them: "" is
    ENOENT, as Linux's getname), created as mkdir creates a name (Linux vfs_symlink). */
-static int64_t symlink_at(uint64_t utarget, int dirfd, uint64_t upath)
+static int64_t symlink_in(uint64_t utarget, int dirfd, uint64_t upath, char *target)
 {
-    char target[FS_PATH_MAX], name[FS_NAME_MAX + 1];
+    char name[FS_NAME_MAX + 1];
     struct inode *dir, *ip;
-    int err, n = copyinstr(myproc()->pml4, target, utarget, sizeof target);
+    int err, n = copyinstr(myproc()->pml4, target, utarget, FS_PATH_MAX);
     if (n < 0)
         return n;
     if (!target[0])
@@ -660,6 +721,14 @@ static int64_t symlink_at(uint64_t utarget, int dirfd, uint64_t upath)
         return err;
     }
     return 0;
+}
+
+static int64_t symlink_at(uint64_t utarget, int dirfd, uint64_t upath)
+{
+    char *target = path_alloc();
+    int64_t r = target ? symlink_in(utarget, dirfd, upath, target) : -ENOMEM;
+    path_free(target);
+    return r;
 }
 
 int64_t sys_symlink(struct trapframe *tf) { return symlink_at(tf->rdi, AT_FDCWD, tf->rsi); }

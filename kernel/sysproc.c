@@ -106,16 +106,21 @@ int64_t sys_clone32(struct trapframe *tf)
 static int64_t do_execve(struct trapframe *tf, unsigned ptr_bytes)
 {
     struct proc *p = myproc();
-    char path[KPATH_MAX];
-    int r = copyinstr(p->pml4, path, tf->rdi, sizeof path);
-    if (r < 0)
+    char *path = path_alloc();                   /* PATH_MAX bytes, freed before the return */
+    if (!path)
+        return -ENOMEM;
+    int r = copyinstr(p->pml4, path, tf->rdi, FS_PATH_MAX);
+    if (r < 0) {
+        path_free(path);
         return r;
+    }
     struct exec_args args;                       /* argv and envp, staged in kernel pages */
     r = exec_args_from_user(&args, path, tf->rsi, tf->rdx, ptr_bytes);
     int old_tid = p->pid;                        /* a thread's exec takes its leader's pid */
     if (!r)
         r = proc_exec(path, &args);
     exec_args_free(&args);
+    path_free(path);
     if (!r)
         ptrace_exec(old_tid);                    /* PTRACE_EVENT_EXEC, or the legacy SIGTRAP */
     return r;

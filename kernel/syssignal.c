@@ -11,6 +11,7 @@
 #include "errno.h"
 #include "file.h"
 #include "gdt.h"
+#include "kargs.h"
 #include "msr.h"
 #include "proc.h"
 #include "signal.h"
@@ -244,7 +245,8 @@ int64_t sys_rt_sigreturn(struct trapframe *tf)
     if (copyin(p->pml4, &uc, frame + __builtin_offsetof(struct rt_sigframe, uc), sizeof uc))
         goto bad;
     struct sigcontext *sc = &uc.uc_mcontext;
-    kevent("sigreturn pid=%d rip=0x%lx rsp=0x%lx", p->pid, sc->rip, sc->rsp);
+    if (kargs.trace_signal)                            /* kargs.h: off by default */
+        kevent("sigreturn pid=%d rip=0x%lx rsp=0x%lx", p->pid, sc->rip, sc->rsp);
     *tf = (struct trapframe){
         .r8 = sc->r8, .r9 = sc->r9, .r10 = sc->r10, .r11 = sc->r11, .r12 = sc->r12, .r13 = sc->r13,
         .r14 = sc->r14, .r15 = sc->r15, .rdi = sc->rdi, .rsi = sc->rsi, .rbp = sc->rbp, .rbx = sc->rbx,

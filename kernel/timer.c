@@ -4,6 +4,7 @@
  */
 #include "kernel.h"
 #include "proc.h"
+#include "signal.h"
 #include "traps.h"
 #include "vdso.h"
 #include "x86.h"
@@ -36,6 +37,8 @@ void timer_account(const struct trapframe *tf)
         p->utime++;
     else
         p->stime++;
+    if (p)
+        rlimit_cpu_tick(p);
 }
 
 void timer_intr(void)

@@ -45,6 +45,8 @@ class Case:
         user: (uid, gid) to run as, with no supplementary groups and no capabilities (host:
             the trampoline drops root's ids before exec; ringlab: ``QemuConfig.user``).
             None: root.
+        trace: the kernel's event families ringlab's run asks for (``lab.with_trace``: e.g.
+            ``("signal",)`` when ``ringlab_keys`` wait for a ``sigreturn`` line).
     """
 
     program: str
@@ -55,6 +57,7 @@ class Case:
     ringlab_keys: Optional[Sequence[Tuple[str, object]]] = None
     cpu: Optional[str] = None
     user: Optional[Tuple[int, int]] = None
+    trace: Sequence[str] = ()
 
 
 def transcript(text: str, ignore: Sequence[str]) -> List[str]:
@@ -134,7 +137,7 @@ def run_on_ringlab(case: Case, images, workdir: Path) -> Tuple[List[str], int, l
     for name, content in case.files.items():
         (workdir / name).write_text(content)
         files.append(workdir / name)
-    append = "init.args=" + ",".join(case.args) if case.args else ""
+    append = lab.with_trace("init.args=" + ",".join(case.args) if case.args else "", *case.trace)
     cfg = QemuConfig(kernel=images.kernel, init=images.program(case.program), files=files,
                      append=append, user=case.user, **({"cpu": case.cpu} if case.cpu else {}))
     steps = case.keys if case.ringlab_keys is None else case.ringlab_keys

@@ -230,9 +230,13 @@ def test_catalogue_has_the_compat_mode_rows():
     assert bad.vector is None and bad.syscall == faults.SyscallClaim(1000, -38, "i386", "unknown")
     # the boot that runs it asks the kernel for its syscall events
     cfg = runner.catalogue_config("qemu64")
-    assert runner.TRACE_SYSCALLS in cfg.append.split()
-    assert runner.TRACE_SYSCALLS not in runner.catalogue_config(
-        "qemu64", ["f_hlt"]).append.split()
+    assert runner.TRACE_SYSCALLS in lab.trace_kinds(cfg.append)
+    assert runner.TRACE_SYSCALLS not in lab.trace_kinds(runner.catalogue_config(
+        "qemu64", ["f_hlt"]).append)
+    # and every catalogue boot asks for the handler witness's delivery events
+    assert runner.TRACE_SIGNALS in lab.trace_kinds(cfg.append)
+    assert runner.TRACE_SIGNALS in lab.trace_kinds(runner.catalogue_config(
+        "qemu64", ["f_hlt"]).append)
 
 
 def test_syscall_claim_against_events():

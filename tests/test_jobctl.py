@@ -42,7 +42,8 @@ def test_busybox_job_control_background_pipeline_ctrl_z_and_fg(images, tmp_path)
         pytest.fail("/bin/busybox missing: install the Debian package busybox-static (.ci/setup)")
     setup = tmp_path / "jobs.sh"
     setup.write_text(SETUP)
-    cfg = QemuConfig(kernel=images.kernel, init=busybox, files=[setup], append="init.args=sh,/jobs.sh")
+    cfg = QemuConfig(kernel=images.kernel, init=busybox, files=[setup],
+                     append="init.args=sh,/jobs.sh trace=signal")   # trace=signal: fg's SIGCHLD
     with lab.Session(cfg) as s:
         c = s.console
         c.expect(r"/ # ", STEP_S)

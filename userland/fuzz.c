@@ -132,8 +132,9 @@ static const char *const HOST_PATHS[] = { "/", ".", "..", "", "nonexistent-fuzz"
 _Static_assert(sizeof paths == sizeof HOST_PATHS, "one host path per path");
 static const char *const CLEAN_DIRS[] = { "/", "/tmp" };   /* ringlab: what cleanup() restores */
 #define CLEAN_MAX 128                                      /* entries remembered per directory */
+#define CLEAN_NAME 256                                     /* a name and its NUL: NAME_MAX 255 */
 #define CLEAN_DEPTH 8
-static char clean_names[2][CLEAN_MAX][64];
+static char clean_names[2][CLEAN_MAX][CLEAN_NAME];
 static int clean_count[2];
 static uint64_t seen[MAX_ARGS_SEEN];
 static int nseen;
@@ -423,8 +424,8 @@ struct linux_dirent64 {
     char d_name[];
 };
 
-/* The entries of `dir` (not . and ..) into names[max][64]; returns how many. */
-static int list_dir(const char *dir, char names[][64], int max)
+/* The entries of `dir` (not . and ..) into names[max][CLEAN_NAME]; returns how many. */
+static int list_dir(const char *dir, char names[][CLEAN_NAME], int max)
 {
     static char buf[4096];
     int fd = open(dir, O_RDONLY | O_DIRECTORY), n = 0;
@@ -433,7 +434,7 @@ static int list_dir(const char *dir, char names[][64], int max)
         for (long off = 0; off < got;) {
             struct linux_dirent64 *e = (struct linux_dirent64 *)(buf + off);
             if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..") && n < max)
-                snprintf(names[n++], 64, "%.63s", e->d_name);
+                snprintf(names[n++], CLEAN_NAME, "%s", e->d_name);
             off += e->d_reclen;
         }
     if (fd >= 0)
@@ -449,9 +450,9 @@ static void remember(int k)
 
 static void remove_tree(const char *path, int depth)
 {
-    static char names[CLEAN_DEPTH + 1][CLEAN_MAX][64];
+    static char names[CLEAN_DEPTH + 1][CLEAN_MAX][CLEAN_NAME];
     struct stat st;
-    char child[512];
+    char child[4096];
     if (depth > CLEAN_DEPTH || lstat(path, &st))
         return;
     if (!S_ISDIR(st.st_mode)) {
@@ -460,7 +461,7 @@ static void remove_tree(const char *path, int depth)
     }
     int n = list_dir(path, names[depth], CLEAN_MAX);
     for (int i = 0; i < n; i++) {
-        snprintf(child, sizeof child, "%.440s/%s", path, names[depth][i]);
+        snprintf(child, sizeof child, "%.3800s/%s", path, names[depth][i]);
         remove_tree(child, depth + 1);
     }
     rmdir(path);
@@ -470,8 +471,8 @@ static void remove_tree(const char *path, int depth)
  * so a file a child left would hold pages past its reap (and fill the file system). */
 static void cleanup(void)
 {
-    static char found[CLEAN_MAX][64];
-    char path[512];
+    static char found[CLEAN_MAX][CLEAN_NAME];
+    char path[CLEAN_NAME + 32];
     for (int k = 0; k < 2; k++) {
         int n = list_dir(CLEAN_DIRS[k], found, CLEAN_MAX);
         for (int i = 0; i < n; i++) {
@@ -480,7 +481,7 @@ static void cleanup(void)
                 known = !strcmp(clean_names[k][j], found[i]);
             if (known)
                 continue;
-            snprintf(path, sizeof path, "%.16s/%.63s",
+            snprintf(path, sizeof path, "%.16s/%.255s",
                      strcmp(CLEAN_DIRS[k], "/") ? CLEAN_DIRS[k] : "", found[i]);
             remove_tree(path, 0);
         }

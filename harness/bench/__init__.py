@@ -1,2 +1,3 @@
 """Benchmarks: scripts that print figures (``python -m ringlab.bench.boot``,
-``python -m ringlab.bench.gdb``, ``python -m ringlab.bench.syscall``); not tests."""
+``python -m ringlab.bench.gdb``, ``python -m ringlab.bench.syscall``,
+``python -m ringlab.bench.signals``); not tests."""

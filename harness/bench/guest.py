@@ -25,13 +25,16 @@ def figures(program: str, lines: Iterable[str]) -> Dict[str, float]:
     return out
 
 
-def on_ringlab(program: str, cpu: str, timeout_s: float = TIMEOUT_S) -> Dict[str, float]:
-    """Boot images/user/PROGRAM as init and read its figures.
+def on_ringlab(program: str, cpu: str, timeout_s: float = TIMEOUT_S,
+               append: str = "") -> Dict[str, float]:
+    """Boot images/user/PROGRAM as init (with the kernel arguments ``append``, e.g.
+    ``init.args=N``) and read its figures.
 
     Raises:
         SystemExit: the program did not exit 0 (with the run's report).
     """
-    run = lab.run(QemuConfig(init=lab.program(program), cpu=cpu), timeout_s=timeout_s)
+    run = lab.run(QemuConfig(init=lab.program(program), cpu=cpu, append=append),
+                  timeout_s=timeout_s)
     if run.status != 0:
         raise SystemExit(run.report())
     return figures(program, run.user_lines)

@@ -30,7 +30,9 @@ from .faults import CATALOGUE, Addr, Row, programs_for, rows_for
 log = logging.getLogger(__name__)
 
 RUNNER = "f_all"
-TRACE_SYSCALLS = "trace=syscall"     # the kernel argument for `syscall` events (kabi kargs)
+TRACE_SYSCALLS = "syscall"    # the kernel's trace= word for `syscall` events (kabi kargs)
+TRACE_SIGNALS = "signal"      # ... for `signal` and `sigreturn` events: the handler witness's
+                              # delivery (every catalogue boot asks for it)
 
 
 _F_ALL_RE = re.compile(r"^f_all: prog=(?P<prog>\S+) pid=(?P<pid>\d+) status=(?P<status>\d+)\s*$")
@@ -48,7 +50,8 @@ class Case:
         kill, exit: the kernel's event ending that pid.
         evidence: the witnesses' sightings of its fault (kernel None if there was none).
         handler: what the program's own handler reported (None: it reported nothing).
-        delivery: the kernel's ``signal`` event calling that handler.
+        delivery: the kernel's ``signal`` event calling that handler (a ``trace=signal``
+            boot: every catalogue boot is one).
         symbols: the program's symbol table (the i386 ELF's own for a 32-bit program).
         syscalls: the kernel's ``syscall`` events of that pid (a ``trace=syscall`` boot).
     """
@@ -146,10 +149,13 @@ def _statuses(user_lines: Sequence[str]) -> Tuple[Dict[str, Tuple[int, int]], Op
 def catalogue_config(cpu: str, programs: Optional[Sequence[str]] = None,
                      append: str = "") -> QemuConfig:
     """The machine for a catalogue boot: f_all as init, the programs as files, -d int; with
-    the kernel argument ``trace=syscall`` when a row among them claims a ``syscall`` event."""
+    the kernel argument ``trace=signal`` (the kernel's ``signal`` event for each handler it
+    calls: ``_handler_problems``), and ``trace=syscall,signal`` when a row among them claims a
+    ``syscall`` event."""
     programs = programs_for(cpu) if programs is None else programs
     if any(r.syscall is not None and r.program in programs for r in CATALOGUE):
-        append = " ".join(a for a in (append, TRACE_SYSCALLS) if a)
+        append = lab.with_trace(append, TRACE_SYSCALLS)
+    append = lab.with_trace(append, TRACE_SIGNALS)
     return QemuConfig(init=lab.program(RUNNER), files=[lab.program(p) for p in programs],
                       cpu=cpu, int_log=True, append=append)
 
@@ -199,7 +205,8 @@ def _handler_problems(case: Case) -> List[str]:
     if row.signal is not None and h.signo != row.signal:
         problems.append(f"handler: signo {h.signo}, expected {int(row.signal)} ({row.signal.name})")
     if d is None:
-        problems.append(f"no kernel `signal pid={case.pid}` event for the handler's call")
+        problems.append(f"no kernel `signal pid={case.pid}` event for the handler's call "
+                        f"(was the boot run with trace={TRACE_SIGNALS}?)")
     elif (d.signal, d.code, d.addr) != (h.signo, h.code, h.addr):
         problems.append(f"kernel delivered signal={d.signal} code={d.code} addr={d.addr:#x}, "
                         f"the handler saw signo={h.signo} code={h.code} addr={h.addr:#x}")
@@ -219,7 +226,7 @@ def _syscall_problems(case: Case) -> List[str]:
             + (f" abi={claim.abi}" if claim.abi else "") + f" ... ret={claim.ret}`")
     got = "; ".join(e.line for e in same_nr) or (
         f"no syscall event with nr={claim.nr} ({len(case.syscalls)} of that pid; was the "
-        f"boot run with {TRACE_SYSCALLS}?)")
+        f"boot run with trace={TRACE_SYSCALLS}?)")
     return [f"expected the kernel's {want}, got {got}"]
 
 

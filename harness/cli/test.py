@@ -30,6 +30,7 @@ SANITIZER_FILES = (
     "tests/test_locks.py", "tests/test_posixipc.py",
     "tests/test_execwritten.py", "tests/test_ptrace.py", "tests/test_sysvmsg.py",
     "tests/test_sysvshm.py", "tests/test_sysvsem.py",
+    "tests/test_posixfix.py",
 )
 SANITIZER_ARGS = ("-n", "auto", f"--junitxml={C.SANITIZER_JUNIT_FILE}", *SANITIZER_FILES)
 

@@ -538,6 +538,44 @@ def with_init_args(append: str, *args: str) -> str:
     return " ".join(tokens + ["init.args=" + ",".join(args)])
 
 
+TRACE_KEY = "trace"    # kernel argument: which event families to print (kernel/include/kargs.h)
+
+
+def trace_kinds(append: str) -> Tuple[str, ...]:
+    """The event families the ``trace=`` token of ``append`` asks for, in its order:
+    ``"trace=syscall,signal init.args=x"`` -> ``("syscall", "signal")``; ``()`` without one."""
+    for tok in append.split():
+        key, _, value = tok.partition("=")
+        if key == TRACE_KEY:
+            return tuple(k for k in value.split(",") if k)
+    return ()
+
+
+def with_trace(append: str, *kinds: str) -> str:
+    """``append`` asking the kernel also for the events of ``kinds`` (the words of the
+    kernel's ``trace=`` set in images/kabi.json: ``"syscall"``, ``"mem"``, ``"signal"``),
+    merged into its ``trace=`` token, since the kernel refuses a key given twice:
+    ``with_trace("trace=syscall init.args=2", "signal")`` ->
+    ``"trace=syscall,signal init.args=2"``; a kind already asked for is not repeated.
+
+    Raises:
+        BadConfig: a kind that is empty or holds a comma, ``=`` or white space. A word the
+            kernel does not know is refused with the rest of the command line before QEMU
+            starts (``check_append``, from the kernel ABI file).
+    """
+    for k in kinds:
+        if not k or any(ch in k for ch in ",=") or any(ch.isspace() for ch in k):
+            raise BadConfig(f"trace kind {k!r}: expected one word of the kernel's trace= set")
+    tokens = append.split()
+    have = trace_kinds(append)
+    value = ",".join(have + tuple(dict.fromkeys(k for k in kinds if k not in have)))
+    for i, tok in enumerate(tokens):
+        if tok.partition("=")[0] == TRACE_KEY:
+            tokens[i] = f"{TRACE_KEY}={value}"
+            return " ".join(tokens)
+    return " ".join(tokens + [f"{TRACE_KEY}={value}"]) if value else append
+
+
 def with_init_argv(append: str, args: str) -> str:
     """``append`` with the words of ``args`` (shell-quoted) added to init's argv
     (``invoke boot --args``).

@@ -181,7 +181,7 @@ class SignalDelivery(Event):
     """The kernel called a handler: ``signal pid=.. signal=.. name=.. handler=0x.. code=..
     addr=0x..`` - the signal frame is on the user stack and ring 3 resumes at ``handler``.
     ``code`` is the siginfo si_code (signed: SI_TKILL is -6), ``addr`` its si_addr (0 unless
-    a fault)."""
+    a fault). Printed only with the kernel argument ``trace=signal`` (``lab.with_trace``)."""
 
     pid: int = 0
     signal: int = 0
@@ -193,7 +193,8 @@ class SignalDelivery(Event):
 
 @_event("sigreturn", "pid", "rip", "rsp")
 class Sigreturn(Event):
-    """``rt_sigreturn`` restored a signal frame: ring 3 resumes at ``rip`` with ``rsp``."""
+    """``rt_sigreturn`` (or an i386 ``sigreturn``) restored a signal frame: ring 3 resumes at
+    ``rip`` with ``rsp``. Printed only with ``trace=signal``."""
 
     pid: int = 0
     rip: int = 0

@@ -26,8 +26,9 @@
 #define NFSFILE     128          /* multiboot modules (files in "/") */
 #define NINODE      512          /* inodes in the file system */
 #define NDIRENT     1024         /* directory entries in the file system */
-#define FS_NAME_MAX 63           /* longest name in a directory (bytes) */
-#define FS_PATH_MAX 1024         /* longest path (bytes, with the NUL); Linux allows 4096 */
+#define FS_NAME_MAX 255          /* longest name in a directory (bytes): Linux's NAME_MAX */
+#define FS_PATH_MAX 4096         /* longest path (bytes, with the NUL): Linux's PATH_MAX, one page;
+                                    a path buffer is a kalloc'd page, never on the kernel stack */
 #define FS_FILE_MAX_PAGES 512    /* pages per written file: 2 MiB, then -EFBIG */
 #define FS_MAX_PAGES 4096        /* pages for all written files: 16 MiB, then -ENOSPC */
 #define PIPE_BUF    4096         /* writes up to this size are atomic (POSIX) */
@@ -57,8 +58,7 @@ struct inode {
     int proc_arg;                /* /proc/PID/fd/N: N */
 };
 
-struct fsfile {                  /* a multiboot module, as main.c sees it */
-    char name[FS_NAME_MAX + 1];
+struct fsfile {                  /* a multiboot module, as main.c sees it (its name: "/"'s entry) */
     const uint8_t *data;
     uint64_t size;
     struct inode *ip;
@@ -123,6 +123,7 @@ struct inode *namei_parent(struct inode *cwd, const char *path, char *name, int 
 struct inode *dir_lookup(struct inode *dir, const char *name);
 int dir_link(struct inode *dir, const char *name, struct inode *ip);
 int dir_unlink(struct inode *dir, const char *name);
+int dir_move(struct inode *odir, const char *oname, struct inode *ndir, const char *nname);
 bool dir_empty(struct inode *dir);
 int dir_entry(struct inode *dir, uint64_t *cookie, const char **name, struct inode **ip);
 int dir_path(struct inode *dir, char *buf, uint64_t size);
@@ -132,12 +133,18 @@ struct inode *inode_new(uint32_t mode);
 struct inode *inode_get(struct inode *ip);
 void inode_put(struct inode *ip);
 void inode_maybe_free(struct inode *ip);
+char *path_alloc(void);                  /* a FS_PATH_MAX buffer (a kalloc'd page) or NULL */
+void path_free(char *path);
+char *fsname_alloc(const char *name);    /* fsname.c: a directory entry's name, sized to fit */
+void fsname_free(char *name);
+uint64_t fsname_pages(void);
 int fs_exec_image(struct inode *cwd, const char *path, const uint8_t **data, uint64_t *size, struct inode **ipp);
 
 /* fsdata.c: file contents */
 int64_t fsdata_read(struct inode *ip, uint64_t *pml4, uint64_t dst, uint64_t off, uint64_t n);
 int64_t fsdata_write(struct inode *ip, uint64_t *pml4, uint64_t src, uint64_t off, uint64_t n);
 int fsdata_truncate(struct inode *ip, uint64_t size);
+int64_t fsize_check(uint64_t off, uint64_t n);
 void fsdata_free(struct inode *ip);
 uint64_t fsdata_pages_used(void);
 

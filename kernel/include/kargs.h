@@ -48,7 +48,7 @@
 /* The keys the kernel accepts: X(NAME, "key", "grammar", apply). Any other key panics the
    boot; the harness refuses it first, reading these rows from the kernel ABI file. */
 #define KARGS_KEYS(X)                                                                        \
-    X(TRACE,       "trace",       "set syscall|mem",                karg_trace)             \
+    X(TRACE,       "trace",       "set syscall|mem|signal",         karg_trace)             \
     X(CRASH,       "crash",       "enum " KARGS_CRASH_KINDS,        karg_crash)             \
     X(INIT_ARGS,   "init.args",   "list " KARGS_STR(KARGS_MAX_INIT_ARGS), karg_init_args)   \
     X(TEST_UKPAGE, "test.ukpage", "enum 1",                         karg_test_ukpage)       \
@@ -57,8 +57,11 @@
     X(INIT_GID,    "init.gid",    "int 0..4294967294",              karg_init_gid)          \
     X(TEST_SANITIZE, "test.sanitize", "enum " KARGS_TEST_BUGS,      karg_test_sanitize)
 
-/* trace=syscall,mem      syscall: a `syscall` event per system call; mem: a `mem` event
-                          after each reap
+/* trace=syscall,mem,signal
+                          syscall: a `syscall` event per system call; mem: a `mem` event
+                          after each reap; signal: a `signal` event per handler called and a
+                          `sigreturn` event per frame restored (signal.h; off by default: two
+                          console lines per signal cost far more than the delivery itself)
    crash=KIND             null|stack|smep|smap|triple: crash.c
    init.args=a,b,c        more argv for init (at most KARGS_MAX_INIT_ARGS)
    test.ukpage=1          test only: one kernel page made user-accessible (testhook.c), for
@@ -81,6 +84,7 @@ struct kargs {
     bool syscall_hooks;                          /* crash= or trace=syscall: syscall_dispatch's slow path */
     bool trace_syscall;                          /* trace=syscall */
     bool trace_mem;                              /* trace=mem */
+    bool trace_signal;                           /* trace=signal */
     enum crash_kind crash;                       /* crash=KIND, CRASH_NONE if absent */
     bool test_ukpage;                            /* test.ukpage=1 (testhook.c) */
     bool console_noecho;                         /* console.echo=0 (console.c) */

@@ -10,7 +10,6 @@
 #include "ptrace.h"
 
 #define NPROC     64             /* process table size */
-#define KPATH_MAX 256            /* path buffer of open/stat/execve: longer is -ENAMETOOLONG */
 #define TIMER_HZ  100            /* timer ticks per second */
 
 /* P_ZOMBIE: a group leader waiting for wait4; P_DEAD: an ended thread (or a group nobody waits

@@ -188,6 +188,8 @@ struct sigqueue {
 
 /* Resource limits (Linux struct rlimit64, include/uapi/asm-generic/resource.h numbers). */
 #define RLIM_NLIMITS 16
+#define RLIMIT_CPU_K        0
+#define RLIMIT_FSIZE_K      1
 #define RLIMIT_STACK_K      3
 #define RLIMIT_NPROC_K      6
 #define RLIMIT_NOFILE_K     7
@@ -234,6 +236,8 @@ struct sigstate {
     uint64_t alarm_interval;          /* its reload value in ticks, 0 = one shot */
     struct rlimit64 rlim[RLIM_NLIMITS]; /* leader only: resource limits (Linux keeps them in signal_struct
                                            too), fork copies them, execve keeps them (syslimit.c) */
+    uint64_t cpu_ticks;               /* leader only: timer ticks that found a thread of the group
+                                         on the CPU (RLIMIT_CPU; 0 in a new group, kept by execve) */
 };
 
 /* Default actions (signal(7)): what signal_default_action() returns */
@@ -287,3 +291,4 @@ bool signal_autoreap(struct proc *parent);
 /* syslimit.c */
 void rlimit_init(struct rlimit64 *rlim);                 /* pid 1's: the defaults */
 uint64_t rlimit_cur(const struct proc *p, int resource); /* p's group's soft limit */
+void rlimit_cpu_tick(struct proc *p);                     /* a tick charged to p: RLIMIT_CPU */
