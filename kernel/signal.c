@@ -277,7 +277,10 @@ void signal_siginfo(int sig, const struct ksiginfo *ki, struct siginfo *out)
     memset(out, 0, sizeof *out);
     out->si_signo = sig;
     out->si_code = ki->code;
-    if (sig == SIGCHLD && ki->code >= CLD_EXITED) {
+    if (ki->poll) {                                    /* SIGIO or F_SETSIG's (fasync.c) */
+        out->u.fault.addr = ki->addr;                  /* si_band */
+        memcpy(out->u.bytes + 8, &ki->fd, sizeof ki->fd);   /* si_fd */
+    } else if (sig == SIGCHLD && ki->code >= CLD_EXITED) {
         out->u.kill.pid = ki->pid;
         out->u.kill.uid = ki->uid;
         out->u.kill.status = ki->status;

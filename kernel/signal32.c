@@ -149,7 +149,10 @@ static void siginfo32(int sig, const struct ksiginfo *ki, uint32_t out[32])
     out[0] = (uint32_t)s.si_signo;
     out[1] = (uint32_t)s.si_errno;
     out[2] = (uint32_t)s.si_code;
-    if (sig == SIGCHLD && ki->code >= CLD_EXITED) {
+    if (ki->poll) {                                  /* compat SIL_POLL: si_band, si_fd */
+        out[3] = (uint32_t)s.u.fault.addr;
+        out[4] = (uint32_t)ki->fd;
+    } else if (sig == SIGCHLD && ki->code >= CLD_EXITED) {
         out[3] = (uint32_t)s.u.kill.pid;
         out[4] = s.u.kill.uid;
         out[5] = (uint32_t)s.u.kill.status;
