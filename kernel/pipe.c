@@ -10,7 +10,9 @@
  * A read blocks while the pipe is empty and a writer is open, and returns 0
  * (end of file) once none is. Writing with no reader left raises SIGPIPE and
  * fails with -EPIPE. The pipe and its ring are kalloc'd: there is no table
- * of pipes to run out of, only memory.
+ * of pipes to run out of, only memory. Ends with O_ASYNC are on the pipe's
+ * fasync list (fasync.c): every write tells the read ends (POLL_IN), every
+ * read the write ends (POLL_OUT), as Linux's pipe_write and pipe_read do.
  */
 #include "kernel.h"
 #include "errno.h"
