@@ -212,6 +212,20 @@ int fasync_setfl(struct file *f, int fd, bool on)
     return 0;                                 /* no list: Linux's setfl keeps no FASYNC either */
 }
 
+/* ioctl FIOASYNC (Linux ioctl_fioasync): an int, O_ASYNC on if non-zero; a change asked of a
+   file of a kind without a list is -ENOTTY (no change is 0 whatever the kind). */
+int64_t fasync_fioasync(struct file *f, int fd, uint64_t uarg)
+{
+    int on;
+    if (copyin(myproc()->pml4, &on, uarg, sizeof on))
+        return -EFAULT;
+    if (!on == !(f->flags & O_ASYNC))
+        return 0;
+    if (!list_of(f))
+        return -ENOTTY;
+    return fasync_setfl(f, fd, on);
+}
+
 /* The file's last descriptor closed: it leaves its list before its kind lets it go (Linux __fput). */
 void fasync_close(struct file *f)
 {

@@ -442,6 +442,8 @@ int64_t sys_ioctl(struct trapframe *tf)
         return r;
     }
 #endif
+    if ((uint32_t)tf->rsi == FIOASYNC)
+        return fasync_fioasync(f, (int)tf->rdi, tf->rdx);   /* any file (Linux do_vfs_ioctl) */
     if (f->type != F_INODE || f->ip->dev != DEV_CONSOLE)
         return -ENOTTY;
     int64_t jr = jobctl_ioctl((uint32_t)tf->rsi, tf->rdx, (f->flags & O_ACCMODE) != O_WRONLY);

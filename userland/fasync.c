@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -32,6 +33,7 @@ static const char *e(long r)
     case EFAULT: return "EFAULT";
     case EBADF: return "EBADF";
     case EAGAIN: return "EAGAIN";
+    case ENOTTY: return "ENOTTY";
     default: snprintf(buf, sizeof buf, "errno%d", errno); return buf;
     }
 }
@@ -227,6 +229,21 @@ static void hostile(void)
     printf("dir O_ASYNC: %s async=%d", e(r), !!(fcntl(f, F_GETFL) & O_ASYNC));
     printf(" setown=%s\n", e(fcntl(f, F_SETOWN, getpid())));
     close(f);
+    /* ioctl FIOASYNC: a pipe takes it, a directory refuses a change (ENOTTY) */
+    pipe(p);
+    int on = 1, off = 0;
+    r = ioctl(p[0], FIOASYNC, &on);
+    printf("FIOASYNC on a pipe: %s async=%d", e(r), !!(fcntl(p[0], F_GETFL) & O_ASYNC));
+    r = ioctl(p[0], FIOASYNC, &off);
+    printf(" off: %s async=%d\n", e(r), !!(fcntl(p[0], F_GETFL) & O_ASYNC));
+    printf("FIOASYNC bad pointer: %s\n", e(ioctl(p[0], FIOASYNC, (void *)8)));
+    f = open("tmp", O_RDONLY | O_DIRECTORY);
+    r = ioctl(f, FIOASYNC, &on);
+    printf("FIOASYNC on a directory: %s", e(r));
+    printf(" off: %s\n", e(ioctl(f, FIOASYNC, &off)));
+    close(f);
+    close(p[0]);
+    close(p[1]);
 }
 
 /* An owner that is another process: it hears; once it is gone, nobody does and F_GETOWN says 0. */

@@ -31,6 +31,7 @@
 #define F_GETOWN_EX   16
 #define F_SETLEASE    1024       /* F_RDLCK, F_WRLCK, F_UNLCK */
 #define F_GETLEASE    1025
+#define FIOASYNC      0x5452     /* ioctl: O_ASYNC on or off (asm-generic/ioctls.h) */
 
 /* struct f_owner_ex's type */
 #define F_OWNER_TID   0
@@ -68,6 +69,7 @@ struct inode;
 extern struct file *console_fasync;                        /* the console's O_ASYNC files */
 int64_t fasync_fcntl(struct file *f, int cmd, uint64_t arg);
 int fasync_setfl(struct file *f, int fd, bool on);
+int64_t fasync_fioasync(struct file *f, int fd, uint64_t uarg);
 void fasync_notify(struct file *list, int reason, int need);
 void fasync_close(struct file *f);
 void fasync_setown_default(struct file *f, int pid, int type);
