@@ -12,7 +12,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdint.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -276,6 +278,34 @@ static void interrupted(void)
     close(fd);
 }
 
+/* CAP_LEASE: root leases a file of user 1000's; without the capability it may not. */
+static void cap_lease(void)
+{
+    if (getuid() != 0) {
+        printf("CAP_LEASE: run as root only\n");
+        return;
+    }
+    chown(path, 1000, 1000);
+    int fd = open(path, O_RDONLY);
+    printf("root, user 1000's file: F_RDLCK %s", e(fcntl(fd, F_SETLEASE, F_RDLCK)));
+    printf(" F_UNLCK %s\n", e(fcntl(fd, F_SETLEASE, F_UNLCK)));
+    fflush(stdout);
+    pid_t c = fork();
+    if (c == 0) {
+        struct { uint32_t version; int pid; } hdr = { 0x20080522, 0 };   /* _LINUX_CAPABILITY_VERSION_3 */
+        struct { uint32_t effective, permitted, inheritable; } data[2];
+        syscall(SYS_capget, &hdr, data);
+        data[0].effective &= ~(1u << 28);                              /* CAP_LEASE */
+        printf("drop CAP_LEASE: %s\n", e(syscall(SYS_capset, &hdr, data)));
+        printf("without it, user 1000's file: %s\n", e(fcntl(fd, F_SETLEASE, F_RDLCK)));
+        fflush(stdout);
+        _exit(0);
+    }
+    waitpid(c, NULL, 0);
+    close(fd);
+    chown(path, 0, 0);
+}
+
 int main(void)
 {
     char dir[] = "tmp/leasesXXXXXX";
@@ -300,6 +330,7 @@ int main(void)
     truncate_and_close();
     holder_exits();
     interrupted();
+    cap_lease();
     unlink(path);
     rmdir(dir);
     return 0;
