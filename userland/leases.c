@@ -306,7 +306,29 @@ static void cap_lease(void)
     chown(path, 0, 0);
 }
 
-int main(void)
+/* "leases timeout": nobody answers a break; the writer waits Linux's lease-break-time (45 s by
+   default), then the lease is gone. A line every 10 s while it waits (a bound for the
+   harness's steps, and the evidence that the writer still waits). */
+static void timeout_case(void)
+{
+    int fd = open(path, O_RDONLY);
+    fcntl(fd, F_SETSIG, RTSIG);
+    printf("read lease: %s\n", e(fcntl(fd, F_SETLEASE, F_RDLCK)));
+    pid_t c = opener(O_WRONLY, false);
+    break_signal("holder", fd);
+    for (int s = 10; s <= 40; s += 10) {
+        nanosleep(&(struct timespec){ 10, 0 }, NULL);
+        printf("after %d s: writer still waiting %d, getlease=%s\n", s, waitpid(c, NULL, WNOHANG) == 0,
+               lt(fcntl(fd, F_GETLEASE)));
+        fflush(stdout);
+    }
+    reap("writer, once the break time passed", c);
+    getlease("the holder's lease", fd);
+    printf("and its O_ASYNC: %d, F_GETSIG: %d\n", !!(fcntl(fd, F_GETFL) & O_ASYNC), fcntl(fd, F_GETSIG));
+    close(fd);
+}
+
+int main(int argc, char **argv)
 {
     char dir[] = "tmp/leasesXXXXXX";
     setvbuf(stdout, NULL, _IOLBF, 0);
@@ -323,6 +345,12 @@ int main(void)
     sigaddset(&watched, SIGIO);
     sigaddset(&watched, RTSIG);
     sigprocmask(SIG_BLOCK, &watched, NULL);
+    if (argc > 1 && !strcmp(argv[1], "timeout")) {
+        timeout_case();
+        unlink(path);
+        rmdir(dir);
+        return 0;
+    }
     basics();
     not_regular();
     reader_breaks_write_lease();
