@@ -256,7 +256,7 @@ static int setup_frame(struct proc *p, struct trapframe *tf, int sig, struct k_s
     if (p->sig.altstack_flags & SS_AUTODISARM)
         signal_set_altstack(p, &(struct k_stack){ .flags = SS_DISABLE }, 0);
 
-    signal_delivered(p->pid, sig, ka->handler, ki->code, sig == SIGCHLD || ki->code <= 0 ? 0 : ki->addr);
+    signal_delivered(p->pid, sig, ka->handler, ki->code, sig == SIGCHLD || ki->poll || ki->code <= 0 ? 0 : ki->addr);
     tf->rdi = (uint64_t)sig;
     tf->rsi = sp + __builtin_offsetof(struct rt_sigframe, info);
     tf->rdx = sp + __builtin_offsetof(struct rt_sigframe, uc);

@@ -246,7 +246,7 @@ int signal_setup_frame32(struct proc *p, struct trapframe *tf, int sig, const st
     if (p->sig.altstack_flags & SS_AUTODISARM)
         signal_set_altstack(p, &(struct k_stack){ .flags = SS_DISABLE }, 0);
 
-    signal_delivered(p->pid, sig, ka->handler, ki->code, sig == SIGCHLD || ki->code <= 0 ? 0 : ki->addr);
+    signal_delivered(p->pid, sig, ka->handler, ki->code, sig == SIGCHLD || ki->poll || ki->code <= 0 ? 0 : ki->addr);
     tf->rax = (uint64_t)sig;
     tf->rip = (uint32_t)ka->handler;
     tf->rsp = frame;

@@ -214,7 +214,7 @@ static void hostile(void)
     printf("getown_ex: type=%d self=%d\n", ex.type, ex.pid == getpid());
     printf("setown_ex pgrp own: %s\n", e(fcntl(p[0], F_SETOWN_EX, &(struct f_owner_ex){ F_OWNER_PGRP, getpgrp() })));
     owner("owned by own group", p[0], -getpgrp());
-    long sigs[] = { -1, 0, 1, 64, 65, 1000, 0x100000001L };
+    long sigs[] = { -1, 0, 1, 64, 65, 1000, (long)0x100000001LL };   /* i386: the last is 1 */
     for (unsigned i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
         long r = fcntl(p[0], F_SETSIG, sigs[i]);
         printf("setsig %#lx: %s getsig=%d\n", sigs[i], e(r), fcntl(p[0], F_GETSIG));
@@ -242,6 +242,45 @@ static void hostile(void)
     printf("FIOASYNC on a directory: %s", e(r));
     printf(" off: %s\n", e(ioctl(f, FIOASYNC, &off)));
     close(f);
+    close(p[0]);
+    close(p[1]);
+}
+
+static volatile sig_atomic_t h_sig, h_code, h_fd, h_count;
+static volatile long h_band;
+
+static void on_io(int sig, siginfo_t *si, void *uc)
+{
+    (void)uc;
+    h_sig = sig;
+    h_code = si->si_code;
+    h_fd = si->si_fd;
+    h_band = si->si_band;
+    h_count++;
+}
+
+/* An SA_SIGINFO handler of F_SETSIG's signal sees si_code, si_band and si_fd. */
+static void handler(void)
+{
+    int p[2];
+    pipe(p);
+    sigaction(RTSIG + 2, &(struct sigaction){ .sa_sigaction = on_io, .sa_flags = SA_SIGINFO }, NULL);
+    fcntl(p[0], F_SETFL, O_ASYNC);
+    fcntl(p[0], F_SETOWN, getpid());
+    fcntl(p[0], F_SETSIG, RTSIG + 2);
+    write(p[1], "x", 1);
+    printf("handler: %d call(s), sig=%d code=%s band=%#lx fd=%s\n", h_count, h_sig, code_name(h_code), h_band,
+           h_fd == p[0] ? "the read end" : "other");
+    sigaction(SIGIO, &(struct sigaction){ .sa_sigaction = on_io, .sa_flags = SA_SIGINFO }, NULL);
+    sigset_t io;
+    sigemptyset(&io);
+    sigaddset(&io, SIGIO);
+    sigprocmask(SIG_UNBLOCK, &io, NULL);
+    fcntl(p[0], F_SETSIG, 0);
+    write(p[1], "y", 1);
+    sigprocmask(SIG_BLOCK, &io, NULL);
+    printf("plain SIGIO handler: %d call(s), sig=%d code=%s\n", h_count, h_sig, code_name(h_code));
+    signal(SIGIO, SIG_DFL);
     close(p[0]);
     close(p[1]);
 }
@@ -424,6 +463,7 @@ int main(void)
     pipes();
     fifo();
     hostile();
+    handler();
     other_process();
     group();
     thread_owner();
