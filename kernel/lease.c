@@ -56,12 +56,17 @@ static bool reads_only(const struct file *f)
 }
 
 /* Linux get_write_access: -ETXTBSY while an image runs from ip. */
-static int get_write(struct inode *ip)
+int inode_get_write(struct inode *ip)
 {
     if (ip->writecount < 0)
         return -ETXTBSY;
     ip->writecount++;
     return 0;
+}
+
+void inode_put_write(struct inode *ip)
+{
+    ip->writecount--;
 }
 
 /* Linux deny_write_access (execve): -ETXTBSY while ip is open for writing. */
@@ -178,7 +183,7 @@ int lease_open(struct file *f)
 {
     struct inode *ip = f->ip;
     if (may_write(f)) {
-        int r = get_write(ip);
+        int r = inode_get_write(ip);
         if (r)
             return r;
         f->counted = COUNTED_WRITE;
@@ -190,21 +195,16 @@ int lease_open(struct file *f)
 }
 
 /* truncate(2) of ip, which the caller holds (Linux vfs_truncate): write access (-ETXTBSY),
-   then the leases broken (may sleep); the caller truncates, then calls lease_truncate_done. */
+   then the leases broken (may sleep); the caller truncates, then calls inode_put_write. */
 int lease_truncate(struct inode *ip)
 {
-    int r = get_write(ip);
+    int r = inode_get_write(ip);
     if (r)
         return r;
     r = lease_break(ip, O_WRONLY);
     if (r)
-        ip->writecount--;
+        inode_put_write(ip);
     return r;
-}
-
-void lease_truncate_done(struct inode *ip)
-{
-    ip->writecount--;
 }
 
 /* The last descriptor of f closed: its lease ends, its count goes (Linux __fput). */

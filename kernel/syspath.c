@@ -142,9 +142,17 @@ static int64_t open_at(int dirfd, uint64_t upath, int flags, uint32_t mode)
         file_close(f);
         return err;
     }
-    if ((flags & O_TRUNC) && (flags & O_ACCMODE) != O_RDONLY && type == S_IFREG) {
-        inode_kill_suid(ip);                 /* Linux handle_truncate, even of an empty file */
-        if (ip->size && (err = fsdata_truncate(ip, 0))) {
+    if ((flags & O_TRUNC) && type == S_IFREG && !created && !ip->proc_kind) {
+        /* Linux handle_truncate, even of an empty file and with O_RDONLY (a file open creates
+           is not truncated): write access for its length, -ETXTBSY while the file runs */
+        if ((err = inode_get_write(ip))) {
+            file_close(f);
+            return err;
+        }
+        inode_kill_suid(ip);
+        err = ip->size ? fsdata_truncate(ip, 0) : 0;
+        inode_put_write(ip);
+        if (err) {
             file_close(f);
             return err;
         }
@@ -561,7 +569,7 @@ int64_t sys_truncate(struct trapframe *tf)
     int64_t r = lease_truncate(ip);      /* -ETXTBSY for a running program; leases broken */
     if (!r) {
         r = truncate_inode(ip, (int64_t)tf->rsi);
-        lease_truncate_done(ip);
+        inode_put_write(ip);
     }
     inode_put(ip);
     return r;

@@ -44,8 +44,11 @@ static void probe(const char *tag, const char *p)
 {
     struct stat st;
     stat(p, &st);
-    printf("%s: O_WRONLY %s O_RDWR %s O_RDONLY %s truncate %s\n", tag, e(try_open(p, O_WRONLY)),
-           e(try_open(p, O_RDWR)), e(try_open(p, O_RDONLY)), e(truncate(p, st.st_size)));
+    long w = try_open(p, O_WRONLY), rw = try_open(p, O_RDWR), r = try_open(p, O_RDONLY);
+    printf("%s: O_WRONLY %s O_RDWR %s O_RDONLY %s truncate %s", tag, e(w), e(rw), e(r), e(truncate(p, st.st_size)));
+    if (w < 0)                            /* busy: O_TRUNC, even with O_RDONLY, is refused too */
+        printf(" O_RDONLY|O_TRUNC %s", e(try_open(p, O_RDONLY | O_TRUNC)));
+    printf("\n");
     fflush(stdout);
 }
 
@@ -167,6 +170,9 @@ int main(int argc, char **argv)
     close(in);
     close(ready);
     close(rd);
+    struct stat st;
+    printf("O_RDONLY|O_TRUNC of the copy, free: %s", e(try_open(copy, O_RDONLY | O_TRUNC)));
+    printf(" size %ld\n", stat(copy, &st) ? -1L : (long)st.st_size);
     unlink(copy);
     rmdir(dir);
     return 0;

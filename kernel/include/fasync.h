@@ -79,7 +79,8 @@ void fasync_send(struct file *f, int fd, int reason);
 int lease_open(struct file *f);                            /* may sleep; f holds its inode */
 void lease_close(struct file *f);
 int lease_truncate(struct inode *ip);                      /* truncate(2): may sleep; caller holds ip */
-void lease_truncate_done(struct inode *ip);
+int inode_get_write(struct inode *ip);                     /* -ETXTBSY while ip runs */
+void inode_put_write(struct inode *ip);
 int inode_deny_write(struct inode *ip);                    /* execve: -ETXTBSY if open for writing */
 void inode_allow_write(struct inode *ip);
 int64_t lease_fcntl(struct file *f, int fd, int cmd, uint64_t arg);
