@@ -389,6 +389,61 @@ static void thread_owner(void)
     close(ready[1]);
 }
 
+/* Hostile: threads toggle O_ASYNC, change the owner and the signal, dup and close the async
+   end, while others write into a small pipe and read from it; then every end closes. Only the
+   end matters (no panic, no leak on the sanitizer kernel): "race: done". */
+static int rp[2];
+static volatile int race_stop;
+
+static void *race_toggle(void *arg)
+{
+    (void)arg;
+    for (int i = 0; i < 3000; i++) {
+        fcntl(rp[0], F_SETFL, i & 1 ? O_ASYNC | O_NONBLOCK : O_NONBLOCK);
+        fcntl(rp[0], F_SETOWN, i % 3 == 0 ? getpid() : i % 3 == 1 ? -getpgrp() : 0);
+        fcntl(rp[0], F_SETSIG, i % 5 == 0 ? 0 : RTSIG);
+        int d = dup(rp[0]);
+        fcntl(d, F_SETFL, O_ASYNC | O_NONBLOCK);
+        close(d);
+    }
+    return NULL;
+}
+
+static void *race_io(void *arg)
+{
+    (void)arg;
+    char buf[512] = { 0 };
+    while (!race_stop) {
+        write(rp[1], buf, sizeof buf);
+        read(rp[0], buf, sizeof buf);
+    }
+    return NULL;
+}
+
+static void race(void)
+{
+    pipe2(rp, O_NONBLOCK);
+    fcntl(rp[1], F_SETFL, O_ASYNC | O_NONBLOCK);
+    fcntl(rp[1], F_SETOWN, getpid());
+    fcntl(rp[1], F_SETPIPE_SZ, 4096);
+    pthread_t t[4];
+    pthread_create(&t[0], NULL, race_toggle, NULL);
+    pthread_create(&t[1], NULL, race_toggle, NULL);
+    pthread_create(&t[2], NULL, race_io, NULL);
+    pthread_create(&t[3], NULL, race_io, NULL);
+    pthread_join(t[0], NULL);
+    pthread_join(t[1], NULL);
+    race_stop = 1;
+    pthread_join(t[2], NULL);
+    pthread_join(t[3], NULL);
+    close(rp[0]);
+    close(rp[1]);
+    struct timespec zero = { 0, 0 };
+    while (sigtimedwait(&watched, NULL, &zero) > 0)
+        ;
+    printf("race: done\n");
+}
+
 /* sigio_perm: an owner set by user 1000 may not signal root's process; root's may signal anyone. */
 static void permissions(void)
 {
@@ -467,6 +522,7 @@ int main(void)
     other_process();
     group();
     thread_owner();
+    race();
     permissions();
     terminal();
     drain("end", NULL, 0);
