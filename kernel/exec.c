@@ -8,7 +8,7 @@
 #include "errno.h"
 #include "execargs.h"
 #include "file.h"
-#include "fasync.h"
+#include "lease.h"
 #include "fpu.h"
 #include "gdt.h"
 #include "ldt.h"

@@ -7,6 +7,7 @@
 #include "kernel.h"
 #include "errno.h"
 #include "file.h"
+#include "lease.h"
 #include "kcov.h"
 #include "mmu.h"
 #include "proc.h"

@@ -28,6 +28,7 @@
 #include "errno.h"
 #include "cred.h"
 #include "fasync.h"
+#include "lease.h"
 #include "file.h"
 #include "proc.h"
 #include "signal.h"

@@ -6,6 +6,7 @@
 #include "kernel.h"
 #include "errno.h"
 #include "file.h"
+#include "lease.h"
 #include "jobctl.h"
 #include "kcov.h"
 #include "mmu.h"

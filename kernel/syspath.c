@@ -10,6 +10,7 @@
 #include "cred.h"
 #include "errno.h"
 #include "file.h"
+#include "lease.h"
 #include "jobctl.h"
 #include "kcov.h"
 #include "mmu.h"

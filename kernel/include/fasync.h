@@ -1,7 +1,6 @@
 /*
- * Asynchronous I/O signals (O_ASYNC, F_SETOWN, F_SETSIG: Linux fs/fcntl.c)
- * and leases (F_SETLEASE: Linux fs/locks.c), and the inode's count of
- * opens for writing that both they and ETXTBSY read.
+ * Asynchronous I/O signals (O_ASYNC, F_SETOWN, F_SETSIG: Linux fs/fcntl.c);
+ * leases and ETXTBSY, which send through the same owner, are lease.h's.
  *
  * Who is told: an open file's owner (struct fown, Linux's fown_struct) is a
  * process id, a thread id or a process group id - a number, never a
@@ -29,8 +28,6 @@
 #define F_GETSIG      11
 #define F_SETOWN_EX   15         /* struct f_owner_ex: a thread, a process or a group */
 #define F_GETOWN_EX   16
-#define F_SETLEASE    1024       /* F_RDLCK, F_WRLCK, F_UNLCK */
-#define F_GETLEASE    1025
 #define FIOASYNC      0x5452     /* ioctl: O_ASYNC on or off (asm-generic/ioctls.h) */
 
 /* struct f_owner_ex's type */
@@ -74,13 +71,3 @@ void fasync_notify(struct file *list, int reason, int need);
 void fasync_close(struct file *f);
 void fasync_setown_default(struct file *f, int pid, int type);
 void fasync_send(struct file *f, int fd, int reason);
-
-/* lease.c: opens for writing, deny-write (ETXTBSY), leases */
-int lease_open(struct file *f);                            /* may sleep; f holds its inode */
-void lease_close(struct file *f);
-int lease_truncate(struct inode *ip);                      /* truncate(2): may sleep; caller holds ip */
-int inode_get_write(struct inode *ip);                     /* -ETXTBSY while ip runs */
-void inode_put_write(struct inode *ip);
-int inode_deny_write(struct inode *ip);                    /* execve: -ETXTBSY if open for writing */
-void inode_allow_write(struct inode *ip);
-int64_t lease_fcntl(struct file *f, int fd, int cmd, uint64_t arg);
