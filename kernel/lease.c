@@ -19,8 +19,10 @@
  * while nobody opens it at all. Such an open (or truncate(2)) breaks it: the
  * holder's owner gets SIGIO (F_SETSIG's signal, si_code POLL_MSG) and the
  * opener waits - -EWOULDBLOCK with O_NONBLOCK - until the holder gives the
- * lease up or downgrades it, or LEASE_BREAK_S pass (then the lease goes, or
- * becomes a read lease). The opener holds the inode through its open file
+ * lease up or downgrades it, or lease_break_time seconds pass (45, Linux's
+ * default; then the lease goes, or becomes a read lease;
+ * /proc/sys/fs/lease-break-time sets it, 0 or less: never).
+ * The opener holds the inode through its open file
  * while it waits, and looks at the leases again after every sleep: the
  * holder may have closed, exited or changed its lease meanwhile.
  */
@@ -34,16 +36,21 @@
 #include "signal.h"
 #include "syscall.h"
 #include "sysfs.h"
+#include "vm.h"
 
 #define F_RDLCK          0
 #define F_WRLCK          1
 #define F_UNLCK          2
 #define CAP_LEASE        28      /* take leases on files one does not own (linux/capability.h) */
-#define LEASE_BREAK_S    45      /* Linux's /proc/sys/fs/lease-break-time default (fixed here) */
+#define LEASE_BREAK_S    45      /* Linux's /proc/sys/fs/lease-break-time default */
+#define SYSCTL_INPUT_MAX 32      /* bytes of a write to lease-break-time looked at */
 #define PENDING_UNLOCK   1       /* a writer's open wants the lease gone (Linux FL_UNLOCK_PENDING) */
 #define PENDING_DOWNGRADE 2      /* a reader's open wants a read lease (FL_DOWNGRADE_PENDING) */
 #define COUNTED_WRITE    1
 #define COUNTED_READ     2
+
+/* How long a break waits, in seconds; 0 or less: for ever (Linux lease_break_time). */
+int lease_break_time = LEASE_BREAK_S;
 
 static bool may_write(const struct file *f)
 {
@@ -134,7 +141,7 @@ static bool any_conflict(struct inode *ip, bool want_write)
 /*
  * Linux __break_lease: an open with `flags` (or a truncate: O_WRONLY) of ip, which the caller
  * holds. Every conflicting lease not already breaking is told (POLL_MSG) and given
- * LEASE_BREAK_S; then the caller waits until none conflicts. 0, -EWOULDBLOCK (O_NONBLOCK),
+ * lease_break_time seconds; then the caller waits until none conflicts. 0, -EWOULDBLOCK (O_NONBLOCK),
  * -ERESTARTSYS (a signal).
  */
 static int lease_break(struct inode *ip, int flags)
@@ -145,7 +152,7 @@ static int lease_break(struct inode *ip, int flags)
     time_out_leases(ip);
     if (!any_conflict(ip, want_write))
         return 0;
-    uint64_t deadline = ticks + (uint64_t)LEASE_BREAK_S * TIMER_HZ;
+    uint64_t deadline = lease_break_time > 0 ? ticks + (uint64_t)lease_break_time * TIMER_HZ : 0;
     for (struct file *l = ip->leases; l; l = l->lease_next) {
         if (!want_write && l->lease_type != F_WRLCK)
             continue;
@@ -292,4 +299,38 @@ int64_t lease_fcntl(struct file *f, int fd, int cmd, uint64_t arg)
         return -EAGAIN;                       /* Linux generic_delete_lease: none to delete */
     lease_modify(f, F_UNLCK);
     return 0;
+}
+
+/*
+ * A write to /proc/sys/fs/lease-break-time (Linux proc_dointvec): one decimal int, spaces
+ * around it, at offset 0 (a write further on is ignored, as sysctl_writes_strict's default).
+ * Returns n, or -EINVAL for anything else, -EFAULT.
+ */
+int64_t lease_sysctl_write(uint64_t src, uint64_t off, uint64_t n)
+{
+    char buf[SYSCTL_INPUT_MAX + 1];
+    uint64_t len = n < SYSCTL_INPUT_MAX ? n : SYSCTL_INPUT_MAX, i = 0;
+    if (off)
+        return (int64_t)n;
+    if (copyin(myproc()->pml4, buf, src, len))
+        return -EFAULT;
+    buf[len] = 0;
+    while (i < len && (buf[i] == ' ' || buf[i] == '\t' || buf[i] == '\n'))
+        i++;
+    bool neg = i < len && buf[i] == '-';
+    i += neg;
+    int64_t v = 0;
+    uint64_t digits = 0;
+    for (; i < len && buf[i] >= '0' && buf[i] <= '9'; i++, digits++) {
+        v = v * 10 + (buf[i] - '0');
+        if (v > 2147483648LL)
+            return -EINVAL;
+    }
+    if (!digits || (!neg && v > 2147483647LL))
+        return -EINVAL;
+    for (; i < len; i++)
+        if (buf[i] != ' ' && buf[i] != '\t' && buf[i] != '\n')
+            return -EINVAL;
+    lease_break_time = (int)(neg ? -v : v);
+    return (int64_t)n;
 }

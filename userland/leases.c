@@ -328,6 +328,50 @@ static void timeout_case(void)
     close(fd);
 }
 
+static void sysctl_read(const char *tag)
+{
+    char buf[32] = "";
+    int fd = open("/proc/sys/fs/lease-break-time", O_RDONLY);
+    ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof buf - 1);
+    buf[n > 0 ? n : 0] = 0;
+    buf[strcspn(buf, "\n")] = 0;
+    printf("%s: lease-break-time %s\n", tag, fd < 0 ? e(-1) : buf);
+    if (fd >= 0)
+        close(fd);
+}
+
+static void sysctl_write(const char *text)
+{
+    int fd = open("/proc/sys/fs/lease-break-time", O_WRONLY);
+    long r = fd < 0 ? -1 : write(fd, text, strlen(text));
+    printf("write \"%.*s\": %s\n", (int)strcspn(text, "\n"), text, e(r));
+    if (fd >= 0)
+        close(fd);
+}
+
+/* "leases sysctl" (ringlab only: on the host it would change the machine's setting): root
+   sets /proc/sys/fs/lease-break-time to 1 s, a break nobody answers ends after it; bad input
+   is EINVAL; a user may not write it. */
+static void sysctl_case(void)
+{
+    sysctl_read("at start");
+    const char *bad[] = { "x\n", "\n", "1 2\n", "99999999999\n", "-\n" };
+    for (unsigned i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        sysctl_write(bad[i]);
+    sysctl_write(" 1\n");
+    sysctl_read("after");
+    if (getuid() != 0)
+        return;
+    int fd = open(path, O_RDONLY);
+    printf("read lease: %s\n", e(fcntl(fd, F_SETLEASE, F_RDLCK)));
+    pid_t c = opener(O_WRONLY, false);
+    break_signal("holder", fd);
+    reap("writer, once the break time passed", c);
+    getlease("the holder's lease", fd);
+    close(fd);
+    sysctl_write("45\n");
+}
+
 int main(int argc, char **argv)
 {
     char dir[] = "tmp/leasesXXXXXX";
@@ -345,12 +389,16 @@ int main(int argc, char **argv)
     sigaddset(&watched, SIGIO);
     sigaddset(&watched, RTSIG);
     sigprocmask(SIG_BLOCK, &watched, NULL);
-    if (argc > 1 && !strcmp(argv[1], "timeout")) {
-        timeout_case();
+    if (argc > 1 && (!strcmp(argv[1], "timeout") || !strcmp(argv[1], "sysctl"))) {
+        if (!strcmp(argv[1], "timeout"))
+            timeout_case();
+        else
+            sysctl_case();
         unlink(path);
         rmdir(dir);
         return 0;
     }
+    sysctl_read("default");
     basics();
     not_regular();
     reader_breaks_write_lease();

@@ -21,3 +21,5 @@ void inode_put_write(struct inode *ip);
 int inode_deny_write(struct inode *ip);                    /* execve: -ETXTBSY if open for writing */
 void inode_allow_write(struct inode *ip);
 int64_t lease_fcntl(struct file *f, int fd, int cmd, uint64_t arg);
+extern int lease_break_time;                               /* seconds (/proc/sys/fs/lease-break-time) */
+int64_t lease_sysctl_write(uint64_t src, uint64_t off, uint64_t n);
