@@ -265,10 +265,19 @@ int proc_exec(const char *path, const struct exec_args *args)
     int r = fs_exec_image(p->fs->cwd, path, &data, &size, &ip);
     if (r)
         return r;
-    if ((r = inode_deny_write(ip)))
-        return r;                                /* open for writing: -ETXTBSY (Linux do_open_execat) */
     ip = inode_get(ip);                          /* held to the end: de_thread may sleep, and an
                                                     unlink meanwhile must not free it */
+    if ((r = lease_break_exec(ip))) {            /* Linux opens the file for reading: a write lease
+                                                    breaks, and this waits (may sleep) */
+        inode_put(ip);
+        return r;
+    }
+    data = ip->rodata;                           /* the file as it is after any wait (fs_exec_image's) */
+    size = ip->size;
+    if ((r = inode_deny_write(ip))) {            /* open for writing: -ETXTBSY (Linux do_open_execat) */
+        inode_put(ip);
+        return r;
+    }
     char exe_path[FS_EXE_PATH_MAX];
     if (!r)
         exe_abspath(p->fs->cwd, path, exe_path, sizeof exe_path);

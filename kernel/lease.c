@@ -202,6 +202,13 @@ int lease_open(struct file *f)
     return lease_break(ip, f->flags);
 }
 
+/* execve of ip, which the caller holds: Linux's execve opens the file for reading, which breaks
+   a write lease (may sleep). 0, -ERESTARTSYS. */
+int lease_break_exec(struct inode *ip)
+{
+    return lease_break(ip, O_RDONLY);
+}
+
 /* truncate(2) of ip, which the caller holds (Linux vfs_truncate): write access (-ETXTBSY),
    then the leases broken (may sleep); the caller truncates, then calls inode_put_write. */
 int lease_truncate(struct inode *ip)

@@ -328,6 +328,42 @@ static void timeout_case(void)
     close(fd);
 }
 
+/* execve opens the file for reading: it breaks a write lease and waits for the holder. */
+static void exec_breaks(const char *self)
+{
+    char copy[64];
+    snprintf(copy, sizeof copy, "%.*s/prog", (int)(strrchr(path, '/') - path), path);
+    int src = open(self, O_RDONLY), dst = open(copy, O_CREAT | O_WRONLY | O_TRUNC, 0755);
+    char buf[4096];
+    ssize_t n;
+    while ((n = read(src, buf, sizeof buf)) > 0)
+        write(dst, buf, (size_t)n);
+    close(src);
+    close(dst);
+    int fd = open(copy, O_RDONLY);
+    fcntl(fd, F_SETSIG, RTSIG);
+    printf("write lease on a program: %s\n", e(fcntl(fd, F_SETLEASE, F_WRLCK)));
+    fflush(stdout);
+    pid_t c = fork();
+    if (c == 0) {
+        for (int i = 3; i < 64; i++)
+            if (i != fd)
+                close(i);
+        close(fd);
+        execl(copy, "leases", "exit", (char *)NULL);
+        _exit(100 + errno);
+    }
+    break_signal("holder, the program's execve", fd);
+    still_waiting(c);
+    printf("downgrade: %s\n", e(fcntl(fd, F_SETLEASE, F_RDLCK)));
+    int status;
+    waitpid(c, &status, 0);
+    printf("the exec'd program: exit %d\n", WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+    fcntl(fd, F_SETLEASE, F_UNLCK);
+    close(fd);
+    unlink(copy);
+}
+
 static void sysctl_read(const char *tag)
 {
     char buf[32] = "";
@@ -375,6 +411,8 @@ static void sysctl_case(void)
 int main(int argc, char **argv)
 {
     char dir[] = "tmp/leasesXXXXXX";
+    if (argc > 1 && !strcmp(argv[1], "exit"))
+        return 5;                               /* exec_breaks' program */
     setvbuf(stdout, NULL, _IOLBF, 0);
     if (!mkdtemp(dir)) {
         printf("mkdtemp: %s\n", e(-1));
@@ -406,6 +444,7 @@ int main(int argc, char **argv)
     truncate_and_close();
     holder_exits();
     interrupted();
+    exec_breaks(argv[0]);
     cap_lease();
     unlink(path);
     rmdir(dir);

@@ -15,6 +15,7 @@ struct inode;
 
 int lease_open(struct file *f);                            /* may sleep; f holds its inode */
 void lease_close(struct file *f);
+int lease_break_exec(struct inode *ip);                    /* execve: may sleep; caller holds ip */
 int lease_truncate(struct inode *ip);                      /* truncate(2): may sleep; caller holds ip */
 int inode_get_write(struct inode *ip);                     /* -ETXTBSY while ip runs */
 void inode_put_write(struct inode *ip);
