@@ -121,6 +121,14 @@ static void put(char c, uint8_t mark)
     in.buf[in.e++ % INPUT_BUF] = c;
 }
 
+/* A line (or, not canonical, a byte) became readable: wake read(2), and tell the O_ASYNC
+   files (Linux n_tty: kill_fasync POLL_IN where it wakes its readers). */
+static void readable_now(void)
+{
+    wakeup(&in);
+    fasync_notify(console_fasync, POLL_IN, FA_ANY);
+}
+
 void console_rx(char c)
 {
     const uint8_t *cc = tio.c_cc;
@@ -133,7 +141,7 @@ void console_rx(char c)
         echo(&c, 1);
         if (!canon || in.e - in.r == INPUT_BUF) {
             in.w = in.e;
-            wakeup(&in);
+            readable_now();
         }
         return;
     }
@@ -155,7 +163,7 @@ void console_rx(char c)
         put(c, 0);
         in.w = in.e;
         echo(&c, 1);
-        wakeup(&in);
+        readable_now();
         return;
     }
     if (c == '\b' || (c && c == cc[TERMIOS_VERASE])) {
@@ -178,7 +186,7 @@ void console_rx(char c)
         echo(&c, 1);
     if (eof || c == '\n' || in.e - in.r == INPUT_BUF) {
         in.w = in.e;
-        wakeup(&in);
+        readable_now();
     }
 }
 

@@ -8,6 +8,7 @@
 #include "errno.h"
 #include "execargs.h"
 #include "file.h"
+#include "lease.h"
 #include "fpu.h"
 #include "gdt.h"
 #include "ldt.h"
@@ -169,6 +170,9 @@ int exec_image(struct proc *p, const char *name, const uint8_t *data, size_t siz
     mm->start_stack = where.start_stack;
     procpid_note_image(mm, data, size);
     mm->exe = exe ? inode_get(exe) : NULL;
+    if (exe)
+        exe->writecount--;                       /* the image denies writing while it runs (Linux
+                                                    set_mm_exe_file); the caller's deny covers the check */
     snprintf(mm->exe_path, sizeof mm->exe_path, "%s", exe_path);
     /* Linux begin_new_exec: dumpable unless the ids or capabilities change (suid_dumpable 0) */
     mm->dumpable = !secure && cred->euid == p->cred.euid && cred->egid == p->cred.egid &&
@@ -264,6 +268,17 @@ int proc_exec(const char *path, const struct exec_args *args)
         return r;
     ip = inode_get(ip);                          /* held to the end: de_thread may sleep, and an
                                                     unlink meanwhile must not free it */
+    if ((r = lease_break_exec(ip))) {            /* Linux opens the file for reading: a write lease
+                                                    breaks, and this waits (may sleep) */
+        inode_put(ip);
+        return r;
+    }
+    data = ip->rodata;                           /* the file as it is after any wait (fs_exec_image's) */
+    size = ip->size;
+    if ((r = inode_deny_write(ip))) {            /* open for writing: -ETXTBSY (Linux do_open_execat) */
+        inode_put(ip);
+        return r;
+    }
     char exe_path[FS_EXE_PATH_MAX];
     if (!r)
         exe_abspath(p->fs->cwd, path, exe_path, sizeof exe_path);
@@ -293,6 +308,7 @@ int proc_exec(const char *path, const struct exec_args *args)
         r = exec_image(p, path, data, size, args, &cred, secure, ip, exe_path);
     if (view)
         execmap_unmap(ip);
+    inode_allow_write(ip);                       /* the new image holds its own deny (mm->exe) */
     inode_put(ip);
     if (!r) {
         proc_vfork_release(p);                   /* the memory it borrowed is no longer in use */

@@ -7,6 +7,7 @@
 #include "kernel.h"
 #include "errno.h"
 #include "file.h"
+#include "lease.h"
 #include "kcov.h"
 #include "mmu.h"
 #include "proc.h"
@@ -59,6 +60,8 @@ void file_close(struct file *f)
         return;
     kcov_close(f);
     locks_close_file(f);                      /* its OFD and flock locks */
+    fasync_close(f);                          /* off its O_ASYNC list before its kind lets go */
+    lease_close(f);                           /* its lease, and its count in writecount/readcount */
     if (f->proc_page)
         kfree(f->proc_page);                   /* /proc/PID/auxv's copy */
     if (f->type == F_PIPE)

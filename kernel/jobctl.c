@@ -382,3 +382,9 @@ int64_t jobctl_ioctl(uint32_t cmd, uint64_t arg, bool readable)
         return -ENOIOCTLCMD;
     }
 }
+
+/* The console's foreground process group, 0 if none (O_ASYNC's default owner: fasync.c). */
+int jobctl_tty_pgrp(void)
+{
+    return tty.pgrp;
+}

@@ -22,8 +22,9 @@
  *
  * The table is a fixed array (Linux allocates; here -ENOLCK when it is full).
  * Waiters sleep on the table and re-check after every change; a POSIX waiter
- * records whom it waits for, so a cycle of waiting owners is -EDEADLK (Linux
- * posix_locks_deadlock, at most MAX_DEADLK_ITERATIONS links).
+ * records whom it waits for in its thread's record (waits[], one per process
+ * slot), so a cycle of waiting owners is -EDEADLK (Linux
+ * posix_locks_deadlock, at most MAX_DEADLK_ITERATIONS + 1 links).
  */
 #include "kernel.h"
 #include "errno.h"
@@ -67,7 +68,9 @@ struct linux_flock {
 };
 
 static struct lock locks[NLOCKS];
-static struct { const void *waiter, *blocker; } waits[NPROC];   /* POSIX owners asleep on a lock */
+/* What each thread asleep in F_SETLKW waits for, indexed by its process-table slot: a thread
+   sleeps on one lock at a time, so the table can never fill (Linux: the blocked_hash). */
+static struct { const void *waiter, *blocker; } waits[NPROC];
 static int lock_chan;                 /* what waiters sleep on */
 
 /* What a lock is on: the inode, or for a pipe(2) end its pipe. */
@@ -153,19 +156,37 @@ static int set_range(const void *ip, enum lockkind kind, const void *owner, int 
     return 0;
 }
 
-/* Does POSIX owner `blocker` wait, through a chain of waiters, for `me`? (EDEADLK) */
+/* The owner POSIX owner `owner` waits for, if one of its threads sleeps on a lock (Linux
+   what_owner_is_waiting_for), else NULL. */
+static const void *waiting_for(const void *owner)
+{
+    for (int i = 0; i < NPROC; i++)
+        if (waits[i].waiter == owner)
+            return waits[i].blocker;
+    return NULL;
+}
+
+/* Does POSIX owner `blocker` wait, through a chain of waiters, for `me`? (EDEADLK; Linux
+   posix_locks_deadlock: a chain longer than MAX_DEADLK + 1 links is not followed) */
 static bool deadlock(const void *me, const void *blocker)
 {
-    for (int n = 0; n < MAX_DEADLK && blocker; n++) {
-        const void *next = NULL;
-        for (int i = 0; i < NPROC; i++)
-            if (waits[i].waiter && waits[i].waiter == blocker)
-                next = waits[i].blocker;
-        if (next == me)
+    int i = 0;
+    while ((blocker = waiting_for(blocker))) {
+        if (i++ > MAX_DEADLK)
+            return false;
+        if (blocker == me)
             return true;
-        blocker = next;
     }
     return false;
+}
+
+/* The waits[] record of thread p: its process-table slot. */
+static int wait_slot(const struct proc *p)
+{
+    for (int i = 0; i < NPROC; i++)
+        if (proc_slot(i) == p)
+            return i;
+    panic("locks: a running thread without a slot");
 }
 
 /* The range a struct flock names, from the file's offset or size (Linux flock_to_posix_lock). */
@@ -248,9 +269,7 @@ int64_t locks_fcntl(struct file *f, int cmd, uint64_t uarg)
             return -EDEADLK;
         if (signal_pending(p))
             return -ERESTARTSYS;
-        int w = 0;
-        while (w < NPROC - 1 && waits[w].waiter)
-            w++;                          /* a free record: one per sleeping thread at most */
+        int w = wait_slot(p);             /* this thread's own record */
         waits[w].waiter = owner;
         waits[w].blocker = l->owner;
         sleep(&lock_chan);

@@ -10,7 +10,9 @@
  * A read blocks while the pipe is empty and a writer is open, and returns 0
  * (end of file) once none is. Writing with no reader left raises SIGPIPE and
  * fails with -EPIPE. The pipe and its ring are kalloc'd: there is no table
- * of pipes to run out of, only memory.
+ * of pipes to run out of, only memory. Ends with O_ASYNC are on the pipe's
+ * fasync list (fasync.c): every write tells the read ends (POLL_IN), every
+ * read the write ends (POLL_OUT), as Linux's pipe_write and pipe_read do.
  */
 #include "kernel.h"
 #include "errno.h"
@@ -98,23 +100,28 @@ int pipe_new(struct file **rf, struct file **wf)
  * when a signal is deliverable (-EINTR, or the call again under SA_RESTART),
  * else 0 after a wakeup.
  */
-static int pipe_wait(struct file *f)
+static int pipe_wait(struct file *f, bool reading)
 {
     if (f->flags & O_NONBLOCK)
         return -EAGAIN;
+    /* O_ASYNC ends hear of the wait first (Linux pipe_read / pipe_write, before they sleep) */
+    if (reading)
+        fasync_notify(f->pipe->fasync, POLL_OUT, FA_WRITERS);
     if (signal_pending(myproc()))
         return -ERESTARTSYS;
+    if (!reading)
+        fasync_notify(f->pipe->fasync, POLL_IN, FA_READERS);
     sleep(f->pipe);
     return 0;
 }
 
-int64_t pipe_read(struct file *f, uint64_t dst, uint64_t n)
+static int64_t do_pipe_read(struct file *f, uint64_t dst, uint64_t n)
 {
     struct pipe *p = f->pipe;
     while (!pipe_readable(p)) {
         if (!p->writers)
             return 0;
-        int r = pipe_wait(f);
+        int r = pipe_wait(f, true);
         if (r)
             return r;
     }
@@ -144,12 +151,25 @@ int64_t pipe_read(struct file *f, uint64_t dst, uint64_t n)
     return (int64_t)done;
 }
 
-int64_t pipe_write(struct file *f, uint64_t src, uint64_t n)
+/*
+ * read(2) of a pipe: a read of 0 bytes is 0 at once; every other read ends by telling the
+ * O_ASYNC write ends there may be room (POLL_OUT), as Linux's pipe_read does - unless a
+ * signal ended its wait, when they heard before it.
+ */
+int64_t pipe_read(struct file *f, uint64_t dst, uint64_t n)
+{
+    if (!n)
+        return 0;
+    int64_t r = do_pipe_read(f, dst, n);
+    if (r != -ERESTARTSYS)
+        fasync_notify(f->pipe->fasync, POLL_OUT, FA_WRITERS);
+    return r;
+}
+
+static int64_t do_pipe_write(struct file *f, uint64_t src, uint64_t n)
 {
     struct pipe *p = f->pipe;
     uint64_t done = 0, merge = n % PAGE_SIZE;
-    if (!n)
-        return 0;
     if (!p->readers) {
         pipe_sigpipe();
         return -EPIPE;
@@ -171,7 +191,7 @@ int64_t pipe_write(struct file *f, uint64_t src, uint64_t n)
             return done ? (int64_t)done : -EPIPE;
         }
         if (!pipe_writable(p)) {
-            int r = pipe_wait(f);
+            int r = pipe_wait(f, false);
             if (r)
                 return done ? (int64_t)done : r;
             continue;
@@ -191,6 +211,17 @@ int64_t pipe_write(struct file *f, uint64_t src, uint64_t n)
         wakeup(p);
     }
     return (int64_t)done;
+}
+
+/* write(2) of a pipe: every write of bytes, however it ends, tells the O_ASYNC read ends
+   (POLL_IN), as Linux's pipe_write does. */
+int64_t pipe_write(struct file *f, uint64_t src, uint64_t n)
+{
+    if (!n)
+        return 0;
+    int64_t r = do_pipe_write(f, src, n);
+    fasync_notify(f->pipe->fasync, POLL_IN, FA_READERS);
+    return r;
 }
 
 /*
@@ -226,6 +257,10 @@ void pipe_close(struct file *f)
         REF_PUT(SAN_PIPE, -1, p->readers);
     if (acc != O_RDONLY)
         REF_PUT(SAN_PIPE, -1, p->writers);
+    if (!p->readers != !p->writers) {         /* the last end of one side: Linux pipe_release */
+        fasync_notify(p->fasync, POLL_IN, FA_READERS);
+        fasync_notify(p->fasync, POLL_OUT, FA_WRITERS);
+    }
     wakeup(p);
     pipe_free_if_unused(p);
 }

@@ -7,6 +7,7 @@
 #include "cred.h"
 #include "errno.h"
 #include "file.h"
+#include "lease.h"
 #include "mmu.h"
 #include "proc.h"
 #include "procfs.h"
@@ -32,6 +33,8 @@ static const struct pent ents[] = {
     { "ostype", PN_OSTYPE, PN_SYSKERNEL, S_IFREG | 0444, S_IFREG | 0444 },
     { "osrelease", PN_OSRELEASE, PN_SYSKERNEL, S_IFREG | 0444, S_IFREG | 0444 },
     { "pid_max", PN_PIDMAX, PN_SYSKERNEL, S_IFREG | 0444, S_IFREG | 0444 },  /* not settable here */
+    { "fs", PN_SYSFS, PN_SYS, S_IFDIR | 0555, S_IFDIR | 0555 },
+    { "lease-break-time", PN_LEASEBREAK, PN_SYSFS, S_IFREG | 0644, S_IFREG | 0644 },
     /* a process's, in Linux's order (fs/proc/base.c tgid_base_stuff) */
     { "fd", PN_FDDIR, PN_PID, S_IFDIR | 0500, S_IFDIR | 0500 },
     { "environ", PN_ENVIRON, PN_PID, S_IFREG | 0400, S_IFREG | 0400 },
@@ -380,6 +383,7 @@ static int show(struct pbuf *b, struct file *f)
     case PN_OSTYPE:
     case PN_OSRELEASE:
     case PN_PIDMAX:
+    case PN_LEASEBREAK:
         procsys_show(b, ip->proc_kind);
         return 0;
     default: {
@@ -466,5 +470,7 @@ int64_t procfs_write(struct file *f, uint64_t src, uint64_t off, uint64_t n)
         snprintf(p->name, sizeof p->name, "%s", name);
         return (int64_t)n;
     }
+    if (ip->proc_kind == PN_LEASEBREAK)
+        return lease_sysctl_write(src, off, n);
     return ip->proc_pid ? -EINVAL : -EIO;   /* Linux: no write op (base.c) / proc_reg_write */
 }

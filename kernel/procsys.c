@@ -1,10 +1,11 @@
 /*
- * The files of /proc that belong to no process (procfs.h): meminfo, cpuinfo, uptime, mounts
- * and sys/kernel's ostype, osrelease and pid_max, in the formats of Linux's
+ * The files of /proc that belong to no process (procfs.h): meminfo, cpuinfo, uptime, mounts,
+ * sys/kernel's ostype, osrelease and pid_max and sys/fs/lease-break-time, in the formats of Linux's
  * fs/proc/{meminfo,cpuinfo,uptime}.c, arch/x86/kernel/cpu/proc.c and kernel/sysctl.c.
  */
 #include "kernel.h"
 #include "file.h"
+#include "lease.h"
 #include "mmu.h"
 #include "proc.h"
 #include "procfs.h"
@@ -114,6 +115,7 @@ void procsys_show(struct pbuf *b, enum procnode kind)
     case PN_OSTYPE: pb_printf(b, "%s\n", UTS_SYSNAME); break;
     case PN_OSRELEASE: pb_printf(b, "%s\n", UTS_RELEASE); break;
     case PN_PIDMAX: pb_printf(b, "%d\n", PROCFS_PID_MAX); break;
+    case PN_LEASEBREAK: pb_printf(b, "%d\n", lease_break_time); break;
     default: break;
     }
 }

@@ -260,7 +260,7 @@ static int setup_frame(struct proc *p, struct trapframe *tf, int sig, struct k_s
     if (p->sig.altstack_flags & SS_AUTODISARM)
         signal_set_altstack(p, &(struct k_stack){ .flags = SS_DISABLE }, 0);
 
-    signal_delivered(p->pid, sig, ka->handler, ki->code, sig == SIGCHLD || ki->code <= 0 ? 0 : ki->addr);
+    signal_delivered(p->pid, sig, ka->handler, ki->code, sig == SIGCHLD || ki->poll || ki->code <= 0 ? 0 : ki->addr);
     tf->rdi = (uint64_t)sig;
     tf->rsi = sp + __builtin_offsetof(struct rt_sigframe, info);
     tf->rdx = sp + __builtin_offsetof(struct rt_sigframe, uc);
@@ -281,7 +281,10 @@ void signal_siginfo(int sig, const struct ksiginfo *ki, struct siginfo *out)
     memset(out, 0, sizeof *out);
     out->si_signo = sig;
     out->si_code = ki->code;
-    if (sig == SIGCHLD && ki->code >= CLD_EXITED) {
+    if (ki->poll) {                                    /* SIGIO or F_SETSIG's (fasync.c) */
+        out->u.fault.addr = ki->addr;                  /* si_band */
+        memcpy(out->u.bytes + 8, &ki->fd, sizeof ki->fd);   /* si_fd */
+    } else if (sig == SIGCHLD && ki->code >= CLD_EXITED) {
         out->u.kill.pid = ki->pid;
         out->u.kill.uid = ki->uid;
         out->u.kill.status = ki->status;

@@ -150,7 +150,10 @@ static void siginfo32(int sig, const struct ksiginfo *ki, uint32_t out[32])
     out[0] = (uint32_t)s.si_signo;
     out[1] = (uint32_t)s.si_errno;
     out[2] = (uint32_t)s.si_code;
-    if (sig == SIGCHLD && ki->code >= CLD_EXITED) {
+    if (ki->poll) {                                  /* compat SIL_POLL: si_band, si_fd */
+        out[3] = (uint32_t)s.u.fault.addr;
+        out[4] = (uint32_t)ki->fd;
+    } else if (sig == SIGCHLD && ki->code >= CLD_EXITED) {
         out[3] = (uint32_t)s.u.kill.pid;
         out[4] = s.u.kill.uid;
         out[5] = (uint32_t)s.u.kill.status;
@@ -244,7 +247,7 @@ int signal_setup_frame32(struct proc *p, struct trapframe *tf, int sig, const st
     if (p->sig.altstack_flags & SS_AUTODISARM)
         signal_set_altstack(p, &(struct k_stack){ .flags = SS_DISABLE }, 0);
 
-    signal_delivered(p->pid, sig, ka->handler, ki->code, sig == SIGCHLD || ki->code <= 0 ? 0 : ki->addr);
+    signal_delivered(p->pid, sig, ka->handler, ki->code, sig == SIGCHLD || ki->poll || ki->code <= 0 ? 0 : ki->addr);
     tf->rax = (uint64_t)sig;
     tf->rip = (uint32_t)ka->handler;
     tf->rsp = frame;

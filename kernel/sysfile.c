@@ -6,6 +6,7 @@
 #include "kernel.h"
 #include "errno.h"
 #include "file.h"
+#include "lease.h"
 #include "jobctl.h"
 #include "kcov.h"
 #include "mmu.h"
@@ -356,10 +357,12 @@ int64_t sys_fcntl(struct trapframe *tf)
     case F_GETFL:
         return f->flags & ~(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_CLOEXEC);
     case F_SETFL:
-        /* Linux ignores the access mode and creation flags here; O_ASYNC, O_DIRECT... are not kept */
-        if (arg & ~(uint64_t)(F_SETFL_MASK | O_ACCMODE | O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_LARGEFILE |
-                              O_CLOEXEC | O_DIRECTORY | O_NOFOLLOW))
+        /* Linux ignores the access mode and creation flags here; O_DIRECT... are not kept */
+        if (arg & ~(uint64_t)(F_SETFL_MASK | O_ASYNC | O_ACCMODE | O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC |
+                              O_LARGEFILE | O_CLOEXEC | O_DIRECTORY | O_NOFOLLOW))
             return -EINVAL;
+        if ((arg ^ (uint64_t)f->flags) & O_ASYNC)
+            fasync_setfl(f, fd, arg & O_ASYNC);   /* Linux setfl: f_op->fasync sets the flag */
         f->flags = (f->flags & ~F_SETFL_MASK) | (int)(arg & F_SETFL_MASK);
         return 0;
     case F_GETLK: case F_SETLK: case F_SETLKW: case F_OFD_GETLK: case F_OFD_SETLK: case F_OFD_SETLKW: {
@@ -368,6 +371,10 @@ int64_t sys_fcntl(struct trapframe *tf)
         file_close(f);
         return r;
     }
+    case F_SETOWN: case F_GETOWN: case F_SETOWN_EX: case F_GETOWN_EX: case F_SETSIG: case F_GETSIG:
+        return fasync_fcntl(f, (int)tf->rsi, arg);
+    case F_SETLEASE: case F_GETLEASE:
+        return lease_fcntl(f, fd, (int)tf->rsi, arg);
     case F_GETPIPE_SZ:
         return f->type == F_PIPE ? (int64_t)f->pipe->slots * PAGE_SIZE : -EBADF;
     case F_SETPIPE_SZ:
@@ -439,6 +446,8 @@ int64_t sys_ioctl(struct trapframe *tf)
         return r;
     }
 #endif
+    if ((uint32_t)tf->rsi == FIOASYNC)
+        return fasync_fioasync(f, (int)tf->rdi, tf->rdx);   /* any file (Linux do_vfs_ioctl) */
     if (f->type != F_INODE || f->ip->dev != DEV_CONSOLE)
         return -ENOTTY;
     int64_t jr = jobctl_ioctl((uint32_t)tf->rsi, tf->rdx, (f->flags & O_ACCMODE) != O_WRONLY);

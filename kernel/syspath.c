@@ -12,6 +12,7 @@
 #include "cred.h"
 #include "errno.h"
 #include "file.h"
+#include "lease.h"
 #include "jobctl.h"
 #include "kcov.h"
 #include "mmu.h"
@@ -147,11 +148,6 @@ static int64_t open_at(int dirfd, uint64_t upath, int flags, uint32_t mode)
         return -EISDIR;                      /* also Linux's ioctl-only mode 3 */
     if (!created && (err = inode_permission(ip, open_mask(flags))))
         return err;
-    if ((flags & O_TRUNC) && (flags & O_ACCMODE) != O_RDONLY && type == S_IFREG) {
-        inode_kill_suid(ip);                 /* Linux handle_truncate, even of an empty file */
-        if (ip->size && (err = fsdata_truncate(ip, 0)))
-            return err;
-    }
     if (ip->dev == DEV_TTY) {                /* the caller's controlling terminal (Linux tty_open_current_tty) */
         if (!jobctl_has_ctty())
             return -ENXIO;
@@ -162,6 +158,27 @@ static int64_t open_at(int dirfd, uint64_t upath, int flags, uint32_t mode)
         return -ENFILE;
     f->ip = inode_get(ip);
     f->flags = (flags & ~O_CLOEXEC) | O_LARGEFILE;
+    /* Linux do_dentry_open, then handle_truncate: write access (ETXTBSY), leases broken (a wait
+       that holds the inode through f), and only then O_TRUNC */
+    if (type == S_IFREG && !ip->proc_kind && (err = lease_open(f))) {
+        file_close(f);
+        return err;
+    }
+    if ((flags & O_TRUNC) && type == S_IFREG && !created && !ip->proc_kind) {
+        /* Linux handle_truncate, even of an empty file and with O_RDONLY (a file open creates
+           is not truncated): write access for its length, -ETXTBSY while the file runs */
+        if ((err = inode_get_write(ip))) {
+            file_close(f);
+            return err;
+        }
+        inode_kill_suid(ip);
+        err = ip->size ? fsdata_truncate(ip, 0) : 0;
+        inode_put_write(ip);
+        if (err) {
+            file_close(f);
+            return err;
+        }
+    }
     if (ip->proc_kind && (err = procfs_open(f))) {
         file_close(f);
         return err;
@@ -600,7 +617,16 @@ int64_t sys_truncate(struct trapframe *tf)
         return err;
     if ((int64_t)tf->rsi >= 0 && (ip->mode & S_IFMT) == S_IFREG && (err = inode_permission(ip, MAY_WRITE)))
         return err;                      /* Linux vfs_truncate: after the type checks */
-    return truncate_inode(ip, (int64_t)tf->rsi);
+    if ((int64_t)tf->rsi < 0 || (ip->mode & S_IFMT) != S_IFREG || ip->proc_kind)
+        return truncate_inode(ip, (int64_t)tf->rsi);
+    ip = inode_get(ip);                  /* held across a lease break's wait */
+    int64_t r = lease_truncate(ip);      /* -ETXTBSY for a running program; leases broken */
+    if (!r) {
+        r = truncate_inode(ip, (int64_t)tf->rsi);
+        inode_put_write(ip);
+    }
+    inode_put(ip);
+    return r;
 }
 
 int64_t sys_ftruncate(struct trapframe *tf)

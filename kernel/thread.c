@@ -52,6 +52,8 @@ void mm_copy_image(struct mm *to, const struct mm *from)
     to->auxv_start = from->auxv_start, to->auxv_len = from->auxv_len;
     to->start_stack = from->start_stack;
     to->exe = from->exe ? inode_get(from->exe) : NULL;
+    if (to->exe)
+        to->exe->writecount--;                   /* a copy runs the image too (Linux dup_mm_exe_file) */
     memcpy(to->exe_path, from->exe_path, sizeof to->exe_path);
     memcpy(to->seg, from->seg, sizeof to->seg);
     to->nseg = from->nseg;
@@ -77,8 +79,10 @@ void mm_put(struct mm *mm)
     shm_mm_release(mm);                    /* its SysV attachments (the tables give back the pages) */
     if (mm->pml4)
         uvm_free(mm->pml4);
-    if (mm->exe)
+    if (mm->exe) {
+        mm->exe->writecount++;                   /* its deny-write ends with it (lease.c) */
         inode_put(mm->exe);
+    }
     memset(mm, 0, sizeof *mm);
     SAN_FREED(SAN_MM, mm - mms, mm, refs);
 }

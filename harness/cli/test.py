@@ -31,6 +31,7 @@ SANITIZER_FILES = (
     "tests/test_execwritten.py", "tests/test_ptrace.py", "tests/test_sysvmsg.py",
     "tests/test_sysvshm.py", "tests/test_sysvsem.py",
     "tests/test_posixfix.py",
+    "tests/test_fasync.py", "tests/test_leases.py", "tests/test_etxtbsy.py",
 )
 SANITIZER_ARGS = ("-n", "auto", f"--junitxml={C.SANITIZER_JUNIT_FILE}", *SANITIZER_FILES)
 

@@ -21,6 +21,7 @@
 #define ENFILE  23   /* file table overflow */
 #define EMFILE  24   /* too many open files */
 #define ENOTTY  25   /* not a typewriter */
+#define ETXTBSY 26   /* text file busy: a running program's file, or execve of one open for writing */
 #define ESPIPE  29   /* illegal seek */
 #define EROFS   30   /* read-only file system */
 #define ERANGE  34   /* result out of range */

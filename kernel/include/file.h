@@ -20,6 +20,7 @@
 #pragma once
 #include "types.h"
 #include "uapi.h"
+#include "fasync.h"
 
 #define NFILE       65536        /* open files system-wide (Linux's file-max): then -ENFILE; 16 times
                                     one process's RLIMIT_NOFILE ceiling, so no process starves the rest */
@@ -56,6 +57,10 @@ struct inode {
     uint8_t proc_kind;           /* a /proc node (procfs.h enum procnode), 0 for every other inode */
     int proc_pid;                /* its process (or thread) id; 0 for the ones of no process */
     int proc_arg;                /* /proc/PID/fd/N: N */
+    int writecount;              /* lease.c (Linux i_writecount): > 0 open files that may write,
+                                    < 0 executing images that deny it (ETXTBSY) */
+    int readcount;               /* lease.c (Linux i_readcount): open files that only read */
+    struct file *leases;         /* lease.c: the open files holding a lease here (file->lease_next) */
 };
 
 struct fsfile {                  /* a multiboot module, as main.c sees it (its name: "/"'s entry) */
@@ -82,6 +87,7 @@ struct pipe {
                                     pipe->tmp_page): a pipe in use writes without allocating */
     uint32_t r_counter, w_counter;   /* FIFO opens for reading / writing so far (fifo_open's waits) */
     struct inode *fifo;          /* a FIFO's inode (its ip->fifo is this pipe), NULL for pipe(2) */
+    struct file *fasync;         /* its ends with O_ASYNC (fasync.c; Linux's fasync_readers/_writers) */
 };
 
 enum filetype { F_NONE, F_INODE, F_PIPE };
@@ -98,6 +104,17 @@ struct file {
     uint64_t proc_mm_gen;        /* /proc/PID/{mem,environ,auxv}: the address space opened (mm->gen) */
     void *proc_page;             /* /proc/PID/auxv: the vector as open found it (a kalloc'd page, freed
                                     with the file: Linux's file holds the mm and its saved_auxv) */
+    struct fown own;             /* fasync.c: F_SETOWN/F_SETSIG, who hears SIGIO (Linux f_owner) */
+    struct file *fa_next;        /* fasync.c: the next file on the same O_ASYNC list */
+    struct file **fa_list;       /* the O_ASYNC list this file is on, or NULL */
+    int fa_fd;                   /* si_fd: the descriptor O_ASYNC was set through */
+    uint8_t counted;             /* lease.c: counted in ip->writecount (1) or ip->readcount (2) */
+    bool leased;                 /* lease.c: holds a lease on ip, of lease_type (F_RDLCK/F_WRLCK) */
+    int8_t lease_type;
+    uint8_t lease_pending;       /* lease.c: a break asked it to go (1) or to become a read lease (2) */
+    int lease_fd;                /* si_fd of a break: the descriptor F_SETLEASE came through */
+    uint64_t lease_break_tick, lease_downgrade_tick;   /* when a break stops waiting (0: not set) */
+    struct file *lease_next;     /* lease.c: the next lease holder of ip */
 };
 
 /* fs.c: names and directories */

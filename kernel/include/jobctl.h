@@ -14,3 +14,4 @@ int jobctl_tty_check(int sig);
 void jobctl_tty_signal(int sig);
 bool jobctl_has_ctty(void);
 int64_t jobctl_ioctl(uint32_t cmd, uint64_t arg, bool readable);
+int jobctl_tty_pgrp(void);

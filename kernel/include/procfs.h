@@ -5,6 +5,7 @@
  *   /proc/self                  link       -> the caller's process id ("1")
  *   /proc/meminfo, cpuinfo, uptime, mounts (-> self/mounts: the same text)
  *   /proc/sys/kernel/{ostype, osrelease, pid_max}
+ *   /proc/sys/fs/lease-break-time   0644 (root writes it: lease.c)
  *   /proc/PID                   dir 0555   one per thread group in readdir; any thread id looks up
  *   /proc/PID/{stat, status, cmdline, comm, maps}           0444 (comm 0644)
  *   /proc/PID/{environ, auxv}   0400, ptrace_may_access     /proc/PID/mem 0600, ptrace_may_access
@@ -35,6 +36,7 @@ enum procnode {
     PN_OSTYPE, PN_OSRELEASE, PN_PIDMAX,
     PN_PID, PN_STAT, PN_STATUS, PN_CMDLINE, PN_COMM, PN_MAPS, PN_ENVIRON, PN_AUXV, PN_MEM, PN_EXE,
     PN_CWD, PN_FDDIR, PN_FD,
+    PN_SYSFS, PN_LEASEBREAK,             /* /proc/sys/fs, its lease-break-time (lease.c's, writable) */
 };
 
 struct inode;

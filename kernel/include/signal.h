@@ -174,6 +174,8 @@ struct ksiginfo {
     int32_t status;
     uint64_t addr;
     uint64_t value;                   /* si_value of sigqueue() */
+    int32_t fd;                       /* poll: SIGIO's si_fd (fasync.c), with si_band in addr */
+    bool poll;                        /* the poll layout (Linux SIL_POLL): si_band, si_fd */
 };
 
 /* A set of pending signals with what each was sent with (Linux struct sigpending). */
