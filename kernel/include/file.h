@@ -24,7 +24,7 @@
 
 #define NFILE       65536        /* open files system-wide (Linux's file-max): then -ENFILE; 16 times
                                     one process's RLIMIT_NOFILE ceiling, so no process starves the rest */
-#define NFSFILE     128          /* multiboot modules (files in "/") */
+#define NFSFILE     256          /* multiboot modules (files in "/") */
 #define NINODE      512          /* inodes in the file system */
 #define NDIRENT     1024         /* directory entries in the file system */
 #define FS_NAME_MAX 255          /* longest name in a directory (bytes): Linux's NAME_MAX */
