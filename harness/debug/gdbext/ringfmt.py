@@ -242,11 +242,6 @@ class RingStepper:
             mode_after=mode_of(self.cs, modes) if modes else "")
 
 
-def symbol_text(name: str, offset: int) -> str:
-    """``<name+offset>`` (``<name>`` at offset 0), as gdb prints a code address."""
-    return f"<{name}+{offset}>" if offset else f"<{name}>"
-
-
 def normalize_insn(text: str) -> str:
     """One space between the words of a disassembled instruction, no comment."""
     text = text.split("#", 1)[0]

@@ -12,7 +12,8 @@ Load it into any gdb attached to a ringlab machine::
 
 ``invoke gdb`` and ``invoke debug`` load it for you. It runs inside gdb's own Python (no
 virtual environment): it imports only the standard library, the files next to it, and the
-harness's pure decoder (harness/observe/decode.py, loaded by path: no harness package).
+harness's pure decoder and address namer (harness/observe/decode.py and symname.py, loaded by
+path: no harness package).
 
 Per-process symbols: ``ring-programs FILE...`` names the programs the machine holds; at every
 stop the extension reads the running process's program name from the kernel (the kernel
@@ -38,6 +39,8 @@ DEFAULT_MAX_STEPS = 100000
 #: the kernel ABI file: ``$ringlab_kabi`` (the harness sets it), else this checkout's
 KABI_DEFAULT = os.path.join(HERE, "..", "..", "..", "images", "kabi.json")
 DECODE_FILE = os.path.join(HERE, "..", "..", "observe", "decode.py")
+#: how every address is named (gdb's <name+offset>), shared with the harness's symbolizer
+SYMNAME_FILE = os.path.join(HERE, "..", "..", "observe", "symname.py")
 PROGRESS_EVERY = 10_000         # step-ring prints a progress line every this many steps (default)
 PATH_NAMES_MAX = 12             # step-ring's kernel path: longer ones keep both ends
 #: words in a kernel function name that say which path ran (step-ring's summary)
@@ -45,15 +48,17 @@ PATH_KINDS = (("vector32", "timer"), ("timer", "timer"), ("sleep", "sleep"),
               ("sched", "schedule"), ("swtch", "schedule"), ("yield", "schedule"))
 
 
-def _load_decode():
-    spec = importlib.util.spec_from_file_location("ringlab_decode", DECODE_FILE)
+def _load(name, path):
+    """A pure harness module (no harness imports), loaded by its path as ``name``."""
+    spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module           # dataclasses look their module up
     spec.loader.exec_module(module)
     return module
 
 
-decode = _load_decode()
+decode = _load("ringlab_decode", DECODE_FILE)
+symname = _load("ringlab_symname", SYMNAME_FILE)
 _kabi_var = gdb.convenience_variable("ringlab_kabi")
 with open(_kabi_var.string() if _kabi_var is not None else KABI_DEFAULT) as _fh:
     KABI = json.load(_fh)
@@ -79,7 +84,7 @@ def symbolize(addr):
     except gdb.error:
         return ""
     m = re.match(r"(\S+)(?: \+ (\d+))? in section", text)
-    return ringfmt.symbol_text(m.group(1), int(m.group(2) or 0)) if m else ""
+    return symname.symbol_text(m.group(1), int(m.group(2) or 0)) if m else ""
 
 
 def _kexpr(name):
