@@ -255,6 +255,9 @@ it. Breakpoints on the way do not stop it."""
         if run.outcome == "interrupted":
             raise gdb.GdbError(f"step-ring: interrupted after {run.stepper.steps} "
                                f"instructions (CPL still {run.stepper.start})")
+        if run.outcome == "error":
+            raise gdb.GdbError(f"step-ring: {run.error} (after {run.stepper.steps} "
+                               "instructions)")
         if run.outcome == "limit":
             raise gdb.GdbError(f"step-ring: CPL stayed {run.stepper.start} for {max_steps} "
                                "instructions")
@@ -285,9 +288,10 @@ class StepRun:
     value changed, so gdb stops (silently: the watchpoint is internal and silent, its number
     never shown). gdb evaluates the expression once after each step, and also when the
     watchpoint is created: evaluations count as steps only once the target resumed (gdb's
-    ``cont`` event, which fires once per ``continue``, not per single step). Nothing is named on the way: the kernel functions run are looked up by
-    their DWARF block only when RIP leaves the last one, and assembly addresses are named
-    when the ring changed (``path``).
+    ``cont`` event, which fires once per ``continue``, not per single step). Nothing is
+    named on the way: the kernel functions run are looked up by their DWARF block only when
+    RIP leaves the last one, and assembly addresses are named when the ring changed
+    (``path``).
     """
 
     def __init__(self, max_steps, progress):
@@ -298,8 +302,9 @@ class StepRun:
         self.stepper = ringfmt.RingStepper(rip, cs, rsp, marks, lambda: _reg("rsi"))
         self.armed = False                  # the target resumed: evaluations are steps
         self.stop, self.exited = None, False    # how the last ``continue`` ended
+        self.error = ""                     # outcome "error": what gdb said at a step
         self.value = 0                      # what $_ringlab_step() returns: 1 = stop here
-        self.outcome = ""                   # "ring", "limit", "interrupted"
+        self.outcome = ""                   # "ring", "limit", "interrupted", "error"
         self._path = []                     # function names, and assembly addresses
         self._span = (0, 0)                 # [low, high) of the function last named
 
@@ -391,10 +396,12 @@ class StepRun:
                     gdb.flush()
         except KeyboardInterrupt:           # Ctrl-C while Python ran: stop at this step
             self.outcome = "interrupted"
-        except gdb.error as err:
-            if "Quit" not in str(err):
-                raise
-            self.outcome = "interrupted"
+        except Exception as err:            # noqa: BLE001 (gdb.error, or a bug of ours)
+            # never raised to gdb: it would say "Error evaluating expression for watchpoint
+            # -N" (an internal number) and delete the watchpoint
+            quit_ = isinstance(err, gdb.error) and "Quit" in str(err)
+            self.outcome = "interrupted" if quit_ else "error"
+            self.error = str(err) if isinstance(err, gdb.error) else repr(err)
         if self.outcome:
             self.value = 1
         return self.value
