@@ -106,8 +106,25 @@ static const struct kabi_entry kabi[] = {
     KABI_CONST(T_INT80),
     KABI_CONST(NVECTORS),
 
-    /* The trap frame (trap.h): what alltraps finds on the stack */
+    /* The trap frame (trap.h): what alltraps finds on the stack; the general registers'
+       slots are where gdb's entry-stub unwinder (ringunwind.py) reads the interrupted
+       context's registers */
     KABI_SIZE(trapframe),
+    KABI_OFFSET(trapframe, r15),
+    KABI_OFFSET(trapframe, r14),
+    KABI_OFFSET(trapframe, r13),
+    KABI_OFFSET(trapframe, r12),
+    KABI_OFFSET(trapframe, r11),
+    KABI_OFFSET(trapframe, r10),
+    KABI_OFFSET(trapframe, r9),
+    KABI_OFFSET(trapframe, r8),
+    KABI_OFFSET(trapframe, rbp),
+    KABI_OFFSET(trapframe, rdi),
+    KABI_OFFSET(trapframe, rsi),
+    KABI_OFFSET(trapframe, rdx),
+    KABI_OFFSET(trapframe, rcx),
+    KABI_OFFSET(trapframe, rbx),
+    KABI_OFFSET(trapframe, rax),
     KABI_OFFSET(trapframe, vector),
     KABI_OFFSET(trapframe, error),
     KABI_OFFSET(trapframe, rip),

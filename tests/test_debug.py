@@ -298,6 +298,20 @@ def test_the_gdb_extension_behaves_as_gdb_users_expect(invoke_cli, images):
     assert re.search(r"^#0  vector13 \(\) at ", out, re.M), out[-3000:]
 
 
+@pytest.mark.skipif(C.SANITIZE, reason="single-steps a whole kernel path: on the sanitizer kernel "
+                    "its coverage hooks make it minutes long")
+@pytest.mark.gdb
+def test_step_ring_into_the_end_of_the_machine_is_one_gdb_error(invoke_cli, images):
+    """step-ring from exit_group's kernel side: the machine ends while it steps. One gdb
+    error says so and how far it got; step-ring's internal watchpoint (it single-steps in
+    gdb's own loop) is never named by its number, and no Python traceback shows."""
+    res, out = debug(invoke_cli, "--init", "images/user/gdb_write", "--break", "sys_exit_group",
+                     "--ex", "step-ring", "--ex", "ring")
+    assert re.search(r"^step-ring: .*\(after \d+ instructions\)$", out, re.M), out[-3000:]
+    assert not re.search(r"(Watchpoint|Breakpoint) -\d+", out), out[-3000:]
+    assert "Traceback" not in out and "Python Exception" not in out, out[-3000:]
+
+
 @pytest.mark.gdb
 def test_step_ring_says_how_far_it_got_and_stops_on_the_first_ctrl_c(images):
     """A long step-ring prints its progress (here every 20 instructions), and one Ctrl-C (a

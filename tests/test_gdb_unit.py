@@ -12,6 +12,7 @@ from ringlab.debug.machine import interactive_command
 from ringlab.debug.trace import KernelFacts, Trace
 from ringlab.debug.trace import Transition as TraceEntry
 from ringlab.debug.trace import cause_of_vector, compare_with_qemu_log, user_symbolizer
+from ringlab.catalogue.crashes import PanicReport
 from ringlab.machine import symbols
 
 pytestmark = pytest.mark.unit
@@ -141,3 +142,44 @@ def test_kernel_facts_and_user_symbols(images):
     assert sym(insn) == f"main+{insn - main}"
     assert sym(insn + 2) == f"main+{insn + 2 - main}"
     assert sym(0x10) == ""
+
+
+def test_one_naming_rule_for_ring_step_ring_trace_reports_and_panics(images):
+    """An address has one name everywhere, gdb's own form (<function+decimal offset>):
+    the gdb extension (ring, step-ring: observe/symname.py, loaded by path), trace,
+    fault reports and the panic report (harness/machine/symbols.py)."""
+    k = symbols.symbolizer(C.KERNEL_IMAGE)
+    addr = k.address("syscall_dispatch") + 9
+    assert k.describe(addr) == "syscall_dispatch+9"
+    assert user_symbolizer(C.KERNEL_IMAGE)(addr) == "syscall_dispatch+9"
+    assert " <syscall_dispatch+9>" in symbols.name_address(C.KERNEL_IMAGE, addr)
+    assert k.describe(k.address("syscall_dispatch")) == "syscall_dispatch"
+    report = PanicReport(crash=None, fault=None, regs={}, backtrace=[addr], panic=None)
+    assert report.symbolized() == ["syscall_dispatch+9"]
+    assert "backtrace: " + f"{addr:#x} <syscall_dispatch+9>" in report.describe()
+    # the extension formats what gdb's `info symbol` says with the same function
+    assert "symname.symbol_text(" in (C.REPO_ROOT / "harness/debug/gdbext/ringlab.py").read_text()
+
+
+def test_ring_stepper_classifies_like_both_witnesses():
+    """ringfmt.RingStepper, the one classifier of step-ring and step_until_ring_change:
+    the transition is the step whose CS has another CPL; RIP/RSP before it are the
+    previous step's; signal_delivered on the way back to ring 3 is a delivery."""
+    reads = []
+    st = ringfmt.RingStepper(0xFFFFFFFF80100000, 0x10, 0xFFFFFFFFC0004000,
+                             {0xFFFFFFFF80100010: "signal_delivered"},
+                             lambda: reads.append(1) or 10)
+    assert not st.step(0xFFFFFFFF80100010, 0x10, 0xFFFFFFFFC0003FF8)
+    assert reads == [1] and (st.event, st.signal) == ("delivery", 10)
+    assert not st.step(0xFFFFFFFF80100020, 0x10, 0xFFFFFFFFC0003FF0)
+    assert st.step(0x401000, 0x33, 0x7FFFFFFFE000)
+    t = st.transition("iretq", 0x2B, modes={0x33: "user64", 0x10: "kernel"}, start_cs=0x10)
+    assert (t.direction, t.steps, t.insn_addr, t.rsp_before) == \
+        ("0->3", 3, 0xFFFFFFFF80100020, 0xFFFFFFFFC0003FF0)
+    assert (t.rip_after, t.rsp_after, t.cs_after, t.ss_after) == (0x401000, 0x7FFFFFFFE000,
+                                                                   0x33, 0x2B)
+    assert (t.event, t.signal, t.mode_before, t.mode_after) == ("delivery", 10, "kernel",
+                                                                "user64")
+    up = ringfmt.RingStepper(0x401000, 0x33, 0x7000, {}, lambda: 0)
+    assert up.step(0xFFFFFFFF80100000, 0x10, 0x7000)
+    assert up.transition("syscall", 0x18).event == ""       # events only on the way back

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import os
+import re
 import shutil
 import signal
 
@@ -31,6 +32,7 @@ pytestmark = [pytest.mark.boot, pytest.mark.gdb]
 KERNEL_CS, USER_CS = 0x10, 0x33
 SYSCALL_INSN = b"\x0f\x05"      # SDM Vol. 2B "SYSCALL": 0F 05; RCX = the next instruction
 REPLAY_TIMEOUT_S = 20.0
+REVERSE_TO_TIMEOUT_S = 180.0   # a bound over reverse-to's own 120 s (its passes may stall)
 
 
 @pytest.fixture(scope="module")
@@ -144,6 +146,20 @@ def test_the_extension_loads_the_snapshot_the_recording_saves():
              for t in n.targets if isinstance(t, ast.Name) and isinstance(n.value, ast.Constant)}
     assert names["SNAPSHOT"] == replay.RR_SNAPSHOT
     assert f"rrsnapshot={replay.RR_SNAPSHOT}" in " ".join(replay.rr_args(C.REPO_ROOT, "replay"))
+
+
+def test_reverse_to_over_mi_shows_no_internal_breakpoint_number(recording):
+    """reverse-to's breakpoint is an internal one (negative number): over MI, where gdb
+    prints the stops of a CLI command, none says `Breakpoint -1`; reverse-to says where it
+    stopped in its own words."""
+    rec, run = recording
+    with replay.ReplayMachine(rec.directory) as rm:
+        g = rm.gdb
+        continue_to_the_gp(g)
+        out = g.console("reverse-to *syscall_entry 120", timeout_s=REVERSE_TO_TIMEOUT_S)
+    assert re.search(r"^reverse-to: at \*syscall_entry, instruction \d+ \(\d+ instructions "
+                     r"back\)$", out, re.M), out
+    assert not re.search(r"Breakpoint -\d+", out), out
 
 
 def test_a_stalled_reverse_to_without_the_harness_channel_ends_with_one_message(recording):

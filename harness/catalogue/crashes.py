@@ -11,7 +11,7 @@ from typing import Dict, List, Optional, Sequence, Tuple, Union
 from ..core import constants as C
 from ..core import kabi
 from ..machine.qemu import QemuConfig
-from ..machine.symbols import symbolizer
+from ..machine.symbols import name_address, symbolizer
 from ..observe import decode
 from ..observe.events import Event, Fault, Panic
 from ..observe.verdict import OUTCOME_EXIT_STATUS, Outcome
@@ -133,18 +133,18 @@ class PanicReport:
     def describe(self, kernel: Path = C.KERNEL_IMAGE) -> str:
         """The report as a person reads it: fault, decoded error, CR2, RIP's function,
         the symbolized backtrace."""
-        sym = symbolizer(kernel)
         out = []
         if self.fault:
             f = self.fault
-            out.append(f"{decode.mnemonic(f.vector)} in ring 0 at {sym.describe(f.rip)} "
-                       f"(rip={f.rip:#x})")
+            out.append(f"{decode.mnemonic(f.vector)} in ring 0 at "
+                       f"{name_address(kernel, f.rip)}")
             if decode.has_error_code(f.vector):
                 out.append(f"error {f.error:#x}: {decode.describe_error(f.vector, f.error)}")
         if "cr2" in self.regs:
             out.append(f"cr2={self.regs['cr2']:#x}")
         if self.backtrace:
-            out.append("backtrace: " + " <- ".join(self.symbolized(kernel)))
+            out.append("backtrace: " + " <- ".join(
+                name_address(kernel, a, return_address=True) for a in self.backtrace))
         if self.panic:
             out.append(f"panic reason={self.panic.reason}")
         return "\n".join(out)

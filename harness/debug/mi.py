@@ -1,41 +1,35 @@
 """A GDB/MI session on pygdbmi: gdb as the harness's second witness.
 
-``GdbSession`` drives one gdb process over GDB/MI: symbols, breakpoints, continue, stepi,
-registers as integers, memory, ``cpl()`` and ``step_until_ring_change()``. It knows nothing
-about QEMU; the caller may give it file descriptors to service while it waits (the machine's
-serial console, so a guest printing while gdb waits never blocks on a full pty).
-``harness.debug.machine.DebugMachine`` pairs it with a halted QEMU.
+``GdbSession`` drives one gdb over GDB/MI: symbols, breakpoints, continue, stepi, registers
+as integers, memory, ``cpl()`` and ``step_until_ring_change()`` (harness/debug/stepping.py).
+It sits on an ``MiTransport`` (harness/debug/mitransport.py: the gdb process, MI records
+read and written, every wait bounded), as pygdbmi's ``GdbController`` sits on its
+``IoManager``. It knows nothing about QEMU; the caller may give it file descriptors to
+service while it waits (the machine's serial console, so a guest printing while gdb waits
+never blocks on a full pty). ``harness.debug.machine.DebugMachine`` pairs it with a halted
+QEMU.
 
-What gdb and pygdbmi need here: ``--nx``; ``set architecture i386:x86-64`` before
-``target remote``; no 0.2 s read window (every wait is for a record with our token, or for
-a ``*stopped`` record, which is kept whenever it arrives); register values read with
-``-data-list-register-values x`` (numbers, not flag names).
-
-Every gdb started here is reaped (``-gdb-exit``, then SIGTERM, then SIGKILL) when its session
-closes, at interpreter exit, or - if the harness dies - by the kernel (PR_SET_PDEATHSIG).
+What gdb needs here: ``set architecture i386:x86-64`` before ``target remote``; register
+values read with ``-data-list-register-values x`` (numbers, not flag names).
 """
 from __future__ import annotations
 
-import collections
-import itertools
 import logging
 import os
 import re
-import select
-import signal
-import subprocess
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Deque, Dict, Iterable, List, Optional, Sequence, Tuple, Union
-
-from pygdbmi import gdbmiparser
+from typing import Callable, Dict, Iterable, List, Optional, Sequence, Tuple, Union
 
 from ..core import constants as C
-from ..core import procs, tools
-from ..core.errors import (BreakpointNotHit, GdbCommandError, GdbError, GdbTimeout, MemoryReadError,
-                           StubNotAnswering, SymbolNotFound, TargetExited)
+from ..core.errors import (GdbCommandError, GdbError, GdbTimeout, MemoryReadError,
+                           StubNotAnswering, SymbolNotFound)
+from . import stepping
 from .gdbext.ringfmt import RingState, Transition, cpl_of, normalize_insn
+# moved to the transport; the names stay importable from here
+from .mitransport import (MiTransport, Result, Stop, _int, _mi_quote,  # noqa: F401
+                          close_all, started_pids)
 
 log = logging.getLogger(__name__)
 
@@ -71,61 +65,6 @@ class Breakpoint:
     temporary: bool = False
 
 
-@dataclass
-class Stop:
-    """A ``*stopped`` record: why the CPU stopped and where.
-
-    Attributes:
-        reason: gdb's reason (``breakpoint-hit``, ``end-stepping-range``, ``signal-received``...).
-        rip: the address it stopped at.
-        breakpoint: the breakpoint number for ``breakpoint-hit``.
-        func: the function gdb names for ``rip`` (from any symbol file), if any.
-        record: the whole MI payload.
-        registers: registers read at the stop when ``cont(read=...)`` asked for them.
-    """
-
-    reason: str
-    rip: int
-    breakpoint: Optional[int] = None
-    func: Optional[str] = None
-    record: Dict = field(default_factory=dict)
-    registers: Dict[str, int] = field(default_factory=dict)
-
-    @classmethod
-    def of(cls, payload: Dict) -> "Stop":
-        frame = payload.get("frame") or {}
-        bkpt = payload.get("bkptno")
-        return cls(reason=payload.get("reason", ""), rip=_int(frame.get("addr", "0")),
-                   breakpoint=int(bkpt) if bkpt else None, func=frame.get("func"),
-                   record=payload)
-
-
-@dataclass
-class Result:
-    """A command's ``^done``/``^running``/``^connected`` answer and the console text it printed."""
-
-    message: str
-    payload: Dict
-    console: str = ""
-
-
-# -----------------------------------------------------------------------------------------
-# Process bookkeeping: no gdb outlives the harness.
-
-_sessions: "procs.Registry[GdbSession]" = procs.Registry("close")
-_wait_pid = procs.wait_pid_exit
-
-
-def started_pids() -> List[int]:
-    """PIDs of every gdb this interpreter started (tests check none survives)."""
-    return _sessions.started_pids()
-
-
-def close_all() -> None:
-    """Close every live gdb session (atexit)."""
-    _sessions.close_all()
-
-
 #: how the extension learns where images/kabi.json is (a gdb convenience variable)
 KABI_SETTING = 'set $ringlab_kabi = "{path}"'
 #: gdb's ``remotetimeout`` (seconds; gdb's default is 2): how long gdb waits for QEMU's Ack or
@@ -138,31 +77,6 @@ KABI_SETTING = 'set $ringlab_kabi = "{path}"'
 REMOTE_TIMEOUT_SETTING = "set remotetimeout 30"
 
 
-def _int(text: Union[str, int]) -> int:
-    """gdb prints numbers as ``0x..`` or decimal (negative for signed registers)."""
-    if isinstance(text, int):
-        return text
-    text = text.strip().split()[0]
-    value = int(text, 16) if text.lower().startswith(("0x", "-0x")) else int(text, 10)
-    return value & 0xFFFF_FFFF_FFFF_FFFF
-
-
-# Records nobody here reads: `*running`, and every `=` notification but thread-group-exited
-# (a breakpoint hit alone sends `=breakpoint-modified` with the whole breakpoint). Parsing
-# them was a third of the harness's time per stop.
-_BARE_RESULT = re.compile(r"^(\d+)\^(running|done|connected)$")
-
-
-def _unused(line: str) -> bool:
-    return line.startswith("*running") or (line.startswith("=")
-                                           and not line.startswith("=thread-group-exited"))
-
-
-def _mi_quote(text: str) -> str:
-    """A C string literal as MI commands take it."""
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
 # -----------------------------------------------------------------------------------------
 
 class GdbSession:
@@ -170,12 +84,14 @@ class GdbSession:
 
     Args:
         command_timeout_s: default bound for one MI command.
-        watch: file descriptors to service while waiting for gdb: ``{fd: callback}``;
-            the callback runs whenever the fd is readable and returns False once the fd is
-            finished (EOF), True otherwise. ``DebugMachine`` passes the serial console.
+        watch: file descriptors to service while waiting for gdb: ``{fd: callback}``
+            (``MiTransport``). ``DebugMachine`` passes the serial console.
         console_tail: returns the machine's last console lines, quoted in errors.
         target_exited: returns True once the machine has exited (checked while waiting).
         gdb_binary: the gdb to run.
+
+    Attributes:
+        io: the transport (process, MI records, bounded waits).
 
     Raises (from ``start``):
         ToolMissing: gdb is not installed (names the Debian package ``gdb``).
@@ -186,55 +102,55 @@ class GdbSession:
                  console_tail: Optional[Callable[[], List[str]]] = None,
                  target_exited: Optional[Callable[[], bool]] = None,
                  gdb_binary: str = C.GDB_BINARY) -> None:
-        self.command_timeout_s = command_timeout_s
-        self.watch: Dict[int, Callable[[], bool]] = dict(watch or {})
-        self._console_tail = console_tail or (lambda: [])
-        self._target_exited = target_exited or (lambda: False)
-        self.gdb_binary = gdb_binary
-        self.command: List[str] = []
-        self.process: Optional[subprocess.Popen] = None
-        self._partial = {"stdout": b"", "stderr": b""}
-        self._tokens = itertools.count(1)
-        self._results: Dict[int, Dict] = {}
-        self._stops: Deque[Stop] = collections.deque()
-        self._console: List[str] = []
-        self._log: Deque[str] = collections.deque(maxlen=C.DEFAULT_LOG_TAIL_LINES)
-        self._regnums: Dict[str, int] = {}
         self.symbol_files: List[Path] = []
-        self._unresponsive = False   # a command timed out: gdb will not read -gdb-exit
+        self.io = MiTransport(command_timeout_s=command_timeout_s, watch=watch,
+                              console_tail=console_tail, target_exited=target_exited,
+                              gdb_binary=gdb_binary, symbol_files=lambda: self.symbol_files)
+        self._regnums: Dict[str, int] = {}
         self.connected = False
-        self.disconnected = False    # gdb lost the remote (the machine exited)
-        self.stops_seen = 0
         self._breakpoints: Dict[int, Breakpoint] = {}   # number -> breakpoint
         self._resume_from: Optional[int] = None        # the breakpoint the CPU stopped at
 
     def __repr__(self) -> str:
         return f"<GdbSession pid={self.pid}>"
 
+    # -- the transport's state, as the session's ------------------------------------------------
     @property
     def pid(self) -> Optional[int]:
-        return self.process.pid if self.process else None
+        return self.io.pid
+
+    @property
+    def process(self):
+        return self.io.process
+
+    @property
+    def command(self) -> List[str]:
+        return self.io.command
+
+    @property
+    def command_timeout_s(self) -> float:
+        return self.io.command_timeout_s
+
+    @property
+    def watch(self) -> Dict[int, Callable[[], bool]]:
+        return self.io.watch
+
+    @property
+    def disconnected(self) -> bool:
+        return self.io.disconnected
+
+    @property
+    def stops_seen(self) -> int:
+        return self.io.stops_seen
+
+    @property
+    def _stops(self):
+        return self.io.stops
 
     # -- life cycle ----------------------------------------------------------------------------
     def start(self) -> "GdbSession":
-        """Spawn ``gdb --nx --quiet --interpreter=mi3`` and set it up for an x86-64 kernel."""
-        if self.process is not None:
-            raise RuntimeError("gdb session already started")
-        gdb = tools.find_tool(self.gdb_binary)
-        self.command = [gdb, "--nx", "--quiet", "--interpreter=mi3"]
-        env = dict(os.environ)
-        env.setdefault(C.OWNER_ENV, f"pid-{os.getpid()}")
-
-        # A session of its own: Ctrl-C at the terminal goes to the harness, which then
-        # closes gdb itself; gdb never sees a stray SIGINT.
-        self.process = subprocess.Popen(procs.dying_with_parent(self.command),
-                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                        stderr=subprocess.PIPE, bufsize=0, env=env,
-                                        start_new_session=True)
-        _sessions.add(self, self.process.pid)
-        for f in (self.process.stdout, self.process.stderr):
-            os.set_blocking(f.fileno(), False)
-        log.info("gdb pid %d: %s", self.process.pid, " ".join(self.command))
+        """Spawn gdb (``MiTransport.start``) and set it up for an x86-64 kernel."""
+        self.io.start()
         for setting in ("pagination off", "confirm off", "height 0", "width 0",
                         "print pretty off", "breakpoint pending off",
                         # a stop's frame without arguments: gdb reads none from the stack
@@ -246,35 +162,7 @@ class GdbSession:
 
     def close(self, timeout_s: float = C.DEFAULT_STOP_TIMEOUT_S) -> None:
         """Make gdb exit (``-gdb-exit``, then SIGTERM, then SIGKILL) and reap it. Idempotent."""
-        proc = self.process
-        if proc is None:
-            return
-        try:
-            if proc.poll() is None:
-                polite = not self._unresponsive
-                if polite:
-                    try:
-                        proc.stdin.write(b"-gdb-exit\n")
-                        proc.stdin.flush()
-                    except OSError:
-                        polite = False
-                for sig in ((None,) if polite else ()) + (signal.SIGTERM, signal.SIGKILL):
-                    if sig is not None:
-                        try:
-                            proc.send_signal(sig)
-                        except ProcessLookupError:
-                            pass
-                    if _wait_pid(proc.pid, timeout_s):
-                        break
-            proc.wait(timeout=C.DEFAULT_KILL_TIMEOUT_S)
-            log.info("gdb pid %d exited: rc=%s", proc.pid, proc.returncode)
-        finally:
-            for f in (proc.stdin, proc.stdout, proc.stderr):
-                try:
-                    f.close()
-                except OSError:
-                    pass
-            _sessions.discard(self)
+        self.io.close(timeout_s)
 
     def __enter__(self) -> "GdbSession":
         return self.start()
@@ -282,141 +170,30 @@ class GdbSession:
     def __exit__(self, *exc) -> None:
         self.close()
 
-    # -- MI plumbing ---------------------------------------------------------------------------
-    def _evidence(self) -> Dict[str, List[str]]:
-        return dict(command=self.command, console_tail=self._console_tail(),
-                    log_tail=list(self._log))
+    # -- MI plumbing (the transport's) ------------------------------------------------------------
+    def evidence(self) -> Dict[str, List[str]]:
+        """What an error carries: gdb's command line, the machine's last console lines, gdb's
+        last log lines."""
+        return self.io.evidence()
 
-    def _pump(self, timeout_s: float) -> None:
-        """Wait at most ``timeout_s`` for output from gdb or a watched fd and handle it.
-
-        gdb's output is read here and each complete line parsed with pygdbmi's MI parser
-        (``gdbmiparser.parse_response``). Not through pygdbmi's IoManager: besides its read
-        window (docs/qemu-facts.md, pygdbmi), it pretty-prints every record for a debug log
-        even when that log is off, which alone cost a third of the time of a breakpoint stop.
-        """
-        proc = self.process
-        streams = {proc.stdout.fileno(): "stdout", proc.stderr.fileno(): "stderr"}
-        ready, _, _ = select.select(list(streams) + list(self.watch), [], [],
-                                    max(0.0, timeout_s))
-        for fd in ready:
-            if fd in self.watch and not self.watch[fd]():
-                del self.watch[fd]
-        for fd in ready:
-            stream = streams.get(fd)
-            if stream is None:
-                continue
-            try:
-                data = os.read(fd, 1 << 16)
-            except BlockingIOError:
-                continue
-            if not data:
-                proc.poll()
-                raise GdbError(f"gdb exited unexpectedly (rc {proc.returncode})",
-                               **self._evidence())
-            lines = (self._partial[stream] + data).split(b"\n")
-            self._partial[stream] = lines.pop()
-            for raw in lines:
-                line = raw.decode(errors="replace").rstrip("\r")
-                if not line or gdbmiparser.response_is_finished(line) or _unused(line):
-                    continue
-                m = _BARE_RESULT.match(line)
-                rec = ({"type": "result", "message": m.group(2), "payload": None,
-                        "token": int(m.group(1))} if m else gdbmiparser.parse_response(line))
-                rec["stream"] = stream
-                self._note(rec)
-
-    def _note(self, rec: Dict) -> None:
-        kind, msg, payload = rec.get("type"), rec.get("message"), rec.get("payload")
-        if kind == "result":
-            token = rec.get("token")
-            if token is not None:
-                self._results[int(token)] = rec
-        elif kind == "notify" and msg == "stopped":
-            stop = Stop.of(payload or {})
-            self.stops_seen += 1
-            self._stops.append(stop)
-        elif kind == "notify" and msg == "thread-group-exited":
-            self.disconnected = True
-        elif kind == "console":
-            self._console.append(payload or "")
-        elif kind == "log":
-            text = (payload or "").rstrip("\n")
-            self._log.append(text)
-            if "Remote connection closed" in text or "Remote communication error" in text:
-                self.disconnected = True
-        elif rec.get("stream") == "stderr" and payload:
-            self._log.append(str(payload).rstrip("\n"))
+    _evidence = evidence
 
     def send(self, commands: Sequence[str]) -> List[int]:
         """Write MI commands (each gets a token) without waiting; returns the tokens."""
-        tokens = [next(self._tokens) for _ in commands]
-        data = "".join(f"{t}{c}\n" for t, c in zip(tokens, commands))
-        log.debug("-> %s", data.rstrip())
-        try:
-            self.process.stdin.write(data.encode())
-            self.process.stdin.flush()
-        except OSError as err:
-            raise GdbError(f"cannot write to gdb: {err}", **self._evidence()) from err
-        return tokens
+        return self.io.send(commands)
 
     def wait_result(self, token: int, command: str, timeout_s: Optional[float] = None) -> Result:
-        """Wait for the result record of ``token``.
-
-        Raises:
-            GdbCommandError: ``^error`` (SymbolNotFound / MemoryReadError when that is what
-                gdb said).
-            GdbTimeout: no answer within ``timeout_s``.
-        """
-        timeout_s = self.command_timeout_s if timeout_s is None else timeout_s
-        deadline = time.monotonic() + timeout_s
-        while token not in self._results:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                self._unresponsive = True
-                raise GdbTimeout(f"gdb did not answer {command!r} within {timeout_s:g} s",
-                                 **self._evidence())
-            self._pump(remaining)
-        rec = self._results.pop(token)
-        payload = rec.get("payload") or {}
-        if rec.get("message") == "error":
-            msg = payload.get("msg", "") if isinstance(payload, dict) else str(payload)
-            if "No symbol" in msg and "in current context" in msg:
-                loaded = ", ".join(p.name for p in self.symbol_files) or "none"
-                raise SymbolNotFound(command, f"{msg} (symbol files loaded: {loaded})",
-                                     **self._evidence())
-            if "Cannot access memory" in msg or "Unable to read memory" in msg:
-                raise MemoryReadError(command, msg, **self._evidence())
-            if "Remote connection closed" in msg or "The program is not being run" in msg:
-                self.disconnected = True
-                raise TargetExited(f"gdb: {command}: {msg}", **self._evidence())
-            raise GdbCommandError(command, msg, **self._evidence())
-        console, self._console = "".join(self._console), []
-        return Result(rec.get("message", ""), payload if isinstance(payload, dict) else {}, console)
+        """Wait for the result record of ``token`` (``MiTransport.wait_result``)."""
+        return self.io.wait_result(token, command, timeout_s)
 
     def mi(self, command: str, timeout_s: Optional[float] = None) -> Result:
         """Run one MI command and return its result (see ``wait_result`` for errors)."""
-        self._console = []
-        (token,) = self.send([command])
-        return self.wait_result(token, command, timeout_s)
+        return self.io.mi(command, timeout_s)
 
     def console(self, command: str, timeout_s: Optional[float] = None) -> str:
         """Run a CLI command (``ring``, ``step-ring``, ``info registers``...) and return
-        everything it printed.
-
-        A command that resumes the CPU (``stepi``, ``step-ring``) is answered ``^running``
-        at its first step while it goes on printing; a no-op sent right behind it is
-        answered only once gdb is done with it, so its answer marks the end.
-        """
-        self._console = []
-        cmd = f"-interpreter-exec console {_mi_quote(command)}"
-        t_cmd, t_fence = self.send([cmd, "-data-evaluate-expression 0"])
-        try:
-            text = self.wait_result(t_cmd, cmd, timeout_s).console
-        finally:
-            fence = self.wait_result(t_fence, f"(after) {cmd}", timeout_s)
-        self._stops.clear()
-        return text + fence.console
+        everything it printed (``MiTransport.console``)."""
+        return self.io.console(command, timeout_s)
 
     # -- symbols and target --------------------------------------------------------------------
     def load_kernel(self, path: PathLike = C.KERNEL_IMAGE) -> None:
@@ -608,34 +385,24 @@ class GdbSession:
         return stop
 
     def _wait_stop(self, timeout_s: float, what: str) -> Stop:
-        deadline = time.monotonic() + timeout_s
-        while not self._stops:
-            if self.disconnected or self._target_exited():
-                raise TargetExited(f"the machine exited before {what} was hit",
-                                   **self._evidence())
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                self.interrupt()
-                raise BreakpointNotHit(f"{what} was not hit within {timeout_s:g} s "
-                                       "(machine interrupted)", **self._evidence())
-            self._pump(remaining)
-        return self._stops.popleft()
+        return self.io.wait_stop(timeout_s, what)
 
     def interrupt(self, timeout_s: float = C.DEFAULT_GDB_COMMAND_TIMEOUT_S) -> Optional[Stop]:
         """Stop a running machine; returns the stop, None if there was none (machine gone).
+        (``MiTransport.interrupt``: SIGINT to gdb, as a person's Ctrl-C.)"""
+        return self.io.interrupt(timeout_s)
 
-        gdb runs MI synchronously (it reads no command while the target runs), so this is
-        what a person's Ctrl-C does: SIGINT to gdb, which interrupts the target
-        (``*stopped,reason="signal-received",signal-name="SIGINT"``).
-        """
-        try:
-            self.process.send_signal(signal.SIGINT)
-        except ProcessLookupError:
-            return None
-        deadline = time.monotonic() + timeout_s
-        while not self._stops and not self.disconnected and time.monotonic() < deadline:
-            self._pump(deadline - time.monotonic())
-        return self._stops.popleft() if self._stops else None
+    def stepi_reading(self, names: Sequence[str]) -> Dict[str, int]:
+        """One ``stepi`` and the registers ``names`` read right behind it (one pipelined
+        round trip); a breakpoint the CPU stood on is not stepped off first."""
+        self._resume_from = None
+        nums = self._register_numbers(names)
+        read = "-data-list-register-values x " + " ".join(map(str, nums))
+        self._stops.clear()
+        t_step, t_regs = self.send(["-exec-step-instruction", read])
+        self.wait_result(t_step, "-exec-step-instruction")
+        self._wait_stop(self.command_timeout_s, _STEPI_END)
+        return self._decode_registers(names, nums, self.wait_result(t_regs, read).payload)
 
     def stepi(self, count: int = 1, timeout_s: Optional[float] = None,
               reverse: bool = False) -> Stop:
@@ -745,53 +512,10 @@ class GdbSession:
 
     # -- ring changes ------------------------------------------------------------------------------
     def step_until_ring_change(self, max_steps: int = C.DEFAULT_STEP_LIMIT) -> Transition:
-        """``stepi`` until the CPL changes; return the transition.
-
-        Each step is one pipelined round trip (stepi, then CS/RIP/RSP/SS), so a few thousand
-        kernel instructions take a few seconds. A return to ring 3 on which the kernel passed
-        ``signal_delivered`` (RSI = the signal) is ``event="delivery"``; one that passed
-        ``sys_rt_sigreturn`` is ``event="rt_sigreturn"`` (as the ``step-ring`` command says).
+        """``stepi`` until the CPL changes; return the transition (harness/debug/stepping.py,
+        with the classifier the gdb extension's ``step-ring`` uses).
 
         Raises:
             GdbError: the CPL did not change within ``max_steps`` instructions.
         """
-        self._resume_from = None
-        names = ["cs", "rip", "rsp", "ss"]
-        nums = self._register_numbers(names)
-        regs = self.registers(names)
-        start = cpl_of(regs["cs"])
-        read = "-data-list-register-values x " + " ".join(map(str, nums))
-        marks = {}
-        for symbol in ("signal_delivered", "sys_rt_sigreturn"):
-            try:
-                marks[self.address_of(symbol)] = symbol
-            except SymbolNotFound:          # a kernel without signals
-                pass
-        event, signal = ("rt_sigreturn", 0) if marks.get(regs["rip"]) == "sys_rt_sigreturn" else (
-            ("delivery", self.register("rsi")) if marks.get(regs["rip"]) == "signal_delivered"
-            else ("", 0))
-        for step in range(1, max_steps + 1):
-            before = regs
-            self._stops.clear()
-            t_step, t_regs = self.send(["-exec-step-instruction", read])
-            self.wait_result(t_step, "-exec-step-instruction")
-            self._wait_stop(self.command_timeout_s, _STEPI_END)
-            res = self.wait_result(t_regs, read)
-            regs = self._decode_registers(names, nums, res.payload)
-            mark = marks.get(regs["rip"])
-            if mark == "signal_delivered":
-                event, signal = "delivery", self.register("rsi")
-            elif mark == "sys_rt_sigreturn":
-                event, signal = "rt_sigreturn", 0
-            if cpl_of(regs["cs"]) != start:
-                return Transition(from_cpl=start, to_cpl=cpl_of(regs["cs"]), steps=step,
-                                  insn_addr=before["rip"],
-                                  insn=self.instruction_at(before["rip"]),
-                                  rip_before=before["rip"], rsp_before=before["rsp"],
-                                  rip_after=regs["rip"], rsp_after=regs["rsp"],
-                                  cs_after=regs["cs"], ss_after=regs["ss"],
-                                  event=event if start == 0 else "",
-                                  signal=signal if start == 0 else 0)
-        raise GdbError(f"CPL stayed {start} for {max_steps} instructions", **self._evidence())
-
-
+        return stepping.step_until_ring_change(self, max_steps)

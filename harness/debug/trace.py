@@ -50,6 +50,7 @@ from ..core.errors import (BadImage, BreakpointNotHit, GdbCommandError, GdbError
 from ..machine.qemu import QemuConfig
 from ..machine.symbols import symbolizer
 from ..observe import decode, qemulog
+from ..observe.symname import symbol_offset
 from .gdbext.ringfmt import cpl_of, mode_of, selector_modes
 from .machine import DebugMachine
 
@@ -248,8 +249,7 @@ def user_symbolizer(path: Optional[Path]) -> Callable[[int], str]:
         found = table.lookup(addr) if table is not None else None
         if not found:
             return ""
-        name, off = found
-        return f"{name}+{off}" if off else name
+        return symbol_offset(*found)
     return describe
 
 

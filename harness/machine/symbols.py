@@ -3,7 +3,10 @@ the catalogue programs' ``fault_insn`` labels.
 
     >>> sym = Symbolizer(C.KERNEL_IMAGE)
     >>> sym.describe(0xffffffff801007db, return_address=True)
-    'recurse+0x25'
+    'recurse+37'
+
+Every name has gdb's form, decimal offset (``observe.symname``: the one rule the gdb
+extension's ``ring``/``step-ring``, ``trace``, reports and panics share).
 
 A backtrace holds *return* addresses: the instruction after each ``call``. When the call is a
 function's last instruction (a ``noreturn`` callee), the return address is already the next
@@ -25,6 +28,7 @@ from elftools.elf.elffile import ELFFile
 from elftools.elf.sections import SymbolTableSection
 
 from ..core.errors import BadImage
+from ..observe.symname import symbol_offset, symbol_text
 from .elfimage import nearest_symbol
 
 SHF_EXECINSTR = 0x4  # ELF section flag: holds executable code
@@ -159,12 +163,9 @@ class Symbolizer:
         return (f.name, address - f.address) if f else None
 
     def describe(self, address: int, *, return_address: bool = False) -> str:
-        """``name+0xoff`` (or ``name`` at offset 0), else the address in hex."""
+        """``name+off`` (decimal, as gdb; ``name`` at offset 0), else the address in hex."""
         found = self.lookup(address, return_address=return_address)
-        if not found:
-            return f"{address:#x}"
-        name, off = found
-        return f"{name}+{off:#x}" if off else name
+        return symbol_offset(*found) if found else f"{address:#x}"
 
     def backtrace(self, addresses: Sequence[int]) -> List[str]:
         """``describe()`` of each return address of a backtrace."""
@@ -339,7 +340,7 @@ def name_address(path: PathLike, address: int, *, return_address: bool = False) 
     if not found and not return_address:        # data: the object (or label) below it
         found = nearest_symbol(path, address)
     if found:       # decimal offset, as gdb prints <main+26>
-        text += f" <{found[0]}+{found[1]}>" if found[1] else f" <{found[0]}>"
+        text += " " + symbol_text(*found)
     try:
         where = source_line(path, address, return_address=return_address)
     except BadImage:

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass, field
-from typing import Dict
+from typing import Callable, Dict, Optional
 
 USER_HALF_END = 0x0000_8000_0000_0000       # first address above the lower canonical half
 KERNEL_HALF_START = 0xFFFF_8000_0000_0000   # first address of the upper canonical half
@@ -176,9 +176,70 @@ class Transition:
                    mode_before=mode_b, mode_after=mode_a)
 
 
-def symbol_text(name: str, offset: int) -> str:
-    """``<name+offset>`` (``<name>`` at offset 0), as gdb prints a code address."""
-    return f"<{name}+{offset}>" if offset else f"<{name}>"
+#: kernel symbols a return to ring 3 may pass, and what passing them says (``RingStepper``)
+STEP_MARKS = {"signal_delivered": "delivery", "sys_rt_sigreturn": "rt_sigreturn"}
+
+
+class RingStepper:
+    """The one classifier of single steps, shared by gdb's ``step-ring`` (ringlab.py) and the
+    harness's ``GdbSession.step_until_ring_change`` (harness/debug/stepping.py): fed the
+    registers after each step, it says when the CPL changed and builds the Transition.
+
+    Args:
+        rip, cs, rsp: where stepping starts (before the first step).
+        marks: kernel address -> symbol of ``STEP_MARKS`` (those the kernel has).
+        read_signal: returns RSI (the signal ``signal_delivered`` is called with), read only
+            when a step stops there.
+
+    A step costs a comparison and two assignments; nothing is named until the ring changes
+    (``transition`` is given the instruction text and SS then).
+    """
+
+    __slots__ = ("start", "rip", "rsp", "before", "steps", "event", "signal", "marks",
+                 "read_signal", "cs")
+
+    def __init__(self, rip: int, cs: int, rsp: int, marks: Dict[int, str],
+                 read_signal: Callable[[], int]) -> None:
+        self.start = cpl_of(cs)
+        self.rip, self.rsp, self.cs = rip, rsp, cs
+        self.before = (rip, rsp)
+        self.steps = 0
+        self.marks = marks
+        self.read_signal = read_signal
+        self.event, self.signal = "", 0
+        self._mark(rip)
+
+    def _mark(self, rip: int) -> None:
+        mark = self.marks.get(rip)
+        if mark is not None:
+            self.event = STEP_MARKS[mark]
+            self.signal = self.read_signal() if self.event == "delivery" else 0
+
+    def step(self, rip: int, cs: int, rsp: int) -> bool:
+        """One instruction was executed; now RIP, CS, RSP are these. True when the CPL
+        differs from the start's (the previous RIP/RSP are kept as ``before``)."""
+        self.steps += 1
+        self.before = (self.rip, self.rsp)
+        self.rip, self.rsp, self.cs = rip, rsp, cs
+        if rip in self.marks:
+            self._mark(rip)
+        return cs & SEL_RPL_MASK != self.start
+
+    def transition(self, insn: str, ss: int, *, sym_before: str = "", sym_after: str = "",
+                   modes: Optional[Dict[int, str]] = None,
+                   start_cs: Optional[int] = None) -> "Transition":
+        """The Transition of the last step (after ``step`` returned True). ``insn``: the
+        instruction at ``before``'s RIP; ``ss``: SS now; ``modes`` and ``start_cs`` name the
+        modes (``mode_of``) when given."""
+        back = self.start == 0                  # a return to ring 3 (from 0: the only way)
+        return Transition(
+            from_cpl=self.start, to_cpl=cpl_of(self.cs), steps=self.steps,
+            insn_addr=self.before[0], insn=insn, rip_before=self.before[0],
+            rsp_before=self.before[1], rip_after=self.rip, rsp_after=self.rsp,
+            cs_after=self.cs, ss_after=ss, event=self.event if back else "",
+            signal=self.signal if back else 0, sym_before=sym_before, sym_after=sym_after,
+            mode_before=mode_of(start_cs, modes) if modes and start_cs is not None else "",
+            mode_after=mode_of(self.cs, modes) if modes else "")
 
 
 def normalize_insn(text: str) -> str:

@@ -12,7 +12,8 @@ Load it into any gdb attached to a ringlab machine::
 
 ``invoke gdb`` and ``invoke debug`` load it for you. It runs inside gdb's own Python (no
 virtual environment): it imports only the standard library, the files next to it, and the
-harness's pure decoder (harness/observe/decode.py, loaded by path: no harness package).
+harness's pure decoder and address namer (harness/observe/decode.py and symname.py, loaded by
+path: no harness package).
 
 Per-process symbols: ``ring-programs FILE...`` names the programs the machine holds; at every
 stop the extension reads the running process's program name from the kernel (the kernel
@@ -23,6 +24,7 @@ import importlib.util
 import json
 import os
 import re
+import signal
 import sys
 
 import gdb  # provided by gdb itself
@@ -37,6 +39,8 @@ DEFAULT_MAX_STEPS = 100000
 #: the kernel ABI file: ``$ringlab_kabi`` (the harness sets it), else this checkout's
 KABI_DEFAULT = os.path.join(HERE, "..", "..", "..", "images", "kabi.json")
 DECODE_FILE = os.path.join(HERE, "..", "..", "observe", "decode.py")
+#: how every address is named (gdb's <name+offset>), shared with the harness's symbolizer
+SYMNAME_FILE = os.path.join(HERE, "..", "..", "observe", "symname.py")
 PROGRESS_EVERY = 10_000         # step-ring prints a progress line every this many steps (default)
 PATH_NAMES_MAX = 12             # step-ring's kernel path: longer ones keep both ends
 #: words in a kernel function name that say which path ran (step-ring's summary)
@@ -44,15 +48,17 @@ PATH_KINDS = (("vector32", "timer"), ("timer", "timer"), ("sleep", "sleep"),
               ("sched", "schedule"), ("swtch", "schedule"), ("yield", "schedule"))
 
 
-def _load_decode():
-    spec = importlib.util.spec_from_file_location("ringlab_decode", DECODE_FILE)
+def _load(name, path):
+    """A pure harness module (no harness imports), loaded by its path as ``name``."""
+    spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module           # dataclasses look their module up
     spec.loader.exec_module(module)
     return module
 
 
-decode = _load_decode()
+decode = _load("ringlab_decode", DECODE_FILE)
+symname = _load("ringlab_symname", SYMNAME_FILE)
 _kabi_var = gdb.convenience_variable("ringlab_kabi")
 with open(_kabi_var.string() if _kabi_var is not None else KABI_DEFAULT) as _fh:
     KABI = json.load(_fh)
@@ -63,13 +69,6 @@ MODES = ringfmt.selector_modes(KABI.get("constants", {}))
 def _reg(name):
     """A register as an unsigned integer (``$rsp`` is a pointer type, hence the cast)."""
     return int(gdb.parse_and_eval("(unsigned long)$" + name)) & 0xFFFFFFFFFFFFFFFF
-
-
-def _regs(*names):
-    """Registers of the newest frame as unsigned integers, without parsing an expression
-    each (step-ring reads three per instruction)."""
-    frame = gdb.newest_frame()
-    return [int(frame.read_register(n)) & 0xFFFFFFFFFFFFFFFF for n in names]
 
 
 def _insn(addr):
@@ -85,7 +84,7 @@ def symbolize(addr):
     except gdb.error:
         return ""
     m = re.match(r"(\S+)(?: \+ (\d+))? in section", text)
-    return ringfmt.symbol_text(m.group(1), int(m.group(2) or 0)) if m else ""
+    return symname.symbol_text(m.group(1), int(m.group(2) or 0)) if m else ""
 
 
 def _kexpr(name):
@@ -224,7 +223,9 @@ that enters a signal handler says `event=delivery signal=N` (the kernel ran
 signal_delivered on the way); one that ends rt_sigreturn says `event=rt_sigreturn`.
 Both sides are named (from=<symbol+offset> to=<...>), then `step-ring path` lists the kernel
 functions that ran (with timer/sleep/schedule when they did) and `step-ring process changed`
-says so when another process (pid, CR3) came back to ring 3."""
+says so when another process (pid, CR3) came back to ring 3.
+Every 10000 instructions it says how far it got (set ringlab-step-progress N); Ctrl-C stops
+it. Breakpoints on the way do not stop it."""
 
     def __init__(self):
         super().__init__("step-ring", gdb.COMMAND_RUNNING)
@@ -237,32 +238,36 @@ says so when another process (pid, CR3) came back to ring 3."""
                                f"(usage: step-ring [MAX-STEPS], default {DEFAULT_MAX_STEPS})")
         if max_steps <= 0:
             raise gdb.GdbError("step-ring: MAX-STEPS must be positive")
-        start_cs = _reg("cs")
-        start = ringfmt.cpl_of(start_cs)
-        rip, rsp = _reg("rip"), _reg("rsp")
-        before = (_reg("cr3"),) + current_process()
-        # Each stepi would print a frame line: say nothing until the ring changes.
+        try:
+            start_cs = _reg("cs")
+            before = (_reg("cr3"),) + current_process()
+            run = StepRun(max_steps, PROGRESS.value)
+        except gdb.error as err:            # no target, no registers: a gdb error
+            raise gdb.GdbError(f"step-ring: {err}") from None
+        # Each stop would print a frame line: say nothing until the ring changes.
         gdb.execute("set suppress-cli-notifications on", to_string=True)
         _quiet[0] = True
         try:
-            t, path = self._step(start, rip, rsp, max_steps)
-        except gdb.error as err:            # the target went away mid-way: a gdb error
-            if isinstance(err, gdb.GdbError):
-                raise
-            raise gdb.GdbError(f"step-ring: {err}") from None
-        except KeyboardInterrupt:           # Ctrl-C between two steps
-            raise gdb.GdbError(f"step-ring: interrupted after {self.made} instructions "
-                               f"(CPL still {start})") from None
+            run.go()
         finally:
             _quiet[0] = False
             gdb.execute("set suppress-cli-notifications off", to_string=True)
+        if run.outcome == "interrupted":
+            raise gdb.GdbError(f"step-ring: interrupted after {run.stepper.steps} "
+                               f"instructions (CPL still {run.stepper.start})")
+        if run.outcome == "error":
+            raise gdb.GdbError(f"step-ring: {run.error} (after {run.stepper.steps} "
+                               "instructions)")
+        if run.outcome == "limit":
+            raise gdb.GdbError(f"step-ring: CPL stayed {run.stepper.start} for {max_steps} "
+                               "instructions")
+        st = run.stepper
         after = (_reg("cr3"),) + current_process()
         PROGRAMS.sync(force=after != before)
-        t = ringfmt.Transition(**dict(t.as_dict(), sym_before=symbolize(t.rip_before),
-                                      sym_after=symbolize(t.rip_after),
-                                      mode_before=ringfmt.mode_of(start_cs, MODES),
-                                      mode_after=ringfmt.mode_of(t.cs_after, MODES)))
+        t = st.transition(_insn(st.before[0]), _reg("ss"), sym_before=symbolize(st.before[0]),
+                          sym_after=symbolize(st.rip), modes=MODES, start_cs=start_cs)
         gdb.write(t.line() + "\n")
+        path = run.path()
         if path:
             gdb.write(path_line(path) + "\n")
         if after[0] != before[0] or after[1] != before[1]:
@@ -270,67 +275,194 @@ says so when another process (pid, CR3) came back to ring 3."""
                       f"cr3={before[0]:#x} -> pid {after[1]} ({after[2]}) "
                       f"cr3={after[0]:#x}\n")
 
-    def _step(self, start, rip, rsp, max_steps):
-        """Step until the CPL changes; returns the Transition (unnamed) and the kernel
-        functions run on the way, in order. A return to ring 3 notes a signal delivery or
-        rt_sigreturn on the way (event, signal)."""
-        delivered, sigreturn = _address("signal_delivered"), _address("sys_rt_sigreturn")
-        event, signal = "", 0
-        path, span = [], (0, 0)
-        self.made = 0
-        for step in range(0, max_steps + 1):
-            self.made = max(0, step - 1)
-            if step:                    # step 0 looks at where stepping starts
+
+class StepRun:
+    """One ``step-ring``: gdb single-steps, Python looks at each instruction.
+
+    gdb's own loop does the stepping: a software watchpoint on ``$_ringlab_step()``, which
+    gdb evaluates after every single step (it cannot be watched in hardware), so a step
+    costs gdb's resume and register fetch plus one Python call, with no command, stop
+    event, stop printing or breakpoint removal and re-insertion between two steps, which
+    ``gdb.execute("stepi")`` costs each time. The function returns 0 until the CPL changes
+    (``ringfmt.RingStepper``), the step limit is reached or Ctrl-C is pressed, then 1: the
+    value changed, so gdb stops (silently: the watchpoint is internal and silent, its number
+    never shown). gdb evaluates the expression once after each step, and also when the
+    watchpoint is created: evaluations count as steps only once the target resumed (gdb's
+    ``cont`` event, which fires once per ``continue``, not per single step). Nothing is
+    named on the way: the kernel functions run are looked up by their DWARF block only when
+    RIP leaves the last one, and assembly addresses are named when the ring changed
+    (``path``).
+    """
+
+    def __init__(self, max_steps, progress):
+        self.max_steps, self.progress = max_steps, progress
+        marks = {a: name for name in ringfmt.STEP_MARKS
+                 for a in (_address(name),) if a is not None}
+        rip, cs, rsp = _step_regs()
+        self.stepper = ringfmt.RingStepper(rip, cs, rsp, marks, lambda: _reg("rsi"))
+        self.armed = False                  # the target resumed: evaluations are steps
+        self.stop, self.exited = None, False    # how the last ``continue`` ended
+        self.error = ""                     # outcome "error": what gdb said at a step
+        self.value = 0                      # what $_ringlab_step() returns: 1 = stop here
+        self.outcome = ""                   # "ring", "limit", "interrupted", "error"
+        self._path = []                     # function names, and assembly addresses
+        self._span = (0, 0)                 # [low, high) of the function last named
+
+    def go(self):
+        """Single-step until the outcome is known (``outcome``). ``continue`` runs without
+        capturing its output (a capture would also swallow the progress lines): it prints
+        nothing for the silent watchpoint (run from Python, it does not say "Continuing."),
+        and the caller turned gdb's stop notifications off for the other stops.
+
+        Raises:
+            gdb.GdbError: the target went away, or stopped for a reason of its own.
+        """
+        STEP_FUNCTION.run = self
+        # Ctrl-C: SIGINT stays pending (blocked) and each step looks for it. gdb's own
+        # handler would pass it to QEMU as an interrupt, which a single step's stop reply
+        # (SIGTRAP) swallows: gdb would step on.
+        mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        gdb.events.stop.connect(self._stopped)
+        gdb.events.exited.connect(self._exited)
+        watch = None
+        try:
+            watch = gdb.Breakpoint("$_ringlab_step()", gdb.BP_WATCHPOINT, gdb.WP_WRITE,
+                                   internal=True)
+            watch.silent = True
+            while not self.outcome:
+                self.armed, self.stop, self.exited = False, None, False
                 try:
-                    said = gdb.execute("stepi", to_string=True)
-                except KeyboardInterrupt:
-                    raise gdb.GdbError(f"step-ring: interrupted after {step - 1} instructions "
-                                       f"(CPL still {start})") from None
+                    gdb.execute("continue")
+                except KeyboardInterrupt:   # Ctrl-C while gdb itself waited
+                    self.outcome = "interrupted"
                 except gdb.error as err:
-                    if "Quit" in str(err):          # Ctrl-C while gdb itself waited
-                        raise gdb.GdbError(f"step-ring: interrupted after {step - 1} "
-                                           f"instructions (CPL still {start})") from None
-                    raise gdb.GdbError(f"step-ring: {err} (after {step - 1} instructions)") \
-                        from None
-                if "SIGINT" in said:        # Ctrl-C reached the target: the step stopped on it
-                    raise gdb.GdbError(f"step-ring: interrupted after {step} instructions "
-                                       f"(CPL still {start})")
-                if PROGRESS.value and step % PROGRESS.value == 0:
-                    gdb.write(f"step-ring: {step} instructions, CPL still {start} "
-                              f"(at {symbolize(_reg('rip')) or hex(_reg('rip'))}; Ctrl-C "
-                              "stops)\n")
+                    if "Quit" not in str(err):
+                        raise gdb.GdbError(f"step-ring: {err} (after {self.stepper.steps} "
+                                           "instructions)") from None
+                    self.outcome = "interrupted"
+                if self.outcome:
+                    break
+                if self.exited or gdb.selected_inferior().pid == 0:
+                    raise gdb.GdbError(f"step-ring: the machine ended after "
+                                       f"{self.stepper.steps} instructions")
+                stop = self.stop
+                if isinstance(stop, gdb.SignalEvent) and stop.stop_signal == "SIGINT":
+                    self.outcome = "interrupted"        # Ctrl-C reached the target
+                elif isinstance(stop, gdb.SignalEvent):
+                    raise gdb.GdbError(f"step-ring: the target stopped on {stop.stop_signal} "
+                                       f"after {self.stepper.steps} instructions")
+                elif not isinstance(stop, gdb.BreakpointEvent):
+                    raise gdb.GdbError(f"step-ring: the target stopped after "
+                                       f"{self.stepper.steps} instructions")
+                # else a breakpoint of the user's stopped gdb (silently): step on
+        finally:
+            if _take_sigint() and not self.outcome:
+                self.outcome = "interrupted"
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+            STEP_FUNCTION.run = None
+            gdb.events.stop.disconnect(self._stopped)
+            gdb.events.exited.disconnect(self._exited)
+            if watch is not None and watch.is_valid():
+                watch.delete()
+
+    def _stopped(self, event):
+        self.stop = event
+
+    def _exited(self, event):
+        self.exited = True
+
+    def resumed(self):
+        self.armed = True
+
+    def check(self):
+        """$_ringlab_step()'s value: 0 to step on, 1 to stop (``outcome`` says why)."""
+        if not self.armed or self.outcome:
+            return self.value
+        try:
+            rip, cs, rsp = _step_regs()
+            st = self.stepper
+            if st.step(rip, cs, rsp):
+                self.outcome = "ring"
+            elif signal.SIGINT in signal.sigpending() and _take_sigint():
+                self.outcome = "interrupted"
+            elif st.steps >= self.max_steps:
+                self.outcome = "limit"
+            else:
+                if rip >= ringfmt.KERNEL_HALF_START and not self._span[0] <= rip < self._span[1]:
+                    self._enter(rip)
+                if self.progress and st.steps % self.progress == 0:
+                    gdb.write(f"step-ring: {st.steps} instructions, CPL still {st.start} "
+                              f"(at {symbolize(rip) or hex(rip)}; Ctrl-C stops)\n")
                     gdb.flush()
-            here, cs, rsp_now = _regs("rip", "cs", "rsp")
-            if here == delivered:
-                event, signal = "delivery", _reg("rsi")
-            elif here == sigreturn:
-                event, signal = "rt_sigreturn", 0
-            if not step:
-                continue
-            pc = here
-            if ringfmt.cpl_of(cs) != start:
-                t = ringfmt.Transition(
-                    from_cpl=start, to_cpl=ringfmt.cpl_of(cs), steps=step, insn_addr=rip,
-                    insn=_insn(rip), rip_before=rip, rsp_before=rsp, rip_after=pc,
-                    rsp_after=rsp_now, cs_after=cs, ss_after=_reg("ss"),
-                    event=event if start == 0 else "", signal=signal if start == 0 else 0)
-                return t, path
-            if ringfmt.half(pc) == "kernel" and not span[0] <= pc < span[1]:
-                name, span = _function_at(pc)
-                if name and (not path or path[-1] != name):
-                    path.append(name)
-            rip, rsp = pc, rsp_now
-        raise gdb.GdbError(f"step-ring: CPL stayed {start} for {max_steps} instructions")
+        except KeyboardInterrupt:           # Ctrl-C while Python ran: stop at this step
+            self.outcome = "interrupted"
+        except Exception as err:            # noqa: BLE001 (gdb.error, or a bug of ours)
+            # never raised to gdb: it would say "Error evaluating expression for watchpoint
+            # -N" (an internal number) and delete the watchpoint
+            quit_ = isinstance(err, gdb.error) and "Quit" in str(err)
+            self.outcome = "interrupted" if quit_ else "error"
+            self.error = str(err) if isinstance(err, gdb.error) else repr(err)
+        if self.outcome:
+            self.value = 1
+        return self.value
+
+    def _enter(self, pc):
+        """RIP left the last function named: note the one it is in now (its DWARF block), or
+        the address, named later, in assembly (no block)."""
+        block = ringunwind.function_block(pc)
+        if block is not None:
+            self._span = (block.start, block.end)
+            name = block.function.name
+        else:
+            self._span = (pc, pc + 1)
+            name = pc
+        if not self._path or self._path[-1] != name:
+            self._path.append(name)
+
+    def path(self):
+        """The kernel functions run, in order, each once per visit."""
+        names, out = {}, []
+        for item in self._path:
+            if isinstance(item, int):
+                if item not in names:
+                    names[item] = re.sub(r"^<([^+>]*).*", r"\1", symbolize(item))
+                item = names[item]
+            if item and (not out or out[-1] != item):
+                out.append(item)
+        return out
 
 
-def _function_at(pc):
-    """(name, (low, high)) of the function holding ``pc``: its DWARF block's range, or for
-    assembly (no block) the symbol and just this address."""
-    block = ringunwind.function_block(pc)
-    if block is not None:
-        return block.function.name, (block.start, block.end)
-    sym = symbolize(pc)
-    return re.sub(r"^<([^+>]*).*", r"\1", sym), (pc, pc + 1)
+def _take_sigint():
+    """Take a pending (blocked) SIGINT, if there is one; True if there was."""
+    if signal.SIGINT not in signal.sigpending():
+        return False
+    signal.sigtimedwait({signal.SIGINT}, 0)
+    return True
+
+
+def _step_regs():
+    """RIP, CS, RSP from gdb's register cache: gdb fetched them all at the stop. An
+    expression reads them without building a frame (``gdb.newest_frame()`` would compute
+    its frame id, running every unwinder's sniffer at every step)."""
+    return (int(gdb.parse_and_eval("$pc")) & 0xFFFFFFFFFFFFFFFF,
+            int(gdb.parse_and_eval("$cs")) & 0xFFFF,
+            int(gdb.parse_and_eval("$sp")) & 0xFFFFFFFFFFFFFFFF)
+
+
+class StepFunction(gdb.Function):
+    """$_ringlab_step() - internal to step-ring (its per-instruction check): 0 elsewhere."""
+
+    def __init__(self):
+        super().__init__("_ringlab_step")
+        self.run = None                 # the StepRun in progress
+
+    def invoke(self):
+        return 0 if self.run is None else self.run.check()
+
+
+def _on_resume(event):
+    if STEP_FUNCTION.run is not None:
+        STEP_FUNCTION.run.resumed()
 
 
 def path_line(path):
@@ -512,5 +644,7 @@ RingFaultCommand()
 RingRunToFaultCommand()
 RingProgramsCommand()
 CplFunction()
+STEP_FUNCTION = StepFunction()
 STUBS = ringunwind.install(KABI, decode.has_error_code)
 gdb.events.stop.connect(_on_stop)
+gdb.events.cont.connect(_on_resume)

@@ -341,6 +341,9 @@ a fresh replay and tries again; it gives up with a message after three stalled p
             gdb.GdbError: LOCATION not reached before ``here`` (back at ``here``).
         """
         bp = gdb.Breakpoint(location, internal=True)
+        # silent: gdb's stop line would name it by its internal (negative) number,
+        # `Breakpoint -14, syscall_entry () ...`; reverse-to says where it stopped itself
+        bp.silent = True
         last = None
         try:
             seek(0, dog)

@@ -10,7 +10,7 @@ known stack shape, read by walking its instructions from an anchor whose shape i
   on the stack, below the error code when the CPU pushes one (SDM Vol. 3A 6.14.2, 6.13);
 - ``alltraps``: the stub's error code and vector above that frame;
 - ``trapret`` / ``sysret_path`` (where ``call trap`` / ``call syscall_dispatch`` return): the
-  whole struct trapframe, 15 registers + vector + error above the RIP word (kernel/trap.h);
+  whole struct trapframe (kernel/trap.h; its slots from the kernel ABI file, kabi.json);
 - ``syscall_entry``: ``syscall`` pushes nothing: the user RIP is in RCX (SDM Vol. 2B
   SYSCALL), the user RSP in RSP until the stub parks it in ``cpu0.user_rsp``.
 
@@ -33,13 +33,15 @@ import gdb
 import gdb.FrameDecorator
 import gdb.unwinder
 
-GPR_WORDS = 15                 # PUSH_GPRS in kernel/trapentry.S
-TRAPFRAME_ABOVE_RIP = GPR_WORDS + 2   # the registers, the vector and the error code
-#: every general register and its word index in struct trapframe (PUSH_GPRS's reverse order)
-TF_GPRS = {"r15": 0, "r14": 1, "r13": 2, "r12": 3, "r11": 4, "r10": 5, "r9": 6, "r8": 7,
-           "rbp": 8, "rdi": 9, "rsi": 10, "rdx": 11, "rcx": 12, "rbx": 13, "rax": 14}
+#: the general registers PUSH_GPRS (kernel/trapentry.S) saves in struct trapframe; where
+#: each one's slot is comes from the kernel ABI file (``offsets``: ``trapframe.r15``...)
+GPRS = ("r15", "r14", "r13", "r12", "r11", "r10", "r9", "r8", "rbp", "rdi", "rsi", "rdx",
+        "rcx", "rbx", "rax")
+#: the words the CPU pushes on an interrupt or exception, in struct trapframe's order at its
+#: end (SDM Vol. 3A 6.14.1); their slots also come from the ABI file
+CPU_FRAME = ("rip", "cs", "rflags", "rsp", "ss")
 #: registers a stub leaves as the interrupted context had them unless it pushed them
-PASS_THROUGH = tuple(TF_GPRS) + ("ds", "es", "fs", "gs", "fs_base")
+PASS_THROUGH = GPRS + ("ds", "es", "fs", "gs", "fs_base")
 #: frame value -> gdb register name, for the words the CPU pushed
 FRAME_REGS = {"rflags": "eflags", "cs": "cs", "ss": "ss"}
 #: interrupted frames remembered (their (rip, rsp)), for the unwinder and the frame filter
@@ -50,6 +52,18 @@ class _FrameId:
     def __init__(self, sp, pc):
         self.sp = sp
         self.pc = pc
+
+
+def trap_frame_words(kabi):
+    """Word index of each field of struct trapframe the unwinder reads (the general
+    registers, ``vector``, ``error`` and the CPU's frame), from the kernel ABI file's
+    ``offsets`` (byte offsets: kernel/kabi.c).
+
+    Raises:
+        KeyError: the ABI file lacks one (a kernel older than this extension).
+    """
+    offsets = kabi["offsets"]
+    return {f: offsets[f"trapframe.{f}"] // 8 for f in GPRS + ("vector", "error") + CPU_FRAME}
 
 
 def _addr(expr):
@@ -69,6 +83,7 @@ class EntryStubs:
         syms = kabi["symbols"]
         self.user_cs = kabi["constants"]["USER_CS"]
         self.user_rsp_addr = _addr(kabi["gdb"]["user_rsp"])
+        self.frame = trap_frame_words(kabi)
         nvec = kabi["constants"]["NVECTORS"]
         self.vectors = sorted((syms[f"vector{v}"], v) for v in range(nvec))
         last, before = syms[f"vector{nvec - 1}"], syms[f"vector{nvec - 2}"]
@@ -106,18 +121,17 @@ class EntryStubs:
         """The words' places at the anchor: name -> ("stack", word index) | ("reg", r) ..."""
         if name == "syscall_entry":
             return {"rip": ("reg", "rcx"), "rsp": ("reg", "rsp"), "cs": ("const", self.user_cs)}
-        if vector is not None:
+        w = self.frame
+        if vector is not None:                  # the CPU's frame, under its error code
             base = 1 if self.has_error_code(vector) else 0
             places = {"error": ("stack", 0)} if base else {}
-        else:
-            base = 2 if name == "alltraps" else TRAPFRAME_ABOVE_RIP
-            places = {"vector": ("stack", base - 2), "error": ("stack", base - 1)}
-            if base == TRAPFRAME_ABOVE_RIP:
-                places.update({r: ("stack", i) for r, i in TF_GPRS.items()})
-        places.update({"rip": ("stack", base), "cs": ("stack", base + 1),
-                       "rflags": ("stack", base + 2), "rsp": ("stack", base + 3),
-                       "ss": ("stack", base + 4)})
-        return places
+            places.update({k: ("stack", base + w[k] - w["rip"]) for k in CPU_FRAME})
+            return places
+        # alltraps: the stub pushed the error code (or 0) and the vector on the CPU's frame;
+        # trapret / sysret_path: the whole struct trapframe
+        fields = ("vector", "error") + CPU_FRAME + (() if name == "alltraps" else GPRS)
+        low = w["vector"] if name == "alltraps" else 0
+        return {k: ("stack", w[k] - low) for k in fields}
 
     def places_at(self, pc, arch):
         """Where the interrupted context's words are when the CPU is at ``pc`` in a stub.
@@ -149,7 +163,7 @@ def _step(places, asm):
     if op.startswith("push"):
         out = shift(1)
         reg = operands.lstrip("%")
-        if operands.startswith("%") and reg in TF_GPRS and reg not in out:
+        if operands.startswith("%") and reg in GPRS and reg not in out:
             out[reg] = ("stack", 0)             # the interrupted context's value, saved
         return out
     if op.startswith("pop"):
