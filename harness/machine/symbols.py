@@ -272,6 +272,12 @@ class LineTable:
         i = bisect.bisect_right(self.starts, address) - 1
         return self.rows[i] if i >= 0 else None
 
+    def line(self, address: int, *, return_address: bool = False) -> Optional[str]:
+        """``FILE:LINE`` of ``address``, or None (as ``source_line``, without its path
+        lookups: for callers naming thousands of addresses of one file)."""
+        found = self.at(address - 1 if return_address else address)
+        return f"{found[0]}:{found[1]}" if found else None
+
 
 def _read_line_table(path: str) -> LineTable:
     rows: List[Tuple[int, Optional[Tuple[str, int]]]] = []
@@ -304,21 +310,30 @@ def _cached_lines(path: str, mtime_ns: int) -> LineTable:
     return _read_line_table(path)
 
 
-def source_line(path: PathLike, address: int, *, return_address: bool = False) -> Optional[str]:
-    """``FILE:LINE`` (the source file's base name) of ``address`` in the ELF file ``path``,
-    from its DWARF line table; None if no line covers it. ``return_address``: the address
-    after a call (the call's own line is looked up, at ``address - 1``).
+def line_table(path: PathLike) -> LineTable:
+    """The DWARF line table of the ELF file ``path``, read once until the file changes.
 
     Raises:
         BadImage: the file cannot be read or has no DWARF line table.
     """
     p = Path(path).resolve()
     try:
-        table = _cached_lines(str(p), p.stat().st_mtime_ns)
+        return _cached_lines(str(p), p.stat().st_mtime_ns)
     except OSError as err:
         raise BadImage(str(path), err.strerror or "cannot open") from None
-    found = table.at(address - 1 if return_address else address)
-    return f"{found[0]}:{found[1]}" if found else None
+
+
+def source_line(path: PathLike, address: int, *, return_address: bool = False) -> Optional[str]:
+    """``FILE:LINE`` (the source file's base name) of ``address`` in the ELF file ``path``,
+    from its DWARF line table; None if no line covers it. ``return_address``: the address
+    after a call (the call's own line is looked up, at ``address - 1``). Each call looks the
+    file up again (a rebuilt kernel is read anew); for many addresses of one file take
+    ``line_table(path)`` once and ask its ``line()``.
+
+    Raises:
+        BadImage: the file cannot be read or has no DWARF line table.
+    """
+    return line_table(path).line(address, return_address=return_address)
 
 
 #: a kernel-half address written in hex in a line of text (``name_kernel_addresses``)
