@@ -98,6 +98,7 @@ def test_invoke_boot_names_a_programs_fault_before_the_outcome_line(invoke_cli, 
     assert lines[-1].startswith("ringlab-boot: killed: init killed by SIGSEGV"), lines
 
 
+@pytest.mark.slow
 @pytest.mark.unit
 def test_the_child_process_reader_gives_the_same_lines(images):
     k = symbols.symbolizer(C.KERNEL_IMAGE)

@@ -33,6 +33,13 @@ SANITIZER_FILES = (
 SANITIZER_ARGS = ("-n", "auto", f"--junitxml={C.SANITIZER_JUNIT_FILE}", *SANITIZER_FILES)
 
 
+# ``invoke test-quick``: the unit tests (parsers, decoders, tables; no QEMU) that run in
+# milliseconds, and the boots marked ``quick``; the ``slow`` unit tests (a subprocess of pytest
+# or invoke, a whole kernel's DWARF) are left to ``invoke test``. Serial: starting pytest-xdist's
+# workers costs more than the few seconds it would share.
+QUICK_ARGS = ("-m", "unit and not slow or quick")
+
+
 def main(args: Sequence[str] = (), env: Optional[Mapping[str, str]] = None) -> int:
     """Run ``python -m pytest ARGS`` in the repository, in ``env`` added to this process's
     environment; returns pytest's exit status (5, no test collected, is a failure like any
@@ -51,3 +58,8 @@ def whole(args: Sequence[str] = ()) -> int:
     if status != 0 or args:
         return status
     return main(SANITIZER_ARGS, env={C.SANITIZE_ENV: "1"})
+
+
+def quick(args: Sequence[str] = ()) -> int:
+    """``invoke test-quick``: QUICK_ARGS, then ``args``; pytest's exit status."""
+    return main([*QUICK_ARGS, *args])
