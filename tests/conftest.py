@@ -15,7 +15,8 @@ failed tests. Here only what is about this repository itself:
   the gdb target file), so parallel tests never share those files.
 - The markers ``unit``, ``slow`` and ``quick`` (the plugin's are ``boot``, ``gdb``,
   ``points``); a test without ``boot`` is a unit test; a test that runs the real command
-  line (``invoke_cli``) or reads the sanitizer kernel (``sanitizer_kernel``) is ``slow``. ``invoke test-quick`` runs ``-m "unit and not slow or quick"``.
+  line (``invoke_cli``) or reads the sanitizer kernel (``sanitizer_kernel``) is ``slow``.
+  ``invoke test-quick`` runs ``-m "unit and not slow or quick"``.
 - ``harness.x`` is ``ringlab.x``: a test still importing the old name gets the very same
   module objects (never a second copy of the harness), and tests/test_layers.py names it.
 """

@@ -234,36 +234,39 @@ def ranges_in(audit: ptaudit.Audit, start: int, end: int) -> List[str]:
 def test_audit_at_every_point_is_clean(images, cpu):
     cfg = QemuConfig(init=images.program("gdb_ptpoints"), cpu=cpu)
     audits, run = ptaudit.audit_points(cfg, ptaudit.DEFAULT_POINTS)
-    report = "\n".join(a.report() for a in audits) + "\n" + run.report()
+
+    def report() -> str:            # every map and the run: formatted only for a failure
+        return "\n".join(a.report() for a in audits) + "\n" + run.report()
+
     by = {a.point: a for a in audits}
-    assert sorted(by) == sorted(ptaudit.DEFAULT_POINTS), report
-    assert run.outcome.value == "exited" and run.status == 0, report
+    assert sorted(by) == sorted(ptaudit.DEFAULT_POINTS), report()
+    assert run.outcome.value == "exited" and run.status == 0, report()
     for a in audits:
-        assert a.violations == [], report
-        assert a.spaces[0].cr3 == a.cr3 & pt.CR3_ADDR_MASK and a.pid is not None, report
+        assert a.violations == [], report()
+        assert a.spaces[0].cr3 == a.cr3 & pt.CR3_ADDR_MASK and a.pid is not None, report()
         names = [s.name for s in a.spaces]
-        assert "kernel" in names and any(n.startswith("pid 1 ") for n in names), report
+        assert "kernel" in names and any(n.startswith("pid 1 ") for n in names), report()
         # user text, data and stack are user pages; the kernel half is supervisor-only
-        assert any(r.user and not r.nx for r in a.current.ranges), report
-        assert all(not r.user for r in a.current.ranges if r.start >= pt.KERNEL_HALF), report
+        assert any(r.user and not r.nx for r in a.current.ranges), report()
+        assert all(not r.user for r in a.current.ranges if r.start >= pt.KERNEL_HALF), report()
     # fork: two processes, the child's own PML4; exec: the child gets yet another one
-    assert by["pt_fork_child"].pid != by["pt_fork_parent"].pid, report
+    assert by["pt_fork_child"].pid != by["pt_fork_parent"].pid, report()
     # whichever side of the fork stopped first saw both address spaces (the child may run to
     # its exit before the parent is scheduled again)
     first = next(a for a in audits if a.point in ("pt_fork_child", "pt_fork_parent"))
-    assert {s.pid for s in first.spaces} >= {1, by["pt_fork_child"].pid}, report
-    assert len({s.cr3 for s in first.spaces if s.pid is not None}) == 2, report
-    assert by["pt_exec"].pid == by["pt_fork_child"].pid, report
-    assert by["pt_exec"].cr3 != by["pt_fork_child"].cr3, report
+    assert {s.pid for s in first.spaces} >= {1, by["pt_fork_child"].pid}, report()
+    assert len({s.cr3 for s in first.spaces if s.pid is not None}) == 2, report()
+    assert by["pt_exec"].pid == by["pt_fork_child"].pid, report()
+    assert by["pt_exec"].cr3 != by["pt_fork_child"].cr3, report()
     # mmap: three read-write pages; mprotect: the middle one r-x; munmap: gone
     top = MMAP_BASE + 0x1000_0000
     assert ranges_in(by["pt_mmap"], MMAP_BASE, top) == \
-        [f"{MMAP_BASE:#x}-{MMAP_BASE + 0x3000:#x} urw-"], report
+        [f"{MMAP_BASE:#x}-{MMAP_BASE + 0x3000:#x} urw-"], report()
     assert ranges_in(by["pt_mprotect"], MMAP_BASE, top) == \
         [f"{MMAP_BASE:#x}-{MMAP_BASE + 0x1000:#x} urw-",
          f"{MMAP_BASE + 0x1000:#x}-{MMAP_BASE + 0x2000:#x} ur-x",
-         f"{MMAP_BASE + 0x2000:#x}-{MMAP_BASE + 0x3000:#x} urw-"], report
-    assert ranges_in(by["pt_munmap"], MMAP_BASE, top) == [], report
+         f"{MMAP_BASE + 0x2000:#x}-{MMAP_BASE + 0x3000:#x} urw-"], report()
+    assert ranges_in(by["pt_munmap"], MMAP_BASE, top) == [], report()
 
 
 @pytest.mark.parametrize("cpu", CPUS)
