@@ -33,7 +33,7 @@ from elftools.elf.elffile import ELFFile
 from ..core import constants as C
 from ..core.errors import BadCoverDump, BadImage
 from .cover import build_id, record_build_id
-from .symbols import PathLike, line_table, symbol_address, symbolizer
+from .symbols import PathLike, lines_of, symbol_address, symbolizer
 
 HOOK = "__sanitizer_cov_trace_pc"
 
@@ -120,7 +120,7 @@ def _lines(kernel: PathLike, addresses: Iterable[int]) -> Set[Tuple[str, int]]:
     """(file, line) of each return address's call; line 0 (DWARF: code of no source line,
     compiler-made) counts as none."""
     out = set()
-    table = line_table(kernel)
+    table = lines_of(kernel)
     for a in addresses:
         where = _where(table.line(a, return_address=True))
         if where and where[1]:
@@ -293,7 +293,7 @@ def suite_coverage(kernel: PathLike, pcs: Iterable[int], *, machines: int = 0) -
     lines_all: Set[Tuple[str, int]] = set()
     lines_hit: Set[Tuple[str, int]] = set()
     funcs: Dict[Tuple[int, str], List[Set[Tuple[str, int]]]] = {}
-    table = line_table(kernel)
+    table = lines_of(kernel)
     for site in sites:
         where = _where(table.line(site, return_address=True))
         if where is None or not where[1]:

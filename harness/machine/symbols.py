@@ -310,8 +310,9 @@ def _cached_lines(path: str, mtime_ns: int) -> LineTable:
     return _read_line_table(path)
 
 
-def line_table(path: PathLike) -> LineTable:
-    """The DWARF line table of the ELF file ``path``, read once until the file changes.
+def lines_of(path: PathLike) -> LineTable:
+    """The DWARF line table of the ELF file ``path`` (``source_line``'s), read once until the
+    file changes.
 
     Raises:
         BadImage: the file cannot be read or has no DWARF line table.
@@ -328,12 +329,12 @@ def source_line(path: PathLike, address: int, *, return_address: bool = False) -
     from its DWARF line table; None if no line covers it. ``return_address``: the address
     after a call (the call's own line is looked up, at ``address - 1``). Each call looks the
     file up again (a rebuilt kernel is read anew); for many addresses of one file take
-    ``line_table(path)`` once and ask its ``line()``.
+    ``lines_of(path)`` once and ask its ``line()``.
 
     Raises:
         BadImage: the file cannot be read or has no DWARF line table.
     """
-    return line_table(path).line(address, return_address=return_address)
+    return lines_of(path).line(address, return_address=return_address)
 
 
 #: a kernel-half address written in hex in a line of text (``name_kernel_addresses``)
