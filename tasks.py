@@ -204,9 +204,10 @@ def fuzz(c, minutes=None, seed=1, cpu=None, workers=2, kernel=None, no_reproduce
             "coverage": "instead: the suite once on the sanitizer kernel, recording the kernel "
                         "code it reaches; then the report (as invoke coverage)"})
 def test(c, k=None, coverage=False):
-    """Run the whole test suite on every core (JUnit in ringlab-junit.xml), then the boundary,
-    memory, file, process, thread and signal tests again on the sanitizer kernel (JUnit in
-    ringlab-junit-sanitizer.xml; skipped when -k or pytest options after `--` narrow the run).
+    """Run the whole test suite on every core (JUnit in ringlab-junit.xml) and, beside it, the
+    boundary, memory, file, process, thread and signal tests again on the sanitizer kernel
+    (JUnit in ringlab-junit-sanitizer.xml; its output printed after the suite's; skipped when
+    -k or pytest options after `--` narrow the run).
     --coverage: the suite on the sanitizer kernel only, then the kernel coverage report
     (ringlab-artifacts/coverage/report.txt; JUnit in ringlab-junit-coverage.xml)."""
     args = [*(["-k", k] if k else []), *shlex.split(c.remainder)]

@@ -38,7 +38,7 @@ from ringlab.core.errors import RinglabError
 from ringlab.machine import build
 from ringlab.machine.tinykernel import build_tiny_kernel
 
-pytest_plugins = ["ringlab.plugin"]
+pytest_plugins = ["ringlab.plugin", "tests.schedule"]
 
 
 class HarnessIsRinglab(importlib.abc.MetaPathFinder, importlib.abc.Loader):
