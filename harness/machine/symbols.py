@@ -28,6 +28,8 @@ from ..core.errors import BadImage
 from .elfimage import nearest_symbol
 
 SHF_EXECINSTR = 0x4  # ELF section flag: holds executable code
+#: the ELF symbol types a Symbolizer keeps, by the kind it gives them
+SYMBOL_KINDS = {"STT_FUNC": "func", "STT_OBJECT": "object", "STT_NOTYPE": "label"}
 
 log = logging.getLogger(__name__)
 
@@ -70,15 +72,18 @@ class Symbolizer:
             if not isinstance(symtab, SymbolTableSection):
                 raise BadImage(str(path), "has no symbol table (stripped?)")
             syms = []
+            sections: Dict[int, Tuple[int, int, int]] = {}  # index -> (addr, size, flags)
             for s in symtab.iter_symbols():
-                kind = {"STT_FUNC": "func", "STT_OBJECT": "object",
-                        "STT_NOTYPE": "label"}.get(s["st_info"]["type"])
+                kind = SYMBOL_KINDS.get(s["st_info"]["type"])
                 if (kind is None or not s.name or s["st_shndx"] == "SHN_UNDEF"
                         or s["st_shndx"] == "SHN_ABS"):
                     continue
-                sec = elf.get_section(s["st_shndx"])
-                lo, size = int(sec["sh_addr"]), int(sec["sh_size"])
-                if kind == "label" and not (int(sec["sh_flags"]) & SHF_EXECINSTR
+                if s["st_shndx"] not in sections:   # pyelftools parses a header per call
+                    sec = elf.get_section(s["st_shndx"])
+                    sections[s["st_shndx"]] = (int(sec["sh_addr"]), int(sec["sh_size"]),
+                                               int(sec["sh_flags"]))
+                lo, size, flags = sections[s["st_shndx"]]
+                if kind == "label" and not (flags & SHF_EXECINSTR
                                             and lo <= int(s["st_value"]) < lo + size):
                     kind = "object"   # a linker-script marker (__bss_end_phys...), not code
                 syms.append(Symbol(s.name, int(s["st_value"]), int(s["st_size"]), kind,
@@ -248,6 +253,16 @@ def symbolizer(path: PathLike) -> Symbolizer:
     except OSError:
         mtime = -1
     return _cached(str(p), mtime)
+
+
+def may_define(path: PathLike, name: str) -> bool:
+    """False when the file ``path`` cannot define symbol ``name``: its bytes hold no
+    NUL-framed ``name`` (as every name in an ELF string table is). True says only "maybe":
+    ask ``name in symbolizer(path)``; a file that cannot be read is a maybe too."""
+    try:
+        return b"\0" + name.encode() + b"\0" in Path(path).read_bytes()
+    except OSError:
+        return True
 
 
 def symbol_address(path: PathLike, name: str) -> int:
