@@ -13,6 +13,7 @@ user-accessible kernel page that the audit must catch.
 """
 from __future__ import annotations
 
+import random
 from typing import Dict, List
 
 import pytest
@@ -90,6 +91,46 @@ def test_walk_combines_rights_and_sign_extends():
     assert (huge.size, huge.level, huge.pa, huge.nx) == (0x200000, 2, 0x200000, True)
     assert [lf.va for lf in leaves] == sorted(lf.va for lf in leaves)
     assert mem.reads == 7                       # every table read exactly once
+
+
+@unit
+def test_a_second_space_walks_only_its_own_half_with_a_shared_memo():
+    """Two address spaces with one kernel half (as every process's PML4 shares vm.c's): with
+    ``shared`` the second walk reads only its own user tables and gives the very leaves a
+    walk of its own gives, user half and kernel half."""
+    mem = Memory()
+    first = ringlab_like(mem)
+    second = mem.table()
+    mem.frames[second][511] = mem.frames[first & ~0xFFF][511]          # the same kernel half
+    updpt, upd, upt = mem.table(), mem.table(), mem.table()
+    mem.frames[second][0] = updpt | PTE_P | PTE_W | PTE_U
+    mem.frames[updpt][0] = upd | PTE_P | PTE_W | PTE_U
+    mem.frames[upd][3] = upt | PTE_P | PTE_W | PTE_U                   # 0x600000
+    mem.frames[upt][5] = 0x905000 | PTE_P | PTE_U | PTE_W | PTE_NX
+    alone = [pt.walk(mem.read_phys, cr3) for cr3 in (first, second)]
+    shared: Dict[tuple, tuple] = {}
+    pt.walk(mem.read_phys, first, shared=shared)
+    mem.reads = 0
+    assert pt.walk(mem.read_phys, second, shared=shared) == alone[1]
+    assert mem.reads == 4                       # its PML4 and its three user tables only
+    assert pt.walk(mem.read_phys, first, shared=shared) == alone[0]
+    # another NXE gives other rights: nothing of the first walks is reused for it
+    assert pt.walk(mem.read_phys, second, nxe=False, shared=shared) == \
+        pt.walk(mem.read_phys, second, nxe=False)
+
+
+@unit
+def test_spans_answer_as_the_pairwise_overlap():
+    """check's span lookup (merged, bisected) says what ``a0 < end and start < a1`` over every
+    span says, empty spans and empty queries included."""
+    rng = random.Random(21)
+    for _ in range(3000):
+        spans = [(a, a + rng.choice((0, 1, 2, 5))) for a in
+                 (rng.randrange(40) for _ in range(rng.randrange(6)))]
+        a0 = rng.randrange(45)
+        a1 = a0 + rng.choice((0, 1, 3, 8))
+        want = any(a0 < b1 and b0 < a1 for b0, b1 in spans)
+        assert pt._Spans(spans).overlaps(a0, a1) == want, (spans, a0, a1)
 
 
 @unit
