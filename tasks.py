@@ -204,9 +204,10 @@ def fuzz(c, minutes=None, seed=1, cpu=None, workers=2, kernel=None, no_reproduce
             "coverage": "instead: the suite once on the sanitizer kernel, recording the kernel "
                         "code it reaches; then the report (as invoke coverage)"})
 def test(c, k=None, coverage=False):
-    """Run the whole test suite on every core (JUnit in ringlab-junit.xml), then the boundary,
-    memory, file, process, thread and signal tests again on the sanitizer kernel (JUnit in
-    ringlab-junit-sanitizer.xml; skipped when -k or pytest options after `--` narrow the run).
+    """Run the whole test suite on every core (JUnit in ringlab-junit.xml) and, beside it, the
+    boundary, memory, file, process, thread and signal tests again on the sanitizer kernel
+    (JUnit in ringlab-junit-sanitizer.xml; its output printed after the suite's; skipped when
+    -k or pytest options after `--` narrow the run).
     --coverage: the suite on the sanitizer kernel only, then the kernel coverage report
     (ringlab-artifacts/coverage/report.txt; JUnit in ringlab-junit-coverage.xml)."""
     args = [*(["-k", k] if k else []), *shlex.split(c.remainder)]
@@ -228,10 +229,10 @@ def coverage(c, dumps=None, out=None, no_html=False):
 
 @task(name="test-quick")
 def test_quick(c):
-    """Seconds: pytest -m "unit or quick": every unit test (parsers, decoders, tables; no
-    QEMU) plus the few real boots marked quick (the default init, processes, the shell);
-    pytest options after `--`."""
-    _exit(_cli("test").main(["-m", "unit or quick"] + shlex.split(c.remainder)))
+    """Seconds: pytest -m "unit and not slow or quick": the unit tests (parsers, decoders,
+    tables; no QEMU) but the slow ones (a subprocess of pytest or invoke), plus the few real
+    boots marked quick; pytest options after `--`."""
+    _exit(_cli("test").quick(shlex.split(c.remainder)))
 
 
 @task(help={"tests": "the lab's folder: pytest runs there, with its configuration "

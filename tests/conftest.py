@@ -13,8 +13,10 @@ failed tests. Here only what is about this repository itself:
 - ``invoke_cli``: runs the real ``invoke`` command line of this checkout in a subprocess, with
   a runtime folder of the test's own (RINGLAB_RUNTIME_DIR: the dry-run gdb socket and log and
   the gdb target file), so parallel tests never share those files.
-- The markers ``unit`` and ``quick`` (the plugin's are ``boot``, ``gdb``, ``points``); a test
-  without ``boot`` is a unit test.
+- The markers ``unit``, ``slow`` and ``quick`` (the plugin's are ``boot``, ``gdb``,
+  ``points``); a test without ``boot`` is a unit test; a test that runs the real command
+  line (``invoke_cli``) or reads the sanitizer kernel (``sanitizer_kernel``) is ``slow``.
+  ``invoke test-quick`` runs ``-m "unit and not slow or quick"``.
 - ``harness.x`` is ``ringlab.x``: a test still importing the old name gets the very same
   module objects (never a second copy of the harness), and tests/test_layers.py names it.
 """
@@ -36,7 +38,7 @@ from ringlab.core.errors import RinglabError
 from ringlab.machine import build
 from ringlab.machine.tinykernel import build_tiny_kernel
 
-pytest_plugins = ["ringlab.plugin"]
+pytest_plugins = ["ringlab.plugin", "tests.schedule"]
 
 
 class HarnessIsRinglab(importlib.abc.MetaPathFinder, importlib.abc.Loader):
@@ -68,7 +70,14 @@ INVOKE_TIMEOUT_S = 120.0
 MARKERS = (
     "unit: no QEMU; runs in seconds",
     "quick: the one boot test that `invoke test-quick` adds to the unit tests",
+    "slow: runs pytest, invoke or Python in a subprocess, or reads a whole kernel's DWARF "
+    "(seconds, not milliseconds): `invoke test` runs it, `invoke test-quick` leaves it out "
+    "even when it is a unit test",
 )
+
+#: a test that uses one of these fixtures is ``slow`` (a subprocess of the real command
+#: line per call; the sanitizer kernel's build check and its DWARF)
+SLOW_FIXTURES = frozenset({"invoke_cli", "sanitizer_kernel"})
 
 
 def pytest_configure(config):
@@ -78,12 +87,16 @@ def pytest_configure(config):
 
 def pytest_collection_modifyitems(config, items):
     """A ``gdb`` test boots a machine too (it is also ``boot``); a test without ``boot`` is a
-    unit test (covers files written without markers)."""
+    unit test (covers files written without markers); a test using a SLOW_FIXTURES fixture
+    is ``slow``."""
     for item in items:
         if item.get_closest_marker("gdb") is not None and item.get_closest_marker("boot") is None:
             item.add_marker(pytest.mark.boot)
         if item.get_closest_marker("boot") is None and item.get_closest_marker("unit") is None:
             item.add_marker(pytest.mark.unit)
+        if (SLOW_FIXTURES & set(getattr(item, "fixturenames", ()))
+                and item.get_closest_marker("slow") is None):
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(scope="session")

@@ -28,6 +28,9 @@ import yaml
 
 from ringlab.core import constants as C
 
+# every test here runs pytest, invoke or a lab in a subprocess: `invoke test-quick` leaves them out
+pytestmark = pytest.mark.slow
+
 WORKFLOW = C.REPO_ROOT / ".github" / "workflows" / "ci.yml"
 EXAMPLE = C.REPO_ROOT / "examples" / "lab"
 SHARD_RUN_TIMEOUT_S = 300.0

@@ -98,6 +98,7 @@ def test_invoke_boot_names_a_programs_fault_before_the_outcome_line(invoke_cli, 
     assert lines[-1].startswith("ringlab-boot: killed: init killed by SIGSEGV"), lines
 
 
+@pytest.mark.slow
 @pytest.mark.unit
 def test_the_child_process_reader_gives_the_same_lines(images):
     k = symbols.symbolizer(C.KERNEL_IMAGE)
@@ -121,3 +122,14 @@ def test_every_report_names_an_address_as_gdb_does(images):
     assert elfimage.function_symbol(hlt, fault) == ("main", fault - main)
     assert symbols.name_address(hlt, fault).split()[1] == f"<{expected}>"
     assert trace.user_symbolizer(hlt)(fault) == expected
+
+
+@pytest.mark.unit
+def test_may_define_rules_out_only_files_without_the_name(images, tmp_path):
+    """invoke debug's prefilter before it parses a module's symbols: never "no" for a file that
+    defines the name."""
+    assert symbols.may_define(C.KERNEL_IMAGE, "kmain")
+    assert "kmain" in symbols.symbolizer(C.KERNEL_IMAGE)
+    assert not symbols.may_define(C.KERNEL_IMAGE, "no_such_symbol_anywhere")
+    assert not symbols.may_define(C.KERNEL_IMAGE, "kmai")        # a name's prefix is not it
+    assert symbols.may_define(tmp_path / "missing", "kmain")     # unreadable: maybe

@@ -75,6 +75,7 @@ def test_unmarked_fails():
 """
 
 
+@pytest.mark.slow
 def test_a_bad_points_value_is_an_error_of_that_test_only(tmp_path):
     lab = make_lab(tmp_path / "lab", {"test_bad": """\
         @pytest.mark.points("lots")
@@ -106,6 +107,7 @@ def test_a_bad_points_value_is_an_error_of_that_test_only(tmp_path):
         ("test_typo", "error (setup)")]
 
 
+@pytest.mark.slow
 def test_grading_runs_points_tests_lists_skips_apart_and_puts_the_score_in_junit(tmp_path):
     lab = make_lab(tmp_path / "lab", {"test_graded": GRADED})
     res = run_pytest(lab, "--ringlab-grade=g.json", "--junitxml=junit.xml")
@@ -126,6 +128,7 @@ def test_grading_runs_points_tests_lists_skips_apart_and_puts_the_score_in_junit
         ("tests/test_graded.py::test_skipped", "needs a second machine")]
 
 
+@pytest.mark.slow
 def test_a_plain_run_still_runs_the_unmarked_tests(tmp_path):
     lab = make_lab(tmp_path / "lab", {"test_graded": GRADED})
     res = run_pytest(lab)

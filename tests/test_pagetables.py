@@ -13,6 +13,7 @@ user-accessible kernel page that the audit must catch.
 """
 from __future__ import annotations
 
+import random
 from typing import Dict, List
 
 import pytest
@@ -90,6 +91,46 @@ def test_walk_combines_rights_and_sign_extends():
     assert (huge.size, huge.level, huge.pa, huge.nx) == (0x200000, 2, 0x200000, True)
     assert [lf.va for lf in leaves] == sorted(lf.va for lf in leaves)
     assert mem.reads == 7                       # every table read exactly once
+
+
+@unit
+def test_a_second_space_walks_only_its_own_half_with_a_shared_memo():
+    """Two address spaces with one kernel half (as every process's PML4 shares vm.c's): with
+    ``shared`` the second walk reads only its own user tables and gives the very leaves a
+    walk of its own gives, user half and kernel half."""
+    mem = Memory()
+    first = ringlab_like(mem)
+    second = mem.table()
+    mem.frames[second][511] = mem.frames[first & ~0xFFF][511]          # the same kernel half
+    updpt, upd, upt = mem.table(), mem.table(), mem.table()
+    mem.frames[second][0] = updpt | PTE_P | PTE_W | PTE_U
+    mem.frames[updpt][0] = upd | PTE_P | PTE_W | PTE_U
+    mem.frames[upd][3] = upt | PTE_P | PTE_W | PTE_U                   # 0x600000
+    mem.frames[upt][5] = 0x905000 | PTE_P | PTE_U | PTE_W | PTE_NX
+    alone = [pt.walk(mem.read_phys, cr3) for cr3 in (first, second)]
+    shared: Dict[tuple, tuple] = {}
+    pt.walk(mem.read_phys, first, shared=shared)
+    mem.reads = 0
+    assert pt.walk(mem.read_phys, second, shared=shared) == alone[1]
+    assert mem.reads == 4                       # its PML4 and its three user tables only
+    assert pt.walk(mem.read_phys, first, shared=shared) == alone[0]
+    # another NXE gives other rights: nothing of the first walks is reused for it
+    assert pt.walk(mem.read_phys, second, nxe=False, shared=shared) == \
+        pt.walk(mem.read_phys, second, nxe=False)
+
+
+@unit
+def test_spans_answer_as_the_pairwise_overlap():
+    """check's span lookup (merged, bisected) says what ``a0 < end and start < a1`` over every
+    span says, empty spans and empty queries included."""
+    rng = random.Random(21)
+    for _ in range(3000):
+        spans = [(a, a + rng.choice((0, 1, 2, 5))) for a in
+                 (rng.randrange(40) for _ in range(rng.randrange(6)))]
+        a0 = rng.randrange(45)
+        a1 = a0 + rng.choice((0, 1, 3, 8))
+        want = any(a0 < b1 and b0 < a1 for b0, b1 in spans)
+        assert pt._Spans(spans).overlaps(a0, a1) == want, (spans, a0, a1)
 
 
 @unit
@@ -234,36 +275,39 @@ def ranges_in(audit: ptaudit.Audit, start: int, end: int) -> List[str]:
 def test_audit_at_every_point_is_clean(images, cpu):
     cfg = QemuConfig(init=images.program("gdb_ptpoints"), cpu=cpu)
     audits, run = ptaudit.audit_points(cfg, ptaudit.DEFAULT_POINTS)
-    report = "\n".join(a.report() for a in audits) + "\n" + run.report()
+
+    def report() -> str:            # every map and the run: formatted only for a failure
+        return "\n".join(a.report() for a in audits) + "\n" + run.report()
+
     by = {a.point: a for a in audits}
-    assert sorted(by) == sorted(ptaudit.DEFAULT_POINTS), report
-    assert run.outcome.value == "exited" and run.status == 0, report
+    assert sorted(by) == sorted(ptaudit.DEFAULT_POINTS), report()
+    assert run.outcome.value == "exited" and run.status == 0, report()
     for a in audits:
-        assert a.violations == [], report
-        assert a.spaces[0].cr3 == a.cr3 & pt.CR3_ADDR_MASK and a.pid is not None, report
+        assert a.violations == [], report()
+        assert a.spaces[0].cr3 == a.cr3 & pt.CR3_ADDR_MASK and a.pid is not None, report()
         names = [s.name for s in a.spaces]
-        assert "kernel" in names and any(n.startswith("pid 1 ") for n in names), report
+        assert "kernel" in names and any(n.startswith("pid 1 ") for n in names), report()
         # user text, data and stack are user pages; the kernel half is supervisor-only
-        assert any(r.user and not r.nx for r in a.current.ranges), report
-        assert all(not r.user for r in a.current.ranges if r.start >= pt.KERNEL_HALF), report
+        assert any(r.user and not r.nx for r in a.current.ranges), report()
+        assert all(not r.user for r in a.current.ranges if r.start >= pt.KERNEL_HALF), report()
     # fork: two processes, the child's own PML4; exec: the child gets yet another one
-    assert by["pt_fork_child"].pid != by["pt_fork_parent"].pid, report
+    assert by["pt_fork_child"].pid != by["pt_fork_parent"].pid, report()
     # whichever side of the fork stopped first saw both address spaces (the child may run to
     # its exit before the parent is scheduled again)
     first = next(a for a in audits if a.point in ("pt_fork_child", "pt_fork_parent"))
-    assert {s.pid for s in first.spaces} >= {1, by["pt_fork_child"].pid}, report
-    assert len({s.cr3 for s in first.spaces if s.pid is not None}) == 2, report
-    assert by["pt_exec"].pid == by["pt_fork_child"].pid, report
-    assert by["pt_exec"].cr3 != by["pt_fork_child"].cr3, report
+    assert {s.pid for s in first.spaces} >= {1, by["pt_fork_child"].pid}, report()
+    assert len({s.cr3 for s in first.spaces if s.pid is not None}) == 2, report()
+    assert by["pt_exec"].pid == by["pt_fork_child"].pid, report()
+    assert by["pt_exec"].cr3 != by["pt_fork_child"].cr3, report()
     # mmap: three read-write pages; mprotect: the middle one r-x; munmap: gone
     top = MMAP_BASE + 0x1000_0000
     assert ranges_in(by["pt_mmap"], MMAP_BASE, top) == \
-        [f"{MMAP_BASE:#x}-{MMAP_BASE + 0x3000:#x} urw-"], report
+        [f"{MMAP_BASE:#x}-{MMAP_BASE + 0x3000:#x} urw-"], report()
     assert ranges_in(by["pt_mprotect"], MMAP_BASE, top) == \
         [f"{MMAP_BASE:#x}-{MMAP_BASE + 0x1000:#x} urw-",
          f"{MMAP_BASE + 0x1000:#x}-{MMAP_BASE + 0x2000:#x} ur-x",
-         f"{MMAP_BASE + 0x2000:#x}-{MMAP_BASE + 0x3000:#x} urw-"], report
-    assert ranges_in(by["pt_munmap"], MMAP_BASE, top) == [], report
+         f"{MMAP_BASE + 0x2000:#x}-{MMAP_BASE + 0x3000:#x} urw-"], report()
+    assert ranges_in(by["pt_munmap"], MMAP_BASE, top) == [], report()
 
 
 @pytest.mark.parametrize("cpu", CPUS)

@@ -65,6 +65,7 @@ PLAIN = {"test_plain": "def test_one():\n    pass\n"}
     (["--ringlab-kernel", "/etc/hostname"], "",
      "ERROR: --ringlab-kernel /etc/hostname: not an ELF file"),
 ], ids=["cpu", "cpu-ini", "kernel-missing", "kernel-not-elf"])
+@pytest.mark.slow
 def test_a_bad_option_is_one_usage_error_at_start(tmp_path, args, ini, line):
     project = make_project(tmp_path / "p", PLAIN, ini)
     res = run_pytest(project, *args)
@@ -75,6 +76,7 @@ def test_a_bad_option_is_one_usage_error_at_start(tmp_path, args, ini, line):
     assert "test_one" not in res.stdout                      # no test ran
 
 
+@pytest.mark.slow
 def test_only_the_plugins_public_markers_are_registered(tmp_path):
     project = make_project(tmp_path / "p", PLAIN)
     res = run_pytest(project, "--markers")
@@ -117,6 +119,7 @@ LEAKS = """\
     """
 
 
+@pytest.mark.slow
 def test_the_leak_check_runs_for_tests_that_boot_machines_only(tmp_path):
     standin = tmp_path / "standin"
     standin.mkdir()
@@ -137,6 +140,7 @@ def test_the_leak_check_runs_for_tests_that_boot_machines_only(tmp_path):
     assert re.search(r"\b3 passed, 1 error\b", out), out       # the plain test passed
 
 
+@pytest.mark.slow
 def test_evidence_of_tests_that_did_not_run_is_kept(tmp_path):
     project = make_project(tmp_path / "p", {"test_two": """\
         def test_a():
@@ -233,6 +237,7 @@ def test_a_report_quotes_qemus_log_from_the_fault_not_from_reset(tmp_path):
     assert "qemu log (from the triple fault):\n  | Triple fault\n  | CPU Reset" in run.report()
 
 
+@pytest.mark.slow
 def test_a_build_on_first_use_is_announced_past_the_capture(tmp_path):
     # the lab's conftest stands in for a stale checkout: make would have work (up_to_date
     # False) and the build itself is skipped; the test uses ringlab_images
@@ -257,6 +262,7 @@ def test_an_up_to_date_checkout_builds_silently(images):
     assert build.up_to_date()
 
 
+@pytest.mark.slow
 def test_a_log_per_test_on_request(tmp_path):
     project = make_project(tmp_path / "p", {"test_logs": """\
         import logging

@@ -159,7 +159,7 @@ COMMANDS: Dict[str, Union[Run, str]] = {
     ".venv/bin/invoke grade --json grade.json":
         "tests/test_ci.py::test_invoke_grade_prints_the_score_table_and_writes_json",
     # docs/testing.md
-    ".venv/bin/invoke test-quick": "a subset of this suite (`-m 'unit or quick'`)",
+    ".venv/bin/invoke test-quick": "a subset of this suite (`-m 'unit and not slow or quick'`)",
     ".venv/bin/pytest -m unit": "a subset of this suite",
     ".venv/bin/invoke test -- -n 0": "this suite itself, serially (CI runs it on every core)",
     ".venv/bin/pytest -m boot -k hlt": Run(0),

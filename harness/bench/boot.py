@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Callable, Dict, List, Optional
 
 from .. import lab
+from . import suite
 from ..core import constants as C
 from ..machine import build
 from ..machine.tinykernel import build_tiny_kernel
@@ -190,13 +191,8 @@ def _compare_cpus(qemu_argv: List[str], cpus: List[str], runs: int) -> int:
 
 
 def _suite(task: str) -> str:
-    """Run ``invoke TASK`` once; its wall time and pytest's closing line."""
-    t0 = time.perf_counter()
-    res = subprocess.run([sys.executable, "-m", "invoke", task], cwd=C.REPO_ROOT,
-                         stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=5400)
-    wall = time.perf_counter() - t0
-    closing = next((l.strip("= ") for l in reversed(res.stdout.splitlines()) if " in " in l), "?")
-    return (f"invoke {task:<10} wall {wall:7.1f} s   rc {res.returncode}   pytest: {closing}")
+    """Run ``invoke TASK`` once; its wall and CPU time and pytest's counts (bench.suite)."""
+    return suite.run(task).line()
 
 
 if __name__ == "__main__":

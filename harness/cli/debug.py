@@ -29,7 +29,7 @@ from ..core.errors import BadConfig
 from ..debug import artifacts
 from ..debug import machine as debug_machine
 from ..machine.qemu import QemuConfig
-from ..machine.symbols import symbolizer
+from ..machine.symbols import may_define, symbolizer
 from .epilogue import Epilogue
 from .gdb import serve_console
 from . import options
@@ -71,7 +71,8 @@ def _check_symbol(name: str, cfg: QemuConfig) -> None:
     """
     if name in symbolizer(cfg.kernel) or name in symbolizer(cfg.init):
         return
-    others = [m.name for m in cfg.modules()[1:] if name in symbolizer(m.path)]
+    others = [m.name for m in cfg.modules()[1:]
+              if may_define(m.path, name) and name in symbolizer(m.path)]
     if others:
         raise BadConfig(f"--break {name}: {Path(cfg.init).name} (init) has no {name}; "
                         f"{', '.join(others[:8])} do: --init one of them")

@@ -78,10 +78,15 @@ class Space:
     leaves: List[pt.Leaf]
     violations: List[pt.Violation]
     pid: Optional[int] = None
+    _ranges: Optional[Tuple[List[pt.Leaf], List[pt.Range]]] = field(default=None, repr=False,
+                                                                     compare=False)
 
     @property
     def ranges(self) -> List[pt.Range]:
-        return pt.merge(self.leaves)
+        """``pt.merge(leaves)``, merged once (until ``leaves`` is another list)."""
+        if self._ranges is None or self._ranges[0] is not self.leaves:
+            self._ranges = (self.leaves, pt.merge(self.leaves))
+        return self._ranges[1]
 
 
 @dataclass
@@ -150,10 +155,17 @@ class PhysicalMemory:
 
 
 def translate(leaves: Sequence[pt.Leaf], va: int) -> Optional[int]:
-    """The physical address ``va`` maps to in ``leaves``, or None."""
-    for lf in leaves:
-        if lf.va <= va < lf.end:
-            return lf.pa + (va - lf.va)
+    """The physical address ``va`` maps to in ``leaves`` (sorted by address, as ``pt.walk``
+    gives them: a binary search), or None."""
+    lo, hi = 0, len(leaves)
+    while lo < hi:                      # the first leaf starting above va
+        mid = (lo + hi) // 2
+        if leaves[mid].va <= va:
+            lo = mid + 1
+        else:
+            hi = mid
+    if lo and leaves[lo - 1].va <= va < leaves[lo - 1].end:
+        return leaves[lo - 1].pa + (va - leaves[lo - 1].va)
     return None
 
 
@@ -202,7 +214,8 @@ def audit(gdb: GdbSession, layout: KernelLayout, point: str = "",
     nxe = bool(regs["efer"] & pt.EFER_NXE)
     try:
         with PhysicalMemory(gdb) as mem:
-            current = pt.walk(mem.read, regs["cr3"], nxe=nxe)
+            shared: Dict[tuple, tuple] = {}     # the kernel half, walked once for all spaces
+            current = pt.walk(mem.read, regs["cr3"], nxe=nxe, shared=shared)
             kpml4_pa = translate(current, kpml4_va)
             if kpml4_pa is None:
                 raise AuditError(f"kpml4 ({kpml4_va:#x}) is not mapped in cr3 "
@@ -219,8 +232,9 @@ def audit(gdb: GdbSession, layout: KernelLayout, point: str = "",
             if now not in {pa for _, pa, _ in cr3s}:
                 cr3s.append(("cr3 of no process", now, None))
             cr3s.sort(key=lambda c: c[1] != now)        # the current space first
-            spaces = [Space(name, pa, current if pa == now else pt.walk(mem.read, pa, nxe=nxe),
-                            [], pid) for name, pa, pid in cr3s]
+            spaces = [Space(name, pa, current if pa == now else
+                            pt.walk(mem.read, pa, nxe=nxe, shared=shared), [], pid)
+                      for name, pa, pid in cr3s]
             pml4s = {s.name: pt.read_table(mem.read, s.cr3) for s in spaces}
     except pt.PageTableError as err:
         raise AuditError(str(err)) from err

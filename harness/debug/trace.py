@@ -48,7 +48,7 @@ from ..core import kabi
 from ..core.errors import (BadImage, BreakpointNotHit, GdbCommandError, GdbError, KabiError,
                            MemoryReadError, TargetExited)
 from ..machine.qemu import QemuConfig
-from ..machine.symbols import symbolizer
+from ..machine.symbols import Symbolizer, symbolizer
 from ..observe import decode, qemulog
 from ..observe.symname import symbol_offset
 from .gdbext.ringfmt import cpl_of, mode_of, selector_modes
@@ -239,13 +239,17 @@ def user_symbolizer(path: Optional[Path]) -> Callable[[int], str]:
     holds it, else the code label below it (``Symbolizer.lookup``), the name gdb gives it in
     ``ring``, ``step-ring``, ``bt`` and ``x/i`` (a label inside a function, such as
     ``write1_insn``, is ``main+18`` there too); "" where none holds it or the program has no
-    symbol table (harness.machine.symbols)."""
-    try:
-        table = symbolizer(path) if path is not None else None
-    except BadImage:
-        table = None
+    symbol table (harness.machine.symbols). The table is read on the first address named
+    (a trace holds one for every module of "/", and names addresses in few of them)."""
+    tables: List[Optional[Symbolizer]] = []
 
     def describe(addr: int) -> str:
+        if not tables:
+            try:
+                tables.append(symbolizer(path) if path is not None else None)
+            except BadImage:
+                tables.append(None)
+        table = tables[0]
         found = table.lookup(addr) if table is not None else None
         if not found:
             return ""

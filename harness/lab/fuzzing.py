@@ -37,7 +37,7 @@ from ..core import kabi as kabi_mod
 from ..core.errors import BadConfig
 from ..machine import coverage
 from ..machine.qemu import Module, QemuConfig
-from ..machine.symbols import source_line, symbolizer
+from ..machine.symbols import lines_of, symbolizer
 from ..observe.events import Panic, Sanitizer
 from ..observe.verdict import Outcome
 from .session import Run, run as lab_run
@@ -394,8 +394,9 @@ def unreached(kernel: Path, pcs: Iterable[int],
     sym = symbolizer(kernel)
     hit: Dict[Tuple[str, int], bool] = {}
     func: Dict[Tuple[str, int], str] = {}
+    table = lines_of(kernel)
     for site in coverage.hook_call_sites(kernel):
-        where = source_line(kernel, site, return_address=True)
+        where = table.line(site, return_address=True)
         if not where:
             continue
         f, _, line = where.rpartition(":")

@@ -24,6 +24,7 @@ from __future__ import annotations
 import html
 import struct
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Dict, FrozenSet, Iterable, List, Optional, Sequence, Set, Tuple
 
@@ -32,7 +33,7 @@ from elftools.elf.elffile import ELFFile
 from ..core import constants as C
 from ..core.errors import BadCoverDump, BadImage
 from .cover import build_id, record_build_id
-from .symbols import PathLike, source_line, symbol_address, symbolizer
+from .symbols import PathLike, lines_of, symbol_address, symbolizer
 
 HOOK = "__sanitizer_cov_trace_pc"
 
@@ -70,20 +71,31 @@ class FileCoverage:
 
 def hook_call_sites(kernel: PathLike) -> List[int]:
     """The return addresses of every direct call to the coverage hook in the kernel's .text
-    (what kcov would record for each site). [] if the kernel has no hook.
+    (what kcov would record for each site). [] if the kernel has no hook. Scanned once until
+    the file changes.
 
     Raises:
         BadImage: not an ELF file.
     """
+    p = Path(kernel).resolve()
+    try:
+        mtime_ns = p.stat().st_mtime_ns
+    except OSError as err:
+        raise BadImage(str(kernel), err.strerror or "cannot open") from None
+    return list(_hook_call_sites(str(p), mtime_ns))
+
+
+@lru_cache(maxsize=8)
+def _hook_call_sites(kernel: str, mtime_ns: int) -> Tuple[int, ...]:
     try:
         hook = symbol_address(kernel, HOOK)
     except KeyError:
-        return []
+        return ()
     try:
         with open(kernel, "rb") as fh:
             text = ELFFile(fh).get_section_by_name(".text")
             if text is None:
-                return []
+                return ()
             data, base = text.data(), text["sh_addr"]
     except OSError as err:
         raise BadImage(str(kernel), err.strerror or "cannot open") from None
@@ -94,7 +106,7 @@ def hook_call_sites(kernel: PathLike) -> List[int]:
         if base + i + 5 + rel == hook:
             sites.append(base + i + 5)
         i = data.find(bytes([CALL_REL32]), i + 1)
-    return sites
+    return tuple(sites)
 
 
 def _where(text: Optional[str]) -> Optional[Tuple[str, int]]:
@@ -108,8 +120,9 @@ def _lines(kernel: PathLike, addresses: Iterable[int]) -> Set[Tuple[str, int]]:
     """(file, line) of each return address's call; line 0 (DWARF: code of no source line,
     compiler-made) counts as none."""
     out = set()
+    table = lines_of(kernel)
     for a in addresses:
-        where = _where(source_line(kernel, a, return_address=True))
+        where = _where(table.line(a, return_address=True))
         if where and where[1]:
             out.add(where)
     return out
@@ -280,8 +293,9 @@ def suite_coverage(kernel: PathLike, pcs: Iterable[int], *, machines: int = 0) -
     lines_all: Set[Tuple[str, int]] = set()
     lines_hit: Set[Tuple[str, int]] = set()
     funcs: Dict[Tuple[int, str], List[Set[Tuple[str, int]]]] = {}
+    table = lines_of(kernel)
     for site in sites:
-        where = _where(source_line(kernel, site, return_address=True))
+        where = _where(table.line(site, return_address=True))
         if where is None or not where[1]:
             continue
         lines_all.add(where)
@@ -293,7 +307,7 @@ def suite_coverage(kernel: PathLike, pcs: Iterable[int], *, machines: int = 0) -
             row[1].add(where)
     functions = []
     for (address, name), (total, hit) in funcs.items():
-        start = _where(source_line(kernel, address)) if address else None
+        start = _where(table.line(address)) if address else None
         f, line = start or min(total)
         functions.append(FunctionCoverage(name, f, line, len(hit), len(total)))
     functions.sort(key=lambda fc: (fc.file, fc.line, fc.name))

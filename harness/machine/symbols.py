@@ -32,6 +32,8 @@ from ..observe.symname import symbol_offset, symbol_text
 from .elfimage import nearest_symbol
 
 SHF_EXECINSTR = 0x4  # ELF section flag: holds executable code
+#: the ELF symbol types a Symbolizer keeps, by the kind it gives them
+SYMBOL_KINDS = {"STT_FUNC": "func", "STT_OBJECT": "object", "STT_NOTYPE": "label"}
 
 log = logging.getLogger(__name__)
 
@@ -74,15 +76,18 @@ class Symbolizer:
             if not isinstance(symtab, SymbolTableSection):
                 raise BadImage(str(path), "has no symbol table (stripped?)")
             syms = []
+            sections: Dict[int, Tuple[int, int, int]] = {}  # index -> (addr, size, flags)
             for s in symtab.iter_symbols():
-                kind = {"STT_FUNC": "func", "STT_OBJECT": "object",
-                        "STT_NOTYPE": "label"}.get(s["st_info"]["type"])
+                kind = SYMBOL_KINDS.get(s["st_info"]["type"])
                 if (kind is None or not s.name or s["st_shndx"] == "SHN_UNDEF"
                         or s["st_shndx"] == "SHN_ABS"):
                     continue
-                sec = elf.get_section(s["st_shndx"])
-                lo, size = int(sec["sh_addr"]), int(sec["sh_size"])
-                if kind == "label" and not (int(sec["sh_flags"]) & SHF_EXECINSTR
+                if s["st_shndx"] not in sections:   # pyelftools parses a header per call
+                    sec = elf.get_section(s["st_shndx"])
+                    sections[s["st_shndx"]] = (int(sec["sh_addr"]), int(sec["sh_size"]),
+                                               int(sec["sh_flags"]))
+                lo, size, flags = sections[s["st_shndx"]]
+                if kind == "label" and not (flags & SHF_EXECINSTR
                                             and lo <= int(s["st_value"]) < lo + size):
                     kind = "object"   # a linker-script marker (__bss_end_phys...), not code
                 syms.append(Symbol(s.name, int(s["st_value"]), int(s["st_size"]), kind,
@@ -251,6 +256,16 @@ def symbolizer(path: PathLike) -> Symbolizer:
     return _cached(str(p), mtime)
 
 
+def may_define(path: PathLike, name: str) -> bool:
+    """False when the file ``path`` cannot define symbol ``name``: its bytes hold no
+    NUL-framed ``name`` (as every name in an ELF string table is). True says only "maybe":
+    ask ``name in symbolizer(path)``; a file that cannot be read is a maybe too."""
+    try:
+        return b"\0" + name.encode() + b"\0" in Path(path).read_bytes()
+    except OSError:
+        return True
+
+
 def symbol_address(path: PathLike, name: str) -> int:
     """The value (address) of symbol ``name`` in the ELF file's symbol table.
 
@@ -272,6 +287,12 @@ class LineTable:
     def at(self, address: int) -> Optional[Tuple[str, int]]:
         i = bisect.bisect_right(self.starts, address) - 1
         return self.rows[i] if i >= 0 else None
+
+    def line(self, address: int, *, return_address: bool = False) -> Optional[str]:
+        """``FILE:LINE`` of ``address``, or None (as ``source_line``, without its path
+        lookups: for callers naming thousands of addresses of one file)."""
+        found = self.at(address - 1 if return_address else address)
+        return f"{found[0]}:{found[1]}" if found else None
 
 
 def _read_line_table(path: str) -> LineTable:
@@ -305,21 +326,31 @@ def _cached_lines(path: str, mtime_ns: int) -> LineTable:
     return _read_line_table(path)
 
 
-def source_line(path: PathLike, address: int, *, return_address: bool = False) -> Optional[str]:
-    """``FILE:LINE`` (the source file's base name) of ``address`` in the ELF file ``path``,
-    from its DWARF line table; None if no line covers it. ``return_address``: the address
-    after a call (the call's own line is looked up, at ``address - 1``).
+def lines_of(path: PathLike) -> LineTable:
+    """The DWARF line table of the ELF file ``path`` (``source_line``'s), read once until the
+    file changes.
 
     Raises:
         BadImage: the file cannot be read or has no DWARF line table.
     """
     p = Path(path).resolve()
     try:
-        table = _cached_lines(str(p), p.stat().st_mtime_ns)
+        return _cached_lines(str(p), p.stat().st_mtime_ns)
     except OSError as err:
         raise BadImage(str(path), err.strerror or "cannot open") from None
-    found = table.at(address - 1 if return_address else address)
-    return f"{found[0]}:{found[1]}" if found else None
+
+
+def source_line(path: PathLike, address: int, *, return_address: bool = False) -> Optional[str]:
+    """``FILE:LINE`` (the source file's base name) of ``address`` in the ELF file ``path``,
+    from its DWARF line table; None if no line covers it. ``return_address``: the address
+    after a call (the call's own line is looked up, at ``address - 1``). Each call looks the
+    file up again (a rebuilt kernel is read anew); for many addresses of one file take
+    ``lines_of(path)`` once and ask its ``line()``.
+
+    Raises:
+        BadImage: the file cannot be read or has no DWARF line table.
+    """
+    return lines_of(path).line(address, return_address=return_address)
 
 
 #: a kernel-half address written in hex in a line of text (``name_kernel_addresses``)

@@ -16,6 +16,7 @@ Hardware facts (Intel SDM Vol. 3A):
 """
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass
 from typing import Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
@@ -120,7 +121,8 @@ def read_table(read_phys: ReadPhys, table_pa: int) -> List[int]:
 
 
 def walk(read_phys: ReadPhys, cr3: int, *, nxe: bool = True,
-         pml4_indices: Iterable[int] = range(ENTRIES)) -> List[Leaf]:
+         pml4_indices: Iterable[int] = range(ENTRIES),
+         shared: Optional[Dict[tuple, tuple]] = None) -> List[Leaf]:
     """Every present leaf reachable from ``cr3``, in address order.
 
     Args:
@@ -128,6 +130,10 @@ def walk(read_phys: ReadPhys, cr3: int, *, nxe: bool = True,
         cr3: the CR3 value (bits 51:12 used).
         nxe: EFER.NXE; without it bit 63 is reserved and no page is non-executable.
         pml4_indices: which PML4 entries to follow (e.g. ``range(256, 512)``: kernel half).
+        shared: a dict kept by the caller across walks of one stopped machine (the same
+            ``read_phys``): a table below the PML4 reached at the same address with the same
+            rights gives the same leaves, so the kernel half that every address space shares
+            is walked once, not once per space. None: nothing kept.
 
     Returns:
         Leaves with rights combined over the levels; a table read once per walk.
@@ -136,30 +142,41 @@ def walk(read_phys: ReadPhys, cr3: int, *, nxe: bool = True,
         PageTableError: a short read.
     """
     leaves: List[Leaf] = []
-    cache: Dict[int, List[int]] = {}
+    cache: Dict[int, List[Tuple[int, int]]] = {}
+    memo: Dict[tuple, tuple] = {} if shared is None else shared
 
-    def table(pa: int) -> List[int]:
+    def present(pa: int) -> List[Tuple[int, int]]:
+        """(index, entry) of the table's present entries."""
         if pa not in cache:
-            cache[pa] = read_table(read_phys, pa)
+            cache[pa] = [(i, e) for i, e in enumerate(read_table(read_phys, pa)) if e & PTE_P]
         return cache[pa]
 
     def visit(table_pa: int, depth: int, va_base: int, user: bool, write: bool, nx: bool,
-              indices: Iterable[int]) -> None:
-        entries = table(table_pa)
-        for i in indices:
-            e = entries[i]
-            if not e & PTE_P:
-                continue
-            va = va_base | (i << SHIFTS[depth])
+              indices: Optional[Iterable[int]]) -> None:
+        entries = present(table_pa)
+        if indices is not None:
+            wanted = set(indices)
+            entries = [(i, e) for i, e in entries if i in wanted]
+        shift = SHIFTS[depth]
+        for i, e in entries:
+            va = va_base | (i << shift)
             u, w, x = user and bool(e & PTE_U), write and bool(e & PTE_W), \
                 nx or (nxe and bool(e & PTE_NX))
-            is_leaf = depth == 3 or (depth in (1, 2) and e & PTE_PS)
-            if is_leaf:
-                size = 1 << SHIFTS[depth]
+            if depth == 3 or (depth in (1, 2) and e & PTE_PS):
+                size = 1 << shift
                 pa = e & PTE_ADDR_MASK & ~(size - 1)
                 leaves.append(Leaf(canonical(va), size, pa, u, w, x, 4 - depth))
+            elif depth == 0:
+                key = (e & PTE_ADDR_MASK, va, u, w, x, nxe)
+                below = memo.get(key)
+                if below is None:
+                    first = len(leaves)
+                    visit(e & PTE_ADDR_MASK, 1, va, u, w, x, None)
+                    memo[key] = tuple(leaves[first:])
+                else:
+                    leaves.extend(below)
             else:
-                visit(e & PTE_ADDR_MASK, depth + 1, va, u, w, x, range(ENTRIES))
+                visit(e & PTE_ADDR_MASK, depth + 1, va, u, w, x, None)
 
     visit(cr3 & CR3_ADDR_MASK, 0, 0, True, True, False, pml4_indices)
     leaves.sort(key=lambda leaf: leaf.va)
@@ -169,13 +186,18 @@ def walk(read_phys: ReadPhys, cr3: int, *, nxe: bool = True,
 def merge(leaves: Sequence[Leaf]) -> List[Range]:
     """Adjacent leaves (by virtual address) with equal rights, as ranges."""
     ranges: List[Range] = []
+    start = end = -1
+    rights = None
     for leaf in sorted(leaves, key=lambda x: x.va):
-        last = ranges[-1] if ranges else None
-        if last and last.end == leaf.va and (last.user, last.write, last.nx) == \
-                (leaf.user, leaf.write, leaf.nx):
-            ranges[-1] = Range(last.start, leaf.end, last.user, last.write, last.nx)
-        else:
-            ranges.append(Range(leaf.va, leaf.end, leaf.user, leaf.write, leaf.nx))
+        now = (leaf.user, leaf.write, leaf.nx)
+        if end == leaf.va and rights == now:
+            end = leaf.end
+            continue
+        if rights is not None:
+            ranges.append(Range(start, end, *rights))
+        start, end, rights = leaf.va, leaf.end, now
+    if rights is not None:
+        ranges.append(Range(start, end, *rights))
     return ranges
 
 
@@ -185,8 +207,26 @@ def format_map(ranges: Sequence[Range]) -> str:
     return "\n".join(str(r) for r in ranges)
 
 
-def _overlaps(a0: int, a1: int, spans: Sequence[Tuple[int, int]]) -> bool:
-    return any(a0 < b1 and b0 < a1 for b0, b1 in spans)
+class _Spans:
+    """``[(start, end)]`` half-open spans, asked many times whether ``(a0, a1)`` overlaps one
+    of them (some ``a0 < end and start < a1``), in O(log n): the spans sorted once, those
+    that share more than a point merged (the answer is the same for every query)."""
+
+    def __init__(self, spans: Iterable[Tuple[int, int]]) -> None:
+        merged: List[List[int]] = []
+        for b0, b1 in sorted(spans):
+            if merged and b0 < merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], b1)
+            else:
+                merged.append([b0, b1])
+        self.starts = [b0 for b0, _ in merged]
+        self.ends = [b1 for _, b1 in merged]
+
+    def overlaps(self, a0: int, a1: int) -> bool:
+        # of the spans starting before a1, the last one ends last (disjoint and sorted): it
+        # overlaps if any does
+        i = bisect.bisect_left(self.starts, a1) - 1
+        return i >= 0 and a0 < self.ends[i]
 
 
 def check(leaves: Sequence[Leaf], *, text: Sequence[Tuple[int, int]],
@@ -224,7 +264,10 @@ def check(leaves: Sequence[Leaf], *, text: Sequence[Tuple[int, int]],
     if efer is not None and not efer & EFER_NXE:
         found.append(Violation("efer-nxe-clear", 0, 0, f"efer={efer:#x}: no page is "
                                                          "non-executable"))
-    text_frames = [(lf.pa, lf.pa + lf.size) for lf in leaves if _overlaps(lf.va, lf.end, text)]
+    text_spans = _Spans(text)
+    text_frames = _Spans((lf.pa, lf.pa + lf.size) for lf in leaves
+                         if text_spans.overlaps(lf.va, lf.end))
+    image_spans = _Spans(image_phys)
 
     def add(rule: str, lf: Leaf, detail: str) -> None:
         last = found[-1] if found else None
@@ -233,23 +276,25 @@ def check(leaves: Sequence[Leaf], *, text: Sequence[Tuple[int, int]],
         else:
             found.append(Violation(rule, lf.va, lf.end, detail))
 
+    def rights(lf: Leaf) -> str:
+        return Range(lf.va, lf.end, lf.user, lf.write, lf.nx).rights
+
     for lf in leaves:
-        rights = Range(lf.va, lf.end, lf.user, lf.write, lf.nx).rights
         if lf.user:
             if lf.va >= KERNEL_HALF:
-                add("user-in-kernel-half", lf, f"{rights} pa={lf.pa:#x}")
+                add("user-in-kernel-half", lf, f"{rights(lf)} pa={lf.pa:#x}")
             elif lf.end > user_limit:
-                add("user-above-limit", lf, f"{rights} limit={user_limit:#x}")
-            if _overlaps(lf.pa, lf.pa + lf.size, image_phys):
-                add("user-maps-kernel-image", lf, f"{rights} pa={lf.pa:#x}")
+                add("user-above-limit", lf, f"{rights(lf)} limit={user_limit:#x}")
+            if image_spans.overlaps(lf.pa, lf.pa + lf.size):
+                add("user-maps-kernel-image", lf, f"{rights(lf)} pa={lf.pa:#x}")
             continue
-        in_text = _overlaps(lf.va, lf.end, text)
+        in_text = text_spans.overlaps(lf.va, lf.end)
         if lf.write and not lf.nx:
-            add("kernel-wx", lf, f"{rights} pa={lf.pa:#x}")
-        if lf.write and (in_text or _overlaps(lf.pa, lf.pa + lf.size, text_frames)):
-            add("kernel-text-writable", lf, f"{rights} pa={lf.pa:#x}")
+            add("kernel-wx", lf, f"{rights(lf)} pa={lf.pa:#x}")
+        if lf.write and (in_text or text_frames.overlaps(lf.pa, lf.pa + lf.size)):
+            add("kernel-text-writable", lf, f"{rights(lf)} pa={lf.pa:#x}")
         if not lf.nx and not in_text:
-            add("kernel-nx-missing", lf, f"{rights} pa={lf.pa:#x}")
+            add("kernel-nx-missing", lf, f"{rights(lf)} pa={lf.pa:#x}")
     return found
 
 
