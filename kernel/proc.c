@@ -480,6 +480,7 @@ noreturn void thread_exit(int wstatus)
     if (last)
         group_ended(leader, wstatus);
     robust_list_exit(p);
+    pi_state_exit(p);                              /* Linux futex_cleanup: after the robust list */
     proc_vfork_release(p);
     if (p->clear_child_tid && p->mm->refs > 1) {
         uint32_t zero = 0;
