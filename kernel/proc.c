@@ -360,7 +360,9 @@ int proc_clone(uint64_t flags, uint64_t stack, uint64_t tls, uint64_t ptid, uint
         np->nthreads = 0;
         p->leader->nthreads++;
     } else {
-        np->parent = p->leader;                    /* wait4 in any thread of the group reaps it */
+        /* wait4 in any thread of the group reaps it; CLONE_PARENT: the caller's parent's
+           (never init's own: sys_clone refused that, so the parent exists) */
+        np->parent = (flags & CLONE_PARENT) ? p->leader->parent : p->leader;
         jobctl_fork(np, p->leader);
     }
     int tid = np->pid;

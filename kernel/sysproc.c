@@ -55,7 +55,7 @@ int64_t sys_fork(struct trapframe *tf)
 
 #define CLONE_SUPPORTED (CSIGNAL | CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD | CLONE_VFORK | \
                          CLONE_SYSVSEM | CLONE_SETTLS | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID | \
-                         CLONE_DETACHED | CLONE_UNTRACED | CLONE_CHILD_SETTID | CLONE_PTRACE)
+                         CLONE_DETACHED | CLONE_UNTRACED | CLONE_CHILD_SETTID | CLONE_PTRACE | CLONE_PARENT)
 
 /*
  * clone(flags, stack, parent_tid, child_tid, tls), with Linux's argument
@@ -64,8 +64,11 @@ int64_t sys_fork(struct trapframe *tf)
  * child execs or exits) and pthread_create ask for. CLONE_SYSVSEM shares nothing as
  * there are no SysV semaphores; CLONE_DETACHED and CLONE_UNTRACED are
  * ignored, as by Linux. A stack pointer is taken as given: a bad one faults
- * in the child, in ring 3. Not supported (-ENOSYS): namespaces, CLONE_PARENT, CLONE_PTRACE, CLONE_PIDFD, and a process whose exit signal is
- * not SIGCHLD.
+ * in the child, in ring 3. CLONE_PARENT makes the child the caller's parent's
+ * (Linux copy_process: -EINVAL from init, whose siblings nobody would reap; the
+ * child's exit signal is then the caller's, SIGCHLD here, whatever CSIGNAL
+ * says). Not supported (-ENOSYS): namespaces, CLONE_PIDFD, and a process
+ * whose exit signal is not SIGCHLD.
  */
 int64_t sys_clone(struct trapframe *tf)
 {
@@ -77,9 +80,11 @@ int64_t sys_clone(struct trapframe *tf)
         return -EINVAL;
     if ((flags & CLONE_SIGHAND) && !(flags & CLONE_VM))
         return -EINVAL;
+    if ((flags & CLONE_PARENT) && proc_is_init(myproc()))
+        return -EINVAL;                          /* Linux: SIGNAL_UNKILLABLE, init makes no siblings */
     if (flags & ~(uint64_t)CLONE_SUPPORTED)
         return -ENOSYS;
-    if (!(flags & CLONE_THREAD) && (flags & CSIGNAL) != SIGCHLD)
+    if (!(flags & (CLONE_THREAD | CLONE_PARENT)) && (flags & CSIGNAL) != SIGCHLD)
         return -ENOSYS;
     if ((flags & CLONE_SETTLS) && tls >= USER_LIMIT)
         return -EPERM;                           /* Linux do_arch_prctl_64: a base at or above TASK_SIZE_MAX */
