@@ -128,6 +128,8 @@ int64_t sys_tgkill(struct trapframe *tf);
 int64_t sys_uname(struct trapframe *tf);
 int64_t sys_getcwd(struct trapframe *tf);
 int64_t sys_clock_gettime(struct trapframe *tf);
+int64_t sys_clock_settime(struct trapframe *tf);     /* time.c */
+int64_t sys_settimeofday(struct trapframe *tf);      /* time.c */
 int64_t sys_pipe(struct trapframe *tf);
 int64_t sys_creat(struct trapframe *tf);
 int64_t sys_link(struct trapframe *tf);
