@@ -329,7 +329,8 @@ attach:
  * Linux futex_lock_pi_atomic: take the word at uaddr (in p's memory) for task
  * `t` (1), or queue behind its owner (0, *ps holds a reference), or fail:
  * -EDEADLK (t owns it), -ESRCH (the id in the word is no live thread: the
- * FUTEX_WAITERS bit stays set, as Linux sets it first), -EINVAL, -EFAULT.
+ * FUTEX_WAITERS bit stays set, as Linux sets it first), -EPERM (a private
+ * word whose owner is in another process), -EINVAL, -EFAULT.
  * set_waiters: a requeue will queue more waiters, so a lock taken for t gets
  * FUTEX_WAITERS and a state.
  */
@@ -360,6 +361,8 @@ static int lock_pi_atomic(struct proc *p, uint64_t uaddr, const struct futex_key
     struct proc *o = proc_find((int)(uval & FUTEX_TID_MASK));
     if (!o || !proc_alive(o))
         return -ESRCH;                       /* Linux handle_exit_race: no robust list cleaned it */
+    if (!k->shared && o->mm != p->mm)
+        return -EPERM;                       /* a private word owned in another process (measured: 6.18) */
     return pi_new(k, o, ps);
 }
 

@@ -194,6 +194,16 @@ static void timeouts(void)
     printf("trylock owned: %s word %s\n", e(r), word(m1, me, "me", child, "child"));
     r = fx(&m1, FUTEX_UNLOCK_PI, 0, NULL, NULL, 0);
     printf("unlock not owner: %s\n", e(r));
+    /* each timed-out waiter makes a PI state and leaves it: none may stay behind */
+    int timedout = 0;
+    for (int i = 0; i < 300; i++) {
+        t = (struct timespec){ 0, 0 };
+        timedout += fx(&m1, FUTEX_LOCK_PI | (i & 1 ? FUTEX_PRIVATE_FLAG : 0), 0, &t, NULL, 0) == -1 && errno == ETIMEDOUT;
+    }
+    printf("300 timed-out waiters: %d ETIMEDOUT\n", timedout);
+    t = (struct timespec){ 0, 0 };
+    r = fx(&m1, FUTEX_LOCK_PI | FUTEX_PRIVATE_FLAG, 0, &t, NULL, 0);
+    printf("private timed out: %s\n", e(r));
     write(p[1], "x", 1);
     waitpid(child, NULL, 0);
     r = fx(&m1, FUTEX_LOCK_PI, 0, NULL, NULL, 0);
@@ -246,6 +256,66 @@ static void handoff(void)
            word(waiter_word & ~WAITERS, me, "main", waiter_tid, "waiter"), handled,
            word(m1, me, "main", waiter_tid, "waiter"));
     m1 = 0;
+}
+
+/* ---- across processes: a word in a MAP_SHARED page -------------------------------- */
+
+static volatile uint32_t *shw;
+static long sh_r, sh_unlock;
+static uint32_t sh_word;
+
+static void *shared_locker(void *arg)
+{
+    (void)arg;
+    waiter_tid = tid();
+    sh_r = fx(shw, FUTEX_LOCK_PI, 0, NULL, NULL, 0) ? -errno : 0;
+    sh_word = *shw;
+    sh_unlock = fx(shw, FUTEX_UNLOCK_PI, 0, NULL, NULL, 0) ? -errno : 0;
+    return NULL;
+}
+
+static void shared(void)
+{
+    pid_t me = tid();
+    int held[2], go[2];
+    char c;
+    shw = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    /* a waiter in another process is killed: the owner unlocks to nobody */
+    *shw = (uint32_t)me;
+    pid_t child = fork();
+    if (child == 0)
+        _exit((int)fx(shw, FUTEX_LOCK_PI, 0, NULL, NULL, 0));
+    wait_bit(shw, WAITERS);
+    kill(child, SIGKILL);
+    int st;
+    waitpid(child, &st, 0);
+    long r = fx(shw, FUTEX_UNLOCK_PI, 0, NULL, NULL, 0);
+    printf("shared: waiter killed (%s): unlock %s word %s\n", WIFSIGNALED(st) ? "SIGKILL" : "exited", e(r),
+           word(*shw, me, "main", 0, ""));
+    /* the owner is another process that ends holding it, with no robust list: the top
+       waiter gets it with FUTEX_OWNER_DIED (Linux exit_pi_state_list) */
+    *shw = 0;
+    pipe(held);
+    pipe(go);
+    child = fork();
+    if (child == 0) {
+        fx(shw, FUTEX_TRYLOCK_PI, 0, NULL, NULL, 0);
+        write(held[1], "h", 1);
+        read(go[0], &c, 1);
+        _exit(0);
+    }
+    read(held[0], &c, 1);
+    pthread_t t;
+    pthread_create(&t, NULL, shared_locker, NULL);
+    wait_bit(shw, WAITERS);
+    write(go[1], "g", 1);
+    pthread_join(t, NULL);
+    waitpid(child, NULL, 0);
+    printf("shared: owner process ended holding it: waiter %s word %s\n", ne(sh_r),
+           word(sh_word, me, "main", waiter_tid, "waiter"));
+    printf("shared: the waiter's unlock %s, word %s\n", ne(sh_unlock), word(*shw, me, "main", waiter_tid, "waiter"));
+    close(held[0]), close(held[1]), close(go[0]), close(go[1]);
+    munmap((void *)shw, 4096);
 }
 
 /* ---- WAIT_REQUEUE_PI / CMP_REQUEUE_PI ------------------------------------------ */
@@ -486,15 +556,47 @@ static void condvar(void)
     printf("condvar over a PI mutex: %d items taken, %d left\n", taken[0] + taken[1], items);
 }
 
-int main(void)
+/* a robust mutex in a MAP_SHARED page, held by a child when it execs: Linux's exec releases
+   the old image's robust list (exec_mm_release), so the parent's lock says EOWNERDEAD */
+static void exec_release(const char *self)
+{
+    pthread_mutex_t *sm = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    pthread_mutexattr_t a;
+    int st;
+    pthread_mutexattr_init(&a);
+    pthread_mutexattr_setpshared(&a, PTHREAD_PROCESS_SHARED);
+    pthread_mutexattr_setrobust(&a, PTHREAD_MUTEX_ROBUST);
+    pthread_mutex_init(sm, &a);
+    pid_t child = fork();
+    if (child == 0) {
+        pthread_mutex_lock(sm);
+        execl(self, self, "exit", (char *)NULL);
+        _exit(9);
+    }
+    waitpid(child, &st, 0);
+    int r = pthread_mutex_lock(sm);
+    printf("robust mutex held across exec: child exit %d, lock %s\n", WEXITSTATUS(st), en(r));
+    if (r == EOWNERDEAD)
+        pthread_mutex_consistent(sm);
+    pthread_mutex_unlock(sm);              /* off this thread's robust list before the unmap */
+    munmap(sm, 4096);
+}
+
+int main(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IONBF, 0);
+    if (argc > 1 && !strcmp(argv[1], "exit"))
+        return 0;
     pipe(pipe_go);
     pipe(pipe_held);
     single();
     timeouts();
     handoff();
+    shared();
     requeue();
+    char self[256];
+    snprintf(self, sizeof self, "%s%s", strchr(argv[0], '/') ? "" : "./", argv[0]);
+    exec_release(self);
     mutexes("plain", 0, 0);
     mutexes("robust", 1, 0);
     mutexes("pi", 0, 1);
