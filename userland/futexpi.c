@@ -337,6 +337,18 @@ static void *rq_waiter(void *arg)
     return NULL;
 }
 
+static volatile int rq_got;
+
+static void *rq_many(void *arg)
+{
+    (void)arg;
+    if (fx(&cv, FUTEX_WAIT_REQUEUE_PI, 0, NULL, &m2, 0) == 0 && (m2 & 0x3fffffff) == (uint32_t)tid()) {
+        rq_got++;                          /* owns m2 here */
+        fx(&m2, FUTEX_UNLOCK_PI, 0, NULL, NULL, 0);
+    }
+    return NULL;
+}
+
 static void until_queued(void)   /* FUTEX_WAKE refuses a word a requeue-PI waiter waits on */
 {
     while (fx(&cv, FUTEX_WAKE, 1, NULL, NULL, 0) != -1)
@@ -386,6 +398,24 @@ static void requeue(void)
     pthread_join(t, NULL);
     printf("unlock: %s; waiter %s word %s, now %s\n", e(r), ne(rq_r), word(rq_word, me, "main", waiter_tid, "waiter"),
            word(m2, me, "main", waiter_tid, "waiter"));
+
+    /* three waiters moved onto a held lock by as many requeues as it takes; each gets the
+       lock in turn from the one before */
+    pthread_t many[3];
+    long moved = 0;
+    m2 = (uint32_t)me;
+    for (int i = 0; i < 3; i++)
+        pthread_create(&many[i], NULL, rq_many, NULL);
+    while (moved < 3) {
+        r = fx(&cv, FUTEX_CMP_REQUEUE_PI, 1, (void *)0x7fffffff, &m2, 0);
+        moved += r > 0 ? r : 0;
+        sched_yield();
+    }
+    r = fx(&m2, FUTEX_UNLOCK_PI, 0, NULL, NULL, 0);
+    for (int i = 0; i < 3; i++)
+        pthread_join(many[i], NULL);
+    printf("three requeued: %ld moved, unlock %s, %d got the lock, word %s\n", moved, e(r), rq_got,
+           word(m2, me, "main", 0, ""));
 
     /* requeued, then its deadline passes while the lock stays held */
     m2 = (uint32_t)me;
@@ -465,6 +495,32 @@ static void *block_on_it(void *arg)
     return NULL;
 }
 
+/* hostile: six threads contend and each ends holding the mutex once; every end is seen by
+   exactly one later locker as EOWNERDEAD (the last by main) */
+static int dead_seen;
+
+static void take(void)
+{
+    if (pthread_mutex_lock(&mx) == EOWNERDEAD) {
+        pthread_mutex_consistent(&mx);
+        dead_seen++;
+    }
+    counter++;
+}
+
+static void *churn(void *arg)
+{
+    (void)arg;
+    for (int i = 0; i < 300; i++) {
+        take();
+        if (i % 32 == 0)
+            sched_yield();
+        pthread_mutex_unlock(&mx);
+    }
+    take();
+    return NULL;                          /* ends holding it */
+}
+
 static void mutexes(const char *name, int robust, int pi)
 {
     pthread_t t[4];
@@ -480,6 +536,16 @@ static void mutexes(const char *name, int robust, int pi)
         pthread_mutex_destroy(&mx);
         return;
     }
+    pthread_t ct[6];
+    counter = 0;
+    dead_seen = 0;
+    for (int i = 0; i < 6; i++)
+        pthread_create(&ct[i], NULL, churn, NULL);
+    for (int i = 0; i < 6; i++)
+        pthread_join(ct[i], NULL);
+    take();
+    pthread_mutex_unlock(&mx);
+    printf("%s: 6 threads each ending holding it: counted %ld, EOWNERDEAD seen %d\n", name, counter, dead_seen);
     /* the owner ends, nobody waiting: the next locker gets EOWNERDEAD */
     pthread_create(&t[0], NULL, hold_and_end, NULL);
     read(pipe_held[0], &c, 1);
