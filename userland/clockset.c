@@ -125,6 +125,16 @@ static void set(void)
     clock_gettime(CLOCK_REALTIME, &r);
     printf("absolute realtime sleep: %s, woke after the deadline %s, slept %s\n", rr ? "failed" : "ok",
            secs(r) >= secs(abs) ? "yes" : "no", secs(m1) - secs(m0) >= 0.25 && secs(m1) - secs(m0) < 5 ? "~0.3 s" : "wrong");
+    /* futex deadlines on CLOCK_REALTIME are absolute times of the new clock */
+    static volatile unsigned int word;
+    clock_gettime(CLOCK_REALTIME, &abs);
+    abs.tv_sec += 1;
+    clock_gettime(CLOCK_MONOTONIC, &m0);
+    long fr = syscall(SYS_futex, &word, 9 | 256, 0, &abs, NULL, ~0u);   /* WAIT_BITSET | CLOCK_REALTIME */
+    int ferr = errno;
+    clock_gettime(CLOCK_MONOTONIC, &m1);
+    printf("futex realtime deadline 1 s ahead: %s, waited %s\n", fr == -1 && ferr == ETIMEDOUT ? "ETIMEDOUT" : "wrong",
+           secs(m1) - secs(m0) >= 0.9 && secs(m1) - secs(m0) < 5 ? "~1 s" : "wrong");
     printf("settimeofday zone 60 west: %s\n", e(stod(NULL, &tz)));
     int (*vgtod)(struct timeval *, struct timezone *) = vdso_fn("__vdso_gettimeofday");
     memset(&got, 0xff, sizeof got);

@@ -417,6 +417,18 @@ static void requeue(void)
     printf("three requeued: %ld moved, unlock %s, %d got the lock, word %s\n", moved, e(r), rq_got,
            word(m2, me, "main", 0, ""));
 
+    /* requeued, then a signal: Linux returns EAGAIN rather than restart (the word moved on) */
+    m2 = (uint32_t)me;
+    handled = 0;
+    pthread_create(&t, NULL, rq_waiter, NULL);
+    until_queued();
+    r = fx(&cv, FUTEX_CMP_REQUEUE_PI, 1, (void *)1, &m2, 0);
+    pthread_kill(t, SIGUSR1);
+    pthread_join(t, NULL);
+    printf("requeued waiter signalled: requeue %ld, waiter %s, handler ran %d, word %s\n", r, ne(rq_r), handled,
+           word(m2, me, "main", waiter_tid, "waiter"));
+    fx(&m2, FUTEX_UNLOCK_PI, 0, NULL, NULL, 0);
+
     /* requeued, then its deadline passes while the lock stays held */
     m2 = (uint32_t)me;
     rq_timed = 1;
