@@ -293,6 +293,8 @@ static const struct desc DESCS[] = {
     /* futexpi: setting the clock (time.c; the guest's clock only: sfuzz runs in ringlab) */
     { "clock_settime", RNONE, 2, { E(S_CLOCK), A(GTS) } },
     { "settimeofday", RNONE, 2, { A(GTS), A(GBUF) } },
+    /* futexpi: clone3 (sysproc.c) with random struct clone_args: its checks, rarely a child */
+    { "clone3", RPID, 1, { N(GSTRUCT, 88), N(GINT, 100) } },
 };
 #define NDESCS (sizeof DESCS / sizeof DESCS[0])
 

@@ -167,6 +167,7 @@ int64_t sys_getrandom(struct trapframe *tf);
 int64_t sys_poll(struct trapframe *tf);
 int64_t sys_nanosleep(struct trapframe *tf);
 int64_t sys_clone(struct trapframe *tf);
+int64_t sys_clone3(struct trapframe *tf);            /* sysproc.c */
 int64_t sys_ppoll(struct trapframe *tf);
 int64_t sys_clock_nanosleep(struct trapframe *tf);
 int64_t sys_pread64(struct trapframe *tf);
