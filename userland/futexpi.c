@@ -325,6 +325,7 @@ static long rq_r;
 static uint32_t rq_word;
 static struct timespec rq_deadline;
 static int rq_timed;
+static volatile int rq_done;               /* the waiter's call has returned */
 
 static void *rq_waiter(void *arg)
 {
@@ -334,6 +335,7 @@ static void *rq_waiter(void *arg)
     rq_word = m2;
     if (rq_r == 0)
         fx(&m2, FUTEX_UNLOCK_PI, 0, NULL, NULL, 0);
+    rq_done = 1;
     return NULL;
 }
 
@@ -349,9 +351,16 @@ static void *rq_many(void *arg)
     return NULL;
 }
 
-static void until_queued(void)   /* FUTEX_WAKE refuses a word a requeue-PI waiter waits on */
+static void start_rq(pthread_t *t)
 {
-    while (fx(&cv, FUTEX_WAKE, 1, NULL, NULL, 0) != -1)
+    rq_done = 0;
+    pthread_create(t, NULL, rq_waiter, NULL);
+}
+
+/* FUTEX_WAKE refuses a word a requeue-PI waiter waits on (or the waiter has already returned) */
+static void until_queued(void)
+{
+    while (fx(&cv, FUTEX_WAKE, 1, NULL, NULL, 0) != -1 && !rq_done)
         sched_yield();
 }
 
@@ -378,7 +387,7 @@ static void requeue(void)
     printf("cmp_requeue_pi to NULL: %s\n", e(fx(&cv, FUTEX_CMP_REQUEUE_PI, 1, (void *)1, NULL, 0)));
 
     /* the PI word is free: the requeue takes it for the waiter */
-    pthread_create(&t, NULL, rq_waiter, NULL);
+    start_rq(&t);
     until_queued();
     printf("plain requeue of it: %s\n", e(fx(&cv, FUTEX_CMP_REQUEUE, 0, (void *)1, &m1, 0)));
     printf("requeue_pi to another word: %s\n", e(fx(&cv, FUTEX_CMP_REQUEUE_PI, 1, (void *)1, &m1, 0)));
@@ -389,7 +398,7 @@ static void requeue(void)
 
     /* the PI word is held: the waiter moves onto it and gets it at unlock */
     m2 = (uint32_t)me;
-    pthread_create(&t, NULL, rq_waiter, NULL);
+    start_rq(&t);
     until_queued();
     r = fx(&cv, FUTEX_CMP_REQUEUE_PI, 1, (void *)1, &m2, 0);
     printf("requeue_pi held lock: %ld word %s\n", r, word(m2, me, "main", waiter_tid, "waiter"));
@@ -420,7 +429,7 @@ static void requeue(void)
     /* requeued, then a signal: Linux returns EAGAIN rather than restart (the word moved on) */
     m2 = (uint32_t)me;
     handled = 0;
-    pthread_create(&t, NULL, rq_waiter, NULL);
+    start_rq(&t);
     until_queued();
     r = fx(&cv, FUTEX_CMP_REQUEUE_PI, 1, (void *)1, &m2, 0);
     pthread_kill(t, SIGUSR1);
@@ -429,11 +438,13 @@ static void requeue(void)
            word(m2, me, "main", waiter_tid, "waiter"));
     fx(&m2, FUTEX_UNLOCK_PI, 0, NULL, NULL, 0);
 
-    /* requeued, then its deadline passes while the lock stays held */
-    m2 = (uint32_t)me;
+    /* its deadline passes while the lock stays held: requeued first, or still on cv if the
+       requeue came late (a loaded machine); either way ETIMEDOUT, and FUTEX_WAITERS is set
+       beforehand so the word does not tell the two apart */
+    m2 = (uint32_t)me | WAITERS;
     rq_timed = 1;
-    rq_deadline = at(CLOCK_MONOTONIC, 1500);   /* a bound: the requeue comes first */
-    pthread_create(&t, NULL, rq_waiter, NULL);
+    rq_deadline = at(CLOCK_MONOTONIC, 1500);
+    start_rq(&t);
     until_queued();
     r = fx(&cv, FUTEX_CMP_REQUEUE_PI, 1, (void *)1, &m2, 0);
     pthread_join(t, NULL);
@@ -452,7 +463,7 @@ static int pipe_go[2], pipe_held[2];
 static void *count(void *arg)
 {
     (void)arg;
-    for (int i = 0; i < 2000; i++) {
+    for (int i = 0; i < 500; i++) {
         pthread_mutex_lock(&mx);
         long c = counter;
         if (i % 64 == 0)
@@ -523,7 +534,7 @@ static void take(void)
 static void *churn(void *arg)
 {
     (void)arg;
-    for (int i = 0; i < 300; i++) {
+    for (int i = 0; i < 100; i++) {
         take();
         if (i % 32 == 0)
             sched_yield();
