@@ -258,6 +258,20 @@ static int put_word(struct proc *p, uint64_t uaddr, uint32_t v)
     return copyout(p->pml4, uaddr, &v, sizeof v) ? -EFAULT : 0;
 }
 
+/*
+ * The key of a word the kernel will write (Linux get_futex_key with FUTEX_WRITE): a
+ * shared key needs the page writable now (-EFAULT); a private key is checked when
+ * the word is written.
+ */
+static int pi_key(struct proc *p, uint64_t uaddr, bool private, struct futex_key *k)
+{
+    int r = futex_key(p, uaddr, private, k);
+    if (r || private)
+        return r;
+    uint64_t *pte = walk(p->pml4, uaddr, false);
+    return pte && (*pte & PTE_W) ? 0 : -EFAULT;
+}
+
 static struct pi_state *pi_get(struct pi_state *ps)
 {
     ps->refs++;
@@ -423,7 +437,7 @@ static int futex_lock_pi(struct proc *p, uint64_t uaddr, bool private, bool real
 {
     struct futex_waiter w = { .p = p, .bitset = FUTEX_BITSET_ANY };
     struct pi_state *ps = NULL;
-    int r = futex_key(p, uaddr, private, &w.key);
+    int r = pi_key(p, uaddr, private, &w.key);
     if (r)
         return r;
     r = lock_pi_atomic(p, uaddr, &w.key, p, false, &ps);
@@ -451,7 +465,7 @@ static int futex_unlock_pi(struct proc *p, uint64_t uaddr, bool private)
         return -EFAULT;
     if ((uval & FUTEX_TID_MASK) != (uint32_t)p->pid)
         return -EPERM;
-    int r = futex_key(p, uaddr, private, &k);
+    int r = pi_key(p, uaddr, private, &k);
     if (r)
         return r;
     struct futex_waiter *top = top_waiter(&k);
@@ -482,7 +496,7 @@ static int futex_wait_requeue_pi(struct proc *p, uint64_t u1, uint32_t val, uint
     uint32_t cur;
     if (u1 == u2)
         return -EINVAL;
-    int r = futex_key(p, u2, private, &w.rq_key);
+    int r = pi_key(p, u2, private, &w.rq_key);
     if (!r)
         r = futex_key(p, u1, private, &w.key);
     if (!r)
@@ -531,7 +545,7 @@ static int futex_cmp_requeue_pi(struct proc *p, uint64_t u1, uint64_t u2, bool p
         return -EINVAL;
     int r = futex_key(p, u1, private, &k1);
     if (!r)
-        r = futex_key(p, u2, private, &k2);
+        r = pi_key(p, u2, private, &k2);
     if (r)
         return r;
     if (key_eq(&k1, &k2))

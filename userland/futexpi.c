@@ -162,6 +162,18 @@ static void single(void)
     printf("lock read-only: %s\n", e(fx(ro, FUTEX_LOCK_PI, 0, NULL, NULL, 0)));
     printf("unlock read-only: %s\n", e(fx(ro, FUTEX_UNLOCK_PI, 0, NULL, NULL, 0)));
     munmap(ro, 4096);
+    /* a word naming us on a read-only page: a shared key needs a writable page first */
+    ro = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    *ro = (uint32_t)me;
+    mprotect(ro, 4096, PROT_READ);
+    printf("lock own read-only shared: %s\n", e(fx(ro, FUTEX_LOCK_PI, 0, NULL, NULL, 0)));
+    printf("lock own read-only private: %s\n", e(fx(ro, FUTEX_LOCK_PI | FUTEX_PRIVATE_FLAG, 0, NULL, NULL, 0)));
+    printf("unlock own read-only shared: %s\n", e(fx(ro, FUTEX_UNLOCK_PI, 0, NULL, NULL, 0)));
+    printf("unlock own read-only private: %s\n", e(fx(ro, FUTEX_UNLOCK_PI | FUTEX_PRIVATE_FLAG, 0, NULL, NULL, 0)));
+    printf("trylock own read-only shared: %s\n", e(fx(ro, FUTEX_TRYLOCK_PI, 0, NULL, NULL, 0)));
+    printf("wait_requeue to read-only: %s\n", e(fx(&m1, FUTEX_WAIT_REQUEUE_PI, 0, NULL, ro, 0)));
+    printf("cmp_requeue_pi to read-only: %s\n", e(fx(&m1, FUTEX_CMP_REQUEUE_PI, 1, (void *)1, ro, 0)));
+    munmap(ro, 4096);
 }
 
 /* ---- an owner in another process: timeouts, trylock, wake and unlock by others ---- */
