@@ -223,7 +223,7 @@ static int pi_wait(struct proc *p, struct futex_waiter *w, uint64_t uaddr, bool 
  * deadline is absolute.
  */
 int futex_lock_pi(struct proc *p, uint64_t uaddr, bool private, bool realtime, uint64_t deadline,
-                         bool trylock)
+                  bool trylock)
 {
     struct futex_waiter w = { .p = p, .bitset = FUTEX_BITSET_ANY };
     struct pi_state *ps = NULL;
@@ -280,7 +280,7 @@ int futex_unlock_pi(struct proc *p, uint64_t uaddr, bool private)
  * restarts the call; after it -EAGAIN (Linux: a restart would see u1 changed).
  */
 int futex_wait_requeue_pi(struct proc *p, uint64_t u1, uint32_t val, uint64_t u2, bool private,
-                                 bool realtime, uint64_t deadline)
+                          bool realtime, uint64_t deadline)
 {
     struct futex_waiter w = { .p = p, .bitset = FUTEX_BITSET_ANY, .requeue_pi = true };
     uint32_t cur;
@@ -326,7 +326,7 @@ int futex_wait_requeue_pi(struct proc *p, uint64_t u1, uint32_t val, uint64_t u2
  * (-EINVAL); n_wake must be 1. Returns how many were woken or moved.
  */
 int futex_cmp_requeue_pi(struct proc *p, uint64_t u1, uint64_t u2, bool private, int n_wake,
-                                int n_requeue, uint32_t cmpval)
+                         int n_requeue, uint32_t cmpval)
 {
     struct futex_key k1, k2;
     struct pi_state *ps = NULL;

@@ -210,7 +210,8 @@ static void timeouts(void)
     int timedout = 0;
     for (int i = 0; i < 300; i++) {
         t = (struct timespec){ 0, 0 };
-        timedout += fx(&m1, FUTEX_LOCK_PI | (i & 1 ? FUTEX_PRIVATE_FLAG : 0), 0, &t, NULL, 0) == -1 && errno == ETIMEDOUT;
+        int op = FUTEX_LOCK_PI | (i & 1 ? FUTEX_PRIVATE_FLAG : 0);   /* private: EPERM (another process) */
+        timedout += fx(&m1, op, 0, &t, NULL, 0) == -1 && errno == ETIMEDOUT;
     }
     printf("300 timed-out waiters: %d ETIMEDOUT\n", timedout);
     t = (struct timespec){ 0, 0 };
