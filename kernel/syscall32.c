@@ -142,6 +142,9 @@ static const struct {
     [SYS32_clock_nanosleep_time64] = { "clock_nanosleep_time64", sys_clock_nanosleep, 0 },
     [SYS32_ppoll_time64] = { "ppoll_time64", sys_ppoll, 0 },
     [SYS32_faccessat2] = { "faccessat2", sys_faccessat2, 0 },
+    [SYS32_settimeofday] = { "settimeofday", sys_settimeofday32, 0 },          /* time.c */
+    [SYS32_clock_settime] = { "clock_settime", sys_clock_settime32, 0 },
+    [SYS32_clock_settime64] = { "clock_settime64", sys_clock_settime, 0 },
     /* signals with the i386 structures and ia32 frames (signal32.c) */
     [SYS32_sigaction] = { "sigaction", sys_sigaction32, 0 },
     [SYS32_sigsuspend] = { "sigsuspend", sys_sigsuspend32, 0 },

@@ -252,6 +252,39 @@ int64_t sys_settimeofday(struct trapframe *tf)
     return set_time(tf->rdi ? ts : NULL, tf->rsi ? tz : NULL);
 }
 
+/*
+ * The i386 calls with 32-bit time fields (Linux's compat clock_settime with an
+ * old_timespec32, settimeofday with an old_timeval32): the same checks, the
+ * fields sign-extended. clock_settime64 takes the 64-bit call itself.
+ */
+int64_t sys_clock_settime32(struct trapframe *tf)
+{
+    int32_t t32[2];
+    if (tf->rdi != CLOCK_REALTIME)
+        return -EINVAL;
+    if (copyin(myproc()->pml4, t32, tf->rsi, sizeof t32))
+        return -EFAULT;
+    int64_t ts[2] = { t32[0], t32[1] };
+    return set_time(ts, NULL);
+}
+
+int64_t sys_settimeofday32(struct trapframe *tf)
+{
+    struct proc *p = myproc();
+    int32_t tv[2], tz[2];
+    int64_t ts[2];
+    if (tf->rdi) {
+        if (copyin(p->pml4, tv, tf->rdi, sizeof tv))
+            return -EFAULT;
+        if (tv[1] > 1000000 || tv[1] < 0)
+            return -EINVAL;
+        ts[0] = tv[0], ts[1] = (int64_t)tv[1] * 1000;
+    }
+    if (tf->rsi && copyin(p->pml4, tz, tf->rsi, sizeof tz))
+        return -EFAULT;
+    return set_time(tf->rdi ? ts : NULL, tf->rsi ? tz : NULL);
+}
+
 /* gettimeofday's stores: the timeval (tv_bytes of it: 64- or 32-bit fields) to RDI if given,
    then the timezone to RSI if given: settimeofday's, UTC (minutes west 0, no DST) until one is set. */
 static int64_t put_timeofday(struct trapframe *tf, const void *tv, uint64_t tv_bytes)

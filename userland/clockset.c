@@ -3,10 +3,13 @@
  * pointers, a zone out of range, and, as a user without CAP_SYS_TIME, EPERM for a valid time.
  * `clockset set` (ringlab only, as root) sets CLOCK_REALTIME and a time zone and reads them
  * back through the vDSO (clock_gettime, gettimeofday, time) and the system calls, with
- * CLOCK_MONOTONIC unmoved and an absolute CLOCK_REALTIME sleep measured against the new time. */
+ * CLOCK_MONOTONIC unmoved and an absolute CLOCK_REALTIME sleep measured against the new time.
+ * Built for x86-64 (clockset) and i386 (clockset-m32: settimeofday and clock_settime with
+ * 32-bit time fields, glibc's clock_settime64). */
 #define _GNU_SOURCE
 #include <elf.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/auxv.h>
@@ -64,27 +67,39 @@ static void errors(void)
     }
 }
 
+#if UINTPTR_MAX == 0xffffffffu            /* clockset-m32: the i386 vDSO is an ELF32 */
+typedef Elf32_Ehdr Ehdr;
+typedef Elf32_Phdr Phdr;
+typedef Elf32_Dyn Dyn;
+typedef Elf32_Sym Sym;
+#else
+typedef Elf64_Ehdr Ehdr;
+typedef Elf64_Phdr Phdr;
+typedef Elf64_Dyn Dyn;
+typedef Elf64_Sym Sym;
+#endif
+
 /* A function of the vDSO by name (its dynamic symbols through DT_HASH's count), or NULL. */
 static void *vdso_fn(const char *name)
 {
     uintptr_t base = getauxval(AT_SYSINFO_EHDR), bias = 0;
     if (!base)
         return NULL;
-    const Elf64_Ehdr *eh = (const Elf64_Ehdr *)base;
-    const Elf64_Dyn *dyn = NULL;
+    const Ehdr *eh = (const Ehdr *)base;
+    const Dyn *dyn = NULL;
     for (int i = 0; i < eh->e_phnum; i++) {
-        const Elf64_Phdr *ph = (const Elf64_Phdr *)(base + eh->e_phoff) + i;
+        const Phdr *ph = (const Phdr *)(base + eh->e_phoff) + i;
         if (ph->p_type == PT_LOAD && !bias)
             bias = base + ph->p_offset - ph->p_vaddr;
         if (ph->p_type == PT_DYNAMIC)
-            dyn = (const Elf64_Dyn *)(base + ph->p_offset);
+            dyn = (const Dyn *)(base + ph->p_offset);
     }
-    const Elf64_Sym *sym = NULL;
+    const Sym *sym = NULL;
     const char *str = NULL;
     const Elf32_Word *hash = NULL;
     for (; dyn && dyn->d_tag != DT_NULL; dyn++) {
         if (dyn->d_tag == DT_SYMTAB)
-            sym = (const Elf64_Sym *)(bias + dyn->d_un.d_ptr);
+            sym = (const Sym *)(bias + dyn->d_un.d_ptr);
         else if (dyn->d_tag == DT_STRTAB)
             str = (const char *)(bias + dyn->d_un.d_ptr);
         else if (dyn->d_tag == DT_HASH)
@@ -100,7 +115,7 @@ static double secs(struct timespec t) { return (double)t.tv_sec + t.tv_nsec / 1e
 
 static void set(void)
 {
-    struct timespec t = { 2000000000, 500000000 }, m0, m1, r, abs;
+    struct timespec t = { 2000000000, 500000000 }, m0, m1, r;
     struct timeval tv;
     struct timezone tz = { 60, 0 }, got;
     clock_gettime(CLOCK_MONOTONIC, &m0);
@@ -115,6 +130,8 @@ static void set(void)
     printf("time: %s\n", s >= 2000000000 && s < 2000000005 ? "the new time" : "old");
     clock_gettime(CLOCK_MONOTONIC, &m1);
     printf("monotonic unmoved: %s\n", secs(m1) - secs(m0) < 5 && secs(m1) >= secs(m0) ? "yes" : "no");
+#if UINTPTR_MAX != 0xffffffffu   /* i386: ringlab's table has no 32-bit clock_nanosleep nor futex yet */
+    struct timespec abs;
     clock_gettime(CLOCK_REALTIME, &abs);
     abs.tv_nsec += 300000000;
     if (abs.tv_nsec >= 1000000000)
@@ -136,6 +153,7 @@ static void set(void)
     clock_gettime(CLOCK_MONOTONIC, &m1);
     printf("futex realtime deadline 1 s ahead: %s, waited %s\n", fr == -1 && ferr == ETIMEDOUT ? "ETIMEDOUT" : "wrong",
            secs(m1) - secs(m0) >= 0.9 && secs(m1) - secs(m0) < 5 ? "~1 s" : "wrong");
+#endif
     printf("settimeofday zone 60 west: %s\n", e(stod(NULL, &tz)));
     int (*vgtod)(struct timeval *, struct timezone *) = vdso_fn("__vdso_gettimeofday");
     memset(&got, 0xff, sizeof got);

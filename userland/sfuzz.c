@@ -304,6 +304,7 @@ static const char *const ALIAS32[][2] = {
     { "getegid32", "getegid" }, { "ugetrlimit", "getrlimit" }, { "mmap2", "mmap" }, { "fcntl64", "fcntl" },
     { "clock_gettime64", "clock_gettime" }, { "clock_getres_time64", "clock_getres" },
     { "clock_nanosleep_time64", "clock_nanosleep" }, { "ppoll_time64", "ppoll" },
+    { "clock_settime64", "clock_settime" },   /* futexpi */
 };
 
 /* ---- programs --------------------------------------------------------------------------- */

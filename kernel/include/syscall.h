@@ -130,6 +130,8 @@ int64_t sys_getcwd(struct trapframe *tf);
 int64_t sys_clock_gettime(struct trapframe *tf);
 int64_t sys_clock_settime(struct trapframe *tf);     /* time.c */
 int64_t sys_settimeofday(struct trapframe *tf);      /* time.c */
+int64_t sys_clock_settime32(struct trapframe *tf);   /* time.c: i386 old_timespec32 */
+int64_t sys_settimeofday32(struct trapframe *tf);    /* time.c: i386 old_timeval32 */
 int64_t sys_pipe(struct trapframe *tf);
 int64_t sys_creat(struct trapframe *tf);
 int64_t sys_link(struct trapframe *tf);
