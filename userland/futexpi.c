@@ -572,16 +572,24 @@ static void mutexes(const char *name, int robust, int pi)
         pthread_mutex_destroy(&mx);
         return;
     }
-    pthread_t ct[6];
-    counter = 0;
-    dead_seen = 0;
-    for (int i = 0; i < 6; i++)
-        pthread_create(&ct[i], NULL, churn, NULL);
-    for (int i = 0; i < 6; i++)
-        pthread_join(ct[i], NULL);
-    take();
-    pthread_mutex_unlock(&mx);
-    printf("%s: 6 threads each ending holding it: counted %ld, EOWNERDEAD seen %d\n", name, counter, dead_seen);
+    /* musl's pthread_exit releases a robust PI mutex itself, rewriting the word behind the
+       kernel's PI state (a swap to OWNER_DIED, then a plain FUTEX_WAKE): with several waiters
+       that hangs about one run in ten on Linux too, so the churn is glibc's only for PI */
+#ifndef __GLIBC__
+    if (!pi)
+#endif
+    {
+        pthread_t ct[6];
+        counter = 0;
+        dead_seen = 0;
+        for (int i = 0; i < 6; i++)
+            pthread_create(&ct[i], NULL, churn, NULL);
+        for (int i = 0; i < 6; i++)
+            pthread_join(ct[i], NULL);
+        take();
+        pthread_mutex_unlock(&mx);
+        printf("%s: 6 threads each ending holding it: counted %ld, EOWNERDEAD seen %d\n", name, counter, dead_seen);
+    }
     /* the owner ends, nobody waiting: the next locker gets EOWNERDEAD */
     pthread_create(&t[0], NULL, hold_and_end, NULL);
     read(pipe_held[0], &c, 1);
