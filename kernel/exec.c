@@ -178,6 +178,8 @@ int exec_image(struct proc *p, const char *name, const uint8_t *data, size_t siz
     mm->dumpable = !secure && cred->euid == p->cred.euid && cred->egid == p->cred.egid &&
                    cred->fsuid == p->cred.fsuid && cred->fsgid == p->cred.fsgid &&
                    !(cred->cap_permitted & ~p->cred.cap_permitted);
+    if (p->mm)
+        futex_exec_release(p);                   /* Linux exec_mm_release, in the old image */
     struct mm *old = p->mm;                      /* shared with a CLONE_VM process: it keeps it */
     p->mm = mm;
     p->pml4 = pml4;

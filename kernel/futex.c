@@ -8,12 +8,14 @@
  *
  * so a wake matches exactly the waits Linux would match. Waiters are on one
  * list, oldest first (FUTEX_WAKE wakes in that order); a waiter sleeps on its
- * own list entry, or on the clock tick when it has a timeout.
+ * own list entry, or on the clock tick when it has a timeout. The PI
+ * operations are in futexpi.c; both share futex.h.
  */
 #include "kernel.h"
 #include "cred.h"
 #include "errno.h"
 #include "file.h"
+#include "futex.h"
 #include "mmu.h"
 #include "proc.h"
 #include "syscall.h"
@@ -27,36 +29,25 @@
 #define FUTEX_CMP_REQUEUE     4
 #define FUTEX_WAIT_BITSET     9
 #define FUTEX_WAKE_BITSET     10
+#define FUTEX_LOCK_PI         6
+#define FUTEX_UNLOCK_PI       7
+#define FUTEX_TRYLOCK_PI      8
+#define FUTEX_WAIT_REQUEUE_PI 11
+#define FUTEX_CMP_REQUEUE_PI  12
+#define FUTEX_LOCK_PI2        13
 #define FUTEX_PRIVATE_FLAG    128        /* the word is not shared with another process */
 #define FUTEX_CLOCK_REALTIME  256        /* an absolute timeout on CLOCK_REALTIME */
 #define FUTEX_CMD_MASK        (~(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME))
-#define FUTEX_WAITERS         0x80000000u  /* robust word: someone waits */
-#define FUTEX_OWNER_DIED      0x40000000u  /* robust word: the owner ended holding it */
-#define FUTEX_TID_MASK        0x3fffffffu  /* robust word: the owner's tid */
 #define ROBUST_LIST_LIMIT     2048       /* entries walked at exit (Linux's bound) */
 
-struct futex_key {
-    const void *mm;            /* NULL for a MAP_SHARED page */
-    uint64_t addr;             /* user address, or physical address for a MAP_SHARED page */
-    bool shared;               /* asked without FUTEX_PRIVATE_FLAG */
-};
-
-struct futex_waiter {
-    struct futex_waiter *next;
-    struct proc *p;
-    struct futex_key key;
-    uint32_t bitset;
-    bool woken;
-};
-
-static struct futex_waiter *waiters;
+struct futex_waiter *futex_waiters;   /* oldest first */
 
 /*
  * The key of the 32-bit word at uaddr: -EINVAL unaligned, -EFAULT outside
  * user memory. A private key needs no page (Linux: a wake on an unmapped
  * private address wakes nobody); a shared one needs the page mapped.
  */
-static int futex_key(struct proc *p, uint64_t uaddr, bool private, struct futex_key *k)
+int futex_key(struct proc *p, uint64_t uaddr, bool private, struct futex_key *k)
 {
     if (uaddr % sizeof(uint32_t))
         return -EINVAL;
@@ -73,14 +64,14 @@ static int futex_key(struct proc *p, uint64_t uaddr, bool private, struct futex_
     return 0;
 }
 
-static bool key_eq(const struct futex_key *a, const struct futex_key *b)
+bool futex_key_eq(const struct futex_key *a, const struct futex_key *b)
 {
     return a->mm == b->mm && a->addr == b->addr && a->shared == b->shared;
 }
 
-static void unlink_waiter(struct futex_waiter *w)
+void futex_unlink(struct futex_waiter *w)
 {
-    for (struct futex_waiter **pp = &waiters; *pp; pp = &(*pp)->next) {
+    for (struct futex_waiter **pp = &futex_waiters; *pp; pp = &(*pp)->next) {
         if (*pp == w) {
             *pp = w->next;
             return;
@@ -88,17 +79,37 @@ static void unlink_waiter(struct futex_waiter *w)
     }
 }
 
-/* Wake up to n waiters on key k whose bitset meets `bitset`; returns how many. */
+void futex_wake_waiter(struct futex_waiter *w)
+{
+    proc_wake(w->p);
+    wakeup(w);
+}
+
+void futex_enqueue(struct futex_waiter *w)
+{
+    struct futex_waiter **tail = &futex_waiters;
+    while (*tail)
+        tail = &(*tail)->next;
+    w->next = NULL;
+    *tail = w;
+}
+
+/*
+ * Wake up to n waiters on key k whose bitset meets `bitset`; returns how many,
+ * or -EINVAL on meeting a PI waiter (Linux futex_wake: a word with PI waiters
+ * is not a plain futex; the ones woken before stay woken).
+ */
 static int wake_key(const struct futex_key *k, int n, uint32_t bitset)
 {
     int woken = 0;
-    for (struct futex_waiter **pp = &waiters; *pp && woken < n;) {
+    for (struct futex_waiter **pp = &futex_waiters; *pp && woken < n;) {
         struct futex_waiter *w = *pp;
-        if (key_eq(&w->key, k) && (w->bitset & bitset)) {
+        if (futex_key_eq(&w->key, k) && (w->pi || w->requeue_pi))
+            return -EINVAL;
+        if (futex_key_eq(&w->key, k) && (w->bitset & bitset)) {
             *pp = w->next;
             w->woken = true;
-            proc_wake(w->p);
-            wakeup(w);
+            futex_wake_waiter(w);
             woken++;
         } else {
             pp = &w->next;
@@ -144,16 +155,13 @@ static int futex_wait(struct proc *p, uint64_t uaddr, bool private, uint32_t val
         return r;
     if (cur != val)
         return -EAGAIN;
-    struct futex_waiter **tail = &waiters;
-    while (*tail)
-        tail = &(*tail)->next;
-    *tail = &w;
+    futex_enqueue(&w);
     for (;;) {
         if (w.woken)
             return 0;
         uint64_t now = realtime ? time_realtime_ns() : time_monotonic_ns();
         if (signal_pending(p) || (deadline_ns && now >= deadline_ns)) {
-            unlink_waiter(&w);
+            futex_unlink(&w);
             if (!signal_pending(p))
                 return -ETIMEDOUT;
             return deadline_ns ? -EINTR : -ERESTARTSYS;   /* Linux: a timed wait is not restarted here */
@@ -178,8 +186,12 @@ static int futex_requeue(struct proc *p, uint64_t u1, uint64_t u2, bool private,
     if (r)
         return r;
     int done = wake_key(&k1, n_wake, FUTEX_BITSET_ANY), moved = 0;
-    for (struct futex_waiter *w = waiters; w && moved < n_requeue; w = w->next) {
-        if (key_eq(&w->key, &k1)) {
+    if (done < 0)
+        return done;
+    for (struct futex_waiter *w = futex_waiters; w && moved < n_requeue; w = w->next) {
+        if (futex_key_eq(&w->key, &k1) && (w->pi || w->requeue_pi))
+            return -EINVAL;                  /* Linux futex_requeue: PI waiters move only by CMP_REQUEUE_PI */
+        if (futex_key_eq(&w->key, &k1)) {
             w->key = k2;
             moved++;
         }
@@ -192,8 +204,9 @@ static int futex_requeue(struct proc *p, uint64_t u1, uint64_t u2, bool private,
  * Linux's order: the timeout first (-EFAULT, -EINVAL), then the clock flag
  * (-ENOSYS but for FUTEX_WAIT_BITSET), then the operation. FUTEX_WAIT's timeout is
  * relative; FUTEX_WAIT_BITSET's absolute on CLOCK_MONOTONIC, or
- * CLOCK_REALTIME with FUTEX_CLOCK_REALTIME. WAKE_OP and the PI operations are
- * not supported: -ENOSYS, as for an unknown operation.
+ * CLOCK_REALTIME with FUTEX_CLOCK_REALTIME; LOCK_PI's absolute on
+ * CLOCK_REALTIME, LOCK_PI2's and WAIT_REQUEUE_PI's as WAIT_BITSET's. WAKE_OP
+ * is not supported: -ENOSYS, as for an unknown operation.
  */
 int64_t sys_futex(struct trapframe *tf)
 {
@@ -205,7 +218,11 @@ int64_t sys_futex(struct trapframe *tf)
     bool realtime = op & FUTEX_CLOCK_REALTIME;
     uint64_t deadline = 0;
 
-    if (utime && (cmd == FUTEX_WAIT || cmd == FUTEX_WAIT_BITSET)) {
+    bool timed = cmd == FUTEX_WAIT || cmd == FUTEX_WAIT_BITSET || cmd == FUTEX_LOCK_PI || cmd == FUTEX_LOCK_PI2 ||
+                 cmd == FUTEX_WAIT_REQUEUE_PI;   /* Linux futex_cmd_has_timeout */
+    if (cmd == FUTEX_LOCK_PI)
+        realtime = true;                     /* Linux do_futex: LOCK_PI's deadline is on CLOCK_REALTIME */
+    if (utime && timed) {
         int r = timespec_from_user(utime, &deadline);   /* saturates: a huge timeout waits */
         if (r)
             return r;
@@ -214,7 +231,8 @@ int64_t sys_futex(struct trapframe *tf)
         if (!deadline)
             deadline = 1;                    /* an absolute 0: already past */
     }
-    if ((op & FUTEX_CLOCK_REALTIME) && cmd != FUTEX_WAIT_BITSET)
+    if ((op & FUTEX_CLOCK_REALTIME) && cmd != FUTEX_WAIT_BITSET && cmd != FUTEX_WAIT_REQUEUE_PI &&
+        cmd != FUTEX_LOCK_PI2)
         return -ENOSYS;                      /* Linux 6: FUTEX_WAIT too (measured on the host) */
     switch (cmd) {
     case FUTEX_WAIT:
@@ -229,6 +247,17 @@ int64_t sys_futex(struct trapframe *tf)
         return futex_requeue(p, uaddr, uaddr2, private, (int)val, (int)utime, NULL);
     case FUTEX_CMP_REQUEUE:
         return futex_requeue(p, uaddr, uaddr2, private, (int)val, (int)utime, &val3);
+    case FUTEX_LOCK_PI:
+    case FUTEX_LOCK_PI2:
+        return futex_lock_pi(p, uaddr, private, realtime, deadline, false);
+    case FUTEX_TRYLOCK_PI:
+        return futex_lock_pi(p, uaddr, private, false, 0, true);
+    case FUTEX_UNLOCK_PI:
+        return futex_unlock_pi(p, uaddr, private);
+    case FUTEX_WAIT_REQUEUE_PI:
+        return futex_wait_requeue_pi(p, uaddr, val, uaddr2, private, realtime, deadline);
+    case FUTEX_CMP_REQUEUE_PI:
+        return futex_cmp_requeue_pi(p, uaddr, uaddr2, private, (int)val, (int)utime, val3);
     default:
         return -ENOSYS;
     }
@@ -265,21 +294,32 @@ int64_t sys_get_robust_list(struct trapframe *tf)
     return copyout(me->pml4, tf->rsi, &head, sizeof head) ? -EFAULT : 0;
 }
 
-/* Linux handle_futex_death: a word still owned by the ending thread gets OWNER_DIED, one waiter is woken. */
-static void futex_death(struct proc *p, uint64_t uaddr)
+/*
+ * Linux handle_futex_death: a word still owned by the ending thread gets
+ * OWNER_DIED and, unless it is a PI futex (pi_state_exit hands those on), one
+ * waiter is woken. A plain pending word already 0 also wakes one: the thread
+ * died between releasing it and waking a waiter.
+ */
+static void futex_death(struct proc *p, uint64_t uaddr, bool pi, bool pending)
 {
     uint32_t v;
-    if (uaddr % sizeof v || copyin(p->pml4, &v, uaddr, sizeof v) || (v & FUTEX_TID_MASK) != (uint32_t)p->pid)
+    if (uaddr % sizeof v || copyin(p->pml4, &v, uaddr, sizeof v))
+        return;
+    if (pending && !pi && !v) {
+        futex_wake(p, uaddr, false, 1, FUTEX_BITSET_ANY);
+        return;
+    }
+    if ((v & FUTEX_TID_MASK) != (uint32_t)p->pid)
         return;
     uint32_t nv = (v & FUTEX_WAITERS) | FUTEX_OWNER_DIED;
-    if (copyout(p->pml4, uaddr, &nv, sizeof nv) == 0 && (v & FUTEX_WAITERS))
+    if (copyout(p->pml4, uaddr, &nv, sizeof nv) == 0 && (v & FUTEX_WAITERS) && !pi)
         futex_wake(p, uaddr, false, 1, FUTEX_BITSET_ANY);
 }
 
 /*
  * Linux exit_robust_list: walk the thread's list of held robust mutexes
- * (at most ROBUST_LIST_LIMIT entries; bit 0 of an entry marks a PI futex,
- * which Linux also strips) and the one being taken or released.
+ * (at most ROBUST_LIST_LIMIT entries; bit 0 of an entry marks a PI futex)
+ * and the one being taken or released.
  */
 void robust_list_exit(struct proc *p)
 {
@@ -288,14 +328,27 @@ void robust_list_exit(struct proc *p)
         return;
     int64_t offset = (int64_t)h[1];
     uint64_t entry = h[0] & ~1UL, pending = h[2] & ~1UL;
+    bool pi = h[0] & 1, pending_pi = h[2] & 1;
     for (int n = 0; entry != head && n < ROBUST_LIST_LIMIT; n++) {
         uint64_t next;
         if (copyin(p->pml4, &next, entry, sizeof next))
             return;
         if (entry != pending)
-            futex_death(p, entry + (uint64_t)offset);
+            futex_death(p, entry + (uint64_t)offset, pi, false);
         entry = next & ~1UL;
+        pi = next & 1;
     }
     if (pending)
-        futex_death(p, pending + (uint64_t)offset);
+        futex_death(p, pending + (uint64_t)offset, pending_pi, true);
+}
+
+/*
+ * execve (Linux futex_exec_release): the old image's robust mutexes and PI
+ * locks are released as at exit, and the new image starts with no list.
+ */
+void futex_exec_release(struct proc *p)
+{
+    robust_list_exit(p);
+    pi_state_exit(p);
+    p->robust_list = 0;
 }

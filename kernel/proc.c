@@ -363,7 +363,9 @@ int proc_clone(uint64_t flags, uint64_t stack, uint64_t tls, uint64_t ptid, uint
         np->nthreads = 0;
         p->leader->nthreads++;
     } else {
-        np->parent = p->leader;                    /* wait4 in any thread of the group reaps it */
+        /* wait4 in any thread of the group reaps it; CLONE_PARENT: the caller's parent's
+           (never init's own: sys_clone refused that, so the parent exists) */
+        np->parent = (flags & CLONE_PARENT) ? p->leader->parent : p->leader;
         jobctl_fork(np, p->leader);
     }
     int tid = np->pid;
@@ -485,6 +487,7 @@ noreturn void thread_exit(int wstatus)
         group_ended(leader, wstatus);
     robust_list_exit(p);
     sem_exit(p);                                   /* SEM_UNDO adjustments (Linux exit_sem) */
+    pi_state_exit(p);                              /* Linux futex_cleanup: after the robust list */
     proc_vfork_release(p);
     if (p->clear_child_tid && p->mm->refs > 1) {
         uint32_t zero = 0;

@@ -138,6 +138,9 @@ static const struct {
     [SYS_futex] = { "futex", sys_futex },
     [SYS_set_robust_list] = { "set_robust_list", sys_set_robust_list },
     [SYS_get_robust_list] = { "get_robust_list", sys_get_robust_list },
+    [SYS_clock_settime] = { "clock_settime", sys_clock_settime },       /* time.c */
+    [SYS_settimeofday] = { "settimeofday", sys_settimeofday },
+    [SYS_clone3] = { "clone3", sys_clone3 },                            /* sysproc.c */
     [SYS_getdents64] = { "getdents64", sys_getdents64 },
     [SYS_set_tid_address] = { "set_tid_address", sys_set_tid_address },
     [SYS_clock_gettime] = { "clock_gettime", sys_clock_gettime },

@@ -155,6 +155,9 @@ static const struct {
     [SYS32_msgrcv] = { "msgrcv", sys_msgrcv32, 0 },
     [SYS32_msgctl] = { "msgctl", sys_msgctl32, 0 },
     [SYS32_semtimedop_time64] = { "semtimedop_time64", sys_semtimedop_time64, 0 },
+    [SYS32_settimeofday] = { "settimeofday", sys_settimeofday32, 0 },          /* time.c */
+    [SYS32_clock_settime] = { "clock_settime", sys_clock_settime32, 0 },
+    [SYS32_clock_settime64] = { "clock_settime64", sys_clock_settime, 0 },
     /* signals with the i386 structures and ia32 frames (signal32.c) */
     [SYS32_sigaction] = { "sigaction", sys_sigaction32, 0 },
     [SYS32_sigsuspend] = { "sigsuspend", sys_sigsuspend32, 0 },

@@ -55,7 +55,7 @@ int64_t sys_fork(struct trapframe *tf)
 
 #define CLONE_SUPPORTED (CSIGNAL | CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD | CLONE_VFORK | \
                          CLONE_SYSVSEM | CLONE_SETTLS | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID | \
-                         CLONE_DETACHED | CLONE_UNTRACED | CLONE_CHILD_SETTID | CLONE_PTRACE)
+                         CLONE_DETACHED | CLONE_UNTRACED | CLONE_CHILD_SETTID | CLONE_PTRACE | CLONE_PARENT)
 
 /*
  * clone(flags, stack, parent_tid, child_tid, tls), with Linux's argument
@@ -64,12 +64,14 @@ int64_t sys_fork(struct trapframe *tf)
  * child execs or exits) and pthread_create ask for. CLONE_SYSVSEM shares nothing as
  * there are no SysV semaphores; CLONE_DETACHED and CLONE_UNTRACED are
  * ignored, as by Linux. A stack pointer is taken as given: a bad one faults
- * in the child, in ring 3. Not supported (-ENOSYS): namespaces, CLONE_PARENT, CLONE_PTRACE, CLONE_PIDFD, and a process whose exit signal is
- * not SIGCHLD.
+ * in the child, in ring 3 (clone3 shares these checks). CLONE_PARENT makes the child the caller's parent's
+ * (Linux copy_process: -EINVAL from init, whose siblings nobody would reap; the
+ * child's exit signal is then the caller's, SIGCHLD here, whatever CSIGNAL
+ * says). Not supported (-ENOSYS): namespaces, CLONE_PIDFD, and a process
+ * whose exit signal is not SIGCHLD.
  */
-int64_t sys_clone(struct trapframe *tf)
+static int64_t clone_checked(uint64_t flags, uint64_t stack, uint64_t ptid, uint64_t ctid, uint64_t tls)
 {
-    uint64_t flags = tf->rdi, stack = tf->rsi, ptid = tf->rdx, ctid = tf->r10, tls = tf->r8;
     if ((flags & (CLONE_NEWNS | CLONE_FS)) == (CLONE_NEWNS | CLONE_FS) ||
         (flags & (CLONE_NEWUSER | CLONE_FS)) == (CLONE_NEWUSER | CLONE_FS))
         return -EINVAL;
@@ -77,13 +79,66 @@ int64_t sys_clone(struct trapframe *tf)
         return -EINVAL;
     if ((flags & CLONE_SIGHAND) && !(flags & CLONE_VM))
         return -EINVAL;
+    if ((flags & CLONE_PARENT) && proc_is_init(myproc()))
+        return -EINVAL;                          /* Linux: SIGNAL_UNKILLABLE, init makes no siblings */
     if (flags & ~(uint64_t)CLONE_SUPPORTED)
         return -ENOSYS;
-    if (!(flags & CLONE_THREAD) && (flags & CSIGNAL) != SIGCHLD)
+    if (!(flags & (CLONE_THREAD | CLONE_PARENT)) && (flags & CSIGNAL) != SIGCHLD)
         return -ENOSYS;
     if ((flags & CLONE_SETTLS) && tls >= USER_LIMIT)
         return -EPERM;                           /* Linux do_arch_prctl_64: a base at or above TASK_SIZE_MAX */
     return proc_clone(flags, stack, tls, ptid, ctid);   /* stores the tids before the child runs */
+}
+
+int64_t sys_clone(struct trapframe *tf)
+{
+    return clone_checked(tf->rdi, tf->rsi, tf->rdx, tf->r10, tf->r8);
+}
+
+/*
+ * clone3(args, size) (Linux kernel/fork.c copy_clone_args_from_user, clone3_args_valid):
+ * struct clone_args of at least CLONE_ARGS_SIZE_VER0 bytes (-EINVAL) and at most a page
+ * (-E2BIG), bytes past the kernel's struct zero (-E2BIG); the exit signal in its own field
+ * (a valid signal, and 0 with CLONE_THREAD or CLONE_PARENT), the CSIGNAL and
+ * CLONE_DETACHED bits free (-EINVAL); stack and stack_size both or neither, the child
+ * starting at stack + stack_size. Then clone's checks and clone. set_tid, CLONE_PIDFD,
+ * CLONE_CLEAR_SIGHAND and CLONE_INTO_CGROUP: -ENOSYS, as clone's flags ringlab lacks.
+ */
+int64_t sys_clone3(struct trapframe *tf)
+{
+    struct proc *p = myproc();
+    uint64_t a[CLONE_ARGS_WORDS] = { 0 }, usize = tf->rsi;
+    if (usize > PAGE_SIZE)
+        return -E2BIG;
+    if (usize < CLONE_ARGS_SIZE_VER0)
+        return -EINVAL;
+    uint64_t have = usize < sizeof a ? usize : sizeof a;
+    if (copyin(p->pml4, a, tf->rdi, have))
+        return -EFAULT;
+    for (uint64_t off = sizeof a; off < usize; off++) {   /* Linux copy_struct_from_user */
+        uint8_t b;
+        if (copyin(p->pml4, &b, tf->rdi + off, 1))
+            return -EFAULT;
+        if (b)
+            return -E2BIG;
+    }
+    uint64_t flags = a[0], exit_signal = a[4], stack = a[5], stack_size = a[6];
+    if (a[9] > CLONE_MAX_PID_NS_LEVEL || (!a[8] && a[9]) || (a[8] && !a[9]))
+        return -EINVAL;                          /* set_tid / set_tid_size */
+    if ((exit_signal & ~(uint64_t)CSIGNAL) || exit_signal >= NSIG)
+        return -EINVAL;
+    if ((flags & CLONE_INTO_CGROUP) && (a[10] > 0x7fffffff || usize < CLONE_ARGS_SIZE_VER2))
+        return -EINVAL;
+    if ((flags & ~(CLONE_LEGACY_FLAGS | CLONE_CLEAR_SIGHAND | CLONE_INTO_CGROUP)) ||
+        (flags & (CLONE_DETACHED | (CSIGNAL & ~CLONE_NEWTIME))) ||
+        (flags & (CLONE_SIGHAND | CLONE_CLEAR_SIGHAND)) == (CLONE_SIGHAND | CLONE_CLEAR_SIGHAND) ||
+        ((flags & (CLONE_THREAD | CLONE_PARENT)) && exit_signal))
+        return -EINVAL;
+    if (stack ? !stack_size || !user_range_ok(stack, stack_size) : stack_size)
+        return -EINVAL;                          /* Linux clone3_stack_valid */
+    if (a[8] || (flags & CLONE_NEWTIME))
+        return -ENOSYS;                          /* choosing the pid (set_tid); a time namespace */
+    return clone_checked(flags | exit_signal, stack ? stack + stack_size : 0, a[3], a[2], a[7]);
 }
 
 /*

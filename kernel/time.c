@@ -12,11 +12,13 @@
  * seeds, NOT for cryptography.
  */
 #include "kernel.h"
+#include "cred.h"
 #include "errno.h"
 #include "file.h"
 #include "proc.h"
 #include "signal.h"
 #include "syscall.h"
+#include "vdso.h"
 #include "vm.h"
 #include "x86.h"
 
@@ -179,11 +181,115 @@ int64_t sys_clock_getres(struct trapframe *tf)
     return copyout(myproc()->pml4, tf->rsi, ts, sizeof ts);
 }
 
+/* ---- setting the clock (Linux kernel/time/time.c, posix-timers.c) ---------- */
+
+#define TIME_SETTOD_SEC_MAX  8277292036LL   /* Linux: KTIME_SEC_MAX less 30 years of uptime */
+#define TZ_MINUTES_MAX       (15 * 60)      /* a time zone within +-15 hours */
+
+static int32_t sys_tz[2];                   /* minutes west, DST kind (Linux sys_tz): UTC at boot */
+
+/*
+ * Linux do_sys_settimeofday64: the time checked (timespec64_valid_settod: -EINVAL),
+ * then CAP_SYS_TIME (-EPERM), then the zone's range (-EINVAL). CLOCK_REALTIME
+ * jumps; MONOTONIC does not move, and a deadline on REALTIME (a futex's,
+ * clock_nanosleep's) is compared with the new time at the next tick. The vDSO
+ * sees the change at once.
+ */
+static int set_time(const int64_t *ts, const int32_t *tz)
+{
+    if (ts && (ts[0] < 0 || ts[0] > TIME_SETTOD_SEC_MAX || ts[1] < 0 || ts[1] >= (int64_t)NS_PER_SEC))
+        return -EINVAL;
+    if (!capable(CAP_SYS_TIME))
+        return -EPERM;
+    if (tz && (tz[0] > TZ_MINUTES_MAX || tz[0] < -TZ_MINUTES_MAX))
+        return -EINVAL;
+    if (tz)
+        sys_tz[0] = tz[0], sys_tz[1] = tz[1];
+    if (ts) {
+        time_realtime_ns();                 /* the RTC read first, so it does not undo this */
+        rtc_epoch_ns = (uint64_t)ts[0] * NS_PER_SEC + (uint64_t)ts[1];
+        rtc_ticks = ticks;
+    }
+    vdso_set_tz(sys_tz[0], sys_tz[1]);
+    vdso_tick();
+    return 0;
+}
+
+/*
+ * clock_settime(clock, tp): only CLOCK_REALTIME has a setter; any other clock,
+ * the CPU-time ones included, is -EINVAL before the timespec is read (measured
+ * on the host's 6.18), then -EFAULT for a bad one.
+ */
+int64_t sys_clock_settime(struct trapframe *tf)
+{
+    int64_t ts[2];
+    if (tf->rdi != CLOCK_REALTIME)
+        return -EINVAL;
+    if (copyin(myproc()->pml4, ts, tf->rsi, sizeof ts))
+        return -EFAULT;
+    return set_time(ts, NULL);
+}
+
+/*
+ * settimeofday(tv, tz) (Linux kernel/time/time.c): each given pointer read
+ * (-EFAULT), tv_usec beyond 1000000 -EINVAL (Linux's own check lets 1000000
+ * through to the settod check, which refuses it too), then as set_time.
+ */
+int64_t sys_settimeofday(struct trapframe *tf)
+{
+    struct proc *p = myproc();
+    int64_t tv[2], ts[2];
+    int32_t tz[2];
+    if (tf->rdi) {
+        if (copyin(p->pml4, tv, tf->rdi, sizeof tv))
+            return -EFAULT;
+        if (tv[1] > 1000000 || tv[1] < 0)
+            return -EINVAL;
+        ts[0] = tv[0], ts[1] = tv[1] * 1000;
+    }
+    if (tf->rsi && copyin(p->pml4, tz, tf->rsi, sizeof tz))
+        return -EFAULT;
+    return set_time(tf->rdi ? ts : NULL, tf->rsi ? tz : NULL);
+}
+
+/*
+ * The i386 calls with 32-bit time fields (Linux's compat clock_settime with an
+ * old_timespec32, settimeofday with an old_timeval32): the same checks, the
+ * fields sign-extended. clock_settime64 takes the 64-bit call itself.
+ */
+int64_t sys_clock_settime32(struct trapframe *tf)
+{
+    int32_t t32[2];
+    if (tf->rdi != CLOCK_REALTIME)
+        return -EINVAL;
+    if (copyin(myproc()->pml4, t32, tf->rsi, sizeof t32))
+        return -EFAULT;
+    int64_t ts[2] = { t32[0], t32[1] };
+    return set_time(ts, NULL);
+}
+
+int64_t sys_settimeofday32(struct trapframe *tf)
+{
+    struct proc *p = myproc();
+    int32_t tv[2], tz[2];
+    int64_t ts[2];
+    if (tf->rdi) {
+        if (copyin(p->pml4, tv, tf->rdi, sizeof tv))
+            return -EFAULT;
+        if (tv[1] > 1000000 || tv[1] < 0)
+            return -EINVAL;
+        ts[0] = tv[0], ts[1] = (int64_t)tv[1] * 1000;
+    }
+    if (tf->rsi && copyin(p->pml4, tz, tf->rsi, sizeof tz))
+        return -EFAULT;
+    return set_time(tf->rdi ? ts : NULL, tf->rsi ? tz : NULL);
+}
+
 /* gettimeofday's stores: the timeval (tv_bytes of it: 64- or 32-bit fields) to RDI if given,
-   then the timezone to RSI if given: UTC (minutes west 0, no DST), Linux's default sys_tz. */
+   then the timezone to RSI if given: settimeofday's, UTC (minutes west 0, no DST) until one is set. */
 static int64_t put_timeofday(struct trapframe *tf, const void *tv, uint64_t tv_bytes)
 {
-    int32_t tz[2] = { 0, 0 };
+    int32_t tz[2] = { sys_tz[0], sys_tz[1] };   /* settimeofday's, UTC by default */
     int r = 0;
     if (tf->rdi)
         r = copyout(myproc()->pml4, tf->rdi, tv, tv_bytes);

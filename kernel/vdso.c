@@ -53,6 +53,13 @@ void vdso_init(void)
     vdso_tick();                               /* reads the CMOS clock now, not in an interrupt */
 }
 
+/* settimeofday: the time zone gettimeofday answers in ring 3 too. */
+void vdso_set_tz(int32_t minuteswest, int32_t dsttime)
+{
+    vvar->tz_minuteswest = minuteswest;
+    vvar->tz_dsttime = dsttime;
+}
+
 /* After every tick (timer.c): the two clocks, as time.c computes them, under the count. */
 void vdso_tick(void)
 {

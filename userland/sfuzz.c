@@ -73,7 +73,8 @@ static const uint64_t S_MADV[] = SET(0, 1, 2, 3, 4, 8, 9, 10, 11, 12, 14, 15, 16
 static const uint64_t S_CLONE[] = SET(0x100, 0x200, 0x400, 0x800, 0x10000, 0x4000, 0x100000, 0x200000, 0x1000000,
                                       0x80000, 0x40000);
 static const uint64_t S_WAIT[] = SET(1, 2, 8, 0x40000000, 0x80000000, 0x20000000);
-static const uint64_t S_FUTEX[] = SET(0, 1, 3, 4, 5, 9, 10, 128, 129, 137, 138, 265, 6, 7);
+static const uint64_t S_FUTEX[] = SET(0, 1, 3, 4, 5, 9, 10, 128, 129, 137, 138, 265, 6, 7,
+                                      8, 11, 12, 13, 134, 135, 136, 139, 140, 141, 267, 269);   /* PI ops (futexpi) */
 static const uint64_t S_HOW[] = SET(0, 1, 2, 3);
 static const uint64_t S_SAFLAGS[] = SET(1, 2, 4, 0x08000000, 0x10000000, 0x40000000, 0x80000000);
 static const uint64_t S_SEEK[] = SET(0, 1, 2, 3, 4, 5);
@@ -307,6 +308,11 @@ static const struct desc DESCS[] = {
     { "process_vm_writev", RNONE, 2, { A(GPID), A(GIOV), A(GIOVCNT), A(GIOV), A(GIOVCNT), N(GINT, 2) } },
     /* area: ptrace */
     { "ptrace", RNONE, 2, { E(S_PTRACE), A(GPID), A(GADDR), A(GBUF) } },
+    /* futexpi: setting the clock (time.c; the guest's clock only: sfuzz runs in ringlab) */
+    { "clock_settime", RNONE, 2, { E(S_CLOCK), A(GTS) } },
+    { "settimeofday", RNONE, 2, { A(GTS), A(GBUF) } },
+    /* futexpi: clone3 (sysproc.c) with random struct clone_args: its checks, rarely a child */
+    { "clone3", RPID, 1, { N(GSTRUCT, 88), N(GINT, 100) } },
 };
 #define NDESCS (sizeof DESCS / sizeof DESCS[0])
 
@@ -317,6 +323,7 @@ static const char *const ALIAS32[][2] = {
     { "clock_gettime64", "clock_gettime" }, { "clock_getres_time64", "clock_getres" },
     { "clock_nanosleep_time64", "clock_nanosleep" }, { "ppoll_time64", "ppoll" },
     { "semtimedop_time64", "semtimedop" },
+    { "clock_settime64", "clock_settime" },   /* futexpi */
 };
 
 /* ---- programs --------------------------------------------------------------------------- */

@@ -52,6 +52,7 @@
 #define CAP_SYS_PTRACE       19      /* ptrace, /proc/PID/mem and process_vm_* of any process */
 #define CAP_SYS_ADMIN        21      /* (here: past RLIMIT_NPROC, as Linux's copy_process) */
 #define CAP_SYS_RESOURCE     24      /* raise hard resource limits, past RLIMIT_NPROC */
+#define CAP_SYS_TIME         25      /* set the system clock (clock_settime, settimeofday) */
 #define CAP_MKNOD            27
 #define CAP_MAC_OVERRIDE     32
 #define CAP_LAST_CAP         40      /* CAP_CHECKPOINT_RESTORE, the last in Linux 6.x */

@@ -144,6 +144,10 @@ int64_t sys_tgkill(struct trapframe *tf);
 int64_t sys_uname(struct trapframe *tf);
 int64_t sys_getcwd(struct trapframe *tf);
 int64_t sys_clock_gettime(struct trapframe *tf);
+int64_t sys_clock_settime(struct trapframe *tf);     /* time.c */
+int64_t sys_settimeofday(struct trapframe *tf);      /* time.c */
+int64_t sys_clock_settime32(struct trapframe *tf);   /* time.c: i386 old_timespec32 */
+int64_t sys_settimeofday32(struct trapframe *tf);    /* time.c: i386 old_timeval32 */
 int64_t sys_pipe(struct trapframe *tf);
 int64_t sys_creat(struct trapframe *tf);
 int64_t sys_link(struct trapframe *tf);
@@ -181,6 +185,7 @@ int64_t sys_getrandom(struct trapframe *tf);
 int64_t sys_poll(struct trapframe *tf);
 int64_t sys_nanosleep(struct trapframe *tf);
 int64_t sys_clone(struct trapframe *tf);
+int64_t sys_clone3(struct trapframe *tf);            /* sysproc.c */
 int64_t sys_ppoll(struct trapframe *tf);
 int64_t sys_clock_nanosleep(struct trapframe *tf);
 int64_t sys_pread64(struct trapframe *tf);

@@ -128,12 +128,14 @@
 #define SYS_set_thread_area     205
 #define SYS_get_thread_area     211
 #define SYS_tkill               200
+#define SYS_settimeofday        164
 #define SYS_time                201
 #define SYS_futex               202
 #define SYS_sched_setaffinity   203
 #define SYS_sched_getaffinity   204
 #define SYS_getdents64          217
 #define SYS_set_tid_address     218
+#define SYS_clock_settime       227
 #define SYS_clock_gettime       228
 #define SYS_clock_getres        229
 #define SYS_clock_nanosleep     230
@@ -164,4 +166,5 @@
 #define SYS_process_vm_writev   311
 #define SYS_renameat2           316
 #define SYS_getrandom           318
+#define SYS_clone3              435
 #define SYS_faccessat2          439

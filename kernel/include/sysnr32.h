@@ -101,7 +101,10 @@
 #define SYS32_prlimit64         340
 #define SYS32_renameat2         353
 #define SYS32_getrandom         355
+#define SYS32_settimeofday      79
+#define SYS32_clock_settime     264
 #define SYS32_clock_gettime64   403
+#define SYS32_clock_settime64   404
 #define SYS32_clock_getres_time64 406
 #define SYS32_clock_nanosleep_time64 407
 #define SYS32_ppoll_time64      414

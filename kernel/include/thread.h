@@ -103,3 +103,5 @@ void fsinfo_put(struct fsinfo *fs);
 #define FUTEX_BITSET_ANY 0xffffffffu       /* FUTEX_BITSET_MATCH_ANY */
 int futex_wake(struct proc *p, uint64_t uaddr, bool private, int n, uint32_t bitset);
 void robust_list_exit(struct proc *p);     /* Linux exit_robust_list */
+void pi_state_exit(struct proc *p);        /* Linux exit_pi_state_list: after robust_list_exit */
+void futex_exec_release(struct proc *p);   /* execve: both, and no robust list after */

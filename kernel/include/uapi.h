@@ -112,6 +112,15 @@
 #define CLONE_UNTRACED       0x00800000  /* no forced CLONE_PTRACE */
 #define CLONE_CHILD_SETTID   0x01000000  /* store the tid at child_tid (child's memory) */
 #define CLONE_NEWUSER        0x10000000  /* new user namespace */
+#define CLONE_NEWTIME        0x00000080  /* a time namespace (clone3: inside CSIGNAL's bits) */
+#define CLONE_CLEAR_SIGHAND  0x100000000ULL  /* clone3: the child's handlers back to SIG_DFL */
+#define CLONE_INTO_CGROUP    0x200000000ULL  /* clone3: into the cgroup args.cgroup names */
+#define CLONE_LEGACY_FLAGS   0xffffffffULL   /* what clone(2) can say (Linux kernel/fork.c) */
+#define CLONE_ARGS_WORDS     11          /* struct clone_args: flags pidfd child_tid parent_tid exit_signal
+                                            stack stack_size tls set_tid set_tid_size cgroup */
+#define CLONE_ARGS_SIZE_VER0 64          /* the first struct clone_args (Linux 5.3) */
+#define CLONE_ARGS_SIZE_VER2 88          /* with cgroup (Linux 5.7) */
+#define CLONE_MAX_PID_NS_LEVEL 32        /* set_tid_size at most (Linux MAX_PID_NS_LEVEL) */
 
 /* arch_prctl codes (asm/prctl.h) */
 #define ARCH_SET_GS   0x1001     /* set the GS base */

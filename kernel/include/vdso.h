@@ -49,6 +49,7 @@ struct trapframe;
 /* vdso.c */
 void vdso_init(void);                          /* boot: the pages, the image, the first time */
 void vdso_tick(void);                          /* the timer interrupt: the time in [vvar] */
+void vdso_set_tz(int32_t minuteswest, int32_t dsttime);   /* settimeofday's zone in [vvar] */
 int vdso_map(uint64_t *pml4, bool is32, uint64_t *base);   /* exec: the image(s); *base = [vdso] */
 
 /* The 32-bit vDSO's entry points (vdso/vdso32.S) */

@@ -89,7 +89,7 @@ int __vdso_clock_getres(int64_t clk, struct timespec *res)
     return 0;
 }
 
-/* The time zone is UTC, as the system call's (time.c: Linux's default sys_tz). */
+/* The time zone is the system call's: UTC until settimeofday sets one (time.c: Linux's sys_tz). */
 int __vdso_gettimeofday(struct timeval *tv, struct timezone *tz)
 {
     if (tv) {
@@ -99,8 +99,8 @@ int __vdso_gettimeofday(struct timeval *tv, struct timezone *tz)
         tv->tv_usec = (int64_t)(real % NS_PER_SEC / 1000);
     }
     if (tz) {
-        tz->tz_minuteswest = 0;
-        tz->tz_dsttime = 0;
+        tz->tz_minuteswest = vvar_page.tz_minuteswest;   /* settimeofday's (Linux sys_tz) */
+        tz->tz_dsttime = vvar_page.tz_dsttime;
     }
     return 0;
 }

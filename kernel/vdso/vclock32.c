@@ -116,8 +116,8 @@ int __vdso_gettimeofday(struct old_timeval32 *tv, struct timezone *tz)
         tv->tv_usec = (s32)(nsec / 1000);
     }
     if (tz) {
-        tz->tz_minuteswest = 0;
-        tz->tz_dsttime = 0;
+        tz->tz_minuteswest = vvar()->tz_minuteswest;   /* settimeofday's (Linux sys_tz) */
+        tz->tz_dsttime = vvar()->tz_dsttime;
     }
     return 0;
 }

@@ -27,5 +27,7 @@ struct vvar {
     /* 32 */ volatile __INT64_TYPE__ real_sec;    /* real_ns / 10^9 */
     /* 40 */ volatile __UINT32_TYPE__ mono_nsec;  /* mono_ns % 10^9 */
     /* 44 */ volatile __UINT32_TYPE__ real_nsec;  /* real_ns % 10^9 */
+    /* 48 */ volatile __INT32_TYPE__ tz_minuteswest;   /* settimeofday's time zone (Linux sys_tz) */
+    /* 52 */ volatile __INT32_TYPE__ tz_dsttime;
 } __attribute__((aligned(8)));
-_Static_assert(sizeof(struct vvar) == 48, "struct vvar is 48 bytes (both vDSOs read it)");
+_Static_assert(sizeof(struct vvar) == 56, "struct vvar is 56 bytes (both vDSOs read it)");
