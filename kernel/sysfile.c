@@ -11,6 +11,7 @@
 #include "mmu.h"
 #include "proc.h"
 #include "signal.h"
+#include "socket.h"
 #include "procfs.h"
 #include "syscall.h"
 #include "sysfs.h"
@@ -110,7 +111,7 @@ static int64_t positioned_io(struct trapframe *tf, bool write)
     int acc = f ? f->flags & O_ACCMODE : 0;
     if (!f || (acc != O_RDWR && acc != (write ? O_WRONLY : O_RDONLY)))
         return -EBADF;
-    if (f->type == F_PIPE || f->ip->dev == DEV_CONSOLE)
+    if (f->type == F_PIPE || f->type == F_SOCK || f->ip->dev == DEV_CONSOLE)
         return -ESPIPE;
     if (off < 0)
         return -EINVAL;                      /* /proc/PID/mem too (Linux ksys_pread64): lseek reaches those */
@@ -207,6 +208,8 @@ int64_t sys_lseek(struct trapframe *tf)
     int64_t off = (int64_t)tf->rsi, base;
     if (!f)
         return -EBADF;
+    if (f->type == F_SOCK)
+        return -ESPIPE;
     if (f->type == F_PIPE || (f->ip->mode & S_IFMT) == S_IFCHR)
         return f->type != F_PIPE && f->ip->dev != DEV_CONSOLE ? 0 : -ESPIPE;   /* null, zero, urandom: 0 */
     if (f->ip->proc_kind == PN_MEM) {
@@ -243,6 +246,8 @@ int64_t sys_fstat(struct trapframe *tf)
     struct file *f = fd_file((int)tf->rdi);
     if (!f)
         return -EBADF;
+    if (f->type == F_SOCK)
+        return sock_stat(f, tf->rsi);
     return stat_copyout(f->ip, f->pipe, tf->rsi);   /* a pipe(2) end has no inode; a FIFO's has */
 }
 

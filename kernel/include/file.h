@@ -84,7 +84,7 @@ struct pipe {
     struct inode *fifo;          /* a FIFO's inode (its ip->fifo is this pipe), NULL for pipe(2) */
 };
 
-enum filetype { F_NONE, F_INODE, F_PIPE };
+enum filetype { F_NONE, F_INODE, F_PIPE, F_SOCK };   /* F_SOCK: a socket (socket.h) */
 
 struct file {
     struct file *next_free;      /* file.c's free list, while unused */
@@ -98,6 +98,7 @@ struct file {
     uint64_t proc_mm_gen;        /* /proc/PID/{mem,environ,auxv}: the address space opened (mm->gen) */
     void *proc_page;             /* /proc/PID/auxv: the vector as open found it (a kalloc'd page, freed
                                     with the file: Linux's file holds the mm and its saved_auxv) */
+    struct unix_sock *sock;      /* F_SOCK: the socket (the file holds its first reference; socket.h) */
 };
 
 /* fs.c: names and directories */

@@ -1,0 +1,829 @@
+/*
+ * The socket system calls and the socket file, as Linux's net/socket.c and
+ * net/core/scm.c: arguments are checked in Linux's order (flags, the
+ * descriptor - -EBADF, -ENOTSOCK -, the address: -EINVAL past 128 bytes,
+ * -EFAULT; the vector: -EMSGSIZE past UIO_MAXIOV, -EINVAL for a length past
+ * SSIZE_MAX, -EFAULT for an unreachable first buffer; the control buffer:
+ * -ENOBUFS past optmem_max, -EFAULT), then the family (unix.c) acts. Only
+ * AF_UNIX exists: every other family is -EAFNOSUPPORT, as a Linux built
+ * without them answers. read/write on a socket are recv/send without flags.
+ *
+ * Control messages (cmsg) are read from the user's buffer where they lie
+ * after the whole buffer was checked readable (Linux copies it in first).
+ * SCM_RIGHTS takes a reference on each file (owned by the message from then
+ * on); SCM_CREDENTIALS may name oneself (pid = tgid, uid/gid among the real,
+ * effective and saved ids), or anyone with CAP_SYS_ADMIN (pid), CAP_SETUID
+ * and CAP_SETGID (ids): Linux's scm_check_creds.
+ */
+#include "kernel.h"
+#include "errno.h"
+#include "file.h"
+#include "mmu.h"
+#include "proc.h"
+#include "signal.h"
+#include "socket.h"
+#include "syscall.h"
+#include "sysfs.h"
+#include "thread.h"
+#include "trap.h"
+#include "uapi.h"
+#include "vm.h"
+
+#define UIO_MAXIOV    1024
+#define IOV_PER_PAGE  (PAGE_SIZE / sizeof(struct iovec_k))
+#define MAX_RW_COUNT  (0x7fffffffUL & ~(uint64_t)(PAGE_SIZE - 1))   /* Linux: INT_MAX & PAGE_MASK */
+#define MSG_CMSG_COMPAT 0x80000000u
+#define CMSG_HDR      16                                  /* sizeof(struct cmsghdr) */
+#define CMSG_ALIGN(n) (((n) + 7) & ~7UL)
+
+struct user_msghdr {
+    /*  0 */ uint64_t name;
+    /*  8 */ int32_t namelen, pad0;
+    /* 16 */ uint64_t iov;
+    /* 24 */ uint64_t iovlen;
+    /* 32 */ uint64_t control;
+    /* 40 */ uint64_t controllen;
+    /* 48 */ int32_t flags, pad1;
+};
+_Static_assert(sizeof(struct user_msghdr) == 56, "struct user_msghdr is 56 bytes on x86-64");
+
+struct cmsghdr_k {
+    uint64_t len;
+    int32_t level, type;
+};
+
+/* ---- the socket file ----------------------------------------------------------------------- */
+
+/* The socket behind fd, held (the caller closes it), or NULL with *err: -EBADF, -ENOTSOCK. */
+static struct file *sock_fd(int fd, int *err)
+{
+    struct file *f = fd_file(fd);
+    if (!f) {
+        *err = -EBADF;
+        return NULL;
+    }
+    if (f->type != F_SOCK) {
+        *err = -ENOTSOCK;
+        return NULL;
+    }
+    return file_dup(f);
+}
+
+/* A file for a new socket (its reference becomes the file's), or NULL (-ENFILE). */
+static struct file *sock_file(struct unix_sock *s, int flags)
+{
+    struct file *f = file_alloc(F_SOCK);
+    if (!f)
+        return NULL;
+    f->sock = s;
+    f->flags = O_RDWR | (flags & O_NONBLOCK);
+    s->file = f;
+    return f;
+}
+
+/* fstat of a socket (Linux sockfs: S_IFSOCK 0777, the creator's fsuid/fsgid). */
+int sock_stat(struct file *f, uint64_t ust)
+{
+    struct linux_stat st;
+    memset(&st, 0, sizeof st);
+    st.st_dev = 3;                           /* sockfs: a device of its own */
+    st.st_ino = f->sock->ino;
+    st.st_mode = S_IFSOCK | 0777;
+    st.st_nlink = 1;
+    st.st_uid = f->sock->uid;
+    st.st_gid = f->sock->gid;
+    st.st_blksize = PAGE_SIZE;
+    return copyout(myproc()->pml4, ust, &st, sizeof st);
+}
+
+/* /proc/PID/fd/N of a socket: "socket:[INO]". */
+int sock_fdlink(struct file *f, char *buf, uint64_t size)
+{
+    return snprintf(buf, size, "socket:[%lu]", f->sock->ino);
+}
+
+/* ---- user buffers -------------------------------------------------------------------------- */
+
+static struct iovec_k *iov_at(struct msgio *m, int i)
+{
+    return m->iovp[0] ? &m->iovp[i / IOV_PER_PAGE][i % IOV_PER_PAGE] : &m->one;
+}
+
+static void msg_done(struct msgio *m)
+{
+    for (int i = 0; i < 4; i++)
+        if (m->iovp[i])
+            kfree(m->iovp[i]);
+    for (int i = 0; i < m->nfd; i++)
+        file_close(m->fds[i]);               /* files never sent or never received */
+    if (m->fds)
+        kfree(m->fds);
+    m->nfd = 0;
+    m->fds = NULL;
+}
+
+/* One buffer (send, recv, read, write): Linux import_ubuf caps it and checks the range. */
+static int msg_one(struct msgio *m, uint64_t buf, uint64_t len)
+{
+    if (len > MAX_RW_COUNT)
+        len = MAX_RW_COUNT;
+    if (!user_range_ok(buf, len))
+        return -EFAULT;
+    m->one = (struct iovec_k){ buf, len };
+    m->iovcnt = 1;
+    m->len = len;
+    m->iov_base = buf;
+    m->iov_left = len;
+    m->iov_i = 1;
+    return 0;
+}
+
+/* Linux import_iovec: the vector copied in; a first buffer out of range is -EFAULT, a later
+   one ends the vector there; the total is capped at MAX_RW_COUNT. */
+static int msg_iovec(struct msgio *m, uint64_t uiov, uint64_t n)
+{
+    if (n > UIO_MAXIOV)
+        return -EMSGSIZE;
+    for (uint64_t i = 0; i * IOV_PER_PAGE < n; i++)
+        if (!(m->iovp[i] = kalloc()))
+            return -ENOMEM;
+    if (n && !m->iovp[0] && !(m->iovp[0] = kalloc()))
+        return -ENOMEM;
+    if (!n && !(m->iovp[0] = kalloc()))
+        return -ENOMEM;
+    for (uint64_t i = 0; i < n; i++) {
+        struct iovec_k *v = iov_at(m, (int)i);
+        if (copyin(myproc()->pml4, v, uiov + i * sizeof *v, sizeof *v))
+            return -EFAULT;
+        if ((int64_t)v->len < 0)
+            return -EINVAL;
+    }
+    uint64_t total = 0;
+    int cnt = 0;
+    for (; cnt < (int)n; cnt++) {
+        struct iovec_k *v = iov_at(m, cnt);
+        if (!user_range_ok(v->base, v->len)) {
+            if (!cnt)
+                return -EFAULT;
+            break;
+        }
+        if (v->len > MAX_RW_COUNT - total)
+            v->len = MAX_RW_COUNT - total;
+        total += v->len;
+    }
+    m->iovcnt = cnt;
+    m->len = total;
+    m->iov_i = 0;
+    m->iov_left = 0;
+    return 0;
+}
+
+/* The next n bytes of the message's buffers: copied in (send) or out (recv). */
+static int msg_copy(struct msgio *m, void *kbuf, uint64_t n, bool out)
+{
+    uint8_t *k = kbuf;
+    while (n) {
+        while (!m->iov_left) {
+            if (m->iov_i >= m->iovcnt)
+                return -EFAULT;              /* more asked than the buffers hold: a caller bug */
+            struct iovec_k *v = iov_at(m, m->iov_i++);
+            m->iov_base = v->base;
+            m->iov_left = v->len;
+        }
+        uint64_t chunk = n < m->iov_left ? n : m->iov_left;
+        int r = out ? copyout(myproc()->pml4, m->iov_base, k, chunk)
+                    : copyin(myproc()->pml4, k, m->iov_base, chunk);
+        if (r)
+            return -EFAULT;
+        m->iov_base += chunk;
+        m->iov_left -= chunk;
+        k += chunk;
+        n -= chunk;
+    }
+    return 0;
+}
+
+int msg_copyin(struct msgio *m, void *dst, uint64_t n) { return msg_copy(m, dst, n, false); }
+int msg_copyout(struct msgio *m, const void *src, uint64_t n) { return msg_copy(m, (void *)src, n, true); }
+
+/* Linux move_addr_to_kernel: at most sockaddr_storage's 128 bytes. */
+static int addr_in(uint8_t *k, uint64_t uaddr, int len)
+{
+    if (len < 0 || len > SOCKADDR_STORAGE)
+        return -EINVAL;
+    memset(k, 0, SOCKADDR_STORAGE + 1);
+    if (len && copyin(myproc()->pml4, k, uaddr, (uint64_t)len))
+        return -EFAULT;
+    return 0;
+}
+
+/* Linux move_addr_to_user: as much as the user's length allows; the real length written back. */
+static int addr_out(const uint8_t *k, int klen, uint64_t uaddr, uint64_t ulenp)
+{
+    int32_t len;
+    if (copyin(myproc()->pml4, &len, ulenp, sizeof len))
+        return -EFAULT;
+    if (len > klen)
+        len = klen;
+    if (len < 0)
+        return -EINVAL;
+    if (len && copyout(myproc()->pml4, uaddr, k, (uint64_t)len))
+        return -EFAULT;
+    return copyout(myproc()->pml4, ulenp, &klen, sizeof klen);
+}
+
+/* ---- control messages ---------------------------------------------------------------------- */
+
+/* Linux scm_check_creds: one's own pid and ids, or the capability to name others. */
+static int check_creds(int32_t pid, uint32_t uid, uint32_t gid)
+{
+    struct proc *p = myproc();
+    struct cred *c = &p->cred;
+    if (uid == ID_NONE || gid == ID_NONE)
+        return -EINVAL;
+    if ((pid == p->tgid || capable(CAP_SYS_ADMIN)) &&
+        (uid == c->uid || uid == c->euid || uid == c->suid || capable(CAP_SETUID)) &&
+        (gid == c->gid || gid == c->egid || gid == c->sgid || capable(CAP_SETGID)))
+        return 0;
+    return -EPERM;
+}
+
+/* Linux __scm_send: every cmsg must fit the buffer (-EINVAL); SOL_SOCKET ones must be
+   SCM_RIGHTS (at most SCM_MAX_FD files in all: -EINVAL; a bad fd: -EBADF) or
+   SCM_CREDENTIALS (exactly a struct ucred); other levels are skipped. */
+static int scm_send(struct msgio *m, uint64_t ctl, uint64_t ctllen)
+{
+    uint64_t *pml4 = myproc()->pml4;
+    uint64_t at = ctllen >= CMSG_HDR ? ctl : 0;
+    while (at) {
+        struct cmsghdr_k h;
+        if (copyin(pml4, &h, at, sizeof h))
+            return -EFAULT;
+        if (h.len < CMSG_HDR || h.len > ctl + ctllen - at)
+            return -EINVAL;
+        if (h.level == SOL_SOCKET) {
+            if (h.type == SCM_RIGHTS) {
+                int64_t num = (int64_t)(h.len - CMSG_HDR) / 4;
+                if (num > SCM_MAX_FD || (num > 0 && m->nfd + num > SCM_MAX_FD))
+                    return -EINVAL;
+                if (num > 0 && !m->fds && !(m->fds = kalloc()))
+                    return -ENOMEM;
+                for (int64_t i = 0; i < num; i++) {
+                    int32_t fd;
+                    if (copyin(pml4, &fd, at + CMSG_HDR + (uint64_t)i * 4, sizeof fd))
+                        return -EFAULT;
+                    struct file *f = fd >= 0 ? fd_file(fd) : NULL;
+                    if (!f)
+                        return -EBADF;
+                    m->fds[m->nfd++] = file_dup(f);
+                }
+            } else if (h.type == SCM_CREDENTIALS) {
+                struct { int32_t pid; uint32_t uid, gid; } u;
+                if (h.len != CMSG_HDR + sizeof u)
+                    return -EINVAL;
+                if (copyin(pml4, &u, at + CMSG_HDR, sizeof u))
+                    return -EFAULT;
+                int r = check_creds(u.pid, u.uid, u.gid);
+                if (r)
+                    return r;
+                if (u.pid != myproc()->tgid && !proc_find(u.pid))
+                    return -ESRCH;
+                m->has_cred = true;
+                m->pid = u.pid, m->uid = u.uid, m->gid = u.gid;
+            } else {
+                return -EINVAL;
+            }
+        }
+        uint64_t next = at + CMSG_ALIGN(h.len);
+        at = next + CMSG_HDR - ctl > ctllen ? 0 : next;   /* Linux __cmsg_nxthdr */
+    }
+    return 0;
+}
+
+/* The user's control buffer as recvmsg fills it. */
+struct ctlout {
+    uint64_t at, left;                       /* msg_control and msg_controllen as they advance */
+    int flags;                               /* MSG_CTRUNC when something did not fit */
+};
+
+/* Linux put_cmsg: a header and as much of the data as fits (MSG_CTRUNC if not all). */
+static void put_cmsg(struct ctlout *c, int type, const void *data, uint64_t len)
+{
+    uint64_t cmlen = CMSG_HDR + len;
+    if (!c->at || c->left < CMSG_HDR) {
+        c->flags |= MSG_CTRUNC;
+        return;
+    }
+    if (c->left < cmlen) {
+        c->flags |= MSG_CTRUNC;
+        cmlen = c->left;
+    }
+    struct cmsghdr_k h = { cmlen, SOL_SOCKET, type };
+    if (copyout(myproc()->pml4, c->at, &h, sizeof h) ||
+        copyout(myproc()->pml4, c->at + CMSG_HDR, data, cmlen - CMSG_HDR))
+        return;                              /* Linux: -EFAULT, which scm_recv ignores */
+    cmlen = CMSG_ALIGN(CMSG_HDR + len) < c->left ? CMSG_ALIGN(CMSG_HDR + len) : c->left;
+    c->at += cmlen;
+    c->left -= cmlen;
+}
+
+/* Linux scm_detach_fds: as many files as the buffer has room for become fds (the number
+   written before the fd is installed); the rest are closed, with MSG_CTRUNC. */
+static void detach_fds(struct msgio *m, struct ctlout *c, bool cloexec)
+{
+    int64_t room = c->at && c->left > CMSG_HDR ? (int64_t)(c->left - CMSG_HDR) / 4 : 0;
+    int fdmax = room < m->nfd ? (int)room : m->nfd, i;
+    for (i = 0; i < fdmax; i++) {
+        int fd = fd_free(0);
+        if (fd < 0)
+            break;
+        if (copyout(myproc()->pml4, c->at + CMSG_HDR + (uint64_t)i * 4, &fd, sizeof fd))
+            break;
+        if (fd_alloc(m->fds[i], 0, cloexec) < 0)
+            break;
+        m->fds[i] = NULL;                    /* the fd owns the reference now */
+    }
+    if (i > 0) {
+        struct cmsghdr_k h = { CMSG_HDR + (uint64_t)i * 4, SOL_SOCKET, SCM_RIGHTS };
+        if (!copyout(myproc()->pml4, c->at, &h, sizeof h)) {
+            uint64_t cmlen = CMSG_ALIGN(CMSG_HDR + (uint64_t)i * 4);
+            cmlen = cmlen < c->left ? cmlen : c->left;
+            c->at += cmlen;
+            c->left -= cmlen;
+        }
+    }
+    if (i < m->nfd)
+        c->flags |= MSG_CTRUNC;
+    for (int j = i; j < m->nfd; j++)
+        file_close(m->fds[j]);
+    m->nfd = 0;
+}
+
+/* Linux scm_recv: credentials (with SO_PASSCRED) first, then the files. No buffer at all:
+   MSG_CTRUNC if either was there to give. */
+static void scm_recv(struct unix_sock *s, struct msgio *m, struct ctlout *c)
+{
+    if (!c->at) {
+        if (s->passcred || m->nfd)
+            c->flags |= MSG_CTRUNC;
+        return;                              /* msg_done closes the files */
+    }
+    if (s->passcred && m->has_cred) {
+        struct { int32_t pid; uint32_t uid, gid; } u = { m->pid, m->uid, m->gid };
+        put_cmsg(c, SCM_CREDENTIALS, &u, sizeof u);
+    }
+    if (m->nfd)
+        detach_fds(m, c, m->flags & MSG_CMSG_CLOEXEC);
+}
+
+/* ---- the calls ----------------------------------------------------------------------------- */
+
+int64_t sys_socket(struct trapframe *tf)
+{
+    int family = (int)tf->rdi, type = (int)tf->rsi & SOCK_TYPE_MASK, flags = (int)tf->rsi & ~SOCK_TYPE_MASK;
+    if (flags & ~(SOCK_CLOEXEC | SOCK_NONBLOCK))
+        return -EINVAL;
+    if (family < 0 || family >= NPROTO_LX)
+        return -EAFNOSUPPORT;
+    if (type >= SOCK_MAX_LX)
+        return -EINVAL;
+    if (family != AF_UNIX)
+        return -EAFNOSUPPORT;                /* a Linux without the family's module */
+    struct unix_sock *s;
+    int r = unix_create(type, (int)tf->rdx, &s);
+    if (r)
+        return r;
+    struct file *f = sock_file(s, flags);
+    if (!f) {
+        unix_sock_put(s);
+        return -ENFILE;
+    }
+    int fd = fd_alloc(f, 0, flags & SOCK_CLOEXEC);
+    if (fd < 0)
+        file_close(f);
+    return fd;
+}
+
+int64_t sys_socketpair(struct trapframe *tf)
+{
+    int family = (int)tf->rdi, type = (int)tf->rsi & SOCK_TYPE_MASK, flags = (int)tf->rsi & ~SOCK_TYPE_MASK;
+    if (flags & ~(SOCK_CLOEXEC | SOCK_NONBLOCK))
+        return -EINVAL;
+    if (family < 0 || family >= NPROTO_LX)
+        return -EAFNOSUPPORT;
+    if (type >= SOCK_MAX_LX)
+        return -EINVAL;
+    if (family != AF_UNIX)
+        return -EAFNOSUPPORT;
+    struct unix_sock *a, *b;
+    int r = unix_create(type, (int)tf->rdx, &a);
+    if (r)
+        return r;
+    if ((r = unix_create(type, (int)tf->rdx, &b))) {
+        unix_sock_put(a);
+        return r;
+    }
+    struct file *fa = sock_file(a, flags), *fb = fa ? sock_file(b, flags) : NULL;
+    if (!fb) {
+        if (fa)
+            file_close(fa);
+        else
+            unix_sock_put(a);
+        unix_sock_put(b);
+        return -ENFILE;
+    }
+    unix_socketpair(a, b);
+    /* The two lowest free fds, written out before either is installed (Linux: -EFAULT
+       leaves no fd behind). Nothing runs in between: the numbers stay free. */
+    int fds[2] = { fd_free(0), -1 };
+    if (fds[0] >= 0)
+        fds[1] = fd_free(fds[0] + 1);
+    if (fds[1] < 0)
+        r = fds[0] < 0 ? fds[0] : fds[1];
+    else if (copyout(myproc()->pml4, tf->r10, fds, sizeof fds))
+        r = -EFAULT;
+    else if ((r = fd_alloc(fa, fds[0], flags & SOCK_CLOEXEC)) >= 0 &&
+             (r = fd_alloc(fb, fds[1], flags & SOCK_CLOEXEC)) >= 0)
+        return 0;
+    else if (fds[0] >= 0 && files_fd(myproc()->files, fds[0]) == fa) {
+        files_clear(myproc()->files, fds[0]);     /* the first went in, the second could not */
+    }
+    file_close(fa);
+    file_close(fb);
+    return r;
+}
+
+int64_t sys_bind(struct trapframe *tf)
+{
+    uint8_t a[SOCKADDR_STORAGE + 1];
+    int err;
+    struct file *f = sock_fd((int)tf->rdi, &err);
+    if (!f)
+        return err;
+    if (!(err = addr_in(a, tf->rsi, (int)tf->rdx)))
+        err = unix_bind(f->sock, a, (int)tf->rdx);
+    file_close(f);
+    return err;
+}
+
+int64_t sys_connect(struct trapframe *tf)
+{
+    uint8_t a[SOCKADDR_STORAGE + 1];
+    int err;
+    struct file *f = sock_fd((int)tf->rdi, &err);
+    if (!f)
+        return err;
+    if (!(err = addr_in(a, tf->rsi, (int)tf->rdx)))
+        err = unix_connect(f->sock, a, (int)tf->rdx, f->flags & O_NONBLOCK);
+    file_close(f);
+    return err;
+}
+
+int64_t sys_listen(struct trapframe *tf)
+{
+    int err, backlog = (int)tf->rsi;
+    struct file *f = sock_fd((int)tf->rdi, &err);
+    if (!f)
+        return err;
+    if ((uint32_t)backlog > UNIX_SOMAXCONN)
+        backlog = UNIX_SOMAXCONN;            /* Linux __sys_listen: a negative one too */
+    err = unix_listen(f->sock, backlog);
+    file_close(f);
+    return err;
+}
+
+static int64_t do_accept(struct trapframe *tf, int flags)
+{
+    int err;
+    if (flags & ~(SOCK_CLOEXEC | SOCK_NONBLOCK))
+        return -EINVAL;
+    struct file *f = sock_fd((int)tf->rdi, &err);
+    if (!f)
+        return err;
+    struct unix_sock *e;
+    struct file *nf = NULL;
+    if ((err = fd_free(0)) < 0)
+        goto out;
+    if ((err = unix_accept(f->sock, f->flags & O_NONBLOCK, &e)))
+        goto out;
+    if (!(nf = sock_file(e, flags))) {
+        unix_sock_put(e);
+        err = -ENFILE;
+        goto out;
+    }
+    if (tf->rsi) {
+        uint8_t a[SOCKADDR_STORAGE + 1];
+        int n = unix_getname(e, true, a);
+        if ((err = n < 0 ? n : addr_out(a, n, tf->rsi, tf->rdx))) {
+            file_close(nf);                  /* the connection is dropped, as Linux's */
+            goto out;
+        }
+    }
+    err = fd_alloc(nf, 0, flags & SOCK_CLOEXEC);
+    if (err < 0)
+        file_close(nf);
+out:
+    file_close(f);
+    return err;
+}
+
+int64_t sys_accept(struct trapframe *tf) { return do_accept(tf, 0); }
+int64_t sys_accept4(struct trapframe *tf) { return do_accept(tf, (int)tf->r10); }
+
+static int64_t do_getname(struct trapframe *tf, bool peer)
+{
+    uint8_t a[SOCKADDR_STORAGE + 1];
+    int err;
+    struct file *f = sock_fd((int)tf->rdi, &err);
+    if (!f)
+        return err;
+    int n = unix_getname(f->sock, peer, a);
+    err = n < 0 ? n : addr_out(a, n, tf->rsi, tf->rdx);
+    file_close(f);
+    return err;
+}
+
+int64_t sys_getsockname(struct trapframe *tf) { return do_getname(tf, false); }
+int64_t sys_getpeername(struct trapframe *tf) { return do_getname(tf, true); }
+
+int64_t sys_shutdown(struct trapframe *tf)
+{
+    int err;
+    struct file *f = sock_fd((int)tf->rdi, &err);
+    if (!f)
+        return err;
+    err = unix_shutdown(f->sock, (int)tf->rsi);
+    file_close(f);
+    return err;
+}
+
+/* sendto(fd, buf, len, flags, addr, addrlen); send is sendto without an address. */
+int64_t sys_sendto(struct trapframe *tf)
+{
+    struct msgio m = { 0 };
+    int err = msg_one(&m, tf->rsi, tf->rdx);
+    if (err)
+        return err;
+    struct file *f = sock_fd((int)tf->rdi, &err);
+    if (!f)
+        return err;
+    int64_t r = 0;
+    if (tf->r8) {
+        if ((r = addr_in(m.name, tf->r8, (int)tf->r9)))
+            goto out;
+        m.namelen = (int)tf->r9;
+    }
+    m.flags = (int)tf->r10;
+    m.nonblock = (f->flags & O_NONBLOCK) || (m.flags & MSG_DONTWAIT);
+    r = unix_sendmsg(f->sock, &m);
+out:
+    msg_done(&m);
+    file_close(f);
+    return r;
+}
+
+/* recvfrom(fd, buf, len, flags, addr, addrlen): the source written only on success. */
+int64_t sys_recvfrom(struct trapframe *tf)
+{
+    struct msgio m = { 0 };
+    int err = msg_one(&m, tf->rsi, tf->rdx);
+    if (err)
+        return err;
+    struct file *f = sock_fd((int)tf->rdi, &err);
+    if (!f)
+        return err;
+    m.flags = (int)tf->r10;
+    m.nonblock = (f->flags & O_NONBLOCK) || (m.flags & MSG_DONTWAIT);
+    m.want_name = tf->r8 != 0;
+    int64_t r = unix_recvmsg(f->sock, &m);
+    if (r >= 0 && tf->r8) {
+        int e = addr_out(m.name, m.namelen, tf->r8, tf->r9);
+        if (e < 0)
+            r = e;
+    }
+    msg_done(&m);                            /* files that came without a control buffer */
+    file_close(f);
+    return r;
+}
+
+/* read(2)/write(2) on a socket (file.c): Linux sock_read_iter/sock_write_iter. */
+int64_t sock_read(struct file *f, uint64_t dst, uint64_t n)
+{
+    struct msgio m = { 0 };
+    int err = msg_one(&m, dst, n);
+    if (err)
+        return err;
+    if (!m.len)
+        return 0;                            /* "match SYS5 behaviour": never waits */
+    m.nonblock = f->flags & O_NONBLOCK;
+    int64_t r = unix_recvmsg(f->sock, &m);
+    msg_done(&m);
+    return r;
+}
+
+int64_t sock_write(struct file *f, uint64_t src, uint64_t n)
+{
+    struct msgio m = { 0 };
+    int err = msg_one(&m, src, n);
+    if (err)
+        return err;
+    m.nonblock = f->flags & O_NONBLOCK;
+    int64_t r = unix_sendmsg(f->sock, &m);
+    msg_done(&m);
+    return r;
+}
+
+/* Linux copy_msghdr_from_user + import_iovec. */
+static int msghdr_in(struct msgio *m, uint64_t umsg, struct user_msghdr *h, bool send)
+{
+    if (copyin(myproc()->pml4, h, umsg, sizeof *h))
+        return -EFAULT;
+    if (h->namelen < 0)
+        return -EINVAL;
+    if (h->namelen > SOCKADDR_STORAGE)
+        h->namelen = SOCKADDR_STORAGE;
+    if (!h->name)
+        h->namelen = 0;
+    if (send && h->namelen) {
+        int r = addr_in(m->name, h->name, h->namelen);
+        if (r)
+            return r;
+        m->namelen = h->namelen;
+    }
+    return msg_iovec(m, h->iov, h->iovlen);
+}
+
+int64_t sys_sendmsg(struct trapframe *tf)
+{
+    struct msgio m = { 0 };
+    struct user_msghdr h;
+    uint32_t flags = (uint32_t)tf->rdx;
+    int err;
+    if (flags & MSG_CMSG_COMPAT)
+        return -EINVAL;
+    struct file *f = sock_fd((int)tf->rdi, &err);
+    if (!f)
+        return err;
+    int64_t r = msghdr_in(&m, tf->rsi, &h, true);
+    if (r)
+        goto out;
+    r = -ENOBUFS;
+    if (h.controllen > 0x7fffffff || h.controllen >= UNIX_OPTMEM_MAX)
+        goto out;                            /* Linux: past INT_MAX, or sock_kmalloc refusing */
+    if (h.controllen) {
+        r = -EFAULT;                         /* Linux copies the whole buffer in first */
+        if (!user_range_ok(h.control, h.controllen))
+            goto out;
+        uint8_t probe[256];
+        for (uint64_t at = 0; at < h.controllen; at += sizeof probe) {
+            uint64_t n = h.controllen - at < sizeof probe ? h.controllen - at : sizeof probe;
+            if (copyin(myproc()->pml4, probe, h.control + at, n))
+                goto out;
+        }
+        if ((r = scm_send(&m, h.control, h.controllen)))
+            goto out;
+    }
+    m.flags = (int)flags;
+    m.nonblock = (f->flags & O_NONBLOCK) || (flags & MSG_DONTWAIT);
+    r = unix_sendmsg(f->sock, &m);
+out:
+    msg_done(&m);
+    file_close(f);
+    return r;
+}
+
+int64_t sys_recvmsg(struct trapframe *tf)
+{
+    struct msgio m = { 0 };
+    struct user_msghdr h;
+    uint32_t flags = (uint32_t)tf->rdx;
+    int err;
+    if (flags & MSG_CMSG_COMPAT)
+        return -EINVAL;
+    struct file *f = sock_fd((int)tf->rdi, &err);
+    if (!f)
+        return err;
+    int64_t r = msghdr_in(&m, tf->rsi, &h, false);
+    if (r)
+        goto out;
+    m.flags = (int)flags;
+    m.nonblock = (f->flags & O_NONBLOCK) || (flags & MSG_DONTWAIT);
+    m.want_name = h.name != 0;
+    if ((r = unix_recvmsg(f->sock, &m)) < 0)
+        goto out;
+    struct ctlout c = { h.control, h.controllen, (int)(flags & MSG_CMSG_CLOEXEC) };
+    scm_recv(f->sock, &m, &c);
+    if (h.name) {
+        int e = addr_out(m.name, m.namelen, h.name, tf->rsi + 8);   /* &msg->msg_namelen */
+        if (e < 0) {
+            r = e;
+            goto out;
+        }
+    }
+    int32_t oflags = c.flags | m.out_flags;
+    uint64_t used = c.at - h.control;
+    if (copyout(myproc()->pml4, tf->rsi + 48, &oflags, sizeof oflags) ||
+        copyout(myproc()->pml4, tf->rsi + 40, &used, sizeof used))
+        r = -EFAULT;
+out:
+    msg_done(&m);
+    file_close(f);
+    return r;
+}
+
+/* ---- options ------------------------------------------------------------------------------- */
+
+/* Linux sk_getsockopt for SOL_SOCKET: an int (or struct ucred) cut to the user's length. */
+int64_t sys_getsockopt(struct trapframe *tf)
+{
+    int err, level = (int)tf->rsi, name = (int)tf->rdx;
+    struct file *f = sock_fd((int)tf->rdi, &err);
+    if (!f)
+        return err;
+    struct unix_sock *s = f->sock;
+    int32_t len, v = 0;
+    struct { int32_t pid; uint32_t uid, gid; } cred;
+    const void *val = &v;
+    int lv = sizeof v;
+    err = -EOPNOTSUPP;                       /* AF_UNIX has no options of its own level */
+    if (level != SOL_SOCKET)
+        goto out;
+    err = -EFAULT;
+    if (copyin(myproc()->pml4, &len, tf->r8, sizeof len))
+        goto out;
+    err = -EINVAL;
+    if (len < 0)
+        goto out;
+    switch (name) {
+    case SO_TYPE: v = s->type; break;
+    case SO_ERROR: v = s->err; s->err = 0; break;
+    case SO_SNDBUF: v = s->sndbuf; break;
+    case SO_RCVBUF: v = s->rcvbuf; break;
+    case SO_PASSCRED: v = s->passcred; break;
+    case SO_ACCEPTCONN: v = s->state == US_LISTEN; break;
+    case SO_DOMAIN: v = AF_UNIX; break;
+    case SO_PROTOCOL: v = 0; break;
+    case SO_PEERCRED:
+        cred.pid = s->peercred_set ? s->peer_pid : 0;
+        cred.uid = s->peercred_set ? s->peer_uid : ID_NONE;
+        cred.gid = s->peercred_set ? s->peer_gid : ID_NONE;
+        val = &cred;
+        lv = sizeof cred;
+        break;
+    default:
+        err = -ENOPROTOOPT;
+        goto out;
+    }
+    if (len > lv)
+        len = lv;
+    err = -EFAULT;
+    if (copyout(myproc()->pml4, tf->r10, val, (uint64_t)len) ||
+        copyout(myproc()->pml4, tf->r8, &len, sizeof len))
+        goto out;
+    err = 0;
+out:
+    file_close(f);
+    return err;
+}
+
+/* Linux sk_setsockopt: an int of at least 4 bytes; buffer sizes doubled, capped and floored. */
+int64_t sys_setsockopt(struct trapframe *tf)
+{
+    int err, level = (int)tf->rsi, name = (int)tf->rdx;
+    struct file *f = sock_fd((int)tf->rdi, &err);
+    if (!f)
+        return err;
+    struct unix_sock *s = f->sock;
+    int32_t v;
+    err = -EOPNOTSUPP;
+    if (level != SOL_SOCKET)
+        goto out;
+    err = -EINVAL;
+    if ((int)tf->r8 < (int)sizeof v)
+        goto out;
+    err = -EFAULT;
+    if (copyin(myproc()->pml4, &v, tf->r10, sizeof v))
+        goto out;
+    err = 0;
+    switch (name) {
+    case SO_SNDBUF: {
+        uint32_t u = (uint32_t)v < UNIX_WMEM_MAX ? (uint32_t)v : UNIX_WMEM_MAX;
+        s->sndbuf = (int)(u * 2) > UNIX_SOCK_MIN_SNDBUF ? (int)(u * 2) : UNIX_SOCK_MIN_SNDBUF;
+        wakeup(s);
+        break;
+    }
+    case SO_RCVBUF: {
+        uint32_t u = (uint32_t)v < UNIX_WMEM_MAX ? (uint32_t)v : UNIX_WMEM_MAX;
+        s->rcvbuf = (int)(u * 2) > UNIX_SOCK_MIN_RCVBUF ? (int)(u * 2) : UNIX_SOCK_MIN_RCVBUF;
+        break;
+    }
+    case SO_PASSCRED:
+        s->passcred = v != 0;
+        break;
+    default:
+        err = -ENOPROTOOPT;
+    }
+out:
+    file_close(f);
+    return err;
+}
