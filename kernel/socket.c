@@ -138,8 +138,9 @@ static int msg_one(struct msgio *m, uint64_t buf, uint64_t len)
     return 0;
 }
 
-/* Linux import_iovec: the vector copied in; a first buffer out of range is -EFAULT, a later
-   one ends the vector there; the total is capped at MAX_RW_COUNT. */
+/* Linux import_iovec: the vector copied in; a length past SSIZE_MAX is -EINVAL, a buffer out
+   of the user range -EFAULT (any of them: 6.x checks every one); the total is capped at
+   MAX_RW_COUNT. */
 static int msg_iovec(struct msgio *m, uint64_t uiov, uint64_t n)
 {
     if (n > UIO_MAXIOV)
@@ -162,11 +163,8 @@ static int msg_iovec(struct msgio *m, uint64_t uiov, uint64_t n)
     int cnt = 0;
     for (; cnt < (int)n; cnt++) {
         struct iovec_k *v = iov_at(m, cnt);
-        if (!user_range_ok(v->base, v->len)) {
-            if (!cnt)
-                return -EFAULT;
-            break;
-        }
+        if (!user_range_ok(v->base, v->len))
+            return -EFAULT;
         if (v->len > MAX_RW_COUNT - total)
             v->len = MAX_RW_COUNT - total;
         total += v->len;

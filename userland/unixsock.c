@@ -526,7 +526,7 @@ static void named(void)
     SHOW("connect abstract", connect(s2, (struct sockaddr *)&a, alen));
     l = sizeof b;
     getpeername(s2, (struct sockaddr *)&b, &l);
-    printf("getpeername: len %u same %d\n", l, l == alen && !memcmp(&a, &b, alen));
+    printf("getpeername: the name bound %d\n", l == alen && !memcmp(&a, &b, alen));
     c = accept(ls, NULL, NULL);
     close(c);
     close(s2);
