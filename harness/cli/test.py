@@ -29,6 +29,7 @@ SANITIZER_FILES = (
     "tests/test_jobctl.py", "tests/test_symlinks.py", "tests/test_fifo.py", "tests/test_filemap.py",
     "tests/test_locks.py", "tests/test_posixipc.py",
     "tests/test_execwritten.py", "tests/test_ptrace.py", "tests/test_sysvmsg.py",
+    "tests/test_unixsock.py",
 )
 SANITIZER_ARGS = ("-n", "auto", f"--junitxml={C.SANITIZER_JUNIT_FILE}", *SANITIZER_FILES)
 
