@@ -107,6 +107,15 @@ static const uint64_t S_LDTLEN[] = SET(16, 16, 16, 0, 8, 15, 17, 128);  /* a str
 static const uint64_t S_PTRACE[] = SET(1, 2, 3, 4, 5, 6, 7, 8, 9, 12, 13, 14, 15, 17, 24, 0x4200, 0x4201, 0x4202,
                                        0x4203, 0x4204, 0x4205, 0x4207, 0x4277);
 
+/* sockets (area: unixsock): AF_UNIX mostly, other families; every type, with and without
+   SOCK_NONBLOCK/SOCK_CLOEXEC; send/recv flags; SOL_SOCKET options and another level. */
+static const uint64_t S_SOCKFAM[] = SET(1, 1, 1, 0, 2, 10, 16, 46);
+static const uint64_t S_SOCKTYPE[] = SET(1, 2, 5, 3, 4, 1 | 04000, 2 | 02000000, 5 | 04000, 0x100);
+static const uint64_t S_MSGF[] = SET(0x1, 0x2, 0x8, 0x20, 0x40, 0x100, 0x4000, 0x40000000, 0x80000000);
+static const uint64_t S_SHUT[] = SET(0, 1, 2, 3);
+static const uint64_t S_SOLEVEL[] = SET(1, 1, 1, 0, 6);
+static const uint64_t S_SOCKOPT[] = SET(3, 4, 7, 8, 16, 17, 30, 38, 39, 99);
+
 struct argd { uint8_t gen; const uint64_t *set; uint64_t param; };
 struct desc {
     const char *name;
@@ -289,6 +298,25 @@ static const struct desc DESCS[] = {
     { "process_vm_writev", RNONE, 2, { A(GPID), A(GIOV), A(GIOVCNT), A(GIOV), A(GIOVCNT), N(GINT, 2) } },
     /* area: ptrace */
     { "ptrace", RNONE, 2, { E(S_PTRACE), A(GPID), A(GADDR), A(GBUF) } },
+    /* area: unixsock (socket.c, unix.c). Addresses are 110 random bytes (struct sockaddr_un)
+       with lengths to 130; a msghdr is 56 random bytes (mostly -EFAULT: its pointers rarely
+       land); socketpair's fds are not reused (RPIPE takes argument 0). */
+    { "socket", RFD, 6, { E(S_SOCKFAM), E(S_SOCKTYPE), N(GINT, 1) } },
+    { "socketpair", RNONE, 5, { E(S_SOCKFAM), E(S_SOCKTYPE), N(GINT, 1), A(GPIPE) } },
+    { "bind", RNONE, 4, { A(GFD), N(GSTRUCT, 110), N(GINT, 130) } },
+    { "listen", RNONE, 3, { A(GFD), N(GINT, 8) } },
+    { "accept", RFD, 2, { A(GFD), A(GBUF), A(GBUF) } },
+    { "accept4", RFD, 2, { A(GFD), A(GBUF), A(GBUF), F(S_PIPE2) } },
+    { "connect", RNONE, 4, { A(GFD), N(GSTRUCT, 110), N(GINT, 130) } },
+    { "sendto", RNONE, 5, { A(GFD), A(GBUF), A(GLEN), F(S_MSGF), N(GSTRUCT, 110), N(GINT, 130) } },
+    { "recvfrom", RNONE, 4, { A(GFD), A(GBUF), A(GLEN), F(S_MSGF), A(GBUF), A(GBUF) } },
+    { "sendmsg", RNONE, 4, { A(GFD), N(GSTRUCT, 56), F(S_MSGF) } },
+    { "recvmsg", RNONE, 3, { A(GFD), N(GSTRUCT, 56), F(S_MSGF) } },
+    { "shutdown", RNONE, 2, { A(GFD), E(S_SHUT) } },
+    { "getsockname", RNONE, 2, { A(GFD), A(GBUF), A(GBUF) } },
+    { "getpeername", RNONE, 2, { A(GFD), A(GBUF), A(GBUF) } },
+    { "setsockopt", RNONE, 3, { A(GFD), E(S_SOLEVEL), E(S_SOCKOPT), A(GBUF), N(GINT, 8) } },
+    { "getsockopt", RNONE, 3, { A(GFD), E(S_SOLEVEL), E(S_SOCKOPT), A(GBUF), A(GBUF) } },
 };
 #define NDESCS (sizeof DESCS / sizeof DESCS[0])
 
