@@ -566,9 +566,10 @@ static void named(void)
     pf = (struct pollfd){ d3, POLLOUT, 0 };
     poll(&pf, 1, 0);
     printf("poll of a writer to the full queue: %#x\n", pf.revents);
-    SHOWN("sendto a stream path", sendto(d2, "x", 1, 0, (struct sockaddr *)&(struct sockaddr_un){ 0 }, 0));
+    SHOWN("sendto with addrlen 0, unconnected", sendto(d2, "x", 1, 0, (struct sockaddr *)&(struct sockaddr_un){ 0 }, 0));
     close(d1);
     SHOWN("send to closed d1", send(d3, "x", 1, 0));
+    SHOWN("sendto closed d1's path", sendto(d2, "x", 1, 0, (struct sockaddr *)&a, sizeof a));
     unlink(a.sun_path);
     unlink(b.sun_path);
     close(d2);
