@@ -940,6 +940,79 @@ static void hostile(void)
     (void)buf;
 }
 
+/* Another process blocked in a call while this one changes the socket under it: the call ends
+   as Linux's does whichever comes first (so the output is the same). */
+static void races(void)
+{
+    int sv[2], st;
+    char buf[64];
+    printf("-- blocked calls\n");
+    socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
+    pid_t c = fork();
+    if (c == 0) {
+        long n = read(sv[1], buf, sizeof buf);
+        printf("child: read while its socket is shut: %s %ld\n", r_(n), n);
+        _exit(0);
+    }
+    shutdown(sv[1], SHUT_RD);
+    waitpid(c, &st, 0);
+    close(sv[0]);
+    close(sv[1]);
+
+    socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
+    c = fork();
+    if (c == 0) {
+        static char big[1 << 20];
+        close(sv[1]);
+        long n = write(sv[0], big, sizeof big);
+        printf("child: a 1 MiB write whose reader closes: %s\n", n > 0 && n < (long)sizeof big ? "short" : r_(n));
+        sigpipes = 0;
+        n = write(sv[0], big, 1);
+        printf("child: and the next: %s, SIGPIPEs %d\n", r_(n), sigpipes);
+        _exit(0);
+    }
+    close(sv[0]);
+    long got = read(sv[1], buf, sizeof buf);
+    printf("parent: read %ld, closes\n", got);
+    close(sv[1]);
+    waitpid(c, &st, 0);
+
+    struct sockaddr_un a;
+    set_path(&a, "/tmp/us.race");
+    unlink(a.sun_path);
+    int ls = socket(AF_UNIX, SOCK_STREAM, 0);
+    bind(ls, (struct sockaddr *)&a, sizeof a);
+    listen(ls, 0);
+    c = fork();
+    if (c == 0) {
+        int fd = accept(ls, NULL, NULL);
+        printf("child: accept: %s\n", r_(fd));
+        long n = read(fd, buf, sizeof buf);
+        printf("child: read %ld \"%.*s\"\n", n, (int)(n > 0 ? n : 0), buf);
+        _exit(0);
+    }
+    int cl = socket(AF_UNIX, SOCK_STREAM, 0);
+    SHOW("parent: connect to the accepting child", connect(cl, (struct sockaddr *)&a, sizeof a));
+    write(cl, "hi child", 8);
+    waitpid(c, &st, 0);
+    close(cl);
+    int first = socket(AF_UNIX, SOCK_STREAM, 0);
+    connect(first, (struct sockaddr *)&a, sizeof a);       /* fills the backlog of 0 */
+    c = fork();
+    if (c == 0) {
+        close(ls);                           /* the parent's close must be the last */
+        close(first);
+        int s = socket(AF_UNIX, SOCK_STREAM, 0);
+        long r = connect(s, (struct sockaddr *)&a, sizeof a);
+        printf("child: connect waiting for a full backlog whose listener closes: %s\n", r_(r));
+        _exit(0);
+    }
+    close(ls);
+    waitpid(c, &st, 0);
+    close(first);
+    unlink(a.sun_path);
+}
+
 static void round_(void)
 {
     errors();
@@ -949,6 +1022,7 @@ static void round_(void)
     rights();
     credentials();
     hostile();
+    races();
 }
 
 int main(int argc, char **argv)
