@@ -12,14 +12,8 @@
  * UNIX_MAX_DGRAM_QLEN + 1 messages from senders it is not connected to.
  *
  * Files in flight (SCM_RIGHTS) hold a reference each, owned by their
- * message (struct skb); socket.h says who owns what. A socket file whose
- * every reference is in flight may be part of a cycle nobody can read any
- * more (a socket sent over itself, two sockets holding each other): unix_gc
- * finds those the way Linux's net/unix/garbage.c did before 6.10 (count
- * references from candidates' queues; what keeps a reference from outside
- * is alive, and so is all it reaches) and frees their queues. Releases go
- * through one list drained in a loop (settle), so freeing a chain of sockets
- * inside sockets never recurses deeper than one level.
+ * message (struct skb); socket.h says who owns what. Releases and the
+ * collector of unreachable cycles of sockets in flight are in unixgc.c.
  *
  * Single CPU, no preemption in the kernel: no locks; after every sleep the
  * state is looked at again, through references held across it.
@@ -41,8 +35,8 @@ _Static_assert(sizeof(struct skb) + 16 * sizeof(uint8_t *) <= PAGE_SIZE, "an skb
 #define STREAM_CHUNK (64 * 1024)       /* a stream write's bytes per message at most */
 #define OVERFLOW_ID  65534             /* Linux overflowuid/overflowgid: an id that cannot be shown */
 
-static struct unix_sock *all_socks, *bound_socks, *release_list;
-static bool settling, gc_wanted;
+struct unix_sock *unix_socks;           /* every socket (unixgc.c walks them) */
+static struct unix_sock *bound_socks;
 static uint64_t next_ino = 1;          /* as Linux's get_next_ino: numbers, never addresses */
 static uint32_t autobind_order;
 
@@ -56,7 +50,7 @@ void unix_sock_put(struct unix_sock *s)
 {
     if (--s->ref > 0)
         return;
-    for (struct unix_sock **pp = &all_socks; *pp; pp = &(*pp)->next_all)
+    for (struct unix_sock **pp = &unix_socks; *pp; pp = &(*pp)->next_all)
         if (*pp == s) {
             *pp = s->next_all;
             break;
@@ -73,8 +67,8 @@ static struct unix_sock *sock_alloc(int type)
     *s = (struct unix_sock){ .ref = 1, .type = type, .state = US_CLOSE, .sndbuf = UNIX_WMEM_DEFAULT,
                              .rcvbuf = UNIX_WMEM_DEFAULT, .backlog = UNIX_MAX_DGRAM_QLEN,
                              .ino = next_ino++, .uid = p->cred.fsuid, .gid = p->cred.fsgid };
-    s->next_all = all_socks;
-    all_socks = s;
+    s->next_all = unix_socks;
+    unix_socks = s;
     return s;
 }
 
@@ -178,7 +172,7 @@ static void queue_tail(struct unix_sock *s, struct skb *b)
     wakeup(s);
 }
 
-static struct skb *queue_pop(struct unix_sock *s)
+struct skb *unix_queue_pop(struct unix_sock *s)
 {
     struct skb *b = s->rq_head;
     if (!b)
@@ -195,7 +189,7 @@ static struct skb *queue_pop(struct unix_sock *s)
 static void purge(struct unix_sock *s)
 {
     struct skb *b;
-    while ((b = queue_pop(s)))
+    while ((b = unix_queue_pop(s)))
         skb_free(b);
 }
 
@@ -279,7 +273,7 @@ static void dgram_disconnected(struct unix_sock *s, struct unix_sock *other)
  * unread); unaccepted connections are released; the queue's messages are freed (their files
  * closed); the owner's reference goes.
  */
-static void release(struct unix_sock *s, bool embryo)
+void unix_release(struct unix_sock *s, bool embryo)
 {
     s->dead = true;
     s->state = US_CLOSE;
@@ -301,123 +295,11 @@ static void release(struct unix_sock *s, bool embryo)
     while ((e = s->acc_head)) {
         s->acc_head = e->next_acc;
         s->acc_count--;
-        release(e, true);                    /* an embryo has no accept queue: one level deep */
+        unix_release(e, true);                    /* an embryo has no accept queue: one level deep */
     }
     s->acc_tail = NULL;
     purge(s);
     unix_sock_put(s);
-}
-
-/* The file's last reference went (file.c): the socket is released, from the release list. */
-void unix_file_closed(struct file *f)
-{
-    struct unix_sock *s = f->sock;
-    s->file = NULL;
-    f->sock = NULL;
-    s->next_release = release_list;
-    release_list = s;
-    unix_gc_settle();
-}
-
-/* A reference of a socket file went and the rest may all be in flight: maybe a cycle. */
-void unix_file_put(struct file *f)
-{
-    if (f->ref > 0 && f->ref == f->sock->inflight) {
-        gc_wanted = true;
-        unix_gc_settle();
-    }
-}
-
-/* Every socket a message in s's queues (an embryo's too) carries, given to fn. */
-static void for_each_child(struct unix_sock *s, void (*fn)(struct unix_sock *child))
-{
-    for (struct unix_sock *e = s; e; e = e == s ? s->acc_head : e->next_acc)
-        for (struct skb *b = e->rq_head; b; b = b->next)
-            for (int i = 0; i < b->nfd; i++)
-                if (b->fds[i]->type == F_SOCK && b->fds[i]->sock->gc_candidate)
-                    fn(b->fds[i]->sock);
-}
-
-static void gc_dec(struct unix_sock *c) { c->gc_count--; }
-
-static bool gc_changed;
-static void gc_mark(struct unix_sock *c)
-{
-    if (!c->gc_alive)
-        c->gc_alive = gc_changed = true;
-}
-
-/*
- * The collector (Linux net/unix/garbage.c, the algorithm before 6.10). Candidates: socket
- * files every reference of which is in flight. Take away the references that come from
- * candidates' queues; a candidate with one left is referenced from outside (an fd, a
- * queue a live socket reads), so alive, and so is every candidate it carries. The rest can
- * never be read: their queues are freed, which drops the last references of their files.
- */
-static void gc_run(void)
-{
-    bool any = false;
-    for (struct unix_sock *s = all_socks; s; s = s->next_all) {
-        s->gc_candidate = s->file && s->inflight > 0 && s->file->ref == s->inflight;
-        s->gc_count = s->inflight;
-        s->gc_alive = false;
-        any |= s->gc_candidate;
-    }
-    if (!any)
-        return;
-    for (struct unix_sock *s = all_socks; s; s = s->next_all)
-        if (s->gc_candidate)
-            for_each_child(s, gc_dec);
-    for (struct unix_sock *s = all_socks; s; s = s->next_all)
-        s->gc_alive = s->gc_candidate && s->gc_count > 0;
-    do {
-        gc_changed = false;
-        for (struct unix_sock *s = all_socks; s; s = s->next_all)
-            if (s->gc_candidate && s->gc_alive)
-                for_each_child(s, gc_mark);
-    } while (gc_changed);
-    /* The garbage's messages, taken off their queues first, then freed: freeing closes files,
-       which puts sockets on the release list (drained by the caller, settle). */
-    struct skb *hit = NULL;
-    for (struct unix_sock *s = all_socks; s; s = s->next_all) {
-        if (!s->gc_candidate || s->gc_alive)
-            continue;
-        for (struct unix_sock *e = s; e; e = e == s ? s->acc_head : e->next_acc) {
-            struct skb *b;
-            while ((b = queue_pop(e))) {
-                b->next = hit;
-                hit = b;
-            }
-        }
-    }
-    for (struct unix_sock *s = all_socks; s; s = s->next_all)
-        s->gc_candidate = false;
-    while (hit) {
-        struct skb *b = hit;
-        hit = b->next;
-        skb_free(b);
-    }
-}
-
-/* Drain the release list and run the collector when asked, in a loop: never recursively. */
-void unix_gc_settle(void)
-{
-    if (settling)
-        return;
-    settling = true;
-    for (;;) {
-        if (release_list) {
-            struct unix_sock *s = release_list;
-            release_list = s->next_release;
-            release(s, false);
-        } else if (gc_wanted) {
-            gc_wanted = false;
-            gc_run();
-        } else {
-            break;
-        }
-    }
-    settling = false;
 }
 
 /* ---- names --------------------------------------------------------------------------------- */
@@ -961,7 +843,7 @@ static int64_t dgram_recv(struct unix_sock *s, struct msgio *m)
     if (b->nfd && !m->fds && !(m->fds = kalloc()))
         return -ENOMEM;
     if (!peek)
-        queue_pop(s);
+        unix_queue_pop(s);
     copy_name(m, b->sender);
     uint64_t size = m->len;
     if (size > b->len)
@@ -1049,7 +931,7 @@ static int64_t stream_recv(struct unix_sock *s, struct msgio *m)
             }
             if (b->off < b->len)
                 break;
-            queue_pop(s);
+            unix_queue_pop(s);
             skb_free(b);
             if (had_fds)
                 break;

@@ -137,7 +137,7 @@ struct unix_sock {
     bool gc_candidate, gc_alive;
 };
 
-/* unix.c: the family */
+/* unix.c: the family; unixgc.c: releases and the collector */
 int unix_create(int type, int protocol, struct unix_sock **out);
 int unix_socketpair(struct unix_sock *a, struct unix_sock *b);
 int unix_bind(struct unix_sock *s, const uint8_t *addr, int len);
@@ -154,6 +154,9 @@ void unix_file_closed(struct file *f);          /* file.c: the file's last refer
 void unix_file_put(struct file *f);             /* file.c: a reference went; maybe a cycle */
 void unix_gc_settle(void);                      /* drain releases, run the collector if asked */
 void skb_free(struct skb *b);
+struct skb *unix_queue_pop(struct unix_sock *s);
+void unix_release(struct unix_sock *s, bool embryo);   /* unixgc.c's release list calls it */
+extern struct unix_sock *unix_socks;            /* every socket, linked by next_all */
 
 struct iovec_k { uint64_t base, len; };   /* struct iovec */
 
