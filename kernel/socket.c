@@ -651,18 +651,12 @@ static int msghdr_in(struct msgio *m, uint64_t umsg, struct user_msghdr *h, bool
     return msg_iovec(m, h->iov, h->iovlen);
 }
 
-int64_t sys_sendmsg(struct trapframe *tf)
+/* One sendmsg on a held socket (Linux ____sys_sendmsg); *short_ set when not every byte went. */
+static int64_t do_sendmsg(struct file *f, uint64_t umsg, uint32_t flags, bool *short_)
 {
     struct msgio m = { 0 };
     struct user_msghdr h;
-    uint32_t flags = (uint32_t)tf->rdx;
-    int err;
-    if (flags & MSG_CMSG_COMPAT)
-        return -EINVAL;
-    struct file *f = sock_fd((int)tf->rdi, &err);
-    if (!f)
-        return err;
-    int64_t r = msghdr_in(&m, tf->rsi, &h, true);
+    int64_t r = msghdr_in(&m, umsg, &h, true);
     if (r)
         goto out;
     r = -ENOBUFS;
@@ -684,24 +678,20 @@ int64_t sys_sendmsg(struct trapframe *tf)
     m.flags = (int)flags;
     m.nonblock = (f->flags & O_NONBLOCK) || (flags & MSG_DONTWAIT);
     r = unix_sendmsg(f->sock, &m);
+    if (short_)
+        *short_ = r >= 0 && (uint64_t)r < m.len;
 out:
     msg_done(&m);
-    file_close(f);
     return r;
 }
 
-int64_t sys_recvmsg(struct trapframe *tf)
+/* One recvmsg on a held socket (Linux ____sys_recvmsg): the name, msg_flags and the control
+   length used are written back. */
+static int64_t do_recvmsg(struct file *f, uint64_t umsg, uint32_t flags)
 {
     struct msgio m = { 0 };
     struct user_msghdr h;
-    uint32_t flags = (uint32_t)tf->rdx;
-    int err;
-    if (flags & MSG_CMSG_COMPAT)
-        return -EINVAL;
-    struct file *f = sock_fd((int)tf->rdi, &err);
-    if (!f)
-        return err;
-    int64_t r = msghdr_in(&m, tf->rsi, &h, false);
+    int64_t r = msghdr_in(&m, umsg, &h, false);
     if (r)
         goto out;
     m.flags = (int)flags;
@@ -712,7 +702,7 @@ int64_t sys_recvmsg(struct trapframe *tf)
     struct ctlout c = { h.control, h.controllen, (int)(flags & MSG_CMSG_CLOEXEC) };
     scm_recv(f->sock, &m, &c);
     if (h.name) {
-        int e = addr_out(m.name, m.namelen, h.name, tf->rsi + 8);   /* &msg->msg_namelen */
+        int e = addr_out(m.name, m.namelen, h.name, umsg + 8);   /* &msg->msg_namelen */
         if (e < 0) {
             r = e;
             goto out;
@@ -720,13 +710,156 @@ int64_t sys_recvmsg(struct trapframe *tf)
     }
     int32_t oflags = c.flags | m.out_flags;
     uint64_t used = c.at - h.control;
-    if (copyout(myproc()->pml4, tf->rsi + 48, &oflags, sizeof oflags) ||
-        copyout(myproc()->pml4, tf->rsi + 40, &used, sizeof used))
+    if (copyout(myproc()->pml4, umsg + 48, &oflags, sizeof oflags) ||
+        copyout(myproc()->pml4, umsg + 40, &used, sizeof used))
         r = -EFAULT;
 out:
     msg_done(&m);
+    return r;
+}
+
+int64_t sys_sendmsg(struct trapframe *tf)
+{
+    uint32_t flags = (uint32_t)tf->rdx;
+    int err;
+    if (flags & MSG_CMSG_COMPAT)
+        return -EINVAL;
+    struct file *f = sock_fd((int)tf->rdi, &err);
+    if (!f)
+        return err;
+    int64_t r = do_sendmsg(f, tf->rsi, flags, NULL);
     file_close(f);
     return r;
+}
+
+int64_t sys_recvmsg(struct trapframe *tf)
+{
+    uint32_t flags = (uint32_t)tf->rdx;
+    int err;
+    if (flags & MSG_CMSG_COMPAT)
+        return -EINVAL;
+    struct file *f = sock_fd((int)tf->rdi, &err);
+    if (!f)
+        return err;
+    int64_t r = do_recvmsg(f, tf->rsi, flags);
+    file_close(f);
+    return r;
+}
+
+#define MMSGHDR_SIZE   64                    /* struct mmsghdr: a msghdr and msg_len, padded */
+#define MSG_WAITFORONE 0x10000
+
+/* sendmmsg(fd, vec, vlen, flags): Linux __sys_sendmmsg - each message's length into its
+   msg_len; a short send or an error ends it; the error only if nothing was sent. */
+int64_t sys_sendmmsg(struct trapframe *tf)
+{
+    uint32_t flags = (uint32_t)tf->r10, vlen = (uint32_t)tf->rdx, n = 0;
+    int err;
+    if (flags & MSG_CMSG_COMPAT)
+        return -EINVAL;
+    if (vlen > UIO_MAXIOV)
+        vlen = UIO_MAXIOV;
+    struct file *f = sock_fd((int)tf->rdi, &err);
+    if (!f)
+        return err;
+    int64_t r = 0;
+    for (; n < vlen; n++) {
+        bool short_ = false;
+        uint64_t entry = tf->rsi + (uint64_t)n * MMSGHDR_SIZE;
+        if ((r = do_sendmsg(f, entry, flags, &short_)) < 0)
+            break;
+        uint32_t len = (uint32_t)r;
+        if ((r = copyout(myproc()->pml4, entry + 56, &len, sizeof len)))
+            break;
+        if (short_) {
+            n++;
+            break;
+        }
+    }
+    file_close(f);
+    return n ? (int64_t)n : r;
+}
+
+/* recvmmsg(fd, vec, vlen, flags, timeout): Linux do_recvmmsg - MSG_WAITFORONE waits for the
+   first only; the timeout is looked at between messages (never ends a wait, as on Linux) and
+   what is left of it written back. An error after some messages is kept for the next call
+   (SO_ERROR), unless it is -EAGAIN. */
+int64_t sys_recvmmsg(struct trapframe *tf)
+{
+    uint32_t flags = (uint32_t)tf->r10, vlen = (uint32_t)tf->rdx, n = 0;
+    uint64_t end = 0, ns;
+    int err;
+    if (flags & MSG_CMSG_COMPAT)
+        return -EINVAL;
+    if (tf->r8) {
+        if ((err = timespec_from_user(tf->r8, &ns)))
+            return err;
+        end = time_add_ns(time_monotonic_ns(), ns);
+    }
+    struct file *f = sock_fd((int)tf->rdi, &err);
+    if (!f)
+        return err;
+    int64_t r = 0;
+    struct unix_sock *s = f->sock;
+    if (s->err) {
+        r = -s->err;
+        s->err = 0;
+        file_close(f);
+        return r;
+    }
+    for (; n < vlen; n++) {
+        uint64_t entry = tf->rsi + (uint64_t)n * MMSGHDR_SIZE;
+        if ((r = do_recvmsg(f, entry, flags & ~MSG_WAITFORONE)) < 0)
+            break;
+        uint32_t len = (uint32_t)r;
+        if ((r = copyout(myproc()->pml4, entry + 56, &len, sizeof len)))
+            break;
+        if (flags & MSG_WAITFORONE)
+            flags |= MSG_DONTWAIT;
+        if (tf->r8 && time_monotonic_ns() >= end) {
+            n++;
+            break;
+        }
+    }
+    if (n && r < 0 && r != -EAGAIN)
+        s->err = (int)-r;
+    if (n && tf->r8) {
+        uint64_t now = time_monotonic_ns(), left = now < end ? end - now : 0;
+        int64_t ts[2] = { (int64_t)(left / 1000000000), (int64_t)(left % 1000000000) };
+        if (copyout(myproc()->pml4, tf->r8, ts, sizeof ts))
+            n = 0, r = -EFAULT;
+    }
+    file_close(f);
+    return n ? (int64_t)n : r;
+}
+
+#define SIOCINQ  0x541b                      /* = FIONREAD */
+#define SIOCOUTQ 0x5411                      /* = TIOCOUTQ */
+
+/* ioctl on a socket (Linux unix_ioctl): SIOCINQ - a stream's unread bytes, a datagram
+   socket's next message's length, -EINVAL on a listener; SIOCOUTQ - the send buffer in use.
+   Everything else: -ENOTTY. */
+int64_t sock_ioctl(struct file *f, uint32_t cmd, uint64_t arg)
+{
+    struct unix_sock *s = f->sock;
+    int32_t amount = 0;
+    switch (cmd) {
+    case SIOCINQ:
+        if (s->state == US_LISTEN)
+            return -EINVAL;
+        if (s->type == SOCK_DGRAM)
+            amount = s->rq_head ? (int32_t)s->rq_head->len : 0;
+        else
+            for (struct skb *b = s->rq_head; b; b = b->next)
+                amount += (int32_t)(b->len - b->off);
+        break;
+    case SIOCOUTQ:
+        amount = (int32_t)s->wmem;
+        break;
+    default:
+        return -ENOTTY;
+    }
+    return copyout(myproc()->pml4, arg, &amount, sizeof amount);
 }
 
 /* ---- options ------------------------------------------------------------------------------- */

@@ -199,6 +199,8 @@ static const struct {
     [SYS_setsockopt] = { "setsockopt", sys_setsockopt },
     [SYS_getsockopt] = { "getsockopt", sys_getsockopt },
     [SYS_accept4] = { "accept4", sys_accept4 },
+    [SYS_recvmmsg] = { "recvmmsg", sys_recvmmsg },
+    [SYS_sendmmsg] = { "sendmmsg", sys_sendmmsg },
 #pragma clang diagnostic pop
 };
 

@@ -441,6 +441,8 @@ int64_t sys_ioctl(struct trapframe *tf)
         return r;
     }
 #endif
+    if (f->type == F_SOCK)
+        return sock_ioctl(f, (uint32_t)tf->rsi, tf->rdx);   /* socket.c */
     if (f->type != F_INODE || f->ip->dev != DEV_CONSOLE)
         return -ENOTTY;
     int64_t jr = jobctl_ioctl((uint32_t)tf->rsi, tf->rdx, (f->flags & O_ACCMODE) != O_WRONLY);

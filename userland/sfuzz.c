@@ -317,6 +317,8 @@ static const struct desc DESCS[] = {
     { "getpeername", RNONE, 2, { A(GFD), A(GBUF), A(GBUF) } },
     { "setsockopt", RNONE, 3, { A(GFD), E(S_SOLEVEL), E(S_SOCKOPT), A(GBUF), N(GINT, 8) } },
     { "getsockopt", RNONE, 3, { A(GFD), E(S_SOLEVEL), E(S_SOCKOPT), A(GBUF), A(GBUF) } },
+    { "sendmmsg", RNONE, 2, { A(GFD), N(GSTRUCT, 128), N(GINT, 3), F(S_MSGF) } },
+    { "recvmmsg", RNONE, 2, { A(GFD), N(GSTRUCT, 128), N(GINT, 3), F(S_MSGF), A(GTS) } },
 };
 #define NDESCS (sizeof DESCS / sizeof DESCS[0])
 

@@ -22,7 +22,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <termios.h>
+#include <time.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
@@ -66,6 +69,7 @@ static const char *en(int e)
     case ENOMEM: return "ENOMEM";
     case EMFILE: return "EMFILE";
     case ENXIO: return "ENXIO";
+    case ENOTTY: return "ENOTTY";
     default: snprintf(buf, sizeof buf, "errno%d", e); return buf;
     }
 }
@@ -1013,6 +1017,79 @@ static void races(void)
     unlink(a.sun_path);
 }
 
+/* sendmmsg/recvmmsg and FIONREAD. */
+static void batches(void)
+{
+    int sv[2], n;
+    char bufs[5][16];
+    printf("-- sendmmsg, recvmmsg, FIONREAD\n");
+    socketpair(AF_UNIX, SOCK_DGRAM, 0, sv);
+    struct iovec iov[5];
+    struct { struct kmsg h; unsigned len; int pad; } v[5];
+    memset(v, 0, sizeof v);
+    const char *words[3] = { "one", "three", "fifteen" };
+    for (int i = 0; i < 3; i++) {
+        iov[i] = (struct iovec){ (void *)words[i], strlen(words[i]) };
+        v[i].h.iov = &iov[i];
+        v[i].h.iovlen = 1;
+    }
+    SHOWN("sendmmsg 3", syscall(SYS_sendmmsg, sv[0], v, 3, 0));
+    printf("msg_len %u %u %u\n", v[0].len, v[1].len, v[2].len);
+    SHOW("ioctl FIONREAD", ioctl(sv[1], FIONREAD, &n));
+    printf("FIONREAD (next datagram) %d\n", n);
+    memset(v, 0, sizeof v);
+    for (int i = 0; i < 5; i++) {
+        iov[i] = (struct iovec){ bufs[i], sizeof bufs[i] };
+        v[i].h.iov = &iov[i];
+        v[i].h.iovlen = 1;
+    }
+    SHOWN("recvmmsg 5 DONTWAIT", syscall(SYS_recvmmsg, sv[1], v, 5, MSG_DONTWAIT, NULL));
+    printf("msg_len %u %u %u %u\n", v[0].len, v[1].len, v[2].len, v[3].len);
+    SHOWN("recvmmsg empty", syscall(SYS_recvmmsg, sv[1], v, 5, MSG_DONTWAIT, NULL));
+    send(sv[0], "a", 1, 0);
+    SHOWN("recvmmsg WAITFORONE", syscall(SYS_recvmmsg, sv[1], v, 5, 0x10000, NULL));
+    struct timespec ts = { 5, 0 };
+    send(sv[0], "b", 1, 0);
+    send(sv[0], "c", 1, 0);
+    SHOWN("recvmmsg 2 with a timeout", syscall(SYS_recvmmsg, sv[1], v, 2, 0, &ts));
+    printf("timeout left under 5 s: %d\n", ts.tv_sec < 5 || (ts.tv_sec == 5 && ts.tv_nsec == 0));
+    ts.tv_nsec = 2000000000;
+    SHOW("recvmmsg bad timeout", syscall(SYS_recvmmsg, sv[1], v, 2, 0, &ts));
+    SHOW("recvmmsg timeout at a kernel address", syscall(SYS_recvmmsg, sv[1], v, 2, 0, KADDR));
+    SHOW("recvmmsg vector at a kernel address", syscall(SYS_recvmmsg, sv[1], KADDR, 2, MSG_DONTWAIT, NULL));
+    memset(v, 0, sizeof v);
+    iov[0] = (struct iovec){ "ok", 2 };
+    iov[1] = (struct iovec){ KADDR, 2 };
+    v[0].h.iov = &iov[0];
+    v[0].h.iovlen = 1;
+    v[1].h.iov = &iov[1];
+    v[1].h.iovlen = 1;
+    SHOWN("sendmmsg, the second bad", syscall(SYS_sendmmsg, sv[0], v, 2, 0));
+    SHOW("sendmmsg, the first bad", syscall(SYS_sendmmsg, sv[0], &v[1], 1, 0));
+    SHOW("sendmmsg MSG_CMSG_COMPAT", syscall(SYS_sendmmsg, sv[0], v, 1, 0x80000000));
+    SHOWN("sendmmsg vlen 0", syscall(SYS_sendmmsg, sv[0], v, 0, 0));
+    close(sv[0]);
+    close(sv[1]);
+    socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
+    write(sv[0], "abc", 3);
+    write(sv[0], "defg", 4);
+    read(sv[1], bufs[0], 1);
+    ioctl(sv[1], FIONREAD, &n);
+    printf("stream FIONREAD %d\n", n);
+    SHOW("ioctl TCGETS", ioctl(sv[1], TCGETS, bufs));
+    close(sv[0]);
+    close(sv[1]);
+    struct sockaddr_un a;
+    set_path(&a, "/tmp/us.inq");
+    unlink(a.sun_path);
+    int ls = socket(AF_UNIX, SOCK_STREAM, 0);
+    bind(ls, (struct sockaddr *)&a, sizeof a);
+    listen(ls, 1);
+    SHOW("FIONREAD on a listener", ioctl(ls, FIONREAD, &n));
+    close(ls);
+    unlink(a.sun_path);
+}
+
 static void round_(void)
 {
     errors();
@@ -1023,6 +1100,7 @@ static void round_(void)
     credentials();
     hostile();
     races();
+    batches();
 }
 
 int main(int argc, char **argv)

@@ -191,3 +191,5 @@ int64_t sys_socketpair(struct trapframe *tf);
 int64_t sys_setsockopt(struct trapframe *tf);
 int64_t sys_getsockopt(struct trapframe *tf);
 int64_t sys_accept4(struct trapframe *tf);
+int64_t sys_recvmmsg(struct trapframe *tf);
+int64_t sys_sendmmsg(struct trapframe *tf);

@@ -173,3 +173,5 @@
 #define SYS_setsockopt          54
 #define SYS_getsockopt          55
 #define SYS_accept4             288
+#define SYS_recvmmsg            299
+#define SYS_sendmmsg            307
