@@ -115,6 +115,7 @@ static const uint64_t S_MSGF[] = SET(0x1, 0x2, 0x8, 0x20, 0x40, 0x100, 0x4000, 0
 static const uint64_t S_SHUT[] = SET(0, 1, 2, 3);
 static const uint64_t S_SOLEVEL[] = SET(1, 1, 1, 0, 6);
 static const uint64_t S_SOCKOPT[] = SET(3, 4, 7, 8, 16, 17, 30, 38, 39, 99);
+static const uint64_t S_SALEN[] = SET(110, 110, 12, 14, 2, 8, 0, 129);   /* sockaddr lengths */
 
 struct argd { uint8_t gen; const uint64_t *set; uint64_t param; };
 struct desc {
@@ -298,20 +299,20 @@ static const struct desc DESCS[] = {
     { "process_vm_writev", RNONE, 2, { A(GPID), A(GIOV), A(GIOVCNT), A(GIOV), A(GIOVCNT), N(GINT, 2) } },
     /* area: ptrace */
     { "ptrace", RNONE, 2, { E(S_PTRACE), A(GPID), A(GADDR), A(GBUF) } },
-    /* area: unixsock (socket.c, unix.c). Addresses are 110 random bytes (struct sockaddr_un)
-       with lengths to 130; a msghdr is 56 random bytes (mostly -EFAULT: its pointers rarely
-       land); socketpair's fds are not reused (RPIPE takes argument 0). */
+    /* area: unixsock (socket.c, unix.c). Addresses are FZ_T_SOCKADDR (names in the tree,
+       abstract ones, other families) with sockaddr lengths; a msghdr is FZ_T_MSGHDR (a buffer,
+       SCM_RIGHTS of fds 3-12 or SCM_CREDENTIALS, bad lengths); socketpair's fds are reused. */
     { "socket", RFD, 6, { E(S_SOCKFAM), E(S_SOCKTYPE), N(GINT, 1) } },
-    { "socketpair", RNONE, 5, { E(S_SOCKFAM), E(S_SOCKTYPE), N(GINT, 1), A(GPIPE) } },
-    { "bind", RNONE, 4, { A(GFD), N(GSTRUCT, 110), N(GINT, 130) } },
+    { "socketpair", RPIPE, 5, { E(S_SOCKFAM), E(S_SOCKTYPE), N(GINT, 1), A(GPIPE) } },
+    { "bind", RNONE, 4, { A(GFD), T(FZ_T_SOCKADDR), E(S_SALEN) } },
     { "listen", RNONE, 3, { A(GFD), N(GINT, 8) } },
     { "accept", RFD, 2, { A(GFD), A(GBUF), A(GBUF) } },
     { "accept4", RFD, 2, { A(GFD), A(GBUF), A(GBUF), F(S_PIPE2) } },
-    { "connect", RNONE, 4, { A(GFD), N(GSTRUCT, 110), N(GINT, 130) } },
-    { "sendto", RNONE, 5, { A(GFD), A(GBUF), A(GLEN), F(S_MSGF), N(GSTRUCT, 110), N(GINT, 130) } },
+    { "connect", RNONE, 4, { A(GFD), T(FZ_T_SOCKADDR), E(S_SALEN) } },
+    { "sendto", RNONE, 5, { A(GFD), A(GBUF), A(GLEN), F(S_MSGF), T(FZ_T_SOCKADDR), E(S_SALEN) } },
     { "recvfrom", RNONE, 4, { A(GFD), A(GBUF), A(GLEN), F(S_MSGF), A(GBUF), A(GBUF) } },
-    { "sendmsg", RNONE, 4, { A(GFD), N(GSTRUCT, 56), F(S_MSGF) } },
-    { "recvmsg", RNONE, 3, { A(GFD), N(GSTRUCT, 56), F(S_MSGF) } },
+    { "sendmsg", RNONE, 5, { A(GFD), T(FZ_T_MSGHDR), F(S_MSGF) } },
+    { "recvmsg", RNONE, 4, { A(GFD), T(FZ_T_MSGHDR), F(S_MSGF) } },
     { "shutdown", RNONE, 2, { A(GFD), E(S_SHUT) } },
     { "getsockname", RNONE, 2, { A(GFD), A(GBUF), A(GBUF) } },
     { "getpeername", RNONE, 2, { A(GFD), A(GBUF), A(GBUF) } },
@@ -454,7 +455,10 @@ static struct arg gen_fd(const struct prog *p, int at, bool dirfd)
     if (r >= 0 && x < 5)
         return (struct arg){ 'r', (uint64_t)r, 0 };
     if (pp >= 0 && x < 8) {
-        struct arg pa = p->c[pp].a[0];
+        int k = 0;                                     /* the GPIPE argument (socketpair's 4th) */
+        while (k < 5 && DESCS[p->c[pp].desc].a[k].gen != GPIPE)
+            k++;
+        struct arg pa = p->c[pp].a[k];
         return (struct arg){ 'm', pa.val + 4 * below(2), 0 };
     }
     /* fds every program has (sfuzz_runtime.h: 3 directory, 4 file, 5/6 full pipe, 7/8 empty) */
