@@ -154,6 +154,15 @@ static int msg_iovec(struct msgio *m, uint64_t uiov, uint64_t n)
         return -ENOMEM;
     for (uint64_t i = 0; i < n; i++) {
         struct iovec_k *v = iov_at(m, (int)i);
+        if (m->compat) {                     /* struct compat_iovec: a length past 2 GiB is < 0 */
+            uint32_t c[2];
+            if (copyin(myproc()->pml4, c, uiov + i * sizeof c, sizeof c))
+                return -EFAULT;
+            if ((int32_t)c[1] < 0)
+                return -EINVAL;
+            *v = (struct iovec_k){ c[0], c[1] };
+            continue;
+        }
         if (copyin(myproc()->pml4, v, uiov + i * sizeof *v, sizeof *v))
             return -EFAULT;
         if ((int64_t)v->len < 0)
@@ -232,6 +241,35 @@ static int addr_out(const uint8_t *k, int klen, uint64_t uaddr, uint64_t ulenp)
 
 /* ---- control messages ---------------------------------------------------------------------- */
 
+/* A cmsghdr's size, alignment and fields: struct cmsghdr, or an i386 caller's compat_cmsghdr
+   (a 32-bit length, 4-byte alignment). */
+#define CMSG_HDR32      12
+#define CMSG_ALIGN32(n) (((n) + 3) & ~3UL)
+
+static uint64_t cmsg_hdr(bool compat) { return compat ? CMSG_HDR32 : CMSG_HDR; }
+static uint64_t cmsg_align(bool compat, uint64_t n) { return compat ? CMSG_ALIGN32(n) : CMSG_ALIGN(n); }
+
+static int cmsg_read(bool compat, uint64_t at, struct cmsghdr_k *h)
+{
+    if (!compat)
+        return copyin(myproc()->pml4, h, at, sizeof *h) ? -EFAULT : 0;
+    int32_t c[3];
+    if (copyin(myproc()->pml4, c, at, sizeof c))
+        return -EFAULT;
+    *h = (struct cmsghdr_k){ (uint32_t)c[0], c[1], c[2] };
+    return 0;
+}
+
+static int cmsg_write(bool compat, uint64_t at, uint64_t len, int type)
+{
+    if (!compat) {
+        struct cmsghdr_k h = { len, SOL_SOCKET, type };
+        return copyout(myproc()->pml4, at, &h, sizeof h);
+    }
+    int32_t c[3] = { (int32_t)len, SOL_SOCKET, type };
+    return copyout(myproc()->pml4, at, c, sizeof c);
+}
+
 /* Linux scm_check_creds: one's own pid and ids, or the capability to name others. */
 static int check_creds(int32_t pid, uint32_t uid, uint32_t gid)
 {
@@ -251,24 +289,40 @@ static int check_creds(int32_t pid, uint32_t uid, uint32_t gid)
    SCM_CREDENTIALS (exactly a struct ucred); other levels are skipped. */
 static int scm_send(struct msgio *m, uint64_t ctl, uint64_t ctllen)
 {
-    uint64_t *pml4 = myproc()->pml4;
-    uint64_t at = ctllen >= CMSG_HDR ? ctl : 0;
+    uint64_t *pml4 = myproc()->pml4, hdr = cmsg_hdr(m->compat);
+    uint64_t at = ctllen >= hdr ? ctl : 0;
+    int r;
+    if (m->compat) {
+        /* Linux cmsghdr_from_user_compat_to_kern: every cmsg checked first, and none at all
+           is -EINVAL */
+        if (!at)
+            return -EINVAL;
+        for (uint64_t a = at; a; ) {
+            struct cmsghdr_k h;
+            if ((r = cmsg_read(true, a, &h)))
+                return r;
+            if (h.len < hdr || h.len > ctl + ctllen - a)
+                return -EINVAL;
+            uint64_t next = a + cmsg_align(true, h.len);
+            a = next + hdr - ctl > ctllen ? 0 : next;
+        }
+    }
     while (at) {
         struct cmsghdr_k h;
-        if (copyin(pml4, &h, at, sizeof h))
-            return -EFAULT;
-        if (h.len < CMSG_HDR || h.len > ctl + ctllen - at)
+        if ((r = cmsg_read(m->compat, at, &h)))
+            return r;
+        if (h.len < hdr || h.len > ctl + ctllen - at)
             return -EINVAL;
         if (h.level == SOL_SOCKET) {
             if (h.type == SCM_RIGHTS) {
-                int64_t num = (int64_t)(h.len - CMSG_HDR) / 4;
+                int64_t num = (int64_t)(h.len - hdr) / 4;
                 if (num > SCM_MAX_FD || (num > 0 && m->nfd + num > SCM_MAX_FD))
                     return -EINVAL;
                 if (num > 0 && !m->fds && !(m->fds = kalloc()))
                     return -ENOMEM;
                 for (int64_t i = 0; i < num; i++) {
                     int32_t fd;
-                    if (copyin(pml4, &fd, at + CMSG_HDR + (uint64_t)i * 4, sizeof fd))
+                    if (copyin(pml4, &fd, at + hdr + (uint64_t)i * 4, sizeof fd))
                         return -EFAULT;
                     struct file *f = fd >= 0 ? fd_file(fd) : NULL;
                     if (!f)
@@ -277,12 +331,11 @@ static int scm_send(struct msgio *m, uint64_t ctl, uint64_t ctllen)
                 }
             } else if (h.type == SCM_CREDENTIALS) {
                 struct { int32_t pid; uint32_t uid, gid; } u;
-                if (h.len != CMSG_HDR + sizeof u)
+                if (h.len != hdr + sizeof u)
                     return -EINVAL;
-                if (copyin(pml4, &u, at + CMSG_HDR, sizeof u))
+                if (copyin(pml4, &u, at + hdr, sizeof u))
                     return -EFAULT;
-                int r = check_creds(u.pid, u.uid, u.gid);
-                if (r)
+                if ((r = check_creds(u.pid, u.uid, u.gid)))
                     return r;
                 if (u.pid != myproc()->tgid && !proc_find(u.pid))
                     return -ESRCH;
@@ -292,8 +345,8 @@ static int scm_send(struct msgio *m, uint64_t ctl, uint64_t ctllen)
                 return -EINVAL;
             }
         }
-        uint64_t next = at + CMSG_ALIGN(h.len);
-        at = next + CMSG_HDR - ctl > ctllen ? 0 : next;   /* Linux __cmsg_nxthdr */
+        uint64_t next = at + cmsg_align(m->compat, h.len);
+        at = next + hdr - ctl > ctllen ? 0 : next;   /* Linux __cmsg_nxthdr */
     }
     return 0;
 }
@@ -302,13 +355,15 @@ static int scm_send(struct msgio *m, uint64_t ctl, uint64_t ctllen)
 struct ctlout {
     uint64_t at, left;                       /* msg_control and msg_controllen as they advance */
     int flags;                               /* MSG_CTRUNC when something did not fit */
+    bool compat;                             /* compat_cmsghdr (Linux put_cmsg_compat) */
 };
 
-/* Linux put_cmsg: a header and as much of the data as fits (MSG_CTRUNC if not all). */
+/* Linux put_cmsg (put_cmsg_compat): a header and as much of the data as fits (MSG_CTRUNC
+   if not all). */
 static void put_cmsg(struct ctlout *c, int type, const void *data, uint64_t len)
 {
-    uint64_t cmlen = CMSG_HDR + len;
-    if (!c->at || c->left < CMSG_HDR) {
+    uint64_t hdr = cmsg_hdr(c->compat), cmlen = hdr + len;
+    if (!c->at || c->left < hdr) {
         c->flags |= MSG_CTRUNC;
         return;
     }
@@ -316,39 +371,36 @@ static void put_cmsg(struct ctlout *c, int type, const void *data, uint64_t len)
         c->flags |= MSG_CTRUNC;
         cmlen = c->left;
     }
-    struct cmsghdr_k h = { cmlen, SOL_SOCKET, type };
-    if (copyout(myproc()->pml4, c->at, &h, sizeof h) ||
-        copyout(myproc()->pml4, c->at + CMSG_HDR, data, cmlen - CMSG_HDR))
+    if (cmsg_write(c->compat, c->at, cmlen, type) || copyout(myproc()->pml4, c->at + hdr, data, cmlen - hdr))
         return;                              /* Linux: -EFAULT, which scm_recv ignores */
-    cmlen = CMSG_ALIGN(CMSG_HDR + len) < c->left ? CMSG_ALIGN(CMSG_HDR + len) : c->left;
+    cmlen = cmsg_align(c->compat, hdr + len) < c->left ? cmsg_align(c->compat, hdr + len) : c->left;
     c->at += cmlen;
     c->left -= cmlen;
 }
 
-/* Linux scm_detach_fds: as many files as the buffer has room for become fds (the number
-   written before the fd is installed); the rest are closed, with MSG_CTRUNC. */
+/* Linux scm_detach_fds (scm_detach_fds_compat): as many files as the buffer has room for
+   become fds (the number written before the fd is installed); the rest are closed, with
+   MSG_CTRUNC. */
 static void detach_fds(struct msgio *m, struct ctlout *c, bool cloexec)
 {
-    int64_t room = c->at && c->left > CMSG_HDR ? (int64_t)(c->left - CMSG_HDR) / 4 : 0;
+    uint64_t hdr = cmsg_hdr(c->compat);
+    int64_t room = c->at && c->left > hdr ? (int64_t)(c->left - hdr) / 4 : 0;
     int fdmax = room < m->nfd ? (int)room : m->nfd, i;
     for (i = 0; i < fdmax; i++) {
         int fd = fd_free(0);
         if (fd < 0)
             break;
-        if (copyout(myproc()->pml4, c->at + CMSG_HDR + (uint64_t)i * 4, &fd, sizeof fd))
+        if (copyout(myproc()->pml4, c->at + hdr + (uint64_t)i * 4, &fd, sizeof fd))
             break;
         if (fd_alloc(m->fds[i], 0, cloexec) < 0)
             break;
         m->fds[i] = NULL;                    /* the fd owns the reference now */
     }
-    if (i > 0) {
-        struct cmsghdr_k h = { CMSG_HDR + (uint64_t)i * 4, SOL_SOCKET, SCM_RIGHTS };
-        if (!copyout(myproc()->pml4, c->at, &h, sizeof h)) {
-            uint64_t cmlen = CMSG_ALIGN(CMSG_HDR + (uint64_t)i * 4);
-            cmlen = cmlen < c->left ? cmlen : c->left;
-            c->at += cmlen;
-            c->left -= cmlen;
-        }
+    if (i > 0 && !cmsg_write(c->compat, c->at, hdr + (uint64_t)i * 4, SCM_RIGHTS)) {
+        uint64_t cmlen = cmsg_align(c->compat, hdr + (uint64_t)i * 4);
+        cmlen = cmlen < c->left ? cmlen : c->left;
+        c->at += cmlen;
+        c->left -= cmlen;
     }
     if (i < m->nfd)
         c->flags |= MSG_CTRUNC;
@@ -634,8 +686,15 @@ int64_t sock_write(struct file *f, uint64_t src, uint64_t n)
 /* Linux copy_msghdr_from_user + import_iovec. */
 static int msghdr_in(struct msgio *m, uint64_t umsg, struct user_msghdr *h, bool send)
 {
-    if (copyin(myproc()->pml4, h, umsg, sizeof *h))
+    if (m->compat) {                         /* struct compat_msghdr: seven 32-bit fields */
+        uint32_t c[7];
+        if (copyin(myproc()->pml4, c, umsg, sizeof c))
+            return -EFAULT;
+        *h = (struct user_msghdr){ .name = c[0], .namelen = (int32_t)c[1], .iov = c[2], .iovlen = c[3],
+                                   .control = c[4], .controllen = c[5], .flags = (int32_t)c[6] };
+    } else if (copyin(myproc()->pml4, h, umsg, sizeof *h)) {
         return -EFAULT;
+    }
     if (h->namelen < 0)
         return -EINVAL;
     if (h->namelen > SOCKADDR_STORAGE)
@@ -654,15 +713,18 @@ static int msghdr_in(struct msgio *m, uint64_t umsg, struct user_msghdr *h, bool
 /* One sendmsg on a held socket (Linux ____sys_sendmsg); *short_ set when not every byte went. */
 static int64_t do_sendmsg(struct file *f, uint64_t umsg, uint32_t flags, bool *short_)
 {
-    struct msgio m = { 0 };
+    struct msgio m = { .compat = flags & MSG_CMSG_COMPAT };
     struct user_msghdr h;
     int64_t r = msghdr_in(&m, umsg, &h, true);
     if (r)
         goto out;
     r = -ENOBUFS;
-    if (h.controllen > 0x7fffffff || h.controllen >= UNIX_OPTMEM_MAX)
+    if (h.controllen > 0x7fffffff || (!m.compat && h.controllen >= UNIX_OPTMEM_MAX))
         goto out;                            /* Linux: past INT_MAX, or sock_kmalloc refusing */
-    if (h.controllen) {
+    if (h.controllen && m.compat) {
+        if ((r = scm_send(&m, h.control, h.controllen)))
+            goto out;                        /* compat: the cmsgs are read where they are */
+    } else if (h.controllen) {
         r = -EFAULT;                         /* Linux copies the whole buffer in first */
         if (!user_range_ok(h.control, h.controllen))
             goto out;
@@ -689,7 +751,7 @@ out:
    length used are written back. */
 static int64_t do_recvmsg(struct file *f, uint64_t umsg, uint32_t flags)
 {
-    struct msgio m = { 0 };
+    struct msgio m = { .compat = flags & MSG_CMSG_COMPAT };
     struct user_msghdr h;
     int64_t r = msghdr_in(&m, umsg, &h, false);
     if (r)
@@ -699,10 +761,11 @@ static int64_t do_recvmsg(struct file *f, uint64_t umsg, uint32_t flags)
     m.want_name = h.name != 0;
     if ((r = unix_recvmsg(f->sock, &m)) < 0)
         goto out;
-    struct ctlout c = { h.control, h.controllen, (int)(flags & MSG_CMSG_CLOEXEC) };
+    struct ctlout c = { h.control, h.controllen, (int)(flags & MSG_CMSG_CLOEXEC), m.compat };
+    m.flags &= ~(int)MSG_CMSG_COMPAT;
     scm_recv(f->sock, &m, &c);
     if (h.name) {
-        int e = addr_out(m.name, m.namelen, h.name, umsg + 8);   /* &msg->msg_namelen */
+        int e = addr_out(m.name, m.namelen, h.name, umsg + (m.compat ? 4 : 8));   /* &msg->msg_namelen */
         if (e < 0) {
             r = e;
             goto out;
@@ -710,8 +773,10 @@ static int64_t do_recvmsg(struct file *f, uint64_t umsg, uint32_t flags)
     }
     int32_t oflags = c.flags | m.out_flags;
     uint64_t used = c.at - h.control;
-    if (copyout(myproc()->pml4, umsg + 48, &oflags, sizeof oflags) ||
-        copyout(myproc()->pml4, umsg + 40, &used, sizeof used))
+    uint32_t used32 = (uint32_t)used;
+    if (copyout(myproc()->pml4, umsg + (m.compat ? 24 : 48), &oflags, sizeof oflags) ||
+        (m.compat ? copyout(myproc()->pml4, umsg + 20, &used32, sizeof used32)
+                  : copyout(myproc()->pml4, umsg + 40, &used, sizeof used)))
         r = -EFAULT;
 out:
     msg_done(&m);
@@ -744,6 +809,61 @@ int64_t sys_recvmsg(struct trapframe *tf)
     int64_t r = do_recvmsg(f, tf->rsi, flags);
     file_close(f);
     return r;
+}
+
+/* The i386 sendmsg/recvmsg (370, 372; Linux compat_sys_sendmsg/recvmsg): compat_msghdr,
+   compat_iovec and compat_cmsghdr, MSG_CMSG_COMPAT added to the flags. */
+static int64_t msg32(struct trapframe *tf, bool send)
+{
+    uint32_t flags = (uint32_t)tf->rdx | MSG_CMSG_COMPAT;
+    int err;
+    struct file *f = sock_fd((int)tf->rdi, &err);
+    if (!f)
+        return err;
+    int64_t r = send ? do_sendmsg(f, tf->rsi, flags, NULL) : do_recvmsg(f, tf->rsi, flags);
+    file_close(f);
+    return r;
+}
+
+int64_t sys_sendmsg32(struct trapframe *tf) { return msg32(tf, true); }
+int64_t sys_recvmsg32(struct trapframe *tf) { return msg32(tf, false); }
+
+/*
+ * socketcall(call, args) (i386 102; Linux compat_sys_socketcall): the call's arguments are
+ * 32-bit words at args, as many as Linux's nargs table says. SYS_RECVMMSG and SYS_SENDMMSG
+ * (19, 20) need compat_mmsghdr, which is not there: -ENOSYS; an unknown call -EINVAL.
+ */
+int64_t sys_socketcall32(struct trapframe *tf)
+{
+    static const uint8_t nargs[21] = { 0, 3, 3, 3, 2, 3, 3, 3, 4, 4, 4, 6, 6, 2, 5, 5, 3, 3, 4, 5, 4 };
+    uint32_t call = (uint32_t)tf->rdi, a[6] = { 0 };
+    if (call < 1 || call > 20)
+        return -EINVAL;
+    if (copyin(myproc()->pml4, a, tf->rsi, nargs[call] * sizeof a[0]))
+        return -EFAULT;
+    struct trapframe t = *tf;
+    t.rdi = a[0], t.rsi = a[1], t.rdx = a[2], t.r10 = a[3], t.r8 = a[4], t.r9 = a[5];
+    switch (call) {
+    case 1: return sys_socket(&t);
+    case 2: return sys_bind(&t);
+    case 3: return sys_connect(&t);
+    case 4: return sys_listen(&t);
+    case 5: return sys_accept(&t);
+    case 6: return sys_getsockname(&t);
+    case 7: return sys_getpeername(&t);
+    case 8: return sys_socketpair(&t);
+    case 9: t.r8 = t.r9 = 0; return sys_sendto(&t);            /* SYS_SEND */
+    case 10: t.r8 = t.r9 = 0; return sys_recvfrom(&t);         /* SYS_RECV */
+    case 11: return sys_sendto(&t);
+    case 12: return sys_recvfrom(&t);
+    case 13: return sys_shutdown(&t);
+    case 14: return sys_setsockopt(&t);
+    case 15: return sys_getsockopt(&t);
+    case 16: return sys_sendmsg32(&t);
+    case 17: return sys_recvmsg32(&t);
+    case 18: return sys_accept4(&t);
+    default: return -ENOSYS;
+    }
 }
 
 #define MMSGHDR_SIZE   64                    /* struct mmsghdr: a msghdr and msg_len, padded */

@@ -42,3 +42,9 @@ def test_every_page_comes_back_after_cycles_and_hostile_calls(images, tmp_path):
     assert per_round >= 1 and len(after_reap) == per_round * ROUNDS, after_reap
     rounds = after_reap[per_round - 1::per_round]
     assert len(set(rounds)) == 1, after_reap
+
+
+def test_i386_socket_calls_as_on_linux(images, tmp_path):
+    """An i386 process (userland/m32sock.c as m32sock-m32) through the direct i386 calls and
+    socketcall, with the compat msghdr, iovec and cmsghdr, gives the host's output."""
+    assert_same_as_linux(Case("m32sock-m32"), images, tmp_path)

@@ -173,6 +173,7 @@ struct msgio {
     uint8_t name[SOCKADDR_STORAGE + 1];
     bool want_name;
     bool nonblock;                     /* O_NONBLOCK or MSG_DONTWAIT */
+    bool compat;                       /* an i386 caller's msghdr, iovec and cmsghdr (socket.c) */
     /* scm: sendmsg's control, or what recvmsg took off a message */
     bool has_cred;
     int32_t pid;

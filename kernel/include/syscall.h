@@ -193,3 +193,6 @@ int64_t sys_getsockopt(struct trapframe *tf);
 int64_t sys_accept4(struct trapframe *tf);
 int64_t sys_recvmmsg(struct trapframe *tf);
 int64_t sys_sendmmsg(struct trapframe *tf);
+int64_t sys_sendmsg32(struct trapframe *tf);
+int64_t sys_recvmsg32(struct trapframe *tf);
+int64_t sys_socketcall32(struct trapframe *tf);
