@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -1017,6 +1018,69 @@ static void races(void)
     unlink(a.sun_path);
 }
 
+/* Two threads on one pair: one sends the pair's own ends and a pipe end, the other receives
+   and closes what comes, both without waiting; then everything is closed with files still in
+   flight. What each call returned depends on the interleaving: only the end is printed (the
+   mem test checks that nothing stayed behind). */
+static int race_sv[2], race_pipe[2];
+
+static void *race_sender(void *arg)
+{
+    (void)arg;
+    for (int i = 0; i < 300; i++) {
+        int fds[3] = { race_sv[0], race_sv[1], race_pipe[i & 1] };
+        union { char buf[CMSG_SPACE(sizeof fds)]; struct cmsghdr align; } u;
+        memset(&u, 0, sizeof u);
+        struct iovec iov = { "r", 1 };
+        struct kmsg m = { .iov = &iov, .iovlen = 1, .control = u.buf, .controllen = sizeof u.buf };
+        struct cmsghdr *c = (struct cmsghdr *)u.buf;
+        c->cmsg_level = SOL_SOCKET;
+        c->cmsg_type = SCM_RIGHTS;
+        c->cmsg_len = CMSG_LEN(sizeof fds);
+        memcpy(CMSG_DATA(c), fds, sizeof fds);
+        ksendmsg(race_sv[i % 3 == 0], &m, MSG_DONTWAIT | MSG_NOSIGNAL);
+    }
+    return NULL;
+}
+
+static void *race_receiver(void *arg)
+{
+    (void)arg;
+    for (int i = 0; i < 300; i++) {
+        union { char buf[CMSG_SPACE(sizeof(int) * 3)]; struct cmsghdr align; } u;
+        char data[4];
+        struct iovec iov = { data, sizeof data };
+        struct kmsg m = { .iov = &iov, .iovlen = 1, .control = u.buf, .controllen = i % 4 ? sizeof u.buf : 16 };
+        if (krecvmsg(race_sv[i & 1], &m, MSG_DONTWAIT) < 0 || m.controllen < CMSG_LEN(sizeof(int)))
+            continue;
+        struct cmsghdr *c = (struct cmsghdr *)u.buf;
+        int n = (int)((c->cmsg_len - CMSG_LEN(0)) / sizeof(int));
+        for (int k = 0; k < n && k < 3; k++) {
+            int fd;
+            memcpy(&fd, CMSG_DATA(c) + k * sizeof(int), sizeof fd);
+            close(fd);
+        }
+    }
+    return NULL;
+}
+
+static void threads(void)
+{
+    printf("-- threads\n");
+    socketpair(AF_UNIX, SOCK_DGRAM, 0, race_sv);
+    pipe(race_pipe);
+    pthread_t a, b;
+    pthread_create(&a, NULL, race_sender, NULL);
+    pthread_create(&b, NULL, race_receiver, NULL);
+    pthread_join(a, NULL);
+    pthread_join(b, NULL);
+    close(race_sv[0]);
+    close(race_sv[1]);
+    close(race_pipe[0]);
+    close(race_pipe[1]);
+    printf("a sender and a receiver raced on one pair, then it was closed with files in flight\n");
+}
+
 /* sendmmsg/recvmmsg and FIONREAD. */
 static void batches(void)
 {
@@ -1101,6 +1165,7 @@ static void round_(void)
     hostile();
     races();
     batches();
+    threads();
 }
 
 int main(int argc, char **argv)
