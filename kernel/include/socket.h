@@ -54,6 +54,7 @@
 #define MSG_WAITALL      0x100
 #define MSG_NOSIGNAL     0x4000
 #define MSG_CMSG_CLOEXEC 0x40000000
+#define MSG_CMSG_COMPAT  0x80000000u  /* Linux's own mark of an i386 caller's msghdr */
 
 #define SCM_RIGHTS       1
 #define SCM_CREDENTIALS  2
@@ -181,6 +182,17 @@ struct msgio {
     int nfd;
     struct file **fds;                 /* a kalloc'd page of SCM_MAX_FD, or NULL */
 };
+/* The user's control buffer as recvmsg fills it. */
+struct ctlout {
+    uint64_t at, left;                       /* msg_control and msg_controllen as they advance */
+    int flags;                               /* MSG_CTRUNC when something did not fit */
+    bool compat;                             /* compat_cmsghdr (Linux put_cmsg_compat) */
+};
+
+/* scm.c */
+int scm_send(struct msgio *m, uint64_t ctl, uint64_t ctllen);
+void scm_recv(struct unix_sock *s, struct msgio *m, struct ctlout *c);
+
 int msg_copyin(struct msgio *m, void *dst, uint64_t n);
 int msg_copyout(struct msgio *m, const void *src, uint64_t n);
 int sock_stat(struct file *f, uint64_t ust);
