@@ -483,6 +483,25 @@ int64_t sock_write(struct file *f, uint64_t src, uint64_t n)
     return r;
 }
 
+/* readv/writev on a socket (sysfile.c, which has checked the vector): one recvmsg or sendmsg
+   over all of it, as Linux's sock_read_iter/sock_write_iter. */
+int64_t sock_vector_io(struct file *f, uint64_t uiov, int iovcnt, bool write)
+{
+    struct msgio m = { 0 };
+    f = file_dup(f);                         /* a thread sharing the table may close the fd */
+    int64_t r = msg_iovec(&m, uiov, (uint64_t)iovcnt);
+    if (!r) {
+        m.nonblock = f->flags & O_NONBLOCK;
+        if (write)
+            r = unix_sendmsg(f->sock, &m);
+        else
+            r = m.len ? unix_recvmsg(f->sock, &m) : 0;
+    }
+    msg_done(&m);
+    file_close(f);
+    return r;
+}
+
 /* Linux copy_msghdr_from_user + import_iovec. */
 static int msghdr_in(struct msgio *m, uint64_t umsg, struct user_msghdr *h, bool send)
 {

@@ -165,6 +165,8 @@ static int64_t vector_io(struct trapframe *tf, int64_t (*io)(int fd, uint64_t bu
         if ((int64_t)iov.len < 0 || (int64_t)(sum += iov.len) < 0)
             return -EINVAL;
     }
+    if (fd_file((int)tf->rdi)->type == F_SOCK)      /* one message for the whole vector (socket.c) */
+        return sock_vector_io(fd_file((int)tf->rdi), tf->rsi, iovcnt, io == do_write);
     int64_t total = 0;
     for (int i = 0; i < iovcnt; i++) {
         struct iovec iov;

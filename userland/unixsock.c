@@ -29,6 +29,7 @@
 #include <time.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -350,6 +351,19 @@ static void dgram_pair(void)
     SHOWN("send to shut reader", send(sv[0], "x", 1, MSG_NOSIGNAL));
     SHOWN("recv shut", recv(sv[1], buf, sizeof buf, 0));
     SHOW("accept on dgram", accept(sv[0], NULL, NULL));
+    {
+        int w[2];
+        socketpair(AF_UNIX, SOCK_DGRAM, 0, w);
+        struct iovec two[2] = { { "ab", 2 }, { "cde", 3 } };
+        SHOWN("writev 2 buffers", writev(w[0], two, 2));
+        char x[2], y[8] = { 0 };
+        struct iovec in[2] = { { x, sizeof x }, { y, sizeof y } };
+        SHOWN("readv: one datagram", readv(w[1], in, 2));
+        printf("readv: \"%.2s\" \"%s\"\n", x, y);
+        SHOWN("readv empty DONTWAIT", (fcntl(w[1], F_SETFL, O_NONBLOCK), readv(w[1], in, 2)));
+        close(w[0]);
+        close(w[1]);
+    }
     SHOW("listen on dgram", listen(sv[0], 1));
     close(sv[0]);
     close(sv[1]);
@@ -997,9 +1011,10 @@ static void races(void)
         _exit(0);
     }
     int cl = socket(AF_UNIX, SOCK_STREAM, 0);
-    SHOW("parent: connect to the accepting child", connect(cl, (struct sockaddr *)&a, sizeof a));
+    long cr = connect(cl, (struct sockaddr *)&a, sizeof a);
     write(cl, "hi child", 8);
-    waitpid(c, &st, 0);
+    waitpid(c, &st, 0);                      /* the child's lines first, whoever runs first */
+    SHOW("parent: connect to the accepting child", cr);
     close(cl);
     int first = socket(AF_UNIX, SOCK_STREAM, 0);
     connect(first, (struct sockaddr *)&a, sizeof a);       /* fills the backlog of 0 */

@@ -198,5 +198,6 @@ int msg_copyout(struct msgio *m, const void *src, uint64_t n);
 int sock_stat(struct file *f, uint64_t ust);
 int64_t sock_read(struct file *f, uint64_t dst, uint64_t n);
 int64_t sock_ioctl(struct file *f, uint32_t cmd, uint64_t arg);
+int64_t sock_vector_io(struct file *f, uint64_t uiov, int iovcnt, bool write);
 int64_t sock_write(struct file *f, uint64_t src, uint64_t n);
 int sock_fdlink(struct file *f, char *buf, uint64_t size);
