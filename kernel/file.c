@@ -13,6 +13,7 @@
 #include "proc.h"
 #include "procfs.h"
 #include "sanitize.h"
+#include "socket.h"
 
 #define FILES_PER_PAGE (PAGE_SIZE / sizeof(struct file))
 
@@ -56,8 +57,11 @@ struct file *file_dup(struct file *f)
 void file_close(struct file *f)
 {
     SAN_LIVE(SAN_FILE, -1, f->ref > 0);
-    if (REF_PUT(SAN_FILE, -1, f->ref) > 0)
+    if (REF_PUT(SAN_FILE, -1, f->ref) > 0) {
+        if (f->type == F_SOCK)
+            unix_file_put(f);                 /* what is left may all be in flight: a cycle? */
         return;
+    }
     kcov_close(f);
     locks_close_file(f);                      /* its OFD and flock locks */
     fasync_close(f);                          /* off its O_ASYNC list before its kind lets go */
@@ -66,6 +70,8 @@ void file_close(struct file *f)
         kfree(f->proc_page);                   /* /proc/PID/auxv's copy */
     if (f->type == F_PIPE)
         pipe_close(f);
+    if (f->type == F_SOCK)
+        unix_file_closed(f);                  /* the socket is released (unix.c) */
     if ((f->type == F_INODE || f->type == F_PIPE) && f->ip)
         inode_put(f->ip);                     /* a FIFO's end holds its inode too */
     f->type = F_NONE;
@@ -79,6 +85,8 @@ int64_t file_read(struct file *f, uint64_t dst, uint64_t n)
     SAN_LIVE(SAN_FILE, -1, f->ref > 0);
     if (f->type == F_PIPE)
         return pipe_read(f, dst, n);
+    if (f->type == F_SOCK)
+        return sock_read(f, dst, n);
     struct inode *ip = f->ip;
     switch (ip->mode & S_IFMT) {
     case S_IFDIR:
@@ -101,6 +109,8 @@ int64_t file_write(struct file *f, uint64_t src, uint64_t n)
     SAN_LIVE(SAN_FILE, -1, f->ref > 0);
     if (f->type == F_PIPE)
         return pipe_write(f, src, n);
+    if (f->type == F_SOCK)
+        return sock_write(f, src, n);
     struct inode *ip = f->ip;
     switch (ip->mode & S_IFMT) {
     case S_IFDIR:

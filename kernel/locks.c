@@ -76,7 +76,7 @@ static int lock_chan;                 /* what waiters sleep on */
 /* What a lock is on: the inode, or for a pipe(2) end its pipe. */
 static const void *file_key(const struct file *f)
 {
-    return f->ip ? (const void *)f->ip : (const void *)f->pipe;
+    return f->ip ? (const void *)f->ip : f->pipe ? (const void *)f->pipe : (const void *)f->sock;
 }
 
 static bool posix_like(enum lockkind k) { return k == LK_POSIX || k == LK_OFD; }

@@ -12,6 +12,7 @@
 #include "mmu.h"
 #include "proc.h"
 #include "signal.h"
+#include "socket.h"
 #include "syscall.h"
 #include "sysfs.h"
 #include "vm.h"
@@ -44,6 +45,8 @@ static int16_t ready(int fd)
             return POLLOUT | POLLWRNORM | POLLERR;
         return pipe_writable(p) ? POLLOUT | POLLWRNORM : 0;   /* a free slot (Linux pipe_poll) */
     }
+    if (f->type == F_SOCK)
+        return unix_poll(f->sock);
     if (f->ip->dev == DEV_CONSOLE)
         return (int16_t)((console_readable() ? POLLIN | POLLRDNORM : 0) | POLLOUT | POLLWRNORM);
     return POLLIN | POLLRDNORM | POLLOUT | POLLWRNORM;

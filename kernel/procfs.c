@@ -11,6 +11,7 @@
 #include "mmu.h"
 #include "proc.h"
 #include "procfs.h"
+#include "socket.h"
 #include "vm.h"
 
 /* A name in a /proc directory: the mode readdir shows (a link's is S_IFLNK) and the mode of the
@@ -160,7 +161,7 @@ static struct inode *fd_lookup(struct inode *dir, struct proc *p, int fd, int *e
     }
     if (f->type == F_INODE)
         return f->ip;
-    struct inode *ip = node(PN_FD, p->pid, fd, S_IFIFO | 0600, dir);   /* a pipe: stat only */
+    struct inode *ip = node(PN_FD, p->pid, fd, f->type == F_SOCK ? S_IFSOCK | 0777 : S_IFIFO | 0600, dir);   /* stat only */
     if (!ip)
         *err = -ENOMEM;
     else
@@ -337,6 +338,8 @@ int64_t procfs_readlink(struct inode *dir, const char *name, char *buf, uint64_t
         struct file *f = files_fd(p->files, n);
         if (f->type == F_PIPE)
             return snprintf(buf, size, "pipe:[%lu]", f->pipe->ino);
+        if (f->type == F_SOCK)
+            return sock_fdlink(f, buf, size);
         return (n = inode_path(f->ip, buf, size)) < 0 ? n : n - 1;
     }
     return -EINVAL;

@@ -193,6 +193,25 @@ static const struct {
     [SYS_prlimit64] = { "prlimit64", sys_prlimit64 },
     [SYS_getrandom] = { "getrandom", sys_getrandom },
     [SYS_ptrace] = { "ptrace", sys_ptrace },
+    /* sockets (socket.c, unix.c) */
+    [SYS_socket] = { "socket", sys_socket },
+    [SYS_connect] = { "connect", sys_connect },
+    [SYS_accept] = { "accept", sys_accept },
+    [SYS_sendto] = { "sendto", sys_sendto },
+    [SYS_recvfrom] = { "recvfrom", sys_recvfrom },
+    [SYS_sendmsg] = { "sendmsg", sys_sendmsg },
+    [SYS_recvmsg] = { "recvmsg", sys_recvmsg },
+    [SYS_shutdown] = { "shutdown", sys_shutdown },
+    [SYS_bind] = { "bind", sys_bind },
+    [SYS_listen] = { "listen", sys_listen },
+    [SYS_getsockname] = { "getsockname", sys_getsockname },
+    [SYS_getpeername] = { "getpeername", sys_getpeername },
+    [SYS_socketpair] = { "socketpair", sys_socketpair },
+    [SYS_setsockopt] = { "setsockopt", sys_setsockopt },
+    [SYS_getsockopt] = { "getsockopt", sys_getsockopt },
+    [SYS_accept4] = { "accept4", sys_accept4 },
+    [SYS_recvmmsg] = { "recvmmsg", sys_recvmmsg },
+    [SYS_sendmmsg] = { "sendmmsg", sys_sendmmsg },
 #pragma clang diagnostic pop
 };
 

@@ -14,7 +14,8 @@
  * i386 structures differ get an i386 handler where there is one (execve: arrays of 32-bit
  * pointers; clone's argument order; ugetrlimit's compat_rlimit; time, gettimeofday and
  * clock_gettime with 32-bit time fields; mmap2 and old mmap, placed below 4 GiB; the signal
- * calls with compat structures and ia32 frames, signal32.c); the others (stat64, timespec32,
+ * calls with compat structures and ia32 frames, signal32.c; sendmsg, recvmsg and socketcall with
+ * compat_msghdr, socket.c); the others (stat64, timespec32,
  * iovec, ...) and the rest are not listed: -ENOSYS, as from a Linux built without them.
  */
 #include "kernel.h"
@@ -167,6 +168,23 @@ static const struct {
     [SYS32_rt_sigreturn] = { "rt_sigreturn", sys_rt_sigreturn32, 0 },
     [SYS32_rt_sigaction] = { "rt_sigaction", sys_rt_sigaction32, 0 },
     [SYS32_sigaltstack] = { "sigaltstack", sys_sigaltstack32, 0 },
+    /* sockets (socket.c): the same structures as x86-64's but for the msghdr calls */
+    [SYS32_socketcall] = { "socketcall", sys_socketcall32, 0 },
+    [SYS32_socket] = { "socket", sys_socket, 0 },
+    [SYS32_socketpair] = { "socketpair", sys_socketpair, 0 },
+    [SYS32_bind] = { "bind", sys_bind, 0 },
+    [SYS32_connect] = { "connect", sys_connect, 0 },
+    [SYS32_listen] = { "listen", sys_listen, 0 },
+    [SYS32_accept4] = { "accept4", sys_accept4, 0 },
+    [SYS32_getsockopt] = { "getsockopt", sys_getsockopt, 0 },
+    [SYS32_setsockopt] = { "setsockopt", sys_setsockopt, 0 },
+    [SYS32_getsockname] = { "getsockname", sys_getsockname, 0 },
+    [SYS32_getpeername] = { "getpeername", sys_getpeername, 0 },
+    [SYS32_sendto] = { "sendto", sys_sendto, 0 },
+    [SYS32_sendmsg] = { "sendmsg", sys_sendmsg32, 0 },
+    [SYS32_recvfrom] = { "recvfrom", sys_recvfrom, 0 },
+    [SYS32_recvmsg] = { "recvmsg", sys_recvmsg32, 0 },
+    [SYS32_shutdown] = { "shutdown", sys_shutdown, 0 },
 #pragma clang diagnostic pop
 };
 

@@ -12,6 +12,7 @@
 #include "mmu.h"
 #include "proc.h"
 #include "signal.h"
+#include "socket.h"
 #include "procfs.h"
 #include "syscall.h"
 #include "sysfs.h"
@@ -111,7 +112,7 @@ static int64_t positioned_io(struct trapframe *tf, bool write)
     int acc = f ? f->flags & O_ACCMODE : 0;
     if (!f || (acc != O_RDWR && acc != (write ? O_WRONLY : O_RDONLY)))
         return -EBADF;
-    if (f->type == F_PIPE || f->ip->dev == DEV_CONSOLE)
+    if (f->type == F_PIPE || f->type == F_SOCK || f->ip->dev == DEV_CONSOLE)
         return -ESPIPE;
     if (off < 0)
         return -EINVAL;                      /* /proc/PID/mem too (Linux ksys_pread64): lseek reaches those */
@@ -168,6 +169,8 @@ static int64_t vector_io(struct trapframe *tf, int64_t (*io)(int fd, uint64_t bu
         if ((int64_t)iov.len < 0 || (int64_t)(sum += iov.len) < 0)
             return -EINVAL;
     }
+    if (fd_file((int)tf->rdi)->type == F_SOCK)      /* one message for the whole vector (socket.c) */
+        return sock_vector_io(fd_file((int)tf->rdi), tf->rsi, iovcnt, io == do_write);
     int64_t total = 0;
     for (int i = 0; i < iovcnt; i++) {
         struct iovec iov;
@@ -211,6 +214,8 @@ int64_t sys_lseek(struct trapframe *tf)
     int64_t off = (int64_t)tf->rsi, base;
     if (!f)
         return -EBADF;
+    if (f->type == F_SOCK)
+        return -ESPIPE;
     if (f->type == F_PIPE || (f->ip->mode & S_IFMT) == S_IFCHR)
         return f->type != F_PIPE && f->ip->dev != DEV_CONSOLE ? 0 : -ESPIPE;   /* null, zero, urandom: 0 */
     if (f->ip->proc_kind == PN_MEM) {
@@ -247,6 +252,8 @@ int64_t sys_fstat(struct trapframe *tf)
     struct file *f = fd_file((int)tf->rdi);
     if (!f)
         return -EBADF;
+    if (f->type == F_SOCK)
+        return sock_stat(f, tf->rsi);
     return stat_copyout(f->ip, f->pipe, tf->rsi);   /* a pipe(2) end has no inode; a FIFO's has */
 }
 
@@ -448,6 +455,8 @@ int64_t sys_ioctl(struct trapframe *tf)
 #endif
     if ((uint32_t)tf->rsi == FIOASYNC)
         return fasync_fioasync(f, (int)tf->rdi, tf->rdx);   /* any file (Linux do_vfs_ioctl) */
+    if (f->type == F_SOCK)
+        return sock_ioctl(f, (uint32_t)tf->rsi, tf->rdx);   /* socket.c */
     if (f->type != F_INODE || f->ip->dev != DEV_CONSOLE)
         return -ENOTTY;
     int64_t jr = jobctl_ioctl((uint32_t)tf->rsi, tf->rdx, (f->flags & O_ACCMODE) != O_WRONLY);

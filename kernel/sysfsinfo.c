@@ -70,7 +70,7 @@ int64_t sys_fsync(struct trapframe *tf)
     struct file *f = fd_file((int)tf->rdi);
     if (!f)
         return -EBADF;
-    if (f->type == F_PIPE || f->ip->dev != DEV_NONE || (f->ip->mode & S_IFMT) == S_IFCHR)
+    if (f->type == F_PIPE || f->type == F_SOCK || f->ip->dev != DEV_NONE || (f->ip->mode & S_IFMT) == S_IFCHR)
         return -EINVAL;
     return 0;
 }

@@ -19,6 +19,7 @@
 #include "proc.h"
 #include "procfs.h"
 #include "syscall.h"
+#include "socket.h"
 #include "sysfs.h"
 #include "trap.h"
 #include "vm.h"
@@ -263,7 +264,7 @@ static int64_t stat_at_in(int dirfd, uint64_t upath, uint64_t ust, int flags, ch
         struct file *f = fd_file(dirfd);
         if (!f)
             return -EBADF;
-        return stat_copyout(f->ip, f->pipe, ust);
+        return f->type == F_SOCK ? sock_stat(f, ust) : stat_copyout(f->ip, f->pipe, ust);
     }
     if (!(ip = (flags & AT_SYMLINK_NOFOLLOW) ? namei_nofollow(base, path, &err) : namei(base, path, &err)))
         return err;

@@ -115,6 +115,16 @@ static const uint64_t S_LDTLEN[] = SET(16, 16, 16, 0, 8, 15, 17, 128);  /* a str
 static const uint64_t S_PTRACE[] = SET(1, 2, 3, 4, 5, 6, 7, 8, 9, 12, 13, 14, 15, 17, 24, 0x4200, 0x4201, 0x4202,
                                        0x4203, 0x4204, 0x4205, 0x4207, 0x4277);
 
+/* sockets (area: unixsock): AF_UNIX mostly, other families; every type, with and without
+   SOCK_NONBLOCK/SOCK_CLOEXEC; send/recv flags; SOL_SOCKET options and another level. */
+static const uint64_t S_SOCKFAM[] = SET(1, 1, 1, 0, 2, 10, 16, 46);
+static const uint64_t S_SOCKTYPE[] = SET(1, 2, 5, 3, 4, 1 | 04000, 2 | 02000000, 5 | 04000, 0x100);
+static const uint64_t S_MSGF[] = SET(0x1, 0x2, 0x8, 0x20, 0x40, 0x100, 0x4000, 0x40000000, 0x80000000);
+static const uint64_t S_SHUT[] = SET(0, 1, 2, 3);
+static const uint64_t S_SOLEVEL[] = SET(1, 1, 1, 0, 6);
+static const uint64_t S_SOCKOPT[] = SET(3, 4, 7, 8, 16, 17, 30, 38, 39, 99);
+static const uint64_t S_SALEN[] = SET(110, 110, 12, 14, 2, 8, 0, 129);   /* sockaddr lengths */
+
 struct argd { uint8_t gen; const uint64_t *set; uint64_t param; };
 struct desc {
     const char *name;
@@ -313,6 +323,27 @@ static const struct desc DESCS[] = {
     { "settimeofday", RNONE, 2, { A(GTS), A(GBUF) } },
     /* futexpi: clone3 (sysproc.c) with random struct clone_args: its checks, rarely a child */
     { "clone3", RPID, 1, { N(GSTRUCT, 88), N(GINT, 100) } },
+    /* area: unixsock (socket.c, unix.c). Addresses are FZ_T_SOCKADDR (names in the tree,
+       abstract ones, other families) with sockaddr lengths; a msghdr is FZ_T_MSGHDR (a buffer,
+       SCM_RIGHTS of fds 3-12 or SCM_CREDENTIALS, bad lengths); socketpair's fds are reused. */
+    { "socket", RFD, 6, { E(S_SOCKFAM), E(S_SOCKTYPE), N(GINT, 1) } },
+    { "socketpair", RPIPE, 5, { E(S_SOCKFAM), E(S_SOCKTYPE), N(GINT, 1), A(GPIPE) } },
+    { "bind", RNONE, 4, { A(GFD), T(FZ_T_SOCKADDR), E(S_SALEN) } },
+    { "listen", RNONE, 3, { A(GFD), N(GINT, 8) } },
+    { "accept", RFD, 2, { A(GFD), A(GBUF), A(GBUF) } },
+    { "accept4", RFD, 2, { A(GFD), A(GBUF), A(GBUF), F(S_PIPE2) } },
+    { "connect", RNONE, 4, { A(GFD), T(FZ_T_SOCKADDR), E(S_SALEN) } },
+    { "sendto", RNONE, 5, { A(GFD), A(GBUF), A(GLEN), F(S_MSGF), T(FZ_T_SOCKADDR), E(S_SALEN) } },
+    { "recvfrom", RNONE, 4, { A(GFD), A(GBUF), A(GLEN), F(S_MSGF), A(GBUF), A(GBUF) } },
+    { "sendmsg", RNONE, 5, { A(GFD), T(FZ_T_MSGHDR), F(S_MSGF) } },
+    { "recvmsg", RNONE, 4, { A(GFD), T(FZ_T_MSGHDR), F(S_MSGF) } },
+    { "shutdown", RNONE, 2, { A(GFD), E(S_SHUT) } },
+    { "getsockname", RNONE, 2, { A(GFD), A(GBUF), A(GBUF) } },
+    { "getpeername", RNONE, 2, { A(GFD), A(GBUF), A(GBUF) } },
+    { "setsockopt", RNONE, 3, { A(GFD), E(S_SOLEVEL), E(S_SOCKOPT), A(GBUF), N(GINT, 8) } },
+    { "getsockopt", RNONE, 3, { A(GFD), E(S_SOLEVEL), E(S_SOCKOPT), A(GBUF), A(GBUF) } },
+    { "sendmmsg", RNONE, 2, { A(GFD), N(GSTRUCT, 128), N(GINT, 3), F(S_MSGF) } },
+    { "recvmmsg", RNONE, 2, { A(GFD), N(GSTRUCT, 128), N(GINT, 3), F(S_MSGF), A(GTS) } },
 };
 #define NDESCS (sizeof DESCS / sizeof DESCS[0])
 
@@ -450,7 +481,10 @@ static struct arg gen_fd(const struct prog *p, int at, bool dirfd)
     if (r >= 0 && x < 5)
         return (struct arg){ 'r', (uint64_t)r, 0 };
     if (pp >= 0 && x < 8) {
-        struct arg pa = p->c[pp].a[0];
+        int k = 0;                                     /* the GPIPE argument (socketpair's 4th) */
+        while (k < 5 && DESCS[p->c[pp].desc].a[k].gen != GPIPE)
+            k++;
+        struct arg pa = p->c[pp].a[k];
         return (struct arg){ 'm', pa.val + 4 * below(2), 0 };
     }
     /* fds every program has (sfuzz_runtime.h: 3 directory, 4 file, 5/6 full pipe, 7/8 empty) */

@@ -206,6 +206,8 @@ enum {
     FZ_T_STACK,         /* stack_t on fz_buf's upper half */
     FZ_T_UTIMES,        /* two timespec with UTIME_NOW/UTIME_OMIT */
     FZ_T_CPUSET,        /* a CPU mask */
+    FZ_T_SOCKADDR,      /* struct sockaddr_un: a path in the tree, an abstract name, or junk */
+    FZ_T_MSGHDR,        /* struct msghdr: a name, one buffer of fz_buf, SCM_RIGHTS/CREDENTIALS */
     FZ_NTEMPL
 };
 #define FZ_PICK(s, ...) ({ const long v_[] = { __VA_ARGS__ }; v_[fz_rng(s) % (sizeof v_ / sizeof v_[0])]; })
@@ -267,6 +269,48 @@ static long fz_tmpl(long off, long kind, long seed)
     case FZ_T_CPUSET:
         q[0] = FZ_PICK(&s, 1, 0, 2, -1);
         break;
+    case FZ_T_SOCKADDR: {
+        static const char *const names[] = { "/tmp/fz/s0", "/tmp/fz/s1", "/tmp/fz/d0/s2", "\0fz0", "\0fz1",
+                                             "/tmp/fz/f0", "", "/nonexistent/s" };
+        unsigned n = (unsigned)(fz_rng(&s) % (sizeof names / sizeof names[0]));
+        char *a = fz_buf + off;
+        for (int i = 0; i < 110; i++)
+            a[i] = 0;
+        a[0] = (char)FZ_PICK(&s, 1, 1, 1, 1, 0, 2);           /* AF_UNIX, AF_UNSPEC, AF_INET */
+        for (int i = 0; i < 12 && (names[n][i] || (i == 0 && n >= 3 && n <= 4)); i++)
+            a[2 + i] = names[n][i];
+        if (n == 3 || n == 4) {                               /* abstract: NUL, then the name */
+            a[2] = 0, a[3] = 'f', a[4] = 'z', a[5] = (char)('0' + n - 3);
+        }
+        break;
+    }
+    case FZ_T_MSGHDR: {
+        long *h = q;                                          /* struct msghdr, 56 bytes */
+        long *iov = q + 8;                                    /* one struct iovec */
+        int *cm = (int *)(q + 10);                            /* a cmsghdr and up to 3 fds */
+        h[0] = FZ_PICK(&s, 0, 0, 0, (long)(fz_buf + off + 256));   /* msg_name: a FZ_T_SOCKADDR's place */
+        h[1] = FZ_PICK(&s, 0, 110, 12, 2, 200);
+        h[2] = (long)iov;
+        h[3] = FZ_PICK(&s, 1, 1, 1, 0, 2, 1025);
+        iov[0] = (long)fz_buf;
+        iov[1] = FZ_PICK(&s, 0, 1, 100, 4096, 30000, -1);
+        h[4] = FZ_PICK(&s, 0, (long)cm, (long)cm, (long)cm, 1);
+        h[5] = FZ_PICK(&s, 16, 20, 24, 32, 28, 15, 1 << 20);
+        h[6] = 0;
+        long *c = (long *)cm;
+        c[0] = FZ_PICK(&s, 20, 24, 28, 28, 16, 8, 100);       /* cmsg_len */
+        cm[2] = (int)FZ_PICK(&s, 1, 1, 1, 0, 6);              /* SOL_SOCKET */
+        cm[3] = (int)FZ_PICK(&s, 1, 1, 2, 3);                 /* SCM_RIGHTS, SCM_CREDENTIALS */
+        for (int i = 0; i < 3; i++)
+            cm[4 + i] = (int)FZ_PICK(&s, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, -1);
+        if (cm[3] == 2) {                                     /* struct ucred */
+            cm[4] = (int)FZ_PICK(&s, 0, 1, fz_syscall(SYS_getpid, 0, 0, 0, 0, 0, 0));
+            cm[5] = (int)FZ_PICK(&s, 0, 1000, -1);
+            cm[6] = (int)FZ_PICK(&s, 0, 1000, -1);
+        }
+        fz_tmpl(off + 256, FZ_T_SOCKADDR, seed >> 3);
+        break;
+    }
     }
     return (long)(fz_buf + off);
 }

@@ -43,3 +43,20 @@
 #define EOVERFLOW 75 /* value too large for the type */
 #define EBUSY   16   /* device or resource busy */
 #define ETIMEDOUT 110 /* connection (here: futex wait) timed out */
+/* sockets (include/uapi/asm-generic/errno.h) */
+#define ETOOMANYREFS 109 /* too many references: SCM_RIGHTS past RLIMIT_NOFILE in flight */
+#define ENOTSOCK 88  /* socket operation on a non-socket */
+#define EDESTADDRREQ 89 /* destination address required */
+#define EMSGSIZE 90  /* message too long */
+#define EPROTOTYPE 91 /* protocol wrong type for socket */
+#define ENOPROTOOPT 92 /* protocol not available (an unknown socket option) */
+#define EPROTONOSUPPORT 93 /* protocol not supported */
+#define ESOCKTNOSUPPORT 94 /* socket type not supported */
+#define EOPNOTSUPP 95 /* operation not supported on this socket */
+#define EAFNOSUPPORT 97 /* address family not supported */
+#define EADDRINUSE 98 /* address already in use */
+#define ENOBUFS 105  /* no buffer space available */
+#define EISCONN 106  /* already connected */
+#define ENOTCONN 107 /* not connected */
+#define ECONNRESET 104 /* connection reset by peer */
+#define ECONNREFUSED 111 /* connection refused */

@@ -90,7 +90,7 @@ struct pipe {
     struct file *fasync;         /* its ends with O_ASYNC (fasync.c; Linux's fasync_readers/_writers) */
 };
 
-enum filetype { F_NONE, F_INODE, F_PIPE };
+enum filetype { F_NONE, F_INODE, F_PIPE, F_SOCK };   /* F_SOCK: a socket (socket.h) */
 
 struct file {
     struct file *next_free;      /* file.c's free list, while unused */
@@ -115,6 +115,7 @@ struct file {
     int lease_fd;                /* si_fd of a break: the descriptor F_SETLEASE came through */
     uint64_t lease_break_tick, lease_downgrade_tick;   /* when a break stops waiting (0: not set) */
     struct file *lease_next;     /* lease.c: the next lease holder of ip */
+    struct unix_sock *sock;      /* F_SOCK: the socket (the file holds its first reference; socket.h) */
 };
 
 /* fs.c: names and directories */

@@ -122,3 +122,20 @@
 #define SYS32_msgrcv            401
 #define SYS32_msgctl            402
 #define SYS32_semtimedop_time64 420
+/* sockets (socket.c) */
+#define SYS32_socketcall          102
+#define SYS32_socket              359
+#define SYS32_socketpair          360
+#define SYS32_bind                361
+#define SYS32_connect             362
+#define SYS32_listen              363
+#define SYS32_accept4             364
+#define SYS32_getsockopt          365
+#define SYS32_setsockopt          366
+#define SYS32_getsockname         367
+#define SYS32_getpeername         368
+#define SYS32_sendto              369
+#define SYS32_sendmsg             370
+#define SYS32_recvfrom            371
+#define SYS32_recvmsg             372
+#define SYS32_shutdown            373
