@@ -76,10 +76,11 @@ def test_planted_bug_is_reported_at_its_line(images, sanitizer_kernel, kind, che
     elif kind == "uaf":
         freed_at = source_line(sanitizer_kernel, r.freed, return_address=True)
         assert freed_at == marked_line("TEST-FREE uaf"), run.report()
-        assert artifacts.sanitizer_sources(run) == [        # what a failed test's report.txt adds
-            f"  used: plant_uaf+{r.used - symbolizer(sanitizer_kernel).address('plant_uaf'):#x} "
+        # what a failed test's report.txt adds; offsets in decimal, as gdb's <func+N>
+        assert artifacts.sanitizer_sources(run) == [
+            f"  used: plant_uaf+{r.used - symbolizer(sanitizer_kernel).address('plant_uaf')} "
             f"at {here}",
-            f"  freed: plant_uaf+{r.freed - symbolizer(sanitizer_kernel).address('plant_uaf'):#x} "
+            f"  freed: plant_uaf+{r.freed - symbolizer(sanitizer_kernel).address('plant_uaf')} "
             f"at {freed_at}"]
     else:
         assert r.freed == 0 and r.get("count") == 0      # a live inode nobody held

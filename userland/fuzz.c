@@ -84,6 +84,9 @@
 #define HOST_HANG_LIMIT_S 0.5
 #define KERNEL_HALF      0xffff800000000000UL
 #define LEAK_TOP         0xffffffffff600000UL   /* above: no kernel data (Linux: vsyscall page) */
+#define LINUX_SHMMAX     0xfffffffffeffffffUL   /* shmctl IPC_INFO's shmmax and shmall: Linux's
+                                                   ULONG_MAX - 2^24 (include/uapi/linux/shm.h),
+                                                   a limit that lies in the kernel half, no leak */
 #define RW_PAGES         2                      /* writable pool, then an unmapped page */
 #define MAX_ARGS_SEEN    (CALLS_PER_CHILD * 6 + 8)
 #define NONEXISTENT_PID  0x3ffffff0             /* above Linux's PID_MAX_LIMIT */
@@ -246,7 +249,7 @@ static long do_syscall(uint64_t nr, const uint64_t a[6], uint64_t out[6], uint64
 
 static int is_leak(uint64_t v)
 {
-    if (v < KERNEL_HALF || v >= LEAK_TOP)
+    if (v < KERNEL_HALF || v >= LEAK_TOP || v == LINUX_SHMMAX)
         return 0;
     for (int i = 0; i < nseen; i++)
         if (seen[i] == v)
@@ -488,6 +491,35 @@ static void cleanup(void)
     }
 }
 
+/* Remove every System V IPC object (ringlab only: the fuzzer owns that machine): a segment,
+ * semaphore set or queue outlives its creator by design, as on Linux, so one a child made
+ * would hold pages past its reap. Each kind's *_INFO answers the highest index in use and
+ * *_STAT turns an index into an id (Linux's ipc/shm.c, sem.c, msg.c). */
+static void cleanup_ipc(void)
+{
+    static const struct { long nr; int info, stat; } kinds[] = {
+        { SYS_shmctl, 14 /* SHM_INFO */, 13 /* SHM_STAT */ },
+        { SYS_semctl, 19 /* SEM_INFO */, 18 /* SEM_STAT */ },
+        { SYS_msgctl, 12 /* MSG_INFO */, 11 /* MSG_STAT */ },
+    };
+    static uint64_t buf[64];
+    for (size_t k = 0; k < sizeof kinds / sizeof *kinds; k++) {
+        int sem = kinds[k].nr == SYS_semctl;
+        long max = sem ? syscall(SYS_semctl, 0, 0, kinds[k].info, buf)
+                       : syscall(kinds[k].nr, 0, kinds[k].info, buf);
+        for (long idx = 0; idx <= max; idx++) {
+            long id = sem ? syscall(SYS_semctl, idx, 0, kinds[k].stat, buf)
+                          : syscall(kinds[k].nr, idx, kinds[k].stat, buf);
+            if (id < 0)
+                continue;
+            if (sem)
+                syscall(SYS_semctl, id, 0, 0 /* IPC_RMID */, 0);
+            else
+                syscall(kinds[k].nr, id, 0 /* IPC_RMID */, 0);
+        }
+    }
+}
+
 static void host_limits(void)
 {
     struct rlimit fsize = { 1 << 20, 1 << 20 }, as = { 1UL << 30, 1UL << 30 }, core = { 0, 0 };
@@ -580,13 +612,16 @@ int main(int argc, char **argv)
         }
         while (waitpid(-1, NULL, WNOHANG) > 0)   /* orphaned grandchildren */
             ;
-        if (!host_mode)
+        if (!host_mode) {
             cleanup();
+            cleanup_ipc();
+        }
     }
     while (wait(NULL) > 0)                   /* every grandchild, before the figures */
         ;
     if (!host_mode) {
         cleanup();
+        cleanup_ipc();
         w = fork();                          /* after its reap: the final free_pages */
         if (w == 0)
             _exit(0);
