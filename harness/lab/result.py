@@ -13,13 +13,13 @@ import re
 import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, List, Optional, Tuple, Type, Union
+from typing import Callable, List, Optional, Tuple
 
 from ..core import constants as C
 from ..core.errors import GuestFailure, GuestTimeout, QemuStartError, RinglabError
 from ..machine.elfimage import function_symbol
 from ..machine.qemu import QemuConfig
-from ..observe.events import Event
+from ..observe.events import Event, EventKind, Value, of as events_of
 from ..observe.verdict import Outcome, Verdict
 from .config import invoke_line
 
@@ -92,12 +92,12 @@ class Run:
     def user_output(self) -> str:
         return "".join(l + "\n" for l in self.user_lines)
 
-    def of(self, kind: Union[str, Type[Event]]) -> List[Event]:
-        """Every event of ``kind`` (a kind string or an event class)."""
-        k = kind if isinstance(kind, str) else kind.KIND
-        return [e for e in self.events if e.kind == k]
+    def of(self, *kinds: EventKind, **fields: Value) -> List[Event]:
+        """Every event of ``kinds`` (kind strings or event classes) with ``fields``
+        (``observe.events.of``: ``run.of(Exit, pid=1)``)."""
+        return events_of(self.events, *kinds, **fields)
 
-    def first(self, kind: Union[str, Type[Event]]) -> Event:
+    def first(self, kind: EventKind) -> Event:
         """The first event of ``kind``; AssertionError with the evidence if there is none."""
         found = self.of(kind)
         if not found:
