@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 
 #: ``(ELF path, address) -> "file.c:9"`` or None: a source line reader (machine.symbols)
 SourceLine = Callable[[Path, int], Optional[str]]
-KERNEL_HALF_START = 0xFFFF_8000_0000_0000   # first address of the upper canonical half
+KERNEL_HALF_START = C.KERNEL_HALF_START     # first address of the upper canonical half
 MAX_FAULT_LINES = 8                         # fault/panic lines in a report
 MAX_BACKTRACE_LINES = 16                    # return addresses of a panic backtrace shown
 #: an exception line of QEMU's -d int log (vectors 0x00-0x1f; interrupts are 0x20 and up)

@@ -29,12 +29,13 @@ from dataclasses import dataclass
 from typing import Optional, Sequence
 
 from ..core import constants as C
+from .decode import VECTOR_DF
 from .events import BadArg, Event, Exit, Fault, Halt, Kill, NoMemory, Panic, Sanitizer, of
 
 TRIPLE_FAULT_RE = re.compile(r"Triple fault", re.IGNORECASE)
 # QEMU's own line when a signal (say, Ctrl-C passed through) ends it; it then exits 0.
 QEMU_SIGNALLED_RE = re.compile(r"terminating on signal (\d+)")
-DOUBLE_FAULT_VECTOR = 8  # #DF (SDM Vol. 3A 6.15)
+DOUBLE_FAULT_VECTOR = VECTOR_DF  # #DF (SDM Vol. 3A 6.15), decode's table
 
 
 class Outcome(str, enum.Enum):
