@@ -17,6 +17,7 @@
  */
 #include "types.h"
 #include "kernel.h"
+#include "cover.h"
 #include "file.h"
 #include "gdt.h"
 #include "ioperm.h"
@@ -77,8 +78,10 @@ static const struct kabi_entry kabi[] = {
     KABI_CONST(VDSO32_ADDR),         /* an i386 process's [vdso] (images/vdso32.so) */
     KABI_CONST(VSYSCALL_PAGE),       /* Linux's fixed vsyscall page (emulated, never mapped) */
 
-    /* The machine: the isa-debug-exit port the kernel writes its status to */
+    /* The machine: the isa-debug-exit port the kernel writes its status to, and the
+       isa-debugcon port the coverage kernel streams its sites to (QEMU's devices go there) */
     KABI_CONST(DEBUG_EXIT_PORT),
+    KABI_CONST(COVER_PORT),
 
     /* The machine status of a boot whose modules leave too little memory (no-memory event) */
     KABI_CONST(NOMEM_STATUS),

@@ -4,7 +4,11 @@ import struct
 import pytest
 
 from ringlab.core.errors import BadImage
-from ringlab.machine.elfimage import check_elf64, check_static_x86_64
+from elftools.elf.elffile import ELFFile
+from elftools.elf.sections import SymbolTableSection
+
+from ringlab.core import constants as C
+from ringlab.machine.elfimage import check_elf64, check_static_x86_64, symbol_table
 
 pytestmark = pytest.mark.unit
 
@@ -86,3 +90,27 @@ def test_host_dynamic_binary_rejected():
     # Debian's /bin/true is a dynamically linked PIE.
     with pytest.raises(BadImage):
         check_static_x86_64("/bin/true")
+
+
+@pytest.mark.parametrize("name", ["kernel.elf", "vdso32.so", "user/clockset-m32", "user/hello"])
+def test_symbol_table_agrees_with_pyelftools(images, name):
+    """The one ELF symbol reader (struct, ELF64 and ELF32) reads what pyelftools reads: every
+    named symbol with its value, size, type and section index, in table order."""
+    path = C.IMAGES_DIR / name
+    with open(path, "rb") as fh:
+        elf = ELFFile(fh)
+        theirs = [(s.name, s["st_value"], s["st_size"], s["st_info"]["type"],
+                   s["st_shndx"]) for t in elf.iter_sections()
+                  if isinstance(t, SymbolTableSection) and t.name == ".symtab"
+                  for s in t.iter_symbols() if s.name]
+    types = {0: "STT_NOTYPE", 1: "STT_OBJECT", 2: "STT_FUNC", 3: "STT_SECTION", 4: "STT_FILE",
+             6: "STT_TLS", 10: "STT_LOOS"}
+    special = {0: "SHN_UNDEF", 0xFFF1: "SHN_ABS", 0xFFF2: "SHN_COMMON"}
+    ours = [(s.name, s.value, s.size, types.get(s.type, s.type), special.get(s.shndx, s.shndx))
+            for s in symbol_table(path)]
+    assert theirs and ours == theirs
+
+
+def test_symbol_table_of_a_stripped_file(tmp_path):
+    with pytest.raises(BadImage, match="has no symbol table"):
+        symbol_table(make_elf64(tmp_path / "stripped"))

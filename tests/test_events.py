@@ -3,7 +3,7 @@ import pytest
 
 from ringlab.core.errors import EventParseError
 from ringlab.observe.events import (Boot, EnterUser, Event, Exit, Fault, Halt, Kill, Mem, Panic,
-                                    Syscall, parse_console, parse_line, parse_value)
+                                    Syscall, of, parse_console, parse_line, parse_value)
 
 pytestmark = pytest.mark.unit
 
@@ -104,6 +104,25 @@ def test_parse_console_splits_events_and_user_output():
     assert parsed.errors == []
     assert parsed.of(Halt)[0].status == 3
     assert parsed.events[1].index == 3
+
+
+def test_of_is_the_one_event_filter():
+    parsed = parse_console("ringlab: exit pid=2 status=0\n"
+                           "ringlab: kill pid=1 signal=11 name=SIGSEGV\n"
+                           "ringlab: exit pid=1 status=3\n"
+                           "ringlab: halt status=x\n"         # breaks the contract: generic
+                           "ringlab: halt status=3\n")
+    events = parsed.events
+    assert [e.line for e in of(events, Exit, Kill, pid=1)] == [events[1].line, events[2].line]
+    assert [e.kind for e in of(events, "exit", Kill)] == ["exit", "kill", "exit"]
+    assert of(events, Exit, status=3) == [events[2]]
+    # a class selects its typed events; the kind string also the line that broke the contract
+    assert of(events, Halt) == [events[4]]
+    assert of(events, "halt") == [events[3], events[4]]
+    assert of(events) == events and of(events, pid=2) == [events[0]]
+    assert parsed.of(Exit, pid=1) == of(events, Exit, pid=1)
+    with pytest.raises(TypeError):
+        of(events, int)
 
 
 def test_parse_console_records_violations_without_raising():

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import shlex
 import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -13,6 +14,7 @@ from ringlab.catalogue import crashes
 from ringlab.core import constants as C
 from ringlab.core import kabi
 from ringlab.core.errors import BadImage, KabiError
+from ringlab.machine.qemu import DevicePorts, QemuConfig, device_ports
 from ringlab.machine.symbols import symbolizer
 
 pytestmark = pytest.mark.unit
@@ -157,3 +159,15 @@ def test_debug_exit_port_is_where_qemu_puts_the_device(images):
     """The kernel writes its status to DEBUG_EXIT_PORT; the harness puts QEMU's isa-debug-exit
     device at C.DEBUG_EXIT_IOBASE. They must be the same port, or every run ends without it."""
     assert kabi.load().const("DEBUG_EXIT_PORT") == C.DEBUG_EXIT_IOBASE
+    assert kabi.load().const("COVER_PORT") == C.COVER_IOBASE
+
+
+def test_qemu_devices_sit_at_the_ports_of_the_kernel_abi(images):
+    """QEMU's isa-debug-exit and isa-debugcon go where images/kabi.json says our kernel writes
+    (DEBUG_EXIT_PORT, COVER_PORT); another kernel gets the harness's ports."""
+    k = kabi.load()
+    ours = QemuConfig().command(cover_file=Path("/tmp/cover"))
+    assert f"isa-debug-exit,iobase={k.const('DEBUG_EXIT_PORT'):#x},iosize=0x04" in ours
+    assert f"isa-debugcon,iobase={k.const('COVER_PORT'):#x},chardev=cover" in ours
+    assert device_ports(Path("/nonexistent/other.elf")) == DevicePorts(C.DEBUG_EXIT_IOBASE,
+                                                                       C.COVER_IOBASE)

@@ -13,7 +13,7 @@ from ..core import kabi
 from ..machine.qemu import QemuConfig
 from ..machine.symbols import name_address, symbolizer
 from ..observe import decode
-from ..observe.events import Event, Fault, Panic
+from ..observe.events import Event, Fault, Panic, of
 from ..observe.verdict import OUTCOME_EXIT_STATUS, Outcome
 from .faults import pf_error
 
@@ -110,8 +110,8 @@ class PanicReport:
 
     @classmethod
     def from_events(cls, events: Sequence[Event]) -> "PanicReport":
-        crash = next((e for e in events if e.kind == "crash"), None)
-        fault = next((e for e in events if isinstance(e, Fault) and e.cpl == 0), None)
+        crash = next(iter(of(events, "crash")), None)
+        fault = next(iter(of(events, Fault, cpl=0)), None)
         regs: Dict[str, int] = {}
         bt: List[int] = []
         for e in events:
@@ -119,7 +119,7 @@ class PanicReport:
                 regs.update({k: v for k, v in e.fields.items() if isinstance(v, int)})
             elif e.kind == "panic-backtrace":
                 bt = [int(w, 16) for w in e.words if w.startswith("0x")]
-        panic = next((e for e in events if isinstance(e, Panic)), None)
+        panic = next(iter(of(events, Panic)), None)
         return cls(crash, fault, regs, bt, panic)
 
     @property

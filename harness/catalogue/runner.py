@@ -107,9 +107,8 @@ class CatalogueRun:
             raise ValueError(f"row {row.id} does not run on -cpu {self.cpu}")
         syms = symbolizer(C.USER_IMAGES_DIR / row.program)
         pid, status = self.statuses.get(row.program, (None, None))
-        ends = [e for e in self.run.events if isinstance(e, (Kill, Exit)) and e.pid == pid]
-        kill = next((e for e in ends if isinstance(e, Kill)), None)
-        exit_ = next((e for e in ends if isinstance(e, Exit)), None)
+        kill = next(iter(self.run.of(Kill, pid=pid)), None)
+        exit_ = next(iter(self.run.of(Exit, pid=pid)), None)
         idx = next((i for i, f in enumerate(self.kernel_faults) if f.pid == pid), None)
         kernel = qemu = gdb = None
         if idx is not None:
@@ -123,12 +122,11 @@ class CatalogueRun:
         if row.kernel_issue:
             notes.append("kernel issue: " + row.kernel_issue)
         handler = (self.handlers or {}).get(pid)
-        delivery = next((e for e in self.run.events
-                         if isinstance(e, SignalDelivery) and e.pid == pid), None)
+        delivery = next(iter(self.run.of(SignalDelivery, pid=pid)), None)
         ev = Evidence(kernel, qemu, gdb, handler.sighting if handler else None,
                       collected=self.witnesses,
                       label=f"{row.id} ({row.program}, -cpu {self.cpu})", notes=notes)
-        calls = tuple(e for e in self.run.events if isinstance(e, Syscall) and e.pid == pid)
+        calls = tuple(self.run.of(Syscall, pid=pid))
         return Case(row, pid, status, kill, exit_, ev, syms,
                     context=self.run.report(console_lines=12), handler=handler,
                     delivery=delivery, syscalls=calls)
@@ -186,7 +184,7 @@ def boot_catalogue(cpu: str = C.DEFAULT_CPU, *, gdb: bool = False,
 def collect(cpu: str, run: lab.Run, frames: Optional[List[GdbFrame]] = None) -> CatalogueRun:
     """Align the witnesses of a finished catalogue run."""
     qlog = qemulog.parse(run.log)
-    faults = [e for e in run.events if isinstance(e, Fault)]
+    faults = run.of(Fault)
     ksight = [from_kernel(f) for f in faults]
     qalign = align(ksight, [from_qemu(r) for r in qemu_fault_records(qlog.interrupts)])
     galign = align(ksight, [f.sighting() for f in frames]) if frames is not None else None

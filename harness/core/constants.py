@@ -50,7 +50,7 @@ KERNEL_IMAGE = SANITIZE_KERNEL_IMAGE if SANITIZE else IMAGES_DIR / "kernel.elf"
 # own in DIR: the kernel streams every code site it reaches there (kernel/include/cover.h;
 # harness/machine/coverage.py reads and merges the files). Read when each machine starts.
 COVERAGE_ENV = "RINGLAB_COVERAGE"
-COVER_IOBASE = 0xE9                     # kernel/include/cover.h COVER_PORT
+COVER_IOBASE = 0xE9     # for kernels other than ours (ours: kabi.json COVER_PORT, machine.qemu)
 COVERAGE_ARTIFACTS = REPO_ROOT / "ringlab-artifacts" / "coverage"   # the report, the dumps
 COVERAGE_DUMP_SUFFIX = ".cov"
 # what the kernel build says about the kernel
@@ -69,7 +69,8 @@ DEFAULT_CPU = "max"
 LEGACY_CPU = "qemu64"                   # no SMEP/SMAP/UMIP: the other model tests run on
 DEFAULT_MEMORY = "128M"
 
-# isa-debug-exit: the kernel writes V to this port, QEMU exits with (V << 1) | 1.
+# isa-debug-exit: the kernel writes V to this port, QEMU exits with (V << 1) | 1. Our kernel's
+# port is its ABI file's DEBUG_EXIT_PORT (machine.qemu.device_ports); this one is for others.
 DEBUG_EXIT_IOBASE = 0xF4
 DEBUG_EXIT_IOSIZE = 0x04
 

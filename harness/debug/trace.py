@@ -35,6 +35,10 @@ and ``caller`` names the program's instruction after its call (the return addres
 faulting instruction, the instruction an interrupt preempted, or where ring 3 resumes. For
 entries through the IDT it is what QEMU's ``-d int`` log prints as IP, so the two agree
 line by line (``compare_with_qemu_log``).
+
+``Tracer`` holds one traced run and has one method per crossing kind (``syscall``,
+``compat_entry``, ``idt_entry``, ``sysretq``, ``iretq``, ``signal_delivered``), each called at
+its breakpoint; ``trace(config)`` is ``Tracer(config).run()``.
 """
 from __future__ import annotations
 
@@ -42,7 +46,7 @@ import logging
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Dict, List, Optional, TextIO, Tuple
+from typing import Callable, Dict, List, Optional, Set, TextIO, Tuple
 
 from ..core import kabi
 from ..core.errors import (BadImage, BreakpointNotHit, GdbCommandError, GdbError, KabiError,
@@ -280,9 +284,253 @@ def cause_of_vector(vector: int, error: int, syscall: str = "", *, int80: int,
     return "interrupt", f"interrupt {vector} {irqs.get(vector, 'irq')}"
 
 
+class Tracer:
+    """One traced run: the breakpoints at the boundary and one method per crossing kind.
+
+    ``run()`` boots the machine under gdb, arms a breakpoint at every crossing (the module
+    docstring lists them) and, at each stop, calls the crossing's method, which reads what that
+    crossing leaves in the registers and on the stack and records a Transition (or nothing, for
+    a crossing that does not change the ring). ``trace()`` is its one-call form.
+
+    Args:
+        config: what to boot (``int_log=True`` to keep QEMU's ``-d int`` log for comparison).
+        timeout_s: bound for the whole run.
+        stream: the serial console is written there as it arrives (None: kept only).
+        on_transition: called with each Transition as it is recorded.
+
+    Raises (from the constructor): BadImage (a missing images/kabi.json), KabiError (the ABI
+    file lacks a constant the trace needs).
+    """
+
+    def __init__(self, config: QemuConfig, *, timeout_s: float = DEFAULT_TRACE_TIMEOUT_S,
+                 stream: Optional[TextIO] = None,
+                 on_transition: Optional[Callable[[Transition], None]] = None) -> None:
+        self.config = config
+        self.timeout_s = timeout_s
+        self.stream = stream
+        self.on_transition = on_transition
+        self.kabi = kabi.load()
+        self.facts = KernelFacts.of(self.kabi)
+        self.transitions: List[Transition] = []
+        self.stops = 0
+        self._seen_spaces: Set[Tuple[Optional[int], int]] = set()
+        self._programs: Dict[Optional[int], str] = {}   # pid -> program, read again after execve
+        self._deliveries: List[Tuple[int, int]] = []    # (signal, handler) since the last exit
+        self._in_sigreturn = False
+        self._dm: Optional[DebugMachine] = None
+        self._user_sym: Callable[[int], str] = lambda addr: ""
+        self._vdso32_sym: Callable[[int], str] = lambda addr: ""
+        self._symbols_of: Dict[str, Callable[[int], str]] = {}
+        self._compat: Dict[int, str] = {}               # entry address -> kind
+
+    # -- the run ------------------------------------------------------------------------------
+
+    def run(self) -> Trace:
+        """Boot, trace every crossing until the run ends, and judge it.
+
+        Returns:
+            the Trace (transitions, the lab Run with the verdict, the QEMU log).
+
+        Raises:
+            ToolMissing, BadImage, BadConfig: before anything starts.
+            KabiError: gdb cannot evaluate the ABI's ``current_pid`` expression.
+            BreakpointNotHit: the run did not end within ``timeout_s``.
+            GdbError: gdb stopped somewhere that is not one of the trace's breakpoints.
+        """
+        t0 = time.monotonic()
+        deadline = t0 + self.timeout_s
+        self._dm = dm = DebugMachine(self.config, stream=self.stream, extension=False)
+        with dm:
+            handlers = self._arm()
+            while True:
+                try:
+                    stop = dm.gdb.cont(timeout_s=max(0.0, deadline - time.monotonic()),
+                                       what="the end of the run", read=_READ)
+                except TargetExited:
+                    break
+                except BreakpointNotHit as err:     # the whole run's bound, not this stop's
+                    raise BreakpointNotHit(
+                        f"the run did not end within {self.timeout_s:g} s (--timeout); "
+                        f"{len(self.transitions)} transitions traced", command=err.command,
+                        console_tail=err.console_tail, log_tail=err.log_tail) from None
+                self.stops += 1
+                handler = handlers.get(stop.rip)
+                if handler is None:
+                    raise GdbError(f"stopped at {stop.rip:#x} ({stop.reason}), not at a "
+                                   "breakpoint of the trace")
+                handler(stop.rip, stop.registers)
+            run = dm.finish(timeout_s=max(1.0, deadline - time.monotonic()))
+        return Trace(self.transitions, run, self.stops, time.monotonic() - t0, run.log)
+
+    def _arm(self) -> Dict[int, Callable[[int, Dict[str, int]], None]]:
+        """Load the symbol tables and set the breakpoints; address -> crossing method."""
+        dm, k = self._dm, self.kabi
+        g = dm.gdb
+        # the very files QEMU booted and gdb loaded (DebugMachine's snapshot)
+        self._user_sym = user_symbolizer(Path(dm.config.init))
+        self._vdso32_sym = vdso32_symbolizer(Path(dm.config.kernel), self.facts)
+        self._symbols_of = {m.name: user_symbolizer(m.path) for m in self.config.modules()}
+        self._symbols_of[Path(self.config.init).name] = self._user_sym
+        self._compat = {g.address_of(k.symbol(sym)): kind for sym, kind in
+                        (("entry_SYSCALL_compat", "syscall32"),
+                         ("entry_SYSENTER_compat", "sysenter"))}
+        sysretq, self._sysretq_sym = g.find_instruction(k.symbol("sysret_path"), "sysretq")
+        iretq, self._iretq_sym = g.find_instruction(k.symbol("trapret"), "iretq")
+        handlers: Dict[int, Callable[[int, Dict[str, int]], None]] = {
+            g.address_of(k.symbol("syscall_entry")): self.syscall,
+            g.address_of(k.symbol("alltraps")): self.idt_entry,
+            sysretq: self.sysretq,
+            iretq: self.iretq,
+            g.address_of(k.symbol("signal_delivered")): self.signal_delivered,
+        }
+        handlers.update({addr: self.compat_entry for addr in self._compat})
+        for addr in handlers:
+            g.break_at(addr)
+        return handlers
+
+    # -- one method per crossing: (stop address, registers read at the stop) ------------------
+
+    def syscall(self, rip: int, r: Dict[str, int]) -> None:
+        """3->0 by 64-bit ``syscall`` (MSR_LSTAR): RAX = number, RCX = user return RIP."""
+        nr = r["rax"]
+        name = self.facts.sysname(nr)
+        self._in_sigreturn = name == "rt_sigreturn"
+        self._add(direction="3->0", kind="syscall", cause=f"syscall {nr} {name}",
+                  user_rip=r["rcx"] - SYSCALL_LEN, kernel_symbol="syscall_entry",
+                  cs=self.facts.user_cs, syscall_nr=nr, syscall_name=name,
+                  frame_rip=r["rcx"], user_rsp=r["rsp"], cr3=r["cr3"])
+
+    def compat_entry(self, rip: int, r: Dict[str, int]) -> None:
+        """3->0 by compatibility mode's ``syscall`` (MSR_CSTAR; RCX = return EIP) or
+        ``sysenter`` (no EIP saved; EBP holds the user stack pointer, the vDSO's convention);
+        RSP is still the user's at syscall's entry (the stub switches stacks)."""
+        kind, nr = self._compat[rip], r["rax"] & 0xFFFFFFFF
+        name = self.facts.sysname32(nr)
+        fast_syscall = kind == "syscall32"
+        self._in_sigreturn = name in ("rt_sigreturn", "sigreturn")
+        self._add(direction="3->0", kind=kind,
+                  cause=f"{'syscall' if fast_syscall else 'sysenter'} {nr} {name}",
+                  user_rip=(r["rcx"] & 0xFFFFFFFF) - SYSCALL_LEN if fast_syscall else 0,
+                  kernel_symbol=self.kabi.symbol(
+                      "entry_SYSCALL_compat" if fast_syscall else "entry_SYSENTER_compat"),
+                  syscall_nr=nr, syscall_name=name,
+                  frame_rip=r["rcx"] & 0xFFFFFFFF if fast_syscall else None,
+                  user_rsp=r["rsp"] if fast_syscall else None, cr3=r["cr3"],
+                  cs=self.facts.user32_cs)
+
+    def idt_entry(self, rip: int, r: Dict[str, int]) -> None:
+        """``alltraps``: an entry through the IDT (``int 0x80``, an exception, an interrupt);
+        a 3->0 crossing when the frame's CS has RPL 3, else nothing (taken in the kernel)."""
+        facts, stub = self.facts, self.facts.stub_frame
+        w = self._dm.gdb.read_u64s(r["rsp"], len(stub))
+        vector, error, frame_rip, cs, rsp = (w[stub[f]] for f in
+                                             ("vector", "error", "rip", "cs", "rsp"))
+        if cpl_of(cs) != 3:
+            return
+        nr = r["rax"] & 0xFFFFFFFF if vector == facts.int80 else None
+        kind, cause = cause_of_vector(
+            vector, error, f"{nr} {facts.sysname32(nr)}" if nr is not None else "",
+            int80=facts.int80, irqs=facts.irqs)
+        self._add(direction="3->0", kind=kind, cause=cause,
+                  user_rip=frame_rip - INT_IMM8_LEN if vector == facts.int80 else frame_rip,
+                  kernel_symbol=f"vector{vector}", vector=vector, error=error, cs=cs,
+                  syscall_nr=nr, syscall_name=facts.sysname32(nr) if nr is not None else None,
+                  frame_rip=frame_rip, user_rsp=rsp, cr3=r["cr3"])
+
+    def sysretq(self, rip: int, r: Dict[str, int]) -> None:
+        """0->3 by ``sysretq`` (end of ``sysret_path``): RCX = the user RIP it returns to."""
+        self._seen_spaces.add((self._pid(), r["cr3"]))
+        kind, cause = self._exit_cause("sysretq", "sysretq", r["rcx"])
+        self._add(direction="0->3", kind=kind, cause=cause, user_rip=r["rcx"],
+                  kernel_symbol=self._sysretq_sym, cr3=r["cr3"], cs=self.facts.user_cs)
+
+    def iretq(self, rip: int, r: Dict[str, int]) -> None:
+        """``trapret``'s ``iretq``: 0->3 when the popped CS has RPL 3 (a process's first entry
+        to ring 3 is one), else an interrupt taken in the kernel returning: nothing."""
+        cpu = self.facts.cpu_frame
+        w = self._dm.gdb.read_u64s(r["rsp"], len(cpu))
+        user_rip, cs, rsp = w[cpu["rip"]], w[cpu["cs"]], w[cpu["rsp"]]
+        if cpl_of(cs) != 3:
+            return
+        space = (self._pid(), r["cr3"])       # a new process, or a new image (execve)
+        first = space not in self._seen_spaces
+        self._seen_spaces.add(space)
+        kind, cause = self._exit_cause("iretq", "iretq (first entry)" if first else "iretq",
+                                       user_rip)
+        self._add(direction="0->3", kind=kind, cause=cause, user_rip=user_rip,
+                  kernel_symbol=self._iretq_sym, user_rsp=rsp, cr3=r["cr3"],
+                  first_entry=first, cs=cs)
+
+    def signal_delivered(self, rip: int, r: Dict[str, int]) -> None:
+        """The kernel's ``signal_delivered`` (RSI = signal, RDX = handler): not a crossing;
+        it names the next return to ring 3 (``delivery``)."""
+        d = self._dm.gdb.registers(["rsi", "rdx"])
+        self._deliveries.append((d["rsi"], d["rdx"]))
+
+    # -- what every crossing shares -----------------------------------------------------------
+
+    def _exit_cause(self, default_kind: str, default_cause: str,
+                    user_rip: int) -> Tuple[str, str]:
+        """(kind, cause) of a 0->3 return: into a handler, out of rt_sigreturn, or plain."""
+        kind, cause = default_kind, default_cause
+        if self._deliveries and self._deliveries[-1][1] == user_rip:
+            sigs = ",".join(signal_name(s) for s, _ in self._deliveries)
+            kind, cause = "delivery", f"signal {sigs} -> handler"
+        elif self._in_sigreturn:
+            kind, cause = "sigreturn", f"rt_sigreturn ({default_kind})"
+        self._deliveries, self._in_sigreturn = [], False
+        return kind, cause
+
+    def _pid(self) -> Optional[int]:
+        """The running process's pid (None: no process is running). Raises KabiError when gdb
+        cannot evaluate the ABI's expression (never a silently empty pid column)."""
+        expression = self.facts.pid_expression
+        try:
+            return self._dm.gdb.evaluate(expression)
+        except MemoryReadError:          # no process is running (current is NULL)
+            return None
+        except GdbCommandError as err:   # the kernel moved what the expression names
+            raise KabiError(f"gdb cannot evaluate the kernel ABI expression current_pid = "
+                            f"{expression!r} (kernel/kabi.c): {err.gdb_message}",
+                            command=err.command, console_tail=err.console_tail,
+                            log_tail=err.log_tail) from None
+
+    def _program(self, p: Optional[int]) -> str:
+        """The base name of process ``p``'s program (read again after its execve)."""
+        last = next((t for t in reversed(self.transitions) if t.pid == p), None)
+        if p not in self._programs or (last is not None and last.syscall_name == "execve"):
+            try:
+                self._programs[p] = self._dm.gdb.evaluate_string(self.facts.name_expression)
+            except MemoryReadError:
+                self._programs[p] = ""
+        return self._programs[p]
+
+    def _add(self, **kw) -> None:
+        """Record a Transition (fields as keywords) with its pid, mode and user symbols."""
+        t = Transition(number=len(self.transitions) + 1, pid=self._pid(), **kw)
+        t.mode = self.facts.mode(t.cs)
+        name = self._program(t.pid) if t.pid is not None else ""
+        named = self._symbols_of.get(name, self._user_sym)
+        t.user_symbol = named(t.user_rip)
+        if t.mode == "user32" and not t.user_symbol:
+            t.user_symbol = self._vdso32_sym(t.user_rip)
+            if (t.kind == "int80" and t.user_rsp is not None
+                    and t.user_symbol.split("+")[0] == VSYSCALL_ENTRY):
+                try:
+                    ret = int.from_bytes(
+                        self._dm.gdb.read_memory(t.user_rsp + VSYSCALL_PUSHED, 4), "little")
+                except MemoryReadError:
+                    ret = None
+                if ret is not None:
+                    t.caller = named(ret)
+        self.transitions.append(t)
+        if self.on_transition:
+            self.on_transition(t)
+
+
 def trace(config: QemuConfig, *, timeout_s: float = DEFAULT_TRACE_TIMEOUT_S,
           stream: Optional[TextIO] = None, on_transition=None) -> Trace:
-    """Run ``config`` under gdb and record every ring transition.
+    """Run ``config`` under gdb and record every ring transition (``Tracer(...).run()``).
 
     Args:
         config: what to boot (``int_log=True`` to keep QEMU's ``-d int`` log for comparison).
@@ -300,169 +548,8 @@ def trace(config: QemuConfig, *, timeout_s: float = DEFAULT_TRACE_TIMEOUT_S,
             ``current_pid`` expression (never a silently empty pid column).
         BreakpointNotHit: the run did not end within ``timeout_s``.
     """
-    t0 = time.monotonic()
-    k = kabi.load()
-    facts = KernelFacts.of(k)
-    transitions: List[Transition] = []
-    seen_spaces = set()
-    programs: Dict[int, str] = {}        # pid -> program name, read again after an execve
-
-    def pid() -> Optional[int]:
-        try:
-            return dm.gdb.evaluate(facts.pid_expression)
-        except MemoryReadError:          # no process is running (current is NULL)
-            return None
-        except GdbCommandError as err:   # the kernel moved what the expression names
-            raise KabiError(f"gdb cannot evaluate the kernel ABI expression current_pid = "
-                            f"{facts.pid_expression!r} (kernel/kabi.c): {err.gdb_message}",
-                            command=err.command, console_tail=err.console_tail,
-                            log_tail=err.log_tail) from None
-
-    def program(p: Optional[int]) -> str:
-        last = next((t for t in reversed(transitions) if t.pid == p), None)
-        if p not in programs or (last is not None and last.syscall_name == "execve"):
-            try:
-                programs[p] = dm.gdb.evaluate_string(facts.name_expression)
-            except MemoryReadError:
-                programs[p] = ""
-        return programs[p]
-
-    def add(**kw) -> None:
-        t = Transition(number=len(transitions) + 1, pid=pid(), **kw)
-        t.mode = facts.mode(t.cs)
-        name = program(t.pid) if t.pid is not None else ""
-        named = symbols_of.get(name, user_sym)
-        t.user_symbol = named(t.user_rip)
-        if t.mode == "user32" and not t.user_symbol:
-            t.user_symbol = vdso32_sym(t.user_rip)
-            if (t.kind == "int80" and t.user_rsp is not None
-                    and t.user_symbol.split("+")[0] == VSYSCALL_ENTRY):
-                try:
-                    ret = int.from_bytes(g.read_memory(t.user_rsp + VSYSCALL_PUSHED, 4),
-                                         "little")
-                except MemoryReadError:
-                    ret = None
-                if ret is not None:
-                    t.caller = named(ret)
-        transitions.append(t)
-        if on_transition:
-            on_transition(t)
-
-    dm = DebugMachine(config, stream=stream, extension=False)
-    stops = 0
-    with dm:
-        g = dm.gdb
-        # the very files QEMU booted and gdb loaded (DebugMachine's snapshot)
-        user_sym = user_symbolizer(Path(dm.config.init))
-        vdso32_sym = vdso32_symbolizer(Path(dm.config.kernel), facts)
-        symbols_of = {m.name: user_symbolizer(m.path) for m in config.modules()}
-        symbols_of[Path(config.init).name] = user_sym
-        entry_syscall = g.address_of(k.symbol("syscall_entry"))
-        entry_compat = {g.address_of(k.symbol(sym)): kind for sym, kind in
-                        (("entry_SYSCALL_compat", "syscall32"),
-                         ("entry_SYSENTER_compat", "sysenter"))}
-        entry_trap = g.address_of(k.symbol("alltraps"))
-        sysretq, sysretq_sym = g.find_instruction(k.symbol("sysret_path"), "sysretq")
-        iretq, iretq_sym = g.find_instruction(k.symbol("trapret"), "iretq")
-        delivered = g.address_of(k.symbol("signal_delivered"))
-        for addr in (entry_syscall, entry_trap, sysretq, iretq, delivered, *entry_compat):
-            g.break_at(addr)
-        deadline = t0 + timeout_s
-        stub, cpu = facts.stub_frame, facts.cpu_frame
-        deliveries: List[Tuple[int, int]] = []      # (signal, handler) since the last exit
-        in_sigreturn = False
-
-        def exit_cause(default_kind: str, default_cause: str, user_rip: int) -> Tuple[str, str]:
-            """Name a 0->3 return: into a handler, out of rt_sigreturn, or plain."""
-            nonlocal deliveries, in_sigreturn
-            kind, cause = default_kind, default_cause
-            if deliveries and deliveries[-1][1] == user_rip:
-                sigs = ",".join(signal_name(s) for s, _ in deliveries)
-                kind, cause = "delivery", f"signal {sigs} -> handler"
-            elif in_sigreturn:
-                kind, cause = "sigreturn", f"rt_sigreturn ({default_kind})"
-            deliveries, in_sigreturn = [], False
-            return kind, cause
-
-        while True:
-            try:
-                stop = g.cont(timeout_s=max(0.0, deadline - time.monotonic()),
-                              what="the end of the run", read=_READ)
-            except TargetExited:
-                break
-            except BreakpointNotHit as err:     # the whole run's bound, not this stop's
-                raise BreakpointNotHit(
-                    f"the run did not end within {timeout_s:g} s (--timeout); "
-                    f"{len(transitions)} transitions traced", command=err.command,
-                    console_tail=err.console_tail, log_tail=err.log_tail) from None
-            stops += 1
-            r = stop.registers
-            if stop.rip == delivered:
-                d = g.registers(["rsi", "rdx"])
-                deliveries.append((d["rsi"], d["rdx"]))
-                continue
-            if stop.rip == entry_syscall:
-                nr = r["rax"]
-                in_sigreturn = facts.sysname(nr) == "rt_sigreturn"
-                add(direction="3->0", kind="syscall", cause=f"syscall {nr} {facts.sysname(nr)}",
-                    user_rip=r["rcx"] - SYSCALL_LEN, kernel_symbol="syscall_entry",
-                    cs=facts.user_cs,
-                    syscall_nr=nr, syscall_name=facts.sysname(nr),
-                    frame_rip=r["rcx"], user_rsp=r["rsp"], cr3=r["cr3"])
-            elif stop.rip in entry_compat:
-                # compatibility mode's `syscall` (RCX = return EIP) or `sysenter` (no EIP
-                # saved; EBP holds the user stack pointer, the vDSO's convention); RSP is
-                # still the user's at syscall's entry (the stub switches stacks)
-                kind, nr = entry_compat[stop.rip], r["rax"] & 0xFFFFFFFF
-                name = facts.sysname32(nr)
-                fast_syscall = kind == "syscall32"
-                user_rip = (r["rcx"] & 0xFFFFFFFF) - SYSCALL_LEN if fast_syscall else 0
-                in_sigreturn = name in ("rt_sigreturn", "sigreturn")
-                add(direction="3->0", kind=kind,
-                    cause=f"{'syscall' if fast_syscall else 'sysenter'} {nr} {name}",
-                    user_rip=user_rip, kernel_symbol=k.symbol(
-                        "entry_SYSCALL_compat" if fast_syscall else "entry_SYSENTER_compat"),
-                    syscall_nr=nr, syscall_name=name,
-                    frame_rip=r["rcx"] & 0xFFFFFFFF if fast_syscall else None,
-                    user_rsp=r["rsp"] if fast_syscall else None, cr3=r["cr3"],
-                    cs=facts.user32_cs)
-            elif stop.rip == entry_trap:
-                w = g.read_u64s(r["rsp"], len(stub))
-                vector, error, rip, cs, rsp = (w[stub[f]] for f in
-                                               ("vector", "error", "rip", "cs", "rsp"))
-                if cpl_of(cs) != 3:
-                    continue            # an interrupt or fault in the kernel: no ring change
-                nr = r["rax"] & 0xFFFFFFFF if vector == facts.int80 else None
-                kind, cause = cause_of_vector(
-                    vector, error, f"{nr} {facts.sysname32(nr)}" if nr is not None else "",
-                    int80=facts.int80, irqs=facts.irqs)
-                add(direction="3->0", kind=kind, cause=cause,
-                    user_rip=rip - INT_IMM8_LEN if vector == facts.int80 else rip,
-                    kernel_symbol=f"vector{vector}", vector=vector, error=error, cs=cs,
-                    syscall_nr=nr, syscall_name=facts.sysname32(nr) if nr is not None else None,
-                    frame_rip=rip, user_rsp=rsp, cr3=r["cr3"])
-            elif stop.rip == sysretq:
-                seen_spaces.add((pid(), r["cr3"]))
-                kind, cause = exit_cause("sysretq", "sysretq", r["rcx"])
-                add(direction="0->3", kind=kind, cause=cause, user_rip=r["rcx"],
-                    kernel_symbol=sysretq_sym, cr3=r["cr3"], cs=facts.user_cs)
-            elif stop.rip == iretq:
-                w = g.read_u64s(r["rsp"], len(cpu))
-                rip, cs, rsp = w[cpu["rip"]], w[cpu["cs"]], w[cpu["rsp"]]
-                if cpl_of(cs) != 3:
-                    continue
-                space = (pid(), r["cr3"])       # a new process, or a new image (execve)
-                first = space not in seen_spaces
-                seen_spaces.add(space)
-                kind, cause = exit_cause("iretq", "iretq (first entry)" if first else "iretq", rip)
-                add(direction="0->3", kind=kind, cause=cause, user_rip=rip,
-                    kernel_symbol=iretq_sym, user_rsp=rsp, cr3=r["cr3"], first_entry=first,
-                    cs=cs)
-            else:
-                raise GdbError(f"stopped at {stop.rip:#x} ({stop.reason}), not at a "
-                               "breakpoint of the trace")
-        run = dm.finish(timeout_s=max(1.0, deadline - time.monotonic()))
-    return Trace(transitions, run, stops, time.monotonic() - t0, run.log)
+    return Tracer(config, timeout_s=timeout_s, stream=stream,
+                  on_transition=on_transition).run()
 
 
 def compare_with_qemu_log(tr: Trace, log_text: str) -> List[str]:

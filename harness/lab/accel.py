@@ -16,6 +16,7 @@ from typing import Optional
 from ..core import constants as C
 from ..core.errors import BadConfig
 from ..machine.elfimage import symbols
+from ..observe.decode import VECTOR_GP, Signal
 from ..observe.events import Fault
 from ..observe.verdict import Outcome
 from .session import boot_config, program, run
@@ -23,9 +24,9 @@ from .session import boot_config, program, run
 ACCELS = ("tcg", "kvm")
 KVM_DEVICE = "/dev/kvm"
 PROBE_PROGRAM = "hlt"
-PROBE_STATUS = 139           # 128 + SIGSEGV
+PROBE_STATUS = 128 + Signal.SIGSEGV   # killed by SIGSEGV (the shell convention)
 PROBE_TIMEOUT_S = 30.0       # KVM starts slowly here (1.4 s for a trivial kernel)
-GP_VECTOR = 13
+GP_VECTOR = VECTOR_GP          # #GP, decode's table
 
 
 def kvm_refusal(cpu: str = C.DEFAULT_CPU) -> Optional[str]:

@@ -23,7 +23,7 @@ from typing import List, Optional, Sequence, Union
 
 from ..core import constants as C
 from ..machine.console import Console, Match, Pattern
-from ..observe.events import Event, Exit, Kill, parse_console
+from ..observe.events import Event, EventKind, Exit, Kill, Value, of as events_of, parse_console
 
 log = logging.getLogger(__name__)
 
@@ -72,9 +72,9 @@ class CommandResult:
         """The user output, one LF-terminated line each."""
         return "".join(l + "\n" for l in self.lines)
 
-    def of(self, kind: Union[str, type]) -> List[Event]:
-        k = kind if isinstance(kind, str) else kind.KIND
-        return [e for e in self.events if e.kind == k]
+    def of(self, *kinds: EventKind, **fields: Value) -> List[Event]:
+        """The command's events of ``kinds`` with ``fields`` (``observe.events.of``)."""
+        return events_of(self.events, *kinds, **fields)
 
     def describe(self) -> str:
         """Multi-line evidence for assertion messages."""
@@ -86,7 +86,7 @@ class CommandResult:
 def command_result(command: str, text: str) -> CommandResult:
     """Build a CommandResult from the console text a command produced (after its echo)."""
     parsed = parse_console(text)
-    ended = [e for e in parsed.events if isinstance(e, (Exit, Kill))]
+    ended = events_of(parsed.events, Exit, Kill)
     res = CommandResult(command=command, text=text.replace("\r", ""), lines=parsed.user_lines,
                         events=parsed.events, parse_errors=parsed.errors)
     if ended:

@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import os
 import struct
+from dataclasses import dataclass
 from pathlib import Path
-from typing import List, Optional, Tuple, Union
+from typing import Dict, List, Optional, Tuple, Union
 
 from ..core import kabi
 from ..core.errors import BadImage
@@ -193,72 +194,130 @@ def entry_point(path: PathLike) -> int:
     return EHDR.unpack_from(_read(path, EHDR.size))[4]
 
 
-# Section headers and symbols (ELF-64 Object File Format, "Sections" and "Symbol Table"),
-# read with struct so that a plain boot's timeout report names RIP without pyelftools.
+# Section headers and symbols (System V gABI, "Sections" and "Symbol Table"; ELF-64 Object
+# File Format), read with struct: the one ELF symbol reader of the harness. A plain boot's
+# timeout report names RIP with it without loading pyelftools, and machine.symbols's
+# Symbolizer (gdb-style names, the DWARF line table through pyelftools) builds on it.
 SHDR = struct.Struct("<IIQQQQIIQQ")   # sh_name sh_type sh_flags sh_addr sh_offset sh_size
                                       # sh_link sh_info sh_addralign sh_entsize
 SYM = struct.Struct("<IBBHQQ")        # st_name st_info st_other st_shndx st_value st_size
+SHDR32 = struct.Struct("<IIIIIIIIII")  # the same fields, 32-bit (sh_flags .. sh_entsize)
+SYM32 = struct.Struct("<IIIBBH")      # st_name st_value st_size st_info st_other st_shndx
 SHT_SYMTAB = 2                        # section type: the full symbol table
-STT_NAMED = (0, 1, 2)                 # NOTYPE (assembly labels), OBJECT, FUNC
+SHN_UNDEF = 0                         # st_shndx: an undefined symbol
+SHN_LORESERVE = 0xFF00                # st_shndx from here: no section (SHN_ABS, SHN_COMMON)
+SHN_ABS = 0xFFF1                      # st_shndx: an absolute value, not an address in a section
+STT_NOTYPE, STT_OBJECT, STT_FUNC = 0, 1, 2   # st_info's low nibble
+STT_NAMED = (STT_NOTYPE, STT_OBJECT, STT_FUNC)   # NOTYPE (assembly labels), OBJECT, FUNC
+
+
+@dataclass(frozen=True)
+class ElfSymbol:
+    """One named symbol of a .symtab.
+
+    Attributes:
+        name: its name.
+        value: st_value (an address, in an executable).
+        size: st_size in bytes (0 for an assembly label).
+        type: STT_* (st_info's low nibble).
+        shndx: the index of the section it is defined in (SHN_UNDEF, SHN_ABS... as such).
+        section: (sh_addr, sh_size, sh_flags) of that section; (0, 0, 0) for a special index.
+    """
+
+    name: str
+    value: int
+    size: int
+    type: int
+    shndx: int
+    section: Tuple[int, int, int] = (0, 0, 0)
+
+
+def _symtab(path: PathLike) -> Optional[List[ElfSymbol]]:
+    """Every named symbol of ``path``'s SHT_SYMTAB sections in table order (ELF32 or
+    ELF64, little-endian); None when it has no symbol table (a stripped file).
+
+    Raises:
+        BadImage: unreadable, not an ELF file, or section headers outside the file.
+    """
+    data = _read(path)
+    cls, little, _, _ = _class_and_machine(path, data)
+    if cls not in (ELFCLASS32, ELFCLASS64) or not little:
+        raise BadImage(str(path), "not a little-endian ELF32/ELF64 file")
+    is64 = cls == ELFCLASS64
+    ehdr, shdr, sym = (EHDR, SHDR, SYM) if is64 else (EHDR32, SHDR32, SYM32)
+    if len(data) < ehdr.size:
+        raise BadImage(str(path), f"malformed ELF: {len(data)} bytes, shorter than its header")
+    shoff, shentsize, shnum = (ehdr.unpack_from(data)[i] for i in (6, 11, 12))
+
+    def section(i: int) -> Optional[Tuple[int, ...]]:
+        off = shoff + i * shentsize
+        if i >= shnum or shentsize < shdr.size or off + shdr.size > len(data):
+            return None
+        # (name, type, flags, addr, offset, size, link, info, addralign, entsize)
+        return shdr.unpack_from(data, off)
+
+    def symbol(off: int) -> Tuple[int, int, int, int, int]:
+        """(st_name, st_info, st_shndx, st_value, st_size)."""
+        if is64:
+            name_off, info, _, shndx, value, size = sym.unpack_from(data, off)
+        else:
+            name_off, value, size, info, _, shndx = sym.unpack_from(data, off)
+        return name_off, info, shndx, value, size
+
+    tables = [h for h in (section(i) for i in range(shnum)) if h and h[1] == SHT_SYMTAB]
+    if not tables:
+        return None
+    found: List[ElfSymbol] = []
+    sections: Dict[int, Tuple[int, int, int]] = {}    # shndx -> (addr, size, flags)
+    for _, _, _, _, sym_off, sym_size, link, _, _, entsize in tables:
+        strings = section(link)
+        if strings is None or entsize < sym.size:
+            continue
+        str_off = strings[4]
+        for s in range(sym_off, min(sym_off + sym_size, len(data)) - sym.size + 1, entsize):
+            name_off, info, shndx, value, size = symbol(s)
+            if not name_off:
+                continue
+            end = data.find(b"\0", str_off + name_off)
+            if shndx not in sections:
+                h = section(shndx) if shndx < SHN_LORESERVE else None
+                sections[shndx] = (h[3], h[5], h[2]) if h else (0, 0, 0)
+            found.append(ElfSymbol(data[str_off + name_off:end].decode("ascii", "replace"),
+                                   value, size, info & 0xF, shndx, sections[shndx]))
+    return found
+
+
+def symbol_table(path: PathLike) -> List[ElfSymbol]:
+    """Every named symbol of ``path``'s symbol table (.symtab), in table order.
+
+    Raises:
+        BadImage: unreadable, not an ELF file, or no symbol table (stripped?).
+    """
+    table = _symtab(path)
+    if table is None:
+        raise BadImage(str(path), "has no symbol table (stripped?)")
+    return table
 
 
 def symbols(path: PathLike) -> List[Tuple[int, str]]:
-    """(value, name) of every named NOTYPE/OBJECT/FUNC symbol in ``path``'s .symtab, sorted;
-    empty when it has none.
+    """(value, name) of every named NOTYPE/OBJECT/FUNC symbol defined in ``path``'s .symtab,
+    sorted; empty when it has none.
 
     Raises:
-        BadImage: unreadable, or not an ELF64 file.
+        BadImage: unreadable, or not an ELF file.
     """
-    data = _read(path)
-    if data[:4] != b"\x7fELF" or len(data) < EHDR.size or data[4] != 2:
-        raise BadImage(str(path), "not an ELF64 file")
-    shoff, shentsize, shnum = (EHDR.unpack_from(data)[i] for i in (6, 11, 12))
-    found: List[Tuple[int, str]] = []
-    for i in range(shnum):
-        off = shoff + i * shentsize
-        if off + SHDR.size > len(data):
-            break
-        _, typ, _, _, sym_off, sym_size, link, _, _, entsize = SHDR.unpack_from(data, off)
-        if typ != SHT_SYMTAB or entsize < SYM.size:
-            continue
-        str_off = SHDR.unpack_from(data, shoff + link * shentsize)[4]
-        for s in range(sym_off, min(sym_off + sym_size, len(data)) - SYM.size + 1, entsize):
-            name_off, info, _, shndx, value, _ = SYM.unpack_from(data, s)
-            if name_off and shndx and (info & 0xF) in STT_NAMED:
-                end = data.find(b"\0", str_off + name_off)
-                found.append((value, data[str_off + name_off:end].decode("ascii", "replace")))
-    return sorted(found)
-
-
-STT_FUNC = 2                          # a function symbol (with its size)
+    return sorted((s.value, s.name) for s in _symtab(path) or ()
+                  if s.shndx != SHN_UNDEF and s.type in STT_NAMED)
 
 
 def _functions(path: PathLike) -> List[Tuple[int, int, str]]:
     """(value, size, name) of every sized FUNC symbol in ``path``'s .symtab, sorted.
 
     Raises:
-        BadImage: unreadable, or not an ELF64 file.
+        BadImage: unreadable, or not an ELF file.
     """
-    data = _read(path)
-    if data[:4] != b"\x7fELF" or len(data) < EHDR.size or data[4] != 2:
-        raise BadImage(str(path), "not an ELF64 file")
-    shoff, shentsize, shnum = (EHDR.unpack_from(data)[i] for i in (6, 11, 12))
-    found: List[Tuple[int, int, str]] = []
-    for i in range(shnum):
-        off = shoff + i * shentsize
-        if off + SHDR.size > len(data):
-            break
-        _, typ, _, _, sym_off, sym_size, link, _, _, entsize = SHDR.unpack_from(data, off)
-        if typ != SHT_SYMTAB or entsize < SYM.size:
-            continue
-        str_off = SHDR.unpack_from(data, shoff + link * shentsize)[4]
-        for s in range(sym_off, min(sym_off + sym_size, len(data)) - SYM.size + 1, entsize):
-            name_off, info, _, shndx, value, size = SYM.unpack_from(data, s)
-            if name_off and shndx and (info & 0xF) == STT_FUNC and size:
-                end = data.find(b"\0", str_off + name_off)
-                found.append((value, size, data[str_off + name_off:end].decode("ascii",
-                                                                               "replace")))
-    return sorted(found)
+    return sorted((s.value, s.size, s.name) for s in _symtab(path) or ()
+                  if s.shndx != SHN_UNDEF and s.type == STT_FUNC and s.size)
 
 
 def function_symbol(path: PathLike, address: int) -> Optional[Tuple[str, int]]:

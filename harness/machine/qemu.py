@@ -231,12 +231,18 @@ class QemuConfig:
             gdb_socket: unix socket for the gdbstub; only used when ``self.gdb``.
             qmp_socket: unix socket for QMP (the harness reads where a timed-out guest is).
             cover_file: where the coverage kernel's record goes (``cover.dump_file``): an
-                isa-debugcon device at C.COVER_IOBASE writing to it; None: no such device.
+                isa-debugcon device at the kernel's COVER_PORT writing to it; None: no
+                such device.
+
+        Raises:
+            BadImage, KabiError: our kernel without a readable images/kabi.json
+                (``device_ports``).
         """
+        ports = device_ports(self.kernel)
         cmd = [C.QEMU_BINARY,
                "-machine", C.DEFAULT_MACHINE, "-cpu", self.cpu, "-m", self.memory,
                "-nodefaults", "-display", "none", "-no-reboot",
-               "-device", f"isa-debug-exit,iobase={C.DEBUG_EXIT_IOBASE:#x},"
+               "-device", f"isa-debug-exit,iobase={ports.debug_exit:#x},"
                           f"iosize={C.DEBUG_EXIT_IOSIZE:#04x}",
                # signal=off: a Ctrl-C on the console is the guest's (SIGINT), not QEMU's exit
                "-chardev", "stdio,id=console,signal=off", "-serial", "chardev:console",
@@ -259,7 +265,7 @@ class QemuConfig:
             cmd += ["-qmp", f"unix:{qmp_socket},server=on,wait=off"]
         if cover_file is not None:
             cmd += ["-chardev", f"file,id=cover,path={cover_file}",
-                    "-device", f"isa-debugcon,iobase={C.COVER_IOBASE:#x},chardev=cover"]
+                    "-device", f"isa-debugcon,iobase={ports.cover:#x},chardev=cover"]
         if self.record_replay is not None:
             cmd += self.record_replay.args()
         cmd += list(self.extra_args)
@@ -335,6 +341,34 @@ def check_fits_memory(modules: Sequence[Module], sizes: Sequence[int], memory: s
 def is_default_kernel(kernel: PathLike) -> bool:
     """True if ``kernel`` is images/kernel.elf (ours: its ABI file states its limits)."""
     return os.path.realpath(kernel) == os.path.realpath(C.KERNEL_IMAGE)
+
+
+@dataclass(frozen=True)
+class DevicePorts:
+    """The I/O ports of the devices QEMU gives a kernel to talk to the harness.
+
+    Attributes:
+        debug_exit: isa-debug-exit's iobase: the kernel writes its machine status there.
+        cover: isa-debugcon's iobase: the coverage kernel streams its code sites there.
+    """
+
+    debug_exit: int
+    cover: int
+
+
+def device_ports(kernel: Optional[PathLike]) -> DevicePorts:
+    """Where QEMU puts the devices for ``kernel``: our kernel's ports from its ABI file
+    (images/kabi.json: DEBUG_EXIT_PORT, COVER_PORT, the values its headers use); for any other
+    kernel (a tiny test kernel, a user's), the harness's ports C.DEBUG_EXIT_IOBASE and
+    C.COVER_IOBASE, which tests/test_kabi.py holds equal to ours.
+
+    Raises:
+        BadImage, KabiError: our kernel without a readable ABI file, or one lacking a port.
+    """
+    if kernel is not None and is_default_kernel(kernel):
+        k = kabi.load()
+        return DevicePorts(k.const("DEBUG_EXIT_PORT"), k.const("COVER_PORT"))
+    return DevicePorts(C.DEBUG_EXIT_IOBASE, C.COVER_IOBASE)
 
 
 USER_UID_KEY = "init.uid"        # kernel argument: init's uid (kernel/include/kargs.h)

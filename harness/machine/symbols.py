@@ -1,5 +1,7 @@
-"""Addresses to names, from an ELF symbol table (pyelftools): the kernel's panic backtrace and
-the catalogue programs' ``fault_insn`` labels.
+"""Addresses to names, from an ELF symbol table: the kernel's panic backtrace and the catalogue
+programs' ``fault_insn`` labels. The symbol table is machine.elfimage's (``symbol_table``, the
+one ELF symbol reader, struct-only); this module adds gdb's naming rules and, through
+pyelftools, the DWARF line table (``source_line``).
 
     >>> sym = Symbolizer(C.KERNEL_IMAGE)
     >>> sym.describe(0xffffffff801007db, return_address=True)
@@ -25,15 +27,15 @@ from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 from elftools.elf.elffile import ELFFile
-from elftools.elf.sections import SymbolTableSection
 
 from ..core.errors import BadImage
 from ..observe.symname import symbol_offset, symbol_text
-from .elfimage import nearest_symbol
+from .elfimage import (SHN_ABS, SHN_UNDEF, STT_FUNC, STT_NOTYPE, STT_OBJECT, nearest_symbol,
+                       symbol_table)
 
 SHF_EXECINSTR = 0x4  # ELF section flag: holds executable code
 #: the ELF symbol types a Symbolizer keeps, by the kind it gives them
-SYMBOL_KINDS = {"STT_FUNC": "func", "STT_OBJECT": "object", "STT_NOTYPE": "label"}
+SYMBOL_KINDS = {STT_FUNC: "func", STT_OBJECT: "object", STT_NOTYPE: "label"}
 
 log = logging.getLogger(__name__)
 
@@ -63,35 +65,15 @@ class Symbolizer:
 
     def __init__(self, path: PathLike) -> None:
         self.path = Path(path)
-        try:
-            fh = open(self.path, "rb")
-        except OSError as err:
-            raise BadImage(str(path), err.strerror or "cannot open") from None
-        with fh:
-            try:
-                elf = ELFFile(fh)
-            except Exception:  # pyelftools raises its own ELFError and struct errors
-                raise BadImage(str(path), "not an ELF file") from None
-            symtab = elf.get_section_by_name(".symtab")
-            if not isinstance(symtab, SymbolTableSection):
-                raise BadImage(str(path), "has no symbol table (stripped?)")
-            syms = []
-            sections: Dict[int, Tuple[int, int, int]] = {}  # index -> (addr, size, flags)
-            for s in symtab.iter_symbols():
-                kind = SYMBOL_KINDS.get(s["st_info"]["type"])
-                if (kind is None or not s.name or s["st_shndx"] == "SHN_UNDEF"
-                        or s["st_shndx"] == "SHN_ABS"):
-                    continue
-                if s["st_shndx"] not in sections:   # pyelftools parses a header per call
-                    sec = elf.get_section(s["st_shndx"])
-                    sections[s["st_shndx"]] = (int(sec["sh_addr"]), int(sec["sh_size"]),
-                                               int(sec["sh_flags"]))
-                lo, size, flags = sections[s["st_shndx"]]
-                if kind == "label" and not (flags & SHF_EXECINSTR
-                                            and lo <= int(s["st_value"]) < lo + size):
-                    kind = "object"   # a linker-script marker (__bss_end_phys...), not code
-                syms.append(Symbol(s.name, int(s["st_value"]), int(s["st_size"]), kind,
-                                   section_end=lo + size))
+        syms = []
+        for s in symbol_table(path):         # elfimage: the one symbol reader
+            kind = SYMBOL_KINDS.get(s.type)
+            if kind is None or s.shndx in (SHN_UNDEF, SHN_ABS):
+                continue
+            lo, size, flags = s.section
+            if kind == "label" and not (flags & SHF_EXECINSTR and lo <= s.value < lo + size):
+                kind = "object"   # a linker-script marker (__bss_end_phys...), not code
+            syms.append(Symbol(s.name, s.value, s.size, kind, section_end=lo + size))
         # Functions first at equal addresses, so a lookup names the function, not a label in it.
         syms.sort(key=lambda s: (s.address, s.kind != "func", s.name))
         self.symbols: List[Symbol] = syms

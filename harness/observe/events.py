@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Dict, List, Optional, Tuple, Type, Union
+from typing import Any, ClassVar, Dict, Iterable, List, Optional, Tuple, Type, Union
 
 from ..core.constants import KERNEL_LINE_PREFIX
 from ..core.errors import EventParseError
@@ -353,6 +353,40 @@ def split_line(line: str) -> Tuple[str, Optional[str]]:
     return line, None
 
 
+#: what ``of`` selects by: a kind string (``"fault"``) or an event class (``Fault``)
+EventKind = Union[str, Type[Event]]
+
+
+def of(events: Iterable[Event], *kinds: EventKind, **fields: Value) -> List[Event]:
+    """The events of ``events`` of any of ``kinds`` whose fields equal ``fields``, in order:
+    the one event filter (``Run.of``, ``Parsed.of``, ``CommandResult.of``, the verdict, the
+    catalogue and the shell use it).
+
+    ``of(events, Exit, Kill, pid=1)`` -> init's exit or kill events. A class selects its typed
+    events (every required field present: a line that broke the contract is a generic Event
+    of that kind and only a kind string selects it); a string selects every event of that
+    kind, typed or not. A field is compared through the class's typed attribute when it has
+    one (its default when the line lacks the key), else ``Event.get`` (None when missing).
+    No kinds: every event (only ``fields`` filter).
+
+    Raises:
+        TypeError: a kind that is neither a string nor an Event class.
+    """
+    names = tuple(k for k in kinds if isinstance(k, str))
+    classes = tuple(k for k in kinds if not isinstance(k, str))
+    for c in classes:
+        if not (isinstance(c, type) and issubclass(c, Event)):
+            raise TypeError(f"event kind {c!r}: expected a kind string or an Event class")
+    return [e for e in events
+            if (not kinds or e.kind in names or isinstance(e, classes))
+            and all(_field(e, k) == v for k, v in fields.items())]
+
+
+def _field(e: Event, key: str) -> Any:
+    """``e``'s field ``key``: the typed attribute where its class has one, else the raw field."""
+    return getattr(e, key) if isinstance(getattr(type(e), key, None), property) else e.get(key)
+
+
 @dataclass
 class Parsed:
     """A console transcript split into kernel events and user output."""
@@ -361,9 +395,9 @@ class Parsed:
     user_lines: List[str]
     errors: List[str]
 
-    def of(self, kind: Union[str, Type[Event]]) -> List[Event]:
-        k = kind if isinstance(kind, str) else kind.KIND
-        return [e for e in self.events if e.kind == k]
+    def of(self, *kinds: EventKind, **fields: Value) -> List[Event]:
+        """Its events of ``kinds`` with ``fields`` (``events.of``)."""
+        return of(self.events, *kinds, **fields)
 
 
 def parse_console(text: str) -> Parsed:

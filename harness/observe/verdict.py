@@ -29,12 +29,13 @@ from dataclasses import dataclass
 from typing import Optional, Sequence
 
 from ..core import constants as C
-from .events import BadArg, Event, Exit, Fault, Halt, Kill, NoMemory, Panic, Sanitizer
+from .decode import VECTOR_DF
+from .events import BadArg, Event, Exit, Fault, Halt, Kill, NoMemory, Panic, Sanitizer, of
 
 TRIPLE_FAULT_RE = re.compile(r"Triple fault", re.IGNORECASE)
 # QEMU's own line when a signal (say, Ctrl-C passed through) ends it; it then exits 0.
 QEMU_SIGNALLED_RE = re.compile(r"terminating on signal (\d+)")
-DOUBLE_FAULT_VECTOR = 8  # #DF (SDM Vol. 3A 6.15)
+DOUBLE_FAULT_VECTOR = VECTOR_DF  # #DF (SDM Vol. 3A 6.15), decode's table
 
 
 class Outcome(str, enum.Enum):
@@ -138,22 +139,22 @@ def judge(events: Sequence[Event], rc: Optional[int], *, qemu_signal: Optional[i
         reset_log: QEMU's ``-d cpu_reset`` (and int) log.
         stderr: QEMU's stderr.
     """
-    halts = [e for e in events if isinstance(e, Halt)]
-    panics = [e for e in events if isinstance(e, Panic)]
-    init_end = [e for e in events if isinstance(e, (Exit, Kill)) and e.pid == 1]
+    halts = of(events, Halt)
+    panics = of(events, Panic)
+    init_end = of(events, Exit, Kill, pid=1)
 
-    reports = [e for e in events if isinstance(e, Sanitizer)]
+    reports = of(events, Sanitizer)
     if reports:
         return Verdict(Outcome.SANITIZER, None, None, sanitizer_detail(reports[0]))
     if TRIPLE_FAULT_RE.search(reset_log):
         return Verdict(Outcome.TRIPLE_FAULT, None, None,
                        "triple fault: QEMU's cpu_reset log shows 'Triple fault' (CPU reset)")
-    bad_args = [e for e in events if isinstance(e, BadArg)]
+    bad_args = of(events, BadArg)
     if bad_args:
         b = bad_args[0]
         return Verdict(Outcome.PANIC, None, None,
                        f"bad kernel argument {b.key}={b.value}: {b.reason} (kernel refused to boot)")
-    no_memory = [e for e in events if isinstance(e, NoMemory)]
+    no_memory = of(events, NoMemory)
     if no_memory and halts and rc is not None and rc == expected_rc(halts[-1].status):
         n = no_memory[0]
         return Verdict(Outcome.NO_MEMORY, None, None,
@@ -164,8 +165,7 @@ def judge(events: Sequence[Event], rc: Optional[int], *, qemu_signal: Optional[i
         p = panics[0]
         why = p.reason or " ".join(p.words) or "?"
         extra = f", QEMU rc={rc}" if rc is not None else ""
-        double = "double-fault" in why or any(
-            isinstance(e, Fault) and e.vector == DOUBLE_FAULT_VECTOR for e in events)
+        double = "double-fault" in why or bool(of(events, Fault, vector=DOUBLE_FAULT_VECTOR))
         if double:
             return Verdict(Outcome.DOUBLE_FAULT, None, None,
                            f"double fault: kernel panic after #DF: reason={why}{extra}")
