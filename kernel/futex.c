@@ -208,7 +208,7 @@ static int futex_requeue(struct proc *p, uint64_t u1, uint64_t u2, bool private,
  * CLOCK_REALTIME, LOCK_PI2's and WAIT_REQUEUE_PI's as WAIT_BITSET's. WAKE_OP
  * is not supported: -ENOSYS, as for an unknown operation.
  */
-int64_t sys_futex(struct trapframe *tf)
+static int64_t do_futex(struct trapframe *tf, bool ts32)
 {
     struct proc *p = myproc();
     uint64_t uaddr = tf->rdi, utime = tf->r10, uaddr2 = tf->r8;
@@ -223,7 +223,7 @@ int64_t sys_futex(struct trapframe *tf)
     if (cmd == FUTEX_LOCK_PI)
         realtime = true;                     /* Linux do_futex: LOCK_PI's deadline is on CLOCK_REALTIME */
     if (utime && timed) {
-        int r = timespec_from_user(utime, &deadline);   /* saturates: a huge timeout waits */
+        int r = timespec_any_from_user(utime, &deadline, ts32);   /* saturates: a huge timeout waits */
         if (r)
             return r;
         if (cmd == FUTEX_WAIT)
@@ -261,6 +261,18 @@ int64_t sys_futex(struct trapframe *tf)
     default:
         return -ENOSYS;
     }
+}
+
+int64_t sys_futex(struct trapframe *tf)
+{
+    return do_futex(tf, false);
+}
+
+/* i386 futex (240): the timeout an old_timespec32 (Linux kernel/futex/syscalls.c
+   futex_time32); futex_time64 (422) is the x86-64 call itself. */
+int64_t sys_futex32(struct trapframe *tf)
+{
+    return do_futex(tf, true);
 }
 
 /* ---- robust futexes ------------------------------------------------------ */

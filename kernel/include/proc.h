@@ -89,7 +89,15 @@ struct proc *proc_spawn_init(const char *name, const uint8_t *image, size_t size
 noreturn void proc_exit(int wstatus);         /* exit_group: every thread of the group */
 noreturn void thread_exit(int wstatus);       /* exit: this thread only */
 void proc_wake(struct proc *p);
-int proc_clone(uint64_t flags, uint64_t stack, uint64_t tls, uint64_t ptid, uint64_t ctid);
+/* An i386 clone's CLONE_SETTLS: the child's TLS entry `idx` (GDT entry number) gets `desc` (tls.c). */
+struct clone_tls32 {
+    int idx;
+    uint64_t desc;
+    uint32_t base;             /* the descriptor's base */
+};
+int tls_clone_desc(uint64_t uinfo, struct clone_tls32 *out);   /* tls.c */
+int proc_clone(uint64_t flags, uint64_t stack, uint64_t tls, uint64_t ptid, uint64_t ctid,
+               const struct clone_tls32 *tls32);
 int proc_dethread(void);
 void proc_vfork_release(struct proc *p);
 int proc_fork(void);

@@ -122,3 +122,14 @@
 #define SYS32_msgrcv            401
 #define SYS32_msgctl            402
 #define SYS32_semtimedop_time64 420
+/* threads, sleeps, timers and signal waits with the i386 structures (compat2) */
+#define SYS32_setitimer         104
+#define SYS32_getitimer         105
+#define SYS32_nanosleep         162
+#define SYS32_mremap            163
+#define SYS32_rt_sigtimedwait   177
+#define SYS32_futex             240
+#define SYS32_clock_nanosleep   267
+#define SYS32_rt_sigtimedwait_time64 421
+#define SYS32_futex_time64      422
+#define SYS32_clone3            435
