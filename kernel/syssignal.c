@@ -363,13 +363,20 @@ int64_t sys_kill(struct trapframe *tf)
  * siginfo (si_code SI_QUEUE, si_value). Another process may not be sent a
  * si_code the kernel itself uses (>= 0, or SI_TKILL): -EPERM, as Linux.
  */
-int64_t sys_rt_sigqueueinfo(struct trapframe *tf)
+static int64_t do_rt_sigqueueinfo(struct trapframe *tf, bool compat32)
 {
     struct proc *p = myproc();
-    struct siginfo u;
+    struct siginfo u = { 0 };
     int64_t pid = (int32_t)tf->rdi, sig = (int32_t)tf->rsi;
-    if (copyin(p->pml4, &u, tf->rdx, sizeof u))
+    if (compat32) {
+        uint32_t w[32];                  /* compat_siginfo_t: SIL_RT's pid, uid, 32-bit sigval */
+        if (copyin(p->pml4, w, tf->rdx, sizeof w))
+            return -EFAULT;
+        u.si_signo = (int32_t)w[0], u.si_errno = (int32_t)w[1], u.si_code = (int32_t)w[2];
+        u.u.rt.pid = (int32_t)w[3], u.u.rt.uid = w[4], u.u.rt.value = w[5];
+    } else if (copyin(p->pml4, &u, tf->rdx, sizeof u)) {
         return -EFAULT;
+    }
     struct proc *q = proc_find((int)pid);
     if ((u.si_code >= 0 || u.si_code == SI_TKILL) && (!q || q->leader != p->leader))
         return -EPERM;
@@ -384,6 +391,18 @@ int64_t sys_rt_sigqueueinfo(struct trapframe *tf)
         return 0;
     struct ksiginfo ki = { .code = u.si_code, .pid = u.u.rt.pid, .uid = u.u.rt.uid, .value = u.u.rt.value };
     return signal_queue_group(q, (int)sig, &ki, p->pid);
+}
+
+int64_t sys_rt_sigqueueinfo(struct trapframe *tf)
+{
+    return do_rt_sigqueueinfo(tf, false);
+}
+
+/* i386 rt_sigqueueinfo (178): the info a compat_siginfo_t (Linux
+   compat_sys_rt_sigqueueinfo, copy_siginfo_from_user32's SIL_RT fields). */
+int64_t sys_rt_sigqueueinfo32(struct trapframe *tf)
+{
+    return do_rt_sigqueueinfo(tf, true);
 }
 
 static int64_t thread_kill(int64_t tgid, int64_t tid, int64_t sig)

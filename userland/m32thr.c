@@ -83,9 +83,37 @@ static void *worker(void *arg)
     return (void *)(long)(tls_word + (int)id);
 }
 
+/* A robust mutex whose owner thread ends holding it: the next locker gets EOWNERDEAD (the
+   kernel walked the thread's i386 robust list, set_robust_list 311, at its exit). */
+static pthread_mutex_t robust;
+static void *die_holding(void *arg)
+{
+    pthread_mutex_lock(&robust);
+    return arg;
+}
+
+static void robust_mutex(void)
+{
+    pthread_mutexattr_t a;
+    pthread_mutexattr_init(&a);
+    pthread_mutexattr_setrobust(&a, PTHREAD_MUTEX_ROBUST);
+    pthread_mutex_init(&robust, &a);
+    pthread_t t;
+    pthread_create(&t, NULL, die_holding, NULL);
+    pthread_join(t, NULL);
+    int r = pthread_mutex_lock(&robust);
+    int c = r == EOWNERDEAD ? pthread_mutex_consistent(&robust) : -1;
+    int u = pthread_mutex_unlock(&robust);
+    printf("m32thr: robust lock=%s consistent=%d unlock=%d\n", r == EOWNERDEAD ? "EOWNERDEAD" : "other", c, u);
+    uint32_t head = 0, len = 0;
+    long g = syscall(312, 0, &head, &len);   /* get_robust_list: 32-bit head and length */
+    printf("m32thr: get_robust_list=%ld len=%u head_set=%d\n", g, len, head != 0);
+}
+
 static void threads(int rounds)
 {
     long sum = 0;
+    robust_mutex();
     sem_init(&sem, 0, 0);
     for (int r = 0; r < rounds; r++) {
         pthread_t t[4];
@@ -181,13 +209,14 @@ static void sigwaits(void)
     sigaddset(&set, SIGUSR1);
     sigaddset(&set, SIGUSR2);
     sigprocmask(SIG_BLOCK, &set, NULL);
-    raise(SIGUSR2);
+    union sigval v = { .sival_int = 1234 };
+    int q = sigqueue(getpid(), SIGUSR2, v);   /* rt_sigqueueinfo with a compat siginfo */
     siginfo_t si;
     memset(&si, 0, sizeof si);
     struct timespec t = { 1, 0 };
     int r = sigtimedwait(&set, &si, &t);
-    printf("m32thr: sigtimedwait=%d signo=%d code=%d pid_ok=%d\n", r, si.si_signo, si.si_code,
-           si.si_pid == getpid());
+    printf("m32thr: sigqueue=%d sigtimedwait=%d signo=%d code=%d pid_ok=%d value=%d\n", q, r, si.si_signo,
+           si.si_code, si.si_pid == getpid(), si.si_value.sival_int);
     raise(SIGUSR1);
     memset(&si, 0, sizeof si);
     r = sigwaitinfo(&set, &si);
@@ -316,6 +345,16 @@ static void hostile(void)
     printf("m32thr: mremap page0=%s top=%s fixed0=%s fixed_top=%s unaligned=%s huge=%s flags=%s\n",
            mr[0], mr[1], mr[2], mr[3], mr[4], mr[5], mr[6]);
     munmap(m, 8192);
+
+    uint32_t h = 0, l = 0;
+    const char *rl[5];
+    rl[0] = R(311, (long)&h, 24, 0, 0, 0, 0);            /* the 64-bit head's size */
+    rl[1] = R(312, 0, TOP, (long)&l, 0, 0, 0);
+    rl[2] = R(312, 0, (long)&h, TOP, 0, 0, 0);
+    rl[3] = R(312, 0x7ffffff, (long)&h, (long)&l, 0, 0, 0);
+    rl[4] = R(178, getpid(), SIGUSR1, TOP, 0, 0, 0);
+    printf("m32thr: set_robust_list len24=%s get head_top=%s len_top=%s pid=%s sigqueueinfo_top=%s\n",
+           rl[0], rl[1], rl[2], rl[3], rl[4]);
 
     /* i386 clone with CLONE_SETTLS: the tls argument is a struct user_desc. No CLONE_VM, so a
        child that should not exist only exits. */

@@ -65,6 +65,7 @@ struct proc {
     struct files *files;       /* descriptor table (shared by CLONE_FILES) */
     struct fsinfo *fs;         /* working directory and umask (shared by CLONE_FS) */
     uint64_t robust_list;      /* set_robust_list head (user address), 0 if none */
+    uint64_t robust_list32;    /* the i386 set_robust_list's (compat_robust_list_head), 0 if none */
     struct proc *vfork_parent; /* CLONE_VFORK: sleeps until this thread execs or ends */
     struct cred cred;          /* ids, groups, capabilities: per thread, by value, copied by clone (cred.h) */
     struct kcov *kcov;         /* the kcov object this thread traces into (holds a reference), or NULL */

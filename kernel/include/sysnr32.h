@@ -133,3 +133,6 @@
 #define SYS32_rt_sigtimedwait_time64 421
 #define SYS32_futex_time64      422
 #define SYS32_clone3            435
+#define SYS32_rt_sigqueueinfo   178
+#define SYS32_set_robust_list   311
+#define SYS32_get_robust_list   312
