@@ -16,8 +16,8 @@ the same output (``m32thr-m32``, userland/m32thr.c), as an unprivileged user (ro
 - mremap 163 (below 4 GiB) and poll;
 - hostile arguments: NULL and misaligned futex words, the top page of the 4 GiB (above an i386
   TASK_SIZE), bad and negative timespecs in both layouts, a bad info pointer (the signal is
-  lost, -EFAULT), a MREMAP_FIXED target at page 0 or past TASK_SIZE, a clone tls user_desc that
-  is NULL, unreadable, a code segment, outside the TLS entries, -1 or not present.
+  lost, -EFAULT), a MREMAP_FIXED target at page 0 or past TASK_SIZE, a clone and clone3 tls
+  user_desc that is NULL, unreadable, a code segment, outside the TLS entries, -1 or not present.
 """
 import pytest
 
@@ -37,6 +37,7 @@ WANT = ("m32thr: threads counter=4000 ret_sum=110 main_tls=7",
         "m32thr: sleeps 0 0 0 slept_enough=1",
         "m32thr: mremap ok=1 moved=1 kept=kept below4g=1",
         "m32thr: clone settls null=EFAULT top=EFAULT code=EINVAL idx5=EINVAL alloc=EINVAL not_present=EINVAL"
+        " null3=EFAULT top3=EFAULT code3=EINVAL idx53=EINVAL alloc3=EINVAL not_present3=EINVAL"
         " good=42 parent_entry13_empty=1",
         "m32thr: done")
 

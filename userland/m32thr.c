@@ -368,7 +368,7 @@ static void hostile(void)
     long fl = SIGCHLD | CLONE_SETTLS;
     const char *names[] = { "null", "top", "code", "idx5", "alloc", "not_present" };
     long args[] = { 0, TOP, (long)&code, (long)&idx5, (long)&alloc, (long)&notp };
-    char line[256];                       /* one write: the children's exits come between */
+    char line[512];                       /* one write: the children's exits come between */
     int n = snprintf(line, sizeof line, "m32thr: clone settls");
     for (int i = 0; i < 6; i++) {
         long c = raw(NR_clone, fl, 0, 0, args[i], 0, 0);
@@ -377,6 +377,16 @@ static void hostile(void)
         if (c > 0)
             waitpid((int)c, NULL, 0);
         n += snprintf(line + n, sizeof line - n, " %s=%s", names[i], e(c));
+    }
+    /* clone3 (435): the same struct clone_args in both ABIs, its tls a user_desc here too */
+    for (int i = 0; i < 6; i++) {
+        uint64_t ca[11] = { CLONE_SETTLS, 0, 0, 0, SIGCHLD, 0, 0, (uint32_t)args[i], 0, 0, 0 };
+        long c = raw(435, (long)ca, 88, 0, 0, 0, 0);
+        if (c == 0)
+            _exit(0);
+        if (c > 0)
+            waitpid((int)c, NULL, 0);
+        n += snprintf(line + n, sizeof line - n, " %s3=%s", names[i], e(c));
     }
     /* a good one: the child's %gs names entry 13 with base 0x1000... read through %fs-free code */
     struct user_desc mine = ud;
