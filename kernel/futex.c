@@ -208,7 +208,7 @@ static int futex_requeue(struct proc *p, uint64_t u1, uint64_t u2, bool private,
  * CLOCK_REALTIME, LOCK_PI2's and WAIT_REQUEUE_PI's as WAIT_BITSET's. WAKE_OP
  * is not supported: -ENOSYS, as for an unknown operation.
  */
-int64_t sys_futex(struct trapframe *tf)
+static int64_t do_futex(struct trapframe *tf, bool ts32)
 {
     struct proc *p = myproc();
     uint64_t uaddr = tf->rdi, utime = tf->r10, uaddr2 = tf->r8;
@@ -223,7 +223,7 @@ int64_t sys_futex(struct trapframe *tf)
     if (cmd == FUTEX_LOCK_PI)
         realtime = true;                     /* Linux do_futex: LOCK_PI's deadline is on CLOCK_REALTIME */
     if (utime && timed) {
-        int r = timespec_from_user(utime, &deadline);   /* saturates: a huge timeout waits */
+        int r = timespec_any_from_user(utime, &deadline, ts32);   /* saturates: a huge timeout waits */
         if (r)
             return r;
         if (cmd == FUTEX_WAIT)
@@ -263,16 +263,43 @@ int64_t sys_futex(struct trapframe *tf)
     }
 }
 
+int64_t sys_futex(struct trapframe *tf)
+{
+    return do_futex(tf, false);
+}
+
+/* i386 futex (240): the timeout an old_timespec32 (Linux kernel/futex/syscalls.c
+   futex_time32); futex_time64 (422) is the x86-64 call itself. */
+int64_t sys_futex32(struct trapframe *tf)
+{
+    return do_futex(tf, true);
+}
+
 /* ---- robust futexes ------------------------------------------------------ */
 
 #define ROBUST_HEAD_SIZE 24    /* struct robust_list_head: next, futex_offset, list_op_pending */
+#define ROBUST_HEAD_SIZE32 12  /* struct compat_robust_list_head: the same in 32-bit words */
+
+/* A thread has a list of each ABI, walked at its exit (Linux: robust_list and
+   compat_robust_list of a task, the i386 calls setting the second). */
+static int64_t set_robust(struct trapframe *tf, bool c32)
+{
+    if (tf->rsi != (c32 ? ROBUST_HEAD_SIZE32 : ROBUST_HEAD_SIZE))
+        return -EINVAL;
+    *(c32 ? &myproc()->robust_list32 : &myproc()->robust_list) = tf->rdi;
+    return 0;
+}
 
 int64_t sys_set_robust_list(struct trapframe *tf)
 {
-    if (tf->rsi != ROBUST_HEAD_SIZE)
-        return -EINVAL;
-    myproc()->robust_list = tf->rdi;
-    return 0;
+    return set_robust(tf, false);
+}
+
+/* i386 set_robust_list (311): a compat_robust_list_head of 12 bytes (Linux
+   compat_sys_set_robust_list). */
+int64_t sys_set_robust_list32(struct trapframe *tf)
+{
+    return set_robust(tf, true);
 }
 
 /*
@@ -280,7 +307,7 @@ int64_t sys_set_robust_list(struct trapframe *tf)
  * ptrace's read permission (cred.c ptrace_may_access: -EPERM); the length first, then the head
  * (-EFAULT for either).
  */
-int64_t sys_get_robust_list(struct trapframe *tf)
+static int64_t get_robust(struct trapframe *tf, bool c32)
 {
     struct proc *me = myproc(), *p = me;
     int pid = (int)tf->rdi;
@@ -288,10 +315,22 @@ int64_t sys_get_robust_list(struct trapframe *tf)
         return -ESRCH;
     if (p != me && ptrace_may_access(me, p))
         return -EPERM;
-    uint64_t head = p->robust_list, len = ROBUST_HEAD_SIZE;
-    if (copyout(me->pml4, tf->rdx, &len, sizeof len))
+    uint64_t head = c32 ? p->robust_list32 : p->robust_list, len = c32 ? ROBUST_HEAD_SIZE32 : ROBUST_HEAD_SIZE;
+    unsigned w = c32 ? 4 : 8;                /* compat_size_t, compat_uptr_t: the low halves */
+    if (copyout(me->pml4, tf->rdx, &len, w))
         return -EFAULT;
-    return copyout(me->pml4, tf->rsi, &head, sizeof head) ? -EFAULT : 0;
+    return copyout(me->pml4, tf->rsi, &head, w) ? -EFAULT : 0;
+}
+
+int64_t sys_get_robust_list(struct trapframe *tf)
+{
+    return get_robust(tf, false);
+}
+
+/* i386 get_robust_list (312): the compat list's head and length as 32-bit words. */
+int64_t sys_get_robust_list32(struct trapframe *tf)
+{
+    return get_robust(tf, true);
 }
 
 /*
@@ -316,30 +355,56 @@ static void futex_death(struct proc *p, uint64_t uaddr, bool pi, bool pending)
         futex_wake(p, uaddr, false, 1, FUTEX_BITSET_ANY);
 }
 
-/*
- * Linux exit_robust_list: walk the thread's list of held robust mutexes
- * (at most ROBUST_LIST_LIMIT entries; bit 0 of an entry marks a PI futex)
- * and the one being taken or released.
- */
-void robust_list_exit(struct proc *p)
+/* `n` words of the list at `uaddr`: 64-bit, or (c32) 32-bit ones zero-extended. */
+static int robust_read(struct proc *p, uint64_t uaddr, uint64_t *w, int n, bool c32)
 {
-    uint64_t head = p->robust_list, h[3];
-    if (!head || copyin(p->pml4, h, head, sizeof h))
+    if (!c32)
+        return copyin(p->pml4, w, uaddr, (uint64_t)n * 8);
+    uint32_t v[3];
+    if (copyin(p->pml4, v, uaddr, (uint64_t)n * 4))
+        return -EFAULT;
+    for (int i = 0; i < n; i++)
+        w[i] = v[i];
+    return 0;
+}
+
+/* The futex word of an entry: entry + futex_offset; an i386 list's in 32 bits (Linux
+   futex_uaddr: compat_ptr(ptr_to_compat(entry) + futex_offset), a compat_long_t). */
+static uint64_t robust_word(uint64_t entry, uint64_t offset, bool c32)
+{
+    return c32 ? (uint32_t)(entry + (uint64_t)(int64_t)(int32_t)offset) : entry + offset;
+}
+
+/*
+ * Linux exit_robust_list (compat_exit_robust_list for an i386 list): walk the thread's list
+ * of held robust mutexes (at most ROBUST_LIST_LIMIT entries; bit 0 of an entry marks a PI
+ * futex) and the one being taken or released.
+ */
+static void robust_walk(struct proc *p, uint64_t head, bool c32)
+{
+    uint64_t h[3];
+    if (!head || robust_read(p, head, h, 3, c32))
         return;
-    int64_t offset = (int64_t)h[1];
+    uint64_t offset = h[1];
     uint64_t entry = h[0] & ~1UL, pending = h[2] & ~1UL;
     bool pi = h[0] & 1, pending_pi = h[2] & 1;
     for (int n = 0; entry != head && n < ROBUST_LIST_LIMIT; n++) {
         uint64_t next;
-        if (copyin(p->pml4, &next, entry, sizeof next))
+        if (robust_read(p, entry, &next, 1, c32))
             return;
         if (entry != pending)
-            futex_death(p, entry + (uint64_t)offset, pi, false);
+            futex_death(p, robust_word(entry, offset, c32), pi, false);
         entry = next & ~1UL;
         pi = next & 1;
     }
     if (pending)
-        futex_death(p, pending + (uint64_t)offset, pending_pi, true);
+        futex_death(p, robust_word(pending, offset, c32), pending_pi, true);
+}
+
+void robust_list_exit(struct proc *p)
+{
+    robust_walk(p, p->robust_list, false);
+    robust_walk(p, p->robust_list32, true);
 }
 
 /*
@@ -351,4 +416,5 @@ void futex_exec_release(struct proc *p)
     robust_list_exit(p);
     pi_state_exit(p);
     p->robust_list = 0;
+    p->robust_list32 = 0;
 }

@@ -280,7 +280,7 @@ static bool over_nproc(struct proc *p)
  * the caller's thread group, else it is a child of the caller's process.
  * It starts as a copy of the caller's registers (FS/GS bases, selectors,
  * SSE state) returning 0, on `stack` if given, with FS base `tls` if
- * CLONE_SETTLS. With CLONE_VFORK the caller sleeps until the child execs or
+ * CLONE_SETTLS (an i386 clone's: the TLS descriptor `tls32` instead). With CLONE_VFORK the caller sleeps until the child execs or
  * ends (or the caller is killed). Returns the new thread's id, -EAGAIN, -ENOMEM, -EINTR
  * when the caller is being killed (Linux: a fatal signal pending aborts it), or
  * -ERESTARTNOINTR when a signal is deliverable: it is taken (a group stop too, so no thread
@@ -291,7 +291,8 @@ static bool over_nproc(struct proc *p)
  * after the vfork sleep the child may be gone and its slot reused, so nothing here looks
  * at it again. A tid stored to a bad address is skipped silently, as by Linux.
  */
-int proc_clone(uint64_t flags, uint64_t stack, uint64_t tls, uint64_t ptid, uint64_t ctid)
+int proc_clone(uint64_t flags, uint64_t stack, uint64_t tls, uint64_t ptid, uint64_t ctid,
+               const struct clone_tls32 *tls32)
 {
     struct proc *p = myproc(), *np;
     if (fatal_pending(p))
@@ -349,8 +350,18 @@ int proc_clone(uint64_t flags, uint64_t stack, uint64_t tls, uint64_t ptid, uint
         np->tf->rsp = stack;
     segs_save(np->seg);                            /* the caller's live selectors */
     memcpy(np->tls, p->tls, sizeof np->tls);       /* and TLS descriptors (Linux copy_thread) */
-    np->fs_base = (flags & CLONE_SETTLS) ? tls : rdmsr(MSR_FS_BASE);
+    np->fs_base = (flags & CLONE_SETTLS) && !tls32 ? tls : rdmsr(MSR_FS_BASE);
     np->gs_base = rdmsr(MSR_KERNEL_GS_BASE);
+    if (tls32) {
+        /* i386 CLONE_SETTLS: a TLS entry. An FS or GS naming it gets its base, as a selector
+           load would (fsgs_load writes the saved bases after the selectors with FSGSBASE). */
+        np->tls[tls32->idx - TLS_ENTRY_MIN] = tls32->desc;
+        uint16_t sel = (uint16_t)(tls32->idx << 3);
+        if ((np->seg[2] & ~SEL_RPL_MASK) == sel)
+            np->fs_base = tls32->base;
+        if ((np->seg[3] & ~SEL_RPL_MASK) == sel)
+            np->gs_base = tls32->base;
+    }
     signal_fork(np, p, flags);
     np->cred = p->cred;                            /* per thread, inherited (Linux copy_creds) */
     np->no_new_privs = p->no_new_privs;            /* inherited; pdeathsig is not (Linux copy_process) */
@@ -398,7 +409,7 @@ void proc_vfork_release(struct proc *p)
 
 int proc_fork(void)
 {
-    return proc_clone(SIGCHLD, 0, 0, 0, 0);        /* fork: exit signal SIGCHLD (Linux kernel_clone) */
+    return proc_clone(SIGCHLD, 0, 0, 0, 0, NULL);        /* fork: exit signal SIGCHLD (Linux kernel_clone) */
 }
 
 /*

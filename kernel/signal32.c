@@ -142,7 +142,7 @@ static bool iret_selectors_ok(uint16_t cs, uint16_t ss)
 }
 
 /* compat_siginfo_t from what signal_siginfo fills for x86-64 (the same fields, 32-bit). */
-static void siginfo32(int sig, const struct ksiginfo *ki, uint32_t out[32])
+void signal_siginfo32(int sig, const struct ksiginfo *ki, uint32_t out[32])
 {
     struct siginfo s;
     signal_siginfo(sig, ki, &s);
@@ -219,7 +219,7 @@ int signal_setup_frame32(struct proc *p, struct trapframe *tf, int sig, const st
         f.sig = sig;
         f.pinfo = (uint32_t)(frame + __builtin_offsetof(struct rt_sigframe32, info));
         f.puc = (uint32_t)(frame + __builtin_offsetof(struct rt_sigframe32, uc));
-        siginfo32(sig, ki, f.info);
+        signal_siginfo32(sig, ki, f.info);
         f.uc.uc_flags = fpu_xsave ? UC_FP_XSTATE : 0;
         f.uc.uc_stack = uc_stack;
         sigcontext32(p, tf, &f.uc.uc_mcontext, fpstate, oldmask);

@@ -12,7 +12,7 @@
  * the x86-64 registers in a copy of the frame: pointers and unsigned values zero-extended,
  * signed offsets (compat_off_t) sign-extended, as Linux's compat wrappers do. Calls whose
  * i386 structures differ get an i386 handler where there is one (execve: arrays of 32-bit
- * pointers; clone's argument order; ugetrlimit's compat_rlimit; time, gettimeofday and
+ * pointers; clone's argument order and its tls as a struct user_desc; ugetrlimit's compat_rlimit; time, gettimeofday and
  * clock_gettime with 32-bit time fields; mmap2 and old mmap, placed below 4 GiB; the signal
  * calls with compat structures and ia32 frames, signal32.c; sendmsg, recvmsg and socketcall with
  * compat_msghdr, socket.c); the others (stat64, timespec32,
@@ -185,6 +185,21 @@ static const struct {
     [SYS32_recvfrom] = { "recvfrom", sys_recvfrom, 0 },
     [SYS32_recvmsg] = { "recvmsg", sys_recvmsg32, 0 },
     [SYS32_shutdown] = { "shutdown", sys_shutdown, 0 },
+    /* threads, sleeps, timers and signal waits: old_timespec32, compat_itimerval,
+       compat_siginfo_t, a user_desc as clone's tls, mremap below 4 GiB (compat2) */
+    [SYS32_futex] = { "futex", sys_futex32, 0 },                               /* futex.c */
+    [SYS32_futex_time64] = { "futex_time64", sys_futex, 0 },
+    [SYS32_nanosleep] = { "nanosleep", sys_nanosleep32, 0 },                   /* time.c */
+    [SYS32_clock_nanosleep] = { "clock_nanosleep", sys_clock_nanosleep32, 0 },
+    [SYS32_rt_sigtimedwait] = { "rt_sigtimedwait", sys_rt_sigtimedwait32, 0 },  /* syssignal.c */
+    [SYS32_rt_sigtimedwait_time64] = { "rt_sigtimedwait_time64", sys_rt_sigtimedwait_time64, 0 },
+    [SYS32_setitimer] = { "setitimer", sys_setitimer32, 0 },
+    [SYS32_getitimer] = { "getitimer", sys_getitimer32, 0 },
+    [SYS32_mremap] = { "mremap", sys_mremap32, 0 },                            /* sysmem.c */
+    [SYS32_clone3] = { "clone3", sys_clone3_32, 0 },                           /* sysproc.c */
+    [SYS32_rt_sigqueueinfo] = { "rt_sigqueueinfo", sys_rt_sigqueueinfo32, 0 }, /* syssignal.c */
+    [SYS32_set_robust_list] = { "set_robust_list", sys_set_robust_list32, 0 }, /* futex.c */
+    [SYS32_get_robust_list] = { "get_robust_list", sys_get_robust_list32, 0 },
 #pragma clang diagnostic pop
 };
 

@@ -375,9 +375,11 @@ static int mremap_special(const struct mm *mm, uint64_t addr, uint64_t old_len, 
  * never copied. Without VMAs the "one mapping" rule is "every page mapped".
  * old_len 0 (duplicating a shared mapping) and MREMAP_DONTUNMAP: -EINVAL; an old range
  * ending above the user half: -EINVAL (Linux); a MREMAP_FIXED target below MMAP_MIN_ADDR:
- * -EPERM, as for mmap (root included: see mmu.h).
+ * -EPERM, as for mmap (root included: see mmu.h). The i386 call (163) works below an i386
+ * process's TASK_SIZE (`top`: USER32_STACK_TOP) and moves into the i386 mmap region [lo, hi)
+ * as mmap2 places (Linux: TASK_SIZE and get_unmapped_area for a compat task).
  */
-static int64_t do_mremap(struct trapframe *tf)
+static int64_t mremap_in(struct trapframe *tf, uint64_t top, uint64_t lo, uint64_t hi, bool hint)
 {
     struct proc *p = myproc();
     uint64_t addr = tf->rdi, old_len = tf->rsi, new_len = tf->rdx, flags = tf->r10, new_addr = tf->r8;
@@ -393,15 +395,15 @@ static int64_t do_mremap(struct trapframe *tf)
     new_len = ALIGN_UP(new_len, PAGE_SIZE);
     if (!new_len)
         return -EINVAL;
-    if (addr >= USER_LIMIT || !uvm_pte(p->pml4, addr))
+    if (addr >= top || !uvm_pte(p->pml4, addr))
         return -EFAULT;
     if (!old_len)
         return -EINVAL;
-    if (old_len > USER_LIMIT - addr)
+    if (old_len > top - addr)
         return -EINVAL;                          /* Linux: the old range ends above TASK_SIZE (a shrink
                                                     would unmap everything up to it, the stack too) */
     if (flags & MREMAP_FIXED) {
-        if (new_addr % PAGE_SIZE || new_len > USER_LIMIT || new_addr > USER_LIMIT - new_len)
+        if (new_addr % PAGE_SIZE || new_len > top || new_addr > top - new_len)
             return -EINVAL;
         if (new_addr < MMAP_MIN_ADDR)
             return -EPERM;                       /* as mmap's MAP_FIXED: never page 0 (Linux's
@@ -413,7 +415,7 @@ static int64_t do_mremap(struct trapframe *tf)
             vdso_unmapped(p->mm, addr + new_len, addr + old_len);
             old_len = new_len;
         }
-        if (old_len > USER_LIMIT - addr || !range_mapped(p->pml4, addr, addr + old_len))
+        if (old_len > top - addr || !range_mapped(p->pml4, addr, addr + old_len))
             return -EFAULT;
         int r = mremap_special(p->mm, addr, old_len, new_len);
         if (!r)
@@ -431,13 +433,13 @@ static int64_t do_mremap(struct trapframe *tf)
         shm_unmapped(p->mm);
         return (int64_t)addr;
     }
-    if (old_len > USER_LIMIT - addr || !range_mapped(p->pml4, addr, addr + old_len))
+    if (old_len > top - addr || !range_mapped(p->pml4, addr, addr + old_len))
         return -EFAULT;
     int special = mremap_special(p->mm, addr, old_len, new_len);
     if (special)
         return special;
     uint64_t grow_end = addr + new_len;
-    if (grow_end > addr && grow_end <= MMAP_END && range_free(p->pml4, addr + old_len, grow_end)) {
+    if (grow_end > addr && grow_end <= hi && range_free(p->pml4, addr + old_len, grow_end)) {
         uint64_t flags_last = *uvm_pte(p->pml4, addr + old_len - PAGE_SIZE);
         flags_last &= ~(PTE_ADDR_MASK | PTE_A | PTE_D | PTE_P);
         int r = uvm_replace(p->pml4, addr + old_len, new_len - old_len, flags_last);
@@ -445,17 +447,28 @@ static int64_t do_mremap(struct trapframe *tf)
     }
     if (!(flags & MREMAP_MAYMOVE))
         return -ENOMEM;
-    uint64_t to = uvm_find_free(p->pml4, p->mm->mmap_next, MMAP_END, new_len);
+    uint64_t to = hint ? uvm_find_free(p->pml4, p->mm->mmap_next, hi, new_len) : 0;
     if (!to)
-        to = uvm_find_free(p->pml4, MMAP_BASE, MMAP_END, new_len);
+        to = uvm_find_free(p->pml4, lo, hi, new_len);
     if (!to)
         return -ENOMEM;
     int r = uvm_move(p->pml4, addr, old_len, to, new_len);
     if (r)
         return r;
-    p->mm->mmap_next = to + new_len + PAGE_SIZE;
+    if (hint)
+        p->mm->mmap_next = to + new_len + PAGE_SIZE;
     shm_moved(p->mm, addr, old_len, to);
     return (int64_t)to;
+}
+
+static int64_t do_mremap(struct trapframe *tf)
+{
+    return mremap_in(tf, USER_LIMIT, MMAP_BASE, MMAP_END, true);
+}
+
+static int64_t do_mremap32(struct trapframe *tf)
+{
+    return mremap_in(tf, USER32_STACK_TOP, MMAP32_BASE, MMAP32_END, false);
 }
 
 /*
@@ -501,6 +514,7 @@ LOCKED_CALL(munmap)
 LOCKED_CALL(mprotect)
 LOCKED_CALL(madvise)
 LOCKED_CALL(mremap)
+LOCKED_CALL(mremap32)
 LOCKED_CALL(msync)
 
 /* struct sysinfo (Linux include/uapi/linux/sysinfo.h, x86-64 layout). */

@@ -70,7 +70,8 @@ int64_t sys_fork(struct trapframe *tf)
  * says). Not supported (-ENOSYS): namespaces, CLONE_PIDFD, and a process
  * whose exit signal is not SIGCHLD.
  */
-static int64_t clone_checked(uint64_t flags, uint64_t stack, uint64_t ptid, uint64_t ctid, uint64_t tls)
+static int64_t clone_checked(uint64_t flags, uint64_t stack, uint64_t ptid, uint64_t ctid, uint64_t tls,
+                             bool tls_desc)
 {
     if ((flags & (CLONE_NEWNS | CLONE_FS)) == (CLONE_NEWNS | CLONE_FS) ||
         (flags & (CLONE_NEWUSER | CLONE_FS)) == (CLONE_NEWUSER | CLONE_FS))
@@ -85,14 +86,21 @@ static int64_t clone_checked(uint64_t flags, uint64_t stack, uint64_t ptid, uint
         return -ENOSYS;
     if (!(flags & (CLONE_THREAD | CLONE_PARENT)) && (flags & CSIGNAL) != SIGCHLD)
         return -ENOSYS;
-    if ((flags & CLONE_SETTLS) && tls >= USER_LIMIT)
+    struct clone_tls32 t32;
+    if ((flags & CLONE_SETTLS) && tls_desc) {
+        int r = tls_clone_desc(tls, &t32);       /* Linux set_new_tls: an i386 caller's user_desc */
+        if (r)
+            return r;
+    } else if ((flags & CLONE_SETTLS) && tls >= USER_LIMIT) {
         return -EPERM;                           /* Linux do_arch_prctl_64: a base at or above TASK_SIZE_MAX */
-    return proc_clone(flags, stack, tls, ptid, ctid);   /* stores the tids before the child runs */
+    }
+    return proc_clone(flags, stack, tls, ptid, ctid,   /* stores the tids before the child runs */
+                      (flags & CLONE_SETTLS) && tls_desc ? &t32 : NULL);
 }
 
 int64_t sys_clone(struct trapframe *tf)
 {
-    return clone_checked(tf->rdi, tf->rsi, tf->rdx, tf->r10, tf->r8);
+    return clone_checked(tf->rdi, tf->rsi, tf->rdx, tf->r10, tf->r8, false);
 }
 
 /*
@@ -104,7 +112,7 @@ int64_t sys_clone(struct trapframe *tf)
  * starting at stack + stack_size. Then clone's checks and clone. set_tid, CLONE_PIDFD,
  * CLONE_CLEAR_SIGHAND and CLONE_INTO_CGROUP: -ENOSYS, as clone's flags ringlab lacks.
  */
-int64_t sys_clone3(struct trapframe *tf)
+static int64_t do_clone3(struct trapframe *tf, bool tls_desc)
 {
     struct proc *p = myproc();
     uint64_t a[CLONE_ARGS_WORDS] = { 0 }, usize = tf->rsi;
@@ -138,23 +146,31 @@ int64_t sys_clone3(struct trapframe *tf)
         return -EINVAL;                          /* Linux clone3_stack_valid */
     if (a[8] || (flags & CLONE_NEWTIME))
         return -ENOSYS;                          /* choosing the pid (set_tid); a time namespace */
-    return clone_checked(flags | exit_signal, stack ? stack + stack_size : 0, a[3], a[2], a[7]);
+    return clone_checked(flags | exit_signal, stack ? stack + stack_size : 0, a[3], a[2], a[7], tls_desc);
+}
+
+int64_t sys_clone3(struct trapframe *tf)
+{
+    return do_clone3(tf, false);
+}
+
+/* i386 clone3 (435): the same struct clone_args (64-bit fields in both ABIs); its tls names a
+   struct user_desc, as i386 clone's (Linux copy_thread: in_ia32_syscall). */
+int64_t sys_clone3_32(struct trapframe *tf)
+{
+    return do_clone3(tf, true);
 }
 
 /*
  * i386 clone (arch/x86/entry/syscalls/syscall_32.tbl: flags, stack, parent_tid, tls,
  * child_tid; the i386 dispatcher put them in rdi, rsi, rdx, r10, r8): the x86-64 clone with
- * the last two swapped. CLONE_SETTLS there names a struct user_desc for a TLS entry of the
- * child, which ringlab does not do yet: -ENOSYS, as for every clone flag it lacks.
+ * the last two swapped. CLONE_SETTLS there names a struct user_desc: the child's TLS entry,
+ * installed as set_thread_area would without allocating (Linux set_new_tls ->
+ * do_set_thread_area(p, -1, u_info, 0): entry_number -1 is -EINVAL), checked after the flags.
  */
 int64_t sys_clone32(struct trapframe *tf)
 {
-    if (tf->rdi & CLONE_SETTLS)
-        return -ENOSYS;
-    struct trapframe t = *tf;
-    t.r10 = tf->r8;                              /* child_tid */
-    t.r8 = 0;
-    return sys_clone(&t);
+    return clone_checked(tf->rdi, tf->rsi, tf->rdx, tf->r8, tf->r10, true);
 }
 
 /* execve with argv/envp arrays of `ptr_bytes`-byte pointers: 8 (x86-64), 4 (i386). */

@@ -143,9 +143,13 @@ int64_t sys_rt_sigsuspend(struct trapframe *tf)
  * without a handler - it may be blocked (sigwait's usual case). Waits up to
  * `timeout` (NULL: for ever; zero: a poll); the signals of `set` are
  * unblocked while waiting, so their arrival wakes it. -EAGAIN when the time
- * is up, -EINTR when another signal (with a handler) came first.
+ * is up, -EINTR when another signal (with a handler) came first. The i386 calls
+ * (compat32): the info as compat_siginfo_t (128 bytes of 32-bit fields), the timeout an
+ * old_timespec32 for rt_sigtimedwait (177), a __kernel_timespec for its _time64 form (421),
+ * as Linux's compat_sys_rt_sigtimedwait_time32/_time64 (kernel/signal.c): the signal is
+ * taken before the info is written, so a bad info pointer loses it (-EFAULT).
  */
-int64_t sys_rt_sigtimedwait(struct trapframe *tf)
+static int64_t do_rt_sigtimedwait(struct trapframe *tf, bool compat32, bool ts32)
 {
     struct proc *p = myproc();
     uint64_t set, deadline = ~0UL;
@@ -157,7 +161,7 @@ int64_t sys_rt_sigtimedwait(struct trapframe *tf)
     set &= ~SIG_UNBLOCKABLE;
     if (tf->rdx) {
         uint64_t ns;
-        int r = timespec_from_user(tf->rdx, &ns);     /* saturates: a huge timeout waits */
+        int r = timespec_any_from_user(tf->rdx, &ns, ts32);   /* saturates: a huge timeout waits */
         if (r)
             return r;
         deadline = ticks + ns / NSEC_PER_TICK + (ns % NSEC_PER_TICK != 0);
@@ -177,13 +181,33 @@ int64_t sys_rt_sigtimedwait(struct trapframe *tf)
     }
     if (!sig)
         return ticks >= deadline ? -EAGAIN : -EINTR;
-    if (tf->rsi) {
+    if (tf->rsi && compat32) {
+        uint32_t info32[32];
+        signal_siginfo32(sig, &ki, info32);
+        if (copyout(p->pml4, tf->rsi, info32, sizeof info32))
+            return -EFAULT;
+    } else if (tf->rsi) {
         struct siginfo info;
         signal_siginfo(sig, &ki, &info);
         if (copyout(p->pml4, tf->rsi, &info, sizeof info))
             return -EFAULT;
     }
     return sig;
+}
+
+int64_t sys_rt_sigtimedwait(struct trapframe *tf)
+{
+    return do_rt_sigtimedwait(tf, false, false);
+}
+
+int64_t sys_rt_sigtimedwait32(struct trapframe *tf)
+{
+    return do_rt_sigtimedwait(tf, true, true);
+}
+
+int64_t sys_rt_sigtimedwait_time64(struct trapframe *tf)
+{
+    return do_rt_sigtimedwait(tf, true, false);
 }
 
 int64_t sys_pause(struct trapframe *tf)
@@ -339,13 +363,20 @@ int64_t sys_kill(struct trapframe *tf)
  * siginfo (si_code SI_QUEUE, si_value). Another process may not be sent a
  * si_code the kernel itself uses (>= 0, or SI_TKILL): -EPERM, as Linux.
  */
-int64_t sys_rt_sigqueueinfo(struct trapframe *tf)
+static int64_t do_rt_sigqueueinfo(struct trapframe *tf, bool compat32)
 {
     struct proc *p = myproc();
-    struct siginfo u;
+    struct siginfo u = { 0 };
     int64_t pid = (int32_t)tf->rdi, sig = (int32_t)tf->rsi;
-    if (copyin(p->pml4, &u, tf->rdx, sizeof u))
+    if (compat32) {
+        uint32_t w[32];                  /* compat_siginfo_t: SIL_RT's pid, uid, 32-bit sigval */
+        if (copyin(p->pml4, w, tf->rdx, sizeof w))
+            return -EFAULT;
+        u.si_signo = (int32_t)w[0], u.si_errno = (int32_t)w[1], u.si_code = (int32_t)w[2];
+        u.u.rt.pid = (int32_t)w[3], u.u.rt.uid = w[4], u.u.rt.value = w[5];
+    } else if (copyin(p->pml4, &u, tf->rdx, sizeof u)) {
         return -EFAULT;
+    }
     struct proc *q = proc_find((int)pid);
     if ((u.si_code >= 0 || u.si_code == SI_TKILL) && (!q || q->leader != p->leader))
         return -EPERM;
@@ -360,6 +391,18 @@ int64_t sys_rt_sigqueueinfo(struct trapframe *tf)
         return 0;
     struct ksiginfo ki = { .code = u.si_code, .pid = u.u.rt.pid, .uid = u.u.rt.uid, .value = u.u.rt.value };
     return signal_queue_group(q, (int)sig, &ki, p->pid);
+}
+
+int64_t sys_rt_sigqueueinfo(struct trapframe *tf)
+{
+    return do_rt_sigqueueinfo(tf, false);
+}
+
+/* i386 rt_sigqueueinfo (178): the info a compat_siginfo_t (Linux
+   compat_sys_rt_sigqueueinfo, copy_siginfo_from_user32's SIL_RT fields). */
+int64_t sys_rt_sigqueueinfo32(struct trapframe *tf)
+{
+    return do_rt_sigqueueinfo(tf, true);
 }
 
 static int64_t thread_kill(int64_t tgid, int64_t tid, int64_t sig)
@@ -415,7 +458,28 @@ static void itimer_set(struct proc *p, uint64_t value_ticks, uint64_t interval_t
     p->sig.alarm_interval = interval_ticks;
 }
 
-int64_t sys_getitimer(struct trapframe *tf)
+/* struct itimerval in `bytes32` 0 (x86-64: 64-bit fields) or i386's compat_itimerval
+   (four signed 32-bit fields, Linux put_old_itimerval32/get_old_itimerval32). */
+static int itimerval_out(uint64_t uaddr, const struct itimerval64 *v, bool compat32)
+{
+    int32_t w[4] = { (int32_t)v->interval.sec, (int32_t)v->interval.usec, (int32_t)v->value.sec,
+                     (int32_t)v->value.usec };
+    return copyout(myproc()->pml4, uaddr, compat32 ? (const void *)w : (const void *)v,
+                   compat32 ? sizeof w : sizeof *v);
+}
+
+static int itimerval_in(uint64_t uaddr, struct itimerval64 *v, bool compat32)
+{
+    int32_t w[4];
+    if (!compat32)
+        return copyin(myproc()->pml4, v, uaddr, sizeof *v);
+    if (copyin(myproc()->pml4, w, uaddr, sizeof w))
+        return -EFAULT;
+    v->interval.sec = w[0], v->interval.usec = w[1], v->value.sec = w[2], v->value.usec = w[3];
+    return 0;
+}
+
+static int64_t do_getitimer(struct trapframe *tf, bool compat32)
 {
     struct proc *p = myproc();
     struct itimerval64 v = { 0 };
@@ -423,15 +487,15 @@ int64_t sys_getitimer(struct trapframe *tf)
         return -EINVAL;
     if (tf->rdi == ITIMER_REAL)
         v = itimer_get(p);
-    return copyout(p->pml4, tf->rsi, &v, sizeof v) ? -EFAULT : 0;
+    return itimerval_out(tf->rsi, &v, compat32) ? -EFAULT : 0;
 }
 
 /* ITIMER_REAL only: ITIMER_VIRTUAL and ITIMER_PROF need CPU-time accounting ringlab doesn't keep. */
-int64_t sys_setitimer(struct trapframe *tf)
+static int64_t do_setitimer(struct trapframe *tf, bool compat32)
 {
     struct proc *p = myproc();
     struct itimerval64 v = { 0 }, old;
-    if (tf->rsi && copyin(p->pml4, &v, tf->rsi, sizeof v))
+    if (tf->rsi && itimerval_in(tf->rsi, &v, compat32))
         return -EFAULT;
     if (tf->rdi != ITIMER_REAL)
         return -EINVAL;
@@ -440,10 +504,16 @@ int64_t sys_setitimer(struct trapframe *tf)
         return -EINVAL;
     old = itimer_get(p);
     itimer_set(p, tv_to_ticks(&v.value), tv_to_ticks(&v.interval));
-    if (tf->rdx && copyout(p->pml4, tf->rdx, &old, sizeof old))
+    if (tf->rdx && itimerval_out(tf->rdx, &old, compat32))
         return -EFAULT;
     return 0;
 }
+
+int64_t sys_getitimer(struct trapframe *tf) { return do_getitimer(tf, false); }
+int64_t sys_setitimer(struct trapframe *tf) { return do_setitimer(tf, false); }
+/* i386 getitimer (105) and setitimer (104): compat_itimerval (Linux kernel/time/itimer.c) */
+int64_t sys_getitimer32(struct trapframe *tf) { return do_getitimer(tf, true); }
+int64_t sys_setitimer32(struct trapframe *tf) { return do_setitimer(tf, true); }
 
 int64_t sys_alarm(struct trapframe *tf)
 {

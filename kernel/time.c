@@ -372,16 +372,19 @@ int64_t sys_getrandom(struct trapframe *tf)
 /*
  * Sleep until the monotonic or real-time clock reaches `until_ns`, tick by
  * tick. A deliverable signal first: -EINTR with the time left in *urem (a
- * handler runs; a default action ends or stops the process before it sees it).
+ * handler runs; a default action ends or stops the process before it sees it),
+ * in 32-bit fields for the i386 calls (ts32: Linux's old_timespec32).
  */
-static int64_t sleep_until(uint64_t clk, uint64_t until_ns, uint64_t urem)
+static int64_t sleep_until(uint64_t clk, uint64_t until_ns, uint64_t urem, bool ts32)
 {
     uint64_t now;
     while (clock_ns(clk, &now) == 0 && now < until_ns) {
         if (signal_pending(myproc())) {
             uint64_t left = until_ns - now, rem[2] = { left / NS_PER_SEC, left % NS_PER_SEC };
+            int32_t rem32[2] = { (int32_t)rem[0], (int32_t)rem[1] };
             if (urem)
-                copyout(myproc()->pml4, urem, rem, sizeof rem);
+                copyout(myproc()->pml4, urem, ts32 ? (void *)rem32 : (void *)rem,
+                        ts32 ? sizeof rem32 : sizeof rem);
             return -EINTR;
         }
         sleep((void *)&ticks);
@@ -396,18 +399,38 @@ static int64_t sleep_until(uint64_t clk, uint64_t until_ns, uint64_t urem)
  * Linux's timespec64_to_ktime gives KTIME_MAX: a huge timeout never wraps
  * into a short (or past) one.
  */
+static int timespec_ns(int64_t sec, int64_t nsec, uint64_t *ns)
+{
+    if (sec < 0 || nsec < 0 || nsec >= (int64_t)NS_PER_SEC)
+        return -EINVAL;
+    if ((uint64_t)sec >= TIME_NS_MAX / NS_PER_SEC)
+        *ns = TIME_NS_MAX;
+    else
+        *ns = time_add_ns((uint64_t)sec * NS_PER_SEC, (uint64_t)nsec);
+    return 0;
+}
+
 int timespec_from_user(uint64_t uts, uint64_t *ns)
 {
     int64_t ts[2];
     if (copyin(myproc()->pml4, ts, uts, sizeof ts))
         return -EFAULT;
-    if (ts[0] < 0 || ts[1] < 0 || ts[1] >= (int64_t)NS_PER_SEC)
-        return -EINVAL;
-    if ((uint64_t)ts[0] >= TIME_NS_MAX / NS_PER_SEC)
-        *ns = TIME_NS_MAX;
-    else
-        *ns = time_add_ns((uint64_t)ts[0] * NS_PER_SEC, (uint64_t)ts[1]);
-    return 0;
+    return timespec_ns(ts[0], ts[1], ns);
+}
+
+/* The i386 old_timespec32 (two signed 32-bit words, Linux get_old_timespec32): the same checks. */
+int timespec32_from_user(uint64_t uts, uint64_t *ns)
+{
+    int32_t ts[2];
+    if (copyin(myproc()->pml4, ts, uts, sizeof ts))
+        return -EFAULT;
+    return timespec_ns(ts[0], ts[1], ns);
+}
+
+/* Either form: ts32 for the i386 calls without _time64. */
+int timespec_any_from_user(uint64_t uts, uint64_t *ns, bool ts32)
+{
+    return ts32 ? timespec32_from_user(uts, ns) : timespec_from_user(uts, ns);
 }
 
 /* t + ns, at most TIME_NS_MAX (Linux ktime_add_safe): a deadline that saturates. */
@@ -418,25 +441,49 @@ uint64_t time_add_ns(uint64_t t, uint64_t ns)
     return t + ns;
 }
 
-int64_t sys_nanosleep(struct trapframe *tf)
+static int64_t do_nanosleep(struct trapframe *tf, bool ts32)
 {
     uint64_t ns;
-    int r = timespec_from_user(tf->rdi, &ns);
+    int r = timespec_any_from_user(tf->rdi, &ns, ts32);
     if (r)
         return r;
-    return sleep_until(CLOCK_MONOTONIC, time_add_ns(time_monotonic_ns(), ns), tf->rsi);
+    return sleep_until(CLOCK_MONOTONIC, time_add_ns(time_monotonic_ns(), ns), tf->rsi, ts32);
+}
+
+/*
+ * clock_nanosleep(clock, flags, request, remain): flags bits other than TIMER_ABSTIME are
+ * ignored, as by Linux's common_nsleep (measured on the host: flags 2 sleeps).
+ */
+static int64_t do_clock_nanosleep(struct trapframe *tf, bool ts32)
+{
+    uint64_t ns, now;
+    bool abs = tf->rsi & TIMER_ABSTIME;
+    int r = clock_ns(tf->rdi, &now);
+    if (!r)
+        r = timespec_any_from_user(tf->rdx, &ns, ts32);
+    if (r)
+        return r;
+    return sleep_until(tf->rdi, abs ? ns : time_add_ns(now, ns), abs ? 0 : tf->r10, ts32);
+}
+
+int64_t sys_nanosleep(struct trapframe *tf)
+{
+    return do_nanosleep(tf, false);
 }
 
 int64_t sys_clock_nanosleep(struct trapframe *tf)
 {
-    uint64_t ns, now;
-    if (tf->rsi & ~(uint64_t)TIMER_ABSTIME)
-        return -EINVAL;
-    int r = clock_ns(tf->rdi, &now);
-    if (!r)
-        r = timespec_from_user(tf->rdx, &ns);
-    if (r)
-        return r;
-    return sleep_until(tf->rdi, (tf->rsi & TIMER_ABSTIME) ? ns : time_add_ns(now, ns),
-                       (tf->rsi & TIMER_ABSTIME) ? 0 : tf->r10);
+    return do_clock_nanosleep(tf, false);
+}
+
+/* i386 nanosleep (162) and clock_nanosleep (267): old_timespec32 in and out (Linux's
+   compat entries in kernel/time/hrtimer.c and posix-timers.c). */
+int64_t sys_nanosleep32(struct trapframe *tf)
+{
+    return do_nanosleep(tf, true);
+}
+
+int64_t sys_clock_nanosleep32(struct trapframe *tf)
+{
+    return do_clock_nanosleep(tf, true);
 }

@@ -114,6 +114,27 @@ int64_t sys_set_thread_area(struct trapframe *tf)
     return 0;
 }
 
+/*
+ * An i386 clone's CLONE_SETTLS (Linux set_new_tls -> do_set_thread_area with can_allocate 0):
+ * the struct user_desc at `uinfo` (-EFAULT), tls_desc_okay's judgement (-EINVAL), an entry
+ * number in the TLS range (-EINVAL, -1 included). The child gets the descriptor (proc_clone).
+ */
+int tls_clone_desc(uint64_t uinfo, struct clone_tls32 *out)
+{
+    struct user_desc u;
+    if (copyin(myproc()->pml4, &u, uinfo, sizeof u))
+        return -EFAULT;
+    if (!ud_okay(&u))
+        return -EINVAL;
+    int64_t idx = (int32_t)u.entry_number;
+    if (idx < TLS_ENTRY_MIN || idx >= TLS_ENTRY_MIN + TLS_ENTRIES)
+        return -EINVAL;
+    out->idx = (int)idx;
+    out->desc = ud_descriptor(&u);
+    out->base = out->desc ? u.base_addr : 0;
+    return 0;
+}
+
 /* get_thread_area(struct user_desc *u): the TLS entry u->entry_number, as Linux's. */
 int64_t sys_get_thread_area(struct trapframe *tf)
 {

@@ -355,6 +355,7 @@ static const char *const ALIAS32[][2] = {
     { "clock_nanosleep_time64", "clock_nanosleep" }, { "ppoll_time64", "ppoll" },
     { "semtimedop_time64", "semtimedop" },
     { "clock_settime64", "clock_settime" },   /* futexpi */
+    { "futex_time64", "futex" }, { "rt_sigtimedwait_time64", "rt_sigtimedwait" },   /* compat2 */
 };
 
 /* ---- programs --------------------------------------------------------------------------- */

@@ -89,14 +89,12 @@ static const char *result(int st)
     return e(-1);
 }
 
-#ifndef __i386__
 static int tid_set;
 static void *undo_thread(void *arg)
 {
     printf("thread: +1 SEM_UNDO: %s\n", e(op(tid_set, 0, 1, SEM_UNDO)));
     return arg;
 }
-#endif
 
 /* Six processes hammer a set with random operations (mostly IPC_NOWAIT, some timed, some
    SEM_UNDO) while the parent sets values, removes the set under them and makes another:
@@ -380,7 +378,6 @@ int main(int argc, char **argv)
     }
     cs = status(u);
     printf("status %d, GETVAL 1 %d (its other undo done)\n", cs, val(id, 1));
-#ifndef __i386__                          /* (ringlab's i386 clone has no CLONE_SETTLS: no threads) */
     semctl(id, 0, SETVAL, 0);
     tid_set = id;
     u = fork();
@@ -393,8 +390,6 @@ int main(int argc, char **argv)
     }
     cs = status(u);
     printf("status %d, GETVAL %d after the process\n", cs, val(id, 0));
-
-#endif
 
     /* permissions, IPC_SET */
     int ro = semget(IPC_PRIVATE, 1, 0400);

@@ -196,6 +196,8 @@ uint64_t time_realtime_ns(void);
 uint64_t time_monotonic_ns(void);
 #define TIME_NS_MAX 0x7fffffffffffffffUL   /* Linux's KTIME_MAX: a timeout saturates here, never wraps */
 int timespec_from_user(uint64_t uts, uint64_t *ns);
+int timespec32_from_user(uint64_t uts, uint64_t *ns);           /* i386 old_timespec32 */
+int timespec_any_from_user(uint64_t uts, uint64_t *ns, bool ts32);
 uint64_t time_add_ns(uint64_t t, uint64_t ns);
 int random_fill(void *buf, uint64_t n);
 

@@ -65,6 +65,7 @@ struct proc {
     struct files *files;       /* descriptor table (shared by CLONE_FILES) */
     struct fsinfo *fs;         /* working directory and umask (shared by CLONE_FS) */
     uint64_t robust_list;      /* set_robust_list head (user address), 0 if none */
+    uint64_t robust_list32;    /* the i386 set_robust_list's (compat_robust_list_head), 0 if none */
     struct proc *vfork_parent; /* CLONE_VFORK: sleeps until this thread execs or ends */
     struct cred cred;          /* ids, groups, capabilities: per thread, by value, copied by clone (cred.h) */
     struct kcov *kcov;         /* the kcov object this thread traces into (holds a reference), or NULL */
@@ -89,7 +90,15 @@ struct proc *proc_spawn_init(const char *name, const uint8_t *image, size_t size
 noreturn void proc_exit(int wstatus);         /* exit_group: every thread of the group */
 noreturn void thread_exit(int wstatus);       /* exit: this thread only */
 void proc_wake(struct proc *p);
-int proc_clone(uint64_t flags, uint64_t stack, uint64_t tls, uint64_t ptid, uint64_t ctid);
+/* An i386 clone's CLONE_SETTLS: the child's TLS entry `idx` (GDT entry number) gets `desc` (tls.c). */
+struct clone_tls32 {
+    int idx;
+    uint64_t desc;
+    uint32_t base;             /* the descriptor's base */
+};
+int tls_clone_desc(uint64_t uinfo, struct clone_tls32 *out);   /* tls.c */
+int proc_clone(uint64_t flags, uint64_t stack, uint64_t tls, uint64_t ptid, uint64_t ctid,
+               const struct clone_tls32 *tls32);
 int proc_dethread(void);
 void proc_vfork_release(struct proc *p);
 int proc_fork(void);

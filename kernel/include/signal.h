@@ -269,6 +269,7 @@ void signal_fault(struct trapframe *tf);
 int signal_return(struct trapframe *tf, int64_t syscall_nr);
 void signal_syscall_exit(struct trapframe *tf);
 void signal_siginfo(int sig, const struct ksiginfo *ki, struct siginfo *out);
+void signal_siginfo32(int sig, const struct ksiginfo *ki, uint32_t out[32]);   /* signal32.c: compat_siginfo_t */
 void signal_fork(struct proc *child, struct proc *parent, uint64_t flags);
 void signal_exec(struct proc *p);
 void signal_child_exit(struct proc *child, int wstatus);

@@ -193,6 +193,18 @@ int64_t sys_pwrite64(struct trapframe *tf);
 int64_t sys_gettid(struct trapframe *tf);
 int64_t sys_exit_group(struct trapframe *tf);
 int64_t sys_futex(struct trapframe *tf);
+int64_t sys_futex32(struct trapframe *tf);                /* i386 futex: old_timespec32 */
+int64_t sys_nanosleep32(struct trapframe *tf);            /* time.c: i386 old_timespec32 */
+int64_t sys_clock_nanosleep32(struct trapframe *tf);
+int64_t sys_rt_sigtimedwait32(struct trapframe *tf);      /* syssignal.c: compat siginfo */
+int64_t sys_rt_sigtimedwait_time64(struct trapframe *tf);
+int64_t sys_getitimer32(struct trapframe *tf);            /* syssignal.c: compat_itimerval */
+int64_t sys_setitimer32(struct trapframe *tf);
+int64_t sys_mremap32(struct trapframe *tf);               /* sysmem.c: below an i386 TASK_SIZE */
+int64_t sys_clone3_32(struct trapframe *tf);
+int64_t sys_rt_sigqueueinfo32(struct trapframe *tf);      /* syssignal.c: compat siginfo in */
+int64_t sys_set_robust_list32(struct trapframe *tf);      /* futex.c: compat_robust_list_head */
+int64_t sys_get_robust_list32(struct trapframe *tf);              /* sysproc.c: tls as a user_desc */
 int64_t sys_set_robust_list(struct trapframe *tf);
 int64_t sys_mremap(struct trapframe *tf);
 /* sockets (socket.c) */

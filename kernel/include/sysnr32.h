@@ -139,3 +139,17 @@
 #define SYS32_recvfrom            371
 #define SYS32_recvmsg             372
 #define SYS32_shutdown            373
+/* threads, sleeps, timers and signal waits with the i386 structures (compat2) */
+#define SYS32_setitimer         104
+#define SYS32_getitimer         105
+#define SYS32_nanosleep         162
+#define SYS32_mremap            163
+#define SYS32_rt_sigtimedwait   177
+#define SYS32_futex             240
+#define SYS32_clock_nanosleep   267
+#define SYS32_rt_sigtimedwait_time64 421
+#define SYS32_futex_time64      422
+#define SYS32_clone3            435
+#define SYS32_rt_sigqueueinfo   178
+#define SYS32_set_robust_list   311
+#define SYS32_get_robust_list   312
