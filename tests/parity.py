@@ -8,10 +8,13 @@ terminal transcripts (the programs' output and the terminal's echo, kernel lines
 the exit statuses (128 + N for a program signal N ended). Used by tests/test_linux_parity.py
 and tests/test_signals.py.
 """
+import contextlib
+import fcntl
 import io
 import resource
 import shutil
 import sys
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
@@ -47,6 +50,11 @@ class Case:
             None: root.
         trace: the kernel's event families ringlab's run asks for (``lab.with_trace``: e.g.
             ``("signal",)`` when ``ringlab_keys`` wait for a ``sigreturn`` line).
+        host_alone: the program prints system-wide counts (System V IPC's ``*_INFO``: objects
+            in use on the whole machine), so its host run holds HOST_ALONE_LOCK and no other
+            such case runs on the host beside it (pytest-xdist's workers, and ``invoke
+            test``'s sanitizer pass beside its main pass). ringlab's run is alone in its
+            machine anyway.
     """
 
     program: str
@@ -58,6 +66,12 @@ class Case:
     cpu: Optional[str] = None
     user: Optional[Tuple[int, int]] = None
     trace: Sequence[str] = ()
+    host_alone: bool = False
+
+
+# The lock host_alone cases hold for their host run (flock(2): released when its file closes,
+# also when the test process dies).
+HOST_ALONE_LOCK = Path(tempfile.gettempdir()) / "ringlab-host-alone.lock"
 
 
 def transcript(text: str, ignore: Sequence[str]) -> List[str]:
@@ -94,19 +108,22 @@ def run_on_linux(case: Case, images, workdir: Path) -> Tuple[List[str], int, str
                      f"signal.signal(signal.SIGXFSZ, signal.SIG_DFL); os.setgroups([]); "
                      f"os.setresgid({gid}, {gid}, {gid}); os.setresuid({uid}, {uid}, {uid}); "
                      f"os.execv(sys.argv[1], sys.argv[2:])")
-    child = pexpect.spawn(sys.executable, ["-c", exec_bare, f"./{case.program}", case.program,
-                                           *case.args],
-                          cwd=str(workdir), encoding="utf-8", env=ENV,
-                          timeout=STEP_TIMEOUT_S, preexec_fn=no_core_dumps)
-    child.logfile_read = log
-    try:
-        for keys, answer in case.keys:
-            child.send(keys)
-            if answer is not None:
-                child.expect(answer)
-        child.expect(pexpect.EOF)
-    finally:
-        child.close(force=True)
+    with open(HOST_ALONE_LOCK, "a") if case.host_alone else contextlib.nullcontext() as lock:
+        if lock is not None:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+        child = pexpect.spawn(sys.executable, ["-c", exec_bare, f"./{case.program}", case.program,
+                                               *case.args],
+                              cwd=str(workdir), encoding="utf-8", env=ENV,
+                              timeout=STEP_TIMEOUT_S, preexec_fn=no_core_dumps)
+        child.logfile_read = log
+        try:
+            for keys, answer in case.keys:
+                child.send(keys)
+                if answer is not None:
+                    child.expect(answer)
+            child.expect(pexpect.EOF)
+        finally:
+            child.close(force=True)
     status = child.exitstatus if child.signalstatus is None else 128 + child.signalstatus
     return transcript(log.getvalue(), case.ignore), status, log.getvalue()
 

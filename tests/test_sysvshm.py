@@ -15,7 +15,7 @@ pytestmark = pytest.mark.boot
 
 @pytest.mark.parametrize("user", [None, (1000, 1000)], ids=["root", "user1000"])
 def test_shared_memory_as_on_linux(images, tmp_path, user):
-    assert_same_as_linux(Case("sysvshm", user=user), images, tmp_path)
+    assert_same_as_linux(Case("sysvshm", host_alone=True, user=user), images, tmp_path)
 
 
 def test_every_page_comes_back_after_ipc_rmid_and_the_last_detach(images):
@@ -37,4 +37,4 @@ def test_every_page_comes_back_after_ipc_rmid_and_the_last_detach(images):
 def test_shared_memory_of_an_i386_process_as_on_linux(images, tmp_path, user):
     """The same program built as a static i386 glibc one (sysvshm-m32): glibc's direct calls
     (Linux 5.1's i386 numbers) and ipc(2)'s, with the i386 structures (kernel/ipc32.c)."""
-    assert_same_as_linux(Case("sysvshm-m32", user=user), images, tmp_path)
+    assert_same_as_linux(Case("sysvshm-m32", host_alone=True, user=user), images, tmp_path)
