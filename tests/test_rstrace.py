@@ -93,6 +93,31 @@ def by_pid(lines_of: Dict[int, List[str]]) -> List[List[str]]:
     return [events(lines_of[pid]) for pid in sorted(lines_of)]
 
 
+def killed_by_group_exit(entries: List[str], group_end: str) -> bool:
+    """A thread that ended only because its process exited (exit_group from another thread):
+    it made no exit of its own and its end is the group's."""
+    return bool(entries) and entries[-1] == group_end and "exit = ?" not in entries
+
+
+def same(linux: List[List[str]], ours: List[List[str]]) -> bool:
+    """The processes' entries agree. One allowance, the race of a detached thread with its
+    process's exit_group (on Linux as in ringlab, and between two runs on one host): a thread
+    that exit_group ended may have got less far on one side, so its entries there (but the end)
+    need only be the start of the other side's."""
+    if not linux or len(linux) != len(ours) or linux[0] != ours[0]:
+        return False
+    group_end = linux[0][-1] if linux[0] else ""
+    for a, b in zip(linux[1:], ours[1:]):
+        if a == b:
+            continue
+        for cut, whole in ((a, b), (b, a)):
+            if killed_by_group_exit(cut, group_end) and whole[:len(cut) - 1] == cut[:-1]:
+                break
+        else:
+            return False
+    return True
+
+
 def diff(linux: List[List[str]], ours: List[List[str]]) -> str:
     """The processes' entries side by side where they differ (strace's first)."""
     out = [f"processes: strace {len(linux)}, rstrace {len(ours)}"]
@@ -149,7 +174,7 @@ def test_rstrace_in_ringlab_matches_host_strace(name, cpu, images, tmp_path):
     (tmp_path / "ringlab").mkdir()
     linux = host_strace(program, args, files, images, tmp_path / "linux")
     ring, report = ringlab_rstrace(program, args, files, images, tmp_path / "ringlab", cpu)
-    assert linux and ring == linux, f"differences:\n{diff(linux, ring)}\n{report}"
+    assert same(linux, ring), f"differences:\n{diff(linux, ring)}\n{report}"
 
 
 @pytest.mark.parametrize("name", list(PROGRAMS))
@@ -168,4 +193,4 @@ def test_rstrace_on_the_host_prints_what_strace_prints(name, images, tmp_path):
         (work / fname).write_text(content)
     text = spawn_on_host([str(work / "rstrace"), f"./{program}", *args], work)
     ours = by_pid(rstrace_lines(text))
-    assert linux and ours == linux, f"differences:\n{diff(linux, ours)}"
+    assert same(linux, ours), f"differences:\n{diff(linux, ours)}"
