@@ -207,8 +207,11 @@ def test_every_test_a_command_names_exists():
 def test_readme_command_runs(images, command, tmp_path):
     if os.environ.get(NESTED_ENV):
         pytest.skip("inside a README command already (`pytest -k hlt` selects these too)")
+    # `python -m ringlab...` imports this checkout's package (harness/ringlab), as in a
+    # checkout whose .venv has it installed editable (.ci/setup)
     env = dict(os.environ, **{C.RUNTIME_ENV: str(tmp_path), NESTED_ENV: "1",
-                              "PYTEST_ADDOPTS": f"--ringlab-artifacts={tmp_path / 'artifacts'}"})
+                              "PYTEST_ADDOPTS": f"--ringlab-artifacts={tmp_path / 'artifacts'}",
+                              "PYTHONPATH": str(C.REPO_ROOT / "harness")})
     res = subprocess.run(["bash", "-c", command], cwd=C.REPO_ROOT, env=env, capture_output=True,
                          text=True, stdin=subprocess.DEVNULL, timeout=SNIPPET_TIMEOUT_S)
     assert res.returncode == COMMANDS[command].status, res.stdout[-2000:] + res.stderr[-2000:]
