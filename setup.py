@@ -1,10 +1,11 @@
 """Packaging glue pyproject.toml cannot express (the rest is in pyproject.toml).
 
-- The import name: the harness/ folder is installed as the package ``ringlab``, with every
+- The package: harness/ringlab/ is installed as the package ``ringlab``, with every
   subpackage found at build time (a new layer needs no edit here).
 - A plain (non-editable) ``pip install CHECKOUT`` copies the package away from the kernel and
   userland sources: it records the checkout in ``ringlab/checkout.txt`` so the installed
-  package still finds them (harness/core/constants.py ``find_home``; RINGLAB_HOME overrides).
+  package still finds them (harness/ringlab/core/constants.py ``find_home``; RINGLAB_HOME
+  overrides).
 """
 from pathlib import Path
 
@@ -26,7 +27,7 @@ class BuildPyRecordingCheckout(build_py):
 
 
 setup(
-    package_dir={"ringlab": "harness"},
-    packages=["ringlab"] + [f"ringlab.{p}" for p in find_packages("harness")],
+    package_dir={"": "harness"},
+    packages=find_packages("harness", include=["ringlab", "ringlab.*"]),
     cmdclass={"build_py": BuildPyRecordingCheckout},
 )

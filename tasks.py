@@ -1,7 +1,7 @@
 """invoke tasks: ``invoke build``, ``boot``, ``gdb``, ``debug``, ``trace``, ``faults``,
 ``pagetables``, ``iso``, ``fuzz``, ``test``, ``test-quick``, ``coverage``, ``grade``.
 
-Each task is one call into its module of ringlab.cli (the harness/cli folder), imported when
+Each task is one call into its module of ringlab.cli (harness/ringlab/cli), imported when
 the task runs (so a plain ``invoke boot`` never loads gdb's or the test runner's libraries).
 
 The harness modules are byte-compiled like any package (invoke itself turns that off for
@@ -20,6 +20,10 @@ from importlib import import_module
 from pathlib import Path
 
 from invoke import Exit, task
+
+# This checkout's package (harness/ringlab) before any installed ringlab: the tasks build and
+# boot the checkout they sit in.
+sys.path.insert(0, str(Path(__file__).resolve().parent / "harness"))
 
 from ringlab import cli
 from ringlab.cli import options     # light: no machine, no gdb

@@ -6,7 +6,7 @@
  * This file is compiled with the kernel's CFLAGS into gen/kabi.o, which is NOT linked
  * into the kernel. Its one array lands in the section .kabi; kabi.py reads that section
  * (and checks every named symbol against images/kernel.elf) and writes images/kabi.json,
- * which harness/core/kabi.py is the only reader of. So:
+ * which harness/ringlab/core/kabi.py is the only reader of. So:
  *
  *   - a constant or field renamed in a header fails to compile here;
  *   - a symbol the harness breaks on that is renamed or removed fails kabi.py;
@@ -168,7 +168,7 @@ static const struct kabi_entry kabi[] = {
     KABI_SYMBOL(signal_delivered),   /* a signal frame pushed: RSI = signal, RDX = handler */
     KABI_SYMBOL(sys_rt_sigreturn),   /* a signal frame restored */
 
-    /* The live page-table audit (harness/debug/ptaudit.py): every process's PML4 */
+    /* The live page-table audit (harness/ringlab/debug/ptaudit.py): every process's PML4 */
     KABI_SYMBOL(procs),              /* the process table, struct proc procs[NPROC] */
     KABI_SIZE(proc),
     KABI_OFFSET(proc, pid),

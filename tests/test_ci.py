@@ -137,7 +137,7 @@ def outside(tmp_path) -> Dict[str, object]:
     checkout's harness (as ``pip install -e`` makes it; .ci/example does the real install)."""
     shim = tmp_path / "site"
     shim.mkdir()
-    (shim / "ringlab").symlink_to(C.REPO_ROOT / "harness")
+    (shim / "ringlab").symlink_to(C.REPO_ROOT / "harness" / "ringlab")
     lab = tmp_path / "lab"
     shutil.copytree(EXAMPLE, lab, ignore=shutil.ignore_patterns("ringlab-artifacts", "*.json"))
     env = dict(os.environ, PYTHONPATH=str(shim))

@@ -1,6 +1,6 @@
 """The test suite's kernel coverage (``invoke test --coverage``, ``invoke coverage``): the
 coverage kernel's machine-wide record (kernel/cover.c, include/cover.h) and its report
-(harness/machine/coverage.py, harness/cli/coverage.py).
+(harness/ringlab/machine/coverage.py, harness/ringlab/cli/coverage.py).
 
 The unit tests write records by hand, in the format include/cover.h states (magic, the
 kernel's __text_start, one u32 per site), from the real sanitizer kernel's call sites, and

@@ -1,4 +1,4 @@
-"""Ring 3: every row of the fault catalogue (harness/catalogue/faults.py), proven four ways.
+"""Ring 3: every row of the fault catalogue (harness/ringlab/catalogue/faults.py), proven four ways.
 
 Two boots do the work (module fixtures): ``f_all`` as pid 1 forks and execs every catalogue
 program in ONE boot, once on ``-cpu qemu64`` and once on ``-cpu max`` (SMEP, SMAP, UMIP on),

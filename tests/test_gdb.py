@@ -227,7 +227,7 @@ def test_int_0x0e_from_ring3_is_gp(debug):
     assert rip == sym("gdb_int0e", "fault_insn") and g.instruction_at(rip) == "int $0xe"
     assert cs == USER_CS and ss == USER_SS
     # SDM Vol. 3A 6.13: (0x0e << 3) | 2 = 0x72. QEMU 7.2's TCG pushes 0x0e * 16 + 2 = 0xe2 in
-    # 64-bit mode (fixed in QEMU 8.0; harness/observe/decode.py idt_error_code): assert what it does.
+    # 64-bit mode (fixed in QEMU 8.0; harness/ringlab/observe/decode.py idt_error_code): assert what it does.
     sdm = decode.idt_error_code(0x0E)
     assert sdm == 0x72
     expected = decode.idt_error_code(0x0E, qemu72_long_mode=qemu_major() < 8)

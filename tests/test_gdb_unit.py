@@ -147,7 +147,7 @@ def test_kernel_facts_and_user_symbols(images):
 def test_one_naming_rule_for_ring_step_ring_trace_reports_and_panics(images):
     """An address has one name everywhere, gdb's own form (<function+decimal offset>):
     the gdb extension (ring, step-ring: observe/symname.py, loaded by path), trace,
-    fault reports and the panic report (harness/machine/symbols.py)."""
+    fault reports and the panic report (harness/ringlab/machine/symbols.py)."""
     k = symbols.symbolizer(C.KERNEL_IMAGE)
     addr = k.address("syscall_dispatch") + 9
     assert k.describe(addr) == "syscall_dispatch+9"
@@ -158,7 +158,8 @@ def test_one_naming_rule_for_ring_step_ring_trace_reports_and_panics(images):
     assert report.symbolized() == ["syscall_dispatch+9"]
     assert "backtrace: " + f"{addr:#x} <syscall_dispatch+9>" in report.describe()
     # the extension formats what gdb's `info symbol` says with the same function
-    assert "symname.symbol_text(" in (C.REPO_ROOT / "harness/debug/gdbext/ringlab.py").read_text()
+    extension = C.REPO_ROOT / "harness/ringlab/debug/gdbext/ringlab.py"
+    assert "symname.symbol_text(" in extension.read_text()
 
 
 def test_ring_stepper_classifies_like_both_witnesses():

@@ -45,8 +45,8 @@ def make_lab(root: Path, tests: Dict[str, str]) -> Path:
 
 
 def lab_env() -> Dict[str, str]:
-    """``ringlab`` importable as this checkout's harness (the checkout's ``ringlab`` link)."""
-    return dict(os.environ, PYTHONPATH=str(C.REPO_ROOT))
+    """``ringlab`` importable as this checkout's package (harness/ringlab)."""
+    return dict(os.environ, PYTHONPATH=str(C.REPO_ROOT / "harness"))
 
 
 def run_pytest(lab: Path, *args: str) -> subprocess.CompletedProcess:

@@ -1,6 +1,6 @@
 """Where an installed ringlab finds its kernel and userland (ringlab.core.constants.find_home):
-RINGLAB_HOME first, then the checkout the package folder sits in (the source tree, or an
-editable install), then the checkout a plain install recorded in checkout.txt."""
+RINGLAB_HOME first, then the checkout the package folder sits in (CHECKOUT/harness/ringlab: the
+source tree, or an editable install), then the checkout a plain install recorded in checkout.txt."""
 from pathlib import Path
 
 import pytest
@@ -13,17 +13,17 @@ pytestmark = pytest.mark.unit
 def checkout(root: Path) -> Path:
     (root / "kernel").mkdir(parents=True)
     (root / "kernel" / "Makefile").write_text("all:\n")
-    (root / "harness").mkdir()
+    (root / "harness" / "ringlab").mkdir(parents=True)
     return root
 
 
 def test_ringlab_home_wins(tmp_path):
-    pkg = checkout(tmp_path / "src") / "harness"
+    pkg = checkout(tmp_path / "src") / "harness" / "ringlab"
     assert C.find_home(str(tmp_path / "elsewhere"), pkg) == (tmp_path / "elsewhere").resolve()
 
 
 def test_the_package_inside_a_checkout_uses_that_checkout(tmp_path):
-    pkg = checkout(tmp_path / "src") / "harness"
+    pkg = checkout(tmp_path / "src") / "harness" / "ringlab"
     assert C.find_home(None, pkg) == tmp_path / "src"
     assert C.find_home("", pkg) == tmp_path / "src"
 
@@ -36,4 +36,5 @@ def test_a_copied_package_uses_the_recorded_checkout(tmp_path):
 
 
 def test_this_suite_runs_on_this_checkout():
-    assert C.REPO_ROOT == C.PACKAGE_DIR.parent and (C.REPO_ROOT / "kernel" / "Makefile").is_file()
+    assert C.REPO_ROOT == C.PACKAGE_DIR.parent.parent
+    assert (C.REPO_ROOT / "kernel" / "Makefile").is_file()

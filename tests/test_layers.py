@@ -1,8 +1,8 @@
 """The harness's architecture, enforced: layers (import-linter contracts in pyproject.toml),
 no harness import inside a function, no import cycle between harness modules, no harness
 module imports the command-line layer (tasks.py, which imports only that layer, is its user) or
-the pytest plugin, and one import name: the harness/ folder is imported as ``ringlab`` only
-(``harness.x`` next to ``ringlab.x`` would be two copies of every module)."""
+the pytest plugin, and one import name: the package in harness/ringlab is imported as
+``ringlab`` only (``harness.x`` next to ``ringlab.x`` would be two copies of every module)."""
 from __future__ import annotations
 
 import ast
@@ -19,8 +19,8 @@ from ringlab.core import constants as C
 
 pytestmark = pytest.mark.unit
 
-HARNESS = C.REPO_ROOT / "harness"
-PACKAGE = "ringlab"     # the import name of the harness/ folder (pyproject.toml, setup.py)
+PACKAGE = "ringlab"     # the package's name and folder (pyproject.toml, setup.py)
+HARNESS = C.REPO_ROOT / "harness" / PACKAGE
 #: runs inside gdb's own Python, beside its sibling ringfmt.py (not as part of the package)
 GDB_SIDE = HARNESS / "debug" / "gdbext" / "ringlab.py"
 
@@ -30,8 +30,7 @@ def harness_files() -> List[Path]:
 
 
 def module_name(path: Path) -> str:
-    parts = path.relative_to(C.REPO_ROOT).with_suffix("").parts
-    parts = (PACKAGE,) + parts[1:] if parts[0] == "harness" else parts
+    parts = path.relative_to(HARNESS.parent).with_suffix("").parts
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
@@ -151,4 +150,5 @@ def test_one_import_name_ringlab_never_harness():
             if any(n.split(".")[0] == "harness" for n in names):
                 offenders.append(f"{path.relative_to(C.REPO_ROOT)}:{node.lineno}")
     assert not offenders, "import ringlab, not harness: " + ", ".join(offenders)
-    assert "harness" not in sys.modules and (C.REPO_ROOT / PACKAGE).resolve() == HARNESS
+    assert "harness" not in sys.modules and C.PACKAGE_DIR == HARNESS
+    assert not (C.REPO_ROOT / PACKAGE).exists(), "ringlab is harness/ringlab, not a link"

@@ -104,8 +104,9 @@ def test_qemu_dies_with_a_sigkilled_harness(tiny, init_elf, tmp_path):
     )
     # The killed harness cannot remove its machine's temp dir: keep it under tmp_path.
     env = dict(os.environ, TMPDIR=str(tmp_path))
-    harness = subprocess.Popen([sys.executable, "-c", code], cwd=C.REPO_ROOT, text=True,
-                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
+    # run from harness/: the child imports this checkout's package
+    harness = subprocess.Popen([sys.executable, "-c", code], cwd=C.REPO_ROOT / "harness",
+                               text=True, stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
     try:
         qemu_pid = int(harness.stdout.readline())
         harness.kill()

@@ -44,8 +44,9 @@ def make_project(root: Path, tests: Dict[str, str], ini: str = "") -> Path:
 
 
 def run_pytest(project: Path, *args: str) -> subprocess.CompletedProcess:
-    # the checkout's ringlab link; CI: pytest's short summary lines are not cut to 80 columns
-    env = dict(os.environ, PYTHONPATH=str(C.REPO_ROOT), CI="1")
+    # the checkout's package (harness/ringlab); CI: pytest's short summary lines are not cut to
+    # 80 columns
+    env = dict(os.environ, PYTHONPATH=str(C.REPO_ROOT / "harness"), CI="1")
     return subprocess.run([sys.executable, "-m", "pytest", "-p", "no:ringlab", "-p",
                            "ringlab.plugin", "-p", "no:cacheprovider", *args], cwd=project,
                           env=env, capture_output=True, text=True, stdin=subprocess.DEVNULL,

@@ -146,7 +146,7 @@ COMMANDS: Dict[str, Union[Run, str]] = {
     ".venv/bin/invoke boot --init images/user/uart": Run(0),
     ".venv/bin/invoke fuzz --minutes 3 --cpu qemu64 --seed 11":
         "tests/test_sfuzz.py::test_a_short_run_finds_nothing_and_rarely_gets_enosys (the same "
-        "run through harness/lab/fuzzing.py, 20 s on each CPU model instead of 3 minutes)",
+        "run through harness/ringlab/lab/fuzzing.py, 20 s on each CPU model instead of 3 minutes)",
     ".venv/bin/invoke fuzz --kernel /tmp/old/images/kernel.elf --minutes 3 --cpu qemu64 --seed 3":
         "a past run against the kernel of commit f7d6832, which has the bug; its reproducer step: "
         "tests/test_sfuzz.py::test_a_reproducer_builds_with_musl_and_runs_in_one_boot",
@@ -178,7 +178,7 @@ def outside_env(tmp_path: Path) -> Dict[str, str]:
     site = tmp_path / "site"
     site.mkdir(exist_ok=True)
     if not (site / "ringlab").exists():
-        (site / "ringlab").symlink_to(C.REPO_ROOT / "harness")
+        (site / "ringlab").symlink_to(C.REPO_ROOT / "harness" / "ringlab")
     return dict(os.environ, PYTHONPATH=str(site))
 
 
@@ -207,8 +207,11 @@ def test_every_test_a_command_names_exists():
 def test_readme_command_runs(images, command, tmp_path):
     if os.environ.get(NESTED_ENV):
         pytest.skip("inside a README command already (`pytest -k hlt` selects these too)")
+    # `python -m ringlab...` imports this checkout's package (harness/ringlab), as in a
+    # checkout whose .venv has it installed editable (.ci/setup)
     env = dict(os.environ, **{C.RUNTIME_ENV: str(tmp_path), NESTED_ENV: "1",
-                              "PYTEST_ADDOPTS": f"--ringlab-artifacts={tmp_path / 'artifacts'}"})
+                              "PYTEST_ADDOPTS": f"--ringlab-artifacts={tmp_path / 'artifacts'}",
+                              "PYTHONPATH": str(C.REPO_ROOT / "harness")})
     res = subprocess.run(["bash", "-c", command], cwd=C.REPO_ROOT, env=env, capture_output=True,
                          text=True, stdin=subprocess.DEVNULL, timeout=SNIPPET_TIMEOUT_S)
     assert res.returncode == COMMANDS[command].status, res.stdout[-2000:] + res.stderr[-2000:]

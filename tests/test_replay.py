@@ -1,4 +1,4 @@
-"""Record a failing run, replay it under gdb, step backwards into the fault (harness/debug/replay.py).
+"""Record a failing run, replay it under gdb, step backwards into the fault (harness/ringlab/debug/replay.py).
 
 Real QEMU (TCG, ``-icount`` record/replay) and real gdb. One recording of images/user/hlt
 (``hlt`` at the symbol ``fault_insn`` in ring 3 -> #GP(0) -> SIGSEGV, status 139) is made

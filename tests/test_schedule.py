@@ -100,7 +100,9 @@ def test_two_workers_make_a_module_fixture_once(tmp_path):
     for name, body in PROJECT.items():
         (tmp_path / name).write_text(textwrap.dedent(body))
     setups = tmp_path / "setups"
-    env = dict(os.environ, PYTHONPATH=str(C.REPO_ROOT), SETUPS=str(setups))
+    # the checkout's tests (tests.schedule) and its package (harness/ringlab)
+    path = os.pathsep.join([str(C.REPO_ROOT), str(C.REPO_ROOT / "harness")])
+    env = dict(os.environ, PYTHONPATH=path, SETUPS=str(setups))
     res = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:ringlab", "-p",
                           "no:cacheprovider", "-n", "2", "--dist", "loadgroup", "-q"],
                          cwd=tmp_path, env=env, capture_output=True, text=True,

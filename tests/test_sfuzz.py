@@ -1,4 +1,4 @@
-"""The syscall-aware fuzzer (userland/sfuzz.c, harness/lab/fuzzing.py, ``invoke fuzz``).
+"""The syscall-aware fuzzer (userland/sfuzz.c, harness/ringlab/lab/fuzzing.py, ``invoke fuzz``).
 
 - Unit: the text form's call removal keeps references right (what minimizing relies on); the
   system-call table the fuzzer gets is the kernel's (images/kabi.json), line for line, its

@@ -1,6 +1,6 @@
 """The cost of a system call, in instructions: ``getpid`` from ``syscall`` to ``sysretq``.
 
-Counted by single-stepping in real gdb (harness/bench/syscall.py prints the figure and where
+Counted by single-stepping in real gdb (harness/ringlab/bench/syscall.py prints the figure and where
 the instructions go); an instruction count, not a time, so it is the same on every run.
 The path is the complete trap frame (22 pushes, 22 pops) plus one table call: the crash= and
 trace=syscall hooks, pending signal work and a user TF cost one predictable branch each.

@@ -67,7 +67,7 @@ def test_int80_gate(images):
 
 @pytest.mark.parametrize("program, vector, error_codes", [
     ("hlt", 13, {0x0}),
-    # SDM: 0x72; QEMU 7.2 TCG: 0xe2 (harness/observe/decode.py idt_error_code)
+    # SDM: 0x72; QEMU 7.2 TCG: 0xe2 (harness/ringlab/observe/decode.py idt_error_code)
     ("gdb_int0e", 13, {0x72, 0xE2}),
 ])
 def test_exception_from_ring3(images, program, vector, error_codes):

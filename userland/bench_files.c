@@ -1,7 +1,7 @@
 /*
  * bench_files: throughput of pipes and files and the cost of fork+exec, timed with
  * CLOCK_MONOTONIC (10 ms ticks in ringlab, so each figure covers at least a second or so).
- * One `bench_files: NAME=VALUE (what)` line per figure; harness/bench/files.py runs it in
+ * One `bench_files: NAME=VALUE (what)` line per figure; harness/ringlab/bench/files.py runs it in
  * ringlab and on the host's Linux and prints both. Works in the current directory.
  */
 #include <fcntl.h>

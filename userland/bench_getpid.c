@@ -1,6 +1,6 @@
 /*
  * getpid through the syscall instruction at a known address, for the system-call cost
- * benchmark (harness/bench/syscall.py): it stops at getpid_insn and single-steps the
+ * benchmark (harness/ringlab/bench/syscall.py): it stops at getpid_insn and single-steps the
  * kernel until the first user instruction after sysretq.
  *
  * Usage: bench_getpid [N]   (N calls, default 10; prints the pid and exits 0)

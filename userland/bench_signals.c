@@ -7,7 +7,7 @@
  * not blocked is delivered before the sending call returns, so each round is one delivery and
  * one return. One `bench_signals: NAME=VALUE (what)` line per figure; exit 1 if a handler
  * count is wrong. For scale, ten times as many getpid calls (a system call and nothing
- * else) first. harness/bench/signals.py runs it in ringlab and on the host's Linux.
+ * else) first. harness/ringlab/bench/signals.py runs it in ringlab and on the host's Linux.
  * Usage: bench_signals [N] (default 30000 signals per sender).
  */
 #include <signal.h>

@@ -3,7 +3,7 @@
  * each figure covers many ticks): pthread_create + pthread_join, a futex ping-pong between
  * two threads (condition variables: every round trip is two waits and two wakes), and four
  * threads incrementing one counter under a mutex. One `bench_threads: NAME=VALUE (what)`
- * line per figure; harness/bench/threads.py runs it in ringlab and on the host's Linux.
+ * line per figure; harness/ringlab/bench/threads.py runs it in ringlab and on the host's Linux.
  */
 #include <pthread.h>
 #include <stdio.h>

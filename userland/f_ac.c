@@ -5,7 +5,7 @@
  *
  * QEMU 7.2 TCG never raises #AC (measured; tests/data/qemulog/README.md): the load at
  * fault_insn just runs, and the ud2 at fault_next decides instead (#UD, SIGILL, 132).
- * The catalogue (harness/faults.py) expects what QEMU does and says why.
+ * The catalogue (harness/ringlab/catalogue/faults.py) expects what QEMU does and says why.
  */
 #include <stdio.h>
 #include "fault_witness.h"

@@ -1,7 +1,7 @@
 /*
  * Spin in ring 3 so the PIT (100 Hz, vector 32) interrupts user code: the tests stop at the
  * timer's first instruction and look at the frame the CPU pushed. The gdb benchmark
- * (harness/bench_gdb.py) stops at spin_step once per iteration.
+ * (harness/ringlab/bench/gdb.py) stops at spin_step once per iteration.
  *
  * Usage: gdb_spin [ITERATIONS]  (default 20000000; 0 spins forever).
  */

@@ -1,8 +1,8 @@
 /*
  * stress_faults [N] [SEED]: fork N children (default 1000), each of which takes one ring-3
- * fault chosen pseudo-randomly among rows of the fault catalogue (harness/faults.py), and
- * reap them. The parent checks each child died of the signal Linux gives for that fault and
- * prints one summary line:
+ * fault chosen pseudo-randomly among rows of the fault catalogue
+ * (harness/ringlab/catalogue/faults.py), and reap them. The parent checks each child died of
+ * the signal Linux gives for that fault and prints one summary line:
  *     stress_faults: children=1000 expected=1000 unexpected=0 seed=1 hlt=.. cli=.. ...
  * Exit status 0 only if every child died as expected. Booted with trace=mem, the kernel
  * prints `mem free_pages=N` after every reap: the harness checks nothing leaks.

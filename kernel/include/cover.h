@@ -3,7 +3,7 @@
  * -DKCOV): every kernel PC the coverage hook sees, from any thread or interrupt, whether or
  * not a program traces with kcov. kcov (kcov.h) answers "what did this thread reach"; this
  * answers "what did this whole boot reach", for the test suite's coverage report
- * (harness/machine/coverage.py, `invoke test --coverage`).
+ * (harness/ringlab/machine/coverage.py, `invoke test --coverage`).
  *
  * It is on only when the machine has the record's device: QEMU's isa-debugcon at
  * COVER_PORT (`-device isa-debugcon,iobase=0xe9,chardev=...`), found at boot by reading the

@@ -6,7 +6,7 @@ file: ``testpaths``, ``addopts``, the ``ringlab_*`` keys), so the evidence of fa
 lands in the lab's ``ringlab-artifacts``. The table (test, points, result, the artifacts
 folder of a failed test; skipped tests apart, not counted) ends pytest's output and the same
 goes to a JSON file. This checkout's plugin is the one loaded (``-p ringlab.plugin``, with the
-checkout first on PYTHONPATH), whichever ringlab is installed.
+checkout's harness/ first on PYTHONPATH), whichever ringlab is installed.
 """
 from __future__ import annotations
 
@@ -54,7 +54,7 @@ def main(tests: str = str(DEFAULT_TESTS), json_path: Optional[str] = None,
     cmd = [sys.executable, "-m", "pytest", "-p", "no:ringlab", "-p", "ringlab.plugin",
            f"--ringlab-grade={json_file}", *args, *paths]
     env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join([str(C.REPO_ROOT)] + (
+    env["PYTHONPATH"] = os.pathsep.join([str(C.REPO_ROOT / "harness")] + (
         [env["PYTHONPATH"]] if env.get("PYTHONPATH") else []))
     print(f"+ cd {cwd} && " + " ".join(cmd), flush=True)
     return subprocess.run(cmd, cwd=cwd, env=env, stdin=subprocess.DEVNULL).returncode

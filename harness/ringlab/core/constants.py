@@ -6,9 +6,9 @@ from pathlib import Path
 from typing import Optional
 
 # Where the kernel and userland sources live (the checkout): RINGLAB_HOME if set; else the
-# folder above this package when that is a checkout (the source tree, or `pip install -e`);
-# else the checkout a plain `pip install CHECKOUT` was built from (recorded in checkout.txt
-# by setup.py). Read once, at import.
+# checkout this package sits in, CHECKOUT/harness/ringlab (the source tree, or `pip install
+# -e`); else the checkout a plain `pip install CHECKOUT` was built from (recorded in
+# checkout.txt by setup.py). Read once, at import.
 HOME_ENV = "RINGLAB_HOME"
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 CHECKOUT_RECORD = PACKAGE_DIR / "checkout.txt"
@@ -19,12 +19,13 @@ def find_home(env: Optional[str] = None, package_dir: Path = PACKAGE_DIR) -> Pat
     without kernel/Makefile is returned as is and the build then says what is missing."""
     if env:
         return Path(env).expanduser().resolve()
-    if (package_dir.parent / "kernel" / "Makefile").is_file():
-        return package_dir.parent
+    checkout = package_dir.parent.parent
+    if (checkout / "kernel" / "Makefile").is_file():
+        return checkout
     record = package_dir / CHECKOUT_RECORD.name
     if record.is_file():
         return Path(record.read_text().strip())
-    return package_dir.parent
+    return checkout
 
 
 REPO_ROOT = find_home(os.environ.get(HOME_ENV))
@@ -48,7 +49,7 @@ KERNEL_IMAGE = SANITIZE_KERNEL_IMAGE if SANITIZE else IMAGES_DIR / "kernel.elf"
 # RINGLAB_COVERAGE=DIR in the environment, every machine that boots the coverage kernel (the
 # sanitizer kernel above) gets QEMU's isa-debugcon at COVER_IOBASE, writing to a file of its
 # own in DIR: the kernel streams every code site it reaches there (kernel/include/cover.h;
-# harness/machine/coverage.py reads and merges the files). Read when each machine starts.
+# harness/ringlab/machine/coverage.py reads and merges the files). Read when each machine starts.
 COVERAGE_ENV = "RINGLAB_COVERAGE"
 COVER_IOBASE = 0xE9     # for kernels other than ours (ours: kabi.json COVER_PORT, machine.qemu)
 COVERAGE_ARTIFACTS = REPO_ROOT / "ringlab-artifacts" / "coverage"   # the report, the dumps
@@ -103,7 +104,7 @@ EXIT_NO_MEMORY = 249        # the boot modules leave the kernel too little memor
 # leftover QEMU processes that belong to them (never anybody else's).
 OWNER_ENV = "RINGLAB_OWNER"
 
-# GDB (harness/debug). gdb's own process inherits OWNER_ENV too.
+# GDB (harness/ringlab/debug). gdb's own process inherits OWNER_ENV too.
 GDB_BINARY = "gdb"
 DEFAULT_GDB_COMMAND_TIMEOUT_S = 10.0    # one MI command (not a continue)
 DEFAULT_GDB_CONNECT_TIMEOUT_S = 10.0    # QEMU's gdbstub socket appears and answers

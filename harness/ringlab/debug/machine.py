@@ -3,7 +3,7 @@
 ``DebugMachine`` is the lab-level pair: a ``lab.Session`` started halted with a gdbstub on a
 unix socket in the machine's own temp dir (so parallel machines never collide), plus a
 ``GdbSession`` (harness.debug.mi) attached to it with images/kernel.elf, the init program's
-symbols and the ring extension (harness/debug/gdbext/ringlab.py) loaded::
+symbols and the ring extension (harness/ringlab/debug/gdbext/ringlab.py) loaded::
 
     with DebugMachine(QemuConfig(init=lab.program("gdb_write"))) as dm:
         dm.gdb.break_at("main")
@@ -72,7 +72,8 @@ class DebugMachine:
         config: what to boot (``gdb`` is switched on here).
         symbols: user programs whose symbols gdb loads besides init's (static, non-PIE).
         stream: also write the serial console there as it arrives.
-        extension: source harness/debug/gdbext/ringlab.py (``ring``, ``step-ring``, ``$cpl()``).
+        extension: source harness/ringlab/debug/gdbext/ringlab.py (``ring``, ``step-ring``,
+            ``$cpl()``).
         command_timeout_s: bound for each gdb command.
         snapshot: boot and load symbols from private copies of the kernel, init and
             ``symbols`` (made at start), so that QEMU and gdb see the same bytes even if

@@ -2,9 +2,9 @@
 (``<main+26>``; ``<syscall_entry>`` at offset 0), the form gdb itself prints in ``x/i``,
 ``bt`` and ``info symbol``, so a name ringlab prints reads the same as gdb's beside it.
 
-One rule for gdb's ``ring``/``step-ring``/``ring-fault`` (harness/debug/gdbext/ringlab.py
+One rule for gdb's ``ring``/``step-ring``/``ring-fault`` (harness/ringlab/debug/gdbext/ringlab.py
 loads this file by path: it runs in gdb's own Python), ``trace``, fault reports, panic
-backtraces and ``invoke faults``/``pagetables`` (harness/machine/symbols.py). Pure: no I/O.
+backtraces and ``invoke faults``/``pagetables`` (harness/ringlab/machine/symbols.py). Pure: no I/O.
 """
 from __future__ import annotations
 

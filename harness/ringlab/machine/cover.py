@@ -20,7 +20,7 @@ from ..core.errors import BadConfig, BadImage
 
 PathLike = Union[str, os.PathLike]
 BUILD_ID_HEX = 16
-RECORD_REPLAY_OPTION = "-icount"   # harness/debug/replay.py's record/replay machines
+RECORD_REPLAY_OPTION = "-icount"   # harness/ringlab/debug/replay.py's record/replay machines
 
 
 @lru_cache(maxsize=8)

@@ -1,7 +1,7 @@
 """What a ring change is, and how ``ring`` / ``step-ring`` print it: shared by both witnesses.
 
 Pure Python (no gdb, no harness imports), so it runs inside gdb's own interpreter (the
-``ring`` and ``step-ring`` commands in ringlab.py) and in the harness (harness/debug/mi.py),
+``ring`` and ``step-ring`` commands in ringlab.py) and in the harness (harness/ringlab/debug/mi.py),
 and the two print and parse the very same lines:
 
     ring: cpl=3 cs=0x33 mode=user64 ss=0x2b rsp=0x7fffffffee68 cr3=0x137000 rip=0x401030 half=user
@@ -182,7 +182,7 @@ STEP_MARKS = {"signal_delivered": "delivery", "sys_rt_sigreturn": "rt_sigreturn"
 
 class RingStepper:
     """The one classifier of single steps, shared by gdb's ``step-ring`` (ringlab.py) and the
-    harness's ``GdbSession.step_until_ring_change`` (harness/debug/stepping.py): fed the
+    harness's ``GdbSession.step_until_ring_change`` (harness/ringlab/debug/stepping.py): fed the
     registers after each step, it says when the CPL changed and builds the Transition.
 
     Args:

@@ -1,7 +1,7 @@
 """Ring stepping over GDB/MI: ``stepi`` until the CPL changes.
 
 Each stop is classified by ``ringfmt.RingStepper``, the classifier gdb's own ``step-ring``
-uses (harness/debug/gdbext/ringlab.py), so the harness and the extension agree on what a
+uses (harness/ringlab/debug/gdbext/ringlab.py), so the harness and the extension agree on what a
 transition is, on its instruction count, and on the signal events on the way back to ring
 3. The session is any object with GdbSession's public register and stepping methods
 (``registers``, ``register``, ``address_of``, ``instruction_at``, ``stepi_reading``,

@@ -1,8 +1,8 @@
 """A GDB/MI session on pygdbmi: gdb as the harness's second witness.
 
 ``GdbSession`` drives one gdb over GDB/MI: symbols, breakpoints, continue, stepi, registers
-as integers, memory, ``cpl()`` and ``step_until_ring_change()`` (harness/debug/stepping.py).
-It sits on an ``MiTransport`` (harness/debug/mitransport.py: the gdb process, MI records
+as integers, memory, ``cpl()`` and ``step_until_ring_change()`` (harness/ringlab/debug/stepping.py).
+It sits on an ``MiTransport`` (harness/ringlab/debug/mitransport.py: the gdb process, MI records
 read and written, every wait bounded), as pygdbmi's ``GdbController`` sits on its
 ``IoManager``. It knows nothing about QEMU; the caller may give it file descriptors to
 service while it waits (the machine's serial console, so a guest printing while gdb waits
@@ -348,7 +348,7 @@ class GdbSession:
             read: registers to read at the stop (``Stop.registers``). The read is sent right
                 behind the continue; gdb answers it once the CPU has stopped, which saves a
                 round trip per stop.
-            reverse: ``reverse-continue`` (a replayed machine only, harness/debug/replay.py); with
+            reverse: ``reverse-continue`` (a replayed machine only, harness/ringlab/debug/replay.py); with
                 no breakpoint before, it stops at the start of the recording (reason
                 ``no-history``).
 
@@ -512,8 +512,9 @@ class GdbSession:
 
     # -- ring changes ------------------------------------------------------------------------------
     def step_until_ring_change(self, max_steps: int = C.DEFAULT_STEP_LIMIT) -> Transition:
-        """``stepi`` until the CPL changes; return the transition (harness/debug/stepping.py,
-        with the classifier the gdb extension's ``step-ring`` uses).
+        """``stepi`` until the CPL changes; return the transition
+        (harness/ringlab/debug/stepping.py, with the classifier the gdb extension's
+        ``step-ring`` uses).
 
         Raises:
             GdbError: the CPL did not change within ``max_steps`` instructions.

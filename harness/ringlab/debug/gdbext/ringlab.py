@@ -4,7 +4,7 @@ unwinder that ends ``bt`` at the entry stub (ringunwind.py).
 
 Load it into any gdb attached to a ringlab machine::
 
-    (gdb) source harness/debug/gdbext/ringlab.py
+    (gdb) source harness/ringlab/debug/gdbext/ringlab.py
     (gdb) ring
     ring: cpl=3 cs=0x33 ss=0x2b rsp=0x7fffffffee68 cr3=0x137000 rip=0x401030 half=user
     (gdb) step-ring
@@ -12,7 +12,7 @@ Load it into any gdb attached to a ringlab machine::
 
 ``invoke gdb`` and ``invoke debug`` load it for you. It runs inside gdb's own Python (no
 virtual environment): it imports only the standard library, the files next to it, and the
-harness's pure decoder and address namer (harness/observe/decode.py and symname.py, loaded by
+harness's pure decoder and address namer (harness/ringlab/observe/decode.py and symname.py, loaded by
 path: no harness package).
 
 Per-process symbols: ``ring-programs FILE...`` names the programs the machine holds; at every
