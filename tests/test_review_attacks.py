@@ -1,0 +1,14 @@
+"""Hostile programs from the review of the kernel merged on 7 December (userland/revattack.c),
+each an attack on an owner or a lifetime the review suspected, compared with the host's Linux
+(the attacks print only what Linux defines) as root and as user 1000."""
+import pytest
+
+from tests.parity import Case, assert_same_as_linux
+
+pytestmark = pytest.mark.boot
+
+
+@pytest.mark.parametrize("attack", ["piexit", "shmkey"])
+@pytest.mark.parametrize("user", [None, (1000, 1000)], ids=["root", "user1000"])
+def test_attack_as_on_linux(images, tmp_path, attack, user):
+    assert_same_as_linux(Case("revattack", args=[attack], user=user), images, tmp_path)

@@ -1,0 +1,134 @@
+/*
+ * Hostile programs for the review of the kernel merged on 7 December (tests/test_review_attacks.py):
+ * each attack prints what Linux defines, so the host's output is the reference.
+ *
+ *   piexit: a PI futex owner ends while a process of its own is woken by that end (a pipe
+ *           reaches end of file when the owner's files go) and asks for the lock. Linux's
+ *           futex cleanup runs before the files go, so the owner is already "dead" to
+ *           attach_to_pi_owner: -ESRCH (handle_exit_race), never a wait on the ended owner.
+ *   shmkey: processes race shmget(KEY, big, IPC_CREAT | IPC_EXCL) for one key: Linux makes
+ *           one segment (the key's lookup and the new segment's entry are one step under
+ *           ids->rwsem); every other caller gets EEXIST, however long the segment's pages
+ *           take to allocate.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ipc.h>
+#include <sys/mman.h>
+#include <sys/shm.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define FUTEX_LOCK_PI 6        /* include/uapi/linux/futex.h (musl has no linux/ headers) */
+#define BIG_BYTES (48u << 20)   /* the owner's memory: its release yields many times */
+
+static long futex(uint32_t *w, int op, uint32_t val, const struct timespec *ts)
+{
+    return syscall(SYS_futex, w, op, val, ts, NULL, 0);
+}
+
+static int piexit(void)
+{
+    uint32_t *word = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    int fds[2];
+    if (word == MAP_FAILED || pipe(fds))
+        return 1;
+    fflush(stdout);
+    pid_t owner = fork();
+    if (owner == 0) {
+        close(fds[0]);
+        char *big = malloc(BIG_BYTES);
+        if (!big)
+            _exit(2);
+        memset(big, 1, BIG_BYTES);
+        if (futex(word, FUTEX_LOCK_PI, 0, NULL))
+            _exit(3);
+        _exit(0);                          /* holding the lock; the pipe's write end goes with it */
+    }
+    pid_t waiter = fork();
+    if (waiter == 0) {
+        close(fds[1]);
+        char c;
+        while (read(fds[0], &c, 1) > 0)
+            ;
+        /* The owner is ending (its files went); it held the lock. */
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        ts.tv_sec += 3;                    /* a bound only: Linux answers at once */
+        long r = syscall(SYS_futex, word, FUTEX_LOCK_PI, 0, &ts, NULL, 0);
+        int e = errno;
+        printf("piexit: lock after the owner ended: %ld %s\n", r, r ? strerror(e) : "taken");
+        fflush(stdout);
+        _exit(0);
+    }
+    close(fds[0]);
+    close(fds[1]);
+    int st;
+    waitpid(waiter, &st, 0);
+    waitpid(owner, &st, 0);
+    printf("piexit: owner status %d\n", WEXITSTATUS(st));
+    return 0;
+}
+
+#define SHMKEY_RACERS 3
+#define SHMKEY_BYTES  (16u << 20)   /* long enough to allocate that the racers overlap */
+
+static int shmkey(int round)
+{
+    key_t key = 0x52560000 + round;
+    int tried[2], go[2];
+    if (pipe(tried) || pipe(go))
+        return 1;
+    fflush(stdout);
+    pid_t kids[SHMKEY_RACERS];
+    for (int i = 0; i < SHMKEY_RACERS; i++) {
+        if ((kids[i] = fork()) == 0) {
+            close(tried[0]);
+            close(go[1]);
+            int id = shmget(key, SHMKEY_BYTES, IPC_CREAT | IPC_EXCL | 0600);
+            int e = errno;
+            char c = id >= 0 ? 'y' : e == EEXIST ? 'n' : 'e';
+            if (write(tried[1], &c, 1) != 1)
+                _exit(2);
+            /* Hold the segment until every racer has tried: a removal would let the next make
+               one legitimately. */
+            while (read(go[0], &c, 1) > 0)
+                ;
+            if (id >= 0)
+                shmctl(id, IPC_RMID, NULL);
+            _exit(0);
+        }
+    }
+    close(tried[1]);
+    close(go[0]);
+    int made = 0, refused = 0, other = 0;
+    char c;
+    for (int i = 0; i < SHMKEY_RACERS && read(tried[0], &c, 1) == 1; i++)
+        made += c == 'y', refused += c == 'n', other += c == 'e';
+    close(go[1]);
+    close(tried[0]);
+    for (int i = 0; i < SHMKEY_RACERS; i++)
+        waitpid(kids[i], NULL, 0);
+    printf("shmkey: round %d: %d made, %d EEXIST, %d other\n", round, made, refused, other);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    const char *what = argc > 1 ? argv[1] : "all";
+    int r = 0;
+    if (!strcmp(what, "piexit") || !strcmp(what, "all"))
+        for (int i = 0; i < 3 && !r; i++)
+            r = piexit();
+    if (!strcmp(what, "shmkey") || !strcmp(what, "all"))
+        for (int i = 0; i < 4 && !r; i++)
+            r = shmkey(i);
+    printf("revattack: done\n");
+    return r;
+}
