@@ -8,7 +8,7 @@ from tests.parity import Case, assert_same_as_linux
 pytestmark = pytest.mark.boot
 
 
-@pytest.mark.parametrize("attack", ["piexit", "shmkey"])
+@pytest.mark.parametrize("attack", ["piexit", "shmkey", "lockclose"])
 @pytest.mark.parametrize("user", [None, (1000, 1000)], ids=["root", "user1000"])
 def test_attack_as_on_linux(images, tmp_path, attack, user):
     assert_same_as_linux(Case("revattack", args=[attack], user=user), images, tmp_path)

@@ -10,9 +10,15 @@
  *           one segment (the key's lookup and the new segment's entry are one step under
  *           ids->rwsem); every other caller gets EEXIST, however long the segment's pages
  *           take to allocate.
+ *   lockclose: a thread sleeps in F_SETLKW while another thread of its process closes the
+ *           descriptor. Linux's fcntl_setlk sees the fd no longer names the file once the lock
+ *           is granted, drops the lock and returns EBADF; a lock kept would outlive every
+ *           descriptor of its owner (and the owner itself), so nobody could take it again.
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -119,6 +125,93 @@ static int shmkey(int round)
     return 0;
 }
 
+static volatile int lc_tid;
+static int lc_fd;
+
+static void *lc_thread(void *arg)
+{
+    (void)arg;
+    lc_tid = (int)syscall(SYS_gettid);
+    struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+    long r = fcntl(lc_fd, F_SETLKW, &fl);
+    int e = errno;
+    printf("lockclose: F_SETLKW after the fd was closed: %ld %s\n", r, r ? strerror(e) : "locked");
+    fflush(stdout);
+    return NULL;
+}
+
+/* The state letter of thread tid (/proc/TID/stat's third field), or 0. */
+static char thread_state(int tid)
+{
+    char path[64], buf[256];
+    snprintf(path, sizeof path, "/proc/%d/stat", tid);
+    int fd = open(path, O_RDONLY);
+    if (fd < 0)
+        return 0;
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0)
+        return 0;
+    buf[n] = 0;
+    char *q = strrchr(buf, ')');
+    return q && q[1] && q[2] ? q[2] : 0;
+}
+
+static int lockclose(void)
+{
+    const char *name = "revattack.lock";
+    int fd = open(name, O_RDWR | O_CREAT | O_TRUNC, 0600), sync[2], go[2];
+    char c;
+    struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+    if (fd < 0 || pipe(sync) || pipe(go) || fcntl(fd, F_SETLK, &fl))
+        return 1;
+    fflush(stdout);
+    pid_t kid = fork();
+    if (kid == 0) {
+        close(sync[0]);
+        close(go[1]);
+        if ((lc_fd = open(name, O_RDWR)) < 0)
+            _exit(2);
+        pthread_t t;
+        if (pthread_create(&t, NULL, lc_thread, NULL))
+            _exit(3);
+        while (!lc_tid || thread_state(lc_tid) != 'S')
+            sched_yield();                 /* asleep in F_SETLKW (the lock is the parent's) */
+        close(lc_fd);
+        if (write(sync[1], "c", 1) != 1)
+            _exit(4);
+        pthread_join(t, NULL);
+        if (write(sync[1], "j", 1) != 1)
+            _exit(5);
+        while (read(go[0], &c, 1) > 0)     /* alive until the parent has looked */
+            ;
+        _exit(0);
+    }
+    close(sync[1]);
+    close(go[0]);
+    if (read(sync[0], &c, 1) != 1)
+        return 1;
+    fl.l_type = F_UNLCK;
+    fcntl(fd, F_SETLK, &fl);               /* the sleeper gets the lock now */
+    if (read(sync[0], &c, 1) != 1)         /* its F_SETLKW has returned */
+        return 1;
+    fl.l_type = F_WRLCK;
+    fcntl(fd, F_GETLK, &fl);
+    printf("lockclose: while its process lives, the file is %s\n",
+           fl.l_type == F_UNLCK ? "unlocked" : "locked by it");
+    close(go[1]);
+    int st;
+    waitpid(kid, &st, 0);
+    fl.l_type = F_WRLCK;
+    long r = fcntl(fd, F_SETLK, &fl);      /* its owner has ended: free for anyone */
+    int e = errno;
+    printf("lockclose: the lock after its would-be owner ended: %ld %s\n", r, r ? strerror(e) : "locked");
+    close(fd);
+    close(sync[0]);
+    unlink(name);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     const char *what = argc > 1 ? argv[1] : "all";
@@ -129,6 +222,8 @@ int main(int argc, char **argv)
     if (!strcmp(what, "shmkey") || !strcmp(what, "all"))
         for (int i = 0; i < 4 && !r; i++)
             r = shmkey(i);
+    if (!strcmp(what, "lockclose") || !strcmp(what, "all"))
+        r = r ? r : lockclose();
     printf("revattack: done\n");
     return r;
 }
