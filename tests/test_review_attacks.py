@@ -8,7 +8,15 @@ from tests.parity import Case, assert_same_as_linux
 pytestmark = pytest.mark.boot
 
 
-@pytest.mark.parametrize("attack", ["piexit", "shmkey", "lockclose"])
+# txtmap: a file mapping holds no write count (kernel/filemap.c keeps no record of the
+# struct file a mapping came from, where Linux's vma holds it), so execve of a file mapped
+# MAP_SHARED from an O_RDWR descriptor that was then closed runs instead of ETXTBSY. Known,
+# not fixed: strict, so a fix makes this test fail until the mark goes.
+TXTMAP_KNOWN = pytest.mark.xfail(strict=True, reason="a shared file mapping holds no write count")
+
+
+@pytest.mark.parametrize("attack", ["piexit", "shmkey", "lockclose",
+                                    pytest.param("txtmap", marks=TXTMAP_KNOWN)])
 @pytest.mark.parametrize("user", [None, (1000, 1000)], ids=["root", "user1000"])
 def test_attack_as_on_linux(images, tmp_path, attack, user):
     assert_same_as_linux(Case("revattack", args=[attack], user=user), images, tmp_path)

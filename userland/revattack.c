@@ -14,6 +14,9 @@
  *           descriptor. Linux's fcntl_setlk sees the fd no longer names the file once the lock
  *           is granted, drops the lock and returns EBADF; a lock kept would outlive every
  *           descriptor of its owner (and the owner itself), so nobody could take it again.
+ *   txtmap: a program file mapped MAP_SHARED and writable, its fd then closed: the mapping
+ *           keeps the file open for writing (Linux: the vma holds the struct file), so execve
+ *           of it is ETXTBSY while the mapping lasts, and runs once it is unmapped.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -212,6 +215,54 @@ static int lockclose(void)
     return 0;
 }
 
+static int txtmap(const char *self)
+{
+    const char *copy = "/tmp/revattack.txt";
+    int in = open("/proc/self/exe", O_RDONLY), out = open(copy, O_RDWR | O_CREAT | O_TRUNC, 0755);
+    char buf[4096];
+    ssize_t n;
+    off_t size = 0;
+    if (in < 0 || out < 0)
+        return 1;
+    while ((n = read(in, buf, sizeof buf)) > 0)
+        if (write(out, buf, (size_t)n) != n)
+            return 1;
+        else
+            size += n;
+    close(in);
+    char *m = mmap(NULL, (size_t)size, PROT_READ | PROT_WRITE, MAP_SHARED, out, 0);
+    close(out);
+    if (m == MAP_FAILED)
+        return 1;
+    (void)self;
+    for (int round = 0; round < 2; round++) {
+        fflush(stdout);
+        int p[2];
+        if (pipe2(p, O_CLOEXEC))
+            return 1;
+        pid_t kid = fork();
+        if (kid == 0) {
+            char *argv[] = { (char *)copy, "none", NULL };
+            execv(copy, argv);
+            int e = errno;
+            if (write(p[1], &e, sizeof e) != sizeof e)
+                _exit(3);
+            _exit(2);
+        }
+        close(p[1]);
+        int e = 0, st;
+        ssize_t got = read(p[0], &e, sizeof e);
+        close(p[0]);
+        waitpid(kid, &st, 0);
+        printf("txtmap: execve %s: %s\n", round ? "after munmap" : "while mapped writable",
+               got == sizeof e ? strerror(e) : "ran");
+        if (!round)
+            munmap(m, (size_t)size);
+    }
+    unlink(copy);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     const char *what = argc > 1 ? argv[1] : "all";
@@ -224,6 +275,10 @@ int main(int argc, char **argv)
             r = shmkey(i);
     if (!strcmp(what, "lockclose") || !strcmp(what, "all"))
         r = r ? r : lockclose();
+    if (!strcmp(what, "txtmap") || !strcmp(what, "all"))
+        r = r ? r : txtmap(argv[0]);
+    if (!strcmp(what, "none"))
+        return 0;
     printf("revattack: done\n");
     return r;
 }
