@@ -15,7 +15,7 @@ pytestmark = pytest.mark.boot
 TXTMAP_KNOWN = pytest.mark.xfail(strict=True, reason="a shared file mapping holds no write count")
 
 
-@pytest.mark.parametrize("attack", ["piexit", "shmkey", "lockclose",
+@pytest.mark.parametrize("attack", ["piexit", "shmkey", "lockclose", "execsleep",
                                     pytest.param("txtmap", marks=TXTMAP_KNOWN)])
 @pytest.mark.parametrize("user", [None, (1000, 1000)], ids=["root", "user1000"])
 def test_attack_as_on_linux(images, tmp_path, attack, user):

@@ -17,6 +17,10 @@
  *   txtmap: a program file mapped MAP_SHARED and writable, its fd then closed: the mapping
  *           keeps the file open for writing (Linux: the vma holds the struct file), so execve
  *           of it is ETXTBSY while the mapping lasts, and runs once it is unmapped.
+ *   execsleep: threads asleep in semop (SEM_UNDO), FUTEX_LOCK_PI (a lock the exec'ing thread
+ *           owns), WAIT_REQUEUE_PI, F_SETLKW and a read of a socket that carries a file in
+ *           flight, when another thread execs: the sleepers end, the new image runs, the
+ *           SEM_UNDO is applied, and the lock and set are usable by the next process.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -28,9 +32,12 @@
 #include <string.h>
 #include <sys/ipc.h>
 #include <sys/mman.h>
+#include <sys/sem.h>
 #include <sys/shm.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <signal.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -263,6 +270,117 @@ static int txtmap(const char *self)
     return 0;
 }
 
+static int es_sem, es_fd, es_sock;
+static uint32_t es_pi, es_plain;
+static volatile int es_asleep[5];
+
+static void *es_semop(void *arg)
+{
+    (void)arg;
+    struct sembuf op = { 0, -1, SEM_UNDO };
+    es_asleep[0] = (int)syscall(SYS_gettid);
+    semop(es_sem, &op, 1);
+    return NULL;
+}
+
+static void *es_pilock(void *arg)
+{
+    (void)arg;
+    es_asleep[1] = (int)syscall(SYS_gettid);
+    futex(&es_pi, FUTEX_LOCK_PI, 0, NULL);
+    return NULL;
+}
+
+static void *es_requeue(void *arg)
+{
+    (void)arg;
+    es_asleep[2] = (int)syscall(SYS_gettid);
+    syscall(SYS_futex, &es_plain, 11 /* FUTEX_WAIT_REQUEUE_PI */, 0, NULL, &es_pi, 0);
+    return NULL;
+}
+
+static void *es_lock(void *arg)
+{
+    (void)arg;
+    struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+    es_asleep[3] = (int)syscall(SYS_gettid);
+    fcntl(es_fd, F_SETLKW, &fl);
+    return NULL;
+}
+
+static void *es_recv(void *arg)
+{
+    (void)arg;
+    char c;
+    es_asleep[4] = (int)syscall(SYS_gettid);
+    recv(es_sock, &c, 1, 0);
+    return NULL;
+}
+
+static int execsleep(void)
+{
+    es_sem = semget(0x52560100, 1, IPC_CREAT | 0600);
+    int sv[2], lk = open("/tmp/revattack.es", O_RDWR | O_CREAT | O_TRUNC, 0600);
+    struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+    if (es_sem < 0 || lk < 0 || socketpair(AF_UNIX, SOCK_STREAM, 0, sv))
+        return 1;
+    fflush(stdout);
+    pid_t holder = fork();                 /* holds the record lock the sleeper waits for */
+    if (holder == 0) {
+        int p[2];
+        if (pipe(p) || fcntl(lk, F_SETLK, &fl))
+            _exit(2);
+        pause();
+        _exit(0);
+    }
+    pid_t kid = fork();
+    if (kid == 0) {
+        es_fd = open("/tmp/revattack.es", O_RDWR);
+        es_sock = sv[0];
+        /* a file in flight to the socket the reader sleeps on: sv[1] inside its own peer */
+        char c = 'x';
+        char ctl[CMSG_SPACE(sizeof(int))] = { 0 };
+        struct iovec iov = { &c, 1 };
+        struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl, .msg_controllen = sizeof ctl };
+        struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+        cm->cmsg_level = SOL_SOCKET, cm->cmsg_type = SCM_RIGHTS, cm->cmsg_len = CMSG_LEN(sizeof(int));
+        memcpy(CMSG_DATA(cm), &sv[0], sizeof(int));
+        if (sendmsg(sv[0], &mh, 0) != 1)   /* sv[0] rides to sv[1]'s queue */
+            _exit(3);
+        if (futex(&es_pi, FUTEX_LOCK_PI, 0, NULL))
+            _exit(4);
+        void *(*fns[5])(void *) = { es_semop, es_pilock, es_requeue, es_lock, es_recv };
+        pthread_t t[5];
+        while (fcntl(es_fd, F_GETLK, &fl) == 0 && fl.l_type == F_UNLCK)
+            fl.l_type = F_WRLCK;           /* the holder's lock first */
+        for (int i = 0; i < 5; i++)
+            if (pthread_create(&t[i], NULL, fns[i], NULL))
+                _exit(5);
+        for (int i = 0; i < 5; i++)
+            while (!es_asleep[i] || thread_state(es_asleep[i]) != 'S')
+                sched_yield();
+        char *argv[] = { "revattack", "execsleep2", NULL };
+        execv("/proc/self/exe", argv);
+        _exit(6);
+    }
+    int st;
+    waitpid(kid, &st, 0);
+    printf("execsleep: the exec'ing process ended with %d\n", WIFEXITED(st) ? WEXITSTATUS(st) : -WTERMSIG(st));
+    kill(holder, SIGKILL);
+    waitpid(holder, &st, 0);
+    struct sembuf op = { 0, 1, IPC_NOWAIT };
+    int sr = semop(es_sem, &op, 1);
+    printf("execsleep: the set still works: %d, value %d\n", sr, semctl(es_sem, 0, GETVAL));
+    semctl(es_sem, 0, IPC_RMID);
+    fl.l_type = F_WRLCK;
+    printf("execsleep: the file lock is free: %d\n", fcntl(lk, F_SETLK, &fl));
+    close(lk);
+    close(sv[0]);
+    close(sv[1]);
+    unlink("/tmp/revattack.es");
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     const char *what = argc > 1 ? argv[1] : "all";
@@ -279,6 +397,12 @@ int main(int argc, char **argv)
         r = r ? r : txtmap(argv[0]);
     if (!strcmp(what, "none"))
         return 0;
+    if (!strcmp(what, "execsleep2")) {
+        printf("execsleep: the new image runs\n");
+        return 0;
+    }
+    if (!strcmp(what, "execsleep") || !strcmp(what, "all"))
+        r = r ? r : execsleep();
     printf("revattack: done\n");
     return r;
 }
