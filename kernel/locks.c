@@ -221,8 +221,9 @@ static int range_of(struct file *f, const struct linux_flock *fl, int64_t *start
     return 0;
 }
 
-/* fcntl's lock commands (sysfile.c sys_fcntl hands them here). */
-int64_t locks_fcntl(struct file *f, int cmd, uint64_t uarg)
+/* fcntl's lock commands on f, which descriptor fd named and the caller holds (sysfile.c
+   sys_fcntl hands them here). */
+int64_t locks_fcntl(struct file *f, int fd, int cmd, uint64_t uarg)
 {
     struct proc *p = myproc();
     struct linux_flock fl;
@@ -258,11 +259,20 @@ int64_t locks_fcntl(struct file *f, int cmd, uint64_t uarg)
     int acc = f->flags & O_ACCMODE;
     if ((fl.l_type == F_RDLCK && acc == O_WRONLY) || (fl.l_type == F_WRLCK && acc == O_RDONLY))
         return -EBADF;                    /* a read lock needs reading, a write lock writing */
-    bool wait = cmd == F_SETLKW || cmd == F_OFD_SETLKW;
+    bool wait = cmd == F_SETLKW || cmd == F_OFD_SETLKW, slept = false;
     for (;;) {
         struct lock *l = fl.l_type == F_UNLCK ? NULL : conflict(ip, kind, owner, fl.l_type, start, end);
-        if (!l)
-            return set_range(ip, kind, owner, p->tgid, fl.l_type, start, end);
+        if (!l) {
+            r = set_range(ip, kind, owner, p->tgid, fl.l_type, start, end);
+            /* Linux fcntl_setlk: a POSIX lock granted after the fd was closed (by a thread
+               sharing the table, while this one slept) is dropped again, -EBADF: no close
+               is left to release it */
+            if (!r && slept && kind == LK_POSIX && fl.l_type != F_UNLCK && fd_file(fd) != f) {
+                set_range(ip, kind, owner, p->tgid, F_UNLCK, start, end);
+                r = -EBADF;
+            }
+            return r;
+        }
         if (!wait)
             return -EAGAIN;
         if (kind == LK_POSIX && l->kind == LK_POSIX && deadlock(owner, l->owner))
@@ -274,6 +284,7 @@ int64_t locks_fcntl(struct file *f, int cmd, uint64_t uarg)
         waits[w].blocker = l->owner;
         sleep(&lock_chan);
         waits[w].waiter = waits[w].blocker = NULL;
+        slept = true;
     }
 }
 

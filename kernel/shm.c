@@ -182,7 +182,19 @@ void shm_mm_release(struct mm *mm)
             att_drop(&atts[i], atts[i].tgid);
 }
 
-/* A new segment of `size` bytes, all its pages zeroed; -ENOMEM or -ENOSPC. */
+#define KEY_RACED (-(1LL << 40))      /* newseg: the key got a segment while it allocated (no id, no errno) */
+
+/* The segment of key `key` (not IPC_PRIVATE), or NULL. */
+static struct seg *key_lookup(int32_t key)
+{
+    for (int i = 0; i < NSEGS; i++)
+        if (segs[i].used && segs[i].ds.perm.key == key)
+            return &segs[i];
+    return NULL;
+}
+
+/* A new segment of `size` bytes, all its pages zeroed; -ENOMEM, -ENOSPC, or KEY_RACED when
+   another call made one of the same key while the pages were allocated (nothing is made). */
 static int64_t newseg(int32_t key, uint64_t size, int flg)
 {
     if (size < SHMMIN || size > SHMMAX)
@@ -209,13 +221,17 @@ static int64_t newseg(int32_t key, uint64_t size, int flg)
     int slot = 0;
     while (slot < NSEGS && segs[slot].used)
         slot++;
-    if (!ok || slot == NSEGS) {
+    /* The allocation may have yielded: another shmget may have made a segment of this key
+       meanwhile. Linux looks the key up and adds the segment under one ids->rwsem, so this
+       call then acts as if it had found that one (the caller looks again). */
+    bool raced = key != IPC_PRIVATE && key_lookup(key);
+    if (!ok || slot == NSEGS || raced) {
         for (uint64_t i = 0; i < done; i++)
             kfree(seg_page(&s, i));
         for (uint64_t k = 0; k < nidx; k++)
             if (s.idx[k])
                 kfree(s.idx[k]);
-        return ok ? -ENOSPC : -ENOMEM;
+        return !ok ? -ENOMEM : raced ? KEY_RACED : -ENOSPC;
     }
     struct seg *n = &segs[slot];
     s.used = true;
@@ -234,11 +250,9 @@ int64_t sys_shmget(struct trapframe *tf)
     int32_t key = (int32_t)tf->rdi;
     uint64_t size = tf->rsi;
     int flg = (int)tf->rdx;
-    if (key != IPC_PRIVATE) {
-        for (int i = 0; i < NSEGS; i++) {
-            struct seg *s = &segs[i];
-            if (!s->used || s->ds.perm.key != key)
-                continue;
+    for (;;) {
+        struct seg *s = key != IPC_PRIVATE ? key_lookup(key) : NULL;
+        if (s) {
             if ((flg & IPC_CREAT) && (flg & IPC_EXCL))
                 return -EEXIST;
             if (s->ds.segsz < size)
@@ -246,10 +260,12 @@ int64_t sys_shmget(struct trapframe *tf)
             int r = ipc_perms(&s->ds.perm, flg & 0777);
             return r ? r : id_of(s);
         }
-        if (!(flg & IPC_CREAT))
+        if (key != IPC_PRIVATE && !(flg & IPC_CREAT))
             return -ENOENT;
+        int64_t r = newseg(key, size, flg);
+        if (r != KEY_RACED)
+            return r;                     /* else the key has a segment now: judged as found */
     }
-    return newseg(key, size, flg);
 }
 
 /* Map the segment's pages at [addr, addr+len): -ENOMEM with none of it mapped. */

@@ -374,7 +374,7 @@ int64_t sys_fcntl(struct trapframe *tf)
         return 0;
     case F_GETLK: case F_SETLK: case F_SETLKW: case F_OFD_GETLK: case F_OFD_SETLK: case F_OFD_SETLKW: {
         f = file_dup(f);                 /* held across F_SETLKW's waits: the fd may be closed */
-        int64_t r = locks_fcntl(f, (int)tf->rsi, arg);
+        int64_t r = locks_fcntl(f, fd, (int)tf->rsi, arg);
         file_close(f);
         return r;
     }

@@ -127,7 +127,7 @@ void execmap_init(void);                                            /* execmap.c
 const uint8_t *execmap_map(struct inode *ip, int *err);
 void execmap_unmap(struct inode *ip);
 struct files;
-int64_t locks_fcntl(struct file *f, int cmd, uint64_t uarg);      /* locks.c */
+int64_t locks_fcntl(struct file *f, int fd, int cmd, uint64_t uarg);      /* locks.c */
 void locks_close_posix(const struct files *owner, struct file *f);
 void locks_close_file(struct file *f);
 void *fsdata_page(struct inode *ip, uint64_t i, int *err);

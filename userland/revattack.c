@@ -1,0 +1,408 @@
+/*
+ * Hostile programs for the review of the kernel merged on 7 December (tests/test_review_attacks.py):
+ * each attack prints what Linux defines, so the host's output is the reference.
+ *
+ *   piexit: a PI futex owner ends while a process of its own is woken by that end (a pipe
+ *           reaches end of file when the owner's files go) and asks for the lock. Linux's
+ *           futex cleanup runs before the files go, so the owner is already "dead" to
+ *           attach_to_pi_owner: -ESRCH (handle_exit_race), never a wait on the ended owner.
+ *   shmkey: processes race shmget(KEY, big, IPC_CREAT | IPC_EXCL) for one key: Linux makes
+ *           one segment (the key's lookup and the new segment's entry are one step under
+ *           ids->rwsem); every other caller gets EEXIST, however long the segment's pages
+ *           take to allocate.
+ *   lockclose: a thread sleeps in F_SETLKW while another thread of its process closes the
+ *           descriptor. Linux's fcntl_setlk sees the fd no longer names the file once the lock
+ *           is granted, drops the lock and returns EBADF; a lock kept would outlive every
+ *           descriptor of its owner (and the owner itself), so nobody could take it again.
+ *   txtmap: a program file mapped MAP_SHARED and writable, its fd then closed: the mapping
+ *           keeps the file open for writing (Linux: the vma holds the struct file), so execve
+ *           of it is ETXTBSY while the mapping lasts, and runs once it is unmapped.
+ *   execsleep: threads asleep in semop (SEM_UNDO), FUTEX_LOCK_PI (a lock the exec'ing thread
+ *           owns), WAIT_REQUEUE_PI, F_SETLKW and a read of a socket that carries a file in
+ *           flight, when another thread execs: the sleepers end, the new image runs, the
+ *           SEM_UNDO is applied, and the lock and set are usable by the next process.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ipc.h>
+#include <sys/mman.h>
+#include <sys/sem.h>
+#include <sys/shm.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <signal.h>
+#include <time.h>
+#include <unistd.h>
+
+#define FUTEX_LOCK_PI 6        /* include/uapi/linux/futex.h (musl has no linux/ headers) */
+#define BIG_BYTES (48u << 20)   /* the owner's memory: its release yields many times */
+
+static long futex(uint32_t *w, int op, uint32_t val, const struct timespec *ts)
+{
+    return syscall(SYS_futex, w, op, val, ts, NULL, 0);
+}
+
+static int piexit(void)
+{
+    uint32_t *word = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    int fds[2];
+    if (word == MAP_FAILED || pipe(fds))
+        return 1;
+    fflush(stdout);
+    pid_t owner = fork();
+    if (owner == 0) {
+        close(fds[0]);
+        char *big = malloc(BIG_BYTES);
+        if (!big)
+            _exit(2);
+        memset(big, 1, BIG_BYTES);
+        if (futex(word, FUTEX_LOCK_PI, 0, NULL))
+            _exit(3);
+        _exit(0);                          /* holding the lock; the pipe's write end goes with it */
+    }
+    pid_t waiter = fork();
+    if (waiter == 0) {
+        close(fds[1]);
+        char c;
+        while (read(fds[0], &c, 1) > 0)
+            ;
+        /* The owner is ending (its files went); it held the lock. */
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        ts.tv_sec += 3;                    /* a bound only: Linux answers at once */
+        long r = syscall(SYS_futex, word, FUTEX_LOCK_PI, 0, &ts, NULL, 0);
+        int e = errno;
+        printf("piexit: lock after the owner ended: %ld %s\n", r, r ? strerror(e) : "taken");
+        fflush(stdout);
+        _exit(0);
+    }
+    close(fds[0]);
+    close(fds[1]);
+    int st;
+    waitpid(waiter, &st, 0);
+    waitpid(owner, &st, 0);
+    printf("piexit: owner status %d\n", WEXITSTATUS(st));
+    return 0;
+}
+
+#define SHMKEY_RACERS 3
+#define SHMKEY_BYTES  (16u << 20)   /* long enough to allocate that the racers overlap */
+
+static int shmkey(int round)
+{
+    key_t key = 0x52560000 + round;
+    int tried[2], go[2];
+    if (pipe(tried) || pipe(go))
+        return 1;
+    fflush(stdout);
+    pid_t kids[SHMKEY_RACERS];
+    for (int i = 0; i < SHMKEY_RACERS; i++) {
+        if ((kids[i] = fork()) == 0) {
+            close(tried[0]);
+            close(go[1]);
+            int id = shmget(key, SHMKEY_BYTES, IPC_CREAT | IPC_EXCL | 0600);
+            int e = errno;
+            char c = id >= 0 ? 'y' : e == EEXIST ? 'n' : 'e';
+            if (write(tried[1], &c, 1) != 1)
+                _exit(2);
+            /* Hold the segment until every racer has tried: a removal would let the next make
+               one legitimately. */
+            while (read(go[0], &c, 1) > 0)
+                ;
+            if (id >= 0)
+                shmctl(id, IPC_RMID, NULL);
+            _exit(0);
+        }
+    }
+    close(tried[1]);
+    close(go[0]);
+    int made = 0, refused = 0, other = 0;
+    char c;
+    for (int i = 0; i < SHMKEY_RACERS && read(tried[0], &c, 1) == 1; i++)
+        made += c == 'y', refused += c == 'n', other += c == 'e';
+    close(go[1]);
+    close(tried[0]);
+    for (int i = 0; i < SHMKEY_RACERS; i++)
+        waitpid(kids[i], NULL, 0);
+    printf("shmkey: round %d: %d made, %d EEXIST, %d other\n", round, made, refused, other);
+    return 0;
+}
+
+static volatile int lc_tid;
+static int lc_fd;
+
+static void *lc_thread(void *arg)
+{
+    (void)arg;
+    lc_tid = (int)syscall(SYS_gettid);
+    struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+    long r = fcntl(lc_fd, F_SETLKW, &fl);
+    int e = errno;
+    printf("lockclose: F_SETLKW after the fd was closed: %ld %s\n", r, r ? strerror(e) : "locked");
+    fflush(stdout);
+    return NULL;
+}
+
+/* The state letter of thread tid (/proc/TID/stat's third field), or 0. */
+static char thread_state(int tid)
+{
+    char path[64], buf[256];
+    snprintf(path, sizeof path, "/proc/%d/stat", tid);
+    int fd = open(path, O_RDONLY);
+    if (fd < 0)
+        return 0;
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0)
+        return 0;
+    buf[n] = 0;
+    char *q = strrchr(buf, ')');
+    return q && q[1] && q[2] ? q[2] : 0;
+}
+
+static int lockclose(void)
+{
+    const char *name = "revattack.lock";
+    int fd = open(name, O_RDWR | O_CREAT | O_TRUNC, 0600), sync[2], go[2];
+    char c;
+    struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+    if (fd < 0 || pipe(sync) || pipe(go) || fcntl(fd, F_SETLK, &fl))
+        return 1;
+    fflush(stdout);
+    pid_t kid = fork();
+    if (kid == 0) {
+        close(sync[0]);
+        close(go[1]);
+        if ((lc_fd = open(name, O_RDWR)) < 0)
+            _exit(2);
+        pthread_t t;
+        if (pthread_create(&t, NULL, lc_thread, NULL))
+            _exit(3);
+        while (!lc_tid || thread_state(lc_tid) != 'S')
+            sched_yield();                 /* asleep in F_SETLKW (the lock is the parent's) */
+        close(lc_fd);
+        if (write(sync[1], "c", 1) != 1)
+            _exit(4);
+        pthread_join(t, NULL);
+        if (write(sync[1], "j", 1) != 1)
+            _exit(5);
+        while (read(go[0], &c, 1) > 0)     /* alive until the parent has looked */
+            ;
+        _exit(0);
+    }
+    close(sync[1]);
+    close(go[0]);
+    if (read(sync[0], &c, 1) != 1)
+        return 1;
+    fl.l_type = F_UNLCK;
+    fcntl(fd, F_SETLK, &fl);               /* the sleeper gets the lock now */
+    if (read(sync[0], &c, 1) != 1)         /* its F_SETLKW has returned */
+        return 1;
+    fl.l_type = F_WRLCK;
+    fcntl(fd, F_GETLK, &fl);
+    printf("lockclose: while its process lives, the file is %s\n",
+           fl.l_type == F_UNLCK ? "unlocked" : "locked by it");
+    close(go[1]);
+    int st;
+    waitpid(kid, &st, 0);
+    fl.l_type = F_WRLCK;
+    long r = fcntl(fd, F_SETLK, &fl);      /* its owner has ended: free for anyone */
+    int e = errno;
+    printf("lockclose: the lock after its would-be owner ended: %ld %s\n", r, r ? strerror(e) : "locked");
+    close(fd);
+    close(sync[0]);
+    unlink(name);
+    return 0;
+}
+
+static int txtmap(const char *self)
+{
+    const char *copy = "/tmp/revattack.txt";
+    int in = open("/proc/self/exe", O_RDONLY), out = open(copy, O_RDWR | O_CREAT | O_TRUNC, 0755);
+    char buf[4096];
+    ssize_t n;
+    off_t size = 0;
+    if (in < 0 || out < 0)
+        return 1;
+    while ((n = read(in, buf, sizeof buf)) > 0)
+        if (write(out, buf, (size_t)n) != n)
+            return 1;
+        else
+            size += n;
+    close(in);
+    char *m = mmap(NULL, (size_t)size, PROT_READ | PROT_WRITE, MAP_SHARED, out, 0);
+    close(out);
+    if (m == MAP_FAILED)
+        return 1;
+    (void)self;
+    for (int round = 0; round < 2; round++) {
+        fflush(stdout);
+        int p[2];
+        if (pipe2(p, O_CLOEXEC))
+            return 1;
+        pid_t kid = fork();
+        if (kid == 0) {
+            char *argv[] = { (char *)copy, "none", NULL };
+            execv(copy, argv);
+            int e = errno;
+            if (write(p[1], &e, sizeof e) != sizeof e)
+                _exit(3);
+            _exit(2);
+        }
+        close(p[1]);
+        int e = 0, st;
+        ssize_t got = read(p[0], &e, sizeof e);
+        close(p[0]);
+        waitpid(kid, &st, 0);
+        printf("txtmap: execve %s: %s\n", round ? "after munmap" : "while mapped writable",
+               got == sizeof e ? strerror(e) : "ran");
+        if (!round)
+            munmap(m, (size_t)size);
+    }
+    unlink(copy);
+    return 0;
+}
+
+static int es_sem, es_fd, es_sock;
+static uint32_t es_pi, es_plain;
+static volatile int es_asleep[5];
+
+static void *es_semop(void *arg)
+{
+    (void)arg;
+    struct sembuf op = { 0, -1, SEM_UNDO };
+    es_asleep[0] = (int)syscall(SYS_gettid);
+    semop(es_sem, &op, 1);
+    return NULL;
+}
+
+static void *es_pilock(void *arg)
+{
+    (void)arg;
+    es_asleep[1] = (int)syscall(SYS_gettid);
+    futex(&es_pi, FUTEX_LOCK_PI, 0, NULL);
+    return NULL;
+}
+
+static void *es_requeue(void *arg)
+{
+    (void)arg;
+    es_asleep[2] = (int)syscall(SYS_gettid);
+    syscall(SYS_futex, &es_plain, 11 /* FUTEX_WAIT_REQUEUE_PI */, 0, NULL, &es_pi, 0);
+    return NULL;
+}
+
+static void *es_lock(void *arg)
+{
+    (void)arg;
+    struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+    es_asleep[3] = (int)syscall(SYS_gettid);
+    fcntl(es_fd, F_SETLKW, &fl);
+    return NULL;
+}
+
+static void *es_recv(void *arg)
+{
+    (void)arg;
+    char c;
+    es_asleep[4] = (int)syscall(SYS_gettid);
+    recv(es_sock, &c, 1, 0);
+    return NULL;
+}
+
+static int execsleep(void)
+{
+    es_sem = semget(0x52560100, 1, IPC_CREAT | 0600);
+    int sv[2], lk = open("/tmp/revattack.es", O_RDWR | O_CREAT | O_TRUNC, 0600);
+    struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+    if (es_sem < 0 || lk < 0 || socketpair(AF_UNIX, SOCK_STREAM, 0, sv))
+        return 1;
+    fflush(stdout);
+    pid_t holder = fork();                 /* holds the record lock the sleeper waits for */
+    if (holder == 0) {
+        int p[2];
+        if (pipe(p) || fcntl(lk, F_SETLK, &fl))
+            _exit(2);
+        pause();
+        _exit(0);
+    }
+    pid_t kid = fork();
+    if (kid == 0) {
+        es_fd = open("/tmp/revattack.es", O_RDWR);
+        es_sock = sv[0];
+        /* a file in flight to the socket the reader sleeps on: sv[1] inside its own peer */
+        char c = 'x';
+        char ctl[CMSG_SPACE(sizeof(int))] = { 0 };
+        struct iovec iov = { &c, 1 };
+        struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl, .msg_controllen = sizeof ctl };
+        struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+        cm->cmsg_level = SOL_SOCKET, cm->cmsg_type = SCM_RIGHTS, cm->cmsg_len = CMSG_LEN(sizeof(int));
+        memcpy(CMSG_DATA(cm), &sv[0], sizeof(int));
+        if (sendmsg(sv[0], &mh, 0) != 1)   /* sv[0] rides to sv[1]'s queue */
+            _exit(3);
+        if (futex(&es_pi, FUTEX_LOCK_PI, 0, NULL))
+            _exit(4);
+        void *(*fns[5])(void *) = { es_semop, es_pilock, es_requeue, es_lock, es_recv };
+        pthread_t t[5];
+        while (fcntl(es_fd, F_GETLK, &fl) == 0 && fl.l_type == F_UNLCK)
+            fl.l_type = F_WRLCK;           /* the holder's lock first */
+        for (int i = 0; i < 5; i++)
+            if (pthread_create(&t[i], NULL, fns[i], NULL))
+                _exit(5);
+        for (int i = 0; i < 5; i++)
+            while (!es_asleep[i] || thread_state(es_asleep[i]) != 'S')
+                sched_yield();
+        char *argv[] = { "revattack", "execsleep2", NULL };
+        execv("/proc/self/exe", argv);
+        _exit(6);
+    }
+    int st;
+    waitpid(kid, &st, 0);
+    printf("execsleep: the exec'ing process ended with %d\n", WIFEXITED(st) ? WEXITSTATUS(st) : -WTERMSIG(st));
+    kill(holder, SIGKILL);
+    waitpid(holder, &st, 0);
+    struct sembuf op = { 0, 1, IPC_NOWAIT };
+    int sr = semop(es_sem, &op, 1);
+    printf("execsleep: the set still works: %d, value %d\n", sr, semctl(es_sem, 0, GETVAL));
+    semctl(es_sem, 0, IPC_RMID);
+    fl.l_type = F_WRLCK;
+    printf("execsleep: the file lock is free: %d\n", fcntl(lk, F_SETLK, &fl));
+    close(lk);
+    close(sv[0]);
+    close(sv[1]);
+    unlink("/tmp/revattack.es");
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    const char *what = argc > 1 ? argv[1] : "all";
+    int r = 0;
+    if (!strcmp(what, "piexit") || !strcmp(what, "all"))
+        for (int i = 0; i < 3 && !r; i++)
+            r = piexit();
+    if (!strcmp(what, "shmkey") || !strcmp(what, "all"))
+        for (int i = 0; i < 4 && !r; i++)
+            r = shmkey(i);
+    if (!strcmp(what, "lockclose") || !strcmp(what, "all"))
+        r = r ? r : lockclose();
+    if (!strcmp(what, "txtmap") || !strcmp(what, "all"))
+        r = r ? r : txtmap(argv[0]);
+    if (!strcmp(what, "none"))
+        return 0;
+    if (!strcmp(what, "execsleep2")) {
+        printf("execsleep: the new image runs\n");
+        return 0;
+    }
+    if (!strcmp(what, "execsleep") || !strcmp(what, "all"))
+        r = r ? r : execsleep();
+    printf("revattack: done\n");
+    return r;
+}
