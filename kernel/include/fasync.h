@@ -29,6 +29,13 @@
 #define F_SETOWN_EX   15         /* struct f_owner_ex: a thread, a process or a group */
 #define F_GETOWN_EX   16
 #define FIOASYNC      0x5452     /* ioctl: O_ASYNC on or off (asm-generic/ioctls.h) */
+#define FIONBIO       0x5421     /* ioctl: O_NONBLOCK on or off (any file: do_vfs_ioctl) */
+#define FIONCLEX      0x5450     /* ioctl: clear the descriptor's FD_CLOEXEC */
+#define FIOCLEX       0x5451     /* ioctl: set the descriptor's FD_CLOEXEC */
+#define FIOSETOWN     0x8901     /* socket ioctl: F_SETOWN (include/uapi/linux/sockios.h) */
+#define SIOCSPGRP     0x8902     /* socket ioctl: the same */
+#define FIOGETOWN     0x8903     /* socket ioctl: F_GETOWN */
+#define SIOCGPGRP     0x8904     /* socket ioctl: the same */
 
 /* struct f_owner_ex's type */
 #define F_OWNER_TID   0
