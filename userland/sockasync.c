@@ -581,9 +581,13 @@ static void hostile(void)
     drain("flight: written again", old, 1);
     SHOW("flight: send it over its own peer (a cycle)", send_fds(x[1], back, 1));
     drain("flight: the cycle's message", old, 1);
-    close(back);
+    /* The peer first: then the socket, in flight in its own queue and nowhere else, is garbage
+       (ringlab collects it at once, Linux at its next release: an order that shows no
+       difference; the other one is docs/kernel.md's partial row). */
     close(x[1]);
-    drain("flight: both ends closed", old, 1);
+    drain("flight: its peer closed", old, 1);
+    close(back);
+    drain("flight: its last fd closed", old, 1);
     close(t[0]);
     close(t[1]);
 
