@@ -440,6 +440,14 @@ static void timeouts(void)
     listen(ls, 1);
     set_timeo("listener RCVTIMEO 0:40000", ls, SO_RCVTIMEO_OLD_, 0, 40000, 16);
     SHOW("accept, nobody connects", accept(ls, NULL, NULL));
+    /* connect honours SO_SNDTIMEO while the backlog is full (backlog 0 holds one) */
+    listen(ls, 0);
+    int c1 = socket(AF_UNIX, SOCK_STREAM, 0), c2 = socket(AF_UNIX, SOCK_STREAM, 0);
+    SHOW("connect, room in the backlog", connect(c1, (struct sockaddr *)&nl, la));
+    set_timeo("client SNDTIMEO 0:40000", c2, SO_SNDTIMEO_OLD_, 0, 40000, 16);
+    SHOW("connect, backlog full", connect(c2, (struct sockaddr *)&nl, la));
+    close(c1);
+    close(c2);
     close(ls);
     socketpair(AF_UNIX, SOCK_DGRAM, 0, sv);
     set_timeo("dgram RCVTIMEO 0:40000", sv[0], SO_RCVTIMEO_OLD_, 0, 40000, 16);
