@@ -9,9 +9,10 @@
  * of whoever set it decide whom it may signal (Linux sigio_perm).
  *
  * What tells: a kind of file that can notify keeps a list of its open files
- * with O_ASYNC (a pipe's in struct pipe, the console's in fasync.c; a socket
- * would keep its own) and calls fasync_notify(list, reason, need) when it
- * becomes readable (POLL_IN) or writable (POLL_OUT); each file on the list
+ * with O_ASYNC (a pipe's in struct pipe, the console's in fasync.c, a
+ * socket's in struct unix_sock) and calls fasync_notify(list, reason, need)
+ * when it becomes readable (POLL_IN) or writable (POLL_OUT), or for a socket
+ * also POLL_HUP/POLL_ERR (sockasync.c's sock_wake_async); each file on the list
  * whose access mode matches `need` sends its owner SIGIO, or F_SETSIG's
  * signal with si_fd, si_band and si_code = the reason. A file is on one list
  * at most and leaves it when its last descriptor closes (fasync_close).
