@@ -4,7 +4,7 @@
  *
  * The hook every notifying kind of file shares: it keeps a list head
  * (struct file *), F_SETFL O_ASYNC puts a file on its kind's list
- * (list_of: pipes and FIFOs, the console; a socket adds its own case), and
+ * (list_of: pipes and FIFOs, the console, sockets: sockasync.c), and
  * the kind calls fasync_notify(list, reason, need) where Linux calls
  * kill_fasync. F_SETFL O_ASYNC on a file of a kind without a list succeeds
  * and changes nothing (F_GETFL does not show it), as on a Linux file without
@@ -17,6 +17,7 @@
 #include "jobctl.h"
 #include "proc.h"
 #include "signal.h"
+#include "socket.h"
 #include "syscall.h"
 #include "sysfs.h"
 #include "vm.h"
@@ -170,6 +171,8 @@ static struct file **list_of(struct file *f)
         return &f->pipe->fasync;
     if (f->type == F_INODE && f->ip && f->ip->dev == DEV_CONSOLE)
         return &console_fasync;
+    if (f->type == F_SOCK)
+        return &f->sock->fasync;              /* Linux sock_fasync: the socket's wait queue */
     return NULL;
 }
 

@@ -12,6 +12,7 @@
  */
 #include "kernel.h"
 #include "errno.h"
+#include "fasync.h"
 #include "file.h"
 #include "mmu.h"
 #include "proc.h"
@@ -776,8 +777,9 @@ int64_t sys_recvmmsg(struct trapframe *tf)
 #define SIOCOUTQ 0x5411                      /* = TIOCOUTQ */
 
 /* ioctl on a socket (Linux unix_ioctl): SIOCINQ - a stream's unread bytes, a datagram
-   socket's next message's length, -EINVAL on a listener; SIOCOUTQ - the send buffer in use.
-   Everything else: -ENOTTY. */
+   socket's next message's length, -EINVAL on a listener; SIOCOUTQ - the send buffer in use;
+   and Linux sock_ioctl's FIOSETOWN/SIOCSPGRP (an int: F_SETOWN) and FIOGETOWN/SIOCGPGRP
+   (F_GETOWN into an int). Everything else: -ENOTTY. */
 int64_t sock_ioctl(struct file *f, uint32_t cmd, uint64_t arg)
 {
     struct unix_sock *s = f->sock;
@@ -794,6 +796,15 @@ int64_t sock_ioctl(struct file *f, uint32_t cmd, uint64_t arg)
         break;
     case SIOCOUTQ:
         amount = (int32_t)s->wmem;
+        break;
+    case FIOSETOWN:
+    case SIOCSPGRP:
+        if (copyin(myproc()->pml4, &amount, arg, sizeof amount))
+            return -EFAULT;
+        return fasync_fcntl(f, F_SETOWN, (uint64_t)(int64_t)amount);
+    case FIOGETOWN:
+    case SIOCGPGRP:
+        amount = (int32_t)fasync_fcntl(f, F_GETOWN, 0);
         break;
     default:
         return -ENOTTY;
@@ -813,6 +824,7 @@ int64_t sys_getsockopt(struct trapframe *tf)
     struct unix_sock *s = f->sock;
     int32_t len, v = 0;
     struct { int32_t pid; uint32_t uid, gid; } cred;
+    int64_t tv[2];
     const void *val = &v;
     int lv = sizeof v;
     err = -EOPNOTSUPP;                       /* AF_UNIX has no options of its own level */
@@ -833,6 +845,14 @@ int64_t sys_getsockopt(struct trapframe *tf)
     case SO_ACCEPTCONN: v = s->state == US_LISTEN; break;
     case SO_DOMAIN: v = AF_UNIX; break;
     case SO_PROTOCOL: v = 0; break;
+    case SO_RCVTIMEO_OLD: case SO_RCVTIMEO_NEW:
+        lv = sock_get_timeout(s->rcvtimeo, name == SO_RCVTIMEO_OLD, tv);
+        val = tv;
+        break;
+    case SO_SNDTIMEO_OLD: case SO_SNDTIMEO_NEW:
+        lv = sock_get_timeout(s->sndtimeo, name == SO_SNDTIMEO_OLD, tv);
+        val = tv;
+        break;
     case SO_PEERCRED:
         cred.pid = s->peercred_set ? s->peer_pid : 0;
         cred.uid = s->peercred_set ? s->peer_uid : ID_NONE;
@@ -880,6 +900,7 @@ int64_t sys_setsockopt(struct trapframe *tf)
         uint32_t u = (uint32_t)v < UNIX_WMEM_MAX ? (uint32_t)v : UNIX_WMEM_MAX;
         s->sndbuf = (int)(u * 2) > UNIX_SOCK_MIN_SNDBUF ? (int)(u * 2) : UNIX_SOCK_MIN_SNDBUF;
         wakeup(s);
+        sock_write_space(s);                 /* Linux: sk_write_space after a new SO_SNDBUF */
         break;
     }
     case SO_RCVBUF: {
@@ -889,6 +910,12 @@ int64_t sys_setsockopt(struct trapframe *tf)
     }
     case SO_PASSCRED:
         s->passcred = v != 0;
+        break;
+    case SO_RCVTIMEO_OLD: case SO_RCVTIMEO_NEW:
+        err = sock_set_timeout(&s->rcvtimeo, tf->r10, (int)tf->r8, name == SO_RCVTIMEO_OLD);
+        break;
+    case SO_SNDTIMEO_OLD: case SO_SNDTIMEO_NEW:
+        err = sock_set_timeout(&s->sndtimeo, tf->r10, (int)tf->r8, name == SO_SNDTIMEO_OLD);
         break;
     default:
         err = -ENOPROTOOPT;

@@ -453,8 +453,21 @@ int64_t sys_ioctl(struct trapframe *tf)
         return r;
     }
 #endif
-    if ((uint32_t)tf->rsi == FIOASYNC)
-        return fasync_fioasync(f, (int)tf->rdi, tf->rdx);   /* any file (Linux do_vfs_ioctl) */
+    /* The requests every file answers before its kind sees any (Linux do_vfs_ioctl). */
+    int on;
+    switch ((uint32_t)tf->rsi) {
+    case FIOCLEX:
+    case FIONCLEX:
+        fd_set_cloexec(myproc()->files, (int)tf->rdi, (uint32_t)tf->rsi == FIOCLEX);
+        return 0;
+    case FIONBIO:                          /* Linux ioctl_fionbio: an int, O_NONBLOCK if non-zero */
+        if (copyin(myproc()->pml4, &on, tf->rdx, sizeof on))
+            return -EFAULT;
+        f->flags = on ? f->flags | O_NONBLOCK : f->flags & ~O_NONBLOCK;
+        return 0;
+    case FIOASYNC:
+        return fasync_fioasync(f, (int)tf->rdi, tf->rdx);
+    }
     if (f->type == F_SOCK)
         return sock_ioctl(f, (uint32_t)tf->rsi, tf->rdx);   /* socket.c */
     if (f->type != F_INODE || f->ip->dev != DEV_CONSOLE)

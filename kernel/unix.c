@@ -20,6 +20,7 @@
  */
 #include "kernel.h"
 #include "errno.h"
+#include "fasync.h"
 #include "file.h"
 #include "mmu.h"
 #include "proc.h"
@@ -66,7 +67,8 @@ static struct unix_sock *sock_alloc(int type)
     struct proc *p = myproc();
     *s = (struct unix_sock){ .ref = 1, .type = type, .state = US_CLOSE, .sndbuf = UNIX_WMEM_DEFAULT,
                              .rcvbuf = UNIX_WMEM_DEFAULT, .backlog = UNIX_MAX_DGRAM_QLEN,
-                             .ino = next_ino++, .uid = p->cred.fsuid, .gid = p->cred.fsgid };
+                             .ino = next_ino++, .uid = p->cred.fsuid, .gid = p->cred.fsgid,
+                             .rcvtimeo = LX_MAX_TIMEOUT, .sndtimeo = LX_MAX_TIMEOUT };
     s->next_all = unix_socks;
     unix_socks = s;
     return s;
@@ -156,6 +158,7 @@ void skb_free(struct skb *b)
     if (sender) {
         sender->wmem -= truesize;
         wakeup(sender);                      /* a writer waiting for room */
+        sock_write_space(sender);            /* and its O_ASYNC owner, as Linux's sock_wfree */
         unix_sock_put(sender);
     }
 }
@@ -170,6 +173,7 @@ static void queue_tail(struct unix_sock *s, struct skb *b)
     s->rq_tail = b;
     s->rq_count++;
     wakeup(s);
+    sock_wake_async(s, SOCK_WAKE_WAITD, POLL_IN);   /* Linux sock_def_readable */
 }
 
 struct skb *unix_queue_pop(struct unix_sock *s)
@@ -228,6 +232,7 @@ static void skb_attach(struct skb *b, struct msgio *m, struct unix_sock *s, stru
             b->fds[i]->sock->inflight++;
     }
     b->nfd = m->nfd;
+    b->fp_uid = myproc()->cred.uid;
     m->nfd = 0;
     if (m->has_cred) {
         b->has_cred = true;
@@ -264,6 +269,7 @@ static void dgram_disconnected(struct unix_sock *s, struct unix_sock *other)
     if (!other->dead && other->peer == s) {
         other->err = ECONNRESET;
         wakeup(other);
+        sock_wake_async(other, SOCK_WAKE_IO, POLL_ERR);   /* Linux sk_error_report */
     }
 }
 
@@ -285,6 +291,7 @@ void unix_release(struct unix_sock *s, bool embryo)
             peer->shutdown = SHUTDOWN_MASK;
             if (s->rq_head || embryo)
                 peer->err = ECONNRESET;
+            sock_wake_async(peer, SOCK_WAKE_WAITD, POLL_HUP);
         }
         wakeup(peer);
         s->peer = NULL;
@@ -504,6 +511,7 @@ int unix_connect(struct unix_sock *s, const uint8_t *addr, int len, bool nonbloc
     struct unix_sock *e = sock_alloc(s->type), *other;
     if (!e)
         return -ENOMEM;
+    uint64_t deadline = sock_deadline(s->sndtimeo, nonblock);
     for (;;) {
         if (!(other = find_other(addr, len, s->type, &err)))
             goto out;
@@ -512,15 +520,10 @@ int unix_connect(struct unix_sock *s, const uint8_t *addr, int len, bool nonbloc
             goto out_other;
         if (other->acc_count <= other->backlog)
             break;
-        err = -EAGAIN;                       /* the backlog is full */
-        if (nonblock)
-            goto out_other;
-        sleep(other);
+        err = sock_wait(other, deadline);    /* the backlog is full: -EAGAIN if no wait */
         unix_sock_put(other);
-        if (signal_pending(myproc())) {
-            err = -ERESTARTSYS;
+        if (err)
             goto out;
-        }
     }
     if (s->state != US_CLOSE) {
         err = s->state == US_ESTABLISHED ? -EISCONN : -EINVAL;
@@ -543,6 +546,7 @@ int unix_connect(struct unix_sock *s, const uint8_t *addr, int len, bool nonbloc
     other->acc_tail = e;
     other->acc_count++;
     wakeup(other);
+    sock_wake_async(other, SOCK_WAKE_WAITD, POLL_IN);   /* the listener's sk_data_ready */
     unix_sock_put(other);
     return 0;
 out_other:
@@ -559,6 +563,7 @@ int unix_accept(struct unix_sock *s, bool nonblock, struct unix_sock **out)
         return -EOPNOTSUPP;
     if (s->state != US_LISTEN)
         return -EINVAL;
+    uint64_t deadline = sock_deadline(s->rcvtimeo, nonblock);
     while (!s->acc_head) {
         if (s->err) {
             int e = s->err;
@@ -567,11 +572,9 @@ int unix_accept(struct unix_sock *s, bool nonblock, struct unix_sock **out)
         }
         if (s->shutdown & RCV_SHUTDOWN)
             return -EINVAL;
-        if (nonblock)
-            return -EAGAIN;
-        if (signal_pending(myproc()))
-            return -ERESTARTSYS;
-        sleep(s);
+        int err = sock_wait(s, deadline);
+        if (err)
+            return err;
         if (s->state != US_LISTEN)
             return -EINVAL;
     }
@@ -600,6 +603,10 @@ int unix_shutdown(struct unix_sock *s, int how)
         int peer_mode = ((mode & RCV_SHUTDOWN) ? SEND_SHUTDOWN : 0) | ((mode & SEND_SHUTDOWN) ? RCV_SHUTDOWN : 0);
         other->shutdown |= peer_mode;
         wakeup(other);
+        if (peer_mode == SHUTDOWN_MASK)      /* Linux unix_shutdown's sk_wake_async */
+            sock_wake_async(other, SOCK_WAKE_WAITD, POLL_HUP);
+        else if (peer_mode & RCV_SHUTDOWN)
+            sock_wake_async(other, SOCK_WAKE_WAITD, POLL_IN);
     }
     return 0;
 }
@@ -607,9 +614,10 @@ int unix_shutdown(struct unix_sock *s, int how)
 /* ---- sending ------------------------------------------------------------------------------- */
 
 /* Wait for room in the send buffer (Linux sock_alloc_send_pskb): 0, or the error. */
-static int wait_sndbuf(struct unix_sock *s, bool nonblock)
+static int wait_sndbuf(struct unix_sock *s, uint64_t deadline)
 {
     while (s->wmem >= (uint64_t)s->sndbuf) {
+        s->nospace = true;                   /* POLL_OUT when room comes back */
         if (s->err) {
             int e = s->err;
             s->err = 0;
@@ -617,11 +625,9 @@ static int wait_sndbuf(struct unix_sock *s, bool nonblock)
         }
         if (s->shutdown & SEND_SHUTDOWN)
             return -EPIPE;
-        if (nonblock)
-            return -EAGAIN;
-        if (signal_pending(myproc()))
-            return -ERESTARTSYS;
-        sleep(s);
+        int err = sock_wait(s, deadline);
+        if (err)
+            return err;
     }
     return 0;
 }
@@ -641,11 +647,16 @@ static int64_t stream_send(struct unix_sock *s, struct msgio *m)
         uint64_t size = m->len - sent, most = (uint64_t)(s->sndbuf / 2 - 64);
         size = size < most ? size : most;
         size = size < STREAM_CHUNK ? size : STREAM_CHUNK;
-        if ((err = wait_sndbuf(s, m->nonblock)))
+        if ((err = wait_sndbuf(s, m->deadline)))
             goto out;
         struct skb *b = skb_alloc(s, size);
         if (!b) {
             err = -ENOBUFS;
+            goto out;
+        }
+        if (m->nfd && sock_too_many_fds()) { /* Linux unix_attach_fds, first message only */
+            skb_free(b);
+            err = -ETOOMANYREFS;
             goto out;
         }
         skb_attach(b, m, s, other);          /* files with the first message only */
@@ -684,12 +695,13 @@ static int64_t dgram_send(struct unix_sock *s, struct msgio *m)
         return err;
     if (m->len > (uint64_t)(s->sndbuf - 32))
         return -EMSGSIZE;
-    if ((err = wait_sndbuf(s, m->nonblock)))
+    if ((err = wait_sndbuf(s, m->deadline)))
         return err;
     struct skb *b = skb_alloc(s, m->len);
     if (!b)
         return -ENOBUFS;
-    if ((err = skb_copyin(b, m)))
+    err = -ETOOMANYREFS;                     /* Linux unix_scm_to_skb, before the bytes */
+    if ((m->nfd && sock_too_many_fds()) || (err = skb_copyin(b, m)))
         goto out_free;
     for (;;) {
         if (m->namelen) {
@@ -722,15 +734,10 @@ static int64_t dgram_send(struct unix_sock *s, struct msgio *m)
             goto out_other;
         if (other->peer == s || other->rq_count <= other->backlog)
             break;
-        err = -EAGAIN;                       /* the receiver's queue is full */
-        if (m->nonblock)
-            goto out_other;
-        sleep(other);
+        err = sock_wait(other, m->deadline); /* the receiver's queue is full */
         unix_sock_put(other);
-        if (signal_pending(myproc())) {
-            err = -ERESTARTSYS;
+        if (err)
             goto out_free;
-        }
     }
     skb_attach(b, m, s, other);
     queue_tail(other, b);
@@ -745,6 +752,7 @@ out_free:
 
 int64_t unix_sendmsg(struct unix_sock *s, struct msgio *m)
 {
+    m->deadline = sock_deadline(s->sndtimeo, m->nonblock);
     if (m->flags & MSG_OOB)
         return -EOPNOTSUPP;
     if (s->type == SOCK_STREAM)
@@ -804,7 +812,7 @@ static void copy_name(struct msgio *m, struct unix_sock *from)
 }
 
 /* Wait for a message: 0 with one queued, 1 for end of file, or the error. */
-static int wait_data(struct unix_sock *s, bool nonblock)
+static int wait_data(struct unix_sock *s, uint64_t deadline)
 {
     while (!s->rq_head) {
         if (s->err) {
@@ -814,11 +822,9 @@ static int wait_data(struct unix_sock *s, bool nonblock)
         }
         if (s->shutdown & RCV_SHUTDOWN)
             return 1;
-        if (nonblock)
-            return -EAGAIN;
-        if (signal_pending(myproc()))
-            return -ERESTARTSYS;
-        sleep(s);
+        int err = sock_wait(s, deadline);
+        if (err)
+            return err;
     }
     return 0;
 }
@@ -834,7 +840,7 @@ static int64_t dgram_recv(struct unix_sock *s, struct msgio *m)
         s->err = 0;
         return -e;
     }
-    int r = wait_data(s, m->nonblock);
+    int r = wait_data(s, m->deadline);
     if (r == -EAGAIN && s->type == SOCK_SEQPACKET && (s->shutdown & RCV_SHUTDOWN))
         return 0;
     if (r)
@@ -888,15 +894,11 @@ static int64_t stream_recv(struct unix_sock *s, struct msgio *m)
             }
             if (s->shutdown & RCV_SHUTDOWN)
                 break;                       /* end of file */
-            if (m->nonblock) {
-                err = -EAGAIN;
+            s->waitdata = true;              /* Linux unix_stream_data_wait: no POLL_IN meanwhile */
+            err = sock_wait(s, m->deadline);
+            s->waitdata = false;
+            if (err)
                 break;
-            }
-            if (signal_pending(myproc())) {
-                err = -ERESTARTSYS;
-                break;
-            }
-            sleep(s);
             struct skb *q = s->rq_head;      /* another reader may have taken `last` meanwhile */
             while (q && q != last)
                 q = q->next;
@@ -950,6 +952,7 @@ static int64_t stream_recv(struct unix_sock *s, struct msgio *m)
 
 int64_t unix_recvmsg(struct unix_sock *s, struct msgio *m)
 {
+    m->deadline = sock_deadline(s->rcvtimeo, m->nonblock);
     if (s->type == SOCK_STREAM)
         return stream_recv(s, m);
     if (m->flags & MSG_OOB)

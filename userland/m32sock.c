@@ -19,7 +19,8 @@
 #ifdef __i386__
 enum { NR_socketcall = 102, NR_socket = 359, NR_socketpair = 360, NR_bind = 361, NR_connect = 362,
        NR_listen = 363, NR_accept4 = 364, NR_getsockname = 367, NR_sendto = 369, NR_sendmsg = 370,
-       NR_recvfrom = 371, NR_recvmsg = 372, NR_shutdown = 373 };
+       NR_recvfrom = 371, NR_recvmsg = 372, NR_shutdown = 373, NR_getsockopt = 365,
+       NR_setsockopt = 366 };
 
 static const char *r_(long r)
 {
@@ -34,6 +35,7 @@ static const char *r_(long r)
     case EAGAIN: return "EAGAIN";
     case EPIPE: return "EPIPE";
     case EAFNOSUPPORT: return "EAFNOSUPPORT";
+    case EDOM: return "EDOM";
     default: snprintf(buf, sizeof buf, "errno%d", errno); return buf;
     }
 }
@@ -104,6 +106,46 @@ static void recv_show(const char *label, int s, size_t ctl)
     printf("\n");
 }
 
+/* SO_RCVTIMEO_OLD (20) of an i386 caller is a compat timeval, two int32 (Linux
+   sock_copy_user_timeval: old_timeval32); _NEW (66) is two int64 for everyone. */
+static void show_timeo(const char *label, int s, int opt, unsigned len)
+{
+    int v[4] = { -7, -7, -7, -7 };
+    socklen_t l = len;
+    long r = syscall(NR_getsockopt, s, SOL_SOCKET, opt, v, &l);
+    if (r < 0)
+        printf("%s: %s\n", label, r_(r));
+    else
+        printf("%s: len %u words %d %d %d %d\n", label, l, v[0], v[1], v[2], v[3]);
+}
+
+static void timeouts(void)
+{
+    int sv[2];
+    char c;
+    syscall(NR_socketpair, AF_UNIX, SOCK_STREAM, 0, sv);
+    int tv32[2] = { 2, 500000 };
+    SHOWN("setsockopt RCVTIMEO_OLD 2:500000, optlen 8", syscall(NR_setsockopt, sv[0], SOL_SOCKET, 20, tv32, 8));
+    show_timeo("getsockopt RCVTIMEO_OLD", sv[0], 20, 16);
+    show_timeo("getsockopt RCVTIMEO_NEW", sv[0], 66, 16);
+    SHOWN("setsockopt RCVTIMEO_OLD optlen 7", syscall(NR_setsockopt, sv[0], SOL_SOCKET, 20, tv32, 7));
+    int bad[2] = { 0, 1000000 };
+    SHOWN("setsockopt RCVTIMEO_OLD usec 1000000", syscall(NR_setsockopt, sv[0], SOL_SOCKET, 20, bad, 8));
+    long long tv64[2] = { 0, 40000 };
+    SHOWN("setsockopt SNDTIMEO_NEW 0:40000, optlen 16", syscall(NR_setsockopt, sv[0], SOL_SOCKET, 67, tv64, 16));
+    SHOWN("setsockopt SNDTIMEO_NEW optlen 8", syscall(NR_setsockopt, sv[0], SOL_SOCKET, 67, tv64, 8));
+    show_timeo("getsockopt SNDTIMEO_OLD", sv[0], 21, 16);
+    show_timeo("getsockopt SNDTIMEO_NEW", sv[0], 67, 16);
+    int neg[2] = { -1, 0 };
+    SHOWN("setsockopt RCVTIMEO_OLD -1:0", syscall(NR_setsockopt, sv[0], SOL_SOCKET, 20, neg, 8));
+    SHOWN("recv with timeo 0", syscall(NR_recvfrom, sv[0], &c, 1, 0, NULL, NULL));
+    int t40[2] = { 0, 40000 };
+    SHOWN("socketcall SETSOCKOPT RCVTIMEO_OLD 0:40000", sc(14, sv[0], SOL_SOCKET, 20, (long)t40, 8, 0));
+    SHOWN("recv, nothing comes", syscall(NR_recvfrom, sv[0], &c, 1, 0, NULL, NULL));
+    close(sv[0]);
+    close(sv[1]);
+}
+
 int main(void)
 {
     int sv[2], p[2], one = 1;
@@ -172,6 +214,7 @@ int main(void)
     close(cl);
     close(ls);
     unlink(a.sun_path);
+    timeouts();
     return 0;
 }
 #else

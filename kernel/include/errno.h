@@ -34,6 +34,7 @@
 #define ENOSPC  28   /* no space left on device */
 #define EMLINK  31   /* too many links */
 #define EPIPE   32   /* broken pipe */
+#define EDOM    33   /* argument out of domain: a socket timeout's usec (sock_set_timeout) */
 #define ENOLCK  37   /* no record locks available */
 #define ENOTEMPTY 39 /* directory not empty */
 #define ELOOP   40   /* too many symbolic links */

@@ -9,9 +9,10 @@
  * of whoever set it decide whom it may signal (Linux sigio_perm).
  *
  * What tells: a kind of file that can notify keeps a list of its open files
- * with O_ASYNC (a pipe's in struct pipe, the console's in fasync.c; a socket
- * would keep its own) and calls fasync_notify(list, reason, need) when it
- * becomes readable (POLL_IN) or writable (POLL_OUT); each file on the list
+ * with O_ASYNC (a pipe's in struct pipe, the console's in fasync.c, a
+ * socket's in struct unix_sock) and calls fasync_notify(list, reason, need)
+ * when it becomes readable (POLL_IN) or writable (POLL_OUT), or for a socket
+ * also POLL_HUP/POLL_ERR (sockasync.c's sock_wake_async); each file on the list
  * whose access mode matches `need` sends its owner SIGIO, or F_SETSIG's
  * signal with si_fd, si_band and si_code = the reason. A file is on one list
  * at most and leaves it when its last descriptor closes (fasync_close).
@@ -29,6 +30,13 @@
 #define F_SETOWN_EX   15         /* struct f_owner_ex: a thread, a process or a group */
 #define F_GETOWN_EX   16
 #define FIOASYNC      0x5452     /* ioctl: O_ASYNC on or off (asm-generic/ioctls.h) */
+#define FIONBIO       0x5421     /* ioctl: O_NONBLOCK on or off (any file: do_vfs_ioctl) */
+#define FIONCLEX      0x5450     /* ioctl: clear the descriptor's FD_CLOEXEC */
+#define FIOCLEX       0x5451     /* ioctl: set the descriptor's FD_CLOEXEC */
+#define FIOSETOWN     0x8901     /* socket ioctl: F_SETOWN (include/uapi/linux/sockios.h) */
+#define SIOCSPGRP     0x8902     /* socket ioctl: the same */
+#define FIOGETOWN     0x8903     /* socket ioctl: F_GETOWN */
+#define SIOCGPGRP     0x8904     /* socket ioctl: the same */
 
 /* struct f_owner_ex's type */
 #define F_OWNER_TID   0

@@ -42,9 +42,20 @@
 #define SO_RCVBUF        8
 #define SO_PASSCRED      16
 #define SO_PEERCRED      17
+#define SO_RCVTIMEO_OLD  20           /* struct __kernel_old_timeval (i386: two int32) */
+#define SO_SNDTIMEO_OLD  21
 #define SO_ACCEPTCONN    30
 #define SO_PROTOCOL      38
 #define SO_DOMAIN        39
+#define SO_RCVTIMEO_NEW  66           /* struct __kernel_sock_timeval: two int64 (Linux 5.1+) */
+#define SO_SNDTIMEO_NEW  67
+
+/* Socket timeouts are kept as Linux keeps them: in jiffies (sk_rcvtimeo, sk_sndtimeo), so
+   getsockopt gives back the rounding a Linux gives. LX_HZ is the HZ of x86-64's defconfig
+   (CONFIG_HZ_250), which a 1 us timeout read back as 4000 us shows the host has too; a wait
+   then lasts the same time in this kernel's own 10 ms ticks, rounded up. */
+#define LX_HZ            250
+#define LX_MAX_TIMEOUT   0x7fffffffffffffffL  /* MAX_SCHEDULE_TIMEOUT (LONG_MAX): no timeout */
 
 #define MSG_OOB          0x1
 #define MSG_PEEK         0x2
@@ -99,6 +110,7 @@ struct skb {
     int32_t pid;
     uint32_t uid, gid;
     int nfd;                           /* files in flight (SCM_RIGHTS), each holding a reference */
+    uint32_t fp_uid;                   /* the sender's real uid: whose files in flight they are */
     int npages;
     struct file *fds[SCM_MAX_FD];
     uint8_t *pages[];                  /* the bytes, PAGE_SIZE a page */
@@ -136,6 +148,10 @@ struct unix_sock {
     int inflight;                      /* references of its file held by messages in flight */
     int gc_count;                      /* the collector's count of outside references */
     bool gc_candidate, gc_alive;
+    struct file *fasync;               /* its file while O_ASYNC is set (fasync.c's list) */
+    bool nospace;                      /* a send found no room (Linux SOCKWQ_ASYNC_NOSPACE) */
+    bool waitdata;                     /* a stream read sleeps (Linux SOCKWQ_ASYNC_WAITDATA) */
+    int64_t rcvtimeo, sndtimeo;        /* jiffies at LX_HZ; 0: never wait; LX_MAX_TIMEOUT: forever */
 };
 
 /* unix.c: the family; unixgc.c: releases and the collector */
@@ -174,6 +190,7 @@ struct msgio {
     uint8_t name[SOCKADDR_STORAGE + 1];
     bool want_name;
     bool nonblock;                     /* O_NONBLOCK or MSG_DONTWAIT */
+    uint64_t deadline;                 /* unix.c: sock_deadline of the call's timeout */
     bool compat;                       /* an i386 caller's msghdr, iovec and cmsghdr (socket.c) */
     /* scm: sendmsg's control, or what recvmsg took off a message */
     bool has_cred;
@@ -188,6 +205,20 @@ struct ctlout {
     int flags;                               /* MSG_CTRUNC when something did not fit */
     bool compat;                             /* compat_cmsghdr (Linux put_cmsg_compat) */
 };
+
+/* sockasync.c: SIGIO, timeouts, the limit of files in flight */
+#define SOCK_WAKE_IO     0            /* Linux enum sock_wake_async's how */
+#define SOCK_WAKE_WAITD  1
+#define SOCK_WAKE_SPACE  2
+#define SOCK_NOWAIT      0            /* sock_deadline: the call may not wait */
+#define SOCK_FOREVER     (~0UL)       /* sock_deadline: no timeout */
+void sock_wake_async(struct unix_sock *s, int how, int band);
+void sock_write_space(struct unix_sock *s);
+int sock_set_timeout(int64_t *timeo, uint64_t uval, int optlen, bool old);
+int sock_get_timeout(int64_t timeo, bool old, void *out);
+uint64_t sock_deadline(int64_t timeo, bool nonblock);
+int sock_wait(void *chan, uint64_t deadline);
+bool sock_too_many_fds(void);
 
 /* scm.c */
 int scm_send(struct msgio *m, uint64_t ctl, uint64_t ctllen);
