@@ -146,8 +146,10 @@ static void release(struct ptimer *t)
     t->owner = 0;
 }
 
-/* timer_create(clockid, struct sigevent *, timer_t *): in Linux's order of checks. */
-int64_t sys_timer_create(struct trapframe *tf)
+/* timer_create(clockid, struct sigevent *, timer_t *): in Linux's order of checks. `compat`:
+   i386's compat_sigevent (a 4-byte sigev_value, the rest 4 bytes lower, Linux
+   get_compat_sigevent; 64 bytes read all the same). */
+static int64_t do_create(struct trapframe *tf, bool compat)
 {
     struct proc *p = myproc(), *leader = p->leader;
     uint8_t ev[SIGEVENT_BYTES];
@@ -170,10 +172,12 @@ int64_t sys_timer_create(struct trapframe *tf)
                          .value = (uint64_t)id, .overrun = -1 };
     if (tf->rsi) {
         int32_t signo, notify, tid;
-        memcpy(&nt.value, ev, 8);
-        memcpy(&signo, ev + 8, 4);
-        memcpy(&notify, ev + 12, 4);
-        memcpy(&tid, ev + 16, 4);
+        unsigned at = compat ? 4 : 8;        /* where sigev_signo starts */
+        nt.value = 0;
+        memcpy(&nt.value, ev, at);
+        memcpy(&signo, ev + at, 4);
+        memcpy(&notify, ev + at + 4, 4);
+        memcpy(&tid, ev + at + 8, 4);
         /* Linux good_sigevent */
         if (notify == SIGEV_THREAD_ID_K) {
             struct proc *th = tid > 0 ? proc_find(tid) : NULL;
@@ -197,7 +201,32 @@ int64_t sys_timer_create(struct trapframe *tf)
     return 0;
 }
 
+int64_t sys_timer_create(struct trapframe *tf) { return do_create(tf, false); }
+/* i386 timer_create (259) */
+int64_t sys_timer_create32(struct trapframe *tf) { return do_create(tf, true); }
+
 struct itspec { int64_t interval[2], value[2]; };   /* struct __kernel_itimerspec */
+
+/* An itimerspec from user space: __kernel_itimerspec, or i386's old_itimerspec32 (four signed
+   32-bit fields, Linux get_old_itimerspec32). */
+static int itspec_in(uint64_t uaddr, struct itspec *s, bool compat)
+{
+    if (!compat)
+        return copyin(myproc()->pml4, s, uaddr, sizeof *s) ? -EFAULT : 0;
+    int32_t v[4];
+    if (copyin(myproc()->pml4, v, uaddr, sizeof v))
+        return -EFAULT;
+    *s = (struct itspec){ { v[0], v[1] }, { v[2], v[3] } };
+    return 0;
+}
+
+static int itspec_out(uint64_t uaddr, const struct itspec *s, bool compat)
+{
+    if (!compat)
+        return copyout(myproc()->pml4, uaddr, s, sizeof *s) ? -EFAULT : 0;
+    int32_t v[4] = { (int32_t)s->interval[0], (int32_t)s->interval[1], (int32_t)s->value[0], (int32_t)s->value[1] };
+    return copyout(myproc()->pml4, uaddr, v, sizeof v) ? -EFAULT : 0;
+}
 
 static int to_ns(const int64_t ts[2], uint64_t *ns)
 {
@@ -238,13 +267,12 @@ static struct itspec get(struct ptimer *t)
 }
 
 /* timer_settime(id, flags, new, old) */
-int64_t sys_timer_settime(struct trapframe *tf)
+static int64_t do_settime(struct trapframe *tf, bool compat)
 {
-    struct proc *p = myproc();
     struct itspec ns, os;
     if (!tf->rdx)
         return -EINVAL;
-    if (copyin(p->pml4, &ns, tf->rdx, sizeof ns))
+    if (itspec_in(tf->rdx, &ns, compat))
         return -EFAULT;
     uint64_t value, interval;
     if (to_ns(ns.interval, &interval) || to_ns(ns.value, &value))
@@ -266,19 +294,26 @@ int64_t sys_timer_settime(struct trapframe *tf)
         if (!t->expires)
             t->expires = 1;                  /* absolute 0: already past, still armed */
     }
-    if (tf->r10 && copyout(p->pml4, tf->r10, &os, sizeof os))
+    if (tf->r10 && itspec_out(tf->r10, &os, compat))
         return -EFAULT;
     return 0;
 }
 
-int64_t sys_timer_gettime(struct trapframe *tf)
+static int64_t do_gettime(struct trapframe *tf, bool compat)
 {
     struct ptimer *t = lookup((int32_t)tf->rdi);
     if (!t)
         return -EINVAL;
     struct itspec s = get(t);
-    return copyout(myproc()->pml4, tf->rsi, &s, sizeof s) ? -EFAULT : 0;
+    return itspec_out(tf->rsi, &s, compat);
 }
+
+int64_t sys_timer_settime(struct trapframe *tf) { return do_settime(tf, false); }
+int64_t sys_timer_gettime(struct trapframe *tf) { return do_gettime(tf, false); }
+/* i386 timer_settime (260) and timer_gettime (261): old_itimerspec32; the _time64 ones (409,
+   408) are the calls above */
+int64_t sys_timer_settime32(struct trapframe *tf) { return do_settime(tf, true); }
+int64_t sys_timer_gettime32(struct trapframe *tf) { return do_gettime(tf, true); }
 
 int64_t sys_timer_getoverrun(struct trapframe *tf)
 {

@@ -56,9 +56,11 @@ static uint64_t max_fds(void)
     return n * FDT_STEP > NOFILE_MAX ? NOFILE_MAX : n * FDT_STEP;
 }
 
-static uint64_t set_bytes(uint64_t n)
+/* The bytes of a set of n bits: whole longs, 8 bytes on x86-64, 4 for i386 (compat_ulong_t,
+   Linux compat_get_fd_set); the words are little-endian, so the bits sit alike in memory. */
+static uint64_t set_bytes(uint64_t n, bool compat)
 {
-    return (n + 63) / 64 * 8;
+    return compat ? (n + 31) / 32 * 4 : (n + 63) / 64 * 8;
 }
 
 /* One look at every fd asked about: the count of bits set in out, or -EBADF. */
@@ -89,7 +91,7 @@ static int64_t scan(struct fdsets *s, uint64_t n)
 }
 
 /* Linux core_sys_select: `end_ns` 0 polls once, ~0UL waits forever (monotonic ns). */
-static int64_t core_select(int64_t n, const uint64_t uset[3], uint64_t end_ns)
+static int64_t core_select(int64_t n, const uint64_t uset[3], uint64_t end_ns, bool compat)
 {
     struct proc *p = myproc();
     if (n < 0)
@@ -101,7 +103,7 @@ static int64_t core_select(int64_t n, const uint64_t uset[3], uint64_t end_ns)
         return -ENOMEM;
     int64_t r = 0;
     for (int k = 0; k < 3 && !r; k++)
-        if (uset[k] && copyin(p->pml4, s->in[k], uset[k], set_bytes(nfds)))
+        if (uset[k] && copyin(p->pml4, s->in[k], uset[k], set_bytes(nfds, compat)))
             r = -EFAULT;
     while (!r) {
         r = scan(s, nfds);
@@ -114,25 +116,42 @@ static int64_t core_select(int64_t n, const uint64_t uset[3], uint64_t end_ns)
         sleep((void *)&ticks);
     }
     for (int k = 0; k < 3 && r >= 0; k++)
-        if (uset[k] && copyout(p->pml4, uset[k], s->out[k], set_bytes(nfds)))
+        if (uset[k] && copyout(p->pml4, uset[k], s->out[k], set_bytes(nfds, compat)))
             r = -EFAULT;
     kfree(s);
     return r;
 }
 
-/* Linux poll_select_finish: the time left written back (ts: timespec, else timeval); -EINTR
-   for a restart it could not write back. */
-static int64_t finish(uint64_t uaddr, uint64_t end_ns, bool ts, int64_t r)
+/* Linux poll_select_finish: the time left written back (ts: timespec, else timeval; `w32`:
+   i386's old 32-bit fields); -EINTR for a restart it could not write back. */
+static int64_t finish(uint64_t uaddr, uint64_t end_ns, bool ts, bool w32, int64_t r)
 {
     if (!uaddr || end_ns == 0)
         return r;
     uint64_t now = time_monotonic_ns(), left = end_ns > now ? end_ns - now : 0;
     int64_t v[2] = { (int64_t)(left / NS_PER_SEC), (int64_t)(left % NS_PER_SEC) };
+    int32_t v32[2];
     if (!ts)
         v[1] /= 1000;
-    if (copyout(myproc()->pml4, uaddr, v, sizeof v) && r == -ERESTARTNOHAND)
+    v32[0] = (int32_t)v[0];
+    v32[1] = (int32_t)v[1];
+    int bad = w32 ? copyout(myproc()->pml4, uaddr, v32, sizeof v32) : copyout(myproc()->pml4, uaddr, v, sizeof v);
+    if (bad && r == -ERESTARTNOHAND)
         r = -EINTR;
     return r;
+}
+
+/* Two longs from user space: 64-bit, or i386's signed 32-bit ones. */
+static int pair_in(uint64_t uaddr, int64_t v[2], bool w32)
+{
+    if (!w32)
+        return copyin(myproc()->pml4, v, uaddr, 2 * sizeof v[0]);
+    int32_t v32[2];
+    if (copyin(myproc()->pml4, v32, uaddr, sizeof v32))
+        return -EFAULT;
+    v[0] = v32[0];
+    v[1] = v32[1];
+    return 0;
 }
 
 /* The deadline for a relative `sec`, `ns` (Linux poll_select_set_timeout): 0 polls once. */
@@ -149,13 +168,14 @@ static int deadline(int64_t sec, int64_t ns, uint64_t *end_ns)
     return 0;
 }
 
-/* select(nfds, readfds, writefds, exceptfds, struct timeval *timeout) */
-int64_t sys_select(struct trapframe *tf)
+/* select(nfds, readfds, writefds, exceptfds, struct timeval *timeout); `compat`: i386's
+   _newselect (32-bit set words, old_timeval32) */
+static int64_t do_select(struct trapframe *tf, bool compat)
 {
     uint64_t end = ~0UL;
     if (tf->r8) {
         int64_t tv[2];
-        if (copyin(myproc()->pml4, tv, tf->r8, sizeof tv))
+        if (pair_in(tf->r8, tv, compat))
             return -EFAULT;
         /* Linux kern_select: seconds + usec / 10^6, (usec % 10^6) * 1000 ns */
         int r = deadline(tv[0] + tv[1] / 1000000, tv[1] % 1000000 * 1000, &end);
@@ -163,19 +183,27 @@ int64_t sys_select(struct trapframe *tf)
             return r;
     }
     uint64_t sets[3] = { tf->rsi, tf->rdx, tf->r10 };
-    return finish(tf->r8, end, false, core_select((int32_t)tf->rdi, sets, end));
+    return finish(tf->r8, end, false, compat, core_select((int32_t)tf->rdi, sets, end, compat));
 }
 
-/* pselect6(nfds, r, w, e, struct timespec *, { const sigset_t *ss; size_t ss_len } *) */
-int64_t sys_pselect6(struct trapframe *tf)
+/* pselect6(nfds, r, w, e, struct timespec *, { const sigset_t *ss; size_t ss_len } *);
+   `compat`: i386 (32-bit set words, the pack of two 32-bit words), `ts32`: its old_timespec32 */
+static int64_t do_pselect6(struct trapframe *tf, bool compat, bool ts32)
 {
     struct proc *p = myproc();
     uint64_t pack[2] = { 0, 0 }, end = ~0UL;
-    if (tf->r9 && copyin(p->pml4, pack, tf->r9, sizeof pack))
-        return -EFAULT;
+    if (tf->r9) {
+        uint32_t pack32[2];
+        if (compat ? copyin(p->pml4, pack32, tf->r9, sizeof pack32) : copyin(p->pml4, pack, tf->r9, sizeof pack))
+            return -EFAULT;
+        if (compat) {
+            pack[0] = pack32[0];
+            pack[1] = pack32[1];
+        }
+    }
     if (tf->r8) {
         int64_t ts[2];
-        if (copyin(p->pml4, ts, tf->r8, sizeof ts))
+        if (pair_in(tf->r8, ts, ts32))
             return -EFAULT;
         int r = deadline(ts[0], ts[1], &end);
         if (r)
@@ -183,7 +211,7 @@ int64_t sys_pselect6(struct trapframe *tf)
     }
     uint64_t sets[3] = { tf->rsi, tf->rdx, tf->r10 };
     if (!pack[0])
-        return finish(tf->r8, end, true, core_select((int32_t)tf->rdi, sets, end));
+        return finish(tf->r8, end, true, ts32, core_select((int32_t)tf->rdi, sets, end, compat));
     uint64_t mask;
     if (pack[1] != SIGSET_BYTES)
         return -EINVAL;                          /* Linux set_user_sigmask */
@@ -192,10 +220,17 @@ int64_t sys_pselect6(struct trapframe *tf)
     /* The mask for the wait, as ppoll (poll.c): kept for the handler of an interruption. */
     p->sig.saved_mask = p->sig.blocked;
     p->sig.blocked = mask & ~SIG_UNBLOCKABLE;
-    int64_t r = finish(tf->r8, end, true, core_select((int32_t)tf->rdi, sets, end));
+    int64_t r = finish(tf->r8, end, true, ts32, core_select((int32_t)tf->rdi, sets, end, compat));
     if (r == -ERESTARTNOHAND)
         p->sig.restore_mask = p->sig.work = true;
     else
         p->sig.blocked = p->sig.saved_mask;
     return r;
 }
+
+int64_t sys_select(struct trapframe *tf) { return do_select(tf, false); }
+int64_t sys_pselect6(struct trapframe *tf) { return do_pselect6(tf, false, false); }
+/* i386 _newselect (142), pselect6 (308, old_timespec32) and pselect6_time64 (413) */
+int64_t sys_newselect32(struct trapframe *tf) { return do_select(tf, true); }
+int64_t sys_pselect6_32(struct trapframe *tf) { return do_pselect6(tf, true, true); }
+int64_t sys_pselect6_time64_32(struct trapframe *tf) { return do_pselect6(tf, true, false); }

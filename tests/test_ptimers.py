@@ -1,7 +1,8 @@
 """POSIX timers (timer_create, timer_settime, timer_gettime, timer_getoverrun, timer_delete:
 kernel/ptimer.c) and select/pselect6 (kernel/select.c): userland/ptimers.c, the same static
-binary built with musl and glibc (glibc's SIGEV_THREAD makes a helper thread with
-SIGEV_THREAD_ID), gives the host's output in ringlab, as root and as user 1000 - siginfo of
+binary built with musl, glibc (glibc's SIGEV_THREAD makes a helper thread with
+SIGEV_THREAD_ID) and as a static i386 glibc program (the compat sigevent, old_itimerspec32,
+32-bit fd_set words, _newselect and pselect6's 32-bit pack and timespec), gives the host's output in ringlab, as root and as user 1000 - siginfo of
 SI_TIMER, overruns, SIGEV_NONE, TIMER_ABSTIME, a pending signal of a deleted or re-set timer
 dropped, a timer deleting itself from its handler, timers of an ended thread, timers at exec,
 RLIMIT_SIGPENDING's count, hostile pointers and ids, select's sets, nfds, EBADF and the time
@@ -23,7 +24,7 @@ pytestmark = pytest.mark.boot
 COUNT = "ptimers: (count)"
 
 
-@pytest.mark.parametrize("program", ["ptimers", "ptimers-glibc"])
+@pytest.mark.parametrize("program", ["ptimers", "ptimers-glibc", "ptimers-m32"])
 @pytest.mark.parametrize("user", [None, (1000, 1000)], ids=["root", "user1000"])
 def test_timers_and_select_as_on_linux(images, tmp_path, program, user):
     assert_same_as_linux(Case(program, user=user, ignore=(COUNT,)), images, tmp_path)

@@ -30,15 +30,27 @@
 #include <time.h>
 #include <unistd.h>
 
+#ifdef __i386__
+#define KADDR 0xfffff000UL                  /* above an i386 process's TASK_SIZE */
+#define NR_SETTIME SYS_timer_settime64      /* the 64-bit itimerspec; 260 and 261 in compat32() */
+#define NR_GETTIME SYS_timer_gettime64
+#define NR_SELECT  SYS__newselect           /* i386's SYS_select (82) is old_select's struct */
+#else
 #define KADDR 0xffffffff81000000UL          /* a kernel address */
+#define NR_SETTIME SYS_timer_settime
+#define NR_GETTIME SYS_timer_gettime
+#define NR_SELECT  SYS_select
+#endif
 #define BAD   ((void *)1)                   /* page 0 */
 
-struct kevent { uint64_t value; int32_t signo, notify, tid, pad[11]; };   /* sigevent, 64 bytes */
+/* struct sigevent as the kernel reads it: 64 bytes, sigev_value a pointer's size */
+struct kevent { union sigval value; int32_t signo, notify, tid; };
+union kev { struct kevent e; char bytes[64]; };
 struct kits { int64_t is, ins, vs, vns; };                                /* __kernel_itimerspec */
 
 static long tc(long clock, const void *ev, void *id) { return syscall(SYS_timer_create, clock, ev, id); }
-static long tset(long id, long fl, const void *n, void *o) { return syscall(SYS_timer_settime, id, fl, n, o); }
-static long tget(long id, void *c) { return syscall(SYS_timer_gettime, id, c); }
+static long tset(long id, long fl, const void *n, void *o) { return syscall(NR_SETTIME, id, fl, n, o); }
+static long tget(long id, void *c) { return syscall(NR_GETTIME, id, c); }
 static long tdel(long id) { return syscall(SYS_timer_delete, id); }
 static long tover(long id) { return syscall(SYS_timer_getoverrun, id); }
 
@@ -68,16 +80,16 @@ static const char *err(long r)
     return b;
 }
 
-static int newtimer(int clock, int notify, int sig, long value)
+static int newtimer(int clock, int notify, int sig, int value)
 {
-    struct kevent ev = { .value = (uint64_t)value, .signo = sig, .notify = notify };
+    union kev ev = { .e = { .value = { .sival_int = value }, .signo = sig, .notify = notify } };
     int id = -1;
     if (tc(clock, &ev, &id))
         printf("ptimers: create failed: %s\n", err(-1));
     return id;
 }
 
-static void arm(int id, long value_ns, long interval_ns, int flags)
+static void arm(int id, long long value_ns, long long interval_ns, int flags)
 {
     struct kits s = { interval_ns / 1000000000, interval_ns % 1000000000, value_ns / 1000000000,
                       value_ns % 1000000000 };
@@ -167,17 +179,17 @@ static void basics(void)
     t = newtimer(CLOCK_MONOTONIC, SIGEV_SIGNAL, SIGUSR1, 7);
     struct timespec now;
     clock_gettime(CLOCK_MONOTONIC, &now);
-    long ns = now.tv_sec * 1000000000L + now.tv_nsec + 30000000;
+    long long ns = now.tv_sec * 1000000000LL + now.tv_nsec + 30000000;
     arm(t, ns, 0, TIMER_ABSTIME);
     si = waitsig(SIGUSR1);
     clock_gettime(CLOCK_MONOTONIC, &now);
     printf("ptimers: absolute: value %d, not early %d\n", si.si_value.sival_int,
-           now.tv_sec * 1000000000L + now.tv_nsec >= ns);
+           now.tv_sec * 1000000000LL + now.tv_nsec >= ns);
     arm(t, 1, 0, TIMER_ABSTIME);
     si = waitsig(SIGUSR1);
     printf("ptimers: absolute in the past: value %d\n", si.si_value.sival_int);
     clock_gettime(CLOCK_REALTIME, &now);
-    arm(t, now.tv_sec * 1000000000L + now.tv_nsec + 20000000, 0, 0);   /* no flag: relative, far away */
+    arm(t, now.tv_sec * 1000000000LL + now.tv_nsec + 20000000, 0, 0);   /* no flag: relative, far away */
     tget(t, &c);
     printf("ptimers: a huge relative value: more than a year left %d\n", c.vs > 365 * 86400);
     tdel(t);
@@ -262,9 +274,11 @@ static void threads(void)
 {
     /* SIGEV_THREAD_ID: to this thread */
     block(SIGRTMIN + 2);
-    struct kevent ev = { .value = 5, .signo = SIGRTMIN + 2, .notify = SIGEV_THREAD_ID, .tid = gettid() };
+    union kev kv = { .e = { .value = { .sival_int = 5 }, .signo = SIGRTMIN + 2, .notify = SIGEV_THREAD_ID,
+                            .tid = gettid() } };
+    struct kevent *ev = &kv.e;
     int t = -1;
-    long r = tc(CLOCK_MONOTONIC, &ev, &t);
+    long r = tc(CLOCK_MONOTONIC, &kv, &t);
     arm(t, 10000000, 0, 0);
     siginfo_t si = waitsig(SIGRTMIN + 2);
     printf("ptimers: SIGEV_THREAD_ID to myself: %ld value %d\n", r, si.si_value.sival_int);
@@ -275,13 +289,13 @@ static void threads(void)
     pthread_t th;
     pthread_create(&th, NULL, idle, &tid);
     pthread_join(th, NULL);
-    ev.tid = tid;
-    r = tc(CLOCK_MONOTONIC, &ev, &t);
+    ev->tid = tid;
+    r = tc(CLOCK_MONOTONIC, &kv, &t);
     printf("ptimers: SIGEV_THREAD_ID at an ended thread: %s\n", err(r));
-    ev.tid = 1 << 30;
-    printf("ptimers: SIGEV_THREAD_ID at no thread: %s\n", err(tc(CLOCK_MONOTONIC, &ev, &t)));
-    ev.tid = getppid();
-    printf("ptimers: SIGEV_THREAD_ID at another process: %s\n", err(tc(CLOCK_MONOTONIC, &ev, &t)));
+    ev->tid = 1 << 30;
+    printf("ptimers: SIGEV_THREAD_ID at no thread: %s\n", err(tc(CLOCK_MONOTONIC, &kv, &t)));
+    ev->tid = getppid();
+    printf("ptimers: SIGEV_THREAD_ID at another process: %s\n", err(tc(CLOCK_MONOTONIC, &kv, &t)));
 
     /* the C library's SIGEV_THREAD: a new thread calls the function */
     sem_init(&thread_sem, 0, 0);
@@ -302,28 +316,29 @@ static void threads(void)
 static void hostile(void)
 {
     int id = -1;
-    struct kevent ev = { .signo = SIGUSR1 };
+    union kev kv = { .e = { .signo = SIGUSR1 } };
+    struct kevent *ev = &kv.e;
     printf("ptimers: create clock 123: %s\n", err(tc(123, NULL, &id)));
     printf("ptimers: create MONOTONIC_RAW: %s\n", err(tc(CLOCK_MONOTONIC_RAW, NULL, &id)));
     printf("ptimers: create REALTIME_COARSE: %s\n", err(tc(CLOCK_REALTIME_COARSE, NULL, &id)));
     printf("ptimers: create sigevent at page 0: %s\n", err(tc(CLOCK_MONOTONIC, BAD, &id)));
     printf("ptimers: create sigevent in the kernel: %s\n", err(tc(CLOCK_MONOTONIC, (void *)KADDR, &id)));
-    ev.notify = 7;
-    printf("ptimers: create notify 7: %s\n", err(tc(CLOCK_MONOTONIC, &ev, &id)));
-    ev.notify = SIGEV_SIGNAL;
-    ev.signo = 0;
-    printf("ptimers: create signal 0: %s\n", err(tc(CLOCK_MONOTONIC, &ev, &id)));
-    ev.signo = 65;
-    printf("ptimers: create signal 65: %s\n", err(tc(CLOCK_MONOTONIC, &ev, &id)));
-    ev.notify = SIGEV_NONE;
-    long r = tc(CLOCK_MONOTONIC, &ev, &id);
+    ev->notify = 7;
+    printf("ptimers: create notify 7: %s\n", err(tc(CLOCK_MONOTONIC, &kv, &id)));
+    ev->notify = SIGEV_SIGNAL;
+    ev->signo = 0;
+    printf("ptimers: create signal 0: %s\n", err(tc(CLOCK_MONOTONIC, &kv, &id)));
+    ev->signo = 65;
+    printf("ptimers: create signal 65: %s\n", err(tc(CLOCK_MONOTONIC, &kv, &id)));
+    ev->notify = SIGEV_NONE;
+    long r = tc(CLOCK_MONOTONIC, &kv, &id);
     printf("ptimers: SIGEV_NONE with signal 65: %s\n", err(r));
     int first = id;
     tdel(id);
-    ev.signo = SIGUSR1;
-    printf("ptimers: create id at page 0: %s\n", err(tc(CLOCK_MONOTONIC, &ev, BAD)));
-    printf("ptimers: create id in the kernel: %s\n", err(tc(CLOCK_MONOTONIC, &ev, (void *)KADDR)));
-    tc(CLOCK_MONOTONIC, &ev, &id);
+    ev->signo = SIGUSR1;
+    printf("ptimers: create id at page 0: %s\n", err(tc(CLOCK_MONOTONIC, &kv, BAD)));
+    printf("ptimers: create id in the kernel: %s\n", err(tc(CLOCK_MONOTONIC, &kv, (void *)KADDR)));
+    tc(CLOCK_MONOTONIC, &kv, &id);
     printf("ptimers: ids used up by the failures: %d\n", id - first);
     struct kits s = { 0, 0, 1, 0 }, c;
     printf("ptimers: settime NULL: %s\n", err(tset(id, 0, NULL, NULL)));
@@ -340,7 +355,7 @@ static void hostile(void)
     s.ins = 0;
     printf("ptimers: settime id INT_MAX: %s\n", err(tset(0x7fffffff, 0, &s, NULL)));
     printf("ptimers: settime id -1: %s\n", err(tset(-1, 0, &s, NULL)));
-    printf("ptimers: settime id 1<<40 + id: %s\n", err(tset((1L << 40) + id, 0, &s, NULL)));
+    printf("ptimers: settime id 1<<31 + id: %s\n", err(tset((long)(0x80000000UL + (unsigned long)id), 0, &s, NULL)));
     printf("ptimers: settime flags ~0: %s\n", err(tset(id, ~0L & ~1L, &s, NULL)));
     printf("ptimers: settime old at page 0: %s\n", err(tset(id, 0, &s, BAD)));
     tget(id, &c);
@@ -362,7 +377,7 @@ static int fill(int limit, int tries)
     getrlimit(RLIMIT_SIGPENDING, &rl);
     rl.rlim_cur = (rlim_t)limit;
     setrlimit(RLIMIT_SIGPENDING, &rl);
-    struct kevent ev = { .signo = SIGRTMIN + 3, .notify = SIGEV_SIGNAL };
+    union kev ev = { .e = { .signo = SIGRTMIN + 3, .notify = SIGEV_SIGNAL } };
     int n = 0, id, e = 0;
     block(SIGRTMIN + 3);
     for (int i = 0; i < tries; i++) {
@@ -412,7 +427,7 @@ static void selects(void)
     struct timeval tv = { 0, 0 };
     FD_ZERO(&r);
     FD_SET(p[0], &r);
-    long n0 = syscall(SYS_select, p[0] + 1, &r, NULL, NULL, &tv);
+    long n0 = syscall(NR_SELECT, p[0] + 1, &r, NULL, NULL, &tv);
     printf("ptimers: select empty pipe, no wait: %s, bit %d\n", err(n0), FD_ISSET(p[0], &r));
     write(p[1], "x", 1);
     FD_ZERO(&r);
@@ -423,43 +438,43 @@ static void selects(void)
     FD_SET(p[1], &w);
     FD_SET(p[0], &e);
     tv.tv_sec = 1;
-    long n = syscall(SYS_select, p[1] + 1, &r, &w, &e, &tv);
+    long n = syscall(NR_SELECT, p[1] + 1, &r, &w, &e, &tv);
     printf("ptimers: select with a byte: %s r %d %d w %d e %d, about %.1f s left\n", err(n), FD_ISSET(p[0], &r),
            FD_ISSET(p[1], &r), FD_ISSET(p[1], &w), FD_ISSET(p[0], &e),
            (double)((tv.tv_sec * 1000000 + tv.tv_usec + 50000) / 100000) / 10);
     FD_ZERO(&r);
     FD_SET(p[0], &r);
-    n = syscall(SYS_select, 1 << 20, &r, NULL, NULL, NULL);
+    n = syscall(NR_SELECT, 1 << 20, &r, NULL, NULL, NULL);
     printf("ptimers: select nfds 1<<20: %s bit %d\n", err(n), FD_ISSET(p[0], &r));
     FD_ZERO(&r);
     FD_SET(p[0], &r);
     FD_SET(1000, &r);                       /* past the descriptor table: never looked at */
-    n = syscall(SYS_select, 1001, &r, NULL, NULL, NULL);
+    n = syscall(NR_SELECT, 1001, &r, NULL, NULL, NULL);
     printf("ptimers: select a bit past the table: %s bits %d %d\n", err(n), FD_ISSET(p[0], &r), FD_ISSET(1000, &r));
     FD_ZERO(&r);
     FD_SET(50, &r);
     tv.tv_sec = 1;
     tv.tv_usec = 0;
-    n = syscall(SYS_select, 51, &r, NULL, NULL, &tv);
+    n = syscall(NR_SELECT, 51, &r, NULL, NULL, &tv);
     printf("ptimers: select a closed fd: %s, the time written back: about %.1f s\n", err(n),
            (double)((tv.tv_sec * 1000000 + tv.tv_usec + 50000) / 100000) / 10);
-    printf("ptimers: select nfds -1: %s\n", err(syscall(SYS_select, -1, NULL, NULL, NULL, NULL)));
-    printf("ptimers: select set at page 0: %s\n", err(syscall(SYS_select, 4, BAD, NULL, NULL, NULL)));
-    printf("ptimers: select set in the kernel: %s\n", err(syscall(SYS_select, 4, NULL, (void *)KADDR, NULL, NULL)));
-    printf("ptimers: select timeout at page 0: %s\n", err(syscall(SYS_select, 0, NULL, NULL, NULL, BAD)));
+    printf("ptimers: select nfds -1: %s\n", err(syscall(NR_SELECT, -1, NULL, NULL, NULL, NULL)));
+    printf("ptimers: select set at page 0: %s\n", err(syscall(NR_SELECT, 4, BAD, NULL, NULL, NULL)));
+    printf("ptimers: select set in the kernel: %s\n", err(syscall(NR_SELECT, 4, NULL, (void *)KADDR, NULL, NULL)));
+    printf("ptimers: select timeout at page 0: %s\n", err(syscall(NR_SELECT, 0, NULL, NULL, NULL, BAD)));
     tv.tv_sec = 0;
     tv.tv_usec = -1;
-    printf("ptimers: select usec -1: %s\n", err(syscall(SYS_select, 0, NULL, NULL, NULL, &tv)));
+    printf("ptimers: select usec -1: %s\n", err(syscall(NR_SELECT, 0, NULL, NULL, NULL, &tv)));
     tv.tv_sec = -1;
     tv.tv_usec = 0;
-    printf("ptimers: select sec -1: %s\n", err(syscall(SYS_select, 0, NULL, NULL, NULL, &tv)));
+    printf("ptimers: select sec -1: %s\n", err(syscall(NR_SELECT, 0, NULL, NULL, NULL, &tv)));
     tv.tv_sec = 0;
     tv.tv_usec = 2100000;                   /* 2.1 s in microseconds: taken as such */
     read(p[0], &n, 1);
     FD_ZERO(&r);
     FD_SET(p[0], &r);
     struct timeval t2 = { 0, 150000 };
-    n = syscall(SYS_select, p[0] + 1, &r, NULL, NULL, &t2);
+    n = syscall(NR_SELECT, p[0] + 1, &r, NULL, NULL, &t2);
     printf("ptimers: select waits 150 ms: %s, left %ld.%06ld\n", err(n), (long)t2.tv_sec, (long)t2.tv_usec);
 
     /* pselect6: timespec, and the sigmask pack */
@@ -496,6 +511,42 @@ static void selects(void)
     close(p[0]);
     close(p[1]);
 }
+
+#ifdef __i386__
+/* The i386 calls with 32-bit fields: timer_settime (260) and timer_gettime (261) take
+   old_itimerspec32; pselect6_time64 (413) a 64-bit timespec with the 32-bit sigset pack. */
+static void compat32(void)
+{
+    int id = -1;
+    tc(CLOCK_MONOTONIC, NULL, &id);
+    int32_t s[4] = { 0, 250000000, 3, 0 }, o[4] = { 9, 9, 9, 9 }, c[4];
+    long r = syscall(SYS_timer_settime, id, 0, s, NULL);
+    syscall(SYS_timer_gettime, id, c);
+    printf("ptimers: i386 timer_settime %s, gettime interval %d.%09d, about %d s\n", err(r), c[0], c[1],
+           c[2] + (c[3] > 500000000));
+    s[1] = 1000000000;
+    printf("ptimers: i386 timer_settime nsec 1e9: %s\n", err(syscall(SYS_timer_settime, id, 0, s, o)));
+    s[1] = 0;
+    s[2] = 0;
+    r = syscall(SYS_timer_settime, id, 0, s, o);
+    printf("ptimers: i386 disarm %s, old interval %d.%09d\n", err(r), o[0], o[1]);
+    printf("ptimers: i386 gettime at page 0: %s\n", err(syscall(SYS_timer_gettime, id, BAD)));
+    tdel(id);
+    long long ts[2] = { 0, 0 };
+    int p[2];
+    pipe(p);
+    fd_set w;
+    FD_ZERO(&w);
+    FD_SET(p[1], &w);
+    r = syscall(SYS_pselect6_time64, p[1] + 1, NULL, &w, NULL, ts, NULL);
+    printf("ptimers: i386 pselect6_time64: %s bit %d\n", err(r), FD_ISSET(p[1], &w));
+    ts[1] = 1000000000;
+    printf("ptimers: i386 pselect6_time64 nsec 1e9: %s\n",
+           err(syscall(SYS_pselect6_time64, 0, NULL, NULL, NULL, ts, NULL)));
+    close(p[0]);
+    close(p[1]);
+}
+#endif
 
 static void execs(char *self)
 {
@@ -547,6 +598,9 @@ int main(int argc, char **argv)
     hostile();
     limits();
     selects();
+#ifdef __i386__
+    compat32();
+#endif
     execs("/proc/self/exe");
     return 1;
 }
