@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <sched.h>
 #include <semaphore.h>
 #include <signal.h>
 #include <stdint.h>
@@ -255,9 +256,12 @@ static void deletion(void)
     printf("ptimers: handler runs afterwards: %d, pending %d\n", handled, sigismember(&pend, SIGUSR2));
 }
 
+static sem_t gate;
+
 static void *idle(void *arg)
 {
-    *(pid_t *)arg = gettid();
+    __atomic_store_n((pid_t *)arg, gettid(), __ATOMIC_RELEASE);
+    sem_wait(&gate);
     return NULL;
 }
 
@@ -284,14 +288,34 @@ static void threads(void)
     printf("ptimers: SIGEV_THREAD_ID to myself: %ld value %d\n", r, si.si_value.sival_int);
     tdel(t);
 
-    /* at a thread that then exits: the timer stays, its signals go nowhere */
+    /* at a thread that then exits: the timer stays, its signal goes nowhere */
     pid_t tid = 0;
     pthread_t th;
+    sem_init(&gate, 0, 0);
     pthread_create(&th, NULL, idle, &tid);
-    pthread_join(th, NULL);
+    while (!__atomic_load_n(&tid, __ATOMIC_ACQUIRE))
+        sched_yield();
     ev->tid = tid;
+    ev->signo = SIGRTMIN + 5;
+    block(SIGRTMIN + 5);
+    r = tc(CLOCK_MONOTONIC, &kv, &t);
+    printf("ptimers: SIGEV_THREAD_ID at a live thread: %s\n", err(r));
+    sem_post(&gate);
+    pthread_join(th, NULL);
+    while (syscall(SYS_tgkill, getpid(), tid, 0) == 0)   /* join returns before the tid is gone */
+        sched_yield();
+    arm(t, 10000000, 0, 0);
+    struct kits c;
+    do
+        tget(t, &c);
+    while (c.vs || c.vns);                  /* a one-shot reads 0 once it has expired */
+    sigset_t pend;
+    sigpending(&pend);
+    printf("ptimers: its thread ended, the timer expired: signal pending %d, delete %s\n",
+           sigismember(&pend, SIGRTMIN + 5), err(tdel(t)));
     r = tc(CLOCK_MONOTONIC, &kv, &t);
     printf("ptimers: SIGEV_THREAD_ID at an ended thread: %s\n", err(r));
+    ev->signo = SIGRTMIN + 2;
     ev->tid = 1 << 30;
     printf("ptimers: SIGEV_THREAD_ID at no thread: %s\n", err(tc(CLOCK_MONOTONIC, &kv, &t)));
     ev->tid = getppid();
