@@ -366,6 +366,8 @@ static const char *const ALIAS32[][2] = {
     { "semtimedop_time64", "semtimedop" },
     { "clock_settime64", "clock_settime" },   /* futexpi */
     { "futex_time64", "futex" }, { "rt_sigtimedwait_time64", "rt_sigtimedwait" },   /* compat2 */
+    { "timer_settime64", "timer_settime" }, { "timer_gettime64", "timer_gettime" },   /* ptimers */
+    { "_newselect", "select" }, { "pselect6_time64", "pselect6" },
 };
 
 /* ---- programs --------------------------------------------------------------------------- */
