@@ -490,8 +490,9 @@ bool signal_queue_timer(struct proc *t, bool thread, int sig, const struct ksigi
 {
     struct proc *leader = t->leader;
     struct sigqueue *q = thread ? &t->sig.pending : &leader->sig.shared;
-    if (t->state == P_ZOMBIE || t->state == P_UNUSED || t->state == P_DEAD || t->state == P_EMBRYO)
-        return false;
+    if (thread && (t->state == P_ZOMBIE || t->state == P_UNUSED || t->state == P_DEAD || t->state == P_EMBRYO))
+        return false;                      /* a group's signal: a leader that ended first still has threads
+                                              (dropped() looks at the group) */
     prepare(leader, sig);
     if (dropped(thread ? t : leader, sig, leader->pid))
         return false;

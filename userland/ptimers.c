@@ -281,6 +281,32 @@ static void notified(union sigval v)
     sem_post(&thread_sem);
 }
 
+static void *wait_timer(void *arg)
+{
+    (void)arg;
+    siginfo_t si = waitsig(SIGUSR1);
+    printf("ptimers: the leader exited, a thread took the timer's signal: code %s value %d\n",
+           si.si_code == SI_TIMER ? "SI_TIMER" : "?", si.si_value.sival_int);
+    exit(0);
+}
+
+/* A process-directed timer whose leader thread has ended: the other thread takes the signal. */
+static void leader_gone(void)
+{
+    pid_t pid = fork();
+    if (pid == 0) {
+        block(SIGUSR1);
+        int t = newtimer(CLOCK_MONOTONIC, SIGEV_SIGNAL, SIGUSR1, 9);
+        pthread_t th;
+        pthread_create(&th, NULL, wait_timer, NULL);
+        arm(t, 20000000, 0, 0);
+        pthread_exit(NULL);
+    }
+    int st;
+    waitpid(pid, &st, 0);
+    printf("ptimers: its status %d\n", st);
+}
+
 static void threads(void)
 {
     /* SIGEV_THREAD_ID: to this thread */
@@ -342,6 +368,7 @@ static void threads(void)
     sem_wait(&thread_sem);
     printf("ptimers: SIGEV_THREAD: %ld, the function ran with %d\n", r, thread_value);
     timer_delete(lt);
+    leader_gone();
 }
 
 static void hostile(void)
