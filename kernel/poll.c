@@ -134,3 +134,9 @@ int64_t sys_ppoll(struct trapframe *tf)
     }
     return r;
 }
+
+/* One descriptor's readiness for select (select.c): POLLNVAL if it is not open. */
+int16_t poll_fd_ready(int fd)
+{
+    return ready(fd);
+}

@@ -455,6 +455,7 @@ static void group_ended(struct proc *leader, int wstatus)
         machine_exit(status);
     }
     jobctl_exit(leader);                           /* before its children go to init */
+    ptimer_exit(leader->pid);                      /* its POSIX timers (Linux exit_itimers) */
     bool init_reaps = signal_autoreap(initproc);
     for (int i = 0; i < NPROC; i++) {
         struct proc *q = &procs[i];

@@ -92,7 +92,16 @@ bool signal_from_group(struct proc *p, int sender)
  * oldest). An instance without a queue entry (the limit was reached, Linux
  * collect_signal) comes with its info zeroed: SI_USER from pid 0.
  */
-static void take(struct sigqueue *q, int sig, struct ksiginfo *info)
+static void take_one(struct sigqueue *q, int sig, struct ksiginfo *info);
+
+/* A POSIX timer's signal tells its timer it was taken (ptimer.c); false: drop it, the timer went. */
+static bool take(struct sigqueue *q, int sig, struct ksiginfo *info)
+{
+    take_one(q, sig, info);
+    return !info->timer || ptimer_taken(info);
+}
+
+static void take_one(struct sigqueue *q, int sig, struct ksiginfo *info)
 {
     if (sig < SIGRTMIN_K) {
         *info = q->info[sig];
@@ -139,18 +148,26 @@ void signal_flush(struct proc *p, int sig)
  * all of them (Linux counts per user, in ucounts). A pending standard signal
  * with an entry counts one, each queued real-time signal one.
  */
-static uint64_t queued_signals(void)
+static uint64_t rtq_entries(const struct sigqueue *q)
 {
     uint64_t n = 0;
+    for (int i = 0; i < q->rtq_len; i++)
+        n += !q->rtq[i].info.timer;        /* a timer's signal has its timer's count */
+    return n;
+}
+
+static uint64_t queued_signals(void)
+{
+    uint64_t n = ptimer_count();           /* each POSIX timer holds one (Linux: preallocated) */
     for (int i = 0; i < NPROC; i++) {
         struct proc *t = proc_slot(i);
         if (!t)
             continue;
         bool alive = t->state != P_ZOMBIE && t->state != P_DEAD;
         if (alive)                         /* an ended thread's set is gone (Linux flush_sigqueue) */
-            n += (uint64_t)__builtin_popcountl(t->sig.pending.entry) + (uint64_t)t->sig.pending.rtq_len;
+            n += (uint64_t)__builtin_popcountl(t->sig.pending.entry) + rtq_entries(&t->sig.pending);
         if (t->leader == t && (alive || t->nthreads > 0))
-            n += (uint64_t)__builtin_popcountl(t->sig.shared.entry) + (uint64_t)t->sig.shared.rtq_len;
+            n += (uint64_t)__builtin_popcountl(t->sig.shared.entry) + rtq_entries(&t->sig.shared);
     }
     return n;
 }
@@ -356,15 +373,17 @@ static int pick(uint64_t ready)
  */
 int signal_dequeue(struct proc *p, uint64_t set, struct ksiginfo *info)
 {
-    int sig = pick(p->sig.pending.set & set);
-    if (sig) {
-        take(&p->sig.pending, sig, info);
-        return sig;
+    for (;;) {                             /* a dead timer's signal is dropped: the next one */
+        int sig = pick(p->sig.pending.set & set);
+        if (sig) {
+            if (take(&p->sig.pending, sig, info))
+                return sig;
+            continue;
+        }
+        sig = pick(p->leader->sig.shared.set & set);
+        if (!sig || take(&p->leader->sig.shared, sig, info))
+            return sig;
     }
-    sig = pick(p->leader->sig.shared.set & set);
-    if (sig)
-        take(&p->leader->sig.shared, sig, info);
-    return sig;
 }
 
 /*
@@ -450,4 +469,58 @@ void signal_tick(void)
         p->sig.alarm_tick = p->sig.alarm_interval ? ticks + p->sig.alarm_interval : 0;
         signal_send_group(p, SIGALRM, SI_KERNEL, p->pid);   /* as if sent to itself */
     }
+    ptimer_tick();                         /* POSIX timers (ptimer.c) */
+}
+
+/* ---- POSIX timers' signals (ptimer.c) --------------------------------------- */
+
+uint64_t signal_queued_count(void)
+{
+    return queued_signals();
+}
+
+/*
+ * A POSIX timer's signal to thread t (`thread`: SIGEV_THREAD_ID) or to its
+ * group. Its queue entry was taken at timer_create (Linux's preallocated
+ * sigqueue), so the limit is not looked at and no second entry is counted.
+ * Returns whether it is now pending: false if it was discarded (ignored, the
+ * group ends) or a standard signal of that number was already pending.
+ */
+bool signal_queue_timer(struct proc *t, bool thread, int sig, const struct ksiginfo *info)
+{
+    struct proc *leader = t->leader;
+    struct sigqueue *q = thread ? &t->sig.pending : &leader->sig.shared;
+    if (thread && (t->state == P_ZOMBIE || t->state == P_UNUSED || t->state == P_DEAD || t->state == P_EMBRYO))
+        return false;                      /* a group's signal: a leader that ended first still has threads
+                                              (dropped() looks at the group) */
+    prepare(leader, sig);
+    if (dropped(thread ? t : leader, sig, leader->pid))
+        return false;
+    if (sig < SIGRTMIN_K) {
+        if (q->set & SIGBIT(sig))
+            return false;
+        q->info[sig] = *info;              /* no `entry` bit: the timer holds the count */
+    } else {
+        if (q->rtq_len == RTQ_MAX)
+            return false;
+        q->rtq[q->rtq_len].sig = sig;
+        q->rtq[q->rtq_len++].info = *info;
+    }
+    q->set |= SIGBIT(sig);
+    if (thread) {
+        if (!(t->sig.blocked & SIGBIT(sig)))
+            wake(t);
+        return true;
+    }
+    if (wants(leader, sig)) {
+        wake(leader);
+        return true;
+    }
+    for (struct proc *u = proc_next_thread(leader, NULL); u; u = proc_next_thread(leader, u)) {
+        if (wants(u, sig)) {
+            wake(u);
+            break;
+        }
+    }
+    return true;
 }

@@ -212,6 +212,14 @@ static const struct {
     [SYS_accept4] = { "accept4", sys_accept4 },
     [SYS_recvmmsg] = { "recvmmsg", sys_recvmmsg },
     [SYS_sendmmsg] = { "sendmmsg", sys_sendmmsg },
+    /* POSIX timers (ptimer.c) and select (select.c) */
+    [SYS_select] = { "select", sys_select },
+    [SYS_pselect6] = { "pselect6", sys_pselect6 },
+    [SYS_timer_create] = { "timer_create", sys_timer_create },
+    [SYS_timer_settime] = { "timer_settime", sys_timer_settime },
+    [SYS_timer_gettime] = { "timer_gettime", sys_timer_gettime },
+    [SYS_timer_getoverrun] = { "timer_getoverrun", sys_timer_getoverrun },
+    [SYS_timer_delete] = { "timer_delete", sys_timer_delete },
 #pragma clang diagnostic pop
 };
 

@@ -200,6 +200,17 @@ static const struct {
     [SYS32_rt_sigqueueinfo] = { "rt_sigqueueinfo", sys_rt_sigqueueinfo32, 0 }, /* syssignal.c */
     [SYS32_set_robust_list] = { "set_robust_list", sys_set_robust_list32, 0 }, /* futex.c */
     [SYS32_get_robust_list] = { "get_robust_list", sys_get_robust_list32, 0 },
+    /* POSIX timers and select: compat_sigevent, old_itimerspec32, 32-bit fd_set words (ptimers) */
+    [SYS32_timer_create] = { "timer_create", sys_timer_create32, SEXT(0) },   /* ptimer.c: CPU clocks < 0 */
+    [SYS32_timer_settime] = { "timer_settime", sys_timer_settime32, 0 },
+    [SYS32_timer_gettime] = { "timer_gettime", sys_timer_gettime32, 0 },
+    [SYS32_timer_getoverrun] = { "timer_getoverrun", sys_timer_getoverrun, 0 },
+    [SYS32_timer_delete] = { "timer_delete", sys_timer_delete, 0 },
+    [SYS32_timer_settime64] = { "timer_settime64", sys_timer_settime, 0 },
+    [SYS32_timer_gettime64] = { "timer_gettime64", sys_timer_gettime, 0 },
+    [SYS32__newselect] = { "_newselect", sys_newselect32, SEXT(0) },           /* select.c */
+    [SYS32_pselect6] = { "pselect6", sys_pselect6_32, SEXT(0) },
+    [SYS32_pselect6_time64] = { "pselect6_time64", sys_pselect6_time64_32, SEXT(0) },
 #pragma clang diagnostic pop
 };
 

@@ -344,6 +344,16 @@ static const struct desc DESCS[] = {
     { "getsockopt", RNONE, 3, { A(GFD), E(S_SOLEVEL), E(S_SOCKOPT), A(GBUF), A(GBUF) } },
     { "sendmmsg", RNONE, 2, { A(GFD), N(GSTRUCT, 128), N(GINT, 3), F(S_MSGF) } },
     { "recvmmsg", RNONE, 2, { A(GFD), N(GSTRUCT, 128), N(GINT, 3), F(S_MSGF), A(GTS) } },
+    /* area: ptimers (ptimer.c, select.c): timer ids 0-3 hit the program's own timers (ids count
+       from 0 in each process); a sigevent is 64 random bytes, an itimerspec 32; select's and
+       pselect6's sets are buffers, nfds below 70 (a few past the fds every program has) */
+    { "timer_create", RNONE, 3, { E(S_CLOCK), N(GSTRUCT, 64), A(GBUF) } },
+    { "timer_settime", RNONE, 3, { N(GINT, 4), F(S_TIMER), N(GSTRUCT, 32), A(GBUF) } },
+    { "timer_gettime", RNONE, 2, { N(GINT, 4), A(GBUF) } },
+    { "timer_getoverrun", RNONE, 1, { N(GINT, 4) } },
+    { "timer_delete", RNONE, 1, { N(GINT, 4) } },
+    { "select", RNONE, 2, { N(GINT, 70), A(GBUF), A(GBUF), A(GBUF), A(GTS) } },
+    { "pselect6", RNONE, 2, { N(GINT, 70), A(GBUF), A(GBUF), A(GBUF), A(GTS), N(GSTRUCT, 16) } },
 };
 #define NDESCS (sizeof DESCS / sizeof DESCS[0])
 
@@ -356,6 +366,8 @@ static const char *const ALIAS32[][2] = {
     { "semtimedop_time64", "semtimedop" },
     { "clock_settime64", "clock_settime" },   /* futexpi */
     { "futex_time64", "futex" }, { "rt_sigtimedwait_time64", "rt_sigtimedwait" },   /* compat2 */
+    { "timer_settime64", "timer_settime" }, { "timer_gettime64", "timer_gettime" },   /* ptimers */
+    { "_newselect", "select" }, { "pselect6_time64", "pselect6" },
 };
 
 /* ---- programs --------------------------------------------------------------------------- */

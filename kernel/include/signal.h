@@ -65,6 +65,7 @@ struct trapframe;
 #define SI_KERNEL    0x80        /* sent by the kernel (#GP, int3, itimer) */
 #define SI_TKILL     (-6)        /* tkill() / tgkill() */
 #define SI_QUEUE     (-1)        /* sigqueue() (rt_sigqueueinfo) */
+#define SI_TIMER     (-2)        /* a POSIX timer expired (ptimer.c): si_timerid, si_overrun, si_value */
 #define ILL_ILLOPN   2           /* illegal operand (#UD) */
 #define FPE_INTDIV   1           /* integer divide by zero (#DE) */
 #define FPE_FLTINV   7           /* invalid floating-point operation (#XM, #MF) */
@@ -176,6 +177,9 @@ struct ksiginfo {
     uint64_t value;                   /* si_value of sigqueue() */
     int32_t fd;                       /* poll: SIGIO's si_fd (fasync.c), with si_band in addr */
     bool poll;                        /* the poll layout (Linux SIL_POLL): si_band, si_fd */
+    int32_t timer;                    /* a POSIX timer's signal: 1 + its slot (ptimer.c), 0 for any other;
+                                         SI_TIMER's si_timerid is in pid, si_overrun in uid */
+    uint32_t timer_seq;               /* the timer's setting it was sent for */
 };
 
 /* A set of pending signals with what each was sent with (Linux struct sigpending). */
@@ -262,6 +266,14 @@ bool signal_from_group(struct proc *p, int sender);
 void signal_group_stop(struct proc *p, int sig);
 void signal_notify_parent(struct proc *child, int code, int status);
 void signal_tick(void);
+bool signal_queue_timer(struct proc *t, bool thread, int sig, const struct ksiginfo *info);
+uint64_t signal_queued_count(void);
+
+/* ptimer.c: POSIX timers */
+uint64_t ptimer_count(void);
+bool ptimer_taken(struct ksiginfo *info);
+void ptimer_tick(void);
+void ptimer_exit(int leader_pid);
 
 /* signal.c: faults, delivery, fork/exec */
 int signal_default_action(int sig);

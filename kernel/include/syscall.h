@@ -226,6 +226,21 @@ int64_t sys_getsockopt(struct trapframe *tf);
 int64_t sys_accept4(struct trapframe *tf);
 int64_t sys_recvmmsg(struct trapframe *tf);
 int64_t sys_sendmmsg(struct trapframe *tf);
+/* POSIX timers (ptimer.c) and select (select.c) */
+int64_t sys_select(struct trapframe *tf);
+int64_t sys_pselect6(struct trapframe *tf);
+int64_t sys_timer_create(struct trapframe *tf);
+int64_t sys_timer_settime(struct trapframe *tf);
+int64_t sys_timer_gettime(struct trapframe *tf);
+int64_t sys_timer_getoverrun(struct trapframe *tf);
+int64_t sys_timer_delete(struct trapframe *tf);
+int16_t poll_fd_ready(int fd);                            /* poll.c: one fd's revents, POLLNVAL if closed */
+int64_t sys_timer_create32(struct trapframe *tf);          /* ptimer.c: compat_sigevent */
+int64_t sys_timer_settime32(struct trapframe *tf);         /* old_itimerspec32 */
+int64_t sys_timer_gettime32(struct trapframe *tf);
+int64_t sys_newselect32(struct trapframe *tf);             /* select.c: 32-bit fd_set words */
+int64_t sys_pselect6_32(struct trapframe *tf);
+int64_t sys_pselect6_time64_32(struct trapframe *tf);
 int64_t sys_sendmsg32(struct trapframe *tf);
 int64_t sys_recvmsg32(struct trapframe *tf);
 int64_t sys_socketcall32(struct trapframe *tf);

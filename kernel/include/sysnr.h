@@ -168,6 +168,14 @@
 #define SYS_getrandom           318
 #define SYS_clone3              435
 #define SYS_faccessat2          439
+/* POSIX timers (ptimer.c) and select (select.c) */
+#define SYS_select              23
+#define SYS_pselect6            270
+#define SYS_timer_create        222
+#define SYS_timer_settime       223
+#define SYS_timer_gettime       224
+#define SYS_timer_getoverrun    225
+#define SYS_timer_delete        226
 /* sockets (socket.c, unix.c) */
 #define SYS_socket              41
 #define SYS_connect             42

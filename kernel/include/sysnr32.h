@@ -153,3 +153,14 @@
 #define SYS32_rt_sigqueueinfo   178
 #define SYS32_set_robust_list   311
 #define SYS32_get_robust_list   312
+/* POSIX timers and select with the i386 structures (ptimers) */
+#define SYS32_timer_create      259
+#define SYS32_timer_settime     260
+#define SYS32_timer_gettime     261
+#define SYS32_timer_getoverrun  262
+#define SYS32_timer_delete      263
+#define SYS32_timer_gettime64   408
+#define SYS32_timer_settime64   409
+#define SYS32__newselect        142
+#define SYS32_pselect6          308
+#define SYS32_pselect6_time64   413
