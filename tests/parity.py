@@ -24,7 +24,7 @@ import pexpect
 from ringlab import lab
 from ringlab.core import constants as C
 from ringlab.machine.qemu import QemuConfig
-from ringlab.observe.events import Panic, parse_console
+from ringlab.observe.events import Mem, Panic, parse_console
 
 ENV = {"HOME": "/", "TERM": "vt100", "PATH": "/bin:/sbin:/usr/bin:/usr/sbin:/"}   # what ringlab gives init
 STEP_TIMEOUT_S = 20.0
@@ -181,3 +181,27 @@ def assert_same_as_linux(case: Case, images, tmp_path: Path) -> None:
     assert ring_lines == linux_lines, (
         f"transcripts differ\nLinux:   {linux_lines}\nringlab: {ring_lines}\n{run.report()}")
     assert ring_status == linux_status, f"status: Linux {linux_status}, ringlab {ring_status}"
+
+
+def assert_rounds_give_every_page_back(program: str, images, tmp_path: Path, rounds: int,
+                                       timeout_s: float) -> None:
+    """PROGRAM run once on the host and ``rounds`` times in one ringlab boot (init.args=ROUNDS:
+    the program forks a child per round and prints ``PROGRAM: round N: status S`` after it):
+    ringlab prints the host's round each time, and with trace=mem the free pages after each
+    round's last reap are equal (after the boot count, each round reaps the children it forked
+    itself, then the round's child: the last of each round's reaps). Raises AssertionError
+    with the run's report."""
+    linux, status, _ = run_on_linux(Case(program), images, tmp_path)
+    assert status == 0, linux
+    round_lines = linux[:-1]
+    run = lab.run(QemuConfig(kernel=images.kernel, init=images.program(program),
+                             append=f"trace=mem init.args={rounds}"), timeout_s=timeout_s)
+    assert run.status == 0 and not run.of(Panic), run.report()
+    want = []
+    for r in range(rounds):
+        want += round_lines + [f"{program}: round {r + 1}: status 0"]
+    assert run.user_lines == want, run.report()
+    after_reap = [m.free_pages for m in run.of(Mem)][1:]
+    per_round = len(after_reap) // rounds
+    assert per_round >= 1 and len(after_reap) == per_round * rounds, after_reap
+    assert len(set(after_reap[per_round - 1::per_round])) == 1, after_reap

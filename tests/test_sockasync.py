@@ -11,10 +11,7 @@ pointers) - and no page is lost: with trace=mem the free pages after each round'
 the same every round."""
 import pytest
 
-from ringlab import lab
-from ringlab.machine.qemu import QemuConfig
-from ringlab.observe.events import Mem, Panic
-from tests.parity import Case, assert_same_as_linux, run_on_linux
+from tests.parity import Case, assert_rounds_give_every_page_back, assert_same_as_linux
 
 pytestmark = pytest.mark.boot
 
@@ -30,20 +27,4 @@ def test_every_page_comes_back(images, tmp_path):
     """Three rounds in ringlab print what one round prints on the host, three times, and the
     free pages after each round's reap are equal (sockets with O_ASYNC in flight and in a
     cycle, owners gone, the 300 closes: nothing outlives its round)."""
-    linux, status, _ = run_on_linux(Case("sockasync"), images, tmp_path)
-    assert status == 0, linux
-    round_lines = linux[:-1]
-    run = lab.run(QemuConfig(kernel=images.kernel, init=images.program("sockasync"),
-                             append=f"trace=mem init.args={ROUNDS}"), timeout_s=180)
-    assert run.status == 0 and not run.of(Panic), run.report()
-    want = []
-    for r in range(ROUNDS):
-        want += round_lines + [f"sockasync: round {r + 1}: status 0"]
-    assert run.user_lines == want, run.report()
-    # After the boot count, each round reaps its own children (the in-flight ones and the
-    # owner that exits), then the round: the last of each round's reaps.
-    after_reap = [m.free_pages for m in run.of(Mem)][1:]
-    per_round = len(after_reap) // ROUNDS
-    assert per_round >= 1 and len(after_reap) == per_round * ROUNDS, after_reap
-    rounds = after_reap[per_round - 1::per_round]
-    assert len(set(rounds)) == 1, after_reap
+    assert_rounds_give_every_page_back("sockasync", images, tmp_path, ROUNDS, timeout_s=180)

@@ -6,10 +6,7 @@ no page is lost: with trace=mem, the free-page count after each round's child is
 same every round (the collector freed every cycle)."""
 import pytest
 
-from ringlab import lab
-from ringlab.machine.qemu import QemuConfig
-from ringlab.observe.events import Mem, Panic
-from tests.parity import Case, assert_same_as_linux, run_on_linux
+from tests.parity import Case, assert_rounds_give_every_page_back, assert_same_as_linux
 
 pytestmark = pytest.mark.boot
 
@@ -25,23 +22,7 @@ def test_every_page_comes_back_after_cycles_and_hostile_calls(images, tmp_path):
     """Three rounds in ringlab print what one round prints on the host, three times, and the
     free pages after each round's reap are equal (the first round's included: nothing a round
     allocates outlives it but the open-file cache, carved before the first reap)."""
-    linux, status, _ = run_on_linux(Case("unixsock"), images, tmp_path)
-    assert status == 0, linux
-    round_lines = linux[:-1]
-    run = lab.run(QemuConfig(kernel=images.kernel, init=images.program("unixsock"),
-                             append=f"trace=mem init.args={ROUNDS}"), timeout_s=120)
-    assert run.status == 0 and not run.of(Panic), run.report()
-    want = []
-    for r in range(ROUNDS):
-        want += round_lines + [f"unixsock: round {r + 1}: status 0"]
-    assert run.user_lines == want, run.report()
-    # After the boot count, each round reaps the children it forks itself (their counts still
-    # hold the round's open sockets), then the round: the last of each round's reaps.
-    after_reap = [m.free_pages for m in run.of(Mem)][1:]
-    per_round = len(after_reap) // ROUNDS
-    assert per_round >= 1 and len(after_reap) == per_round * ROUNDS, after_reap
-    rounds = after_reap[per_round - 1::per_round]
-    assert len(set(rounds)) == 1, after_reap
+    assert_rounds_give_every_page_back("unixsock", images, tmp_path, ROUNDS, timeout_s=120)
 
 
 def test_i386_socket_calls_as_on_linux(images, tmp_path):
