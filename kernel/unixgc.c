@@ -10,7 +10,10 @@
  * The collector runs from the same loop whenever a socket file's references
  * fall to the number its messages in flight hold (unix_file_put): only then
  * can a cycle have become unreachable. Linux's runs at the next release or
- * send that finds files in flight; the result is the same, only sooner.
+ * send that finds files in flight. The sockets freed are the same, only sooner;
+ * one thing differs in between: a Linux O_ASYNC owner of an unreachable socket
+ * can still hear its peer close before the collector runs, where here the
+ * socket is already gone (docs/kernel.md, sockets).
  */
 #include "kernel.h"
 #include "file.h"
