@@ -636,7 +636,11 @@ static void mode_events(void)
         pid_t w = waitpid(-1, &st, __WALL);
         if (w < 0)
             break;
+        /* A new tracee's first stop may come before its parent's fork/clone event (on Linux as
+           here): it is live from whichever is seen first. */
+        int seen = n;
         struct tracee *me = tracee_of(t, &n, w);
+        live += n > seen;
         char *log = me->log + strlen(me->log);
         size_t room = sizeof me->log - strlen(me->log);
         if (WIFEXITED(st) || WIFSIGNALED(st)) {
