@@ -16,6 +16,11 @@ collection order, except the tests grouped here.
 - Sorted: units are handed out in collection order. A 50 s gdb test collected last would
   run alone at the end while the other workers idle; sorted longest first (a group by the
   sum of its tests), the long tests start at once and the short ones fill the gaps.
+- A fresh clone has no record: the seed, ``tests/durations.json`` (a JSON object of node id
+  to seconds, pytest-split's format: ``--durations-path tests/durations.json`` balances its
+  shards by the same figures), gives every test its time from a whole run; ``python -m
+  tests.schedule JUNIT.xml`` writes it from a run's JUnit file. Without it
+  the 90-s lease test, guessed at 1 s, could start last and run alone.
 - Every run records how long each test took (setup + call + teardown, in seconds) in
   pytest's cache (``ringlab/durations``; ``ringlab/durations-sanitize`` for runs on the
   sanitizer kernel), merged with what earlier runs recorded. The controller reads that
@@ -32,7 +37,9 @@ from __future__ import annotations
 import json
 import os
 import re
+import sys
 import tempfile
+import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Dict, List, Optional
 
@@ -55,15 +62,27 @@ UNIT_GUESS_S = 0.05
 #: fixture scopes whose value a module's tests share (a session fixture is per worker anyway)
 SHARED_SCOPES = ("module", "class", "package")
 DIST = "loadgroup"
+#: the committed durations of a whole run (pytest-split's format)
+SEED_FILE = Path(__file__).resolve().parent / "durations.json"
 
 _ran: Dict[str, float] = {}         # this run's durations, in the controller
 
 
+def seed() -> Dict[str, float]:
+    """The committed durations (SEED_FILE), {} when it is missing or unreadable."""
+    try:
+        value = json.loads(SEED_FILE.read_text())
+    except (OSError, ValueError):
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
 def recorded(config) -> Dict[str, float]:
-    """The durations earlier runs recorded ({} without pytest's cache plugin)."""
+    """The durations earlier runs recorded over the seed (the seed alone without pytest's
+    cache plugin)."""
     cache = getattr(config, "cache", None)
     value = cache.get(DURATIONS_KEY, {}) if cache is not None else {}
-    return value if isinstance(value, dict) else {}
+    return {**seed(), **(value if isinstance(value, dict) else {})}
 
 
 def shared_fixtures(item) -> List[str]:
@@ -195,3 +214,36 @@ def pytest_sessionfinish(session) -> None:
     cache = getattr(config, "cache", None)
     if cache is not None and _ran:
         cache.set(DURATIONS_KEY, {**recorded(config), **{k: round(v, 3) for k, v in _ran.items()}})
+
+
+def junit_durations(path: Path) -> Dict[str, float]:
+    """Seconds per node id (setup + call + teardown, JUnit's ``time``) in a JUnit XML file
+    written by ``pytest --junitxml`` from the top of the checkout."""
+    out: Dict[str, float] = {}
+    for case in ET.parse(path).getroot().iter("testcase"):
+        parts = case.get("classname", "").split(".")
+        for cut in range(len(parts), 0, -1):        # tests.test_x[.Class]: the file is the longest
+            module = Path(*parts[:cut]).with_suffix(".py")
+            if (SEED_FILE.parent.parent / module).is_file():
+                nodeid = "::".join([module.as_posix(), *parts[cut:], case.get("name", "")])
+                out[nodeid] = round(float(case.get("time", 0.0)), 2)
+                break
+    return out
+
+
+def main(argv: List[str]) -> int:
+    """``python -m tests.schedule JUNIT.xml...``: write SEED_FILE from those runs (a later
+    file's figure wins)."""
+    if not argv:
+        print("usage: python -m tests.schedule JUNIT.xml [JUNIT.xml ...]", file=sys.stderr)
+        return 2
+    durations: Dict[str, float] = {}
+    for name in argv:
+        durations.update(junit_durations(Path(name)))
+    SEED_FILE.write_text(json.dumps(dict(sorted(durations.items())), indent=1) + "\n")
+    print(f"{SEED_FILE}: {len(durations)} tests, {sum(durations.values()):.0f} s in all")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -69,6 +69,32 @@ def test_the_scheduler_reads_the_groups_the_workers_wrote(tmp_path):
     assert sched._split_scope("t/a.py::row1") == "t/a.py::row1"      # no file: no group
 
 
+@pytest.mark.unit
+def test_the_seed_names_every_test_and_the_cache_wins_over_it(tmp_path, monkeypatch):
+    seed = schedule.seed()
+    assert seed["tests/test_leases.py::test_lease_break_time_as_on_linux"] > 10
+    assert all(key.startswith("tests/test_") and "::" in key for key in seed)
+    cache = {schedule.DURATIONS_KEY: {"tests/test_leases.py::test_lease_break_time_as_on_linux": 3.0}}
+    config = SimpleNamespace(cache=SimpleNamespace(get=lambda key, default: cache.get(key, default)))
+    merged = schedule.recorded(config)
+    assert merged["tests/test_leases.py::test_lease_break_time_as_on_linux"] == 3.0
+    assert len(merged) == len(seed)
+    monkeypatch.setattr(schedule, "SEED_FILE", tmp_path / "none.json")
+    assert schedule.recorded(SimpleNamespace()) == {}
+
+
+@pytest.mark.unit
+def test_junit_times_become_node_ids(tmp_path):
+    junit = tmp_path / "j.xml"
+    junit.write_text('<testsuites><testsuite>'
+                     '<testcase classname="tests.test_schedule" name="test_x[a-b]" time="1.234"/>'
+                     '<testcase classname="tests.test_schedule.Klass" name="test_y" time="2"/>'
+                     '<testcase classname="gone.module" name="test_z" time="9"/>'
+                     '</testsuite></testsuites>')
+    assert schedule.junit_durations(junit) == {"tests/test_schedule.py::test_x[a-b]": 1.23,
+                                               "tests/test_schedule.py::Klass::test_y": 2.0}
+
+
 PROJECT = {
     "conftest.py": """\
         pytest_plugins = ["tests.schedule"]
