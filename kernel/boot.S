@@ -12,6 +12,7 @@
  * to the higher half. vm_init() later replaces these tables with final ones
  * that drop the identity map and give each kernel section its own rights.
  */
+#include "apic.h"
 #include "gdt.h"
 #include "mmu.h"
 #include "msr.h"
@@ -38,6 +39,22 @@ _start32:
     mov %ebx, %esi                      /* multiboot info  -> kmain arg 2 */
     mov $V2P(boot_stack_top), %esp
 
+    /* The local APIC in virtual-wire mode (include/apic.h says why): while paging is off
+       its register page is reachable at its physical address. */
+    mov $1, %eax
+    xor %ecx, %ecx
+    cpuid
+    test $CPUID1_EDX_APIC, %edx
+    jz 1f
+    mov $MSR_APIC_BASE, %ecx
+    rdmsr
+    test $APIC_BASE_ENABLE, %eax
+    jz 1f
+    and $APIC_BASE_ADDR_MASK, %eax
+    movl $(APIC_SVR_ENABLE | APIC_SPURIOUS_VECTOR), APIC_SVR(%eax)
+    movl $(APIC_LVT_LEVEL | APIC_DM_EXTINT), APIC_LVT_LINT0(%eax)
+    movl $(APIC_LVT_LEVEL | APIC_DM_NMI), APIC_LVT_LINT1(%eax)
+1:
     mov $V2P(boot_pml4), %eax
     mov %eax, %cr3
     mov %cr4, %eax

@@ -252,7 +252,7 @@ class QemuConfig:
         if self.cdrom is not None:
             cmd += ["-cdrom", str(Path(self.cdrom).resolve()), "-boot", "d"]
         else:
-            cmd += ["-kernel", str(Path(self.kernel).resolve()),
+            cmd += ["-bios", C.KERNEL_BIOS, "-kernel", str(Path(self.kernel).resolve()),
                     "-initrd", self.initrd_arg()]
             if self.kernel_append():
                 cmd += ["-append", self.kernel_append()]
