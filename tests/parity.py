@@ -115,12 +115,13 @@ class HostRun:
 
     @classmethod
     def start(cls, argv: Sequence[str], cwd: Path, keys: Sequence[Tuple[str, object]] = (),
-              host_alone: bool = False, preexec_fn: Optional[Callable[[], None]] = None) -> "HostRun":
+              alone_lock: Optional[Path] = None,
+              preexec_fn: Optional[Callable[[], None]] = None) -> "HostRun":
         """Spawn ``argv`` (argv[0] the executable) in a terminal in ``cwd`` with ringlab's
-        environment; ``keys`` as ``Case.keys``. ``host_alone``: take HOST_ALONE_LOCK first
-        (blocks while another host-alone run holds it) and keep it until this program is
-        reaped. Raises what pexpect.spawn raises (the lock released)."""
-        lock = open(HOST_ALONE_LOCK, "a") if host_alone else None
+        environment; ``keys`` as ``Case.keys``. ``alone_lock`` (HOST_ALONE_LOCK for a
+        host_alone case): flock it first (blocks while another run holds it) and keep it
+        until this program is reaped. Raises what pexpect.spawn raises (the lock released)."""
+        lock = open(alone_lock, "a") if alone_lock is not None else None
         try:
             if lock is not None:
                 fcntl.flock(lock, fcntl.LOCK_EX)
@@ -147,6 +148,11 @@ class HostRun:
             finally:
                 if self._lock is not None:
                     self._lock.close()      # flock(2) goes with the file
+
+    @property
+    def pid(self) -> int:
+        """The program's pid (also its process group's id)."""
+        return self._child.pid
 
     def result(self) -> Tuple[str, int]:
         """Wait for the worker; returns (the terminal's text, the status: the exit code, or
@@ -204,7 +210,8 @@ def start_on_linux(case: Case, images, workdir: Path) -> HostRun:
                      f"os.setresgid({gid}, {gid}, {gid}); os.setresuid({uid}, {uid}, {uid}); "
                      f"os.execv(sys.argv[1], sys.argv[2:])")
     return HostRun.start([sys.executable, "-c", exec_bare, f"./{case.program}", case.program, *case.args],
-                         workdir, keys=case.keys, host_alone=case.host_alone, preexec_fn=_no_core_dumps)
+                         workdir, keys=case.keys, alone_lock=HOST_ALONE_LOCK if case.host_alone else None,
+                         preexec_fn=_no_core_dumps)
 
 
 def linux_result(case: Case, host: HostRun) -> Tuple[List[str], int, str]:
