@@ -282,10 +282,11 @@ def run_both(case: Case, images, tmp_path: Path, ringlab_case: Optional[Case] = 
     """The case on the host (in tmp_path/linux) and ``ringlab_case`` (None: the case) in
     ringlab (tmp_path/ringlab), side by side: the host's run starts first, ringlab's boot runs
     meanwhile, then the host's run is collected (killed if ringlab's side fails)."""
+    ring_case = case if ringlab_case is None else ringlab_case
     (tmp_path / "linux").mkdir()
     (tmp_path / "ringlab").mkdir()
     with start_on_linux(case, images, tmp_path / "linux") as host:
-        ring_lines, ring_status, run = run_on_ringlab(case if ringlab_case is None else ringlab_case, images, tmp_path / "ringlab")
+        ring_lines, ring_status, run = run_on_ringlab(ring_case, images, tmp_path / "ringlab")
         linux_lines, linux_status, _ = linux_result(case, host)
     return Both(linux_lines, linux_status, ring_lines, ring_status, run)
 
