@@ -20,13 +20,14 @@ import os
 import resource
 import shutil
 import signal
+import subprocess
 import sys
 import tempfile
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Dict, List, NamedTuple, Optional, Sequence, Tuple
+from typing import Callable, Dict, Iterator, List, NamedTuple, Optional, Sequence, Tuple
 
 import pexpect
 
@@ -244,6 +245,24 @@ def spawn_on_host(argv: Sequence[str], cwd: Path) -> str:
     """``start_on_host`` run alone; returns what it printed."""
     with start_on_host(argv, cwd) as host:
         return host.result()[0]
+
+
+@contextlib.contextmanager
+def captured_on_host(argv: Sequence[str], **popen) -> Iterator[subprocess.Popen]:
+    """``argv`` started on the host with its output in pipes (text; stdin /dev/null; a session
+    of its own), for a test to collect with ``communicate(timeout=...)`` after its own boot.
+    ``popen``: more subprocess.Popen arguments (cwd, executable, preexec_fn...). Leaving the
+    block sends SIGKILL to the session's process group if the program was not reaped yet (its
+    pid is the group's id until then), then reaps it: nothing outlives a failing test."""
+    proc = subprocess.Popen(list(argv), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, start_new_session=True, **popen)
+    try:
+        yield proc
+    finally:
+        if proc.returncode is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
 
 
 def run_on_ringlab(case: Case, images, workdir: Path) -> Tuple[List[str], int, lab.Run]:

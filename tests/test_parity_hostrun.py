@@ -1,6 +1,6 @@
-"""tests/parity.py's HostRun without QEMU: a host run that overlaps the test's own work types its
-keys, reports its transcript and status, holds the host-alone lock until it is reaped, and
-neither it nor its children outlive a test that fails meanwhile."""
+"""tests/parity.py's HostRun and captured_on_host without QEMU: a host run that overlaps the
+test's own work types its keys, reports its transcript and status, holds the host-alone lock
+until it is reaped, and neither it nor its children outlive a test that fails meanwhile."""
 import fcntl
 import os
 import select
@@ -12,7 +12,7 @@ import pytest
 
 from ringlab.core.procs import wait_pid_exit
 
-from tests.parity import STEP_TIMEOUT_S, HostRun, start_on_host
+from tests.parity import STEP_TIMEOUT_S, HostRun, captured_on_host, start_on_host
 
 pytestmark = pytest.mark.unit
 
@@ -27,6 +27,13 @@ def locked(path: Path) -> bool:
         return True
     finally:
         os.close(fd)
+
+
+def read_pids(rd: int) -> list:
+    """The pids a program wrote to the FIFO open (non-blocking) on ``rd``, waited for with a bound."""
+    ready, _, _ = select.select([rd], [], [], STEP_TIMEOUT_S)
+    assert ready
+    return [int(p) for p in os.read(rd, 100).split()]
 
 
 def test_keys_transcript_and_status(tmp_path):
@@ -67,13 +74,32 @@ def test_a_failing_test_leaves_no_host_process(tmp_path):
     try:
         with pytest.raises(RuntimeError):
             with start_on_host(["/bin/sh", "-c", f"sleep 600 & echo $$ $! > {fifo}; wait"], tmp_path) as host:
-                ready, _, _ = select.select([rd], [], [], STEP_TIMEOUT_S)
-                assert ready
-                pids = [int(p) for p in os.read(rd, 100).split()]
+                pids = read_pids(rd)
                 assert pids[0] == host.pid
                 raise RuntimeError("ringlab's side failed")
     finally:
         os.close(rd)
     with pytest.raises(ChildProcessError):
         os.waitpid(pids[0], os.WNOHANG)          # reaped already
+    assert wait_pid_exit(pids[1], STEP_TIMEOUT_S), "the program's child survived"
+
+
+def test_captured_output_and_status(tmp_path):
+    with captured_on_host(["/bin/sh", "-c", "echo out; echo err >&2; exit 4"], cwd=tmp_path) as host:
+        out, err = host.communicate(timeout=STEP_TIMEOUT_S)
+    assert (out, err, host.returncode) == ("out\n", "err\n", 4)
+
+
+def test_a_failing_test_leaves_no_captured_process(tmp_path):
+    fifo = tmp_path / "pids"
+    os.mkfifo(fifo)
+    rd = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        with pytest.raises(RuntimeError):
+            with captured_on_host(["/bin/sh", "-c", f"sleep 600 & echo $$ $! > {fifo}; wait"]) as host:
+                pids = read_pids(rd)
+                raise RuntimeError("ringlab's side failed")
+    finally:
+        os.close(rd)
+    assert pids[0] == host.pid and host.returncode == -signal.SIGKILL    # reaped
     assert wait_pid_exit(pids[1], STEP_TIMEOUT_S), "the program's child survived"
