@@ -10,9 +10,10 @@ from pathlib import Path
 import pexpect
 import pytest
 
+from ringlab.core.errors import BadConfig
 from ringlab.core.procs import wait_pid_exit
 
-from tests.parity import STEP_TIMEOUT_S, HostRun, captured_on_host, start_on_host
+from tests.parity import STEP_TIMEOUT_S, Case, HostRun, captured_on_host, run_both, start_on_host
 
 pytestmark = pytest.mark.unit
 
@@ -103,3 +104,27 @@ def test_a_failing_test_leaves_no_captured_process(tmp_path):
         os.close(rd)
     assert pids[0] == host.pid and host.returncode == -signal.SIGKILL    # reaped
     assert wait_pid_exit(pids[1], STEP_TIMEOUT_S), "the program's child survived"
+
+
+def processes_in(directory: Path) -> list:
+    """Pids of live processes whose current directory is ``directory`` (a zombie has none)."""
+    pids = []
+    for proc in Path("/proc").iterdir():
+        if proc.name.isdigit():
+            try:
+                if os.readlink(proc / "cwd") == str(directory):
+                    pids.append(int(proc.name))
+            except OSError:                     # gone, a zombie, or a kernel thread
+                pass
+    return pids
+
+
+@pytest.mark.boot
+def test_run_both_ends_the_host_run_when_ringlab_fails(images, tmp_path):
+    """`leases timeout` waits 45 s on the host; ringlab's side fails at once (a CPU model this
+    QEMU lacks: BadConfig): run_both raises ringlab's error, and neither the host's program
+    nor the opener it forked is left in its directory."""
+    with pytest.raises(BadConfig):
+        run_both(Case("leases", args=("timeout",)), images, tmp_path,
+                 ringlab_case=Case("leases", cpu="no-such-cpu-model"))
+    assert processes_in(tmp_path / "linux") == []
