@@ -15,9 +15,6 @@ from ringlab.core.procs import wait_pid_exit
 
 from tests.parity import STEP_TIMEOUT_S, Case, HostRun, captured_on_host, run_both, start_on_host
 
-pytestmark = pytest.mark.unit
-
-
 def locked(path: Path) -> bool:
     """Whether another open file description holds flock(2) on ``path``."""
     fd = os.open(path, os.O_RDONLY | os.O_CREAT, 0o644)
