@@ -7,17 +7,27 @@ buffers the same way) and the same keystrokes; ``assert_same_as_linux`` then com
 terminal transcripts (the programs' output and the terminal's echo, kernel lines removed) and
 the exit statuses (128 + N for a program signal N ended). Used by tests/test_linux_parity.py
 and tests/test_signals.py.
+
+The two runs overlap: the host's run starts first (``start_on_linux`` / ``start_on_host``: a
+``HostRun``, its keys typed and its end awaited by a worker thread), ringlab's boot runs
+meanwhile in the test's thread, then the host's run is collected. A program that waits on real
+time (a lease's 45-s break, alarms, itimers) so costs its wait once per test instead of twice.
 """
 import contextlib
 import fcntl
 import io
+import os
 import resource
 import shutil
+import signal
+import subprocess
 import sys
 import tempfile
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, Iterator, List, NamedTuple, Optional, Sequence, Tuple
 
 import pexpect
 
@@ -80,8 +90,104 @@ def transcript(text: str, ignore: Sequence[str]) -> List[str]:
     return [l for l in lines if not any(l.startswith(p) for p in ignore)]
 
 
-def run_on_linux(case: Case, images, workdir: Path) -> Tuple[List[str], int, str]:
-    """Run the case on the host in ``workdir``; returns (transcript, status, raw terminal text)."""
+class HostRun:
+    """One program running on the host in a terminal, beside what the test does meanwhile.
+
+    ``start`` spawns it in the calling thread (the fork, and its preexec function, happen
+    before the worker thread exists) and gives it to one worker thread, which types each
+    step's keys and waits for the step's answer, then for EOF (each wait bounded by
+    STEP_TIMEOUT_S, as when the host ran alone), then reaps the program and releases the
+    host-alone lock if it holds one. ``result()`` joins the worker. ``close()`` (also
+    ``__exit__``, so a failing test's ``with`` ends here) sends SIGKILL to the program's
+    process group unless the worker reaped it already, then joins the worker: no host process
+    of ours outlives the test.
+    """
+
+    def __init__(self, child: pexpect.spawn, keys: Sequence[Tuple[str, object]],
+                 lock: Optional[io.TextIOBase]) -> None:
+        self._child = child
+        self._keys = list(keys)
+        self._lock = lock
+        self._log = io.StringIO()
+        child.logfile_read = self._log
+        self._reaping = threading.Lock()    # the worker's reap against close()'s SIGKILL
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="host-run")
+        self._done = self._pool.submit(self._drive)
+
+    @classmethod
+    def start(cls, argv: Sequence[str], cwd: Path, keys: Sequence[Tuple[str, object]] = (),
+              alone_lock: Optional[Path] = None,
+              preexec_fn: Optional[Callable[[], None]] = None) -> "HostRun":
+        """Spawn ``argv`` (argv[0] the executable) in a terminal in ``cwd`` with ringlab's
+        environment; ``keys`` as ``Case.keys``. ``alone_lock`` (HOST_ALONE_LOCK for a
+        host_alone case): flock it first (blocks while another run holds it) and keep it
+        until this program is reaped. Raises what pexpect.spawn raises (the lock released)."""
+        lock = open(alone_lock, "a") if alone_lock is not None else None
+        try:
+            if lock is not None:
+                fcntl.flock(lock, fcntl.LOCK_EX)
+            child = pexpect.spawn(argv[0], list(argv[1:]), cwd=str(cwd), encoding="utf-8", env=ENV,
+                                  timeout=STEP_TIMEOUT_S, preexec_fn=preexec_fn)
+        except BaseException:
+            if lock is not None:
+                lock.close()
+            raise
+        return cls(child, keys, lock)
+
+    def _drive(self) -> None:
+        """The worker: the steps, EOF, then reap (always) and release the lock."""
+        try:
+            for typed, answer in self._keys:
+                self._child.send(typed)
+                if answer is not None:
+                    self._child.expect(answer)
+            self._child.expect(pexpect.EOF)
+        finally:
+            try:
+                with self._reaping:
+                    self._child.close(force=True)
+            finally:
+                if self._lock is not None:
+                    self._lock.close()      # flock(2) goes with the file
+
+    @property
+    def pid(self) -> int:
+        """The program's pid (also its process group's id)."""
+        return self._child.pid
+
+    def result(self) -> Tuple[str, int]:
+        """Wait for the worker; returns (the terminal's text, the status: the exit code, or
+        128 + N for a program signal N ended). Raises the worker's pexpect.TIMEOUT or
+        pexpect.EOF (a step the program never answered) or PtyProcessError."""
+        self._done.result()                 # bounded: every wait of the worker is
+        c = self._child
+        return self._log.getvalue(), (c.exitstatus if c.signalstatus is None else 128 + c.signalstatus)
+
+    def close(self) -> None:
+        """SIGKILL to the program's process group if it is not reaped yet (pexpect made the
+        program a session leader: its pid, still ours until reaped, is the group's id; its
+        children are in it unless they moved), then join the worker (it sees EOF and reaps)."""
+        with self._reaping:
+            if not self._child.closed:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(self._child.pid, signal.SIGKILL)
+        self._pool.shutdown(wait=True)
+
+    def __enter__(self) -> "HostRun":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def _no_core_dumps() -> None:
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+
+
+def start_on_linux(case: Case, images, workdir: Path) -> HostRun:
+    """Prepare ``workdir`` as ringlab's "/" (the program, ROOT_DIRS, the case's files) and
+    start the case on the host there (as root, or as ``case.user`` with no groups); collect
+    it with ``linux_result``. Use it as a context manager (a failing test kills it)."""
     shutil.copy(images.program(case.program), workdir / case.program)
     for name in ROOT_DIRS:
         (workdir / name).mkdir()
@@ -92,10 +198,6 @@ def run_on_linux(case: Case, images, workdir: Path) -> Tuple[List[str], int, str
             (workdir / name).chmod(0o755)           # ringlab's modules: root:root 0755
     if case.user is not None:
         workdir.chmod(0o755)                        # "/": root's, searchable by everyone
-    log = io.StringIO()
-
-    def no_core_dumps():
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
 
     # A trampoline execs ./NAME with argv[0] = NAME, the bare name ringlab's kernel gives init,
     # with SIGPIPE and SIGXFSZ back to SIG_DFL (Python ignores both, and execve keeps ignored
@@ -108,24 +210,22 @@ def run_on_linux(case: Case, images, workdir: Path) -> Tuple[List[str], int, str
                      f"signal.signal(signal.SIGXFSZ, signal.SIG_DFL); os.setgroups([]); "
                      f"os.setresgid({gid}, {gid}, {gid}); os.setresuid({uid}, {uid}, {uid}); "
                      f"os.execv(sys.argv[1], sys.argv[2:])")
-    with open(HOST_ALONE_LOCK, "a") if case.host_alone else contextlib.nullcontext() as lock:
-        if lock is not None:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-        child = pexpect.spawn(sys.executable, ["-c", exec_bare, f"./{case.program}", case.program,
-                                               *case.args],
-                              cwd=str(workdir), encoding="utf-8", env=ENV,
-                              timeout=STEP_TIMEOUT_S, preexec_fn=no_core_dumps)
-        child.logfile_read = log
-        try:
-            for keys, answer in case.keys:
-                child.send(keys)
-                if answer is not None:
-                    child.expect(answer)
-            child.expect(pexpect.EOF)
-        finally:
-            child.close(force=True)
-    status = child.exitstatus if child.signalstatus is None else 128 + child.signalstatus
-    return transcript(log.getvalue(), case.ignore), status, log.getvalue()
+    return HostRun.start([sys.executable, "-c", exec_bare, f"./{case.program}", case.program, *case.args],
+                         workdir, keys=case.keys, alone_lock=HOST_ALONE_LOCK if case.host_alone else None,
+                         preexec_fn=_no_core_dumps)
+
+
+def linux_result(case: Case, host: HostRun) -> Tuple[List[str], int, str]:
+    """Wait for a ``start_on_linux`` run; returns (transcript, status, raw terminal text)."""
+    text, status = host.result()
+    return transcript(text, case.ignore), status, text
+
+
+def run_on_linux(case: Case, images, workdir: Path) -> Tuple[List[str], int, str]:
+    """Run the case on the host in ``workdir``, alone; returns (transcript, status, raw
+    terminal text)."""
+    with start_on_linux(case, images, workdir) as host:
+        return linux_result(case, host)
 
 
 # As run_on_linux's trampoline: SIGPIPE and SIGXFSZ back to SIG_DFL (Python ignores both and
@@ -134,17 +234,35 @@ EXEC_DEFAULT_SIGNALS = ("import os, signal, sys; signal.signal(signal.SIGPIPE, s
                         "signal.signal(signal.SIGXFSZ, signal.SIG_DFL); os.execvp(sys.argv[1], sys.argv[1:])")
 
 
+def start_on_host(argv: Sequence[str], cwd: Path) -> HostRun:
+    """Start argv on the host in a terminal, in ``cwd``, with ringlab's environment and every
+    signal at SIG_DFL (for runs that are not one program as init: tests/test_rstrace.py,
+    tests/test_ptrace.py); ``result()`` gives what it printed and its status."""
+    return HostRun.start([sys.executable, "-c", EXEC_DEFAULT_SIGNALS, *argv], cwd)
+
+
 def spawn_on_host(argv: Sequence[str], cwd: Path) -> str:
-    """Run argv on the host in a terminal, in ``cwd``, with ringlab's environment and every
-    signal at SIG_DFL; returns what it printed (used by tests/test_rstrace.py and
-    tests/test_ptrace.py for runs that are not one program as init)."""
-    child = pexpect.spawn(sys.executable, ["-c", EXEC_DEFAULT_SIGNALS, *argv], cwd=str(cwd), encoding="utf-8",
-                          env=ENV, timeout=STEP_TIMEOUT_S)
+    """``start_on_host`` run alone; returns what it printed."""
+    with start_on_host(argv, cwd) as host:
+        return host.result()[0]
+
+
+@contextlib.contextmanager
+def captured_on_host(argv: Sequence[str], **popen) -> Iterator[subprocess.Popen]:
+    """``argv`` started on the host with its output in pipes (text; stdin /dev/null; a session
+    of its own), for a test to collect with ``communicate(timeout=...)`` after its own boot.
+    ``popen``: more subprocess.Popen arguments (cwd, executable, preexec_fn...). Leaving the
+    block sends SIGKILL to the session's process group if the program was not reaped yet (its
+    pid is the group's id until then), then reaps it: nothing outlives a failing test."""
+    proc = subprocess.Popen(list(argv), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, start_new_session=True, **popen)
     try:
-        child.expect(pexpect.EOF)
-        return child.before
+        yield proc
     finally:
-        child.close(force=True)
+        if proc.returncode is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
 
 
 def run_on_ringlab(case: Case, images, workdir: Path) -> Tuple[List[str], int, lab.Run]:
@@ -170,32 +288,53 @@ def run_on_ringlab(case: Case, images, workdir: Path) -> Tuple[List[str], int, l
     return transcript(run.console, case.ignore), run.status, run
 
 
-def assert_same_as_linux(case: Case, images, tmp_path: Path) -> None:
-    """Run the case on both systems (in tmp_path/linux and tmp_path/ringlab) and assert the
-    same transcript and the same status; the failure message carries both transcripts and
-    the ringlab run's report."""
+class Both(NamedTuple):
+    """What ``run_both`` saw: the host's transcript and status, ringlab's, and ringlab's Run."""
+    linux: List[str]
+    linux_status: int
+    ring: List[str]
+    ring_status: int
+    run: lab.Run
+
+
+def run_both(case: Case, images, tmp_path: Path, ringlab_case: Optional[Case] = None) -> Both:
+    """The case on the host (in tmp_path/linux) and ``ringlab_case`` (None: the case) in
+    ringlab (tmp_path/ringlab), side by side: the host's run starts first, ringlab's boot runs
+    meanwhile, then the host's run is collected (killed if ringlab's side fails)."""
+    ring_case = case if ringlab_case is None else ringlab_case
     (tmp_path / "linux").mkdir()
     (tmp_path / "ringlab").mkdir()
-    linux_lines, linux_status, _ = run_on_linux(case, images, tmp_path / "linux")
-    ring_lines, ring_status, run = run_on_ringlab(case, images, tmp_path / "ringlab")
-    assert ring_lines == linux_lines, (
-        f"transcripts differ\nLinux:   {linux_lines}\nringlab: {ring_lines}\n{run.report()}")
-    assert ring_status == linux_status, f"status: Linux {linux_status}, ringlab {ring_status}"
+    with start_on_linux(case, images, tmp_path / "linux") as host:
+        ring_lines, ring_status, run = run_on_ringlab(ring_case, images, tmp_path / "ringlab")
+        linux_lines, linux_status, _ = linux_result(case, host)
+    return Both(linux_lines, linux_status, ring_lines, ring_status, run)
+
+
+def assert_same_as_linux(case: Case, images, tmp_path: Path) -> None:
+    """Run the case on both systems side by side (``run_both``) and assert the same
+    transcript and the same status; the failure message carries both transcripts and the
+    ringlab run's report."""
+    b = run_both(case, images, tmp_path)
+    assert b.ring == b.linux, (
+        f"transcripts differ\nLinux:   {b.linux}\nringlab: {b.ring}\n{b.run.report()}")
+    assert b.ring_status == b.linux_status, f"status: Linux {b.linux_status}, ringlab {b.ring_status}"
 
 
 def assert_rounds_give_every_page_back(program: str, images, tmp_path: Path, rounds: int,
                                        timeout_s: float) -> None:
-    """PROGRAM run once on the host and ``rounds`` times in one ringlab boot (init.args=ROUNDS:
-    the program forks a child per round and prints ``PROGRAM: round N: status S`` after it):
+    """PROGRAM run once on the host and meanwhile ``rounds`` times in one ringlab boot
+    (init.args=ROUNDS: the program forks a child per round and prints ``PROGRAM: round N:
+    status S`` after it):
     ringlab prints the host's round each time, and with trace=mem the free pages after each
     round's last reap are equal (after the boot count, each round reaps the children it forked
     itself, then the round's child: the last of each round's reaps). Raises AssertionError
     with the run's report."""
-    linux, status, _ = run_on_linux(Case(program), images, tmp_path)
+    with start_on_linux(Case(program), images, tmp_path) as host:   # beside ringlab's boot
+        run = lab.run(QemuConfig(kernel=images.kernel, init=images.program(program),
+                                 append=f"trace=mem init.args={rounds}"), timeout_s=timeout_s)
+        linux, status, _ = linux_result(Case(program), host)
     assert status == 0, linux
     round_lines = linux[:-1]
-    run = lab.run(QemuConfig(kernel=images.kernel, init=images.program(program),
-                             append=f"trace=mem init.args={rounds}"), timeout_s=timeout_s)
     assert run.status == 0 and not run.of(Panic), run.report()
     want = []
     for r in range(rounds):

@@ -23,7 +23,7 @@ import pytest
 
 from ringlab.core import constants as C
 
-from tests.parity import Case, run_on_linux, run_on_ringlab
+from tests.parity import Case, run_both
 
 pytestmark = pytest.mark.boot
 
@@ -43,15 +43,12 @@ WANT = ("m32thr: threads counter=4000 ret_sum=110 main_tls=7",
 
 
 def same_as_linux_with(case: Case, images, tmp_path) -> None:
-    """assert_same_as_linux, and the WANT lines among the host's."""
-    (tmp_path / "linux").mkdir()
-    (tmp_path / "ringlab").mkdir()
-    linux_lines, linux_status, _ = run_on_linux(case, images, tmp_path / "linux")
-    ring_lines, ring_status, run = run_on_ringlab(case, images, tmp_path / "ringlab")
-    assert set(WANT) <= set(linux_lines) and linux_status == 0, linux_lines
-    assert ring_lines == linux_lines, (
-        f"transcripts differ\nLinux:   {linux_lines}\nringlab: {ring_lines}\n{run.report()}")
-    assert ring_status == linux_status, f"status: Linux {linux_status}, ringlab {ring_status}"
+    """assert_same_as_linux, and the WANT lines among the host's (the two runs side by side)."""
+    b = run_both(case, images, tmp_path)
+    assert set(WANT) <= set(b.linux) and b.linux_status == 0, b.linux
+    assert b.ring == b.linux, (
+        f"transcripts differ\nLinux:   {b.linux}\nringlab: {b.ring}\n{b.run.report()}")
+    assert b.ring_status == b.linux_status, f"status: Linux {b.linux_status}, ringlab {b.ring_status}"
 
 
 @pytest.mark.parametrize("cpu", (C.DEFAULT_CPU, C.LEGACY_CPU))

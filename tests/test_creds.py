@@ -18,7 +18,7 @@ from ringlab.core.errors import BadConfig
 from ringlab.lab import boot_config, invoke_line
 from ringlab.machine.qemu import QemuConfig, parse_user
 from ringlab.observe.events import Panic
-from tests.parity import Case, run_on_linux, run_on_ringlab
+from tests.parity import Case, run_both, run_on_ringlab
 
 pytestmark = pytest.mark.boot
 
@@ -54,15 +54,11 @@ def within(lines, mask: int):
 
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_same_as_linux(images, tmp_path, name):
-    case = CASES[name]
-    (tmp_path / "linux").mkdir()
-    (tmp_path / "ringlab").mkdir()
-    linux, linux_status, _ = run_on_linux(case, images, tmp_path / "linux")
-    ring, ring_status, run = run_on_ringlab(case, images, tmp_path / "ringlab")
+    b = run_both(CASES[name], images, tmp_path)
     mask = host_bounding_set()
-    assert within(ring, mask) == within(linux, mask), (
-        f"transcripts differ\nLinux:   {linux}\nringlab: {ring}\n{run.report()}")
-    assert ring_status == linux_status == 0, f"status: Linux {linux_status}, ringlab {ring_status}"
+    assert within(b.ring, mask) == within(b.linux, mask), (
+        f"transcripts differ\nLinux:   {b.linux}\nringlab: {b.ring}\n{b.run.report()}")
+    assert b.ring_status == b.linux_status == 0, f"status: Linux {b.linux_status}, ringlab {b.ring_status}"
 
 
 def test_root_has_every_capability_and_the_user_none(images, tmp_path):

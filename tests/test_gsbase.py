@@ -16,7 +16,6 @@ entry from and exit to ring 3 (SDM Vol. 2B SWAPGS). Three witnesses:
 from __future__ import annotations
 
 import shutil
-import subprocess
 
 import pytest
 
@@ -28,6 +27,7 @@ from ringlab.machine.qemu import QemuConfig
 from ringlab.observe.qemulog import parse_int_log
 from ringlab.machine.symbols import symbolizer
 from ringlab.observe.verdict import Outcome
+from tests.parity import captured_on_host
 
 pytestmark = pytest.mark.boot
 
@@ -51,13 +51,13 @@ def cpu0(images) -> int:
 
 def test_same_output_and_status_as_on_linux(images, tmp_path):
     shutil.copy(images.program(PROGRAM), tmp_path / PROGRAM)
-    host = subprocess.run([PROGRAM, SPIN_MS], cwd=tmp_path, capture_output=True, text=True,
-                          timeout=TIMEOUT_S, executable=str(tmp_path / PROGRAM))
-    run = lab.run(QemuConfig(kernel=images.kernel, init=images.program(PROGRAM),
-                             append=f"init.args={SPIN_MS}"), timeout_s=TIMEOUT_S)
+    with captured_on_host([PROGRAM, SPIN_MS], cwd=tmp_path, executable=str(tmp_path / PROGRAM)) as host:
+        run = lab.run(QemuConfig(kernel=images.kernel, init=images.program(PROGRAM),   # meanwhile
+                                 append=f"init.args={SPIN_MS}"), timeout_s=TIMEOUT_S)
+        out, err = host.communicate(timeout=TIMEOUT_S)
     assert run.outcome is Outcome.EXITED and run.status == 0, run.report()
-    assert host.returncode == 0, host.stdout + host.stderr
-    assert run.user_lines == host.stdout.splitlines()
+    assert host.returncode == 0, out + err
+    assert run.user_lines == out.splitlines()
     assert "gsbase: all checks passed" in run.user_lines
 
 

@@ -19,7 +19,6 @@ faults on the user stack with #PF (P=1, U=0) where hardware pushes and pops it (
 meets the same). The 32-bit build's code-segment column is compared there through that rule
 (``qemu_smap_quirk``); everything else, and every line under qemu64, as the host printed it.
 """
-import subprocess
 
 import pytest
 
@@ -30,7 +29,7 @@ from ringlab.machine.qemu import QemuConfig
 from ringlab.observe import qemulog
 from ringlab.observe.events import Panic
 
-from tests.parity import Case, assert_same_as_linux
+from tests.parity import Case, assert_same_as_linux, captured_on_host
 
 pytestmark = pytest.mark.boot
 
@@ -65,14 +64,15 @@ def test_modify_ldt_as_on_linux(images, tmp_path, program, cpu):
 
 def test_code_segments_under_smap_as_qemu_gives_linux(images):
     """The 32-bit build's ``use`` lines under -cpu max: the host's, through qemu_smap_quirk."""
-    host = subprocess.run([str(images.program("ldtseg-m32"))], capture_output=True, text=True,
-                          timeout=TIMEOUT_S, stdin=subprocess.DEVNULL)
-    assert host.returncode == 0, host.stderr
-    want = [qemu_smap_quirk(l) for l in host.stdout.splitlines() if l.startswith(USE_LINE)]
-    run = lab.run(QemuConfig(init=images.program("ldtseg-m32"), cpu=C.DEFAULT_CPU), timeout_s=TIMEOUT_S)
+    with captured_on_host([str(images.program("ldtseg-m32"))]) as host:
+        run = lab.run(QemuConfig(init=images.program("ldtseg-m32"), cpu=C.DEFAULT_CPU),   # meanwhile
+                      timeout_s=TIMEOUT_S)
+        out, err = host.communicate(timeout=TIMEOUT_S)
+    assert host.returncode == 0, err
+    want = [qemu_smap_quirk(l) for l in out.splitlines() if l.startswith(USE_LINE)]
     assert run.status == 0 and not run.of(Panic), run.report()
     assert [l for l in run.user_lines if l.startswith(USE_LINE)] == want
-    assert any(CODE_COLUMN + "ooo" in l for l in host.stdout.splitlines())   # the host did run them
+    assert any(CODE_COLUMN + "ooo" in l for l in out.splitlines())   # the host did run them
 
 
 @pytest.mark.parametrize("cpu", CPUS)

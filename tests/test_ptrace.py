@@ -40,7 +40,7 @@ import pytest
 from ringlab import lab
 from ringlab.core import constants as C
 from ringlab.machine.qemu import QemuConfig
-from tests.parity import Case, assert_same_as_linux, spawn_on_host, transcript
+from tests.parity import Case, assert_same_as_linux, start_on_host, transcript
 
 pytestmark = pytest.mark.boot
 
@@ -67,9 +67,11 @@ def test_a_32_bit_tracee(cpu, images, tmp_path):
     bytes at its entry stop: the same stops and results on Linux and in ringlab."""
     for name in ("ptparity", "m32hello-m32"):
         shutil.copy(images.program(name), tmp_path / name)
-    linux = transcript(spawn_on_host(["./ptparity", "m32", "./m32hello-m32"], tmp_path), ())
-    run = lab.run(QemuConfig(kernel=images.kernel, init=images.program("ptparity"),
-                             files=[images.program("m32hello-m32")], append="init.args=m32,m32hello-m32", cpu=cpu))
+    with start_on_host(["./ptparity", "m32", "./m32hello-m32"], tmp_path) as host:   # beside the boot
+        run = lab.run(QemuConfig(kernel=images.kernel, init=images.program("ptparity"),
+                                 files=[images.program("m32hello-m32")], append="init.args=m32,m32hello-m32",
+                                 cpu=cpu))
+        linux = transcript(host.result()[0], ())
     assert run.outcome.machine_ok, run.report()
     ring = transcript(run.console, ())
     assert any(l.startswith("m32: write exit: rax=3") for l in linux), linux

@@ -26,7 +26,7 @@ import pytest
 from ringlab import lab
 from ringlab.core import constants as C
 from ringlab.machine.qemu import QemuConfig
-from tests.parity import ROOT_DIRS, STEP_TIMEOUT_S, spawn_on_host
+from tests.parity import ROOT_DIRS, STEP_TIMEOUT_S, HostRun, spawn_on_host, start_on_host
 
 pytestmark = pytest.mark.boot
 
@@ -126,8 +126,9 @@ def diff(linux: List[List[str]], ours: List[List[str]]) -> str:
     return "\n".join(out)
 
 
-def host_strace(program: str, args, files, images, workdir: Path) -> List[List[str]]:
-    """Run PROGRAM under the host's `strace -ff` in a terminal; its processes' entries."""
+def start_host_strace(program: str, args, files, images, workdir: Path) -> Tuple[HostRun, Path]:
+    """Start PROGRAM under the host's `strace -ff` in a terminal; the run and the directory of
+    its trace files (read them with ``strace_entries`` once the run is collected)."""
     shutil.copy(images.program(program), workdir / program)
     for name in ROOT_DIRS:
         (workdir / name).mkdir(exist_ok=True)
@@ -137,10 +138,22 @@ def host_strace(program: str, args, files, images, workdir: Path) -> List[List[s
     shutil.copy(images.program("rstrace"), workdir / "rstrace")   # ringlab's "/" holds it too
     out = workdir.parent / (workdir.name + "-strace")
     out.mkdir()
-    spawn_on_host([shutil.which("strace") or "strace", "-ff", "-q", "-o", str(out / "trace"), f"./{program}", *args],
-                  workdir)
+    return start_on_host([shutil.which("strace") or "strace", "-ff", "-q", "-o", str(out / "trace"),
+                          f"./{program}", *args], workdir), out
+
+
+def strace_entries(out: Path) -> List[List[str]]:
+    """The processes' entries in ``start_host_strace``'s trace files."""
     lines_of = {int(f.name.split(".")[-1]): f.read_text().splitlines() for f in out.glob("trace.*")}
     return by_pid(lines_of)
+
+
+def host_strace(program: str, args, files, images, workdir: Path) -> List[List[str]]:
+    """Run PROGRAM under the host's `strace -ff` in a terminal, alone; its processes' entries."""
+    host, out = start_host_strace(program, args, files, images, workdir)
+    with host:
+        host.result()
+    return strace_entries(out)
 
 
 def rstrace_lines(text: str) -> Dict[int, List[str]]:
@@ -172,8 +185,11 @@ def test_rstrace_in_ringlab_matches_host_strace(name, cpu, images, tmp_path):
     program, args, files = PROGRAMS[name]
     (tmp_path / "linux").mkdir()
     (tmp_path / "ringlab").mkdir()
-    linux = host_strace(program, args, files, images, tmp_path / "linux")
-    ring, report = ringlab_rstrace(program, args, files, images, tmp_path / "ringlab", cpu)
+    host, out = start_host_strace(program, args, files, images, tmp_path / "linux")
+    with host:                                  # strace on the host beside ringlab's boot
+        ring, report = ringlab_rstrace(program, args, files, images, tmp_path / "ringlab", cpu)
+        host.result()
+    linux = strace_entries(out)
     assert same(linux, ring), f"differences:\n{diff(linux, ring)}\n{report}"
 
 

@@ -16,7 +16,7 @@ from ringlab import lab
 from ringlab.core import constants as C
 from ringlab.machine.qemu import QemuConfig
 
-from tests.parity import Case, assert_same_as_linux, run_on_linux, run_on_ringlab
+from tests.parity import Case, assert_same_as_linux, run_both
 
 pytestmark = pytest.mark.boot
 
@@ -39,13 +39,10 @@ def test_xstate_round_trip_and_corrupt_frames_as_on_linux_max(images, tmp_path):
 def test_xstate_fxsave_frames_as_on_linux_qemu64(images, tmp_path):
     """Without XSAVE every line but the XSAVE ones equals the host's; those say what Linux's
     fxsave-only frame holds (its sw bytes, no UC_FP_XSTATE)."""
-    (tmp_path / "linux").mkdir()
-    (tmp_path / "ringlab").mkdir()
-    host, host_status, _ = run_on_linux(Case("xstate", ignore=("xsave",)), images, tmp_path / "linux")
-    ring, ring_status, run = run_on_ringlab(Case("xstate", cpu=C.LEGACY_CPU), images, tmp_path / "ringlab")
-    assert [l for l in ring if l.startswith("xsave")] == QEMU64_XSAVE_LINES, run.report()
-    assert [l for l in ring if not l.startswith("xsave")] == host, run.report()
-    assert ring_status == host_status == 0
+    b = run_both(Case("xstate", ignore=("xsave",)), images, tmp_path, ringlab_case=Case("xstate", cpu=C.LEGACY_CPU))
+    assert [l for l in b.ring if l.startswith("xsave")] == QEMU64_XSAVE_LINES, b.run.report()
+    assert [l for l in b.ring if not l.startswith("xsave")] == b.linux, b.run.report()
+    assert b.ring_status == b.linux_status == 0
 
 
 @pytest.mark.parametrize("cpu", [C.DEFAULT_CPU, C.LEGACY_CPU])
