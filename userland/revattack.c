@@ -275,6 +275,41 @@ static const char *tm_err(long r)
     return r == -1 ? strerror(errno) : "ok";
 }
 
+/* Racing threads: one maps the copy, splits, moves and unmaps it while the other forks
+   children that exit at once with whatever the address space held at that moment. */
+#define TM_RACE_ROUNDS 100
+static int tm_race_fd;
+
+static void *tm_mapper(void *arg)
+{
+    (void)arg;
+    for (int i = 0; i < TM_RACE_ROUNDS; i++) {
+        char *m = mmap(NULL, 3 * PG, PROT_READ | PROT_WRITE, MAP_SHARED, tm_race_fd, 0);
+        if (m == MAP_FAILED)
+            return (void *)1;
+        munmap(m + PG, PG);
+        char *t = mremap(m + 2 * PG, PG, 2 * PG, MREMAP_MAYMOVE);
+        munmap(m, PG);
+        if (t != MAP_FAILED)
+            munmap(t, 2 * PG);
+    }
+    return NULL;
+}
+
+static void *tm_forker(void *arg)
+{
+    (void)arg;
+    for (int i = 0; i < TM_RACE_ROUNDS / 4; i++) {
+        pid_t kid = fork();
+        if (kid == 0)
+            _exit(0);
+        int st;
+        if (kid > 0)
+            waitpid(kid, &st, 0);
+    }
+    return NULL;
+}
+
 /* A child that holds the parent's mappings until the parent writes to (or closes) `go`, then
    exits, or execs the program itself ("none") when `exec_self`. */
 static pid_t tm_holder(int go[2], const char *self, int exec_self)
@@ -399,6 +434,19 @@ static int txtmap(const char *self)
         printf("txtmap: the child %s: status %d\n", exec_self ? "execs itself" : "exits", st);
         tm_show(exec_self ? "after the child's execve" : "after the child's exit");
     }
+
+    /* Racing threads: what they leave behind holds nothing */
+    tm_race_fd = open(tm_copy, O_RDWR);
+    pthread_t a, b;
+    void *ra = NULL;
+    fflush(stdout);
+    if (pthread_create(&a, NULL, tm_mapper, NULL) || pthread_create(&b, NULL, tm_forker, NULL))
+        return 1;
+    pthread_join(a, &ra);
+    pthread_join(b, NULL);
+    close(tm_race_fd);
+    printf("txtmap: racing threads: mapper %s\n", ra ? "failed" : "done");
+    tm_show("after the race");
 
     /* The other way round: a running program's file is not opened for writing, and a
        read-only descriptor of it gives no shared writable mapping */
