@@ -46,9 +46,6 @@
 #include "thread.h"
 #include "vm.h"
 
-#define FMAPS_PER_MM 64          /* file mappings of one address space: -ENOMEM past it (Linux
-                                    vm.max_map_count, 65530, counts every vma) */
-
 /* A file mapping: [start, end) of an address space maps f (one reference), or f NULL: free. */
 struct fmap {
     struct file *f;
@@ -82,13 +79,18 @@ static bool cuts(struct fmap *r, uint64_t x)
     return false;
 }
 
-/* Records an unmapping of [start, end) adds: one if a record sticks out on both sides. */
+/* Records an unmapping of [start, end) adds: one if a record sticks out on both sides, less
+   one for each record it ends. */
 static int unmap_needs(struct fmap *r, uint64_t start, uint64_t end)
 {
-    for (int i = 0; i < FMAPS_PER_MM; i++)
+    int n = 0;
+    for (int i = 0; i < FMAPS_PER_MM; i++) {
         if (r[i].f && r[i].start < start && end < r[i].end)
-            return 1;
-    return 0;
+            n++;
+        else if (r[i].f && start <= r[i].start && r[i].end <= end)
+            n--;
+    }
+    return n;
 }
 
 /* Is there room to replace [start, end) and add `more` records? 0 or -ENOMEM. */

@@ -21,6 +21,7 @@
  *           once it is all gone. A shared mapping from an O_RDONLY descriptor may not become
  *           writable (mprotect, MADV_REMOVE: EACCES), and a running program's file gives no
  *           writable descriptor (ETXTBSY). txtmaprounds N: txtmap in a child, N rounds.
+ *           txtlimit: ringlab's limit of file mappings per address space (not Linux's).
  *   execsleep: threads asleep in semop (SEM_UNDO), FUTEX_LOCK_PI (a lock the exec'ing thread
  *           owns), WAIT_REQUEUE_PI, F_SETLKW and a read of a socket that carries a file in
  *           flight, when another thread execs: the sleepers end, the new image runs, the
@@ -332,7 +333,8 @@ static pid_t tm_holder(int go[2], const char *self, int exec_self)
     return kid;
 }
 
-static int txtmap(const char *self)
+/* A copy of the running program at /tmp/revattack.PID.txt: its size, or -1. */
+static off_t tm_make(void)
 {
     snprintf(tm_copy, sizeof tm_copy, "/tmp/revattack.%d.txt", (int)getpid());
     int in = open("/proc/self/exe", O_RDONLY), out = open(tm_copy, O_RDWR | O_CREAT | O_TRUNC, 0755);
@@ -340,14 +342,20 @@ static int txtmap(const char *self)
     ssize_t n;
     off_t size = 0;
     if (in < 0 || out < 0)
-        return 1;
+        return -1;
     while ((n = read(in, buf, sizeof buf)) > 0)
         if (write(out, buf, (size_t)n) != n)
-            return 1;
+            return -1;
         else
             size += n;
     close(in);
     close(out);
+    return size;
+}
+
+static int txtmap(const char *self)
+{
+    off_t size = tm_make();
     if (size < 4 * PG)
         return 1;
 
@@ -464,6 +472,68 @@ static int txtmap(const char *self)
         return 1;
     close(fd);
     printf("txtmap: the file begins %s\n", memcmp(head, "\177ELF", 4) ? head : "\\177ELF");
+    unlink(tm_copy);
+    return 0;
+}
+
+static const char *tm_errname(long r)
+{
+    return r != -1 ? "ok" : errno == ENOMEM ? "ENOMEM" : strerror(errno);
+}
+
+/*
+ * ringlab's own limit, not Linux's (tests/test_review_attacks.py checks ringlab's answers, the
+ * host maps 65,530): an address space holds FMAPS_PER_MM file mappings; past it mmap is
+ * ENOMEM, and so is a munmap or mremap that would split one, while a change that needs no new
+ * record works; a fork copies them all. Everything it held gives the file back at the end.
+ */
+#define TL_MAX 4096
+static int txtlimit(void)
+{
+    static char *maps[TL_MAX];
+    if (tm_make() < 4 * PG)
+        return 1;
+    int fd = open(tm_copy, O_RDWR), n = 1;
+    char *first = mmap(NULL, 3 * PG, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (first == MAP_FAILED)
+        return 1;
+    long r = 0;
+    for (; n < TL_MAX; n++)
+        if ((maps[n] = mmap(NULL, PG, PROT_READ, MAP_SHARED, fd, 0)) == MAP_FAILED)
+            break;
+    printf("txtlimit: file mappings: %d, the next: %s\n", n, tm_errname(-1));
+    r = munmap(first + PG, PG);
+    printf("txtlimit: munmap of the first one's middle: %s\n", tm_errname(r));
+    r = (long)mremap(first, PG, PG, MREMAP_MAYMOVE | MREMAP_FIXED, maps[1]);
+    printf("txtlimit: mremap of its first page over another: %s\n", tm_errname(r == (long)maps[1] ? 0 : -1));
+    r = munmap(first, PG);
+    printf("txtlimit: munmap of its first page: %s\n", tm_errname(r));
+    r = (long)mmap(first + 2 * PG, PG, PROT_READ, MAP_SHARED | MAP_FIXED, fd, 0);
+    printf("txtlimit: MAP_FIXED over its last page: %s\n", tm_errname(r == (long)(first + 2 * PG) ? 0 : -1));
+    r = (long)mmap(maps[2], PG, PROT_READ, MAP_SHARED | MAP_FIXED, fd, 0);
+    printf("txtlimit: MAP_FIXED over a whole one: %s\n", tm_errname(r == (long)maps[2] ? 0 : -1));
+    r = (long)mremap(maps[3], PG, PG, MREMAP_MAYMOVE | MREMAP_FIXED, maps[4]);
+    printf("txtlimit: mremap of a whole one over another: %s\n", tm_errname(r == (long)maps[4] ? 0 : -1));
+    if (r != -1)
+        maps[3] = NULL;
+    r = (long)mremap(maps[n - 1], PG, 2 * PG, MREMAP_MAYMOVE);
+    printf("txtlimit: mremap growing a whole one: %s\n", tm_errname(r == -1 ? -1 : 0));
+    if (r != -1)
+        maps[n - 1] = (char *)r;
+    close(fd);
+    fflush(stdout);
+    pid_t kid = fork();
+    if (kid == 0)
+        _exit(0);
+    int st;
+    waitpid(kid, &st, 0);
+    printf("txtlimit: a fork copying them: status %d\n", st);
+    tm_show("all of them mapped");
+    munmap(first, 3 * PG);
+    for (int i = 1; i < n; i++)
+        if (maps[i])
+            munmap(maps[i], 2 * PG);
+    tm_show("none of them mapped");
     unlink(tm_copy);
     return 0;
 }
@@ -612,6 +682,8 @@ int main(int argc, char **argv)
         r = r ? r : lockclose();
     if (!strcmp(what, "txtmap") || !strcmp(what, "all"))
         r = r ? r : txtmap(argv[0]);
+    if (!strcmp(what, "txtlimit"))
+        return txtlimit();
     if (!strcmp(what, "txtmaprounds"))
         return txtmap_rounds(argv[0], argc > 2 ? atoi(argv[2]) : 1);
     if (!strcmp(what, "none"))

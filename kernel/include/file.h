@@ -27,6 +27,8 @@
 #define NFSFILE     256          /* multiboot modules (files in "/") */
 #define NINODE      512          /* inodes in the file system */
 #define NDIRENT     1024         /* directory entries in the file system */
+#define FMAPS_PER_MM 64          /* file mappings of one address space (filemap.c): -ENOMEM past
+                                    it (Linux vm.max_map_count, 65530, counts every vma) */
 #define FS_NAME_MAX 255          /* longest name in a directory (bytes): Linux's NAME_MAX */
 #define FS_PATH_MAX 4096         /* longest path (bytes, with the NUL): Linux's PATH_MAX, one page;
                                     a path buffer is a kalloc'd page, never on the kernel stack */
