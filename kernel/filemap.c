@@ -54,7 +54,8 @@ struct fmap {
 };
 
 /* Indexed by the address space's slot (thread.c mms[NPROC + 1]): only a holder of its lock
-   changes a row, so a check of free records holds until the change it was made for. */
+   changes a row (or fork filling a new one, or its last user emptying it), so a check of free
+   records holds until the change it was made for, whatever yields between. */
 static struct fmap fmaps[NPROC + 1][FMAPS_PER_MM];
 
 static struct fmap *row(struct mm *mm)
@@ -84,7 +85,7 @@ static bool cuts(struct fmap *r, uint64_t x)
 static int unmap_needs(struct fmap *r, uint64_t start, uint64_t end)
 {
     int n = 0;
-    for (int i = 0; i < FMAPS_PER_MM; i++) {
+    for (int i = 0; start < end && i < FMAPS_PER_MM; i++) {
         if (r[i].f && r[i].start < start && end < r[i].end)
             n++;
         else if (r[i].f && start <= r[i].start && r[i].end <= end)
@@ -145,7 +146,7 @@ void filemap_hold(struct mm *mm, uint64_t start, uint64_t end, struct file *f, b
 void filemap_unmapped(struct mm *mm, uint64_t start, uint64_t end)
 {
     struct fmap *r = row(mm);
-    for (int i = 0; i < FMAPS_PER_MM; i++) {
+    for (int i = 0; start < end && i < FMAPS_PER_MM; i++) {   /* (an empty range ends nothing) */
         if (!r[i].f || r[i].end <= start || end <= r[i].start)
             continue;
         if (r[i].start < start && end < r[i].end) {
