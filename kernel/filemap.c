@@ -17,12 +17,221 @@
  * Pages of the mapping past the end of the file (rounded up to a page) are
  * supervisor-only pages marked PTE_BUS: a ring-3 access faults and is
  * SIGBUS (BUS_ADRERR), as Linux's is.
+ *
+ * A file mapping holds its open file, as Linux's vma holds vm_file
+ * (mm/mmap.c __mmap_region get_file, fput in remove_vma): the file stays open
+ * after its last descriptor closes, with what an open file keeps - its
+ * writecount (lease.c: a file mapped from an O_RDWR descriptor, MAP_SHARED or
+ * MAP_PRIVATE, is not exec'd, -ETXTBSY), its leases, its OFD locks - until the
+ * last mapping of it goes. The page tables are the only record of what is
+ * mapped, so each address space keeps a record per file mapping here: [start,
+ * end), the file (one reference each) and whether it is shared. A record is
+ * a Linux vma as far as the file goes: munmap of its middle splits it in two,
+ * each with a reference (__split_vma's get_file); mremap moves it; fork copies
+ * it with a reference of the child's (dup_mmap); munmap, a MAP_FIXED mapping,
+ * SHM_REMAP or brk over it trim or drop it; the address space's end (exit,
+ * execve) drops every one. Each is given back exactly once: by whichever of
+ * those ends its range. An address space holds at most FMAPS_PER_MM (a
+ * change that would need more records is -ENOMEM before it changes anything,
+ * as Linux's past vm.max_map_count). mprotect(PROT_WRITE) of a shared mapping
+ * of a file not open for writing is -EACCES (no VM_MAYWRITE, mm/mprotect.c),
+ * and so is MADV_REMOVE of it or of a private file mapping (mm/madvise.c
+ * madvise_remove: vma_is_shared_maywrite).
  */
 #include "kernel.h"
 #include "errno.h"
 #include "file.h"
 #include "mmu.h"
+#include "proc.h"
+#include "thread.h"
 #include "vm.h"
+
+/* A file mapping: [start, end) of an address space maps f (one reference), or f NULL: free. */
+struct fmap {
+    struct file *f;
+    uint64_t start, end;
+    bool shared;                 /* MAP_SHARED: writes reach the file */
+};
+
+/* Indexed by the address space's slot (thread.c mms[NPROC + 1]): only a holder of its lock
+   changes a row (or fork filling a new one, or its last user emptying it), so a check of free
+   records holds until the change it was made for, whatever yields between. */
+static struct fmap fmaps[NPROC + 1][FMAPS_PER_MM];
+
+static struct fmap *row(struct mm *mm)
+{
+    return fmaps[mm_slot(mm)];
+}
+
+static int free_records(struct fmap *r)
+{
+    int n = 0;
+    for (int i = 0; i < FMAPS_PER_MM; i++)
+        n += !r[i].f;
+    return n;
+}
+
+/* Is x strictly inside a record (a change at x cuts it in two)? */
+static bool cuts(struct fmap *r, uint64_t x)
+{
+    for (int i = 0; i < FMAPS_PER_MM; i++)
+        if (r[i].f && r[i].start < x && x < r[i].end)
+            return true;
+    return false;
+}
+
+/* Records an unmapping of [start, end) adds: one if a record sticks out on both sides, less
+   one for each record it ends. */
+static int unmap_needs(struct fmap *r, uint64_t start, uint64_t end)
+{
+    int n = 0;
+    for (int i = 0; start < end && i < FMAPS_PER_MM; i++) {
+        if (r[i].f && r[i].start < start && end < r[i].end)
+            n++;
+        else if (r[i].f && start <= r[i].start && r[i].end <= end)
+            n--;
+    }
+    return n;
+}
+
+/* Is there room to replace [start, end) and add `more` records? 0 or -ENOMEM. */
+int filemap_room(struct mm *mm, uint64_t start, uint64_t end, int more)
+{
+    struct fmap *r = row(mm);
+    return free_records(r) >= unmap_needs(r, start, end) + more ? 0 : -ENOMEM;
+}
+
+/* Is there room for mremap's move of [from, from + old_len) over [to, to + new_len)? */
+int filemap_room_move(struct mm *mm, uint64_t from, uint64_t old_len, uint64_t to, uint64_t new_len)
+{
+    struct fmap *r = row(mm);
+    int need = unmap_needs(r, to, to + new_len) + cuts(r, from) + cuts(r, from + old_len);
+    return free_records(r) >= need ? 0 : -ENOMEM;
+}
+
+/* A record the caller made room for: a free one (NULL only if the caller did not). */
+static struct fmap *take(struct fmap *r)
+{
+    for (int i = 0; i < FMAPS_PER_MM; i++)
+        if (!r[i].f)
+            return &r[i];
+    return NULL;
+}
+
+/* Cut the record around x in two, each holding the file (Linux __split_vma). */
+static void cut(struct fmap *r, uint64_t x)
+{
+    for (int i = 0; i < FMAPS_PER_MM; i++) {
+        if (!r[i].f || !(r[i].start < x && x < r[i].end))
+            continue;
+        struct fmap *n = take(r);
+        if (!n)
+            return;                          /* no room was made: it stays whole */
+        *n = (struct fmap){ .f = file_dup(r[i].f), .start = x, .end = r[i].end, .shared = r[i].shared };
+        r[i].end = x;
+        return;
+    }
+}
+
+/* mmap put f's pages at [start, end) (the caller made room): the mapping holds f. */
+void filemap_hold(struct mm *mm, uint64_t start, uint64_t end, struct file *f, bool shared)
+{
+    struct fmap *n = take(row(mm));
+    if (n)
+        *n = (struct fmap){ .f = file_dup(f), .start = start, .end = end, .shared = shared };
+}
+
+/* [start, end) was unmapped or replaced: the records there lose that part, and a record left
+   with nothing gives its file back (Linux remove_vma's fput: the last one closes it). */
+void filemap_unmapped(struct mm *mm, uint64_t start, uint64_t end)
+{
+    struct fmap *r = row(mm);
+    for (int i = 0; start < end && i < FMAPS_PER_MM; i++) {   /* (an empty range ends nothing) */
+        if (!r[i].f || r[i].end <= start || end <= r[i].start)
+            continue;
+        if (r[i].start < start && end < r[i].end) {
+            cut(r, end);                     /* a hole in its middle: two records (Linux's split) */
+            r[i].end = start;
+        } else if (r[i].start < start) {
+            r[i].end = start;
+        } else if (end < r[i].end) {
+            r[i].start = end;
+        } else {
+            struct file *f = r[i].f;
+            r[i] = (struct fmap){ 0 };
+            file_close(f);
+        }
+    }
+}
+
+/* mremap moved [from, from + old_len) to `to`, the tail grown to new_len: the records move
+   (what was at the target is gone), and the one that ended the old range covers the growth
+   (Linux: the vma grows, still mapping its file). */
+void filemap_moved(struct mm *mm, uint64_t from, uint64_t old_len, uint64_t to, uint64_t new_len)
+{
+    struct fmap *r = row(mm);
+    filemap_unmapped(mm, to, to + new_len);
+    cut(r, from);
+    cut(r, from + old_len);
+    for (int i = 0; i < FMAPS_PER_MM; i++) {
+        if (!r[i].f || r[i].start < from || r[i].end > from + old_len)
+            continue;
+        bool last = r[i].end == from + old_len;
+        r[i].start = r[i].start - from + to;
+        r[i].end = last ? to + new_len : r[i].end - from + to;
+    }
+}
+
+/* mremap grew a mapping in place from old_end to new_end: the record ending there grows. */
+void filemap_grown(struct mm *mm, uint64_t old_end, uint64_t new_end)
+{
+    struct fmap *r = row(mm);
+    for (int i = 0; i < FMAPS_PER_MM; i++)
+        if (r[i].f && r[i].end == old_end)
+            r[i].end = new_end;
+}
+
+/*
+ * May [start, end) become writable (mprotect PROT_WRITE; `remove`: have its file's pages
+ * punched, MADV_REMOVE)? Not where a shared mapping's file is not open for writing (Linux: no
+ * VM_MAYWRITE); MADV_REMOVE not on a private file mapping either. 0 or -EACCES.
+ */
+int filemap_may_write(struct mm *mm, uint64_t start, uint64_t end, bool remove)
+{
+    struct fmap *r = row(mm);
+    for (int i = 0; i < FMAPS_PER_MM; i++) {
+        if (!r[i].f || r[i].end <= start || end <= r[i].start)
+            continue;
+        if (r[i].shared ? (r[i].f->flags & O_ACCMODE) != O_RDWR : remove)
+            return -EACCES;
+    }
+    return 0;
+}
+
+/* fork: the child's address space has the parent's file mappings, each holding the file once
+   more (Linux dup_mmap's get_file). The child's row is empty and as long: nothing can fail. */
+void filemap_fork(struct mm *to, struct mm *from)
+{
+    struct fmap *t = row(to), *f = row(from);
+    for (int i = 0; i < FMAPS_PER_MM; i++) {
+        t[i] = f[i];
+        if (t[i].f)
+            file_dup(t[i].f);
+    }
+}
+
+/* The address space's last user is gone (exit, execve, a failed fork): every file mapping
+   gives its file back. */
+void filemap_mm_release(struct mm *mm)
+{
+    struct fmap *r = row(mm);
+    for (int i = 0; i < FMAPS_PER_MM; i++) {
+        struct file *f = r[i].f;
+        r[i] = (struct fmap){ 0 };
+        if (f)
+            file_close(f);
+    }
+}
 
 /*
  * Map `len` bytes (page-aligned) of f's file from byte `off` at `addr`,

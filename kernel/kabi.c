@@ -67,6 +67,7 @@ static const struct kabi_entry kabi[] = {
     KABI_CONST(USER32_STACK_TOP),    /* a 32-bit process: its stack ends here, its ELF below */
     KABI_CONST(USER_STACK_PAGES),
     KABI_CONST(MMAP_BASE),
+    KABI_CONST(FMAPS_PER_MM),        /* file mappings an address space holds (filemap.c) */
     KABI_CONST(KSTACK_PAGES),
     KABI_CONST(KSTACK_BASE),
     KABI_CONST(KSTACK_SLOT_PAGES),

@@ -326,6 +326,7 @@ int proc_clone(uint64_t flags, uint64_t stack, uint64_t tls, uint64_t ptid, uint
             r = ldt_copy(np->mm, p->mm);           /* the LDT too (Linux ldt_dup_context) */
         if (!r)
             r = shm_fork(np->mm, p->mm);           /* and its SysV shm attachments (Linux dup_mmap) */
+        filemap_fork(np->mm, p->mm);               /* its file mappings hold their files once more */
         mm_unlock(p->mm);
         if (r || fatal_pending(p)) {                      /* killed while the copy yielded: no child */
             proc_free(np);

@@ -22,6 +22,7 @@
 #include "kernel.h"
 #include "cred.h"
 #include "errno.h"
+#include "file.h"
 #include "ipc.h"
 #include "mmu.h"
 #include "proc.h"
@@ -338,11 +339,12 @@ static int64_t do_shmat(struct proc *p, int id, uint64_t addr, int flg, bool com
     int slot = 0;
     while (slot < NATTS && atts[slot].mm)
         slot++;
-    if (slot == NATTS)
+    if (slot == NATTS || (fixed && filemap_room(p->mm, addr, addr + len, 0)))
         return -ENOMEM;
     if (fixed) {
         uvm_unmap(p->pml4, addr, len);    /* SHM_REMAP: what was there goes first, attachments too */
         shm_unmapped(p->mm);
+        filemap_unmapped(p->mm, addr, addr + len);   /* and file mappings (filemap.c) */
     }
     /* The attachment counts before the mapping, which may yield: an IPC_RMID meanwhile only
        marks the segment SHM_DEST, so `s` stays valid (Linux: shm_nattch++ first too). */

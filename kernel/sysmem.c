@@ -66,7 +66,10 @@ static int64_t do_brk(struct trapframe *tf)
         if (uvm_replace(p->pml4, old_end, new_end - old_end, PTE_U | PTE_W | PTE_NX))
             return (int64_t)p->mm->brk;
     } else if (new_end < old_end) {
+        if (filemap_room(p->mm, new_end, old_end, 0))
+            return (int64_t)p->mm->brk;          /* a file mapping there would be split (filemap.c) */
         uvm_unmap(p->pml4, new_end, old_end - new_end);
+        filemap_unmapped(p->mm, new_end, old_end);
     }
     p->mm->brk = want;
     return (int64_t)want;
@@ -134,25 +137,34 @@ static int64_t mmap_in(struct trapframe *tf, uint64_t top, uint64_t lo, uint64_t
         if (acc == O_WRONLY)
             return -EACCES;
     }
+    bool regular = mf && !mf->kcov && mf->type == F_INODE && (mf->ip->mode & S_IFMT) == S_IFREG;
+    int r = filemap_room(p->mm, addr, addr + len, regular);
+    if (r)
+        return r;                            /* the file mappings' records (filemap.c) */
 #ifdef KCOV
     if (mf && mf->kcov) {
         int64_t k = kcov_mmap(mf, p->pml4, addr, len, off, prot_flags(prot) | shared);
-        if (k >= 0)
+        if (k >= 0) {
             vdso_unmapped(p->mm, addr, addr + len);
+            filemap_unmapped(p->mm, addr, addr + len);
+        }
         if (k >= 0 && !fixed && hint)
             p->mm->mmap_next = addr + len + PAGE_SIZE;
         return k;
     }
 #endif
-    int r;
-    if (mf && mf->type == F_INODE && (mf->ip->mode & S_IFMT) == S_IFREG) {
+    if (regular) {
         int64_t m = file_mmap(mf, p->pml4, addr, len, off, prot_flags(prot) | shared, shared);
+        filemap_unmapped(p->mm, addr, addr + len);   /* what was there is gone, even on a failure */
         if (m < 0)
             return m;
+        filemap_hold(p->mm, addr, addr + len, mf, shared);   /* the mapping holds the file */
     } else if (mf && !(mf->type == F_INODE && mf->ip->dev == DEV_ZERO)) {
         return -ENODEV;                      /* pipes, directories, the console, /dev/null... */
     } else if ((r = uvm_replace(p->pml4, addr, len, prot_flags(prot) | shared))) {
         return r;                            /* anonymous memory, and /dev/zero's (Linux: the same) */
+    } else {
+        filemap_unmapped(p->mm, addr, addr + len);   /* a file mapping there gives its file back */
     }
     vdso_unmapped(p->mm, addr, addr + len);  /* a MAP_FIXED over [vdso] or [vvar] replaced it */
     if (fixed)
@@ -208,7 +220,10 @@ static int64_t do_munmap(struct trapframe *tf)
     uint64_t addr = tf->rdi, len = tf->rsi;
     if (addr % PAGE_SIZE || addr > USER_LIMIT || len > USER_LIMIT - addr || len == 0)
         return -EINVAL;
+    if (filemap_room(myproc()->mm, addr, addr + len, 0))
+        return -ENOMEM;                              /* Linux: splitting past vm.max_map_count */
     uvm_unmap(myproc()->pml4, addr, len);
+    filemap_unmapped(myproc()->mm, addr, addr + len);   /* file mappings there give their files back */
     vdso_unmapped(myproc()->mm, addr, addr + len);   /* Linux allows unmapping the vDSO */
     shm_unmapped(myproc()->mm);                      /* a SysV shm attachment may have gone */
     return 0;
@@ -237,6 +252,8 @@ static int64_t do_mprotect(struct trapframe *tf)
         return -EACCES;
     if (shm_mprotect(p->mm, addr, ALIGN_UP(len, PAGE_SIZE), prot & PROT_WRITE))
         return -EACCES;                      /* a SHM_RDONLY attachment (Linux: no VM_MAYWRITE) */
+    if ((prot & PROT_WRITE) && filemap_may_write(p->mm, addr, addr + ALIGN_UP(len, PAGE_SIZE), false))
+        return -EACCES;                      /* a shared mapping of a file not open for writing */
     if ((hit & VDSO_HIT_VDSO) && (prot & PROT_WRITE)) {
         int r = vdso_unshare(p->pml4, p->mm);
         if (r)
@@ -315,6 +332,9 @@ static int64_t do_madvise(struct trapframe *tf)
         return -EINVAL;                          /* Linux: the vDSO is neither a shared file nor anonymous */
     if (advice == MADV_REMOVE && shm_mprotect(p->mm, start, len, true))
         return -EACCES;                          /* a SHM_RDONLY attachment (Linux: not VM_MAYWRITE) */
+    if (advice == MADV_REMOVE && filemap_may_write(p->mm, start, end, true))
+        return -EACCES;                          /* a private file mapping, or a shared one of a file
+                                                    not open for writing (Linux madvise_remove) */
     for (uint64_t a = start; a < end; a += PAGE_SIZE) {
         uint64_t *pte = a < USER_LIMIT ? uvm_pte(p->pml4, a) : NULL;
         if (!pte) {
@@ -411,7 +431,10 @@ static int64_t mremap_in(struct trapframe *tf, uint64_t top, uint64_t lo, uint64
         if (addr + old_len > new_addr && new_addr + new_len > addr)
             return -EINVAL;
         if (old_len > new_len) {
+            if (filemap_room(p->mm, addr + new_len, addr + old_len, 0))
+                return -ENOMEM;
             uvm_unmap(p->pml4, addr + new_len, old_len - new_len);
+            filemap_unmapped(p->mm, addr + new_len, addr + old_len);
             vdso_unmapped(p->mm, addr + new_len, addr + old_len);
             old_len = new_len;
         }
@@ -419,16 +442,22 @@ static int64_t mremap_in(struct trapframe *tf, uint64_t top, uint64_t lo, uint64
             return -EFAULT;
         int r = mremap_special(p->mm, addr, old_len, new_len);
         if (!r)
+            r = filemap_room_move(p->mm, addr, old_len, new_addr, new_len);
+        if (!r)
             r = uvm_move(p->pml4, addr, old_len, new_addr, new_len);
         if (r)
             return r;
+        filemap_moved(p->mm, addr, old_len, new_addr, new_len);   /* file mappings move with it */
         vdso_unmapped(p->mm, new_addr, new_addr + new_len);   /* what the move replaced */
         vdso_moved(p->mm, addr, new_addr);                    /* Linux's vdso_mremap: the new base */
         shm_moved(p->mm, addr, old_len, new_addr);            /* SysV shm attachments move too */
         return (int64_t)new_addr;
     }
     if (old_len >= new_len) {
+        if (filemap_room(p->mm, addr + new_len, addr + old_len, 0))
+            return -ENOMEM;
         uvm_unmap(p->pml4, addr + new_len, old_len - new_len);
+        filemap_unmapped(p->mm, addr + new_len, addr + old_len);
         vdso_unmapped(p->mm, addr + new_len, addr + old_len);
         shm_unmapped(p->mm);
         return (int64_t)addr;
@@ -443,6 +472,8 @@ static int64_t mremap_in(struct trapframe *tf, uint64_t top, uint64_t lo, uint64
         uint64_t flags_last = *uvm_pte(p->pml4, addr + old_len - PAGE_SIZE);
         flags_last &= ~(PTE_ADDR_MASK | PTE_A | PTE_D | PTE_P);
         int r = uvm_replace(p->pml4, addr + old_len, new_len - old_len, flags_last);
+        if (!r)
+            filemap_grown(p->mm, addr + old_len, addr + new_len);
         return r ? r : (int64_t)addr;
     }
     if (!(flags & MREMAP_MAYMOVE))
@@ -452,9 +483,12 @@ static int64_t mremap_in(struct trapframe *tf, uint64_t top, uint64_t lo, uint64
         to = uvm_find_free(p->pml4, lo, hi, new_len);
     if (!to)
         return -ENOMEM;
-    int r = uvm_move(p->pml4, addr, old_len, to, new_len);
+    int r = filemap_room_move(p->mm, addr, old_len, to, new_len);
+    if (!r)
+        r = uvm_move(p->pml4, addr, old_len, to, new_len);
     if (r)
         return r;
+    filemap_moved(p->mm, addr, old_len, to, new_len);
     if (hint)
         p->mm->mmap_next = to + new_len + PAGE_SIZE;
     shm_moved(p->mm, addr, old_len, to);

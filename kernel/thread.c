@@ -77,6 +77,7 @@ void mm_put(struct mm *mm)
         return;
     ldt_free(mm);
     shm_mm_release(mm);                    /* its SysV attachments (the tables give back the pages) */
+    filemap_mm_release(mm);                /* its file mappings give their files back (filemap.c) */
     if (mm->pml4)
         uvm_free(mm->pml4);
     if (mm->exe) {

@@ -321,18 +321,20 @@ def assert_same_as_linux(case: Case, images, tmp_path: Path) -> None:
 
 
 def assert_rounds_give_every_page_back(program: str, images, tmp_path: Path, rounds: int,
-                                       timeout_s: float) -> None:
+                                       timeout_s: float, args: Sequence[str] = ()) -> None:
     """PROGRAM run once on the host and meanwhile ``rounds`` times in one ringlab boot
-    (init.args=ROUNDS: the program forks a child per round and prints ``PROGRAM: round N:
-    status S`` after it):
+    (init.args=ARGS,ROUNDS, ``args`` none by default; the host's run gets ARGS alone: the
+    program forks a child per round and prints ``PROGRAM: round N: status S`` after it):
     ringlab prints the host's round each time, and with trace=mem the free pages after each
     round's last reap are equal (after the boot count, each round reaps the children it forked
     itself, then the round's child: the last of each round's reaps). Raises AssertionError
     with the run's report."""
-    with start_on_linux(Case(program), images, tmp_path) as host:   # beside ringlab's boot
+    init_args = ",".join([*args, str(rounds)])
+    host_case = Case(program, args=list(args))
+    with start_on_linux(host_case, images, tmp_path) as host:   # beside ringlab's boot
         run = lab.run(QemuConfig(kernel=images.kernel, init=images.program(program),
-                                 append=f"trace=mem init.args={rounds}"), timeout_s=timeout_s)
-        linux, status, _ = linux_result(Case(program), host)
+                                 append=f"trace=mem init.args={init_args}"), timeout_s=timeout_s)
+        linux, status, _ = linux_result(host_case, host)
     assert status == 0, linux
     round_lines = linux[:-1]
     assert run.status == 0 and not run.of(Panic), run.report()

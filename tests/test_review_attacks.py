@@ -3,22 +3,55 @@ each an attack on an owner or a lifetime the review suspected, compared with the
 (the attacks print only what Linux defines) as root and as user 1000."""
 import pytest
 
-from tests.parity import Case, assert_same_as_linux
+from ringlab import lab
+from ringlab.core import kabi
+from ringlab.machine.qemu import QemuConfig
+from ringlab.observe.events import Panic
+from tests.parity import Case, assert_rounds_give_every_page_back, assert_same_as_linux
 
 pytestmark = pytest.mark.boot
 
 
-# txtmap: a file mapping holds no write count (kernel/filemap.c keeps no record of the
-# struct file a mapping came from, where Linux's vma holds it), so execve of a file mapped
-# MAP_SHARED from an O_RDWR descriptor that was then closed runs instead of ETXTBSY. Known,
-# not fixed: strict, so a fix makes this test fail until the mark goes.
-TXTMAP_KNOWN = pytest.mark.xfail(strict=True, reason="a shared file mapping holds no write count")
-
-
-@pytest.mark.parametrize("attack", ["piexit", "shmkey", "lockclose", "execsleep",
-                                    pytest.param("txtmap", marks=TXTMAP_KNOWN)])
+@pytest.mark.parametrize("attack", ["piexit", "shmkey", "lockclose", "execsleep", "txtmap"])
 @pytest.mark.parametrize("user", [None, (1000, 1000)], ids=["root", "user1000"])
 def test_attack_as_on_linux(images, tmp_path, attack, user):
     # host_alone: the attacks use fixed SysV keys and /tmp names on the host; two runs side by
     # side (xdist workers, the sanitizer pass beside the main one) would race each other
     assert_same_as_linux(Case("revattack", args=[attack], user=user, host_alone=True), images, tmp_path)
+
+
+TXTMAP_ROUNDS = 3
+
+
+def test_txtmap_rounds_give_every_page_back(images, tmp_path):
+    # Each round maps, splits, moves and forks mappings of a fresh copy of the program, then
+    # unlinks it: a file a mapping record kept (kernel/filemap.c) would keep its inode and its
+    # pages, and the free pages after a round would fall round by round.
+    assert_rounds_give_every_page_back("revattack", images, tmp_path, TXTMAP_ROUNDS,
+                                       timeout_s=180, args=["txtmaprounds"])
+
+
+def test_file_mapping_records_run_out_cleanly(images):
+    # ringlab's own limit (Linux's vm.max_map_count is 65,530, so this is not compared with the
+    # host): an address space holds FMAPS_PER_MM file mappings; past it a new one, a munmap or
+    # mremap that would split one and a MAP_FIXED over part of one are ENOMEM and change
+    # nothing, while changes that need no new record (a trim, a whole one replaced or moved
+    # over another, growth in place) work; a fork copies them all, and the file is exec'd
+    # again once they are gone.
+    limit = kabi.load().const("FMAPS_PER_MM")
+    run = lab.run(QemuConfig(kernel=images.kernel, init=images.program("revattack"),
+                             append="init.args=txtlimit"), timeout_s=120)
+    assert run.status == 0 and not run.of(Panic), run.report()
+    assert run.user_lines == [
+        f"txtlimit: file mappings: {limit}, the next: ENOMEM",
+        "txtlimit: munmap of the first one's middle: ENOMEM",
+        "txtlimit: mremap of its first page over another: ok",
+        "txtlimit: munmap of its first page: ok",
+        "txtlimit: MAP_FIXED over its last page: ENOMEM",
+        "txtlimit: MAP_FIXED over a whole one: ok",
+        "txtlimit: mremap of a whole one over another: ok",
+        "txtlimit: mremap growing a whole one: ok",
+        "txtlimit: a fork copying them: status 0",
+        "txtmap: all of them mapped: execve Text file busy",
+        "txtmap: none of them mapped: execve ran",
+    ], run.report()

@@ -14,9 +14,14 @@
  *           descriptor. Linux's fcntl_setlk sees the fd no longer names the file once the lock
  *           is granted, drops the lock and returns EBADF; a lock kept would outlive every
  *           descriptor of its owner (and the owner itself), so nobody could take it again.
- *   txtmap: a program file mapped MAP_SHARED and writable, its fd then closed: the mapping
+ *   txtmap: a program file mapped from an O_RDWR descriptor, which is then closed: the mapping
  *           keeps the file open for writing (Linux: the vma holds the struct file), so execve
- *           of it is ETXTBSY while the mapping lasts, and runs once it is unmapped.
+ *           of it is ETXTBSY while any part of the mapping lasts - after a munmap that split
+ *           it, after mremap moved it, in a forked child until it exits or execs - and runs
+ *           once it is all gone. A shared mapping from an O_RDONLY descriptor may not become
+ *           writable (mprotect, MADV_REMOVE: EACCES), and a running program's file gives no
+ *           writable descriptor (ETXTBSY). txtmaprounds N: txtmap in a child, N rounds.
+ *           txtlimit: ringlab's limit of file mappings per address space (not Linux's).
  *   execsleep: threads asleep in semop (SEM_UNDO), FUTEX_LOCK_PI (a lock the exec'ing thread
  *           owns), WAIT_REQUEUE_PI, F_SETLKW and a read of a socket that carries a file in
  *           flight, when another thread execs: the sleepers end, the new image runs, the
@@ -222,51 +227,333 @@ static int lockclose(void)
     return 0;
 }
 
-static int txtmap(const char *self)
+#define PG 4096
+static char tm_copy[64];             /* /tmp/revattack.PID.txt: runs side by side on the host keep apart */
+
+/* execve of the copy in a child (it runs "none": exits at once): "ran" or execve's error. */
+static const char *tm_exec(void)
 {
-    const char *copy = "/tmp/revattack.txt";
-    int in = open("/proc/self/exe", O_RDONLY), out = open(copy, O_RDWR | O_CREAT | O_TRUNC, 0755);
+    fflush(stdout);
+    int p[2];
+    if (pipe2(p, O_CLOEXEC))
+        return "pipe2 failed";
+    pid_t kid = fork();
+    if (kid == 0) {
+        char *argv[] = { (char *)tm_copy, "none", NULL };
+        execv(tm_copy, argv);
+        int e = errno;
+        if (write(p[1], &e, sizeof e) != sizeof e)
+            _exit(3);
+        _exit(2);
+    }
+    close(p[1]);
+    int e = 0, st;
+    ssize_t got = read(p[0], &e, sizeof e);
+    close(p[0]);
+    waitpid(kid, &st, 0);
+    return got == sizeof e ? strerror(e) : "ran";
+}
+
+static void tm_show(const char *what)
+{
+    const char *r = tm_exec();
+    printf("txtmap: %s: execve %s\n", what, r);
+}
+
+/* The copy opened with `mode` and mapped [0, pages) with prot and flags, the fd closed. */
+static char *tm_map(int mode, int pages, int prot, int flags)
+{
+    int fd = open(tm_copy, mode);
+    if (fd < 0)
+        return MAP_FAILED;
+    char *m = mmap(NULL, (size_t)pages * PG, prot, flags, fd, 0);
+    close(fd);
+    return m;
+}
+
+static const char *tm_err(long r)
+{
+    return r == -1 ? strerror(errno) : "ok";
+}
+
+/* Racing threads: one maps the copy, splits, moves and unmaps it while the other forks
+   children that exit at once with whatever the address space held at that moment. */
+#define TM_RACE_ROUNDS 100
+static int tm_race_fd;
+
+static void *tm_mapper(void *arg)
+{
+    (void)arg;
+    for (int i = 0; i < TM_RACE_ROUNDS; i++) {
+        char *m = mmap(NULL, 3 * PG, PROT_READ | PROT_WRITE, MAP_SHARED, tm_race_fd, 0);
+        if (m == MAP_FAILED)
+            return (void *)1;
+        munmap(m + PG, PG);
+        char *t = mremap(m + 2 * PG, PG, 2 * PG, MREMAP_MAYMOVE);
+        munmap(m, PG);
+        if (t != MAP_FAILED)
+            munmap(t, 2 * PG);
+    }
+    return NULL;
+}
+
+static void *tm_forker(void *arg)
+{
+    (void)arg;
+    for (int i = 0; i < TM_RACE_ROUNDS / 4; i++) {
+        pid_t kid = fork();
+        if (kid == 0)
+            _exit(0);
+        int st;
+        if (kid > 0)
+            waitpid(kid, &st, 0);
+    }
+    return NULL;
+}
+
+/* A child that holds the parent's mappings until the parent writes to (or closes) `go`, then
+   exits, or execs the program itself ("none") when `exec_self`. */
+static pid_t tm_holder(int go[2], const char *self, int exec_self)
+{
+    fflush(stdout);
+    pid_t kid = fork();
+    if (kid == 0) {
+        char c;
+        close(go[1]);
+        if (read(go[0], &c, 1) < 0)
+            _exit(3);
+        if (exec_self) {
+            char *argv[] = { (char *)self, "none", NULL };
+            execv(self, argv);
+            _exit(4);
+        }
+        _exit(0);
+    }
+    close(go[0]);
+    return kid;
+}
+
+/* A copy of the running program at /tmp/revattack.PID.txt: its size, or -1. */
+static off_t tm_make(void)
+{
+    snprintf(tm_copy, sizeof tm_copy, "/tmp/revattack.%d.txt", (int)getpid());
+    int in = open("/proc/self/exe", O_RDONLY), out = open(tm_copy, O_RDWR | O_CREAT | O_TRUNC, 0755);
     char buf[4096];
     ssize_t n;
     off_t size = 0;
     if (in < 0 || out < 0)
-        return 1;
+        return -1;
     while ((n = read(in, buf, sizeof buf)) > 0)
         if (write(out, buf, (size_t)n) != n)
-            return 1;
+            return -1;
         else
             size += n;
     close(in);
-    char *m = mmap(NULL, (size_t)size, PROT_READ | PROT_WRITE, MAP_SHARED, out, 0);
     close(out);
+    return size;
+}
+
+static int txtmap(const char *self)
+{
+    off_t size = tm_make();
+    if (size < 4 * PG)
+        return 1;
+
+    /* The mapping keeps the file open for writing, the file's length or a part of it */
+    char *m = tm_map(O_RDWR, (int)(size / PG), PROT_READ | PROT_WRITE, MAP_SHARED);
     if (m == MAP_FAILED)
         return 1;
-    (void)self;
-    for (int round = 0; round < 2; round++) {
-        fflush(stdout);
-        int p[2];
-        if (pipe2(p, O_CLOEXEC))
+    tm_show("while mapped writable");
+    munmap(m, (size_t)(size / PG * PG));
+    tm_show("after munmap");
+    m = tm_map(O_RDWR, 1, PROT_READ, MAP_PRIVATE);
+    tm_show("private read-only mapping from an O_RDWR fd");
+    munmap(m, PG);
+    tm_show("after its munmap");
+    m = tm_map(O_RDONLY, 1, PROT_READ, MAP_SHARED);
+    tm_show("shared mapping from an O_RDONLY fd");
+
+    /* ... which may not become writable (no VM_MAYWRITE): the attacker writes if it may */
+    long r = mprotect(m, PG, PROT_READ | PROT_WRITE);
+    printf("txtmap: mprotect(PROT_WRITE) of it: %s\n", tm_err(r));
+    if (r == 0)
+        memcpy(m, "HACKED", 6);
+    r = madvise(m, PG, MADV_REMOVE);
+    printf("txtmap: MADV_REMOVE of it: %s\n", tm_err(r));
+    munmap(m, PG);
+    m = tm_map(O_RDONLY, 1, PROT_READ, MAP_PRIVATE);
+    r = mprotect(m, PG, PROT_READ | PROT_WRITE);
+    printf("txtmap: mprotect(PROT_WRITE) of a private one: %s\n", tm_err(r));
+    if (r == 0)
+        memcpy(m, "COPIED", 6);
+    r = madvise(m, PG, MADV_REMOVE);
+    printf("txtmap: MADV_REMOVE of a private one: %s\n", tm_err(r));
+    munmap(m, PG);
+
+    /* A partial munmap splits the mapping: each part holds the file */
+    m = tm_map(O_RDWR, 3, PROT_READ | PROT_WRITE, MAP_SHARED);
+    munmap(m + PG, PG);
+    tm_show("split by munmap of its middle");
+    munmap(m, PG);
+    tm_show("its first part unmapped");
+    munmap(m + 2 * PG, PG);
+    tm_show("its last part unmapped");
+
+    /* mremap moves the hold with the pages */
+    m = tm_map(O_RDWR, 2, PROT_READ | PROT_WRITE, MAP_SHARED);
+    char *t = mmap(NULL, 2 * PG, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    char *moved = mremap(m, PG, PG, MREMAP_MAYMOVE | MREMAP_FIXED, t);
+    printf("txtmap: mremap of its first page onto another mapping: %s\n",
+           moved == t ? "moved" : strerror(errno));
+    munmap(m + PG, PG);
+    tm_show("the part left behind unmapped");
+    munmap(t, 2 * PG);
+    tm_show("the moved part unmapped");
+    m = tm_map(O_RDWR, 2, PROT_READ | PROT_WRITE, MAP_SHARED);
+    munmap(m + PG, PG);
+    char *wall = mmap(m + PG, PG, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+    moved = mremap(m, PG, 3 * PG, MREMAP_MAYMOVE);
+    printf("txtmap: mremap growing it past another mapping: %s\n",
+           moved == MAP_FAILED ? strerror(errno) : moved == m ? "in place" : "moved");
+    munmap(wall, PG);
+    tm_show("grown and moved");
+    munmap(moved, 3 * PG);
+    tm_show("grown and moved, unmapped");
+
+    /* A mapping over it (MAP_FIXED) ends its hold */
+    m = tm_map(O_RDWR, 2, PROT_READ | PROT_WRITE, MAP_SHARED);
+    mmap(m, 2 * PG, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+    tm_show("MAP_FIXED anonymous memory over it");
+    munmap(m, 2 * PG);
+
+    /* fork: the child's copy holds the file of its own, until it exits or execs */
+    for (int exec_self = 0; exec_self < 2; exec_self++) {
+        int go[2];
+        m = tm_map(O_RDWR, 2, PROT_READ | PROT_WRITE, MAP_SHARED);
+        if (pipe(go))
             return 1;
+        pid_t kid = tm_holder(go, self, exec_self);
+        munmap(m, 2 * PG);
+        tm_show(exec_self ? "the parent unmapped, a child that will exec holds it" :
+                            "the parent unmapped, a child holds it");
+        close(go[1]);
+        int st;
+        waitpid(kid, &st, 0);
+        printf("txtmap: the child %s: status %d\n", exec_self ? "execs itself" : "exits", st);
+        tm_show(exec_self ? "after the child's execve" : "after the child's exit");
+    }
+
+    /* Racing threads: what they leave behind holds nothing */
+    tm_race_fd = open(tm_copy, O_RDWR);
+    pthread_t a, b;
+    void *ra = NULL;
+    fflush(stdout);
+    if (pthread_create(&a, NULL, tm_mapper, NULL) || pthread_create(&b, NULL, tm_forker, NULL))
+        return 1;
+    pthread_join(a, &ra);
+    pthread_join(b, NULL);
+    close(tm_race_fd);
+    printf("txtmap: racing threads: mapper %s\n", ra ? "failed" : "done");
+    tm_show("after the race");
+
+    /* The other way round: a running program's file is not opened for writing, and a
+       read-only descriptor of it gives no shared writable mapping */
+    int fd = open("/proc/self/exe", O_RDWR);
+    printf("txtmap: open(O_RDWR) of the running program: %s\n", tm_err(fd));
+    fd = open("/proc/self/exe", O_RDONLY);
+    m = mmap(NULL, PG, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    printf("txtmap: MAP_SHARED PROT_WRITE of it from O_RDONLY: %s\n", m == MAP_FAILED ? strerror(errno) : "mapped");
+    close(fd);
+
+    /* Nothing above wrote to the file */
+    fd = open(tm_copy, O_RDONLY);
+    char head[8] = { 0 };
+    if (pread(fd, head, 6, 0) != 6)
+        return 1;
+    close(fd);
+    printf("txtmap: the file begins %s\n", memcmp(head, "\177ELF", 4) ? head : "\\177ELF");
+    unlink(tm_copy);
+    return 0;
+}
+
+static const char *tm_errname(long r)
+{
+    return r != -1 ? "ok" : errno == ENOMEM ? "ENOMEM" : strerror(errno);
+}
+
+/*
+ * ringlab's own limit, not Linux's (tests/test_review_attacks.py checks ringlab's answers, the
+ * host maps 65,530): an address space holds FMAPS_PER_MM file mappings; past it mmap is
+ * ENOMEM, and so is a munmap or mremap that would split one, while a change that needs no new
+ * record works; a fork copies them all. Everything it held gives the file back at the end.
+ */
+#define TL_MAX 4096
+static int txtlimit(void)
+{
+    static char *maps[TL_MAX];
+    if (tm_make() < 4 * PG)
+        return 1;
+    int fd = open(tm_copy, O_RDWR), n = 1;
+    char *first = mmap(NULL, 3 * PG, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (first == MAP_FAILED)
+        return 1;
+    long r = 0;
+    for (; n < TL_MAX; n++)
+        if ((maps[n] = mmap(NULL, PG, PROT_READ, MAP_SHARED, fd, 0)) == MAP_FAILED)
+            break;
+    printf("txtlimit: file mappings: %d, the next: %s\n", n, tm_errname(-1));
+    r = munmap(first + PG, PG);
+    printf("txtlimit: munmap of the first one's middle: %s\n", tm_errname(r));
+    r = (long)mremap(first, PG, PG, MREMAP_MAYMOVE | MREMAP_FIXED, maps[1]);
+    printf("txtlimit: mremap of its first page over another: %s\n", tm_errname(r == (long)maps[1] ? 0 : -1));
+    r = munmap(first, PG);
+    printf("txtlimit: munmap of its first page: %s\n", tm_errname(r));
+    r = (long)mmap(first + 2 * PG, PG, PROT_READ, MAP_SHARED | MAP_FIXED, fd, 0);
+    printf("txtlimit: MAP_FIXED over its last page: %s\n", tm_errname(r == (long)(first + 2 * PG) ? 0 : -1));
+    r = (long)mmap(maps[2], PG, PROT_READ, MAP_SHARED | MAP_FIXED, fd, 0);
+    printf("txtlimit: MAP_FIXED over a whole one: %s\n", tm_errname(r == (long)maps[2] ? 0 : -1));
+    r = (long)mremap(maps[3], PG, PG, MREMAP_MAYMOVE | MREMAP_FIXED, maps[4]);
+    printf("txtlimit: mremap of a whole one over another: %s\n", tm_errname(r == (long)maps[4] ? 0 : -1));
+    if (r != -1)
+        maps[3] = NULL;
+    r = (long)mremap(maps[n - 1], PG, 2 * PG, MREMAP_MAYMOVE);
+    printf("txtlimit: mremap growing a whole one: %s\n", tm_errname(r == -1 ? -1 : 0));
+    if (r != -1)
+        maps[n - 1] = (char *)r;
+    close(fd);
+    fflush(stdout);
+    pid_t kid = fork();
+    if (kid == 0)
+        _exit(0);
+    int st;
+    waitpid(kid, &st, 0);
+    printf("txtlimit: a fork copying them: status %d\n", st);
+    tm_show("all of them mapped");
+    munmap(first, 3 * PG);
+    for (int i = 1; i < n; i++)
+        if (maps[i])
+            munmap(maps[i], 2 * PG);
+    tm_show("none of them mapped");
+    unlink(tm_copy);
+    return 0;
+}
+
+/* txtmap in a child per round (ROUNDS): the free pages after each must be equal
+   (tests/test_review_attacks.py, trace=mem). */
+static int txtmap_rounds(const char *self, int rounds)
+{
+    for (int round = 1; round <= rounds; round++) {
+        fflush(stdout);
         pid_t kid = fork();
         if (kid == 0) {
-            char *argv[] = { (char *)copy, "none", NULL };
-            execv(copy, argv);
-            int e = errno;
-            if (write(p[1], &e, sizeof e) != sizeof e)
-                _exit(3);
-            _exit(2);
+            int r = txtmap(self);
+            fflush(stdout);
+            _exit(r);
         }
-        close(p[1]);
-        int e = 0, st;
-        ssize_t got = read(p[0], &e, sizeof e);
-        close(p[0]);
+        int st;
         waitpid(kid, &st, 0);
-        printf("txtmap: execve %s: %s\n", round ? "after munmap" : "while mapped writable",
-               got == sizeof e ? strerror(e) : "ran");
-        if (!round)
-            munmap(m, (size_t)size);
+        printf("revattack: round %d: status %d\n", round, st);
     }
-    unlink(copy);
     return 0;
 }
 
@@ -395,6 +682,10 @@ int main(int argc, char **argv)
         r = r ? r : lockclose();
     if (!strcmp(what, "txtmap") || !strcmp(what, "all"))
         r = r ? r : txtmap(argv[0]);
+    if (!strcmp(what, "txtlimit"))
+        return txtlimit();
+    if (!strcmp(what, "txtmaprounds"))
+        return txtmap_rounds(argv[0], argc > 2 ? atoi(argv[2]) : 1);
     if (!strcmp(what, "none"))
         return 0;
     if (!strcmp(what, "execsleep2")) {

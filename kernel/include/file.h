@@ -27,6 +27,8 @@
 #define NFSFILE     256          /* multiboot modules (files in "/") */
 #define NINODE      512          /* inodes in the file system */
 #define NDIRENT     1024         /* directory entries in the file system */
+#define FMAPS_PER_MM 64          /* file mappings of one address space (filemap.c): -ENOMEM past
+                                    it (Linux vm.max_map_count, 65530, counts every vma) */
 #define FS_NAME_MAX 255          /* longest name in a directory (bytes): Linux's NAME_MAX */
 #define FS_PATH_MAX 4096         /* longest path (bytes, with the NUL): Linux's PATH_MAX, one page;
                                     a path buffer is a kalloc'd page, never on the kernel stack */
@@ -134,6 +136,18 @@ void *fsdata_page(struct inode *ip, uint64_t i, int *err);
 void fsdata_copy_page(struct inode *ip, uint64_t off, void *dst);
 int64_t file_mmap(struct file *f, uint64_t *pml4, uint64_t addr, uint64_t len, uint64_t off,
                   uint64_t pte_flags, bool shared);
+/* filemap.c: the open file each file mapping holds (Linux's vma->vm_file); the caller holds
+   the address space's lock (thread.c mm_lock) */
+struct mm;
+int filemap_room(struct mm *mm, uint64_t start, uint64_t end, int more);   /* -ENOMEM */
+int filemap_room_move(struct mm *mm, uint64_t from, uint64_t old_len, uint64_t to, uint64_t new_len);
+void filemap_hold(struct mm *mm, uint64_t start, uint64_t end, struct file *f, bool shared);
+void filemap_unmapped(struct mm *mm, uint64_t start, uint64_t end);
+void filemap_moved(struct mm *mm, uint64_t from, uint64_t old_len, uint64_t to, uint64_t new_len);
+void filemap_grown(struct mm *mm, uint64_t old_end, uint64_t new_end);
+int filemap_may_write(struct mm *mm, uint64_t start, uint64_t end, bool remove);   /* -EACCES */
+void filemap_fork(struct mm *to, struct mm *from);
+void filemap_mm_release(struct mm *mm);
 struct inode *namei(struct inode *cwd, const char *path, int *err);
 struct inode *namei_nofollow(struct inode *cwd, const char *path, int *err);
 int symlink_target(struct inode *ip, char *buf, uint64_t size);
