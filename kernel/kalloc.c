@@ -69,14 +69,9 @@ void kfree(void *page)
     nfree++;
 }
 
-/* Zero one 4 KiB page with string stores (one TCG helper loop, not 4096 byte stores). */
-static void page_zero(void *page)
-{
-    uint64_t n = PAGE_SIZE / 8;
-    __asm__ volatile("cld; rep stosq" : "+D"(page), "+c"(n) : "a"(0UL) : "memory");
-}
-
-void *kalloc(void)
+/* A page off the free list or the watermark, its contents as they were (checked by the
+   sanitizer build: nothing wrote to it since kfree). */
+static void *take_page(void)
 {
     struct run *r = freelist;
     if (r) {
@@ -89,8 +84,22 @@ void *kalloc(void)
     } else {
         return NULL;
     }
-    page_zero(r);
     return r;
+}
+
+void *kalloc(void)
+{
+    void *page = take_page();
+    if (page)
+        page_fill(page, 0);
+    return page;
+}
+
+/* For a caller that writes every byte of the page before anything reads it (fork's copy of a
+   user page): zeroing it first would only be undone. */
+void *kalloc_dirty(void)
+{
+    return take_page();
 }
 
 uint64_t kalloc_free_pages(void)
@@ -112,6 +121,12 @@ bool kshare(void *page)
         return false;
     (*n)++;
     return true;
+}
+
+/* Does `page` have mappings beyond the first? */
+bool kshared(void *page)
+{
+    return *share_count(page, "kshared") != 0;
 }
 
 /* One mapping of `page` less: the last one frees it. */

@@ -138,13 +138,19 @@ void files_clear(struct files *f, int fd)
     fd_set_cloexec(f, fd, false);
 }
 
-/* Every descriptor closed and every page given back (the table itself stays). */
+/* Every descriptor closed and every page given back (the table itself stays). Only the
+   pages of slots there are get looked at, a present slot found by page_next_set: every exit
+   went through all NOFILE_MAX slots before. */
 static void files_release(struct files *f)
 {
-    for (int fd = 0; fd < NOFILE_MAX; fd++) {
-        if (files_fd(f, fd)) {
-            locks_close_posix(f, files_fd(f, fd));
-            file_close(files_fd(f, fd));
+    for (int i = 0; i < NOFILE_MAX / FDS_PER_PAGE; i++) {
+        struct file **slots = f->fdpage[i];
+        if (!slots)
+            continue;
+        for (uint64_t j = page_next_set((const uint64_t *)slots, 0, FDS_PER_PAGE, ~0UL); j < FDS_PER_PAGE;
+             j = page_next_set((const uint64_t *)slots, j + 1, FDS_PER_PAGE, ~0UL)) {
+            locks_close_posix(f, slots[j]);
+            file_close(slots[j]);
         }
     }
     for (int i = 0; i < NOFILE_MAX / FDS_PER_PAGE; i++)

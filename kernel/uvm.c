@@ -292,6 +292,8 @@ int uvm_protect(uint64_t *pml4, uint64_t va, uint64_t len, uint64_t flags)
         uint64_t *pte = walk(pml4, a, false);
         if (!pte || !(*pte & PTE_P))
             return -ENOMEM;
+        if ((flags & PTE_W) && uvm_own(pte, a))
+            return -ENOMEM;                  /* a page fork shares read-only: writable, it is ours */
         *pte = (*pte & (PTE_ADDR_MASK | PTE_SHARED | PTE_BUS)) | flags | PTE_P;
         if (*pte & PTE_BUS)
             *pte &= ~PTE_U;                  /* past a mapped file's end: SIGBUS whatever the rights */
@@ -333,6 +335,27 @@ int uvm_move(uint64_t *pml4, uint64_t from, uint64_t old_len, uint64_t to, uint6
     uvm_unmap(pml4, from, old_len);    /* now empty: frees the tables left empty, reloads CR3 */
     if (rcr3() == V2P(pml4))
         lcr3(V2P(pml4));
+    return 0;
+}
+
+/*
+ * Before the kernel writes into the private page `pte` maps at `va` (or lets ring 3 write to
+ * it): if fork left it mapped by another address space as well (vm.c, copy_table), give this
+ * one a copy of its own. A MAP_SHARED page (PTE_SHARED) is left alone. 0, or -ENOMEM and
+ * nothing changed.
+ */
+int uvm_own(uint64_t *pte, uint64_t va)
+{
+    void *page = P2V(*pte & PTE_ADDR_MASK);
+    if ((*pte & PTE_SHARED) || !kshared(page))
+        return 0;
+    void *copy = kalloc_dirty();
+    if (!copy)
+        return -ENOMEM;
+    page_copy(copy, page);
+    *pte = V2P(copy) | (*pte & ~PTE_ADDR_MASK);
+    invlpg(va);                              /* when it is the running address space's */
+    kput(page);
     return 0;
 }
 
