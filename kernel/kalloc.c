@@ -69,37 +69,38 @@ void kfree(void *page)
     nfree++;
 }
 
-/* A page off the free list or the watermark, its contents as they were (checked by the
-   sanitizer build: nothing wrote to it since kfree). */
-static void *take_page(void)
+/* A page off the free list or the watermark, zeroed if `zero` (else its contents as they
+   were). The sanitizer build checks that nothing wrote to a free page since kfree, zeroing it
+   in the same pass. */
+static void *take_page(bool zero)
 {
     struct run *r = freelist;
     if (r) {
         freelist = r->next;
         nfree--;
-        SAN_PAGE_ALLOC(r);
+        if (SAN_PAGE_ALLOC(r, zero))
+            return r;
     } else if (watermark < range_end) {
         r = P2V(watermark);
         watermark += PAGE_SIZE;
     } else {
         return NULL;
     }
+    if (zero)
+        page_fill(r, 0);
     return r;
 }
 
 void *kalloc(void)
 {
-    void *page = take_page();
-    if (page)
-        page_fill(page, 0);
-    return page;
+    return take_page(true);
 }
 
 /* For a caller that writes every byte of the page before anything reads it (fork's copy of a
    user page): zeroing it first would only be undone. */
 void *kalloc_dirty(void)
 {
-    return take_page();
+    return take_page(false);
 }
 
 uint64_t kalloc_free_pages(void)

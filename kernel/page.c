@@ -55,6 +55,20 @@ bool page_differs(const void *page, uint64_t word)
     return diff != 0;
 }
 
+uint64_t page_check_fill(void *page, uint64_t expect, uint64_t word)
+{
+    uint64_t *w = page;
+    for (uint64_t i = 0; i < PAGE_SIZE / 8; i += 8) {
+        if ((w[i] ^ expect) | (w[i + 1] ^ expect) | (w[i + 2] ^ expect) | (w[i + 3] ^ expect) |
+            (w[i + 4] ^ expect) | (w[i + 5] ^ expect) | (w[i + 6] ^ expect) | (w[i + 7] ^ expect))
+            return i;
+        w[i] = word, w[i + 1] = word, w[i + 2] = word, w[i + 3] = word;
+        w[i + 4] = word, w[i + 5] = word, w[i + 6] = word, w[i + 7] = word;
+        __asm__ volatile("" : : "r"(w) : "memory");
+    }
+    return PAGE_SIZE / 8;
+}
+
 uint64_t page_next_set(const uint64_t *words, uint64_t i, uint64_t n, uint64_t mask)
 {
     while (i < n && !(words[i] & mask))

@@ -99,18 +99,20 @@ void san_page_free(void *page, void *by)
     page_fill(page, SAN_POISON_WORD);
 }
 
-/* kalloc took `page` off the free list: nothing wrote to it since kfree. Word 0 held the
-   free list's link, which kalloc has read: it is poisoned again here so that one pass checks
-   the whole page; only a page that fails it is searched for the word to report. */
-void san_page_alloc(void *page, void *by)
+/* kalloc took `page` off the free list: nothing wrote to it since kfree; zeroed after the
+   check, in the same pass, if `zero`. Word 0 held the free list's link, which kalloc has
+   read: it is poisoned again here so that one pass checks the whole page; only a page that
+   fails it is searched for the word to report, from the first block of eight words that
+   differs (the blocks before it may be zeroed already). */
+void san_page_alloc(void *page, bool zero, void *by)
 {
     uint64_t n = V2P(page) / PAGE_SIZE;
     uint64_t *w = page;
     page_is_free[n / 8] &= (uint8_t)~(1u << (n % 8));
     w[0] = SAN_POISON_WORD;
-    if (!page_differs(w, SAN_POISON_WORD))
-        return;
-    for (uint64_t i = 1; i < PAGE_SIZE / 8; i++)
+    uint64_t from = zero ? page_check_fill(w, SAN_POISON_WORD, 0)
+                         : page_differs(w, SAN_POISON_WORD) ? 0 : PAGE_SIZE / 8;
+    for (uint64_t i = from; i < PAGE_SIZE / 8; i++)
         if (w[i] != SAN_POISON_WORD)
             page_report("write-after-free", "kalloc", page, by, i * 8, w[i]);
 }

@@ -96,15 +96,22 @@ void mm_put(struct mm *mm)
 void mm_lock(struct mm *mm)
 {
     SAN_LIVE(SAN_MM, mm - mms, mm->refs > 0);
-    while (mm->busy)
+    while (mm->busy) {
+        mm->busy_waiters = true;
         sleep(mm);
+    }
     mm->busy = true;
 }
 
+/* wakeup looks at every process slot: only when someone sleeps on the lock (every memory
+   call and fork ends here; a woken waiter that finds the lock taken again says so again). */
 void mm_unlock(struct mm *mm)
 {
     mm->busy = false;
-    wakeup(mm);
+    if (mm->busy_waiters) {
+        mm->busy_waiters = false;
+        wakeup(mm);
+    }
 }
 
 /* ---- descriptor tables -------------------------------------------------- */

@@ -57,6 +57,9 @@ void *kalloc_dirty(void);            /* one page the caller overwrites whole at 
 void page_fill(void *page, uint64_t word);       /* every word of the page := word */
 void page_copy(void *dst, const void *src);
 bool page_differs(const void *page, uint64_t word);   /* some word != word */
+/* each block of 8 words := word after a check that it held `expect`: PAGE_SIZE / 8, or the
+   index of the first block that did not (it and the blocks after it left as they were) */
+uint64_t page_check_fill(void *page, uint64_t expect, uint64_t word);
 /* the first i' in [i, n) with words[i'] & mask, else n (n <= 512: one page of words) */
 uint64_t page_next_set(const uint64_t *words, uint64_t i, uint64_t n, uint64_t mask);
 void kfree(void *page);
