@@ -83,7 +83,8 @@
 #define NR_SPAN          600                    /* numbers drawn from 0..NR_SPAN-1 ... */
 #define HANG_LIMIT_S     0.5                    /* guest seconds; a batch takes ~10 ms */
 #define HOST_HANG_LIMIT_S 0.5
-#define ALARM_EVERY_US   100000                 /* the parent's wait looks at the clock this often */
+#define ALARM_EVERY_US   100000                 /* past the hang limit, the parent's wait looks at
+                                                   the clock this often */
 #define KERNEL_HALF      0xffff800000000000UL
 #define LEAK_TOP         0xffffffffff600000UL   /* above: no kernel data (Linux: vsyscall page) */
 #define LINUX_SHMMAX     0xfffffffffeffffffUL   /* shmctl IPC_INFO's shmmax and shmall: Linux's
@@ -439,21 +440,23 @@ static void on_alarm(int sig) { (void)sig; }
 
 /* Wait up to `limit_s` seconds for `pid` to end (1: reaped) or stop (2: still there); 0:
  * neither. The parent sleeps in wait4 while the child runs (a polling parent took a share of
- * every child's time slices); an interval timer, only while it waits, interrupts the wait every
- * ALARM_EVERY_S to look at the clock, so a SIGALRM that came before the wait began costs at
- * most one interval. */
+ * every child's time slices); a timer, only while it waits, interrupts the wait at the limit
+ * and every ALARM_EVERY_US after it (a SIGALRM that came before the wait began costs one
+ * interval more), and the clock says whether the limit has passed. */
 static int reap_within(pid_t pid, int *status, double limit_s)
 {
-    static const struct itimerval every = { { 0, ALARM_EVERY_US }, { 0, ALARM_EVERY_US } }, off;
+    static const struct itimerval off;
+    struct itimerval alarm_at = { { 0, ALARM_EVERY_US },
+                                  { (time_t)limit_s, (suseconds_t)((limit_s - (time_t)limit_s) * 1e6) } };
     double t0 = now_s();
     int got = 0;
-    setitimer(ITIMER_REAL, &every, NULL);
+    setitimer(ITIMER_REAL, &alarm_at, NULL);
     for (;;) {
         if (waitpid(pid, status, WUNTRACED) == pid) {
             got = WIFSTOPPED(*status) ? 2 : 1;
             break;
         }
-        if (now_s() - t0 > limit_s)
+        if (now_s() - t0 >= limit_s)
             break;
     }
     setitimer(ITIMER_REAL, &off, NULL);
