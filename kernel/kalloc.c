@@ -69,28 +69,38 @@ void kfree(void *page)
     nfree++;
 }
 
-/* Zero one 4 KiB page with string stores (one TCG helper loop, not 4096 byte stores). */
-static void page_zero(void *page)
-{
-    uint64_t n = PAGE_SIZE / 8;
-    __asm__ volatile("cld; rep stosq" : "+D"(page), "+c"(n) : "a"(0UL) : "memory");
-}
-
-void *kalloc(void)
+/* A page off the free list or the watermark, zeroed if `zero` (else its contents as they
+   were). The sanitizer build checks that nothing wrote to a free page since kfree, zeroing it
+   in the same pass. */
+static void *take_page(bool zero)
 {
     struct run *r = freelist;
     if (r) {
         freelist = r->next;
         nfree--;
-        SAN_PAGE_ALLOC(r);
+        if (SAN_PAGE_ALLOC(r, zero))
+            return r;
     } else if (watermark < range_end) {
         r = P2V(watermark);
         watermark += PAGE_SIZE;
     } else {
         return NULL;
     }
-    page_zero(r);
+    if (zero)
+        page_fill(r, 0);
     return r;
+}
+
+void *kalloc(void)
+{
+    return take_page(true);
+}
+
+/* For a caller that writes every byte of the page before anything reads it (fork's copy of a
+   user page): zeroing it first would only be undone. */
+void *kalloc_dirty(void)
+{
+    return take_page(false);
 }
 
 uint64_t kalloc_free_pages(void)
@@ -112,6 +122,12 @@ bool kshare(void *page)
         return false;
     (*n)++;
     return true;
+}
+
+/* Does `page` have mappings beyond the first? */
+bool kshared(void *page)
+{
+    return *share_count(page, "kshared") != 0;
 }
 
 /* One mapping of `page` less: the last one frees it. */

@@ -189,7 +189,8 @@ int64_t ptregs_regset(struct proc *c, bool set, uint64_t type, uint64_t uiov)
 /*
  * One word of the tracee's memory (Linux access_process_vm with FOLL_FORCE): a page must be
  * present and user; a write goes through even to a read-only private page (a breakpoint into
- * text: every private page here is the process's own copy), never into a read-only shared one;
+ * text: one that fork shares becomes the tracee's own copy first, uvm_own, as Linux's COW),
+ * never into a read-only shared one;
  * the vDSO is first made the tracee's own copy (vdso_unshare: a breakpoint there changes no
  * other process's, as Linux's COW of its special mapping). -EIO unless all 8 bytes are
  * reachable.
@@ -213,6 +214,8 @@ int ptrace_access_word(struct proc *c, uint64_t va, uint64_t *word, bool write)
         if (!pte || (*pte & (PTE_P | PTE_U)) != (PTE_P | PTE_U) ||
             (write && !(*pte & PTE_W) && (*pte & PTE_SHARED)))
             return -EIO;
+        if (write && uvm_own(pte, a))
+            return -EIO;                     /* a read-only page fork shares: the tracee's copy */
         uint8_t *k = (uint8_t *)P2V(*pte & PTE_ADDR_MASK) + a % PAGE_SIZE;
         if (write)
             memcpy(k, w + done, n);

@@ -92,21 +92,27 @@ static noreturn void page_report(const char *check, const char *at, void *page, 
 /* kfree(page): not free already; then all of it poisoned (kfree links it through word 0). */
 void san_page_free(void *page, void *by)
 {
-    uint64_t n = V2P(page) / PAGE_SIZE, words = PAGE_SIZE / 8;
+    uint64_t n = V2P(page) / PAGE_SIZE;
     if (page_is_free[n / 8] & (1u << (n % 8)))
         page_report("double-free", "kfree", page, by, 0, 0);
     page_is_free[n / 8] |= (uint8_t)(1u << (n % 8));
-    void *d = page;
-    __asm__ volatile("cld; rep stosq" : "+D"(d), "+c"(words) : "a"(SAN_POISON_WORD) : "memory");
+    page_fill(page, SAN_POISON_WORD);
 }
 
-/* kalloc took `page` off the free list: nothing wrote to it since kfree (word 0 is the link). */
-void san_page_alloc(void *page, void *by)
+/* kalloc took `page` off the free list: nothing wrote to it since kfree; zeroed after the
+   check, in the same pass, if `zero`. Word 0 held the free list's link, which kalloc has
+   read: it is poisoned again here so that one pass checks the whole page; only a page that
+   fails it is searched for the word to report, from the first block of eight words that
+   differs (the blocks before it may be zeroed already). */
+void san_page_alloc(void *page, bool zero, void *by)
 {
     uint64_t n = V2P(page) / PAGE_SIZE;
-    const uint64_t *w = page;
+    uint64_t *w = page;
     page_is_free[n / 8] &= (uint8_t)~(1u << (n % 8));
-    for (uint64_t i = 1; i < PAGE_SIZE / 8; i++)
+    w[0] = SAN_POISON_WORD;
+    uint64_t from = zero ? page_check_fill(w, SAN_POISON_WORD, 0)
+                         : page_differs(w, SAN_POISON_WORD) ? 0 : PAGE_SIZE / 8;
+    for (uint64_t i = from; i < PAGE_SIZE / 8; i++)
         if (w[i] != SAN_POISON_WORD)
             page_report("write-after-free", "kalloc", page, by, i * 8, w[i]);
 }

@@ -349,8 +349,11 @@ static int64_t do_madvise(struct trapframe *tf)
         /* (a [vdso] page made writable keeps its bytes: Linux would map the image's again) */
         if (advice == MADV_POPULATE_WRITE && !(*pte & PTE_W))
             return -EINVAL;                      /* what Linux 6.x answers for a read-only mapping */
-        if ((discard && !shared && !vdso_hit(p->mm, a, a + PAGE_SIZE)) || advice == MADV_REMOVE)
+        if ((discard && !shared && !vdso_hit(p->mm, a, a + PAGE_SIZE)) || advice == MADV_REMOVE) {
+            if (uvm_own(pte, a))                 /* a read-only page fork shares: zero our own */
+                return -ENOMEM;
             memset(P2V(*pte & PTE_ADDR_MASK), 0, PAGE_SIZE);
+        }
         uvm_charge(&work);
     }
     return r;

@@ -97,15 +97,22 @@ void mm_put(struct mm *mm)
 void mm_lock(struct mm *mm)
 {
     SAN_LIVE(SAN_MM, mm - mms, mm->refs > 0);
-    while (mm->busy)
+    while (mm->busy) {
+        mm->busy_waiters = true;
         sleep(mm);
+    }
     mm->busy = true;
 }
 
+/* wakeup looks at every process slot: only when someone sleeps on the lock (every memory
+   call and fork ends here; a woken waiter that finds the lock taken again says so again). */
 void mm_unlock(struct mm *mm)
 {
     mm->busy = false;
-    wakeup(mm);
+    if (mm->busy_waiters) {
+        mm->busy_waiters = false;
+        wakeup(mm);
+    }
 }
 
 /* ---- descriptor tables -------------------------------------------------- */
@@ -139,13 +146,19 @@ void files_clear(struct files *f, int fd)
     fd_set_cloexec(f, fd, false);
 }
 
-/* Every descriptor closed and every page given back (the table itself stays). */
+/* Every descriptor closed and every page given back (the table itself stays). Only the
+   pages of slots there are get looked at, a present slot found by page_next_set: every exit
+   went through all NOFILE_MAX slots before. */
 static void files_release(struct files *f)
 {
-    for (int fd = 0; fd < NOFILE_MAX; fd++) {
-        if (files_fd(f, fd)) {
-            locks_close_posix(f, files_fd(f, fd));
-            file_close(files_fd(f, fd));
+    for (int i = 0; i < NOFILE_MAX / FDS_PER_PAGE; i++) {
+        struct file **slots = f->fdpage[i];
+        if (!slots)
+            continue;
+        for (uint64_t j = page_next_set((const uint64_t *)slots, 0, FDS_PER_PAGE, ~0UL); j < FDS_PER_PAGE;
+             j = page_next_set((const uint64_t *)slots, j + 1, FDS_PER_PAGE, ~0UL)) {
+            locks_close_posix(f, slots[j]);
+            file_close(slots[j]);
         }
     }
     for (int i = 0; i < NOFILE_MAX / FDS_PER_PAGE; i++)

@@ -98,21 +98,32 @@ static uint64_t tables_needed(uint64_t start, uint64_t end)
 
 /* ---- walking what is mapped -------------------------------------------- */
 
+/*
+ * The walks below visit only the present entries of a table that [va, end) covers: entries
+ * first..last of it (PX of va and of end - 1; the range never leaves the table), the next
+ * present one found by page_next_set. Most entries of a process's tables are empty, and
+ * the sanitizer kernel's coverage hook ran once per entry looked at.
+ */
+static uint64_t table_base(int level, uint64_t va)
+{
+    return va & ~(PX_SPAN(level) * PT_ENTRIES - 1);   /* the address of the table's entry 0 */
+}
+
 /* The first present leaf in [va, end) under `table` (at `level`), or `end`. */
 static uint64_t next_mapped_in(uint64_t *table, int level, uint64_t va, uint64_t end)
 {
-    while (va < end) {
-        uint64_t next = ALIGN_DOWN(va, PX_SPAN(level)) + PX_SPAN(level);
-        uint64_t stop = next < end ? next : end;
-        uint64_t e = table[PX(level, va)];
-        if (e & PTE_P) {
-            if (level == 0)
-                return va;
-            uint64_t found = next_mapped_in(P2V(e & PTE_ADDR_MASK), level - 1, va, stop);
-            if (found < stop)
-                return found;
-        }
-        va = stop;
+    if (va >= end)
+        return end;
+    uint64_t base = table_base(level, va), first = PX(level, va), last = PX(level, end - 1);
+    for (uint64_t i = page_next_set(table, first, last + 1, PTE_P); i <= last;
+         i = page_next_set(table, i + 1, last + 1, PTE_P)) {
+        uint64_t from = i == first ? va : base + i * PX_SPAN(level);
+        uint64_t next = base + (i + 1) * PX_SPAN(level), stop = next < end ? next : end;
+        if (level == 0)
+            return from;
+        uint64_t found = next_mapped_in(P2V(table[i] & PTE_ADDR_MASK), level - 1, from, stop);
+        if (found < stop)
+            return found;
     }
     return end;
 }
@@ -146,34 +157,32 @@ uint64_t uvm_find_free(uint64_t *pml4, uint64_t lo, uint64_t hi, uint64_t len)
 
 static bool table_empty(const uint64_t *table)
 {
-    for (int i = 0; i < PT_ENTRIES; i++)
-        if (table[i] & PTE_P)
-            return false;
-    return true;
+    return page_next_set(table, 0, PT_ENTRIES, PTE_P) == PT_ENTRIES;
 }
 
 /* Unmap [va, end) under `table` (at `level`); frees lower tables left empty. No TLB work. */
 static void unmap_in(uint64_t *table, int level, uint64_t va, uint64_t end, uint64_t *work)
 {
-    while (va < end) {
-        uint64_t base = ALIGN_DOWN(va, PX_SPAN(level)), next = base + PX_SPAN(level);
-        uint64_t stop = next < end ? next : end;
-        uint64_t *e = &table[PX(level, va)];
-        if (*e & PTE_P) {
-            void *page = P2V(*e & PTE_ADDR_MASK);
-            if (level == 0) {
-                *e = 0;
-                kput(page);
-            } else {
-                unmap_in(page, level - 1, va, stop, work);
-                if ((va == base && stop == next) || table_empty(page)) {
-                    *e = 0;              /* the whole span went, or nothing is left in it */
-                    kfree(page);
-                }
+    if (va >= end)
+        return;
+    uint64_t tbase = table_base(level, va), first = PX(level, va), last = PX(level, end - 1);
+    for (uint64_t i = page_next_set(table, first, last + 1, PTE_P); i <= last;
+         i = page_next_set(table, i + 1, last + 1, PTE_P)) {
+        uint64_t base = tbase + i * PX_SPAN(level), next = base + PX_SPAN(level);
+        uint64_t from = i == first ? va : base, stop = next < end ? next : end;
+        uint64_t *e = &table[i];
+        void *page = P2V(*e & PTE_ADDR_MASK);
+        if (level == 0) {
+            *e = 0;
+            kput(page);
+        } else {
+            unmap_in(page, level - 1, from, stop, work);
+            if ((from == base && stop == next) || table_empty(page)) {
+                *e = 0;                  /* the whole span went, or nothing is left in it */
+                kfree(page);
             }
-            uvm_charge(work);
         }
-        va = stop;
+        uvm_charge(work);
     }
 }
 
@@ -292,6 +301,8 @@ int uvm_protect(uint64_t *pml4, uint64_t va, uint64_t len, uint64_t flags)
         uint64_t *pte = walk(pml4, a, false);
         if (!pte || !(*pte & PTE_P))
             return -ENOMEM;
+        if ((flags & PTE_W) && uvm_own(pte, a))
+            return -ENOMEM;                  /* a page fork shares read-only: writable, it is ours */
         *pte = (*pte & (PTE_ADDR_MASK | PTE_SHARED | PTE_BUS)) | flags | PTE_P;
         if (*pte & PTE_BUS)
             *pte &= ~PTE_U;                  /* past a mapped file's end: SIGBUS whatever the rights */
@@ -333,6 +344,27 @@ int uvm_move(uint64_t *pml4, uint64_t from, uint64_t old_len, uint64_t to, uint6
     uvm_unmap(pml4, from, old_len);    /* now empty: frees the tables left empty, reloads CR3 */
     if (rcr3() == V2P(pml4))
         lcr3(V2P(pml4));
+    return 0;
+}
+
+/*
+ * Before the kernel writes into the private page `pte` maps at `va` (or lets ring 3 write to
+ * it): if fork left it mapped by another address space as well (vm.c, copy_table), give this
+ * one a copy of its own. A MAP_SHARED page (PTE_SHARED) is left alone. 0, or -ENOMEM and
+ * nothing changed.
+ */
+int uvm_own(uint64_t *pte, uint64_t va)
+{
+    void *page = P2V(*pte & PTE_ADDR_MASK);
+    if ((*pte & PTE_SHARED) || !kshared(page))
+        return 0;
+    void *copy = kalloc_dirty();
+    if (!copy)
+        return -ENOMEM;
+    page_copy(copy, page);
+    *pte = V2P(copy) | (*pte & ~PTE_ADDR_MASK);
+    invlpg(va);                              /* when it is the running address space's */
+    kput(page);
     return 0;
 }
 

@@ -151,12 +151,13 @@ bool user_range_ok(uint64_t va, uint64_t len)
     return va + len >= va && va + len <= USER_LIMIT;
 }
 
-/* Free every user page and page table of an address space, then its PML4. */
+/* Free every user page and page table of an address space, then its PML4. The walks here
+   and in copy_table step from one present entry to the next (page_next_set): most entries
+   of a process's tables are empty. */
 static void free_table(uint64_t *table, int level)
 {
-    for (int i = 0; i < PT_ENTRIES; i++) {
-        if (!(table[i] & PTE_P))
-            continue;
+    for (uint64_t i = page_next_set(table, 0, PT_ENTRIES, PTE_P); i < PT_ENTRIES;
+         i = page_next_set(table, i + 1, PT_ENTRIES, PTE_P)) {
         void *next = P2V(table[i] & PTE_ADDR_MASK);
         if (level > 0)
             free_table(next, level - 1);
@@ -174,36 +175,42 @@ void uvm_free(uint64_t *pml4)
     kfree(pml4);
 }
 
-/* Copy one 4 KiB page with string moves (one TCG helper loop, not 4096 byte loads). */
-static void page_copy(void *dst, const void *src)
-{
-    uint64_t n = PAGE_SIZE / 8;
-    __asm__ volatile("cld; rep movsq" : "+D"(dst), "+S"(src), "+c"(n) : : "memory");
-}
-
 /*
  * Copy every user page of src into dst (fork): `level` is the level of both
- * tables. A MAP_SHARED page is not copied: dst maps the same page.
+ * tables. A MAP_SHARED page is not copied: dst maps the same page. Nor is a
+ * private page that neither process may write (no PTE_W: program text,
+ * read-only data, PROT_READ memory): both map it, kshare counting the second
+ * mapping, and whatever writes into such a page later makes it its own first
+ * (uvm_own: mprotect adding PROT_WRITE, ptrace and /proc/PID/mem writing with
+ * FOLL_FORCE, madvise discarding it), the copy on write Linux does for every
+ * private page. Besides the copy itself, under QEMU's TCG a copied text page
+ * cost its code's translation again in every child (translated blocks are
+ * kept by physical address) and their invalidation when the page was reused.
+ * A page whose counter is full is copied.
  */
 static int copy_table(uint64_t *src, uint64_t *dst, int level, uint64_t nentries, uint64_t *work)
 {
-    for (uint64_t i = 0; i < nentries; i++) {
-        if (!(src[i] & PTE_P))
-            continue;
+    for (uint64_t i = page_next_set(src, 0, nentries, PTE_P); i < nentries;
+         i = page_next_set(src, i + 1, nentries, PTE_P)) {
         if (level == 0 && (src[i] & PTE_SHARED)) {
             if (!kshare(P2V(src[i] & PTE_ADDR_MASK)))
                 return -ENOMEM;              /* a kcov buffer page mapped SHARES_MAX times */
             dst[i] = src[i];
             continue;
         }
-        void *copy = kalloc();
+        if (level == 0 && !(src[i] & PTE_W) && kshare(P2V(src[i] & PTE_ADDR_MASK))) {
+            dst[i] = src[i];
+            continue;
+        }
+        /* a table starts empty (only present entries are copied); a page is copied whole */
+        void *copy = level > 0 ? kalloc() : kalloc_dirty();
         if (!copy)
             return -ENOMEM;
-        dst[i] = V2P(copy) | (src[i] & ~PTE_ADDR_MASK);
         void *from = P2V(src[i] & PTE_ADDR_MASK);
-        int r = level > 0 ? copy_table(from, copy, level - 1, PT_ENTRIES, work) : 0;
         if (level == 0)
             page_copy(copy, from);
+        dst[i] = V2P(copy) | (src[i] & ~PTE_ADDR_MASK);
+        int r = level > 0 ? copy_table(from, copy, level - 1, PT_ENTRIES, work) : 0;
         if (r)
             return r;
         uvm_charge(work);

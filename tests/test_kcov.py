@@ -87,7 +87,7 @@ EXPECTED = [
 
 #: Functions that must never show up: interrupt handlers (not task context) and code
 #: built without -fsanitize-coverage (kernel/Makefile).
-UNTRACED_FILES = {"trap.c", "kcov.c", "string.c", "ubsan.c", "sanitize.c"}
+UNTRACED_FILES = {"trap.c", "kcov.c", "string.c", "page.c", "ubsan.c", "sanitize.c"}
 UNTRACED_FUNCTIONS = {"timer_intr", "serial_intr", "pic_eoi", "scheduler"}
 
 

@@ -9,6 +9,9 @@
 - brkmap (brk across mappings, the guard page, MAP_FIXED_NOREPLACE, errno values) runs on the
   host's Linux too: tests/test_linux_parity.py compares the transcripts; here only what
   differs by design (mmap below 64 KiB) and what ringlab must print.
+- forkshare: fork shares a read-only private page instead of copying it (vm.c copy_table);
+  mprotect adding PROT_WRITE, a child patching its own code, ptrace's pokes and
+  MADV_DONTNEED each change only the writer's copy, the same transcript as on Linux.
 - Unit: vm.c, uvm.c and sysmem.c name page-table indices through mmu.h, never by number.
 """
 import re
@@ -23,6 +26,7 @@ from ringlab.machine.qemu import QemuConfig
 from ringlab.observe.events import Fault, Kill, Mem, Panic
 from ringlab.observe.qemulog import parse_int_log
 from ringlab.observe.verdict import Outcome, expected_rc
+from tests.parity import Case, run_on_linux, run_on_ringlab
 
 KERNEL = Path(__file__).resolve().parent.parent / "kernel"
 PIT_VECTOR = 0x20                  # IRQ0, the 100 Hz timer
@@ -172,6 +176,21 @@ def test_shared_pages_are_freed_with_their_last_mapping(images):
     assert "shmfork: shared page 0 after the child: child wrote page 0" in run.user_lines, run.report()
     reaps = free_pages_after_init_reaps(run)
     assert len(reaps) == 3 and len(set(reaps)) == 1, run.report()
+
+
+@pytest.mark.boot
+def test_a_page_fork_shares_read_only_is_copied_before_any_write(images, tmp_path):
+    """Each way into a read-only private page that a fork left mapped twice (mprotect then a
+    store, a patch of the child's own code, PTRACE_POKEDATA/POKETEXT, MADV_DONTNEED) changes
+    the writer's copy alone: the same lines as on Linux, none WRONG."""
+    case = Case(program="forkshare")
+    (tmp_path / "linux").mkdir()
+    (tmp_path / "ringlab").mkdir()
+    linux, linux_status, _ = run_on_linux(case, images, tmp_path / "linux")
+    ring, ring_status, run = run_on_ringlab(case, images, tmp_path / "ringlab")
+    assert (ring, ring_status) == (linux, linux_status), f"Linux: {linux}\nringlab: {ring}\n{run.report()}"
+    assert ring_status == 0 and any("forkshare: done" in l for l in ring), run.report()
+    assert not any("WRONG" in l for l in ring), ring
 
 
 @pytest.mark.unit

@@ -72,6 +72,7 @@
 #include <sys/stat.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/time.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -82,6 +83,8 @@
 #define NR_SPAN          600                    /* numbers drawn from 0..NR_SPAN-1 ... */
 #define HANG_LIMIT_S     0.5                    /* guest seconds; a batch takes ~10 ms */
 #define HOST_HANG_LIMIT_S 0.5
+#define ALARM_EVERY_US   100000                 /* past the hang limit, the parent's wait looks at
+                                                   the clock this often */
 #define KERNEL_HALF      0xffff800000000000UL
 #define LEAK_TOP         0xffffffffff600000UL   /* above: no kernel data (Linux: vsyscall page) */
 #define LINUX_SHMMAX     0xfffffffffeffffffUL   /* shmctl IPC_INFO's shmmax and shmall: Linux's
@@ -137,10 +140,20 @@ static const char *const CLEAN_DIRS[] = { "/", "/tmp" };   /* ringlab: what clea
 #define CLEAN_MAX 128                                      /* entries remembered per directory */
 #define CLEAN_NAME 256                                     /* a name and its NUL: NAME_MAX 255 */
 #define CLEAN_DEPTH 8
-static char clean_names[2][CLEAN_MAX][CLEAN_NAME];
+/* Names are kept packed (each NUL-terminated, one after the other), not in CLEAN_NAME-byte
+ * slots: the parent's pages are copied by every fork (about 1,000 per run) and its bss was
+ * 99 pages when each listing had CLEAN_MAX * CLEAN_NAME bytes of its own. */
+#define CLEAN_POOL 4096                                    /* bytes of names per remembered dir */
+#define TREE_POOL 16384                                    /* the listings cleanup() walks, as a stack */
+static char clean_names[2][CLEAN_POOL];
 static int clean_count[2];
+static char tree_pool[TREE_POOL];
+static size_t tree_top;                                    /* tree_pool in use below it */
 static uint64_t seen[MAX_ARGS_SEEN];
 static int nseen;
+/* The writable pool's contents between calls (pattern(i) for word i), computed once: checking
+ * and restoring it after every call costs a load per word, not a splitmix. */
+static uint64_t pool_pattern[RW_PAGES * 4096 / 8];
 
 static uint64_t splitmix(uint64_t *s)
 {
@@ -153,12 +166,38 @@ static uint64_t splitmix(uint64_t *s)
 /* The byte pattern of the writable pool: never a kernel-half value (top bit of each byte 0). */
 static uint64_t pattern(size_t i) { uint64_t s = i * 0x2545f4914f6cdd1dUL; return splitmix(&s) & 0x7f7f7f7f7f7f7f7fUL; }
 
-static uint8_t pattern_byte(size_t off) { return (uint8_t)(pattern(off / 8) >> (off % 8 * 8)); }
+/* Byte `off` of the pool's pattern (x86 is little-endian: byte k of word i is byte 8i+k). */
+static uint8_t pattern_byte(size_t off) { return ((const uint8_t *)pool_pattern)[off]; }
+
+static void init_pattern(void)
+{
+    for (size_t i = 0; i < RW_PAGES * 4096 / 8; i++)
+        pool_pattern[i] = pattern(i);
+}
 
 static void fill_pool(void)
 {
     for (size_t i = 0; i < RW_PAGES * 4096 / 8; i++)
-        ((uint64_t *)rw)[i] = pattern(i);
+        ((uint64_t *)rw)[i] = pool_pattern[i];
+}
+
+/*
+ * The pool as fill_pool() leaves it, after a call: the `n` words in `changed` written back, or
+ * every word when `changed` is NULL (no scan said which). A store to the first word of each
+ * page as well, whatever changed: a call that made a pool page read-only (mprotect, a
+ * MAP_FIXED mapping over it) kills the child with SIGSEGV here, as a full refill would.
+ */
+static void restore_pool(const uint16_t *changed, int n)
+{
+    uint64_t *w = (uint64_t *)rw;
+    if (!changed) {
+        fill_pool();
+        return;
+    }
+    for (int i = 0; i < n; i++)
+        w[changed[i]] = pool_pattern[changed[i]];
+    for (size_t page = 0; page < RW_PAGES; page++)
+        ((volatile uint64_t *)w)[page * 512] = pool_pattern[page * 512];
 }
 
 static int in_list(const int *list, size_t n, uint64_t nr)
@@ -342,23 +381,32 @@ static int run_batch(uint64_t seed, uint64_t batch)
         /* getrandom fills the pool with random bytes: one 8-byte word in 2^17 of them lies in
          * the kernel half by chance (about 1 in 130 calls that fill 8 KiB), which is no leak */
         size_t scan = canonical_nr(nr) == NR_GETRANDOM ? 0 : RW_PAGES * 4096 / 8;
-        for (size_t i = 0; i < scan; i++) {
-            if (w[i] == pattern(i))
+        uint16_t changed[RW_PAGES * 4096 / 8];
+        int nchanged = 0;
+        for (size_t q = 0; q < scan; q += 4) {
+            /* most calls write nothing here: four words compared at once, one branch */
+            if (!((w[q] ^ pool_pattern[q]) | (w[q + 1] ^ pool_pattern[q + 1]) |
+                  (w[q + 2] ^ pool_pattern[q + 2]) | (w[q + 3] ^ pool_pattern[q + 3])))
                 continue;
-            for (int k = 0; k < nalign; k++) {
-                for (int before = 0; before < (align[k] ? 2 : 1); before++) {
-                    size_t off = i * 8 + align[k] - (before ? 8 : 0);
-                    if ((align[k] == 0 && before) || (before && i == 0) || off + 8 > RW_PAGES * 4096)
-                        continue;
-                    uint64_t v;
-                    memcpy(&v, rw + off, 8);
-                    /* both end bytes written: not a straddle of pattern and a -1 field */
-                    if (rw[off] != pattern_byte(off) && rw[off + 7] != pattern_byte(off + 7) &&
-                        is_leak(v)) {
-                        bad = 1;
-                        snprintf(line, sizeof line, "fuzz: leak batch=%lu call=%d value=%#lx at pool+%#zx\n",
-                                 batch, done, v, off);
-                        report(line);
+            for (size_t i = q; i < q + 4; i++) {
+                if (w[i] == pool_pattern[i])
+                    continue;
+                changed[nchanged++] = (uint16_t)i;
+                for (int k = 0; k < nalign; k++) {
+                    for (int before = 0; before < (align[k] ? 2 : 1); before++) {
+                        size_t off = i * 8 + align[k] - (before ? 8 : 0);
+                        if ((align[k] == 0 && before) || (before && i == 0) || off + 8 > RW_PAGES * 4096)
+                            continue;
+                        uint64_t v;
+                        memcpy(&v, rw + off, 8);
+                        /* both end bytes written: not a straddle of pattern and a -1 field */
+                        if (rw[off] != pattern_byte(off) && rw[off + 7] != pattern_byte(off + 7) &&
+                            is_leak(v)) {
+                            bad = 1;
+                            snprintf(line, sizeof line, "fuzz: leak batch=%lu call=%d value=%#lx at pool+%#zx\n",
+                                     batch, done, v, off);
+                            report(line);
+                        }
                     }
                 }
             }
@@ -372,7 +420,7 @@ static int run_batch(uint64_t seed, uint64_t batch)
             report(line);
         }
         anomaly |= bad;
-        fill_pool();
+        restore_pool(scan ? changed : NULL, nchanged);
         if (forky && ret > 0)
             while (waitpid(-1, NULL, WNOHANG) > 0)
                 ;
@@ -387,23 +435,32 @@ static double now_s(void)
     return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* Wait up to `limit_s` seconds (polling: the parent stays responsive) for `pid` to end
- * (1: reaped) or stop (2: still there); 0: neither. */
+/* SIGALRM's handler in the parent: it only interrupts the wait (no SA_RESTART). */
+static void on_alarm(int sig) { (void)sig; }
+
+/* Wait up to `limit_s` seconds for `pid` to end (1: reaped) or stop (2: still there); 0:
+ * neither. The parent sleeps in wait4 while the child runs (a polling parent took a share of
+ * every child's time slices); a timer, only while it waits, interrupts the wait at the limit
+ * and every ALARM_EVERY_US after it (a SIGALRM that came before the wait began costs one
+ * interval more), and the clock says whether the limit has passed. */
 static int reap_within(pid_t pid, int *status, double limit_s)
 {
+    static const struct itimerval off;
+    struct itimerval alarm_at = { { 0, ALARM_EVERY_US },
+                                  { (time_t)limit_s, (suseconds_t)((limit_s - (time_t)limit_s) * 1e6) } };
     double t0 = now_s();
+    int got = 0;
+    setitimer(ITIMER_REAL, &alarm_at, NULL);
     for (;;) {
-        if (waitpid(pid, status, WNOHANG | WUNTRACED) == pid)
-            return WIFSTOPPED(*status) ? 2 : 1;
-        if (now_s() - t0 > limit_s)
-            return 0;
-        if (host_mode) {
-            struct timespec ms = { 0, 1000000 };
-            nanosleep(&ms, NULL);
-        } else {
-            sched_yield();
+        if (waitpid(pid, status, WUNTRACED) == pid) {
+            got = WIFSTOPPED(*status) ? 2 : 1;
+            break;
         }
+        if (now_s() - t0 >= limit_s)
+            break;
     }
+    setitimer(ITIMER_REAL, &off, NULL);
+    return got;
 }
 
 static void setup_pool(void)
@@ -427,33 +484,51 @@ struct linux_dirent64 {
     char d_name[];
 };
 
-/* The entries of `dir` (not . and ..) into names[max][CLEAN_NAME]; returns how many. */
-static int list_dir(const char *dir, char names[][CLEAN_NAME], int max)
+/* The entries of `dir` (not . and ..), at most CLEAN_MAX, packed into pool[0, cap) (each
+ * name and its NUL; a name that does not fit is left out); returns the bytes used. */
+static size_t list_dir(const char *dir, char *pool, size_t cap)
 {
     static char buf[4096];
     int fd = open(dir, O_RDONLY | O_DIRECTORY), n = 0;
+    size_t used = 0;
     long got;
     while (fd >= 0 && (got = syscall(SYS_getdents64, fd, buf, sizeof buf)) > 0)
         for (long off = 0; off < got;) {
             struct linux_dirent64 *e = (struct linux_dirent64 *)(buf + off);
-            if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..") && n < max)
-                snprintf(names[n++], CLEAN_NAME, "%s", e->d_name);
+            size_t len = strnlen(e->d_name, CLEAN_NAME - 1) + 1;
+            if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..") && n < CLEAN_MAX && used + len <= cap) {
+                memcpy(pool + used, e->d_name, len - 1);
+                pool[used + len - 1] = 0;
+                used += len, n++;
+            }
             off += e->d_reclen;
         }
     if (fd >= 0)
         close(fd);
-    return n;
+    return used;
 }
 
 /* The names in CLEAN_DIRS[k] now (ringlab only): cleanup() removes what children add later. */
 static void remember(int k)
 {
-    clean_count[k] = list_dir(CLEAN_DIRS[k], clean_names[k], CLEAN_MAX);
+    size_t used = list_dir(CLEAN_DIRS[k], clean_names[k], CLEAN_POOL);
+    clean_count[k] = 0;
+    for (size_t off = 0; off < used; off += strlen(clean_names[k] + off) + 1)
+        clean_count[k]++;
 }
 
+static int remembered(int k, const char *name)
+{
+    const char *p = clean_names[k];
+    for (int j = 0; j < clean_count[k]; j++, p += strlen(p) + 1)
+        if (!strcmp(p, name))
+            return 1;
+    return 0;
+}
+
+/* Each level lists its directory into tree_pool above the levels that called it. */
 static void remove_tree(const char *path, int depth)
 {
-    static char names[CLEAN_DEPTH + 1][CLEAN_MAX][CLEAN_NAME];
     struct stat st;
     char child[4096];
     if (depth > CLEAN_DEPTH || lstat(path, &st))
@@ -462,11 +537,13 @@ static void remove_tree(const char *path, int depth)
         unlink(path);
         return;
     }
-    int n = list_dir(path, names[depth], CLEAN_MAX);
-    for (int i = 0; i < n; i++) {
-        snprintf(child, sizeof child, "%.3800s/%s", path, names[depth][i]);
+    size_t base = tree_top, used = list_dir(path, tree_pool + base, TREE_POOL - base);
+    tree_top = base + used;
+    for (size_t off = base; off < base + used; off += strlen(tree_pool + off) + 1) {
+        snprintf(child, sizeof child, "%.3800s/%s", path, tree_pool + off);
         remove_tree(child, depth + 1);
     }
+    tree_top = base;
     rmdir(path);
 }
 
@@ -474,20 +551,18 @@ static void remove_tree(const char *path, int depth)
  * so a file a child left would hold pages past its reap (and fill the file system). */
 static void cleanup(void)
 {
-    static char found[CLEAN_MAX][CLEAN_NAME];
     char path[CLEAN_NAME + 32];
     for (int k = 0; k < 2; k++) {
-        int n = list_dir(CLEAN_DIRS[k], found, CLEAN_MAX);
-        for (int i = 0; i < n; i++) {
-            int known = 0;
-            for (int j = 0; j < clean_count[k] && !known; j++)
-                known = !strcmp(clean_names[k][j], found[i]);
-            if (known)
+        size_t base = tree_top, used = list_dir(CLEAN_DIRS[k], tree_pool + base, TREE_POOL - base);
+        tree_top = base + used;
+        for (size_t off = base; off < base + used; off += strlen(tree_pool + off) + 1) {
+            if (remembered(k, tree_pool + off))
                 continue;
             snprintf(path, sizeof path, "%.16s/%.255s",
-                     strcmp(CLEAN_DIRS[k], "/") ? CLEAN_DIRS[k] : "", found[i]);
+                     strcmp(CLEAN_DIRS[k], "/") ? CLEAN_DIRS[k] : "", tree_pool + off);
             remove_tree(path, 0);
         }
+        tree_top = base;
     }
 }
 
@@ -538,6 +613,7 @@ int main(int argc, char **argv)
     uint64_t seed = strtoull(argv[1], NULL, 0), want = strtoull(argv[2], NULL, 0);
     struct utsname u;
     host_mode = uname(&u) != 0 || !strstr(u.version, "ringlab");   /* ringlab's version names it */
+    init_pattern();
     setup_pool();
     if (host_mode) {
         host_limits();
@@ -567,6 +643,8 @@ int main(int argc, char **argv)
     uint64_t anomalies = 0;
     uint64_t by_signal[65] = { 0 };
     double limit = host_mode ? HOST_HANG_LIMIT_S : HANG_LIMIT_S;
+    struct sigaction alarm_action = { .sa_handler = on_alarm };   /* no SA_RESTART: see reap_within */
+    sigaction(SIGALRM, &alarm_action, NULL);
     for (uint64_t batch = 0; calls < want; batch++) {
         pid_t pid = fork();
         if (pid < 0) {
@@ -574,6 +652,7 @@ int main(int argc, char **argv)
             return 1;
         }
         if (pid == 0) {
+            signal(SIGALRM, SIG_DFL);        /* the parent's handler is not the child's */
             report_fd = dup2(1, REPORT_FD);
             close(0), close(1), close(2);    /* no console garbage, no blocking reads */
             __asm__ volatile("mov $231, %%eax\n syscall" : : "D"(run_batch(seed, batch)) : "rax", "rcx", "r11", "memory");

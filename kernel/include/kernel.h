@@ -51,11 +51,23 @@ void testhook_fs(void);              /* once the file system holds the modules *
 uint64_t kalloc_need_end(uint64_t start_phys);   /* RAM end kalloc_init(start_phys, ..) needs */
 void kalloc_init(uint64_t start_phys, uint64_t end_phys);
 void *kalloc(void);                  /* one zeroed page (kernel virtual), or NULL */
+void *kalloc_dirty(void);            /* one page the caller overwrites whole at once, or NULL */
+
+/* page.c: whole pages (page-aligned), 8-byte words */
+void page_fill(void *page, uint64_t word);       /* every word of the page := word */
+void page_copy(void *dst, const void *src);
+bool page_differs(const void *page, uint64_t word);   /* some word != word */
+/* each block of 8 words := word after a check that it held `expect`: PAGE_SIZE / 8, or the
+   index of the first block that did not (it and the blocks after it left as they were) */
+uint64_t page_check_fill(void *page, uint64_t expect, uint64_t word);
+/* the first i' in [i, n) with words[i'] & mask, else n (n <= 512: one page of words) */
+uint64_t page_next_set(const uint64_t *words, uint64_t i, uint64_t n, uint64_t mask);
 void kfree(void *page);
 uint64_t kalloc_free_pages(void);
 uint64_t kalloc_total_pages(void);   /* pages the allocator manages */
 bool kshare(void *page);             /* one more mapping of a page; false: its counter is full */
 void kput(void *page);               /* one mapping less: the last frees the page */
+bool kshared(void *page);            /* mapped more than once (kshare'd) */
 
 /* gdt.c */
 void gdt_init(void);

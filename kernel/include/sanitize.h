@@ -46,7 +46,7 @@ void san_live(enum san_object kind, long index, bool live, void *by, const char 
 int san_ref(int *ref, int delta, enum san_object kind, long index, void *by, const char *at);
 void san_kstack_arm(uint64_t bottom);
 void san_page_free(void *page, void *by);
-void san_page_alloc(void *page, void *by);
+void san_page_alloc(void *page, bool zero, void *by);
 void san_user_return(struct trapframe *tf);   /* trapentry.S: trapret and sysret_path */
 
 #define SAN_HERE __FILE__ ":" SAN_STR(__LINE__)
@@ -63,7 +63,9 @@ void san_user_return(struct trapframe *tf);   /* trapentry.S: trapret and sysret
 #define REF_GET(kind, index, ref) san_ref(&(ref), 1, kind, index, SAN_CALLER, SAN_HERE)
 #define REF_PUT(kind, index, ref) san_ref(&(ref), -1, kind, index, SAN_CALLER, SAN_HERE)
 #define SAN_PAGE_FREE(page) san_page_free(page, SAN_CALLER)
-#define SAN_PAGE_ALLOC(page) san_page_alloc(page, SAN_CALLER)
+/* checks a page kalloc takes off the free list and, if `zero`, zeroes it in the same pass:
+   true (the normal build: false, kalloc zeroes it) */
+#define SAN_PAGE_ALLOC(page, zero) (san_page_alloc(page, zero, SAN_CALLER), true)
 #else
 #define SAN_FREED(kind, index, obj, field) ((void)0)
 #define SAN_FREED_TAIL(kind, index, obj, field) ((void)0)
@@ -71,5 +73,5 @@ void san_user_return(struct trapframe *tf);   /* trapentry.S: trapret and sysret
 #define REF_GET(kind, index, ref) (++(ref))
 #define REF_PUT(kind, index, ref) (--(ref))
 #define SAN_PAGE_FREE(page) ((void)0)
-#define SAN_PAGE_ALLOC(page) ((void)0)
+#define SAN_PAGE_ALLOC(page, zero) false
 #endif

@@ -32,6 +32,7 @@ struct mm {
     uint64_t brk_start, brk;   /* heap: [brk_start, brk) mapped */
     uint64_t mmap_next;        /* next free address in the mmap region */
     bool busy;                 /* a memory call is changing the tables (it may yield) */
+    bool busy_waiters;         /* a thread sleeps in mm_lock until busy is false */
     uint32_t ldt_entries;      /* modify_ldt's table: entries in use, 0 = none (ldt.c) */
     /* What /proc shows of the image (procfs.c), set by execve, copied by fork (Linux mm_struct's
        arg_start..env_end, saved_auxv, exe_file, the dumpable bits of flags): */

@@ -37,6 +37,7 @@ uint64_t uvm_next_mapped(uint64_t *pml4, uint64_t va, uint64_t end);
 uint64_t uvm_find_free(uint64_t *pml4, uint64_t lo, uint64_t hi, uint64_t len);
 int uvm_move(uint64_t *pml4, uint64_t from, uint64_t old_len, uint64_t to, uint64_t new_len);
 uint64_t *uvm_pte(uint64_t *pml4, uint64_t va);
+int uvm_own(uint64_t *pte, uint64_t va);
 
 /* usercopy.c */
 int copyout(uint64_t *pml4, uint64_t dstva, const void *src, uint64_t len);
