@@ -2,13 +2,32 @@
 import contextlib
 import os
 import sys
-from typing import Iterator
+from pathlib import Path
+from typing import Dict, Iterator, Mapping
 
 import pexpect
 
 from ringlab.core import constants as C
 
 TERMINAL_TIMEOUT_S = 30.0
+#: the folder under the session's base temporary folder where children keep their byte-code
+CHILD_PYCACHE = "child-pycache"
+
+
+def bytecode_cached_env(env: Mapping[str, str], basetemp: Path) -> Dict[str, str]:
+    """``env`` for a child Python (a nested pytest run, a snippet) with the byte-code cache on,
+    kept in ``basetemp/child-pycache`` (PYTHONPYCACHEPREFIX), never in the checkout.
+
+    With PYTHONDONTWRITEBYTECODE set (as in the environments this suite runs in) every nested
+    pytest compiled and assertion-rewrote the whole suite again: some 5 of the 6 s of one
+    collection of it. With the cache the first child pays that once for the session (pytest's
+    rewritten test modules are cached under the prefix too: _pytest/assertion/rewrite.py).
+    ``basetemp`` is ``tmp_path_factory.getbasetemp()``: one cache per session (per xdist
+    worker), removed with it.
+    """
+    out = {k: v for k, v in env.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    out["PYTHONPYCACHEPREFIX"] = str(basetemp / CHILD_PYCACHE)
+    return out
 
 
 @contextlib.contextmanager

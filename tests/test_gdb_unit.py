@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import pytest
+from pygdbmi import gdbmiparser
 
 from ringlab.core import constants as C
 from ringlab.core import kabi
 from ringlab.debug import mi as G
+from ringlab.debug import mitransport
 from ringlab.debug.gdbext import ringfmt
 from ringlab.debug.gdbext.ringfmt import RingState, Transition, cpl_of, half, normalize_insn
 from ringlab.debug.machine import interactive_command
@@ -184,3 +186,24 @@ def test_ring_stepper_classifies_like_both_witnesses():
     up = ringfmt.RingStepper(0x401000, 0x33, 0x7000, {}, lambda: 0)
     assert up.step(0xFFFFFFFF80100000, 0x10, 0x7000)
     assert up.transition("syscall", 0x18).event == ""       # events only on the way back
+
+
+@pytest.mark.parametrize("line", [
+    '12^done,memory=[{begin="0xffffffff80100000",offset="0x0000000000000000",'
+    'end="0xffffffff80100010",contents="00112233445566778899aabbccddeeff"}]',
+    '3^done,memory=[{begin="0x1000",offset="0x0",end="0x1000",contents=""}]',
+    '7^done,register-values=[{number="16",value="0x401075"},{number="43",value="0x33"}]',
+    '8^done,register-values=[{number="0",value="-1"}]',
+    '9^done,register-values=[]',
+    '4^done', '5^running', '6^connected',
+    # what the fast paths leave to pygdbmi: two ranges, a vector register, an error
+    '10^done,memory=[{begin="0x0",offset="0x0",end="0x1",contents="00"},'
+    '{begin="0x2",offset="0x0",end="0x3",contents="11"}]',
+    '11^done,register-values=[{number="40",value="{v4_float = {0x0, 0x0}}"}]',
+    '13^error,msg="Cannot access memory at address 0x0"',
+    '*stopped,reason="end-stepping-range",frame={addr="0x401075",func="main",args=[]},'
+    'thread-id="1",stopped-threads="all"',
+])
+def test_mi_lines_parse_as_pygdbmi_parses_them(line):
+    """The transport's fast paths for memory and register answers give pygdbmi's records."""
+    assert mitransport.parse_line(line) == gdbmiparser.parse_response(line)

@@ -11,6 +11,7 @@ import pytest
 from ringlab import lab
 from ringlab.core import constants as C
 from ringlab.machine import iso
+from ringlab.observe.verdict import Outcome, judge
 
 pytestmark = pytest.mark.boot
 
@@ -52,6 +53,27 @@ def test_accel_kvm_needs_a_probe_that_runs_ring3_right(invoke_cli, images, cpu):
         assert res.stderr.startswith("ringlab-boot: error: --accel kvm refused: "), res.stderr
     else:                                             # a machine whose KVM runs ring 3 right
         assert res.returncode == 42, res.stdout + res.stderr
+
+
+#: QEMU 7.2's stderr when this machine's nested KVM cannot run the kernel's xrstor (-cpu qemu64)
+KVM_STDERR = """qemu-system-x86_64: warning: host doesn't support requested feature: CPUID.01H:ECX.pni [bit 0]
+KVM internal error. Suberror: 1
+extra data[0]: 0x0000000000000001
+emulation failure
+RAX=0000000000000007 RBX=ffffffff80153080 RCX=ffffffff801533c0 RDX=0000000000000000
+"""
+
+
+def test_a_kvm_internal_error_is_a_qemu_failure_whenever_qemu_was_stopped():
+    """QEMU keeps running after a KVM internal error with the guest stopped: the run is
+    stopped when QEMU's monitor says so (lab.session) and the verdict names the error; a
+    run that met its deadline first says the same (the evidence is the stderr)."""
+    for timed_out in (False, True):
+        v = judge([], None, qemu_signal=15, timed_out=timed_out, timeout_s=30.0,
+                  stderr=KVM_STDERR)
+        assert v.outcome is Outcome.QEMU_FAILURE, v
+        assert v.detail.startswith("QEMU stopped the guest: 'KVM internal error. Suberror: 1' "
+                                   "(emulation failure, "), v.detail
 
 
 def test_invoke_iso_without_output_writes_a_file_of_its_own(invoke_cli, images, tmp_path):

@@ -120,6 +120,38 @@ def test_a_second_space_walks_only_its_own_half_with_a_shared_memo():
 
 
 @unit
+def test_a_shared_kernel_half_is_checked_once_with_the_same_violations():
+    """``check(shared=...)`` over spaces walked with one ``walk`` memo gives each space what a
+    check of its own gives (violations in both halves, a supervisor user-half alias of a text
+    frame, an unsorted list), and checks the kernel half's leaves once."""
+    mem = Memory()
+    first = ringlab_like(mem, data_flags=PTE_P | PTE_W,          # kernel-nx-missing, -wx
+                         upper_flags=PTE_P | PTE_W | PTE_U)
+    ptab = sorted(mem.frames)[3]
+    mem.frames[ptab][0x150] |= PTE_U                             # user-in-kernel-half
+    second, third = mem.table(), mem.table()
+    for cr3 in (second, third):
+        mem.frames[cr3][511] = mem.frames[first & ~0xFFF][511]   # the same kernel half
+        updpt, upd, upt = mem.table(), mem.table(), mem.table()
+        mem.frames[cr3][0] = updpt | PTE_P | PTE_W | PTE_U
+        mem.frames[updpt][0] = upd | PTE_P | PTE_W | PTE_U
+        mem.frames[upd][3] = upt | PTE_P | PTE_W | PTE_U
+        mem.frames[upt][5] = 0x101000 | PTE_P | PTE_U | PTE_W | PTE_NX   # kernel image frame
+    mem.frames[upt][6] = 0x100000 | PTE_P | PTE_W | PTE_NX    # third: writable text alias
+    walked: Dict[tuple, tuple] = {}
+    spaces = [pt.walk(mem.read_phys, cr3, shared=walked) for cr3 in (first, second, third)]
+    spaces.append(list(reversed(spaces[1])))
+    kw = dict(text=[TEXT], image_phys=[(0x100000, 0x200000)], user_limit=0x7000_0000_0000)
+    alone = [pt.check(leaves, **kw) for leaves in spaces]
+    checked: list = []
+    assert [pt.check(leaves, shared=checked, **kw) for leaves in spaces] == alone
+    assert len(checked) == 1                # the kernel half once (the unsorted list: no memo)
+    assert {v.rule for v in alone[0]} >= {"user-in-kernel-half", "kernel-wx", "kernel-nx-missing"}
+    assert "user-maps-kernel-image" in {v.rule for v in alone[1]}
+    assert ("kernel-text-writable", 0x606000) in {(v.rule, v.start) for v in alone[2]}
+
+
+@unit
 def test_spans_answer_as_the_pairwise_overlap():
     """check's span lookup (merged, bisected) says what ``a0 < end and start < a1`` over every
     span says, empty spans and empty queries included."""

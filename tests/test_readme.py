@@ -27,6 +27,7 @@ from typing import Dict, List, Set, Tuple, Union
 import pytest
 
 from ringlab.core import constants as C
+from tests.helpers import bytecode_cached_env
 
 README = C.REPO_ROOT / "README.md"
 DOCS = C.REPO_ROOT / "docs"
@@ -204,12 +205,14 @@ def test_every_test_a_command_names_exists():
 
 @pytest.mark.boot
 @pytest.mark.parametrize("command", [c for c, how in COMMANDS.items() if isinstance(how, Run)])
-def test_readme_command_runs(images, command, tmp_path):
+def test_readme_command_runs(images, command, tmp_path, tmp_path_factory):
     if os.environ.get(NESTED_ENV):
         pytest.skip("inside a README command already (`pytest -k hlt` selects these too)")
     # `python -m ringlab...` imports this checkout's package (harness/ringlab), as in a
-    # checkout whose .venv has it installed editable (.ci/setup)
-    env = dict(os.environ, **{C.RUNTIME_ENV: str(tmp_path), NESTED_ENV: "1",
+    # checkout whose .venv has it installed editable (.ci/setup); the session's byte-code
+    # cache spares `pytest -m boot -k hlt` compiling the whole suite again
+    env = dict(bytecode_cached_env(os.environ, tmp_path_factory.getbasetemp()),
+               **{C.RUNTIME_ENV: str(tmp_path), NESTED_ENV: "1",
                               "PYTEST_ADDOPTS": f"--ringlab-artifacts={tmp_path / 'artifacts'}",
                               "PYTHONPATH": str(C.REPO_ROOT / "harness")})
     res = subprocess.run(["bash", "-c", command], cwd=C.REPO_ROOT, env=env, capture_output=True,

@@ -240,9 +240,10 @@ def audit(gdb: GdbSession, layout: KernelLayout, point: str = "",
         raise AuditError(str(err)) from err
     found: List[str] = [str(v) for v in pt.check([], text=layout.text, cr0=regs["cr0"],
                                                   efer=regs["efer"])]
+    checked: List[tuple] = []     # the shared kernel half, checked once for all spaces
     for s in spaces:
         s.violations = pt.check(s.leaves, text=layout.text, image_phys=layout.image_phys,
-                                user_limit=k.const("USER_LIMIT"))
+                                user_limit=k.const("USER_LIMIT"), shared=checked)
         found += [f"[{s.name}] {v}" for v in s.violations]
     found += [str(v) for v in pt.kernel_half_differences(pml4s, "kernel")]
     return Audit(point or f"rip={regs['rip']:#x}", regs["cr3"], spaces[0].pid, spaces, found,

@@ -5,8 +5,11 @@ The probe boots ringlab's own kernel with images/user/hlt under KVM: its printf 
 ``syscall`` (ring 3 -> 0 -> 3) and its ``hlt`` must raise #GP(0) at CPL 3 (SDM Vol. 2A HLT),
 which the kernel reports and answers with SIGSEGV (status 139). That is the boundary the lab
 exists to show, so the probe checks exactly it, on the kernel that will run. On the nested
-KVM of the machines this was built on, ``syscall`` stays at CPL 3 (the first fault is a
-#PF at CPL 3 on syscall_entry) and ``-cpu max`` makes QEMU abort (docs/qemu-facts.md).
+KVM of the machines this was built on, ``syscall`` stayed at CPL 3 (the first fault a #PF
+at CPL 3 on syscall_entry), ``-cpu max`` makes QEMU abort, and with ``-cpu qemu64`` KVM
+fails to emulate the ``xrstor`` in fpu_init (emulation failure at fpu_init+270): a KVM
+internal error, after which QEMU keeps running with the guest stopped. The probe's run ends as soon as QEMU's
+monitor reports that stop (``Session.finish``), not at PROBE_TIMEOUT_S (docs/qemu-facts.md).
 """
 from __future__ import annotations
 

@@ -92,6 +92,9 @@ class Session:
         """Read the console until QEMU exits (at most ``timeout_s``), stop, judge.
 
         A guest that is still running at the deadline is stopped; the Run says ``timeout``.
+        Under KVM, a guest QEMU stopped by itself (a KVM internal error: QEMU keeps running,
+        the console never ends) is stopped as soon as QEMU's monitor says so; the verdict
+        comes from QEMU's stderr (``qemu-failure``), not from a timeout.
         """
         if self.result is not None:
             return self.result
@@ -101,10 +104,15 @@ class Session:
             deadline = time.monotonic() + timeout_s
             if self.stdin is not None:
                 console.feed(tty_input(self.stdin), timeout_s)
-            timed_out = not console.read_to_eof(max(0.0, deadline - time.monotonic()))
+            if self.config.accel == "kvm" and m.qmp_socket is not None:
+                ended = self._read_to_eof_or_stop(deadline)
+            else:
+                ended = ("eof" if console.read_to_eof(max(0.0, deadline - time.monotonic()))
+                         else "timeout")
+            timed_out = ended == "timeout"
             if timed_out and m.qmp_socket is not None:
                 place = guest_place.where(m.qmp_socket)
-            if not timed_out:
+            if ended == "eof":
                 # EOF: QEMU closed the pty, so it is exiting; reaping is bounded anyway.
                 m.reap(C.DEFAULT_KILL_TIMEOUT_S)
         finally:
@@ -126,6 +134,33 @@ class Session:
                           history=console.history(), where=where, timeout_s=timeout_s)
         log.info("run finished: %s (%.2f s)", verdict.detail, duration)
         return self.result
+
+    def _read_to_eof_or_stop(self, deadline: float) -> str:
+        """Read the console until QEMU exits or stops the guest by itself (``place.
+        watch_stopped``: a child on QEMU's monitor, started once the console shows output,
+        so QEMU's monitor socket is listening by then).
+
+        Returns:
+            ``"eof"``, ``"stopped"`` (QEMU still runs, the guest stopped) or ``"timeout"``.
+        """
+        console = self.console
+        got = console.read_until(max(0.0, deadline - time.monotonic()), first_output=True)
+        if got != "output":
+            return got
+        watch = guest_place.watch_stopped(self.machine.qmp_socket,
+                                          max(0.0, deadline - time.monotonic()))
+        try:
+            got = console.read_until(max(0.0, deadline - time.monotonic()),
+                                     other=watch.stdout.fileno())
+        finally:
+            state = guest_place.end_watch(watch)
+        if got == "other" and state is not None:
+            log.info("QEMU stopped the guest (%s): stopping QEMU", state)
+            return "stopped"
+        if got == "other":      # the watcher gave up (no monitor): the console alone decides
+            return ("eof" if console.read_to_eof(max(0.0, deadline - time.monotonic()))
+                    else "timeout")
+        return got
 
     def __enter__(self) -> "Session":
         return self.start()

@@ -207,6 +207,33 @@ class Console:
             return True
         return not self.expect([pexpect.EOF, pexpect.TIMEOUT], timeout_s).timeout
 
+    def read_until(self, timeout_s: float, *, other: Optional[int] = None,
+                   first_output: bool = False) -> str:
+        """Read the console until QEMU closes it, or until ``other`` (a file descriptor) is
+        readable, or (``first_output``) until the console has given anything at all.
+
+        Returns:
+            ``"eof"``, ``"other"``, ``"output"`` or ``"timeout"`` (``timeout_s`` passed first).
+        """
+        if self.eof:
+            return "eof"
+        deadline = time.monotonic() + timeout_s
+        fd = self.process.child_fd
+        fds = [fd] + ([other] if other is not None else [])
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return "timeout"
+            readable, _, _ = select.select(fds, [], [], remaining)
+            if fd in readable:
+                self._read_available()
+                if self.eof:
+                    return "eof"
+                if first_output:
+                    return "output"
+            if other is not None and other in readable:
+                return "other"
+
     # -- writing (the guest shell) ------------------------------------------------------------
     def send(self, text: str) -> None:
         self._typed.append(text)

@@ -5,6 +5,10 @@ of QEMU's reset dump.
 dir) through a child Python running ``ringlab.machine.qmp``: only a boot that times out pays
 for importing the QMP client (``qemu.qmp`` and asyncio, some 3 ms of every ``invoke boot``
 otherwise). The child prints the place as one JSON object.
+
+``watch_stopped(socket)`` starts such a child that waits until QEMU stops the guest by itself
+(a KVM internal error): its stdout becomes readable then, and a run can end on that evidence
+instead of waiting out its timeout.
 """
 from __future__ import annotations
 
@@ -61,12 +65,48 @@ def parse_registers(text: str) -> GuestPlace:
     return GuestPlace(int(rip.group(1), 16), int(cs.group(1), 16))
 
 
+def _child_env() -> dict:
+    """The child gets this interpreter's ``sys.path``, so it imports the same ringlab."""
+    return dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
+
+
+def watch_stopped(socket: Path, timeout_s: float) -> subprocess.Popen:
+    """Start a child Python that connects to the monitor at ``socket`` and waits (at most
+    ``timeout_s``) until QEMU stops the guest by itself (``qmp.wait_stopped``).
+
+    Returns:
+        the child: its stdout (a pipe, select-able) gets one JSON line, the run state (a
+        string) or ``null``, and reaches its end when the child exits. The caller reaps it
+        (``end_watch``).
+    """
+    return subprocess.Popen([sys.executable, "-m", CLIENT_MODULE, "--until-stopped", str(socket),
+                             str(timeout_s)], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                            stdin=subprocess.DEVNULL, env=_child_env(), text=True)
+
+
+def end_watch(child: subprocess.Popen) -> Optional[str]:
+    """Stop a ``watch_stopped`` child (if still waiting) and reap it; the run state it printed,
+    or None (no stop seen, or the child failed)."""
+    if child.poll() is None:
+        child.terminate()
+    try:
+        out, _ = child.communicate(timeout=CHILD_SLACK_S)
+    except subprocess.TimeoutExpired:
+        child.kill()
+        out, _ = child.communicate()
+    try:
+        state = json.loads(out.splitlines()[0]) if out.strip() else None
+    except ValueError:
+        return None
+    return state if isinstance(state, str) else None
+
+
 def where(socket: Path, timeout_s: float = 2.0) -> Optional[GuestPlace]:
     """Pause the guest and say where it is; None if the monitor does not answer (QEMU
     exiting) or the child fails (logged). Never raises for the guest's state: a failed read
     leaves a field empty. The child gets this interpreter's ``sys.path``, so it imports the
     same ringlab."""
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
+    env = _child_env()
     try:
         res = subprocess.run([sys.executable, "-m", CLIENT_MODULE, str(socket), str(timeout_s)],
                              capture_output=True, text=True, stdin=subprocess.DEVNULL,

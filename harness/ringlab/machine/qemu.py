@@ -720,6 +720,10 @@ class QemuMachine:
         """Stop QEMU if it still runs (SIGTERM, then SIGKILL), reap it, close its pty, read
         the logs and remove the temp dir. Safe to call more than once.
 
+        A QEMU stopped by SIGSTOP (a frozen replay, as the stall tests make one) acts on
+        SIGTERM only once continued: SIGCONT follows SIGTERM (a no-op for a running QEMU),
+        so the polite stop is not a wait of ``timeout_s`` for nothing.
+
         Raises:
             QemuStopError: QEMU survived SIGKILL (the evidence names its pid).
         """
@@ -728,6 +732,7 @@ class QemuMachine:
             if not self.reap(0):
                 self.stopped_by_harness = True
                 self._signal(signal.SIGTERM)
+                self._signal(signal.SIGCONT)
                 if not self.reap(timeout_s):
                     self._signal(signal.SIGKILL)
                     if not self.reap(C.DEFAULT_KILL_TIMEOUT_S):

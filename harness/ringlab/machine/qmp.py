@@ -2,7 +2,9 @@
 monitor (QMP, the ``qemu.qmp`` library).
 
 Run as ``python -m ringlab.machine.qmp SOCKET [TIMEOUT-SECONDS]`` (``place.where`` does):
-prints the place as one JSON object (``null`` when the monitor does not answer). ``read``
+prints the place as one JSON object (``null`` when the monitor does not answer). With
+``--until-stopped`` first (``place.watch_stopped``): waits until QEMU stops the guest by itself
+(``wait_stopped``) and prints its run state as one JSON string (``null``: no such stop). ``read``
 pauses the CPU (``stop``), reads the registers with the human monitor's ``info registers``
 and the running process (pid and program name) from the kernel's ``struct cpu`` through
 ``x`` (virtual addresses, the CPU's current page tables: the kernel half is mapped in every
@@ -10,11 +12,13 @@ address space).
 """
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import json
 import logging
 import re
 import sys
+import time
 from pathlib import Path
 from typing import List, Optional
 
@@ -76,9 +80,54 @@ def read(socket: Path, timeout_s: float = 2.0) -> Optional[GuestPlace]:
             pass
 
 
+#: run states in which QEMU has stopped the guest by itself (qapi/run-state.json); a STOP
+#: event for any other (``paused`` by a monitor, ``debug`` by gdb) is not one
+STOPPED_BY_QEMU = ("internal-error", "guest-panicked", "io-error", "watchdog")
+
+
+def wait_stopped(socket: Path, timeout_s: float) -> Optional[str]:
+    """Wait (at most ``timeout_s``) until QEMU stops the guest by itself - a KVM internal error
+    leaves QEMU running with the guest stopped in ``internal-error`` (accel/kvm/kvm-all.c:
+    ``vm_stop(RUN_STATE_INTERNAL_ERROR)``), so its console never ends. Asks ``query-status``
+    once connected (a stop before that), then takes QMP's STOP events.
+
+    Returns:
+        the run state (one of ``STOPPED_BY_QEMU``); None if the monitor does not answer, QEMU
+        went away, or ``timeout_s`` passed without such a stop.
+    """
+    qmp = QEMUMonitorProtocol(str(socket))
+    deadline = time.monotonic() + timeout_s
+    try:
+        qmp.settimeout(timeout_s)
+        qmp.connect()
+        while True:
+            status = qmp.cmd("query-status").get("status")
+            if status in STOPPED_BY_QEMU:
+                return status
+            while True:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return None
+                event = qmp.pull_event(wait=float(remaining))
+                if event and event.get("event") == "STOP":
+                    break
+    except (OSError, EOFError, QMPError, asyncio.TimeoutError) as err:
+        log.info("QMP at %s: %s", socket, err)
+        return None
+    finally:
+        try:
+            qmp.close()
+        except (OSError, QMPError):
+            pass
+
+
 def main(argv: Optional[List[str]] = None) -> int:
-    """``SOCKET [TIMEOUT-SECONDS]``: print ``read``'s place as JSON; exit status 0."""
+    """``SOCKET [TIMEOUT-SECONDS]``: print ``read``'s place as JSON; ``--until-stopped SOCKET
+    TIMEOUT-SECONDS``: print ``wait_stopped``'s run state as JSON. Exit status 0."""
     args = sys.argv[1:] if argv is None else argv
+    if args and args[0] == "--until-stopped":
+        print(json.dumps(wait_stopped(Path(args[1]), float(args[2]))), flush=True)
+        return 0
     place = read(Path(args[0]), float(args[1]) if len(args) > 1 else 2.0)
     print(json.dumps(dataclasses.asdict(place) if place else None))
     return 0

@@ -17,6 +17,7 @@ Hardware facts (Intel SDM Vol. 3A):
 from __future__ import annotations
 
 import bisect
+import operator
 from dataclasses import dataclass
 from typing import Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
@@ -229,9 +230,18 @@ class _Spans:
         return i >= 0 and a0 < self.ends[i]
 
 
+def _kernel_half_start(leaves: Sequence[Leaf]) -> Optional[int]:
+    """Index of the first kernel-half leaf when ``leaves`` are in address order, else None."""
+    vas = [lf.va for lf in leaves]
+    if any(map(operator.gt, vas, vas[1:])):
+        return None
+    return bisect.bisect_left(vas, KERNEL_HALF)
+
+
 def check(leaves: Sequence[Leaf], *, text: Sequence[Tuple[int, int]],
           image_phys: Sequence[Tuple[int, int]] = (), user_limit: int = USER_TOP,
-          cr0: Optional[int] = None, efer: Optional[int] = None) -> List[Violation]:
+          cr0: Optional[int] = None, efer: Optional[int] = None,
+          shared: Optional[List[tuple]] = None) -> List[Violation]:
     """The boundary's invariants over one address space.
 
     Rules (each a ``Violation.rule``):
@@ -253,6 +263,12 @@ def check(leaves: Sequence[Leaf], *, text: Sequence[Tuple[int, int]],
         image_phys: ``[(start, end)]`` physical ranges of the loaded kernel image.
         user_limit: first virtual address no user page may use.
         cr0, efer: register values, if known.
+        shared: a list kept by the caller across the address spaces of one stopped machine
+            (with the same ``text``, ``image_phys`` and ``user_limit``): leaves in address
+            order whose kernel half is the very Leaf objects of an earlier call (``walk``'s
+            ``shared`` gives every space the kernel half's leaves of the first) reuse that
+            half's violations instead of checking it again. The result is the same as
+            without it (the halves never merge: no leaf ends where the kernel half starts).
 
     Returns:
         Violations, merged over consecutive leaves of the same rule.
@@ -265,37 +281,58 @@ def check(leaves: Sequence[Leaf], *, text: Sequence[Tuple[int, int]],
         found.append(Violation("efer-nxe-clear", 0, 0, f"efer={efer:#x}: no page is "
                                                          "non-executable"))
     text_spans = _Spans(text)
-    text_frames = _Spans((lf.pa, lf.pa + lf.size) for lf in leaves
-                         if text_spans.overlaps(lf.va, lf.end))
     image_spans = _Spans(image_phys)
 
-    def add(rule: str, lf: Leaf, detail: str) -> None:
-        last = found[-1] if found else None
-        if last and last.rule == rule and last.end == lf.va:
-            found[-1] = Violation(rule, last.start, lf.end, last.detail)
-        else:
-            found.append(Violation(rule, lf.va, lf.end, detail))
+    def frames_in_text(part: Sequence[Leaf]) -> List[Tuple[int, int]]:
+        return [(lf.pa, lf.pa + lf.size) for lf in part if text_spans.overlaps(lf.va, lf.end)]
 
-    def rights(lf: Leaf) -> str:
-        return Range(lf.va, lf.end, lf.user, lf.write, lf.nx).rights
+    def scan(part: Sequence[Leaf], text_frames: _Spans, out: List[Violation]) -> None:
+        def add(rule: str, lf: Leaf, detail: str) -> None:
+            last = out[-1] if out else None
+            if last and last.rule == rule and last.end == lf.va:
+                out[-1] = Violation(rule, last.start, lf.end, last.detail)
+            else:
+                out.append(Violation(rule, lf.va, lf.end, detail))
 
-    for lf in leaves:
-        if lf.user:
-            if lf.va >= KERNEL_HALF:
-                add("user-in-kernel-half", lf, f"{rights(lf)} pa={lf.pa:#x}")
-            elif lf.end > user_limit:
-                add("user-above-limit", lf, f"{rights(lf)} limit={user_limit:#x}")
-            if image_spans.overlaps(lf.pa, lf.pa + lf.size):
-                add("user-maps-kernel-image", lf, f"{rights(lf)} pa={lf.pa:#x}")
-            continue
-        in_text = text_spans.overlaps(lf.va, lf.end)
-        if lf.write and not lf.nx:
-            add("kernel-wx", lf, f"{rights(lf)} pa={lf.pa:#x}")
-        if lf.write and (in_text or text_frames.overlaps(lf.pa, lf.pa + lf.size)):
-            add("kernel-text-writable", lf, f"{rights(lf)} pa={lf.pa:#x}")
-        if not lf.nx and not in_text:
-            add("kernel-nx-missing", lf, f"{rights(lf)} pa={lf.pa:#x}")
-    return found
+        def rights(lf: Leaf) -> str:
+            return Range(lf.va, lf.end, lf.user, lf.write, lf.nx).rights
+
+        for lf in part:
+            if lf.user:
+                if lf.va >= KERNEL_HALF:
+                    add("user-in-kernel-half", lf, f"{rights(lf)} pa={lf.pa:#x}")
+                elif lf.end > user_limit:
+                    add("user-above-limit", lf, f"{rights(lf)} limit={user_limit:#x}")
+                if image_spans.overlaps(lf.pa, lf.pa + lf.size):
+                    add("user-maps-kernel-image", lf, f"{rights(lf)} pa={lf.pa:#x}")
+                continue
+            in_text = text_spans.overlaps(lf.va, lf.end)
+            if lf.write and not lf.nx:
+                add("kernel-wx", lf, f"{rights(lf)} pa={lf.pa:#x}")
+            if lf.write and (in_text or text_frames.overlaps(lf.pa, lf.pa + lf.size)):
+                add("kernel-text-writable", lf, f"{rights(lf)} pa={lf.pa:#x}")
+            if not lf.nx and not in_text:
+                add("kernel-nx-missing", lf, f"{rights(lf)} pa={lf.pa:#x}")
+
+    split = _kernel_half_start(leaves) if shared is not None else None
+    if split is None:
+        scan(leaves, _Spans(frames_in_text(leaves)), found)
+        return found
+    lower, upper = leaves[:split], leaves[split:]
+    lower_frames = frames_in_text(lower)
+    for seen, upper_frames, upper_found in shared:
+        if (not lower_frames and len(seen) == len(upper)
+                and all(map(operator.is_, seen, upper))):
+            scan(lower, _Spans(upper_frames), found)
+            return found + upper_found
+    upper_frames = frames_in_text(upper)
+    text_frames = _Spans(lower_frames + upper_frames)
+    scan(lower, text_frames, found)
+    upper_found: List[Violation] = []
+    scan(upper, text_frames, upper_found)
+    if not lower_frames:        # the upper half's violations depend on nothing below
+        shared.append((list(upper), upper_frames, upper_found))
+    return found + upper_found
 
 
 def kernel_half_differences(pml4s: Mapping[str, Sequence[int]],

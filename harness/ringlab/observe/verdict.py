@@ -110,6 +110,10 @@ def signal_name(signo: int) -> str:
 
 #: what QEMU 7.2's gdbstub prints on stderr before exit(0) when gdb sends `k` (gdb's kill)
 GDB_KILL_RE = re.compile(r"QEMU: Terminated via GDBstub")
+#: what QEMU 7.2 prints on stderr when KVM cannot run the guest on (accel/kvm/kvm-all.c,
+#: kvm_handle_internal_error): it then stops the guest and keeps running ("emulation
+#: failure" follows for suberror 1, then a register dump)
+KVM_INTERNAL_ERROR_RE = re.compile(r"^KVM internal error\. Suberror: \d+$", re.M)
 
 
 #: sanitizer event fields that are addresses or bit patterns (the kernel prints them in hex)
@@ -137,7 +141,8 @@ def judge(events: Sequence[Event], rc: Optional[int], *, qemu_signal: Optional[i
         timed_out: the harness gave up waiting for the halt line.
         timeout_s: the deadline it had (only quoted in the detail).
         reset_log: QEMU's ``-d cpu_reset`` (and int) log.
-        stderr: QEMU's stderr.
+        stderr: QEMU's stderr (a KVM internal error there is a ``qemu-failure``, whether
+            the harness stopped QEMU at once or at its deadline).
     """
     halts = of(events, Halt)
     panics = of(events, Panic)
@@ -185,6 +190,12 @@ def judge(events: Sequence[Event], rc: Optional[int], *, qemu_signal: Optional[i
                            + (f" (ended by {signal_name(qemu_signal)})" if qemu_signal else ""))
         return Verdict(Outcome.QEMU_FAILURE, None, None,
                        f"halt status={v} printed but QEMU rc={rc} (expected {expected_rc(v)})")
+    kvm_error = KVM_INTERNAL_ERROR_RE.search(stderr)
+    if kvm_error:
+        failure = "emulation failure, " if "\nemulation failure\n" in stderr else ""
+        return Verdict(Outcome.QEMU_FAILURE, None, None,
+                       f"QEMU stopped the guest: '{kvm_error.group(0)}' ({failure}its "
+                       "register dump is on QEMU's stderr)")
     if timed_out:
         within = f" within {timeout_s:g} s" if timeout_s is not None else ""
         return Verdict(Outcome.TIMEOUT, None, None, f"timeout: no halt line{within}")
