@@ -35,6 +35,7 @@ def panic_run(source_line=None) -> lab.Run:
 
 
 @pytest.mark.unit
+@pytest.mark.slow                   # the kernel's DWARF line table: about 1 s
 def test_name_address_gives_function_offset_and_source_line(images):
     k = symbols.symbolizer(C.KERNEL_IMAGE)
     named = symbols.name_address(C.KERNEL_IMAGE, k.address("crash_maybe") + 4)

@@ -15,6 +15,10 @@ from ringlab.core.procs import wait_pid_exit
 
 from tests.parity import STEP_TIMEOUT_S, Case, HostRun, captured_on_host, run_both, start_on_host
 
+# host programs on a terminal, about 0.15 s each: `invoke test` only, not `test-quick`
+pytestmark = pytest.mark.slow
+
+
 def locked(path: Path) -> bool:
     """Whether another open file description holds flock(2) on ``path``."""
     fd = os.open(path, os.O_RDONLY | os.O_CREAT, 0o644)

@@ -163,7 +163,7 @@ COMMANDS: Dict[str, Union[Run, str]] = {
     ".venv/bin/invoke test-quick": "a subset of this suite (`-m 'unit and not slow or quick'`)",
     ".venv/bin/pytest -m unit": "a subset of this suite",
     ".venv/bin/invoke test -- -n 0": "this suite itself, serially (CI runs it on every core)",
-    ".venv/bin/pytest -m boot -k hlt": Run(0),
+    ".venv/bin/pytest tests/test_boot.py -m boot -k hlt": Run(0),
     ".venv/bin/invoke boot --init images/user/memrange --append trace=mem": Run(0),
     ".venv/bin/python -m ringlab.catalogue.faults": Run(0),
     ".venv/bin/invoke test --coverage":
@@ -207,10 +207,10 @@ def test_every_test_a_command_names_exists():
 @pytest.mark.parametrize("command", [c for c, how in COMMANDS.items() if isinstance(how, Run)])
 def test_readme_command_runs(images, command, tmp_path, tmp_path_factory):
     if os.environ.get(NESTED_ENV):
-        pytest.skip("inside a README command already (`pytest -k hlt` selects these too)")
+        pytest.skip("inside a README command already (a `pytest -k` of the whole suite selects these too)")
     # `python -m ringlab...` imports this checkout's package (harness/ringlab), as in a
     # checkout whose .venv has it installed editable (.ci/setup); the session's byte-code
-    # cache spares `pytest -m boot -k hlt` compiling the whole suite again
+    # cache spares a nested pytest compiling the suite again
     env = dict(bytecode_cached_env(os.environ, tmp_path_factory.getbasetemp()),
                **{C.RUNTIME_ENV: str(tmp_path), NESTED_ENV: "1",
                               "PYTEST_ADDOPTS": f"--ringlab-artifacts={tmp_path / 'artifacts'}",
