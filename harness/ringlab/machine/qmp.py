@@ -32,6 +32,14 @@ from .place import GuestPlace, parse_registers
 log = logging.getLogger(__name__)
 
 
+def _close(qmp: QEMUMonitorProtocol) -> None:
+    """Close a monitor connection; one QEMU already closed is no error."""
+    try:
+        qmp.close()
+    except (OSError, QMPError):
+        pass
+
+
 def _hmp(qmp: QEMUMonitorProtocol, line: str) -> str:
     out = qmp.cmd("human-monitor-command", **{"command-line": line})
     return out if isinstance(out, str) else ""
@@ -74,10 +82,7 @@ def read(socket: Path, timeout_s: float = 2.0) -> Optional[GuestPlace]:
         log.info("QMP at %s: %s", socket, err)
         return None
     finally:
-        try:
-            qmp.close()
-        except (OSError, QMPError):
-            pass
+        _close(qmp)
 
 
 #: run states in which QEMU has stopped the guest by itself (qapi/run-state.json); a STOP
@@ -115,10 +120,7 @@ def wait_stopped(socket: Path, timeout_s: float) -> Optional[str]:
         log.info("QMP at %s: %s", socket, err)
         return None
     finally:
-        try:
-            qmp.close()
-        except (OSError, QMPError):
-            pass
+        _close(qmp)
 
 
 def main(argv: Optional[List[str]] = None) -> int:
