@@ -158,7 +158,7 @@ static int64_t mmap_in(struct trapframe *tf, uint64_t top, uint64_t lo, uint64_t
         filemap_unmapped(p->mm, addr, addr + len);   /* what was there is gone, even on a failure */
         if (m < 0)
             return m;
-        filemap_hold(p->mm, addr, addr + len, mf, shared);   /* the mapping holds the file */
+        filemap_hold(p->mm, addr, addr + len, mf, off, shared);   /* the mapping holds the file */
     } else if (mf && !(mf->type == F_INODE && mf->ip->dev == DEV_ZERO)) {
         return -ENODEV;                      /* pipes, directories, the console, /dev/null... */
     } else if ((r = uvm_replace(p->pml4, addr, len, prot_flags(prot) | shared))) {
@@ -390,6 +390,46 @@ static int mremap_special(const struct mm *mm, uint64_t addr, uint64_t old_len, 
 }
 
 /*
+ * The pages a mapping grows by at [to, to + len), its last page below old_end, as Linux's vma
+ * goes on: a file mapping's file's next pages (filemap.c filemap_grow), and past a SysV shm
+ * attachment's segment supervisor-only PTE_BUS pages, SIGBUS to ring 3 (Linux: past the end
+ * of the segment's shmem file). 0 when mapped, FILEMAP_NOT_FILE for anonymous memory (the
+ * caller maps fresh pages), or -ENOMEM/-ENOSPC with none of [to, to + len) mapped.
+ */
+static int mremap_grow(struct proc *p, uint64_t old_end, uint64_t to, uint64_t len)
+{
+    int r = filemap_grow(p->mm, p->pml4, old_end, to, len);
+    if (r != FILEMAP_NOT_FILE || !shm_holds(p->mm, old_end - PAGE_SIZE))
+        return r;
+    uint64_t last = *uvm_pte(p->pml4, old_end - PAGE_SIZE);
+    return uvm_replace(p->pml4, to, len, (last & (PTE_W | PTE_NX)) | PTE_BUS | (last & PTE_U ? PTE_BUS_U : 0));
+}
+
+/*
+ * Move [from, from + old_len) to `to`, grown to new_len. A file mapping's growth is its file's
+ * next pages (mremap_grow), mapped at the new tail first so that a failure leaves the old
+ * range where it was; anonymous memory grows with fresh pages (uvm_move). On a failure what
+ * was at [to, to + new_len) may be gone (a MREMAP_FIXED target: Linux's mremap_to unmaps it
+ * first too), so its records go with it.
+ */
+static int mremap_move(struct proc *p, uint64_t from, uint64_t old_len, uint64_t to, uint64_t new_len)
+{
+    int r = FILEMAP_NOT_FILE;
+    if (new_len > old_len)
+        r = mremap_grow(p, from + old_len, to + old_len, new_len - old_len);
+    if (r == FILEMAP_NOT_FILE)
+        return uvm_move(p->pml4, from, old_len, to, new_len);
+    if (!r && (r = uvm_move(p->pml4, from, old_len, to, old_len)))
+        uvm_unmap(p->pml4, to + old_len, new_len - old_len);
+    if (r) {
+        filemap_unmapped(p->mm, to, to + new_len);
+        vdso_unmapped(p->mm, to, to + new_len);
+        shm_unmapped(p->mm);
+    }
+    return r;
+}
+
+/*
  * mremap(old, old_len, new_len, flags, new_address), Linux's rules
  * (mm/mremap.c): a shrink unmaps the tail; a growth extends in place when
  * the pages above are free, else moves with MREMAP_MAYMOVE (-ENOMEM
@@ -416,8 +456,8 @@ static int64_t mremap_in(struct trapframe *tf, uint64_t top, uint64_t lo, uint64
         return -EINVAL;
     old_len = ALIGN_UP(old_len, PAGE_SIZE);
     new_len = ALIGN_UP(new_len, PAGE_SIZE);
-    if (!new_len)
-        return -EINVAL;
+    if (!new_len || new_len > top)
+        return -EINVAL;                          /* Linux: nothing, or more than TASK_SIZE */
     if (addr >= top || !uvm_pte(p->pml4, addr))
         return -EFAULT;
     if (!old_len)
@@ -447,7 +487,7 @@ static int64_t mremap_in(struct trapframe *tf, uint64_t top, uint64_t lo, uint64
         if (!r)
             r = filemap_room_move(p->mm, addr, old_len, new_addr, new_len);
         if (!r)
-            r = uvm_move(p->pml4, addr, old_len, new_addr, new_len);
+            r = mremap_move(p, addr, old_len, new_addr, new_len);
         if (r)
             return r;
         filemap_moved(p->mm, addr, old_len, new_addr, new_len);   /* file mappings move with it */
@@ -472,9 +512,12 @@ static int64_t mremap_in(struct trapframe *tf, uint64_t top, uint64_t lo, uint64
         return special;
     uint64_t grow_end = addr + new_len;
     if (grow_end > addr && grow_end <= hi && range_free(p->pml4, addr + old_len, grow_end)) {
-        uint64_t flags_last = *uvm_pte(p->pml4, addr + old_len - PAGE_SIZE);
-        flags_last &= ~(PTE_ADDR_MASK | PTE_A | PTE_D | PTE_P);
-        int r = uvm_replace(p->pml4, addr + old_len, new_len - old_len, flags_last);
+        int r = mremap_grow(p, addr + old_len, addr + old_len, new_len - old_len);
+        if (r == FILEMAP_NOT_FILE) {             /* anonymous memory grows with fresh pages */
+            uint64_t flags_last = *uvm_pte(p->pml4, addr + old_len - PAGE_SIZE);
+            flags_last &= ~(PTE_ADDR_MASK | PTE_A | PTE_D | PTE_P);
+            r = uvm_replace(p->pml4, addr + old_len, new_len - old_len, flags_last);
+        }
         if (!r)
             filemap_grown(p->mm, addr + old_len, addr + new_len);
         return r ? r : (int64_t)addr;
@@ -488,7 +531,7 @@ static int64_t mremap_in(struct trapframe *tf, uint64_t top, uint64_t lo, uint64
         return -ENOMEM;
     int r = filemap_room_move(p->mm, addr, old_len, to, new_len);
     if (!r)
-        r = uvm_move(p->pml4, addr, old_len, to, new_len);
+        r = mremap_move(p, addr, old_len, to, new_len);
     if (r)
         return r;
     filemap_moved(p->mm, addr, old_len, to, new_len);
