@@ -247,6 +247,77 @@ int filemap_grow(struct mm *mm, uint64_t *pml4, uint64_t old_end, uint64_t to, u
     return r < 0 ? (int)r : 0;
 }
 
+/* Is there room for mremap's MREMAP_DONTUNMAP move of [from, from + len) to `to`: the move's
+   records and a copy of each record in the old range? 0 or -ENOMEM. */
+int filemap_room_dontunmap(struct mm *mm, uint64_t from, uint64_t len, uint64_t to)
+{
+    struct fmap *r = row(mm);
+    int need = unmap_needs(r, to, to + len) + cuts(r, from) + cuts(r, from + len);
+    for (int i = 0; i < FMAPS_PER_MM; i++)
+        need += r[i].f && r[i].start < from + len && from < r[i].end;
+    return free_records(r) >= need ? 0 : -ENOMEM;
+}
+
+/*
+ * mremap MREMAP_DONTUNMAP moved [from, from + len) to `to` (filemap_moved done): Linux's vma
+ * stays at the old range, emptied, and its next faults there map its file's pages again
+ * (mm/mremap.c move_vma, MREMAP_DONTUNMAP): each file mapping that moved gets the old range
+ * back from the same offsets (shared: the file's own pages, private: copies, past the end:
+ * SIGBUS pages) with the rights its pages had, and a record holding its file once more (the
+ * caller made room: filemap_room_dontunmap). 0 or -ENOMEM/-ENOSPC (the rest of the old range
+ * then stays unmapped).
+ */
+int filemap_dontunmap(struct mm *mm, uint64_t *pml4, uint64_t from, uint64_t len, uint64_t to)
+{
+    struct fmap *r = row(mm);
+    for (int i = 0; i < FMAPS_PER_MM; i++) {
+        if (!r[i].f || r[i].start < to || r[i].end > to + len)
+            continue;                        /* (the copies land in the old range: never here) */
+        uint64_t *pte = uvm_pte(pml4, r[i].start);
+        struct fmap *n = pte ? take(r) : NULL;
+        if (!n)
+            continue;
+        *n = r[i];
+        n->f = file_dup(r[i].f);
+        n->start = from + (r[i].start - to);
+        n->end = n->start + (r[i].end - r[i].start);
+        int64_t e = map_from(n, pml4, n->start, n->end - n->start, n->start, *pte);
+        if (e < 0)
+            return (int)e;
+    }
+    return 0;
+}
+
+/* Is va a page of a shared file mapping (what mremap with old_size 0 duplicates)? */
+bool filemap_shared_at(struct mm *mm, uint64_t va)
+{
+    struct fmap *m = at(row(mm), va);
+    return m && m->shared;
+}
+
+/*
+ * mremap with old_size 0 of a shared file mapping (Linux's duplicate of a mapping, mm/mremap.c
+ * "the DOS-emu duplicate shm area thing"): a new mapping of len bytes at `to` of the same file
+ * from the file offset at addr, with the rights of addr's page, replacing what was at [to, to
+ * + len) (the caller checked it is a shared file mapping's page and made room for a record).
+ * 0, or -ENOMEM/-ENOSPC with nothing mapped at [to, to + len).
+ */
+int filemap_dup(struct mm *mm, uint64_t *pml4, uint64_t addr, uint64_t to, uint64_t len)
+{
+    struct fmap *m = at(row(mm), addr);
+    uint64_t *pte = uvm_pte(pml4, addr);
+    if (!m || !pte)
+        return -EINVAL;
+    uint64_t off = m->off + (addr - m->start), flags = rights(m, *pte);
+    struct file *f = file_dup(m->f);         /* m may go: [to, to + len) may cover the original */
+    int64_t r = file_mmap(f, pml4, to, len, off, flags, true);
+    filemap_unmapped(mm, to, to + len);      /* what was there is gone, even on a failure */
+    if (r >= 0)
+        filemap_hold(mm, to, to + len, f, off, true);
+    file_close(f);
+    return r < 0 ? (int)r : 0;
+}
+
 /*
  * A ring-3 page fault at va on a page past the end of a mapped file (PTE_BUS): if the file
  * has grown over it since (ftruncate, write), the page becomes the file's (shared) or a copy

@@ -180,6 +180,41 @@ static void protnone(int fd)
     ftruncate(fd, 2 * PG + 100);
 }
 
+/* MREMAP_DONTUNMAP (Linux 5.7, file mappings since 5.13): the pages move, the old range stays
+   mapped as a fresh mapping of the same thing (a file's pages again, zeros for private anonymous
+   memory, the same pages for shared anonymous memory). */
+static void dontunmap(int fd)
+{
+    static const struct { int flags; const char *what; } kinds[] = {
+        { MAP_SHARED, "shared file" }, { MAP_PRIVATE, "private file" },
+        { MAP_SHARED | MAP_ANONYMOUS, "shared anonymous" }, { MAP_PRIVATE | MAP_ANONYMOUS, "private anonymous" },
+    };
+    for (int k = 0; k < 4; k++) {
+        int anon = kinds[k].flags & MAP_ANONYMOUS;
+        char *p = mmap(NULL, 2 * PG, PROT_READ | PROT_WRITE, kinds[k].flags, anon ? -1 : fd, 0);
+        p[5] = 'M';
+        printf("DONTUNMAP %s, growing: %s\n", kinds[k].what,
+               e(mremap(p, 2 * PG, 3 * PG, MREMAP_MAYMOVE | MREMAP_DONTUNMAP)));
+        printf("DONTUNMAP %s, no MREMAP_MAYMOVE: %s\n", kinds[k].what,
+               e(mremap(p, 2 * PG, 2 * PG, MREMAP_DONTUNMAP)));
+        char *q = mremap(p, 2 * PG, 2 * PG, MREMAP_MAYMOVE | MREMAP_DONTUNMAP);
+        printf("DONTUNMAP %s: %s, moved %d", kinds[k].what, e(q), q != p);
+        if (q != MAP_FAILED) {
+            printf(", new %s", touch(q, q + 5, 0));
+            printf(" %s", touch(q, q + PG + 1, 0));
+            printf(", old %s", touch(p, p + 5, 0));
+            printf(" %s", touch(p, p + PG + 1, 0));
+            q[6] = 'N';
+            printf(", old after a write to the new %s", touch(p, p + 6, 0));
+            munmap(q, 2 * PG);
+        }
+        printf("\n");
+        if (!anon)
+            pwrite(fd, "aa", 2, 5);
+        munmap(p, 2 * PG);
+    }
+}
+
 static void hostile(int fd)
 {
     char *p = mmap(NULL, PG, PROT_READ, MAP_SHARED, fd, 0);
@@ -193,11 +228,8 @@ static void hostile(int fd)
         printf("to page 0: %s\n", e(mremap(p, PG, PG, MREMAP_MAYMOVE | MREMAP_FIXED, (void *)0)));
     printf("from the kernel half: %s\n", e(mremap((void *)0xffff800000000000UL, PG, 2 * PG, MREMAP_MAYMOVE)));
     printf("old range past the mapping: %s\n", e(mremap(p, 3 * PG, 4 * PG, MREMAP_MAYMOVE)));
-    printf("DONTUNMAP of a shared file mapping: %s\n",
-           e(mremap(p, PG, PG, MREMAP_MAYMOVE | MREMAP_DONTUNMAP)));
+    dontunmap(fd);
     char *pr = mmap(NULL, PG, PROT_READ, MAP_PRIVATE, fd, 0);
-    printf("DONTUNMAP of a private file mapping: %s\n",
-           e(mremap(pr, PG, PG, MREMAP_MAYMOVE | MREMAP_DONTUNMAP)));
     printf("old_size 0 of a private file mapping: %s\n", e(mremap(pr, 0, PG, MREMAP_MAYMOVE)));
     printf("old_size 0 without MREMAP_MAYMOVE: %s\n", e(mremap(p, 0, 2 * PG, 0)));
     char *d = mremap(p, 0, 4 * PG, MREMAP_MAYMOVE);
