@@ -167,12 +167,16 @@ static void later(int fd, int flags, const char *what)
     ftruncate(fd, 2 * PG + 100);
 }
 
-/* A mapping made PROT_NONE past the end of the file stays inaccessible once the file grows. */
+/* Past the end of the file an access the rights refuse is SIGSEGV (Linux checks the vma's
+   rights before the file), and a PROT_NONE page stays inaccessible once the file grows. */
 static void protnone(int fd)
 {
     char *p = mmap(NULL, 3 * PG, PROT_READ, MAP_SHARED, fd, 0);
     char *q = mremap(p, 3 * PG, 5 * PG, MREMAP_MAYMOVE);
     mprotect(q + 4 * PG, PG, PROT_NONE);
+    printf("past the end: PROT_NONE page %s", touch(q, q + 4 * PG, 0));
+    printf(", a write to a PROT_READ page %s", touch(q, q + 3 * PG, 1));
+    printf(", a read of it %s\n", touch(q, q + 3 * PG, 0));
     ftruncate(fd, 5 * PG);
     printf("PROT_NONE page past the end, file grown: %s", touch(q, q + 4 * PG, 0));
     printf(", page 3 %s\n", touch(q, q + 3 * PG, 0));
