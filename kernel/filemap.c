@@ -15,8 +15,9 @@
  * show the file's later changes: another documented difference).
  *
  * Pages of the mapping past the end of the file (rounded up to a page) are
- * supervisor-only pages marked PTE_BUS: a ring-3 access faults and is
- * SIGBUS (BUS_ADRERR), as Linux's is, unless the file has grown over the page
+ * supervisor-only pages marked PTE_BUS (their PTE_U kept as PTE_BUS_U): a
+ * ring-3 access faults and is SIGBUS (BUS_ADRERR), as Linux's is (SIGSEGV if
+ * the rights refuse it: signal.c), unless the file has grown over the page
  * since: then the fault maps the file's page (or a copy) and the access goes
  * on, as Linux's fault checks the file's size when it happens (filemap_fault).
  * mremap growing a file mapping maps the file's next pages, in place or moved
