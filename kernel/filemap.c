@@ -15,8 +15,14 @@
  * show the file's later changes: another documented difference).
  *
  * Pages of the mapping past the end of the file (rounded up to a page) are
- * supervisor-only pages marked PTE_BUS: a ring-3 access faults and is
- * SIGBUS (BUS_ADRERR), as Linux's is.
+ * supervisor-only pages marked PTE_BUS (their PTE_U kept as PTE_BUS_U): a
+ * ring-3 access faults and is SIGBUS (BUS_ADRERR), as Linux's is (SIGSEGV if
+ * the rights refuse it: signal.c), unless the file has grown over the page
+ * since: then the fault maps the file's page (or a copy) and the access goes
+ * on, as Linux's fault checks the file's size when it happens (filemap_fault).
+ * mremap growing a file mapping maps the file's next pages, in place or moved
+ * (filemap_grow), as Linux's vma goes on mapping its file: each record keeps
+ * the file offset of its start (Linux's vm_pgoff).
  *
  * A file mapping holds its open file, as Linux's vma holds vm_file
  * (mm/mmap.c __mmap_region get_file, fput in remove_vma): the file stays open
@@ -50,6 +56,7 @@
 struct fmap {
     struct file *f;
     uint64_t start, end;
+    uint64_t off;                /* the file's byte at start (Linux's vm_pgoff, in bytes) */
     bool shared;                 /* MAP_SHARED: writes reach the file */
 };
 
@@ -127,18 +134,19 @@ static void cut(struct fmap *r, uint64_t x)
         struct fmap *n = take(r);
         if (!n)
             return;                          /* no room was made: it stays whole */
-        *n = (struct fmap){ .f = file_dup(r[i].f), .start = x, .end = r[i].end, .shared = r[i].shared };
+        *n = (struct fmap){ .f = file_dup(r[i].f), .start = x, .end = r[i].end,
+                            .off = r[i].off + (x - r[i].start), .shared = r[i].shared };
         r[i].end = x;
         return;
     }
 }
 
-/* mmap put f's pages at [start, end) (the caller made room): the mapping holds f. */
-void filemap_hold(struct mm *mm, uint64_t start, uint64_t end, struct file *f, bool shared)
+/* mmap put f's pages from byte off at [start, end) (the caller made room): the mapping holds f. */
+void filemap_hold(struct mm *mm, uint64_t start, uint64_t end, struct file *f, uint64_t off, bool shared)
 {
     struct fmap *n = take(row(mm));
     if (n)
-        *n = (struct fmap){ .f = file_dup(f), .start = start, .end = end, .shared = shared };
+        *n = (struct fmap){ .f = file_dup(f), .start = start, .end = end, .off = off, .shared = shared };
 }
 
 /* [start, end) was unmapped or replaced: the records there lose that part, and a record left
@@ -155,6 +163,7 @@ void filemap_unmapped(struct mm *mm, uint64_t start, uint64_t end)
         } else if (r[i].start < start) {
             r[i].end = start;
         } else if (end < r[i].end) {
+            r[i].off += end - r[i].start;    /* its first pages went: it starts further in */
             r[i].start = end;
         } else {
             struct file *f = r[i].f;
@@ -165,8 +174,9 @@ void filemap_unmapped(struct mm *mm, uint64_t start, uint64_t end)
 }
 
 /* mremap moved [from, from + old_len) to `to`, the tail grown to new_len: the records move
-   (what was at the target is gone), and the one that ended the old range covers the growth
-   (Linux: the vma grows, still mapping its file). */
+   with their file offsets (what was at the target is gone), and the one that ended the old
+   range covers the growth (Linux: the vma grows, still mapping its file: filemap_grow mapped
+   the file's next pages there). */
 void filemap_moved(struct mm *mm, uint64_t from, uint64_t old_len, uint64_t to, uint64_t new_len)
 {
     struct fmap *r = row(mm);
@@ -189,6 +199,150 @@ void filemap_grown(struct mm *mm, uint64_t old_end, uint64_t new_end)
     for (int i = 0; i < FMAPS_PER_MM; i++)
         if (r[i].f && r[i].end == old_end)
             r[i].end = new_end;
+}
+
+/* The record holding the page at va, or NULL. */
+static struct fmap *at(struct fmap *r, uint64_t va)
+{
+    for (int i = 0; i < FMAPS_PER_MM; i++)
+        if (r[i].f && r[i].start <= va && va < r[i].end)
+            return &r[i];
+    return NULL;
+}
+
+/* The leaf bits of a mapped file page's rights (PTE_U, PTE_W, PTE_NX), a page past the end of
+   the file included (its PTE_U kept as PTE_BUS_U), with PTE_SHARED for a shared mapping. */
+static uint64_t rights(const struct fmap *m, uint64_t pte)
+{
+    uint64_t u = pte & PTE_BUS ? (pte & PTE_BUS_U ? PTE_U : 0) : pte & PTE_U;
+    return (pte & (PTE_W | PTE_NX)) | u | (m->shared ? PTE_SHARED : 0);
+}
+
+/* Map the page(s) [va, va + len) of record m from the file, with the rights of pte (a page of
+   the same mapping). Returns what file_mmap does. */
+static int64_t map_from(struct fmap *m, uint64_t *pml4, uint64_t va, uint64_t len, uint64_t file_va,
+                        uint64_t pte)
+{
+    struct file *f = file_dup(m->f);         /* file_mmap may yield: a reference of our own */
+    int64_t r = file_mmap(f, pml4, va, len, m->off + (file_va - m->start), rights(m, pte), m->shared);
+    file_close(f);
+    return r;
+}
+
+/*
+ * mremap grows the mapping whose last page is below old_end by [to, to + len) (to == old_end
+ * in place, else the moved mapping's new tail; the caller has checked the range and its
+ * room): a file mapping gets its file's next pages there, as Linux's vma keeps mapping its
+ * file (MAP_SHARED the file's own pages, MAP_PRIVATE copies, past the end of the file
+ * SIGBUS pages), with the rights of its last page. 0 when mapped, FILEMAP_NOT_FILE when the
+ * last page is no file mapping's (the caller maps anonymous memory), -ENOMEM/-ENOSPC with
+ * none of the range mapped (what was there is gone).
+ */
+int filemap_grow(struct mm *mm, uint64_t *pml4, uint64_t old_end, uint64_t to, uint64_t len)
+{
+    struct fmap *m = at(row(mm), old_end - PAGE_SIZE);
+    uint64_t *last = uvm_pte(pml4, old_end - PAGE_SIZE);
+    if (!m || !last)
+        return FILEMAP_NOT_FILE;
+    int64_t r = map_from(m, pml4, to, len, old_end, *last);
+    return r < 0 ? (int)r : 0;
+}
+
+/* Is there room for mremap's MREMAP_DONTUNMAP move of [from, from + len) to `to`: the move's
+   records and a copy of each record in the old range? 0 or -ENOMEM. */
+int filemap_room_dontunmap(struct mm *mm, uint64_t from, uint64_t len, uint64_t to)
+{
+    struct fmap *r = row(mm);
+    int need = unmap_needs(r, to, to + len) + cuts(r, from) + cuts(r, from + len);
+    for (int i = 0; i < FMAPS_PER_MM; i++)
+        need += r[i].f && r[i].start < from + len && from < r[i].end;
+    return free_records(r) >= need ? 0 : -ENOMEM;
+}
+
+/*
+ * mremap MREMAP_DONTUNMAP moved [from, from + len) to `to` (filemap_moved done): Linux's vma
+ * stays at the old range, emptied, and its next faults there map its file's pages again
+ * (mm/mremap.c move_vma, MREMAP_DONTUNMAP): each file mapping that moved gets the old range
+ * back from the same offsets (shared: the file's own pages, private: copies, past the end:
+ * SIGBUS pages) with the rights its pages had, and a record holding its file once more (the
+ * caller made room: filemap_room_dontunmap). 0 or -ENOMEM/-ENOSPC (the rest of the old range
+ * then stays unmapped).
+ */
+int filemap_dontunmap(struct mm *mm, uint64_t *pml4, uint64_t from, uint64_t len, uint64_t to)
+{
+    struct fmap *r = row(mm);
+    for (int i = 0; i < FMAPS_PER_MM; i++) {
+        if (!r[i].f || r[i].start < to || r[i].end > to + len)
+            continue;                        /* (the copies land in the old range: never here) */
+        uint64_t *pte = uvm_pte(pml4, r[i].start);
+        struct fmap *n = pte ? take(r) : NULL;
+        if (!n)
+            continue;
+        *n = r[i];
+        n->f = file_dup(r[i].f);
+        n->start = from + (r[i].start - to);
+        n->end = n->start + (r[i].end - r[i].start);
+        int64_t e = map_from(n, pml4, n->start, n->end - n->start, n->start, *pte);
+        if (e < 0)
+            return (int)e;
+    }
+    return 0;
+}
+
+/* Is va a page of a shared file mapping (what mremap with old_size 0 duplicates)? */
+bool filemap_shared_at(struct mm *mm, uint64_t va)
+{
+    struct fmap *m = at(row(mm), va);
+    return m && m->shared;
+}
+
+/*
+ * mremap with old_size 0 of a shared file mapping (Linux's duplicate of a mapping, mm/mremap.c
+ * "the DOS-emu duplicate shm area thing"): a new mapping of len bytes at `to` of the same file
+ * from the file offset at addr, with the rights of addr's page, replacing what was at [to, to
+ * + len) (the caller checked it is a shared file mapping's page and made room for a record).
+ * 0, or -ENOMEM/-ENOSPC with nothing mapped at [to, to + len).
+ */
+int filemap_dup(struct mm *mm, uint64_t *pml4, uint64_t addr, uint64_t to, uint64_t len)
+{
+    struct fmap *m = at(row(mm), addr);
+    uint64_t *pte = uvm_pte(pml4, addr);
+    if (!m || !pte)
+        return -EINVAL;
+    uint64_t off = m->off + (addr - m->start), flags = rights(m, *pte);
+    struct file *f = file_dup(m->f);         /* m may go: [to, to + len) may cover the original */
+    int64_t r = file_mmap(f, pml4, to, len, off, flags, true);
+    filemap_unmapped(mm, to, to + len);      /* what was there is gone, even on a failure */
+    if (r >= 0)
+        filemap_hold(mm, to, to + len, f, off, true);
+    file_close(f);
+    return r < 0 ? (int)r : 0;
+}
+
+/*
+ * A ring-3 page fault at va on a page past the end of a mapped file (PTE_BUS): if the file
+ * has grown over it since (ftruncate, write), the page becomes the file's (shared) or a copy
+ * of it (private) and the access is retried, as Linux's fault maps the page once the file
+ * holds it (mm/filemap.c filemap_fault checks i_size at the fault). True when the access
+ * should be retried (the page changed, here or by another thread meanwhile), false when it
+ * is still past the end (SIGBUS) or no page could be had (the page is then unmapped: SIGSEGV).
+ */
+bool filemap_fault(struct mm *mm, uint64_t *pml4, uint64_t va)
+{
+    va = ALIGN_DOWN(va, PAGE_SIZE);
+    uint64_t *pte = va < USER_TOP ? uvm_pte(pml4, va) : NULL;
+    if (!pte || !(*pte & PTE_BUS))
+        return false;
+    mm_lock(mm);
+    bool retry = true;
+    pte = uvm_pte(pml4, va);                 /* again: another thread may have changed it meanwhile */
+    struct fmap *m = pte && (*pte & PTE_BUS) ? at(row(mm), va) : NULL;
+    if (m && m->off + (va - m->start) < ALIGN_UP(m->f->ip->size, PAGE_SIZE))
+        retry = map_from(m, pml4, va, PAGE_SIZE, va, *pte) >= 0;
+    else if (pte && (*pte & PTE_BUS))
+        retry = false;                       /* still past the end: SIGBUS */
+    mm_unlock(mm);
+    return retry;
 }
 
 /*
@@ -263,7 +417,7 @@ int64_t file_mmap(struct file *f, uint64_t *pml4, uint64_t addr, uint64_t len, u
             if ((page = kalloc())) {         /* a private copy, or a page past the end */
                 fsdata_copy_page(ip, pos, page);
                 if (pos >= ALIGN_UP(ip->size, PAGE_SIZE))
-                    flags = (flags & ~(PTE_U | PTE_SHARED)) | PTE_BUS;
+                    flags = (flags & ~(PTE_U | PTE_SHARED)) | PTE_BUS | (flags & PTE_U ? PTE_BUS_U : 0);
                 else
                     flags &= ~PTE_SHARED;
             } else {

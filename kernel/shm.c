@@ -145,6 +145,15 @@ void shm_moved(struct mm *mm, uint64_t from, uint64_t len, uint64_t to)
     shm_unmapped(mm);
 }
 
+/* Is va inside one of mm's attachments (mremap: what grows past it is past the segment)? */
+bool shm_holds(struct mm *mm, uint64_t va)
+{
+    for (int i = 0; i < NATTS; i++)
+        if (atts[i].mm == mm && atts[i].start <= va && va - atts[i].start < atts[i].len)
+            return true;
+    return false;
+}
+
 /* mprotect: an attachment made SHM_RDONLY never becomes writable (Linux: no VM_MAYWRITE). */
 int shm_mprotect(struct mm *mm, uint64_t addr, uint64_t len, bool write)
 {

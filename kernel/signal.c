@@ -137,7 +137,12 @@ void signal_fault(struct trapframe *tf)
         p->sig.cr2 = cr2;
         p->sig.err = err;
         uint64_t *pte = cr2 < USER_TOP ? uvm_pte(p->pml4, cr2) : NULL;
-        if (pte && (*pte & PTE_BUS)) {      /* a file mapping past the file's end (filemap.c) */
+        /* A file mapping past the file's end (filemap.c): SIGBUS for an access its rights allow
+           (PTE_BUS_U, W, NX); one they refuse is SIGSEGV, as Linux checks the vma's rights
+           before it asks the file (arch/x86/mm/fault.c access_error). */
+        bool bus_ok = pte && (*pte & PTE_BUS_U) && (!(err & PF_ERR_W) || (*pte & PTE_W)) &&
+                      (!(err & PF_ERR_I) || !(*pte & PTE_NX));
+        if (pte && (*pte & PTE_BUS) && bus_ok) {
             sig = SIGBUS;
             info = (struct ksiginfo){ .code = BUS_ADRERR, .addr = cr2 };
             break;

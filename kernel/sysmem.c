@@ -158,7 +158,7 @@ static int64_t mmap_in(struct trapframe *tf, uint64_t top, uint64_t lo, uint64_t
         filemap_unmapped(p->mm, addr, addr + len);   /* what was there is gone, even on a failure */
         if (m < 0)
             return m;
-        filemap_hold(p->mm, addr, addr + len, mf, shared);   /* the mapping holds the file */
+        filemap_hold(p->mm, addr, addr + len, mf, off, shared);   /* the mapping holds the file */
     } else if (mf && !(mf->type == F_INODE && mf->ip->dev == DEV_ZERO)) {
         return -ENODEV;                      /* pipes, directories, the console, /dev/null... */
     } else if ((r = uvm_replace(p->pml4, addr, len, prot_flags(prot) | shared))) {
@@ -362,7 +362,7 @@ static int64_t do_madvise(struct trapframe *tf)
 /* mremap flags (include/uapi/linux/mman.h) */
 #define MREMAP_MAYMOVE   1         /* may move to a new address */
 #define MREMAP_FIXED     2         /* to new_address exactly (with MAYMOVE) */
-#define MREMAP_DONTUNMAP 4         /* not supported: -EINVAL */
+#define MREMAP_DONTUNMAP 4         /* move, and leave the old range mapped, emptied (Linux 5.7) */
 
 static bool range_mapped(uint64_t *pml4, uint64_t start, uint64_t end)
 {
@@ -375,18 +375,133 @@ static bool range_mapped(uint64_t *pml4, uint64_t start, uint64_t end)
 /*
  * The vDSO's pages as Linux's special mappings (mm/mremap.c vma_to_resize): an old range
  * holding [vdso] or [vvar] must be exactly that one mapping (-EFAULT: it spans more than one
- * VMA) and may not grow (VM_DONTEXPAND: -EFAULT); 0 if the move may go on.
+ * VMA) and may not grow (VM_DONTEXPAND: -EFAULT) nor be left behind (MREMAP_DONTUNMAP:
+ * -EINVAL); 0 if the move may go on.
  */
-static int mremap_special(const struct mm *mm, uint64_t addr, uint64_t old_len, uint64_t new_len)
+static int mremap_special(const struct mm *mm, uint64_t addr, uint64_t old_len, uint64_t new_len,
+                          bool dontunmap)
 {
     int hit = vdso_hit(mm, addr, addr + old_len);
     if (!hit)
         return 0;
+    if (dontunmap)
+        return -EINVAL;                          /* Linux: not a VM_DONTEXPAND mapping */
     uint64_t base = hit == VDSO_HIT_VVAR ? mm->vvar_base : mm->vdso_base;
     uint64_t size = hit == VDSO_HIT_VVAR ? PAGE_SIZE : VDSO_PAGES * PAGE_SIZE;
     if (hit == (VDSO_HIT_VVAR | VDSO_HIT_VDSO) || addr != base || old_len != size || new_len > old_len)
         return -EFAULT;
     return 0;
+}
+
+/*
+ * The pages a mapping grows by at [to, to + len), its last page below old_end, as Linux's vma
+ * goes on: a file mapping's file's next pages (filemap.c filemap_grow), and past a SysV shm
+ * attachment's segment supervisor-only PTE_BUS pages, SIGBUS to ring 3 (Linux: past the end
+ * of the segment's shmem file). 0 when mapped, FILEMAP_NOT_FILE for anonymous memory (the
+ * caller maps fresh pages), or -ENOMEM/-ENOSPC with none of [to, to + len) mapped.
+ */
+static int mremap_grow(struct proc *p, uint64_t old_end, uint64_t to, uint64_t len)
+{
+    int r = filemap_grow(p->mm, p->pml4, old_end, to, len);
+    if (r != FILEMAP_NOT_FILE || !shm_holds(p->mm, old_end - PAGE_SIZE))
+        return r;
+    uint64_t last = *uvm_pte(p->pml4, old_end - PAGE_SIZE);
+    return uvm_replace(p->pml4, to, len, (last & (PTE_W | PTE_NX)) | PTE_BUS | (last & PTE_U ? PTE_BUS_U : 0));
+}
+
+/*
+ * Move [from, from + old_len) to `to`, grown to new_len. A file mapping's growth is its file's
+ * next pages (mremap_grow), mapped at the new tail first so that a failure leaves the old
+ * range where it was; anonymous memory grows with fresh pages (uvm_move). On a failure what
+ * was at [to, to + new_len) may be gone (a MREMAP_FIXED target: Linux's mremap_to unmaps it
+ * first too), so its records go with it.
+ */
+static int mremap_move(struct proc *p, uint64_t from, uint64_t old_len, uint64_t to, uint64_t new_len)
+{
+    int r = FILEMAP_NOT_FILE;
+    if (new_len > old_len)
+        r = mremap_grow(p, from + old_len, to + old_len, new_len - old_len);
+    if (r == FILEMAP_NOT_FILE)
+        return uvm_move(p->pml4, from, old_len, to, new_len);
+    if (!r && (r = uvm_move(p->pml4, from, old_len, to, old_len)))
+        uvm_unmap(p->pml4, to + old_len, new_len - old_len);
+    if (r) {
+        filemap_unmapped(p->mm, to, to + new_len);
+        vdso_unmapped(p->mm, to, to + new_len);
+        shm_unmapped(p->mm);
+    }
+    return r;
+}
+
+/*
+ * After a MREMAP_DONTUNMAP move of [from, from + len) to `to`: Linux's vma stays at the old
+ * range with no pages, and the next touch there maps what a fresh mapping would: a file's
+ * pages again (filemap.c filemap_dontunmap), the same shared anonymous (shmem) pages, zeros
+ * for private anonymous memory. Every mapping is populated at once here, so those pages are
+ * mapped now, with the rights the moved pages have. 0 or -ENOMEM (the move is done; the rest
+ * of the old range stays unmapped).
+ */
+static int mremap_refill(struct proc *p, uint64_t from, uint64_t len, uint64_t to)
+{
+    int r = filemap_dontunmap(p->mm, p->pml4, from, len, to);
+    uint64_t work = 0;
+    for (uint64_t off = 0; !r && off < len; off += PAGE_SIZE) {
+        uint64_t *moved = uvm_pte(p->pml4, to + off);
+        if (!moved || uvm_pte(p->pml4, from + off))
+            continue;                            /* a hole, or a file's page mapped again */
+        uint64_t pte = *moved & ~(uint64_t)(PTE_A | PTE_D);
+        if (pte & PTE_SHARED) {                  /* the same page, one more share of it */
+            uint64_t *slot = walk(p->pml4, from + off, true);
+            if (!slot || !kshare(P2V(pte & PTE_ADDR_MASK)))
+                r = -ENOMEM;
+            else
+                *slot = pte;
+        } else {
+            r = uvm_replace(p->pml4, from + off, PAGE_SIZE, pte & ~(PTE_ADDR_MASK | PTE_P));
+        }
+        uvm_charge(&work);
+    }
+    return r;
+}
+
+/*
+ * mremap(addr, 0, new_len, flags, new_address): Linux duplicates a shared mapping there (a new
+ * mapping of the same pages from addr's offset, the original untouched) and refuses a private
+ * one (-EINVAL); without MREMAP_MAYMOVE the growth in place of nothing finds addr's own pages
+ * above: -ENOMEM. Here a shared file mapping is duplicated (filemap.c filemap_dup); shared
+ * anonymous memory and SysV shm attachments are not (-EINVAL: docs/kernel.md).
+ */
+static int64_t mremap_dup(struct proc *p, uint64_t addr, uint64_t new_len, uint64_t flags, uint64_t new_addr,
+                          uint64_t top, uint64_t lo, uint64_t hi, bool hint)
+{
+    if (!filemap_shared_at(p->mm, addr))
+        return -EINVAL;
+    if (!(flags & MREMAP_MAYMOVE))
+        return -ENOMEM;
+    uint64_t to = new_addr;
+    if (flags & MREMAP_FIXED) {
+        if (new_addr % PAGE_SIZE || new_addr > top - new_len)
+            return -EINVAL;
+        if (new_addr < MMAP_MIN_ADDR)
+            return -EPERM;                       /* as the move's MREMAP_FIXED */
+    } else {
+        to = hint ? uvm_find_free(p->pml4, p->mm->mmap_next, hi, new_len) : 0;
+        if (!to)
+            to = uvm_find_free(p->pml4, lo, hi, new_len);
+        if (!to)
+            return -ENOMEM;
+    }
+    int r = filemap_room(p->mm, to, to + new_len, 1);
+    if (r)
+        return r;
+    r = filemap_dup(p->mm, p->pml4, addr, to, new_len);
+    vdso_unmapped(p->mm, to, to + new_len);      /* a MREMAP_FIXED target replaced, even on a failure */
+    shm_unmapped(p->mm);
+    if (r)
+        return r;
+    if (!(flags & MREMAP_FIXED) && hint)
+        p->mm->mmap_next = to + new_len + PAGE_SIZE;
+    return (int64_t)to;
 }
 
 /*
@@ -396,8 +511,10 @@ static int mremap_special(const struct mm *mm, uint64_t addr, uint64_t old_len, 
  * without); MREMAP_FIXED moves to new_address, replacing what is there.
  * The old range must be mapped (-EFAULT). Pages move, their contents are
  * never copied. Without VMAs the "one mapping" rule is "every page mapped".
- * old_len 0 (duplicating a shared mapping) and MREMAP_DONTUNMAP: -EINVAL; an old range
- * ending above the user half: -EINVAL (Linux); a MREMAP_FIXED target below MMAP_MIN_ADDR:
+ * A file mapping grows with its file's next pages and a SysV shm attachment with SIGBUS
+ * pages (mremap_grow). old_len 0 duplicates a shared file mapping (mremap_dup);
+ * MREMAP_DONTUNMAP moves and maps the old range again, emptied (mremap_refill). A new_len
+ * past TASK_SIZE and an old range ending above the user half: -EINVAL (Linux); a MREMAP_FIXED target below MMAP_MIN_ADDR:
  * -EPERM, as for mmap (root included: see mmu.h). The i386 call (163) works below an i386
  * process's TASK_SIZE (`top`: USER32_STACK_TOP) and moves into the i386 mmap region [lo, hi)
  * as mmap2 places (Linux: TASK_SIZE and get_unmapped_area for a compat task).
@@ -410,18 +527,19 @@ static int64_t mremap_in(struct trapframe *tf, uint64_t top, uint64_t lo, uint64
         return -EINVAL;
     if ((flags & MREMAP_FIXED) && !(flags & MREMAP_MAYMOVE))
         return -EINVAL;
-    if (flags & MREMAP_DONTUNMAP)
-        return -EINVAL;
     if (addr % PAGE_SIZE)
         return -EINVAL;
     old_len = ALIGN_UP(old_len, PAGE_SIZE);
     new_len = ALIGN_UP(new_len, PAGE_SIZE);
-    if (!new_len)
-        return -EINVAL;
+    bool dontunmap = flags & MREMAP_DONTUNMAP;
+    if (dontunmap && (!(flags & MREMAP_MAYMOVE) || old_len != new_len))
+        return -EINVAL;                          /* Linux: a move of the same size only */
+    if (!new_len || new_len > top)
+        return -EINVAL;                          /* Linux: nothing, or more than TASK_SIZE */
     if (addr >= top || !uvm_pte(p->pml4, addr))
         return -EFAULT;
     if (!old_len)
-        return -EINVAL;
+        return mremap_dup(p, addr, new_len, flags, new_addr, top, lo, hi, hint);
     if (old_len > top - addr)
         return -EINVAL;                          /* Linux: the old range ends above TASK_SIZE (a shrink
                                                     would unmap everything up to it, the stack too) */
@@ -443,20 +561,22 @@ static int64_t mremap_in(struct trapframe *tf, uint64_t top, uint64_t lo, uint64
         }
         if (old_len > top - addr || !range_mapped(p->pml4, addr, addr + old_len))
             return -EFAULT;
-        int r = mremap_special(p->mm, addr, old_len, new_len);
+        int r = mremap_special(p->mm, addr, old_len, new_len, dontunmap);
         if (!r)
-            r = filemap_room_move(p->mm, addr, old_len, new_addr, new_len);
+            r = dontunmap ? filemap_room_dontunmap(p->mm, addr, old_len, new_addr)
+                          : filemap_room_move(p->mm, addr, old_len, new_addr, new_len);
         if (!r)
-            r = uvm_move(p->pml4, addr, old_len, new_addr, new_len);
+            r = mremap_move(p, addr, old_len, new_addr, new_len);
         if (r)
             return r;
         filemap_moved(p->mm, addr, old_len, new_addr, new_len);   /* file mappings move with it */
         vdso_unmapped(p->mm, new_addr, new_addr + new_len);   /* what the move replaced */
         vdso_moved(p->mm, addr, new_addr);                    /* Linux's vdso_mremap: the new base */
         shm_moved(p->mm, addr, old_len, new_addr);            /* SysV shm attachments move too */
-        return (int64_t)new_addr;
+        r = dontunmap ? mremap_refill(p, addr, old_len, new_addr) : 0;
+        return r ? r : (int64_t)new_addr;
     }
-    if (old_len >= new_len) {
+    if (old_len >= new_len && !dontunmap) {
         if (filemap_room(p->mm, addr + new_len, addr + old_len, 0))
             return -ENOMEM;
         uvm_unmap(p->pml4, addr + new_len, old_len - new_len);
@@ -467,14 +587,17 @@ static int64_t mremap_in(struct trapframe *tf, uint64_t top, uint64_t lo, uint64
     }
     if (old_len > top - addr || !range_mapped(p->pml4, addr, addr + old_len))
         return -EFAULT;
-    int special = mremap_special(p->mm, addr, old_len, new_len);
+    int special = mremap_special(p->mm, addr, old_len, new_len, dontunmap);
     if (special)
         return special;
     uint64_t grow_end = addr + new_len;
-    if (grow_end > addr && grow_end <= hi && range_free(p->pml4, addr + old_len, grow_end)) {
-        uint64_t flags_last = *uvm_pte(p->pml4, addr + old_len - PAGE_SIZE);
-        flags_last &= ~(PTE_ADDR_MASK | PTE_A | PTE_D | PTE_P);
-        int r = uvm_replace(p->pml4, addr + old_len, new_len - old_len, flags_last);
+    if (!dontunmap && grow_end > addr && grow_end <= hi && range_free(p->pml4, addr + old_len, grow_end)) {
+        int r = mremap_grow(p, addr + old_len, addr + old_len, new_len - old_len);
+        if (r == FILEMAP_NOT_FILE) {             /* anonymous memory grows with fresh pages */
+            uint64_t flags_last = *uvm_pte(p->pml4, addr + old_len - PAGE_SIZE);
+            flags_last &= ~(PTE_ADDR_MASK | PTE_A | PTE_D | PTE_P);
+            r = uvm_replace(p->pml4, addr + old_len, new_len - old_len, flags_last);
+        }
         if (!r)
             filemap_grown(p->mm, addr + old_len, addr + new_len);
         return r ? r : (int64_t)addr;
@@ -486,16 +609,18 @@ static int64_t mremap_in(struct trapframe *tf, uint64_t top, uint64_t lo, uint64
         to = uvm_find_free(p->pml4, lo, hi, new_len);
     if (!to)
         return -ENOMEM;
-    int r = filemap_room_move(p->mm, addr, old_len, to, new_len);
+    int r = dontunmap ? filemap_room_dontunmap(p->mm, addr, old_len, to)
+                      : filemap_room_move(p->mm, addr, old_len, to, new_len);
     if (!r)
-        r = uvm_move(p->pml4, addr, old_len, to, new_len);
+        r = mremap_move(p, addr, old_len, to, new_len);
     if (r)
         return r;
     filemap_moved(p->mm, addr, old_len, to, new_len);
     if (hint)
         p->mm->mmap_next = to + new_len + PAGE_SIZE;
     shm_moved(p->mm, addr, old_len, to);
-    return (int64_t)to;
+    r = dontunmap ? mremap_refill(p, addr, old_len, to) : 0;
+    return r ? r : (int64_t)to;
 }
 
 static int64_t do_mremap(struct trapframe *tf)

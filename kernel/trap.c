@@ -6,6 +6,7 @@
 #include "kernel.h"
 #include "gdt.h"
 #include "ioperm.h"
+#include "file.h"
 #include "kcov.h"
 #include "mmu.h"
 #include "msr.h"
@@ -201,6 +202,14 @@ void trap(struct trapframe *tf)
         /* cli/sti after iopl(3): skipped, as Linux does (ioperm.c). */
         if (tf->vector == T_GP && ioperm_fixup_cli_sti(tf))
             break;
+        /* A page past a mapped file's end that the file has grown over since: mapped now and
+           the access retried (filemap.c). CR2 put back for the signal if it may have slept. */
+        if (tf->vector == T_PF) {
+            uint64_t cr2 = rcr2();
+            if (filemap_fault(myproc()->mm, myproc()->pml4, cr2))
+                break;
+            lcr2(cr2);
+        }
         /* A call into the vsyscall page: emulated, or its own SIGSEGV (vsyscall.c). */
         if (tf->vector == T_PF && vsyscall_emulate(tf))
             break;

@@ -141,10 +141,17 @@ int64_t file_mmap(struct file *f, uint64_t *pml4, uint64_t addr, uint64_t len, u
 struct mm;
 int filemap_room(struct mm *mm, uint64_t start, uint64_t end, int more);   /* -ENOMEM */
 int filemap_room_move(struct mm *mm, uint64_t from, uint64_t old_len, uint64_t to, uint64_t new_len);
-void filemap_hold(struct mm *mm, uint64_t start, uint64_t end, struct file *f, bool shared);
+void filemap_hold(struct mm *mm, uint64_t start, uint64_t end, struct file *f, uint64_t off, bool shared);
 void filemap_unmapped(struct mm *mm, uint64_t start, uint64_t end);
 void filemap_moved(struct mm *mm, uint64_t from, uint64_t old_len, uint64_t to, uint64_t new_len);
 void filemap_grown(struct mm *mm, uint64_t old_end, uint64_t new_end);
+#define FILEMAP_NOT_FILE 1       /* filemap_grow: not a file mapping's page (anonymous memory) */
+int filemap_grow(struct mm *mm, uint64_t *pml4, uint64_t old_end, uint64_t to, uint64_t len);
+bool filemap_fault(struct mm *mm, uint64_t *pml4, uint64_t va);     /* a grown file's page: retry */
+bool filemap_shared_at(struct mm *mm, uint64_t va);
+int filemap_dup(struct mm *mm, uint64_t *pml4, uint64_t addr, uint64_t to, uint64_t len);
+int filemap_room_dontunmap(struct mm *mm, uint64_t from, uint64_t len, uint64_t to);   /* -ENOMEM */
+int filemap_dontunmap(struct mm *mm, uint64_t *pml4, uint64_t from, uint64_t len, uint64_t to);
 int filemap_may_write(struct mm *mm, uint64_t start, uint64_t end, bool remove);   /* -EACCES */
 void filemap_fork(struct mm *to, struct mm *from);
 void filemap_mm_release(struct mm *mm);

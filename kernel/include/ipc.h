@@ -90,6 +90,7 @@ int shm_fork(struct mm *to, struct mm *from);            /* fork: -ENOMEM */
 void shm_mm_release(struct mm *mm);                      /* the address space's last user is gone */
 void shm_unmapped(struct mm *mm);                        /* munmap, mremap or mmap changed its tables */
 void shm_moved(struct mm *mm, uint64_t from, uint64_t len, uint64_t to);   /* mremap moved a range */
+bool shm_holds(struct mm *mm, uint64_t va);              /* va is inside an attachment */
 int shm_mprotect(struct mm *mm, uint64_t addr, uint64_t len, bool write);  /* -EACCES: SHM_RDONLY */
 
 /* x86-64 struct semid64_ds (arch/x86/include/uapi/asm/sembuf.h): what semctl_*_k work on. */

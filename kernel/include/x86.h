@@ -19,6 +19,7 @@ static inline void wrmsr(uint32_t msr, uint64_t v)
 static inline uint64_t rcr0(void) { uint64_t v; __asm__ volatile("mov %%cr0, %0" : "=r"(v)); return v; }
 static inline void lcr0(uint64_t v) { __asm__ volatile("mov %0, %%cr0" ::"r"(v)); }
 static inline uint64_t rcr2(void) { uint64_t v; __asm__ volatile("mov %%cr2, %0" : "=r"(v)); return v; }
+static inline void lcr2(uint64_t v) { __asm__ volatile("mov %0, %%cr2" : : "r"(v)); }
 static inline uint64_t rcr3(void) { uint64_t v; __asm__ volatile("mov %%cr3, %0" : "=r"(v)); return v; }
 static inline void lcr3(uint64_t v) { __asm__ volatile("mov %0, %%cr3" ::"r"(v) : "memory"); }
 static inline uint64_t rcr4(void) { uint64_t v; __asm__ volatile("mov %%cr4, %0" : "=r"(v)); return v; }
