@@ -1,9 +1,13 @@
 """The harness itself on real QEMU, with tiny purpose-built kernels (harness.machine.tinykernel):
 outcomes are named from QEMU's own evidence, every wait is bounded, no QEMU survives."""
+import contextlib
 import os
+import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
+from typing import Iterator, List
 
 import pexpect
 import pytest
@@ -14,6 +18,7 @@ from ringlab.core.errors import GuestTimeout, QemuStartError
 from ringlab.machine.console import Console
 from ringlab.machine.qemu import QemuConfig, QemuMachine, _wait_pid_exit
 from ringlab.observe.verdict import Outcome
+from tests.helpers import TERMINAL_KEY_SIGNALS, invoke_on_a_terminal
 
 pytestmark = pytest.mark.boot
 
@@ -128,19 +133,49 @@ def test_qemu_dies_with_a_sigkilled_harness(tiny, init_elf, tmp_path):
         harness.wait(timeout=10)
 
 
-def test_ctrl_c_on_invoke_boot_stops_qemu(tiny, init_elf):
-    child = pexpect.spawn(sys.executable, ["-m", "invoke", "boot", "--kernel", str(tiny["hang"]),
-                                           "--init", str(init_elf)],
-                          cwd=str(C.REPO_ROOT), encoding="utf-8", timeout=30)
+@contextlib.contextmanager
+def sigint_ignored() -> Iterator[None]:
+    """This process with SIGINT and SIGQUIT ignored, as a suite started with ``&`` by a shell
+    without job control runs (what a child started meanwhile inherits); restored on leaving."""
+    old = {sig: signal.signal(sig, signal.SIG_IGN) for sig in TERMINAL_KEY_SIGNALS}
     try:
-        child.expect("hanging now")
-        child.sendintr()                       # Ctrl-C from the terminal
-        child.expect("interrupted")
-        child.expect(pexpect.EOF)
-        child.close()
-        assert child.exitstatus == C.EXIT_INTERRUPTED
+        yield
     finally:
-        child.close(force=True)
+        for sig, handler in old.items():
+            signal.signal(sig, handler)
+
+
+def qemu_children(pid: int) -> List[int]:
+    """The QEMUs process ``pid`` started (its children whose command is QEMU's)."""
+    kids = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    out = []
+    for kid in kids:
+        try:
+            if Path(f"/proc/{kid}/comm").read_text().strip() == "qemu-system-x86":
+                out.append(int(kid))
+        except FileNotFoundError:
+            pass
+    return out
+
+
+@pytest.mark.parametrize("suite_sigint", ["default", "ignored"])
+def test_ctrl_c_on_invoke_boot_stops_qemu(tiny, init_elf, suite_sigint):
+    """Ctrl-C on the terminal of ``invoke boot`` stops QEMU: ``interrupted``, status 130, no
+    QEMU left. ``ignored``: the suite itself runs with SIGINT ignored (started in the
+    background); the child on the terminal is still a foreground job. (It failed once so,
+    before helpers.as_a_foreground_job: ``^C`` echoed, the boot ran on to its timeout.)"""
+    args = ("boot", "--kernel", str(tiny["hang"]), "--init", str(init_elf))
+    with contextlib.ExitStack() as on_exit:
+        with sigint_ignored() if suite_sigint == "ignored" else contextlib.nullcontext():
+            child = on_exit.enter_context(invoke_on_a_terminal(*args))   # inherits it here
+        child.expect("hanging now")
+        qemus = qemu_children(child.pid)
+        assert len(qemus) == 1, qemus
+        child.sendintr()                       # Ctrl-C from the terminal
+        child.expect(r"ringlab-boot: interrupted \(QEMU stopped\)")
+        child.expect(pexpect.EOF)
+    assert child.exitstatus == C.EXIT_INTERRUPTED, child.before
+    assert _wait_pid_exit(qemus[0], 0), "QEMU outlived its interrupted invoke boot"
 
 
 def test_invoke_boot_timeout_exit_status(tiny, init_elf, invoke_cli):
