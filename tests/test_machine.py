@@ -15,6 +15,7 @@ import pytest
 from ringlab import lab
 from ringlab.core import constants as C
 from ringlab.core.errors import GuestTimeout, QemuStartError
+from ringlab.machine import qemu as qemu_mod
 from ringlab.machine.console import Console
 from ringlab.machine.qemu import QemuConfig, QemuMachine, _wait_pid_exit
 from ringlab.observe.verdict import Outcome
@@ -95,6 +96,43 @@ def test_keyboard_interrupt_inside_a_session_stops_qemu(tiny, init_elf):
     assert _wait_pid_exit(pid, 0)
 
 
+def test_ctrl_c_as_a_session_starts_stops_qemu_before_it_propagates(tiny, init_elf):
+    """A KeyboardInterrupt once QEMU runs but before the ``with`` block holds the session
+    (raised here by a session observer, the last step of Session.start): ``with`` calls no
+    ``__exit__`` for a start that raised, so start stops QEMU itself, at once."""
+    started = []
+
+    def interrupt(session):
+        started.append(session.machine)
+        raise KeyboardInterrupt
+
+    stop_observing = lab.session.observe(interrupt)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            with lab.Session(cfg(tiny["hang"], init_elf)):
+                pytest.fail("the block ran")
+    finally:
+        stop_observing()
+    m = started[0]
+    assert m.stopped_by_harness and _wait_pid_exit(m.pid, 0), "QEMU ran on"
+    assert not m.tmpdir.exists()
+
+
+def test_ctrl_c_as_qemu_starts_stops_qemu_before_it_propagates(tiny, init_elf, monkeypatch):
+    """The same inside QemuMachine.start once QEMU runs (its last step, the sweep of stale
+    temp dirs, interrupted): QEMU stopped, reaped, its temp dir gone, not left to atexit."""
+    def interrupt():
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(qemu_mod, "_sweep_stale_tmpdirs", interrupt)
+    m = QemuMachine(cfg(tiny["hang"], init_elf))
+    with pytest.raises(KeyboardInterrupt):
+        m.start()
+    assert m.pid is not None and m.stopped_by_harness and _wait_pid_exit(m.pid, 0), "QEMU ran on"
+    assert not m.tmpdir.exists()
+    assert m.pid not in [x.pid for x in qemu_mod._machines._live]
+
+
 def test_qemu_dies_with_a_sigkilled_harness(tiny, init_elf, tmp_path):
     code = (
         "import sys\n"
@@ -120,7 +158,6 @@ def test_qemu_dies_with_a_sigkilled_harness(tiny, init_elf, tmp_path):
         stale = list(tmp_path.glob("ringlab-*"))
         assert len(stale) == 1
         # The next machine started removes the dead harness's temp dir.
-        from ringlab.machine import qemu as qemu_mod
         old = qemu_mod.tempfile.tempdir
         qemu_mod.tempfile.tempdir = str(tmp_path)
         try:
