@@ -1,6 +1,7 @@
 """Helpers shared by test modules (fixtures live in conftest.py)."""
 import contextlib
 import os
+import signal
 import sys
 from pathlib import Path
 from typing import Dict, Iterator, Mapping
@@ -30,17 +31,40 @@ def bytecode_cached_env(env: Mapping[str, str], basetemp: Path) -> Dict[str, str
     return out
 
 
+#: the terminal's signal keys a shell without job control makes its background jobs ignore
+TERMINAL_KEY_SIGNALS = (signal.SIGINT, signal.SIGQUIT)
+
+
+def as_a_foreground_job() -> None:
+    """pexpect ``preexec_fn``: the terminal's signal keys (Ctrl-C SIGINT, Ctrl-\\ SIGQUIT)
+    at SIG_DFL in the child, as an interactive shell starts a foreground job.
+
+    A suite started in the background by a shell without job control (``invoke test &`` in a
+    script: POSIX Shell Command Language 2.11, the commands of an asynchronous list "shall
+    inherit from the shell a signal action of ignored (SIG_IGN) for the SIGINT and SIGQUIT
+    signals") passes both ignored to every child; execve keeps an ignored signal ignored, and
+    Python turns SIGINT into KeyboardInterrupt only "if the parent process has not changed
+    it" (the signal module's documentation). A Ctrl-C typed on the child's terminal then did
+    nothing: ``^C`` echoed, no ``interrupted`` (tests/test_machine.py's Ctrl-C test, once).
+    """
+    for sig in TERMINAL_KEY_SIGNALS:
+        signal.signal(sig, signal.SIG_DFL)
+
+
 @contextlib.contextmanager
 def invoke_on_a_terminal(*args: str,
                          timeout_s: float = TERMINAL_TIMEOUT_S) -> Iterator[pexpect.spawn]:
-    """Run ``invoke ARGS`` (the real CLI of this checkout) on a pty, as a user at a terminal.
+    """Run ``invoke ARGS`` (the real CLI of this checkout) on a pty, as a user at a terminal:
+    a foreground job (``as_a_foreground_job``: Ctrl-C and Ctrl-\\ reach it whatever the
+    suite's own signal dispositions).
 
-    Yields the pexpect child (``expect``, ``send``...; each expect bounded by ``timeout_s``).
-    On leaving the block the child is closed, killed if it still runs, so its
+    Yields the pexpect child (``expect``, ``send``, ``sendintr``...; each expect bounded by
+    ``timeout_s``). On leaving the block the child is closed, killed if it still runs, so its
     ``exitstatus``/``signalstatus`` can be asserted after the block.
     """
     child = pexpect.spawn(sys.executable, ["-m", "invoke", *args], cwd=str(C.REPO_ROOT),
-                          encoding="utf-8", timeout=timeout_s, env=dict(os.environ))
+                          encoding="utf-8", timeout=timeout_s, env=dict(os.environ),
+                          preexec_fn=as_a_foreground_job)
     try:
         yield child
     finally:

@@ -201,13 +201,17 @@ def start_on_linux(case: Case, images, workdir: Path) -> HostRun:
 
     # A trampoline execs ./NAME with argv[0] = NAME, the bare name ringlab's kernel gives init,
     # with SIGPIPE and SIGXFSZ back to SIG_DFL (Python ignores both, and execve keeps ignored
-    # signals ignored: ringlab's init starts with every signal at SIG_DFL).
+    # signals ignored: ringlab's init starts with every signal at SIG_DFL), and SIGINT and
+    # SIGQUIT (ignored in a suite started with `&` by a shell without job control, POSIX
+    # Shell Command Language 2.11: sig_default's raise(SIGQUIT) went on on the host).
     exec_bare = ("import os, signal, sys; signal.signal(signal.SIGPIPE, signal.SIG_DFL); "
-                 "signal.signal(signal.SIGXFSZ, signal.SIG_DFL); os.execv(sys.argv[1], sys.argv[2:])")
+                 "signal.signal(signal.SIGXFSZ, signal.SIG_DFL); signal.signal(signal.SIGINT, signal.SIG_DFL); "
+                 "signal.signal(signal.SIGQUIT, signal.SIG_DFL); os.execv(sys.argv[1], sys.argv[2:])")
     if case.user is not None:                       # setpriv --reuid --regid --clear-groups
         uid, gid = case.user
         exec_bare = (f"import os, signal, sys; signal.signal(signal.SIGPIPE, signal.SIG_DFL); "
-                     f"signal.signal(signal.SIGXFSZ, signal.SIG_DFL); os.setgroups([]); "
+                     f"signal.signal(signal.SIGXFSZ, signal.SIG_DFL); signal.signal(signal.SIGINT, signal.SIG_DFL); "
+                     f"signal.signal(signal.SIGQUIT, signal.SIG_DFL); os.setgroups([]); "
                      f"os.setresgid({gid}, {gid}, {gid}); os.setresuid({uid}, {uid}, {uid}); "
                      f"os.execv(sys.argv[1], sys.argv[2:])")
     return HostRun.start([sys.executable, "-c", exec_bare, f"./{case.program}", case.program, *case.args],
@@ -229,9 +233,11 @@ def run_on_linux(case: Case, images, workdir: Path) -> Tuple[List[str], int, str
 
 
 # As run_on_linux's trampoline: SIGPIPE and SIGXFSZ back to SIG_DFL (Python ignores both and
-# execve keeps ignored signals ignored; ringlab's init starts with every signal at SIG_DFL).
+# execve keeps ignored signals ignored; ringlab's init starts with every signal at SIG_DFL),
+# SIGINT and SIGQUIT too (ignored in a suite started in the background by a script).
 EXEC_DEFAULT_SIGNALS = ("import os, signal, sys; signal.signal(signal.SIGPIPE, signal.SIG_DFL); "
-                        "signal.signal(signal.SIGXFSZ, signal.SIG_DFL); os.execvp(sys.argv[1], sys.argv[1:])")
+                        "signal.signal(signal.SIGXFSZ, signal.SIG_DFL); signal.signal(signal.SIGINT, signal.SIG_DFL); "
+                        "signal.signal(signal.SIGQUIT, signal.SIG_DFL); os.execvp(sys.argv[1], sys.argv[1:])")
 
 
 def start_on_host(argv: Sequence[str], cwd: Path) -> HostRun:

@@ -1,9 +1,13 @@
 """The harness itself on real QEMU, with tiny purpose-built kernels (harness.machine.tinykernel):
 outcomes are named from QEMU's own evidence, every wait is bounded, no QEMU survives."""
+import contextlib
 import os
+import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
+from typing import Iterator, List
 
 import pexpect
 import pytest
@@ -11,9 +15,11 @@ import pytest
 from ringlab import lab
 from ringlab.core import constants as C
 from ringlab.core.errors import GuestTimeout, QemuStartError
+from ringlab.machine import qemu as qemu_mod
 from ringlab.machine.console import Console
 from ringlab.machine.qemu import QemuConfig, QemuMachine, _wait_pid_exit
 from ringlab.observe.verdict import Outcome
+from tests.helpers import TERMINAL_KEY_SIGNALS, invoke_on_a_terminal
 
 pytestmark = pytest.mark.boot
 
@@ -90,6 +96,43 @@ def test_keyboard_interrupt_inside_a_session_stops_qemu(tiny, init_elf):
     assert _wait_pid_exit(pid, 0)
 
 
+def test_ctrl_c_as_a_session_starts_stops_qemu_before_it_propagates(tiny, init_elf):
+    """A KeyboardInterrupt once QEMU runs but before the ``with`` block holds the session
+    (raised here by a session observer, the last step of Session.start): ``with`` calls no
+    ``__exit__`` for a start that raised, so start stops QEMU itself, at once."""
+    started = []
+
+    def interrupt(session):
+        started.append(session.machine)
+        raise KeyboardInterrupt
+
+    stop_observing = lab.session.observe(interrupt)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            with lab.Session(cfg(tiny["hang"], init_elf)):
+                pytest.fail("the block ran")
+    finally:
+        stop_observing()
+    m = started[0]
+    assert m.stopped_by_harness and _wait_pid_exit(m.pid, 0), "QEMU ran on"
+    assert not m.tmpdir.exists()
+
+
+def test_ctrl_c_as_qemu_starts_stops_qemu_before_it_propagates(tiny, init_elf, monkeypatch):
+    """The same inside QemuMachine.start once QEMU runs (its last step, the sweep of stale
+    temp dirs, interrupted): QEMU stopped, reaped, its temp dir gone, not left to atexit."""
+    def interrupt():
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(qemu_mod, "_sweep_stale_tmpdirs", interrupt)
+    m = QemuMachine(cfg(tiny["hang"], init_elf))
+    with pytest.raises(KeyboardInterrupt):
+        m.start()
+    assert m.pid is not None and m.stopped_by_harness and _wait_pid_exit(m.pid, 0), "QEMU ran on"
+    assert not m.tmpdir.exists()
+    assert m.pid not in [x.pid for x in qemu_mod._machines._live]
+
+
 def test_qemu_dies_with_a_sigkilled_harness(tiny, init_elf, tmp_path):
     code = (
         "import sys\n"
@@ -115,7 +158,6 @@ def test_qemu_dies_with_a_sigkilled_harness(tiny, init_elf, tmp_path):
         stale = list(tmp_path.glob("ringlab-*"))
         assert len(stale) == 1
         # The next machine started removes the dead harness's temp dir.
-        from ringlab.machine import qemu as qemu_mod
         old = qemu_mod.tempfile.tempdir
         qemu_mod.tempfile.tempdir = str(tmp_path)
         try:
@@ -128,19 +170,49 @@ def test_qemu_dies_with_a_sigkilled_harness(tiny, init_elf, tmp_path):
         harness.wait(timeout=10)
 
 
-def test_ctrl_c_on_invoke_boot_stops_qemu(tiny, init_elf):
-    child = pexpect.spawn(sys.executable, ["-m", "invoke", "boot", "--kernel", str(tiny["hang"]),
-                                           "--init", str(init_elf)],
-                          cwd=str(C.REPO_ROOT), encoding="utf-8", timeout=30)
+@contextlib.contextmanager
+def sigint_ignored() -> Iterator[None]:
+    """This process with SIGINT and SIGQUIT ignored, as a suite started with ``&`` by a shell
+    without job control runs (what a child started meanwhile inherits); restored on leaving."""
+    old = {sig: signal.signal(sig, signal.SIG_IGN) for sig in TERMINAL_KEY_SIGNALS}
     try:
-        child.expect("hanging now")
-        child.sendintr()                       # Ctrl-C from the terminal
-        child.expect("interrupted")
-        child.expect(pexpect.EOF)
-        child.close()
-        assert child.exitstatus == C.EXIT_INTERRUPTED
+        yield
     finally:
-        child.close(force=True)
+        for sig, handler in old.items():
+            signal.signal(sig, handler)
+
+
+def qemu_children(pid: int) -> List[int]:
+    """The QEMUs process ``pid`` started (its children whose command is QEMU's)."""
+    kids = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    out = []
+    for kid in kids:
+        try:
+            if Path(f"/proc/{kid}/comm").read_text().strip() == "qemu-system-x86":
+                out.append(int(kid))
+        except FileNotFoundError:
+            pass
+    return out
+
+
+@pytest.mark.parametrize("suite_sigint", ["default", "ignored"])
+def test_ctrl_c_on_invoke_boot_stops_qemu(tiny, init_elf, suite_sigint):
+    """Ctrl-C on the terminal of ``invoke boot`` stops QEMU: ``interrupted``, status 130, no
+    QEMU left. ``ignored``: the suite itself runs with SIGINT ignored (started in the
+    background); the child on the terminal is still a foreground job. (It failed once so,
+    before helpers.as_a_foreground_job: ``^C`` echoed, the boot ran on to its timeout.)"""
+    args = ("boot", "--kernel", str(tiny["hang"]), "--init", str(init_elf))
+    with contextlib.ExitStack() as on_exit:
+        with sigint_ignored() if suite_sigint == "ignored" else contextlib.nullcontext():
+            child = on_exit.enter_context(invoke_on_a_terminal(*args))   # inherits it here
+        child.expect("hanging now")
+        qemus = qemu_children(child.pid)
+        assert len(qemus) == 1, qemus
+        child.sendintr()                       # Ctrl-C from the terminal
+        child.expect(r"ringlab-boot: interrupted \(QEMU stopped\)")
+        child.expect(pexpect.EOF)
+    assert child.exitstatus == C.EXIT_INTERRUPTED, child.before
+    assert _wait_pid_exit(qemus[0], 0), "QEMU outlived its interrupted invoke boot"
 
 
 def test_invoke_boot_timeout_exit_status(tiny, init_elf, invoke_cli):

@@ -11,7 +11,9 @@ A task body runs inside ``Epilogue.run``::
 - Any other harness error (gdb, a stub that does not answer...) is that line followed by its
   evidence (command line, console tail, log tail), same exit status.
 - Ctrl-C prints ``ringlab-boot: interrupted (...)`` and exits EXIT_INTERRUPTED (130); the
-  machines and gdbs the task started are stopped by their own context managers first.
+  machines and gdbs the task started are stopped by their own context managers first. A task
+  started with SIGINT ignored (a background command of a shell without job control, POSIX)
+  keeps it ignored, as Python does: that terminal's Ctrl-C is not the task's.
 - The outcome of a machine run is one line, ``ringlab-boot: OUTCOME: detail [0.12 s]``,
   then, if the machine failed, its evidence; the exit status is the machine status.
 """

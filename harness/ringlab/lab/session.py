@@ -80,12 +80,21 @@ class Session:
         self.result: Optional[Run] = None
 
     def start(self) -> "Session":
-        """Start QEMU (ToolMissing / BadImage / BadConfig before anything runs)."""
+        """Start QEMU (ToolMissing / BadImage / BadConfig before anything runs).
+
+        Whatever is raised once QEMU runs (a KeyboardInterrupt, an observer's error) is raised
+        after QEMU was stopped: ``with Session(...)`` calls no ``__exit__`` when ``start``
+        raises.
+        """
         self._t0 = time.monotonic()
         process = self.machine.start()
-        self.console = Console(process, stream=self.stream, command=self.machine.command)
-        for callback in list(_observers):
-            callback(self)
+        try:
+            self.console = Console(process, stream=self.stream, command=self.machine.command)
+            for callback in list(_observers):
+                callback(self)
+        except BaseException:
+            self.machine.stop()
+            raise
         return self
 
     def finish(self, timeout_s: float = C.DEFAULT_BOOT_TIMEOUT_S) -> Run:

@@ -655,7 +655,8 @@ class QemuMachine:
             ``console.Console``.
 
         Raises:
-            ToolMissing, BadImage, BadConfig: before anything is started.
+            ToolMissing, BadImage, BadConfig: before anything is started. Whatever is
+                raised once QEMU runs (a KeyboardInterrupt) is raised after QEMU was stopped.
         """
         if self.process is not None:
             raise RuntimeError("machine already started")
@@ -686,9 +687,17 @@ class QemuMachine:
             raise
         finally:
             os.close(slave)
-        self.console_io = PtyConsole(master)
-        _machines.add(self, self.process.pid)
-        _sweep_stale_tmpdirs()      # housekeeping that can wait until QEMU runs
+        try:
+            self.console_io = PtyConsole(master)
+            _machines.add(self, self.process.pid)
+            _sweep_stale_tmpdirs()      # housekeeping that can wait until QEMU runs
+        except BaseException:
+            # A Ctrl-C (KeyboardInterrupt) or an error once QEMU runs: start() raises, so no
+            # ``with`` block will stop this machine; stop it here, not at interpreter exit.
+            if self.console_io is None:
+                os.close(master)
+            self.stop()
+            raise
         return self.console_io
 
     def has_exited(self, timeout_s: float = 0.0) -> bool:
