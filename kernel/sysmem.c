@@ -57,12 +57,14 @@ static int64_t do_brk(struct trapframe *tf)
 {
     struct proc *p = myproc();
     uint64_t want = tf->rdi;
-    if (want < p->mm->brk_start || want > MMAP_BASE - PAGE_SIZE)
-        return (int64_t)p->mm->brk;
+    if (want < p->mm->brk_start || want > MMAP_BASE - PAGE_SIZE || brk_over_rlimit(p->mm, want))
+        return (int64_t)p->mm->brk;          /* RLIMIT_DATA: before a shrink too, as Linux */
     uint64_t old_end = ALIGN_UP(p->mm->brk, PAGE_SIZE), new_end = ALIGN_UP(want, PAGE_SIZE);
     if (new_end > old_end) {
         if (new_end + PAGE_SIZE > MMAP_BASE || !range_free(p->pml4, old_end, new_end + PAGE_SIZE))
             return (int64_t)p->mm->brk;
+        if (vm_may_expand(p->mm, PTE_W, new_end - old_end, 0, 0))
+            return (int64_t)p->mm->brk;      /* RLIMIT_AS, RLIMIT_DATA (Linux do_brk_flags) */
         if (uvm_replace(p->pml4, old_end, new_end - old_end, PTE_U | PTE_W | PTE_NX))
             return (int64_t)p->mm->brk;
     } else if (new_end < old_end) {
@@ -138,7 +140,10 @@ static int64_t mmap_in(struct trapframe *tf, uint64_t top, uint64_t lo, uint64_t
             return -EACCES;
     }
     bool regular = mf && !mf->kcov && mf->type == F_INODE && (mf->ip->mode & S_IFMT) == S_IFREG;
-    int r = filemap_room(p->mm, addr, addr + len, regular);
+    int r = vm_may_expand(p->mm, prot_flags(prot) | shared, len, fixed ? addr : 0, fixed ? len : 0);
+    if (r)
+        return r;                            /* RLIMIT_AS, RLIMIT_DATA (Linux mmap_region) */
+    r = filemap_room(p->mm, addr, addr + len, regular);
     if (r)
         return r;                            /* the file mappings' records (filemap.c) */
 #ifdef KCOV
@@ -444,6 +449,8 @@ static int64_t mremap_in(struct trapframe *tf, uint64_t top, uint64_t lo, uint64
         if (old_len > top - addr || !range_mapped(p->pml4, addr, addr + old_len))
             return -EFAULT;
         int r = mremap_special(p->mm, addr, old_len, new_len);
+        if (!r && new_len > old_len)             /* RLIMIT_AS, RLIMIT_DATA (vma_to_resize), the target's */
+            r = vm_may_expand(p->mm, *uvm_pte(p->pml4, addr), new_len - old_len, new_addr, new_len);
         if (!r)
             r = filemap_room_move(p->mm, addr, old_len, new_addr, new_len);
         if (!r)
@@ -468,6 +475,8 @@ static int64_t mremap_in(struct trapframe *tf, uint64_t top, uint64_t lo, uint64
     if (old_len > top - addr || !range_mapped(p->pml4, addr, addr + old_len))
         return -EFAULT;
     int special = mremap_special(p->mm, addr, old_len, new_len);
+    if (!special)                                /* RLIMIT_AS, RLIMIT_DATA (Linux vma_to_resize) */
+        special = vm_may_expand(p->mm, *uvm_pte(p->pml4, addr), new_len - old_len, 0, 0);
     if (special)
         return special;
     uint64_t grow_end = addr + new_len;
