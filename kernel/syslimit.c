@@ -142,12 +142,17 @@ static void vm_count(uint64_t *pml4, uint64_t lo, uint64_t hi, uint64_t *total, 
  * holds is replaced (mmap_region's count_vma_pages_range for MAP_FIXED; 0 bytes: nothing)?
  * Past the soft RLIMIT_AS, or a data mapping past the soft RLIMIT_DATA: -ENOMEM; Linux's
  * Valgrind exception lets a data mapping by when RLIMIT_DATA is 0 and the hard limit allows.
+ * A locked mapping (PTE_LOCKED: mlockall's MCL_FUTURE, MAP_LOCKED, mremap of a locked one)
+ * first needs room under RLIMIT_MEMLOCK: -EAGAIN (mlock.c mlock_may_grow).
  * Call with the address space locked (mm_lock); may yield.
  */
 int vm_may_expand(const struct mm *mm, uint64_t pte_flags, uint64_t bytes, uint64_t over, uint64_t over_len)
 {
     const struct rlimit64 *lim = myproc()->leader->sig.rlim;
     bool data = (pte_flags & (PTE_W | PTE_SHARED)) == PTE_W;
+    int r = pte_flags & PTE_LOCKED ? mlock_may_grow(mm, bytes) : 0;
+    if (r)
+        return r;                                 /* RLIMIT_MEMLOCK first, as Linux checks it first */
     uint64_t as = lim[RLIMIT_AS_K].cur, dl = lim[RLIMIT_DATA_K].cur;
     if (as == RLIM_INFINITY && (!data || dl == RLIM_INFINITY))
         return 0;                                 /* the common case: nothing to count */

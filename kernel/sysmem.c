@@ -31,6 +31,7 @@
 #define MAP_TYPE      0x0f         /* the bits that hold one of the three above */
 #define MAP_FIXED     0x10         /* exactly at addr, replacing what is there */
 #define MAP_ANONYMOUS 0x20         /* zeroed memory, no file */
+#define MAP_LOCKED    0x2000       /* locked as by mlock (mlock.c) */
 #define MAP_FIXED_NOREPLACE 0x100000 /* exactly at addr, EEXIST if anything is there */
 
 /* Leaf bits for PROT_* rights: W from PROT_WRITE, NX unless PROT_EXEC; PROT_NONE drops U/S. */
@@ -63,9 +64,11 @@ static int64_t do_brk(struct trapframe *tf)
     if (new_end > old_end) {
         if (new_end + PAGE_SIZE > MMAP_BASE || !range_free(p->pml4, old_end, new_end + PAGE_SIZE))
             return (int64_t)p->mm->brk;
-        if (vm_may_expand(p->mm, PTE_W, new_end - old_end, 0, 0))
-            return (int64_t)p->mm->brk;      /* RLIMIT_AS, RLIMIT_DATA (Linux do_brk_flags) */
-        if (uvm_replace(p->pml4, old_end, new_end - old_end, PTE_U | PTE_W | PTE_NX))
+        uint64_t locked;                     /* under mlockall(MCL_FUTURE) */
+        mlock_new_mapping(p->mm, false, &locked);
+        if (vm_may_expand(p->mm, PTE_W | locked, new_end - old_end, 0, 0))
+            return (int64_t)p->mm->brk;      /* RLIMIT_MEMLOCK, AS, DATA (Linux do_brk_flags) */
+        if (uvm_replace(p->pml4, old_end, new_end - old_end, PTE_U | PTE_W | PTE_NX | locked))
             return (int64_t)p->mm->brk;
     } else if (new_end < old_end) {
         if (filemap_room(p->mm, new_end, old_end, 0))
@@ -140,15 +143,19 @@ static int64_t mmap_in(struct trapframe *tf, uint64_t top, uint64_t lo, uint64_t
             return -EACCES;
     }
     bool regular = mf && !mf->kcov && mf->type == F_INODE && (mf->ip->mode & S_IFMT) == S_IFREG;
-    int r = vm_may_expand(p->mm, prot_flags(prot) | shared, len, fixed ? addr : 0, fixed ? len : 0);
+    uint64_t locked;
+    int r = mlock_new_mapping(p->mm, flags & MAP_LOCKED, &locked);
     if (r)
-        return r;                            /* RLIMIT_AS, RLIMIT_DATA (Linux mmap_region) */
+        return r;                            /* MAP_LOCKED without RLIMIT_MEMLOCK (Linux do_mmap) */
+    r = vm_may_expand(p->mm, prot_flags(prot) | shared | locked, len, fixed ? addr : 0, fixed ? len : 0);
+    if (r)
+        return r;                            /* RLIMIT_MEMLOCK, AS, DATA (Linux do_mmap, mmap_region) */
     r = filemap_room(p->mm, addr, addr + len, regular);
     if (r)
         return r;                            /* the file mappings' records (filemap.c) */
 #ifdef KCOV
     if (mf && mf->kcov) {
-        int64_t k = kcov_mmap(mf, p->pml4, addr, len, off, prot_flags(prot) | shared);
+        int64_t k = kcov_mmap(mf, p->pml4, addr, len, off, prot_flags(prot) | shared | locked);
         if (k >= 0) {
             vdso_unmapped(p->mm, addr, addr + len);
             filemap_unmapped(p->mm, addr, addr + len);
@@ -159,14 +166,14 @@ static int64_t mmap_in(struct trapframe *tf, uint64_t top, uint64_t lo, uint64_t
     }
 #endif
     if (regular) {
-        int64_t m = file_mmap(mf, p->pml4, addr, len, off, prot_flags(prot) | shared, shared);
+        int64_t m = file_mmap(mf, p->pml4, addr, len, off, prot_flags(prot) | shared | locked, shared);
         filemap_unmapped(p->mm, addr, addr + len);   /* what was there is gone, even on a failure */
         if (m < 0)
             return m;
         filemap_hold(p->mm, addr, addr + len, mf, shared);   /* the mapping holds the file */
     } else if (mf && !(mf->type == F_INODE && mf->ip->dev == DEV_ZERO)) {
         return -ENODEV;                      /* pipes, directories, the console, /dev/null... */
-    } else if ((r = uvm_replace(p->pml4, addr, len, prot_flags(prot) | shared))) {
+    } else if ((r = uvm_replace(p->pml4, addr, len, prot_flags(prot) | shared | locked))) {
         return r;                            /* anonymous memory, and /dev/zero's (Linux: the same) */
     } else {
         filemap_unmapped(p->mm, addr, addr + len);   /* a file mapping there gives its file back */

@@ -1,6 +1,6 @@
 /*
  * rlimitmem [MODE [N]]: the memory resource limits, RLIMIT_AS, RLIMIT_DATA, RLIMIT_STACK and
- * RLIMIT_MEMLOCK, set and then met, printing only what is the same on every Linux (0 or an
+ * RLIMIT_MEMLOCK (with mlock, mlock2, munlock, mlockall, munlockall and MAP_LOCKED), set and then met, printing only what is the same on every Linux (0 or an
  * errno name, never an address or a size the layout decides). Limits are set relative to what
  * the process has mapped (VmSize, VmData of /proc/self/status) with a margin of MiBs, so the
  * few pages two kernels map differently never matter.
@@ -14,6 +14,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
@@ -41,19 +42,24 @@ static const char *en(int e)
     }
 }
 
-/* A field of /proc/self/status in bytes (its kB value), or 0 if absent. */
+/* A field of /proc/self/status in bytes (its kB value), or 0 if absent. Read with open and
+   read into a static buffer: stdio's fopen would malloc, and under mlockall(MCL_FUTURE) its
+   memory would count as locked. */
 static unsigned long status_kb(const char *key)
 {
-    char line[256];
-    unsigned long v = 0;
-    FILE *f = fopen("/proc/self/status", "r");
+    static char buf[8192];
+    int fd = open("/proc/self/status", O_RDONLY);
+    long n = fd < 0 ? -1 : read(fd, buf, sizeof buf - 1);
+    if (fd >= 0)
+        close(fd);
+    if (n <= 0)
+        return 0;
+    buf[n] = 0;
     size_t kl = strlen(key);
-    while (f && fgets(line, sizeof line, f))
-        if (!strncmp(line, key, kl) && line[kl] == ':')
-            v = strtoul(line + kl + 1, NULL, 10) * 1024;
-    if (f)
-        fclose(f);
-    return v;
+    for (char *l = buf; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL)
+        if (!strncmp(l, key, kl) && l[kl] == ':')
+            return strtoul(l + kl + 1, NULL, 10) * 1024;
+    return 0;
 }
 
 static int setlim(int res, unsigned long cur, unsigned long max)
@@ -312,6 +318,106 @@ static void stack_limit(void)
     }
 }
 
+/* VmLck in KiB, as a line. */
+static void vmlck(const char *what)
+{
+    printf("%s: VmLck %lu kB\n", what, status_kb("VmLck") / 1024);
+}
+
+#define KIB 1024UL
+static int ok(long r)
+{
+    return r ? errno : 0;
+}
+
+/* RLIMIT_MEMLOCK and mlock, mlock2, munlock, mlockall, munlockall, MAP_LOCKED: Linux's
+   accounting (pages locked once however often, VmLck) and errors; root passes the limit
+   (CAP_IPC_LOCK), user 1000 meets it. */
+static void memlock(void)
+{
+    printf("memlock: set 64K: %s\n", en(setlim(RLIMIT_MEMLOCK, 64 * KIB, 64 * KIB)));
+    char *p = mmap(NULL, 256 * KIB, RW, PRIV | MAP_ANONYMOUS, -1, 0);
+    printf("memlock: mlock 32K: %s\n", en(ok(mlock(p, 32 * KIB))));
+    printf("memlock: again: %s\n", en(ok(mlock(p, 32 * KIB))));
+    vmlck("memlock");
+    printf("memlock: mlock 64K more: %s\n", en(ok(mlock(p + 32 * KIB, 64 * KIB))));
+    vmlck("memlock");
+    printf("memlock: mlock unaligned: %s\n", en(ok(mlock(p + 1, 100))));
+    printf("memlock: mlock len 0: %s\n", en(ok(mlock(p, 0))));
+    printf("memlock: mlock len -1: %s\n", en(ok(mlock(p, (size_t)-1))));
+    printf("memlock: mlock 1<<62: %s\n", en(ok(mlock(p, 1UL << 62))));
+    printf("memlock: munlock all 256K: %s\n", en(ok(munlock(p, 256 * KIB))));
+    vmlck("memlock");
+    munmap(p + 128 * KIB, 4 * KIB);
+    printf("memlock: mlock across a hole: %s\n", en(ok(mlock(p + 120 * KIB, 16 * KIB))));
+    vmlck("memlock: before the hole");
+    printf("memlock: munlock across the hole: %s\n", en(ok(munlock(p + 120 * KIB, 16 * KIB))));
+    vmlck("memlock");
+    printf("memlock: mlock unmapped: %s\n", en(ok(mlock(p + 128 * KIB, 4 * KIB))));
+    printf("memlock: mlock kernel address: %s\n", en(ok(mlock((void *)0xffff800000000000UL, 4096))));
+    printf("memlock: mlock page 0: %s\n", en(ok(mlock(NULL, 4096))));
+    printf("memlock: mlock2 bad flag: %s\n", en(ok(syscall(SYS_mlock2, p, 4096, 2))));
+    printf("memlock: mlock2 ONFAULT: %s\n", en(ok(syscall(SYS_mlock2, p, 8 * KIB, 1))));
+    printf("memlock: mprotect read-only: %s\n", en(ok(mprotect(p, 8 * KIB, PROT_READ))));
+    vmlck("memlock: after mprotect");
+    fflush(stdout);
+    pid_t kid = fork();
+    if (kid == 0) {
+        vmlck("memlock: a child's");
+        _exit(0);
+    }
+    waitpid(kid, NULL, 0);
+    char *g = mremap(p, 8 * KIB, 128 * KIB, MREMAP_MAYMOVE);
+    printf("memlock: mremap locked to 128K: %s\n", en(g == MAP_FAILED ? errno : 0));
+    if (g != MAP_FAILED)
+        p = g;
+    munlock(p, 128 * KIB);
+    vmlck("memlock");
+
+    printf("memlock: mlockall 0: %s\n", en(ok(mlockall(0))));
+    printf("memlock: mlockall ONFAULT alone: %s\n", en(ok(mlockall(MCL_ONFAULT))));
+    printf("memlock: mlockall 8: %s\n", en(ok(mlockall(8))));
+    int r = mlockall(MCL_CURRENT);
+    printf("memlock: mlockall CURRENT: %s\n", en(ok(r)));
+    printf("memlock: locked: %s\n", status_kb("VmLck") > 128 * KIB ? "all" : status_kb("VmLck") ? "some" : "none");
+    printf("memlock: munlockall: %s\n", en(ok(munlockall())));
+    vmlck("memlock");
+
+    printf("memlock: mlockall FUTURE: %s\n", en(ok(mlockall(MCL_FUTURE))));
+    printf("memlock: mmap 32K: %s\n", en(mmap(NULL, 32 * KIB, RW, PRIV | MAP_ANONYMOUS, -1, 0) == MAP_FAILED ? errno : 0));
+    vmlck("memlock");
+    printf("memlock: mmap 64K: %s\n", en(mmap(NULL, 64 * KIB, RW, PRIV | MAP_ANONYMOUS, -1, 0) == MAP_FAILED ? errno : 0));
+    unsigned long b0 = syscall(SYS_brk, 0);
+    printf("memlock: brk +64K: %s\n", syscall(SYS_brk, b0 + 64 * KIB) == (long)b0 ? "refused" : "moved");
+    syscall(SYS_brk, b0);
+    fflush(stdout);
+    kid = fork();
+    if (kid == 0) {
+        vmlck("memlock: a child's");
+        printf("memlock: a child's mmap 64K: %s\n",
+               en(mmap(NULL, 64 * KIB, RW, PRIV | MAP_ANONYMOUS, -1, 0) == MAP_FAILED ? errno : 0));
+        vmlck("memlock: a child's");
+        _exit(0);
+    }
+    waitpid(kid, NULL, 0);
+    printf("memlock: munlockall: %s\n", en(ok(munlockall())));
+    vmlck("memlock");
+    printf("memlock: mmap 64K: %s\n", en(mmap(NULL, 64 * KIB, RW, PRIV | MAP_ANONYMOUS, -1, 0) == MAP_FAILED ? errno : 0));
+    vmlck("memlock");
+    printf("memlock: MAP_LOCKED 16K: %s\n",
+           en(mmap(NULL, 16 * KIB, RW, PRIV | MAP_ANONYMOUS | MAP_LOCKED, -1, 0) == MAP_FAILED ? errno : 0));
+    vmlck("memlock");
+    printf("memlock: MAP_LOCKED 64K: %s\n",
+           en(mmap(NULL, 64 * KIB, RW, PRIV | MAP_ANONYMOUS | MAP_LOCKED, -1, 0) == MAP_FAILED ? errno : 0));
+
+    printf("memlock: set 0: %s\n", en(setlim(RLIMIT_MEMLOCK, 0, 0)));
+    printf("memlock: mlock at 0: %s\n", en(ok(mlock(p, 4096))));
+    printf("memlock: mlockall at 0: %s\n", en(ok(mlockall(MCL_FUTURE))));
+    printf("memlock: munlock at 0: %s\n", en(ok(munlock(p, 4096))));
+    printf("memlock: MAP_LOCKED at 0: %s\n",
+           en(mmap(NULL, 4096, RW, PRIV | MAP_ANONYMOUS | MAP_LOCKED, -1, 0) == MAP_FAILED ? errno : 0));
+}
+
 static volatile int stop;
 static volatile int maps_ok, maps_failed_after;
 
@@ -394,6 +500,7 @@ int main(int argc, char **argv)
     part("as", as_limit);
     part("data", data_limit);
     part("stack", stack_limit);
+    part("memlock", memlock);
     part("race", racing);
     printf("rlimitmem: done\n");
     return 0;

@@ -108,6 +108,7 @@
 #define PTE_SHARED (1UL << 9)    /* software (ignored by the CPU): MAP_SHARED, kept by fork */
 #define PTE_BUS   (1UL << 10)    /* software: a mapped file's page past its end (filemap.c): a
                                     supervisor-only page whose user access is SIGBUS */
+#define PTE_LOCKED (1UL << 11)   /* software: mlock'd (mlock.c); fork's copy drops it */
 #define PTE_NX    (1UL << 63)    /* no-execute (needs EFER.NXE) */
 #define PTE_ADDR_MASK 0x000ffffffffff000UL /* physical frame bits of an entry */
 
