@@ -41,8 +41,8 @@ static const uint64_t defaults[RLIM_NLIMITS] = {
                                                      default (max_threads / 2): half the table, so one
                                                      user cannot take it all (root is exempt) */
     [7] = NOFILE_MAX,                             /* RLIMIT_NOFILE: fds per process (soft: NOFILE_DEF) */
-    [8] = RLIM_INFINITY,                          /* RLIMIT_MEMLOCK (Linux's default is 8 MiB; root
-                                                     passes it anyway: CAP_IPC_LOCK) */
+    [8] = 8UL << 20,                              /* RLIMIT_MEMLOCK: Linux's MLOCK_LIMIT (8 MiB since
+                                                     5.16); root passes it (CAP_IPC_LOCK, mlock.c) */
     [9] = RLIM_INFINITY,                          /* RLIMIT_AS */
     [10] = RLIM_INFINITY,                         /* RLIMIT_LOCKS */
     [11] = RTQ_MAX,                               /* RLIMIT_SIGPENDING: queued signals of the user (sigsend.c) */
