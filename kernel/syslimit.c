@@ -170,6 +170,35 @@ int vm_may_expand(const struct mm *mm, uint64_t pte_flags, uint64_t bytes, uint6
 }
 
 /*
+ * mprotect adding PROT_WRITE to [start, start + len): the private pages that were not
+ * writable become data (Linux's mprotect_fixup): past the soft RLIMIT_DATA -ENOMEM, unless
+ * RLIMIT_AS would refuse them as they were too (Linux asks may_expand_vm with both the new
+ * and the old flags, and refuses only when the new ones alone fail).
+ */
+int vm_may_write(const struct mm *mm, uint64_t start, uint64_t len)
+{
+    const struct rlimit64 *lim = myproc()->leader->sig.rlim;
+    uint64_t dl = lim[RLIMIT_DATA_K].cur, end = start + len, n = 0, work = 0, total, dpages;
+    if (dl == RLIM_INFINITY || start >= USER_TOP)
+        return 0;
+    if (end > USER_TOP || end < start)
+        end = USER_TOP;
+    for (uint64_t a = uvm_next_mapped(mm->pml4, start, end); a < end; a = uvm_next_mapped(mm->pml4, a + PAGE_SIZE, end)) {
+        uint64_t pte = *uvm_pte(mm->pml4, a);
+        n += !(pte & PTE_W) && data_page(a, pte | PTE_W);   /* private, not the stack, not yet writable */
+        uvm_charge(&work);
+    }
+    if (!n)
+        return 0;
+    vm_count(mm->pml4, 0, USER_TOP, &total, &dpages);
+    if (total + n > lim[RLIMIT_AS_K].cur >> PAGE_SHIFT)
+        return 0;                                 /* refused with the old flags too: Linux lets it by */
+    if (dpages + n > dl >> PAGE_SHIFT && !(dl == 0 && dpages + n <= lim[RLIMIT_DATA_K].max >> PAGE_SHIFT))
+        return -ENOMEM;
+    return 0;
+}
+
+/*
  * Linux's check_data_rlimit at brk (mm/mmap.c, include/linux/mm.h): a new break whose heap
  * plus the image's data segment (start_data..end_data: the PT_LOADs after the first, as
  * /proc/PID/stat shows them) is more than the soft RLIMIT_DATA is refused, a shrink too.

@@ -266,6 +266,8 @@ static int64_t do_mprotect(struct trapframe *tf)
         return -EACCES;                      /* a SHM_RDONLY attachment (Linux: no VM_MAYWRITE) */
     if ((prot & PROT_WRITE) && filemap_may_write(p->mm, addr, addr + ALIGN_UP(len, PAGE_SIZE), false))
         return -EACCES;                      /* a shared mapping of a file not open for writing */
+    if ((prot & PROT_WRITE) && vm_may_write(p->mm, addr, ALIGN_UP(len, PAGE_SIZE)))
+        return -ENOMEM;                      /* private memory turning into data: RLIMIT_DATA */
     if ((hit & VDSO_HIT_VDSO) && (prot & PROT_WRITE)) {
         int r = vdso_unshare(p->pml4, p->mm);
         if (r)

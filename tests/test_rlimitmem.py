@@ -2,10 +2,13 @@
 RLIMIT_DATA, RLIMIT_STACK and RLIMIT_MEMLOCK set, read back, inherited by fork and kept by
 execve, with setrlimit's rules (cur > max EINVAL, raising a hard limit EPERM without
 CAP_SYS_RESOURCE, RLIM_INFINITY and huge values); RLIMIT_AS against every mapping and
-RLIMIT_DATA against private writable ones at mmap, mremap and brk (-ENOMEM; brk keeps its
-break), a limit below what is mapped (what is there stays, nothing new comes, MAP_FIXED over
+RLIMIT_DATA against private writable ones at mmap, mremap, brk and mprotect (-ENOMEM; brk keeps
+its break), a limit below what is mapped (what is there stays, nothing new comes, MAP_FIXED over
 an own page included), Linux's RLIMIT_DATA 0 exception; RLIMIT_STACK cutting execve's stack
-(96 KiB of recursion under 64 KiB is SIGSEGV); a thread mapping while another lowers RLIMIT_AS.
+(96 KiB of recursion under 64 KiB is SIGSEGV); mlock, mlock2, munlock, mlockall, munlockall and
+MAP_LOCKED against RLIMIT_MEMLOCK (VmLck, EPERM at 0, ENOMEM and EAGAIN past it, a hole, page 0
+and kernel addresses, fork dropping locks; root passes it with CAP_IPC_LOCK); a thread mapping
+while another lowers RLIMIT_AS.
 Compared with the host's Linux as root and as user 1000; then failed calls give every page
 back, round after round; and busybox sh's ``ulimit -v/-d/-s/-l`` (tests/data/ulimit_memory.sh:
 set, read back, dd's 32 MiB buffer refused under a 16 MiB address space and its 8 MiB one

@@ -88,6 +88,12 @@ static void getlim(const char *what, int res)
         printf("%s: %s %s\n", what, show(r.rlim_cur), show(r.rlim_max));
 }
 
+/* A call's errno (0: it succeeded). */
+static int ok(long r)
+{
+    return r ? errno : 0;
+}
+
 /* mmap's errno (0: mapped, and unmapped again). */
 static int try_map(unsigned long len, int prot, int flags)
 {
@@ -228,6 +234,8 @@ static void as_limit(void)
            en(mmap(p, 4096, RW, PRIV | MAP_ANONYMOUS | MAP_FIXED, -1, 0) == MAP_FAILED ? errno : 0));
     printf("as: malloc 1M: %s\n", malloc(MIB) ? "ok" : "NULL");
     printf("as: set 4K: %s\n", en(setlim(RLIMIT_AS, 4096, RLIM_INFINITY)));
+    printf("as: mprotect read-only under it: %s\n", en(ok(mprotect(p, 4096, PROT_READ))));
+    printf("as: and back: %s\n", en(ok(mprotect(p, 4096, RW))));
     printf("as: mremap same size: %s\n", en(mremap(p, 4096, 4096, 0) == MAP_FAILED ? errno : 0));
     printf("as: mremap grow: %s\n", en(mremap(p, 4096, 8192, MREMAP_MAYMOVE) == MAP_FAILED ? errno : 0));
     printf("as: set inf: %s\n", en(setlim(RLIMIT_AS, RLIM_INFINITY, RLIM_INFINITY)));
@@ -238,6 +246,7 @@ static void as_limit(void)
 static void data_limit(void)
 {
     unsigned long d = status_kb("VmData");
+    char *s;
     printf("data: VmData known: %s\n", d ? "yes" : "no");
     printf("data: set VmData+32M: %s\n", en(setlim(RLIMIT_DATA, d + 32 * MIB, RLIM_INFINITY)));
     printf("data: mmap 16M rw: %s\n", en(try_map(16 * MIB, RW, PRIV)));
@@ -249,7 +258,18 @@ static void data_limit(void)
     void *q = mremap(p, 4096, 48 * MIB, MREMAP_MAYMOVE);
     printf("data: mremap to 48M: %s\n", en(q == MAP_FAILED ? errno : 0));
     munmap(p, 4096);
-    char *s = mmap(NULL, 4096, RW, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    /* mprotect: private memory turning writable becomes data (Linux mprotect_fixup) */
+    char *r = mmap(NULL, 48 * MIB, PROT_READ, PRIV | MAP_ANONYMOUS, -1, 0);
+    printf("data: mprotect 48M read-only to rw: %s\n", en(ok(mprotect(r, 48 * MIB, RW))));
+    printf("data: mprotect 8M of it to rw: %s\n", en(ok(mprotect(r, 8 * MIB, RW))));
+    printf("data: mprotect 8M again: %s\n", en(ok(mprotect(r, 8 * MIB, RW))));
+    printf("data: mprotect all 48M to rw: %s\n", en(ok(mprotect(r, 48 * MIB, RW))));
+    printf("data: mprotect 8M back to read-only: %s\n", en(ok(mprotect(r, 8 * MIB, PROT_READ))));
+    munmap(r, 48 * MIB);
+    s = mmap(NULL, 48 * MIB, PROT_READ, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    printf("data: mprotect shared 48M to rw: %s\n", en(ok(mprotect(s, 48 * MIB, RW))));
+    munmap(s, 48 * MIB);
+    s = mmap(NULL, 4096, RW, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     q = mremap(s, 4096, 48 * MIB, MREMAP_MAYMOVE);
     printf("data: mremap shared to 48M: %s\n", en(q == MAP_FAILED ? errno : 0));
     munmap(q == MAP_FAILED ? (void *)s : q, q == MAP_FAILED ? 4096 : 48 * MIB);
@@ -325,10 +345,6 @@ static void vmlck(const char *what)
 }
 
 #define KIB 1024UL
-static int ok(long r)
-{
-    return r ? errno : 0;
-}
 
 /* RLIMIT_MEMLOCK and mlock, mlock2, munlock, mlockall, munlockall, MAP_LOCKED: Linux's
    accounting (pages locked once however often, VmLck) and errors; root passes the limit
