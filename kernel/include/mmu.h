@@ -67,7 +67,7 @@
 #define USER_TOP         0x0000800000000000    /* first address above the user half */
 #define USER_LIMIT       (USER_TOP - PAGE_SIZE) /* user memory ends here: see user_range_ok() */
 #define USER_STACK_TOP   0x00007ffffffff000    /* initial user RSP region ends here */
-#define USER_STACK_PAGES 32                    /* 128 KiB user stack, fixed */
+#define USER_STACK_PAGES 32                    /* 128 KiB user stack, fixed (less under a smaller RLIMIT_STACK at execve) */
 #define MMAP_BASE        0x0000700000000000    /* anonymous mmap region start (and brk's ceiling) */
 #define USER32_STACK_TOP 0x00000000ffffe000    /* a 32-bit process's stack ends here (IA32_PAGE_OFFSET) */
 #define MMAP32_BASE      0x0000000055555000    /* i386 mmap region: Linux's legacy TASK_UNMAPPED_BASE for
