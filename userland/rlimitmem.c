@@ -38,6 +38,7 @@ static const char *en(int e)
     case EPERM: return "EPERM";
     case EFAULT: return "EFAULT";
     case EAGAIN: return "EAGAIN";
+    case ESRCH: return "ESRCH";
     default: return strerror(e);
     }
 }
@@ -434,6 +435,39 @@ static void memlock(void)
            en(mmap(NULL, 4096, RW, PRIV | MAP_ANONYMOUS | MAP_LOCKED, -1, 0) == MAP_FAILED ? errno : 0));
 }
 
+/* prlimit64 on another process: a child's RLIMIT_AS lowered by its parent binds the child's
+   next mmap (the child waits on a pipe for the parent to be done). */
+static void other(void)
+{
+    int go[2];
+    if (pipe(go))
+        return;
+    fflush(stdout);
+    pid_t kid = fork();
+    if (kid == 0) {
+        char c;
+        close(go[1]);
+        if (read(go[0], &c, 1) != 1)
+            _exit(3);
+        printf("other: the child's mmap 4K: %s\n", en(try_map(4096, RW, PRIV)));
+        getlim("other: the child's", RLIMIT_AS);
+        _exit(0);
+    }
+    close(go[0]);
+    struct { uint64_t cur, max; } n = { 4096, RLIM_INFINITY }, o = { 0, 0 };
+    long r = syscall(SYS_prlimit64, kid, RLIMIT_AS, &n, &o);
+    printf("other: prlimit64 child AS 4K: %s, old %s %s\n", en(ok(r)), show(o.cur), show(o.max));
+    n.cur = 8192, n.max = 4096;
+    printf("other: prlimit64 cur > max: %s\n", en(ok(syscall(SYS_prlimit64, kid, RLIMIT_AS, &n, NULL))));
+    printf("other: prlimit64 no such pid: %s\n", en(ok(syscall(SYS_prlimit64, 0x7fffffff, RLIMIT_AS, NULL, &o))));
+    fflush(stdout);
+    if (write(go[1], "g", 1) != 1)
+        return;
+    waitpid(kid, NULL, 0);
+    try_map(4096, RW, PRIV);
+    getlim("other: the parent's", RLIMIT_AS);
+}
+
 static volatile int stop;
 static volatile int maps_ok, maps_failed_after;
 
@@ -517,6 +551,7 @@ int main(int argc, char **argv)
     part("data", data_limit);
     part("stack", stack_limit);
     part("memlock", memlock);
+    part("other", other);
     part("race", racing);
     printf("rlimitmem: done\n");
     return 0;
