@@ -33,7 +33,7 @@ static uint64_t rdtsc(void)
  * argc, argv[], NULL, envp[], NULL, auxv pairs ending in AT_NULL, then
  * AT_RANDOM's 16 bytes and the strings execve staged (execargs.h) above.
  * RSP is 16-byte aligned at argc. The stack is mapped here: USER_STACK_PAGES,
- * or the arguments plus USER_STACK_FREE when that is more (mmu.h).
+ * or the arguments plus USER_STACK_FREE when that is more (mmu.h), cut to RLIMIT_STACK.
  * For an i386 image the same in 4-byte words (i386 psABI 2.3.1, Linux's
  * create_elf_tables for a compat task) under USER32_STACK_TOP. The vector starts with the
  * vDSO (vdso.h) as Linux's ARCH_DLINFO starts it: AT_SYSINFO_EHDR for a 64-bit image;
@@ -60,7 +60,7 @@ static int put_words(uint64_t *pml4, uint64_t w, const uint64_t *v, uint64_t n, 
 
 static int build_stack(uint64_t *pml4, const struct elf_image *img, const struct exec_args *a,
                        const struct cred *cred, bool secure, uint64_t vdso, uint64_t *rsp_out,
-                       struct mm *where)
+                       struct mm *where, const struct proc *p)
 {
     const uint64_t top = img->is32 ? USER32_STACK_TOP : USER_STACK_TOP;
     const unsigned ws = img->is32 ? 4 : 8;       /* bytes per word of the vector */
@@ -86,6 +86,7 @@ static int build_stack(uint64_t *pml4, const struct elf_image *img, const struct
     uint64_t len = ALIGN_UP(top - sp, PAGE_SIZE) + USER_STACK_FREE;
     if (len < USER_STACK_PAGES * PAGE_SIZE)
         len = USER_STACK_PAGES * PAGE_SIZE;
+    len = rlimit_stack_len(p, ALIGN_UP(top - sp, PAGE_SIZE), len);   /* RLIMIT_STACK (syslimit.c) */
     if (len > USER_STACK_MAX)
         return -E2BIG;                           /* cannot happen within EXEC_ARG_MAX (see the assert) */
     int r = uvm_map_zeroed(pml4, top - len, len, PTE_W | PTE_NX);
@@ -158,7 +159,7 @@ int exec_image(struct proc *p, const char *name, const uint8_t *data, size_t siz
     if (!r)
         r = vdso_map(pml4, img.is32, &vdso);
     if (!r)
-        r = build_stack(pml4, &img, args, cred, secure, vdso, &sp, &where);
+        r = build_stack(pml4, &img, args, cred, secure, vdso, &sp, &where, p);
     struct mm *mm = r ? NULL : mm_new(pml4);
     if (!mm) {
         uvm_free(pml4);

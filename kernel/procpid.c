@@ -291,9 +291,10 @@ static void show_status(struct pbuf *b, struct proc *p)
         struct vmsize vs;
         vm_sizes(p->mm, &vs);
         uint64_t kb = PAGE_SIZE / 1024, anon = vs.total - vs.file - vs.shared;
-        /* Linux task_mem: every page is resident here (no swap, no lazy faults, no mlock); the
+        /* Linux task_mem: every page is resident here (no swap, no lazy faults; VmLck: mlock.c); the
            peaks (VmPeak, VmHWM) are not kept, so they are not shown */
-        pb_printf(b, "VmSize:\t%8lu kB\nVmLck:\t%8lu kB\nVmPin:\t%8lu kB\n", vs.total * kb, 0UL, 0UL);
+        pb_printf(b, "VmSize:\t%8lu kB\nVmLck:\t%8lu kB\nVmPin:\t%8lu kB\n", vs.total * kb,
+                  vm_locked_pages(p->mm) * kb, 0UL);
         pb_printf(b, "VmRSS:\t%8lu kB\nRssAnon:\t%8lu kB\nRssFile:\t%8lu kB\nRssShmem:\t%8lu kB\n",
                   vs.total * kb, anon * kb, vs.file * kb, vs.shared * kb);
         pb_printf(b, "VmData:\t%8lu kB\nVmStk:\t%8lu kB\nVmExe:\t%8lu kB\nVmLib:\t%8lu kB\n", vs.data * kb,

@@ -220,6 +220,12 @@ static const struct {
     [SYS_timer_gettime] = { "timer_gettime", sys_timer_gettime },
     [SYS_timer_getoverrun] = { "timer_getoverrun", sys_timer_getoverrun },
     [SYS_timer_delete] = { "timer_delete", sys_timer_delete },
+    /* memory locking (mlock.c) */
+    [SYS_mlock] = { "mlock", sys_mlock },
+    [SYS_munlock] = { "munlock", sys_munlock },
+    [SYS_mlockall] = { "mlockall", sys_mlockall },
+    [SYS_munlockall] = { "munlockall", sys_munlockall },
+    [SYS_mlock2] = { "mlock2", sys_mlock2 },
 #pragma clang diagnostic pop
 };
 

@@ -211,6 +211,12 @@ static const struct {
     [SYS32__newselect] = { "_newselect", sys_newselect32, SEXT(0) },           /* select.c */
     [SYS32_pselect6] = { "pselect6", sys_pselect6_32, SEXT(0) },
     [SYS32_pselect6_time64] = { "pselect6_time64", sys_pselect6_time64_32, SEXT(0) },
+    /* memory locking: integers only (rlimits) */
+    [SYS32_mlock] = { "mlock", sys_mlock, 0 },                                 /* mlock.c */
+    [SYS32_munlock] = { "munlock", sys_munlock, 0 },
+    [SYS32_mlockall] = { "mlockall", sys_mlockall, 0 },
+    [SYS32_munlockall] = { "munlockall", sys_munlockall, 0 },
+    [SYS32_mlock2] = { "mlock2", sys_mlock2, 0 },
 #pragma clang diagnostic pop
 };
 

@@ -31,6 +31,7 @@
 #define MAP_TYPE      0x0f         /* the bits that hold one of the three above */
 #define MAP_FIXED     0x10         /* exactly at addr, replacing what is there */
 #define MAP_ANONYMOUS 0x20         /* zeroed memory, no file */
+#define MAP_LOCKED    0x2000       /* locked as by mlock (mlock.c) */
 #define MAP_FIXED_NOREPLACE 0x100000 /* exactly at addr, EEXIST if anything is there */
 
 /* Leaf bits for PROT_* rights: W from PROT_WRITE, NX unless PROT_EXEC; PROT_NONE drops U/S. */
@@ -57,13 +58,17 @@ static int64_t do_brk(struct trapframe *tf)
 {
     struct proc *p = myproc();
     uint64_t want = tf->rdi;
-    if (want < p->mm->brk_start || want > MMAP_BASE - PAGE_SIZE)
-        return (int64_t)p->mm->brk;
+    if (want < p->mm->brk_start || want > MMAP_BASE - PAGE_SIZE || brk_over_rlimit(p->mm, want))
+        return (int64_t)p->mm->brk;          /* RLIMIT_DATA: before a shrink too, as Linux */
     uint64_t old_end = ALIGN_UP(p->mm->brk, PAGE_SIZE), new_end = ALIGN_UP(want, PAGE_SIZE);
     if (new_end > old_end) {
         if (new_end + PAGE_SIZE > MMAP_BASE || !range_free(p->pml4, old_end, new_end + PAGE_SIZE))
             return (int64_t)p->mm->brk;
-        if (uvm_replace(p->pml4, old_end, new_end - old_end, PTE_U | PTE_W | PTE_NX))
+        uint64_t locked;                     /* under mlockall(MCL_FUTURE) */
+        mlock_new_mapping(p->mm, false, &locked);
+        if (vm_may_expand(p->mm, PTE_W | locked, new_end - old_end, 0, 0))
+            return (int64_t)p->mm->brk;      /* RLIMIT_MEMLOCK, AS, DATA (Linux do_brk_flags) */
+        if (uvm_replace(p->pml4, old_end, new_end - old_end, PTE_U | PTE_W | PTE_NX | locked))
             return (int64_t)p->mm->brk;
     } else if (new_end < old_end) {
         if (filemap_room(p->mm, new_end, old_end, 0))
@@ -138,12 +143,19 @@ static int64_t mmap_in(struct trapframe *tf, uint64_t top, uint64_t lo, uint64_t
             return -EACCES;
     }
     bool regular = mf && !mf->kcov && mf->type == F_INODE && (mf->ip->mode & S_IFMT) == S_IFREG;
-    int r = filemap_room(p->mm, addr, addr + len, regular);
+    uint64_t locked;
+    int r = mlock_new_mapping(p->mm, flags & MAP_LOCKED, &locked);
+    if (r)
+        return r;                            /* MAP_LOCKED without RLIMIT_MEMLOCK (Linux do_mmap) */
+    r = vm_may_expand(p->mm, prot_flags(prot) | shared | locked, len, fixed ? addr : 0, fixed ? len : 0);
+    if (r)
+        return r;                            /* RLIMIT_MEMLOCK, AS, DATA (Linux do_mmap, mmap_region) */
+    r = filemap_room(p->mm, addr, addr + len, regular);
     if (r)
         return r;                            /* the file mappings' records (filemap.c) */
 #ifdef KCOV
     if (mf && mf->kcov) {
-        int64_t k = kcov_mmap(mf, p->pml4, addr, len, off, prot_flags(prot) | shared);
+        int64_t k = kcov_mmap(mf, p->pml4, addr, len, off, prot_flags(prot) | shared | locked);
         if (k >= 0) {
             vdso_unmapped(p->mm, addr, addr + len);
             filemap_unmapped(p->mm, addr, addr + len);
@@ -154,14 +166,14 @@ static int64_t mmap_in(struct trapframe *tf, uint64_t top, uint64_t lo, uint64_t
     }
 #endif
     if (regular) {
-        int64_t m = file_mmap(mf, p->pml4, addr, len, off, prot_flags(prot) | shared, shared);
+        int64_t m = file_mmap(mf, p->pml4, addr, len, off, prot_flags(prot) | shared | locked, shared);
         filemap_unmapped(p->mm, addr, addr + len);   /* what was there is gone, even on a failure */
         if (m < 0)
             return m;
         filemap_hold(p->mm, addr, addr + len, mf, off, shared);   /* the mapping holds the file */
     } else if (mf && !(mf->type == F_INODE && mf->ip->dev == DEV_ZERO)) {
         return -ENODEV;                      /* pipes, directories, the console, /dev/null... */
-    } else if ((r = uvm_replace(p->pml4, addr, len, prot_flags(prot) | shared))) {
+    } else if ((r = uvm_replace(p->pml4, addr, len, prot_flags(prot) | shared | locked))) {
         return r;                            /* anonymous memory, and /dev/zero's (Linux: the same) */
     } else {
         filemap_unmapped(p->mm, addr, addr + len);   /* a file mapping there gives its file back */
@@ -254,6 +266,8 @@ static int64_t do_mprotect(struct trapframe *tf)
         return -EACCES;                      /* a SHM_RDONLY attachment (Linux: no VM_MAYWRITE) */
     if ((prot & PROT_WRITE) && filemap_may_write(p->mm, addr, addr + ALIGN_UP(len, PAGE_SIZE), false))
         return -EACCES;                      /* a shared mapping of a file not open for writing */
+    if ((prot & PROT_WRITE) && vm_may_write(p->mm, addr, ALIGN_UP(len, PAGE_SIZE)))
+        return -ENOMEM;                      /* private memory turning into data: RLIMIT_DATA */
     if ((hit & VDSO_HIT_VDSO) && (prot & PROT_WRITE)) {
         int r = vdso_unshare(p->pml4, p->mm);
         if (r)
@@ -562,6 +576,11 @@ static int64_t mremap_in(struct trapframe *tf, uint64_t top, uint64_t lo, uint64
         if (old_len > top - addr || !range_mapped(p->pml4, addr, addr + old_len))
             return -EFAULT;
         int r = mremap_special(p->mm, addr, old_len, new_len, dontunmap);
+        /* RLIMIT_AS, RLIMIT_DATA (Linux vma_to_resize), the target's; MREMAP_DONTUNMAP keeps the
+           old range mapped, so the whole new one is added */
+        if (!r && (dontunmap || new_len > old_len))
+            r = vm_may_expand(p->mm, *uvm_pte(p->pml4, addr), dontunmap ? new_len : new_len - old_len,
+                              new_addr, new_len);
         if (!r)
             r = dontunmap ? filemap_room_dontunmap(p->mm, addr, old_len, new_addr)
                           : filemap_room_move(p->mm, addr, old_len, new_addr, new_len);
@@ -588,6 +607,9 @@ static int64_t mremap_in(struct trapframe *tf, uint64_t top, uint64_t lo, uint64
     if (old_len > top - addr || !range_mapped(p->pml4, addr, addr + old_len))
         return -EFAULT;
     int special = mremap_special(p->mm, addr, old_len, new_len, dontunmap);
+    if (!special)                                /* RLIMIT_AS, RLIMIT_DATA (Linux vma_to_resize); */
+        special = vm_may_expand(p->mm, *uvm_pte(p->pml4, addr),   /* DONTUNMAP keeps the old range */
+                                dontunmap ? new_len : new_len - old_len, 0, 0);
     if (special)
         return special;
     uint64_t grow_end = addr + new_len;

@@ -303,7 +303,7 @@ int uvm_protect(uint64_t *pml4, uint64_t va, uint64_t len, uint64_t flags)
             return -ENOMEM;
         if ((flags & PTE_W) && uvm_own(pte, a))
             return -ENOMEM;                  /* a page fork shares read-only: writable, it is ours */
-        *pte = (*pte & (PTE_ADDR_MASK | PTE_SHARED | PTE_BUS)) | flags | PTE_P;
+        *pte = (*pte & (PTE_ADDR_MASK | PTE_SHARED | PTE_BUS | PTE_LOCKED)) | flags | PTE_P;
         if (*pte & PTE_BUS)                  /* past a mapped file's end: SIGBUS whatever the rights, */
             *pte = (*pte & ~PTE_U) | (flags & PTE_U ? PTE_BUS_U : 0);   /* kept for a later growth */
         invlpg(a);

@@ -195,11 +195,11 @@ static int copy_table(uint64_t *src, uint64_t *dst, int level, uint64_t nentries
         if (level == 0 && (src[i] & PTE_SHARED)) {
             if (!kshare(P2V(src[i] & PTE_ADDR_MASK)))
                 return -ENOMEM;              /* a kcov buffer page mapped SHARES_MAX times */
-            dst[i] = src[i];
+            dst[i] = src[i] & ~PTE_LOCKED;     /* Linux's dup_mmap: locks are not inherited */
             continue;
         }
         if (level == 0 && !(src[i] & PTE_W) && kshare(P2V(src[i] & PTE_ADDR_MASK))) {
-            dst[i] = src[i];
+            dst[i] = src[i] & ~PTE_LOCKED;
             continue;
         }
         /* a table starts empty (only present entries are copied); a page is copied whole */
@@ -209,7 +209,7 @@ static int copy_table(uint64_t *src, uint64_t *dst, int level, uint64_t nentries
         void *from = P2V(src[i] & PTE_ADDR_MASK);
         if (level == 0)
             page_copy(copy, from);
-        dst[i] = V2P(copy) | (src[i] & ~PTE_ADDR_MASK);
+        dst[i] = V2P(copy) | (src[i] & ~(PTE_ADDR_MASK | PTE_LOCKED));
         int r = level > 0 ? copy_table(from, copy, level - 1, PT_ENTRIES, work) : 0;
         if (r)
             return r;

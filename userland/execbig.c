@@ -109,7 +109,7 @@ int main(int argc, char **argv)
         return child(argc, argv);
     twice = argc > 1 && !strcmp(argv[1], "twice");
     /* Linux's limit is a quarter of RLIMIT_STACK: the host's 8 MiB default, whatever the shell set.
-       ringlab's limits are fixed (its arguments may take the same 2 MiB): EPERM there, ignored. */
+       ringlab's arguments may take the same 2 MiB whatever the limit (execargs.h). */
     struct rlimit st = { 8u << 20, RLIM_INFINITY };
     setrlimit(RLIMIT_STACK, &st);
 

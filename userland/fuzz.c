@@ -110,6 +110,8 @@
 #define NR_RT_SIGQUEUEINFO 129
 #define NR_RT_TGSIGQUEUEINFO 297
 #define NR_GETRANDOM     318
+#define NR_GETRLIMIT     97
+#define NR_PRLIMIT64     302
 #define NR_EXECVEAT      322
 #define NR_CLONE3        435
 
@@ -379,8 +381,12 @@ static int run_batch(uint64_t seed, uint64_t batch)
             nalign = 1;                      /* written through no argument: natural alignment */
         uint64_t *w = (uint64_t *)rw;
         /* getrandom fills the pool with random bytes: one 8-byte word in 2^17 of them lies in
-         * the kernel half by chance (about 1 in 130 calls that fill 8 KiB), which is no leak */
-        size_t scan = canonical_nr(nr) == NR_GETRANDOM ? 0 : RW_PAGES * 4096 / 8;
+         * the kernel half by chance (about 1 in 130 calls that fill 8 KiB), which is no leak;
+         * getrlimit and prlimit64 write limits the program set (any value, as Linux's) or the
+         * defaults, where a word across a 128 KiB soft and an infinite hard RLIMIT_STACK reads
+         * 0xffffff0000000000 */
+        uint64_t cn = canonical_nr(nr);
+        size_t scan = cn == NR_GETRANDOM || cn == NR_GETRLIMIT || cn == NR_PRLIMIT64 ? 0 : RW_PAGES * 4096 / 8;
         uint16_t changed[RW_PAGES * 4096 / 8];
         int nchanged = 0;
         for (size_t q = 0; q < scan; q += 4) {

@@ -93,6 +93,8 @@ static const uint64_t S_PIPE2[] = SET(02000000, 04000, 040000, 01);
 static const uint64_t S_TIMER[] = SET(0, 1);
 static const uint64_t S_ZERO8[] = SET(0, 8, 8, 8, 16, 4);
 static const uint64_t S_MSYNC[] = SET(1, 2, 4);
+static const uint64_t S_MCL[] = SET(1, 2, 4, 8);             /* mlockall: MCL_*, and an unknown bit */
+static const uint64_t S_MLOCK2[] = SET(1, 2);               /* mlock2: MLOCK_ONFAULT, an unknown bit */
 static const uint64_t S_MSGKEY[] = SET(0, 0x5200, 0x5201, 0);
 static const uint64_t S_MSGGET[] = SET(01000, 02000, 0600, 0666, 0400);
 static const uint64_t S_MSGFLG[] = SET(04000, 04000, 010000, 020000, 040000);
@@ -354,6 +356,12 @@ static const struct desc DESCS[] = {
     { "timer_delete", RNONE, 1, { N(GINT, 4) } },
     { "select", RNONE, 2, { N(GINT, 70), A(GBUF), A(GBUF), A(GBUF), A(GTS) } },
     { "pselect6", RNONE, 2, { N(GINT, 70), A(GBUF), A(GBUF), A(GBUF), A(GTS), N(GSTRUCT, 16) } },
+    /* area: rlimits - memory locking (mlock.c) */
+    { "mlock", RNONE, 2, { A(GADDR), A(GMLEN) } },
+    { "munlock", RNONE, 2, { A(GADDR), A(GMLEN) } },
+    { "mlock2", RNONE, 2, { A(GADDR), A(GMLEN), F(S_MLOCK2) } },
+    { "mlockall", RNONE, 1, { F(S_MCL) } },
+    { "munlockall", RNONE, 1, { A(G0) } },
 };
 #define NDESCS (sizeof DESCS / sizeof DESCS[0])
 

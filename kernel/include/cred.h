@@ -47,6 +47,7 @@
 #define CAP_SETUID           7       /* set*uid to anything */
 #define CAP_SETPCAP          8       /* capset: any inheritable capability */
 #define CAP_LINUX_IMMUTABLE  9
+#define CAP_IPC_LOCK         14      /* mlock past RLIMIT_MEMLOCK, and at 0 (mlock.c) */
 #define CAP_IPC_OWNER        15      /* System V IPC: ignore the objects' permissions */
 #define CAP_SYS_RAWIO        17      /* ioperm, iopl */
 #define CAP_SYS_PTRACE       19      /* ptrace, /proc/PID/mem and process_vm_* of any process */

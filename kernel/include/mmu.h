@@ -67,7 +67,7 @@
 #define USER_TOP         0x0000800000000000    /* first address above the user half */
 #define USER_LIMIT       (USER_TOP - PAGE_SIZE) /* user memory ends here: see user_range_ok() */
 #define USER_STACK_TOP   0x00007ffffffff000    /* initial user RSP region ends here */
-#define USER_STACK_PAGES 32                    /* 128 KiB user stack, fixed */
+#define USER_STACK_PAGES 32                    /* 128 KiB user stack, fixed (less under a smaller RLIMIT_STACK at execve) */
 #define MMAP_BASE        0x0000700000000000    /* anonymous mmap region start (and brk's ceiling) */
 #define USER32_STACK_TOP 0x00000000ffffe000    /* a 32-bit process's stack ends here (IA32_PAGE_OFFSET) */
 #define MMAP32_BASE      0x0000000055555000    /* i386 mmap region: Linux's legacy TASK_UNMAPPED_BASE for
@@ -110,6 +110,8 @@
                                     supervisor-only page whose user access is SIGBUS */
 #define PTE_BUS_U (1UL << 11)    /* software: a PTE_BUS page's PTE_U once the file reaches it
                                     (its rights: PROT_NONE or not) */
+#define PTE_LOCKED (1UL << 52)   /* software (bits 62:52 are ignored, CR4.PKE off): mlock'd
+                                    (mlock.c); fork's copy drops it */
 #define PTE_NX    (1UL << 63)    /* no-execute (needs EFER.NXE) */
 #define PTE_ADDR_MASK 0x000ffffffffff000UL /* physical frame bits of an entry */
 

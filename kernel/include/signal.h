@@ -196,9 +196,12 @@ struct sigqueue {
 #define RLIM_NLIMITS 16
 #define RLIMIT_CPU_K        0
 #define RLIMIT_FSIZE_K      1
+#define RLIMIT_DATA_K       2
 #define RLIMIT_STACK_K      3
 #define RLIMIT_NPROC_K      6
 #define RLIMIT_NOFILE_K     7
+#define RLIMIT_MEMLOCK_K    8
+#define RLIMIT_AS_K         9
 #define RLIMIT_SIGPENDING_K 11
 struct rlimit64 {
     uint64_t cur, max;
@@ -307,3 +310,12 @@ bool signal_autoreap(struct proc *parent);
 void rlimit_init(struct rlimit64 *rlim);                 /* pid 1's: the defaults */
 uint64_t rlimit_cur(const struct proc *p, int resource); /* p's group's soft limit */
 void rlimit_cpu_tick(struct proc *p);                     /* a tick charged to p: RLIMIT_CPU */
+struct mm;
+int vm_may_expand(const struct mm *mm, uint64_t pte_flags, uint64_t bytes, uint64_t over,
+                  uint64_t over_len);                    /* RLIMIT_AS, RLIMIT_DATA: 0 or -ENOMEM */
+bool brk_over_rlimit(const struct mm *mm, uint64_t brk);  /* RLIMIT_DATA for a new break */
+int vm_may_write(const struct mm *mm, uint64_t start, uint64_t len);   /* mprotect: RLIMIT_DATA */
+uint64_t vm_locked_pages(const struct mm *mm);            /* mlock.c: Linux's locked_vm */
+int mlock_may_grow(const struct mm *mm, uint64_t bytes);  /* RLIMIT_MEMLOCK: 0 or -EAGAIN */
+int mlock_new_mapping(const struct mm *mm, bool map_locked, uint64_t *pte_bit);   /* 0 or -EPERM */
+uint64_t rlimit_stack_len(const struct proc *p, uint64_t need, uint64_t want);   /* execve's stack */

@@ -244,3 +244,8 @@ int64_t sys_pselect6_time64_32(struct trapframe *tf);
 int64_t sys_sendmsg32(struct trapframe *tf);
 int64_t sys_recvmsg32(struct trapframe *tf);
 int64_t sys_socketcall32(struct trapframe *tf);
+int64_t sys_mlock(struct trapframe *tf);         /* mlock.c */
+int64_t sys_mlock2(struct trapframe *tf);
+int64_t sys_munlock(struct trapframe *tf);
+int64_t sys_mlockall(struct trapframe *tf);
+int64_t sys_munlockall(struct trapframe *tf);

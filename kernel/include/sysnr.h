@@ -195,3 +195,9 @@
 #define SYS_accept4             288
 #define SYS_recvmmsg            299
 #define SYS_sendmmsg            307
+/* memory locking (rlimits: mlock.c) */
+#define SYS_mlock               149
+#define SYS_munlock             150
+#define SYS_mlockall            151
+#define SYS_munlockall          152
+#define SYS_mlock2              325

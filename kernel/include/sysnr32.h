@@ -164,3 +164,9 @@
 #define SYS32__newselect        142
 #define SYS32_pselect6          308
 #define SYS32_pselect6_time64   413
+/* memory locking (rlimits: mlock.c) */
+#define SYS32_mlock             150
+#define SYS32_munlock           151
+#define SYS32_mlockall          152
+#define SYS32_munlockall        153
+#define SYS32_mlock2            376

@@ -31,6 +31,7 @@ struct mm {
     uint64_t *pml4;            /* the page tables (kernel virtual address) */
     uint64_t brk_start, brk;   /* heap: [brk_start, brk) mapped */
     uint64_t mmap_next;        /* next free address in the mmap region */
+    bool lock_future;          /* mlockall(MCL_FUTURE): new mappings are locked (mlock.c) */
     bool busy;                 /* a memory call is changing the tables (it may yield) */
     bool busy_waiters;         /* a thread sleeps in mm_lock until busy is false */
     uint32_t ldt_entries;      /* modify_ldt's table: entries in use, 0 = none (ldt.c) */
