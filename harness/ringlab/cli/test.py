@@ -39,7 +39,8 @@ SANITIZER_FILES = (
     "tests/test_fasync.py", "tests/test_leases.py", "tests/test_etxtbsy.py",
     "tests/test_futexpi.py", "tests/test_clonepar.py", "tests/test_clockset.py",
     "tests/test_unixsock.py", "tests/test_review_attacks.py",
-    "tests/test_sockasync.py", "tests/test_ptimers.py", "tests/test_mremapfile.py", "tests/test_rlimitmem.py",
+    "tests/test_sockasync.py", "tests/test_ptimers.py", "tests/test_mremapfile.py",
+    "tests/test_rlimitmem.py",
 )
 SANITIZER_ARGS = ("-n", "auto", "--dist", "loadgroup", f"--junitxml={C.SANITIZER_JUNIT_FILE}",
                   *SANITIZER_FILES)
