@@ -671,9 +671,8 @@ static void send_sigurg(struct unix_sock *s)
 /*
  * Linux queue_oob: the last byte of a MSG_OOB send, in a message of its own that becomes the
  * receiver's out-of-band byte. A byte still unread from an earlier MSG_OOB stays in the
- * stream as ordinary data (Linux 6.x since "af_unix: Don't drop OOB skb": the old one is no
- * longer freed; the host's 6.18 reads it back in line). The files of the send go with it if
- * no earlier message of the send took them.
+ * stream as ordinary data (older Linux kernels freed it; the host's 6.18 reads it back in
+ * line). The files of the send go with it if no earlier message of the send took them.
  */
 static int queue_oob(struct unix_sock *s, struct unix_sock *other, struct msgio *m)
 {
@@ -1015,8 +1014,8 @@ static int64_t recv_urg(struct unix_sock *s, struct msgio *m)
     if (!(m->flags & MSG_PEEK)) {
         s->oob = NULL;
         b->off++;                            /* an empty message stays: it marks where it was */
-        /* an emptied one right before it goes (Linux "af_unix: Don't leave consecutive
-           consumed OOB skbs"), with any files it carried */
+        /* an emptied one right before it goes, with any files it carried (Linux 6.18's
+           unix_stream_recv_urg: no two emptied messages in a row) */
         struct skb *prev = s->rq_head;
         while (prev && prev->next != b)
             prev = prev->next;
