@@ -317,6 +317,11 @@ static void signals(void)
     printf("F_SETOWN -pgrp: %s\n", res(fcntl(sv[1], F_SETOWN, -getpgrp())));
     snd("group owner: send OOB", sv[0], "i", MSG_OOB);
     printf("SIGURG %d\n", n_urg);
+    /* a thread owner (F_SETOWN_EX F_OWNER_TID) */
+    struct f_owner_ex ox = { F_OWNER_TID, (pid_t)syscall(SYS_gettid) };
+    printf("F_SETOWN_EX tid: %s\n", res(fcntl(sv[1], F_SETOWN_EX, &ox)));
+    snd("thread owner: send OOB", sv[0], "j", MSG_OOB);
+    printf("SIGURG %d\n", n_urg);
     closeb(sv);
     signal(SIGURG, SIG_DFL);
     signal(SIGIO, SIG_DFL);
@@ -506,6 +511,37 @@ static void hostile(void)
     snd("peer SHUT_RD: send OOB", sv[0], "x", MSG_OOB);
     shutdown(sv[0], SHUT_WR);
     snd("SHUT_WR: send OOB", sv[0], "x", MSG_OOB);
+    closeb(sv);
+
+    /* a receiver shut for reading still gets its byte; a full send buffer */
+    pair(SOCK_STREAM, sv);
+    snd("send OOB", sv[0], "ab", MSG_OOB);
+    shutdown(sv[1], SHUT_RD);
+    rcv("SHUT_RD: read OOB", sv[1], 100, MSG_OOB);
+    rcv("SHUT_RD: read", sv[1], 100, 0);
+    closeb(sv);
+    pair(SOCK_STREAM, sv);
+    static char big[4096];
+    long filled = 0, n;
+    while ((n = send(sv[0], big, sizeof big, MSG_DONTWAIT)) > 0)
+        filled += n;
+    printf("filled: %s\n", filled > 0 ? "yes" : "no");
+    snd("full: send OOB", sv[0], "ab", MSG_OOB);
+    snd("full: send 1 OOB", sv[0], "a", MSG_OOB);
+    pollpri("full", sv[1]);
+    closeb(sv);
+
+    /* cycles through an OOB byte: a socket's own file in its OOB byte, and in an emptied one */
+    pair(SOCK_STREAM, sv);
+    printf("own file in OOB: %s\n", res(send_fd(sv[0], "x", sv[1], MSG_OOB)));
+    closeb(sv);
+    pair(SOCK_STREAM, sv);
+    printf("own file in OOB: %s\n", res(send_fd(sv[0], "y", sv[1], MSG_OOB)));
+    rcv("read OOB", sv[1], 100, MSG_OOB);
+    closeb(sv);
+    pair(SOCK_STREAM, sv);
+    printf("peer's file in OOB: %s\n", res(send_fd(sv[1], "z", sv[0], MSG_OOB)));
+    printf("own file in OOB: %s\n", res(send_fd(sv[0], "w", sv[1], MSG_OOB)));
     closeb(sv);
 
     /* SIGPIPE: the one byte is sent by the OOB path alone */
