@@ -172,6 +172,7 @@ static void queue_link(struct unix_sock *s, struct skb *b)
         s->rq_head = b;
     s->rq_tail = b;
     s->rq_count++;
+    s->rq_arrived++;
 }
 
 /* Linux sock_def_readable: readers and the O_ASYNC owner hear of new data. */
@@ -961,15 +962,19 @@ static int64_t dgram_recv(struct unix_sock *s, struct msgio *m)
             return r > 0 ? 0 : r;
         if ((b = dgram_at(s, peek, &skip)))
             break;
-        /* every message is before the peek offset: wait for a new one at the tail (Linux
-           __skb_wait_for_more_packets), or end as an empty queue would */
-        struct skb *tail = s->rq_tail;
-        while (s->rq_tail == tail && !s->err && !(s->shutdown & RCV_SHUTDOWN)) {
+        /* every message lies before the peek offset: wait for one more (Linux
+           __skb_wait_for_more_packets), told by the count of arrivals, not by a pointer */
+        for (uint64_t seen = s->rq_arrived; s->rq_arrived == seen;) {
+            if (s->err) {
+                int e = s->err;
+                s->err = 0;
+                return -e;
+            }
+            if (s->shutdown & RCV_SHUTDOWN)  /* Linux: -EAGAIN, which seqpacket makes 0 */
+                return s->type == SOCK_SEQPACKET ? 0 : -EAGAIN;
             if ((r = sock_wait(s, m->deadline)))
-                return r == -EAGAIN && s->type == SOCK_SEQPACKET && (s->shutdown & RCV_SHUTDOWN) ? 0 : r;
+                return r;
         }
-        if (s->rq_tail == tail && !s->err)
-            return s->type == SOCK_SEQPACKET ? 0 : -EAGAIN;
     }
     if (b->nfd && !m->fds && !(m->fds = kalloc()))
         return -ENOMEM;

@@ -446,6 +446,12 @@ static void pipe_eof(const char *what, int rd)
     printf("%s: pipe read %s\n", what, res(n));
 }
 
+static void *send_later(void *arg)
+{
+    send(*(int *)arg, "world", 5, 0);
+    return NULL;
+}
+
 static volatile int n_pipe;
 static void on_pipe(int sig) { (void)sig; n_pipe++; }
 
@@ -560,9 +566,24 @@ static void hostile(void)
     closeb(sv);
     signal(SIGPIPE, SIG_DFL);
 
+    int v;
+    /* a blocking peek past every datagram waits for the next (sent by a thread, before or
+       after the peek starts waiting: the same answer) */
+    pair(SOCK_DGRAM, sv);
+    send(sv[0], "hello", 5, 0);
+    v = 5;
+    setsockopt(sv[1], SOL_SOCKET, SO_PEEK_OFF, &v, sizeof v);
+    pthread_t t;
+    pthread_create(&t, NULL, send_later, &sv[0]);
+    char pb[16] = { 0 };
+    long pn = recv(sv[1], pb, sizeof pb, MSG_PEEK);
+    pthread_join(t, NULL);
+    printf("blocking dgram peek at 5: %s '%s' %s\n", res(pn), pb, opt(sv[1], SO_PEEK_OFF));
+    closeb(sv);
+
     /* a zero-length datagram at the peek offset */
     pair(SOCK_DGRAM, sv);
-    int v = 0;
+    v = 0;
     setsockopt(sv[1], SOL_SOCKET, SO_PEEK_OFF, &v, sizeof v);
     send(sv[0], "", 0, 0);
     send(sv[0], "xy", 2, 0);

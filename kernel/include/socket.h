@@ -140,6 +140,7 @@ struct unix_sock {
     bool urginline;                    /* SO_OOBINLINE */
     int32_t peek_off;                  /* SO_PEEK_OFF: where MSG_PEEK starts; < 0: at the start */
     int rq_count;
+    uint64_t rq_arrived;               /* messages ever queued: a peek past them all waits for more */
     struct unix_sock *acc_head, *acc_tail;   /* listener: connections not yet accepted */
     int acc_count, backlog;
     uint64_t wmem;                     /* truesize of the skbs it sent that still exist */
