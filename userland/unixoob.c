@@ -175,6 +175,14 @@ static void basics(void)
     rcv("read", sv[1], 100, 0);
     rcv("read", sv[1], 100, 0);
 
+    /* MSG_WAITALL stops at the mark too (it does not wait for more) */
+    snd("send 12", sv[0], "12", 0);
+    snd("send 34 OOB", sv[0], "34", MSG_OOB);
+    char wb[16] = { 0 };
+    long wn = recv(sv[1], wb, sizeof wb, MSG_WAITALL);
+    printf("read WAITALL: %s '%s'\n", res(wn), wb);
+    rcv("read OOB", sv[1], 100, MSG_OOB);
+
     /* a read reaching the OOB byte first skips it (it is lost) */
     snd("send xy OOB", sv[0], "xy", MSG_OOB);
     snd("send z", sv[0], "z", 0);
