@@ -141,6 +141,32 @@ static void send_sigio(const struct fown *o, int fd, int reason)
     }
 }
 
+/* Linux send_sigurg: SIGURG (SI_KERNEL) to the file's owner - a thread, its process or every
+   process of a group - O_ASYNC or not, each as sigio_perm allows. False: the file has no owner. */
+bool fasync_sigurg(struct file *f)
+{
+    const struct fown *o = &f->own;
+    if (!o->pid)
+        return false;
+    if (o->type != FOWN_PGID) {
+        struct proc *t = proc_find(o->pid);
+        if (t && t->state != P_EMBRYO && sigio_perm(o, t)) {
+            if (o->type == FOWN_TID)
+                signal_send(t, SIGURG, SI_KERNEL, 0);
+            else
+                signal_send_group(t, SIGURG, SI_KERNEL, 0);
+        }
+        return true;
+    }
+    for (int i = 0; i < NPROC; i++) {
+        struct proc *q = proc_slot(i);
+        if (q && q->leader == q && q->state != P_DEAD && q->state != P_EMBRYO && q->pgid == o->pid &&
+            sigio_perm(o, q))
+            signal_send_group(q, SIGURG, SI_KERNEL, 0);
+    }
+    return true;
+}
+
 void fasync_send(struct file *f, int fd, int reason)
 {
     send_sigio(&f->own, fd, reason);

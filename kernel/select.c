@@ -2,7 +2,7 @@
  * select and pselect6 (Linux fs/select.c), on poll.c's readiness: an fd is
  * in the read set's answer when poll would report POLLIN, POLLHUP or
  * POLLERR, in the write set's with POLLOUT or POLLERR, in the exception
- * set's with POLLPRI (never, here). Like poll, a waiting select sleeps on the
+ * set's with POLLPRI (an AF_UNIX out-of-band byte). Like poll, a waiting select sleeps on the
  * timer tick and looks again.
  *
  * nfds is cut to the size of the caller's descriptor table as Linux sizes

@@ -775,9 +775,11 @@ int64_t sys_recvmmsg(struct trapframe *tf)
 
 #define SIOCINQ  0x541b                      /* = FIONREAD */
 #define SIOCOUTQ 0x5411                      /* = TIOCOUTQ */
+#define SIOCATMARK 0x8905                    /* at the out-of-band mark? (uapi/linux/sockios.h) */
 
 /* ioctl on a socket (Linux unix_ioctl): SIOCINQ - a stream's unread bytes, a datagram
    socket's next message's length, -EINVAL on a listener; SIOCOUTQ - the send buffer in use;
+   SIOCATMARK - whether a stream's next read starts at the out-of-band mark (unix_atmark);
    and Linux sock_ioctl's FIOSETOWN/SIOCSPGRP (an int: F_SETOWN) and FIOGETOWN/SIOCGPGRP
    (F_GETOWN into an int). Everything else: -ENOTTY. */
 int64_t sock_ioctl(struct file *f, uint32_t cmd, uint64_t arg)
@@ -796,6 +798,10 @@ int64_t sock_ioctl(struct file *f, uint32_t cmd, uint64_t arg)
         break;
     case SIOCOUTQ:
         amount = (int32_t)s->wmem;
+        break;
+    case SIOCATMARK:
+        if ((amount = unix_atmark(s)) < 0)
+            return amount;
         break;
     case FIOSETOWN:
     case SIOCSPGRP:
@@ -842,6 +848,8 @@ int64_t sys_getsockopt(struct trapframe *tf)
     case SO_SNDBUF: v = s->sndbuf; break;
     case SO_RCVBUF: v = s->rcvbuf; break;
     case SO_PASSCRED: v = s->passcred; break;
+    case SO_OOBINLINE: v = s->urginline; break;
+    case SO_PEEK_OFF: v = s->peek_off; break;
     case SO_ACCEPTCONN: v = s->state == US_LISTEN; break;
     case SO_DOMAIN: v = AF_UNIX; break;
     case SO_PROTOCOL: v = 0; break;
@@ -910,6 +918,12 @@ int64_t sys_setsockopt(struct trapframe *tf)
     }
     case SO_PASSCRED:
         s->passcred = v != 0;
+        break;
+    case SO_OOBINLINE:
+        s->urginline = v != 0;
+        break;
+    case SO_PEEK_OFF:                        /* Linux unix_set_peek_off: any int; < 0 is off */
+        s->peek_off = v;
         break;
     case SO_RCVTIMEO_OLD: case SO_RCVTIMEO_NEW:
         err = sock_set_timeout(&s->rcvtimeo, tf->r10, (int)tf->r8, name == SO_RCVTIMEO_OLD);

@@ -68,7 +68,7 @@ static struct unix_sock *sock_alloc(int type)
     *s = (struct unix_sock){ .ref = 1, .type = type, .state = US_CLOSE, .sndbuf = UNIX_WMEM_DEFAULT,
                              .rcvbuf = UNIX_WMEM_DEFAULT, .backlog = UNIX_MAX_DGRAM_QLEN,
                              .ino = next_ino++, .uid = p->cred.fsuid, .gid = p->cred.fsgid,
-                             .rcvtimeo = LX_MAX_TIMEOUT, .sndtimeo = LX_MAX_TIMEOUT };
+                             .rcvtimeo = LX_MAX_TIMEOUT, .sndtimeo = LX_MAX_TIMEOUT, .peek_off = -1 };
     s->next_all = unix_socks;
     unix_socks = s;
     return s;
@@ -163,7 +163,7 @@ void skb_free(struct skb *b)
     }
 }
 
-static void queue_tail(struct unix_sock *s, struct skb *b)
+static void queue_link(struct unix_sock *s, struct skb *b)
 {
     b->next = NULL;
     if (s->rq_tail)
@@ -172,21 +172,43 @@ static void queue_tail(struct unix_sock *s, struct skb *b)
         s->rq_head = b;
     s->rq_tail = b;
     s->rq_count++;
+    s->rq_arrived++;
+}
+
+/* Linux sock_def_readable: readers and the O_ASYNC owner hear of new data. */
+static void data_ready(struct unix_sock *s)
+{
     wakeup(s);
-    sock_wake_async(s, SOCK_WAKE_WAITD, POLL_IN);   /* Linux sock_def_readable */
+    sock_wake_async(s, SOCK_WAKE_WAITD, POLL_IN);
+}
+
+static void queue_tail(struct unix_sock *s, struct skb *b)
+{
+    queue_link(s, b);
+    data_ready(s);
+}
+
+/* Take b (on s's queue) off it. */
+static void queue_unlink(struct unix_sock *s, struct skb *b)
+{
+    struct skb **pp = &s->rq_head, *prev = NULL;
+    while (*pp != b)
+        prev = *pp, pp = &(*pp)->next;
+    *pp = b->next;
+    if (s->rq_tail == b)
+        s->rq_tail = prev;
+    s->rq_count--;
+    b->next = NULL;
+    if (b == s->oob)
+        s->oob = NULL;                       /* the out-of-band byte leaves with its message */
+    wakeup(s);                               /* a datagram sender waiting for the queue */
 }
 
 struct skb *unix_queue_pop(struct unix_sock *s)
 {
     struct skb *b = s->rq_head;
-    if (!b)
-        return NULL;
-    s->rq_head = b->next;
-    if (!s->rq_head)
-        s->rq_tail = NULL;
-    s->rq_count--;
-    b->next = NULL;
-    wakeup(s);                               /* a datagram sender waiting for the queue */
+    if (b)
+        queue_unlink(s, b);
     return b;
 }
 
@@ -632,8 +654,62 @@ static int wait_sndbuf(struct unix_sock *s, uint64_t deadline)
     return 0;
 }
 
+/*
+ * Linux sk_send_sigurg: SIGURG to the receiving file's owner (O_ASYNC or not); if it has one,
+ * also sock_wake_async's SOCK_WAKE_URG: kill_fasync(SIGURG, POLL_PRI) tells each O_ASYNC file
+ * whose owner asked for an F_SETSIG signal (plain SIGIO owners are skipped, fs/fcntl.c
+ * kill_fasync_rcu).
+ */
+static void send_sigurg(struct unix_sock *s)
+{
+    if (!s->file || !fasync_sigurg(s->file))
+        return;
+    for (struct file *f = s->fasync; f; f = f->fa_next)
+        if (f->own.signum)
+            fasync_send(f, f->fa_fd, POLL_PRI);
+}
+
+/*
+ * Linux queue_oob: the last byte of a MSG_OOB send, in a message of its own that becomes the
+ * receiver's out-of-band byte. A byte still unread from an earlier MSG_OOB stays in the
+ * stream as ordinary data (older Linux kernels freed it; the host's 6.18 reads it back in
+ * line). The files of the send go with it if no earlier message of the send took them.
+ */
+static int queue_oob(struct unix_sock *s, struct unix_sock *other, struct msgio *m)
+{
+    int err = wait_sndbuf(s, m->deadline);
+    if (err)
+        return err;
+    struct skb *b = skb_alloc(s, 1);
+    if (!b)
+        return -ENOBUFS;
+    if (m->nfd && sock_too_many_fds()) {
+        skb_free(b);
+        return -ETOOMANYREFS;
+    }
+    skb_attach(b, m, s, other);
+    if ((err = skb_copyin(b, m))) {
+        skb_free(b);
+        return err;
+    }
+    if (other->dead || (other->shutdown & RCV_SHUTDOWN)) {
+        skb_free(b);
+        return -EPIPE;
+    }
+    other->oob = b;
+    queue_link(other, b);
+    send_sigurg(other);
+    data_ready(other);
+    return 0;
+}
+
 static int64_t stream_send(struct unix_sock *s, struct msgio *m)
 {
+    /* MSG_OOB: all but the last byte go as data, that one by queue_oob; none is -EOPNOTSUPP */
+    bool oob = m->flags & MSG_OOB;
+    if (oob && !m->len)
+        return -EOPNOTSUPP;
+    uint64_t len = m->len - oob;
     if (m->namelen)
         return s->state == US_ESTABLISHED ? -EISCONN : -EOPNOTSUPP;
     struct unix_sock *other = s->peer;       /* stays while our file is held: only release clears it */
@@ -643,8 +719,8 @@ static int64_t stream_send(struct unix_sock *s, struct msgio *m)
     int64_t err = -EPIPE;
     if (s->shutdown & SEND_SHUTDOWN)
         goto pipe;
-    while (sent < m->len) {
-        uint64_t size = m->len - sent, most = (uint64_t)(s->sndbuf / 2 - 64);
+    while (sent < len) {
+        uint64_t size = len - sent, most = (uint64_t)(s->sndbuf / 2 - 64);
         size = size < most ? size : most;
         size = size < STREAM_CHUNK ? size : STREAM_CHUNK;
         if ((err = wait_sndbuf(s, m->deadline)))
@@ -671,6 +747,13 @@ static int64_t stream_send(struct unix_sock *s, struct msgio *m)
         }
         queue_tail(other, b);
         sent += size;
+    }
+    if (oob) {
+        if ((err = queue_oob(s, other, m)) == -EPIPE)
+            goto pipe;
+        if (err)
+            goto out;
+        sent++;
     }
     return (int64_t)sent;
 pipe:
@@ -753,10 +836,10 @@ out_free:
 int64_t unix_sendmsg(struct unix_sock *s, struct msgio *m)
 {
     m->deadline = sock_deadline(s->sndtimeo, m->nonblock);
-    if (m->flags & MSG_OOB)
-        return -EOPNOTSUPP;
     if (s->type == SOCK_STREAM)
         return stream_send(s, m);
+    if (m->flags & MSG_OOB)
+        return -EOPNOTSUPP;                  /* Linux: out-of-band data is a stream's only */
     if (s->type == SOCK_SEQPACKET) {
         if (s->state != US_ESTABLISHED)
             return -ENOTCONN;
@@ -829,7 +912,36 @@ static int wait_data(struct unix_sock *s, uint64_t deadline)
     return 0;
 }
 
-/* Linux unix_dgram_recvmsg: one message, cut to the buffer (MSG_TRUNC: its whole length). */
+/* Linux sk_peek_offset_bwd/_fwd: a read takes n bytes off the peek offset (not below 0), a
+   peek adds them; an offset < 0 (SO_PEEK_OFF's -1) stays. The sum is an s32, as Linux's. */
+static void peek_off_bwd(struct unix_sock *s, int64_t n)
+{
+    if (s->peek_off < 0)
+        return;
+    int32_t off = (int32_t)(uint32_t)((uint32_t)s->peek_off - (uint32_t)n);
+    s->peek_off = off > 0 ? off : 0;
+}
+
+static void peek_off_fwd(struct unix_sock *s, int64_t n) { peek_off_bwd(s, -n); }
+
+/*
+ * Linux __skb_try_recv_from_queue: the message a datagram read takes (the first), or a peek
+ * with SO_PEEK_OFF >= 0 reads from: whole messages the offset covers are passed (an empty one
+ * only if peeked before), *skip is where the peek starts in the one found. NULL: none there.
+ */
+static struct skb *dgram_at(struct unix_sock *s, bool peek, int64_t *skip)
+{
+    struct skb *b = s->rq_head;
+    int64_t off = 0;
+    if (peek && s->peek_off >= 0)
+        for (off = s->peek_off; b && off >= b->len && (off || b->peeked); b = b->next)
+            off -= b->len;
+    *skip = off;
+    return b;
+}
+
+/* Linux unix_dgram_recvmsg: one message, cut to the buffer (MSG_TRUNC: its whole length). A
+   peek starts at SO_PEEK_OFF and moves it on; a read moves it back by the message's length. */
 static int64_t dgram_recv(struct unix_sock *s, struct msgio *m)
 {
     bool peek = m->flags & MSG_PEEK;
@@ -840,50 +952,154 @@ static int64_t dgram_recv(struct unix_sock *s, struct msgio *m)
         s->err = 0;
         return -e;
     }
-    int r = wait_data(s, m->deadline);
-    if (r == -EAGAIN && s->type == SOCK_SEQPACKET && (s->shutdown & RCV_SHUTDOWN))
-        return 0;
-    if (r)
-        return r > 0 ? 0 : r;
-    struct skb *b = s->rq_head;
+    struct skb *b;
+    int64_t skip;
+    for (;;) {
+        int r = wait_data(s, m->deadline);
+        if (r == -EAGAIN && s->type == SOCK_SEQPACKET && (s->shutdown & RCV_SHUTDOWN))
+            return 0;
+        if (r)
+            return r > 0 ? 0 : r;
+        if ((b = dgram_at(s, peek, &skip)))
+            break;
+        /* every message lies before the peek offset: wait for one more (Linux
+           __skb_wait_for_more_packets), told by the count of arrivals, not by a pointer */
+        for (uint64_t seen = s->rq_arrived; s->rq_arrived == seen;) {
+            if (s->err) {
+                int e = s->err;
+                s->err = 0;
+                return -e;
+            }
+            if (s->shutdown & RCV_SHUTDOWN)  /* Linux: -EAGAIN, which seqpacket makes 0 */
+                return s->type == SOCK_SEQPACKET ? 0 : -EAGAIN;
+            if ((r = sock_wait(s, m->deadline)))
+                return r;
+        }
+    }
     if (b->nfd && !m->fds && !(m->fds = kalloc()))
         return -ENOMEM;
     if (!peek)
-        unix_queue_pop(s);
+        unix_queue_pop(s);                   /* b is the head: a read has no offset */
     copy_name(m, b->sender);
-    uint64_t size = m->len;
-    if (size > b->len)
-        size = b->len;
-    else if (size < b->len)
+    uint64_t avail = b->len - (uint64_t)skip, size = m->len;
+    if (size > avail)
+        size = avail;
+    else if (size < avail)
         m->out_flags |= MSG_TRUNC;
-    int64_t ret = (m->flags & MSG_TRUNC) ? b->len : (int64_t)size;
-    if ((r = skb_copyout(b, 0, size, m))) {
+    int64_t ret = (m->flags & MSG_TRUNC) ? (int64_t)avail : (int64_t)size;
+    int r = skb_copyout(b, (uint64_t)skip, size, m);
+    if (r) {
         ret = r;
     } else {
         take_cred(m, b);
         take_fds(m, b, peek);
+        if (peek) {
+            b->peeked = true;
+            peek_off_fwd(s, (int64_t)size);
+        } else {
+            peek_off_bwd(s, b->len);
+        }
     }
     if (!peek)
         skb_free(b);
     return ret;
 }
 
+/* Linux unix_stream_recv_urg: recv(MSG_OOB) takes the out-of-band byte (MSG_PEEK leaves it);
+   none, or SO_OOBINLINE, is -EINVAL. A fault leaves it where it was (as the host's 6.18
+   does); a buffer of 0 bytes still takes it. */
+static int64_t recv_urg(struct unix_sock *s, struct msgio *m)
+{
+    struct skb *b = s->oob;
+    if (s->urginline || !b)
+        return -EINVAL;
+    uint8_t c = b->pages[0][b->off];
+    if (m->len && msg_copyout(m, &c, 1))
+        return -EFAULT;
+    if (!(m->flags & MSG_PEEK)) {
+        s->oob = NULL;
+        b->off++;                            /* an empty message stays: it marks where it was */
+        /* an emptied one right before it goes, with any files it carried (Linux 6.18's
+           unix_stream_recv_urg: no two emptied messages in a row) */
+        struct skb *prev = s->rq_head;
+        while (prev && prev->next != b)
+            prev = prev->next;
+        if (prev && prev->len == prev->off) {
+            queue_unlink(s, prev);
+            skb_free(prev);
+        }
+    }
+    m->out_flags |= MSG_OOB;
+    return 1;
+}
+
+/*
+ * Linux manage_oob: the message a stream read that reached `b` goes on with, after `copied`
+ * bytes. An emptied message (an out-of-band byte recv(MSG_OOB) took) ends a read with bytes
+ * at the mark, else is dropped (a peek passes it). The out-of-band byte ends a read with
+ * bytes; a read without bytes takes it out of the stream and frees it, unless SO_OOBINLINE
+ * (then it is read as data); a peek passes it. NULL: nothing to read here (*stop: the read
+ * ends with what it has).
+ */
+static struct skb *manage_oob(struct unix_sock *s, struct skb *b, bool peek, uint64_t copied, bool *stop)
+{
+    *stop = false;
+    if (!b || (b->len != b->off && b != s->oob))
+        return b;
+    if (b->len == b->off) {
+        if (copied && (!s->oob || b == s->oob)) {
+            *stop = true;
+            return NULL;
+        }
+        struct skb *next = b->next;
+        if (!peek) {
+            unix_queue_pop(s);               /* a read always starts at the head */
+            skb_free(b);
+        }
+        if (!(b = next))
+            return NULL;
+    }
+    if (b != s->oob)
+        return b;
+    if (copied) {
+        *stop = true;
+        return NULL;
+    }
+    if (peek)
+        return s->urginline ? b : b->next;
+    s->oob = NULL;
+    if (s->urginline)
+        return b;
+    unix_queue_pop(s);                       /* b is the head (an emptied one before it went) */
+    skb_free(b);                             /* the byte is lost, and any files it carried */
+    return s->rq_head;
+}
+
 /* Linux unix_stream_read_generic: bytes across messages, but never past one that carried
-   files, nor (with SO_PASSCRED) into one from another writer. */
+   files, nor (with SO_PASSCRED) into one from another writer, nor past the out-of-band mark
+   (manage_oob). A peek starts SO_PEEK_OFF bytes in and moves it on; a read moves it back. */
 static int64_t stream_recv(struct unix_sock *s, struct msgio *m)
 {
     if (s->state != US_ESTABLISHED)
         return -EINVAL;
     if (m->flags & MSG_OOB)
-        return -EINVAL;                      /* no out-of-band byte is ever queued here */
-    bool peek = m->flags & MSG_PEEK, creds = false;
+        return recv_urg(s, m);
+    bool peek = m->flags & MSG_PEEK, creds = false, stop;
     uint64_t target = (m->flags & MSG_WAITALL) ? m->len : 1, copied = 0;
     if (!target)
         target = 1;
+    /* Linux keeps what the skipping used up across a wait and starts again at the head */
+    uint64_t skip = peek && s->peek_off > 0 ? (uint64_t)s->peek_off : 0;
     int64_t err = 0;
     struct skb *last = NULL;                 /* MSG_PEEK: the message read last */
     for (;;) {
-        struct skb *b = peek && last ? last->next : s->rq_head;
+        struct skb *b = manage_oob(s, peek && last ? last->next : s->rq_head, peek, copied, &stop);
+        if (stop)
+            break;
+        while (b && skip >= b->len - b->off) {
+            skip -= b->len - b->off;
+            b = b->next;
+        }
         if (!b) {
             if (copied >= target)
                 break;
@@ -914,18 +1130,22 @@ static int64_t stream_recv(struct unix_sock *s, struct msgio *m)
         }
         if (!copied)
             copy_name(m, b->sender);
-        uint64_t avail = b->len - b->off, chunk = m->len - copied < avail ? m->len - copied : avail;
-        if (skb_copyout(b, b->off, chunk, m)) {
+        uint64_t from = b->off + skip, avail = b->len - from;
+        uint64_t chunk = m->len - copied < avail ? m->len - copied : avail;
+        if (skb_copyout(b, from, chunk, m)) {
             if (!copied)
                 err = -EFAULT;
             break;
         }
         copied += chunk;
+        skip = 0;
         if (!peek) {
             b->off += (uint32_t)chunk;
+            peek_off_bwd(s, (int64_t)chunk);
             bool had_fds = b->nfd;
             if (had_fds && take_fds(m, b, false)) {
                 b->off -= (uint32_t)chunk;   /* no page for the files: leave it all queued */
+                peek_off_fwd(s, (int64_t)chunk);
                 copied -= chunk;
                 if (!copied)
                     err = -ENOMEM;
@@ -933,11 +1153,12 @@ static int64_t stream_recv(struct unix_sock *s, struct msgio *m)
             }
             if (b->off < b->len)
                 break;
-            unix_queue_pop(s);
+            queue_unlink(s, b);              /* not the head if emptied messages were passed */
             skb_free(b);
             if (had_fds)
                 break;
         } else {
+            peek_off_fwd(s, (int64_t)chunk);
             if (b->nfd) {
                 take_fds(m, b, true);        /* no page: the files stay queued, unseen */
                 break;
@@ -956,13 +1177,24 @@ int64_t unix_recvmsg(struct unix_sock *s, struct msgio *m)
     if (s->type == SOCK_STREAM)
         return stream_recv(s, m);
     if (m->flags & MSG_OOB)
-        return -EOPNOTSUPP;
+        return -EOPNOTSUPP;                  /* Linux: out-of-band data is a stream's only */
     return dgram_recv(s, m);
+}
+
+/* Linux unix_ioctl's SIOCATMARK: 1 when the next read starts at the out-of-band byte (or at
+   the empty message one left, with no newer byte further on); a stream's only. */
+int unix_atmark(struct unix_sock *s)
+{
+    if (s->type != SOCK_STREAM)
+        return -EOPNOTSUPP;
+    struct skb *b = s->rq_head;
+    return b && (b == s->oob || (b->len == b->off && (!s->oob || b->next == s->oob)));
 }
 
 /* ---- readiness ----------------------------------------------------------------------------- */
 
 #define POLLIN     0x001
+#define POLLPRI    0x002
 #define POLLOUT    0x004
 #define POLLERR    0x008
 #define POLLHUP    0x010
@@ -983,6 +1215,8 @@ int16_t unix_poll(struct unix_sock *s)
         mask |= POLLRDHUP | POLLIN | POLLRDNORM;
     if (s->rq_head || s->acc_head)
         mask |= POLLIN | POLLRDNORM;
+    if (s->oob)
+        mask |= POLLPRI;                     /* an out-of-band byte waits (unix_poll) */
     if (s->type != SOCK_DGRAM && s->state == US_CLOSE)
         mask |= POLLHUP;
     bool writable = s->state != US_LISTEN && (s->wmem << 2) <= (uint64_t)s->sndbuf;

@@ -80,7 +80,8 @@ static const uint64_t S_SAFLAGS[] = SET(1, 2, 4, 0x08000000, 0x10000000, 0x40000
 static const uint64_t S_SEEK[] = SET(0, 1, 2, 3, 4, 5);
 static const uint64_t S_FCNTL[] = SET(0, 1, 2, 3, 4, 1030, 5, 6, 7, 1031, 1032, 8, 9, 1024, 36, 37, 38);
 static const uint64_t S_IOCTL[] = SET(0x5401, 0x5402, 0x5403, 0x5413, 0x541b, 0x5421, 0x5451, 0x5450,
-                                      0x80086301, 0x6364, 0x6365, 0x540f, 0x5410, 0x540e, 0x5422, 0x5429);
+                                      0x80086301, 0x6364, 0x6365, 0x540f, 0x5410, 0x540e, 0x5422, 0x5429,
+                                      0x8905);   /* SIOCATMARK (unixoob) */
 static const uint64_t S_AT[] = SET(0x100, 0x200, 0x400, 0x800, 0x1000);
 static const uint64_t S_ACCESS[] = SET(1, 2, 4);
 static const uint64_t S_RENAME[] = SET(1, 2, 4);
@@ -124,7 +125,7 @@ static const uint64_t S_SOCKTYPE[] = SET(1, 2, 5, 3, 4, 1 | 04000, 2 | 02000000,
 static const uint64_t S_MSGF[] = SET(0x1, 0x2, 0x8, 0x20, 0x40, 0x100, 0x4000, 0x40000000, 0x80000000);
 static const uint64_t S_SHUT[] = SET(0, 1, 2, 3);
 static const uint64_t S_SOLEVEL[] = SET(1, 1, 1, 0, 6);
-static const uint64_t S_SOCKOPT[] = SET(3, 4, 7, 8, 16, 17, 30, 38, 39, 99);
+static const uint64_t S_SOCKOPT[] = SET(3, 4, 7, 8, 16, 17, 30, 38, 39, 99, 10, 42);   /* 10, 42: SO_OOBINLINE, SO_PEEK_OFF */
 static const uint64_t S_SALEN[] = SET(110, 110, 12, 14, 2, 8, 0, 129);   /* sockaddr lengths */
 
 struct argd { uint8_t gen; const uint64_t *set; uint64_t param; };

@@ -79,3 +79,4 @@ void fasync_notify(struct file *list, int reason, int need);
 void fasync_close(struct file *f);
 void fasync_setown_default(struct file *f, int pid, int type);
 void fasync_send(struct file *f, int fd, int reason);
+bool fasync_sigurg(struct file *f);                        /* Linux send_sigurg */

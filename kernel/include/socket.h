@@ -40,12 +40,14 @@
 #define SO_ERROR         4
 #define SO_SNDBUF        7
 #define SO_RCVBUF        8
+#define SO_OOBINLINE     10           /* an out-of-band byte stays in the stream (SOCK_URGINLINE) */
 #define SO_PASSCRED      16
 #define SO_PEERCRED      17
 #define SO_RCVTIMEO_OLD  20           /* struct __kernel_old_timeval (i386: two int32) */
 #define SO_SNDTIMEO_OLD  21
 #define SO_ACCEPTCONN    30
 #define SO_PROTOCOL      38
+#define SO_PEEK_OFF      42           /* where MSG_PEEK reads (-1: the start, Linux sk_peek_off) */
 #define SO_DOMAIN        39
 #define SO_RCVTIMEO_NEW  66           /* struct __kernel_sock_timeval: two int64 (Linux 5.1+) */
 #define SO_SNDTIMEO_NEW  67
@@ -107,6 +109,7 @@ struct skb {
     uint32_t len, off;                 /* bytes, and bytes a stream read has consumed */
     uint32_t truesize;                 /* charged to sender->wmem */
     bool has_cred;                     /* Linux UNIXCB(skb).pid != NULL */
+    bool peeked;                       /* a MSG_PEEK returned it (Linux skb->peeked) */
     int32_t pid;
     uint32_t uid, gid;
     int nfd;                           /* files in flight (SCM_RIGHTS), each holding a reference */
@@ -132,7 +135,12 @@ struct unix_sock {
     struct file *file;                 /* NULL: an embryo not yet accepted, or released */
     struct unix_sock *peer;
     struct skb *rq_head, *rq_tail;     /* receive queue */
+    struct skb *oob;                   /* the out-of-band byte's message (Linux oob_skb): on rq,
+                                          no reference of its own; unix_queue_pop clears it */
+    bool urginline;                    /* SO_OOBINLINE */
+    int32_t peek_off;                  /* SO_PEEK_OFF: where MSG_PEEK starts; < 0: at the start */
     int rq_count;
+    uint64_t rq_arrived;               /* messages ever queued: a peek past them all waits for more */
     struct unix_sock *acc_head, *acc_tail;   /* listener: connections not yet accepted */
     int acc_count, backlog;
     uint64_t wmem;                     /* truesize of the skbs it sent that still exist */
@@ -166,6 +174,7 @@ int unix_shutdown(struct unix_sock *s, int how);
 int64_t unix_sendmsg(struct unix_sock *s, struct msgio *m);
 int64_t unix_recvmsg(struct unix_sock *s, struct msgio *m);
 int16_t unix_poll(struct unix_sock *s);
+int unix_atmark(struct unix_sock *s);
 void unix_sock_put(struct unix_sock *s);
 void unix_file_closed(struct file *f);          /* file.c: the file's last reference is gone */
 void unix_file_put(struct file *f);             /* file.c: a reference went; maybe a cycle */
