@@ -30,6 +30,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/ptrace.h>
+#include <signal.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -46,7 +48,7 @@
 #define DIED 0x40000000u
 #define TID_MASK 0x3fffffffu
 
-#define ROUNDS 6            /* rounds of each of the four ways */
+#define ROUNDS 16           /* rounds of each of the four ways */
 #define HAMMERS 3           /* threads locking while the owner ends */
 #define ATTEMPTS 8          /* calls per hammer and round */
 #define TIMEOUT_MS 2        /* a timed call's deadline from now */
@@ -380,6 +382,44 @@ static void reaped_owner(void)
     munmap((void *)u, 4096);
 }
 
+/*
+ * An owner stopped at PTRACE_EVENT_EXIT has not yet released its futexes (Linux do_exit:
+ * ptrace_event before exit_mm's futex_exit_release): it still owns the word, a timed locker
+ * times out and a queued one gets the lock, OWNER_DIED, once the tracer lets it end.
+ */
+static void traced_exit(void)
+{
+    volatile uint32_t *u = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    fflush(stdout);
+    pid_t c = fork();
+    if (c == 0) {
+        ptrace(PTRACE_TRACEME, 0, NULL, NULL);
+        raise(SIGSTOP);
+        fx(u, FUTEX_LOCK_PI, NULL);
+        _exit(0);
+    }
+    int st;
+    pthread_t w;
+    waitpid(c, &st, 0);
+    ptrace(PTRACE_SETOPTIONS, c, NULL, (void *)(long)PTRACE_O_TRACEEXIT);
+    ptrace(PTRACE_CONT, c, NULL, NULL);
+    waitpid(c, &st, 0);
+    printf("traced owner stopped at exit: %s\n",
+           WIFSTOPPED(st) && st >> 8 == (SIGTRAP | PTRACE_EVENT_EXIT << 8) ? "yes" : "no");
+    wt = (struct waiter){ .word = u, .timed = 1, .ts = at(CLOCK_REALTIME, 5) };
+    waiter_main(&wt);
+    printf("  timed lock: %s word %s\n", ne(wt.r), word(*u, c, "owner", wt.me, "me"));
+    wt = (struct waiter){ .word = u };
+    pthread_create(&w, NULL, waiter_main, &wt);
+    wait_queued(u);
+    ptrace(PTRACE_CONT, c, NULL, NULL);
+    pthread_join(w, NULL);
+    waitpid(c, &st, 0);
+    printf("  owner let go, waiter: %s word %s; status %d\n", ne(wt.r), word(*u, c, "owner", wt.me, "waiter"),
+           WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+    munmap((void *)u, 4096);
+}
+
 /* ---- the race -------------------------------------------------------------------- */
 
 static struct race {
@@ -427,7 +467,11 @@ static void *hammer(void *arg)
             snprintf(race.why, sizeof race.why, "call %d: %s", (j + h) % 4, ne(r));
         }
         if (r == 0) {
-            long u2 = fx(u, FUTEX_UNLOCK_PI, NULL);
+            /* Linux futex_unlock_pi: -EAGAIN when the word changed under it (another CPU's
+               locker set FUTEX_WAITERS between its read and its cmpxchg): still ours, again. */
+            long u2;
+            while ((u2 = fx(u, FUTEX_UNLOCK_PI, NULL)) == -EAGAIN)
+                ;
             if (u2) {
                 race.bad = 1;
                 snprintf(race.why, sizeof race.why, "unlock after a lock: %s", ne(u2));
@@ -448,7 +492,7 @@ static void race_way(int raw, int robust)
         race.go = 0;
         race.bad = 0;
         race.o = (struct owner){ .word = &race.ent.word, .robust = robust, .entry = &race.ent,
-                                 .yields = round % 3 };
+                                 .yields = round % 4 };
         for (int h = 0; h < HAMMERS; h++)
             pthread_create(&t[h], NULL, hammer, (void *)(intptr_t)h);
         start_owner(&race.o, raw);
@@ -479,6 +523,15 @@ static void race_way(int raw, int robust)
 
 int main(void)
 {
+    /* One CPU, as ringlab's machine: Linux on several CPUs also answers what a one-CPU kernel
+       cannot (UNLOCK_PI -EAGAIN: another CPU's locker changed the word between its read and
+       its cmpxchg; then EINVAL or EDEADLK after a robust owner's death on one CPU overlapped
+       its exit_pi_state_list on another). Threads inherit the mask. */
+    cpu_set_t one;
+    CPU_ZERO(&one);
+    CPU_SET(0, &one);
+    if (sched_setaffinity(0, sizeof one, &one))
+        perror("sched_setaffinity");
     setvbuf(stdout, NULL, _IOLBF, 0);
     for (int raw = 1; raw >= 0; raw--)
         for (int robust = 0; robust < 2; robust++) {
@@ -488,6 +541,7 @@ int main(void)
     reused_id();
     zombie_leader();
     reaped_owner();
+    traced_exit();
     for (int raw = 1; raw >= 0; raw--)
         for (int robust = 0; robust < 2; robust++)
             race_way(raw, robust);
