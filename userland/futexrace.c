@@ -425,6 +425,8 @@ static void traced_exit(void)
 static struct race {
     struct robust_entry ent __attribute__((aligned(8)));
     struct owner o;
+    volatile uint32_t *u;            /* the word the hammers lock */
+    int robust;                      /* its owner has a robust entry for it: no ESRCH, no EINVAL */
     volatile int go;
     volatile uint32_t seen;          /* a bit per answer seen */
     volatile int bad;                /* an answer outside Linux's set, or an UNLOCK_PI that failed */
@@ -448,7 +450,7 @@ static uint32_t answer_bit(long r)
 static void *hammer(void *arg)
 {
     int h = (int)(intptr_t)arg;
-    volatile uint32_t *u = &race.ent.word;
+    volatile uint32_t *u = race.u;
     while (!__atomic_load_n(&race.go, __ATOMIC_SEQ_CST))
         sched_yield();
     for (int j = 0; j < ATTEMPTS; j++) {
@@ -462,7 +464,7 @@ static void *hammer(void *arg)
         }
         uint32_t b = answer_bit(r);
         __atomic_fetch_or(&race.seen, b, __ATOMIC_SEQ_CST);
-        if (b == S_OTHER || (race.o.robust && (b & (S_SRCH | S_INVAL)))) {
+        if (b == S_OTHER || (race.robust && (b & (S_SRCH | S_INVAL)))) {
             race.bad = 1;
             snprintf(race.why, sizeof race.why, "call %d: %s", (j + h) % 4, ne(r));
         }
@@ -491,6 +493,8 @@ static void race_way(int raw, int robust)
         race.ent.word = 0;
         race.go = 0;
         race.bad = 0;
+        race.u = &race.ent.word;
+        race.robust = robust;
         race.o = (struct owner){ .word = &race.ent.word, .robust = robust, .entry = &race.ent,
                                  .yields = round % 4 };
         for (int h = 0; h < HAMMERS; h++)
@@ -521,6 +525,77 @@ static void race_way(int raw, int robust)
            bad_rounds ? "answers outside Linux's: " : "every answer one of Linux's", why);
 }
 
+/*
+ * Rounds in which a whole process ends holding a shared PI word (no robust entry) while the
+ * hammers lock it from here: its exit also tears down a large address space (PROCESS_PAGES
+ * touched pages), where a yield after its futex cleanup would leave a locker waiting on it.
+ */
+#define PROCESS_PAGES 2048
+#define PROCESS_ROUNDS 4
+
+static void race_process(void)
+{
+    volatile uint32_t *shm = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    int bad_rounds = 0;
+    char why[160] = "";
+    race.seen = 0;
+    for (int round = 0; round < PROCESS_ROUNDS; round++) {
+        pthread_t t[HAMMERS];
+        shm[0] = 0;                  /* the word */
+        shm[1] = 0;                  /* the child holds it */
+        race.u = &shm[0];
+        race.robust = 0;
+        race.go = 0;
+        race.bad = 0;
+        for (int h = 0; h < HAMMERS; h++)
+            pthread_create(&t[h], NULL, hammer, (void *)(intptr_t)h);
+        fflush(stdout);
+        pid_t c = fork();
+        if (c == 0) {
+            char *big = mmap(NULL, PROCESS_PAGES * 4096L, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+                             -1, 0);
+            if (big == MAP_FAILED)
+                _exit(2);
+            for (long i = 0; i < PROCESS_PAGES; i++)
+                big[i * 4096] = 1;
+            if (fx(&shm[0], FUTEX_LOCK_PI, NULL))
+                _exit(3);
+            __atomic_store_n(&shm[1], 1, __ATOMIC_SEQ_CST);
+            for (int i = 0; i < round; i++)
+                sched_yield();
+            _exit(0);
+        }
+        while (!__atomic_load_n(&shm[1], __ATOMIC_SEQ_CST))
+            sched_yield();
+        __atomic_store_n(&race.go, 1, __ATOMIC_SEQ_CST);
+        for (int h = 0; h < HAMMERS; h++)
+            pthread_join(t[h], NULL);
+        int st;
+        waitpid(c, &st, 0);
+        long r = fx(&shm[0], FUTEX_LOCK_PI, NULL);
+        if (r == 0)
+            r = fx(&shm[0], FUTEX_UNLOCK_PI, NULL);
+        else if (r != -ESRCH) {
+            race.bad = 1;
+            snprintf(race.why, sizeof race.why, "lock after the round: %s", ne(r));
+        }
+        if (!WIFEXITED(st) || WEXITSTATUS(st)) {
+            race.bad = 1;
+            snprintf(race.why, sizeof race.why, "child status %#x", st);
+        }
+        if (race.bad) {
+            bad_rounds++;
+            snprintf(why, sizeof why, "round %d: %s", round, race.why);
+        }
+    }
+#ifdef SHOW_SEEN
+    fprintf(stderr, "seen %#x\n", race.seen);
+#endif
+    printf("race a process's end (%d pages), shared word: %d rounds ended, %s%s\n", PROCESS_PAGES,
+           PROCESS_ROUNDS, bad_rounds ? "answers outside Linux's: " : "every answer one of Linux's", why);
+    munmap((void *)shm, 4096);
+}
+
 int main(void)
 {
     /* One CPU, as ringlab's machine: Linux on several CPUs also answers what a one-CPU kernel
@@ -545,6 +620,7 @@ int main(void)
     for (int raw = 1; raw >= 0; raw--)
         for (int robust = 0; robust < 2; robust++)
             race_way(raw, robust);
+    race_process();
     printf("futexrace done\n");
     return 0;
 }
