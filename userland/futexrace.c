@@ -7,12 +7,14 @@
  * gets OWNER_DIED and the next locker takes it; a waiter already queued when the owner ends
  * gets the lock with OWNER_DIED either way; a word naming a live thread that was not the one
  * that took it (a thread id reused) is that thread's lock until it ends; a leader that ended
- * while its group lives (a zombie) and a reaped process own nothing.
+ * while its group lives (a zombie) and a reaped process own nothing; an owner stopped at
+ * PTRACE_EVENT_EXIT still owns its word (its futexes are released after that stop).
  *
  * Then the race: rounds in which an owner takes a PI lock and ends at once (four ways: SYS_exit
  * or pthread_exit, with or without a robust entry) while three threads hammer the word with
  * LOCK_PI (no timeout and a CLOCK_REALTIME deadline), LOCK_PI2 (a CLOCK_MONOTONIC deadline) and
- * TRYLOCK_PI. Every call must end (a hang is the machine's timeout) with one of Linux's
+ * TRYLOCK_PI; and rounds in which a whole process with a large address space ends holding a
+ * shared word. Every call must end (a hang is the machine's timeout) with one of Linux's
  * answers: 0 (then UNLOCK_PI gives 0), ETIMEDOUT, EAGAIN (trylock), and only without a robust
  * entry ESRCH (the word names the dead owner) or EINVAL (the owner ended, its top waiter was
  * given the lock and has not yet written its id: Linux attach_to_pi_state [7]). Which answer
