@@ -162,9 +162,25 @@ static int lock_pi_atomic(struct proc *p, uint64_t uaddr, const struct futex_key
     nv = uval | FUTEX_WAITERS;
     if ((r = put_word(p, uaddr, nv)))
         return r;
+    /*
+     * Linux attach_to_pi_owner / handle_exit_race. There an owner found by id may be between
+     * FUTEX_STATE_EXITING and FUTEX_STATE_DEAD on another CPU (-EBUSY: wait for it, retry),
+     * and the word may change before it is read again (-EAGAIN: retry). Neither can happen
+     * here: one CPU, no preemption in the kernel, and thread_exit runs from its robust walk
+     * through pi_state_exit to the slot's end (P_DEAD, P_ZOMBIE) with no sleep or yield (its
+     * one sleep, the PTRACE_EVENT_EXIT stop, comes before the walk, where Linux's state is
+     * still FUTEX_STATE_OK too). So a thread that is alive has not yet handed on its PI
+     * states and will (the state made here is cleared by its pi_state_exit), and one that is
+     * not (ended, a zombie leader, reaped: no slot) never will: -ESRCH, as for
+     * FUTEX_STATE_DEAD with the word unchanged (no robust list cleaned it). Thread ids are
+     * not reused (proc.c next_pid; only an execve from a thread takes its leader's, as Linux's
+     * de_thread), so the id cannot name a newer thread by accident; a word user space set to
+     * a live thread's id is that thread's lock, as on Linux.
+     * tests/test_futexpi.py (userland/futexrace) races owners' ends against lockers.
+     */
     struct proc *o = proc_find((int)(uval & FUTEX_TID_MASK));
     if (!o || !proc_alive(o))
-        return -ESRCH;                       /* Linux handle_exit_race: no robust list cleaned it */
+        return -ESRCH;
     if (!k->shared && o->mm != p->mm)
         return -EPERM;                       /* a private word owned in another process (measured: 6.18) */
     return pi_new(k, o, ps);
@@ -386,6 +402,9 @@ int futex_cmp_requeue_pi(struct proc *p, uint64_t u1, uint64_t u2, bool private,
 /*
  * A thread ends or execs (Linux exit_pi_state_list): every PI state it owns
  * loses its owner and its top waiter takes the lock, marking it OWNER_DIED.
+ * At exit nothing may sleep or yield between this and the slot's end: an
+ * alive thread is taken for an owner that will still come here
+ * (lock_pi_atomic), as Linux's FUTEX_STATE_OK.
  */
 void pi_state_exit(struct proc *p)
 {
