@@ -55,3 +55,12 @@ def test_file_mapping_records_run_out_cleanly(images):
         "txtmap: all of them mapped: execve Text file busy",
         "txtmap: none of them mapped: execve ran",
     ], run.report()
+
+
+@pytest.mark.parametrize("user", [None, (1000, 1000)], ids=["root", "user1000"])
+def test_locked_file_mapping_past_its_end_as_on_linux(images, tmp_path, user):
+    # userland/revlock.c: a locked file mapping's pages past the file's end stay locked when
+    # the file grows over them and ring 3 touches them (filemap_fault), and when mremap grows
+    # the mapping (filemap_grow); mlock's populate failing on such a page or on PROT_NONE
+    # memory is ENOMEM with the pages locked anyway, as Linux.
+    assert_same_as_linux(Case("revlock", user=user), images, tmp_path)

@@ -1,0 +1,100 @@
+/*
+ * A hostile program from the review of the kernel merged on 7 December
+ * (tests/test_review_attacks.py): locked file mappings whose pages past the end of the file
+ * change under them. Each step prints only what Linux defines, so the host's output is the
+ * reference.
+ *
+ *   A shared file mapping of two pages over a one-page file, locked by mlockall(MCL_CURRENT |
+ *   MCL_FUTURE): the vma is locked as a whole (Linux's locked_vm counts the page past the end
+ *   too, /proc/PID/status VmLck). The file grows over that page and ring 3 touches it (the
+ *   fault maps the file's page): still as locked, VmLck unchanged. mremap grows the mapping
+ *   in place by two pages (past the end again): a locked vma grows locked (mm/mremap.c:
+ *   locked_vm += the growth), VmLck grows by 8 kB. A second mapping, private, the same way.
+ *   munlockall then mlock of the two pages: mlock's populate meets the page past the end
+ *   (SIGBUS to a fault: -EFAULT, mlock's ENOMEM) and the pages stay locked anyway; so does a
+ *   PROT_NONE mapping's (Linux's populate_vma_page_range: no FOLL_FORCE for an inaccessible
+ *   vma), and mlock2(MLOCK_ONFAULT) populates nothing: 0.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#define PG 4096L
+
+/* /proc/self/status VmLck, in kB, or -1 */
+static long vmlck(void)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    char line[256];
+    long kb = -1;
+    while (f && fgets(line, sizeof line, f))
+        if (!strncmp(line, "VmLck:", 6))
+            kb = strtol(line + 6, NULL, 10);
+    if (f)
+        fclose(f);
+    return kb;
+}
+
+static const char *err(long r)
+{
+    return r < 0 ? strerror(errno) : "ok";
+}
+
+static void one(int shared)
+{
+    const char *kind = shared ? "shared" : "private";
+    char path[] = "/tmp/revlockXXXXXX";
+    int fd = mkstemp(path);
+    char page[PG];
+    memset(page, 'a', sizeof page);
+    if (fd < 0 || write(fd, page, PG) != PG) {
+        printf("revlock: %s: setup failed\n", kind);
+        return;
+    }
+    unlink(path);
+    /* six pages of room, the file's two mapped at its start, the other four left free */
+    char *room = mmap(NULL, 6 * PG, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    char *p = mmap(room, 2 * PG, PROT_READ | PROT_WRITE, (shared ? MAP_SHARED : MAP_PRIVATE) | MAP_FIXED, fd, 0);
+    munmap(room + 2 * PG, 4 * PG);
+    long r = mlockall(MCL_CURRENT | MCL_FUTURE);
+    printf("revlock: %s: mlockall: %s\n", kind, err(r));
+    long before = vmlck();
+    ftruncate(fd, 2 * PG);
+    p[PG] = 'b';                             /* the page past the old end, the file's now */
+    printf("revlock: %s: the grown-over page touched: VmLck %+ld kB\n", kind, vmlck() - before);
+    before = vmlck();
+    char *q = mremap(p, 2 * PG, 4 * PG, 0);
+    printf("revlock: %s: mremap growing it in place: %s\n", kind, q == MAP_FAILED ? strerror(errno) : "ok");
+    printf("revlock: %s: after the growth: VmLck %+ld kB\n", kind, vmlck() - before);
+    munlockall();
+    printf("revlock: %s: munlockall: VmLck %ld kB\n", kind, vmlck());
+    munmap(p, 4 * PG);
+    /* mlock over a page past the end: the pages are locked, the populate fails */
+    ftruncate(fd, PG);
+    p = mmap(NULL, 2 * PG, PROT_READ | PROT_WRITE, shared ? MAP_SHARED : MAP_PRIVATE, fd, 0);
+    r = mlock(p, 2 * PG);
+    printf("revlock: %s: mlock past the end: %s, VmLck %ld kB\n", kind, err(r), vmlck());
+    munlock(p, 2 * PG);
+    munmap(p, 2 * PG);
+    close(fd);
+}
+
+int main(void)
+{
+    setvbuf(stdout, NULL, _IONBF, 0);
+    one(1);
+    one(0);
+    /* PROT_NONE: mlock's populate may not touch it (no FOLL_FORCE: -EFAULT, ENOMEM), locked anyway */
+    char *n = mmap(NULL, 2 * PG, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    long r = mlock(n, 2 * PG);
+    printf("revlock: mlock of PROT_NONE: %s, VmLck %ld kB\n", err(r), vmlck());
+    r = syscall(SYS_mlock2, n, 2 * PG, 1);   /* MLOCK_ONFAULT: nothing populated, nothing fails */
+    printf("revlock: mlock2 MLOCK_ONFAULT of PROT_NONE: %s, VmLck %ld kB\n", err(r), vmlck());
+    return 0;
+}
