@@ -64,3 +64,11 @@ def test_locked_file_mapping_past_its_end_as_on_linux(images, tmp_path, user):
     # the mapping (filemap_grow); mlock's populate failing on such a page or on PROT_NONE
     # memory is ENOMEM with the pages locked anyway, as Linux.
     assert_same_as_linux(Case("revlock", user=user), images, tmp_path)
+
+
+@pytest.mark.parametrize("user", [None, (1000, 1000)], ids=["root", "user1000"])
+def test_status_read_while_its_process_ends_as_on_linux(images, tmp_path, user):
+    # userland/revlock.c statusrace: /proc/PID/status's VmLck walks PID's page tables and
+    # yields on the way; PID ending meanwhile freed them under the reader (the sanitizer
+    # kernel, whose freed pages are poisoned, panicked on the walk).
+    assert_same_as_linux(Case("revlock", args=["statusrace"], user=user), images, tmp_path)

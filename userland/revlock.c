@@ -14,6 +14,11 @@
  *   (SIGBUS to a fault: -EFAULT, mlock's ENOMEM) and the pages stay locked anyway; so does a
  *   PROT_NONE mapping's (Linux's populate_vma_page_range: no FOLL_FORCE for an inaccessible
  *   vma), and mlock2(MLOCK_ONFAULT) populates nothing: 0.
+ *
+ *   statusrace: /proc/PID/status read over and over while PID, a process with 32 MiB mapped,
+ *   ends: VmLck counts its locked pages by walking its page tables (mlock.c), and that walk
+ *   yields; the reader must keep the address space alive across it (Linux's get_task_mm in
+ *   proc_pid_status), or it walks freed page tables. Linux reads every time.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -23,6 +28,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define PG 4096L
@@ -85,9 +91,52 @@ static void one(int shared)
     close(fd);
 }
 
-int main(void)
+#define RACE_ROUNDS 6
+#define RACE_PAGES 8192                      /* the ending process's memory: a long walk */
+
+static int statusrace(void)
+{
+    for (int round = 0; round < RACE_ROUNDS; round++) {
+        int go[2];
+        if (pipe(go))
+            return 1;
+        pid_t c = fork();
+        if (c == 0) {
+            char *m = mmap(NULL, RACE_PAGES * PG, PROT_READ | PROT_WRITE,
+                           MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+            write(go[1], m == MAP_FAILED ? "n" : "y", 1);
+            for (volatile long i = 0; i < 2000000L * (round + 1); i++)
+                ;                                /* ends at a different moment each round */
+            _exit(0);
+        }
+        char ok = 0, path[64], buf[4096];
+        read(go[0], &ok, 1);
+        close(go[0]);
+        close(go[1]);
+        snprintf(path, sizeof path, "/proc/%d/status", (int)c);
+        for (;;) {                               /* until it is a zombie (or reaped: not here) */
+            int fd = open(path, O_RDONLY);
+            ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof buf - 1);
+            if (fd >= 0)
+                close(fd);
+            if (n <= 0)
+                break;
+            buf[n] = 0;
+            if (strstr(buf, "State:\tZ"))
+                break;
+        }
+        int st = -1;
+        waitpid(c, &st, 0);
+        printf("revlock: statusrace round %d: mapped %s, status %d\n", round + 1, ok == 'y' ? "yes" : "no", st);
+    }
+    return 0;
+}
+
+int main(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IONBF, 0);
+    if (argc > 1 && !strcmp(argv[1], "statusrace"))
+        return statusrace();
     one(1);
     one(0);
     /* PROT_NONE: mlock's populate may not touch it (no FOLL_FORCE: -EFAULT, ENOMEM), locked anyway */
