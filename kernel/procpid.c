@@ -323,8 +323,8 @@ static void show_status(struct pbuf *b, struct proc *p)
  * Copy n bytes between kbuf and the user address space of p at addr: every page present in
  * the user half (a PROT_NONE one too: Linux's FOLL_FORCE); a write also into a read-only
  * private page (text: Linux FOLL_FORCE breaks copy on write, and so does uvm_own for a page
- * fork shares read-only), never into a read-only shared one. Returns the bytes
- * done before the first page that is not.
+ * fork shares read-only), never into a read-only shared one, nor a page past a mapped
+ * file's end (PTE_BUS) either way. Returns the bytes done before the first page that is not.
  */
 int procpid_vm_copy(struct proc *p, uint64_t addr, void *kbuf, uint64_t n, bool write, bool force)
 {
@@ -338,6 +338,9 @@ int procpid_vm_copy(struct proc *p, uint64_t addr, void *kbuf, uint64_t n, bool 
         uint64_t *pte = uvm_pte(mm->pml4, va);
         if (!pte || (write && !(*pte & PTE_W) && (*pte & PTE_SHARED)) || (*pte & need) != need)
             break;
+        if (*pte & PTE_BUS)
+            break;                           /* past a mapped file's end: Linux's fault is SIGBUS, the
+                                                access -EFAULT, even with FOLL_FORCE (filemap.c) */
         if (write && uvm_own(pte, va))
             break;                           /* a read-only page fork shares: p's own copy first */
         uint64_t k = PAGE_SIZE - va % PAGE_SIZE;

@@ -72,3 +72,10 @@ def test_status_read_while_its_process_ends_as_on_linux(images, tmp_path, user):
     # yields on the way; PID ending meanwhile freed them under the reader (the sanitizer
     # kernel, whose freed pages are poisoned, panicked on the walk).
     assert_same_as_linux(Case("revlock", args=["statusrace"], user=user), images, tmp_path)
+
+
+def test_proc_mem_past_a_mapped_files_end_as_on_linux(images, tmp_path):
+    # userland/revlock.c membus: /proc/self/mem (FOLL_FORCE) over a shared file mapping's
+    # page past the file's end is EIO both ways, as Linux's fault there is SIGBUS; a write
+    # that got through went into a page the file's own replaced once the file grew.
+    assert_same_as_linux(Case("revlock", args=["membus"]), images, tmp_path)

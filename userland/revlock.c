@@ -15,6 +15,9 @@
  *   PROT_NONE mapping's (Linux's populate_vma_page_range: no FOLL_FORCE for an inaccessible
  *   vma), and mlock2(MLOCK_ONFAULT) populates nothing: 0.
  *
+ *   membus: /proc/self/mem (FOLL_FORCE) over a shared file mapping's page past the end of
+ *   the file: Linux's fault there is SIGBUS, so a read or a write of it is EIO.
+ *
  *   statusrace: /proc/PID/status read over and over while PID, a process with 32 MiB mapped,
  *   ends: VmLck counts its locked pages by walking its page tables (mlock.c), and that walk
  *   yields; the reader must keep the address space alive across it (Linux's get_task_mm in
@@ -23,6 +26,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -132,9 +136,36 @@ static int statusrace(void)
     return 0;
 }
 
+/* membus: /proc/self/mem over a shared file mapping's page past the file's end */
+static int membus(void)
+{
+    char path[] = "/tmp/revlockXXXXXX", page[PG];
+    int fd = mkstemp(path);
+    memset(page, 'a', sizeof page);
+    if (fd < 0 || write(fd, page, PG) != PG)
+        return 1;
+    unlink(path);
+    char *p = mmap(NULL, 2 * PG, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    int mem = open("/proc/self/mem", O_RDWR);
+    ssize_t r = pread(mem, page, 16, (off_t)(uintptr_t)(p + PG));
+    printf("revlock: membus: read past the end: %s\n", r < 0 ? strerror(errno) : "bytes");
+    memset(page, 'z', 16);
+    r = pwrite(mem, page, 16, (off_t)(uintptr_t)(p + PG));
+    printf("revlock: membus: write past the end: %s\n", r < 0 ? strerror(errno) : "bytes");
+    r = pread(mem, page, 16, (off_t)(uintptr_t)(p + PG - 8));
+    printf("revlock: membus: read across the end: %zd\n", r);
+    ftruncate(fd, 2 * PG);
+    printf("revlock: membus: the file grown, its page reads '%c'\n", p[PG] ? p[PG] : '0');
+    r = pread(mem, page, 16, (off_t)(uintptr_t)(p + PG));
+    printf("revlock: membus: read of it now: %zd\n", r);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IONBF, 0);
+    if (argc > 1 && !strcmp(argv[1], "membus"))
+        return membus();
     if (argc > 1 && !strcmp(argv[1], "statusrace"))
         return statusrace();
     one(1);
