@@ -219,12 +219,14 @@ static uint64_t rights(const struct fmap *m, uint64_t pte)
 }
 
 /* Map the page(s) [va, va + len) of record m from the file, with the rights of pte (a page of
-   the same mapping). Returns what file_mmap does. */
+   the same mapping), and its PTE_LOCKED when `lock` (the mapping goes on locked: Linux's
+   VM_LOCKED belongs to the vma, not to a page). Returns what file_mmap does. */
 static int64_t map_from(struct fmap *m, uint64_t *pml4, uint64_t va, uint64_t len, uint64_t file_va,
-                        uint64_t pte)
+                        uint64_t pte, bool lock)
 {
     struct file *f = file_dup(m->f);         /* file_mmap may yield: a reference of our own */
-    int64_t r = file_mmap(f, pml4, va, len, m->off + (file_va - m->start), rights(m, pte), m->shared);
+    uint64_t flags = rights(m, pte) | (lock ? pte & PTE_LOCKED : 0);
+    int64_t r = file_mmap(f, pml4, va, len, m->off + (file_va - m->start), flags, m->shared);
     file_close(f);
     return r;
 }
@@ -244,7 +246,7 @@ int filemap_grow(struct mm *mm, uint64_t *pml4, uint64_t old_end, uint64_t to, u
     uint64_t *last = uvm_pte(pml4, old_end - PAGE_SIZE);
     if (!m || !last)
         return FILEMAP_NOT_FILE;
-    int64_t r = map_from(m, pml4, to, len, old_end, *last);
+    int64_t r = map_from(m, pml4, to, len, old_end, *last, true);   /* a locked vma grows locked */
     return r < 0 ? (int)r : 0;
 }
 
@@ -282,7 +284,8 @@ int filemap_dontunmap(struct mm *mm, uint64_t *pml4, uint64_t from, uint64_t len
         n->f = file_dup(r[i].f);
         n->start = from + (r[i].start - to);
         n->end = n->start + (r[i].end - r[i].start);
-        int64_t e = map_from(n, pml4, n->start, n->end - n->start, n->start, *pte);
+        /* not locked: Linux's move_vma clears VM_LOCKED on the vma left behind */
+        int64_t e = map_from(n, pml4, n->start, n->end - n->start, n->start, *pte, false);
         if (e < 0)
             return (int)e;
     }
@@ -334,15 +337,21 @@ bool filemap_fault(struct mm *mm, uint64_t *pml4, uint64_t va)
     if (!pte || !(*pte & PTE_BUS))
         return false;
     mm_lock(mm);
-    bool retry = true;
     pte = uvm_pte(pml4, va);                 /* again: another thread may have changed it meanwhile */
-    struct fmap *m = pte && (*pte & PTE_BUS) ? at(row(mm), va) : NULL;
-    if (m && m->off + (va - m->start) < ALIGN_UP(m->f->ip->size, PAGE_SIZE))
-        retry = map_from(m, pml4, va, PAGE_SIZE, va, *pte) >= 0;
-    else if (pte && (*pte & PTE_BUS))
-        retry = false;                       /* still past the end: SIGBUS */
+    bool retry = !pte || !(*pte & PTE_BUS) || filemap_fault_locked(mm, pml4, va);
     mm_unlock(mm);
     return retry;
+}
+
+/* The same with mm's lock held (mlock's populate, mlock.c), for the PTE_BUS page at va (page
+   aligned): true when the file now holds it and it is mapped, a locked page staying locked. */
+bool filemap_fault_locked(struct mm *mm, uint64_t *pml4, uint64_t va)
+{
+    uint64_t *pte = uvm_pte(pml4, va);
+    struct fmap *m = pte && (*pte & PTE_BUS) ? at(row(mm), va) : NULL;
+    if (!m || m->off + (va - m->start) >= ALIGN_UP(m->f->ip->size, PAGE_SIZE))
+        return false;                        /* still past the end: SIGBUS */
+    return map_from(m, pml4, va, PAGE_SIZE, va, *pte, true) >= 0;
 }
 
 /*

@@ -13,6 +13,7 @@
 #include "kernel.h"
 #include "cred.h"
 #include "errno.h"
+#include "file.h"
 #include "mmu.h"
 #include "proc.h"
 #include "signal.h"
@@ -96,9 +97,32 @@ static int apply(struct mm *mm, uint64_t start, uint64_t end, bool lock)
     return 0;
 }
 
+/*
+ * Linux's __mm_populate after mlock (mm/gup.c populate_vma_page_range): every page is present
+ * here, so what is left is what that fault-in refuses: a PROT_NONE page (no FOLL_FORCE for an
+ * inaccessible vma: -EFAULT) and a page past a mapped file's end (SIGBUS to the fault:
+ * -EFAULT), unless the file has grown over it since (then it is mapped now, filemap.c). The
+ * first such page ends it; mlock answers ENOMEM (__mlock_posix_error_return), the range
+ * locked all the same. [vdso] and [vvar] are passed over as apply does.
+ */
+static int populate(struct mm *mm, uint64_t start, uint64_t end)
+{
+    uint64_t work = 0;
+    for (uint64_t a = start; a < end; a += PAGE_SIZE) {
+        uint64_t *pte = uvm_pte(mm->pml4, a);
+        if (!pte || special(mm, a))
+            continue;
+        if (*pte & PTE_BUS ? !(*pte & PTE_BUS_U) || !filemap_fault_locked(mm, mm->pml4, a) : !(*pte & PTE_U))
+            return -ENOMEM;
+        uvm_charge(&work);
+    }
+    return 0;
+}
+
 /* Linux's do_mlock: the range is page-aligned outwards; the limit counts the pages already
-   locked plus the new ones (those of the range already locked once only). */
-static int64_t do_mlock(uint64_t start, uint64_t len)
+   locked plus the new ones (those of the range already locked once only). Then the pages are
+   populated (populate) unless `onfault` (mlock2's MLOCK_ONFAULT). */
+static int64_t do_mlock(uint64_t start, uint64_t len, bool onfault)
 {
     struct mm *mm = myproc()->mm;
     if (!can_do_mlock())
@@ -114,7 +138,8 @@ static int64_t do_mlock(uint64_t start, uint64_t len)
         return -ENOMEM;
     if (start + len < start)
         return -EINVAL;
-    return apply(mm, start, start + len, true);
+    int r = apply(mm, start, start + len, true);
+    return r || onfault ? r : populate(mm, start, start + len);
 }
 
 static int64_t do_munlock(uint64_t start, uint64_t len)
@@ -140,13 +165,18 @@ static void apply_all(struct mm *mm, bool lock)
 }
 
 /* The calls, each under its address space's lock (thread.c mm_lock), as sysmem.c's. */
-int64_t sys_mlock(struct trapframe *tf)
+static int64_t mlock_call(uint64_t start, uint64_t len, bool onfault)
 {
     struct mm *mm = myproc()->mm;
     mm_lock(mm);
-    int64_t r = do_mlock(tf->rdi, tf->rsi);
+    int64_t r = do_mlock(start, len, onfault);
     mm_unlock(mm);
     return r;
+}
+
+int64_t sys_mlock(struct trapframe *tf)
+{
+    return mlock_call(tf->rdi, tf->rsi, false);
 }
 
 /* mlock2(start, len, flags): MLOCK_ONFAULT or nothing (-EINVAL), then as mlock. */
@@ -154,7 +184,7 @@ int64_t sys_mlock2(struct trapframe *tf)
 {
     if (tf->rdx & ~(uint64_t)MLOCK_ONFAULT)
         return -EINVAL;
-    return sys_mlock(tf);
+    return mlock_call(tf->rdi, tf->rsi, tf->rdx & MLOCK_ONFAULT);
 }
 
 int64_t sys_munlock(struct trapframe *tf)

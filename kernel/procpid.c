@@ -287,19 +287,24 @@ static void show_status(struct pbuf *b, struct proc *p)
     for (int g = 0; g < cr->ngroups; g++)
         pb_printf(b, g ? " %u" : "%u", cr->groups[g]);
     pb_printf(b, " \nNStgid:\t%d\nNSpid:\t%d\nNSpgid:\t1\nNSsid:\t1\nKthread:\t0\n", p->tgid, p->pid);
-    if (p->mm) {
+    /* The page-table walk of VmLck yields (mlock.c): a reference of our own keeps p's address
+       space alive across it, as Linux's get_task_mm in proc_pid_status; an ending p's whose
+       last reference is going (refs 0) is not shown. */
+    struct mm *mm = p->mm && p->mm->refs > 0 ? mm_get(p->mm) : NULL;
+    if (mm) {
         struct vmsize vs;
-        vm_sizes(p->mm, &vs);
+        vm_sizes(mm, &vs);
         uint64_t kb = PAGE_SIZE / 1024, anon = vs.total - vs.file - vs.shared;
         /* Linux task_mem: every page is resident here (no swap, no lazy faults; VmLck: mlock.c); the
            peaks (VmPeak, VmHWM) are not kept, so they are not shown */
         pb_printf(b, "VmSize:\t%8lu kB\nVmLck:\t%8lu kB\nVmPin:\t%8lu kB\n", vs.total * kb,
-                  vm_locked_pages(p->mm) * kb, 0UL);
+                  vm_locked_pages(mm) * kb, 0UL);
         pb_printf(b, "VmRSS:\t%8lu kB\nRssAnon:\t%8lu kB\nRssFile:\t%8lu kB\nRssShmem:\t%8lu kB\n",
                   vs.total * kb, anon * kb, vs.file * kb, vs.shared * kb);
         pb_printf(b, "VmData:\t%8lu kB\nVmStk:\t%8lu kB\nVmExe:\t%8lu kB\nVmLib:\t%8lu kB\n", vs.data * kb,
                   vs.stack * kb, vs.exe * kb, 0UL);
         pb_printf(b, "VmSwap:\t%8lu kB\n", 0UL);
+        mm_put(mm);
     }
     uint64_t ign, cgt;
     sigsets(p, &ign, &cgt);
@@ -318,8 +323,8 @@ static void show_status(struct pbuf *b, struct proc *p)
  * Copy n bytes between kbuf and the user address space of p at addr: every page present in
  * the user half (a PROT_NONE one too: Linux's FOLL_FORCE); a write also into a read-only
  * private page (text: Linux FOLL_FORCE breaks copy on write, and so does uvm_own for a page
- * fork shares read-only), never into a read-only shared one. Returns the bytes
- * done before the first page that is not.
+ * fork shares read-only), never into a read-only shared one, nor a page past a mapped
+ * file's end (PTE_BUS) either way. Returns the bytes done before the first page that is not.
  */
 int procpid_vm_copy(struct proc *p, uint64_t addr, void *kbuf, uint64_t n, bool write, bool force)
 {
@@ -333,6 +338,9 @@ int procpid_vm_copy(struct proc *p, uint64_t addr, void *kbuf, uint64_t n, bool 
         uint64_t *pte = uvm_pte(mm->pml4, va);
         if (!pte || (write && !(*pte & PTE_W) && (*pte & PTE_SHARED)) || (*pte & need) != need)
             break;
+        if (*pte & PTE_BUS)
+            break;                           /* past a mapped file's end: Linux's fault is SIGBUS, the
+                                                access -EFAULT, even with FOLL_FORCE (filemap.c) */
         if (write && uvm_own(pte, va))
             break;                           /* a read-only page fork shares: p's own copy first */
         uint64_t k = PAGE_SIZE - va % PAGE_SIZE;

@@ -420,7 +420,8 @@ static int mremap_grow(struct proc *p, uint64_t old_end, uint64_t to, uint64_t l
     if (r != FILEMAP_NOT_FILE || !shm_holds(p->mm, old_end - PAGE_SIZE))
         return r;
     uint64_t last = *uvm_pte(p->pml4, old_end - PAGE_SIZE);
-    return uvm_replace(p->pml4, to, len, (last & (PTE_W | PTE_NX)) | PTE_BUS | (last & PTE_U ? PTE_BUS_U : 0));
+    return uvm_replace(p->pml4, to, len, (last & (PTE_W | PTE_NX | PTE_LOCKED)) | PTE_BUS |
+                       (last & PTE_U ? PTE_BUS_U : 0));   /* a locked attachment grows locked */
 }
 
 /*

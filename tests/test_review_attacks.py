@@ -55,3 +55,27 @@ def test_file_mapping_records_run_out_cleanly(images):
         "txtmap: all of them mapped: execve Text file busy",
         "txtmap: none of them mapped: execve ran",
     ], run.report()
+
+
+@pytest.mark.parametrize("user", [None, (1000, 1000)], ids=["root", "user1000"])
+def test_locked_file_mapping_past_its_end_as_on_linux(images, tmp_path, user):
+    # userland/revlock.c: a locked file mapping's pages past the file's end stay locked when
+    # the file grows over them and ring 3 touches them (filemap_fault), and when mremap grows
+    # the mapping (filemap_grow); mlock's populate failing on such a page or on PROT_NONE
+    # memory is ENOMEM with the pages locked anyway, as Linux.
+    assert_same_as_linux(Case("revlock", user=user), images, tmp_path)
+
+
+@pytest.mark.parametrize("user", [None, (1000, 1000)], ids=["root", "user1000"])
+def test_status_read_while_its_process_ends_as_on_linux(images, tmp_path, user):
+    # userland/revlock.c statusrace: /proc/PID/status's VmLck walks PID's page tables and
+    # yields on the way; PID ending meanwhile freed them under the reader (the sanitizer
+    # kernel, whose freed pages are poisoned, panicked on the walk).
+    assert_same_as_linux(Case("revlock", args=["statusrace"], user=user), images, tmp_path)
+
+
+def test_proc_mem_past_a_mapped_files_end_as_on_linux(images, tmp_path):
+    # userland/revlock.c membus: /proc/self/mem (FOLL_FORCE) over a shared file mapping's
+    # page past the file's end is EIO both ways, as Linux's fault there is SIGBUS; a write
+    # that got through went into a page the file's own replaced once the file grew.
+    assert_same_as_linux(Case("revlock", args=["membus"]), images, tmp_path)

@@ -148,6 +148,7 @@ void filemap_grown(struct mm *mm, uint64_t old_end, uint64_t new_end);
 #define FILEMAP_NOT_FILE 1       /* filemap_grow: not a file mapping's page (anonymous memory) */
 int filemap_grow(struct mm *mm, uint64_t *pml4, uint64_t old_end, uint64_t to, uint64_t len);
 bool filemap_fault(struct mm *mm, uint64_t *pml4, uint64_t va);     /* a grown file's page: retry */
+bool filemap_fault_locked(struct mm *mm, uint64_t *pml4, uint64_t va);   /* the same, mm locked */
 bool filemap_shared_at(struct mm *mm, uint64_t va);
 int filemap_dup(struct mm *mm, uint64_t *pml4, uint64_t addr, uint64_t to, uint64_t len);
 int filemap_room_dontunmap(struct mm *mm, uint64_t from, uint64_t len, uint64_t to);   /* -ENOMEM */
