@@ -83,6 +83,21 @@ class Case:
 # also when the test process dies).
 HOST_ALONE_LOCK = Path(tempfile.gettempdir()) / "ringlab-host-alone.lock"
 
+# Programs whose host run uses names the whole machine shares - POSIX shm and semaphore names,
+# abstract and /tmp socket names, fixed /tmp files, per-user counts of files in flight: two
+# runs of one of them side by side on the host (root's and user 1000's case, the main pass and
+# the sanitizer pass beside it, each starting its host run beside its boot) take each other's
+# names and semaphore posts, so they run as host_alone cases whatever the Case says.
+SHARED_NAME_PROGRAMS = frozenset({"posixipc", "posixipc-glibc", "sockasync", "unixsock",
+                                  "m32sock-m32", "unixoob", "revattack", "revlock", "fsinfo",
+                                  "fslimits", "namelimits"})
+
+
+def host_alone(case: "Case") -> bool:
+    """Whether ``case``'s host run holds HOST_ALONE_LOCK (``Case.host_alone``, or a program
+    in SHARED_NAME_PROGRAMS)."""
+    return case.host_alone or case.program in SHARED_NAME_PROGRAMS
+
 
 def transcript(text: str, ignore: Sequence[str]) -> List[str]:
     """The user's side of a terminal: lines without kernel lines or ignored prefixes."""
@@ -215,7 +230,7 @@ def start_on_linux(case: Case, images, workdir: Path) -> HostRun:
                      f"os.setresgid({gid}, {gid}, {gid}); os.setresuid({uid}, {uid}, {uid}); "
                      f"os.execv(sys.argv[1], sys.argv[2:])")
     return HostRun.start([sys.executable, "-c", exec_bare, f"./{case.program}", case.program, *case.args],
-                         workdir, keys=case.keys, alone_lock=HOST_ALONE_LOCK if case.host_alone else None,
+                         workdir, keys=case.keys, alone_lock=HOST_ALONE_LOCK if host_alone(case) else None,
                          preexec_fn=_no_core_dumps)
 
 
