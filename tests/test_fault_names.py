@@ -47,6 +47,7 @@ def test_name_address_gives_function_offset_and_source_line(images):
 
 
 @pytest.mark.unit
+@pytest.mark.slow                   # the kernel's DWARF line table: about 1 s
 def test_name_kernel_addresses_names_starts_not_range_ends(images):
     start = symbols.symbolizer(C.KERNEL_IMAGE).address("kmain")
     text = f"VIOLATION x: {start:#x}-{start + 4096:#x} urw-"
