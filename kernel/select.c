@@ -232,5 +232,21 @@ int64_t sys_select(struct trapframe *tf) { return do_select(tf, false); }
 int64_t sys_pselect6(struct trapframe *tf) { return do_pselect6(tf, false, false); }
 /* i386 _newselect (142), pselect6 (308, old_timespec32) and pselect6_time64 (413) */
 int64_t sys_newselect32(struct trapframe *tf) { return do_select(tf, true); }
+
+/* i386 select (82): Linux's compat_sys_old_select, the five arguments in a block of 32-bit
+   words at ebx (struct sel_arg_struct: n, inp, outp, exp, tvp), read again on a restart. */
+int64_t sys_old_select32(struct trapframe *tf)
+{
+    uint32_t a[5];
+    if (copyin(myproc()->pml4, a, tf->rdi, sizeof a))
+        return -EFAULT;
+    struct trapframe args = *tf;
+    args.rdi = (uint64_t)(int64_t)(int32_t)a[0];
+    args.rsi = a[1];
+    args.rdx = a[2];
+    args.r10 = a[3];
+    args.r8 = a[4];
+    return do_select(&args, true);
+}
 int64_t sys_pselect6_32(struct trapframe *tf) { return do_pselect6(tf, true, true); }
 int64_t sys_pselect6_time64_32(struct trapframe *tf) { return do_pselect6(tf, true, false); }

@@ -209,6 +209,7 @@ static const struct {
     [SYS32_timer_settime64] = { "timer_settime64", sys_timer_settime, 0 },
     [SYS32_timer_gettime64] = { "timer_gettime64", sys_timer_gettime, 0 },
     [SYS32__newselect] = { "_newselect", sys_newselect32, SEXT(0) },           /* select.c */
+    [SYS32_select] = { "select", sys_old_select32, 0 },                       /* old_select */
     [SYS32_pselect6] = { "pselect6", sys_pselect6_32, SEXT(0) },
     [SYS32_pselect6_time64] = { "pselect6_time64", sys_pselect6_time64_32, SEXT(0) },
     /* memory locking: integers only (rlimits) */

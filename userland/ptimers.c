@@ -601,6 +601,24 @@ static void compat32(void)
     ts[1] = 1000000000;
     printf("ptimers: i386 pselect6_time64 nsec 1e9: %s\n",
            err(syscall(SYS_pselect6_time64, 0, NULL, NULL, NULL, ts, NULL)));
+    /* select (82), Linux's old_select: the five arguments in a block of 32-bit words */
+    FD_ZERO(&w);
+    FD_SET(p[1], &w);
+    int32_t tv[2] = { 0, 0 };
+    uint32_t blk[5] = { p[1] + 1, 0, (uint32_t)(uintptr_t)&w, 0, (uint32_t)(uintptr_t)tv };
+    r = syscall(82, blk);
+    printf("ptimers: i386 old select: %s bit %d\n", err(r), FD_ISSET(p[1], &w));
+    blk[0] = (uint32_t)-1;
+    printf("ptimers: i386 old select nfds -1: %s\n", err(syscall(82, blk)));
+    blk[0] = 0;
+    tv[1] = -1;
+    printf("ptimers: i386 old select usec -1: %s\n", err(syscall(82, blk)));
+    blk[4] = (uint32_t)(uintptr_t)BAD;
+    printf("ptimers: i386 old select timeout at page 0: %s\n", err(syscall(82, blk)));
+    printf("ptimers: i386 old select block at page 0: %s\n", err(syscall(82, BAD)));
+    printf("ptimers: i386 old select block in the kernel half: %s\n", err(syscall(82, (void *)KADDR)));
+    printf("ptimers: i386 old select block across the end of user space: %s\n",
+           err(syscall(82, (void *)0xfffffff0)));
     close(p[0]);
     close(p[1]);
 }

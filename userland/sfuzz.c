@@ -357,6 +357,7 @@ static const struct desc DESCS[] = {
     { "timer_delete", RNONE, 1, { N(GINT, 4) } },
     { "select", RNONE, 2, { N(GINT, 70), A(GBUF), A(GBUF), A(GBUF), A(GTS) } },
     { "pselect6", RNONE, 2, { N(GINT, 70), A(GBUF), A(GBUF), A(GBUF), A(GTS), N(GSTRUCT, 16) } },
+    { "old_select", RNONE, 1, { N(GSTRUCT, 20) } },   /* i386 only: select (82) */
     /* area: rlimits - memory locking (mlock.c) */
     { "mlock", RNONE, 2, { A(GADDR), A(GMLEN) } },
     { "munlock", RNONE, 2, { A(GADDR), A(GMLEN) } },
@@ -377,6 +378,7 @@ static const char *const ALIAS32[][2] = {
     { "futex_time64", "futex" }, { "rt_sigtimedwait_time64", "rt_sigtimedwait" },   /* compat2 */
     { "timer_settime64", "timer_settime" }, { "timer_gettime64", "timer_gettime" },   /* ptimers */
     { "_newselect", "select" }, { "pselect6_time64", "pselect6" },
+    { "select", "old_select" },     /* i386's 82: the five arguments in a 20-byte block */
 };
 
 /* ---- programs --------------------------------------------------------------------------- */

@@ -239,6 +239,7 @@ int64_t sys_timer_create32(struct trapframe *tf);          /* ptimer.c: compat_s
 int64_t sys_timer_settime32(struct trapframe *tf);         /* old_itimerspec32 */
 int64_t sys_timer_gettime32(struct trapframe *tf);
 int64_t sys_newselect32(struct trapframe *tf);             /* select.c: 32-bit fd_set words */
+int64_t sys_old_select32(struct trapframe *tf);            /* select.c: i386 select (82) */
 int64_t sys_pselect6_32(struct trapframe *tf);
 int64_t sys_pselect6_time64_32(struct trapframe *tf);
 int64_t sys_sendmsg32(struct trapframe *tf);

@@ -162,6 +162,7 @@
 #define SYS32_timer_gettime64   408
 #define SYS32_timer_settime64   409
 #define SYS32__newselect        142
+#define SYS32_select            82      /* old_select: its arguments in a struct */
 #define SYS32_pselect6          308
 #define SYS32_pselect6_time64   413
 /* memory locking (rlimits: mlock.c) */
