@@ -3,6 +3,7 @@ test reports, ``invoke faults``'s rows and ``invoke pagetables``'s violations na
 ``<function+off>`` (and ``file:line`` where the ELF has DWARF), through machine.symbols."""
 from __future__ import annotations
 
+import os
 import re
 
 import pytest
@@ -44,6 +45,30 @@ def test_name_address_gives_function_offset_and_source_line(images):
     named = symbols.name_address(C.KERNEL_IMAGE, k.address("syscall_dispatch") + 9,
                                  return_address=True)
     assert "<syscall_dispatch+9>" in named
+
+
+@pytest.mark.unit
+@pytest.mark.slow                   # the kernel's DWARF line table, read once: about 1 s
+def test_a_kernels_line_table_is_kept_for_the_next_process(images, tmp_path, monkeypatch):
+    monkeypatch.setattr(C, "CACHE_DIR", tmp_path / "cache")
+    elf = tmp_path / "kernel.elf"
+    elf.write_bytes(C.KERNEL_IMAGE.read_bytes())
+    symbols._cached_lines.cache_clear()
+    read = symbols.lines_of(elf)
+    assert len(read.starts) >= symbols.CACHED_ROWS_MIN
+    kept, = (tmp_path / "cache" / "lines").iterdir()
+    reads = []
+    real_read = symbols._read_line_table
+    monkeypatch.setattr(symbols, "_read_line_table", lambda p: reads.append(p) or real_read(p))
+    symbols._cached_lines.cache_clear()             # another process: from the kept file
+    assert symbols.lines_of(elf) == read and reads == []
+    os.utime(elf, ns=(0, elf.stat().st_mtime_ns + 10**9))      # a rebuilt kernel: read anew
+    symbols._cached_lines.cache_clear()
+    assert symbols.lines_of(elf) == read and reads == [str(elf)]
+    kept.write_text('{"path": "broken')                      # a torn or foreign file: read anew
+    symbols._cached_lines.cache_clear()
+    assert symbols.lines_of(elf) == read and len(reads) == 2
+    symbols._cached_lines.cache_clear()
 
 
 @pytest.mark.unit

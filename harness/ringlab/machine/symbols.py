@@ -18,7 +18,10 @@ function's first byte, so return addresses are looked up at ``addr - 1`` (what g
 from __future__ import annotations
 
 import bisect
+import hashlib
+import json
 import logging
+import os
 import re
 import sys
 from dataclasses import dataclass
@@ -28,6 +31,7 @@ from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 from elftools.elf.elffile import ELFFile
 
+from ..core import constants as C
 from ..core.errors import BadImage
 from ..observe.symname import symbol_offset, symbol_text
 from .elfimage import (SHN_ABS, SHN_UNDEF, STT_FUNC, STT_NOTYPE, STT_OBJECT, nearest_symbol,
@@ -303,21 +307,66 @@ def _read_line_table(path: str) -> LineTable:
     return LineTable([a for a, _ in rows], [w for _, w in rows])
 
 
+#: a line table this long or longer (a kernel's, a glibc program's) is kept in C.CACHE_DIR
+CACHED_ROWS_MIN = 20000
+
+
+def _line_cache_file(path: str) -> Path:
+    return C.CACHE_DIR / "lines" / (hashlib.sha256(path.encode()).hexdigest()[:32] + ".json")
+
+
+def _load_line_table(path: str, key: List[int]) -> Optional[LineTable]:
+    """The table kept for ``path`` if it was kept for this ``key`` (size, mtime); else None."""
+    try:
+        kept = json.loads(_line_cache_file(path).read_text())
+        if kept["path"] != path or kept["key"] != key:
+            return None
+        names = kept["names"]
+        return LineTable(kept["starts"],
+                         [(names[r[0]], r[1]) if r else None for r in kept["rows"]])
+    except (OSError, ValueError, KeyError, IndexError, TypeError):
+        return None
+
+
+def _keep_line_table(path: str, key: List[int], table: LineTable) -> None:
+    """Write ``table`` for ``path`` (one file per path: a rebuilt file's replaces it), whole
+    or not at all (a temporary file renamed); a cache that cannot be written is skipped."""
+    names: Dict[str, int] = {}
+    rows = [[names.setdefault(r[0], len(names)), r[1]] if r else None for r in table.rows]
+    dest = _line_cache_file(path)
+    tmp = dest.with_name(f"{dest.name}.{os.getpid()}.tmp")
+    try:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_text(json.dumps({"path": path, "key": key, "names": list(names),
+                                   "starts": table.starts, "rows": rows}))
+        os.replace(tmp, dest)
+    except OSError as err:
+        log.debug("line table of %s not kept: %s", path, err)
+        tmp.unlink(missing_ok=True)
+
+
 @lru_cache(maxsize=8)
-def _cached_lines(path: str, mtime_ns: int) -> LineTable:
-    return _read_line_table(path)
+def _cached_lines(path: str, size: int, mtime_ns: int) -> LineTable:
+    key = [size, mtime_ns]
+    table = _load_line_table(path, key)
+    if table is None:
+        table = _read_line_table(path)
+        if len(table.starts) >= CACHED_ROWS_MIN:
+            _keep_line_table(path, key, table)
+    return table
 
 
 def lines_of(path: PathLike) -> LineTable:
     """The DWARF line table of the ELF file ``path`` (``source_line``'s), read once until the
-    file changes.
+    file changes: in this process, and for a long table in C.CACHE_DIR for the next ones.
 
     Raises:
         BadImage: the file cannot be read or has no DWARF line table.
     """
     p = Path(path).resolve()
     try:
-        return _cached_lines(str(p), p.stat().st_mtime_ns)
+        st = p.stat()
+        return _cached_lines(str(p), st.st_size, st.st_mtime_ns)
     except OSError as err:
         raise BadImage(str(path), err.strerror or "cannot open") from None
 
