@@ -298,7 +298,7 @@ static int64_t do_mprotect(struct trapframe *tf)
 #define MADV_PAGEOUT        21
 #define MADV_POPULATE_READ  22     /* every page is populated already */
 #define MADV_POPULATE_WRITE 23
-#define MADV_DONTNEED_LOCKED 24    /* as MADV_DONTNEED (no mlock here) */
+#define MADV_DONTNEED_LOCKED 24    /* as MADV_DONTNEED, locked pages too (Linux 5.18) */
 
 static bool madv_hint(uint64_t advice)
 {
@@ -324,6 +324,10 @@ static bool madv_hint(uint64_t advice)
  * ones; MADV_FREE is -EINVAL on shared ones and otherwise a hint (Linux may
  * keep the data until memory runs short: here it always does).
  * MADV_POPULATE_WRITE needs writable pages (-EINVAL), as on Linux 6.
+ * A locked page (PTE_LOCKED) stops MADV_DONTNEED, MADV_FREE, MADV_REMOVE, MADV_COLD and
+ * MADV_PAGEOUT with -EINVAL, the pages before it done (Linux's madvise_dontneed_free_valid_vma,
+ * madvise_remove and can_madv_lru_vma refuse a VM_LOCKED vma, the vmas before it done);
+ * MADV_DONTNEED_LOCKED zeroes it.
  */
 static int64_t do_madvise(struct trapframe *tf)
 {
@@ -358,6 +362,9 @@ static int64_t do_madvise(struct trapframe *tf)
             continue;
         }
         bool shared = *pte & PTE_SHARED;
+        if ((*pte & PTE_LOCKED) && (advice == MADV_DONTNEED || advice == MADV_FREE || advice == MADV_REMOVE ||
+                                    advice == MADV_COLD || advice == MADV_PAGEOUT))
+            return -EINVAL;
         if ((advice == MADV_REMOVE && !shared) || (advice == MADV_FREE && shared))
             return -EINVAL;
         /* (a [vdso] page made writable keeps its bytes: Linux would map the image's again) */

@@ -91,6 +91,42 @@ static void madvise_cases(void)
     printf("kernel address: %s\n", res(madvise((void *)0xffffffff80000000UL, PG, MADV_DONTNEED)));
 }
 
+/* Locked pages (mlock): DONTNEED, FREE and REMOVE refuse them, the pages before done;
+   MADV_DONTNEED_LOCKED (Linux 5.18) zeroes them. */
+static void locked_cases(void)
+{
+    char *m = map(3, MAP_PRIVATE), *s = map(1, MAP_SHARED);
+    memset(m, 'l', 3 * PG);
+    memset(s, 'l', PG);
+    long r = mlock(m + PG, 2 * PG);
+    printf("mlock pages 1-2: %s, shared: %s\n", res(r), res(mlock(s, PG)));
+    r = madvise(m + PG, PG, MADV_DONTNEED);
+    printf("DONTNEED locked: %s, kept %d\n", res(r), all(m + PG, PG, 'l'));
+    r = madvise(m, 2 * PG, MADV_DONTNEED);
+    printf("DONTNEED unlocked then locked: %s, page 0 zero %d, page 1 kept %d\n", res(r), all(m, PG, 0),
+           all(m + PG, PG, 'l'));
+    r = madvise(m + PG, PG, MADV_FREE);
+    printf("FREE locked: %s, kept %d\n", res(r), all(m + PG, PG, 'l'));
+    r = madvise(s, PG, MADV_REMOVE);
+    printf("REMOVE locked shared: %s, kept %d\n", res(r), all(s, PG, 'l'));
+    r = madvise(s, PG, MADV_DONTNEED);
+    printf("DONTNEED locked shared: %s, kept %d\n", res(r), all(s, PG, 'l'));
+    r = madvise(m + PG, 2 * PG, MADV_COLD);
+    printf("COLD locked: %s\n", res(r));
+    r = madvise(m + PG, 2 * PG, MADV_PAGEOUT);
+    printf("PAGEOUT locked: %s, kept %d\n", res(r), all(m + PG, 2 * PG, 'l'));
+    r = madvise(m + 2 * PG, PG, 24);                       /* MADV_DONTNEED_LOCKED */
+    printf("DONTNEED_LOCKED locked: %s, zero %d\n", res(r), all(m + 2 * PG, PG, 0));
+    r = madvise(m + PG, 2 * PG, MADV_POPULATE_WRITE);
+    printf("POPULATE_WRITE locked: %s\n", res(r));
+    munlock(m + PG, PG);
+    r = madvise(m + PG, PG, MADV_DONTNEED);
+    printf("munlock page 1, then DONTNEED: %s, zero %d\n", res(r), all(m + PG, PG, 0));
+    munlock(s, PG);
+    r = madvise(s, PG, MADV_REMOVE);
+    printf("REMOVE after munlock: %s, zero %d\n", res(r), all(s, PG, 0));
+}
+
 static void mremap_cases(void)
 {
     char *a = map(4, MAP_PRIVATE);
@@ -144,6 +180,7 @@ int main(void)
 {
     setvbuf(stdout, NULL, _IONBF, 0);
     madvise_cases();
+    locked_cases();
     mremap_cases();
     return 0;
 }
