@@ -57,6 +57,7 @@ struct seg {
     struct shmid64_ds ds;
     uint64_t npages;
     void **idx[SHM_IDX_PAGES];        /* kalloc'd pages listing the segment's pages */
+    uint32_t lock_uid;                /* SHM_LOCKED: the real uid its pages are charged to */
 };
 
 struct att {
@@ -66,6 +67,34 @@ struct att {
     int tgid;                         /* the attacher: shm_lpid when the address space ends */
     bool rdonly;                      /* SHM_RDONLY: mprotect may not make it writable */
 };
+
+/* Pages of SHM_LOCKed segments, by the real uid that locked them (Linux's per-user
+   UCOUNT_RLIMIT_MEMLOCK count, user_shm_lock): charged by SHM_LOCK, given back by SHM_UNLOCK
+   and when the segment is freed. At most NSEGS uids can hold a charge. */
+static struct { uint32_t uid; uint64_t pages; } shm_locked[NSEGS];
+
+static uint64_t *locked_of(uint32_t uid, bool add)
+{
+    for (int i = 0; i < NSEGS; i++)
+        if (shm_locked[i].pages && shm_locked[i].uid == uid)
+            return &shm_locked[i].pages;
+    for (int i = 0; add && i < NSEGS; i++)
+        if (!shm_locked[i].pages) {
+            shm_locked[i].uid = uid;
+            return &shm_locked[i].pages;
+        }
+    return NULL;
+}
+
+static void unlock_charge(struct seg *s)
+{
+    if (!(s->ds.perm.mode & SHM_LOCKED))
+        return;
+    uint64_t *n = locked_of(s->lock_uid, false);
+    if (n)
+        *n -= s->npages < *n ? s->npages : *n;
+    s->ds.perm.mode &= ~(uint32_t)SHM_LOCKED;
+}
 
 static struct seg segs[NSEGS];
 static struct att atts[NATTS];
@@ -90,6 +119,7 @@ static int id_of(const struct seg *s) { return s->seq * IPC_SEQ_MULT + (int)(s -
    still hold one until it is unmapped). */
 static void seg_destroy(struct seg *s)
 {
+    unlock_charge(s);
     for (uint64_t i = 0; i < s->npages; i++)
         kput(seg_page(s, i));
     for (int k = 0; k < SHM_IDX_PAGES && s->idx[k]; k++)
@@ -466,12 +496,28 @@ int64_t shmctl_k(int id, int cmd, union shmctl_buf *b)
         if (!s)
             return -EINVAL;
         const struct cred *c = &p->cred;
-        if (!capable(CAP_IPC_LOCK) && c->euid != s->ds.perm.uid && c->euid != s->ds.perm.cuid)
+        bool cap = capable(CAP_IPC_LOCK);
+        uint64_t lim = rlimit_cur(p, RLIMIT_MEMLOCK_K);
+        if (!cap && c->euid != s->ds.perm.uid && c->euid != s->ds.perm.cuid)
             return -EPERM;
-        if (cmd == SHM_LOCK)
-            s->ds.perm.mode |= SHM_LOCKED;
-        else
-            s->ds.perm.mode &= ~(uint32_t)SHM_LOCKED;
+        if (!cap && cmd == SHM_LOCK && lim == 0)
+            return -EPERM;
+        if (cmd == SHM_UNLOCK) {
+            unlock_charge(s);
+            return 0;
+        }
+        if (s->ds.perm.mode & SHM_LOCKED)
+            return 0;
+        /* Linux's user_shm_lock: the real uid's locked pages with these past the soft limit
+           is -ENOMEM without CAP_IPC_LOCK (which still counts them) */
+        uint64_t *n = locked_of(c->uid, true);
+        if (!n)
+            return -ENOMEM;
+        if (!cap && *n + s->npages > lim >> PAGE_SHIFT)      /* RLIM_INFINITY >> 12: never */
+            return -ENOMEM;
+        *n += s->npages;
+        s->lock_uid = c->uid;
+        s->ds.perm.mode |= SHM_LOCKED;
         return 0;
     }
     case IPC_SET:

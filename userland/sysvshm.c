@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/shm.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -91,6 +92,53 @@ static const char *touch(volatile char *p, int write)
    unmap it, while the main thread removes it under them: nothing may crash, and every page
    comes back when the process ends (the rounds' free-page count says so). */
 static int race_id;
+/* SHM_LOCK against RLIMIT_MEMLOCK (Linux's user_shm_lock: the real uid's locked segment
+   pages, a count apart from mlock's), under a 64 KiB soft limit set here (any host's hard
+   limit allows it): root has CAP_IPC_LOCK, user 1000 gets ENOMEM and EPERM. */
+static void shm_lock_limit(void)
+{
+    struct rlimit old, lim;
+    getrlimit(RLIMIT_MEMLOCK, &old);
+    lim = old;
+    lim.rlim_cur = 64 << 10;
+    printf("MEMLOCK 64 KiB: %s\n", setrlimit(RLIMIT_MEMLOCK, &lim) ? strerror(errno) : "ok");
+    int a = shmget(IPC_PRIVATE, 40 << 10, IPC_CREAT | 0600), b = shmget(IPC_PRIVATE, 32 << 10, IPC_CREAT | 0600);
+    struct shmid_ds ds;
+    printf("SHM_LOCK 40 KiB: %s\n", e(shmctl(a, SHM_LOCK, NULL)));
+    printf("SHM_LOCK it again: %s\n", e(shmctl(a, SHM_LOCK, NULL)));
+    printf("SHM_LOCK 32 KiB more: %s\n", e(shmctl(b, SHM_LOCK, NULL)));
+    shmctl(b, IPC_STAT, &ds);
+    printf("  its mode %o\n", ds.shm_perm.mode);
+    char *m = mmap(0, 40 << 10, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    printf("mlock 40 KiB beside it: %s\n", e(mlock(m, 40 << 10)));
+    munlock(m, 40 << 10);
+    printf("SHM_UNLOCK 40 KiB: %s\n", e(shmctl(a, SHM_UNLOCK, NULL)));
+    printf("SHM_UNLOCK it again: %s\n", e(shmctl(a, SHM_UNLOCK, NULL)));
+    printf("SHM_LOCK 32 KiB: %s\n", e(shmctl(b, SHM_LOCK, NULL)));
+    printf("SHM_LOCK 40 KiB: %s\n", e(shmctl(a, SHM_LOCK, NULL)));
+    shmctl(b, IPC_RMID, NULL);                       /* a removed segment gives its charge back */
+    printf("SHM_LOCK 40 KiB after the 32 KiB one's IPC_RMID: %s\n", e(shmctl(a, SHM_LOCK, NULL)));
+    shmctl(a, SHM_UNLOCK, NULL);
+    pid_t pid = fork();                               /* the count is the user's, not the process's */
+    if (pid == 0) {
+        _exit(shmctl(a, SHM_LOCK, NULL) ? 10 + errno % 50 : 0);
+    }
+    int st;
+    waitpid(pid, &st, 0);
+    printf("SHM_LOCK 40 KiB in a child that ends: %d\n", WEXITSTATUS(st));
+    int c = shmget(IPC_PRIVATE, 32 << 10, IPC_CREAT | 0600);
+    printf("SHM_LOCK 32 KiB in the parent after it: %s\n", e(shmctl(c, SHM_LOCK, NULL)));
+    shmctl(a, SHM_UNLOCK, NULL);
+    shmctl(c, IPC_RMID, NULL);
+    lim.rlim_cur = 0;
+    setrlimit(RLIMIT_MEMLOCK, &lim);
+    printf("MEMLOCK 0, SHM_LOCK: %s\n", e(shmctl(a, SHM_LOCK, NULL)));
+    printf("MEMLOCK 0, SHM_UNLOCK: %s\n", e(shmctl(a, SHM_UNLOCK, NULL)));
+    shmctl(a, IPC_RMID, NULL);
+    munmap(m, 40 << 10);
+    setrlimit(RLIMIT_MEMLOCK, &old);
+}
+
 static void *race_thread(void *arg)
 {
     for (int i = 0; i < 100; i++) {
@@ -298,6 +346,7 @@ int main(int argc, char **argv)
     printf("SHM_UNLOCK: %s\n", e(shmctl(id, SHM_UNLOCK, NULL)));
     shmctl(id, IPC_STAT, &ds);
     printf("mode %o\n", ds.shm_perm.mode);
+    shm_lock_limit();
 
     /* bad calls */
     printf("shmctl cmd 99: %s\n", e(shmctl(id, 99, &ds)));
