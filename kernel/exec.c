@@ -221,6 +221,7 @@ int exec_image(struct proc *p, const char *name, const uint8_t *data, size_t siz
         p->sig.work = true;
     }
     signal_exec(p);                              /* handlers back to SIG_DFL, no alternate stack */
+    rseq_exec(p);                                /* no rseq area: it was the old image's */
     ptimer_exit(p->leader->pid);                 /* POSIX timers go (Linux begin_new_exec: exit_itimers) */
     const char *base = name;
     for (const char *s = name; *s; s++)
