@@ -15,6 +15,7 @@
 #include "mmu.h"
 #include "msr.h"
 #include "proc.h"
+#include "rseq.h"
 #include "procfs.h"
 #include "ptrace.h"
 #include "vdso.h"
@@ -76,6 +77,7 @@ static int build_stack(uint64_t *pml4, const struct elf_image *img, const struct
         { AT_GID, cred->gid }, { AT_EGID, cred->egid }, { AT_SECURE, secure }, { AT_CLKTCK, 100 },
         { AT_RANDOM, random_va }, { AT_EXECFN, top - a->execfn },
         { AT_MINSIGSTKSZ, fpu_minsigstksz() }, { AT_HWCAP2, (rcr4() & CR4_FSGSBASE) ? HWCAP2_FSGSBASE : 0 },
+        { AT_RSEQ_FEATURE_SIZE, RSEQ_FEATURE_SIZE }, { AT_RSEQ_ALIGN, RSEQ_ALIGN },   /* rseq.c, as Linux 6.3+ */
         { AT_NULL, 0 },
     };
     uint64_t skip = sysinfo ? 0 : vdso ? 1 : 2;

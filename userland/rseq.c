@@ -27,9 +27,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <ucontext.h>
 #include <unistd.h>
@@ -337,6 +339,27 @@ static void section_signalled(void)
            area.cpu_id, handler_ip == (uintptr_t)sect_tmpl.abort_ip);
 }
 
+/* A timer's signal, asynchronous, while the section spins: the frame holds abort_ip. A
+   preemption may abort a section before the signal comes (in ringlab every tick switches):
+   the section is entered again until the handler has run. */
+static void section_alarm(void)
+{
+    struct sigaction sa = { 0 };
+    sa.sa_sigaction = on_usr1;
+    sa.sa_flags = SA_SIGINFO;
+    sigaction(SIGALRM, &sa, NULL);
+    struct itimerval it = { { 0, 0 }, { 0, 20000 } };
+    handled = 0;
+    handler_ip = 0;
+    desc = sect_tmpl;
+    setitimer(ITIMER_REAL, &it, NULL);
+    int ab = 0, tries = 0;
+    while (!handled && tries++ < 1000)
+        ab = section(&desc, 0x7fffffffL, 0);
+    printf("SIGALRM in a spinning section: aborted=%d handled=%d frame's ip is abort_ip=%d rseq_cs in handler=%s\n",
+           ab, handled, handler_ip == (uintptr_t)sect_tmpl.abort_ip, handler_cs ? "set" : "0");
+}
+
 static pid_t competitor(void)
 {
     fflush(stdout);
@@ -413,6 +436,7 @@ static void registered(void (*fn)(void))
 }
 
 static void run_section_signalled(void) { registered(section_signalled); }
+static void run_section_alarm(void) { registered(section_alarm); }
 static void run_section_preempted(void) { registered(section_preempted); }
 static void run_bad_section(void) { registered(bad_section); }
 static void run_bad_pointer(void) { registered(bad_pointer); }
@@ -484,6 +508,7 @@ int main(int argc, char **argv)
         printf("after execve: unregister: %s\n", res(unreg(&area, 32)));
         return 0;
     }
+    printf("auxv: AT_RSEQ_FEATURE_SIZE=%lu AT_RSEQ_ALIGN=%lu\n", getauxval(27), getauxval(28));
     registration_rules();
     in_child("page 0", page0);
     in_child("read-only area", readonly);
@@ -492,6 +517,7 @@ int main(int argc, char **argv)
     in_child("area unmapped, then preempted", unmapped_then_preempted);
     in_child("signalled section", run_section_signalled);
     in_child("preempted section", run_section_preempted);
+    in_child("section and SIGALRM", run_section_alarm);
     static const char *const bad[] = {
         "wrong signature", "abort_ip inside", "version 1", "NO_RESTART_ON_SIGNAL", "all NO_RESTART flags",
         "area flags 1", "start+offset wraps", "start_ip in the kernel", "abort_ip past TASK_SIZE",
