@@ -10,8 +10,9 @@ rseq_cs), the ids the kernel writes (0: one CPU, one node), unregistration; a se
 signal interrupts (the handler's frame holds abort_ip), sections that spin until they are
 preempted (all three aborted; on the host a process pinned beside them competes for CPU 0),
 invalid sections and rseq_cs pointers (SIGSEGV), an area unmapped after registration then
-signalled or preempted (SIGSEGV); fork keeps the registration, a thread has none and cannot
-unregister another's area, execve clears it.
+signalled or preempted (SIGSEGV); a timer's SIGALRM aborting a spinning section; two threads
+pinned to CPU 0, each registered, aborting each other's sections; fork keeps the registration,
+a thread has none and cannot unregister another's area, execve clears it.
 """
 import pytest
 

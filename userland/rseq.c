@@ -12,6 +12,8 @@
  * Linux preempts it too: only the count of aborted sections is printed), and invalid ones
  * (wrong signature, abort_ip inside, the kernel, unmapped, version 1, NO_RESTART flags, an
  * overflowing range) that end the process with SIGSEGV; an area unmapped after registration;
+ * a timer's SIGALRM aborting a spinning section; two threads, each with its own area, that
+ * preempt each other's sections;
  * fork keeps the registration, a thread has none, execve clears it. Every fatal case runs in
  * a child; the parent prints how it ended. The program pins itself to CPU 0 first, so the CPU
  * number and mm_cid are 0 on the host too.
@@ -67,6 +69,7 @@ static struct t_rseq area;             /* static: the same address after execve 
 static struct t_rseq big[2];           /* a 64-byte area for the extensible sizes */
 static struct t_rseq_cs desc;          /* the section descriptor a test hands the section */
 extern struct t_rseq_cs sect_tmpl;     /* the section's own, made by the asm below */
+extern struct t_rseq_cs spin_tmpl;     /* spin()'s */
 static volatile uintptr_t handler_ip;  /* where the interrupted code resumes (the frame's RIP) */
 static volatile uint64_t handler_cs;   /* rseq_cs the handler saw */
 static volatile int handled;
@@ -159,6 +162,42 @@ __attribute__((noinline)) static int section(struct t_rseq_cs *d, long spins, in
         : [d] "r"(d), [pid] "m"(pid)
         : "eax", "ebx", "ecx", "memory", "cc");
 #endif
+    return aborted;
+}
+
+/* A section in any area `a` that only spins (`spins` turns), for threads: 1 if aborted. */
+__attribute__((noinline)) static int spin(struct t_rseq *a, struct t_rseq_cs *d, long spins)
+{
+    int aborted;
+    __asm__ volatile(
+#ifdef __x86_64__
+        "movq %[d], 8(%[a])\n\t"
+#else
+        "movl %[d], 8(%[a])\n\t"
+#endif
+        "1:\n\t"
+        "dec %[n]\n\t"
+        "jnz 1b\n\t"
+        "2:\n\t"
+        "xorl %[ab], %[ab]\n\t"
+        "jmp 4f\n\t"
+        ".long 0x53053053\n\t"
+        "3:\n\t"
+        "movl $1, %[ab]\n\t"
+        "4:\n\t"
+        ".pushsection .data, \"aw\"\n\t"
+        ".balign 32\n\t"
+        ".globl spin_tmpl\n\t"
+        "spin_tmpl: .long 0, 0\n\t"
+#ifdef __x86_64__
+        ".quad 1b, 2b - 1b, 3b\n\t"
+#else
+        ".long 1b, 0, 2b - 1b, 0, 3b, 0\n\t"
+#endif
+        ".popsection\n\t"
+        : [ab] "=&r"(aborted), [n] "+r"(spins)
+        : [d] "r"(d), [a] "r"(a)
+        : "memory", "cc");
     return aborted;
 }
 
@@ -459,6 +498,38 @@ static void *thread_main(void *arg)
     return NULL;
 }
 
+/* Two threads pinned to CPU 0, each with an area of its own, spin in sections: each preempts
+   the other (on the host too), and each thread's sections are aborted in its own area. */
+static struct t_rseq th_area[2];
+static struct t_rseq_cs th_desc[2];
+static int th_aborts[2], th_reg[2], th_cleared[2];
+
+static void *racer(void *arg)
+{
+    int i = (int)(intptr_t)arg;
+    th_reg[i] = (int)reg(&th_area[i], 32);
+    th_desc[i] = spin_tmpl;
+    for (int k = 0; k < 2; k++) {
+        int ab = spin(&th_area[i], &th_desc[i], 0x7fffffffL);
+        th_aborts[i] += ab;
+        th_cleared[i] += ab && !th_area[i].rseq_cs;
+    }
+    unreg(&th_area[i], 32);
+    return NULL;
+}
+
+static void racing_threads(void)
+{
+    pthread_t t[2];
+    for (int i = 0; i < 2; i++)
+        pthread_create(&t[i], NULL, racer, (void *)(intptr_t)i);
+    for (int i = 0; i < 2; i++)
+        pthread_join(t[i], NULL);
+    for (int i = 0; i < 2; i++)
+        printf("racing thread %d: registered %d, %d of 2 sections aborted, rseq_cs cleared in %d, cpu_id=%u\n", i,
+               th_reg[i], th_aborts[i], th_cleared[i], th_area[i].cpu_id);
+}
+
 static void lifetimes(char **argv)
 {
     memset(&area, 0, sizeof area);
@@ -487,7 +558,8 @@ static void lifetimes(char **argv)
 static void glibc_registration(void)
 {
 #ifdef __GLIBC__
-    printf("glibc: __rseq_size=%u __rseq_flags=%u sched_getcpu=%d\n", __rseq_size, __rseq_flags, sched_getcpu());
+    printf("glibc: __rseq_size=%u __rseq_offset=%ld __rseq_flags=%u sched_getcpu=%d\n", __rseq_size, (long)__rseq_offset,
+           __rseq_flags, sched_getcpu());
     if (__rseq_size) {
         struct t_rseq *g = (struct t_rseq *)((char *)__builtin_thread_pointer() + __rseq_offset);
         printf("glibc: area 32-byte aligned=%d cpu_id=%u\n", ((uintptr_t)g & 31) == 0, g->cpu_id);
@@ -523,6 +595,7 @@ int main(int argc, char **argv)
     in_child("signalled section", run_section_signalled);
     in_child("preempted section", run_section_preempted);
     in_child("section and SIGALRM", run_section_alarm);
+    in_child("racing threads", racing_threads);
     static const char *const bad[] = {
         "wrong signature", "abort_ip inside", "version 1", "NO_RESTART_ON_SIGNAL", "all NO_RESTART flags",
         "area flags 1", "start+offset wraps", "start_ip in the kernel", "abort_ip past TASK_SIZE",
