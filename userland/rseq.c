@@ -266,6 +266,14 @@ static void registration_rules(void)
         printf("non-canonical: %s\n", res(rseq_sys(0x800000000000UL, 32, 0, T_SIG)));
         printf("last user page: %s\n", res(rseq_sys(0x7fffffffffe0UL, 32, 0, T_SIG)));
         printf("len 4 GiB-32 near the top: %s\n", res(rseq_sys(0x7fffffff0000UL, 0xffffffe0UL, 0, T_SIG)));
+        /* an area ending at the end of the user half (TASK_SIZE_MAX): the page is mapped here, and
+           in ringlab it is the stack's top page already */
+        mmap((void *)0x7fffffffe000UL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE,
+             -1, 0);
+        long r = rseq_sys(0x7fffffffefc0UL, 64, 0, T_SIG);
+        printf("len 64 ending at the user limit: %s\n", res(r));
+        if (r == 0)
+            printf("  unregister: %s\n", res(rseq_sys(0x7fffffffefc0UL, 64, T_UNREGISTER, T_SIG)));
     }
 #endif
     /* a longer area: 33 bytes, then 64 (Linux's extensible size) */
