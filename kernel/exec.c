@@ -15,6 +15,7 @@
 #include "mmu.h"
 #include "msr.h"
 #include "proc.h"
+#include "rseq.h"
 #include "procfs.h"
 #include "ptrace.h"
 #include "vdso.h"
@@ -76,6 +77,7 @@ static int build_stack(uint64_t *pml4, const struct elf_image *img, const struct
         { AT_GID, cred->gid }, { AT_EGID, cred->egid }, { AT_SECURE, secure }, { AT_CLKTCK, 100 },
         { AT_RANDOM, random_va }, { AT_EXECFN, top - a->execfn },
         { AT_MINSIGSTKSZ, fpu_minsigstksz() }, { AT_HWCAP2, (rcr4() & CR4_FSGSBASE) ? HWCAP2_FSGSBASE : 0 },
+        { AT_RSEQ_FEATURE_SIZE, RSEQ_FEATURE_SIZE }, { AT_RSEQ_ALIGN, RSEQ_ALIGN },   /* rseq.c, as Linux 6.3+ */
         { AT_NULL, 0 },
     };
     uint64_t skip = sysinfo ? 0 : vdso ? 1 : 2;
@@ -221,6 +223,7 @@ int exec_image(struct proc *p, const char *name, const uint8_t *data, size_t siz
         p->sig.work = true;
     }
     signal_exec(p);                              /* handlers back to SIG_DFL, no alternate stack */
+    rseq_exec(p);                                /* no rseq area: it was the old image's */
     ptimer_exit(p->leader->pid);                 /* POSIX timers go (Linux begin_new_exec: exit_itimers) */
     const char *base = name;
     for (const char *s = name; *s; s++)

@@ -25,6 +25,7 @@
 #include "percpu.h"
 #include "proc.h"
 #include "ptrace.h"
+#include "rseq.h"
 #include "sanitize.h"
 #include "vm.h"
 #include "x86.h"
@@ -168,7 +169,13 @@ noreturn void scheduler(void)
    is off from the scheduler's switch until here, so the switch is nobody's coverage. */
 static void sched(void)
 {
-    swtch(&myproc()->context, mycpu()->scheduler);
+    struct proc *p = myproc();
+    /* Linux rseq_preempt (__schedule): a registered thread switched out - preempted in ring 3
+       or asleep in a call - has its ids rewritten and any section it is in aborted before
+       ring 3 (rseq.c); sig.work is the flag the system-call return already tests. */
+    if (p->rseq.area)
+        p->rseq.event = p->rseq.notify = p->sig.work = true;
+    swtch(&p->context, mycpu()->scheduler);
     kcov_off_exit();                               /* the scheduler's kcov_off_enter before it */
 }
 
@@ -364,6 +371,7 @@ int proc_clone(uint64_t flags, uint64_t stack, uint64_t tls, uint64_t ptid, uint
             np->gs_base = tls32->base;
     }
     signal_fork(np, p, flags);
+    rseq_fork(np, p, flags);                       /* fork keeps the registration, CLONE_VM not */
     np->cred = p->cred;                            /* per thread, inherited (Linux copy_creds) */
     np->no_new_privs = p->no_new_privs;            /* inherited; pdeathsig is not (Linux copy_process) */
     memcpy(np->name, p->name, sizeof np->name);

@@ -19,6 +19,7 @@
 #include "msr.h"
 #include "proc.h"
 #include "ptrace.h"
+#include "rseq.h"
 #include "signal.h"
 #include "jobctl.h"
 #include "trap.h"
@@ -350,8 +351,19 @@ int signal_return(struct trapframe *tf, int64_t syscall_nr)
         }
         struct ksiginfo info;
         int sig = signal_dequeue(p, ~p->sig.blocked, &info);
-        if (!sig)
-            break;
+        if (!sig) {
+            if (!p->rseq.notify)
+                break;
+            /* Linux's order: the restart rewinds RIP first, then the rseq work sees the
+               `syscall` the thread returns to (rseq.c; it may queue a SIGSEGV) */
+            if (restart) {
+                tf->rax = (uint64_t)syscall_nr;
+                tf->rip -= SYSCALL_INSN_BYTES;
+                restart = false;
+            }
+            rseq_notify_resume(p, tf, 0);
+            continue;
+        }
         if (p->pt.tracer && sig != SIGKILL && !(sig = ptrace_signal(p, sig, &info)))
             continue;                              /* the tracer suppressed it (or requeued it blocked) */
         struct k_sigaction *ka = &p->sighand->action[sig];
@@ -386,6 +398,9 @@ int signal_return(struct trapframe *tf, int64_t syscall_nr)
             }
             restart = false;
         }
+        /* Linux setup_rt_frame's rseq_signal_deliver: a section the signal interrupts is left
+           first, so the frame saves abort_ip and the handler returns there (rseq.c). */
+        bool rseq_ok = !p->rseq.area || rseq_notify_resume(p, tf, sig);
         uint64_t oldmask = p->sig.restore_mask ? p->sig.saved_mask : p->sig.blocked;
         int framed = (ka->flags & SA_IA32_ABI) ? signal_setup_frame32(p, tf, sig, ka, &info, oldmask)
                                                : setup_frame(p, tf, sig, ka, &info, oldmask);
@@ -398,8 +413,8 @@ int signal_return(struct trapframe *tf, int64_t syscall_nr)
         p->sig.restore_mask = false;
         p->sig.blocked |= ka->mask | ((ka->flags & SA_NODEFER) ? 0 : SIGBIT(sig));
         p->sig.blocked &= ~SIG_UNBLOCKABLE;
-        if (ka->flags & SA_RESETHAND)
-            ka->handler = SIG_DFL;
+        if ((ka->flags & SA_RESETHAND) || (!rseq_ok && sig == SIGSEGV))
+            ka->handler = SIG_DFL;                 /* one shot; or the queued SIGSEGV is fatal */
     }
     if (restart) {                            /* no handler ran: the call starts again */
         tf->rax = (uint64_t)syscall_nr;

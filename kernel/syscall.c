@@ -192,6 +192,7 @@ static const struct {
     [SYS_chdir] = { "chdir", sys_chdir },
     [SYS_prlimit64] = { "prlimit64", sys_prlimit64 },
     [SYS_getrandom] = { "getrandom", sys_getrandom },
+    [SYS_rseq] = { "rseq", sys_rseq },                                  /* rseq.c */
     [SYS_ptrace] = { "ptrace", sys_ptrace },
     /* sockets (socket.c, unix.c) */
     [SYS_socket] = { "socket", sys_socket },

@@ -138,6 +138,11 @@ static const struct {
     [SYS32_prlimit64] = { "prlimit64", sys_prlimit64, 0 },
     [SYS32_renameat2] = { "renameat2", sys_renameat2, 0 },
     [SYS32_getrandom] = { "getrandom", sys_getrandom, 0 },
+    /* rseq (rseq.c: the same struct, u64 fields) and what an i386 rseq test pins itself with:
+       sched_setaffinity (a mask's first byte, the same in 32-bit words) and getcpu */
+    [SYS32_rseq] = { "rseq", sys_rseq, 0 },
+    [SYS32_sched_setaffinity] = { "sched_setaffinity", sys_sched_setaffinity, 0 },
+    [SYS32_getcpu] = { "getcpu", sys_getcpu, 0 },
     [SYS32_clock_gettime64] = { "clock_gettime64", sys_clock_gettime, 0 },
     [SYS32_clock_getres_time64] = { "clock_getres_time64", sys_clock_getres, 0 },
     [SYS32_clock_nanosleep_time64] = { "clock_nanosleep_time64", sys_clock_nanosleep, 0 },

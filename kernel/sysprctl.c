@@ -2,7 +2,7 @@
  * Small calls programs probe (Linux kernel/sys.c prctl and getcpu, mm/process_vm_access.c):
  * prctl's name, parent-death signal, dumpable flag and no_new_privs; getcpu (one CPU, one
  * node); process_vm_readv/writev with ptrace's permission (cred.c ptrace_may_access).
- * rseq has no entry: it is -ENOSYS, as on a Linux built without CONFIG_RSEQ.
+ * rseq, which also gives the CPU number, is rseq.c's.
  */
 #include "kernel.h"
 #include "cred.h"

@@ -96,6 +96,11 @@ static const uint64_t S_ZERO8[] = SET(0, 8, 8, 8, 16, 4);
 static const uint64_t S_MSYNC[] = SET(1, 2, 4);
 static const uint64_t S_MCL[] = SET(1, 2, 4, 8);             /* mlockall: MCL_*, and an unknown bit */
 static const uint64_t S_MLOCK2[] = SET(1, 2);               /* mlock2: MLOCK_ONFAULT, an unknown bit */
+/* rseq: lengths (the original 32, too short, unaligned sizes, longer), RSEQ_FLAG_UNREGISTER and
+   an unknown bit, the x86 signature or another */
+static const uint64_t S_RSEQLEN[] = SET(32, 32, 0, 31, 33, 64, 0xffffffe0);
+static const uint64_t S_RSEQFL[] = SET(1, 2);
+static const uint64_t S_RSEQSIG[] = SET(0x53053053, 0x53053053, 0, 0xffffffff);
 static const uint64_t S_MSGKEY[] = SET(0, 0x5200, 0x5201, 0);
 static const uint64_t S_MSGGET[] = SET(01000, 02000, 0600, 0666, 0400);
 static const uint64_t S_MSGFLG[] = SET(04000, 04000, 010000, 020000, 040000);
@@ -364,6 +369,9 @@ static const struct desc DESCS[] = {
     { "mlock2", RNONE, 2, { A(GADDR), A(GMLEN), F(S_MLOCK2) } },
     { "mlockall", RNONE, 1, { F(S_MCL) } },
     { "munlockall", RNONE, 1, { A(G0) } },
+    /* area: rseq (rseq.c): a buffer as the area (often not 32-byte aligned, so -EINVAL), its
+       rseq_cs whatever the program wrote there: a later preemption may end it with SIGSEGV */
+    { "rseq", RNONE, 2, { A(GBUF), E(S_RSEQLEN), F(S_RSEQFL), E(S_RSEQSIG) } },
 };
 #define NDESCS (sizeof DESCS / sizeof DESCS[0])
 

@@ -34,6 +34,8 @@
 #define AT_EXECFN   31
 #define AT_HWCAP2   26           /* HWCAP2_* bits (arch/x86/include/uapi/asm/hwcap2.h) */
 #define AT_MINSIGSTKSZ 51        /* the largest signal frame (Linux get_sigframe_size) */
+#define AT_RSEQ_FEATURE_SIZE 27  /* struct rseq's fields the kernel fills (include/rseq.h, Linux 6.3+) */
+#define AT_RSEQ_ALIGN 28         /* its alignment */
 #define HWCAP2_FSGSBASE (1 << 1) /* CR4.FSGSBASE: rd/wr{fs,gs}base usable in ring 3 */
 #define AT_SYSINFO  32       /* i386: __kernel_vsyscall in the 32-bit vDSO (include/vdso.h) */
 #define AT_SYSINFO_EHDR 33   /* the vDSO's ELF header (include/vdso.h) */

@@ -8,6 +8,7 @@
 #include "thread.h"
 #include "cred.h"
 #include "ptrace.h"
+#include "rseq.h"
 
 #define NPROC     64             /* process table size */
 #define TIMER_HZ  100            /* timer ticks per second */
@@ -80,6 +81,7 @@ struct proc {
     bool syscall_work;         /* syscall_dispatch's slow path: crash=/trace=syscall hooks, or a tracer's
                                   syscall stops or single step (ptrace_update_work) */
     struct ptrace_state pt;    /* its tracer, stops, debug registers (ptrace.h: the link's owner rules) */
+    struct rseq_reg rseq;      /* rseq(2)'s registration and pending work (rseq.h, rseq.c) */
 };
 
 noreturn void scheduler(void);

@@ -182,6 +182,7 @@ int64_t sys_access(struct trapframe *tf);
 int64_t sys_chdir(struct trapframe *tf);
 int64_t sys_prlimit64(struct trapframe *tf);
 int64_t sys_getrandom(struct trapframe *tf);
+int64_t sys_rseq(struct trapframe *tf);                  /* rseq.c */
 int64_t sys_poll(struct trapframe *tf);
 int64_t sys_nanosleep(struct trapframe *tf);
 int64_t sys_clone(struct trapframe *tf);

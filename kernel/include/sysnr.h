@@ -166,6 +166,7 @@
 #define SYS_process_vm_writev   311
 #define SYS_renameat2           316
 #define SYS_getrandom           318
+#define SYS_rseq                334
 #define SYS_clone3              435
 #define SYS_faccessat2          439
 /* POSIX timers (ptimer.c) and select (select.c) */

@@ -83,6 +83,7 @@
 #define SYS32_fcntl64           221
 #define SYS32_gettid            224
 #define SYS32_tkill             238
+#define SYS32_sched_setaffinity 241
 #define SYS32_set_thread_area   243
 #define SYS32_get_thread_area   244
 #define SYS32_exit_group        252
@@ -100,7 +101,9 @@
 #define SYS32_pipe2             331
 #define SYS32_prlimit64         340
 #define SYS32_renameat2         353
+#define SYS32_getcpu            318
 #define SYS32_getrandom         355
+#define SYS32_rseq              386
 #define SYS32_settimeofday      79
 #define SYS32_clock_settime     264
 #define SYS32_clock_gettime64   403
