@@ -79,3 +79,17 @@ def test_proc_mem_past_a_mapped_files_end_as_on_linux(images, tmp_path):
     # page past the file's end is EIO both ways, as Linux's fault there is SIGBUS; a write
     # that got through went into a page the file's own replaced once the file grew.
     assert_same_as_linux(Case("revlock", args=["membus"]), images, tmp_path)
+
+
+# userland/revcompat.c: the review of the compat (i386) and debugging surfaces (ptrace, LDT,
+# debug registers, FS/GS bases, the vDSO, /proc, XSAVE state), each attack compared with the
+# host's Linux.
+REVCOMPAT_ATTACKS = ["restart"]
+
+
+@pytest.mark.parametrize("attack", REVCOMPAT_ATTACKS)
+def test_compat_attack_as_on_linux(images, tmp_path, attack):
+    # restart: a tracer's RAX -ERESTARTNOINTR at a syscall-exit stop with no signal pending is
+    # the call's answer, not a restart (Linux restarts only with signal work); a restart at
+    # RIP 1 made RIP non-canonical after the check, and the iretq faulted in ring 0 (a panic).
+    assert_same_as_linux(Case("revcompat", args=[attack]), images, tmp_path)

@@ -1,0 +1,139 @@
+/*
+ * Hostile programs from the review of the compat (i386) and debugging surfaces of the kernel
+ * (tests/test_review_attacks.py): each attack prints only what Linux defines, so the host's
+ * output is the reference.
+ *
+ *   restart: a tracer at a syscall-exit stop sets RAX to -ERESTARTNOINTR and RIP to an
+ *            address whose restart (RIP - 2, the `syscall` again) no iretq can return to:
+ *            1 (RIP -1, non-canonical), and with CS 0x23 (compatibility mode) 0x100000003
+ *            (EIP past the code segment's 4 GiB limit). Linux's restart runs after its
+ *            signal delivery, the iretq faults in ring 0 and its bad-iret fixup turns the
+ *            fault into a SIGSEGV of the tracee (SI_KERNEL); the tracer sees that stop. The
+ *            restart happens only with signal work (a signal the tracer then suppressed):
+ *            with none, -ERESTARTNOINTR is the answer and RIP stays.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ptrace.h>
+#include <sys/syscall.h>
+#include <sys/user.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define ERESTARTNOINTR 513      /* include/linux/errno.h: the kernel's own, never a user's */
+#define USER32_CS 0x23          /* Linux's compatibility-mode code selector (GDT entry 4) */
+#define MARK 0x5eed0000L        /* the argument that names the call the tracer changes */
+
+static long pt(int req, pid_t pid, unsigned long addr, unsigned long data)
+{
+    return syscall(SYS_ptrace, req, pid, addr, data);
+}
+
+static int waitfor(pid_t pid)
+{
+    int st = 0;
+    if (waitpid(pid, &st, __WALL) != pid) {
+        printf("waitpid: %s\n", strerror(errno));
+        exit(1);
+    }
+    return st;
+}
+
+/* A traced child stopped at its SIGSTOP, then making one marked getppid. */
+static pid_t marked_child(void)
+{
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid == 0) {
+        if (ptrace(PTRACE_TRACEME, 0, 0, 0))
+            _exit(90);
+        raise(SIGSTOP);
+        syscall(SYS_getppid, MARK);
+        _exit(0);
+    }
+    waitfor(pid);
+    return pid;
+}
+
+/* Run the child to the exit stop of its marked call. */
+static int to_marked_exit(pid_t pid, struct user_regs_struct *r)
+{
+    for (int stops = 0; stops < 64; stops++) {
+        pt(PTRACE_SYSCALL, pid, 0, 0);
+        if (!WIFSTOPPED(waitfor(pid)))
+            return -1;
+        pt(PTRACE_GETREGS, pid, 0, (unsigned long)r);
+        if (r->rdi == MARK && (long)r->rax != -ENOSYS)
+            return 0;                       /* the exit stop: RAX is getppid's answer */
+    }
+    return -1;
+}
+
+/* The marked call's exit stop given RAX -ERESTARTNOINTR, RIP `rip` (and CS `cs` unless 0);
+   the tracee resumed with `sig` (0: none), that signal's delivery stop suppressed. */
+static void restart_one(const char *what, unsigned long cs, unsigned long rip, int sig)
+{
+    pid_t pid = marked_child();
+    struct user_regs_struct r;
+    if (to_marked_exit(pid, &r)) {
+        printf("restart %s: no exit stop\n", what);
+        return;
+    }
+    r.rax = (unsigned long)-ERESTARTNOINTR;
+    r.rip = rip;
+    if (cs)
+        r.cs = cs;
+    long set = pt(PTRACE_SETREGS, pid, 0, (unsigned long)&r);
+    pt(PTRACE_CONT, pid, 0, sig);
+    int st = waitfor(pid);
+    if (sig && WIFSTOPPED(st) && WSTOPSIG(st) == sig) {
+        printf("restart %s: signal-delivery stop %d, suppressed\n", what, sig);
+        pt(PTRACE_CONT, pid, 0, 0);
+        st = waitfor(pid);
+    }
+    siginfo_t si;
+    memset(&si, 0, sizeof si);
+    memset(&r, 0, sizeof r);
+    if (WIFSTOPPED(st)) {
+        pt(PTRACE_GETSIGINFO, pid, 0, (unsigned long)&si);
+        pt(PTRACE_GETREGS, pid, 0, (unsigned long)&r);
+    }
+    printf("restart %s: setregs %s, status 0x%x signo=%d code=%d rip=0x%lx rax=%ld\n", what,
+           set ? strerror(errno) : "ok", st, si.si_signo, si.si_code, (unsigned long)r.rip, (long)r.rax);
+    if (WIFSTOPPED(st)) {
+        pt(PTRACE_CONT, pid, 0, WSTOPSIG(st));
+        st = waitfor(pid);
+    }
+    if (WIFSIGNALED(st))
+        printf("restart %s: killed by %d\n", what, WTERMSIG(st));
+    else
+        printf("restart %s: status 0x%x\n", what, st);
+}
+
+static int restart(void)
+{
+    /* no signal: the value is the call's answer, RIP as the tracer left it */
+    restart_one("rip=1", 0, 1, 0);
+    restart_one("rip=0xffff800000000001", 0, 0xffff800000000001UL, 0);
+    restart_one("cs=0x23 rip=0x100000003", USER32_CS, 0x100000003UL, 0);
+    /* a signal the tracer suppresses: the call restarts at RIP - 2, non-canonical (64-bit),
+       past 4 GiB (compatibility mode) */
+    restart_one("rip=0xffff800000000001 sigusr1", 0, 0xffff800000000001UL, SIGUSR1);
+    restart_one("cs=0x23 rip=1 sigusr1", USER32_CS, 1, SIGUSR1);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    const char *what = argc > 1 ? argv[1] : "";
+    if (!strcmp(what, "restart"))
+        return restart();
+    printf("usage: revcompat restart\n");
+    return 2;
+}
