@@ -23,6 +23,7 @@
 #include "kernel.h"
 #include "cred.h"
 #include "errno.h"
+#include "fsgs.h"
 #include "gdt.h"
 #include "kargs.h"
 #include "mmu.h"
@@ -473,7 +474,7 @@ int64_t sys_ptrace(struct trapframe *tf)
         case ARCH_SET_GS:
             if (addr >= USER_LIMIT)
                 return -EPERM;
-            *(data == ARCH_SET_FS ? &c->fs_base : &c->gs_base) = addr;
+            fsgs_set_base_stopped(c, data == ARCH_SET_GS, addr);   /* and a null selector (fsgs.c) */
             return 0;
         case ARCH_GET_FS:
         case ARCH_GET_GS:                       /* into the tracer's memory, as Linux's put_user */

@@ -11,6 +11,10 @@
  *            fault into a SIGSEGV of the tracee (SI_KERNEL); the tracer sees that stop. The
  *            restart happens only with signal work (a signal the tracer then suppressed):
  *            with none, -ERESTARTNOINTR is the answer and RIP stays.
+ *   archprctl: a tracee's GS holds a TLS selector (set_thread_area through int $0x80);
+ *            PTRACE_ARCH_PRCTL(ARCH_SET_GS) nulls the selector and sets the base, as the
+ *            call on itself does (Linux do_arch_prctl_64), POKEUSER of gs_base sets the base
+ *            only and of gs the selector only; the child prints what it then runs with.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -19,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stddef.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
 #include <sys/user.h>
@@ -28,6 +33,14 @@
 #define ERESTARTNOINTR 513      /* include/linux/errno.h: the kernel's own, never a user's */
 #define USER32_CS 0x23          /* Linux's compatibility-mode code selector (GDT entry 4) */
 #define MARK 0x5eed0000L        /* the argument that names the call the tracer changes */
+#define ARCH_SET_GS 0x1001      /* asm/prctl.h */
+#define ARCH_GET_GS 0x1004
+
+struct tls_desc {               /* asm/ldt.h struct user_desc (musl has no linux/ headers) */
+    unsigned int entry_number, base_addr, limit;
+    unsigned int seg_32bit : 1, contents : 2, read_exec_only : 1, limit_in_pages : 1, seg_not_present : 1,
+        useable : 1;
+};
 
 static long pt(int req, pid_t pid, unsigned long addr, unsigned long data)
 {
@@ -128,12 +141,97 @@ static int restart(void)
     return 0;
 }
 
+/* ---- archprctl ---- */
+
+static char gsmem[2][16] __attribute__((aligned(16))) = { "descriptor", "tracer's base" };
+
+/* A traced child whose GS is a TLS selector (base gsmem[0]); after the tracer's change it
+   prints what it runs with: the selector, the base, and the bytes at %gs:0. */
+static pid_t gs_child(void)
+{
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid == 0) {
+        /* the i386 call through int $0x80 (the x86-64 table has none): its pointer is 32 bits */
+        static struct tls_desc u = { .entry_number = -1, .limit = 0xfffff, .seg_32bit = 1, .limit_in_pages = 1,
+                                     .useable = 1 };
+        u.base_addr = (unsigned)(uintptr_t)gsmem[0];
+        if (ptrace(PTRACE_TRACEME, 0, 0, 0))
+            _exit(90);
+        long r = 243;                        /* i386 set_thread_area */
+        __asm__ volatile("int $0x80" : "+a"(r) : "b"(&u) : "memory");
+        if (r) {
+            printf("  child: set_thread_area %ld\n", r);
+            _exit(91);
+        }
+        uint16_t sel = (uint16_t)(u.entry_number * 8 + 3);
+        __asm__ volatile("mov %0, %%gs" ::"r"(sel));
+        raise(SIGSTOP);
+        uint16_t now;
+        unsigned long base = 0;
+        char at[16];
+        __asm__ volatile("mov %%gs, %0" : "=r"(now));
+        syscall(SYS_arch_prctl, ARCH_GET_GS, &base);
+        for (int i = 0; i < 15; i++)
+            __asm__ volatile("movb %%gs:(%1), %0" : "=q"(at[i]) : "r"((unsigned long)i));
+        at[15] = 0;
+        printf("  child: gs %s, base %s, %%gs:0 \"%s\"\n", now == sel ? "the TLS selector" : now ? "other" : "0",
+               base == (uintptr_t)gsmem[0] ? "the descriptor's" : base == (uintptr_t)gsmem[1] ? "the tracer's" : "other",
+               at);
+        fflush(stdout);
+        _exit(0);
+    }
+    int st = waitfor(pid);
+    if (!WIFSTOPPED(st))
+        printf("  child: status 0x%x\n", st);
+    return pid;
+}
+
+static void gs_show(pid_t pid, const char *what, long r)
+{
+    unsigned long sel = 1, base = 1;
+    pt(PTRACE_PEEKUSER, pid, offsetof(struct user_regs_struct, gs), (uintptr_t)&sel);
+    pt(PTRACE_PEEKUSER, pid, offsetof(struct user_regs_struct, gs_base), (uintptr_t)&base);
+    printf("archprctl %s: %s; gs reads %s, gs_base %s\n", what, r ? strerror(errno) : "ok",
+           sel ? "the TLS selector" : "0",
+           base == (uintptr_t)gsmem[0] ? "the descriptor's" : base == (uintptr_t)gsmem[1] ? "the tracer's" : "other");
+    fflush(stdout);
+    pt(PTRACE_CONT, pid, 0, 0);
+    int st = waitfor(pid);
+    if (!WIFEXITED(st))
+        printf("  child: status 0x%x\n", st);
+}
+
+/*
+ * archprctl: a tracee's GS holds a TLS selector. PTRACE_ARCH_PRCTL(ARCH_SET_GS) is Linux's
+ * do_arch_prctl_64 on the tracee: the selector becomes 0 and the base the new one (as the
+ * call on itself does); POKEUSER of gs_base changes the base only (putreg), and of gs the
+ * selector only.
+ */
+static int archprctl(void)
+{
+    pid_t pid = gs_child();
+    gs_show(pid, "before", 0);
+    pid = gs_child();
+    long r = pt(PTRACE_ARCH_PRCTL, pid, (uintptr_t)gsmem[1], ARCH_SET_GS);
+    gs_show(pid, "ARCH_SET_GS", r);
+    pid = gs_child();
+    r = pt(PTRACE_POKEUSER, pid, offsetof(struct user_regs_struct, gs_base), (uintptr_t)gsmem[1]);
+    gs_show(pid, "POKEUSER gs_base", r);
+    pid = gs_child();
+    r = pt(PTRACE_POKEUSER, pid, offsetof(struct user_regs_struct, gs), 0);
+    gs_show(pid, "POKEUSER gs 0", r);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
     const char *what = argc > 1 ? argv[1] : "";
     if (!strcmp(what, "restart"))
         return restart();
-    printf("usage: revcompat restart\n");
+    if (!strcmp(what, "archprctl"))
+        return archprctl();
+    printf("usage: revcompat restart|archprctl\n");
     return 2;
 }
