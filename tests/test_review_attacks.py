@@ -84,7 +84,7 @@ def test_proc_mem_past_a_mapped_files_end_as_on_linux(images, tmp_path):
 # userland/revcompat.c: the review of the compat (i386) and debugging surfaces (ptrace, LDT,
 # debug registers, FS/GS bases, the vDSO, /proc, XSAVE state), each attack compared with the
 # host's Linux.
-REVCOMPAT_ATTACKS = ["restart", "archprctl"]
+REVCOMPAT_ATTACKS = ["restart", "archprctl", "sigreturncs"]
 
 
 @pytest.mark.parametrize("attack", REVCOMPAT_ATTACKS)
@@ -97,4 +97,14 @@ def test_compat_attack_as_on_linux(images, tmp_path, attack):
     # archprctl: PTRACE_ARCH_PRCTL(ARCH_SET_GS) on a tracee whose GS is a TLS selector nulls
     # the selector as the call on itself does; the selector kept overrode the new base on a
     # CPU without FSGSBASE. Default CPU only: the host has FSGSBASE, and so has -cpu max.
+    # sigreturncs: a 64-bit rt_sigreturn frame may name CS 0x23 (compatibility mode) or an LDT
+    # SS, as on Linux (restore_sigcontext); ringlab sent SIGSEGV for any CS but 0x33 and any
+    # SS but 0x2b under UC_STRICT_RESTORE_SS, and repaired a usable LDT SS without it.
     assert_same_as_linux(Case("revcompat", args=[attack]), images, tmp_path)
+
+
+@pytest.mark.parametrize("attack", ["restart", "sigreturncs"])
+def test_compat_attack_as_on_linux_qemu64(images, tmp_path, attack):
+    # the same without SMAP, UMIP and XSAVE (archprctl's POKEUSER of gs_base needs FSGSBASE,
+    # which the host has and qemu64 has not)
+    assert_same_as_linux(Case("revcompat", args=[attack], cpu="qemu64"), images, tmp_path)

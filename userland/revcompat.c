@@ -15,6 +15,11 @@
  *            PTRACE_ARCH_PRCTL(ARCH_SET_GS) nulls the selector and sets the base, as the
  *            call on itself does (Linux do_arch_prctl_64), POKEUSER of gs_base sets the base
  *            only and of gs the selector only; the child prints what it then runs with.
+ *   sigreturncs: a handler edits its 64-bit frame's CS, SS and RIP: Linux's
+ *            restore_sigcontext takes CS and SS as saved (RPL 3), so CS 0x23 returns to
+ *            compatibility mode and an LDT data SS stays; without UC_STRICT_RESTORE_SS an SS
+ *            no 64-bit code could use becomes 0x2b (force_valid_ss); what iretq cannot load
+ *            (a data or kernel CS, a null or code SS, EIP past 4 GiB) is SIGSEGV.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -25,6 +30,7 @@
 #include <string.h>
 #include <stddef.h>
 #include <sys/ptrace.h>
+#include <ucontext.h>
 #include <sys/syscall.h>
 #include <sys/user.h>
 #include <sys/wait.h>
@@ -224,6 +230,101 @@ static int archprctl(void)
     return 0;
 }
 
+/* ---- sigreturncs ---- */
+
+#define UC_STRICT_RESTORE_SS 0x4   /* asm/ucontext.h */
+#define LDT_DATA_SEL 0x7           /* LDT entry 0, RPL 3 */
+
+/* 32-bit code the frame's CS 0x23 returns to: the i386 write and exit_group by int $0x80. */
+extern char compat_code[];
+__asm__(".pushsection .text\n"
+        ".code32\n"
+        "compat_code:\n"
+        "    movl $4, %eax\n"                  /* i386 write */
+        "    movl $1, %ebx\n"
+        "    movl $compat_msg, %ecx\n"
+        "    movl $compat_msg_end - compat_msg, %edx\n"
+        "    int $0x80\n"
+        "    movl $252, %eax\n"                /* i386 exit_group */
+        "    movl $42, %ebx\n"
+        "    int $0x80\n"
+        "    ud2\n"
+        ".code64\n"
+        ".popsection\n"
+        ".pushsection .rodata\n"
+        "compat_msg: .ascii \"  child: compatibility-mode code ran\\n\"\n"
+        "compat_msg_end:\n"
+        ".popsection\n");
+
+static unsigned long sr_cs, sr_ss, sr_rip;   /* what the handler writes (0: leave) */
+static int sr_strict;                        /* UC_STRICT_RESTORE_SS: 1 set, 0 cleared */
+
+static void sr_handler(int sig, siginfo_t *si, void *ctx)
+{
+    (void)sig, (void)si;
+    ucontext_t *uc = ctx;
+    unsigned long w = (unsigned long)uc->uc_mcontext.gregs[REG_CSGSFS];   /* cs, gs, fs, ss: 16 bits each */
+    if (sr_cs)
+        w = (w & ~0xffffUL) | sr_cs;
+    if (sr_ss != (unsigned long)-1)
+        w = (w & ~(0xffffUL << 48)) | sr_ss << 48;
+    uc->uc_mcontext.gregs[REG_CSGSFS] = (long)w;
+    uc->uc_mcontext.gregs[REG_RIP] = (long)(sr_rip ? sr_rip : (unsigned long)uc->uc_mcontext.gregs[REG_RIP] + 2);
+    if (sr_strict)
+        uc->uc_flags |= UC_STRICT_RESTORE_SS;
+    else
+        uc->uc_flags &= ~UC_STRICT_RESTORE_SS;
+}
+
+static void sr_one(const char *what, unsigned long cs, unsigned long ss, unsigned long rip, int strict)
+{
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid == 0) {
+        /* LDT entry 0: a 32-bit writable data segment over the first 4 GiB */
+        struct tls_desc u = { .entry_number = 0, .limit = 0xfffff, .seg_32bit = 1, .limit_in_pages = 1 };
+        if (syscall(SYS_modify_ldt, 1, &u, sizeof u))
+            _exit(91);
+        sr_cs = cs, sr_ss = ss, sr_rip = rip, sr_strict = strict;
+        struct sigaction sa = { .sa_sigaction = sr_handler, .sa_flags = SA_SIGINFO };
+        sigaction(SIGILL, &sa, NULL);
+        uint16_t after;
+        /* the handler returns past the ud2 (2 bytes) unless it sends RIP elsewhere; no
+           system call runs before SS is read (sysretq would load its own) */
+        __asm__ volatile("ud2\n\tmov %%ss, %0" : "=r"(after));
+        printf("  child: back, ss %s\n", after == LDT_DATA_SEL ? "the LDT selector" : after == 0x2b ? "0x2b" : "other");
+        fflush(stdout);
+        _exit(0);
+    }
+    int st = waitfor(pid);
+    if (WIFSIGNALED(st))
+        printf("sigreturncs %s: killed by %d\n", what, WTERMSIG(st));
+    else
+        printf("sigreturncs %s: exit %d\n", what, WEXITSTATUS(st));
+}
+
+/*
+ * sigreturncs: a 64-bit rt_sigreturn frame with another CS or SS (Linux restore_sigcontext:
+ * CS and SS as saved, RPL 3; without UC_STRICT_RESTORE_SS a 64-bit frame's unusable SS is
+ * repaired to 0x2b, force_valid_ss): CS 0x23 goes to compatibility mode; what iretq cannot
+ * load (CS 0x2b, a null SS, EIP past 4 GiB) is SIGSEGV.
+ */
+static int sigreturncs(void)
+{
+    unsigned long keep = (unsigned long)-1;
+    sr_one("cs=0x23", USER32_CS, keep, (uintptr_t)compat_code, 1);
+    sr_one("cs=0x23 rip past 4 GiB", USER32_CS, keep, (uintptr_t)compat_code + 0x100000000UL, 1);
+    sr_one("cs=0x2b", 0x2b, keep, 0, 1);
+    sr_one("cs=0x10 (kernel)", 0x10, keep, 0, 1);
+    sr_one("ss=LDT strict", 0, LDT_DATA_SEL, 0, 1);
+    sr_one("ss=LDT not strict", 0, LDT_DATA_SEL, 0, 0);
+    sr_one("ss=0 strict", 0, 0, 0, 1);
+    sr_one("ss=0 not strict", 0, 0, 0, 0);
+    sr_one("ss=0x23 not strict", 0, USER32_CS, 0, 0);
+    sr_one("ss=0x23 strict", 0, USER32_CS, 0, 1);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
@@ -232,6 +333,8 @@ int main(int argc, char **argv)
         return restart();
     if (!strcmp(what, "archprctl"))
         return archprctl();
-    printf("usage: revcompat restart|archprctl\n");
+    if (!strcmp(what, "sigreturncs"))
+        return sigreturncs();
+    printf("usage: revcompat restart|archprctl|sigreturncs\n");
     return 2;
 }
