@@ -192,8 +192,8 @@ int64_t ptregs_regset(struct proc *c, bool set, uint64_t type, uint64_t uiov)
  * text: one that fork shares becomes the tracee's own copy first, uvm_own, as Linux's COW),
  * never into a read-only shared one;
  * the vDSO is first made the tracee's own copy (vdso_unshare: a breakpoint there changes no
- * other process's, as Linux's COW of its special mapping). -EIO unless all 8 bytes are
- * reachable.
+ * other process's, as Linux's COW of its special mapping); [vvar] is never reached (Linux's
+ * VM_IO | VM_PFNMAP). -EIO unless all 8 bytes are reachable.
  */
 int ptrace_access_word(struct proc *c, uint64_t va, uint64_t *word, bool write)
 {
@@ -204,6 +204,8 @@ int ptrace_access_word(struct proc *c, uint64_t va, uint64_t *word, bool write)
         uint64_t a = va + done, n = PAGE_SIZE - a % PAGE_SIZE;
         if (n > sizeof *word - done)
             n = sizeof *word - done;
+        if (vdso_hit(c->mm, a, a + 1) & VDSO_HIT_VVAR)
+            return -EIO;
         uint64_t *pte = walk(c->pml4, a, false);
         if (write && pte && (*pte & PTE_SHARED) && c->mm->vdso_base && a >= c->mm->vdso_base &&
             a < c->mm->vdso_base + VDSO_PAGES * PAGE_SIZE) {

@@ -23,6 +23,8 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/auxv.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -325,6 +327,78 @@ static int sigreturncs(void)
     return 0;
 }
 
+/* ---- vdsomem ---- */
+
+/*
+ * vdsomem: /proc/self/mem (FOLL_FORCE) over [vdso] and [vvar]. Linux's [vdso] is a private
+ * mapping that may become writable: a write breaks copy-on-write, the process's own page gets
+ * it, and a process forked before (sharing the image) still reads the original byte. [vvar]
+ * is VM_IO | VM_PFNMAP: get_user_pages refuses it, a read or a write is EIO (ptrace's
+ * PEEKDATA too).
+ */
+static int vdsomem(void)
+{
+    unsigned long vdso = getauxval(AT_SYSINFO_EHDR), vvar = 0;
+    char line[256];
+    FILE *maps = fopen("/proc/self/maps", "r");
+    while (maps && fgets(line, sizeof line, maps))
+        if (strstr(line, "[vvar]") && !vvar)
+            vvar = strtoul(line, NULL, 16);
+    if (maps)
+        fclose(maps);
+    int go[2];
+    if (!vdso || !vvar || pipe(go))
+        return 1;
+    volatile char *osabi = (volatile char *)(vdso + 7);   /* e_ident[EI_OSABI]: 0 */
+    fflush(stdout);
+    pid_t before = fork();
+    if (before == 0) {
+        char c;
+        close(go[1]);
+        read(go[0], &c, 1);
+        printf("vdsomem: a process forked before reads %d\n", *osabi);
+        fflush(stdout);
+        _exit(0);
+    }
+    close(go[0]);
+    int fd = open("/proc/self/mem", O_RDWR);
+    char c = 'X';
+    long r = pwrite(fd, &c, 1, (off_t)(uintptr_t)osabi);
+    printf("vdsomem: write into [vdso]: %s, reads back '%c'\n", r == 1 ? "1" : strerror(errno), *osabi);
+    fflush(stdout);
+    write(go[1], "g", 1);
+    waitpid(before, NULL, 0);
+    fflush(stdout);
+    pid_t after = fork();
+    if (after == 0) {
+        printf("vdsomem: a process forked after reads '%c'\n", *osabi);
+        fflush(stdout);
+        _exit(0);
+    }
+    waitpid(after, NULL, 0);
+    r = pwrite(fd, &c, 1, (off_t)vvar);
+    printf("vdsomem: write into [vvar]: %s\n", r == 1 ? "1" : strerror(errno));
+    r = pread(fd, &c, 1, (off_t)vvar);
+    printf("vdsomem: read of [vvar]: %s\n", r == 1 ? "1" : strerror(errno));
+    /* ptrace's PEEKDATA is the same access_process_vm */
+    fflush(stdout);
+    pid_t t = fork();
+    if (t == 0) {
+        ptrace(PTRACE_TRACEME, 0, 0, 0);
+        raise(SIGSTOP);
+        _exit(0);
+    }
+    waitfor(t);
+    unsigned long word;
+    r = pt(PTRACE_PEEKDATA, t, vvar, (uintptr_t)&word);
+    printf("vdsomem: PEEKDATA of [vvar]: %s\n", r ? strerror(errno) : "ok");
+    r = pt(PTRACE_PEEKDATA, t, vdso, (uintptr_t)&word);
+    printf("vdsomem: PEEKDATA of [vdso]: %s\n", r ? strerror(errno) : "ok");
+    pt(PTRACE_CONT, t, 0, 0);
+    waitfor(t);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
@@ -335,6 +409,8 @@ int main(int argc, char **argv)
         return archprctl();
     if (!strcmp(what, "sigreturncs"))
         return sigreturncs();
-    printf("usage: revcompat restart|archprctl|sigreturncs\n");
+    if (!strcmp(what, "vdsomem"))
+        return vdsomem();
+    printf("usage: revcompat restart|archprctl|sigreturncs|vdsomem\n");
     return 2;
 }
