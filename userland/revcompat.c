@@ -34,6 +34,7 @@
 #include <sys/ptrace.h>
 #include <ucontext.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <sys/user.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -334,7 +335,7 @@ static int sigreturncs(void)
  * mapping that may become writable: a write breaks copy-on-write, the process's own page gets
  * it, and a process forked before (sharing the image) still reads the original byte. [vvar]
  * is VM_IO | VM_PFNMAP: get_user_pages refuses it, a read or a write is EIO (ptrace's
- * PEEKDATA too).
+ * PEEKDATA too; process_vm_readv EFAULT).
  */
 static int vdsomem(void)
 {
@@ -380,6 +381,9 @@ static int vdsomem(void)
     printf("vdsomem: write into [vvar]: %s\n", r == 1 ? "1" : strerror(errno));
     r = pread(fd, &c, 1, (off_t)vvar);
     printf("vdsomem: read of [vvar]: %s\n", r == 1 ? "1" : strerror(errno));
+    struct iovec local = { &c, 1 }, remote = { (void *)vvar, 1 };
+    r = process_vm_readv(getpid(), &local, 1, &remote, 1, 0);
+    printf("vdsomem: process_vm_readv of [vvar]: %s\n", r == 1 ? "1" : strerror(errno));
     /* ptrace's PEEKDATA is the same access_process_vm */
     fflush(stdout);
     pid_t t = fork();
