@@ -111,3 +111,12 @@ def test_compat_attack_as_on_linux_qemu64(images, tmp_path, attack):
     # the same without SMAP, UMIP and XSAVE (archprctl's POKEUSER of gs_base needs FSGSBASE,
     # which the host has and qemu64 has not)
     assert_same_as_linux(Case("revcompat", args=[attack], cpu="qemu64"), images, tmp_path)
+
+
+@pytest.mark.parametrize("cpu", [None, "qemu64"], ids=["max", "qemu64"])
+def test_compat_fast_syscall_restart_as_on_linux(images, tmp_path, cpu):
+    # userland/revcompat32.c fastrestart: an i386 read(2) entered by the compat `syscall`
+    # instruction, stopped and continued, restarts at the vDSO's `int $0x80`; with the vDSO
+    # unmapped the restart's RIP (0 - 2 here) reached iretq with CS 0x23 past the 4 GiB limit
+    # (a ring-0 #GP on hardware: the sanitizer kernel's user-return check caught it).
+    assert_same_as_linux(Case("revcompat32-m32", args=["fastrestart"], cpu=cpu), images, tmp_path)
