@@ -482,6 +482,10 @@ int64_t sys_ptrace(struct trapframe *tf)
         default:
             return -EINVAL;
         }
+    case PTRACE_GET_THREAD_AREA:                /* Linux arch_ptrace (IA32 emulation): addr the entry */
+        return (int32_t)addr < 0 ? -EIO : tls_get_entry(c, (int32_t)addr, data);
+    case PTRACE_SET_THREAD_AREA:
+        return (int32_t)addr < 0 ? -EIO : tls_set_stopped(c, (int32_t)addr, data);
     case PTRACE_GETSIGMASK:                     /* Linux: addr is sizeof(sigset_t) */
         if (addr != SIGSET_BYTES)
             return -EINVAL;

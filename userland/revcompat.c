@@ -20,6 +20,8 @@
  *            compatibility mode and an LDT data SS stays; without UC_STRICT_RESTORE_SS an SS
  *            no 64-bit code could use becomes 0x2b (force_valid_ss); what iretq cannot load
  *            (a data or kernel CS, a null or code SS, EIP past 4 GiB) is SIGSEGV.
+ *   vdsomem: /proc/self/mem, process_vm_readv and PEEKDATA over [vdso] and [vvar].
+ *   tlsarea: PTRACE_GET_THREAD_AREA and PTRACE_SET_THREAD_AREA on a 64-bit tracee.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -44,6 +46,8 @@
 #define MARK 0x5eed0000L        /* the argument that names the call the tracer changes */
 #define ARCH_SET_GS 0x1001      /* asm/prctl.h */
 #define ARCH_GET_GS 0x1004
+#define PTRACE_GET_THREAD_AREA_ 25   /* asm/ptrace-abi.h (glibc names them too, musl not) */
+#define PTRACE_SET_THREAD_AREA_ 26
 
 struct tls_desc {               /* asm/ldt.h struct user_desc (musl has no linux/ headers) */
     unsigned int entry_number, base_addr, limit;
@@ -403,6 +407,68 @@ static int vdsomem(void)
     return 0;
 }
 
+/* ---- tlsarea ---- */
+
+static void ud_show(const char *what, long r, const struct tls_desc *u)
+{
+    if (r) {
+        printf("tlsarea %s: %s\n", what, strerror(errno));
+        return;
+    }
+    printf("tlsarea %s: ok entry %u base %s limit 0x%x 32bit %u contents %u ro %u pages %u np %u useable %u\n",
+           what, u->entry_number,
+           u->base_addr == (uintptr_t)gsmem[0] ? "gsmem[0]" : u->base_addr == (uintptr_t)gsmem[1] ? "gsmem[1]" : u->base_addr ? "other" : "0",
+           u->limit, u->seg_32bit, u->contents, u->read_exec_only, u->limit_in_pages, u->seg_not_present, u->useable);
+}
+
+/*
+ * tlsarea: PTRACE_GET_THREAD_AREA and PTRACE_SET_THREAD_AREA from a 64-bit tracer (Linux
+ * arch_ptrace with IA32 emulation: do_get_thread_area / do_set_thread_area on the tracee, the
+ * entry number in addr, -EIO for a negative one): the tracee's TLS entries read and written
+ * (gdb reads an i386 inferior's thread pointer this way), bad entries and descriptors refused.
+ */
+static int tlsarea(void)
+{
+    pid_t pid = gs_child();                 /* GS = TLS entry 12, base gsmem[0] */
+    struct tls_desc u;
+    long r;
+    for (unsigned long idx = 11; idx <= 15; idx++) {
+        char what[32];
+        memset(&u, 0xaa, sizeof u);
+        r = pt(PTRACE_GET_THREAD_AREA_, pid, idx, (uintptr_t)&u);
+        snprintf(what, sizeof what, "get %lu", idx);
+        ud_show(what, r, &u);
+    }
+    ud_show("get -1", pt(PTRACE_GET_THREAD_AREA_, pid, (unsigned long)-1, (uintptr_t)&u), &u);
+    ud_show("get 0x80000000", pt(PTRACE_GET_THREAD_AREA_, pid, 0x80000000UL, (uintptr_t)&u), &u);
+    ud_show("get 0x100000000c", pt(PTRACE_GET_THREAD_AREA_, pid, 0x10000000cUL, (uintptr_t)&u), &u);
+    ud_show("get bad buffer", pt(PTRACE_GET_THREAD_AREA_, pid, 12, 8), &u);
+    struct tls_desc n = { .entry_number = 99, .limit = 0xfff, .seg_32bit = 1, .limit_in_pages = 1 };
+    n.base_addr = (unsigned)(uintptr_t)gsmem[1];
+    ud_show("set 13", pt(PTRACE_SET_THREAD_AREA_, pid, 13, (uintptr_t)&n), &n);
+    r = pt(PTRACE_GET_THREAD_AREA_, pid, 13, (uintptr_t)&u);
+    ud_show("get 13 after", r, &u);
+    struct tls_desc bad = n;
+    bad.seg_32bit = 0;                      /* tls_desc_okay: no 16-bit segment */
+    ud_show("set 14 16-bit", pt(PTRACE_SET_THREAD_AREA_, pid, 14, (uintptr_t)&bad), &bad);
+    bad = n;
+    bad.contents = 2;                       /* code */
+    ud_show("set 14 code", pt(PTRACE_SET_THREAD_AREA_, pid, 14, (uintptr_t)&bad), &bad);
+    ud_show("set 15", pt(PTRACE_SET_THREAD_AREA_, pid, 15, (uintptr_t)&n), &n);
+    ud_show("set -1", pt(PTRACE_SET_THREAD_AREA_, pid, (unsigned long)-1, (uintptr_t)&n), &n);
+    ud_show("set bad buffer", pt(PTRACE_SET_THREAD_AREA_, pid, 13, 8), &n);
+    /* an entry emptied (Linux's LDT_empty form) */
+    struct tls_desc empty = { .entry_number = 13, .read_exec_only = 1, .seg_not_present = 1 };
+    ud_show("set 13 empty", pt(PTRACE_SET_THREAD_AREA_, pid, 13, (uintptr_t)&empty), &empty);
+    r = pt(PTRACE_GET_THREAD_AREA_, pid, 13, (uintptr_t)&u);
+    ud_show("get 13 after", r, &u);
+    pt(PTRACE_CONT, pid, 0, 0);
+    int st = waitfor(pid);
+    if (!WIFEXITED(st))
+        printf("  child: status 0x%x\n", st);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
@@ -415,6 +481,8 @@ int main(int argc, char **argv)
         return sigreturncs();
     if (!strcmp(what, "vdsomem"))
         return vdsomem();
-    printf("usage: revcompat restart|archprctl|sigreturncs|vdsomem\n");
+    if (!strcmp(what, "tlsarea"))
+        return tlsarea();
+    printf("usage: revcompat restart|archprctl|sigreturncs|vdsomem|tlsarea\n");
     return 2;
 }

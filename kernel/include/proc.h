@@ -97,6 +97,8 @@ struct clone_tls32 {
     uint32_t base;             /* the descriptor's base */
 };
 int tls_clone_desc(uint64_t uinfo, struct clone_tls32 *out);   /* tls.c */
+int64_t tls_get_entry(const struct proc *p, int64_t idx, uint64_t uinfo);   /* PTRACE_GET_THREAD_AREA (tls.c) */
+int64_t tls_set_stopped(struct proc *p, int64_t idx, uint64_t uinfo);       /* PTRACE_SET_THREAD_AREA (tls.c) */
 int proc_clone(uint64_t flags, uint64_t stack, uint64_t tls, uint64_t ptid, uint64_t ctid,
                const struct clone_tls32 *tls32);
 int proc_dethread(void);
