@@ -22,6 +22,7 @@
  *            (a data or kernel CS, a null or code SS, EIP past 4 GiB) is SIGSEGV.
  *   vdsomem: /proc/self/mem, process_vm_readv and PEEKDATA over [vdso] and [vvar].
  *   tlsarea: PTRACE_GET_THREAD_AREA and PTRACE_SET_THREAD_AREA on a 64-bit tracee.
+ *   procmem: /proc/self/mem at the offsets an attacker would try.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -33,6 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <stddef.h>
+#include <sys/mman.h>
 #include <sys/ptrace.h>
 #include <ucontext.h>
 #include <sys/syscall.h>
@@ -469,6 +471,66 @@ static int tlsarea(void)
     return 0;
 }
 
+/* ---- procmem ---- */
+
+static const char *errname_or(long r, long ok)
+{
+    static char buf[8][48];
+    static int next;
+    char *b = buf[next++ % 8];
+    if (r < 0)
+        snprintf(b, 48, "%s", strerror(errno));
+    else
+        snprintf(b, 48, "%ld%s", r, r == ok ? "" : " (short)");
+    return b;
+}
+
+/*
+ * procmem: /proc/self/mem at addresses a file offset can name (Linux mem_lseek: any offset,
+ * FMODE_UNSIGNED_OFFSET, returned as it is; pread's negative offset EINVAL): past the user
+ * half, the canonical hole, the vsyscall page, the kernel's text, 2^63 - 1 and 2^64 - 1 are
+ * EIO; a read running from a mapped page into an unmapped one stops at its end.
+ */
+static int procmem(void)
+{
+    int fd = open("/proc/self/mem", O_RDWR);
+    if (fd < 0)
+        return 1;
+    static const unsigned long at[] = {
+        0, 0x7ffffffff000UL, 0x800000000000UL, 0xffff800000000000UL, 0xffffffff81000000UL,
+        0xffffffffff600000UL, 0x7fffffffffffffffUL, 0xfffffffffffff000UL, 0xffffffffffffffffUL,
+    };
+    char buf[16] = "";
+    for (size_t i = 0; i < sizeof at / sizeof at[0]; i++) {
+        long pos = syscall(SYS_lseek, fd, (long)at[i], SEEK_SET);
+        long r = syscall(SYS_read, fd, buf, 8);
+        long w = syscall(SYS_write, fd, buf, 1);
+        long now = syscall(SYS_lseek, fd, 0L, SEEK_CUR);
+        printf("procmem 0x%lx: lseek %s, read %s, write %s, offset after %s\n", at[i],
+               (unsigned long)pos == at[i] ? "=" : "differs", errname_or(r, 8), errname_or(w, 1),
+               (unsigned long)now == at[i] ? "=" : "moved");
+    }
+    printf("procmem SEEK_END: %s\n", errname_or(syscall(SYS_lseek, fd, 0L, SEEK_END), 0));
+    printf("procmem SEEK_CUR -1 from 0: %s\n",
+           (syscall(SYS_lseek, fd, 0L, SEEK_SET), syscall(SYS_lseek, fd, -1L, SEEK_CUR)) == -1 ? "-1" : "other");
+    printf("procmem pread at -4096: %s\n", errname_or(syscall(SYS_pread64, fd, buf, 8, -4096L), 8));
+    /* a page, then a hole */
+    char *m = mmap(NULL, 2 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    munmap(m + 4096, 4096);
+    static char big[3 * 4096];
+    printf("procmem read over a page's end: %s\n",
+           errname_or(syscall(SYS_pread64, fd, big, sizeof big, (long)(uintptr_t)m + 4000), 96));
+    printf("procmem write over a page's end: %s\n",
+           errname_or(syscall(SYS_pwrite64, fd, big, sizeof big, (long)(uintptr_t)m + 4000), 96));
+    printf("procmem read into a bad buffer: %s\n", errname_or(syscall(SYS_pread64, fd, (void *)8, 8, (long)(uintptr_t)m), 8));
+    printf("procmem read into a kernel buffer: %s\n",
+           errname_or(syscall(SYS_pread64, fd, (void *)0xffffffff81000000UL, 8, (long)(uintptr_t)m), 8));
+    printf("procmem read into a PROT_READ buffer: %s\n",
+           (mprotect(m, 4096, PROT_READ), errname_or(syscall(SYS_pread64, fd, m, 8, (long)(uintptr_t)big), 8)));
+    close(fd);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
@@ -483,6 +545,8 @@ int main(int argc, char **argv)
         return vdsomem();
     if (!strcmp(what, "tlsarea"))
         return tlsarea();
-    printf("usage: revcompat restart|archprctl|sigreturncs|vdsomem|tlsarea\n");
+    if (!strcmp(what, "procmem"))
+        return procmem();
+    printf("usage: revcompat restart|archprctl|sigreturncs|vdsomem|tlsarea|procmem\n");
     return 2;
 }
