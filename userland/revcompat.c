@@ -23,6 +23,7 @@
  *   vdsomem: /proc/self/mem, process_vm_readv and PEEKDATA over [vdso] and [vvar].
  *   tlsarea: PTRACE_GET_THREAD_AREA and PTRACE_SET_THREAD_AREA on a 64-bit tracee.
  *   procmem: /proc/self/mem at the offsets an attacker would try.
+ *   badiret: a tracer suppresses the SIGSEGV of a return to ring 3 that cannot be made.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -531,6 +532,57 @@ static int procmem(void)
     return 0;
 }
 
+/* ---- badiret ---- */
+
+/*
+ * badiret: a tracer sets a selector iretq cannot load (CS 0x2b, the data selector; SS 0x23,
+ * code; CS 0x23 with EIP past 4 GiB): the return to ring 3 faults, SIGSEGV, whose delivery
+ * stop the tracer sees; it suppresses the signal and leaves the registers as they are, so the
+ * next return faults again: another SIGSEGV stop, every time (Linux: the bad-iret fixup after
+ * each iretq). Then it lets the signal through: killed by SIGSEGV.
+ */
+static void badiret_one(const char *what, unsigned long cs, unsigned long ss, unsigned long rip)
+{
+    pid_t pid = marked_child();
+    struct user_regs_struct r;
+    pt(PTRACE_GETREGS, pid, 0, (uintptr_t)&r);
+    if (cs)
+        r.cs = cs;
+    if (ss)
+        r.ss = ss;
+    if (rip)
+        r.rip = rip;
+    long set = pt(PTRACE_SETREGS, pid, 0, (uintptr_t)&r);
+    printf("badiret %s: setregs %s\n", what, set ? strerror(errno) : "ok");
+    int st = 0;
+    for (int round = 0; round < 3; round++) {
+        pt(PTRACE_CONT, pid, 0, 0);           /* the SIGSEGV suppressed (none the first time) */
+        st = waitfor(pid);
+        siginfo_t si;
+        memset(&si, 0, sizeof si);
+        if (WIFSTOPPED(st))
+            pt(PTRACE_GETSIGINFO, pid, 0, (uintptr_t)&si);
+        printf("badiret %s: resumed, status 0x%x signo=%d code=%d\n", what, st, si.si_signo, si.si_code);
+        if (!WIFSTOPPED(st))
+            return;
+    }
+    pt(PTRACE_CONT, pid, 0, SIGSEGV);
+    st = waitfor(pid);
+    if (WIFSIGNALED(st))
+        printf("badiret %s: killed by %d\n", what, WTERMSIG(st));
+    else
+        printf("badiret %s: status 0x%x\n", what, st);
+}
+
+static int badiret(void)
+{
+    badiret_one("cs=0x2b", 0x2b, 0, 0);
+    badiret_one("ss=0x23", 0, USER32_CS, 0);
+    badiret_one("cs=0x23 rip=0x100000000", USER32_CS, 0, 0x100000000UL);
+    badiret_one("rip=0x800000000000", 0, 0, 0x800000000000UL);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
@@ -547,6 +599,8 @@ int main(int argc, char **argv)
         return tlsarea();
     if (!strcmp(what, "procmem"))
         return procmem();
-    printf("usage: revcompat restart|archprctl|sigreturncs|vdsomem|tlsarea|procmem\n");
+    if (!strcmp(what, "badiret"))
+        return badiret();
+    printf("usage: revcompat restart|archprctl|sigreturncs|vdsomem|tlsarea|procmem|badiret\n");
     return 2;
 }
