@@ -247,15 +247,17 @@ static bool canonical(uint64_t va)
 /*
  * The exception an iretq to CPL 3 with this frame's CS, SS and RIP would raise, 0 if none
  * (SDM Vol. 2A IRET, "RETURN-FROM-PROTECTED-MODE" / "RETURN-TO-OUTER-PRIVILEGE-LEVEL" in
- * IA-32e mode), and its error code. The frame's CS has RPL 3 (the caller's test).
+ * IA-32e mode), and its error code. trapentry.S comes here for any nonzero RPL: one of 1 or
+ * 2 (which no path writes: ptrace, sigreturn and exec give RPL 3) would be an iretq to CPL 1
+ * or 2, refused like a bad selector.
  */
 static int iret_fault(const struct trapframe *tf, uint64_t *err)
 {
     uint16_t cs = (uint16_t)tf->cs, ss = (uint16_t)tf->ss;
     uint64_t c = seg_descriptor(cs), s = seg_descriptor(ss);
     *err = cs & ~SEL_RPL_MASK;
-    if (!(cs & ~SEL_RPL_MASK)) {
-        *err = 0;
+    if (!(cs & ~SEL_RPL_MASK) || (cs & SEL_RPL_MASK) != 3) {
+        *err = (cs & SEL_RPL_MASK) != 3 ? cs & ~SEL_RPL_MASK : 0;
         return T_GP;
     }
     if (!(c & D_S) || !(c & D_TYPE_CODE))

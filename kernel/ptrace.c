@@ -14,7 +14,8 @@
  * the last user page (-EIO), the FP image must have valid MXCSR bits (signal_fx_valid,
  * -EINVAL), debug registers go through debugreg.c. A non-canonical RIP or a selector iretq
  * cannot return to (a data segment as CS, say) is accepted as Linux accepts it, and made safe
- * the way Linux makes it: signal_return turns it into SIGSEGV in ring 3 before any iretq.
+ * the way Linux makes it: signal_return (RIP) and ldt.c's user_segs_check (selectors) turn it
+ * into SIGSEGV in ring 3 before any iretq, checking again after every stop the signal brings.
  * After any stop the return to ring 3 re-examines the frame (sig.work), and leaves through
  * iretq unless sysretq can return it exactly.
  *
