@@ -9,6 +9,7 @@
  */
 #include "kernel.h"
 #include "errno.h"
+#include "fpu.h"
 #include "gdt.h"
 #include "mmu.h"
 #include "msr.h"
@@ -156,29 +157,39 @@ int ptregs_set_fp(struct proc *c, uint64_t src)
 /*
  * GETREGSET/SETREGSET (Linux ptrace_regset): `uiov` points at a struct iovec; its length must
  * be a multiple of the regset's word (8) and is cut to the regset's size, and written back.
- * NT_X86_XSTATE answers as a Linux on a CPU without XSAVE: -ENODEV (this kernel keeps only the
- * fxsave image; XSAVE state is another part of the work).
+ * A set needs the whole regset: NT_PRFPREG -EINVAL otherwise (xfpregs_set), NT_X86_XSTATE
+ * -EFAULT (xstateregs_set). NT_X86_XSTATE is the standard-format XSAVE area (fpu.c), -ENODEV
+ * on a CPU without XSAVE (qemu64), as Linux's.
  */
 int64_t ptregs_regset(struct proc *c, bool set, uint64_t type, uint64_t uiov)
 {
+    static uint8_t xbuf[FPU_AREA_MAX] __attribute__((aligned(64)));   /* no sleep while in use */
     struct proc *me = myproc();
     struct { uint64_t base, len; } iov;
     if (copyin(me->pml4, &iov, uiov, sizeof iov))
         return -EFAULT;
-    uint64_t size = type == NT_PRSTATUS ? USER_REGS_BYTES : type == NT_PRFPREG ? FXSAVE_BYTES : 0;
+    uint64_t size = type == NT_PRSTATUS ? USER_REGS_BYTES : type == NT_PRFPREG ? FXSAVE_BYTES :
+                    fpu_xsave ? fpu_user_size : 0;
     if ((type != NT_PRSTATUS && type != NT_PRFPREG && type != NT_X86_XSTATE) || iov.len % 8)
         return -EINVAL;
-    if (type == NT_X86_XSTATE)
+    if (type == NT_X86_XSTATE && !fpu_xsave)
         return -ENODEV;
     if (iov.len > size)
         iov.len = size;
     int r;
-    if (type == NT_PRSTATUS)
+    if (type == NT_PRSTATUS) {
         r = set ? ptregs_copyin(c, iov.base, (int)(iov.len / 8)) : ptregs_copyout(c, iov.base, (int)(iov.len / 8));
-    else if (set)
-        r = iov.len != FXSAVE_BYTES ? -EINVAL : ptregs_set_fp(c, iov.base);
-    else
-        r = copyout(me->pml4, iov.base, fpu_thread_fxsave(c), iov.len) ? -EFAULT : 0;
+    } else if (type == NT_PRFPREG) {
+        if (set)
+            r = iov.len != FXSAVE_BYTES ? -EINVAL : ptregs_set_fp(c, iov.base);
+        else
+            r = copyout(me->pml4, iov.base, fpu_thread_fxsave(c), iov.len) ? -EFAULT : 0;
+    } else if (set) {
+        r = iov.len != size || copyin(me->pml4, xbuf, iov.base, size) ? -EFAULT : fpu_thread_set_xstate(c, xbuf);
+    } else {
+        fpu_thread_get_xstate(c, xbuf);
+        r = copyout(me->pml4, iov.base, xbuf, iov.len) ? -EFAULT : 0;
+    }
     if (r)
         return r;
     return copyout(me->pml4, uiov + 8, &iov.len, sizeof iov.len) ? -EFAULT : 0;

@@ -24,6 +24,7 @@
  *   tlsarea: PTRACE_GET_THREAD_AREA and PTRACE_SET_THREAD_AREA on a 64-bit tracee.
  *   procmem: /proc/self/mem at the offsets an attacker would try.
  *   badiret: a tracer suppresses the SIGSEGV of a return to ring 3 that cannot be made.
+ *   xstateregs: NT_X86_XSTATE and NT_PRFPREG through GETREGSET/SETREGSET, hostile ones too.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -583,6 +584,128 @@ static int badiret(void)
     return 0;
 }
 
+/* ---- xstateregs ---- */
+
+#define NT_PRFPREG_ 2
+#define NT_X86_XSTATE_ 0x202
+#define XSAVE_HDR 512              /* XSTATE_BV, XCOMP_BV, 48 reserved bytes */
+
+static volatile int xs_ready;
+
+/* The tracee: XMM0 and YMM0's upper half, MXCSR and x87 ST0 set to known values, then stopped. */
+static void xs_child(void)
+{
+    static const uint8_t lo[16] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16 };
+    static const uint8_t hi[32] = { [16] = 0xa1, [31] = 0xb2 };
+    uint32_t mxcsr = 0x1f80 | 0x6000;       /* round toward zero */
+    double st = 2.5;
+    __asm__ volatile("vmovdqu %0, %%ymm0\n\tvinserti128 $0, %1, %%ymm0, %%ymm0\n\tldmxcsr %2\n\tfldl %3"
+                     ::"m"(hi), "m"(lo), "m"(mxcsr), "m"(st) : "xmm0");
+    raise(SIGSTOP);
+    uint8_t back[32];
+    uint32_t m;
+    __asm__ volatile("vmovdqu %%ymm0, %0\n\tstmxcsr %1" : "=m"(back), "=m"(m));
+    printf("  child: xmm0[0]=%u ymm0[16]=0x%x mxcsr=0x%x\n", back[0], back[16], m);
+    fflush(stdout);
+}
+
+/*
+ * xstateregs: PTRACE_GETREGSET / SETREGSET of NT_X86_XSTATE (Linux xstateregs_get/set: the
+ * standard-format XSAVE area, XCR0 in bytes 464..471; a set
+ * needs the whole area, EFAULT otherwise, and is refused (EINVAL) for XSTATE_BV outside
+ * XCR0, a nonzero XCOMP_BV or reserved header byte, reserved MXCSR bits), and lengths of
+ * NT_PRFPREG. The values set reach the tracee's registers.
+ */
+static int xstateregs(void)
+{
+    unsigned a, b, c, d;
+    __asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(0xd), "c"(0));
+    unsigned size = b;                      /* the area for the XCR0 set */
+    __asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(0xd), "c"(2));
+    unsigned ymm_off = b;                   /* YMM_Hi128's offset */
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid == 0) {
+        if (ptrace(PTRACE_TRACEME, 0, 0, 0))
+            _exit(90);
+        xs_child();
+        _exit(0);
+    }
+    waitfor(pid);
+    static uint8_t buf[16384] __attribute__((aligned(64)));
+    struct iovec iov = { buf, sizeof buf };
+    long r = pt(PTRACE_GETREGSET, pid, NT_X86_XSTATE_, (uintptr_t)&iov);
+    printf("xstateregs get: %s len=cpuid size %d\n", r ? strerror(errno) : "ok", iov.iov_len == size);
+    /* bytes 464..511: XCR0, then zeros (asm/user.h USER_XSTATE_XCR0_WORD), not a signal
+       frame's sw bytes */
+    uint64_t sw[6], hdr[8], pad = 0;
+    memcpy(sw, buf + 464, sizeof sw);
+    memcpy(hdr, buf + XSAVE_HDR, sizeof hdr);
+    for (int i = 416; i < 464; i++)
+        pad |= buf[i];
+    uint32_t xlo, xhi;
+    __asm__ volatile("xgetbv" : "=a"(xlo), "=d"(xhi) : "c"(0));
+    printf("xstateregs get: sw word 0 = xcr0 %d, the rest 0 %d, padding 0 %d\n",
+           sw[0] == ((uint64_t)xhi << 32 | xlo), !(sw[1] | sw[2] | sw[3] | sw[4] | sw[5]), !pad);
+    printf("xstateregs get: xmm0[0]=%u ymm0[16]=0x%x mxcsr=0x%x fcw=0x%x xcomp_bv=%lu reserved=%lu%lu\n",
+           buf[160], buf[ymm_off], *(uint32_t *)(buf + 24), *(uint16_t *)buf, (unsigned long)hdr[1],
+           (unsigned long)hdr[2], (unsigned long)hdr[7]);
+    iov = (struct iovec){ buf, 5 };
+    printf("xstateregs get 5 bytes: %s\n", pt(PTRACE_GETREGSET, pid, NT_X86_XSTATE_, (uintptr_t)&iov) ? strerror(errno) : "ok");
+    iov = (struct iovec){ buf, 24 };
+    r = pt(PTRACE_GETREGSET, pid, NT_X86_XSTATE_, (uintptr_t)&iov);
+    printf("xstateregs get 24 bytes: %s len=%zu\n", r ? strerror(errno) : "ok", iov.iov_len);
+    /* sets */
+    static uint8_t good[16384] __attribute__((aligned(64)));
+    iov = (struct iovec){ buf, sizeof buf };
+    pt(PTRACE_GETREGSET, pid, NT_X86_XSTATE_, (uintptr_t)&iov);
+    memcpy(good, buf, size);
+    struct { const char *what; int field; uint64_t v; size_t len; } sets[] = {
+        { "partial", 0, 0, 512 },
+        { "XSTATE_BV outside XCR0", 1, 1UL << 9, 0 },
+        { "XCOMP_BV", 2, 1UL << 63 | 7, 0 },
+        { "reserved header byte", 3, 1, 0 },
+        { "MXCSR reserved bit", 4, 0x1f80 | (1UL << 20), 0 },
+        { "bad buffer", 5, 0, 0 },
+    };
+    for (size_t i = 0; i < sizeof sets / sizeof sets[0]; i++) {
+        memcpy(buf, good, size);
+        uint64_t *h = (uint64_t *)(buf + XSAVE_HDR);
+        if (sets[i].field == 1)
+            h[0] |= sets[i].v;
+        else if (sets[i].field == 2)
+            h[1] = sets[i].v;
+        else if (sets[i].field == 3)
+            h[5] = sets[i].v;
+        else if (sets[i].field == 4)
+            *(uint32_t *)(buf + 24) = (uint32_t)sets[i].v;
+        iov = (struct iovec){ sets[i].field == 5 ? (void *)8 : buf, sets[i].len ? sets[i].len : size };
+        r = pt(PTRACE_SETREGSET, pid, NT_X86_XSTATE_, (uintptr_t)&iov);
+        printf("xstateregs set %s: %s\n", sets[i].what, r ? strerror(errno) : "ok");
+    }
+    /* a good one: XMM0 byte 0, YMM0 byte 16, MXCSR changed */
+    memcpy(buf, good, size);
+    buf[160] = 42;
+    buf[ymm_off] = 0x55;
+    *(uint32_t *)(buf + 24) = 0x1f80;
+    iov = (struct iovec){ buf, sizeof buf };
+    r = pt(PTRACE_SETREGSET, pid, NT_X86_XSTATE_, (uintptr_t)&iov);
+    printf("xstateregs set: %s len=cpuid size %d\n", r ? strerror(errno) : "ok", iov.iov_len == size);
+    /* NT_PRFPREG lengths: a set needs all 512 bytes */
+    iov = (struct iovec){ buf, 8 };
+    r = pt(PTRACE_GETREGSET, pid, NT_PRFPREG_, (uintptr_t)&iov);
+    printf("prfpreg get 8: %s len=%zu fcw=0x%x\n", r ? strerror(errno) : "ok", iov.iov_len, *(uint16_t *)buf);
+    iov = (struct iovec){ buf, 8 };
+    printf("prfpreg set 8: %s\n", pt(PTRACE_SETREGSET, pid, NT_PRFPREG_, (uintptr_t)&iov) ? strerror(errno) : "ok");
+    iov = (struct iovec){ buf, 0 };
+    printf("prfpreg set 0: %s\n", pt(PTRACE_SETREGSET, pid, NT_PRFPREG_, (uintptr_t)&iov) ? strerror(errno) : "ok");
+    pt(PTRACE_CONT, pid, 0, 0);
+    int st = waitfor(pid);
+    if (!WIFEXITED(st))
+        printf("  child: status 0x%x\n", st);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
@@ -601,6 +724,8 @@ int main(int argc, char **argv)
         return procmem();
     if (!strcmp(what, "badiret"))
         return badiret();
-    printf("usage: revcompat restart|archprctl|sigreturncs|vdsomem|tlsarea|procmem|badiret\n");
+    if (!strcmp(what, "xstateregs"))
+        return xstateregs();
+    printf("usage: revcompat restart|archprctl|sigreturncs|vdsomem|tlsarea|procmem|badiret|xstateregs\n");
     return 2;
 }
