@@ -118,6 +118,15 @@ def test_compat_attack_as_on_linux(images, tmp_path, attack):
     assert_same_as_linux(Case("revcompat", args=[attack]), images, tmp_path)
 
 
+@pytest.mark.xfail(strict=True, reason="a TLS selector the tracer's PTRACE_SET_THREAD_AREA made "
+                   "unloadable: ringlab nulls the selector and keeps the saved GS base; Linux 6.18 on "
+                   "the host leaves the base 0 too (the tracee's %gs:0 then faults); the rule for "
+                   "both bases, the tracee's own set_thread_area and a CPU without FSGSBASE is "
+                   "not pinned down yet")
+def test_tls_entry_emptied_under_a_live_selector_as_on_linux(images, tmp_path):
+    assert_same_as_linux(Case("revcompat", args=["tlsempty"]), images, tmp_path)
+
+
 @pytest.mark.parametrize("attack", ["restart", "sigreturncs"])
 def test_compat_attack_as_on_linux_qemu64(images, tmp_path, attack):
     # the same without SMAP, UMIP and XSAVE (archprctl's POKEUSER of gs_base needs FSGSBASE,

@@ -473,6 +473,28 @@ static int tlsarea(void)
     return 0;
 }
 
+/*
+ * tlsempty: the tracer empties the TLS entry the stopped tracee's GS names. The selector can
+ * no longer be loaded when the tracee runs again: it becomes 0 on both systems; Linux 6.18
+ * (on this AMD host, FSGSBASE) also leaves the GS base 0, so %gs:0 faults (SIGSEGV), where
+ * ringlab keeps the saved base.
+ */
+static int tlsempty(void)
+{
+    pid_t pid = gs_child();
+    struct tls_desc empty = { .entry_number = 12, .read_exec_only = 1, .seg_not_present = 1 };
+    ud_show("set 12 empty", pt(PTRACE_SET_THREAD_AREA_, pid, 12, (uintptr_t)&empty), &empty);
+    pt(PTRACE_CONT, pid, 0, 0);
+    int st = waitfor(pid);
+    if (!WIFEXITED(st))
+        printf("  child: status 0x%x\n", st);
+    if (WIFSTOPPED(st)) {
+        pt(PTRACE_CONT, pid, 0, WSTOPSIG(st));
+        waitfor(pid);
+    }
+    return 0;
+}
+
 /* ---- procmem ---- */
 
 static const char *errname_or(long r, long ok)
@@ -720,12 +742,14 @@ int main(int argc, char **argv)
         return vdsomem();
     if (!strcmp(what, "tlsarea"))
         return tlsarea();
+    if (!strcmp(what, "tlsempty"))
+        return tlsempty();
     if (!strcmp(what, "procmem"))
         return procmem();
     if (!strcmp(what, "badiret"))
         return badiret();
     if (!strcmp(what, "xstateregs"))
         return xstateregs();
-    printf("usage: revcompat restart|archprctl|sigreturncs|vdsomem|tlsarea|procmem|badiret|xstateregs\n");
+    printf("usage: revcompat restart|archprctl|sigreturncs|vdsomem|tlsarea|tlsempty|procmem|badiret|xstateregs\n");
     return 2;
 }
