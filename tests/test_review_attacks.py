@@ -84,7 +84,8 @@ def test_proc_mem_past_a_mapped_files_end_as_on_linux(images, tmp_path):
 # userland/revcompat.c: the review of the compat (i386) and debugging surfaces (ptrace, LDT,
 # debug registers, FS/GS bases, the vDSO, /proc, XSAVE state), each attack compared with the
 # host's Linux.
-REVCOMPAT_ATTACKS = ["restart", "archprctl", "sigreturncs", "vdsomem", "tlsarea", "procmem", "badiret", "xstateregs"]
+REVCOMPAT_ATTACKS = ["restart", "archprctl", "sigreturncs", "vdsomem", "tlsarea", "procmem", "badiret", "xstateregs",
+                     "procrace"]
 
 
 @pytest.mark.parametrize("attack", REVCOMPAT_ATTACKS)

@@ -32,6 +32,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/auxv.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -576,6 +577,75 @@ static int stepcompat(void)
     return 0;
 }
 
+/* ---- procrace ---- */
+
+#define PROCRACE_EXECS 12
+
+/*
+ * procrace: the files of /proc/PID read over and over - opened once and opened anew - while
+ * PID execs itself PROCRACE_EXECS times (each image a little different: its argv) and ends,
+ * then after it was reaped. Only the end is printed (what was read depends on timing); the
+ * sanitizer kernel checks the reads on the way (a freed address space or file walked).
+ */
+static int procrace(const char *self)
+{
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid == 0) {
+        char n[16];
+        snprintf(n, sizeof n, "%d", PROCRACE_EXECS);
+        execl(self, self, "procrace-child", n, (char *)NULL);
+        _exit(127);
+    }
+    static const char *const names[] = { "maps", "mem", "stat", "status", "cmdline", "environ", "auxv", "comm" };
+    enum { N = sizeof names / sizeof names[0] };
+    int kept[N];
+    char path[64], buf[4096];
+    for (int i = 0; i < N; i++) {
+        snprintf(path, sizeof path, "/proc/%d/%s", (int)pid, names[i]);
+        kept[i] = open(path, O_RDONLY);
+    }
+    int st = 0, rounds = 0;
+    for (;;) {
+        pid_t w = waitpid(pid, &st, WNOHANG);
+        for (int i = 0; i < N; i++) {
+            snprintf(path, sizeof path, "/proc/%d/%s", (int)pid, names[i]);
+            int fd = open(path, O_RDONLY);
+            if (fd >= 0) {
+                while (read(fd, buf, sizeof buf) > 0)
+                    ;
+                close(fd);
+            }
+            if (kept[i] >= 0) {
+                pread(kept[i], buf, sizeof buf, 0);
+                pread(kept[i], buf, sizeof buf, 0x400000);
+            }
+        }
+        rounds++;
+        if (w == pid)
+            break;
+        sched_yield();
+    }
+    for (int i = 0; i < N; i++)
+        if (kept[i] >= 0)
+            close(kept[i]);
+    printf("procrace: the child ended with %d after %s rounds\n", WIFEXITED(st) ? WEXITSTATUS(st) : -1,
+           rounds > 1 ? "several" : "one");
+    return 0;
+}
+
+static int procrace_child(const char *self, int left)
+{
+    if (left <= 0)
+        return 7;
+    char *m = mmap(NULL, 64 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+    (void)m;
+    char n[16];
+    snprintf(n, sizeof n, "%d", left - 1);
+    execl(self, self, "procrace-child", n, (char *)NULL);
+    return 127;
+}
+
 /* ---- procmem ---- */
 
 static const char *errname_or(long r, long ok)
@@ -827,12 +897,16 @@ int main(int argc, char **argv)
         return tlsempty();
     if (!strcmp(what, "stepcompat"))
         return stepcompat();
+    if (!strcmp(what, "procrace"))
+        return procrace(argv[0]);
+    if (!strcmp(what, "procrace-child") && argc > 2)
+        return procrace_child(argv[0], atoi(argv[2]));
     if (!strcmp(what, "procmem"))
         return procmem();
     if (!strcmp(what, "badiret"))
         return badiret();
     if (!strcmp(what, "xstateregs"))
         return xstateregs();
-    printf("usage: revcompat restart|archprctl|sigreturncs|vdsomem|tlsarea|tlsempty|stepcompat|procmem|badiret|xstateregs\n");
+    printf("usage: revcompat restart|archprctl|sigreturncs|vdsomem|tlsarea|tlsempty|stepcompat|procrace|procmem|badiret|xstateregs\n");
     return 2;
 }
