@@ -119,6 +119,13 @@ def test_compat_attack_as_on_linux(images, tmp_path, attack):
     assert_same_as_linux(Case("revcompat", args=[attack]), images, tmp_path)
 
 
+def test_vdso_copies_go_back_with_the_process(images, tmp_path):
+    # revcompat vdsomemrounds: each round's child writes into its [vdso] through
+    # /proc/self/mem (a copy of its own, vdso_unshare) and ends: the free pages after each
+    # round are equal, so the copies went back and the shared image kept its shares.
+    assert_rounds_give_every_page_back("revcompat", images, tmp_path, 3, timeout_s=120, args=["vdsomemrounds"])
+
+
 @pytest.mark.xfail(strict=True, reason="a TLS selector the tracer's PTRACE_SET_THREAD_AREA made "
                    "unloadable: ringlab nulls the selector and keeps the saved GS base; Linux 6.18 on "
                    "the host leaves the base 0 too (the tracee's %gs:0 then faults); the rule for "

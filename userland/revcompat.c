@@ -879,6 +879,25 @@ static int xstateregs(void)
     return 0;
 }
 
+/* vdsomemrounds N: vdsomem in a child, N rounds (tests/parity.py's page count after each):
+   the [vdso] copies /proc/self/mem made go back when the process ends. */
+static int vdsomem_rounds(int rounds)
+{
+    for (int round = 1; round <= rounds; round++) {
+        fflush(stdout);
+        pid_t kid = fork();
+        if (kid == 0) {
+            int r = vdsomem();
+            fflush(stdout);
+            _exit(r);
+        }
+        int st;
+        waitpid(kid, &st, 0);
+        printf("revcompat: round %d: status %d\n", round, st);
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
@@ -891,6 +910,8 @@ int main(int argc, char **argv)
         return sigreturncs();
     if (!strcmp(what, "vdsomem"))
         return vdsomem();
+    if (!strcmp(what, "vdsomemrounds"))
+        return vdsomem_rounds(argc > 2 ? atoi(argv[2]) : 1);
     if (!strcmp(what, "tlsarea"))
         return tlsarea();
     if (!strcmp(what, "tlsempty"))
