@@ -11,7 +11,9 @@
 #include "errno.h"
 #include "fpu.h"
 #include "gdt.h"
+#include "ioperm.h"
 #include "mmu.h"
+#include "percpu.h"
 #include "msr.h"
 #include "proc.h"
 #include "ptrace.h"
@@ -159,7 +161,8 @@ int ptregs_set_fp(struct proc *c, uint64_t src)
  * be a multiple of the regset's word (8) and is cut to the regset's size, and written back.
  * A set needs the whole regset: NT_PRFPREG -EINVAL otherwise (xfpregs_set), NT_X86_XSTATE
  * -EFAULT (xstateregs_set). NT_X86_XSTATE is the standard-format XSAVE area (fpu.c), -ENODEV
- * on a CPU without XSAVE (qemu64), as Linux's.
+ * on a CPU without XSAVE (qemu64), as Linux's; NT_386_IOPERM the ioperm bitmap (ioperm.c),
+ * read only (-EOPNOTSUPP).
  */
 int64_t ptregs_regset(struct proc *c, bool set, uint64_t type, uint64_t uiov)
 {
@@ -169,15 +172,20 @@ int64_t ptregs_regset(struct proc *c, bool set, uint64_t type, uint64_t uiov)
     if (copyin(me->pml4, &iov, uiov, sizeof iov))
         return -EFAULT;
     uint64_t size = type == NT_PRSTATUS ? USER_REGS_BYTES : type == NT_PRFPREG ? FXSAVE_BYTES :
-                    fpu_xsave ? fpu_user_size : 0;
-    if ((type != NT_PRSTATUS && type != NT_PRFPREG && type != NT_X86_XSTATE) || iov.len % 8)
+                    type == NT_386_IOPERM ? IOMAP_BYTES : fpu_xsave ? fpu_user_size : 0;
+    if ((type != NT_PRSTATUS && type != NT_PRFPREG && type != NT_X86_XSTATE && type != NT_386_IOPERM) ||
+        iov.len % 8)
         return -EINVAL;
     if (type == NT_X86_XSTATE && !fpu_xsave)
         return -ENODEV;
+    if (type == NT_386_IOPERM && set)
+        return -EOPNOTSUPP;                     /* Linux: the regset has no set */
     if (iov.len > size)
         iov.len = size;
     int r;
-    if (type == NT_PRSTATUS) {
+    if (type == NT_386_IOPERM) {
+        r = ioperm_regset_get(proc_index(c), iov.base, iov.len);
+    } else if (type == NT_PRSTATUS) {
         r = set ? ptregs_copyin(c, iov.base, (int)(iov.len / 8)) : ptregs_copyout(c, iov.base, (int)(iov.len / 8));
     } else if (type == NT_PRFPREG) {
         if (set)

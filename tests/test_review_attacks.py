@@ -85,7 +85,7 @@ def test_proc_mem_past_a_mapped_files_end_as_on_linux(images, tmp_path):
 # debug registers, FS/GS bases, the vDSO, /proc, XSAVE state), each attack compared with the
 # host's Linux.
 REVCOMPAT_ATTACKS = ["restart", "archprctl", "sigreturncs", "vdsomem", "tlsarea", "procmem", "badiret", "xstateregs",
-                     "procrace"]
+                     "procrace", "iopermregset"]
 
 
 @pytest.mark.parametrize("attack", REVCOMPAT_ATTACKS)
@@ -116,7 +116,25 @@ def test_compat_attack_as_on_linux(images, tmp_path, attack):
     # runs with XSAVE): the area as Linux gives it, a partial set EFAULT, a bad header or MXCSR
     # EINVAL (xrstor would have faulted in the scheduler), the values set reach the tracee.
     # Default CPU only: qemu64 has no XSAVE (ENODEV, as a Linux on such a CPU) and no AVX.
+    # procrace: /proc/PID files read while PID execs itself and ends (the same end).
+    # iopermregset: NT_386_IOPERM without a bitmap is ENXIO and has no set (EOPNOTSUPP), as
+    # Linux's ioperm regset; ringlab answered EINVAL, a regset it did not know.
     assert_same_as_linux(Case("revcompat", args=[attack]), images, tmp_path)
+
+
+def test_ioperm_regset_reads_the_bitmap(images):
+    # ringlab only (the host's Linux has no ioperm, so there NT_386_IOPERM is always ENXIO, as
+    # test_compat_attack_as_on_linux[iopermregset] compares): a tracee that opened COM2 with
+    # ioperm shows the tracer its 8 KiB bitmap, Linux's ioperm_get.
+    run = lab.run(QemuConfig(kernel=images.kernel, init=images.program("revcompat"),
+                             append="init.args=iopermregset,ports"), timeout_s=60)
+    assert run.status == 0 and not run.of(Panic), run.report()
+    assert run.user_lines == [
+        "iopermregset get: ok len=8192",
+        "iopermregset get: COM2's byte clear 1, every other byte 0xff 1, past it untouched 1",
+        "iopermregset get 5 bytes: Invalid argument",
+        "iopermregset set: Not supported",                       # musl's strerror(EOPNOTSUPP)
+    ], run.report()
 
 
 def test_vdso_copies_go_back_with_the_process(images, tmp_path):

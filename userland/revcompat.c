@@ -27,6 +27,7 @@
  *   xstateregs: NT_X86_XSTATE and NT_PRFPREG through GETREGSET/SETREGSET, hostile ones too.
  *   tlsempty: a TLS entry emptied under the tracee's live GS (a known difference: xfail).
  *   stepcompat: single steps through int $0x80 and far transfers between CS 0x33 and 0x23.
+ *   iopermregset: NT_386_IOPERM through GETREGSET/SETREGSET.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -498,6 +499,59 @@ static int tlsempty(void)
     return 0;
 }
 
+/* ---- iopermregset ---- */
+
+#define NT_386_IOPERM_ 0x201
+#define COM2_PORT 0x2f8
+
+/*
+ * iopermregset [ports]: GETREGSET / SETREGSET of NT_386_IOPERM (Linux ioperm_get: the
+ * tracee's ioperm bitmap, a set bit denying its port; -ENXIO without one; no set: EOPNOTSUPP).
+ * With "ports" the tracee first opens COM2's eight ports with ioperm (ringlab only: the host's
+ * Linux has no ioperm) and the tracer reads them back.
+ */
+static int iopermregset(int ports)
+{
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid == 0) {
+        if (ptrace(PTRACE_TRACEME, 0, 0, 0))
+            _exit(90);
+        if (ports && syscall(SYS_ioperm, COM2_PORT, 8, 1))
+            _exit(91);
+        raise(SIGSTOP);
+        _exit(0);
+    }
+    int st = waitfor(pid);
+    if (!WIFSTOPPED(st)) {
+        printf("iopermregset: child status 0x%x\n", st);
+        return 1;
+    }
+    static uint8_t bm[8192 + 64];
+    memset(bm, 0x5a, sizeof bm);
+    struct iovec iov = { bm, sizeof bm };
+    long r = pt(PTRACE_GETREGSET, pid, NT_386_IOPERM_, (uintptr_t)&iov);
+    printf("iopermregset get: %s len=%zu\n", r ? strerror(errno) : "ok", iov.iov_len);
+    if (!r) {
+        int open_bytes = 0, other = 0;
+        for (size_t i = 0; i < iov.iov_len; i++) {
+            if (i == COM2_PORT / 8)
+                open_bytes += bm[i] == 0;
+            else
+                other += bm[i] != 0xff;
+        }
+        printf("iopermregset get: COM2's byte clear %d, every other byte 0xff %d, past it untouched %d\n",
+               open_bytes, !other, bm[8192] == 0x5a);
+    }
+    iov = (struct iovec){ bm, 5 };
+    printf("iopermregset get 5 bytes: %s\n", pt(PTRACE_GETREGSET, pid, NT_386_IOPERM_, (uintptr_t)&iov) ? strerror(errno) : "ok");
+    iov = (struct iovec){ bm, 8 };
+    printf("iopermregset set: %s\n", pt(PTRACE_SETREGSET, pid, NT_386_IOPERM_, (uintptr_t)&iov) ? strerror(errno) : "ok");
+    pt(PTRACE_CONT, pid, 0, 0);
+    waitfor(pid);
+    return 0;
+}
+
 /* ---- stepcompat ---- */
 
 extern char sc_start[], sc_end[];
@@ -916,6 +970,8 @@ int main(int argc, char **argv)
         return tlsarea();
     if (!strcmp(what, "tlsempty"))
         return tlsempty();
+    if (!strcmp(what, "iopermregset"))
+        return iopermregset(argc > 2 && !strcmp(argv[2], "ports"));
     if (!strcmp(what, "stepcompat"))
         return stepcompat();
     if (!strcmp(what, "procrace"))
@@ -928,6 +984,6 @@ int main(int argc, char **argv)
         return badiret();
     if (!strcmp(what, "xstateregs"))
         return xstateregs();
-    printf("usage: revcompat restart|archprctl|sigreturncs|vdsomem|tlsarea|tlsempty|stepcompat|procrace|procmem|badiret|xstateregs\n");
+    printf("usage: revcompat restart|archprctl|sigreturncs|vdsomem|tlsarea|tlsempty|iopermregset|stepcompat|procrace|procmem|badiret|xstateregs\n");
     return 2;
 }

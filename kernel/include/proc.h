@@ -107,6 +107,7 @@ int proc_fork(void);
 struct proc *proc_find(int pid);
 int proc_wait4(int pid, uint64_t ustatus, int options);
 struct proc *proc_slot(int i);
+int proc_index(const struct proc *p);      /* proc_slot's inverse */
 bool proc_is_init(struct proc *p);
 bool fatal_pending(struct proc *p);
 struct proc *proc_next_thread(struct proc *leader, struct proc *after);

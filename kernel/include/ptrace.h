@@ -84,6 +84,7 @@ struct trapframe;
 #define NT_PRSTATUS         1              /* regsets (include/uapi/linux/elf.h) */
 #define NT_PRFPREG          2
 #define NT_X86_XSTATE       0x202
+#define NT_386_IOPERM       0x201      /* the ioperm bitmap (elf.h), read only */
 
 /* Debug registers of one thread as Linux's ptrace keeps them (its perf breakpoints). */
 struct debugregs {
