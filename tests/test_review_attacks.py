@@ -144,6 +144,13 @@ def test_vdso_copies_go_back_with_the_process(images, tmp_path):
     assert_rounds_give_every_page_back("revcompat", images, tmp_path, 3, timeout_s=120, args=["vdsomemrounds"])
 
 
+def test_ldt_pages_go_back_with_the_address_space(images, tmp_path):
+    # revcompat ldtpagesrounds: an LDT grown to entry 8191 (its whole window), copied by fork
+    # and changed in the copy, the parent's untouched, an exec'd child without one: the free
+    # pages after each round are equal (ldt.c's pages go with their address space).
+    assert_rounds_give_every_page_back("revcompat", images, tmp_path, 3, timeout_s=120, args=["ldtpagesrounds"])
+
+
 @pytest.mark.xfail(strict=True, reason="a TLS selector the tracer's PTRACE_SET_THREAD_AREA made "
                    "unloadable: ringlab nulls the selector and keeps the saved GS base; Linux 6.18 on "
                    "the host leaves the base 0 too (the tracee's %gs:0 then faults); the rule for "

@@ -933,6 +933,63 @@ static int xstateregs(void)
     return 0;
 }
 
+/*
+ * ldtpages: an LDT grown to its last entry (every page of its window), copied by fork, the
+ * copy's entry changed, and dropped by an execve in another child: the pages of each table
+ * go back when its address space goes (ldtpagesrounds N: tests/test_review_attacks.py counts
+ * them round by round). Prints what modify_ldt reads back.
+ */
+static int ldtpages(const char *self)
+{
+    struct tls_desc u = { .entry_number = 8191, .limit = 0xfffff, .seg_32bit = 1, .limit_in_pages = 1 };
+    long r = syscall(SYS_modify_ldt, 1, &u, sizeof u);
+    static uint64_t table[8192];
+    long n = syscall(SYS_modify_ldt, 0, table, sizeof table);
+    printf("ldtpages: write entry 8191: %ld, read %ld bytes, entry 8191 set %d\n", r, n, table[8191] != 0);
+    fflush(stdout);
+    pid_t kid = fork();
+    if (kid == 0) {
+        u.entry_number = 4000;
+        long w = syscall(SYS_modify_ldt, 1, &u, sizeof u);
+        long m = syscall(SYS_modify_ldt, 0, table, sizeof table);
+        printf("ldtpages: the fork's copy: write entry 4000 %ld, read %ld bytes, 8191 kept %d\n", w, m,
+               table[8191] != 0);
+        fflush(stdout);
+        _exit(0);
+    }
+    waitpid(kid, NULL, 0);
+    memset(table, 0, sizeof table);
+    n = syscall(SYS_modify_ldt, 0, table, sizeof table);
+    printf("ldtpages: the parent's: entry 4000 still empty %d\n", table[4000] == 0);
+    fflush(stdout);
+    kid = fork();
+    if (kid == 0) {
+        execl(self, self, "none", (char *)NULL);      /* a new address space: no LDT */
+        _exit(127);
+    }
+    int st;
+    waitpid(kid, &st, 0);
+    printf("ldtpages: an exec'd child: status %d\n", WEXITSTATUS(st));
+    return 0;
+}
+
+static int ldtpages_rounds(const char *self, int rounds)
+{
+    for (int round = 1; round <= rounds; round++) {
+        fflush(stdout);
+        pid_t kid = fork();
+        if (kid == 0) {
+            int r = ldtpages(self);
+            fflush(stdout);
+            _exit(r);
+        }
+        int st;
+        waitpid(kid, &st, 0);
+        printf("revcompat: round %d: status %d\n", round, st);
+    }
+    return 0;
+}
+
 /* vdsomemrounds N: vdsomem in a child, N rounds (tests/parity.py's page count after each):
    the [vdso] copies /proc/self/mem made go back when the process ends. */
 static int vdsomem_rounds(int rounds)
@@ -964,6 +1021,10 @@ int main(int argc, char **argv)
         return sigreturncs();
     if (!strcmp(what, "vdsomem"))
         return vdsomem();
+    if (!strcmp(what, "ldtpagesrounds"))
+        return ldtpages_rounds(argv[0], argc > 2 ? atoi(argv[2]) : 1);
+    if (!strcmp(what, "none"))
+        return 0;
     if (!strcmp(what, "vdsomemrounds"))
         return vdsomem_rounds(argc > 2 ? atoi(argv[2]) : 1);
     if (!strcmp(what, "tlsarea"))
