@@ -59,6 +59,10 @@ uint64_t fpu_xfeatures = XFEATURE_FPSSE;
 uint32_t fpu_user_size = FXSAVE_BYTES;
 static uint32_t mxcsr_mask = MXCSR_DEFAULT_MASK;
 
+/* Where each extended component (XCR0 bits 2..) lies in the standard-format area, and its size:
+   CPUID.(EAX=0DH,ECX=i):EBX and EAX (SDM Vol. 1 13.4.3), read at boot for the enabled ones. */
+static uint32_t comp_off[XFEATURE_NBITS], comp_size[XFEATURE_NBITS];
+
 static uint8_t init_area[FPU_AREA_MAX] __attribute__((aligned(64)));
 static uint8_t areas[NPROC][FPU_AREA_MAX] __attribute__((aligned(64)));   /* one per process slot */
 /* One CPU: the buffer a signal frame's state passes through (never across a sleep). */
@@ -114,6 +118,13 @@ uint64_t fpu_init(void)
         fpu_xsave = true;
         fpu_xfeatures = xcr0;
         fpu_user_size = (uint32_t)size;
+        for (int i = 2; i < XFEATURE_NBITS; i++) {
+            if (!(xcr0 & (1UL << i)))
+                continue;
+            cpuid(0xd, (uint32_t)i, &a, &b, &c, &d);
+            comp_size[i] = a;
+            comp_off[i] = b;
+        }
     }
     fpu_init_state(init_area);
     fpu_load_init();
@@ -182,6 +193,75 @@ void fpu_thread_set_fxsave(struct proc *p, const uint8_t fx[FXSAVE_BYTES])
     memcpy(a, fx, FXSAVE_BYTES);
     if (fpu_xsave)
         *(uint64_t *)&a[XSAVE_HEADER] |= XFEATURE_FPSSE;
+}
+
+/* ---- ptrace's NT_X86_XSTATE ------------------------------------------------- */
+
+#define LEGACY_X87_BYTES 160       /* x87 component in the legacy region: bytes 0..159 (MXCSR inside) */
+#define LEGACY_ST        32        /* ST0-7: 8 x 16 bytes */
+#define LEGACY_XMM       160       /* XMM0-15: 16 x 16 bytes */
+#define LEGACY_XMM_BYTES 256
+#define LEGACY_PAD       416       /* bytes 416..463: zero in the regset */
+
+/*
+ * PTRACE_GETREGSET NT_X86_XSTATE of a switched-out thread (Linux xstateregs_get:
+ * __copy_xstate_to_uabi_buf in XSTATE_COPY_XSAVE mode): fpu_user_size bytes of the standard
+ * format into `out`. A component whose XSTATE_BV bit is clear reads as its init state (x87:
+ * FCW 0x37f; MXCSR 0x1f80 unless SSE or AVX is present; registers 0), the padding 0, bytes
+ * 464..471 XCR0 and the rest of them 0 (asm/user.h USER_XSTATE_XCR0_WORD), the header's
+ * XSTATE_BV the thread's, XCOMP_BV and the reserved bytes 0. Only with XSAVE (fpu_xsave).
+ */
+void fpu_thread_get_xstate(const struct proc *p, uint8_t *out)
+{
+    const uint8_t *a = p->xstate;
+    uint64_t bv = *(const uint64_t *)&a[XSAVE_HEADER] & fpu_xfeatures;
+    const uint8_t *x87 = (bv & XFEATURE_X87) ? a : init_area;
+    const uint8_t *mx = (bv & (XFEATURE_SSE | XFEATURE_YMM)) ? a : init_area;
+    memset(out, 0, fpu_user_size);
+    memcpy(out, x87, FXSAVE_MXCSR);                               /* FCW .. FDP */
+    memcpy(out + FXSAVE_MXCSR, mx + FXSAVE_MXCSR, 4);
+    *(uint32_t *)&out[FXSAVE_MXCSR_MASK] = mxcsr_mask;            /* as fxsave writes it */
+    memcpy(out + LEGACY_ST, x87 + LEGACY_ST, LEGACY_X87_BYTES - LEGACY_ST);
+    if (bv & XFEATURE_SSE)
+        memcpy(out + LEGACY_XMM, a + LEGACY_XMM, LEGACY_XMM_BYTES);
+    *(uint64_t *)&out[FXSAVE_SW_BYTES] = fpu_xfeatures;
+    *(uint64_t *)&out[XSAVE_HEADER] = bv;
+    for (int i = 2; i < XFEATURE_NBITS; i++)
+        if (bv & (1UL << i))
+            memcpy(out + comp_off[i], a + comp_off[i], comp_size[i]);
+}
+
+/*
+ * PTRACE_SETREGSET NT_X86_XSTATE (Linux xstateregs_set: copy_uabi_to_xstate), `in` the whole
+ * standard-format area: -EINVAL for XSTATE_BV outside XCR0, a nonzero XCOMP_BV or reserved
+ * header byte (validate_user_xstate_header), reserved MXCSR bits when x87, SSE or AVX is
+ * present (xrstor would #GP in the scheduler: SDM Vol. 1 13.8.1). The components present are
+ * copied, XSTATE_BV becomes the given one (the others go to their init state at the next
+ * xrstor); MXCSR comes with x87's bytes, or alone for SSE or AVX without x87.
+ */
+int fpu_thread_set_xstate(struct proc *p, const uint8_t *in)
+{
+    static const uint8_t zero[XSAVE_HEADER_BYTES - 16];
+    const uint64_t *hdr = (const uint64_t *)&in[XSAVE_HEADER];
+    uint64_t bv = hdr[0];
+    if ((bv & ~fpu_xfeatures) || hdr[1] || memcmp(&hdr[2], zero, sizeof zero))
+        return -EINVAL;
+    uint8_t *a = p->xstate;
+    if (bv & (XFEATURE_FPSSE | XFEATURE_YMM)) {
+        if (*(const uint32_t *)&in[FXSAVE_MXCSR] & ~mxcsr_mask)
+            return -EINVAL;
+        if (!(bv & XFEATURE_X87))
+            memcpy(a + FXSAVE_MXCSR, in + FXSAVE_MXCSR, 8);     /* MXCSR and its mask */
+    }
+    if (bv & XFEATURE_X87)
+        memcpy(a, in, LEGACY_X87_BYTES);
+    if (bv & XFEATURE_SSE)
+        memcpy(a + LEGACY_XMM, in + LEGACY_XMM, LEGACY_XMM_BYTES);
+    for (int i = 2; i < XFEATURE_NBITS; i++)
+        if (bv & (1UL << i))
+            memcpy(a + comp_off[i], in + comp_off[i], comp_size[i]);
+    *(uint64_t *)&a[XSAVE_HEADER] = bv;
+    return 0;
 }
 
 /* ---- signal frames -------------------------------------------------------- */

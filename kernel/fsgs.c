@@ -69,3 +69,14 @@ void fsgs_set_base(struct proc *p, bool gs, uint64_t base)
         wrmsr(MSR_FS_BASE, base);
     }
 }
+
+/*
+ * The same on a thread that is switched out (PTRACE_ARCH_PRCTL, Linux do_arch_prctl_64 with
+ * task != current): the saved selector becomes null too, so the scheduler loads the new base
+ * whether or not the CPU has FSGSBASE (fsgs_load), and PEEKUSER reads the selector as 0.
+ */
+void fsgs_set_base_stopped(struct proc *p, bool gs, uint64_t base)
+{
+    p->seg[gs ? SEG_GS : SEG_FS] = NULL_SEL;
+    *(gs ? &p->gs_base : &p->fs_base) = base;
+}

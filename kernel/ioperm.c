@@ -224,6 +224,26 @@ int ioperm_fork(int child)
     return 0;
 }
 
+/*
+ * PTRACE_GETREGSET NT_386_IOPERM (Linux ioperm_get): the first `len` bytes (at most
+ * IOMAP_BYTES) of the slot's bitmap, in the TSS format (a set bit denies the port), to the
+ * caller's ubuf. -ENXIO for a process without one (it never turned a port on, or dropped
+ * them all; iopl(3) alone makes none, as Linux 5.5+), -EFAULT.
+ */
+int ioperm_regset_get(int slot, uint64_t ubuf, uint64_t len)
+{
+    const struct iostate *st = &io[slot];
+    if (!st->page[0])
+        return -ENXIO;
+    for (uint64_t done = 0; done < len;) {
+        uint64_t n = PAGE_SIZE - done % PAGE_SIZE < len - done ? PAGE_SIZE - done % PAGE_SIZE : len - done;
+        if (copyout(myproc()->pml4, ubuf + done, bm_byte(st, (uint32_t)done), n))
+            return -EFAULT;
+        done += n;
+    }
+    return 0;
+}
+
 /* ioperm(unsigned long from, unsigned long num, int turn_on) */
 int64_t sys_ioperm(struct trapframe *tf)
 {

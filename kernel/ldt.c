@@ -247,15 +247,17 @@ static bool canonical(uint64_t va)
 /*
  * The exception an iretq to CPL 3 with this frame's CS, SS and RIP would raise, 0 if none
  * (SDM Vol. 2A IRET, "RETURN-FROM-PROTECTED-MODE" / "RETURN-TO-OUTER-PRIVILEGE-LEVEL" in
- * IA-32e mode), and its error code. The frame's CS has RPL 3 (the caller's test).
+ * IA-32e mode), and its error code. trapentry.S comes here for any nonzero RPL: one of 1 or
+ * 2 (which no path writes: ptrace, sigreturn and exec give RPL 3) would be an iretq to CPL 1
+ * or 2, refused like a bad selector.
  */
 static int iret_fault(const struct trapframe *tf, uint64_t *err)
 {
     uint16_t cs = (uint16_t)tf->cs, ss = (uint16_t)tf->ss;
     uint64_t c = seg_descriptor(cs), s = seg_descriptor(ss);
     *err = cs & ~SEL_RPL_MASK;
-    if (!(cs & ~SEL_RPL_MASK)) {
-        *err = 0;
+    if (!(cs & ~SEL_RPL_MASK) || (cs & SEL_RPL_MASK) != 3) {
+        *err = (cs & SEL_RPL_MASK) != 3 ? cs & ~SEL_RPL_MASK : 0;
         return T_GP;
     }
     if (!(c & D_S) || !(c & D_TYPE_CODE))
@@ -286,6 +288,14 @@ static int iret_fault(const struct trapframe *tf, uint64_t *err)
     return tf->rip > limit ? T_GP : 0;
 }
 
+/* Would an iretq to ring 3 with this frame fault in ring 0? The sanitizer kernel asks at every
+   return to ring 3 (sanitize.c), whatever the selectors. */
+bool user_frame_faults(const struct trapframe *tf)
+{
+    uint64_t err;
+    return iret_fault(tf, &err) != 0;
+}
+
 /*
  * trapentry.S calls this before an iretq to ring 3 whose CS is neither user code selector or
  * whose SS is not the user data selector: an LDT segment, a TLS entry, whatever a signal
@@ -294,22 +304,25 @@ static int iret_fault(const struct trapframe *tf, uint64_t *err)
  * with this frame (#GP SIGSEGV, #NP/#SS SIGBUS), except that a frame bound for an LDT stack
  * goes through espfix, where Linux's double-fault handler turns any such fault into #GP(0)
  * (arch/x86/kernel/traps.c, exc_double_fault). The signal is delivered now, so the frame the
- * iretq loads is the handler's (GDT selectors) or the process is gone.
+ * iretq loads is the handler's (GDT selectors) or the process is gone - or, traced, the
+ * process stopped for the tracer, which may have suppressed the signal and left the frame as
+ * it was or changed it: it is checked again until it can be returned (Linux: the iretq
+ * faults again, another SIGSEGV, another stop).
  */
 void user_segs_check(struct trapframe *tf)
 {
     uint64_t err;
-    int vec = iret_fault(tf, &err);
-    if (!vec)
-        return;
-    if (tf->ss & SEL_TI) {
-        vec = T_GP;
-        err = 0;
+    int vec;
+    while ((vec = iret_fault(tf, &err))) {
+        if (tf->ss & SEL_TI) {
+            vec = T_GP;
+            err = 0;
+        }
+        kevent("bad-iret pid=%d vector=%d error=0x%lx rip=0x%lx cs=0x%lx rsp=0x%lx ss=0x%lx", myproc()->pid,
+               vec, err, tf->rip, tf->cs, tf->rsp, tf->ss);
+        tf->vector = (uint64_t)vec;
+        tf->error = err;
+        signal_fault(tf);
+        signal_return(tf, -1);
     }
-    kevent("bad-iret pid=%d vector=%d error=0x%lx rip=0x%lx cs=0x%lx rsp=0x%lx ss=0x%lx", myproc()->pid, vec,
-           err, tf->rip, tf->cs, tf->rsp, tf->ss);
-    tf->vector = (uint64_t)vec;
-    tf->error = err;
-    signal_fault(tf);
-    signal_return(tf, -1);
 }

@@ -42,6 +42,12 @@ struct proc *proc_slot(int i)
     return i >= 0 && i < NPROC && procs[i].state != P_UNUSED ? &procs[i] : NULL;
 }
 
+/* proc_slot's inverse: p's index in the table (per-slot state: ioperm's bitmaps). */
+int proc_index(const struct proc *p)
+{
+    return (int)(p - procs);
+}
+
 /* Is p a thread of pid 1's group? */
 bool proc_is_init(struct proc *p)
 {

@@ -20,9 +20,7 @@
 #include "proc.h"
 #include "procfs.h"
 #include "vm.h"
-#if __has_include("vdso.h")
-#include "vdso.h"                            /* VSYSCALL_PAGE, once the vsyscall page exists */
-#endif
+#include "vdso.h"                            /* VSYSCALL_PAGE; [vdso] and [vvar] (vdso_hit) */
 
 #define TASK_COMM_LEN 16                     /* Linux: comm shows at most 15 bytes */
 
@@ -323,8 +321,10 @@ static void show_status(struct pbuf *b, struct proc *p)
  * Copy n bytes between kbuf and the user address space of p at addr: every page present in
  * the user half (a PROT_NONE one too: Linux's FOLL_FORCE); a write also into a read-only
  * private page (text: Linux FOLL_FORCE breaks copy on write, and so does uvm_own for a page
- * fork shares read-only), never into a read-only shared one, nor a page past a mapped
- * file's end (PTE_BUS) either way. Returns the bytes done before the first page that is not.
+ * fork shares read-only; [vdso], a private mapping on Linux, becomes p's own copy first,
+ * vdso_unshare), never into a read-only shared one, nor a page past a mapped file's end
+ * (PTE_BUS) either way, nor [vvar] (Linux's VM_IO | VM_PFNMAP, which get_user_pages
+ * refuses, reads too). Returns the bytes done before the first page that is not.
  */
 int procpid_vm_copy(struct proc *p, uint64_t addr, void *kbuf, uint64_t n, bool write, bool force)
 {
@@ -335,7 +335,15 @@ int procpid_vm_copy(struct proc *p, uint64_t addr, void *kbuf, uint64_t n, bool 
         uint64_t va = addr + done;
         if (va < addr || va >= USER_LIMIT)
             break;                           /* wrapped, or the kernel half (and the hole) */
+        int hit = vdso_hit(mm, va, va + 1);
+        if (hit & VDSO_HIT_VVAR)
+            break;
         uint64_t *pte = uvm_pte(mm->pml4, va);
+        if (pte && write && force && (hit & VDSO_HIT_VDSO) && (*pte & PTE_SHARED)) {
+            if (vdso_unshare(mm->pml4, mm))
+                break;
+            pte = uvm_pte(mm->pml4, va);
+        }
         if (!pte || (write && !(*pte & PTE_W) && (*pte & PTE_SHARED)) || (*pte & need) != need)
             break;
         if (*pte & PTE_BUS)

@@ -14,7 +14,8 @@
  * the last user page (-EIO), the FP image must have valid MXCSR bits (signal_fx_valid,
  * -EINVAL), debug registers go through debugreg.c. A non-canonical RIP or a selector iretq
  * cannot return to (a data segment as CS, say) is accepted as Linux accepts it, and made safe
- * the way Linux makes it: signal_return turns it into SIGSEGV in ring 3 before any iretq.
+ * the way Linux makes it: signal_return (RIP) and ldt.c's user_segs_check (selectors) turn it
+ * into SIGSEGV in ring 3 before any iretq, checking again after every stop the signal brings.
  * After any stop the return to ring 3 re-examines the frame (sig.work), and leaves through
  * iretq unless sysretq can return it exactly.
  *
@@ -23,6 +24,7 @@
 #include "kernel.h"
 #include "cred.h"
 #include "errno.h"
+#include "fsgs.h"
 #include "gdt.h"
 #include "kargs.h"
 #include "mmu.h"
@@ -473,7 +475,7 @@ int64_t sys_ptrace(struct trapframe *tf)
         case ARCH_SET_GS:
             if (addr >= USER_LIMIT)
                 return -EPERM;
-            *(data == ARCH_SET_FS ? &c->fs_base : &c->gs_base) = addr;
+            fsgs_set_base_stopped(c, data == ARCH_SET_GS, addr);   /* and a null selector (fsgs.c) */
             return 0;
         case ARCH_GET_FS:
         case ARCH_GET_GS:                       /* into the tracer's memory, as Linux's put_user */
@@ -481,6 +483,10 @@ int64_t sys_ptrace(struct trapframe *tf)
         default:
             return -EINVAL;
         }
+    case PTRACE_GET_THREAD_AREA:                /* Linux arch_ptrace (IA32 emulation): addr the entry */
+        return (int32_t)addr < 0 ? -EIO : tls_get_entry(c, (int32_t)addr, data);
+    case PTRACE_SET_THREAD_AREA:
+        return (int32_t)addr < 0 ? -EIO : tls_set_stopped(c, (int32_t)addr, data);
     case PTRACE_GETSIGMASK:                     /* Linux: addr is sizeof(sigset_t) */
         if (addr != SIGSET_BYTES)
             return -EINVAL;

@@ -9,8 +9,11 @@
  */
 #include "kernel.h"
 #include "errno.h"
+#include "fpu.h"
 #include "gdt.h"
+#include "ioperm.h"
 #include "mmu.h"
+#include "percpu.h"
 #include "msr.h"
 #include "proc.h"
 #include "ptrace.h"
@@ -156,29 +159,45 @@ int ptregs_set_fp(struct proc *c, uint64_t src)
 /*
  * GETREGSET/SETREGSET (Linux ptrace_regset): `uiov` points at a struct iovec; its length must
  * be a multiple of the regset's word (8) and is cut to the regset's size, and written back.
- * NT_X86_XSTATE answers as a Linux on a CPU without XSAVE: -ENODEV (this kernel keeps only the
- * fxsave image; XSAVE state is another part of the work).
+ * A set needs the whole regset: NT_PRFPREG -EINVAL otherwise (xfpregs_set), NT_X86_XSTATE
+ * -EFAULT (xstateregs_set). NT_X86_XSTATE is the standard-format XSAVE area (fpu.c), -ENODEV
+ * on a CPU without XSAVE (qemu64), as Linux's; NT_386_IOPERM the ioperm bitmap (ioperm.c),
+ * read only (-EOPNOTSUPP).
  */
 int64_t ptregs_regset(struct proc *c, bool set, uint64_t type, uint64_t uiov)
 {
+    static uint8_t xbuf[FPU_AREA_MAX] __attribute__((aligned(64)));   /* no sleep while in use */
     struct proc *me = myproc();
     struct { uint64_t base, len; } iov;
     if (copyin(me->pml4, &iov, uiov, sizeof iov))
         return -EFAULT;
-    uint64_t size = type == NT_PRSTATUS ? USER_REGS_BYTES : type == NT_PRFPREG ? FXSAVE_BYTES : 0;
-    if ((type != NT_PRSTATUS && type != NT_PRFPREG && type != NT_X86_XSTATE) || iov.len % 8)
+    uint64_t size = type == NT_PRSTATUS ? USER_REGS_BYTES : type == NT_PRFPREG ? FXSAVE_BYTES :
+                    type == NT_386_IOPERM ? IOMAP_BYTES : fpu_xsave ? fpu_user_size : 0;
+    if ((type != NT_PRSTATUS && type != NT_PRFPREG && type != NT_X86_XSTATE && type != NT_386_IOPERM) ||
+        iov.len % 8)
         return -EINVAL;
-    if (type == NT_X86_XSTATE)
+    if (type == NT_X86_XSTATE && !fpu_xsave)
         return -ENODEV;
+    if (type == NT_386_IOPERM && set)
+        return -EOPNOTSUPP;                     /* Linux: the regset has no set */
     if (iov.len > size)
         iov.len = size;
     int r;
-    if (type == NT_PRSTATUS)
+    if (type == NT_386_IOPERM) {
+        r = ioperm_regset_get(proc_index(c), iov.base, iov.len);
+    } else if (type == NT_PRSTATUS) {
         r = set ? ptregs_copyin(c, iov.base, (int)(iov.len / 8)) : ptregs_copyout(c, iov.base, (int)(iov.len / 8));
-    else if (set)
-        r = iov.len != FXSAVE_BYTES ? -EINVAL : ptregs_set_fp(c, iov.base);
-    else
-        r = copyout(me->pml4, iov.base, fpu_thread_fxsave(c), iov.len) ? -EFAULT : 0;
+    } else if (type == NT_PRFPREG) {
+        if (set)
+            r = iov.len != FXSAVE_BYTES ? -EINVAL : ptregs_set_fp(c, iov.base);
+        else
+            r = copyout(me->pml4, iov.base, fpu_thread_fxsave(c), iov.len) ? -EFAULT : 0;
+    } else if (set) {
+        r = iov.len != size || copyin(me->pml4, xbuf, iov.base, size) ? -EFAULT : fpu_thread_set_xstate(c, xbuf);
+    } else {
+        fpu_thread_get_xstate(c, xbuf);
+        r = copyout(me->pml4, iov.base, xbuf, iov.len) ? -EFAULT : 0;
+    }
     if (r)
         return r;
     return copyout(me->pml4, uiov + 8, &iov.len, sizeof iov.len) ? -EFAULT : 0;
@@ -192,8 +211,8 @@ int64_t ptregs_regset(struct proc *c, bool set, uint64_t type, uint64_t uiov)
  * text: one that fork shares becomes the tracee's own copy first, uvm_own, as Linux's COW),
  * never into a read-only shared one;
  * the vDSO is first made the tracee's own copy (vdso_unshare: a breakpoint there changes no
- * other process's, as Linux's COW of its special mapping). -EIO unless all 8 bytes are
- * reachable.
+ * other process's, as Linux's COW of its special mapping); [vvar] is never reached (Linux's
+ * VM_IO | VM_PFNMAP). -EIO unless all 8 bytes are reachable.
  */
 int ptrace_access_word(struct proc *c, uint64_t va, uint64_t *word, bool write)
 {
@@ -204,6 +223,8 @@ int ptrace_access_word(struct proc *c, uint64_t va, uint64_t *word, bool write)
         uint64_t a = va + done, n = PAGE_SIZE - a % PAGE_SIZE;
         if (n > sizeof *word - done)
             n = sizeof *word - done;
+        if (vdso_hit(c->mm, a, a + 1) & VDSO_HIT_VVAR)
+            return -EIO;
         uint64_t *pte = walk(c->pml4, a, false);
         if (write && pte && (*pte & PTE_SHARED) && c->mm->vdso_base && a >= c->mm->vdso_base &&
             a < c->mm->vdso_base + VDSO_PAGES * PAGE_SIZE) {

@@ -11,9 +11,16 @@
  *     The kernel's own tables (vm.c) never map the user half; mmap refuses MAP_FIXED below
  *     MMAP_MIN_ADDR (Linux's vm.mmap_min_addr), and this catches every other way in (a
  *     mremap, an mprotect or a fork copying one).
+ *   - the frame is one the return to ring 3 takes without faulting in ring 0 (the invariant
+ *     trapentry.S relies on; ldt.c's user_frame_faults, the IRET checks of SDM Vol. 2A): CS
+ *     and SS loadable, RIP canonical, and within the code segment's limit (4 GiB with the
+ *     32-bit user code selector). A bad selector faults in ring 0 on QEMU too (a panic
+ *     anyway); a bad RIP does on hardware only: QEMU's TCG checks neither canonical form nor
+ *     limit on iretq and faults in ring 3 instead, so only this check sees such a frame.
  */
 #include "kernel.h"
 #include "gdt.h"
+#include "ldt.h"
 #include "mmu.h"
 #include "percpu.h"
 #include "proc.h"
@@ -159,6 +166,11 @@ void san_user_return(struct trapframe *tf)
         panic("sanitizer check=kernel-stack-canary pid=%d", p->pid);
     }
     low_mapping_check(P2V(rcr3() & PTE_ADDR_MASK));
+    if (user_frame_faults(tf)) {
+        kevent("sanitizer check=user-return-frame at=user-return pid=%d rip=0x%lx cs=0x%lx ss=0x%lx", p->pid,
+               tf->rip, tf->cs, tf->ss);
+        panic("sanitizer check=user-return-frame pid=%d rip=0x%lx", p->pid, tf->rip);
+    }
 }
 
 #endif

@@ -331,12 +331,19 @@ int signal_return(struct trapframe *tf, int64_t syscall_nr)
     struct proc *p = myproc();
     bool full = p->sig.restored;
     p->sig.restored = false;
-    bool restart = !full && syscall_nr >= 0 && is_restart((int64_t)tf->rax);
+    /* A restart only with signal work, as Linux's arch_do_signal_or_restart, which runs only
+       with TIF_SIGPENDING (recomputed after a ptrace stop): a call returns -ERESTART* only
+       when a signal is pending, but a tracer may write one at a syscall-exit stop with none,
+       and then it is the call's answer, RIP unchanged. */
+    bool restart = !full && syscall_nr >= 0 && is_restart((int64_t)tf->rax) && signal_pending(p);
 
     for (;;) {
         /* iretq/sysretq would #GP in ring 0, not ring 3: a non-canonical RIP, or one past
            4 GiB with the 32-bit code segment (the limit check of an iretq to compatibility
-           mode, SDM Vol. 2A IRET; a restart at the missing vDSO landing pad wraps below 0) */
+           mode, SDM Vol. 2A IRET; a restart at the missing vDSO landing pad wraps below 0,
+           one at a RIP a tracer set past the canonical hole). Checked after every change of
+           RIP here, the restart's too. QEMU's TCG checks neither on iretq (the fault comes
+           in ring 3), hardware does, in ring 0. */
         /* other selectors (an LDT segment, a 16-bit stack, what a tracer set) are checked by
            trapentry.S's user_segs_check before the iretq that loads them (ldt.c) */
         if (!canonical(tf->rip) || (tf->cs == USER32_CS && tf->rip > 0xffffffffUL))
@@ -351,16 +358,17 @@ int signal_return(struct trapframe *tf, int64_t syscall_nr)
         }
         struct ksiginfo info;
         int sig = signal_dequeue(p, ~p->sig.blocked, &info);
+        if (!sig && restart) {                     /* no handler ran: the call starts again */
+            tf->rax = (uint64_t)syscall_nr;
+            tf->rip -= SYSCALL_INSN_BYTES;
+            restart = false;
+            continue;                              /* RIP checked again */
+        }
         if (!sig) {
             if (!p->rseq.notify)
                 break;
-            /* Linux's order: the restart rewinds RIP first, then the rseq work sees the
-               `syscall` the thread returns to (rseq.c; it may queue a SIGSEGV) */
-            if (restart) {
-                tf->rax = (uint64_t)syscall_nr;
-                tf->rip -= SYSCALL_INSN_BYTES;
-                restart = false;
-            }
+            /* Linux's order: the restart (above) rewinds RIP first, then the rseq work sees
+               the `syscall` the thread returns to (rseq.c; it may queue a SIGSEGV) */
             rseq_notify_resume(p, tf, 0);
             continue;
         }
@@ -415,10 +423,6 @@ int signal_return(struct trapframe *tf, int64_t syscall_nr)
         p->sig.blocked &= ~SIG_UNBLOCKABLE;
         if ((ka->flags & SA_RESETHAND) || (!rseq_ok && sig == SIGSEGV))
             ka->handler = SIG_DFL;                 /* one shot; or the queued SIGSEGV is fatal */
-    }
-    if (restart) {                            /* no handler ran: the call starts again */
-        tf->rax = (uint64_t)syscall_nr;
-        tf->rip -= SYSCALL_INSN_BYTES;
     }
     if (p->sig.restore_mask) {
         p->sig.blocked = p->sig.saved_mask;

@@ -20,6 +20,11 @@
 #include "vm.h"
 #include "x86.h"
 
+/* Descriptor bits force_valid_ss reads (SDM Vol. 3A 3.4.5, Figure 3-8); type bit 2 (expand-down)
+   and bit 0 (accessed) may be either. */
+#define SS_USABLE_MASK ((1UL << 47) | (3UL << 45) | (1UL << 44) | (1UL << 43) | (1UL << 41))   /* P DPL S code W */
+#define SS_USABLE_BITS ((1UL << 47) | (3UL << 45) | (1UL << 44) | (1UL << 41))                /* P, DPL 3, S, data, W */
+
 
 #define USEC_PER_TICK 10000UL
 #define NSEC_PER_TICK 10000000UL
@@ -257,10 +262,19 @@ int64_t sys_sigaltstack(struct trapframe *tf)
  * call with RSP just above the frame's pretcode. Everything is restored from
  * the frame, the handler's edits included, but only what ring 3 may hold:
  * RFLAGS takes only the user-changeable bits (IF stays set, IOPL stays 0),
- * CS and SS get RPL 3 and must then be the user selectors, and a RIP that
- * is not canonical becomes SIGSEGV in ring 3 (signal_return) instead of a
- * #GP on iretq in ring 0. A frame that can't be read is SIGSEGV too.
+ * CS and SS get RPL 3 (CS 0x23 returns to compatibility mode, an LDT SS
+ * stays, as on Linux), and where the iretq could not load them, or RIP is
+ * not canonical, the process gets SIGSEGV in ring 3 (trapentry.S's
+ * user_segs_check, signal_return) instead of a #GP on iretq in ring 0. A
+ * frame that can't be read is SIGSEGV too.
  */
+/* Linux force_valid_ss's test: a present DPL-3 writable data segment (expand-down too). */
+static bool ss_usable(uint16_t sel)
+{
+    uint64_t d = seg_descriptor(sel);
+    return (d & SS_USABLE_MASK) == SS_USABLE_BITS;
+}
+
 int64_t sys_rt_sigreturn(struct trapframe *tf)
 {
     struct proc *p = myproc();
@@ -285,12 +299,15 @@ int64_t sys_rt_sigreturn(struct trapframe *tf)
        fpstate is SIGSEGV; a NULL one the init state (Linux fpu__restore_sig) */
     if (!fpu_sigframe_restore(p->pml4, sc->fpstate, false))
         signal_force_sigsegv(p);
-    /* Linux restore_sigcontext: CS as saved; SS as saved under UC_STRICT_RESTORE_SS (which every
-       frame carries), else a bad SS is repaired to the user data selector (force_valid_ss, for
-       old DOSEMU and CRIU). An iretq to a bad selector would #GP: Linux sends SIGSEGV. */
-    bool bad_ss = (sc->ss | 3) != USER_SS;
-    if ((sc->cs | 3) != USER_CS || (bad_ss && (uc.uc_flags & UC_STRICT_RESTORE_SS)))
-        signal_force_sigsegv(p);
+    /* Linux restore_sigcontext: CS and SS as saved with RPL 3; a frame bound for 64-bit mode
+       without UC_STRICT_RESTORE_SS (every frame this kernel writes carries it) gets the user
+       data selector for an SS no 64-bit code could use (force_valid_ss, for old DOSEMU and
+       CRIU). An iretq that cannot load them faults: user_segs_check (ldt.c) sends SIGSEGV
+       before it, as Linux's bad-iret fixup after it. */
+    tf->cs = (uint16_t)(sc->cs | 3);
+    tf->ss = (uint16_t)(sc->ss | 3);
+    if (!(uc.uc_flags & UC_STRICT_RESTORE_SS) && tf->cs == USER_CS && !ss_usable((uint16_t)tf->ss))
+        tf->ss = USER_SS;
     return (int64_t)tf->rax;
 bad:
     signal_force_sigsegv(p);

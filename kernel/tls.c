@@ -135,6 +135,16 @@ int tls_clone_desc(uint64_t uinfo, struct clone_tls32 *out)
     return 0;
 }
 
+/* Linux do_get_thread_area: p's TLS entry idx as a struct user_desc at the caller's uinfo.
+   -EINVAL outside the TLS entries, -EFAULT. */
+int64_t tls_get_entry(const struct proc *p, int64_t idx, uint64_t uinfo)
+{
+    if (idx < TLS_ENTRY_MIN || idx >= TLS_ENTRY_MIN + TLS_ENTRIES)
+        return -EINVAL;
+    struct user_desc u = ud_of((uint32_t)idx, p->tls[idx - TLS_ENTRY_MIN]);
+    return copyout(myproc()->pml4, uinfo, &u, sizeof u) ? -EFAULT : 0;
+}
+
 /* get_thread_area(struct user_desc *u): the TLS entry u->entry_number, as Linux's. */
 int64_t sys_get_thread_area(struct trapframe *tf)
 {
@@ -142,8 +152,26 @@ int64_t sys_get_thread_area(struct trapframe *tf)
     uint32_t idx;
     if (copyin(p->pml4, &idx, tf->rdi, sizeof idx))
         return -EFAULT;
+    return tls_get_entry(p, idx, tf->rdi);
+}
+
+/*
+ * PTRACE_SET_THREAD_AREA (Linux do_set_thread_area on a task that is not current, can_allocate
+ * 0): the struct user_desc at the caller's uinfo (-EFAULT; its entry_number is not read) into
+ * the stopped thread p's entry idx, as tls_desc_okay allows (-EINVAL), idx a TLS entry
+ * (-EINVAL). The scheduler writes it into the GDT when p runs (tls_load), where a selector of
+ * p's that the entry no longer describes becomes null (segs_load) or, as CS or SS, SIGSEGV
+ * before the iretq (ldt.c user_segs_check).
+ */
+int64_t tls_set_stopped(struct proc *p, int64_t idx, uint64_t uinfo)
+{
+    struct user_desc u;
+    if (copyin(myproc()->pml4, &u, uinfo, sizeof u))
+        return -EFAULT;
+    if (!ud_okay(&u))
+        return -EINVAL;
     if (idx < TLS_ENTRY_MIN || idx >= TLS_ENTRY_MIN + TLS_ENTRIES)
         return -EINVAL;
-    struct user_desc u = ud_of(idx, p->tls[idx - TLS_ENTRY_MIN]);
-    return copyout(p->pml4, tf->rdi, &u, sizeof u) ? -EFAULT : 0;
+    p->tls[idx - TLS_ENTRY_MIN] = ud_descriptor(&u);
+    return 0;
 }

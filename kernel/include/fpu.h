@@ -37,6 +37,7 @@ struct proc;
 #define XFEATURE_OPMASK   (1UL << 5)   /* AVX-512 k0-k7 */
 #define XFEATURE_ZMM_HI256 (1UL << 6)  /* AVX-512 upper halves of ZMM0-15 */
 #define XFEATURE_HI16_ZMM (1UL << 7)   /* AVX-512 ZMM16-31 */
+#define XFEATURE_NBITS    8            /* the components above: bits 0..7 */
 #define XFEATURE_FPSSE    (XFEATURE_X87 | XFEATURE_SSE)
 /* The user components Linux enables when the CPU has them (XFEATURE_MASK_USER_SUPPORTED less
    PKRU, which Linux drops without CR4.PKE: ringlab leaves PKE clear; and AMX, which a program
@@ -73,6 +74,8 @@ void fpu_load_init(void);              /* the live registers to the init state *
 const void *fpu_thread_xstate(const struct proc *p, uint32_t *size);  /* for ptrace: a switched-out thread */
 const uint8_t *fpu_thread_fxsave(const struct proc *p);                /* its first 512 bytes: fxsave layout */
 void fpu_thread_set_fxsave(struct proc *p, const uint8_t fx[FXSAVE_BYTES]);  /* and replace them */
+void fpu_thread_get_xstate(const struct proc *p, uint8_t *out);   /* NT_X86_XSTATE: fpu_user_size bytes */
+int fpu_thread_set_xstate(struct proc *p, const uint8_t *in);     /* and back: 0 or -EINVAL */
 
 uint32_t fpu_sigframe_bytes(bool ia32);        /* Linux xstate_sigframe_size (+ fsave header) */
 uint64_t fpu_minsigstksz(void);                /* AT_MINSIGSTKSZ (Linux get_sigframe_size) */

@@ -45,4 +45,5 @@ void ioperm_init(void);                      /* gdt_init: bitmaps closed, table 
 void ioperm_switch(int slot);                /* scheduler: slot is about to run */
 int ioperm_fork(int child);                  /* fork: child (a slot) gets the running one's; -ENOMEM */
 void ioperm_release(int slot);               /* the slot's process is gone: free its bitmap */
+int ioperm_regset_get(int slot, uint64_t ubuf, uint64_t len);   /* NT_386_IOPERM: -ENXIO, -EFAULT */
 bool ioperm_fixup_cli_sti(struct trapframe *tf);   /* #GP at CPL 3: skip cli/sti after iopl(3) */

@@ -18,3 +18,4 @@ void ldt_free(struct mm *mm);                      /* the address space's last u
 void ldt_switch(const struct mm *mm);              /* lldt of mm's table (none: null) */
 uint64_t ldt_descriptor(uint32_t idx);             /* entry idx of the loaded LDT, 0 past its end */
 void user_segs_check(struct trapframe *tf);        /* trapentry.S: before an iretq with odd CS/SS */
+bool user_frame_faults(const struct trapframe *tf); /* would the iretq to ring 3 fault? (sanitize.c) */

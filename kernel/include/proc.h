@@ -99,6 +99,8 @@ struct clone_tls32 {
     uint32_t base;             /* the descriptor's base */
 };
 int tls_clone_desc(uint64_t uinfo, struct clone_tls32 *out);   /* tls.c */
+int64_t tls_get_entry(const struct proc *p, int64_t idx, uint64_t uinfo);   /* PTRACE_GET_THREAD_AREA (tls.c) */
+int64_t tls_set_stopped(struct proc *p, int64_t idx, uint64_t uinfo);       /* PTRACE_SET_THREAD_AREA (tls.c) */
 int proc_clone(uint64_t flags, uint64_t stack, uint64_t tls, uint64_t ptid, uint64_t ctid,
                const struct clone_tls32 *tls32);
 int proc_dethread(void);
@@ -107,6 +109,7 @@ int proc_fork(void);
 struct proc *proc_find(int pid);
 int proc_wait4(int pid, uint64_t ustatus, int options);
 struct proc *proc_slot(int i);
+int proc_index(const struct proc *p);      /* proc_slot's inverse */
 bool proc_is_init(struct proc *p);
 bool fatal_pending(struct proc *p);
 struct proc *proc_next_thread(struct proc *leader, struct proc *after);

@@ -37,6 +37,8 @@ struct trapframe;
 #define PTRACE_ATTACH       16
 #define PTRACE_DETACH       17
 #define PTRACE_SYSCALL      24
+#define PTRACE_GET_THREAD_AREA 25      /* asm/ptrace-abi.h: a TLS entry, the entry number in addr */
+#define PTRACE_SET_THREAD_AREA 26
 #define PTRACE_ARCH_PRCTL   30
 #define PTRACE_SETOPTIONS   0x4200
 #define PTRACE_GETEVENTMSG  0x4201
@@ -82,6 +84,7 @@ struct trapframe;
 #define NT_PRSTATUS         1              /* regsets (include/uapi/linux/elf.h) */
 #define NT_PRFPREG          2
 #define NT_X86_XSTATE       0x202
+#define NT_386_IOPERM       0x201      /* the ioperm bitmap (elf.h), read only */
 
 /* Debug registers of one thread as Linux's ptrace keeps them (its perf breakpoints). */
 struct debugregs {
