@@ -154,6 +154,7 @@ void filemap_hold(struct mm *mm, uint64_t start, uint64_t end, struct file *f, u
 void filemap_unmapped(struct mm *mm, uint64_t start, uint64_t end)
 {
     struct fmap *r = row(mm);
+    stack_unmapped(mm, start, end);          /* the stack's record too (stackgrow.c) */
     for (int i = 0; start < end && i < FMAPS_PER_MM; i++) {   /* (an empty range ends nothing) */
         if (!r[i].f || r[i].end <= start || end <= r[i].start)
             continue;

@@ -61,12 +61,6 @@ struct region {
 
 #define PTE_RIGHTS (PTE_U | PTE_W | PTE_NX | PTE_SHARED)
 
-static bool in_stack(uint64_t va)
-{
-    return (va >= USER_STACK_TOP - USER_STACK_MAX && va < USER_STACK_TOP) ||
-           (va >= USER32_STACK_TOP - USER_STACK_MAX && va < USER32_STACK_TOP);
-}
-
 /* Where page va comes from; for the executable, its file offset and its PT_LOAD (*seg). */
 static enum origin origin_of(const struct mm *mm, uint64_t va, uint64_t *off, int *seg)
 {
@@ -79,7 +73,7 @@ static enum origin origin_of(const struct mm *mm, uint64_t va, uint64_t *off, in
     }
     if (mm->brk > mm->brk_start && va >= mm->brk_start && va < ALIGN_UP(mm->brk, PAGE_SIZE))
         return O_HEAP;
-    if (in_stack(va))
+    if (stack_page(mm, va))
         return O_STACK;
     if (mm->vdso_base && va == mm->vdso_base)
         return O_VDSO;
@@ -336,6 +330,9 @@ int procpid_vm_copy(struct proc *p, uint64_t addr, void *kbuf, uint64_t n, bool 
         if (va < addr || va >= USER_LIMIT)
             break;                           /* wrapped, or the kernel half (and the hole) */
         uint64_t *pte = uvm_pte(mm->pml4, va);
+        if (!pte && force && stack_fault_remote(mm, va))
+            pte = uvm_pte(mm->pml4, va);     /* below the stack: Linux's access_remote_vm grows it
+                                                (FOLL_FORCE's callers; process_vm_* do not) */
         if (!pte || (write && !(*pte & PTE_W) && (*pte & PTE_SHARED)) || (*pte & need) != need)
             break;
         if (*pte & PTE_BUS)

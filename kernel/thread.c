@@ -51,6 +51,7 @@ void mm_copy_image(struct mm *to, const struct mm *from)
     to->env_start = from->env_start, to->env_end = from->env_end;
     to->auxv_start = from->auxv_start, to->auxv_len = from->auxv_len;
     to->start_stack = from->start_stack;
+    to->stack_lo = from->stack_lo, to->stack_top = from->stack_top;
     to->exe = from->exe ? inode_get(from->exe) : NULL;
     if (to->exe)
         to->exe->writecount--;                   /* a copy runs the image too (Linux dup_mm_exe_file) */
@@ -102,6 +103,7 @@ void mm_lock(struct mm *mm)
         sleep(mm);
     }
     mm->busy = true;
+    mm->busy_by = myproc();
 }
 
 /* wakeup looks at every process slot: only when someone sleeps on the lock (every memory
@@ -109,6 +111,7 @@ void mm_lock(struct mm *mm)
 void mm_unlock(struct mm *mm)
 {
     mm->busy = false;
+    mm->busy_by = NULL;
     if (mm->busy_waiters) {
         mm->busy_waiters = false;
         wakeup(mm);

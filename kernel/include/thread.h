@@ -33,6 +33,7 @@ struct mm {
     uint64_t mmap_next;        /* next free address in the mmap region */
     bool lock_future;          /* mlockall(MCL_FUTURE): new mappings are locked (mlock.c) */
     bool busy;                 /* a memory call is changing the tables (it may yield) */
+    struct proc *busy_by;      /* the thread that set busy (stackgrow.c: a copy under the lock) */
     bool busy_waiters;         /* a thread sleeps in mm_lock until busy is false */
     uint32_t ldt_entries;      /* modify_ldt's table: entries in use, 0 = none (ldt.c) */
     /* What /proc shows of the image (procfs.c), set by execve, copied by fork (Linux mm_struct's
@@ -43,6 +44,8 @@ struct mm {
     uint64_t arg_start, arg_end, env_start, env_end;   /* argv and envp strings on the stack */
     uint64_t auxv_start, auxv_len;                     /* the auxiliary vector (bytes) */
     uint64_t start_stack;      /* the stack pointer execve gave (argc's address) */
+    uint64_t stack_lo, stack_top;   /* the grows-down stack (Linux's stack vma): [stack_lo, stack_top),
+                                  stack_lo lowered by its growth (stackgrow.c); 0, 0: none */
     struct inode *exe;         /* the executable (holds a reference; NULL for none) */
     char exe_path[FS_EXE_PATH_MAX];                    /* its absolute path at execve (/proc/PID/exe) */
     struct mm_seg { uint64_t start, end, off; } seg[MM_NSEG];   /* file-backed ranges of the image:
