@@ -93,7 +93,7 @@ static int build_stack(uint64_t *pml4, const struct elf_image *img, const struct
     int r = uvm_map_zeroed(pml4, top - len, len, PTE_W | PTE_NX);
     if (r)
         return r;
-    where->stack_lo = top - len, where->stack_top = top;   /* the grows-down range (stackgrow.c) */
+    where->grows[0] = (struct growsdown){ top - len, top };   /* the grows-down range (stackgrow.c) */
 
     /* The staged pages, each at its place under the top. */
     for (uint64_t i = 0; i * PAGE_SIZE < a->used; i++) {
@@ -171,7 +171,7 @@ int exec_image(struct proc *p, const char *name, const uint8_t *data, size_t siz
     mm->env_start = where.env_start, mm->env_end = where.env_end;
     mm->auxv_start = where.auxv_start, mm->auxv_len = where.auxv_len;
     mm->start_stack = where.start_stack;
-    mm->stack_lo = where.stack_lo, mm->stack_top = where.stack_top;
+    mm->grows[0] = where.grows[0];
     procpid_note_image(mm, data, size);
     mm->exe = exe ? inode_get(exe) : NULL;
     if (exe)

@@ -4,25 +4,29 @@
  * lock_mm_and_find_vma (mm/memory.c), for a ring-3 access and for the kernel's own access to
  * user memory on the process's behalf alike (copy_to_user's fault takes the same path).
  *
- * The page tables are the only record of what is mapped, so the stack's extent is kept in
- * struct mm (thread.h): [stack_lo, stack_top), Linux's vm_start and vm_end of the stack vma,
- * set by execve (exec.c), copied by fork, lowered here. An access at an address below
- * stack_lo with nothing mapped between it and the stack grows the stack down to that page
- * when Linux's would:
+ * The page tables are the only record of what is mapped, so each grows-down range is kept in
+ * struct mm (thread.h, grows[]): [lo, top), Linux's vm_start and vm_end of a VM_GROWSDOWN
+ * vma: [0] the stack execve made (exec.c), the others mmap's MAP_GROWSDOWN mappings (sysmem.c;
+ * Linux refuses it for a file or shared memory: -EINVAL, and places it with a guard gap
+ * below); copied by fork, lowered here. An access at an address below a range's lo with
+ * nothing mapped between it and the range grows the range down to that page when Linux's
+ * would:
  *
  *   - the page is at or above vm.mmap_min_addr (expand_downwards: -EPERM);
- *   - the highest mapping below it, if it is accessible (not PROT_NONE: vma_is_accessible),
- *     ends at least STACK_GUARD_GAP (Linux's stack_guard_gap, 256 pages) below it;
- *   - the new size (stack_top - page) is within the soft RLIMIT_STACK, read now
+ *   - the highest mapping below it, if it is accessible (not PROT_NONE: vma_is_accessible) and
+ *     does not grow down itself, ends at least STACK_GUARD_GAP (Linux's stack_guard_gap, 256
+ *     pages) below it;
+ *   - the new size (top - page) is within the soft RLIMIT_STACK, read now
  *     (acct_stack_growth: rlimit(RLIMIT_STACK) at the fault);
  *   - RLIMIT_AS has room for the new pages (may_expand_vm with the stack's flags: the stack
  *     is never data, is_data_mapping excludes VM_STACK), and RLIMIT_MEMLOCK too when the
- *     stack's bottom page is locked (a VM_LOCKED stack vma: mlockall(MCL_CURRENT) or mlock of
+ *     range's bottom page is locked (a VM_LOCKED stack vma: mlockall(MCL_CURRENT) or mlock of
  *     its bottom; MCL_FUTURE alone does not lock the existing stack vma on Linux either).
  *
  * Otherwise the access is refused: SIGSEGV (SEGV_MAPERR at the address) for ring 3, -EFAULT
  * for a system call's buffer. Linux 6.x does not compare the address with RSP (that check
- * went in 4.20), and neither does this. The new pages get the bottom page's rights.
+ * went in 4.20), and neither does this. The new pages get the bottom page's rights. A
+ * thread's stack (an ordinary mmap) never grows.
  *
  * One difference: Linux's vma grows to the page and maps only the page touched; here every
  * page between the old bottom and the new one is mapped (zeroed), since a page of the stack
@@ -38,6 +42,7 @@
  * difference: Linux would wait).
  */
 #include "kernel.h"
+#include "errno.h"
 #include "mmu.h"
 #include "proc.h"
 #include "signal.h"
@@ -52,16 +57,65 @@ static bool accessible(uint64_t pte)
     return pte & PTE_BUS ? (pte & PTE_BUS_U) != 0 : (pte & PTE_U) != 0;
 }
 
-/* Is the page at va part of the stack ([stack] in /proc/PID/maps; not data for RLIMIT_DATA)? */
+static bool in(const struct growsdown *g, uint64_t va)
+{
+    return g->top && va >= g->lo && va < g->top;
+}
+
+/* Is the page at va part of the stack ([stack] in /proc/PID/maps)? */
 bool stack_page(const struct mm *mm, uint64_t va)
 {
-    return mm->stack_top && va >= mm->stack_lo && va < mm->stack_top;
+    return in(&mm->grows[0], va);
+}
+
+/* Is it in a grows-down range (the stack or a MAP_GROWSDOWN mapping: Linux's VM_STACK, never
+   data for RLIMIT_DATA)? */
+bool growsdown_page(const struct mm *mm, uint64_t va)
+{
+    for (int i = 0; i < GROWSDOWN_MAX; i++)
+        if (in(&mm->grows[i], va))
+            return true;
+    return false;
+}
+
+/* A free record for a MAP_GROWSDOWN mapping (never [0], the stack's): 0 or -ENOMEM. */
+int growsdown_room(const struct mm *mm)
+{
+    for (int i = 1; i < GROWSDOWN_MAX; i++)
+        if (!mm->grows[i].top)
+            return 0;
+    return -ENOMEM;
+}
+
+/* mmap made [lo, top) with MAP_GROWSDOWN (the caller checked growsdown_room first). */
+int growsdown_add(struct mm *mm, uint64_t lo, uint64_t top)
+{
+    for (int i = 1; i < GROWSDOWN_MAX; i++) {
+        if (!mm->grows[i].top) {
+            mm->grows[i] = (struct growsdown){ lo, top };
+            return 0;
+        }
+    }
+    return -ENOMEM;
 }
 
 /*
- * Linux's expand_downwards + acct_stack_growth, mm locked: grow mm's stack down to the page
- * holding va. True when the page is now mapped (grown here, or by another thread meanwhile),
- * false when Linux would refuse (or no memory could be had).
+ * Linux's find_vma for a fault at `page` below everything mapped up to the next mapping: the
+ * grows-down range that mapping starts, or NULL (nothing above, or not a grows-down one).
+ */
+static struct growsdown *range_above(struct mm *mm, uint64_t page)
+{
+    uint64_t next = uvm_next_mapped(mm->pml4, page, USER_TOP);
+    for (int i = 0; next < USER_TOP && i < GROWSDOWN_MAX; i++)
+        if (mm->grows[i].top && mm->grows[i].lo == next)
+            return &mm->grows[i];
+    return NULL;
+}
+
+/*
+ * Linux's expand_downwards + acct_stack_growth, mm locked: grow the grows-down range above va
+ * down to va's page. True when the page is now mapped (grown here, or by another thread
+ * meanwhile), false when Linux would refuse (or no memory could be had).
  */
 static bool grow_locked(struct mm *mm, uint64_t va)
 {
@@ -70,37 +124,39 @@ static bool grow_locked(struct mm *mm, uint64_t va)
         return false;
     if (uvm_pte(pml4, page))
         return true;                               /* mapped since the fault: retry */
-    if (!mm->stack_top || page >= mm->stack_lo || page < MMAP_MIN_ADDR)
-        return false;
-    uint64_t *bottom = uvm_pte(pml4, mm->stack_lo);
-    if (!bottom || uvm_next_mapped(pml4, page, mm->stack_lo) != mm->stack_lo)
-        return false;                              /* find_vma: another mapping is nearer than the stack */
+    struct growsdown *g = page >= MMAP_MIN_ADDR ? range_above(mm, page) : NULL;
+    if (!g)
+        return false;                              /* the next mapping up does not grow down */
 
-    /* stack_guard_gap: the highest mapping below, if accessible, ends a gap or more below. */
+    /* stack_guard_gap: the highest mapping below, if accessible and not itself growing down,
+       ends a gap or more below. */
     uint64_t gap_lo = page > STACK_GUARD_GAP ? page - STACK_GUARD_GAP : 0, prev = page, work = 0;
     for (uint64_t a = uvm_next_mapped(pml4, gap_lo, page); a < page; a = uvm_next_mapped(pml4, a + PAGE_SIZE, page)) {
         prev = a;
         uvm_charge(&work);
     }
-    if (prev < page && accessible(*uvm_pte(pml4, prev)))
+    if (prev < page && accessible(*uvm_pte(pml4, prev)) && !growsdown_page(mm, prev))
         return false;
 
     uint64_t lim = rlimit_cur(myproc(), RLIMIT_STACK_K);
-    if (lim != RLIM_INFINITY && mm->stack_top - page > lim)
+    if (lim != RLIM_INFINITY && g->top - page > lim)
         return false;                              /* acct_stack_growth: size > rlimit(RLIMIT_STACK) */
-    uint64_t rights = *bottom & (PTE_U | PTE_W | PTE_NX | PTE_LOCKED), len = mm->stack_lo - page;
+    uint64_t rights = *uvm_pte(pml4, g->lo) & (PTE_U | PTE_W | PTE_NX | PTE_LOCKED), len = g->lo - page;
     if (vm_may_expand(mm, rights & ~PTE_W, len, 0, 0))
-        return false;                              /* RLIMIT_AS, RLIMIT_MEMLOCK (a locked stack) */
+        return false;                              /* RLIMIT_AS, RLIMIT_MEMLOCK (a locked range) */
     if (uvm_replace(pml4, page, len, rights))
         return false;
-    mm->stack_lo = page;
+    g->lo = page;
     return true;
 }
 
-/* Below mm's stack, where it might grow: the common case answered without the lock. */
+/* Below a grows-down range, where one might grow: the common case answered without the lock. */
 static bool below_stack(const struct mm *mm, uint64_t va)
 {
-    return mm && mm->stack_top && va < mm->stack_lo && va >= MMAP_MIN_ADDR;
+    for (int i = 0; mm && va >= MMAP_MIN_ADDR && i < GROWSDOWN_MAX; i++)
+        if (mm->grows[i].top && va < mm->grows[i].lo)
+            return true;
+    return false;
 }
 
 /*
@@ -158,16 +214,42 @@ bool stack_fault_remote(struct mm *mm, uint64_t va)
 
 /*
  * [start, end) of mm was unmapped or replaced (munmap, a MAP_FIXED mapping, mremap, brk,
- * shmat: filemap.c filemap_unmapped is told of each). The stack's bottom moves up past it as
- * Linux's vma starts later; the stack is gone when nothing of it is left. A hole in its
- * middle leaves the record as it is (Linux splits the vma: both halves stay VM_GROWSDOWN).
+ * shmat: filemap.c filemap_unmapped is told of each). A range's bottom moves up past it as
+ * Linux's vma starts later, its top down when it covers the top; a range is gone when nothing
+ * of it is left. A hole in its middle leaves the record as it is (Linux splits the vma: both
+ * halves stay VM_GROWSDOWN; here the lower one grows).
  */
-void stack_unmapped(struct mm *mm, uint64_t start, uint64_t end)
+void growsdown_unmapped(struct mm *mm, uint64_t start, uint64_t end)
 {
-    if (!mm->stack_top || start > mm->stack_lo || end <= mm->stack_lo)
-        return;
-    if (end >= mm->stack_top)
-        mm->stack_lo = mm->stack_top = 0;
-    else
-        mm->stack_lo = end;
+    for (int i = 0; start < end && i < GROWSDOWN_MAX; i++) {
+        struct growsdown *g = &mm->grows[i];
+        if (!g->top || end <= g->lo || start >= g->top)
+            continue;
+        if (start <= g->lo && end >= g->top)
+            *g = (struct growsdown){ 0, 0 };
+        else if (start <= g->lo)
+            g->lo = end;
+        else if (end >= g->top)
+            g->top = start;
+    }
+}
+
+/* mremap moved [from, from + old_len) to `to`, grown or cut to new_len (the target's old
+   records are gone: filemap_moved told growsdown_unmapped first). A range inside it moves
+   with it, as Linux's vma keeps VM_GROWSDOWN; one only partly inside loses the part moved. */
+void growsdown_moved(struct mm *mm, uint64_t from, uint64_t old_len, uint64_t to, uint64_t new_len)
+{
+    for (int i = 0; i < GROWSDOWN_MAX; i++) {
+        struct growsdown *g = &mm->grows[i];
+        if (!g->top || g->top <= from || g->lo >= from + old_len)
+            continue;
+        if (g->lo < from || g->top > from + old_len) {
+            growsdown_unmapped(mm, from, from + old_len);
+            continue;
+        }
+        uint64_t lo = g->lo - from + to, top = g->top == from + old_len ? to + new_len : g->top - from + to;
+        if (top > to + new_len)
+            top = to + new_len;
+        *g = lo < top ? (struct growsdown){ lo, top } : (struct growsdown){ 0, 0 };
+    }
 }

@@ -113,7 +113,7 @@ void rlimit_cpu_tick(struct proc *p)
 /* Linux's is_data_mapping (mm/internal.h): private and writable, not the stack (VM_STACK). */
 static bool data_page(const struct mm *mm, uint64_t va, uint64_t pte)
 {
-    return (pte & (PTE_W | PTE_SHARED)) == PTE_W && !stack_page(mm, va);
+    return (pte & (PTE_W | PTE_SHARED)) == PTE_W && !growsdown_page(mm, va);
 }
 
 /*

@@ -443,6 +443,47 @@ static void race(void)
     printf("  touches: %s, munmaps: %s\n", bad ? "lost" : "ok", r ? "failed" : "ok");
 }
 
+/* The start of the /proc/self/maps line holding address a, or 0. */
+static uintptr_t line_start(uintptr_t a)
+{
+    static char buf[16384];
+    int fd = open("/proc/self/maps", O_RDONLY);
+    long n = 0, k;
+    while (fd >= 0 && n < (long)sizeof buf - 1 && (k = read(fd, buf + n, sizeof buf - 1 - n)) > 0)
+        n += k;
+    if (fd >= 0)
+        close(fd);
+    buf[n > 0 ? n : 0] = 0;
+    for (char *l = buf; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
+        unsigned long lo, hi;
+        if (sscanf(l, "%lx-%lx", &lo, &hi) == 2 && a >= lo && a < hi)
+            return lo;
+    }
+    return 0;
+}
+
+/* mmap's MAP_GROWSDOWN: anonymous private memory that grows down as the stack does (under
+   RLIMIT_STACK, from its own top); a file's or shared memory is EINVAL. */
+static void growsdown(void)
+{
+    void *m = mmap(NULL, 64 * KIB, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS | MAP_GROWSDOWN, -1, 0);
+    printf("  shared: %s\n", m == MAP_FAILED ? en(errno) : "mapped");
+    int fd = open("/dev/zero", O_RDWR);
+    m = mmap(NULL, 64 * KIB, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_GROWSDOWN, fd, 0);
+    printf("  /dev/zero: %s\n", m == MAP_FAILED ? en(errno) : "mapped");
+    close(fd);
+    char *a = mmap(NULL, 64 * KIB, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_GROWSDOWN, -1, 0);
+    printf("  private: %s\n", a == MAP_FAILED ? en(errno) : "mapped");
+    uintptr_t lo = (uintptr_t)a;
+    try_touch("  touch 4 KiB below it", lo - PAGE);
+    try_touch("  touch 512 KiB below it", lo - 512 * KIB);
+    printf("  its line starts there: %s\n", line_start(lo) == lo - 512 * KIB ? "yes" : "no");
+    printf("  the pages between read 0: %s\n", peek(lo - 256 * KIB) == 0 ? "yes" : "no");
+    setlim(640 * KIB);
+    try_touch("  RLIMIT_STACK 640 KiB: touch 570 KiB below it", lo - 570 * KIB);
+    try_touch("  touch 580 KiB below it", lo - 580 * KIB);
+}
+
 /* VmLck of /proc/self/status in kB. */
 static long vmlck_kb(void)
 {
@@ -525,6 +566,7 @@ int main(int argc, char **argv)
 #ifndef __i386__
     part("debugger", debugger);                        /* ringlab has no i386 ptrace (kernel.md) */
 #endif
+    part("MAP_GROWSDOWN", growsdown);
     part("mlockall current", locked_current);
     part("mlockall future", locked_future);
     part("thread stack", thread_stack);

@@ -42,11 +42,15 @@ int uvm_own(uint64_t *pte, uint64_t va);
 
 /* stackgrow.c: the user stack grows down on faults (Linux's VM_GROWSDOWN stack) */
 struct mm;
-bool stack_page(const struct mm *mm, uint64_t va);       /* in [stack_lo, stack_top) */
+bool stack_page(const struct mm *mm, uint64_t va);       /* in the stack ([stack]) */
+bool growsdown_page(const struct mm *mm, uint64_t va);   /* in a grows-down range (not data) */
+int growsdown_add(struct mm *mm, uint64_t lo, uint64_t top);   /* MAP_GROWSDOWN; -ENOMEM: no record */
+int growsdown_room(const struct mm *mm);                 /* 0, or -ENOMEM: every record in use */
+void growsdown_moved(struct mm *mm, uint64_t from, uint64_t old_len, uint64_t to, uint64_t new_len);
 bool stack_fault(struct mm *mm, uint64_t va);            /* grown over va: retry the access */
 bool stack_fault_copy(uint64_t *pml4, uint64_t va);      /* the same for a copy (usercopy.c) */
 bool stack_fault_remote(struct mm *mm, uint64_t va);     /* ptrace, /proc/PID/mem: never sleeps */
-void stack_unmapped(struct mm *mm, uint64_t start, uint64_t end);   /* a range unmapped or replaced */
+void growsdown_unmapped(struct mm *mm, uint64_t start, uint64_t end);   /* a range unmapped or replaced */
 
 /* usercopy.c */
 int copyout(uint64_t *pml4, uint64_t dstva, const void *src, uint64_t len);
