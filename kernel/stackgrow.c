@@ -8,9 +8,9 @@
  * struct mm (thread.h, grows[]): [lo, top), Linux's vm_start and vm_end of a VM_GROWSDOWN
  * vma: [0] the stack execve made (exec.c), the others mmap's MAP_GROWSDOWN mappings (sysmem.c;
  * Linux refuses it for a file or shared memory: -EINVAL, and places it with a guard gap
- * below); copied by fork, lowered here. An access at an address below a range's lo with
- * nothing mapped between it and the range grows the range down to that page when Linux's
- * would:
+ * below); copied by fork, lowered here. An access at an address below a range's lo, or in a
+ * hole a munmap left in it, with nothing mapped between it and the range, grows the range
+ * down to that page (fills the hole up to the next page) when Linux's would:
  *
  *   - the page is at or above vm.mmap_min_addr (expand_downwards: -EPERM);
  *   - the highest mapping below it, if it is accessible (not PROT_NONE: vma_is_accessible) and
@@ -100,14 +100,16 @@ int growsdown_add(struct mm *mm, uint64_t lo, uint64_t top)
 }
 
 /*
- * Linux's find_vma for a fault at `page` below everything mapped up to the next mapping: the
- * grows-down range that mapping starts, or NULL (nothing above, or not a grows-down one).
+ * Linux's find_vma for a fault at `page`: the grows-down range the next mapped page up (*next)
+ * belongs to, or NULL (nothing above, or not a grows-down one). The page may be below the
+ * range, or in a hole a munmap left in it (Linux split the vma there: its upper part grows
+ * down into the hole).
  */
-static struct growsdown *range_above(struct mm *mm, uint64_t page)
+static struct growsdown *range_above(struct mm *mm, uint64_t page, uint64_t *next)
 {
-    uint64_t next = uvm_next_mapped(mm->pml4, page, USER_TOP);
-    for (int i = 0; next < USER_TOP && i < GROWSDOWN_MAX; i++)
-        if (mm->grows[i].top && mm->grows[i].lo == next)
+    *next = uvm_next_mapped(mm->pml4, page, USER_TOP);
+    for (int i = 0; *next < USER_TOP && i < GROWSDOWN_MAX; i++)
+        if (in(&mm->grows[i], *next))
             return &mm->grows[i];
     return NULL;
 }
@@ -124,7 +126,8 @@ static bool grow_locked(struct mm *mm, uint64_t va)
         return false;
     if (uvm_pte(pml4, page))
         return true;                               /* mapped since the fault: retry */
-    struct growsdown *g = page >= MMAP_MIN_ADDR ? range_above(mm, page) : NULL;
+    uint64_t next;
+    struct growsdown *g = page >= MMAP_MIN_ADDR ? range_above(mm, page, &next) : NULL;
     if (!g)
         return false;                              /* the next mapping up does not grow down */
 
@@ -141,20 +144,22 @@ static bool grow_locked(struct mm *mm, uint64_t va)
     uint64_t lim = rlimit_cur(myproc(), RLIMIT_STACK_K);
     if (lim != RLIM_INFINITY && g->top - page > lim)
         return false;                              /* acct_stack_growth: size > rlimit(RLIMIT_STACK) */
-    uint64_t rights = *uvm_pte(pml4, g->lo) & (PTE_U | PTE_W | PTE_NX | PTE_LOCKED), len = g->lo - page;
+    uint64_t rights = *uvm_pte(pml4, next) & (PTE_U | PTE_W | PTE_NX | PTE_LOCKED), len = next - page;
     if (vm_may_expand(mm, rights & ~PTE_W, len, 0, 0))
         return false;                              /* RLIMIT_AS, RLIMIT_MEMLOCK (a locked range) */
     if (uvm_replace(pml4, page, len, rights))
         return false;
-    g->lo = page;
+    if (page < g->lo)
+        g->lo = page;
     return true;
 }
 
-/* Below a grows-down range, where one might grow: the common case answered without the lock. */
+/* Below a grows-down range's top, where one might grow: the common case answered without the
+   lock. */
 static bool below_stack(const struct mm *mm, uint64_t va)
 {
     for (int i = 0; mm && va >= MMAP_MIN_ADDR && i < GROWSDOWN_MAX; i++)
-        if (mm->grows[i].top && va < mm->grows[i].lo)
+        if (mm->grows[i].top && va < mm->grows[i].top)
             return true;
     return false;
 }
@@ -217,7 +222,7 @@ bool stack_fault_remote(struct mm *mm, uint64_t va)
  * shmat: filemap.c filemap_unmapped is told of each). A range's bottom moves up past it as
  * Linux's vma starts later, its top down when it covers the top; a range is gone when nothing
  * of it is left. A hole in its middle leaves the record as it is (Linux splits the vma: both
- * halves stay VM_GROWSDOWN; here the lower one grows).
+ * halves stay VM_GROWSDOWN: the lower one grows below, the upper one into the hole, as here).
  */
 void growsdown_unmapped(struct mm *mm, uint64_t start, uint64_t end)
 {

@@ -6,7 +6,8 @@
  * glibc (stackgrow-glibc) and i386 (stackgrow-m32).
  *   (no MODE)   every part below
  *   rounds [N]  N rounds (default 1), each a child that grows its stack 1 MiB, has a growth
- *               past the limit refused and exits, printing "stackgrow: round R: status S"
+ *               past the limit refused, races growth against a sibling thread's munmap of the
+ *               range being grown, and exits, printing "stackgrow: round R: status S"
  *               (with the kernel argument trace=mem the free pages after every round's reap
  *               must be equal: the grown pages come back at exit)
  * Addresses are found in /proc/self/maps ([stack]'s line: Linux's stack vma, [lo, top)).
@@ -310,6 +311,25 @@ static void huge_vla(void)
     printf("  %d\n", vla(9 * MIB));
 }
 
+/* The start of the /proc/self/maps line holding address a, or 0. */
+static uintptr_t line_start(uintptr_t a)
+{
+    static char buf[16384];
+    int fd = open("/proc/self/maps", O_RDONLY);
+    long n = 0, k;
+    while (fd >= 0 && n < (long)sizeof buf - 1 && (k = read(fd, buf + n, sizeof buf - 1 - n)) > 0)
+        n += k;
+    if (fd >= 0)
+        close(fd);
+    buf[n > 0 ? n : 0] = 0;
+    for (char *l = buf; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
+        unsigned long lo, hi;
+        if (sscanf(l, "%lx-%lx", &lo, &hi) == 2 && a >= lo && a < hi)
+            return lo;
+    }
+    return 0;
+}
+
 /* The grown range as ordinary memory: fork copies it, mprotect, madvise, munmap, mremap. */
 static void ordinary(void)
 {
@@ -344,6 +364,13 @@ static void ordinary(void)
     printf("  [stack] starts 64 KiB higher: %s\n", lo2 == g + 16 * PAGE ? "yes" : "no");
     try_touch("  touch below it again", g + 8 * PAGE);
     printf("  reads %d\n", peek(g + 8 * PAGE));
+    /* a hole in its middle: Linux's upper half grows down into it */
+    touch(g + 40 * PAGE, 3);
+    printf("  munmap a page in its middle: %s\n", en(munmap((void *)(g + 32 * PAGE), 4 * PAGE) ? errno : 0));
+    try_touch("  touch the hole's top page", g + 35 * PAGE);
+    printf("  reads %d, the page below it %s\n", peek(g + 35 * PAGE), line_start(g + 34 * PAGE) ? "mapped" : "unmapped");
+    try_touch("  touch the hole's bottom page", g + 32 * PAGE);
+    printf("  reads %d, above it %d\n", peek(g + 32 * PAGE), peek(g + 40 * PAGE));
 }
 
 /* ptrace and /proc/PID/mem reach the grown pages, and grow the stack below it as Linux's
@@ -443,25 +470,6 @@ static void race(void)
     printf("  touches: %s, munmaps: %s\n", bad ? "lost" : "ok", r ? "failed" : "ok");
 }
 
-/* The start of the /proc/self/maps line holding address a, or 0. */
-static uintptr_t line_start(uintptr_t a)
-{
-    static char buf[16384];
-    int fd = open("/proc/self/maps", O_RDONLY);
-    long n = 0, k;
-    while (fd >= 0 && n < (long)sizeof buf - 1 && (k = read(fd, buf + n, sizeof buf - 1 - n)) > 0)
-        n += k;
-    if (fd >= 0)
-        close(fd);
-    buf[n > 0 ? n : 0] = 0;
-    for (char *l = buf; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
-        unsigned long lo, hi;
-        if (sscanf(l, "%lx-%lx", &lo, &hi) == 2 && a >= lo && a < hi)
-            return lo;
-    }
-    return 0;
-}
-
 /* mmap's MAP_GROWSDOWN: anonymous private memory that grows down as the stack does (under
    RLIMIT_STACK, from its own top); a file's or shared memory is EINVAL. */
 static void growsdown(void)
@@ -519,7 +527,34 @@ static void locked_future(void)
     locked_growth(MCL_FUTURE);
 }
 
-/* One round of "rounds": grow 1 MiB, then have a growth past a 2 MiB limit refused. */
+/* Growth racing a sibling that unmaps the very range being grown: which wins each time is the
+   scheduler's (a hole left in the middle is SIGSEGV here, grown again on Linux), so only the
+   pages it leaves behind are judged (rounds). */
+static volatile int hostile_done;
+
+static void *hostile_unmapper(void *arg)
+{
+    uintptr_t lo = (uintptr_t)arg;
+    for (int i = 0; !hostile_done && i < 100000; i++)
+        munmap((void *)(lo - MIB + (uintptr_t)(i % 4) * 64 * KIB), 128 * KIB);
+    return NULL;
+}
+
+static void hostile_race(void)
+{
+    uintptr_t lo, top;
+    stack_vma(&lo, &top);
+    pthread_t t;
+    pthread_create(&t, NULL, hostile_unmapper, (void *)lo);
+    for (int round = 0; round < 3; round++)
+        for (uintptr_t a = lo - PAGE; a >= lo - MIB; a -= PAGE)
+            touch(a, 1);
+    hostile_done = 1;
+    pthread_join(t, NULL);
+}
+
+/* One round of "rounds": grow 1 MiB, then have a growth past a 2 MiB limit refused, and race
+   growth against munmap (its end is not judged). */
 static void one_round(void)
 {
     setlim(2 * MIB);
@@ -533,6 +568,14 @@ static void one_round(void)
     }
     int st;
     waitpid(kid, &st, 0);
+    pid_t racer = fork();
+    if (racer == 0) {
+        signal(SIGSEGV, SIG_DFL);
+        hostile_race();
+        _exit(0);
+    }
+    int rst;
+    waitpid(racer, &rst, 0);
     _exit(WIFSIGNALED(st) && WTERMSIG(st) == SIGSEGV ? 0 : 3);
 }
 
