@@ -536,7 +536,7 @@ static void *hostile_unmapper(void *arg)
 {
     uintptr_t lo = (uintptr_t)arg;
     for (int i = 0; !hostile_done && i < 100000; i++)
-        munmap((void *)(lo - MIB + (uintptr_t)(i % 4) * 64 * KIB), 128 * KIB);
+        munmap((void *)(lo - 512 * KIB + (uintptr_t)(i % 4) * 64 * KIB), 128 * KIB);
     return NULL;
 }
 
@@ -546,8 +546,8 @@ static void hostile_race(void)
     stack_vma(&lo, &top);
     pthread_t t;
     pthread_create(&t, NULL, hostile_unmapper, (void *)lo);
-    for (int round = 0; round < 3; round++)
-        for (uintptr_t a = lo - PAGE; a >= lo - MIB; a -= PAGE)
+    for (int round = 0; round < 3; round++)                    /* within the round's 2 MiB limit */
+        for (uintptr_t a = lo - PAGE; a >= lo - 512 * KIB; a -= PAGE)
             touch(a, 1);
     hostile_done = 1;
     pthread_join(t, NULL);
