@@ -7,7 +7,8 @@
  *   (no MODE)   every part below
  *   rounds [N]  N rounds (default 1), each a child that grows its stack 1 MiB, has a growth
  *               past the limit refused, races growth against a sibling thread's munmap of the
- *               range being grown, and exits, printing "stackgrow: round R: status S"
+ *               range being grown, touches 126 MiB below the top under an unlimited
+ *               RLIMIT_STACK, and exits, printing "stackgrow: round R: status S"
  *               (with the kernel argument trace=mem the free pages after every round's reap
  *               must be equal: the grown pages come back at exit)
  * Addresses are found in /proc/self/maps ([stack]'s line: Linux's stack vma, [lo, top)).
@@ -576,6 +577,18 @@ static void one_round(void)
     }
     int rst;
     waitpid(racer, &rst, 0);
+    /* RLIMIT_STACK unlimited and a touch 126 MiB below the stack's top: Linux maps the one page;
+       ringlab, which maps every page between, has not that much memory (its end not judged) */
+    pid_t huge = fork();
+    if (huge == 0) {
+        uintptr_t lo, top;
+        stack_vma(&lo, &top);
+        setlim(RLIM_INFINITY);
+        signal(SIGSEGV, SIG_DFL);
+        touch(top - 126 * MIB, 1);
+        _exit(0);
+    }
+    waitpid(huge, &rst, 0);
     _exit(WIFSIGNALED(st) && WTERMSIG(st) == SIGSEGV ? 0 : 3);
 }
 
