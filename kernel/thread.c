@@ -103,7 +103,6 @@ void mm_lock(struct mm *mm)
         sleep(mm);
     }
     mm->busy = true;
-    mm->busy_by = myproc();
 }
 
 /* wakeup looks at every process slot: only when someone sleeps on the lock (every memory
@@ -111,7 +110,6 @@ void mm_lock(struct mm *mm)
 void mm_unlock(struct mm *mm)
 {
     mm->busy = false;
-    mm->busy_by = NULL;
     if (mm->busy_waiters) {
         mm->busy_waiters = false;
         wakeup(mm);

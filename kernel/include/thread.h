@@ -35,7 +35,6 @@ struct mm {
     uint64_t mmap_next;        /* next free address in the mmap region */
     bool lock_future;          /* mlockall(MCL_FUTURE): new mappings are locked (mlock.c) */
     bool busy;                 /* a memory call is changing the tables (it may yield) */
-    struct proc *busy_by;      /* the thread that set busy (stackgrow.c: a copy under the lock) */
     bool busy_waiters;         /* a thread sleeps in mm_lock until busy is false */
     uint32_t ldt_entries;      /* modify_ldt's table: entries in use, 0 = none (ldt.c) */
     /* What /proc shows of the image (procfs.c), set by execve, copied by fork (Linux mm_struct's
