@@ -26,6 +26,7 @@
 #include <sys/mman.h>
 #include <sys/ptrace.h>
 #include <sys/resource.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -408,6 +409,13 @@ static void debugger(void)
     n = pread(fd, &c, 1, (off_t)(g - 64 * KIB));
     printf("  /proc/PID/mem below: %ld %s\n", n, n < 0 ? en(errno) : "");
     close(fd);
+    /* process_vm_readv is get_user_pages alone: it never grows a stack (EFAULT below it) */
+    struct iovec l = { &c, 1 }, r = { (void *)g, 1 };
+    n = process_vm_readv(kid, &l, 1, &r, 1, 0);
+    printf("  process_vm_readv grown: %ld %d\n", n, c);
+    r.iov_base = (void *)(g - 128 * KIB);
+    n = process_vm_readv(kid, &l, 1, &r, 1, 0);
+    printf("  process_vm_readv below: %ld %s\n", n, n < 0 ? en(errno) : "");
     ptrace(PTRACE_CONT, kid, 0, 0);
     waitpid(kid, &st, 0);
     printf("  child saw the POKE: %s\n", WIFEXITED(st) && WEXITSTATUS(st) == 0 ? "yes" : "no");
