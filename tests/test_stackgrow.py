@@ -5,7 +5,7 @@ RLIMIT_STACK; a touch far below the stack (RSP nowhere near) within the limit, t
 kernel's copy grows it; past the limit EFAULT); Linux's 1 MiB guard gap above a mapping placed
 below the stack (a PROT_NONE one does not count); setrlimit lowering the limit below the
 stack's size (what is mapped stays, nothing more comes) and a small limit counted from the
-top; RLIMIT_STACK unlimited; a huge VLA probed page by page; the grown range as ordinary memory
+top; RLIMIT_STACK unlimited; RLIMIT_AS counting the growth; a huge VLA probed page by page; the grown range as ordinary memory
 (fork's copy, mprotect, madvise, mremap, munmap of its bottom and growth again, /proc/PID/maps'
 [stack]); ptrace PEEK/POKE and /proc/PID/mem on it and below it (Linux's access_remote_vm
 grows the stack); mlockall(MCL_CURRENT) locking the growth, MCL_FUTURE alone not; a thread's

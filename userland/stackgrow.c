@@ -501,8 +501,8 @@ static void growsdown(void)
     try_touch("  touch 580 KiB below it", lo - 580 * KIB);
 }
 
-/* VmLck of /proc/self/status in kB. */
-static long vmlck_kb(void)
+/* A field of /proc/self/status in kB (VmLck, VmSize). */
+static long status_kb(const char *key)
 {
     static char buf[8192];
     int fd = open("/proc/self/status", O_RDONLY);
@@ -510,8 +510,25 @@ static long vmlck_kb(void)
     if (fd >= 0)
         close(fd);
     buf[n > 0 ? n : 0] = 0;
-    char *l = strstr(buf, "VmLck:");
-    return l ? strtol(l + 6, NULL, 10) : -1;
+    char *l = strstr(buf, key);
+    return l ? strtol(l + strlen(key), NULL, 10) : -1;
+}
+
+static long vmlck_kb(void)
+{
+    return status_kb("VmLck:");
+}
+
+/* Growth counts against RLIMIT_AS (acct_stack_growth's may_expand_vm): 512 KiB of room above
+   what is mapped lets 256 KiB more stack by, not 1 MiB. */
+static void limit_as(void)
+{
+    uintptr_t lo, top;
+    stack_vma(&lo, &top);
+    struct rlimit r = { (rlim_t)(status_kb("VmSize:") + 512) * 1024, RLIM_INFINITY };
+    printf("  RLIMIT_AS at VmSize + 512 KiB: %s\n", en(setrlimit(RLIMIT_AS, &r) ? errno : 0));
+    try_touch("  touch 256 KiB below the stack", lo - 256 * KIB);
+    try_touch("  touch 1 MiB below the stack", lo - MIB);
 }
 
 /* A locked stack's growth is locked (mlockall(MCL_CURRENT) locked the stack vma); with
@@ -625,6 +642,7 @@ int main(int argc, char **argv)
     part("limit lowered", limit_lowered);
     part("limit small", limit_small);
     part("limit unlimited", limit_unlimited);
+    part("limit AS", limit_as);
     part("huge vla", huge_vla);
     part("ordinary memory", ordinary);
 #ifndef __i386__
