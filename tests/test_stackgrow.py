@@ -5,14 +5,17 @@ RLIMIT_STACK; a touch far below the stack (RSP nowhere near) within the limit, t
 kernel's copy grows it; past the limit EFAULT); Linux's 1 MiB guard gap above a mapping placed
 below the stack (a PROT_NONE one does not count); setrlimit lowering the limit below the
 stack's size (what is mapped stays, nothing more comes) and a small limit counted from the
-top; RLIMIT_STACK unlimited; RLIMIT_AS counting the growth; a huge VLA probed page by page; the grown range as ordinary memory
-(fork's copy, mprotect, madvise, mremap, munmap of its bottom and growth again, /proc/PID/maps'
-[stack]); ptrace PEEK/POKE and /proc/PID/mem on it and below it (Linux's access_remote_vm
-grows the stack); mlockall(MCL_CURRENT) locking the growth, MCL_FUTURE alone not; a thread's
-stack not growing; growth racing a sibling's munmap of the range below.
+top; RLIMIT_STACK unlimited; RLIMIT_AS counting the growth; a huge VLA probed page by page;
+the grown range as ordinary memory (fork's copy, mprotect, madvise, mremap, munmap of its
+bottom and of a hole in it, growth again, /proc/PID/maps' [stack]); ptrace PEEK/POKE and
+/proc/PID/mem on it and below it (Linux's access_remote_vm grows the stack; process_vm_readv
+does not); MAP_GROWSDOWN; mlockall(MCL_CURRENT) locking the growth, MCL_FUTURE alone not; a
+thread's stack not growing; growth racing a sibling's munmap of the range below.
 The same program built with musl, glibc and as an i386 one, compared with the host's Linux as
-root and as user 1000; then grown stacks give every page back at exit, round after round; and
-busybox sh's ``ulimit -s`` and /proc/self/limits (tests/data/stack_limits.sh) as the host's."""
+root and as user 1000; then grown stacks give every page back at exit, round after round
+(growth racing a sibling that unmaps the very range being grown, and one past the machine's
+memory, included); and busybox sh's ``ulimit -s`` and /proc/self/limits
+(tests/data/stack_limits.sh) as the host's."""
 import io
 from pathlib import Path
 
@@ -43,8 +46,8 @@ def test_grown_stacks_give_every_page_back(images, tmp_path):
     # Each round's child grows its stack 1 MiB, and its own child has a growth past a 2 MiB
     # RLIMIT_STACK refused (SIGSEGV): a grown page or page table kept at exit, or one taken by
     # the refused growth, would show as free pages falling round by round.
-    assert_rounds_give_every_page_back("stackgrow", images, tmp_path, ROUNDS, timeout_s=ROUNDS_TIMEOUT_S,
-                                       args=["rounds"])
+    assert_rounds_give_every_page_back("stackgrow", images, tmp_path, ROUNDS,
+                                       timeout_s=ROUNDS_TIMEOUT_S, args=["rounds"])
 
 
 def test_ulimit_s_and_proc_limits_as_on_linux(images, tmp_path):
@@ -59,8 +62,9 @@ def test_ulimit_s_and_proc_limits_as_on_linux(images, tmp_path):
     finally:
         host.close(force=True)
     linux = parse_console(log.getvalue()).user_lines
-    run = lab.run(QemuConfig(kernel=images.kernel, init=BUSYBOX, files=[LIMITS_SCRIPT],
-                             append=f"init.args=sh,/{LIMITS_SCRIPT.name}"), timeout_s=BUSYBOX_TIMEOUT_S)
+    cfg = QemuConfig(kernel=images.kernel, init=BUSYBOX, files=[LIMITS_SCRIPT],
+                     append=f"init.args=sh,/{LIMITS_SCRIPT.name}")
+    run = lab.run(cfg, timeout_s=BUSYBOX_TIMEOUT_S)
     assert not run.of(Panic) and run.outcome.machine_ok, run.report()
     assert "8192" in linux, linux                      # the host's default: Linux's 8 MiB
     assert run.user_lines == linux, f"Linux:   {linux}\nringlab: {run.user_lines}\n{run.report()}"
