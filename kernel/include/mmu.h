@@ -141,6 +141,8 @@
 #define KERNBASE_PDPT_INDEX PDPT_INDEX(KERNBASE)      /* PDPT[510]: image + direct map */
 #define KSTACK_PDPT_INDEX  PDPT_INDEX(KSTACK_BASE)    /* PDPT[511]: kernel stacks */
 _Static_assert(USER_PML4_ENTRIES == 256, "the user half is the lower 256 PML4 entries");
+_Static_assert(USER_STACK_MAX + STACK_GUARD_GAP <= STACK_GAP_MIN && USER_STACK_RLIMIT < STACK_GAP_MIN,
+               "execve's largest stack, and one grown to the default RLIMIT_STACK, fit above the mmap region");
 _Static_assert(KERNEL_PML4_INDEX == PML4_INDEX(KSTACK_BASE), "kernel stacks share the kernel's PML4 entry");
 _Static_assert(KERNBASE_PDPT_INDEX != KSTACK_PDPT_INDEX, "kernel stacks have their own PDPT entry");
 #else
