@@ -34,7 +34,8 @@ static uint64_t rdtsc(void)
  * argc, argv[], NULL, envp[], NULL, auxv pairs ending in AT_NULL, then
  * AT_RANDOM's 16 bytes and the strings execve staged (execargs.h) above.
  * RSP is 16-byte aligned at argc. The stack is mapped here: USER_STACK_PAGES,
- * or the arguments plus USER_STACK_FREE when that is more (mmu.h), cut to RLIMIT_STACK.
+ * or the arguments plus USER_STACK_FREE when that is more (mmu.h), cut to RLIMIT_STACK;
+ * it grows down from there on faults (stackgrow.c), as Linux's stack vma.
  * For an i386 image the same in 4-byte words (i386 psABI 2.3.1, Linux's
  * create_elf_tables for a compat task) under USER32_STACK_TOP. The vector starts with the
  * vDSO (vdso.h) as Linux's ARCH_DLINFO starts it: AT_SYSINFO_EHDR for a 64-bit image;
@@ -94,6 +95,7 @@ static int build_stack(uint64_t *pml4, const struct elf_image *img, const struct
     int r = uvm_map_zeroed(pml4, top - len, len, PTE_W | PTE_NX);
     if (r)
         return r;
+    where->grows[0] = (struct growsdown){ top - len, top };   /* the grows-down range (stackgrow.c) */
 
     /* The staged pages, each at its place under the top. */
     for (uint64_t i = 0; i * PAGE_SIZE < a->used; i++) {
@@ -171,6 +173,7 @@ int exec_image(struct proc *p, const char *name, const uint8_t *data, size_t siz
     mm->env_start = where.env_start, mm->env_end = where.env_end;
     mm->auxv_start = where.auxv_start, mm->auxv_len = where.auxv_len;
     mm->start_stack = where.start_stack;
+    mm->grows[0] = where.grows[0];
     procpid_note_image(mm, data, size);
     mm->exe = exe ? inode_get(exe) : NULL;
     if (exe)

@@ -154,6 +154,7 @@ void filemap_hold(struct mm *mm, uint64_t start, uint64_t end, struct file *f, u
 void filemap_unmapped(struct mm *mm, uint64_t start, uint64_t end)
 {
     struct fmap *r = row(mm);
+    growsdown_unmapped(mm, start, end);      /* the grows-down ranges' records too (stackgrow.c) */
     for (int i = 0; start < end && i < FMAPS_PER_MM; i++) {   /* (an empty range ends nothing) */
         if (!r[i].f || r[i].end <= start || end <= r[i].start)
             continue;
@@ -190,6 +191,7 @@ void filemap_moved(struct mm *mm, uint64_t from, uint64_t old_len, uint64_t to, 
         r[i].start = r[i].start - from + to;
         r[i].end = last ? to + new_len : r[i].end - from + to;
     }
+    growsdown_moved(mm, from, old_len, to, new_len);   /* a grows-down range moves too (stackgrow.c) */
 }
 
 /* mremap grew a mapping in place from old_end to new_end: the record ending there grows. */

@@ -41,6 +41,7 @@ static const struct pent ents[] = {
     { "environ", PN_ENVIRON, PN_PID, S_IFREG | 0400, S_IFREG | 0400 },
     { "auxv", PN_AUXV, PN_PID, S_IFREG | 0400, S_IFREG | 0400 },
     { "status", PN_STATUS, PN_PID, S_IFREG | 0444, S_IFREG | 0444 },
+    { "limits", PN_LIMITS, PN_PID, S_IFREG | 0444, S_IFREG | 0444 },
     { "comm", PN_COMM, PN_PID, S_IFREG | 0644, S_IFREG | 0644 },
     { "cmdline", PN_CMDLINE, PN_PID, S_IFREG | 0444, S_IFREG | 0444 },
     { "stat", PN_STAT, PN_PID, S_IFREG | 0444, S_IFREG | 0444 },

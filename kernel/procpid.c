@@ -59,12 +59,6 @@ struct region {
 
 #define PTE_RIGHTS (PTE_U | PTE_W | PTE_NX | PTE_SHARED)
 
-static bool in_stack(uint64_t va)
-{
-    return (va >= USER_STACK_TOP - USER_STACK_MAX && va < USER_STACK_TOP) ||
-           (va >= USER32_STACK_TOP - USER_STACK_MAX && va < USER32_STACK_TOP);
-}
-
 /* Where page va comes from; for the executable, its file offset and its PT_LOAD (*seg). */
 static enum origin origin_of(const struct mm *mm, uint64_t va, uint64_t *off, int *seg)
 {
@@ -77,7 +71,7 @@ static enum origin origin_of(const struct mm *mm, uint64_t va, uint64_t *off, in
     }
     if (mm->brk > mm->brk_start && va >= mm->brk_start && va < ALIGN_UP(mm->brk, PAGE_SIZE))
         return O_HEAP;
-    if (in_stack(va))
+    if (stack_page(mm, va))
         return O_STACK;
     if (mm->vdso_base && va == mm->vdso_base)
         return O_VDSO;
@@ -262,6 +256,46 @@ static void show_stat(struct pbuf *b, struct proc *p)
     pb_printf(b, " %d\n", permitted && p->state == P_ZOMBIE ? p->leader->wstatus : 0);
 }
 
+/* s left-justified in a field of at least w bytes, then `end` (Linux's "%-25s "; kprintf pads
+   on the left only). */
+static void pb_field(struct pbuf *b, const char *s, uint64_t w, char end)
+{
+    static const char spaces[] = "                         ";   /* the widest field: 25 */
+    uint64_t n = strlen(s);
+    pb_put(b, s, n);
+    pb_put(b, spaces, n < w ? w - n : 0);
+    pb_put(b, &end, 1);
+}
+
+/* Linux proc_pid_limits (fs/proc/base.c): the group's limits, its names, widths and units. */
+static void show_limits(struct pbuf *b, struct proc *p)
+{
+    static const struct { const char *name, *unit; } names[RLIM_NLIMITS] = {
+        { "Max cpu time", "seconds" }, { "Max file size", "bytes" }, { "Max data size", "bytes" },
+        { "Max stack size", "bytes" }, { "Max core file size", "bytes" }, { "Max resident set", "bytes" },
+        { "Max processes", "processes" }, { "Max open files", "files" }, { "Max locked memory", "bytes" },
+        { "Max address space", "bytes" }, { "Max file locks", "locks" }, { "Max pending signals", "signals" },
+        { "Max msgqueue size", "bytes" }, { "Max nice priority", NULL }, { "Max realtime priority", NULL },
+        { "Max realtime timeout", "us" },
+    };
+    const struct rlimit64 *rlim = p->leader->sig.rlim;
+    pb_field(b, "Limit", 25, ' '), pb_field(b, "Soft Limit", 20, ' '), pb_field(b, "Hard Limit", 20, ' ');
+    pb_field(b, "Units", 10, '\n');
+    for (int i = 0; i < RLIM_NLIMITS; i++) {
+        pb_field(b, names[i].name, 25, ' ');
+        for (int k = 0; k < 2; k++) {
+            uint64_t v = k ? rlim[i].max : rlim[i].cur;
+            char num[24];
+            snprintf(num, sizeof num, "%lu", v);
+            pb_field(b, v == ~0UL ? "unlimited" : num, 20, ' ');   /* RLIM_INFINITY */
+        }
+        if (names[i].unit)
+            pb_field(b, names[i].unit, 10, '\n');
+        else
+            pb_put(b, "\n", 1);
+    }
+}
+
 /* Linux proc_pid_status (fs/proc/array.c): its fields in its order, those kept here. */
 static void show_status(struct pbuf *b, struct proc *p)
 {
@@ -339,6 +373,9 @@ int procpid_vm_copy(struct proc *p, uint64_t addr, void *kbuf, uint64_t n, bool 
         if (hit & VDSO_HIT_VVAR)
             break;
         uint64_t *pte = uvm_pte(mm->pml4, va);
+        if (!pte && force && stack_fault_remote(mm, va))
+            pte = uvm_pte(mm->pml4, va);     /* below the stack: Linux's access_remote_vm grows it
+                                                (FOLL_FORCE's callers; process_vm_* do not) */
         if (pte && write && force && (hit & VDSO_HIT_VDSO) && (*pte & PTE_SHARED)) {
             if (vdso_unshare(mm->pml4, mm))
                 break;
@@ -417,6 +454,7 @@ int procpid_show(struct pbuf *b, enum procnode kind, struct proc *p, const struc
     switch (kind) {
     case PN_STAT: show_stat(b, p); return 0;
     case PN_STATUS: show_status(b, p); return 0;
+    case PN_LIMITS: show_limits(b, p); return 0;
     case PN_COMM: {
         char name[TASK_COMM_LEN];
         comm(p, name);

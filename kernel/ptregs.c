@@ -232,6 +232,8 @@ int ptrace_access_word(struct proc *c, uint64_t va, uint64_t *word, bool write)
                 return -EIO;
             pte = walk(c->pml4, a, false);
         }
+        if ((!pte || !(*pte & PTE_P)) && stack_fault_remote(c->mm, a))
+            pte = walk(c->pml4, a, false);       /* below the stack: grown as Linux's access_remote_vm */
         if (!pte || (*pte & (PTE_P | PTE_U)) != (PTE_P | PTE_U) ||
             (write && !(*pte & PTE_W) && (*pte & PTE_SHARED)))
             return -EIO;

@@ -7,7 +7,7 @@
  * a ceiling - RLIMIT_NPROC, RLIMIT_NOFILE, RLIMIT_SIGPENDING, RLIMIT_FSIZE
  * (fsdata.c fsize_check), RLIMIT_CPU (rlimit_cpu_tick), RLIMIT_AS and RLIMIT_DATA
  * (vm_may_expand, brk_over_rlimit: mmap, mremap and brk), RLIMIT_STACK (execve's stack,
- * rlimit_stack_len), RLIMIT_MEMLOCK (mlock.c) - and those Linux itself never looks at
+ * rlimit_stack_len, and its growth: stackgrow.c), RLIMIT_MEMLOCK (mlock.c) - and those Linux itself never looks at
  * (RLIMIT_RSS, RLIMIT_LOCKS; RLIMIT_RTTIME, which only real-time tasks meet, and there
  * are none) can be set, lowered by anyone (raising a hard limit needs
  * CAP_SYS_RESOURCE, as on Linux); a value above the ceiling is -EPERM (CORE,
@@ -32,9 +32,8 @@ static const uint64_t defaults[RLIM_NLIMITS] = {
     [0] = RLIM_INFINITY,                          /* RLIMIT_CPU */
     [1] = RLIM_INFINITY,                          /* RLIMIT_FSIZE (files also stop at 2 MiB with -EFBIG) */
     [2] = RLIM_INFINITY,                          /* RLIMIT_DATA */
-    [3] = USER_STACK_PAGES * PAGE_SIZE,           /* RLIMIT_STACK soft (hard: RLIM_INFINITY): the stack
-                                                     never grows past its execve size, at most this
-                                                     (execve's arguments go above it: execargs.h) */
+    [3] = USER_STACK_RLIMIT,                      /* RLIMIT_STACK soft (hard: RLIM_INFINITY): Linux's 8 MiB;
+                                                     the stack grows to it on faults (stackgrow.c) */
     [4] = 0,                                      /* RLIMIT_CORE: no core dumps */
     [5] = RLIM_INFINITY,                          /* RLIMIT_RSS */
     [6] = NPROC / 2,                              /* RLIMIT_NPROC: threads of one real uid, as Linux's
@@ -57,7 +56,7 @@ static const uint64_t ceiling[RLIM_NLIMITS] = {
     [RLIMIT_CPU_K] = RLIM_INFINITY,               /* SIGXCPU and SIGKILL at the timer tick */
     [RLIMIT_FSIZE_K] = RLIM_INFINITY,             /* enforced at every write and truncate */
     [RLIMIT_DATA_K] = RLIM_INFINITY,              /* brk, mmap and mremap count it (vm_may_expand) */
-    [RLIMIT_STACK_K] = RLIM_INFINITY,             /* execve's stack at most USER_STACK_PAGES */
+    [RLIMIT_STACK_K] = RLIM_INFINITY,             /* execve's stack and its growth (stackgrow.c) */
     [4] = 0,                                      /* RLIMIT_CORE: no core dumps */
     [5] = RLIM_INFINITY,                          /* RLIMIT_RSS: Linux ignores it too */
     [RLIMIT_NPROC_K] = NPROC,                     /* the process table */
@@ -111,12 +110,10 @@ void rlimit_cpu_tick(struct proc *p)
 
 /* ---- RLIMIT_AS, RLIMIT_DATA, RLIMIT_STACK -------------------------------------------- */
 
-/* Linux's is_data_mapping (mm/internal.h): private and writable, not the stack. */
-static bool data_page(uint64_t va, uint64_t pte)
+/* Linux's is_data_mapping (mm/internal.h): private and writable, not the stack (VM_STACK). */
+static bool data_page(const struct mm *mm, uint64_t va, uint64_t pte)
 {
-    bool stack = (va >= USER_STACK_TOP - USER_STACK_MAX && va < USER_STACK_TOP) ||
-                 (va >= USER32_STACK_TOP - USER_STACK_MAX && va < USER32_STACK_TOP);
-    return (pte & (PTE_W | PTE_SHARED)) == PTE_W && !stack;
+    return (pte & (PTE_W | PTE_SHARED)) == PTE_W && !growsdown_page(mm, va);
 }
 
 /*
@@ -125,13 +122,13 @@ static bool data_page(uint64_t va, uint64_t pte)
  * is mapped, so this walks them: it costs what is mapped, and only a process with a finite
  * RLIMIT_AS or RLIMIT_DATA pays it.
  */
-static void vm_count(uint64_t *pml4, uint64_t lo, uint64_t hi, uint64_t *total, uint64_t *data)
+static void vm_count(const struct mm *mm, uint64_t lo, uint64_t hi, uint64_t *total, uint64_t *data)
 {
-    uint64_t work = 0;
+    uint64_t *pml4 = mm->pml4, work = 0;
     *total = *data = 0;
     for (uint64_t a = uvm_next_mapped(pml4, lo, hi); a < hi; a = uvm_next_mapped(pml4, a + PAGE_SIZE, hi)) {
         ++*total;
-        *data += data_page(a, *uvm_pte(pml4, a));
+        *data += data_page(mm, a, *uvm_pte(pml4, a));
         uvm_charge(&work);
     }
 }
@@ -157,9 +154,9 @@ int vm_may_expand(const struct mm *mm, uint64_t pte_flags, uint64_t bytes, uint6
     if (as == RLIM_INFINITY && (!data || dl == RLIM_INFINITY))
         return 0;                                 /* the common case: nothing to count */
     uint64_t total, dpages, gone = 0, gone_data, n = ALIGN_UP(bytes, PAGE_SIZE) / PAGE_SIZE;
-    vm_count(mm->pml4, 0, USER_TOP, &total, &dpages);
+    vm_count(mm, 0, USER_TOP, &total, &dpages);
     if (over_len)
-        vm_count(mm->pml4, over, over + over_len, &gone, &gone_data);
+        vm_count(mm, over, over + over_len, &gone, &gone_data);
     n = n > gone ? n - gone : 0;                  /* Linux subtracts every page replaced */
     if (total + n > as >> PAGE_SHIFT)
         return -ENOMEM;
@@ -185,12 +182,12 @@ int vm_may_write(const struct mm *mm, uint64_t start, uint64_t len)
         end = USER_TOP;
     for (uint64_t a = uvm_next_mapped(mm->pml4, start, end); a < end; a = uvm_next_mapped(mm->pml4, a + PAGE_SIZE, end)) {
         uint64_t pte = *uvm_pte(mm->pml4, a);
-        n += !(pte & PTE_W) && data_page(a, pte | PTE_W);   /* private, not the stack, not yet writable */
+        n += !(pte & PTE_W) && data_page(mm, a, pte | PTE_W);   /* private, not the stack, not yet writable */
         uvm_charge(&work);
     }
     if (!n)
         return 0;
-    vm_count(mm->pml4, 0, USER_TOP, &total, &dpages);
+    vm_count(mm, 0, USER_TOP, &total, &dpages);
     if (total + n > lim[RLIMIT_AS_K].cur >> PAGE_SHIFT)
         return 0;                                 /* refused with the old flags too: Linux lets it by */
     if (dpages + n > dl >> PAGE_SHIFT && !(dl == 0 && dpages + n <= lim[RLIMIT_DATA_K].max >> PAGE_SHIFT))
@@ -216,8 +213,7 @@ bool brk_over_rlimit(const struct mm *mm, uint64_t brk)
  * The bytes execve maps for p's stack (exec.c build_stack): `want` (the arguments and the
  * room below them), cut to the soft RLIMIT_STACK but never below `need` (the arguments
  * themselves), as Linux's setup_arg_pages (fs/exec.c) expands the stack to at most the
- * limit. The stack never grows afterwards: a program that goes below it gets SIGSEGV, as
- * on Linux past the limit.
+ * limit. It grows afterwards on faults, up to the limit then in force (stackgrow.c).
  */
 uint64_t rlimit_stack_len(const struct proc *p, uint64_t need, uint64_t want)
 {

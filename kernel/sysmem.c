@@ -31,6 +31,7 @@
 #define MAP_TYPE      0x0f         /* the bits that hold one of the three above */
 #define MAP_FIXED     0x10         /* exactly at addr, replacing what is there */
 #define MAP_ANONYMOUS 0x20         /* zeroed memory, no file */
+#define MAP_GROWSDOWN 0x100        /* grows down on faults below it, as the stack (stackgrow.c) */
 #define MAP_LOCKED    0x2000       /* locked as by mlock (mlock.c) */
 #define MAP_FIXED_NOREPLACE 0x100000 /* exactly at addr, EEXIST if anything is there */
 
@@ -123,11 +124,14 @@ static int64_t mmap_in(struct trapframe *tf, uint64_t top, uint64_t lo, uint64_t
         if (addr < MMAP_MIN_ADDR)
             return -EPERM;                   /* vm.mmap_min_addr */
     } else {
-        addr = hint ? uvm_find_free(p->pml4, p->mm->mmap_next, hi, len) : 0;
+        /* A grows-down mapping gets the guard gap below it free (Linux's stack_guard_placement). */
+        uint64_t gap = flags & MAP_GROWSDOWN ? STACK_GUARD_GAP : 0;
+        addr = hint ? uvm_find_free(p->pml4, p->mm->mmap_next, hi, len + gap) : 0;
         if (!addr)
-            addr = uvm_find_free(p->pml4, lo, hi, len);
+            addr = uvm_find_free(p->pml4, lo, hi, len + gap);
         if (!addr)
             return -ENOMEM;
+        addr += gap;
     }
     if ((flags & MAP_FIXED_NOREPLACE) && !range_free(p->pml4, addr, addr + len))
         return -EEXIST;
@@ -143,6 +147,12 @@ static int64_t mmap_in(struct trapframe *tf, uint64_t top, uint64_t lo, uint64_t
             return -EACCES;
     }
     bool regular = mf && !mf->kcov && mf->type == F_INODE && (mf->ip->mode & S_IFMT) == S_IFREG;
+    bool has_mmap = regular || (mf && (mf->kcov || (mf->type == F_INODE && mf->ip->dev == DEV_ZERO)));
+    if ((flags & MAP_GROWSDOWN) && (mf ? has_mmap : type != MAP_PRIVATE))
+        return -EINVAL;                      /* Linux do_mmap: a file's or shared anonymous memory never
+                                                grows down (a file without mmap is -ENODEV first) */
+    if ((flags & MAP_GROWSDOWN) && growsdown_room(p->mm))
+        return -ENOMEM;                      /* its record (stackgrow.c) */
     uint64_t locked;
     int r = mlock_new_mapping(p->mm, flags & MAP_LOCKED, &locked);
     if (r)
@@ -181,6 +191,8 @@ static int64_t mmap_in(struct trapframe *tf, uint64_t top, uint64_t lo, uint64_t
     vdso_unmapped(p->mm, addr, addr + len);  /* a MAP_FIXED over [vdso] or [vvar] replaced it */
     if (fixed)
         shm_unmapped(p->mm);                 /* or over a SysV shm attachment (shm.c) */
+    if (flags & MAP_GROWSDOWN)
+        growsdown_add(p->mm, addr, addr + len);   /* room checked above; nothing yielded since */
     if (!fixed && hint)
         p->mm->mmap_next = addr + len + PAGE_SIZE;
     return (int64_t)addr;

@@ -51,6 +51,7 @@ void mm_copy_image(struct mm *to, const struct mm *from)
     to->env_start = from->env_start, to->env_end = from->env_end;
     to->auxv_start = from->auxv_start, to->auxv_len = from->auxv_len;
     to->start_stack = from->start_stack;
+    memcpy(to->grows, from->grows, sizeof to->grows);
     to->exe = from->exe ? inode_get(from->exe) : NULL;
     if (to->exe)
         to->exe->writecount--;                   /* a copy runs the image too (Linux dup_mm_exe_file) */

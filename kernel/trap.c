@@ -16,6 +16,7 @@
 #include "trap.h"
 #include "traps.h"
 #include "vdso.h"
+#include "vm.h"
 #include "x86.h"
 
 struct gate {
@@ -202,10 +203,13 @@ void trap(struct trapframe *tf)
         /* cli/sti after iopl(3): skipped, as Linux does (ioperm.c). */
         if (tf->vector == T_GP && ioperm_fixup_cli_sti(tf))
             break;
-        /* A page past a mapped file's end that the file has grown over since: mapped now and
-           the access retried (filemap.c). CR2 put back for the signal if it may have slept. */
+        /* A not-present page below the stack that the stack may grow over (stackgrow.c), or a
+           page past a mapped file's end that the file has grown over since (filemap.c): mapped
+           now and the access retried. CR2 put back for the signal if it may have slept. */
         if (tf->vector == T_PF) {
             uint64_t cr2 = rcr2();
+            if (!(tf->error & PF_ERR_P) && stack_fault(myproc()->mm, cr2))
+                break;
             if (filemap_fault(myproc()->mm, myproc()->pml4, cr2))
                 break;
             lcr2(cr2);

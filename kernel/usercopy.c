@@ -3,7 +3,9 @@
  * the direct map after a page-table walk, never through the user address
  * itself: a bad pointer is -EFAULT, not a kernel #PF, and SMAP needs no
  * stac/clac here. Each walk serves a whole page (one walk per page, not per
- * byte); a page must be present with U/S set (and R/W for copyout).
+ * byte); a page must be present with U/S set (and R/W for copyout). A page
+ * missing below the caller's stack may be the stack's to grow over, as Linux's
+ * copy_to_user fault grows it (stackgrow.c).
  */
 #include "kernel.h"
 #include "errno.h"
@@ -14,6 +16,8 @@
 static void *user_page(uint64_t *pml4, uint64_t va, bool write)
 {
     uint64_t *pte = walk(pml4, va, false);
+    if ((!pte || !(*pte & PTE_P)) && stack_fault_copy(pml4, va))
+        pte = walk(pml4, va, false);
     uint64_t need = PTE_P | PTE_U | (write ? PTE_W : 0);
     if (!pte || (*pte & need) != need)
         return NULL;

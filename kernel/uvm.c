@@ -20,6 +20,15 @@
 
 #define UVM_BATCH_PAGES 64   /* pages of work between two preemption points */
 
+static int atomic_depth;     /* uvm_atomic nesting: preemption points pass (one CPU) */
+
+/* Work that must not yield (the stack's growth inside a copy to or from user memory, whose
+   callers expect the copy never to sleep: stackgrow.c) turns the preemption points off. */
+void uvm_atomic(bool on)
+{
+    atomic_depth += on ? 1 : -1;
+}
+
 /*
  * A preemption point (Linux: cond_resched). The kernel runs with IF clear;
  * here it opens a one-instruction window (STI defers interrupts by one
@@ -29,7 +38,7 @@
  */
 static void preempt_point(void)
 {
-    if (!myproc())
+    if (!myproc() || atomic_depth)
         return;
     uint64_t before = ticks;
     __asm__ volatile("sti; nop; cli" ::: "memory");

@@ -383,7 +383,7 @@ static int run_batch(uint64_t seed, uint64_t batch)
         /* getrandom fills the pool with random bytes: one 8-byte word in 2^17 of them lies in
          * the kernel half by chance (about 1 in 130 calls that fill 8 KiB), which is no leak;
          * getrlimit and prlimit64 write limits the program set (any value, as Linux's) or the
-         * defaults, where a word across a 128 KiB soft and an infinite hard RLIMIT_STACK reads
+         * defaults, where a word across an 8 MiB soft and an infinite hard RLIMIT_STACK reads
          * 0xffffff0000000000 */
         uint64_t cn = canonical_nr(nr);
         size_t scan = cn == NR_GETRANDOM || cn == NR_GETRLIMIT || cn == NR_PRLIMIT64 ? 0 : RW_PAGES * 4096 / 8;

@@ -27,7 +27,7 @@
 
 #define PAGE            4096UL
 #define USER_LIMIT      0x7ffffffff000UL   /* TASK_SIZE: the end of user memory */
-#define STACK_BOTTOM    (0x7ffffffff000UL - 32 * PAGE)   /* ringlab's fixed 128 KiB stack */
+#define STACK_BOTTOM    (0x7ffffffff000UL - 32 * PAGE)   /* ringlab's stack as execve maps it (128 KiB) */
 #define MMAP_BASE       0x700000000000UL   /* ringlab's mmap region */
 #define CALIBRATE_MS    300
 #define LONG_CALL_MAX   (64UL << 20)       /* the long mmap: at most 64 MiB */

@@ -10,6 +10,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -28,7 +29,14 @@ static void f_kwrite(void)   { __asm__ volatile("movq %%rax, (%0)" :: "r"(KERNEL
 static void f_wcode(void)    { __asm__ volatile("leaq 0(%%rip), %%rcx; movb $0x90, (%%rcx)" ::: "rcx", "memory"); }
 static void f_kjump(void)    { __asm__ volatile("jmp *%0" :: "r"(KERNEL_TEXT)); }
 static void f_noncanon(void) { __asm__ volatile("movq (%0), %%rax" :: "r"(0x0000800000000000UL) : "rax"); }
-static void f_stack(void)    { __asm__ volatile("1: pushq %%rax; jmp 1b" ::: "memory"); }
+/* The stack grows on faults up to RLIMIT_STACK (kernel/stackgrow.c): held to execve's 128 KiB
+   first, so that the one fault past them is the child's only one (as f_stack.c). */
+static void f_stack(void)
+{
+    struct rlimit r = { 128 * 1024, RLIM_INFINITY };
+    setrlimit(RLIMIT_STACK, &r);
+    __asm__ volatile("1: pushq %%rax; jmp 1b" ::: "memory");
+}
 static void f_nxstack(void)
 {
     volatile unsigned char code[16] = { 0xc3 };

@@ -28,12 +28,14 @@
  *  0x0000800000000000 +---------------------------------------+  USER_TOP = PML4[256]
  *                     (the last user page is never mapped)
  *  0x00007ffffffff000 +---------------------------------------+  USER_STACK_TOP = USER_LIMIT
- *                     | user stack (USER_STACK_PAGES), fixed;  |  U/S=1, NX
- *                     | more under large execve arguments, up  |
- *                     | to USER_STACK_MAX                      |
- *                     +---------------------------------------+
- *                     | stack guard gap (STACK_GUARD_GAP)      |  never mapped by mmap/brk
- *                     +---------------------------------------+  MMAP_END
+ *                     | user stack: USER_STACK_PAGES at execve |  U/S=1, NX
+ *                     | (more under large execve arguments, up |
+ *                     | to USER_STACK_MAX), then grows down on |
+ *                     | faults up to RLIMIT_STACK (stackgrow.c)|
+ *                     | v                                      |
+ *                     | room to grow, the last STACK_GUARD_GAP |  never mapped by mmap/brk
+ *                     | of it the gap above the mmap region    |
+ *  0x00007ffff7fff000 +---------------------------------------+  MMAP_END = top - STACK_GAP_MIN
  *                     | [vdso] (VDSO_ADDR) above [vvar]: exec  |  vdso.h
  *                     | maps both at the region's top          |
  *                     | anonymous mmap region, first fit ^     |  U/S=1, NX
@@ -44,7 +46,8 @@
  *  0x0000000000400000 +---------------------------------------+  (usual static ELF base)
  *                     | MAP_FIXED refused below MMAP_MIN_ADDR  |  (EPERM, as Linux)
  *                     (a 32-bit process: ELF segments and brk below 4 GiB, its stack's
- *                     USER_STACK_PAGES end at USER32_STACK_TOP, Linux's IA32 TASK_SIZE)
+ *                     USER_STACK_PAGES end at USER32_STACK_TOP, Linux's IA32 TASK_SIZE,
+ *                     and grow as the 64-bit one's; its mmap region ends at MMAP32_END)
  *  0x0000000000010000 +---------------------------------------+  MMAP_MIN_ADDR
  *                     | page 0: never mapped (NULL faults)     |
  *  0x0000000000000000 +---------------------------------------+
@@ -67,7 +70,12 @@
 #define USER_TOP         0x0000800000000000    /* first address above the user half */
 #define USER_LIMIT       (USER_TOP - PAGE_SIZE) /* user memory ends here: see user_range_ok() */
 #define USER_STACK_TOP   0x00007ffffffff000    /* initial user RSP region ends here */
-#define USER_STACK_PAGES 32                    /* 128 KiB user stack, fixed (less under a smaller RLIMIT_STACK at execve) */
+#define USER_STACK_PAGES 32                    /* 128 KiB user stack at execve (less under a smaller RLIMIT_STACK);
+                                                  it grows on faults afterwards (stackgrow.c) */
+#define USER_STACK_RLIMIT 0x800000             /* RLIMIT_STACK's soft default: Linux's _STK_LIM (8 MiB) */
+#define STACK_GAP_MIN    0x8000000             /* the stack's room above the mmap region: Linux's mmap_base gap
+                                                  at an RLIMIT_STACK below it without ASLR (arch/x86/mm/mmap.c
+                                                  SIZE_128M), the guard gap included */
 #define MMAP_BASE        0x0000700000000000    /* anonymous mmap region start (and brk's ceiling) */
 #define USER32_STACK_TOP 0x00000000ffffe000    /* a 32-bit process's stack ends here (IA32_PAGE_OFFSET) */
 #define MMAP32_BASE      0x0000000055555000    /* i386 mmap region: Linux's legacy TASK_UNMAPPED_BASE for
@@ -75,10 +83,10 @@
 #define MMAP_MIN_ADDR    0x10000               /* Linux's default vm.mmap_min_addr: no MAP_FIXED below */
 #define STACK_GUARD_GAP  0x100000              /* Linux's stack_guard_gap (256 pages) below the stack */
 #define USER_STACK_FREE  0x10000               /* stack left below execve's arguments, at least (64 KiB) */
-#define USER_STACK_MAX   0x220000              /* the stack's region: execve's 2 MiB of arguments (execargs.h),
+#define USER_STACK_MAX   0x220000              /* execve's stack at most: its 2 MiB of arguments (execargs.h),
                                                   a page for argc/auxv/AT_RANDOM, USER_STACK_FREE, rounded */
-#define MMAP_END         (USER_STACK_TOP - USER_STACK_MAX - STACK_GUARD_GAP)
-#define MMAP32_END       (USER32_STACK_TOP - USER_STACK_MAX - STACK_GUARD_GAP)
+#define MMAP_END         (USER_STACK_TOP - STACK_GAP_MIN)
+#define MMAP32_END       (USER32_STACK_TOP - STACK_GAP_MIN)
 #define ESPFIX_BASE      0xffffff8000000000    /* espfix aliases: bits 31:16 free (espfix.c) */
 #define ESPFIX_SPAN      0x100000000           /* 4 GiB: every value of bits 31:16 */
 #define LDT_AREA         0xffffff8100000000    /* per-address-space LDT windows (ldt.c) */
@@ -133,6 +141,8 @@
 #define KERNBASE_PDPT_INDEX PDPT_INDEX(KERNBASE)      /* PDPT[510]: image + direct map */
 #define KSTACK_PDPT_INDEX  PDPT_INDEX(KSTACK_BASE)    /* PDPT[511]: kernel stacks */
 _Static_assert(USER_PML4_ENTRIES == 256, "the user half is the lower 256 PML4 entries");
+_Static_assert(USER_STACK_MAX + STACK_GUARD_GAP <= STACK_GAP_MIN && USER_STACK_RLIMIT < STACK_GAP_MIN,
+               "execve's largest stack, and one grown to the default RLIMIT_STACK, fit above the mmap region");
 _Static_assert(KERNEL_PML4_INDEX == PML4_INDEX(KSTACK_BASE), "kernel stacks share the kernel's PML4 entry");
 _Static_assert(KERNBASE_PDPT_INDEX != KSTACK_PDPT_INDEX, "kernel stacks have their own PDPT entry");
 #else

@@ -34,7 +34,7 @@ _Static_assert(PROCFS_BORROW < PROCFS_CACHE, "a system call's borrowed nodes are
 enum procnode {
     PN_NONE, PN_ROOT, PN_SELF, PN_MEMINFO, PN_CPUINFO, PN_UPTIME, PN_MOUNTS, PN_SYS, PN_SYSKERNEL,
     PN_OSTYPE, PN_OSRELEASE, PN_PIDMAX,
-    PN_PID, PN_STAT, PN_STATUS, PN_CMDLINE, PN_COMM, PN_MAPS, PN_ENVIRON, PN_AUXV, PN_MEM, PN_EXE,
+    PN_PID, PN_STAT, PN_STATUS, PN_LIMITS, PN_CMDLINE, PN_COMM, PN_MAPS, PN_ENVIRON, PN_AUXV, PN_MEM, PN_EXE,
     PN_CWD, PN_FDDIR, PN_FD,
     PN_SYSFS, PN_LEASEBREAK,             /* /proc/sys/fs, its lease-break-time (lease.c's, writable) */
 };

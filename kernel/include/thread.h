@@ -20,6 +20,8 @@
 #define NOFILE_DEF 1024          /* RLIMIT_NOFILE's soft default (Linux's INR_OPEN_CUR): past it -EMFILE */
 #define FDS_PER_PAGE 512         /* descriptor slots in a page of a table (PAGE_SIZE / 8) */
 #define MM_NSEG      8           /* file-backed PT_LOAD ranges /proc/PID/maps names after the executable */
+#define GROWSDOWN_MAX 4          /* grows-down ranges an address space keeps: the stack and 3 MAP_GROWSDOWN
+                                    mappings (one more is -ENOMEM; Linux: any number of vmas) */
 #define FS_EXE_PATH_MAX 256      /* /proc/PID/exe's path: a longer one is cut (Linux's d_path has PATH_MAX) */
 
 struct file;
@@ -43,6 +45,9 @@ struct mm {
     uint64_t arg_start, arg_end, env_start, env_end;   /* argv and envp strings on the stack */
     uint64_t auxv_start, auxv_len;                     /* the auxiliary vector (bytes) */
     uint64_t start_stack;      /* the stack pointer execve gave (argc's address) */
+    struct growsdown { uint64_t lo, top; } grows[GROWSDOWN_MAX];   /* grows-down ranges (Linux's
+                                  VM_GROWSDOWN vmas), [lo, top), lo lowered by growth (stackgrow.c):
+                                  [0] the stack execve made, then MAP_GROWSDOWN mappings; top 0: none */
     struct inode *exe;         /* the executable (holds a reference; NULL for none) */
     char exe_path[FS_EXE_PATH_MAX];                    /* its absolute path at execve (/proc/PID/exe) */
     struct mm_seg { uint64_t start, end, off; } seg[MM_NSEG];   /* file-backed ranges of the image:

@@ -28,6 +28,7 @@ uint64_t *walk_pool(uint64_t *pml4, uint64_t va, struct pagepool *pool);
 
 /* uvm.c: ranges of user memory, costing what is mapped; preemptible */
 void uvm_charge(uint64_t *work);
+void uvm_atomic(bool on);                                /* preemption points off (nesting) / on */
 int uvm_map_zeroed(uint64_t *pml4, uint64_t va, uint64_t len, uint64_t flags);
 int uvm_replace(uint64_t *pml4, uint64_t va, uint64_t len, uint64_t flags);
 int uvm_map_pages(uint64_t *pml4, uint64_t va, void *const *pages, uint64_t n, uint64_t flags);
@@ -38,6 +39,18 @@ uint64_t uvm_find_free(uint64_t *pml4, uint64_t lo, uint64_t hi, uint64_t len);
 int uvm_move(uint64_t *pml4, uint64_t from, uint64_t old_len, uint64_t to, uint64_t new_len);
 uint64_t *uvm_pte(uint64_t *pml4, uint64_t va);
 int uvm_own(uint64_t *pte, uint64_t va);
+
+/* stackgrow.c: the user stack grows down on faults (Linux's VM_GROWSDOWN stack) */
+struct mm;
+bool stack_page(const struct mm *mm, uint64_t va);       /* in the stack ([stack]) */
+bool growsdown_page(const struct mm *mm, uint64_t va);   /* in a grows-down range (not data) */
+int growsdown_add(struct mm *mm, uint64_t lo, uint64_t top);   /* MAP_GROWSDOWN; -ENOMEM: no record */
+int growsdown_room(const struct mm *mm);                 /* 0, or -ENOMEM: every record in use */
+void growsdown_moved(struct mm *mm, uint64_t from, uint64_t old_len, uint64_t to, uint64_t new_len);
+bool stack_fault(struct mm *mm, uint64_t va);            /* grown over va: retry the access */
+bool stack_fault_copy(uint64_t *pml4, uint64_t va);      /* the same for a copy (usercopy.c) */
+bool stack_fault_remote(struct mm *mm, uint64_t va);     /* ptrace, /proc/PID/mem: never sleeps */
+void growsdown_unmapped(struct mm *mm, uint64_t start, uint64_t end);   /* a range unmapped or replaced */
 
 /* usercopy.c */
 int copyout(uint64_t *pml4, uint64_t dstva, const void *src, uint64_t len);

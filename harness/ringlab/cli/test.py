@@ -42,6 +42,7 @@ SANITIZER_FILES = (
     "tests/test_sockasync.py", "tests/test_ptimers.py", "tests/test_mremapfile.py",
     "tests/test_rlimitmem.py", "tests/test_unixoob.py",
     "tests/test_rseq.py",
+    "tests/test_stackgrow.py",
 )
 SANITIZER_ARGS = ("-n", "auto", "--dist", "loadgroup", f"--junitxml={C.SANITIZER_JUNIT_FILE}",
                   *SANITIZER_FILES)

@@ -1,0 +1,12 @@
+# RLIMIT_STACK as busybox sh's ulimit and /proc/self/limits show it (tests/test_stackgrow.py):
+# the default, then raised to unlimited and lowered; the header and the stack's line of limits.
+ulimit -s
+ulimit -Hs
+head -n 1 /proc/self/limits
+grep "Max stack size" /proc/self/limits
+ulimit -s unlimited
+ulimit -s
+grep "Max stack size" /proc/self/limits
+ulimit -s 1024
+ulimit -s
+grep "Max stack size" /proc/self/limits
