@@ -23,8 +23,6 @@
 #include "proc.h"
 #include "x86.h"
 
-#define SEG_FS 2                           /* p->seg index of FS (gdt.h: DS, ES, FS, GS) */
-#define SEG_GS 3
 
 bool cpu_fsgsbase;
 

@@ -161,7 +161,9 @@ int64_t sys_get_thread_area(struct trapframe *tf)
  * the stopped thread p's entry idx, as tls_desc_okay allows (-EINVAL), idx a TLS entry
  * (-EINVAL). The scheduler writes it into the GDT when p runs (tls_load), where a selector of
  * p's that the entry no longer describes becomes null (segs_load) or, as CS or SS, SIGSEGV
- * before the iretq (ldt.c user_segs_check).
+ * before the iretq (ldt.c user_segs_check). A saved FS or GS selector naming the entry takes
+ * the new descriptor's base as its saved base, as Linux's thread.fsbase/gsbase: an emptied
+ * entry leaves base 0.
  */
 int64_t tls_set_stopped(struct proc *p, int64_t idx, uint64_t uinfo)
 {
@@ -173,5 +175,10 @@ int64_t tls_set_stopped(struct proc *p, int64_t idx, uint64_t uinfo)
     if (idx < TLS_ENTRY_MIN || idx >= TLS_ENTRY_MIN + TLS_ENTRIES)
         return -EINVAL;
     p->tls[idx - TLS_ENTRY_MIN] = ud_descriptor(&u);
+    uint16_t sel = (uint16_t)((idx << 3) | 3);
+    if (p->seg[SEG_FS] == sel)
+        p->fs_base = u.base_addr;
+    if (p->seg[SEG_GS] == sel)
+        p->gs_base = u.base_addr;
     return 0;
 }

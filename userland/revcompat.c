@@ -25,7 +25,7 @@
  *   procmem: /proc/self/mem at the offsets an attacker would try.
  *   badiret: a tracer suppresses the SIGSEGV of a return to ring 3 that cannot be made.
  *   xstateregs: NT_X86_XSTATE and NT_PRFPREG through GETREGSET/SETREGSET, hostile ones too.
- *   tlsempty: a TLS entry emptied under the tracee's live GS (a known difference: xfail).
+ *   tlsempty: a TLS entry emptied under the tracee's live GS, and one given another base.
  *   stepcompat: single steps through int $0x80 and far transfers between CS 0x33 and 0x23.
  *   iopermregset: NT_386_IOPERM through GETREGSET/SETREGSET.
  */
@@ -479,9 +479,10 @@ static int tlsarea(void)
 
 /*
  * tlsempty: the tracer empties the TLS entry the stopped tracee's GS names. The selector can
- * no longer be loaded when the tracee runs again: it becomes 0 on both systems; Linux 6.18
- * (on this AMD host, FSGSBASE) also leaves the GS base 0, so %gs:0 faults (SIGSEGV), where
- * ringlab keeps the saved base.
+ * no longer be loaded when the tracee runs again: it becomes 0, and the saved GS base takes
+ * the empty entry's base, 0 (Linux's do_set_thread_area on a task not current), so %gs:0
+ * faults (SIGSEGV). Then the entry given another base (gsmem[1]): GS keeps the selector,
+ * with the new base.
  */
 static int tlsempty(void)
 {
@@ -496,6 +497,14 @@ static int tlsempty(void)
         pt(PTRACE_CONT, pid, 0, WSTOPSIG(st));
         waitfor(pid);
     }
+    pid = gs_child();
+    struct tls_desc moved = { .entry_number = 12, .base_addr = (unsigned)(uintptr_t)gsmem[1], .limit = 0xfffff,
+                              .seg_32bit = 1, .limit_in_pages = 1, .useable = 1 };
+    ud_show("set 12 to the tracer's base", pt(PTRACE_SET_THREAD_AREA_, pid, 12, (uintptr_t)&moved), &moved);
+    pt(PTRACE_CONT, pid, 0, 0);
+    st = waitfor(pid);
+    if (!WIFEXITED(st))
+        printf("  child: status 0x%x\n", st);
     return 0;
 }
 

@@ -65,6 +65,8 @@
 #ifndef __ASSEMBLER__
 #include "types.h"
 #define NSEGS 4                          /* DS, ES, FS, GS: the selectors a process owns */
+#define SEG_FS 2                         /* index of FS in such an array (DS, ES, FS, GS) */
+#define SEG_GS 3
 void segs_load(const uint16_t seg[NSEGS]);   /* then write FS_BASE and KERNEL_GS_BASE (they change) */
 void tls_load(const uint64_t tls[TLS_ENTRIES]); /* a thread's TLS descriptors into GDT 12-14 */
 bool sel_loadable(uint16_t sel);             /* would a data segment load of sel work at CPL 3? */
