@@ -226,6 +226,9 @@ int exec_image(struct proc *p, const char *name, const uint8_t *data, size_t siz
         p->sig.work = true;
     }
     signal_exec(p);                              /* handlers back to SIG_DFL, no alternate stack */
+    if (exec_over_rlimit(p))
+        signal_force_sigsegv(p);                 /* past RLIMIT_AS (syslimit.c): Linux's failure
+                                                    after the point of no return */
     rseq_exec(p);                                /* no rseq area: it was the old image's */
     ptimer_exit(p->leader->pid);                 /* POSIX timers go (Linux begin_new_exec: exit_itimers) */
     const char *base = name;

@@ -354,6 +354,14 @@ static int64_t do_shmat(struct proc *p, int id, uint64_t addr, int flg, bool com
         return -EACCES;
     shm_unmapped(p->mm);                  /* attachments unmapped since: gone first */
     uint64_t len = s->npages * PAGE_SIZE;
+    /* Linux's mmap_region: may_expand_vm, less what a SHM_REMAP replaces (RLIMIT_AS: a shared
+       mapping is never data). It may yield: an IPC_RMID meanwhile may have freed the segment
+       (its slot's seq, part of the id, tells). */
+    int lim = vm_may_expand(p->mm, flags, len, fixed ? addr : 0, fixed ? len : 0);
+    if (by_id(id) != s)
+        return -EIDRM;
+    if (lim)
+        return lim;
     if (fixed && !(flg & SHM_REMAP)) {
         if (addr + len < addr)
             return -EINVAL;

@@ -167,6 +167,20 @@ int vm_may_expand(const struct mm *mm, uint64_t pte_flags, uint64_t bytes, uint6
 }
 
 /*
+ * A new image (execve) past p's soft RLIMIT_AS? Linux maps it through may_expand_vm (the
+ * stack, each segment, the vDSO) after the point of no return, so such an execve ends in
+ * SIGSEGV; here the image is counted whole, once it is in place.
+ */
+bool exec_over_rlimit(const struct proc *p)
+{
+    uint64_t as = p->leader->sig.rlim[RLIMIT_AS_K].cur, total, data;
+    if (as == RLIM_INFINITY)
+        return false;
+    vm_count(p->mm, 0, USER_TOP, &total, &data);
+    return total > as >> PAGE_SHIFT;
+}
+
+/*
  * mprotect adding PROT_WRITE to [start, start + len): the private pages that were not
  * writable become data (Linux's mprotect_fixup): past the soft RLIMIT_DATA -ENOMEM, unless
  * RLIMIT_AS would refuse them as they were too (Linux asks may_expand_vm with both the new

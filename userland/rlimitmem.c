@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/shm.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -218,6 +219,22 @@ static void as_limit(void)
     q = mremap(p, 8 * MIB, 4096, 0);
     printf("as: mremap shrink: %s\n", en(q == MAP_FAILED ? errno : 0));
 
+    /* shmat: an attachment is a shared mapping (Linux's do_shmat -> mmap_region) */
+    int big = shmget(IPC_PRIVATE, 40 * MIB, IPC_CREAT | 0600), small = shmget(IPC_PRIVATE, 8 * MIB, IPC_CREAT | 0600);
+    void *at = shmat(big, NULL, 0);
+    printf("as: shmat 40M: %s\n", en(at == (void *)-1 ? errno : 0));
+    void *at2 = shmat(small, NULL, 0);
+    printf("as: shmat 8M: %s\n", en(at2 == (void *)-1 ? errno : 0));
+    if (at2 != (void *)-1) {
+        void *at3 = shmat(small, at2, SHM_REMAP);      /* over itself: nothing more mapped */
+        printf("as: shmat SHM_REMAP over itself: %s\n", en(at3 == (void *)-1 ? errno : 0));
+        shmdt(at2);
+    }
+    if (at != (void *)-1)
+        shmdt(at);
+    shmctl(big, IPC_RMID, NULL);
+    shmctl(small, IPC_RMID, NULL);
+
     /* brk: past the limit the break stays */
     unsigned long b0 = syscall(SYS_brk, 0);
     unsigned long b1 = syscall(SYS_brk, b0 + 48 * MIB);
@@ -241,6 +258,28 @@ static void as_limit(void)
     printf("as: mremap grow: %s\n", en(mremap(p, 4096, 8192, MREMAP_MAYMOVE) == MAP_FAILED ? errno : 0));
     printf("as: set inf: %s\n", en(setlim(RLIMIT_AS, RLIM_INFINITY, RLIM_INFINITY)));
     printf("as: mmap 48M rw: %s\n", en(try_map(48 * MIB, RW, PRIV)));
+}
+
+static char *self;
+
+/* execve under RLIMIT_AS: the new image counts (Linux maps it after the point of no return:
+   SIGSEGV); limits far below and far above any image's size (the sizes differ between kernels). */
+static void as_exec(void)
+{
+    unsigned long kib[] = { 4, 64, 16384 };
+    for (unsigned i = 0; i < sizeof kib / sizeof kib[0]; i++) {
+        fflush(stdout);
+        pid_t kid = fork();
+        if (kid == 0) {
+            setlim(RLIMIT_AS, kib[i] << 10, RLIM_INFINITY);
+            execl(self, self, "true", (char *)NULL);
+            _exit(99);
+        }
+        int st;
+        waitpid(kid, &st, 0);
+        printf("as: execve under %lu KiB: %s %d\n", kib[i], WIFSIGNALED(st) ? "signal" : "exit",
+               WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));
+    }
 }
 
 /* RLIMIT_DATA: data_vm (private writable, not stack) and brk's heap plus the data segment. */
@@ -300,7 +339,6 @@ static void data_limit(void)
     printf("data: mmap 4K rw at 0 0: %s\n", en(try_map(4096, RW, PRIV)));
 }
 
-static char *self;
 
 /* Recurse n KiB deep: a KiB of stack per frame, touched. */
 static int deep(int n)
@@ -530,6 +568,8 @@ int main(int argc, char **argv)
         printf("deep %d: %s\n", n, deep(n) == 1 ? "ok" : "?");
         return 0;
     }
+    if (argc > 1 && !strcmp(argv[1], "true"))
+        return 0;
     if (argc > 1 && !strcmp(argv[1], "rounds")) {
         int rounds = argc > 2 ? atoi(argv[2]) : 1;
         for (int r = 0; r < rounds; r++) {
@@ -548,6 +588,7 @@ int main(int argc, char **argv)
     }
     part("rules", rules);
     part("as", as_limit);
+    part("asexec", as_exec);
     part("data", data_limit);
     part("stack", stack_limit);
     part("memlock", memlock);

@@ -314,6 +314,7 @@ struct mm;
 int vm_may_expand(const struct mm *mm, uint64_t pte_flags, uint64_t bytes, uint64_t over,
                   uint64_t over_len);                    /* RLIMIT_AS, RLIMIT_DATA: 0 or -ENOMEM */
 bool brk_over_rlimit(const struct mm *mm, uint64_t brk);  /* RLIMIT_DATA for a new break */
+bool exec_over_rlimit(const struct proc *p);                 /* RLIMIT_AS for a new image */
 int vm_may_write(const struct mm *mm, uint64_t start, uint64_t len);   /* mprotect: RLIMIT_DATA */
 uint64_t vm_locked_pages(const struct mm *mm);            /* mlock.c: Linux's locked_vm */
 int mlock_may_grow(const struct mm *mm, uint64_t bytes);  /* RLIMIT_MEMLOCK: 0 or -EAGAIN */
