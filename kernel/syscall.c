@@ -46,6 +46,7 @@ static const struct {
     [SYS_rt_sigsuspend] = { "rt_sigsuspend", sys_rt_sigsuspend },
     [SYS_rt_sigtimedwait] = { "rt_sigtimedwait", sys_rt_sigtimedwait },
     [SYS_rt_sigqueueinfo] = { "rt_sigqueueinfo", sys_rt_sigqueueinfo },
+    [SYS_rt_tgsigqueueinfo] = { "rt_tgsigqueueinfo", sys_rt_tgsigqueueinfo },
     [SYS_sigaltstack] = { "sigaltstack", sys_sigaltstack },
     [SYS_pause] = { "pause", sys_pause },
     [SYS_getitimer] = { "getitimer", sys_getitimer },

@@ -203,6 +203,7 @@ static const struct {
     [SYS32_mremap] = { "mremap", sys_mremap32, 0 },                            /* sysmem.c */
     [SYS32_clone3] = { "clone3", sys_clone3_32, 0 },                           /* sysproc.c */
     [SYS32_rt_sigqueueinfo] = { "rt_sigqueueinfo", sys_rt_sigqueueinfo32, 0 }, /* syssignal.c */
+    [SYS32_rt_tgsigqueueinfo] = { "rt_tgsigqueueinfo", sys_rt_tgsigqueueinfo32, 0 },
     [SYS32_set_robust_list] = { "set_robust_list", sys_set_robust_list32, 0 }, /* futex.c */
     [SYS32_get_robust_list] = { "get_robust_list", sys_get_robust_list32, 0 },
     /* POSIX timers and select: compat_sigevent, old_itimerspec32, 32-bit fd_set words (ptimers) */

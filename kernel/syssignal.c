@@ -380,20 +380,28 @@ int64_t sys_kill(struct trapframe *tf)
  * siginfo (si_code SI_QUEUE, si_value). Another process may not be sent a
  * si_code the kernel itself uses (>= 0, or SI_TKILL): -EPERM, as Linux.
  */
+/* A sender's siginfo_t at `uaddr` (compat32: an i386 compat_siginfo_t, SIL_RT's pid, uid and
+   32-bit sigval); -EFAULT. */
+static int siginfo_in(struct proc *p, uint64_t uaddr, bool compat32, struct siginfo *u)
+{
+    *u = (struct siginfo){ 0 };
+    if (!compat32)
+        return copyin(p->pml4, u, uaddr, sizeof *u) ? -EFAULT : 0;
+    uint32_t w[32];
+    if (copyin(p->pml4, w, uaddr, sizeof w))
+        return -EFAULT;
+    u->si_signo = (int32_t)w[0], u->si_errno = (int32_t)w[1], u->si_code = (int32_t)w[2];
+    u->u.rt.pid = (int32_t)w[3], u->u.rt.uid = w[4], u->u.rt.value = w[5];
+    return 0;
+}
+
 static int64_t do_rt_sigqueueinfo(struct trapframe *tf, bool compat32)
 {
     struct proc *p = myproc();
-    struct siginfo u = { 0 };
+    struct siginfo u;
     int64_t pid = (int32_t)tf->rdi, sig = (int32_t)tf->rsi;
-    if (compat32) {
-        uint32_t w[32];                  /* compat_siginfo_t: SIL_RT's pid, uid, 32-bit sigval */
-        if (copyin(p->pml4, w, tf->rdx, sizeof w))
-            return -EFAULT;
-        u.si_signo = (int32_t)w[0], u.si_errno = (int32_t)w[1], u.si_code = (int32_t)w[2];
-        u.u.rt.pid = (int32_t)w[3], u.u.rt.uid = w[4], u.u.rt.value = w[5];
-    } else if (copyin(p->pml4, &u, tf->rdx, sizeof u)) {
+    if (siginfo_in(p, tf->rdx, compat32, &u))
         return -EFAULT;
-    }
     struct proc *q = proc_find((int)pid);
     if ((u.si_code >= 0 || u.si_code == SI_TKILL) && (!q || q->leader != p->leader))
         return -EPERM;
@@ -421,6 +429,41 @@ int64_t sys_rt_sigqueueinfo32(struct trapframe *tf)
 {
     return do_rt_sigqueueinfo(tf, true);
 }
+
+/*
+ * rt_tgsigqueueinfo(tgid, tid, sig, info): rt_sigqueueinfo to the one thread tid of group tgid,
+ * in Linux's order (do_rt_tgsigqueueinfo, do_send_specific): the info read first (-EFAULT),
+ * tgid or tid not positive -EINVAL, a si_code the kernel itself uses (>= 0, SI_TKILL) sent
+ * to any thread but the caller -EPERM, no thread tid in tgid -ESRCH, a bad signal -EINVAL,
+ * kill's permission -EPERM; signal 0 checks only.
+ */
+static int64_t do_rt_tgsigqueueinfo(struct trapframe *tf, bool compat32)
+{
+    struct proc *p = myproc();
+    struct siginfo u;
+    int64_t tgid = (int32_t)tf->rdi, tid = (int32_t)tf->rsi, sig = (int32_t)tf->rdx;
+    if (siginfo_in(p, tf->r10, compat32, &u))
+        return -EFAULT;
+    if (tgid <= 0 || tid <= 0)
+        return -EINVAL;
+    if ((u.si_code >= 0 || u.si_code == SI_TKILL) && tid != p->pid)
+        return -EPERM;
+    struct proc *q = proc_find((int)tid);
+    if (!q || q->state == P_EMBRYO || q->tgid != tgid)
+        return -ESRCH;
+    if (sig < 0 || sig >= NSIG)
+        return -EINVAL;
+    int err = kill_check(q, sig);
+    if (err || sig == 0)
+        return err;
+    struct ksiginfo ki = { .code = u.si_code, .pid = u.u.rt.pid, .uid = u.u.rt.uid, .value = u.u.rt.value };
+    return signal_queue(q, (int)sig, &ki, p->pid);
+}
+
+int64_t sys_rt_tgsigqueueinfo(struct trapframe *tf) { return do_rt_tgsigqueueinfo(tf, false); }
+
+/* i386 rt_tgsigqueueinfo (335): a compat_siginfo_t */
+int64_t sys_rt_tgsigqueueinfo32(struct trapframe *tf) { return do_rt_tgsigqueueinfo(tf, true); }
 
 static int64_t thread_kill(int64_t tgid, int64_t tid, int64_t sig)
 {

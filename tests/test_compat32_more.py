@@ -34,6 +34,7 @@ WANT = ("m32thr: threads counter=4000 ret_sum=110 main_tls=7",
         "m32thr: robust lock=EOWNERDEAD consistent=0 unlock=0",
         "m32thr: get_robust_list=0 len=12 head_set=1",
         "m32thr: sigqueue=0 sigtimedwait=12 signo=12 code=-1 pid_ok=1 value=1234",
+        "m32thr: rt_tgsigqueueinfo=ok sigtimedwait=12 code=-1 value=77",
         "m32thr: sleeps 0 0 0 slept_enough=1",
         "m32thr: mremap ok=1 moved=1 kept=kept below4g=1",
         "m32thr: clone settls null=EFAULT top=EFAULT code=EINVAL idx5=EINVAL alloc=EINVAL not_present=EINVAL"

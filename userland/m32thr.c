@@ -224,6 +224,18 @@ static void sigwaits(void)
     struct timespec z = { 0, 10000000 };
     r = sigtimedwait(&set, &si, &z);
     printf("m32thr: sigtimedwait empty=%s\n", e(r));
+    /* rt_tgsigqueueinfo (335) with a compat siginfo, to this thread */
+    memset(&si, 0, sizeof si);
+    si.si_code = SI_QUEUE;
+    si.si_pid = getpid();
+    si.si_value.sival_int = 77;
+    long t3 = syscall(SYS_rt_tgsigqueueinfo, getpid(), (pid_t)syscall(SYS_gettid), SIGUSR2, &si);
+    memset(&si, 0, sizeof si);
+    r = sigtimedwait(&set, &si, &t);
+    printf("m32thr: rt_tgsigqueueinfo=%s sigtimedwait=%d code=%d value=%d\n", e(t3), r, si.si_code,
+           si.si_value.sival_int);
+    printf("m32thr: rt_tgsigqueueinfo info at 4 GiB - 16: %s\n",
+           e(syscall(SYS_rt_tgsigqueueinfo, getpid(), (pid_t)syscall(SYS_gettid), SIGUSR2, (void *)0xfffffff0)));
 }
 
 static void remaps(void)

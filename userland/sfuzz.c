@@ -237,6 +237,7 @@ static const struct desc DESCS[] = {
     { "rt_sigpending", RNONE, 2, { A(GBUF), E(S_ZERO8) } },
     { "rt_sigtimedwait", RNONE, 3, { T(FZ_T_SIGSET), A(GBUF), A(GTS), E(S_ZERO8) } },
     { "rt_sigqueueinfo", RNONE, 3, { A(GPID), A(GSIG), N(GSTRUCT, 128) } },
+    { "rt_tgsigqueueinfo", RNONE, 3, { A(GPID), A(GPID), A(GSIG), N(GSTRUCT, 128) } },
     { "rt_sigsuspend", RNONE, 1, { T(FZ_T_SIGSET), E(S_ZERO8) } },
     { "sigaltstack", RNONE, 3, { T(FZ_T_STACK), A(GBUF) } },
     { "iopl", RNONE, 1, { N(GINT, 4) } },

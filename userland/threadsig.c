@@ -6,6 +6,7 @@
  * a thread runs the handler in that thread; a fatal signal ends every thread.
  */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -84,6 +85,75 @@ static void *faulter(void *arg)
     return NULL;
 }
 
+/* Blocks SIGRTMIN and takes the one rt_tgsigqueueinfo sends it, with its siginfo. */
+static void *queued_worker(void *arg)
+{
+    (void)arg;
+    worker_tid = (pid_t)syscall(SYS_gettid);
+    set_stage(5);
+    sigset_t want;
+    sigemptyset(&want);
+    sigaddset(&want, SIGRTMIN);
+    siginfo_t si;
+    int sig = sigwaitinfo(&want, &si);
+    printf("threadsig: rt_tgsigqueueinfo to a thread: took %s, si_code %s, si_value %d, si_pid the sender's %s\n",
+           sig == SIGRTMIN ? "SIGRTMIN" : "?", si.si_code == SI_QUEUE ? "SI_QUEUE" : "?", si.si_value.sival_int,
+           si.si_pid == getpid() ? "yes" : "no");
+    return NULL;
+}
+
+static const char *res(long r)
+{
+    return r == 0 ? "0" : errno == EINVAL ? "EINVAL" : errno == EPERM ? "EPERM" : errno == ESRCH ? "ESRCH" :
+           errno == EFAULT ? "EFAULT" : "other";
+}
+
+/* rt_tgsigqueueinfo (Linux 2.6.31): rt_sigqueueinfo to one thread, in Linux's order of checks. */
+static void tgsigqueue(void)
+{
+    sigset_t rt;
+    sigemptyset(&rt);
+    sigaddset(&rt, SIGRTMIN);
+    pthread_sigmask(SIG_BLOCK, &rt, NULL);                 /* the worker inherits the mask */
+    pthread_t t;
+    pthread_create(&t, NULL, queued_worker, NULL);
+    wait_stage(5);
+    siginfo_t si;
+    memset(&si, 0, sizeof si);
+    si.si_code = SI_QUEUE;
+    si.si_pid = getpid();
+    si.si_uid = getuid();
+    si.si_value.sival_int = 42;
+    long r = syscall(SYS_rt_tgsigqueueinfo, getpid(), worker_tid, SIGRTMIN, &si);
+    pthread_join(t, NULL);
+    sigset_t pend;
+    sigpending(&pend);
+    printf("threadsig: rt_tgsigqueueinfo: %s, pending in main %s\n", res(r), sigismember(&pend, SIGRTMIN) ? "yes" : "no");
+    pid_t self = (pid_t)syscall(SYS_gettid);
+    pid_t other = fork();                                  /* another process (init has no parent) */
+    if (other == 0) {
+        for (;;)
+            pause();
+    }
+    printf("  tgid 0: %s\n", res(syscall(SYS_rt_tgsigqueueinfo, 0, self, SIGRTMIN, &si)));
+    printf("  tid -1: %s\n", res(syscall(SYS_rt_tgsigqueueinfo, getpid(), -1, SIGRTMIN, &si)));
+    printf("  tgid 0, info at page 0: %s\n", res(syscall(SYS_rt_tgsigqueueinfo, 0, self, SIGRTMIN, (void *)8)));
+    printf("  info in the kernel half: %s\n",
+           res(syscall(SYS_rt_tgsigqueueinfo, getpid(), self, SIGRTMIN, (void *)0xffffffff81000000UL)));
+    printf("  another group's tgid: %s\n", res(syscall(SYS_rt_tgsigqueueinfo, other, self, SIGRTMIN, &si)));
+    printf("  a tid not there: %s\n", res(syscall(SYS_rt_tgsigqueueinfo, getpid(), 0x3ffffff0, SIGRTMIN, &si)));
+    printf("  signal 99: %s\n", res(syscall(SYS_rt_tgsigqueueinfo, getpid(), self, 99, &si)));
+    printf("  signal 0: %s\n", res(syscall(SYS_rt_tgsigqueueinfo, getpid(), self, 0, &si)));
+    si.si_code = SI_USER;                                  /* the kernel's own codes: only to itself */
+    printf("  SI_USER to its own thread, signal 0: %s\n", res(syscall(SYS_rt_tgsigqueueinfo, getpid(), self, 0, &si)));
+    printf("  SI_USER to another process: %s\n", res(syscall(SYS_rt_tgsigqueueinfo, other, other, SIGRTMIN, &si)));
+    si.si_code = SI_TKILL;
+    printf("  SI_TKILL to a tid not there: %s\n", res(syscall(SYS_rt_tgsigqueueinfo, getpid(), 0x3ffffff0, SIGRTMIN, &si)));
+    kill(other, SIGKILL);
+    waitpid(other, NULL, 0);
+    pthread_sigmask(SIG_UNBLOCK, &rt, NULL);
+}
+
 static void *sleeper(void *arg)
 {
     for (;;)
@@ -131,6 +201,7 @@ int main(void)
     set_stage(4);
     pthread_join(t, NULL);
     printf("threadsig: main's handler did not run for it: %s\n", handled_sig == 0 ? "yes" : "no");
+    tgsigqueue();
 
     pid_t pid = fork();
     if (pid == 0) {

@@ -134,6 +134,7 @@ int64_t sys_rt_sigpending(struct trapframe *tf);
 int64_t sys_rt_sigsuspend(struct trapframe *tf);
 int64_t sys_rt_sigtimedwait(struct trapframe *tf);
 int64_t sys_rt_sigqueueinfo(struct trapframe *tf);
+int64_t sys_rt_tgsigqueueinfo(struct trapframe *tf);
 int64_t sys_sigaltstack(struct trapframe *tf);
 int64_t sys_pause(struct trapframe *tf);
 int64_t sys_getitimer(struct trapframe *tf);
@@ -204,6 +205,7 @@ int64_t sys_setitimer32(struct trapframe *tf);
 int64_t sys_mremap32(struct trapframe *tf);               /* sysmem.c: below an i386 TASK_SIZE */
 int64_t sys_clone3_32(struct trapframe *tf);
 int64_t sys_rt_sigqueueinfo32(struct trapframe *tf);      /* syssignal.c: compat siginfo in */
+int64_t sys_rt_tgsigqueueinfo32(struct trapframe *tf);    /* syssignal.c: compat siginfo in */
 int64_t sys_set_robust_list32(struct trapframe *tf);      /* futex.c: compat_robust_list_head */
 int64_t sys_get_robust_list32(struct trapframe *tf);              /* sysproc.c: tls as a user_desc */
 int64_t sys_set_robust_list(struct trapframe *tf);

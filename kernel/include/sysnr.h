@@ -111,6 +111,7 @@
 #define SYS_rt_sigpending       127
 #define SYS_rt_sigtimedwait     128
 #define SYS_rt_sigqueueinfo     129
+#define SYS_rt_tgsigqueueinfo   297
 #define SYS_rt_sigsuspend       130
 #define SYS_sigaltstack         131
 #define SYS_mknod               133

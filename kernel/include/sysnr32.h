@@ -154,6 +154,7 @@
 #define SYS32_futex_time64      422
 #define SYS32_clone3            435
 #define SYS32_rt_sigqueueinfo   178
+#define SYS32_rt_tgsigqueueinfo 335
 #define SYS32_set_robust_list   311
 #define SYS32_get_robust_list   312
 /* POSIX timers and select with the i386 structures (ptimers) */
