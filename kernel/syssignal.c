@@ -377,8 +377,8 @@ int64_t sys_kill(struct trapframe *tf)
 
 /*
  * rt_sigqueueinfo(tgid, sig, info): sigqueue() - the signal with the sender's
- * siginfo (si_code SI_QUEUE, si_value). Another process may not be sent a
- * si_code the kernel itself uses (>= 0, or SI_TKILL): -EPERM, as Linux.
+ * siginfo (si_code SI_QUEUE, si_value). A si_code the kernel itself uses (>= 0, or
+ * SI_TKILL) may only be sent to the caller's own thread id: -EPERM, as Linux.
  */
 /* A sender's siginfo_t at `uaddr` (compat32: an i386 compat_siginfo_t, SIL_RT's pid, uid and
    32-bit sigval); -EFAULT. */
@@ -402,13 +402,15 @@ static int64_t do_rt_sigqueueinfo(struct trapframe *tf, bool compat32)
     int64_t pid = (int32_t)tf->rdi, sig = (int32_t)tf->rsi;
     if (siginfo_in(p, tf->rdx, compat32, &u))
         return -EFAULT;
-    struct proc *q = proc_find((int)pid);
-    if ((u.si_code >= 0 || u.si_code == SI_TKILL) && (!q || q->leader != p->leader))
+    /* Linux do_rt_sigqueueinfo: only to the caller's own thread id (task_pid_vnr(current)),
+       then kill_pid_info's order: no such process before a bad signal */
+    if ((u.si_code >= 0 || u.si_code == SI_TKILL) && pid != p->pid)
         return -EPERM;
-    if (sig < 0 || sig >= NSIG)
-        return -EINVAL;
+    struct proc *q = proc_find((int)pid);
     if (!q || q->state == P_EMBRYO)
         return -ESRCH;
+    if (sig < 0 || sig >= NSIG)
+        return -EINVAL;
     int err = kill_check(q, sig);
     if (err)
         return err;
@@ -469,11 +471,11 @@ static int64_t thread_kill(int64_t tgid, int64_t tid, int64_t sig)
 {
     if (tid <= 0)
         return -EINVAL;
-    if (sig < 0 || sig >= NSIG)
-        return -EINVAL;
     struct proc *q = proc_find((int)tid);
     if (!q || q->state == P_EMBRYO || (tgid > 0 && q->tgid != tgid))
-        return -ESRCH;
+        return -ESRCH;                   /* before a bad signal: Linux's do_send_specific */
+    if (sig < 0 || sig >= NSIG)
+        return -EINVAL;
     int err = kill_check(q, sig);
     if (err)
         return err;

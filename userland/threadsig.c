@@ -86,6 +86,26 @@ static void *faulter(void *arg)
 }
 
 /* Blocks SIGRTMIN and takes the one rt_tgsigqueueinfo sends it, with its siginfo. */
+static const char *res(long r)
+{
+    return r == 0 ? "0" : errno == EINVAL ? "EINVAL" : errno == EPERM ? "EPERM" : errno == ESRCH ? "ESRCH" :
+           errno == EFAULT ? "EFAULT" : "other";
+}
+
+/* A thread (not the leader) may send a kernel si_code only to its own thread id. */
+static void *codes_worker(void *arg)
+{
+    (void)arg;
+    siginfo_t si;
+    memset(&si, 0, sizeof si);
+    si.si_code = SI_USER;
+    printf("  a thread, SI_USER to its own process: %s\n", res(syscall(SYS_rt_sigqueueinfo, getpid(), 0, &si)));
+    printf("  a thread, SI_USER to its own tid: %s\n", res(syscall(SYS_rt_sigqueueinfo, syscall(SYS_gettid), 0, &si)));
+    si.si_code = SI_QUEUE;
+    printf("  a thread, SI_QUEUE to its own process: %s\n", res(syscall(SYS_rt_sigqueueinfo, getpid(), 0, &si)));
+    return NULL;
+}
+
 static void *queued_worker(void *arg)
 {
     (void)arg;
@@ -100,12 +120,6 @@ static void *queued_worker(void *arg)
            sig == SIGRTMIN ? "SIGRTMIN" : "?", si.si_code == SI_QUEUE ? "SI_QUEUE" : "?", si.si_value.sival_int,
            si.si_pid == getpid() ? "yes" : "no");
     return NULL;
-}
-
-static const char *res(long r)
-{
-    return r == 0 ? "0" : errno == EINVAL ? "EINVAL" : errno == EPERM ? "EPERM" : errno == ESRCH ? "ESRCH" :
-           errno == EFAULT ? "EFAULT" : "other";
 }
 
 /* rt_tgsigqueueinfo (Linux 2.6.31): rt_sigqueueinfo to one thread, in Linux's order of checks. */
@@ -149,8 +163,17 @@ static void tgsigqueue(void)
     printf("  SI_USER to another process: %s\n", res(syscall(SYS_rt_tgsigqueueinfo, other, other, SIGRTMIN, &si)));
     si.si_code = SI_TKILL;
     printf("  SI_TKILL to a tid not there: %s\n", res(syscall(SYS_rt_tgsigqueueinfo, getpid(), 0x3ffffff0, SIGRTMIN, &si)));
+    /* the same order in rt_sigqueueinfo, tgkill and tkill: no such process before a bad signal */
+    si.si_code = SI_QUEUE;
+    printf("rt_sigqueueinfo: no such pid, signal 99: %s\n", res(syscall(SYS_rt_sigqueueinfo, 0x3ffffff0, 99, &si)));
+    printf("  itself, signal 99: %s\n", res(syscall(SYS_rt_sigqueueinfo, getpid(), 99, &si)));
+    printf("tgkill: no such tid, signal 99: %s\n", res(syscall(SYS_tgkill, getpid(), 0x3ffffff0, 99)));
+    printf("tkill: no such tid, signal -1: %s\n", res(syscall(SYS_tkill, 0x3ffffff0, -1)));
+    printf("tgkill: itself, signal 99: %s\n", res(syscall(SYS_tgkill, getpid(), self, 99)));
     kill(other, SIGKILL);
     waitpid(other, NULL, 0);
+    pthread_create(&t, NULL, codes_worker, NULL);
+    pthread_join(t, NULL);
     pthread_sigmask(SIG_UNBLOCK, &rt, NULL);
 }
 
