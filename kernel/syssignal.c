@@ -323,6 +323,8 @@ bad:
  */
 static int kill_check(struct proc *q, int64_t sig)
 {
+    if (sig < 0 || sig >= NSIG)
+        return -EINVAL;                  /* Linux check_kill_permission: after the target's lookup */
     /* SIGCONT: any process of the caller's session (Linux check_kill_permission) */
     if (q->leader == myproc()->leader || (sig == SIGCONT && q->leader->sid == myproc()->leader->sid) ||
         kill_permitted(q))
@@ -344,8 +346,6 @@ static int kill_one(struct proc *q, int64_t sig, int code)
 int64_t sys_kill(struct trapframe *tf)
 {
     int64_t pid = (int32_t)tf->rdi, sig = (int32_t)tf->rsi;
-    if (sig < 0 || sig >= NSIG)
-        return -EINVAL;
     if (pid > 0) {
         struct proc *q = proc_find((int)pid);
         return q && q->state != P_EMBRYO ? kill_one(q, sig, SI_USER) : -ESRCH;
@@ -409,8 +409,6 @@ static int64_t do_rt_sigqueueinfo(struct trapframe *tf, bool compat32)
     struct proc *q = proc_find((int)pid);
     if (!q || q->state == P_EMBRYO)
         return -ESRCH;
-    if (sig < 0 || sig >= NSIG)
-        return -EINVAL;
     int err = kill_check(q, sig);
     if (err)
         return err;
@@ -453,8 +451,6 @@ static int64_t do_rt_tgsigqueueinfo(struct trapframe *tf, bool compat32)
     struct proc *q = proc_find((int)tid);
     if (!q || q->state == P_EMBRYO || q->tgid != tgid)
         return -ESRCH;
-    if (sig < 0 || sig >= NSIG)
-        return -EINVAL;
     int err = kill_check(q, sig);
     if (err || sig == 0)
         return err;
@@ -474,8 +470,6 @@ static int64_t thread_kill(int64_t tgid, int64_t tid, int64_t sig)
     struct proc *q = proc_find((int)tid);
     if (!q || q->state == P_EMBRYO || (tgid > 0 && q->tgid != tgid))
         return -ESRCH;                   /* before a bad signal: Linux's do_send_specific */
-    if (sig < 0 || sig >= NSIG)
-        return -EINVAL;
     int err = kill_check(q, sig);
     if (err)
         return err;

@@ -170,6 +170,10 @@ static void tgsigqueue(void)
     printf("tgkill: no such tid, signal 99: %s\n", res(syscall(SYS_tgkill, getpid(), 0x3ffffff0, 99)));
     printf("tkill: no such tid, signal -1: %s\n", res(syscall(SYS_tkill, 0x3ffffff0, -1)));
     printf("tgkill: itself, signal 99: %s\n", res(syscall(SYS_tgkill, getpid(), self, 99)));
+    printf("kill: no such pid, signal 99: %s\n", res(kill(0x3ffffff0, 99)));
+    printf("kill: no such group, signal 99: %s\n", res(kill(-0x3ffffff0, 99)));
+    printf("kill: itself, signal 99: %s\n", res(kill(getpid(), 99)));
+    printf("kill: its group, signal -1: %s\n", res(kill(0, -1)));
     kill(other, SIGKILL);
     waitpid(other, NULL, 0);
     pthread_create(&t, NULL, codes_worker, NULL);
