@@ -8,7 +8,8 @@
  * struct mm (thread.h, grows[]): [lo, top), Linux's vm_start and vm_end of a VM_GROWSDOWN
  * vma: [0] the stack execve made (exec.c), the others mmap's MAP_GROWSDOWN mappings (sysmem.c;
  * Linux refuses it for a file or shared memory: -EINVAL, and places it with a guard gap
- * below); copied by fork, lowered here. An access at an address below a range's lo, or in a
+ * below) and the halves of a range a hole split (growsdown_unmapped); copied by fork,
+ * lowered here. An access at an address below a range's lo, or in a
  * hole a munmap left in it, with nothing mapped between it and the range, grows the range
  * down to that page (fills the hole up to the next page) when Linux's would:
  *
@@ -217,25 +218,45 @@ bool stack_fault_remote(struct mm *mm, uint64_t va)
     return grow_atomic(mm, va);
 }
 
+/* A record no range uses (never [0], the stack's), or NULL. */
+static struct growsdown *free_record(struct mm *mm)
+{
+    for (int i = 1; i < GROWSDOWN_MAX; i++)
+        if (!mm->grows[i].top)
+            return &mm->grows[i];
+    return NULL;
+}
+
 /*
  * [start, end) of mm was unmapped or replaced (munmap, a MAP_FIXED mapping, mremap, brk,
  * shmat: filemap.c filemap_unmapped is told of each). A range's bottom moves up past it as
  * Linux's vma starts later, its top down when it covers the top; a range is gone when nothing
- * of it is left. A hole in its middle leaves the record as it is (Linux splits the vma: both
- * halves stay VM_GROWSDOWN: the lower one grows below, the upper one into the hole, as here).
+ * of it is left. A hole in its middle splits it in two records, as Linux splits the vma
+ * (__split_vma: both halves stay VM_GROWSDOWN, the lower one grows below, the upper one into
+ * the hole, each counted against RLIMIT_STACK by its own size; whatever is mapped into the
+ * hole later is no part of either and grows nothing). The stack's half holding start_stack
+ * keeps [0], the only one /proc/PID/maps calls [stack] (Linux's vma_is_initial_stack).
+ * Without a free record (GROWSDOWN_MAX) the hole stays inside the one record: a difference,
+ * where Linux's limit is vm.max_map_count.
  */
 void growsdown_unmapped(struct mm *mm, uint64_t start, uint64_t end)
 {
     for (int i = 0; start < end && i < GROWSDOWN_MAX; i++) {
-        struct growsdown *g = &mm->grows[i];
+        struct growsdown *g = &mm->grows[i], *other;
         if (!g->top || end <= g->lo || start >= g->top)
             continue;
-        if (start <= g->lo && end >= g->top)
+        if (start <= g->lo && end >= g->top) {
             *g = (struct growsdown){ 0, 0 };
-        else if (start <= g->lo)
+        } else if (start <= g->lo) {
             g->lo = end;
-        else if (end >= g->top)
+        } else if (end >= g->top) {
             g->top = start;
+        } else if ((other = free_record(mm))) {  /* (disjoint from [start, end): passed over) */
+            struct growsdown lower = { g->lo, start }, upper = { end, g->top };
+            bool lower_keeps = i == 0 && mm->start_stack < start;
+            *g = lower_keeps ? lower : upper;
+            *other = lower_keeps ? upper : lower;
+        }
     }
 }
 

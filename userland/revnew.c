@@ -1,0 +1,117 @@
+/*
+ * A hostile program from the review of the kernel merged on 7 December, second pass
+ * (tests/test_review_new.py): the stack's grows-down record (kernel/stackgrow.c) after a
+ * mapping is put into its middle or a hole is cut into it. Each step prints only what Linux
+ * defines, so the host's output is the reference.
+ *
+ *   stacksplit: the stack is grown 768 KiB below the caller's frame; an anonymous mapping is put
+ *   MAP_FIXED into the grown part (Linux splits the stack vma in three: the mapping between
+ *   is an ordinary one, and only the part holding start_stack is [stack] in /proc/PID/maps);
+ *   the page just below that mapping is unmapped and touched by a child (the vma above the
+ *   page is the ordinary mapping, which does not grow down: SIGSEGV on Linux); a hole cut into
+ *   the upper part is touched by a child (that part grows down into it: ok); and a child below
+ *   the lower part, under an RLIMIT_STACK that holds the lower part's size but not the whole
+ *   stack's (Linux's acct_stack_growth counts the vma that grows: ok).
+ */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define PG 4096UL
+#define KIB 1024UL
+
+/* The name /proc/self/maps gives the mapping holding va ("[stack]", "anonymous" for none,
+   "unmapped"), and with lo its start. */
+static const char *name_of(uintptr_t va, uintptr_t *lo)
+{
+    static char buf[32768], name[64];
+    int fd = open("/proc/self/maps", O_RDONLY);
+    long n = 0, k;
+    while (fd >= 0 && n < (long)sizeof buf - 1 && (k = read(fd, buf + n, sizeof buf - 1 - n)) > 0)
+        n += k;
+    if (fd >= 0)
+        close(fd);
+    buf[n > 0 ? n : 0] = 0;
+    for (char *l = strtok(buf, "\n"); l; l = strtok(NULL, "\n")) {
+        unsigned long a, b;
+        char path[64] = "";
+        if (sscanf(l, "%lx-%lx %*s %*s %*s %*s %63s", &a, &b, path) < 2 || va < a || va >= b)
+            continue;
+        if (lo)
+            *lo = a;
+        snprintf(name, sizeof name, "%s", path[0] ? path : "anonymous");
+        return name;
+    }
+    return "unmapped";
+}
+
+static void touch(uintptr_t va)
+{
+    *(volatile char *)va = 1;
+}
+
+/* A child touches va (under RLIMIT_STACK `lim`, 0: unchanged): how it ended. */
+static const char *child_touch(uintptr_t va, rlim_t lim)
+{
+    fflush(stdout);
+    pid_t kid = fork();
+    if (kid == 0) {
+        struct rlimit r = { lim, RLIM_INFINITY };
+        if (lim && setrlimit(RLIMIT_STACK, &r))
+            _exit(3);
+        touch(va);
+        _exit(0);
+    }
+    int st;
+    if (kid < 0 || waitpid(kid, &st, 0) != kid)
+        return "no child";
+    if (WIFSIGNALED(st))
+        return WTERMSIG(st) == SIGSEGV ? "SIGSEGV" : "another signal";
+    return WEXITSTATUS(st) == 0 ? "ok" : "failed";
+}
+
+static void stacksplit(void)
+{
+    char here;
+    uintptr_t sp = (uintptr_t)&here & ~(PG - 1);
+    uintptr_t lo = sp - 768 * KIB, m = sp - 512 * KIB, hole = m + 64 * PG, top = 0, slo = 0;
+    touch(lo);                                   /* the stack grows down to lo */
+    printf("stacksplit: grown: %s\n", name_of(lo, &slo));
+    printf("stacksplit: its bottom is the page touched: %s\n", slo == lo ? "yes" : "no");
+    name_of(sp, &top);
+    void *r = mmap((void *)m, 4 * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+    printf("stacksplit: MAP_FIXED into its middle: %s\n", r == (void *)m ? "ok" : "failed");
+    printf("stacksplit: the part below: %s\n", name_of(m - PG, NULL));
+    printf("stacksplit: the mapping: %s\n", name_of(m, NULL));
+    printf("stacksplit: the part above: %s\n", name_of(m + 4 * PG, NULL));
+    printf("stacksplit: munmap of the page below the mapping: %s\n", munmap((void *)(m - PG), PG) ? "failed" : "ok");
+    printf("stacksplit: a child touching it: %s\n", child_touch(m - PG, 0));
+    printf("stacksplit: munmap of a hole in the part above: %s\n", munmap((void *)hole, 2 * PG) ? "failed" : "ok");
+    printf("stacksplit: a child touching the hole: %s\n", child_touch(hole, 0));
+    /* The lower part [lo, m - PG) grown by a page is (m - lo) bytes; the whole stack would be
+       (top - lo + PG). */
+    printf("stacksplit: a child below the lower part, RLIMIT_STACK its size: %s\n",
+           child_touch(lo - PG, m - lo));
+    printf("stacksplit: a child below the lower part, RLIMIT_STACK a page less: %s\n",
+           child_touch(lo - PG, m - lo - PG));
+    (void)top;
+}
+
+int main(int argc, char **argv)
+{
+    const char *what = argc > 1 ? argv[1] : "stacksplit";
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    if (!strcmp(what, "stacksplit"))
+        stacksplit();
+    else
+        printf("revnew: unknown %s\n", what);
+    return 0;
+}
