@@ -279,3 +279,13 @@ void growsdown_moved(struct mm *mm, uint64_t from, uint64_t old_len, uint64_t to
         *g = lo < top ? (struct growsdown){ lo, top } : (struct growsdown){ 0, 0 };
     }
 }
+
+/* mremap grew a mapping in place from old_end to new_end (filemap.c filemap_grown): a range
+   ending there ends at new_end, as Linux's vma grows, VM_GROWSDOWN and all (its growth below
+   is counted from the new top, acct_stack_growth). */
+void growsdown_grown(struct mm *mm, uint64_t old_end, uint64_t new_end)
+{
+    for (int i = 0; i < GROWSDOWN_MAX; i++)
+        if (mm->grows[i].top && mm->grows[i].top == old_end)
+            mm->grows[i].top = new_end;
+}

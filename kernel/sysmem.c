@@ -157,7 +157,9 @@ static int64_t mmap_in(struct trapframe *tf, uint64_t top, uint64_t lo, uint64_t
     int r = mlock_new_mapping(p->mm, flags & MAP_LOCKED, &locked);
     if (r)
         return r;                            /* MAP_LOCKED without RLIMIT_MEMLOCK (Linux do_mmap) */
-    r = vm_may_expand(p->mm, prot_flags(prot) | shared | locked, len, fixed ? addr : 0, fixed ? len : 0);
+    /* a grows-down mapping is never data (Linux's is_data_mapping leaves VM_GROWSDOWN out) */
+    uint64_t vflags = (prot_flags(prot) & ~((flags & MAP_GROWSDOWN) ? PTE_W : 0)) | shared | locked;
+    r = vm_may_expand(p->mm, vflags, len, fixed ? addr : 0, fixed ? len : 0);
     if (r)
         return r;                            /* RLIMIT_MEMLOCK, AS, DATA (Linux do_mmap, mmap_region) */
     r = filemap_room(p->mm, addr, addr + len, regular);
@@ -405,6 +407,14 @@ static bool range_mapped(uint64_t *pml4, uint64_t start, uint64_t end)
     return true;
 }
 
+/* The flags vm_may_expand judges a mapping's growth by: its first page's, without PTE_W for a
+   grows-down range (never data: Linux's is_data_mapping leaves VM_GROWSDOWN out). */
+static uint64_t expand_flags(const struct mm *mm, uint64_t addr)
+{
+    uint64_t pte = *uvm_pte(mm->pml4, addr);
+    return growsdown_page(mm, addr) ? pte & ~PTE_W : pte;
+}
+
 /*
  * The vDSO's pages as Linux's special mappings (mm/mremap.c vma_to_resize): an old range
  * holding [vdso] or [vvar] must be exactly that one mapping (-EFAULT: it spans more than one
@@ -599,7 +609,7 @@ static int64_t mremap_in(struct trapframe *tf, uint64_t top, uint64_t lo, uint64
         /* RLIMIT_AS, RLIMIT_DATA (Linux vma_to_resize), the target's; MREMAP_DONTUNMAP keeps the
            old range mapped, so the whole new one is added */
         if (!r && (dontunmap || new_len > old_len))
-            r = vm_may_expand(p->mm, *uvm_pte(p->pml4, addr), dontunmap ? new_len : new_len - old_len,
+            r = vm_may_expand(p->mm, expand_flags(p->mm, addr), dontunmap ? new_len : new_len - old_len,
                               new_addr, new_len);
         if (!r)
             r = dontunmap ? filemap_room_dontunmap(p->mm, addr, old_len, new_addr)
@@ -628,7 +638,7 @@ static int64_t mremap_in(struct trapframe *tf, uint64_t top, uint64_t lo, uint64
         return -EFAULT;
     int special = mremap_special(p->mm, addr, old_len, new_len, dontunmap);
     if (!special)                                /* RLIMIT_AS, RLIMIT_DATA (Linux vma_to_resize); */
-        special = vm_may_expand(p->mm, *uvm_pte(p->pml4, addr),   /* DONTUNMAP keeps the old range */
+        special = vm_may_expand(p->mm, expand_flags(p->mm, addr),   /* DONTUNMAP keeps the old range */
                                 dontunmap ? new_len : new_len - old_len, 0, 0);
     if (special)
         return special;

@@ -12,6 +12,14 @@
  *   the upper part is touched by a child (that part grows down into it: ok); and a child below
  *   the lower part, under an RLIMIT_STACK that holds the lower part's size but not the whole
  *   stack's (Linux's acct_stack_growth counts the vma that grows: ok).
+ *
+ *   remapgrown: a MAP_GROWSDOWN mapping of 2 pages grown in place to 4 by mremap, then a child
+ *   touches the page below it under an RLIMIT_STACK of 5 pages (ok) and of 4 (the vma's size
+ *   counts from its new top: SIGSEGV).
+ *
+ *   growsdata: MAP_GROWSDOWN memory is never data (Linux's is_data_mapping leaves VM_GROWSDOWN
+ *   out): under an RLIMIT_DATA of one page it is mapped and mremap'd, where an ordinary
+ *   private writable mapping is ENOMEM.
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -105,12 +113,67 @@ static void stacksplit(void)
     (void)top;
 }
 
+/* A MAP_GROWSDOWN mapping grown in place by mremap: the vma (its top too) grows down, and its
+   growth below counts from the new top. */
+static void remapgrown(void)
+{
+    char *r = mmap(NULL, 16 * PG, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (r == MAP_FAILED) {
+        printf("remapgrown: no room\n");
+        return;
+    }
+    uintptr_t g = (uintptr_t)r + 8 * PG;
+    void *m = mmap((void *)g, 2 * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_GROWSDOWN,
+                   -1, 0);
+    printf("remapgrown: MAP_GROWSDOWN of 2 pages: %s\n", m == (void *)g ? "ok" : "failed");
+    printf("remapgrown: munmap of the room above and the page below: %s\n",
+           munmap((void *)(g + 2 * PG), 6 * PG) || munmap((void *)(g - PG), PG) ? "failed" : "ok");
+    void *n = mremap((void *)g, 2 * PG, 4 * PG, 0);
+    printf("remapgrown: mremap to 4 pages in place: %s\n", n == (void *)g ? "ok" : "failed");
+    touch(g + 3 * PG);
+    printf("remapgrown: a child touching the page below, RLIMIT_STACK 5 pages: %s\n", child_touch(g - PG, 5 * PG));
+    printf("remapgrown: a child touching the page below, RLIMIT_STACK 4 pages: %s\n", child_touch(g - PG, 4 * PG));
+}
+
+/* Under an RLIMIT_DATA of one page (soft and hard: no Valgrind exception), a child maps 2
+   pages MAP_GROWSDOWN and grows them to 4 by mremap (Linux's is_data_mapping leaves out
+   VM_GROWSDOWN: both ok), then maps 2 ordinary private writable pages (data: ENOMEM). */
+static void growsdata(void)
+{
+    fflush(stdout);
+    pid_t kid = fork();
+    if (kid == 0) {
+        struct rlimit r = { PG, PG };
+        if (setrlimit(RLIMIT_DATA, &r))
+            _exit(64);
+        int bits = 0;
+        void *g = mmap(NULL, 2 * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_GROWSDOWN, -1, 0);
+        bits |= g == MAP_FAILED ? 1 : 0;
+        bits |= g == MAP_FAILED || mremap(g, 2 * PG, 4 * PG, MREMAP_MAYMOVE) == MAP_FAILED ? 2 : 0;
+        bits |= mmap(NULL, 2 * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0) == MAP_FAILED ? 4 : 0;
+        _exit(bits);
+    }
+    int st;
+    if (kid < 0 || waitpid(kid, &st, 0) != kid || !WIFEXITED(st) || WEXITSTATUS(st) == 64) {
+        printf("growsdata: no child\n");
+        return;
+    }
+    int bits = WEXITSTATUS(st);
+    printf("growsdata: MAP_GROWSDOWN under RLIMIT_DATA 4096: %s\n", bits & 1 ? "refused" : "ok");
+    printf("growsdata: mremap of it to 4 pages: %s\n", bits & 2 ? "refused" : "ok");
+    printf("growsdata: an ordinary private writable mapping: %s\n", bits & 4 ? "refused" : "ok");
+}
+
 int main(int argc, char **argv)
 {
     const char *what = argc > 1 ? argv[1] : "stacksplit";
     setvbuf(stdout, NULL, _IOLBF, 0);
     if (!strcmp(what, "stacksplit"))
         stacksplit();
+    else if (!strcmp(what, "remapgrown"))
+        remapgrown();
+    else if (!strcmp(what, "growsdata"))
+        growsdata();
     else
         printf("revnew: unknown %s\n", what);
     return 0;

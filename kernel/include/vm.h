@@ -51,6 +51,7 @@ bool stack_fault(struct mm *mm, uint64_t va);            /* grown over va: retry
 bool stack_fault_copy(uint64_t *pml4, uint64_t va);      /* the same for a copy (usercopy.c) */
 bool stack_fault_remote(struct mm *mm, uint64_t va);     /* ptrace, /proc/PID/mem: never sleeps */
 void growsdown_unmapped(struct mm *mm, uint64_t start, uint64_t end);   /* a range unmapped or replaced */
+void growsdown_grown(struct mm *mm, uint64_t old_end, uint64_t new_end);  /* mremap grew one in place */
 
 /* usercopy.c */
 int copyout(uint64_t *pml4, uint64_t dstva, const void *src, uint64_t len);
