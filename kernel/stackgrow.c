@@ -101,6 +101,27 @@ int growsdown_add(struct mm *mm, uint64_t lo, uint64_t top)
 }
 
 /*
+ * uvm_find_free for a new mapping placed by the kernel (mmap, mremap's move, shmat): the
+ * lowest free [a, a + len) in [lo, hi) that also leaves the guard gap below every grows-down
+ * range free (Linux's unmapped_area measures the room up to vm_start_gap of the mapping
+ * above: its vm_start less stack_guard_gap for a VM_GROWSDOWN one); 0 if there is none. Each
+ * range moves the search past its bottom at most once.
+ */
+uint64_t growsdown_find_free(const struct mm *mm, uint64_t lo, uint64_t hi, uint64_t len)
+{
+    uint64_t a = uvm_find_free(mm->pml4, lo, hi, len);
+    for (int i = 0; a && i < GROWSDOWN_MAX; i++) {
+        const struct growsdown *g = &mm->grows[i];
+        uint64_t gap = g->lo > STACK_GUARD_GAP ? g->lo - STACK_GUARD_GAP : 0;
+        if (g->top && a < g->lo && a + len > gap) {
+            a = uvm_find_free(mm->pml4, g->lo, hi, len);
+            i = -1;                                /* the new place checked against every range */
+        }
+    }
+    return a;
+}
+
+/*
  * Linux's find_vma for a fault at `page`: the grows-down range the next mapped page up (*next)
  * belongs to, or NULL (nothing above, or not a grows-down one). The page may be below the
  * range, or in a hole a munmap left in it (Linux split the vma there: its upper part grows

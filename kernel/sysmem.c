@@ -126,9 +126,9 @@ static int64_t mmap_in(struct trapframe *tf, uint64_t top, uint64_t lo, uint64_t
     } else {
         /* A grows-down mapping gets the guard gap below it free (Linux's stack_guard_placement). */
         uint64_t gap = flags & MAP_GROWSDOWN ? STACK_GUARD_GAP : 0;
-        addr = hint ? uvm_find_free(p->pml4, p->mm->mmap_next, hi, len + gap) : 0;
+        addr = hint ? growsdown_find_free(p->mm, p->mm->mmap_next, hi, len + gap) : 0;
         if (!addr)
-            addr = uvm_find_free(p->pml4, lo, hi, len + gap);
+            addr = growsdown_find_free(p->mm, lo, hi, len + gap);
         if (!addr)
             return -ENOMEM;
         addr += gap;
@@ -529,9 +529,9 @@ static int64_t mremap_dup(struct proc *p, uint64_t addr, uint64_t new_len, uint6
         if (new_addr < MMAP_MIN_ADDR)
             return -EPERM;                       /* as the move's MREMAP_FIXED */
     } else {
-        to = hint ? uvm_find_free(p->pml4, p->mm->mmap_next, hi, new_len) : 0;
+        to = hint ? growsdown_find_free(p->mm, p->mm->mmap_next, hi, new_len) : 0;
         if (!to)
-            to = uvm_find_free(p->pml4, lo, hi, new_len);
+            to = growsdown_find_free(p->mm, lo, hi, new_len);
         if (!to)
             return -ENOMEM;
     }
@@ -656,9 +656,9 @@ static int64_t mremap_in(struct trapframe *tf, uint64_t top, uint64_t lo, uint64
     }
     if (!(flags & MREMAP_MAYMOVE))
         return -ENOMEM;
-    uint64_t to = hint ? uvm_find_free(p->pml4, p->mm->mmap_next, hi, new_len) : 0;
+    uint64_t to = hint ? growsdown_find_free(p->mm, p->mm->mmap_next, hi, new_len) : 0;
     if (!to)
-        to = uvm_find_free(p->pml4, lo, hi, new_len);
+        to = growsdown_find_free(p->mm, lo, hi, new_len);
     if (!to)
         return -ENOMEM;
     int r = dontunmap ? filemap_room_dontunmap(p->mm, addr, old_len, to)

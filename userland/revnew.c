@@ -20,6 +20,10 @@
  *   growsdata: MAP_GROWSDOWN memory is never data (Linux's is_data_mapping leaves VM_GROWSDOWN
  *   out): under an RLIMIT_DATA of one page it is mapped and mremap'd, where an ordinary
  *   private writable mapping is ENOMEM.
+ *
+ *   growsgap: eight ordinary mappings after a MAP_GROWSDOWN one: none is placed in the 1 MiB
+ *   guard gap below it (Linux's unmapped_area keeps vm_start_gap free). Built as an i386
+ *   program too (revnew-m32), whose mappings ringlab places first fit from the bottom.
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -164,6 +168,24 @@ static void growsdata(void)
     printf("growsdata: an ordinary private writable mapping: %s\n", bits & 4 ? "refused" : "ok");
 }
 
+/* A MAP_GROWSDOWN mapping, then ordinary ones mapped anywhere: none lands in the guard gap
+   below it (Linux's unmapped_area leaves vm_start_gap free). Where they land otherwise is the
+   system's layout (Linux's top-down, ringlab's bottom-up), so only that is printed. */
+static void growsgap(void)
+{
+    char *g = mmap(NULL, 2 * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_GROWSDOWN, -1, 0);
+    if (g == MAP_FAILED) {
+        printf("growsgap: MAP_GROWSDOWN failed\n");
+        return;
+    }
+    int in_gap = 0;
+    for (int i = 0; i < 8; i++) {
+        char *m = mmap(NULL, 4 * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        in_gap |= m != MAP_FAILED && m < g && m + 4 * PG > g - 256 * PG;
+    }
+    printf("growsgap: a later mapping within the guard gap below it: %s\n", in_gap ? "yes" : "no");
+}
+
 int main(int argc, char **argv)
 {
     const char *what = argc > 1 ? argv[1] : "stacksplit";
@@ -174,6 +196,8 @@ int main(int argc, char **argv)
         remapgrown();
     else if (!strcmp(what, "growsdata"))
         growsdata();
+    else if (!strcmp(what, "growsgap"))
+        growsgap();
     else
         printf("revnew: unknown %s\n", what);
     return 0;
