@@ -100,24 +100,37 @@ int growsdown_add(struct mm *mm, uint64_t lo, uint64_t top)
     return -ENOMEM;
 }
 
+/* The grows-down range whose guard gap (STACK_GUARD_GAP below its bottom: Linux's
+   vm_start_gap) or bottom [start, end) reaches from below, or NULL. */
+static const struct growsdown *gap_hit(const struct mm *mm, uint64_t start, uint64_t end)
+{
+    for (int i = 0; i < GROWSDOWN_MAX; i++) {
+        const struct growsdown *g = &mm->grows[i];
+        if (g->top && start < g->lo && end > (g->lo > STACK_GUARD_GAP ? g->lo - STACK_GUARD_GAP : 0))
+            return g;
+    }
+    return NULL;
+}
+
+/* Would memory at [start, end) stand in a grows-down range's guard gap (brk: Linux refuses a
+   break whose next page passes vm_start_gap of the mapping above)? */
+bool growsdown_gap_hit(const struct mm *mm, uint64_t start, uint64_t end)
+{
+    return gap_hit(mm, start, end) != NULL;
+}
+
 /*
  * uvm_find_free for a new mapping placed by the kernel (mmap, mremap's move, shmat): the
  * lowest free [a, a + len) in [lo, hi) that also leaves the guard gap below every grows-down
  * range free (Linux's unmapped_area measures the room up to vm_start_gap of the mapping
- * above: its vm_start less stack_guard_gap for a VM_GROWSDOWN one); 0 if there is none. Each
- * range moves the search past its bottom at most once.
+ * above); 0 if there is none. Each range moves the search past its bottom at most once.
  */
 uint64_t growsdown_find_free(const struct mm *mm, uint64_t lo, uint64_t hi, uint64_t len)
 {
     uint64_t a = uvm_find_free(mm->pml4, lo, hi, len);
-    for (int i = 0; a && i < GROWSDOWN_MAX; i++) {
-        const struct growsdown *g = &mm->grows[i];
-        uint64_t gap = g->lo > STACK_GUARD_GAP ? g->lo - STACK_GUARD_GAP : 0;
-        if (g->top && a < g->lo && a + len > gap) {
-            a = uvm_find_free(mm->pml4, g->lo, hi, len);
-            i = -1;                                /* the new place checked against every range */
-        }
-    }
+    const struct growsdown *g;
+    while (a && (g = gap_hit(mm, a, a + len)))
+        a = uvm_find_free(mm->pml4, g->lo, hi, len);
     return a;
 }
 

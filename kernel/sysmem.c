@@ -52,7 +52,8 @@ static bool range_free(uint64_t *pml4, uint64_t start, uint64_t end)
  * brk (Linux mm/mmap.c): below the start or unchanged -> the current break;
  * shrinking always works; growing needs the new pages, the page above them
  * and nothing mapped there (another mapping ends a heap, it is never taken
- * over), and the heap stays a page below MMAP_BASE. A refusal returns the
+ * over), nor a grows-down range's guard gap (Linux's vm_start_gap), and the
+ * heap stays a page below MMAP_BASE. A refusal returns the
  * current break and changes nothing.
  */
 static int64_t do_brk(struct trapframe *tf)
@@ -63,8 +64,9 @@ static int64_t do_brk(struct trapframe *tf)
         return (int64_t)p->mm->brk;          /* RLIMIT_DATA: before a shrink too, as Linux */
     uint64_t old_end = ALIGN_UP(p->mm->brk, PAGE_SIZE), new_end = ALIGN_UP(want, PAGE_SIZE);
     if (new_end > old_end) {
-        if (new_end + PAGE_SIZE > MMAP_BASE || !range_free(p->pml4, old_end, new_end + PAGE_SIZE))
-            return (int64_t)p->mm->brk;
+        if (new_end + PAGE_SIZE > MMAP_BASE || !range_free(p->pml4, old_end, new_end + PAGE_SIZE) ||
+            growsdown_gap_hit(p->mm, old_end, new_end + PAGE_SIZE))
+            return (int64_t)p->mm->brk;          /* (nor the guard gap below a grows-down range) */
         uint64_t locked;                     /* under mlockall(MCL_FUTURE) */
         mlock_new_mapping(p->mm, false, &locked);
         if (vm_may_expand(p->mm, PTE_W | locked, new_end - old_end, 0, 0))

@@ -24,6 +24,9 @@
  *   growsgap: eight ordinary mappings after a MAP_GROWSDOWN one: none is placed in the 1 MiB
  *   guard gap below it (Linux's unmapped_area keeps vm_start_gap free). Built as an i386
  *   program too (revnew-m32), whose mappings ringlab places first fit from the bottom.
+ *
+ *   brkgap: a MAP_GROWSDOWN mapping 2 MiB above the break; brk may grow the heap to a page
+ *   below its guard gap and no further (Linux's brk checks vm_start_gap of the next vma).
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -34,6 +37,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -186,6 +190,24 @@ static void growsgap(void)
     printf("growsgap: a later mapping within the guard gap below it: %s\n", in_gap ? "yes" : "no");
 }
 
+/* brk grows the heap up to, never into, the guard gap below a MAP_GROWSDOWN mapping above it
+   (Linux's brk: newbrk + PAGE_SIZE <= vm_start_gap(next)). Raw brk calls, all made before
+   the first printf (glibc's malloc moves the break). */
+static void brkgap(void)
+{
+    uintptr_t cur = (uintptr_t)syscall(SYS_brk, 0), base = (cur + PG - 1) & ~(PG - 1);
+    uintptr_t g = base + 2048 * KIB, gap = 1024 * KIB;
+    void *m = mmap((void *)g, 2 * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_GROWSDOWN,
+                   -1, 0);
+    uintptr_t in_gap = (uintptr_t)syscall(SYS_brk, g - gap);                 /* its last page above the gap... */
+    uintptr_t below = (uintptr_t)syscall(SYS_brk, g - gap - PG);             /* ...a page below it */
+    uintptr_t back = (uintptr_t)syscall(SYS_brk, base);
+    printf("brkgap: MAP_GROWSDOWN 2 MiB above the heap: %s\n", m == (void *)g ? "ok" : "failed");
+    printf("brkgap: brk to the gap's bottom: %s\n", in_gap == g - gap ? "ok" : in_gap == cur ? "refused" : "other");
+    printf("brkgap: brk to a page below it: %s\n", below == g - gap - PG ? "ok" : below == cur ? "refused" : "other");
+    printf("brkgap: brk back: %s\n", back == base ? "ok" : "other");
+}
+
 int main(int argc, char **argv)
 {
     const char *what = argc > 1 ? argv[1] : "stacksplit";
@@ -198,6 +220,8 @@ int main(int argc, char **argv)
         growsdata();
     else if (!strcmp(what, "growsgap"))
         growsgap();
+    else if (!strcmp(what, "brkgap"))
+        brkgap();
     else
         printf("revnew: unknown %s\n", what);
     return 0;
