@@ -296,15 +296,20 @@ void growsdown_unmapped(struct mm *mm, uint64_t start, uint64_t end)
 
 /* mremap moved [from, from + old_len) to `to`, grown or cut to new_len (the target's old
    records are gone: filemap_moved told growsdown_unmapped first). A range inside it moves
-   with it, as Linux's vma keeps VM_GROWSDOWN; one only partly inside loses the part moved. */
+   with it, as Linux's vma keeps VM_GROWSDOWN; so does a part moved out of a range's middle
+   or end (Linux's split vma, a record of its own when one is free), what is left behaving
+   as after a munmap; one only partly inside loses the part moved. */
 void growsdown_moved(struct mm *mm, uint64_t from, uint64_t old_len, uint64_t to, uint64_t new_len)
 {
     for (int i = 0; i < GROWSDOWN_MAX; i++) {
-        struct growsdown *g = &mm->grows[i];
+        struct growsdown *g = &mm->grows[i], *n;
         if (!g->top || g->top <= from || g->lo >= from + old_len)
             continue;
         if (g->lo < from || g->top > from + old_len) {
+            bool part = g->lo <= from && from + old_len <= g->top;
             growsdown_unmapped(mm, from, from + old_len);
+            if (part && (n = free_record(mm)))      /* (never the source: passed over) */
+                *n = (struct growsdown){ to, to + new_len };
             continue;
         }
         uint64_t lo = g->lo - from + to, top = g->top == from + old_len ? to + new_len : g->top - from + to;

@@ -27,6 +27,10 @@
  *
  *   brkgap: a MAP_GROWSDOWN mapping 2 MiB above the break; brk may grow the heap to a page
  *   below its guard gap and no further (Linux's brk checks vm_start_gap of the next vma).
+ *
+ *   remapmoved: 4 pages from the grown stack's middle moved by mremap to a place with a free
+ *   page below (a PROT_NONE mapping under it): the moved part keeps growing down there
+ *   (Linux's vma keeps VM_GROWSDOWN), and the hole it left is grown into from above.
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -208,6 +212,30 @@ static void brkgap(void)
     printf("brkgap: brk back: %s\n", back == base ? "ok" : "other");
 }
 
+/* Part of the grown stack moved by mremap keeps growing down where it lands (Linux's moved
+   vma keeps VM_GROWSDOWN); the stack's part below the hole it left does too. */
+static void remapmoved(void)
+{
+    char here;
+    uintptr_t sp = (uintptr_t)&here & ~(PG - 1), lo = sp - 768 * KIB, from = sp - 512 * KIB;
+    touch(lo);
+    char *r = mmap(NULL, 16 * PG, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (r == MAP_FAILED) {
+        printf("remapmoved: no room\n");
+        return;
+    }
+    uintptr_t to = (uintptr_t)r + 8 * PG;
+    touch(from + PG);
+    *(volatile char *)(from + PG) = 42;
+    printf("remapmoved: munmap of the page below the target: %s\n", munmap((void *)(to - PG), PG) ? "failed" : "ok");
+    void *m = mremap((void *)from, 4 * PG, 4 * PG, MREMAP_MAYMOVE | MREMAP_FIXED, (void *)to);
+    printf("remapmoved: mremap of 4 pages of the stack: %s, reads %d\n", m == (void *)to ? "ok" : "failed",
+           m == (void *)to ? *(volatile char *)(to + PG) : -1);
+    printf("remapmoved: the part moved: %s\n", name_of(to, NULL));
+    printf("remapmoved: a child touching the page below it: %s\n", child_touch(to - PG, 0));
+    printf("remapmoved: a child touching the top of the hole it left: %s\n", child_touch(from + 3 * PG, 0));
+}
+
 int main(int argc, char **argv)
 {
     const char *what = argc > 1 ? argv[1] : "stacksplit";
@@ -222,6 +250,8 @@ int main(int argc, char **argv)
         growsgap();
     else if (!strcmp(what, "brkgap"))
         brkgap();
+    else if (!strcmp(what, "remapmoved"))
+        remapmoved();
     else
         printf("revnew: unknown %s\n", what);
     return 0;
