@@ -79,13 +79,18 @@ bool growsdown_page(const struct mm *mm, uint64_t va)
     return false;
 }
 
-/* A free record for a MAP_GROWSDOWN mapping (never [0], the stack's): 0 or -ENOMEM. */
-int growsdown_room(const struct mm *mm)
+/* Records for a MAP_GROWSDOWN mapping at [start, end) (never [0], the stack's): its own, and
+   one more when it lands inside a range's middle, which it splits (growsdown_unmapped).
+   0 or -ENOMEM. */
+int growsdown_room(const struct mm *mm, uint64_t start, uint64_t end)
 {
-    for (int i = 1; i < GROWSDOWN_MAX; i++)
-        if (!mm->grows[i].top)
-            return 0;
-    return -ENOMEM;
+    int need = 1, free = 0;
+    for (int i = 0; i < GROWSDOWN_MAX; i++) {
+        const struct growsdown *g = &mm->grows[i];
+        free += i > 0 && !g->top;
+        need += g->top && g->lo < start && end < g->top;
+    }
+    return free >= need ? 0 : -ENOMEM;
 }
 
 /* mmap made [lo, top) with MAP_GROWSDOWN (the caller checked growsdown_room first). */

@@ -153,8 +153,8 @@ static int64_t mmap_in(struct trapframe *tf, uint64_t top, uint64_t lo, uint64_t
     if ((flags & MAP_GROWSDOWN) && (mf ? has_mmap : type != MAP_PRIVATE))
         return -EINVAL;                      /* Linux do_mmap: a file's or shared anonymous memory never
                                                 grows down (a file without mmap is -ENODEV first) */
-    if ((flags & MAP_GROWSDOWN) && growsdown_room(p->mm))
-        return -ENOMEM;                      /* its record (stackgrow.c) */
+    if ((flags & MAP_GROWSDOWN) && growsdown_room(p->mm, addr, addr + len))
+        return -ENOMEM;                      /* its record, and a split one's (stackgrow.c) */
     uint64_t locked;
     int r = mlock_new_mapping(p->mm, flags & MAP_LOCKED, &locked);
     if (r)

@@ -11,6 +11,10 @@ vm_start_gap), and brk grows the heap up to that gap, never into it; part of the
 keeps growing down where it lands. Built as a 64-bit musl program and as an i386 glibc one."""
 import pytest
 
+from ringlab import lab
+from ringlab.core import kabi
+from ringlab.machine.qemu import QemuConfig
+from ringlab.observe.events import Panic
 from tests.parity import Case, assert_same_as_linux
 
 pytestmark = pytest.mark.boot
@@ -21,3 +25,22 @@ pytestmark = pytest.mark.boot
 @pytest.mark.parametrize("user", [None, (1000, 1000)], ids=["root", "user1000"])
 def test_new_attack_as_on_linux(images, tmp_path, program, attack, user):
     assert_same_as_linux(Case(program, args=[attack], user=user), images, tmp_path)
+
+
+def test_growsdown_records_run_out_cleanly(images):
+    # ringlab's own limit (Linux keeps any number of VM_GROWSDOWN vmas, so this is not compared
+    # with the host): an address space keeps GROWSDOWN_MAX grows-down ranges, the stack's
+    # included; past them MAP_GROWSDOWN is ENOMEM, and one put into the stack's middle, which
+    # splits the stack's range in two, needs two free records (with one it was mapped without
+    # its own and never grew).
+    limit = kabi.load().const("GROWSDOWN_MAX")
+    run = lab.run(QemuConfig(kernel=images.kernel, init=images.program("revnew"),
+                             append="init.args=growsrecords"), timeout_s=120)
+    assert run.status == 0 and not run.of(Panic), run.report()
+    assert run.user_lines == [
+        f"growsrecords: MAP_GROWSDOWN mappings: {limit - 1}, the next: Out of memory",
+        "growsrecords: one record free, MAP_GROWSDOWN into the stack's middle: Out of memory",
+        "growsrecords: two free: ok",
+        "growsrecords: munmap of the page below it: ok",
+        "growsrecords: a child touching that page: ok",
+    ], run.report()

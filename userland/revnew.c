@@ -31,8 +31,12 @@
  *   remapmoved: 4 pages from the grown stack's middle moved by mremap to a place with a free
  *   page below (a PROT_NONE mapping under it): the moved part keeps growing down there
  *   (Linux's vma keeps VM_GROWSDOWN), and the hole it left is grown into from above.
+ *
+ *   growsrecords (ringlab only, not compared): its records of grows-down ranges run out
+ *   cleanly: a MAP_GROWSDOWN mapping that would split the stack's range needs two.
  */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdint.h>
@@ -236,6 +240,35 @@ static void remapmoved(void)
     printf("remapmoved: a child touching the top of the hole it left: %s\n", child_touch(from + 3 * PG, 0));
 }
 
+/* ringlab's own limit (its records of grows-down ranges; Linux has none short of
+   vm.max_map_count): MAP_GROWSDOWN mappings until one is refused, then one MAP_FIXED into
+   the stack's middle, which splits the stack's record too: refused with one record free,
+   mapped with two, and it grows. */
+static void growsrecords(void)
+{
+    char here;
+    uintptr_t sp = (uintptr_t)&here & ~(PG - 1), lo = sp - 768 * KIB, m = sp - 512 * KIB;
+    touch(lo);
+    void *g[16];
+    int n = 0;
+    while (n < 16 && (g[n] = mmap(NULL, 2 * PG, PROT_READ | PROT_WRITE,
+                                  MAP_PRIVATE | MAP_ANONYMOUS | MAP_GROWSDOWN, -1, 0)) != MAP_FAILED)
+        n++;
+    printf("growsrecords: MAP_GROWSDOWN mappings: %d, the next: %s\n", n, n < 16 ? strerror(errno) : "ok");
+    if (n < 2)
+        return;
+    munmap(g[n - 1], 2 * PG);
+    int flags = MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_GROWSDOWN;
+    void *r = mmap((void *)m, 4 * PG, PROT_READ | PROT_WRITE, flags, -1, 0);
+    printf("growsrecords: one record free, MAP_GROWSDOWN into the stack's middle: %s\n",
+           r == (void *)m ? "ok" : strerror(errno));
+    munmap(g[n - 2], 2 * PG);
+    r = mmap((void *)m, 4 * PG, PROT_READ | PROT_WRITE, flags, -1, 0);
+    printf("growsrecords: two free: %s\n", r == (void *)m ? "ok" : strerror(errno));
+    printf("growsrecords: munmap of the page below it: %s\n", munmap((void *)(m - PG), PG) ? "failed" : "ok");
+    printf("growsrecords: a child touching that page: %s\n", child_touch(m - PG, 0));
+}
+
 int main(int argc, char **argv)
 {
     const char *what = argc > 1 ? argv[1] : "stacksplit";
@@ -252,6 +285,8 @@ int main(int argc, char **argv)
         brkgap();
     else if (!strcmp(what, "remapmoved"))
         remapmoved();
+    else if (!strcmp(what, "growsrecords"))
+        growsrecords();
     else
         printf("revnew: unknown %s\n", what);
     return 0;

@@ -45,7 +45,7 @@ struct mm;
 bool stack_page(const struct mm *mm, uint64_t va);       /* in the stack ([stack]) */
 bool growsdown_page(const struct mm *mm, uint64_t va);   /* in a grows-down range (not data) */
 int growsdown_add(struct mm *mm, uint64_t lo, uint64_t top);   /* MAP_GROWSDOWN; -ENOMEM: no record */
-int growsdown_room(const struct mm *mm);                 /* 0, or -ENOMEM: every record in use */
+int growsdown_room(const struct mm *mm, uint64_t start, uint64_t end);   /* 0, or -ENOMEM: records in use */
 uint64_t growsdown_find_free(const struct mm *mm, uint64_t lo, uint64_t hi, uint64_t len);   /* the gaps kept */
 bool growsdown_gap_hit(const struct mm *mm, uint64_t start, uint64_t end);   /* in a guard gap (brk) */
 void growsdown_moved(struct mm *mm, uint64_t from, uint64_t old_len, uint64_t to, uint64_t new_len);
