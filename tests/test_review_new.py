@@ -8,7 +8,7 @@ below counted from its new top) and MAP_GROWSDOWN memory under a one-page RLIMIT
 data: mapped and mremap'd where an ordinary private writable mapping is ENOMEM); ordinary
 mappings placed after a MAP_GROWSDOWN one leave the guard gap below it free (Linux's
 vm_start_gap), and brk grows the heap up to that gap, never into it; part of the stack moved by mremap
-keeps growing down where it lands. Built as a 64-bit musl program and as an i386 glibc one."""
+keeps growing down where it lands; and the i386 select (82) with hostile argument blocks. Built as a 64-bit musl program and as an i386 glibc one."""
 import pytest
 
 from ringlab import lab
@@ -20,7 +20,7 @@ from tests.parity import Case, assert_same_as_linux
 pytestmark = pytest.mark.boot
 
 
-@pytest.mark.parametrize("attack", ["stacksplit", "remapgrown", "growsdata", "growsgap", "brkgap", "remapmoved"])
+@pytest.mark.parametrize("attack", ["stacksplit", "remapgrown", "growsdata", "growsgap", "brkgap", "remapmoved", "oldselect"])
 @pytest.mark.parametrize("program", ["revnew", "revnew-m32"])
 @pytest.mark.parametrize("user", [None, (1000, 1000)], ids=["root", "user1000"])
 def test_new_attack_as_on_linux(images, tmp_path, program, attack, user):

@@ -34,6 +34,10 @@
  *
  *   growsrecords (ringlab only, not compared): its records of grows-down ranges run out
  *   cleanly: a MAP_GROWSDOWN mapping that would split the stack's range needs two.
+ *
+ *   oldselect (i386): select (82), Linux's compat_sys_old_select, its argument block at NULL
+ *   and across the end of a mapping, n -1 and 2^30, a set at address 1, bad timeouts, a
+ *   readable pipe and the timeout written back.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -269,6 +273,72 @@ static void growsrecords(void)
     printf("growsrecords: a child touching that page: %s\n", child_touch(m - PG, 0));
 }
 
+/* i386 select (82, Linux's compat_sys_old_select): its five arguments in a block of 32-bit
+   words at ebx, at hostile addresses and with hostile contents. Raw calls from an i386 build
+   only (a 64-bit build prints one line). */
+#if defined(__i386__)
+struct sel_args {
+    uint32_t n, inp, outp, exp, tvp;
+};
+
+static const char *old_select(const struct sel_args *a)
+{
+    static char out[64];
+    long r = syscall(82, a);
+    snprintf(out, sizeof out, "%s", r < 0 ? strerror(errno) : r == 0 ? "0" : r == 1 ? "1" : "more");
+    return out;
+}
+
+static void oldselect(void)
+{
+    int fds[2];
+    if (pipe(fds))
+        return;
+    write(fds[1], "x", 1);
+    uint32_t set[32] = { 0 };
+    struct { int32_t sec, usec; } tv = { 0, 0 };
+    struct sel_args a = { (uint32_t)fds[0] + 1, (uint32_t)(uintptr_t)set, 0, 0, (uint32_t)(uintptr_t)&tv };
+    printf("oldselect: no block: %s\n", old_select(NULL));
+    set[0] = 1u << fds[0];
+    const char *ready = old_select(&a);
+    printf("oldselect: a readable pipe: %s, its bit %s\n", ready, set[0] & (1u << fds[0]) ? "set" : "clear");
+    a.n = (uint32_t)-1;
+    printf("oldselect: n -1: %s\n", old_select(&a));
+    a.n = 1u << 30;
+    a.inp = 0;
+    printf("oldselect: n 2^30, no sets: %s\n", old_select(&a));
+    a.n = (uint32_t)fds[0] + 1;
+    a.inp = 1;
+    printf("oldselect: a set at address 1: %s\n", old_select(&a));
+    a.inp = (uint32_t)(uintptr_t)set;
+    set[0] = 1u << fds[0];
+    tv.sec = 1, tv.usec = 2000000;
+    printf("oldselect: tv_usec 2000000: %s\n", old_select(&a));
+    tv.sec = -1, tv.usec = 0;
+    printf("oldselect: tv_sec -1: %s\n", old_select(&a));
+    char buf;
+    read(fds[0], &buf, 1);
+    tv.sec = 0, tv.usec = 20000;
+    set[0] = 1u << fds[0];
+    const char *r = old_select(&a);
+    printf("oldselect: nothing to read, 20 ms: %s, timeout left %d.%06d\n", r, tv.sec, tv.usec);
+    a.tvp = 0xfffff000u;
+    printf("oldselect: a timeout at 0xfffff000: %s\n", old_select(&a));
+    /* the block's last word on an unmapped page */
+    char *two = mmap(NULL, 2 * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (two == MAP_FAILED || munmap(two + PG, PG))
+        return;
+    struct sel_args *edge = (struct sel_args *)(two + PG - 16);
+    memcpy(edge, &a, 16);
+    printf("oldselect: a block across the end of the mapping: %s\n", old_select(edge));
+}
+#else
+static void oldselect(void)
+{
+    printf("oldselect: an i386 call\n");
+}
+#endif
+
 int main(int argc, char **argv)
 {
     const char *what = argc > 1 ? argv[1] : "stacksplit";
@@ -287,6 +357,8 @@ int main(int argc, char **argv)
         remapmoved();
     else if (!strcmp(what, "growsrecords"))
         growsrecords();
+    else if (!strcmp(what, "oldselect"))
+        oldselect();
     else
         printf("revnew: unknown %s\n", what);
     return 0;
