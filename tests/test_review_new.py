@@ -8,7 +8,9 @@ below counted from its new top) and MAP_GROWSDOWN memory under a one-page RLIMIT
 data: mapped and mremap'd where an ordinary private writable mapping is ENOMEM); ordinary
 mappings placed after a MAP_GROWSDOWN one leave the guard gap below it free (Linux's
 vm_start_gap), and brk grows the heap up to that gap, never into it; part of the stack moved by mremap
-keeps growing down where it lands; and the i386 select (82) with hostile argument blocks. Built as a 64-bit musl program and as an i386 glibc one."""
+keeps growing down where it lands; the i386 select (82) with hostile argument blocks; SHM_LOCK's
+charges against RLIMIT_MEMLOCK; and an i386 process's id calls as uid 1000 gid 100 and as
+uid 70000. Built as a 64-bit musl program and as an i386 glibc one."""
 import pytest
 
 from ringlab import lab
@@ -20,11 +22,24 @@ from tests.parity import Case, assert_same_as_linux
 pytestmark = pytest.mark.boot
 
 
-@pytest.mark.parametrize("attack", ["stacksplit", "remapgrown", "growsdata", "growsgap", "brkgap", "remapmoved", "oldselect"])
-@pytest.mark.parametrize("program", ["revnew", "revnew-m32"])
+ATTACKS = ["stacksplit", "remapgrown", "growsdata", "growsgap", "brkgap", "remapmoved", "oldselect"]
+# shmlock's root run drops to uid 1000 with setgroups/setgid/setuid, which ringlab's i386 table
+# does not have (setgroups32, setgid32, setuid32: -ENOSYS): 64-bit only
+CASES = [(program, attack) for program in ("revnew", "revnew-m32") for attack in ATTACKS] + [("revnew", "shmlock")]
+
+
+@pytest.mark.parametrize("program,attack", CASES, ids=[f"{p}-{a}" for p, a in CASES])
 @pytest.mark.parametrize("user", [None, (1000, 1000)], ids=["root", "user1000"])
 def test_new_attack_as_on_linux(images, tmp_path, program, attack, user):
     assert_same_as_linux(Case(program, args=[attack], user=user), images, tmp_path)
+
+
+@pytest.mark.parametrize("program", ["revnew", "revnew-m32"])
+@pytest.mark.parametrize("user", [None, (1000, 100), (70000, 70001)], ids=["root", "uid1000-gid100", "uid70000"])
+def test_ids_as_on_linux(images, tmp_path, program, user):
+    # userland/revnew.c ids: an i386 process's getgid, geteuid and getegid (16- and 32-bit)
+    # answered its real uid; the 16-bit calls give 65534 for an id past 65535 (high2lowuid)
+    assert_same_as_linux(Case(program, args=["ids"], user=user), images, tmp_path)
 
 
 def test_growsdown_records_run_out_cleanly(images):

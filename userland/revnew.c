@@ -38,6 +38,13 @@
  *   oldselect (i386): select (82), Linux's compat_sys_old_select, its argument block at NULL
  *   and across the end of a mapping, n -1 and 2^30, a set at address 1, bad timeouts, a
  *   readable pipe and the timeout written back.
+ *
+ *   shmlock: SHM_LOCK's charges against RLIMIT_MEMLOCK for uid 1000: a second lock and a
+ *   second unlock of one segment, and the charge of an attached locked segment removed by
+ *   IPC_RMID given back when it goes.
+ *
+ *   ids: getuid, getgid, geteuid and getegid as the process calls them (i386: the 16-bit and
+ *   the 32-bit calls by number), run as users whose uid and gid differ.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -48,7 +55,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <grp.h>
 #include <sys/resource.h>
+#include <sys/shm.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -339,6 +348,83 @@ static void oldselect(void)
 }
 #endif
 
+/* SHM_LOCK's charges (Linux's user_shm_lock: the real uid's locked pages against the soft
+   RLIMIT_MEMLOCK without CAP_IPC_LOCK): a child as uid 1000 (root's drops to it) under a
+   16 KiB limit locks a 3-page segment, not a 2-page one more, the first again (no second
+   charge), unlocks it twice (one refund), locks the 2-page one, then an attached locked
+   segment removed (IPC_RMID) gives its charge back once detached; shmctl on it once
+   removed is EINVAL. The child reports by its exit status: the parent prints. */
+static int shm_step(int id, int cmd)
+{
+    return shmctl(id, cmd, NULL) ? errno : 0;
+}
+
+static void shmlock(void)
+{
+    static const char *const what[] = {
+        "lock 3 pages", "lock 2 more", "lock the 3 again", "unlock them", "unlock them again",
+        "lock the 2", "lock the 3 beside them", "IPC_RMID of the 2, attached", "SHM_LOCK of it removed",
+        "lock the 3 once it is detached",
+    };
+    enum { STEPS = sizeof what / sizeof what[0] };
+    int pfd[2];
+    if (pipe(pfd))
+        return;
+    fflush(stdout);
+    pid_t kid = fork();
+    if (kid == 0) {
+        int res[STEPS];
+        struct rlimit r = { 16 * KIB, 16 * KIB };
+        if (setrlimit(RLIMIT_MEMLOCK, &r) || (getuid() == 0 && (setgroups(0, NULL) || setgid(1000) || setuid(1000))))
+            _exit(1);
+        int a = shmget(IPC_PRIVATE, 3 * PG, IPC_CREAT | 0600), b = shmget(IPC_PRIVATE, 2 * PG, IPC_CREAT | 0600);
+        if (a < 0 || b < 0)
+            _exit(2);
+        res[0] = shm_step(a, SHM_LOCK);
+        res[1] = shm_step(b, SHM_LOCK);
+        res[2] = shm_step(a, SHM_LOCK);
+        res[3] = shm_step(a, SHM_UNLOCK);
+        res[4] = shm_step(a, SHM_UNLOCK);
+        res[5] = shm_step(b, SHM_LOCK);
+        res[6] = shm_step(a, SHM_LOCK);
+        void *at = shmat(b, NULL, 0);
+        res[7] = at == (void *)-1 ? errno : shm_step(b, IPC_RMID);
+        res[8] = shm_step(b, SHM_LOCK);
+        if (at != (void *)-1)
+            shmdt(at);
+        res[9] = shm_step(a, SHM_LOCK);
+        shm_step(a, SHM_UNLOCK);
+        shm_step(a, IPC_RMID);
+        write(pfd[1], res, sizeof res);
+        _exit(0);
+    }
+    close(pfd[1]);
+    int res[STEPS], st;
+    long got = read(pfd[0], res, sizeof res);
+    waitpid(kid, &st, 0);
+    close(pfd[0]);
+    if (got != (long)sizeof res) {
+        printf("shmlock: the child failed: %d\n", WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+        return;
+    }
+    for (int i = 0; i < STEPS; i++)
+        printf("shmlock: %s: %s\n", what[i], res[i] ? strerror(res[i]) : "ok");
+}
+
+/* The ids as the process's own calls give them: an i386 build asks the 16-bit calls (getuid
+   24, getgid 47, geteuid 49, getegid 50: Linux's high2lowuid gives 65534 for an id past
+   65535) and the 32-bit ones (199-202) by number. */
+static void ids(void)
+{
+#if defined(__i386__)
+    printf("ids: 16-bit: uid %ld gid %ld euid %ld egid %ld\n", syscall(24), syscall(47), syscall(49), syscall(50));
+    printf("ids: 32-bit: uid %ld gid %ld euid %ld egid %ld\n", syscall(199), syscall(200), syscall(201),
+           syscall(202));
+#else
+    printf("ids: uid %d gid %d euid %d egid %d\n", (int)getuid(), (int)getgid(), (int)geteuid(), (int)getegid());
+#endif
+}
+
 int main(int argc, char **argv)
 {
     const char *what = argc > 1 ? argv[1] : "stacksplit";
@@ -359,6 +445,10 @@ int main(int argc, char **argv)
         growsrecords();
     else if (!strcmp(what, "oldselect"))
         oldselect();
+    else if (!strcmp(what, "shmlock"))
+        shmlock();
+    else if (!strcmp(what, "ids"))
+        ids();
     else
         printf("revnew: unknown %s\n", what);
     return 0;
