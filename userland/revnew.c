@@ -45,6 +45,9 @@
  *
  *   ids: getuid, getgid, geteuid and getegid as the process calls them (i386: the 16-bit and
  *   the 32-bit calls by number), run as users whose uid and gid differ.
+ *
+ *   madvlocked: each destructive madvise over 4 pages whose middle 2 are locked, private
+ *   and shared: where it stops (EINVAL at the locked ones) and which bytes survive.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -425,6 +428,34 @@ static void ids(void)
 #endif
 }
 
+/* madvise over locked pages (Linux refuses a VM_LOCKED vma for MADV_DONTNEED, MADV_FREE,
+   MADV_REMOVE, MADV_COLD, MADV_PAGEOUT with EINVAL, the vmas before it done; MADV_DONTNEED_LOCKED
+   zeroes it): 4 pages, the middle 2 locked, each advice over all 4, then which pages kept
+   their bytes. Under the default RLIMIT_MEMLOCK (8 MiB on Linux 6.x, as here). */
+static void madvlocked(void)
+{
+    static const struct { int advice; const char *name; } adv[] = {
+        { MADV_DONTNEED, "DONTNEED" }, { MADV_FREE, "FREE" }, { 9 /* MADV_REMOVE */, "REMOVE" },
+        { 20 /* MADV_COLD */, "COLD" }, { 21 /* MADV_PAGEOUT */, "PAGEOUT" }, { MADV_WILLNEED, "WILLNEED" },
+        { 24 /* MADV_DONTNEED_LOCKED */, "DONTNEED_LOCKED" },
+    };
+    for (unsigned i = 0; i < sizeof adv / sizeof adv[0]; i++) {
+        for (int shared = 0; shared < 2; shared++) {
+            char *m = mmap(NULL, 4 * PG, PROT_READ | PROT_WRITE, (shared ? MAP_SHARED : MAP_PRIVATE) | MAP_ANONYMOUS,
+                           -1, 0);
+            if (m == MAP_FAILED)
+                return;
+            for (int k = 0; k < 4; k++)
+                m[k * PG] = (char)(k + 1);
+            int l = mlock(m + PG, 2 * PG) ? errno : 0;
+            int r = madvise(m, 4 * PG, adv[i].advice) ? errno : 0;
+            printf("madvlocked: %s %s: mlock %s, %s, bytes %d %d %d %d\n", adv[i].name, shared ? "shared" : "private",
+                   l ? strerror(l) : "ok", r ? strerror(r) : "ok", m[0], m[PG], m[2 * PG], m[3 * PG]);
+            munmap(m, 4 * PG);
+        }
+    }
+}
+
 int main(int argc, char **argv)
 {
     const char *what = argc > 1 ? argv[1] : "stacksplit";
@@ -449,6 +480,8 @@ int main(int argc, char **argv)
         shmlock();
     else if (!strcmp(what, "ids"))
         ids();
+    else if (!strcmp(what, "madvlocked"))
+        madvlocked();
     else
         printf("revnew: unknown %s\n", what);
     return 0;
