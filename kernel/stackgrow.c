@@ -222,9 +222,10 @@ bool stack_fault(struct mm *mm, uint64_t va)
 /*
  * The same for the kernel's own access to user memory, which its callers expect never to
  * sleep or yield (the copy is in the middle of their work): the lock only when it is free
- * (taken by anyone, a sibling's memory call or the caller itself - old_mmap's argument block,
- * which Linux copies before taking mmap_lock -, the access is refused: -EFAULT / -EIO, where
- * Linux would wait), the preemption points off while the pages are zeroed.
+ * (taken by anyone - a sibling's memory call, or fork copying the address space - the access
+ * is refused: -EFAULT / -EIO, where Linux would wait; no memory call copies user memory with
+ * the lock held: old mmap reads its block first, as Linux's), the preemption points off while
+ * the pages are zeroed.
  */
 static bool grow_atomic(struct mm *mm, uint64_t va)
 {

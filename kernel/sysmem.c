@@ -229,8 +229,11 @@ static int64_t do_mmap2(struct trapframe *tf)
 }
 
 /* i386 old mmap(struct mmap_arg_struct *): six 32-bit words, the offset in bytes and
-   page-aligned (Linux's old_mmap in arch/x86/kernel/sys_ia32.c: -EINVAL otherwise). */
-static int64_t do_old_mmap32(struct trapframe *tf)
+   page-aligned (Linux's old_mmap in arch/x86/kernel/sys_ia32.c: -EINVAL otherwise). The block
+   is read before the address space's lock is taken, as Linux copies it before
+   vm_mmap_pgoff takes mmap_lock: a block below the stack grows it (stackgrow.c), which a
+   copy under the lock could not (-EFAULT). */
+int64_t sys_old_mmap32(struct trapframe *tf)
 {
     uint32_t a[6];
     if (copyin(myproc()->pml4, a, tf->rdi, sizeof a))
@@ -239,7 +242,11 @@ static int64_t do_old_mmap32(struct trapframe *tf)
         return -EINVAL;
     struct trapframe t = *tf;
     t.rdi = a[0], t.rsi = a[1], t.rdx = a[2], t.r10 = a[3], t.r8 = a[4], t.r9 = a[5];
-    return mmap_file(&t, USER32_STACK_TOP, MMAP32_BASE, MMAP32_END, false);
+    struct mm *mm = myproc()->mm;
+    mm_lock(mm);
+    int64_t r = mmap_file(&t, USER32_STACK_TOP, MMAP32_BASE, MMAP32_END, false);
+    mm_unlock(mm);
+    return r;
 }
 
 /* munmap (Linux mm/mmap.c do_vmi_munmap): unmapped parts of the range are fine. */
@@ -712,7 +719,8 @@ static int64_t do_msync(struct trapframe *tf)
     return 0;
 }
 
-/* The memory calls, each under its address space's lock (thread.c mm_lock): they may yield midway. */
+/* The memory calls, each under its address space's lock (thread.c mm_lock): they may yield midway
+   (old mmap takes it itself, after reading its argument block). */
 #define LOCKED_CALL(name)                                  \
     int64_t sys_##name(struct trapframe *tf)               \
     {                                                      \
@@ -725,7 +733,6 @@ static int64_t do_msync(struct trapframe *tf)
 LOCKED_CALL(brk)
 LOCKED_CALL(mmap)
 LOCKED_CALL(mmap2)
-LOCKED_CALL(old_mmap32)
 LOCKED_CALL(munmap)
 LOCKED_CALL(mprotect)
 LOCKED_CALL(madvise)

@@ -9,7 +9,8 @@ data: mapped and mremap'd where an ordinary private writable mapping is ENOMEM);
 mappings placed after a MAP_GROWSDOWN one leave the guard gap below it free (Linux's
 vm_start_gap), and brk grows the heap up to that gap, never into it; part of the stack moved by mremap
 keeps growing down where it lands; the i386 select (82) with hostile argument blocks; SHM_LOCK's
-charges against RLIMIT_MEMLOCK; madvise over locked pages; and an i386 process's id calls as uid 1000 gid 100 and as
+charges against RLIMIT_MEMLOCK; madvise over locked pages; the i386 old mmap's argument block below the stack (the copy grows
+it); and an i386 process's id calls as uid 1000 gid 100 and as
 uid 70000. Built as a 64-bit musl program and as an i386 glibc one."""
 import pytest
 
@@ -22,7 +23,7 @@ from tests.parity import Case, assert_same_as_linux
 pytestmark = pytest.mark.boot
 
 
-ATTACKS = ["stacksplit", "remapgrown", "growsdata", "growsgap", "brkgap", "remapmoved", "oldselect", "madvlocked"]
+ATTACKS = ["stacksplit", "remapgrown", "growsdata", "growsgap", "brkgap", "remapmoved", "oldselect", "madvlocked", "oldmmapstack"]
 # shmlock's root run drops to uid 1000 with setgroups/setgid/setuid, which ringlab's i386 table
 # does not have (setgroups32, setgid32, setuid32: -ENOSYS): 64-bit only
 CASES = [(program, attack) for program in ("revnew", "revnew-m32") for attack in ATTACKS] + [("revnew", "shmlock")]

@@ -48,6 +48,9 @@
  *
  *   madvlocked: each destructive madvise over 4 pages whose middle 2 are locked, private
  *   and shared: where it stops (EINVAL at the locked ones) and which bytes survive.
+ *
+ *   oldmmapstack (i386): old mmap (90) with its argument block below the stack, not yet
+ *   mapped: Linux copies the block before it takes mmap_lock, so the copy grows the stack.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -344,10 +347,32 @@ static void oldselect(void)
     memcpy(edge, &a, 16);
     printf("oldselect: a block across the end of the mapping: %s\n", old_select(edge));
 }
+
+/* i386 old mmap (90) with its argument block below the stack, where nothing is mapped yet:
+   Linux's old_mmap copies it before it takes mmap_lock, so the copy grows the stack over it
+   (six zero words: len 0, EINVAL), and [stack] then starts at or below it. */
+static void oldmmapstack(void)
+{
+    uintptr_t lo = 0;
+    char here;
+    name_of((uintptr_t)&here, &lo);
+    uintptr_t block = lo - 64 * KIB;
+    long r = syscall(90, block);
+    int e = errno;
+    uintptr_t lo2 = 0;
+    name_of((uintptr_t)&here, &lo2);
+    printf("oldmmapstack: a block 64 KiB below the stack: %s\n", r == -1 ? strerror(e) : "mapped");
+    printf("oldmmapstack: the stack grew over it: %s\n", lo2 <= block ? "yes" : "no");
+}
 #else
 static void oldselect(void)
 {
     printf("oldselect: an i386 call\n");
+}
+
+static void oldmmapstack(void)
+{
+    printf("oldmmapstack: an i386 call\n");
 }
 #endif
 
@@ -482,6 +507,8 @@ int main(int argc, char **argv)
         ids();
     else if (!strcmp(what, "madvlocked"))
         madvlocked();
+    else if (!strcmp(what, "oldmmapstack"))
+        oldmmapstack();
     else
         printf("revnew: unknown %s\n", what);
     return 0;
