@@ -79,6 +79,20 @@ bool growsdown_page(const struct mm *mm, uint64_t va)
     return false;
 }
 
+/* Pages of [start, end), all mapped (a /proc region), in grows-down ranges: Linux's
+   stack_vm, VmStk in /proc/PID/status (every VM_STACK vma, a MAP_GROWSDOWN one too). */
+uint64_t growsdown_pages(const struct mm *mm, uint64_t start, uint64_t end)
+{
+    uint64_t n = 0;
+    for (int i = 0; i < GROWSDOWN_MAX; i++) {
+        const struct growsdown *g = &mm->grows[i];
+        uint64_t lo = g->lo > start ? g->lo : start, hi = g->top < end ? g->top : end;
+        if (g->top && lo < hi)
+            n += (hi - lo) / PAGE_SIZE;
+    }
+    return n < (end - start) / PAGE_SIZE ? n : (end - start) / PAGE_SIZE;
+}
+
 /* Records for a MAP_GROWSDOWN mapping at [start, end) (never [0], the stack's): its own, and
    one more when it lands inside a range's middle, which it splits (growsdown_unmapped).
    0 or -ENOMEM. */

@@ -13,7 +13,8 @@ the host's Linux as root and as user 1000:
 - oldselect, oldmmapstack (i386): select (82) with hostile argument blocks; old mmap (90) with
   its block below the stack (Linux copies it before taking mmap_lock: the copy grows it);
 - shmlock: SHM_LOCK's charges against RLIMIT_MEMLOCK; madvlocked: madvise over locked pages;
-- ids: an i386 process's id calls as uid 1000 gid 100 and as uid 70000.
+- ids: an i386 process's id calls as uid 1000 gid 100 and as uid 70000;
+- vmstk: /proc/self/status's VmStk and VmData around a MAP_GROWSDOWN mapping.
 
 And ringlab's own limit, not compared: its records of grows-down ranges run out cleanly."""
 
@@ -29,7 +30,7 @@ pytestmark = pytest.mark.boot
 
 
 ATTACKS = ["stacksplit", "remapgrown", "growsdata", "growsgap", "brkgap", "remapmoved", "oldselect",
-           "madvlocked", "oldmmapstack"]
+           "madvlocked", "oldmmapstack", "vmstk"]
 # shmlock's root run drops to uid 1000 with setgroups/setgid/setuid, which ringlab's i386 table
 # does not have (setgroups32, setgid32, setuid32: -ENOSYS): 64-bit only
 CASES = [(program, attack) for program in ("revnew", "revnew-m32") for attack in ATTACKS]

@@ -51,6 +51,9 @@
  *
  *   oldmmapstack (i386): old mmap (90) with its argument block below the stack, not yet
  *   mapped: Linux copies the block before it takes mmap_lock, so the copy grows the stack.
+ *
+ *   vmstk: /proc/self/status's VmStk and VmData around a MAP_GROWSDOWN mapping (Linux counts
+ *   it as stack, never as data).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -481,6 +484,35 @@ static void madvlocked(void)
     }
 }
 
+/* /proc/self/status's VmStk and VmData in kB (raw reads: no allocation between two). */
+static void vm_stk_data(long *stk, long *data)
+{
+    static char buf[4096];
+    int fd = open("/proc/self/status", O_RDONLY);
+    long n = fd < 0 ? -1 : read(fd, buf, sizeof buf - 1);
+    if (fd >= 0)
+        close(fd);
+    buf[n > 0 ? n : 0] = 0;
+    char *k = strstr(buf, "VmStk:"), *d = strstr(buf, "VmData:");
+    *stk = k ? strtol(k + 6, NULL, 10) : -1;
+    *data = d ? strtol(d + 7, NULL, 10) : -1;
+}
+
+/* Linux's VmStk counts every VM_STACK (VM_GROWSDOWN) vma, a MAP_GROWSDOWN mapping too, and
+   VmData never does (is_data_mapping). */
+static void vmstk(void)
+{
+    long k0, d0, k1, d1, k2, d2;
+    vm_stk_data(&k0, &d0);
+    void *g = mmap(NULL, 64 * KIB, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_GROWSDOWN, -1, 0);
+    vm_stk_data(&k1, &d1);
+    if (g != MAP_FAILED)
+        munmap(g, 64 * KIB);
+    vm_stk_data(&k2, &d2);
+    printf("vmstk: MAP_GROWSDOWN of 64 KiB: VmStk %+ld kB, VmData %+ld kB\n", k1 - k0, d1 - d0);
+    printf("vmstk: unmapped: VmStk %+ld kB, VmData %+ld kB\n", k2 - k0, d2 - d0);
+}
+
 int main(int argc, char **argv)
 {
     const char *what = argc > 1 ? argv[1] : "stacksplit";
@@ -509,6 +541,8 @@ int main(int argc, char **argv)
         madvlocked();
     else if (!strcmp(what, "oldmmapstack"))
         oldmmapstack();
+    else if (!strcmp(what, "vmstk"))
+        vmstk();
     else
         printf("revnew: unknown %s\n", what);
     return 0;

@@ -44,6 +44,7 @@ int uvm_own(uint64_t *pte, uint64_t va);
 struct mm;
 bool stack_page(const struct mm *mm, uint64_t va);       /* in the stack ([stack]) */
 bool growsdown_page(const struct mm *mm, uint64_t va);   /* in a grows-down range (not data) */
+uint64_t growsdown_pages(const struct mm *mm, uint64_t start, uint64_t end);   /* VmStk's pages */
 int growsdown_add(struct mm *mm, uint64_t lo, uint64_t top);   /* MAP_GROWSDOWN; -ENOMEM: no record */
 int growsdown_room(const struct mm *mm, uint64_t start, uint64_t end);   /* 0, or -ENOMEM: records in use */
 uint64_t growsdown_find_free(const struct mm *mm, uint64_t lo, uint64_t hi, uint64_t len);   /* the gaps kept */
