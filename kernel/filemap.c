@@ -194,13 +194,15 @@ void filemap_moved(struct mm *mm, uint64_t from, uint64_t old_len, uint64_t to, 
     growsdown_moved(mm, from, old_len, to, new_len);   /* a grows-down range moves too (stackgrow.c) */
 }
 
-/* mremap grew a mapping in place from old_end to new_end: the record ending there grows. */
+/* mremap grew a mapping in place from old_end to new_end: the record ending there grows, and
+   so does a grows-down range ending there. */
 void filemap_grown(struct mm *mm, uint64_t old_end, uint64_t new_end)
 {
     struct fmap *r = row(mm);
     for (int i = 0; i < FMAPS_PER_MM; i++)
         if (r[i].f && r[i].end == old_end)
             r[i].end = new_end;
+    growsdown_grown(mm, old_end, new_end);   /* a grows-down range grows too (stackgrow.c) */
 }
 
 /* The record holding the page at va, or NULL. */

@@ -68,6 +68,7 @@ static const struct kabi_entry kabi[] = {
     KABI_CONST(USER_STACK_PAGES),
     KABI_CONST(MMAP_BASE),
     KABI_CONST(FMAPS_PER_MM),        /* file mappings an address space holds (filemap.c) */
+    KABI_CONST(GROWSDOWN_MAX),       /* grows-down ranges an address space keeps (stackgrow.c) */
     KABI_CONST(KSTACK_PAGES),
     KABI_CONST(KSTACK_BASE),
     KABI_CONST(KSTACK_SLOT_PAGES),

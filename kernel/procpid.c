@@ -161,14 +161,15 @@ static void vm_sizes(struct mm *mm, struct vmsize *s)
     while (next_region(mm, &va, &r)) {
         uint64_t n = (r.end - r.start) / PAGE_SIZE;
         s->total += n;
+        uint64_t grows = growsdown_pages(mm, r.start, r.end);   /* Linux's VM_STACK: VmStk, the
+                                                               stack and MAP_GROWSDOWN mappings */
         if ((r.pte & PTE_SHARED) && r.origin == O_ANON)
             s->shared += n;                  /* MAP_SHARED anonymous memory: Linux's shmem */
-        if (r.origin == O_STACK)
-            s->stack += n;
-        else if (r.origin == O_EXE)
+        s->stack += grows;
+        if (r.origin == O_EXE)
             s->file += n, s->exe += (r.pte & PTE_NX) ? 0 : n;
         else if ((r.pte & (PTE_W | PTE_SHARED)) == PTE_W)
-            s->data += n;                    /* Linux VmData: private writable, not stack */
+            s->data += n - grows;            /* Linux VmData: private writable, not stack */
     }
 }
 

@@ -374,12 +374,12 @@ static int64_t do_shmat(struct proc *p, int id, uint64_t addr, int flg, bool com
     if (fixed && addr < MMAP_MIN_ADDR)
         return -EPERM;                    /* vm.mmap_min_addr (here for root too: mmu.h) */
     if (!fixed && compat) {
-        if (!(addr = uvm_find_free(p->pml4, MMAP32_BASE, MMAP32_END, len)))
+        if (!(addr = growsdown_find_free(p->mm, MMAP32_BASE, MMAP32_END, len)))
             return -ENOMEM;
     } else if (!fixed) {
-        addr = uvm_find_free(p->pml4, p->mm->mmap_next, MMAP_END, len);
+        addr = growsdown_find_free(p->mm, p->mm->mmap_next, MMAP_END, len);
         if (!addr)
-            addr = uvm_find_free(p->pml4, MMAP_BASE, MMAP_END, len);
+            addr = growsdown_find_free(p->mm, MMAP_BASE, MMAP_END, len);
         if (!addr)
             return -ENOMEM;
     }

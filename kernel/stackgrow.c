@@ -8,7 +8,8 @@
  * struct mm (thread.h, grows[]): [lo, top), Linux's vm_start and vm_end of a VM_GROWSDOWN
  * vma: [0] the stack execve made (exec.c), the others mmap's MAP_GROWSDOWN mappings (sysmem.c;
  * Linux refuses it for a file or shared memory: -EINVAL, and places it with a guard gap
- * below); copied by fork, lowered here. An access at an address below a range's lo, or in a
+ * below) and the halves of a range a hole split (growsdown_unmapped); copied by fork,
+ * lowered here. An access at an address below a range's lo, or in a
  * hole a munmap left in it, with nothing mapped between it and the range, grows the range
  * down to that page (fills the hole up to the next page) when Linux's would:
  *
@@ -78,13 +79,32 @@ bool growsdown_page(const struct mm *mm, uint64_t va)
     return false;
 }
 
-/* A free record for a MAP_GROWSDOWN mapping (never [0], the stack's): 0 or -ENOMEM. */
-int growsdown_room(const struct mm *mm)
+/* Pages of [start, end), all mapped (a /proc region), in grows-down ranges: Linux's
+   stack_vm, VmStk in /proc/PID/status (every VM_STACK vma, a MAP_GROWSDOWN one too). */
+uint64_t growsdown_pages(const struct mm *mm, uint64_t start, uint64_t end)
 {
-    for (int i = 1; i < GROWSDOWN_MAX; i++)
-        if (!mm->grows[i].top)
-            return 0;
-    return -ENOMEM;
+    uint64_t n = 0;
+    for (int i = 0; i < GROWSDOWN_MAX; i++) {
+        const struct growsdown *g = &mm->grows[i];
+        uint64_t lo = g->lo > start ? g->lo : start, hi = g->top < end ? g->top : end;
+        if (g->top && lo < hi)
+            n += (hi - lo) / PAGE_SIZE;
+    }
+    return n < (end - start) / PAGE_SIZE ? n : (end - start) / PAGE_SIZE;
+}
+
+/* Records for a MAP_GROWSDOWN mapping at [start, end) (never [0], the stack's): its own, and
+   one more when it lands inside a range's middle, which it splits (growsdown_unmapped).
+   0 or -ENOMEM. */
+int growsdown_room(const struct mm *mm, uint64_t start, uint64_t end)
+{
+    int need = 1, free = 0;
+    for (int i = 0; i < GROWSDOWN_MAX; i++) {
+        const struct growsdown *g = &mm->grows[i];
+        free += i > 0 && !g->top;
+        need += g->top && g->lo < start && end < g->top;
+    }
+    return free >= need ? 0 : -ENOMEM;
 }
 
 /* mmap made [lo, top) with MAP_GROWSDOWN (the caller checked growsdown_room first). */
@@ -97,6 +117,40 @@ int growsdown_add(struct mm *mm, uint64_t lo, uint64_t top)
         }
     }
     return -ENOMEM;
+}
+
+/* The grows-down range whose guard gap (STACK_GUARD_GAP below its bottom: Linux's
+   vm_start_gap) or bottom [start, end) reaches from below, or NULL. */
+static const struct growsdown *gap_hit(const struct mm *mm, uint64_t start, uint64_t end)
+{
+    for (int i = 0; i < GROWSDOWN_MAX; i++) {
+        const struct growsdown *g = &mm->grows[i];
+        if (g->top && start < g->lo && end > (g->lo > STACK_GUARD_GAP ? g->lo - STACK_GUARD_GAP : 0))
+            return g;
+    }
+    return NULL;
+}
+
+/* Would memory at [start, end) stand in a grows-down range's guard gap (brk: Linux refuses a
+   break whose next page passes vm_start_gap of the mapping above)? */
+bool growsdown_gap_hit(const struct mm *mm, uint64_t start, uint64_t end)
+{
+    return gap_hit(mm, start, end) != NULL;
+}
+
+/*
+ * uvm_find_free for a new mapping placed by the kernel (mmap, mremap's move, shmat): the
+ * lowest free [a, a + len) in [lo, hi) that also leaves the guard gap below every grows-down
+ * range free (Linux's unmapped_area measures the room up to vm_start_gap of the mapping
+ * above); 0 if there is none. Each range moves the search past its bottom at most once.
+ */
+uint64_t growsdown_find_free(const struct mm *mm, uint64_t lo, uint64_t hi, uint64_t len)
+{
+    uint64_t a = uvm_find_free(mm->pml4, lo, hi, len);
+    const struct growsdown *g;
+    while (a && (g = gap_hit(mm, a, a + len)))
+        a = uvm_find_free(mm->pml4, g->lo, hi, len);
+    return a;
 }
 
 /*
@@ -182,9 +236,10 @@ bool stack_fault(struct mm *mm, uint64_t va)
 /*
  * The same for the kernel's own access to user memory, which its callers expect never to
  * sleep or yield (the copy is in the middle of their work): the lock only when it is free
- * (taken by anyone, a sibling's memory call or the caller itself - old_mmap's argument block,
- * which Linux copies before taking mmap_lock -, the access is refused: -EFAULT / -EIO, where
- * Linux would wait), the preemption points off while the pages are zeroed.
+ * (taken by anyone - a sibling's memory call, or fork copying the address space - the access
+ * is refused: -EFAULT / -EIO, where Linux would wait; no memory call copies user memory with
+ * the lock held: old mmap reads its block first, as Linux's), the preemption points off while
+ * the pages are zeroed.
  */
 static bool grow_atomic(struct mm *mm, uint64_t va)
 {
@@ -217,39 +272,64 @@ bool stack_fault_remote(struct mm *mm, uint64_t va)
     return grow_atomic(mm, va);
 }
 
+/* A record no range uses (never [0], the stack's), or NULL. */
+static struct growsdown *free_record(struct mm *mm)
+{
+    for (int i = 1; i < GROWSDOWN_MAX; i++)
+        if (!mm->grows[i].top)
+            return &mm->grows[i];
+    return NULL;
+}
+
 /*
  * [start, end) of mm was unmapped or replaced (munmap, a MAP_FIXED mapping, mremap, brk,
  * shmat: filemap.c filemap_unmapped is told of each). A range's bottom moves up past it as
  * Linux's vma starts later, its top down when it covers the top; a range is gone when nothing
- * of it is left. A hole in its middle leaves the record as it is (Linux splits the vma: both
- * halves stay VM_GROWSDOWN: the lower one grows below, the upper one into the hole, as here).
+ * of it is left. A hole in its middle splits it in two records, as Linux splits the vma
+ * (__split_vma: both halves stay VM_GROWSDOWN, the lower one grows below, the upper one into
+ * the hole, each counted against RLIMIT_STACK by its own size; whatever is mapped into the
+ * hole later is no part of either and grows nothing). The stack's half holding start_stack
+ * keeps [0], the only one /proc/PID/maps calls [stack] (Linux's vma_is_initial_stack).
+ * Without a free record (GROWSDOWN_MAX) the hole stays inside the one record: a difference,
+ * where Linux's limit is vm.max_map_count.
  */
 void growsdown_unmapped(struct mm *mm, uint64_t start, uint64_t end)
 {
     for (int i = 0; start < end && i < GROWSDOWN_MAX; i++) {
-        struct growsdown *g = &mm->grows[i];
+        struct growsdown *g = &mm->grows[i], *other;
         if (!g->top || end <= g->lo || start >= g->top)
             continue;
-        if (start <= g->lo && end >= g->top)
+        if (start <= g->lo && end >= g->top) {
             *g = (struct growsdown){ 0, 0 };
-        else if (start <= g->lo)
+        } else if (start <= g->lo) {
             g->lo = end;
-        else if (end >= g->top)
+        } else if (end >= g->top) {
             g->top = start;
+        } else if ((other = free_record(mm))) {  /* (disjoint from [start, end): passed over) */
+            struct growsdown lower = { g->lo, start }, upper = { end, g->top };
+            bool lower_keeps = i == 0 && mm->start_stack < start;
+            *g = lower_keeps ? lower : upper;
+            *other = lower_keeps ? upper : lower;
+        }
     }
 }
 
 /* mremap moved [from, from + old_len) to `to`, grown or cut to new_len (the target's old
    records are gone: filemap_moved told growsdown_unmapped first). A range inside it moves
-   with it, as Linux's vma keeps VM_GROWSDOWN; one only partly inside loses the part moved. */
+   with it, as Linux's vma keeps VM_GROWSDOWN; so does a part moved out of a range's middle
+   or end (Linux's split vma, a record of its own when one is free), what is left behaving
+   as after a munmap; one only partly inside loses the part moved. */
 void growsdown_moved(struct mm *mm, uint64_t from, uint64_t old_len, uint64_t to, uint64_t new_len)
 {
     for (int i = 0; i < GROWSDOWN_MAX; i++) {
-        struct growsdown *g = &mm->grows[i];
+        struct growsdown *g = &mm->grows[i], *n;
         if (!g->top || g->top <= from || g->lo >= from + old_len)
             continue;
         if (g->lo < from || g->top > from + old_len) {
+            bool part = g->lo <= from && from + old_len <= g->top;
             growsdown_unmapped(mm, from, from + old_len);
+            if (part && (n = free_record(mm)))      /* (never the source: passed over) */
+                *n = (struct growsdown){ to, to + new_len };
             continue;
         }
         uint64_t lo = g->lo - from + to, top = g->top == from + old_len ? to + new_len : g->top - from + to;
@@ -257,4 +337,14 @@ void growsdown_moved(struct mm *mm, uint64_t from, uint64_t old_len, uint64_t to
             top = to + new_len;
         *g = lo < top ? (struct growsdown){ lo, top } : (struct growsdown){ 0, 0 };
     }
+}
+
+/* mremap grew a mapping in place from old_end to new_end (filemap.c filemap_grown): a range
+   ending there ends at new_end, as Linux's vma grows, VM_GROWSDOWN and all (its growth below
+   is counted from the new top, acct_stack_growth). */
+void growsdown_grown(struct mm *mm, uint64_t old_end, uint64_t new_end)
+{
+    for (int i = 0; i < GROWSDOWN_MAX; i++)
+        if (mm->grows[i].top && mm->grows[i].top == old_end)
+            mm->grows[i].top = new_end;
 }

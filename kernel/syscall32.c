@@ -44,6 +44,20 @@
  * landing pad faults in ring 3 (#PF, SIGSEGV).
  */
 
+/* The 16-bit id calls (Linux kernel/uid16.c): an id past 65535 reads as the overflow id,
+   65534 (high2lowuid, fs_overflowuid's default). */
+#define OVERFLOW_ID16 65534           /* /proc/sys/kernel/overflowuid and overflowgid's default */
+
+static int64_t low16(int64_t id)
+{
+    return id & ~0xffffL ? OVERFLOW_ID16 : id;
+}
+
+static int64_t sys_getuid16(struct trapframe *tf) { return low16(sys_getuid(tf)); }
+static int64_t sys_getgid16(struct trapframe *tf) { return low16(sys_getgid(tf)); }
+static int64_t sys_geteuid16(struct trapframe *tf) { return low16(sys_geteuid(tf)); }
+static int64_t sys_getegid16(struct trapframe *tf) { return low16(sys_getegid(tf)); }
+
 static const struct {
     const char *name;
     syscall_fn fn;
@@ -66,7 +80,7 @@ static const struct {
     [SYS32_time] = { "time", sys_time32, 0 },
     [SYS32_lseek] = { "lseek", sys_lseek, SEXT(1) },
     [SYS32_getpid] = { "getpid", sys_getpid, 0 },
-    [SYS32_getuid] = { "getuid", sys_getuid, 0 },     /* 16-bit uid: ringlab's is 0 */
+    [SYS32_getuid] = { "getuid", sys_getuid16, 0 },   /* 16-bit ids (uid16.c) */
     [SYS32_alarm] = { "alarm", sys_alarm, 0 },
     [SYS32_pause] = { "pause", sys_pause, 0 },
     [SYS32_access] = { "access", sys_access, 0 },
@@ -77,9 +91,9 @@ static const struct {
     [SYS32_dup] = { "dup", sys_dup, 0 },
     [SYS32_pipe] = { "pipe", sys_pipe, 0 },
     [SYS32_brk] = { "brk", sys_brk, 0 },
-    [SYS32_getgid] = { "getgid", sys_getuid, 0 },
-    [SYS32_geteuid] = { "geteuid", sys_getuid, 0 },
-    [SYS32_getegid] = { "getegid", sys_getuid, 0 },
+    [SYS32_getgid] = { "getgid", sys_getgid16, 0 },
+    [SYS32_geteuid] = { "geteuid", sys_geteuid16, 0 },
+    [SYS32_getegid] = { "getegid", sys_getegid16, 0 },
     [SYS32_ioctl] = { "ioctl", sys_ioctl, 0 },
     [SYS32_fcntl] = { "fcntl", sys_fcntl, 0 },        /* no record locks in either ABI */
     [SYS32_umask] = { "umask", sys_umask, 0 },
@@ -112,9 +126,9 @@ static const struct {
     [SYS32_ugetrlimit] = { "ugetrlimit", sys_ugetrlimit32, 0 },
     [SYS32_mmap2] = { "mmap2", sys_mmap2, 0 },
     [SYS32_getuid32] = { "getuid32", sys_getuid, 0 },
-    [SYS32_getgid32] = { "getgid32", sys_getuid, 0 },
-    [SYS32_geteuid32] = { "geteuid32", sys_getuid, 0 },
-    [SYS32_getegid32] = { "getegid32", sys_getuid, 0 },
+    [SYS32_getgid32] = { "getgid32", sys_getgid, 0 },
+    [SYS32_geteuid32] = { "geteuid32", sys_geteuid, 0 },
+    [SYS32_getegid32] = { "getegid32", sys_getegid, 0 },
     [SYS32_madvise] = { "madvise", sys_madvise, 0 },
     [SYS32_getdents64] = { "getdents64", sys_getdents64, 0 },
     [SYS32_fcntl64] = { "fcntl64", sys_fcntl, 0 },

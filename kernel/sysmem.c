@@ -52,7 +52,8 @@ static bool range_free(uint64_t *pml4, uint64_t start, uint64_t end)
  * brk (Linux mm/mmap.c): below the start or unchanged -> the current break;
  * shrinking always works; growing needs the new pages, the page above them
  * and nothing mapped there (another mapping ends a heap, it is never taken
- * over), and the heap stays a page below MMAP_BASE. A refusal returns the
+ * over), nor a grows-down range's guard gap (Linux's vm_start_gap), and the
+ * heap stays a page below MMAP_BASE. A refusal returns the
  * current break and changes nothing.
  */
 static int64_t do_brk(struct trapframe *tf)
@@ -63,8 +64,9 @@ static int64_t do_brk(struct trapframe *tf)
         return (int64_t)p->mm->brk;          /* RLIMIT_DATA: before a shrink too, as Linux */
     uint64_t old_end = ALIGN_UP(p->mm->brk, PAGE_SIZE), new_end = ALIGN_UP(want, PAGE_SIZE);
     if (new_end > old_end) {
-        if (new_end + PAGE_SIZE > MMAP_BASE || !range_free(p->pml4, old_end, new_end + PAGE_SIZE))
-            return (int64_t)p->mm->brk;
+        if (new_end + PAGE_SIZE > MMAP_BASE || !range_free(p->pml4, old_end, new_end + PAGE_SIZE) ||
+            growsdown_gap_hit(p->mm, old_end, new_end + PAGE_SIZE))
+            return (int64_t)p->mm->brk;          /* (nor the guard gap below a grows-down range) */
         uint64_t locked;                     /* under mlockall(MCL_FUTURE) */
         mlock_new_mapping(p->mm, false, &locked);
         if (vm_may_expand(p->mm, PTE_W | locked, new_end - old_end, 0, 0))
@@ -126,9 +128,9 @@ static int64_t mmap_in(struct trapframe *tf, uint64_t top, uint64_t lo, uint64_t
     } else {
         /* A grows-down mapping gets the guard gap below it free (Linux's stack_guard_placement). */
         uint64_t gap = flags & MAP_GROWSDOWN ? STACK_GUARD_GAP : 0;
-        addr = hint ? uvm_find_free(p->pml4, p->mm->mmap_next, hi, len + gap) : 0;
+        addr = hint ? growsdown_find_free(p->mm, p->mm->mmap_next, hi, len + gap) : 0;
         if (!addr)
-            addr = uvm_find_free(p->pml4, lo, hi, len + gap);
+            addr = growsdown_find_free(p->mm, lo, hi, len + gap);
         if (!addr)
             return -ENOMEM;
         addr += gap;
@@ -151,13 +153,15 @@ static int64_t mmap_in(struct trapframe *tf, uint64_t top, uint64_t lo, uint64_t
     if ((flags & MAP_GROWSDOWN) && (mf ? has_mmap : type != MAP_PRIVATE))
         return -EINVAL;                      /* Linux do_mmap: a file's or shared anonymous memory never
                                                 grows down (a file without mmap is -ENODEV first) */
-    if ((flags & MAP_GROWSDOWN) && growsdown_room(p->mm))
-        return -ENOMEM;                      /* its record (stackgrow.c) */
+    if ((flags & MAP_GROWSDOWN) && growsdown_room(p->mm, addr, addr + len))
+        return -ENOMEM;                      /* its record, and a split one's (stackgrow.c) */
     uint64_t locked;
     int r = mlock_new_mapping(p->mm, flags & MAP_LOCKED, &locked);
     if (r)
         return r;                            /* MAP_LOCKED without RLIMIT_MEMLOCK (Linux do_mmap) */
-    r = vm_may_expand(p->mm, prot_flags(prot) | shared | locked, len, fixed ? addr : 0, fixed ? len : 0);
+    /* a grows-down mapping is never data (Linux's is_data_mapping leaves VM_GROWSDOWN out) */
+    uint64_t vflags = (prot_flags(prot) & ~((flags & MAP_GROWSDOWN) ? PTE_W : 0)) | shared | locked;
+    r = vm_may_expand(p->mm, vflags, len, fixed ? addr : 0, fixed ? len : 0);
     if (r)
         return r;                            /* RLIMIT_MEMLOCK, AS, DATA (Linux do_mmap, mmap_region) */
     r = filemap_room(p->mm, addr, addr + len, regular);
@@ -225,8 +229,11 @@ static int64_t do_mmap2(struct trapframe *tf)
 }
 
 /* i386 old mmap(struct mmap_arg_struct *): six 32-bit words, the offset in bytes and
-   page-aligned (Linux's old_mmap in arch/x86/kernel/sys_ia32.c: -EINVAL otherwise). */
-static int64_t do_old_mmap32(struct trapframe *tf)
+   page-aligned (Linux's old_mmap in arch/x86/kernel/sys_ia32.c: -EINVAL otherwise). The block
+   is read before the address space's lock is taken, as Linux copies it before
+   vm_mmap_pgoff takes mmap_lock: a block below the stack grows it (stackgrow.c), which a
+   copy under the lock could not (-EFAULT). */
+int64_t sys_old_mmap32(struct trapframe *tf)
 {
     uint32_t a[6];
     if (copyin(myproc()->pml4, a, tf->rdi, sizeof a))
@@ -235,7 +242,11 @@ static int64_t do_old_mmap32(struct trapframe *tf)
         return -EINVAL;
     struct trapframe t = *tf;
     t.rdi = a[0], t.rsi = a[1], t.rdx = a[2], t.r10 = a[3], t.r8 = a[4], t.r9 = a[5];
-    return mmap_file(&t, USER32_STACK_TOP, MMAP32_BASE, MMAP32_END, false);
+    struct mm *mm = myproc()->mm;
+    mm_lock(mm);
+    int64_t r = mmap_file(&t, USER32_STACK_TOP, MMAP32_BASE, MMAP32_END, false);
+    mm_unlock(mm);
+    return r;
 }
 
 /* munmap (Linux mm/mmap.c do_vmi_munmap): unmapped parts of the range are fine. */
@@ -405,6 +416,14 @@ static bool range_mapped(uint64_t *pml4, uint64_t start, uint64_t end)
     return true;
 }
 
+/* The flags vm_may_expand judges a mapping's growth by: its first page's, without PTE_W for a
+   grows-down range (never data: Linux's is_data_mapping leaves VM_GROWSDOWN out). */
+static uint64_t expand_flags(const struct mm *mm, uint64_t addr)
+{
+    uint64_t pte = *uvm_pte(mm->pml4, addr);
+    return growsdown_page(mm, addr) ? pte & ~PTE_W : pte;
+}
+
 /*
  * The vDSO's pages as Linux's special mappings (mm/mremap.c vma_to_resize): an old range
  * holding [vdso] or [vvar] must be exactly that one mapping (-EFAULT: it spans more than one
@@ -519,9 +538,9 @@ static int64_t mremap_dup(struct proc *p, uint64_t addr, uint64_t new_len, uint6
         if (new_addr < MMAP_MIN_ADDR)
             return -EPERM;                       /* as the move's MREMAP_FIXED */
     } else {
-        to = hint ? uvm_find_free(p->pml4, p->mm->mmap_next, hi, new_len) : 0;
+        to = hint ? growsdown_find_free(p->mm, p->mm->mmap_next, hi, new_len) : 0;
         if (!to)
-            to = uvm_find_free(p->pml4, lo, hi, new_len);
+            to = growsdown_find_free(p->mm, lo, hi, new_len);
         if (!to)
             return -ENOMEM;
     }
@@ -599,7 +618,7 @@ static int64_t mremap_in(struct trapframe *tf, uint64_t top, uint64_t lo, uint64
         /* RLIMIT_AS, RLIMIT_DATA (Linux vma_to_resize), the target's; MREMAP_DONTUNMAP keeps the
            old range mapped, so the whole new one is added */
         if (!r && (dontunmap || new_len > old_len))
-            r = vm_may_expand(p->mm, *uvm_pte(p->pml4, addr), dontunmap ? new_len : new_len - old_len,
+            r = vm_may_expand(p->mm, expand_flags(p->mm, addr), dontunmap ? new_len : new_len - old_len,
                               new_addr, new_len);
         if (!r)
             r = dontunmap ? filemap_room_dontunmap(p->mm, addr, old_len, new_addr)
@@ -628,7 +647,7 @@ static int64_t mremap_in(struct trapframe *tf, uint64_t top, uint64_t lo, uint64
         return -EFAULT;
     int special = mremap_special(p->mm, addr, old_len, new_len, dontunmap);
     if (!special)                                /* RLIMIT_AS, RLIMIT_DATA (Linux vma_to_resize); */
-        special = vm_may_expand(p->mm, *uvm_pte(p->pml4, addr),   /* DONTUNMAP keeps the old range */
+        special = vm_may_expand(p->mm, expand_flags(p->mm, addr),   /* DONTUNMAP keeps the old range */
                                 dontunmap ? new_len : new_len - old_len, 0, 0);
     if (special)
         return special;
@@ -646,9 +665,9 @@ static int64_t mremap_in(struct trapframe *tf, uint64_t top, uint64_t lo, uint64
     }
     if (!(flags & MREMAP_MAYMOVE))
         return -ENOMEM;
-    uint64_t to = hint ? uvm_find_free(p->pml4, p->mm->mmap_next, hi, new_len) : 0;
+    uint64_t to = hint ? growsdown_find_free(p->mm, p->mm->mmap_next, hi, new_len) : 0;
     if (!to)
-        to = uvm_find_free(p->pml4, lo, hi, new_len);
+        to = growsdown_find_free(p->mm, lo, hi, new_len);
     if (!to)
         return -ENOMEM;
     int r = dontunmap ? filemap_room_dontunmap(p->mm, addr, old_len, to)
@@ -700,7 +719,8 @@ static int64_t do_msync(struct trapframe *tf)
     return 0;
 }
 
-/* The memory calls, each under its address space's lock (thread.c mm_lock): they may yield midway. */
+/* The memory calls, each under its address space's lock (thread.c mm_lock): they may yield midway
+   (old mmap takes it itself, after reading its argument block). */
 #define LOCKED_CALL(name)                                  \
     int64_t sys_##name(struct trapframe *tf)               \
     {                                                      \
@@ -713,7 +733,6 @@ static int64_t do_msync(struct trapframe *tf)
 LOCKED_CALL(brk)
 LOCKED_CALL(mmap)
 LOCKED_CALL(mmap2)
-LOCKED_CALL(old_mmap32)
 LOCKED_CALL(munmap)
 LOCKED_CALL(mprotect)
 LOCKED_CALL(madvise)

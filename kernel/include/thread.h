@@ -21,7 +21,8 @@
 #define FDS_PER_PAGE 512         /* descriptor slots in a page of a table (PAGE_SIZE / 8) */
 #define MM_NSEG      8           /* file-backed PT_LOAD ranges /proc/PID/maps names after the executable */
 #define GROWSDOWN_MAX 4          /* grows-down ranges an address space keeps: the stack and 3 MAP_GROWSDOWN
-                                    mappings (one more is -ENOMEM; Linux: any number of vmas) */
+                                    mappings or halves of one a hole split (one more MAP_GROWSDOWN is
+                                    -ENOMEM, a hole then stays inside its range; Linux: any number of vmas) */
 #define FS_EXE_PATH_MAX 256      /* /proc/PID/exe's path: a longer one is cut (Linux's d_path has PATH_MAX) */
 
 struct file;

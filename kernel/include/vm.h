@@ -44,13 +44,17 @@ int uvm_own(uint64_t *pte, uint64_t va);
 struct mm;
 bool stack_page(const struct mm *mm, uint64_t va);       /* in the stack ([stack]) */
 bool growsdown_page(const struct mm *mm, uint64_t va);   /* in a grows-down range (not data) */
+uint64_t growsdown_pages(const struct mm *mm, uint64_t start, uint64_t end);   /* VmStk's pages */
 int growsdown_add(struct mm *mm, uint64_t lo, uint64_t top);   /* MAP_GROWSDOWN; -ENOMEM: no record */
-int growsdown_room(const struct mm *mm);                 /* 0, or -ENOMEM: every record in use */
+int growsdown_room(const struct mm *mm, uint64_t start, uint64_t end);   /* 0, or -ENOMEM: records in use */
+uint64_t growsdown_find_free(const struct mm *mm, uint64_t lo, uint64_t hi, uint64_t len);   /* the gaps kept */
+bool growsdown_gap_hit(const struct mm *mm, uint64_t start, uint64_t end);   /* in a guard gap (brk) */
 void growsdown_moved(struct mm *mm, uint64_t from, uint64_t old_len, uint64_t to, uint64_t new_len);
 bool stack_fault(struct mm *mm, uint64_t va);            /* grown over va: retry the access */
 bool stack_fault_copy(uint64_t *pml4, uint64_t va);      /* the same for a copy (usercopy.c) */
 bool stack_fault_remote(struct mm *mm, uint64_t va);     /* ptrace, /proc/PID/mem: never sleeps */
 void growsdown_unmapped(struct mm *mm, uint64_t start, uint64_t end);   /* a range unmapped or replaced */
+void growsdown_grown(struct mm *mm, uint64_t old_end, uint64_t new_end);  /* mremap grew one in place */
 
 /* usercopy.c */
 int copyout(uint64_t *pml4, uint64_t dstva, const void *src, uint64_t len);
