@@ -302,7 +302,8 @@ static bool over_nproc(struct proc *p)
  * The thread ids are stored before the child can run (Linux: CLONE_PARENT_SETTID in
  * copy_process, CLONE_CHILD_SETTID in the child's memory before it returns to ring 3):
  * after the vfork sleep the child may be gone and its slot reused, so nothing here looks
- * at it again. A tid stored to a bad address is skipped silently, as by Linux.
+ * at it again. A tid stored to a bad address is skipped silently, as by Linux; one over a
+ * page's end whose second page is bad stores nothing (put_user_bytes, Linux's put_user).
  */
 int proc_clone(uint64_t flags, uint64_t stack, uint64_t tls, uint64_t ptid, uint64_t ctid,
                const struct clone_tls32 *tls32)
@@ -398,9 +399,9 @@ int proc_clone(uint64_t flags, uint64_t stack, uint64_t tls, uint64_t ptid, uint
     if (flags & CLONE_CHILD_CLEARTID)
         np->clear_child_tid = ctid;
     if (flags & CLONE_CHILD_SETTID)
-        (void)copyout(np->pml4, ctid, &tid, sizeof tid);
+        (void)put_user_bytes(np->pml4, ctid, &tid, sizeof tid);
     if (flags & CLONE_PARENT_SETTID)
-        (void)copyout(p->pml4, ptid, &tid, sizeof tid);
+        (void)put_user_bytes(p->pml4, ptid, &tid, sizeof tid);
     sem_clone(np, p, flags);                       /* SEM_UNDO list: shared by CLONE_SYSVSEM, else none */
     int event = ptrace_clone(np, p, flags);        /* a traced caller's child may be traced too */
     np->state = P_RUNNABLE;                        /* from here on np may run, end and be freed */
@@ -518,7 +519,7 @@ noreturn void thread_exit(int wstatus)
     proc_vfork_release(p);
     if (p->clear_child_tid && p->mm->refs > 1) {
         uint32_t zero = 0;
-        if (copyout(p->pml4, p->clear_child_tid, &zero, sizeof zero) == 0)
+        if (put_user_bytes(p->pml4, p->clear_child_tid, &zero, sizeof zero) == 0)
             futex_wake(p, p->clear_child_tid, false, 1, FUTEX_BITSET_ANY);
     }
     files_put(p->files);
@@ -581,6 +582,15 @@ noreturn void proc_exit(int wstatus)
     thread_exit(wstatus);
 }
 
+/* wait4's answer: the child's id, after its status is stored - or -EFAULT, the report taken
+   (or the child reaped) all the same (Linux kernel_wait4 stores after do_wait). */
+static int wait_reported(struct proc *p, uint64_t ustatus, int st, int cpid)
+{
+    if (ustatus && put_user_bytes(p->pml4, ustatus, &st, sizeof st))
+        return -EFAULT;
+    return cpid;
+}
+
 /* wait4: a child process is reported when its leader is a zombie and none of its threads runs. */
 int proc_wait4(int pid, uint64_t ustatus, int options)
 {
@@ -606,8 +616,6 @@ int proc_wait4(int pid, uint64_t ustatus, int options)
                 st = q->wstatus;
             else
                 continue;
-            if (ustatus && copyout(p->pml4, ustatus, &st, sizeof st))
-                return -EFAULT;
             if (q->pt.report) {
                 q->pt.report = false;
             } else {
@@ -618,7 +626,7 @@ int proc_wait4(int pid, uint64_t ustatus, int options)
                 else
                     proc_traced_release(q);
             }
-            return cpid;
+            return wait_reported(p, ustatus, st, cpid);
         }
         for (int i = 0; i < NPROC; i++) {
             struct proc *q = &procs[i];
@@ -635,19 +643,15 @@ int proc_wait4(int pid, uint64_t ustatus, int options)
             else if ((options & WCONTINUED) && q->sig.cont_report)
                 report = 0xffff;
             if (report) {
-                if (ustatus && copyout(p->pml4, ustatus, &report, sizeof report))
-                    return -EFAULT;
                 q->sig.stop_report = 0;
                 q->sig.cont_report = false;
-                return q->pid;
+                return wait_reported(p, ustatus, report, q->pid);
             }
             if (q->state != P_ZOMBIE || q->nthreads)
                 continue;
             int st = q->wstatus, cpid = q->pid;
-            if (ustatus && copyout(p->pml4, ustatus, &st, sizeof st))
-                return -EFAULT;
             proc_free(q);
-            return cpid;
+            return wait_reported(p, ustatus, st, cpid);
         }
         if (!have)
             return -ECHILD;
