@@ -19,6 +19,11 @@
  *            to a zombie; bad sigaction and sigprocmask arguments.
  *   wait:    wait4 on a thread's id, bad options, a status pointer into the kernel (Linux
  *            reaps the child, then answers EFAULT); waitrusage: the same with the rusage pointer.
+ *   execrace: two threads exec at once (the leader among them or not) while others sleep in a
+ *            futex wait, a pipe read and nanosleep and one clones threads over and over: one
+ *            image runs, alone; exit_group while threads clone; a zombie leader (ended by exit)
+ *            whose sibling lives on (its pid still names the group, wait4 waits), then ends or
+ *            execs (the new image takes the leader's pid).
  *   timers:  timer_create with bad clocks and SIGEV_THREAD_ID of another group and of an
  *            ended thread, timers used after deletion, itimers with bad values.
  *   creds:   setuid family transitions, setgroups, capget / capset with bad versions,
@@ -659,6 +664,187 @@ static int attack_waitrusage(void)
     return 0;
 }
 
+/* ---- exec and exit races ---- */
+
+/* Threads: /proc/self/status's count */
+static int threads_now(void)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    char line[256];
+    int n = -1;
+    while (f && fgets(line, sizeof line, f))
+        if (!strncmp(line, "Threads:", 8))
+            n = atoi(line + 8);
+    if (f)
+        fclose(f);
+    return n;
+}
+
+static int er_pipe[2];
+static volatile uint32_t er_word, er_started;
+static const char *er_self;
+
+static void *er_futex(void *a)
+{
+    (void)a;
+    __atomic_add_fetch(&er_started, 1, __ATOMIC_SEQ_CST);
+    for (;;)
+        syscall(SYS_futex, &er_word, F_WAIT, 0, 0, 0, 0);
+    return 0;
+}
+
+static void *er_read(void *a)
+{
+    (void)a;
+    char c;
+    __atomic_add_fetch(&er_started, 1, __ATOMIC_SEQ_CST);
+    read(er_pipe[0], &c, 1);
+    return 0;
+}
+
+static void *er_sleep(void *a)
+{
+    (void)a;
+    struct timespec t = { 1000, 0 };
+    __atomic_add_fetch(&er_started, 1, __ATOMIC_SEQ_CST);
+    nanosleep(&t, 0);
+    return 0;
+}
+
+static int er_child_fn(void *a)
+{
+    (void)a;
+    return 0;
+}
+
+static void *er_cloner(void *a)
+{
+    (void)a;
+    static char stacks[4][16384] __attribute__((aligned(16)));
+    __atomic_add_fetch(&er_started, 1, __ATOMIC_SEQ_CST);
+    for (int i = 0;; i++)                    /* threads born and ended while another execs */
+        clone(er_child_fn, stacks[i & 3] + sizeof stacks[0],
+              CLONE_VM | CLONE_SIGHAND | CLONE_THREAD | CLONE_FS | CLONE_FILES, 0);
+    return 0;
+}
+
+static void *er_exec(void *a)
+{
+    __atomic_add_fetch(&er_started, 1, __ATOMIC_SEQ_CST);
+    while (__atomic_load_n(&er_started, __ATOMIC_SEQ_CST) < 6)
+        sched_yield();
+    char *argv[] = { (char *)er_self, (char *)a, NULL };
+    execv("/proc/self/exe", argv);
+    printf("exec failed\n");
+    return 0;
+}
+
+/* One child: threads asleep in a futex wait, a pipe read and nanosleep, one cloning threads
+   over and over; two threads exec at once (one of them the leader when `leader_execs`). */
+static void er_one(int leader_execs, const char *label)
+{
+    fflush(stdout);
+    pid_t c = fork();
+    if (c == 0) {
+        pipe(er_pipe);
+        pthread_t t;
+        pthread_create(&t, 0, er_futex, 0);
+        pthread_create(&t, 0, er_read, 0);
+        pthread_create(&t, 0, er_sleep, 0);
+        pthread_create(&t, 0, er_cloner, 0);
+        pthread_create(&t, 0, er_exec, "execraced");
+        if (leader_execs)
+            er_exec("execraced");
+        else
+            pthread_create(&t, 0, er_exec, "execraced");
+        for (;;)
+            pause();
+    }
+    int st;
+    waitpid(c, &st, 0);
+    printf("execrace %s: status %#x\n", label, st);
+}
+
+/* exit_group while other threads clone: every thread ends, the status is exit_group's */
+static void *eg_cloner(void *a)
+{
+    (void)a;
+    static char stacks[4][16384] __attribute__((aligned(16)));
+    for (int i = 0;; i++)
+        clone(er_child_fn, stacks[i & 3] + sizeof stacks[0],
+              CLONE_VM | CLONE_SIGHAND | CLONE_THREAD | CLONE_FS | CLONE_FILES, 0);
+    return 0;
+}
+
+static void *zl_sibling(void *a)
+{
+    int fd = (int)(long)a;
+    write(fd, "a", 1);                       /* the leader has ended: its pid still names the group */
+    char c;
+    read(er_pipe[0], &c, 1);                 /* the parent has looked */
+    if (c == 'x') {
+        char *argv[] = { (char *)er_self, "zlexec", NULL };
+        char pid[32];
+        snprintf(pid, sizeof pid, "%d", (int)getpid());
+        setenv("REVPROC_OLDPID", pid, 1);
+        execv(er_self, argv);                /* /proc/self/exe is ENOENT with the leader gone (Linux) */
+        printf("zombie leader: exec %s\n", en(-1));
+    }
+    syscall(SYS_exit_group, 9);
+    return 0;
+}
+
+static int attack_execrace(void)
+{
+    for (int i = 0; i < 3; i++) {
+        er_one(0, "two threads");
+        er_one(1, "the leader and a thread");
+    }
+    for (int i = 0; i < 5; i++) {
+        fflush(stdout);
+        pid_t c = fork();
+        if (c == 0) {
+            pthread_t t;
+            for (int k = 0; k < 3; k++)
+                pthread_create(&t, 0, eg_cloner, 0);
+            for (volatile int k = 0; k < 100000 * i; k++)
+                ;
+            syscall(SYS_exit_group, 3);
+        }
+        int st;
+        waitpid(c, &st, 0);
+        printf("exit_group racing clone: status %#x\n", st);
+    }
+    /* a zombie leader: the leader ends by exit(2), a sibling lives on; then the sibling ends or
+       execs (taking over the leader's pid) */
+    for (int mode = 0; mode < 2; mode++) {
+        int up[2];
+        pipe(up);
+        pipe(er_pipe);
+        fflush(stdout);
+        pid_t c = fork();
+        if (c == 0) {
+            pthread_t t;
+            pthread_create(&t, 0, zl_sibling, (void *)(long)up[1]);
+            syscall(SYS_exit, 0);
+        }
+        char ch;
+        read(up[0], &ch, 1);
+        printf("zombie leader: the group's pid is a zombie %d\n", until_zombie(c));
+        int st;
+        printf("zombie leader: wait4 WNOHANG %ld\n", (long)waitpid(c, &st, WNOHANG));
+        printf("zombie leader: kill 0 %s\n", en(kill(c, 0)));
+        write(er_pipe[1], mode ? "x" : "e", 1);
+        waitpid(c, &st, 0);
+        printf("zombie leader %s: status %#x\n", mode ? "then exec" : "then exit_group", st);
+        close(up[0]);
+        close(up[1]);
+        close(er_pipe[0]);
+        close(er_pipe[1]);
+    }
+    return 0;
+}
+
 /* ---- timers ---- */
 
 static volatile int ended;
@@ -887,8 +1073,19 @@ int main(int argc, char **argv)
         { "clone", attack_clone }, { "futex", attack_futex }, { "robust", attack_robust },
         { "signals", attack_signals }, { "wait", attack_wait }, { "timers", attack_timers },
         { "creds", attack_creds }, { "prctl", attack_prctl },
-        { "waitrusage", attack_waitrusage },
+        { "waitrusage", attack_waitrusage }, { "execrace", attack_execrace },
     };
+    er_self = argv[0];
+    if (!strcmp(what, "execraced")) {
+        printf("execrace: the new image runs, one thread %d\n", threads_now() == 1);
+        return 0;
+    }
+    if (!strcmp(what, "zlexec")) {
+        const char *old = getenv("REVPROC_OLDPID");
+        printf("zombie leader: the new image runs as the old pid %d, one thread %d\n",
+               old && atoi(old) == getpid(), threads_now() == 1);
+        return 5;
+    }
     for (size_t i = 0; i < sizeof attacks / sizeof attacks[0]; i++)
         if (!strcmp(what, attacks[i].name))
             return attacks[i].fn();
