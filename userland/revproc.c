@@ -24,6 +24,9 @@
  *            image runs, alone; exit_group while threads clone; a zombie leader (ended by exit)
  *            whose sibling lives on (its pid still names the group, wait4 waits), then ends or
  *            execs (the new image takes the leader's pid).
+ *   tablefull, nproc (ringlab only, its own table): fork until the table is full, then
+ *            fork, pthread_create, a vfork, clone3 and a thread clone all EAGAIN, an exec in
+ *            the full table, everything back; RLIMIT_NPROC 4 for a user. ATTACK N: N rounds.
  *   timers:  timer_create with bad clocks and SIGEV_THREAD_ID of another group and of an
  *            ended thread, timers used after deletion, itimers with bad values.
  *   creds:   setuid family transitions, setgroups, capget / capset with bad versions,
@@ -845,6 +848,118 @@ static int attack_execrace(void)
     return 0;
 }
 
+/* ---- a full process table (ringlab's own numbers: not compared with the host) ---- */
+
+static int tf_thread_ok;
+
+static void *tf_thread(void *a)
+{
+    (void)a;
+    tf_thread_ok = 1;
+    return 0;
+}
+
+/* Children until fork fails; then every way to a new thread or process fails the same way,
+   a child execs in the full table, and once they are gone fork works again. */
+static int attack_tablefull(void)
+{
+    int hold[2], ex[2];
+    pipe(hold);
+    pipe(ex);
+    int n = 0;
+    long err = 0;
+    pid_t first = -1;
+    for (;;) {
+        fflush(stdout);
+        pid_t c = fork();
+        if (c == 0) {
+            char ch = 0;
+            close(hold[1]);
+            close(ex[1]);
+            if (n == 0 && read(ex[0], &ch, 1) == 1) {
+                char *argv[] = { (char *)er_self, "tablefullexec", NULL };
+                execv(er_self, argv);
+                printf("tablefull: exec in a full table: %s\n", en(-1));
+                _exit(1);
+            }
+            read(hold[0], &ch, 1);
+            _exit(0);
+        }
+        if (c < 0) {
+            err = errno;
+            break;
+        }
+        if (n++ == 0)
+            first = c;
+    }
+    errno = (int)err;
+    printf("tablefull: %d children, then fork %s\n", n, en(-1));
+    pthread_t t;
+    int r = pthread_create(&t, 0, tf_thread, 0);
+    errno = r;
+    printf("tablefull: pthread_create %s\n", en(r ? -1 : 0));
+    printf("tablefull: vfork %s\n", en(vfork_cleartid(&tf_thread_ok)));
+    static uint64_t ca[11];
+    ca[4] = SIGCHLD;
+    printf("tablefull: clone3 %s\n", en(rclone3(ca, 88)));
+    printf("tablefull: clone THREAD %s\n", en(rclone(C_VM | C_SIGHAND | C_THREAD, 0, 0, 0)));
+    write(ex[1], "e", 1);                    /* the first child execs, in the full table */
+    int st;
+    waitpid(first, &st, 0);
+    printf("tablefull: the exec'd child: status %d\n", st);
+    close(hold[1]);
+    int reaped = 1;
+    while (wait(&st) > 0)
+        reaped++;
+    printf("tablefull: reaped %d\n", reaped);
+    pid_t c = fork();
+    if (c == 0)
+        _exit(4);
+    waitpid(c, &st, 0);
+    printf("tablefull: fork after: status %d\n", st);
+    r = pthread_create(&t, 0, tf_thread, 0);
+    if (!r)
+        pthread_join(t, 0);
+    printf("tablefull: a thread after: %d\n", !r && tf_thread_ok);
+    return 0;
+}
+
+/* RLIMIT_NPROC (as a user: root and CAP_SYS_RESOURCE/CAP_SYS_ADMIN are past it) */
+static int attack_nproc(void)
+{
+    struct rlimit rl = { 4, 4 };
+    printf("nproc: setrlimit %s\n", en(setrlimit(RLIMIT_NPROC, &rl)));
+    int hold[2];
+    pipe(hold);
+    int n = 0;
+    for (;;) {
+        fflush(stdout);
+        pid_t c = fork();
+        if (c == 0) {
+            char ch;
+            close(hold[1]);
+            read(hold[0], &ch, 1);
+            _exit(0);
+        }
+        if (c < 0)
+            break;
+        n++;
+    }
+    printf("nproc: %d children, then fork %s\n", n, en(-1));
+    pthread_t t;
+    int r = pthread_create(&t, 0, tf_thread, 0);
+    errno = r;
+    printf("nproc: pthread_create %s\n", en(r ? -1 : 0));
+    close(hold[1]);
+    while (wait(0) > 0)
+        ;
+    r = pthread_create(&t, 0, tf_thread, 0);
+    if (!r)
+        pthread_join(t, 0);
+    printf("nproc: a thread after: %s\n", r ? "failed" : "ok");
+    return 0;
+}
+
 /* ---- timers ---- */
 
 static volatile int ended;
@@ -1074,10 +1189,31 @@ int main(int argc, char **argv)
         { "signals", attack_signals }, { "wait", attack_wait }, { "timers", attack_timers },
         { "creds", attack_creds }, { "prctl", attack_prctl },
         { "waitrusage", attack_waitrusage }, { "execrace", attack_execrace },
+        { "tablefull", attack_tablefull }, { "nproc", attack_nproc },
     };
     er_self = argv[0];
     if (!strcmp(what, "execraced")) {
         printf("execrace: the new image runs, one thread %d\n", threads_now() == 1);
+        return 0;
+    }
+    if (!strcmp(what, "tablefullexec")) {
+        printf("tablefull: exec in a full table ran\n");
+        return 0;
+    }
+    if (argc > 2) {                          /* ATTACK ROUNDS: each round a child */
+        for (int round = 1; round <= atoi(argv[2]); round++) {
+            fflush(stdout);
+            pid_t kid = fork();
+            if (kid == 0) {
+                for (size_t i = 0; i < sizeof attacks / sizeof attacks[0]; i++)
+                    if (!strcmp(what, attacks[i].name))
+                        _exit(attacks[i].fn());
+                _exit(2);
+            }
+            int st;
+            waitpid(kid, &st, 0);
+            printf("revproc: round %d: status %d\n", round, st);
+        }
         return 0;
     }
     if (!strcmp(what, "zlexec")) {
