@@ -24,6 +24,9 @@
  *            image runs, alone; exit_group while threads clone; a zombie leader (ended by exit)
  *            whose sibling lives on (its pid still names the group, wait4 waits), then ends or
  *            execs (the new image takes the leader's pid).
+ *   ptexec:  a thread execs while its group's leader, the thread itself (PTRACE_O_TRACEEXEC)
+ *            or a sleeping sibling is traced by the parent: the events and ends the tracer
+ *            sees (the new image exits 5 when it runs alone).
  *   tablefull, nproc (ringlab only, its own table): fork until the table is full, then
  *            fork, pthread_create, a vfork, clone3 and a thread clone all EAGAIN, an exec in
  *            the full table, everything back; RLIMIT_NPROC 4 for a user. ATTACK N: N rounds.
@@ -44,6 +47,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/ptrace.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
@@ -960,6 +964,93 @@ static int attack_nproc(void)
     return 0;
 }
 
+/* ---- exec from a thread while the tracer traces the leader, the exec'ing thread, a sleeper ---- */
+
+static int pt_go[2];
+
+static pid_t pt_tids[2];                     /* the exec'ing thread's and the sleeper's ids */
+
+static void *pt_execer(void *a)
+{
+    (void)a;
+    char c;
+    __atomic_store_n(&pt_tids[0], (pid_t)syscall(SYS_gettid), __ATOMIC_SEQ_CST);
+    read(pt_go[0], &c, 1);
+    char *argv[] = { (char *)er_self, "ptexeced", NULL };
+    execv(er_self, argv);
+    printf("ptexec: exec %s\n", en(-1));
+    return 0;
+}
+
+static void *pt_sleeper(void *a)
+{
+    (void)a;
+    __atomic_store_n(&pt_tids[1], (pid_t)syscall(SYS_gettid), __ATOMIC_SEQ_CST);
+    for (;;)
+        pause();
+    return 0;
+}
+
+static const char *who(pid_t t, pid_t leader, pid_t ex, pid_t sl)
+{
+    return t == leader ? "leader" : t == ex ? "execer" : t == sl ? "sleeper" : "other";
+}
+
+static int attack_ptexec(void)
+{
+    static const char *modes[] = { "the leader traced", "the exec'ing thread traced", "a sleeper traced",
+                                   "the leader traced TRACEEXIT", "a sleeper traced TRACEEXIT" };
+    static const long opts[] = { 0, 0x10, 0, 0x40, 0x40 };   /* PTRACE_O_TRACEEXEC, PTRACE_O_TRACEEXIT */
+    for (int mode = 0; mode < 5; mode++) {
+        int up[2];
+        pipe(up);
+        pipe(pt_go);
+        fflush(stdout);
+        pid_t c = fork();
+        if (c == 0) {
+            pthread_t t;
+            pthread_create(&t, 0, pt_execer, 0);
+            pthread_create(&t, 0, pt_sleeper, 0);
+            while (!__atomic_load_n(&pt_tids[0], __ATOMIC_SEQ_CST) || !__atomic_load_n(&pt_tids[1], __ATOMIC_SEQ_CST))
+                sched_yield();
+            write(up[1], pt_tids, sizeof pt_tids);
+            for (;;)
+                pause();
+        }
+        pid_t tids[2] = { 0, 0 };
+        read(up[0], tids, sizeof tids);
+        pid_t ex = tids[0], sl = tids[1];
+        pid_t target = mode == 0 || mode == 3 ? c : mode == 1 ? ex : sl;
+        long r = ptrace(0x4206, target, 0, (void *)opts[mode]);   /* PTRACE_SEIZE */
+        printf("ptexec %s: seize %s\n", modes[mode], en(r));
+        write(pt_go[1], "g", 1);
+        for (int n = 0; n < 10; n++) {
+            int st;
+            pid_t w = waitpid(-1, &st, __WALL);
+            if (w < 0) {
+                printf("ptexec %s: wait %s\n", modes[mode], en(w));
+                break;
+            }
+            if (WIFSTOPPED(st)) {
+                unsigned long msg = 0;
+                ptrace(0x4201, w, 0, &msg);              /* GETEVENTMSG */
+                printf("ptexec %s: %s stopped, event %d, message %s\n", modes[mode], who(w, c, ex, sl),
+                       st >> 16, who((pid_t)msg, c, ex, sl));
+                ptrace(7, w, 0, 0);                       /* CONT */
+                continue;
+            }
+            printf("ptexec %s: %s ended, status %#x\n", modes[mode], who(w, c, ex, sl), st);
+            if (w == c)
+                break;
+        }
+        close(up[0]);
+        close(up[1]);
+        close(pt_go[0]);
+        close(pt_go[1]);
+    }
+    return 0;
+}
+
 /* ---- timers ---- */
 
 static volatile int ended;
@@ -1189,13 +1280,15 @@ int main(int argc, char **argv)
         { "signals", attack_signals }, { "wait", attack_wait }, { "timers", attack_timers },
         { "creds", attack_creds }, { "prctl", attack_prctl },
         { "waitrusage", attack_waitrusage }, { "execrace", attack_execrace },
-        { "tablefull", attack_tablefull }, { "nproc", attack_nproc },
+        { "tablefull", attack_tablefull }, { "ptexec", attack_ptexec }, { "nproc", attack_nproc },
     };
     er_self = argv[0];
     if (!strcmp(what, "execraced")) {
         printf("execrace: the new image runs, one thread %d\n", threads_now() == 1);
         return 0;
     }
+    if (!strcmp(what, "ptexeced"))
+        return threads_now() == 1 ? 5 : 6;   /* no line: it would race the tracer's */
     if (!strcmp(what, "tablefullexec")) {
         printf("tablefull: exec in a full table ran\n");
         return 0;
