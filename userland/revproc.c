@@ -30,6 +30,9 @@
  *   tablefull, nproc (ringlab only, its own table): fork until the table is full, then
  *            fork, pthread_create, a vfork, clone3 and a thread clone all EAGAIN, an exec in
  *            the full table, everything back; RLIMIT_NPROC 4 for a user. ATTACK N: N rounds.
+ *   zltimers: ITIMER_REAL and a POSIX timer on the monotonic clock, armed by a leader that then
+ *            ends by exit(2): each signal reaches the thread left (ringlab has no ITIMER_VIRTUAL,
+ *            ITIMER_PROF or CPU-clock timers: EINVAL).
  *   timers:  timer_create with bad clocks and SIGEV_THREAD_ID of another group and of an
  *            ended thread, timers used after deletion, itimers with bad values.
  *   creds:   setuid family transitions, setgroups, capget / capset with bad versions,
@@ -1051,6 +1054,67 @@ static int attack_ptexec(void)
     return 0;
 }
 
+struct ksigevent {
+    long value;
+    int signo;
+    int notify;
+    int tid;
+    int pad[11];
+};
+
+/* ---- timers and itimers of a group whose leader has ended ---- */
+
+static volatile int zt_got;
+
+static void zt_on(int sig)
+{
+    int bit = sig == SIGALRM ? 1 : sig == SIGVTALRM ? 2 : sig == SIGPROF ? 4 : sig == SIGUSR1 ? 8 : 16;
+    __atomic_or_fetch(&zt_got, bit, __ATOMIC_SEQ_CST);
+}
+
+static void *zt_sibling(void *a)
+{
+    (void)a;
+    struct timespec start, now;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    do {                                     /* 8 s bound the wait */
+        for (volatile int i = 0; i < 100000; i++)
+            ;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+    } while (zt_got != 9 && now.tv_sec - start.tv_sec < 8);
+    printf("zltimers: the sibling got SIGALRM %d, the monotonic timer's %d\n", !!(zt_got & 1), !!(zt_got & 8));
+    syscall(SYS_exit_group, 0);
+    return 0;
+}
+
+/* A child's leader arms ITIMER_REAL and a POSIX timer (50 ms), starts a thread and ends by
+   exit(2): each timer belongs to the group, and its signal reaches the thread left. */
+static int attack_zltimers(void)
+{
+    fflush(stdout);
+    pid_t c = fork();
+    if (c == 0) {
+        int sigs[] = { SIGALRM, SIGVTALRM, SIGPROF, SIGUSR1, SIGUSR2 };
+        for (int i = 0; i < 5; i++)
+            signal(sigs[i], zt_on);
+        struct itimerval iv = { { 0, 0 }, { 0, 50000 } };
+        setitimer(ITIMER_REAL, &iv, 0);
+        struct itimerspec its = { { 0, 0 }, { 0, 50000000 } };
+        struct ksigevent ev = { .signo = SIGUSR1, .notify = SIGEV_SIGNAL };
+        int id1 = -1;
+        long r1 = syscall(SYS_timer_create, CLOCK_MONOTONIC, &ev, &id1);
+        printf("zltimers: timer_create monotonic %s\n", en(r1));
+        syscall(SYS_timer_settime, id1, 0, &its, 0);
+        pthread_t t;
+        pthread_create(&t, 0, zt_sibling, 0);
+        syscall(SYS_exit, 0);
+    }
+    int st;
+    waitpid(c, &st, 0);
+    printf("zltimers: status %#x\n", st);
+    return 0;
+}
+
 /* ---- timers ---- */
 
 static volatile int ended;
@@ -1072,13 +1136,6 @@ static void *ending_later(void *a)
     return 0;
 }
 
-struct ksigevent {
-    long value;
-    int signo;
-    int notify;
-    int tid;
-    int pad[11];
-};
 
 static int attack_timers(void)
 {
@@ -1280,7 +1337,8 @@ int main(int argc, char **argv)
         { "signals", attack_signals }, { "wait", attack_wait }, { "timers", attack_timers },
         { "creds", attack_creds }, { "prctl", attack_prctl },
         { "waitrusage", attack_waitrusage }, { "execrace", attack_execrace },
-        { "tablefull", attack_tablefull }, { "ptexec", attack_ptexec }, { "nproc", attack_nproc },
+        { "tablefull", attack_tablefull }, { "ptexec", attack_ptexec },
+        { "zltimers", attack_zltimers }, { "nproc", attack_nproc },
     };
     er_self = argv[0];
     if (!strcmp(what, "execraced")) {
