@@ -628,7 +628,10 @@ int proc_wait4(int pid, uint64_t ustatus, int options)
             }
             return wait_reported(p, ustatus, st, cpid);
         }
-        for (int i = 0; i < NPROC; i++) {
+        /* Every child here reports its end with SIGCHLD (clone refuses another exit signal), so
+           __WCLONE without __WALL finds none of them (Linux eligible_child): only tracees above. */
+        bool clone_only = (options & (WCLONE_ | WALL_)) == WCLONE_;
+        for (int i = 0; i < NPROC && !clone_only; i++) {
             struct proc *q = &procs[i];
             if (q->parent != me || q->leader != q || q->state == P_UNUSED || q->state == P_DEAD ||
                 (pid > 0 && q->pid != pid) || (pid == 0 && q->pgid != me->pgid) ||

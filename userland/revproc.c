@@ -19,6 +19,8 @@
  *            to a zombie; bad sigaction and sigprocmask arguments.
  *   wait:    wait4 on a thread's id, bad options, a status pointer into the kernel (Linux
  *            reaps the child, then answers EFAULT); waitrusage: the same with the rusage pointer.
+ *   waitflags: __WCLONE alone finds no ordinary child (ECHILD), __WALL and __WNOTHREAD do;
+ *            wnothread: __WNOTHREAD from a thread whose sibling forked the child (ECHILD).
  *   execrace: two threads exec at once (the leader among them or not) while others sleep in a
  *            futex wait, a pipe read and nanosleep and one clones threads over and over: one
  *            image runs, alone; exit_group while threads clone; a zombie leader (ended by exit)
@@ -1115,6 +1117,72 @@ static int attack_zltimers(void)
     return 0;
 }
 
+/* ---- wait4's __WCLONE, __WALL and __WNOTHREAD ---- */
+
+#define W_NOTHREAD 0x20000000
+#define W_ALL 0x40000000
+#define W_CLONE 0x80000000
+
+static int attack_waitflags(void)
+{
+    int st;
+    pid_t c = fork();
+    if (c == 0)
+        _exit(6);
+    /* an ordinary child (exit signal SIGCHLD) is no "clone" child: __WCLONE alone never sees it */
+    printf("waitflags: __WCLONE|WNOHANG any: %ld\n", (long)wait4(-1, &st, W_CLONE | WNOHANG, 0));
+    printf("waitflags: __WCLONE it: %s\n", en(wait4(c, &st, W_CLONE, 0)));
+    long r = wait4(c, &st, W_CLONE | W_ALL, 0);
+    printf("waitflags: __WCLONE|__WALL it: %s status %#x\n", en(r), st);
+    c = fork();
+    if (c == 0)
+        _exit(7);
+    r = wait4(c, &st, W_ALL, 0);
+    printf("waitflags: __WALL it: %s status %#x\n", en(r), st);
+    c = fork();
+    if (c == 0)
+        _exit(8);
+    r = wait4(c, &st, W_NOTHREAD, 0);
+    printf("waitflags: __WNOTHREAD its own child: %s status %#x\n", en(r), st);
+    return 0;
+}
+
+static pid_t wn_child;
+static int wn_pipe[2];
+
+/* forks the child, then lives until told (a thread's children go to a sibling at its end) */
+static void *wn_forker(void *a)
+{
+    (void)a;
+    fflush(stdout);
+    pid_t c = fork();
+    if (c == 0)
+        _exit(9);
+    __atomic_store_n(&wn_child, c, __ATOMIC_SEQ_CST);
+    char ch;
+    read(wn_pipe[0], &ch, 1);
+    return 0;
+}
+
+/* __WNOTHREAD from a thread that did not fork the child: Linux's children are per thread */
+static int attack_wnothread(void)
+{
+    pthread_t t;
+    int st;
+    pipe(wn_pipe);
+    pthread_create(&t, 0, wn_forker, 0);
+    while (!__atomic_load_n(&wn_child, __ATOMIC_SEQ_CST))
+        sched_yield();
+    printf("wnothread: the child a zombie %d\n", until_zombie(wn_child));
+    printf("wnothread: a sibling's child with __WNOTHREAD: %s\n",
+           en(wait4(wn_child, &st, W_NOTHREAD | WNOHANG, 0)));
+    long r = wait4(wn_child, &st, 0, 0);
+    printf("wnothread: without: %s status %#x\n", en(r), st);
+    write(wn_pipe[1], "x", 1);
+    pthread_join(t, 0);
+    return 0;
+}
+
 /* ---- timers ---- */
 
 static volatile int ended;
@@ -1338,7 +1406,8 @@ int main(int argc, char **argv)
         { "creds", attack_creds }, { "prctl", attack_prctl },
         { "waitrusage", attack_waitrusage }, { "execrace", attack_execrace },
         { "tablefull", attack_tablefull }, { "ptexec", attack_ptexec },
-        { "zltimers", attack_zltimers }, { "nproc", attack_nproc },
+        { "zltimers", attack_zltimers }, { "waitflags", attack_waitflags },
+        { "wnothread", attack_wnothread }, { "nproc", attack_nproc },
     };
     er_self = argv[0];
     if (!strcmp(what, "execraced")) {
