@@ -21,6 +21,8 @@
  *            reaps the child, then answers EFAULT); waitrusage: the same with the rusage pointer.
  *   waitflags: __WCLONE alone finds no ordinary child (ECHILD), __WALL and __WNOTHREAD do;
  *            wnothread: __WNOTHREAD from a thread whose sibling forked the child (ECHILD).
+ *   vforkkill: a CLONE_VFORK child kills its parent, which sleeps for it: the parent dies,
+ *            the child runs on in the memory it borrowed.
  *   execrace: two threads exec at once (the leader among them or not) while others sleep in a
  *            futex wait, a pipe read and nanosleep and one clones threads over and over: one
  *            image runs, alone; exit_group while threads clone; a zombie leader (ended by exit)
@@ -1183,6 +1185,44 @@ static int attack_wnothread(void)
     return 0;
 }
 
+/* ---- a vfork parent killed while its child borrows its memory ---- */
+
+static int vk_pipe[2];
+
+static int vk_child(void *a)
+{
+    (void)a;
+    /* kill the parent, which sleeps until this child execs or ends (Linux: killable) */
+    syscall(SYS_kill, syscall(SYS_getppid), SIGKILL);
+    syscall(SYS_write, vk_pipe[1], "alive", 5);
+    return 3;
+}
+
+static int attack_vforkkill(void)
+{
+    pipe(vk_pipe);
+    fflush(stdout);
+    pid_t p1 = fork();
+    if (p1 == 0) {
+        static char stack[65536] __attribute__((aligned(16)));
+        close(vk_pipe[0]);
+        clone(vk_child, stack + sizeof stack, CLONE_VM | CLONE_VFORK | SIGCHLD, 0);
+        syscall(SYS_write, vk_pipe[1], "parent", 6);   /* never: it was killed */
+        _exit(0);
+    }
+    close(vk_pipe[1]);
+    int st;
+    waitpid(p1, &st, 0);
+    printf("vforkkill: the parent: %s\n", WIFSIGNALED(st) ? strsignal(WTERMSIG(st)) : "exited");
+    char buf[32] = { 0 };
+    size_t n = 0;
+    ssize_t r;
+    while (n < sizeof buf - 1 && (r = read(vk_pipe[0], buf + n, sizeof buf - 1 - n)) > 0)
+        n += (size_t)r;
+    printf("vforkkill: the pipe says %s\n", buf);
+    return 0;
+}
+
 /* ---- timers ---- */
 
 static volatile int ended;
@@ -1407,7 +1447,7 @@ int main(int argc, char **argv)
         { "waitrusage", attack_waitrusage }, { "execrace", attack_execrace },
         { "tablefull", attack_tablefull }, { "ptexec", attack_ptexec },
         { "zltimers", attack_zltimers }, { "waitflags", attack_waitflags },
-        { "wnothread", attack_wnothread }, { "nproc", attack_nproc },
+        { "wnothread", attack_wnothread }, { "vforkkill", attack_vforkkill }, { "nproc", attack_nproc },
     };
     er_self = argv[0];
     if (!strcmp(what, "execraced")) {
