@@ -12,7 +12,9 @@
  *            a zero bitset, PI locks taken twice and unlocked by a non-owner.
  *   robust:  set_robust_list / get_robust_list answers, and robust lists a thread leaves
  *            behind at its end: cyclic, pointing into the kernel, with a huge offset, and a
- *            long one (Linux walks at most ROBUST_LIST_LIMIT entries).
+ *            long one (Linux walks at most ROBUST_LIST_LIMIT entries); a word unaligned or
+ *            read-only ends the walk (the words after it untouched), a node whose next pointer
+ *            cannot be read still has its word marked.
  *   signals: sigaltstack too small, bad flags, changed while on it; SA_RESTORER in the
  *            kernel half; rt_sigqueueinfo spoofing si_code to another
  *            process; rt_sigreturn with its frame at page 0 and in the kernel half; signals
@@ -382,6 +384,42 @@ static int robust_child(void *arg)
         rnodes[0] = (void *)8;
         rh.list = &rnodes[0];
         break;
+    case 7:                                  /* the list empty, pending a node whose word is ours */
+        rh.pending = &rnodes[0];
+        break;
+    case 8:                                  /* the node's word on a read-only page */
+        rnodes[0] = &rh.list;
+        rh.list = &rnodes[0];
+        rh.off = (char *)&rwords[1024] - (char *)&rnodes[0];
+        rwords[1024] = tid;
+        mprotect(&rwords[1024], 4096, PROT_READ);
+        break;
+    case 9: {                                /* an unaligned word first: the walk stops there */
+        static char nb[64] __attribute__((aligned(8)));
+        char *n0 = nb + 2, *n1 = nb + 16;
+        memcpy(n0, &n1, sizeof n1);
+        void *end = &rh.list;
+        memcpy(n1, &end, sizeof end);
+        rh.list = n0;
+        rh.off = (char *)&rwords[0] - n1;    /* n1's word rwords[0], n0's 14 bytes before */
+        break;
+    }
+    case 10:                                 /* a node on an unmapped page, its word ours */
+        rh.list = (void *)0x1000;
+        rh.off = (long)((unsigned long)&rwords[0] - 0x1000);
+        break;
+    case 11: {                               /* a read-only word first, then a good one */
+        static char nbuf[8192] __attribute__((aligned(8)));
+        char *n0 = nbuf + 4096, *n1 = nbuf;
+        void *end = &rh.list;
+        memcpy(n0, &n1, sizeof n1);
+        memcpy(n1, &end, sizeof end);
+        rh.list = n0;
+        rh.off = (char *)&rwords[0] - n1;    /* n1's word rwords[0], n0's rwords[1024] */
+        rwords[1024] = tid;
+        mprotect(&rwords[1024], 4096, PROT_READ);
+        break;
+    }
     }
     syscall(SYS_set_robust_list, &rh, sizeof rh);
     return 0;                                /* the thread ends: the kernel walks the list */
@@ -399,8 +437,10 @@ static int attack_robust(void)
     printf("get_robust_list self: %s len %zu\n", en(syscall(SYS_get_robust_list, 0, &h, &len)), len);
     rwords = mmap(NULL, 8 * 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     static const char *kinds[] = { "cyclic", "into the kernel", "head in the kernel", "huge offset",
-                                   "3000 nodes", "pending in the kernel", "node at page 0" };
-    for (int kind = 0; kind < 7; kind++) {
+                                   "3000 nodes", "pending in the kernel", "node at page 0", "pending ours",
+                                   "word read-only", "unaligned word first", "node unmapped, word ours",
+                                   "read-only word first" };
+    for (int kind = 0; kind < 12; kind++) {
         static char stack[65536] __attribute__((aligned(16)));
         memset(rwords, 0, 8 * 4096);
         /* a thread (CLONE_VM): the walk runs at its end while the address space lives on */
@@ -413,9 +453,11 @@ static int attack_robust(void)
                 died += (rwords[16 + 2 * i] & F_OWNER_DIED) != 0;
             printf("robust %s: status %d, %d words marked\n", kinds[kind], st, died);
         } else {
-            printf("robust %s: status %d, word %s\n", kinds[kind], st,
-                   rwords[0] & F_OWNER_DIED ? "owner died" : "unchanged");
+            uint32_t w = rwords[kind == 8 ? 1024 : 0];
+            printf("robust %s: status %d, word %s\n", kinds[kind], st, w & F_OWNER_DIED ? "owner died" : "unchanged");
         }
+        if (kind == 8 || kind == 11)
+            mprotect(&rwords[1024], 4096, PROT_READ | PROT_WRITE);
     }
     return 0;
 }
