@@ -13,7 +13,7 @@ from tests.parity import Case, assert_same_as_linux
 
 pytestmark = pytest.mark.boot
 
-REVPROC_ATTACKS = ["clone", "futex", "robust", "signals", "wait", "timers", "creds", "prctl", "execrace", "ptexec", "zltimers", "waitflags", "vforkkill"]
+REVPROC_ATTACKS = ["clone", "futex", "robust", "signals", "wait", "timers", "creds", "prctl", "execrace", "ptexec", "zltimers", "waitflags", "vforkkill", "zlstop"]
 
 
 @pytest.mark.parametrize("attack", REVPROC_ATTACKS)

@@ -23,6 +23,8 @@
  *            reaps the child, then answers EFAULT); waitrusage: the same with the rusage pointer.
  *   waitflags: __WCLONE alone finds no ordinary child (ECHILD), __WALL and __WNOTHREAD do;
  *            wnothread: __WNOTHREAD from a thread whose sibling forked the child (ECHILD).
+ *   zlstop:  SIGSTOP, SIGCONT and SIGTERM to a group whose leader ended by exit(2): the parent's
+ *            wait4 reports the stop, the continue and the end.
  *   vforkkill: a CLONE_VFORK child kills its parent, which sleeps for it: the parent dies,
  *            the child runs on in the memory it borrowed.
  *   execrace: two threads exec at once (the leader among them or not) while others sleep in a
@@ -1265,6 +1267,43 @@ static int attack_vforkkill(void)
     return 0;
 }
 
+/* ---- job control of a group whose leader has ended ---- */
+
+static void *zs_sibling(void *a)
+{
+    write((int)(long)a, "a", 1);
+    for (;;)
+        pause();
+    return 0;
+}
+
+static int attack_zlstop(void)
+{
+    int up[2];
+    pipe(up);
+    fflush(stdout);
+    pid_t c = fork();
+    if (c == 0) {
+        pthread_t t;
+        pthread_create(&t, 0, zs_sibling, (void *)(long)up[1]);
+        syscall(SYS_exit, 0);
+    }
+    char ch;
+    read(up[0], &ch, 1);
+    printf("zlstop: the leader a zombie %d\n", until_zombie(c));
+    int st = 0;
+    printf("zlstop: SIGSTOP %s\n", en(kill(c, SIGSTOP)));
+    long r = waitpid(c, &st, WUNTRACED);
+    printf("zlstop: wait WUNTRACED %s status %#x\n", en(r), st);
+    printf("zlstop: SIGCONT %s\n", en(kill(c, SIGCONT)));
+    r = waitpid(c, &st, WCONTINUED);
+    printf("zlstop: wait WCONTINUED %s status %#x\n", en(r), st);
+    printf("zlstop: SIGTERM %s\n", en(kill(c, SIGTERM)));
+    r = waitpid(c, &st, 0);
+    printf("zlstop: wait %s status %#x\n", en(r), st);
+    return 0;
+}
+
 /* ---- timers ---- */
 
 static volatile int ended;
@@ -1489,7 +1528,8 @@ int main(int argc, char **argv)
         { "waitrusage", attack_waitrusage }, { "execrace", attack_execrace },
         { "tablefull", attack_tablefull }, { "ptexec", attack_ptexec },
         { "zltimers", attack_zltimers }, { "waitflags", attack_waitflags },
-        { "wnothread", attack_wnothread }, { "vforkkill", attack_vforkkill }, { "nproc", attack_nproc },
+        { "wnothread", attack_wnothread }, { "vforkkill", attack_vforkkill },
+        { "zlstop", attack_zlstop }, { "nproc", attack_nproc },
     };
     er_self = argv[0];
     if (!strcmp(what, "execraced")) {
