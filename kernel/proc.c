@@ -393,6 +393,7 @@ int proc_clone(uint64_t flags, uint64_t stack, uint64_t tls, uint64_t ptid, uint
         /* wait4 in any thread of the group reaps it; CLONE_PARENT: the caller's parent's
            (never init's own: sys_clone refused that, so the parent exists) */
         np->parent = (flags & CLONE_PARENT) ? p->leader->parent : p->leader;
+        np->parent_tid = (flags & CLONE_PARENT) ? p->leader->parent_tid : p->pid;
         jobctl_fork(np, p->leader);
     }
     int tid = np->pid;
@@ -478,6 +479,7 @@ static void group_ended(struct proc *leader, int wstatus)
         if (q->parent != leader)
             continue;
         q->parent = initproc;
+        q->parent_tid = initproc->pid;
         if (q->pdeathsig && q->state != P_ZOMBIE && q->state != P_DEAD)
             signal_send_group(q, q->pdeathsig, SI_USER, leader->pid);   /* prctl PR_SET_PDEATHSIG
                                       (Linux forget_original_parent; here when the parent's whole group
@@ -489,6 +491,22 @@ static void group_ended(struct proc *leader, int wstatus)
                 wakeup(initproc);
         }
     }
+}
+
+/*
+ * A thread of a group that lives on ends: its children become a live sibling's (Linux
+ * forget_original_parent -> find_alive_thread; the leader first here, then table order),
+ * which a wait4 with __WNOTHREAD in that sibling then finds.
+ */
+static void children_to_sibling(struct proc *p, struct proc *leader)
+{
+    struct proc *heir = alive(leader) && leader != p ? leader : NULL;
+    for (int i = 0; i < NPROC && !heir; i++)
+        if (procs[i].leader == leader && &procs[i] != p && alive(&procs[i]))
+            heir = &procs[i];
+    for (int i = 0; heir && i < NPROC; i++)
+        if (procs[i].parent == leader && procs[i].parent_tid == p->pid)
+            procs[i].parent_tid = heir->pid;
 }
 
 /*
@@ -531,6 +549,8 @@ noreturn void thread_exit(int wstatus)
     p->mm = NULL;
     p->pml4 = NULL;
     leader->nthreads--;
+    if (!last)
+        children_to_sibling(p, leader);
     if (p != leader && p->pt.tracer) {
         /* A traced thread stays a zombie until its tracer's wait4 has seen its end. It stands
            alone from now on (its own leader, no threads, no parent): its group may be reaped
@@ -606,7 +626,7 @@ int proc_wait4(int pid, uint64_t ustatus, int options)
         for (int i = 0; i < NPROC; i++) {
             struct proc *q = &procs[i];
             if (q->state == P_UNUSED || q->state == P_DEAD || !q->pt.tracer || q->pt.tracer->leader != me ||
-                (pid > 0 && q->pid != pid))
+                (pid > 0 && q->pid != pid) || ((options & WNOTHREAD_) && q->pt.tracer != p))
                 continue;                     /* a free slot first: the sanitizer poisons its fields */
             have = true;
             int st, cpid = q->pid;
@@ -635,7 +655,7 @@ int proc_wait4(int pid, uint64_t ustatus, int options)
             struct proc *q = &procs[i];
             if (q->parent != me || q->leader != q || q->state == P_UNUSED || q->state == P_DEAD ||
                 (pid > 0 && q->pid != pid) || (pid == 0 && q->pgid != me->pgid) ||
-                (pid < -1 && q->pgid != -pid))
+                (pid < -1 && q->pgid != -pid) || ((options & WNOTHREAD_) && q->parent_tid != p->pid))
                 continue;                     /* P_DEAD: released at exit (SIGCHLD ignored) */
             have = true;
             if (q->pt.exit_report)
@@ -712,9 +732,12 @@ int proc_dethread(void)
     if (p == leader)
         return 0;
     for (int i = 0; i < NPROC; i++)
-        if (procs[i].parent == leader)
+        if (procs[i].parent == leader) {
             procs[i].parent = p;
+            procs[i].parent_tid = leader->pid;     /* the only thread left: it has them all */
+        }
     p->pid = leader->pid;
+    p->parent_tid = leader->parent_tid;
     p->parent = leader->parent;
     p->pgid = leader->pgid;
     p->sid = leader->sid;

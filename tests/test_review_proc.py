@@ -13,7 +13,8 @@ from tests.parity import Case, assert_same_as_linux
 
 pytestmark = pytest.mark.boot
 
-REVPROC_ATTACKS = ["clone", "futex", "robust", "signals", "wait", "timers", "creds", "prctl", "execrace", "ptexec", "zltimers", "waitflags", "vforkkill", "zlstop"]
+REVPROC_ATTACKS = ["clone", "futex", "robust", "signals", "wait", "timers", "creds", "prctl", "execrace", "ptexec", "zltimers", "waitflags", "wnothread", "vforkkill",
+                   "zlstop"]
 
 
 @pytest.mark.parametrize("attack", REVPROC_ATTACKS)
@@ -78,9 +79,3 @@ def test_rlimit_nproc_counts_the_users_threads(images):
         "nproc: a thread after: ok",
     ], run.report()
 
-
-@pytest.mark.xfail(strict=True, reason="__WNOTHREAD is accepted and ignored: ringlab's children belong "
-                   "to the group, not to the thread that forked them (Linux's real_parent, handed to a "
-                   "live sibling when that thread ends), so a sibling's child is found")
-def test_wait4_wnothread_as_on_linux(images, tmp_path):
-    assert_same_as_linux(Case("revproc", args=["wnothread"]), images, tmp_path)

@@ -22,7 +22,8 @@
  *   wait:    wait4 on a thread's id, bad options, a status pointer into the kernel (Linux
  *            reaps the child, then answers EFAULT); waitrusage: the same with the rusage pointer.
  *   waitflags: __WCLONE alone finds no ordinary child (ECHILD), __WALL and __WNOTHREAD do;
- *            wnothread: __WNOTHREAD from a thread whose sibling forked the child (ECHILD).
+ *            wnothread: __WNOTHREAD from a thread whose sibling forked the child (ECHILD), and
+ *            once that sibling has ended (its children are the caller's then).
  *   zlstop:  SIGSTOP, SIGCONT and SIGTERM to a group whose leader ended by exit(2): the parent's
  *            wait4 reports the stop, the continue and the end.
  *   vforkkill: a CLONE_VFORK child kills its parent, which sleeps for it: the parent dies,
@@ -1193,10 +1194,11 @@ static int attack_waitflags(void)
     return 0;
 }
 
-static pid_t wn_child;
+static pid_t wn_child, wn_child2;
 static int wn_pipe[2];
 
-/* forks the child, then lives until told (a thread's children go to a sibling at its end) */
+/* forks the child, then lives until told (a thread's children go to a sibling at its end),
+   forks another and ends */
 static void *wn_forker(void *a)
 {
     (void)a;
@@ -1207,6 +1209,11 @@ static void *wn_forker(void *a)
     __atomic_store_n(&wn_child, c, __ATOMIC_SEQ_CST);
     char ch;
     read(wn_pipe[0], &ch, 1);
+    fflush(stdout);
+    c = fork();
+    if (c == 0)
+        _exit(10);
+    wn_child2 = c;
     return 0;
 }
 
@@ -1226,6 +1233,9 @@ static int attack_wnothread(void)
     printf("wnothread: without: %s status %#x\n", en(r), st);
     write(wn_pipe[1], "x", 1);
     pthread_join(t, 0);
+    /* the forker has ended: its other child is the calling thread's now */
+    r = wait4(wn_child2, &st, W_NOTHREAD, 0);
+    printf("wnothread: an ended sibling's child with __WNOTHREAD: %s status %#x\n", en(r), st);
     return 0;
 }
 
