@@ -337,22 +337,26 @@ int64_t sys_get_robust_list32(struct trapframe *tf)
  * Linux handle_futex_death: a word still owned by the ending thread gets
  * OWNER_DIED and, unless it is a PI futex (pi_state_exit hands those on), one
  * waiter is woken. A plain pending word already 0 also wakes one: the thread
- * died between releasing it and waking a waiter.
+ * died between releasing it and waking a waiter. -1 for a word unaligned, unreadable
+ * or (owned) unwritable: the walk stops there, as Linux's.
  */
-static void futex_death(struct proc *p, uint64_t uaddr, bool pi, bool pending)
+static int futex_death(struct proc *p, uint64_t uaddr, bool pi, bool pending)
 {
     uint32_t v;
     if (uaddr % sizeof v || copyin(p->pml4, &v, uaddr, sizeof v))
-        return;
+        return -1;
     if (pending && !pi && !v) {
         futex_wake(p, uaddr, false, 1, FUTEX_BITSET_ANY);
-        return;
+        return 0;
     }
     if ((v & FUTEX_TID_MASK) != (uint32_t)p->pid)
-        return;
+        return 0;
     uint32_t nv = (v & FUTEX_WAITERS) | FUTEX_OWNER_DIED;
-    if (copyout(p->pml4, uaddr, &nv, sizeof nv) == 0 && (v & FUTEX_WAITERS) && !pi)
+    if (copyout(p->pml4, uaddr, &nv, sizeof nv))
+        return -1;
+    if ((v & FUTEX_WAITERS) && !pi)
         futex_wake(p, uaddr, false, 1, FUTEX_BITSET_ANY);
+    return 0;
 }
 
 /* `n` words of the list at `uaddr`: 64-bit, or (c32) 32-bit ones zero-extended. */
@@ -378,7 +382,9 @@ static uint64_t robust_word(uint64_t entry, uint64_t offset, bool c32)
 /*
  * Linux exit_robust_list (compat_exit_robust_list for an i386 list): walk the thread's list
  * of held robust mutexes (at most ROBUST_LIST_LIMIT entries; bit 0 of an entry marks a PI
- * futex) and the one being taken or released.
+ * futex) and the one being taken or released. As Linux's, an entry whose next pointer cannot
+ * be read is still handled, and the walk ends there; a word futex_death cannot handle ends
+ * it at once, the pending one too.
  */
 static void robust_walk(struct proc *p, uint64_t head, bool c32)
 {
@@ -389,11 +395,12 @@ static void robust_walk(struct proc *p, uint64_t head, bool c32)
     uint64_t entry = h[0] & ~1UL, pending = h[2] & ~1UL;
     bool pi = h[0] & 1, pending_pi = h[2] & 1;
     for (int n = 0; entry != head && n < ROBUST_LIST_LIMIT; n++) {
-        uint64_t next;
-        if (robust_read(p, entry, &next, 1, c32))
+        uint64_t next = 0;
+        int rc = robust_read(p, entry, &next, 1, c32);
+        if (entry != pending && futex_death(p, robust_word(entry, offset, c32), pi, false))
             return;
-        if (entry != pending)
-            futex_death(p, robust_word(entry, offset, c32), pi, false);
+        if (rc)
+            return;
         entry = next & ~1UL;
         pi = next & 1;
     }

@@ -302,7 +302,8 @@ static bool over_nproc(struct proc *p)
  * The thread ids are stored before the child can run (Linux: CLONE_PARENT_SETTID in
  * copy_process, CLONE_CHILD_SETTID in the child's memory before it returns to ring 3):
  * after the vfork sleep the child may be gone and its slot reused, so nothing here looks
- * at it again. A tid stored to a bad address is skipped silently, as by Linux.
+ * at it again. A tid stored to a bad address is skipped silently, as by Linux; one over a
+ * page's end whose second page is bad stores nothing (put_user_bytes, Linux's put_user).
  */
 int proc_clone(uint64_t flags, uint64_t stack, uint64_t tls, uint64_t ptid, uint64_t ctid,
                const struct clone_tls32 *tls32)
@@ -392,15 +393,16 @@ int proc_clone(uint64_t flags, uint64_t stack, uint64_t tls, uint64_t ptid, uint
         /* wait4 in any thread of the group reaps it; CLONE_PARENT: the caller's parent's
            (never init's own: sys_clone refused that, so the parent exists) */
         np->parent = (flags & CLONE_PARENT) ? p->leader->parent : p->leader;
+        np->parent_tid = (flags & CLONE_PARENT) ? p->leader->parent_tid : p->pid;
         jobctl_fork(np, p->leader);
     }
     int tid = np->pid;
     if (flags & CLONE_CHILD_CLEARTID)
         np->clear_child_tid = ctid;
     if (flags & CLONE_CHILD_SETTID)
-        (void)copyout(np->pml4, ctid, &tid, sizeof tid);
+        (void)put_user_bytes(np->pml4, ctid, &tid, sizeof tid);
     if (flags & CLONE_PARENT_SETTID)
-        (void)copyout(p->pml4, ptid, &tid, sizeof tid);
+        (void)put_user_bytes(p->pml4, ptid, &tid, sizeof tid);
     sem_clone(np, p, flags);                       /* SEM_UNDO list: shared by CLONE_SYSVSEM, else none */
     int event = ptrace_clone(np, p, flags);        /* a traced caller's child may be traced too */
     np->state = P_RUNNABLE;                        /* from here on np may run, end and be freed */
@@ -477,6 +479,7 @@ static void group_ended(struct proc *leader, int wstatus)
         if (q->parent != leader)
             continue;
         q->parent = initproc;
+        q->parent_tid = initproc->pid;
         if (q->pdeathsig && q->state != P_ZOMBIE && q->state != P_DEAD)
             signal_send_group(q, q->pdeathsig, SI_USER, leader->pid);   /* prctl PR_SET_PDEATHSIG
                                       (Linux forget_original_parent; here when the parent's whole group
@@ -488,6 +491,22 @@ static void group_ended(struct proc *leader, int wstatus)
                 wakeup(initproc);
         }
     }
+}
+
+/*
+ * A thread of a group that lives on ends: its children become a live sibling's (Linux
+ * forget_original_parent -> find_alive_thread; the leader first here, then table order),
+ * which a wait4 with __WNOTHREAD in that sibling then finds.
+ */
+static void children_to_sibling(struct proc *p, struct proc *leader)
+{
+    struct proc *heir = alive(leader) && leader != p ? leader : NULL;
+    for (int i = 0; i < NPROC && !heir; i++)
+        if (procs[i].leader == leader && &procs[i] != p && alive(&procs[i]))
+            heir = &procs[i];
+    for (int i = 0; heir && i < NPROC; i++)
+        if (procs[i].parent == leader && procs[i].parent_tid == p->pid)
+            procs[i].parent_tid = heir->pid;
 }
 
 /*
@@ -518,7 +537,7 @@ noreturn void thread_exit(int wstatus)
     proc_vfork_release(p);
     if (p->clear_child_tid && p->mm->refs > 1) {
         uint32_t zero = 0;
-        if (copyout(p->pml4, p->clear_child_tid, &zero, sizeof zero) == 0)
+        if (put_user_bytes(p->pml4, p->clear_child_tid, &zero, sizeof zero) == 0)
             futex_wake(p, p->clear_child_tid, false, 1, FUTEX_BITSET_ANY);
     }
     files_put(p->files);
@@ -530,6 +549,8 @@ noreturn void thread_exit(int wstatus)
     p->mm = NULL;
     p->pml4 = NULL;
     leader->nthreads--;
+    if (!last)
+        children_to_sibling(p, leader);
     if (p != leader && p->pt.tracer) {
         /* A traced thread stays a zombie until its tracer's wait4 has seen its end. It stands
            alone from now on (its own leader, no threads, no parent): its group may be reaped
@@ -581,6 +602,15 @@ noreturn void proc_exit(int wstatus)
     thread_exit(wstatus);
 }
 
+/* wait4's answer: the child's id, after its status is stored - or -EFAULT, the report taken
+   (or the child reaped) all the same (Linux kernel_wait4 stores after do_wait). */
+static int wait_reported(struct proc *p, uint64_t ustatus, int st, int cpid)
+{
+    if (ustatus && put_user_bytes(p->pml4, ustatus, &st, sizeof st))
+        return -EFAULT;
+    return cpid;
+}
+
 /* wait4: a child process is reported when its leader is a zombie and none of its threads runs. */
 int proc_wait4(int pid, uint64_t ustatus, int options)
 {
@@ -596,7 +626,7 @@ int proc_wait4(int pid, uint64_t ustatus, int options)
         for (int i = 0; i < NPROC; i++) {
             struct proc *q = &procs[i];
             if (q->state == P_UNUSED || q->state == P_DEAD || !q->pt.tracer || q->pt.tracer->leader != me ||
-                (pid > 0 && q->pid != pid))
+                (pid > 0 && q->pid != pid) || ((options & WNOTHREAD_) && q->pt.tracer != p))
                 continue;                     /* a free slot first: the sanitizer poisons its fields */
             have = true;
             int st, cpid = q->pid;
@@ -606,8 +636,6 @@ int proc_wait4(int pid, uint64_t ustatus, int options)
                 st = q->wstatus;
             else
                 continue;
-            if (ustatus && copyout(p->pml4, ustatus, &st, sizeof st))
-                return -EFAULT;
             if (q->pt.report) {
                 q->pt.report = false;
             } else {
@@ -618,13 +646,16 @@ int proc_wait4(int pid, uint64_t ustatus, int options)
                 else
                     proc_traced_release(q);
             }
-            return cpid;
+            return wait_reported(p, ustatus, st, cpid);
         }
-        for (int i = 0; i < NPROC; i++) {
+        /* Every child here reports its end with SIGCHLD (clone refuses another exit signal), so
+           __WCLONE without __WALL finds none of them (Linux eligible_child): only tracees above. */
+        bool clone_only = (options & (WCLONE_ | WALL_)) == WCLONE_;
+        for (int i = 0; i < NPROC && !clone_only; i++) {
             struct proc *q = &procs[i];
             if (q->parent != me || q->leader != q || q->state == P_UNUSED || q->state == P_DEAD ||
                 (pid > 0 && q->pid != pid) || (pid == 0 && q->pgid != me->pgid) ||
-                (pid < -1 && q->pgid != -pid))
+                (pid < -1 && q->pgid != -pid) || ((options & WNOTHREAD_) && q->parent_tid != p->pid))
                 continue;                     /* P_DEAD: released at exit (SIGCHLD ignored) */
             have = true;
             if (q->pt.exit_report)
@@ -635,19 +666,15 @@ int proc_wait4(int pid, uint64_t ustatus, int options)
             else if ((options & WCONTINUED) && q->sig.cont_report)
                 report = 0xffff;
             if (report) {
-                if (ustatus && copyout(p->pml4, ustatus, &report, sizeof report))
-                    return -EFAULT;
                 q->sig.stop_report = 0;
                 q->sig.cont_report = false;
-                return q->pid;
+                return wait_reported(p, ustatus, report, q->pid);
             }
             if (q->state != P_ZOMBIE || q->nthreads)
                 continue;
             int st = q->wstatus, cpid = q->pid;
-            if (ustatus && copyout(p->pml4, ustatus, &st, sizeof st))
-                return -EFAULT;
             proc_free(q);
-            return cpid;
+            return wait_reported(p, ustatus, st, cpid);
         }
         if (!have)
             return -ECHILD;
@@ -705,9 +732,12 @@ int proc_dethread(void)
     if (p == leader)
         return 0;
     for (int i = 0; i < NPROC; i++)
-        if (procs[i].parent == leader)
+        if (procs[i].parent == leader) {
             procs[i].parent = p;
+            procs[i].parent_tid = leader->pid;     /* the only thread left: it has them all */
+        }
     p->pid = leader->pid;
+    p->parent_tid = leader->parent_tid;
     p->parent = leader->parent;
     p->pgid = leader->pgid;
     p->sid = leader->sid;

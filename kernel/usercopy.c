@@ -55,6 +55,20 @@ int copyout(uint64_t *pml4, uint64_t dstva, const void *src, uint64_t len)
     return 0;
 }
 
+/*
+ * Store a word (len at most a page) all or nothing, as Linux's put_user: one store
+ * instruction, so a fault on its second page leaves the first untouched (measured on the
+ * host: a tid stored over a page's end writes no byte). -EFAULT when any byte can't be written.
+ */
+int put_user_bytes(uint64_t *pml4, uint64_t dstva, const void *src, uint64_t len)
+{
+    if (!user_range_ok(dstva, len))
+        return -EFAULT;
+    if (len && (!user_page(pml4, dstva, true) || !user_page(pml4, dstva + len - 1, true)))
+        return -EFAULT;
+    return copyout(pml4, dstva, src, len);
+}
+
 int copyin(uint64_t *pml4, void *dst, uint64_t srcva, uint64_t len)
 {
     if (!user_range_ok(srcva, len))

@@ -82,6 +82,8 @@ struct proc {
                                   syscall stops or single step (ptrace_update_work) */
     struct ptrace_state pt;    /* its tracer, stops, debug registers (ptrace.h: the link's owner rules) */
     struct rseq_reg rseq;      /* rseq(2)'s registration and pending work (rseq.h, rseq.c) */
+    int parent_tid;            /* leader only: the thread of `parent`'s group whose child it is (Linux
+                                  real_parent: the forking thread, then a live sibling of it): __WNOTHREAD */
 };
 
 noreturn void scheduler(void);

@@ -89,8 +89,11 @@
 #define WNOHANG       1          /* do not block if no child has changed state */
 #define WUNTRACED     2          /* also report a stopped child */
 #define WCONTINUED    8          /* also report a continued child */
-#define WAIT_KNOWN    (WNOHANG | WUNTRACED | WCONTINUED | 0x20000000 | 0x40000000 | 0x80000000)
-                                 /* ... and __WNOTHREAD, __WALL, __WCLONE: others are -EINVAL */
+#define WNOTHREAD_    0x20000000 /* __WNOTHREAD: only the calling thread's children (not kept) */
+#define WALL_         0x40000000 /* __WALL: clone and non-clone children alike */
+#define WCLONE_       0x80000000 /* __WCLONE: only children whose exit signal is not SIGCHLD */
+#define WAIT_KNOWN    (WNOHANG | WUNTRACED | WCONTINUED | WNOTHREAD_ | WALL_ | WCLONE_)
+                                 /* others are -EINVAL */
 
 /* clone flags (linux/sched.h); the low byte is the exit signal (CSIGNAL) */
 #define CSIGNAL              0x000000ff  /* signal sent to the parent at exit */

@@ -58,6 +58,7 @@ void growsdown_grown(struct mm *mm, uint64_t old_end, uint64_t new_end);  /* mre
 
 /* usercopy.c */
 int copyout(uint64_t *pml4, uint64_t dstva, const void *src, uint64_t len);
+int put_user_bytes(uint64_t *pml4, uint64_t dstva, const void *src, uint64_t len);   /* a word, all or nothing */
 int copyin(uint64_t *pml4, void *dst, uint64_t srcva, uint64_t len);
 int copyinstr(uint64_t *pml4, char *dst, uint64_t srcva, uint64_t max);
 int64_t user_strnlen(uint64_t *pml4, uint64_t srcva, uint64_t max);
