@@ -268,6 +268,8 @@ int64_t sys_getdents64(struct trapframe *tf)
         return -ENOTDIR;
     if (f->ip->proc_pid && !procfs_target(f->ip))
         return -ENOENT;                      /* /proc/PID or its fd/ after the process is gone (Linux) */
+    if (!f->ip->proc_kind && !f->ip->nlink && f->ip != fs_root())
+        return -ENOENT;                      /* removed (Linux iterate_dir: IS_DEADDIR) */
     for (;;) {
         uint64_t cookie = f->off;
         const char *name;

@@ -43,6 +43,7 @@ SANITIZER_FILES = (
     "tests/test_rlimitmem.py", "tests/test_unixoob.py",
     "tests/test_rseq.py",
     "tests/test_stackgrow.py",
+    "tests/test_review_files.py",
 )
 SANITIZER_ARGS = ("-n", "auto", "--dist", "loadgroup", f"--junitxml={C.SANITIZER_JUNIT_FILE}",
                   *SANITIZER_FILES)

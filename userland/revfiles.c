@@ -1,0 +1,649 @@
+/*
+ * A hostile program from the review of the file, pipe and socket surfaces
+ * (tests/test_review_files.py). Each attack prints only what Linux defines, so the host's
+ * output is the reference; every name is relative to the current directory (the host runs
+ * it in a directory of its own) or an abstract socket name with the pid in it.
+ *
+ *   paths: rename of a directory into its own subtree, of "." and "..", over a non-empty
+ *   directory, a file and a directory over each other; a hard link to a directory; a
+ *   symlink loop; paths of 4095 and 4096 bytes, names of 255 and 256; a name that ends at
+ *   the end of a mapped page, and one that runs into an unmapped page; a working directory
+ *   and an open directory removed under them (mkdir, creat, getdents, getcwd in them).
+ *
+ *   fds: dup2/dup3 onto itself, flags dup3 refuses, F_DUPFD and dup2 at and past
+ *   RLIMIT_NOFILE, a table filled up (dup, pipe, socketpair: EMFILE), F_GETPIPE_SZ and
+ *   F_SETPIPE_SZ on a file and on a pipe holding bytes.
+ *
+ *   pipes: a write without a reader (SIGPIPE caught, EPIPE), poll of the ends after the
+ *   other side closes, of a closed fd (POLLNVAL) and of fd -1; select naming a closed fd;
+ *   non-blocking writes into a full pipe; FIFO opens without a partner.
+ *
+ *   unix: SCM_RIGHTS into a control buffer too small (MSG_CTRUNC, the fds that fit), with
+ *   MSG_PEEK then read again, a closed fd among them, a socket sent inside itself and a
+ *   pair sent inside each other (the collector's cycles), SO_PEERCRED, connect to a listener
+ *   closed meanwhile, shutdown and then send/recv.
+ *
+ *   closerace: a sibling thread asleep in select, poll, read and accept on a descriptor the
+ *   main thread closes (each wait confirmed by the thread's state in /proc/TID/stat, 'S');
+ *   what each call answers once woken. closerace pollhold: a write into the pipe whose read
+ *   end a sleeping poll waits on and the main thread closed (Linux's poll holds the file).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/select.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <dirent.h>
+#include <stddef.h>
+#include <limits.h>
+
+#define PG 4096L
+
+static const char *err(long r)
+{
+    return r < 0 ? strerror(errno) : "ok";
+}
+
+static void say(const char *what, long r)
+{
+    printf("%s: %s\n", what, err(r));
+}
+
+/* ---- paths ------------------------------------------------------------------------------- */
+
+static int paths(void)
+{
+    mkdir("pd", 0755);
+    mkdir("pd/sub", 0755);
+    mkdir("pd/sub/deep", 0755);
+    say("rename a dir into its subtree", rename("pd", "pd/sub/x"));
+    say("rename a dir onto its own child", rename("pd", "pd/sub"));
+    say("rename a dir onto itself", rename("pd/sub", "pd/sub"));
+    say("rename of .", rename("pd/.", "pe"));
+    say("rename of ..", rename("pd/sub/..", "pe"));
+    say("rename onto .", rename("pd/sub", "pd/."));
+    mkdir("pe", 0755);
+    mkdir("pe/full", 0755);
+    close(open("pf", O_CREAT | O_WRONLY, 0644));
+    say("rename a dir over a non-empty dir", rename("pd", "pe"));
+    say("rename a dir over a file", rename("pd", "pf"));
+    say("rename a file over a dir", rename("pf", "pd"));
+    say("rename a file to name/", rename("pf", "pg/"));
+    say("open file/", open("pf/", O_RDONLY));
+    say("rename file/ to a new name", rename("pf/", "pg"));
+    say("rename a file onto itself/", rename("pf", "pf/"));
+    say("rename a dir to name/", rename("pe/full", "pe/moved/"));
+    say("rename it back from name/", rename("pe/moved/", "pe/full"));
+    say("unlink file/", unlink("pf/"));
+    say("link to name/", link("pf", "pg/"));
+    say("symlink at name/", symlink("pf", "pg/"));
+    say("mkfifo name/", mkfifo("pg/", 0644));
+    say("open name/ O_CREAT", open("pg/", O_CREAT | O_WRONLY, 0644));
+    say("mkdir name/", mkdir("pg/", 0755));
+    say("rmdir name/", rmdir("pg/"));
+    say("link to a dir", link("pd", "pl"));
+    say("rmdir .", rmdir("pd/."));
+    say("rmdir ..", rmdir("pd/sub/.."));
+    say("unlink a dir", unlink("pd"));
+    say("rmdir a file", rmdir("pf"));
+
+    symlink("loop1", "loop2");
+    symlink("loop2", "loop1");
+    say("open a symlink loop", open("loop1", O_RDONLY));
+    say("mkdir under a symlink loop", mkdir("loop1/x", 0755));
+    say("open a loop O_NOFOLLOW", open("loop1", O_RDONLY | O_NOFOLLOW));
+    say("link to a symlink", link("loop1", "loop3"));
+    struct stat st;
+    say("lstat the link's link", lstat("loop3", &st));
+    symlink("pf/", "slashlink");
+    say("open a link to file/", open("slashlink", O_RDONLY));
+
+    /* lengths: PATH_MAX counts the NUL; NAME_MAX 255 */
+    char *p = malloc(8192);
+    memset(p, 'a', 8192);
+    p[4095] = 0;
+    for (int i = 200; i < 4095; i += 201)
+        p[i] = '/';
+    say("path of 4095 bytes", open(p, O_RDONLY));
+    p[4095] = 'a';
+    p[4096] = 0;
+    say("path of 4096 bytes", open(p, O_RDONLY));
+    memset(p, 'b', 300);
+    p[255] = 0;
+    say("name of 255", open(p, O_RDONLY));
+    p[255] = 'b';
+    p[256] = 0;
+    say("name of 256", open(p, O_RDONLY));
+    say("mkdir name of 256", mkdir(p, 0755));
+
+    /* a name at a page's end */
+    char *m = mmap(NULL, 2 * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    munmap(m + PG, PG);
+    memcpy(m + PG - 3, "pf", 3);
+    say("stat a name ending at a page's end", stat(m + PG - 3, &st));
+    memcpy(m + PG - 2, "pf", 2);
+    say("stat a name running into an unmapped page", stat(m + PG - 2, &st));
+    say("mkdir a name running into an unmapped page", mkdir(m + PG - 2, 0755));
+    say("rename from a name running into an unmapped page", rename(m + PG - 2, "pz"));
+    say("symlink to a target running into an unmapped page", symlink(m + PG - 2, "pz"));
+    memset(m, 'c', PG);
+    say("stat a page of name without NUL", stat(m, &st));
+
+    /* a working directory removed under it */
+    int home = open(".", O_RDONLY | O_DIRECTORY);
+    mkdir("gone", 0755);
+    chdir("gone");
+    say("rmdir the cwd by its path", rmdir("../gone"));
+    char buf[PATH_MAX];
+    say("getcwd in it", getcwd(buf, sizeof buf) ? 0 : -1);
+    say("mkdir in it", mkdir("x", 0755));
+    say("creat in it", open("x", O_CREAT | O_WRONLY, 0644));
+    say("mkfifo in it", mkfifo("x", 0644));
+    say("symlink in it", symlink("a", "x"));
+    int dot = open(".", O_RDONLY | O_DIRECTORY);
+    say("open . in it", dot);
+    say("fstat .", fstat(dot, &st));
+    printf("removed cwd: nlink %ld\n", (long)st.st_nlink);
+    char dents[1024];
+    long n = syscall(SYS_getdents64, dot, dents, sizeof dents);
+    printf("removed cwd: getdents64 %ld\n", n);
+    say("open .. from it", open("..", O_RDONLY | O_DIRECTORY));
+    say("rmdir . in it", rmdir("."));
+    fchdir(home);
+    close(dot);
+
+    /* an open directory removed under it */
+    mkdir("gone2", 0755);
+    int gd = open("gone2", O_RDONLY | O_DIRECTORY);
+    say("rmdir an open directory", rmdir("gone2"));
+    say("mkdirat in it", mkdirat(gd, "y", 0755));
+    say("openat O_CREAT in it", openat(gd, "y", O_CREAT | O_WRONLY, 0644));
+    say("fchdir into it", fchdir(gd));
+    say("chdir .. back", chdir(".."));
+    fchdir(home);
+    say("mkdir its name again", mkdir("gone2", 0755));
+    say("fstat the old one", fstat(gd, &st));
+    printf("old open directory: nlink %ld\n", (long)st.st_nlink);
+
+    /* an open file unlinked: still read and written */
+    int fd = open("ul", O_CREAT | O_RDWR, 0644);
+    write(fd, "hello", 5);
+    say("unlink an open file", unlink("ul"));
+    char rb[8] = { 0 };
+    n = pread(fd, rb, 5, 0);
+    printf("unlinked open file: read %ld '%s'\n", n, rb);
+    fstat(fd, &st);
+    printf("unlinked open file: nlink %ld\n", (long)st.st_nlink);
+    say("linkat of the unlinked file (AT_EMPTY_PATH)", linkat(fd, "", AT_FDCWD, "ul2", AT_EMPTY_PATH));
+    return 0;
+}
+
+/* ---- fds --------------------------------------------------------------------------------- */
+
+static int fds(void)
+{
+    int fd = open(".", O_RDONLY | O_DIRECTORY);
+    printf("dup2 onto itself: %d\n", dup2(fd, fd) == fd);
+    say("dup2 of a closed fd onto itself", dup2(99, 99));
+    say("dup3 onto itself", dup3(fd, fd, 0));
+    say("dup3 O_NONBLOCK", dup3(fd, fd + 1, O_NONBLOCK));
+    say("dup3 of a closed fd", dup3(99, 98, 0));
+    say("dup2 onto -1", dup2(fd, -1));
+    say("close -1", close(-1));
+    say("F_DUPFD -1", fcntl(fd, F_DUPFD, -1));
+    struct rlimit rl = { 64, 64 };
+    setrlimit(RLIMIT_NOFILE, &rl);
+    printf("F_DUPFD 63: %d\n", fcntl(fd, F_DUPFD, 63));
+    say("F_DUPFD 63 again", fcntl(fd, F_DUPFD, 63));
+    say("F_DUPFD 64", fcntl(fd, F_DUPFD, 64));
+    say("F_DUPFD_CLOEXEC 64", fcntl(fd, F_DUPFD_CLOEXEC, 64));
+    say("dup2 onto 64", dup2(fd, 64));
+    say("dup3 onto 64", dup3(fd, 64, 0));
+    printf("dup2 onto 63: %d\n", dup2(fd, 63));
+    int last = -1, k;
+    while ((k = dup(fd)) >= 0)
+        last = k;
+    printf("table filled: last %d, then %s\n", last, strerror(errno));
+    int pp[2];
+    say("pipe with a full table", pipe(pp));
+    say("socketpair with a full table", socketpair(AF_UNIX, SOCK_STREAM, 0, pp));
+    say("open with a full table", open(".", O_RDONLY));
+    close(last);
+    say("pipe with one fd free", pipe(pp));
+    close(last - 1);
+    printf("pipe with two free: %d\n", pipe(pp) == 0 ? pp[1] - pp[0] : -1);
+    /* lower the limit under open fds: they stay usable, new ones stop at the limit */
+    struct rlimit low = { 10, 64 };
+    setrlimit(RLIMIT_NOFILE, &low);
+    printf("fcntl on fd 63 over the limit: %d\n", fcntl(63, F_GETFD));
+    say("dup2 onto 63 over the limit", dup2(fd, 63));
+    say("close 63 over the limit", close(63));
+    for (int i = 3; i < 64; i++)
+        if (i != fd)
+            close(i);
+    setrlimit(RLIMIT_NOFILE, &rl);
+
+    say("F_GETPIPE_SZ of a directory", fcntl(fd, F_GETPIPE_SZ));
+    say("F_SETPIPE_SZ of a directory", fcntl(fd, F_SETPIPE_SZ, 4096));
+    pipe(pp);
+    printf("F_GETPIPE_SZ: %d\n", fcntl(pp[0], F_GETPIPE_SZ));
+    printf("F_SETPIPE_SZ 0: %d\n", fcntl(pp[1], F_SETPIPE_SZ, 0));
+    printf("F_SETPIPE_SZ 4097: %d\n", fcntl(pp[1], F_SETPIPE_SZ, 4097));
+    say("F_SETPIPE_SZ -1", fcntl(pp[1], F_SETPIPE_SZ, -1));
+    say("F_SETPIPE_SZ 2^31 + 1", fcntl(pp[1], F_SETPIPE_SZ, (1U << 31) + 1));
+    char big[3 * 4096];
+    memset(big, 'x', sizeof big);
+    write(pp[1], big, sizeof big - 4096);         /* two slots */
+    say("F_SETPIPE_SZ 4096 holding two pages", fcntl(pp[1], F_SETPIPE_SZ, 4096));
+    printf("F_SETPIPE_SZ 8192 holding two pages: %d\n", fcntl(pp[1], F_SETPIPE_SZ, 8192));
+    fcntl(pp[1], F_SETFL, O_NONBLOCK);
+    say("a byte into the full pipe", write(pp[1], "y", 1));
+    char rb[4096];
+    read(pp[0], rb, 100);
+    say("a byte after 100 read (no slot free)", write(pp[1], "y", 1));
+    read(pp[0], rb, sizeof rb);
+    printf("a page after a page read: %ld\n", (long)write(pp[1], big, 4096));
+    return 0;
+}
+
+/* ---- pipes ------------------------------------------------------------------------------- */
+
+static volatile sig_atomic_t sigpipes;
+static void on_sigpipe(int s) { (void)s; sigpipes++; }
+
+static void show_poll(const char *what, int fd, short events)
+{
+    struct pollfd p = { fd, events, 0 };
+    int r = poll(&p, 1, 0);
+    printf("poll %s: %d revents %#x\n", what, r, p.revents);
+}
+
+static int pipes(void)
+{
+    int pp[2];
+    signal(SIGPIPE, on_sigpipe);
+    pipe(pp);
+    close(pp[0]);
+    say("write without a reader", write(pp[1], "x", 1));
+    printf("SIGPIPEs: %d\n", (int)sigpipes);
+    show_poll("a write end without a reader", pp[1], POLLOUT);
+    close(pp[1]);
+    pipe(pp);
+    write(pp[1], "ab", 2);
+    close(pp[1]);
+    show_poll("a read end with bytes, no writer", pp[0], POLLIN);
+    char b[4];
+    read(pp[0], b, 2);
+    show_poll("a read end empty, no writer", pp[0], POLLIN);
+    printf("read at end of file: %ld\n", (long)read(pp[0], b, 1));
+    close(pp[0]);
+    show_poll("a closed fd", pp[0], POLLIN);
+    show_poll("fd -1", -1, POLLIN);
+    fd_set rs;
+    FD_ZERO(&rs);
+    FD_SET(pp[0], &rs);
+    struct timeval tv = { 0, 0 };
+    say("select naming a closed fd", select(pp[0] + 1, &rs, NULL, NULL, &tv));
+    say("poll of 2^20 fds", poll(NULL, 1 << 20, 0));
+
+    /* non-blocking writes into a full pipe; PIPE_BUF is never split */
+    pipe2(pp, O_NONBLOCK);
+    char big[70000];
+    memset(big, 'z', sizeof big);
+    printf("a non-blocking write of 70000: %ld\n", (long)write(pp[1], big, sizeof big));
+    say("then PIPE_BUF more", write(pp[1], big, 4096));
+    read(pp[0], big, 4000);
+    say("PIPE_BUF after 4000 read", write(pp[1], big, 4096));
+    read(pp[0], big, 96);
+    printf("PIPE_BUF after the slot is read: %ld\n", (long)write(pp[1], big, 4096));
+    printf("4097 more: %ld\n", (long)write(pp[1], big, 4097));
+    close(pp[0]);
+    close(pp[1]);
+
+    /* FIFOs */
+    unlink("ff");
+    say("mkfifo", mkfifo("ff", 0644));
+    say("open a FIFO O_WRONLY|O_NONBLOCK without a reader", open("ff", O_WRONLY | O_NONBLOCK));
+    int r = open("ff", O_RDONLY | O_NONBLOCK);
+    say("open a FIFO O_RDONLY|O_NONBLOCK", r);
+    printf("read of a FIFO without a writer: %ld\n", (long)read(r, b, 1));
+    int w = open("ff", O_WRONLY | O_NONBLOCK);
+    say("then O_WRONLY|O_NONBLOCK", w);
+    say("read of the empty FIFO with a writer", read(r, b, 1));
+    close(r);
+    say("write into the FIFO with its reader gone", write(w, "q", 1));
+    printf("SIGPIPEs: %d\n", (int)sigpipes);
+    close(w);
+    int rw = open("ff", O_RDWR);
+    say("open a FIFO O_RDWR", rw);
+    long wn = write(rw, "q", 1);
+    printf("write and read through it: %ld %ld\n", wn, (long)read(rw, b, 1));
+    printf("F_GETPIPE_SZ of a FIFO: %d\n", fcntl(rw, F_GETPIPE_SZ));
+    say("lseek of a FIFO", lseek(rw, 0, SEEK_SET));
+    say("pread of a FIFO", pread(rw, b, 1, 0));
+    close(rw);
+    unlink("ff");
+    return 0;
+}
+
+/* ---- unix -------------------------------------------------------------------------------- */
+
+static int send_fds(int s, const int *fds, int n, int flags)
+{
+    char ctl[CMSG_SPACE(300 * sizeof(int))];
+    memset(ctl, 0, sizeof ctl);
+    struct iovec io = { "m", 1 };
+    struct msghdr mh = { .msg_iov = &io, .msg_iovlen = 1, .msg_control = ctl,
+                         .msg_controllen = CMSG_SPACE(n * sizeof(int)) };
+    struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(n * sizeof(int));
+    memcpy(CMSG_DATA(c), fds, n * sizeof(int));
+    return (int)sendmsg(s, &mh, flags);
+}
+
+/* receive with a control buffer of ctllen bytes: prints what arrived */
+static void recv_fds(const char *what, int s, size_t ctllen, int flags)
+{
+    char ctl[4096], d[4];
+    memset(ctl, 0, sizeof ctl);
+    struct iovec io = { d, sizeof d };
+    struct msghdr mh = { .msg_iov = &io, .msg_iovlen = 1, .msg_control = ctllen ? ctl : NULL,
+                         .msg_controllen = ctllen };
+    long n = recvmsg(s, &mh, flags);
+    if (n < 0) {
+        printf("%s: %s\n", what, strerror(errno));
+        return;
+    }
+    int got = 0;
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c))
+        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
+            int k = (int)((c->cmsg_len - CMSG_LEN(0)) / sizeof(int));
+            for (int i = 0; i < k; i++) {
+                int fd;
+                memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof fd);
+                got += fcntl(fd, F_GETFD) >= 0;
+                close(fd);
+            }
+        }
+    printf("%s: %ld bytes, %d fds, ctrunc %d, controllen %zu\n", what, n, got,
+           !!(mh.msg_flags & MSG_CTRUNC), (size_t)mh.msg_controllen);
+}
+
+static int count_open(void)
+{
+    int n = 0;
+    for (int i = 0; i < 1024; i++)
+        n += fcntl(i, F_GETFD) >= 0;
+    return n;
+}
+
+static int unix_attacks(void)
+{
+    int sv[2], pp[2];
+    pipe(pp);
+    int before = count_open();
+    socketpair(AF_UNIX, SOCK_DGRAM, 0, sv);
+    int three[3] = { pp[0], pp[1], pp[0] };
+    send_fds(sv[0], three, 3, 0);
+    recv_fds("3 fds, no control buffer", sv[1], 0, 0);
+    send_fds(sv[0], three, 3, 0);
+    recv_fds("3 fds, a buffer for the header", sv[1], CMSG_LEN(0), 0);
+    send_fds(sv[0], three, 3, 0);
+    recv_fds("3 fds, a buffer for 1", sv[1], CMSG_LEN(sizeof(int)), 0);
+    send_fds(sv[0], three, 3, 0);
+    recv_fds("3 fds, a buffer for 2 and a half", sv[1], CMSG_LEN(2 * sizeof(int) + 2), 0);
+    send_fds(sv[0], three, 3, 0);
+    recv_fds("3 fds, peeked", sv[1], CMSG_SPACE(3 * sizeof(int)), MSG_PEEK);
+    recv_fds("3 fds, peeked again with no room", sv[1], CMSG_LEN(0), MSG_PEEK);
+    recv_fds("3 fds, read", sv[1], CMSG_SPACE(3 * sizeof(int)), 0);
+    printf("fds open after: %d more\n", count_open() - before - 2);
+
+    /* Linux's SCM_MAX_FD (253) files and more are ENOMEM on the host before the count is
+       looked at (its fd list allocation): only bad fds among them are compared */
+    int bad[2] = { pp[0], 1000 };
+    say("a closed fd among them", send_fds(sv[0], bad, 2, 0));
+    say("an fd of -1", send_fds(sv[0], (int[]){ -1 }, 1, 0));
+    /* a socket in its own queue, a pair in each other's: the collector's cycles */
+    printf("itself: %d\n", send_fds(sv[0], &sv[1], 1, 0));
+    printf("its peer: %d\n", send_fds(sv[1], &sv[0], 1, 0));
+    close(sv[0]);
+    close(sv[1]);
+    int a[2], b2[2];
+    socketpair(AF_UNIX, SOCK_STREAM, 0, a);
+    socketpair(AF_UNIX, SOCK_STREAM, 0, b2);
+    send_fds(a[0], &b2[0], 1, 0);
+    send_fds(b2[0], &a[0], 1, 0);
+    send_fds(a[0], a, 2, 0);
+    for (int i = 0; i < 2; i++)
+        close(a[i]), close(b2[i]);
+    printf("fds open after the cycles: %d more\n", count_open() - before);
+
+    /* SO_PEERCRED, names, closed listeners, shutdown */
+    socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
+    struct ucred uc;
+    socklen_t ul = sizeof uc;
+    getsockopt(sv[0], SOL_SOCKET, SO_PEERCRED, &uc, &ul);
+    printf("SO_PEERCRED of a pair: pid is mine %d, uid %u, len %u\n", uc.pid == getpid(), uc.uid, ul);
+    ul = 4;
+    say("SO_PEERCRED into 4 bytes", getsockopt(sv[0], SOL_SOCKET, SO_PEERCRED, &uc, &ul));
+    printf("its length: %u\n", ul);
+    say("shutdown SHUT_WR", shutdown(sv[0], SHUT_WR));
+    say("send after SHUT_WR", send(sv[0], "x", 1, MSG_NOSIGNAL));
+    char d[4];
+    printf("peer's recv after SHUT_WR: %ld\n", (long)recv(sv[1], d, 1, MSG_DONTWAIT));
+    say("shutdown 3", shutdown(sv[0], 3));
+    say("shutdown SHUT_RDWR twice", shutdown(sv[0], SHUT_RDWR) | shutdown(sv[0], SHUT_RDWR));
+    close(sv[0]);
+    close(sv[1]);
+
+    struct sockaddr_un sa = { .sun_family = AF_UNIX };
+    socklen_t salen = offsetof(struct sockaddr_un, sun_path) + 1 +
+                      snprintf(sa.sun_path + 1, sizeof sa.sun_path - 1, "revfiles-%d", getpid());
+    int l = socket(AF_UNIX, SOCK_STREAM, 0);
+    say("bind an abstract name", bind(l, (struct sockaddr *)&sa, salen));
+    say("listen", listen(l, 1));
+    int c1 = socket(AF_UNIX, SOCK_STREAM, 0);
+    say("connect", connect(c1, (struct sockaddr *)&sa, salen));
+    int c2 = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    say("connect past the backlog, non-blocking", connect(c2, (struct sockaddr *)&sa, salen));
+    close(l);
+    char x;
+    say("read of a connection its listener dropped", read(c1, &x, 1));
+    int c3 = socket(AF_UNIX, SOCK_STREAM, 0);
+    say("connect to a closed listener", connect(c3, (struct sockaddr *)&sa, salen));
+    close(c1); close(c2); close(c3);
+
+    sa.sun_path[0] = 0;
+    unlink("us");
+    strcpy(sa.sun_path, "us");
+    salen = sizeof sa;
+    l = socket(AF_UNIX, SOCK_STREAM, 0);
+    say("bind a path", bind(l, (struct sockaddr *)&sa, salen));
+    say("bind it again", bind(socket(AF_UNIX, SOCK_STREAM, 0), (struct sockaddr *)&sa, salen));
+    c1 = socket(AF_UNIX, SOCK_STREAM, 0);
+    say("connect before listen", connect(c1, (struct sockaddr *)&sa, salen));
+    say("connect a datagram socket to a stream one",
+        connect(socket(AF_UNIX, SOCK_DGRAM, 0), (struct sockaddr *)&sa, salen));
+    close(l);
+    say("connect to a closed path listener", connect(c1, (struct sockaddr *)&sa, salen));
+    unlink("us");
+    say("connect to a removed path", connect(c1, (struct sockaddr *)&sa, salen));
+    return 0;
+}
+
+/* ---- closerace --------------------------------------------------------------------------- */
+
+/* The sibling thread's call: kinds in race(). It announces itself, then blocks. */
+enum { R_SELECT, R_POLL, R_POLLHOLD, R_READ, R_ACCEPT };
+static volatile int entering, racer_tid;
+static int race_fd, race_other, race_kind;
+static long race_result;
+static int race_errno;
+static int race_sets[3];
+static short race_revents[2];
+
+static void *racer(void *arg)
+{
+    (void)arg;
+    char b[8];
+    racer_tid = (int)syscall(SYS_gettid);
+    __atomic_store_n(&entering, 1, __ATOMIC_SEQ_CST);
+    errno = 0;
+    if (race_kind == R_SELECT) {
+        fd_set s[3];
+        for (int k = 0; k < 3; k++) {
+            FD_ZERO(&s[k]);
+            FD_SET(race_fd, &s[k]);
+        }
+        FD_SET(race_other, &s[0]);
+        struct timeval tv = { 20, 0 };
+        race_result = select((race_fd > race_other ? race_fd : race_other) + 1, &s[0], &s[1], &s[2], &tv);
+        for (int k = 0; k < 3; k++)
+            race_sets[k] = FD_ISSET(race_fd, &s[k]);
+    } else if (race_kind == R_POLL || race_kind == R_POLLHOLD) {
+        struct pollfd p[2] = { { race_fd, POLLIN, 0 }, { race_other, POLLIN, 0 } };
+        race_result = poll(p, race_kind == R_POLL ? 2 : 1, 20000);
+        race_revents[0] = p[0].revents;
+        race_revents[1] = p[1].revents;
+    } else if (race_kind == R_READ) {
+        race_result = read(race_fd, b, sizeof b);
+    } else {
+        race_result = accept(race_fd, NULL, NULL);
+    }
+    race_errno = errno;
+    return NULL;
+}
+
+/* the racer's state letter in /proc/TID/stat */
+static char state(int tid)
+{
+    char path[64], buf[512];
+    snprintf(path, sizeof path, "/proc/%d/stat", tid);
+    int fd = open(path, O_RDONLY);
+    long n = fd < 0 ? -1 : read(fd, buf, sizeof buf - 1);
+    if (fd >= 0)
+        close(fd);
+    if (n <= 0)
+        return '?';
+    buf[n] = 0;
+    char *e = strrchr(buf, ')');
+    return e && e[1] == ' ' ? e[2] : '?';
+}
+
+/* Until the racer has announced itself and sleeps: it sleeps nowhere but in its call. */
+static void wait_asleep(void)
+{
+    while (!__atomic_load_n(&entering, __ATOMIC_SEQ_CST))
+        sched_yield();
+    while (state(racer_tid) != 'S')
+        sched_yield();
+}
+
+static void race(int kind)
+{
+    int pp[2], qq[2];
+    pipe(pp);
+    pipe(qq);
+    int sfd = -1, c = -1;
+    struct sockaddr_un sa = { .sun_family = AF_UNIX };
+    socklen_t salen = offsetof(struct sockaddr_un, sun_path) + 1 +
+                      snprintf(sa.sun_path + 1, sizeof sa.sun_path - 1, "revfiles-race-%d", getpid());
+    if (kind == R_ACCEPT) {
+        sfd = socket(AF_UNIX, SOCK_STREAM, 0);
+        bind(sfd, (struct sockaddr *)&sa, salen);
+        listen(sfd, 4);
+    }
+    race_fd = kind == R_ACCEPT ? sfd : pp[0];
+    race_other = qq[0];
+    race_kind = kind;
+    entering = 0;
+    pthread_t t;
+    pthread_create(&t, NULL, racer, NULL);
+    wait_asleep();
+    close(race_fd);
+    switch (kind) {
+    case R_SELECT:
+    case R_POLL:
+        write(qq[1], "w", 1);                /* the other fd wakes it */
+        break;
+    case R_POLLHOLD:
+        /* Linux's sleeping poll holds the files it waits on (__pollwait's get_file): the read
+           end is still open, the write goes in, and it wakes the poll */
+        printf("closerace pollhold: write to the pipe: %s\n", err(write(pp[1], "w", 1)));
+        break;
+    case R_READ:
+        write(pp[1], "w", 1);                /* the read holds the file: it gets the byte */
+        break;
+    case R_ACCEPT:
+        c = socket(AF_UNIX, SOCK_STREAM, 0);
+        say("closerace accept: connect to the closed listener it holds", connect(c, (struct sockaddr *)&sa, salen));
+        break;
+    }
+    pthread_join(t, NULL);
+    const char *what[] = { "select", "poll", "pollhold", "read", "accept" };
+    if (race_result < 0)
+        printf("closerace %s: %s\n", what[kind], strerror(race_errno));
+    else if (kind == R_SELECT)
+        printf("closerace select: %ld, the closed fd in the sets %d %d %d\n", race_result,
+               race_sets[0], race_sets[1], race_sets[2]);
+    else if (kind == R_POLL || kind == R_POLLHOLD)
+        printf("closerace %s: %ld, revents %#x %#x\n", what[kind], race_result, race_revents[0],
+               race_revents[1]);
+    else
+        printf("closerace %s: %ld\n", what[kind], kind == R_READ ? race_result : race_result >= 0);
+    if (kind == R_ACCEPT && race_result >= 0)
+        close((int)race_result);
+    if (c >= 0)
+        close(c);
+    close(pp[1]);
+    close(qq[0]);
+    close(qq[1]);
+}
+
+static int closerace(int argc, char **argv)
+{
+    signal(SIGPIPE, SIG_IGN);
+    if (argc > 2 && !strcmp(argv[2], "pollhold")) {
+        race(R_POLLHOLD);
+        return 0;
+    }
+    race(R_SELECT);
+    race(R_POLL);
+    race(R_READ);
+    race(R_ACCEPT);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    setvbuf(stdout, NULL, _IONBF, 0);
+    const char *a = argc > 1 ? argv[1] : "";
+    if (!strcmp(a, "paths"))
+        return paths();
+    if (!strcmp(a, "fds"))
+        return fds();
+    if (!strcmp(a, "pipes"))
+        return pipes();
+    if (!strcmp(a, "unix"))
+        return unix_attacks();
+    if (!strcmp(a, "closerace"))
+        return closerace(argc, argv);
+    fprintf(stderr, "usage: revfiles paths|fds|pipes|unix|closerace [pollhold]\n");
+    return 2;
+}
