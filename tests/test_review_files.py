@@ -9,7 +9,8 @@ from tests.parity import Case, assert_same_as_linux
 pytestmark = pytest.mark.boot
 
 
-def test_paths_as_on_linux(images, tmp_path):
+@pytest.mark.parametrize("attack", ["paths", "locks"])
+def test_attack_in_a_directory_as_on_linux(images, tmp_path, attack):
     # paths: renames into a directory's own subtree, of "." and "..", over non-empty
     # directories, to and from "name/" (a file: ENOTDIR); unlink, link, symlink, mkfifo and
     # open(O_CREAT) of "name/" (Linux's filename_create: ENOENT, unlink ENOTDIR, open EISDIR;
@@ -17,7 +18,12 @@ def test_paths_as_on_linux(images, tmp_path):
     # 4095- and 4096-byte paths, 255- and 256-byte names; names at a page's end and running
     # into an unmapped page; a cwd and an open directory removed under them (st_nlink 0 and
     # getdents64 ENOENT, as Linux's IS_DEADDIR; ringlab said 2 and listed "." and "..").
-    assert_same_as_linux(Case("revfiles", args=["paths"]), images, tmp_path)
+    # locks: two and three POSIX owners waiting for each other (EDEADLK closing the cycle,
+    # Linux's posix_locks_deadlock), a POSIX lock over an OFD lock of the same process, flock
+    # conversions (the old lock goes first) and pipes, a lease broken by an opener whose
+    # holder then closes it (the opener goes on), F_SETLEASE against other opens.
+    # (nothing found: the same as the host)
+    assert_same_as_linux(Case("revfiles", args=[attack]), images, tmp_path)
 
 
 # fds: dup2/dup3 onto themselves, F_DUPFD and dup2 at RLIMIT_NOFILE, a full table, a limit

@@ -39,6 +39,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/file.h>
 #include <sys/resource.h>
 #include <sys/select.h>
 #include <sys/socket.h>
@@ -487,6 +488,124 @@ static int unix_attacks(void)
     return 0;
 }
 
+/* ---- locks ------------------------------------------------------------------------------- */
+
+static int setlk(int fd, int cmd, short type, off_t start, off_t len)
+{
+    struct flock fl = { .l_type = type, .l_whence = SEEK_SET, .l_start = start, .l_len = len };
+    return fcntl(fd, cmd, &fl);
+}
+
+/* Until process or thread `id` sleeps ('S' in /proc/ID/stat): it sleeps nowhere but in the
+   call it announced by writing to `ready` first. */
+static char state(int tid);
+static void asleep(int id)
+{
+    while (state(id) != 'S')
+        sched_yield();
+}
+
+/* A child that locks byte `mine`, says so on `up`, then waits (F_SETLKW) for byte `want`;
+   it prints what that answered and exits. */
+static pid_t locker(int fd, int mine, int want, int up[2])
+{
+    pid_t c = fork();
+    if (c == 0) {
+        setlk(fd, F_SETLK, F_WRLCK, mine, 1);
+        write(up[1], "l", 1);
+        long r = setlk(fd, F_SETLKW, F_WRLCK, want, 1);
+        printf("locks: child holding %d, waiting for %d: %s\n", mine, want, err(r));
+        _exit(0);
+    }
+    char b;
+    read(up[0], &b, 1);
+    return c;
+}
+
+static volatile sig_atomic_t sigios;
+static void on_sigio(int s) { (void)s; sigios++; }
+
+static int lock_attacks(void)
+{
+    int fd = open("lk", O_CREAT | O_RDWR | O_TRUNC, 0644);
+    write(fd, "0123456789", 10);
+    int up[2];
+    pipe(up);
+    /* two owners waiting for each other: the second wait closes the cycle, EDEADLK */
+    setlk(fd, F_SETLK, F_WRLCK, 0, 1);
+    pid_t a = locker(fd, 1, 0, up);
+    asleep(a);
+    say("locks: the parent waiting for the child that waits for it", setlk(fd, F_SETLKW, F_WRLCK, 1, 1));
+    say("locks: F_SETLK of it instead", setlk(fd, F_SETLK, F_WRLCK, 1, 1));
+    setlk(fd, F_SETLK, F_UNLCK, 0, 1);
+    waitpid(a, NULL, 0);
+    /* a chain of three: parent holds 0; B holds 1 and waits for 0; C holds 2 and waits for 1;
+       the parent's wait for 2 closes the cycle through both */
+    setlk(fd, F_SETLK, F_WRLCK, 0, 1);
+    pid_t b = locker(fd, 1, 0, up);
+    asleep(b);
+    pid_t c = locker(fd, 2, 1, up);
+    asleep(c);
+    say("locks: the parent closing a cycle of three", setlk(fd, F_SETLKW, F_WRLCK, 2, 1));
+    setlk(fd, F_SETLK, F_UNLCK, 0, 1);            /* B gets 0, exits; C gets 1, exits */
+    waitpid(b, NULL, 0);
+    waitpid(c, NULL, 0);
+    /* OFD locks have no deadlock detection; a cycle through one is not looked at (Linux) */
+    int ofd = open("lk", O_RDWR);
+    setlk(ofd, F_OFD_SETLK, F_WRLCK, 5, 1);
+    say("locks: POSIX F_SETLK over an OFD lock of the same process", setlk(fd, F_SETLK, F_WRLCK, 5, 1));
+    struct flock q = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 5, .l_len = 1 };
+    fcntl(fd, F_GETLK, &q);
+    printf("locks: F_GETLK sees it: type %d pid %d\n", q.l_type, q.l_pid);
+    close(ofd);
+    say("locks: the OFD lock gone with its file", setlk(fd, F_SETLK, F_WRLCK, 5, 1));
+    /* flock: a conversion, a second open's conflict, a pipe */
+    int f2 = open("lk", O_RDONLY);
+    say("flock: LOCK_SH", flock(fd, LOCK_SH));
+    say("flock: LOCK_SH by another open", flock(f2, LOCK_SH | LOCK_NB));
+    say("flock: LOCK_EX while another holds LOCK_SH", flock(fd, LOCK_EX | LOCK_NB));
+    say("flock: the other's LOCK_EX now (ours went first)", flock(f2, LOCK_EX | LOCK_NB));
+    say("flock: 0", flock(fd, 0));
+    int pp[2];
+    pipe(pp);
+    say("flock: a pipe", flock(pp[0], LOCK_EX));
+    say("locks: F_SETLK of a pipe", setlk(pp[1], F_SETLK, F_WRLCK, 0, 1));
+    say("locks: a read lock on a write-only end", setlk(pp[1], F_SETLK, F_RDLCK, 0, 1));
+    close(pp[0]);
+    close(pp[1]);
+    close(f2);
+
+    /* a lease broken by an opener while its holder closes it */
+    signal(SIGIO, on_sigio);
+    int lf = open("ls", O_CREAT | O_RDONLY, 0644);
+    say("lease: F_RDLCK", fcntl(lf, F_SETLEASE, F_RDLCK));
+    pid_t o = fork();
+    if (o == 0) {
+        close(lf);                              /* the lease's file is the parent's alone */
+        write(up[1], "o", 1);
+        int w = open("ls", O_WRONLY);
+        printf("lease: the opener for writing: %s\n", err(w));
+        _exit(0);
+    }
+    char ch;
+    read(up[0], &ch, 1);
+    asleep(o);
+    printf("lease: F_GETLEASE while broken: %d, SIGIO %d\n", fcntl(lf, F_GETLEASE), (int)sigios);
+    close(lf);                                  /* the lease goes with it: the opener goes on */
+    waitpid(o, NULL, 0);
+    lf = open("ls", O_RDONLY);
+    int lr = open("ls", O_RDONLY);
+    say("lease: F_WRLCK with another open file of ours", fcntl(lf, F_SETLEASE, F_WRLCK));
+    close(lr);
+    say("lease: F_WRLCK once it is closed", fcntl(lf, F_SETLEASE, F_WRLCK));
+    say("lease: F_UNLCK", fcntl(lf, F_SETLEASE, F_UNLCK));
+    int lw = open("ls", O_WRONLY);
+    say("lease: F_RDLCK with a writer open", fcntl(lf, F_SETLEASE, F_RDLCK));
+    close(lw);
+    close(lf);
+    return 0;
+}
+
 /* ---- closerace --------------------------------------------------------------------------- */
 
 /* The sibling thread's call: kinds in race(). It announces itself, then blocks. */
@@ -642,8 +761,10 @@ int main(int argc, char **argv)
         return pipes();
     if (!strcmp(a, "unix"))
         return unix_attacks();
+    if (!strcmp(a, "locks"))
+        return lock_attacks();
     if (!strcmp(a, "closerace"))
         return closerace(argc, argv);
-    fprintf(stderr, "usage: revfiles paths|fds|pipes|unix|closerace [pollhold]\n");
+    fprintf(stderr, "usage: revfiles paths|fds|pipes|unix|locks|closerace [pollhold]\n");
     return 2;
 }
