@@ -4,7 +4,7 @@ blocking call, each compared with the host's Linux (as root, and as user 1000 wh
 needs no directory of its own: ringlab's user 1000 runs in "/", which it may not write)."""
 import pytest
 
-from tests.parity import Case, assert_same_as_linux
+from tests.parity import Case, assert_rounds_give_every_page_back, assert_same_as_linux
 
 pytestmark = pytest.mark.boot
 
@@ -55,3 +55,11 @@ def test_poll_holds_its_files_as_on_linux(images, tmp_path):
     # and writes into the pipe: on Linux the write goes in (the poll's reference keeps the
     # read end) and wakes the poll, which answers POLLNVAL.
     assert_same_as_linux(Case("revfiles", args=["closerace", "pollhold"]), images, tmp_path)
+
+
+def test_sockets_and_pipes_give_every_page_back(images, tmp_path):
+    # revfiles rounds: each round's child runs the unix and pipes attacks (files in flight
+    # peeked, truncated and received, a socket in its own queue, a pair in each other's, an
+    # embryo carrying its listener, full pipes, FIFOs) and ends: the free pages after each
+    # round are equal, so the collector and the closes gave every socket and page back.
+    assert_rounds_give_every_page_back("revfiles", images, tmp_path, 3, timeout_s=120, args=["rounds"])

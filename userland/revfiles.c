@@ -21,7 +21,10 @@
  *   unix: SCM_RIGHTS into a control buffer too small (MSG_CTRUNC, the fds that fit), with
  *   MSG_PEEK then read again, a closed fd among them, a socket sent inside itself and a
  *   pair sent inside each other (the collector's cycles), SO_PEERCRED, connect to a listener
- *   closed meanwhile, shutdown and then send/recv.
+ *   closed meanwhile, shutdown and then send/recv; an embryo carrying its own listener.
+ *
+ *   locks: POSIX owners waiting for each other (EDEADLK), OFD and flock locks, a lease broken
+ *   while its holder closes it. rounds N: unix and pipes in a child, N times (page leaks).
  *
  *   closerace: a sibling thread asleep in select, poll, read and accept on a descriptor the
  *   main thread closes (each wait confirmed by the thread's state in /proc/TID/stat, 'S');
@@ -433,6 +436,18 @@ static int unix_attacks(void)
     send_fds(a[0], a, 2, 0);
     for (int i = 0; i < 2; i++)
         close(a[i]), close(b2[i]);
+    /* an embryo (connected, never accepted) carrying its own listener in its queue */
+    struct sockaddr_un ea = { .sun_family = AF_UNIX };
+    socklen_t ealen = offsetof(struct sockaddr_un, sun_path) + 1 +
+                      snprintf(ea.sun_path + 1, sizeof ea.sun_path - 1, "revfiles-embryo-%d", getpid());
+    int el = socket(AF_UNIX, SOCK_STREAM, 0);
+    bind(el, (struct sockaddr *)&ea, ealen);
+    listen(el, 1);
+    int ec = socket(AF_UNIX, SOCK_STREAM, 0);
+    say("connect to a listener that will travel in its embryo", connect(ec, (struct sockaddr *)&ea, ealen));
+    printf("the listener into the embryo: %d\n", send_fds(ec, &el, 1, 0));
+    close(ec);
+    close(el);
     printf("fds open after the cycles: %d more\n", count_open() - before);
 
     /* SO_PEERCRED, names, closed listeners, shutdown */
@@ -606,6 +621,26 @@ static int lock_attacks(void)
     return 0;
 }
 
+/* unix and pipes in a child per round (ROUNDS): the free pages after each must be equal
+   (tests/test_review_files.py, trace=mem): sockets in flight, cycles and pipes all go back. */
+static int rounds(int n)
+{
+    for (int round = 1; round <= n; round++) {
+        fflush(stdout);
+        pid_t kid = fork();
+        if (kid == 0) {
+            int r = unix_attacks();
+            r = r ? r : pipes();
+            fflush(stdout);
+            _exit(r);
+        }
+        int st;
+        waitpid(kid, &st, 0);
+        printf("revfiles: round %d: status %d\n", round, st);
+    }
+    return 0;
+}
+
 /* ---- closerace --------------------------------------------------------------------------- */
 
 /* The sibling thread's call: kinds in race(). It announces itself, then blocks. */
@@ -761,10 +796,12 @@ int main(int argc, char **argv)
         return pipes();
     if (!strcmp(a, "unix"))
         return unix_attacks();
+    if (!strcmp(a, "rounds"))
+        return rounds(argc > 2 ? atoi(argv[2]) : 1);
     if (!strcmp(a, "locks"))
         return lock_attacks();
     if (!strcmp(a, "closerace"))
         return closerace(argc, argv);
-    fprintf(stderr, "usage: revfiles paths|fds|pipes|unix|locks|closerace [pollhold]\n");
+    fprintf(stderr, "usage: revfiles paths|fds|pipes|unix|locks|rounds [N]|closerace [pollhold]\n");
     return 2;
 }
