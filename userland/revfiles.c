@@ -500,6 +500,26 @@ static int unix_attacks(void)
     say("connect to a closed path listener", connect(c1, (struct sockaddr *)&sa, salen));
     unlink("us");
     say("connect to a removed path", connect(c1, (struct sockaddr *)&sa, salen));
+
+    /* files in flight past RLIMIT_NOFILE: a user without CAP_SYS_RESOURCE may have no more
+       than its limit in flight before a send (Linux too_many_unix_fds: ETOOMANYREFS) */
+    struct rlimit old, low = { 16, 16 };
+    getrlimit(RLIMIT_NOFILE, &old);
+    socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
+    setrlimit(RLIMIT_NOFILE, &low);
+    int four[4] = { pp[0], pp[1], pp[0], pp[1] }, sent = 0;
+    long r = 0;
+    while (sent < 12 && (r = send_fds(sv[0], four, 4, MSG_DONTWAIT)) > 0)
+        sent++;
+    printf("messages of 4 files in flight under RLIMIT_NOFILE 16: %d, then %s\n", sent,
+           r > 0 ? "-" : errno == ETOOMANYREFS ? "ETOOMANYREFS" : strerror(errno));
+    close(sv[0]);
+    close(sv[1]);
+    setrlimit(RLIMIT_NOFILE, &old);
+    r = socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
+    printf("once they are gone: %s\n", err(r | send_fds(sv[0], four, 4, MSG_DONTWAIT)));
+    close(sv[0]);
+    close(sv[1]);
     return 0;
 }
 
