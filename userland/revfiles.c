@@ -22,6 +22,7 @@
  *   MSG_PEEK then read again, a closed fd among them, a socket sent inside itself and a
  *   pair sent inside each other (the collector's cycles), SO_PEERCRED, connect to a listener
  *   closed meanwhile, shutdown and then send/recv; an embryo carrying its own listener.
+ *   inflight: files in flight past RLIMIT_NOFILE (ETOOMANYREFS without CAP_SYS_RESOURCE).
  *
  *   locks: POSIX owners waiting for each other (EDEADLK), OFD and flock locks, a lease broken
  *   while its holder closes it. rounds N: unix and pipes in a child, N times (page leaks).
@@ -48,6 +49,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -269,6 +271,9 @@ static int fds(void)
 static volatile sig_atomic_t sigpipes;
 static void on_sigpipe(int s) { (void)s; sigpipes++; }
 
+static volatile sig_atomic_t alarms;
+static void on_alarm(int s) { (void)s; alarms++; }
+
 static void show_poll(const char *what, int fd, short events)
 {
     struct pollfd p = { fd, events, 0 };
@@ -315,6 +320,22 @@ static int pipes(void)
     read(pp[0], big, 96);
     printf("PIPE_BUF after the slot is read: %ld\n", (long)write(pp[1], big, 4096));
     printf("4097 more: %ld\n", (long)write(pp[1], big, 4097));
+    close(pp[0]);
+    close(pp[1]);
+
+    /* readv of a pipe is one read of the whole vector (Linux pipe_read): once it has bytes
+       it returns when the pipe is empty, never waiting for more to fill a later iovec; an
+       alarm bounds the wait of a readv that would */
+    struct sigaction al = { .sa_handler = on_alarm };
+    sigaction(SIGALRM, &al, NULL);
+    pipe(pp);
+    write(pp[1], "a", 1);
+    char v1, v2;
+    struct iovec iv[2] = { { &v1, 1 }, { &v2, 1 } };
+    alarm(2);
+    long got = readv(pp[0], iv, 2);
+    alarm(0);
+    printf("readv of 1 + 1 bytes from a pipe holding 1: %ld, alarms %d\n", got, (int)alarms);
     close(pp[0]);
     close(pp[1]);
 
@@ -501,25 +522,6 @@ static int unix_attacks(void)
     unlink("us");
     say("connect to a removed path", connect(c1, (struct sockaddr *)&sa, salen));
 
-    /* files in flight past RLIMIT_NOFILE: a user without CAP_SYS_RESOURCE may have no more
-       than its limit in flight before a send (Linux too_many_unix_fds: ETOOMANYREFS) */
-    struct rlimit old, low = { 16, 16 };
-    getrlimit(RLIMIT_NOFILE, &old);
-    socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
-    setrlimit(RLIMIT_NOFILE, &low);
-    int four[4] = { pp[0], pp[1], pp[0], pp[1] }, sent = 0;
-    long r = 0;
-    while (sent < 12 && (r = send_fds(sv[0], four, 4, MSG_DONTWAIT)) > 0)
-        sent++;
-    printf("messages of 4 files in flight under RLIMIT_NOFILE 16: %d, then %s\n", sent,
-           r > 0 ? "-" : errno == ETOOMANYREFS ? "ETOOMANYREFS" : strerror(errno));
-    close(sv[0]);
-    close(sv[1]);
-    setrlimit(RLIMIT_NOFILE, &old);
-    r = socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
-    printf("once they are gone: %s\n", err(r | send_fds(sv[0], four, 4, MSG_DONTWAIT)));
-    close(sv[0]);
-    close(sv[1]);
     return 0;
 }
 
@@ -638,6 +640,34 @@ static int lock_attacks(void)
     say("lease: F_RDLCK with a writer open", fcntl(lf, F_SETLEASE, F_RDLCK));
     close(lw);
     close(lf);
+    return 0;
+}
+
+/* Files in flight past RLIMIT_NOFILE: a user without CAP_SYS_RESOURCE may have no more than
+   its limit in flight before a send (Linux too_many_unix_fds: ETOOMANYREFS). Run in a process
+   of its own, before anything else is in flight: Linux counts per user, and its collector
+   takes cycles out of the count only when it runs. */
+static int inflight(void)
+{
+    struct rlimit old, low = { 16, 16 };
+    getrlimit(RLIMIT_NOFILE, &old);
+    int sv[2], pp[2];
+    pipe(pp);
+    socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
+    setrlimit(RLIMIT_NOFILE, &low);
+    int four[4] = { pp[0], pp[1], pp[0], pp[1] }, sent = 0;
+    long r = 0;
+    while (sent < 12 && (r = send_fds(sv[0], four, 4, MSG_DONTWAIT)) > 0)
+        sent++;
+    printf("messages of 4 files in flight under RLIMIT_NOFILE 16: %d, then %s\n", sent,
+           r > 0 ? "-" : errno == ETOOMANYREFS ? "ETOOMANYREFS" : strerror(errno));
+    close(sv[0]);
+    close(sv[1]);
+    setrlimit(RLIMIT_NOFILE, &old);
+    r = socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
+    printf("once they are gone: %s\n", err(r | send_fds(sv[0], four, 4, MSG_DONTWAIT)));
+    close(sv[0]);
+    close(sv[1]);
     return 0;
 }
 
@@ -816,12 +846,14 @@ int main(int argc, char **argv)
         return pipes();
     if (!strcmp(a, "unix"))
         return unix_attacks();
+    if (!strcmp(a, "inflight"))
+        return inflight();
     if (!strcmp(a, "rounds"))
         return rounds(argc > 2 ? atoi(argv[2]) : 1);
     if (!strcmp(a, "locks"))
         return lock_attacks();
     if (!strcmp(a, "closerace"))
         return closerace(argc, argv);
-    fprintf(stderr, "usage: revfiles paths|fds|pipes|unix|locks|rounds [N]|closerace [pollhold]\n");
+    fprintf(stderr, "usage: revfiles paths|fds|pipes|unix|inflight|locks|rounds [N]|closerace [pollhold]\n");
     return 2;
 }
