@@ -9,7 +9,7 @@ from tests.parity import Case, assert_rounds_give_every_page_back, assert_same_a
 pytestmark = pytest.mark.boot
 
 
-@pytest.mark.parametrize("attack", ["paths", "locks"])
+@pytest.mark.parametrize("attack", ["paths", "locks", "unixnames"])
 def test_attack_in_a_directory_as_on_linux(images, tmp_path, attack):
     # paths: renames into a directory's own subtree, of "." and "..", over non-empty
     # directories, to and from "name/" (a file: ENOTDIR); unlink, link, symlink, mkfifo and
@@ -22,7 +22,10 @@ def test_attack_in_a_directory_as_on_linux(images, tmp_path, attack):
     # Linux's posix_locks_deadlock), a POSIX lock over an OFD lock of the same process, flock
     # conversions (the old lock goes first) and pipes, a lease broken by an opener whose
     # holder then closes it (the opener goes on), F_SETLEASE against other opens.
-    # (nothing found: the same as the host)
+    # (nothing found: the same as the host). unixnames: AF_UNIX addresses of every length
+    # (past sockaddr_un, 1, 2: autobind, twice), a path filling sun_path without its NUL,
+    # listen/accept/connect/sendto in states Linux refuses, seqpacket truncation (MSG_TRUNC),
+    # a closed peer (nothing found: the same as the host).
     assert_same_as_linux(Case("revfiles", args=[attack]), images, tmp_path)
 
 

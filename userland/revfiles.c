@@ -22,6 +22,8 @@
  *   MSG_PEEK then read again, a closed fd among them, a socket sent inside itself and a
  *   pair sent inside each other (the collector's cycles), SO_PEERCRED, connect to a listener
  *   closed meanwhile, shutdown and then send/recv; an embryo carrying its own listener.
+ *   unixnames (in a directory of its own): addresses of every length, autobind, a path
+ *   filling sun_path, states AF_UNIX refuses, seqpacket truncation.
  *   inflight: files in flight past RLIMIT_NOFILE (ETOOMANYREFS without CAP_SYS_RESOURCE).
  *
  *   locks: POSIX owners waiting for each other (EDEADLK), OFD and flock locks, a lease broken
@@ -643,6 +645,70 @@ static int lock_attacks(void)
     return 0;
 }
 
+/* Addresses and states AF_UNIX refuses, as Linux's net/unix/af_unix.c. */
+static int unix_names(void)
+{
+    struct sockaddr_un sa = { .sun_family = AF_UNIX };
+    struct sockaddr_un got;
+    socklen_t gl = sizeof got;
+    int s = socket(AF_UNIX, SOCK_STREAM, 0);
+    say("bind with addrlen past sockaddr_un", bind(s, (struct sockaddr *)&sa, sizeof sa + 1));
+    say("bind with addrlen 1", bind(s, (struct sockaddr *)&sa, 1));
+    say("autobind (addrlen 2)", bind(s, (struct sockaddr *)&sa, 2));
+    getsockname(s, (struct sockaddr *)&got, &gl);
+    printf("autobound name: length %u, abstract %d\n", gl, got.sun_path[0] == 0);
+    say("bind again", bind(s, (struct sockaddr *)&sa, 2));
+    close(s);
+    /* a path filling sun_path, no NUL */
+    s = socket(AF_UNIX, SOCK_STREAM, 0);
+    memset(sa.sun_path, 'u', sizeof sa.sun_path);
+    say("bind a 108-byte path without its NUL", bind(s, (struct sockaddr *)&sa, sizeof sa));
+    gl = sizeof got + 8;
+    char big[sizeof got + 8];
+    getsockname(s, (struct sockaddr *)big, &gl);
+    printf("its name's length: %u\n", gl);
+    say("listen", listen(s, 1));
+    int c = socket(AF_UNIX, SOCK_STREAM, 0);
+    say("connect to it", connect(c, (struct sockaddr *)&sa, sizeof sa));
+    say("connect with addrlen 2", connect(socket(AF_UNIX, SOCK_STREAM, 0), (struct sockaddr *)&sa, 2));
+    say("connect with addrlen 1", connect(socket(AF_UNIX, SOCK_STREAM, 0), (struct sockaddr *)&sa, 1));
+    say("sendto with an address on a connected stream", sendto(c, "x", 1, 0, (struct sockaddr *)&sa, sizeof sa));
+    say("listen on a connected socket", listen(c, 1));
+    say("accept on a connected socket", accept(c, NULL, NULL));
+    int a = accept(s, NULL, NULL);
+    say("accept", a);
+    say("connect again", connect(c, (struct sockaddr *)&sa, sizeof sa));
+    unlink(sa.sun_path);
+    close(a);
+    close(c);
+    close(s);
+    int d = socket(AF_UNIX, SOCK_DGRAM, 0);
+    say("listen on a datagram socket", listen(d, 1));
+    say("send on an unconnected datagram socket", send(d, "x", 1, 0));
+    strcpy(sa.sun_path, "nosuch");
+    say("sendto a path that is not there", sendto(d, "x", 1, 0, (struct sockaddr *)&sa, sizeof sa));
+    char b[16];
+    say("recv MSG_PEEK|MSG_DONTWAIT of an empty socket", recv(d, b, 1, MSG_PEEK | MSG_DONTWAIT));
+    close(d);
+    /* a seqpacket message longer than the buffer: MSG_TRUNC */
+    int sp[2];
+    socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sp);
+    send(sp[0], "0123456789", 10, 0);
+    send(sp[0], "0123456789", 10, 0);
+    struct iovec io = { b, 4 };
+    struct msghdr mh = { .msg_iov = &io, .msg_iovlen = 1 };
+    long n = recvmsg(sp[1], &mh, 0);
+    printf("seqpacket of 10 into 4: %ld, MSG_TRUNC %d\n", n, !!(mh.msg_flags & MSG_TRUNC));
+    n = recv(sp[1], b, 4, MSG_TRUNC);
+    printf("with MSG_TRUNC asked: %ld\n", n);
+    say("recv MSG_OOB of a seqpacket socket", recv(sp[1], b, 1, MSG_OOB | MSG_DONTWAIT));
+    close(sp[0]);
+    say("send to a closed peer", send(sp[1], "x", 1, MSG_NOSIGNAL));
+    printf("recv from a closed peer: %ld\n", (long)recv(sp[1], b, 1, 0));
+    close(sp[1]);
+    return 0;
+}
+
 /* Files in flight past RLIMIT_NOFILE: a user without CAP_SYS_RESOURCE may have no more than
    its limit in flight before a send (Linux too_many_unix_fds: ETOOMANYREFS). Run in a process
    of its own, before anything else is in flight: Linux counts per user, and its collector
@@ -846,6 +912,8 @@ int main(int argc, char **argv)
         return pipes();
     if (!strcmp(a, "unix"))
         return unix_attacks();
+    if (!strcmp(a, "unixnames"))
+        return unix_names();
     if (!strcmp(a, "inflight"))
         return inflight();
     if (!strcmp(a, "rounds"))
@@ -854,6 +922,6 @@ int main(int argc, char **argv)
         return lock_attacks();
     if (!strcmp(a, "closerace"))
         return closerace(argc, argv);
-    fprintf(stderr, "usage: revfiles paths|fds|pipes|unix|inflight|locks|rounds [N]|closerace [pollhold]\n");
+    fprintf(stderr, "usage: revfiles paths|fds|pipes|unix|unixnames|inflight|locks|rounds [N]|closerace [pollhold]\n");
     return 2;
 }
