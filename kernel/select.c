@@ -69,7 +69,7 @@ static uint64_t set_bytes(uint64_t n, bool compat)
    -EBADF on the first look only (Linux max_select_fd, before the call waits); one a sibling
    thread closed while the call slept is ready in every set it is in (POLLNVAL is in Linux's
    POLLIN_SET, POLLOUT_SET and POLLEX_SET). */
-static int64_t scan(struct fdsets *s, uint64_t n, bool first)
+static int64_t scan(struct fdsets *s, uint64_t n, bool first, struct pollhold *hold)
 {
     int64_t count = 0;
     for (uint64_t w = 0; w < (n + 63) / 64; w++) {
@@ -83,6 +83,9 @@ static int64_t scan(struct fdsets *s, uint64_t n, bool first)
             int16_t r = poll_fd_ready(fd);
             if ((r & POLLNVAL_) && first)        /* not open */
                 return -EBADF;
+            int hr = first ? poll_hold(hold, fd) : 0;   /* held until the call returns */
+            if (hr)
+                return hr;
             static const int16_t want[3] = { POLLIN_SET, POLLOUT_SET, POLLEX_SET };
             for (int k = 0; k < 3; k++) {
                 if ((s->in[k][w] >> bit & 1) && (r & want[k])) {
@@ -110,8 +113,9 @@ static int64_t core_select(int64_t n, const uint64_t uset[3], uint64_t end_ns, b
     for (int k = 0; k < 3 && !r; k++)
         if (uset[k] && copyin(p->pml4, s->in[k], uset[k], set_bytes(nfds, compat)))
             r = -EFAULT;
+    struct pollhold hold = { 0 };
     for (bool first = true; !r; first = false) {
-        r = scan(s, nfds, first);
+        r = scan(s, nfds, first, &hold);
         if (r || end_ns == 0 || time_monotonic_ns() >= end_ns)
             break;
         if (signal_pending(p)) {
@@ -120,6 +124,7 @@ static int64_t core_select(int64_t n, const uint64_t uset[3], uint64_t end_ns, b
         }
         sleep((void *)&ticks);
     }
+    poll_release(&hold);
     for (int k = 0; k < 3 && r >= 0; k++)
         if (uset[k] && copyout(p->pml4, uset[k], s->out[k], set_bytes(nfds, compat)))
             r = -EFAULT;

@@ -52,13 +52,11 @@ def test_descriptor_closed_under_a_blocking_call_as_on_linux(images, tmp_path):
     assert_same_as_linux(Case("revfiles", args=["closerace"]), images, tmp_path)
 
 
-@pytest.mark.xfail(strict=True, reason="a sleeping poll or select holds no reference to the files "
-                   "it waits on (Linux's __pollwait takes one): closed by a sibling thread, a pipe's "
-                   "last read end goes at once, and a write into the pipe is EPIPE and SIGPIPE")
 def test_poll_holds_its_files_as_on_linux(images, tmp_path):
     # closerace pollhold: poll sleeps on a pipe's only read end, the main thread closes it
     # and writes into the pipe: on Linux the write goes in (the poll's reference keeps the
-    # read end) and wakes the poll, which answers POLLNVAL.
+    # read end, __pollwait's get_file) and wakes the poll, which answers POLLNVAL. ringlab's
+    # poll held nothing: the read end went with the close, the write was EPIPE and SIGPIPE.
     assert_same_as_linux(Case("revfiles", args=["closerace", "pollhold"]), images, tmp_path)
 
 
