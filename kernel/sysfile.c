@@ -262,6 +262,13 @@ int64_t sys_lseek(struct trapframe *tf)
         f->off = (uint64_t)(base + off);
         return (int64_t)f->off;
     }
+    if ((tf->rdx == SEEK_DATA || tf->rdx == SEEK_HOLE) && !f->ip->proc_kind) {
+        /* as tmpfs (fsdata.c); /proc's files are seq_lseek's: -EINVAL, below */
+        int64_t r = fsdata_seek(f->ip, off, tf->rdx == SEEK_HOLE);
+        if (r >= 0)
+            f->off = (uint64_t)r;
+        return r;
+    }
     switch (tf->rdx) {
     case SEEK_SET: base = 0; break;
     case SEEK_CUR: base = (int64_t)f->off; break;

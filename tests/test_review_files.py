@@ -17,7 +17,9 @@ def test_attack_in_a_directory_as_on_linux(images, tmp_path, attack):
     # ringlab unlinked the file and made the others); hard links to directories; symlink loops;
     # 4095- and 4096-byte paths, 255- and 256-byte names; names at a page's end and running
     # into an unmapped page; a cwd and an open directory removed under them (st_nlink 0 and
-    # getdents64 ENOENT, as Linux's IS_DEADDIR; ringlab said 2 and listed "." and "..").
+    # getdents64 ENOENT, as Linux's IS_DEADDIR; ringlab said 2 and listed "." and "..");
+    # lseek SEEK_DATA/SEEK_HOLE of a file and of a sparse one (holes: pages never written, as
+    # tmpfs's; ringlab answered EINVAL).
     # locks: two and three POSIX owners waiting for each other (EDEADLK closing the cycle,
     # Linux's posix_locks_deadlock), a POSIX lock over an OFD lock of the same process, flock
     # conversions (the old lock goes first) and pipes, a lease broken by an opener whose

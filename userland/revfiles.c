@@ -197,6 +197,28 @@ static int paths(void)
     fstat(fd, &st);
     printf("unlinked open file: nlink %ld\n", (long)st.st_nlink);
     say("linkat of the unlinked file (AT_EMPTY_PATH)", linkat(fd, "", AT_FDCWD, "ul2", AT_EMPTY_PATH));
+
+    /* SEEK_DATA and SEEK_HOLE of a file without holes (Linux's generic answer: all data) */
+    int sf = open("sk", O_CREAT | O_RDWR | O_TRUNC, 0644);
+    write(sf, "0123456789", 10);
+    printf("SEEK_DATA 0: %ld\n", (long)lseek(sf, 0, SEEK_DATA));
+    printf("SEEK_HOLE 0: %ld\n", (long)lseek(sf, 0, SEEK_HOLE));
+    printf("SEEK_HOLE 4: %ld\n", (long)lseek(sf, 4, SEEK_HOLE));
+    printf("the offset after: %ld\n", (long)lseek(sf, 0, SEEK_CUR));
+    say("SEEK_DATA at the end", lseek(sf, 10, SEEK_DATA));
+    say("SEEK_HOLE past the end", lseek(sf, 11, SEEK_HOLE));
+    say("SEEK_DATA -1", lseek(sf, -1, SEEK_DATA));
+    say("whence 5", lseek(sf, 0, 5));
+    /* a file with holes: pages never written (tmpfs's holes are pages; ext4's blocks) */
+    ftruncate(sf, 4 * PG);
+    pwrite(sf, "d", 1, 2 * PG + 5);
+    printf("sparse: SEEK_DATA 0: %ld\n", (long)lseek(sf, 0, SEEK_DATA));
+    printf("sparse: SEEK_DATA %ld: %ld\n", 2 * PG + 100, (long)lseek(sf, 2 * PG + 100, SEEK_DATA));
+    printf("sparse: SEEK_HOLE %ld: %ld\n", PG + 3, (long)lseek(sf, PG + 3, SEEK_HOLE));
+    printf("sparse: SEEK_HOLE %ld: %ld\n", 2 * PG, (long)lseek(sf, 2 * PG, SEEK_HOLE));
+    say("sparse: SEEK_DATA in the last hole", lseek(sf, 3 * PG, SEEK_DATA));
+    close(sf);
+    unlink("sk");
     return 0;
 }
 
@@ -245,6 +267,18 @@ static int fds(void)
             close(i);
     setrlimit(RLIMIT_NOFILE, &rl);
 
+    char dents[8];
+    say("getdents64 into 8 bytes", syscall(SYS_getdents64, fd, dents, sizeof dents));
+    say("getdents64 into page 0", syscall(SYS_getdents64, fd, 0, 4096));
+    int before = 0;
+    for (int i = 0; i < 64; i++)
+        before += fcntl(i, F_GETFD) >= 0;
+    say("pipe into page 0", pipe((int *)0));
+    say("pipe2 with O_APPEND", pipe2(pp, O_APPEND));
+    int after = 0;
+    for (int i = 0; i < 64; i++)
+        after += fcntl(i, F_GETFD) >= 0;
+    printf("fds left by the failed pipes: %d\n", after - before);
     say("F_GETPIPE_SZ of a directory", fcntl(fd, F_GETPIPE_SZ));
     say("F_SETPIPE_SZ of a directory", fcntl(fd, F_SETPIPE_SZ, 4096));
     pipe(pp);

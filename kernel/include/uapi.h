@@ -75,6 +75,8 @@
 #define SEEK_SET      0          /* from the start */
 #define SEEK_CUR      1          /* from the current offset */
 #define SEEK_END      2          /* from the end */
+#define SEEK_DATA     3          /* the next data at or after the offset (include/uapi/linux/fs.h) */
+#define SEEK_HOLE     4          /* the next hole at or after the offset */
 
 /* terminal ioctls (asm-generic/ioctls.h) */
 #define TCGETS        0x5401     /* get struct termios */
