@@ -475,6 +475,33 @@ static int unix_attacks(void)
     recv_fds("3 fds, read", sv[1], CMSG_SPACE(3 * sizeof(int)), 0);
     printf("fds open after: %d more\n", count_open() - before - 2);
 
+    /* a stream socket: peeked, then read with MSG_CMSG_CLOEXEC */
+    int st[2];
+    socketpair(AF_UNIX, SOCK_STREAM, 0, st);
+    send_fds(st[0], three, 3, 0);
+    send(st[0], "tail", 4, 0);
+    recv_fds("stream: 3 fds, peeked", st[1], CMSG_SPACE(3 * sizeof(int)), MSG_PEEK);
+    {
+        char ctl[CMSG_SPACE(3 * sizeof(int))], d[8];
+        struct iovec io = { d, sizeof d };
+        struct msghdr mh = { .msg_iov = &io, .msg_iovlen = 1, .msg_control = ctl, .msg_controllen = sizeof ctl };
+        long n = recvmsg(st[1], &mh, MSG_CMSG_CLOEXEC);
+        struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+        int fd0 = -1;
+        if (c)
+            memcpy(&fd0, CMSG_DATA(c), sizeof fd0);
+        printf("stream: read %ld bytes (a message with files ends the read), FD_CLOEXEC %d\n", n,
+               fd0 >= 0 && fcntl(fd0, F_GETFD) == FD_CLOEXEC);
+        for (int i = 0; c && i < 3; i++) {
+            memcpy(&fd0, CMSG_DATA(c) + i * sizeof(int), sizeof fd0);
+            close(fd0);
+        }
+        printf("stream: then %ld bytes\n", (long)recv(st[1], d, sizeof d, MSG_DONTWAIT));
+    }
+    close(st[0]);
+    close(st[1]);
+    printf("fds open after the stream: %d more\n", count_open() - before - 2);
+
     /* Linux's SCM_MAX_FD (253) files and more are ENOMEM on the host before the count is
        looked at (its fd list allocation): only bad fds among them are compared */
     int bad[2] = { pp[0], 1000 };
