@@ -400,9 +400,11 @@ int64_t sys_fcntl(struct trapframe *tf)
     case F_GETFL:
         return f->flags & ~(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_CLOEXEC);
     case F_SETFL:
-        /* Linux ignores the access mode and creation flags here; O_DIRECT... are not kept */
-        if (arg & ~(uint64_t)(F_SETFL_MASK | O_ASYNC | O_ACCMODE | O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC |
-                              O_LARGEFILE | O_CLOEXEC | O_DIRECTORY | O_NOFOLLOW))
+        /* Linux setfl ignores every bit it does not keep (the access mode, creation flags,
+           O_SYNC, unknown bits); of those it keeps, O_DIRECT (no direct I/O, nor a pipe's
+           packet mode) and O_NOATIME are not there: -EINVAL rather than a flag kept and
+           not obeyed */
+        if (arg & (O_DIRECT | O_NOATIME))
             return -EINVAL;
         if ((arg ^ (uint64_t)f->flags) & O_ASYNC)
             fasync_setfl(f, fd, arg & O_ASYNC);   /* Linux setfl: f_op->fasync sets the flag */

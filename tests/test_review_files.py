@@ -32,7 +32,8 @@ def test_attack_in_a_directory_as_on_linux(images, tmp_path, attack):
 
 
 # fds: dup2/dup3 onto themselves, F_DUPFD and dup2 at RLIMIT_NOFILE, a full table, a limit
-# lowered under open fds, F_GETPIPE_SZ/F_SETPIPE_SZ. pipes: SIGPIPE, poll of ends whose other
+# lowered under open fds, F_GETPIPE_SZ/F_SETPIPE_SZ, F_SETFL with bits Linux ignores (O_SYNC,
+# O_DSYNC, O_PATH, O_TMPFILE, unknown ones: ringlab answered EINVAL). pipes: SIGPIPE, poll of ends whose other
 # side closed, of a closed fd, select naming one, full pipes, FIFO opens without a partner.
 # unix: SCM_RIGHTS into short control buffers (MSG_CTRUNC, the fds Linux closes), MSG_PEEK,
 # bad fds, cycles for the collector, SO_PEERCRED, closed listeners, shutdown. inflight: files in

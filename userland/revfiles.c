@@ -279,6 +279,17 @@ static int fds(void)
     for (int i = 0; i < 64; i++)
         after += fcntl(i, F_GETFD) >= 0;
     printf("fds left by the failed pipes: %d\n", after - before);
+    /* F_SETFL ignores the bits it does not keep (Linux setfl) */
+    pipe(pp);
+    static const int setfl[] = { 0x40000000, O_SYNC, O_DSYNC, 04, O_PATH, O_TMPFILE, O_NOFOLLOW | O_DIRECTORY,
+                                 O_CREAT | O_TRUNC | O_EXCL | O_WRONLY };
+    for (unsigned i = 0; i < sizeof setfl / sizeof setfl[0]; i++) {
+        int r = fcntl(pp[0], F_SETFL, setfl[i] | O_NONBLOCK);
+        printf("F_SETFL %#x: %s, F_GETFL %#x\n", setfl[i], err(r), fcntl(pp[0], F_GETFL));
+        fcntl(pp[0], F_SETFL, 0);
+    }
+    close(pp[0]);
+    close(pp[1]);
     say("F_GETPIPE_SZ of a directory", fcntl(fd, F_GETPIPE_SZ));
     say("F_SETPIPE_SZ of a directory", fcntl(fd, F_SETPIPE_SZ, 4096));
     pipe(pp);
