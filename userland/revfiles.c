@@ -174,6 +174,18 @@ static int paths(void)
     fchdir(home);
     close(dot);
 
+    /* a working directory replaced by a rename over it */
+    mkdir("ra", 0755);
+    mkdir("rb", 0755);
+    chdir("rb");
+    say("rename a directory over the cwd", rename("../ra", "../rb"));
+    say("getcwd in the replaced one", getcwd(buf, sizeof buf) ? 0 : -1);
+    say("mkdir in it", mkdir("x", 0755));
+    say("fstat . in it", stat(".", &st));
+    printf("replaced cwd: nlink %ld\n", (long)st.st_nlink);
+    fchdir(home);
+    say("rmdir the new one", rmdir("rb"));
+
     /* an open directory removed under it */
     mkdir("gone2", 0755);
     int gd = open("gone2", O_RDONLY | O_DIRECTORY);
