@@ -146,6 +146,24 @@ int64_t fsize_check(uint64_t off, uint64_t n)
     return (int64_t)(n < lim - off ? n : lim - off);
 }
 
+/*
+ * lseek's SEEK_DATA (hole false) and SEEK_HOLE (true) as Linux's tmpfs (shmem_file_llseek,
+ * mapping_seek_hole_data): a page never written, or given back by a truncate, is a hole, and
+ * so is the end of the file; a module's bytes are all data. The offset found (never before
+ * off), or -ENXIO for an offset outside the file or no data at or after it.
+ */
+int64_t fsdata_seek(struct inode *ip, int64_t off, bool hole)
+{
+    if (off < 0 || (uint64_t)off >= ip->size)
+        return -ENXIO;
+    for (uint64_t pos = (uint64_t)off; pos < ip->size; pos += PAGE_SIZE - pos % PAGE_SIZE) {
+        bool data = ip->rodata || (ip->pages && ip->pages[pos / PAGE_SIZE]);
+        if (data != hole)
+            return (int64_t)pos;
+    }
+    return hole ? (int64_t)ip->size : -ENXIO;
+}
+
 /* Set the size: pages past it are freed, the tail of the last page zeroed; growing leaves a hole. */
 int fsdata_truncate(struct inode *ip, uint64_t size)
 {

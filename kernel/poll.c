@@ -4,7 +4,8 @@
  * end writable with room (POLLERR once no reader is left); the console is
  * readable when a line is committed; files and the other devices are always
  * ready. A waiting poll sleeps on the timer tick and looks again, so wake-ups
- * come within 10 ms.
+ * come within 10 ms. A waiting poll holds the open files its first look saw
+ * until it returns, as Linux's poll table does.
  */
 #include "kernel.h"
 #include "errno.h"
@@ -52,13 +53,49 @@ static int16_t ready(int fd)
     return POLLIN | POLLRDNORM | POLLOUT | POLLWRNORM;
 }
 
+#define HOLD_PER_PAGE (PAGE_SIZE / sizeof(struct file *))
+_Static_assert(sizeof(((struct pollhold *)0)->page) / sizeof(struct file **) * HOLD_PER_PAGE >= NOFILE_MAX,
+               "a poll may hold a file per descriptor it may name (nfds <= RLIMIT_NOFILE)");
+
+/*
+ * Hold fd's open file until poll_release (Linux's poll table entries hold theirs from the
+ * first look until the call returns): a sibling thread closing the fd meanwhile leaves the
+ * file, a pipe's end or a socket, open under the sleeping call, and the next look answers
+ * POLLNVAL for the fd. A closed fd holds nothing. -ENOMEM without a page for the pointers.
+ */
+int poll_hold(struct pollhold *h, int fd)
+{
+    struct file *f = fd_file(fd);
+    if (!f)
+        return 0;
+    uint64_t pg = h->n / HOLD_PER_PAGE;
+    if (pg >= sizeof h->page / sizeof h->page[0])
+        return -EINVAL;                      /* never: nfds is at most RLIMIT_NOFILE */
+    if (!h->page[pg] && !(h->page[pg] = kalloc()))
+        return -ENOMEM;
+    h->page[pg][h->n++ % HOLD_PER_PAGE] = file_dup(f);
+    return 0;
+}
+
+/* Every file poll_hold held goes back (the last reference may close it now), the pages too. */
+void poll_release(struct pollhold *h)
+{
+    for (uint64_t i = 0; i < h->n; i++)
+        file_close(h->page[i / HOLD_PER_PAGE][i % HOLD_PER_PAGE]);
+    for (uint64_t pg = 0; pg < sizeof h->page / sizeof h->page[0]; pg++)
+        if (h->page[pg])
+            kfree(h->page[pg]);
+    *h = (struct pollhold){ 0 };
+}
+
 #define POLL_CHUNK 64                /* pollfds looked at per copy (512 bytes of kernel stack) */
 
 /*
  * One look at every fd, POLL_CHUNK at a time: revents written back (as Linux
- * writes them back however the call ends); returns how many have events.
+ * writes them back however the call ends); returns how many have events. The
+ * first look (`hold` not NULL) holds every open file it sees.
  */
-static int64_t poll_scan(uint64_t ufds, uint64_t nfds)
+static int64_t poll_scan(uint64_t ufds, uint64_t nfds, struct pollhold *hold)
 {
     struct pollfd fds[POLL_CHUNK];
     int64_t count = 0;
@@ -71,6 +108,8 @@ static int64_t poll_scan(uint64_t ufds, uint64_t nfds)
             fds[i].revents = 0;
             if (fds[i].fd < 0)
                 continue;
+            if (hold && (r = poll_hold(hold, fds[i].fd)))
+                return r;
             fds[i].revents = ready(fds[i].fd) & (fds[i].events | POLLERR | POLLHUP | POLLNVAL);
             count += fds[i].revents != 0;
         }
@@ -88,14 +127,20 @@ static int64_t do_poll(uint64_t ufds, uint64_t nfds, uint64_t timeout_ticks)
     if (!user_range_ok(ufds, nfds * sizeof(struct pollfd)))
         return -EFAULT;
     uint64_t deadline = timeout_ticks == ~0UL ? ~0UL : ticks + timeout_ticks;
-    for (;;) {
-        int64_t count = poll_scan(ufds, nfds);
+    struct pollhold hold = { 0 };
+    int64_t count;
+    for (bool first = true;; first = false) {
+        count = poll_scan(ufds, nfds, first ? &hold : NULL);
         if (count || ticks >= deadline)
-            return count;
-        if (signal_pending(myproc()))
-            return -ERESTARTNOHAND;      /* -EINTR after a handler, else poll again (Linux) */
+            break;
+        if (signal_pending(myproc())) {
+            count = -ERESTARTNOHAND;     /* -EINTR after a handler, else poll again (Linux) */
+            break;
+        }
         sleep((void *)&ticks);
     }
+    poll_release(&hold);
+    return count;
 }
 
 int64_t sys_poll(struct trapframe *tf)

@@ -10,7 +10,8 @@
  * highest descriptor; here from the highest descriptor open now, where
  * Linux's table never shrinks), so a huge nfds reads only that many bits
  * and a bit past the table is never looked at. A set bit of a closed fd
- * below it is -EBADF. The sets are written back only when the call
+ * below it is -EBADF (one closed by another thread while the call waits is ready in every
+ * set instead, as Linux's). The sets are written back only when the call
  * succeeds; the time left is written back on every return (select's
  * timeval, pselect6's timespec), a failure to write it ignored, as
  * poll_select_finish does.
@@ -26,9 +27,10 @@
 #include "thread.h"
 #include "vm.h"
 
-#define POLLIN_SET  (0x001 | 0x040 | 0x080 | 0x010 | 0x008)   /* IN RDNORM RDBAND HUP ERR */
-#define POLLOUT_SET (0x004 | 0x100 | 0x200 | 0x008)           /* OUT WRNORM WRBAND ERR */
-#define POLLEX_SET  0x002                                     /* PRI */
+#define POLLNVAL_   0x020                                     /* poll.c's answer for a closed fd */
+#define POLLIN_SET  (0x001 | 0x040 | 0x080 | 0x010 | 0x008 | POLLNVAL_)   /* IN RDNORM RDBAND HUP ERR */
+#define POLLOUT_SET (0x004 | 0x100 | 0x200 | 0x008 | POLLNVAL_)           /* OUT WRNORM WRBAND ERR */
+#define POLLEX_SET  (0x002 | POLLNVAL_)                                   /* PRI */
 #define NR_OPEN_DEFAULT 64            /* Linux: a new fdtable's size (BITS_PER_LONG) */
 #define FDT_STEP        128           /* Linux alloc_fdtable: 1024 / sizeof(struct file *) */
 #define SET_WORDS (NOFILE_MAX / 64)
@@ -63,8 +65,11 @@ static uint64_t set_bytes(uint64_t n, bool compat)
     return compat ? (n + 31) / 32 * 4 : (n + 63) / 64 * 8;
 }
 
-/* One look at every fd asked about: the count of bits set in out, or -EBADF. */
-static int64_t scan(struct fdsets *s, uint64_t n)
+/* One look at every fd asked about: the count of bits set in out, or -EBADF. A closed fd is
+   -EBADF on the first look only (Linux max_select_fd, before the call waits); one a sibling
+   thread closed while the call slept is ready in every set it is in (POLLNVAL is in Linux's
+   POLLIN_SET, POLLOUT_SET and POLLEX_SET). */
+static int64_t scan(struct fdsets *s, uint64_t n, bool first, struct pollhold *hold)
 {
     int64_t count = 0;
     for (uint64_t w = 0; w < (n + 63) / 64; w++) {
@@ -76,8 +81,11 @@ static int64_t scan(struct fdsets *s, uint64_t n)
             int bit = __builtin_ctzl(all);
             int fd = (int)(w * 64 + (uint64_t)bit);
             int16_t r = poll_fd_ready(fd);
-            if (r & 0x020)                       /* POLLNVAL: not open */
+            if ((r & POLLNVAL_) && first)        /* not open */
                 return -EBADF;
+            int hr = first ? poll_hold(hold, fd) : 0;   /* held until the call returns */
+            if (hr)
+                return hr;
             static const int16_t want[3] = { POLLIN_SET, POLLOUT_SET, POLLEX_SET };
             for (int k = 0; k < 3; k++) {
                 if ((s->in[k][w] >> bit & 1) && (r & want[k])) {
@@ -105,8 +113,9 @@ static int64_t core_select(int64_t n, const uint64_t uset[3], uint64_t end_ns, b
     for (int k = 0; k < 3 && !r; k++)
         if (uset[k] && copyin(p->pml4, s->in[k], uset[k], set_bytes(nfds, compat)))
             r = -EFAULT;
-    while (!r) {
-        r = scan(s, nfds);
+    struct pollhold hold = { 0 };
+    for (bool first = true; !r; first = false) {
+        r = scan(s, nfds, first, &hold);
         if (r || end_ns == 0 || time_monotonic_ns() >= end_ns)
             break;
         if (signal_pending(p)) {
@@ -115,6 +124,7 @@ static int64_t core_select(int64_t n, const uint64_t uset[3], uint64_t end_ns, b
         }
         sleep((void *)&ticks);
     }
+    poll_release(&hold);
     for (int k = 0; k < 3 && r >= 0; k++)
         if (uset[k] && copyout(p->pml4, uset[k], s->out[k], set_bytes(nfds, compat)))
             r = -EFAULT;

@@ -149,15 +149,30 @@ int64_t sys_pwrite64(struct trapframe *tf)
 struct iovec { uint64_t base, len; };   /* include/uapi/linux/uio.h */
 #define IOV_MAX 1024
 
+/* Has a read of f bytes (or an end of file) it can take without waiting? (A later iovec of a
+   readv that has bytes: Linux's pipe_read and n_tty_read return then, never wait for more.) */
+static bool readable_now(struct file *f)
+{
+    if (f->type == F_PIPE)
+        return pipe_readable(f->pipe) || !f->pipe->writers;
+    if (f->type == F_INODE && f->ip->dev == DEV_CONSOLE)
+        return console_readable();
+    return true;
+}
+
 /*
  * readv/writev: one transfer per iovec, stopping at the first short one, as Linux does. As
  * Linux's import_iovec, the whole vector is checked before any transfer: a bad descriptor is
  * -EBADF, an unreadable vector -EFAULT, a length past SSIZE_MAX (or a total past it) -EINVAL.
+ * The open file is held for the whole vector (Linux's one fdget: a thread sharing the table
+ * that closes the fd, or opens another file at its number, changes nothing here), and a readv
+ * that has bytes stops where its file has no more for now, as Linux's one read of the vector.
  */
-static int64_t vector_io(struct trapframe *tf, int64_t (*io)(int fd, uint64_t buf, uint64_t n))
+static int64_t vector_io(struct trapframe *tf, bool write)
 {
     int iovcnt = (int)tf->rdx;
-    if (!fd_file((int)tf->rdi))
+    struct file *f = fd_file((int)tf->rdi);
+    if (!f)
         return -EBADF;
     if (iovcnt < 0 || iovcnt > IOV_MAX)
         return -EINVAL;
@@ -169,34 +184,46 @@ static int64_t vector_io(struct trapframe *tf, int64_t (*io)(int fd, uint64_t bu
         if ((int64_t)iov.len < 0 || (int64_t)(sum += iov.len) < 0)
             return -EINVAL;
     }
-    if (fd_file((int)tf->rdi)->type == F_SOCK)      /* one message for the whole vector (socket.c) */
-        return sock_vector_io(fd_file((int)tf->rdi), tf->rsi, iovcnt, io == do_write);
+    if (f->type == F_SOCK)                    /* one message for the whole vector (socket.c) */
+        return sock_vector_io(f, tf->rsi, iovcnt, write);
+    int acc = f->flags & O_ACCMODE;
+    if (acc != O_RDWR && acc != (write ? O_WRONLY : O_RDONLY))
+        return -EBADF;                       /* as do_read and do_write */
+    f = file_dup(f);
     int64_t total = 0;
     for (int i = 0; i < iovcnt; i++) {
         struct iovec iov;
-        int r = copyin(myproc()->pml4, &iov, tf->rsi + i * sizeof iov, sizeof iov);
-        if (r)
-            return total ? total : r;
+        int64_t n = copyin(myproc()->pml4, &iov, tf->rsi + i * sizeof iov, sizeof iov);
+        if (n) {
+            total = total ? total : n;
+            break;
+        }
         if (!iov.len)
             continue;
-        int64_t n = io((int)tf->rdi, iov.base, iov.len);
-        if (n < 0)
-            return total ? total : n;
+        if (total && !write && !readable_now(f))
+            break;
+        n = user_range_ok(iov.base, iov.len) ? (write ? file_write(f, iov.base, iov.len)
+                                                      : file_read(f, iov.base, iov.len)) : -EFAULT;
+        if (n < 0) {
+            total = total ? total : n;
+            break;
+        }
         total += n;
         if ((uint64_t)n < iov.len)
             break;
     }
+    file_close(f);
     return total;
 }
 
 int64_t sys_readv(struct trapframe *tf)
 {
-    return vector_io(tf, do_read);
+    return vector_io(tf, false);
 }
 
 int64_t sys_writev(struct trapframe *tf)
 {
-    return vector_io(tf, do_write);
+    return vector_io(tf, true);
 }
 
 int64_t sys_close(struct trapframe *tf)
@@ -235,6 +262,13 @@ int64_t sys_lseek(struct trapframe *tf)
         f->off = (uint64_t)(base + off);
         return (int64_t)f->off;
     }
+    if ((tf->rdx == SEEK_DATA || tf->rdx == SEEK_HOLE) && !f->ip->proc_kind) {
+        /* as tmpfs (fsdata.c); /proc's files are seq_lseek's: -EINVAL, below */
+        int64_t r = fsdata_seek(f->ip, off, tf->rdx == SEEK_HOLE);
+        if (r >= 0)
+            f->off = (uint64_t)r;
+        return r;
+    }
     switch (tf->rdx) {
     case SEEK_SET: base = 0; break;
     case SEEK_CUR: base = (int64_t)f->off; break;
@@ -268,6 +302,8 @@ int64_t sys_getdents64(struct trapframe *tf)
         return -ENOTDIR;
     if (f->ip->proc_pid && !procfs_target(f->ip))
         return -ENOENT;                      /* /proc/PID or its fd/ after the process is gone (Linux) */
+    if (!f->ip->proc_kind && !f->ip->nlink && f->ip != fs_root())
+        return -ENOENT;                      /* removed (Linux iterate_dir: IS_DEADDIR) */
     for (;;) {
         uint64_t cookie = f->off;
         const char *name;
@@ -364,9 +400,11 @@ int64_t sys_fcntl(struct trapframe *tf)
     case F_GETFL:
         return f->flags & ~(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_CLOEXEC);
     case F_SETFL:
-        /* Linux ignores the access mode and creation flags here; O_DIRECT... are not kept */
-        if (arg & ~(uint64_t)(F_SETFL_MASK | O_ASYNC | O_ACCMODE | O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC |
-                              O_LARGEFILE | O_CLOEXEC | O_DIRECTORY | O_NOFOLLOW))
+        /* Linux setfl ignores every bit it does not keep (the access mode, creation flags,
+           O_SYNC, unknown bits); of those it keeps, O_DIRECT (no direct I/O, nor a pipe's
+           packet mode) and O_NOATIME are not there: -EINVAL rather than a flag kept and
+           not obeyed */
+        if (arg & (O_DIRECT | O_NOATIME))
             return -EINVAL;
         if ((arg ^ (uint64_t)f->flags) & O_ASYNC)
             fasync_setfl(f, fd, arg & O_ASYNC);   /* Linux setfl: f_op->fasync sets the flag */

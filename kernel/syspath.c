@@ -46,10 +46,18 @@ static int path_in(int dirfd, uint64_t upath, char *path, struct inode **base)
     return 0;
 }
 
+/* Does a name follow the path's last component's slash ("name/": Linux's last.name[last.len])? */
+static bool trailing_slash(const char *path)
+{
+    uint64_t n = strlen(path);
+    return n > 1 && path[n - 1] == '/';
+}
+
 /* Resolve a user path from dirfd's directory or the cwd: the inode it names or, when name is
  * not NULL, its parent directory (the last component copied to name). NULL with *err set when
  * the path can't be copied in or isn't there. A symbolic link at the end is followed. */
-static struct inode *lookup_at_how(int dirfd, uint64_t upath, char *name, bool follow, int *err)
+static struct inode *lookup_at_how(int dirfd, uint64_t upath, char *name, bool follow, bool *slash,
+                                   int *err)
 {
     char *path = path_alloc();               /* freed below: the inode found does not use it */
     struct inode *base, *ip = NULL;
@@ -58,19 +66,28 @@ static struct inode *lookup_at_how(int dirfd, uint64_t upath, char *name, bool f
     else if (!(*err = path_in(dirfd, upath, path, &base)))
         ip = name ? namei_parent(base, path, name, err)
                   : follow ? namei(base, path, err) : namei_nofollow(base, path, err);
+    if (slash)
+        *slash = ip && trailing_slash(path);
     path_free(path);
     return ip;
 }
 
 struct inode *lookup_at(int dirfd, uint64_t upath, char *name, int *err)
 {
-    return lookup_at_how(dirfd, upath, name, true, err);
+    return lookup_at_how(dirfd, upath, name, true, NULL, err);
+}
+
+/* lookup_at of a parent directory and the last name, and whether a slash follows that name
+   ("name/": a directory is asked for, which Linux's creates and removes look at). */
+static struct inode *lookup_parent_at(int dirfd, uint64_t upath, char *name, bool *slash, int *err)
+{
+    return lookup_at_how(dirfd, upath, name, true, slash, err);
 }
 
 /* lookup_at without following a symbolic link at the end (lstat, lchown, AT_SYMLINK_NOFOLLOW). */
 struct inode *lookup_at_nofollow(int dirfd, uint64_t upath, int *err)
 {
-    return lookup_at_how(dirfd, upath, NULL, false, err);
+    return lookup_at_how(dirfd, upath, NULL, false, NULL, err);
 }
 
 /* What open asks of an existing file (Linux ACC_MODE; O_TRUNC writes; mode 3 needs both). */
@@ -112,8 +129,11 @@ static int64_t open_at(int dirfd, uint64_t upath, int flags, uint32_t mode)
     if ((err = fd_free(0)) < 0)
         return err;                          /* Linux takes the fd first: -EMFILE creates nothing */
     if (flags & O_CREAT) {
-        if (!(dir = lookup_at(dirfd, upath, name, &err)))
+        bool slash;
+        if (!(dir = lookup_parent_at(dirfd, upath, name, &slash, &err)))
             return err;
+        if (slash)
+            return -EISDIR;                  /* Linux open_last_lookups: "name/" is never made */
         ip = dir_lookup(dir, name);
         /* an existing link is followed (a dangling one creates its target), unless O_EXCL
            (EEXIST) or O_NOFOLLOW (ELOOP below), as Linux's open_last_lookups */
@@ -234,7 +254,9 @@ int stat_copyout(struct inode *ip, struct pipe *pipe, uint64_t ust)
         st.st_gid = ip->gid;
         st.st_nlink = (uint64_t)ip->nlink;
         st.st_rdev = ip->dev ? rdev[ip->dev] : ip->rdev;
-        if ((ip->mode & S_IFMT) == S_IFDIR) {
+        if ((ip->mode & S_IFMT) == S_IFDIR && !ip->proc_kind && !ip->nlink && ip != fs_root()) {
+            st.st_nlink = 0;                 /* removed: Linux's rmdir clears it (simple_rmdir) */
+        } else if ((ip->mode & S_IFMT) == S_IFDIR) {
             st.st_nlink = 2;                 /* its name and "."; subdirectories' ".." add one each */
             uint64_t cookie = 2;
             const char *name;
@@ -287,14 +309,19 @@ int64_t sys_newfstatat(struct trapframe *tf) { return stat_at((int)tf->rdi, tf->
 
 /* The directory where a new name (copied to `name`) may be made: it must not exist (-EEXIST)
    and the caller must be allowed to create in the directory (Linux may_create); NULL with *err.
-   mkdir, mknod and symlink make their names through it. */
-static struct inode *new_name_at(int dirfd, uint64_t upath, char *name, int *err)
+   mkdir (is_dir), mknod and symlink make their names through it. */
+static struct inode *new_name_at(int dirfd, uint64_t upath, char *name, bool is_dir, int *err)
 {
-    struct inode *dir = lookup_at(dirfd, upath, name, err);
+    bool slash;
+    struct inode *dir = lookup_parent_at(dirfd, upath, name, &slash, err);
     if (!dir)
         return NULL;
     if (dir_lookup(dir, name)) {
         *err = -EEXIST;
+        return NULL;
+    }
+    if (slash && !is_dir) {
+        *err = -ENOENT;                      /* Linux filename_create: only mkdir's "name/" */
         return NULL;
     }
     if ((*err = may_create(dir)))
@@ -307,7 +334,7 @@ static int64_t mkdir_at(int dirfd, uint64_t upath, uint32_t mode)
     char name[FS_NAME_MAX + 1];
     struct inode *dir, *ip;
     int err;
-    if (!(dir = new_name_at(dirfd, upath, name, &err)))
+    if (!(dir = new_name_at(dirfd, upath, name, true, &err)))
         return err;
     /* Linux vfs_mkdir keeps no set-id bit of the mode (a setgid parent gives its own) */
     if (!(ip = inode_new(S_IFDIR | (mode & (S_ISVTX | 0777) & ~myproc()->fs->umask))))
@@ -356,7 +383,7 @@ static int64_t mknod_at(int dirfd, uint64_t upath, uint32_t mode, uint32_t dev)
     default:
         return -EINVAL;
     }
-    if (!(dir = new_name_at(dirfd, upath, name, &err)))
+    if (!(dir = new_name_at(dirfd, upath, name, false, &err)))
         return err;
     if ((type == S_IFCHR || type == S_IFBLK) && !capable(CAP_MKNOD))
         return -EPERM;
@@ -386,8 +413,14 @@ static int64_t remove_at(int dirfd, uint64_t upath, bool want_dir)
     char name[FS_NAME_MAX + 1];
     struct inode *dir, *ip;
     int err;
-    if (!(dir = lookup_at(dirfd, upath, name, &err)))
+    bool slash;
+    if (!(dir = lookup_parent_at(dirfd, upath, name, &slash, &err)))
         return err;
+    if (!want_dir && slash) {
+        /* Linux do_unlinkat: "name/" names a directory, which unlink never removes */
+        ip = dir_lookup(dir, name);
+        return !ip ? -ENOENT : (ip->mode & S_IFMT) == S_IFDIR ? -EISDIR : -ENOTDIR;
+    }
     if (want_dir && !strcmp(name, "."))
         return -EINVAL;
     if (want_dir && !strcmp(name, ".."))
@@ -445,9 +478,13 @@ static int64_t rename_in(int olddirfd, uint64_t uold, int newdirfd, uint64_t une
             return -EBUSY;                   /* over /proc */
         if (flags & RENAME_NOREPLACE)
             return -EEXIST;
-        if (target == ip)
-            return 0;
     }
+    /* Linux do_renameat2: a name with a trailing slash asks for a directory, so a file
+       renamed from or to "name/" is -ENOTDIR, before the same-inode answer */
+    if (!is_dir && (trailing_slash(opath) || trailing_slash(npath)))
+        return -ENOTDIR;
+    if (target == ip)
+        return 0;
     /* Linux vfs_rename: remove the old name, remove or create the new one, and a directory
        moving to another parent must be writable (its ".." changes) */
     if ((err = may_delete(odir, ip)) || (err = target ? may_delete(ndir, target) : may_create(ndir)))
@@ -528,6 +565,8 @@ static int64_t link_in(int olddirfd, uint64_t uold, int newdirfd, uint64_t unew,
         return err;
     if (dir_lookup(ndir, nname))
         return -EEXIST;
+    if (trailing_slash(npath))
+        return -ENOENT;                      /* Linux filename_create: "name/" is not made */
     if ((err = may_link(ip)))
         return err;
     if ((err = may_create(ndir)))
@@ -733,7 +772,7 @@ static int64_t symlink_in(uint64_t utarget, int dirfd, uint64_t upath, char *tar
         return n;
     if (!target[0])
         return -ENOENT;
-    if (!(dir = new_name_at(dirfd, upath, name, &err)))
+    if (!(dir = new_name_at(dirfd, upath, name, false, &err)))
         return err;
     if (!(ip = inode_new(S_IFLNK | 0777)))
         return -ENOSPC;

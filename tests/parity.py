@@ -90,7 +90,7 @@ HOST_ALONE_LOCK = Path(tempfile.gettempdir()) / "ringlab-host-alone.lock"
 # names and semaphore posts, so they run as host_alone cases whatever the Case says.
 SHARED_NAME_PROGRAMS = frozenset({"posixipc", "posixipc-glibc", "sockasync", "unixsock",
                                   "m32sock-m32", "unixoob", "revattack", "revlock", "fsinfo",
-                                  "fslimits", "namelimits"})
+                                  "fslimits", "namelimits", "revfiles"})
 
 
 def host_alone(case: "Case") -> bool:

@@ -184,6 +184,7 @@ int fs_exec_image(struct inode *cwd, const char *path, const uint8_t **data, uin
 int64_t fsdata_read(struct inode *ip, uint64_t *pml4, uint64_t dst, uint64_t off, uint64_t n);
 int64_t fsdata_write(struct inode *ip, uint64_t *pml4, uint64_t src, uint64_t off, uint64_t n);
 int fsdata_truncate(struct inode *ip, uint64_t size);
+int64_t fsdata_seek(struct inode *ip, int64_t off, bool hole);   /* SEEK_DATA, SEEK_HOLE */
 int64_t fsize_check(uint64_t off, uint64_t n);
 void fsdata_free(struct inode *ip);
 uint64_t fsdata_pages_used(void);

@@ -238,6 +238,14 @@ int64_t sys_timer_gettime(struct trapframe *tf);
 int64_t sys_timer_getoverrun(struct trapframe *tf);
 int64_t sys_timer_delete(struct trapframe *tf);
 int16_t poll_fd_ready(int fd);                            /* poll.c: one fd's revents, POLLNVAL if closed */
+/* The open files a waiting poll or select holds (poll.c; Linux __pollwait's get_file): those
+   its first look saw, until it returns. */
+struct pollhold {
+    struct file **page[8];                                /* NOFILE_MAX pointers, a page each 512 */
+    uint64_t n;
+};
+int poll_hold(struct pollhold *h, int fd);                /* 0 (also for a closed fd), -ENOMEM */
+void poll_release(struct pollhold *h);
 int64_t sys_timer_create32(struct trapframe *tf);          /* ptimer.c: compat_sigevent */
 int64_t sys_timer_settime32(struct trapframe *tf);         /* old_itimerspec32 */
 int64_t sys_timer_gettime32(struct trapframe *tf);

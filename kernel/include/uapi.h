@@ -18,6 +18,8 @@
 #define O_TRUNC       01000      /* truncate */
 #define O_APPEND      02000      /* every write at the end */
 #define O_NONBLOCK    04000      /* -EAGAIN instead of waiting */
+#define O_DIRECT      040000     /* direct I/O (a pipe: packet mode); not supported here */
+#define O_NOATIME     01000000   /* reads leave the access time; not supported here */
 #define O_LARGEFILE   0100000    /* always set on 64-bit (F_GETFL shows it) */
 #define O_DIRECTORY   0200000    /* fail unless a directory */
 #define O_NOFOLLOW    0400000    /* do not follow a final symbolic link */
@@ -75,6 +77,8 @@
 #define SEEK_SET      0          /* from the start */
 #define SEEK_CUR      1          /* from the current offset */
 #define SEEK_END      2          /* from the end */
+#define SEEK_DATA     3          /* the next data at or after the offset (include/uapi/linux/fs.h) */
+#define SEEK_HOLE     4          /* the next hole at or after the offset */
 
 /* terminal ioctls (asm-generic/ioctls.h) */
 #define TCGETS        0x5401     /* get struct termios */

@@ -45,6 +45,7 @@ SANITIZER_FILES = (
     "tests/test_stackgrow.py",
     "tests/test_review_new.py",
     "tests/test_review_proc.py",
+    "tests/test_review_files.py",
 )
 SANITIZER_ARGS = ("-n", "auto", "--dist", "loadgroup", f"--junitxml={C.SANITIZER_JUNIT_FILE}",
                   *SANITIZER_FILES)
