@@ -32,9 +32,9 @@
 #include "thread.h"
 #include "x86.h"
 
-/* In the first 2 MiB (linker.ld), where vm.c maps the kernel with 4 KiB pages: the bss of the
+/* In the first 4 MiB (linker.ld), where vm.c maps the kernel with 4 KiB pages: the bss of the
    sanitizer build reaches past it, into a 2 MiB page, which U/S would open whole. */
-static uint8_t ukpage[PAGE_SIZE] __attribute__((aligned(PAGE_SIZE), section(".bss.first2m")));
+static uint8_t ukpage[PAGE_SIZE] __attribute__((aligned(PAGE_SIZE), section(".bss.pages4k")));
 
 /* Walk from the PML4 (level PT_LEVELS - 1) down to the leaf, setting U/S on every entry. */
 static void plant_user_kernel_page(uint64_t va)

@@ -5,8 +5,8 @@
  *
  * The kernel half is built once: PML4[KERNEL_PML4_INDEX] -> kpdpt, whose
  * entry KERNBASE_PDPT_INDEX maps physical 0-1 GiB at KERNBASE (the first
- * 2 MiB with 4 KiB pages so that kernel text is read-only+executable, rodata
- * read-only+NX, everything else writable+NX) and whose entry
+ * KPT_TABLES * 2 MiB with 4 KiB pages so that kernel text is read-only+executable, rodata
+ * read-only+NX, everything else writable+NX; linker.ld keeps text and rodata there) and whose entry
  * KSTACK_PDPT_INDEX holds the kernel stacks, each under an unmapped guard
  * page. Every process PML4 copies the kernel entry, so the kernel half is
  * shared and, having no U/S bit at any level, supervisor-only. User pages
@@ -23,7 +23,9 @@
 static uint64_t kpml4[PT_ENTRIES] __attribute__((aligned(PAGE_SIZE)));
 static uint64_t kpdpt[PT_ENTRIES] __attribute__((aligned(PAGE_SIZE)));
 static uint64_t kpd[PT_ENTRIES] __attribute__((aligned(PAGE_SIZE)));
-static uint64_t kpt0[PT_ENTRIES] __attribute__((aligned(PAGE_SIZE)));   /* first 2 MiB, 4 KiB pages */
+#define KPT_TABLES 2                  /* the first 4 MiB in 4 KiB pages (linker.ld's ASSERTs): the
+                                         sanitizer build's text and rodata pass 2 MiB */
+static uint64_t kpt[KPT_TABLES][PT_ENTRIES] __attribute__((aligned(PAGE_SIZE)));
 static uint64_t kstack_pd[PT_ENTRIES] __attribute__((aligned(PAGE_SIZE)));
 static uint64_t kstack_pt[PT_ENTRIES] __attribute__((aligned(PAGE_SIZE)));
 _Static_assert(NPROC * KSTACK_SLOT_PAGES <= PT_ENTRIES, "kernel stacks fit one page table");
@@ -43,10 +45,14 @@ static uint64_t kernel_page_flags(uint64_t pa)
 
 void vm_init(uint64_t mem_end_phys)
 {
-    for (int i = 0; i < PT_ENTRIES; i++)
-        kpt0[i] = ((uint64_t)i * PAGE_SIZE) | kernel_page_flags((uint64_t)i * PAGE_SIZE);
-    kpd[0] = V2P(kpt0) | PTE_P | PTE_W;
-    for (uint64_t i = 1; i < PT_ENTRIES && i * HUGE_PAGE_SIZE < mem_end_phys; i++)
+    for (int t = 0; t < KPT_TABLES; t++) {
+        for (int i = 0; i < PT_ENTRIES; i++) {
+            uint64_t pa = ((uint64_t)t * PT_ENTRIES + (uint64_t)i) * PAGE_SIZE;
+            kpt[t][i] = pa | kernel_page_flags(pa);
+        }
+        kpd[t] = V2P(kpt[t]) | PTE_P | PTE_W;
+    }
+    for (uint64_t i = KPT_TABLES; i < PT_ENTRIES && i * HUGE_PAGE_SIZE < mem_end_phys; i++)
         kpd[i] = (i * HUGE_PAGE_SIZE) | PTE_P | PTE_W | PTE_PS | PTE_NX;
     kpdpt[KERNBASE_PDPT_INDEX] = V2P(kpd) | PTE_P | PTE_W;
     kpdpt[KSTACK_PDPT_INDEX] = V2P(kstack_pd) | PTE_P | PTE_W;
