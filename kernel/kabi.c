@@ -142,6 +142,7 @@ static const struct kabi_entry kabi[] = {
     KABI_OFFSET(cpu, current),
     KABI_OFFSET(cpu, tss),
     KABI_OFFSET(proc, name),         /* a timeout report names the running program */
+    KABI_OFFSET(proc, tf),           /* and, stopped in ring 0, where its ring 3 was */
     KABI_OFFSET(tss, rsp),           /* RSP0 (SDM Vol. 3A Figure 8-11: offset 4) */
     KABI_CONST(TSS_LIMIT),           /* TR's limit: the TSS and the I/O bitmaps */
     KABI_CONST(IOMAP_OFF_PROC),      /* TSS I/O map base: the process's own bitmap */

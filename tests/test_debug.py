@@ -20,6 +20,7 @@ from ringlab.debug.machine import DebugMachine
 from ringlab.debug import trace as tracer
 from ringlab.machine import build, symbols
 from ringlab.machine.description import Machine
+from ringlab.machine.place import GuestPlace
 from ringlab.machine.qemu import QemuConfig
 from ringlab.core.errors import BadConfig, GdbError, TargetExited
 from ringlab.observe.verdict import Outcome, judge
@@ -170,17 +171,35 @@ def test_trace_names_each_process_own_symbols_after_exec(images):
     assert before and all(t.user_symbol for t in before)        # init's code, init's names
 
 
+@pytest.mark.unit
+def test_a_place_in_ring_0_names_the_ring_3_place_it_came_from(images):
+    # what the timeout report says when QMP paused the guest in the timer interrupt a
+    # spinning program took (the trap frame's RIP, read over QMP, is the program's)
+    k, spin = symbols.symbolizer(C.KERNEL_IMAGE), images.program("spin")
+    main = symbols.symbolizer(spin).address("main")
+    place = GuestPlace(k.address("trap") + 4, 0x8, 1, "spin", main)     # main: a 2-byte jmp
+    text = lab.session.describe_place(place, lab.boot_config(spin), [])
+    assert re.fullmatch(r"the guest was at 0xffffffff[0-9a-f]+ <trap\+4> \(CPL 0, pid 1 spin, "
+                        r"from ring 3 at 0x[0-9a-f]+ <main>\)", text), text
+    ring3 = lab.session.describe_place(GuestPlace(main, 0x33, 1, "spin"), lab.boot_config(spin), [])
+    assert ring3.startswith("the guest was at ") and ring3.endswith(" <main> (CPL 3, pid 1 spin)"), ring3
+
+
 @pytest.mark.boot
 def test_timeout_report_says_where_the_guest_was(images):
-    # spin loops in main at CPL 3 forever: the harness pauses it over QMP before stopping it
+    # spin loops in main at CPL 3 forever: the harness pauses it over QMP before stopping it,
+    # there or, on a loaded host now and then, in the timer interrupt it took (CPL 0): then
+    # the report names main as the ring-3 place the trap frame holds
     run = lab.run(lab.boot_config(images.program("spin")), timeout_s=2)
     assert run.outcome is Outcome.TIMEOUT, run.report()
     assert run.outcome == "timeout" and run.status is None
     with pytest.raises(AssertionError, match=r"^expected exit status 0, got: timed out: no "
                                              r"halt line within 2 s; the guest was at "
-                                             r"0x[0-9a-f]+ <main"):
+                                             r"0x[0-9a-f]+ <"):
         run.assert_status(0)
-    assert re.search(r"the guest was at 0x[0-9a-f]+ <main(\+\d+)?> \(CPL 3, pid 1 spin\); "
+    main = r"0x[0-9a-f]+ <main(\+\d+)?>"
+    assert re.search(rf"the guest was at ({main} \(CPL 3, pid 1 spin|0xffffffff[0-9a-f]+ <\w+"
+                     rf"(\+\d+)?> \(CPL 0, pid 1 spin, from ring 3 at {main})\); "
                      r"last kernel event: ringlab: enter-user pid=1", run.verdict.detail), \
         run.verdict.detail
     report = run.report()

@@ -182,15 +182,22 @@ def describe_place(place: guest_place.GuestPlace, config: QemuConfig,
                    events: Sequence[Event]) -> str:
     """``the guest was at 0x... <sym+off> (CPL 3, pid 2 hello); last kernel event: ...``:
     RIP named from the kernel's symbols or the running program's (by the name the kernel
-    holds for it; init's when unknown)."""
+    holds for it; init's when unknown). Paused in ring 0 with the process's ring-3 RIP known
+    (``GuestPlace.user_rip``), that place too: ``(CPL 0, pid 1 spin, from ring 3 at 0x...
+    <main+2>)`` - a timer interrupt taken in a spinning program names the program's loop."""
     by_name = {m.name: m.path for m in config.modules()}
-    path = (Path(config.kernel) if place.rip >= 1 << 63
-            else by_name.get(place.program, Path(config.init)))
-    found = function_symbol(path, place.rip)
-    name = (f"{found[0]}+{found[1]}" if found[1] else found[0]) if found else ""
+    program = by_name.get(place.program, Path(config.init))
+
+    def named(rip: int) -> str:
+        found = function_symbol(Path(config.kernel) if rip >= 1 << 63 else program, rip)
+        name = (f"{found[0]}+{found[1]}" if found[1] else found[0]) if found else ""
+        return f"{rip:#x}{' <' + name + '>' if name else ''}"
+
     who = f", pid {place.pid} {place.program}" if place.pid else ""
+    if place.user_rip is not None:
+        who += f", from ring 3 at {named(place.user_rip)}"
     last = next((e.line for e in reversed(events) if e.line), "")
-    return (f"the guest was at {place.rip:#x}{' <' + name + '>' if name else ''} "
+    return (f"the guest was at {named(place.rip)} "
             f"(CPL {place.cpl}{who})" + (f"; last kernel event: {last}" if last else ""))
 
 

@@ -40,12 +40,16 @@ class GuestPlace:
         cs: the code selector (CPL = cs & 3).
         pid: the running process (None before the first, or unreadable).
         program: its program's base name ("" when unknown).
+        user_rip: paused in ring 0, the RIP the process's trap frame holds from its last
+            entry from ring 3 (an interrupt, an exception or a system call), where its
+            program resumes; None in ring 3 or when unreadable.
     """
 
     rip: int
     cs: int
     pid: Optional[int] = None
     program: str = ""
+    user_rip: Optional[int] = None
 
     @property
     def cpl(self) -> int:

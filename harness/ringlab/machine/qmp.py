@@ -27,7 +27,7 @@ from qemu.qmp.legacy import QEMUMonitorProtocol
 
 from ..core import kabi
 from ..core.errors import RinglabError
-from .place import GuestPlace, parse_registers
+from .place import SEL_RPL_MASK, GuestPlace, parse_registers
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +74,11 @@ def read(socket: Path, timeout_s: float = 2.0) -> Optional[GuestPlace]:
             if current:
                 pid = _read_u64(qmp, current + k.offset("proc", "pid")) & 0xFFFFFFFF
                 name = _read_string(qmp, current + k.offset("proc", "name"), 32)
-                place = GuestPlace(place.rip, place.cs, pid, name)
+                user_rip = None
+                tf = _read_u64(qmp, current + k.offset("proc", "tf")) if place.cpl == 0 else 0
+                if tf and _read_u64(qmp, tf + k.offset("trapframe", "cs")) & SEL_RPL_MASK == 3:
+                    user_rip = _read_u64(qmp, tf + k.offset("trapframe", "rip"))
+                place = GuestPlace(place.rip, place.cs, pid, name, user_rip)
         except (ValueError, RinglabError) as err:
             log.info("no process read: %s", err)
         return place
