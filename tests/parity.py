@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Callable, Dict, Iterator, List, NamedTuple, Optional, Sequence, Tuple
 
 import pexpect
+import pytest
 
 from ringlab import lab
 from ringlab.core import constants as C
@@ -37,6 +38,7 @@ from ringlab.machine.qemu import QemuConfig
 from ringlab.observe.events import Mem, Panic, parse_console
 
 ENV = {"HOME": "/", "TERM": "vt100", "PATH": "/bin:/sbin:/usr/bin:/usr/sbin:/"}   # what ringlab gives init
+BUSYBOX = Path("/bin/busybox")      # Debian's busybox-static: one static shell for both systems
 STEP_TIMEOUT_S = 20.0
 # ringlab's "/" holds these beside the modules; the sanitizer kernel also /sys (kcov's node)
 ROOT_DIRS = ("tmp", "dev", "etc", "proc") + (("sys",) if C.SANITIZE else ())
@@ -367,3 +369,32 @@ def assert_rounds_give_every_page_back(program: str, images, tmp_path: Path, rou
     per_round = len(after_reap) // rounds
     assert per_round >= 1 and len(after_reap) == per_round * rounds, after_reap
     assert len(set(after_reap[per_round - 1::per_round])) == 1, after_reap
+
+
+def busybox_script_on_linux(script: Path, workdir: Path, timeout_s: float) -> Tuple[List[str], int]:
+    """``busybox sh SCRIPT`` on the host in ``workdir``, in ringlab's init environment (ENV):
+    its console lines and exit status. pytest.fail when busybox is not installed."""
+    if not BUSYBOX.is_file():
+        pytest.fail(f"{BUSYBOX} missing: install the Debian package busybox-static (.ci/setup)")
+    log = io.StringIO()
+    child = pexpect.spawn(str(BUSYBOX), ["sh", str(script)], cwd=str(workdir), env=ENV,
+                          encoding="utf-8", timeout=timeout_s)
+    child.logfile_read = log
+    try:
+        child.expect(pexpect.EOF)
+    finally:
+        child.close(force=True)
+    return parse_console(log.getvalue()).user_lines, child.exitstatus
+
+
+def assert_busybox_script_same_as_linux(script: Path, images, tmp_path: Path, must: str,
+                                        timeout_s: float) -> None:
+    """``busybox sh SCRIPT`` as init in ringlab and on the host: the same lines (``must`` among
+    the host's, so two runs failing alike never pass) and status 0 on both."""
+    linux, status = busybox_script_on_linux(script, tmp_path, timeout_s)
+    run = lab.run(QemuConfig(kernel=images.kernel, init=BUSYBOX, files=[script],
+                             append=f"init.args=sh,/{script.name}"), timeout_s=timeout_s)
+    assert not run.of(Panic) and run.outcome.machine_ok, run.report()
+    assert must in linux, linux
+    assert run.user_lines == linux, f"Linux:   {linux}\nringlab: {run.user_lines}\n{run.report()}"
+    assert (run.status, status) == (0, 0), run.report()

@@ -9,7 +9,6 @@ directory named ``w``; the transcripts and exit statuses must be equal. First
 installed), found through init's PATH; without it busybox re-executes /proc/self/exe
 (tests/test_procfs.py).
 """
-import io
 import sys
 from pathlib import Path
 from typing import List, Tuple
@@ -21,12 +20,11 @@ from ringlab.core import constants as C
 from ringlab import lab
 from ringlab.observe.events import Panic, parse_console
 from ringlab.machine.qemu import QemuConfig
+from tests.parity import BUSYBOX, busybox_script_on_linux
 
 pytestmark = pytest.mark.boot
 
-BUSYBOX = Path("/bin/busybox")
 SCRIPT = Path(__file__).parent / "data" / "busybox_script.sh"
-ENV = {"HOME": "/", "TERM": "vt100", "PATH": "/bin:/sbin:/usr/bin:/usr/sbin:/"}
 SETUP = "mkdir -p /bin /tmp/w && /busybox --install /bin && cd /tmp/w && exec sh /{script}\n"
 TIMEOUT_S = 120.0
 STEP_TIMEOUT_S = 30.0
@@ -41,15 +39,7 @@ def busybox():
 
 def on_linux(workdir: Path) -> Tuple[List[str], int]:
     (workdir / "w").mkdir()
-    log = io.StringIO()
-    child = pexpect.spawn(str(BUSYBOX), ["sh", str(SCRIPT)], cwd=str(workdir / "w"), env=ENV,
-                          encoding="utf-8", timeout=TIMEOUT_S)
-    child.logfile_read = log
-    try:
-        child.expect(pexpect.EOF)
-    finally:
-        child.close(force=True)
-    return parse_console(log.getvalue()).user_lines, child.exitstatus
+    return busybox_script_on_linux(SCRIPT, workdir / "w", TIMEOUT_S)
 
 
 def on_ringlab(images, workdir: Path) -> Tuple[List[str], int, lab.Run]:

@@ -13,21 +13,16 @@ Compared with the host's Linux as root and as user 1000; then failed calls give 
 back, round after round; and busybox sh's ``ulimit -v/-d/-s/-l`` (tests/data/ulimit_memory.sh:
 set, read back, dd's 32 MiB buffer refused under a 16 MiB address space and its 8 MiB one
 under 4 MiB of data) as the host's, with the same /bin/busybox."""
-import io
 from pathlib import Path
 
-import pexpect
 import pytest
 
-from ringlab import lab
-from ringlab.machine.qemu import QemuConfig
-from ringlab.observe.events import Panic, parse_console
-from tests.parity import ENV, Case, assert_rounds_give_every_page_back, assert_same_as_linux
+from tests.parity import (Case, assert_busybox_script_same_as_linux,
+                          assert_rounds_give_every_page_back, assert_same_as_linux)
 
 pytestmark = pytest.mark.boot
 
 ROUNDS = 3
-BUSYBOX = Path("/bin/busybox")
 ULIMIT_SCRIPT = Path(__file__).parent / "data" / "ulimit_memory.sh"
 BUSYBOX_TIMEOUT_S = 120.0
 
@@ -49,20 +44,5 @@ def test_failed_calls_against_the_limits_give_every_page_back(images, tmp_path):
 
 
 def test_busybox_ulimit_as_on_linux(images, tmp_path):
-    if not BUSYBOX.is_file():
-        pytest.fail(f"{BUSYBOX} missing: install the Debian package busybox-static (.ci/setup)")
-    log = io.StringIO()
-    host = pexpect.spawn(str(BUSYBOX), ["sh", str(ULIMIT_SCRIPT)], cwd=str(tmp_path), env=ENV,
-                         encoding="utf-8", timeout=BUSYBOX_TIMEOUT_S)
-    host.logfile_read = log
-    try:
-        host.expect(pexpect.EOF)
-    finally:
-        host.close(force=True)
-    linux = parse_console(log.getvalue()).user_lines
-    run = lab.run(QemuConfig(kernel=images.kernel, init=BUSYBOX, files=[ULIMIT_SCRIPT],
-                             append=f"init.args=sh,/{ULIMIT_SCRIPT.name}"), timeout_s=BUSYBOX_TIMEOUT_S)
-    assert not run.of(Panic) and run.outcome.machine_ok, run.report()
-    assert "dd: out of memory" in linux, linux
-    assert run.user_lines == linux, f"Linux:   {linux}\nringlab: {run.user_lines}\n{run.report()}"
-    assert (run.status, host.exitstatus) == (0, 0), run.report()
+    assert_busybox_script_same_as_linux(ULIMIT_SCRIPT, images, tmp_path, "dd: out of memory",
+                                        BUSYBOX_TIMEOUT_S)

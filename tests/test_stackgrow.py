@@ -16,22 +16,17 @@ root and as user 1000; then grown stacks give every page back at exit, round aft
 (growth racing a sibling that unmaps the very range being grown, and one past the machine's
 memory, included); and busybox sh's ``ulimit -s`` and /proc/self/limits
 (tests/data/stack_limits.sh) as the host's."""
-import io
 from pathlib import Path
 
-import pexpect
 import pytest
 
-from ringlab import lab
-from ringlab.machine.qemu import QemuConfig
-from ringlab.observe.events import Panic, parse_console
-from tests.parity import ENV, Case, assert_rounds_give_every_page_back, assert_same_as_linux
+from tests.parity import (Case, assert_busybox_script_same_as_linux,
+                          assert_rounds_give_every_page_back, assert_same_as_linux)
 
 pytestmark = pytest.mark.boot
 
 ROUNDS = 3
 ROUNDS_TIMEOUT_S = 180.0
-BUSYBOX = Path("/bin/busybox")
 LIMITS_SCRIPT = Path(__file__).parent / "data" / "stack_limits.sh"
 BUSYBOX_TIMEOUT_S = 120.0
 
@@ -51,21 +46,5 @@ def test_grown_stacks_give_every_page_back(images, tmp_path):
 
 
 def test_ulimit_s_and_proc_limits_as_on_linux(images, tmp_path):
-    if not BUSYBOX.is_file():
-        pytest.fail(f"{BUSYBOX} missing: install the Debian package busybox-static (.ci/setup)")
-    log = io.StringIO()
-    host = pexpect.spawn(str(BUSYBOX), ["sh", str(LIMITS_SCRIPT)], cwd=str(tmp_path), env=ENV,
-                         encoding="utf-8", timeout=BUSYBOX_TIMEOUT_S)
-    host.logfile_read = log
-    try:
-        host.expect(pexpect.EOF)
-    finally:
-        host.close(force=True)
-    linux = parse_console(log.getvalue()).user_lines
-    cfg = QemuConfig(kernel=images.kernel, init=BUSYBOX, files=[LIMITS_SCRIPT],
-                     append=f"init.args=sh,/{LIMITS_SCRIPT.name}")
-    run = lab.run(cfg, timeout_s=BUSYBOX_TIMEOUT_S)
-    assert not run.of(Panic) and run.outcome.machine_ok, run.report()
-    assert "8192" in linux, linux                      # the host's default: Linux's 8 MiB
-    assert run.user_lines == linux, f"Linux:   {linux}\nringlab: {run.user_lines}\n{run.report()}"
-    assert (run.status, host.exitstatus) == (0, 0), run.report()
+    # "8192": the host's default, Linux's 8 MiB
+    assert_busybox_script_same_as_linux(LIMITS_SCRIPT, images, tmp_path, "8192", BUSYBOX_TIMEOUT_S)
