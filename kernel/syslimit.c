@@ -32,8 +32,8 @@ static const uint64_t defaults[RLIM_NLIMITS] = {
     [0] = RLIM_INFINITY,                          /* RLIMIT_CPU */
     [1] = RLIM_INFINITY,                          /* RLIMIT_FSIZE (files also stop at 2 MiB with -EFBIG) */
     [2] = RLIM_INFINITY,                          /* RLIMIT_DATA */
-    [3] = USER_STACK_RLIMIT,                      /* RLIMIT_STACK soft (hard: RLIM_INFINITY): Linux's 8 MiB;
-                                                     the stack grows to it on faults (stackgrow.c) */
+    [3] = USER_STACK_RLIMIT,                      /* RLIMIT_STACK soft (hard: RLIM_INFINITY): 128 KiB
+                                                     (mmu.h); the stack grows to it on faults (stackgrow.c) */
     [4] = 0,                                      /* RLIMIT_CORE: no core dumps */
     [5] = RLIM_INFINITY,                          /* RLIMIT_RSS */
     [6] = NPROC / 2,                              /* RLIMIT_NPROC: threads of one real uid, as Linux's

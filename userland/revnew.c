@@ -517,6 +517,13 @@ int main(int argc, char **argv)
 {
     const char *what = argc > 1 ? argv[1] : "stacksplit";
     setvbuf(stdout, NULL, _IOLBF, 0);
+    /* Linux's default soft RLIMIT_STACK, 8 MiB (ringlab's is 128 KiB: mmu.h), on both systems */
+    struct rlimit rl;
+    getrlimit(RLIMIT_STACK, &rl);
+    if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < 8UL << 20 && (rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= 8UL << 20)) {
+        rl.rlim_cur = 8UL << 20;
+        setrlimit(RLIMIT_STACK, &rl);
+    }
     if (!strcmp(what, "stacksplit"))
         stacksplit();
     else if (!strcmp(what, "remapgrown"))

@@ -72,7 +72,9 @@
 #define USER_STACK_TOP   0x00007ffffffff000    /* initial user RSP region ends here */
 #define USER_STACK_PAGES 32                    /* 128 KiB user stack at execve (less under a smaller RLIMIT_STACK);
                                                   it grows on faults afterwards (stackgrow.c) */
-#define USER_STACK_RLIMIT 0x800000             /* RLIMIT_STACK's soft default: Linux's _STK_LIM (8 MiB) */
+#define USER_STACK_RLIMIT 0x20000              /* RLIMIT_STACK's soft default, 128 KiB (Linux's _STK_LIM is
+                                                  8 MiB): glibc sizes every thread's stack by it, and
+                                                  here mmap populates every page and fork copies them */
 #define STACK_GAP_MIN    0x8000000             /* the stack's room above the mmap region: Linux's mmap_base gap
                                                   at an RLIMIT_STACK below it without ASLR (arch/x86/mm/mmap.c
                                                   SIZE_128M), the guard gap included */
