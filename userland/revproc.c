@@ -1366,6 +1366,8 @@ static int attack_timers(void)
     pthread_t th;
     pthread_create(&th, 0, ending, &gone);
     pthread_join(th, 0);
+    while (syscall(SYS_tgkill, getpid(), gone, 0) == 0)    /* join returns before the tid is gone */
+        sched_yield();
     ev.tid = gone;
     printf("timer_create THREAD_ID of an ended thread: %s\n", en(syscall(SYS_timer_create, CLOCK_MONOTONIC, &ev, &id)));
     ev.tid = 0x3fffffff;
